@@ -1,0 +1,131 @@
+# vanex — build, test, install.  `make help` lists the targets.
+#
+# Layers depend downward only: tui/ -> report/ -> engine/ -> GSL + BLAS.
+# Every .c file in engine/, report/ and tui/ is picked up automatically;
+# tests/unit/test_*.c each become one Criterion binary.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+BUILD      ?= build
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -DVX_VERSION='"$(VERSION)"'
+
+# GSL with an optimised CBLAS (OpenBLAS) where present, else GSL's reference CBLAS.
+HAVE_OPENBLAS := $(shell $(PKG_CONFIG) --exists openblas 2>/dev/null && echo yes)
+ifeq ($(HAVE_OPENBLAS),yes)
+BLAS_LIBS := $(shell $(PKG_CONFIG) --libs openblas)
+else
+BLAS_LIBS := -lgslcblas
+endif
+GSL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
+GSL_LIBS    := -lgsl $(BLAS_LIBS) -lm
+DEP_CFLAGS  := $(GSL_CFLAGS) $(shell $(PKG_CONFIG) --cflags libcmark jansson ncursesw 2>/dev/null)
+DEP_LIBS    := $(shell $(PKG_CONFIG) --libs libcmark jansson ncursesw 2>/dev/null) $(GSL_LIBS)
+CRIT_LIBS   := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
+
+ENGINE_SRC := $(sort $(wildcard engine/*.c))
+REPORT_SRC := $(sort $(wildcard report/*.c))
+TUI_SRC    := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c)))
+TEMPLATES  := $(sort $(wildcard templates/*.md))
+GEN_SRC    := $(BUILD)/gen/templates_embed.c
+
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC) $(REPORT_SRC) $(TUI_SRC)) $(BUILD)/gen/templates_embed.o
+MAIN_OBJ := $(BUILD)/tui/main.o
+LIB      := $(BUILD)/libvanex.a
+BIN      := vanex
+
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+E2E        := $(sort $(wildcard tests/e2e/*.sh))
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all run test unit e2e deps install uninstall clean help update-golden sanitize fuzz bench
+all: $(BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The derivation's text is compiled into the binary, so an installed vanex
+# needs no data files; tests and --template read the same files from disk.
+$(GEN_SRC): $(TEMPLATES) report/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)sh report/embed.sh $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+$(BUILD)/gen/templates_embed.o: $(GEN_SRC)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(DEP_LIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST-CC $<")
+	$(Q)$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(WARN) -Wno-missing-prototypes $(CFLAGS) -MMD -MP $< $(LIB) $(CRIT_LIBS) $(DEP_LIBS) -o $@
+
+# Installs missing build dependencies (apt-get; sudo when not root). Silent when all are there.
+deps:
+	$(Q)sh tests/deps.sh build
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN)
+	./$(BIN)
+
+unit: $(UNIT_BIN)
+	$(Q)set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs=2 $(CRITERION_FLAGS); done
+
+e2e: $(BIN)
+	$(Q)set -e; for s in $(E2E); do echo "== $$s"; VANEX=./$(BIN) sh $$s; done
+
+test: deps
+	$(Q)sh tests/deps.sh test
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN)
+	$(Q)$(MAKE) --no-print-directory unit e2e
+
+# Builds everything with ASan+UBSan in build-san/ and runs the unit and e2e suites.
+sanitize:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-san BIN=build-san/vanex \
+	  CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+	  LDFLAGS='-fsanitize=address,undefined' build-san/vanex unit e2e
+
+update-golden: $(BIN) $(UNIT_BIN)
+	$(Q)VANEX_UPDATE_GOLDEN=1 $(MAKE) --no-print-directory unit e2e
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/vanex
+	install -m 644 tui/vanex.1 $(DESTDIR)$(MANDIR)/man1/vanex.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vanex $(DESTDIR)$(MANDIR)/man1/vanex.1
+
+clean:
+	rm -rf $(BUILD) build-san build-fuzz $(BIN)
+
+help:
+	@echo "make            build ./vanex (objects under $(BUILD)/)"
+	@echo "make run        install build dependencies if missing, build, start the tutor"
+	@echo "make test       install test dependencies if missing, build, run every test"
+	@echo "make sanitize   the test suite under AddressSanitizer + UBSan"
+	@echo "make fuzz       run each fuzz target for a bounded time"
+	@echo "make bench      benchmarks against numpy / PyTorch / the dgemm floor"
+	@echo "make update-golden  regenerate golden files for review"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=... ; make clean"
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,103 @@
+/*
+ * analysis.h — the derivation of DESIGN.md section 1 computed for one model.
+ *
+ * For the loss step t and every k = 1..t:
+ *   ‖∂s_t/∂s_k‖₂          with ∂s_t/∂s_k = J_t J_{t-1} … J_{k+1},  J_j = diag(σ'(a_j)) W
+ *   Π_{j=k+1..t} ‖J_j‖₂    the product of per-step norms
+ *   (γλ)^{t−k}             the textbook bound, λ = ‖W‖₂
+ *   ‖(∂L_t/∂s_t)(∂s_t/∂s_k)(∂⁺s_k/∂W)‖_F   the contribution of path k
+ * and ∂L_t/∂W = Σ_k of those terms (BPTT).  Layout: numerator layout,
+ * J[i][l] = ∂s_{j,i}/∂s_{j-1,l}.
+ *
+ * Memory is O(d² + T·d): the product is streamed over k and never more than
+ * a few d×d matrices are held.  Magnitudes that leave the range of a double
+ * are carried as log10 (vx_mag), so 0.25^1000 and 3^1000 come out right.
+ */
+#ifndef VX_ANALYSIS_H
+#define VX_ANALYSIS_H
+
+#include <stddef.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+#include "engine/model.h"
+
+/* A non-negative magnitude that may lie outside the range of a double. */
+typedef struct {
+	double value;  /* the magnitude, when fits; else 0 */
+	double log10;  /* log10 of the magnitude, always set; -INFINITY when exactly 0 */
+	int fits;      /* 1 when value holds it as a normal double (or exact 0) */
+} vx_mag;
+
+/* A vx_mag from its log10 (value filled when it fits a normal double). */
+vx_mag vx_mag_from_log10(double l10);
+/* A vx_mag for mant × 10^l10scale, mant >= 0 (exact when the product fits). */
+vx_mag vx_mag_scaled(double mant, double l10scale);
+
+typedef struct {
+	size_t k;             /* 1..t */
+	size_t gap;           /* t − k */
+	vx_mag norm;          /* ‖∂s_t/∂s_k‖₂ */
+	vx_mag step_product;  /* Π_{j=k+1..t} ‖J_j‖₂ (1 for k = t) */
+	vx_mag bound;         /* (γλ)^{t−k} */
+	vx_mag contribution;  /* Frobenius norm of path k's term of ∂L_t/∂W */
+} vx_path;
+
+typedef struct {
+	size_t t;             /* loss step */
+	size_t d, T;
+	double gamma;         /* γ = max σ' */
+	double lambda;        /* λ = ‖W‖₂ of the model as used */
+	gsl_matrix *a;        /* T×d, row j-1 = a_j */
+	gsl_matrix *s;        /* T×d, row j-1 = s_j */
+	vx_mag loss;          /* L_t = ½‖s_t − y‖² */
+	gsl_vector *step_norm;/* T entries: ‖J_j‖₂ at index j-1 */
+	vx_path *paths;       /* t entries: paths[k-1] */
+	gsl_matrix *grad_W;   /* d×d: ∂L_t/∂W = grad_W × 10^grad_log10_scale */
+	double grad_log10_scale; /* 0 whenever the gradient fits a double */
+	vx_mag grad_norm;     /* ‖∂L_t/∂W‖_F */
+	double lyap_max;      /* top Lyapunov exponent per step (natural log), from
+	                       * QR re-orthonormalisation of J_T … J_1: an estimate */
+	double lyap_bound;    /* ln(γλ); -INFINITY when γλ = 0 */
+	double rate;          /* measured decay/growth of ‖∂s_t/∂s_k‖ per step, as
+	                       * log10 per unit gap (least squares over the gaps) */
+} vx_result;
+
+/* Runs the forward pass and every quantity above for loss step t (1..T).
+ * VX_ENONFINITE with err naming the step when the forward pass leaves the
+ * range of a double (possible only for relu/linear).  *out is caller-freed. */
+vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err);
+void vx_result_free(vx_result *r);       /* NULL-safe */
+
+/* J_j = diag(σ'(a_j)) W for 1 <= j <= T, into J (d×d), from a result's a. */
+vx_status vx_step_jacobian(const vx_model *m, const vx_result *r, size_t j, gsl_matrix *J);
+
+/* σ'(a_j) into v (d). */
+vx_status vx_step_dact(const vx_model *m, const vx_result *r, size_t j, gsl_vector *v);
+
+/* ∂s_t/∂s_k (1 <= k <= t <= T) into P (d×d) as P × 10^*log10_scale
+ * (scale 0 when it fits).  Cost O((t−k) d³). */
+vx_status vx_dsds(const vx_model *m, const vx_result *r, size_t t, size_t k,
+                  gsl_matrix *P, double *log10_scale);
+
+/* ---- finite-difference verification (central differences) ---- */
+
+/* ∂s_j/∂a_j and ∂a_j/∂s_{j−1} by finite differences, into D and A (d×d). */
+vx_status vx_fd_dsda(const vx_model *m, const vx_result *r, size_t j, gsl_matrix *D);
+vx_status vx_fd_dads(const vx_model *m, const vx_result *r, size_t j, gsl_matrix *A);
+
+typedef struct {
+	size_t j;             /* the step used for ∂s_j/∂a_j and ∂a_j/∂s_{j−1} */
+	size_t k;             /* the k used for ∂s_t/∂s_k */
+	double dsda;          /* max relative error, analytic vs finite differences */
+	double dads;
+	double dsds;
+	double dLdW;
+	size_t dLdW_entries;  /* how many entries of ∂L_t/∂W were checked */
+} vx_fdcheck;
+
+/* Checks each identity against central differences at bounded cost (entries
+ * are sampled for large d; the counts say how many).  Relative errors are
+ * measured against the largest entry of the analytic matrix. */
+vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * model.h — the network: W, U, b, s_0, inputs x_1..x_T and target y.
+ *
+ *   a_j = W s_{j-1} + U x_j + b,   s_j = σ(a_j),   L_t = ½‖s_t − y‖².
+ *
+ * Generated models draw from GSL's mt19937 seeded with params.seed, always in
+ * the order W, U, x, y, so a seed reproduces a run.
+ */
+#ifndef VX_MODEL_H
+#define VX_MODEL_H
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+#include "engine/params.h"
+
+typedef struct {
+	vx_act act;
+	size_t d;          /* hidden size */
+	size_t n;          /* input size (>= 1) */
+	size_t T;          /* steps */
+	gsl_matrix *W;     /* d×d */
+	gsl_matrix *U;     /* d×n */
+	gsl_vector *b;     /* d */
+	gsl_vector *s0;    /* d */
+	gsl_matrix *x;     /* T×n; row j-1 holds x_j */
+	gsl_vector *y;     /* d */
+} vx_model;
+
+/* A model of the given sizes with every entry 0.  NULL when out of memory. */
+vx_model *vx_model_alloc(vx_act act, size_t d, size_t n, size_t T);
+void vx_model_free(vx_model *m);          /* NULL-safe */
+vx_model *vx_model_clone(const vx_model *m);
+
+/* Builds the model the parameters describe: W from --init or --weights
+ * (rescaled to --norm when that is set, or always for generated W), U, x, y
+ * drawn from the seed.  --model is NOT handled here (it is JSON: see
+ * report/modeljson.h); callers dispatch on params->model first.
+ * Returns VX_OK and *out (caller frees), or a status with err filled. */
+vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err);
+
+/* Scales W so that its spectral norm is lambda (>= 0).  VX_ENONFINITE when
+ * the result holds NaN/inf, VX_EUSAGE when W is 0 and lambda > 0. */
+vx_status vx_model_set_norm(vx_model *m, double lambda, vx_error *err);
+
+/* ‖A‖₂, the largest singular value, by SVD.  Returns VX_OK and *out. */
+vx_status vx_matrix_norm2(const gsl_matrix *A, double *out);
+
+#endif

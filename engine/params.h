@@ -1,0 +1,66 @@
+/*
+ * params.h — the model options shared by `check`, `report`, the tutor and a
+ * template's front matter (DESIGN.md section 3).  Parsing a value lives here,
+ * below every front end, so all of them accept and reject exactly the same.
+ */
+#ifndef VX_PARAMS_H
+#define VX_PARAMS_H
+
+#include <stddef.h>
+#include "engine/act.h"
+#include "engine/status.h"
+
+typedef enum { VX_INIT_GAUSSIAN = 0, VX_INIT_ORTHOGONAL, VX_INIT_IDENTITY } vx_init;
+
+/* Hard limits, checked before anything is allocated. */
+#define VX_MAX_HIDDEN 4096u
+#define VX_MAX_INPUTS 4096u
+#define VX_MAX_STEPS  10000000u
+#define VX_PATH_MAX   4096
+
+/* Bits of vx_params.set: which fields were given explicitly. */
+enum {
+	VX_SET_ACT = 1u << 0, VX_SET_HIDDEN = 1u << 1, VX_SET_INPUTS = 1u << 2,
+	VX_SET_STEPS = 1u << 3, VX_SET_T = 1u << 4, VX_SET_NORM = 1u << 5,
+	VX_SET_INIT = 1u << 6, VX_SET_WEIGHTS = 1u << 7, VX_SET_MODEL = 1u << 8,
+	VX_SET_INPUT_SCALE = 1u << 9, VX_SET_SEED = 1u << 10
+};
+
+typedef struct {
+	vx_act act;            /* --act         default tanh */
+	size_t hidden;         /* --hidden D    default 8 */
+	size_t inputs;         /* --inputs N    default 4 */
+	size_t steps;          /* --steps T     default 50 */
+	size_t t;              /* --t STEP      the loss step; 0 means "T" */
+	double norm;           /* --norm LAMBDA default 1 for generated W; a file's W is
+	                        *               rescaled only when VX_SET_NORM is set */
+	vx_init init;          /* --init        default gaussian */
+	double input_scale;    /* --input-scale default 1; 0 = no input */
+	unsigned long seed;    /* --seed        default 1 */
+	char weights[VX_PATH_MAX]; /* --weights FILE, "" when not given */
+	char model[VX_PATH_MAX];   /* --model FILE, "" when not given */
+	unsigned set;          /* VX_SET_* bits of the options given */
+} vx_params;
+
+/* The defaults above. */
+void vx_params_default(vx_params *p);
+
+/* Sets one option by its long name without dashes ("act", "hidden", "steps",
+ * "t", "norm", "init", "weights", "model", "input-scale", "seed") from its
+ * text value.  On a bad name or value returns VX_EUSAGE with err naming the
+ * option and what is accepted, e.g. "--norm: expected a finite number >= 0, got 'x'". */
+vx_status vx_params_set(vx_params *p, const char *name, const char *value, vx_error *err);
+
+/* 1 when name is one of the option names above, else 0. */
+int vx_params_is_option(const char *name);
+
+/* Cross-checks after all options are set (t <= steps, ...).  VX_EUSAGE on failure. */
+vx_status vx_params_check(const vx_params *p, vx_error *err);
+
+/* The loss step in effect: p->t, or p->steps when p->t is 0. */
+size_t vx_params_loss_step(const vx_params *p);
+
+const char *vx_init_name(vx_init i);
+int vx_init_parse(const char *name, vx_init *out);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * doc.h — the derivation as filled templates, rendered for each target.
+ *
+ * templates/NN-name.md, one per step, in order, are the single source of the
+ * text: the handout (report) and the tutor (tui) both render them through
+ * this interface.  A context carries the live values the placeholders read.
+ */
+#ifndef VXR_DOC_H
+#define VXR_DOC_H
+
+#include <stddef.h>
+#include "engine/analysis.h"
+
+/* The live values a template reads. */
+typedef struct {
+	const vx_params *params;   /* effective parameters (sizes as in the model) */
+	const vx_model *model;
+	const vx_result *result;   /* vx_analyse(model, loss step) */
+	size_t j;                  /* chosen step for per-step views, 1..T */
+	size_t k;                  /* chosen path, 1..t */
+	const char *date;          /* "YYYY-MM-DD" (from SOURCE_DATE_EPOCH when set) */
+} vxr_ctx;
+
+/* The built-in steps (compiled in from templates/). */
+size_t vxr_step_count(void);
+const char *vxr_step_title(size_t i);  /* the first heading of step i (0-based) */
+
+typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX } vxr_format;
+
+/* Writes the whole handout (all steps, or the user's template when
+ * template_path is not NULL) in the given format to out_path, through a
+ * temporary file renamed at the end: on error nothing is left behind.
+ * out_path "-" writes to stdout.  Template errors come back as
+ * VX_EFORMAT with err "file:line:column: message". */
+vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *template_path,
+                           const char *out_path, vx_error *err);
+
+#endif

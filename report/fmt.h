@@ -1,0 +1,33 @@
+/*
+ * fmt.h — the one number-formatting policy of vanex.
+ *
+ * Every number a user sees (check's table, handouts, the tutor) goes through
+ * here: `sig` significant digits, the sign kept, scientific notation outside
+ * [1e-4, 1e6), and magnitudes that do not fit a double written from their
+ * log10 (vx_mag), never as 0 or inf.  Styles differ only in how ×10ⁿ is spelt:
+ *
+ *   VXF_ASCII    9.765625e-04     3.2e-603
+ *   VXF_UNICODE  9.765625×10⁻⁴    3.2×10⁻⁶⁰³
+ *   VXF_TEX      9.765625\times10^{-4}
+ *   VXF_JSON     round-trip (17 significant digits), "null" for non-finite
+ */
+#ifndef VXR_FMT_H
+#define VXR_FMT_H
+
+#include <stddef.h>
+#include "engine/analysis.h"
+
+typedef enum { VXF_ASCII = 0, VXF_UNICODE, VXF_TEX, VXF_JSON } vxf_style;
+
+/* Formats x into buf (always NUL-terminated, truncated to n); returns buf.
+ * NaN prints as "nan", infinities as "inf"/"-inf" (in JSON: null). */
+char *vxf_num(char *buf, size_t n, double x, int sig, vxf_style st);
+
+/* Formats 10^l10 (a magnitude known by its log10), e.g. l10 = -602.49 gives
+ * "3.2e-603"; -INFINITY gives "0". */
+char *vxf_log10(char *buf, size_t n, double l10, int sig, vxf_style st);
+
+/* Formats a vx_mag: its value when it fits, else from its log10. */
+char *vxf_mag(char *buf, size_t n, vx_mag m, int sig, vxf_style st);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * modeljson.h — the model as JSON (jansson): what `check --json` writes under
+ * "model" and what `--model FILE` reads back, so any run can be replayed.
+ *
+ *   {"model": {"activation": "tanh", "W": [[..]..], "U": [[..]..], "b": [..],
+ *              "s0": [..], "x": [[..] T rows], "y": [..]}, "params": {...}}
+ */
+#ifndef VXR_MODELJSON_H
+#define VXR_MODELJSON_H
+
+#include "engine/model.h"
+
+/* Loads the model the params describe: from --model JSON when params->model
+ * is set (sizes from the file; explicit --act/--norm/--steps/--t options are
+ * applied on top where they make sense), else vx_model_build().
+ * On success also writes the effective params into *eff (hidden, inputs,
+ * steps as in the model).  Errors name the file and the member at fault. */
+vx_status vxr_model_load(const vx_params *params, vx_model **out, vx_params *eff, vx_error *err);
+
+/* Parses a JSON text holding {"model": {...}} (or the model object itself). */
+vx_status vxr_model_parse_json(const char *text, size_t len, const char *name,
+                               vx_model **out, vx_error *err);
+
+#endif

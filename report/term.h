@@ -1,0 +1,50 @@
+/*
+ * term.h — a step of the derivation laid out for a character terminal.
+ *
+ * The tutor (tui/) draws what this returns and nothing else: lines of spans,
+ * each span a run of text with one role.  Layout (wrapping to a width, math
+ * in Unicode or ASCII, plots as character cells) happens here, so the tutor
+ * stays free of cmark and of numbers, and the screen can be tested as text.
+ */
+#ifndef VXR_TERM_H
+#define VXR_TERM_H
+
+#include <stddef.h>
+#include "report/doc.h"
+
+typedef enum {
+	VXT_TEXT = 0, VXT_HEADING, VXT_EMPH, VXT_STRONG, VXT_CODE, VXT_MATH,
+	VXT_NUMBER,    /* a live value */
+	VXT_DIM,       /* axes, rules, secondary text */
+	VXT_SERIES1, VXT_SERIES2, VXT_SERIES3,   /* plot series: actual, step product, bound */
+	VXT_GOOD, VXT_BAD,                       /* verdict colours: fine / vanishing-exploding */
+	VXT_ROLE_COUNT
+} vxt_role;
+
+typedef struct {
+	vxt_role role;
+	char *text;        /* UTF-8 when utf8, else ASCII only */
+} vxt_span;
+
+typedef struct {
+	vxt_span *spans;
+	size_t nspans;
+} vxt_line;
+
+typedef struct {
+	char *title;       /* the step's heading */
+	vxt_line *lines;   /* the prose, wrapped to width, with live blocks inline */
+	size_t nlines;
+} vxt_doc;
+
+/* Lays out step i (0-based) for a terminal `width` columns wide; utf8 = 0
+ * gives plain ASCII (no mojibake under LANG=C).  *out is caller-freed with
+ * vxt_doc_free.  Errors are template errors (file:line:column in err). */
+vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8,
+                          vxt_doc **out, vx_error *err);
+void vxt_doc_free(vxt_doc *d);   /* NULL-safe */
+
+/* Display width of a UTF-8 string in terminal columns. */
+int vxt_width(const char *s);
+
+#endif
