@@ -1,0 +1,35 @@
+/*
+ * math.h — the TeX subset vanex's templates write math in, rendered for each
+ * target.  cmark knows no math: the template pipeline takes $…$ and $$…$$
+ * spans out before parsing and puts them back through these renderers.
+ *
+ * The subset: letters, digits, operators (+ − = < > ≤ ≥ etc.), ^ and _ with
+ * a single token or a {group}, \frac{a}{b}, \sqrt{x}, \left( \right) and
+ * plain ( ) [ ] | \| \lVert \rVert, \partial \sigma \gamma \lambda \theta
+ * (all Greek letters), \prod \sum \le \ge \ne \approx \cdot \times \ldots
+ * \cdots \vdots \ddots \infty \to \in \mathrm{..} \text{..} \operatorname{..}
+ * \mathbf{..} \operatorname{diag}, \begin{pmatrix}…\end{pmatrix} with & and \\,
+ * and numbers.  Anything else is an error with its column, never dropped.
+ */
+#ifndef VXR_MATH_H
+#define VXR_MATH_H
+
+#include <stddef.h>
+#include "engine/status.h"
+
+typedef enum {
+	VXM_MATHML = 0,  /* <math> … </math> (display="block" when display) */
+	VXM_UNICODE,     /* ∂sₜ/∂sₖ, Πⱼ, γλ, ‖W‖₂ for terminals and plain text */
+	VXM_ASCII,       /* ds_t/ds_k, prod_j, gamma*lambda, ||W||_2 for LANG=C */
+	VXM_LATEX        /* the source, checked, for the LaTeX handout */
+} vxm_target;
+
+/* Renders the TeX-subset source src (len bytes) for target.  Returns a
+ * malloc'd NUL-terminated string in *out (caller frees).  On a syntax error
+ * returns VX_EFORMAT, *col = the 1-based column of the fault in src, and err
+ * the message ("unknown command \\foo", "unclosed {").  display selects
+ * block layout ($$…$$). */
+vx_status vxm_render(const char *src, size_t len, vxm_target target, int display,
+                     char **out, size_t *col, vx_error *err);
+
+#endif
