@@ -2,9 +2,11 @@
  * fmt.h — the one number-formatting policy of vanex.
  *
  * Every number a user sees (check's table, handouts, the tutor) goes through
- * here: `sig` significant digits, the sign kept, scientific notation outside
- * [1e-4, 1e6), and magnitudes that do not fit a double written from their
- * log10 (vx_mag), never as 0 or inf.  Styles differ only in how ×10ⁿ is spelt:
+ * here: `sig` significant digits (trailing zeros dropped), the sign kept,
+ * scientific notation outside [1e-3, 1e6) (decided on the value rounded to
+ * `sig` digits: 0.0123, 1024, 9.77e-04, 1e+06), and magnitudes that do not
+ * fit a double written from their log10 (vx_mag), never as 0 or inf.  Styles
+ * differ only in how ×10ⁿ is spelt:
  *
  *   VXF_ASCII    9.765625e-04     3.2e-603
  *   VXF_UNICODE  9.765625×10⁻⁴    3.2×10⁻⁶⁰³

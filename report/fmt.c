@@ -1,0 +1,149 @@
+/*
+ * fmt.c — the one number-formatting policy (see fmt.h).
+ *
+ * The decision between fixed and scientific notation is taken on the
+ * exponent AFTER rounding to `sig` digits, so 999999.7 at 3 digits becomes
+ * 1e+06 rather than "1000000".  Magnitudes known only by their log10 are
+ * split into an integer exponent and a mantissa 10^frac, which keeps all the
+ * digits a double can hold however far the exponent lies outside ±308.
+ */
+#include "report/fmt.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Copies s into buf (size n), always terminating; returns buf. */
+static char *put(char *buf, size_t n, const char *s)
+{
+	if (n == 0)
+		return buf;
+	size_t len = strlen(s);
+	if (len >= n)
+		len = n - 1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+static int clamp_sig(int sig)
+{
+	return sig < 1 ? 1 : sig > 17 ? 17 : sig;
+}
+
+/* Drops trailing zeros after a decimal point, and the point itself. */
+static void strip_zeros(char *s)
+{
+	char *dot = strchr(s, '.');
+	if (!dot)
+		return;
+	char *e = s + strlen(s);
+	while (e > dot + 1 && e[-1] == '0')
+		e--;
+	if (e == dot + 1)
+		e = dot;
+	*e = '\0';
+}
+
+/* Appends the exponent part "×10^e" in the given style to s (room for 64). */
+static void append_exp(char *s, long e, vxf_style st)
+{
+	static const char *const sup[10] = { "\u2070", "\u00b9", "\u00b2", "\u00b3", "\u2074",
+	                                     "\u2075", "\u2076", "\u2077", "\u2078", "\u2079" };
+	char digits[32];
+	char *p = s + strlen(s);
+	switch (st) {
+	case VXF_UNICODE:
+		p += sprintf(p, "\u00d710");
+		if (e < 0)
+			p += sprintf(p, "\u207b");
+		snprintf(digits, sizeof digits, "%ld", e < 0 ? -e : e);
+		for (const char *d = digits; *d; d++)
+			p += sprintf(p, "%s", sup[*d - '0']);
+		break;
+	case VXF_TEX:
+		sprintf(p, "\\times10^{%ld}", e);
+		break;
+	default:
+		sprintf(p, "e%c%02ld", e < 0 ? '-' : '+', e < 0 ? -e : e);
+		break;
+	}
+}
+
+/* Non-finite values: "nan", "inf", "-inf", or "null" in JSON. */
+static const char *nonfinite(double x, vxf_style st)
+{
+	if (st == VXF_JSON)
+		return "null";
+	if (isnan(x))
+		return "nan";
+	return x > 0 ? "inf" : "-inf";
+}
+
+char *vxf_num(char *buf, size_t n, double x, int sig, vxf_style st)
+{
+	char out[96];
+	if (!isfinite(x))
+		return put(buf, n, nonfinite(x, st));
+	if (st == VXF_JSON) {
+		/* 17 significant digits always read back as the same double. */
+		snprintf(out, sizeof out, "%.17g", x);
+		return put(buf, n, out);
+	}
+	if (x == 0)
+		return put(buf, n, "0");
+	sig = clamp_sig(sig);
+	char sci[64];
+	snprintf(sci, sizeof sci, "%.*e", sig - 1, x);
+	char *epos = strchr(sci, 'e');
+	long e10 = epos ? strtol(epos + 1, NULL, 10) : 0;
+	if (e10 >= -3 && e10 < 6) {
+		snprintf(out, sizeof out, "%.*f", (int)(sig - 1 - e10), x);
+		strip_zeros(out);
+		return put(buf, n, out);
+	}
+	if (epos)
+		*epos = '\0';
+	strip_zeros(sci);
+	snprintf(out, sizeof out, "%s", sci);
+	append_exp(out, e10, st);
+	return put(buf, n, out);
+}
+
+char *vxf_log10(char *buf, size_t n, double l10, int sig, vxf_style st)
+{
+	if (isnan(l10))
+		return put(buf, n, st == VXF_JSON ? "null" : "nan");
+	if (l10 == -INFINITY)
+		return put(buf, n, "0");
+	if (l10 == INFINITY)
+		return put(buf, n, st == VXF_JSON ? "null" : "inf");
+	/* Well inside the normal range a double carries it directly. */
+	if (fabs(l10) < 300)
+		return vxf_num(buf, n, pow(10, l10), sig, st);
+	if (st == VXF_JSON)
+		return put(buf, n, "null");
+
+	sig = clamp_sig(sig);
+	double e = floor(l10);
+	double mant = pow(10, l10 - e);
+	char m[64], out[96];
+	snprintf(m, sizeof m, "%.*f", sig - 1, mant);
+	if (atof(m) >= 10) {
+		/* Rounding carried into the next decade. */
+		e += 1;
+		snprintf(m, sizeof m, "%.*f", sig - 1, mant / 10);
+	}
+	strip_zeros(m);
+	snprintf(out, sizeof out, "%s", m);
+	append_exp(out, (long)e, st);
+	return put(buf, n, out);
+}
+
+char *vxf_mag(char *buf, size_t n, vx_mag m, int sig, vxf_style st)
+{
+	if (m.fits)
+		return vxf_num(buf, n, m.value, sig, st);
+	return vxf_log10(buf, n, m.log10, sig, st);
+}
