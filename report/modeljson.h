@@ -14,7 +14,18 @@
  * is set (sizes from the file; explicit --act/--norm/--steps/--t options are
  * applied on top where they make sense), else vx_model_build().
  * On success also writes the effective params into *eff (hidden, inputs,
- * steps as in the model).  Errors name the file and the member at fault. */
+ * steps as in the model).  Errors name the file and the member at fault.
+ *
+ * With --model: sizes come from the file; the file's "params" member, when
+ * present, supplies t, norm, init, input_scale and seed (so a replay of
+ * `check --json` shows the same parameters and uses the same loss step; a
+ * recorded norm is shown with VX_SET_NORM set in *eff but W is NOT rescaled).
+ * Explicit options win: --act replaces the activation, --norm rescales W,
+ * --steps N (<= the file's T) keeps the first N steps, --t sets the loss
+ * step; --hidden/--inputs must agree with the file; --weights conflicts
+ * (VX_EUSAGE).  *eff describes the loaded model for display and JSON; to
+ * reload, pass the original params again.  The caller still runs
+ * vx_params_check(eff) (t <= steps).  eff may be NULL. */
 vx_status vxr_model_load(const vx_params *params, vx_model **out, vx_params *eff, vx_error *err);
 
 /* Parses a JSON text holding {"model": {...}} (or the model object itself). */
