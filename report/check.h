@@ -1,0 +1,66 @@
+/*
+ * check.h — what `vanex check` prints: an 80-column text summary or one
+ * JSON object (jansson, 17 significant digits, so a replay through --model
+ * reproduces every number bit for bit).
+ *
+ * The verdict (vanishing / exploding / neither) is decided here once, so the
+ * tutor and the handout can show the same words as `check`.
+ */
+#ifndef VXR_CHECK_H
+#define VXR_CHECK_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "engine/analysis.h"
+
+/* Everything one check shows.  params are the EFFECTIVE parameters
+ * (vxr_model_load's eff: sizes as in the model). */
+typedef struct {
+	const vx_params *params;
+	const vx_model *model;
+	const vx_result *result;
+	const vx_fdcheck *fd;      /* NULL: the finite-difference check was not run */
+} vxr_check;
+
+typedef enum { VXR_NEITHER = 0, VXR_VANISHING, VXR_EXPLODING } vxr_trend;
+
+/* A finite-difference relative error at or below this passes. */
+#define VXR_FD_TOL 1e-6
+
+/* The verdict from the measured rate r->rate (log10 of ‖∂s_t/∂s_k‖ per unit
+ * of t−k).  Vanishing (exploding) when the norm shrinks (grows) by a factor
+ * of 10 or more over the window t−k = 0..t−1, or by 10% or more per step;
+ * vanishing too when ∂s_t/∂s_k is exactly 0 at the largest gap.  When line is
+ * not NULL writes one line (<= 72 columns) such as
+ *   "vanishing: ‖∂s_t/∂s_k‖ shrinks ×0.631 per step (10^-0.2)"
+ * in UTF-8 or ASCII. */
+vxr_trend vxr_verdict(const vx_result *r, int utf8, char *line, size_t n);
+
+/* "vanishing", "exploding", "neither". */
+const char *vxr_trend_name(vxr_trend t);
+
+/* 1 when every error of the finite-difference check is <= VXR_FD_TOL. */
+int vxr_fd_pass(const vx_fdcheck *fd);
+
+/* The rows of check's table: gaps t−k in increasing order — all of them
+ * when t <= 30, else 0..5, then 10, 20, 50, 100, 200, 500, … and t−1.
+ * Writes up to cap gaps into gaps and returns how many there are. */
+size_t vxr_check_rows(size_t t, size_t *gaps, size_t cap);
+
+/* The text summary, every line at most 80 columns; utf8 = 0 gives ASCII.
+ * VX_EIO when writing to out fails. */
+vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err);
+
+/* The JSON object (one line, newline-terminated).  Members:
+ *   params {activation, hidden, inputs, steps, t, norm, init, input_scale, seed},
+ *   version, gamma, lambda, model {activation, W, U, b, s0, x, y}, a, s,
+ *   loss, log10_loss, paths [{k, gap, norm, log10_norm, step_product,
+ *   log10_step_product, bound, log10_bound, contribution, log10_contribution}],
+ *   grad_W (+ grad_W_scaled, grad_W_log10_scale when it does not fit),
+ *   grad_norm, log10_grad_norm, lyapunov {max_exponent, bound}, rate,
+ *   verdict, fd_check {dsda, dads, dsds, dLdW, j, k, dLdW_entries, tolerance, pass}.
+ * A magnitude that does not fit a double is null and its log10_ member
+ * carries it; an exact zero has value 0 and log10 null. */
+vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err);
+
+#endif

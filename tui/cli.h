@@ -1,0 +1,86 @@
+/*
+ * cli.h — the command line of vanex, parsed once for every command.
+ *
+ *   vanex [tutor] [model options] [--step N] [--no-color]
+ *   vanex check   [model options] [--json]
+ *   vanex report  [model options] [-f md|html|latex] [-o FILE] [--template FILE]
+ *   vanex help [COMMAND] | --help | --version
+ *
+ * The model options (DESIGN.md section 3) are the same for all three
+ * commands and are set through vx_params_set, so every front end accepts and
+ * rejects exactly the same values.  Long options take `--opt value` or
+ * `--opt=value`; short ones `-o FILE` or `-oFILE`.
+ *
+ * Each command is one function taking the parsed arguments: main() parses,
+ * handles help and version, and calls vxu_check_run, vxu_tutor_run or
+ * vxu_report_run.  Those return the process exit status (0 success, 2 usage,
+ * 1 data or I/O error, as vx_status_exit) after printing any error as ONE
+ * line "vanex: ..." on stderr.
+ */
+#ifndef VXU_CLI_H
+#define VXU_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "engine/params.h"
+#include "report/doc.h"
+
+typedef enum {
+	VXU_CMD_TUTOR = 0,  /* `vanex`, `vanex tutor` */
+	VXU_CMD_CHECK,      /* `vanex check` */
+	VXU_CMD_REPORT,     /* `vanex report` */
+	VXU_CMD_HELP,       /* `vanex help [cmd]`, `vanex --help`: help_cmd says for what */
+	VXU_CMD_VERSION     /* `vanex --version`, `vanex CMD --version` */
+} vxu_cmd;
+
+typedef struct {
+	vxu_cmd cmd;
+	vxu_cmd help_cmd;       /* VXU_CMD_HELP: the command whose help is wanted;
+	                         * VXU_CMD_HELP itself for the general help */
+	vx_params params;       /* defaults plus the model options given (params.set
+	                         * says which); NOT yet cross-checked: the command
+	                         * runs vx_params_check on the effective params
+	                         * (after vxr_model_load, since --model sets sizes) */
+	int utf8;               /* the locale's codeset is UTF-8 (set by main) */
+
+	/* check */
+	int json;               /* --json */
+
+	/* report */
+	vxr_format format;      /* -f/--format md|html|latex; when not given: from
+	                         * the -o extension (.html/.htm, .tex, .md), else md */
+	int format_set;         /* 1 when -f was given */
+	char output[VX_PATH_MAX];       /* -o/--output FILE; "" = stdout ("-" also) */
+	char template_path[VX_PATH_MAX];/* --template FILE; "" = built-in steps */
+
+	/* tutor */
+	size_t step;            /* --step N: 1-based step to open at; 0 = not given
+	                         * (the tutor checks N <= vxr_step_count()) */
+	int color;              /* 0 with --no-color or a non-empty NO_COLOR */
+} vxu_args;
+
+/* Parses argv into *a (after filling defaults).  Returns VX_OK, or VX_EUSAGE
+ * with err holding the whole message without the "vanex: " prefix, e.g.
+ * "unknown option '--foo' (see 'vanex check --help')".  Does not print. */
+vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err);
+
+/* The help text of a command (VXU_CMD_HELP for the overview) on out. */
+void vxu_print_help(FILE *out, vxu_cmd cmd);
+
+/* Prints "vanex: <msg>" as one line on stderr. */
+void vxu_error_line(const char *msg);
+
+/* ---- the commands: each returns the process exit status ---------------- */
+
+/* `vanex check`: table or JSON on stdout (tui/check_cmd.c). */
+int vxu_check_run(const vxu_args *a);
+
+/* `vanex` / `vanex tutor`: the ncurses tutorial.  Owned by the tutor; until
+ * it lands, tui/entry_stubs.c holds a stand-in that says so and returns 1. */
+int vxu_tutor_run(const vxu_args *a);
+
+/* `vanex report`: writes the handout.  Owned by the report; until it lands,
+ * tui/entry_stubs.c holds a stand-in that says so and returns 1. */
+int vxu_report_run(const vxu_args *a);
+
+#endif
