@@ -1,0 +1,57 @@
+/*
+ * check_cmd.c — `vanex check`: load or build the model, analyse it, verify
+ * by finite differences, print the table or the JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine/analysis.h"
+#include "report/check.h"
+#include "report/modeljson.h"
+#include "tui/cli.h"
+
+/* Prints a failed status as one line and returns its exit code. */
+static int fail(vx_status st, const vx_error *err)
+{
+	vxu_error_line(err->msg[0] ? err->msg : vx_strerror(st));
+	return vx_status_exit(st);
+}
+
+int vxu_check_run(const vxu_args *a)
+{
+	vx_error err = { { 0 } };
+	vx_params eff;
+	vx_model *m = NULL;
+	vx_result *r = NULL;
+	vx_fdcheck fd;
+	vx_status st;
+	int rc;
+
+	/* Without --model every size is known now: reject t > steps before
+	 * building anything. */
+	if (!a->params.model[0] && (st = vx_params_check(&a->params, &err)) != VX_OK)
+		return fail(st, &err);
+	if ((st = vxr_model_load(&a->params, &m, &eff, &err)) != VX_OK)
+		return fail(st, &err);
+	if ((st = vx_params_check(&eff, &err)) != VX_OK) {
+		vx_model_free(m);
+		return fail(st, &err);
+	}
+	size_t t = vx_params_loss_step(&eff);
+	if ((st = vx_analyse(m, t, &r, &err)) != VX_OK) {
+		vx_model_free(m);
+		return fail(st, &err);
+	}
+	if ((st = vx_fd_check(m, r, &fd)) != VX_OK) {
+		vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
+		rc = fail(st, &err);
+		goto out;
+	}
+	vxr_check c = { &eff, m, r, &fd };
+	st = a->json ? vxr_check_json(stdout, &c, &err) : vxr_check_text(stdout, &c, a->utf8, &err);
+	rc = st == VX_OK ? 0 : fail(st, &err);
+out:
+	vx_result_free(r);
+	vx_model_free(m);
+	return rc;
+}

@@ -1,0 +1,395 @@
+/*
+ * cli.c — the command line of vanex (see cli.h).
+ *
+ * A small table-driven parser rather than getopt_long: it has to produce
+ * vanex's own one-line messages (naming the command whose --help to read),
+ * treat the model options of every command alike by handing them to
+ * vx_params_set, and never print from inside the parser.
+ */
+#include "tui/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- options */
+
+enum {
+	OPT_MODEL = 0,   /* a model option: handed to vx_params_set */
+	OPT_HELP, OPT_VERSION, OPT_JSON, OPT_FORMAT, OPT_OUTPUT, OPT_TEMPLATE, OPT_STEP, OPT_NO_COLOR
+};
+
+/* Which commands accept an option. */
+#define C_TUTOR  (1u << VXU_CMD_TUTOR)
+#define C_CHECK  (1u << VXU_CMD_CHECK)
+#define C_REPORT (1u << VXU_CMD_REPORT)
+#define C_ALL    (C_TUTOR | C_CHECK | C_REPORT)
+
+typedef struct {
+	const char *name;   /* long name without dashes */
+	char shortname;     /* 0 when none */
+	int id;
+	int takes_value;
+	unsigned cmds;
+} opt_def;
+
+static const opt_def opts[] = {
+	{ "act", 0, OPT_MODEL, 1, C_ALL },
+	{ "hidden", 0, OPT_MODEL, 1, C_ALL },
+	{ "inputs", 0, OPT_MODEL, 1, C_ALL },
+	{ "steps", 0, OPT_MODEL, 1, C_ALL },
+	{ "t", 0, OPT_MODEL, 1, C_ALL },
+	{ "norm", 0, OPT_MODEL, 1, C_ALL },
+	{ "init", 0, OPT_MODEL, 1, C_ALL },
+	{ "weights", 0, OPT_MODEL, 1, C_ALL },
+	{ "model", 0, OPT_MODEL, 1, C_ALL },
+	{ "input-scale", 0, OPT_MODEL, 1, C_ALL },
+	{ "seed", 0, OPT_MODEL, 1, C_ALL },
+	{ "help", 'h', OPT_HELP, 0, C_ALL },
+	{ "version", 'V', OPT_VERSION, 0, C_ALL },
+	{ "json", 0, OPT_JSON, 0, C_CHECK },
+	{ "format", 'f', OPT_FORMAT, 1, C_REPORT },
+	{ "output", 'o', OPT_OUTPUT, 1, C_REPORT },
+	{ "template", 0, OPT_TEMPLATE, 1, C_REPORT },
+	{ "step", 0, OPT_STEP, 1, C_TUTOR },
+	{ "no-color", 0, OPT_NO_COLOR, 0, C_TUTOR },
+};
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+/* "see 'vanex check --help'" for the command being parsed. */
+static const char *see(vxu_cmd c, int implicit)
+{
+	if (implicit)
+		return "see 'vanex --help'";
+	switch (c) {
+	case VXU_CMD_CHECK: return "see 'vanex check --help'";
+	case VXU_CMD_REPORT: return "see 'vanex report --help'";
+	case VXU_CMD_TUTOR: return "see 'vanex tutor --help'";
+	default: return "see 'vanex --help'";
+	}
+}
+
+/* Quotes at most 60 bytes of user text, printable ASCII only. */
+static const char *quote(const char *s, char *buf, size_t n)
+{
+	size_t j = 0;
+	for (; *s && j + 4 < n && j < 60; s++)
+		buf[j++] = ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f) ? '?' : *s;
+	if (*s && j + 4 < n) {
+		memcpy(buf + j, "...", 3);
+		j += 3;
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
+static int copy_path(char *dst, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= VX_PATH_MAX)
+		return -1;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* Applies one option with its value (NULL for flags). */
+static vx_status apply(vxu_args *a, const opt_def *o, const char *shown, const char *val,
+                       int implicit, vx_error *err)
+{
+	char q[80];
+	switch (o->id) {
+	case OPT_MODEL: {
+		vx_status st = vx_params_set(&a->params, o->name, val, err);
+		if (st != VX_OK && err && err->msg[0] == '\0')
+			vx_fail(err, st, "%s: bad value '%s'", shown, quote(val, q, sizeof q));
+		return st;
+	}
+	case OPT_HELP:
+		a->help_cmd = implicit ? VXU_CMD_HELP : a->cmd;
+		a->cmd = VXU_CMD_HELP;
+		return VX_OK;
+	case OPT_VERSION:
+		a->cmd = VXU_CMD_VERSION;
+		return VX_OK;
+	case OPT_JSON:
+		a->json = 1;
+		return VX_OK;
+	case OPT_FORMAT:
+		if (strcmp(val, "md") == 0)
+			a->format = VXR_MD;
+		else if (strcmp(val, "html") == 0)
+			a->format = VXR_HTML;
+		else if (strcmp(val, "latex") == 0)
+			a->format = VXR_LATEX;
+		else
+			return vx_fail(err, VX_EUSAGE, "%s: expected md, html or latex, got '%s'", shown,
+			               quote(val, q, sizeof q));
+		a->format_set = 1;
+		return VX_OK;
+	case OPT_OUTPUT:
+	case OPT_TEMPLATE:
+		if (val[0] == '\0')
+			return vx_fail(err, VX_EUSAGE, "%s: expected a file name, got ''", shown);
+		if (copy_path(o->id == OPT_OUTPUT ? a->output : a->template_path, val) != 0)
+			return vx_fail(err, VX_EUSAGE, "%s: file name longer than %d bytes", shown, VX_PATH_MAX - 1);
+		return VX_OK;
+	case OPT_STEP: {
+		char *end;
+		unsigned long v = 0;
+		int ok = val[0] >= '0' && val[0] <= '9';
+		if (ok) {
+			v = strtoul(val, &end, 10);
+			ok = *end == '\0' && v >= 1 && v <= 1000;
+		}
+		if (!ok)
+			return vx_fail(err, VX_EUSAGE, "%s: expected a step number from 1, got '%s'", shown,
+			               quote(val, q, sizeof q));
+		a->step = (size_t)v;
+		return VX_OK;
+	}
+	case OPT_NO_COLOR:
+		a->color = 0;
+		return VX_OK;
+	}
+	return vx_fail(err, VX_EINTERNAL, "unhandled option %s", shown);
+}
+
+static const opt_def *find_long(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static const opt_def *find_short(char c)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opts[i].shortname == c)
+			return &opts[i];
+	return NULL;
+}
+
+vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
+{
+	char q[80];
+	memset(a, 0, sizeof *a);
+	vx_params_default(&a->params);
+	a->cmd = VXU_CMD_TUTOR;
+	a->help_cmd = VXU_CMD_HELP;
+	a->format = VXR_MD;
+	const char *nc = getenv("NO_COLOR");
+	a->color = !(nc && nc[0]);
+	if (err)
+		err->msg[0] = '\0';
+
+	int i = 1, implicit = 1;
+	if (argc > 1 && argv[1][0] != '-') {
+		const char *c = argv[1];
+		implicit = 0;
+		i = 2;
+		if (strcmp(c, "tutor") == 0)
+			a->cmd = VXU_CMD_TUTOR;
+		else if (strcmp(c, "check") == 0)
+			a->cmd = VXU_CMD_CHECK;
+		else if (strcmp(c, "report") == 0)
+			a->cmd = VXU_CMD_REPORT;
+		else if (strcmp(c, "help") == 0) {
+			a->cmd = VXU_CMD_HELP;
+			if (argc > 3)
+				return vx_fail(err, VX_EUSAGE, "help: unexpected argument '%s' (see 'vanex --help')",
+				               quote(argv[3], q, sizeof q));
+			if (argc == 3) {
+				const char *h = argv[2];
+				if (strcmp(h, "tutor") == 0)
+					a->help_cmd = VXU_CMD_TUTOR;
+				else if (strcmp(h, "check") == 0)
+					a->help_cmd = VXU_CMD_CHECK;
+				else if (strcmp(h, "report") == 0)
+					a->help_cmd = VXU_CMD_REPORT;
+				else if (strcmp(h, "help") != 0)
+					return vx_fail(err, VX_EUSAGE,
+					               "unknown command '%s' (commands: tutor, check, report, help)",
+					               quote(h, q, sizeof q));
+			}
+			return VX_OK;
+		} else
+			return vx_fail(err, VX_EUSAGE,
+			               "unknown command '%s' (commands: tutor, check, report, help; see 'vanex --help')",
+			               quote(c, q, sizeof q));
+	}
+	vxu_cmd cmd = a->cmd;
+	unsigned mask = 1u << cmd;
+
+	for (; i < argc; i++) {
+		const char *arg = argv[i];
+		const opt_def *o = NULL;
+		const char *val = NULL;
+		char shown[80];
+
+		if (strcmp(arg, "--") == 0) {
+			if (i + 1 < argc)
+				return vx_fail(err, VX_EUSAGE, "unexpected argument '%s' (%s)",
+				               quote(argv[i + 1], q, sizeof q), see(cmd, implicit));
+			break;
+		}
+		if (arg[0] == '-' && arg[1] == '-') {
+			const char *name = arg + 2;
+			const char *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			o = find_long(name, len);
+			if (!o || !(o->cmds & mask)) {
+				char nm[80];
+				snprintf(nm, sizeof nm, "--%.*s", (int)(len > 60 ? 60 : len), name);
+				return vx_fail(err, VX_EUSAGE, "unknown option '%s' (%s)", quote(nm, q, sizeof q),
+				               see(cmd, implicit));
+			}
+			snprintf(shown, sizeof shown, "--%s", o->name);
+			if (eq) {
+				if (!o->takes_value)
+					return vx_fail(err, VX_EUSAGE, "option '%s' takes no value (%s)", shown,
+					               see(cmd, implicit));
+				val = eq + 1;
+			}
+		} else if (arg[0] == '-' && arg[1] != '\0') {
+			o = find_short(arg[1]);
+			if (!o || !(o->cmds & mask)) {
+				char nm[3] = { '-', arg[1], '\0' };
+				return vx_fail(err, VX_EUSAGE, "unknown option '%s' (%s)", quote(nm, q, sizeof q),
+				               see(cmd, implicit));
+			}
+			snprintf(shown, sizeof shown, "-%c", o->shortname);
+			if (arg[2] != '\0') {
+				if (!o->takes_value)
+					return vx_fail(err, VX_EUSAGE, "unknown option '%s' (%s)", quote(arg, q, sizeof q),
+					               see(cmd, implicit));
+				val = arg + 2;
+			}
+		} else {
+			return vx_fail(err, VX_EUSAGE, "unexpected argument '%s' (%s)", quote(arg, q, sizeof q),
+			               see(cmd, implicit));
+		}
+
+		if (o->takes_value && !val) {
+			/* A following option is not taken as the value; a negative number is. */
+			if (i + 1 >= argc || (argv[i + 1][0] == '-' && argv[i + 1][1] == '-' && argv[i + 1][2]))
+				return vx_fail(err, VX_EUSAGE, "option '%s' needs a value (%s)", shown, see(cmd, implicit));
+			val = argv[++i];
+		}
+		vx_status st = apply(a, o, shown, val, implicit, err);
+		if (st != VX_OK)
+			return st;
+		if (a->cmd == VXU_CMD_HELP || a->cmd == VXU_CMD_VERSION)
+			return VX_OK;
+	}
+
+	if (cmd == VXU_CMD_REPORT && !a->format_set) {
+		if (has_suffix(a->output, ".html") || has_suffix(a->output, ".htm"))
+			a->format = VXR_HTML;
+		else if (has_suffix(a->output, ".tex"))
+			a->format = VXR_LATEX;
+		else
+			a->format = VXR_MD;
+	}
+	return VX_OK;
+}
+
+/* ---------------------------------------------------------------- help */
+
+static const char model_help[] =
+	"Model options (the same for tutor, check and report):\n"
+	"  --act sigmoid|tanh|relu|linear  activation sigma (default tanh)\n"
+	"  --hidden D            hidden size d (default 8, at most 4096)\n"
+	"  --inputs N            input size n (default 4, at most 4096)\n"
+	"  --steps T             number of steps T (default 50)\n"
+	"  --t STEP              the loss step t, 1..T (default T)\n"
+	"  --norm LAMBDA         scale W to spectral norm LAMBDA >= 0 (default 1;\n"
+	"                        a file's W is rescaled only when --norm is given)\n"
+	"  --init gaussian|orthogonal|identity   how W is generated (default gaussian)\n"
+	"  --weights FILE        W from a square matrix in .npy or .csv\n"
+	"  --model FILE          the whole model from JSON (what check --json writes)\n"
+	"  --input-scale S       inputs x_j ~ N(0, S^2); 0 = no input (default 1)\n"
+	"  --seed N              seed of the random draws (default 1)\n";
+
+static const char *const overview =
+	"usage: vanex [COMMAND] [OPTIONS]\n"
+	"\n"
+	"vanex shows, with the numbers of a real recurrent network, why gradients\n"
+	"vanish or explode under backpropagation through time.\n"
+	"\n"
+	"Commands:\n"
+	"  tutor     the step-by-step tutorial in the terminal (the default)\n"
+	"  check     a quick numeric check: table and verdict, or --json\n"
+	"  report    a course handout with the actual numbers (md, html, latex)\n"
+	"  help [COMMAND]   this text, or the options of a command\n"
+	"\n"
+	"  -h, --help      show help       -V, --version   show the version\n"
+	"\n";
+
+static const char *const tutor_help =
+	"usage: vanex [tutor] [MODEL OPTIONS] [--step N] [--no-color]\n"
+	"\n"
+	"The derivation one step at a time, with the live numbers of a network.\n"
+	"Keys: arrows or PgUp/PgDn to move, ? for help, q to quit.\n"
+	"\n"
+	"  --step N        open at step N (1 = the first)\n"
+	"  --no-color      no colours (also when NO_COLOR is set)\n"
+	"\n";
+
+static const char *const check_help =
+	"usage: vanex check [MODEL OPTIONS] [--json]\n"
+	"\n"
+	"Computes, for the loss step t and every k = 1..t, the norm of ds_t/ds_k,\n"
+	"the product of the per-step norms ||J_j||, the bound (gamma*lambda)^(t-k)\n"
+	"and the contribution of path k to dL_t/dW; the Lyapunov rate; a verdict;\n"
+	"and a finite-difference check of the derivatives.\n"
+	"\n"
+	"  --json          one JSON object with every number (17 significant digits);\n"
+	"                  fed back with --model it reproduces the run exactly\n"
+	"\n"
+	"Exit status: 0 success, 2 bad option or value, 1 unreadable or bad data.\n"
+	"\n";
+
+static const char *const report_help =
+	"usage: vanex report [MODEL OPTIONS] [-f md|html|latex] [-o FILE]\n"
+	"                    [--template FILE]\n"
+	"\n"
+	"Writes the whole derivation as a handout filled with the network's numbers.\n"
+	"\n"
+	"  -f, --format F    md, html or latex (default: from -o's extension, else md)\n"
+	"  -o, --output FILE the file to write (default: standard output)\n"
+	"  --template FILE   a Markdown template of your own instead of the built-in steps\n"
+	"\n";
+
+void vxu_print_help(FILE *out, vxu_cmd cmd)
+{
+	switch (cmd) {
+	case VXU_CMD_TUTOR:
+		fputs(tutor_help, out);
+		fputs(model_help, out);
+		break;
+	case VXU_CMD_CHECK:
+		fputs(check_help, out);
+		fputs(model_help, out);
+		break;
+	case VXU_CMD_REPORT:
+		fputs(report_help, out);
+		fputs(model_help, out);
+		break;
+	default:
+		fputs(overview, out);
+		fputs(model_help, out);
+		fputs("\nSee 'vanex help COMMAND' for the options of each command, and vanex(1).\n", out);
+		break;
+	}
+}
+
+void vxu_error_line(const char *msg)
+{
+	fprintf(stderr, "vanex: %s\n", msg);
+}
