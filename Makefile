@@ -104,6 +104,20 @@ sanitize:
 	  CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	  LDFLAGS='-fsanitize=address,undefined' build-san/vanex unit e2e
 
+# ---- benchmarks (tests/bench/): for people and notes, not run by CI ----
+# Each tests/bench/*.c becomes $(BUILD)/bench/<name>, linked with the library;
+# tests/bench/run.sh runs them beside the numpy and PyTorch versions and
+# prints one table (its knobs, BENCH_SIZES, BENCH_BUDGET, ..., are in run.sh).
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(DEP_LIBS) -o $@
+
+bench: $(BENCH_BIN)
+	$(Q)BUILD=$(BUILD) sh tests/bench/run.sh
+
 update-golden: $(BIN) $(UNIT_BIN)
 	$(Q)VANEX_UPDATE_GOLDEN=1 $(MAKE) --no-print-directory unit e2e
 

@@ -1,0 +1,71 @@
+#!/bin/sh
+# `make bench`: vanex's engine against plain numpy, PyTorch autograd and the
+# dgemm floor, on the same models, in one run; prints one table.
+#
+# Environment (all optional):
+#   BENCH_SIZES      "64x10000 256x1000 1024x100"   compared sizes (DxT, t = T)
+#   BENCH_MEM_SIZES  "64x100000 64x1000000"         vanex-only memory checks ("" = none)
+#   BENCH_REPS       5     timed runs of vanex and of the floor (median)
+#   BENCH_PY_REPS    3     at most this many runs of numpy/torch, when cheap
+#   BENCH_BUDGET     120   seconds per Python method and size before it
+#                          extrapolates from a prefix of k (marked "est.")
+#   BENCH_METHODS    "numpy torch"
+#   BENCH_PYTHON     /usr/bin/python3 (Debian's, with python3-numpy/-torch)
+#   OPENBLAS_NUM_THREADS  default: the number of cores; numpy and torch use the same
+#   BUILD            build directory (results go to $BUILD/bench, never committed)
+set -u
+BUILD=${BUILD:-build}
+OUT=$BUILD/bench
+HERE=$(dirname "$0")
+PY=${BENCH_PYTHON:-/usr/bin/python3}
+SIZES=${BENCH_SIZES-64x10000 256x1000 1024x100}
+MEM_SIZES=${BENCH_MEM_SIZES-64x100000 64x1000000}
+REPS=${BENCH_REPS:-5}
+PY_REPS=${BENCH_PY_REPS:-3}
+METHODS=${BENCH_METHODS-numpy torch}
+OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-$(nproc 2>/dev/null || echo 1)}
+export OPENBLAS_NUM_THREADS
+
+mkdir -p "$OUT" || exit 1
+for s in $SIZES $MEM_SIZES; do
+	rm -f "$OUT/vanex_$s.json" "$OUT/numpy_$s.json" "$OUT/torch_$s.json" "$OUT/$s"_*.npy
+done
+
+mem_args=
+for s in $MEM_SIZES; do mem_args="$mem_args $s:mem"; done
+echo "== vanex and the dgemm floor ($REPS runs each; OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS)"
+# shellcheck disable=SC2086
+"$BUILD/bench/bench_engine" --out "$OUT" --reps "$REPS" $SIZES $mem_args
+
+skip() {  # method tag reason: a result file that says why the method did not run
+	printf '{"method": "%s", "tag": "%s", "skipped": "%s"}\n' "$1" "$2" "$3" > "$OUT/$1_$2.json"
+}
+for m in $METHODS; do
+	case $m in
+		numpy) mod=numpy ;;
+		torch) mod=torch ;;
+		*) echo "run.sh: BENCH_METHODS: unknown method '$m' (numpy, torch)" >&2; exit 2 ;;
+	esac
+	echo "== $m (budget ${BENCH_BUDGET:-120} s per size)"
+	if ! "$PY" -c "import $mod" 2>/dev/null; then
+		for s in $SIZES; do skip "$m" "$s" "$PY cannot import $mod (Debian: python3-$mod)"; done
+		echo "   $PY cannot import $mod: skipped"
+		continue
+	fi
+	for s in $SIZES; do
+		[ -f "$OUT/vanex_$s.json" ] || continue
+		"$PY" "$HERE/bench_$m.py" "$OUT" "$s" "$PY_REPS" || echo "   $m $s failed"
+	done
+done
+
+echo
+"$PY" "$HERE/table.py" "$OUT" "$SIZES" "$MEM_SIZES" > "$OUT/table.txt"
+status=$?
+cat "$OUT/table.txt"
+
+if [ -x "$BUILD/bench/tutor_bench" ]; then
+	echo
+	echo "== tutor recompute"
+	"$BUILD/bench/tutor_bench" || status=1
+fi
+exit $status
