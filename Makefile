@@ -51,7 +51,8 @@ else
 Q := @
 endif
 
-.PHONY: all run test unit e2e deps install uninstall clean help update-golden sanitize fuzz bench
+.PHONY: all run test unit e2e deps install uninstall clean help update-golden sanitize fuzz bench \
+        fuzz-replay fuzz-build
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -96,13 +97,44 @@ e2e: $(BIN)
 test: deps
 	$(Q)sh tests/deps.sh test
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN)
-	$(Q)$(MAKE) --no-print-directory unit e2e
+	$(Q)$(MAKE) --no-print-directory unit e2e fuzz-replay
+	$(Q)$(MAKE) --no-print-directory sanitize
 
 # Builds everything with ASan+UBSan in build-san/ and runs the unit and e2e suites.
 sanitize:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-san BIN=build-san/vanex \
 	  CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-	  LDFLAGS='-fsanitize=address,undefined' build-san/vanex unit e2e
+	  LDFLAGS='-fsanitize=address,undefined' build-san/vanex unit e2e fuzz-replay
+
+# ---- fuzzing (tests/fuzz/): one libFuzzer harness per parser of outside data ----
+# A harness is built once the functions on its "requires:" line exist.
+# fuzz-replay runs every harness over its seed corpus and saved regressions
+# with the current compiler (and under ASan/UBSan in `make sanitize`);
+# `make fuzz` builds with clang's libFuzzer in build-fuzz/ and fuzzes each
+# target for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 10
+FUZZ_SRC     := $(shell sh tests/fuzz/ready.sh $(sort $(wildcard tests/fuzz/fuzz_*.c)))
+REPLAY_BIN   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz_util.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) $< tests/fuzz/replay.c $(LIB) $(DEP_LIBS) -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(WARN) $(CFLAGS) -fsanitize=fuzzer $< $(LIB) $(DEP_LIBS) -o $@
+
+fuzz-replay: $(REPLAY_BIN)
+	$(Q)set -e; for b in $(REPLAY_BIN); do n=$${b##*/replay_fuzz_}; \
+	  OPENBLAS_NUM_THREADS=1 $$b tests/fuzz/$$n; done
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS='$(FUZZ_CFLAGS)' fuzz-build
+	$(Q)sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_SRC)
 
 # ---- benchmarks (tests/bench/): for people and notes, not run by CI ----
 # Each tests/bench/*.c becomes $(BUILD)/bench/<name>, linked with the library;

@@ -1,0 +1,273 @@
+/*
+ * fuzz_modeljson.c — the JSON model reader (vxr_model_parse_json) under fuzzing.
+ * requires: vxr_model_parse_json vx_model_free vx_act_name vx_strerror
+ *
+ * (1) Raw bytes: VX_OK with a consistent, finite model within the limits
+ * (W d×d, U d×n, b, s0, y of d, x T×n), or a status with one line of detail.
+ * An accepted model is written back as JSON with %.17g and read again: the
+ * second model must equal the first bit for bit, as `check --json` fed back
+ * through `--model` must reproduce a run.
+ * (2) The input drives a generator of valid model files whose values must
+ * come back exactly.
+ */
+#include <math.h>
+#include "engine/act.h"
+#include "engine/model.h"
+#include "engine/params.h"
+#include "report/modeljson.h"
+#include "tests/fuzz/fuzz_util.h"
+
+FUZZ_INIT_GSL()
+
+typedef struct {
+	char *p;
+	size_t n, cap;
+} sbuf;
+
+static void puts_(sbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+	if (b->n + n + 1 > b->cap) {
+		b->cap = (b->n + n + 1) * 2 + 256;
+		b->p = realloc(b->p, b->cap);
+		if (!b->p)
+			abort();
+	}
+	memcpy(b->p + b->n, s, n + 1);
+	b->n += n;
+}
+
+static void put_num(sbuf *b, double v)
+{
+	char num[40];
+	snprintf(num, sizeof num, "%.17g", v);
+	/* JSON needs a digit where %g may print an integer: 1 is fine, but keep
+	 * "1.0"-style out of it: %.17g never prints inf/nan here (all finite). */
+	puts_(b, num);
+}
+
+static void put_matrix(sbuf *b, const char *name, const gsl_matrix *m, int comma)
+{
+	puts_(b, "\"");
+	puts_(b, name);
+	puts_(b, "\": [");
+	for (size_t r = 0; r < m->size1; r++) {
+		puts_(b, r ? ", [" : "[");
+		for (size_t c = 0; c < m->size2; c++) {
+			if (c)
+				puts_(b, ", ");
+			put_num(b, gsl_matrix_get(m, r, c));
+		}
+		puts_(b, "]");
+	}
+	puts_(b, comma ? "], " : "]");
+}
+
+static void put_vector(sbuf *b, const char *name, const gsl_vector *v, int comma)
+{
+	puts_(b, "\"");
+	puts_(b, name);
+	puts_(b, "\": [");
+	for (size_t i = 0; i < v->size; i++) {
+		if (i)
+			puts_(b, ", ");
+		put_num(b, gsl_vector_get(v, i));
+	}
+	puts_(b, comma ? "], " : "]");
+}
+
+static char *to_json(const vx_model *m)
+{
+	sbuf b = {0};
+	puts_(&b, "{\"model\": {\"activation\": \"");
+	puts_(&b, vx_act_name(m->act));
+	puts_(&b, "\", ");
+	put_matrix(&b, "W", m->W, 1);
+	put_matrix(&b, "U", m->U, 1);
+	put_vector(&b, "b", m->b, 1);
+	put_vector(&b, "s0", m->s0, 1);
+	put_matrix(&b, "x", m->x, 1);
+	put_vector(&b, "y", m->y, 0);
+	puts_(&b, "}}\n");
+	return b.p;
+}
+
+static void check_matrix(const gsl_matrix *m, size_t r, size_t c, const char *name)
+{
+	FUZZ_CHECK(m != NULL, "%s missing", name);
+	FUZZ_CHECK(m->size1 == r && m->size2 == c, "%s is %zux%zu, expected %zux%zu", name, m->size1,
+	           m->size2, r, c);
+	for (size_t i = 0; i < r; i++)
+		for (size_t j = 0; j < c; j++)
+			FUZZ_CHECK(isfinite(gsl_matrix_get(m, i, j)), "%s[%zu][%zu] not finite", name, i, j);
+}
+
+static void check_vector(const gsl_vector *v, size_t n, const char *name)
+{
+	FUZZ_CHECK(v != NULL, "%s missing", name);
+	FUZZ_CHECK(v->size == n, "%s has %zu entries, expected %zu", name, v->size, n);
+	for (size_t i = 0; i < n; i++)
+		FUZZ_CHECK(isfinite(gsl_vector_get(v, i)), "%s[%zu] not finite", name, i);
+}
+
+static void check_model(const vx_model *m)
+{
+	FUZZ_CHECK((int)m->act >= 0 && (int)m->act < VX_ACT_COUNT, "activation %d", (int)m->act);
+	FUZZ_CHECK(m->d >= 1 && m->d <= VX_MAX_HIDDEN, "d = %zu", m->d);
+	FUZZ_CHECK(m->n >= 1 && m->n <= VX_MAX_INPUTS, "n = %zu", m->n);
+	FUZZ_CHECK(m->T >= 1 && m->T <= VX_MAX_STEPS, "T = %zu", m->T);
+	check_matrix(m->W, m->d, m->d, "W");
+	check_matrix(m->U, m->d, m->n, "U");
+	check_vector(m->b, m->d, "b");
+	check_vector(m->s0, m->d, "s0");
+	check_matrix(m->x, m->T, m->n, "x");
+	check_vector(m->y, m->d, "y");
+}
+
+static void same_matrix(const gsl_matrix *a, const gsl_matrix *b, const char *name)
+{
+	for (size_t i = 0; i < a->size1; i++)
+		for (size_t j = 0; j < a->size2; j++)
+			FUZZ_CHECK(gsl_matrix_get(a, i, j) == gsl_matrix_get(b, i, j), "%s[%zu][%zu]: %.17g became %.17g",
+			           name, i, j, gsl_matrix_get(a, i, j), gsl_matrix_get(b, i, j));
+}
+
+static void same_vector(const gsl_vector *a, const gsl_vector *b, const char *name)
+{
+	for (size_t i = 0; i < a->size; i++)
+		FUZZ_CHECK(gsl_vector_get(a, i) == gsl_vector_get(b, i), "%s[%zu]: %.17g became %.17g", name, i,
+		           gsl_vector_get(a, i), gsl_vector_get(b, i));
+}
+
+static void same_model(const vx_model *a, const vx_model *b)
+{
+	FUZZ_CHECK(a->act == b->act && a->d == b->d && a->n == b->n && a->T == b->T,
+	           "sizes/activation changed: %d %zu %zu %zu -> %d %zu %zu %zu", (int)a->act, a->d, a->n, a->T,
+	           (int)b->act, b->d, b->n, b->T);
+	same_matrix(a->W, b->W, "W");
+	same_matrix(a->U, b->U, "U");
+	same_vector(a->b, b->b, "b");
+	same_vector(a->s0, b->s0, "s0");
+	same_matrix(a->x, b->x, "x");
+	same_vector(a->y, b->y, "y");
+}
+
+static void raw(const uint8_t *d, size_t n)
+{
+	vx_model *m = NULL;
+	vx_error err = {{0}};
+	vx_status st = vxr_model_parse_json((const char *)d, n, "fuzz.json", &m, &err);
+	if (st != VX_OK) {
+		fuzz_check_error(st, &err);
+		FUZZ_CHECK(m == NULL, "model returned with status %d", (int)st);
+		return;
+	}
+	FUZZ_CHECK(m != NULL, "VX_OK without a model");
+	check_model(m);
+	/* Rewriting huge accepted models would only slow the fuzzer down. */
+	if (m->d * (m->d + m->n) + m->T * m->n < 20000) {
+		char *text = to_json(m);
+		vx_model *again = NULL;
+		st = vxr_model_parse_json(text, strlen(text), "again.json", &again, &err);
+		FUZZ_CHECK(st == VX_OK, "its own %%.17g rewrite rejected: %s", err.msg);
+		same_model(m, again);
+		vx_model_free(again);
+		free(text);
+	}
+	vx_model_free(m);
+}
+
+/* ---- generator of valid files ---- */
+
+static unsigned next(const uint8_t *d, size_t n, size_t *i)
+{
+	unsigned v = d[*i % n];
+	(*i)++;
+	return v;
+}
+
+static double value(const uint8_t *d, size_t n, size_t *i)
+{
+	unsigned char raw8[8];
+	for (int q = 0; q < 8; q++)
+		raw8[q] = (unsigned char)next(d, n, i);
+	double v;
+	memcpy(&v, raw8, 8);
+	if (!isfinite(v))
+		v = (double)(int)(raw8[0] | raw8[1] << 8) / 128.0;
+	return v;
+}
+
+static void gen_array(sbuf *b, const char *name, double *vals, size_t rows, size_t cols, int is_vec,
+                      const uint8_t *d, size_t n, size_t *i)
+{
+	puts_(b, ", \"");
+	puts_(b, name);
+	puts_(b, "\": [");
+	for (size_t r = 0; r < rows; r++) {
+		if (!is_vec)
+			puts_(b, r ? ", [" : "[");
+		for (size_t c = 0; c < cols; c++) {
+			double v = value(d, n, i);
+			vals[r * cols + c] = v;
+			if (c || (is_vec && r))
+				puts_(b, ", ");
+			put_num(b, v);
+		}
+		if (!is_vec)
+			puts_(b, "]");
+	}
+	puts_(b, "]");
+}
+
+static void generated(const uint8_t *d, size_t n)
+{
+	size_t i = 0;
+	unsigned c = next(d, n, &i);
+	size_t dd = 1 + next(d, n, &i) % 4, nn = 1 + next(d, n, &i) % 3, T = 1 + next(d, n, &i) % 5;
+	vx_act act = (vx_act)(c % VX_ACT_COUNT);
+	double W[16], U[12], bv[4], s0[4], x[15], y[4];
+
+	sbuf b = {0};
+	puts_(&b, (c & 4) ? "{\"model\": {" : "{");
+	puts_(&b, "\"activation\": \"");
+	puts_(&b, vx_act_name(act));
+	puts_(&b, "\"");
+	gen_array(&b, "W", W, dd, dd, 0, d, n, &i);
+	gen_array(&b, "U", U, dd, nn, 0, d, n, &i);
+	gen_array(&b, "b", bv, 1, dd, 1, d, n, &i);
+	gen_array(&b, "s0", s0, 1, dd, 1, d, n, &i);
+	gen_array(&b, "x", x, T, nn, 0, d, n, &i);
+	gen_array(&b, "y", y, 1, dd, 1, d, n, &i);
+	puts_(&b, (c & 4) ? "}}" : "}");
+
+	vx_model *m = NULL;
+	vx_error err = {{0}};
+	vx_status st = vxr_model_parse_json(b.p, b.n, "gen.json", &m, &err);
+	FUZZ_CHECK(st == VX_OK, "valid model rejected: %s\n%s", err.msg, b.p);
+	check_model(m);
+	FUZZ_CHECK(m->act == act && m->d == dd && m->n == nn && m->T == T, "sizes %zu %zu %zu read as %zu %zu %zu",
+	           dd, nn, T, m->d, m->n, m->T);
+	for (size_t r = 0; r < dd; r++) {
+		for (size_t k = 0; k < dd; k++)
+			FUZZ_CHECK(gsl_matrix_get(m->W, r, k) == W[r * dd + k], "W[%zu][%zu]", r, k);
+		for (size_t k = 0; k < nn; k++)
+			FUZZ_CHECK(gsl_matrix_get(m->U, r, k) == U[r * nn + k], "U[%zu][%zu]", r, k);
+		FUZZ_CHECK(gsl_vector_get(m->b, r) == bv[r], "b[%zu]", r);
+		FUZZ_CHECK(gsl_vector_get(m->s0, r) == s0[r], "s0[%zu]", r);
+		FUZZ_CHECK(gsl_vector_get(m->y, r) == y[r], "y[%zu]", r);
+	}
+	for (size_t j = 0; j < T; j++)
+		for (size_t k = 0; k < nn; k++)
+			FUZZ_CHECK(gsl_matrix_get(m->x, j, k) == x[j * nn + k], "x[%zu][%zu]", j, k);
+	vx_model_free(m);
+	free(b.p);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	raw(data, size);
+	if (size > 0)
+		generated(data, size);
+	return 0;
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets: tests/fuzz/<name>/*.
+
+Seeds are small valid inputs plus one of each malformation a user or a
+hostile file can produce, so the fuzzer starts next to every branch.  The
+files are checked in; rerun this after changing it (python3 tests/fuzz/seeds.py).
+No numpy needed: .npy files are written byte by byte from the format spec.
+Regression inputs (crashes found) live in tests/fuzz/<name>/regressions/ and
+are never touched here.
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(name, fname, data):
+    d = os.path.join(HERE, name)
+    os.makedirs(os.path.join(d, "regressions"), exist_ok=True)
+    keep = os.path.join(d, "regressions", ".keep")
+    if not os.path.exists(keep):
+        open(keep, "w").close()
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(d, fname), "wb") as f:
+        f.write(data)
+
+
+# ---- .npy ----
+
+def npy(rows, cols=None, descr="<f8", fortran=False, version=1, values=None, shape=None,
+        hdr_extra=""):
+    shape = shape if shape is not None else (rows, cols)
+    shp = "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+    d = "{'descr': '%s', 'fortran_order': %s, 'shape': %s, %s}" % (
+        descr, "True" if fortran else "False", shp, hdr_extra)
+    pre = 6 + 2 + (2 if version == 1 else 4)
+    pad = (64 - (pre + len(d) + 1) % 64) % 64
+    h = (d + " " * pad + "\n").encode()
+    out = b"\x93NUMPY" + bytes([version, 0])
+    out += struct.pack("<H", len(h)) if version == 1 else struct.pack("<I", len(h))
+    out += h
+    n = 1
+    for s in shape:
+        n *= s
+    if values is None:
+        values = [0.5 * (i + 1) * (-1) ** i for i in range(n)]
+    code = {"f8": "d", "f4": "f", "i8": "q", "i4": "i"}[descr[1:]]
+    endian = ">" if descr[0] == ">" else "<"
+    out += struct.pack(endian + code * len(values), *values)
+    return out
+
+
+def npy_seeds():
+    write("npy", "ok_f8_c_3x3.npy", npy(3, 3))
+    write("npy", "ok_f4_c_2x2.npy", npy(2, 2, "<f4"))
+    write("npy", "ok_f8_fortran_2x3.npy", npy(2, 3, fortran=True))
+    write("npy", "ok_be_f8_2x2.npy", npy(2, 2, ">f8"))
+    write("npy", "ok_be_f4_fortran.npy", npy(2, 2, ">f4", fortran=True))
+    write("npy", "ok_v2_2x2.npy", npy(2, 2, version=2))
+    write("npy", "ok_v3_1x1.npy", npy(1, 1, version=3))
+    write("npy", "ok_tiny_values.npy", npy(2, 2, values=[1e-300, -1e300, 5e-324, 0.0]))
+    write("npy", "bad_1d.npy", npy(0, shape=(4,)))
+    write("npy", "bad_3d.npy", npy(0, shape=(2, 2, 2)))
+    write("npy", "bad_int64.npy", npy(2, 2, "<i8", values=[1, 2, 3, 4]))
+    write("npy", "bad_nan.npy", npy(2, 2, values=[1.0, float("nan"), 0.0, 1.0]))
+    write("npy", "bad_inf.npy", npy(2, 2, values=[1.0, float("inf"), 0.0, 1.0]))
+    write("npy", "bad_truncated_data.npy", npy(3, 3)[:-5])
+    write("npy", "bad_truncated_header.npy", npy(3, 3)[:30])
+    write("npy", "bad_huge_shape.npy", npy(0, shape=(100000, 100000), values=[]))
+    write("npy", "bad_overflow_shape.npy", npy(0, shape=(2**62, 2**62), values=[]))
+    write("npy", "bad_zero_shape.npy", npy(0, shape=(0, 3), values=[]))
+    write("npy", "bad_magic.npy", b"\x93NUMPZ" + npy(1, 1)[6:])
+    write("npy", "bad_version.npy", npy(1, 1)[:6] + b"\x09\x00" + npy(1, 1)[8:])
+    hdr = bytearray(npy(2, 2))
+    hdr[8:10] = struct.pack("<H", 60000)
+    write("npy", "bad_header_len.npy", bytes(hdr))
+    write("npy", "bad_trailing_bytes.npy", npy(2, 2) + b"\x00" * 8)
+    write("npy", "bad_object_dtype.npy", npy(1, 1).replace(b"'<f8'", b"'|O' "))
+    write("npy", "bad_header_garbage.npy", npy(2, 2).replace(b"'shape'", b"'shape\""))
+    write("npy", "empty.npy", b"")
+
+
+# ---- .csv ----
+
+def csv_seeds():
+    write("csv", "ok_3x3.csv", "0.5,-1,2\n1e-3,0,3.25\n-0.125,7,1\n")
+    write("csv", "ok_comments.csv", "# W for a test\n1,2\n# between\n3,4\n")
+    write("csv", "ok_blank_last_line.csv", "1,0\n0,1\n\n")
+    write("csv", "ok_no_final_newline.csv", "1,0\n0,1")
+    write("csv", "ok_exponents.csv", "1e-300,-2.5E+300\n4.9e-324,0\n")
+    write("csv", "ok_1x1.csv", "42\n")
+    write("csv", "ok_nonsquare_2x3.csv", "1,2,3\n4,5,6\n")
+    write("csv", "ok_crlf.csv", "1,2\r\n3,4\r\n")
+    write("csv", "ok_spaces.csv", "1, 2\n3 ,4\n")
+    write("csv", "bad_nan.csv", "1,nan\n0,1\n")
+    write("csv", "bad_inf.csv", "1,inf\n0,1\n")
+    write("csv", "bad_overflow.csv", "1,1e400\n0,1\n")
+    write("csv", "bad_ragged.csv", "1,2,3\n4,5\n")
+    write("csv", "bad_text.csv", "a,b\nc,d\n")
+    write("csv", "bad_trailing_garbage.csv", "1,2x\n3,4\n")
+    write("csv", "bad_empty_field.csv", "1,,2\n3,4,5\n")
+    write("csv", "bad_trailing_comma.csv", "1,2,\n3,4,\n")
+    write("csv", "bad_hex.csv", "0x10,1\n0,1\n")
+    write("csv", "bad_blank_middle.csv", "1,2\n\n3,4\n")
+    write("csv", "bad_nul.csv", b"1,2\n3,\x004\n")
+    write("csv", "empty.csv", "")
+    write("csv", "only_comment.csv", "# nothing\n")
+    write("csv", "bad_wide.csv", ",".join(["1"] * 5000) + "\n")
+
+
+# ---- JSON model ----
+
+def model_json(d=2, n=1, T=3, act="tanh", wrap=True, extra=""):
+    W = [[0.5 if i == j else 0.1 for j in range(d)] for i in range(d)]
+    U = [[0.25] * n for _ in range(d)]
+    x = [[0.1 * (j + 1)] * n for j in range(T)]
+    body = ('"activation": "%s", "W": %s, "U": %s, "b": %s, "s0": %s, "x": %s, "y": %s%s'
+            % (act, W, U, [0.0] * d, [0.0] * d, x, [1.0] * d, extra))
+    return ('{"model": {%s}}' % body) if wrap else ("{%s}" % body)
+
+
+def modeljson_seeds():
+    write("modeljson", "ok_model.json", model_json())
+    write("modeljson", "ok_bare_model.json", model_json(wrap=False))
+    write("modeljson", "ok_sigmoid_3x2.json", model_json(3, 2, 4, "sigmoid"))
+    write("modeljson", "ok_params.json", '{"params": {"activation": "relu", "hidden": 2, "steps": 3, "seed": 7}, '
+          + model_json(act="relu")[1:])
+    write("modeljson", "bad_nonsquare.json",
+          '{"model": {"W": [[1,2,3],[4,5,6]], "U": [[1],[1]], "x": [[1]], "y": [0,0]}}')
+    write("modeljson", "bad_string_entry.json",
+          '{"model": {"W": [[1,"a"],[0,1]], "U": [[1],[1]], "x": [[1]], "y": [0,0]}}')
+    write("modeljson", "bad_missing_W.json", '{"model": {"U": [[1]], "x": [[1]], "y": [0]}}')
+    write("modeljson", "bad_nan_token.json", '{"model": {"W": [[NaN]], "U": [[1]], "x": [[1]], "y": [0]}}')
+    write("modeljson", "bad_overflow.json", '{"model": {"W": [[1e400]], "U": [[1]], "x": [[1]], "y": [0]}}')
+    write("modeljson", "bad_truncated.json", model_json()[:-20])
+    write("modeljson", "bad_activation.json", model_json(act="softmax"))
+    write("modeljson", "bad_unknown_member.json", model_json(extra=', "Z": 1'))
+    write("modeljson", "bad_empty_arrays.json", '{"model": {"W": [], "U": [], "x": [], "y": []}}')
+    write("modeljson", "bad_ragged_x.json",
+          '{"model": {"W": [[1]], "U": [[1, 2]], "x": [[1, 2], [3]], "y": [0]}}')
+    write("modeljson", "bad_top_array.json", "[1, 2, 3]")
+    write("modeljson", "bad_not_json.json", "W = [[1]]\n")
+    write("modeljson", "bad_deep.json", "[" * 3000 + "]" * 3000)
+    write("modeljson", "bad_nul.json", b'{"model": {"W": [[1\x00]]}}')
+    write("modeljson", "empty.json", "")
+
+
+# ---- option values: "name=value" per line ----
+
+def params_seeds():
+    write("params", "ok_all.txt", "act=sigmoid\nhidden=16\ninputs=3\nsteps=200\nt=100\nnorm=0.9\n"
+          "init=orthogonal\ninput-scale=0\nseed=42\n")
+    write("params", "ok_files.txt", "weights=W.npy\nmodel=m.json\n")
+    write("params", "ok_extremes.txt", "norm=1e300\nsteps=10000000\nhidden=4096\nnorm=1e-300\nt=1\n")
+    write("params", "bad_t_after_steps.txt", "steps=10\nt=99\n")
+    write("params", "bad_values.txt", "hidden=0\nhidden=-3\nhidden=8x\nnorm=nan\nnorm=-1\nnorm=inf\n"
+          "seed=-1\nsteps=1e30\nact=softmax\ninit=\nhidden=99999999999999999999999\n")
+    write("params", "bad_unknown.txt", "bogus=1\n=3\nact\n")
+    write("params", "bad_long_path.txt", "weights=" + "a" * 5000 + "\n")
+    write("params", "ok_spaces.txt", "norm= 2\nhidden=8 \n")
+
+
+# ---- TeX-subset math: first byte = target (0 MathML, 1 Unicode, 2 ASCII,
+# 3 LaTeX) + 4 for display ----
+
+MATH = [
+    r"\frac{\partial L_t}{\partial W} = \sum_{k=1}^{t} \frac{\partial L_t}{\partial s_t}"
+    r" \frac{\partial s_t}{\partial s_k} \frac{\partial^+ s_k}{\partial W}",
+    r"\frac{\partial s_t}{\partial s_k} = \prod_{j=k+1}^{t} \frac{\partial s_j}{\partial s_{j-1}}",
+    r"J_j = \operatorname{diag}(\sigma'(a_j)) W",
+    r"\left\| \frac{\partial s_t}{\partial s_k} \right\|_2 \le (\gamma\lambda)^{t-k}",
+    r"\lVert W \rVert_2 \le \lambda, \quad \gamma = \max \sigma' = \frac{1}{4}",
+    r"\begin{pmatrix} a & b \\ c & d \end{pmatrix} \cdots \vdots \ddots",
+    r"z = x^2 + y^2, \theta = (x, y), \sqrt{x} \approx 0.5^{10} \times 2 \ne \infty",
+    r"\mathbf{W} \in \mathrm{R}^{d \times d} \text{ for all } j \to \infty",
+    r"\alpha\beta\delta\epsilon\eta\kappa\mu\nu\pi\rho\tau\phi\chi\psi\omega\Gamma\Delta\Lambda\Sigma\Phi\Omega",
+    r"a < b > c \ge d \le e & f",
+    r"\frac{1}{",
+    r"\unknowncommand x",
+    r"x^",
+    r"\left( x",
+    r"\begin{pmatrix} 1 & 2 \\ 3",
+    r"{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{x}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}",
+    r"x_{1_{2_{3_{4_{5}}}}}",
+    "\u00e9t\u00e9 \u2202",
+    "",
+]
+
+
+def math_seeds():
+    for i, src in enumerate(MATH):
+        for t in range(4):
+            mode = t + (4 if i % 2 else 0)
+            write("math", "s%02d_t%d.tex" % (i, mode), bytes([mode]) + src.encode())
+
+
+if __name__ == "__main__":
+    npy_seeds()
+    csv_seeds()
+    modeljson_seeds()
+    params_seeds()
+    math_seeds()
