@@ -1,0 +1,182 @@
+/*
+ * test_fmt.c — the number-formatting policy against closed forms: powers of
+ * two written out by hand, 0.25^1000 and 3^1000 whose digits are computed
+ * here independently in long double, and the JSON style read back by the C
+ * library's strtod.
+ */
+#include <criterion/criterion.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/fmt.h"
+
+static void setup(void)
+{
+	gsl_set_error_handler_off();
+}
+
+TestSuite(fmt, .init = setup);
+
+static void expect_num(double x, int sig, vxf_style st, const char *want)
+{
+	char b[96];
+	vxf_num(b, sizeof b, x, sig, st);
+	cr_assert_str_eq(b, want, "vxf_num(%.17g, %d, style %d) = '%s', expected '%s'", x, sig, st, b, want);
+}
+
+static void expect_log10(double l10, int sig, vxf_style st, const char *want)
+{
+	char b[96];
+	vxf_log10(b, sizeof b, l10, sig, st);
+	cr_assert_str_eq(b, want, "vxf_log10(%.17g, %d, style %d) = '%s', expected '%s'", l10, sig, st, b, want);
+}
+
+Test(fmt, half_to_the_tenth_and_two_to_the_tenth)
+{
+	/* 0.5^10 = 9.765625e-4 exactly; 2^10 = 1024. */
+	double v = pow(0.5, 10), g = pow(2, 10);
+	expect_num(v, 7, VXF_ASCII, "9.765625e-04");
+	expect_num(v, 7, VXF_UNICODE, "9.765625\u00d710\u207b\u2074");
+	expect_num(v, 7, VXF_TEX, "9.765625\\times10^{-4}");
+	expect_num(v, 3, VXF_ASCII, "9.77e-04");
+	expect_num(v, 17, VXF_ASCII, "9.765625e-04");   /* trailing zeros dropped */
+	expect_num(g, 6, VXF_ASCII, "1024");
+	expect_num(g, 2, VXF_ASCII, "1024");             /* integer digits are kept */
+	expect_num(-g, 6, VXF_UNICODE, "-1024");
+}
+
+Test(fmt, fixed_range_and_rounding_across_decades)
+{
+	expect_num(0.5, 3, VXF_ASCII, "0.5");
+	expect_num(-0.0123456, 3, VXF_ASCII, "-0.0123");
+	expect_num(0.001, 3, VXF_ASCII, "0.001");
+	expect_num(0.00099996, 4, VXF_ASCII, "0.001");      /* rounds up into the fixed range */
+	expect_num(0.0009994, 3, VXF_ASCII, "9.99e-04");
+	expect_num(999999.4, 7, VXF_ASCII, "999999.4");
+	expect_num(999999.7, 3, VXF_ASCII, "1e+06");        /* rounds up out of it */
+	expect_num(1e6, 3, VXF_UNICODE, "1\u00d710\u2076");
+	expect_num(2.5e-7, 3, VXF_TEX, "2.5\\times10^{-7}");
+	expect_num(6.02214076e23, 4, VXF_ASCII, "6.022e+23");
+	expect_num(1e-300, 2, VXF_UNICODE, "1\u00d710\u207b\u00b3\u2070\u2070");
+	expect_num(0.0, 4, VXF_ASCII, "0");
+	expect_num(-0.0, 4, VXF_ASCII, "0");
+	expect_num(9.9996, 4, VXF_ASCII, "10");
+}
+
+Test(fmt, nonfinite)
+{
+	expect_num(NAN, 4, VXF_ASCII, "nan");
+	expect_num(INFINITY, 4, VXF_UNICODE, "inf");
+	expect_num(-INFINITY, 4, VXF_TEX, "-inf");
+	expect_num(NAN, 4, VXF_JSON, "null");
+	expect_num(INFINITY, 4, VXF_JSON, "null");
+	expect_log10(NAN, 4, VXF_ASCII, "nan");
+	expect_log10(INFINITY, 4, VXF_ASCII, "inf");
+	expect_log10(INFINITY, 4, VXF_JSON, "null");
+	expect_log10(-INFINITY, 4, VXF_ASCII, "0");      /* an exact zero */
+}
+
+Test(fmt, json_round_trips_through_strtod)
+{
+	/* A deterministic spread of doubles, including awkward ones. */
+	double xs[] = { 0.1, 1.0 / 3.0, -2.0 / 3.0, 1e-310, 5e-324, 1.7976931348623157e308, 123456789.123456789,
+	                -0.0, 0.0, 9.765625e-4 };
+	char b[64];
+	for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+		vxf_num(b, sizeof b, xs[i], 3, VXF_JSON);
+		double back = strtod(b, NULL);
+		cr_assert(memcmp(&back, &xs[i], sizeof back) == 0 || (back == 0 && xs[i] == 0),
+		          "JSON '%s' reads back as %.17g, not %.17g", b, back, xs[i]);
+	}
+	unsigned long long s = 88172645463325252ULL;
+	for (int i = 0; i < 20000; i++) {
+		/* xorshift64: random bit patterns, skipping NaN/inf. */
+		s ^= s << 13;
+		s ^= s >> 7;
+		s ^= s << 17;
+		double x;
+		memcpy(&x, &s, sizeof x);
+		if (!isfinite(x))
+			continue;
+		vxf_num(b, sizeof b, x, 3, VXF_JSON);
+		double back = strtod(b, NULL);
+		cr_assert(memcmp(&back, &x, sizeof x) == 0, "JSON '%s' reads back as %a, not %a", b, back, x);
+	}
+}
+
+/* The expected text of 10^l10 at sig digits, from a long double mantissa. */
+static void independent(long double l10, int sig, char *out, size_t n)
+{
+	long double e = floorl(l10);
+	long double mant = powl(10.0L, l10 - e);
+	char m[32];
+	snprintf(m, sizeof m, "%.*Lf", sig - 1, mant);
+	if (strtold(m, NULL) >= 10) {
+		e += 1;
+		snprintf(m, sizeof m, "%.*Lf", sig - 1, mant / 10);
+	}
+	snprintf(out, n, "%se%c%03d", m, e < 0 ? '-' : '+', (int)fabsl(e));
+}
+
+Test(fmt, quarter_to_the_thousandth_and_three_to_the_thousandth)
+{
+	/* 0.25^1000 = 10^-602.0599913279624 and 3^1000 = 10^477.1212547196624:
+	 * neither fits a double, both must print with their digits. */
+	long double lq = 1000.0L * log10l(0.25L), l3 = 1000.0L * log10l(3.0L);
+	char want[96], b[96];
+	independent(lq, 2, want, sizeof want);
+	cr_assert_str_eq(want, "8.7e-603", "independent mantissa of 0.25^1000: %s", want);
+	expect_log10((double)lq, 2, VXF_ASCII, want);
+	for (int sig = 1; sig <= 8; sig++) {
+		independent(lq, sig, want, sizeof want);
+		/* The policy drops trailing zeros: compare mantissa digits up to them. */
+		vxf_log10(b, sizeof b, (double)lq, sig, VXF_ASCII);
+		char wm[64], gm[64];
+		snprintf(wm, sizeof wm, "%.*s", (int)(strchr(want, 'e') - want), want);
+		snprintf(gm, sizeof gm, "%.*s", (int)(strchr(b, 'e') - b), b);
+		cr_assert(strtold(wm, NULL) == strtold(gm, NULL), "sig %d: mantissa '%s', expected '%s'", sig, gm, wm);
+		cr_assert_str_eq(strchr(b, 'e'), "e-603", "sig %d: exponent of '%s'", sig, b);
+	}
+	independent(l3, 4, want, sizeof want);
+	cr_assert_str_eq(want, "1.322e+477", "independent mantissa of 3^1000: %s", want);
+	expect_log10((double)l3, 4, VXF_ASCII, "1.322e+477");
+	expect_log10((double)l3, 4, VXF_UNICODE, "1.322\u00d710\u2074\u2077\u2077");
+	expect_log10((double)lq, 2, VXF_TEX, "8.7\\times10^{-603}");
+	expect_log10((double)lq, 2, VXF_JSON, "null");
+}
+
+Test(fmt, log10_inside_the_double_range_and_carry)
+{
+	expect_log10(2.0, 6, VXF_ASCII, "100");
+	expect_log10(log10(1024.0), 6, VXF_ASCII, "1024");
+	expect_log10(10 * log10(0.5), 7, VXF_ASCII, "9.765625e-04");
+	/* 10^(700 - 1e-12) = 9.99999999997697e699: rounds up to 1e+700 at 3 digits. */
+	expect_log10(700 - 1e-12, 3, VXF_ASCII, "1e+700");
+	expect_log10(-1000.0, 3, VXF_ASCII, "1e-1000");
+}
+
+Test(fmt, mag_value_or_log10)
+{
+	char b[64];
+	vx_mag fits = { 9.765625e-4, log10(9.765625e-4), 1 };
+	vx_mag far = { 0, 1000 * log10(0.25), 0 };
+	vx_mag zero = { 0, -INFINITY, 1 };
+	cr_assert_str_eq(vxf_mag(b, sizeof b, fits, 4, VXF_ASCII), "9.766e-04");
+	cr_assert_str_eq(vxf_mag(b, sizeof b, far, 2, VXF_ASCII), "8.7e-603");
+	cr_assert_str_eq(vxf_mag(b, sizeof b, zero, 2, VXF_ASCII), "0");
+	cr_assert_str_eq(vxf_mag(b, sizeof b, far, 2, VXF_JSON), "null");
+}
+
+Test(fmt, truncates_and_terminates)
+{
+	char b[5];
+	memset(b, 'x', sizeof b);
+	vxf_num(b, sizeof b, 123456.75, 8, VXF_ASCII);
+	cr_assert_str_eq(b, "1234", "truncated to the buffer: '%s'", b);
+	char one[1] = { 'x' };
+	vxf_num(one, 1, 1.5, 3, VXF_ASCII);
+	cr_assert_eq(one[0], '\0');
+}
