@@ -29,6 +29,7 @@ its time is scaled linearly to all t, marked estimated.
 """
 
 import math
+import os
 import sys
 
 import numpy as np
@@ -184,7 +185,11 @@ def main():
         sys.exit("usage: bench_torch.py OUTDIR TAG [REPS]")
     outdir, tag = sys.argv[1], sys.argv[2]
     reps = int(sys.argv[3]) if len(sys.argv) == 4 else 3
-    torch.set_num_threads(bl.threads())
+    # Matrix products go to OpenBLAS (libblas.so.3), whose pool follows
+    # OPENBLAS_NUM_THREADS like numpy's and vanex's.  ATen's own OpenMP pool
+    # stays at 1 (its default here): a second pool of 2 on 2 cores fights
+    # OpenBLAS's and made the timings erratic (2-5x slower at d = 64).
+    torch.set_num_threads(int(os.environ.get("BENCH_TORCH_THREADS", "1")))
     vx, model = bl.load(outdir, tag)
     base_rss = bl.peak_rss_mib()
     t = vx["t"]
@@ -216,7 +221,8 @@ def main():
         "method": "torch", "tag": tag, "d": vx["d"], "T": vx["T"], "t": t,
         "time": med, "times": times, "estimated": est, "k_done": len(res["ks"]),
         "peak_rss_mib": bl.peak_rss_mib(), "base_rss_mib": base_rss,
-        "disagreement": dis, "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "disagreement": dis, "torch": torch.__version__, "threads": bl.threads(),
+        "aten_threads": torch.get_num_threads(),
     })
     print("torch %-12s %s %10.3f s   k computed %d/%d   max rel. disagreement %.2e"
           % (tag, "est." if est else "    ", med, len(res["ks"]), t, dis["max"]))
