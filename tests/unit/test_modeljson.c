@@ -1,0 +1,300 @@
+/*
+ * test_modeljson.c — reading a model from JSON: values written here by hand
+ * (or printed here with %.17g) come back bit for bit; every inconsistency
+ * is refused with a message naming the file and the member; the options a
+ * replay may add on top behave as documented.
+ */
+#include <criterion/criterion.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report/modeljson.h"
+
+static void setup(void)
+{
+	gsl_set_error_handler_off();
+}
+
+TestSuite(modeljson, .init = setup);
+
+/* d = 2, n = 1, T = 3, with every value distinct. */
+static const char good[] =
+	"{\"params\": {\"t\": 2, \"seed\": 7, \"norm\": 0.5, \"init\": \"orthogonal\", \"input_scale\": 0.25},\n"
+	" \"model\": {\"activation\": \"sigmoid\",\n"
+	"   \"W\": [[0.5, -0.25], [0.125, 2]],\n"
+	"   \"U\": [[1.5], [-3]],\n"
+	"   \"b\": [0.1, 0.2], \"s0\": [-0.3, 0.4],\n"
+	"   \"x\": [[1], [2], [3e-5]],\n"
+	"   \"y\": [7, -8]}}";
+
+static vx_status parse(const char *text, vx_model **m, vx_error *err)
+{
+	*m = NULL;
+	err->msg[0] = '\0';
+	return vxr_model_parse_json(text, strlen(text), "m.json", m, err);
+}
+
+Test(modeljson, values_come_back_exactly)
+{
+	vx_model *m;
+	vx_error err;
+	cr_assert_eq(parse(good, &m, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(m->act, VX_SIGMOID);
+	cr_assert_eq(m->d, 2);
+	cr_assert_eq(m->n, 1);
+	cr_assert_eq(m->T, 3);
+	cr_assert_eq(gsl_matrix_get(m->W, 0, 0), 0.5);
+	cr_assert_eq(gsl_matrix_get(m->W, 0, 1), -0.25);
+	cr_assert_eq(gsl_matrix_get(m->W, 1, 0), 0.125);
+	cr_assert_eq(gsl_matrix_get(m->W, 1, 1), 2.0);
+	cr_assert_eq(gsl_matrix_get(m->U, 1, 0), -3.0);
+	cr_assert_eq(gsl_vector_get(m->b, 0), 0.1);
+	cr_assert_eq(gsl_vector_get(m->s0, 1), 0.4);
+	cr_assert_eq(gsl_matrix_get(m->x, 2, 0), 3e-5);
+	cr_assert_eq(gsl_vector_get(m->y, 1), -8.0);
+	vx_model_free(m);
+}
+
+Test(modeljson, bare_model_object_and_optional_b_s0)
+{
+	const char *t = "{\"W\": [[1]], \"U\": [[2, 3]], \"x\": [[4, 5]], \"y\": [6]}";
+	vx_model *m;
+	vx_error err;
+	cr_assert_eq(parse(t, &m, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(m->n, 2);
+	cr_assert_eq(gsl_vector_get(m->b, 0), 0.0, "b defaults to 0");
+	cr_assert_eq(gsl_vector_get(m->s0, 0), 0.0, "s0 defaults to 0");
+	cr_assert_eq(m->act, VX_TANH, "activation defaults to tanh");
+	vx_model_free(m);
+}
+
+Test(modeljson, random_doubles_round_trip_bit_for_bit)
+{
+	/* Printed here with %.17g, independently of vanex's writer. */
+	enum { D = 5 };
+	double w[D][D];
+	unsigned long long s = 0x9E3779B97F4A7C15ULL;
+	char *text = malloc(65536);
+	size_t o = 0;
+	o += (size_t)sprintf(text + o, "{\"model\": {\"W\": [");
+	for (int i = 0; i < D; i++) {
+		o += (size_t)sprintf(text + o, "%s[", i ? "," : "");
+		for (int j = 0; j < D; j++) {
+			do {
+				s ^= s << 13;
+				s ^= s >> 7;
+				s ^= s << 17;
+				memcpy(&w[i][j], &s, sizeof(double));
+			} while (!isfinite(w[i][j]));
+			o += (size_t)sprintf(text + o, "%s%.17g", j ? "," : "", w[i][j]);
+		}
+		o += (size_t)sprintf(text + o, "]");
+	}
+	o += (size_t)sprintf(text + o, "], \"U\": [[1],[1],[1],[1],[1]], \"x\": [[0]], \"y\": [0,0,0,0,0]}}");
+	vx_model *m;
+	vx_error err;
+	cr_assert_eq(parse(text, &m, &err), VX_OK, "%s", err.msg);
+	for (int i = 0; i < D; i++)
+		for (int j = 0; j < D; j++) {
+			double got = gsl_matrix_get(m->W, (size_t)i, (size_t)j);
+			cr_assert(memcmp(&got, &w[i][j], sizeof got) == 0, "W[%d][%d]: %a, expected %a", i, j, got,
+			          w[i][j]);
+		}
+	vx_model_free(m);
+	free(text);
+}
+
+static void expect_fail(const char *text, vx_status want, const char *fragment)
+{
+	vx_model *m;
+	vx_error err;
+	vx_status st = parse(text, &m, &err);
+	cr_assert_eq(st, want, "status %d, expected %d for %s (%s)", st, want, text, err.msg);
+	cr_assert_null(m);
+	cr_assert(strncmp(err.msg, "m.json", 6) == 0, "message names the file: '%s'", err.msg);
+	cr_assert(strstr(err.msg, fragment) != NULL, "message '%s' should contain '%s'", err.msg, fragment);
+}
+
+Test(modeljson, inconsistent_sizes_name_the_member)
+{
+	const char *y = ", \"U\": [[1],[1],[1]], \"x\": [[1]], \"y\": [0,0,0]}";
+	char t[512];
+	snprintf(t, sizeof t, "{\"W\": [[1,2,3],[1,2,3],[1,2]]%s", y);
+	expect_fail(t, VX_ESHAPE, "m.json: model.W: row 3 has 2 entries, expected 3");
+	snprintf(t, sizeof t, "{\"W\": [[1,2,3],[1,2,3]]%s", y);
+	expect_fail(t, VX_ESHAPE, "model.W: row 1 has 3 entries, expected 2");
+	expect_fail("{\"W\": [[1]], \"U\": [[1],[2]], \"x\": [[1]], \"y\": [0]}", VX_ESHAPE,
+	            "model.U: has 2 rows, expected 1");
+	expect_fail("{\"W\": [[1]], \"U\": [[1, 2]], \"x\": [[1, 2], [3]], \"y\": [0]}", VX_ESHAPE,
+	            "model.x: row 2 has 1 entries, expected 2");
+	expect_fail("{\"W\": [[1]], \"U\": [[1]], \"x\": [[1]], \"y\": [0, 1]}", VX_ESHAPE,
+	            "model.y: has 2 entries, expected 1");
+	expect_fail("{\"W\": [[1]], \"U\": [[1]], \"x\": [[1]], \"y\": [0], \"b\": []}", VX_ESHAPE,
+	            "model.b: has 0 entries, expected 1");
+	expect_fail("{\"W\": [[1]], \"U\": [[1]], \"x\": [], \"y\": [0]}", VX_ESHAPE, "model.x: is empty");
+	expect_fail("{\"W\": [], \"U\": [[1]], \"x\": [[1]], \"y\": [0]}", VX_ESHAPE, "model.W: is empty");
+	expect_fail("{\"W\": [[1]], \"U\": [[]], \"x\": [[1]], \"y\": [0]}", VX_ESHAPE, "model.U");
+}
+
+Test(modeljson, wrong_types_and_members)
+{
+	expect_fail("{\"W\": [[1, \"2\"], [3, 4]], \"U\": [[1], [1]], \"x\": [[1]], \"y\": [0, 0]}", VX_EFORMAT,
+	            "model.W: row 1, entry 2 is a string, expected a number");
+	expect_fail("{\"W\": [[1]], \"U\": [[1]], \"x\": [[null]], \"y\": [0]}", VX_EFORMAT,
+	            "model.x: row 1, entry 1 is null");
+	expect_fail("{\"W\": [[1]], \"U\": [[1]], \"x\": [[1]], \"y\": {\"a\": 1}}", VX_EFORMAT,
+	            "model.y: is an object");
+	expect_fail("{\"W\": [[1]], \"U\": [[1]], \"x\": [[1]]}", VX_EFORMAT, "missing member 'y'");
+	expect_fail("{\"W\": [[1]], \"x\": [[1]], \"y\": [0]}", VX_EFORMAT, "missing member 'U'");
+	expect_fail("{\"W\": [[1]], \"U\": [[1]], \"x\": [[1]], \"y\": [0], \"V\": 1}", VX_EFORMAT,
+	            "unknown member 'V'");
+	expect_fail("{\"W\": [[1]], \"U\": [[1]], \"x\": [[1]], \"y\": [0], \"activation\": \"softmax\"}",
+	            VX_EFORMAT, "model.activation");
+	expect_fail("{\"params\": {}}", VX_EFORMAT, "missing member 'model'");
+	expect_fail("[1, 2]", VX_EFORMAT, "expected a JSON object");
+	expect_fail("{\"model\": 3}", VX_EFORMAT, "model: is a number");
+}
+
+Test(modeljson, syntax_errors_carry_line_and_column)
+{
+	expect_fail("{\"model\":\n {\"W\": [[1,]]}}", VX_EFORMAT, "m.json:2:");
+	expect_fail("{\"W\": [[1e400]], \"U\": [[1]], \"x\": [[1]], \"y\": [0]}", VX_EFORMAT, "m.json:1:");
+	expect_fail("{\"W\": [[1]], \"W\": [[2]], \"U\": [[1]], \"x\": [[1]], \"y\": [0]}", VX_EFORMAT, "duplicate");
+	expect_fail("", VX_EFORMAT, "m.json:");
+}
+
+Test(modeljson, too_large_before_allocating)
+{
+	/* 4097 rows of W: refused on the count, before the rows are examined. */
+	size_t n = 4097;
+	char *t = malloc(n * 4 + 128);
+	size_t o = (size_t)sprintf(t, "{\"W\": [");
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)sprintf(t + o, "%s[0]", i ? "," : "");
+	sprintf(t + o, "], \"U\": [[1]], \"x\": [[1]], \"y\": [0]}");
+	expect_fail(t, VX_ETOOBIG, "4097 rows exceed the limit of 4096");
+	free(t);
+}
+
+/* ---- vxr_model_load with files and options ---- */
+
+static char dir[64];
+
+static const char *write_tmp(const char *name, const char *text)
+{
+	static char p[128];
+	if (!dir[0]) {
+		strcpy(dir, "/tmp/vanex-test-mj-XXXXXX");
+		cr_assert_not_null(mkdtemp(dir));
+	}
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+static void cleanup(void)
+{
+	char cmd[128];
+	if (dir[0]) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		cr_assert_eq(system(cmd), 0);
+	}
+}
+
+static void load_with(const char *path, const char *const *opts, vx_model **m, vx_params *eff,
+                      vx_status want, const char *fragment)
+{
+	vx_params p;
+	vx_error err = { { 0 } };
+	vx_params_default(&p);
+	cr_assert_eq(vx_params_set(&p, "model", path, &err), VX_OK, "%s", err.msg);
+	for (; opts && opts[0]; opts += 2)
+		cr_assert_eq(vx_params_set(&p, opts[0], opts[1], &err), VX_OK, "%s", err.msg);
+	*m = NULL;
+	vx_status st = vxr_model_load(&p, m, eff, &err);
+	cr_assert_eq(st, want, "status %d, expected %d (%s)", st, want, err.msg);
+	if (fragment)
+		cr_assert(strstr(err.msg, fragment) != NULL, "message '%s' should contain '%s'", err.msg, fragment);
+}
+
+Test(modeljson, load_takes_recorded_params, .fini = cleanup)
+{
+	const char *p = write_tmp("m.json", good);
+	vx_model *m;
+	vx_params eff;
+	load_with(p, NULL, &m, &eff, VX_OK, NULL);
+	cr_assert_eq(eff.hidden, 2);
+	cr_assert_eq(eff.inputs, 1);
+	cr_assert_eq(eff.steps, 3);
+	cr_assert_eq(eff.t, 2, "the recorded loss step is replayed");
+	cr_assert_eq(eff.seed, 7);
+	cr_assert_eq(eff.norm, 0.5);
+	cr_assert_eq(eff.init, VX_INIT_ORTHOGONAL);
+	cr_assert_eq(eff.input_scale, 0.25);
+	cr_assert_eq(eff.act, VX_SIGMOID);
+	cr_assert_eq(gsl_matrix_get(m->W, 1, 1), 2.0, "a recorded norm does not rescale W");
+	vx_model_free(m);
+}
+
+Test(modeljson, load_options_on_top, .fini = cleanup)
+{
+	const char *p = write_tmp("m.json", good);
+	vx_model *m;
+	vx_params eff;
+
+	const char *const steps2[] = { "steps", "2", "act", "relu", "t", "1", NULL };
+	load_with(p, steps2, &m, &eff, VX_OK, NULL);
+	cr_assert_eq(m->T, 2, "--steps keeps the first steps");
+	cr_assert_eq(gsl_matrix_get(m->x, 1, 0), 2.0);
+	cr_assert_eq(m->act, VX_RELU, "--act replaces the activation");
+	cr_assert_eq(eff.t, 1);
+	vx_model_free(m);
+
+	const char *const steps1[] = { "steps", "1", NULL };
+	load_with(p, steps1, &m, &eff, VX_OK, NULL);
+	cr_assert_eq(eff.t, 0, "a recorded t beyond a shortened horizon falls back to T");
+	vx_model_free(m);
+
+	/* --norm rescales: ‖[[0.5,-0.25],[0.125,2]]‖₂ computed independently below. */
+	const char *const norm1[] = { "norm", "1", NULL };
+	load_with(p, norm1, &m, &eff, VX_OK, NULL);
+	/* σ_max of W: sqrt of the largest eigenvalue of WᵀW (2×2 closed form). */
+	double a = 0.5, b = -0.25, c = 0.125, d = 2;
+	double p11 = a * a + c * c, p12 = a * b + c * d, p22 = b * b + d * d;
+	double smax = sqrt((p11 + p22) / 2 + sqrt((p11 - p22) * (p11 - p22) / 4 + p12 * p12));
+	cr_assert_float_eq(gsl_matrix_get(m->W, 1, 1), 2 / smax, 1e-12, "W scaled by 1/sigma_max");
+	vx_model_free(m);
+
+	const char *const steps9[] = { "steps", "9", NULL };
+	load_with(p, steps9, &m, &eff, VX_EUSAGE, "--steps 9 exceeds the 3 input steps");
+	const char *const hidden3[] = { "hidden", "3", NULL };
+	load_with(p, hidden3, &m, &eff, VX_EUSAGE, "--hidden 3 conflicts");
+	const char *const inputs2[] = { "inputs", "2", NULL };
+	load_with(p, inputs2, &m, &eff, VX_EUSAGE, "--inputs 2 conflicts");
+}
+
+Test(modeljson, load_file_errors, .fini = cleanup)
+{
+	vx_model *m;
+	vx_params eff;
+	const char *p = write_tmp("bad.json", "{\"model\": {\"W\": [[1, 2], [3]], \"U\": [[1],[1]], \"x\": [[1]], "
+	                                      "\"y\": [0, 0]}}");
+	load_with(p, NULL, &m, &eff, VX_ESHAPE, "bad.json: model.W: row 2 has 1 entries, expected 2");
+	p = write_tmp("empty.json", "");
+	load_with(p, NULL, &m, &eff, VX_EFORMAT, "empty");
+	load_with(dir, NULL, &m, &eff, VX_EIO, "is a directory");
+	p = write_tmp("x", "");
+	char missing[160];
+	snprintf(missing, sizeof missing, "%s/none.json", dir);
+	load_with(missing, NULL, &m, &eff, VX_EIO, "No such file");
+	const char *const w[] = { "weights", "W.npy", NULL };
+	p = write_tmp("m.json", good);
+	load_with(p, w, &m, &eff, VX_EUSAGE, "cannot be combined");
+}
