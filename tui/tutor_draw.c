@@ -1,0 +1,418 @@
+/*
+ * tutor_draw.c — the tutor's screen, drawn from the state (curses only here
+ * and in tutor.c).
+ *
+ * Every frame is drawn whole into the window and left to curses to diff:
+ * simpler than tracking damage, and cheap at terminal sizes.
+ */
+#include "tui/tutor_draw.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <wchar.h>
+
+#define U(st, u, a) ((st)->utf8 ? (u) : (a))
+
+/* ====================================================================
+ * Theme
+ * ==================================================================== */
+
+enum { P_HEAD = 1, P_CODE, P_MATH, P_NUM, P_DIM, P_S1, P_S2, P_S3, P_GOOD, P_BAD, P_TITLE, P_ERR };
+
+void vxu_theme_init(vxu_theme *th, int color)
+{
+	memset(th, 0, sizeof *th);
+	th->color = color && has_colors();
+	if (th->color) {
+		start_color();
+		use_default_colors();
+		short dim = COLORS >= 16 ? 8 : COLOR_BLUE;   /* bright black where there is one */
+		init_pair(P_HEAD, COLOR_CYAN, -1);
+		init_pair(P_CODE, COLOR_GREEN, -1);
+		init_pair(P_MATH, COLOR_MAGENTA, -1);
+		init_pair(P_NUM, COLOR_YELLOW, -1);
+		init_pair(P_DIM, dim, -1);
+		init_pair(P_S1, COLOR_GREEN, -1);
+		init_pair(P_S2, COLOR_YELLOW, -1);
+		init_pair(P_S3, COLOR_RED, -1);
+		init_pair(P_GOOD, COLOR_GREEN, -1);
+		init_pair(P_BAD, COLOR_RED, -1);
+		init_pair(P_TITLE, COLOR_BLACK, COLOR_CYAN);
+		init_pair(P_ERR, COLOR_RED, -1);
+		th->role[VXT_TEXT] = A_NORMAL;
+		th->role[VXT_HEADING] = COLOR_PAIR(P_HEAD) | A_BOLD;
+		th->role[VXT_EMPH] = A_UNDERLINE;
+		th->role[VXT_STRONG] = A_BOLD;
+		th->role[VXT_CODE] = COLOR_PAIR(P_CODE);
+		th->role[VXT_MATH] = COLOR_PAIR(P_MATH);
+		th->role[VXT_NUMBER] = COLOR_PAIR(P_NUM) | A_BOLD;
+		th->role[VXT_DIM] = COLOR_PAIR(P_DIM);
+		th->role[VXT_SERIES1] = COLOR_PAIR(P_S1) | A_BOLD;
+		th->role[VXT_SERIES2] = COLOR_PAIR(P_S2);
+		th->role[VXT_SERIES3] = COLOR_PAIR(P_S3);
+		th->role[VXT_GOOD] = COLOR_PAIR(P_GOOD);
+		th->role[VXT_BAD] = COLOR_PAIR(P_BAD) | A_BOLD;
+		th->title = COLOR_PAIR(P_TITLE) | A_BOLD;
+		th->status = A_REVERSE;
+		th->status_num = A_REVERSE | A_BOLD;
+		th->status_bad = A_REVERSE | A_BOLD;
+		th->rule = COLOR_PAIR(P_DIM);
+		th->msg = COLOR_PAIR(P_NUM);
+		th->error = COLOR_PAIR(P_ERR) | A_BOLD;
+		th->hint = COLOR_PAIR(P_DIM);
+		return;
+	}
+	/* Monochrome: bold, underline and reverse only, which every terminal has. */
+	th->role[VXT_TEXT] = A_NORMAL;
+	th->role[VXT_HEADING] = A_BOLD | A_UNDERLINE;
+	th->role[VXT_EMPH] = A_UNDERLINE;
+	th->role[VXT_STRONG] = A_BOLD;
+	th->role[VXT_CODE] = A_NORMAL;
+	th->role[VXT_MATH] = A_NORMAL;
+	th->role[VXT_NUMBER] = A_BOLD;
+	th->role[VXT_DIM] = A_NORMAL;
+	th->role[VXT_SERIES1] = A_BOLD;
+	th->role[VXT_SERIES2] = A_NORMAL;
+	th->role[VXT_SERIES3] = A_UNDERLINE;
+	th->role[VXT_GOOD] = A_NORMAL;
+	th->role[VXT_BAD] = A_BOLD;
+	th->title = A_REVERSE | A_BOLD;
+	th->status = A_REVERSE;
+	th->status_num = A_REVERSE | A_BOLD;
+	th->status_bad = A_REVERSE | A_BOLD | A_UNDERLINE;
+	th->rule = A_NORMAL;
+	th->msg = A_BOLD;
+	th->error = A_BOLD | A_REVERSE;
+	th->hint = A_NORMAL;
+}
+
+/* ====================================================================
+ * Text
+ * ==================================================================== */
+
+/* Decodes one UTF-8 sequence from s (n bytes left) into *wc; returns its
+ * length, or 1 with *wc = U+FFFD for a malformed byte. */
+static int u8dec(const unsigned char *s, size_t n, wchar_t *wc)
+{
+	unsigned c = s[0];
+	int len;
+	unsigned cp;
+	if (c < 0x80) {
+		*wc = (wchar_t)c;
+		return 1;
+	} else if ((c & 0xE0) == 0xC0) {
+		len = 2;
+		cp = c & 0x1F;
+	} else if ((c & 0xF0) == 0xE0) {
+		len = 3;
+		cp = c & 0x0F;
+	} else if ((c & 0xF8) == 0xF0) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		*wc = 0xFFFD;
+		return 1;
+	}
+	if ((size_t)len > n) {
+		*wc = 0xFFFD;
+		return 1;
+	}
+	for (int i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80) {
+			*wc = 0xFFFD;
+			return 1;
+		}
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	*wc = (wchar_t)cp;
+	return len;
+}
+
+/* Writes text at (y, x) in attribute a, at most maxw columns; returns the
+ * columns used.  Without UTF-8 anything outside printable ASCII becomes '?',
+ * so a stray byte can never reach a C-locale terminal as mojibake. */
+static int put(WINDOW *w, int y, int x, int maxw, const char *text, attr_t a, int utf8)
+{
+	wchar_t buf[512];
+	int used = 0;
+	size_t nb = 0;
+	const unsigned char *s = (const unsigned char *)text;
+	size_t n = strlen(text);
+	if (maxw <= 0 || y < 0 || x < 0)
+		return 0;
+	while (n > 0 && nb + 1 < sizeof buf / sizeof buf[0]) {
+		wchar_t wc;
+		int l = u8dec(s, n, &wc);
+		s += l;
+		n -= (size_t)l;
+		int cw;
+		if (!utf8) {
+			if (wc < 0x20 || wc > 0x7E)
+				wc = '?';
+			cw = 1;
+		} else {
+			if (wc == '\t' || wc == '\n' || wc == '\r')
+				wc = ' ';
+			cw = wcwidth(wc);
+			if (cw < 0) {
+				wc = 0xFFFD;
+				cw = 1;
+			}
+		}
+		if (used + cw > maxw)
+			break;
+		buf[nb++] = wc;
+		used += cw;
+	}
+	if (nb) {
+		buf[nb] = 0;
+		wattrset(w, a);
+		mvwaddnwstr(w, y, x, buf, (int)nb);
+		wattrset(w, A_NORMAL);
+	}
+	return used;
+}
+
+/* Fills columns [x, x+n) of row y with a character in attribute a. */
+static void fill(WINDOW *w, int y, int x, int n, const char *ch, attr_t a, int utf8)
+{
+	for (int i = 0; i < n; i++)
+		put(w, y, x + i, 1, ch, a, utf8);
+}
+
+/* One line of spans at (y, x), clipped to maxw; returns the columns used. */
+static int put_line(WINDOW *w, int y, int x, int maxw, const vxt_line *ln, const vxu_theme *th,
+                    int utf8, attr_t base)
+{
+	int used = 0;
+	for (size_t i = 0; i < ln->nspans && used < maxw; i++) {
+		const vxt_span *sp = &ln->spans[i];
+		attr_t a = th->role[sp->role < VXT_ROLE_COUNT ? sp->role : VXT_TEXT] | base;
+		used += put(w, y, x + used, maxw - used, sp->text, a, utf8);
+	}
+	return used;
+}
+
+/* ====================================================================
+ * Parts of the screen
+ * ==================================================================== */
+
+static void draw_too_small(WINDOW *w, const vxu_state *st, const vxu_theme *th)
+{
+	char l1[64], l2[64];
+	const char *l3 = "q quits";
+	snprintf(l1, sizeof l1, "terminal too small (%dx%d)", st->lay.cols, st->lay.rows);
+	snprintf(l2, sizeof l2, "vanex needs %dx%d", VXU_MIN_COLS, VXU_MIN_ROWS);
+	const char *lines[3] = { l1, l2, l3 };
+	int rows = st->lay.rows, cols = st->lay.cols;
+	int top = rows > 3 ? (rows - 3) / 2 : 0;
+	for (int i = 0; i < 3 && top + i < rows; i++) {
+		int len = (int)strlen(lines[i]);
+		int x = cols > len ? (cols - len) / 2 : 0;
+		put(w, top + i, x, cols - x, lines[i], i == 0 ? th->role[VXT_STRONG] : A_NORMAL, 0);
+	}
+}
+
+static void draw_title(WINDOW *w, const vxu_state *st, const vxu_theme *th)
+{
+	const vxu_layout *L = &st->lay;
+	fill(w, L->title_row, 0, L->cols, " ", th->title, st->utf8);
+	char left[64];
+	snprintf(left, sizeof left, " vanex %s step %s ", U(st, "·", "-"), st->progress);
+	int x = put(w, L->title_row, 0, L->cols, left, th->title, st->utf8);
+	const char *title = st->doc && st->doc->title ? st->doc->title : vxr_step_title(st->step);
+	const char *right = U(st, " ? help ", " ? help ");
+	int rw = (int)strlen(right);
+	x += put(w, L->title_row, x, L->cols - x - rw - 1, U(st, "│ ", "| "), th->title, st->utf8);
+	put(w, L->title_row, x, L->cols - x - rw - 1, title ? title : "", th->title, st->utf8);
+	put(w, L->title_row, L->cols - rw, rw, right, th->title, st->utf8);
+}
+
+static void draw_body(WINDOW *w, const vxu_state *st, const vxu_theme *th)
+{
+	const vxu_layout *L = &st->lay;
+	if (!st->doc) {
+		put(w, L->body_top, L->text_x, L->text_w, st->doc_error[0] ? st->doc_error : "",
+		    th->error, st->utf8);
+		return;
+	}
+	for (int i = 0; i < L->body_rows; i++) {
+		size_t li = st->scroll + (size_t)i;
+		if (li >= st->doc->nlines)
+			break;
+		put_line(w, L->body_top + i, L->text_x, L->text_w, &st->doc->lines[li], th, st->utf8, A_NORMAL);
+	}
+	/* Scroll marks in the margin right of the text. */
+	int mx = L->text_x + L->text_w;
+	if (mx >= L->cols)
+		mx = L->cols - 1;
+	if (st->scroll > 0)
+		put(w, L->body_top, mx, 1, U(st, "▲", "^"), th->rule | A_BOLD, st->utf8);
+	if (st->scroll < vxu_scroll_max(st))
+		put(w, L->body_top + L->body_rows - 1, mx, 1, U(st, "▼", "v"), th->rule | A_BOLD, st->utf8);
+}
+
+static void draw_panel(WINDOW *w, const vxu_state *st, const vxu_theme *th)
+{
+	const vxu_layout *L = &st->lay;
+	const vxu_lines *p = &st->panel;
+	if (L->place == VXU_PANEL_SIDE) {
+		for (int y = L->body_top; y < L->status_row; y++)
+			put(w, y, L->panel_x - 2, 1, U(st, "│", "|"), th->rule, st->utf8);
+		for (size_t i = 0; i < p->nlines && (int)i < L->panel_rows; i++)
+			put_line(w, L->panel_top + (int)i, L->panel_x, L->panel_w, &p->lines[i], th, st->utf8, A_NORMAL);
+		return;
+	}
+	/* Strip or bottom: a rule across the screen carrying the panel's heading. */
+	const char *h = U(st, "─", "-");
+	fill(w, L->panel_top, 0, L->cols, h, th->rule, st->utf8);
+	if (p->nlines > 0) {
+		int x = 1 + put(w, L->panel_top, 1, 1, " ", A_NORMAL, st->utf8);
+		x += put_line(w, L->panel_top, x, L->cols - x - 2, &p->lines[0], th, st->utf8, A_NORMAL);
+		put(w, L->panel_top, x, 1, " ", A_NORMAL, st->utf8);
+	}
+	for (size_t i = 1; i < p->nlines && (int)i < L->panel_rows; i++)
+		put_line(w, L->panel_top + (int)i, L->panel_x, L->panel_w, &p->lines[i], th, st->utf8, A_NORMAL);
+}
+
+static void draw_status(WINDOW *w, const vxu_state *st, const vxu_theme *th)
+{
+	const vxu_layout *L = &st->lay;
+	fill(w, L->status_row, 0, L->cols, " ", th->status, st->utf8);
+	int pw = (int)strlen(st->progress) + 2;
+	int used = 0;
+	if (st->status.nlines > 0) {
+		const vxt_line *ln = &st->status.lines[0];
+		for (size_t i = 0; i < ln->nspans; i++) {
+			attr_t a = ln->spans[i].role == VXT_NUMBER ? th->status_num
+			         : ln->spans[i].role == VXT_BAD ? th->status_bad : th->status;
+			used += put(w, L->status_row, used, L->cols - pw - used, ln->spans[i].text, a, st->utf8);
+		}
+	}
+	put(w, L->status_row, L->cols - pw + 1, pw - 1, st->progress, th->status_num, st->utf8);
+}
+
+static void draw_message(WINDOW *w, const vxu_state *st, const vxu_theme *th)
+{
+	const vxu_layout *L = &st->lay;
+	if (st->message[0]) {
+		put(w, L->msg_row, 1, L->cols - 2, st->message,
+		    st->msg_kind == VXU_MSG_ERROR ? th->error : th->msg, st->utf8);
+		return;
+	}
+	/* No message: the keys, or a pointer to the rest of a long step. */
+	if (st->scroll < vxu_scroll_max(st))
+		put(w, L->msg_row, 1, L->cols - 2,
+		    U(st, "↓ PgDn: more of this step   → next step   ? every key   q quit",
+		          "Down/PgDn: more of this step   Right: next step   ? every key   q quit"),
+		    th->hint, st->utf8);
+	else
+		put(w, L->msg_row, 1, L->cols - 2, vxu_hint(st->utf8), th->hint, st->utf8);
+}
+
+static void draw_box(WINDOW *w, int y, int x, int h, int wd, attr_t a, int utf8)
+{
+	const char *tl = utf8 ? "┌" : "+", *tr = utf8 ? "┐" : "+", *bl = utf8 ? "└" : "+",
+	           *br = utf8 ? "┘" : "+", *hz = utf8 ? "─" : "-", *vt = utf8 ? "│" : "|";
+	put(w, y, x, 1, tl, a, utf8);
+	fill(w, y, x + 1, wd - 2, hz, a, utf8);
+	put(w, y, x + wd - 1, 1, tr, a, utf8);
+	for (int i = 1; i < h - 1; i++) {
+		put(w, y + i, x, 1, vt, a, utf8);
+		fill(w, y + i, x + 1, wd - 2, " ", A_NORMAL, utf8);
+		put(w, y + i, x + wd - 1, 1, vt, a, utf8);
+	}
+	put(w, y + h - 1, x, 1, bl, a, utf8);
+	fill(w, y + h - 1, x + 1, wd - 2, hz, a, utf8);
+	put(w, y + h - 1, x + wd - 1, 1, br, a, utf8);
+}
+
+static void draw_help(WINDOW *w, const vxu_state *st, const vxu_theme *th)
+{
+	size_t n;
+	const vxu_help_entry *e = vxu_help(st->utf8, &n);
+	int rows = st->lay.rows, cols = st->lay.cols;
+	/* One column when it fits; else two, and the section headings go. */
+	int ncol = (int)n + 2 <= rows ? 1 : 2;
+	size_t nent = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ncol == 1 || e[i].keys)
+			nent++;
+	int per = ncol == 1 ? (int)nent : (int)(nent + 1) / 2;
+	int keyw = st->utf8 ? 16 : 19;
+	int colw = ncol == 1 ? 62 : (cols - 4) / 2;
+	int bw = ncol * colw + 2;
+	if (bw > cols)
+		bw = cols;
+	int bh = per + 2;
+	if (bh > rows)
+		bh = rows;
+	int by = (rows - bh) / 2, bx = (cols - bw) / 2;
+	if (ncol == 2)
+		keyw = colw / 3;
+	draw_box(w, by, bx, bh, bw, th->role[VXT_HEADING], st->utf8);
+	put(w, by, bx + 2, bw - 4, " vanex keys ", th->role[VXT_HEADING], st->utf8);
+	const char *foot = " any key closes, q quits ";
+	int fl = (int)strlen(foot);
+	if (bw - 4 > fl)
+		put(w, by + bh - 1, bx + bw - 2 - fl, fl, foot, th->role[VXT_DIM], st->utf8);
+	int row = 0, col = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (ncol == 2 && !e[i].keys)
+			continue;
+		int y = by + 1 + row, x = bx + 1 + col * colw + 1;
+		if (y >= by + bh - 1)
+			break;
+		if (!e[i].keys) {
+			put(w, y, x, colw - 2, e[i].what, th->role[VXT_HEADING], st->utf8);
+		} else {
+			put(w, y, x + 1, keyw, e[i].keys, th->role[VXT_NUMBER], st->utf8);
+			put(w, y, x + 1 + keyw, colw - keyw - 3, e[i].what, A_NORMAL, st->utf8);
+		}
+		if (++row >= per) {
+			row = 0;
+			col++;
+		}
+	}
+}
+
+void vxu_draw(WINDOW *w, const vxu_state *st, const vxu_theme *th)
+{
+	werase(w);
+	if (st->lay.too_small) {
+		draw_too_small(w, st, th);
+	} else {
+		draw_title(w, st, th);
+		draw_body(w, st, th);
+		draw_panel(w, st, th);
+		draw_status(w, st, th);
+		draw_message(w, st, th);
+		if (st->overlay == VXU_OV_HELP)
+			draw_help(w, st, th);
+	}
+	wnoutrefresh(w);
+}
+
+/* ====================================================================
+ * Keys
+ * ==================================================================== */
+
+int vxu_key_from_curses(int ch)
+{
+	switch (ch) {
+	case KEY_UP: return VXU_K_UP;
+	case KEY_DOWN: return VXU_K_DOWN;
+	case KEY_LEFT: return VXU_K_LEFT;
+	case KEY_RIGHT: return VXU_K_RIGHT;
+	case KEY_PPAGE: return VXU_K_PGUP;
+	case KEY_NPAGE: return VXU_K_PGDN;
+	case KEY_HOME: case KEY_A1: return VXU_K_HOME;
+	case KEY_END: case KEY_C1: return VXU_K_END;
+	case KEY_ENTER: case '\n': case '\r': return 'n';   /* Enter goes on, as in a pager */
+	case KEY_BACKSPACE: case 127: return 'p';
+	default:
+		if (ch >= 0 && ch < 256)
+			return ch;
+		return -1;
+	}
+}

@@ -1,0 +1,666 @@
+/*
+ * tutor_panel.c — the live panel: the numbers of this network for the step
+ * the student is on, recomputed with every change (no curses here).
+ *
+ * At 80×24 the panel is a strip of two lines under the prose, so each view
+ * says the essential in two lines first; with more room it adds detail and a
+ * plot (report/plot.h character cells), which fills whatever rows are left.
+ */
+#include "tui/tutor_panel.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+
+#include "report/check.h"
+#include "report/fmt.h"
+#include "report/plot.h"
+
+#define U(st, u, a) ((st)->utf8 ? (u) : (a))
+
+/* ====================================================================
+ * Small text helpers
+ * ==================================================================== */
+
+/* n as subscript digits (UTF-8) or "_n" (ASCII). */
+static const char *sub(const vxu_state *st, char *buf, size_t n, size_t v)
+{
+	static const char *const d[] = { "₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉" };
+	if (!st->utf8) {
+		snprintf(buf, n, "_%zu", v);
+		return buf;
+	}
+	char digits[32];
+	snprintf(digits, sizeof digits, "%zu", v);
+	buf[0] = '\0';
+	for (const char *p = digits; *p; p++)
+		strncat(buf, d[*p - '0'], n - strlen(buf) - 1);
+	return buf;
+}
+
+/* n as superscript digits (UTF-8) or "^n" (ASCII). */
+static const char *sup(const vxu_state *st, char *buf, size_t n, size_t v)
+{
+	static const char *const d[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
+	if (!st->utf8) {
+		snprintf(buf, n, "^%zu", v);
+		return buf;
+	}
+	char digits[32];
+	snprintf(digits, sizeof digits, "%zu", v);
+	buf[0] = '\0';
+	for (const char *p = digits; *p; p++)
+		strncat(buf, d[*p - '0'], n - strlen(buf) - 1);
+	return buf;
+}
+
+static vxf_style fstyle(const vxu_state *st)
+{
+	return st->utf8 ? VXF_UNICODE : VXF_ASCII;
+}
+
+static const char *num(const vxu_state *st, char *buf, size_t n, double x)
+{
+	return vxf_num(buf, n, x, 3, fstyle(st));
+}
+
+static const char *mag(const vxu_state *st, char *buf, size_t n, vx_mag m)
+{
+	return vxf_mag(buf, n, m, 3, fstyle(st));
+}
+
+/* ====================================================================
+ * Views
+ * ==================================================================== */
+
+const char *vxu_view_name(vxu_view v, int utf8)
+{
+	switch (v) {
+	case VXU_VIEW_AUTO: return "this step's";
+	case VXU_VIEW_NETWORK: return "network";
+	case VXU_VIEW_CHAIN: return "chain";
+	case VXU_VIEW_DACT: return utf8 ? "σ'" : "sigma'";
+	case VXU_VIEW_JACOBIAN: return "one step";
+	case VXU_VIEW_PATHS: return "paths";
+	case VXU_VIEW_LYAP: return "rate";
+	default: return "?";
+	}
+}
+
+static int has(const char *hay, const char *needle)
+{
+	return strstr(hay, needle) != NULL;
+}
+
+vxu_view vxu_view_for_title(const char *title)
+{
+	char low[512];
+	size_t i = 0;
+	if (!title)
+		return VXU_VIEW_CHAIN;
+	for (; title[i] && i + 1 < sizeof low; i++)
+		low[i] = (char)tolower((unsigned char)title[i]);
+	low[i] = '\0';
+	/* Order matters: the most specific words first. */
+	if (has(low, "lyapunov") || has(low, "rate"))
+		return VXU_VIEW_LYAP;
+	if (has(low, "contribution") || has(low, "path"))
+		return VXU_VIEW_PATHS;
+	if (has(low, "diagonal") || has(low, "activation") || has(low, "σ'") || has(low, "σ′")
+	    || has(low, "sigma") || has(low, "maximum") || has(low, "γ =") || has(low, "largest slope"))
+		return VXU_VIEW_DACT;
+	if (has(low, "one step") || has(low, "jacobian") || has(low, "is w") || has(low, "= w")
+	    || has(low, "per step") || has(low, "per-step") || has(low, "single step"))
+		return VXU_VIEW_JACOBIAN;
+	if (has(low, "network") || has(low, "loss") || has(low, "forward"))
+		return VXU_VIEW_NETWORK;
+	return VXU_VIEW_CHAIN;
+}
+
+/* ====================================================================
+ * Plots as lines of spans
+ * ==================================================================== */
+
+static vxt_role plot_role(unsigned char r)
+{
+	switch (r) {
+	case 1: return VXT_SERIES1;
+	case 2: return VXT_SERIES2;
+	case 3: return VXT_SERIES3;
+	default: return VXT_DIM;
+	}
+}
+
+/* Length of the UTF-8 sequence starting with byte c (1 for a stray byte). */
+static int u8len(unsigned char c)
+{
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xE0) == 0xC0)
+		return 2;
+	if ((c & 0xF0) == 0xE0)
+		return 3;
+	if ((c & 0xF8) == 0xF0)
+		return 4;
+	return 1;
+}
+
+/* Draws p into `rows` lines of `cols` cells appended to out, colouring each
+ * cell by the series it belongs to.  A plot that cannot be drawn is skipped. */
+static void add_plot(const vxu_state *st, vxu_lines *out, const vxp_plot *p, int cols, int rows)
+{
+	char *cells = NULL;
+	unsigned char *roles = NULL;
+	if (cols < 20 || rows < 5)
+		return;
+	if (vxp_cells(p, cols, rows, st->utf8, &cells, &roles) != VX_OK) {
+		free(cells);
+		free(roles);
+		return;
+	}
+	const char *s = cells;
+	for (int r = 0; r < rows && s; r++) {
+		const char *eol = strchr(s, '\n');
+		size_t len = eol ? (size_t)(eol - s) : strlen(s);
+		vxu_lines_newline(out);
+		int col = 0;
+		size_t i = 0;
+		while (i < len) {
+			/* One run of cells with the same role. */
+			unsigned char role = col < cols ? roles[(size_t)r * (size_t)cols + (size_t)col] : 0;
+			size_t start = i;
+			while (i < len) {
+				unsigned char rr = col < cols ? roles[(size_t)r * (size_t)cols + (size_t)col] : 0;
+				if (rr != role)
+					break;
+				int l = u8len((unsigned char)s[i]);
+				i += (size_t)l;
+				col++;
+			}
+			if (i > len)
+				i = len;
+			char *run = strndup(s + start, i - start);
+			if (run) {
+				vxu_lines_add(out, plot_role(role), run);
+				free(run);
+			}
+		}
+		s = eol ? eol + 1 : NULL;
+	}
+	free(cells);
+	free(roles);
+}
+
+/* The three curves of the derivation against t−k: actual, product, bound. */
+static void add_chain_plot(const vxu_state *st, vxu_lines *out, int cols, int rows)
+{
+	const vx_result *r = st->result;
+	size_t t = r->t;
+	double *x = malloc(t * sizeof *x), *y1 = malloc(t * sizeof *y1);
+	double *y2 = malloc(t * sizeof *y2), *y3 = malloc(t * sizeof *y3);
+	if (x && y1 && y2 && y3) {
+		for (size_t k = 1; k <= t; k++) {
+			const vx_path *pa = &r->paths[k - 1];
+			size_t i = t - k;   /* increasing gap */
+			x[i] = (double)pa->gap;
+			y1[i] = pa->norm.log10;
+			y2[i] = pa->step_product.log10;
+			y3[i] = pa->bound.log10;
+		}
+		vxp_series s[3] = {
+			{ U(st, "‖∂sₜ/∂sₖ‖", "||ds_t/ds_k||"), x, y1, t, 0 },
+			{ U(st, "Π‖Jⱼ‖", "prod ||J_j||"), x, y2, t, 0 },
+			{ U(st, "(γλ)^(t−k)", "(gamma*lambda)^(t-k)"), x, y3, t, 1 },
+		};
+		vxp_plot p = { NULL, U(st, "t − k", "t - k"), "norm", 1, s, 3, NULL, NULL, 0, NULL };
+		add_plot(st, out, &p, cols, rows);
+	}
+	free(x);
+	free(y1);
+	free(y2);
+	free(y3);
+}
+
+/* ====================================================================
+ * The views' text
+ * ==================================================================== */
+
+static void head(const vxu_state *st, vxu_lines *out, const char *what)
+{
+	vxu_lines_newline(out);
+	vxu_lines_addf(out, VXT_HEADING, "%s %s", U(st, "live ·", "live:"), what);
+	if (st->view != VXU_VIEW_AUTO)
+		vxu_lines_add(out, VXT_DIM, U(st, "  (v: next view)", "  (v: next view)"));
+}
+
+/* The verdict in its colour ("vanishing: ... shrinks ×0.631 per step"). */
+static void add_verdict(const vxu_state *st, vxu_lines *out)
+{
+	char line[160];
+	vxr_trend tr = vxr_verdict(st->result, st->utf8, line, sizeof line);
+	vxu_lines_add(out, tr == VXR_NEITHER ? VXT_GOOD : VXT_BAD, line);
+}
+
+static void view_chain(const vxu_state *st, vxu_lines *out, int full)
+{
+	const vx_result *r = st->result;
+	size_t t = st->t, k = st->k, gap = t - k;
+	char a[48], b[48], c[48], s1[32], s2[32], s3[32], e[32];
+	char h[160];
+	snprintf(h, sizeof h, U(st, "the chain s%s → … → s%s", "the chain s%s -> ... -> s%s"),
+	         sub(st, s1, sizeof s1, k), sub(st, s2, sizeof s2, t));
+	head(st, out, h);
+
+	vxu_lines_newline(out);
+	if (gap == 0) {
+		vxu_lines_addf(out, VXT_TEXT, "k = t = %zu: no factor; %s%s/%s%s = I, the empty product",
+		               t, U(st, "∂s", "ds"), sub(st, s1, sizeof s1, t), U(st, "∂s", "ds"),
+		               sub(st, s2, sizeof s2, t));
+	} else {
+		if (gap <= 3) {
+			for (size_t i = k; i <= t; i++)
+				vxu_lines_addf(out, VXT_MATH, "%ss%s", i == k ? "" : U(st, " → ", " -> "),
+				               sub(st, s1, sizeof s1, i));
+		} else {
+			vxu_lines_addf(out, VXT_MATH, U(st, "s%s → s%s → … → s%s", "s%s -> s%s -> ... -> s%s"),
+			               sub(st, s1, sizeof s1, k), sub(st, s2, sizeof s2, k + 1),
+			               sub(st, s3, sizeof s3, t));
+		}
+		vxu_lines_addf(out, VXT_TEXT, ": ");
+		vxu_lines_addf(out, VXT_NUMBER, "%zu", gap);
+		vxu_lines_addf(out, VXT_TEXT, " factor%s ", gap == 1 ? "" : "s");
+		if (gap == 1)
+			vxu_lines_addf(out, VXT_MATH, "J%s", sub(st, s1, sizeof s1, t));
+		else
+			vxu_lines_addf(out, VXT_MATH, U(st, "J%s … J%s", "J%s ... J%s"),
+			               sub(st, s1, sizeof s1, k + 1), sub(st, s2, sizeof s2, t));
+		vxu_lines_addf(out, VXT_TEXT, U(st, ", each ‖Jⱼ‖ ≤ γλ = ", ", each ||J_j|| <= gamma*lambda = "));
+		vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, r->gamma * r->lambda));
+	}
+
+	const vx_path *p = &r->paths[k - 1];
+	vxu_lines_newline(out);
+	vxu_lines_addf(out, VXT_MATH, U(st, "‖∂s%s/∂s%s‖", "||ds%s/ds%s||"), sub(st, s1, sizeof s1, t),
+	               sub(st, s2, sizeof s2, k));
+	vxu_lines_add(out, VXT_TEXT, " = ");
+	vxu_lines_add(out, VXT_SERIES1, mag(st, a, sizeof a, p->norm));
+	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ Π‖Jⱼ‖ = ", " <= prod||J_j|| = "));
+	vxu_lines_add(out, VXT_SERIES2, mag(st, b, sizeof b, p->step_product));
+	vxu_lines_addf(out, VXT_TEXT, U(st, " ≤ (γλ)%s = ", " <= (gamma*lambda)%s = "),
+	               sup(st, e, sizeof e, gap));
+	vxu_lines_add(out, VXT_SERIES3, mag(st, c, sizeof c, p->bound));
+	if (!full)
+		return;
+	vxu_lines_newline(out);
+	add_verdict(st, out);
+}
+
+/* σ'(a_j) for the chosen j, the largest in bold, against γ. */
+static void view_dact(const vxu_state *st, vxu_lines *out, int full, int width)
+{
+	const vx_result *r = st->result;
+	const vx_model *m = st->model;
+	size_t j = st->j, d = m->d;
+	char s1[32], a[48], h[160];
+	snprintf(h, sizeof h, U(st, "σ'(a%s), the diagonal of ∂s%s/∂a%s", "sigma'(a%s), the diagonal of ds%s/da%s"),
+	         sub(st, s1, sizeof s1, j), s1, s1);
+	head(st, out, h);
+
+	gsl_vector_const_view aj = gsl_matrix_const_row(r->a, j - 1);
+	double best = -1;
+	/* Values first, as many as fit the width: the student sees real numbers. */
+	vxu_lines_newline(out);
+	vxu_lines_addf(out, VXT_MATH, U(st, "σ'(a%s) =", "sigma'(a%s) ="), sub(st, s1, sizeof s1, j));
+	int used = vxt_width(U(st, "σ'(a) =", "sigma'(a) =")) + vxt_width(s1);
+	size_t shown = 0;
+	int lines_left = full ? 4 : 1;
+	for (size_t i = 0; i < d; i++) {
+		double v = vx_act_df(m->act, gsl_vector_get(&aj.vector, i));
+		if (v > best)
+			best = v;
+	}
+	for (size_t i = 0; i < d && lines_left > 0; i++) {
+		double v = vx_act_df(m->act, gsl_vector_get(&aj.vector, i));
+		num(st, a, sizeof a, v);
+		int w = vxt_width(a) + 1;
+		int more = (i + 1 < d) ? 4 : 0;   /* room for " …" */
+		if (used + w + more > width) {
+			if (--lines_left == 0)
+				break;
+			vxu_lines_newline(out);
+			vxu_lines_add(out, VXT_TEXT, "  ");
+			used = 2;
+		}
+		vxu_lines_add(out, VXT_TEXT, " ");
+		vxu_lines_add(out, v == best ? VXT_STRONG : VXT_NUMBER, a);
+		used += w;
+		shown++;
+	}
+	if (shown < d)
+		vxu_lines_addf(out, VXT_DIM, U(st, " … (%zu more)", " ... (%zu more)"), d - shown);
+
+	vxu_lines_newline(out);
+	vxu_lines_add(out, VXT_TEXT, U(st, "largest ", "largest "));
+	vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, best));
+	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ γ = max σ' = ", " <= gamma = max sigma' = "));
+	vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, r->gamma));
+	switch (m->act) {
+	case VX_SIGMOID:
+		vxu_lines_add(out, VXT_TEXT, U(st, ", at a = 0 where σ(a) = ½", ", at a = 0 where sigma(a) = 1/2"));
+		break;
+	case VX_TANH:
+		vxu_lines_add(out, VXT_TEXT, U(st, ", at a = 0 (σ' = 1 − tanh²)", ", at a = 0 (sigma' = 1 - tanh^2)"));
+		break;
+	case VX_RELU:
+		vxu_lines_add(out, VXT_TEXT, U(st, " for every a > 0 (0 below)", " for every a > 0 (0 below)"));
+		break;
+	default:
+		vxu_lines_add(out, VXT_TEXT, U(st, " everywhere (linear)", " everywhere (linear)"));
+		break;
+	}
+	(void)full;
+}
+
+/* The σ' curve with this network's σ'(a_j,i) marked on it. */
+static void add_dact_plot(const vxu_state *st, vxu_lines *out, int cols, int rows)
+{
+	const vx_model *m = st->model;
+	size_t d = m->d, n = 161;
+	gsl_vector_const_view aj = gsl_matrix_const_row(st->result->a, st->j - 1);
+	double lo = -4, hi = 4;
+	for (size_t i = 0; i < d; i++) {
+		double v = gsl_vector_get(&aj.vector, i);
+		if (v < lo && v > -12)
+			lo = v;
+		if (v > hi && v < 12)
+			hi = v;
+	}
+	double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+	double *mx = malloc(d * sizeof *mx), *my = malloc(d * sizeof *my);
+	if (x && y && mx && my) {
+		for (size_t i = 0; i < n; i++) {
+			x[i] = lo + (hi - lo) * (double)i / (double)(n - 1);
+			y[i] = vx_act_df(m->act, x[i]);
+		}
+		size_t nm = 0;
+		for (size_t i = 0; i < d; i++) {
+			double v = gsl_vector_get(&aj.vector, i);
+			if (v >= lo && v <= hi) {
+				mx[nm] = v;
+				my[nm] = vx_act_df(m->act, v);
+				nm++;
+			}
+		}
+		vxp_series s = { U(st, "σ'(a)", "sigma'(a)"), x, y, n, 0 };
+		char ml[64], s1[32];
+		snprintf(ml, sizeof ml, U(st, "σ'(a%s,ᵢ)", "sigma'(a%s,i)"), sub(st, s1, sizeof s1, st->j));
+		vxp_plot p = { NULL, "a", U(st, "σ'", "sigma'"), 0, &s, 1, mx, my, nm, ml };
+		add_plot(st, out, &p, cols, rows);
+	}
+	free(x);
+	free(y);
+	free(mx);
+	free(my);
+}
+
+static void view_jacobian(const vxu_state *st, vxu_lines *out, int full)
+{
+	const vx_result *r = st->result;
+	const vx_model *m = st->model;
+	size_t j = st->j, d = m->d;
+	char s1[32], a[48], b[48], c[48], h[160];
+	sub(st, s1, sizeof s1, j);
+	/* ∂s_j/∂s_{j−1} with the actual j − 1. */
+	char s0[32];
+	sub(st, s0, sizeof s0, j - 1);
+	snprintf(h, sizeof h, U(st, "one step, J%s = ∂s%s/∂s%s", "one step, J%s = ds%s/ds%s"), s1, s1, s0);
+	head(st, out, h);
+
+	gsl_vector_const_view aj = gsl_matrix_const_row(r->a, j - 1);
+	double best = 0;
+	for (size_t i = 0; i < d; i++) {
+		double v = vx_act_df(m->act, gsl_vector_get(&aj.vector, i));
+		if (v > best)
+			best = v;
+	}
+	vxu_lines_newline(out);
+	vxu_lines_addf(out, VXT_MATH, U(st, "J%s = diag(σ'(a%s)) W", "J%s = diag(sigma'(a%s)) W"), s1, s1);
+	vxu_lines_add(out, VXT_TEXT, U(st, ": row i of W times σ'(a", ": row i of W times sigma'(a"));
+	vxu_lines_addf(out, VXT_TEXT, U(st, "%s,ᵢ)", "%s,i)"), s1);
+
+	vxu_lines_newline(out);
+	vxu_lines_addf(out, VXT_MATH, U(st, "‖J%s‖₂", "||J%s||_2"), s1);
+	vxu_lines_add(out, VXT_TEXT, " = ");
+	vxu_lines_add(out, VXT_SERIES1, num(st, a, sizeof a, gsl_vector_get(r->step_norm, j - 1)));
+	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ max σ'·‖W‖₂ = ", " <= max sigma' * ||W||_2 = "));
+	vxu_lines_add(out, VXT_NUMBER, num(st, b, sizeof b, best * r->lambda));
+	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ γλ = ", " <= gamma*lambda = "));
+	vxu_lines_add(out, VXT_SERIES3, num(st, c, sizeof c, r->gamma * r->lambda));
+	if (!full)
+		return;
+	/* The top-left corner of J_j beside W: the row scaling is visible. */
+	gsl_matrix *J = gsl_matrix_alloc(d, d);
+	if (!J)
+		return;
+	if (vx_step_jacobian(m, r, j, J) == VX_OK) {
+		size_t n = d < 4 ? d : 4;
+		vxu_lines_newline(out);
+		vxu_lines_newline(out);
+		vxu_lines_addf(out, VXT_DIM, U(st, "%-8s W (top-left %zu×%zu)", "%-8s W (top-left %zux%zu)"),
+		               U(st, "σ'", "sigma'"), n, n);
+		for (size_t i = 0; i < n; i++) {
+			vxu_lines_newline(out);
+			vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, vx_act_df(m->act, gsl_vector_get(&aj.vector, i))));
+			vxu_lines_addf(out, VXT_TEXT, "%*s", 9 - vxt_width(a), "");
+			for (size_t l = 0; l < n; l++) {
+				num(st, a, sizeof a, gsl_matrix_get(m->W, i, l));
+				vxu_lines_addf(out, VXT_TEXT, "%*s%s", 9 - vxt_width(a), "", a);
+			}
+			vxu_lines_add(out, VXT_DIM, U(st, "  →  ", "  ->  "));
+			for (size_t l = 0; l < n; l++) {
+				num(st, a, sizeof a, gsl_matrix_get(J, i, l));
+				vxu_lines_addf(out, VXT_NUMBER, "%*s%s", 9 - vxt_width(a), "", a);
+			}
+		}
+		vxu_lines_newline(out);
+		vxu_lines_addf(out, VXT_DIM, "%*s%s", 9 + 9 * (int)n + 5, "",
+		               U(st, "the same rows of J", "the same rows of J"));
+	}
+	gsl_matrix_free(J);
+}
+
+/* ‖J_j‖ over j against the constant γλ. */
+static void add_stepnorm_plot(const vxu_state *st, vxu_lines *out, int cols, int rows)
+{
+	const vx_result *r = st->result;
+	size_t T = r->T;
+	double *x = malloc(T * sizeof *x), *y1 = malloc(T * sizeof *y1), *y3 = malloc(T * sizeof *y3);
+	if (x && y1 && y3) {
+		double gl = r->gamma * r->lambda;
+		for (size_t j = 0; j < T; j++) {
+			double v = gsl_vector_get(r->step_norm, j);
+			x[j] = (double)(j + 1);
+			y1[j] = v > 0 ? log10(v) : -INFINITY;
+			y3[j] = gl > 0 ? log10(gl) : -INFINITY;
+		}
+		vxp_series s[2] = {
+			{ U(st, "‖Jⱼ‖₂", "||J_j||_2"), x, y1, T, 0 },
+			{ U(st, "γλ", "gamma*lambda"), x, y3, T, 1 },
+		};
+		/* Series 1 and 3 keep the colours of the chain plot: actual and bound. */
+		vxp_plot p = { NULL, "j", "norm", 1, s, 2, NULL, NULL, 0, NULL };
+		add_plot(st, out, &p, cols, rows);
+	}
+	free(x);
+	free(y1);
+	free(y3);
+}
+
+static void view_paths(const vxu_state *st, vxu_lines *out, int full)
+{
+	const vx_result *r = st->result;
+	size_t t = st->t, k = st->k;
+	char s1[32], a[48], b[48], h[160];
+	sub(st, s1, sizeof s1, t);
+	snprintf(h, sizeof h, U(st, "the %zu paths from L%s to W", "the %zu paths from L%s to W"), t, s1);
+	head(st, out, h);
+
+	vxu_lines_newline(out);
+	vxu_lines_addf(out, VXT_MATH, U(st, "∂L%s/∂W", "dL%s/dW"), s1);
+	vxu_lines_addf(out, VXT_TEXT, U(st, " = Σ of %zu paths k = 1…%zu;  ‖∂L%s/∂W‖F = ",
+	                                 " = sum of %zu paths k = 1..%zu;  ||dL%s/dW||_F = "), t, t, s1);
+	vxu_lines_add(out, VXT_NUMBER, mag(st, a, sizeof a, r->grad_norm));
+
+	vxu_lines_newline(out);
+	vxu_lines_addf(out, VXT_TEXT, "k = %zu (0 factors): ", t);
+	vxu_lines_add(out, VXT_SERIES1, mag(st, a, sizeof a, r->paths[t - 1].contribution));
+	vxu_lines_addf(out, VXT_TEXT, "   k = %zu (%zu factor%s): ", k, t - k, t - k == 1 ? "" : "s");
+	vxu_lines_add(out, VXT_SERIES1, mag(st, b, sizeof b, r->paths[k - 1].contribution));
+	if (!full)
+		return;
+	/* Where does most of the gradient come from? The share of the last 10 paths. */
+	double tot = 0, near = 0;
+	for (size_t i = 0; i < t; i++) {
+		double l = r->paths[i].contribution.log10;
+		if (!isfinite(l))
+			continue;
+		double v = pow(10.0, l - r->paths[t - 1].contribution.log10);
+		if (!isfinite(v))
+			continue;
+		tot += v;
+		if (t - (i + 1) < 10)
+			near += v;
+	}
+	if (tot > 0 && t > 10) {
+		vxu_lines_newline(out);
+		vxu_lines_addf(out, VXT_TEXT, "the 10 nearest paths hold ");
+		vxu_lines_addf(out, VXT_NUMBER, "%.1f%%", 100.0 * near / tot);
+		vxu_lines_addf(out, VXT_TEXT, " of the sum of path norms");
+	}
+}
+
+/* log10 contribution of each path against k. */
+static void add_paths_plot(const vxu_state *st, vxu_lines *out, int cols, int rows)
+{
+	const vx_result *r = st->result;
+	size_t t = r->t;
+	double *x = malloc(t * sizeof *x), *y = malloc(t * sizeof *y);
+	if (x && y) {
+		for (size_t i = 0; i < t; i++) {
+			x[i] = (double)(i + 1);
+			y[i] = r->paths[i].contribution.log10;
+		}
+		vxp_series s = { U(st, "path k's term of ∂Lₜ/∂W", "path k's term of dL_t/dW"), x, y, t, 0 };
+		vxp_plot p = { NULL, "k", "norm", 1, &s, 1, NULL, NULL, 0, NULL };
+		add_plot(st, out, &p, cols, rows);
+	}
+	free(x);
+	free(y);
+}
+
+static void view_lyap(const vxu_state *st, vxu_lines *out, int full)
+{
+	const vx_result *r = st->result;
+	char a[48], b[48], c[48];
+	head(st, out, U(st, "the rate per step", "the rate per step"));
+	vxu_lines_newline(out);
+	vxu_lines_add(out, VXT_TEXT, U(st, "top Lyapunov exponent λ₁ ≈ ", "top Lyapunov exponent ~ "));
+	vxu_lines_add(out, VXT_SERIES1, num(st, a, sizeof a, r->lyap_max));
+	vxu_lines_add(out, VXT_TEXT, U(st, " per step (×", " per step (x"));
+	vxu_lines_add(out, VXT_NUMBER, num(st, c, sizeof c, exp(r->lyap_max)));
+	vxu_lines_add(out, VXT_TEXT, U(st, ");  ln γλ = ", ");  ln(gamma*lambda) = "));
+	vxu_lines_add(out, VXT_SERIES3, isfinite(r->lyap_bound) ? num(st, b, sizeof b, r->lyap_bound)
+	                                                           : U(st, "−∞", "-inf"));
+	vxu_lines_newline(out);
+	add_verdict(st, out);
+	(void)full;
+}
+
+static void view_network(const vxu_state *st, vxu_lines *out, int full, int width)
+{
+	const vx_result *r = st->result;
+	const vx_model *m = st->model;
+	char a[48], s1[32];
+	head(st, out, U(st, "this network", "this network"));
+	vxu_lines_newline(out);
+	vxu_lines_addf(out, VXT_TEXT, "%s, d = ", vx_act_name(m->act));
+	vxu_lines_addf(out, VXT_NUMBER, "%zu", m->d);
+	vxu_lines_add(out, VXT_TEXT, " hidden, n = ");
+	vxu_lines_addf(out, VXT_NUMBER, "%zu", m->n);
+	vxu_lines_add(out, VXT_TEXT, " inputs, T = ");
+	vxu_lines_addf(out, VXT_NUMBER, "%zu", m->T);
+	vxu_lines_add(out, VXT_TEXT, U(st, " steps, λ = ‖W‖₂ = ", " steps, lambda = ||W||_2 = "));
+	vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, r->lambda));
+	vxu_lines_newline(out);
+	sub(st, s1, sizeof s1, st->t);
+	vxu_lines_addf(out, VXT_MATH, U(st, "L%s = ½‖s%s − y‖²", "L%s = 1/2 ||s%s - y||^2"), s1, s1);
+	vxu_lines_add(out, VXT_TEXT, " = ");
+	vxu_lines_add(out, VXT_NUMBER, mag(st, a, sizeof a, r->loss));
+	vxu_lines_addf(out, VXT_TEXT, U(st, "  (loss at step t = %zu of %zu)", "  (loss at step t = %zu of %zu)"),
+	               st->t, m->T);
+	if (!full)
+		return;
+	/* s_t beside y, as far as the width allows. */
+	gsl_vector_const_view stv = gsl_matrix_const_row(r->s, st->t - 1);
+	const char *names[2] = { "s", "y" };
+	for (int v = 0; v < 2; v++) {
+		vxu_lines_newline(out);
+		vxu_lines_addf(out, VXT_MATH, "%s%s =", names[v], v == 0 ? s1 : "");
+		int used = 6 + vxt_width(s1);
+		size_t i;
+		for (i = 0; i < m->d; i++) {
+			double x = v == 0 ? gsl_vector_get(&stv.vector, i) : gsl_vector_get(m->y, i);
+			num(st, a, sizeof a, x);
+			if (used + vxt_width(a) + 1 + 4 > width)
+				break;
+			vxu_lines_addf(out, VXT_NUMBER, " %s", a);
+			used += vxt_width(a) + 1;
+		}
+		if (i < m->d)
+			vxu_lines_add(out, VXT_DIM, U(st, " …", " ..."));
+	}
+}
+
+/* ====================================================================
+ * Build
+ * ==================================================================== */
+
+vx_status vxu_panel_build(vxu_state *st, vxu_lines *out)
+{
+	vxu_lines_clear(out);
+	if (!st->result || !st->model || st->lay.too_small)
+		return VX_OK;
+	vxu_view v = st->view;
+	if (v == VXU_VIEW_AUTO)
+		v = vxu_view_for_title(vxr_step_title(st->step));
+	st->shown_view = v;
+	int full = st->lay.place != VXU_PANEL_STRIP;
+	int w = st->lay.panel_w;
+	switch (v) {
+	case VXU_VIEW_NETWORK: view_network(st, out, full, w); break;
+	case VXU_VIEW_DACT: view_dact(st, out, full, w); break;
+	case VXU_VIEW_JACOBIAN: view_jacobian(st, out, full); break;
+	case VXU_VIEW_PATHS: view_paths(st, out, full); break;
+	case VXU_VIEW_LYAP: view_lyap(st, out, full); break;
+	case VXU_VIEW_CHAIN:
+	default: view_chain(st, out, full); break;
+	}
+	if (full) {
+		int left = st->lay.panel_rows - (int)out->nlines - 1;   /* one blank line before the plot */
+		if (left >= 6) {
+			vxu_lines_newline(out);
+			int pr = left > 24 ? 24 : left;
+			switch (v) {
+			case VXU_VIEW_DACT: add_dact_plot(st, out, w, pr); break;
+			case VXU_VIEW_JACOBIAN: add_stepnorm_plot(st, out, w, pr); break;
+			case VXU_VIEW_PATHS: add_paths_plot(st, out, w, pr); break;
+			default: add_chain_plot(st, out, w, pr); break;
+			}
+		}
+	}
+	return VX_OK;
+}

@@ -1,0 +1,934 @@
+/*
+ * tutor_state.c — the tutor's state and key handling (no curses here).
+ *
+ * vxu_key() only edits fields and sets dirty bits; vxu_update() does the
+ * computing; the live panel's content is built in tutor_panel.c.  Keeping
+ * the three apart is what lets the tests drive every key without a terminal.
+ */
+#include "tui/tutor_state.h"
+#include "tui/tutor_panel.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report/fmt.h"
+#include "report/modeljson.h"
+
+/* ====================================================================
+ * Lines of spans
+ * ==================================================================== */
+
+void vxu_lines_clear(vxu_lines *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->nlines; i++) {
+		for (size_t s = 0; s < l->lines[i].nspans; s++)
+			free(l->lines[i].spans[s].text);
+		free(l->lines[i].spans);
+	}
+	free(l->lines);
+	l->lines = NULL;
+	l->nlines = l->cap = 0;
+}
+
+int vxu_lines_newline(vxu_lines *l)
+{
+	if (l->nlines == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		vxt_line *nl = realloc(l->lines, cap * sizeof *nl);
+		if (!nl)
+			return -1;
+		l->lines = nl;
+		l->cap = cap;
+	}
+	l->lines[l->nlines].spans = NULL;
+	l->lines[l->nlines].nspans = 0;
+	l->nlines++;
+	return 0;
+}
+
+int vxu_lines_add(vxu_lines *l, vxt_role role, const char *text)
+{
+	if (l->nlines == 0 && vxu_lines_newline(l) < 0)
+		return -1;
+	if (!text || !*text)
+		return 0;
+	vxt_line *ln = &l->lines[l->nlines - 1];
+	/* Merge with the previous span of the same role: fewer, longer runs draw faster. */
+	if (ln->nspans && ln->spans[ln->nspans - 1].role == role) {
+		vxt_span *sp = &ln->spans[ln->nspans - 1];
+		size_t a = strlen(sp->text), b = strlen(text);
+		char *nt = realloc(sp->text, a + b + 1);
+		if (!nt)
+			return -1;
+		memcpy(nt + a, text, b + 1);
+		sp->text = nt;
+		return 0;
+	}
+	vxt_span *ns = realloc(ln->spans, (ln->nspans + 1) * sizeof *ns);
+	if (!ns)
+		return -1;
+	ln->spans = ns;
+	char *copy = strdup(text);
+	if (!copy)
+		return -1;
+	ns[ln->nspans].role = role;
+	ns[ln->nspans].text = copy;
+	ln->nspans++;
+	return 0;
+}
+
+int vxu_lines_addf(vxu_lines *l, vxt_role role, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return vxu_lines_add(l, role, buf);
+}
+
+/* ====================================================================
+ * Layout
+ * ==================================================================== */
+
+void vxu_layout_for(int rows, int cols, vxu_layout *o)
+{
+	memset(o, 0, sizeof *o);
+	o->rows = rows;
+	o->cols = cols;
+	if (rows < VXU_MIN_ROWS || cols < VXU_MIN_COLS) {
+		o->too_small = 1;
+		return;
+	}
+	o->title_row = 0;
+	o->status_row = rows - 2;
+	o->msg_row = rows - 1;
+	int avail = rows - 3;          /* between the title bar and the status line */
+	if (cols >= 120) {
+		/* Wide: prose on the left at a readable measure, a panel with a plot beside it. */
+		int tw = cols - 3 - 50;
+		if (tw > 100)
+			tw = 100;
+		if (tw < 60)
+			tw = 60;
+		o->place = VXU_PANEL_SIDE;
+		o->body_top = 1;
+		o->body_rows = avail;
+		o->text_x = 1;
+		o->text_w = tw;
+		o->panel_top = 1;
+		o->panel_rows = avail;
+		o->panel_x = tw + 3;
+		o->panel_w = cols - o->panel_x - 1;
+	} else if (rows >= 36) {
+		/* Tall: the panel below the prose, with room for a plot. */
+		int pr = rows / 3;
+		if (pr > 20)
+			pr = 20;
+		o->place = VXU_PANEL_BOTTOM;
+		o->body_top = 1;
+		o->body_rows = avail - pr;
+		o->panel_top = 1 + o->body_rows;
+		o->panel_rows = pr;
+		o->text_x = 1;
+		o->text_w = cols - 2 > 100 ? 100 : cols - 2;
+		o->panel_x = 1;
+		o->panel_w = cols - 2;
+	} else {
+		/* 80×24 and the like: a three-line strip of live values under the prose. */
+		o->place = VXU_PANEL_STRIP;
+		o->panel_rows = 3;
+		o->body_top = 1;
+		o->body_rows = avail - o->panel_rows;
+		o->panel_top = 1 + o->body_rows;
+		o->text_x = 1;
+		o->text_w = cols - 2 > 100 ? 100 : cols - 2;
+		o->panel_x = 1;
+		o->panel_w = cols - 2;
+	}
+}
+
+/* ====================================================================
+ * Help
+ * ==================================================================== */
+
+static const vxu_help_entry help_utf8[] = {
+	{ NULL, "Moving through the derivation" },
+	{ "→ l n Space ↵", "next step" },
+	{ "← h p", "previous step" },
+	{ "g Home  G End", "first / last step" },
+	{ "1-9", "jump to step N (1 then 2: step 12)" },
+	{ "↑ ↓  PgUp PgDn", "scroll a line / a page" },
+	{ NULL, "Changing the network (recomputes at once)" },
+	{ "+ -", "λ = ‖W‖₂ ×1.1 / ÷1.1" },
+	{ "=", "λ = 1/γ, the edge between the regimes" },
+	{ "a A", "next / previous activation" },
+	{ "t T", "loss step t: down / up" },
+	{ "k K", "path start k: down / up (k ≤ t)" },
+	{ "j J", "chosen step j: down / up" },
+	{ "d D", "hidden size d: down / up" },
+	{ "s S", "number of steps T: down / up" },
+	{ "r R", "next / previous seed" },
+	{ NULL, "Other" },
+	{ "v", "cycle the live panel's view" },
+	{ "e", "write a handout: ./vanex-handout.html" },
+	{ "?  Ctrl-L", "this help / redraw" },
+	{ "q Esc", "quit" },
+};
+
+static const vxu_help_entry help_ascii[] = {
+	{ NULL, "Moving through the derivation" },
+	{ "Right l n Spc Enter", "next step" },
+	{ "Left h p", "previous step" },
+	{ "g Home  G End", "first / last step" },
+	{ "1-9", "jump to step N (1 then 2: step 12)" },
+	{ "Up Down PgUp PgDn", "scroll a line / a page" },
+	{ NULL, "Changing the network (recomputes at once)" },
+	{ "+ -", "lambda = ||W||_2 *1.1 / /1.1" },
+	{ "=", "lambda = 1/gamma, the edge between the regimes" },
+	{ "a A", "next / previous activation" },
+	{ "t T", "loss step t: down / up" },
+	{ "k K", "path start k: down / up (k <= t)" },
+	{ "j J", "chosen step j: down / up" },
+	{ "d D", "hidden size d: down / up" },
+	{ "s S", "number of steps T: down / up" },
+	{ "r R", "next / previous seed" },
+	{ NULL, "Other" },
+	{ "v", "cycle the live panel's view" },
+	{ "e", "write a handout: ./vanex-handout.html" },
+	{ "?  Ctrl-L", "this help / redraw" },
+	{ "q Esc", "quit" },
+};
+
+const vxu_help_entry *vxu_help(int utf8, size_t *n)
+{
+	*n = sizeof help_utf8 / sizeof help_utf8[0];
+	return utf8 ? help_utf8 : help_ascii;
+}
+
+const char *vxu_hint(int utf8)
+{
+	return utf8 ? "→ next  ← back  +/− λ  a act  t/T k/K j/J  e handout  ? help  q quit"
+	            : "Right next  Left back  +/- lambda  a act  t/T k/K j/J  e handout  ? help  q quit";
+}
+
+/* ====================================================================
+ * Messages
+ * ==================================================================== */
+
+void vxu_message(vxu_state *st, vxu_msg_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(st->message, sizeof st->message, fmt, ap);
+	va_end(ap);
+	st->msg_kind = kind;
+}
+
+/* Picks the Unicode or the ASCII spelling. */
+#define U(st, u, a) ((st)->utf8 ? (u) : (a))
+
+static vxf_style num_style(const vxu_state *st)
+{
+	return st->utf8 ? VXF_UNICODE : VXF_ASCII;
+}
+
+/* ====================================================================
+ * Init / free
+ * ==================================================================== */
+
+static void set_date(vxu_state *st)
+{
+	time_t now = time(NULL);
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	struct tm tmv;
+	if (sde && *sde) {
+		char *end;
+		long long v = strtoll(sde, &end, 10);
+		if (*end == '\0' && v >= 0)
+			now = (time_t)v;
+		gmtime_r(&now, &tmv);
+	} else {
+		localtime_r(&now, &tmv);
+	}
+	strftime(st->date, sizeof st->date, "%Y-%m-%d", &tmv);
+}
+
+static vx_status compute_model(vxu_state *st, vx_error *err);
+static vx_status compute_analysis(vxu_state *st, vx_error *err);
+
+vx_status vxu_state_init(vxu_state *st, const vx_params *p, size_t start_step,
+                         int utf8, int rows, int cols, vx_error *err)
+{
+	memset(st, 0, sizeof *st);
+	st->params = *p;
+	st->utf8 = utf8;
+	st->export_dir = ".";
+	st->nsteps = vxr_step_count();
+	set_date(st);
+	if (st->nsteps == 0)
+		return vx_fail(err, VX_EINTERNAL, "the tutor has no steps (no templates compiled in)");
+	if (start_step > st->nsteps)
+		return vx_fail(err, VX_EUSAGE, "--step: expected a step from 1 to %zu, got %zu",
+		               st->nsteps, start_step);
+	st->step = start_step ? start_step - 1 : 0;
+	st->fixed_d = p->weights[0] != '\0' || p->model[0] != '\0';
+
+	st->t = st->params.t;    /* 0 means T, resolved once the model (maybe from a file) is loaded */
+	vx_status rc = compute_model(st, err);
+	if (rc != VX_OK) {
+		vxu_state_free(st);
+		return rc;
+	}
+	st->k = 1;
+	st->j = st->t;
+	st->good = st->params;
+	st->good_t = st->t;
+	vxu_layout_for(rows, cols, &st->lay);
+	st->dirty = VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
+	vxu_update(st);
+	return VX_OK;
+}
+
+void vxu_state_free(vxu_state *st)
+{
+	if (!st)
+		return;
+	vx_result_free(st->result);
+	vx_model_free(st->model);
+	vxt_doc_free(st->doc);
+	vxu_lines_clear(&st->panel);
+	vxu_lines_clear(&st->status);
+	memset(st, 0, sizeof *st);
+}
+
+/* ====================================================================
+ * Keys
+ * ==================================================================== */
+
+/* Sizes the d/D and s/S keys step through: fine where small sizes matter
+ * (a 3×3 matrix reads differently from a 4×4), coarse where they do not. */
+static const size_t hidden_ladder[] = { 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256 };
+static const size_t steps_ladder[] = { 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80,
+                                       100, 120, 150, 200, 250, 300, 400, 500, 600, 800, 1000,
+                                       1200, 1500, 2000 };
+
+static size_t ladder_up(const size_t *l, size_t n, size_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i] > v)
+			return l[i];
+	return v;
+}
+
+static size_t ladder_down(const size_t *l, size_t n, size_t v)
+{
+	for (size_t i = n; i-- > 0;)
+		if (l[i] < v)
+			return l[i];
+	return v;
+}
+
+#define LADDER_UP(l, v) ladder_up(l, sizeof l / sizeof l[0], v)
+#define LADDER_DOWN(l, v) ladder_down(l, sizeof l / sizeof l[0], v)
+
+/* The sizes in effect, counting a change a key made that vxu_update() has not
+ * computed yet: several keys may come before one update (typeahead). */
+static int pending(const vxu_state *st, unsigned bit)
+{
+	return (st->dirty & VXU_DIRTY_MODEL) && (st->params.set & bit);
+}
+
+static size_t cur_T(const vxu_state *st)
+{
+	if (pending(st, VX_SET_STEPS) || !st->model)
+		return st->params.steps;
+	return st->model->T;
+}
+
+static size_t cur_d(const vxu_state *st)
+{
+	if (pending(st, VX_SET_HIDDEN) || !st->model)
+		return st->params.hidden;
+	return st->model->d;
+}
+
+static vxu_reaction go_step(vxu_state *st, size_t step)
+{
+	if (step == st->step)
+		return VXU_REDRAW;
+	st->step = step;
+	st->scroll = 0;
+	st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
+	return VXU_REDRAW;
+}
+
+static vxu_reaction scroll_by(vxu_state *st, long delta)
+{
+	size_t max = vxu_scroll_max(st);
+	long s = (long)st->scroll + delta;
+	if (s < 0)
+		s = 0;
+	if ((size_t)s > max)
+		s = (long)max;
+	if ((size_t)s == st->scroll)
+		return VXU_NONE;
+	st->scroll = (size_t)s;
+	return VXU_REDRAW;
+}
+
+static vxu_reaction set_lambda(vxu_state *st, double lambda)
+{
+	st->params.norm = lambda;
+	st->params.set |= VX_SET_NORM;
+	st->changed = VXU_CH_LAMBDA;
+	st->dirty |= VXU_DIRTY_MODEL;
+	return VXU_RECOMPUTE;
+}
+
+static double cur_lambda(const vxu_state *st)
+{
+	if (pending(st, VX_SET_NORM) || !st->result)
+		return st->params.norm;
+	return st->result->lambda;
+}
+
+static vxu_reaction key_lambda(vxu_state *st, int up)
+{
+	double l = cur_lambda(st);
+	if (up) {
+		if (l == 0.0)
+			return set_lambda(st, 0.1);   /* ×1.1 would never leave 0 */
+		if (l * 1.1 > 1e6) {
+			vxu_message(st, VXU_MSG_INFO, "%s stops at 10%s here; --norm sets any value",
+			            U(st, "λ", "lambda"), U(st, "⁶", "^6"));
+			return VXU_REDRAW;
+		}
+		return set_lambda(st, l * 1.1);
+	}
+	if (l < 1e-6) {
+		vxu_message(st, VXU_MSG_INFO, "%s stops at 10%s here; --norm sets any value",
+		            U(st, "λ", "lambda"), U(st, "⁻⁶", "^-6"));
+		return VXU_REDRAW;
+	}
+	return set_lambda(st, l / 1.1);
+}
+
+static vxu_reaction key_act(vxu_state *st, int up)
+{
+	int a = (int)st->params.act;
+	a = up ? (a + 1) % VX_ACT_COUNT : (a + VX_ACT_COUNT - 1) % VX_ACT_COUNT;
+	st->params.act = (vx_act)a;
+	st->params.set |= VX_SET_ACT;
+	st->changed = VXU_CH_ACT;
+	st->dirty |= VXU_DIRTY_MODEL;
+	return VXU_RECOMPUTE;
+}
+
+static vxu_reaction key_loss_step(vxu_state *st, int up)
+{
+	size_t T = cur_T(st);
+	if (up ? st->t >= T : st->t <= 1) {
+		vxu_message(st, VXU_MSG_INFO, up ? "t is at most T = %zu (S adds steps)" : "t is at least %zu",
+		            up ? T : (size_t)1);
+		return VXU_REDRAW;
+	}
+	st->t = up ? st->t + 1 : st->t - 1;
+	if (st->k > st->t)
+		st->k = st->t;   /* k follows t down: a path starts at or before the loss step */
+	st->params.t = st->t;
+	st->params.set |= VX_SET_T;
+	st->changed = VXU_CH_T;
+	st->dirty |= VXU_DIRTY_ANALYSIS;
+	return VXU_RECOMPUTE;
+}
+
+static vxu_reaction key_path(vxu_state *st, int up)
+{
+	if (up ? st->k >= st->t : st->k <= 1) {
+		vxu_message(st, VXU_MSG_INFO, up ? "k is at most t = %zu (T raises t)" : "k is at least %zu",
+		            up ? st->t : (size_t)1);
+		return VXU_REDRAW;
+	}
+	st->k = up ? st->k + 1 : st->k - 1;
+	st->changed = VXU_CH_K;
+	st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
+	return VXU_RECOMPUTE;
+}
+
+static vxu_reaction key_chosen(vxu_state *st, int up)
+{
+	size_t T = cur_T(st);
+	if (up ? st->j >= T : st->j <= 1) {
+		vxu_message(st, VXU_MSG_INFO, up ? "j is at most T = %zu" : "j is at least %zu",
+		            up ? T : (size_t)1);
+		return VXU_REDRAW;
+	}
+	st->j = up ? st->j + 1 : st->j - 1;
+	st->changed = VXU_CH_J;
+	st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
+	return VXU_RECOMPUTE;
+}
+
+static vxu_reaction key_hidden(vxu_state *st, int up)
+{
+	if (st->fixed_d) {
+		vxu_message(st, VXU_MSG_INFO, "d = %zu is fixed by the weights file", cur_d(st));
+		return VXU_REDRAW;
+	}
+	size_t d = cur_d(st);
+	size_t nd = up ? LADDER_UP(hidden_ladder, d) : LADDER_DOWN(hidden_ladder, d);
+	if (up && nd > VXU_KEY_MAX_HIDDEN)
+		nd = d;
+	if (nd == d) {
+		vxu_message(st, VXU_MSG_INFO, up ? "d stops at %u here; --hidden sets more" : "d is at least %u",
+		            up ? VXU_KEY_MAX_HIDDEN : 1u);
+		return VXU_REDRAW;
+	}
+	st->params.hidden = nd;
+	st->params.set |= VX_SET_HIDDEN;
+	st->changed = VXU_CH_HIDDEN;
+	st->dirty |= VXU_DIRTY_MODEL;
+	return VXU_RECOMPUTE;
+}
+
+static vxu_reaction key_steps(vxu_state *st, int up)
+{
+	size_t T = cur_T(st);
+	size_t nT = up ? LADDER_UP(steps_ladder, T) : LADDER_DOWN(steps_ladder, T);
+	if (up && nT > VXU_KEY_MAX_STEPS)
+		nT = T;
+	if (nT == T) {
+		vxu_message(st, VXU_MSG_INFO, up ? "T stops at %u here; --steps sets more" : "T is at least %u",
+		            up ? VXU_KEY_MAX_STEPS : 1u);
+		return VXU_REDRAW;
+	}
+	/* t and j at the last step stay at the last step; otherwise they stay put unless cut off. */
+	if (st->t == T || st->t > nT)
+		st->t = nT;
+	if (st->j == T || st->j > nT)
+		st->j = nT;
+	if (st->k > st->t)
+		st->k = st->t;
+	st->params.steps = nT;
+	st->params.t = st->t;
+	st->params.set |= VX_SET_STEPS | VX_SET_T;
+	st->changed = VXU_CH_STEPS;
+	st->dirty |= VXU_DIRTY_MODEL;
+	return VXU_RECOMPUTE;
+}
+
+static vxu_reaction key_seed(vxu_state *st, int up)
+{
+	if (st->params.model[0]) {
+		vxu_message(st, VXU_MSG_INFO, "the model file fixes W, U, the inputs and the target: no seed to change");
+		return VXU_REDRAW;
+	}
+	if (!up && st->params.seed == 0) {
+		vxu_message(st, VXU_MSG_INFO, "the seed is at least 0");
+		return VXU_REDRAW;
+	}
+	st->params.seed = up ? st->params.seed + 1 : st->params.seed - 1;
+	st->params.set |= VX_SET_SEED;
+	st->changed = VXU_CH_SEED;
+	st->dirty |= VXU_DIRTY_MODEL;
+	return VXU_RECOMPUTE;
+}
+
+static vxu_reaction key_digit(vxu_state *st, int dg)
+{
+	/* Typing 1 then 2 goes to step 1, then to 12 when there is a step 12. */
+	int target = -1;
+	if (st->digits) {
+		long n = (long)st->digits * 10 + dg;
+		if (n <= (long)st->nsteps)
+			target = (int)n;
+	}
+	if (target < 0)
+		target = dg;
+	if (target == 0) {
+		st->digits = 0;
+		return VXU_NONE;
+	}
+	if ((size_t)target > st->nsteps) {
+		st->digits = 0;
+		vxu_message(st, VXU_MSG_INFO, "there are %zu steps", st->nsteps);
+		return VXU_REDRAW;
+	}
+	st->digits = target;
+	return go_step(st, (size_t)target - 1);
+}
+
+vxu_reaction vxu_key(vxu_state *st, int key)
+{
+	/* Leaving these first keeps q and Esc working from every screen. */
+	if (key == 'q' || key == 'Q' || key == VXU_K_ESC)
+		return VXU_QUIT;
+	if (key == VXU_K_CTRL_L)
+		return VXU_REDRAW_ALL;
+	if (st->lay.too_small)
+		return VXU_NONE;
+	if (st->overlay == VXU_OV_HELP) {
+		st->overlay = VXU_OV_NONE;   /* any other key closes the help */
+		return VXU_REDRAW;
+	}
+
+	int had_message = st->message[0] != '\0';
+	st->message[0] = '\0';
+	if (key >= '0' && key <= '9')
+		return key_digit(st, key - '0');
+	st->digits = 0;
+
+	switch (key) {
+	case VXU_K_RIGHT: case 'l': case 'n': case ' ':
+		if (st->step + 1 >= st->nsteps) {
+			vxu_message(st, VXU_MSG_INFO, "this is the last step; g goes back to the first, q quits");
+			return VXU_REDRAW;
+		}
+		return go_step(st, st->step + 1);
+	case VXU_K_LEFT: case 'h': case 'p':
+		if (st->step == 0) {
+			vxu_message(st, VXU_MSG_INFO, "this is the first step; %s goes on",
+			            U(st, "→", "Right"));
+			return VXU_REDRAW;
+		}
+		return go_step(st, st->step - 1);
+	case VXU_K_HOME: case 'g':
+		return go_step(st, 0);
+	case VXU_K_END: case 'G':
+		return go_step(st, st->nsteps - 1);
+	case VXU_K_UP:
+		return scroll_by(st, -1) == VXU_NONE && !had_message ? VXU_NONE : VXU_REDRAW;
+	case VXU_K_DOWN:
+		return scroll_by(st, 1) == VXU_NONE && !had_message ? VXU_NONE : VXU_REDRAW;
+	case VXU_K_PGUP: {
+		int page = st->lay.body_rows > 2 ? st->lay.body_rows - 1 : 1;
+		return scroll_by(st, -page) == VXU_NONE && !had_message ? VXU_NONE : VXU_REDRAW;
+	}
+	case VXU_K_PGDN: {
+		int page = st->lay.body_rows > 2 ? st->lay.body_rows - 1 : 1;
+		return scroll_by(st, page) == VXU_NONE && !had_message ? VXU_NONE : VXU_REDRAW;
+	}
+	case '+':
+		return key_lambda(st, 1);
+	case '-':
+		return key_lambda(st, 0);
+	case '=': {
+		double g = vx_act_gamma(st->params.act);
+		return set_lambda(st, g > 0 ? 1.0 / g : 1.0);
+	}
+	case 'a': return key_act(st, 1);
+	case 'A': return key_act(st, 0);
+	case 't': return key_loss_step(st, 0);
+	case 'T': return key_loss_step(st, 1);
+	case 'k': return key_path(st, 0);
+	case 'K': return key_path(st, 1);
+	case 'j': return key_chosen(st, 0);
+	case 'J': return key_chosen(st, 1);
+	case 'd': return key_hidden(st, 0);
+	case 'D': return key_hidden(st, 1);
+	case 's': return key_steps(st, 0);
+	case 'S': return key_steps(st, 1);
+	case 'r': return key_seed(st, 1);
+	case 'R': return key_seed(st, 0);
+	case 'v': case 'V':
+		st->view = (vxu_view)((st->view + (key == 'v' ? 1 : VXU_VIEW_COUNT - 1)) % VXU_VIEW_COUNT);
+		st->changed = VXU_CH_VIEW;
+		st->dirty |= VXU_DIRTY_DOC;
+		return VXU_REDRAW;
+	case 'e':
+		return VXU_EXPORT;
+	case '?':
+		st->overlay = VXU_OV_HELP;
+		return VXU_REDRAW;
+	default:
+		vxu_message(st, VXU_MSG_INFO, "that key does nothing here; ? lists every key");
+		return VXU_REDRAW;
+	}
+}
+
+vxu_reaction vxu_resize(vxu_state *st, int rows, int cols)
+{
+	vxu_layout old = st->lay;
+	vxu_layout_for(rows, cols, &st->lay);
+	if (!st->lay.too_small && (old.too_small || old.text_w != st->lay.text_w
+	                           || old.panel_w != st->lay.panel_w
+	                           || old.panel_rows != st->lay.panel_rows))
+		st->dirty |= VXU_DIRTY_DOC;
+	st->dirty |= VXU_DIRTY_STATUS;
+	return VXU_REDRAW;
+}
+
+size_t vxu_scroll_max(const vxu_state *st)
+{
+	if (!st->doc || st->lay.body_rows <= 0)
+		return 0;
+	size_t rows = (size_t)st->lay.body_rows;
+	return st->doc->nlines > rows ? st->doc->nlines - rows : 0;
+}
+
+/* ====================================================================
+ * Computing
+ * ==================================================================== */
+
+/* Builds the model from st->params and analyses it at st->t (0 = the loss
+ * step a model file recorded, else T).  The state changes only on success. */
+static vx_status compute_model(vxu_state *st, vx_error *err)
+{
+	vx_model *m = NULL;
+	vx_params eff;
+	memset(&eff, 0, sizeof eff);
+	vx_status rc = vxr_model_load(&st->params, &m, &eff, err);
+	if (rc != VX_OK)
+		return rc;
+	size_t t = st->t ? st->t : (eff.t ? eff.t : m->T);
+	if (t > m->T)
+		t = m->T;
+	eff.t = t;
+	eff.steps = m->T;
+	eff.hidden = m->d;
+	eff.act = m->act;
+	rc = vx_params_check(&eff, err);
+	vx_result *r = NULL;
+	if (rc == VX_OK)
+		rc = vx_analyse(m, t, &r, err);
+	if (rc != VX_OK) {
+		vx_model_free(m);
+		return rc;
+	}
+	vx_result_free(st->result);
+	vx_model_free(st->model);
+	st->model = m;
+	st->result = r;
+	st->t = t;
+	eff.norm = r->lambda;
+	st->eff = eff;
+	return VX_OK;
+}
+
+static vx_status compute_analysis(vxu_state *st, vx_error *err)
+{
+	vx_result *r = NULL;
+	vx_status rc = vx_analyse(st->model, st->t, &r, err);
+	if (rc != VX_OK)
+		return rc;
+	vx_result_free(st->result);
+	st->result = r;
+	st->eff.t = st->t;
+	return VX_OK;
+}
+
+static void clamp_selection(vxu_state *st)
+{
+	size_t T = cur_T(st);
+	if (st->t > T)
+		st->t = T;
+	if (st->t < 1)
+		st->t = 1;
+	if (st->k > st->t)
+		st->k = st->t;
+	if (st->k < 1)
+		st->k = 1;
+	if (st->j > T)
+		st->j = T;
+	if (st->j < 1)
+		st->j = 1;
+}
+
+/* Tells the student, in the message line, what the change they made did. */
+static void note_change(vxu_state *st)
+{
+	const vx_result *r = st->result;
+	char l[64], gl[64], g[64];
+	vxf_num(l, sizeof l, r->lambda, 3, num_style(st));
+	vxf_num(g, sizeof g, r->gamma, 3, num_style(st));
+	vxf_num(gl, sizeof gl, r->gamma * r->lambda, 3, num_style(st));
+	const char *regime = r->gamma * r->lambda < 1
+		? U(st, "< 1: the bound shrinks geometrically, gradients vanish",
+		        "< 1: the bound shrinks geometrically, gradients vanish")
+		: r->gamma * r->lambda > 1
+		? U(st, "> 1: the bound grows, explosion is possible (not certain)",
+		        "> 1: the bound grows, explosion is possible (not certain)")
+		: U(st, "= 1: the bound stays at 1", "= 1: the bound stays at 1");
+	switch (st->changed) {
+	case VXU_CH_LAMBDA:
+		vxu_message(st, VXU_MSG_INFO, "%s = %s, %s = %s %s", U(st, "λ", "lambda"), l,
+		            U(st, "γλ", "gamma*lambda"), gl, regime);
+		break;
+	case VXU_CH_ACT:
+		vxu_message(st, VXU_MSG_INFO, "%s: %s = max %s = %s, so %s = %s",
+		            vx_act_name(st->model->act), U(st, "γ", "gamma"), U(st, "σ'", "sigma'"), g,
+		            U(st, "γλ", "gamma*lambda"), gl);
+		break;
+	case VXU_CH_T:
+		vxu_message(st, VXU_MSG_INFO, "loss step t = %zu: %zu paths, the longest with %zu factors",
+		            st->t, st->t, st->t - 1);
+		break;
+	case VXU_CH_K:
+		vxu_message(st, VXU_MSG_INFO, "path from k = %zu: %zu factor%s J%s%zu %s J%s%zu", st->k,
+		            st->t - st->k, st->t - st->k == 1 ? "" : "s", U(st, "", "_"),
+		            st->k + 1, U(st, "…", "..."), U(st, "", "_"), st->t);
+		if (st->k == st->t)
+			vxu_message(st, VXU_MSG_INFO, "k = t = %zu: no factors, the empty product is the identity",
+			            st->t);
+		break;
+	case VXU_CH_J:
+		vxu_message(st, VXU_MSG_INFO, "chosen step j = %zu", st->j);
+		break;
+	case VXU_CH_HIDDEN:
+		vxu_message(st, VXU_MSG_INFO, "hidden size d = %zu: W is %zu%s%zu, rescaled to %s = %s",
+		            st->model->d, st->model->d, U(st, "×", "x"), st->model->d, U(st, "λ", "lambda"), l);
+		break;
+	case VXU_CH_STEPS:
+		vxu_message(st, VXU_MSG_INFO, "T = %zu steps, loss step t = %zu", st->model->T, st->t);
+		break;
+	case VXU_CH_SEED:
+		vxu_message(st, VXU_MSG_INFO, "seed %lu: a new W, inputs and target with the same %s = %s",
+		            st->params.seed, U(st, "λ", "lambda"), l);
+		break;
+	default:
+		break;
+	}
+}
+
+static void build_status(vxu_state *st)
+{
+	vxu_lines_clear(&st->status);
+	const vx_result *r = st->result;
+	vxf_style fs = num_style(st);
+	char l[48], g[48], gl[48];
+	vxf_num(l, sizeof l, r->lambda, 3, fs);
+	vxf_num(g, sizeof g, r->gamma, 3, fs);
+	vxf_num(gl, sizeof gl, r->gamma * r->lambda, 3, fs);
+	vxu_lines *s = &st->status;
+	vxu_lines_newline(s);
+	vxu_lines_addf(s, VXT_NUMBER, " %s", vx_act_name(st->model->act));
+	struct { const char *name; char val[48]; vxt_role role; } f[9];
+	int n = 0;
+#define F(nm, role_, ...) do { f[n].name = nm; f[n].role = role_; \
+	snprintf(f[n].val, sizeof f[n].val, __VA_ARGS__); n++; } while (0)
+	F("d", VXT_NUMBER, "%zu", st->model->d);
+	F("T", VXT_NUMBER, "%zu", st->model->T);
+	F("t", VXT_NUMBER, "%zu", st->t);
+	F("k", VXT_NUMBER, "%zu", st->k);
+	F("j", VXT_NUMBER, "%zu", st->j);
+	F(U(st, "λ", "lambda"), VXT_NUMBER, "%s", l);
+	F(U(st, "γ", "gamma"), VXT_NUMBER, "%s", g);
+	F(U(st, "γλ", "gl"), r->gamma * r->lambda == 1 ? VXT_NUMBER : VXT_BAD, "%s", gl);
+	F("seed", VXT_NUMBER, "%lu", st->eff.seed);
+#undef F
+	/* Drop the spaces between fields when the line would not fit. */
+	int width = vxt_width(vx_act_name(st->model->act)) + 1;
+	for (int i = 0; i < n; i++)
+		width += vxt_width(f[i].name) + 1 + vxt_width(f[i].val) + 2;
+	int sep2 = width + (int)strlen(st->progress) + 4 <= st->lay.cols;
+	for (int i = 0; i < n; i++) {
+		vxu_lines_add(s, VXT_TEXT, sep2 ? "  " : " ");
+		vxu_lines_addf(s, VXT_TEXT, "%s=", f[i].name);
+		vxu_lines_add(s, f[i].role, f[i].val);
+	}
+}
+
+static vx_status render_doc(vxu_state *st)
+{
+	vxt_doc_free(st->doc);
+	st->doc = NULL;
+	st->doc_error[0] = '\0';
+	vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date };
+	vx_error err = { { 0 } };
+	vx_status rc = vxt_render_step(&ctx, st->step, st->lay.text_w, st->utf8, &st->doc, &err);
+	if (rc != VX_OK) {
+		st->doc = NULL;
+		snprintf(st->doc_error, sizeof st->doc_error, "this step could not be laid out: %s",
+		         err.msg[0] ? err.msg : vx_strerror(rc));
+	}
+	size_t max = vxu_scroll_max(st);
+	if (st->scroll > max)
+		st->scroll = max;
+	return rc;
+}
+
+vx_status vxu_update(vxu_state *st)
+{
+	vx_status first = VX_OK;
+	vx_error err = { { 0 } };
+	if (st->dirty & VXU_DIRTY_MODEL) {
+		vx_status rc = compute_model(st, &err);
+		if (rc != VX_OK) {
+			/* Keep what computed last, and say why the change was refused. */
+			st->params = st->good;
+			st->t = st->good_t;
+			vxu_message(st, VXU_MSG_ERROR, "not changed: %s", err.msg[0] ? err.msg : vx_strerror(rc));
+			st->changed = VXU_CH_NONE;
+			first = rc;
+		}
+		st->dirty &= ~(unsigned)(VXU_DIRTY_MODEL | VXU_DIRTY_ANALYSIS);
+		st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
+	}
+	if (st->dirty & VXU_DIRTY_ANALYSIS) {
+		vx_status rc = compute_analysis(st, &err);
+		if (rc != VX_OK) {
+			st->t = st->good_t;
+			st->params.t = st->good.t;
+			vxu_message(st, VXU_MSG_ERROR, "not changed: %s", err.msg[0] ? err.msg : vx_strerror(rc));
+			st->changed = VXU_CH_NONE;
+			if (first == VX_OK)
+				first = rc;
+		}
+		st->dirty &= ~(unsigned)VXU_DIRTY_ANALYSIS;
+		st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
+	}
+	clamp_selection(st);
+	st->good = st->params;
+	st->good_t = st->t;
+	if (st->changed != VXU_CH_NONE && st->changed != VXU_CH_VIEW && !st->message[0])
+		note_change(st);
+	st->changed = VXU_CH_NONE;
+
+	snprintf(st->progress, sizeof st->progress, "%zu/%zu", st->step + 1, st->nsteps);
+	if (st->lay.too_small)
+		return first;   /* nothing to lay out until the screen is big enough again */
+	if (st->dirty & VXU_DIRTY_DOC) {
+		vx_status rc = render_doc(st);
+		if (rc != VX_OK && first == VX_OK)
+			first = rc;
+		rc = vxu_panel_build(st, &st->panel);
+		if (rc != VX_OK && first == VX_OK)
+			first = rc;
+		st->dirty |= VXU_DIRTY_STATUS;
+	}
+	if (st->dirty & VXU_DIRTY_STATUS)
+		build_status(st);
+	st->dirty = 0;
+	return first;
+}
+
+/* ====================================================================
+ * Export
+ * ==================================================================== */
+
+vx_status vxu_export(vxu_state *st)
+{
+	char path[4200];
+	const char *dir = st->export_dir && *st->export_dir ? st->export_dir : ".";
+	snprintf(path, sizeof path, "%s/vanex-handout.html", dir);
+	vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date };
+	vx_error err = { { 0 } };
+	vx_status rc = vxr_report_write(&ctx, VXR_HTML, NULL, path, &err);
+	if (rc != VX_OK) {
+		vxu_message(st, VXU_MSG_ERROR, "handout not written: %s", err.msg[0] ? err.msg : vx_strerror(rc));
+		return rc;
+	}
+	/* Show where it went as an absolute path: the student may not know the cwd. */
+	char *abs = realpath(path, NULL);
+	snprintf(st->export_path, sizeof st->export_path, "%s", abs ? abs : path);
+	free(abs);
+	vxu_message(st, VXU_MSG_INFO, "wrote %s", st->export_path);
+	return VX_OK;
+}
