@@ -1,0 +1,170 @@
+/*
+ * test_cli.c — the command-line parser: commands, both spellings of long
+ * options, the options each command accepts, and the one-line messages for
+ * every kind of mistake.
+ */
+#include <criterion/criterion.h>
+#include <gsl/gsl_errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/cli.h"
+
+static void setup(void)
+{
+	gsl_set_error_handler_off();
+	unsetenv("NO_COLOR");
+}
+
+TestSuite(cli, .init = setup);
+
+/* Parses a NULL-terminated list (argv[0] is added). */
+static vx_status parse(vxu_args *a, vx_error *err, const char *const *args)
+{
+	char *argv[64];
+	int argc = 0;
+	argv[argc++] = (char *)"vanex";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	err->msg[0] = '\0';
+	return vxu_parse_args(argc, argv, a, err);
+}
+
+#define PARSE_OK(a, ...)                                                                            \
+	do {                                                                                            \
+		vx_error e_;                                                                                \
+		const char *const args_[] = { __VA_ARGS__, NULL };                                          \
+		vx_status s_ = parse(a, &e_, args_);                                                        \
+		cr_assert_eq(s_, VX_OK, "parse failed: %s", e_.msg);                                        \
+	} while (0)
+
+static void parse_fails(const char *want, const char *const *args)
+{
+	vxu_args a;
+	vx_error err;
+	vx_status st = parse(&a, &err, args);
+	cr_assert_eq(st, VX_EUSAGE, "expected a usage error for '%s', got %d", want, st);
+	cr_assert_str_eq(err.msg, want, "message '%s', expected '%s'", err.msg, want);
+}
+
+#define FAILS(want, ...)                                                                            \
+	do {                                                                                            \
+		const char *const args_[] = { __VA_ARGS__, NULL };                                          \
+		parse_fails(want, args_);                                                                   \
+	} while (0)
+
+Test(cli, default_is_the_tutor)
+{
+	vxu_args a;
+	vx_error err;
+	const char *const none[] = { NULL };
+	cr_assert_eq(parse(&a, &err, none), VX_OK);
+	cr_assert_eq(a.cmd, VXU_CMD_TUTOR);
+	cr_assert_eq(a.params.hidden, 8, "defaults from vx_params_default");
+	cr_assert_eq(a.color, 1);
+	PARSE_OK(&a, "--act", "relu", "--step", "3", "--no-color");
+	cr_assert_eq(a.cmd, VXU_CMD_TUTOR);
+	cr_assert_eq(a.params.act, VX_RELU);
+	cr_assert_eq(a.step, 3);
+	cr_assert_eq(a.color, 0);
+}
+
+Test(cli, both_spellings_of_long_options)
+{
+	vxu_args a;
+	PARSE_OK(&a, "check", "--hidden", "16", "--norm=2.5", "--act=sigmoid", "--seed", "42", "--json");
+	cr_assert_eq(a.cmd, VXU_CMD_CHECK);
+	cr_assert_eq(a.params.hidden, 16);
+	cr_assert_eq(a.params.norm, 2.5);
+	cr_assert_eq(a.params.act, VX_SIGMOID);
+	cr_assert_eq(a.params.seed, 42);
+	cr_assert(a.params.set & VX_SET_NORM);
+	cr_assert_eq(a.json, 1);
+	PARSE_OK(&a, "check", "--weights=W.npy", "--input-scale", "0");
+	cr_assert_str_eq(a.params.weights, "W.npy");
+	cr_assert_eq(a.params.input_scale, 0.0);
+}
+
+Test(cli, report_options_and_format_from_extension)
+{
+	vxu_args a;
+	PARSE_OK(&a, "report", "-o", "out/handout.html");
+	cr_assert_eq(a.format, VXR_HTML);
+	cr_assert_eq(a.format_set, 0);
+	cr_assert_str_eq(a.output, "out/handout.html");
+	PARSE_OK(&a, "report", "-ohandout.tex");
+	cr_assert_eq(a.format, VXR_LATEX);
+	PARSE_OK(&a, "report", "-f", "md", "-o", "x.html", "--template", "t.md");
+	cr_assert_eq(a.format, VXR_MD, "-f wins over the extension");
+	cr_assert_str_eq(a.template_path, "t.md");
+	PARSE_OK(&a, "report", "--format=latex");
+	cr_assert_eq(a.format, VXR_LATEX);
+	PARSE_OK(&a, "report");
+	cr_assert_eq(a.format, VXR_MD);
+	cr_assert_str_eq(a.output, "");
+}
+
+Test(cli, help_and_version)
+{
+	vxu_args a;
+	PARSE_OK(&a, "--help");
+	cr_assert_eq(a.cmd, VXU_CMD_HELP);
+	cr_assert_eq(a.help_cmd, VXU_CMD_HELP);
+	PARSE_OK(&a, "check", "--help");
+	cr_assert_eq(a.cmd, VXU_CMD_HELP);
+	cr_assert_eq(a.help_cmd, VXU_CMD_CHECK);
+	PARSE_OK(&a, "report", "-h");
+	cr_assert_eq(a.help_cmd, VXU_CMD_REPORT);
+	PARSE_OK(&a, "help", "tutor");
+	cr_assert_eq(a.help_cmd, VXU_CMD_TUTOR);
+	PARSE_OK(&a, "help");
+	cr_assert_eq(a.help_cmd, VXU_CMD_HELP);
+	PARSE_OK(&a, "--version");
+	cr_assert_eq(a.cmd, VXU_CMD_VERSION);
+	PARSE_OK(&a, "check", "--version");
+	cr_assert_eq(a.cmd, VXU_CMD_VERSION);
+}
+
+Test(cli, no_color_from_the_environment)
+{
+	vxu_args a;
+	setenv("NO_COLOR", "1", 1);
+	PARSE_OK(&a, "tutor");
+	cr_assert_eq(a.color, 0);
+	setenv("NO_COLOR", "", 1);
+	PARSE_OK(&a, "tutor");
+	cr_assert_eq(a.color, 1, "an empty NO_COLOR does not count");
+}
+
+Test(cli, mistakes_get_one_line)
+{
+	FAILS("unknown option '--foo' (see 'vanex check --help')", "check", "--foo");
+	FAILS("unknown option '--foo' (see 'vanex --help')", "--foo");
+	FAILS("unknown option '--json' (see 'vanex report --help')", "report", "--json");
+	FAILS("unknown option '--step' (see 'vanex check --help')", "check", "--step", "2");
+	FAILS("unknown option '-f' (see 'vanex check --help')", "check", "-f", "md");
+	FAILS("unknown option '-x' (see 'vanex tutor --help')", "tutor", "-x");
+	FAILS("unknown command 'chek' (commands: tutor, check, report, help; see 'vanex --help')", "chek");
+	FAILS("unknown command 'nope' (commands: tutor, check, report, help)", "help", "nope");
+	FAILS("option '--norm' needs a value (see 'vanex check --help')", "check", "--norm");
+	FAILS("option '--norm' needs a value (see 'vanex check --help')", "check", "--norm", "--json");
+	FAILS("option '--json' takes no value (see 'vanex check --help')", "check", "--json=1");
+	FAILS("unexpected argument 'W.npy' (see 'vanex check --help')", "check", "W.npy");
+	FAILS("-f: expected md, html or latex, got 'pdf'", "report", "-f", "pdf");
+	FAILS("--step: expected a step number from 1, got '0'", "--step", "0");
+	FAILS("--step: expected a step number from 1, got 'two'", "tutor", "--step=two");
+	FAILS("-o: expected a file name, got ''", "report", "-o", "");
+	/* Values are judged by vx_params_set, so every front end agrees. */
+	vxu_args a;
+	vx_error err;
+	const char *const bad_norm[] = { "check", "--norm", "-1", NULL };
+	cr_assert_eq(parse(&a, &err, bad_norm), VX_EUSAGE);
+	cr_assert(strstr(err.msg, "--norm") && strstr(err.msg, "'-1'"), "%s", err.msg);
+	const char *const bad_act[] = { "check", "--act=softmax", NULL };
+	cr_assert_eq(parse(&a, &err, bad_act), VX_EUSAGE);
+	cr_assert(strstr(err.msg, "--act") && strstr(err.msg, "softmax"), "%s", err.msg);
+	const char *const nan_norm[] = { "check", "--norm", "nan", NULL };
+	cr_assert_eq(parse(&a, &err, nan_norm), VX_EUSAGE);
+	cr_assert(strstr(err.msg, "--norm"), "%s", err.msg);
+}
