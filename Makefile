@@ -107,7 +107,7 @@ sanitize:
 	  LDFLAGS='-fsanitize=address,undefined' build-san/vanex unit e2e fuzz-replay
 
 # ---- fuzzing (tests/fuzz/): one libFuzzer harness per parser of outside data ----
-# A harness is built once the functions on its "requires:" line exist.
+# A harness is built once every function it reaches exists (tests/fuzz/ready.sh).
 # fuzz-replay runs every harness over its seed corpus and saved regressions
 # with the current compiler (and under ASan/UBSan in `make sanitize`);
 # `make fuzz` builds with clang's libFuzzer in build-fuzz/ and fuzzes each
@@ -127,8 +127,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(LIB)
 	$(Q)$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(WARN) $(CFLAGS) -fsanitize=fuzzer $< $(LIB) $(DEP_LIBS) -o $@
 
 fuzz-replay: $(REPLAY_BIN)
-	$(Q)set -e; for b in $(REPLAY_BIN); do n=$${b##*/replay_fuzz_}; \
-	  OPENBLAS_NUM_THREADS=1 $$b tests/fuzz/$$n; done
+	$(Q)sh tests/fuzz/replay.sh $(BUILD) $(FUZZ_SRC)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -1,6 +1,5 @@
 /*
  * fuzz_csv.c — the .csv reader (vx_matrix_parse "csv") under fuzzing.
- * requires: vx_matrix_parse vx_strerror
  *
  * (1) Raw bytes: VX_OK with a finite matrix within the limits, or a status
  * with one line of detail.  An accepted text is also written back with %.17g

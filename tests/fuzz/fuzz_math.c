@@ -1,6 +1,5 @@
 /*
  * fuzz_math.c — the TeX-subset math renderer (vxm_render) under fuzzing.
- * requires: vxm_render
  *
  * The first byte picks the target and display mode, the rest is the source.
  * A rendering must be NUL-terminated; for the ASCII target (LANG=C terminals)

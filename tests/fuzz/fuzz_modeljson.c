@@ -1,6 +1,5 @@
 /*
  * fuzz_modeljson.c — the JSON model reader (vxr_model_parse_json) under fuzzing.
- * requires: vxr_model_parse_json vx_model_free vx_act_name vx_strerror
  *
  * (1) Raw bytes: VX_OK with a consistent, finite model within the limits
  * (W d×d, U d×n, b, s0, y of d, x T×n), or a status with one line of detail.

@@ -1,6 +1,5 @@
 /*
  * fuzz_npy.c — the .npy reader (vx_matrix_parse "npy") under fuzzing.
- * requires: vx_matrix_parse vx_strerror
  *
  * Two checks per input.  (1) The raw bytes as a file: any input must give
  * either VX_OK with a finite matrix within the size limits, or a status with

@@ -1,6 +1,5 @@
 /*
  * fuzz_params.c — option values (vx_params_set, vx_params_check) under fuzzing.
- * requires: vx_params_set vx_params_check vx_params_is_option vx_params_loss_step vx_init_parse vx_act_parse
  *
  * The input is a list of "name=value" records separated by newlines, applied
  * in order, as a command line or a template's front matter would.  After
@@ -16,20 +15,6 @@
 #include "tests/fuzz/fuzz_util.h"
 
 FUZZ_INIT_GSL()
-
-static void check_domains(const vx_params *p)
-{
-	FUZZ_CHECK((int)p->act >= 0 && (int)p->act < VX_ACT_COUNT, "act = %d", (int)p->act);
-	FUZZ_CHECK(p->hidden >= 1 && p->hidden <= VX_MAX_HIDDEN, "hidden = %zu", p->hidden);
-	FUZZ_CHECK(p->inputs >= 1 && p->inputs <= VX_MAX_INPUTS, "inputs = %zu", p->inputs);
-	FUZZ_CHECK(p->steps >= 1 && p->steps <= VX_MAX_STEPS, "steps = %zu", p->steps);
-	FUZZ_CHECK(p->t <= VX_MAX_STEPS, "t = %zu", p->t);
-	FUZZ_CHECK(isfinite(p->norm) && p->norm >= 0, "norm = %g", p->norm);
-	FUZZ_CHECK(isfinite(p->input_scale) && p->input_scale >= 0, "input_scale = %g", p->input_scale);
-	FUZZ_CHECK((int)p->init >= VX_INIT_GAUSSIAN && (int)p->init <= VX_INIT_IDENTITY, "init = %d", (int)p->init);
-	FUZZ_CHECK(memchr(p->weights, 0, sizeof p->weights) != NULL, "weights not terminated");
-	FUZZ_CHECK(memchr(p->model, 0, sizeof p->model) != NULL, "model not terminated");
-}
 
 /* The value as a whole number by strtod (surrounding blanks allowed), or NAN
  * when the text is not one number. */
@@ -80,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text = fuzz_strndup(data, size);
 	vx_params p;
 	vx_params_default(&p);
-	check_domains(&p);
+	fuzz_check_params(&p);
 
 	char *save = NULL;
 	for (char *rec = strtok_r(text, "\n", &save); rec; rec = strtok_r(NULL, "\n", &save)) {
@@ -92,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		vx_error err = {{0}};
 		vx_status st = vx_params_set(&p, rec, value, &err);
-		check_domains(&p);
+		fuzz_check_params(&p);
 		if (st == VX_OK) {
 			FUZZ_CHECK(vx_params_is_option(rec), "unknown option '%s' accepted", rec);
 			check_meaning(&p, rec, value);

@@ -4,9 +4,10 @@
  * Linked with one tests/fuzz/fuzz_*.c into a plain binary, so the seed corpus
  * and every regression input are replayed by `make test` with the ordinary
  * compiler, and under ASan/UBSan by `make sanitize`, even where clang's
- * libFuzzer runtime is missing.  Arguments are files or directories (one
- * level deep, plus their regressions/ subdirectory); a harness reports a
- * broken invariant by aborting, so any failure ends the run non-zero.
+ * libFuzzer runtime is missing.  Arguments are files or directories (their
+ * regular files, one level deep, in name order); a harness reports a broken
+ * invariant by aborting, so any failure ends the run non-zero.
+ * tests/fuzz/replay.sh drives it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -74,6 +75,8 @@ static int replay_file(const char *path)
 	}
 	memcpy(exact, buf, len);
 	free(buf);
+	/* Named before it runs, so the log of a crash says which input it was. */
+	fprintf(stderr, "replay: %s\n", path);
 	LLVMFuzzerTestOneInput(exact, len);
 	free(exact);
 	replayed++;
@@ -85,9 +88,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Replays every regular file in dir (sorted, so failures are reproducible),
- * then dir/regressions/ when descend is set. */
-static int replay_dir(const char *dir, int descend)
+/* Replays every regular file in dir (sorted, so failures are reproducible). */
+static int replay_dir(const char *dir)
 {
 	DIR *d = opendir(dir);
 	if (!d) {
@@ -124,10 +126,8 @@ static int replay_dir(const char *dir, int descend)
 		char path[4096];
 		struct stat st;
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && rc == 0)
+		if (rc == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
 			rc = replay_file(path);
-		else if (rc == 0 && descend && S_ISDIR(st.st_mode) && strcmp(names[i], "regressions") == 0)
-			rc = replay_dir(path, 0);
 		free(names[i]);
 	}
 	free(names);
@@ -148,10 +148,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "replay: %s: %s\n", argv[i], strerror(errno));
 			return 1;
 		}
-		int rc = S_ISDIR(st.st_mode) ? replay_dir(argv[i], 1) : replay_file(argv[i]);
+		int rc = S_ISDIR(st.st_mode) ? replay_dir(argv[i]) : replay_file(argv[i]);
 		if (rc != 0)
 			return 1;
 	}
-	printf("  %zu inputs replayed by %s\n", replayed, argv[0]);
+	fprintf(stderr, "replay: %zu inputs\n", replayed);
 	return 0;
 }

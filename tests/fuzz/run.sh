@@ -4,7 +4,8 @@
 # crash, a leak, a timeout or a broken contract.
 #   sh tests/fuzz/run.sh BUILD_DIR SECONDS tests/fuzz/fuzz_NAME.c...
 # The checked-in corpus tests/fuzz/NAME/ (with regressions/) is read first,
-# so every saved crash is replayed before fuzzing starts; new inputs go to
+# so every saved crash is replayed before fuzzing starts (except those listed
+# in tests/fuzz/OPEN, known and not fixed yet: see replay.sh); new inputs go to
 # BUILD_DIR/fuzz/corpus/NAME/, never into the source tree.  A crash leaves
 # its input in BUILD_DIR/fuzz/crashes/: copy it to tests/fuzz/NAME/regressions/.
 set -u
@@ -21,7 +22,17 @@ for src in "$@"; do
 	seeds=tests/fuzz/$name
 	work=$build/fuzz/corpus/$name
 	log=$build/fuzz/logs/$name.log
-	mkdir -p "$work" "$seeds/regressions"
+	mkdir -p "$work"
+	# The seeds and the regressions not listed as open bugs (tests/fuzz/OPEN);
+	# libFuzzer reads directories recursively, so they are copied flat.
+	start=$build/fuzz/start/$name
+	rm -rf "$start"
+	mkdir -p "$start"
+	find "$seeds" -maxdepth 1 -type f ! -name '.*' -exec cp {} "$start/" \;
+	for r in "$seeds"/regressions/*; do
+		[ -f "$r" ] || continue
+		grep -qF "${r#tests/fuzz/}" tests/fuzz/OPEN 2>/dev/null || cp "$r" "$start/reg-${r##*/}"
+	done
 	dict=
 	[ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
 	echo "== fuzz $name for ${seconds}s"
@@ -33,7 +44,7 @@ for src in "$@"; do
 	OPENBLAS_NUM_THREADS=1 \
 	"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=1024 \
 		-max_len=4096 -print_final_stats=1 -artifact_prefix="$build/fuzz/crashes/$name-" \
-		$dict "$work" "$seeds" >"$log" 2>&1
+		$dict "$work" "$start" >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)

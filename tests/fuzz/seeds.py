@@ -195,9 +195,52 @@ def math_seeds():
             write("math", "s%02d_t%d.tex" % (i, mode), bytes([mode]) + src.encode())
 
 
+# ---- command lines: arguments after "vanex", separated by NUL bytes ----
+
+CLI = [
+    [],
+    ["check"],
+    ["check", "--act", "sigmoid", "--hidden", "16", "--steps", "200", "--t", "100", "--norm", "0.9", "--json"],
+    ["check", "--act=relu", "--init=identity", "--seed=7", "--input-scale=0"],
+    ["check", "--weights", "W.npy", "--norm", "1e300"],
+    ["check", "--model", "m.json", "--t", "3"],
+    ["report", "-f", "html", "-o", "handout.html"],
+    ["report", "-fmd", "-oout.md", "--template", "my.md"],
+    ["report", "-o", "x.tex"],
+    ["tutor", "--step", "4", "--no-color"],
+    ["--step", "99"],
+    ["--help"],
+    ["check", "--help"],
+    ["help", "report"],
+    ["help", "bogus"],
+    ["--version"],
+    ["check", "--norm"],
+    ["check", "--norm", "-1"],
+    ["check", "--norm", "--json"],
+    ["check", "--bogus"],
+    ["check", "-x"],
+    ["check", "--json=1"],
+    ["report", "--json"],
+    ["check", "--", "extra"],
+    ["frobnicate"],
+    ["check", "--hidden", "8x"],
+    ["check", "--seed", "-1"],
+    ["check", "--steps", "10", "--t", "99"],
+    ["check", "--weights", "a" * 5000],
+    ["report", "-o", ""],
+    ["tutor", "--step", "0"],
+]
+
+
+def cli_seeds():
+    for i, args in enumerate(CLI):
+        write("cli", "args%02d" % i, "\0".join(args))
+
+
 if __name__ == "__main__":
     npy_seeds()
     csv_seeds()
     modeljson_seeds()
     params_seeds()
     math_seeds()
+    cli_seeds()
