@@ -391,5 +391,10 @@ void vxu_print_help(FILE *out, vxu_cmd cmd)
 
 void vxu_error_line(const char *msg)
 {
-	fprintf(stderr, "vanex: %s\n", msg);
+	/* The message may quote a file name: never let it break the line or
+	 * send control sequences to the terminal. */
+	fputs("vanex: ", stderr);
+	for (const char *p = msg; *p; p++)
+		fputc(((unsigned char)*p < 0x20 || *p == 0x7f) ? '?' : *p, stderr);
+	fputc('\n', stderr);
 }
