@@ -24,6 +24,7 @@ typedef struct {
 /* The built-in steps (compiled in from templates/). */
 size_t vxr_step_count(void);
 const char *vxr_step_title(size_t i);  /* the first heading of step i (0-based) */
+const char *vxr_step_name(size_t i);   /* its file name, e.g. "05-diagonal.md"; NULL past the end */
 
 typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX } vxr_format;
 
@@ -34,5 +35,11 @@ typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX } vxr_format;
  * VX_EFORMAT with err "file:line:column: message". */
 vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *template_path,
                            const char *out_path, vx_error *err);
+
+/* Applies a template file's front matter to *p (options the command line
+ * left unset, see vxr_tpl_apply_defaults) and its j/k to *j / *k when 0.
+ * Call before building the model; errors as vxr_report_write. */
+vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t *j, size_t *k,
+                                vx_error *err);
 
 #endif

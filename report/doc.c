@@ -1,0 +1,590 @@
+/*
+ * doc.c — the handout pipeline: templates → filled Markdown → cmark tree →
+ * tokens replaced by rendered objects → HTML / LaTeX / Markdown → a file
+ * written through a temporary and renamed.
+ *
+ * The one walker over the cmark tree lives here (substitute): it turns each
+ * token the filler left in the text into a custom node carrying its object,
+ * so cmark's renderers write the prose and ours write only math and blocks.
+ */
+#include "report/doc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report/render.h"
+#include "report/templates.h"
+#include "report/tpl.h"
+
+#define VXR_MAX_TEMPLATE (4u << 20)
+
+/* ================================================================ embedded steps */
+
+const struct vx_embedded *vxr_template_find(const char *name)
+{
+	for (const struct vx_embedded *e = vx_embedded_templates; e->name; e++)
+		if (strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
+}
+
+static int is_step_name(const char *n)
+{
+	size_t l = strlen(n);
+	return l > 6 && n[0] >= '0' && n[0] <= '9' && n[1] >= '0' && n[1] <= '9' && n[2] == '-' &&
+	       strcmp(n + l - 3, ".md") == 0;
+}
+
+/* The i-th step's embedded template (0-based), or NULL. */
+static const struct vx_embedded *step_at(size_t i)
+{
+	size_t n = 0;
+	for (const struct vx_embedded *e = vx_embedded_templates; e->name; e++)
+		if (is_step_name(e->name) && n++ == i)
+			return e;
+	return NULL;
+}
+
+size_t vxr_step_count(void)
+{
+	size_t n = 0;
+	for (const struct vx_embedded *e = vx_embedded_templates; e->name; e++)
+		n += is_step_name(e->name);
+	return n;
+}
+
+const char *vxr_step_name(size_t i)
+{
+	const struct vx_embedded *e = step_at(i);
+	return e ? e->name : NULL;
+}
+
+/* The text of the first ATX heading of a template, '#'s and spaces off. */
+static char *first_heading(const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n > 1 && p[0] == '#') {
+			size_t i = 0;
+			while (i < n && p[i] == '#')
+				i++;
+			while (i < n && p[i] == ' ')
+				i++;
+			size_t j = n;
+			while (j > i && (p[j - 1] == ' ' || p[j - 1] == '\r'))
+				j--;
+			return strndup(p + i, j - i);
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return strdup("");
+}
+
+const char *vxr_step_title(size_t i)
+{
+	static char *titles[100];
+	if (i >= 100)
+		return NULL;
+	const struct vx_embedded *e = step_at(i);
+	if (!e)
+		return NULL;
+	if (!titles[i])
+		titles[i] = first_heading(e->text);
+	return titles[i];
+}
+
+/* ================================================================ files */
+
+vx_status vxr_read_file(const char *path, char **text, size_t *len, vx_error *err)
+{
+	*text = NULL;
+	*len = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return vx_fail(err, VX_EIO, "cannot read template %s: %s", path, strerror(errno));
+	struct stat sb;
+	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		fclose(f);
+		return vx_fail(err, VX_EIO, "cannot read template %s: it is a directory", path);
+	}
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		fclose(f);
+		return vx_fail(err, VX_ENOMEM, "out of memory reading %s", path);
+	}
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			if (cap >= VXR_MAX_TEMPLATE) {
+				free(buf);
+				fclose(f);
+				return vx_fail(err, VX_ETOOBIG, "template %s: larger than %u MiB", path,
+				               VXR_MAX_TEMPLATE >> 20);
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return vx_fail(err, VX_ENOMEM, "out of memory reading %s", path);
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		size_t r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		return vx_fail(err, VX_EIO, "cannot read template %s: read error", path);
+	}
+	if (n > VXR_MAX_TEMPLATE) {
+		free(buf);
+		return vx_fail(err, VX_ETOOBIG, "template %s: larger than %u MiB", path, VXR_MAX_TEMPLATE >> 20);
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return VX_OK;
+}
+
+vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t *j, size_t *k, vx_error *err)
+{
+	char *text;
+	size_t len;
+	vx_status st = vxr_read_file(template_path, &text, &len, err);
+	if (st != VX_OK)
+		return st;
+	vxr_tpl *t = NULL;
+	st = vxr_tpl_parse(template_path, text, len, &t, err);
+	free(text);
+	if (st == VX_OK)
+		st = vxr_tpl_apply_defaults(t, p, j, k, err);
+	vxr_tpl_free(t);
+	return st;
+}
+
+/* ================================================================ the walker */
+
+static vx_status block_alone_error(const vxr_obj *o, vx_error *err)
+{
+	return vx_fail(err, VX_EFORMAT, "%s:%d:%d: a {{%s}} block must be a paragraph of its own (blank lines around it)",
+	               o->file, o->line, o->col,
+	               o->blk == VXR_BLK_MATRIX ? "matrix" : o->blk == VXR_BLK_RECORD ? "record"
+	               : (o->blk >= VXR_BLK_PLOT_NORMS && o->blk <= VXR_BLK_PLOT_CONTRIB) ? "plot" : "table");
+}
+
+static void set_obj(cmark_node *n, size_t idx)
+{
+	cmark_node_set_user_data(n, (void *)(uintptr_t)(idx + 1));
+}
+
+size_t vxr_node_obj(cmark_node *n)
+{
+	uintptr_t v = (uintptr_t)cmark_node_get_user_data(n);
+	return v ? (size_t)(v - 1) : SIZE_MAX;
+}
+
+/* Replaces the tokens of one text node by custom nodes. */
+static vx_status split_text(cmark_node *tn, const vxr_filled *f, vx_error *err)
+{
+	const char *lit = cmark_node_get_literal(tn);
+	if (!lit || !strstr(lit, "VXQ"))
+		return VX_OK;
+	size_t len = strlen(lit);
+	cmark_node *parent = cmark_node_parent(tn);
+	/* a block token alone in its paragraph */
+	size_t idx = vxr_token_at(lit, len);
+	if (idx != SIZE_MAX && idx < f->nobjs && f->objs[idx].kind == VXR_OBJ_BLOCK) {
+		if (len != VXR_TOKEN_LEN || !parent || cmark_node_get_type(parent) != CMARK_NODE_PARAGRAPH ||
+		    cmark_node_first_child(parent) != tn || cmark_node_last_child(parent) != tn)
+			return block_alone_error(&f->objs[idx], err);
+		cmark_node *cb = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
+		if (!cb)
+			return vx_fail(err, VX_ENOMEM, "out of memory");
+		set_obj(cb, idx);
+		cmark_node_replace(parent, cb);
+		cmark_node_free(parent);
+		return VX_OK;
+	}
+	char *copy = strdup(lit);
+	if (!copy)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	size_t start = 0;
+	vx_status st = VX_OK;
+	for (size_t i = 0; i + VXR_TOKEN_LEN <= len;) {
+		size_t id = vxr_token_at(copy + i, len - i);
+		if (id == SIZE_MAX || id >= f->nobjs) {
+			i++;
+			continue;
+		}
+		if (f->objs[id].kind == VXR_OBJ_BLOCK) {
+			st = block_alone_error(&f->objs[id], err);
+			break;
+		}
+		if (i > start) {
+			cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+			char *seg = strndup(copy + start, i - start);
+			if (!t || !seg) {
+				free(seg);
+				cmark_node_free(t);
+				st = vx_fail(err, VX_ENOMEM, "out of memory");
+				break;
+			}
+			cmark_node_set_literal(t, seg);
+			free(seg);
+			cmark_node_insert_before(tn, t);
+		}
+		cmark_node *ci = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
+		if (!ci) {
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+			break;
+		}
+		set_obj(ci, id);
+		cmark_node_insert_before(tn, ci);
+		i += VXR_TOKEN_LEN;
+		start = i;
+	}
+	if (st == VX_OK) {
+		if (start < len) {
+			cmark_node_set_literal(tn, copy + start);
+		} else {
+			cmark_node_unlink(tn);
+			cmark_node_free(tn);
+		}
+	}
+	free(copy);
+	return st;
+}
+
+vx_status vxr_substitute(cmark_node *root, const vxr_filled *f, vx_error *err)
+{
+	cmark_consolidate_text_nodes(root);
+	/* collect first: the tree changes under the replacement */
+	size_t n = 0, cap = 64;
+	cmark_node **texts = malloc(cap * sizeof *texts);
+	if (!texts)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	cmark_iter *it = cmark_iter_new(root);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *nd = cmark_iter_get_node(it);
+		if (ev == CMARK_EVENT_ENTER && cmark_node_get_type(nd) == CMARK_NODE_TEXT) {
+			if (n == cap) {
+				cmark_node **nt = realloc(texts, cap * 2 * sizeof *nt);
+				if (!nt) {
+					cmark_iter_free(it);
+					free(texts);
+					return vx_fail(err, VX_ENOMEM, "out of memory");
+				}
+				texts = nt;
+				cap *= 2;
+			}
+			texts[n++] = nd;
+		}
+	}
+	cmark_iter_free(it);
+	vx_status st = VX_OK;
+	for (size_t i = 0; i < n && st == VX_OK; i++)
+		st = split_text(texts[i], f, err);
+	free(texts);
+	return st;
+}
+
+/* ================================================================ filling a document */
+
+/* Fills one template text into f. */
+static vx_status fill_one(vxr_env *env, const char *name, const char *text, size_t len, vxf_style prose,
+                          vxr_filled *f, vx_error *err)
+{
+	vxr_tpl *t = NULL;
+	vx_status st = vxr_tpl_parse(name, text, len, &t, err);
+	if (st == VX_OK)
+		st = vxr_tpl_fill(t, env, prose, f, err);
+	vxr_tpl_free(t);
+	if (st == VX_OK && vxr_filled_append(f, "\n\n", 2) != VX_OK)
+		st = vx_fail(err, VX_ENOMEM, "out of memory");
+	return st;
+}
+
+static const char record_tail[] =
+	"\n\n---\n\n*Made with vanex {{version}} on {{date}}; the parameters below reproduce every number.*\n\n"
+	"{{record}}\n";
+
+vx_status vxr_fill_step(vxr_env *env, size_t i, vxf_style prose, vxr_filled *f, vx_error *err)
+{
+	const struct vx_embedded *e = step_at(i);
+	if (!e)
+		return vx_fail(err, VX_EUSAGE, "no step %zu (there are %zu)", i + 1, vxr_step_count());
+	char name[300];
+	snprintf(name, sizeof name, "templates/%s", e->name);
+	return fill_one(env, name, e->text, e->size, prose, f, err);
+}
+
+/* The whole handout's Markdown: the frame and every step, or the user's
+ * template followed by the record when it has none of its own. */
+static vx_status fill_handout(vxr_env *env, const char *template_path, vxf_style prose, vxr_filled *f,
+                              char **title, vx_error *err)
+{
+	vx_status st;
+	*title = NULL;
+	if (template_path) {
+		char *text;
+		size_t len;
+		st = vxr_read_file(template_path, &text, &len, err);
+		if (st != VX_OK)
+			return st;
+		vxr_tpl *t = NULL;
+		st = vxr_tpl_parse(template_path, text, len, &t, err);
+		if (st == VX_OK) {
+			const char *ti = vxr_tpl_title(t);
+			*title = ti ? strdup(ti) : NULL;
+			st = vxr_tpl_fill(t, env, prose, f, err);
+		}
+		vxr_tpl_free(t);
+		free(text);
+		if (st != VX_OK)
+			return st;
+		int has_record = 0;
+		for (size_t i = 0; i < f->nobjs; i++)
+			has_record |= f->objs[i].kind == VXR_OBJ_BLOCK && f->objs[i].blk == VXR_BLK_RECORD;
+		if (!has_record)
+			st = fill_one(env, "(record)", record_tail, sizeof record_tail - 1, prose, f, err);
+		return st;
+	}
+	const struct vx_embedded *fr = vxr_template_find("handout.md");
+	if (!fr)
+		return vx_fail(err, VX_EINTERNAL, "internal: templates/handout.md is not built in");
+	st = fill_one(env, "templates/handout.md", fr->text, fr->size, prose, f, err);
+	for (size_t i = 0; st == VX_OK && i < vxr_step_count(); i++)
+		st = vxr_fill_step(env, i, prose, f, err);
+	return st;
+}
+
+/* ================================================================ output */
+
+/* Writes text to a new temporary file beside path; *tmp receives its name. */
+static vx_status write_temp(const char *path, const char *text, size_t len, char **tmp, vx_error *err)
+{
+	*tmp = NULL;
+	const char *slash = strrchr(path, '/');
+	size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+	const char *base = slash ? slash + 1 : path;
+	if (*base == '\0')
+		return vx_fail(err, VX_EUSAGE, "-o %s: a file name is expected, not a directory", path);
+	size_t n = dl + strlen(base) + 16;
+	char *name = malloc(n);
+	if (!name)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	snprintf(name, n, "%.*s.%s.XXXXXX", (int)dl, path, base);
+	int fd = mkstemp(name);
+	if (fd < 0) {
+		vx_status st = vx_fail(err, VX_EIO, "cannot write %s: %s", path, strerror(errno));
+		free(name);
+		return st;
+	}
+	mode_t um = umask(0);
+	umask(um);
+	(void)fchmod(fd, 0666 & ~um);
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)w;
+	}
+	int bad = off < len;
+	int e = errno;
+	if (close(fd) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
+		unlink(name);
+		free(name);
+		return vx_fail(err, VX_EIO, "cannot write %s: %s", path, strerror(e));
+	}
+	*tmp = name;
+	return VX_OK;
+}
+
+/* Writes the main text and the side files, all or nothing. */
+static vx_status write_all(const char *out_path, const char *text, vxr_side *side, size_t nside, vx_error *err)
+{
+	if (!out_path || strcmp(out_path, "-") == 0) {
+		size_t len = strlen(text);
+		if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
+			return vx_fail(err, VX_EIO, "cannot write to standard output: %s", strerror(errno));
+		return VX_OK;
+	}
+	struct stat sb;
+	if (stat(out_path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return vx_fail(err, VX_EIO, "cannot write %s: it is a directory", out_path);
+	char **tmps = calloc(nside + 1, sizeof *tmps);
+	if (!tmps)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	vx_status st = VX_OK;
+	for (size_t i = 0; i < nside && st == VX_OK; i++)
+		st = write_temp(side[i].name, side[i].text, strlen(side[i].text), &tmps[i], err);
+	if (st == VX_OK)
+		st = write_temp(out_path, text, strlen(text), &tmps[nside], err);
+	size_t renamed = 0;
+	for (size_t i = 0; st == VX_OK && i <= nside; i++) {
+		const char *dst = i < nside ? side[i].name : out_path;
+		if (rename(tmps[i], dst) != 0) {
+			st = vx_fail(err, VX_EIO, "cannot write %s: %s", dst, strerror(errno));
+			break;
+		}
+		renamed++;
+	}
+	if (st != VX_OK) {
+		for (size_t i = 0; i < renamed; i++)
+			unlink(i < nside ? side[i].name : out_path);
+		for (size_t i = renamed; i <= nside; i++)
+			if (tmps[i])
+				unlink(tmps[i]);
+	}
+	for (size_t i = 0; i <= nside; i++)
+		free(tmps[i]);
+	free(tmps);
+	return st;
+}
+
+/* ================================================================ rendering */
+
+/* Puts each object's rendering for the target into its custom node. */
+static vx_status render_objects(vxr_rctx *rc, cmark_node *root, vx_error *err)
+{
+	cmark_iter *it = cmark_iter_new(root);
+	cmark_event_type ev;
+	vx_status st = VX_OK;
+	while (st == VX_OK && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *nd = cmark_iter_get_node(it);
+		cmark_node_type ty = cmark_node_get_type(nd);
+		if (ev != CMARK_EVENT_ENTER || (ty != CMARK_NODE_CUSTOM_BLOCK && ty != CMARK_NODE_CUSTOM_INLINE))
+			continue;
+		size_t idx = vxr_node_obj(nd);
+		if (idx == SIZE_MAX)
+			continue;
+		const vxr_obj *o = &rc->filled->objs[idx];
+		char *s = NULL;
+		switch (rc->target) {
+		case VXR_T_HTML: st = vxr_html_obj(rc, o, &s, err); break;
+		case VXR_T_LATEX: st = vxr_latex_obj(rc, o, &s, err); break;
+		default: st = vxr_md_obj(rc, o, &s, err); break;
+		}
+		if (st == VX_OK) {
+			cmark_node_set_on_enter(nd, s);
+			cmark_node_set_on_exit(nd, "");
+		}
+		free(s);
+	}
+	cmark_iter_free(it);
+	return st;
+}
+
+vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
+                            char **text, vxr_side **side, size_t *nside, vx_error *err)
+{
+	*text = NULL;
+	*side = NULL;
+	*nside = 0;
+	vxr_env *env = vxr_env_new(ctx);
+	if (!env)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	vxr_filled f;
+	memset(&f, 0, sizeof f);
+	char *title = NULL;
+	vx_status st = fill_handout(env, template_path, VXF_UNICODE, &f, &title, err);
+	cmark_node *root = NULL;
+	if (st == VX_OK) {
+		root = cmark_parse_document(f.md, f.len, CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8);
+		if (!root)
+			st = vx_fail(err, VX_ENOMEM, "out of memory parsing Markdown");
+	}
+	if (st == VX_OK)
+		st = vxr_substitute(root, &f, err);
+	vxr_rctx rc = { env, &f, fmt == VXR_HTML ? VXR_T_HTML : fmt == VXR_LATEX ? VXR_T_LATEX : VXR_T_MD,
+	                out_path, NULL, 0, 0 };
+	/* Markdown substitutes the tokens in the filled text itself */
+	if (st == VX_OK && rc.target != VXR_T_MD)
+		st = render_objects(&rc, root, err);
+	if (st == VX_OK) {
+		if (!title) {
+			/* the first heading names the document */
+			cmark_iter *it = cmark_iter_new(root);
+			cmark_event_type ev;
+			while (!title && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+				cmark_node *nd = cmark_iter_get_node(it);
+				if (ev == CMARK_EVENT_ENTER && cmark_node_get_type(nd) == CMARK_NODE_HEADING) {
+					vxr_buf b = { 0 };
+					cmark_iter *in = cmark_iter_new(nd);
+					while (cmark_iter_next(in) != CMARK_EVENT_DONE) {
+						cmark_node *x = cmark_iter_get_node(in);
+						if (cmark_iter_get_event_type(in) == CMARK_EVENT_ENTER &&
+						    (cmark_node_get_type(x) == CMARK_NODE_TEXT || cmark_node_get_type(x) == CMARK_NODE_CODE))
+							vxr_buf_puts(&b, cmark_node_get_literal(x));
+					}
+					cmark_iter_free(in);
+					title = vxr_buf_take(&b);
+				}
+			}
+			cmark_iter_free(it);
+		}
+		const char *ti = title ? title : "vanex handout";
+		switch (rc.target) {
+		case VXR_T_HTML: st = vxr_html_document(&rc, root, ti, text, err); break;
+		case VXR_T_LATEX: st = vxr_latex_document(&rc, root, ti, text, err); break;
+		default: st = vxr_md_document(&rc, root, ti, text, err); break;
+		}
+	}
+	if (st == VX_OK) {
+		*side = rc.side;
+		*nside = rc.nside;
+	} else {
+		for (size_t i = 0; i < rc.nside; i++) {
+			free(rc.side[i].name);
+			free(rc.side[i].text);
+		}
+		free(rc.side);
+	}
+	cmark_node_free(root);
+	free(title);
+	vxr_filled_clear(&f);
+	vxr_env_free(env);
+	return st;
+}
+
+vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
+                           vx_error *err)
+{
+	char *text = NULL;
+	vxr_side *side = NULL;
+	size_t nside = 0;
+	vx_status st = vxr_report_render(ctx, fmt, template_path, out_path, &text, &side, &nside, err);
+	if (st == VX_OK)
+		st = write_all(out_path, text, side, nside, err);
+	for (size_t i = 0; i < nside; i++) {
+		free(side[i].name);
+		free(side[i].text);
+	}
+	free(side);
+	free(text);
+	return st;
+}

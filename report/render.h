@@ -1,0 +1,157 @@
+/*
+ * render.h — private to the report renderers (render_*.c, doc.c, term.c).
+ *
+ * The pipeline: templates are filled (tpl.c) into Markdown whose math spans
+ * and live blocks stand as tokens; cmark parses it; one walker (doc.c)
+ * replaces each token by a custom node whose text the target's renderer
+ * produced (MathML, LaTeX, Markdown, or nothing for the terminal, which
+ * walks the tree itself); cmark's own renderer writes the rest.
+ *
+ * Live blocks are first turned into plain data (a table of cells, a
+ * truncated matrix, a plot) by render_blocks.c, the same for every target,
+ * so every format shows the same numbers.
+ */
+#ifndef VXR_RENDER_H
+#define VXR_RENDER_H
+
+#include <stddef.h>
+#include <cmark.h>
+#include "report/doc.h"
+#include "report/fmt.h"
+#include "report/math.h"
+#include "report/plot.h"
+#include "report/tpl.h"
+
+/* ---- plain data of the live blocks (render_blocks.c) ---- */
+
+typedef enum { VXR_CELL_INT = 0, VXR_CELL_MAG, VXR_CELL_NUM, VXR_CELL_TEXT, VXR_CELL_GAP } vxr_cell_kind;
+
+typedef struct {
+	vxr_cell_kind kind;
+	long long i;         /* INT */
+	vx_mag m;            /* MAG */
+	double v;            /* NUM (may be negative) */
+	const char *text;    /* TEXT: static, may hold $…$ math */
+} vxr_cell;
+
+typedef struct {
+	size_t ncols, nrows;
+	const char *head[8];  /* column headers: text with $…$ math */
+	int numeric[8];       /* right-aligned */
+	vxr_cell *cells;      /* nrows × ncols; a row of GAP cells is an ellipsis row */
+	char note[200];       /* shown under the table ("" = none), text with $…$ math */
+} vxr_table;
+
+/* A matrix shown with at most `size` rows and columns; index SIZE_MAX in
+ * ri/ci marks the ellipsis row/column. */
+typedef struct {
+	char label[96];       /* TeX, e.g. "W" or "\\operatorname{diag}(\\sigma'(a_{3}))" */
+	size_t rows, cols;    /* the full size */
+	size_t nr, nc;        /* shown */
+	size_t ri[48], ci[48];
+	double *v;            /* nr × nc (ellipsis cells unused) */
+	double log10_scale;   /* entries are v × 10^scale (0 normally) */
+} vxr_mat;
+
+typedef struct {
+	vxp_plot plot;
+	vxp_series series[3];
+	double *buf;          /* owns every array the plot points into */
+	char title[96], legend[3][64], mark_label[64];
+	char caption[200];    /* text with $…$ math */
+	/* the same data as a table, for targets without graphics */
+	vxr_table *fallback;
+} vxr_plotdata;
+
+vx_status vxr_table_build(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_error *err);
+void vxr_table_free(vxr_table *t);
+/* m[0], m[1]; *n = 1 or 2 */
+vx_status vxr_mats_build(vxr_env *env, const vxr_obj *o, vxr_mat *m, size_t *n, vx_error *err);
+void vxr_mat_clear(vxr_mat *m);
+vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata **out, vx_error *err);
+void vxr_plotdata_free(vxr_plotdata *p);
+
+/* A cell formatted in a style (numbers with 3 significant digits). */
+void vxr_cell_format(char *buf, size_t n, const vxr_cell *c, vxf_style st);
+/* A matrix as TeX: "label = \begin{pmatrix}…\end{pmatrix}" (entries with 3
+ * significant digits, ⋯ ⋮ ⋱ where truncated).  malloc'd. */
+char *vxr_mat_tex(const vxr_mat *m);
+
+/* ---- a growing string ---- */
+
+typedef struct {
+	char *s;
+	size_t len, cap;
+	int oom;
+} vxr_buf;
+
+void vxr_buf_put(vxr_buf *b, const char *s, size_t n);
+void vxr_buf_puts(vxr_buf *b, const char *s);
+void vxr_buf_printf(vxr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Takes the string (never NULL unless out of memory); b is reset. */
+char *vxr_buf_take(vxr_buf *b);
+
+/* ---- targets ---- */
+
+typedef enum { VXR_T_HTML = 0, VXR_T_LATEX, VXR_T_MD, VXR_T_TERM } vxr_target;
+
+/* A side file (Markdown's SVG plots) to be written beside the output. */
+typedef struct {
+	char *name;           /* path */
+	char *text;
+} vxr_side;
+
+/* What a renderer of objects needs. */
+typedef struct {
+	vxr_env *env;
+	vxr_filled *filled;
+	vxr_target target;
+	const char *out_path;  /* NULL or "-" for stdout */
+	vxr_side *side;
+	size_t nside;
+	int nplots;
+} vxr_rctx;
+
+/* Renders math src for a target, turning a syntax error into
+ * "file:line:col: math: msg" at the object's origin. */
+vx_status vxr_math(const vxr_obj *o, const char *src, vxm_target tg, int display, char **out, vx_error *err);
+
+/* Text with $…$ spans (table headers, captions) rendered for a target:
+ * math through vxm_render, the text escaped for it. */
+vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_error *err);
+
+/* Each target's rendering of one object (math or block), malloc'd. */
+vx_status vxr_html_obj(vxr_rctx *rc, const vxr_obj *o, char **out, vx_error *err);
+vx_status vxr_latex_obj(vxr_rctx *rc, const vxr_obj *o, char **out, vx_error *err);
+vx_status vxr_md_obj(vxr_rctx *rc, const vxr_obj *o, char **out, vx_error *err);
+
+/* Whole documents around cmark's rendering of the body. */
+vx_status vxr_html_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err);
+vx_status vxr_latex_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err);
+vx_status vxr_md_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err);
+
+/* Escaping for HTML text and attributes. */
+void vxr_html_escape(vxr_buf *b, const char *s);
+/* Escaping for LaTeX text. */
+void vxr_latex_escape(vxr_buf *b, const char *s);
+
+/* The object a token at s stands for ("VXQnnnnnQ"), or SIZE_MAX. */
+size_t vxr_token_at(const char *s, size_t len);
+#define VXR_TOKEN_LEN 9
+
+/* ---- doc.c ---- */
+
+/* Replaces every token in the tree by a custom node (inline for math, a
+ * block for live blocks) whose user data is the object's index + 1. */
+vx_status vxr_substitute(cmark_node *root, const vxr_filled *f, vx_error *err);
+/* The object index a custom node carries, or SIZE_MAX. */
+size_t vxr_node_obj(cmark_node *n);
+/* Fills built-in step i (0-based) into f. */
+vx_status vxr_fill_step(vxr_env *env, size_t i, vxf_style prose, vxr_filled *f, vx_error *err);
+/* Reads a whole (template) file, at most 4 MiB; *text NUL-terminated, caller frees. */
+vx_status vxr_read_file(const char *path, char **text, size_t *len, vx_error *err);
+/* The handout in memory: the main text and the side files (caller frees). */
+vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
+                            char **text, vxr_side **side, size_t *nside, vx_error *err);
+
+#endif

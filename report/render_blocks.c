@@ -1,0 +1,815 @@
+/*
+ * render_blocks.c — the live blocks as plain data (tables, truncated
+ * matrices, plots), the same for every target, plus the small helpers all
+ * renderers share (a growing string, math with template positions, text
+ * with $…$ spans).
+ */
+#include "report/render.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/act.h"
+#include "engine/analysis.h"
+#include "engine/model.h"
+
+/* ================================================================ strings */
+
+void vxr_buf_put(vxr_buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *m = realloc(b->s, cap);
+		if (!m) {
+			b->oom = 1;
+			return;
+		}
+		b->s = m;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void vxr_buf_puts(vxr_buf *b, const char *s)
+{
+	vxr_buf_put(b, s, strlen(s));
+}
+
+void vxr_buf_printf(vxr_buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof tmp) {
+		vxr_buf_put(b, tmp, (size_t)n);
+		return;
+	}
+	char *big = malloc((size_t)n + 1);
+	if (!big) {
+		b->oom = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	vxr_buf_put(b, big, (size_t)n);
+	free(big);
+}
+
+char *vxr_buf_take(vxr_buf *b)
+{
+	if (b->oom) {
+		free(b->s);
+		memset(b, 0, sizeof *b);
+		return NULL;
+	}
+	char *s = b->s ? b->s : strdup("");
+	memset(b, 0, sizeof *b);
+	return s;
+}
+
+void vxr_html_escape(vxr_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': vxr_buf_puts(b, "&amp;"); break;
+		case '<': vxr_buf_puts(b, "&lt;"); break;
+		case '>': vxr_buf_puts(b, "&gt;"); break;
+		case '"': vxr_buf_puts(b, "&quot;"); break;
+		default: vxr_buf_put(b, s, 1);
+		}
+	}
+}
+
+void vxr_latex_escape(vxr_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '\\': vxr_buf_puts(b, "\\textbackslash{}"); break;
+		case '{': case '}': case '#': case '$': case '%': case '&': case '_':
+			vxr_buf_put(b, "\\", 1);
+			vxr_buf_put(b, s, 1);
+			break;
+		case '~': vxr_buf_puts(b, "\\textasciitilde{}"); break;
+		case '^': vxr_buf_puts(b, "\\textasciicircum{}"); break;
+		default: vxr_buf_put(b, s, 1);
+		}
+	}
+}
+
+size_t vxr_token_at(const char *s, size_t len)
+{
+	if (len < VXR_TOKEN_LEN || memcmp(s, "VXQ", 3) != 0 || s[8] != 'Q')
+		return SIZE_MAX;
+	size_t v = 0;
+	for (int i = 3; i < 8; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return SIZE_MAX;
+		v = v * 10 + (size_t)(s[i] - '0');
+	}
+	return v;
+}
+
+vx_status vxr_math(const vxr_obj *o, const char *src, vxm_target tg, int display, char **out, vx_error *err)
+{
+	size_t col = 0;
+	vx_error e2;
+	vx_status st = vxm_render(src, strlen(src), tg, display, out, &col, &e2);
+	if (st == VX_OK)
+		return VX_OK;
+	*out = NULL;
+	if (st != VX_EFORMAT)
+		return vx_fail(err, st, "%s", e2.msg);
+	int c = o->col + (o->kind == VXR_OBJ_DMATH ? 2 : 1) + (col ? (int)col - 1 : 0);
+	return vx_fail(err, VX_EFORMAT, "%s:%d:%d: math: %s", o->file, o->line, c, e2.msg);
+}
+
+vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_error *err)
+{
+	vxr_buf b = { 0 };
+	const char *p = text;
+	while (*p) {
+		const char *d = strchr(p, '$');
+		size_t n = d ? (size_t)(d - p) : strlen(p);
+		char *seg = strndup(p, n);
+		if (!seg) {
+			free(b.s);
+			return vx_fail(err, VX_ENOMEM, "out of memory");
+		}
+		if (tg == VXR_T_HTML)
+			vxr_html_escape(&b, seg);
+		else if (tg == VXR_T_LATEX)
+			vxr_latex_escape(&b, seg);
+		else
+			vxr_buf_puts(&b, seg);
+		free(seg);
+		if (!d)
+			break;
+		const char *e = strchr(d + 1, '$');
+		if (!e) {
+			free(b.s);
+			return vx_fail(err, VX_EINTERNAL, "internal: unclosed $ in '%s'", text);
+		}
+		char *src = strndup(d + 1, (size_t)(e - d - 1));
+		char *m = NULL;
+		size_t col;
+		vx_error e2;
+		vxm_target mt = tg == VXR_T_HTML ? VXM_MATHML : tg == VXR_T_LATEX ? VXM_LATEX
+		              : tg == VXR_T_MD ? VXM_LATEX : utf8 ? VXM_UNICODE : VXM_ASCII;
+		vx_status st = src ? vxm_render(src, strlen(src), mt, 0, &m, &col, &e2) : VX_ENOMEM;
+		free(src);
+		if (st != VX_OK) {
+			free(b.s);
+			return vx_fail(err, st == VX_EFORMAT ? VX_EINTERNAL : st, "internal: math '%.*s': %s",
+			               (int)(e - d - 1), d + 1, st == VX_ENOMEM ? "out of memory" : e2.msg);
+		}
+		if (tg == VXR_T_LATEX || tg == VXR_T_MD)
+			vxr_buf_puts(&b, "$");
+		vxr_buf_puts(&b, m);
+		if (tg == VXR_T_LATEX || tg == VXR_T_MD)
+			vxr_buf_puts(&b, "$");
+		free(m);
+		p = e + 1;
+	}
+	*out = vxr_buf_take(&b);
+	if (!*out)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	return VX_OK;
+}
+
+/* ================================================================ cells */
+
+void vxr_cell_format(char *buf, size_t n, const vxr_cell *c, vxf_style st)
+{
+	switch (c->kind) {
+	case VXR_CELL_INT:
+		snprintf(buf, n, "%lld", c->i);
+		return;
+	case VXR_CELL_MAG:
+		vxf_mag(buf, n, c->m, 3, st);
+		return;
+	case VXR_CELL_NUM:
+		vxf_num(buf, n, c->v, 3, st);
+		return;
+	case VXR_CELL_TEXT:
+		snprintf(buf, n, "%s", c->text);
+		return;
+	case VXR_CELL_GAP:
+		snprintf(buf, n, "%s", st == VXF_ASCII ? "..." : st == VXF_TEX ? "\\vdots" : "\u22ee");
+		return;
+	}
+	snprintf(buf, n, "?");
+}
+
+/* ================================================================ tables */
+
+static vxr_table *table_new(size_t ncols, size_t nrows)
+{
+	vxr_table *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->ncols = ncols;
+	t->nrows = nrows;
+	t->cells = calloc(ncols * (nrows ? nrows : 1), sizeof *t->cells);
+	if (!t->cells) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void vxr_table_free(vxr_table *t)
+{
+	if (!t)
+		return;
+	free(t->cells);
+	free(t);
+}
+
+static vxr_cell cint(long long i)
+{
+	vxr_cell c = { VXR_CELL_INT, i, { 0, 0, 1 }, 0, NULL };
+	return c;
+}
+
+static vxr_cell cmag(vx_mag m)
+{
+	vxr_cell c = { VXR_CELL_MAG, 0, m, 0, NULL };
+	return c;
+}
+
+static vxr_cell cnum(double v)
+{
+	vxr_cell c = { VXR_CELL_NUM, 0, { 0, 0, 1 }, v, NULL };
+	return c;
+}
+
+static vxr_cell ctext(const char *s)
+{
+	vxr_cell c = { VXR_CELL_TEXT, 0, { 0, 0, 1 }, 0, s };
+	return c;
+}
+
+/* Picks up to `want` of the gaps 0..G, log-spaced so that both the first
+ * steps and the far end show; sorted ascending.  Returns how many. */
+static size_t pick_log(size_t G, size_t want, size_t *out)
+{
+	if (G + 1 <= want) {
+		for (size_t g = 0; g <= G; g++)
+			out[g] = g;
+		return G + 1;
+	}
+	unsigned char *used = calloc(G + 1, 1);
+	if (!used)
+		return 0;
+	size_t n = 0;
+	for (size_t i = 0; i < want; i++) {
+		double g = round(pow((double)G + 1, (double)i / (double)(want - 1)) - 1);
+		size_t gi = g < 0 ? 0 : g > (double)G ? G : (size_t)g;
+		if (!used[gi]) {
+			used[gi] = 1;
+			n++;
+		}
+	}
+	for (size_t g = 0; n < want && g <= G; g++)
+		if (!used[g]) {
+			used[g] = 1;
+			n++;
+		}
+	n = 0;
+	for (size_t g = 0; g <= G; g++)
+		if (used[g])
+			out[n++] = g;
+	free(used);
+	return n;
+}
+
+/* Picks up to `want` of 1..T evenly, always with both ends. */
+static size_t pick_even(size_t T, size_t want, size_t *out)
+{
+	if (T <= want) {
+		for (size_t j = 0; j < T; j++)
+			out[j] = j + 1;
+		return T;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < want; i++) {
+		size_t j = 1 + (size_t)llround((double)i * (double)(T - 1) / (double)(want - 1));
+		if (n == 0 || out[n - 1] != j)
+			out[n++] = j;
+	}
+	return n;
+}
+
+static vx_status table_paths(const vxr_ctx *c, size_t rows, vxr_table **out, vx_error *err)
+{
+	const vx_result *r = c->result;
+	size_t want = rows ? rows : 12;
+	size_t *sel = malloc(want * sizeof *sel);
+	if (!sel)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	size_t n = pick_log(r->t - 1, want, sel);
+	vxr_table *t = table_new(6, n);
+	if (!t || n == 0) {
+		free(sel);
+		vxr_table_free(t);
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	static const char *const head[6] = {
+		"$t-k$", "$k$", "$\\|\\partial s_t/\\partial s_k\\|_2$", "$\\prod_j \\|J_j\\|_2$",
+		"$(\\gamma\\lambda)^{t-k}$", "path $k$ in $\\|\\partial L_t/\\partial W\\|_F$"
+	};
+	for (int i = 0; i < 6; i++) {
+		t->head[i] = head[i];
+		t->numeric[i] = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t k = r->t - sel[i];
+		const vx_path *p = &r->paths[k - 1];
+		vxr_cell *row = &t->cells[i * 6];
+		row[0] = cint((long long)p->gap);
+		row[1] = cint((long long)p->k);
+		row[2] = cmag(p->norm);
+		row[3] = cmag(p->step_product);
+		row[4] = cmag(p->bound);
+		row[5] = cmag(p->contribution);
+	}
+	if (n < r->t)
+		snprintf(t->note, sizeof t->note, "%zu of the %zu paths, chosen on a logarithmic scale of $t-k$.",
+		         n, (size_t)r->t);
+	free(sel);
+	*out = t;
+	return VX_OK;
+}
+
+static vx_status table_steps(const vxr_ctx *c, size_t rows, vxr_table **out, vx_error *err)
+{
+	const vx_result *r = c->result;
+	size_t want = rows ? rows : 10;
+	size_t *sel = malloc(want * sizeof *sel);
+	if (!sel)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	size_t n = pick_even(r->t, want, sel);
+	vxr_table *t = table_new(5, n);
+	if (!t) {
+		free(sel);
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	static const char *const head[5] = {
+		"$j$", "$\\max_i \\sigma'(a_{j,i})$", "$\\min_i \\sigma'(a_{j,i})$", "$\\|J_j\\|_2$",
+		"$\\|J_j\\|_2/(\\gamma\\lambda)$"
+	};
+	double gl = r->gamma * r->lambda;
+	for (int i = 0; i < 5; i++) {
+		t->head[i] = head[i];
+		t->numeric[i] = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t j = sel[i];
+		double mx = -INFINITY, mn = INFINITY;
+		for (size_t u = 0; u < r->d; u++) {
+			double g = vx_act_df(c->model->act, gsl_matrix_get(r->a, j - 1, u));
+			mx = fmax(mx, g);
+			mn = fmin(mn, g);
+		}
+		double jn = gsl_vector_get(r->step_norm, j - 1);
+		vxr_cell *row = &t->cells[i * 5];
+		row[0] = cint((long long)j);
+		row[1] = cnum(mx);
+		row[2] = cnum(mn);
+		row[3] = cnum(jn);
+		row[4] = gl > 0 ? cnum(jn / gl) : ctext("");
+	}
+	if (n < r->t)
+		snprintf(t->note, sizeof t->note, "%zu of the steps $j = 1, \\ldots, %zu$, evenly spaced.", n,
+		         (size_t)r->t);
+	free(sel);
+	*out = t;
+	return VX_OK;
+}
+
+static vx_status table_inits(vxr_env *env, vxr_table **out, vx_error *err)
+{
+	const vxr_ctx *c = vxr_env_ctx(env);
+	const vx_result *alt[3] = { c->result, NULL, NULL };
+	for (int w = 0; w < 2; w++) {
+		alt[w + 1] = vxr_env_alt(env, w, err);
+		if (!alt[w + 1])
+			return VX_ENUMERIC;
+	}
+	vxr_table *t = table_new(5, 3);
+	if (!t)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	static const char *const head[5] = {
+		"$W$", "$\\gamma\\lambda$", "$\\|\\partial s_t/\\partial s_1\\|_2$",
+		"rate $\\mu$ per step", "$\\ln \\gamma\\lambda$"
+	};
+	for (int i = 0; i < 5; i++) {
+		t->head[i] = head[i];
+		t->numeric[i] = i > 0;
+	}
+	static const char *const label[3] = { "this network", "orthogonal, $\\|W\\|_2 = 1$",
+	                                      "identity, $W = I$" };
+	for (int i = 0; i < 3; i++) {
+		const vx_result *r = alt[i];
+		vxr_cell *row = &t->cells[i * 5];
+		row[0] = ctext(label[i]);
+		row[1] = cnum(r->gamma * r->lambda);
+		row[2] = cmag(r->paths[0].norm);
+		row[3] = cnum(r->lyap_max);
+		row[4] = cnum(r->lyap_bound);
+	}
+	snprintf(t->note, sizeof t->note,
+	         "Same inputs, activation and loss step; only $W$ changes. $\\mu$ is the top Lyapunov exponent.");
+	*out = t;
+	return VX_OK;
+}
+
+/* The parameters of the run: every handout carries them. */
+static vx_status table_record(const vxr_ctx *c, vxr_table **out, vx_error *err)
+{
+	vxr_table *t = table_new(2, 14);
+	if (!t)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	t->head[0] = "parameter";
+	t->head[1] = "value";
+	t->numeric[1] = 0;
+	const vx_params *p = c->params;
+	const vx_result *r = c->result;
+	static char initbuf[VX_PATH_MAX + 32];
+	const char *init = vx_init_name(p->init);
+	if (p->set & VX_SET_MODEL) {
+		snprintf(initbuf, sizeof initbuf, "model file %s", p->model);
+		init = initbuf;
+	} else if (p->set & VX_SET_WEIGHTS) {
+		snprintf(initbuf, sizeof initbuf, "weights file %s", p->weights);
+		init = initbuf;
+	}
+	size_t i = 0;
+#define ROW(l, v) do { t->cells[i * 2] = ctext(l); t->cells[i * 2 + 1] = (v); i++; } while (0)
+	ROW("activation $\\sigma$", ctext(vx_act_name(c->model->act)));
+	ROW("hidden size $d$", cint((long long)r->d));
+	ROW("inputs $n$", cint((long long)c->model->n));
+	ROW("steps $T$", cint((long long)r->T));
+	ROW("loss step $t$", cint((long long)r->t));
+	ROW("$W$", ctext(init));
+	ROW("$\\lambda = \\|W\\|_2$", cnum(r->lambda));
+	ROW("$\\gamma = \\max \\sigma'$", cnum(r->gamma));
+	ROW("input scale", cnum(p->input_scale));
+	ROW("seed", cint((long long)p->seed));
+	ROW("shown step $j$", cint((long long)c->j));
+	ROW("shown path $k$", cint((long long)c->k));
+	ROW("vanex version", ctext(VX_VERSION));
+	ROW("date", ctext(c->date ? c->date : ""));
+#undef ROW
+	t->nrows = i;
+	*out = t;
+	return VX_OK;
+}
+
+/* σ'(a_j) unit by unit: the plot of σ' as a table. */
+static vx_status table_units(const vxr_ctx *c, size_t j, vxr_table **out, vx_error *err)
+{
+	const vx_result *r = c->result;
+	size_t n = r->d < 12 ? r->d : 12;
+	vxr_table *t = table_new(3, n);
+	if (!t)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	t->head[0] = "unit $i$";
+	t->head[1] = "$a_{j,i}$";
+	t->head[2] = "$\\sigma'(a_{j,i})$";
+	t->numeric[0] = t->numeric[1] = t->numeric[2] = 1;
+	for (size_t i = 0; i < n; i++) {
+		double a = gsl_matrix_get(r->a, j - 1, i);
+		t->cells[i * 3] = cint((long long)i + 1);
+		t->cells[i * 3 + 1] = cnum(a);
+		t->cells[i * 3 + 2] = cnum(vx_act_df(c->model->act, a));
+	}
+	snprintf(t->note, sizeof t->note, "Step $j = %zu$; $\\gamma = \\max \\sigma' = %g$%s.", j, r->gamma,
+	         n < r->d ? "; the first 12 units" : "");
+	*out = t;
+	return VX_OK;
+}
+
+vx_status vxr_table_build(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_error *err)
+{
+	const vxr_ctx *c = vxr_env_ctx(env);
+	*out = NULL;
+	switch (o->blk) {
+	case VXR_BLK_TABLE_PATHS: return table_paths(c, o->rows, out, err);
+	case VXR_BLK_TABLE_STEPS: return table_steps(c, o->rows, out, err);
+	case VXR_BLK_TABLE_INITS: return table_inits(env, out, err);
+	case VXR_BLK_RECORD: return table_record(c, out, err);
+	case VXR_BLK_PLOT_NORMS:
+	case VXR_BLK_PLOT_CONTRIB: return table_paths(c, 0, out, err);
+	case VXR_BLK_PLOT_DACT: return table_units(c, o->j, out, err);
+	default: break;
+	}
+	return vx_fail(err, VX_EINTERNAL, "internal: not a table");
+}
+
+/* ================================================================ matrices */
+
+void vxr_mat_clear(vxr_mat *m)
+{
+	if (!m)
+		return;
+	free(m->v);
+	m->v = NULL;
+}
+
+static size_t pick_idx(size_t full, size_t size, size_t *idx)
+{
+	if (full <= size) {
+		for (size_t i = 0; i < full; i++)
+			idx[i] = i;
+		return full;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < size - 2; i++)
+		idx[n++] = i;
+	idx[n++] = SIZE_MAX;
+	idx[n++] = full - 1;
+	return n;
+}
+
+/* Fills m from the full matrix A (rows × cols). */
+static vx_status mat_from(vxr_mat *m, const gsl_matrix *A, size_t size, double scale)
+{
+	m->rows = A->size1;
+	m->cols = A->size2;
+	m->nr = pick_idx(A->size1, size, m->ri);
+	m->nc = pick_idx(A->size2, size, m->ci);
+	m->log10_scale = scale;
+	m->v = calloc(m->nr * m->nc, sizeof *m->v);
+	if (!m->v)
+		return VX_ENOMEM;
+	for (size_t i = 0; i < m->nr; i++)
+		for (size_t k = 0; k < m->nc; k++)
+			if (m->ri[i] != SIZE_MAX && m->ci[k] != SIZE_MAX)
+				m->v[i * m->nc + k] = gsl_matrix_get(A, m->ri[i], m->ci[k]);
+	return VX_OK;
+}
+
+static vx_status one_mat(const vxr_ctx *c, const char *name, size_t j, size_t k, size_t size, vxr_mat *m,
+                         vx_error *err)
+{
+	const vx_result *r = c->result;
+	const vx_model *md = c->model;
+	size_t d = r->d;
+	memset(m, 0, sizeof *m);
+	if (size > 40)
+		size = 40;
+	gsl_matrix *A = NULL;
+	double scale = 0;
+	vx_status st = VX_OK;
+	if (strcmp(name, "W") == 0) {
+		snprintf(m->label, sizeof m->label, "W");
+		return mat_from(m, md->W, size, 0) == VX_OK ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	if (strcmp(name, "grad") == 0) {
+		snprintf(m->label, sizeof m->label, "\\frac{\\partial L_{%zu}}{\\partial W}", (size_t)r->t);
+		return mat_from(m, r->grad_W, size, r->grad_log10_scale) == VX_OK
+		       ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	if (strcmp(name, "dact") == 0)
+		A = gsl_matrix_alloc(d, 1);
+	else
+		A = gsl_matrix_alloc(d, d);
+	if (!A)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	if (strcmp(name, "D") == 0 || strcmp(name, "dact") == 0) {
+		gsl_matrix_set_zero(A);
+		for (size_t i = 0; i < d; i++) {
+			double g = vx_act_df(md->act, gsl_matrix_get(r->a, j - 1, i));
+			if (name[0] == 'D')
+				gsl_matrix_set(A, i, i, g);
+			else
+				gsl_matrix_set(A, i, 0, g);
+		}
+		if (name[0] == 'D')
+			snprintf(m->label, sizeof m->label, "\\frac{\\partial s_{%zu}}{\\partial a_{%zu}}", j, j);
+		else
+			snprintf(m->label, sizeof m->label, "\\sigma'(a_{%zu})", j);
+	} else if (strcmp(name, "J") == 0) {
+		st = vx_step_jacobian(md, r, j, A);
+		snprintf(m->label, sizeof m->label, "J_{%zu}", j);
+	} else if (strcmp(name, "fd_dads") == 0) {
+		st = vx_fd_dads(md, r, j, A);
+		snprintf(m->label, sizeof m->label,
+		         "\\left(\\frac{\\partial a_{%zu}}{\\partial s_{%zu}}\\right)_{\\mathrm{FD}}", j, j - 1);
+	} else if (strcmp(name, "fd_dsda") == 0) {
+		st = vx_fd_dsda(md, r, j, A);
+		snprintf(m->label, sizeof m->label,
+		         "\\left(\\frac{\\partial s_{%zu}}{\\partial a_{%zu}}\\right)_{\\mathrm{FD}}", j, j);
+	} else if (strcmp(name, "dsds") == 0) {
+		st = vx_dsds(md, r, r->t, k, A, &scale);
+		snprintf(m->label, sizeof m->label, "\\frac{\\partial s_{%zu}}{\\partial s_{%zu}}", (size_t)r->t, k);
+	} else {
+		gsl_matrix_free(A);
+		return vx_fail(err, VX_EINTERNAL, "internal: unknown matrix %s", name);
+	}
+	if (st == VX_OK && mat_from(m, A, size, scale) != VX_OK)
+		st = vx_fail(err, VX_ENOMEM, "out of memory");
+	else if (st != VX_OK)
+		vx_fail(err, st, "computing the matrix %s: %s", name, vx_strerror(st));
+	gsl_matrix_free(A);
+	return st;
+}
+
+vx_status vxr_mats_build(vxr_env *env, const vxr_obj *o, vxr_mat *m, size_t *n, vx_error *err)
+{
+	const vxr_ctx *c = vxr_env_ctx(env);
+	*n = 0;
+	for (int i = 0; i < 2 && o->mat[i][0]; i++) {
+		vx_status st = one_mat(c, o->mat[i], o->j, o->k ? o->k : c->k, o->size ? o->size : 6, &m[i], err);
+		if (st != VX_OK) {
+			for (int q = 0; q <= i; q++)
+				vxr_mat_clear(&m[q]);
+			return st;
+		}
+		(*n)++;
+	}
+	return VX_OK;
+}
+
+char *vxr_mat_tex(const vxr_mat *m)
+{
+	vxr_buf b = { 0 };
+	vxr_buf_printf(&b, "%s = ", m->label);
+	if (m->log10_scale != 0)
+		vxr_buf_printf(&b, "10^{%.0f} \\times ", m->log10_scale);
+	vxr_buf_puts(&b, "\\begin{pmatrix}");
+	for (size_t i = 0; i < m->nr; i++) {
+		if (i)
+			vxr_buf_puts(&b, " \\\\ ");
+		for (size_t k = 0; k < m->nc; k++) {
+			if (k)
+				vxr_buf_puts(&b, " & ");
+			int er = m->ri[i] == SIZE_MAX, ec = m->ci[k] == SIZE_MAX;
+			if (er && ec)
+				vxr_buf_puts(&b, "\\ddots");
+			else if (er)
+				vxr_buf_puts(&b, "\\vdots");
+			else if (ec)
+				vxr_buf_puts(&b, "\\cdots");
+			else {
+				char num[64];
+				vxf_num(num, sizeof num, m->v[i * m->nc + k], 3, VXF_TEX);
+				vxr_buf_puts(&b, num);
+			}
+		}
+	}
+	vxr_buf_puts(&b, "\\end{pmatrix}");
+	return vxr_buf_take(&b);
+}
+
+/* ================================================================ plots */
+
+void vxr_plotdata_free(vxr_plotdata *p)
+{
+	if (!p)
+		return;
+	free(p->buf);
+	vxr_table_free(p->fallback);
+	free(p);
+}
+
+static double l10_of(vx_mag m)
+{
+	return m.log10;
+}
+
+vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata **out, vx_error *err)
+{
+	const vxr_ctx *c = vxr_env_ctx(env);
+	const vx_result *r = c->result;
+	*out = NULL;
+	vxr_plotdata *pd = calloc(1, sizeof *pd);
+	if (!pd)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	vxp_plot *p = &pd->plot;
+	p->series = pd->series;
+	vx_status st = VX_OK;
+	if (o->blk == VXR_BLK_PLOT_NORMS || o->blk == VXR_BLK_PLOT_CONTRIB) {
+		size_t t = r->t;
+		int norms = o->blk == VXR_BLK_PLOT_NORMS;
+		size_t ns = norms ? 3 : 1;
+		pd->buf = malloc((1 + ns) * t * sizeof *pd->buf);
+		if (!pd->buf) {
+			vxr_plotdata_free(pd);
+			return vx_fail(err, VX_ENOMEM, "out of memory");
+		}
+		double *x = pd->buf;
+		for (size_t g = 0; g < t; g++) {
+			const vx_path *pa = &r->paths[t - 1 - g];   /* gap g: k = t − g */
+			x[g] = (double)g;
+			if (norms) {
+				pd->buf[t + g] = l10_of(pa->norm);
+				pd->buf[2 * t + g] = l10_of(pa->step_product);
+				pd->buf[3 * t + g] = l10_of(pa->bound);
+			} else {
+				pd->buf[t + g] = l10_of(pa->contribution);
+			}
+		}
+		if (norms) {
+			snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "‖∂sₜ/∂sₖ‖₂" : "||ds_t/ds_k||");
+			snprintf(pd->legend[1], sizeof pd->legend[1], "%s", utf8 ? "Π‖Jⱼ‖₂" : "prod ||J_j||");
+			snprintf(pd->legend[2], sizeof pd->legend[2], "%s", utf8 ? "(γλ)ᵗ⁻ᵏ" : "(gamma*lambda)^(t-k)");
+			snprintf(pd->caption, sizeof pd->caption,
+			         "$\\|\\partial s_t/\\partial s_k\\|_2$, the product of step norms and the bound "
+			         "$(\\gamma\\lambda)^{t-k}$ against $t-k$ (logarithmic scale), $t = %zu$.", t);
+		} else {
+			snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "path k" : "path k");
+			snprintf(pd->caption, sizeof pd->caption,
+			         "Size of the term of path $k$ in $\\partial L_t/\\partial W$ against $t-k$ "
+			         "(logarithmic scale), $t = %zu$.", t);
+		}
+		for (size_t s = 0; s < ns; s++) {
+			pd->series[s].label = pd->legend[s];
+			pd->series[s].x = x;
+			pd->series[s].y = pd->buf + (s + 1) * t;
+			pd->series[s].n = t;
+			pd->series[s].dashed = s == 2;
+		}
+		p->nseries = ns;
+		p->log_y = 1;
+		p->xlabel = "t − k";
+		p->ylabel = norms ? "norm" : "‖term‖";
+		if (!utf8) {
+			p->xlabel = "t - k";
+			p->ylabel = norms ? "norm" : "||term||";
+		}
+		st = table_paths(c, 0, &pd->fallback, err);
+	} else if (o->blk == VXR_BLK_PLOT_DACT) {
+		size_t j = o->j, d = r->d;
+		const size_t N = 241;
+		double amax = 0;
+		for (size_t i = 0; i < d; i++)
+			amax = fmax(amax, fabs(gsl_matrix_get(r->a, j - 1, i)));
+		double A = fmax(5.0, fmin(40.0, ceil(amax * 1.1)));
+		pd->buf = malloc((2 * N + 4 + 2 * d) * sizeof *pd->buf);
+		if (!pd->buf) {
+			vxr_plotdata_free(pd);
+			return vx_fail(err, VX_ENOMEM, "out of memory");
+		}
+		double *x = pd->buf, *y = x + N, *gx = y + N, *gy = gx + 2, *mx = gy + 2, *my = mx + d;
+		for (size_t i = 0; i < N; i++) {
+			x[i] = -A + 2 * A * (double)i / (double)(N - 1);
+			y[i] = vx_act_df(c->model->act, x[i]);
+		}
+		gx[0] = -A;
+		gx[1] = A;
+		gy[0] = gy[1] = r->gamma;
+		for (size_t i = 0; i < d; i++) {
+			mx[i] = gsl_matrix_get(r->a, j - 1, i);
+			my[i] = vx_act_df(c->model->act, mx[i]);
+		}
+		snprintf(pd->legend[0], sizeof pd->legend[0], "%s %s", utf8 ? "σ′(a)," : "sigma'(a),",
+		         vx_act_name(c->model->act));
+		char g[32];
+		vxf_num(g, sizeof g, r->gamma, 3, utf8 ? VXF_UNICODE : VXF_ASCII);
+		snprintf(pd->legend[1], sizeof pd->legend[1], "%s%s", utf8 ? "γ = max σ′ = " : "gamma = max sigma' = ", g);
+		snprintf(pd->mark_label, sizeof pd->mark_label, "%s%zu", utf8 ? "σ′(aⱼ), j = " : "sigma'(a_j), j = ", j);
+		pd->series[0] = (vxp_series){ pd->legend[0], x, y, N, 0 };
+		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1 };
+		p->nseries = 2;
+		p->log_y = 0;
+		p->xlabel = "a";
+		p->ylabel = utf8 ? "σ′(a)" : "sigma'(a)";
+		p->mark_x = mx;
+		p->mark_y = my;
+		p->nmarks = d;
+		p->mark_label = pd->mark_label;
+		/* the caption is TeX: γ printed in TeX style */
+		char gt[48];
+		vxf_num(gt, sizeof gt, r->gamma, 3, VXF_TEX);
+		snprintf(pd->caption, sizeof pd->caption,
+		         "$\\sigma'(a)$ for %s, its maximum $\\gamma = %s$, and this network's $\\sigma'(a_{%zu,i})$ "
+		         "for its $d = %zu$ units (dots).", vx_act_name(c->model->act), gt, j, d);
+		st = table_units(c, j, &pd->fallback, err);
+	} else {
+		vxr_plotdata_free(pd);
+		return vx_fail(err, VX_EINTERNAL, "internal: not a plot");
+	}
+	if (st != VX_OK) {
+		vxr_plotdata_free(pd);
+		return st;
+	}
+	*out = pd;
+	return VX_OK;
+}

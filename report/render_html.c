@@ -1,0 +1,211 @@
+/*
+ * render_html.c — the handout as ONE self-contained HTML file: inline CSS
+ * (screen and print, A4 and Letter), MathML math, inline SVG plots, no
+ * script, no external URL, no web font.  cmark writes the prose; this file
+ * writes the objects and the page around it.
+ */
+#include "report/render.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Local system fonts only: nothing is fetched.  The print sheet leaves the
+ * paper size to the printer (`size: auto`) with margins that suit both A4
+ * and US Letter, and keeps figures, tables and headings with their text. */
+static const char css[] =
+	":root{--ink:#1d2327;--soft:#5b6670;--rule:#d5dbe0;--accent:#1f5f8b;--tint:#f3f6f8;}\n"
+	"html{font-size:17px;}\n"
+	"body{margin:0;background:#fff;color:var(--ink);"
+	"font-family:'Iowan Old Style','Palatino Linotype',Palatino,'Book Antiqua',Georgia,'DejaVu Serif',serif;"
+	"line-height:1.55;-webkit-text-size-adjust:100%;}\n"
+	"main{max-width:44rem;margin:0 auto;padding:2.5rem 1.5rem 4rem;}\n"
+	"h1,h2,h3,h4{font-family:'Source Sans Pro','Segoe UI','Helvetica Neue',Arial,'DejaVu Sans',sans-serif;"
+	"line-height:1.25;color:#10191f;}\n"
+	"h1{font-size:2rem;margin:0 0 .4rem;letter-spacing:-.01em;}\n"
+	"body{counter-reset:step;}\n"
+	"h2{font-size:1.35rem;margin:2.6rem 0 .8rem;padding-top:1.2rem;border-top:1px solid var(--rule);"
+	"counter-increment:step;}\n"
+	"h2::before{content:counter(step) \". \";color:var(--accent);}\n"
+	"h3{font-size:1.1rem;margin:1.8rem 0 .5rem;}\n"
+	"p{margin:.7rem 0;}\n"
+	"em{font-style:italic;}strong{font-weight:700;}\n"
+	"code{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:.86em;background:var(--tint);"
+	"padding:.05em .3em;border-radius:3px;}\n"
+	"pre{background:var(--tint);padding:.8rem 1rem;overflow-x:auto;border-radius:4px;}\n"
+	"pre code{background:none;padding:0;}\n"
+	"blockquote{margin:1rem 0;padding:.2rem 1rem;border-left:4px solid var(--accent);background:var(--tint);}\n"
+	"hr{border:0;border-top:1px solid var(--rule);margin:2rem 0;}\n"
+	"ul,ol{padding-left:1.6rem;}li{margin:.25rem 0;}\n"
+	"math{font-size:1.06em;}\n"
+	"math[display=block]{display:block math;margin:.9rem 0;overflow-x:auto;overflow-y:hidden;}\n"
+	".matrix{margin:1rem 0;overflow-x:auto;}\n"
+	".table{margin:1.1rem 0;overflow-x:auto;}\n"
+	"table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.92rem;}\n"
+	"th,td{padding:.28rem .7rem;text-align:left;}\n"
+	"thead th{border-bottom:1.5px solid var(--ink);font-weight:600;white-space:nowrap;}\n"
+	"tbody tr:nth-child(even){background:var(--tint);}\n"
+	"tbody tr:last-child td{border-bottom:1.5px solid var(--ink);}\n"
+	"td.num,th.num{text-align:right;white-space:nowrap;}\n"
+	".note,figcaption{color:var(--soft);font-size:.88rem;margin:.4rem 0 0;}\n"
+	"figure{margin:1.4rem 0;}\n"
+	"figure svg{display:block;width:100%;height:auto;max-width:40rem;}\n"
+	"table.record{font-size:.88rem;}\n"
+	"table.record td:first-child{color:var(--soft);}\n"
+	"footer{margin-top:3rem;color:var(--soft);font-size:.85rem;}\n"
+	"@page{size:auto;margin:18mm 17mm 20mm;}\n"
+	"@media print{\n"
+	"html{font-size:10.5pt;}\n"
+	"main{max-width:none;padding:0;}\n"
+	"h2{break-before:auto;break-after:avoid;border-top:none;padding-top:0;}\n"
+	"h3{break-after:avoid;}\n"
+	"figure,table,.matrix,math[display=block],pre,blockquote{break-inside:avoid;}\n"
+	"tbody tr:nth-child(even){background:none;}\n"
+	"p{orphans:3;widows:3;}\n"
+	"a{color:inherit;text-decoration:none;}\n"
+	"}\n";
+
+static vx_status table_html(const vxr_table *t, const char *cls, char **out, vx_error *err)
+{
+	vxr_buf b = { 0 };
+	vx_status st = VX_OK;
+	vxr_buf_printf(&b, "<div class=\"table\"><table%s%s%s>\n<thead><tr>", cls ? " class=\"" : "",
+	               cls ? cls : "", cls ? "\"" : "");
+	for (size_t c = 0; c < t->ncols && st == VX_OK; c++) {
+		char *h = NULL;
+		st = vxr_mixed(t->head[c], VXR_T_HTML, 1, &h, err);
+		if (st == VX_OK)
+			vxr_buf_printf(&b, "<th%s>%s</th>", t->numeric[c] ? " class=\"num\"" : "", h);
+		free(h);
+	}
+	vxr_buf_puts(&b, "</tr></thead>\n<tbody>\n");
+	for (size_t r = 0; r < t->nrows && st == VX_OK; r++) {
+		vxr_buf_puts(&b, "<tr>");
+		for (size_t c = 0; c < t->ncols && st == VX_OK; c++) {
+			const vxr_cell *cell = &t->cells[r * t->ncols + c];
+			char num[VX_PATH_MAX + 64];
+			char *txt = NULL;
+			if (cell->kind == VXR_CELL_TEXT) {
+				st = vxr_mixed(cell->text, VXR_T_HTML, 1, &txt, err);
+			} else {
+				vxr_cell_format(num, sizeof num, cell, VXF_UNICODE);
+				vxr_buf b2 = { 0 };
+				vxr_html_escape(&b2, num);
+				txt = vxr_buf_take(&b2);
+			}
+			if (st == VX_OK)
+				vxr_buf_printf(&b, "<td%s>%s</td>", t->numeric[c] ? " class=\"num\"" : "", txt ? txt : "");
+			free(txt);
+		}
+		vxr_buf_puts(&b, "</tr>\n");
+	}
+	vxr_buf_puts(&b, "</tbody></table>");
+	if (st == VX_OK && t->note[0]) {
+		char *n = NULL;
+		st = vxr_mixed(t->note, VXR_T_HTML, 1, &n, err);
+		if (st == VX_OK)
+			vxr_buf_printf(&b, "\n<p class=\"note\">%s</p>", n);
+		free(n);
+	}
+	vxr_buf_puts(&b, "</div>\n");
+	if (st != VX_OK) {
+		free(b.s);
+		return st;
+	}
+	*out = vxr_buf_take(&b);
+	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
+vx_status vxr_html_obj(vxr_rctx *rc, const vxr_obj *o, char **out, vx_error *err)
+{
+	*out = NULL;
+	if (o->kind == VXR_OBJ_MATH || o->kind == VXR_OBJ_DMATH)
+		return vxr_math(o, o->tex, VXM_MATHML, o->kind == VXR_OBJ_DMATH, out, err);
+	vx_status st;
+	switch (o->blk) {
+	case VXR_BLK_TABLE_PATHS:
+	case VXR_BLK_TABLE_STEPS:
+	case VXR_BLK_TABLE_INITS:
+	case VXR_BLK_RECORD: {
+		vxr_table *t = NULL;
+		st = vxr_table_build(rc->env, o, &t, err);
+		if (st == VX_OK)
+			st = table_html(t, o->blk == VXR_BLK_RECORD ? "record" : NULL, out, err);
+		vxr_table_free(t);
+		return st;
+	}
+	case VXR_BLK_MATRIX: {
+		vxr_mat m[2];
+		size_t n = 0;
+		st = vxr_mats_build(rc->env, o, m, &n, err);
+		if (st != VX_OK)
+			return st;
+		vxr_buf tex = { 0 };
+		for (size_t i = 0; i < n; i++) {
+			char *s = vxr_mat_tex(&m[i]);
+			if (i)
+				vxr_buf_puts(&tex, " \\qquad ");
+			vxr_buf_puts(&tex, s ? s : "");
+			free(s);
+			vxr_mat_clear(&m[i]);
+		}
+		char *src = vxr_buf_take(&tex);
+		char *ml = NULL;
+		st = src ? vxr_math(o, src, VXM_MATHML, 1, &ml, err) : vx_fail(err, VX_ENOMEM, "out of memory");
+		free(src);
+		if (st == VX_OK) {
+			vxr_buf b = { 0 };
+			vxr_buf_printf(&b, "<div class=\"matrix\">%s</div>\n", ml);
+			*out = vxr_buf_take(&b);
+		}
+		free(ml);
+		return st;
+	}
+	case VXR_BLK_PLOT_NORMS:
+	case VXR_BLK_PLOT_DACT:
+	case VXR_BLK_PLOT_CONTRIB: {
+		vxr_plotdata *pd = NULL;
+		st = vxr_plot_build(rc->env, o, 1, &pd, err);
+		if (st != VX_OK)
+			return st;
+		char *svg = NULL, *cap = NULL;
+		st = vxp_svg(&pd->plot, 640, 360, &svg);
+		if (st != VX_OK)
+			vx_fail(err, st, "%s:%d:%d: drawing the plot failed", o->file, o->line, o->col);
+		else
+			st = vxr_mixed(pd->caption, VXR_T_HTML, 1, &cap, err);
+		if (st == VX_OK) {
+			vxr_buf b = { 0 };
+			vxr_buf_printf(&b, "<figure class=\"plot\">\n%s\n<figcaption>%s</figcaption>\n</figure>\n", svg, cap);
+			*out = vxr_buf_take(&b);
+		}
+		free(svg);
+		free(cap);
+		vxr_plotdata_free(pd);
+		return st;
+	}
+	}
+	return vx_fail(err, VX_EINTERNAL, "internal: unknown block");
+}
+
+vx_status vxr_html_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err)
+{
+	(void)rc;
+	char *body = cmark_render_html(root, CMARK_OPT_DEFAULT);
+	if (!body)
+		return vx_fail(err, VX_ENOMEM, "out of memory rendering HTML");
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	                 "<meta name=\"generator\" content=\"vanex " VX_VERSION "\">\n<title>");
+	vxr_html_escape(&b, title);
+	vxr_buf_puts(&b, "</title>\n<style>\n");
+	vxr_buf_puts(&b, css);
+	vxr_buf_puts(&b, "</style>\n</head>\n<body>\n<main>\n");
+	vxr_buf_puts(&b, body);
+	vxr_buf_puts(&b, "</main>\n</body>\n</html>\n");
+	free(body);
+	*out = vxr_buf_take(&b);
+	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}

@@ -1,0 +1,244 @@
+/*
+ * render_md.c — the handout as GitHub-flavoured Markdown for editing: the
+ * filled Markdown exactly as the templates wrote it (cmark has parsed it
+ * only to check where blocks stand), math as $…$ / $$…$$, tables as pipe
+ * tables, matrices as $$\begin{pmatrix}…$$, plots as SVG files beside the
+ * output (FILE-1.svg, …) or, on standard output, as tables of values.
+ */
+#include "report/render.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* In a pipe table, TeX's \| would be read as an escaped cell separator. */
+static void put_cell(vxr_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] == '|') {
+			vxr_buf_puts(b, "\\Vert ");
+			s++;
+		} else if (*s == '|') {
+			vxr_buf_puts(b, "\\vert ");
+		} else {
+			vxr_buf_put(b, s, 1);
+		}
+	}
+}
+
+static vx_status table_md(const vxr_table *t, char **out, vx_error *err)
+{
+	vxr_buf b = { 0 };
+	vx_status st = VX_OK;
+	vxr_buf_puts(&b, "|");
+	for (size_t c = 0; c < t->ncols && st == VX_OK; c++) {
+		char *h = NULL;
+		st = vxr_mixed(t->head[c], VXR_T_MD, 1, &h, err);
+		if (st == VX_OK) {
+			vxr_buf_puts(&b, " ");
+			put_cell(&b, h);
+			vxr_buf_puts(&b, " |");
+		}
+		free(h);
+	}
+	vxr_buf_puts(&b, "\n|");
+	for (size_t c = 0; c < t->ncols; c++)
+		vxr_buf_puts(&b, t->numeric[c] ? " --: |" : " :-- |");
+	vxr_buf_puts(&b, "\n");
+	for (size_t r = 0; r < t->nrows && st == VX_OK; r++) {
+		vxr_buf_puts(&b, "|");
+		for (size_t c = 0; c < t->ncols && st == VX_OK; c++) {
+			const vxr_cell *cell = &t->cells[r * t->ncols + c];
+			vxr_buf_puts(&b, " ");
+			if (cell->kind == VXR_CELL_TEXT) {
+				char *txt = NULL;
+				st = vxr_mixed(cell->text, VXR_T_MD, 1, &txt, err);
+				if (st == VX_OK)
+					put_cell(&b, txt);
+				free(txt);
+			} else {
+				char num[128];
+				vxr_cell_format(num, sizeof num, cell, VXF_UNICODE);
+				put_cell(&b, num);
+			}
+			vxr_buf_puts(&b, " |");
+		}
+		vxr_buf_puts(&b, "\n");
+	}
+	if (st == VX_OK && t->note[0]) {
+		char *n = NULL;
+		st = vxr_mixed(t->note, VXR_T_MD, 1, &n, err);
+		if (st == VX_OK)
+			vxr_buf_printf(&b, "\n*%s*\n", n);
+		free(n);
+	}
+	if (st != VX_OK) {
+		free(b.s);
+		return st;
+	}
+	*out = vxr_buf_take(&b);
+	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
+/* "dir/handout.md" → "dir/handout-N.svg" (path) and "handout-N.svg" (link). */
+static void side_names(const char *out_path, int n, char *path, size_t pn, char *link, size_t ln)
+{
+	const char *slash = strrchr(out_path, '/');
+	const char *base = slash ? slash + 1 : out_path;
+	const char *dot = strrchr(base, '.');
+	size_t bl = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	snprintf(link, ln, "%.*s-%d.svg", (int)bl, base, n);
+	snprintf(path, pn, "%.*s%s", slash ? (int)(slash - out_path + 1) : 0, out_path, link);
+}
+
+vx_status vxr_md_obj(vxr_rctx *rc, const vxr_obj *o, char **out, vx_error *err)
+{
+	*out = NULL;
+	vx_status st;
+	if (o->kind == VXR_OBJ_MATH || o->kind == VXR_OBJ_DMATH) {
+		char *m = NULL;
+		st = vxr_math(o, o->tex, VXM_LATEX, o->kind == VXR_OBJ_DMATH, &m, err);
+		if (st != VX_OK)
+			return st;
+		vxr_buf b = { 0 };
+		vxr_buf_printf(&b, o->kind == VXR_OBJ_DMATH ? "$$%s$$" : "$%s$", m);
+		free(m);
+		*out = vxr_buf_take(&b);
+		return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	switch (o->blk) {
+	case VXR_BLK_TABLE_PATHS:
+	case VXR_BLK_TABLE_STEPS:
+	case VXR_BLK_TABLE_INITS:
+	case VXR_BLK_RECORD: {
+		vxr_table *t = NULL;
+		st = vxr_table_build(rc->env, o, &t, err);
+		if (st == VX_OK)
+			st = table_md(t, out, err);
+		vxr_table_free(t);
+		return st;
+	}
+	case VXR_BLK_MATRIX: {
+		vxr_mat m[2];
+		size_t n = 0;
+		st = vxr_mats_build(rc->env, o, m, &n, err);
+		if (st != VX_OK)
+			return st;
+		vxr_buf tex = { 0 };
+		for (size_t i = 0; i < n; i++) {
+			char *s = vxr_mat_tex(&m[i]);
+			if (i)
+				vxr_buf_puts(&tex, " \\qquad ");
+			vxr_buf_puts(&tex, s ? s : "");
+			free(s);
+			vxr_mat_clear(&m[i]);
+		}
+		char *src = vxr_buf_take(&tex);
+		char *lt = NULL;
+		st = src ? vxr_math(o, src, VXM_LATEX, 1, &lt, err) : vx_fail(err, VX_ENOMEM, "out of memory");
+		free(src);
+		if (st == VX_OK) {
+			vxr_buf b = { 0 };
+			vxr_buf_printf(&b, "$$\n%s\n$$", lt);
+			*out = vxr_buf_take(&b);
+		}
+		free(lt);
+		return st;
+	}
+	case VXR_BLK_PLOT_NORMS:
+	case VXR_BLK_PLOT_DACT:
+	case VXR_BLK_PLOT_CONTRIB: {
+		vxr_plotdata *pd = NULL;
+		st = vxr_plot_build(rc->env, o, 1, &pd, err);
+		if (st != VX_OK)
+			return st;
+		char *cap = NULL;
+		st = vxr_mixed(pd->caption, VXR_T_MD, 1, &cap, err);
+		vxr_buf b = { 0 };
+		if (st == VX_OK && rc->out_path && strcmp(rc->out_path, "-") != 0) {
+			char *svg = NULL;
+			st = vxp_svg(&pd->plot, 640, 360, &svg);
+			if (st != VX_OK) {
+				vx_fail(err, st, "%s:%d:%d: drawing the plot failed", o->file, o->line, o->col);
+			} else {
+				char path[VX_PATH_MAX + 32], link[VX_PATH_MAX];
+				side_names(rc->out_path, ++rc->nplots, path, sizeof path, link, sizeof link);
+				vxr_side *ns = realloc(rc->side, (rc->nside + 1) * sizeof *ns);
+				char *pcopy = strdup(path);
+				char *full = NULL;
+				if (ns) {
+					rc->side = ns;
+					vxr_buf sb = { 0 };
+					vxr_buf_puts(&sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+					vxr_buf_puts(&sb, svg);
+					vxr_buf_puts(&sb, "\n");
+					full = vxr_buf_take(&sb);
+				}
+				if (!ns || !pcopy || !full) {
+					free(pcopy);
+					free(full);
+					st = vx_fail(err, VX_ENOMEM, "out of memory");
+				} else {
+					rc->side[rc->nside].name = pcopy;
+					rc->side[rc->nside].text = full;
+					rc->nside++;
+					vxr_buf_printf(&b, "![%s](%s)\n\n*%s*", pd->plot.series[0].label, link, cap);
+				}
+			}
+			free(svg);
+		} else if (st == VX_OK) {
+			char *tab = NULL;
+			st = table_md(pd->fallback, &tab, err);
+			if (st == VX_OK)
+				vxr_buf_printf(&b, "*%s*\n\n%s", cap, tab);
+			free(tab);
+		}
+		free(cap);
+		vxr_plotdata_free(pd);
+		if (st != VX_OK) {
+			free(b.s);
+			return st;
+		}
+		*out = vxr_buf_take(&b);
+		return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	}
+	return vx_fail(err, VX_EINTERNAL, "internal: unknown block");
+}
+
+vx_status vxr_md_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err)
+{
+	(void)root;
+	(void)title;
+	const vxr_filled *f = rc->filled;
+	vxr_buf b = { 0 };
+	vx_status st = VX_OK;
+	size_t i = 0, start = 0;
+	while (i + VXR_TOKEN_LEN <= f->len && st == VX_OK) {
+		size_t id = vxr_token_at(f->md + i, f->len - i);
+		if (id == SIZE_MAX || id >= f->nobjs) {
+			i++;
+			continue;
+		}
+		vxr_buf_put(&b, f->md + start, i - start);
+		char *s = NULL;
+		st = vxr_md_obj(rc, &f->objs[id], &s, err);
+		if (st == VX_OK)
+			vxr_buf_puts(&b, s);
+		free(s);
+		i += VXR_TOKEN_LEN;
+		start = i;
+	}
+	if (st != VX_OK) {
+		free(b.s);
+		return st;
+	}
+	vxr_buf_put(&b, f->md + start, f->len - start);
+	/* one trailing newline */
+	while (b.len > 0 && b.s[b.len - 1] == '\n')
+		b.s[--b.len] = '\0';
+	vxr_buf_puts(&b, "\n");
+	*out = vxr_buf_take(&b);
+	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}

@@ -1,0 +1,123 @@
+/*
+ * tpl.h — the template language of vanex (documented for authors in
+ * templates/README.md).
+ *
+ * A template is Markdown with:
+ *   - optional front matter (--- key: value ... ---): model defaults applied
+ *     through vx_params_set for every option the command line left unset,
+ *     plus `title`, `j`, `k`;
+ *   - placeholders {{EXPR}} or {{EXPR:FORMAT}} (FORMAT: .N  sci  .Nsci  int
+ *     full) reading live values of the network;
+ *   - conditionals {{#if EXPR}} … {{else if EXPR}} … {{else}} … {{/if}};
+ *   - live blocks on a line of their own: {{table …}}, {{matrix …}},
+ *     {{plot …}}, {{record}};
+ *   - comments {{! … }} and the escape \{{ for a literal "{{".
+ * Math is written $…$ or $$…$$ in the TeX subset of report/math.h; a
+ * placeholder inside math is formatted for TeX.
+ *
+ * Parsing checks the whole syntax (names, block arguments, formats, the
+ * nesting of conditionals) so that a mistake is reported with its
+ * "file:line:column: message" before anything is rendered; filling checks
+ * what depends on the network (a k outside 1..t, a math span left open).
+ */
+#ifndef VXR_TPL_H
+#define VXR_TPL_H
+
+#include <stddef.h>
+#include "engine/analysis.h"
+#include "report/doc.h"
+#include "report/fmt.h"
+
+typedef struct vxr_tpl vxr_tpl;
+
+/* Parses a template held in text (len bytes, need not be NUL-terminated).
+ * name is used in messages ("templates/05-diagonal.md").  *out caller-freed
+ * with vxr_tpl_free.  Syntax errors: VX_EFORMAT, err "name:line:col: msg". */
+vx_status vxr_tpl_parse(const char *name, const char *text, size_t len,
+                        vxr_tpl **out, vx_error *err);
+void vxr_tpl_free(vxr_tpl *t);   /* NULL-safe */
+
+/* Applies the front matter's model options to *p for every option whose
+ * VX_SET_* bit is not set (so command-line options win), and its `j`/`k`
+ * to *j / *k when those are not NULL and still 0.  A bad value is
+ * VX_EFORMAT with the position of the value. */
+vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size_t *k,
+                                 vx_error *err);
+
+/* The front matter's `title`, or NULL. */
+const char *vxr_tpl_title(const vxr_tpl *t);
+
+/* ---- filling ---- */
+
+/* What a token in the filled Markdown stands for. */
+typedef enum {
+	VXR_OBJ_MATH = 0,   /* $…$ */
+	VXR_OBJ_DMATH,      /* $$…$$ */
+	VXR_OBJ_BLOCK       /* a live block: it must be a paragraph of its own */
+} vxr_obj_kind;
+
+typedef enum {
+	VXR_BLK_TABLE_PATHS = 0, /* {{table paths [rows=N]}} */
+	VXR_BLK_TABLE_STEPS,     /* {{table steps [rows=N]}} */
+	VXR_BLK_TABLE_INITS,     /* {{table inits}} */
+	VXR_BLK_MATRIX,          /* {{matrix NAME [NAME] [j=N] [size=N]}} */
+	VXR_BLK_PLOT_NORMS,      /* {{plot norms}} */
+	VXR_BLK_PLOT_DACT,       /* {{plot dact [j=N]}} */
+	VXR_BLK_PLOT_CONTRIB,    /* {{plot contrib}} */
+	VXR_BLK_RECORD           /* {{record}} */
+} vxr_blk_kind;
+
+typedef struct {
+	vxr_obj_kind kind;
+	char *tex;               /* math: the TeX source with values filled in */
+	const char *file;        /* origin in the template, for messages */
+	int line, col;
+	/* blocks */
+	vxr_blk_kind blk;
+	char mat[2][16];         /* matrix names, mat[1] empty when one */
+	size_t j;                /* the step (1..T) a block shows */
+	size_t k;                /* the path (1..t) a block shows (dsds) */
+	size_t rows;             /* rows shown by tables; 0 = the default */
+	size_t size;             /* rows/columns shown of a matrix */
+} vxr_obj;
+
+/* The Markdown of one or more filled templates.  Objects appear in md as
+ * tokens "VXQ<5 digits>Q" (index into objs), which cmark keeps as text. */
+typedef struct {
+	char *md;
+	size_t len, cap;
+	vxr_obj *objs;
+	size_t nobjs, ocap;
+} vxr_filled;
+
+/* The live values a fill reads, with lazily computed extras (the
+ * finite-difference check, the orthogonal and identity variants of the
+ * network) cached for the life of the environment. */
+typedef struct vxr_env vxr_env;
+
+vxr_env *vxr_env_new(const vxr_ctx *ctx);
+void vxr_env_free(vxr_env *e);  /* NULL-safe */
+const vxr_ctx *vxr_env_ctx(const vxr_env *e);
+
+/* The σ'(a_j) check, the alternative networks (0 = orthogonal W,
+ * 1 = identity W, both with ‖W‖₂ = 1 and this network's inputs).  NULL with
+ * err filled when they cannot be computed. */
+const vx_fdcheck *vxr_env_fd(vxr_env *e, vx_error *err);
+const vx_result *vxr_env_alt(vxr_env *e, int which, vx_error *err);
+
+/* Appends the filling of t to f.  prose_style is the number style outside
+ * math (VXF_UNICODE or VXF_ASCII); inside math VXF_TEX is used.  Errors
+ * VX_EFORMAT "file:line:col: msg"; f is left usable (and freed by the
+ * caller) either way. */
+vx_status vxr_tpl_fill(const vxr_tpl *t, vxr_env *env, vxf_style prose_style,
+                       vxr_filled *f, vx_error *err);
+
+/* Appends raw Markdown to f (separators between parts). */
+vx_status vxr_filled_append(vxr_filled *f, const char *s, size_t n);
+void vxr_filled_clear(vxr_filled *f);   /* frees the members; f itself is the caller's */
+
+/* Formats x the way a placeholder with `format` does ("" = the default of
+ * 3 significant digits; ".N", "sci", ".Nsci", "int", "full"). */
+vx_status vxr_format_number(char *buf, size_t n, double x, const char *format, vxf_style st);
+
+#endif
