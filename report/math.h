@@ -32,4 +32,24 @@ typedef enum {
 vx_status vxm_render(const char *src, size_t len, vxm_target target, int display,
                      char **out, size_t *col, vx_error *err);
 
+/* What each target gives, for one formula:
+ *   MathML   <math>…</math>, one line, & < > escaped; \prod \sum \max with
+ *            limits become <munderover> when display, <msubsup> inline.
+ *   Unicode  scripts as small letters when every character has one (sₜ,
+ *            10⁻⁴, (γλ)ᵗ⁻ᵏ), else _x _{…} ^x ^(…); \frac as a/b with
+ *            parentheses where the meaning needs them; spaces around
+ *            relations and binary + −; a matrix as "[a b; c d]".
+ *   ASCII    the same layout in bytes < 0x80 only: d s_t/d s_k,
+ *            prod_{j=k+1}^{t}, gamma*lambda, sigma', ||W||_2, <=, ~=, *.
+ *   LaTeX    the formula rebuilt from its tree (Unicode input such as − or
+ *            σ spelt as commands, scripts braced), without $ delimiters.
+ * Columns are counted in characters (UTF-8 code points), not bytes.
+ * Formulas longer than 1 MiB or nested deeper than 64 groups are refused
+ * (VX_EFORMAT), so hostile input cannot exhaust the stack. */
+
+/* Spells UTF-8 text in ASCII for LANG=C (σ → sigma, − → -, ‖ → ||,
+ * 10⁻⁴ → 10^-4, anything unknown → ?).  Returns a malloc'd string, NULL
+ * when out of memory; s NULL gives "". */
+char *vxm_to_ascii(const char *s);
+
 #endif
