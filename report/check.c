@@ -94,12 +94,12 @@ size_t vxr_check_rows(size_t t, size_t *gaps, size_t cap)
 	}
 	for (size_t g = 0; g <= 5; g++)
 		ADD(g);
-	/* 10, 20, 50, 100, 200, 500, ...: even steps on a log axis. */
+	/* 10, 15, 20, 30, 50, 70, 100, ...: about ×1.5 apart, even on a log axis. */
 	for (size_t dec = 10; dec < t - 1; dec *= 10) {
-		static const size_t m[3] = { 1, 2, 5 };
-		for (int i = 0; i < 3; i++)
-			if (dec * m[i] < t - 1)
-				ADD(dec * m[i]);
+		static const size_t m[6] = { 10, 15, 20, 30, 50, 70 };
+		for (int i = 0; i < 6; i++)
+			if (dec / 10 * m[i] < t - 1)
+				ADD(dec / 10 * m[i]);
 		if (dec > SIZE_MAX / 10)
 			break;
 	}
@@ -255,8 +255,8 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	}
 	free(gaps);
 	if (nrows < r->t)
-		fprintf(out, "(%zu of %zu rows: t-k = 0..5, then 1-2-5 steps, and the last; --json has all)\n",
-		        nrows, r->t);
+		fprintf(out, "(%zu of %zu rows: about %s1.5 apart after t%sk = 5; --json lists all)\n", nrows,
+		        r->t, y->times, y->minus);
 	if (utf8) {
 		fprintf(out, "actual       = \u2016\u2202s_t/\u2202s_k\u2016\u2082\n");
 		fprintf(out, "step product = \u03a0_{j=k+1..t} \u2016J_j\u2016\u2082,  "
@@ -272,9 +272,14 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	}
 	fputc('\n', out);
 
-	vxf_num(a, sizeof a, r->lyap_max, SIG, st);
 	vxf_num(b, sizeof b, r->lyap_bound, SIG, st);
-	fprintf(out, "Lyapunov exponent (estimate over T = %zu steps): %s per step\n", c->model->T, a);
+	if (r->lyap_bound == -INFINITY)
+		snprintf(b, sizeof b, "-infinity (%s = 0)", y->gl);
+	if (r->lyap_max == -INFINITY)
+		fprintf(out, "Lyapunov exponent: -infinity (the product of the J_j is exactly 0)\n");
+	else
+		fprintf(out, "Lyapunov exponent (estimate over T = %zu steps): %s per step\n", c->model->T,
+		        vxf_num(a, sizeof a, r->lyap_max, SIG, st));
 	fprintf(out, "  against its bound ln(%s) = %s\n", y->gl, b);
 	char v[160];
 	vxr_verdict(r, utf8, v, sizeof v);

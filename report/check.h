@@ -43,7 +43,8 @@ const char *vxr_trend_name(vxr_trend t);
 int vxr_fd_pass(const vx_fdcheck *fd);
 
 /* The rows of check's table: gaps t−k in increasing order — all of them
- * when t <= 30, else 0..5, then 10, 20, 50, 100, 200, 500, … and t−1.
+ * when t <= 30, else 0..5, then 10, 15, 20, 30, 50, 70, 100, 150, … (about
+ * ×1.5 apart) and t−1.
  * Writes up to cap gaps into gaps and returns how many there are. */
 size_t vxr_check_rows(size_t t, size_t *gaps, size_t cap);
 

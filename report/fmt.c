@@ -99,7 +99,8 @@ char *vxf_num(char *buf, size_t n, double x, int sig, vxf_style st)
 	char *epos = strchr(sci, 'e');
 	long e10 = epos ? strtol(epos + 1, NULL, 10) : 0;
 	if (e10 >= -3 && e10 < 6) {
-		snprintf(out, sizeof out, "%.*f", (int)(sig - 1 - e10), x);
+		long dec = sig - 1 - e10;
+		snprintf(out, sizeof out, "%.*f", dec > 0 ? (int)dec : 0, x);
 		strip_zeros(out);
 		return put(buf, n, out);
 	}

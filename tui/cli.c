@@ -363,7 +363,7 @@ static const char *const report_help =
 	"\n"
 	"  -f, --format F    md, html or latex (default: from -o's extension, else md)\n"
 	"  -o, --output FILE the file to write (default: standard output)\n"
-	"  --template FILE   a Markdown template of your own instead of the built-in steps\n"
+	"  --template FILE   your own Markdown template instead of the built-in steps\n"
 	"\n";
 
 void vxu_print_help(FILE *out, vxu_cmd cmd)

@@ -45,6 +45,8 @@ Test(fmt, half_to_the_tenth_and_two_to_the_tenth)
 	expect_num(v, 17, VXF_ASCII, "9.765625e-04");   /* trailing zeros dropped */
 	expect_num(g, 6, VXF_ASCII, "1024");
 	expect_num(g, 2, VXF_ASCII, "1024");             /* integer digits are kept */
+	expect_num(16025.083037, 4, VXF_ASCII, "16025");
+	expect_num(-999999.25, 2, VXF_ASCII, "-1e+06");  /* rounds to 1.0e+06 first */
 	expect_num(-g, 6, VXF_UNICODE, "-1024");
 }
 

@@ -1,0 +1,365 @@
+#!/bin/sh
+# End-to-end tests of `vanex check` (POSIX sh): output that fits 80 columns
+# with a verdict, closed-form values in the table, the JSON round trip
+# through --model, reproducibility, and one clear line on stderr with the
+# right exit status for every bad input.
+#   VANEX=./vanex sh tests/e2e/check.sh
+set -u
+VANEX=${VANEX:-./vanex}
+case $VANEX in /*) ;; *) VANEX=$(pwd)/$VANEX ;; esac
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+command -v "$PY" >/dev/null 2>&1 || PY=
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vanex-e2e-check.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
+fails=0
+checks=0
+# Known engine defects, reported to the owner of engine/fdcheck.c: while a
+# case is open its finite-difference FAIL is shown as XFAIL, not counted.
+FD_OPEN=
+FD_OPEN_RELU="central differences step over ReLU kinks (h = 2^-10)"
+FD_OPEN_LONG="h = 2^-10 too coarse for dL_t/dW over long horizons"
+
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+pass() { checks=$((checks + 1)); }
+
+# run ARGS...: runs vanex, stdout in $tmp/out, stderr in $tmp/err, status in $rc.
+run() {
+	"$VANEX" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# Every line of a file within 80 display columns (UTF-8 continuation bytes
+# do not count).
+fits80() {
+	LC_ALL=C tr -d '\200-\277' <"$1" | LC_ALL=C awk -v f="$2" \
+		'length($0) > 80 { printf "%s: line %d has %d columns: %s\n", f, NR, length($0), $0; bad = 1 } END { exit bad }'
+}
+
+# expect_ok DESC ARGS...: exit 0, no stderr, output within 80 columns with a verdict line.
+expect_ok() {
+	desc=$1
+	shift
+	run "$@"
+	if [ "$rc" -ne 0 ]; then
+		fail "$desc: exit $rc ($(head -c 300 "$tmp/err"))"
+		return
+	fi
+	[ -s "$tmp/err" ] && fail "$desc: wrote to stderr: $(head -c 300 "$tmp/err")"
+	fits80 "$tmp/out" "$desc" || fail "$desc: wider than 80 columns"
+	grep -Eq '^verdict: (vanishing|exploding|neither): ' "$tmp/out" || fail "$desc: no verdict line"
+	if grep -q '^finite-difference check: pass$' "$tmp/out"; then
+		[ -n "$FD_OPEN" ] && echo "XPASS $desc: finite-difference check passes (listed open: $FD_OPEN)"
+	elif [ -n "$FD_OPEN" ]; then
+		echo "XFAIL $desc: finite-difference check (open: $FD_OPEN)"
+	else
+		fail "$desc: finite-difference check did not pass"
+	fi
+	grep -Eqi '(^|[^a-z])(nan|inf)([^a-z]|$)' "$tmp/out" && fail "$desc: nan or inf printed"
+	pass
+}
+
+# expect_err STATUS FRAGMENT ARGS...: the exit status, nothing on stdout, one
+# line on stderr starting "vanex: " and holding FRAGMENT.
+expect_err() {
+	want=$1
+	frag=$2
+	shift 2
+	run "$@"
+	[ "$rc" -eq "$want" ] || fail "vanex $*: exit $rc, expected $want ($(head -c 300 "$tmp/err"))"
+	[ -s "$tmp/out" ] && fail "vanex $*: wrote to stdout on error"
+	n=$(wc -l <"$tmp/err")
+	[ "$n" -eq 1 ] || fail "vanex $*: $n lines on stderr: $(head -c 300 "$tmp/err")"
+	grep -q '^vanex: ' "$tmp/err" || fail "vanex $*: stderr does not start with 'vanex: '"
+	grep -qF -- "$frag" "$tmp/err" || fail "vanex $*: stderr '$(head -c 300 "$tmp/err")' lacks '$frag'"
+	pass
+}
+
+# ---- version and help ----
+run --version
+[ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = "vanex 0.1.0" ] || fail "--version: '$(cat "$tmp/out")' exit $rc"
+pass
+for h in "--help" "check --help" "report --help" "tutor --help" "help" "help check" "-h"; do
+	# shellcheck disable=SC2086
+	run $h
+	[ "$rc" -eq 0 ] || fail "vanex $h: exit $rc"
+	fits80 "$tmp/out" "vanex $h" || fail "vanex $h: help wider than 80 columns"
+	grep -q 'usage: vanex' "$tmp/out" || fail "vanex $h: no usage line"
+	pass
+done
+run check --help
+grep -q -- '--json' "$tmp/out" && grep -q -- '--weights FILE' "$tmp/out" || fail "check --help lacks options"
+
+# ---- valid runs: ASCII and UTF-8 ----
+LC_ALL=C expect_ok "default check (C locale)" check
+LC_ALL=C "$VANEX" check | LC_ALL=C tr -d '\000-\177' | wc -c | grep -qx '0' || fail "C locale output is not pure ASCII"
+if locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$'; then
+	LC_ALL=C.UTF-8 expect_ok "default check (UTF-8)" check
+	LC_ALL=C.UTF-8 "$VANEX" check | grep -q 'γ' || fail "UTF-8 locale output has no Greek letters"
+fi
+for a in sigmoid tanh relu linear; do
+	for init in gaussian orthogonal identity; do
+		[ "$a" = relu ] && FD_OPEN=$FD_OPEN_RELU
+		LC_ALL=C expect_ok "--act $a --init $init" check --act "$a" --init "$init" --hidden 6 --steps 40 --norm 1.1
+		FD_OPEN=
+	done
+done
+LC_ALL=C expect_ok "t < steps" check --steps 60 --t 25 --seed 3
+LC_ALL=C expect_ok "no input" check --input-scale 0 --steps 12
+LC_ALL=C expect_ok "t = 1" check --steps 5 --t 1
+LC_ALL=C expect_ok "large hidden" check --hidden 64 --steps 100
+
+# ---- closed forms in the table ----
+# Linear, W = 0.5 I: ds_t/ds_k = 0.5^(t-k) I, so gap 10 reads 0.5^10 = 9.765625e-04.
+LC_ALL=C expect_ok "linear identity 0.5" check --act linear --init identity --norm 0.5 --steps 20
+awk '$1 == 10 { print $3, $4, $5 }' "$tmp/out" | grep -qx '9.766e-04 9.766e-04 9.766e-04' ||
+	fail "linear 0.5 I at gap 10: '$(awk '$1 == 10' "$tmp/out")', expected 9.766e-04 three times"
+grep -q '^verdict: vanishing: ' "$tmp/out" || fail "linear 0.5 I is not vanishing"
+grep -q 'x0.5 per step' "$tmp/out" || fail "linear 0.5 I: factor per step is not 0.5: $(grep verdict "$tmp/out")"
+LC_ALL=C expect_ok "linear identity 2" check --act linear --init identity --norm 2 --steps 20 --input-scale 0
+awk '$1 == 10 { print $3, $4, $5 }' "$tmp/out" | grep -qx '1024 1024 1024' ||
+	fail "linear 2 I at gap 10: '$(awk '$1 == 10' "$tmp/out")', expected 1024"
+grep -q '^verdict: exploding: ' "$tmp/out" || fail "linear 2 I is not exploding"
+# Long horizons stay finite in the log domain: 3^999 and 0.25^999 are printed with exponents.
+LC_ALL=C expect_ok "norm 3 over 1000 steps" check --act linear --init orthogonal --norm 3 --steps 1000 --input-scale 0
+awk '$1 == 999 { print $5 }' "$tmp/out" | grep -q 'e+476$' || fail "3^999 bound: '$(awk '$1 == 999' "$tmp/out")'"
+LC_ALL=C expect_ok "sigmoid over 1000 steps" check --act sigmoid --norm 1 --steps 1000
+awk '$1 == 999 { print $5 }' "$tmp/out" | grep -q 'e-60[0-9]$' || fail "0.25^999 bound: '$(awk '$1 == 999' "$tmp/out")'"
+grep -q '^verdict: vanishing: ' "$tmp/out" || fail "sigmoid over 1000 steps is not vanishing"
+
+# ---- reproducibility and the JSON round trip ----
+run check --seed 11 --json
+cp "$tmp/out" "$tmp/a.json"
+run check --seed 11 --json
+cmp -s "$tmp/out" "$tmp/a.json" || fail "same seed gave different JSON"
+run check --seed 12 --json
+cmp -s "$tmp/out" "$tmp/a.json" && fail "a different seed gave the same JSON"
+pass
+for args in "--seed 11" "--act sigmoid --norm 5 --steps 30 --t 17 --seed 4" "--act relu --hidden 5 --inputs 2" \
+	"--act linear --init identity --norm 3 --steps 200 --input-scale 0.5" "--act tanh --init orthogonal --norm 0.9 --input-scale 0"; do
+	# shellcheck disable=SC2086
+	run check $args --json
+	[ "$rc" -eq 0 ] || fail "check $args --json: exit $rc"
+	cp "$tmp/out" "$tmp/r1.json"
+	run check --model "$tmp/r1.json" --json
+	[ "$rc" -eq 0 ] || fail "replay of $args: exit $rc: $(cat "$tmp/err")"
+	cmp -s "$tmp/out" "$tmp/r1.json" || fail "replay of '$args' through --model differs"
+	pass
+done
+run check --json --act tanh --steps 40 --t 30 --seed 5
+cp "$tmp/out" "$tmp/r2.json"
+LC_ALL=C expect_ok "text replay" check --model "$tmp/r2.json"
+grep -q 'loss at t = 30' "$tmp/out" || fail "replay did not keep the loss step t = 30"
+LC_ALL=C expect_ok "replay over fewer steps" check --model "$tmp/r2.json" --steps 20
+expect_err 2 "--steps 41 exceeds" check --model "$tmp/r2.json" --steps 41
+expect_err 2 "conflicts" check --model "$tmp/r2.json" --hidden 9
+
+if [ -n "$PY" ]; then
+	"$PY" - "$tmp/a.json" <<'EOF' || fail "JSON schema"
+import json, math, sys
+o = json.load(open(sys.argv[1]))
+p = o["params"]
+for k in ["activation", "hidden", "inputs", "steps", "t", "norm", "init", "input_scale", "seed"]:
+    assert k in p, "params." + k
+d, n, T, t = p["hidden"], p["inputs"], p["steps"], p["t"]
+assert o["version"] == "0.1.0"
+for k in ["gamma", "lambda", "loss", "log10_loss", "grad_W", "grad_norm", "rate", "verdict"]:
+    assert k in o, k
+m = o["model"]
+assert len(m["W"]) == d and all(len(r) == d for r in m["W"])
+assert len(m["U"]) == d and all(len(r) == n for r in m["U"])
+assert len(m["x"]) == T and all(len(r) == n for r in m["x"])
+assert len(m["b"]) == d and len(m["s0"]) == d and len(m["y"]) == d
+assert len(o["a"]) == T and len(o["s"]) == T and all(len(r) == d for r in o["s"])
+assert len(o["paths"]) == t
+for i, q in enumerate(o["paths"]):
+    assert q["k"] == i + 1 and q["gap"] == t - q["k"]
+    for f in ["norm", "step_product", "bound", "contribution"]:
+        v, l = q[f], q["log10_" + f]
+        assert v is None or l is None or abs(math.log10(v) - l) < 1e-9 * max(1, abs(l)), (f, v, l)
+        assert v is None or l is not None or v == 0
+    assert q["norm"] <= q["step_product"] * (1 + 1e-12) <= q["bound"] * (1 + 1e-9), q
+assert set(o["lyapunov"]) == {"max_exponent", "bound"}
+assert o["verdict"] in ("vanishing", "exploding", "neither")
+for k in ["dsda", "dads", "dsds", "dLdW", "j", "k", "dLdW_entries"]:
+    assert k in o["fd_check"], "fd_check." + k
+s = o["s"][t - 1]
+L = 0.5 * sum((a - b) ** 2 for a, b in zip(s, m["y"]))
+assert abs(L - o["loss"]) <= 1e-12 * L, (L, o["loss"])
+EOF
+	pass
+	# A long horizon in JSON: the bound's value does not fit, its log10 does.
+	run check --json --act linear --init identity --norm 3 --steps 800 --input-scale 0
+	"$PY" - "$tmp/out" <<'EOF' || fail "JSON for values beyond a double"
+import json, math, sys
+o = json.load(open(sys.argv[1]))
+q = o["paths"][0]
+assert q["gap"] == 799 and q["bound"] is None and abs(q["log10_bound"] - 799 * math.log10(3)) < 1e-9, q
+assert q["norm"] is None and abs(q["log10_norm"] - 799 * math.log10(3)) < 1e-9, q
+EOF
+	pass
+fi
+
+# ---- a real .npy from numpy, and .csv ----
+if [ -n "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null; then
+	"$PY" - "$tmp" <<'EOF' || fail "writing .npy files with numpy"
+import numpy as np, sys
+d = sys.argv[1]
+rng = np.random.default_rng(5)
+W = rng.standard_normal((7, 7))
+np.save(d + "/W.npy", W)
+np.save(d + "/Wf.npy", np.asfortranarray(W))
+np.save(d + "/W32.npy", W.astype(np.float32))
+np.save(d + "/Wbe.npy", W.astype(">f8"))
+np.savetxt(d + "/W.csv", W, delimiter=",", fmt="%.17g", header="W written by numpy")
+np.save(d + "/Wrect.npy", rng.standard_normal((3, 4)))
+np.save(d + "/W1d.npy", np.ones(9))
+np.save(d + "/W3d.npy", np.ones((2, 2, 2)))
+np.save(d + "/Wint.npy", np.ones((3, 3), dtype=np.int64))
+Wn = np.eye(3); Wn[1, 2] = np.nan
+np.save(d + "/Wnan.npy", Wn)
+open(d + "/norm.txt", "w").write(repr(float(np.linalg.norm(W, 2))))
+EOF
+	for f in W.npy Wf.npy Wbe.npy W.csv; do
+		run check --weights "$tmp/$f" --json --steps 10
+		[ "$rc" -eq 0 ] || fail "--weights $f: exit $rc $(cat "$tmp/err")"
+		"$PY" - "$tmp/out" "$tmp/W.npy" <<'EOF' || fail "--weights $f: W or lambda differ from numpy"
+import json, sys, numpy as np
+o = json.load(open(sys.argv[1]))
+W = np.load(sys.argv[2])
+assert np.array_equal(np.array(o["model"]["W"]), W), "W not read exactly"
+lam = np.linalg.norm(W, 2)
+assert abs(o["lambda"] - lam) <= 1e-12 * lam, (o["lambda"], lam)
+assert o["params"]["norm"] is None, "a file's W is not rescaled without --norm"
+EOF
+		pass
+	done
+	run check --weights "$tmp/W32.npy" --json --steps 5
+	"$PY" -c "import json,sys,numpy as np; o=json.load(open('$tmp/out')); assert np.array_equal(np.array(o['model']['W']), np.load('$tmp/W32.npy').astype(np.float64))" ||
+		fail "float32 W not widened exactly"
+	run check --weights "$tmp/W.npy" --norm 2 --json --steps 5
+	"$PY" -c "import json; o=json.load(open('$tmp/out')); assert abs(o['lambda']-2)<1e-12 and o['params']['norm']==2, o['lambda']" ||
+		fail "--weights with --norm 2 did not rescale to 2"
+	FD_OPEN=$FD_OPEN_LONG
+	LC_ALL=C expect_ok "--weights W.npy text" check --weights "$tmp/W.npy" --act tanh --steps 200
+	FD_OPEN=
+	grep -q "W: from .*W.npy, as given" "$tmp/out" || fail "text does not name the weights file"
+	expect_err 1 "Wrect.npy: W must be square, got 3x4" check --weights "$tmp/Wrect.npy"
+	expect_err 1 "1-D" check --weights "$tmp/W1d.npy"
+	expect_err 1 "3-D" check --weights "$tmp/W3d.npy"
+	expect_err 1 "'<i8'" check --weights "$tmp/Wint.npy"
+	expect_err 1 "Wnan.npy: entry (2,3) is NaN" check --weights "$tmp/Wnan.npy"
+	pass
+else
+	echo "note: numpy not importable; .npy files from numpy skipped (byte-level cases below still run)"
+fi
+
+# ---- .npy files written byte by byte ----
+# npy_hdr DICT: magic, version 1.0, header length 118, the dict padded to 128 bytes.
+npy_hdr() {
+	pad=$((117 - ${#1}))
+	printf '\223NUMPY\001\000\166\000%s' "$1"
+	printf "%${pad}s\n" ""
+}
+one='\000\000\000\000\000\000\360\077'
+zero='\000\000\000\000\000\000\000\000'
+nan='\000\000\000\000\000\000\370\177'
+{ npy_hdr "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }"; printf "$one$zero$zero$one"; } >"$tmp/I2.npy"
+LC_ALL=C expect_ok "byte-built identity .npy" check --weights "$tmp/I2.npy" --act linear --input-scale 0 --steps 8
+grep -q 'lambda = ||W||_2 = 1 ' "$tmp/out" || fail "identity .npy: lambda is not 1: $(grep lambda "$tmp/out")"
+{ npy_hdr "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 4), }"; printf "$one$one"; } >"$tmp/trunc.npy"
+expect_err 1 "trunc.npy: truncated data: expected 128 bytes, found 16" check --weights "$tmp/trunc.npy"
+{ npy_hdr "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }"; printf "$one$one$one$one$one$one"; } >"$tmp/rect.npy"
+expect_err 1 "must be square" check --weights "$tmp/rect.npy"
+{ npy_hdr "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }"; printf "$one$one$one$one"; } >"$tmp/v.npy"
+expect_err 1 "1-D" check --weights "$tmp/v.npy"
+{ npy_hdr "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 2), }"; printf "$one$one$one$one"; } >"$tmp/c.npy"
+expect_err 1 "3-D" check --weights "$tmp/c.npy"
+{ npy_hdr "{'descr': '<i8', 'fortran_order': False, 'shape': (2, 2), }"; printf "$one$one$one$one"; } >"$tmp/i.npy"
+expect_err 1 "unsupported npy dtype '<i8'" check --weights "$tmp/i.npy"
+{ npy_hdr "{'descr': '|O', 'fortran_order': False, 'shape': (2, 2), }"; printf "$one$one$one$one"; } >"$tmp/o.npy"
+expect_err 1 "'|O'" check --weights "$tmp/o.npy"
+{ npy_hdr "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }"; printf "$one$nan$one$one"; } >"$tmp/n.npy"
+expect_err 1 "n.npy: entry (1,2) is NaN" check --weights "$tmp/n.npy"
+{ npy_hdr "{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }"; } >"$tmp/huge.npy"
+expect_err 1 "exceeds the limit" check --weights "$tmp/huge.npy"
+printf '\223NUMPY\002\000\000\000\000\100{}' >"$tmp/hugehdr.npy"
+expect_err 1 "header of 1073741824 bytes is too large" check --weights "$tmp/hugehdr.npy"
+npy_hdr "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }" | head -c 40 >"$tmp/cut.npy"
+expect_err 1 "truncated npy header" check --weights "$tmp/cut.npy"
+printf '\223NUM' >"$tmp/magic.npy"
+expect_err 1 "magic" check --weights "$tmp/magic.npy"
+: >"$tmp/empty.npy"
+expect_err 1 "empty.npy: empty file" check --weights "$tmp/empty.npy"
+expect_err 1 "is a directory" check --weights "$tmp"
+expect_err 1 "cannot open: No such file" check --weights "$tmp/none.npy"
+
+# ---- .csv ----
+printf '0.5,0\n0,0.5\n' >"$tmp/h.csv"
+LC_ALL=C expect_ok ".csv weights" check --weights "$tmp/h.csv" --act linear --steps 12 --input-scale 0
+awk '$1 == 10 { print $3 }' "$tmp/out" | grep -qx '9.766e-04' || fail ".csv 0.5 I at gap 10"
+printf '1,2,3\n4,5\n7,8,9\n' >"$tmp/ragged.csv"
+expect_err 1 "ragged.csv: line 2: 2 columns, expected 3" check --weights "$tmp/ragged.csv"
+printf '1,2\nnan,4\n' >"$tmp/nan.csv"
+expect_err 1 "nan.csv: line 2: field 1 is NaN" check --weights "$tmp/nan.csv"
+printf '1,2\n3,x\n' >"$tmp/word.csv"
+expect_err 1 "not a number: 'x'" check --weights "$tmp/word.csv"
+printf '1,2,3\n4,5,6\n' >"$tmp/rect.csv"
+expect_err 1 "must be square, got 2x3" check --weights "$tmp/rect.csv"
+awk 'BEGIN { for (i = 0; i < 4100; i++) printf "1%s", (i < 4099 ? "," : "\n") }' >"$tmp/wide.csv"
+expect_err 1 "more than 4096 columns" check --weights "$tmp/wide.csv"
+
+# ---- --model files ----
+printf '{"model": {"W": [[1, 2], [3]], "U": [[1], [1]], "x": [[1]], "y": [0, 0]}}' >"$tmp/bad.json"
+expect_err 1 "bad.json: model.W: row 2 has 1 entries, expected 2" check --model "$tmp/bad.json"
+printf '{"model": {"W": [[1' >"$tmp/cut.json"
+expect_err 1 "cut.json:1:" check --model "$tmp/cut.json"
+expect_err 1 "is a directory" check --model "$tmp"
+expect_err 1 "No such file" check --model "$tmp/none.json"
+expect_err 2 "cannot be combined" check --model "$tmp/r2.json" --weights "$tmp/I2.npy"
+
+# ---- bad option values and commands ----
+expect_err 2 "--hidden: expected an integer from 1 to 4096, got 'abc'" check --hidden abc
+expect_err 2 "--hidden" check --hidden 5000
+expect_err 2 "--hidden" check --hidden 0
+expect_err 2 "--steps" check --steps 0
+expect_err 2 "--steps" check --steps 20000000
+expect_err 2 "--steps" check --steps 1e3
+expect_err 2 "--seed" check --seed -1
+expect_err 2 "--inputs" check --inputs 2x
+expect_err 2 "--t: the loss step must be from 1 to --steps (10), got 11" check --steps 10 --t 11
+expect_err 2 "--t" check --t 0
+expect_err 2 "--norm: expected a finite number >= 0, got 'nan'" check --norm nan
+expect_err 2 "--norm: expected a finite number >= 0, got '-1'" check --norm -1
+expect_err 2 "--norm" check --norm inf
+expect_err 2 "--norm" check --norm=
+expect_err 2 "--input-scale" check --input-scale -0.5
+expect_err 2 "--act: expected sigmoid, tanh, relu or linear, got 'softmax'" check --act softmax
+expect_err 2 "--init" check --init random
+expect_err 2 "unknown option '--foo' (see 'vanex check --help')" check --foo
+expect_err 2 "unknown option '--step'" check --step 2
+expect_err 2 "unknown command 'chek'" chek
+expect_err 2 "option '--norm' needs a value" check --norm
+expect_err 2 "option '--json' takes no value" check --json=yes
+expect_err 2 "unexpected argument 'W.npy'" check W.npy
+expect_err 2 "--init and --weights cannot be combined" check --weights "$tmp/I2.npy" --init identity
+
+# ---- output errors ----
+if [ -w /dev/full ]; then
+	"$VANEX" check >/dev/full 2>"$tmp/err"
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "writing to /dev/full: exit $rc, expected 1"
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "writing to /dev/full: not one line on stderr"
+	pass
+fi
+
+if [ "$fails" -ne 0 ]; then
+	echo "check.sh: $fails failure(s) in $checks checks" >&2
+	exit 1
+fi
+echo "check.sh: all $checks checks passed"
