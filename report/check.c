@@ -68,7 +68,10 @@ vxr_trend vxr_verdict(const vx_result *r, int utf8, char *line, size_t n)
 		v = VXR_VANISHING;
 	else if (total >= 1 || rate >= per_step)
 		v = VXR_EXPLODING;
-	if (line && n) {
+	if (line && n && fabs(rate) < 1e-12) {
+		/* Rounding noise of an exactly norm-preserving product. */
+		snprintf(line, n, "neither: %s keeps its size (%s1 per step)", dsds, times);
+	} else if (line && n) {
 		vxf_log10(f, sizeof f, rate, 3, VXF_ASCII);
 		vxf_num(rt, sizeof rt, rate, 2, VXF_ASCII);
 		const char *verb = v == VXR_VANISHING ? "shrinks" : v == VXR_EXPLODING ? "grows" : "changes";
