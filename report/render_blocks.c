@@ -411,14 +411,13 @@ static vx_status table_inits(vxr_env *env, vxr_table **out, vx_error *err)
 		if (!alt[w + 1])
 			return VX_ENUMERIC;
 	}
-	vxr_table *t = table_new(5, 3);
+	vxr_table *t = table_new(4, 3);
 	if (!t)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
-	static const char *const head[5] = {
-		"$W$", "$\\gamma\\lambda$", "$\\|\\partial s_t/\\partial s_1\\|_2$",
-		"rate $\\mu$ per step", "$\\ln \\gamma\\lambda$"
+	static const char *const head[4] = {
+		"$W$", "$\\gamma\\lambda$", "$\\|\\partial s_t/\\partial s_1\\|_2$", "rate $\\mu$ per step"
 	};
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 4; i++) {
 		t->head[i] = head[i];
 		t->numeric[i] = i > 0;
 	}
@@ -426,12 +425,11 @@ static vx_status table_inits(vxr_env *env, vxr_table **out, vx_error *err)
 	                                      "identity, $W = I$" };
 	for (int i = 0; i < 3; i++) {
 		const vx_result *r = alt[i];
-		vxr_cell *row = &t->cells[i * 5];
+		vxr_cell *row = &t->cells[i * 4];
 		row[0] = ctext(label[i]);
 		row[1] = cnum(r->gamma * r->lambda);
 		row[2] = cmag(r->paths[0].norm);
 		row[3] = cnum(r->lyap_max);
-		row[4] = cnum(r->lyap_bound);
 	}
 	snprintf(t->note, sizeof t->note,
 	         "Same inputs, activation and loss step; only $W$ changes. $\\mu$ is the top Lyapunov exponent.");

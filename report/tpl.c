@@ -1192,6 +1192,7 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 						c = next;
 					}
 				}
+				seg = p->i;
 				continue;
 			}
 			size_t w = 1;

@@ -1,0 +1,535 @@
+/*
+ * render_term.c — the live blocks laid out in character cells for the
+ * tutor: tables as aligned columns, matrices with brackets and ⋯ ⋮ ⋱ (or
+ * ... in ASCII), plots through vxp_cells.  Every line fits the width asked
+ * for: columns are dropped before anything would be cut, and term.c clips
+ * as a last guard.
+ */
+#include "report/render.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ================================================================ lines */
+
+void vxr_tl_newline(vxr_tlines *L)
+{
+	if (L->oom)
+		return;
+	if (L->n == L->cap) {
+		size_t cap = L->cap ? L->cap * 2 : 32;
+		vxt_line *v = realloc(L->v, cap * sizeof *v);
+		if (!v) {
+			L->oom = 1;
+			return;
+		}
+		L->v = v;
+		L->cap = cap;
+	}
+	L->v[L->n].spans = NULL;
+	L->v[L->n].nspans = 0;
+	L->n++;
+}
+
+void vxr_tl_span(vxr_tlines *L, vxt_role role, const char *s, size_t n)
+{
+	if (L->oom || n == 0)
+		return;
+	if (L->n == 0)
+		vxr_tl_newline(L);
+	if (L->oom)
+		return;
+	vxt_line *ln = &L->v[L->n - 1];
+	/* runs of one role merge */
+	if (ln->nspans && ln->spans[ln->nspans - 1].role == role) {
+		vxt_span *sp = &ln->spans[ln->nspans - 1];
+		size_t ol = strlen(sp->text);
+		char *t = realloc(sp->text, ol + n + 1);
+		if (!t) {
+			L->oom = 1;
+			return;
+		}
+		memcpy(t + ol, s, n);
+		t[ol + n] = '\0';
+		sp->text = t;
+		return;
+	}
+	vxt_span *sp = realloc(ln->spans, (ln->nspans + 1) * sizeof *sp);
+	if (!sp) {
+		L->oom = 1;
+		return;
+	}
+	ln->spans = sp;
+	char *t = strndup(s, n);
+	if (!t) {
+		L->oom = 1;
+		return;
+	}
+	sp[ln->nspans].role = role;
+	sp[ln->nspans].text = t;
+	ln->nspans++;
+}
+
+void vxr_tl_puts(vxr_tlines *L, vxt_role role, const char *s)
+{
+	vxr_tl_span(L, role, s, strlen(s));
+}
+
+void vxr_tl_pad(vxr_tlines *L, int n)
+{
+	static const char sp[] = "                                                                ";
+	while (n > 0) {
+		int k = n < 64 ? n : 64;
+		vxr_tl_span(L, VXT_TEXT, sp, (size_t)k);
+		n -= k;
+	}
+}
+
+void vxr_tl_clear(vxr_tlines *L)
+{
+	for (size_t i = 0; i < L->n; i++) {
+		for (size_t s = 0; s < L->v[i].nspans; s++)
+			free(L->v[i].spans[s].text);
+		free(L->v[i].spans);
+	}
+	free(L->v);
+	memset(L, 0, sizeof *L);
+}
+
+/* ================================================================ text helpers */
+
+/* Math or mixed text for the terminal: Unicode, or ASCII spelled out. */
+static char *term_text(const char *s, int utf8)
+{
+	if (utf8)
+		return strdup(s);
+	return vxm_to_ascii(s);
+}
+
+/* Greedy wrap of plain text into lines of at most w columns, one role. */
+static void wrap_plain(vxr_tlines *L, vxt_role role, const char *s, int w, int indent)
+{
+	const char *p = s;
+	int col = 0;
+	int first = 1;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		const char *e = p;
+		while (*e && *e != ' ')
+			e++;
+		char *word = strndup(p, (size_t)(e - p));
+		if (!word) {
+			L->oom = 1;
+			return;
+		}
+		int ww = vxt_width(word);
+		if (first || col + 1 + ww > w - indent) {
+			vxr_tl_newline(L);
+			vxr_tl_pad(L, indent);
+			col = 0;
+		} else {
+			vxr_tl_puts(L, role, " ");
+			col++;
+		}
+		first = 0;
+		vxr_tl_puts(L, role, word);
+		col += ww;
+		free(word);
+		p = e;
+	}
+}
+
+/* ================================================================ tables */
+
+static vx_status term_table(const vxr_table *t, int width, int utf8, vxr_tlines *L, vx_error *err)
+{
+	size_t nc = t->ncols, nr = t->nrows;
+	char **cell = calloc((nr + 1) * nc, sizeof *cell);
+	int *w = calloc(nc, sizeof *w);
+	vx_status st = VX_OK;
+	if (!cell || !w) {
+		free(cell);
+		free(w);
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	for (size_t c = 0; c < nc && st == VX_OK; c++) {
+		char *h = NULL;
+		st = vxr_mixed(t->head[c], VXR_T_TERM, utf8, &h, err);
+		if (st == VX_OK) {
+			cell[c] = term_text(h, utf8);
+			free(h);
+			if (!cell[c])
+				st = vx_fail(err, VX_ENOMEM, "out of memory");
+		}
+	}
+	for (size_t r = 0; r < nr && st == VX_OK; r++)
+		for (size_t c = 0; c < nc && st == VX_OK; c++) {
+			const vxr_cell *ce = &t->cells[r * nc + c];
+			char *txt = NULL;
+			if (ce->kind == VXR_CELL_TEXT) {
+				char *m = NULL;
+				st = vxr_mixed(ce->text, VXR_T_TERM, utf8, &m, err);
+				if (st == VX_OK) {
+					txt = term_text(m, utf8);
+					free(m);
+				}
+			} else {
+				char num[VX_PATH_MAX + 64];
+				vxr_cell_format(num, sizeof num, ce, utf8 ? VXF_UNICODE : VXF_ASCII);
+				txt = strdup(num);
+			}
+			if (st == VX_OK && !txt)
+				st = vx_fail(err, VX_ENOMEM, "out of memory");
+			cell[(r + 1) * nc + c] = txt;
+		}
+	if (st == VX_OK) {
+		for (size_t i = 0; i < (nr + 1) * nc; i++) {
+			int cw = vxt_width(cell[i]);
+			if (cw > w[i % nc])
+				w[i % nc] = cw;
+		}
+		/* as many columns as fit, gap 2 (1 when tight) */
+		size_t show = nc;
+		int gap = 2;
+		for (;;) {
+			int total = 0;
+			for (size_t c = 0; c < show; c++)
+				total += w[c] + (c ? gap : 0);
+			if (total <= width || show <= 1)
+				break;
+			if (gap == 2)
+				gap = 1;
+			else
+				show--;
+		}
+		for (size_t r = 0; r <= nr; r++) {
+			vxr_tl_newline(L);
+			for (size_t c = 0; c < show; c++) {
+				const char *s = cell[r * nc + c];
+				int pad = w[c] - vxt_width(s);
+				if (c)
+					vxr_tl_pad(L, gap);
+				if (t->numeric[c])
+					vxr_tl_pad(L, pad);
+				vxr_tl_puts(L, r == 0 ? VXT_STRONG : t->numeric[c] ? VXT_NUMBER : VXT_TEXT, s);
+				if (!t->numeric[c] && c + 1 < show)
+					vxr_tl_pad(L, pad);
+			}
+			if (r == 0) {
+				int total = 0;
+				for (size_t c = 0; c < show; c++)
+					total += w[c] + (c ? gap : 0);
+				vxr_tl_newline(L);
+				for (int i = 0; i < total && i < width; i++)
+					vxr_tl_puts(L, VXT_DIM, utf8 ? "\u2500" : "-");
+			}
+		}
+		if (show < nc) {
+			char note[96];
+			snprintf(note, sizeof note, "(%zu more column%s: widen the terminal)", nc - show,
+			         nc - show > 1 ? "s" : "");
+			wrap_plain(L, VXT_DIM, note, width, 0);
+		}
+		if (t->note[0]) {
+			char *m = NULL;
+			st = vxr_mixed(t->note, VXR_T_TERM, utf8, &m, err);
+			if (st == VX_OK) {
+				char *a = term_text(m, utf8);
+				if (a)
+					wrap_plain(L, VXT_DIM, a, width, 0);
+				free(a);
+			}
+			free(m);
+		}
+	}
+	for (size_t i = 0; i < (nr + 1) * nc; i++)
+		free(cell[i]);
+	free(cell);
+	free(w);
+	return st;
+}
+
+/* ================================================================ matrices */
+
+typedef struct {
+	char **cells;   /* nr × nc formatted entries */
+	int *cw;        /* column widths */
+	char *label;    /* "W =" rendered */
+	int lw;         /* label width */
+	int width;      /* whole block width */
+	size_t nr, nc;
+} tmat;
+
+static void tmat_free(tmat *m)
+{
+	if (!m->cells)
+		return;
+	for (size_t i = 0; i < m->nr * m->nc; i++)
+		free(m->cells[i]);
+	free(m->cells);
+	free(m->cw);
+	free(m->label);
+	memset(m, 0, sizeof *m);
+}
+
+static vx_status tmat_make(const vxr_mat *src, int utf8, tmat *m, vx_error *err)
+{
+	memset(m, 0, sizeof *m);
+	m->nr = src->nr;
+	m->nc = src->nc;
+	m->cells = calloc(m->nr * m->nc, sizeof *m->cells);
+	m->cw = calloc(m->nc, sizeof *m->cw);
+	if (!m->cells || !m->cw) {
+		free(m->cells);
+		free(m->cw);
+		m->cells = NULL;
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < m->nr; i++)
+		for (size_t k = 0; k < m->nc; k++) {
+			int er = src->ri[i] == SIZE_MAX, ec = src->ci[k] == SIZE_MAX;
+			char num[64];
+			if (er && ec)
+				snprintf(num, sizeof num, "%s", utf8 ? "\u22f1" : ".");
+			else if (er)
+				snprintf(num, sizeof num, "%s", utf8 ? "\u22ee" : ":");
+			else if (ec)
+				snprintf(num, sizeof num, "%s", utf8 ? "\u22ef" : "...");
+			else
+				vxf_num(num, sizeof num, src->v[i * m->nc + k], 3, utf8 ? VXF_UNICODE : VXF_ASCII);
+			m->cells[i * m->nc + k] = strdup(num);
+			if (!m->cells[i * m->nc + k]) {
+				tmat_free(m);
+				return vx_fail(err, VX_ENOMEM, "out of memory");
+			}
+			int w = vxt_width(num);
+			if (w > m->cw[k])
+				m->cw[k] = w;
+		}
+	/* the label: the TeX rendered for the terminal, then " =" */
+	char *lab = NULL;
+	size_t col;
+	vx_error e2;
+	vxr_buf tex = { 0 };
+	vxr_buf_puts(&tex, src->label);
+	if (src->log10_scale != 0)
+		vxr_buf_printf(&tex, " = 10^{%.0f} \\times", src->log10_scale);
+	char *ts = vxr_buf_take(&tex);
+	if (!ts || vxm_render(ts, strlen(ts), utf8 ? VXM_UNICODE : VXM_ASCII, 0, &lab, &col, &e2) != VX_OK) {
+		free(ts);
+		tmat_free(m);
+		return vx_fail(err, VX_EINTERNAL, "internal: matrix label");
+	}
+	free(ts);
+	vxr_buf lb = { 0 };
+	vxr_buf_printf(&lb, "%s%s", lab, src->log10_scale != 0 ? " " : " = ");
+	free(lab);
+	m->label = vxr_buf_take(&lb);
+	if (!m->label) {
+		tmat_free(m);
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	m->lw = vxt_width(m->label);
+	m->width = m->lw + 2 + 2;   /* brackets with a space inside */
+	for (size_t k = 0; k < m->nc; k++)
+		m->width += m->cw[k] + (k ? 2 : 0);
+	return VX_OK;
+}
+
+/* Row r of the block (0..nr-1), drawn at the current end of L. */
+static void tmat_row(vxr_tlines *L, const tmat *m, size_t r, int utf8)
+{
+	size_t mid = (m->nr - 1) / 2;
+	if (r == mid)
+		vxr_tl_puts(L, VXT_MATH, m->label);
+	else
+		vxr_tl_pad(L, m->lw);
+	const char *lb, *rb;
+	if (!utf8 || m->nr == 1) {
+		lb = utf8 ? "(" : "[";
+		rb = utf8 ? ")" : "]";
+	} else if (r == 0) {
+		lb = "\u239b";
+		rb = "\u239e";
+	} else if (r == m->nr - 1) {
+		lb = "\u239d";
+		rb = "\u23a0";
+	} else {
+		lb = "\u239c";
+		rb = "\u239f";
+	}
+	vxr_tl_puts(L, VXT_DIM, lb);
+	vxr_tl_pad(L, 1);
+	for (size_t k = 0; k < m->nc; k++) {
+		const char *s = m->cells[r * m->nc + k];
+		if (k)
+			vxr_tl_pad(L, 2);
+		vxr_tl_pad(L, m->cw[k] - vxt_width(s));
+		vxr_tl_puts(L, VXT_NUMBER, s);
+	}
+	vxr_tl_pad(L, 1);
+	vxr_tl_puts(L, VXT_DIM, rb);
+}
+
+static vx_status term_matrices(const vxr_mat *src, size_t n, int width, int utf8, vxr_tlines *L, vx_error *err)
+{
+	tmat m[2];
+	memset(m, 0, sizeof m);
+	for (size_t i = 0; i < n; i++) {
+		vx_status st = tmat_make(&src[i], utf8, &m[i], err);
+		if (st != VX_OK) {
+			for (size_t q = 0; q < i; q++)
+				tmat_free(&m[q]);
+			return st;
+		}
+	}
+	int side = n == 2 && m[0].width + 4 + m[1].width <= width;
+	if (side) {
+		size_t rows = m[0].nr > m[1].nr ? m[0].nr : m[1].nr;
+		for (size_t r = 0; r < rows; r++) {
+			vxr_tl_newline(L);
+			for (size_t i = 0; i < 2; i++) {
+				if (i)
+					vxr_tl_pad(L, 4);
+				size_t off = (rows - m[i].nr) / 2;
+				if (r >= off && r - off < m[i].nr)
+					tmat_row(L, &m[i], r - off, utf8);
+				else if (i == 0)
+					vxr_tl_pad(L, m[i].width);
+			}
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				vxr_tl_newline(L);
+			for (size_t r = 0; r < m[i].nr; r++) {
+				vxr_tl_newline(L);
+				tmat_row(L, &m[i], r, utf8);
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		tmat_free(&m[i]);
+	return VX_OK;
+}
+
+/* ================================================================ plots */
+
+static vxt_role role_of(unsigned char r)
+{
+	switch (r) {
+	case 0: return VXT_DIM;
+	case 1: return VXT_SERIES1;
+	case 2: return VXT_SERIES2;
+	case 3: return VXT_SERIES3;
+	default: return VXT_NUMBER;
+	}
+}
+
+static vx_status term_plot(const vxr_plotdata *pd, int width, int utf8, vxr_tlines *L, vx_error *err)
+{
+	int cols = width < 72 ? width : 72;
+	int rows = 12;
+	if (cols < 20) {
+		wrap_plain(L, VXT_DIM, "(the plot needs 20 columns)", width, 0);
+		return VX_OK;
+	}
+	char *txt = NULL;
+	unsigned char *roles = NULL;
+	vx_status st = vxp_cells(&pd->plot, cols, rows, utf8, &txt, &roles);
+	if (st != VX_OK)
+		return vx_fail(err, st, "drawing the plot failed");
+	const char *p = txt;
+	for (int r = 0; r < rows && *p; r++) {
+		vxr_tl_newline(L);
+		const char *e = strchr(p, '\n');
+		if (!e)
+			e = p + strlen(p);
+		int c = 0;
+		while (p < e) {
+			/* one code point per cell */
+			size_t len = 1;
+			unsigned char b = (unsigned char)*p;
+			if (b >= 0xF0)
+				len = 4;
+			else if (b >= 0xE0)
+				len = 3;
+			else if (b >= 0xC0)
+				len = 2;
+			if (p + len > e)
+				len = (size_t)(e - p);
+			unsigned char ro = c < cols ? roles[(size_t)r * (size_t)cols + (size_t)c] : 0;
+			vxr_tl_span(L, role_of(ro), p, len);
+			p += len;
+			c++;
+		}
+		p = *e ? e + 1 : e;
+	}
+	free(txt);
+	free(roles);
+	/* the legend and caption below, in words */
+	char *cap = NULL;
+	st = vxr_mixed(pd->caption, VXR_T_TERM, utf8, &cap, err);
+	if (st == VX_OK) {
+		char *a = term_text(cap, utf8);
+		if (a)
+			wrap_plain(L, VXT_DIM, a, width, 0);
+		free(a);
+	}
+	free(cap);
+	return st;
+}
+
+vx_status vxr_term_block(vxr_env *env, const vxr_obj *o, int width, int utf8, vxr_tlines *L, vx_error *err)
+{
+	vx_status st;
+	switch (o->blk) {
+	case VXR_BLK_TABLE_PATHS:
+	case VXR_BLK_TABLE_STEPS:
+	case VXR_BLK_TABLE_INITS:
+	case VXR_BLK_RECORD: {
+		vxr_table *t = NULL;
+		st = vxr_table_build(env, o, &t, err);
+		if (st == VX_OK)
+			st = term_table(t, width, utf8, L, err);
+		vxr_table_free(t);
+		return st;
+	}
+	case VXR_BLK_MATRIX: {
+		vxr_mat m[2];
+		size_t n = 0;
+		vxr_obj o2 = *o;
+		/* at most as many columns as the width allows: ~9 columns per entry */
+		size_t fit = (size_t)(width > 20 ? (width - 12) / 9 : 2);
+		if (o2.mat[1][0])
+			fit = fit / 2;
+		if (fit < 3)
+			fit = 3;
+		if (o2.size > fit)
+			o2.size = fit;
+		st = vxr_mats_build(env, &o2, m, &n, err);
+		if (st == VX_OK)
+			st = term_matrices(m, n, width, utf8, L, err);
+		for (size_t i = 0; i < n; i++)
+			vxr_mat_clear(&m[i]);
+		return st;
+	}
+	case VXR_BLK_PLOT_NORMS:
+	case VXR_BLK_PLOT_DACT:
+	case VXR_BLK_PLOT_CONTRIB: {
+		vxr_plotdata *pd = NULL;
+		st = vxr_plot_build(env, o, utf8, &pd, err);
+		if (st == VX_OK)
+			st = term_plot(pd, width, utf8, L, err);
+		vxr_plotdata_free(pd);
+		return st;
+	}
+	}
+	return vx_fail(err, VX_EINTERNAL, "internal: unknown block");
+}

@@ -1,0 +1,682 @@
+/*
+ * term.c — one step of the derivation laid out for a terminal (term.h).
+ *
+ * The step's template is filled and parsed exactly as for a handout; then
+ * this walker goes over the cmark tree: block by block, with a prefix stack
+ * for lists and quotes, inline content gathered into words that carry a role
+ * and wrapped greedily to the width.  Math comes from vxm_render (Unicode or
+ * ASCII), live blocks from render_term.c.  Every finished line is clipped to
+ * the width as a last guard, so nothing the tutor draws can overflow.
+ */
+#include "report/term.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/render.h"
+
+/* ================================================================ widths */
+
+static int cp_width(unsigned cp)
+{
+	if (cp == 0)
+		return 0;
+	if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+		return 0;
+	/* combining marks */
+	if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF) ||
+	    (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE20 && cp <= 0xFE2F) || cp == 0x200B || cp == 0x200D ||
+	    (cp >= 0xFE00 && cp <= 0xFE0F))
+		return 0;
+	/* East Asian wide and emoji */
+	if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF && cp != 0x303F) ||
+	    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
+	    (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
+	    (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD))
+		return 2;
+	return 1;
+}
+
+/* Decodes one UTF-8 code point at s; *len its byte length (invalid bytes
+ * count as one replacement character of width 1). */
+static unsigned decode(const char *s, size_t *len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	if (u[0] < 0x80) {
+		*len = 1;
+		return u[0];
+	}
+	int n = u[0] >= 0xF0 ? 4 : u[0] >= 0xE0 ? 3 : u[0] >= 0xC0 ? 2 : 0;
+	if (n == 0) {
+		*len = 1;
+		return 0xFFFD;
+	}
+	unsigned cp = u[0] & (0x7F >> n);
+	for (int i = 1; i < n; i++) {
+		if ((u[i] & 0xC0) != 0x80) {
+			*len = (size_t)i;
+			return 0xFFFD;
+		}
+		cp = (cp << 6) | (u[i] & 0x3F);
+	}
+	*len = (size_t)n;
+	return cp;
+}
+
+int vxt_width(const char *s)
+{
+	int w = 0;
+	if (!s)
+		return 0;
+	while (*s) {
+		size_t l;
+		unsigned cp = decode(s, &l);
+		w += cp_width(cp);
+		s += l;
+	}
+	return w;
+}
+
+/* Bytes of s that fit in w columns. */
+static size_t fit_bytes(const char *s, int w)
+{
+	size_t i = 0;
+	int cw = 0;
+	while (s[i]) {
+		size_t l;
+		unsigned cp = decode(s + i, &l);
+		int x = cp_width(cp);
+		if (cw + x > w)
+			break;
+		cw += x;
+		i += l;
+	}
+	return i;
+}
+
+/* ================================================================ doc */
+
+void vxt_doc_free(vxt_doc *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->nlines; i++) {
+		for (size_t s = 0; s < d->lines[i].nspans; s++)
+			free(d->lines[i].spans[s].text);
+		free(d->lines[i].spans);
+	}
+	free(d->lines);
+	free(d->title);
+	free(d);
+}
+
+/* ================================================================ layout state */
+
+typedef struct {
+	char first[16], rest[16];
+	vxt_role role;
+	int used;          /* the first line has been drawn */
+} prefix;
+
+typedef struct {
+	vxr_tlines L;      /* the lines being made */
+	int width;
+	int utf8;
+	vxr_env *env;
+	vxr_filled *f;
+	vx_error *err;
+	vx_status st;
+	prefix pre[16];
+	int npre;
+	int title_done;
+	char *title;
+	int pending_blank; /* a blank line is due before the next block */
+} lay;
+
+typedef struct {
+	vxt_role role;
+	char *text;
+	int w;
+	int space;         /* a space precedes it */
+	int brk;           /* a forced line break instead of a word */
+	int display;       /* display math: a line of its own */
+} atom;
+
+typedef struct {
+	atom *v;
+	size_t n, cap;
+	int space_next;
+} atoms;
+
+static int prefix_width(const lay *Y)
+{
+	int w = 0;
+	for (int i = 0; i < Y->npre; i++)
+		w += vxt_width(Y->pre[i].rest);
+	return w;
+}
+
+/* Starts a new line with the prefixes of the enclosing blocks. */
+static void new_line(lay *Y)
+{
+	vxr_tl_newline(&Y->L);
+	for (int i = 0; i < Y->npre; i++) {
+		prefix *p = &Y->pre[i];
+		vxr_tl_puts(&Y->L, p->role, p->used ? p->rest : p->first);
+		p->used = 1;
+	}
+}
+
+static void blank_line(lay *Y)
+{
+	if (Y->L.n == 0)
+		return;
+	/* blank lines inside a list or quote keep the quote bar */
+	vxr_tl_newline(&Y->L);
+	for (int i = 0; i < Y->npre; i++)
+		if (Y->pre[i].role == VXT_DIM)
+			vxr_tl_puts(&Y->L, VXT_DIM, Y->pre[i].rest);
+}
+
+static void block_start(lay *Y)
+{
+	if (Y->pending_blank)
+		blank_line(Y);
+	Y->pending_blank = 0;
+}
+
+static char *fold(const lay *Y, const char *s, size_t n)
+{
+	char *t = strndup(s, n);
+	if (!t || Y->utf8)
+		return t;
+	char *a = vxm_to_ascii(t);
+	free(t);
+	return a;
+}
+
+static void atoms_push(lay *Y, atoms *A, vxt_role role, char *text, int brk, int display)
+{
+	if (A->n == A->cap) {
+		size_t cap = A->cap ? A->cap * 2 : 64;
+		atom *v = realloc(A->v, cap * sizeof *v);
+		if (!v) {
+			free(text);
+			Y->L.oom = 1;
+			return;
+		}
+		A->v = v;
+		A->cap = cap;
+	}
+	atom *a = &A->v[A->n++];
+	a->role = role;
+	a->text = text;
+	a->w = text ? vxt_width(text) : 0;
+	a->space = A->space_next;
+	a->brk = brk;
+	a->display = display;
+	A->space_next = 0;
+}
+
+static void atoms_free(atoms *A)
+{
+	for (size_t i = 0; i < A->n; i++)
+		free(A->v[i].text);
+	free(A->v);
+	memset(A, 0, sizeof *A);
+}
+
+/* Splits text into words: spaces become "a space precedes the next word". */
+static void add_words(lay *Y, atoms *A, vxt_role role, const char *s)
+{
+	const char *p = s;
+	while (*p) {
+		if (*p == ' ' || *p == '\t' || *p == '\n') {
+			A->space_next = 1;
+			p++;
+			continue;
+		}
+		const char *e = p;
+		while (*e && *e != ' ' && *e != '\t' && *e != '\n')
+			e++;
+		char *w = fold(Y, p, (size_t)(e - p));
+		if (!w) {
+			Y->L.oom = 1;
+			return;
+		}
+		atoms_push(Y, A, role, w, 0, 0);
+		p = e;
+	}
+}
+
+static void collect(lay *Y, cmark_node *n, vxt_role role, atoms *A);
+
+static void collect_children(lay *Y, cmark_node *n, vxt_role role, atoms *A)
+{
+	for (cmark_node *c = cmark_node_first_child(n); c && Y->st == VX_OK; c = cmark_node_next(c))
+		collect(Y, c, role, A);
+}
+
+static void collect(lay *Y, cmark_node *n, vxt_role role, atoms *A)
+{
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_TEXT:
+		add_words(Y, A, role, cmark_node_get_literal(n));
+		return;
+	case CMARK_NODE_SOFTBREAK:
+		A->space_next = 1;
+		return;
+	case CMARK_NODE_LINEBREAK:
+		atoms_push(Y, A, role, NULL, 1, 0);
+		return;
+	case CMARK_NODE_CODE: {
+		const char *lit = cmark_node_get_literal(n);
+		char *w = fold(Y, lit, strlen(lit));
+		if (w)
+			atoms_push(Y, A, VXT_CODE, w, 0, 0);
+		return;
+	}
+	case CMARK_NODE_EMPH:
+		collect_children(Y, n, role == VXT_STRONG ? VXT_STRONG : VXT_EMPH, A);
+		return;
+	case CMARK_NODE_STRONG:
+		collect_children(Y, n, VXT_STRONG, A);
+		return;
+	case CMARK_NODE_LINK:
+	case CMARK_NODE_IMAGE:
+		collect_children(Y, n, role, A);
+		return;
+	case CMARK_NODE_HTML_INLINE:
+		add_words(Y, A, VXT_DIM, cmark_node_get_literal(n));
+		return;
+	case CMARK_NODE_CUSTOM_INLINE: {
+		size_t idx = vxr_node_obj(n);
+		if (idx == SIZE_MAX || idx >= Y->f->nobjs)
+			return;
+		const vxr_obj *o = &Y->f->objs[idx];
+		char *m = NULL;
+		Y->st = vxr_math(o, o->tex, Y->utf8 ? VXM_UNICODE : VXM_ASCII, o->kind == VXR_OBJ_DMATH, &m, Y->err);
+		if (Y->st != VX_OK)
+			return;
+		if (o->kind == VXR_OBJ_DMATH) {
+			atoms_push(Y, A, VXT_MATH, m, 0, 1);
+			A->space_next = 1;
+		} else {
+			atoms_push(Y, A, VXT_MATH, m, 0, 0);
+		}
+		return;
+	}
+	default:
+		collect_children(Y, n, role, A);
+		return;
+	}
+}
+
+/* Width of the glued group starting at atom i (atoms with no space between). */
+static int group_width(const atoms *A, size_t i, size_t *end)
+{
+	int w = A->v[i].w;
+	size_t j = i + 1;
+	while (j < A->n && !A->v[j].space && !A->v[j].brk && !A->v[j].display && !A->v[i].display) {
+		w += A->v[j].w;
+		j++;
+	}
+	*end = j;
+	return w;
+}
+
+/* Puts text that may be wider than the line, breaking it by columns. */
+static void put_hard(lay *Y, vxt_role role, const char *s, int *col, int avail)
+{
+	while (*s) {
+		int room = avail - *col;
+		if (room <= 0) {
+			new_line(Y);
+			*col = 0;
+			room = avail;
+		}
+		size_t b = fit_bytes(s, room);
+		if (b == 0) {
+			/* a character wider than the whole line: skip it */
+			size_t l;
+			decode(s, &l);
+			s += l;
+			continue;
+		}
+		vxr_tl_span(&Y->L, role, s, b);
+		char *piece = strndup(s, b);
+		*col += piece ? vxt_width(piece) : room;
+		free(piece);
+		s += b;
+	}
+}
+
+/* Wraps the atoms into lines under the current prefixes. */
+static void flow(lay *Y, atoms *A, vxt_role base)
+{
+	(void)base;
+	int avail = Y->width - prefix_width(Y);
+	if (avail < 4)
+		avail = 4;
+	int col = 0;
+	int started = 0;
+	for (size_t i = 0; i < A->n && !Y->L.oom; i++) {
+		atom *a = &A->v[i];
+		if (a->brk) {
+			new_line(Y);
+			col = 0;
+			started = 1;
+			continue;
+		}
+		if (a->display) {
+			/* display math: its own line, indented a little, centred when it fits */
+			new_line(Y);
+			col = 0;
+			int ind = a->w + 4 <= avail ? (avail - a->w) / 2 : 0;
+			if (ind > 8)
+				ind = 8;
+			vxr_tl_pad(&Y->L, ind);
+			col = ind;
+			put_hard(Y, a->role, a->text, &col, avail);
+			started = 0;  /* what follows starts a new line */
+			col = avail;  /* force a break before the next word */
+			continue;
+		}
+		size_t end;
+		int gw = group_width(A, i, &end);
+		int need = (started && a->space && col > 0 ? 1 : 0) + gw;
+		if (!started || (col > 0 && col + need > avail)) {
+			new_line(Y);
+			col = 0;
+			started = 1;
+		} else if (a->space && col > 0) {
+			vxr_tl_puts(&Y->L, VXT_TEXT, " ");
+			col++;
+		}
+		for (size_t j = i; j < end; j++) {
+			if (col + A->v[j].w > avail)
+				put_hard(Y, A->v[j].role, A->v[j].text, &col, avail);
+			else {
+				vxr_tl_puts(&Y->L, A->v[j].role, A->v[j].text);
+				col += A->v[j].w;
+			}
+		}
+		i = end - 1;
+	}
+}
+
+/* Plain text of a node (for the title). */
+static void plain_text(lay *Y, cmark_node *n, vxr_buf *b)
+{
+	cmark_iter *it = cmark_iter_new(n);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *x = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		cmark_node_type ty = cmark_node_get_type(x);
+		if (ty == CMARK_NODE_TEXT || ty == CMARK_NODE_CODE) {
+			vxr_buf_puts(b, cmark_node_get_literal(x));
+		} else if (ty == CMARK_NODE_CUSTOM_INLINE) {
+			size_t idx = vxr_node_obj(x);
+			if (idx < Y->f->nobjs) {
+				char *m = NULL;
+				if (vxr_math(&Y->f->objs[idx], Y->f->objs[idx].tex, Y->utf8 ? VXM_UNICODE : VXM_ASCII, 0, &m,
+				             Y->err) == VX_OK)
+					vxr_buf_puts(b, m);
+				free(m);
+			}
+		} else if (ty == CMARK_NODE_SOFTBREAK) {
+			vxr_buf_puts(b, " ");
+		}
+	}
+	cmark_iter_free(it);
+}
+
+static void push_prefix(lay *Y, const char *first, const char *rest, vxt_role role)
+{
+	if (Y->npre >= 16)
+		return;
+	prefix *p = &Y->pre[Y->npre++];
+	snprintf(p->first, sizeof p->first, "%s", first);
+	snprintf(p->rest, sizeof p->rest, "%s", rest);
+	p->role = role;
+	p->used = 0;
+}
+
+static void block(lay *Y, cmark_node *n);
+
+static void blocks(lay *Y, cmark_node *n)
+{
+	for (cmark_node *c = cmark_node_first_child(n); c && Y->st == VX_OK && !Y->L.oom; c = cmark_node_next(c))
+		block(Y, c);
+}
+
+static void block(lay *Y, cmark_node *n)
+{
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_DOCUMENT:
+		blocks(Y, n);
+		return;
+	case CMARK_NODE_HEADING: {
+		if (!Y->title_done) {
+			/* the step's first heading is its title, shown by the tutor apart */
+			vxr_buf b = { 0 };
+			plain_text(Y, n, &b);
+			char *t = vxr_buf_take(&b);
+			Y->title = t ? fold(Y, t, strlen(t)) : NULL;
+			free(t);
+			Y->title_done = 1;
+			return;
+		}
+		block_start(Y);
+		atoms A = { 0 };
+		collect_children(Y, n, VXT_HEADING, &A);
+		for (size_t i = 0; i < A.n; i++)
+			if (A.v[i].role == VXT_TEXT || A.v[i].role == VXT_EMPH)
+				A.v[i].role = VXT_HEADING;
+		flow(Y, &A, VXT_HEADING);
+		atoms_free(&A);
+		Y->pending_blank = 1;
+		return;
+	}
+	case CMARK_NODE_PARAGRAPH: {
+		block_start(Y);
+		atoms A = { 0 };
+		collect_children(Y, n, VXT_TEXT, &A);
+		flow(Y, &A, VXT_TEXT);
+		atoms_free(&A);
+		Y->pending_blank = 1;
+		return;
+	}
+	case CMARK_NODE_LIST: {
+		int tight = cmark_node_get_list_tight(n);
+		int ordered = cmark_node_get_list_type(n) == CMARK_ORDERED_LIST;
+		int num = cmark_node_get_list_start(n);
+		for (cmark_node *it = cmark_node_first_child(n); it && Y->st == VX_OK; it = cmark_node_next(it)) {
+			char marker[16];
+			if (ordered)
+				snprintf(marker, sizeof marker, "%d. ", num++);
+			else
+				snprintf(marker, sizeof marker, "%s", Y->utf8 ? "\u2022 " : "- ");
+			char rest[16];
+			int mw = vxt_width(marker);
+			snprintf(rest, sizeof rest, "%*s", mw, "");
+			if (it != cmark_node_first_child(n) && !tight)
+				Y->pending_blank = 1;
+			else if (it != cmark_node_first_child(n))
+				Y->pending_blank = 0;
+			block_start(Y);
+			push_prefix(Y, marker, rest, VXT_TEXT);
+			for (cmark_node *c = cmark_node_first_child(it); c && Y->st == VX_OK; c = cmark_node_next(c)) {
+				block(Y, c);
+				if (tight)
+					Y->pending_blank = 0;
+			}
+			Y->npre--;
+		}
+		Y->pending_blank = 1;
+		return;
+	}
+	case CMARK_NODE_BLOCK_QUOTE:
+		block_start(Y);
+		push_prefix(Y, Y->utf8 ? "\u2502 " : "| ", Y->utf8 ? "\u2502 " : "| ", VXT_DIM);
+		blocks(Y, n);
+		Y->npre--;
+		Y->pending_blank = 1;
+		return;
+	case CMARK_NODE_CODE_BLOCK: {
+		block_start(Y);
+		const char *lit = cmark_node_get_literal(n);
+		int avail = Y->width - prefix_width(Y) - 2;
+		const char *p = lit;
+		while (*p) {
+			const char *e = strchr(p, '\n');
+			size_t l = e ? (size_t)(e - p) : strlen(p);
+			char *line = fold(Y, p, l);
+			new_line(Y);
+			vxr_tl_pad(&Y->L, 2);
+			int col = 0;
+			if (line)
+				put_hard(Y, VXT_CODE, line, &col, avail > 4 ? avail : 4);
+			free(line);
+			p += l;
+			if (*p)
+				p++;
+		}
+		Y->pending_blank = 1;
+		return;
+	}
+	case CMARK_NODE_THEMATIC_BREAK: {
+		block_start(Y);
+		new_line(Y);
+		int w = Y->width - prefix_width(Y);
+		if (w > 40)
+			w = 40;
+		for (int i = 0; i < w; i++)
+			vxr_tl_puts(&Y->L, VXT_DIM, Y->utf8 ? "\u2500" : "-");
+		Y->pending_blank = 1;
+		return;
+	}
+	case CMARK_NODE_HTML_BLOCK: {
+		block_start(Y);
+		atoms A = { 0 };
+		add_words(Y, &A, VXT_DIM, cmark_node_get_literal(n));
+		flow(Y, &A, VXT_DIM);
+		atoms_free(&A);
+		Y->pending_blank = 1;
+		return;
+	}
+	case CMARK_NODE_CUSTOM_BLOCK: {
+		size_t idx = vxr_node_obj(n);
+		if (idx == SIZE_MAX || idx >= Y->f->nobjs)
+			return;
+		block_start(Y);
+		vxr_tlines B = { 0 };
+		int avail = Y->width - prefix_width(Y);
+		Y->st = vxr_term_block(Y->env, &Y->f->objs[idx], avail > 8 ? avail : 8, Y->utf8, &B, Y->err);
+		if (B.oom)
+			Y->L.oom = 1;
+		for (size_t i = 0; Y->st == VX_OK && i < B.n; i++) {
+			new_line(Y);
+			for (size_t s = 0; s < B.v[i].nspans; s++)
+				vxr_tl_puts(&Y->L, B.v[i].spans[s].role, B.v[i].spans[s].text);
+		}
+		vxr_tl_clear(&B);
+		Y->pending_blank = 1;
+		return;
+	}
+	default:
+		blocks(Y, n);
+		return;
+	}
+}
+
+/* Cuts a line's spans to at most w columns (the last guard). */
+static void clip_line(vxt_line *ln, int w)
+{
+	int col = 0;
+	for (size_t s = 0; s < ln->nspans; s++) {
+		char *t = ln->spans[s].text;
+		int tw = vxt_width(t);
+		if (col + tw <= w) {
+			col += tw;
+			continue;
+		}
+		size_t b = fit_bytes(t, w - col);
+		t[b] = '\0';
+		col = w;
+		for (size_t q = s + 1; q < ln->nspans; q++)
+			free(ln->spans[q].text);
+		ln->nspans = s + 1;
+		break;
+	}
+}
+
+vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8, vxt_doc **out, vx_error *err)
+{
+	*out = NULL;
+	if (width < 1)
+		return vx_fail(err, VX_EUSAGE, "terminal width %d is too small", width);
+	vxr_env *env = vxr_env_new(ctx);
+	if (!env)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	vxr_filled f;
+	memset(&f, 0, sizeof f);
+	vx_status st = vxr_fill_step(env, i, utf8 ? VXF_UNICODE : VXF_ASCII, &f, err);
+	cmark_node *root = NULL;
+	if (st == VX_OK) {
+		root = cmark_parse_document(f.md, f.len, CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8);
+		if (!root)
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	if (st == VX_OK)
+		st = vxr_substitute(root, &f, err);
+	lay Y;
+	memset(&Y, 0, sizeof Y);
+	Y.width = width;
+	Y.utf8 = utf8;
+	Y.env = env;
+	Y.f = &f;
+	Y.err = err;
+	Y.st = VX_OK;
+	if (st == VX_OK) {
+		block(&Y, root);
+		st = Y.st;
+		if (st == VX_OK && Y.L.oom)
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	vxt_doc *d = NULL;
+	if (st == VX_OK) {
+		d = calloc(1, sizeof *d);
+		if (!d)
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	if (st == VX_OK) {
+		/* no trailing blank lines */
+		while (Y.L.n > 0 && Y.L.v[Y.L.n - 1].nspans == 0) {
+			Y.L.n--;
+		}
+		for (size_t k = 0; k < Y.L.n; k++)
+			clip_line(&Y.L.v[k], width);
+		d->lines = Y.L.v;
+		d->nlines = Y.L.n;
+		d->title = Y.title ? Y.title : strdup("");
+		Y.title = NULL;
+		memset(&Y.L, 0, sizeof Y.L);
+		if (!d->title) {
+			vxt_doc_free(d);
+			d = NULL;
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+		}
+	}
+	free(Y.title);
+	vxr_tl_clear(&Y.L);
+	cmark_node_free(root);
+	vxr_filled_clear(&f);
+	vxr_env_free(env);
+	*out = d;
+	return st;
+}
