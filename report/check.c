@@ -46,14 +46,14 @@ vxr_trend vxr_verdict(const vx_result *r, int utf8, char *line, size_t n)
 
 	if (!r || r->t < 2) {
 		if (line && n)
-			snprintf(line, n, "neither: at t = 1 there is no gap t-k to measure");
+			snprintf(line, n, "neither: at t = 1 there is no gap t%sk to measure", utf8 ? "\u2212" : "-");
 		return VXR_NEITHER;
 	}
 	const vx_path *far = &r->paths[0]; /* k = 1, the largest gap */
 	if (far->norm.fits && far->norm.value == 0) {
 		if (line && n)
-			snprintf(line, n, "vanishing: %s is exactly 0 at t-k = %zu (no gradient flows)", dsds,
-			         far->gap);
+			snprintf(line, n, "vanishing: %s is exactly 0 at t%sk = %zu (no gradient flows)", dsds,
+			         utf8 ? "\u2212" : "-", far->gap);
 		return VXR_VANISHING;
 	}
 	double rate = r->rate;
