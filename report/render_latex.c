@@ -175,7 +175,8 @@ static void plot_picture(vxr_buf *b, const vxr_plotdata *pd, vxr_blk_kind kind)
 	static const char *const sym[3] = { "\\bullet", "\\circ", "\\times" };
 	for (size_t s = 0; s < p->nseries; s++) {
 		const vxp_series *se = &p->series[s];
-		size_t step = se->n > 120 ? (se->n + 119) / 120 : 1;
+		size_t cap = kind == VXR_BLK_PLOT_DACT ? 400 : 120;
+		size_t step = se->n > cap ? (se->n + cap - 1) / cap : 1;
 		for (size_t i = 0; i < se->n; i++) {
 			if (i % step && i != se->n - 1)
 				continue;
@@ -188,8 +189,11 @@ static void plot_picture(vxr_buf *b, const vxr_plotdata *pd, vxr_blk_kind kind)
 					vxr_buf_printf(b, "\\multiput(0,%.1f)(6,0){%d}{\\line(1,0){3}}\n", PY(y), (int)(W / 6));
 				continue;
 			}
-			vxr_buf_printf(b, "\\put(%.1f,%.1f){\\makebox(0,0){$\\scriptscriptstyle %s$}}\n", PX(x), PY(y),
-			               kind == VXR_BLK_PLOT_DACT && s == 0 ? "\\cdot" : sym[s]);
+			if (kind == VXR_BLK_PLOT_DACT && s == 0)
+				vxr_buf_printf(b, "\\put(%.1f,%.1f){\\makebox(0,0){$\\cdot$}}\n", PX(x), PY(y));
+			else
+				vxr_buf_printf(b, "\\put(%.1f,%.1f){\\makebox(0,0){$\\scriptscriptstyle %s$}}\n", PX(x), PY(y),
+				               sym[s]);
 		}
 	}
 	for (size_t i = 0; i < p->nmarks; i++)

@@ -16,10 +16,3 @@ int vxu_tutor_run(const vxu_args *a)
 	vxu_error_line("the tutor is not built yet (try 'vanex check')");
 	return 1;
 }
-
-int vxu_report_run(const vxu_args *a)
-{
-	(void)a;
-	vxu_error_line("the report is not built yet (try 'vanex check')");
-	return 1;
-}

@@ -1,0 +1,99 @@
+/*
+ * report_cmd.c — `vanex report`: apply a template's front matter, load or
+ * build the model, analyse it, and write the handout (report/doc.h).
+ *
+ * Without -o the handout goes to standard output (Markdown unless -f says
+ * otherwise).  The date printed in it comes from SOURCE_DATE_EPOCH when that
+ * is set, so the same inputs give a byte-identical file.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/analysis.h"
+#include "report/doc.h"
+#include "report/modeljson.h"
+#include "tui/cli.h"
+
+static int fail(vx_status st, const vx_error *err)
+{
+	vxu_error_line(err->msg[0] ? err->msg : vx_strerror(st));
+	return vx_status_exit(st);
+}
+
+/* "YYYY-MM-DD" in UTC, from SOURCE_DATE_EPOCH (reproducible builds) or now. */
+static vx_status handout_date(char *buf, size_t n, vx_error *err)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t when;
+	if (sde && *sde) {
+		char *end;
+		const char *p = sde;
+		while (isdigit((unsigned char)*p))
+			p++;
+		long long v = strtoll(sde, &end, 10);
+		if (*p || *end || v < 0 || v > 253402300799LL)
+			return vx_fail(err, VX_EUSAGE,
+			               "SOURCE_DATE_EPOCH: expected a whole number of seconds since 1970, got '%.40s'", sde);
+		when = (time_t)v;
+	} else {
+		when = time(NULL);
+	}
+	struct tm tm;
+	if (!gmtime_r(&when, &tm) || strftime(buf, n, "%Y-%m-%d", &tm) == 0)
+		return vx_fail(err, VX_EINTERNAL, "cannot format the date");
+	return VX_OK;
+}
+
+int vxu_report_run(const vxu_args *a)
+{
+	vx_error err = { { 0 } };
+	vx_params p = a->params, eff;
+	vx_model *m = NULL;
+	vx_result *r = NULL;
+	vx_status st;
+	size_t j = 0, k = 0;
+	char date[32];
+	const char *tpl = a->template_path[0] ? a->template_path : NULL;
+
+	if ((st = handout_date(date, sizeof date, &err)) != VX_OK)
+		return fail(st, &err);
+	/* the template's front matter first: command-line options win */
+	if (tpl && (st = vxr_template_defaults(tpl, &p, &j, &k, &err)) != VX_OK)
+		return fail(st, &err);
+	if (!p.model[0] && (st = vx_params_check(&p, &err)) != VX_OK)
+		return fail(st, &err);
+	if ((st = vxr_model_load(&p, &m, &eff, &err)) != VX_OK)
+		return fail(st, &err);
+	if ((st = vx_params_check(&eff, &err)) != VX_OK) {
+		vx_model_free(m);
+		return fail(st, &err);
+	}
+	size_t t = vx_params_loss_step(&eff);
+	if ((st = vx_analyse(m, t, &r, &err)) != VX_OK) {
+		vx_model_free(m);
+		return fail(st, &err);
+	}
+	/* the views default to the loss step (j) and the longest path (k) */
+	if (j == 0)
+		j = t;
+	if (k == 0)
+		k = 1;
+	int rc = 0;
+	if (j > m->T || k > t) {
+		vx_fail(&err, VX_EUSAGE, "%s: front matter %s = %zu is outside 1..%zu", tpl ? tpl : "template",
+		        j > m->T ? "j" : "k", j > m->T ? j : k, j > m->T ? (size_t)m->T : t);
+		rc = fail(VX_EUSAGE, &err);
+	} else {
+		vxr_ctx ctx = { &eff, m, r, j, k, date };
+		const char *out = a->output[0] ? a->output : "-";
+		st = vxr_report_write(&ctx, a->format, tpl, out, &err);
+		if (st != VX_OK)
+			rc = fail(st, &err);
+	}
+	vx_result_free(r);
+	vx_model_free(m);
+	return rc;
+}
