@@ -239,6 +239,15 @@ assert o["params"]["norm"] is None, "a file's W is not rescaled without --norm"
 EOF
 		pass
 	done
+	run check --weights "$tmp/Wf.npy" --norm 1.5 --act sigmoid --json --steps 30
+	cp "$tmp/out" "$tmp/w1.json"
+	run check --model "$tmp/w1.json" --json
+	cmp -s "$tmp/out" "$tmp/w1.json" || fail "replay of a --weights --norm run through --model differs"
+	run check --weights "$tmp/W.csv" --json --steps 30
+	cp "$tmp/out" "$tmp/w2.json"
+	run check --model "$tmp/w2.json" --json
+	cmp -s "$tmp/out" "$tmp/w2.json" || fail "replay of a --weights run through --model differs"
+	pass
 	run check --weights "$tmp/W32.npy" --json --steps 5
 	"$PY" -c "import json,sys,numpy as np; o=json.load(open('$tmp/out')); assert np.array_equal(np.array(o['model']['W']), np.load('$tmp/W32.npy').astype(np.float64))" ||
 		fail "float32 W not widened exactly"
