@@ -40,7 +40,9 @@ static const char css[] =
 	"ul,ol{padding-left:1.6rem;}li{margin:.25rem 0;}\n"
 	"math{font-size:1.06em;}\n"
 	"math[display=block]{display:block math;margin:.9rem 0;overflow-x:auto;overflow-y:hidden;}\n"
-	".matrix{margin:1rem 0;overflow-x:auto;}\n"
+	".matrix{margin:1rem 0;display:flex;flex-wrap:wrap;align-items:center;column-gap:2.5rem;}\n"
+	".matrix>div{max-width:100%;overflow-x:auto;}\n"
+	".matrix math[display=block]{margin:.4rem 0;}\n"
 	".table{margin:1.1rem 0;overflow-x:auto;}\n"
 	"table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.92rem;}\n"
 	"th,td{padding:.28rem .7rem;text-align:left;}\n"
@@ -141,26 +143,27 @@ vx_status vxr_html_obj(vxr_rctx *rc, const vxr_obj *o, char **out, vx_error *err
 		st = vxr_mats_build(rc->env, o, m, &n, err);
 		if (st != VX_OK)
 			return st;
-		vxr_buf tex = { 0 };
+		/* each matrix its own formula, so that two wrap on a narrow page */
+		vxr_buf b = { 0 };
+		vxr_buf_puts(&b, "<div class=\"matrix\">");
 		for (size_t i = 0; i < n; i++) {
-			char *s = vxr_mat_tex(&m[i]);
-			if (i)
-				vxr_buf_puts(&tex, " \\qquad ");
-			vxr_buf_puts(&tex, s ? s : "");
-			free(s);
+			char *src = vxr_mat_tex(&m[i]);
+			char *ml = NULL;
+			if (st == VX_OK)
+				st = src ? vxr_math(o, src, VXM_MATHML, 1, &ml, err) : vx_fail(err, VX_ENOMEM, "out of memory");
+			if (st == VX_OK)
+				vxr_buf_printf(&b, "<div>%s</div>", ml);
+			free(ml);
+			free(src);
 			vxr_mat_clear(&m[i]);
 		}
-		char *src = vxr_buf_take(&tex);
-		char *ml = NULL;
-		st = src ? vxr_math(o, src, VXM_MATHML, 1, &ml, err) : vx_fail(err, VX_ENOMEM, "out of memory");
-		free(src);
-		if (st == VX_OK) {
-			vxr_buf b = { 0 };
-			vxr_buf_printf(&b, "<div class=\"matrix\">%s</div>\n", ml);
-			*out = vxr_buf_take(&b);
+		vxr_buf_puts(&b, "</div>\n");
+		if (st != VX_OK) {
+			free(b.s);
+			return st;
 		}
-		free(ml);
-		return st;
+		*out = vxr_buf_take(&b);
+		return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
 	}
 	case VXR_BLK_PLOT_NORMS:
 	case VXR_BLK_PLOT_DACT:
