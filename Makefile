@@ -149,6 +149,11 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 bench: $(BENCH_BIN)
 	$(Q)BUILD=$(BUILD) sh tests/bench/run.sh
 
+# The tutor's start-up and key-to-frame times (medians; TUTOR_BENCH_ARGS, e.g. --reps 21).
+.PHONY: bench-tutor
+bench-tutor: $(BUILD)/bench/tutor_bench
+	$(Q)$(BUILD)/bench/tutor_bench $(TUTOR_BENCH_ARGS)
+
 update-golden: $(BIN) $(UNIT_BIN)
 	$(Q)VANEX_UPDATE_GOLDEN=1 $(MAKE) --no-print-directory unit e2e
 
@@ -170,6 +175,7 @@ help:
 	@echo "make sanitize   the test suite under AddressSanitizer + UBSan"
 	@echo "make fuzz       run each fuzz target for a bounded time"
 	@echo "make bench      benchmarks against numpy / PyTorch / the dgemm floor"
+	@echo "make bench-tutor  the tutor's start-up and key-to-frame times"
 	@echo "make update-golden  regenerate golden files for review"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=... ; make clean"
 

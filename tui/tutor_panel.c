@@ -83,7 +83,7 @@ const char *vxu_view_name(vxu_view v, int utf8)
 	case VXU_VIEW_AUTO: return "this step's";
 	case VXU_VIEW_NETWORK: return "network";
 	case VXU_VIEW_CHAIN: return "chain";
-	case VXU_VIEW_DACT: return utf8 ? "σ'" : "sigma'";
+	case VXU_VIEW_DACT: return utf8 ? "σ′" : "sigma'";
 	case VXU_VIEW_JACOBIAN: return "one step";
 	case VXU_VIEW_PATHS: return "paths";
 	case VXU_VIEW_LYAP: return "rate";
@@ -113,7 +113,8 @@ vxu_view vxu_view_for_title(const char *title)
 	if (has(low, "diagonal") || has(low, "activation") || has(low, "σ'") || has(low, "σ′")
 	    || has(low, "sigma") || has(low, "maximum") || has(low, "γ =") || has(low, "largest slope"))
 		return VXU_VIEW_DACT;
-	if (has(low, "one step") || has(low, "jacobian") || has(low, "is w") || has(low, "= w")
+	if (has(low, "one step") || has(low, "jacobian") || has(low, "weights") || has(low, "matri")
+	    || has(low, "is w") || has(low, "= w")
 	    || has(low, "per step") || has(low, "per-step") || has(low, "single step"))
 		return VXU_VIEW_JACOBIAN;
 	if (has(low, "network") || has(low, "loss") || has(low, "forward"))
@@ -306,7 +307,7 @@ static void view_dact(const vxu_state *st, vxu_lines *out, int full, int width)
 	const vx_model *m = st->model;
 	size_t j = st->j, d = m->d;
 	char s1[32], a[48], h[160];
-	snprintf(h, sizeof h, U(st, "σ'(a%s), the diagonal of ∂s%s/∂a%s", "sigma'(a%s), the diagonal of ds%s/da%s"),
+	snprintf(h, sizeof h, U(st, "σ′(a%s), the diagonal of ∂s%s/∂a%s", "sigma'(a%s), the diagonal of ds%s/da%s"),
 	         sub(st, s1, sizeof s1, j), s1, s1);
 	head(st, out, h);
 
@@ -314,8 +315,8 @@ static void view_dact(const vxu_state *st, vxu_lines *out, int full, int width)
 	double best = -1;
 	/* Values first, as many as fit the width: the student sees real numbers. */
 	vxu_lines_newline(out);
-	vxu_lines_addf(out, VXT_MATH, U(st, "σ'(a%s) =", "sigma'(a%s) ="), sub(st, s1, sizeof s1, j));
-	int used = vxt_width(U(st, "σ'(a) =", "sigma'(a) =")) + vxt_width(s1);
+	vxu_lines_addf(out, VXT_MATH, U(st, "σ′(a%s) =", "sigma'(a%s) ="), sub(st, s1, sizeof s1, j));
+	int used = vxt_width(U(st, "σ′(a) =", "sigma'(a) =")) + vxt_width(s1);
 	size_t shown = 0;
 	int lines_left = full ? 4 : 1;
 	for (size_t i = 0; i < d; i++) {
@@ -346,14 +347,14 @@ static void view_dact(const vxu_state *st, vxu_lines *out, int full, int width)
 	vxu_lines_newline(out);
 	vxu_lines_add(out, VXT_TEXT, U(st, "largest ", "largest "));
 	vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, best));
-	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ γ = max σ' = ", " <= gamma = max sigma' = "));
+	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ γ = max σ′ = ", " <= gamma = max sigma' = "));
 	vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, r->gamma));
 	switch (m->act) {
 	case VX_SIGMOID:
 		vxu_lines_add(out, VXT_TEXT, U(st, ", at a = 0 where σ(a) = ½", ", at a = 0 where sigma(a) = 1/2"));
 		break;
 	case VX_TANH:
-		vxu_lines_add(out, VXT_TEXT, U(st, ", at a = 0 (σ' = 1 − tanh²)", ", at a = 0 (sigma' = 1 - tanh^2)"));
+		vxu_lines_add(out, VXT_TEXT, U(st, ", at a = 0 (σ′ = 1 − tanh²)", ", at a = 0 (sigma' = 1 - tanh^2)"));
 		break;
 	case VX_RELU:
 		vxu_lines_add(out, VXT_TEXT, U(st, " for every a > 0 (0 below)", " for every a > 0 (0 below)"));
@@ -395,10 +396,10 @@ static void add_dact_plot(const vxu_state *st, vxu_lines *out, int cols, int row
 				nm++;
 			}
 		}
-		vxp_series s = { U(st, "σ'(a)", "sigma'(a)"), x, y, n, 0 };
+		vxp_series s = { U(st, "σ′(a)", "sigma'(a)"), x, y, n, 0 };
 		char ml[64], s1[32];
-		snprintf(ml, sizeof ml, U(st, "σ'(a%s,ᵢ)", "sigma'(a%s,i)"), sub(st, s1, sizeof s1, st->j));
-		vxp_plot p = { NULL, "a", U(st, "σ'", "sigma'"), 0, &s, 1, mx, my, nm, ml };
+		snprintf(ml, sizeof ml, U(st, "σ′(a%s,ᵢ)", "sigma'(a%s,i)"), sub(st, s1, sizeof s1, st->j));
+		vxp_plot p = { NULL, "a", U(st, "σ′", "sigma'"), 0, &s, 1, mx, my, nm, ml };
 		add_plot(st, out, &p, cols, rows);
 	}
 	free(x);
@@ -428,15 +429,15 @@ static void view_jacobian(const vxu_state *st, vxu_lines *out, int full)
 			best = v;
 	}
 	vxu_lines_newline(out);
-	vxu_lines_addf(out, VXT_MATH, U(st, "J%s = diag(σ'(a%s)) W", "J%s = diag(sigma'(a%s)) W"), s1, s1);
-	vxu_lines_add(out, VXT_TEXT, U(st, ": row i of W times σ'(a", ": row i of W times sigma'(a"));
+	vxu_lines_addf(out, VXT_MATH, U(st, "J%s = diag(σ′(a%s)) W", "J%s = diag(sigma'(a%s)) W"), s1, s1);
+	vxu_lines_add(out, VXT_TEXT, U(st, ": row i of W times σ′(a", ": row i of W times sigma'(a"));
 	vxu_lines_addf(out, VXT_TEXT, U(st, "%s,ᵢ)", "%s,i)"), s1);
 
 	vxu_lines_newline(out);
 	vxu_lines_addf(out, VXT_MATH, U(st, "‖J%s‖₂", "||J%s||_2"), s1);
 	vxu_lines_add(out, VXT_TEXT, " = ");
 	vxu_lines_add(out, VXT_SERIES1, num(st, a, sizeof a, gsl_vector_get(r->step_norm, j - 1)));
-	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ max σ'·‖W‖₂ = ", " <= max sigma' * ||W||_2 = "));
+	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ max σ′·‖W‖₂ = ", " <= max sigma' * ||W||_2 = "));
 	vxu_lines_add(out, VXT_NUMBER, num(st, b, sizeof b, best * r->lambda));
 	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ γλ = ", " <= gamma*lambda = "));
 	vxu_lines_add(out, VXT_SERIES3, num(st, c, sizeof c, r->gamma * r->lambda));
@@ -451,7 +452,7 @@ static void view_jacobian(const vxu_state *st, vxu_lines *out, int full)
 		vxu_lines_newline(out);
 		vxu_lines_newline(out);
 		vxu_lines_addf(out, VXT_DIM, U(st, "%-8s W (top-left %zu×%zu)", "%-8s W (top-left %zux%zu)"),
-		               U(st, "σ'", "sigma'"), n, n);
+		               U(st, "σ′", "sigma'"), n, n);
 		for (size_t i = 0; i < n; i++) {
 			vxu_lines_newline(out);
 			vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, vx_act_df(m->act, gsl_vector_get(&aj.vector, i))));
@@ -511,7 +512,7 @@ static void view_paths(const vxu_state *st, vxu_lines *out, int full)
 
 	vxu_lines_newline(out);
 	vxu_lines_addf(out, VXT_MATH, U(st, "∂L%s/∂W", "dL%s/dW"), s1);
-	vxu_lines_addf(out, VXT_TEXT, U(st, " = Σ of %zu paths k = 1…%zu;  ‖∂L%s/∂W‖F = ",
+	vxu_lines_addf(out, VXT_TEXT, U(st, " = Σ of %zu paths k = 1…%zu;  ‖∂L%s/∂W‖_F = ",
 	                                 " = sum of %zu paths k = 1..%zu;  ||dL%s/dW||_F = "), t, t, s1);
 	vxu_lines_add(out, VXT_NUMBER, mag(st, a, sizeof a, r->grad_norm));
 
@@ -520,6 +521,9 @@ static void view_paths(const vxu_state *st, vxu_lines *out, int full)
 	vxu_lines_add(out, VXT_SERIES1, mag(st, a, sizeof a, r->paths[t - 1].contribution));
 	vxu_lines_addf(out, VXT_TEXT, "   k = %zu (%zu factor%s): ", k, t - k, t - k == 1 ? "" : "s");
 	vxu_lines_add(out, VXT_SERIES1, mag(st, b, sizeof b, r->paths[k - 1].contribution));
+	/* Path 1 meets W through s₀, which is 0 by default: its term is exactly 0. */
+	if (k == 1 && r->paths[0].contribution.log10 == -INFINITY)
+		vxu_lines_add(out, VXT_DIM, U(st, " (s₀ = 0: ∂⁺s₁/∂W = 0; K for k = 2)", " (s_0 = 0: d+s_1/dW = 0; K for k = 2)"));
 	if (!full)
 		return;
 	/* Where does most of the gradient come from? The share of the last 10 paths. */
@@ -568,13 +572,14 @@ static void view_lyap(const vxu_state *st, vxu_lines *out, int full)
 	char a[48], b[48], c[48];
 	head(st, out, U(st, "the rate per step", "the rate per step"));
 	vxu_lines_newline(out);
-	vxu_lines_add(out, VXT_TEXT, U(st, "top Lyapunov exponent λ₁ ≈ ", "top Lyapunov exponent ~ "));
+	vxu_lines_add(out, VXT_TEXT, U(st, "top Lyapunov exponent μ ≈ ", "top Lyapunov exponent mu ~ "));
 	vxu_lines_add(out, VXT_SERIES1, num(st, a, sizeof a, r->lyap_max));
 	vxu_lines_add(out, VXT_TEXT, U(st, " per step (×", " per step (x"));
 	vxu_lines_add(out, VXT_NUMBER, num(st, c, sizeof c, exp(r->lyap_max)));
-	vxu_lines_add(out, VXT_TEXT, U(st, ");  ln γλ = ", ");  ln(gamma*lambda) = "));
-	vxu_lines_add(out, VXT_SERIES3, isfinite(r->lyap_bound) ? num(st, b, sizeof b, r->lyap_bound)
-	                                                           : U(st, "−∞", "-inf"));
+	vxu_lines_add(out, VXT_TEXT, U(st, ") ≤ ln γλ = ", ") <= ln(gamma*lambda) = "));
+	/* γλ = 1 up to rounding would print as ln = 2.2e-16: say 0. */
+	double lb = fabs(r->lyap_bound) < 1e-12 ? 0.0 : r->lyap_bound;
+	vxu_lines_add(out, VXT_SERIES3, isfinite(lb) ? num(st, b, sizeof b, lb) : U(st, "−∞", "-inf"));
 	vxu_lines_newline(out);
 	add_verdict(st, out);
 	(void)full;

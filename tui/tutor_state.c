@@ -763,7 +763,7 @@ static void note_change(vxu_state *st)
 		break;
 	case VXU_CH_ACT:
 		vxu_message(st, VXU_MSG_INFO, "%s: %s = max %s = %s, so %s = %s",
-		            vx_act_name(st->model->act), U(st, "γ", "gamma"), U(st, "σ'", "sigma'"), g,
+		            vx_act_name(st->model->act), U(st, "γ", "gamma"), U(st, "σ′", "sigma'"), g,
 		            U(st, "γλ", "gamma*lambda"), gl);
 		break;
 	case VXU_CH_T:
@@ -797,6 +797,10 @@ static void note_change(vxu_state *st)
 	}
 }
 
+/* The status line: every parameter, always.  When it does not fit, first the
+ * spacing goes, then the ASCII names get shorter, then j and seed go (they
+ * are still in the help and the panel), never the activation, d, T, t, k, λ,
+ * γ or γλ. */
 static void build_status(vxu_state *st)
 {
 	vxu_lines_clear(&st->status);
@@ -806,31 +810,48 @@ static void build_status(vxu_state *st)
 	vxf_num(l, sizeof l, r->lambda, 3, fs);
 	vxf_num(g, sizeof g, r->gamma, 3, fs);
 	vxf_num(gl, sizeof gl, r->gamma * r->lambda, 3, fs);
+	enum { F_D, F_TT, F_T, F_K, F_J, F_L, F_G, F_GL, F_SEED, NF };
+	struct { const char *name[2]; char val[48]; vxt_role role; int optional; } f[NF] = {
+		[F_D] = { { "d", "d" }, "", VXT_NUMBER, 0 },
+		[F_TT] = { { "T", "T" }, "", VXT_NUMBER, 0 },
+		[F_T] = { { "t", "t" }, "", VXT_NUMBER, 0 },
+		[F_K] = { { "k", "k" }, "", VXT_NUMBER, 0 },
+		[F_J] = { { "j", "j" }, "", VXT_NUMBER, 1 },
+		[F_L] = { { U(st, "λ", "lambda"), U(st, "λ", "lam") }, "", VXT_NUMBER, 0 },
+		[F_G] = { { U(st, "γ", "gamma"), U(st, "γ", "gam") }, "", VXT_NUMBER, 0 },
+		[F_GL] = { { U(st, "γλ", "gamma*lambda"), U(st, "γλ", "gam*lam") }, "",
+		           fabs(r->gamma * r->lambda - 1) < 1e-9 ? VXT_NUMBER : VXT_BAD, 0 },
+		[F_SEED] = { { "seed", "seed" }, "", VXT_NUMBER, 1 },
+	};
+	snprintf(f[F_D].val, sizeof f[F_D].val, "%zu", st->model->d);
+	snprintf(f[F_TT].val, sizeof f[F_TT].val, "%zu", st->model->T);
+	snprintf(f[F_T].val, sizeof f[F_T].val, "%zu", st->t);
+	snprintf(f[F_K].val, sizeof f[F_K].val, "%zu", st->k);
+	snprintf(f[F_J].val, sizeof f[F_J].val, "%zu", st->j);
+	snprintf(f[F_L].val, sizeof f[F_L].val, "%s", l);
+	snprintf(f[F_G].val, sizeof f[F_G].val, "%s", g);
+	snprintf(f[F_GL].val, sizeof f[F_GL].val, "%s", gl);
+	snprintf(f[F_SEED].val, sizeof f[F_SEED].val, "%lu", st->eff.seed);
+
+	const char *act = vx_act_name(st->model->act);
+	int room = st->lay.cols - (int)strlen(st->progress) - 3;
+	/* Levels: 0 wide spacing, 1 single spaces, 2 short names, 3 without j and seed. */
+	int level;
+	for (level = 0; level < 3; level++) {
+		int width = 1 + vxt_width(act);
+		for (int i = 0; i < NF; i++)
+			width += (level == 0 ? 2 : 1) + vxt_width(f[i].name[level >= 2]) + 1 + vxt_width(f[i].val);
+		if (width <= room)
+			break;
+	}
 	vxu_lines *s = &st->status;
 	vxu_lines_newline(s);
-	vxu_lines_addf(s, VXT_NUMBER, " %s", vx_act_name(st->model->act));
-	struct { const char *name; char val[48]; vxt_role role; } f[9];
-	int n = 0;
-#define F(nm, role_, ...) do { f[n].name = nm; f[n].role = role_; \
-	snprintf(f[n].val, sizeof f[n].val, __VA_ARGS__); n++; } while (0)
-	F("d", VXT_NUMBER, "%zu", st->model->d);
-	F("T", VXT_NUMBER, "%zu", st->model->T);
-	F("t", VXT_NUMBER, "%zu", st->t);
-	F("k", VXT_NUMBER, "%zu", st->k);
-	F("j", VXT_NUMBER, "%zu", st->j);
-	F(U(st, "λ", "lambda"), VXT_NUMBER, "%s", l);
-	F(U(st, "γ", "gamma"), VXT_NUMBER, "%s", g);
-	F(U(st, "γλ", "gl"), r->gamma * r->lambda == 1 ? VXT_NUMBER : VXT_BAD, "%s", gl);
-	F("seed", VXT_NUMBER, "%lu", st->eff.seed);
-#undef F
-	/* Drop the spaces between fields when the line would not fit. */
-	int width = vxt_width(vx_act_name(st->model->act)) + 1;
-	for (int i = 0; i < n; i++)
-		width += vxt_width(f[i].name) + 1 + vxt_width(f[i].val) + 2;
-	int sep2 = width + (int)strlen(st->progress) + 4 <= st->lay.cols;
-	for (int i = 0; i < n; i++) {
-		vxu_lines_add(s, VXT_TEXT, sep2 ? "  " : " ");
-		vxu_lines_addf(s, VXT_TEXT, "%s=", f[i].name);
+	vxu_lines_addf(s, VXT_NUMBER, " %s", act);
+	for (int i = 0; i < NF; i++) {
+		if (level == 3 && f[i].optional)
+			continue;
+		vxu_lines_add(s, VXT_TEXT, level == 0 ? "  " : " ");
+		vxu_lines_addf(s, VXT_TEXT, "%s=", f[i].name[level >= 2]);
 		vxu_lines_add(s, f[i].role, f[i].val);
 	}
 }

@@ -1,0 +1,310 @@
+#!/bin/sh
+# tests/e2e/tutor.sh — the real tutor binary under tmux: steps through every
+# step, changes the network, resizes (200x60, 40x12, back to 80x24), runs
+# under LANG=C (only ASCII on screen) and NO_COLOR, exports a handout, and
+# leaves a sane terminal after q, Esc, Ctrl-C and SIGTERM.
+#
+#   VANEX=./vanex sh tests/e2e/tutor.sh
+#
+# POSIX sh.  Each run uses its own tmux server socket (-L) and its own
+# temporary directory, so parallel runs do not meet.
+set -u
+
+VANEX=${VANEX:-./vanex}
+case $VANEX in /*) ;; *) VANEX=$(pwd)/$VANEX ;; esac
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "tutor.sh: tmux is needed (sh tests/deps.sh test installs it)" >&2
+	exit 1
+fi
+[ -x "$VANEX" ] || { echo "tutor.sh: $VANEX is not an executable" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vanex-tutor-e2e.XXXXXX")
+SOCK="vanex-e2e-$$"
+cat >"$WORK/tmux.conf" <<'EOF'
+set -g remain-on-exit on
+set -g default-terminal tmux-256color
+set -g status off
+set -g escape-time 0
+EOF
+T="tmux -L $SOCK -f $WORK/tmux.conf"
+fails=0
+checks=0
+
+cleanup() {
+	$T kill-server >/dev/null 2>&1
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() { checks=$((checks + 1)); }
+fail() {
+	checks=$((checks + 1))
+	fails=$((fails + 1))
+	echo "FAIL: $*"
+}
+check() { # description, then a command
+	d=$1
+	shift
+	if "$@"; then ok; else fail "$d"; fi
+}
+
+# start NAME COLS ROWS [VAR=value ...] -- [vanex arguments]
+# The pane runs a small shell that records `stty -a` before and after the
+# tutor and its exit status, then stays alive, so the terminal the tutor
+# leaves behind can be inspected (tmux hides the cursor of a dead pane).
+start() {
+	name=$1 cols=$2 rows=$3
+	shift 3
+	envs=
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs="$envs $1"; shift; done
+	[ $# -gt 0 ] && shift
+	cat >"$WORK/run.$name" <<EOF
+trap : INT TERM
+stty -a >"$WORK/stty-before.$name"
+env$envs "$VANEX" $*
+echo \$? >"$WORK/rc.$name.tmp"
+stty -a >"$WORK/stty-after.$name"
+mv "$WORK/rc.$name.tmp" "$WORK/rc.$name"
+exec sleep 600
+EOF
+	$T new-session -d -s "$name" -x "$cols" -y "$rows" -c "$WORK" "sh $WORK/run.$name"
+}
+screen() { $T capture-pane -p -t "$1"; }
+# wait_for NAME TEXT: polls the screen for a fixed string, up to 10 s.
+wait_for() {
+	i=0
+	while [ $i -lt 100 ]; do
+		screen "$1" | grep -qF -- "$2" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "--- screen of $1 while waiting for '$2':"
+	screen "$1"
+	return 1
+}
+# wait_dead NAME: waits for the tutor in the pane to end.
+wait_dead() {
+	i=0
+	while [ $i -lt 100 ]; do
+		[ -f "$WORK/rc.$1" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# sane NAME: after the tutor ended, the terminal is as it was: the same stty
+# settings, the main screen (not the alternate one), the cursor shown, no
+# application keypad.  Polls briefly: tmux parses output asynchronously.
+sane() {
+	if ! cmp -s "$WORK/stty-before.$1" "$WORK/stty-after.$1"; then
+		echo "stty settings of $1 changed:"
+		diff "$WORK/stty-before.$1" "$WORK/stty-after.$1"
+		return 1
+	fi
+	i=0
+	while [ $i -lt 20 ]; do
+		st=$($T display -p -t "$1" '#{alternate_on} #{cursor_flag} #{keypad_flag} #{keypad_cursor_flag}')
+		[ "$st" = "0 1 0 0" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "terminal state of $1 (alternate cursor keypad keypad-cursor): $st"
+	return 1
+}
+keys() { name=$1; shift; $T send-keys -t "$name" "$@"; }
+dead_status() { cat "$WORK/rc.$1"; }
+# The tutor's pid: the child of the pane's shell.
+tutor_pid() { ps -o pid= --ppid "$($T display -p -t "$1" '#{pane_pid}')" | tr -d ' ' | head -1; }
+
+# ---------------------------------------------------------------- no terminal
+out=$("$VANEX" </dev/null 2>"$WORK/err" >"$WORK/out"; echo $?)
+check "no terminal: exit 2 (got $out)" [ "$out" = 2 ]
+check "no terminal: one line on stderr" [ "$(wc -l <"$WORK/err")" -eq 1 ]
+check "no terminal: points to check and report" grep -q "vanex check.*vanex report" "$WORK/err"
+check "no terminal: nothing on stdout" [ ! -s "$WORK/out" ]
+
+# ---------------------------------------------------------------- walk every step at 80x24
+start walk 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 --
+check "walk: the first step" wait_for walk "step 1/"
+M=$(screen walk | sed -n 's/.*step 1\/\([0-9][0-9]*\).*/\1/p' | head -1)
+check "walk: the number of steps is shown (got '$M')" [ -n "$M" ]
+M=${M:-1}
+s=$(screen walk)
+for want in "tanh" "d=8" "T=50" "t=50" "k=1" "j=50" "λ=1" "γ=1" "γλ=1" "seed=1" "1/$M" "live"; do
+	check "walk: the status line and panel show '$want'" sh -c 'printf "%s" "$1" | grep -qF -- "$2"' _ "$s" "$want"
+done
+n=1
+while [ $n -lt "$M" ]; do
+	n=$((n + 1))
+	keys walk Right
+	check "walk: Right reaches step $n/$M" wait_for walk "step $n/$M"
+	s=$(screen walk)
+	check "walk: step $n: 24 rows" [ "$(printf '%s\n' "$s" | wc -l)" -eq 24 ]
+	check "walk: step $n: status line" sh -c 'printf "%s" "$1" | grep -q "tanh  *d=8  *T=50"' _ "$s"
+done
+keys walk Right
+check "walk: past the last step stays and says so" wait_for walk "last step"
+keys walk g
+check "walk: g goes to the first step" wait_for walk "step 1/$M"
+keys walk G
+check "walk: G goes to the last step" wait_for walk "step $M/$M"
+keys walk Home
+check "walk: Home" wait_for walk "step 1/$M"
+keys walk End
+check "walk: End" wait_for walk "step $M/$M"
+keys walk 2
+check "walk: a digit jumps" wait_for walk "step 2/$M"
+keys walk Left
+check "walk: Left goes back" wait_for walk "step 1/$M"
+
+# ---------------------------------------------------------------- changing the network
+keys walk +
+check "keys: + scales lambda by 1.1" wait_for walk "λ=1.1 "
+keys walk -
+check "keys: - scales it back" wait_for walk "λ=1 "
+keys walk a
+check "keys: a changes the activation" wait_for walk " relu "
+keys walk A A
+check "keys: A goes back (sigmoid)" wait_for walk " sigmoid "
+check "keys: sigmoid has gamma 1/4" wait_for walk "γ=0.25"
+keys walk =
+check "keys: = puts lambda at 1/gamma" wait_for walk "λ=4 "
+keys walk a
+keys walk t
+check "keys: t lowers the loss step" wait_for walk "t=49 "
+keys walk K K
+check "keys: K raises k" wait_for walk "k=3 "
+keys walk j
+check "keys: j lowers j" wait_for walk "j=49 "
+keys walk D
+check "keys: D raises d" wait_for walk "d=12 "
+keys walk s
+check "keys: s lowers T" wait_for walk "T=40 "
+keys walk r
+check "keys: r reseeds" wait_for walk "seed=2"
+keys walk C-l
+check "keys: Ctrl-L redraws" wait_for walk "seed=2"
+keys walk '?'
+check "keys: ? shows the help" wait_for walk "vanex keys"
+keys walk x
+i=0
+while [ $i -lt 50 ] && screen walk | grep -qF "vanex keys"; do sleep 0.1; i=$((i + 1)); done
+check "keys: any key closes the help" sh -c '! tmux -L "$1" -f "$2" capture-pane -p -t walk | grep -qF "vanex keys"' _ "$SOCK" "$WORK/tmux.conf"
+
+# ---------------------------------------------------------------- resizing
+$T resize-window -t walk -x 200 -y 60
+check "resize: 200x60 re-lays out" wait_for walk "step 1/$M"
+s=$(screen walk)
+check "resize: 60 rows used" [ "$(printf '%s\n' "$s" | wc -l)" -eq 60 ]
+w=$(printf '%s\n' "$s" | awk '{ if (length($0) > m) m = length($0) } END { print m }')
+check "resize: the width is used (longest row $w)" [ "$w" -gt 150 ]
+check "resize: a side panel" sh -c 'printf "%s" "$1" | grep -q "│.*live"' _ "$s"
+$T resize-window -t walk -x 40 -y 12
+check "resize: 40x12 is too small" wait_for walk "terminal too small"
+check "resize: and says how to quit" wait_for walk "q quits"
+$T resize-window -t walk -x 80 -y 24
+check "resize: back to 80x24" wait_for walk "step 1/$M"
+check "resize: status line back" wait_for walk "seed=2"
+s=$(screen walk)
+check "resize: 24 rows again" [ "$(printf '%s\n' "$s" | wc -l)" -eq 24 ]
+
+# ---------------------------------------------------------------- the handout
+keys walk e
+check "export: the path is shown" wait_for walk "vanex-handout.html"
+check "export: the file exists and is not empty" [ -s "$WORK/vanex-handout.html" ]
+check "export: it is HTML" grep -qi "<html" "$WORK/vanex-handout.html"
+check "export: the message gives an absolute path" wait_for walk "wrote $WORK"
+
+# ---------------------------------------------------------------- q quits, terminal sane
+keys walk q
+check "quit: q ends the tutor" wait_dead walk
+check "quit: exit status 0" [ "$(dead_status walk)" = 0 ]
+check "quit: terminal restored after q" sane walk
+
+# ---------------------------------------------------------------- too small from the start, q quits
+start small 40 12 LANG=C.UTF-8 LC_ALL=C.UTF-8 --
+check "small: too-small message at start" wait_for small "terminal too small"
+keys small q
+check "small: q quits the too-small screen" wait_dead small
+check "small: terminal restored" sane small
+
+# ---------------------------------------------------------------- Esc, from the help
+start esc 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --step 3
+check "esc: --step 3 opens step 3" wait_for esc "step 3/"
+keys esc '?'
+check "esc: help open" wait_for esc "vanex keys"
+keys esc Escape
+check "esc: Esc quits from the help" wait_dead esc
+check "esc: exit status 0" [ "$(dead_status esc)" = 0 ]
+check "esc: terminal restored" sane esc
+
+# ---------------------------------------------------------------- Ctrl-C and SIGTERM
+start int 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 --
+check "sigint: started" wait_for int "step 1/"
+keys int C-c
+check "sigint: Ctrl-C ends the tutor" wait_dead int
+check "sigint: dies of the signal (status $(dead_status int))" [ "$(dead_status int)" = 130 ]
+check "sigint: terminal restored" sane int
+
+start term 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 --
+check "sigterm: started" wait_for term "step 1/"
+kill -TERM "$(tutor_pid term)"
+check "sigterm: SIGTERM ends the tutor" wait_dead term
+check "sigterm: dies of the signal (status $(dead_status term))" [ "$(dead_status term)" = 143 ]
+check "sigterm: terminal restored" sane term
+
+# ---------------------------------------------------------------- LANG=C: ASCII only
+start ascii 80 24 LANG=C LC_ALL=C --
+check "ascii: started" wait_for ascii "step 1/"
+n=1
+while [ $n -le "$M" ]; do
+	wait_for ascii "step $n/$M" >/dev/null
+	bad=$(screen ascii | LC_ALL=C tr -d '\011\012\040-\176' | wc -c)
+	check "ascii: step $n shows only ASCII ($bad other bytes)" [ "$bad" -eq 0 ]
+	keys ascii Right
+	n=$((n + 1))
+done
+keys ascii '?'
+wait_for ascii "vanex keys" >/dev/null
+bad=$(screen ascii | LC_ALL=C tr -d '\011\012\040-\176' | wc -c)
+check "ascii: the help shows only ASCII ($bad other bytes)" [ "$bad" -eq 0 ]
+check "ascii: lambda spelt out" sh -c 'tmux -L "$1" -f "$2" send-keys -t ascii x; sleep 0.3; tmux -L "$1" -f "$2" capture-pane -p -t ascii | grep -q "lambda=1"' _ "$SOCK" "$WORK/tmux.conf"
+keys ascii q
+check "ascii: q quits" wait_dead ascii
+
+# ---------------------------------------------------------------- NO_COLOR and --no-color
+# capture-pane -e gives the attributes as SGR sequences.  A colour is a
+# parameter 30-38, 40-48, 90-97 or 100-107 (39 and 49 only reset to the
+# default colours, which tmux writes for every cell).
+has_colour() {
+	$T capture-pane -p -e -t "$1" |
+		grep -q "$(printf '\033')\[\([0-9]*;\)*\(3[0-8]\|4[0-8]\|9[0-7]\|10[0-7]\)[;m]"
+}
+has_reverse() {
+	$T capture-pane -p -e -t "$1" | grep -q "$(printf '\033')\[\([0-9]*;\)*7[;m]"
+}
+start colour 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 --
+check "colour: started" wait_for colour "step 1/"
+check "colour: colours by default (sanity of this check)" has_colour colour
+keys colour q
+start nocolor 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1 --
+check "NO_COLOR: started" wait_for nocolor "step 1/"
+if has_colour nocolor; then fail "NO_COLOR: no colour on screen"; else ok; fi
+check "NO_COLOR: reverse video still marks the status line" has_reverse nocolor
+keys nocolor q
+start nocolor2 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --no-color
+check "--no-color: started" wait_for nocolor2 "step 1/"
+if has_colour nocolor2; then fail "--no-color: no colour on screen"; else ok; fi
+keys nocolor2 q
+check "--no-color: q quits" wait_dead nocolor2
+
+# ---------------------------------------------------------------- bad options fail before the screen
+out=$(script -qec "$VANEX --step 999" /dev/null 2>&1 </dev/null; echo "rc=$?")
+case $out in
+*"--step"*) ok ;;
+*) fail "--step 999: an error naming --step (got: $out)" ;;
+esac
+
+echo "tutor.sh: $checks checks, $fails failed"
+[ "$fails" -eq 0 ]

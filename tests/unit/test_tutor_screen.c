@@ -1,0 +1,372 @@
+/*
+ * test_tutor_screen.c — the tutor's screens drawn off-screen and read back
+ * as text (STYLE.md: tig).  curses runs on newterm() over /dev/null with a
+ * fixed size; each row is read back with mvwin_wchnstr and compared with a
+ * golden screen under tests/golden/screens/.  VANEX_UPDATE_GOLDEN=1 (make
+ * update-golden) rewrites the golden files for review.
+ */
+#include <criterion/criterion.h>
+#include <gsl/gsl_errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "tui/tutor_draw.h"
+#include "tui/tutor_state.h"
+
+#define GOLDEN_DIR "tests/golden/screens"
+
+static vxu_state st;
+static SCREEN *scr;
+static FILE *fout, *fin;
+static WINDOW *win;
+static vxu_theme th;
+
+/* An off-screen terminal of rows×cols and a tutor state for it. */
+static void open_screen(int rows, int cols, int utf8, int color)
+{
+	gsl_set_error_handler_off();
+	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+	cr_assert_not_null(setlocale(LC_ALL, utf8 ? "C.UTF-8" : "C"), "locale");
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { { 0 } };
+	cr_assert_eq(vxu_state_init(&st, &p, 0, utf8, rows, cols, &err), VX_OK, "%s", err.msg);
+	fout = fopen("/dev/null", "w");
+	fin = fopen("/dev/null", "r");
+	scr = newterm("xterm-256color", fout, fin);
+	cr_assert_not_null(scr, "newterm on /dev/null");
+	resizeterm(rows, cols);
+	win = newwin(rows, cols, 0, 0);
+	cr_assert_not_null(win);
+	vxu_theme_init(&th, color);
+}
+
+static void close_screen(void)
+{
+	if (win)
+		delwin(win);
+	if (scr) {
+		endwin();
+		delscreen(scr);
+	}
+	if (fout)
+		fclose(fout);
+	if (fin)
+		fclose(fin);
+	vxu_state_free(&st);
+	win = NULL;
+	scr = NULL;
+	fout = fin = NULL;
+}
+
+TestSuite(tutor_screen, .fini = close_screen);
+
+/* The window as text: one line per row, UTF-8, trailing blanks dropped. */
+static char *dump(void)
+{
+	int rows = getmaxy(win), cols = getmaxx(win);
+	size_t cap = (size_t)rows * ((size_t)cols * 4 + 1) + 1, len = 0;
+	char *out = malloc(cap);
+	cchar_t *cells = malloc(((size_t)cols + 1) * sizeof *cells);
+	for (int y = 0; y < rows; y++) {
+		int n = mvwin_wchnstr(win, y, 0, cells, cols);
+		cr_assert_neq(n, ERR, "read row %d", y);
+		size_t start = len, last = len;
+		mbstate_t ms;
+		memset(&ms, 0, sizeof ms);
+		for (int x = 0; x < cols; x++) {
+			wchar_t wc[CCHARW_MAX + 1];
+			attr_t a;
+			short pair;
+			if (getcchar(&cells[x], wc, &a, &pair, NULL) == ERR || wc[0] == 0)
+				continue;   /* the right half of a wide character */
+			for (int i = 0; wc[i] && i < CCHARW_MAX; i++) {
+				char mb[MB_LEN_MAX];
+				size_t k = wcrtomb(mb, wc[i], &ms);
+				if (k == (size_t)-1) {
+					mb[0] = '?';
+					k = 1;
+				}
+				memcpy(out + len, mb, k);
+				len += k;
+			}
+			if (!(wc[0] == L' ' && wc[1] == 0))
+				last = len;
+		}
+		(void)start;
+		len = last;
+		out[len++] = '\n';
+	}
+	out[len] = '\0';
+	free(cells);
+	return out;
+}
+
+static char *draw_and_dump(void)
+{
+	vxu_update(&st);
+	vxu_draw(win, &st, &th);
+	return dump();
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *s = malloc((size_t)n + 1);
+	size_t got = fread(s, 1, (size_t)n, f);
+	s[got] = '\0';
+	fclose(f);
+	return s;
+}
+
+/* Compares text with the golden file (or rewrites it under VANEX_UPDATE_GOLDEN). */
+static void golden(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof path, GOLDEN_DIR "/%s", name);
+	const char *upd = getenv("VANEX_UPDATE_GOLDEN");
+	if (upd && *upd && strcmp(upd, "0") != 0) {
+		FILE *f = fopen(path, "wb");
+		cr_assert_not_null(f, "cannot write %s", path);
+		fputs(text, f);
+		fclose(f);
+		return;
+	}
+	char *want = read_file(path);
+	cr_assert_not_null(want, "golden screen %s is missing (make update-golden writes it)", path);
+	if (strcmp(want, text) != 0) {
+		/* Name the first row that differs: the whole screen is too long for a message. */
+		const char *a = want, *b = text;
+		int row = 0;
+		while (*a && *b) {
+			const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+			size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+			if (la != lb || memcmp(a, b, la) != 0)
+				break;
+			row++;
+			a += la + (ea ? 1 : 0);
+			b += lb + (eb ? 1 : 0);
+		}
+		cr_assert_fail("%s differs at row %d:\nexpected: %.*s\ngot:      %.*s\n(make update-golden rewrites it; review the diff)",
+		               path, row, (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
+	}
+	free(want);
+}
+
+static int line_count(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* ---------------------------------------------------------------- goldens */
+
+Test(tutor_screen, every_step_at_80x24_matches_its_golden_screen)
+{
+	open_screen(24, 80, 1, 1);
+	for (size_t i = 0; i < st.nsteps; i++) {
+		st.step = i;
+		st.scroll = 0;
+		st.dirty |= VXU_DIRTY_DOC;
+		char *s = draw_and_dump();
+		cr_assert_eq(line_count(s), 24, "24 rows");
+		char name[32], prog[32];
+		snprintf(prog, sizeof prog, "step %zu/%zu", i + 1, st.nsteps);
+		cr_expect(strstr(s, prog) != NULL, "step %zu shows '%s'", i + 1, prog);
+		cr_expect(strstr(s, "tanh") && strstr(s, "d=8") && strstr(s, "T=50") && strstr(s, "t=50")
+		          && strstr(s, "k=1") && strstr(s, "λ=1") && strstr(s, "γ=1") && strstr(s, "γλ=1")
+		          && strstr(s, "seed=1"),
+		          "step %zu: the status line shows every parameter:\n%s", i + 1, s);
+		snprintf(name, sizeof name, "step%02zu.txt", i + 1);
+		golden(name, s);
+		free(s);
+	}
+}
+
+Test(tutor_screen, help_overlay_80x24)
+{
+	open_screen(24, 80, 1, 1);
+	st.overlay = VXU_OV_HELP;
+	char *s = draw_and_dump();
+	size_t n;
+	const vxu_help_entry *h = vxu_help(1, &n);
+	for (size_t i = 0; i < n; i++) {
+		cr_expect(strstr(s, h[i].what) != NULL, "the help shows '%s'", h[i].what);
+		if (h[i].keys)
+			cr_expect(strstr(s, h[i].keys) != NULL, "the help shows the keys '%s'", h[i].keys);
+	}
+	golden("help.txt", s);
+	free(s);
+}
+
+Test(tutor_screen, help_overlay_at_the_minimum_size)
+{
+	open_screen(VXU_MIN_ROWS, VXU_MIN_COLS, 1, 1);
+	st.overlay = VXU_OV_HELP;
+	char *s = draw_and_dump();
+	const char *must[] = { "quit", "next step", "hidden size", "handout" };
+	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+		cr_expect(strstr(s, must[i]) != NULL, "the small help still shows '%s':\n%s", must[i], s);
+	free(s);
+}
+
+Test(tutor_screen, too_small_40x12)
+{
+	open_screen(12, 40, 1, 1);
+	char *s = draw_and_dump();
+	cr_expect(strstr(s, "terminal too small (40x12)") != NULL, "the message names the size:\n%s", s);
+	cr_expect(strstr(s, "q quits") != NULL, "and how to quit");
+	cr_expect(strstr(s, "60x16") != NULL, "and the minimum");
+	golden("too-small-40x12.txt", s);
+	free(s);
+}
+
+Test(tutor_screen, tiny_screens_do_not_crash)
+{
+	int sizes[][2] = { { 1, 1 }, { 2, 10 }, { 5, 5 }, { 15, 59 }, { 16, 60 } };
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		open_screen(sizes[i][0], sizes[i][1], 1, 1);
+		char *s = draw_and_dump();
+		cr_expect_eq(line_count(s), sizes[i][0]);
+		free(s);
+		close_screen();
+	}
+}
+
+Test(tutor_screen, wide_screen_uses_the_room)
+{
+	open_screen(60, 200, 1, 1);
+	for (size_t i = 0; i < st.nsteps; i++) {
+		st.step = i;
+		st.dirty |= VXU_DIRTY_DOC;
+		char *s = draw_and_dump();
+		cr_expect_eq(line_count(s), 60);
+		/* The side panel's separator runs down the screen. */
+		int bars = 0;
+		for (const char *p = s; (p = strstr(p, "│")) != NULL; p++)
+			bars++;
+		cr_expect_geq(bars, 50, "step %zu: a side panel at 200x60", i + 1);
+		cr_expect(strstr(s, "live") != NULL, "step %zu: the panel is there", i + 1);
+		free(s);
+	}
+}
+
+Test(tutor_screen, ascii_mode_writes_only_ascii)
+{
+	open_screen(24, 80, 0, 1);
+	for (size_t i = 0; i < st.nsteps; i++) {
+		st.step = i;
+		st.dirty |= VXU_DIRTY_DOC;
+		for (int ov = 0; ov < 2; ov++) {
+			st.overlay = ov ? VXU_OV_HELP : VXU_OV_NONE;
+			char *s = draw_and_dump();
+			for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+				cr_assert_lt(*c, 0x80, "step %zu%s: non-ASCII byte 0x%02x in:\n%s", i + 1,
+				             ov ? " (help)" : "", *c, s);
+			if (!ov)
+				cr_expect(strstr(s, "lambda=1") != NULL, "ASCII status names lambda:\n%s", s);
+			free(s);
+		}
+	}
+}
+
+Test(tutor_screen, monochrome_uses_attributes_only)
+{
+	open_screen(24, 80, 1, 0);
+	cr_expect_eq(th.color, 0, "no colours when not asked");
+	for (int r = 0; r < VXT_ROLE_COUNT; r++) {
+		attr_t a = th.role[r];
+		cr_expect_eq(PAIR_NUMBER(a), 0, "role %d uses no colour pair", r);
+		cr_expect_eq(a & ~(attr_t)(A_BOLD | A_UNDERLINE | A_REVERSE), 0,
+		             "role %d: bold/underline/reverse only", r);
+	}
+	cr_expect(th.status & A_REVERSE, "the status line is reversed");
+	char *s = draw_and_dump();
+	/* Row 0 (the title bar) is drawn in reverse. */
+	cchar_t c;
+	mvwin_wch(win, 0, 2, &c);
+	wchar_t wc[CCHARW_MAX + 1];
+	attr_t a;
+	short pair;
+	getcchar(&c, wc, &a, &pair, NULL);
+	cr_expect(a & A_REVERSE, "title bar reversed in monochrome");
+	cr_expect_eq(pair, 0, "and without colour");
+	free(s);
+}
+
+Test(tutor_screen, colour_theme_has_pairs_when_the_terminal_does)
+{
+	open_screen(24, 80, 1, 1);
+	if (!has_colors())
+		cr_skip_test("terminal without colours");
+	cr_expect_eq(th.color, 1);
+	cr_expect_neq(PAIR_NUMBER(th.role[VXT_HEADING]), 0, "headings coloured");
+	cr_expect_neq(PAIR_NUMBER(th.role[VXT_SERIES1]), PAIR_NUMBER(th.role[VXT_SERIES3]),
+	              "actual and bound in different colours");
+}
+
+Test(tutor_screen, message_and_error_lines)
+{
+	open_screen(24, 80, 1, 1);
+	vxu_key(&st, '+');
+	char *s = draw_and_dump();
+	cr_expect(strstr(s, "λ = 1.1") != NULL, "the λ change is announced:\n%s", s);
+	cr_expect(strstr(s, "λ=1.1") != NULL, "and the status line shows it at once");
+	free(s);
+	vxu_message(&st, VXU_MSG_ERROR, "not changed: something failed");
+	s = draw_and_dump();
+	cr_expect(strstr(s, "not changed: something failed") != NULL);
+	free(s);
+}
+
+Test(tutor_screen, scroll_marks_and_hint)
+{
+	open_screen(VXU_MIN_ROWS, VXU_MIN_COLS, 1, 1);
+	size_t best = 0;
+	for (size_t i = 0; i < st.nsteps; i++) {
+		st.step = i;
+		st.dirty |= VXU_DIRTY_DOC;
+		vxu_update(&st);
+		if (vxu_scroll_max(&st) > 0) {
+			best = i + 1;
+			break;
+		}
+	}
+	cr_assert_gt(best, 0, "some step is longer than the minimum screen");
+	char *s = draw_and_dump();
+	cr_expect(strstr(s, "▼") != NULL, "a mark says there is more below:\n%s", s);
+	cr_expect(strstr(s, "PgDn") != NULL, "and the hint line says how to get there");
+	free(s);
+	vxu_key(&st, VXU_K_DOWN);
+	s = draw_and_dump();
+	cr_expect(strstr(s, "▲") != NULL, "scrolled: a mark says there is more above:\n%s", s);
+	free(s);
+}
+
+Test(tutor_screen, curses_keys_translate)
+{
+	cr_expect_eq(vxu_key_from_curses(KEY_LEFT), VXU_K_LEFT);
+	cr_expect_eq(vxu_key_from_curses(KEY_RIGHT), VXU_K_RIGHT);
+	cr_expect_eq(vxu_key_from_curses(KEY_UP), VXU_K_UP);
+	cr_expect_eq(vxu_key_from_curses(KEY_DOWN), VXU_K_DOWN);
+	cr_expect_eq(vxu_key_from_curses(KEY_PPAGE), VXU_K_PGUP);
+	cr_expect_eq(vxu_key_from_curses(KEY_NPAGE), VXU_K_PGDN);
+	cr_expect_eq(vxu_key_from_curses(KEY_HOME), VXU_K_HOME);
+	cr_expect_eq(vxu_key_from_curses(KEY_END), VXU_K_END);
+	cr_expect_eq(vxu_key_from_curses(27), VXU_K_ESC);
+	cr_expect_eq(vxu_key_from_curses(12), VXU_K_CTRL_L);
+	cr_expect_eq(vxu_key_from_curses('\n'), 'n', "Enter goes on");
+	cr_expect_eq(vxu_key_from_curses('+'), '+');
+	cr_expect_eq(vxu_key_from_curses(KEY_F(5)), -1, "unbound function keys are dropped");
+}

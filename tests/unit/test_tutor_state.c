@@ -1,0 +1,664 @@
+/*
+ * test_tutor_state.c — the tutor's state machine and every key binding,
+ * without a terminal (the state layer has no curses).
+ *
+ * Numbers are checked against independent computations: λ against the
+ * spectral norm of the model's W by a GSL SVD done here, γ against the
+ * closed forms ¼ and 1, sizes against the matrices the model holds.
+ */
+#include <criterion/criterion.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tui/tutor_state.h"
+#include "tui/tutor_panel.h"
+
+static vxu_state st;
+
+static void setup(void)
+{
+	gsl_set_error_handler_off();
+	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { { 0 } };
+	vx_status rc = vxu_state_init(&st, &p, 0, 1, 24, 80, &err);
+	cr_assert_eq(rc, VX_OK, "vxu_state_init with the defaults: %s", err.msg);
+}
+
+static void teardown(void)
+{
+	vxu_state_free(&st);
+}
+
+TestSuite(tutor_state, .init = setup, .fini = teardown);
+
+/* Presses a key and does the work it calls for, as the loop does. */
+static vxu_reaction press(int key)
+{
+	vxu_reaction r = vxu_key(&st, key);
+	vxu_update(&st);
+	return r;
+}
+
+/* ‖W‖₂ of the current model, by a full SVD here (independent of the engine's λ). */
+static double norm2_of_W(void)
+{
+	size_t d = st.model->d;
+	gsl_matrix *A = gsl_matrix_alloc(d, d), *V = gsl_matrix_alloc(d, d);
+	gsl_vector *S = gsl_vector_alloc(d), *work = gsl_vector_alloc(d);
+	gsl_matrix_memcpy(A, st.model->W);
+	cr_assert_eq(gsl_linalg_SV_decomp(A, V, S, work), GSL_SUCCESS, "SVD of W");
+	double s = gsl_vector_get(S, 0);
+	gsl_matrix_free(A);
+	gsl_matrix_free(V);
+	gsl_vector_free(S);
+	gsl_vector_free(work);
+	return s;
+}
+
+static void expect_rel(double got, double want, double tol, const char *what)
+{
+	double err = fabs(got - want) / (fabs(want) > 0 ? fabs(want) : 1);
+	cr_expect(err <= tol, "%s: got %.17g, expected %.17g (relative error %.3g > %.1g)", what, got, want, err, tol);
+}
+
+/* ---------------------------------------------------------------- start */
+
+Test(tutor_state, starts_at_step_one_with_the_defaults)
+{
+	cr_expect_eq(st.step, 0, "first step");
+	cr_expect_eq(st.nsteps, vxr_step_count(), "every built-in step");
+	cr_expect_gt(st.nsteps, 1, "more than one step");
+	cr_expect_eq(st.model->d, 8, "default d = 8");
+	cr_expect_eq(st.model->T, 50, "default T = 50");
+	cr_expect_eq(st.t, 50, "t defaults to T");
+	cr_expect_eq(st.k, 1, "k starts at the longest path");
+	cr_expect_eq(st.j, st.t, "j starts at t");
+	cr_expect_not_null(st.doc, "the first step is laid out: %s", st.doc_error);
+	cr_expect_gt(st.doc->nlines, 0, "the step has text");
+	cr_expect_eq(st.status.nlines, 1, "one status line");
+	char want[32];
+	snprintf(want, sizeof want, "1/%zu", st.nsteps);
+	cr_expect_str_eq(st.progress, want, "progress");
+	expect_rel(st.result->lambda, 1.0, 1e-12, "default lambda is 1");
+	expect_rel(norm2_of_W(), 1.0, 1e-12, "||W||_2 of the default model");
+	cr_expect_str_eq(st.message, "", "no message at start");
+}
+
+Test(tutor_state, start_step_option)
+{
+	vxu_state s2;
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { { 0 } };
+	cr_assert_eq(vxu_state_init(&s2, &p, 3, 1, 24, 80, &err), VX_OK, "--step 3: %s", err.msg);
+	cr_expect_eq(s2.step, 2, "--step 3 opens the third step (0-based 2)");
+	vxu_state_free(&s2);
+	vx_status rc = vxu_state_init(&s2, &p, vxr_step_count() + 1, 1, 24, 80, &err);
+	cr_expect_eq(rc, VX_EUSAGE, "--step beyond the last step is a usage error");
+	cr_expect(strstr(err.msg, "--step") != NULL, "the error names --step: '%s'", err.msg);
+}
+
+Test(tutor_state, bad_model_file_fails_before_the_terminal)
+{
+	vxu_state s2;
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { { 0 } };
+	snprintf(p.weights, sizeof p.weights, "/nonexistent/w.npy");
+	p.set |= VX_SET_WEIGHTS;
+	vx_status rc = vxu_state_init(&s2, &p, 0, 1, 24, 80, &err);
+	cr_expect_neq(rc, VX_OK, "a missing weights file is refused");
+	cr_expect(strstr(err.msg, "/nonexistent/w.npy") != NULL, "the error names the file: '%s'", err.msg);
+}
+
+/* ---------------------------------------------------------------- layout */
+
+Test(tutor_state, layout_80x24)
+{
+	vxu_layout L;
+	vxu_layout_for(24, 80, &L);
+	cr_expect_eq(L.too_small, 0);
+	cr_expect_eq(L.title_row, 0);
+	cr_expect_eq(L.status_row, 22);
+	cr_expect_eq(L.msg_row, 23);
+	cr_expect_eq(L.place, VXU_PANEL_STRIP, "80x24 has a strip panel");
+	cr_expect_eq(L.body_top, 1);
+	cr_expect_eq(L.body_rows + L.panel_rows, 21, "body and panel fill rows 1..21");
+	cr_expect_eq(L.panel_top, L.body_top + L.body_rows, "panel right under the text");
+	cr_expect_eq(L.text_w, 78, "text uses the width less a margin each side");
+}
+
+Test(tutor_state, layout_uses_more_room)
+{
+	vxu_layout L;
+	vxu_layout_for(60, 200, &L);
+	cr_expect_eq(L.place, VXU_PANEL_SIDE, "200 columns: panel beside the text");
+	cr_expect_leq(L.text_w, 100, "prose kept to a readable measure");
+	cr_expect_leq(L.panel_x + L.panel_w, 200, "panel inside the screen");
+	cr_expect_gt(L.panel_x, L.text_x + L.text_w, "panel right of the text");
+	cr_expect_eq(L.body_rows, 57);
+	vxu_layout_for(48, 80, &L);
+	cr_expect_eq(L.place, VXU_PANEL_BOTTOM, "tall and narrow: panel below");
+	cr_expect_gt(L.panel_rows, 10, "room for a plot");
+	cr_expect_eq(L.panel_top + L.panel_rows, L.status_row, "panel ends at the status line");
+}
+
+Test(tutor_state, layout_minimum)
+{
+	vxu_layout L;
+	vxu_layout_for(VXU_MIN_ROWS, VXU_MIN_COLS, &L);
+	cr_expect_eq(L.too_small, 0, "the minimum itself is enough");
+	cr_expect_gt(L.body_rows, 5, "some text at the minimum");
+	int sizes[][2] = { { 12, 40 }, { VXU_MIN_ROWS - 1, 80 }, { 24, VXU_MIN_COLS - 1 }, { 0, 0 }, { -3, -7 }, { 1, 1 } };
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		vxu_layout_for(sizes[i][0], sizes[i][1], &L);
+		cr_expect_eq(L.too_small, 1, "%dx%d is too small", sizes[i][1], sizes[i][0]);
+	}
+}
+
+/* ---------------------------------------------------------------- stepping */
+
+Test(tutor_state, next_keys)
+{
+	int keys[] = { VXU_K_RIGHT, 'l', 'n', ' ' };
+	for (size_t i = 0; i < 4; i++) {
+		size_t before = st.step;
+		if (before + 1 >= st.nsteps)
+			break;
+		cr_expect_eq(press(keys[i]), VXU_REDRAW, "key %d redraws", keys[i]);
+		cr_expect_eq(st.step, before + 1, "key %d goes to the next step", keys[i]);
+		cr_expect_eq(st.scroll, 0, "a new step starts at its top");
+	}
+}
+
+Test(tutor_state, previous_keys)
+{
+	press('G');
+	int keys[] = { VXU_K_LEFT, 'h', 'p' };
+	for (size_t i = 0; i < 3; i++) {
+		size_t before = st.step;
+		if (before == 0)
+			break;
+		cr_expect_eq(press(keys[i]), VXU_REDRAW);
+		cr_expect_eq(st.step, before - 1, "key %d goes to the previous step", keys[i]);
+	}
+}
+
+Test(tutor_state, first_last_and_clamp)
+{
+	press('G');
+	cr_expect_eq(st.step, st.nsteps - 1, "G: last step");
+	char want[32];
+	snprintf(want, sizeof want, "%zu/%zu", st.nsteps, st.nsteps);
+	cr_expect_str_eq(st.progress, want, "progress at the end");
+	press('n');
+	cr_expect_eq(st.step, st.nsteps - 1, "next at the last step stays (clamp, no wrap)");
+	cr_expect(strstr(st.message, "last step") != NULL, "says it is the last step: '%s'", st.message);
+	press('g');
+	cr_expect_eq(st.step, 0, "g: first step");
+	press('p');
+	cr_expect_eq(st.step, 0, "previous at the first step stays");
+	cr_expect(strstr(st.message, "first step") != NULL, "says it is the first step: '%s'", st.message);
+	press(VXU_K_END);
+	cr_expect_eq(st.step, st.nsteps - 1, "End: last step");
+	press(VXU_K_HOME);
+	cr_expect_eq(st.step, 0, "Home: first step");
+}
+
+Test(tutor_state, digits_jump)
+{
+	press('3');
+	cr_expect_eq(st.step, 2, "3 goes to step 3");
+	press('n');
+	press('2');
+	cr_expect_eq(st.step, 1, "a digit after another key starts afresh");
+	press('0');
+	if (st.nsteps >= 20)
+		cr_expect_eq(st.step, 19, "2 then 0 goes to step 20");
+	else
+		cr_expect_eq(st.step, 1, "2 then 0 (no step 20) stays at step 2");
+	if (st.nsteps >= 12) {
+		press('g');
+		press('1');
+		cr_expect_eq(st.step, 0, "1 goes to step 1 at once");
+		press('2');
+		cr_expect_eq(st.step, 11, "1 then 2 goes to step 12");
+	}
+	press('g');
+	cr_expect_eq(vxu_key(&st, '0'), VXU_NONE, "0 alone does nothing");
+	cr_expect_eq(st.step, 0);
+	if (st.nsteps < 9) {
+		press('9');
+		cr_expect_eq(st.step, 0, "a step beyond the last is refused");
+		cr_expect(strstr(st.message, "steps") != NULL, "and says how many there are: '%s'", st.message);
+	}
+}
+
+Test(tutor_state, scrolling)
+{
+	/* A small screen, and the longest step, so there is something to scroll. */
+	vxu_resize(&st, VXU_MIN_ROWS, VXU_MIN_COLS);
+	size_t best = 0, most = 0;
+	for (size_t i = 0; i < st.nsteps; i++) {
+		st.step = i;
+		st.dirty |= VXU_DIRTY_DOC;
+		vxu_update(&st);
+		if (st.doc && st.doc->nlines > most) {
+			most = st.doc->nlines;
+			best = i;
+		}
+	}
+	st.step = best;
+	st.dirty |= VXU_DIRTY_DOC;
+	vxu_update(&st);
+	size_t max = vxu_scroll_max(&st);
+	cr_assert_gt(max, 0, "the longest step (%zu lines) is longer than %d rows", most, st.lay.body_rows);
+	cr_expect_eq(max, st.doc->nlines - (size_t)st.lay.body_rows, "scroll ends with the last line at the bottom");
+	cr_expect_eq(press(VXU_K_UP), VXU_NONE, "up at the top does nothing");
+	cr_expect_eq(press(VXU_K_DOWN), VXU_REDRAW);
+	cr_expect_eq(st.scroll, 1, "down scrolls a line");
+	press(VXU_K_UP);
+	cr_expect_eq(st.scroll, 0, "up scrolls back");
+	press(VXU_K_PGDN);
+	size_t page = (size_t)st.lay.body_rows - 1;
+	cr_expect_eq(st.scroll, page < max ? page : max, "PgDn scrolls a page less a line of context");
+	for (int i = 0; i < 100; i++)
+		press(VXU_K_PGDN);
+	cr_expect_eq(st.scroll, max, "PgDn stops at the end");
+	cr_expect_eq(press(VXU_K_DOWN), VXU_NONE, "down at the end does nothing");
+	press(VXU_K_PGUP);
+	cr_expect_eq(st.scroll, max > page ? max - page : 0, "PgUp scrolls a page back");
+	for (int i = 0; i < 100; i++)
+		press(VXU_K_PGUP);
+	cr_expect_eq(st.scroll, 0, "PgUp stops at the top");
+	press(VXU_K_PGDN);
+	press(st.step > 0 ? 'p' : 'n');
+	cr_expect_eq(st.scroll, 0, "a new step starts scrolled to the top");
+}
+
+/* ---------------------------------------------------------------- λ */
+
+Test(tutor_state, plus_and_minus_scale_lambda)
+{
+	cr_expect_eq(vxu_key(&st, '+'), VXU_RECOMPUTE, "+ recomputes");
+	vxu_update(&st);
+	expect_rel(st.result->lambda, 1.1, 1e-12, "+ multiplies lambda by 1.1");
+	expect_rel(norm2_of_W(), 1.1, 1e-12, "the model's W has ||W||_2 = 1.1 (SVD here)");
+	cr_expect(strstr(st.message, "1.1") != NULL, "the message shows the new value: '%s'", st.message);
+	press('-');
+	press('-');
+	expect_rel(st.result->lambda, 1.0 / 1.1, 1e-12, "- divides by 1.1");
+	expect_rel(norm2_of_W(), 1.0 / 1.1, 1e-12, "||W||_2 follows");
+	expect_rel(st.result->gamma * st.result->lambda, 1.0 / 1.1, 1e-12, "gamma*lambda for tanh");
+}
+
+Test(tutor_state, lambda_stays_positive)
+{
+	for (int i = 0; i < 400; i++)
+		press('-');
+	cr_expect_gt(st.result->lambda, 0.0, "lambda never reaches 0 or below");
+	cr_expect_geq(st.result->lambda, 1e-6 / 1.1, "it stops near 1e-6");
+	cr_expect(strstr(st.message, "stops") != NULL, "and says so: '%s'", st.message);
+	double l = st.result->lambda;
+	press('-');
+	cr_expect_eq(st.result->lambda, l, "no change at the floor");
+}
+
+Test(tutor_state, typeahead_lambda_keys_compound)
+{
+	vxu_key(&st, '+');
+	vxu_key(&st, '+');   /* before any update: both count */
+	vxu_update(&st);
+	expect_rel(st.result->lambda, 1.21, 1e-12, "two + before one update give x1.21");
+}
+
+Test(tutor_state, equals_sets_the_edge)
+{
+	press('=');
+	expect_rel(st.result->lambda, 1.0, 1e-12, "tanh: lambda = 1/gamma = 1");
+	press('A');   /* tanh -> sigmoid */
+	cr_assert_eq(st.model->act, VX_SIGMOID);
+	press('=');
+	expect_rel(st.result->lambda, 4.0, 1e-12, "sigmoid: lambda = 1/gamma = 4");
+	expect_rel(st.result->gamma * st.result->lambda, 1.0, 1e-12, "gamma*lambda = 1 at the edge");
+}
+
+/* ---------------------------------------------------------------- activation */
+
+Test(tutor_state, a_cycles_the_activation)
+{
+	vx_act want[] = { VX_RELU, VX_LINEAR, VX_SIGMOID, VX_TANH };
+	double gamma[] = { 1.0, 1.0, 0.25, 1.0 };
+	for (size_t i = 0; i < 4; i++) {
+		cr_expect_eq(press('a'), VXU_RECOMPUTE);
+		cr_expect_eq(st.model->act, want[i], "a, press %zu", i + 1);
+		cr_expect_eq(st.result->gamma, gamma[i], "gamma of %s", vx_act_name(want[i]));
+		expect_rel(st.result->lambda, 1.0, 1e-12, "lambda kept across activations");
+	}
+	press('A');
+	cr_expect_eq(st.model->act, VX_SIGMOID, "A goes back");
+	cr_expect(strstr(st.message, "sigmoid") != NULL, "message names it: '%s'", st.message);
+}
+
+/* ---------------------------------------------------------------- t, k, j */
+
+Test(tutor_state, t_and_T_within_1_to_T)
+{
+	cr_expect_eq(press('T'), VXU_REDRAW, "T at t = T only explains");
+	cr_expect_eq(st.t, 50, "t stays at T");
+	cr_expect(strstr(st.message, "at most") != NULL, "'%s'", st.message);
+	cr_expect_eq(press('t'), VXU_RECOMPUTE);
+	cr_expect_eq(st.t, 49, "t decreases");
+	cr_expect_eq(st.result->t, 49, "the analysis is for t = 49");
+	cr_expect_eq(st.k, 1, "k unchanged");
+	press('T');
+	cr_expect_eq(st.t, 50, "T increases t");
+	for (int i = 0; i < 60; i++)
+		press('t');
+	cr_expect_eq(st.t, 1, "t stops at 1");
+	cr_expect_eq(st.result->t, 1);
+	cr_expect_eq(st.k, 1);
+}
+
+Test(tutor_state, k_within_1_to_t_and_follows_t_down)
+{
+	cr_expect_eq(press('k'), VXU_REDRAW, "k at 1 only explains");
+	cr_expect_eq(st.k, 1);
+	press('K');
+	press('K');
+	cr_expect_eq(st.k, 3, "K increases k");
+	for (int i = 0; i < 60; i++)
+		press('K');
+	cr_expect_eq(st.k, st.t, "k stops at t");
+	cr_expect(strstr(st.message, "at most t") != NULL, "'%s'", st.message);
+	press('t');
+	cr_expect_eq(st.t, 49);
+	cr_expect_eq(st.k, 49, "k follows t down (k <= t)");
+	press('k');
+	cr_expect_eq(st.k, 48, "k decreases");
+}
+
+Test(tutor_state, j_within_1_to_T)
+{
+	cr_expect_eq(st.j, 50);
+	press('J');
+	cr_expect_eq(st.j, 50, "j stops at T");
+	press('j');
+	cr_expect_eq(st.j, 49, "j decreases");
+	for (int i = 0; i < 60; i++)
+		press('j');
+	cr_expect_eq(st.j, 1, "j stops at 1");
+	press('J');
+	cr_expect_eq(st.j, 2, "J increases j");
+}
+
+/* ---------------------------------------------------------------- sizes, seed */
+
+Test(tutor_state, d_and_D_change_the_hidden_size)
+{
+	press('D');
+	cr_expect_eq(st.model->d, 12, "D: 8 -> 12");
+	cr_expect_eq(st.model->W->size1, 12, "W is 12x12");
+	expect_rel(norm2_of_W(), 1.0, 1e-12, "lambda kept for the new W");
+	press('d');
+	press('d');
+	cr_expect_eq(st.model->d, 6, "d: 12 -> 8 -> 6");
+	for (int i = 0; i < 10; i++)
+		press('d');
+	cr_expect_eq(st.model->d, 1, "d stops at 1");
+	cr_expect(strstr(st.message, "at least") != NULL, "'%s'", st.message);
+}
+
+Test(tutor_state, s_and_S_change_the_number_of_steps)
+{
+	press('s');
+	cr_expect_eq(st.model->T, 40, "s: 50 -> 40");
+	cr_expect_eq(st.t, 40, "t at T follows T");
+	cr_expect_eq(st.j, 40, "j at T follows T");
+	press('t');
+	press('S');
+	cr_expect_eq(st.model->T, 50, "S: 40 -> 50");
+	cr_expect_eq(st.t, 39, "t below T stays put");
+	for (int i = 0; i < 20; i++)
+		press('s');
+	cr_expect_eq(st.model->T, 1, "T stops at 1");
+	cr_expect_eq(st.t, 1, "t <= T");
+	cr_expect_eq(st.k, 1, "k <= t");
+	cr_expect_eq(st.j, 1, "j <= T");
+}
+
+Test(tutor_state, r_and_R_reseed_reproducibly)
+{
+	size_t d = st.model->d;
+	gsl_matrix *W0 = gsl_matrix_alloc(d, d);
+	gsl_matrix_memcpy(W0, st.model->W);
+	unsigned long s0 = st.params.seed;
+	press('r');
+	cr_expect_eq(st.params.seed, s0 + 1, "r: next seed");
+	cr_expect_neq(gsl_matrix_get(st.model->W, 0, 0), gsl_matrix_get(W0, 0, 0), "a new W");
+	expect_rel(norm2_of_W(), 1.0, 1e-12, "with the same lambda");
+	press('R');
+	cr_expect_eq(st.params.seed, s0, "R: previous seed");
+	for (size_t i = 0; i < d; i++)
+		for (size_t l = 0; l < d; l++)
+			cr_assert_eq(gsl_matrix_get(st.model->W, i, l), gsl_matrix_get(W0, i, l),
+			             "the same seed gives the same W bit for bit (%zu,%zu)", i, l);
+	gsl_matrix_free(W0);
+}
+
+/* ---------------------------------------------------------------- others */
+
+Test(tutor_state, v_cycles_the_panel)
+{
+	vxu_view first = st.shown_view;
+	for (int i = 1; i < VXU_VIEW_COUNT; i++) {
+		press('v');
+		cr_expect_eq(st.view, (vxu_view)i, "v: view %d", i);
+		cr_expect_eq(st.shown_view, (vxu_view)i, "the panel shows it");
+		cr_expect_gt(st.panel.nlines, 1, "view %d has content", i);
+	}
+	press('v');
+	cr_expect_eq(st.view, VXU_VIEW_AUTO, "back to the step's own view");
+	cr_expect_eq(st.shown_view, first);
+	press('V');
+	cr_expect_eq(st.view, VXU_VIEW_COUNT - 1, "V goes back");
+}
+
+Test(tutor_state, help_overlay)
+{
+	cr_expect_eq(press('?'), VXU_REDRAW);
+	cr_expect_eq(st.overlay, VXU_OV_HELP, "? opens the help");
+	size_t step = st.step;
+	cr_expect_eq(press('n'), VXU_REDRAW);
+	cr_expect_eq(st.overlay, VXU_OV_NONE, "any key closes it");
+	cr_expect_eq(st.step, step, "without acting");
+	press('?');
+	cr_expect_eq(vxu_key(&st, 'q'), VXU_QUIT, "q quits from the help");
+	cr_expect_eq(vxu_key(&st, VXU_K_ESC), VXU_QUIT, "Esc quits from the help");
+	cr_expect_eq(vxu_key(&st, VXU_K_CTRL_L), VXU_REDRAW_ALL, "Ctrl-L redraws from the help");
+}
+
+Test(tutor_state, quit_redraw_export_unknown)
+{
+	cr_expect_eq(vxu_key(&st, 'q'), VXU_QUIT);
+	cr_expect_eq(vxu_key(&st, VXU_K_ESC), VXU_QUIT);
+	cr_expect_eq(vxu_key(&st, VXU_K_CTRL_L), VXU_REDRAW_ALL);
+	cr_expect_eq(vxu_key(&st, 'e'), VXU_EXPORT);
+	cr_expect_eq(vxu_key(&st, 'x'), VXU_REDRAW);
+	cr_expect(strstr(st.message, "?") != NULL, "an unbound key points to the help: '%s'", st.message);
+}
+
+Test(tutor_state, too_small_ignores_all_but_quit)
+{
+	vxu_resize(&st, 12, 40);
+	vxu_update(&st);
+	cr_expect_eq(st.lay.too_small, 1);
+	int keys[] = { 'n', '+', 'a', '?', VXU_K_DOWN, 'e', '3' };
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		cr_expect_eq(vxu_key(&st, keys[i]), VXU_NONE, "key %d ignored while too small", keys[i]);
+	cr_expect_eq(st.step, 0);
+	cr_expect_eq(st.overlay, VXU_OV_NONE);
+	cr_expect_eq(vxu_key(&st, 'q'), VXU_QUIT, "q quits the too-small screen");
+	cr_expect_eq(vxu_key(&st, VXU_K_ESC), VXU_QUIT, "Esc too");
+	vxu_resize(&st, 24, 80);
+	vxu_update(&st);
+	cr_expect_eq(st.lay.too_small, 0);
+	cr_expect_not_null(st.doc, "laid out again after growing back");
+}
+
+Test(tutor_state, resize_relays_out_at_the_new_width)
+{
+	vxu_resize(&st, 60, 200);
+	vxu_update(&st);
+	cr_assert_not_null(st.doc);
+	for (size_t i = 0; i < st.doc->nlines; i++) {
+		int w = 0;
+		for (size_t s = 0; s < st.doc->lines[i].nspans; s++)
+			w += vxt_width(st.doc->lines[i].spans[s].text);
+		cr_expect_leq(w, st.lay.text_w, "line %zu fits the new width %d", i, st.lay.text_w);
+	}
+	cr_expect_gt(st.panel.nlines, 3, "the side panel has room for more than the strip");
+}
+
+Test(tutor_state, export_writes_html)
+{
+	char dir[] = "/tmp/vanex-tutor-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	st.export_dir = dir;
+	cr_expect_eq(vxu_export(&st), VX_OK, "export: %s", st.message);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/vanex-handout.html", dir);
+	struct stat sb;
+	cr_assert_eq(stat(path, &sb), 0, "%s exists", path);
+	cr_expect_gt(sb.st_size, 1000, "and is not empty");
+	FILE *f = fopen(path, "r");
+	char head[256] = { 0 };
+	size_t n = fread(head, 1, sizeof head - 1, f);
+	fclose(f);
+	head[n] = '\0';
+	cr_expect(strstr(head, "<!DOCTYPE html") != NULL || strstr(head, "<html") != NULL, "it is HTML: '%.60s'", head);
+	cr_expect(strstr(st.message, "vanex-handout.html") != NULL, "the message shows the path: '%s'", st.message);
+	cr_expect(st.export_path[0] == '/', "as an absolute path: '%s'", st.export_path);
+	unlink(path);
+	rmdir(dir);
+}
+
+Test(tutor_state, export_failure_is_a_message)
+{
+	st.export_dir = "/nonexistent-dir-for-vanex";
+	cr_expect_neq(vxu_export(&st), VX_OK);
+	cr_expect_eq(st.msg_kind, VXU_MSG_ERROR);
+	cr_expect(strstr(st.message, "not written") != NULL, "'%s'", st.message);
+}
+
+Test(tutor_state, engine_failure_keeps_the_last_good_state)
+{
+	/* A linear network with a huge norm overflows in the forward pass. */
+	press('a');
+	press('a');   /* relu, linear */
+	cr_assert_eq(st.model->act, VX_LINEAR);
+	double l = st.result->lambda;
+	st.params.norm = 1e300;
+	st.params.set |= VX_SET_NORM;
+	st.dirty |= VXU_DIRTY_MODEL;
+	cr_expect_neq(vxu_update(&st), VX_OK, "the update reports the failure");
+	cr_expect_eq(st.msg_kind, VXU_MSG_ERROR);
+	cr_expect(strstr(st.message, "not changed") != NULL, "'%s'", st.message);
+	cr_expect_eq(st.result->lambda, l, "the previous result is kept");
+	cr_expect_eq(st.params.norm, st.good.norm, "the parameters are restored");
+	press('+');
+	expect_rel(st.result->lambda, 1.1 * l, 1e-12, "and the tutor goes on");
+}
+
+Test(tutor_state, weights_file_fixes_d)
+{
+	char path[] = "/tmp/vanex-w-XXXXXX.csv";
+	int fd = mkstemps(path, 4);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	fprintf(f, "0.5,0.1,0\n0,0.3,0.2\n0.1,0,0.4\n");
+	fclose(f);
+	vxu_state s2;
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { { 0 } };
+	cr_assert_eq(vx_params_set(&p, "weights", path, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vxu_state_init(&s2, &p, 0, 1, 24, 80, &err), VX_OK, "%s", err.msg);
+	cr_expect_eq(s2.model->d, 3);
+	cr_expect_eq(vxu_key(&s2, 'D'), VXU_REDRAW);
+	cr_expect(strstr(s2.message, "fixed") != NULL, "'%s'", s2.message);
+	vxu_update(&s2);
+	cr_expect_eq(s2.model->d, 3, "d unchanged");
+	vxu_state_free(&s2);
+	unlink(path);
+}
+
+/* Every key the state layer binds is listed in the help overlay. */
+Test(tutor_state, help_lists_every_binding)
+{
+	const char *keys = "lnhpgG+-=aAtTkKjJdDsSrRve?q";
+	for (int utf8 = 0; utf8 <= 1; utf8++) {
+		size_t n;
+		const vxu_help_entry *h = vxu_help(utf8, &n);
+		for (const char *k = keys; *k; k++) {
+			int found = 0;
+			for (size_t i = 0; i < n && !found; i++) {
+				if (!h[i].keys)
+					continue;
+				for (const char *c = h[i].keys; *c; c++)
+					if (*c == *k && (c == h[i].keys || c[-1] == ' ') && (c[1] == ' ' || c[1] == '\0'))
+						found = 1;
+			}
+			cr_expect(found, "key '%c' is in the %s help", *k, utf8 ? "UTF-8" : "ASCII");
+		}
+		const char *words[] = { "Space", "Home", "End", "PgUp", "PgDn", "Esc", "Ctrl-L", "1-9" };
+		for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+			int found = 0;
+			for (size_t i = 0; i < n; i++)
+				if (h[i].keys && strstr(h[i].keys, words[w]))
+					found = 1;
+			cr_expect(found || (!utf8 && strcmp(words[w], "Space") == 0), "'%s' is in the help", words[w]);
+		}
+	}
+}
+
+Test(tutor_state, ascii_mode_is_ascii)
+{
+	vxu_state s2;
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { { 0 } };
+	cr_assert_eq(vxu_state_init(&s2, &p, 0, 0, 24, 80, &err), VX_OK, "%s", err.msg);
+	for (size_t step = 0; step < s2.nsteps; step++) {
+		s2.step = step;
+		s2.dirty |= VXU_DIRTY_DOC;
+		vxu_update(&s2);
+		vxu_lines *parts[2] = { &s2.panel, &s2.status };
+		for (int p2 = 0; p2 < 2; p2++)
+			for (size_t i = 0; i < parts[p2]->nlines; i++)
+				for (size_t s = 0; s < parts[p2]->lines[i].nspans; s++)
+					for (const unsigned char *c = (const unsigned char *)parts[p2]->lines[i].spans[s].text; *c; c++)
+						cr_assert_lt(*c, 0x80, "step %zu: non-ASCII byte in '%s'", step + 1,
+						             parts[p2]->lines[i].spans[s].text);
+		for (const unsigned char *c = (const unsigned char *)s2.message; *c; c++)
+			cr_assert_lt(*c, 0x80, "message '%s'", s2.message);
+	}
+	vxu_state_free(&s2);
+}
+
+Test(tutor_state, view_for_title)
+{
+	cr_expect_eq(vxu_view_for_title("The Lyapunov exponent"), VXU_VIEW_LYAP);
+	cr_expect_eq(vxu_view_for_title("Four paths from the loss to W"), VXU_VIEW_PATHS);
+	cr_expect_eq(vxu_view_for_title("The activation's derivative is diagonal"), VXU_VIEW_DACT);
+	cr_expect_eq(vxu_view_for_title("A product of t-k factors"), VXU_VIEW_CHAIN);
+	cr_expect_eq(vxu_view_for_title(NULL), VXU_VIEW_CHAIN);
+}
