@@ -30,8 +30,14 @@ typedef struct {
 
 /* A vx_mag from its log10 (value filled when it fits a normal double). */
 vx_mag vx_mag_from_log10(double l10);
-/* A vx_mag for mant × 10^l10scale, mant >= 0 (exact when the product fits). */
+/* A vx_mag for mant × 10^l10scale, mant >= 0 (exact when l10scale is 0;
+ * otherwise within a few ulps).  NaN mant gives value NaN, log10 NaN, fits 0. */
 vx_mag vx_mag_scaled(double mant, double l10scale);
+/* A vx_mag for mant × 2^e2 (e2 an integer held in a double), mant >= 0:
+ * exact when the product is a normal double. */
+vx_mag vx_mag_ldexp(double mant, double e2);
+/* The product of two magnitudes (exact when both and the product fit). */
+vx_mag vx_mag_mul(vx_mag a, vx_mag b);
 
 typedef struct {
 	size_t k;             /* 1..t */
@@ -41,6 +47,8 @@ typedef struct {
 	vx_mag bound;         /* (γλ)^{t−k} */
 	vx_mag contribution;  /* Frobenius norm of path k's term of ∂L_t/∂W */
 } vx_path;
+
+#define VX_LYAP_MAX 4
 
 typedef struct {
 	size_t t;             /* loss step */
@@ -59,7 +67,14 @@ typedef struct {
 	                       * QR re-orthonormalisation of J_T … J_1: an estimate */
 	double lyap_bound;    /* ln(γλ); -INFINITY when γλ = 0 */
 	double rate;          /* measured decay/growth of ‖∂s_t/∂s_k‖ per step, as
-	                       * log10 per unit gap (least squares over the gaps) */
+	                       * log10 per unit gap (least squares over the gaps
+	                       * whose norm is not 0); NaN with fewer than 2 points */
+	size_t lyap_count;    /* how many exponents lyap_top holds (min(d, VX_LYAP_MAX)) */
+	double lyap_top[VX_LYAP_MAX]; /* the exponents of the QR iteration's first
+	                       * columns, in column order (asymptotically the largest
+	                       * few, largest first); lyap_top[0] = lyap_max */
+	size_t lanczos_steps; /* work done for the norms: operator applications */
+	size_t fallbacks;     /* norms that needed the dense eigen-solver */
 } vx_result;
 
 /* Runs the forward pass and every quantity above for loss step t (1..T).
@@ -91,8 +106,11 @@ typedef struct {
 	double dsda;          /* max relative error, analytic vs finite differences */
 	double dads;
 	double dsds;
-	double dLdW;
+	double dLdW;          /* NaN when ∂L_t/∂W does not fit a double */
 	size_t dLdW_entries;  /* how many entries of ∂L_t/∂W were checked */
+	size_t columns;       /* how many columns of the three d×d matrices were checked */
+	size_t kinks;         /* ReLU pre-activations a_{j,i} (j <= t) within 1e-6 of the
+	                       * kink, where σ' jumps and differences cannot match it */
 } vx_fdcheck;
 
 /* Checks each identity against central differences at bounded cost (entries

@@ -4,7 +4,20 @@
  *   a_j = W s_{j-1} + U x_j + b,   s_j = σ(a_j),   L_t = ½‖s_t − y‖².
  *
  * Generated models draw from GSL's mt19937 seeded with params.seed, always in
- * the order W, U, x, y, so a seed reproduces a run.
+ * the order W, U, x, y, so a seed reproduces a run:
+ *   W   --init gaussian: N(0,1) entries (row by row), then scaled to ‖W‖₂ = λ;
+ *       orthogonal: λQ, Q from the QR of such a matrix with the signs of R's
+ *       diagonal moved into Q (a Haar-distributed orthogonal matrix);
+ *       identity: λI (draws nothing).  --weights: the file's W (draws nothing).
+ *   U   N(0, 1/n) entries (row by row), so U x_j has unit variance per unit.
+ *   x   N(0,1) entries (row by row) times --input-scale S, i.e. x_j ~ N(0, S²I);
+ *       always drawn, so y does not depend on S.
+ *   y   y_i = σ(z_i), z_i ~ N(0,1): a target the network can attain (inside
+ *       (0,1) for sigmoid, (−1,1) for tanh, >= 0 for relu).
+ *   b = 0 and s_0 = 0.
+ * mt19937 takes a 32-bit seed: a 64-bit seed s is folded to (s ^ (s >> 32))
+ * mod 2^32, so seeds below 2^32 are used as GSL uses them (0 meaning GSL's
+ * default 4357).
  */
 #ifndef VX_MODEL_H
 #define VX_MODEL_H
@@ -42,7 +55,10 @@ vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err);
  * the result holds NaN/inf, VX_EUSAGE when W is 0 and lambda > 0. */
 vx_status vx_model_set_norm(vx_model *m, double lambda, vx_error *err);
 
-/* ‖A‖₂, the largest singular value, by SVD.  Returns VX_OK and *out. */
+/* ‖A‖₂, the largest singular value (A any shape), to ~1e-13 relative: a
+ * Lanczos iteration on AᵀA (a power of two factored out first), with a dense
+ * symmetric eigen-solver on AᵀA as fallback.  Returns VX_OK and *out;
+ * VX_ENONFINITE when A holds NaN or infinity. */
 vx_status vx_matrix_norm2(const gsl_matrix *A, double *out);
 
 #endif

@@ -1,0 +1,859 @@
+/*
+ * analysis.c — the forward pass and every quantity of analysis.h for one
+ * model and loss step.
+ *
+ * Three passes over the sequence, each O(d² + T·d) in memory:
+ *   1. forward: a_j, s_j (stored T×d), the loss, and ‖J_j‖₂ for every j;
+ *   2. down from k = t: P_k = ∂s_t/∂s_k = P_{k+1} diag(σ'(a_{k+1})) W, one
+ *      dgemm per k into a buffer that is overwritten, its spectral norm by a
+ *      warm-started Lanczos iteration; beside it the BPTT vector recursion
+ *      for the path contributions and ∂L_t/∂W (accumulated in blocks, one
+ *      dgemm per block);
+ *   3. forward again: the Lyapunov exponents by QR re-orthonormalisation.
+ *
+ * Range: everything that may leave the range of a double is carried as a
+ * mantissa times a power of two.  W is used as Wn × 2^eW with max |Wn| in
+ * [½, 1), and the column scaling of P by σ' also divides by P's last norm,
+ * so P stays near norm 1 whatever the horizon: scaling by powers of two is
+ * exact, and 0.5^10 comes out as 0.5^10 while 3^1000 keeps its log10.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include "engine/analysis.h"
+#include "engine/linalg.h"
+
+#define LOG10_2 0.301029995663981195213738894724493027
+#define LN_2 0.693147180559945309417232121458176568
+/* rows of the gradient accumulated per dgemm */
+#define GRAD_BLOCK 64
+/* step Jacobians whose norms are computed together, sharing one product G X */
+#define STEP_BATCH 32
+
+/* ---- small helpers ---- */
+
+/* e with x = f 2^e, f in [½, 1), for finite x != 0 */
+static int expo(double x)
+{
+	int e;
+	frexp(x, &e);
+	return e;
+}
+
+/* x[i] *= 2^e, exactly (unless the result leaves the normal range) */
+static void scale2(double *x, size_t n, int e)
+{
+	if (e == 0)
+		return;
+	if (e > -1000 && e < 1000) {
+		double f = ldexp(1.0, e);
+		for (size_t i = 0; i < n; i++)
+			x[i] *= f;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			x[i] = ldexp(x[i], e);
+	}
+}
+
+/* ‖x‖₂ as mant × 2^*e without overflow or underflow */
+static double nrm2_scaled(const double *x, size_t n, int *e)
+{
+	double m = vx_maxabs(x, n);
+	*e = 0;
+	if (m == 0 || !isfinite(m))
+		return m;
+	int ex = expo(m);
+	double s = 0;
+	if (ex > -1000 && ex < 1000) {
+		double f = ldexp(1.0, -ex);
+		for (size_t i = 0; i < n; i++) {
+			double v = x[i] * f;
+			s += v * v;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			double v = ldexp(x[i], -ex);
+			s += v * v;
+		}
+	}
+	*e = ex;
+	return sqrt(s);
+}
+
+static double *row(const gsl_matrix *M, size_t i)
+{
+	return M->data + i * M->tda;
+}
+
+/* ---- result ---- */
+
+void vx_result_free(vx_result *r)
+{
+	if (!r)
+		return;
+	gsl_matrix_free(r->a);
+	gsl_matrix_free(r->s);
+	gsl_vector_free(r->step_norm);
+	free(r->paths);
+	gsl_matrix_free(r->grad_W);
+	free(r);
+}
+
+static vx_result *result_alloc(size_t d, size_t T, size_t t)
+{
+	vx_result *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->d = d;
+	r->T = T;
+	r->t = t;
+	r->a = gsl_matrix_alloc(T, d);
+	r->s = gsl_matrix_alloc(T, d);
+	r->step_norm = gsl_vector_alloc(T);
+	r->paths = calloc(t, sizeof *r->paths);
+	r->grad_W = gsl_matrix_calloc(d, d);
+	if (!r->a || !r->s || !r->step_norm || !r->paths || !r->grad_W) {
+		vx_result_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* ---- workspace ---- */
+
+typedef struct {
+	size_t d, T, t, p;
+	vx_act act;
+	gsl_matrix *Wn;         /* W × 2^-eW */
+	int eW;
+	double lamn;            /* ‖Wn‖₂ */
+	gsl_matrix *G;          /* Wn Wnᵀ */
+	gsl_matrix *P, *Q;      /* the product ∂s_t/∂s_k (mantissa) and scratch */
+	gsl_vector *eval;
+	gsl_eigen_symm_workspace *eig;
+	vx_lanczos *lz;
+	vx_lanczos *lzb[STEP_BATCH];  /* the batched runs for ‖J_j‖ */
+	size_t nb;              /* how many of them */
+	gsl_matrix *X, *Y;      /* nb × d: D_j q_j and (D_j q_j)ᵀ G */
+	gsl_matrix *CS;         /* nb × d: σ'(a_j) / 2^e_j of the batch */
+	double *c, *cs, *cprev, *tmp, *g;
+	double *sn_mant;        /* ‖J_j‖₂ = sn_mant[j-1] × 2^sn_exp[j-1] */
+	int *sn_exp;
+	gsl_matrix *dblk, *sblk;/* GRAD_BLOCK × d rows of δ_k and s_{k-1} */
+	double *tau;            /* each block row's power of two */
+	gsl_matrix *Ly, *Lz;    /* Lyapunov: orthonormal basis d×p and its image */
+	gsl_vector *Ltau, *Le;  /* Householder coefficients (p), a column (d) */
+} work;
+
+static void work_free(work *w)
+{
+	gsl_matrix_free(w->Wn);
+	gsl_matrix_free(w->G);
+	gsl_matrix_free(w->P);
+	gsl_matrix_free(w->Q);
+	gsl_vector_free(w->eval);
+	if (w->eig)
+		gsl_eigen_symm_free(w->eig);
+	vx_lanczos_free(w->lz);
+	for (size_t b = 0; b < w->nb; b++)
+		vx_lanczos_free(w->lzb[b]);
+	gsl_matrix_free(w->X);
+	gsl_matrix_free(w->Y);
+	gsl_matrix_free(w->CS);
+	free(w->c);
+	free(w->sn_mant);
+	free(w->sn_exp);
+	gsl_matrix_free(w->dblk);
+	gsl_matrix_free(w->sblk);
+	free(w->tau);
+	gsl_matrix_free(w->Ly);
+	gsl_matrix_free(w->Lz);
+	gsl_vector_free(w->Ltau);
+	gsl_vector_free(w->Le);
+}
+
+static int work_alloc(work *w, const vx_model *m, size_t t)
+{
+	size_t d = m->d;
+	memset(w, 0, sizeof *w);
+	w->d = d;
+	w->T = m->T;
+	w->t = t;
+	w->act = m->act;
+	w->p = d < VX_LYAP_MAX ? d : VX_LYAP_MAX;
+	w->Wn = gsl_matrix_alloc(d, d);
+	w->G = gsl_matrix_alloc(d, d);
+	w->P = gsl_matrix_alloc(d, d);
+	w->Q = gsl_matrix_alloc(d, d);
+	w->eval = gsl_vector_alloc(d);
+	w->eig = gsl_eigen_symm_alloc(d);
+	w->lz = vx_lanczos_alloc(d);
+	w->nb = m->T < STEP_BATCH ? m->T : STEP_BATCH;
+	if (d > 1024 && w->nb > 8)
+		w->nb = 8;   /* keep the Krylov bases (nb × 65 × d) modest */
+	for (size_t b = 0; b < w->nb; b++)
+		if (!(w->lzb[b] = vx_lanczos_alloc(d)))
+			return -1;
+	w->X = gsl_matrix_alloc(w->nb, d);
+	w->Y = gsl_matrix_alloc(w->nb, d);
+	w->CS = gsl_matrix_alloc(w->nb, d);
+	w->c = malloc(5 * d * sizeof(double));
+	w->sn_mant = malloc(m->T * sizeof(double));
+	w->sn_exp = malloc(m->T * sizeof(int));
+	w->dblk = gsl_matrix_alloc(GRAD_BLOCK, d);
+	w->sblk = gsl_matrix_alloc(GRAD_BLOCK, d);
+	w->tau = malloc(GRAD_BLOCK * sizeof(double));
+	w->Ly = gsl_matrix_alloc(d, w->p);
+	w->Lz = gsl_matrix_alloc(d, w->p);
+	w->Ltau = gsl_vector_alloc(w->p);
+	w->Le = gsl_vector_alloc(d);
+	if (!w->Wn || !w->G || !w->P || !w->Q || !w->eval || !w->eig || !w->lz || !w->c ||
+	    !w->X || !w->Y || !w->CS ||
+	    !w->sn_mant || !w->sn_exp || !w->dblk || !w->sblk || !w->tau || !w->Ly || !w->Lz ||
+	    !w->Ltau || !w->Le)
+		return -1;
+	w->cs = w->c + d;
+	w->cprev = w->cs + d;
+	w->tmp = w->cprev + d;
+	w->g = w->tmp + d;
+	return 0;
+}
+
+/* ---- operators for Lanczos ---- */
+
+typedef struct {
+	const gsl_matrix *P;
+	double *tmp;
+} ppt_op;
+
+/* y = P Pᵀ x: its top eigenvector is P's left singular vector, the one that
+ * settles as k decreases (new factors enter P on the right) */
+static void ppt_apply(const void *ctx, const double *x, double *y)
+{
+	const ppt_op *o = ctx;
+	int d = (int)o->P->size1, tda = (int)o->P->tda;
+	cblas_dgemv(CblasRowMajor, CblasTrans, d, d, 1.0, o->P->data, tda, x, 1, 0.0, o->tmp, 1);
+	cblas_dgemv(CblasRowMajor, CblasNoTrans, d, d, 1.0, o->P->data, tda, o->tmp, 1, 0.0, y, 1);
+}
+
+typedef struct {
+	const gsl_matrix *A;
+	double *tmp;
+} ata_op;
+
+/* y = Aᵀ A x */
+static void ata_apply(const void *ctx, const double *x, double *y)
+{
+	const ata_op *o = ctx;
+	int d = (int)o->A->size1, tda = (int)o->A->tda;
+	cblas_dgemv(CblasRowMajor, CblasNoTrans, d, d, 1.0, o->A->data, tda, x, 1, 0.0, o->tmp, 1);
+	cblas_dgemv(CblasRowMajor, CblasTrans, d, d, 1.0, o->A->data, tda, o->tmp, 1, 0.0, y, 1);
+}
+
+/* The largest eigenvalue of op by Lanczos.  When that fails, op is AᵀA or
+ * AAᵀ for a matrix A (formed into *A by form() when given) and θ = ‖A‖₂² comes
+ * from the dense solver, with scratch (d×d) for AᵀA. */
+static vx_status top_eig(work *w, vx_result *r, vx_linop op, const void *ctx,
+                         void (*form)(work *, gsl_matrix *, const void *), const void *fctx,
+                         gsl_matrix *A, gsl_matrix *scratch, double *theta)
+{
+	size_t before = vx_lanczos_steps(w->lz);
+	vx_status st = vx_lanczos_top(w->lz, op, ctx, theta);
+	r->lanczos_steps += vx_lanczos_steps(w->lz) - before;
+	if (st != VX_ENUMERIC)
+		return st;
+	r->fallbacks++;
+	if (form)
+		form(w, A, fctx);
+	double nrm;
+	st = vx_norm2_dense(A, scratch, w->eval, w->eig, &nrm);
+	if (st == VX_OK)
+		*theta = nrm * nrm;
+	vx_lanczos_reset(w->lz);
+	return st;
+}
+
+/* A = diag(cs) Wn: the step Jacobian's mantissa, for the dense fallback */
+static void form_dwn(work *w, gsl_matrix *A, const void *ctx)
+{
+	const double *cs = ctx;
+	for (size_t i = 0; i < w->d; i++) {
+		const double *src = row(w->Wn, i);
+		double *dst = row(A, i);
+		for (size_t j = 0; j < w->d; j++)
+			dst[j] = cs[i] * src[j];
+	}
+}
+
+/* ---- pass 1: forward ---- */
+
+static vx_status forward(const vx_model *m, vx_result *r, vx_error *err)
+{
+	size_t d = m->d, T = m->T;
+	/* a_j = U x_j for all j in one product, then + b + W s_{j-1} step by step */
+	if (gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, m->x, m->U, 0.0, r->a))
+		return vx_fail(err, VX_ENUMERIC, "the input product U x failed");
+	const double *sprev = m->s0->data;
+	size_t sstride = m->s0->stride;
+	double *s0c = NULL;
+	if (sstride != 1) {
+		s0c = malloc(d * sizeof *s0c);
+		if (!s0c)
+			return vx_fail(err, VX_ENOMEM, "out of memory");
+		for (size_t i = 0; i < d; i++)
+			s0c[i] = gsl_vector_get(m->s0, i);
+		sprev = s0c;
+	}
+	for (size_t j = 1; j <= T; j++) {
+		double *aj = row(r->a, j - 1), *sj = row(r->s, j - 1);
+		for (size_t i = 0; i < d; i++)
+			aj[i] += gsl_vector_get(m->b, i);
+		cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, m->W->data,
+		            (int)m->W->tda, sprev, 1, 1.0, aj, 1);
+		vx_act_fv(m->act, aj, sj, d);
+		double ma = vx_maxabs(aj, d), ms = vx_maxabs(sj, d);
+		if (!isfinite(ma) || !isfinite(ms)) {
+			free(s0c);
+			return vx_fail(err, VX_ENONFINITE,
+			               "the forward pass leaves the range of a double at step %zu of %zu "
+			               "(%s, ‖W‖ too large for this horizon): use a smaller --norm, "
+			               "fewer --steps or --input-scale 0", j, T, vx_act_name(m->act));
+		}
+		sprev = sj;
+	}
+	free(s0c);
+	return VX_OK;
+}
+
+/* W = Wn × 2^eW and λ = ‖W‖₂ */
+static vx_status norm_of_w(const vx_model *m, work *w, vx_result *r)
+{
+	size_t d = m->d;
+	double mx = 0;
+	for (size_t i = 0; i < d; i++)
+		mx = fmax(mx, vx_maxabs(row(m->W, i), d));
+	if (!isfinite(mx))
+		return VX_ENONFINITE;
+	w->eW = mx > 0 ? expo(mx) : 0;
+	gsl_matrix_memcpy(w->Wn, m->W);
+	for (size_t i = 0; i < d; i++)
+		scale2(row(w->Wn, i), d, -w->eW);
+	w->lamn = 0;
+	if (mx > 0) {
+		ata_op o = { w->Wn, w->tmp };
+		double theta;
+		vx_lanczos_reset(w->lz);
+		vx_status st = top_eig(w, r, ata_apply, &o, NULL, NULL, w->Wn, w->Q, &theta);
+		if (st)
+			return st;
+		w->lamn = sqrt(theta);
+	}
+	r->lambda = ldexp(w->lamn, w->eW);
+	return VX_OK;
+}
+
+/* ‖J_j‖₂ for j = 1..T.  J_j Jᵀ_j = D_j G D_j with G = Wn Wnᵀ formed once; the
+ * Lanczos runs of STEP_BATCH consecutive steps advance in lockstep, so their
+ * operator applications are one matrix product (na × d)·G instead of na
+ * matrix-vector products. */
+enum { SN_ZERO, SN_RUN, SN_SAME };
+
+static vx_status step_norms(const vx_model *m, work *w, vx_result *r)
+{
+	size_t d = w->d, T = m->T;
+	if (gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, w->Wn, w->Wn, 0.0, w->G))
+		return VX_ENUMERIC;
+	int mode[STEP_BATCH], active[STEP_BATCH], ec[STEP_BATCH];
+	size_t map[STEP_BATCH];
+	double mant[STEP_BATCH];
+	int have_last = 0;      /* w->cprev holds the last nonzero scaled σ' */
+	double last_mant = 0;
+
+	for (size_t j0 = 1; j0 <= T; j0 += w->nb) {
+		size_t nb = T - j0 + 1 < w->nb ? T - j0 + 1 : w->nb;
+		for (size_t b = 0; b < nb; b++) {
+			double *cs = row(w->CS, b);
+			vx_act_dfv(m->act, row(r->a, j0 + b - 1), w->c, d);
+			double cmax = vx_maxabs(w->c, d);
+			active[b] = 0;
+			if (cmax == 0 || w->lamn == 0) {
+				mode[b] = SN_ZERO;
+				continue;
+			}
+			ec[b] = expo(cmax);
+			for (size_t i = 0; i < d; i++)
+				cs[i] = ldexp(w->c[i], -ec[b]);
+			/* the same diag(σ') up to a power of two as the step before: same norm */
+			const double *prev = NULL;
+			if (b > 0 && mode[b - 1] != SN_ZERO)
+				prev = row(w->CS, b - 1);
+			else if (b == 0 && have_last)
+				prev = w->cprev;
+			if (prev && memcmp(prev, cs, d * sizeof(double)) == 0) {
+				mode[b] = SN_SAME;
+			} else {
+				mode[b] = SN_RUN;
+				active[b] = 1;
+				vx_lanczos_begin(w->lzb[b]);
+			}
+		}
+		for (;;) {
+			size_t na = 0;
+			for (size_t b = 0; b < nb; b++) {
+				if (!active[b])
+					continue;
+				const double *q = vx_lanczos_next(w->lzb[b]), *cs = row(w->CS, b);
+				double *x = row(w->X, na);
+				for (size_t i = 0; i < d; i++)
+					x[i] = cs[i] * q[i];
+				map[na++] = b;
+			}
+			if (na == 0)
+				break;
+			gsl_matrix_view Xv = gsl_matrix_submatrix(w->X, 0, 0, na, d);
+			gsl_matrix_view Yv = gsl_matrix_submatrix(w->Y, 0, 0, na, d);
+			if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Xv.matrix, w->G, 0.0, &Yv.matrix))
+				return VX_ENUMERIC;
+			for (size_t a = 0; a < na; a++) {
+				size_t b = map[a];
+				const double *cs = row(w->CS, b);
+				double *y = row(w->Y, a), theta;
+				for (size_t i = 0; i < d; i++)
+					y[i] *= cs[i];
+				size_t before = vx_lanczos_steps(w->lzb[b]);
+				int res = vx_lanczos_feed(w->lzb[b], y, &theta);
+				r->lanczos_steps += vx_lanczos_steps(w->lzb[b]) - before;
+				if (res < 0) {
+					/* the dense fallback on J_j's mantissa (P and Q are free here) */
+					double nrm;
+					r->fallbacks++;
+					form_dwn(w, w->P, cs);
+					vx_status st = vx_norm2_dense(w->P, w->Q, w->eval, w->eig, &nrm);
+					if (st)
+						return st;
+					theta = nrm * nrm;
+				}
+				if (res != 0) {
+					mant[b] = sqrt(theta);
+					active[b] = 0;
+				}
+			}
+		}
+		for (size_t b = 0; b < nb; b++) {
+			size_t j = j0 + b;
+			if (mode[b] == SN_ZERO) {
+				w->sn_mant[j - 1] = 0;
+				w->sn_exp[j - 1] = 0;
+				gsl_vector_set(r->step_norm, j - 1, 0.0);
+				continue;
+			}
+			if (mode[b] == SN_SAME)
+				mant[b] = last_mant;
+			last_mant = mant[b];
+			w->sn_mant[j - 1] = mant[b];
+			w->sn_exp[j - 1] = ec[b] + w->eW;
+			gsl_vector_set(r->step_norm, j - 1, ldexp(mant[b], ec[b] + w->eW));
+			memcpy(w->cprev, row(w->CS, b), d * sizeof(double));
+			have_last = 1;
+		}
+	}
+	return VX_OK;
+}
+
+/* ---- pass 2: the paths ---- */
+
+typedef struct {
+	double m;   /* γλ = m × 2^e */
+	int e;
+	double l10; /* log10(γλ) */
+} glam;
+
+static vx_mag bound_mag(const glam *gl, size_t gap)
+{
+	if (gap == 0)
+		return vx_mag_ldexp(1.0, 0);
+	if (gl->m == 0)
+		return vx_mag_ldexp(0.0, 0);
+	double l10 = (double)gap * gl->l10;
+	double base = ldexp(gl->m, gl->e);
+	if (isfinite(base) && base >= DBL_MIN) {
+		double v = pow(base, (double)gap);
+		if (isfinite(v) && v >= DBL_MIN) {
+			vx_mag mg = { v, l10, 1 };
+			return mg;
+		}
+	}
+	return vx_mag_from_log10(l10);
+}
+
+static vx_status path_norms(const vx_model *m, work *w, vx_result *r)
+{
+	size_t d = w->d, t = w->t;
+	glam gl;
+	gl.m = vx_act_gamma(m->act) * w->lamn;   /* γ is a power of two: exact */
+	gl.e = w->eW;
+	gl.l10 = gl.m > 0 ? log10(gl.m) + gl.e * LOG10_2 : -INFINITY;
+	r->lyap_bound = gl.m > 0 ? log(gl.m) + gl.e * LN_2 : -INFINITY;
+
+	for (size_t k = 1; k <= t; k++) {
+		r->paths[k - 1].k = k;
+		r->paths[k - 1].gap = t - k;
+		r->paths[k - 1].bound = bound_mag(&gl, t - k);
+	}
+	r->paths[t - 1].norm = vx_mag_ldexp(1.0, 0);
+	r->paths[t - 1].step_product = vx_mag_ldexp(1.0, 0);
+
+	double prod = 1.0, pn = 1.0;  /* step product and ‖P‖ mantissas */
+	double prod_e = 0, E = 0;     /* and their powers of two */
+	int zero = 0;
+	ppt_op o = { w->P, w->tmp };
+	vx_lanczos_reset(w->lz);
+
+	for (size_t k = t - 1; k >= 1; k--) {
+		size_t j = k + 1;   /* P_k = P_{k+1} J_{k+1} */
+		if (prod != 0) {
+			int pe;
+			prod = frexp(prod * w->sn_mant[j - 1], &pe);
+			prod_e += pe + w->sn_exp[j - 1];
+		}
+		r->paths[k - 1].step_product = prod == 0 ? vx_mag_ldexp(0, 0) : vx_mag_ldexp(prod, prod_e);
+
+		if (!zero) {
+			vx_act_dfv(m->act, row(r->a, j - 1), w->c, d);
+			double cmax = vx_maxabs(w->c, d);
+			if (cmax == 0 || w->lamn == 0)
+				zero = 1;
+		}
+		if (!zero) {
+			double cmax = vx_maxabs(w->c, d);
+			if (k == t - 1) {
+				/* P_{t-1} = J_t: no product with the identity */
+				int ec = expo(cmax);
+				for (size_t i = 0; i < d; i++) {
+					double f = ldexp(w->c[i], -ec);
+					const double *src = row(w->Wn, i);
+					double *dst = row(w->P, i);
+					for (size_t l = 0; l < d; l++)
+						dst[l] = f * src[l];
+				}
+				E = ec + w->eW;
+			} else {
+				/* Q = P diag(σ') / (max σ' ‖P‖), all by powers of two; P = Q Wn */
+				int e = expo(cmax) + expo(pn);
+				for (size_t i = 0; i < d; i++)
+					w->cs[i] = ldexp(w->c[i], -e);
+				for (size_t i = 0; i < d; i++) {
+					const double *src = row(w->P, i);
+					double *dst = row(w->Q, i);
+					for (size_t l = 0; l < d; l++)
+						dst[l] = src[l] * w->cs[l];
+				}
+				if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->Q, w->Wn, 0.0, w->P))
+					return VX_ENUMERIC;
+				E += e + w->eW;
+			}
+			double theta;
+			vx_status st = top_eig(w, r, ppt_apply, &o, NULL, NULL, w->P, w->Q, &theta);
+			if (st)
+				return st;
+			pn = sqrt(theta);
+			if (pn == 0) {
+				zero = 1;
+			} else if (pn < 0x1p-500 || pn > 0x1p500) {
+				/* cancellation far below or above 1: renormalise P itself */
+				int e = expo(pn);
+				for (size_t i = 0; i < d; i++)
+					scale2(row(w->P, i), d, -e);
+				pn = ldexp(pn, -e);
+				E += e;
+			}
+		}
+		r->paths[k - 1].norm = zero ? vx_mag_ldexp(0, 0) : vx_mag_ldexp(pn, E);
+		if (k == 1)
+			break;
+	}
+	return VX_OK;
+}
+
+/* ---- pass 2b: BPTT, contributions and ∂L_t/∂W ---- */
+
+typedef struct {
+	int have;      /* grad holds something */
+	double E;      /* grad_W (mantissa) × 2^E */
+	size_t nb;     /* rows waiting in the block */
+} gradacc;
+
+static void grad_flush(work *w, vx_result *r, gradacc *ga)
+{
+	if (ga->nb == 0)
+		return;
+	double taumax = -INFINITY;
+	for (size_t b = 0; b < ga->nb; b++)
+		taumax = fmax(taumax, w->tau[b]);
+	if (!ga->have) {
+		ga->E = taumax;
+		ga->have = 1;
+	} else if (taumax > ga->E) {
+		for (size_t i = 0; i < w->d; i++)
+			scale2(row(r->grad_W, i), w->d, (int)(ga->E - taumax));
+		ga->E = taumax;
+	}
+	for (size_t b = 0; b < ga->nb; b++) {
+		double sh = w->tau[b] - ga->E;   /* <= 0 */
+		if (sh < -1100)
+			memset(row(w->dblk, b), 0, w->d * sizeof(double));
+		else
+			scale2(row(w->dblk, b), w->d, (int)sh);
+	}
+	gsl_matrix_view D = gsl_matrix_submatrix(w->dblk, 0, 0, ga->nb, w->d);
+	gsl_matrix_view S = gsl_matrix_submatrix(w->sblk, 0, 0, ga->nb, w->d);
+	gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &D.matrix, &S.matrix, 1.0, r->grad_W);
+	ga->nb = 0;
+}
+
+static vx_status backprop(const vx_model *m, work *w, vx_result *r)
+{
+	size_t d = w->d, t = w->t;
+	double *g = w->g, *delta = w->tmp;
+	gradacc ga = { 0, 0, 0 };
+	double *s0 = w->cprev;   /* s_0 as a contiguous vector */
+	for (size_t i = 0; i < d; i++)
+		s0[i] = gsl_vector_get(m->s0, i);
+
+	/* g_t = ∂L_t/∂s_t = s_t − y, and L_t = ½‖g_t‖² */
+	const double *st_ = row(r->s, t - 1);
+	for (size_t i = 0; i < d; i++)
+		g[i] = st_[i] - gsl_vector_get(m->y, i);
+	int ge;
+	double gn = nrm2_scaled(g, d, &ge);
+	r->loss = vx_mag_ldexp(0.5 * gn * gn, 2.0 * ge);
+	double mg = vx_maxabs(g, d);
+	int gzero = mg == 0;
+	double Eg = 0;
+	if (!gzero) {
+		int e = expo(mg);
+		scale2(g, d, -e);
+		Eg = e;
+	}
+
+	for (size_t k = t; k >= 1; k--) {
+		vx_path *pk = &r->paths[k - 1];
+		pk->contribution = vx_mag_ldexp(0, 0);
+		if (!gzero) {
+			/* δ_k = σ'(a_k) ⊙ g_k; the path-k term is δ_k s_{k-1}ᵀ */
+			vx_act_dfv(m->act, row(r->a, k - 1), w->c, d);
+			for (size_t i = 0; i < d; i++)
+				delta[i] = w->c[i] * g[i];
+			double md = vx_maxabs(delta, d);
+			if (md == 0) {
+				gzero = 1;
+			} else {
+				int e = expo(md);
+				scale2(delta, d, -e);
+				double Ed = Eg + e;
+				const double *sp = k == 1 ? s0 : row(r->s, k - 2);
+				int de, se;
+				double dn = nrm2_scaled(delta, d, &de);
+				double sn = nrm2_scaled(sp, d, &se);
+				pk->contribution = vx_mag_ldexp(dn * sn, Ed + de + se);
+				if (sn > 0) {
+					int es = expo(vx_maxabs(sp, d));
+					memcpy(row(w->dblk, ga.nb), delta, d * sizeof(double));
+					double *sb = row(w->sblk, ga.nb);
+					memcpy(sb, sp, d * sizeof(double));
+					scale2(sb, d, -es);
+					w->tau[ga.nb] = Ed + es;
+					if (++ga.nb == GRAD_BLOCK)
+						grad_flush(w, r, &ga);
+				}
+				if (k > 1) {
+					/* g_{k-1} = Wᵀ δ_k */
+					cblas_dgemv(CblasRowMajor, CblasTrans, (int)d, (int)d, 1.0, w->Wn->data,
+					            (int)w->Wn->tda, delta, 1, 0.0, g, 1);
+					double mx = vx_maxabs(g, d);
+					if (mx == 0 || !isfinite(mx)) {
+						gzero = 1;
+					} else {
+						int e2 = expo(mx);
+						scale2(g, d, -e2);
+						Eg = Ed + w->eW + e2;
+					}
+				}
+			}
+		}
+		if (k == 1)
+			break;
+	}
+	grad_flush(w, r, &ga);
+
+	r->grad_log10_scale = 0;
+	if (!ga.have) {
+		gsl_matrix_set_zero(r->grad_W);
+		r->grad_norm = vx_mag_ldexp(0, 0);
+		return VX_OK;
+	}
+	/* grad_W is d×d with tda = d: one contiguous block */
+	int fe;
+	double fn = nrm2_scaled(r->grad_W->data, d * d, &fe);
+	r->grad_norm = vx_mag_ldexp(fn, ga.E + fe);
+	double mx = vx_maxabs(r->grad_W->data, d * d);
+	if (mx == 0)
+		return VX_OK;
+	double top = expo(mx) + ga.E;
+	if (top <= 1024 && top >= -1021) {
+		for (size_t i = 0; i < d * d; i++)
+			r->grad_W->data[i] = ldexp(r->grad_W->data[i], (int)ga.E);
+	} else {
+		r->grad_log10_scale = ga.E * LOG10_2;
+	}
+	return VX_OK;
+}
+
+/* ---- pass 3: Lyapunov exponents ---- */
+
+/* Householder QR of Z in place; Y = its thin orthonormal factor (Q e_l, l < p) */
+static vx_status thin_qr(work *w, gsl_matrix *Z, gsl_matrix *Y)
+{
+	if (gsl_linalg_QR_decomp(Z, w->Ltau))
+		return VX_ENUMERIC;
+	for (size_t l = 0; l < w->p; l++) {
+		gsl_vector_set_basis(w->Le, l);
+		if (gsl_linalg_QR_Qvec(Z, w->Ltau, w->Le))
+			return VX_ENUMERIC;
+		gsl_matrix_set_col(Y, l, w->Le);
+	}
+	return VX_OK;
+}
+
+static vx_status lyapunov(const vx_model *m, work *w, vx_result *r)
+{
+	size_t d = w->d, p = w->p;
+	double sums[VX_LYAP_MAX] = { 0 };
+	/* a fixed random orthonormal start */
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	if (!rng)
+		return VX_ENOMEM;
+	gsl_rng_set(rng, 1000003u);
+	for (size_t i = 0; i < d; i++)
+		for (size_t l = 0; l < p; l++)
+			gsl_matrix_set(w->Lz, i, l, gsl_ran_gaussian(rng, 1.0));
+	gsl_rng_free(rng);
+	if (thin_qr(w, w->Lz, w->Ly))
+		return VX_ENUMERIC;
+
+	for (size_t j = 1; j <= m->T; j++) {
+		vx_act_dfv(m->act, row(r->a, j - 1), w->c, d);
+		double cmax = vx_maxabs(w->c, d);
+		if (cmax == 0 || w->lamn == 0) {
+			for (size_t l = 0; l < p; l++)
+				sums[l] = -INFINITY;
+			break;
+		}
+		int ec = expo(cmax);
+		/* Z = J_j Y: Wn Y, rows scaled by σ'(a_j)/2^ec */
+		if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->Wn, w->Ly, 0.0, w->Lz))
+			return VX_ENUMERIC;
+		for (size_t i = 0; i < d; i++) {
+			double f = ldexp(w->c[i], -ec);
+			double *zr = row(w->Lz, i);
+			for (size_t l = 0; l < p; l++)
+				zr[l] *= f;
+		}
+		if (thin_qr(w, w->Lz, w->Ly))
+			return VX_ENUMERIC;
+		/* |R_ll| is the growth of the l-th direction in this step */
+		for (size_t l = 0; l < p; l++) {
+			double rll = fabs(gsl_matrix_get(w->Lz, l, l));
+			sums[l] += rll > 0 ? log(rll) + (ec + w->eW) * LN_2 : -INFINITY;
+		}
+	}
+	r->lyap_count = p;
+	for (size_t l = 0; l < p; l++)
+		r->lyap_top[l] = sums[l] / (double)m->T;
+	r->lyap_max = r->lyap_top[0];
+	return VX_OK;
+}
+
+/* least-squares slope of log10 ‖∂s_t/∂s_k‖ against t − k */
+static double fit_rate(const vx_result *r)
+{
+	double sx = 0, sy = 0;
+	size_t n = 0;
+	for (size_t k = 1; k <= r->t; k++) {
+		double y = r->paths[k - 1].norm.log10;
+		if (isfinite(y)) {
+			sx += (double)r->paths[k - 1].gap;
+			sy += y;
+			n++;
+		}
+	}
+	if (n < 2)
+		return NAN;
+	double mx = sx / n, my = sy / n, sxy = 0, sxx = 0;
+	for (size_t k = 1; k <= r->t; k++) {
+		double y = r->paths[k - 1].norm.log10;
+		if (isfinite(y)) {
+			double dx = (double)r->paths[k - 1].gap - mx;
+			sxy += dx * (y - my);
+			sxx += dx * dx;
+		}
+	}
+	return sxx > 0 ? sxy / sxx : NAN;
+}
+
+static vx_status check_model(const vx_model *m, vx_error *err)
+{
+	if (!m || !m->W || !m->U || !m->b || !m->s0 || !m->x || !m->y)
+		return vx_fail(err, VX_EINTERNAL, "incomplete model");
+	size_t d = m->d;
+	if (d == 0 || m->n == 0 || m->T == 0 || m->W->size1 != d || m->W->size2 != d ||
+	    m->U->size1 != d || m->U->size2 != m->n || m->b->size != d || m->s0->size != d ||
+	    m->y->size != d || m->x->size1 != m->T || m->x->size2 != m->n)
+		return vx_fail(err, VX_ESHAPE, "model parts of inconsistent sizes");
+	if ((unsigned)m->act >= VX_ACT_COUNT)
+		return vx_fail(err, VX_EINTERNAL, "unknown activation");
+	return VX_OK;
+}
+
+vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err)
+{
+	*out = NULL;
+	vx_status st = check_model(m, err);
+	if (st)
+		return st;
+	if (t < 1 || t > m->T)
+		return vx_fail(err, VX_EUSAGE, "--t: the loss step must be from 1 to --steps (%zu), got %zu",
+		               m->T, t);
+	vx_result *r = result_alloc(m->d, m->T, t);
+	work w;
+	if (!r || work_alloc(&w, m, t)) {
+		if (r)
+			work_free(&w);
+		vx_result_free(r);
+		return vx_fail(err, VX_ENOMEM, "out of memory for the analysis (d = %zu, T = %zu)",
+		               m->d, m->T);
+	}
+	r->gamma = vx_act_gamma(m->act);
+
+	st = forward(m, r, err);
+	if (st)
+		goto fail;
+	if ((st = norm_of_w(m, &w, r)) || (st = step_norms(m, &w, r)) ||
+	    (st = path_norms(m, &w, r)) || (st = backprop(m, &w, r)) || (st = lyapunov(m, &w, r))) {
+		vx_fail(err, st, "the analysis failed: %s", vx_strerror(st));
+		goto fail;
+	}
+	r->rate = fit_rate(r);
+	work_free(&w);
+	*out = r;
+	return VX_OK;
+fail:
+	work_free(&w);
+	vx_result_free(r);
+	return st;
+}

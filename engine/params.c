@@ -1,0 +1,253 @@
+/*
+ * params.c — strict parsing of the model options (see params.h).
+ *
+ * strtod/strtoul are lenient (leading blanks, signs, "inf", "nan", hex,
+ * silent wrap-around of negatives): every value here is checked in full so
+ * that a typo is an error naming the option, never a silently different run.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine/params.h"
+
+void vx_params_default(vx_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->act = VX_TANH;
+	p->hidden = 8;
+	p->inputs = 4;
+	p->steps = 50;
+	p->t = 0;
+	p->norm = 1.0;
+	p->init = VX_INIT_GAUSSIAN;
+	p->input_scale = 1.0;
+	p->seed = 1;
+}
+
+static const char *const init_names[] = { "gaussian", "orthogonal", "identity" };
+
+const char *vx_init_name(vx_init i)
+{
+	return (unsigned)i < 3 ? init_names[i] : "?";
+}
+
+int vx_init_parse(const char *name, vx_init *out)
+{
+	if (!name)
+		return -1;
+	for (unsigned i = 0; i < 3; i++)
+		if (strcmp(name, init_names[i]) == 0) {
+			*out = (vx_init)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* Unsigned decimal integer: digits only, no sign, no blanks, no overflow. */
+static int parse_ulong(const char *s, unsigned long *out)
+{
+	if (!s || !*s)
+		return -1;
+	for (const char *c = s; *c; c++)
+		if (*c < '0' || *c > '9')
+			return -1;
+	errno = 0;
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A finite decimal number >= 0 (plain or with exponent; no blanks, hex, inf, nan). */
+static int parse_nonneg(const char *s, double *out)
+{
+	if (!s || !*s)
+		return -1;
+	for (const char *c = s; *c; c++)
+		if (!strchr("0123456789.eE+-", *c))
+			return -1;
+	errno = 0;
+	char *end;
+	double v = strtod(s, &end);
+	if (*end || end == s || !isfinite(v) || v < 0)
+		return -1;
+	if (errno == ERANGE && v != 0 && fabs(v) > 1)
+		return -1;   /* overflow (underflow to 0 or a subnormal is a number >= 0) */
+	*out = v == 0 ? 0.0 : v;   /* -0 becomes 0 */
+	return 0;
+}
+
+/* Shortens a bad value for a one-line message. */
+static const char *clip(const char *v, char *buf, size_t n)
+{
+	if (!v)
+		return "";
+	size_t len = strlen(v);
+	if (len < n)
+		return v;
+	memcpy(buf, v, n - 4);
+	strcpy(buf + n - 4, "...");
+	return buf;
+}
+
+static vx_status int_option(const char *name, const char *value, unsigned long lo,
+                            unsigned long hi, size_t *dst, vx_error *err)
+{
+	unsigned long v;
+	char b[64];
+	if (parse_ulong(value, &v) || v < lo || v > hi)
+		return vx_fail(err, VX_EUSAGE, "--%s: expected an integer from %lu to %lu, got '%s'",
+		               name, lo, hi, clip(value, b, sizeof b));
+	*dst = (size_t)v;
+	return VX_OK;
+}
+
+static vx_status num_option(const char *name, const char *value, double *dst, vx_error *err)
+{
+	char b[64];
+	if (parse_nonneg(value, dst))
+		return vx_fail(err, VX_EUSAGE, "--%s: expected a finite number >= 0, got '%s'",
+		               name, clip(value, b, sizeof b));
+	return VX_OK;
+}
+
+static vx_status path_option(const char *name, const char *value, char *dst, vx_error *err)
+{
+	if (!*value)
+		return vx_fail(err, VX_EUSAGE, "--%s: expected a file name, got ''", name);
+	size_t len = strlen(value);
+	if (len >= VX_PATH_MAX)
+		return vx_fail(err, VX_EUSAGE, "--%s: file name too long (%zu bytes; at most %d)",
+		               name, len, VX_PATH_MAX - 1);
+	memcpy(dst, value, len + 1);
+	return VX_OK;
+}
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} options[] = {
+	{ "act", VX_SET_ACT }, { "hidden", VX_SET_HIDDEN }, { "inputs", VX_SET_INPUTS },
+	{ "steps", VX_SET_STEPS }, { "t", VX_SET_T }, { "norm", VX_SET_NORM },
+	{ "init", VX_SET_INIT }, { "weights", VX_SET_WEIGHTS }, { "model", VX_SET_MODEL },
+	{ "input-scale", VX_SET_INPUT_SCALE }, { "seed", VX_SET_SEED },
+};
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+int vx_params_is_option(const char *name)
+{
+	if (!name)
+		return 0;
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (strcmp(name, options[i].name) == 0)
+			return 1;
+	return 0;
+}
+
+vx_status vx_params_set(vx_params *p, const char *name, const char *value, vx_error *err)
+{
+	char b[64];
+	size_t i;
+	if (!name)
+		return vx_fail(err, VX_EUSAGE, "missing option name");
+	for (i = 0; i < NOPTIONS; i++)
+		if (strcmp(name, options[i].name) == 0)
+			break;
+	if (i == NOPTIONS)
+		return vx_fail(err, VX_EUSAGE, "--%s: unknown option", clip(name, b, sizeof b));
+	if (!value)
+		return vx_fail(err, VX_EUSAGE, "--%s: missing value", name);
+
+	vx_status st = VX_OK;
+	unsigned bit = options[i].bit;
+	switch (bit) {
+	case VX_SET_ACT:
+		if (vx_act_parse(value, &p->act))
+			st = vx_fail(err, VX_EUSAGE, "--act: expected sigmoid, tanh, relu or linear, got '%s'",
+			             clip(value, b, sizeof b));
+		break;
+	case VX_SET_HIDDEN:
+		st = int_option(name, value, 1, VX_MAX_HIDDEN, &p->hidden, err);
+		break;
+	case VX_SET_INPUTS:
+		st = int_option(name, value, 1, VX_MAX_INPUTS, &p->inputs, err);
+		break;
+	case VX_SET_STEPS:
+		st = int_option(name, value, 1, VX_MAX_STEPS, &p->steps, err);
+		break;
+	case VX_SET_T:
+		st = int_option(name, value, 1, VX_MAX_STEPS, &p->t, err);
+		break;
+	case VX_SET_NORM:
+		st = num_option(name, value, &p->norm, err);
+		break;
+	case VX_SET_INIT:
+		if (vx_init_parse(value, &p->init))
+			st = vx_fail(err, VX_EUSAGE,
+			             "--init: expected gaussian, orthogonal or identity, got '%s'",
+			             clip(value, b, sizeof b));
+		break;
+	case VX_SET_WEIGHTS:
+		st = path_option(name, value, p->weights, err);
+		break;
+	case VX_SET_MODEL:
+		st = path_option(name, value, p->model, err);
+		break;
+	case VX_SET_INPUT_SCALE:
+		st = num_option(name, value, &p->input_scale, err);
+		break;
+	case VX_SET_SEED: {
+		unsigned long v;
+		if (parse_ulong(value, &v))
+			st = vx_fail(err, VX_EUSAGE,
+			             "--seed: expected an integer from 0 to %lu, got '%s'",
+			             (unsigned long)-1, clip(value, b, sizeof b));
+		else
+			p->seed = v;
+		break;
+	}
+	}
+	if (st == VX_OK)
+		p->set |= bit;
+	return st;
+}
+
+vx_status vx_params_check(const vx_params *p, vx_error *err)
+{
+	if (p->hidden < 1 || p->hidden > VX_MAX_HIDDEN)
+		return vx_fail(err, VX_EUSAGE, "--hidden: expected an integer from 1 to %u, got %zu",
+		               VX_MAX_HIDDEN, p->hidden);
+	if (p->inputs < 1 || p->inputs > VX_MAX_INPUTS)
+		return vx_fail(err, VX_EUSAGE, "--inputs: expected an integer from 1 to %u, got %zu",
+		               VX_MAX_INPUTS, p->inputs);
+	if (p->steps < 1 || p->steps > VX_MAX_STEPS)
+		return vx_fail(err, VX_EUSAGE, "--steps: expected an integer from 1 to %u, got %zu",
+		               VX_MAX_STEPS, p->steps);
+	if (p->t > p->steps)
+		return vx_fail(err, VX_EUSAGE, "--t: the loss step must be from 1 to --steps (%zu), got %zu",
+		               p->steps, p->t);
+	if (!isfinite(p->norm) || p->norm < 0)
+		return vx_fail(err, VX_EUSAGE, "--norm: expected a finite number >= 0, got %g", p->norm);
+	if (!isfinite(p->input_scale) || p->input_scale < 0)
+		return vx_fail(err, VX_EUSAGE, "--input-scale: expected a finite number >= 0, got %g",
+		               p->input_scale);
+	if ((unsigned)p->act >= VX_ACT_COUNT)
+		return vx_fail(err, VX_EUSAGE, "--act: expected sigmoid, tanh, relu or linear");
+	if ((unsigned)p->init > VX_INIT_IDENTITY)
+		return vx_fail(err, VX_EUSAGE, "--init: expected gaussian, orthogonal or identity");
+	if (p->weights[0] && p->model[0])
+		return vx_fail(err, VX_EUSAGE,
+		               "--weights and --model cannot be combined: a model file holds its own W");
+	if (p->weights[0] && (p->set & VX_SET_INIT))
+		return vx_fail(err, VX_EUSAGE,
+		               "--init and --weights cannot be combined: W comes from the file");
+	return VX_OK;
+}
+
+size_t vx_params_loss_step(const vx_params *p)
+{
+	return p->t ? p->t : p->steps;
+}
