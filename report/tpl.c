@@ -1601,7 +1601,7 @@ static size_t eval_index(evalr *ev, const expr *a, size_t dflt, size_t lo, size_
 			snprintf(b, sizeof b, "'%s'", v.s);
 		else
 			vxf_num(b, sizeof b, v.fits ? v.v : INFINITY, 6, VXF_ASCII);
-		ev_fail(ev, a->off, "%s=%s is outside %s = %zu..%zu", what, b, range, lo, hi);
+		ev_fail(ev, a->off, "%s=%s is outside %zu..%zu (%s)", what, b, lo, hi, range);
 		return 0;
 	}
 	return (size_t)v.v;
@@ -1648,7 +1648,7 @@ static val eval_name(evalr *ev, const expr *e)
 	case NM_LYAP_BOUND: return vnum(r->lyap_bound);
 	case NM_RATE: return vnum(r->rate);
 	case NM_PATH_NORM: case NM_PATH_PRODUCT: case NM_PATH_BOUND: case NM_PATH_CONTRIB: case NM_PATH_GAP: {
-		size_t k = eval_index(ev, e->a, c->k, 1, r->t, "k", "1..t, t");
+		size_t k = eval_index(ev, e->a, c->k, 1, r->t, "k", "1..t");
 		if (ev->st != VX_OK)
 			return vnum(0);
 		const vx_path *pa = &r->paths[k - 1];
@@ -1662,7 +1662,7 @@ static val eval_name(evalr *ev, const expr *e)
 	}
 	case NM_STEP_NORM: case NM_DACT_MAX: case NM_DACT_MIN: case NM_DACT_MEAN: case NM_DACT_SAT:
 	case NM_A_ABSMAX: {
-		size_t j = eval_index(ev, e->a, c->j, 1, r->T, "j", "1..T, T");
+		size_t j = eval_index(ev, e->a, c->j, 1, r->T, "j", "1..T");
 		if (ev->st != VX_OK)
 			return vnum(0);
 		if (e->name == NM_STEP_NORM)
@@ -1751,7 +1751,8 @@ static val arith(evalr *ev, const expr *e, val a, val b)
 	case E_MUL:
 		if (a.fits && b.fits) {
 			double p = a.v * b.v;
-			if (normal_or_zero(p) || !isfinite(a.v) || !isfinite(b.v))
+			/* an underflow to 0 or a subnormal goes to the log domain */
+			if ((normal_or_zero(p) && (p != 0 || a.v == 0 || b.v == 0)) || !isfinite(a.v) || !isfinite(b.v))
 				return isint && fabs(p) < 9e15 ? vint(p) : vnum(p);
 		}
 		return vl10(na ^ nb, La + Lb);
@@ -1762,7 +1763,7 @@ static val arith(evalr *ev, const expr *e, val a, val b)
 		}
 		if (a.fits && b.fits) {
 			double q = a.v / b.v;
-			if (normal_or_zero(q) || !isfinite(a.v) || !isfinite(b.v))
+			if ((normal_or_zero(q) && (q != 0 || a.v == 0)) || !isfinite(a.v) || !isfinite(b.v))
 				return vnum(q);
 		}
 		return vl10(na ^ nb, La - Lb);
@@ -1778,7 +1779,7 @@ static val arith(evalr *ev, const expr *e, val a, val b)
 		}
 		if (a.fits) {
 			double p = pow(a.v, b.v);
-			if (normal_or_zero(p) || !isfinite(a.v))
+			if ((normal_or_zero(p) && (p != 0 || a.v == 0)) || !isfinite(a.v))
 				return isint && b.v >= 0 && fabs(p) < 9e15 ? vint(p) : vnum(p);
 		}
 		int neg = na && bint && fmod(fabs(b.v), 2) == 1;
@@ -2321,10 +2322,10 @@ static void fill_node(filler *F, const node *n)
 		o->tex = NULL;
 		o->file = t->name;
 		pos_of(t, n->off, &o->line, &o->col);
-		o->j = eval_index(&F->ev, n->jexpr, c->j, 1, c->result->T, "j", "1..T, T");
+		o->j = eval_index(&F->ev, n->jexpr, c->j, 1, c->result->T, "j", "1..T");
 		if (F->ev.st != VX_OK)
 			return;
-		o->k = eval_index(&F->ev, n->kexpr, c->k, 1, c->result->t, "k", "1..t, t");
+		o->k = eval_index(&F->ev, n->kexpr, c->k, 1, c->result->t, "k", "1..t");
 		if (F->ev.st != VX_OK)
 			return;
 		if (o->blk == VXR_BLK_MATRIX && o->size == 0)

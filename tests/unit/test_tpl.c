@@ -1,0 +1,312 @@
+/*
+ * test_tpl.c — the template language: every syntax error with its exact
+ * file:line:column, placeholders and formats against values computed here
+ * (closed forms, powers worked out by hand), conditionals, the math state
+ * machine, and the front matter's precedence under command-line options.
+ */
+#include <criterion/criterion.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/analysis.h"
+#include "engine/model.h"
+#include "report/render.h"
+#include "report/tpl.h"
+
+/* ---- a network to fill against ---------------------------------------- */
+
+typedef struct {
+	vx_params p;
+	vx_model *m;
+	vx_result *r;
+	vxr_ctx ctx;
+	vxr_env *env;
+} net;
+
+/* act, init, norm, steps as given; d = 4, n = 2, seed 3. */
+static void net_make(net *n, const char *act, const char *init, const char *norm, const char *steps)
+{
+	vx_error err;
+	gsl_set_error_handler_off();
+	vx_params_default(&n->p);
+	cr_assert_eq(vx_params_set(&n->p, "act", act, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_params_set(&n->p, "init", init, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_params_set(&n->p, "norm", norm, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_params_set(&n->p, "steps", steps, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_params_set(&n->p, "hidden", "4", &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_params_set(&n->p, "inputs", "2", &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_params_set(&n->p, "seed", "3", &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_model_build(&n->p, &n->m, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), &n->r, &err), VX_OK, "%s", err.msg);
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03" };
+	n->env = vxr_env_new(&n->ctx);
+	cr_assert_not_null(n->env);
+}
+
+static void net_free(net *n)
+{
+	vxr_env_free(n->env);
+	vx_result_free(n->r);
+	vx_model_free(n->m);
+}
+
+/* Fills src (named "t.md") in a style; returns VX status, md in *out (or the
+ * error in err). */
+static vx_status fill(net *n, const char *src, vxf_style st, char **out, vxr_filled *keep, vx_error *err)
+{
+	vxr_tpl *t = NULL;
+	*out = NULL;
+	vx_status s = vxr_tpl_parse("t.md", src, strlen(src), &t, err);
+	if (s != VX_OK)
+		return s;
+	vxr_filled f;
+	memset(&f, 0, sizeof f);
+	s = vxr_tpl_fill(t, n->env, st, &f, err);
+	vxr_tpl_free(t);
+	if (s == VX_OK)
+		*out = strdup(f.md ? f.md : "");
+	if (keep)
+		*keep = f;
+	else
+		vxr_filled_clear(&f);
+	return s;
+}
+
+/* Expects src to fill to exactly want (Unicode prose). */
+static void expect_fill(net *n, const char *src, const char *want)
+{
+	char *out;
+	vx_error err = { { 0 } };
+	vx_status s = fill(n, src, VXF_UNICODE, &out, NULL, &err);
+	cr_assert_eq(s, VX_OK, "filling '%s' failed: %s", src, err.msg);
+	cr_expect(strcmp(out, want) == 0, "filling '%s': got '%s', want '%s'", src, out, want);
+	free(out);
+}
+
+static void expect_fill_ascii(net *n, const char *src, const char *want)
+{
+	char *out;
+	vx_error err = { { 0 } };
+	vx_status s = fill(n, src, VXF_ASCII, &out, NULL, &err);
+	cr_assert_eq(s, VX_OK, "filling '%s' failed: %s", src, err.msg);
+	cr_expect(strcmp(out, want) == 0, "filling '%s' (ASCII): got '%s', want '%s'", src, out, want);
+	free(out);
+}
+
+/* Expects parsing or filling src to fail with exactly msg. */
+static void expect_error(net *n, const char *src, const char *msg)
+{
+	char *out = NULL;
+	vx_error err = { { 0 } };
+	vx_status s = fill(n, src, VXF_UNICODE, &out, NULL, &err);
+	cr_expect_eq(s, VX_EFORMAT, "'%s' should fail with VX_EFORMAT, got %d (output '%s')", src, s,
+	             out ? out : "");
+	cr_expect(strcmp(err.msg, msg) == 0, "the message for '%s':\n got  '%s'\n want '%s'", src, err.msg, msg);
+	free(out);
+}
+
+/* ---- syntax errors, each at its position ----------------------------- */
+
+Test(tpl_errors, positions)
+{
+	net n;
+	net_make(&n, "tanh", "gaussian", "1", "10");
+	expect_error(&n, "a\n  {{gama}}", "t.md:2:5: unknown name 'gama'");
+	expect_error(&n, "{{#if t > 1}}\nx\n", "t.md:1:1: unclosed {{#if}} (no {{/if}})");
+	expect_error(&n, "x {{lambda:.x}}",
+	             "t.md:1:12: bad format '.x' (accepted: .N with N in 1..17, sci, .Nsci, int, full)");
+	expect_error(&n, "x {{lambda:.18}}",
+	             "t.md:1:12: bad format '.18' (accepted: .N with N in 1..17, sci, .Nsci, int, full)");
+	expect_error(&n, "x {{lambda:scix}}",
+	             "t.md:1:12: bad format 'scix' (accepted: .N with N in 1..17, sci, .Nsci, int, full)");
+	expect_error(&n, "abc {{lambda", "t.md:1:5: unclosed {{ (no matching }})");
+	expect_error(&n, "p\n\n{{else}}", "t.md:3:1: {{else}} without {{#if}}");
+	expect_error(&n, "{{/if}}", "t.md:1:1: {{/if}} without {{#if}}");
+	expect_error(&n, "ok {{#each x}}", "t.md:1:4: unknown block '#each' (accepted: #if)");
+	expect_error(&n, "{{#if 1}}a{{else}}b{{else}}c{{/if}}",
+	             "t.md:1:20: {{else}} after the final {{else}} of this {{#if}}");
+	expect_error(&n, "{{act:.3}}", "t.md:1:7: a format applies to numbers, not to text");
+	expect_error(&n, "{{gamma gamma}}", "t.md:1:9: unexpected 'gamma' after the value (a format starts with ':')");
+	expect_error(&n, "{{#if gamma = 1}}x{{/if}}", "t.md:1:13: '=' is not a comparison: write '=='");
+	expect_error(&n, "{{path.norm j=1}}", "t.md:1:13: path.norm takes k=…, not j=");
+	expect_error(&n, "{{gamma k=1}}", "t.md:1:9: gamma takes no argument");
+	expect_error(&n, "{{min(gamma)}}", "t.md:1:3: min() takes two arguments");
+	expect_error(&n, "{{}}", "t.md:1:1: empty {{}}");
+	net_free(&n);
+}
+
+Test(tpl_errors, blocks)
+{
+	net n;
+	net_make(&n, "tanh", "gaussian", "1", "10");
+	expect_error(&n, "\n{{table paths rows=1}}", "t.md:2:20: rows= expects a whole number in 3..1000, got '1'");
+	expect_error(&n, "{{table nothing}}", "t.md:1:9: unknown table 'nothing' (accepted: paths, steps, inits)");
+	expect_error(&n, "{{matrix Q}}",
+	             "t.md:1:10: unknown matrix 'Q' (accepted: W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
+	expect_error(&n, "{{plot norms j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
+	expect_error(&n, "{{record x}}", "t.md:1:1: {{record}} takes no argument");
+	expect_error(&n, "{{table paths color=red}}",
+	             "t.md:1:15: unknown block argument 'color' (accepted: j= k= rows= size=)");
+	expect_error(&n, "$x {{plot norms}}$", "t.md:1:4: a block cannot stand inside math");
+	net_free(&n);
+}
+
+Test(tpl_errors, front_matter)
+{
+	net n;
+	net_make(&n, "tanh", "gaussian", "1", "10");
+	expect_error(&n, "---\nfoo: 1\n---\nx",
+	             "t.md:2:1: front matter: unknown key 'foo' (accepted: the model options act, hidden, inputs, "
+	             "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k)");
+	expect_error(&n, "---\nact: tanh\n", "t.md:1:1: unclosed front matter (no closing ---)");
+	expect_error(&n, "---\njust words\n---\n", "t.md:2:1: front matter: expected 'key: value'");
+	expect_error(&n, "---\nj: 0\n---\n", "t.md:2:4: front matter: j expects a whole number >= 1, got '0'");
+	/* a bad value is reported at the value, with the option's own message */
+	char *out;
+	vx_error err = { { 0 } };
+	cr_expect_eq(fill(&n, "---\nnorm: x\n---\n", VXF_UNICODE, &out, NULL, &err), VX_EFORMAT);
+	cr_expect(strncmp(err.msg, "t.md:2:7: front matter: ", 24) == 0, "got '%s'", err.msg);
+	cr_expect(strstr(err.msg, "norm") != NULL, "the message names the option: '%s'", err.msg);
+	net_free(&n);
+}
+
+Test(tpl_errors, at_fill_time)
+{
+	net n;
+	net_make(&n, "tanh", "gaussian", "1", "10");
+	expect_error(&n, "{{path.norm k=99}}", "t.md:1:15: k=99 is outside 1..10 (1..t)");
+	expect_error(&n, "x\n {{dact.max j=0}}", "t.md:2:15: j=0 is outside 1..10 (1..T)");
+	expect_error(&n, "a $x + 1\n\nb$", "t.md:1:3: unclosed $ (a blank line inside math)");
+	expect_error(&n, "a $$x", "t.md:1:3: unclosed $$");
+	expect_error(&n, "{{1/0}}", "t.md:1:4: division by zero");
+	expect_error(&n, "{{log10(0)}}", "t.md:1:3: log10() of a number that is not positive");
+	expect_error(&n, "see VXQ here", "t.md:1:5: the text 'VXQ' is reserved for vanex's own markers");
+	net_free(&n);
+}
+
+/* ---- values and formats ------------------------------------------------ */
+
+Test(tpl_values, closed_forms)
+{
+	net n;
+	/* linear activation, W = 0.5 I: J_j = 0.5 I, so ‖∂s_t/∂s_k‖ = 0.5^(t−k) */
+	net_make(&n, "linear", "identity", "0.5", "11");
+	expect_fill(&n, "{{path.norm k=1:.7}}", "9.765625×10⁻⁴");
+	expect_fill(&n, "{{path.bound k=1:.7}}", "9.765625×10⁻⁴");
+	expect_fill(&n, "{{path.norm k=11}}", "1");
+	expect_fill(&n, "{{path.gap k=1}}", "10");
+	expect_fill(&n, "{{gamma}} {{lambda}} {{gamma_lambda}}", "1 0.5 0.5");
+	expect_fill(&n, "{{step.norm j=3}}", "0.5");
+	expect_fill(&n, "{{d}} {{n}} {{T}} {{t}} {{paths}} {{seed}} {{act}} {{init}} {{date}}",
+	            "4 2 11 11 11 3 linear identity 2001-02-03");
+	net_free(&n);
+	net_make(&n, "sigmoid", "gaussian", "2", "5");
+	expect_fill(&n, "{{gamma}} {{inv_gamma}} {{gamma_lambda:.6}}", "0.25 4 0.5");
+	net_free(&n);
+}
+
+Test(tpl_values, formats_and_log_domain)
+{
+	net n;
+	net_make(&n, "tanh", "gaussian", "1", "10");
+	expect_fill(&n, "{{0.5^10}}", "9.77×10⁻⁴");
+	expect_fill(&n, "{{0.5^10:.2}}", "9.8×10⁻⁴");
+	expect_fill(&n, "{{0.5^10:full}}", "9.765625×10⁻⁴");
+	expect_fill(&n, "{{2^10}} {{2^10:sci}} {{2^10:.4sci}} {{2.6:int}}", "1024 1.02×10³ 1.024×10³ 3");
+	expect_fill(&n, "{{1/3:.5}} {{-2/3}}", "0.33333 -0.667");
+	/* 0.25^1000 = 10^(1000 log10 0.25) = 10^-602.0599913…: 8.709…×10^-603 */
+	expect_fill(&n, "{{0.25^1000}}", "8.71×10⁻⁶⁰³");
+	expect_fill_ascii(&n, "{{0.25^1000}}", "8.71e-603");
+	/* 3^1000 = 10^477.1212547…: 1.3220…×10^477 */
+	expect_fill_ascii(&n, "{{3^1000}}", "1.32e+477");
+	expect_fill_ascii(&n, "{{3^1000 * 0.25^1000:.4}}", "1.151e-125");   /* 0.75^1000 */
+	expect_fill(&n, "{{#if 0.25^1000 > 0}}tiny but positive{{/if}}", "tiny but positive");
+	expect_fill(&n, "{{min(3, 2)}} {{max(3, 2)}} {{abs(-4)}} {{sqrt(16)}} {{log10(1000)}} {{floor(2.7)}}",
+	            "2 3 4 4 3 2");
+	expect_fill(&n, "{{exp(ln(5)):.6}}", "5");
+	net_free(&n);
+}
+
+Test(tpl_values, math_spans)
+{
+	net n;
+	net_make(&n, "linear", "identity", "0.5", "11");
+	vxr_filled f;
+	char *out;
+	vx_error err = { { 0 } };
+	cr_assert_eq(fill(&n, "a $x = {{0.5^10}}$ b $$y^{{t}}$$ `$not math$` \\$5", VXF_UNICODE, &out, &f, &err), VX_OK,
+	             "%s", err.msg);
+	cr_expect_str_eq(out, "a VXQ00000Q b VXQ00001Q `$not math$` \\$5");
+	cr_assert_eq(f.nobjs, 2);
+	cr_expect_eq(f.objs[0].kind, VXR_OBJ_MATH);
+	cr_expect_str_eq(f.objs[0].tex, "x = {9.77\\times10^{-4}}", "numbers inside math are TeX");
+	cr_expect_eq(f.objs[1].kind, VXR_OBJ_DMATH);
+	cr_expect_str_eq(f.objs[1].tex, "y^{11}");
+	cr_expect_eq(f.objs[1].line, 1);
+	cr_expect_eq(f.objs[1].col, 22, "the display math opens at column 22, got %d", f.objs[1].col);
+	vxr_filled_clear(&f);
+	free(out);
+	/* a fenced block keeps its dollars */
+	expect_fill(&n, "```\n$x$\n```\n", "```\n$x$\n```\n");
+	net_free(&n);
+}
+
+Test(tpl_values, conditionals)
+{
+	net n;
+	net_make(&n, "sigmoid", "gaussian", "2", "5");
+	expect_fill(&n, "{{#if gamma_lambda < 1}}vanish{{else}}explode{{/if}}", "vanish");
+	expect_fill(&n, "{{#if act == \"tanh\"}}T{{else if act == \"sigmoid\"}}S{{else}}O{{/if}}", "S");
+	expect_fill(&n, "{{#if not (t > 3 and d == 4)}}no{{else}}yes{{/if}}", "yes");
+	expect_fill(&n, "{{#if t < 3 or d == 4}}or{{/if}}", "or");
+	/* a control tag alone on its line takes the line with it */
+	expect_fill(&n, "a\n{{#if 1}}\nb\n{{else}}\nc\n{{/if}}\nd\n", "a\nb\nd\n");
+	expect_fill(&n, "{{#if 0}}x{{/if}}after", "after");
+	expect_fill(&n, "x {{! a comment }}y \\{{z}}", "x y {{z}}");
+	/* nested */
+	expect_fill(&n, "{{#if 1}}[{{#if 0}}a{{else}}b{{/if}}]{{/if}}", "[b]");
+	net_free(&n);
+}
+
+Test(tpl_front_matter, command_line_wins)
+{
+	const char *src = "---\nact: sigmoid\nnorm: 3\nsteps: 7\nj: 2\ntitle: Mine\n---\nbody\n";
+	vxr_tpl *t = NULL;
+	vx_error err;
+	cr_assert_eq(vxr_tpl_parse("fm.md", src, strlen(src), &t, &err), VX_OK, "%s", err.msg);
+	cr_expect_str_eq(vxr_tpl_title(t), "Mine");
+	vx_params p;
+	vx_params_default(&p);
+	cr_assert_eq(vx_params_set(&p, "norm", "0.5", &err), VX_OK);   /* as if --norm 0.5 */
+	size_t j = 0, k = 0;
+	cr_assert_eq(vxr_tpl_apply_defaults(t, &p, &j, &k, &err), VX_OK, "%s", err.msg);
+	cr_expect_eq(p.act, VX_SIGMOID, "the template's default applies");
+	cr_expect_eq(p.steps, 7);
+	cr_expect_float_eq(p.norm, 0.5, 1e-15, "the command line's --norm wins");
+	cr_expect_eq(j, 2);
+	cr_expect_eq(k, 0, "k not given");
+	vxr_tpl_free(t);
+}
+
+Test(tpl_values, every_builtin_step_fills_for_each_activation)
+{
+	static const char *acts[] = { "sigmoid", "tanh", "relu", "linear" };
+	for (int a = 0; a < 4; a++) {
+		net n;
+		net_make(&n, acts[a], "gaussian", a == 0 ? "4" : "1.5", "30");
+		for (size_t i = 0; i < vxr_step_count(); i++) {
+			vxr_filled f;
+			memset(&f, 0, sizeof f);
+			vx_error err = { { 0 } };
+			vx_status s = vxr_fill_step(n.env, i, VXF_UNICODE, &f, &err);
+			cr_expect_eq(s, VX_OK, "step %zu (%s) with %s: %s", i + 1, vxr_step_name(i), acts[a], err.msg);
+			cr_expect(f.len > 200, "step %zu has text", i + 1);
+			cr_expect(strstr(f.md, "{{") == NULL, "no tag left in step %zu", i + 1);
+			vxr_filled_clear(&f);
+		}
+		net_free(&n);
+	}
+}
