@@ -1784,11 +1784,15 @@ char *vxm_to_ascii(const char *s)
 {
 	sbuf b = { 0 };
 	sb_puts(&b, "");
+	int last_word = 0;
 	size_t n = s ? strlen(s) : 0;
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x80) {
+			if (last_word && (is_alpha(c) || is_digit(c)))
+				sb_putc(&b, '*');
 			sb_putc(&b, (char)(c < 0x20 && c != '\n' && c != '\t' ? '?' : c));
+			last_word = 0;
 			i++;
 			continue;
 		}
@@ -1806,31 +1810,46 @@ char *vxm_to_ascii(const char *s)
 					sym = &syms[k];
 		const char *rep = sym ? sym->ascii : NULL;
 		if (!rep) {
-			/* a run of small digits or letters: 10⁻⁴ becomes 10^-4, sₜ becomes s_t */
+			/* a run of small digits or letters: 10⁻⁴ becomes 10^(-4), sₜ becomes s_t */
 			size_t used = 0;
 			for (int part = 0; part < 2 && !used; part++) {
 				const cpmap *m = part ? sub_map : sup_map;
 				size_t nm = part ? sizeof sub_map / sizeof sub_map[0] : sizeof sup_map / sizeof sup_map[0];
-				size_t j = i;
-				while (j < n) {
+				char run[64];
+				size_t rn = 0, j = i;
+				while (j < n && rn < sizeof run) {
 					size_t k = small_ascii(s + j, n - j, m, nm);
 					if (!k)
 						break;
-					if (j == i)
-						sb_putc(&b, part ? '_' : '^');
-					sb_putc(&b, (char)m[k - 1].cp);
+					run[rn++] = (char)m[k - 1].cp;
 					j += strlen(m[k - 1].to);
 				}
-				used = j - i;
+				if (rn) {
+					sb_putc(&b, part ? '_' : '^');
+					if (rn > 1)
+						sb_putc(&b, part ? '{' : '(');
+					sb_putn(&b, run, rn);
+					if (rn > 1)
+						sb_putc(&b, part ? '}' : ')');
+					used = j - i;
+				}
 			}
 			if (used) {
 				i += used;
+				last_word = 0;
 				continue;
 			}
 		}
 		if (!rep)
 			rep = cp == 0x00A0 ? " " : cp == 0x2013 || cp == 0x2014 ? "-" : "?";
+		/* γλ is gamma*lambda, not one name "gammalambda" */
+		int word = strlen(rep) > 1 && is_alpha((unsigned char)rep[0]);
+		char last = sb_last(&b);
+		if ((word || last_word) && (is_alpha((unsigned char)last) || is_digit((unsigned char)last)) &&
+		    (is_alpha((unsigned char)rep[0]) || is_digit((unsigned char)rep[0])))
+			sb_putc(&b, '*');
 		sb_puts(&b, rep);
+		last_word = word;
 		i += l;
 	}
 	if (b.nomem) {

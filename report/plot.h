@@ -31,16 +31,59 @@ typedef struct {
 	const char *mark_label;
 } vxp_plot;
 
+/*
+ * Both drawings share one model:
+ *   - a point is drawn when its x and y are finite; with log_y a y of
+ *     -INFINITY is an exact zero, counted and noted ("3 zeros omitted"),
+ *     NaN and infinities are noted as undefined; a line breaks at them;
+ *   - x axis: [min x, max x] over the drawn points and marks (widened by
+ *     |x|·1e-6 + 1 each way when they coincide); ticks at 1, 2, 5 × 10ⁿ
+ *     steps (whole numbers only when every x is whole);
+ *   - log_y: y axis [floor(min y), ceil(max y)] in decades (widened by one
+ *     decade each way when equal), ticks every 1, 2, 5, 10, 20, … decades,
+ *     at most 8 (600 decades: every 100), labelled 10ⁿ (ASCII: 1e-4);
+ *   - linear y: the range widened to the neighbouring tick multiples;
+ *   - nothing to draw (n = 0, all -INFINITY, NaN) still gives the frame
+ *     and a "no values to plot" note, never an error;
+ *   - series get distinct dash patterns (solid, long dash, dots, dash-dot;
+ *     a series with dashed = 1 never solid) and, in SVG, distinct markers
+ *     (circle, square, triangle), so black-and-white prints stay readable.
+ */
+
 /* An SVG element (no XML prolog, no external reference, fixed fonts by CSS
  * class; width×height in px) for inline use in HTML or as a file beside
- * Markdown.  Deterministic output.  *out malloc'd. */
+ * Markdown.  Deterministic output.  *out malloc'd.
+ * Classes (vxp, vxp-s1..3, vxp-grid, vxp-axis, vxp-note …) carry the
+ * styling and every element repeats it as presentation attributes, so a
+ * file opened alone looks the same.  Numbers are written without the C
+ * locale's help: LC_NUMERIC cannot change a byte.  VX_EUSAGE when p is
+ * NULL or malformed (more than 3 series, NULL arrays with n > 0) or the
+ * size is below 160×120 or above 20000. */
 vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out);
 
 /* A character-cell plot `cols`×`rows` for terminals: rows lines joined by
  * '\n'.  utf8 selects Braille/box drawing, else ASCII only.  Each cell's
  * series index (0 = axes/labels, 1..3 = series) is written to *roles
  * (malloc'd, rows*cols bytes, row-major over display columns) so the tutor
- * can colour by role.  *out malloc'd. */
+ * can colour by role.  *out malloc'd.
+ *
+ * Every line holds exactly cols code points and each one is one column
+ * wide (labels are cut to fit; wide or zero-width characters become ?), so
+ * the k-th code point of a line is display column k.  Role 4 marks the
+ * marked points (mark_x, mark_y) and their legend dot.
+ * Layout, top to bottom: a header line (y label at the left, title
+ * centred) when rows >= 8 and there is either; the plot area with y labels
+ * at the left of a │ axis; the x axis └──┬──; the x tick labels (and the x
+ * label at the right when it fits); one legend line.  Inside the plot area
+ * of pw × ph cells, with a dot grid of W × H = 2pw × 4ph (Braille) or
+ * pw × ph (ASCII: '*' '+' 'o' for series 1..3, '@' for marks), the point
+ * (x, y) is the dot
+ *     X = round((x − xmin)/(xmax − xmin) · (W − 1)),
+ *     Y = round((ymax − y)/(ymax − ymin) · (H − 1))      (Y = 0 at the top),
+ * consecutive points joined by straight lines; the first series is drawn
+ * over the others.  VX_EUSAGE when cols < 20, rows < 5 (or more than
+ * 2000×1000), when the y labels leave fewer than 10 columns, or p is
+ * malformed as for vxp_svg. */
 vx_status vxp_cells(const vxp_plot *p, int cols, int rows, int utf8,
                     char **out, unsigned char **roles);
 

@@ -1,0 +1,719 @@
+/*
+ * test_plot.c — SVG and character-cell plots.
+ *
+ * Positions are checked against the mapping formula of plot.h computed
+ * here, from the data, and read back from the drawing: Braille dots are
+ * decoded with the bit layout of the Unicode standard (dots 1-8), not with
+ * the code's table.
+ */
+#include <criterion/criterion.h>
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "report/plot.h"
+
+/* ---- reading a cell plot back ------------------------------------------ */
+
+typedef struct {
+	int rows, cols;
+	uint32_t *cp;   /* rows × cols code points */
+} screen;
+
+static uint32_t dec1(const unsigned char **p)
+{
+	const unsigned char *s = *p;
+	uint32_t c;
+	int l;
+	if (s[0] < 0x80) { c = s[0]; l = 1; }
+	else if ((s[0] & 0xE0) == 0xC0) { c = s[0] & 0x1F; l = 2; }
+	else if ((s[0] & 0xF0) == 0xE0) { c = s[0] & 0x0F; l = 3; }
+	else { c = s[0] & 0x07; l = 4; }
+	for (int i = 1; i < l; i++) {
+		cr_assert((s[i] & 0xC0) == 0x80, "invalid UTF-8 in the plot");
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	*p = s + l;
+	return c;
+}
+
+/* Splits the text into lines of code points; each line must hold exactly
+ * cols of them (the contract that makes code point k column k). */
+static screen parse_screen(const char *txt, int cols, int rows)
+{
+	screen sc = { rows, cols, calloc((size_t)rows * (size_t)cols, sizeof(uint32_t)) };
+	const unsigned char *p = (const unsigned char *)txt;
+	for (int r = 0; r < rows; r++) {
+		int c = 0;
+		while (*p && *p != '\n') {
+			uint32_t cp = dec1(&p);
+			cr_assert_lt(c, cols, "line %d is wider than %d columns", r, cols);
+			sc.cp[r * cols + c++] = cp;
+		}
+		cr_assert_eq(c, cols, "line %d holds %d code points, want %d", r, c, cols);
+		if (r + 1 < rows)
+			cr_assert_eq(*p, '\n', "fewer than %d lines", rows);
+		if (*p)
+			p++;
+	}
+	cr_assert_eq(*p, '\0', "more than %d lines", rows);
+	return sc;
+}
+
+static uint32_t at(const screen *s, int r, int c) { return s->cp[r * s->cols + c]; }
+
+/* The plot area: columns right of the y axis, rows above the x axis. */
+typedef struct {
+	int gw, top, axr, pw, ph;
+} area;
+
+static area find_area(const screen *s, uint32_t corner, uint32_t vbar, uint32_t vtick)
+{
+	area a = { -1, -1, -1, 0, 0 };
+	/* the x axis: a corner followed by nothing but rule and ticks to the end */
+	for (int r = 0; r < s->rows && a.axr < 0; r++)
+		for (int c = 0; c + 1 < s->cols && a.axr < 0; c++) {
+			if (at(s, r, c) != corner)
+				continue;
+			int rule = 1, dashes = 0;
+			for (int k = c + 1; k < s->cols; k++) {
+				uint32_t ch = at(s, r, k);
+				rule &= ch == '-' || ch == '+' || ch == 0x2500 || ch == 0x252C;
+				dashes += ch == '-' || ch == 0x2500;
+			}
+			if (rule && dashes >= (s->cols - c) / 2) {
+				a.axr = r;
+				a.gw = c;
+			}
+		}
+	cr_assert_geq(a.axr, 0, "no x axis found");
+	a.top = a.axr;
+	while (a.top > 0 && (at(s, a.top - 1, a.gw) == vbar || at(s, a.top - 1, a.gw) == vtick))
+		a.top--;
+	a.ph = a.axr - a.top;
+	a.pw = s->cols - a.gw - 1;
+	cr_assert_gt(a.ph, 1, "no plot rows");
+	return a;
+}
+
+/* Unicode Braille: dots 1 2 3 7 down the left column, 4 5 6 8 down the right. */
+static int braille_has(uint32_t cp, int dx, int dy)
+{
+	static const int bit[4][2] = { { 0, 3 }, { 1, 4 }, { 2, 5 }, { 6, 7 } };
+	if (cp < 0x2800 || cp > 0x28FF)
+		return 0;
+	return ((cp - 0x2800) >> bit[dy][dx]) & 1;
+}
+
+/* ---- the line y = -0.3 x in log10 -------------------------------------- */
+
+#define NLINE 21
+static double lx[NLINE], ly[NLINE];
+
+static vxp_plot line_plot(vxp_series *s)
+{
+	for (int i = 0; i < NLINE; i++) {
+		lx[i] = i;
+		ly[i] = -0.3 * i;   /* 1 down to 10^-6 */
+	}
+	*s = (vxp_series){ "y = 10^(-0.3x)", lx, ly, NLINE, 0 };
+	return (vxp_plot){ "a line", "x", "y", 1, s, 1, NULL, NULL, 0, NULL };
+}
+
+Test(cells, ascii_line_lands_on_the_mapped_cells)
+{
+	vxp_series s;
+	vxp_plot p = line_plot(&s);
+	int cols = 61, rows = 17;
+	char *txt = NULL;
+	unsigned char *roles = NULL;
+	cr_assert_eq(vxp_cells(&p, cols, rows, 0, &txt, &roles), VX_OK);
+	screen sc = parse_screen(txt, cols, rows);
+	area a = find_area(&sc, '+', '|', '+');
+	/* the axis range by the documented rule: x [0, 20], y [floor(-6), ceil(0)] */
+	double xmin = 0, xmax = 20, ymin = -6, ymax = 0;
+	for (int i = 0; i < NLINE; i++) {
+		int X = (int)lround((lx[i] - xmin) / (xmax - xmin) * (a.pw - 1));
+		int Y = (int)lround((ymax - ly[i]) / (ymax - ymin) * (a.ph - 1));
+		uint32_t ch = at(&sc, a.top + Y, a.gw + 1 + X);
+		cr_expect_eq(ch, '*', "point %d (%g, %g) should be at row %d col %d, found '%c'\n%s", i, lx[i], ly[i],
+		             Y, X, (int)ch, txt);
+		cr_expect_eq(roles[(a.top + Y) * cols + a.gw + 1 + X], 1, "role of point %d", i);
+	}
+	/* and nothing strays: every '*' lies within a cell of the exact line */
+	int stars = 0;
+	for (int r = a.top; r < a.axr; r++)
+		for (int c = a.gw + 1; c < cols; c++)
+			if (at(&sc, r, c) == '*') {
+				stars++;
+				double x = (double)(c - a.gw - 1) / (a.pw - 1) * (xmax - xmin) + xmin;
+				double yrow = (ymax - (-0.3 * x)) / (ymax - ymin) * (a.ph - 1);
+				cr_expect_leq(fabs((r - a.top) - yrow), 1.0, "'*' at row %d col %d is off the line", r, c);
+			}
+	cr_expect_geq(stars, a.pw, "a line across the plot inks at least one cell per column");
+	free(sc.cp);
+	free(txt);
+	free(roles);
+}
+
+Test(cells, braille_line_lands_on_the_mapped_dots)
+{
+	vxp_series s;
+	vxp_plot p = line_plot(&s);
+	int cols = 50, rows = 14;
+	char *txt = NULL;
+	unsigned char *roles = NULL;
+	cr_assert_eq(vxp_cells(&p, cols, rows, 1, &txt, &roles), VX_OK);
+	screen sc = parse_screen(txt, cols, rows);
+	area a = find_area(&sc, 0x2514 /* └ */, 0x2502 /* │ */, 0x2524 /* ┤ */);
+	int W = 2 * a.pw, H = 4 * a.ph;
+	for (int i = 0; i < NLINE; i++) {
+		int X = (int)lround(lx[i] / 20.0 * (W - 1));
+		int Y = (int)lround((0 - ly[i]) / 6.0 * (H - 1));
+		uint32_t ch = at(&sc, a.top + Y / 4, a.gw + 1 + X / 2);
+		cr_expect(braille_has(ch, X % 2, Y % 4), "point %d: dot (%d, %d) not set in U+%04X\n%s", i, X, Y,
+		          (unsigned)ch, txt);
+	}
+	/* every inked dot is within one dot of the exact line */
+	for (int r = 0; r < a.ph; r++)
+		for (int c = 0; c < a.pw; c++)
+			for (int dy = 0; dy < 4; dy++)
+				for (int dx = 0; dx < 2; dx++) {
+					if (!braille_has(at(&sc, a.top + r, a.gw + 1 + c), dx, dy))
+						continue;
+					double x = (double)(2 * c + dx) / (W - 1) * 20;
+					double Yexact = 0.3 * x / 6.0 * (H - 1);
+					cr_expect_leq(fabs(4 * r + dy - Yexact), 1.5, "stray dot at (%d, %d)", 2 * c + dx, 4 * r + dy);
+				}
+	free(sc.cp);
+	free(txt);
+	free(roles);
+}
+
+Test(cells, log_labels_and_decades)
+{
+	vxp_series s;
+	vxp_plot p = line_plot(&s);
+	char *txt = NULL;
+	unsigned char *roles = NULL;
+	cr_assert_eq(vxp_cells(&p, 60, 16, 0, &txt, &roles), VX_OK);
+	cr_expect(strstr(txt, "1e0") && strstr(txt, "1e-6"), "ASCII decade labels 1e0 … 1e-6 expected:\n%s", txt);
+	free(txt);
+	free(roles);
+	cr_assert_eq(vxp_cells(&p, 60, 16, 1, &txt, &roles), VX_OK);
+	cr_expect(strstr(txt, "10⁰") && strstr(txt, "10⁻⁶"), "Unicode labels 10⁰ … 10⁻⁶ expected:\n%s", txt);
+	cr_expect(strstr(txt, "y = 10^(-0.3x)") != NULL, "legend text missing");
+	free(txt);
+	free(roles);
+}
+
+/* Points with undefined values between them are drawn alone (the line
+ * breaks at each): the inked dots must be exactly the mapped ones. */
+Test(cells, isolated_points_are_exactly_the_mapped_dots)
+{
+	double x[41], y[41];
+	for (int i = 0; i <= 40; i++) {
+		x[i] = i / 2.0;
+		y[i] = i % 2 ? NAN : -0.3 * x[i];
+	}
+	vxp_series s = { "dots", x, y, 41, 0 };
+	vxp_plot p = { NULL, NULL, NULL, 1, &s, 1, NULL, NULL, 0, NULL };
+	for (int utf8 = 0; utf8 < 2; utf8++) {
+		int cols = 57, rows = 15;
+		char *txt = NULL;
+		unsigned char *roles = NULL;
+		cr_assert_eq(vxp_cells(&p, cols, rows, utf8, &txt, &roles), VX_OK);
+		screen sc = parse_screen(txt, cols, rows);
+		area a = utf8 ? find_area(&sc, 0x2514, 0x2502, 0x2524) : find_area(&sc, '+', '|', '+');
+		int dx = utf8 ? 2 : 1, dy = utf8 ? 4 : 1;
+		int W = dx * a.pw, H = dy * a.ph;
+		unsigned char *want = calloc((size_t)W * (size_t)H, 1);
+		for (int i = 0; i <= 40; i += 2) {
+			/* x range [0, 20], y range [floor(-6), 0] */
+			int X = (int)lround(x[i] / 20.0 * (W - 1));
+			int Y = (int)lround((0 - y[i]) / 6.0 * (H - 1));
+			want[Y * W + X] = 1;
+		}
+		for (int Y = 0; Y < H; Y++)
+			for (int X = 0; X < W; X++) {
+				uint32_t ch = at(&sc, a.top + Y / dy, a.gw + 1 + X / dx);
+				int inked = utf8 ? braille_has(ch, X % 2, Y % 4) : ch == '*';
+				cr_expect_eq(inked, want[Y * W + X], "utf8=%d dot (%d, %d): inked %d, mapped %d\n%s", utf8, X, Y,
+				             inked, want[Y * W + X], txt);
+			}
+		free(want);
+		free(sc.cp);
+		free(txt);
+		free(roles);
+	}
+}
+
+/* ---- shapes, sizes, ASCII ----------------------------------------------- */
+
+static double tx[300], t1[300], t2[300], t3[300];
+
+static vxp_plot three_series(vxp_series *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		tx[i] = (double)i;
+		t1[i] = -0.4 * (double)i + sin((double)i);
+		t2[i] = -0.2 * (double)i;
+		t3[i] = -0.1 * (double)i;
+	}
+	s[0] = (vxp_series){ "‖∂sₜ/∂sₖ‖₂", tx, t1, n, 0 };
+	s[1] = (vxp_series){ "Π‖Jⱼ‖₂", tx, t2, n, 0 };
+	s[2] = (vxp_series){ "(γλ)ᵗ⁻ᵏ", tx, t3, n, 1 };
+	return (vxp_plot){ "‖∂sₜ/∂sₖ‖ against t − k 漢字", "t − k", "norm", 1, s, 3, NULL, NULL, 0, NULL };
+}
+
+Test(cells, every_size_fits_exactly)
+{
+	vxp_series s[3];
+	vxp_plot p = three_series(s, 120);
+	int sizes[][2] = { { 20, 5 }, { 21, 6 }, { 30, 8 }, { 40, 12 }, { 80, 24 }, { 72, 12 }, { 200, 60 },
+	                   { 33, 7 }, { 120, 9 } };
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		for (int utf8 = 0; utf8 < 2; utf8++) {
+			int cols = sizes[k][0], rows = sizes[k][1];
+			char *txt = NULL;
+			unsigned char *roles = NULL;
+			vx_status st = vxp_cells(&p, cols, rows, utf8, &txt, &roles);
+			cr_assert_eq(st, VX_OK, "%d×%d utf8=%d failed", cols, rows, utf8);
+			screen sc = parse_screen(txt, cols, rows);
+			for (int i = 0; i < cols * rows; i++) {
+				cr_expect_leq(roles[i], 4, "role %d out of range", roles[i]);
+				uint32_t c = sc.cp[i];
+				cr_expect(c >= 0x20 && c != 0x7F, "control character U+%04X", (unsigned)c);
+				/* wide characters would break "code point k = column k" */
+				cr_expect(!(c >= 0x2E80 && c <= 0xA4CF), "wide character U+%04X kept", (unsigned)c);
+				if (!utf8) {
+					cr_expect_lt(c, 0x80, "non-ASCII U+%04X in ASCII mode (%d×%d)", (unsigned)c, cols, rows);
+					if (c == '*' || c == '+' || c == 'o') {
+						/* a series character in the plot carries its series' role (legend too) */
+					}
+				}
+			}
+			free(sc.cp);
+			free(txt);
+			free(roles);
+		}
+	}
+}
+
+Test(cells, ascii_series_characters_carry_their_roles)
+{
+	vxp_series s[3];
+	vxp_plot p = three_series(s, 40);
+	char *txt = NULL;
+	unsigned char *roles = NULL;
+	cr_assert_eq(vxp_cells(&p, 70, 20, 0, &txt, &roles), VX_OK);
+	screen sc = parse_screen(txt, 70, 20);
+	area a = find_area(&sc, '+', '|', '+');
+	int seen[4] = { 0 };
+	for (int r = a.top; r < a.axr; r++)
+		for (int c = a.gw + 1; c < 70; c++) {
+			uint32_t ch = at(&sc, r, c);
+			unsigned char ro = roles[r * 70 + c];
+			int want = ch == '*' ? 1 : ch == '+' ? 2 : ch == 'o' ? 3 : 0;
+			cr_expect_eq(ro, want, "cell '%c' at %d,%d has role %d", (int)ch, r, c, ro);
+			seen[want]++;
+		}
+	cr_expect(seen[1] && seen[2] && seen[3], "all three series drawn");
+	free(sc.cp);
+	free(txt);
+	free(roles);
+}
+
+Test(cells, marks_are_role_four)
+{
+	double x[3] = { -1, 0, 1 }, y[3] = { 0.5, 1, 0.5 }, mx[1] = { 0 }, my[1] = { 1 };
+	vxp_series s = { "curve", x, y, 3, 0 };
+	vxp_plot p = { NULL, "a", "f", 0, &s, 1, mx, my, 1, "max" };
+	for (int utf8 = 0; utf8 < 2; utf8++) {
+		char *txt = NULL;
+		unsigned char *roles = NULL;
+		cr_assert_eq(vxp_cells(&p, 40, 10, utf8, &txt, &roles), VX_OK);
+		screen sc = parse_screen(txt, 40, 10);
+		int found = 0;
+		for (int i = 0; i < 400; i++)
+			if (sc.cp[i] == (utf8 ? 0x25CF : '@')) {
+				found++;
+				cr_expect_eq(roles[i], 4);
+			}
+		cr_expect_eq(found, 2, "the mark and its legend dot, found %d\n%s", found, txt);
+		cr_expect(strstr(txt, "max") != NULL);
+		free(sc.cp);
+		free(txt);
+		free(roles);
+	}
+}
+
+Test(cells, too_small_or_malformed_is_a_usage_error)
+{
+	vxp_series s;
+	vxp_plot p = line_plot(&s);
+	char *txt = (char *)1;
+	unsigned char *roles = (unsigned char *)1;
+	int bad[][2] = { { 19, 10 }, { 40, 4 }, { 0, 0 }, { -5, 10 }, { 40, -1 }, { 100000, 10 } };
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		cr_expect_eq(vxp_cells(&p, bad[k][0], bad[k][1], 1, &txt, &roles), VX_EUSAGE, "%d×%d accepted",
+		             bad[k][0], bad[k][1]);
+		cr_expect_null(txt);
+		cr_expect_null(roles);
+	}
+	cr_expect_eq(vxp_cells(NULL, 40, 10, 1, &txt, &roles), VX_EUSAGE);
+	cr_expect_eq(vxp_cells(&p, 40, 10, 1, NULL, &roles), VX_EUSAGE);
+	vxp_series nox = { "x", NULL, ly, 3, 0 };
+	vxp_plot q = { NULL, NULL, NULL, 1, &nox, 1, NULL, NULL, 0, NULL };
+	cr_expect_eq(vxp_cells(&q, 40, 10, 1, &txt, &roles), VX_EUSAGE, "NULL x with n > 0");
+	vxp_series four[4] = { s, s, s, s };
+	vxp_plot r = { NULL, NULL, NULL, 1, four, 4, NULL, NULL, 0, NULL };
+	cr_expect_eq(vxp_cells(&r, 40, 10, 1, &txt, &roles), VX_EUSAGE, "four series");
+	char *svg = (char *)1;
+	cr_expect_eq(vxp_svg(&r, 640, 360, &svg), VX_EUSAGE);
+	cr_expect_null(svg);
+	cr_expect_eq(vxp_svg(&p, 100, 50, &svg), VX_EUSAGE, "tiny SVG");
+	cr_expect_eq(vxp_svg(NULL, 640, 360, &svg), VX_EUSAGE);
+	/* y labels so wide that fewer than 10 columns remain */
+	double yy[2] = { 1e300, -1e300 };
+	vxp_series w = { "w", lx, yy, 2, 0 };
+	vxp_plot wide = { NULL, NULL, NULL, 0, &w, 1, NULL, NULL, 0, NULL };
+	vx_status st = vxp_cells(&wide, 20, 6, 0, &txt, &roles);
+	cr_expect(st == VX_OK || st == VX_EUSAGE, "status %d", st);
+	if (st == VX_OK) {
+		free(txt);
+		free(roles);
+	}
+}
+
+/* ---- degenerate data: drawn, never a crash ------------------------------ */
+
+static void both_ok(const vxp_plot *p, const char *what, const char *note)
+{
+	for (int utf8 = 0; utf8 < 2; utf8++) {
+		char *txt = NULL;
+		unsigned char *roles = NULL;
+		cr_assert_eq(vxp_cells(p, 50, 12, utf8, &txt, &roles), VX_OK, "%s: cells", what);
+		screen sc = parse_screen(txt, 50, 12);
+		if (note)
+			cr_expect(strstr(txt, note) != NULL, "%s: note \"%s\" missing:\n%s", what, note, txt);
+		free(sc.cp);
+		free(txt);
+		free(roles);
+	}
+	char *svg = NULL;
+	cr_assert_eq(vxp_svg(p, 400, 300, &svg), VX_OK, "%s: svg", what);
+	cr_expect(strstr(svg, "nan") == NULL && strstr(svg, "inf") == NULL, "%s: nan/inf in SVG", what);
+	free(svg);
+}
+
+Test(degenerate, empty_one_point_zeros_nan_huge)
+{
+	double x[5] = { 0, 1, 2, 3, 4 };
+	double zeros[5] = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY };
+	double nans[5] = { NAN, NAN, 1, NAN, INFINITY };
+	double one[1] = { -3 };
+	double huge[5] = { 0, -150, -300, -450, -600 };
+	double hx[5] = { -1e308, -1e300, 0, 1e300, 1e308 };
+	double tiny[5] = { 1e-300, 2e-300, 3e-300, 4e-300, 5e-300 };
+
+	vxp_series s = { "none", x, zeros, 0, 0 };
+	vxp_plot p = { "t", "x", "y", 1, &s, 1, NULL, NULL, 0, NULL };
+	both_ok(&p, "n = 0", "no values");
+	p.nseries = 0;
+	both_ok(&p, "no series", "no values");
+	p.nseries = 1;
+	s.n = 5;
+	both_ok(&p, "all exact zeros", "5 zeros omitted");
+	s.y = nans;
+	both_ok(&p, "NaN values", "4 undefined omitted");
+	s.y = one;
+	s.n = 1;
+	both_ok(&p, "one point", NULL);
+	s.n = 5;
+	s.y = huge;
+	both_ok(&p, "600 decades", NULL);
+	s.x = hx;
+	both_ok(&p, "x over the whole double range", NULL);
+	s.x = x;
+	s.y = tiny;
+	p.log_y = 0;
+	both_ok(&p, "linear, tiny values", NULL);
+	s.y = hx;
+	both_ok(&p, "linear, huge span", NULL);
+	s.x = tiny;
+	both_ok(&p, "tiny x span", NULL);
+}
+
+/* ---- SVG ----------------------------------------------------------------- */
+
+static int run_with_stdin(const char *cmd, const char *data)
+{
+	FILE *f = popen(cmd, "w");
+	if (!f)
+		return -1;
+	fputs(data, f);
+	int st = pclose(f);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) == 127)
+		return -1;
+	return WEXITSTATUS(st) == 0;
+}
+
+/* Well-formed XML by an outside parser: xmllint, else python3. */
+static int wellformed(const char *xml)
+{
+	int r = run_with_stdin("xmllint --noout - 2>/dev/null", xml);
+	if (r < 0)
+		r = run_with_stdin("python3 -c 'import sys, xml.dom.minidom; "
+		                   "xml.dom.minidom.parseString(sys.stdin.buffer.read())' 2>/dev/null", xml);
+	return r;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+Test(svg, well_formed_self_contained_deterministic)
+{
+	vxp_series s[3];
+	vxp_plot p = three_series(s, 200);
+	p.title = "<&> \"quoted\" ‖∂s‖";
+	char *a = NULL, *b = NULL;
+	cr_assert_eq(vxp_svg(&p, 640, 360, &a), VX_OK);
+	cr_assert_eq(vxp_svg(&p, 640, 360, &b), VX_OK);
+	cr_expect_str_eq(a, b, "two renderings differ");
+	cr_expect(strncmp(a, "<svg ", 5) == 0, "starts with <svg");
+	cr_expect(strstr(a, "<?xml") == NULL, "no prolog");
+	cr_expect_eq(count(a, "http"), 1, "only the SVG namespace may say http");
+	cr_expect(strstr(a, "xmlns=\"http://www.w3.org/2000/svg\"") != NULL);
+	cr_expect(strstr(a, "<script") == NULL && strstr(a, "href") == NULL && strstr(a, "url(") == NULL &&
+	          strstr(a, "@import") == NULL && strstr(a, "<image") == NULL, "nothing external");
+	cr_expect(strstr(a, "width=\"640\"") && strstr(a, "height=\"360\""), "size given");
+	cr_expect(strstr(a, "&lt;&amp;&gt; &quot;quoted&quot;") != NULL, "title escaped");
+	int wf = wellformed(a);
+	if (wf >= 0)
+		cr_expect_eq(wf, 1, "the SVG is not well-formed XML");
+	/* three series, three distinct dash patterns, the dashed one not solid */
+	cr_expect_eq(count(a, "class=\"vxp-line vxp-s"), 6, "3 paths + 3 legend samples");
+	cr_expect(strstr(a, "stroke-dasharray=\"8 4\"") != NULL, "series 2 long dashes");
+	cr_expect(strstr(a, "stroke-dasharray=\"2 3\"") != NULL, "series 3 (dashed) dotted");
+	cr_expect(strstr(a, "<circle") && strstr(a, "<rect x=") && strstr(a, "Z\"/>"), "three marker shapes");
+
+	/* another LC_NUMERIC must not change a byte */
+	const char *locs[] = { "de_DE.UTF-8", "fr_FR.UTF-8", "de_DE", "C.UTF-8" };
+	for (size_t i = 0; i < 4; i++) {
+		if (!setlocale(LC_NUMERIC, locs[i]))
+			continue;
+		char *c = NULL;
+		cr_assert_eq(vxp_svg(&p, 640, 360, &c), VX_OK);
+		cr_expect_str_eq(a, c, "output changes under LC_NUMERIC=%s", locs[i]);
+		free(c);
+	}
+	setlocale(LC_NUMERIC, "C");
+	free(a);
+	free(b);
+}
+
+/* The numbers of the series' path: pairs after M and L. */
+static int path_points(const char *svg, int series, double *xs, double *ys, int max)
+{
+	char key[64];
+	snprintf(key, sizeof key, "class=\"vxp-line vxp-s%d\"", series);
+	const char *p = strstr(svg, key);
+	cr_assert_not_null(p);
+	p = strstr(p, " d=\"");
+	cr_assert_not_null(p);
+	p += 4;
+	int n = 0;
+	while (*p && *p != '"' && n < max) {
+		if (*p == 'M' || *p == 'L') {
+			char *e;
+			xs[n] = strtod(p + 1, &e);
+			ys[n] = strtod(e, &e);
+			n++;
+			p = e;
+		} else {
+			p++;
+		}
+	}
+	return n;
+}
+
+static double attr_after(const char *s, const char *key)
+{
+	const char *p = strstr(s, key);
+	cr_assert_not_null(p, "no %s", key);
+	return strtod(p + strlen(key), NULL);
+}
+
+Test(svg, a_line_stays_straight_and_spans_the_frame)
+{
+	vxp_series s;
+	vxp_plot p = line_plot(&s);
+	char *svg = NULL;
+	cr_assert_eq(vxp_svg(&p, 600, 400, &svg), VX_OK);
+	double xs[64], ys[64];
+	int n = path_points(svg, 1, xs, ys, 64);
+	cr_assert_geq(n, 2, "path has %d points", n);
+	/* collinear: y = -0.3 x is straight on a log axis */
+	for (int i = 1; i + 1 < n; i++) {
+		double cross = (xs[i] - xs[0]) * (ys[n - 1] - ys[0]) - (ys[i] - ys[0]) * (xs[n - 1] - xs[0]);
+		double len = hypot(xs[n - 1] - xs[0], ys[n - 1] - ys[0]);
+		cr_expect_leq(fabs(cross) / len, 0.02, "vertex %d is %.3f px off the line", i, fabs(cross) / len);
+	}
+	/* x = 0 at the y axis, x = 20 at the right end of the x axis; y from
+	 * 10^0 (top of the frame, range [-6, 0]) to 10^-6 (the bottom) */
+	const char *axis = strstr(svg, "class=\"vxp-axis\" x1=\"");
+	cr_assert_not_null(axis);
+	double ax1 = attr_after(axis, "x1=\""), ay = attr_after(axis, "y1=\""), ax2 = attr_after(axis, "x2=\"");
+	const char *yaxis = strstr(axis + 1, "class=\"vxp-axis\" x1=\"");
+	double top = attr_after(yaxis, "y1=\"");
+	cr_expect_float_eq(xs[0], ax1, 0.011, "first point at the y axis: %g vs %g", xs[0], ax1);
+	cr_expect_float_eq(xs[n - 1], ax2, 0.011, "last point at the right end: %g vs %g", xs[n - 1], ax2);
+	cr_expect_float_eq(ys[0], top, 0.011, "10^0 at the top: %g vs %g", ys[0], top);
+	cr_expect_float_eq(ys[n - 1], ay, 0.011, "10^-6 at the bottom: %g vs %g", ys[n - 1], ay);
+	/* the point x = 10 (10^-3) at the middle of both, if drawn */
+	free(svg);
+}
+
+/* The text of every tick label, in order. */
+static int tick_labels(const char *svg, char out[][32], int max)
+{
+	int n = 0;
+	for (const char *p = svg; (p = strstr(p, "class=\"vxp-tick\"")) && n < max; p++) {
+		const char *gt = strchr(p, '>'), *lt = strchr(gt, '<');
+		size_t l = (size_t)(lt - gt - 1);
+		if (l > 31)
+			l = 31;
+		memcpy(out[n], gt + 1, l);
+		out[n][l] = '\0';
+		n++;
+	}
+	return n;
+}
+
+Test(svg, six_hundred_decades_get_few_labels)
+{
+	double x[601], y[601];
+	for (int i = 0; i <= 600; i++) {
+		x[i] = i;
+		y[i] = -(double)i;   /* 0.1^i: down to 10^-600, beyond any double */
+	}
+	vxp_series s = { "0.1^(t-k)", x, y, 601, 0 };
+	vxp_plot p = { NULL, "t − k", "norm", 1, &s, 1, NULL, NULL, 0, NULL };
+	char *svg = NULL;
+	cr_assert_eq(vxp_svg(&p, 640, 480, &svg), VX_OK);
+	char lab[32][32];
+	int n = tick_labels(svg, lab, 32);
+	int ylabels = 0, has600 = 0, has300 = 0;
+	for (int i = 0; i < n; i++) {
+		if (strncmp(lab[i], "10", 2) == 0 && strlen(lab[i]) > 2) {
+			ylabels++;
+			has600 |= strcmp(lab[i], "10⁻⁶⁰⁰") == 0;
+			has300 |= strcmp(lab[i], "10⁻³⁰⁰") == 0;
+		}
+	}
+	cr_expect_leq(ylabels, 8, "%d y labels", ylabels);
+	cr_expect_geq(ylabels, 3, "%d y labels", ylabels);
+	cr_expect(has600 && has300, "10⁻⁶⁰⁰ and 10⁻³⁰⁰ labelled");
+	/* x ticks at nice numbers: 0, 100, 200 … */
+	int x100 = 0;
+	for (int i = 0; i < n; i++)
+		x100 |= strcmp(lab[i], "100") == 0 || strcmp(lab[i], "200") == 0;
+	cr_expect(x100, "x ticks at multiples of 100");
+	/* 601 points make a path of a few vertices, not 601 */
+	double xs[700], ys[700];
+	int np = path_points(svg, 1, xs, ys, 700);
+	cr_expect_leq(np, 601);
+	free(svg);
+}
+
+Test(svg, decade_labels_for_a_short_span)
+{
+	vxp_series s;
+	vxp_plot p = line_plot(&s);
+	char *svg = NULL;
+	cr_assert_eq(vxp_svg(&p, 640, 480, &svg), VX_OK);
+	char lab[32][32];
+	int n = tick_labels(svg, lab, 32);
+	const char *want[] = { "10⁻⁶", "10⁻⁵", "10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "10⁰" };
+	int k = 0;
+	for (int i = 0; i < n && k < 7; i++)
+		if (strcmp(lab[i], want[k]) == 0)
+			k++;
+	cr_expect_eq(k, 7, "every decade from 10⁻⁶ to 10⁰ labelled, in order (found %d)", k);
+	free(svg);
+}
+
+Test(svg, omitted_points_are_noted_and_break_the_line)
+{
+	double x[6] = { 0, 1, 2, 3, 4, 5 }, y[6] = { 0, -1, -INFINITY, -3, NAN, -5 };
+	vxp_series s = { "gaps", x, y, 6, 0 };
+	vxp_plot p = { NULL, "x", NULL, 1, &s, 1, NULL, NULL, 0, NULL };
+	char *svg = NULL;
+	cr_assert_eq(vxp_svg(&p, 400, 300, &svg), VX_OK);
+	cr_expect(strstr(svg, "1 exact zero not shown") != NULL, "zero noted");
+	cr_expect(strstr(svg, "1 undefined value not shown") != NULL, "NaN noted");
+	const char *d = strstr(strstr(svg, "class=\"vxp-line vxp-s1\""), " d=\"");
+	/* three pieces: 0-1, 3 alone, 5 alone */
+	int moves = 0;
+	for (const char *q = d + 4; *q && *q != '"'; q++)
+		moves += *q == 'M';
+	cr_expect_eq(moves, 3, "the line restarts after each omitted point (%d pieces)", moves);
+	free(svg);
+}
+
+Test(svg, linear_axis_and_marks)
+{
+	double a[5] = { -2, -1, 0, 1, 2 }, f[5] = { 0.1, 0.2, 0.25, 0.2, 0.1 };
+	double mx[1] = { 0 }, my[1] = { 0.25 };
+	vxp_series s = { "σ′(a)", a, f, 5, 0 };
+	vxp_plot p = { "logistic", "a", "σ′", 0, &s, 1, mx, my, 1, "γ = ¼" };
+	char *svg = NULL;
+	cr_assert_eq(vxp_svg(&p, 500, 300, &svg), VX_OK);
+	char lab[32][32];
+	int n = tick_labels(svg, lab, 32);
+	int has_minus2 = 0, has_025 = 0;
+	for (int i = 0; i < n; i++) {
+		has_minus2 |= strcmp(lab[i], "−2") == 0;
+		has_025 |= strcmp(lab[i], "0.25") == 0 || strcmp(lab[i], "0.20") == 0;
+	}
+	cr_expect(has_minus2, "x tick −2 with a true minus sign");
+	cr_expect(has_025, "y ticks at hundredths");
+	cr_expect(strstr(svg, "class=\"vxp-mark\"") != NULL && strstr(svg, "γ = ¼") != NULL, "mark and its label");
+	int wf = wellformed(svg);
+	if (wf >= 0)
+		cr_expect_eq(wf, 1);
+	free(svg);
+}
+
+Test(svg, a_million_points_stay_small)
+{
+	size_t n = 1000000;
+	double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+	for (size_t i = 0; i < n; i++) {
+		x[i] = (double)i;
+		y[i] = -1e-3 * (double)i;
+	}
+	vxp_series s = { "long", x, y, n, 0 };
+	vxp_plot p = { NULL, NULL, NULL, 1, &s, 1, NULL, NULL, 0, NULL };
+	char *svg = NULL;
+	cr_assert_eq(vxp_svg(&p, 640, 360, &svg), VX_OK);
+	cr_expect_lt(strlen(svg), 200000, "SVG of %zu bytes", strlen(svg));
+	free(svg);
+	char *txt = NULL;
+	unsigned char *roles = NULL;
+	cr_assert_eq(vxp_cells(&p, 80, 24, 1, &txt, &roles), VX_OK);
+	free(txt);
+	free(roles);
+	free(x);
+	free(y);
+}
