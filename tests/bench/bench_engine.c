@@ -10,9 +10,11 @@
  * Each size runs in its own child process (fork), so the peak resident set
  * (getrusage ru_maxrss) of one size is not inflated by an earlier, larger one.
  * The child builds the model (gaussian W scaled to ‖W‖₂ = L), runs
- * vx_analyse(m, t = T) --reps times, reads its peak RSS, then times the floor:
+ * vx_analyse(m, t = T) once untimed and reads its peak RSS, then alternates
+ * --reps timed runs of vx_analyse with --reps timed runs of the floor:
  * T chained d×d products with cblas_dgemm, the least work any method that
- * forms every ∂s_t/∂s_k must do.  The floor multiplies by an orthogonal
+ * forms every ∂s_t/∂s_k must do.  Wall time by CLOCK_MONOTONIC; the CPU time
+ * of the process (all threads) is recorded beside it.  The floor multiplies by an orthogonal
  * matrix so the chain neither underflows into subnormals (which would make
  * the floor artificially slow) nor overflows.
  *
@@ -199,47 +201,63 @@ static vx_status build_model(const bench_opts *o, size_t d, size_t T, const char
 
 /* ---- the dgemm floor ---------------------------------------------------- */
 
-/* Median time of `reps` chains of T products A ← A·Q (d×d, row-major). */
-static int dgemm_floor(const bench_opts *o, size_t d, size_t T, int reps, double *med,
-                       vx_error *err)
+typedef struct {
+	size_t d, T;
+	double *A, *B, *Q;   /* row-major d×d: the running product, scratch, orthogonal factor */
+} dgemm_chain;
+
+static void chain_free(dgemm_chain *c)
+{
+	free(c->A);
+	free(c->B);
+	free(c->Q);
+}
+
+static int chain_init(dgemm_chain *c, const bench_opts *o, size_t d, size_t T, vx_error *err)
 {
 	vx_model *q = NULL;
+	memset(c, 0, sizeof *c);
+	c->d = d;
+	c->T = T;
 	if (build_model(o, d, 1, "orthogonal", &q, err) != VX_OK)
 		return -1;
-	const size_t n = d * d;
-	double *A = malloc(n * sizeof *A), *B = malloc(n * sizeof *B), *Q = malloc(n * sizeof *Q);
-	double *times = malloc((size_t)reps * sizeof *times);
-	int rc = -1;
-	if (!A || !B || !Q || !times) {
+	c->A = malloc(d * d * sizeof *c->A);
+	c->B = malloc(d * d * sizeof *c->B);
+	c->Q = malloc(d * d * sizeof *c->Q);
+	if (!c->A || !c->B || !c->Q) {
+		vx_model_free(q);
+		chain_free(c);
 		snprintf(err->msg, sizeof err->msg, "dgemm floor: out of memory");
-		goto out;
+		return -1;
 	}
 	for (size_t i = 0; i < d; i++)
 		for (size_t j = 0; j < d; j++)
-			Q[i * d + j] = gsl_matrix_get(q->W, i, j);
-	for (int r = 0; r < reps; r++) {
-		for (size_t i = 0; i < n; i++)
-			A[i] = 0;
-		for (size_t i = 0; i < d; i++)
-			A[i * d + i] = 1;
-		double *src = A, *dst = B, t0 = now_s();
-		for (size_t j = 0; j < T; j++) {
-			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)d, (int)d,
-			            1.0, src, (int)d, Q, (int)d, 0.0, dst, (int)d);
-			double *sw = src; src = dst; dst = sw;
-		}
-		times[r] = now_s() - t0;
-		if (!isfinite(src[0])) {
-			snprintf(err->msg, sizeof err->msg, "dgemm floor: chain left the range of a double");
-			goto out;
-		}
-	}
-	*med = median(times, reps);
-	rc = 0;
-out:
-	free(A); free(B); free(Q); free(times);
+			c->Q[i * d + j] = gsl_matrix_get(q->W, i, j);
 	vx_model_free(q);
-	return rc;
+	return 0;
+}
+
+/* Seconds for T chained products A ← A·Q starting from the identity. */
+static double chain_run(dgemm_chain *c, vx_error *err)
+{
+	const size_t d = c->d;
+	memset(c->A, 0, d * d * sizeof *c->A);
+	for (size_t i = 0; i < d; i++)
+		c->A[i * d + i] = 1;
+	double *src = c->A, *dst = c->B, t0 = now_s();
+	for (size_t j = 0; j < c->T; j++) {
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)d, (int)d,
+		            1.0, src, (int)d, c->Q, (int)d, 0.0, dst, (int)d);
+		double *sw = src;
+		src = dst;
+		dst = sw;
+	}
+	double dt = now_s() - t0;
+	if (!isfinite(src[0])) {
+		snprintf(err->msg, sizeof err->msg, "dgemm floor: chain left the range of a double");
+		return -1;
+	}
+	return dt;
 }
 
 /* ---- one size, in a child process ---------------------------------------- */
@@ -256,9 +274,21 @@ static void mag_array(FILE *f, const char *key, const vx_result *r, size_t off)
 	fputs("],\n", f);
 }
 
+static void json_array(FILE *f, const double *v, int n)
+{
+	fputc('[', f);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		json_num(f, v[i]);
+	}
+	fputc(']', f);
+}
+
 static int write_json(const bench_opts *o, const char *tag, size_t d, size_t T, int mem_only,
                       const vx_result *r, double t_build, const double *times, int reps,
-                      double t_med, double rss, double floor_med)
+                      double t_med, double cpu_med, double rss, const double *floors,
+                      double floor_med)
 {
 	char path[4096], tmp[4200];
 	snprintf(path, sizeof path, "%s/vanex_%s.json", o->out, tag);
@@ -282,20 +312,21 @@ static int write_json(const bench_opts *o, const char *tag, size_t d, size_t T, 
 	json_str(f, openblas_get_corename ? openblas_get_corename() : "unknown");
 	fputs("},\n", f);
 	fputs("  \"time_build\": ", f); json_num(f, t_build);
-	fputs(",\n  \"times\": [", f);
-	for (int i = 0; i < reps; i++) {
-		if (i)
-			fputc(',', f);
-		json_num(f, times[i]);
-	}
-	fputs("],\n  \"time_median\": ", f); json_num(f, t_med);
+	fputs(",\n  \"times\": ", f); json_array(f, times, reps);
+	fputs(",\n  \"time_median\": ", f); json_num(f, t_med);
+	fputs(",\n  \"cpu_median\": ", f); json_num(f, cpu_med);
 	fputs(",\n  \"peak_rss_mib\": ", f); json_num(f, rss);
+	if (!mem_only) {
+		fputs(",\n  \"floor_times\": ", f); json_array(f, floors, reps);
+	}
 	fputs(",\n  \"floor_median\": ", f); json_num(f, floor_med);
 	fputs(",\n  \"gamma\": ", f); json_num(f, r->gamma);
 	fputs(",\n  \"lambda\": ", f); json_num(f, r->lambda);
 	fputs(",\n  \"loss_log10\": ", f); json_num(f, r->loss.log10);
 	fputs(",\n  \"grad_log10_scale\": ", f); json_num(f, r->grad_log10_scale);
 	fputs(",\n  \"grad_norm_log10\": ", f); json_num(f, r->grad_norm.log10);
+	fprintf(f, ",\n  \"lanczos_steps\": %zu,\n  \"fallbacks\": %zu", r->lanczos_steps,
+	        r->fallbacks);
 	fputs(",\n  \"lyap_max\": ", f); json_num(f, r->lyap_max);
 	fputs(",\n  \"lyap_bound\": ", f); json_num(f, r->lyap_bound);
 	fputs(",\n", f);
@@ -323,17 +354,35 @@ static int write_json(const bench_opts *o, const char *tag, size_t d, size_t T, 
 	return 0;
 }
 
-/* Everything for one size; returns the child's exit status. */
+/* CPU seconds (user + system, all threads) used by this process so far. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return NAN;
+	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
+/* Everything for one size; returns the child's exit status.
+ * A first, untimed run of vx_analyse warms caches and the BLAS thread pool
+ * and fixes the peak RSS (read before the floor allocates anything); then
+ * the timed runs of vanex and of the floor alternate, so that a change of
+ * load on a shared machine hits both alike. */
 static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 {
 	char tag[64];
 	vx_error err = { "" };
 	vx_model *m = NULL;
 	vx_result *r = NULL;
+	dgemm_chain chain = { 0 };
 	int reps = mem_only ? 1 : o->reps;
 	double *times = calloc((size_t)reps, sizeof *times);
-	double floor_med = NAN;
-	if (!times)
+	double *cpus = calloc((size_t)reps, sizeof *cpus);
+	double *floors = calloc((size_t)reps, sizeof *floors);
+	double *sorted = calloc((size_t)reps, sizeof *sorted);
+	double floor_med = NAN, rss = NAN;
+	if (!times || !cpus || !floors || !sorted)
 		return 1;
 	snprintf(tag, sizeof tag, "%zux%zu", d, T);
 
@@ -344,31 +393,49 @@ static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 		fprintf(stderr, "bench_engine: %s: model: %s: %s\n", tag, vx_strerror(st), err.msg);
 		return 1;
 	}
-	for (int i = 0; i < reps; i++) {
+	for (int i = mem_only ? 0 : -1; i < reps; i++) {
 		vx_result_free(r);
 		r = NULL;
+		double c0 = cpu_s();
 		t0 = now_s();
 		st = vx_analyse(m, T, &r, &err);
-		times[i] = now_s() - t0;
+		double dt = now_s() - t0, dc = cpu_s() - c0;
 		if (st != VX_OK) {
 			fprintf(stderr, "bench_engine: %s: vx_analyse: %s: %s\n", tag, vx_strerror(st),
 			        err.msg);
 			return 1;
 		}
+		if (i < 0) {   /* the warm-up run: vanex's own peak, before the floor's buffers */
+			rss = peak_rss_mib();
+			if (chain_init(&chain, o, d, T, &err) != 0) {
+				fprintf(stderr, "bench_engine: %s: %s\n", tag, err.msg);
+				return 1;
+			}
+			continue;
+		}
+		times[i] = dt;
+		cpus[i] = dc;
+		if (i == 0 && mem_only)
+			break;
+		if ((floors[i] = chain_run(&chain, &err)) < 0) {
+			fprintf(stderr, "bench_engine: %s: %s\n", tag, err.msg);
+			return 1;
+		}
 	}
-	double rss = peak_rss_mib();  /* before the floor: vanex's own peak */
-	double *sorted = malloc((size_t)reps * sizeof *sorted);
-	if (!sorted)
-		return 1;
+	chain_free(&chain);
+	if (mem_only)
+		rss = peak_rss_mib();
+	if (!mem_only) {
+		memcpy(sorted, floors, (size_t)reps * sizeof *sorted);
+		floor_med = median(sorted, reps);
+	}
+	memcpy(sorted, cpus, (size_t)reps * sizeof *sorted);
+	double cpu_med = median(sorted, reps);
 	memcpy(sorted, times, (size_t)reps * sizeof *sorted);
 	double t_med = median(sorted, reps);
 	free(sorted);
 
 	if (!mem_only) {
-		if (dgemm_floor(o, d, T, reps, &floor_med, &err) != 0) {
-			fprintf(stderr, "bench_engine: %s: %s\n", tag, err.msg);
-			return 1;
-		}
 		if (npy_matrix(o->out, tag, "W", m->W) || npy_matrix(o->out, tag, "U", m->U) ||
 		    npy_vector(o->out, tag, "b", m->b) || npy_vector(o->out, tag, "s0", m->s0) ||
 		    npy_matrix(o->out, tag, "x", m->x) || npy_vector(o->out, tag, "y", m->y) ||
@@ -378,7 +445,8 @@ static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 			return 1;
 		}
 	}
-	if (write_json(o, tag, d, T, mem_only, r, t_build, times, reps, t_med, rss, floor_med)) {
+	if (write_json(o, tag, d, T, mem_only, r, t_build, times, reps, t_med, cpu_med, rss,
+	               floors, floor_med)) {
 		fprintf(stderr, "bench_engine: %s: writing JSON under %s: %s\n", tag, o->out,
 		        strerror(errno));
 		return 1;
@@ -392,6 +460,8 @@ static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 	vx_result_free(r);
 	vx_model_free(m);
 	free(times);
+	free(cpus);
+	free(floors);
 	return 0;
 }
 

@@ -37,14 +37,20 @@ def fmt_time(s):
 
 
 def cpu_model():
+    """'model name (family F model M, N MHz, cache C)' from /proc/cpuinfo."""
+    info = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                if not line.strip():
+                    break
+                k, _, v = line.partition(":")
+                info[k.strip()] = v.strip()
     except OSError:
-        pass
-    return platform.processor() or "unknown"
+        return platform.processor() or "unknown"
+    return "%s (family %s model %s, %s MHz, cache %s)" % (
+        info.get("model name", "?"), info.get("cpu family", "?"), info.get("model", "?"),
+        info.get("cpu MHz", "?").split(".")[0], info.get("cache size", "?"))
 
 
 def git_rev():
@@ -66,6 +72,13 @@ def main():
     print("BLAS:    %s; core %s; %s thread(s) (OPENBLAS_NUM_THREADS=%s)"
           % (blas["config"], blas["core"], blas["threads"],
              os.environ.get("OPENBLAS_NUM_THREADS", "unset")))
+    try:
+        with open("/proc/loadavg") as f:
+            loadavg = " ".join(f.read().split()[:3])
+    except OSError:
+        loadavg = "unknown"
+    print("load:    %s (1, 5, 15 min averages at the end of the run; other work on the"
+          " machine slows every row)" % loadavg)
     py = [r for r in (load(outdir, m, t) for m in ("numpy", "torch") for t in sizes)
           if r and "skipped" not in r]
     vers = {p["method"]: p.get(p["method"]) for p in py if p}
