@@ -48,7 +48,7 @@ vx_status vxm_render(const char *src, size_t len, vxm_target target, int display
  * (VX_EFORMAT), so hostile input cannot exhaust the stack. */
 
 /* Spells UTF-8 text in ASCII for LANG=C (σ → sigma, − → -, ‖ → ||,
- * 10⁻⁴ → 10^-4, anything unknown → ?).  Returns a malloc'd string, NULL
+ * γλ → gamma*lambda, 10⁻⁴ → 10^(-4), sₜ → s_t, anything unknown → ?).  Returns a malloc'd string, NULL
  * when out of memory; s NULL gives "". */
 char *vxm_to_ascii(const char *s);
 

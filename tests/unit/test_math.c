@@ -346,8 +346,10 @@ Test(math, to_ascii_folds_labels)
 	struct { const char *in, *want; } c[] = {
 		{ "‖∂s_t/∂s_k‖", "||ds_t/ds_k||" },
 		{ "t − k", "t - k" },
-		{ "(γλ)ᵗ⁻ᵏ", "(gammalambda)^t-k" },
-		{ "10⁻⁴", "10^-4" },
+		{ "(γλ)ᵗ⁻ᵏ", "(gamma*lambda)^(t-k)" },
+		{ "10⁻⁴", "10^(-4)" },
+		{ "‖W‖₂₀", "||W||_{20}" },
+		{ "λt 2σ", "lambda*t 2*sigma" },
 		{ "sₜ", "s_t" },
 		{ "Π‖J‖ · σ′", "Pi||J|| * sigma'" },
 		{ "plain", "plain" },
