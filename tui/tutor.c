@@ -12,10 +12,13 @@
 
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ====================================================================
@@ -82,60 +85,166 @@ static int read_key(WINDOW *w, int ms)
 	return wgetch(w);
 }
 
-/* Applies one curses key; returns 1 when the tutor should end. */
-static int handle_key(vxu_state *st, WINDOW **win, const vxu_theme *th, int ch)
+enum { KEY_GO_ON = 0, KEY_QUIT, KEY_EXPORT };
+
+/* Applies one curses key: KEY_QUIT when the tutor should end, KEY_EXPORT
+ * when a handout is wanted (written by the worker, like any long work). */
+static int handle_key(vxu_state *st, WINDOW **win, int ch)
 {
 	if (ch == KEY_RESIZE) {
 		wresize(*win, LINES, COLS);
 		vxu_resize(st, LINES, COLS);
-		return 0;
+		return KEY_GO_ON;
 	}
 	int k = vxu_key_from_curses(ch);
 	if (k < 0)
-		return 0;
+		return KEY_GO_ON;
 	switch (vxu_key(st, k)) {
 	case VXU_QUIT:
-		return 1;
+		return KEY_QUIT;
 	case VXU_REDRAW_ALL:
 		clearok(curscr, TRUE);
 		break;
 	case VXU_EXPORT:
-		/* Writing takes a moment: say so first, on screen. */
-		vxu_message(st, VXU_MSG_INFO, "writing the handout ...");
-		vxu_draw(*win, st, th);
-		doupdate();
-		vxu_export(st);
-		break;
+		return KEY_EXPORT;
 	default:
 		break;
 	}
+	return KEY_GO_ON;
+}
+
+/* ====================================================================
+ * Computing off the main thread
+ *
+ * Some steps take long at large sizes (a finite-difference check, other
+ * initialisations analysed side by side).  The work runs in a second thread
+ * while this one keeps reading keys: q, Esc and signals end the tutor at
+ * once; other keys wait in a queue and are applied after.  The state belongs
+ * to the worker while it runs: this thread does not touch it.
+ * ==================================================================== */
+
+typedef struct {
+	vxu_state *st;
+	int export;                 /* then write the handout */
+	volatile sig_atomic_t done;
+} job;
+
+static void *job_run(void *p)
+{
+	job *j = p;
+	vxu_update(j->st);   /* keys before `e` count: the handout shows what is on screen */
+	if (j->export)
+		vxu_export(j->st);
+	j->done = 1;
+	return NULL;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Runs vxu_update(st), reading keys meanwhile.  Returns 0 when done (queued
+ * keys in q[0..*nq)), 1 when the student quit, or a signal number.  On 1 or a
+ * signal the worker may still be running: the caller must not touch st. */
+static int update_listening(vxu_state *st, WINDOW *win, int export, int *q, int *nq, int cap)
+{
+	job j = { st, export, 0 };
+	pthread_t th;
+	if (pthread_create(&th, NULL, job_run, &j) != 0) {
+		job_run(&j);   /* no thread: compute here, unresponsive but correct */
+		return 0;
+	}
+	double t0 = now_ms();
+	int shown = 0;
+	while (!j.done) {
+		if (quit_signal)
+			return (int)quit_signal;
+		struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+		if (poll(&pfd, 1, 20) > 0) {
+			int ch = read_key(win, 0);
+			if (ch == 'q' || ch == 'Q' || ch == 27)
+				return 1;
+			if (ch != ERR && *nq < cap)
+				q[(*nq)++] = ch;
+		}
+		if (!shown && !j.done && now_ms() - t0 > 150) {
+			/* Say why nothing moves, in the message row, without reading the state. */
+			int y = getmaxy(win) - 1;
+			wmove(win, y, 0);
+			wclrtoeol(win);
+			mvwaddstr(win, y, 1, export ? "writing the handout ... (q quits)" : "computing ... (q quits)");
+			wnoutrefresh(win);
+			doupdate();
+			shown = 1;
+		}
+	}
+	pthread_join(th, NULL);
 	return 0;
+}
+
+/* Leaves while the worker still runs: restore the terminal and end the
+ * process here (the state is in use; returning would free it under the worker). */
+static void leave_now(int sig)
+{
+	restore_at_exit();
+	fflush(stdout);
+	if (sig) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	_exit(0);
+}
+
+/* The next key: from the queue filled while computing, else from the terminal. */
+static int next_key(WINDOW *win, int *q, int *nq, int wait_ms)
+{
+	if (*nq > 0) {
+		int ch = q[0];
+		memmove(q, q + 1, (size_t)(--*nq) * sizeof q[0]);
+		return ch;
+	}
+	return read_key(win, wait_ms);
 }
 
 static int run_loop(vxu_state *st, WINDOW *win, const vxu_theme *th)
 {
-	vxu_update(st);
+	enum { QCAP = 256 };
+	int q[QCAP], nq = 0;
+	int r = update_listening(st, win, 0, q, &nq, QCAP);
+	if (r)
+		leave_now(r == 1 ? 0 : r);
 	vxu_draw(win, st, th);
 	doupdate();
 	for (;;) {
 		if (quit_signal)
 			return (int)quit_signal;
 		/* A short timeout keeps the loop seeing signal flags promptly. */
-		int ch = read_key(win, 250);
+		int ch = next_key(win, q, &nq, 250);
 		if (ch == ERR)
 			continue;
-		if (handle_key(st, &win, th, ch))
-			return 0;
-		/* Keys typed while we computed are applied together, then one
-		 * recompute and one frame: holding + never queues up frames. */
-		for (int n = 0; n < 64 && !quit_signal; n++) {
-			ch = read_key(win, 0);
-			if (ch == ERR)
-				break;
-			if (handle_key(st, &win, th, ch))
+		int export = 0;
+		for (int n = 0; ch != ERR; n++) {
+			int k = handle_key(st, &win, ch);
+			if (k == KEY_QUIT)
 				return 0;
+			if (k == KEY_EXPORT) {
+				export = 1;
+				break;   /* the handout shows the state as of this key */
+			}
+			/* Keys typed while we computed are applied together, then one
+			 * recompute and one frame: holding + never queues up frames. */
+			if (n >= 64 || quit_signal)
+				break;
+			ch = next_key(win, q, &nq, 0);
 		}
-		vxu_update(st);
+		if (st->dirty || export) {
+			r = update_listening(st, win, export, q, &nq, QCAP);
+			if (r)
+				leave_now(r == 1 ? 0 : r);
+		}
 		vxu_draw(win, st, th);
 		doupdate();
 	}

@@ -655,11 +655,25 @@ vx_status vxu_panel_build(vxu_state *st, vxu_lines *out)
 	default: view_chain(st, out, full); break;
 	}
 	if (full) {
-		int left = st->lay.panel_rows - (int)out->nlines - 1;   /* one blank line before the plot */
-		if (left >= 6) {
-			vxu_lines_newline(out);
+		/* A plot fills what is left; on a big screen a second one follows,
+		 * the one that leads to or from this view. */
+		int kind[2];
+		switch (v) {
+		case VXU_VIEW_DACT: kind[0] = VXU_VIEW_DACT; kind[1] = VXU_VIEW_JACOBIAN; break;
+		case VXU_VIEW_JACOBIAN: kind[0] = VXU_VIEW_JACOBIAN; kind[1] = VXU_VIEW_CHAIN; break;
+		case VXU_VIEW_PATHS: kind[0] = VXU_VIEW_PATHS; kind[1] = VXU_VIEW_CHAIN; break;
+		case VXU_VIEW_LYAP: kind[0] = VXU_VIEW_CHAIN; kind[1] = VXU_VIEW_JACOBIAN; break;
+		default: kind[0] = VXU_VIEW_CHAIN; kind[1] = VXU_VIEW_PATHS; break;
+		}
+		for (int i = 0; i < 2; i++) {
+			int left = st->lay.panel_rows - (int)out->nlines - 1;   /* a blank line before each plot */
+			if (left < (i == 0 ? 6 : 12))
+				break;
 			int pr = left > 24 ? 24 : left;
-			switch (v) {
+			if (i == 0 && left >= 36)
+				pr = left / 2 > 24 ? 24 : left / 2;   /* leave room for the second */
+			vxu_lines_newline(out);
+			switch (kind[i]) {
 			case VXU_VIEW_DACT: add_dact_plot(st, out, w, pr); break;
 			case VXU_VIEW_JACOBIAN: add_stepnorm_plot(st, out, w, pr); break;
 			case VXU_VIEW_PATHS: add_paths_plot(st, out, w, pr); break;

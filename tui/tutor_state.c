@@ -112,7 +112,7 @@ void vxu_layout_for(int rows, int cols, vxu_layout *o)
 	int avail = rows - 3;          /* between the title bar and the status line */
 	if (cols >= 120) {
 		/* Wide: prose on the left at a readable measure, a panel with a plot beside it. */
-		int tw = cols - 3 - 50;
+		int tw = cols - 4 - 50;
 		if (tw > 100)
 			tw = 100;
 		if (tw < 60)
@@ -124,7 +124,7 @@ void vxu_layout_for(int rows, int cols, vxu_layout *o)
 		o->text_w = tw;
 		o->panel_top = 1;
 		o->panel_rows = avail;
-		o->panel_x = tw + 3;
+		o->panel_x = tw + 4;   /* column tw+1 holds scroll marks, tw+2 the rule */
 		o->panel_w = cols - o->panel_x - 1;
 	} else if (rows >= 36) {
 		/* Tall: the panel below the prose, with room for a plot. */
@@ -262,6 +262,7 @@ static void set_date(vxu_state *st)
 
 static vx_status compute_model(vxu_state *st, vx_error *err);
 static vx_status compute_analysis(vxu_state *st, vx_error *err);
+static void forget_docs(vxu_state *st);
 
 vx_status vxu_state_init(vxu_state *st, const vx_params *p, size_t start_step,
                          int utf8, int rows, int cols, vx_error *err)
@@ -302,7 +303,8 @@ void vxu_state_free(vxu_state *st)
 		return;
 	vx_result_free(st->result);
 	vx_model_free(st->model);
-	vxt_doc_free(st->doc);
+	forget_docs(st);
+	free(st->docs);
 	vxu_lines_clear(&st->panel);
 	vxu_lines_clear(&st->status);
 	memset(st, 0, sizeof *st);
@@ -458,7 +460,7 @@ static vxu_reaction key_path(vxu_state *st, int up)
 	}
 	st->k = up ? st->k + 1 : st->k - 1;
 	st->changed = VXU_CH_K;
-	st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
+	st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_TEXT | VXU_DIRTY_STATUS;
 	return VXU_RECOMPUTE;
 }
 
@@ -472,7 +474,7 @@ static vxu_reaction key_chosen(vxu_state *st, int up)
 	}
 	st->j = up ? st->j + 1 : st->j - 1;
 	st->changed = VXU_CH_J;
-	st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
+	st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_TEXT | VXU_DIRTY_STATUS;
 	return VXU_RECOMPUTE;
 }
 
@@ -660,7 +662,7 @@ vxu_reaction vxu_resize(vxu_state *st, int rows, int cols)
 	if (!st->lay.too_small && (old.too_small || old.text_w != st->lay.text_w
 	                           || old.panel_w != st->lay.panel_w
 	                           || old.panel_rows != st->lay.panel_rows))
-		st->dirty |= VXU_DIRTY_DOC;
+		st->dirty |= VXU_DIRTY_DOC | (old.text_w != st->lay.text_w ? VXU_DIRTY_TEXT : 0u);
 	st->dirty |= VXU_DIRTY_STATUS;
 	return VXU_REDRAW;
 }
@@ -856,19 +858,37 @@ static void build_status(vxu_state *st)
 	}
 }
 
+static void forget_docs(vxu_state *st)
+{
+	if (st->docs)
+		for (size_t i = 0; i < st->nsteps; i++) {
+			vxt_doc_free(st->docs[i]);
+			st->docs[i] = NULL;
+		}
+	st->doc = NULL;
+}
+
+/* Lays out the current step, or takes it from the steps already laid out for
+ * this network, k, j and width: some steps compute a lot (finite differences,
+ * other initialisations), and paging back and forth should not redo it. */
 static vx_status render_doc(vxu_state *st)
 {
-	vxt_doc_free(st->doc);
+	vx_status rc = VX_OK;
 	st->doc = NULL;
 	st->doc_error[0] = '\0';
-	vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date };
-	vx_error err = { { 0 } };
-	vx_status rc = vxt_render_step(&ctx, st->step, st->lay.text_w, st->utf8, &st->doc, &err);
-	if (rc != VX_OK) {
-		st->doc = NULL;
-		snprintf(st->doc_error, sizeof st->doc_error, "this step could not be laid out: %s",
-		         err.msg[0] ? err.msg : vx_strerror(rc));
+	if (!st->docs && !(st->docs = calloc(st->nsteps, sizeof *st->docs)))
+		return VX_ENOMEM;
+	if (!st->docs[st->step]) {
+		vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date };
+		vx_error err = { { 0 } };
+		rc = vxt_render_step(&ctx, st->step, st->lay.text_w, st->utf8, &st->docs[st->step], &err);
+		if (rc != VX_OK) {
+			st->docs[st->step] = NULL;
+			snprintf(st->doc_error, sizeof st->doc_error, "this step could not be laid out: %s",
+			         err.msg[0] ? err.msg : vx_strerror(rc));
+		}
 	}
+	st->doc = st->docs[st->step];
 	size_t max = vxu_scroll_max(st);
 	if (st->scroll > max)
 		st->scroll = max;
@@ -890,7 +910,7 @@ vx_status vxu_update(vxu_state *st)
 			first = rc;
 		}
 		st->dirty &= ~(unsigned)(VXU_DIRTY_MODEL | VXU_DIRTY_ANALYSIS);
-		st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
+		st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_TEXT | VXU_DIRTY_STATUS;
 	}
 	if (st->dirty & VXU_DIRTY_ANALYSIS) {
 		vx_status rc = compute_analysis(st, &err);
@@ -903,7 +923,7 @@ vx_status vxu_update(vxu_state *st)
 				first = rc;
 		}
 		st->dirty &= ~(unsigned)VXU_DIRTY_ANALYSIS;
-		st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
+		st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_TEXT | VXU_DIRTY_STATUS;
 	}
 	clamp_selection(st);
 	st->good = st->params;
@@ -915,6 +935,8 @@ vx_status vxu_update(vxu_state *st)
 	snprintf(st->progress, sizeof st->progress, "%zu/%zu", st->step + 1, st->nsteps);
 	if (st->lay.too_small)
 		return first;   /* nothing to lay out until the screen is big enough again */
+	if (st->dirty & VXU_DIRTY_TEXT)
+		forget_docs(st);
 	if (st->dirty & VXU_DIRTY_DOC) {
 		vx_status rc = render_doc(st);
 		if (rc != VX_OK && first == VX_OK)

@@ -106,7 +106,8 @@ enum {
 	VXU_DIRTY_MODEL = 1u << 0,    /* parameters of the network changed: rebuild and analyse */
 	VXU_DIRTY_ANALYSIS = 1u << 1, /* only the loss step t changed: analyse again */
 	VXU_DIRTY_DOC = 1u << 2,      /* step, k, j, width or panel view changed: lay out again */
-	VXU_DIRTY_STATUS = 1u << 3
+	VXU_DIRTY_STATUS = 1u << 3,
+	VXU_DIRTY_TEXT = 1u << 4      /* the laid-out steps kept for revisits are stale */
 };
 
 typedef struct {
@@ -134,7 +135,9 @@ typedef struct {
 	vx_result *result;
 	vx_params eff;         /* effective parameters of model (sizes as in the model) */
 	char date[16];         /* for the handout, from SOURCE_DATE_EPOCH when set */
-	vxt_doc *doc;          /* the current step laid out at lay.text_w */
+	vxt_doc *doc;          /* the current step laid out at lay.text_w (owned by docs) */
+	vxt_doc **docs;        /* nsteps entries: steps laid out for the current network,
+	                        * k, j and width, kept so going back costs nothing */
 	vxu_view shown_view;   /* the view the panel shows (AUTO resolved) */
 	vxu_lines panel;       /* the live panel, laid out for lay.panel_w × lay.panel_rows */
 	vxu_lines status;      /* one line: parameters, γλ */
