@@ -33,6 +33,8 @@ for src in "$@"; do
 		[ -f "$r" ] || continue
 		grep -qF "${r#tests/fuzz/}" tests/fuzz/OPEN 2>/dev/null || cp "$r" "$start/reg-${r##*/}"
 	done
+	maxlen=4096
+	[ "$name" = tpl ] && maxlen=8192   # the built-in steps are up to ~3 KiB
 	dict=
 	[ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
 	echo "== fuzz $name for ${seconds}s"
@@ -43,7 +45,7 @@ for src in "$@"; do
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	OPENBLAS_NUM_THREADS=1 \
 	"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=1024 \
-		-max_len=4096 -print_final_stats=1 -artifact_prefix="$build/fuzz/crashes/$name-" \
+		-max_len="$maxlen" -print_final_stats=1 -artifact_prefix="$build/fuzz/crashes/$name-" \
 		$dict "$work" "$start" >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

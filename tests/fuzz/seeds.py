@@ -237,6 +237,49 @@ def cli_seeds():
         write("cli", "args%02d" % i, "\0".join(args))
 
 
+# ---- templates: the built-in steps plus one of each construct and mistake ----
+
+TPL = {
+    "ok_front_matter.md": "---\nact: sigmoid\nnorm: 4\nsteps: 100\nseed: 7\ntitle: Saturation\nj: 3\nk: 2\n# comment\n---\n# Title\n\nText {{gamma}}.\n",
+    "ok_placeholders.md": "{{gamma}} {{lambda:.5}} {{gamma_lambda:sci}} {{loss:.2sci}} {{t:int}} {{grad_norm:full}}\n"
+                          "{{path.norm k=1}} {{dact.max j=t}} {{path.bound k=(t-1)}} {{1/grad_norm:.2}} {{act}} {{date}}\n",
+    "ok_math.md": "Inline $\\gamma\\lambda = {{gamma_lambda}}$ and display\n\n$$\\prod_{j=k+1}^{t} J_j = x^{{t}}$$\n\nA dollar \\$5.\n",
+    "ok_if.md": "{{#if gamma_lambda < 0.999}}\nvanish\n{{else if gamma_lambda > 1.001}}\nexplode\n{{else}}\none\n{{/if}}\n"
+                "{{paths}} {{#if paths == 1}}term{{else}}terms{{/if}} {{#if act == \"tanh\" and not (t > 3)}}x{{/if}}\n",
+    "ok_blocks.md": "{{table paths rows=4}}\n\n{{table steps}}\n\n{{table inits}}\n\n{{matrix W D j=2 size=2}}\n\n"
+                    "{{matrix dsds k=1}}\n\n{{plot norms}}\n\n{{plot dact j=1}}\n\n{{plot contrib}}\n\n{{record}}\n",
+    "ok_comment_escape.md": "{{! a comment }} \\{{ literal `code $x$` \n```\n$not math$ {{gamma}}\n```\n",
+    "ok_funcs.md": "{{min(1, 2)}} {{max(gamma, 2)^2}} {{abs(-3)}} {{log10(lambda)}} {{ln(2)}} {{exp(1)}} {{sqrt(2)}} {{floor(2.5)}} {{ceil(2.5)}}\n",
+    "bad_unknown_name.md": "{{bogus}}\n",
+    "bad_unclosed.md": "text {{gamma\n",
+    "bad_format.md": "{{gamma:.99}}\n",
+    "bad_if.md": "{{#if gamma}}\nno end\n",
+    "bad_endif.md": "{{/if}}\n",
+    "bad_k_expr.md": "{{path.norm k=(t+1)}} {{dact.max j=0}}\n",
+    "bad_math.md": "$\\frac{1}{$\n",
+    "bad_open_math.md": "$x + y\n",
+    "bad_front_matter.md": "---\nnorm: -1\n---\n",
+    "bad_front_key.md": "---\nbogus: 1\n---\n",
+    "bad_front_unclosed.md": "---\nact: tanh\n",
+    "bad_block_inline.md": "text {{table paths}} text\n",
+    "bad_token.md": "VXQ00000Q VXQ99999Q\n",
+    "bad_html.md": "<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=\"http://example.com/x.png\">\n",
+    "bad_deep_if.md": "{{#if 1}}" * 200 + "{{/if}}" * 200 + "\n",
+    "bad_expr.md": "{{((((((((((1))))))))))}} {{1/0}} {{0^-1}} {{-}} {{1 +}} {{\"str\" + 1}}\n",
+    "empty.md": "",
+}
+
+
+def tpl_seeds():
+    tdir = os.path.join(HERE, "..", "..", "templates")
+    for f in sorted(os.listdir(tdir)):
+        if f.endswith(".md") and f != "README.md":
+            with open(os.path.join(tdir, f), "rb") as fh:
+                write("tpl", "builtin-" + f, fh.read())
+    for name, text in TPL.items():
+        write("tpl", name, text)
+
+
 if __name__ == "__main__":
     npy_seeds()
     csv_seeds()
@@ -244,3 +287,4 @@ if __name__ == "__main__":
     params_seeds()
     math_seeds()
     cli_seeds()
+    tpl_seeds()
