@@ -863,6 +863,7 @@ typedef struct {
 	const parser *P;
 	vxm_target target;
 	int display;
+	int script;   /* MathML: inside a sub- or superscript, where TeX sets operators tight */
 } rend;
 
 static const node *N(const rend *r, int id) { return &r->P->v[id]; }
@@ -933,10 +934,10 @@ static void ml_esc(sbuf *b, const char *s, size_t n)
 	}
 }
 
-static void ml_node(const rend *r, int id, sbuf *b);
+static void ml_node(rend *r, int id, sbuf *b);
 
 /* One element: a row of several children is wrapped in <mrow>. */
-static void ml_one(const rend *r, int id, sbuf *b)
+static void ml_one(rend *r, int id, sbuf *b)
 {
 	if (id < 0) {
 		sb_puts(b, "<mrow></mrow>");
@@ -956,7 +957,7 @@ static void ml_one(const rend *r, int id, sbuf *b)
 	ml_node(r, id, b);
 }
 
-static void ml_sym(const msym *s, sbuf *b, int as_delim)
+static void ml_sym(const rend *r, const msym *s, sbuf *b, int as_delim)
 {
 	if (s->flags & F_MI) {
 		sb_puts(b, (s->flags & F_NORMAL) ? "<mi mathvariant=\"normal\">" : "<mi>");
@@ -965,15 +966,19 @@ static void ml_sym(const msym *s, sbuf *b, int as_delim)
 		return;
 	}
 	int fence = s->cls == C_OPEN || s->cls == C_CLOSE || s->cls == C_FENCE;
+	/* TeX's / is an ordinary symbol, and in scripts binary operators and
+	 * relations get no space: k=1 under a Σ, not k = 1 */
+	int tight = strcmp(s->ascii, "/") == 0 ||
+	            (r->script && (s->cls == C_BIN || s->cls == C_TBIN || s->cls == C_REL || s->cls == C_PUNCT));
 	/* a plain ( in TeX does not grow with its content; \left( does */
-	sb_puts(b, fence && !as_delim ? "<mo stretchy=\"false\">" : "<mo>");
+	sb_puts(b, fence && !as_delim ? "<mo stretchy=\"false\">" : tight ? "<mo lspace=\"0\" rspace=\"0\">" : "<mo>");
 	ml_esc(b, s->ml, strlen(s->ml));
 	sb_puts(b, "</mo>");
 }
 
 static const char *const primes_ml[] = { "", "′", "″", "‴", "⁗" };
 
-static void ml_text(const rend *r, const node *nd, sbuf *b)
+static void ml_text(rend *r, const node *nd, sbuf *b)
 {
 	const char *s = r->P->s + nd->off;
 	if (nd->kind == T_TEXT) {
@@ -1008,33 +1013,44 @@ static void ml_text(const rend *r, const node *nd, sbuf *b)
 	sb_puts(b, "</mi>");
 }
 
-static void ml_script(const rend *r, const node *nd, sbuf *b)
+/* The base with its primes: σ′ is the base followed by a prime at its
+ * natural height (a prime as a superscript would climb twice). */
+static void ml_base(rend *r, const node *nd, sbuf *b)
+{
+	if (nd->kind == 0) {
+		ml_one(r, nd->a, b);
+		return;
+	}
+	sb_puts(b, "<mrow>");
+	if (nd->a >= 0)
+		ml_one(r, nd->a, b);
+	sb_puts(b, "<mo lspace=\"0\" rspace=\"0\">");
+	sb_puts(b, primes_ml[nd->kind]);
+	sb_puts(b, "</mo></mrow>");
+}
+
+static void ml_script(rend *r, const node *nd, sbuf *b)
 {
 	sclass bc = nd->a >= 0 ? node_class(r, nd->a) : C_ORD;
 	int limits = r->display && (bc == C_LARGE || bc == C_LIMFUNC) && N(r, nd->a)->type == N_SYM;
-	int has_sup = nd->c >= 0 || nd->kind > 0;
+	int has_sup = nd->c >= 0;
 	int has_sub = nd->b >= 0;
+	if (!has_sub && !has_sup) {
+		ml_base(r, nd, b);
+		return;
+	}
 	const char *tag = has_sub && has_sup ? (limits ? "munderover" : "msubsup")
 	                  : has_sub ? (limits ? "munder" : "msub") : (limits ? "mover" : "msup");
 	sb_putc(b, '<');
 	sb_puts(b, tag);
 	sb_putc(b, '>');
-	ml_one(r, nd->a, b);
+	ml_base(r, nd, b);
+	r->script++;
 	if (has_sub)
 		ml_one(r, nd->b, b);
-	if (has_sup) {
-		if (nd->kind > 0 && nd->c >= 0)
-			sb_puts(b, "<mrow>");
-		if (nd->kind > 0) {
-			sb_puts(b, "<mo>");
-			sb_puts(b, primes_ml[nd->kind]);
-			sb_puts(b, "</mo>");
-		}
-		if (nd->c >= 0)
-			ml_one(r, nd->c, b);
-		if (nd->kind > 0 && nd->c >= 0)
-			sb_puts(b, "</mrow>");
-	}
+	if (has_sup)
+		ml_one(r, nd->c, b);
+	r->script--;
 	sb_puts(b, "</");
 	sb_puts(b, tag);
 	sb_putc(b, '>');
@@ -1043,14 +1059,24 @@ static void ml_script(const rend *r, const node *nd, sbuf *b)
 static const char *const mat_open[] = { NULL, "(", "[", "|", "‖" };
 static const char *const mat_close[] = { NULL, ")", "]", "|", "‖" };
 
-static void ml_node(const rend *r, int id, sbuf *b)
+static void ml_node(rend *r, int id, sbuf *b)
 {
 	const node *nd = N(r, id);
 	const char *s = r->P->s + nd->off;
 	switch (nd->type) {
 	case N_ROW:
-		for (int k = nd->first; k >= 0; k = N(r, k)->next)
+		for (int k = nd->first; k >= 0; k = N(r, k)->next) {
 			ml_node(r, k, b);
+			/* max σ′, log x: TeX's thin space after a named operator
+			 * before an operand (not before a bracket or an operator) */
+			sclass c = node_class(r, k);
+			int nx = N(r, k)->next;
+			if ((c == C_FUNC || c == C_LIMFUNC) && nx >= 0) {
+				sclass d = node_class(r, nx);
+				if (d == C_ORD || d == C_PARTIAL || d == C_FUNC || d == C_LIMFUNC || d == C_LARGE)
+					sb_puts(b, "<mspace width=\"0.1667em\"/>");
+			}
+		}
 		break;
 	case N_MROW:
 		break; /* drawn by N_MATRIX */
@@ -1065,7 +1091,7 @@ static void ml_node(const rend *r, int id, sbuf *b)
 		sb_puts(b, "</mn>");
 		break;
 	case N_SYM:
-		ml_sym(nd->sym, b, 0);
+		ml_sym(r, nd->sym, b, 0);
 		break;
 	case N_TEXT:
 		ml_text(r, nd, b);
@@ -1096,10 +1122,10 @@ static void ml_node(const rend *r, int id, sbuf *b)
 	case N_FENCE:
 		sb_puts(b, "<mrow>");
 		if (nd->sym)
-			ml_sym(nd->sym, b, 1);
+			ml_sym(r, nd->sym, b, 1);
 		ml_one(r, nd->a, b);
 		if (nd->sym2)
-			ml_sym(nd->sym2, b, 1);
+			ml_sym(r, nd->sym2, b, 1);
 		sb_puts(b, "</mrow>");
 		break;
 	case N_MATRIX:
@@ -1721,7 +1747,7 @@ vx_status vxm_render(const char *src, size_t len, vxm_target target, int display
 		free(P.v);
 		return st;
 	}
-	rend r = { &P, target, display };
+	rend r = { &P, target, display, 0 };
 	sbuf b = { 0 };
 	switch (target) {
 	case VXM_MATHML:

@@ -128,13 +128,13 @@ Test(math, mathml_expected)
 {
 	expect("(\\gamma\\lambda)^{t-k}", VXM_MATHML, 0,
 	       "<math><mo stretchy=\"false\">(</mo><mi>γ</mi><mi>λ</mi><msup><mo stretchy=\"false\">)</mo>"
-	       "<mrow><mi>t</mi><mo>−</mo><mi>k</mi></mrow></msup></math>");
+	       "<mrow><mi>t</mi><mo lspace=\"0\" rspace=\"0\">−</mo><mi>k</mi></mrow></msup></math>");
 	expect("z = x^2 + y^2", VXM_MATHML, 1,
 	       "<math display=\"block\"><mi>z</mi><mo>=</mo><msup><mi>x</mi><mn>2</mn></msup><mo>+</mo>"
 	       "<msup><mi>y</mi><mn>2</mn></msup></math>");
 	expect("0.5^{10} \\approx 9.77\\cdot 10^{-4}", VXM_MATHML, 0,
 	       "<math><msup><mn>0.5</mn><mn>10</mn></msup><mo>≈</mo><mn>9.77</mn><mo>⋅</mo>"
-	       "<msup><mn>10</mn><mrow><mo>−</mo><mn>4</mn></mrow></msup></math>");
+	       "<msup><mn>10</mn><mrow><mo lspace=\"0\" rspace=\"0\">−</mo><mn>4</mn></mrow></msup></math>");
 	expect("\\|J_j\\| \\le \\gamma\\lambda", VXM_MATHML, 0,
 	       "<math><mo stretchy=\"false\">‖</mo><msub><mi>J</mi><mi>j</mi></msub><mo stretchy=\"false\">‖</mo>"
 	       "<mo>≤</mo><mi>γ</mi><mi>λ</mi></math>");
@@ -142,7 +142,7 @@ Test(math, mathml_expected)
 	       "<math><mfrac><mrow><mi mathvariant=\"normal\">∂</mi><msub><mi>s</mi><mi>t</mi></msub></mrow>"
 	       "<mrow><mi mathvariant=\"normal\">∂</mi><msub><mi>s</mi><mi>k</mi></msub></mrow></mfrac></math>");
 	expect("\\operatorname{diag}(\\sigma'(a_j))", VXM_MATHML, 0,
-	       "<math><mi>diag</mi><mo stretchy=\"false\">(</mo><msup><mi>σ</mi><mo>′</mo></msup>"
+	       "<math><mi>diag</mi><mo stretchy=\"false\">(</mo><mrow><mi>σ</mi><mo lspace=\"0\" rspace=\"0\">′</mo></mrow>"
 	       "<mo stretchy=\"false\">(</mo><msub><mi>a</mi><mi>j</mi></msub><mo stretchy=\"false\">)</mo>"
 	       "<mo stretchy=\"false\">)</mo></math>");
 	expect("\\sqrt{x}", VXM_MATHML, 0, "<math><msqrt><mi>x</mi></msqrt></math>");
@@ -155,12 +155,23 @@ Test(math, mathml_expected)
 
 Test(math, large_operators_take_limits_only_in_display)
 {
+	/* operators inside scripts are set tight, as TeX does: j=k+1 */
 	expect("\\prod_{j=k+1}^{t} J_j", VXM_MATHML, 1,
-	       "<math display=\"block\"><munderover><mo>∏</mo><mrow><mi>j</mi><mo>=</mo><mi>k</mi><mo>+</mo>"
+	       "<math display=\"block\"><munderover><mo>∏</mo><mrow><mi>j</mi><mo lspace=\"0\" rspace=\"0\">=</mo>"
+	       "<mi>k</mi><mo lspace=\"0\" rspace=\"0\">+</mo>"
 	       "<mn>1</mn></mrow><mi>t</mi></munderover><msub><mi>J</mi><mi>j</mi></msub></math>");
 	expect("\\prod_{j=k+1}^{t} J_j", VXM_MATHML, 0,
-	       "<math><msubsup><mo>∏</mo><mrow><mi>j</mi><mo>=</mo><mi>k</mi><mo>+</mo>"
+	       "<math><msubsup><mo>∏</mo><mrow><mi>j</mi><mo lspace=\"0\" rspace=\"0\">=</mo>"
+	       "<mi>k</mi><mo lspace=\"0\" rspace=\"0\">+</mo>"
 	       "<mn>1</mn></mrow><mi>t</mi></msubsup><msub><mi>J</mi><mi>j</mi></msub></math>");
+	/* a prime sits beside its base; a named operator keeps a thin space from its operand */
+	expect("\\max_a \\sigma'", VXM_MATHML, 1,
+	       "<math display=\"block\"><munder><mi>max</mi><mi>a</mi></munder><mspace width=\"0.1667em\"/>"
+	       "<mrow><mi>σ</mi><mo lspace=\"0\" rspace=\"0\">′</mo></mrow></math>");
+	expect("x'^2_t", VXM_MATHML, 0,
+	       "<math><msubsup><mrow><mi>x</mi><mo lspace=\"0\" rspace=\"0\">′</mo></mrow><mi>t</mi><mn>2</mn>"
+	       "</msubsup></math>");
+	expect("a/b", VXM_MATHML, 0, "<math><mi>a</mi><mo lspace=\"0\" rspace=\"0\">/</mo><mi>b</mi></math>");
 	expect("\\sum_k x_k", VXM_MATHML, 1,
 	       "<math display=\"block\"><munder><mo>∑</mo><mi>k</mi></munder><msub><mi>x</mi><mi>k</mi></msub></math>");
 }
