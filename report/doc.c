@@ -564,7 +564,8 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 		}
 		free(rc.side);
 	}
-	cmark_node_free(root);
+	if (root)
+		cmark_node_free(root);
 	free(title);
 	vxr_filled_clear(&f);
 	vxr_env_free(env);

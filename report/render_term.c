@@ -505,10 +505,10 @@ vx_status vxr_term_block(vxr_env *env, const vxr_obj *o, int width, int utf8, vx
 		vxr_mat m[2];
 		size_t n = 0;
 		vxr_obj o2 = *o;
-		/* at most as many columns as the width allows: ~9 columns per entry */
-		size_t fit = (size_t)(width > 20 ? (width - 12) / 9 : 2);
-		if (o2.mat[1][0])
-			fit = fit / 2;
+		/* at most as many columns as the width allows: a label of about 18
+		 * columns, then about 9 per entry; two matrices stack when they do
+		 * not fit side by side */
+		size_t fit = (size_t)(width > 30 ? (width - 22) / 9 : 2);
 		if (fit < 3)
 			fit = 3;
 		if (o2.size > fit)

@@ -674,7 +674,8 @@ vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8, vxt
 	}
 	free(Y.title);
 	vxr_tl_clear(&Y.L);
-	cmark_node_free(root);
+	if (root)
+		cmark_node_free(root);
 	vxr_filled_clear(&f);
 	vxr_env_free(env);
 	*out = d;

@@ -2049,6 +2049,9 @@ void vxr_filled_clear(vxr_filled *f)
 	for (size_t i = 0; i < f->nobjs; i++)
 		free(f->objs[i].tex);
 	free(f->objs);
+	for (size_t i = 0; i < f->nnames; i++)
+		free(f->names[i]);
+	free(f->names);
 	free(f->md);
 	memset(f, 0, sizeof *f);
 }
@@ -2071,6 +2074,7 @@ static vxr_obj *new_obj(vxr_filled *f)
 typedef struct {
 	evalr ev;
 	vxr_filled *f;
+	const char *fname; /* the template's name, owned by f */
 	vxf_style prose;
 	int math;          /* 0 none, 1 inline, 2 display */
 	size_t math_off;   /* template offset of the opening $ */
@@ -2130,7 +2134,7 @@ static void close_math(filler *F)
 	}
 	o->kind = F->math == 2 ? VXR_OBJ_DMATH : VXR_OBJ_MATH;
 	o->tex = strndup(F->mbuf ? F->mbuf : "", F->mlen);
-	o->file = F->ev.t->name;
+	o->file = F->fname;
 	pos_of(F->ev.t, F->math_off, &o->line, &o->col);
 	if (!o->tex) {
 		oom(F);
@@ -2320,7 +2324,7 @@ static void fill_node(filler *F, const node *n)
 		}
 		*o = n->blk;
 		o->tex = NULL;
-		o->file = t->name;
+		o->file = F->fname;
 		pos_of(t, n->off, &o->line, &o->col);
 		o->j = eval_index(&F->ev, n->jexpr, c->j, 1, c->result->T, "j", "1..T");
 		if (F->ev.st != VX_OK)
@@ -2354,6 +2358,18 @@ vx_status vxr_tpl_fill(const vxr_tpl *t, vxr_env *env, vxf_style prose_style, vx
 	F.f = f;
 	F.prose = prose_style;
 	F.line_start = 1;
+	/* objects outlive the template: they keep a copy of its name */
+	char **nn = realloc(f->names, (f->nnames + 1) * sizeof *nn);
+	char *name = strdup(t->name);
+	if (!nn || !name) {
+		free(name);
+		if (nn)
+			f->names = nn;
+		return vx_fail(err, VX_ENOMEM, "out of memory filling %s", t->name);
+	}
+	f->names = nn;
+	f->names[f->nnames++] = name;
+	F.fname = name;
 	fill_list(&F, &t->body);
 	if (F.ev.st == VX_OK && F.math)
 		ev_fail(&F.ev, F.math_off, "unclosed %s", F.math == 2 ? "$$" : "$");

@@ -88,6 +88,8 @@ typedef struct {
 	size_t len, cap;
 	vxr_obj *objs;
 	size_t nobjs, ocap;
+	char **names;            /* the template names objects point to (owned) */
+	size_t nnames;
 } vxr_filled;
 
 /* The live values a fill reads, with lazily computed extras (the
