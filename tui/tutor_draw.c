@@ -301,13 +301,8 @@ static void draw_message(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 		return;
 	}
 	/* No message: the keys, or a pointer to the rest of a long step. */
-	if (st->scroll < vxu_scroll_max(st))
-		put(w, L->msg_row, 1, L->cols - 2,
-		    U(st, "↓ PgDn: more of this step   → next step   ? every key   q quit",
-		          "Down/PgDn: more of this step   Right: next step   ? every key   q quit"),
-		    th->hint, st->utf8);
-	else
-		put(w, L->msg_row, 1, L->cols - 2, vxu_hint(st->utf8), th->hint, st->utf8);
+	put(w, L->msg_row, 1, L->cols - 2, vxu_hint(st->utf8, L->cols, st->scroll < vxu_scroll_max(st)),
+	    th->hint, st->utf8);
 }
 
 static void draw_box(WINDOW *w, int y, int x, int h, int wd, attr_t a, int utf8)
@@ -339,8 +334,25 @@ static void draw_help(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 		if (ncol == 1 || e[i].keys)
 			nent++;
 	int per = ncol == 1 ? (int)nent : (int)(nent + 1) / 2;
-	int keyw = st->utf8 ? 16 : 19;
-	int colw = ncol == 1 ? 62 : (cols - 4) / 2;
+	/* Columns as wide as the longest keys and text, as far as the screen allows. */
+	int keyw = 0, whatw = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *what = ncol == 1 ? e[i].what : e[i].brief;
+		if (ncol == 2 && !e[i].keys)
+			continue;
+		const char *keys = ncol == 2 && e[i].kbrief ? e[i].kbrief : e[i].keys;
+		int kw = keys ? vxt_width(keys) : 0, ww = vxt_width(what) - (e[i].keys ? 0 : 2);
+		keyw = kw > keyw ? kw : keyw;
+		whatw = ww > whatw ? ww : whatw;
+	}
+	keyw += 2;
+	if (ncol == 2 && keyw + whatw + 3 > (cols - 2) / 2)
+		whatw = (cols - 2) / 2 - keyw - 3;   /* keys first: a shortened word still reads */
+	int colw = ncol == 1 ? 1 + keyw + whatw + 2 : (cols - 2) / 2;
+	if (ncol == 1 && colw > cols - 2)
+		colw = cols - 2;
+	if (keyw > colw / 2)
+		keyw = colw / 2;
 	int bw = ncol * colw + 2;
 	if (bw > cols)
 		bw = cols;
@@ -348,8 +360,6 @@ static void draw_help(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 	if (bh > rows)
 		bh = rows;
 	int by = (rows - bh) / 2, bx = (cols - bw) / 2;
-	if (ncol == 2)
-		keyw = colw / 3;
 	draw_box(w, by, bx, bh, bw, th->role[VXT_HEADING], st->utf8);
 	put(w, by, bx + 2, bw - 4, " vanex keys ", th->role[VXT_HEADING], st->utf8);
 	const char *foot = " any key closes, q quits ";
@@ -366,8 +376,10 @@ static void draw_help(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 		if (!e[i].keys) {
 			put(w, y, x, colw - 2, e[i].what, th->role[VXT_HEADING], st->utf8);
 		} else {
-			put(w, y, x + 1, keyw, e[i].keys, th->role[VXT_NUMBER], st->utf8);
-			put(w, y, x + 1 + keyw, colw - keyw - 3, e[i].what, A_NORMAL, st->utf8);
+			put(w, y, x + 1, keyw - 1, ncol == 2 && e[i].kbrief ? e[i].kbrief : e[i].keys,
+			    th->role[VXT_NUMBER], st->utf8);
+			put(w, y, x + 1 + keyw, colw - keyw - 3, ncol == 1 ? e[i].what : e[i].brief, A_NORMAL,
+			    st->utf8);
 		}
 		if (++row >= per) {
 			row = 0;

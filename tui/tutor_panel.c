@@ -73,6 +73,31 @@ static const char *mag(const vxu_state *st, char *buf, size_t n, vx_mag m)
 	return vxf_mag(buf, n, m, 3, fstyle(st));
 }
 
+/* Display width of the last line so far. */
+static int last_width(const vxu_lines *l)
+{
+	int w = 0;
+	if (l->nlines == 0)
+		return 0;
+	const vxt_line *ln = &l->lines[l->nlines - 1];
+	for (size_t i = 0; i < ln->nspans; i++)
+		w += vxt_width(ln->spans[i].text);
+	return w;
+}
+
+/* Drops the last line (to lay it out again, shorter). */
+static void pop_line(vxu_lines *l)
+{
+	if (l->nlines == 0)
+		return;
+	vxt_line *ln = &l->lines[--l->nlines];
+	for (size_t i = 0; i < ln->nspans; i++)
+		free(ln->spans[i].text);
+	free(ln->spans);
+	ln->spans = NULL;
+	ln->nspans = 0;
+}
+
 /* ====================================================================
  * Views
  * ==================================================================== */
@@ -246,7 +271,7 @@ static void add_verdict(const vxu_state *st, vxu_lines *out)
 	vxu_lines_add(out, tr == VXR_NEITHER ? VXT_GOOD : VXT_BAD, line);
 }
 
-static void view_chain(const vxu_state *st, vxu_lines *out, int full)
+static void view_chain(const vxu_state *st, vxu_lines *out, int full, int width)
 {
 	const vx_result *r = st->result;
 	size_t t = st->t, k = st->k, gap = t - k;
@@ -279,21 +304,35 @@ static void view_chain(const vxu_state *st, vxu_lines *out, int full)
 		else
 			vxu_lines_addf(out, VXT_MATH, U(st, "J%s … J%s", "J%s ... J%s"),
 			               sub(st, s1, sizeof s1, k + 1), sub(st, s2, sizeof s2, t));
-		vxu_lines_addf(out, VXT_TEXT, U(st, ", each ‖Jⱼ‖ ≤ γλ = ", ", each ||J_j|| <= gamma*lambda = "));
-		vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, r->gamma * r->lambda));
+		/* The reminder of the bound per factor, when it fits. */
+		const char *each = U(st, ", each ‖Jⱼ‖ ≤ γλ = ", ", each ||J_j|| <= gamma*lambda = ");
+		num(st, a, sizeof a, r->gamma * r->lambda);
+		if (last_width(out) + vxt_width(each) + vxt_width(a) <= width) {
+			vxu_lines_add(out, VXT_TEXT, each);
+			vxu_lines_add(out, VXT_NUMBER, a);
+		}
 	}
 
+	/* Actual ≤ product ≤ bound; narrow (ASCII) screens lose the middle term. */
 	const vx_path *p = &r->paths[k - 1];
-	vxu_lines_newline(out);
-	vxu_lines_addf(out, VXT_MATH, U(st, "‖∂s%s/∂s%s‖", "||ds%s/ds%s||"), sub(st, s1, sizeof s1, t),
-	               sub(st, s2, sizeof s2, k));
-	vxu_lines_add(out, VXT_TEXT, " = ");
-	vxu_lines_add(out, VXT_SERIES1, mag(st, a, sizeof a, p->norm));
-	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ Π‖Jⱼ‖ = ", " <= prod||J_j|| = "));
-	vxu_lines_add(out, VXT_SERIES2, mag(st, b, sizeof b, p->step_product));
-	vxu_lines_addf(out, VXT_TEXT, U(st, " ≤ (γλ)%s = ", " <= (gamma*lambda)%s = "),
-	               sup(st, e, sizeof e, gap));
-	vxu_lines_add(out, VXT_SERIES3, mag(st, c, sizeof c, p->bound));
+	for (int pass = 0; pass < 2; pass++) {
+		vxu_lines_newline(out);
+		vxu_lines_addf(out, VXT_MATH, U(st, "‖∂s%s/∂s%s‖", "||ds%s/ds%s||"), sub(st, s1, sizeof s1, t),
+		               sub(st, s2, sizeof s2, k));
+		vxu_lines_add(out, VXT_TEXT, " = ");
+		vxu_lines_add(out, VXT_SERIES1, mag(st, a, sizeof a, p->norm));
+		if (pass == 0) {
+			vxu_lines_add(out, VXT_TEXT, U(st, " ≤ Π‖Jⱼ‖ = ", " <= prod||J_j|| = "));
+			vxu_lines_add(out, VXT_SERIES2, mag(st, b, sizeof b, p->step_product));
+		}
+		vxu_lines_addf(out, VXT_TEXT, U(st, " ≤ (γλ)%s = ", " <= (gamma*lambda)%s = "),
+		               sup(st, e, sizeof e, gap));
+		vxu_lines_add(out, VXT_SERIES3, mag(st, c, sizeof c, p->bound));
+		if (last_width(out) <= width)
+			break;
+		if (pass == 0)
+			pop_line(out);
+	}
 	if (!full)
 		return;
 	vxu_lines_newline(out);
@@ -652,7 +691,7 @@ vx_status vxu_panel_build(vxu_state *st, vxu_lines *out)
 	case VXU_VIEW_PATHS: view_paths(st, out, full); break;
 	case VXU_VIEW_LYAP: view_lyap(st, out, full); break;
 	case VXU_VIEW_CHAIN:
-	default: view_chain(st, out, full); break;
+	default: view_chain(st, out, full, w); break;
 	}
 	if (full) {
 		/* A plot fills what is left; on a big screen a second one follows,

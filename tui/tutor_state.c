@@ -159,51 +159,51 @@ void vxu_layout_for(int rows, int cols, vxu_layout *o)
  * ==================================================================== */
 
 static const vxu_help_entry help_utf8[] = {
-	{ NULL, "Moving through the derivation" },
-	{ "→ l n Space ↵", "next step" },
-	{ "← h p", "previous step" },
-	{ "g Home  G End", "first / last step" },
-	{ "1-9", "jump to step N (1 then 2: step 12)" },
-	{ "↑ ↓  PgUp PgDn", "scroll a line / a page" },
-	{ NULL, "Changing the network (recomputes at once)" },
-	{ "+ -", "λ = ‖W‖₂ ×1.1 / ÷1.1" },
-	{ "=", "λ = 1/γ, the edge between the regimes" },
-	{ "a A", "next / previous activation" },
-	{ "t T", "loss step t: down / up" },
-	{ "k K", "path start k: down / up (k ≤ t)" },
-	{ "j J", "chosen step j: down / up" },
-	{ "d D", "hidden size d: down / up" },
-	{ "s S", "number of steps T: down / up" },
-	{ "r R", "next / previous seed" },
-	{ NULL, "Other" },
-	{ "v", "cycle the live panel's view" },
-	{ "e", "write a handout: ./vanex-handout.html" },
-	{ "?  Ctrl-L", "this help / redraw" },
-	{ "q Esc", "quit" },
+	{ NULL, "Moving through the derivation", NULL, NULL },
+	{ "→ l n Space ↵", "next step", "next", NULL },
+	{ "← h p", "previous step", "previous", NULL },
+	{ "g Home  G End", "first / last step", "first/last", NULL },
+	{ "1-9", "jump to step N (1 then 2: step 12)", "step N", NULL },
+	{ "↑ ↓  PgUp PgDn", "scroll a line / a page", "scroll", "↑ ↓ PgUp PgDn" },
+	{ NULL, "Changing the network (recomputes at once)", NULL, NULL },
+	{ "+ -", "λ = ‖W‖₂ ×1.1 / ÷1.1", "λ ×1.1 ÷1.1", NULL },
+	{ "=", "λ = 1/γ, the edge between the regimes", "λ = 1/γ", NULL },
+	{ "a A", "next / previous activation", "activation", NULL },
+	{ "t T", "loss step t: down / up", "loss step t", NULL },
+	{ "k K", "path start k: down / up (k ≤ t)", "path k ≤ t", NULL },
+	{ "j J", "chosen step j: down / up", "step j", NULL },
+	{ "d D", "hidden size d: down / up", "hidden d", NULL },
+	{ "s S", "number of steps T: down / up", "steps T", NULL },
+	{ "r R", "next / previous seed", "seed", NULL },
+	{ NULL, "Other", NULL, NULL },
+	{ "v", "cycle the live panel's view", "panel view", NULL },
+	{ "e", "write a handout: ./vanex-handout.html", "handout", NULL },
+	{ "?  Ctrl-L", "this help / redraw", "help/redraw", NULL },
+	{ "q Esc", "quit", "quit", NULL },
 };
 
 static const vxu_help_entry help_ascii[] = {
-	{ NULL, "Moving through the derivation" },
-	{ "Right l n Spc Enter", "next step" },
-	{ "Left h p", "previous step" },
-	{ "g Home  G End", "first / last step" },
-	{ "1-9", "jump to step N (1 then 2: step 12)" },
-	{ "Up Down PgUp PgDn", "scroll a line / a page" },
-	{ NULL, "Changing the network (recomputes at once)" },
-	{ "+ -", "lambda = ||W||_2 *1.1 / /1.1" },
-	{ "=", "lambda = 1/gamma, the edge between the regimes" },
-	{ "a A", "next / previous activation" },
-	{ "t T", "loss step t: down / up" },
-	{ "k K", "path start k: down / up (k <= t)" },
-	{ "j J", "chosen step j: down / up" },
-	{ "d D", "hidden size d: down / up" },
-	{ "s S", "number of steps T: down / up" },
-	{ "r R", "next / previous seed" },
-	{ NULL, "Other" },
-	{ "v", "cycle the live panel's view" },
-	{ "e", "write a handout: ./vanex-handout.html" },
-	{ "?  Ctrl-L", "this help / redraw" },
-	{ "q Esc", "quit" },
+	{ NULL, "Moving through the derivation", NULL, NULL },
+	{ "Right l n Spc Enter", "next step", "next", "Right l n Spc" },
+	{ "Left h p", "previous step", "previous", NULL },
+	{ "g Home  G End", "first / last step", "first/last", NULL },
+	{ "1-9", "jump to step N (1 then 2: step 12)", "step N", NULL },
+	{ "Up Down PgUp PgDn", "scroll a line / a page", "scroll", "Up Dn PgUp/Dn" },
+	{ NULL, "Changing the network (recomputes at once)", NULL, NULL },
+	{ "+ -", "lambda = ||W||_2 *1.1 / /1.1", "lambda *1.1", NULL },
+	{ "=", "lambda = 1/gamma, the edge between the regimes", "lambda=1/gam", NULL },
+	{ "a A", "next / previous activation", "activation", NULL },
+	{ "t T", "loss step t: down / up", "loss step t", NULL },
+	{ "k K", "path start k: down / up (k <= t)", "path k <= t", NULL },
+	{ "j J", "chosen step j: down / up", "step j", NULL },
+	{ "d D", "hidden size d: down / up", "hidden d", NULL },
+	{ "s S", "number of steps T: down / up", "steps T", NULL },
+	{ "r R", "next / previous seed", "seed", NULL },
+	{ NULL, "Other", NULL, NULL },
+	{ "v", "cycle the live panel's view", "panel view", NULL },
+	{ "e", "write a handout: ./vanex-handout.html", "handout", NULL },
+	{ "?  Ctrl-L", "this help / redraw", "help/redraw", NULL },
+	{ "q Esc", "quit", "quit", NULL },
 };
 
 const vxu_help_entry *vxu_help(int utf8, size_t *n)
@@ -212,10 +212,19 @@ const vxu_help_entry *vxu_help(int utf8, size_t *n)
 	return utf8 ? help_utf8 : help_ascii;
 }
 
-const char *vxu_hint(int utf8)
+const char *vxu_hint(int utf8, int cols, int more)
 {
-	return utf8 ? "→ next  ← back  +/− λ  a act  t/T k/K j/J  e handout  ? help  q quit"
-	            : "Right next  Left back  +/- lambda  a act  t/T k/K j/J  e handout  ? help  q quit";
+	if (more)
+		return cols >= 78 ? (utf8 ? "↓ PgDn: more of this step   → next step   ? every key   q quit"
+		                          : "Down/PgDn: more of this step   Right: next step   ? every key   q quit")
+		                  : (utf8 ? "↓ PgDn: more   → next   ? keys   q quit"
+		                          : "PgDn: more   Right: next   ? keys   q quit");
+	return cols >= 82 ? (utf8 ? "→ next  ← back  +/− λ  a act  t/T k/K j/J  e handout  ? help  q quit"
+	                          : "Right next  Left back  +/- lambda  a act  t/T k/K j/J  e handout  ? help  q quit")
+	     : cols >= 70 ? (utf8 ? "→ next  ← back  +/− λ  a act  t/T k/K j/J  e handout  ? help  q quit"
+	                          : "Right/Left step  +/- lambda  a act  t/T k/K  e handout  ? help  q quit")
+	                  : (utf8 ? "→ next  ← back  +/− λ  a act  ? help  q quit"
+	                          : "Right/Left step  +/- lambda  a act  ? help  q quit");
 }
 
 /* ====================================================================

@@ -185,13 +185,16 @@ void vxu_message(vxu_state *st, vxu_msg_kind kind, const char *fmt, ...)
 /* The help overlay's lines (key, what it does), for drawing and for tests
  * that check every binding is listed.  utf8 selects arrows (→) or words. */
 typedef struct {
-	const char *keys;
+	const char *keys;      /* NULL for a section heading */
 	const char *what;
+	const char *brief;     /* a dozen columns, for the two-column help of small screens */
+	const char *kbrief;    /* keys there, when shorter than keys (NULL: keys) */
 } vxu_help_entry;
 const vxu_help_entry *vxu_help(int utf8, size_t *n);
 
-/* The key hint shown when there is no message. */
-const char *vxu_hint(int utf8);
+/* The key hint shown when there is no message, for a screen `cols` wide;
+ * more = 1 when the step goes on below the screen. */
+const char *vxu_hint(int utf8, int cols, int more);
 
 /* Limits the tutor's keys stop at (command-line options may go beyond). */
 #define VXU_KEY_MAX_HIDDEN 256u

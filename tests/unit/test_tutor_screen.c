@@ -215,7 +215,7 @@ Test(tutor_screen, help_overlay_at_the_minimum_size)
 	open_screen(VXU_MIN_ROWS, VXU_MIN_COLS, 1, 1);
 	st.overlay = VXU_OV_HELP;
 	char *s = draw_and_dump();
-	const char *must[] = { "quit", "next step", "hidden size", "handout" };
+	const char *must[] = { "quit", "next", "previous", "hidden d", "handout", "λ ×1.1 ÷1.1", "Esc" };
 	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
 		cr_expect(strstr(s, must[i]) != NULL, "the small help still shows '%s':\n%s", must[i], s);
 	free(s);
