@@ -242,10 +242,11 @@ static void choose_ticks(axis *a, int maxt, int integral)
 	if (maxt > MAX_TICKS)
 		maxt = MAX_TICKS;
 	double span = a->hi / 2 - a->lo / 2; /* halves: no overflow at ±1e308 */
-	double step = nice_up(2 * span / (maxt - 1));
+	/* from a step surely too fine, up the 1-2-5 ladder to the first that fits */
+	double step = nice_up(2 * span / (4 * maxt));
 	if ((integral || a->log) && step < 1)
 		step = 1;
-	for (int guard = 0; guard < 400; guard++) {
+	for (int guard = 0; guard < 1000; guard++) {
 		double n = floor(a->hi / step + 1e-9) - ceil(a->lo / step - 1e-9) + 1;
 		if (n <= maxt)
 			break;
@@ -302,9 +303,10 @@ static void build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 
 	m->y.log = p->log_y;
 	if (p->log_y) {
-		/* whole decades, so the ends are powers of ten */
-		ymin = floor(ymin);
-		ymax = ceil(ymax);
+		/* whole decades, so the ends are powers of ten; a log10 of 1 that
+		 * came out as 1e-16 does not buy a decade of empty space */
+		ymin = floor(ymin + 1e-9);
+		ymax = ceil(ymax - 1e-9);
 		if (!(ymax > ymin)) {
 			double d = fabs(ymin) * 1e-6 + 1;
 			ymin -= d;
@@ -610,10 +612,16 @@ typedef struct {
 	const char *text;
 } legend_entry;
 
-/* How many plotted points fall inside a box: the legend goes to the corner
- * that hides the fewest. */
+/* How much of the drawing falls inside a box (grown by a margin): the
+ * legend goes to the corner that hides the least.  Lines are sampled every
+ * few pixels, so a line crossing the box counts even between markers. */
 static size_t points_in(const model *m, const frame *f, double x0, double y0, double x1, double y1)
 {
+	const double margin = 6;
+	x0 -= margin;
+	y0 -= margin;
+	x1 += margin;
+	y1 += margin;
 	size_t c = 0;
 	for (size_t s = 0; s <= m->p->nseries; s++) {
 		size_t n = s < m->p->nseries ? m->p->series[s].n : m->p->nmarks;
@@ -623,12 +631,18 @@ static size_t points_in(const model *m, const frame *f, double x0, double y0, do
 			if (!point_ok(m->p, xs[i], ys[i]))
 				continue;
 			double X = px_x(m, f, xs[i]), Y = px_y(m, f, ys[i]);
-			/* a segment's midpoint too, so a line crossing the box counts */
-			if (X >= x0 && X <= x1 && Y >= y0 && Y <= y1)
-				c++;
+			int steps = 1;
+			double X2 = X, Y2 = Y;
 			if (i + 1 < n && s < m->p->nseries && point_ok(m->p, xs[i + 1], ys[i + 1])) {
-				double X2 = (X + px_x(m, f, xs[i + 1])) / 2, Y2 = (Y + px_y(m, f, ys[i + 1])) / 2;
-				if (X2 >= x0 && X2 <= x1 && Y2 >= y0 && Y2 <= y1)
+				X2 = px_x(m, f, xs[i + 1]);
+				Y2 = px_y(m, f, ys[i + 1]);
+				double len = hypot(X2 - X, Y2 - Y);
+				steps = len > 64 ? 16 : (int)(len / 4) + 1;
+			}
+			for (int k = 0; k < steps; k++) {
+				double t = (double)k / steps;
+				double px = X + t * (X2 - X), py = Y + t * (Y2 - Y);
+				if (px >= x0 && px <= x1 && py >= y0 && py <= y1)
 					c++;
 			}
 		}

@@ -39,9 +39,10 @@ typedef struct {
  *   - x axis: [min x, max x] over the drawn points and marks (widened by
  *     |x|·1e-6 + 1 each way when they coincide); ticks at 1, 2, 5 × 10ⁿ
  *     steps (whole numbers only when every x is whole);
- *   - log_y: y axis [floor(min y), ceil(max y)] in decades (widened by one
- *     decade each way when equal), ticks every 1, 2, 5, 10, 20, … decades,
- *     at most 8 (600 decades: every 100), labelled 10ⁿ (ASCII: 1e-4);
+ *   - log_y: y axis [floor(min y + 1e-9), ceil(max y − 1e-9)] in decades
+ *     (widened by one decade each way when equal), ticks every 1, 2, 5,
+ *     10, 20, … decades, the finest step giving at most 8 (600 decades:
+ *     every 100), labelled 10ⁿ (ASCII: 1e-4);
  *   - linear y: the range widened to the neighbouring tick multiples;
  *   - nothing to draw (n = 0, all -INFINITY, NaN) still gives the frame
  *     and a "no values to plot" note, never an error;
