@@ -662,3 +662,27 @@ Test(tutor_state, view_for_title)
 	cr_expect_eq(vxu_view_for_title("A product of t-k factors"), VXU_VIEW_CHAIN);
 	cr_expect_eq(vxu_view_for_title(NULL), VXU_VIEW_CHAIN);
 }
+
+/* Steps already laid out are kept for revisits, and dropped when what they show changes. */
+Test(tutor_state, revisited_steps_are_not_laid_out_again)
+{
+	const vxt_doc *first = st.doc;
+	cr_assert_not_null(first);
+	press('n');
+	cr_expect_neq(st.doc, first, "another step, another layout");
+	press('p');
+	cr_expect_eq(st.doc, first, "back to step 1: the same layout, not a new one");
+	press('+');
+	cr_expect_neq(st.doc, first, "a new lambda lays the step out again");
+	cr_expect_not_null(st.doc);
+	const vxt_doc *after = st.doc;
+	press('K');
+	cr_expect_neq(st.doc, after, "a new k lays the step out again (the text may quote k)");
+	after = st.doc;
+	vxu_resize(&st, 30, 90);
+	vxu_update(&st);
+	cr_expect_neq(st.doc, after, "a new width lays the step out again");
+	after = st.doc;
+	press('v');
+	cr_expect_eq(st.doc, after, "a new panel view leaves the text alone");
+}
