@@ -176,6 +176,48 @@ Test(math, large_operators_take_limits_only_in_display)
 	       "<math display=\"block\"><munder><mo>∑</mo><mi>k</mi></munder><msub><mi>x</mi><mi>k</mi></msub></math>");
 }
 
+/* pdflatex with amsmath, as the LaTeX handout uses it, accepts every
+ * normalised formula, inline and displayed (skipped without pdflatex). */
+Test(math, latex_compiles_with_pdflatex, .timeout = 120)
+{
+	if (system("command -v pdflatex >/dev/null 2>&1") != 0) {
+		cr_log_warn("pdflatex not installed: LaTeX compile check skipped");
+		return;
+	}
+	char dir[] = "/tmp/vxm-latex-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char path[128];
+	snprintf(path, sizeof path, "%s/f.tex", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n", f);
+	const char *more[] = {
+		"\\left. \\frac{\\partial f}{\\partial x} \\right|_{x=0} \\quad \\{ a \\} \\langle u, v \\rangle",
+		/* TeX's specials inside \\text are plain text here, escaped for LaTeX */
+		"\\text{50% of #1 & a_b {~x^y}} \\mathrm{d}x \\, \\mathbf{W}",
+		"\\begin{bmatrix} 0.25 & \\cdots \\\\ \\vdots & \\ddots \\end{bmatrix} \\begin{vmatrix} a \\end{vmatrix}",
+		"x'' + {}^{2}x + \\sqrt{2} \\odot \\nabla \\ell \\pm \\infty \\to \\exp \\log \\tanh",
+	};
+	size_t nd = sizeof design / sizeof design[0], nm = sizeof more / sizeof more[0];
+	for (size_t i = 0; i < nd + nm; i++) {
+		const char *src = i < nd ? design[i].src : more[i - nd];
+		char *tex = render(src, VXM_LATEX, 0);
+		fprintf(f, "Inline $%s$ and displayed\n\\[ %s \\]\n\n", tex, tex);
+		free(tex);
+	}
+	fputs("\\end{document}\n", f);
+	fclose(f);
+	char cmd[512];
+	snprintf(cmd, sizeof cmd,
+	         "cd %s && pdflatex -interaction=nonstopmode -halt-on-error f.tex >/dev/null 2>&1", dir);
+	int st = system(cmd);
+	cr_expect_eq(st, 0, "pdflatex failed on the normalised formulas: see %s/f.log", dir);
+	if (st == 0) {
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		cr_expect_eq(system(cmd), 0);
+	}
+}
+
 /* ---- well-formed MathML ------------------------------------------------ */
 
 static const char *const mathml_tags[] = {
