@@ -1,0 +1,233 @@
+#!/bin/sh
+# End-to-end tests of `vanex report` (POSIX sh + python3): the numbers of a
+# handout are those of `vanex check --json` (17 digits through a template,
+# and the rounded table of the default handout), SOURCE_DATE_EPOCH makes
+# every format byte-identical, a template's front matter yields to the
+# command line, Markdown gets its SVG files beside it, pdflatex compiles the
+# LaTeX (when installed), and every error leaves no file behind.
+#   VANEX=./vanex sh tests/e2e/report.sh
+set -u
+VANEX=${VANEX:-./vanex}
+case $VANEX in /*) ;; *) VANEX=$(pwd)/$VANEX ;; esac
+PY=python3
+command -v "$PY" >/dev/null 2>&1 || PY=
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vanex-e2e-report.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
+fails=0
+checks=0
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+pass() { checks=$((checks + 1)); }
+
+run() {
+	"$VANEX" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# expect_error RC PATTERN ARGS...: exit status RC, one stderr line matching PATTERN.
+expect_error() {
+	want=$1
+	pat=$2
+	shift 2
+	run "$@"
+	if [ "$rc" -ne "$want" ]; then
+		fail "vanex $*: exit $rc, expected $want ($(head -c 200 "$tmp/err"))"
+		return
+	fi
+	if [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+		fail "vanex $*: expected one line on stderr, got: $(cat "$tmp/err")"
+		return
+	fi
+	if ! grep -q -- "$pat" "$tmp/err"; then
+		fail "vanex $*: stderr '$(cat "$tmp/err")' lacks '$pat'"
+		return
+	fi
+	pass
+}
+
+# ---- the default handout on stdout ---------------------------------------
+run report
+if [ "$rc" -ne 0 ] || ! grep -q '^# Vanishing and exploding gradients' "$tmp/out"; then
+	fail "vanex report: exit $rc, no Markdown handout on stdout ($(head -c 200 "$tmp/err"))"
+else
+	pass
+fi
+grep -q 'VXQ\|{{' "$tmp/out" && fail "a marker or tag was left in the handout" || pass
+
+# ---- numbers equal check --json ----------------------------------------------
+cat >"$tmp/full.md" <<'EOF'
+loss={{loss:full}}
+
+gamma={{gamma:full}}
+
+lambda={{lambda:full}}
+
+grad_norm={{grad_norm:full}}
+
+lyap={{lyap:full}}
+
+lyap_bound={{lyap_bound:full}}
+
+rate={{rate:full}}
+
+norm1={{path.norm k=1:full}}
+
+product1={{path.product k=1:full}}
+
+bound1={{path.bound k=1:full}}
+
+contribution2={{path.contribution k=2:full}}
+
+normt={{path.norm k=t:full}}
+
+fd_dsda={{fd.dsda:full}}
+EOF
+for opts in "--act tanh --steps 40 --seed 5" "--act sigmoid --norm 4 --hidden 6 --steps 30" \
+	"--act relu --norm 1.7 --steps 25 --seed 2" "--act linear --init orthogonal --norm 0.9 --steps 20"; do
+	# shellcheck disable=SC2086
+	"$VANEX" check --json $opts >"$tmp/check.json" 2>"$tmp/err" || { fail "check --json $opts: $(cat "$tmp/err")"; continue; }
+	# shellcheck disable=SC2086
+	"$VANEX" report $opts --template "$tmp/full.md" >"$tmp/full.out" 2>"$tmp/err" ||
+		{ fail "report --template full.md $opts: $(cat "$tmp/err")"; continue; }
+	# shellcheck disable=SC2086
+	"$VANEX" report $opts >"$tmp/default.md" 2>"$tmp/err" || { fail "report $opts: $(cat "$tmp/err")"; continue; }
+	[ -n "$PY" ] || continue
+	if "$PY" - "$tmp/check.json" "$tmp/full.out" "$tmp/default.md" <<'EOF'
+import json, math, re, sys
+j = json.load(open(sys.argv[1]))
+SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+def num(s):
+    s = s.strip()
+    m = re.fullmatch(r"(-?[0-9.]+)(?:×10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))?", s)
+    if not m:
+        raise ValueError("not a number: %r" % s)
+    x = float(m.group(1))
+    return x * 10.0 ** int(m.group(2).translate(SUP)) if m.group(2) else x
+def log10_of(s):
+    m = re.fullmatch(r"(-?[0-9.]+)(?:×10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))?", s.strip())
+    e = int(m.group(2).translate(SUP)) if m.group(2) else 0
+    return math.log10(abs(float(m.group(1)))) + e
+got = dict(l.split("=", 1) for l in open(sys.argv[2]).read().split("\n") if "=" in l)
+p = {q["k"]: q for q in j["paths"]}
+t = j["params"]["t"]
+want = {"loss": j["loss"], "gamma": j["gamma"], "lambda": j["lambda"], "grad_norm": j["grad_norm"],
+        "lyap": j["lyapunov"]["max_exponent"], "lyap_bound": j["lyapunov"]["bound"], "rate": j["rate"],
+        "norm1": p[1]["norm"], "product1": p[1]["step_product"], "bound1": p[1]["bound"],
+        "contribution2": p[2]["contribution"], "normt": p[t]["norm"], "fd_dsda": j["fd_check"]["dsda"]}
+bad = []
+for k, w in want.items():
+    if w is None:
+        continue
+    g = num(got[k])
+    if not (g == w or abs(g - w) <= 1e-15 * abs(w)):
+        bad.append("%s: handout %r, check --json %r" % (k, got[k], w))
+# the default handout's path table, 3 significant digits
+rows = 0
+for line in open(sys.argv[3]):
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) != 6 or not cells[0].isdigit() or not cells[1].isdigit():
+        continue
+    gap, k = int(cells[0]), int(cells[1])
+    q = p[k]
+    if q["gap"] != gap:
+        bad.append("row k=%d: gap %d, json %d" % (k, gap, q["gap"]))
+    for c, key in zip(cells[2:], ["norm", "step_product", "bound", "contribution"]):
+        w = q[key]
+        lw = q["log10_" + key] if ("log10_" + key) in q else None
+        if w is None and lw is None:
+            if num(c) != 0:
+                bad.append("row k=%d %s: %s for an exact 0" % (k, key, c))
+            continue
+        if w is None:      # beyond a double: compare log10
+            if abs(log10_of(c) - lw) > 2.5e-3:
+                bad.append("row k=%d %s: %s vs 10^%r" % (k, key, c, lw))
+        elif w == 0:
+            if num(c) != 0:
+                bad.append("row k=%d %s: %s vs 0" % (k, key, c))
+        elif abs(num(c) - w) > 5e-3 * abs(w):
+            bad.append("row k=%d %s: %s vs %r" % (k, key, c, w))
+    rows += 1
+if rows < 3:
+    bad.append("only %d path rows found in the default handout" % rows)
+if bad:
+    print("\n".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+	then pass; else fail "numbers of 'report $opts' differ from 'check --json $opts' (above)"; fi
+done
+
+# ---- reproducibility ------------------------------------------------------------
+mkdir "$tmp/r1" "$tmp/r2"
+for f in md html latex; do
+	SOURCE_DATE_EPOCH=1700000000 "$VANEX" report -f $f --act sigmoid --norm 5 -o "$tmp/r1/h.$f" 2>"$tmp/err" &&
+		SOURCE_DATE_EPOCH=1700000000 "$VANEX" report -f $f --act sigmoid --norm 5 -o "$tmp/r2/h.$f" 2>>"$tmp/err"
+	if [ $? -ne 0 ]; then
+		fail "report -f $f: $(cat "$tmp/err")"
+		continue
+	fi
+	if cmp -s "$tmp/r1/h.$f" "$tmp/r2/h.$f"; then pass; else fail "two runs of -f $f under SOURCE_DATE_EPOCH differ"; fi
+	if grep -q '2023-11-14' "$tmp/r1/h.$f"; then pass; else fail "-f $f: the date of SOURCE_DATE_EPOCH=1700000000 is missing"; fi
+	if grep -q 'vanex' "$tmp/r1/h.$f"; then pass; else fail "-f $f: no version recorded"; fi
+done
+# the two plots of the default handout sit beside the Markdown, identical too
+for n in 1 2; do
+	if [ -f "$tmp/r1/h-$n.svg" ] && grep -q '<svg' "$tmp/r1/h-$n.svg" && grep -q "(h-$n.svg)" "$tmp/r1/h.md" &&
+		cmp -s "$tmp/r1/h-$n.svg" "$tmp/r2/h-$n.svg"; then
+		pass
+	else
+		fail "h-$n.svg missing, not linked from h.md, or not reproducible"
+	fi
+done
+n=$(ls -A "$tmp/r1" | wc -l)
+[ "$n" -eq 5 ] && pass || fail "expected h.md h-1.svg h-2.svg h.html h.latex in r1, found: $(ls -A "$tmp/r1")"
+SOURCE_DATE_EPOCH=x expect_error 2 'SOURCE_DATE_EPOCH' report
+
+# ---- front matter and the command line --------------------------------------------
+printf -- '---\nact: sigmoid\nsteps: 9\n---\nact={{act}} gamma={{gamma}} T={{T}}\n' >"$tmp/fm.md"
+run report --template "$tmp/fm.md"
+grep -q 'act=sigmoid gamma=0.25 T=9' "$tmp/out" && pass || fail "front matter not applied: $(head -3 "$tmp/out")"
+run report --template "$tmp/fm.md" --act relu
+grep -q 'act=relu gamma=1 T=9' "$tmp/out" && pass || fail "--act did not override the front matter: $(head -3 "$tmp/out")"
+grep -q '2[0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]' "$tmp/out" && pass || fail "a user template's handout lacks the record"
+
+# ---- errors leave nothing ---------------------------------------------------------
+mkdir "$tmp/o"
+printf 'fine\n\n{{lambda:.x}}\n' >"$tmp/bad.md"
+expect_error 1 'bad.md:3:10: bad format' report --template "$tmp/bad.md" -f html -o "$tmp/o/h.html"
+printf 'text\n\n{{gama}}\n' >"$tmp/bad2.md"
+expect_error 1 "bad2.md:3:3: unknown name 'gama'" report --template "$tmp/bad2.md" -o "$tmp/o/h.md"
+printf '{{#if t > 1}}\nopen\n' >"$tmp/bad3.md"
+expect_error 1 'bad3.md:1:1: unclosed {{#if}}' report --template "$tmp/bad3.md" -f latex -o "$tmp/o/h.tex"
+printf '# x\n\n$\\nosuch$\n' >"$tmp/bad4.md"
+expect_error 1 'bad4.md:3:2: math' report --template "$tmp/bad4.md" -o "$tmp/o/h.html"
+printf -- '---\nnorm: -1\n---\nx\n' >"$tmp/bad5.md"
+expect_error 1 'bad5.md:2:7: front matter' report --template "$tmp/bad5.md" -o "$tmp/o/h.html"
+expect_error 1 "$tmp/nothere.md" report --template "$tmp/nothere.md" -o "$tmp/o/h.html"
+expect_error 1 'cannot write' report -o "$tmp/missing/dir/h.html"
+if [ -z "$(ls -A "$tmp/o")" ]; then pass; else fail "files left after errors: $(ls -A "$tmp/o")"; fi
+[ -e "$tmp/missing" ] && fail "a directory was created for -o" || pass
+
+# ---- LaTeX compiles --------------------------------------------------------------
+if command -v pdflatex >/dev/null 2>&1; then
+	mkdir "$tmp/tex"
+	for opts in "" "--act sigmoid --norm 6 --steps 80" "--act relu --norm 2 --hidden 40 --steps 12"; do
+		# shellcheck disable=SC2086
+		"$VANEX" report -f latex $opts -o "$tmp/tex/h.tex" 2>"$tmp/err" || { fail "report -f latex $opts: $(cat "$tmp/err")"; continue; }
+		(cd "$tmp/tex" && pdflatex -interaction=nonstopmode -halt-on-error h.tex >log.txt 2>&1)
+		if [ $? -eq 0 ] && [ -s "$tmp/tex/h.pdf" ]; then
+			pass
+		else
+			fail "pdflatex failed on the handout ($opts): $(grep -A3 '^!' "$tmp/tex/log.txt" | head -8)"
+		fi
+		rm -f "$tmp/tex/h.pdf"
+	done
+else
+	echo "SKIP: pdflatex not installed; the LaTeX handout was not compiled"
+fi
+
+echo "report e2e: $checks passed, $fails failed"
+[ "$fails" -eq 0 ]
