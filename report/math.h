@@ -10,6 +10,14 @@
  * \cdots \vdots \ddots \infty \to \in \mathrm{..} \text{..} \operatorname{..}
  * \mathbf{..} \operatorname{diag}, \begin{pmatrix}…\end{pmatrix} with & and \\,
  * and numbers.  Anything else is an error with its column, never dropped.
+ *
+ * Also accepted: primes (σ'), \dfrac \tfrac, \max \min \sup \inf \lim
+ * (limits in display), \log \ln \exp \tanh \sin \cos \det \dim, \mathbb{R}
+ * (C H N P Q R Z), \top \nabla \ell \pm \mp \circ \odot \otimes \sim
+ * \equiv \propto \ll \gg \leftarrow \Rightarrow \mapsto \mid \forall
+ * \exists \langle \rangle \{ \} \lvert \rvert, the environments matrix
+ * bmatrix vmatrix Vmatrix, the spaces \, \: \; \! \quad \qquad ~, and
+ * in the source the Unicode forms of these symbols (σ − ≤ ‖ ∂ …).
  */
 #ifndef VXR_MATH_H
 #define VXR_MATH_H
@@ -48,8 +56,8 @@ vx_status vxm_render(const char *src, size_t len, vxm_target target, int display
  * (VX_EFORMAT), so hostile input cannot exhaust the stack. */
 
 /* Spells UTF-8 text in ASCII for LANG=C (σ → sigma, − → -, ‖ → ||,
- * γλ → gamma*lambda, 10⁻⁴ → 10^(-4), sₜ → s_t, anything unknown → ?).  Returns a malloc'd string, NULL
- * when out of memory; s NULL gives "". */
+ * γλ → gamma*lambda, 10⁻⁴ → 10^(-4), sₜ → s_t, anything unknown → ?).
+ * Returns a malloc'd string, NULL when out of memory; s NULL gives "". */
 char *vxm_to_ascii(const char *s);
 
 #endif
