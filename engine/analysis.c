@@ -334,9 +334,7 @@ static vx_status forward(const vx_model *m, vx_result *r, vx_error *err)
 static vx_status norm_of_w(const vx_model *m, work *w, vx_result *r)
 {
 	size_t d = m->d;
-	double mx = 0;
-	for (size_t i = 0; i < d; i++)
-		mx = fmax(mx, vx_maxabs(row(m->W, i), d));
+	double mx = vx_maxabs_matrix(m->W);
 	if (!isfinite(mx))
 		return VX_ENONFINITE;
 	w->eW = mx > 0 ? expo(mx) : 0;

@@ -65,9 +65,7 @@ vx_status vx_dsds(const vx_model *m, const vx_result *r, size_t t, size_t k,
 				gsl_matrix_set(Q, i, l, gsl_matrix_get(P, i, l) * c);
 		}
 		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, Q, m->W, 0.0, P);
-		double mx = 0;
-		for (size_t i = 0; i < d; i++)
-			mx = fmax(mx, vx_maxabs(gsl_matrix_ptr(P, i, 0), d));
+		double mx = vx_maxabs_matrix(P);
 		if (!isfinite(mx)) {
 			gsl_matrix_free(Q);
 			return VX_ENONFINITE;

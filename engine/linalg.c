@@ -43,8 +43,23 @@ double vx_maxabs(const double *x, size_t n)
 	double m = 0;
 	for (size_t i = 0; i < n; i++) {
 		double a = fabs(x[i]);
-		if (a > m || isnan(a))
+		if (a > m)
 			m = a;
+		else if (isnan(a))
+			return a;
+	}
+	return m;
+}
+
+double vx_maxabs_matrix(const gsl_matrix *A)
+{
+	double m = 0;
+	for (size_t i = 0; i < A->size1; i++) {
+		double r = vx_maxabs(gsl_matrix_const_ptr(A, i, 0), A->size2);
+		if (r > m || isnan(r))
+			m = r;
+		if (isnan(m))
+			break;
 	}
 	return m;
 }
@@ -437,9 +452,7 @@ vx_status vx_lanczos_top(vx_lanczos *lz, vx_linop op, const void *ctx, double *t
 vx_status vx_norm2_dense(const gsl_matrix *A, gsl_matrix *G, gsl_vector *eval,
                          gsl_eigen_symm_workspace *ws, double *out)
 {
-	double mx = 0;
-	for (size_t i = 0; i < A->size1; i++)
-		mx = fmax(mx, vx_maxabs(gsl_matrix_const_ptr(A, i, 0), A->size2));
+	double mx = vx_maxabs_matrix(A);
 	if (mx == 0) {
 		*out = 0;
 		return VX_OK;

@@ -65,7 +65,9 @@ const double *vx_lanczos_vector(const vx_lanczos *lz);
 vx_status vx_norm2_dense(const gsl_matrix *A, gsl_matrix *G, gsl_vector *eval,
                          gsl_eigen_symm_workspace *ws, double *out);
 
-/* Max |x_i| over n entries (0 for n = 0). */
+/* Max |x_i| over n entries (0 for n = 0); NaN when any entry is NaN. */
 double vx_maxabs(const double *x, size_t n);
+/* The same over a matrix. */
+double vx_maxabs_matrix(const gsl_matrix *A);
 
 #endif

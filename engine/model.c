@@ -88,9 +88,7 @@ static void gram_apply(const void *ctx, const double *x, double *y)
 vx_status vx_matrix_norm2(const gsl_matrix *A, double *out)
 {
 	size_t r = A->size1, c = A->size2;
-	double mx = 0;
-	for (size_t i = 0; i < r; i++)
-		mx = fmax(mx, vx_maxabs(gsl_matrix_const_ptr(A, i, 0), c));
+	double mx = vx_maxabs_matrix(A);
 	if (isnan(mx) || isinf(mx))
 		return VX_ENONFINITE;
 	if (mx == 0) {

@@ -1,0 +1,351 @@
+/*
+ * test_engine_act.c — activations, magnitudes, statuses and the parsing of
+ * the model options.
+ *
+ * The maxima of σ' are located by GSL's Brent minimiser on −σ' (a search
+ * that knows nothing of where they are); derivatives are checked against
+ * central differences of σ and against closed forms in the tails.
+ */
+#include <criterion/criterion.h>
+#include <float.h>
+#include <math.h>
+#include <string.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_min.h>
+
+#include "engine/act.h"
+#include "engine/analysis.h"
+#include "engine/params.h"
+#include "engine/status.h"
+
+static void setup(void)
+{
+	gsl_set_error_handler_off();
+}
+
+TestSuite(engine_act, .init = setup);
+
+static double neg_df(double x, void *p)
+{
+	return -vx_act_df(*(vx_act *)p, x);
+}
+
+/* Brent's method on −σ' over [lo, hi] from a start point m */
+static void find_max(vx_act a, double lo, double m, double hi, double *where, double *value)
+{
+	gsl_function F = { neg_df, &a };
+	gsl_min_fminimizer *s = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
+	cr_assert_eq(gsl_min_fminimizer_set(s, &F, m, lo, hi), GSL_SUCCESS, "bracket for %s", vx_act_name(a));
+	for (int it = 0; it < 200; it++) {
+		gsl_min_fminimizer_iterate(s);
+		double l = gsl_min_fminimizer_x_lower(s), u = gsl_min_fminimizer_x_upper(s);
+		if (gsl_min_test_interval(l, u, 1e-12, 0) == GSL_SUCCESS)
+			break;
+	}
+	*where = gsl_min_fminimizer_x_minimum(s);
+	*value = -gsl_min_fminimizer_f_minimum(s);
+	gsl_min_fminimizer_free(s);
+}
+
+Test(engine_act, sigmoid_derivative_peaks_at_zero_with_a_quarter)
+{
+	double x, v;
+	/* an asymmetric bracket so the search does not start on the answer */
+	find_max(VX_SIGMOID, -3.0, 0.7, 5.0, &x, &v);
+	/* the location of a smooth maximum is found to ~sqrt(eps) */
+	cr_expect(fabs(x) < 1e-6, "argmax of sigmoid' = %.3g, expected 0 (where sigma = 1/2)", x);
+	cr_expect(fabs(v - 0.25) < 1e-12, "max sigmoid' = %.17g, expected 1/4", v);
+	cr_expect(fabs(vx_act_f(VX_SIGMOID, x) - 0.5) < 1e-6, "sigma at the argmax is %.17g, expected 1/2",
+	          vx_act_f(VX_SIGMOID, x));
+	cr_expect(fabs(vx_act_gamma(VX_SIGMOID) - v) < 1e-12, "gamma(sigmoid) = %g, search found %g",
+	          vx_act_gamma(VX_SIGMOID), v);
+	cr_expect(fabs(vx_act_argmax(VX_SIGMOID) - x) < 1e-6, "vx_act_argmax(sigmoid) = %g",
+	          vx_act_argmax(VX_SIGMOID));
+}
+
+Test(engine_act, tanh_derivative_peaks_at_zero_with_one)
+{
+	double x, v;
+	find_max(VX_TANH, -4.0, -0.9, 2.0, &x, &v);
+	cr_expect(fabs(x) < 1e-6, "argmax of tanh' = %.3g, expected 0", x);
+	cr_expect(fabs(v - 1.0) < 1e-12, "max tanh' = %.17g, expected 1", v);
+	cr_expect(fabs(vx_act_gamma(VX_TANH) - v) < 1e-12, "gamma(tanh) = %g, search found %g",
+	          vx_act_gamma(VX_TANH), v);
+	cr_expect(fabs(vx_act_argmax(VX_TANH) - x) < 1e-6, "vx_act_argmax(tanh) = %g", vx_act_argmax(VX_TANH));
+}
+
+Test(engine_act, relu_and_linear_have_gamma_one)
+{
+	/* piecewise constant derivatives: the maximum over a fine scan */
+	for (vx_act a = VX_RELU; a <= VX_LINEAR; a++) {
+		double best = -1;
+		for (int i = -1000; i <= 1000; i++)
+			best = fmax(best, vx_act_df(a, i * 0.01));
+		cr_expect_eq(best, 1.0, "max %s' over [-10,10] = %g, expected 1", vx_act_name(a), best);
+		cr_expect_eq(vx_act_gamma(a), 1.0, "gamma(%s)", vx_act_name(a));
+		cr_expect_eq(vx_act_df(a, vx_act_argmax(a)), 1.0, "sigma' at vx_act_argmax(%s)", vx_act_name(a));
+	}
+	cr_expect_eq(vx_act_df(VX_RELU, 0.0), 0.0, "relu'(0) is taken as 0");
+	cr_expect_eq(vx_act_df(VX_RELU, -2.0), 0.0, "relu'(-2)");
+	cr_expect_eq(vx_act_f(VX_RELU, -2.0), 0.0, "relu(-2)");
+	cr_expect_eq(vx_act_f(VX_RELU, 3.5), 3.5, "relu(3.5)");
+}
+
+Test(engine_act, derivatives_match_central_differences)
+{
+	for (vx_act a = 0; a < VX_ACT_COUNT; a++)
+		for (int i = -60; i <= 60; i++) {
+			double x = i * 0.1 + 0.0123;   /* off ReLU's kink */
+			double h = 1e-5;
+			double fd = (vx_act_f(a, x + h) - vx_act_f(a, x - h)) / (2 * h);
+			double an = vx_act_df(a, x);
+			/* truncation h²|f'''|/6 <= 1e-10, rounding eps/h ~ 1e-11 */
+			cr_expect(fabs(fd - an) < 1e-9, "%s'(%g) = %.15g, central difference %.15g",
+			          vx_act_name(a), x, an, fd);
+		}
+}
+
+Test(engine_act, derivatives_keep_precision_in_the_tails)
+{
+	/* closed forms: sigmoid'(x) = e^-x / (1+e^-x)^2 ~ e^-x, tanh'(x) = sech² x ~ 4 e^-2x */
+	double xs[] = { 20, 40, 300, 700 };
+	for (size_t i = 0; i < 4; i++) {
+		double x = xs[i];
+		double sg = exp(-x) / ((1 + exp(-x)) * (1 + exp(-x)));
+		cr_expect(fabs(vx_act_df(VX_SIGMOID, x) / sg - 1) < 1e-13, "sigmoid'(%g) = %g, want %g", x,
+		          vx_act_df(VX_SIGMOID, x), sg);
+		cr_expect(fabs(vx_act_df(VX_SIGMOID, -x) / sg - 1) < 1e-13, "sigmoid'(-%g)", x);
+		if (x < 350) {
+			double th = 4 * exp(-2 * x) / ((1 + exp(-2 * x)) * (1 + exp(-2 * x)));
+			cr_expect(fabs(vx_act_df(VX_TANH, x) / th - 1) < 1e-13, "tanh'(%g) = %g, want %g", x,
+			          vx_act_df(VX_TANH, x), th);
+		}
+	}
+	cr_expect_eq(vx_act_df(VX_SIGMOID, 800), 0.0, "sigmoid'(800) underflows to an honest 0");
+	cr_expect_eq(vx_act_f(VX_SIGMOID, -800), 0.0, "sigmoid(-800) without overflow");
+	cr_expect(!isnan(vx_act_df(VX_TANH, 1e308)), "tanh'(1e308) is not NaN");
+}
+
+Test(engine_act, vector_forms_equal_scalar_forms)
+{
+	double x[7] = { -30, -1.5, -0.2, 0, 0.3, 2.5, 40 }, y[7], z[7];
+	for (vx_act a = 0; a < VX_ACT_COUNT; a++) {
+		vx_act_fv(a, x, y, 7);
+		vx_act_dfv(a, x, z, 7);
+		for (int i = 0; i < 7; i++) {
+			cr_expect_eq(y[i], vx_act_f(a, x[i]), "%s(%g) vector vs scalar", vx_act_name(a), x[i]);
+			cr_expect_eq(z[i], vx_act_df(a, x[i]), "%s'(%g) vector vs scalar", vx_act_name(a), x[i]);
+		}
+	}
+}
+
+Test(engine_act, names_round_trip)
+{
+	const char *names[] = { "sigmoid", "tanh", "relu", "linear" };
+	for (int i = 0; i < 4; i++) {
+		vx_act a;
+		cr_expect_eq(vx_act_parse(names[i], &a), 0, "parse %s", names[i]);
+		cr_expect_eq((int)a, i, "parse %s", names[i]);
+		cr_expect_str_eq(vx_act_name(a), names[i], "name of %d", i);
+	}
+	vx_act a;
+	cr_expect_eq(vx_act_parse("Tanh", &a), -1, "names are case-sensitive");
+	cr_expect_eq(vx_act_parse("", &a), -1, "empty name");
+	cr_expect_eq(vx_act_parse(NULL, &a), -1, "NULL name");
+}
+
+/* ---- vx_mag ---- */
+
+TestSuite(engine_mag, .init = setup);
+
+Test(engine_mag, ldexp_is_exact_when_it_fits)
+{
+	vx_mag m = vx_mag_ldexp(0.5, -9);   /* 2^-10 */
+	cr_expect(m.fits, "2^-10 fits");
+	cr_expect_eq(m.value, 9.765625e-4, "2^-10 = %.17g", m.value);
+	cr_expect(fabs(m.log10 + 10 * log10(2.0)) < 1e-15, "log10 2^-10 = %.17g", m.log10);
+	m = vx_mag_ldexp(0.75, -2000);
+	cr_expect(!m.fits, "0.75 * 2^-2000 does not fit");
+	cr_expect_eq(m.value, 0.0, "value 0 when it does not fit");
+	cr_expect(fabs(m.log10 - (log10(0.75) - 2000 * log10(2.0))) < 1e-12, "log10 = %.17g", m.log10);
+	m = vx_mag_ldexp(0, 5);
+	cr_expect(m.fits && m.value == 0 && m.log10 == -INFINITY, "zero is exact, log10 -inf");
+	m = vx_mag_ldexp(DBL_MIN / 4, 0);   /* a subnormal is not a normal double */
+	cr_expect(!m.fits, "subnormal counts as not fitting");
+	cr_expect(fabs(m.log10 - log10(DBL_MIN / 4)) < 1e-12, "subnormal log10 %.17g", m.log10);
+}
+
+Test(engine_mag, from_log10_and_scaled)
+{
+	vx_mag m = vx_mag_from_log10(-602.49);
+	cr_expect(!m.fits, "1e-602 does not fit");
+	cr_expect_eq(m.log10, -602.49, "log10 kept");
+	m = vx_mag_from_log10(2.0);
+	cr_expect(m.fits && fabs(m.value - 100) < 1e-13, "10^2 = %.17g", m.value);
+	m = vx_mag_from_log10(308.5);
+	cr_expect(!m.fits, "10^308.5 overflows a double");
+	m = vx_mag_scaled(3.0, 0);
+	cr_expect(m.fits && m.value == 3.0, "scaled with 0 is exact");
+	m = vx_mag_scaled(2.5, -400);
+	cr_expect(!m.fits && fabs(m.log10 - (log10(2.5) - 400)) < 1e-12, "2.5e-400 log10 %.17g", m.log10);
+	m = vx_mag_scaled(NAN, 0);
+	cr_expect(isnan(m.value) && isnan(m.log10) && !m.fits, "NaN stays NaN");
+	m = vx_mag_mul(vx_mag_from_log10(200), vx_mag_from_log10(200));
+	cr_expect(!m.fits && fabs(m.log10 - 400) < 1e-12, "1e200 * 1e200 = 1e400 by log");
+}
+
+/* ---- statuses ---- */
+
+Test(engine_mag, status_exit_codes_and_messages)
+{
+	cr_expect_eq(vx_status_exit(VX_OK), 0, "OK exits 0");
+	cr_expect_eq(vx_status_exit(VX_EUSAGE), 2, "usage exits 2");
+	for (int s = VX_ENOMEM; s <= VX_EINTERNAL; s++) {
+		cr_expect_eq(vx_status_exit((vx_status)s), 1, "status %d exits 1", s);
+		cr_expect(strlen(vx_strerror((vx_status)s)) > 3, "status %d has a message", s);
+	}
+	vx_error e;
+	cr_expect_eq(vx_fail(&e, VX_EFORMAT, "%s: bad %d", "f.npy", 3), VX_EFORMAT, "vx_fail returns st");
+	cr_expect_str_eq(e.msg, "f.npy: bad 3", "vx_fail formats");
+	cr_expect_eq(vx_fail(NULL, VX_EIO, "x"), VX_EIO, "vx_fail with no err");
+}
+
+/* ---- parameters ---- */
+
+TestSuite(engine_params, .init = setup);
+
+static vx_status set1(vx_params *p, const char *name, const char *value, char *msg)
+{
+	vx_error e = { { 0 } };
+	vx_status st = vx_params_set(p, name, value, &e);
+	if (msg)
+		strcpy(msg, e.msg);
+	return st;
+}
+
+Test(engine_params, defaults)
+{
+	vx_params p;
+	vx_params_default(&p);
+	cr_expect_eq(p.act, VX_TANH, "default act");
+	cr_expect_eq(p.hidden, 8, "default hidden");
+	cr_expect_eq(p.inputs, 4, "default inputs");
+	cr_expect_eq(p.steps, 50, "default steps");
+	cr_expect_eq(vx_params_loss_step(&p), 50, "loss step defaults to T");
+	cr_expect_eq(p.norm, 1.0, "default norm");
+	cr_expect_eq(p.init, VX_INIT_GAUSSIAN, "default init");
+	cr_expect_eq(p.input_scale, 1.0, "default input scale");
+	cr_expect_eq(p.seed, 1, "default seed");
+	cr_expect_eq(p.set, 0u, "nothing set");
+	cr_expect_eq(vx_params_check(&p, NULL), VX_OK, "defaults are consistent");
+}
+
+Test(engine_params, accepts_valid_values)
+{
+	vx_params p;
+	vx_params_default(&p);
+	cr_assert_eq(set1(&p, "act", "sigmoid", NULL), VX_OK, "act sigmoid");
+	cr_expect_eq(p.act, VX_SIGMOID, "act set");
+	cr_assert_eq(set1(&p, "hidden", "4096", NULL), VX_OK, "hidden 4096");
+	cr_expect_eq(p.hidden, 4096, "hidden set");
+	cr_assert_eq(set1(&p, "hidden", "1", NULL), VX_OK, "hidden 1");
+	cr_assert_eq(set1(&p, "inputs", "3", NULL), VX_OK, "inputs 3");
+	cr_assert_eq(set1(&p, "steps", "1000000", NULL), VX_OK, "steps 1e6 as digits");
+	cr_assert_eq(set1(&p, "t", "7", NULL), VX_OK, "t 7");
+	cr_expect_eq(vx_params_loss_step(&p), 7, "loss step 7");
+	const char *norms[] = { "0", "0.5", "3", "1e300", "1e-300", ".25", "5.", "2E3", "-0" };
+	double want[] = { 0, 0.5, 3, 1e300, 1e-300, 0.25, 5, 2000, 0 };
+	for (int i = 0; i < 9; i++) {
+		cr_assert_eq(set1(&p, "norm", norms[i], NULL), VX_OK, "norm %s", norms[i]);
+		cr_expect_eq(p.norm, want[i], "norm %s parsed as %g", norms[i], p.norm);
+		cr_expect(!signbit(p.norm), "norm %s has no sign", norms[i]);
+	}
+	cr_assert_eq(set1(&p, "init", "orthogonal", NULL), VX_OK, "init orthogonal");
+	cr_expect_eq(p.init, VX_INIT_ORTHOGONAL, "init set");
+	cr_assert_eq(set1(&p, "input-scale", "0", NULL), VX_OK, "input-scale 0");
+	cr_assert_eq(set1(&p, "seed", "0", NULL), VX_OK, "seed 0");
+	cr_assert_eq(set1(&p, "seed", "18446744073709551615", NULL), VX_OK, "seed 2^64-1");
+	cr_expect_eq(p.seed, 18446744073709551615ul, "seed 2^64-1 parsed");
+	cr_assert_eq(set1(&p, "weights", "w.npy", NULL), VX_OK, "weights");
+	cr_expect_str_eq(p.weights, "w.npy", "weights path kept");
+	unsigned want_set = VX_SET_ACT | VX_SET_HIDDEN | VX_SET_INPUTS | VX_SET_STEPS | VX_SET_T |
+	                    VX_SET_NORM | VX_SET_INIT | VX_SET_INPUT_SCALE | VX_SET_SEED | VX_SET_WEIGHTS;
+	cr_expect_eq(p.set, want_set, "set bits %#x, want %#x", p.set, want_set);
+}
+
+Test(engine_params, rejects_bad_values_with_one_line)
+{
+	struct {
+		const char *name, *value;
+	} bad[] = {
+		{ "act", "Tanh" }, { "act", "" }, { "act", "softmax" },
+		{ "hidden", "0" }, { "hidden", "4097" }, { "hidden", "-1" }, { "hidden", "1e3" },
+		{ "hidden", "8.0" }, { "hidden", " 8" }, { "hidden", "8 " }, { "hidden", "0x10" },
+		{ "hidden", "" }, { "hidden", "+8" }, { "hidden", "99999999999999999999999" },
+		{ "inputs", "0" }, { "inputs", "5000" },
+		{ "steps", "0" }, { "steps", "10000001" }, { "steps", "ten" },
+		{ "t", "0" }, { "t", "-3" },
+		{ "norm", "abc" }, { "norm", "-0.5" }, { "norm", "nan" }, { "norm", "NaN" },
+		{ "norm", "inf" }, { "norm", "-inf" }, { "norm", "1e999" }, { "norm", "" },
+		{ "norm", " 1" }, { "norm", "1 " }, { "norm", "0x1p3" }, { "norm", "1,5" },
+		{ "init", "xavier" }, { "init", "" },
+		{ "input-scale", "-1" }, { "input-scale", "infinity" },
+		{ "seed", "-1" }, { "seed", "18446744073709551616" }, { "seed", "1.5" }, { "seed", "" },
+		{ "seed", "+1" }, { "weights", "" }, { "model", "" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		vx_params p;
+		vx_params_default(&p);
+		vx_params before = p;
+		char msg[320] = "";
+		cr_expect_eq(set1(&p, bad[i].name, bad[i].value, msg), VX_EUSAGE, "--%s '%s' must be rejected",
+		             bad[i].name, bad[i].value);
+		char opt[64];
+		snprintf(opt, sizeof opt, "--%s", bad[i].name);
+		cr_expect(strncmp(msg, opt, strlen(opt)) == 0, "message names the option: '%s'", msg);
+		cr_expect(!strchr(msg, '\n'), "one line: '%s'", msg);
+		cr_expect(memcmp(&p, &before, sizeof p) == 0, "--%s '%s' left the params unchanged",
+		          bad[i].name, bad[i].value);
+	}
+	char msg[320];
+	vx_params p;
+	vx_params_default(&p);
+	set1(&p, "norm", "abc", msg);
+	cr_expect_str_eq(msg, "--norm: expected a finite number >= 0, got 'abc'", "norm message");
+	set1(&p, "hidden", "0", msg);
+	cr_expect_str_eq(msg, "--hidden: expected an integer from 1 to 4096, got '0'", "hidden message");
+	cr_expect_eq(set1(&p, "colour", "red", msg), VX_EUSAGE, "unknown option");
+	cr_expect_str_eq(msg, "--colour: unknown option", "unknown option message");
+	cr_expect_eq(set1(&p, "norm", NULL, msg), VX_EUSAGE, "missing value");
+	cr_expect_str_eq(msg, "--norm: missing value", "missing value message");
+	char huge[VX_PATH_MAX + 10];
+	memset(huge, 'a', sizeof huge - 1);
+	huge[sizeof huge - 1] = 0;
+	cr_expect_eq(set1(&p, "weights", huge, msg), VX_EUSAGE, "over-long path");
+}
+
+Test(engine_params, cross_checks)
+{
+	vx_params p;
+	vx_params_default(&p);
+	char msg[320];
+	set1(&p, "steps", "10", NULL);
+	set1(&p, "t", "11", NULL);
+	vx_error e = { { 0 } };
+	cr_expect_eq(vx_params_check(&p, &e), VX_EUSAGE, "t > steps");
+	cr_expect(strstr(e.msg, "--t") != NULL, "names --t: %s", e.msg);
+	set1(&p, "t", "10", NULL);
+	cr_expect_eq(vx_params_check(&p, &e), VX_OK, "t = steps is fine");
+	set1(&p, "weights", "w.csv", NULL);
+	set1(&p, "model", "m.json", NULL);
+	cr_expect_eq(vx_params_check(&p, &e), VX_EUSAGE, "weights and model together");
+	vx_params_default(&p);
+	set1(&p, "weights", "w.csv", NULL);
+	set1(&p, "init", "identity", msg);
+	cr_expect_eq(vx_params_check(&p, &e), VX_EUSAGE, "init and weights together");
+	cr_expect(vx_params_is_option("input-scale") && vx_params_is_option("seed"), "known options");
+	cr_expect(!vx_params_is_option("json") && !vx_params_is_option("--norm"), "unknown options");
+	vx_init i;
+	cr_expect(vx_init_parse("identity", &i) == 0 && i == VX_INIT_IDENTITY, "init parse");
+	cr_expect_str_eq(vx_init_name(VX_INIT_GAUSSIAN), "gaussian", "init name");
+}

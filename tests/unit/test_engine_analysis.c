@@ -1,0 +1,709 @@
+/*
+ * test_engine_analysis.c — the derivation of DESIGN.md section 1 computed by
+ * vx_analyse, checked against values obtained independently:
+ *   - finite differences of a plain forward pass written here (test_engine_util.h);
+ *   - explicit Jacobian products multiplied in the other order, with norms
+ *     by GSL's SVD instead of the engine's Lanczos iteration;
+ *   - closed forms (0.5^10, 2^10, 1000 log10 3, orthogonal W);
+ *   - the spectral radius from a nonsymmetric eigen-solver for the Lyapunov
+ *     exponent of an autonomous network.
+ */
+#include <criterion/criterion.h>
+#include <float.h>
+#include <math.h>
+#include <string.h>
+#include <gsl/gsl_complex_math.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_errno.h>
+
+#include "engine/analysis.h"
+#include "test_engine_util.h"
+
+static void setup(void)
+{
+	gsl_set_error_handler_off();
+}
+
+TestSuite(engine_analysis, .init = setup);
+
+static const char *const ACT[] = { "sigmoid", "tanh", "relu", "linear" };
+
+/* max |A_ij − B_ij| over max |B_ij| */
+static double matrel(nmat A, const gsl_matrix *B)
+{
+	double e = 0, m = 0;
+	for (size_t i = 0; i < A.r; i++)
+		for (size_t j = 0; j < A.c; j++) {
+			e = fmax(e, fabs(NM(A, i, j) - gsl_matrix_get(B, i, j)));
+			m = fmax(m, fabs(gsl_matrix_get(B, i, j)));
+		}
+	return m > 0 ? e / m : e;
+}
+
+/* ---- the forward pass ---- */
+
+Test(engine_analysis, forward_pass_equals_the_plain_one)
+{
+	for (vx_act a = 0; a < VX_ACT_COUNT; a++) {
+		vx_model *m = random_model(a, 7, 3, 25, 0.9, 1.0, 11 + a);
+		vx_result *r = analyse_ok(m, 25);
+		ntrace tr = nv_forward(m);
+		for (size_t j = 1; j <= 25; j++)
+			for (size_t i = 0; i < 7; i++) {
+				double A = NM(tr.a, j, i), S = NM(tr.s, j, i);
+				cr_expect(fabs(gsl_matrix_get(r->a, j - 1, i) - A) <= 1e-13 * fmax(1, fabs(A)),
+				          "%s a_%zu[%zu] %.17g vs %.17g", ACT[a], j, i, gsl_matrix_get(r->a, j - 1, i), A);
+				cr_expect(fabs(gsl_matrix_get(r->s, j - 1, i) - S) <= 1e-13 * fmax(1, fabs(S)),
+				          "%s s_%zu[%zu]", ACT[a], j, i);
+			}
+		double L = nv_loss(m, &tr, 25);
+		cr_expect(r->loss.fits && fabs(r->loss.value - L) <= 1e-13 * L, "%s loss %.17g vs %.17g", ACT[a],
+		          r->loss.value, L);
+		nv_free(&tr);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
+
+/* ---- ∂s_j/∂a_j is diagonal, ∂a_j/∂s_{j−1} is W, J_j = diag(σ') W ---- */
+
+Test(engine_analysis, dsda_is_diagonal_and_equals_differences)
+{
+	for (vx_act a = 0; a < VX_ACT_COUNT; a++) {
+		vx_model *m = random_model(a, 6, 2, 8, 1.1, 1.0, 21 + a);
+		vx_result *r = analyse_ok(m, 8);
+		gsl_matrix *D = gsl_matrix_alloc(6, 6);
+		gsl_vector *v = gsl_vector_alloc(6);
+		for (size_t j = 1; j <= 8; j += 3) {
+			cr_assert_eq(vx_fd_dsda(m, r, j, D), VX_OK, "fd dsda");
+			cr_assert_eq(vx_step_dact(m, r, j, v), VX_OK, "step dact");
+			for (size_t i = 0; i < 6; i++) {
+				/* this test's own central difference of σ at a_{j,i} */
+				double x = gsl_matrix_get(r->a, j - 1, i), h = 1e-6 * fmax(1, fabs(x));
+				double fd = (nv_f(a, x + h) - nv_f(a, x - h)) / (2 * h);
+				cr_expect(fabs(gsl_vector_get(v, i) - fd) < 1e-8, "%s sigma'(a_%zu[%zu]) %.15g vs own FD %.15g",
+				          ACT[a], j, i, gsl_vector_get(v, i), fd);
+				for (size_t l = 0; l < 6; l++) {
+					double e = gsl_matrix_get(D, i, l);
+					if (i != l)
+						cr_expect_eq(e, 0.0, "%s ds_j/da_j[%zu][%zu] = %g off the diagonal", ACT[a], i, l, e);
+					else
+						cr_expect(fabs(e - nv_df(a, x)) < 1e-10, "%s diagonal %zu: %.15g vs %.15g", ACT[a],
+						          i, e, nv_df(a, x));
+				}
+			}
+		}
+		gsl_matrix_free(D);
+		gsl_vector_free(v);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
+
+Test(engine_analysis, dads_is_w)
+{
+	vx_model *m = random_model(VX_TANH, 5, 2, 6, 1.3, 1.0, 5);
+	vx_result *r = analyse_ok(m, 6);
+	gsl_matrix *A = gsl_matrix_alloc(5, 5);
+	cr_assert_eq(vx_fd_dads(m, r, 4, A), VX_OK, "fd dads");
+	for (size_t i = 0; i < 5; i++)
+		for (size_t l = 0; l < 5; l++)
+			cr_expect(fabs(gsl_matrix_get(A, i, l) - gsl_matrix_get(m->W, i, l)) < 1e-12,
+			          "da/ds[%zu][%zu] %.17g vs W %.17g", i, l, gsl_matrix_get(A, i, l), gsl_matrix_get(m->W, i, l));
+	gsl_matrix_free(A);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+/* this test's own central-difference Jacobian of s_t with respect to s_k:
+ * perturb s_k, re-run steps k+1..t with the plain step map */
+static nmat own_fd_dsds(const vx_model *m, const ntrace *tr, size_t t, size_t k)
+{
+	size_t d = m->d;
+	nmat F = nm_alloc(d, d);
+	double *s = malloc(d * sizeof *s), *sp[2], *nx = malloc(d * sizeof *nx);
+	sp[0] = malloc(d * sizeof(double));
+	sp[1] = malloc(d * sizeof(double));
+	for (size_t l = 0; l < d; l++) {
+		double h = 1e-6 * fmax(1, fabs(NM(tr->s, k, l)));
+		for (int sg = 0; sg < 2; sg++) {
+			for (size_t i = 0; i < d; i++)
+				s[i] = NM(tr->s, k, i);
+			s[l] += sg ? -h : h;
+			for (size_t j = k + 1; j <= t; j++) {
+				for (size_t i = 0; i < d; i++) {
+					double a = gsl_vector_get(m->b, i);
+					for (size_t q = 0; q < d; q++)
+						a += gsl_matrix_get(m->W, i, q) * s[q];
+					for (size_t q = 0; q < m->n; q++)
+						a += gsl_matrix_get(m->U, i, q) * gsl_matrix_get(m->x, j - 1, q);
+					nx[i] = nv_f(m->act, a);
+				}
+				memcpy(s, nx, d * sizeof *s);
+			}
+			memcpy(sp[sg], s, d * sizeof *s);
+		}
+		for (size_t i = 0; i < d; i++)
+			NM(F, i, l) = (sp[0][i] - sp[1][i]) / (2 * h);
+	}
+	free(s);
+	free(nx);
+	free(sp[0]);
+	free(sp[1]);
+	return F;
+}
+
+Test(engine_analysis, step_jacobian_equals_differences_of_the_step_map)
+{
+	for (vx_act a = 0; a < VX_ACT_COUNT; a++) {
+		vx_model *m = random_model(a, 6, 3, 10, 1.2, 1.0, 31 + a);
+		vx_result *r = analyse_ok(m, 10);
+		ntrace tr = nv_forward(m);
+		gsl_matrix *J = gsl_matrix_alloc(6, 6);
+		for (size_t j = 2; j <= 10; j += 4) {
+			cr_assert_eq(vx_step_jacobian(m, r, j, J), VX_OK, "step jacobian");
+			nmat F = own_fd_dsds(m, &tr, j, j - 1);
+			/* central differences with h = 1e-6: error ~1e-10 */
+			cr_expect(matrel(F, J) < 1e-8, "%s J_%zu vs FD: rel error %.3g", ACT[a], j, matrel(F, J));
+			/* and the layout: row i of W scaled by sigma'(a_{j,i}) */
+			for (size_t i = 0; i < 6; i++)
+				cr_expect(fabs(gsl_matrix_get(J, i, 3) - nv_df(a, NM(tr.a, j, i)) * gsl_matrix_get(m->W, i, 3))
+				          < 1e-14, "J[%zu][3] numerator layout", i);
+			free(F.v);
+		}
+		gsl_matrix_free(J);
+		nv_free(&tr);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
+
+Test(engine_analysis, dsds_equals_differences_of_s_t)
+{
+	for (vx_act a = 0; a < VX_ACT_COUNT; a++) {
+		vx_model *m = random_model(a, 5, 2, 12, 1.1, 1.0, 41 + a);
+		vx_result *r = analyse_ok(m, 12);
+		ntrace tr = nv_forward(m);
+		gsl_matrix *P = gsl_matrix_alloc(5, 5);
+		size_t ks[] = { 12, 11, 8, 3 };
+		for (int q = 0; q < 4; q++) {
+			double sc;
+			cr_assert_eq(vx_dsds(m, r, 12, ks[q], P, &sc), VX_OK, "vx_dsds");
+			cr_expect_eq(sc, 0.0, "fits a double");
+			nmat F = own_fd_dsds(m, &tr, 12, ks[q]);
+			/* central differences with h = 1e-6 on states of size <= 1: truncation
+			 * ~1e-12 relative, rounding ~1e-10 absolute (what vanishing entries
+			 * of ds_t/ds_k, e.g. 1e-6 for sigmoid over 9 steps, are held to) */
+			double e = 0, mx = 0;
+			for (size_t i = 0; i < 25; i++) {
+				e = fmax(e, fabs(F.v[i] - P->data[i]));
+				mx = fmax(mx, fabs(P->data[i]));
+			}
+			cr_expect(e < 1e-7 * mx + 1e-9, "%s ds_12/ds_%zu vs FD: error %.3g, largest entry %.3g", ACT[a], ks[q],
+			          e, mx);
+			free(F.v);
+		}
+		gsl_matrix_free(P);
+		nv_free(&tr);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
+
+/* ---- norms, products, bounds ---- */
+
+/* 10^a <= 10^b up to rounding (1e-12 relative); exact zeros compare as such */
+static int leq_log(double a, double b)
+{
+	if (a == -INFINITY)
+		return 1;
+	return a <= b + 1e-12 * (1 + fabs(b));
+}
+
+Test(engine_analysis, norm_below_step_product_below_bound_over_200_networks)
+{
+	int n = 0;
+	for (int rep = 0; rep < 200; rep++) {
+		vx_act a = (vx_act)(rep % 4);
+		size_t d = 2 + rep % 9, T = 10 + rep % 13;
+		double lambda = 0.3 + 0.05 * (rep % 50);
+		vx_model *m = random_model(a, d, 2, T, lambda, rep % 3 ? 1.0 : 0.0, 1000 + rep);
+		vx_error e;
+		vx_result *r = NULL;
+		if (vx_analyse(m, T, &r, &e) != VX_OK) {
+			vx_model_free(m);
+			continue;
+		}
+		n++;
+		for (size_t k = 1; k <= T; k++) {
+			vx_path *p = &r->paths[k - 1];
+			/* rounding allowance 1e-12 relative */
+			cr_expect(leq_log(p->norm.log10, p->step_product.log10),
+			          "%s d=%zu k=%zu: ||ds_t/ds_k|| 10^%.15g > step product 10^%.15g", ACT[a], d, k,
+			          p->norm.log10, p->step_product.log10);
+			cr_expect(leq_log(p->step_product.log10, p->bound.log10),
+			          "%s d=%zu k=%zu: step product 10^%.15g > bound 10^%.15g", ACT[a], d, k,
+			          p->step_product.log10, p->bound.log10);
+		}
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+	cr_expect_eq(n, 200, "all 200 networks analysed");
+}
+
+Test(engine_analysis, norms_equal_svd_of_explicit_products)
+{
+	for (int rep = 0; rep < 24; rep++) {
+		vx_act a = (vx_act)(rep % 4);
+		size_t d = 3 + rep % 10, T = 18;
+		vx_model *m = random_model(a, d, 2, T, 0.6 + 0.1 * rep, 1.0, 500 + rep);
+		vx_result *r = analyse_ok(m, T);
+		ntrace tr = nv_forward(m);
+		for (size_t k = 1; k <= T; k++) {
+			nmat P = nv_dsds(m, &tr, T, k);
+			double want = nm_norm2(P);
+			vx_mag got = r->paths[k - 1].norm;
+			cr_expect(fabs(got.value - want) <= 1e-11 * want + 1e-300,
+			          "%s d=%zu k=%zu: ||ds_t/ds_k|| %.17g vs SVD %.17g", ACT[a], d, k, got.value, want);
+			free(P.v);
+		}
+		for (size_t j = 1; j <= T; j++) {
+			nmat J = nv_jacobian(m, &tr, j);
+			double want = nm_norm2(J), got = gsl_vector_get(r->step_norm, j - 1);
+			cr_expect(fabs(got - want) <= 1e-12 * want, "%s d=%zu ||J_%zu|| %.17g vs SVD %.17g", ACT[a], d, j,
+			          got, want);
+			free(J.v);
+		}
+		nmat W = nm_alloc(d, d);
+		for (size_t i = 0; i < d * d; i++)
+			W.v[i] = m->W->data[i];
+		cr_expect(fabs(r->lambda / nm_norm2(W) - 1) < 1e-12, "lambda %.17g", r->lambda);
+		free(W.v);
+		nv_free(&tr);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
+
+Test(engine_analysis, norms_equal_svd_at_larger_sizes)
+{
+	/* d = 48..96, where the Lanczos iteration restarts and warm starts matter */
+	size_t ds[] = { 48, 70, 96 };
+	for (int q = 0; q < 3; q++) {
+		size_t d = ds[q], T = 30;
+		vx_model *m = random_model(q == 1 ? VX_SIGMOID : VX_TANH, d, 4, T, q == 1 ? 4.0 : 1.0, 1.0, 77 + q);
+		vx_result *r = analyse_ok(m, T);
+		ntrace tr = nv_forward(m);
+		for (size_t k = 1; k <= T; k += 4) {
+			nmat P = nv_dsds(m, &tr, T, k);
+			double want = nm_norm2(P);
+			cr_expect(fabs(r->paths[k - 1].norm.value / want - 1) < 1e-11, "d=%zu k=%zu: %.17g vs SVD %.17g",
+			          d, k, r->paths[k - 1].norm.value, want);
+			free(P.v);
+		}
+		for (size_t j = 1; j <= T; j += 3) {
+			nmat J = nv_jacobian(m, &tr, j);
+			double want = nm_norm2(J);
+			cr_expect(fabs(gsl_vector_get(r->step_norm, j - 1) / want - 1) < 1e-12, "d=%zu ||J_%zu||", d, j);
+			free(J.v);
+		}
+		cr_expect_eq(r->fallbacks, 0, "no dense fallbacks needed (%zu)", r->fallbacks);
+		nv_free(&tr);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
+
+/* the whole path table against a naive implementation: explicit products,
+ * SVD norms, explicit per-path gradient terms summed */
+Test(engine_analysis, whole_table_against_a_naive_implementation)
+{
+	for (vx_act a = 0; a < VX_ACT_COUNT; a++) {
+		size_t d = 4 + a, T = 12, t = 10;
+		vx_model *m = random_model(a, d, 3, T, 1.4, 1.0, 61 + a);
+		vx_result *r = analyse_ok(m, t);
+		ntrace tr = nv_forward(m);
+		double gamma = a == VX_SIGMOID ? 0.25 : 1.0;
+		nmat Wm = nm_alloc(d, d);
+		memcpy(Wm.v, m->W->data, d * d * sizeof(double));
+		double lambda = nm_norm2(Wm);
+		nmat G = nm_alloc(d, d);   /* Σ_k path terms */
+		double *e = malloc(d * sizeof *e);
+		for (size_t i = 0; i < d; i++)
+			e[i] = NM(tr.s, t, i) - gsl_vector_get(m->y, i);
+		for (size_t k = 1; k <= t; k++) {
+			vx_path *p = &r->paths[k - 1];
+			cr_expect(p->k == k && p->gap == t - k, "k, gap");
+			nmat P = nv_dsds(m, &tr, t, k);
+			double nrm = nm_norm2(P), prod = 1;
+			for (size_t j = k + 1; j <= t; j++) {
+				nmat J = nv_jacobian(m, &tr, j);
+				prod *= nm_norm2(J);
+				free(J.v);
+			}
+			double bound = pow(gamma * lambda, (double)(t - k));
+			/* path k: (∂L/∂s_t · P_k)ᵀ ⊙ σ'(a_k), outer product with s_{k-1} */
+			double *g = calloc(d, sizeof *g), gn = 0, sn = 0;
+			for (size_t l = 0; l < d; l++) {
+				for (size_t i = 0; i < d; i++)
+					g[l] += e[i] * NM(P, i, l);
+				g[l] *= nv_df(a, NM(tr.a, k, l));
+				gn += g[l] * g[l];
+				sn += NM(tr.s, k - 1, l) * NM(tr.s, k - 1, l);
+			}
+			for (size_t i = 0; i < d; i++)
+				for (size_t l = 0; l < d; l++)
+					NM(G, i, l) += g[i] * NM(tr.s, k - 1, l);
+			double contrib = sqrt(gn) * sqrt(sn);
+			cr_expect(reldiff(p->norm.value, nrm, nrm) < 1e-11, "%s k=%zu norm %.17g vs %.17g", ACT[a], k,
+			          p->norm.value, nrm);
+			cr_expect(reldiff(p->step_product.value, prod, prod) < 1e-11, "%s k=%zu product %.17g vs %.17g",
+			          ACT[a], k, p->step_product.value, prod);
+			cr_expect(reldiff(p->bound.value, bound, bound) < 1e-12, "%s k=%zu bound %.17g vs %.17g", ACT[a], k,
+			          p->bound.value, bound);
+			cr_expect(reldiff(p->contribution.value, contrib, contrib) < 1e-10, "%s k=%zu contribution %.17g vs %.17g",
+			          ACT[a], k, p->contribution.value, contrib);
+			free(g);
+			free(P.v);
+		}
+		cr_expect_eq(r->grad_log10_scale, 0.0, "gradient fits");
+		cr_expect(matrel(G, r->grad_W) < 1e-11, "%s dL/dW vs sum of explicit path terms: %.3g", ACT[a],
+		          matrel(G, r->grad_W));
+		double fro = 0;
+		for (size_t i = 0; i < d * d; i++)
+			fro += G.v[i] * G.v[i];
+		cr_expect(reldiff(r->grad_norm.value, sqrt(fro), sqrt(fro)) < 1e-12, "grad norm");
+		cr_expect(fabs(r->gamma - gamma) == 0 && fabs(r->lambda / lambda - 1) < 1e-12, "gamma, lambda");
+		cr_expect(fabs(r->lyap_bound - log(gamma * lambda)) < 1e-12, "lyapunov bound ln(gamma lambda)");
+		free(e);
+		free(G.v);
+		free(Wm.v);
+		nv_free(&tr);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
+
+/* ---- ∂L_t/∂W against full finite differences ---- */
+
+Test(engine_analysis, gradient_equals_finite_differences_of_the_loss)
+{
+	for (vx_act a = 0; a < VX_ACT_COUNT; a++) {
+		size_t d = 4, T = 9, t = 8;
+		vx_model *m = random_model(a, d, 2, T, 1.2, 1.0, 71 + a);
+		vx_result *r = analyse_ok(m, t);
+		nmat W = nm_alloc(d, d), F = nm_alloc(d, d);
+		memcpy(W.v, m->W->data, d * d * sizeof(double));
+		for (size_t i = 0; i < d; i++)
+			for (size_t l = 0; l < d; l++) {
+				double w = NM(W, i, l), h = 1e-6 * fmax(1, fabs(w)), L[2];
+				for (int sg = 0; sg < 2; sg++) {
+					NM(W, i, l) = w + (sg ? -h : h);
+					ntrace tr = nv_forward_w(m, &W);
+					L[sg] = nv_loss(m, &tr, t);
+					nv_free(&tr);
+				}
+				NM(W, i, l) = w;
+				NM(F, i, l) = (L[0] - L[1]) / (2 * h);
+			}
+		cr_expect(matrel(F, r->grad_W) < 1e-7, "%s dL_%zu/dW vs FD: rel error %.3g", ACT[a], t, matrel(F, r->grad_W));
+		free(W.v);
+		free(F.v);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
+
+/* ---- closed forms ---- */
+
+static vx_model *linear_identity(double lambda, size_t T, const char *init, const char *input_scale)
+{
+	vx_params p;
+	vx_params_default(&p);
+	vx_error e = { { 0 } };
+	char buf[64];
+	snprintf(buf, sizeof buf, "%.17g", lambda);
+	vx_params_set(&p, "act", "linear", &e);
+	vx_params_set(&p, "init", init, &e);
+	vx_params_set(&p, "norm", buf, &e);
+	snprintf(buf, sizeof buf, "%zu", T);
+	vx_params_set(&p, "steps", buf, &e);
+	vx_params_set(&p, "hidden", "6", &e);
+	vx_params_set(&p, "input-scale", input_scale, &e);
+	vx_model *m = NULL;
+	cr_assert_eq(vx_model_build(&p, &m, &e), VX_OK, "build: %s", e.msg);
+	return m;
+}
+
+Test(engine_analysis, linear_identity_half_over_ten_steps_vanishes_to_2_pow_minus_10)
+{
+	vx_model *m = linear_identity(0.5, 11, "identity", "1");
+	vx_result *r = analyse_ok(m, 11);
+	vx_path *p = &r->paths[0];
+	cr_assert_eq(p->gap, 10, "k = 1 has gap 10");
+	cr_expect(fabs(p->norm.value - 9.765625e-4) < 1e-12 * 9.765625e-4, "||ds_11/ds_1|| = %.17g", p->norm.value);
+	cr_expect(fabs(p->step_product.value - 9.765625e-4) < 1e-12 * 9.765625e-4, "product %.17g",
+	          p->step_product.value);
+	cr_expect(fabs(p->bound.value - 9.765625e-4) < 1e-12 * 9.765625e-4, "bound %.17g", p->bound.value);
+	cr_expect(fabs(p->norm.log10 + 10 * log10(2.0)) < 1e-12, "log10 %.17g", p->norm.log10);
+	for (size_t k = 1; k <= 11; k++)
+		cr_expect(fabs(r->paths[k - 1].norm.value / pow(0.5, 11.0 - k) - 1) < 1e-12, "k=%zu", k);
+	cr_expect(fabs(r->rate - log10(0.5)) < 1e-12, "rate %.17g per step = log10 0.5", r->rate);
+	cr_expect(fabs(r->lyap_max - log(0.5)) < 1e-12, "lyapunov %.17g = ln 0.5", r->lyap_max);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+Test(engine_analysis, linear_identity_two_over_ten_steps_grows_to_1024)
+{
+	vx_model *m = linear_identity(2.0, 11, "identity", "1");
+	vx_result *r = analyse_ok(m, 11);
+	vx_path *p = &r->paths[0];
+	cr_expect(fabs(p->norm.value - 1024) < 1e-12 * 1024, "||ds_11/ds_1|| = %.17g", p->norm.value);
+	cr_expect(fabs(p->step_product.value - 1024) < 1e-12 * 1024, "product %.17g", p->step_product.value);
+	cr_expect(fabs(p->bound.value - 1024) < 1e-12 * 1024, "bound %.17g", p->bound.value);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+Test(engine_analysis, linear_three_over_1000_steps_keeps_an_exact_log10)
+{
+	vx_model *m = linear_identity(3.0, 1001, "identity", "0");
+	vx_result *r = analyse_ok(m, 1001);
+	vx_path *p = &r->paths[0];
+	double want = 1000 * log10(3.0);
+	cr_expect(!p->norm.fits, "3^1000 does not fit a double");
+	cr_expect(fabs(p->norm.log10 / want - 1) < 1e-13, "log10 ||ds/ds|| = %.17g, want %.17g", p->norm.log10, want);
+	cr_expect(fabs(p->step_product.log10 / want - 1) < 1e-13, "log10 product %.17g", p->step_product.log10);
+	cr_expect(fabs(p->bound.log10 / want - 1) < 1e-13, "log10 bound %.17g", p->bound.log10);
+	/* where it still fits: 3^600 */
+	vx_path *q = &r->paths[400];
+	cr_expect(q->norm.fits && fabs(q->norm.value / pow(3.0, 600) - 1) < 1e-12, "3^600 = %.17g", q->norm.value);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+Test(engine_analysis, orthogonal_linear_keeps_every_norm_at_one)
+{
+	vx_model *m = linear_identity(1.0, 60, "orthogonal", "1");
+	vx_result *r = analyse_ok(m, 60);
+	for (size_t k = 1; k <= 60; k++) {
+		cr_expect(fabs(r->paths[k - 1].norm.value - 1) < 1e-12, "k=%zu norm %.17g", k, r->paths[k - 1].norm.value);
+		cr_expect(fabs(r->paths[k - 1].step_product.value - 1) < 1e-12, "k=%zu product", k);
+		cr_expect(fabs(r->paths[k - 1].bound.value - 1) < 1e-12, "k=%zu bound", k);
+	}
+	for (size_t j = 1; j <= 60; j++)
+		cr_expect(fabs(gsl_vector_get(r->step_norm, j - 1) - 1) < 1e-12, "||J_%zu|| = 1", j);
+	cr_expect(fabs(r->lyap_max) < 1e-12, "lyapunov exponent %.3g = 0", r->lyap_max);
+	cr_expect(fabs(r->rate) < 1e-12, "rate %.3g = 0", r->rate);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+/* ---- long horizons in the log domain ---- */
+
+Test(engine_analysis, scalar_sigmoid_chain_over_100000_steps)
+{
+	/* d = 1: ∂s_t/∂s_k = Π σ'(a_j) w, a closed form summed here in logs */
+	size_t T = 100000;
+	vx_model *m = random_model(VX_SIGMOID, 1, 1, T, 1.7, 1.0, 5);
+	vx_result *r = analyse_ok(m, T);
+	ntrace tr = nv_forward(m);
+	double w = fabs(gsl_matrix_get(m->W, 0, 0));
+	long double acc = 0;   /* Σ_{j=k+1..T} log10 |σ'(a_j) w| for the current k */
+	for (size_t k = T; k >= 1; k--) {
+		vx_path *p = &r->paths[k - 1];
+		cr_assert(isfinite(p->norm.log10), "k=%zu: finite log10 norm", k);
+		if (k % 997 == 0 || k < 5 || k > T - 5) {
+			double want = (double)acc;
+			cr_expect(fabs(p->norm.log10 - want) <= 1e-9 * fmax(1, fabs(want)), "k=%zu: log10 %.15g, closed form %.15g",
+			          k, p->norm.log10, want);
+			cr_expect(fabs(p->step_product.log10 - want) <= 1e-9 * fmax(1, fabs(want)), "k=%zu: product", k);
+			if (p->norm.fits)
+				cr_expect(fabs(p->norm.value / pow(10.0, want) - 1) < 1e-9, "k=%zu value", k);
+		}
+		double x = NM(tr.a, k, 0);
+		double s = 1 / (1 + exp(-x));
+		acc += log10l((long double)(s * (1 - s) * w));
+	}
+	/* the far end is far beyond a double: each step contributes <= log10(0.25 * 1.7) */
+	cr_expect(r->paths[0].norm.log10 < -30000, "log10 at gap %zu: %g", T - 1, r->paths[0].norm.log10);
+	cr_expect(!r->paths[0].norm.fits && r->paths[0].norm.value == 0, "not representable: value 0, fits 0");
+	nv_free(&tr);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+Test(engine_analysis, long_sigmoid_horizon_small_d_stays_finite_and_exact_where_representable)
+{
+	size_t T = 100000, d = 3;
+	vx_model *m = random_model(VX_SIGMOID, d, 2, T, 2.0, 1.0, 9);
+	vx_result *r = analyse_ok(m, T);
+	ntrace tr = nv_forward(m);
+	double prev = 1;
+	for (size_t k = T; k >= 1; k--) {
+		vx_path *p = &r->paths[k - 1];
+		cr_assert(isfinite(p->norm.log10) && isfinite(p->step_product.log10) && isfinite(p->bound.log10),
+		          "k=%zu: finite logs", k);
+		/* ‖P_k‖ <= ‖P_{k+1}‖ ‖J_{k+1}‖ */
+		if (k < T)
+			cr_assert(p->norm.log10 <= prev + log10(gsl_vector_get(r->step_norm, k)) + 1e-9, "k=%zu submultiplicative", k);
+		prev = p->norm.log10;
+	}
+	/* where the product is representable, the direct product (SVD of explicit matrices) agrees */
+	for (size_t k = T - 40; k <= T; k += 8) {
+		nmat P = nv_dsds(m, &tr, T, k);
+		double want = nm_norm2(P);
+		cr_expect(fabs(r->paths[k - 1].norm.value / want - 1) < 1e-10, "k=%zu: %.17g vs direct %.17g", k,
+		          r->paths[k - 1].norm.value, want);
+		free(P.v);
+	}
+	cr_expect(fabs(r->paths[0].bound.log10 - (T - 1) * log10(0.25 * r->lambda)) < 1e-9 * T, "bound log10");
+	nv_free(&tr);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+/* ---- Lyapunov exponent ---- */
+
+Test(engine_analysis, autonomous_tanh_from_rest_has_lyapunov_ln_spectral_radius)
+{
+	/* input-scale 0, b = 0, s0 = 0: every a_j = 0, σ' = 1 and J_j = W, so the
+	 * top exponent of W^T is ln ρ(W) */
+	for (int rep = 0; rep < 4; rep++) {
+		size_t d = 5 + rep, T = 20000;
+		vx_model *m = random_model(VX_TANH, d, 2, T, 1.5, 0.0, 900 + rep);
+		gsl_vector_set_zero(m->b);
+		gsl_vector_set_zero(m->s0);
+		vx_result *r = analyse_ok(m, 10);
+		gsl_matrix *A = gsl_matrix_alloc(d, d);
+		gsl_matrix_memcpy(A, m->W);
+		gsl_vector_complex *ev = gsl_vector_complex_alloc(d);
+		gsl_eigen_nonsymm_workspace *ws = gsl_eigen_nonsymm_alloc(d);
+		cr_assert_eq(gsl_eigen_nonsymm(A, ev, ws), GSL_SUCCESS, "eigenvalues");
+		double rho = 0;
+		for (size_t i = 0; i < d; i++)
+			rho = fmax(rho, gsl_complex_abs(gsl_vector_complex_get(ev, i)));
+		/* the QR estimate after T steps differs from the limit by
+		 * ln(transient growth)/T: the eigenvector basis of a 5..8 dimensional
+		 * Gaussian matrix and the start's overlap keep that log below ~20,
+		 * so 20/T = 1e-3 */
+		cr_expect(fabs(r->lyap_max - log(rho)) < 20.0 / T, "d=%zu: lyapunov %.9f vs ln rho(W) %.9f", d,
+		          r->lyap_max, log(rho));
+		cr_expect(r->lyap_max <= r->lyap_bound + 1e-12, "exponent <= ln(gamma lambda)");
+		cr_expect(r->lyap_count == 4, "four exponents");
+		for (size_t l = 1; l < r->lyap_count; l++)
+			cr_expect(r->lyap_top[l] <= r->lyap_top[l - 1] + 20.0 / T, "exponents in decreasing order");
+		gsl_eigen_nonsymm_free(ws);
+		gsl_vector_complex_free(ev);
+		gsl_matrix_free(A);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
+
+/* ---- reproducibility, edge cases, errors ---- */
+
+Test(engine_analysis, same_model_same_result)
+{
+	vx_model *m = random_model(VX_TANH, 20, 3, 80, 1.3, 1.0, 3);
+	vx_result *a = analyse_ok(m, 70), *b = analyse_ok(m, 70);
+	cr_expect(memcmp(a->a->data, b->a->data, 80 * 20 * sizeof(double)) == 0, "a identical");
+	cr_expect(memcmp(a->s->data, b->s->data, 80 * 20 * sizeof(double)) == 0, "s identical");
+	for (size_t k = 0; k < 70; k++) {
+		vx_path *p = &a->paths[k], *q = &b->paths[k];
+		cr_expect(p->norm.value == q->norm.value && p->norm.log10 == q->norm.log10 &&
+		          p->step_product.log10 == q->step_product.log10 && p->bound.log10 == q->bound.log10 &&
+		          p->contribution.log10 == q->contribution.log10, "path %zu identical", k + 1);
+	}
+	cr_expect(memcmp(a->grad_W->data, b->grad_W->data, 400 * sizeof(double)) == 0, "grad identical");
+	cr_expect(memcmp(a->step_norm->data, b->step_norm->data, 80 * sizeof(double)) == 0, "step norms identical");
+	cr_expect(a->lyap_max == b->lyap_max && a->rate == b->rate && a->lambda == b->lambda, "scalars identical");
+	vx_result_free(a);
+	vx_result_free(b);
+	vx_model_free(m);
+}
+
+Test(engine_analysis, dead_relu_network_has_exact_zeros)
+{
+	vx_model *m = random_model(VX_RELU, 4, 1, 6, 1.0, 0.0, 8);
+	gsl_vector_set_all(m->b, -1.0);   /* every pre-activation negative: σ' = 0 */
+	gsl_vector_set_zero(m->s0);
+	vx_result *r = analyse_ok(m, 6);
+	for (size_t k = 1; k < 6; k++) {
+		cr_expect(r->paths[k - 1].norm.fits && r->paths[k - 1].norm.value == 0, "k=%zu norm exactly 0", k);
+		cr_expect_eq(r->paths[k - 1].norm.log10, -INFINITY, "log10 -inf");
+		cr_expect_eq(r->paths[k - 1].step_product.value, 0.0, "product 0");
+	}
+	cr_expect_eq(r->paths[5].norm.value, 1.0, "k = t: identity");
+	cr_expect_eq(r->lyap_max, -INFINITY, "lyapunov -inf");
+	cr_expect_eq(r->grad_norm.value, 0.0, "no gradient through dead units");
+	cr_expect(isnan(r->rate), "no rate from one point");
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+Test(engine_analysis, zero_w_and_t_equal_one)
+{
+	vx_model *m = random_model(VX_TANH, 3, 2, 5, 1.0, 1.0, 4);
+	gsl_matrix_set_zero(m->W);
+	vx_result *r = analyse_ok(m, 1);
+	cr_expect_eq(r->t, 1, "t = 1");
+	cr_expect_eq(r->paths[0].norm.value, 1.0, "only the empty product");
+	cr_expect_eq(r->lambda, 0.0, "lambda 0");
+	cr_expect_eq(r->lyap_bound, -INFINITY, "ln 0");
+	for (size_t j = 0; j < 5; j++)
+		cr_expect_eq(gsl_vector_get(r->step_norm, j), 0.0, "||J|| = 0");
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+Test(engine_analysis, exploding_linear_forward_pass_is_an_error_naming_the_step)
+{
+	vx_model *m = random_model(VX_LINEAR, 4, 2, 2000, 10.0, 1.0, 12);
+	vx_result *r = (vx_result *)1;
+	vx_error e = { { 0 } };
+	cr_expect_eq(vx_analyse(m, 2000, &r, &e), VX_ENONFINITE, "overflow is reported");
+	cr_expect_null(r, "no result");
+	cr_expect(strstr(e.msg, "step") && strstr(e.msg, "--norm") && strstr(e.msg, "--input-scale 0"),
+	          "message names the step and the remedies: %s", e.msg);
+	vx_model_free(m);
+}
+
+Test(engine_analysis, bad_loss_step_is_a_usage_error)
+{
+	vx_model *m = random_model(VX_TANH, 2, 1, 5, 1.0, 1.0, 1);
+	vx_result *r;
+	vx_error e = { { 0 } };
+	cr_expect_eq(vx_analyse(m, 0, &r, &e), VX_EUSAGE, "t = 0");
+	cr_expect_eq(vx_analyse(m, 6, &r, &e), VX_EUSAGE, "t > T");
+	cr_expect(strstr(e.msg, "--t") != NULL, "names --t: %s", e.msg);
+	vx_result_free(NULL);
+	vx_model_free(m);
+}
+
+Test(engine_analysis, extreme_norms_keep_their_logs)
+{
+	/* λ = 1e300 and 1e-300 with tanh from rest: J = W every step */
+	double lams[] = { 1e300, 1e-300 };
+	for (int q = 0; q < 2; q++) {
+		vx_model *m = random_model(VX_TANH, 5, 1, 40, lams[q], 0.0, 6);
+		gsl_vector_set_zero(m->b);
+		gsl_vector_set_zero(m->s0);
+		vx_result *r = analyse_ok(m, 40);
+		nmat W = nm_alloc(5, 5);
+		for (size_t i = 0; i < 25; i++)
+			W.v[i] = m->W->data[i] / lams[q];
+		double n1 = nm_norm2(W);   /* 1 up to rounding */
+		cr_expect(fabs(r->lambda / (lams[q] * n1) - 1) < 1e-12, "lambda %g", r->lambda);
+		cr_expect(fabs(r->paths[0].bound.log10 - 39 * log10(lams[q] * n1)) < 1e-9, "bound log10 %.15g",
+		          r->paths[0].bound.log10);
+		cr_expect(isfinite(r->paths[0].norm.log10), "norm log10 finite: %g", r->paths[0].norm.log10);
+		/* ||W^39|| <= ||W||^39 and, for these W, far from 0 */
+		cr_expect(r->paths[0].norm.log10 <= r->paths[0].bound.log10 + 1e-9, "norm <= bound");
+		cr_expect(r->paths[0].norm.log10 > r->paths[0].bound.log10 - 39, "norm not collapsed");
+		free(W.v);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}

@@ -1,0 +1,125 @@
+/*
+ * test_engine_fd.c — vx_fd_check: agrees on healthy networks, and catches a
+ * wrong gradient (so the check itself can fail).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <gsl/gsl_errno.h>
+
+#include "engine/analysis.h"
+#include "test_engine_util.h"
+
+static void setup(void)
+{
+	gsl_set_error_handler_off();
+}
+
+TestSuite(engine_fd, .init = setup);
+
+static const char *const ACT[] = { "sigmoid", "tanh", "relu", "linear" };
+
+Test(engine_fd, healthy_networks_pass_every_identity)
+{
+	size_t ds[] = { 3, 8, 40 };
+	for (vx_act a = 0; a < VX_ACT_COUNT; a++)
+		for (int q = 0; q < 3; q++) {
+			size_t d = ds[q], T = 30;
+			vx_model *m = random_model(a, d, 3, T, 0.9, 1.0, 100 + 10 * a + q);
+			vx_result *r = analyse_ok(m, 25);
+			vx_fdcheck f;
+			cr_assert_eq(vx_fd_check(m, r, &f), VX_OK, "fd check");
+			cr_expect_eq(f.j, 25, "j = t");
+			cr_expect(f.k >= 17 && f.k < 25, "k = %zu within 8 steps of t", f.k);
+			/* Richardson-extrapolated central differences: ~1e-12 truncation,
+			 * ~1e-13/|entry| rounding; 1e-8 leaves room for small entries */
+			cr_expect(f.dsda < 1e-8, "%s d=%zu dsda error %.3g", ACT[a], d, f.dsda);
+			cr_expect(f.dads < 1e-8, "%s d=%zu dads error %.3g", ACT[a], d, f.dads);
+			cr_expect(f.dsds < 1e-7, "%s d=%zu dsds error %.3g (k=%zu)", ACT[a], d, f.dsds, f.k);
+			cr_expect(f.dLdW < 1e-7, "%s d=%zu dLdW error %.3g", ACT[a], d, f.dLdW);
+			cr_expect_eq(f.columns, d < 32 ? d : 32, "columns checked");
+			cr_expect(f.dLdW_entries == (d * d <= 64 ? d * d : 16), "entries checked: %zu", f.dLdW_entries);
+			cr_expect_eq(f.kinks, 0, "no ReLU kinks with random inputs");
+			vx_result_free(r);
+			vx_model_free(m);
+		}
+}
+
+Test(engine_fd, a_wrong_gradient_is_caught)
+{
+	vx_model *m = random_model(VX_TANH, 4, 2, 10, 1.1, 1.0, 7);
+	vx_result *r = analyse_ok(m, 10);
+	double mx = 0;
+	for (size_t i = 0; i < 16; i++)
+		mx = fmax(mx, fabs(r->grad_W->data[i]));
+	r->grad_W->data[5] += 0.01 * mx;   /* a 1% error in one entry */
+	vx_fdcheck f;
+	cr_assert_eq(vx_fd_check(m, r, &f), VX_OK, "fd check");
+	cr_expect(fabs(f.dLdW - 0.01) < 1e-6, "the planted error is measured: %.9g", f.dLdW);
+	cr_expect(f.dsds < 1e-7 && f.dsda < 1e-8, "the other identities still hold");
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+Test(engine_fd, vanishing_horizon_picks_k_where_differences_resolve)
+{
+	/* sigmoid with λ = 1: ||ds_t/ds_k|| <= 0.25^(t-k), so beyond a few steps
+	 * differences of s_t drown in rounding; the check picks k with ||.|| >= 1e-4 */
+	vx_model *m = random_model(VX_SIGMOID, 6, 2, 300, 1.0, 1.0, 8);
+	vx_result *r = analyse_ok(m, 300);
+	vx_fdcheck f;
+	cr_assert_eq(vx_fd_check(m, r, &f), VX_OK, "fd check");
+	cr_expect(f.k < 300 && f.k >= 292, "k = %zu", f.k);
+	cr_expect(r->paths[f.k - 1].norm.log10 >= -4, "chosen gap resolvable: 10^%g", r->paths[f.k - 1].norm.log10);
+	cr_expect(f.dsds < 1e-6, "dsds error %.3g", f.dsds);
+	cr_expect(f.dLdW < 1e-7, "dLdW error %.3g", f.dLdW);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+Test(engine_fd, relu_at_rest_reports_its_kinks)
+{
+	/* no input, b = 0, s0 = 0: every pre-activation sits on the kink */
+	vx_model *m = random_model(VX_RELU, 5, 1, 6, 1.0, 0.0, 9);
+	gsl_vector_set_zero(m->b);
+	gsl_vector_set_zero(m->s0);
+	vx_result *r = analyse_ok(m, 6);
+	vx_fdcheck f;
+	cr_assert_eq(vx_fd_check(m, r, &f), VX_OK, "fd check");
+	cr_expect_eq(f.kinks, 30, "all 6 x 5 pre-activations at the kink: %zu", f.kinks);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+Test(engine_fd, larger_sizes_are_sampled)
+{
+	vx_model *m = random_model(VX_TANH, 128, 4, 200, 1.0, 1.0, 10);
+	vx_result *r = analyse_ok(m, 200);
+	vx_fdcheck f;
+	cr_assert_eq(vx_fd_check(m, r, &f), VX_OK, "fd check");
+	cr_expect_eq(f.columns, 32, "32 columns");
+	cr_expect(f.dLdW_entries >= 4 && f.dLdW_entries <= 16, "entries %zu", f.dLdW_entries);
+	cr_expect(f.dsda < 1e-8 && f.dads < 1e-8 && f.dsds < 1e-7 && f.dLdW < 1e-7,
+	          "errors %.3g %.3g %.3g %.3g", f.dsda, f.dads, f.dsds, f.dLdW);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+Test(engine_fd, full_matrices_for_callers)
+{
+	vx_model *m = random_model(VX_SIGMOID, 7, 2, 5, 1.0, 1.0, 11);
+	vx_result *r = analyse_ok(m, 5);
+	gsl_matrix *D = gsl_matrix_alloc(7, 7), *A = gsl_matrix_alloc(7, 7), *bad = gsl_matrix_alloc(6, 7);
+	cr_expect_eq(vx_fd_dsda(m, r, 3, D), VX_OK, "dsda");
+	cr_expect_eq(vx_fd_dads(m, r, 1, A), VX_OK, "dads at j = 1 perturbs s_0");
+	for (size_t i = 0; i < 7; i++)
+		for (size_t l = 0; l < 7; l++)
+			cr_expect(fabs(gsl_matrix_get(A, i, l) - gsl_matrix_get(m->W, i, l)) < 1e-12, "dads = W");
+	cr_expect_eq(vx_fd_dsda(m, r, 0, D), VX_EUSAGE, "j = 0");
+	cr_expect_eq(vx_fd_dsda(m, r, 6, D), VX_EUSAGE, "j > T");
+	cr_expect_eq(vx_fd_dads(m, r, 2, bad), VX_ESHAPE, "wrong shape");
+	gsl_matrix_free(D);
+	gsl_matrix_free(A);
+	gsl_matrix_free(bad);
+	vx_result_free(r);
+	vx_model_free(m);
+}
