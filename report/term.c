@@ -623,6 +623,7 @@ vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8, vxt
 	vxr_env *env = vxr_env_new(ctx);
 	if (!env)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
+	vxr_env_set_terminal(env, 1);
 	vxr_filled f;
 	memset(&f, 0, sizeof f);
 	vx_status st = vxr_fill_step(env, i, utf8 ? VXF_UNICODE : VXF_ASCII, &f, err);

@@ -98,7 +98,11 @@ typedef struct {
 typedef struct vxr_env vxr_env;
 
 vxr_env *vxr_env_new(const vxr_ctx *ctx);
-void vxr_env_free(vxr_env *e);  /* NULL-safe */
+void vxr_env_free(vxr_env *e);  /* NULL-safe; keeps its extras for the next env of the same analysis */
+/* Marks a terminal rendering: the name `terminal` reads 1. */
+void vxr_env_set_terminal(vxr_env *e, int terminal);
+/* Drops the extras kept between environments (see tpl.c). */
+void vxr_cache_clear(void);
 const vxr_ctx *vxr_env_ctx(const vxr_env *e);
 
 /* The σ'(a_j) check, the alternative networks (0 = orthogonal W,

@@ -12,6 +12,8 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,4 +325,52 @@ Test(doc_errors, nothing_left_behind)
 	unlink(tpl);
 	rmdir(dir);
 	net_free(&n);
+}
+
+/* The matrix view of ∂s_t/∂s_k carries only the columns it shows through
+ * the steps; the engine's whole product is the independent reference. */
+Test(doc_blocks, dsds_view_equals_the_full_product)
+{
+	static const struct { const char *act, *norm; size_t k; } cases[] = {
+		{ "tanh", "1.2", 1 }, { "sigmoid", "3", 2 }, { "relu", "1.5", 5 }, { "tanh", "0.1", 1 },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		net n;
+		net_make(&n, cases[c].act, cases[c].norm);
+		vxr_env *env = vxr_env_new(&n.ctx);
+		vxr_obj o;
+		memset(&o, 0, sizeof o);
+		o.kind = VXR_OBJ_BLOCK;
+		o.blk = VXR_BLK_MATRIX;
+		strcpy(o.mat[0], "dsds");
+		o.j = 1;
+		o.k = cases[c].k;
+		o.size = 3;   /* d = 4: columns 0, ellipsis, 3 */
+		vxr_mat m[2];
+		size_t nm = 0;
+		vx_error err;
+		cr_assert_eq(vxr_mats_build(env, &o, m, &nm, &err), VX_OK, "%s", err.msg);
+		gsl_matrix *P = gsl_matrix_alloc(4, 4);
+		double scale = 0;
+		cr_assert_eq(vx_dsds(n.m, n.r, n.r->t, cases[c].k, P, &scale), VX_OK);
+		double big = 0;
+		for (size_t i = 0; i < 4; i++)
+			for (size_t l = 0; l < 4; l++)
+				big = fmax(big, fabs(gsl_matrix_get(P, i, l)));
+		for (size_t i = 0; i < m[0].nr; i++)
+			for (size_t l = 0; l < m[0].nc; l++) {
+				if (m[0].ri[i] == SIZE_MAX || m[0].ci[l] == SIZE_MAX)
+					continue;
+				double want = gsl_matrix_get(P, m[0].ri[i], m[0].ci[l]) * pow(10, scale);
+				double got = m[0].v[i * m[0].nc + l] * pow(10, m[0].log10_scale);
+				cr_expect(fabs(got - want) <= 1e-12 * big * pow(10, scale) + 1e-300,
+				          "case %zu entry (%zu,%zu): %.17g vs the full product %.17g", c, m[0].ri[i], m[0].ci[l],
+				          got, want);
+			}
+		gsl_matrix_free(P);
+		vxr_mat_clear(&m[0]);
+		vxr_env_free(env);
+		net_free(&n);
+	}
+	vxr_cache_clear();
 }
