@@ -184,9 +184,8 @@ typedef struct {
 	int integral_x;       /* every x is an integer: no ticks between */
 } model;
 
-static int point_ok(const vxp_plot *p, double x, double y)
+static int point_ok(double x, double y)
 {
-	(void)p;
 	return isfinite(x) && isfinite(y);
 }
 
@@ -269,7 +268,7 @@ static void build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 		const double *ys = s < p->nseries ? p->series[s].y : p->mark_y;
 		for (size_t i = 0; i < n; i++) {
 			double x = xs[i], y = ys[i];
-			if (!point_ok(p, x, y)) {
+			if (!point_ok(x, y)) {
 				if (p->log_y && y == -INFINITY && isfinite(x))
 					m->zeros++;
 				else
@@ -567,13 +566,13 @@ static void svg_series(buf *b, const model *m, const frame *f, size_t s, int pat
 	double lx = 0, ly = 0;
 	size_t valid = 0;
 	for (size_t i = 0; i < se->n; i++) {
-		if (!point_ok(m->p, se->x[i], se->y[i])) {
+		if (!point_ok(se->x[i], se->y[i])) {
 			pen = 0;
 			continue;
 		}
 		valid++;
 		double X = px_x(m, f, se->x[i]), Y = px_y(m, f, se->y[i]);
-		int last = i + 1 == se->n || !point_ok(m->p, se->x[i + 1], se->y[i + 1]);
+		int last = i + 1 == se->n || !point_ok(se->x[i + 1], se->y[i + 1]);
 		if (pen && !last && fabs(X - lx) < 0.5 && fabs(Y - ly) < 0.5)
 			continue;
 		b_puts(b, pen ? "L" : "M");
@@ -599,7 +598,7 @@ static void svg_series(buf *b, const model *m, const frame *f, size_t s, int pat
 	b_puts(b, "\" stroke-width=\"1.3\">");
 	size_t k = 0;
 	for (size_t i = 0; i < se->n; i++) {
-		if (!point_ok(m->p, se->x[i], se->y[i]))
+		if (!point_ok(se->x[i], se->y[i]))
 			continue;
 		if (k++ % stride == 0)
 			svg_marker(b, (int)s, px_x(m, f, se->x[i]), px_y(m, f, se->y[i]));
@@ -628,12 +627,12 @@ static size_t points_in(const model *m, const frame *f, double x0, double y0, do
 		const double *xs = s < m->p->nseries ? m->p->series[s].x : m->p->mark_x;
 		const double *ys = s < m->p->nseries ? m->p->series[s].y : m->p->mark_y;
 		for (size_t i = 0; i < n; i++) {
-			if (!point_ok(m->p, xs[i], ys[i]))
+			if (!point_ok(xs[i], ys[i]))
 				continue;
 			double X = px_x(m, f, xs[i]), Y = px_y(m, f, ys[i]);
 			int steps = 1;
 			double X2 = X, Y2 = Y;
-			if (i + 1 < n && s < m->p->nseries && point_ok(m->p, xs[i + 1], ys[i + 1])) {
+			if (i + 1 < n && s < m->p->nseries && point_ok(xs[i + 1], ys[i + 1])) {
 				X2 = px_x(m, f, xs[i + 1]);
 				Y2 = px_y(m, f, ys[i + 1]);
 				double len = hypot(X2 - X, Y2 - Y);
@@ -883,7 +882,7 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	if (p->nmarks) {
 		b_puts(&b, "<g class=\"vxp-mark\" fill=\"#000\">");
 		for (size_t i = 0; i < p->nmarks; i++) {
-			if (!point_ok(p, p->mark_x[i], p->mark_y[i]))
+			if (!point_ok(p->mark_x[i], p->mark_y[i]))
 				continue;
 			b_puts(&b, "<circle cx=\"");
 			b_px(&b, px_x(&m, &f, p->mark_x[i]));
@@ -1033,15 +1032,16 @@ static void dot_of(const model *m, const canvas *cv, double x, double y, int *X,
 	*Y = (int)lround((1 - frac_of(&m->y, y)) * (H - 1));
 }
 
-/* A segment between two dots (Bresenham), inked by the dash pattern; the
- * counter runs on along the series so dashes do not restart per segment. */
+/* A segment between two dots (Bresenham), inked by the dash pattern, its
+ * first dot left out (the previous segment drew it); the counter runs on
+ * along the series so dashes do not restart at every data point. */
 static void plot_segment(canvas *cv, int x0, int y0, int x1, int y1, int s, int pat, unsigned *counter)
 {
 	int dxa = abs(x1 - x0), dya = -abs(y1 - y0);
 	int sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
 	int err = dxa + dya;
-	for (;;) {
-		if (cv->dx == 1 || pattern_on(pat, (*counter)++))
+	for (int first = 1;; first = 0) {
+		if (!first && (cv->dx == 1 || pattern_on(pat, (*counter)++)))
 			plot_dot(cv, x0, y0, s);
 		if (x0 == x1 && y0 == y1)
 			break;
@@ -1063,15 +1063,21 @@ static void cells_series(canvas *cv, const model *m, size_t s, int pat)
 	int have = 0, px = 0, py = 0;
 	unsigned counter = 0;
 	for (size_t i = 0; i < se->n; i++) {
-		if (!point_ok(m->p, se->x[i], se->y[i])) {
+		if (!point_ok(se->x[i], se->y[i])) {
 			have = 0;
 			continue;
 		}
 		int X, Y;
 		dot_of(m, cv, se->x[i], se->y[i], &X, &Y);
-		if (have && (X != px || Y != py))
+		if (!have) {
+			/* where a line starts (or a lone point) is always inked; along
+			 * the line the pattern decides, even at data points, or a
+			 * thousand points would ink every dot and hide the dashes */
+			plot_dot(cv, X, Y, (int)s);
+			counter = 1;
+		} else if (X != px || Y != py) {
 			plot_segment(cv, px, py, X, Y, (int)s, pat, &counter);
-		plot_dot(cv, X, Y, (int)s); /* vertices are always inked */
+		}
 		have = 1;
 		px = X;
 		py = Y;
@@ -1180,7 +1186,7 @@ vx_status vxp_cells(const vxp_plot *p, int cols, int rows, int utf8, char **out,
 	}
 	/* marked points over everything */
 	for (size_t i = 0; i < p->nmarks; i++) {
-		if (!point_ok(p, p->mark_x[i], p->mark_y[i]))
+		if (!point_ok(p->mark_x[i], p->mark_y[i]))
 			continue;
 		int X, Y;
 		dot_of(&m, &cv, p->mark_x[i], p->mark_y[i], &X, &Y);
