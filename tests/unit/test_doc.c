@@ -136,7 +136,7 @@ Test(doc_golden, features_in_every_format)
 	char *html = render(&n.ctx, VXR_HTML, tpl, "-", NULL);
 	/* SVG drawings are test_plot's business: each stands as <svg/> here */
 	int svgs = 0;
-	for (char *p; (p = strstr(html, "<svg")) != NULL && strncmp(p, "<svg/>", 6) != 0;) {
+	for (char *p = html; (p = strstr(p, "<svg")) != NULL; p += 6) {
 		char *e = strstr(p, "</svg>");
 		cr_assert_not_null(e, "an unclosed <svg>");
 		memmove(p + 6, e + 6, strlen(e + 6) + 1);
