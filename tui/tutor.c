@@ -126,6 +126,7 @@ static int handle_key(vxu_state *st, WINDOW **win, int ch)
 typedef struct {
 	vxu_state *st;
 	int export;                 /* then write the handout */
+	int wake;                   /* write end of a pipe: one byte when done, to end the wait at once */
 	volatile sig_atomic_t done;
 } job;
 
@@ -136,6 +137,11 @@ static void *job_run(void *p)
 	if (j->export)
 		vxu_export(j->st);
 	j->done = 1;
+	if (j->wake >= 0) {
+		char c = 1;
+		ssize_t n = write(j->wake, &c, 1);
+		(void)n;   /* the flag is what counts; the byte only shortens the wait */
+	}
 	return NULL;
 }
 
@@ -151,10 +157,18 @@ static double now_ms(void)
  * signal the worker may still be running: the caller must not touch st. */
 static int update_listening(vxu_state *st, WINDOW *win, int export, int *q, int *nq, int cap)
 {
-	job j = { st, export, 0 };
+	int pfd2[2] = { -1, -1 };
+	if (pipe(pfd2) != 0)
+		pfd2[0] = pfd2[1] = -1;
+	job j = { st, export, pfd2[1], 0 };
 	pthread_t th;
 	if (pthread_create(&th, NULL, job_run, &j) != 0) {
+		j.wake = -1;
 		job_run(&j);   /* no thread: compute here, unresponsive but correct */
+		if (pfd2[0] >= 0) {
+			close(pfd2[0]);
+			close(pfd2[1]);
+		}
 		return 0;
 	}
 	double t0 = now_ms();
@@ -162,11 +176,11 @@ static int update_listening(vxu_state *st, WINDOW *win, int export, int *q, int 
 	while (!j.done) {
 		if (quit_signal)
 			return (int)quit_signal;
-		struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
-		if (poll(&pfd, 1, 20) > 0) {
+		struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 }, { pfd2[0], POLLIN, 0 } };
+		if (poll(pfd, pfd2[0] >= 0 ? 2 : 1, pfd2[0] >= 0 ? 100 : 5) > 0 && (pfd[0].revents & POLLIN)) {
 			int ch = read_key(win, 0);
 			if (ch == 'q' || ch == 'Q' || ch == 27)
-				return 1;
+				return 1;   /* the worker still holds the pipe: leave it open */
 			if (ch != ERR && *nq < cap)
 				q[(*nq)++] = ch;
 		}
@@ -182,6 +196,10 @@ static int update_listening(vxu_state *st, WINDOW *win, int export, int *q, int 
 		}
 	}
 	pthread_join(th, NULL);
+	if (pfd2[0] >= 0) {
+		close(pfd2[0]);
+		close(pfd2[1]);
+	}
 	return 0;
 }
 

@@ -3,6 +3,7 @@
  * for people and notes, not a timed test).
  *
  *   build/bench/tutor_bench [--reps N] [--sizes DxT,DxT,...] [--screen COLSxROWS]
+ *                           [--exec ./vanex]
  *
  * Startup: from nothing to the first frame on screen — vxu_state_init (the
  * model, vx_analyse, the first step laid out), curses started on an
@@ -10,15 +11,24 @@
  * Key → frame: one key through vxu_key, vxu_update (recompute when the
  * network changed) and vxu_draw + doupdate, i.e. until the frame has been
  * written to the terminal (here /dev/null), for each kind of key.
+ * With --exec, the same for the real program in a pseudo-terminal: from
+ * fork to the last byte of the first frame, and from writing a key to the
+ * last byte of the frame it causes (the end of a frame is taken as 100 ms of
+ * silence, not counted).
  * Medians over N repetitions; targets from the issue: startup < 100 ms,
  * key → frame < 16 ms at d ≤ 32, T ≤ 100 and < 100 ms at d = 128, T = 500.
  */
 #include <gsl/gsl_errno.h>
 #include <locale.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tui/tutor_draw.h"
 #include "tui/tutor_state.h"
@@ -151,17 +161,102 @@ static void bench_size(size_t d, size_t T, int reps, int rows, int cols)
 				max = one[i];
 		printf("    key -> frame  %-16s median %8.2f ms   max %8.2f ms\n", keys[k].what, median(one, n), max);
 	}
-	printf("    key -> frame  all keys         median %8.2f ms\n\n", median(all, nall));
+	printf("    key -> frame  all keys         median %8.2f ms\n", median(all, nall));
+	/* Every step once, from the first, laid out for the first time (no kept layout):
+	 * what a student paging through meets; some steps compute extra (report layer). */
+	key_frame(&s, VXU_K_HOME);
+	s.st.dirty |= VXU_DIRTY_TEXT | VXU_DIRTY_DOC;
+	vxu_update(&s.st);
+	double *steps = malloc(s.st.nsteps * sizeof *steps);
+	size_t nst = 0, worst = 0;
+	for (size_t i = 1; i < s.st.nsteps; i++) {
+		steps[nst] = key_frame(&s, VXU_K_RIGHT);
+		if (steps[nst] > steps[worst])
+			worst = nst;
+		nst++;
+	}
+	if (nst > 0) {
+		double w = steps[worst];
+		printf("    key -> frame  next, each step laid out the first time: median %.2f ms, max %.2f ms (step %zu)\n",
+		       median(steps, (int)nst), w, worst + 2);
+	}
+	free(steps);
+	printf("\n");
 	session_close(&s);
 	free(start);
 	free(all);
 	free(one);
 }
 
+/* ---- the real program in a pseudo-terminal ---- */
+
+/* Reads from fd until `quiet_ms` pass without a byte; returns the time of the
+ * last byte read (or `since` when none came). */
+static double drain(int fd, double since, int quiet_ms)
+{
+	double last = since;
+	char buf[65536];
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int r = poll(&p, 1, quiet_ms);
+		if (r <= 0)
+			return last;
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n <= 0)
+			return last;
+		last = now_ms();
+	}
+}
+
+static void bench_exec(const char *prog, const char *args, int reps, int rows, int cols)
+{
+	struct winsize ws = { (unsigned short)rows, (unsigned short)cols, 0, 0 };
+	double *start = malloc((size_t)reps * sizeof *start), *kf = malloc((size_t)reps * 2 * sizeof *kf);
+	int nk = 0;
+	for (int r = 0; r < reps; r++) {
+		int fd;
+		double t0 = now_ms();
+		pid_t pid = forkpty(&fd, NULL, NULL, &ws);
+		if (pid < 0) {
+			perror("tutor_bench: forkpty");
+			exit(1);
+		}
+		if (pid == 0) {
+			setenv("TERM", "xterm-256color", 1);
+			setenv("LANG", "C.UTF-8", 1);
+			setenv("LC_ALL", "C.UTF-8", 1);
+			char cmd[4200];
+			snprintf(cmd, sizeof cmd, "exec %s %s", prog, args);
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+			_exit(127);
+		}
+		start[r] = drain(fd, t0, 300) - t0;
+		/* λ up and down: a recompute each. */
+		const char *k2[2] = { "+", "-" };
+		for (int i = 0; i < 2; i++) {
+			double k0 = now_ms();
+			if (write(fd, k2[i], 1) != 1)
+				break;
+			kf[nk++] = drain(fd, k0, 100) - k0;
+		}
+		if (write(fd, "q", 1) != 1)
+			kill(pid, SIGTERM);
+		drain(fd, now_ms(), 100);
+		close(fd);
+		waitpid(pid, NULL, 0);
+	}
+	printf("exec %s %s  %dx%d\n    startup (fork to first frame)   median %8.2f ms\n", prog, args, cols, rows,
+	       median(start, reps));
+	printf("    key -> frame (+ and -)          median %8.2f ms\n\n", median(kf, nk));
+	free(start);
+	free(kf);
+}
+
 int main(int argc, char **argv)
 {
 	int reps = 9, rows = 24, cols = 80;
 	const char *sizes = "8x50,32x100,128x500";
+	const char *exec = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
 			reps = atoi(argv[++i]);
@@ -169,8 +264,10 @@ int main(int argc, char **argv)
 			sizes = argv[++i];
 		else if (strcmp(argv[i], "--screen") == 0 && i + 1 < argc)
 			sscanf(argv[++i], "%dx%d", &cols, &rows);
+		else if (strcmp(argv[i], "--exec") == 0 && i + 1 < argc)
+			exec = argv[++i];
 		else {
-			fprintf(stderr, "usage: tutor_bench [--reps N] [--sizes DxT,...] [--screen COLSxROWS]\n");
+			fprintf(stderr, "usage: tutor_bench [--reps N] [--sizes DxT,...] [--screen COLSxROWS] [--exec ./vanex]\n");
 			return 2;
 		}
 	}
@@ -187,7 +284,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "tutor_bench: bad size '%s' (expected DxT)\n", tok);
 			return 2;
 		}
-		bench_size(d, T, reps, rows, cols);
+		if (exec) {
+			char args[64];
+			snprintf(args, sizeof args, "--hidden %zu --steps %zu", d, T);
+			bench_exec(exec, args, reps, rows, cols);
+		} else {
+			bench_size(d, T, reps, rows, cols);
+		}
 	}
 	free(copy);
 	return 0;
