@@ -326,6 +326,15 @@ vx_status vxr_latex_document(vxr_rctx *rc, cmark_node *root, const char *title, 
 	char *body = cmark_render_latex(root, CMARK_OPT_DEFAULT, 0);
 	if (!body)
 		return vx_fail(err, VX_ENOMEM, "out of memory rendering LaTeX");
+	/* cmark draws a thematic break 'thick as \linethickness', which is a
+	 * picture-mode command, not a length, in LaTeX itself */
+	static const char hr[] = "\\rule{0.5\\linewidth}{\\linethickness}";
+	static const char hr_ok[] = "\\rule{0.5\\linewidth}{0.4pt}";
+	for (char *p = body; (p = strstr(p, hr)) != NULL;) {
+		memmove(p + sizeof hr_ok - 1, p + sizeof hr - 1, strlen(p + sizeof hr - 1) + 1);
+		memcpy(p, hr_ok, sizeof hr_ok - 1);
+		p += sizeof hr_ok - 1;
+	}
 	vxr_buf b = { 0 };
 	vxr_buf_puts(&b, "% Made with vanex " VX_VERSION ". Compile with pdflatex.\n");
 	vxr_buf_puts(&b, preamble);

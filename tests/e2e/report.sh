@@ -225,6 +225,11 @@ if command -v pdflatex >/dev/null 2>&1; then
 		fi
 		rm -f "$tmp/tex/h.pdf"
 	done
+	# every construct of the template language, and a user template's record
+	"$VANEX" report -f latex --template tests/golden/report/features.tpl.md -o "$tmp/tex/f.tex" 2>"$tmp/err" ||
+		fail "report -f latex --template features.tpl.md: $(cat "$tmp/err")"
+	(cd "$tmp/tex" && pdflatex -interaction=nonstopmode -halt-on-error f.tex >log.txt 2>&1)
+	if [ $? -eq 0 ] && [ -s "$tmp/tex/f.pdf" ]; then pass; else fail "pdflatex failed on features.tpl.md: $(grep -A3 '^!' "$tmp/tex/log.txt" | head -8)"; fi
 else
 	echo "SKIP: pdflatex not installed; the LaTeX handout was not compiled"
 fi
