@@ -32,14 +32,20 @@ typedef struct {
 } vxt_line;
 
 typedef struct {
-	char *title;       /* the step's heading */
-	vxt_line *lines;   /* the prose, wrapped to width, with live blocks inline */
+	char *title;       /* the step's heading (plain text; ASCII when !utf8) */
+	vxt_line *lines;   /* the prose after that heading, wrapped to width, with
+	                    * live blocks inline; blank lines have no spans; no
+	                    * line is wider than the width asked for */
 	size_t nlines;
 } vxt_doc;
 
 /* Lays out step i (0-based) for a terminal `width` columns wide; utf8 = 0
  * gives plain ASCII (no mojibake under LANG=C).  *out is caller-freed with
- * vxt_doc_free.  Errors are template errors (file:line:column in err). */
+ * vxt_doc_free.  Errors are template errors (file:line:column in err).
+ * The costly extras a step may read (the finite-difference check, the
+ * orthogonal and identity variants of the network) are kept from one call
+ * to the next for the same analysis, so stepping through the text computes
+ * them once per parameter change.  Not thread-safe. */
 vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8,
                           vxt_doc **out, vx_error *err);
 void vxt_doc_free(vxt_doc *d);   /* NULL-safe */
