@@ -447,7 +447,7 @@ static void add_dact_plot(const vxu_state *st, vxu_lines *out, int cols, int row
 	free(my);
 }
 
-static void view_jacobian(const vxu_state *st, vxu_lines *out, int full)
+static void view_jacobian(const vxu_state *st, vxu_lines *out, int full, int width)
 {
 	const vx_result *r = st->result;
 	const vx_model *m = st->model;
@@ -482,33 +482,52 @@ static void view_jacobian(const vxu_state *st, vxu_lines *out, int full)
 	vxu_lines_add(out, VXT_SERIES3, num(st, c, sizeof c, r->gamma * r->lambda));
 	if (!full)
 		return;
-	/* The top-left corner of J_j beside W: the row scaling is visible. */
+	/* The top-left corner of W beside the same corner of J_j: the rows of J
+	 * are those of W scaled by σ′, which is what the formula says. */
 	gsl_matrix *J = gsl_matrix_alloc(d, d);
 	if (!J)
 		return;
 	if (vx_step_jacobian(m, r, j, J) == VX_OK) {
-		size_t n = d < 4 ? d : 4;
-		vxu_lines_newline(out);
-		vxu_lines_newline(out);
-		vxu_lines_addf(out, VXT_DIM, U(st, "%-8s W (top-left %zu×%zu)", "%-8s W (top-left %zux%zu)"),
-		               U(st, "σ′", "sigma'"), n, n);
+		enum { NMAX = 4 };
+		char cell[3][NMAX][NMAX][48];   /* σ′ (column 0 only), W, J */
+		size_t n = d < NMAX ? d : NMAX;
+		int cw = 0;
 		for (size_t i = 0; i < n; i++) {
-			vxu_lines_newline(out);
-			vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, vx_act_df(m->act, gsl_vector_get(&aj.vector, i))));
-			vxu_lines_addf(out, VXT_TEXT, "%*s", 9 - vxt_width(a), "");
+			num(st, cell[0][i][0], sizeof cell[0][i][0], vx_act_df(m->act, gsl_vector_get(&aj.vector, i)));
 			for (size_t l = 0; l < n; l++) {
-				num(st, a, sizeof a, gsl_matrix_get(m->W, i, l));
-				vxu_lines_addf(out, VXT_TEXT, "%*s%s", 9 - vxt_width(a), "", a);
-			}
-			vxu_lines_add(out, VXT_DIM, U(st, "  →  ", "  ->  "));
-			for (size_t l = 0; l < n; l++) {
-				num(st, a, sizeof a, gsl_matrix_get(J, i, l));
-				vxu_lines_addf(out, VXT_NUMBER, "%*s%s", 9 - vxt_width(a), "", a);
+				num(st, cell[1][i][l], sizeof cell[1][i][l], gsl_matrix_get(m->W, i, l));
+				num(st, cell[2][i][l], sizeof cell[2][i][l], gsl_matrix_get(J, i, l));
+				int w1 = vxt_width(cell[1][i][l]), w2 = vxt_width(cell[2][i][l]);
+				cw = w1 > cw ? w1 : cw;
+				cw = w2 > cw ? w2 : cw;
 			}
 		}
+		cw += 2;
+		char lab[64];
+		snprintf(lab, sizeof lab, U(st, "σ′(a%s,ᵢ)", "sigma'(a%s,i)"), sub(st, s1, sizeof s1, j));
+		int lw = vxt_width(lab) + 2;   /* the σ′ column, values right-aligned under its label */
+		/* As many columns as the panel holds: σ′ | n of W | arrow | n of J. */
+		while (n > 1 && lw + 2 * (int)n * cw + 4 > width)
+			n--;
+		const char *arrow = U(st, "  → ", " -> ");
 		vxu_lines_newline(out);
-		vxu_lines_addf(out, VXT_DIM, "%*s%s", 9 + 9 * (int)n + 5, "",
-		               U(st, "the same rows of J", "the same rows of J"));
+		vxu_lines_newline(out);
+		vxu_lines_addf(out, VXT_DIM, "  %s", lab);
+		char hw[64], hj[64];
+		snprintf(hw, sizeof hw, "W, row i");
+		snprintf(hj, sizeof hj, "J%s, row i", s1);
+		/* Each header over its block, right-aligned like the numbers below. */
+		vxu_lines_addf(out, VXT_DIM, "%*s%*s", (int)n * cw, hw, (int)n * cw + vxt_width(arrow), hj);
+		for (size_t i = 0; i < n; i++) {
+			vxu_lines_newline(out);
+			vxu_lines_addf(out, VXT_NUMBER, "%*s", lw + (int)strlen(cell[0][i][0]) - vxt_width(cell[0][i][0]),
+			               cell[0][i][0]);
+			for (size_t l = 0; l < n; l++)
+				vxu_lines_addf(out, VXT_TEXT, "%*s%s", cw - vxt_width(cell[1][i][l]), "", cell[1][i][l]);
+			vxu_lines_add(out, VXT_DIM, arrow);
+			for (size_t l = 0; l < n; l++)
+				vxu_lines_addf(out, VXT_NUMBER, "%*s%s", cw - vxt_width(cell[2][i][l]), "", cell[2][i][l]);
+		}
 	}
 	gsl_matrix_free(J);
 }
@@ -520,19 +539,20 @@ static void add_stepnorm_plot(const vxu_state *st, vxu_lines *out, int cols, int
 	size_t T = r->T;
 	double *x = malloc(T * sizeof *x), *y1 = malloc(T * sizeof *y1), *y3 = malloc(T * sizeof *y3);
 	if (x && y1 && y3) {
+		/* Linear: the step norms sit within a factor of a few of γλ, where a
+		 * log axis would flatten them onto one line. */
 		double gl = r->gamma * r->lambda;
 		for (size_t j = 0; j < T; j++) {
-			double v = gsl_vector_get(r->step_norm, j);
 			x[j] = (double)(j + 1);
-			y1[j] = v > 0 ? log10(v) : -INFINITY;
-			y3[j] = gl > 0 ? log10(gl) : -INFINITY;
+			y1[j] = gsl_vector_get(r->step_norm, j);
+			y3[j] = gl;
 		}
 		vxp_series s[2] = {
 			{ U(st, "‖Jⱼ‖₂", "||J_j||_2"), x, y1, T, 0 },
 			{ U(st, "γλ", "gamma*lambda"), x, y3, T, 1 },
 		};
 		/* Series 1 and 3 keep the colours of the chain plot: actual and bound. */
-		vxp_plot p = { NULL, "j", "norm", 1, s, 2, NULL, NULL, 0, NULL };
+		vxp_plot p = { NULL, "j", "norm", 0, s, 2, NULL, NULL, 0, NULL };
 		add_plot(st, out, &p, cols, rows);
 	}
 	free(x);
@@ -687,7 +707,7 @@ vx_status vxu_panel_build(vxu_state *st, vxu_lines *out)
 	switch (v) {
 	case VXU_VIEW_NETWORK: view_network(st, out, full, w); break;
 	case VXU_VIEW_DACT: view_dact(st, out, full, w); break;
-	case VXU_VIEW_JACOBIAN: view_jacobian(st, out, full); break;
+	case VXU_VIEW_JACOBIAN: view_jacobian(st, out, full, w); break;
 	case VXU_VIEW_PATHS: view_paths(st, out, full); break;
 	case VXU_VIEW_LYAP: view_lyap(st, out, full); break;
 	case VXU_VIEW_CHAIN:
