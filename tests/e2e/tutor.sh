@@ -254,6 +254,16 @@ check "sigterm: SIGTERM ends the tutor" wait_dead term
 check "sigterm: dies of the signal (status $(dead_status term))" [ "$(dead_status term)" = 143 ]
 check "sigterm: terminal restored" sane term
 
+# ---------------------------------------------------------------- a crash (best effort): SIGSEGV, SIGABRT
+for sig in SEGV ABRT; do
+	start "crash$sig" 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 --
+	check "crash $sig: started" wait_for "crash$sig" "step 1/"
+	kill -"$sig" "$(tutor_pid "crash$sig")"
+	check "crash $sig: the tutor ends" wait_dead "crash$sig"
+	check "crash $sig: dies of the signal (status $(dead_status "crash$sig"))" [ "$(dead_status "crash$sig")" -gt 128 ]
+	check "crash $sig: terminal restored by the handler" sane "crash$sig"
+done
+
 # ---------------------------------------------------------------- q while recomputing
 # At d = 128, T = 500 a change of lambda takes the engine a while: q must not wait for it.
 start slow 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --hidden 128 --steps 500 --step 11
@@ -311,6 +321,11 @@ check "NO_COLOR: started" wait_for nocolor "step 1/"
 if has_colour nocolor; then fail "NO_COLOR: no colour on screen"; else ok; fi
 check "NO_COLOR: reverse video still marks the status line" has_reverse nocolor
 keys nocolor q
+start mono 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-mono --
+check "monochrome terminal: started" wait_for mono "step 1/"
+if has_colour mono; then fail "monochrome terminal: no colour on screen"; else ok; fi
+check "monochrome terminal: reverse video marks the status line" has_reverse mono
+keys mono q
 start nocolor2 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --no-color
 check "--no-color: started" wait_for nocolor2 "step 1/"
 if has_colour nocolor2; then fail "--no-color: no colour on screen"; else ok; fi
