@@ -435,15 +435,17 @@ static void plain_text(lay *Y, cmark_node *n, vxr_buf *b)
 	cmark_iter_free(it);
 }
 
-static void push_prefix(lay *Y, const char *first, const char *rest, vxt_role role)
+/* Returns 1 when pushed (nesting deeper than 16 lays out flat). */
+static int push_prefix(lay *Y, const char *first, const char *rest, vxt_role role)
 {
 	if (Y->npre >= 16)
-		return;
+		return 0;
 	prefix *p = &Y->pre[Y->npre++];
 	snprintf(p->first, sizeof p->first, "%s", first);
 	snprintf(p->rest, sizeof p->rest, "%s", rest);
 	p->role = role;
 	p->used = 0;
+	return 1;
 }
 
 static void block(lay *Y, cmark_node *n);
@@ -509,22 +511,22 @@ static void block(lay *Y, cmark_node *n)
 			else if (it != cmark_node_first_child(n))
 				Y->pending_blank = 0;
 			block_start(Y);
-			push_prefix(Y, marker, rest, VXT_TEXT);
+			int pushed = push_prefix(Y, marker, rest, VXT_TEXT);
 			for (cmark_node *c = cmark_node_first_child(it); c && Y->st == VX_OK; c = cmark_node_next(c)) {
 				block(Y, c);
 				if (tight)
 					Y->pending_blank = 0;
 			}
-			Y->npre--;
+			Y->npre -= pushed;
 		}
 		Y->pending_blank = 1;
 		return;
 	}
 	case CMARK_NODE_BLOCK_QUOTE:
 		block_start(Y);
-		push_prefix(Y, Y->utf8 ? "\u2502 " : "| ", Y->utf8 ? "\u2502 " : "| ", VXT_DIM);
+		int pushed = push_prefix(Y, Y->utf8 ? "\u2502 " : "| ", Y->utf8 ? "\u2502 " : "| ", VXT_DIM);
 		blocks(Y, n);
-		Y->npre--;
+		Y->npre -= pushed;
 		Y->pending_blank = 1;
 		return;
 	case CMARK_NODE_CODE_BLOCK: {

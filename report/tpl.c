@@ -358,7 +358,11 @@ typedef struct {
 	char op[3];
 	vx_error *err;
 	vx_status st;
+	int depth;         /* nesting of ( - not: hostile input cannot exhaust the stack */
+	int nodes;         /* size of the tree, which bounds its height too */
 } lex;
+
+enum { TPL_MAX_DEPTH = 64 };
 
 static vx_status lex_fail(lex *x, size_t rel, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -475,6 +479,10 @@ static int is_kw(const lex *x, const char *kw)
 
 static expr *mk(lex *x, eop op, size_t rel)
 {
+	if (++x->nodes > 4 * TPL_MAX_DEPTH) {
+		lex_fail(x, rel, "expression longer than %d terms", 4 * TPL_MAX_DEPTH);
+		return NULL;
+	}
 	expr *e = calloc(1, sizeof *e);
 	if (!e && x->st == VX_OK)
 		x->st = vx_fail(x->err, VX_ENOMEM, "out of memory parsing a template");
@@ -486,6 +494,16 @@ static expr *mk(lex *x, eop op, size_t rel)
 }
 
 static expr *p_or(lex *x);
+
+static int deeper(lex *x)
+{
+	if (++x->depth > TPL_MAX_DEPTH) {
+		lex_fail(x, x->ts, "expression nested deeper than %d", TPL_MAX_DEPTH);
+		return 0;
+	}
+	return 1;
+}
+
 
 static int find_name(const char *s, size_t n)
 {
@@ -530,8 +548,11 @@ static expr *p_primary(lex *x)
 		return e;
 	}
 	if (is_op(x, "(")) {
+		if (!deeper(x))
+			return NULL;
 		lex_next(x);
 		expr *e = p_or(x);
+		x->depth--;
 		if (x->st != VX_OK) {
 			expr_free(e);
 			return NULL;
@@ -555,7 +576,12 @@ static expr *p_primary(lex *x)
 			if (!e)
 				return NULL;
 			e->name = f;
+			if (!deeper(x)) {
+				expr_free(e);
+				return NULL;
+			}
 			e->a = p_or(x);
+			x->depth--;
 			if (x->st == VX_OK && is_op(x, ",")) {
 				lex_next(x);
 				e->b = p_or(x);
@@ -616,7 +642,12 @@ static expr *p_primary(lex *x)
 			(void)save_i;
 			lex_next(x); /* = */
 			lex_next(x);
+			if (!deeper(x)) {
+				expr_free(e);
+				return NULL;
+			}
 			e->a = p_primary(x);
+			x->depth--;
 			if (!e->a) {
 				if (x->st == VX_OK)
 					lex_fail(x, ats, "a value is expected after %.*s=", (int)anl, an);
@@ -642,8 +673,13 @@ static expr *p_pow(lex *x)
 		return NULL;
 	if (is_op(x, "^")) {
 		size_t at = x->ts;
+		if (!deeper(x)) {
+			expr_free(a);
+			return NULL;
+		}
 		lex_next(x);
 		expr *b = p_unary(x);
+		x->depth--;
 		if (!b) {
 			expr_free(a);
 			return NULL;
@@ -664,9 +700,12 @@ static expr *p_pow(lex *x)
 static expr *p_unary(lex *x)
 {
 	if (is_op(x, "-")) {
+		if (!deeper(x))
+			return NULL;
 		size_t at = x->ts;
 		lex_next(x);
 		expr *a = p_unary(x);
+		x->depth--;
 		if (!a)
 			return NULL;
 		expr *e = mk(x, E_NEG, at);
@@ -746,8 +785,11 @@ static expr *p_not(lex *x)
 {
 	if (is_kw(x, "not")) {
 		size_t at = x->ts;
+		if (!deeper(x))
+			return NULL;
 		lex_next(x);
 		expr *a = p_not(x);
+		x->depth--;
 		if (!a)
 			return NULL;
 		expr *e = mk(x, E_NOT, at);
@@ -831,6 +873,7 @@ typedef struct {
 	size_t i;           /* cursor in t->text */
 	vx_error *err;
 	vx_status st;
+	int depth;          /* nesting of {{#if}} */
 } parser;
 
 typedef enum { STOP_EOF, STOP_ELSE, STOP_ELSEIF, STOP_ENDIF } stop;
@@ -868,7 +911,7 @@ static int push_text(parser *p, nlist *l, size_t start, size_t len)
  * *rest receives the offset (relative) of what follows the expression. */
 static expr *parse_expr(parser *p, const char *s, size_t n, size_t base, size_t *rest)
 {
-	lex x = { p->t, s, n, base, 0, TK_END, 0, 0, 0, "", p->err, VX_OK };
+	lex x = { p->t, s, n, base, 0, TK_END, 0, 0, 0, "", p->err, VX_OK, 0, 0 };
 	lex_next(&x);
 	expr *e = x.st == VX_OK ? p_or(&x) : NULL;
 	if (x.st != VX_OK) {
@@ -1158,6 +1201,11 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 					return STOP_EOF;
 				}
 				int had_else = 0;
+				if (++p->depth > TPL_MAX_DEPTH) {
+					expr_free(c);
+					p->st = fail_at(t, tag, p->err, "{{#if}} nested deeper than %d", TPL_MAX_DEPTH);
+					return STOP_EOF;
+				}
 				for (;;) {
 					branch *nb = realloc(n->br, (n->nbr + 1) * sizeof *nb);
 					if (!nb) {
@@ -1194,6 +1242,7 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 						c = next;
 					}
 				}
+				p->depth--;
 				seg = p->i;
 				continue;
 			}
@@ -1405,7 +1454,7 @@ vx_status vxr_tpl_parse(const char *name, const char *text, size_t len, vxr_tpl 
 		vxr_tpl_free(t);
 		return st;
 	}
-	parser p = { t, body, err, VX_OK };
+	parser p = { t, body, err, VX_OK, 0 };
 	size_t tagoff = 0;
 	expr *cond = NULL;
 	stop sp = parse_list(&p, &t->body, &tagoff, &cond);

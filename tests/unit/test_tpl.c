@@ -310,3 +310,42 @@ Test(tpl_values, every_builtin_step_fills_for_each_activation)
 		net_free(&n);
 	}
 }
+
+/* Hostile nesting is refused with a message, never a stack overflow. */
+Test(tpl_errors, nesting_limits)
+{
+	net n;
+	net_make(&n, "tanh", "gaussian", "1", "10");
+	size_t N = 100000;
+	char *s = malloc(N * 12 + 64);
+	cr_assert_not_null(s);
+	static const struct { const char *open, *mid, *close, *msg; } cases[] = {
+		{ "{{#if 1}}", "x", "{{/if}}", "{{#if}} nested deeper than 64" },
+		{ "(", "1", ")", "expression nested deeper than 64" },
+		{ "-", "1", "", "expression nested deeper than 64" },
+		{ "2^", "1", "", "expression nested deeper than 64" },
+		{ "1+", "1", "", "expression longer than 256 terms" },
+		{ "1 and ", "1", "", "expression longer than 256 terms" },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		int tag = cases[c].open[0] != '{';
+		char *p = s;
+		if (tag)
+			p += sprintf(p, "{{");
+		for (size_t i = 0; i < N / 10; i++)
+			p += sprintf(p, "%s", cases[c].open);
+		p += sprintf(p, "%s", cases[c].mid);
+		for (size_t i = 0; i < N / 10 && cases[c].close[0]; i++)
+			p += sprintf(p, "%s", cases[c].close);
+		if (tag)
+			p += sprintf(p, "}}");
+		char *out = NULL;
+		vx_error err = { { 0 } };
+		vx_status st = fill(&n, s, VXF_UNICODE, &out, NULL, &err);
+		cr_expect_eq(st, VX_EFORMAT, "case %zu is refused", c);
+		cr_expect(strstr(err.msg, cases[c].msg) != NULL, "case %zu: '%s'", c, err.msg);
+		free(out);
+	}
+	free(s);
+	net_free(&n);
+}
