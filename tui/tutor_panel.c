@@ -560,7 +560,7 @@ static void add_stepnorm_plot(const vxu_state *st, vxu_lines *out, int cols, int
 	free(y3);
 }
 
-static void view_paths(const vxu_state *st, vxu_lines *out, int full)
+static void view_paths(const vxu_state *st, vxu_lines *out, int full, int width)
 {
 	const vx_result *r = st->result;
 	size_t t = st->t, k = st->k;
@@ -569,11 +569,20 @@ static void view_paths(const vxu_state *st, vxu_lines *out, int full)
 	snprintf(h, sizeof h, U(st, "the %zu paths from L%s to W", "the %zu paths from L%s to W"), t, s1);
 	head(st, out, h);
 
-	vxu_lines_newline(out);
-	vxu_lines_addf(out, VXT_MATH, U(st, "∂L%s/∂W", "dL%s/dW"), s1);
-	vxu_lines_addf(out, VXT_TEXT, U(st, " = Σ of %zu paths k = 1…%zu;  ‖∂L%s/∂W‖_F = ",
-	                                 " = sum of %zu paths k = 1..%zu;  ||dL%s/dW||_F = "), t, t, s1);
-	vxu_lines_add(out, VXT_NUMBER, mag(st, a, sizeof a, r->grad_norm));
+	for (int pass = 0; pass < 2; pass++) {
+		vxu_lines_newline(out);
+		vxu_lines_addf(out, VXT_MATH, U(st, "∂L%s/∂W", "dL%s/dW"), s1);
+		if (pass == 0)
+			vxu_lines_addf(out, VXT_TEXT, U(st, " = Σ of %zu paths k = 1…%zu;  ‖∂L%s/∂W‖_F = ",
+			                                 " = sum of %zu paths k = 1..%zu;  ||dL%s/dW||_F = "), t, t, s1);
+		else
+			vxu_lines_addf(out, VXT_TEXT, U(st, ": %zu paths, ‖·‖_F = ", ": %zu paths, ||.||_F = "), t);
+		vxu_lines_add(out, VXT_NUMBER, mag(st, a, sizeof a, r->grad_norm));
+		if (last_width(out) <= width)
+			break;
+		if (pass == 0)
+			pop_line(out);
+	}
 
 	vxu_lines_newline(out);
 	vxu_lines_addf(out, VXT_TEXT, "k = %zu (0 factors): ", t);
@@ -581,8 +590,13 @@ static void view_paths(const vxu_state *st, vxu_lines *out, int full)
 	vxu_lines_addf(out, VXT_TEXT, "   k = %zu (%zu factor%s): ", k, t - k, t - k == 1 ? "" : "s");
 	vxu_lines_add(out, VXT_SERIES1, mag(st, b, sizeof b, r->paths[k - 1].contribution));
 	/* Path 1 meets W through s₀, which is 0 by default: its term is exactly 0. */
-	if (k == 1 && r->paths[0].contribution.log10 == -INFINITY)
-		vxu_lines_add(out, VXT_DIM, U(st, " (s₀ = 0: ∂⁺s₁/∂W = 0; K for k = 2)", " (s_0 = 0: d+s_1/dW = 0; K for k = 2)"));
+	if (k == 1 && r->paths[0].contribution.log10 == -INFINITY) {
+		const char *why = U(st, ", as s₀ = 0 (K: k = 2)", ", as s_0 = 0 (K: k = 2)");
+		if (last_width(out) + vxt_width(why) > width)
+			why = U(st, ", as s₀ = 0", ", as s_0 = 0");
+		if (last_width(out) + vxt_width(why) <= width)
+			vxu_lines_add(out, VXT_DIM, why);
+	}
 	if (!full)
 		return;
 	/* Where does most of the gradient come from? The share of the last 10 paths. */
@@ -708,7 +722,7 @@ vx_status vxu_panel_build(vxu_state *st, vxu_lines *out)
 	case VXU_VIEW_NETWORK: view_network(st, out, full, w); break;
 	case VXU_VIEW_DACT: view_dact(st, out, full, w); break;
 	case VXU_VIEW_JACOBIAN: view_jacobian(st, out, full, w); break;
-	case VXU_VIEW_PATHS: view_paths(st, out, full); break;
+	case VXU_VIEW_PATHS: view_paths(st, out, full, w); break;
 	case VXU_VIEW_LYAP: view_lyap(st, out, full); break;
 	case VXU_VIEW_CHAIN:
 	default: view_chain(st, out, full, w); break;

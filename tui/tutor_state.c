@@ -822,17 +822,18 @@ static void build_status(vxu_state *st)
 	vxf_num(g, sizeof g, r->gamma, 3, fs);
 	vxf_num(gl, sizeof gl, r->gamma * r->lambda, 3, fs);
 	enum { F_D, F_TT, F_T, F_K, F_J, F_L, F_G, F_GL, F_SEED, NF };
-	struct { const char *name[2]; char val[48]; vxt_role role; int optional; } f[NF] = {
-		[F_D] = { { "d", "d" }, "", VXT_NUMBER, 0 },
-		[F_TT] = { { "T", "T" }, "", VXT_NUMBER, 0 },
-		[F_T] = { { "t", "t" }, "", VXT_NUMBER, 0 },
-		[F_K] = { { "k", "k" }, "", VXT_NUMBER, 0 },
-		[F_J] = { { "j", "j" }, "", VXT_NUMBER, 1 },
-		[F_L] = { { U(st, "λ", "lambda"), U(st, "λ", "lam") }, "", VXT_NUMBER, 0 },
-		[F_G] = { { U(st, "γ", "gamma"), U(st, "γ", "gam") }, "", VXT_NUMBER, 0 },
-		[F_GL] = { { U(st, "γλ", "gamma*lambda"), U(st, "γλ", "gam*lam") }, "",
+	/* Names: full, short, shortest (ASCII only differs). */
+	struct { const char *name[3]; char val[48]; vxt_role role; int optional; } f[NF] = {
+		[F_D] = { { "d", "d", "d" }, "", VXT_NUMBER, 0 },
+		[F_TT] = { { "T", "T", "T" }, "", VXT_NUMBER, 0 },
+		[F_T] = { { "t", "t", "t" }, "", VXT_NUMBER, 0 },
+		[F_K] = { { "k", "k", "k" }, "", VXT_NUMBER, 0 },
+		[F_J] = { { "j", "j", "j" }, "", VXT_NUMBER, 1 },
+		[F_L] = { { U(st, "λ", "lambda"), U(st, "λ", "lam"), U(st, "λ", "l") }, "", VXT_NUMBER, 0 },
+		[F_G] = { { U(st, "γ", "gamma"), U(st, "γ", "gam"), U(st, "γ", "g") }, "", VXT_NUMBER, 0 },
+		[F_GL] = { { U(st, "γλ", "gamma*lambda"), U(st, "γλ", "gam*lam"), U(st, "γλ", "gl") }, "",
 		           fabs(r->gamma * r->lambda - 1) < 1e-9 ? VXT_NUMBER : VXT_BAD, 0 },
-		[F_SEED] = { { "seed", "seed" }, "", VXT_NUMBER, 1 },
+		[F_SEED] = { { "seed", "seed", "seed" }, "", VXT_NUMBER, 1 },
 	};
 	snprintf(f[F_D].val, sizeof f[F_D].val, "%zu", st->model->d);
 	snprintf(f[F_TT].val, sizeof f[F_TT].val, "%zu", st->model->T);
@@ -846,23 +847,26 @@ static void build_status(vxu_state *st)
 
 	const char *act = vx_act_name(st->model->act);
 	int room = st->lay.cols - (int)strlen(st->progress) - 3;
-	/* Levels: 0 wide spacing, 1 single spaces, 2 short names, 3 without j and seed. */
+	/* Levels: 0 wide spacing, 1 single spaces, 2 short names, 3 shortest
+	 * names, 4 without j and seed (only on the narrowest screens). */
 	int level;
-	for (level = 0; level < 3; level++) {
+	for (level = 0; level < 4; level++) {
 		int width = 1 + vxt_width(act);
 		for (int i = 0; i < NF; i++)
-			width += (level == 0 ? 2 : 1) + vxt_width(f[i].name[level >= 2]) + 1 + vxt_width(f[i].val);
+			width += (level == 0 ? 2 : 1) + vxt_width(f[i].name[level >= 2 ? level - 1 : 0]) + 1
+			       + vxt_width(f[i].val);
 		if (width <= room)
 			break;
 	}
+	int names = level >= 3 ? 2 : level == 2 ? 1 : 0;
 	vxu_lines *s = &st->status;
 	vxu_lines_newline(s);
 	vxu_lines_addf(s, VXT_NUMBER, " %s", act);
 	for (int i = 0; i < NF; i++) {
-		if (level == 3 && f[i].optional)
+		if (level == 4 && f[i].optional)
 			continue;
 		vxu_lines_add(s, VXT_TEXT, level == 0 ? "  " : " ");
-		vxu_lines_addf(s, VXT_TEXT, "%s=", f[i].name[level >= 2]);
+		vxu_lines_addf(s, VXT_TEXT, "%s=", f[i].name[names]);
 		vxu_lines_add(s, f[i].role, f[i].val);
 	}
 }
