@@ -294,12 +294,27 @@ int vxu_tutor_run(const vxu_args *a)
 	atexit(restore_at_exit);
 	if (!getenv("ESCDELAY"))
 		set_escdelay(25);   /* Esc quits at once, not after ncurses' default second */
-	if (!initscr()) {
-		fprintf(stderr, "vanex: cannot start the terminal (TERM=%s)\n", getenv("TERM") ? getenv("TERM") : "");
+	/* newterm, not initscr: initscr exits on its own when TERM is unknown. */
+	SCREEN *scr = newterm(NULL, stdout, stdin);
+	const char *term = getenv("TERM");
+	if (!scr) {
+		fprintf(stderr, "vanex: TERM=%.40s is unknown here; try 'vanex check' or 'vanex report'\n",
+		        term ? term : "");
 		vxu_state_free(&st);
-		return 1;
+		return 2;
 	}
+	set_term(scr);
 	curses_on = 1;
+	/* A terminal that cannot place the cursor (TERM=dumb) cannot show a screen. */
+	const char *cup = tigetstr("cup");
+	if (cup == NULL || cup == (char *)-1) {
+		restore_at_exit();
+		delscreen(scr);
+		fprintf(stderr, "vanex: TERM=%.40s cannot place the cursor; try 'vanex check' or 'vanex report'\n",
+		        term ? term : "");
+		vxu_state_free(&st);
+		return 2;
+	}
 	cbreak();
 	noecho();
 	nonl();
@@ -321,6 +336,7 @@ int vxu_tutor_run(const vxu_args *a)
 
 	delwin(win);
 	restore_at_exit();
+	delscreen(scr);
 	vxu_state_free(&st);
 	if (sig) {
 		/* Die of the signal, as a shell expects of an interrupted program. */

@@ -124,6 +124,14 @@ check "no terminal: one line on stderr" [ "$(wc -l <"$WORK/err")" -eq 1 ]
 check "no terminal: points to check and report" grep -q "vanex check.*vanex report" "$WORK/err"
 check "no terminal: nothing on stdout" [ ! -s "$WORK/out" ]
 
+# ---------------------------------------------------------------- unusable terminal types
+for term in vanex-no-such-terminal dumb; do
+	start "term-$term" 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=$term --
+	check "TERM=$term: the tutor ends" wait_dead "term-$term"
+	check "TERM=$term: exit status 2" [ "$(dead_status "term-$term")" = 2 ]
+	check "TERM=$term: says so and points to check and report" wait_for "term-$term" "vanex: TERM=$term"
+done
+
 # ---------------------------------------------------------------- walk every step at 80x24
 start walk 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 --
 check "walk: the first step" wait_for walk "step 1/"
