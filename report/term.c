@@ -379,7 +379,38 @@ static void flow(lay *Y, atoms *A, vxt_role base)
 				ind = 8;
 			vxr_tl_pad(&Y->L, ind);
 			col = ind;
-			put_hard(Y, a->role, a->text, &col, avail);
+			if (a->w + ind <= avail) {
+				vxr_tl_puts(&Y->L, a->role, a->text);
+			} else {
+				/* too wide: break at the spaces around relations and
+				 * operators, continuation lines indented */
+				const char *p = a->text;
+				int first = 1;
+				while (*p) {
+					const char *e = strchr(p, ' ');
+					size_t l = e ? (size_t)(e - p) : strlen(p);
+					char *w = strndup(p, l);
+					if (!w) {
+						Y->L.oom = 1;
+						break;
+					}
+					int ww = vxt_width(w);
+					if (!first && col + 1 + ww > avail) {
+						new_line(Y);
+						vxr_tl_pad(&Y->L, 4);
+						col = 4;
+					} else if (!first) {
+						vxr_tl_puts(&Y->L, a->role, " ");
+						col++;
+					}
+					put_hard(Y, a->role, w, &col, avail);
+					free(w);
+					first = 0;
+					p += l;
+					while (*p == ' ')
+						p++;
+				}
+			}
 			started = 0;  /* what follows starts a new line */
 			col = avail;  /* force a break before the next word */
 			continue;
