@@ -1,8 +1,8 @@
 /*
  * render_latex.c — the handout as a complete LaTeX article that pdflatex
- * compiles with the base distribution alone (amsmath, booktabs, geometry,
- * lmodern).  Plots are drawn with LaTeX's own picture environment (points,
- * axes and ticks), so no graphics package or image file is needed.
+ * compiles with the base distribution alone (amsmath, geometry; booktabs
+ * and lmodern when installed).  Plots are drawn with LaTeX's own picture
+ * environment (points, axes and ticks): no graphics package, no image file.
  */
 #include "report/render.h"
 
@@ -17,10 +17,10 @@ static const char preamble[] =
 	"\\documentclass[11pt]{article}\n"
 	"% For A4 paper: \\documentclass[11pt,a4paper]{article}\n"
 	"\\usepackage[utf8]{inputenc}\n"
-	"\\usepackage[T1]{fontenc}\n"
-	"\\usepackage{lmodern}\n"
+	"\\IfFileExists{lmodern.sty}{\\usepackage[T1]{fontenc}\\usepackage{lmodern}}{}\n"
 	"\\usepackage{amsmath,amssymb}\n"
-	"\\usepackage{booktabs}\n"
+	"\\IfFileExists{booktabs.sty}{\\usepackage{booktabs}}%\n"
+	"  {\\newcommand{\\toprule}{\\hline}\\newcommand{\\midrule}{\\hline}\\newcommand{\\bottomrule}{\\hline}}\n"
 	"\\usepackage[margin=2.4cm]{geometry}\n"
 	"\\setcounter{MaxMatrixCols}{48}\n"
 	"\\DeclareUnicodeCharacter{00D7}{\\ensuremath{\\times}}\n"
