@@ -32,8 +32,10 @@
 #define LN_2 0.693147180559945309417232121458176568
 /* rows of the gradient accumulated per dgemm */
 #define GRAD_BLOCK 64
-/* step Jacobians whose norms are computed together, sharing one product G X */
-#define STEP_BATCH 32
+/* step Jacobians whose norms are computed together, sharing one product G X:
+ * wider products amortise packing G, but each run holds a Krylov basis of
+ * up to 65 × d doubles */
+#define STEP_BATCH 64
 
 /* ---- small helpers ---- */
 
@@ -140,7 +142,8 @@ typedef struct {
 	vx_lanczos *lzb[STEP_BATCH];  /* the batched runs for ‖J_j‖ */
 	size_t nb;              /* how many of them */
 	gsl_matrix *X, *Y;      /* nb × d: D_j q_j and (D_j q_j)ᵀ G */
-	gsl_matrix *CS;         /* nb × d: σ'(a_j) / 2^e_j of the batch */
+	gsl_matrix *CS;         /* nb × d: σ'(a_j) / 2^e_j of each slot's step */
+	const gsl_matrix *a_rows; /* the result's a */
 	double *c, *cs, *cprev, *tmp, *g;
 	double *sn_mant;        /* ‖J_j‖₂ = sn_mant[j-1] × 2^sn_exp[j-1] */
 	int *sn_exp;
@@ -193,9 +196,9 @@ static int work_alloc(work *w, const vx_model *m, size_t t)
 	w->eval = gsl_vector_alloc(d);
 	w->eig = gsl_eigen_symm_alloc(d);
 	w->lz = vx_lanczos_alloc(d);
-	w->nb = m->T < STEP_BATCH ? m->T : STEP_BATCH;
-	if (d > 1024 && w->nb > 8)
-		w->nb = 8;   /* keep the Krylov bases (nb × 65 × d) modest */
+	w->nb = d <= 512 ? STEP_BATCH : d <= 1024 ? 16 : 8;
+	if (w->nb > m->T)
+		w->nb = m->T;
 	for (size_t b = 0; b < w->nb; b++)
 		if (!(w->lzb[b] = vx_lanczos_alloc(d)))
 			return -1;
@@ -355,110 +358,111 @@ static vx_status norm_of_w(const vx_model *m, work *w, vx_result *r)
 	return VX_OK;
 }
 
-/* ‖J_j‖₂ for j = 1..T.  J_j Jᵀ_j = D_j G D_j with G = Wn Wnᵀ formed once; the
- * Lanczos runs of STEP_BATCH consecutive steps advance in lockstep, so their
- * operator applications are one matrix product (na × d)·G instead of na
- * matrix-vector products. */
-enum { SN_ZERO, SN_RUN, SN_SAME };
+/* ‖J_j‖₂ for j = 1..T.  J_j Jᵀ_j = D_j G D_j with G = Wn Wnᵀ formed once.  Up
+ * to STEP_BATCH Lanczos runs, for different j, advance in lockstep so that
+ * their operator applications are one product (na × d)·G instead of na
+ * matrix-vector products; a run that finishes hands its slot to the next j,
+ * so the product stays wide. */
+
+/* sn_mant[j-1] marks: the same diag(σ') as step j-1 (up to a power of two) */
+#define SN_SAME (-1.0)
+
+typedef struct {
+	size_t next;          /* the next j to start */
+	int have_prev;        /* w->cprev holds the scaled σ' of step next-1 */
+	size_t j[STEP_BATCH]; /* the step each slot works on, 0 when idle */
+} step_queue;
+
+/* Starts the next step that needs a Lanczos run in slot b, settling the
+ * trivial steps (σ' = 0, or the same as the step before) on the way. */
+static void step_fill(const vx_model *m, work *w, step_queue *q, size_t b)
+{
+	size_t d = w->d;
+	q->j[b] = 0;
+	while (q->next <= m->T) {
+		size_t j = q->next++;
+		double *cs = row(w->CS, b);
+		vx_act_dfv(m->act, row(w->a_rows, j - 1), w->c, d);
+		double cmax = vx_maxabs(w->c, d);
+		if (cmax == 0 || w->lamn == 0) {
+			w->sn_mant[j - 1] = 0;
+			w->sn_exp[j - 1] = 0;
+			q->have_prev = 0;
+			continue;
+		}
+		int ec = expo(cmax);
+		for (size_t i = 0; i < d; i++)
+			cs[i] = ldexp(w->c[i], -ec);
+		w->sn_exp[j - 1] = ec + w->eW;
+		int same = q->have_prev && memcmp(cs, w->cprev, d * sizeof(double)) == 0;
+		memcpy(w->cprev, cs, d * sizeof(double));
+		q->have_prev = 1;
+		if (same) {
+			w->sn_mant[j - 1] = SN_SAME;
+			continue;
+		}
+		q->j[b] = j;
+		vx_lanczos_begin(w->lzb[b]);
+		return;
+	}
+}
 
 static vx_status step_norms(const vx_model *m, work *w, vx_result *r)
 {
-	size_t d = w->d, T = m->T;
+	size_t d = w->d, nb = w->nb;
 	if (gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, w->Wn, w->Wn, 0.0, w->G))
 		return VX_ENUMERIC;
-	int mode[STEP_BATCH], active[STEP_BATCH], ec[STEP_BATCH];
+	w->a_rows = r->a;
+	step_queue q = { 1, 0, { 0 } };
 	size_t map[STEP_BATCH];
-	double mant[STEP_BATCH];
-	int have_last = 0;      /* w->cprev holds the last nonzero scaled σ' */
-	double last_mant = 0;
-
-	for (size_t j0 = 1; j0 <= T; j0 += w->nb) {
-		size_t nb = T - j0 + 1 < w->nb ? T - j0 + 1 : w->nb;
+	for (size_t b = 0; b < nb; b++)
+		step_fill(m, w, &q, b);
+	for (;;) {
+		size_t na = 0;
 		for (size_t b = 0; b < nb; b++) {
-			double *cs = row(w->CS, b);
-			vx_act_dfv(m->act, row(r->a, j0 + b - 1), w->c, d);
-			double cmax = vx_maxabs(w->c, d);
-			active[b] = 0;
-			if (cmax == 0 || w->lamn == 0) {
-				mode[b] = SN_ZERO;
+			if (!q.j[b])
 				continue;
-			}
-			ec[b] = expo(cmax);
+			const double *v = vx_lanczos_next(w->lzb[b]), *cs = row(w->CS, b);
+			double *x = row(w->X, na);
 			for (size_t i = 0; i < d; i++)
-				cs[i] = ldexp(w->c[i], -ec[b]);
-			/* the same diag(σ') up to a power of two as the step before: same norm */
-			const double *prev = NULL;
-			if (b > 0 && mode[b - 1] != SN_ZERO)
-				prev = row(w->CS, b - 1);
-			else if (b == 0 && have_last)
-				prev = w->cprev;
-			if (prev && memcmp(prev, cs, d * sizeof(double)) == 0) {
-				mode[b] = SN_SAME;
-			} else {
-				mode[b] = SN_RUN;
-				active[b] = 1;
-				vx_lanczos_begin(w->lzb[b]);
-			}
+				x[i] = cs[i] * v[i];
+			map[na++] = b;
 		}
-		for (;;) {
-			size_t na = 0;
-			for (size_t b = 0; b < nb; b++) {
-				if (!active[b])
-					continue;
-				const double *q = vx_lanczos_next(w->lzb[b]), *cs = row(w->CS, b);
-				double *x = row(w->X, na);
-				for (size_t i = 0; i < d; i++)
-					x[i] = cs[i] * q[i];
-				map[na++] = b;
-			}
-			if (na == 0)
-				break;
-			gsl_matrix_view Xv = gsl_matrix_submatrix(w->X, 0, 0, na, d);
-			gsl_matrix_view Yv = gsl_matrix_submatrix(w->Y, 0, 0, na, d);
-			if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Xv.matrix, w->G, 0.0, &Yv.matrix))
-				return VX_ENUMERIC;
-			for (size_t a = 0; a < na; a++) {
-				size_t b = map[a];
-				const double *cs = row(w->CS, b);
-				double *y = row(w->Y, a), theta;
-				for (size_t i = 0; i < d; i++)
-					y[i] *= cs[i];
-				size_t before = vx_lanczos_steps(w->lzb[b]);
-				int res = vx_lanczos_feed(w->lzb[b], y, &theta);
-				r->lanczos_steps += vx_lanczos_steps(w->lzb[b]) - before;
-				if (res < 0) {
-					/* the dense fallback on J_j's mantissa (P and Q are free here) */
-					double nrm;
-					r->fallbacks++;
-					form_dwn(w, w->P, cs);
-					vx_status st = vx_norm2_dense(w->P, w->Q, w->eval, w->eig, &nrm);
-					if (st)
-						return st;
-					theta = nrm * nrm;
-				}
-				if (res != 0) {
-					mant[b] = sqrt(theta);
-					active[b] = 0;
-				}
-			}
-		}
-		for (size_t b = 0; b < nb; b++) {
-			size_t j = j0 + b;
-			if (mode[b] == SN_ZERO) {
-				w->sn_mant[j - 1] = 0;
-				w->sn_exp[j - 1] = 0;
-				gsl_vector_set(r->step_norm, j - 1, 0.0);
+		if (na == 0)
+			break;
+		gsl_matrix_view Xv = gsl_matrix_submatrix(w->X, 0, 0, na, d);
+		gsl_matrix_view Yv = gsl_matrix_submatrix(w->Y, 0, 0, na, d);
+		if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Xv.matrix, w->G, 0.0, &Yv.matrix))
+			return VX_ENUMERIC;
+		for (size_t a = 0; a < na; a++) {
+			size_t b = map[a];
+			const double *cs = row(w->CS, b);
+			double *y = row(w->Y, a), theta;
+			for (size_t i = 0; i < d; i++)
+				y[i] *= cs[i];
+			size_t before = vx_lanczos_steps(w->lzb[b]);
+			int res = vx_lanczos_feed(w->lzb[b], y, &theta);
+			r->lanczos_steps += vx_lanczos_steps(w->lzb[b]) - before;
+			if (res == 0)
 				continue;
+			if (res < 0) {
+				/* the dense fallback on J_j's mantissa (P and Q are free here) */
+				double nrm;
+				r->fallbacks++;
+				form_dwn(w, w->P, cs);
+				vx_status st = vx_norm2_dense(w->P, w->Q, w->eval, w->eig, &nrm);
+				if (st)
+					return st;
+				theta = nrm * nrm;
 			}
-			if (mode[b] == SN_SAME)
-				mant[b] = last_mant;
-			last_mant = mant[b];
-			w->sn_mant[j - 1] = mant[b];
-			w->sn_exp[j - 1] = ec[b] + w->eW;
-			gsl_vector_set(r->step_norm, j - 1, ldexp(mant[b], ec[b] + w->eW));
-			memcpy(w->cprev, row(w->CS, b), d * sizeof(double));
-			have_last = 1;
+			w->sn_mant[q.j[b] - 1] = sqrt(theta);
+			step_fill(m, w, &q, b);
 		}
+	}
+	for (size_t j = 1; j <= m->T; j++) {
+		if (w->sn_mant[j - 1] == SN_SAME)
+			w->sn_mant[j - 1] = w->sn_mant[j - 2];
+		gsl_vector_set(r->step_norm, j - 1, ldexp(w->sn_mant[j - 1], w->sn_exp[j - 1]));
 	}
 	return VX_OK;
 }

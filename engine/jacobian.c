@@ -52,22 +52,41 @@ vx_status vx_dsds(const vx_model *m, const vx_result *r, size_t t, size_t k,
 	gsl_matrix_set_identity(P);
 	if (k == t)
 		return VX_OK;
-	gsl_matrix *Q = gsl_matrix_alloc(d, d);
-	if (!Q)
+	double wmax = vx_maxabs_matrix(m->W);
+	if (!isfinite(wmax))
+		return VX_ENONFINITE;
+	if (wmax == 0) {
+		gsl_matrix_set_zero(P);
+		return VX_OK;
+	}
+	gsl_matrix *Q = gsl_matrix_alloc(d, d), *Wn = gsl_matrix_alloc(d, d);
+	if (!Q || !Wn) {
+		gsl_matrix_free(Q);
+		gsl_matrix_free(Wn);
 		return VX_ENOMEM;
-	/* P ← P J_j for j = t, t−1, …, k+1, held as P × 2^E with max |P| near 1 */
+	}
+	/* W = Wn 2^eW and P held as P × 2^E with max |P| in [½, 1): nothing
+	 * over- or underflows however long the product or large W */
+	int eW;
+	frexp(wmax, &eW);
+	for (size_t i = 0; i < d; i++)
+		for (size_t l = 0; l < d; l++)
+			gsl_matrix_set(Wn, i, l, ldexp(gsl_matrix_get(m->W, i, l), -eW));
 	double E = 0;
 	int zero = 0;
-	for (size_t j = t; j > k && !zero; j--) {
+	for (size_t j = t; j > k; j--) {
+		/* P ← P J_j = (P diag(σ'(a_j))) Wn, times 2^eW */
 		for (size_t l = 0; l < d; l++) {
 			double c = vx_act_df(m->act, gsl_matrix_get(r->a, j - 1, l));
 			for (size_t i = 0; i < d; i++)
 				gsl_matrix_set(Q, i, l, gsl_matrix_get(P, i, l) * c);
 		}
-		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, Q, m->W, 0.0, P);
+		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, Q, Wn, 0.0, P);
+		E += eW;
 		double mx = vx_maxabs_matrix(P);
 		if (!isfinite(mx)) {
 			gsl_matrix_free(Q);
+			gsl_matrix_free(Wn);
 			return VX_ENONFINITE;
 		}
 		if (mx == 0) {
@@ -82,12 +101,13 @@ vx_status vx_dsds(const vx_model *m, const vx_result *r, size_t t, size_t k,
 		E += e;
 	}
 	gsl_matrix_free(Q);
+	gsl_matrix_free(Wn);
 	if (zero) {
 		gsl_matrix_set_zero(P);
 		return VX_OK;
 	}
 	/* back to plain numbers when the largest entry fits a normal double */
-	if (E <= 1023 && E >= -1021) {
+	if (E <= 1024 && E >= -1021) {
 		for (size_t i = 0; i < d; i++)
 			for (size_t l = 0; l < d; l++)
 				gsl_matrix_set(P, i, l, ldexp(gsl_matrix_get(P, i, l), (int)E));

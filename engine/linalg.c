@@ -20,7 +20,7 @@
  * to the next Ritz value, the usual bound for an isolated eigenvalue, is
  * below LZ_TOL_G θ. */
 #define LZ_TOL_R 1e-13
-#define LZ_TOL_G 1e-15
+#define LZ_TOL_G 1e-14
 #define LZ_GAP_RES 1e-7
 
 struct vx_lanczos {
@@ -36,6 +36,8 @@ struct vx_lanczos {
 	size_t m;
 	int restarts;
 	double theta;
+	size_t ym;      /* y holds T_ym's top eigenvector */
+	size_t hint;    /* steps the last run took: checks before that are spaced out */
 };
 
 double vx_maxabs(const double *x, size_t n)
@@ -281,10 +283,13 @@ static double tri_top(vx_lanczos *lz, size_t m, double prev, double tnorm, doubl
 	double tiny = DBL_EPSILON * tnorm + DBL_MIN;
 	if (m == 1) {
 		y[0] = 1;
+		lz->ym = 1;
 		return a[0];
 	}
 	/* Rayleigh quotient iteration */
-	y[m - 1] = 0;
+	for (size_t i = lz->ym; i < m; i++)
+		y[i] = 0;
+	lz->ym = m;
 	normalise(y, m);
 	double rho = tri_rayleigh(a, b, m, y);
 	for (int it = 0; it < 6; it++) {
@@ -346,6 +351,7 @@ void vx_lanczos_begin(vx_lanczos *lz)
 	double n0 = cblas_dnrm2((int)d, q, 1);
 	cblas_dscal((int)d, 1.0 / n0, q, 1);
 	lz->m = 0;
+	lz->ym = 0;
 	lz->restarts = 0;
 	lz->theta = 0;
 }
@@ -395,6 +401,15 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 		if (i + 1 < m)
 			bmax2 = fmax(bmax2, lz->beta[i] * lz->beta[i]);
 	}
+	/* an invariant subspace: T_m's eigenvalues are eigenvalues of A */
+	int breakdown = be <= 1e-14 * tnorm || m == d;
+	/* the small eigenproblem is solved at every step near where the last
+	 * run converged, and only every fourth step before */
+	if (!breakdown && m > 4 && m + 4 < lz->hint && m % 4 != 0 && m != lz->mmax) {
+		cblas_dcopy(id, w, 1, Q + m * d, 1);
+		cblas_dscal(id, 1.0 / be, Q + m * d, 1);
+		return 0;
+	}
 	double pivmin = DBL_MIN * fmax(1.0, bmax2);
 	double theta = tri_top(lz, m, lz->theta, tnorm, pivmin);
 	double rho = be * fabs(lz->y[m - 1]);
@@ -411,9 +426,8 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 		double gap = theta - th2;
 		done = gap > 0 && rho * rho <= LZ_TOL_G * theta * gap;
 	}
-	/* an invariant subspace: T_m's eigenvalues are eigenvalues of A */
-	int breakdown = be <= 1e-14 * tnorm || m == d;
 	if (done || breakdown) {
+		lz->hint = m + lz->restarts * lz->mmax;
 		ritz_vector(lz, m, lz->u);
 		lz->warm = 1;
 		*theta_out = theta < 0 ? 0 : theta;   /* A is semi-definite: θ < 0 is rounding */
@@ -428,6 +442,7 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 		ritz_vector(lz, m, w);
 		memcpy(Q, w, d * sizeof *Q);
 		lz->m = 0;
+		lz->ym = 0;
 		lz->theta = 0;
 		return 0;
 	}
