@@ -5,7 +5,7 @@
 # Environment (all optional):
 #   BENCH_SIZES      "64x10000 256x1000 1024x100"   compared sizes (DxT, t = T)
 #   BENCH_MEM_SIZES  "64x100000 64x1000000"         vanex-only memory checks ("" = none)
-#   BENCH_REPS       5     timed runs of vanex and of the floor (median)
+#   BENCH_REPS       3     timed runs of vanex and of the floor (median), after one warm-up
 #   BENCH_PY_REPS    3     at most this many runs of numpy/torch, when cheap
 #   BENCH_BUDGET     120   seconds per Python method and size before it
 #                          extrapolates from a prefix of k (marked "est.")
@@ -20,12 +20,14 @@ HERE=$(dirname "$0")
 PY=${BENCH_PYTHON:-/usr/bin/python3}
 SIZES=${BENCH_SIZES-64x10000 256x1000 1024x100}
 MEM_SIZES=${BENCH_MEM_SIZES-64x100000 64x1000000}
-REPS=${BENCH_REPS:-5}
+REPS=${BENCH_REPS:-3}
 PY_REPS=${BENCH_PY_REPS:-3}
 METHODS=${BENCH_METHODS-numpy torch}
 OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-$(nproc 2>/dev/null || echo 1)}
 export OPENBLAS_NUM_THREADS
 
+BENCH_LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+export BENCH_LOAD_START
 mkdir -p "$OUT" || exit 1
 for s in $SIZES $MEM_SIZES; do
 	rm -f "$OUT/vanex_$s.json" "$OUT/numpy_$s.json" "$OUT/torch_$s.json" "$OUT/$s"_*.npy

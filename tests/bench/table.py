@@ -77,8 +77,8 @@ def main():
             loadavg = " ".join(f.read().split()[:3])
     except OSError:
         loadavg = "unknown"
-    print("load:    %s (1, 5, 15 min averages at the end of the run; other work on the"
-          " machine slows every row)" % loadavg)
+    print("load:    %s at the start, %s at the end (1, 5, 15 min averages; other work on"
+          " the machine slows every row)" % (os.environ.get("BENCH_LOAD_START", "?"), loadavg))
     py = [r for r in (load(outdir, m, t) for m in ("numpy", "torch") for t in sizes)
           if r and "skipped" not in r]
     vers = {p["method"]: p.get(p["method"]) for p in py if p}
