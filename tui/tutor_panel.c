@@ -85,6 +85,24 @@ static int last_width(const vxu_lines *l)
 	return w;
 }
 
+/* Appends a span that may not fit: on the same line when it does; else on a
+ * line of its own (indented) when the panel has rows to spare (full), else
+ * not at all — the essentials come first on every line. */
+static void tail(vxu_lines *out, int width, int full, vxt_role role, const char *text)
+{
+	if (last_width(out) + vxt_width(text) <= width) {
+		vxu_lines_add(out, role, text);
+		return;
+	}
+	if (!full)
+		return;
+	while (*text == ' ' || *text == ',')
+		text++;
+	vxu_lines_newline(out);
+	vxu_lines_add(out, VXT_TEXT, "  ");
+	vxu_lines_add(out, role, text);
+}
+
 /* Drops the last line (to lay it out again, shorter). */
 static void pop_line(vxu_lines *l)
 {
@@ -263,12 +281,23 @@ static void head(const vxu_state *st, vxu_lines *out, const char *what)
 		vxu_lines_add(out, VXT_DIM, U(st, "  (v: next view)", "  (v: next view)"));
 }
 
-/* The verdict in its colour ("vanishing: ... shrinks ×0.631 per step"). */
-static void add_verdict(const vxu_state *st, vxu_lines *out)
+/* The verdict in its colour ("vanishing: ... shrinks ×0.631 per step"); on
+ * a narrow side panel the reason goes on a line of its own. */
+static void add_verdict(const vxu_state *st, vxu_lines *out, int width, int full)
 {
 	char line[160];
 	vxr_trend tr = vxr_verdict(st->result, st->utf8, line, sizeof line);
-	vxu_lines_add(out, tr == VXR_NEITHER ? VXT_GOOD : VXT_BAD, line);
+	vxt_role role = tr == VXR_NEITHER ? VXT_GOOD : VXT_BAD;
+	char *colon = strstr(line, ": ");
+	if (colon && last_width(out) + vxt_width(line) > width && full) {
+		char rest[160];
+		snprintf(rest, sizeof rest, " %s", colon + 2);
+		colon[1] = '\0';
+		vxu_lines_add(out, role, line);
+		tail(out, width, full, role, rest);
+		return;
+	}
+	vxu_lines_add(out, role, line);
 }
 
 static void view_chain(const vxu_state *st, vxu_lines *out, int full, int width)
@@ -336,7 +365,7 @@ static void view_chain(const vxu_state *st, vxu_lines *out, int full, int width)
 	if (!full)
 		return;
 	vxu_lines_newline(out);
-	add_verdict(st, out);
+	add_verdict(st, out, width, full);
 }
 
 /* σ'(a_j) for the chosen j, the largest in bold, against γ. */
@@ -388,21 +417,14 @@ static void view_dact(const vxu_state *st, vxu_lines *out, int full, int width)
 	vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, best));
 	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ γ = max σ′ = ", " <= gamma = max sigma' = "));
 	vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, r->gamma));
+	const char *where;
 	switch (m->act) {
-	case VX_SIGMOID:
-		vxu_lines_add(out, VXT_TEXT, U(st, ", at a = 0 where σ(a) = ½", ", at a = 0 where sigma(a) = 1/2"));
-		break;
-	case VX_TANH:
-		vxu_lines_add(out, VXT_TEXT, U(st, ", at a = 0 (σ′ = 1 − tanh²)", ", at a = 0 (sigma' = 1 - tanh^2)"));
-		break;
-	case VX_RELU:
-		vxu_lines_add(out, VXT_TEXT, U(st, " for every a > 0 (0 below)", " for every a > 0 (0 below)"));
-		break;
-	default:
-		vxu_lines_add(out, VXT_TEXT, U(st, " everywhere (linear)", " everywhere (linear)"));
-		break;
+	case VX_SIGMOID: where = U(st, ", at a = 0 where σ(a) = ½", ", at a = 0 where sigma(a) = 1/2"); break;
+	case VX_TANH: where = U(st, ", at a = 0 (σ′ = 1 − tanh²)", ", at a = 0 (sigma' = 1 - tanh^2)"); break;
+	case VX_RELU: where = " for every a > 0 (0 below)"; break;
+	default: where = " everywhere (linear)"; break;
 	}
-	(void)full;
+	tail(out, width, full, VXT_TEXT, where);
 }
 
 /* The σ' curve with this network's σ'(a_j,i) marked on it. */
@@ -639,23 +661,25 @@ static void add_paths_plot(const vxu_state *st, vxu_lines *out, int cols, int ro
 	free(y);
 }
 
-static void view_lyap(const vxu_state *st, vxu_lines *out, int full)
+static void view_lyap(const vxu_state *st, vxu_lines *out, int full, int width)
 {
 	const vx_result *r = st->result;
 	char a[48], b[48], c[48];
 	head(st, out, U(st, "the rate per step", "the rate per step"));
 	vxu_lines_newline(out);
-	vxu_lines_add(out, VXT_TEXT, U(st, "top Lyapunov exponent μ ≈ ", "top Lyapunov exponent mu ~ "));
+	vxu_lines_add(out, VXT_TEXT, U(st, "Lyapunov exponent μ ≈ ", "Lyapunov exponent mu ~ "));
 	vxu_lines_add(out, VXT_SERIES1, num(st, a, sizeof a, r->lyap_max));
 	vxu_lines_add(out, VXT_TEXT, U(st, " per step (×", " per step (x"));
 	vxu_lines_add(out, VXT_NUMBER, num(st, c, sizeof c, exp(r->lyap_max)));
-	vxu_lines_add(out, VXT_TEXT, U(st, ") ≤ ln γλ = ", ") <= ln(gamma*lambda) = "));
+	vxu_lines_add(out, VXT_TEXT, ")");
 	/* γλ = 1 up to rounding would print as ln = 2.2e-16: say 0. */
 	double lb = fabs(r->lyap_bound) < 1e-12 ? 0.0 : r->lyap_bound;
-	vxu_lines_add(out, VXT_SERIES3, isfinite(lb) ? num(st, b, sizeof b, lb) : U(st, "−∞", "-inf"));
+	char bound[96];
+	snprintf(bound, sizeof bound, U(st, " ≤ ln γλ = %s", " <= ln(gamma*lambda) = %s"),
+	         isfinite(lb) ? num(st, b, sizeof b, lb) : U(st, "−∞", "-inf"));
+	tail(out, width, full, VXT_SERIES3, bound);
 	vxu_lines_newline(out);
-	add_verdict(st, out);
-	(void)full;
+	add_verdict(st, out, width, full);
 }
 
 static void view_network(const vxu_state *st, vxu_lines *out, int full, int width)
@@ -671,15 +695,18 @@ static void view_network(const vxu_state *st, vxu_lines *out, int full, int widt
 	vxu_lines_addf(out, VXT_NUMBER, "%zu", m->n);
 	vxu_lines_add(out, VXT_TEXT, " inputs, T = ");
 	vxu_lines_addf(out, VXT_NUMBER, "%zu", m->T);
-	vxu_lines_add(out, VXT_TEXT, U(st, " steps, λ = ‖W‖₂ = ", " steps, lambda = ||W||_2 = "));
-	vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, r->lambda));
+	vxu_lines_add(out, VXT_TEXT, " steps");
+	char lam[96];
+	snprintf(lam, sizeof lam, U(st, ", λ = ‖W‖₂ = %s", ", lambda = ||W||_2 = %s"), num(st, a, sizeof a, r->lambda));
+	tail(out, width, full, VXT_TEXT, lam);
 	vxu_lines_newline(out);
 	sub(st, s1, sizeof s1, st->t);
 	vxu_lines_addf(out, VXT_MATH, U(st, "L%s = ½‖s%s − y‖²", "L%s = 1/2 ||s%s - y||^2"), s1, s1);
 	vxu_lines_add(out, VXT_TEXT, " = ");
 	vxu_lines_add(out, VXT_NUMBER, mag(st, a, sizeof a, r->loss));
-	vxu_lines_addf(out, VXT_TEXT, U(st, "  (loss at step t = %zu of %zu)", "  (loss at step t = %zu of %zu)"),
-	               st->t, m->T);
+	char at[64];
+	snprintf(at, sizeof at, "  (loss at step t = %zu of %zu)", st->t, m->T);
+	tail(out, width, full, VXT_TEXT, at);
 	if (!full)
 		return;
 	/* s_t beside y, as far as the width allows. */
@@ -723,7 +750,7 @@ vx_status vxu_panel_build(vxu_state *st, vxu_lines *out)
 	case VXU_VIEW_DACT: view_dact(st, out, full, w); break;
 	case VXU_VIEW_JACOBIAN: view_jacobian(st, out, full, w); break;
 	case VXU_VIEW_PATHS: view_paths(st, out, full, w); break;
-	case VXU_VIEW_LYAP: view_lyap(st, out, full); break;
+	case VXU_VIEW_LYAP: view_lyap(st, out, full, w); break;
 	case VXU_VIEW_CHAIN:
 	default: view_chain(st, out, full, w); break;
 	}
