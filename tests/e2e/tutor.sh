@@ -273,15 +273,15 @@ for sig in SEGV ABRT; do
 done
 
 # ---------------------------------------------------------------- q while recomputing
-# At d = 128, T = 500 a change of lambda takes the engine a while: q must not wait for it.
-start slow 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --hidden 128 --steps 500 --step 11
+# At d = 256, T = 1000 a change of lambda takes the engine a while: q must not wait for it.
+start slow 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --hidden 256 --steps 1000 --step 11
 check "slow: started" wait_for slow "step 11/"
 keys slow + + +
 # Once the engine is fast enough there is nothing to wait for: then q simply
 # quits, and the checks below still hold.
 i=0
 while [ $i -lt 50 ] && ! screen slow | grep -qF -e computing -e "λ=1.33"; do sleep 0.05; i=$((i + 1)); done
-screen slow | grep -qF computing || echo "note: the recompute at d=128, T=500 was done at once; q-while-computing not exercised"
+screen slow | grep -qF computing || echo "note: the recompute at d=256, T=1000 was done at once; q-while-computing not exercised"
 keys slow q
 i=0
 while [ $i -lt 10 ] && [ ! -f "$WORK/rc.slow" ]; do sleep 0.1; i=$((i + 1)); done
