@@ -190,15 +190,16 @@ static void bench_size(size_t d, size_t T, int reps, int rows, int cols)
 
 /* ---- the real program in a pseudo-terminal ---- */
 
-/* Reads from fd until `quiet_ms` pass without a byte; returns the time of the
- * last byte read (or `since` when none came). */
+/* Reads from fd until `quiet_ms` pass without a byte, after waiting up to
+ * 20 s for the first one; returns the time of the last byte read (or `since`
+ * when none came). */
 static double drain(int fd, double since, int quiet_ms)
 {
 	double last = since;
 	char buf[65536];
-	for (;;) {
+	for (int first = 1;; first = 0) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		int r = poll(&p, 1, quiet_ms);
+		int r = poll(&p, 1, first ? 20000 : quiet_ms);
 		if (r <= 0)
 			return last;
 		ssize_t n = read(fd, buf, sizeof buf);
