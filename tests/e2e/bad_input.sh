@@ -388,6 +388,7 @@ if command -v tmux >/dev/null 2>&1; then
 	tutor_tty 2 "tutor (in a terminal) --step 99" --step 99
 	current="tutor at 40x12"
 	cases=$((cases + 1))
+	rm -f "$tmp/tut.rc" "$tmp/tut.err"
 	tmux -L "$sock" -f /dev/null new-session -d -x 40 -y 12 \
 		"OPENBLAS_NUM_THREADS=1 '$VANEX' 2>'$tmp/tut.err'; echo \$? >'$tmp/tut.rc'; sleep 30" 2>/dev/null
 	i=0
@@ -405,7 +406,7 @@ if command -v tmux >/dev/null 2>&1; then
 	if ! printf '%s\n' "$screen" | grep -q 'too small'; then
 		fail "tutor at 40x12: no 'too small' message on screen"
 	elif [ "$(cat "$tmp/tut.rc" 2>/dev/null)" != 0 ]; then
-		fail "tutor at 40x12: q did not quit with 0 (status '$(cat "$tmp/tut.rc" 2>/dev/null)')"
+		fail "tutor at 40x12: q did not quit with 0 (status '$(cat "$tmp/tut.rc" 2>/dev/null)', stderr: $(head -c 300 "$tmp/tut.err"))"
 	elif [ -s "$tmp/tut.err" ]; then
 		fail "tutor at 40x12: wrote to stderr: $(head -c 200 "$tmp/tut.err")"
 	else
