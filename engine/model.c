@@ -85,19 +85,21 @@ static void gram_apply(const void *ctx, const double *x, double *y)
 	            (int)S->tda, g->tmp, 1, 0.0, y, 1);
 }
 
-vx_status vx_matrix_norm2(const gsl_matrix *A, double *out)
+/* ‖A‖₂ = *mant × 2^*e, so that a norm beyond the range of a double (entries
+ * near DBL_MAX) still scales A right */
+static vx_status norm2_split(const gsl_matrix *A, double *mant, int *e)
 {
 	size_t r = A->size1, c = A->size2;
 	double mx = vx_maxabs_matrix(A);
+	*e = 0;
 	if (isnan(mx) || isinf(mx))
 		return VX_ENONFINITE;
 	if (mx == 0) {
-		*out = 0;
+		*mant = 0;
 		return VX_OK;
 	}
 	/* work on 2^-e A, whose largest entry is in [0.5, 1): no overflow in AᵀA */
-	int e;
-	frexp(mx, &e);
+	frexp(mx, e);
 	gsl_matrix *S = gsl_matrix_alloc(r, c);
 	double *tmp = malloc(r * sizeof *tmp);
 	vx_lanczos *lz = vx_lanczos_alloc(c);
@@ -106,7 +108,7 @@ vx_status vx_matrix_norm2(const gsl_matrix *A, double *out)
 		goto done;
 	for (size_t i = 0; i < r; i++)
 		for (size_t j = 0; j < c; j++)
-			gsl_matrix_set(S, i, j, ldexp(gsl_matrix_get(A, i, j), -e));
+			gsl_matrix_set(S, i, j, ldexp(gsl_matrix_get(A, i, j), -*e));
 	gram_op g = { S, tmp };
 	double theta;
 	st = vx_lanczos_top(lz, gram_apply, &g, &theta);
@@ -122,11 +124,21 @@ vx_status vx_matrix_norm2(const gsl_matrix *A, double *out)
 		gsl_eigen_symm_free(ws);
 	}
 	if (st == VX_OK)
-		*out = ldexp(sqrt(theta), e);
+		*mant = sqrt(theta);
 done:
 	gsl_matrix_free(S);
 	free(tmp);
 	vx_lanczos_free(lz);
+	return st;
+}
+
+vx_status vx_matrix_norm2(const gsl_matrix *A, double *out)
+{
+	double mant;
+	int e;
+	vx_status st = norm2_split(A, &mant, &e);
+	if (st == VX_OK)
+		*out = ldexp(mant, e);   /* inf when the norm exceeds DBL_MAX */
 	return st;
 }
 
@@ -138,24 +150,27 @@ vx_status vx_model_set_norm(vx_model *m, double lambda, vx_error *err)
 		gsl_matrix_set_zero(m->W);
 		return VX_OK;
 	}
-	double nrm;
-	vx_status st = vx_matrix_norm2(m->W, &nrm);
+	double mant;
+	int e;
+	vx_status st = norm2_split(m->W, &mant, &e);
 	if (st == VX_ENONFINITE)
 		return vx_fail(err, st, "W holds NaN or infinity: cannot rescale it to --norm %g", lambda);
 	if (st)
 		return vx_fail(err, st, "the spectral norm of W could not be computed (%s)",
 		               vx_strerror(st));
-	if (nrm == 0)
+	if (mant == 0)
 		return vx_fail(err, VX_EUSAGE, "--norm %g: W is all zeros, so no scaling gives that norm",
 		               lambda);
-	/* λ/‖W‖ may over- or underflow where W/‖W‖ × λ does not */
-	double f = lambda / nrm;
-	if (isfinite(f) && f >= DBL_MIN)
-		gsl_matrix_scale(m->W, f);
-	else {
-		gsl_matrix_scale(m->W, 1.0 / nrm);
-		gsl_matrix_scale(m->W, lambda);
-	}
+	/* W λ/‖W‖ = (2^-e W)(λ/mant): the first factor exact; when λ/mant
+	 * overflows, (2^-e W / mant) λ instead, whose first factor is <= 1 */
+	double f = lambda / mant;
+	int one = isfinite(f);
+	for (size_t i = 0; i < m->d; i++)
+		for (size_t j = 0; j < m->d; j++) {
+			double w = ldexp(gsl_matrix_get(m->W, i, j), -e);
+			gsl_matrix_set(m->W, i, j, one ? w * f : w / mant * lambda);
+		}
+	double nrm = ldexp(mant, e);
 	for (size_t i = 0; i < m->d; i++)
 		for (size_t j = 0; j < m->d; j++)
 			if (!isfinite(gsl_matrix_get(m->W, i, j)))

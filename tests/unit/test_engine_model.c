@@ -5,6 +5,7 @@
  * engine does not use; orthogonality by forming WᵀW.
  */
 #include <criterion/criterion.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_errno.h>
@@ -192,6 +193,28 @@ Test(engine_model, set_norm_rescales_and_refuses_a_zero_matrix)
 	vx_model_free(m);
 	cr_expect_null(vx_model_alloc(VX_TANH, 0, 1, 1), "d = 0 is not a model");
 	vx_model_free(NULL);
+}
+
+Test(engine_model, rescaling_a_matrix_whose_norm_overflows)
+{
+	/* W = DBL_MAX everywhere (2×2): ‖W‖₂ = 2 DBL_MAX is beyond a double, yet
+	 * W/‖W‖₂ is ½ everywhere; at λ = DBL_MAX it is DBL_MAX/2 */
+	double lams[] = { 1.0, DBL_MAX };
+	for (int q = 0; q < 2; q++) {
+		vx_model *m = vx_model_alloc(VX_TANH, 2, 1, 3);
+		gsl_matrix_set_all(m->W, DBL_MAX);
+		vx_error e = { { 0 } };
+		cr_assert_eq(vx_model_set_norm(m, lams[q], &e), VX_OK, "rescale: %s", e.msg);
+		for (size_t i = 0; i < 4; i++)
+			cr_expect(fabs(m->W->data[i] / (0.5 * lams[q]) - 1) < 1e-15, "W = %.17g, want lambda/2", m->W->data[i]);
+		vx_model_free(m);
+	}
+	gsl_matrix *A = gsl_matrix_alloc(2, 2);
+	gsl_matrix_set_all(A, DBL_MAX);
+	double n;
+	cr_expect_eq(vx_matrix_norm2(A, &n), VX_OK, "norm of a huge matrix");
+	cr_expect(isinf(n), "2 DBL_MAX reported as inf, not as a wrong finite number: %g", n);
+	gsl_matrix_free(A);
 }
 
 Test(engine_model, matrix_norm2_against_svd_for_many_shapes)
