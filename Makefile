@@ -101,8 +101,11 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory sanitize
 
 # Builds everything with ASan+UBSan in build-san/ and runs the unit and e2e suites.
+# Leaks inside system libraries are suppressed in tests/sanitize.supp (each with why).
 sanitize:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-san BIN=build-san/vanex \
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitize.supp:print_suppressions=0 \
+	  $(MAKE) --no-print-directory BUILD=build-san BIN=build-san/vanex \
 	  CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	  LDFLAGS='-fsanitize=address,undefined' build-san/vanex unit e2e fuzz-replay
 
