@@ -106,11 +106,18 @@ typedef struct {
 	double dsda;          /* max relative error, analytic vs finite differences */
 	double dads;
 	double dsds;
-	double dLdW;          /* NaN when ∂L_t/∂W does not fit a double */
-	size_t dLdW_entries;  /* how many entries of ∂L_t/∂W were checked */
+	double dLdW;          /* NaN when ∂L_t/∂W does not fit a double, or when no
+	                       * entry could be resolved (see unresolved) */
+	size_t dLdW_entries;  /* how many entries of ∂L_t/∂W were compared */
 	size_t columns;       /* how many columns of the three d×d matrices were checked */
-	size_t kinks;         /* ReLU pre-activations a_{j,i} (j <= t) within 1e-6 of the
-	                       * kink, where σ' jumps and differences cannot match it */
+	size_t unresolved;    /* columns of ∂s_t/∂s_k and entries of ∂L_t/∂W left out
+	                       * because the map is too sensitive for any difference
+	                       * to resolve in double precision (chaotic or exploding
+	                       * horizons: the step needed is below 2^-30 of the
+	                       * value); dsds or dLdW is NaN when all were left out */
+	size_t kinks;         /* ReLU pre-activations a_{j,i} (j <= t) exactly at the kink
+	                       * 0, where σ' is not defined (taken as 0) and differences
+	                       * cannot match it; elsewhere steps stop short of kinks */
 } vx_fdcheck;
 
 /* Checks each identity against central differences at bounded cost (entries

@@ -4,9 +4,16 @@
  *
  * Every difference is a central one with a Richardson pair: with
  * D(h) = (f(x+h) − f(x−h)) / 2h, the estimate (4 D(h/2) − D(h)) / 3 has an
- * error of order h⁴, so h = 2^-10 max(1, |x|) balances truncation (~1e-12)
- * against rounding (~1e-13) in double precision.  The step actually taken,
- * (x+h) − (x−h) as rounded, is the one divided by.
+ * error of order h⁴.  The step h is at most 2^-10 max(1, |x|), which
+ * balances truncation (~1e-12) against rounding (~1e-13), and is made
+ * smaller where the map is less tame, using a forward-mode tangent of the
+ * same perturbation (how much each pre-activation a_{j,i} moves per unit of
+ * x, to first order):
+ *   - no pre-activation moves by more than 2^-10 (long or exploding
+ *     horizons, where a fixed h would reach far outside the linear regime);
+ *   - for ReLU, no pre-activation crosses 0: between kinks the map is
+ *     exactly linear, so the difference is exact up to rounding.
+ * The step actually taken, (x+h) − (x−h) as rounded, is the one divided by.
  *
  * Perturbed runs are batched: the columns of a d×m state matrix are m
  * perturbed networks stepped together by one dgemm per step.
@@ -18,19 +25,39 @@
 #include "engine/analysis.h"
 #include "engine/linalg.h"
 
-#define FD_REL 0x1p-10     /* h = FD_REL × max(1, |x|) */
+#define FD_REL 0x1p-10     /* h <= FD_REL × max(1, |x|) */
+#define FD_MOVE 0x1p-10    /* and no pre-activation moves by more than this */
 #define CHUNK 32           /* columns (×4 perturbed runs) per batch */
 #define MAX_COLS 32        /* columns compared in vx_fd_check */
 #define FLOP_BUDGET 4e9    /* for the ∂L_t/∂W runs in vx_fd_check */
 
 /* The four evaluation points of a Richardson pair: x+h, x−h, x+h/2, x−h/2. */
-static void fd_points(double x, double pt[4])
+static void fd_points(double x, double h, double pt[4])
 {
-	double h = FD_REL * fmax(1.0, fabs(x));
 	pt[0] = x + h;
 	pt[1] = x - h;
 	pt[2] = x + 0.5 * h;
 	pt[3] = x - 0.5 * h;
+}
+
+/* The step for a perturbation of x (in a vector whose largest entry is
+ * scale) whose tangent moves pre-activations by at most amax per unit and
+ * reaches a ReLU kink first at distance kink.  curved: the map bends (a
+ * smooth activation, or W, which enters every step as a product); a
+ * piecewise-linear map only has kinks to stay clear of.  *unres is set when
+ * the map is so sensitive that no difference resolves it in double
+ * precision (the step it needs is below 2^-30 of x's scale). */
+static double fd_step(double x, double scale, double amax, double kink, int curved, int relu,
+                      int *unres)
+{
+	double sc = fmax(1.0, fmax(fabs(x), scale));
+	double h = FD_REL * sc;
+	if (curved && amax > 0 && FD_MOVE / amax < h)
+		h = FD_MOVE / amax;
+	if (relu && kink > 0 && 0.5 * kink < h)
+		h = 0.5 * kink;
+	*unres = h < 0x1p-30 * sc;
+	return fmax(h, 0x1p-40 * sc);
 }
 
 /* The Richardson estimate from f at the four points. */
@@ -94,6 +121,48 @@ static void run_batch(const vx_model *m, size_t j0, size_t j1, gsl_matrix *S, gs
 	}
 }
 
+/* Forward-mode tangents of nc perturbations from step j0 to j1 along the
+ * analysed trajectory: column c of V starts as δs_{j0} and, with wp, gains
+ * e_i s_{j−1,l} in δa_j at every step (a perturbation of W_{il}).  For each
+ * column, amax[c] = max |δa_{j,i}|, measured against max(1, ‖a_j‖∞) for the
+ * piecewise-linear activations (whose only curvature in W is that of a
+ * product, relative by nature), and kink[c] = min |a_{j,i}| / |δa_{j,i}|
+ * over the entries that move: the distance to the first ReLU kink.  A is
+ * scratch. */
+static void tangents(const vx_model *m, const vx_result *r, size_t j0, size_t j1, gsl_matrix *V,
+                     gsl_matrix *A, const wpert *wp, double *amax, double *kink, double *buf)
+{
+	size_t d = m->d, nc = V->size2;
+	for (size_t c = 0; c < nc; c++) {
+		amax[c] = 0;
+		kink[c] = INFINITY;
+	}
+	for (size_t j = j0 + 1; j <= j1; j++) {
+		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, m->W, V, 0.0, A);
+		if (wp) {
+			const double *sp = state(m, r, j - 1, buf);
+			for (size_t c = 0; c < nc; c++)
+				*gsl_matrix_ptr(A, wp[c].i, c) += sp[wp[c].l];
+		}
+		double ascale = 1;
+		if (m->act == VX_RELU || m->act == VX_LINEAR)
+			ascale = fmax(1.0, vx_maxabs(gsl_matrix_const_ptr(r->a, j - 1, 0), d));
+		for (size_t i = 0; i < d; i++) {
+			double a = gsl_matrix_get(r->a, j - 1, i), sd = vx_act_df(m->act, a);
+			const double *ar = gsl_matrix_const_ptr(A, i, 0);
+			double *vr = gsl_matrix_ptr(V, i, 0);
+			for (size_t c = 0; c < nc; c++) {
+				double da = fabs(ar[c]);
+				if (da > 0) {
+					amax[c] = fmax(amax[c], da / ascale);
+					kink[c] = fmin(kink[c], fabs(a) / da);
+				}
+				vr[c] = sd * ar[c];
+			}
+		}
+	}
+}
+
 /* ---- column-wise differences of one map, for a list of columns ---- */
 
 typedef enum { FD_DSDA, FD_DADS, FD_DSDS } fd_kind;
@@ -102,8 +171,9 @@ typedef enum { FD_DSDA, FD_DADS, FD_DSDS } fd_kind;
  * out = NULL for none.  For FD_DSDA: ∂s_j/∂a_j; FD_DADS: ∂a_j/∂s_{j−1};
  * FD_DSDS: ∂s_j/∂s_k (j = t). */
 static vx_status fd_columns(const vx_model *m, const vx_result *r, fd_kind kind, size_t j,
-                            size_t k, const size_t *cols, size_t nq, gsl_matrix *out)
+                            size_t k, const size_t *cols, size_t nq, gsl_matrix *out, int *unres)
 {
+	int smooth = m->act == VX_SIGMOID || m->act == VX_TANH, relu = m->act == VX_RELU;
 	size_t d = m->d;
 	gsl_matrix *S = gsl_matrix_alloc(d, 4 * CHUNK), *A = gsl_matrix_alloc(d, 4 * CHUNK);
 	double *u = malloc(2 * d * sizeof *u), *buf = u + d;
@@ -119,15 +189,40 @@ static vx_status fd_columns(const vx_model *m, const vx_result *r, fd_kind kind,
 		const double *x0 = kind == FD_DSDA ? gsl_matrix_const_ptr(r->a, j - 1, 0)
 		                   : kind == FD_DADS ? state(m, r, j - 1, buf)
 		                   : state(m, r, k, buf);
+		/* the steps: from the tangents of ∂s_t/∂s_k; for ∂s_j/∂a_j the
+		 * perturbed a itself is all that moves; ∂a_j/∂s_{j−1} is linear */
+		double amax[CHUNK], kink[CHUNK];
+		if (kind == FD_DSDS) {
+			gsl_matrix_view Vv = gsl_matrix_submatrix(S, 0, 0, d, nb);
+			gsl_matrix_view Tv = gsl_matrix_submatrix(A, 0, 0, d, nb);
+			gsl_matrix_set_zero(&Vv.matrix);
+			for (size_t b = 0; b < nb; b++)
+				gsl_matrix_set(&Vv.matrix, cols[q0 + b], b, 1.0);
+			tangents(m, r, k, j, &Vv.matrix, &Tv.matrix, NULL, amax, kink, u);
+		}
+		/* rounding in a linear combination scales with the whole vector */
+		double scale = kind == FD_DSDA ? 0 : vx_maxabs(x0, d);
+		for (size_t b = 0; b < nb; b++) {
+			size_t l = cols[q0 + b];
+			double h;
+			int un = 0;
+			if (kind == FD_DSDS)
+				h = fd_step(x0[l], scale, amax[b], kink[b], smooth, relu, &un);
+			else if (kind == FD_DSDA)
+				h = fd_step(x0[l], 0, 1.0, fabs(x0[l]), smooth, relu, &un);
+			else
+				h = fd_step(x0[l], scale, 0.0, INFINITY, 0, 0, &un);
+			if (unres)
+				unres[q0 + b] = un;
+			fd_points(x0[l], h, pts[b]);
+		}
+		/* the unperturbed point in every column, then the perturbations */
 		for (size_t i = 0; i < d; i++)
 			for (size_t c = 0; c < nc; c++)
 				gsl_matrix_set(&Sv.matrix, i, c, x0[i]);
-		for (size_t b = 0; b < nb; b++) {
-			size_t l = cols[q0 + b];
-			fd_points(x0[l], pts[b]);
+		for (size_t b = 0; b < nb; b++)
 			for (int v = 0; v < 4; v++)
-				gsl_matrix_set(&Sv.matrix, l, 4 * b + v, pts[b][v]);
-		}
+				gsl_matrix_set(&Sv.matrix, cols[q0 + b], 4 * b + v, pts[b][v]);
 		if (kind == FD_DSDA) {
 			for (size_t i = 0; i < d; i++)
 				vx_act_fv(m->act, gsl_matrix_ptr(&Sv.matrix, i, 0), gsl_matrix_ptr(&Sv.matrix, i, 0), nc);
@@ -170,7 +265,7 @@ static vx_status fd_full(const vx_model *m, const vx_result *r, fd_kind kind, si
 		return VX_ENOMEM;
 	for (size_t l = 0; l < m->d; l++)
 		cols[l] = l;
-	vx_status st = fd_columns(m, r, kind, j, 0, cols, m->d, D);
+	vx_status st = fd_columns(m, r, kind, j, 0, cols, m->d, D, NULL);
 	free(cols);
 	return st;
 }
@@ -188,18 +283,26 @@ vx_status vx_fd_dads(const vx_model *m, const vx_result *r, size_t j, gsl_matrix
 /* ---- the check ---- */
 
 /* max over the sampled columns of |fd − analytic|, over max |analytic| */
-static double rel_error(const gsl_matrix *an, const gsl_matrix *fd, const size_t *cols, size_t nq)
+static double rel_error(const gsl_matrix *an, const gsl_matrix *fd, const size_t *cols, size_t nq,
+                        const int *skip)
 {
 	size_t d = an->size1;
 	double amax = 0, emax = 0;
 	for (size_t i = 0; i < d; i++)
 		amax = fmax(amax, vx_maxabs(gsl_matrix_const_ptr(an, i, 0), an->size2));
-	for (size_t q = 0; q < nq; q++)
+	size_t used = 0;
+	for (size_t q = 0; q < nq; q++) {
+		if (skip && skip[q])
+			continue;
+		used++;
 		for (size_t i = 0; i < d; i++) {
 			double e = fabs(gsl_matrix_get(fd, i, q) - gsl_matrix_get(an, i, cols[q]));
 			if (e > emax || isnan(e))
 				emax = e;
 		}
+	}
+	if (used == 0)
+		return NAN;
 	return amax > 0 ? emax / amax : emax;
 }
 
@@ -216,7 +319,7 @@ static double loss_of(const vx_model *m, const gsl_matrix *S, size_t c)
 
 /* ∂L_t/∂W at the listed entries, by perturbing W and re-running steps 1..t */
 static vx_status fd_dLdW(const vx_model *m, const vx_result *r, const size_t *ent, size_t ne,
-                         double *out)
+                         double *out, int *unres)
 {
 	size_t d = m->d, t = r->t;
 	gsl_matrix *S = gsl_matrix_alloc(d, 4 * CHUNK), *A = gsl_matrix_alloc(d, 4 * CHUNK);
@@ -230,11 +333,21 @@ static vx_status fd_dLdW(const vx_model *m, const vx_result *r, const size_t *en
 		size_t nb = ne - q0 < CHUNK ? ne - q0 : CHUNK, nc = 4 * nb;
 		gsl_matrix_view Sv = gsl_matrix_submatrix(S, 0, 0, d, nc);
 		gsl_matrix_view Av = gsl_matrix_submatrix(A, 0, 0, d, nc);
-		double pts[CHUNK][4];
+		double pts[CHUNK][4], amax[CHUNK], kink[CHUNK];
+		/* tangents of the nb perturbations of W first, for the steps */
 		for (size_t b = 0; b < nb; b++) {
+			wp[b].i = ent[q0 + b] / d;
+			wp[b].l = ent[q0 + b] % d;
+			wp[b].delta = 1;
+		}
+		gsl_matrix_view Vv = gsl_matrix_submatrix(S, 0, 0, d, nb);
+		gsl_matrix_view Tv = gsl_matrix_submatrix(A, 0, 0, d, nb);
+		gsl_matrix_set_zero(&Vv.matrix);
+		tangents(m, r, 0, t, &Vv.matrix, &Tv.matrix, wp, amax, kink, buf);
+		for (size_t b = nb; b-- > 0;) {
 			size_t i = ent[q0 + b] / d, l = ent[q0 + b] % d;
 			double w = gsl_matrix_get(m->W, i, l);
-			fd_points(w, pts[b]);
+			fd_points(w, fd_step(w, 0, amax[b], kink[b], 1, m->act == VX_RELU, &unres[q0 + b]), pts[b]);
 			for (int v = 0; v < 4; v++) {
 				wp[4 * b + v].i = i;
 				wp[4 * b + v].l = l;
@@ -295,13 +408,14 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 	size_t d = m->d, t = r->t;
 	vx_status st = VX_ENOMEM;
 
-	/* the step j = t; k the largest gap <= 8 whose ∂s_t/∂s_k is still >= 1e-4,
-	 * so that differences of s_t are not lost to rounding */
+	/* the step j = t; k the largest gap <= 8 whose ∂s_t/∂s_k lies within
+	 * [1e-4, 1e4], so that differences of s_t neither drown in rounding nor
+	 * leave the linear regime */
 	out->j = t;
 	size_t gap = 0;
 	for (size_t g = 1; g <= 8 && g < t; g++) {
 		vx_mag n = r->paths[t - g - 1].norm;
-		if (n.fits && n.log10 >= -4)
+		if (n.fits && n.log10 >= -4 && n.log10 <= 4)
 			gap = g;
 	}
 	if (gap == 0 && t > 1)
@@ -311,14 +425,15 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 	if (m->act == VX_RELU)
 		for (size_t j = 1; j <= t; j++)
 			for (size_t i = 0; i < d; i++)
-				out->kinks += fabs(gsl_matrix_get(r->a, j - 1, i)) < 1e-6;
+				out->kinks += gsl_matrix_get(r->a, j - 1, i) == 0;
 
 	/* columns: all for small d, else MAX_COLS spread evenly */
 	size_t nq = d <= MAX_COLS ? d : MAX_COLS;
 	size_t *cols = malloc((nq + 64) * sizeof *cols);
+	int *unres = calloc(nq + 64, sizeof *unres);
 	gsl_matrix *an = gsl_matrix_alloc(d, d), *fd = gsl_matrix_alloc(d, nq);
 	double *fdw = NULL;
-	if (!cols || !an || !fd)
+	if (!cols || !unres || !an || !fd)
 		goto done;
 	for (size_t q = 0; q < nq; q++)
 		cols[q] = q * d / nq;
@@ -328,22 +443,24 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 	gsl_matrix_set_zero(an);
 	for (size_t i = 0; i < d; i++)
 		gsl_matrix_set(an, i, i, vx_act_df(m->act, gsl_matrix_get(r->a, out->j - 1, i)));
-	if ((st = fd_columns(m, r, FD_DSDA, out->j, 0, cols, nq, fd)))
+	if ((st = fd_columns(m, r, FD_DSDA, out->j, 0, cols, nq, fd, NULL)))
 		goto done;
-	out->dsda = rel_error(an, fd, cols, nq);
+	out->dsda = rel_error(an, fd, cols, nq, NULL);
 
 	/* ∂a_j/∂s_{j−1} against W */
-	if ((st = fd_columns(m, r, FD_DADS, out->j, 0, cols, nq, fd)))
+	if ((st = fd_columns(m, r, FD_DADS, out->j, 0, cols, nq, fd, NULL)))
 		goto done;
-	out->dads = rel_error(m->W, fd, cols, nq);
+	out->dads = rel_error(m->W, fd, cols, nq, NULL);
 
 	/* ∂s_t/∂s_k against the product of Jacobians */
 	double l10;
 	if ((st = vx_dsds(m, r, t, out->k, an, &l10)))
 		goto done;
-	if ((st = fd_columns(m, r, FD_DSDS, t, out->k, cols, nq, fd)))
+	if ((st = fd_columns(m, r, FD_DSDS, t, out->k, cols, nq, fd, unres)))
 		goto done;
-	out->dsds = l10 == 0 ? rel_error(an, fd, cols, nq) : NAN;
+	for (size_t q = 0; q < nq; q++)
+		out->unresolved += unres[q] != 0;
+	out->dsds = l10 == 0 ? rel_error(an, fd, cols, nq, unres) : NAN;
 
 	/* ∂L_t/∂W at the largest analytic entries and at spread ones; as many as
 	 * the budget allows, since each costs four runs of t steps */
@@ -377,19 +494,25 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 		st = VX_ENOMEM;
 		goto done;
 	}
-	if ((st = fd_dLdW(m, r, cols, ne, fdw)))
+	memset(unres, 0, (nq + 64) * sizeof *unres);
+	if ((st = fd_dLdW(m, r, cols, ne, fdw, unres)))
 		goto done;
 	double gmax = vx_maxabs(r->grad_W->data, d * d), emax = 0;
 	for (size_t q = 0; q < ne; q++) {
+		if (unres[q]) {
+			out->unresolved++;
+			continue;
+		}
+		out->dLdW_entries++;
 		double e = fabs(fdw[q] - r->grad_W->data[cols[q]]);
 		if (e > emax || isnan(e))
 			emax = e;
 	}
-	out->dLdW = gmax > 0 ? emax / gmax : emax;
-	out->dLdW_entries = ne;
+	out->dLdW = out->dLdW_entries == 0 ? NAN : gmax > 0 ? emax / gmax : emax;
 	st = VX_OK;
 done:
 	free(cols);
+	free(unres);
 	free(fdw);
 	gsl_matrix_free(an);
 	gsl_matrix_free(fd);
