@@ -80,16 +80,31 @@ static int parse_nonneg(const char *s, double *out)
 	return 0;
 }
 
-/* Shortens a bad value for a one-line message. */
+/* A bad value made fit for a one-line message: shortened, and every byte
+ * outside printable ASCII (control bytes such as ESC that a terminal would
+ * act on, DEL, bytes of other encodings) written as \xNN. */
 static const char *clip(const char *v, char *buf, size_t n)
 {
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
 	if (!v)
 		return "";
-	size_t len = strlen(v);
-	if (len < n)
-		return v;
-	memcpy(buf, v, n - 4);
-	strcpy(buf + n - 4, "...");
+	for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+		int plain = *c >= 0x20 && *c < 0x7f;
+		if (o + (plain ? 1 : 4) + 4 >= n) {
+			memcpy(buf + o, "...", 4);
+			return buf;
+		}
+		if (plain) {
+			buf[o++] = (char)*c;
+		} else {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[*c >> 4];
+			buf[o++] = hex[*c & 15];
+		}
+	}
+	buf[o] = 0;
 	return buf;
 }
 

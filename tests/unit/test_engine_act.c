@@ -318,6 +318,17 @@ Test(engine_params, rejects_bad_values_with_one_line)
 	cr_expect_str_eq(msg, "--colour: unknown option", "unknown option message");
 	cr_expect_eq(set1(&p, "norm", NULL, msg), VX_EUSAGE, "missing value");
 	cr_expect_str_eq(msg, "--norm: missing value", "missing value message");
+	/* control bytes of a bad value are not echoed raw (ESC would reach the terminal) */
+	cr_expect_eq(set1(&p, "act", "\x1b[31mred\x7f", msg), VX_EUSAGE, "escape sequence");
+	cr_expect_str_eq(msg, "--act: expected sigmoid, tanh, relu or linear, got '\\x1b[31mred\\x7f'",
+	                 "escaped: %s", msg);
+	for (const char *c = msg; *c; c++)
+		cr_expect((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f, "printable ASCII only");
+	char longv[400];
+	memset(longv, '7', sizeof longv - 1);
+	longv[sizeof longv - 1] = 0;
+	cr_expect_eq(set1(&p, "hidden", longv, msg), VX_EUSAGE, "long value");
+	cr_expect(strlen(msg) < 120 && strstr(msg, "...'"), "a long value is shortened: %s", msg);
 	char huge[VX_PATH_MAX + 10];
 	memset(huge, 'a', sizeof huge - 1);
 	huge[sizeof huge - 1] = 0;
