@@ -52,7 +52,7 @@ Q := @
 endif
 
 .PHONY: all run test unit e2e deps install uninstall clean help update-golden sanitize fuzz bench \
-        fuzz-replay fuzz-build
+        fuzz-replay fuzz-build valgrind
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -138,6 +138,10 @@ fuzz:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS='$(FUZZ_CFLAGS)' fuzz-build
 	$(Q)sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_SRC)
 
+# Valgrind memcheck over check, report and a tutor session (slow: not in make test).
+valgrind: $(BIN)
+	$(Q)VANEX=./$(BIN) VANEX_VALGRIND=1 sh tests/e2e/valgrind.sh
+
 # ---- benchmarks (tests/bench/): for people and notes, not run by CI ----
 # Each tests/bench/*.c becomes $(BUILD)/bench/<name>, linked with the library;
 # tests/bench/run.sh runs them beside the numpy and PyTorch versions and
@@ -176,7 +180,8 @@ help:
 	@echo "make run        install build dependencies if missing, build, start the tutor"
 	@echo "make test       install test dependencies if missing, build, run every test"
 	@echo "make sanitize   the test suite under AddressSanitizer + UBSan"
-	@echo "make fuzz       run each fuzz target for a bounded time"
+	@echo "make fuzz       run each fuzz target for a bounded time (FUZZ_SECONDS=10)"
+	@echo "make valgrind   memcheck over check, report and a tutor session"
 	@echo "make bench      benchmarks against numpy / PyTorch / the dgemm floor"
 	@echo "make bench-tutor  the tutor's start-up and key-to-frame times"
 	@echo "make update-golden  regenerate golden files for review"

@@ -1,0 +1,148 @@
+#!/bin/sh
+# Valgrind memcheck over vanex (POSIX sh): `check`, `report` in every format,
+# their error paths, and a scripted tutor session under tmux.  Strict: every
+# leak kind counts (definite, indirect, possible and still reachable), except
+# ncurses' static terminfo tables (tests/valgrind.supp says why), and any
+# invalid read or write, use of uninitialised memory or bad free fails.
+# Slow (tens of seconds), so `make e2e` skips it; `make valgrind` runs it.
+#   VANEX=./vanex VANEX_VALGRIND=1 sh tests/e2e/valgrind.sh
+set -u
+VANEX=${VANEX:-./vanex}
+case $VANEX in /*) ;; *) VANEX=$(pwd)/$VANEX ;; esac
+if [ "${VANEX_VALGRIND:-0}" != 1 ]; then
+	echo "SKIP valgrind.sh: slow; run it with 'make valgrind'"
+	exit 0
+fi
+if ! command -v valgrind >/dev/null 2>&1; then
+	echo "SKIP valgrind.sh: valgrind is not installed"
+	exit 0
+fi
+if nm "$VANEX" 2>/dev/null | grep -q '__asan_init\|__ubsan_handle'; then
+	echo "SKIP valgrind.sh: $VANEX is a sanitizer build (valgrind cannot run it)"
+	exit 0
+fi
+supp=$(cd "$(dirname "$0")/.." && pwd)/valgrind.supp
+# the names of vanex's own sources, to point each record at vanex's code
+ours=$(cd "$(dirname "$0")/../.." && ls engine/*.c report/*.c tui/*.c 2>/dev/null | sed 's|.*/||' | tr '\n' ' ')
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vanex-vg.XXXXXX") || exit 1
+sock=vanex-vg-$$
+trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
+cp "$VANEX" "$tmp/vanex" || exit 1
+VANEX=$tmp/vanex
+export OPENBLAS_NUM_THREADS=1
+VG="valgrind --error-exitcode=1 --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all
+    --track-origins=yes --suppressions=$supp"
+fails=0
+cases=0
+n=0
+
+# verdict NAME LOG: the memcheck summary in LOG says no error.
+verdict() {
+	if grep -q 'ERROR SUMMARY: 0 errors' "$2"; then
+		echo "ok   $1"
+	else
+		fails=$((fails + 1))
+		echo "FAIL $1: $(grep 'ERROR SUMMARY' "$2" | sed 's/^==[0-9]*== //') (log below)"
+		# one line per kind of record: what it is and the first frame in vanex's code
+		awk '
+			/Invalid|uninitialised|Mismatched|in loss record/ {
+				if (what != "") print what "  at " (where == "" ? "(library code)" : where)
+				what = $0; sub(/^==[0-9]+== */, "", what); sub(/ in loss record.*/, "", what)
+				sub(/^[0-9,]+ bytes in [0-9]+ blocks are /, "", what); where = ""; next
+			}
+			what != "" && where == "" && match($0, /\([a-z_]+\.c:[0-9]+\)$/) {
+				f = substr($0, RSTART + 1); sub(/:.*/, "", f)
+				if (index(" " ours " ", " " f " ")) { where = $0; sub(/^==[0-9]+== +(at|by) 0x[0-9A-F]+: /, "", where) }
+			}
+			END { if (what != "") print what "  at " (where == "" ? "(library code)" : where) }' ours="$ours" "$2" |
+			sort | uniq -c | sort -rn | head -n 12 | sed 's/^/   /'
+	fi
+}
+
+# vg NAME WANT ARGS...: vanex under memcheck; its exit status must be WANT.
+vg() {
+	name=$1
+	want=$2
+	shift 2
+	cases=$((cases + 1))
+	n=$((n + 1))
+	log=$tmp/vg.$n.log
+	# shellcheck disable=SC2086
+	$VG --log-file="$log" "$VANEX" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	if [ "$rc" -ne "$want" ] && ! grep -q 'ERROR SUMMARY: [1-9]' "$log"; then
+		fails=$((fails + 1))
+		echo "FAIL $name: exit $rc, expected $want: $(head -c 200 "$tmp/err")"
+		return
+	fi
+	verdict "$name" "$log"
+}
+
+cd "$tmp" || exit 1
+printf '0.5,0.1\n-0.2,0.4\n' >W.csv
+printf '# T\n\n{{path.norm k=999}}\n' >bad.md
+printf -- '---\nact: sigmoid\nsteps: 12\n---\n# Mine\n\n$\\gamma = {{gamma}}$, {{#if gamma < 0.5}}small{{else}}large{{/if}}.\n\n{{table paths rows=4}}\n\n{{plot norms}}\n' >mine.md
+
+vg "check" 0 check --steps 40
+vg "check --json" 0 check --json --act sigmoid --hidden 6 --steps 30 --t 20
+"$VANEX" check --json --steps 10 --hidden 3 >run.json 2>/dev/null
+vg "check --model (replay)" 0 check --model run.json
+vg "check --weights csv --norm 2" 0 check --weights W.csv --norm 2 --steps 20
+vg "check --act relu --init identity --input-scale 0 (exact zeros)" 0 check --act relu --init identity --input-scale 0 --steps 10
+vg "check bad option (error path)" 2 check --norm nan
+vg "check missing weights (error path)" 1 check --weights missing.npy
+vg "report -f html -o" 0 report -f html -o h.html --steps 20 --hidden 4
+vg "report -f latex -o" 0 report -f latex -o h.tex --steps 20 --hidden 4
+vg "report -f md -o (SVG side files)" 0 report -f md -o h.md --steps 20 --hidden 4
+vg "report --template (own template)" 0 report --template mine.md -o mine.html
+vg "report --template failing while filling (error path)" 1 report --template bad.md -o bad.html
+vg "report -o in a missing folder (error path)" 1 report -o nowhere/h.html --steps 10
+
+# ---- the tutor under tmux: walk, change the network, help, export, quit ----
+if command -v tmux >/dev/null 2>&1; then
+	cases=$((cases + 1))
+	log=$tmp/vg.tutor.log
+	tmux -L "$sock" -f /dev/null new-session -d -x 100 -y 30 \
+		"cd '$tmp' && OPENBLAS_NUM_THREADS=1 $(echo $VG) --log-file='$log' '$VANEX' --steps 20 --hidden 6 2>'$tmp/tut.err'; echo \$? >'$tmp/tut.rc'; sleep 60"
+	# valgrind starts slowly: wait for the status line
+	i=0
+	while [ $i -lt 300 ] && ! tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q 'step 1/'; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	for k in Right Right Right + + - a t K j D '?' x End Home 2 r e C-l q; do
+		tmux -L "$sock" send-keys "$k"
+		sleep 0.7
+	done
+	i=0
+	while [ $i -lt 600 ] && [ ! -s "$tmp/tut.rc" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tmux -L "$sock" kill-server 2>/dev/null
+	if [ ! -s "$tmp/tut.rc" ]; then
+		fails=$((fails + 1))
+		echo "FAIL tutor session: did not end after q"
+	else
+		verdict "tutor session (keys, resize-free walk, help, export, q)" "$log"
+	fi
+	# an unknown TERM: newterm() fails, the tutor exits 2 with its message
+	cases=$((cases + 1))
+	rm -f "$tmp/tut.rc"
+	log=$tmp/vg.term.log
+	tmux -L "$sock" -f /dev/null new-session -d -x 80 -y 24 \
+		"TERM=vanex-no-such-terminal $(echo $VG) --log-file='$log' '$VANEX' 2>'$tmp/tut.err'; echo \$? >'$tmp/tut.rc'; sleep 60"
+	i=0
+	while [ $i -lt 300 ] && [ ! -s "$tmp/tut.rc" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tmux -L "$sock" kill-server 2>/dev/null
+	verdict "tutor with an unknown TERM (error path)" "$log"
+else
+	echo "SKIP tutor session: tmux is not installed"
+fi
+
+echo "valgrind: $cases cases, $fails failed"
+[ "$fails" -eq 0 ]
