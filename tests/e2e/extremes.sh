@@ -18,15 +18,33 @@ fails=0
 cases=0
 PY=$(command -v python3 || true)
 
+# Cases failing because of a reported bug not fixed yet ("NAME|what" per
+# line): shown as XFAIL, not counted; XPASS when they pass again.
+OPEN_CASES='sigmoid λ=1e300 saturated text: 0, not -inf|F8: engine/fdcheck.c prints nan FAIL for an exactly zero ds_t/ds_k
+tanh λ=1e300 saturated text: 0, not -inf|F8: engine/fdcheck.c prints nan FAIL for an exactly zero ds_t/ds_k'
+open_note() {
+	printf '%s\n' "$OPEN_CASES" | awk -F'|' -v d="$1" '$1 == d { print $2; exit }'
+}
+current=
 fail() {
+	note=$(open_note "$current")
+	if [ -n "$note" ]; then
+		echo "XFAIL $* (open: $note)"
+		return
+	fi
 	echo "FAIL $*"
 	fails=$((fails + 1))
+}
+ok() {
+	[ -n "$(open_note "$1")" ] && echo "XPASS $1: passes now; take it off OPEN_CASES"
+	echo "ok   $1"
 }
 
 # json NAME PYTHON ARGS...: runs check --json ARGS, then the python body with
 # o = the parsed output; the body raises AssertionError with a message.
 json() {
 	name=$1
+	current=$name
 	body=$2
 	shift 2
 	cases=$((cases + 1))
@@ -57,6 +75,7 @@ EOF
 # text NAME ARGS...: the ASCII table (LANG=C) has no nan/inf, stderr is empty.
 text() {
 	name=$1
+	current=$name
 	shift
 	cases=$((cases + 1))
 	LC_ALL=C "$VANEX" check "$@" >"$tmp/out.txt" 2>"$tmp/err"
@@ -66,7 +85,7 @@ text() {
 	elif grep -Eiq '(^|[^a-z])(nan|inf)([^a-z]|$)|-?inf[^i]' "$tmp/out.txt"; then
 		fail "$name: nan or inf printed: $(grep -Ei 'nan|inf' "$tmp/out.txt" | grep -v infinity | head -2)"
 	else
-		echo "ok   $name"
+		ok "$name"
 	fi
 }
 
@@ -94,6 +113,7 @@ text "linear λ=1e-300 text has no nan" $lin --norm 1e-300 --steps 4 --hidden 3
 
 # λ = 10^300 with inputs: the linear forward pass overflows -> one clear error
 cases=$((cases + 1))
+current=
 "$VANEX" check --act linear --init identity --norm 1e300 --steps 5 >"$tmp/out" 2>"$tmp/err"
 rc=$?
 if [ "$rc" -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && [ ! -s "$tmp/out" ]; then
@@ -118,6 +138,7 @@ for p in o["paths"]:
 
 # ---- T = 10^6 at d = 2 (linear, W = I/2): the table against 0.5^gap ----
 cases=$((cases + 1))
+current=
 LC_ALL=C "$VANEX" check $lin --norm 0.5 --hidden 2 --steps 1000000 >"$tmp/big.txt" 2>"$tmp/err"
 rc=$?
 if [ "$rc" -ne 0 ]; then
@@ -158,6 +179,7 @@ for p in o["paths"]:
 assert o["lyapunov"]["max_exponent"] is None, "Lyapunov %r, expected null (-infinity)" % o["lyapunov"]["max_exponent"]
 ' --act $act --init identity --norm 1e300 --steps 6 --hidden 3
 	text "$act λ=1e300 saturated text: 0, not -inf" --act $act --init identity --norm 1e300 --steps 6 --hidden 3
+	current="$act saturated verdict"
 	grep -Eq '^verdict: vanishing' "$tmp/out.txt" || fail "$act saturated: verdict is not 'vanishing'"
 done
 
@@ -184,6 +206,7 @@ text "--norm 0 text" --norm 0 --steps 5 --hidden 3
 	for i in 1 2 3 4; do printf '\377\377\377\377\377\377\357\177'; done   # DBL_MAX
 } >"$tmp/dblmax.npy"
 cases=$((cases + 1))
+current=
 "$VANEX" check --json --weights "$tmp/dblmax.npy" --norm 1 --steps 3 >"$tmp/out.json" 2>"$tmp/err"
 rc=$?
 if [ "$rc" -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && [ ! -s "$tmp/out.json" ]; then
@@ -197,8 +220,7 @@ assert all(abs(w - 0.5) < 1e-12 for r in W for w in r), 'W %r' % W
 " 2>"$tmp/py"; then
 	echo "ok   W of DBL_MAX --norm 1: W = 0.5 everywhere, lambda = 1"
 else
-	# finding F4 (engine/model.c), reported, open: shown until fixed
-	echo "XFAIL W of DBL_MAX --norm 1: exit $rc, $(tail -n 1 "$tmp/py" 2>/dev/null) (open: F4, engine/model.c rescales by 1/inf = 0)"
+	fail "W of DBL_MAX --norm 1: exit $rc, $(tail -n 1 "$tmp/py" 2>/dev/null) (a zero W reported as rescaled?)"
 fi
 
 echo "extremes: $cases cases, $fails failed"

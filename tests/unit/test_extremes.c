@@ -230,14 +230,6 @@ Test(extremes, rescale_w_with_overflowing_norm)
 		vx_model_free(m);
 		return;
 	}
-	double w00 = gsl_matrix_get(m->W, 0, 0);
-	if (w00 == 0) {
-		/* finding F4 (engine/model.c), reported and open: the overflowed norm
-		 * turns the scale factor into 0.  Shown, not failed, until fixed. */
-		cr_log_warn("XFAIL extremes/rescale_w_with_overflowing_norm: W became 0 (open bug F4 in engine/model.c)");
-		vx_model_free(m);
-		return;
-	}
 	double nrm = 0;
 	cr_assert_eq(vx_matrix_norm2(m->W, &nrm), VX_OK);
 	cr_assert(close_rel(nrm, 1, 1e-12), "‖W‖₂ after rescaling = %.17g, expected 1", nrm);
