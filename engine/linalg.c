@@ -37,7 +37,10 @@ struct vx_lanczos {
 	int restarts;
 	double theta;
 	size_t ym;      /* y holds T_ym's top eigenvector */
-	size_t hint;    /* steps the last run took: checks before that are spaced out */
+	size_t next_check; /* the step at which T_m is next solved */
+	size_t last_m;     /* the last step it was, and its residual */
+	double last_rho;
+	double gap;        /* top two Ritz values' distance, once known (else 0) */
 };
 
 double vx_maxabs(const double *x, size_t n)
@@ -276,20 +279,12 @@ static double tri_rayleigh(const double *a, const double *b, size_t m, const dou
  * quotient iterations from the previous top eigenvector (padded with 0),
  * accepted only when a Sturm count shows nothing above; otherwise bisection
  * and inverse iteration. */
-static double tri_top(vx_lanczos *lz, size_t m, double prev, double tnorm, double pivmin)
+/* Rayleigh quotient iteration on T_m from y (in place); returns the
+ * Rayleigh quotient reached. */
+static double tri_rqi(vx_lanczos *lz, size_t m, double tiny)
 {
 	const double *a = lz->alpha, *b = lz->beta;
 	double *y = lz->y, *z = lz->yprev;
-	double tiny = DBL_EPSILON * tnorm + DBL_MIN;
-	if (m == 1) {
-		y[0] = 1;
-		lz->ym = 1;
-		return a[0];
-	}
-	/* Rayleigh quotient iteration */
-	for (size_t i = lz->ym; i < m; i++)
-		y[i] = 0;
-	lz->ym = m;
 	normalise(y, m);
 	double rho = tri_rayleigh(a, b, m, y);
 	for (int it = 0; it < 6; it++) {
@@ -303,20 +298,58 @@ static double tri_top(vx_lanczos *lz, size_t m, double prev, double tnorm, doubl
 		if (!still)
 			break;
 	}
-	if (rho >= prev - 1e-12 * fabs(prev) &&
-	    sturm_below(a, b, m, rho + 8 * DBL_EPSILON * fabs(rho) + 2 * tiny, pivmin) == m)
+	return rho;
+}
+
+/* rho is T_m's top eigenvalue (a Sturm count finds none above it) */
+static int is_top(const vx_lanczos *lz, size_t m, double rho, double prev, double tiny, double pivmin)
+{
+	return rho >= prev - 1e-12 * fabs(prev) &&
+	       sturm_below(lz->alpha, lz->beta, m, rho + 8 * DBL_EPSILON * fabs(rho) + 2 * tiny, pivmin) == m;
+}
+
+/* The top eigenpair of T_m: θ returned, its unit eigenvector in lz->y.
+ * First Rayleigh quotient iteration from the last eigenvector found (padded
+ * with zeros); when that lands elsewhere, from the vector that inverse
+ * iteration shifted above the whole spectrum (Gershgorin) points to, where
+ * the top eigenvalue is the nearest; bisection as the last resort. */
+static double tri_top(vx_lanczos *lz, size_t m, double prev, double tnorm, double pivmin)
+{
+	const double *a = lz->alpha, *b = lz->beta;
+	double *y = lz->y;
+	double tiny = DBL_EPSILON * tnorm + DBL_MIN;
+	if (m == 1) {
+		y[0] = 1;
+		lz->ym = 1;
+		return a[0];
+	}
+	for (size_t i = lz->ym; i < m; i++)
+		y[i] = 0;
+	lz->ym = m;
+	double rho = tri_rqi(lz, m, tiny);
+	if (is_top(lz, m, rho, prev, tiny, pivmin))
 		return rho;
 
-	/* the safe way: bisection from the Gershgorin interval, then inverse iteration */
 	double glo = INFINITY, ghi = -INFINITY;
 	for (size_t i = 0; i < m; i++) {
 		double l = i ? fabs(b[i - 1]) : 0, r = i + 1 < m ? fabs(b[i]) : 0;
 		glo = fmin(glo, a[i] - l - r);
 		ghi = fmax(ghi, a[i] + l + r);
 	}
-	double th = tri_kth(a, b, m, 1, glo, ghi, 2 * DBL_EPSILON, pivmin);
 	for (size_t i = 0; i < m; i++)
 		y[i] = 1.0;   /* T has positive off-diagonals: its top eigenvector is positive */
+	for (int pass = 0; pass < 3; pass++) {
+		tri_shift_solve(lz, m, ghi + tiny, tiny, y);
+		normalise(y, m);
+	}
+	rho = tri_rqi(lz, m, tiny);
+	if (is_top(lz, m, rho, prev, tiny, pivmin))
+		return rho;
+
+	/* the safe way: bisection from the Gershgorin interval, then inverse iteration */
+	double th = tri_kth(a, b, m, 1, glo, ghi, 2 * DBL_EPSILON, pivmin);
+	for (size_t i = 0; i < m; i++)
+		y[i] = 1.0;
 	for (int pass = 0; pass < 2; pass++) {
 		tri_shift_solve(lz, m, th, tiny, y);
 		normalise(y, m);
@@ -354,11 +387,22 @@ void vx_lanczos_begin(vx_lanczos *lz)
 	lz->ym = 0;
 	lz->restarts = 0;
 	lz->theta = 0;
+	lz->next_check = 1;
+	lz->last_m = 0;
+	lz->gap = 0;
 }
 
 const double *vx_lanczos_next(const vx_lanczos *lz)
 {
 	return lz->Q + lz->m * lz->d;
+}
+
+/* q_{m+1} = w / β into the basis */
+static void next_vector(vx_lanczos *lz, double be)
+{
+	double *dst = lz->Q + lz->m * lz->d, f = 1.0 / be;
+	for (size_t i = 0; i < lz->d; i++)
+		dst[i] = lz->w[i] * f;
 }
 
 int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
@@ -371,21 +415,40 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 		memcpy(w, Aq, d * sizeof *w);
 	lz->steps++;
 
-	double al = cblas_ddot(id, q, 1, w, 1);
-	cblas_daxpy(id, -al, q, 1, w, 1);
-	if (m > 0)
-		cblas_daxpy(id, -lz->beta[m - 1], q - d, 1, w, 1);
+	/* α = qᵀw; w −= α q_m + β_{m-1} q_{m-1}, in fused loops: the vectors are
+	 * short, and BLAS's overflow-safe dnrm2 is slow where plain sums of
+	 * squares of these unit-scale vectors cannot overflow */
+	double al = 0;
+	for (size_t i = 0; i < d; i++)
+		al += q[i] * w[i];
+	double before = 0;
+	if (m > 0) {
+		const double *qp = q - d;
+		double bp = lz->beta[m - 1];
+		for (size_t i = 0; i < d; i++) {
+			w[i] -= al * q[i] + bp * qp[i];
+			before += w[i] * w[i];
+		}
+	} else {
+		for (size_t i = 0; i < d; i++) {
+			w[i] -= al * q[i];
+			before += w[i] * w[i];
+		}
+	}
 	/* full re-orthogonalisation (classical Gram–Schmidt), repeated when the
 	 * first pass removed much (the DGKS criterion) */
-	double before = cblas_dnrm2(id, w, 1), be = before;
 	for (int pass = 0; pass < 2; pass++) {
 		cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)(m + 1), id, 1.0, Q, id, w, 1, 0.0, h, 1);
 		cblas_dgemv(CblasRowMajor, CblasTrans, (int)(m + 1), id, -1.0, Q, id, h, 1, 1.0, w, 1);
-		be = cblas_dnrm2(id, w, 1);
-		if (be > 0.7071 * before)
+		double after = 0;
+		for (size_t i = 0; i < d; i++)
+			after += w[i] * w[i];
+		int again = after < 0.5 * before;
+		before = after;
+		if (!again)
 			break;
-		before = be;
 	}
+	double be = sqrt(before);
 	if (!isfinite(al) || !isfinite(be)) {
 		lz->warm = 0;
 		return -1;
@@ -403,11 +466,10 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 	}
 	/* an invariant subspace: T_m's eigenvalues are eigenvalues of A */
 	int breakdown = be <= 1e-14 * tnorm || m == d;
-	/* the small eigenproblem is solved at every step near where the last
-	 * run converged, and only every fourth step before */
-	if (!breakdown && m > 4 && m + 4 < lz->hint && m % 4 != 0 && m != lz->mmax) {
-		cblas_dcopy(id, w, 1, Q + m * d, 1);
-		cblas_dscal(id, 1.0 / be, Q + m * d, 1);
+	/* the small eigenproblem is solved only at the steps where the residual,
+	 * extrapolated from the last two solutions, may have converged */
+	if (!breakdown && m < lz->next_check && m != lz->mmax) {
+		next_vector(lz, be);
 		return 0;
 	}
 	double pivmin = DBL_MIN * fmax(1.0, bmax2);
@@ -416,18 +478,36 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 	lz->theta = theta;
 
 	int done = rho <= LZ_TOL_R * theta;
+	double target = LZ_TOL_R * theta;
 	if (!done && m >= 2 && rho <= LZ_GAP_RES * theta) {
 		double glo = INFINITY;
 		for (size_t i = 0; i < m; i++) {
 			double l = i ? fabs(lz->beta[i - 1]) : 0, r = i + 1 < m ? fabs(lz->beta[i]) : 0;
 			glo = fmin(glo, lz->alpha[i] - l - r);
 		}
-		double th2 = tri_kth(lz->alpha, lz->beta, m, 2, glo, theta, 1e-3, pivmin);
-		double gap = theta - th2;
+		/* the gap to the next Ritz value changes little once this close:
+		 * found once per run */
+		if (lz->gap <= 0)
+			lz->gap = theta - tri_kth(lz->alpha, lz->beta, m, 2, glo, theta, 1e-3, pivmin);
+		double gap = lz->gap;
 		done = gap > 0 && rho * rho <= LZ_TOL_G * theta * gap;
+		if (gap > 0)
+			target = fmax(target, sqrt(LZ_TOL_G * theta * gap));
+	}
+	if (!done) {
+		/* the residual falls about geometrically: go a third of the way to
+		 * where the last two solutions say it reaches the target */
+		size_t adv = 1;
+		if (lz->last_m > 0 && rho < lz->last_rho && rho > target) {
+			double rate = log(rho / lz->last_rho) / (double)(m - lz->last_m);
+			double need = log(target / rho) / rate;
+			adv = need > 16 ? 8 : need > 3 ? (size_t)(need / 3) : 1;
+		}
+		lz->last_m = m;
+		lz->last_rho = rho;
+		lz->next_check = m + adv;
 	}
 	if (done || breakdown) {
-		lz->hint = m + lz->restarts * lz->mmax;
 		ritz_vector(lz, m, lz->u);
 		lz->warm = 1;
 		*theta_out = theta < 0 ? 0 : theta;   /* A is semi-definite: θ < 0 is rounding */
@@ -444,10 +524,12 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 		lz->m = 0;
 		lz->ym = 0;
 		lz->theta = 0;
+		lz->next_check = 1;
+		lz->last_m = 0;
+		lz->gap = 0;
 		return 0;
 	}
-	cblas_dcopy(id, w, 1, Q + m * d, 1);
-	cblas_dscal(id, 1.0 / be, Q + m * d, 1);
+	next_vector(lz, be);
 	return 0;
 }
 
