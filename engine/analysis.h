@@ -12,6 +12,16 @@
  * Memory is O(d² + T·d): the product is streamed over k and never more than
  * a few d×d matrices are held.  Magnitudes that leave the range of a double
  * are carried as log10 (vx_mag), so 0.25^1000 and 3^1000 come out right.
+ *
+ * Cost: one d×d×d product per k (the floor for forming every ∂s_t/∂s_k) plus
+ * the spectral norms, which are never full SVDs: a Lanczos iteration on
+ * P Pᵀ warm-started from the previous k's left singular vector (a few steps
+ * each, since new factors enter P on the right), and for the T step norms
+ * Lanczos runs on D_j (W Wᵀ) D_j batched so that they share one matrix
+ * product per step.  Each stops on a residual test giving about 1e-13
+ * relative accuracy, with a dense eigen-solver as fallback (counted in
+ * fallbacks).  Measured at d = 256, T = t = 1000 (tanh, one core):
+ * about 1.2 s against 0.83 s for the 1000 bare dgemm products alone.
  */
 #ifndef VX_ANALYSIS_H
 #define VX_ANALYSIS_H
