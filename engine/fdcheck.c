@@ -124,9 +124,10 @@ static void run_batch(const vx_model *m, size_t j0, size_t j1, gsl_matrix *S, gs
 /* Forward-mode tangents of nc perturbations from step j0 to j1 along the
  * analysed trajectory: column c of V starts as δs_{j0} and, with wp, gains
  * e_i s_{j−1,l} in δa_j at every step (a perturbation of W_{il}).  For each
- * column, amax[c] = max |δa_{j,i}|, measured against max(1, ‖a_j‖∞) for the
- * piecewise-linear activations (whose only curvature in W is that of a
- * product, relative by nature), and kink[c] = min |a_{j,i}| / |δa_{j,i}|
+ * column, amax[c] = max |δa_{j,i}|, measured against max(1, |a_{j,i}|) for
+ * smooth σ and against max(1, ‖a_j‖∞) for the piecewise-linear activations
+ * (whose only curvature in W is that of a product, relative by nature), and
+ * kink[c] = min |a_{j,i}| / |δa_{j,i}|
  * over the entries that move: the distance to the first ReLU kink.  A is
  * scratch. */
 static void tangents(const vx_model *m, const vx_result *r, size_t j0, size_t j1, gsl_matrix *V,
@@ -144,11 +145,13 @@ static void tangents(const vx_model *m, const vx_result *r, size_t j0, size_t j1
 			for (size_t c = 0; c < nc; c++)
 				*gsl_matrix_ptr(A, wp[c].i, c) += sp[wp[c].l];
 		}
-		double ascale = 1;
-		if (m->act == VX_RELU || m->act == VX_LINEAR)
-			ascale = fmax(1.0, vx_maxabs(gsl_matrix_const_ptr(r->a, j - 1, 0), d));
+		int plin = m->act == VX_RELU || m->act == VX_LINEAR;
+		double rowscale = plin ? fmax(1.0, vx_maxabs(gsl_matrix_const_ptr(r->a, j - 1, 0), d)) : 1;
 		for (size_t i = 0; i < d; i++) {
 			double a = gsl_matrix_get(r->a, j - 1, i), sd = vx_act_df(m->act, a);
+			/* smooth σ bends on a scale of 1 near 0 and hardly at all deep in
+			 * saturation, as long as a does not move by a fair part of itself */
+			double ascale = plin ? rowscale : fmax(1.0, fabs(a));
 			const double *ar = gsl_matrix_const_ptr(A, i, 0);
 			double *vr = gsl_matrix_ptr(V, i, 0);
 			for (size_t c = 0; c < nc; c++) {

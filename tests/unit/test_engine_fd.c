@@ -171,6 +171,26 @@ Test(engine_fd, chaotic_horizon_is_reported_unresolvable_not_failed)
 	vx_model_free(m);
 }
 
+Test(engine_fd, saturated_network_checks_an_exact_zero)
+{
+	/* sigmoid and tanh with W = 1e300 I: every unit saturated, σ' = 0
+	 * exactly, ∂s_t/∂s_k = 0; the differences are exactly 0 too (a moves by
+	 * a small part of itself and stays saturated), not NaN (finding F8) */
+	const char *acts[] = { "sigmoid", "tanh" };
+	for (int q = 0; q < 2; q++) {
+		vx_model *m = built(acts[q], "identity", "1e300", "3", "6");
+		vx_result *r = analyse_ok(m, 6);
+		vx_fdcheck f;
+		cr_assert_eq(vx_fd_check(m, r, &f), VX_OK, "fd check");
+		cr_expect(r->paths[4].norm.value == 0, "%s: ds_6/ds_5 exactly 0", acts[q]);
+		cr_expect(f.dsds == 0 && f.dLdW == 0 && f.dsda == 0, "%s: errors %g %g %g", acts[q], f.dsds, f.dLdW,
+		          f.dsda);
+		cr_expect(f.dads < 1e-12 && f.unresolved == 0, "%s: dads %g, %zu unresolved", acts[q], f.dads, f.unresolved);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
+
 Test(engine_fd, full_matrices_for_callers)
 {
 	vx_model *m = random_model(VX_SIGMOID, 7, 2, 5, 1.0, 1.0, 11);
