@@ -75,12 +75,12 @@ void vxu_error_line(const char *msg);
 /* `vanex check`: table or JSON on stdout (tui/check_cmd.c). */
 int vxu_check_run(const vxu_args *a);
 
-/* `vanex` / `vanex tutor`: the ncurses tutorial.  Owned by the tutor; until
- * it lands, tui/entry_stubs.c holds a stand-in that says so and returns 1. */
+/* `vanex` / `vanex tutor`: the ncurses tutorial (tui/tutor.c); with no
+ * terminal on stdin/stdout, one line pointing to check and report, exit 2. */
 int vxu_tutor_run(const vxu_args *a);
 
-/* `vanex report`: writes the handout.  Owned by the report; until it lands,
- * tui/entry_stubs.c holds a stand-in that says so and returns 1. */
+/* `vanex report`: writes the handout (tui/report_cmd.c), to a temporary
+ * file renamed into place, so an error leaves no file behind. */
 int vxu_report_run(const vxu_args *a);
 
 #endif

@@ -2,6 +2,7 @@
  * main.c — vanex's entry point: sets up the process, parses the command
  * line once (tui/cli.c) and hands it to the command.
  */
+#include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
@@ -22,6 +23,20 @@ static int locale_is_utf8(void)
 {
 	const char *cs = nl_langinfo(CODESET);
 	return cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+}
+
+/* Help and version go to stdout like any output: a failed write (a full
+ * disk, a closed pipe) is an I/O error with its one line, not a silent 1. */
+static int flush_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	char msg[160];
+	snprintf(msg, sizeof msg, "cannot write to standard output: %s",
+	         errno ? strerror(errno) : "write error");
+	vxu_error_line(msg);
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -45,10 +60,10 @@ int main(int argc, char **argv)
 	switch (a.cmd) {
 	case VXU_CMD_VERSION:
 		printf("vanex %s\n", VX_VERSION);
-		return fflush(stdout) == 0 ? 0 : 1;
+		return flush_stdout();
 	case VXU_CMD_HELP:
 		vxu_print_help(stdout, a.help_cmd);
-		return fflush(stdout) == 0 ? 0 : 1;
+		return flush_stdout();
 	case VXU_CMD_CHECK:
 		return vxu_check_run(&a);
 	case VXU_CMD_REPORT:
