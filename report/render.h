@@ -77,6 +77,9 @@ void vxr_cell_format(char *buf, size_t n, const vxr_cell *c, vxf_style st);
 /* A matrix as TeX: "label = \begin{pmatrix}…\end{pmatrix}" (entries with 3
  * significant digits, ⋯ ⋮ ⋱ where truncated).  malloc'd. */
 char *vxr_mat_tex(const vxr_mat *m);
+/* The block's one or two matrices side by side as display math in LaTeX
+ * (the Markdown and LaTeX targets share it); *out malloc'd. */
+vx_status vxr_mats_latex(vxr_env *env, const vxr_obj *o, char **out, vx_error *err);
 
 /* ---- a growing string ---- */
 

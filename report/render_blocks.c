@@ -743,6 +743,29 @@ char *vxr_mat_tex(const vxr_mat *m)
 	return vxr_buf_take(&b);
 }
 
+vx_status vxr_mats_latex(vxr_env *env, const vxr_obj *o, char **out, vx_error *err)
+{
+	vxr_mat m[2];
+	size_t n = 0;
+	*out = NULL;
+	vx_status st = vxr_mats_build(env, o, m, &n, err);
+	if (st != VX_OK)
+		return st;
+	vxr_buf tex = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		char *s = vxr_mat_tex(&m[i]);
+		if (i)
+			vxr_buf_puts(&tex, " \\qquad ");
+		vxr_buf_puts(&tex, s ? s : "");
+		free(s);
+		vxr_mat_clear(&m[i]);
+	}
+	char *src = vxr_buf_take(&tex);
+	st = src ? vxr_math(o, src, VXM_LATEX, 1, out, err) : vx_fail(err, VX_ENOMEM, "out of memory");
+	free(src);
+	return st;
+}
+
 /* ================================================================ plots */
 
 void vxr_plotdata_free(vxr_plotdata *p)

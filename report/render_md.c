@@ -120,24 +120,8 @@ vx_status vxr_md_obj(vxr_rctx *rc, const vxr_obj *o, char **out, vx_error *err)
 		return st;
 	}
 	case VXR_BLK_MATRIX: {
-		vxr_mat m[2];
-		size_t n = 0;
-		st = vxr_mats_build(rc->env, o, m, &n, err);
-		if (st != VX_OK)
-			return st;
-		vxr_buf tex = { 0 };
-		for (size_t i = 0; i < n; i++) {
-			char *s = vxr_mat_tex(&m[i]);
-			if (i)
-				vxr_buf_puts(&tex, " \\qquad ");
-			vxr_buf_puts(&tex, s ? s : "");
-			free(s);
-			vxr_mat_clear(&m[i]);
-		}
-		char *src = vxr_buf_take(&tex);
 		char *lt = NULL;
-		st = src ? vxr_math(o, src, VXM_LATEX, 1, &lt, err) : vx_fail(err, VX_ENOMEM, "out of memory");
-		free(src);
+		st = vxr_mats_latex(rc->env, o, &lt, err);
 		if (st == VX_OK) {
 			vxr_buf b = { 0 };
 			vxr_buf_printf(&b, "$$\n%s\n$$", lt);
