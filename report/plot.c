@@ -15,47 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/buf.h"
 #include "report/math.h"
 
 #define MAX_TICKS 8
 #define MAX_SERIES 3
 
-/* ------------------------------------------------------------------ */
-/* Growable text                                                       */
-/* ------------------------------------------------------------------ */
-
-typedef struct {
-	char *p;
-	size_t n, cap;
-	int nomem;
-} buf;
-
-static void b_putn(buf *b, const char *s, size_t n)
-{
-	if (b->nomem)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->nomem = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void b_puts(buf *b, const char *s) { b_putn(b, s, strlen(s)); }
-
 /* Fixed-point decimal with at most dec decimals, trailing zeros dropped
  * when trim; locale-free. */
-static void b_num(buf *b, double v, int dec, int trim)
+static void b_num(vxr_buf *b, double v, int dec, int trim)
 {
 	static const long long p10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
 	                                 1000000000 };
@@ -72,7 +40,7 @@ static void b_num(buf *b, double v, int dec, int trim)
 		double m = v / pow(10, e);
 		long long q = llround(m * 1000);
 		snprintf(s, sizeof s, "%s%lld.%03lld" "e%d", q < 0 ? "-" : "", llabs(q) / 1000, llabs(q) % 1000, e);
-		b_puts(b, s);
+		vxr_buf_puts(b, s);
 		return;
 	}
 	long long q = llround(v * (double)p10[dec]);
@@ -84,11 +52,11 @@ static void b_num(buf *b, double v, int dec, int trim)
 			while (s[n - 1] == '0')
 				s[--n] = '\0';
 	}
-	b_puts(b, s);
+	vxr_buf_puts(b, s);
 }
 
 /* A pixel coordinate: two decimals at most. */
-static void b_px(buf *b, double v) { b_num(b, v, 2, 1); }
+static void b_px(vxr_buf *b, double v) { b_num(b, v, 2, 1); }
 
 /* ------------------------------------------------------------------ */
 /* UTF-8                                                               */
@@ -141,24 +109,24 @@ static int cp_width(uint32_t c)
 
 /* Appends text to an SVG document, escaped, with invalid bytes and control
  * characters replaced so the XML stays well formed. */
-static void b_xml(buf *b, const char *s)
+static void b_xml(vxr_buf *b, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		size_t l = u8_dec((const unsigned char *)s + i, n - i, &cp);
 		if (!l) {
-			b_puts(b, "?");
+			vxr_buf_puts(b, "?");
 			i++;
 			continue;
 		}
-		if (cp == '&') b_puts(b, "&amp;");
-		else if (cp == '<') b_puts(b, "&lt;");
-		else if (cp == '>') b_puts(b, "&gt;");
-		else if (cp == '"') b_puts(b, "&quot;");
-		else if (cp == '\'') b_puts(b, "&apos;");
-		else if (cp < 0x20 || cp == 0x7F || cp == 0xFFFE || cp == 0xFFFF) b_puts(b, " ");
-		else b_putn(b, s + i, l);
+		if (cp == '&') vxr_buf_puts(b, "&amp;");
+		else if (cp == '<') vxr_buf_puts(b, "&lt;");
+		else if (cp == '>') vxr_buf_puts(b, "&gt;");
+		else if (cp == '"') vxr_buf_puts(b, "&quot;");
+		else if (cp == '\'') vxr_buf_puts(b, "&apos;");
+		else if (cp < 0x20 || cp == 0x7F || cp == 0xFFFE || cp == 0xFFFF) vxr_buf_puts(b, " ");
+		else vxr_buf_put(b, s + i, l);
 		i += l;
 	}
 }
@@ -344,23 +312,23 @@ static double frac_of(const axis *a, double v)
 }
 
 /* Superscript spelling of an integer's digits and sign. */
-static void sup_int(buf *b, long long v)
+static void sup_int(vxr_buf *b, long long v)
 {
 	static const char *const d[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
 	char s[32];
 	snprintf(s, sizeof s, "%lld", v);
 	for (char *c = s; *c; c++)
-		b_puts(b, *c == '-' ? "⁻" : d[*c - '0']);
+		vxr_buf_puts(b, *c == '-' ? "⁻" : d[*c - '0']);
 }
 
 typedef enum { LBL_UNICODE, LBL_ASCII } lblstyle;
 
 /* A tick label: 10ⁿ / 1e-4 on a log axis, a plain number otherwise. */
-static void tick_label(buf *b, const axis *a, double v, lblstyle st)
+static void tick_label(vxr_buf *b, const axis *a, double v, lblstyle st)
 {
 	if (a->log) {
 		if (fabs(v) >= 1e15) {
-			b_puts(b, st == LBL_ASCII ? "1e" : "10^");
+			vxr_buf_puts(b, st == LBL_ASCII ? "1e" : "10^");
 			b_num(b, v, 0, 1);
 			return;
 		}
@@ -368,9 +336,9 @@ static void tick_label(buf *b, const axis *a, double v, lblstyle st)
 		if (st == LBL_ASCII) {
 			char s[32];
 			snprintf(s, sizeof s, "1e%lld", e);
-			b_puts(b, s);
+			vxr_buf_puts(b, s);
 		} else {
-			b_puts(b, "10");
+			vxr_buf_puts(b, "10");
 			sup_int(b, e);
 		}
 		return;
@@ -382,16 +350,16 @@ static void tick_label(buf *b, const axis *a, double v, lblstyle st)
 		if (st == LBL_ASCII) {
 			char s[32];
 			snprintf(s, sizeof s, "e%d", (int)e);
-			b_puts(b, s);
+			vxr_buf_puts(b, s);
 		} else {
-			b_puts(b, "×10");
+			vxr_buf_puts(b, "×10");
 			sup_int(b, (long long)e);
 		}
 		return;
 	}
 	int dec = e < 0 ? (int)-e : 0;
 	if (v < 0 && st == LBL_UNICODE) {
-		b_puts(b, "−");
+		vxr_buf_puts(b, "−");
 		v = -v;
 	}
 	b_num(b, v, dec, 0);
@@ -399,14 +367,14 @@ static void tick_label(buf *b, const axis *a, double v, lblstyle st)
 
 static char *label_text(const axis *a, double v, lblstyle st)
 {
-	buf b = { 0 };
+	vxr_buf b = { 0 };
 	tick_label(&b, a, v, st);
-	b_puts(&b, "");
-	if (b.nomem) {
-		free(b.p);
+	vxr_buf_puts(&b, "");
+	if (b.oom) {
+		free(b.s);
 		return NULL;
 	}
-	return b.p;
+	return b.s;
 }
 
 /* Dash patterns: solid, long dash, dot, dash-dot.  A series asking to be
@@ -478,90 +446,90 @@ static double px_y(const model *m, const frame *f, double y)
 	return f->bottom - frac_of(&m->y, y) * (f->bottom - f->top);
 }
 
-static void svg_marker(buf *b, int s, double x, double y)
+static void svg_marker(vxr_buf *b, int s, double x, double y)
 {
 	if (s == 0) {
-		b_puts(b, "<circle cx=\"");
+		vxr_buf_puts(b, "<circle cx=\"");
 		b_px(b, x);
-		b_puts(b, "\" cy=\"");
+		vxr_buf_puts(b, "\" cy=\"");
 		b_px(b, y);
-		b_puts(b, "\" r=\"3\"/>");
+		vxr_buf_puts(b, "\" r=\"3\"/>");
 	} else if (s == 1) {
-		b_puts(b, "<rect x=\"");
+		vxr_buf_puts(b, "<rect x=\"");
 		b_px(b, x - 3);
-		b_puts(b, "\" y=\"");
+		vxr_buf_puts(b, "\" y=\"");
 		b_px(b, y - 3);
-		b_puts(b, "\" width=\"6\" height=\"6\"/>");
+		vxr_buf_puts(b, "\" width=\"6\" height=\"6\"/>");
 	} else {
-		b_puts(b, "<path d=\"M");
+		vxr_buf_puts(b, "<path d=\"M");
 		b_px(b, x);
-		b_puts(b, " ");
+		vxr_buf_puts(b, " ");
 		b_px(b, y - 3.5);
-		b_puts(b, "L");
+		vxr_buf_puts(b, "L");
 		b_px(b, x + 3.5);
-		b_puts(b, " ");
+		vxr_buf_puts(b, " ");
 		b_px(b, y + 3);
-		b_puts(b, "L");
+		vxr_buf_puts(b, "L");
 		b_px(b, x - 3.5);
-		b_puts(b, " ");
+		vxr_buf_puts(b, " ");
 		b_px(b, y + 3);
-		b_puts(b, "Z\"/>");
+		vxr_buf_puts(b, "Z\"/>");
 	}
 }
 
-static void svg_line(buf *b, const char *cls, double x1, double y1, double x2, double y2)
+static void svg_line(vxr_buf *b, const char *cls, double x1, double y1, double x2, double y2)
 {
-	b_puts(b, "<line class=\"");
-	b_puts(b, cls);
-	b_puts(b, "\" x1=\"");
+	vxr_buf_puts(b, "<line class=\"");
+	vxr_buf_puts(b, cls);
+	vxr_buf_puts(b, "\" x1=\"");
 	b_px(b, x1);
-	b_puts(b, "\" y1=\"");
+	vxr_buf_puts(b, "\" y1=\"");
 	b_px(b, y1);
-	b_puts(b, "\" x2=\"");
+	vxr_buf_puts(b, "\" x2=\"");
 	b_px(b, x2);
-	b_puts(b, "\" y2=\"");
+	vxr_buf_puts(b, "\" y2=\"");
 	b_px(b, y2);
-	b_puts(b, "\"/>\n");
+	vxr_buf_puts(b, "\"/>\n");
 }
 
-static void svg_text(buf *b, const char *cls, double x, double y, const char *anchor, const char *text)
+static void svg_text(vxr_buf *b, const char *cls, double x, double y, const char *anchor, const char *text)
 {
-	b_puts(b, "<text class=\"");
-	b_puts(b, cls);
-	b_puts(b, "\" x=\"");
+	vxr_buf_puts(b, "<text class=\"");
+	vxr_buf_puts(b, cls);
+	vxr_buf_puts(b, "\" x=\"");
 	b_px(b, x);
-	b_puts(b, "\" y=\"");
+	vxr_buf_puts(b, "\" y=\"");
 	b_px(b, y);
-	b_puts(b, "\"");
+	vxr_buf_puts(b, "\"");
 	if (anchor) {
-		b_puts(b, " text-anchor=\"");
-		b_puts(b, anchor);
-		b_puts(b, "\"");
+		vxr_buf_puts(b, " text-anchor=\"");
+		vxr_buf_puts(b, anchor);
+		vxr_buf_puts(b, "\"");
 	}
-	b_puts(b, ">");
+	vxr_buf_puts(b, ">");
 	b_xml(b, text);
-	b_puts(b, "</text>\n");
+	vxr_buf_puts(b, "</text>\n");
 }
 
 /* One series as a path broken where points are left out; points closer
  * than half a pixel to the last one drawn are skipped (a million steps make
  * a path of a few hundred vertices, never off by more than half a pixel). */
-static void svg_series(buf *b, const model *m, const frame *f, size_t s, int pat)
+static void svg_series(vxr_buf *b, const model *m, const frame *f, size_t s, int pat)
 {
 	const vxp_series *se = &m->p->series[s];
-	b_puts(b, "<path class=\"vxp-line vxp-s");
+	vxr_buf_puts(b, "<path class=\"vxp-line vxp-s");
 	char num[32];
 	snprintf(num, sizeof num, "%zu", s + 1);
-	b_puts(b, num);
-	b_puts(b, "\" fill=\"none\" stroke=\"");
-	b_puts(b, colour[s]);
-	b_puts(b, "\" stroke-width=\"1.8\" stroke-linejoin=\"round\"");
+	vxr_buf_puts(b, num);
+	vxr_buf_puts(b, "\" fill=\"none\" stroke=\"");
+	vxr_buf_puts(b, colour[s]);
+	vxr_buf_puts(b, "\" stroke-width=\"1.8\" stroke-linejoin=\"round\"");
 	if (dash_svg[pat]) {
-		b_puts(b, " stroke-dasharray=\"");
-		b_puts(b, dash_svg[pat]);
-		b_puts(b, "\"");
+		vxr_buf_puts(b, " stroke-dasharray=\"");
+		vxr_buf_puts(b, dash_svg[pat]);
+		vxr_buf_puts(b, "\"");
 	}
-	b_puts(b, " d=\"");
+	vxr_buf_puts(b, " d=\"");
 	int pen = 0;
 	double lx = 0, ly = 0;
 	size_t valid = 0;
@@ -575,27 +543,27 @@ static void svg_series(buf *b, const model *m, const frame *f, size_t s, int pat
 		int last = i + 1 == se->n || !point_ok(se->x[i + 1], se->y[i + 1]);
 		if (pen && !last && fabs(X - lx) < 0.5 && fabs(Y - ly) < 0.5)
 			continue;
-		b_puts(b, pen ? "L" : "M");
+		vxr_buf_puts(b, pen ? "L" : "M");
 		b_px(b, X);
-		b_puts(b, " ");
+		vxr_buf_puts(b, " ");
 		b_px(b, Y);
 		if (!pen && last) {
 			/* a lone point: a dot the width of the line */
-			b_puts(b, "h0.01");
+			vxr_buf_puts(b, "h0.01");
 		}
 		pen = 1;
 		lx = X;
 		ly = Y;
 	}
-	b_puts(b, "\"/>\n");
+	vxr_buf_puts(b, "\"/>\n");
 
 	/* markers, at most about twenty per series, at fixed indices */
 	size_t stride = valid <= 25 ? 1 : (valid + 19) / 20;
-	b_puts(b, "<g class=\"vxp-marker vxp-s");
-	b_puts(b, num);
-	b_puts(b, "\" fill=\"#fff\" stroke=\"");
-	b_puts(b, colour[s]);
-	b_puts(b, "\" stroke-width=\"1.3\">");
+	vxr_buf_puts(b, "<g class=\"vxp-marker vxp-s");
+	vxr_buf_puts(b, num);
+	vxr_buf_puts(b, "\" fill=\"#fff\" stroke=\"");
+	vxr_buf_puts(b, colour[s]);
+	vxr_buf_puts(b, "\" stroke-width=\"1.3\">");
 	size_t k = 0;
 	for (size_t i = 0; i < se->n; i++) {
 		if (!point_ok(se->x[i], se->y[i]))
@@ -603,7 +571,7 @@ static void svg_series(buf *b, const model *m, const frame *f, size_t s, int pat
 		if (k++ % stride == 0)
 			svg_marker(b, (int)s, px_x(m, f, se->x[i]), px_y(m, f, se->y[i]));
 	}
-	b_puts(b, "</g>\n");
+	vxr_buf_puts(b, "</g>\n");
 }
 
 typedef struct {
@@ -649,7 +617,7 @@ static size_t points_in(const model *m, const frame *f, double x0, double y0, do
 	return c;
 }
 
-static void svg_legend(buf *b, const model *m, const frame *f, const int *pat)
+static void svg_legend(vxr_buf *b, const model *m, const frame *f, const int *pat)
 {
 	legend_entry e[5];
 	int ne = 0;
@@ -685,15 +653,15 @@ static void svg_legend(buf *b, const model *m, const frame *f, const int *pat)
 			by = y0;
 		}
 	}
-	b_puts(b, "<g class=\"vxp-legend\">\n<rect class=\"vxp-legend-box\" x=\"");
+	vxr_buf_puts(b, "<g class=\"vxp-legend\">\n<rect class=\"vxp-legend-box\" x=\"");
 	b_px(b, bx);
-	b_puts(b, "\" y=\"");
+	vxr_buf_puts(b, "\" y=\"");
 	b_px(b, by);
-	b_puts(b, "\" width=\"");
+	vxr_buf_puts(b, "\" width=\"");
 	b_px(b, w);
-	b_puts(b, "\" height=\"");
+	vxr_buf_puts(b, "\" height=\"");
 	b_px(b, h);
-	b_puts(b, "\" fill=\"#fff\" fill-opacity=\"0.9\" stroke=\"#999\" stroke-width=\"0.8\"/>\n");
+	vxr_buf_puts(b, "\" fill=\"#fff\" fill-opacity=\"0.9\" stroke=\"#999\" stroke-width=\"0.8\"/>\n");
 	for (int i = 0; i < ne; i++) {
 		double y = by + 4 + 17 * i + 8.5;
 		double x = bx + 7;
@@ -701,44 +669,44 @@ static void svg_legend(buf *b, const model *m, const frame *f, const int *pat)
 			int s = e[i].kind;
 			char cls[40];
 			snprintf(cls, sizeof cls, "vxp-line vxp-s%d", s + 1);
-			b_puts(b, "<line class=\"");
-			b_puts(b, cls);
-			b_puts(b, "\" x1=\"");
+			vxr_buf_puts(b, "<line class=\"");
+			vxr_buf_puts(b, cls);
+			vxr_buf_puts(b, "\" x1=\"");
 			b_px(b, x);
-			b_puts(b, "\" y1=\"");
+			vxr_buf_puts(b, "\" y1=\"");
 			b_px(b, y);
-			b_puts(b, "\" x2=\"");
+			vxr_buf_puts(b, "\" x2=\"");
 			b_px(b, x + 26);
-			b_puts(b, "\" y2=\"");
+			vxr_buf_puts(b, "\" y2=\"");
 			b_px(b, y);
-			b_puts(b, "\" stroke=\"");
-			b_puts(b, colour[s]);
-			b_puts(b, "\" stroke-width=\"1.8\"");
+			vxr_buf_puts(b, "\" stroke=\"");
+			vxr_buf_puts(b, colour[s]);
+			vxr_buf_puts(b, "\" stroke-width=\"1.8\"");
 			if (dash_svg[pat[s]]) {
-				b_puts(b, " stroke-dasharray=\"");
-				b_puts(b, dash_svg[pat[s]]);
-				b_puts(b, "\"");
+				vxr_buf_puts(b, " stroke-dasharray=\"");
+				vxr_buf_puts(b, dash_svg[pat[s]]);
+				vxr_buf_puts(b, "\"");
 			}
-			b_puts(b, "/>\n<g class=\"vxp-marker vxp-s");
+			vxr_buf_puts(b, "/>\n<g class=\"vxp-marker vxp-s");
 			char num[16];
 			snprintf(num, sizeof num, "%d", s + 1);
-			b_puts(b, num);
-			b_puts(b, "\" fill=\"#fff\" stroke=\"");
-			b_puts(b, colour[s]);
-			b_puts(b, "\" stroke-width=\"1.3\">");
+			vxr_buf_puts(b, num);
+			vxr_buf_puts(b, "\" fill=\"#fff\" stroke=\"");
+			vxr_buf_puts(b, colour[s]);
+			vxr_buf_puts(b, "\" stroke-width=\"1.3\">");
 			svg_marker(b, s, x + 13, y);
-			b_puts(b, "</g>\n");
+			vxr_buf_puts(b, "</g>\n");
 		} else if (e[i].kind == 3) {
-			b_puts(b, "<circle class=\"vxp-mark\" cx=\"");
+			vxr_buf_puts(b, "<circle class=\"vxp-mark\" cx=\"");
 			b_px(b, x + 13);
-			b_puts(b, "\" cy=\"");
+			vxr_buf_puts(b, "\" cy=\"");
 			b_px(b, y);
-			b_puts(b, "\" r=\"3.5\" fill=\"#000\"/>\n");
+			vxr_buf_puts(b, "\" r=\"3.5\" fill=\"#000\"/>\n");
 		}
 		svg_text(b, e[i].kind == 4 ? "vxp-note" : "vxp-legend-text", e[i].kind == 4 ? x : x + 34, y + 4, NULL,
 		         e[i].text);
 	}
-	b_puts(b, "</g>\n");
+	vxr_buf_puts(b, "</g>\n");
 }
 
 static const char svg_style[] =
@@ -782,48 +750,48 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	if (f.right - f.left < 60 || f.bottom - f.top < 40)
 		return VX_EUSAGE;
 
-	buf b = { 0 };
+	vxr_buf b = { 0 };
 	char num[64];
 	snprintf(num, sizeof num, "%d", width);
-	b_puts(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"vxp\" width=\"");
-	b_puts(&b, num);
-	b_puts(&b, "\" height=\"");
+	vxr_buf_puts(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"vxp\" width=\"");
+	vxr_buf_puts(&b, num);
+	vxr_buf_puts(&b, "\" height=\"");
 	snprintf(num, sizeof num, "%d", height);
-	b_puts(&b, num);
+	vxr_buf_puts(&b, num);
 	snprintf(num, sizeof num, "0 0 %d %d", width, height);
-	b_puts(&b, "\" viewBox=\"");
-	b_puts(&b, num);
-	b_puts(&b, "\" font-family=\"sans-serif\" font-size=\"12\" role=\"img\"");
+	vxr_buf_puts(&b, "\" viewBox=\"");
+	vxr_buf_puts(&b, num);
+	vxr_buf_puts(&b, "\" font-family=\"sans-serif\" font-size=\"12\" role=\"img\"");
 	if (p->title && *p->title) {
-		b_puts(&b, " aria-label=\"");
+		vxr_buf_puts(&b, " aria-label=\"");
 		b_xml(&b, p->title);
-		b_puts(&b, "\"");
+		vxr_buf_puts(&b, "\"");
 	}
-	b_puts(&b, ">\n");
+	vxr_buf_puts(&b, ">\n");
 	if (p->title && *p->title) {
-		b_puts(&b, "<title>");
+		vxr_buf_puts(&b, "<title>");
 		b_xml(&b, p->title);
-		b_puts(&b, "</title>\n");
+		vxr_buf_puts(&b, "</title>\n");
 	}
-	b_puts(&b, svg_style);
+	vxr_buf_puts(&b, svg_style);
 	snprintf(num, sizeof num, "%d", width);
-	b_puts(&b, "<rect class=\"vxp-bg\" x=\"0\" y=\"0\" width=\"");
-	b_puts(&b, num);
+	vxr_buf_puts(&b, "<rect class=\"vxp-bg\" x=\"0\" y=\"0\" width=\"");
+	vxr_buf_puts(&b, num);
 	snprintf(num, sizeof num, "%d", height);
-	b_puts(&b, "\" height=\"");
-	b_puts(&b, num);
-	b_puts(&b, "\" fill=\"#fff\"/>\n");
+	vxr_buf_puts(&b, "\" height=\"");
+	vxr_buf_puts(&b, num);
+	vxr_buf_puts(&b, "\" fill=\"#fff\"/>\n");
 
 	if (p->title && *p->title) {
-		b_puts(&b, "<text class=\"vxp-title\" x=\"");
+		vxr_buf_puts(&b, "<text class=\"vxp-title\" x=\"");
 		b_px(&b, (f.left + f.right) / 2);
-		b_puts(&b, "\" y=\"22\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">");
+		vxr_buf_puts(&b, "\" y=\"22\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">");
 		b_xml(&b, p->title);
-		b_puts(&b, "</text>\n");
+		vxr_buf_puts(&b, "</text>\n");
 	}
 
 	/* grid and ticks */
-	b_puts(&b, "<g class=\"vxp-grid\" stroke=\"#d9d9d9\" stroke-width=\"0.8\">\n");
+	vxr_buf_puts(&b, "<g class=\"vxp-grid\" stroke=\"#d9d9d9\" stroke-width=\"0.8\">\n");
 	for (int i = 0; i < m.y.nticks; i++) {
 		double Y = px_y(&m, &f, m.y.ticks[i]);
 		svg_line(&b, "vxp-grid", f.left, Y, f.right, Y);
@@ -832,7 +800,7 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 		double X = px_x(&m, &f, m.x.ticks[i]);
 		svg_line(&b, "vxp-grid", X, f.top, X, f.bottom);
 	}
-	b_puts(&b, "</g>\n<g class=\"vxp-axis\" stroke=\"#000\" stroke-width=\"1\">\n");
+	vxr_buf_puts(&b, "</g>\n<g class=\"vxp-axis\" stroke=\"#000\" stroke-width=\"1\">\n");
 	svg_line(&b, "vxp-axis", f.left, f.bottom, f.right, f.bottom);
 	svg_line(&b, "vxp-axis", f.left, f.top, f.left, f.bottom);
 	for (int i = 0; i < m.y.nticks; i++) {
@@ -843,13 +811,13 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 		double X = px_x(&m, &f, m.x.ticks[i]);
 		svg_line(&b, "vxp-axis", X, f.bottom, X, f.bottom + 5);
 	}
-	b_puts(&b, "</g>\n<g class=\"vxp-ticks\">\n");
+	vxr_buf_puts(&b, "</g>\n<g class=\"vxp-ticks\">\n");
 	for (int i = 0; i < m.y.nticks; i++) {
 		char *l = label_text(&m.y, m.y.ticks[i], LBL_UNICODE);
 		if (l)
 			svg_text(&b, "vxp-tick", f.left - 8, px_y(&m, &f, m.y.ticks[i]) + 4, "end", l);
 		else
-			b.nomem = 1;
+			b.oom = 1;
 		free(l);
 	}
 	for (int i = 0; i < m.x.nticks; i++) {
@@ -857,21 +825,21 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 		if (l)
 			svg_text(&b, "vxp-tick", px_x(&m, &f, m.x.ticks[i]), f.bottom + 18, "middle", l);
 		else
-			b.nomem = 1;
+			b.oom = 1;
 		free(l);
 	}
-	b_puts(&b, "</g>\n");
+	vxr_buf_puts(&b, "</g>\n");
 	if (p->xlabel && *p->xlabel)
 		svg_text(&b, "vxp-label", (f.left + f.right) / 2, height - 8 - (has_note ? 16 : 0), "middle", p->xlabel);
 	if (p->ylabel && *p->ylabel) {
 		double cy = (f.top + f.bottom) / 2;
-		b_puts(&b, "<text class=\"vxp-label\" x=\"16\" y=\"");
+		vxr_buf_puts(&b, "<text class=\"vxp-label\" x=\"16\" y=\"");
 		b_px(&b, cy);
-		b_puts(&b, "\" text-anchor=\"middle\" transform=\"rotate(-90 16 ");
+		vxr_buf_puts(&b, "\" text-anchor=\"middle\" transform=\"rotate(-90 16 ");
 		b_px(&b, cy);
-		b_puts(&b, ")\">");
+		vxr_buf_puts(&b, ")\">");
 		b_xml(&b, p->ylabel);
-		b_puts(&b, "</text>\n");
+		vxr_buf_puts(&b, "</text>\n");
 	}
 
 	/* the data */
@@ -880,17 +848,17 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	for (size_t s = 0; s < p->nseries; s++)
 		svg_series(&b, &m, &f, s, pat[s]);
 	if (p->nmarks) {
-		b_puts(&b, "<g class=\"vxp-mark\" fill=\"#000\">");
+		vxr_buf_puts(&b, "<g class=\"vxp-mark\" fill=\"#000\">");
 		for (size_t i = 0; i < p->nmarks; i++) {
 			if (!point_ok(p->mark_x[i], p->mark_y[i]))
 				continue;
-			b_puts(&b, "<circle cx=\"");
+			vxr_buf_puts(&b, "<circle cx=\"");
 			b_px(&b, px_x(&m, &f, p->mark_x[i]));
-			b_puts(&b, "\" cy=\"");
+			vxr_buf_puts(&b, "\" cy=\"");
 			b_px(&b, px_y(&m, &f, p->mark_y[i]));
-			b_puts(&b, "\" r=\"3.5\"/>");
+			vxr_buf_puts(&b, "\" r=\"3.5\"/>");
 		}
-		b_puts(&b, "</g>\n");
+		vxr_buf_puts(&b, "</g>\n");
 	}
 	if (m.npoints == 0)
 		svg_text(&b, "vxp-note", (f.left + f.right) / 2, (f.top + f.bottom) / 2, "middle", "no values to plot");
@@ -908,12 +876,12 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	if (note[0])
 		svg_text(&b, "vxp-note", f.left, height - 6, NULL, note);
 	svg_legend(&b, &m, &f, pat);
-	b_puts(&b, "</svg>\n");
-	if (b.nomem) {
-		free(b.p);
+	vxr_buf_puts(&b, "</svg>\n");
+	if (b.oom) {
+		free(b.s);
 		return VX_ENOMEM;
 	}
-	*out = b.p;
+	*out = b.s;
 	return VX_OK;
 }
 
@@ -1300,7 +1268,7 @@ vx_status vxp_cells(const vxp_plot *p, int cols, int rows, int utf8, char **out,
 	}
 
 	/* join the rows; every cell is one code point, one column */
-	buf b = { 0 };
+	vxr_buf b = { 0 };
 	unsigned char *ro = malloc((size_t)rows * (size_t)cols);
 	if (!ro) {
 		free(cv.bits);
@@ -1311,21 +1279,21 @@ vx_status vxp_cells(const vxp_plot *p, int cols, int rows, int utf8, char **out,
 	for (int r = 0; r < rows; r++) {
 		for (int k = 0; k < cols; k++) {
 			cell *x = at(&g, r, k);
-			b_puts(&b, x->s);
+			vxr_buf_puts(&b, x->s);
 			ro[(size_t)r * (size_t)cols + (size_t)k] = x->role;
 		}
 		if (r + 1 < rows)
-			b_puts(&b, "\n");
+			vxr_buf_puts(&b, "\n");
 	}
 	free(cv.bits);
 	free(cv.owner);
 	free(g.c);
-	if (b.nomem || !b.p) {
-		free(b.p);
+	if (b.oom || !b.s) {
+		free(b.s);
 		free(ro);
 		return VX_ENOMEM;
 	}
-	*out = b.p;
+	*out = b.s;
 	*roles = ro;
 	return VX_OK;
 }

@@ -19,6 +19,7 @@
 #include "report/doc.h"
 #include "report/fmt.h"
 #include "report/math.h"
+#include "report/buf.h"
 #include "report/plot.h"
 #include "report/term.h"
 #include "report/tpl.h"
@@ -80,20 +81,6 @@ char *vxr_mat_tex(const vxr_mat *m);
 /* The block's one or two matrices side by side as display math in LaTeX
  * (the Markdown and LaTeX targets share it); *out malloc'd. */
 vx_status vxr_mats_latex(vxr_env *env, const vxr_obj *o, char **out, vx_error *err);
-
-/* ---- a growing string ---- */
-
-typedef struct {
-	char *s;
-	size_t len, cap;
-	int oom;
-} vxr_buf;
-
-void vxr_buf_put(vxr_buf *b, const char *s, size_t n);
-void vxr_buf_puts(vxr_buf *b, const char *s);
-void vxr_buf_printf(vxr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Takes the string (never NULL unless out of memory); b is reset. */
-char *vxr_buf_take(vxr_buf *b);
 
 /* ---- targets ---- */
 

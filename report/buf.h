@@ -1,0 +1,23 @@
+/*
+ * buf.h — a growing string for the report layer: every renderer, the plots
+ * and the math builder append to one.  Out of memory is sticky: appends
+ * after a failed allocation do nothing, and vxr_buf_take says so once.
+ */
+#ifndef VANEX_REPORT_BUF_H
+#define VANEX_REPORT_BUF_H
+
+#include <stddef.h>
+
+typedef struct {
+	char *s;      /* NUL-terminated once anything was appended */
+	size_t len, cap;
+	int oom;      /* an allocation failed: the contents are incomplete */
+} vxr_buf;
+
+void vxr_buf_put(vxr_buf *b, const char *s, size_t n);
+void vxr_buf_puts(vxr_buf *b, const char *s);
+void vxr_buf_printf(vxr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Takes the string (never NULL unless out of memory); b is reset. */
+char *vxr_buf_take(vxr_buf *b);
+
+#endif
