@@ -3,7 +3,8 @@
  *
  * The decision between fixed and scientific notation is taken on the
  * exponent AFTER rounding to `sig` digits, so 999999.7 at 3 digits becomes
- * 1e+06 rather than "1000000".  Magnitudes known only by their log10 are
+ * 1e+06 rather than "1000000".  Fixed notation shows the same rounded value,
+ * so 27784.3 at 3 digits is "27800" (every magnitude honours `sig`).  Magnitudes known only by their log10 are
  * split into an integer exponent and a mantissa 10^frac, which keeps all the
  * digits a double can hold however far the exponent lies outside ±308.
  */
@@ -100,7 +101,13 @@ char *vxf_num(char *buf, size_t n, double x, int sig, vxf_style st)
 	long e10 = epos ? strtol(epos + 1, NULL, 10) : 0;
 	if (e10 >= -3 && e10 < 6) {
 		long dec = sig - 1 - e10;
-		snprintf(out, sizeof out, "%.*f", dec > 0 ? (int)dec : 0, x);
+		/* With fewer digits than the integer part has, the rounded value
+		 * (from the scientific form) is written out: 27784.3 at 3 digits
+		 * is 27800, not 27784. */
+		if (dec < 0)
+			snprintf(out, sizeof out, "%.0f", strtod(sci, NULL));
+		else
+			snprintf(out, sizeof out, "%.*f", (int)dec, x);
 		strip_zeros(out);
 		return put(buf, n, out);
 	}

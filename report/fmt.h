@@ -2,10 +2,13 @@
  * fmt.h — the one number-formatting policy of vanex.
  *
  * Every number a user sees (check's table, handouts, the tutor) goes through
- * here: `sig` significant digits (trailing zeros dropped), the sign kept,
- * scientific notation outside [1e-3, 1e6) (decided on the value rounded to
- * `sig` digits: 0.0123, 1024, 9.77e-04, 1e+06), and magnitudes that do not
- * fit a double written from their log10 (vx_mag), never as 0 or inf.  Styles
+ * here: rounded to `sig` significant digits at every magnitude (trailing
+ * zeros after the point dropped), the sign kept, scientific notation outside
+ * [1e-3, 1e6) (decided on the value rounded to `sig` digits; at 3 digits:
+ * 0.0123, 1020 for 1024, 27800 for 27784.3, 9.77e-04, 1e+06), and
+ * magnitudes that do not fit a double written from their log10 (vx_mag),
+ * never as 0 or inf.  Whole numbers meant exactly (sizes, steps) are not
+ * passed here with few digits.  Styles
  * differ only in how ×10ⁿ is spelt:
  *
  *   VXF_ASCII    9.765625e-04     3.2e-603

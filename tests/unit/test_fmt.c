@@ -44,8 +44,10 @@ Test(fmt, half_to_the_tenth_and_two_to_the_tenth)
 	expect_num(v, 3, VXF_ASCII, "9.77e-04");
 	expect_num(v, 17, VXF_ASCII, "9.765625e-04");   /* trailing zeros dropped */
 	expect_num(g, 6, VXF_ASCII, "1024");
-	expect_num(g, 2, VXF_ASCII, "1024");             /* integer digits are kept */
-	expect_num(16025.083037, 4, VXF_ASCII, "16025");
+	expect_num(g, 2, VXF_ASCII, "1000");             /* rounded like any magnitude */
+	expect_num(g, 3, VXF_ASCII, "1020");
+	expect_num(16025.083037, 4, VXF_ASCII, "16030");
+	expect_num(16025.083037, 5, VXF_ASCII, "16025");
 	expect_num(-999999.25, 2, VXF_ASCII, "-1e+06");  /* rounds to 1.0e+06 first */
 	expect_num(-g, 6, VXF_UNICODE, "-1024");
 }
@@ -66,6 +68,68 @@ Test(fmt, fixed_range_and_rounding_across_decades)
 	expect_num(0.0, 4, VXF_ASCII, "0");
 	expect_num(-0.0, 4, VXF_ASCII, "0");
 	expect_num(9.9996, 4, VXF_ASCII, "10");
+}
+
+/* One row per magnitude: the value, its text at 3 significant digits in
+ * ASCII, Unicode and TeX, written out by hand (not by this code). */
+struct row {
+	double x;
+	const char *ascii, *uni, *tex;
+};
+
+static const struct row table3[] = {
+	{ 1.23456e-5, "1.23e-05", "1.23\u00d710\u207b\u2075", "1.23\\times10^{-5}" },
+	{ 9.87654e-4, "9.88e-04", "9.88\u00d710\u207b\u2074", "9.88\\times10^{-4}" },
+	{ 1.23456e-3, "0.00123", "0.00123", "0.00123" },
+	{ 0.0456789, "0.0457", "0.0457", "0.0457" },
+	{ 0.345678, "0.346", "0.346", "0.346" },
+	{ 2.71828, "2.72", "2.72", "2.72" },
+	{ 31.4159, "31.4", "31.4", "31.4" },
+	{ 999.6, "1000", "1000", "1000" },
+	{ 271.828, "272", "272", "272" },
+	{ 2718.28, "2720", "2720", "2720" },
+	{ 27784.3, "27800", "27800", "27800" },
+	{ 314159.0, "314000", "314000", "314000" },
+	{ 999499.0, "999000", "999000", "999000" },
+	{ 999600.0, "1e+06", "1\u00d710\u2076", "1\\times10^{6}" },
+	{ 2718281.8, "2.72e+06", "2.72\u00d710\u2076", "2.72\\times10^{6}" },
+	{ 1.0e7, "1e+07", "1\u00d710\u2077", "1\\times10^{7}" },
+	{ 1.23456e7, "1.23e+07", "1.23\u00d710\u2077", "1.23\\times10^{7}" },
+};
+
+/* Prefixes "-" to a hand-written positive text. */
+static void negated(char *out, size_t n, const char *pos)
+{
+	snprintf(out, n, "-%s", pos);
+}
+
+Test(fmt, every_magnitude_honours_the_significant_digits)
+{
+	char want[96];
+	for (size_t i = 0; i < sizeof table3 / sizeof table3[0]; i++) {
+		const struct row *r = &table3[i];
+		expect_num(r->x, 3, VXF_ASCII, r->ascii);
+		expect_num(r->x, 3, VXF_UNICODE, r->uni);
+		expect_num(r->x, 3, VXF_TEX, r->tex);
+		negated(want, sizeof want, r->ascii);
+		expect_num(-r->x, 3, VXF_ASCII, want);
+		negated(want, sizeof want, r->uni);
+		expect_num(-r->x, 3, VXF_UNICODE, want);
+		negated(want, sizeof want, r->tex);
+		expect_num(-r->x, 3, VXF_TEX, want);
+	}
+	/* Other digit counts across the fixed range's large end. */
+	expect_num(27784.3, 1, VXF_ASCII, "30000");
+	expect_num(27784.3, 2, VXF_ASCII, "28000");
+	expect_num(27784.3, 5, VXF_ASCII, "27784");
+	expect_num(27784.3, 6, VXF_ASCII, "27784.3");
+	expect_num(-27784.3, 4, VXF_UNICODE, "-27780");
+	expect_num(123456.0, 2, VXF_ASCII, "120000");
+	expect_num(96000.0, 1, VXF_ASCII, "100000");   /* the carry adds a digit */
+	expect_num(1234.5, 17, VXF_ASCII, "1234.5");
+	/* A magnitude carried by its log10 inside the double range follows the
+	 * same rounding: 10^4.44379 = 27784.6... */
+	expect_log10(log10(27784.3), 3, VXF_ASCII, "27800");
 }
 
 Test(fmt, nonfinite)
