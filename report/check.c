@@ -86,6 +86,48 @@ int vxr_fd_pass(const vx_fdcheck *fd)
 	       fd->dLdW <= VXR_FD_TOL;
 }
 
+vxr_fd_outcome vxr_fd_item(const vx_fdcheck *fd, int q)
+{
+	double v = q == 0 ? fd->dsda : q == 1 ? fd->dads : q == 2 ? fd->dsds : fd->dLdW;
+	if (v <= VXR_FD_TOL)
+		return VXR_FD_PASSED;
+	if (!isnan(v) || q < 2)
+		return VXR_FD_FAILED;
+	/* vx_fd_check leaves NaN for two reasons only: every column (entry) was
+	 * left out as unresolvable, or the analytic value is beyond a double.
+	 * Unresolved columns of ∂s_t/∂s_k are counted first, so all of them were
+	 * left out exactly when the count reaches the columns checked. */
+	if (q == 2)
+		return fd->unresolved >= fd->columns && fd->columns > 0 ? VXR_FD_UNRESOLVED : VXR_FD_TOO_LARGE;
+	if (fd->dLdW_entries > 0)
+		return VXR_FD_FAILED;
+	return fd->unresolved > 0 ? VXR_FD_UNRESOLVED : VXR_FD_TOO_LARGE;
+}
+
+vxr_fd_outcome vxr_fd_overall(const vx_fdcheck *fd)
+{
+	vxr_fd_outcome o = VXR_FD_PASSED;
+	for (int q = 0; q < 4; q++) {
+		vxr_fd_outcome i = vxr_fd_item(fd, q);
+		if (i == VXR_FD_FAILED)
+			return VXR_FD_FAILED;
+		if (i != VXR_FD_PASSED && o != VXR_FD_UNRESOLVED)
+			o = i;
+	}
+	return o;
+}
+
+/* The word for an outcome in the text and the JSON. */
+static const char *fd_word(vxr_fd_outcome o)
+{
+	switch (o) {
+	case VXR_FD_PASSED: return "pass";
+	case VXR_FD_UNRESOLVED: return "unresolved";
+	case VXR_FD_TOO_LARGE: return "too large";
+	default: return "fail";
+	}
+}
+
 size_t vxr_check_rows(size_t t, size_t *gaps, size_t cap)
 {
 	size_t n = 0;
@@ -308,14 +350,35 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 		rows[2].what = w2; rows[2].v = fd->dsds;
 		rows[3].what = w3; rows[3].v = fd->dLdW;
 		for (int i = 0; i < 4; i++) {
+			vxr_fd_outcome o = vxr_fd_item(fd, i);
 			fputs("  ", out);
 			fputs(rows[i].what, out);
 			for (int k = cols(rows[i].what); k < 36; k++)
 				fputc(' ', out);
-			rpad(out, vxf_num(a, sizeof a, rows[i].v, 2, st), 10);
-			fprintf(out, "   %s\n", rows[i].v <= VXR_FD_TOL ? "pass" : "FAIL");
+			/* An error that could not be measured is not a number to show. */
+			rpad(out, o == VXR_FD_UNRESOLVED || o == VXR_FD_TOO_LARGE ? "-" : vxf_num(a, sizeof a, rows[i].v, 2, st), 10);
+			fprintf(out, "   %s\n", o == VXR_FD_FAILED ? "FAIL" : fd_word(o));
 		}
-		fprintf(out, "finite-difference check: %s\n", vxr_fd_pass(fd) ? "pass" : "FAIL");
+		switch (vxr_fd_overall(fd)) {
+		case VXR_FD_PASSED:
+			fprintf(out, "finite-difference check: pass\n");
+			break;
+		case VXR_FD_UNRESOLVED:
+			fprintf(out, "finite-difference check: unresolved, neither pass nor FAIL: %zu columns or\n"
+			             "  entries were too sensitive to resolve in double precision (a chaotic or\n"
+			             "  exploding horizon), so %s could not be compared\n",
+			        fd->unresolved, vxr_fd_item(fd, 2) == VXR_FD_UNRESOLVED
+			                                ? (utf8 ? "\u2202s_t/\u2202s_k" : "ds_t/ds_k")
+			                                : (utf8 ? "\u2202L_t/\u2202W" : "dL_t/dW"));
+			break;
+		case VXR_FD_TOO_LARGE:
+			fprintf(out, "finite-difference check: not compared, neither pass nor FAIL: the analytic\n"
+			             "  value does not fit a double\n");
+			break;
+		default:
+			fprintf(out, "finite-difference check: FAIL\n");
+			break;
+		}
 	}
 	if (fflush(out) != 0 || ferror(out))
 		return vx_fail(err, VX_EIO, "cannot write the output: %s", strerror(errno));
@@ -472,8 +535,10 @@ static json_t *check_object(const vxr_check *c)
 			bad |= json_object_set_new(f, "j", jsize(fd->j));
 			bad |= json_object_set_new(f, "k", jsize(fd->k));
 			bad |= json_object_set_new(f, "dLdW_entries", jsize(fd->dLdW_entries));
+			bad |= json_object_set_new(f, "unresolved", jsize(fd->unresolved));
 			bad |= json_object_set_new(f, "tolerance", json_real(VXR_FD_TOL));
 			bad |= json_object_set_new(f, "pass", json_boolean(vxr_fd_pass(fd)));
+			bad |= json_object_set_new(f, "outcome", json_string(fd_word(vxr_fd_overall(fd))));
 			bad |= json_object_set_new(o, "fd_check", f);
 		}
 	} else {

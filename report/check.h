@@ -42,6 +42,25 @@ const char *vxr_trend_name(vxr_trend t);
 /* 1 when every error of the finite-difference check is <= VXR_FD_TOL. */
 int vxr_fd_pass(const vx_fdcheck *fd);
 
+/* How one compared quantity of the finite-difference check came out. */
+typedef enum {
+	VXR_FD_PASSED = 0, /* relative error <= VXR_FD_TOL */
+	VXR_FD_FAILED,     /* larger, or NaN without a reason below */
+	VXR_FD_UNRESOLVED, /* nothing compared: every column or entry was too
+	                    * sensitive to resolve in double precision
+	                    * (vx_fdcheck.unresolved) */
+	VXR_FD_TOO_LARGE   /* nothing compared: the analytic value does not fit
+	                    * a double */
+} vxr_fd_outcome;
+
+/* The outcome of quantity q of fd: 0 dsda, 1 dads, 2 dsds, 3 dLdW. */
+vxr_fd_outcome vxr_fd_item(const vx_fdcheck *fd, int q);
+
+/* The outcome of the whole check: FAILED when any item failed, else
+ * UNRESOLVED or TOO_LARGE when an item could not be compared (never a pass
+ * then), else PASSED (exactly when vxr_fd_pass). */
+vxr_fd_outcome vxr_fd_overall(const vx_fdcheck *fd);
+
 /* The rows of check's table: gaps t−k in increasing order — all of them
  * when t <= 30, else 0..5, then 10, 15, 20, 30, 50, 70, 100, 150, … (about
  * ×1.5 apart) and t−1.
@@ -59,7 +78,9 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
  *   log10_step_product, bound, log10_bound, contribution, log10_contribution}],
  *   grad_W (+ grad_W_scaled, grad_W_log10_scale when it does not fit),
  *   grad_norm, log10_grad_norm, lyapunov {max_exponent, bound}, rate,
- *   verdict, fd_check {dsda, dads, dsds, dLdW, j, k, dLdW_entries, tolerance, pass}.
+ *   verdict, fd_check {dsda, dads, dsds, dLdW, j, k, dLdW_entries, unresolved,
+ *   tolerance, pass, outcome ("pass", "fail", "unresolved" or "too large",
+ *   as vxr_fd_overall)}; an error that could not be measured is null.
  * A magnitude that does not fit a double is null and its log10_ member
  * carries it; an exact zero has value 0 and log10 null. */
 vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err);

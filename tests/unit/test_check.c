@@ -1,0 +1,137 @@
+/*
+ * test_check.c — how `vanex check` words its finite-difference result:
+ * hand-made vx_fdcheck records (one per situation vx_fd_check can report)
+ * against the outcome and the text they must give.  The NaN cases are the
+ * ones vx_fd_check documents (engine/analysis.h): every entry unresolvable,
+ * or the analytic value beyond a double.
+ */
+#include <criterion/criterion.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/model.h"
+#include "engine/params.h"
+#include "report/check.h"
+
+static void setup(void)
+{
+	gsl_set_error_handler_off();
+}
+
+TestSuite(check, .init = setup);
+
+/* Errors of a healthy check: all well below VXR_FD_TOL = 1e-6. */
+static vx_fdcheck healthy(void)
+{
+	vx_fdcheck f;
+	memset(&f, 0, sizeof f);
+	f.j = 20;
+	f.k = 12;
+	f.dsda = 1e-13;
+	f.dads = 2e-13;
+	f.dsds = 3e-12;
+	f.dLdW = 4e-11;
+	f.dLdW_entries = 64;
+	f.columns = 8;
+	return f;
+}
+
+Test(check, outcomes_of_each_situation)
+{
+	vx_fdcheck f = healthy();
+	cr_expect_eq(vxr_fd_overall(&f), VXR_FD_PASSED, "all errors below 1e-6 pass");
+	cr_expect(vxr_fd_pass(&f), "vxr_fd_pass agrees");
+
+	f.dLdW = 2e-6;
+	cr_expect_eq(vxr_fd_item(&f, 3), VXR_FD_FAILED, "2e-6 > 1e-6 fails");
+	cr_expect_eq(vxr_fd_overall(&f), VXR_FD_FAILED, "one failure fails the check");
+
+	/* No entry resolvable: NaN with 0 entries and a count of left-outs. */
+	f = healthy();
+	f.dLdW = NAN;
+	f.dLdW_entries = 0;
+	f.unresolved = 16;
+	cr_expect_eq(vxr_fd_item(&f, 3), VXR_FD_UNRESOLVED, "unresolved dL/dW");
+	cr_expect_eq(vxr_fd_overall(&f), VXR_FD_UNRESOLVED, "unresolved overall, not a pass");
+	cr_expect(!vxr_fd_pass(&f), "never a pass");
+	f.dsda = 0.5;
+	cr_expect_eq(vxr_fd_overall(&f), VXR_FD_FAILED, "a real failure elsewhere still fails");
+
+	/* The gradient beyond a double: NaN, nothing compared, nothing left out. */
+	f = healthy();
+	f.dLdW = NAN;
+	f.dLdW_entries = 0;
+	cr_expect_eq(vxr_fd_overall(&f), VXR_FD_TOO_LARGE, "too large to compare");
+
+	/* NaN with entries compared is a real failure (a NaN difference). */
+	f = healthy();
+	f.dLdW = NAN;
+	f.unresolved = 3;
+	cr_expect_eq(vxr_fd_item(&f, 3), VXR_FD_FAILED, "NaN among compared entries fails");
+
+	/* Every column of ds_t/ds_k unresolved, against the product too large. */
+	f = healthy();
+	f.dsds = NAN;
+	f.unresolved = 8;
+	cr_expect_eq(vxr_fd_item(&f, 2), VXR_FD_UNRESOLVED, "all 8 columns unresolved");
+	f.unresolved = 0;
+	cr_expect_eq(vxr_fd_item(&f, 2), VXR_FD_TOO_LARGE, "product beyond a double");
+	f = healthy();
+	f.dsda = NAN;
+	cr_expect_eq(vxr_fd_item(&f, 0), VXR_FD_FAILED, "NaN in a one-step derivative fails");
+}
+
+/* The text of check for a small network with the given fd record, ASCII. */
+static char *text_with(const vx_fdcheck *fd)
+{
+	vx_params p;
+	vx_params_default(&p);
+	p.hidden = 4;
+	p.steps = 20;
+	vx_model *m = NULL;
+	vx_result *r = NULL;
+	vx_error err = { 0 };
+	cr_assert_eq(vx_model_build(&p, &m, &err), VX_OK, "model: %s", err.msg);
+	cr_assert_eq(vx_analyse(m, 20, &r, &err), VX_OK, "analyse: %s", err.msg);
+	vxr_check c = { &p, m, r, fd };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	cr_assert(out != NULL);
+	cr_assert_eq(vxr_check_text(out, &c, 0, &err), VX_OK, "text: %s", err.msg);
+	fclose(out);
+	vx_result_free(r);
+	vx_model_free(m);
+	return buf;
+}
+
+Test(check, unresolved_text_is_neither_pass_nor_fail)
+{
+	vx_fdcheck f = healthy();
+	f.dLdW = NAN;
+	f.dLdW_entries = 0;
+	f.unresolved = 16;
+	char *s = text_with(&f);
+	cr_expect(strstr(s, "finite-difference check: unresolved, neither pass nor FAIL: 16 columns or\n") != NULL,
+	          "the verdict names the 16 left out:\n%s", s);
+	cr_expect(strstr(s, "resolve in double precision") != NULL, "double precision named:\n%s", s);
+	cr_expect(strstr(s, "so dL_t/dW could not be compared") != NULL, "dL_t/dW named:\n%s", s);
+	cr_expect(strstr(s, " FAIL\n") == NULL && strstr(s, "check: FAIL") == NULL, "no FAIL:\n%s", s);
+	cr_expect(strstr(s, "check: pass") == NULL, "no pass claimed:\n%s", s);
+	cr_expect(strstr(s, "nan") == NULL, "no nan printed:\n%s", s);
+	free(s);
+
+	f = healthy();
+	s = text_with(&f);
+	cr_expect(strstr(s, "finite-difference check: pass\n") != NULL, "healthy record passes:\n%s", s);
+	free(s);
+
+	f.dads = 3e-3;
+	s = text_with(&f);
+	cr_expect(strstr(s, "0.003   FAIL\n") != NULL && strstr(s, "finite-difference check: FAIL\n") != NULL,
+	          "a 3e-3 error fails:\n%s", s);
+	free(s);
+}
