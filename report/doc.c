@@ -90,9 +90,11 @@ static char *first_heading(const char *text)
 	return strdup("");
 }
 
+/* First headings, made on first use (the tutor asks on every redraw). */
+static char *titles[100];
+
 const char *vxr_step_title(size_t i)
 {
-	static char *titles[100];
 	if (i >= 100)
 		return NULL;
 	const struct vx_embedded *e = step_at(i);
@@ -101,6 +103,15 @@ const char *vxr_step_title(size_t i)
 	if (!titles[i])
 		titles[i] = first_heading(e->text);
 	return titles[i];
+}
+
+void vxr_cleanup(void)
+{
+	for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++) {
+		free(titles[i]);
+		titles[i] = NULL;
+	}
+	vxr_cache_clear();
 }
 
 /* ================================================================ files */

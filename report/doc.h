@@ -26,6 +26,13 @@ size_t vxr_step_count(void);
 const char *vxr_step_title(size_t i);  /* the first heading of step i (0-based) */
 const char *vxr_step_name(size_t i);   /* its file name, e.g. "05-diagonal.md"; NULL past the end */
 
+/* Frees what report/ keeps between calls (the step titles, the extras of
+ * the last template environment), so nothing of ours is left reachable at
+ * exit.  The front end registers it with atexit(); calling it earlier is
+ * harmless (the caches are rebuilt on demand), but not while an environment
+ * (vxr_env) is alive in another thread. */
+void vxr_cleanup(void);
+
 typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX } vxr_format;
 
 /* Writes the whole handout (all steps, or the user's template when

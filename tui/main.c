@@ -6,11 +6,13 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <gsl/gsl_errno.h>
 
+#include "report/doc.h"
 #include "tui/cli.h"
 
 #ifndef VX_VERSION
@@ -47,6 +49,7 @@ int main(int argc, char **argv)
 	/* Numbers are read and written with a '.' whatever the locale (files,
 	 * JSON, strtod in the option parser). */
 	setlocale(LC_NUMERIC, "C");
+	atexit(vxr_cleanup); /* report/'s caches freed on every way out */
 
 	vxu_args a;
 	vx_error err;
