@@ -28,13 +28,40 @@ int vx_status_exit(vx_status st)
 	return st == VX_EUSAGE ? 2 : 1;
 }
 
+/* Copies src into dst (size n, n > 0) with every control byte (below 0x20,
+ * and DEL) written as \xNN: a file name or value echoed from the input must
+ * not move the cursor, ring the bell or split the message over lines. */
+static void copy_printable(char *dst, size_t n, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (; *src; src++) {
+		unsigned char c = (unsigned char)*src;
+		if (c >= 0x20 && c != 0x7f) {
+			if (o + 1 >= n)
+				break;
+			dst[o++] = (char)c;
+		} else {
+			if (o + 4 >= n)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		}
+	}
+	dst[o] = '\0';
+}
+
 vx_status vx_fail(vx_error *err, vx_status st, const char *fmt, ...)
 {
 	if (err) {
+		char raw[sizeof err->msg];
 		va_list ap;
 		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		vsnprintf(raw, sizeof raw, fmt, ap);
 		va_end(ap);
+		copy_printable(err->msg, sizeof err->msg, raw);
 	}
 	return st;
 }

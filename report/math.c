@@ -1708,8 +1708,7 @@ static size_t column_of(const char *s, size_t pos)
 
 static void set_err(vx_error *err, const char *msg)
 {
-	if (err)
-		snprintf(err->msg, sizeof err->msg, "%s", msg);
+	vx_fail(err, VX_EFORMAT, "%s", msg);
 }
 
 vx_status vxm_render(const char *src, size_t len, vxm_target target, int display,

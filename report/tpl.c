@@ -2210,6 +2210,7 @@ typedef struct {
 	char fence_ch;
 	int line_start;
 	int blank_run;     /* newlines seen in a row inside math (blank line check) */
+	size_t ntok;       /* object tokens emitted */
 } filler;
 
 static int mput(filler *F, const char *s, size_t n)
@@ -2237,6 +2238,15 @@ static vx_status oom(filler *F)
 	return F->ev.st;
 }
 
+/* The first "VXQ" in s[0..n), or NULL. */
+static const char *find_marker(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 3 <= n; i++)
+		if (s[i] == 'V' && s[i + 1] == 'X' && s[i + 2] == 'Q')
+			return s + i;
+	return NULL;
+}
+
 static void emit(filler *F, const char *s, size_t n)
 {
 	if (F->ev.st == VX_OK && vxr_filled_append(F->f, s, n) != VX_OK)
@@ -2248,6 +2258,7 @@ static void emit_token(filler *F, size_t idx)
 	char tok[32];
 	int n = snprintf(tok, sizeof tok, "VXQ%05zuQ", idx);
 	emit(F, tok, (size_t)n);
+	F->ntok++;
 }
 
 static void close_math(filler *F)
@@ -2273,6 +2284,12 @@ static void close_math(filler *F)
 /* Feeds literal template text through the Markdown/math state machine. */
 static void feed_text(filler *F, const char *s, size_t n, size_t off)
 {
+	/* anywhere, code included: the renderers would replace it by an object */
+	const char *q = find_marker(s, n);
+	if (q) {
+		ev_fail(&F->ev, off + (size_t)(q - s), "the text 'VXQ' is reserved for vanex's own markers");
+		return;
+	}
 	size_t i = 0;
 	while (i < n && F->ev.st == VX_OK) {
 		char c = s[i];
@@ -2386,10 +2403,6 @@ static void feed_text(filler *F, const char *s, size_t n, size_t off)
 			i += (size_t)F->math;
 			continue;
 		}
-		if (c == 'V' && i + 3 <= n && memcmp(s + i, "VXQ", 3) == 0) {
-			ev_fail(&F->ev, off + i, "the text 'VXQ' is reserved for vanex's own markers");
-			return;
-		}
 		emit(F, s + i, 1);
 		i++;
 	}
@@ -2418,6 +2431,10 @@ static void fill_node(filler *F, const node *n)
 				oom(F);
 			}
 		} else {
+			if (strstr(buf, "VXQ")) {
+				ev_fail(&F->ev, n->off, "a value holding 'VXQ', which is reserved for vanex's own markers");
+				return;
+			}
 			emit(F, buf, strlen(buf));
 			F->line_start = 0;
 		}
@@ -2495,9 +2512,17 @@ vx_status vxr_tpl_fill(const vxr_tpl *t, vxr_env *env, vxf_style prose_style, vx
 	f->names = nn;
 	f->names[f->nnames++] = name;
 	F.fname = name;
+	size_t start = f->len;
 	fill_list(&F, &t->body);
 	if (F.ev.st == VX_OK && F.math)
 		ev_fail(&F.ev, F.math_off, "unclosed %s", F.math == 2 ? "$$" : "$");
+	/* pieces that only together spell a marker ("VX" then a value "Q...") */
+	size_t seen = 0;
+	for (const char *p = f->md ? f->md + start : NULL; p && (p = find_marker(p, f->len - (size_t)(p - f->md)));
+	     p += 3)
+		seen++;
+	if (F.ev.st == VX_OK && seen != F.ntok)
+		ev_fail(&F.ev, 0, "the text 'VXQ' is reserved for vanex's own markers");
 	free(F.mbuf);
 	return F.ev.st;
 }

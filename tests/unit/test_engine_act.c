@@ -208,6 +208,14 @@ Test(engine_mag, status_exit_codes_and_messages)
 	cr_expect_eq(vx_fail(&e, VX_EFORMAT, "%s: bad %d", "f.npy", 3), VX_EFORMAT, "vx_fail returns st");
 	cr_expect_str_eq(e.msg, "f.npy: bad 3", "vx_fail formats");
 	cr_expect_eq(vx_fail(NULL, VX_EIO, "x"), VX_EIO, "vx_fail with no err");
+	/* bytes echoed from input cannot drive the terminal or split the line */
+	vx_fail(&e, VX_EFORMAT, "name '%s'", "a\033[2Jb\nc\x7f");
+	cr_expect_str_eq(e.msg, "name 'a\\x1b[2Jb\\x0ac\\x7f'", "control bytes written as \\xNN");
+	char big[400];
+	memset(big, '\t', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	vx_fail(&e, VX_EFORMAT, "%s", big);
+	cr_expect_eq(strlen(e.msg), 4 * ((sizeof e.msg - 1) / 4), "escapes never cut in half: %zu", strlen(e.msg));
 }
 
 /* ---- parameters ---- */

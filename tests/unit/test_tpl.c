@@ -184,6 +184,9 @@ Test(tpl_errors, at_fill_time)
 	expect_error(&n, "{{1/0}}", "t.md:1:4: division by zero");
 	expect_error(&n, "{{log10(0)}}", "t.md:1:3: log10() of a number that is not positive");
 	expect_error(&n, "see VXQ here", "t.md:1:5: the text 'VXQ' is reserved for vanex's own markers");
+	expect_error(&n, "a `VXQ00000Q` b", "t.md:1:4: the text 'VXQ' is reserved for vanex's own markers");
+	expect_error(&n, "x\n```\nVXQ00000Q\n```\n", "t.md:3:1: the text 'VXQ' is reserved for vanex's own markers");
+	expect_error(&n, "VX{{\"Q00000Q\"}}", "t.md:1:1: the text 'VXQ' is reserved for vanex's own markers");
 	net_free(&n);
 }
 
