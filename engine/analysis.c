@@ -135,6 +135,7 @@ typedef struct {
 	int eW;
 	double lamn;            /* ‖Wn‖₂ */
 	gsl_matrix *G;          /* Wn Wnᵀ */
+	double gscal;           /* c > 0 when G = c I to 1e-12 relative (Frobenius), else 0 */
 	gsl_matrix *P, *Q;      /* the product ∂s_t/∂s_k (mantissa) and scratch */
 	gsl_vector *eval;
 	gsl_eigen_symm_workspace *eig;
@@ -391,9 +392,15 @@ static void step_fill(const vx_model *m, work *w, step_queue *q, size_t b)
 			continue;
 		}
 		int ec = expo(cmax);
+		w->sn_exp[j - 1] = ec + w->eW;
+		if (w->gscal > 0) {
+			/* J_j J_jᵀ = c D_j², so ‖J_j‖ = √c max|σ'(a_j)| exactly */
+			w->sn_mant[j - 1] = sqrt(w->gscal) * ldexp(cmax, -ec);
+			q->have_prev = 0;
+			continue;
+		}
 		for (size_t i = 0; i < d; i++)
 			cs[i] = ldexp(w->c[i], -ec);
-		w->sn_exp[j - 1] = ec + w->eW;
 		int same = q->have_prev && memcmp(cs, w->cprev, d * sizeof(double)) == 0;
 		memcpy(w->cprev, cs, d * sizeof(double));
 		q->have_prev = 1;
@@ -407,11 +414,36 @@ static void step_fill(const vx_model *m, work *w, step_queue *q, size_t b)
 	}
 }
 
+/* c when G = c I up to ‖G − cI‖_F <= 1e-12 c, else 0.  Then for every D,
+ * λmax(D G D) = c max d_i² to that relative accuracy: W is a multiple of an
+ * orthogonal matrix (the orthogonal and identity initialisations), the case
+ * in which Lanczos meets the most clustered spectra. */
+static double gram_scalar(const gsl_matrix *G)
+{
+	size_t d = G->size1;
+	double c = 0;
+	for (size_t i = 0; i < d; i++)
+		c += gsl_matrix_get(G, i, i);
+	c /= (double)d;
+	if (!(c > 0))
+		return 0;
+	double e2 = 0, lim = 1e-24 * c * c;
+	for (size_t i = 0; i < d && e2 <= lim; i++) {
+		const double *g = gsl_matrix_const_ptr(G, i, 0);
+		for (size_t j = 0; j < d; j++) {
+			double e = g[j] - (i == j ? c : 0.0);
+			e2 += e * e;
+		}
+	}
+	return e2 <= lim ? c : 0;
+}
+
 static vx_status step_norms(const vx_model *m, work *w, vx_result *r)
 {
 	size_t d = w->d, nb = w->nb;
 	if (gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, w->Wn, w->Wn, 0.0, w->G))
 		return VX_ENUMERIC;
+	w->gscal = gram_scalar(w->G);
 	w->a_rows = r->a;
 	step_queue q = { 1, 0, { 0 } };
 	size_t map[STEP_BATCH];

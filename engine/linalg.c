@@ -13,8 +13,11 @@
 /* Krylov dimension before a restart, restarts before giving up. */
 #define LZ_MMAX 64
 #define LZ_RESTARTS 8
-/* Weight of the fixed random vector mixed into a warm start. */
-#define LZ_MIX 1e-3
+/* Weight of the fixed random vector mixed into a warm start.  A warm start
+ * can be an exact eigenvector of the next operator that is not its top one
+ * (W orthogonal: every step's eigenvectors are the same); with a weight of
+ * 1e-3 the top one then entered too weakly, and runs stopped 1e-5 low. */
+#define LZ_MIX 1e-1
 /* Stop when ‖Ax − θx‖ <= LZ_TOL_R θ (then some eigenvalue lies within that
  * distance of θ), or when the residual is small and its square over the gap
  * to the next Ritz value, the usual bound for an isolated eigenvalue, is

@@ -8,6 +8,7 @@
  *   - the spectral radius from a nonsymmetric eigen-solver for the Lyapunov
  *     exponent of an autonomous network.
  */
+#include <gsl/gsl_linalg.h>
 #include <criterion/criterion.h>
 #include <float.h>
 #include <math.h>
@@ -311,6 +312,47 @@ Test(engine_analysis, norms_equal_svd_at_larger_sizes)
 		nv_free(&tr);
 		vx_result_free(r);
 		vx_model_free(m);
+	}
+}
+
+/* W = λQ with Q orthogonal: every J_j Jᵀ_j = λ²D_j², a spectrum of close
+ * values whose eigenvectors do not change from step to step, so a Lanczos
+ * run warm-started from step j-1 begins on an eigenvector that is not the top
+ * one.  Exactly orthogonal W and W off orthogonal by 1e-9 (which takes the
+ * general route), against GSL's SVD of each J_j. */
+Test(engine_analysis, step_norms_of_orthogonal_and_nearly_orthogonal_w_equal_svd)
+{
+	for (int q = 0; q < 4; q++) {
+		size_t d = 64, T = 200;
+		vx_act act = q % 2 ? VX_SIGMOID : VX_TANH;
+		vx_model *m = random_model(act, d, 4, T, 1.0, 1.0, 900 + q);
+		gsl_vector *tau = gsl_vector_alloc(d);
+		gsl_matrix *Q = gsl_matrix_alloc(d, d), *R = gsl_matrix_alloc(d, d);
+		gsl_linalg_QR_decomp(m->W, tau);
+		gsl_linalg_QR_unpack(m->W, tau, Q, R);
+		unsigned long long st = 4242 + (unsigned long long)q;
+		for (size_t i = 0; i < d; i++)
+			for (size_t l = 0; l < d; l++)
+				gsl_matrix_set(m->W, i, l, 1.3 * gsl_matrix_get(Q, i, l) + (q >= 2 ? 1e-9 * lcg_gauss(&st) : 0));
+		vx_result *r = analyse_ok(m, T);
+		ntrace tr = nv_forward(m);
+		double worst = 0;
+		size_t wj = 0;
+		for (size_t j = 1; j <= T; j++) {
+			nmat J = nv_jacobian(m, &tr, j);
+			double e = fabs(gsl_vector_get(r->step_norm, j - 1) / nm_norm2(J) - 1);
+			if (e > worst)
+				worst = e, wj = j;
+			free(J.v);
+		}
+		cr_expect(worst < 1e-11, "%s %s W: ||J_j|| off SVD by %.3g at j=%zu", ACT[act],
+		          q >= 2 ? "nearly orthogonal" : "orthogonal", worst, wj);
+		nv_free(&tr);
+		vx_result_free(r);
+		vx_model_free(m);
+		gsl_vector_free(tau);
+		gsl_matrix_free(Q);
+		gsl_matrix_free(R);
 	}
 }
 
