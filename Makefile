@@ -26,8 +26,8 @@ BLAS_LIBS := -lgslcblas
 endif
 GSL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
 GSL_LIBS    := -lgsl $(BLAS_LIBS) -lm
-DEP_CFLAGS  := $(GSL_CFLAGS) $(shell $(PKG_CONFIG) --cflags libcmark jansson ncursesw 2>/dev/null)
-DEP_LIBS    := $(shell $(PKG_CONFIG) --libs libcmark jansson ncursesw 2>/dev/null) $(GSL_LIBS)
+DEP_CFLAGS  := -pthread $(GSL_CFLAGS) $(shell $(PKG_CONFIG) --cflags libcmark jansson ncursesw 2>/dev/null)
+DEP_LIBS    := $(shell $(PKG_CONFIG) --libs libcmark jansson ncursesw 2>/dev/null) $(GSL_LIBS) -pthread
 CRIT_LIBS   := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
 ENGINE_SRC := $(sort $(wildcard engine/*.c))

@@ -10,6 +10,8 @@
  *      for the path contributions and ∂L_t/∂W (accumulated in blocks, one
  *      dgemm per block);
  *   3. forward again: the Lyapunov exponents by QR re-orthonormalisation.
+ * For d <= TASKS_MAX_D the chain of P_k and its norms runs on a second thread
+ * beside the step norms, BPTT and Lyapunov passes (see passes()).
  *
  * Range: everything that may leave the range of a double is carried as a
  * mantissa times a power of two.  W is used as Wn × 2^eW with max |Wn| in
@@ -21,6 +23,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
@@ -36,6 +40,16 @@
  * wider products amortise packing G, but each run holds a Krylov basis of
  * up to 65 × d doubles */
 #define STEP_BATCH 64
+/* Up to this d, the products are too small for BLAS threads to pay
+ * (128×128: two threads take 25% longer than one): the path norms then run
+ * on a thread of their own beside the step norms, BPTT and Lyapunov
+ * exponents, each with a single-threaded BLAS. */
+#define TASKS_MAX_D 256
+
+/* OpenBLAS's thread control, when that is the CBLAS linked (weak: absent
+ * with GSL's reference CBLAS, and then there is nothing to control). */
+extern void openblas_set_num_threads(int n) __attribute__((weak));
+extern int openblas_get_num_threads(void) __attribute__((weak));
 
 /* ---- small helpers ---- */
 
@@ -152,6 +166,13 @@ typedef struct {
 	double *tau;            /* each block row's power of two */
 	gsl_matrix *Ly, *Lz;    /* Lyapunov: orthonormal basis d×p and its image */
 	gsl_vector *Ltau, *Le;  /* Householder coefficients (p), a column (d) */
+	/* the path norms' own, so that they can run beside the rest */
+	double *pc, *pcs, *ptmp;        /* 3 × d */
+	size_t p_steps, p_fallbacks;    /* added to the result's counts after */
+	/* the step norms' dense fallback, allocated when first needed */
+	gsl_matrix *fA, *fG;
+	gsl_vector *feval;
+	gsl_eigen_symm_workspace *feig;
 } work;
 
 static void work_free(work *w)
@@ -179,6 +200,12 @@ static void work_free(work *w)
 	gsl_matrix_free(w->Lz);
 	gsl_vector_free(w->Ltau);
 	gsl_vector_free(w->Le);
+	free(w->pc);
+	gsl_matrix_free(w->fA);
+	gsl_matrix_free(w->fG);
+	gsl_vector_free(w->feval);
+	if (w->feig)
+		gsl_eigen_symm_free(w->feig);
 }
 
 static int work_alloc(work *w, const vx_model *m, size_t t)
@@ -216,7 +243,8 @@ static int work_alloc(work *w, const vx_model *m, size_t t)
 	w->Lz = gsl_matrix_alloc(d, w->p);
 	w->Ltau = gsl_vector_alloc(w->p);
 	w->Le = gsl_vector_alloc(d);
-	if (!w->Wn || !w->G || !w->P || !w->Q || !w->eval || !w->eig || !w->lz || !w->c ||
+	w->pc = malloc(3 * d * sizeof(double));
+	if (!w->pc || !w->Wn || !w->G || !w->P || !w->Q || !w->eval || !w->eig || !w->lz || !w->c ||
 	    !w->X || !w->Y || !w->CS ||
 	    !w->sn_mant || !w->sn_exp || !w->dblk || !w->sblk || !w->tau || !w->Ly || !w->Lz ||
 	    !w->Ltau || !w->Le)
@@ -225,6 +253,8 @@ static int work_alloc(work *w, const vx_model *m, size_t t)
 	w->cprev = w->cs + d;
 	w->tmp = w->cprev + d;
 	w->g = w->tmp + d;
+	w->pcs = w->pc + d;
+	w->ptmp = w->pcs + d;
 	return 0;
 }
 
@@ -262,16 +292,16 @@ static void ata_apply(const void *ctx, const double *x, double *y)
 /* The largest eigenvalue of op by Lanczos.  When that fails, op is AᵀA or
  * AAᵀ for a matrix A (formed into *A by form() when given) and θ = ‖A‖₂² comes
  * from the dense solver, with scratch (d×d) for AᵀA. */
-static vx_status top_eig(work *w, vx_result *r, vx_linop op, const void *ctx,
+static vx_status top_eig(work *w, size_t *steps, size_t *fallbacks, vx_linop op, const void *ctx,
                          void (*form)(work *, gsl_matrix *, const void *), const void *fctx,
                          gsl_matrix *A, gsl_matrix *scratch, double *theta)
 {
 	size_t before = vx_lanczos_steps(w->lz);
 	vx_status st = vx_lanczos_top(w->lz, op, ctx, theta);
-	r->lanczos_steps += vx_lanczos_steps(w->lz) - before;
+	*steps += vx_lanczos_steps(w->lz) - before;
 	if (st != VX_ENUMERIC)
 		return st;
-	r->fallbacks++;
+	++*fallbacks;
 	if (form)
 		form(w, A, fctx);
 	double nrm;
@@ -350,7 +380,8 @@ static vx_status norm_of_w(const vx_model *m, work *w, vx_result *r)
 		ata_op o = { w->Wn, w->tmp };
 		double theta;
 		vx_lanczos_reset(w->lz);
-		vx_status st = top_eig(w, r, ata_apply, &o, NULL, NULL, w->Wn, w->Q, &theta);
+		vx_status st = top_eig(w, &r->lanczos_steps, &r->fallbacks, ata_apply, &o, NULL, NULL, w->Wn, w->Q,
+		                           &theta);
 		if (st)
 			return st;
 		w->lamn = sqrt(theta);
@@ -478,11 +509,20 @@ static vx_status step_norms(const vx_model *m, work *w, vx_result *r)
 			if (res == 0)
 				continue;
 			if (res < 0) {
-				/* the dense fallback on J_j's mantissa (P and Q are free here) */
+				/* the dense fallback on J_j's mantissa, in buffers of its
+				 * own (the path norms may be using P and Q) */
 				double nrm;
 				r->fallbacks++;
-				form_dwn(w, w->P, cs);
-				vx_status st = vx_norm2_dense(w->P, w->Q, w->eval, w->eig, &nrm);
+				if (!w->fA && !(w->fA = gsl_matrix_alloc(d, d)))
+					return VX_ENOMEM;
+				if (!w->fG && !(w->fG = gsl_matrix_alloc(d, d)))
+					return VX_ENOMEM;
+				if (!w->feval && !(w->feval = gsl_vector_alloc(d)))
+					return VX_ENOMEM;
+				if (!w->feig && !(w->feig = gsl_eigen_symm_alloc(d)))
+					return VX_ENOMEM;
+				form_dwn(w, w->fA, cs);
+				vx_status st = vx_norm2_dense(w->fA, w->fG, w->feval, w->feig, &nrm);
 				if (st)
 					return st;
 				theta = nrm * nrm;
@@ -540,36 +580,28 @@ static vx_status path_norms(const vx_model *m, work *w, vx_result *r)
 		r->paths[k - 1].bound = bound_mag(&gl, t - k);
 	}
 	r->paths[t - 1].norm = vx_mag_ldexp(1.0, 0);
-	r->paths[t - 1].step_product = vx_mag_ldexp(1.0, 0);
 
-	double prod = 1.0, pn = 1.0;  /* step product and ‖P‖ mantissas */
-	double prod_e = 0, E = 0;     /* and their powers of two */
+	double pn = 1.0, E = 0;  /* ‖P‖ = pn × 2^E */
 	int zero = 0;
-	ppt_op o = { w->P, w->tmp };
+	double *c = w->pc, *cs = w->pcs;
+	ppt_op o = { w->P, w->ptmp };
 	vx_lanczos_reset(w->lz);
 
 	for (size_t k = t - 1; k >= 1; k--) {
 		size_t j = k + 1;   /* P_k = P_{k+1} J_{k+1} */
-		if (prod != 0) {
-			int pe;
-			prod = frexp(prod * w->sn_mant[j - 1], &pe);
-			prod_e += pe + w->sn_exp[j - 1];
-		}
-		r->paths[k - 1].step_product = prod == 0 ? vx_mag_ldexp(0, 0) : vx_mag_ldexp(prod, prod_e);
-
 		if (!zero) {
-			vx_act_dfv(m->act, row(r->a, j - 1), w->c, d);
-			double cmax = vx_maxabs(w->c, d);
+			vx_act_dfv(m->act, row(r->a, j - 1), c, d);
+			double cmax = vx_maxabs(c, d);
 			if (cmax == 0 || w->lamn == 0)
 				zero = 1;
 		}
 		if (!zero) {
-			double cmax = vx_maxabs(w->c, d);
+			double cmax = vx_maxabs(c, d);
 			if (k == t - 1) {
 				/* P_{t-1} = J_t: no product with the identity */
 				int ec = expo(cmax);
 				for (size_t i = 0; i < d; i++) {
-					double f = ldexp(w->c[i], -ec);
+					double f = ldexp(c[i], -ec);
 					const double *src = row(w->Wn, i);
 					double *dst = row(w->P, i);
 					for (size_t l = 0; l < d; l++)
@@ -580,19 +612,20 @@ static vx_status path_norms(const vx_model *m, work *w, vx_result *r)
 				/* Q = P diag(σ') / (max σ' ‖P‖), all by powers of two; P = Q Wn */
 				int e = expo(cmax) + expo(pn);
 				for (size_t i = 0; i < d; i++)
-					w->cs[i] = ldexp(w->c[i], -e);
+					cs[i] = ldexp(c[i], -e);
 				for (size_t i = 0; i < d; i++) {
 					const double *src = row(w->P, i);
 					double *dst = row(w->Q, i);
 					for (size_t l = 0; l < d; l++)
-						dst[l] = src[l] * w->cs[l];
+						dst[l] = src[l] * cs[l];
 				}
 				if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->Q, w->Wn, 0.0, w->P))
 					return VX_ENUMERIC;
 				E += e + w->eW;
 			}
 			double theta;
-			vx_status st = top_eig(w, r, ppt_apply, &o, NULL, NULL, w->P, w->Q, &theta);
+			vx_status st = top_eig(w, &w->p_steps, &w->p_fallbacks, ppt_apply, &o, NULL, NULL, w->P, w->Q,
+			                           &theta);
 			if (st)
 				return st;
 			pn = sqrt(theta);
@@ -612,6 +645,23 @@ static vx_status path_norms(const vx_model *m, work *w, vx_result *r)
 			break;
 	}
 	return VX_OK;
+}
+
+/* Π‖J_j‖ over j = k+1..t for every k, from the step norms */
+static void step_products(work *w, vx_result *r)
+{
+	size_t t = w->t;
+	double prod = 1.0, prod_e = 0;
+	r->paths[t - 1].step_product = vx_mag_ldexp(1.0, 0);
+	for (size_t k = t - 1; k >= 1; k--) {
+		size_t j = k + 1;
+		if (prod != 0) {
+			int pe;
+			prod = frexp(prod * w->sn_mant[j - 1], &pe);
+			prod_e += pe + w->sn_exp[j - 1];
+		}
+		r->paths[k - 1].step_product = prod == 0 ? vx_mag_ldexp(0, 0) : vx_mag_ldexp(prod, prod_e);
+	}
 }
 
 /* ---- pass 2b: BPTT, contributions and ∂L_t/∂W ---- */
@@ -854,6 +904,63 @@ static vx_status check_model(const vx_model *m, vx_error *err)
 	return VX_OK;
 }
 
+typedef struct {
+	const vx_model *m;
+	work *w;
+	vx_result *r;
+	vx_status st;
+} path_task;
+
+static void *path_thread(void *arg)
+{
+	path_task *pt = arg;
+	pt->st = path_norms(pt->m, pt->w, pt->r);
+	return NULL;
+}
+
+static vx_status rest_of_passes(const vx_model *m, work *w, vx_result *r)
+{
+	vx_status st;
+	if ((st = step_norms(m, w, r)) || (st = backprop(m, w, r)) || (st = lyapunov(m, w, r)))
+		return st;
+	return VX_OK;
+}
+
+/* The path norms, and beside them (on a second thread for small d when
+ * there is a second core) the step norms, BPTT and Lyapunov exponents:
+ * the two share only read-only data, and write different fields. */
+static vx_status passes(const vx_model *m, work *w, vx_result *r)
+{
+	vx_status st;
+	path_task pt = { m, w, r, VX_OK };
+	pthread_t th;
+	int blas_threads = openblas_get_num_threads ? openblas_get_num_threads() : 1;
+	int two = w->d <= TASKS_MAX_D && w->t > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	if (two && blas_threads > 1 && openblas_set_num_threads)
+		openblas_set_num_threads(1);
+	if (two && pthread_create(&th, NULL, path_thread, &pt) != 0)
+		two = 0;
+	if (two) {
+		st = rest_of_passes(m, w, r);
+		pthread_join(th, NULL);
+		if (blas_threads > 1 && openblas_set_num_threads)
+			openblas_set_num_threads(blas_threads);
+	} else {
+		if (blas_threads > 1 && openblas_set_num_threads)
+			openblas_set_num_threads(blas_threads);  /* when the thread could not start */
+		pt.st = path_norms(m, w, r);
+		st = pt.st ? VX_OK : rest_of_passes(m, w, r);
+	}
+	if (!st)
+		st = pt.st;
+	if (st)
+		return st;
+	r->lanczos_steps += w->p_steps;
+	r->fallbacks += w->p_fallbacks;
+	step_products(w, r);
+	return VX_OK;
+}
+
 vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err)
 {
 	*out = NULL;
@@ -877,8 +984,7 @@ vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err
 	st = forward(m, r, err);
 	if (st)
 		goto fail;
-	if ((st = norm_of_w(m, &w, r)) || (st = step_norms(m, &w, r)) ||
-	    (st = path_norms(m, &w, r)) || (st = backprop(m, &w, r)) || (st = lyapunov(m, &w, r))) {
+	if ((st = norm_of_w(m, &w, r)) || (st = passes(m, &w, r))) {
 		vx_fail(err, st, "the analysis failed: %s", vx_strerror(st));
 		goto fail;
 	}
