@@ -110,6 +110,15 @@ vx_status vx_dsds(const vx_model *m, const vx_result *r, size_t t, size_t k,
 vx_status vx_fd_dsda(const vx_model *m, const vx_result *r, size_t j, gsl_matrix *D);
 vx_status vx_fd_dads(const vx_model *m, const vx_result *r, size_t j, gsl_matrix *A);
 
+/* Why a relative error of vx_fdcheck is NaN. */
+typedef enum {
+	VX_FD_MEASURED = 0,  /* it is not: the error was measured */
+	VX_FD_UNRESOLVED,    /* every column or entry too sensitive for double precision */
+	VX_FD_AT_KINK,       /* every column or entry moves a ReLU pre-activation that sits
+	                      * exactly on the kink 0, where σ' is not defined */
+	VX_FD_TOO_LARGE      /* the analytic value does not fit a double */
+} vx_fd_why;
+
 typedef struct {
 	size_t j;             /* the step used for ∂s_j/∂a_j and ∂a_j/∂s_{j−1} */
 	size_t k;             /* the k used for ∂s_t/∂s_k */
@@ -128,6 +137,9 @@ typedef struct {
 	size_t kinks;         /* ReLU pre-activations a_{j,i} (j <= t) exactly at the kink
 	                       * 0, where σ' is not defined (taken as 0) and differences
 	                       * cannot match it; elsewhere steps stop short of kinks */
+	size_t at_kink;       /* columns and entries left out because a pre-activation they
+	                       * move sits exactly on a kink (not counted in unresolved) */
+	vx_fd_why why[4];     /* for dsda, dads, dsds, dLdW: why the error is NaN */
 } vx_fdcheck;
 
 /* Checks each identity against central differences at bounded cost (entries

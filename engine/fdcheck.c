@@ -54,6 +54,10 @@ static double fd_step(double x, double scale, double amax, double kink, int curv
 	double h = FD_REL * sc;
 	if (curved && amax > 0 && FD_MOVE / amax < h)
 		h = FD_MOVE / amax;
+	if (relu && kink == 0) {
+		*unres = 2;   /* on the kink itself: no derivative to compare */
+		return h;
+	}
 	if (relu && kink > 0 && 0.5 * kink < h)
 		h = 0.5 * kink;
 	*unres = h < 0x1p-30 * sc;
@@ -432,7 +436,7 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 
 	/* columns: all for small d, else MAX_COLS spread evenly */
 	size_t nq = d <= MAX_COLS ? d : MAX_COLS;
-	size_t *cols = malloc((nq + 64) * sizeof *cols);
+	size_t *cols = calloc(nq + 64, sizeof *cols);
 	int *unres = calloc(nq + 64, sizeof *unres);
 	gsl_matrix *an = gsl_matrix_alloc(d, d), *fd = gsl_matrix_alloc(d, nq);
 	double *fdw = NULL;
@@ -446,9 +450,16 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 	gsl_matrix_set_zero(an);
 	for (size_t i = 0; i < d; i++)
 		gsl_matrix_set(an, i, i, vx_act_df(m->act, gsl_matrix_get(r->a, out->j - 1, i)));
-	if ((st = fd_columns(m, r, FD_DSDA, out->j, 0, cols, nq, fd, NULL)))
+	if ((st = fd_columns(m, r, FD_DSDA, out->j, 0, cols, nq, fd, unres)))
 		goto done;
-	out->dsda = rel_error(an, fd, cols, nq, NULL);
+	for (size_t q = 0; q < nq; q++) {
+		unres[q] = unres[q] == 2;   /* a tiny step still measures σ' off the kink */
+		out->at_kink += unres[q];
+	}
+	out->dsda = rel_error(an, fd, cols, nq, unres);
+	if (isnan(out->dsda))
+		out->why[0] = VX_FD_AT_KINK;   /* the only columns fd_step leaves out here */
+	memset(unres, 0, (nq + 64) * sizeof *unres);
 
 	/* ∂a_j/∂s_{j−1} against W */
 	if ((st = fd_columns(m, r, FD_DADS, out->j, 0, cols, nq, fd, NULL)))
@@ -461,14 +472,23 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 		goto done;
 	if ((st = fd_columns(m, r, FD_DSDS, t, out->k, cols, nq, fd, unres)))
 		goto done;
-	for (size_t q = 0; q < nq; q++)
-		out->unresolved += unres[q] != 0;
+	size_t sens = 0;
+	for (size_t q = 0; q < nq; q++) {
+		sens += unres[q] == 1;
+		out->at_kink += unres[q] == 2;
+	}
+	out->unresolved += sens;
 	out->dsds = l10 == 0 ? rel_error(an, fd, cols, nq, unres) : NAN;
+	if (l10 != 0)
+		out->why[2] = VX_FD_TOO_LARGE;
+	else if (isnan(out->dsds))
+		out->why[2] = sens > 0 ? VX_FD_UNRESOLVED : VX_FD_AT_KINK;
 
 	/* ∂L_t/∂W at the largest analytic entries and at spread ones; as many as
 	 * the budget allows, since each costs four runs of t steps */
 	if (r->grad_log10_scale != 0) {
 		out->dLdW = NAN;
+		out->why[3] = VX_FD_TOO_LARGE;
 		st = VX_OK;
 		goto done;
 	}
@@ -501,9 +521,11 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 	if ((st = fd_dLdW(m, r, cols, ne, fdw, unres)))
 		goto done;
 	double gmax = vx_maxabs(r->grad_W->data, d * d), emax = 0;
+	size_t wsens = 0;
 	for (size_t q = 0; q < ne; q++) {
 		if (unres[q]) {
-			out->unresolved++;
+			wsens += unres[q] == 1;
+			out->at_kink += unres[q] == 2;
 			continue;
 		}
 		out->dLdW_entries++;
@@ -511,7 +533,10 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 		if (e > emax || isnan(e))
 			emax = e;
 	}
+	out->unresolved += wsens;
 	out->dLdW = out->dLdW_entries == 0 ? NAN : gmax > 0 ? emax / gmax : emax;
+	if (out->dLdW_entries == 0)
+		out->why[3] = wsens > 0 ? VX_FD_UNRESOLVED : VX_FD_AT_KINK;
 	st = VX_OK;
 done:
 	free(cols);

@@ -91,27 +91,25 @@ vxr_fd_outcome vxr_fd_item(const vx_fdcheck *fd, int q)
 	double v = q == 0 ? fd->dsda : q == 1 ? fd->dads : q == 2 ? fd->dsds : fd->dLdW;
 	if (v <= VXR_FD_TOL)
 		return VXR_FD_PASSED;
-	if (!isnan(v) || q < 2)
+	if (!isnan(v))
 		return VXR_FD_FAILED;
-	/* vx_fd_check leaves NaN for two reasons only: every column (entry) was
-	 * left out as unresolvable, or the analytic value is beyond a double.
-	 * Unresolved columns of ∂s_t/∂s_k are counted first, so all of them were
-	 * left out exactly when the count reaches the columns checked. */
-	if (q == 2)
-		return fd->unresolved >= fd->columns && fd->columns > 0 ? VXR_FD_UNRESOLVED : VXR_FD_TOO_LARGE;
-	if (fd->dLdW_entries > 0)
-		return VXR_FD_FAILED;
-	return fd->unresolved > 0 ? VXR_FD_UNRESOLVED : VXR_FD_TOO_LARGE;
+	switch (fd->why[q]) {
+	case VX_FD_UNRESOLVED: return VXR_FD_UNRESOLVED;
+	case VX_FD_AT_KINK: return VXR_FD_AT_KINK;
+	case VX_FD_TOO_LARGE: return VXR_FD_TOO_LARGE;
+	default: return VXR_FD_FAILED;   /* a NaN that was measured */
+	}
 }
 
 vxr_fd_outcome vxr_fd_overall(const vx_fdcheck *fd)
 {
+	/* the first that applies of: failed, unresolved, too large, at a kink */
+	static const int rank[] = { [VXR_FD_PASSED] = 0, [VXR_FD_AT_KINK] = 1, [VXR_FD_TOO_LARGE] = 2,
+		                    [VXR_FD_UNRESOLVED] = 3, [VXR_FD_FAILED] = 4 };
 	vxr_fd_outcome o = VXR_FD_PASSED;
 	for (int q = 0; q < 4; q++) {
 		vxr_fd_outcome i = vxr_fd_item(fd, q);
-		if (i == VXR_FD_FAILED)
-			return VXR_FD_FAILED;
-		if (i != VXR_FD_PASSED && o != VXR_FD_UNRESOLVED)
+		if (rank[i] > rank[o])
 			o = i;
 	}
 	return o;
@@ -124,6 +122,7 @@ static const char *fd_word(vxr_fd_outcome o)
 	case VXR_FD_PASSED: return "pass";
 	case VXR_FD_UNRESOLVED: return "unresolved";
 	case VXR_FD_TOO_LARGE: return "too large";
+	case VXR_FD_AT_KINK: return "at kink";
 	default: return "fail";
 	}
 }
@@ -356,12 +355,17 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 			for (int k = cols(rows[i].what); k < 36; k++)
 				fputc(' ', out);
 			/* An error that could not be measured is not a number to show. */
-			rpad(out, o == VXR_FD_UNRESOLVED || o == VXR_FD_TOO_LARGE ? "-" : vxf_num(a, sizeof a, rows[i].v, 2, st), 10);
+			rpad(out, o == VXR_FD_UNRESOLVED || o == VXR_FD_TOO_LARGE || o == VXR_FD_AT_KINK
+			                  ? "-" : vxf_num(a, sizeof a, rows[i].v, 2, st), 10);
 			fprintf(out, "   %s\n", o == VXR_FD_FAILED ? "FAIL" : fd_word(o));
 		}
 		switch (vxr_fd_overall(fd)) {
 		case VXR_FD_PASSED:
-			fprintf(out, "finite-difference check: pass\n");
+			if (fd->at_kink > 0)
+				fprintf(out, "finite-difference check: pass (%zu columns or entries on a ReLU kink\n"
+				             "  left out: there the derivative is not defined)\n", fd->at_kink);
+			else
+				fprintf(out, "finite-difference check: pass\n");
 			break;
 		case VXR_FD_UNRESOLVED:
 			fprintf(out, "finite-difference check: unresolved, neither pass nor FAIL: %zu columns or\n"
@@ -374,6 +378,12 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 		case VXR_FD_TOO_LARGE:
 			fprintf(out, "finite-difference check: not compared, neither pass nor FAIL: the analytic\n"
 			             "  value does not fit a double\n");
+			break;
+		case VXR_FD_AT_KINK:
+			fprintf(out, "finite-difference check: pass where defined: %zu columns or entries move a\n"
+			             "  pre-activation sitting exactly on the ReLU kink a = 0, where %s is not\n"
+			             "  defined (vanex takes 0; differences see the mean of the two sides)\n",
+			        fd->at_kink, utf8 ? "\u03c3\u2032" : "sigma'");
 			break;
 		default:
 			fprintf(out, "finite-difference check: FAIL\n");
@@ -536,6 +546,7 @@ static json_t *check_object(const vxr_check *c)
 			bad |= json_object_set_new(f, "k", jsize(fd->k));
 			bad |= json_object_set_new(f, "dLdW_entries", jsize(fd->dLdW_entries));
 			bad |= json_object_set_new(f, "unresolved", jsize(fd->unresolved));
+			bad |= json_object_set_new(f, "at_kink", jsize(fd->at_kink));
 			bad |= json_object_set_new(f, "tolerance", json_real(VXR_FD_TOL));
 			bad |= json_object_set_new(f, "pass", json_boolean(vxr_fd_pass(fd)));
 			bad |= json_object_set_new(f, "outcome", json_string(fd_word(vxr_fd_overall(fd))));

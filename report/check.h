@@ -49,8 +49,11 @@ typedef enum {
 	VXR_FD_UNRESOLVED, /* nothing compared: every column or entry was too
 	                    * sensitive to resolve in double precision
 	                    * (vx_fdcheck.unresolved) */
-	VXR_FD_TOO_LARGE   /* nothing compared: the analytic value does not fit
+	VXR_FD_TOO_LARGE,  /* nothing compared: the analytic value does not fit
 	                    * a double */
+	VXR_FD_AT_KINK     /* nothing compared: every column or entry moves a ReLU
+	                    * pre-activation sitting exactly on the kink 0, where
+	                    * σ' is not defined (vx_fdcheck.at_kink) */
 } vxr_fd_outcome;
 
 /* The outcome of quantity q of fd: 0 dsda, 1 dads, 2 dsds, 3 dLdW. */
@@ -79,7 +82,8 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
  *   grad_W (+ grad_W_scaled, grad_W_log10_scale when it does not fit),
  *   grad_norm, log10_grad_norm, lyapunov {max_exponent, bound}, rate,
  *   verdict, fd_check {dsda, dads, dsds, dLdW, j, k, dLdW_entries, unresolved,
- *   tolerance, pass, outcome ("pass", "fail", "unresolved" or "too large",
+ *   at_kink, tolerance, pass, outcome ("pass", "fail", "unresolved", "too large"
+ *   or "at kink",
  *   as vxr_fd_overall)}; an error that could not be measured is null.
  * A magnitude that does not fit a double is null and its log10_ member
  * carries it; an exact zero has value 0 and log10 null. */

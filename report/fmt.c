@@ -72,13 +72,18 @@ static void append_exp(char *s, long e, vxf_style st)
 	}
 }
 
-/* Non-finite values: "nan", "inf", "-inf", or "null" in JSON. */
+/* Non-finite values: "nan", ±∞ in each style (an exact limit, such as the
+ * ln 0 of a product that is exactly zero), or "null" in JSON. */
 static const char *nonfinite(double x, vxf_style st)
 {
 	if (st == VXF_JSON)
 		return "null";
 	if (isnan(x))
 		return "nan";
+	if (st == VXF_TEX)
+		return x > 0 ? "\\infty" : "-\\infty";
+	if (st == VXF_UNICODE)
+		return x > 0 ? "\u221e" : "\u2212\u221e";
 	return x > 0 ? "inf" : "-inf";
 }
 

@@ -40,7 +40,7 @@ typedef enum {
 	NM_PATH_NORM, NM_PATH_PRODUCT, NM_PATH_BOUND, NM_PATH_CONTRIB, NM_PATH_GAP,
 	NM_STEP_NORM, NM_DACT_MAX, NM_DACT_MIN, NM_DACT_MEAN, NM_DACT_SAT, NM_A_ABSMAX,
 	NM_STEPS_MAX, NM_STEPS_MIN, NM_STEPS_GEOMEAN,
-	NM_FD_DSDA, NM_FD_DADS, NM_FD_DSDS, NM_FD_DLDW, NM_FD_J, NM_FD_K,
+	NM_FD_DSDA, NM_FD_DADS, NM_FD_DSDS, NM_FD_DLDW, NM_FD_J, NM_FD_K, NM_FD_UNRESOLVED, NM_FD_AT_KINK,
 	NM_TERMINAL,
 	NM_ORTHO_NORM1, NM_ORTHO_LYAP, NM_ORTHO_RATE,
 	NM_IDENT_NORM1, NM_IDENT_LYAP, NM_IDENT_RATE,
@@ -95,6 +95,8 @@ static const struct {
 	[NM_FD_DLDW] = { "fd.dLdW", 0, V_NUM },
 	[NM_FD_J] = { "fd.j", 0, V_INT },
 	[NM_FD_K] = { "fd.k", 0, V_INT },
+	[NM_FD_UNRESOLVED] = { "fd.unresolved", 0, V_INT },
+	[NM_FD_AT_KINK] = { "fd.at_kink", 0, V_INT },
 	[NM_TERMINAL] = { "terminal", 0, V_INT },
 	[NM_ORTHO_NORM1] = { "ortho.norm1", 0, V_NUM },
 	[NM_ORTHO_LYAP] = { "ortho.lyap", 0, V_NUM },
@@ -1827,7 +1829,8 @@ static val eval_name(evalr *ev, const expr *e)
 			return vnum(mn);
 		return vnum(zero ? 0 : exp(sl / (double)r->t));
 	}
-	case NM_FD_DSDA: case NM_FD_DADS: case NM_FD_DSDS: case NM_FD_DLDW: case NM_FD_J: case NM_FD_K: {
+	case NM_FD_DSDA: case NM_FD_DADS: case NM_FD_DSDS: case NM_FD_DLDW: case NM_FD_J: case NM_FD_K:
+	case NM_FD_UNRESOLVED: case NM_FD_AT_KINK: {
 		vx_error e2;
 		const vx_fdcheck *fd = vxr_env_fd(ev->env, &e2);
 		if (!fd) {
@@ -1840,6 +1843,8 @@ static val eval_name(evalr *ev, const expr *e)
 		case NM_FD_DSDS: return vnum(fd->dsds);
 		case NM_FD_DLDW: return vnum(fd->dLdW);
 		case NM_FD_J: return vint((double)fd->j);
+		case NM_FD_UNRESOLVED: return vint((double)fd->unresolved);
+		case NM_FD_AT_KINK: return vint((double)fd->at_kink);
 		default: return vint((double)fd->k);
 		}
 	}
@@ -2058,6 +2063,10 @@ static val eval(evalr *ev, const expr *e)
 			return vnum(0);
 		}
 		if (e->op >= E_LT) {
+			/* as in IEEE arithmetic: NaN (a check that could not be made)
+			 * is neither below, above nor equal to anything */
+			if (isnan(a.fits ? a.v : L(a)) || isnan(b.fits ? b.v : L(b)))
+				return vint(e->op == E_NE);
 			int c = cmpnum(a, b);
 			int r = e->op == E_LT ? c < 0 : e->op == E_LE ? c <= 0 : e->op == E_GT ? c > 0
 			      : e->op == E_GE ? c >= 0 : e->op == E_EQ ? c == 0 : c != 0;

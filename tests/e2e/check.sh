@@ -127,6 +127,29 @@ assert f['dsds'] is not None and f['dsds'] <= f['tolerance'], f
 	pass
 fi
 
+# ---- a ReLU network at rest on its kinks ----
+# No input, b = 0, s_0 = 0: every a_j is exactly 0, where sigma' is a
+# convention (0) and a two-sided difference sees 1/2.  Nothing there can be
+# compared; the check says so instead of FAIL.
+LC_ALL=C run check --act relu --input-scale 0
+[ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ] || fail "relu at rest: exit $rc ($(head -c 300 "$tmp/err"))"
+grep -Eq 'ds_j/da_j at j = 50 +- +at kink$' "$tmp/out" || fail "relu at rest: ds_j/da_j row: $(grep 'ds_j/da_j' "$tmp/out")"
+grep -q '^finite-difference check: pass where defined: 16 columns or entries move a$' "$tmp/out" ||
+	fail "relu at rest: verdict: $(grep -A2 '^finite-difference check' "$tmp/out")"
+grep -Eq ' FAIL$|^finite-difference check: FAIL' "$tmp/out" && fail "relu at rest: claims FAIL"
+fits80 "$tmp/out" "relu at rest" || fail "relu at rest: wider than 80 columns"
+pass
+run check --act relu --input-scale 0 --json
+if [ -n "$PY" ]; then
+	"$PY" -c "
+import json, sys
+f = json.load(open('$tmp/out'))['fd_check']
+assert f['dsda'] is None and f['dsds'] is None and f['at_kink'] == 16, f
+assert f['pass'] is False and f['outcome'] == 'at kink', f
+" || fail "relu at rest: JSON fd_check"
+	pass
+fi
+
 # ---- closed forms in the table ----
 # Linear, W = 0.5 I: ds_t/ds_k = 0.5^(t-k) I, so gap 10 reads 0.5^10 = 9.765625e-04.
 LC_ALL=C expect_ok "linear identity 0.5" check --act linear --init identity --norm 0.5 --steps 20

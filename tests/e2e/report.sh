@@ -211,6 +211,19 @@ expect_error 1 'cannot write' report -o "$tmp/missing/dir/h.html"
 if [ -z "$(ls -A "$tmp/o")" ]; then pass; else fail "files left after errors: $(ls -A "$tmp/o")"; fi
 [ -e "$tmp/missing" ] && fail "a directory was created for -o" || pass
 
+# ---- a finite-difference check that cannot be made is said, never printed as nan
+# (the chaotic horizon of tests/e2e/check.sh: every entry of dL/dW unresolved)
+run report --act tanh --norm 6 --hidden 16 --steps 1000
+if [ "$rc" -ne 0 ]; then
+	fail "report on a chaotic horizon: exit $rc ($(head -c 200 "$tmp/err"))"
+elif grep -qiw 'nan\|inf' "$tmp/out"; then
+	fail "report on a chaotic horizon prints: $(grep -iw 'nan\|inf' "$tmp/out" | head -2)"
+elif ! grep -q 'Finite differences cannot check it here' "$tmp/out"; then
+	fail "report on a chaotic horizon does not say the gradient check could not be made"
+else
+	pass
+fi
+
 # ---- LaTeX compiles --------------------------------------------------------------
 if command -v pdflatex >/dev/null 2>&1; then
 	mkdir "$tmp/tex"

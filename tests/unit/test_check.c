@@ -54,6 +54,7 @@ Test(check, outcomes_of_each_situation)
 	f.dLdW = NAN;
 	f.dLdW_entries = 0;
 	f.unresolved = 16;
+	f.why[3] = VX_FD_UNRESOLVED;
 	cr_expect_eq(vxr_fd_item(&f, 3), VXR_FD_UNRESOLVED, "unresolved dL/dW");
 	cr_expect_eq(vxr_fd_overall(&f), VXR_FD_UNRESOLVED, "unresolved overall, not a pass");
 	cr_expect(!vxr_fd_pass(&f), "never a pass");
@@ -64,6 +65,7 @@ Test(check, outcomes_of_each_situation)
 	f = healthy();
 	f.dLdW = NAN;
 	f.dLdW_entries = 0;
+	f.why[3] = VX_FD_TOO_LARGE;
 	cr_expect_eq(vxr_fd_overall(&f), VXR_FD_TOO_LARGE, "too large to compare");
 
 	/* NaN with entries compared is a real failure (a NaN difference). */
@@ -76,12 +78,27 @@ Test(check, outcomes_of_each_situation)
 	f = healthy();
 	f.dsds = NAN;
 	f.unresolved = 8;
+	f.why[2] = VX_FD_UNRESOLVED;
 	cr_expect_eq(vxr_fd_item(&f, 2), VXR_FD_UNRESOLVED, "all 8 columns unresolved");
 	f.unresolved = 0;
+	f.why[2] = VX_FD_TOO_LARGE;
 	cr_expect_eq(vxr_fd_item(&f, 2), VXR_FD_TOO_LARGE, "product beyond a double");
 	f = healthy();
 	f.dsda = NAN;
 	cr_expect_eq(vxr_fd_item(&f, 0), VXR_FD_FAILED, "NaN in a one-step derivative fails");
+
+	/* Every column on a ReLU kink: not compared, neither pass nor fail; an
+	 * unresolved or failed item elsewhere outranks it. */
+	f.why[0] = VX_FD_AT_KINK;
+	f.at_kink = 8;
+	cr_expect_eq(vxr_fd_item(&f, 0), VXR_FD_AT_KINK, "at a kink");
+	cr_expect_eq(vxr_fd_overall(&f), VXR_FD_AT_KINK, "at a kink overall");
+	cr_expect(!vxr_fd_pass(&f), "never a pass");
+	f.dLdW = NAN;
+	f.why[3] = VX_FD_UNRESOLVED;
+	cr_expect_eq(vxr_fd_overall(&f), VXR_FD_UNRESOLVED, "unresolved outranks a kink");
+	f.dads = 1e-3;
+	cr_expect_eq(vxr_fd_overall(&f), VXR_FD_FAILED, "a failure outranks both");
 }
 
 /* The text of check for a small network with the given fd record, ASCII. */
@@ -114,6 +131,7 @@ Test(check, unresolved_text_is_neither_pass_nor_fail)
 	f.dLdW = NAN;
 	f.dLdW_entries = 0;
 	f.unresolved = 16;
+	f.why[3] = VX_FD_UNRESOLVED;
 	char *s = text_with(&f);
 	cr_expect(strstr(s, "finite-difference check: unresolved, neither pass nor FAIL: 16 columns or\n") != NULL,
 	          "the verdict names the 16 left out:\n%s", s);

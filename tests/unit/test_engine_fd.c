@@ -87,6 +87,22 @@ Test(engine_fd, relu_at_rest_reports_its_kinks)
 	vx_fdcheck f;
 	cr_assert_eq(vx_fd_check(m, r, &f), VX_OK, "fd check");
 	cr_expect_eq(f.kinks, 30, "all 6 x 5 pre-activations exactly at the kink: %zu", f.kinks);
+	/* σ'(0) is a convention (0); the two-sided difference there is ½, so
+	 * nothing on the kink can be compared, and nothing is called a failure */
+	cr_expect(isnan(f.dsda) && f.why[0] == VX_FD_AT_KINK, "ds/da on the kink: %g, why %d", f.dsda, f.why[0]);
+	cr_expect(isnan(f.dsds) && f.why[2] == VX_FD_AT_KINK, "ds_t/ds_k on the kink: %g, why %d", f.dsds,
+	          f.why[2]);
+	cr_expect_eq(f.at_kink, 10, "5 columns of each left out: %zu", f.at_kink);
+	cr_expect(f.dads < 1e-12, "da/ds = W is linear, still compared: %g", f.dads);
+	/* ∂L/∂W: with s = 0 throughout, a nudge of W moves nothing; the exact 0 */
+	cr_expect(f.dLdW == 0 && f.why[3] == VX_FD_MEASURED, "dL/dW %g", f.dLdW);
+	/* off the kink the same network is compared as usual */
+	gsl_vector_set_all(m->b, 0.3);
+	vx_result_free(r);
+	r = analyse_ok(m, 6);
+	cr_assert_eq(vx_fd_check(m, r, &f), VX_OK, "fd check");
+	cr_expect(f.at_kink == 0 && f.dsda < 1e-9 && f.dsds < 1e-9, "b = 0.3: at_kink %zu, %g, %g", f.at_kink,
+	          f.dsda, f.dsds);
 	vx_result_free(r);
 	vx_model_free(m);
 }

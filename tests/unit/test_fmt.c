@@ -135,8 +135,10 @@ Test(fmt, every_magnitude_honours_the_significant_digits)
 Test(fmt, nonfinite)
 {
 	expect_num(NAN, 4, VXF_ASCII, "nan");
-	expect_num(INFINITY, 4, VXF_UNICODE, "inf");
-	expect_num(-INFINITY, 4, VXF_TEX, "-inf");
+	expect_num(INFINITY, 4, VXF_UNICODE, "\u221e");
+	expect_num(-INFINITY, 4, VXF_UNICODE, "\u2212\u221e");
+	expect_num(-INFINITY, 4, VXF_TEX, "-\\infty");
+	expect_num(-INFINITY, 4, VXF_ASCII, "-inf");
 	expect_num(NAN, 4, VXF_JSON, "null");
 	expect_num(INFINITY, 4, VXF_JSON, "null");
 	expect_log10(NAN, 4, VXF_ASCII, "nan");
