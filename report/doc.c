@@ -7,6 +7,7 @@
  * token the filler left in the text into a custom node carrying its object,
  * so cmark's renderers write the prose and ours write only math and blocks.
  */
+#include "report/buf.h"
 #include "report/doc.h"
 
 #include <errno.h>
@@ -479,6 +480,37 @@ static vx_status write_all(const char *out_path, const char *text, vxr_side *sid
 
 /* ================================================================ rendering */
 
+/* HTML: inline math and the punctuation right after it ("$x$," or "$x$.")
+ * in one unbreakable span, so that a line never starts with the comma.  The
+ * punctuation moves out of the following text node (left empty, not freed:
+ * the iterator has yet to visit it). */
+static vx_status glue_punctuation(cmark_node *nd, char **html, vx_error *err)
+{
+	cmark_node *next = cmark_node_next(nd);
+	if (!next || cmark_node_get_type(next) != CMARK_NODE_TEXT)
+		return VX_OK;
+	const char *lit = cmark_node_get_literal(next);
+	size_t n = lit ? strspn(lit, ",.;:!?)") : 0;
+	if (n == 0)
+		return VX_OK;
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "<span class=\"nobr\">");
+	vxr_buf_puts(&b, *html);
+	vxr_buf_put(&b, lit, n);
+	vxr_buf_puts(&b, "</span>");
+	char *glued = vxr_buf_take(&b), *rest = strdup(lit + n);
+	if (!glued || !rest) {
+		free(glued);
+		free(rest);
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	cmark_node_set_literal(next, rest);
+	free(rest);
+	free(*html);
+	*html = glued;
+	return VX_OK;
+}
+
 /* Puts each object's rendering for the target into its custom node. */
 static vx_status render_objects(vxr_rctx *rc, cmark_node *root, vx_error *err)
 {
@@ -500,6 +532,8 @@ static vx_status render_objects(vxr_rctx *rc, cmark_node *root, vx_error *err)
 		case VXR_T_LATEX: st = vxr_latex_obj(rc, o, &s, err); break;
 		default: st = vxr_md_obj(rc, o, &s, err); break;
 		}
+		if (st == VX_OK && rc->target == VXR_T_HTML && ty == CMARK_NODE_CUSTOM_INLINE)
+			st = glue_punctuation(nd, &s, err);
 		if (st == VX_OK) {
 			cmark_node_set_on_enter(nd, s);
 			cmark_node_set_on_exit(nd, "");

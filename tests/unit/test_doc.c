@@ -338,6 +338,35 @@ Test(doc_steps, list_matches_the_template_files)
 	cr_expect_null(vxr_step_title(files), "no step past the end");
 }
 
+/* A line of the handout never starts with the comma after a formula: HTML
+ * glues inline math and the punctuation that follows into one no-wrap span. */
+Test(doc_html, punctuation_stays_with_its_formula)
+{
+	net n;
+	net_make(&n, "tanh", "1.2");
+	char dir[] = "/tmp/vanex-test-glue.XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char tpl[600];
+	snprintf(tpl, sizeof tpl, "%s/glue.md", dir);
+	FILE *f = fopen(tpl, "w");
+	cr_assert_not_null(f);
+	fputs("# Glue\n\nTake $x$, then $y$. And $z$ alone, or ($w$).\n", f);
+	fclose(f);
+	char *html = render(&n.ctx, VXR_HTML, tpl, "-", NULL);
+	cr_expect(strstr(html, "<span class=\"nobr\"><math><mi>x</mi></math>,</span> then ") != NULL,
+	          "comma glued:\n%s", strstr(html, "Take"));
+	cr_expect(strstr(html, "<mi>y</mi></math>.</span> And ") != NULL, "full stop glued");
+	cr_expect(strstr(html, "<math><mi>z</mi></math> alone") != NULL, "nothing to glue, no span");
+	cr_expect(strstr(html, "<mi>w</mi></math>).</span></p>") != NULL, "a run of punctuation glued");
+	free(html);
+	char *md = render(&n.ctx, VXR_MD, tpl, "-", NULL);
+	cr_expect(strstr(md, "$x$, then $y$.") != NULL, "Markdown unchanged:\n%s", md);
+	free(md);
+	remove(tpl);
+	rmdir(dir);
+	net_free(&n);
+}
+
 Test(doc_errors, nothing_left_behind)
 {
 	net n;
