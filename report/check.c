@@ -2,9 +2,9 @@
  * check.c — the output of `vanex check`: an 80-column summary and the JSON
  * object (see check.h).
  *
- * The text is built line by line with display widths counted in code
- * points (every symbol used here is one column wide), so the same layout
- * holds in UTF-8 and in the ASCII fallback.
+ * The text is built line by line with display widths counted in terminal
+ * columns (utf8.h; every symbol used here is one column wide), so the same
+ * layout holds in UTF-8 and in the ASCII fallback.
  */
 #include "report/check.h"
 
@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "report/fmt.h"
+#include "report/utf8.h"
 
 #ifndef VX_VERSION
 #define VX_VERSION "0.0.0"
@@ -154,16 +155,6 @@ size_t vxr_check_rows(size_t t, size_t *gaps, size_t cap)
 
 /* --------------------------------------------------------------- text */
 
-/* Display columns of a UTF-8 string: one per code point here. */
-static int cols(const char *s)
-{
-	int w = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
 /* A path shortened from the left to at most max columns, ASCII-only unless
  * utf8 (so a non-UTF-8 terminal never gets stray bytes). */
 static void elide(char *dst, size_t n, const char *path, int max, int utf8)
@@ -174,11 +165,11 @@ static void elide(char *dst, size_t n, const char *path, int max, int utf8)
 		tmp[j++] = ((unsigned char)*p < 0x20 || *p == 0x7f || (!utf8 && (unsigned char)*p >= 0x80)) ? '?' : *p;
 	tmp[j] = '\0';
 	const char *s = tmp;
-	if (cols(s) > max) {
-		while (cols(s) > max - 3)
-			s++;
-		while (((unsigned char)*s & 0xc0) == 0x80)
-			s++;
+	if (vxr_u8_width(s) > max) {
+		uint32_t cp;
+		/* whole characters off the left until "..." and the rest fit */
+		while (*s && vxr_u8_width(s) > max - 3)
+			s += vxr_u8_next(s, &cp);
 	}
 	size_t len = strlen(s), pre = s == tmp ? 0 : 3;
 	if (pre + len + 1 > n) {
@@ -194,7 +185,7 @@ static void elide(char *dst, size_t n, const char *path, int max, int utf8)
 /* Prints s right-aligned in w columns. */
 static void rpad(FILE *out, const char *s, int w)
 {
-	for (int i = cols(s); i < w; i++)
+	for (int i = vxr_u8_width(s); i < w; i++)
 		fputc(' ', out);
 	fputs(s, out);
 }
@@ -352,7 +343,7 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 			vxr_fd_outcome o = vxr_fd_item(fd, i);
 			fputs("  ", out);
 			fputs(rows[i].what, out);
-			for (int k = cols(rows[i].what); k < 36; k++)
+			for (int k = vxr_u8_width(rows[i].what); k < 36; k++)
 				fputc(' ', out);
 			/* An error that could not be measured is not a number to show. */
 			rpad(out, o == VXR_FD_UNRESOLVED || o == VXR_FD_TOO_LARGE || o == VXR_FD_AT_KINK

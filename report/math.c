@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/utf8.h"
+
 enum { VXM_MAX_DEPTH = 64 };
 #define VXM_MAX_LEN ((size_t)1 << 20)
 
@@ -155,35 +157,6 @@ static const msym *sym_by_char(const char *s, size_t n)
 		if (syms[i].in && strlen(syms[i].in) == n && memcmp(syms[i].in, s, n) == 0)
 			return &syms[i];
 	return NULL;
-}
-
-/* Decodes one UTF-8 sequence at s[0..n); returns its length, 0 when invalid
- * (overlong forms, surrogates and values past U+10FFFF included). */
-static size_t u8_dec(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	size_t len;
-	uint32_t c, min;
-	if ((s[0] & 0xE0) == 0xC0) { len = 2; c = s[0] & 0x1F; min = 0x80; }
-	else if ((s[0] & 0xF0) == 0xE0) { len = 3; c = s[0] & 0x0F; min = 0x800; }
-	else if ((s[0] & 0xF8) == 0xF0) { len = 4; c = s[0] & 0x07; min = 0x10000; }
-	else return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
 }
 
 /* ------------------------------------------------------------------ */
@@ -413,7 +386,7 @@ static int parse_textarg(parser *P, size_t cmdpos, int kind, const char *cmd)
 				return fail(P, P->i, "control character inside \\text");
 			if (c >= 0x80) {
 				uint32_t cp;
-				size_t l = u8_dec((const unsigned char *)P->s + P->i, P->n - P->i, &cp);
+				size_t l = vxr_u8_dec((const unsigned char *)P->s + P->i, P->n - P->i, &cp);
 				if (!l)
 					return fail(P, P->i, "invalid UTF-8");
 				P->i += l;
@@ -458,7 +431,7 @@ static int parse_delim(parser *P, size_t cmdpos, const char *cmd, const msym **o
 		adv = 1 + l;
 	} else if ((unsigned char)c >= 0x80) {
 		uint32_t cp;
-		adv = u8_dec((const unsigned char *)P->s + P->i, P->n - P->i, &cp);
+		adv = vxr_u8_dec((const unsigned char *)P->s + P->i, P->n - P->i, &cp);
 		if (adv)
 			s = sym_by_char(P->s + P->i, adv);
 	} else {
@@ -577,7 +550,7 @@ static int parse_command(parser *P, int single)
 		const msym *s = sym_by_cmd(P->s + pos + 1, 1);
 		if (!s) {
 			uint32_t cp = c;
-			size_t cl = u8_dec((const unsigned char *)P->s + pos + 1, P->n - pos - 1, &cp);
+			size_t cl = vxr_u8_dec((const unsigned char *)P->s + pos + 1, P->n - pos - 1, &cp);
 			return fail(P, pos, "unknown command \\%.*s", (int)(cl ? cl : 1), P->s + pos + 1);
 		}
 		P->i += 2;
@@ -727,7 +700,7 @@ static int parse_atom(parser *P, int single)
 	}
 	if (c >= 0x80) {
 		uint32_t cp;
-		size_t l = u8_dec((const unsigned char *)P->s + pos, P->n - pos, &cp);
+		size_t l = vxr_u8_dec((const unsigned char *)P->s + pos, P->n - pos, &cp);
 		if (!l)
 			return fail(P, pos, "invalid UTF-8");
 		if (cp == 0x2032) /* ′ outside a script position */
@@ -1199,7 +1172,7 @@ static int map_script(const char *s, size_t n, const cpmap *m, size_t nm, sbuf *
 	size_t i = 0;
 	while (i < n) {
 		uint32_t cp;
-		size_t l = u8_dec((const unsigned char *)s + i, n - i, &cp);
+		size_t l = vxr_u8_dec((const unsigned char *)s + i, n - i, &cp);
 		size_t k = 0;
 		if (l)
 			for (k = 0; k < nm && m[k].cp != cp; k++)
@@ -1221,7 +1194,7 @@ static int single_token(const char *s, size_t n)
 	if (n == 0)
 		return 0;
 	uint32_t cp;
-	if (u8_dec((const unsigned char *)s, n, &cp) == n)
+	if (vxr_u8_dec((const unsigned char *)s, n, &cp) == n)
 		return 1;
 	int alpha = 1, digit = 1;
 	for (size_t i = 0; i < n; i++) {
@@ -1233,7 +1206,7 @@ static int single_token(const char *s, size_t n)
 
 static int u8_first(const sbuf *b, uint32_t *cp)
 {
-	return b->n && u8_dec((const unsigned char *)b->p, b->n, cp) > 0;
+	return b->n && vxr_u8_dec((const unsigned char *)b->p, b->n, cp) > 0;
 }
 
 static int u8_lastcp(const sbuf *b, uint32_t *cp)
@@ -1243,7 +1216,7 @@ static int u8_lastcp(const sbuf *b, uint32_t *cp)
 	size_t i = b->n - 1;
 	while (i > 0 && ((unsigned char)b->p[i] & 0xC0) == 0x80)
 		i--;
-	return u8_dec((const unsigned char *)b->p + i, b->n - i, cp) > 0;
+	return vxr_u8_dec((const unsigned char *)b->p + i, b->n - i, cp) > 0;
 }
 
 static int letterish(uint32_t cp)
@@ -1430,7 +1403,7 @@ static void tx_text(const rend *r, const node *nd, sbuf *b)
 			continue;
 		}
 		uint32_t cp;
-		size_t l = u8_dec((const unsigned char *)s + i, nd->len - i, &cp);
+		size_t l = vxr_u8_dec((const unsigned char *)s + i, nd->len - i, &cp);
 		if (!l)
 			l = 1;
 		if (r->target == VXM_ASCII) {
@@ -1822,7 +1795,7 @@ char *vxm_to_ascii(const char *s)
 			continue;
 		}
 		uint32_t cp;
-		size_t l = u8_dec((const unsigned char *)s + i, n - i, &cp);
+		size_t l = vxr_u8_dec((const unsigned char *)s + i, n - i, &cp);
 		if (!l) {
 			sb_putc(&b, '?');
 			i++;

@@ -17,6 +17,7 @@
 
 #include "report/buf.h"
 #include "report/math.h"
+#include "report/utf8.h"
 
 #define MAX_TICKS 8
 #define MAX_SERIES 3
@@ -58,55 +59,6 @@ static void b_num(vxr_buf *b, double v, int dec, int trim)
 /* A pixel coordinate: two decimals at most. */
 static void b_px(vxr_buf *b, double v) { b_num(b, v, 2, 1); }
 
-/* ------------------------------------------------------------------ */
-/* UTF-8                                                               */
-/* ------------------------------------------------------------------ */
-
-static size_t u8_dec(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	size_t len;
-	uint32_t c, min;
-	if ((s[0] & 0xE0) == 0xC0) { len = 2; c = s[0] & 0x1F; min = 0x80; }
-	else if ((s[0] & 0xF0) == 0xE0) { len = 3; c = s[0] & 0x0F; min = 0x800; }
-	else if ((s[0] & 0xF8) == 0xF0) { len = 4; c = s[0] & 0x07; min = 0x10000; }
-	else return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/* Terminal columns of a code point: 0 for combining marks, 2 for East Asian
- * wide forms, else 1.  Cells keep only width-1 characters, so that every
- * code point of a cell plot is exactly one column (the tutor relies on it). */
-static int cp_width(uint32_t c)
-{
-	if (c < 0x20 || (c >= 0x7F && c < 0xA0))
-		return 0;
-	if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x0483 && c <= 0x0489) || (c >= 0x200B && c <= 0x200F) ||
-	    (c >= 0x20D0 && c <= 0x20FF) || (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0xFE20 && c <= 0xFE2F))
-		return 0;
-	if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF && c != 0x303F) ||
-	    (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
-	    (c >= 0xFF00 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
-	    (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD))
-		return 2;
-	return 1;
-}
-
 /* Appends text to an SVG document, escaped, with invalid bytes and control
  * characters replaced so the XML stays well formed. */
 static void b_xml(vxr_buf *b, const char *s)
@@ -114,7 +66,7 @@ static void b_xml(vxr_buf *b, const char *s)
 	size_t n = s ? strlen(s) : 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t l = u8_dec((const unsigned char *)s + i, n - i, &cp);
+		size_t l = vxr_u8_dec((const unsigned char *)s + i, n - i, &cp);
 		if (!l) {
 			vxr_buf_puts(b, "?");
 			i++;
@@ -421,12 +373,12 @@ static double text_px(const char *s, double size)
 	size_t n = s ? strlen(s) : 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t l = u8_dec((const unsigned char *)s + i, n - i, &cp);
+		size_t l = vxr_u8_dec((const unsigned char *)s + i, n - i, &cp);
 		if (!l)
 			l = 1, cp = '?';
 		/* small figures of exponents take half a column */
 		int small = (cp >= 0x2070 && cp <= 0x209F) || cp == 0xB9 || cp == 0xB2 || cp == 0xB3;
-		w += small ? 0.36 : cp == ' ' ? 0.3 : cp_width(cp) == 2 ? 1.0 : 0.6;
+		w += small ? 0.36 : cp == ' ' ? 0.3 : vxr_cp_width(cp) == 2 ? 1.0 : 0.6;
 		i += l;
 	}
 	return w * size;
@@ -930,8 +882,8 @@ static int put_text(grid *g, int r, int c, int maxw, const char *text, unsigned 
 	int w = 0;
 	for (size_t i = 0; i < n && w < maxw;) {
 		uint32_t cp;
-		size_t l = u8_dec((const unsigned char *)text + i, n - i, &cp);
-		int cw = l ? cp_width(cp) : 1;
+		size_t l = vxr_u8_dec((const unsigned char *)text + i, n - i, &cp);
+		int cw = l ? vxr_cp_width(cp) : 1;
 		if (l && cw == 0 && cp >= 0x20) {
 			i += l; /* a combining mark: dropped */
 			continue;
@@ -958,8 +910,8 @@ static int text_cols(const grid *g, const char *text)
 	int w = 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t l = u8_dec((const unsigned char *)t + i, n - i, &cp);
-		if (l && cp_width(cp) == 0 && cp >= 0x20) {
+		size_t l = vxr_u8_dec((const unsigned char *)t + i, n - i, &cp);
+		if (l && vxr_cp_width(cp) == 0 && cp >= 0x20) {
 			i += l;
 			continue;
 		}

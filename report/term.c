@@ -16,67 +16,13 @@
 #include <string.h>
 
 #include "report/render.h"
+#include "report/utf8.h"
 
 /* ================================================================ widths */
 
-static int cp_width(unsigned cp)
-{
-	if (cp == 0)
-		return 0;
-	if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
-		return 0;
-	/* combining marks */
-	if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF) ||
-	    (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE20 && cp <= 0xFE2F) || cp == 0x200B || cp == 0x200D ||
-	    (cp >= 0xFE00 && cp <= 0xFE0F))
-		return 0;
-	/* East Asian wide and emoji */
-	if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF && cp != 0x303F) ||
-	    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
-	    (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
-	    (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD))
-		return 2;
-	return 1;
-}
-
-/* Decodes one UTF-8 code point at s; *len its byte length (invalid bytes
- * count as one replacement character of width 1). */
-static unsigned decode(const char *s, size_t *len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	if (u[0] < 0x80) {
-		*len = 1;
-		return u[0];
-	}
-	int n = u[0] >= 0xF0 ? 4 : u[0] >= 0xE0 ? 3 : u[0] >= 0xC0 ? 2 : 0;
-	if (n == 0) {
-		*len = 1;
-		return 0xFFFD;
-	}
-	unsigned cp = u[0] & (0x7F >> n);
-	for (int i = 1; i < n; i++) {
-		if ((u[i] & 0xC0) != 0x80) {
-			*len = (size_t)i;
-			return 0xFFFD;
-		}
-		cp = (cp << 6) | (u[i] & 0x3F);
-	}
-	*len = (size_t)n;
-	return cp;
-}
-
 int vxt_width(const char *s)
 {
-	int w = 0;
-	if (!s)
-		return 0;
-	while (*s) {
-		size_t l;
-		unsigned cp = decode(s, &l);
-		w += cp_width(cp);
-		s += l;
-	}
-	return w;
+	return vxr_u8_width(s);
 }
 
 /* Bytes of s that fit in w columns. */
@@ -85,9 +31,9 @@ static size_t fit_bytes(const char *s, int w)
 	size_t i = 0;
 	int cw = 0;
 	while (s[i]) {
-		size_t l;
-		unsigned cp = decode(s + i, &l);
-		int x = cp_width(cp);
+		uint32_t cp;
+		size_t l = vxr_u8_next(s + i, &cp);
+		int x = vxr_cp_width(cp);
 		if (cw + x > w)
 			break;
 		cw += x;
@@ -340,9 +286,8 @@ static void put_hard(lay *Y, vxt_role role, const char *s, int *col, int avail)
 		size_t b = fit_bytes(s, room);
 		if (b == 0) {
 			/* a character wider than the whole line: skip it */
-			size_t l;
-			decode(s, &l);
-			s += l;
+			uint32_t cp;
+			s += vxr_u8_next(s, &cp);
 			continue;
 		}
 		vxr_tl_span(&Y->L, role, s, b);
