@@ -40,7 +40,7 @@ const char *vxr_trend_name(vxr_trend t)
 
 vxr_trend vxr_verdict(const vx_result *r, int utf8, char *line, size_t n)
 {
-	const char *dsds = utf8 ? "\u2016\u2202s_t/\u2202s_k\u2016" : "|ds_t/ds_k|";
+	const char *dsds = utf8 ? "\u2016\u2202s\u209c/\u2202s\u2096\u2016" : "|ds_t/ds_k|";
 	const char *times = utf8 ? "\u00d7" : "x";
 	char f[48], rt[48];
 	vxr_trend v = VXR_NEITHER;
@@ -75,8 +75,15 @@ vxr_trend vxr_verdict(const vx_result *r, int utf8, char *line, size_t n)
 	} else if (line && n) {
 		vxf_log10(f, sizeof f, rate, 3, VXF_ASCII);
 		vxf_num(rt, sizeof rt, rate, 2, VXF_ASCII);
+		/* 10^-0.61 keeps its caret (no superscript decimal point), with a
+		 * true minus sign where the terminal has one */
+		char rts[56];
+		if (utf8 && rt[0] == '-')
+			snprintf(rts, sizeof rts, "\u2212%s", rt + 1);
+		else
+			snprintf(rts, sizeof rts, "%s", rt);
 		const char *verb = v == VXR_VANISHING ? "shrinks" : v == VXR_EXPLODING ? "grows" : "changes";
-		snprintf(line, n, "%s: %s %s %s%s per step (10^%s)", vxr_trend_name(v), dsds, verb, times, f, rt);
+		snprintf(line, n, "%s: %s %s %s%s per step (10^%s)", vxr_trend_name(v), dsds, verb, times, f, rts);
 	}
 	return v;
 }
