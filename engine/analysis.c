@@ -934,20 +934,13 @@ static vx_status passes(const vx_model *m, work *w, vx_result *r)
 	vx_status st;
 	path_task pt = { m, w, r, VX_OK };
 	pthread_t th;
-	int blas_threads = openblas_get_num_threads ? openblas_get_num_threads() : 1;
 	int two = w->d <= TASKS_MAX_D && w->t > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
-	if (two && blas_threads > 1 && openblas_set_num_threads)
-		openblas_set_num_threads(1);
 	if (two && pthread_create(&th, NULL, path_thread, &pt) != 0)
 		two = 0;
 	if (two) {
 		st = rest_of_passes(m, w, r);
 		pthread_join(th, NULL);
-		if (blas_threads > 1 && openblas_set_num_threads)
-			openblas_set_num_threads(blas_threads);
 	} else {
-		if (blas_threads > 1 && openblas_set_num_threads)
-			openblas_set_num_threads(blas_threads);  /* when the thread could not start */
 		pt.st = path_norms(m, w, r);
 		st = pt.st ? VX_OK : rest_of_passes(m, w, r);
 	}
@@ -959,6 +952,18 @@ static vx_status passes(const vx_model *m, work *w, vx_result *r)
 	r->fallbacks += w->p_fallbacks;
 	step_products(w, r);
 	return VX_OK;
+}
+
+void vx_blas_threads_for(size_t d)
+{
+	static int initial;
+	if (!openblas_get_num_threads || !openblas_set_num_threads)
+		return;
+	if (!initial)
+		initial = openblas_get_num_threads();
+	int want = d <= TASKS_MAX_D ? 1 : initial;
+	if (openblas_get_num_threads() != want)
+		openblas_set_num_threads(want);
 }
 
 vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err)
@@ -980,6 +985,14 @@ vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err
 		               m->d, m->T);
 	}
 	r->gamma = vx_act_gamma(m->act);
+	/* Small d: one BLAS thread for the whole analysis, not only beside the
+	 * second thread of passes(): an idle OpenBLAS worker spins for a while
+	 * after each multi-threaded call and would take the second core from
+	 * it (the tutor's recompute at d = 128, T = 500: 84 ms against 68). */
+	int blas = openblas_get_num_threads && openblas_set_num_threads ? openblas_get_num_threads() : 1;
+	int single = blas > 1 && m->d <= TASKS_MAX_D;
+	if (single)
+		openblas_set_num_threads(1);
 
 	st = forward(m, r, err);
 	if (st)
@@ -990,9 +1003,13 @@ vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err
 	}
 	r->rate = fit_rate(r);
 	work_free(&w);
+	if (single)
+		openblas_set_num_threads(blas);
 	*out = r;
 	return VX_OK;
 fail:
+	if (single)
+		openblas_set_num_threads(blas);
 	work_free(&w);
 	vx_result_free(r);
 	return st;

@@ -91,6 +91,14 @@ typedef struct {
  * VX_ENONFINITE with err naming the step when the forward pass leaves the
  * range of a double (possible only for relu/linear).  *out is caller-freed. */
 vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err);
+
+/* Sets the BLAS (OpenBLAS; nothing to do with another CBLAS) to one thread
+ * for networks of d <= 256, else back to the count it had at the first call.
+ * vx_analyse does this for its own duration; a program that builds and
+ * analyses small networks over and over (the tutor) calls it before each, so
+ * that no idle BLAS worker, spinning after a multi-threaded call, takes the
+ * core that vx_analyse's second thread needs.  Not thread-safe. */
+void vx_blas_threads_for(size_t d);
 void vx_result_free(vx_result *r);       /* NULL-safe */
 
 /* J_j = diag(σ'(a_j)) W for 1 <= j <= T, into J (d×d), from a result's a. */

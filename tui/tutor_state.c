@@ -695,9 +695,13 @@ static vx_status compute_model(vxu_state *st, vx_error *err)
 	vx_model *m = NULL;
 	vx_params eff;
 	memset(&eff, 0, sizeof eff);
+	/* the tutor recomputes small networks key after key: keep the BLAS on
+	 * one thread for them (see vx_blas_threads_for) */
+	vx_blas_threads_for(st->params.weights[0] || st->params.model[0] ? VX_MAX_HIDDEN : st->params.hidden);
 	vx_status rc = vxr_model_load(&st->params, &m, &eff, err);
 	if (rc != VX_OK)
 		return rc;
+	vx_blas_threads_for(m->d);
 	size_t t = st->t ? st->t : (eff.t ? eff.t : m->T);
 	if (t > m->T)
 		t = m->T;
@@ -726,6 +730,7 @@ static vx_status compute_model(vxu_state *st, vx_error *err)
 static vx_status compute_analysis(vxu_state *st, vx_error *err)
 {
 	vx_result *r = NULL;
+	vx_blas_threads_for(st->model->d);
 	vx_status rc = vx_analyse(st->model, st->t, &r, err);
 	if (rc != VX_OK)
 		return rc;

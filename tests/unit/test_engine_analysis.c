@@ -315,6 +315,30 @@ Test(engine_analysis, norms_equal_svd_at_larger_sizes)
 	}
 }
 
+extern int openblas_get_num_threads(void) __attribute__((weak));
+
+/* The BLAS thread policy: one thread for small d, the count from the start
+ * for large d, and vx_analyse leaves it as it found it. */
+Test(engine_analysis, blas_threads_follow_the_size_and_are_restored)
+{
+	if (!openblas_get_num_threads || openblas_get_num_threads() < 2) {
+		cr_skip_test("needs OpenBLAS with 2 or more threads (have %d)",
+		             openblas_get_num_threads ? openblas_get_num_threads() : 0);
+	}
+	int n0 = openblas_get_num_threads();
+	vx_blas_threads_for(300);
+	cr_expect_eq(openblas_get_num_threads(), n0, "d = 300 keeps %d threads", n0);
+	vx_blas_threads_for(64);
+	cr_expect_eq(openblas_get_num_threads(), 1, "d = 64: one thread");
+	vx_blas_threads_for(4096);
+	cr_expect_eq(openblas_get_num_threads(), n0, "d = 4096: back to %d", n0);
+	vx_model *m = random_model(VX_TANH, 16, 2, 20, 1.0, 1.0, 5);
+	vx_result *r = analyse_ok(m, 20);
+	cr_expect_eq(openblas_get_num_threads(), n0, "vx_analyse at d = 16 restores %d threads", n0);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
 /* W = λQ with Q orthogonal: every J_j Jᵀ_j = λ²D_j², a spectrum of close
  * values whose eigenvectors do not change from step to step, so a Lanczos
  * run warm-started from step j-1 begins on an eigenvector that is not the top
