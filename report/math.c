@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/buf.h"
 #include "report/utf8.h"
 
 enum { VXM_MAX_DEPTH = 64 };
@@ -163,45 +164,21 @@ static const msym *sym_by_char(const char *s, size_t n)
 /* Growable output buffer                                              */
 /* ------------------------------------------------------------------ */
 
-typedef struct {
-	char *p;
-	size_t n, cap;
-	int nomem;
-} sbuf;
+/* The output goes into the report layer's vxr_buf (buf.h); these are the
+ * few operations the converter needs beyond its appends. */
 
-static void sb_putn(sbuf *b, const char *s, size_t n)
+static void buf_putc(vxr_buf *b, char c) { vxr_buf_put(b, &c, 1); }
+static char buf_last(const vxr_buf *b) { return b->len ? b->s[b->len - 1] : '\0'; }
+
+/* Appends other's text to b and releases other; other's out of memory
+ * becomes b's, so a failure deep in a subformula reaches the caller. */
+static void buf_absorb(vxr_buf *b, vxr_buf *other)
 {
-	if (b->nomem)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->nomem = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
-static void sb_putc(sbuf *b, char c) { sb_putn(b, &c, 1); }
-static char sb_last(const sbuf *b) { return b->n ? b->p[b->n - 1] : '\0'; }
-
-/* Appends other's text to b and releases other. */
-static void sb_take(sbuf *b, sbuf *other)
-{
-	if (other->nomem)
-		b->nomem = 1;
-	else if (other->n)
-		sb_putn(b, other->p, other->n);
-	free(other->p);
+	if (other->oom)
+		b->oom = 1;
+	else if (other->len)
+		vxr_buf_put(b, other->s, other->len);
+	free(other->s);
 	memset(other, 0, sizeof *other);
 }
 
@@ -893,27 +870,27 @@ static int needs_parens(const rend *r, int id)
 /* MathML                                                              */
 /* ------------------------------------------------------------------ */
 
-static void ml_esc(sbuf *b, const char *s, size_t n)
+static void ml_esc(vxr_buf *b, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		switch (s[i]) {
-		case '&': sb_puts(b, "&amp;"); break;
-		case '<': sb_puts(b, "&lt;"); break;
-		case '>': sb_puts(b, "&gt;"); break;
-		case '"': sb_puts(b, "&quot;"); break;
-		case '\n': case '\t': sb_putc(b, ' '); break;
-		default: sb_putc(b, s[i]);
+		case '&': vxr_buf_puts(b, "&amp;"); break;
+		case '<': vxr_buf_puts(b, "&lt;"); break;
+		case '>': vxr_buf_puts(b, "&gt;"); break;
+		case '"': vxr_buf_puts(b, "&quot;"); break;
+		case '\n': case '\t': buf_putc(b, ' '); break;
+		default: buf_putc(b, s[i]);
 		}
 	}
 }
 
-static void ml_node(rend *r, int id, sbuf *b);
+static void ml_node(rend *r, int id, vxr_buf *b);
 
 /* One element: a row of several children is wrapped in <mrow>. */
-static void ml_one(rend *r, int id, sbuf *b)
+static void ml_one(rend *r, int id, vxr_buf *b)
 {
 	if (id < 0) {
-		sb_puts(b, "<mrow></mrow>");
+		vxr_buf_puts(b, "<mrow></mrow>");
 		return;
 	}
 	const node *nd = N(r, id);
@@ -922,20 +899,20 @@ static void ml_one(rend *r, int id, sbuf *b)
 		return;
 	}
 	if (nd->type == N_ROW) {
-		sb_puts(b, "<mrow>");
+		vxr_buf_puts(b, "<mrow>");
 		ml_node(r, id, b);
-		sb_puts(b, "</mrow>");
+		vxr_buf_puts(b, "</mrow>");
 		return;
 	}
 	ml_node(r, id, b);
 }
 
-static void ml_sym(const rend *r, const msym *s, sbuf *b, int as_delim)
+static void ml_sym(const rend *r, const msym *s, vxr_buf *b, int as_delim)
 {
 	if (s->flags & F_MI) {
-		sb_puts(b, (s->flags & F_NORMAL) ? "<mi mathvariant=\"normal\">" : "<mi>");
+		vxr_buf_puts(b, (s->flags & F_NORMAL) ? "<mi mathvariant=\"normal\">" : "<mi>");
 		ml_esc(b, s->ml, strlen(s->ml));
-		sb_puts(b, "</mi>");
+		vxr_buf_puts(b, "</mi>");
 		return;
 	}
 	int fence = s->cls == C_OPEN || s->cls == C_CLOSE || s->cls == C_FENCE;
@@ -944,65 +921,61 @@ static void ml_sym(const rend *r, const msym *s, sbuf *b, int as_delim)
 	int tight = strcmp(s->ascii, "/") == 0 ||
 	            (r->script && (s->cls == C_BIN || s->cls == C_TBIN || s->cls == C_REL || s->cls == C_PUNCT));
 	/* a plain ( in TeX does not grow with its content; \left( does */
-	sb_puts(b, fence && !as_delim ? "<mo stretchy=\"false\">" : tight ? "<mo lspace=\"0\" rspace=\"0\">" : "<mo>");
+	vxr_buf_puts(b, fence && !as_delim ? "<mo stretchy=\"false\">" : tight ? "<mo lspace=\"0\" rspace=\"0\">" : "<mo>");
 	ml_esc(b, s->ml, strlen(s->ml));
-	sb_puts(b, "</mo>");
+	vxr_buf_puts(b, "</mo>");
 }
 
 static const char *const primes_ml[] = { "", "′", "″", "‴", "⁗" };
 
-static void ml_text(rend *r, const node *nd, sbuf *b)
+static void ml_text(rend *r, const node *nd, vxr_buf *b)
 {
 	const char *s = r->P->s + nd->off;
 	if (nd->kind == T_TEXT) {
-		sb_puts(b, "<mtext>");
+		vxr_buf_puts(b, "<mtext>");
 		for (size_t i = 0; i < nd->len; i++)
 			if (s[i] != '{' && s[i] != '}')
 				ml_esc(b, s + i, 1);
-		sb_puts(b, "</mtext>");
+		vxr_buf_puts(b, "</mtext>");
 		return;
 	}
 	if (nd->kind == T_BB) {
-		sb_puts(b, "<mi>");
-		sb_puts(b, bb_chars[strchr(bb_letters, s[0]) - bb_letters]);
-		sb_puts(b, "</mi>");
+		vxr_buf_puts(b, "<mi>");
+		vxr_buf_puts(b, bb_chars[strchr(bb_letters, s[0]) - bb_letters]);
+		vxr_buf_puts(b, "</mi>");
 		return;
 	}
-	sbuf t = { 0 };
+	vxr_buf t = { 0 };
 	for (size_t i = 0; i < nd->len; i++)
 		if (!is_space((unsigned char)s[i]))
-			sb_putc(&t, s[i]);
+			buf_putc(&t, s[i]);
 	if (nd->kind == T_BF)
-		sb_puts(b, "<mi mathvariant=\"normal\" style=\"font-weight:bold\">");
-	else if (t.n == 1)
-		sb_puts(b, "<mi mathvariant=\"normal\">");
+		vxr_buf_puts(b, "<mi mathvariant=\"normal\" style=\"font-weight:bold\">");
+	else if (t.len == 1)
+		vxr_buf_puts(b, "<mi mathvariant=\"normal\">");
 	else
-		sb_puts(b, "<mi>");
-	if (t.n)
-		sb_putn(b, t.p, t.n);
-	if (t.nomem)
-		b->nomem = 1;
-	free(t.p);
-	sb_puts(b, "</mi>");
+		vxr_buf_puts(b, "<mi>");
+	buf_absorb(b, &t);
+	vxr_buf_puts(b, "</mi>");
 }
 
 /* The base with its primes: σ′ is the base followed by a prime at its
  * natural height (a prime as a superscript would climb twice). */
-static void ml_base(rend *r, const node *nd, sbuf *b)
+static void ml_base(rend *r, const node *nd, vxr_buf *b)
 {
 	if (nd->kind == 0) {
 		ml_one(r, nd->a, b);
 		return;
 	}
-	sb_puts(b, "<mrow>");
+	vxr_buf_puts(b, "<mrow>");
 	if (nd->a >= 0)
 		ml_one(r, nd->a, b);
-	sb_puts(b, "<mo lspace=\"0\" rspace=\"0\">");
-	sb_puts(b, primes_ml[nd->kind]);
-	sb_puts(b, "</mo></mrow>");
+	vxr_buf_puts(b, "<mo lspace=\"0\" rspace=\"0\">");
+	vxr_buf_puts(b, primes_ml[nd->kind]);
+	vxr_buf_puts(b, "</mo></mrow>");
 }
 
-static void ml_script(rend *r, const node *nd, sbuf *b)
+static void ml_script(rend *r, const node *nd, vxr_buf *b)
 {
 	sclass bc = nd->a >= 0 ? node_class(r, nd->a) : C_ORD;
 	int limits = r->display && (bc == C_LARGE || bc == C_LIMFUNC) && N(r, nd->a)->type == N_SYM;
@@ -1014,9 +987,9 @@ static void ml_script(rend *r, const node *nd, sbuf *b)
 	}
 	const char *tag = has_sub && has_sup ? (limits ? "munderover" : "msubsup")
 	                  : has_sub ? (limits ? "munder" : "msub") : (limits ? "mover" : "msup");
-	sb_putc(b, '<');
-	sb_puts(b, tag);
-	sb_putc(b, '>');
+	buf_putc(b, '<');
+	vxr_buf_puts(b, tag);
+	buf_putc(b, '>');
 	ml_base(r, nd, b);
 	r->script++;
 	if (has_sub)
@@ -1024,15 +997,15 @@ static void ml_script(rend *r, const node *nd, sbuf *b)
 	if (has_sup)
 		ml_one(r, nd->c, b);
 	r->script--;
-	sb_puts(b, "</");
-	sb_puts(b, tag);
-	sb_putc(b, '>');
+	vxr_buf_puts(b, "</");
+	vxr_buf_puts(b, tag);
+	buf_putc(b, '>');
 }
 
 static const char *const mat_open[] = { NULL, "(", "[", "|", "‖" };
 static const char *const mat_close[] = { NULL, ")", "]", "|", "‖" };
 
-static void ml_node(rend *r, int id, sbuf *b)
+static void ml_node(rend *r, int id, vxr_buf *b)
 {
 	const node *nd = N(r, id);
 	const char *s = r->P->s + nd->off;
@@ -1047,21 +1020,21 @@ static void ml_node(rend *r, int id, sbuf *b)
 			if ((c == C_FUNC || c == C_LIMFUNC) && nx >= 0) {
 				sclass d = node_class(r, nx);
 				if (d == C_ORD || d == C_PARTIAL || d == C_FUNC || d == C_LIMFUNC || d == C_LARGE)
-					sb_puts(b, "<mspace width=\"0.1667em\"/>");
+					vxr_buf_puts(b, "<mspace width=\"0.1667em\"/>");
 			}
 		}
 		break;
 	case N_MROW:
 		break; /* drawn by N_MATRIX */
 	case N_LETTER:
-		sb_puts(b, "<mi>");
-		sb_putn(b, s, 1);
-		sb_puts(b, "</mi>");
+		vxr_buf_puts(b, "<mi>");
+		vxr_buf_put(b, s, 1);
+		vxr_buf_puts(b, "</mi>");
 		break;
 	case N_NUM:
-		sb_puts(b, "<mn>");
-		sb_putn(b, s, nd->len);
-		sb_puts(b, "</mn>");
+		vxr_buf_puts(b, "<mn>");
+		vxr_buf_put(b, s, nd->len);
+		vxr_buf_puts(b, "</mn>");
 		break;
 	case N_SYM:
 		ml_sym(r, nd->sym, b, 0);
@@ -1072,9 +1045,9 @@ static void ml_node(rend *r, int id, sbuf *b)
 	case N_SPACE: {
 		static const char *const w[] = { "0.1667em", "0.2222em", "0.2778em", NULL, "1em", "2em", "0.25em" };
 		if (w[nd->kind]) {
-			sb_puts(b, "<mspace width=\"");
-			sb_puts(b, w[nd->kind]);
-			sb_puts(b, "\"/>");
+			vxr_buf_puts(b, "<mspace width=\"");
+			vxr_buf_puts(b, w[nd->kind]);
+			vxr_buf_puts(b, "\"/>");
 		}
 		break;
 	}
@@ -1082,49 +1055,49 @@ static void ml_node(rend *r, int id, sbuf *b)
 		ml_script(r, nd, b);
 		break;
 	case N_FRAC:
-		sb_puts(b, "<mfrac>");
+		vxr_buf_puts(b, "<mfrac>");
 		ml_one(r, nd->a, b);
 		ml_one(r, nd->b, b);
-		sb_puts(b, "</mfrac>");
+		vxr_buf_puts(b, "</mfrac>");
 		break;
 	case N_SQRT:
-		sb_puts(b, "<msqrt>");
+		vxr_buf_puts(b, "<msqrt>");
 		ml_node(r, nd->a, b);
-		sb_puts(b, "</msqrt>");
+		vxr_buf_puts(b, "</msqrt>");
 		break;
 	case N_FENCE:
-		sb_puts(b, "<mrow>");
+		vxr_buf_puts(b, "<mrow>");
 		if (nd->sym)
 			ml_sym(r, nd->sym, b, 1);
 		ml_one(r, nd->a, b);
 		if (nd->sym2)
 			ml_sym(r, nd->sym2, b, 1);
-		sb_puts(b, "</mrow>");
+		vxr_buf_puts(b, "</mrow>");
 		break;
 	case N_MATRIX:
-		sb_puts(b, "<mrow>");
+		vxr_buf_puts(b, "<mrow>");
 		if (mat_open[nd->kind]) {
-			sb_puts(b, "<mo>");
-			sb_puts(b, mat_open[nd->kind]);
-			sb_puts(b, "</mo>");
+			vxr_buf_puts(b, "<mo>");
+			vxr_buf_puts(b, mat_open[nd->kind]);
+			vxr_buf_puts(b, "</mo>");
 		}
-		sb_puts(b, "<mtable>");
+		vxr_buf_puts(b, "<mtable>");
 		for (int rw = nd->first; rw >= 0; rw = N(r, rw)->next) {
-			sb_puts(b, "<mtr>");
+			vxr_buf_puts(b, "<mtr>");
 			for (int c = N(r, rw)->first; c >= 0; c = N(r, c)->next) {
-				sb_puts(b, "<mtd>");
+				vxr_buf_puts(b, "<mtd>");
 				ml_node(r, c, b);
-				sb_puts(b, "</mtd>");
+				vxr_buf_puts(b, "</mtd>");
 			}
-			sb_puts(b, "</mtr>");
+			vxr_buf_puts(b, "</mtr>");
 		}
-		sb_puts(b, "</mtable>");
+		vxr_buf_puts(b, "</mtable>");
 		if (mat_close[nd->kind]) {
-			sb_puts(b, "<mo>");
-			sb_puts(b, mat_close[nd->kind]);
-			sb_puts(b, "</mo>");
+			vxr_buf_puts(b, "<mo>");
+			vxr_buf_puts(b, mat_close[nd->kind]);
+			vxr_buf_puts(b, "</mo>");
 		}
-		sb_puts(b, "</mrow>");
+		vxr_buf_puts(b, "</mrow>");
 		break;
 	}
 }
@@ -1166,9 +1139,9 @@ static const cpmap sub_map[] = {
 
 /* Maps every code point of s through the table into out; 0 (and out
  * untouched) when one has no small form. */
-static int map_script(const char *s, size_t n, const cpmap *m, size_t nm, sbuf *out)
+static int map_script(const char *s, size_t n, const cpmap *m, size_t nm, vxr_buf *out)
 {
-	sbuf t = { 0 };
+	vxr_buf t = { 0 };
 	size_t i = 0;
 	while (i < n) {
 		uint32_t cp;
@@ -1178,13 +1151,13 @@ static int map_script(const char *s, size_t n, const cpmap *m, size_t nm, sbuf *
 			for (k = 0; k < nm && m[k].cp != cp; k++)
 				;
 		if (!l || k == nm) {
-			free(t.p);
+			free(t.s);
 			return 0;
 		}
-		sb_puts(&t, m[k].to);
+		vxr_buf_puts(&t, m[k].to);
 		i += l;
 	}
-	sb_take(out, &t);
+	buf_absorb(out, &t);
 	return 1;
 }
 
@@ -1204,19 +1177,19 @@ static int single_token(const char *s, size_t n)
 	return alpha || digit;
 }
 
-static int u8_first(const sbuf *b, uint32_t *cp)
+static int u8_first(const vxr_buf *b, uint32_t *cp)
 {
-	return b->n && vxr_u8_dec((const unsigned char *)b->p, b->n, cp) > 0;
+	return b->len && vxr_u8_dec((const unsigned char *)b->s, b->len, cp) > 0;
 }
 
-static int u8_lastcp(const sbuf *b, uint32_t *cp)
+static int u8_lastcp(const vxr_buf *b, uint32_t *cp)
 {
-	if (!b->n)
+	if (!b->len)
 		return 0;
-	size_t i = b->n - 1;
-	while (i > 0 && ((unsigned char)b->p[i] & 0xC0) == 0x80)
+	size_t i = b->len - 1;
+	while (i > 0 && ((unsigned char)b->s[i] & 0xC0) == 0x80)
 		i--;
-	return vxr_u8_dec((const unsigned char *)b->p + i, b->n - i, cp) > 0;
+	return vxr_u8_dec((const unsigned char *)b->s + i, b->len - i, cp) > 0;
 }
 
 static int letterish(uint32_t cp)
@@ -1224,15 +1197,15 @@ static int letterish(uint32_t cp)
 	return is_alpha((int)cp) || is_digit((int)cp) || (cp >= 0x0370 && cp <= 0x03FF);
 }
 
-static void tx_node(const rend *r, int id, sbuf *b, int tight);
+static void tx_node(const rend *r, int id, vxr_buf *b, int tight);
 
-static void tx_wrapped(const rend *r, int id, sbuf *b, int tight, int parens)
+static void tx_wrapped(const rend *r, int id, vxr_buf *b, int tight, int parens)
 {
 	if (parens)
-		sb_putc(b, '(');
+		buf_putc(b, '(');
 	tx_node(r, id, b, tight);
 	if (parens)
-		sb_putc(b, ')');
+		buf_putc(b, ')');
 }
 
 /* A word symbol in ASCII (gamma, lambda): juxtaposed with a letter it
@@ -1269,7 +1242,7 @@ static int frac_juxtaposed(const rend *r, int prev, sclass pcl, int k, int fence
 	return c != C_REL && c != C_BIN && c != C_TBIN && c != C_PUNCT && c != C_CLOSE;
 }
 
-static void tx_row(const rend *r, int id, sbuf *b, int tight)
+static void tx_row(const rend *r, int id, vxr_buf *b, int tight)
 {
 	const node *row = N(r, id);
 	int ascii = r->target == VXM_ASCII;
@@ -1277,16 +1250,16 @@ static void tx_row(const rend *r, int id, sbuf *b, int tight)
 	sclass pcl = C_OPEN;
 	int pending = 0, fences = 0;
 	for (int k = row->first; k >= 0; k = N(r, k)->next) {
-		sbuf t = { 0 };
+		vxr_buf t = { 0 };
 		sclass cl = node_class(r, k);
 		const node *kn = N(r, k);
 		if (cl == C_FENCE || (kn->type == N_SCRIPT && kn->a >= 0 && node_class(r, kn->a) == C_FENCE))
 			fences++;
 		if (N(r, k)->type == N_FRAC && frac_juxtaposed(r, prev, pcl, k, fences)) {
 			/* (∂Lₜ/∂sₜ)(∂sₜ/∂sₖ): a/b beside a factor would bind wrongly */
-			sb_putc(&t, '(');
+			buf_putc(&t, '(');
 			tx_node(r, k, &t, tight);
-			sb_putc(&t, ')');
+			buf_putc(&t, ')');
 		} else {
 			tx_node(r, k, &t, tight);
 		}
@@ -1294,40 +1267,38 @@ static void tx_row(const rend *r, int id, sbuf *b, int tight)
 		                            pcl == C_PUNCT || pcl == C_LARGE || pcl == C_TBIN);
 		if (N(r, k)->type == N_SPACE) {
 			pending = 0;
-			sb_take(b, &t);
+			buf_absorb(b, &t);
 			continue;
 		}
-		if (!t.n) {
-			if (t.nomem)
-				b->nomem = 1;
-			free(t.p);
+		if (!t.len) {
+			buf_absorb(b, &t);
 			continue;
 		}
 		int spaced = !tight && !unary && (cl == C_REL || cl == C_BIN);
 		uint32_t last = 0, first = 0;
 		int have_last = u8_lastcp(b, &last), have_first = u8_first(&t, &first);
 		if (spaced) {
-			if (b->n && sb_last(b) != ' ')
-				sb_putc(b, ' ');
+			if (b->len && buf_last(b) != ' ')
+				buf_putc(b, ' ');
 			pending = 0;
 		} else if (pending && cl != C_CLOSE && cl != C_PUNCT) {
-			if (sb_last(b) != ' ')
-				sb_putc(b, ' ');
+			if (buf_last(b) != ' ')
+				buf_putc(b, ' ');
 			pending = 0;
 		} else if ((cl == C_FUNC || cl == C_LIMFUNC) && prev >= 0 && pcl != C_OPEN && pcl != C_FENCE &&
-		           sb_last(b) != ' ') {
+		           buf_last(b) != ' ') {
 			/* Wᵀ diag(σ′): a named function stands apart from what precedes it */
-			sb_putc(b, ' ');
+			buf_putc(b, ' ');
 		} else if (prev >= 0 && have_last && have_first && letterish(last) && letterish(first)) {
 			/* two things side by side that would fuse into one name */
 			if (pcl == C_FUNC || pcl == C_LIMFUNC || cl == C_FUNC || cl == C_LIMFUNC ||
 			    (ascii && pcl == C_PARTIAL))
-				sb_putc(b, ' ');
+				buf_putc(b, ' ');
 			else if (ascii && (ascii_word(r, prev) || ascii_word(r, k)))
-				sb_putc(b, '*');
+				buf_putc(b, '*');
 		}
 		pending = 0;
-		sb_take(b, &t);
+		buf_absorb(b, &t);
 		/* Σₖ₌₁ᵗ x and maxᵢ σ′: an operator with limits stands apart from its operand */
 		if (spaced || (cl == C_PUNCT && !tight) || cl == C_LARGE ||
 		    ((cl == C_FUNC || cl == C_LIMFUNC) && N(r, k)->type == N_SCRIPT))
@@ -1337,12 +1308,12 @@ static void tx_row(const rend *r, int id, sbuf *b, int tight)
 	}
 }
 
-static void tx_sym(const rend *r, const msym *s, sbuf *b)
+static void tx_sym(const rend *r, const msym *s, vxr_buf *b)
 {
-	sb_puts(b, r->target == VXM_ASCII ? s->ascii : s->uni);
+	vxr_buf_puts(b, r->target == VXM_ASCII ? s->ascii : s->uni);
 }
 
-static void tx_script(const rend *r, const node *nd, sbuf *b)
+static void tx_script(const rend *r, const node *nd, vxr_buf *b)
 {
 	int ascii = r->target == VXM_ASCII;
 	int large = nd->a >= 0 && node_class(r, nd->a) == C_LARGE;
@@ -1353,40 +1324,40 @@ static void tx_script(const rend *r, const node *nd, sbuf *b)
 		tx_wrapped(r, nd->a, b, 1, parens);
 	}
 	for (int i = 0; i < nd->kind; i++)
-		sb_puts(b, ascii ? "'" : "′");
+		vxr_buf_puts(b, ascii ? "'" : "′");
 	for (int part = 0; part < 2; part++) {
 		int id = part == 0 ? nd->b : nd->c;
 		if (id < 0)
 			continue;
-		sbuf t = { 0 };
+		vxr_buf t = { 0 };
 		tx_node(r, id, &t, 1);
 		const cpmap *m = part == 0 ? sub_map : sup_map;
 		size_t nm = part == 0 ? sizeof sub_map / sizeof sub_map[0] : sizeof sup_map / sizeof sup_map[0];
-		if (!ascii && t.n && map_script(t.p, t.n, m, nm, b)) {
-			free(t.p);
+		if (!ascii && t.len && map_script(t.s, t.len, m, nm, b)) {
+			free(t.s);
 			continue;
 		}
-		sb_putc(b, part == 0 ? '_' : '^');
+		buf_putc(b, part == 0 ? '_' : '^');
 		/* limits of Π and Σ keep TeX's braces; a superscript otherwise reads best in ( ) */
-		int single = !large && single_token(t.p ? t.p : "", t.n);
+		int single = !large && single_token(t.s ? t.s : "", t.len);
 		const char *open = large || part == 0 ? "{" : "(";
 		const char *close = large || part == 0 ? "}" : ")";
 		if (!single)
-			sb_puts(b, open);
-		sb_take(b, &t);
+			vxr_buf_puts(b, open);
+		buf_absorb(b, &t);
 		if (!single)
-			sb_puts(b, close);
+			vxr_buf_puts(b, close);
 	}
 }
 
-static void tx_text(const rend *r, const node *nd, sbuf *b)
+static void tx_text(const rend *r, const node *nd, vxr_buf *b)
 {
 	const char *s = r->P->s + nd->off;
 	if (nd->kind == T_BB) {
 		if (r->target == VXM_ASCII)
-			sb_putc(b, s[0]);
+			buf_putc(b, s[0]);
 		else
-			sb_puts(b, bb_chars[strchr(bb_letters, s[0]) - bb_letters]);
+			vxr_buf_puts(b, bb_chars[strchr(bb_letters, s[0]) - bb_letters]);
 		return;
 	}
 	for (size_t i = 0; i < nd->len;) {
@@ -1398,7 +1369,7 @@ static void tx_text(const rend *r, const node *nd, sbuf *b)
 		if (c == '\n' || c == '\t')
 			c = ' ';
 		if (c < 0x80) {
-			sb_putc(b, (char)c);
+			buf_putc(b, (char)c);
 			i++;
 			continue;
 		}
@@ -1408,15 +1379,15 @@ static void tx_text(const rend *r, const node *nd, sbuf *b)
 			l = 1;
 		if (r->target == VXM_ASCII) {
 			const msym *sym = sym_by_char(s + i, l);
-			sb_puts(b, sym ? sym->ascii : "?");
+			vxr_buf_puts(b, sym ? sym->ascii : "?");
 		} else {
-			sb_putn(b, s + i, l);
+			vxr_buf_put(b, s + i, l);
 		}
 		i += l;
 	}
 }
 
-static void tx_node(const rend *r, int id, sbuf *b, int tight)
+static void tx_node(const rend *r, int id, vxr_buf *b, int tight)
 {
 	const node *nd = N(r, id);
 	int ascii = r->target == VXM_ASCII;
@@ -1428,7 +1399,7 @@ static void tx_node(const rend *r, int id, sbuf *b, int tight)
 		break;
 	case N_LETTER:
 	case N_NUM:
-		sb_putn(b, r->P->s + nd->off, nd->len);
+		vxr_buf_put(b, r->P->s + nd->off, nd->len);
 		break;
 	case N_SYM:
 		tx_sym(r, nd->sym, b);
@@ -1438,7 +1409,7 @@ static void tx_node(const rend *r, int id, sbuf *b, int tight)
 		break;
 	case N_SPACE: {
 		static const char *const w[] = { " ", " ", " ", "", "  ", "    ", " " };
-		sb_puts(b, w[nd->kind]);
+		vxr_buf_puts(b, w[nd->kind]);
 		break;
 	}
 	case N_SCRIPT:
@@ -1446,19 +1417,19 @@ static void tx_node(const rend *r, int id, sbuf *b, int tight)
 		break;
 	case N_FRAC:
 		tx_wrapped(r, nd->a, b, 1, needs_parens(r, nd->a));
-		sb_putc(b, '/');
+		buf_putc(b, '/');
 		tx_wrapped(r, nd->b, b, 1, needs_parens(r, nd->b));
 		break;
 	case N_SQRT: {
-		sbuf t = { 0 };
+		vxr_buf t = { 0 };
 		tx_node(r, nd->a, &t, 1);
-		int single = !ascii && single_token(t.p ? t.p : "", t.n);
-		sb_puts(b, ascii ? "sqrt" : "√");
+		int single = !ascii && single_token(t.s ? t.s : "", t.len);
+		vxr_buf_puts(b, ascii ? "sqrt" : "√");
 		if (!single)
-			sb_putc(b, '(');
-		sb_take(b, &t);
+			buf_putc(b, '(');
+		buf_absorb(b, &t);
 		if (!single)
-			sb_putc(b, ')');
+			buf_putc(b, ')');
 		break;
 	}
 	case N_FENCE:
@@ -1473,25 +1444,25 @@ static void tx_node(const rend *r, int id, sbuf *b, int tight)
 		static const char *const open_a[] = { "[", "[", "[", "|", "||" };
 		static const char *const close_u[] = { "]", "]", "]", "|", "‖" };
 		static const char *const close_a[] = { "]", "]", "]", "|", "||" };
-		sb_puts(b, (ascii ? open_a : open_u)[nd->kind]);
+		vxr_buf_puts(b, (ascii ? open_a : open_u)[nd->kind]);
 		for (int rw = nd->first; rw >= 0; rw = N(r, rw)->next) {
 			if (rw != nd->first)
-				sb_puts(b, "; ");
+				vxr_buf_puts(b, "; ");
 			for (int c = N(r, rw)->first; c >= 0; c = N(r, c)->next) {
 				if (c != N(r, rw)->first)
-					sb_putc(b, ' ');
-				sbuf t = { 0 };
+					buf_putc(b, ' ');
+				vxr_buf t = { 0 };
 				tx_node(r, c, &t, 1);
 				/* cells are separated by spaces: one with a space inside is bracketed */
-				int parens = t.n && memchr(t.p, ' ', t.n) != NULL;
+				int parens = t.len && memchr(t.s, ' ', t.len) != NULL;
 				if (parens)
-					sb_putc(b, '(');
-				sb_take(b, &t);
+					buf_putc(b, '(');
+				buf_absorb(b, &t);
 				if (parens)
-					sb_putc(b, ')');
+					buf_putc(b, ')');
 			}
 		}
-		sb_puts(b, (ascii ? close_a : close_u)[nd->kind]);
+		vxr_buf_puts(b, (ascii ? close_a : close_u)[nd->kind]);
 		break;
 	}
 	}
@@ -1502,7 +1473,7 @@ static void tx_node(const rend *r, int id, sbuf *b, int tight)
 /* ------------------------------------------------------------------ */
 
 typedef struct {
-	sbuf *b;
+	vxr_buf *b;
 	int after_cw;   /* the output ends in a control word: a letter next needs a space */
 } ltx;
 
@@ -1511,8 +1482,8 @@ static void lt_put(ltx *L, const char *s)
 	if (!*s)
 		return;
 	if (L->after_cw && is_alpha((unsigned char)s[0]))
-		sb_putc(L->b, ' ');
-	sb_puts(L->b, s);
+		buf_putc(L->b, ' ');
+	vxr_buf_puts(L->b, s);
 	size_t n = strlen(s);
 	/* does s end in a control word (\name)? */
 	size_t k = n;
@@ -1567,13 +1538,13 @@ static void lt_node(const rend *r, int id, ltx *L)
 		lt_put(L, tmp);
 		break;
 	case N_NUM: {
-		sbuf t = { 0 };
-		sb_putn(&t, s, nd->len);
-		if (t.p)
-			lt_put(L, t.p);
-		if (t.nomem)
-			L->b->nomem = 1;
-		free(t.p);
+		vxr_buf t = { 0 };
+		vxr_buf_put(&t, s, nd->len);
+		if (t.s)
+			lt_put(L, t.s);
+		if (t.oom)
+			L->b->oom = 1;
+		free(t.s);
 		break;
 	}
 	case N_SYM:
@@ -1589,14 +1560,14 @@ static void lt_node(const rend *r, int id, ltx *L)
 			if (nd->kind != T_TEXT && is_space((unsigned char)c))
 				continue;
 			switch (c) {
-			case '%': sb_puts(L->b, "\\%"); break;
-			case '#': sb_puts(L->b, "\\#"); break;
-			case '&': sb_puts(L->b, "\\&"); break;
-			case '_': sb_puts(L->b, "\\_"); break;
-			case '^': sb_puts(L->b, "\\^{}"); break;
-			case '~': sb_puts(L->b, "\\~{}"); break;
-			case '\n': case '\t': sb_putc(L->b, ' '); break;
-			default: sb_putc(L->b, c);
+			case '%': vxr_buf_puts(L->b, "\\%"); break;
+			case '#': vxr_buf_puts(L->b, "\\#"); break;
+			case '&': vxr_buf_puts(L->b, "\\&"); break;
+			case '_': vxr_buf_puts(L->b, "\\_"); break;
+			case '^': vxr_buf_puts(L->b, "\\^{}"); break;
+			case '~': vxr_buf_puts(L->b, "\\~{}"); break;
+			case '\n': case '\t': buf_putc(L->b, ' '); break;
+			default: buf_putc(L->b, c);
 			}
 		}
 		L->after_cw = 0;
@@ -1720,49 +1691,49 @@ vx_status vxm_render(const char *src, size_t len, vxm_target target, int display
 		return st;
 	}
 	rend r = { &P, target, display, 0 };
-	sbuf b = { 0 };
+	vxr_buf b = { 0 };
 	switch (target) {
 	case VXM_MATHML:
-		sb_puts(&b, display ? "<math display=\"block\">" : "<math>");
+		vxr_buf_puts(&b, display ? "<math display=\"block\">" : "<math>");
 		ml_node(&r, root, &b);
-		sb_puts(&b, "</math>");
+		vxr_buf_puts(&b, "</math>");
 		break;
 	case VXM_UNICODE:
 	case VXM_ASCII:
 		tx_node(&r, root, &b, 0);
-		sb_puts(&b, "");
+		vxr_buf_puts(&b, "");
 		break;
 	case VXM_LATEX: {
 		ltx L = { &b, 0 };
 		lt_node(&r, root, &L);
-		sb_puts(&b, "");
+		vxr_buf_puts(&b, "");
 		break;
 	}
 	}
 	free(P.v);
-	if (b.nomem || !b.p) {
-		free(b.p);
+	if (b.oom || !b.s) {
+		free(b.s);
 		set_err(err, "out of memory");
 		return VX_ENOMEM;
 	}
 	if (target == VXM_UNICODE || target == VXM_ASCII) {
 		/* \quad at an end would only pad the line */
-		size_t a = 0, z = b.n;
-		while (a < z && b.p[a] == ' ')
+		size_t a = 0, z = b.len;
+		while (a < z && b.s[a] == ' ')
 			a++;
-		while (z > a && b.p[z - 1] == ' ')
+		while (z > a && b.s[z - 1] == ' ')
 			z--;
-		memmove(b.p, b.p + a, z - a);
-		b.n = z - a;
-		b.p[b.n] = '\0';
+		memmove(b.s, b.s + a, z - a);
+		b.len = z - a;
+		b.s[b.len] = '\0';
 	}
 	if (target == VXM_ASCII) {
 		/* the last line of defence for LANG=C: nothing past 0x7F leaves */
-		for (size_t i = 0; i < b.n; i++)
-			if ((unsigned char)b.p[i] >= 0x80)
-				b.p[i] = '?';
+		for (size_t i = 0; i < b.len; i++)
+			if ((unsigned char)b.s[i] >= 0x80)
+				b.s[i] = '?';
 	}
-	*out = b.p;
+	*out = b.s;
 	return VX_OK;
 }
 
@@ -1780,16 +1751,16 @@ static size_t small_ascii(const char *s, size_t n, const cpmap *m, size_t nm)
 
 char *vxm_to_ascii(const char *s)
 {
-	sbuf b = { 0 };
-	sb_puts(&b, "");
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "");
 	int last_word = 0;
 	size_t n = s ? strlen(s) : 0;
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x80) {
 			if (last_word && (is_alpha(c) || is_digit(c)))
-				sb_putc(&b, '*');
-			sb_putc(&b, (char)(c < 0x20 && c != '\n' && c != '\t' ? '?' : c));
+				buf_putc(&b, '*');
+			buf_putc(&b, (char)(c < 0x20 && c != '\n' && c != '\t' ? '?' : c));
 			last_word = 0;
 			i++;
 			continue;
@@ -1797,7 +1768,7 @@ char *vxm_to_ascii(const char *s)
 		uint32_t cp;
 		size_t l = vxr_u8_dec((const unsigned char *)s + i, n - i, &cp);
 		if (!l) {
-			sb_putc(&b, '?');
+			buf_putc(&b, '?');
 			i++;
 			continue;
 		}
@@ -1823,12 +1794,12 @@ char *vxm_to_ascii(const char *s)
 					j += strlen(m[k - 1].to);
 				}
 				if (rn) {
-					sb_putc(&b, part ? '_' : '^');
+					buf_putc(&b, part ? '_' : '^');
 					if (rn > 1)
-						sb_putc(&b, part ? '{' : '(');
-					sb_putn(&b, run, rn);
+						buf_putc(&b, part ? '{' : '(');
+					vxr_buf_put(&b, run, rn);
 					if (rn > 1)
-						sb_putc(&b, part ? '}' : ')');
+						buf_putc(&b, part ? '}' : ')');
 					used = j - i;
 				}
 			}
@@ -1842,17 +1813,13 @@ char *vxm_to_ascii(const char *s)
 			rep = cp == 0x00A0 ? " " : cp == 0x2013 || cp == 0x2014 ? "-" : "?";
 		/* γλ is gamma*lambda, not one name "gammalambda" */
 		int word = strlen(rep) > 1 && is_alpha((unsigned char)rep[0]);
-		char last = sb_last(&b);
+		char last = buf_last(&b);
 		if ((word || last_word) && (is_alpha((unsigned char)last) || is_digit((unsigned char)last)) &&
 		    (is_alpha((unsigned char)rep[0]) || is_digit((unsigned char)rep[0])))
-			sb_putc(&b, '*');
-		sb_puts(&b, rep);
+			buf_putc(&b, '*');
+		vxr_buf_puts(&b, rep);
 		last_word = word;
 		i += l;
 	}
-	if (b.nomem) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return vxr_buf_take(&b);
 }
