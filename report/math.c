@@ -1333,7 +1333,9 @@ static void tx_script(const rend *r, const node *nd, vxr_buf *b)
 		tx_node(r, id, &t, 1);
 		const cpmap *m = part == 0 ? sub_map : sup_map;
 		size_t nm = part == 0 ? sizeof sub_map / sizeof sub_map[0] : sizeof sup_map / sizeof sup_map[0];
-		if (!ascii && t.len && map_script(t.s, t.len, m, nm, b)) {
+		/* a script cut short by out of memory must not pass as whole:
+		 * the plain path below hands its failure on to b */
+		if (!ascii && t.len && !t.oom && map_script(t.s, t.len, m, nm, b)) {
 			free(t.s);
 			continue;
 		}
