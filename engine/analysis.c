@@ -51,6 +51,18 @@
 extern void openblas_set_num_threads(int n) __attribute__((weak));
 extern int openblas_get_num_threads(void) __attribute__((weak));
 
+/* The BLAS's thread count (1 when it cannot be controlled), and setting it. */
+static int blas_threads(void)
+{
+	return openblas_get_num_threads && openblas_set_num_threads ? openblas_get_num_threads() : 1;
+}
+
+static void set_blas_threads(int n)
+{
+	if (openblas_set_num_threads && blas_threads() != n)
+		openblas_set_num_threads(n);
+}
+
 /* ---- small helpers ---- */
 
 /* e with x = f 2^e, f in [½, 1), for finite x != 0 */
@@ -290,11 +302,10 @@ static void ata_apply(const void *ctx, const double *x, double *y)
 }
 
 /* The largest eigenvalue of op by Lanczos.  When that fails, op is AᵀA or
- * AAᵀ for a matrix A (formed into *A by form() when given) and θ = ‖A‖₂² comes
- * from the dense solver, with scratch (d×d) for AᵀA. */
+ * AAᵀ for the matrix A and θ = ‖A‖₂² comes from the dense solver, with
+ * scratch (d×d) for AᵀA.  The work done is added to *steps and *fallbacks. */
 static vx_status top_eig(work *w, size_t *steps, size_t *fallbacks, vx_linop op, const void *ctx,
-                         void (*form)(work *, gsl_matrix *, const void *), const void *fctx,
-                         gsl_matrix *A, gsl_matrix *scratch, double *theta)
+                         const gsl_matrix *A, gsl_matrix *scratch, double *theta)
 {
 	size_t before = vx_lanczos_steps(w->lz);
 	vx_status st = vx_lanczos_top(w->lz, op, ctx, theta);
@@ -302,8 +313,6 @@ static vx_status top_eig(work *w, size_t *steps, size_t *fallbacks, vx_linop op,
 	if (st != VX_ENUMERIC)
 		return st;
 	++*fallbacks;
-	if (form)
-		form(w, A, fctx);
 	double nrm;
 	st = vx_norm2_dense(A, scratch, w->eval, w->eig, &nrm);
 	if (st == VX_OK)
@@ -313,9 +322,8 @@ static vx_status top_eig(work *w, size_t *steps, size_t *fallbacks, vx_linop op,
 }
 
 /* A = diag(cs) Wn: the step Jacobian's mantissa, for the dense fallback */
-static void form_dwn(work *w, gsl_matrix *A, const void *ctx)
+static void form_dwn(const work *w, gsl_matrix *A, const double *cs)
 {
-	const double *cs = ctx;
 	for (size_t i = 0; i < w->d; i++) {
 		const double *src = row(w->Wn, i);
 		double *dst = row(A, i);
@@ -380,8 +388,7 @@ static vx_status norm_of_w(const vx_model *m, work *w, vx_result *r)
 		ata_op o = { w->Wn, w->tmp };
 		double theta;
 		vx_lanczos_reset(w->lz);
-		vx_status st = top_eig(w, &r->lanczos_steps, &r->fallbacks, ata_apply, &o, NULL, NULL, w->Wn, w->Q,
-		                           &theta);
+		vx_status st = top_eig(w, &r->lanczos_steps, &r->fallbacks, ata_apply, &o, w->Wn, w->Q, &theta);
 		if (st)
 			return st;
 		w->lamn = sqrt(theta);
@@ -624,8 +631,7 @@ static vx_status path_norms(const vx_model *m, work *w, vx_result *r)
 				E += e + w->eW;
 			}
 			double theta;
-			vx_status st = top_eig(w, &w->p_steps, &w->p_fallbacks, ppt_apply, &o, NULL, NULL, w->P, w->Q,
-			                           &theta);
+			vx_status st = top_eig(w, &w->p_steps, &w->p_fallbacks, ppt_apply, &o, w->P, w->Q, &theta);
 			if (st)
 				return st;
 			pn = sqrt(theta);
@@ -957,13 +963,9 @@ static vx_status passes(const vx_model *m, work *w, vx_result *r)
 void vx_blas_threads_for(size_t d)
 {
 	static int initial;
-	if (!openblas_get_num_threads || !openblas_set_num_threads)
-		return;
 	if (!initial)
-		initial = openblas_get_num_threads();
-	int want = d <= TASKS_MAX_D ? 1 : initial;
-	if (openblas_get_num_threads() != want)
-		openblas_set_num_threads(want);
+		initial = blas_threads();
+	set_blas_threads(d <= TASKS_MAX_D ? 1 : initial);
 }
 
 vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err)
@@ -989,10 +991,9 @@ vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err
 	 * second thread of passes(): an idle OpenBLAS worker spins for a while
 	 * after each multi-threaded call and would take the second core from
 	 * it (the tutor's recompute at d = 128, T = 500: 84 ms against 68). */
-	int blas = openblas_get_num_threads && openblas_set_num_threads ? openblas_get_num_threads() : 1;
-	int single = blas > 1 && m->d <= TASKS_MAX_D;
-	if (single)
-		openblas_set_num_threads(1);
+	int blas = blas_threads();
+	if (m->d <= TASKS_MAX_D)
+		set_blas_threads(1);
 
 	st = forward(m, r, err);
 	if (st)
@@ -1003,13 +1004,11 @@ vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err
 	}
 	r->rate = fit_rate(r);
 	work_free(&w);
-	if (single)
-		openblas_set_num_threads(blas);
+	set_blas_threads(blas);
 	*out = r;
 	return VX_OK;
 fail:
-	if (single)
-		openblas_set_num_threads(blas);
+	set_blas_threads(blas);
 	work_free(&w);
 	vx_result_free(r);
 	return st;

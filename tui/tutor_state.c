@@ -696,8 +696,9 @@ static vx_status compute_model(vxu_state *st, vx_error *err)
 	vx_params eff;
 	memset(&eff, 0, sizeof eff);
 	/* the tutor recomputes small networks key after key: keep the BLAS on
-	 * one thread for them (see vx_blas_threads_for) */
-	vx_blas_threads_for(st->params.weights[0] || st->params.model[0] ? VX_MAX_HIDDEN : st->params.hidden);
+	 * one thread for them (see vx_blas_threads_for); a file's d is known
+	 * once it is read */
+	vx_blas_threads_for(st->params.hidden);
 	vx_status rc = vxr_model_load(&st->params, &m, &eff, err);
 	if (rc != VX_OK)
 		return rc;
