@@ -44,9 +44,10 @@ static void fd_points(double x, double h, double pt[4])
  * scale) whose tangent moves pre-activations by at most amax per unit and
  * reaches a ReLU kink first at distance kink.  curved: the map bends (a
  * smooth activation, or W, which enters every step as a product); a
- * piecewise-linear map only has kinks to stay clear of.  *unres is set when
- * the map is so sensitive that no difference resolves it in double
- * precision (the step it needs is below 2^-30 of x's scale). */
+ * piecewise-linear map only has kinks to stay clear of.  *unres is a
+ * vx_fd_why: VX_FD_UNRESOLVED when the map is so sensitive that no difference
+ * resolves it in double precision (the step it needs is below 2^-30 of x's
+ * scale), VX_FD_AT_KINK when x sits on a kink, else VX_FD_MEASURED. */
 static double fd_step(double x, double scale, double amax, double kink, int curved, int relu,
                       int *unres)
 {
@@ -55,12 +56,12 @@ static double fd_step(double x, double scale, double amax, double kink, int curv
 	if (curved && amax > 0 && FD_MOVE / amax < h)
 		h = FD_MOVE / amax;
 	if (relu && kink == 0) {
-		*unres = 2;   /* on the kink itself: no derivative to compare */
+		*unres = VX_FD_AT_KINK;   /* on the kink itself: no derivative to compare */
 		return h;
 	}
 	if (relu && kink > 0 && 0.5 * kink < h)
 		h = 0.5 * kink;
-	*unres = h < 0x1p-30 * sc;
+	*unres = h < 0x1p-30 * sc ? VX_FD_UNRESOLVED : VX_FD_MEASURED;
 	return fmax(h, 0x1p-40 * sc);
 }
 
@@ -453,7 +454,7 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 	if ((st = fd_columns(m, r, FD_DSDA, out->j, 0, cols, nq, fd, unres)))
 		goto done;
 	for (size_t q = 0; q < nq; q++) {
-		unres[q] = unres[q] == 2;   /* a tiny step still measures σ' off the kink */
+		unres[q] = unres[q] == VX_FD_AT_KINK;   /* a tiny step still measures σ' off the kink */
 		out->at_kink += unres[q];
 	}
 	out->dsda = rel_error(an, fd, cols, nq, unres);
@@ -474,8 +475,8 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 		goto done;
 	size_t sens = 0;
 	for (size_t q = 0; q < nq; q++) {
-		sens += unres[q] == 1;
-		out->at_kink += unres[q] == 2;
+		sens += unres[q] == VX_FD_UNRESOLVED;
+		out->at_kink += unres[q] == VX_FD_AT_KINK;
 	}
 	out->unresolved += sens;
 	out->dsds = l10 == 0 ? rel_error(an, fd, cols, nq, unres) : NAN;
@@ -524,8 +525,8 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 	size_t wsens = 0;
 	for (size_t q = 0; q < ne; q++) {
 		if (unres[q]) {
-			wsens += unres[q] == 1;
-			out->at_kink += unres[q] == 2;
+			wsens += unres[q] == VX_FD_UNRESOLVED;
+			out->at_kink += unres[q] == VX_FD_AT_KINK;
 			continue;
 		}
 		out->dLdW_entries++;

@@ -353,8 +353,8 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 			for (int k = vxr_u8_width(rows[i].what); k < 36; k++)
 				fputc(' ', out);
 			/* An error that could not be measured is not a number to show. */
-			rpad(out, o == VXR_FD_UNRESOLVED || o == VXR_FD_TOO_LARGE || o == VXR_FD_AT_KINK
-			                  ? "-" : vxf_num(a, sizeof a, rows[i].v, 2, st), 10);
+			rpad(out, o == VXR_FD_PASSED || o == VXR_FD_FAILED ? vxf_num(a, sizeof a, rows[i].v, 2, st) : "-",
+			     10);
 			fprintf(out, "   %s\n", o == VXR_FD_FAILED ? "FAIL" : fd_word(o));
 		}
 		switch (vxr_fd_overall(fd)) {
