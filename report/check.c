@@ -38,9 +38,11 @@ const char *vxr_trend_name(vxr_trend t)
 	}
 }
 
-vxr_trend vxr_verdict(const vx_result *r, int utf8, char *line, size_t n)
+vxr_trend vxr_verdict(const vx_result *r, vxr_notation note, char *line, size_t n)
 {
-	const char *dsds = utf8 ? "\u2016\u2202s\u209c/\u2202s\u2096\u2016" : "|ds_t/ds_k|";
+	int utf8 = note != VXR_NOTE_ASCII;
+	const char *dsds = note == VXR_NOTE_SUBSCRIPT ? "\u2016\u2202s\u209c/\u2202s\u2096\u2016"
+	                 : utf8 ? "\u2016\u2202s_t/\u2202s_k\u2016" : "|ds_t/ds_k|";
 	const char *times = utf8 ? "\u00d7" : "x";
 	char f[48], rt[48];
 	vxr_trend v = VXR_NEITHER;
@@ -75,10 +77,10 @@ vxr_trend vxr_verdict(const vx_result *r, int utf8, char *line, size_t n)
 	} else if (line && n) {
 		vxf_log10(f, sizeof f, rate, 3, VXF_ASCII);
 		vxf_num(rt, sizeof rt, rate, 2, VXF_ASCII);
-		/* 10^-0.61 keeps its caret (no superscript decimal point), with a
-		 * true minus sign where the terminal has one */
+		/* 10^-0.61 keeps its caret (no superscript decimal point); a true
+		 * minus sign beside subscript letters */
 		char rts[56];
-		if (utf8 && rt[0] == '-')
+		if (note == VXR_NOTE_SUBSCRIPT && rt[0] == '-')
 			snprintf(rts, sizeof rts, "\u2212%s", rt + 1);
 		else
 			snprintf(rts, sizeof rts, "%s", rt);
@@ -324,7 +326,7 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 		        vxf_num(a, sizeof a, r->lyap_max, SIG, st));
 	fprintf(out, "  against its bound ln(%s) = %s\n", y->gl, b);
 	char v[160];
-	vxr_verdict(r, utf8, v, sizeof v);
+	vxr_verdict(r, utf8 ? VXR_NOTE_UNICODE : VXR_NOTE_ASCII, v, sizeof v);
 	fprintf(out, "verdict: %s\n", v);
 
 	if (c->fd) {
@@ -528,7 +530,7 @@ static json_t *check_object(const vxr_check *c)
 	bad |= json_object_set_new(ly, "bound", jnum(r->lyap_bound));
 	bad |= json_object_set_new(o, "lyapunov", ly);
 	bad |= json_object_set_new(o, "rate", jnum(r->rate));
-	bad |= json_object_set_new(o, "verdict", json_string(vxr_trend_name(vxr_verdict(r, 0, NULL, 0))));
+	bad |= json_object_set_new(o, "verdict", json_string(vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0))));
 
 	if (c->fd) {
 		const vx_fdcheck *fd = c->fd;

@@ -31,10 +31,14 @@ typedef enum { VXR_NEITHER = 0, VXR_VANISHING, VXR_EXPLODING } vxr_trend;
  * of t−k).  Vanishing (exploding) when the norm shrinks (grows) by a factor
  * of 10 or more over the window t−k = 0..t−1, or by 10% or more per step;
  * vanishing too when ∂s_t/∂s_k is exactly 0 at the largest gap.  When line is
- * not NULL writes one line (<= 72 columns) such as
- *   "vanishing: ‖∂s_t/∂s_k‖ shrinks ×0.631 per step (10^-0.2)"
- * in UTF-8 or ASCII. */
-vxr_trend vxr_verdict(const vx_result *r, int utf8, char *line, size_t n);
+ * not NULL writes one line (<= 72 columns) in the notation of its reader:
+ *   VXR_NOTE_ASCII      "vanishing: |ds_t/ds_k| shrinks x0.631 per step (10^-0.2)"
+ *   VXR_NOTE_UNICODE    "vanishing: ‖∂s_t/∂s_k‖ shrinks ×0.631 per step (10^-0.2)"
+ *                       (check's text, which writes indices as _t throughout)
+ *   VXR_NOTE_SUBSCRIPT  "vanishing: ‖∂sₜ/∂sₖ‖ shrinks ×0.631 per step (10^−0.2)"
+ *                       (the tutor, whose rendered math uses subscript letters) */
+typedef enum { VXR_NOTE_ASCII = 0, VXR_NOTE_UNICODE, VXR_NOTE_SUBSCRIPT } vxr_notation;
+vxr_trend vxr_verdict(const vx_result *r, vxr_notation note, char *line, size_t n);
 
 /* "vanishing", "exploding", "neither". */
 const char *vxr_trend_name(vxr_trend t);

@@ -286,7 +286,7 @@ static void head(const vxu_state *st, vxu_lines *out, const char *what)
 static void add_verdict(const vxu_state *st, vxu_lines *out, int width, int full)
 {
 	char line[160];
-	vxr_trend tr = vxr_verdict(st->result, st->utf8, line, sizeof line);
+	vxr_trend tr = vxr_verdict(st->result, st->utf8 ? VXR_NOTE_SUBSCRIPT : VXR_NOTE_ASCII, line, sizeof line);
 	vxt_role role = tr == VXR_NEITHER ? VXT_GOOD : VXT_BAD;
 	char *colon = strstr(line, ": ");
 	if (colon && last_width(out) + vxt_width(line) > width && full) {

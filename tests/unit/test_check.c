@@ -153,3 +153,34 @@ Test(check, unresolved_text_is_neither_pass_nor_fail)
 	          "a 3e-3 error fails:\n%s", s);
 	free(s);
 }
+
+/* The verdict in each reader's notation, on a linear network with W = ½ I:
+ * ∂s_t/∂s_k = 2^-(t-k) I, so the rate is log10 ½ = -0.30103 per step. */
+Test(check, verdict_of_a_halving_network_in_each_notation)
+{
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { 0 };
+	cr_assert_eq(vx_params_set(&p, "act", "linear", &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_params_set(&p, "init", "identity", &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_params_set(&p, "norm", "0.5", &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_params_set(&p, "steps", "20", &err), VX_OK, "%s", err.msg);
+	vx_model *m = NULL;
+	vx_result *r = NULL;
+	cr_assert_eq(vx_model_build(&p, &m, &err), VX_OK, "model: %s", err.msg);
+	cr_assert_eq(vx_analyse(m, 20, &r, &err), VX_OK, "analyse: %s", err.msg);
+	cr_expect(fabs(r->rate - log10(0.5)) < 1e-12, "rate %.17g", r->rate);
+	static const struct { vxr_notation note; const char *want; } cases[] = {
+		{ VXR_NOTE_ASCII, "vanishing: |ds_t/ds_k| shrinks x0.5 per step (10^-0.3)" },
+		{ VXR_NOTE_UNICODE, "vanishing: \u2016\u2202s_t/\u2202s_k\u2016 shrinks \u00d70.5 per step (10^-0.3)" },
+		{ VXR_NOTE_SUBSCRIPT,
+		  "vanishing: \u2016\u2202s\u209c/\u2202s\u2096\u2016 shrinks \u00d70.5 per step (10^\u22120.3)" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char line[160];
+		cr_expect_eq(vxr_verdict(r, cases[i].note, line, sizeof line), VXR_VANISHING, "vanishing");
+		cr_expect_str_eq(line, cases[i].want, "notation %d", (int)cases[i].note);
+	}
+	vx_result_free(r);
+	vx_model_free(m);
+}
