@@ -238,13 +238,7 @@ vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err)
 		st = vx_matrix_read_square(p->weights, &Wf, err);
 		if (st)
 			return st;
-		if ((p->set & VX_SET_HIDDEN) && p->hidden != Wf->size1) {
-			st = vx_fail(err, VX_EUSAGE, "--hidden %zu does not match --weights %s, which is %zux%zu",
-			             p->hidden, p->weights, Wf->size1, Wf->size2);
-			gsl_matrix_free(Wf);
-			return st;
-		}
-		d = Wf->size1;
+		d = Wf->size1;   /* (vx_params_check refused --hidden with --weights) */
 	}
 
 	vx_model *m = vx_model_alloc(p->act, d, p->inputs, p->steps);

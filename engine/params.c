@@ -6,6 +6,7 @@
  * that a typo is an error naming the option, never a silently different run.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,21 +62,28 @@ static int parse_ulong(const char *s, unsigned long *out)
 	return 0;
 }
 
-/* A finite decimal number >= 0 (plain or with exponent; no blanks, hex, inf, nan). */
+/* A finite decimal number >= 0 (plain or with exponent; no blanks, hex, inf,
+ * nan) that a double holds to full precision: 0 itself or a normal double.
+ * Returns 0, -1 for text that is not such a number, -2 for a nonzero value
+ * below DBL_MIN, which strtod turns into a subnormal or into 0 (--norm
+ * 1e-400 ran as λ = 0).  Whether the text is zero is read from its digits,
+ * not from strtod's errno, which the C library sets unevenly on underflow. */
 static int parse_nonneg(const char *s, double *out)
 {
 	if (!s || !*s)
 		return -1;
+	int nonzero = 0;
 	for (const char *c = s; *c; c++)
 		if (!strchr("0123456789.eE+-", *c))
 			return -1;
-	errno = 0;
+	for (const char *c = s; *c && *c != 'e' && *c != 'E'; c++)
+		nonzero |= *c >= '1' && *c <= '9';
 	char *end;
 	double v = strtod(s, &end);
-	if (*end || end == s || !isfinite(v) || v < 0)
-		return -1;
-	if (errno == ERANGE && v != 0 && fabs(v) > 1)
-		return -1;   /* overflow (underflow to 0 or a subnormal is a number >= 0) */
+	if (*end || end == s || !isfinite(v) || v < 0 || (signbit(v) && nonzero))
+		return -1;   /* (-1e-400 reads as -0: a negative number all the same) */
+	if (nonzero && v < DBL_MIN)
+		return -2;
 	*out = v == 0 ? 0.0 : v;   /* -0 becomes 0 */
 	return 0;
 }
@@ -123,7 +131,12 @@ static vx_status int_option(const char *name, const char *value, unsigned long l
 static vx_status num_option(const char *name, const char *value, double *dst, vx_error *err)
 {
 	char b[64];
-	if (parse_nonneg(value, dst))
+	int r = parse_nonneg(value, dst);
+	if (r == -2)
+		return vx_fail(err, VX_EUSAGE,
+		               "--%s: expected 0 or a finite number from %.2g (the smallest normal double), got '%s'",
+		               name, DBL_MIN, clip(value, b, sizeof b));
+	if (r)
 		return vx_fail(err, VX_EUSAGE, "--%s: expected a finite number >= 0, got '%s'",
 		               name, clip(value, b, sizeof b));
 	return VX_OK;
@@ -216,10 +229,10 @@ vx_status vx_params_set(vx_params *p, const char *name, const char *value, vx_er
 		break;
 	case VX_SET_SEED: {
 		unsigned long v;
-		if (parse_ulong(value, &v))
+		if (parse_ulong(value, &v) || v > VX_MAX_SEED)
 			st = vx_fail(err, VX_EUSAGE,
 			             "--seed: expected an integer from 0 to %lu, got '%s'",
-			             (unsigned long)-1, clip(value, b, sizeof b));
+			             VX_MAX_SEED, clip(value, b, sizeof b));
 		else
 			p->seed = v;
 		break;
@@ -228,6 +241,50 @@ vx_status vx_params_set(vx_params *p, const char *name, const char *value, vx_er
 	if (st == VX_OK)
 		p->set |= bit;
 	return st;
+}
+
+/* Each pair: a file option, an option it makes meaningless, and why. */
+static const struct {
+	unsigned file, opt;
+	const char *why;
+} conflicts[] = {
+	{ VX_SET_MODEL, VX_SET_WEIGHTS, "a model file holds its own W" },
+	{ VX_SET_MODEL, VX_SET_HIDDEN, "the hidden size is the model file's" },
+	{ VX_SET_MODEL, VX_SET_INPUTS, "the number of inputs is the model file's" },
+	{ VX_SET_MODEL, VX_SET_INIT, "W comes from the model file" },
+	{ VX_SET_MODEL, VX_SET_INPUT_SCALE, "the inputs x come from the model file" },
+	{ VX_SET_MODEL, VX_SET_SEED, "the model file holds W, U, x and y, so nothing is drawn" },
+	{ VX_SET_WEIGHTS, VX_SET_INIT, "W comes from the file" },
+	{ VX_SET_WEIGHTS, VX_SET_HIDDEN, "the hidden size is the size of the file's W" },
+};
+
+static const char *option_name(unsigned bit)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (options[i].bit == bit)
+			return options[i].name;
+	return "?";
+}
+
+/* Whether an option is in effect: a file by its path (callers may fill the
+ * path without the bit), anything else by its bit. */
+static int given(const vx_params *p, unsigned bit)
+{
+	if (bit == VX_SET_MODEL)
+		return p->model[0] != '\0';
+	if (bit == VX_SET_WEIGHTS)
+		return p->weights[0] != '\0';
+	return (p->set & bit) != 0;
+}
+
+vx_status vx_params_conflicts(const vx_params *p, vx_error *err)
+{
+	for (size_t i = 0; i < sizeof conflicts / sizeof conflicts[0]; i++)
+		if (given(p, conflicts[i].file) && given(p, conflicts[i].opt))
+			return vx_fail(err, VX_EUSAGE, "--%s and --%s cannot be combined: %s",
+			               option_name(conflicts[i].opt), option_name(conflicts[i].file),
+			               conflicts[i].why);
+	return VX_OK;
 }
 
 vx_status vx_params_check(const vx_params *p, vx_error *err)
@@ -244,22 +301,21 @@ vx_status vx_params_check(const vx_params *p, vx_error *err)
 	if (p->t > p->steps)
 		return vx_fail(err, VX_EUSAGE, "--t: the loss step must be from 1 to --steps (%zu), got %zu",
 		               p->steps, p->t);
-	if (!isfinite(p->norm) || p->norm < 0)
-		return vx_fail(err, VX_EUSAGE, "--norm: expected a finite number >= 0, got %g", p->norm);
-	if (!isfinite(p->input_scale) || p->input_scale < 0)
-		return vx_fail(err, VX_EUSAGE, "--input-scale: expected a finite number >= 0, got %g",
-		               p->input_scale);
+	if (!isfinite(p->norm) || p->norm < 0 || (p->norm != 0 && p->norm < DBL_MIN))
+		return vx_fail(err, VX_EUSAGE, "--norm: expected 0 or a finite number from %.2g, got %g",
+		               DBL_MIN, p->norm);
+	if (!isfinite(p->input_scale) || p->input_scale < 0 ||
+	    (p->input_scale != 0 && p->input_scale < DBL_MIN))
+		return vx_fail(err, VX_EUSAGE, "--input-scale: expected 0 or a finite number from %.2g, got %g",
+		               DBL_MIN, p->input_scale);
+	if (p->seed > VX_MAX_SEED)
+		return vx_fail(err, VX_EUSAGE, "--seed: expected an integer from 0 to %lu, got %lu",
+		               VX_MAX_SEED, p->seed);
 	if ((unsigned)p->act >= VX_ACT_COUNT)
 		return vx_fail(err, VX_EUSAGE, "--act: expected sigmoid, tanh, relu or linear");
 	if ((unsigned)p->init > VX_INIT_IDENTITY)
 		return vx_fail(err, VX_EUSAGE, "--init: expected gaussian, orthogonal or identity");
-	if (p->weights[0] && p->model[0])
-		return vx_fail(err, VX_EUSAGE,
-		               "--weights and --model cannot be combined: a model file holds its own W");
-	if (p->weights[0] && (p->set & VX_SET_INIT))
-		return vx_fail(err, VX_EUSAGE,
-		               "--init and --weights cannot be combined: W comes from the file");
-	return VX_OK;
+	return vx_params_conflicts(p, err);
 }
 
 size_t vx_params_loss_step(const vx_params *p)

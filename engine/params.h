@@ -17,6 +17,9 @@ typedef enum { VX_INIT_GAUSSIAN = 0, VX_INIT_ORTHOGONAL, VX_INIT_IDENTITY } vx_i
 #define VX_MAX_INPUTS 4096u
 #define VX_MAX_STEPS  10000000u
 #define VX_PATH_MAX   4096
+/* The largest --seed: what the JSON record of a run (check --json) carries
+ * as an integer, so that --model reads back the seed it was given. */
+#define VX_MAX_SEED   9223372036854775807ul
 
 /* Bits of vx_params.set: which fields were given explicitly. */
 enum {
@@ -36,7 +39,7 @@ typedef struct {
 	                        *               rescaled only when VX_SET_NORM is set */
 	vx_init init;          /* --init        default gaussian */
 	double input_scale;    /* --input-scale default 1; 0 = no input */
-	unsigned long seed;    /* --seed        default 1 */
+	unsigned long seed;    /* --seed        default 1, at most VX_MAX_SEED */
 	char weights[VX_PATH_MAX]; /* --weights FILE, "" when not given */
 	char model[VX_PATH_MAX];   /* --model FILE, "" when not given */
 	unsigned set;          /* VX_SET_* bits of the options given */
@@ -48,13 +51,29 @@ void vx_params_default(vx_params *p);
 /* Sets one option by its long name without dashes ("act", "hidden", "steps",
  * "t", "norm", "init", "weights", "model", "input-scale", "seed") from its
  * text value.  On a bad name or value returns VX_EUSAGE with err naming the
- * option and what is accepted, e.g. "--norm: expected a finite number >= 0, got 'x'". */
+ * option and what is accepted, e.g. "--norm: expected a finite number >= 0, got 'x'".
+ * --norm and --input-scale take 0 or a normal double: a nonzero value below
+ * DBL_MIN (1e-400 would become 0, 1e-310 a subnormal with fewer digits) is
+ * refused rather than run as something else.  Setting an option again
+ * replaces its value: refusing an option given twice is the front end's
+ * business (the command line and the front matter both do). */
 vx_status vx_params_set(vx_params *p, const char *name, const char *value, vx_error *err);
 
 /* 1 when name is one of the option names above, else 0. */
 int vx_params_is_option(const char *name);
 
-/* Cross-checks after all options are set (t <= steps, ...).  VX_EUSAGE on failure. */
+/* Options that a file given with them makes meaningless: with --model the
+ * file holds W, U, b, s0, x and y, so --weights, --hidden, --inputs, --init,
+ * --input-scale and --seed would only be shown, never used; with --weights
+ * the file holds W and so d, refusing --init and --hidden.  (--act, --norm,
+ * --steps and --t act on a file's model and stay allowed.)  VX_EUSAGE with
+ * one line naming both options, e.g. "--seed and --model cannot be
+ * combined: ...".  Needs only the options, so a front end can call it
+ * before any file is read. */
+vx_status vx_params_conflicts(const vx_params *p, vx_error *err);
+
+/* Cross-checks after all options are set (t <= steps, the ranges, and
+ * vx_params_conflicts).  VX_EUSAGE on failure. */
 vx_status vx_params_check(const vx_params *p, vx_error *err);
 
 /* The loss step in effect: p->t, or p->steps when p->t is 0. */

@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -327,11 +329,22 @@ static vx_status read_file(const char *path, char **buf, size_t *len, vx_error *
 	return VX_OK;
 }
 
+/* A recorded λ or input scale as the options accept it: 0 or a finite
+ * normal double (so a hand-edited 1e-310 is this file's error, exit 1, not
+ * an option's). */
+static int scale_ok(const json_t *v)
+{
+	double x = json_number_value(v);
+	return json_is_number(v) && isfinite(x) && (x == 0 || x >= DBL_MIN);
+}
+
 /* The parameters a previous run recorded (its "params" member) become the
  * defaults of this one, so a replay shows the same parameters and uses the
- * same loss step; explicit options still win.  Each member is optional. */
-static vx_status apply_file_params(const json_t *root, const char *name, const vx_params *given,
-                                   vx_params *eff, vx_error *err)
+ * same loss step; an explicit --t or --norm still wins (the options that
+ * would replace init, input_scale or seed are refused beside --model).
+ * Each member is optional. */
+static vx_status apply_file_params(const json_t *root, const char *name, size_t T,
+                                   const vx_params *given, vx_params *eff, vx_error *err)
 {
 	const json_t *pp = json_object_get(root, "params");
 	if (!pp || root == NULL)
@@ -342,26 +355,33 @@ static vx_status apply_file_params(const json_t *root, const char *name, const v
 	if ((v = json_object_get(pp, "t")) && !(given->set & VX_SET_T)) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
 			return vx_fail(err, VX_EFORMAT, "%s: params.t: expected an integer >= 0", name);
+		/* A loss step past the file's last input is a broken record, not
+		 * something to clamp to T behind the reader's back. */
+		if ((uintmax_t)json_integer_value(v) > T)
+			return vx_fail(err, VX_EFORMAT, "%s: params.t: %" PRIdMAX " exceeds the %zu steps of model.x",
+			               name, (intmax_t)json_integer_value(v), T);
 		eff->t = (size_t)json_integer_value(v);
 	}
 	if ((v = json_object_get(pp, "norm")) && !(given->set & VX_SET_NORM) && !json_is_null(v)) {
-		if (!json_is_number(v) || !(json_number_value(v) >= 0) || !isfinite(json_number_value(v)))
-			return vx_fail(err, VX_EFORMAT, "%s: params.norm: expected a finite number >= 0 or null", name);
+		if (!scale_ok(v))
+			return vx_fail(err, VX_EFORMAT,
+			               "%s: params.norm: expected 0, a finite number from %.2g, or null", name, DBL_MIN);
 		/* The recorded λ is shown; W is not rescaled (it already has it). */
 		eff->norm = json_number_value(v);
 		eff->set |= VX_SET_NORM;
 	}
-	if ((v = json_object_get(pp, "init")) && !(given->set & VX_SET_INIT)) {
+	if ((v = json_object_get(pp, "init"))) {
 		if (!json_is_string(v) || vx_init_parse(json_string_value(v), &eff->init) != 0)
 			return vx_fail(err, VX_EFORMAT,
 			               "%s: params.init: expected \"gaussian\", \"orthogonal\" or \"identity\"", name);
 	}
-	if ((v = json_object_get(pp, "input_scale")) && !(given->set & VX_SET_INPUT_SCALE)) {
-		if (!json_is_number(v) || !(json_number_value(v) >= 0) || !isfinite(json_number_value(v)))
-			return vx_fail(err, VX_EFORMAT, "%s: params.input_scale: expected a finite number >= 0", name);
+	if ((v = json_object_get(pp, "input_scale"))) {
+		if (!scale_ok(v))
+			return vx_fail(err, VX_EFORMAT, "%s: params.input_scale: expected 0 or a finite number from %.2g",
+			               name, DBL_MIN);
 		eff->input_scale = json_number_value(v);
 	}
-	if ((v = json_object_get(pp, "seed")) && !(given->set & VX_SET_SEED)) {
+	if ((v = json_object_get(pp, "seed"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
 			return vx_fail(err, VX_EFORMAT, "%s: params.seed: expected an integer >= 0", name);
 		eff->seed = (unsigned long)json_integer_value(v);
@@ -412,8 +432,9 @@ vx_status vxr_model_load(const vx_params *params, vx_model **out, vx_params *eff
 	}
 
 	const char *name = params->model;
-	if (params->weights[0])
-		return vx_fail(err, VX_EUSAGE, "--weights and --model cannot be combined (the model file holds W)");
+	/* before reading the file: a usage error is the same whatever it holds */
+	if ((st = vx_params_conflicts(params, err)) != VX_OK)
+		return st;
 	char *text = NULL;
 	size_t len = 0;
 	if ((st = read_file(name, &text, &len, err)) != VX_OK)
@@ -432,20 +453,11 @@ vx_status vxr_model_load(const vx_params *params, vx_model **out, vx_params *eff
 		vx_act_parse(json_string_value(pa), &file_act);
 	if ((st = find_model(root, name, &mo, err)) != VX_OK ||
 	    (st = model_from_json(mo, name, file_act, &m, err)) != VX_OK ||
-	    (st = apply_file_params(root, name, params, eff, err)) != VX_OK)
+	    (st = apply_file_params(root, name, m->T, params, eff, err)) != VX_OK)
 		goto fail;
 
-	/* Explicit options, where they make sense for a given model. */
-	if ((params->set & VX_SET_HIDDEN) && params->hidden != m->d) {
-		st = vx_fail(err, VX_EUSAGE, "--hidden %zu conflicts with %s (hidden size %zu)", params->hidden,
-		             name, m->d);
-		goto fail;
-	}
-	if ((params->set & VX_SET_INPUTS) && params->inputs != m->n) {
-		st = vx_fail(err, VX_EUSAGE, "--inputs %zu conflicts with %s (%zu inputs)", params->inputs, name,
-		             m->n);
-		goto fail;
-	}
+	/* Explicit options that act on a given model (vx_params_conflicts
+	 * refused the others). */
 	if (params->set & VX_SET_STEPS) {
 		if (params->steps > m->T) {
 			st = vx_fail(err, VX_EUSAGE, "--steps %zu exceeds the %zu input steps in %s", params->steps,
@@ -459,8 +471,13 @@ vx_status vxr_model_load(const vx_params *params, vx_model **out, vx_params *eff
 		m->act = params->act;
 	if ((params->set & VX_SET_NORM) && (st = vx_model_set_norm(m, params->norm, err)) != VX_OK)
 		goto fail;
-	if (eff->t > m->T && !(params->set & VX_SET_T))
-		eff->t = 0; /* a recorded loss step beyond a shortened horizon: use T */
+	if ((params->set & VX_SET_T) && params->t > m->T) {
+		st = vx_fail(err, VX_EUSAGE, "--t %zu exceeds the %zu steps of %s%s", params->t, m->T, name,
+		             (params->set & VX_SET_STEPS) ? " kept by --steps" : "");
+		goto fail;
+	}
+	if (eff->t > m->T)
+		eff->t = 0; /* a recorded loss step beyond the horizon --steps kept: use T */
 
 	eff->act = m->act;
 	eff->hidden = m->d;

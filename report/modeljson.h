@@ -20,12 +20,15 @@
  * present, supplies t, norm, init, input_scale and seed (so a replay of
  * `check --json` shows the same parameters and uses the same loss step; a
  * recorded norm is shown with VX_SET_NORM set in *eff but W is NOT rescaled).
+ * A recorded t beyond the file's T is a data error (VX_EFORMAT).
  * Explicit options win: --act replaces the activation, --norm rescales W,
- * --steps N (<= the file's T) keeps the first N steps, --t sets the loss
- * step; --hidden/--inputs must agree with the file; --weights conflicts
- * (VX_EUSAGE).  *eff describes the loaded model for display and JSON; to
- * reload, pass the original params again.  The caller still runs
- * vx_params_check(eff) (t <= steps).  eff may be NULL. */
+ * --steps N (<= the file's T) keeps the first N steps (a recorded t beyond
+ * N becomes N), --t sets the loss step (<= T, VX_EUSAGE otherwise); the
+ * options vx_params_conflicts refuses with --model (--weights, --hidden,
+ * --inputs, --init, --input-scale, --seed) are refused before the file is
+ * read (VX_EUSAGE).  *eff describes the loaded model for display and JSON;
+ * to reload, pass the original params again.  The caller still runs
+ * vx_params_check(eff).  eff may be NULL. */
 vx_status vxr_model_load(const vx_params *params, vx_model **out, vx_params *eff, vx_error *err);
 
 /* Parses a JSON text holding {"model": {...}} (or the model object itself). */

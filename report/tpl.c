@@ -1413,6 +1413,10 @@ static vx_status parse_front_matter(vxr_tpl *t, size_t *body, vx_error *err)
 			return fail_at(t, a, err,
 			               "front matter: unknown key '%s' (accepted: the model options act, hidden, inputs, "
 			               "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k)", key);
+		/* as on the command line, each key once: the first would win unseen */
+		for (size_t x = 0; x + 1 < t->nfm; x++)
+			if (strcmp(t->fm[x].key, key) == 0)
+				return fail_at(t, a, err, "front matter: '%s' given twice", key);
 		if (strcmp(key, "j") == 0 || strcmp(key, "k") == 0) {
 			char *end;
 			long v = strtol(value, &end, 10);
@@ -1488,6 +1492,10 @@ static const struct { const char *name; unsigned bit; } opt_bits[] = {
 
 vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size_t *k, vx_error *err)
 {
+	/* A weights or model file given on the command line replaces the
+	 * template's network altogether: the front matter's own file and every
+	 * option that file makes meaningless are left out. */
+	int cli_file = p->weights[0] || p->model[0];
 	for (size_t i = 0; i < t->nfm; i++) {
 		const fm_entry *f = &t->fm[i];
 		if (strcmp(f->key, "title") == 0)
@@ -1504,14 +1512,15 @@ vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size
 				bit = opt_bits[b].bit;
 		if (bit && (p->set & bit))
 			continue;   /* the command line wins */
-		/* A weights or model file given on the command line replaces the
-		 * template's network altogether. */
-		if ((p->set & (VX_SET_WEIGHTS | VX_SET_MODEL)) &&
-		    (bit == VX_SET_WEIGHTS || bit == VX_SET_MODEL || bit == VX_SET_INIT))
-			continue;
+		vx_params before = *p;
 		vx_error e2;
 		if (vx_params_set(p, f->key, f->value, &e2) != VX_OK)
 			return fail_at(t, f->voff, err, "front matter: %s", e2.msg);
+		if (vx_params_conflicts(p, &e2) != VX_OK) {
+			*p = before;
+			if (!cli_file)   /* the template's own entries disagree */
+				return fail_at(t, f->voff, err, "front matter: %s", e2.msg);
+		}
 	}
 	return VX_OK;
 }

@@ -40,7 +40,12 @@ void vxr_tpl_free(vxr_tpl *t);   /* NULL-safe */
 /* Applies the front matter's model options to *p for every option whose
  * VX_SET_* bit is not set (so command-line options win), and its `j`/`k`
  * to *j / *k when those are not NULL and still 0.  A bad value is
- * VX_EFORMAT with the position of the value. */
+ * VX_EFORMAT with the position of the value.  When *p already names a
+ * weights or model file (the command line's), the front matter's file and
+ * the options vx_params_conflicts refuses with that file are left out;
+ * otherwise such a conflict among the front matter's own entries (or with
+ * a command-line option) is VX_EFORMAT at the later entry.  A key given
+ * twice in the front matter is refused by vxr_tpl_parse. */
 vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size_t *k,
                                  vx_error *err);
 

@@ -225,6 +225,9 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 	}
 	vxu_cmd cmd = a->cmd;
 	unsigned mask = 1u << cmd;
+	/* Each option once: a script that appends an override would otherwise
+	 * get one of the two values without a word. */
+	unsigned char seen[NOPTS] = { 0 };
 
 	for (; i < argc; i++) {
 		const char *arg = argv[i];
@@ -275,6 +278,9 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 			               see(cmd, implicit));
 		}
 
+		if (seen[o - opts])
+			return vx_fail(err, VX_EUSAGE, "option '--%s' given twice (%s)", o->name, see(cmd, implicit));
+		seen[o - opts] = 1;
 		if (o->takes_value && !val) {
 			/* A following option is not taken as the value; a negative number is. */
 			if (i + 1 >= argc || (argv[i + 1][0] == '-' && argv[i + 1][1] == '-' && argv[i + 1][2]))
@@ -288,6 +294,10 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 			return VX_OK;
 	}
 
+	/* Before any file is read: --seed with --model is wrong whatever the file holds. */
+	vx_status st = vx_params_conflicts(&a->params, err);
+	if (st != VX_OK)
+		return st;
 	if (cmd == VXU_CMD_REPORT && !a->format_set) {
 		if (has_suffix(a->output, ".html") || has_suffix(a->output, ".htm"))
 			a->format = VXR_HTML;
@@ -308,13 +318,18 @@ static const char model_help[] =
 	"  --inputs N            input size n (default 4, at most 4096)\n"
 	"  --steps T             number of steps T (default 50)\n"
 	"  --t STEP              the loss step t, 1..T (default T)\n"
-	"  --norm LAMBDA         scale W to spectral norm LAMBDA >= 0 (default 1;\n"
-	"                        a file's W is rescaled only when --norm is given)\n"
+	"  --norm LAMBDA         scale W to spectral norm LAMBDA: 0, or 2.2e-308 (the\n"
+	"                        smallest normal double) and up (default 1; a file's\n"
+	"                        W is rescaled only when --norm is given)\n"
 	"  --init gaussian|orthogonal|identity   how W is generated (default gaussian)\n"
-	"  --weights FILE        W from a square matrix in .npy or .csv\n"
-	"  --model FILE          the whole model from JSON (what check --json writes)\n"
+	"  --weights FILE        W from a square matrix in .npy or .csv; its size is d\n"
+	"                        (not with --hidden, --init)\n"
+	"  --model FILE          the whole model from JSON (what check --json writes);\n"
+	"                        not with --hidden, --inputs, --init, --input-scale,\n"
+	"                        --seed: the file holds what they would make\n"
 	"  --input-scale S       inputs x_j ~ N(0, S^2); 0 = no input (default 1)\n"
-	"  --seed N              seed of the random draws (default 1)\n";
+	"  --seed N              seed of the random draws, 0 to 2^63-1 (default 1)\n"
+	"Every option at most once: a second one is an error.\n";
 
 static const char *const overview =
 	"usage: vanex [COMMAND] [OPTIONS]\n"

@@ -9,7 +9,11 @@
  * The model options (DESIGN.md section 3) are the same for all three
  * commands and are set through vx_params_set, so every front end accepts and
  * rejects exactly the same values.  Long options take `--opt value` or
- * `--opt=value`; short ones `-o FILE` or `-oFILE`.
+ * `--opt=value`; short ones `-o FILE` or `-oFILE`.  Every option may be
+ * given once: a second `--seed` (or `-o` after `--output`) is a usage
+ * error, not a silent choice of one value.  Model options that a file given
+ * with them makes meaningless (`--seed` with `--model`, ...) are refused
+ * here, before any file is read (vx_params_conflicts).
  *
  * Each command is one function taking the parsed arguments: main() parses,
  * handles help and version, and calls vxu_check_run, vxu_tutor_run or

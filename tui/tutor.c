@@ -3,7 +3,7 @@
  *
  * Everything the student sees is decided in tutor_state.c and drawn by
  * tutor_draw.c; this file owns the terminal: it sets curses up, turns keys
- * into state changes, and puts the terminal back on every way out — q, Esc,
+ * into state changes, and puts the terminal back on every way out — q,
  * SIGINT, SIGTERM, SIGHUP, and (best effort) a crash.
  */
 #include "tui/cli.h"
@@ -118,7 +118,7 @@ static int handle_key(vxu_state *st, WINDOW **win, int ch)
  *
  * Some steps take long at large sizes (a finite-difference check, other
  * initialisations analysed side by side).  The work runs in a second thread
- * while this one keeps reading keys: q, Esc and signals end the tutor at
+ * while this one keeps reading keys: q and signals end the tutor at
  * once; other keys wait in a queue and are applied after.  The state belongs
  * to the worker while it runs: this thread does not touch it.
  * ==================================================================== */
@@ -179,7 +179,7 @@ static int update_listening(vxu_state *st, WINDOW *win, int export, int *q, int 
 		struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 }, { pfd2[0], POLLIN, 0 } };
 		if (poll(pfd, pfd2[0] >= 0 ? 2 : 1, pfd2[0] >= 0 ? 100 : 5) > 0 && (pfd[0].revents & POLLIN)) {
 			int ch = read_key(win, 0);
-			if (ch == 'q' || ch == 'Q' || ch == 27)
+			if (ch == 'q' || ch == 'Q')
 				return 1;   /* the worker still holds the pipe: leave it open */
 			if (ch != ERR && *nq < cap)
 				q[(*nq)++] = ch;
@@ -293,7 +293,7 @@ int vxu_tutor_run(const vxu_args *a)
 	install_handlers();
 	atexit(restore_at_exit);
 	if (!getenv("ESCDELAY"))
-		set_escdelay(25);   /* Esc quits at once, not after ncurses' default second */
+		set_escdelay(25);   /* Esc closes the help at once, not after ncurses' default second */
 	/* newterm, not initscr: initscr exits on its own when TERM is unknown. */
 	SCREEN *scr = newterm(NULL, stdout, stdin);
 	const char *term = getenv("TERM");

@@ -179,7 +179,7 @@ static const vxu_help_entry help_utf8[] = {
 	{ "v", "cycle the live panel's view", "panel view", NULL },
 	{ "e", "write a handout: ./vanex-handout.html", "handout", NULL },
 	{ "?  Ctrl-L", "this help / redraw", "help/redraw", NULL },
-	{ "q Esc", "quit", "quit", NULL },
+	{ "q  Esc", "quit / close this help", "quit/close", NULL },
 };
 
 static const vxu_help_entry help_ascii[] = {
@@ -203,7 +203,7 @@ static const vxu_help_entry help_ascii[] = {
 	{ "v", "cycle the live panel's view", "panel view", NULL },
 	{ "e", "write a handout: ./vanex-handout.html", "handout", NULL },
 	{ "?  Ctrl-L", "this help / redraw", "help/redraw", NULL },
-	{ "q Esc", "quit", "quit", NULL },
+	{ "q  Esc", "quit / close this help", "quit/close", NULL },
 };
 
 const vxu_help_entry *vxu_help(int utf8, size_t *n)
@@ -578,15 +578,18 @@ static vxu_reaction key_digit(vxu_state *st, int dg)
 
 vxu_reaction vxu_key(vxu_state *st, int key)
 {
-	/* Leaving these first keeps q and Esc working from every screen. */
-	if (key == 'q' || key == 'Q' || key == VXU_K_ESC)
+	/* q first, so it quits from every screen.  Esc does not quit: it closes
+	 * the help, and a second Esc pressed to make sure, an Alt+key (sent as
+	 * Esc and the key) or a sequence the terminal split would otherwise end
+	 * the session. */
+	if (key == 'q' || key == 'Q')
 		return VXU_QUIT;
 	if (key == VXU_K_CTRL_L)
 		return VXU_REDRAW_ALL;
 	if (st->lay.too_small)
 		return VXU_NONE;
 	if (st->overlay == VXU_OV_HELP) {
-		st->overlay = VXU_OV_NONE;   /* any other key closes the help */
+		st->overlay = VXU_OV_NONE;   /* Esc or any other key closes the help */
 		return VXU_REDRAW;
 	}
 
@@ -655,6 +658,9 @@ vxu_reaction vxu_key(vxu_state *st, int key)
 		return VXU_REDRAW;
 	case 'e':
 		return VXU_EXPORT;
+	case VXU_K_ESC:
+		vxu_message(st, VXU_MSG_INFO, "Esc closes the help; q quits");
+		return VXU_REDRAW;
 	case '?':
 		st->overlay = VXU_OV_HELP;
 		return VXU_REDRAW;

@@ -166,6 +166,7 @@ printf '{"model": {"W": [[1e999, 0], [0, 1]], "U": [[1], [1]], "x": [[1]], "y": 
 printf '{"model": {"W": [[NaN, 0], [0, 1]], "U": [[1], [1]], "x": [[1]], "y": [0, 0]}}\n' >"$tmp/nan.json"
 printf '{"model": {"W": [], "U": [], "x": [], "y": []}}\n' >"$tmp/emptyarr.json"
 printf '{"model": {%s, "activation": "softmax"}}\n' "$m1" >"$tmp/act.json"
+printf '{"params": {"t": 3}, "model": {%s}}\n' "$m1" >"$tmp/tbeyond.json"
 printf '[1, 2, 3]\n' >"$tmp/array.json"
 awk 'BEGIN { for (i = 0; i < 100000; i++) printf "["; for (i = 0; i < 100000; i++) printf "]" }' >"$tmp/deep.json"
 
@@ -179,6 +180,8 @@ printf '# T\n\n$\\frac{1}{$\n' >"$tmp/math.md"
 printf '# T\n\n$\\bogus x$\n' >"$tmp/mathcmd.md"
 printf -- '---\nnorm: nan\n---\n# T\n' >"$tmp/fmnan.md"
 printf -- '---\nbogus: 1\n---\n# T\n' >"$tmp/fmkey.md"
+printf -- '---\nseed: 3\nseed: 4\n---\n# T\n' >"$tmp/fmtwice.md"
+printf -- '---\nmodel: %s\nseed: 4\n---\n# T\n' "$tmp/ok.json" >"$tmp/fmconflict.md"
 printf '# T\n\000{{gamma}}\n' >"$tmp/nul.md"
 head -c 3000 /dev/urandom >"$tmp/random.md"
 
@@ -218,11 +221,34 @@ for cmd in check report tutor; do
 	bad 2 "$cmd --weights ''" $cmd --weights ''
 	bad 2 "$cmd --weights with --model" $cmd --weights "$tmp/ok.npy" --model "$tmp/ok.json"
 done
+# Values and combinations that used to run as something else; the tutor,
+# which without a terminal exits 2 whatever its options, is run in a real
+# terminal for three of them further down (tutor_tty).
+for cmd in check report; do
+	bad 2 "$cmd --norm 1e-400 (nonzero, underflows to 0)" $cmd --norm 1e-400
+	bad 2 "$cmd --norm 1e-310 (a subnormal)" $cmd --norm 1e-310
+	bad 2 "$cmd --norm -1e-400" $cmd --norm -1e-400
+	bad 2 "$cmd --input-scale 1e-400" $cmd --input-scale 1e-400
+	bad 2 "$cmd --seed 2^63 (not an integer in the JSON record)" $cmd --seed 9223372036854775808
+	bad 2 "$cmd --seed twice" $cmd --seed 3 --seed 4
+	bad 2 "$cmd --norm twice, two spellings" $cmd --norm=1 --norm 2
+	bad 2 "$cmd --model twice" $cmd --model "$tmp/ok.json" --model "$tmp/ok.json"
+	# options a file makes meaningless: refused, even with the file's own values
+	bad 2 "$cmd --model with --seed" $cmd --model "$tmp/ok.json" --seed 99
+	bad 2 "$cmd --model with --init" $cmd --model "$tmp/ok.json" --init orthogonal
+	bad 2 "$cmd --model with --input-scale" $cmd --model "$tmp/ok.json" --input-scale 5
+	bad 2 "$cmd --model with --hidden (its own size)" $cmd --model "$tmp/ok.json" --hidden 2
+	bad 2 "$cmd --model with --inputs (its own size)" $cmd --model "$tmp/ok.json" --inputs 1
+	bad 2 "$cmd --model missing.json with --seed (before reading)" $cmd --model "$tmp/missing.json" --seed 1
+	bad 2 "$cmd --weights with --hidden (its own size)" $cmd --weights "$tmp/ok.npy" --hidden 2
+done
 bad 2 "unknown command" frobnicate
 bad 2 "check --step (a tutor option)" check --step 2
 bad 2 "report --json (a check option)" report --json
 bad 2 "report -f pdf" report -f pdf
 bad 2 "report -o ''" report -o ''
+bad 2 "report -o twice" report -o "$tmp/o/a.md" --output "$tmp/o/b.md"
+bad 2 "report -f twice" report -f md -f html
 bad 2 "tutor --step 99 (out of range)" tutor --step 99
 bad 2 "tutor --step 0" tutor --step 0
 bad 2 "tutor --step -1" tutor --step -1
@@ -241,14 +267,15 @@ bad 2 "check --norm 1e300 on an all-zero W" check --weights "$tmp/zeros.npy" --n
 
 # ---- --model JSON (exit 1) -------------------------------------------------
 for f in empty.json notjson.json cut.json wtype.json etype.json rect.json ushape.json xshape.json \
-	yshape.json over.json nan.json emptyarr.json act.json array.json deep.json dir.json missing.json; do
+	yshape.json over.json nan.json emptyarr.json act.json array.json deep.json dir.json missing.json \
+	tbeyond.json; do
 	bad 1 "check --model $f" check --model "$tmp/$f"
 done
 bad 1 "report --model cut.json" report --model "$tmp/cut.json" -o "$tmp/o/h.html"
 
 # ---- --template (exit 1), output left nowhere -------------------------------
 for f in name.md unclosed.md format.md if.md fillk.md math.md mathcmd.md fmnan.md fmkey.md nul.md \
-	dir.md missing.md; do
+	fmtwice.md fmconflict.md dir.md missing.md; do
 	bad 1 "report --template $f" report --template "$tmp/$f" -o "$tmp/o/h.html"
 done
 for fmt in md latex; do
@@ -383,6 +410,11 @@ if command -v tmux >/dev/null 2>&1; then
 	tutor_tty 1 "tutor (in a terminal) --weights huge.npy" --weights "$tmp/huge.npy"
 	tutor_tty 1 "tutor (in a terminal) --weights nan.csv" --weights "$tmp/nan.csv"
 	tutor_tty 1 "tutor (in a terminal) --model xshape.json" --model "$tmp/xshape.json"
+	tutor_tty 1 "tutor (in a terminal) --model tbeyond.json (recorded t past T)" --model "$tmp/tbeyond.json"
+	tutor_tty 2 "tutor (in a terminal) --model ok.json --t 3 (past its T)" --model "$tmp/ok.json" --t 3
+	tutor_tty 2 "tutor (in a terminal) --norm 1e-400" --norm 1e-400
+	tutor_tty 2 "tutor (in a terminal) --seed twice" --seed 3 --seed 4
+	tutor_tty 2 "tutor (in a terminal) --model with --seed" --model "$tmp/ok.json" --seed 99
 	tutor_tty 1 "tutor (in a terminal) --weights a directory" --weights "$tmp/dir.npy"
 	tutor_tty 2 "tutor (in a terminal) --step 99" --step 99
 	current="tutor at 40x12"

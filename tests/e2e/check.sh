@@ -193,7 +193,7 @@ LC_ALL=C expect_ok "text replay" check --model "$tmp/r2.json"
 grep -q 'loss at t = 30' "$tmp/out" || fail "replay did not keep the loss step t = 30"
 LC_ALL=C expect_ok "replay over fewer steps" check --model "$tmp/r2.json" --steps 20
 expect_err 2 "--steps 41 exceeds" check --model "$tmp/r2.json" --steps 41
-expect_err 2 "conflicts" check --model "$tmp/r2.json" --hidden 9
+expect_err 2 "--hidden and --model cannot be combined" check --model "$tmp/r2.json" --hidden 9
 
 if [ -n "$PY" ]; then
 	"$PY" - "$tmp/a.json" <<'EOF' || fail "JSON schema"

@@ -10,6 +10,7 @@
 #ifndef VX_FUZZ_UTIL_H
 #define VX_FUZZ_UTIL_H
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,8 +74,11 @@ static inline void fuzz_check_params(const vx_params *p)
 	FUZZ_CHECK(p->inputs >= 1 && p->inputs <= VX_MAX_INPUTS, "inputs = %zu", p->inputs);
 	FUZZ_CHECK(p->steps >= 1 && p->steps <= VX_MAX_STEPS, "steps = %zu", p->steps);
 	FUZZ_CHECK(p->t <= VX_MAX_STEPS, "t = %zu", p->t);
-	FUZZ_CHECK(isfinite(p->norm) && p->norm >= 0, "norm = %g", p->norm);
-	FUZZ_CHECK(isfinite(p->input_scale) && p->input_scale >= 0, "input_scale = %g", p->input_scale);
+	/* 0, or a normal double: a nonzero value that underflowed is refused */
+	FUZZ_CHECK(isfinite(p->norm) && (p->norm == 0 || p->norm >= DBL_MIN), "norm = %g", p->norm);
+	FUZZ_CHECK(isfinite(p->input_scale) && (p->input_scale == 0 || p->input_scale >= DBL_MIN),
+	           "input_scale = %g", p->input_scale);
+	FUZZ_CHECK(p->seed <= VX_MAX_SEED, "seed = %lu", p->seed);
 	FUZZ_CHECK((int)p->init >= VX_INIT_GAUSSIAN && (int)p->init <= VX_INIT_IDENTITY, "init = %d", (int)p->init);
 	FUZZ_CHECK(memchr(p->weights, 0, sizeof p->weights) != NULL, "weights not terminated");
 	FUZZ_CHECK(memchr(p->model, 0, sizeof p->model) != NULL, "model not terminated");

@@ -168,3 +168,58 @@ Test(cli, mistakes_get_one_line)
 	cr_assert_eq(parse(&a, &err, nan_norm), VX_EUSAGE);
 	cr_assert(strstr(err.msg, "--norm"), "%s", err.msg);
 }
+
+/* Each option once, whatever the spelling: a script that appends an
+ * override would otherwise run with one of the two values unsaid. */
+Test(cli, an_option_given_twice_is_a_usage_error)
+{
+	FAILS("option '--seed' given twice (see 'vanex check --help')", "check", "--seed", "3", "--seed", "4");
+	FAILS("option '--norm' given twice (see 'vanex check --help')", "check", "--norm=1", "--norm", "2");
+	FAILS("option '--norm' given twice (see 'vanex --help')", "--norm", "2", "--norm", "2");
+	FAILS("option '--output' given twice (see 'vanex report --help')", "report", "-o", "a.md", "--output=b.md");
+	FAILS("option '--format' given twice (see 'vanex report --help')", "report", "--format", "md", "-fhtml");
+	FAILS("option '--json' given twice (see 'vanex check --help')", "check", "--json", "--json");
+	FAILS("option '--step' given twice (see 'vanex tutor --help')", "tutor", "--step", "2", "--step", "3");
+	FAILS("option '--model' given twice (see 'vanex check --help')", "check", "--model", "a.json", "--model",
+	      "b.json");
+	vxu_args a;
+	PARSE_OK(&a, "check", "--seed", "3", "--norm", "2", "--t", "4");
+	cr_assert_eq(a.params.seed, 3);
+}
+
+/* Options a file makes meaningless are refused by the parser itself, so
+ * before any file is read: the files named here do not exist. */
+Test(cli, options_a_file_overrides_are_refused)
+{
+	FAILS("--seed and --model cannot be combined: the model file holds W, U, x and y, so nothing is drawn",
+	      "check", "--model", "run.json", "--seed", "99");
+	FAILS("--init and --model cannot be combined: W comes from the model file",
+	      "report", "--init", "orthogonal", "--model=run.json");
+	FAILS("--input-scale and --model cannot be combined: the inputs x come from the model file",
+	      "--model", "run.json", "--input-scale", "5");
+	FAILS("--hidden and --model cannot be combined: the hidden size is the model file's",
+	      "check", "--model", "run.json", "--hidden", "8");
+	FAILS("--inputs and --model cannot be combined: the number of inputs is the model file's",
+	      "check", "--model", "run.json", "--inputs", "4");
+	FAILS("--hidden and --weights cannot be combined: the hidden size is the size of the file's W",
+	      "check", "--weights", "W.npy", "--hidden", "8");
+	FAILS("--init and --weights cannot be combined: W comes from the file",
+	      "check", "--init", "identity", "--weights", "W.npy");
+	vxu_args a;
+	PARSE_OK(&a, "check", "--model", "run.json", "--act", "relu", "--norm", "2", "--steps", "9", "--t", "3");
+	PARSE_OK(&a, "check", "--weights", "W.npy", "--seed", "5", "--inputs", "2", "--input-scale", "0");
+}
+
+/* A nonzero value below the smallest normal double is not a zero. */
+Test(cli, a_norm_that_underflows_is_refused)
+{
+	FAILS("--norm: expected 0 or a finite number from 2.2e-308 (the smallest normal double), got '1e-400'",
+	      "check", "--norm", "1e-400");
+	FAILS("--input-scale: expected 0 or a finite number from 2.2e-308 (the smallest normal double), got "
+	      "'1e-310'", "check", "--input-scale=1e-310");
+	FAILS("--seed: expected an integer from 0 to 9223372036854775807, got '18446744073709551615'",
+	      "check", "--seed", "18446744073709551615");
+	vxu_args a;
+	PARSE_OK(&a, "check", "--norm", "0");
+	cr_assert_eq(a.params.norm, 0.0);
+}

@@ -261,9 +261,12 @@ Test(engine_params, accepts_valid_values)
 	cr_assert_eq(set1(&p, "steps", "1000000", NULL), VX_OK, "steps 1e6 as digits");
 	cr_assert_eq(set1(&p, "t", "7", NULL), VX_OK, "t 7");
 	cr_expect_eq(vx_params_loss_step(&p), 7, "loss step 7");
-	const char *norms[] = { "0", "0.5", "3", "1e300", "1e-300", ".25", "5.", "2E3", "-0" };
-	double want[] = { 0, 0.5, 3, 1e300, 1e-300, 0.25, 5, 2000, 0 };
-	for (int i = 0; i < 9; i++) {
+	/* 0 however written (even with an exponent far below a double's), and the
+	 * smallest normal double 2^-1022 written out in full */
+	const char *norms[] = { "0", "0.5", "3", "1e300", "1e-300", ".25", "5.", "2E3", "-0", "0e-400",
+	                        "0.000e-999", "2.2250738585072014e-308" };
+	double want[] = { 0, 0.5, 3, 1e300, 1e-300, 0.25, 5, 2000, 0, 0, 0, ldexp(1, -1022) };
+	for (int i = 0; i < 12; i++) {
 		cr_assert_eq(set1(&p, "norm", norms[i], NULL), VX_OK, "norm %s", norms[i]);
 		cr_expect_eq(p.norm, want[i], "norm %s parsed as %g", norms[i], p.norm);
 		cr_expect(!signbit(p.norm), "norm %s has no sign", norms[i]);
@@ -272,8 +275,8 @@ Test(engine_params, accepts_valid_values)
 	cr_expect_eq(p.init, VX_INIT_ORTHOGONAL, "init set");
 	cr_assert_eq(set1(&p, "input-scale", "0", NULL), VX_OK, "input-scale 0");
 	cr_assert_eq(set1(&p, "seed", "0", NULL), VX_OK, "seed 0");
-	cr_assert_eq(set1(&p, "seed", "18446744073709551615", NULL), VX_OK, "seed 2^64-1");
-	cr_expect_eq(p.seed, 18446744073709551615ul, "seed 2^64-1 parsed");
+	cr_assert_eq(set1(&p, "seed", "9223372036854775807", NULL), VX_OK, "seed 2^63-1");
+	cr_expect_eq(p.seed, 9223372036854775807ul, "seed 2^63-1 parsed");
 	cr_assert_eq(set1(&p, "weights", "w.npy", NULL), VX_OK, "weights");
 	cr_expect_str_eq(p.weights, "w.npy", "weights path kept");
 	unsigned want_set = VX_SET_ACT | VX_SET_HIDDEN | VX_SET_INPUTS | VX_SET_STEPS | VX_SET_T |
@@ -297,7 +300,14 @@ Test(engine_params, rejects_bad_values_with_one_line)
 		{ "norm", "inf" }, { "norm", "-inf" }, { "norm", "1e999" }, { "norm", "" },
 		{ "norm", " 1" }, { "norm", "1 " }, { "norm", "0x1p3" }, { "norm", "1,5" },
 		{ "init", "xavier" }, { "init", "" },
+		/* nonzero but below the smallest normal double: 1e-400 was read as 0,
+		 * 1e-310 as a subnormal with 7 fewer digits, -1e-400 as -0 */
+		{ "norm", "1e-400" }, { "norm", "1e-310" }, { "norm", "2.2250738585072e-308" },
+		{ "norm", "4.9e-324" }, { "norm", "-1e-400" }, { "norm", "0.0001e-305" },
+		{ "input-scale", "1e-400" }, { "input-scale", "3e-320" },
 		{ "input-scale", "-1" }, { "input-scale", "infinity" },
+		/* beyond what the JSON record carries as an integer (2^63-1) */
+		{ "seed", "9223372036854775808" }, { "seed", "18446744073709551615" },
 		{ "seed", "-1" }, { "seed", "18446744073709551616" }, { "seed", "1.5" }, { "seed", "" },
 		{ "seed", "+1" }, { "weights", "" }, { "model", "" },
 	};
@@ -320,6 +330,9 @@ Test(engine_params, rejects_bad_values_with_one_line)
 	vx_params_default(&p);
 	set1(&p, "norm", "abc", msg);
 	cr_expect_str_eq(msg, "--norm: expected a finite number >= 0, got 'abc'", "norm message");
+	set1(&p, "norm", "1e-400", msg);
+	cr_expect_str_eq(msg, "--norm: expected 0 or a finite number from 2.2e-308 (the smallest normal double), "
+	                 "got '1e-400'", "underflow message");
 	set1(&p, "hidden", "0", msg);
 	cr_expect_str_eq(msg, "--hidden: expected an integer from 1 to 4096, got '0'", "hidden message");
 	cr_expect_eq(set1(&p, "colour", "red", msg), VX_EUSAGE, "unknown option");
@@ -362,6 +375,41 @@ Test(engine_params, cross_checks)
 	set1(&p, "weights", "w.csv", NULL);
 	set1(&p, "init", "identity", msg);
 	cr_expect_eq(vx_params_check(&p, &e), VX_EUSAGE, "init and weights together");
+	cr_expect_str_eq(e.msg, "--init and --weights cannot be combined: W comes from the file");
+
+	/* Every option a file makes meaningless, alone beside that file: refused
+	 * by vx_params_conflicts (before the file is read) and vx_params_check,
+	 * naming both; the options that act on the file's model stay allowed. */
+	struct {
+		const char *file, *opt, *value;
+		int refused;
+	} pairs[] = {
+		{ "model", "seed", "99", 1 }, { "model", "init", "orthogonal", 1 },
+		{ "model", "input-scale", "5", 1 }, { "model", "hidden", "8", 1 },
+		{ "model", "inputs", "4", 1 }, { "model", "weights", "w.npy", 1 },
+		{ "weights", "init", "gaussian", 1 }, { "weights", "hidden", "8", 1 },
+		{ "model", "act", "relu", 0 }, { "model", "norm", "2", 0 }, { "model", "steps", "9", 0 },
+		{ "model", "t", "3", 0 }, { "weights", "seed", "5", 0 }, { "weights", "inputs", "3", 0 },
+		{ "weights", "input-scale", "0", 0 }, { "weights", "norm", "2", 0 },
+		{ "weights", "steps", "9", 0 },
+	};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		vx_params_default(&p);
+		cr_assert_eq(set1(&p, pairs[i].file, "f", NULL), VX_OK);
+		cr_assert_eq(set1(&p, pairs[i].opt, pairs[i].value, NULL), VX_OK);
+		e.msg[0] = '\0';
+		vx_status c1 = vx_params_conflicts(&p, &e);
+		char want[96];
+		snprintf(want, sizeof want, "--%s and --%s cannot be combined: ", pairs[i].opt, pairs[i].file);
+		if (pairs[i].refused) {
+			cr_expect_eq(c1, VX_EUSAGE, "--%s with --%s must be refused", pairs[i].opt, pairs[i].file);
+			cr_expect(strncmp(e.msg, want, strlen(want)) == 0, "names both: '%s'", e.msg);
+			cr_expect_eq(vx_params_check(&p, NULL), VX_EUSAGE, "check refuses --%s with --%s too",
+			             pairs[i].opt, pairs[i].file);
+		} else {
+			cr_expect_eq(c1, VX_OK, "--%s with --%s is allowed: %s", pairs[i].opt, pairs[i].file, e.msg);
+		}
+	}
 	cr_expect(vx_params_is_option("input-scale") && vx_params_is_option("seed"), "known options");
 	cr_expect(!vx_params_is_option("json") && !vx_params_is_option("--norm"), "unknown options");
 	vx_init i;

@@ -274,10 +274,64 @@ Test(modeljson, load_options_on_top, .fini = cleanup)
 
 	const char *const steps9[] = { "steps", "9", NULL };
 	load_with(p, steps9, &m, &eff, VX_EUSAGE, "--steps 9 exceeds the 3 input steps");
-	const char *const hidden3[] = { "hidden", "3", NULL };
-	load_with(p, hidden3, &m, &eff, VX_EUSAGE, "--hidden 3 conflicts");
-	const char *const inputs2[] = { "inputs", "2", NULL };
-	load_with(p, inputs2, &m, &eff, VX_EUSAGE, "--inputs 2 conflicts");
+	const char *const t4[] = { "t", "4", NULL };
+	load_with(p, t4, &m, &eff, VX_EUSAGE, "--t 4 exceeds the 3 steps of");
+	const char *const steps2t3[] = { "steps", "2", "t", "3", NULL };
+	load_with(p, steps2t3, &m, &eff, VX_EUSAGE, "--t 3 exceeds the 2 steps of");
+	const char *const t3[] = { "t", "3", NULL };
+	load_with(p, t3, &m, &eff, VX_OK, NULL);
+	cr_assert_eq(eff.t, 3, "--t up to the file's T is taken");
+	vx_model_free(m);
+}
+
+/* The options that generate a model would only be shown beside a model
+ * file: refused before the file is read (here it does not exist), naming
+ * both options, even with the very values the file recorded. */
+Test(modeljson, load_refuses_generator_options, .fini = cleanup)
+{
+	const char *p = write_tmp("m.json", good);
+	char missing[160];
+	snprintf(missing, sizeof missing, "%s/none.json", dir);
+	vx_model *m;
+	vx_params eff;
+	static const char *const opts[][2] = {
+		{ "seed", "7" }, { "init", "orthogonal" }, { "input-scale", "0.25" },
+		{ "hidden", "2" }, { "inputs", "1" }, { "weights", "W.npy" },
+	};
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		const char *const o[] = { opts[i][0], opts[i][1], NULL };
+		char want[64];
+		snprintf(want, sizeof want, "--%s and --model cannot be combined", opts[i][0]);
+		load_with(p, o, &m, &eff, VX_EUSAGE, want);
+		load_with(missing, o, &m, &eff, VX_EUSAGE, want);
+		cr_assert_null(m);
+	}
+}
+
+/* A recorded loss step past the file's own inputs is a broken file (exit 1),
+ * not a run at t = T; one within them, or at T, is replayed as recorded. */
+Test(modeljson, load_refuses_a_recorded_t_beyond_T, .fini = cleanup)
+{
+	static const char body[] =
+		"\"model\": {\"W\": [[0.5]], \"U\": [[1]], \"x\": [[1], [2], [3]], \"y\": [0]}}";
+	char text[256];
+	vx_model *m;
+	vx_params eff;
+	snprintf(text, sizeof text, "{\"params\": {\"t\": 4}, %s", body);
+	const char *p = write_tmp("t4.json", text);
+	load_with(p, NULL, &m, &eff, VX_EFORMAT, "t4.json: params.t: 4 exceeds the 3 steps of model.x");
+	cr_assert_null(m);
+	snprintf(text, sizeof text, "{\"params\": {\"t\": 3}, %s", body);
+	p = write_tmp("t3.json", text);
+	load_with(p, NULL, &m, &eff, VX_OK, NULL);
+	cr_assert_eq(eff.t, 3);
+	vx_model_free(m);
+	/* --steps shortens the horizon below the recorded t: the loss step is the new T */
+	const char *const steps2[] = { "steps", "2", NULL };
+	load_with(p, steps2, &m, &eff, VX_OK, NULL);
+	cr_assert_eq(m->T, 2);
+	cr_assert_eq(vx_params_loss_step(&eff), 2);
+	vx_model_free(m);
 }
 
 Test(modeljson, load_file_errors, .fini = cleanup)
@@ -297,4 +351,23 @@ Test(modeljson, load_file_errors, .fini = cleanup)
 	const char *const w[] = { "weights", "W.npy", NULL };
 	p = write_tmp("m.json", good);
 	load_with(p, w, &m, &eff, VX_EUSAGE, "cannot be combined");
+}
+
+/* A recorded λ or input scale below the smallest normal double is this
+ * file's error (exit 1), not a bad --norm the user never typed (exit 2). */
+Test(modeljson, load_refuses_recorded_subnormal_scales, .fini = cleanup)
+{
+	static const char body[] = "\"model\": {\"W\": [[0.5]], \"U\": [[1]], \"x\": [[1]], \"y\": [0]}}";
+	char text[256];
+	vx_model *m;
+	vx_params eff;
+	snprintf(text, sizeof text, "{\"params\": {\"norm\": 1e-310}, %s", body);
+	load_with(write_tmp("n.json", text), NULL, &m, &eff, VX_EFORMAT, "n.json: params.norm: expected 0, a finite");
+	snprintf(text, sizeof text, "{\"params\": {\"input_scale\": 4e-320}, %s", body);
+	load_with(write_tmp("s.json", text), NULL, &m, &eff, VX_EFORMAT, "s.json: params.input_scale: expected 0");
+	snprintf(text, sizeof text, "{\"params\": {\"norm\": 0, \"input_scale\": 2.2250738585072014e-308}, %s", body);
+	load_with(write_tmp("z.json", text), NULL, &m, &eff, VX_OK, NULL);
+	cr_assert_eq(eff.norm, 0.0);
+	cr_assert_eq(eff.input_scale, ldexp(1, -1022));
+	vx_model_free(m);
 }

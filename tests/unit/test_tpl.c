@@ -164,6 +164,8 @@ Test(tpl_errors, front_matter)
 	expect_error(&n, "---\nact: tanh\n", "t.md:1:1: unclosed front matter (no closing ---)");
 	expect_error(&n, "---\njust words\n---\n", "t.md:2:1: front matter: expected 'key: value'");
 	expect_error(&n, "---\nj: 0\n---\n", "t.md:2:4: front matter: j expects a whole number >= 1, got '0'");
+	/* each key once, as on the command line: the first value used to win unseen */
+	expect_error(&n, "---\nseed: 3\nact: relu\nseed: 4\n---\nx", "t.md:4:1: front matter: 'seed' given twice");
 	/* a bad value is reported at the value, with the option's own message */
 	char *out;
 	vx_error err = { { 0 } };
@@ -292,6 +294,57 @@ Test(tpl_front_matter, command_line_wins)
 	cr_expect_eq(j, 2);
 	cr_expect_eq(k, 0, "k not given");
 	vxr_tpl_free(t);
+}
+
+/* The front matter's options meet the same refusals as the command line's:
+ * among its own entries an error at the later one; beside a file given on
+ * the command line, which replaces the template's network, they are left
+ * out. */
+static vx_status apply_fm(const char *src, vx_params *p, vx_error *err)
+{
+	vxr_tpl *t = NULL;
+	vx_status st = vxr_tpl_parse("fm.md", src, strlen(src), &t, err);
+	cr_assert_eq(st, VX_OK, "%s", err->msg);
+	size_t j = 0, k = 0;
+	st = vxr_tpl_apply_defaults(t, p, &j, &k, err);
+	vxr_tpl_free(t);
+	return st;
+}
+
+Test(tpl_front_matter, options_a_file_overrides)
+{
+	vx_params p;
+	vx_error err = { { 0 } };
+	vx_params_default(&p);
+	cr_expect_eq(apply_fm("---\nmodel: run.json\nseed: 3\n---\nbody\n", &p, &err), VX_EFORMAT);
+	cr_expect_str_eq(err.msg, "fm.md:3:7: front matter: --seed and --model cannot be combined: the model file "
+	                 "holds W, U, x and y, so nothing is drawn");
+	vx_params_default(&p);
+	cr_expect_eq(apply_fm("---\nweights: w.npy\ninit: identity\n---\nbody\n", &p, &err), VX_EFORMAT);
+	cr_expect_str_eq(err.msg, "fm.md:3:7: front matter: --init and --weights cannot be combined: W comes "
+	                 "from the file");
+
+	/* --model on the command line: the template's network is left out, its
+	 * activation (which acts on the file's model) still applies */
+	vx_params_default(&p);
+	cr_assert_eq(vx_params_set(&p, "model", "run.json", &err), VX_OK);
+	cr_expect_eq(apply_fm("---\nseed: 3\nhidden: 16\ninputs: 2\ninit: identity\ninput-scale: 0\n"
+	                      "weights: w.npy\nact: relu\n---\nbody\n", &p, &err), VX_OK, "%s", err.msg);
+	cr_expect_eq(p.set, VX_SET_MODEL | VX_SET_ACT, "set bits %#x", p.set);
+	cr_expect_eq(p.act, VX_RELU);
+	cr_expect_eq(p.seed, 1, "the default seed");
+	cr_expect_str_eq(p.weights, "");
+	cr_expect_eq(vx_params_check(&p, &err), VX_OK, "%s", err.msg);
+
+	/* --weights on the command line: the front matter's init and hidden size go, its seed stays */
+	vx_params_default(&p);
+	cr_assert_eq(vx_params_set(&p, "weights", "w.npy", &err), VX_OK);
+	cr_expect_eq(apply_fm("---\nhidden: 16\ninit: identity\nseed: 3\nmodel: m.json\n---\nbody\n", &p, &err),
+	             VX_OK, "%s", err.msg);
+	cr_expect_eq(p.set, VX_SET_WEIGHTS | VX_SET_SEED, "set bits %#x", p.set);
+	cr_expect_eq(p.seed, 3);
+	cr_expect_eq(p.hidden, 8, "the default hidden size");
+	cr_expect_eq(vx_params_check(&p, &err), VX_OK, "%s", err.msg);
 }
 
 Test(tpl_values, every_builtin_step_fills_for_each_activation)

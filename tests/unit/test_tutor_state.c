@@ -481,15 +481,30 @@ Test(tutor_state, help_overlay)
 	cr_expect_eq(st.overlay, VXU_OV_NONE, "any key closes it");
 	cr_expect_eq(st.step, step, "without acting");
 	press('?');
-	cr_expect_eq(vxu_key(&st, 'q'), VXU_QUIT, "q quits from the help");
-	cr_expect_eq(vxu_key(&st, VXU_K_ESC), VXU_QUIT, "Esc quits from the help");
 	cr_expect_eq(vxu_key(&st, VXU_K_CTRL_L), VXU_REDRAW_ALL, "Ctrl-L redraws from the help");
+	cr_expect_eq(st.overlay, VXU_OV_HELP, "and leaves it open");
+	cr_expect_eq(vxu_key(&st, 'q'), VXU_QUIT, "q quits from the help");
+}
+
+Test(tutor_state, esc_closes_the_help_and_q_still_quits)
+{
+	press('?');
+	cr_assert_eq(st.overlay, VXU_OV_HELP);
+	cr_expect_eq(press(VXU_K_ESC), VXU_REDRAW, "Esc in the help is not a quit");
+	cr_expect_eq(st.overlay, VXU_OV_NONE, "Esc closes the help");
+	/* a second Esc, as a student makes sure, still does not quit */
+	cr_expect_eq(press(VXU_K_ESC), VXU_REDRAW, "a second Esc is not a quit");
+	cr_expect(strstr(st.message, "q quits") != NULL, "it says how to quit: '%s'", st.message);
+	size_t step = st.step;
+	cr_expect_eq(press('n'), VXU_REDRAW, "the tutor goes on after Esc");
+	cr_expect_eq(st.step, step + 1, "n still moves on");
+	cr_expect_eq(vxu_key(&st, 'q'), VXU_QUIT, "q quits");
 }
 
 Test(tutor_state, quit_redraw_export_unknown)
 {
 	cr_expect_eq(vxu_key(&st, 'q'), VXU_QUIT);
-	cr_expect_eq(vxu_key(&st, VXU_K_ESC), VXU_QUIT);
+	cr_expect_eq(vxu_key(&st, VXU_K_ESC), VXU_REDRAW, "Esc does not quit the main screen");
 	cr_expect_eq(vxu_key(&st, VXU_K_CTRL_L), VXU_REDRAW_ALL);
 	cr_expect_eq(vxu_key(&st, 'e'), VXU_EXPORT);
 	cr_expect_eq(vxu_key(&st, 'x'), VXU_REDRAW);
@@ -507,7 +522,7 @@ Test(tutor_state, too_small_ignores_all_but_quit)
 	cr_expect_eq(st.step, 0);
 	cr_expect_eq(st.overlay, VXU_OV_NONE);
 	cr_expect_eq(vxu_key(&st, 'q'), VXU_QUIT, "q quits the too-small screen");
-	cr_expect_eq(vxu_key(&st, VXU_K_ESC), VXU_QUIT, "Esc too");
+	cr_expect_eq(vxu_key(&st, VXU_K_ESC), VXU_NONE, "Esc is ignored there, like other keys");
 	vxu_resize(&st, 24, 80);
 	vxu_update(&st);
 	cr_expect_eq(st.lay.too_small, 0);
