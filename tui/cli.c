@@ -48,7 +48,7 @@ static const opt_def opts[] = {
 	{ "version", 'V', OPT_VERSION, 0, C_ALL },
 	{ "json", 0, OPT_JSON, 0, C_CHECK },
 	{ "format", 'f', OPT_FORMAT, 1, C_REPORT },
-	{ "output", 'o', OPT_OUTPUT, 1, C_REPORT },
+	{ "output", 'o', OPT_OUTPUT, 1, C_CHECK | C_REPORT },
 	{ "template", 0, OPT_TEMPLATE, 1, C_REPORT },
 	{ "step", 0, OPT_STEP, 1, C_TUTOR },
 	{ "no-color", 0, OPT_NO_COLOR, 0, C_TUTOR },
@@ -342,7 +342,7 @@ static const char *const tutor_help =
 	"\n";
 
 static const char *const check_help =
-	"usage: vanex check [MODEL OPTIONS] [--json]\n"
+	"usage: vanex check [MODEL OPTIONS] [--json] [-o FILE]\n"
 	"\n"
 	"Computes, for the loss step t and every k = 1..t, the norm of ds_t/ds_k,\n"
 	"the product of the per-step norms ||J_j||, the bound (gamma*lambda)^(t-k)\n"
@@ -351,8 +351,11 @@ static const char *const check_help =
 	"\n"
 	"  --json          one JSON object with every number (17 significant digits);\n"
 	"                  fed back with --model it reproduces the run exactly\n"
+	"  -o, --output FILE the file to write (default: standard output); a\n"
+	"                  regular file appears whole or not at all\n"
 	"\n"
-	"Exit status: 0 success, 2 bad option or value, 1 unreadable or bad data.\n"
+	"Exit status: 0 success, 2 bad option or value, 1 unreadable or bad data\n"
+	"or a failed write.\n"
 	"\n";
 
 static const char *const report_help =
