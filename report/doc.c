@@ -554,6 +554,12 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 	return st;
 }
 
+size_t vxr_report_bytes(size_t d, size_t n, size_t T, size_t t)
+{
+	double b = 2.0 * (double)vx_model_bytes(d, n, T) + 3.0 * (double)vx_analyse_bytes(d, T, t);
+	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
+}
+
 vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
                            vx_error *err)
 {

@@ -46,6 +46,13 @@ typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX } vxr_format;
 vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *template_path,
                            const char *out_path, vx_error *err);
 
+/* The memory, in bytes, a handout of a model of these sizes needs at its
+ * peak: the model and its analysis, and beside them the same network with
+ * an orthogonal and with the identity W (a copy of the model each, analysed
+ * in turn; their results stay for the whole document).  The rendered text
+ * itself does not grow with T.  Saturates at SIZE_MAX. */
+size_t vxr_report_bytes(size_t d, size_t n, size_t T, size_t t);
+
 /* Applies a template file's front matter to *p (options the command line
  * left unset, see vxr_tpl_apply_defaults) and its j/k to *j / *k when 0.
  * Call before building the model; errors as vxr_report_write. */

@@ -3,6 +3,7 @@
  * by finite differences, print the table or the JSON to standard output or
  * to -o FILE (report/out.h: a regular file whole or not at all).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,6 +20,14 @@ static int fail(vx_status st, const vx_error *err)
 	return vx_status_exit(st);
 }
 
+/* What a check of these sizes holds: the model and its analysis (the JSON
+ * and the table are written as they are made). */
+static vx_status fits(size_t d, size_t n, size_t T, size_t t, vx_error *err)
+{
+	size_t need = vx_model_bytes(d, n, T), an = vx_analyse_bytes(d, T, t);
+	return vxu_memory_check(need > SIZE_MAX - an ? SIZE_MAX : need + an, d, T, err);
+}
+
 int vxu_check_run(const vxu_args *a)
 {
 	vx_error err = { { 0 } };
@@ -31,9 +40,13 @@ int vxu_check_run(const vxu_args *a)
 	vx_status st;
 	int rc;
 
-	/* Without --model every size is known now: reject t > steps before
-	 * building anything. */
+	/* Without --model every size is known now: reject t > steps, and sizes
+	 * the machine cannot hold, before building anything (a file's d is
+	 * known once it is read, below). */
 	if (!p->model[0] && (st = vx_params_check(p, &err)) != VX_OK)
+		return fail(st, &err);
+	if (!p->model[0] && !p->weights[0] &&
+	    (st = fits(p->hidden, p->inputs, p->steps, vx_params_loss_step(p), &err)) != VX_OK)
 		return fail(st, &err);
 	/* The output before the work: a path that cannot be written is said at
 	 * once, not after the analysis. */
@@ -44,7 +57,8 @@ int vxu_check_run(const vxu_args *a)
 		goto out;
 	}
 	size_t t = vx_params_loss_step(&eff);
-	if ((st = vx_params_check(&eff, &err)) != VX_OK || (st = vx_analyse(m, t, &r, &err)) != VX_OK) {
+	if ((st = vx_params_check(&eff, &err)) != VX_OK || (st = fits(m->d, m->n, m->T, t, &err)) != VX_OK ||
+	    (st = vx_analyse(m, t, &r, &err)) != VX_OK) {
 		rc = fail(st, &err);
 		goto out;
 	}

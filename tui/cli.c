@@ -8,8 +8,13 @@
  */
 #include "tui/cli.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "report/fmt.h"
 
 /* ------------------------------------------------------------- options */
 
@@ -354,8 +359,8 @@ static const char *const check_help =
 	"  -o, --output FILE the file to write (default: standard output); a\n"
 	"                  regular file appears whole or not at all\n"
 	"\n"
-	"Exit status: 0 success, 2 bad option or value, 1 unreadable or bad data\n"
-	"or a failed write.\n"
+	"Exit status: 0 success, 2 bad option or value, 1 unreadable or bad data,\n"
+	"a failed write, or sizes that need more memory than the machine has.\n"
 	"\n";
 
 static const char *const report_help =
@@ -400,4 +405,42 @@ void vxu_error_line(const char *msg)
 	for (const char *p = msg; *p; p++)
 		fputc(((unsigned char)*p < 0x20 || *p == 0x7f) ? '?' : *p, stderr);
 	fputc('\n', stderr);
+}
+
+/* ---------------------------------------------------------- memory */
+
+/* "612 GiB", "23.5 GiB", "977 MiB": three significant digits. */
+static void human_bytes(char *b, size_t n, double x)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	int u = 0;
+	while (x >= 1000 && u < 6) {
+		x /= 1024;
+		u++;
+	}
+	char num[32];
+	snprintf(b, n, "%s %s", vxf_num(num, sizeof num, x, 3, VXF_ASCII), unit[u]);
+}
+
+vx_status vxu_memory_check(size_t bytes, size_t d, size_t T, vx_error *err)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
+	double have = pages > 0 && psz > 0 ? (double)pages * (double)psz : INFINITY;
+	const char *what = "this machine has";
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < have) {
+		have = (double)rl.rlim_cur;
+		what = "the address-space limit (ulimit -v) is";
+	}
+	if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < have) {
+		have = (double)rl.rlim_cur;
+		what = "the data-size limit (ulimit -d) is";
+	}
+	if ((double)bytes <= have)
+		return VX_OK;
+	char need_s[32], have_s[32];
+	human_bytes(need_s, sizeof need_s, (double)bytes);
+	human_bytes(have_s, sizeof have_s, have);
+	return vx_fail(err, VX_ETOOBIG, "d = %zu, T = %zu: about %s of memory needed, and %s %s", d, T, need_s,
+	               what, have_s);
 }

@@ -72,6 +72,14 @@ void vxu_print_help(FILE *out, vxu_cmd cmd);
 /* Prints "vanex: <msg>" as one line on stderr. */
 void vxu_error_line(const char *msg);
 
+/* Refuses, before anything is allocated, a run whose memory (bytes, from
+ * the estimates of engine/ and report/) exceeds what there is: the
+ * machine's physical memory, or less when a limit is set on the process
+ * (ulimit -v or -d).  VX_ETOOBIG (exit status 1) with one line naming both
+ * figures: "d = 4096, T = 10000000: about 613 GiB of memory needed, and this
+ * machine has 23.5 GiB". */
+vx_status vxu_memory_check(size_t bytes, size_t d, size_t T, vx_error *err);
+
 /* ---- the commands: each returns the process exit status ---------------- */
 
 /* `vanex check`: table or JSON on stdout or -o FILE (tui/check_cmd.c). */
