@@ -21,6 +21,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -152,6 +153,12 @@ static vx_result *result_alloc(size_t d, size_t T, size_t t)
 	return r;
 }
 
+/* The bytes result_alloc(d, T, t) takes. */
+static double result_bytes(double d, double T, double t)
+{
+	return sizeof(vx_result) + (2 * T * d + T + d * d) * sizeof(double) + t * sizeof(vx_path);
+}
+
 /* ---- workspace ---- */
 
 typedef struct {
@@ -220,6 +227,40 @@ static void work_free(work *w)
 		gsl_eigen_symm_free(w->feig);
 }
 
+/* How many step norms share one product (work.nb). */
+static size_t step_batch(size_t d, size_t T)
+{
+	size_t nb = d <= 512 ? STEP_BATCH : d <= 1024 ? 16 : 8;
+	return nb > T ? T : nb;
+}
+
+/* The bytes work_alloc takes, with the dense fallback of the step norms
+ * (fA, fG, feval, feig), which it allocates only when Lanczos fails. */
+static double work_bytes(double d, double T, size_t nb)
+{
+	double p = d < VX_LYAP_MAX ? d : VX_LYAP_MAX;
+	double dbl = 4 * d * d              /* Wn, G, P, Q */
+	             + d + 2 * d             /* eval, eig */
+	             + 3 * (double)nb * d    /* X, Y, CS */
+	             + 5 * d + 3 * d         /* c, pc */
+	             + T                     /* sn_mant */
+	             + 2 * GRAD_BLOCK * d + GRAD_BLOCK /* dblk, sblk, tau */
+	             + 2 * d * p + p + d     /* Ly, Lz, Ltau, Le */
+	             + 2 * d * d + 3 * d;    /* fA, fG, feval, feig */
+	return dbl * sizeof(double) + T * sizeof(int) + (1 + (double)nb) * (double)vx_lanczos_bytes((size_t)d);
+}
+
+size_t vx_analyse_bytes(size_t d, size_t T, size_t t)
+{
+	double dd = (double)d;
+	/* beside the result and the workspace: the norm of W (a scaled copy and
+	 * a Lanczos workspace, or a dense eigen-solver's d×d) and the forward
+	 * pass's copy of s_0, both freed before the passes */
+	double b = result_bytes(dd, (double)T, (double)t) + work_bytes(dd, (double)T, step_batch(d, T)) +
+	           (2 * dd * dd + 4 * dd) * sizeof(double) + (double)vx_lanczos_bytes(d);
+	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
+}
+
 static int work_alloc(work *w, const vx_model *m, size_t t)
 {
 	size_t d = m->d;
@@ -236,9 +277,7 @@ static int work_alloc(work *w, const vx_model *m, size_t t)
 	w->eval = gsl_vector_alloc(d);
 	w->eig = gsl_eigen_symm_alloc(d);
 	w->lz = vx_lanczos_alloc(d);
-	w->nb = d <= 512 ? STEP_BATCH : d <= 1024 ? 16 : 8;
-	if (w->nb > m->T)
-		w->nb = m->T;
+	w->nb = step_batch(d, m->T);
 	for (size_t b = 0; b < w->nb; b++)
 		if (!(w->lzb[b] = vx_lanczos_alloc(d)))
 			return -1;

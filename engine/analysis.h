@@ -101,6 +101,16 @@ vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err
 void vx_blas_threads_for(size_t d);
 void vx_result_free(vx_result *r);       /* NULL-safe */
 
+/* The memory, in bytes, vx_analyse needs at its peak for a model of hidden
+ * size d over T steps and loss step t (not counting the model: see
+ * vx_model_bytes): the result it returns (a and s, T×d each, t paths, ∂L/∂W)
+ * and the workspace it frees before returning, counted from the
+ * allocations themselves (with the dense fallbacks that only a failed
+ * Lanczos run needs).  vx_fd_check afterwards needs less than that
+ * workspace.  Saturates at SIZE_MAX.  For a front end to refuse, before
+ * allocating anything, a size the machine cannot hold. */
+size_t vx_analyse_bytes(size_t d, size_t T, size_t t);
+
 /* J_j = diag(σ'(a_j)) W for 1 <= j <= T, into J (d×d), from a result's a. */
 vx_status vx_step_jacobian(const vx_model *m, const vx_result *r, size_t j, gsl_matrix *J);
 

@@ -84,6 +84,13 @@ void vx_lanczos_free(vx_lanczos *lz)
 	free(lz);
 }
 
+size_t vx_lanczos_bytes(size_t d)
+{
+	/* as vx_lanczos_alloc below: Q, alpha and beta, w, y, ipiv */
+	size_t m1 = (d < LZ_MMAX ? d : LZ_MMAX) + 1;
+	return sizeof(vx_lanczos) + (m1 * d + 2 * m1 + 3 * d + m1 + 6 * m1) * sizeof(double) + m1 * sizeof(size_t);
+}
+
 vx_lanczos *vx_lanczos_alloc(size_t d)
 {
 	if (d == 0)

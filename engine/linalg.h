@@ -26,6 +26,8 @@ typedef struct vx_lanczos vx_lanczos;
 /* A workspace for operators of size d (Krylov spaces up to mmax vectors,
  * restarted beyond).  NULL when out of memory. */
 vx_lanczos *vx_lanczos_alloc(size_t d);
+/* The bytes vx_lanczos_alloc(d) takes. */
+size_t vx_lanczos_bytes(size_t d);
 void vx_lanczos_free(vx_lanczos *lz);      /* NULL-safe */
 
 /* Forgets the warm start: the next call starts from a fixed pseudo-random

@@ -27,6 +27,14 @@ void vx_model_free(vx_model *m)
 	free(m);
 }
 
+size_t vx_model_bytes(size_t d, size_t n, size_t T)
+{
+	/* as vx_model_alloc: W, U, b, s0, x, y */
+	double dd = (double)d, b = sizeof(vx_model) +
+	            (dd * dd + dd * (double)n + 3 * dd + (double)T * (double)n) * sizeof(double);
+	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
+}
+
 vx_model *vx_model_alloc(vx_act act, size_t d, size_t n, size_t T)
 {
 	if (d == 0 || n == 0 || T == 0 || (unsigned)act >= VX_ACT_COUNT)

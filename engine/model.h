@@ -43,6 +43,9 @@ typedef struct {
 vx_model *vx_model_alloc(vx_act act, size_t d, size_t n, size_t T);
 void vx_model_free(vx_model *m);          /* NULL-safe */
 vx_model *vx_model_clone(const vx_model *m);
+/* The bytes a model of these sizes takes (x, T×n, is most of it at long
+ * horizons); saturates at SIZE_MAX. */
+size_t vx_model_bytes(size_t d, size_t n, size_t T);
 
 /* Builds the model the parameters describe: W from --init or --weights
  * (rescaled to --norm when that is set, or always for generated W), U, x, y

@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "report/fmt.h"
 #include "report/utf8.h"
 
@@ -397,181 +395,277 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 
 /* --------------------------------------------------------------- JSON */
 
-/* A real, or null when it is not finite (JSON has no NaN or infinity). */
-static json_t *jnum(double x)
+/* The JSON goes out as it is produced and is never held whole: at T = 10⁶
+ * steps it is hundreds of megabytes, which a tree of JSON values multiplies
+ * by about eight.  The bytes are those of jansson's json_dumpf with
+ * JSON_REAL_PRECISION(17), which wrote it before: ", " and ": " between
+ * items, members in the order written, reals as %.17g with ".0" added to an
+ * integral value and the exponent without '+' or leading zeros. */
+typedef struct {
+	FILE *f;
+	int err;      /* errno of the first failed write; 0 while none */
+	int first;    /* the current object or array has no item yet */
+} jw;
+
+static void jw_put(jw *w, const char *s)
 {
-	return isfinite(x) ? json_real(x) : json_null();
+	if (!w->err && fputs(s, w->f) == EOF)
+		w->err = errno ? errno : EIO;
 }
 
-/* Adds name and log10_name for a magnitude. */
-static int jmag(json_t *o, const char *name, vx_mag m)
+/* The separator before an item of an array or object. */
+static void jw_sep(jw *w)
+{
+	if (!w->first)
+		jw_put(w, ", ");
+	w->first = 0;
+}
+
+static void jw_open(jw *w, const char *bracket)
+{
+	jw_put(w, bracket);
+	w->first = 1;
+}
+
+static void jw_close(jw *w, const char *bracket)
+{
+	jw_put(w, bracket);
+	w->first = 0;
+}
+
+static void jw_str(jw *w, const char *s)
+{
+	char b[8];
+	jw_put(w, "\"");
+	for (; *s && !w->err; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			snprintf(b, sizeof b, "\\%c", c);
+		else if (c < 0x20)
+			snprintf(b, sizeof b, "\\u%04x", c);
+		else
+			snprintf(b, sizeof b, "%c", c);
+		jw_put(w, b);
+	}
+	jw_put(w, "\"");
+}
+
+/* "name": (after the separator). */
+static void jw_key(jw *w, const char *name)
+{
+	jw_sep(w);
+	jw_str(w, name);
+	jw_put(w, ": ");
+}
+
+/* A real, or null when it is not finite (JSON has no NaN or infinity). */
+static void jw_num(jw *w, double x)
+{
+	char b[48];
+	vxf_num(b, sizeof b - 2, x, 17, VXF_JSON);
+	char *e = strchr(b, 'e');
+	if (isfinite(x) && !e && !strchr(b, '.')) {
+		strcat(b, ".0");   /* still a real when read back */
+	} else if (isfinite(x) && e) {
+		/* e+05 -> e5, e-07 -> e-7 */
+		char *start = e + 1, *end = start + 1;
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		memmove(start, end, strlen(end) + 1);
+	}
+	jw_put(w, b);
+}
+
+static void jw_size(jw *w, size_t n)
+{
+	char b[32];
+	snprintf(b, sizeof b, "%zu", n);
+	jw_put(w, b);
+}
+
+static void jw_member(jw *w, const char *name, double x)
+{
+	jw_key(w, name);
+	jw_num(w, x);
+}
+
+static void jw_member_size(jw *w, const char *name, size_t n)
+{
+	jw_key(w, name);
+	jw_size(w, n);
+}
+
+static void jw_member_str(jw *w, const char *name, const char *s)
+{
+	jw_key(w, name);
+	jw_str(w, s);
+}
+
+/* name and log10_name for a magnitude. */
+static void jw_mag(jw *w, const char *name, vx_mag m)
 {
 	char key[64];
 	snprintf(key, sizeof key, "log10_%s", name);
-	json_t *v = m.fits && isfinite(m.value) ? json_real(m.value) : json_null();
-	json_t *l = isfinite(m.log10) ? json_real(m.log10) : json_null();
-	return json_object_set_new(o, name, v) | json_object_set_new(o, key, l);
+	jw_member(w, name, m.fits ? m.value : NAN);
+	jw_member(w, key, m.log10);
 }
 
-static json_t *jvector(const gsl_vector *v)
+static void jw_vector(jw *w, const double *v, size_t n, size_t stride)
 {
-	json_t *a = json_array();
-	if (!a)
-		return NULL;
-	for (size_t i = 0; i < v->size; i++)
-		if (json_array_append_new(a, jnum(gsl_vector_get(v, i))) != 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
-static json_t *jmatrix(const gsl_matrix *m)
-{
-	json_t *a = json_array();
-	if (!a)
-		return NULL;
-	for (size_t i = 0; i < m->size1; i++) {
-		gsl_vector_const_view row = gsl_matrix_const_row(m, i);
-		json_t *r = jvector(&row.vector);
-		if (!r || json_array_append_new(a, r) != 0) {
-			json_decref(a);
-			return NULL;
-		}
+	jw_open(w, "[");
+	for (size_t i = 0; i < n; i++) {
+		jw_sep(w);
+		jw_num(w, v[i * stride]);
 	}
-	return a;
+	jw_close(w, "]");
 }
 
-static json_t *jsize(size_t n)
+static void jw_member_vector(jw *w, const char *name, const gsl_vector *v)
 {
-	return json_integer((json_int_t)n);
+	jw_key(w, name);
+	jw_vector(w, v->data, v->size, v->stride);
 }
 
-/* Builds the whole object; NULL when out of memory. */
-static json_t *check_object(const vxr_check *c)
+/* Row by row, stopping at the first failed write (a full disk is not
+ * filled with the rest of a 10⁶-row matrix). */
+static void jw_matrix(jw *w, const gsl_matrix *m)
+{
+	jw_open(w, "[");
+	for (size_t i = 0; i < m->size1 && !w->err; i++) {
+		jw_sep(w);
+		jw_vector(w, m->data + i * m->tda, m->size2, 1);
+	}
+	jw_close(w, "]");
+}
+
+static void jw_member_matrix(jw *w, const char *name, const gsl_matrix *m)
+{
+	jw_key(w, name);
+	jw_matrix(w, m);
+}
+
+static void jw_params(jw *w, const vxr_check *c)
 {
 	const vx_params *p = c->params;
 	const vx_model *m = c->model;
-	const vx_result *r = c->result;
-	int bad = 0;
-	json_t *o = json_object();
-	json_t *pp = json_object();
-	json_t *mo = json_object();
-	json_t *paths = json_array();
-	json_t *ly = json_object();
-	if (!o || !pp || !mo || !paths || !ly) {
-		json_decref(o);
-		json_decref(pp);
-		json_decref(mo);
-		json_decref(paths);
-		json_decref(ly);
-		return NULL;
-	}
-
 	/* A file's W keeps its norm unless --norm was given: then there is no λ to report. */
 	int norm_given = (p->set & VX_SET_NORM) || (!p->weights[0] && !p->model[0]);
-	bad |= json_object_set_new(pp, "activation", json_string(vx_act_name(m->act)));
-	bad |= json_object_set_new(pp, "hidden", jsize(m->d));
-	bad |= json_object_set_new(pp, "inputs", jsize(m->n));
-	bad |= json_object_set_new(pp, "steps", jsize(m->T));
-	bad |= json_object_set_new(pp, "t", jsize(r->t));
-	bad |= json_object_set_new(pp, "norm", norm_given ? jnum(p->norm) : json_null());
-	bad |= json_object_set_new(pp, "init", json_string(vx_init_name(p->init)));
-	bad |= json_object_set_new(pp, "input_scale", jnum(p->input_scale));
-	bad |= json_object_set_new(pp, "seed", p->seed <= (unsigned long)LLONG_MAX
-	                                           ? json_integer((json_int_t)p->seed)
-	                                           : json_real((double)p->seed));
-	bad |= json_object_set_new(o, "params", pp);
-	bad |= json_object_set_new(o, "version", json_string(VX_VERSION));
-	bad |= json_object_set_new(o, "gamma", jnum(r->gamma));
-	bad |= json_object_set_new(o, "lambda", jnum(r->lambda));
+	jw_key(w, "params");
+	jw_open(w, "{");
+	jw_member_str(w, "activation", vx_act_name(m->act));
+	jw_member_size(w, "hidden", m->d);
+	jw_member_size(w, "inputs", m->n);
+	jw_member_size(w, "steps", m->T);
+	jw_member_size(w, "t", c->result->t);
+	jw_member(w, "norm", norm_given ? p->norm : NAN);
+	jw_member_str(w, "init", vx_init_name(p->init));
+	jw_member(w, "input_scale", p->input_scale);
+	if (p->seed <= (unsigned long)LLONG_MAX)
+		jw_member_size(w, "seed", p->seed);
+	else
+		jw_member(w, "seed", (double)p->seed);
+	jw_close(w, "}");
+}
 
-	bad |= json_object_set_new(mo, "activation", json_string(vx_act_name(m->act)));
-	bad |= json_object_set_new(mo, "W", jmatrix(m->W));
-	bad |= json_object_set_new(mo, "U", jmatrix(m->U));
-	bad |= json_object_set_new(mo, "b", jvector(m->b));
-	bad |= json_object_set_new(mo, "s0", jvector(m->s0));
-	bad |= json_object_set_new(mo, "x", jmatrix(m->x));
-	bad |= json_object_set_new(mo, "y", jvector(m->y));
-	bad |= json_object_set_new(o, "model", mo);
+static void jw_model(jw *w, const vx_model *m)
+{
+	jw_key(w, "model");
+	jw_open(w, "{");
+	jw_member_str(w, "activation", vx_act_name(m->act));
+	jw_member_matrix(w, "W", m->W);
+	jw_member_matrix(w, "U", m->U);
+	jw_member_vector(w, "b", m->b);
+	jw_member_vector(w, "s0", m->s0);
+	jw_member_matrix(w, "x", m->x);
+	jw_member_vector(w, "y", m->y);
+	jw_close(w, "}");
+}
 
-	bad |= json_object_set_new(o, "a", jmatrix(r->a));
-	bad |= json_object_set_new(o, "s", jmatrix(r->s));
-	bad |= jmag(o, "loss", r->loss);
-
-	for (size_t i = 0; i < r->t && !bad; i++) {
+static void jw_paths(jw *w, const vx_result *r)
+{
+	jw_key(w, "paths");
+	jw_open(w, "[");
+	for (size_t i = 0; i < r->t && !w->err; i++) {
 		const vx_path *ph = &r->paths[i];
-		json_t *po = json_object();
-		if (!po) {
-			bad = 1;
-			break;
-		}
-		bad |= json_object_set_new(po, "k", jsize(ph->k));
-		bad |= json_object_set_new(po, "gap", jsize(ph->gap));
-		bad |= jmag(po, "norm", ph->norm);
-		bad |= jmag(po, "step_product", ph->step_product);
-		bad |= jmag(po, "bound", ph->bound);
-		bad |= jmag(po, "contribution", ph->contribution);
-		bad |= json_array_append_new(paths, po);
+		jw_sep(w);
+		jw_open(w, "{");
+		jw_member_size(w, "k", ph->k);
+		jw_member_size(w, "gap", ph->gap);
+		jw_mag(w, "norm", ph->norm);
+		jw_mag(w, "step_product", ph->step_product);
+		jw_mag(w, "bound", ph->bound);
+		jw_mag(w, "contribution", ph->contribution);
+		jw_close(w, "}");
 	}
-	bad |= json_object_set_new(o, "paths", paths);
+	jw_close(w, "]");
+}
 
-	if (r->grad_log10_scale == 0) {
-		bad |= json_object_set_new(o, "grad_W", jmatrix(r->grad_W));
-	} else {
-		bad |= json_object_set_new(o, "grad_W", json_null());
-		bad |= json_object_set_new(o, "grad_W_scaled", jmatrix(r->grad_W));
-		bad |= json_object_set_new(o, "grad_W_log10_scale", jnum(r->grad_log10_scale));
+static void jw_fd(jw *w, const vx_fdcheck *fd)
+{
+	jw_key(w, "fd_check");
+	if (!fd) {
+		jw_put(w, "null");
+		return;
 	}
-	bad |= json_object_set_new(o, "grad_norm", r->grad_norm.fits ? jnum(r->grad_norm.value) : json_null());
-	bad |= json_object_set_new(o, "log10_grad_norm", jnum(r->grad_norm.log10));
-
-	bad |= json_object_set_new(ly, "max_exponent", jnum(r->lyap_max));
-	bad |= json_object_set_new(ly, "bound", jnum(r->lyap_bound));
-	bad |= json_object_set_new(o, "lyapunov", ly);
-	bad |= json_object_set_new(o, "rate", jnum(r->rate));
-	bad |= json_object_set_new(o, "verdict", json_string(vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0))));
-
-	if (c->fd) {
-		const vx_fdcheck *fd = c->fd;
-		json_t *f = json_object();
-		if (!f) {
-			bad = 1;
-		} else {
-			bad |= json_object_set_new(f, "dsda", jnum(fd->dsda));
-			bad |= json_object_set_new(f, "dads", jnum(fd->dads));
-			bad |= json_object_set_new(f, "dsds", jnum(fd->dsds));
-			bad |= json_object_set_new(f, "dLdW", jnum(fd->dLdW));
-			bad |= json_object_set_new(f, "j", jsize(fd->j));
-			bad |= json_object_set_new(f, "k", jsize(fd->k));
-			bad |= json_object_set_new(f, "dLdW_entries", jsize(fd->dLdW_entries));
-			bad |= json_object_set_new(f, "unresolved", jsize(fd->unresolved));
-			bad |= json_object_set_new(f, "at_kink", jsize(fd->at_kink));
-			bad |= json_object_set_new(f, "tolerance", json_real(VXR_FD_TOL));
-			bad |= json_object_set_new(f, "pass", json_boolean(vxr_fd_pass(fd)));
-			bad |= json_object_set_new(f, "outcome", json_string(fd_word(vxr_fd_overall(fd))));
-			bad |= json_object_set_new(o, "fd_check", f);
-		}
-	} else {
-		bad |= json_object_set_new(o, "fd_check", json_null());
-	}
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	jw_open(w, "{");
+	jw_member(w, "dsda", fd->dsda);
+	jw_member(w, "dads", fd->dads);
+	jw_member(w, "dsds", fd->dsds);
+	jw_member(w, "dLdW", fd->dLdW);
+	jw_member_size(w, "j", fd->j);
+	jw_member_size(w, "k", fd->k);
+	jw_member_size(w, "dLdW_entries", fd->dLdW_entries);
+	jw_member_size(w, "unresolved", fd->unresolved);
+	jw_member_size(w, "at_kink", fd->at_kink);
+	jw_member(w, "tolerance", VXR_FD_TOL);
+	jw_key(w, "pass");
+	jw_put(w, vxr_fd_pass(fd) ? "true" : "false");
+	jw_member_str(w, "outcome", fd_word(vxr_fd_overall(fd)));
+	jw_close(w, "}");
 }
 
 vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
 {
 	if (!out || !c || !c->params || !c->model || !c->result)
 		return vx_fail(err, VX_EINTERNAL, "vxr_check_json: bad arguments");
-	json_t *o = check_object(c);
-	if (!o)
-		return vx_fail(err, VX_ENOMEM, "out of memory while building the JSON output");
-	int rc = json_dumpf(o, out, JSON_REAL_PRECISION(17));
-	json_decref(o);
-	if (rc != 0 || fputc('\n', out) == EOF || fflush(out) != 0 || ferror(out))
-		return vx_fail(err, VX_EIO, "cannot write the JSON output");
+	const vx_model *m = c->model;
+	const vx_result *r = c->result;
+	jw w = { out, 0, 1 };
+
+	jw_open(&w, "{");
+	jw_params(&w, c);
+	jw_member_str(&w, "version", VX_VERSION);
+	jw_member(&w, "gamma", r->gamma);
+	jw_member(&w, "lambda", r->lambda);
+	jw_model(&w, m);
+	jw_member_matrix(&w, "a", r->a);
+	jw_member_matrix(&w, "s", r->s);
+	jw_mag(&w, "loss", r->loss);
+	jw_paths(&w, r);
+	if (r->grad_log10_scale == 0) {
+		jw_member_matrix(&w, "grad_W", r->grad_W);
+	} else {
+		jw_member(&w, "grad_W", NAN);
+		jw_member_matrix(&w, "grad_W_scaled", r->grad_W);
+		jw_member(&w, "grad_W_log10_scale", r->grad_log10_scale);
+	}
+	jw_member(&w, "grad_norm", r->grad_norm.fits ? r->grad_norm.value : NAN);
+	jw_member(&w, "log10_grad_norm", r->grad_norm.log10);
+	jw_key(&w, "lyapunov");
+	jw_open(&w, "{");
+	jw_member(&w, "max_exponent", r->lyap_max);
+	jw_member(&w, "bound", r->lyap_bound);
+	jw_close(&w, "}");
+	jw_member(&w, "rate", r->rate);
+	jw_member_str(&w, "verdict", vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0)));
+	jw_fd(&w, c->fd);
+	jw_close(&w, "}");
+	jw_put(&w, "\n");
+	if (!w.err && fflush(out) != 0)
+		w.err = errno ? errno : EIO;
+	if (w.err)
+		return vx_fail(err, VX_EIO, "cannot write the JSON output: %s", strerror(w.err));
 	return VX_OK;
 }

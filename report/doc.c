@@ -1,7 +1,7 @@
 /*
  * doc.c — the handout pipeline: templates → filled Markdown → cmark tree →
- * tokens replaced by rendered objects → HTML / LaTeX / Markdown → a file
- * written through a temporary and renamed.
+ * tokens replaced by rendered objects → HTML / LaTeX / Markdown → the
+ * output and its side files, all or nothing (out.h).
  *
  * The one walker over the cmark tree lives here (substitute): it turns each
  * token the filler left in the text into a custom node carrying its object,
@@ -11,14 +11,13 @@
 #include "report/doc.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "report/out.h"
 #include "report/render.h"
 #include "report/templates.h"
 #include "report/tpl.h"
@@ -388,93 +387,31 @@ static vx_status fill_handout(vxr_env *env, const char *template_path, vxf_style
 
 /* ================================================================ output */
 
-/* Writes text to a new temporary file beside path; *tmp receives its name. */
-static vx_status write_temp(const char *path, const char *text, size_t len, char **tmp, vx_error *err)
+/* Writes the main text into main and the side files beside it, all or
+ * nothing (out.h); main is consumed. */
+static vx_status write_all(vxr_out *main, const char *text, vxr_side *side, size_t nside, vx_error *err)
 {
-	*tmp = NULL;
-	const char *slash = strrchr(path, '/');
-	size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
-	const char *base = slash ? slash + 1 : path;
-	if (*base == '\0')
-		return vx_fail(err, VX_EUSAGE, "-o %s: a file name is expected, not a directory", path);
-	size_t n = dl + strlen(base) + 16;
-	char *name = malloc(n);
-	if (!name)
+	vxr_out **outs = calloc(nside + 1, sizeof *outs);
+	if (!outs) {
+		vxr_out_discard(main);
 		return vx_fail(err, VX_ENOMEM, "out of memory");
-	snprintf(name, n, "%.*s.%s.XXXXXX", (int)dl, path, base);
-	int fd = mkstemp(name);
-	if (fd < 0) {
-		vx_status st = vx_fail(err, VX_EIO, "cannot write %s: %s", path, strerror(errno));
-		free(name);
-		return st;
 	}
-	mode_t um = umask(0);
-	umask(um);
-	(void)fchmod(fd, 0666 & ~um);
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		off += (size_t)w;
-	}
-	int bad = off < len;
-	int e = errno;
-	if (close(fd) != 0 && !bad) {
-		bad = 1;
-		e = errno;
-	}
-	if (bad) {
-		unlink(name);
-		free(name);
-		return vx_fail(err, VX_EIO, "cannot write %s: %s", path, strerror(e));
-	}
-	*tmp = name;
-	return VX_OK;
-}
-
-/* Writes the main text and the side files, all or nothing. */
-static vx_status write_all(const char *out_path, const char *text, vxr_side *side, size_t nside, vx_error *err)
-{
-	if (!out_path || strcmp(out_path, "-") == 0) {
-		size_t len = strlen(text);
-		if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
-			return vx_fail(err, VX_EIO, "cannot write to standard output: %s", strerror(errno));
-		return VX_OK;
-	}
-	struct stat sb;
-	if (stat(out_path, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return vx_fail(err, VX_EIO, "cannot write %s: it is a directory", out_path);
-	char **tmps = calloc(nside + 1, sizeof *tmps);
-	if (!tmps)
-		return vx_fail(err, VX_ENOMEM, "out of memory");
+	outs[nside] = main;
 	vx_status st = VX_OK;
 	for (size_t i = 0; i < nside && st == VX_OK; i++)
-		st = write_temp(side[i].name, side[i].text, strlen(side[i].text), &tmps[i], err);
-	if (st == VX_OK)
-		st = write_temp(out_path, text, strlen(text), &tmps[nside], err);
-	size_t renamed = 0;
-	for (size_t i = 0; st == VX_OK && i <= nside; i++) {
-		const char *dst = i < nside ? side[i].name : out_path;
-		if (rename(tmps[i], dst) != 0) {
-			st = vx_fail(err, VX_EIO, "cannot write %s: %s", dst, strerror(errno));
-			break;
+		st = vxr_out_open(side[i].name, &outs[i], err);
+	if (st == VX_OK) {
+		/* write errors stay in the streams and come out of the commit */
+		for (size_t i = 0; i <= nside; i++) {
+			const char *t = i < nside ? side[i].text : text;
+			fwrite(t, 1, strlen(t), vxr_out_stream(outs[i]));
 		}
-		renamed++;
+		st = vxr_out_commit(outs, nside + 1, err);
+	} else {
+		for (size_t i = 0; i <= nside; i++)
+			vxr_out_discard(outs[i]);
 	}
-	if (st != VX_OK) {
-		for (size_t i = 0; i < renamed; i++)
-			unlink(i < nside ? side[i].name : out_path);
-		for (size_t i = renamed; i <= nside; i++)
-			if (tmps[i])
-				unlink(tmps[i]);
-	}
-	for (size_t i = 0; i <= nside; i++)
-		free(tmps[i]);
-	free(tmps);
+	free(outs);
 	return st;
 }
 
@@ -617,15 +554,31 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 	return st;
 }
 
+size_t vxr_report_bytes(size_t d, size_t n, size_t T, size_t t)
+{
+	double b = 2.0 * (double)vx_model_bytes(d, n, T) + 3.0 * (double)vx_analyse_bytes(d, T, t);
+	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
+}
+
 vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
                            vx_error *err)
 {
 	char *text = NULL;
 	vxr_side *side = NULL;
 	size_t nside = 0;
-	vx_status st = vxr_report_render(ctx, fmt, template_path, out_path, &text, &side, &nside, err);
+	vxr_out *o = NULL;
+	vx_status st = vxr_out_open(out_path, &o, err);
+	if (st != VX_OK)
+		return st;
+	/* Side files go beside the file written (a link's target), and a target
+	 * written in place (a device, a FIFO) gets tables instead of them, as
+	 * standard output does. */
+	const char *where = vxr_out_direct(o) ? "-" : vxr_out_target(o);
+	st = vxr_report_render(ctx, fmt, template_path, where, &text, &side, &nside, err);
 	if (st == VX_OK)
-		st = write_all(out_path, text, side, nside, err);
+		st = write_all(o, text, side, nside, err);
+	else
+		vxr_out_discard(o);
 	for (size_t i = 0; i < nside; i++) {
 		free(side[i].name);
 		free(side[i].text);

@@ -36,12 +36,22 @@ void vxr_cleanup(void);
 typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX } vxr_format;
 
 /* Writes the whole handout (all steps, or the user's template when
- * template_path is not NULL) in the given format to out_path, through a
- * temporary file renamed at the end: on error nothing is left behind.
- * out_path "-" writes to stdout.  Template errors come back as
- * VX_EFORMAT with err "file:line:column: message". */
+ * template_path is not NULL) in the given format to out_path as out.h
+ * describes: a regular file (or none yet) through a temporary file renamed
+ * at the end, Markdown's SVG side files with it, all or nothing; a
+ * symbolic link written through; a device, a FIFO or an open descriptor
+ * (/dev/stdout) written in place, Markdown then with tables instead of side
+ * files, as on stdout.  out_path "-" writes to stdout.  Template errors
+ * come back as VX_EFORMAT with err "file:line:column: message". */
 vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *template_path,
                            const char *out_path, vx_error *err);
+
+/* The memory, in bytes, a handout of a model of these sizes needs at its
+ * peak: the model and its analysis, and beside them the same network with
+ * an orthogonal and with the identity W (a copy of the model each, analysed
+ * in turn; their results stay for the whole document).  The rendered text
+ * itself does not grow with T.  Saturates at SIZE_MAX. */
+size_t vxr_report_bytes(size_t d, size_t n, size_t T, size_t t);
 
 /* Applies a template file's front matter to *p (options the command line
  * left unset, see vxr_tpl_apply_defaults) and its j/k to *j / *k when 0.

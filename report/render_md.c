@@ -7,6 +7,7 @@
  */
 #include "report/render.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,14 +82,23 @@ static vx_status table_md(const vxr_table *t, char **out, vx_error *err)
 	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
 }
 
-/* "dir/handout.md" → "dir/handout-N.svg" (path) and "handout-N.svg" (link). */
+/* "dir/handout.md" → "dir/handout-N.svg" (path) and "handout-N.svg" (link).
+ * The stem is cut (at a UTF-8 character boundary) so that the name fits
+ * NAME_MAX: a handout with a 255-byte name still gets its plots. */
 static void side_names(const char *out_path, int n, char *path, size_t pn, char *link, size_t ln)
 {
 	const char *slash = strrchr(out_path, '/');
 	const char *base = slash ? slash + 1 : out_path;
 	const char *dot = strrchr(base, '.');
 	size_t bl = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-	snprintf(link, ln, "%.*s-%d.svg", (int)bl, base, n);
+	char tail[32];
+	size_t tl = (size_t)snprintf(tail, sizeof tail, "-%d.svg", n);
+	if (bl + tl > NAME_MAX) {
+		bl = NAME_MAX - tl;
+		while (bl > 0 && ((unsigned char)base[bl] & 0xC0) == 0x80)
+			bl--;
+	}
+	snprintf(link, ln, "%.*s%s", (int)bl, base, tail);
 	snprintf(path, pn, "%.*s%s", slash ? (int)(slash - out_path + 1) : 0, out_path, link);
 }
 

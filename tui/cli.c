@@ -8,8 +8,13 @@
  */
 #include "tui/cli.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "report/fmt.h"
 
 /* ------------------------------------------------------------- options */
 
@@ -48,7 +53,7 @@ static const opt_def opts[] = {
 	{ "version", 'V', OPT_VERSION, 0, C_ALL },
 	{ "json", 0, OPT_JSON, 0, C_CHECK },
 	{ "format", 'f', OPT_FORMAT, 1, C_REPORT },
-	{ "output", 'o', OPT_OUTPUT, 1, C_REPORT },
+	{ "output", 'o', OPT_OUTPUT, 1, C_CHECK | C_REPORT },
 	{ "template", 0, OPT_TEMPLATE, 1, C_REPORT },
 	{ "step", 0, OPT_STEP, 1, C_TUTOR },
 	{ "no-color", 0, OPT_NO_COLOR, 0, C_TUTOR },
@@ -357,7 +362,7 @@ static const char *const tutor_help =
 	"\n";
 
 static const char *const check_help =
-	"usage: vanex check [MODEL OPTIONS] [--json]\n"
+	"usage: vanex check [MODEL OPTIONS] [--json] [-o FILE]\n"
 	"\n"
 	"Computes, for the loss step t and every k = 1..t, the norm of ds_t/ds_k,\n"
 	"the product of the per-step norms ||J_j||, the bound (gamma*lambda)^(t-k)\n"
@@ -366,8 +371,11 @@ static const char *const check_help =
 	"\n"
 	"  --json          one JSON object with every number (17 significant digits);\n"
 	"                  fed back with --model it reproduces the run exactly\n"
+	"  -o, --output FILE the file to write (default: standard output); a\n"
+	"                  regular file appears whole or not at all\n"
 	"\n"
-	"Exit status: 0 success, 2 bad option or value, 1 unreadable or bad data.\n"
+	"Exit status: 0 success, 2 bad option or value, 1 unreadable or bad data,\n"
+	"a failed write, or sizes that need more memory than the machine has.\n"
 	"\n";
 
 static const char *const report_help =
@@ -412,4 +420,42 @@ void vxu_error_line(const char *msg)
 	for (const char *p = msg; *p; p++)
 		fputc(((unsigned char)*p < 0x20 || *p == 0x7f) ? '?' : *p, stderr);
 	fputc('\n', stderr);
+}
+
+/* ---------------------------------------------------------- memory */
+
+/* "612 GiB", "23.5 GiB", "977 MiB": three significant digits. */
+static void human_bytes(char *b, size_t n, double x)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	int u = 0;
+	while (x >= 1000 && u < 6) {
+		x /= 1024;
+		u++;
+	}
+	char num[32];
+	snprintf(b, n, "%s %s", vxf_num(num, sizeof num, x, 3, VXF_ASCII), unit[u]);
+}
+
+vx_status vxu_memory_check(size_t bytes, size_t d, size_t T, vx_error *err)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
+	double have = pages > 0 && psz > 0 ? (double)pages * (double)psz : INFINITY;
+	const char *what = "this machine has";
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < have) {
+		have = (double)rl.rlim_cur;
+		what = "the address-space limit (ulimit -v) is";
+	}
+	if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < have) {
+		have = (double)rl.rlim_cur;
+		what = "the data-size limit (ulimit -d) is";
+	}
+	if ((double)bytes <= have)
+		return VX_OK;
+	char need_s[32], have_s[32];
+	human_bytes(need_s, sizeof need_s, (double)bytes);
+	human_bytes(have_s, sizeof have_s, have);
+	return vx_fail(err, VX_ETOOBIG, "d = %zu, T = %zu: about %s of memory needed, and %s %s", d, T, need_s,
+	               what, have_s);
 }

@@ -2,7 +2,7 @@
  * cli.h — the command line of vanex, parsed once for every command.
  *
  *   vanex [tutor] [model options] [--step N] [--no-color]
- *   vanex check   [model options] [--json]
+ *   vanex check   [model options] [--json] [-o FILE]
  *   vanex report  [model options] [-f md|html|latex] [-o FILE] [--template FILE]
  *   vanex help [COMMAND] | --help | --version
  *
@@ -50,11 +50,13 @@ typedef struct {
 	/* check */
 	int json;               /* --json */
 
+	/* check and report */
+	char output[VX_PATH_MAX];       /* -o/--output FILE; "" = stdout ("-" also) */
+
 	/* report */
 	vxr_format format;      /* -f/--format md|html|latex; when not given: from
 	                         * the -o extension (.html/.htm, .tex, .md), else md */
 	int format_set;         /* 1 when -f was given */
-	char output[VX_PATH_MAX];       /* -o/--output FILE; "" = stdout ("-" also) */
 	char template_path[VX_PATH_MAX];/* --template FILE; "" = built-in steps */
 
 	/* tutor */
@@ -74,17 +76,26 @@ void vxu_print_help(FILE *out, vxu_cmd cmd);
 /* Prints "vanex: <msg>" as one line on stderr. */
 void vxu_error_line(const char *msg);
 
+/* Refuses, before anything is allocated, a run whose memory (bytes, from
+ * the estimates of engine/ and report/) exceeds what there is: the
+ * machine's physical memory, or less when a limit is set on the process
+ * (ulimit -v or -d).  VX_ETOOBIG (exit status 1) with one line naming both
+ * figures: "d = 4096, T = 10000000: about 613 GiB of memory needed, and this
+ * machine has 23.5 GiB". */
+vx_status vxu_memory_check(size_t bytes, size_t d, size_t T, vx_error *err);
+
 /* ---- the commands: each returns the process exit status ---------------- */
 
-/* `vanex check`: table or JSON on stdout (tui/check_cmd.c). */
+/* `vanex check`: table or JSON on stdout or -o FILE (tui/check_cmd.c). */
 int vxu_check_run(const vxu_args *a);
 
 /* `vanex` / `vanex tutor`: the ncurses tutorial (tui/tutor.c); with no
  * terminal on stdin/stdout, one line pointing to check and report, exit 2. */
 int vxu_tutor_run(const vxu_args *a);
 
-/* `vanex report`: writes the handout (tui/report_cmd.c), to a temporary
- * file renamed into place, so an error leaves no file behind. */
+/* `vanex report`: writes the handout (tui/report_cmd.c) as report/out.h
+ * says: a regular file through a temporary file renamed into place, so an
+ * error leaves no file behind; a device or FIFO in place. */
 int vxu_report_run(const vxu_args *a);
 
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "report/doc.h"
+#include "report/out.h"
 #include "tui/cli.h"
 
 #ifndef VX_VERSION
@@ -39,6 +41,31 @@ static int flush_stdout(void)
 	         errno ? strerror(errno) : "write error");
 	vxu_error_line(msg);
 	return 1;
+}
+
+/* SIGINT, SIGTERM or SIGHUP while check or report runs: their temporary
+ * files go (report/out.h), then the signal takes its default course, so the
+ * exit status is the signal's. */
+static void remove_temps_and_die(int sig)
+{
+	vxr_out_remove_temps();
+	signal(sig, SIG_DFL);
+	raise(sig);   /* delivered when the handler returns */
+}
+
+static void remove_temps_on_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction old, sa;
+		/* a signal ignored on purpose (nohup, a background job) stays so */
+		if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN)
+			continue;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = remove_temps_and_die;
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 int main(int argc, char **argv)
@@ -68,8 +95,10 @@ int main(int argc, char **argv)
 		vxu_print_help(stdout, a.help_cmd);
 		return flush_stdout();
 	case VXU_CMD_CHECK:
+		remove_temps_on_signals();
 		return vxu_check_run(&a);
 	case VXU_CMD_REPORT:
+		remove_temps_on_signals();
 		return vxu_report_run(&a);
 	case VXU_CMD_TUTOR:
 	default:

@@ -65,13 +65,20 @@ int vxu_report_run(const vxu_args *a)
 		return fail(st, &err);
 	if (!p.model[0] && (st = vx_params_check(&p, &err)) != VX_OK)
 		return fail(st, &err);
+	/* sizes the machine cannot hold are refused before anything is built
+	 * (a file's d once the file is read) */
+	if (!p.model[0] && !p.weights[0] &&
+	    (st = vxu_memory_check(vxr_report_bytes(p.hidden, p.inputs, p.steps, vx_params_loss_step(&p)),
+	                           p.hidden, p.steps, &err)) != VX_OK)
+		return fail(st, &err);
 	if ((st = vxr_model_load(&p, &m, &eff, &err)) != VX_OK)
 		return fail(st, &err);
-	if ((st = vx_params_check(&eff, &err)) != VX_OK) {
+	size_t t = vx_params_loss_step(&eff);
+	if ((st = vx_params_check(&eff, &err)) != VX_OK ||
+	    (st = vxu_memory_check(vxr_report_bytes(m->d, m->n, m->T, t), m->d, m->T, &err)) != VX_OK) {
 		vx_model_free(m);
 		return fail(st, &err);
 	}
-	size_t t = vx_params_loss_step(&eff);
 	if ((st = vx_analyse(m, t, &r, &err)) != VX_OK) {
 		vx_model_free(m);
 		return fail(st, &err);

@@ -6,6 +6,7 @@
  * into state changes, and puts the terminal back on every way out — q,
  * SIGINT, SIGTERM, SIGHUP, and (best effort) a crash.
  */
+#include "report/out.h"
 #include "tui/cli.h"
 #include "tui/tutor_draw.h"
 #include "tui/tutor_state.h"
@@ -207,6 +208,7 @@ static int update_listening(vxu_state *st, WINDOW *win, int export, int *q, int 
  * process here (the state is in use; returning would free it under the worker). */
 static void leave_now(int sig)
 {
+	vxr_out_abandon();   /* no half-written handout left behind, nor one started after */
 	restore_at_exit();
 	fflush(stdout);
 	if (sig) {

@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "report/fmt.h"
 #include "report/modeljson.h"
+#include "tui/cli.h"
 
 /* ====================================================================
  * Lines of spans
@@ -694,6 +696,16 @@ size_t vxu_scroll_max(const vxu_state *st)
  * Computing
  * ==================================================================== */
 
+/* Refuses sizes whose memory the machine cannot hold: the handout's (the
+ * panel and the text show the same numbers), and a second model and result
+ * while a new one is computed beside the current. */
+static vx_status tutor_fits(size_t d, size_t n, size_t T, size_t t, vx_error *err)
+{
+	double b = (double)vxr_report_bytes(d, n, T, t) + (double)vx_model_bytes(d, n, T) +
+	           (double)vx_analyse_bytes(d, T, t);
+	return vxu_memory_check(b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX, d, T, err);
+}
+
 /* Builds the model from st->params and analyses it at st->t (0 = the loss
  * step a model file recorded, else T).  The state changes only on success. */
 static vx_status compute_model(vxu_state *st, vx_error *err)
@@ -701,11 +713,17 @@ static vx_status compute_model(vxu_state *st, vx_error *err)
 	vx_model *m = NULL;
 	vx_params eff;
 	memset(&eff, 0, sizeof eff);
+	const vx_params *p = &st->params;
+	vx_status rc;
+	/* a generated model's sizes are known before anything is built */
+	if (!p->model[0] && !p->weights[0] && p->steps >= 1 &&
+	    (rc = tutor_fits(p->hidden, p->inputs, p->steps, st->t ? st->t : p->steps, err)) != VX_OK)
+		return rc;
 	/* the tutor recomputes small networks key after key: keep the BLAS on
 	 * one thread for them (see vx_blas_threads_for); a file's d is known
 	 * once it is read */
 	vx_blas_threads_for(st->params.hidden);
-	vx_status rc = vxr_model_load(&st->params, &m, &eff, err);
+	rc = vxr_model_load(&st->params, &m, &eff, err);
 	if (rc != VX_OK)
 		return rc;
 	vx_blas_threads_for(m->d);
@@ -717,6 +735,8 @@ static vx_status compute_model(vxu_state *st, vx_error *err)
 	eff.hidden = m->d;
 	eff.act = m->act;
 	rc = vx_params_check(&eff, err);
+	if (rc == VX_OK)
+		rc = tutor_fits(m->d, m->n, m->T, t, err);
 	vx_result *r = NULL;
 	if (rc == VX_OK)
 		rc = vx_analyse(m, t, &r, err);

@@ -3,10 +3,13 @@
  * hand-made vx_fdcheck records (one per situation vx_fd_check can report)
  * against the outcome and the text they must give.  The NaN cases are the
  * ones vx_fd_check documents (engine/analysis.h): every entry unresolvable,
- * or the analytic value beyond a double.
+ * or the analytic value beyond a double.  The streamed JSON is compared
+ * byte for byte with the same object built and dumped by jansson.
  */
 #include <criterion/criterion.h>
 #include <gsl/gsl_errno.h>
+#include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,4 +186,199 @@ Test(check, verdict_of_a_halving_network_in_each_notation)
 	}
 	vx_result_free(r);
 	vx_model_free(m);
+}
+
+/* ---- the JSON, against jansson's dump of the same object ---- */
+
+static json_t *jr(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+static void jmag_ref(json_t *o, const char *name, vx_mag m)
+{
+	char key[64];
+	snprintf(key, sizeof key, "log10_%s", name);
+	json_object_set_new(o, name, m.fits && isfinite(m.value) ? json_real(m.value) : json_null());
+	json_object_set_new(o, key, jr(m.log10));
+}
+
+static json_t *jmatrix_ref(const gsl_matrix *m)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < m->size1; i++) {
+		json_t *r = json_array();
+		for (size_t j = 0; j < m->size2; j++)
+			json_array_append_new(r, jr(gsl_matrix_get(m, i, j)));
+		json_array_append_new(a, r);
+	}
+	return a;
+}
+
+static json_t *jvector_ref(const gsl_vector *v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < v->size; i++)
+		json_array_append_new(a, jr(gsl_vector_get(v, i)));
+	return a;
+}
+
+/* The object as check.h documents it, member by member, dumped by jansson
+ * with 17 significant digits. */
+static char *json_reference(const vxr_check *c)
+{
+	const vx_params *p = c->params;
+	const vx_model *m = c->model;
+	const vx_result *r = c->result;
+	json_t *o = json_object(), *pp = json_object(), *mo = json_object(), *paths = json_array();
+	int norm_given = (p->set & VX_SET_NORM) || (!p->weights[0] && !p->model[0]);
+	json_object_set_new(pp, "activation", json_string(vx_act_name(m->act)));
+	json_object_set_new(pp, "hidden", json_integer((json_int_t)m->d));
+	json_object_set_new(pp, "inputs", json_integer((json_int_t)m->n));
+	json_object_set_new(pp, "steps", json_integer((json_int_t)m->T));
+	json_object_set_new(pp, "t", json_integer((json_int_t)r->t));
+	json_object_set_new(pp, "norm", norm_given ? jr(p->norm) : json_null());
+	json_object_set_new(pp, "init", json_string(vx_init_name(p->init)));
+	json_object_set_new(pp, "input_scale", jr(p->input_scale));
+	json_object_set_new(pp, "seed", p->seed <= (unsigned long)LLONG_MAX ? json_integer((json_int_t)p->seed)
+	                                                                     : json_real((double)p->seed));
+	json_object_set_new(o, "params", pp);
+	json_object_set_new(o, "version", json_string(VX_VERSION));
+	json_object_set_new(o, "gamma", jr(r->gamma));
+	json_object_set_new(o, "lambda", jr(r->lambda));
+	json_object_set_new(mo, "activation", json_string(vx_act_name(m->act)));
+	json_object_set_new(mo, "W", jmatrix_ref(m->W));
+	json_object_set_new(mo, "U", jmatrix_ref(m->U));
+	json_object_set_new(mo, "b", jvector_ref(m->b));
+	json_object_set_new(mo, "s0", jvector_ref(m->s0));
+	json_object_set_new(mo, "x", jmatrix_ref(m->x));
+	json_object_set_new(mo, "y", jvector_ref(m->y));
+	json_object_set_new(o, "model", mo);
+	json_object_set_new(o, "a", jmatrix_ref(r->a));
+	json_object_set_new(o, "s", jmatrix_ref(r->s));
+	jmag_ref(o, "loss", r->loss);
+	for (size_t i = 0; i < r->t; i++) {
+		const vx_path *ph = &r->paths[i];
+		json_t *po = json_object();
+		json_object_set_new(po, "k", json_integer((json_int_t)ph->k));
+		json_object_set_new(po, "gap", json_integer((json_int_t)ph->gap));
+		jmag_ref(po, "norm", ph->norm);
+		jmag_ref(po, "step_product", ph->step_product);
+		jmag_ref(po, "bound", ph->bound);
+		jmag_ref(po, "contribution", ph->contribution);
+		json_array_append_new(paths, po);
+	}
+	json_object_set_new(o, "paths", paths);
+	if (r->grad_log10_scale == 0) {
+		json_object_set_new(o, "grad_W", jmatrix_ref(r->grad_W));
+	} else {
+		json_object_set_new(o, "grad_W", json_null());
+		json_object_set_new(o, "grad_W_scaled", jmatrix_ref(r->grad_W));
+		json_object_set_new(o, "grad_W_log10_scale", jr(r->grad_log10_scale));
+	}
+	json_object_set_new(o, "grad_norm", r->grad_norm.fits ? jr(r->grad_norm.value) : json_null());
+	json_object_set_new(o, "log10_grad_norm", jr(r->grad_norm.log10));
+	json_t *ly = json_object();
+	json_object_set_new(ly, "max_exponent", jr(r->lyap_max));
+	json_object_set_new(ly, "bound", jr(r->lyap_bound));
+	json_object_set_new(o, "lyapunov", ly);
+	json_object_set_new(o, "rate", jr(r->rate));
+	json_object_set_new(o, "verdict", json_string(vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0))));
+	if (c->fd) {
+		static const char *const word[] = { [VXR_FD_PASSED] = "pass", [VXR_FD_FAILED] = "fail",
+			                            [VXR_FD_UNRESOLVED] = "unresolved", [VXR_FD_TOO_LARGE] = "too large",
+			                            [VXR_FD_AT_KINK] = "at kink" };
+		const vx_fdcheck *fd = c->fd;
+		json_t *f = json_object();
+		json_object_set_new(f, "dsda", jr(fd->dsda));
+		json_object_set_new(f, "dads", jr(fd->dads));
+		json_object_set_new(f, "dsds", jr(fd->dsds));
+		json_object_set_new(f, "dLdW", jr(fd->dLdW));
+		json_object_set_new(f, "j", json_integer((json_int_t)fd->j));
+		json_object_set_new(f, "k", json_integer((json_int_t)fd->k));
+		json_object_set_new(f, "dLdW_entries", json_integer((json_int_t)fd->dLdW_entries));
+		json_object_set_new(f, "unresolved", json_integer((json_int_t)fd->unresolved));
+		json_object_set_new(f, "at_kink", json_integer((json_int_t)fd->at_kink));
+		json_object_set_new(f, "tolerance", json_real(VXR_FD_TOL));
+		json_object_set_new(f, "pass", json_boolean(vxr_fd_pass(fd)));
+		json_object_set_new(f, "outcome", json_string(word[vxr_fd_overall(fd)]));
+		json_object_set_new(o, "fd_check", f);
+	} else {
+		json_object_set_new(o, "fd_check", json_null());
+	}
+	char *s = json_dumps(o, JSON_REAL_PRECISION(17));
+	json_decref(o);
+	return s;
+}
+
+/* vxr_check_json's bytes against the reference for one network. */
+static void json_matches(const char *what, const vx_params *p, vx_model *m, int with_fd)
+{
+	vx_result *r = NULL;
+	vx_error err = { { 0 } };
+	cr_assert_eq(vx_analyse(m, m->T, &r, &err), VX_OK, "%s: %s", what, err.msg);
+	vx_fdcheck fd;
+	if (with_fd)
+		cr_assert_eq(vx_fd_check(m, r, &fd), VX_OK, "%s", what);
+	vxr_check c = { p, m, r, with_fd ? &fd : NULL };
+	char *got = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&got, &n);
+	cr_assert_eq(vxr_check_json(f, &c, &err), VX_OK, "%s: %s", what, err.msg);
+	fclose(f);
+	char *want = json_reference(&c);
+	cr_assert_not_null(want);
+	size_t wl = strlen(want), i = 0;
+	while (i < wl && i < n && got[i] == want[i])
+		i++;
+	cr_expect(n == wl + 1 && i == wl && got[wl] == '\n', "%s: differs at byte %zu of %zu: '%.60s' against '%.60s'",
+	          what, i, wl, got + (i < n ? i : n), want + i);
+	free(want);
+	free(got);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+static vx_model *built(const vx_params *p)
+{
+	vx_model *m = NULL;
+	vx_error err = { { 0 } };
+	cr_assert_eq(vx_model_build(p, &m, &err), VX_OK, "%s", err.msg);
+	return m;
+}
+
+Test(check, json_has_the_bytes_of_a_jansson_dump)
+{
+	vx_params p;
+	vx_params_default(&p);
+	json_matches("default", &p, built(&p), 1);
+
+	vx_params_set(&p, "act", "sigmoid", NULL);
+	vx_params_set(&p, "norm", "3", NULL);
+	vx_params_set(&p, "steps", "200", NULL);
+	vx_params_set(&p, "seed", "4", NULL);
+	json_matches("sigmoid, lambda 3, T 200", &p, built(&p), 1);
+
+	/* NaN errors of a check made on the kink, a seed beyond a JSON integer */
+	vx_params_default(&p);
+	vx_params_set(&p, "act", "relu", NULL);
+	vx_params_set(&p, "input-scale", "0", NULL);
+	vx_params_set(&p, "seed", "18446744073709551615", NULL);
+	json_matches("relu on the kink, seed 2^64-1", &p, built(&p), 1);
+
+	/* a file's W without --norm: the norm is null; no fd check */
+	vx_params_default(&p);
+	snprintf(p.weights, sizeof p.weights, "W.npy");
+	vx_params q = p;
+	q.weights[0] = '\0';
+	json_matches("W from a file", &p, built(&q), 0);
+
+	/* a gradient and a loss beyond a double: 1-unit linear network,
+	 * W = 1e120, s_0 = 1e-300 (s_5 = 1e300, the loss 1e600) */
+	vx_params_default(&p);
+	vx_model *m = vx_model_alloc(VX_LINEAR, 1, 1, 5);
+	cr_assert_not_null(m);
+	gsl_matrix_set(m->W, 0, 0, 1e120);
+	gsl_vector_set(m->s0, 0, 1e-300);
+	json_matches("gradient beyond a double", &p, m, 0);
 }

@@ -13,6 +13,9 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <gsl/gsl_complex_math.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
@@ -771,5 +774,51 @@ Test(engine_analysis, extreme_norms_keep_their_logs)
 		free(W.v);
 		vx_result_free(r);
 		vx_model_free(m);
+	}
+}
+
+/* The estimate a front end refuses sizes with, against the peak resident
+ * set a fresh process actually reaches building a model and analysing it
+ * (the kernel's count; the baseline taken after a small warm-up run, so
+ * that the libraries' own start-up is not in the difference).  T·d
+ * dominates at long horizons, which is where the estimate decides. */
+Test(engine_analysis, memory_estimate_matches_the_peak_resident_set)
+{
+	static const struct { size_t d, n, T; } sizes[] = { { 8, 4, 60000 }, { 48, 2, 12000 } };
+	for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
+		size_t d = sizes[c].d, n = sizes[c].n, T = sizes[c].T;
+		int fds[2];
+		cr_assert_eq(pipe(fds), 0);
+		pid_t pid = fork();
+		cr_assert(pid >= 0);
+		if (pid == 0) {
+			/* the peak only grows: each size in a process of its own */
+			vx_model *w = random_model(VX_TANH, 8, 4, 10, 1.0, 1.0, 1);
+			vx_result *r0 = NULL;
+			vx_analyse(w, 10, &r0, NULL);
+			vx_result_free(r0);
+			vx_model_free(w);
+			struct rusage ru;
+			getrusage(RUSAGE_SELF, &ru);
+			long before = ru.ru_maxrss;   /* KiB */
+			vx_model *m = random_model(VX_TANH, d, n, T, 1.0, 1.0, 3);
+			vx_result *r = NULL;
+			long grew = -1;
+			if (vx_analyse(m, T, &r, NULL) == VX_OK && getrusage(RUSAGE_SELF, &ru) == 0)
+				grew = ru.ru_maxrss - before;
+			ssize_t wr = write(fds[1], &grew, sizeof grew);
+			_exit(wr == (ssize_t)sizeof grew ? 0 : 1);
+		}
+		close(fds[1]);
+		long grew = -1;
+		ssize_t rd = read(fds[0], &grew, sizeof grew);
+		close(fds[0]);
+		int status;
+		waitpid(pid, &status, 0);
+		cr_assert(rd == (ssize_t)sizeof grew && grew > 0, "d = %zu, T = %zu: no measurement", d, T);
+		double got = (double)grew * 1024;
+		double est = (double)vx_model_bytes(d, n, T) + (double)vx_analyse_bytes(d, T, T);
+		cr_expect(fabs(est - got) <= 0.1 * got, "d = %zu, T = %zu: estimate %.0f bytes, peak grew by %.0f (%+.1f%%)",
+		          d, T, est, got, 100 * (est - got) / got);
 	}
 }
