@@ -547,6 +547,22 @@ static vx_status step_norms(const vx_net *net, vx_net_result *r)
 		if (!(lz[b] = vx_lanczos_alloc(D)))
 			goto done;
 	st = VX_OK;
+	if (D <= DENSE_MAX) {
+		/* small: the explicit J_j and the dense solver (see block_norm) */
+		if (!(Jd = gsl_matrix_alloc(D, D))) {
+			st = VX_ENOMEM;
+			goto done;
+		}
+		for (size_t j = 1; j <= T; j++) {
+			double nrm;
+			vx_net_coef(net, r->fwd, j, coef);
+			vx_net_jacobian_from_coef(net, coef, Jd, &ws);
+			if ((st = dense_norm(&fb, Jd, &nrm)))
+				goto done;
+			gsl_vector_set(r->step_norm, j - 1, nrm);
+		}
+		goto done;
+	}
 	size_t next = 1, active = 0;
 	for (size_t b = 0; b < nb; b++, next++, active++) {
 		slot[b] = next;
