@@ -662,3 +662,67 @@ Test(engine_net, fd_check_passes_on_every_cell_and_reports_each_block)
 		vx_net_free(net);
 	}
 }
+
+/* ---- the weights' spectra and the gates' statistics ---- */
+
+Test(engine_net, gate_block_spectra_equal_svd_and_closed_forms)
+{
+	const vx_init inits[] = { VX_INIT_GAUSSIAN, VX_INIT_ORTHOGONAL, VX_INIT_IDENTITY };
+	for (int q = 0; q < 3; q++) {
+		vx_params p;
+		vx_params_default(&p);
+		p.hidden = 9;
+		p.inputs = 4;
+		p.steps = 6;
+		p.norm = 1.3;
+		p.init = inits[q];
+		vx_net_spec sp = { VX_CELL_GRU, 2, 0 };
+		vx_net *net = NULL;
+		vx_error err = { { 0 } };
+		cr_assert_eq(vx_net_build(&p, &sp, &net, &err), VX_OK, "%s", err.msg);
+		vx_net_result *r = analyse_net(net, 6);
+		for (size_t l = 0; l < 2; l++) {
+			const vx_net_layer_stats *s = &r->stats[l];
+			cr_expect(fabs(s->sigma_hh - gm_norm2(net->layer[l].w_hh)) <= 1e-12 * s->sigma_hh, "σ(weight_hh)");
+			cr_expect(fabs(s->sigma_ih - gm_norm2(net->layer[l].w_ih)) <= 1e-12 * s->sigma_ih, "σ(weight_ih)");
+			for (size_t g = 0; g < 3; g++) {
+				gsl_matrix_const_view I = gsl_matrix_const_submatrix(net->layer[l].w_ih, g * 9, 0, 9,
+				                                                     net->layer[l].w_ih->size2);
+				cr_expect(fabs(s->gate_sigma_hh[g] - 1.3) <= 1e-12, "init %d gate %zu σ %.17g", q, g,
+				          s->gate_sigma_hh[g]);
+				cr_expect(fabs(s->gate_sigma_ih[g] - gm_norm2(&I.matrix)) <= 1e-12 * s->gate_sigma_ih[g], "τ");
+				/* λQ and λI have every eigenvalue on the circle of radius λ;
+				 * a Gaussian block's radius lies below its σ_max */
+				if (q > 0)
+					cr_expect(fabs(s->gate_radius[g] - 1.3) <= 1e-12, "init %d gate %zu ρ %.17g", q, g,
+					          s->gate_radius[g]);
+				else
+					cr_expect(s->gate_radius[g] > 0 && s->gate_radius[g] < 1.3, "ρ %.17g", s->gate_radius[g]);
+			}
+			cr_expect(isnan(s->gate_sigma_hh[3]) && isnan(s->cell_sat), "no fourth gate, no cell in a GRU");
+		}
+		cr_expect(r->lyap_max <= r->lyap_bound, "Lyapunov %.17g above its bound %.17g", r->lyap_max, r->lyap_bound);
+		vx_net_result_free(r);
+		vx_net_free(net);
+	}
+}
+
+/* ReLU units pushed below 0 by their bias are dead: saturated low at every
+ * step, so nothing flows back and ∂S_t/∂S_k is exactly 0 */
+Test(engine_net, dead_relu_units_count_as_saturated_and_stop_the_gradient)
+{
+	vx_net *net = random_net(VX_CELL_RNN, VX_RELU, 2, 5, 2, 10, 0.5, 0.0, 0, 77);
+	for (size_t l = 0; l < 2; l++)
+		gsl_vector_set_all(net->layer[l].b_hh, -100);
+	vx_net_result *r = analyse_net(net, 10);
+	for (size_t l = 0; l < 2; l++) {
+		cr_expect_eq(r->stats[l].gate_low[0], 1.0);
+		cr_expect_eq(r->stats[l].gate_high[0], 0.0);
+	}
+	cr_expect(r->paths[0].norm.fits && r->paths[0].norm.value == 0, "‖∂S_t/∂S_1‖ should be exactly 0");
+	cr_expect(r->grad_norm.value == 0, "no gradient through dead units");
+	cr_expect_eq(r->horizon_kind, VX_HORIZON_VANISH);
+	cr_expect_eq(r->horizon, 1u);
+	vx_net_result_free(r);
+	vx_net_free(net);
+}
