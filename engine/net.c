@@ -1,0 +1,533 @@
+/*
+ * net.c — stacked vanilla, LSTM and GRU layers: allocation, generation from
+ * the teaching options, and the forward pass (see net.h).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include "engine/linalg.h"
+#include "engine/net.h"
+
+static const char *const CELL_NAME[VX_CELL_COUNT] = { "rnn", "lstm", "gru" };
+
+const char *vx_cell_name(vx_cell c)
+{
+	return (unsigned)c < VX_CELL_COUNT ? CELL_NAME[c] : "?";
+}
+
+int vx_cell_parse(const char *name, vx_cell *out)
+{
+	for (unsigned c = 0; c < VX_CELL_COUNT; c++)
+		if (name && strcmp(name, CELL_NAME[c]) == 0) {
+			*out = (vx_cell)c;
+			return 0;
+		}
+	return -1;
+}
+
+size_t vx_cell_gates(vx_cell c)
+{
+	return c == VX_CELL_LSTM ? 4 : c == VX_CELL_GRU ? 3 : 1;
+}
+
+const char *vx_cell_gate_name(vx_cell c, size_t g)
+{
+	static const char *const lstm[] = { "i", "f", "g", "o" }, *const gru[] = { "r", "z", "n" };
+	if (g >= vx_cell_gates(c))
+		return NULL;
+	return c == VX_CELL_LSTM ? lstm[g] : c == VX_CELL_GRU ? gru[g] : "h";
+}
+
+/* ---- allocation ---- */
+
+void vx_net_free(vx_net *net)
+{
+	if (!net)
+		return;
+	for (size_t l = 0; net->layer && l < net->L; l++) {
+		vx_net_layer *ly = &net->layer[l];
+		gsl_matrix_free(ly->w_ih);
+		gsl_matrix_free(ly->w_hh);
+		gsl_vector_free(ly->b_ih);
+		gsl_vector_free(ly->b_hh);
+		gsl_vector_free(ly->h0);
+		gsl_vector_free(ly->c0);
+	}
+	free(net->layer);
+	gsl_matrix_free(net->x);
+	gsl_vector_free(net->y);
+	free(net);
+}
+
+vx_net *vx_net_alloc(vx_cell cell, vx_act act, size_t L, size_t d, size_t n, size_t T)
+{
+	if ((unsigned)cell >= VX_CELL_COUNT || (unsigned)act >= VX_ACT_COUNT || L == 0 ||
+	    L > VX_MAX_LAYERS || d == 0 || n == 0 || T == 0)
+		return NULL;
+	vx_net *net = calloc(1, sizeof *net);
+	if (!net)
+		return NULL;
+	net->cell = cell;
+	net->act = act;
+	net->L = L;
+	net->d = d;
+	net->n = n;
+	net->T = T;
+	net->G = vx_cell_gates(cell);
+	net->Ds = cell == VX_CELL_LSTM ? 2 * d : d;
+	net->D = L * net->Ds;
+	net->layer = calloc(L, sizeof *net->layer);
+	net->x = gsl_matrix_calloc(T, n);
+	net->y = gsl_vector_calloc(d);
+	if (!net->layer || !net->x || !net->y) {
+		vx_net_free(net);
+		return NULL;
+	}
+	size_t gd = net->G * d;
+	for (size_t l = 0; l < L; l++) {
+		vx_net_layer *ly = &net->layer[l];
+		ly->w_ih = gsl_matrix_calloc(gd, l == 0 ? n : d);
+		ly->w_hh = gsl_matrix_calloc(gd, d);
+		ly->b_ih = gsl_vector_calloc(gd);
+		ly->b_hh = gsl_vector_calloc(gd);
+		ly->h0 = gsl_vector_calloc(d);
+		if (cell == VX_CELL_LSTM)
+			ly->c0 = gsl_vector_calloc(d);
+		if (!ly->w_ih || !ly->w_hh || !ly->b_ih || !ly->b_hh || !ly->h0 ||
+		    (cell == VX_CELL_LSTM && !ly->c0)) {
+			vx_net_free(net);
+			return NULL;
+		}
+	}
+	return net;
+}
+
+vx_net *vx_net_clone(const vx_net *net)
+{
+	if (!net)
+		return NULL;
+	vx_net *c = vx_net_alloc(net->cell, net->act, net->L, net->d, net->n, net->T);
+	if (!c)
+		return NULL;
+	for (size_t l = 0; l < net->L; l++) {
+		const vx_net_layer *s = &net->layer[l];
+		vx_net_layer *t = &c->layer[l];
+		gsl_matrix_memcpy(t->w_ih, s->w_ih);
+		gsl_matrix_memcpy(t->w_hh, s->w_hh);
+		gsl_vector_memcpy(t->b_ih, s->b_ih);
+		gsl_vector_memcpy(t->b_hh, s->b_hh);
+		gsl_vector_memcpy(t->h0, s->h0);
+		if (s->c0)
+			gsl_vector_memcpy(t->c0, s->c0);
+	}
+	gsl_matrix_memcpy(c->x, net->x);
+	gsl_vector_memcpy(c->y, net->y);
+	return c;
+}
+
+void vx_net_spec_default(vx_net_spec *s)
+{
+	s->cell = VX_CELL_RNN;
+	s->layers = 1;
+	s->forget_bias = 0;
+}
+
+/* ---- generation ---- */
+
+/* GSL's mt19937 takes a 32-bit seed: the same folding as vx_model_build, so
+ * a seed means the same network in both. */
+static unsigned long seed32(unsigned long s)
+{
+	uint64_t v = s;
+	return (unsigned long)((v ^ (v >> 32)) & 0xffffffffu);
+}
+
+static void fill_gaussian(gsl_matrix *M, gsl_rng *g, double sd)
+{
+	for (size_t i = 0; i < M->size1; i++)
+		for (size_t j = 0; j < M->size2; j++)
+			gsl_matrix_set(M, i, j, gsl_ran_gaussian(g, sd));
+}
+
+/* λ Q, Q Haar-orthogonal: the orthogonal factor of a Gaussian matrix's QR
+ * with R's diagonal signs moved into it (the draws and arithmetic of
+ * vx_model_build's --init orthogonal, so the vanilla cell matches it). */
+static vx_status block_orthogonal(gsl_matrix *W, gsl_rng *g, double lambda)
+{
+	size_t d = W->size1;
+	gsl_matrix *A = gsl_matrix_alloc(d, d), *Q = gsl_matrix_alloc(d, d), *R = gsl_matrix_alloc(d, d);
+	gsl_vector *tau = gsl_vector_alloc(d);
+	vx_status st = VX_ENOMEM;
+	if (A && Q && R && tau) {
+		fill_gaussian(A, g, 1.0);
+		st = VX_ENUMERIC;
+		if (!gsl_linalg_QR_decomp(A, tau) && !gsl_linalg_QR_unpack(A, tau, Q, R)) {
+			for (size_t j = 0; j < d; j++) {
+				gsl_vector_view col = gsl_matrix_column(Q, j);
+				gsl_vector_scale(&col.vector, gsl_matrix_get(R, j, j) < 0 ? -lambda : lambda);
+			}
+			gsl_matrix_memcpy(W, Q);
+			st = VX_OK;
+		}
+	}
+	gsl_matrix_free(A);
+	gsl_matrix_free(Q);
+	gsl_matrix_free(R);
+	gsl_vector_free(tau);
+	return st;
+}
+
+/* One d×d gate block of weight_hh by --init and --norm. */
+static vx_status gen_block(const vx_params *p, gsl_matrix *B, gsl_rng *g, vx_error *err)
+{
+	if (p->init == VX_INIT_GAUSSIAN) {
+		fill_gaussian(B, g, 1.0);
+		/* vx_model_set_norm reads only W and d: the block scaled exactly as
+		 * vx_model_build scales its W */
+		vx_model shell = { 0 };
+		shell.d = B->size1;
+		shell.W = B;
+		return vx_model_set_norm(&shell, p->norm, err);
+	}
+	if (p->init == VX_INIT_ORTHOGONAL) {
+		vx_status st = block_orthogonal(B, g, p->norm);
+		return st ? vx_fail(err, st, "--init orthogonal: %s", vx_strerror(st)) : VX_OK;
+	}
+	gsl_matrix_set_identity(B);
+	gsl_matrix_scale(B, p->norm);
+	return VX_OK;
+}
+
+vx_status vx_net_build(const vx_params *p, const vx_net_spec *spec, vx_net **out, vx_error *err)
+{
+	*out = NULL;
+	vx_status st = vx_params_check(p, err);
+	if (st)
+		return st;
+	if (p->weights[0] || p->model[0])
+		return vx_fail(err, VX_EUSAGE, "%s: files are read by the caller, not by vx_net_build",
+		               p->weights[0] ? "--weights" : "--model");
+	if ((unsigned)spec->cell >= VX_CELL_COUNT)
+		return vx_fail(err, VX_EUSAGE, "--cell: expected rnn, lstm or gru");
+	if (spec->layers < 1 || spec->layers > VX_MAX_LAYERS)
+		return vx_fail(err, VX_EUSAGE, "--layers: expected an integer from 1 to %u, got %zu",
+		               VX_MAX_LAYERS, spec->layers);
+	if (!isfinite(spec->forget_bias))
+		return vx_fail(err, VX_EUSAGE, "--forget-bias: expected a finite number");
+	if (spec->cell == VX_CELL_RNN && spec->forget_bias != 0)
+		return vx_fail(err, VX_EUSAGE, "--forget-bias: the rnn cell has no forget gate (use --cell lstm or gru)");
+
+	size_t d = p->hidden, L = spec->layers;
+	vx_net *net = vx_net_alloc(spec->cell, p->act, L, d, p->inputs, p->steps);
+	gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+	if (!net || !g) {
+		st = vx_fail(err, VX_ENOMEM, "out of memory for a network with --hidden %zu --layers %zu --steps %zu",
+		             d, L, p->steps);
+		goto fail;
+	}
+	gsl_rng_set(g, seed32(p->seed));
+	for (size_t l = 0; l < L; l++) {
+		vx_net_layer *ly = &net->layer[l];
+		for (size_t q = 0; q < net->G; q++) {
+			gsl_matrix_view B = gsl_matrix_submatrix(ly->w_hh, q * d, 0, d, d);
+			if ((st = gen_block(p, &B.matrix, g, err)))
+				goto fail;
+		}
+		fill_gaussian(ly->w_ih, g, 1.0 / sqrt((double)ly->w_ih->size2));
+		/* the gate that keeps memory: f (rows d..2d−1) of the LSTM, z of the GRU */
+		if (spec->cell != VX_CELL_RNN)
+			for (size_t i = 0; i < d; i++)
+				gsl_vector_set(ly->b_ih, d + i, spec->forget_bias);
+	}
+	fill_gaussian(net->x, g, 1.0);
+	if (p->input_scale == 0)
+		gsl_matrix_set_zero(net->x);
+	else
+		gsl_matrix_scale(net->x, p->input_scale);
+	vx_act ya = spec->cell == VX_CELL_RNN ? p->act : VX_TANH;
+	for (size_t i = 0; i < d; i++)
+		gsl_vector_set(net->y, i, vx_act_f(ya, gsl_ran_gaussian(g, 1.0)));
+	gsl_rng_free(g);
+	*out = net;
+	return VX_OK;
+fail:
+	gsl_rng_free(g);
+	vx_net_free(net);
+	return st;
+}
+
+vx_status vx_net_from_model(const vx_model *m, vx_net **out, vx_error *err)
+{
+	*out = NULL;
+	if (!m || !m->W || !m->U || !m->b || !m->s0 || !m->x || !m->y)
+		return vx_fail(err, VX_EINTERNAL, "incomplete model");
+	vx_net *net = vx_net_alloc(VX_CELL_RNN, m->act, 1, m->d, m->n, m->T);
+	if (!net)
+		return vx_fail(err, VX_ENOMEM, "out of memory for a network with --hidden %zu", m->d);
+	vx_net_layer *ly = &net->layer[0];
+	if (m->W->size1 != m->d || m->W->size2 != m->d || m->U->size1 != m->d || m->U->size2 != m->n ||
+	    m->b->size != m->d || m->s0->size != m->d || m->y->size != m->d ||
+	    m->x->size1 != m->T || m->x->size2 != m->n ||
+	    gsl_matrix_memcpy(ly->w_hh, m->W) || gsl_matrix_memcpy(ly->w_ih, m->U) ||
+	    gsl_vector_memcpy(ly->b_ih, m->b) || gsl_vector_memcpy(ly->h0, m->s0) ||
+	    gsl_matrix_memcpy(net->x, m->x) || gsl_vector_memcpy(net->y, m->y)) {
+		vx_net_free(net);
+		return vx_fail(err, VX_ESHAPE, "model parts of inconsistent sizes");
+	}
+	*out = net;
+	return VX_OK;
+}
+
+static vx_status check_matrix(const gsl_matrix *M, size_t r, size_t c, const char *what, size_t l,
+                              vx_error *err)
+{
+	if (!M)
+		return vx_fail(err, VX_ESHAPE, "%s_l%zu: missing", what, l);
+	if (M->size1 != r || M->size2 != c)
+		return vx_fail(err, VX_ESHAPE, "%s_l%zu: expected %zux%zu, got %zux%zu", what, l, r, c,
+		               M->size1, M->size2);
+	if (!isfinite(vx_maxabs_matrix(M)))
+		return vx_fail(err, VX_ENONFINITE, "%s_l%zu holds NaN or infinity", what, l);
+	return VX_OK;
+}
+
+static vx_status check_vector(const gsl_vector *v, size_t n, const char *what, size_t l, vx_error *err)
+{
+	if (!v)
+		return vx_fail(err, VX_ESHAPE, "%s_l%zu: missing", what, l);
+	if (v->size != n)
+		return vx_fail(err, VX_ESHAPE, "%s_l%zu: expected %zu entries, got %zu", what, l, n, v->size);
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(gsl_vector_get(v, i)))
+			return vx_fail(err, VX_ENONFINITE, "%s_l%zu holds NaN or infinity", what, l);
+	return VX_OK;
+}
+
+vx_status vx_net_validate(const vx_net *net, vx_error *err)
+{
+	if (!net || !net->layer || !net->x || !net->y)
+		return vx_fail(err, VX_EINTERNAL, "incomplete network");
+	if ((unsigned)net->cell >= VX_CELL_COUNT || (unsigned)net->act >= VX_ACT_COUNT ||
+	    net->G != vx_cell_gates(net->cell) || net->L == 0 || net->d == 0 || net->n == 0 ||
+	    net->T == 0 || net->Ds != (net->cell == VX_CELL_LSTM ? 2 : 1) * net->d ||
+	    net->D != net->L * net->Ds)
+		return vx_fail(err, VX_EINTERNAL, "inconsistent network sizes");
+	size_t gd = net->G * net->d;
+	vx_status st;
+	for (size_t l = 0; l < net->L; l++) {
+		const vx_net_layer *ly = &net->layer[l];
+		if ((st = check_matrix(ly->w_ih, gd, l ? net->d : net->n, "weight_ih", l, err)) ||
+		    (st = check_matrix(ly->w_hh, gd, net->d, "weight_hh", l, err)) ||
+		    (st = check_vector(ly->b_ih, gd, "bias_ih", l, err)) ||
+		    (st = check_vector(ly->b_hh, gd, "bias_hh", l, err)) ||
+		    (st = check_vector(ly->h0, net->d, "h0", l, err)))
+			return st;
+		if (net->cell == VX_CELL_LSTM && (st = check_vector(ly->c0, net->d, "c0", l, err)))
+			return st;
+	}
+	if ((st = check_matrix(net->x, net->T, net->n, "x", 0, err)) ||
+	    (st = check_vector(net->y, net->d, "y", 0, err)))
+		return st;
+	return VX_OK;
+}
+
+/* ---- the forward pass ---- */
+
+static double sigm(double a)
+{
+	return vx_act_f(VX_SIGMOID, a);
+}
+
+/* y = M x (+ y when acc), M row-major with any tda */
+static void gemv(const gsl_matrix *M, const double *x, double *y, int acc)
+{
+	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)M->size1, (int)M->size2, 1.0, M->data,
+	            (int)M->tda, x, 1, acc ? 1.0 : 0.0, y, 1);
+}
+
+/* One layer, one step: from its input v and its previous h (and c), the
+ * gates' pre-activations pre (G·d), h, c (LSTM) and u (GRU).  hh is scratch
+ * of G·d. */
+static void layer_step(const vx_net *net, size_t l, const double *v, const double *hp,
+                       const double *cp, double *pre, double *h, double *c, double *u, double *hh)
+{
+	const vx_net_layer *ly = &net->layer[l];
+	size_t d = net->d, gd = net->G * d;
+	for (size_t i = 0; i < gd; i++) {
+		pre[i] = gsl_vector_get(ly->b_ih, i);
+		hh[i] = gsl_vector_get(ly->b_hh, i);
+	}
+	gemv(ly->w_ih, v, pre, 1);
+	gemv(ly->w_hh, hp, hh, 1);
+	switch (net->cell) {
+	case VX_CELL_RNN:
+		for (size_t i = 0; i < d; i++)
+			pre[i] += hh[i];
+		vx_act_fv(net->act, pre, h, d);
+		break;
+	case VX_CELL_LSTM:
+		for (size_t i = 0; i < gd; i++)
+			pre[i] += hh[i];
+		for (size_t i = 0; i < d; i++) {
+			double ig = sigm(pre[i]), fg = sigm(pre[d + i]), gg = tanh(pre[2 * d + i]),
+			       og = sigm(pre[3 * d + i]);
+			c[i] = fg * cp[i] + ig * gg;
+			h[i] = og * tanh(c[i]);
+		}
+		break;
+	case VX_CELL_GRU:
+		for (size_t i = 0; i < 2 * d; i++)
+			pre[i] += hh[i];
+		for (size_t i = 0; i < d; i++) {
+			u[i] = hh[2 * d + i];
+			pre[2 * d + i] += sigm(pre[i]) * u[i];
+			double z = sigm(pre[d + i]), n = tanh(pre[2 * d + i]);
+			/* (1 − z) n + z h_{j−1} with 1 − z = σ(−a_z), exact in saturation */
+			h[i] = sigm(-pre[d + i]) * n + z * hp[i];
+		}
+		break;
+	}
+}
+
+void vx_net_fwd_free(vx_net_fwd *f)
+{
+	if (!f)
+		return;
+	for (size_t l = 0; f->layer && l < f->L; l++) {
+		gsl_matrix_free(f->layer[l].pre);
+		gsl_matrix_free(f->layer[l].h);
+		gsl_matrix_free(f->layer[l].c);
+		gsl_matrix_free(f->layer[l].u);
+	}
+	free(f->layer);
+	free(f);
+}
+
+static vx_net_fwd *fwd_alloc(const vx_net *net)
+{
+	vx_net_fwd *f = calloc(1, sizeof *f);
+	if (!f)
+		return NULL;
+	f->L = net->L;
+	f->T = net->T;
+	f->layer = calloc(net->L, sizeof *f->layer);
+	if (!f->layer) {
+		free(f);
+		return NULL;
+	}
+	for (size_t l = 0; l < net->L; l++) {
+		vx_net_trace *tr = &f->layer[l];
+		tr->pre = gsl_matrix_alloc(net->T, net->G * net->d);
+		tr->h = gsl_matrix_alloc(net->T, net->d);
+		if (net->cell == VX_CELL_LSTM)
+			tr->c = gsl_matrix_alloc(net->T, net->d);
+		if (net->cell == VX_CELL_GRU)
+			tr->u = gsl_matrix_alloc(net->T, net->d);
+		if (!tr->pre || !tr->h || (net->cell == VX_CELL_LSTM && !tr->c) ||
+		    (net->cell == VX_CELL_GRU && !tr->u)) {
+			vx_net_fwd_free(f);
+			return NULL;
+		}
+	}
+	return f;
+}
+
+static double *row(const gsl_matrix *M, size_t i)
+{
+	return M->data + i * M->tda;
+}
+
+vx_status vx_net_forward(const vx_net *net, vx_net_fwd **out, vx_error *err)
+{
+	*out = NULL;
+	vx_status st = vx_net_validate(net, err);
+	if (st)
+		return st;
+	size_t d = net->d;
+	vx_net_fwd *f = fwd_alloc(net);
+	/* h0, c0 of every layer (contiguous) and the hh scratch */
+	double *init = malloc((2 * net->L * d + net->G * d) * sizeof *init);
+	if (!f || !init) {
+		free(init);
+		vx_net_fwd_free(f);
+		return vx_fail(err, VX_ENOMEM, "out of memory for the forward pass (D = %zu, T = %zu)",
+		               net->D, net->T);
+	}
+	double *hh = init + 2 * net->L * d;
+	for (size_t l = 0; l < net->L; l++)
+		for (size_t i = 0; i < d; i++) {
+			init[2 * l * d + i] = gsl_vector_get(net->layer[l].h0, i);
+			init[(2 * l + 1) * d + i] = net->layer[l].c0 ? gsl_vector_get(net->layer[l].c0, i) : 0;
+		}
+	for (size_t j = 1; j <= net->T; j++)
+		for (size_t l = 0; l < net->L; l++) {
+			vx_net_trace *tr = &f->layer[l];
+			const double *v = l == 0 ? row(net->x, j - 1) : row(f->layer[l - 1].h, j - 1);
+			const double *hp = j == 1 ? init + 2 * l * d : row(tr->h, j - 2);
+			const double *cp = !tr->c ? NULL : j == 1 ? init + (2 * l + 1) * d : row(tr->c, j - 2);
+			double *pre = row(tr->pre, j - 1), *h = row(tr->h, j - 1);
+			layer_step(net, l, v, hp, cp, pre, h, tr->c ? row(tr->c, j - 1) : NULL,
+			           tr->u ? row(tr->u, j - 1) : NULL, hh);
+			double mx = fmax(vx_maxabs(pre, net->G * d), vx_maxabs(h, d));
+			if (tr->c)
+				mx = fmax(mx, vx_maxabs(row(tr->c, j - 1), d));
+			if (!isfinite(mx)) {
+				free(init);
+				vx_net_fwd_free(f);
+				return vx_fail(err, VX_ENONFINITE,
+				               "the forward pass leaves the range of a double at step %zu of %zu, "
+				               "layer %zu (weights too large for this horizon)", j, net->T, l);
+			}
+		}
+	free(init);
+	*out = f;
+	return VX_OK;
+}
+
+void vx_net_state(const vx_net *net, const vx_net_fwd *f, size_t j, double *S)
+{
+	size_t d = net->d;
+	for (size_t l = 0; l < net->L; l++) {
+		double *s = S + l * net->Ds;
+		const vx_net_layer *ly = &net->layer[l];
+		for (size_t i = 0; i < d; i++) {
+			s[i] = j == 0 ? gsl_vector_get(ly->h0, i) : gsl_matrix_get(f->layer[l].h, j - 1, i);
+			if (net->cell == VX_CELL_LSTM)
+				s[d + i] = j == 0 ? gsl_vector_get(ly->c0, i) : gsl_matrix_get(f->layer[l].c, j - 1, i);
+		}
+	}
+}
+
+size_t vx_net_step_scratch(const vx_net *net)
+{
+	return 2 * net->G * net->d + net->d;
+}
+
+void vx_net_step(const vx_net *net, size_t j, const double *S_prev, double *S_out, double *scratch)
+{
+	size_t d = net->d, gd = net->G * d;
+	double *pre = scratch, *hh = pre + gd, *u = hh + gd;
+	for (size_t l = 0; l < net->L; l++) {
+		const double *sp = S_prev + l * net->Ds;
+		double *so = S_out + l * net->Ds;
+		const double *v = l == 0 ? row(net->x, j - 1) : S_out + (l - 1) * net->Ds;
+		int lstm = net->cell == VX_CELL_LSTM;
+		layer_step(net, l, v, sp, lstm ? sp + d : NULL, pre, so, lstm ? so + d : NULL, u, hh);
+	}
+}
+
+double vx_net_loss(const vx_net *net, const double *S)
+{
+	const double *h = S + (net->L - 1) * net->Ds;
+	double s = 0;
+	for (size_t i = 0; i < net->d; i++) {
+		double e = h[i] - gsl_vector_get(net->y, i);
+		s += e * e;
+	}
+	return 0.5 * s;
+}

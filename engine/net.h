@@ -1,0 +1,162 @@
+/*
+ * net.h — a network of L stacked layers of one recurrent cell (vanilla, LSTM
+ * or GRU), with PyTorch's parameter names, shapes and gate order, so that
+ * weights trained there mean the same here (DESIGN.md section 1b).
+ *
+ * Layer l (0-based, as PyTorch's suffix _l0, _l1, …) reads the input
+ * v = x_j for l = 0 and v = h^{l−1}_j (the layer below, same step) for l > 0,
+ * of size n_l (n, then d).  With G gates per layer (1, 4, 3), its parameters
+ * are weight_ih [G·d, n_l], weight_hh [G·d, d], bias_ih and bias_hh [G·d]:
+ *
+ *   rnn   h = σ(W v + b_ih + U h_{j−1} + b_hh)                  σ = --act
+ *   lstm  gates i, f, g, o (rows 0..d−1, d..2d−1, …):
+ *         i, f, o = logistic, g = tanh of W_* v + b_i* + U_* h_{j−1} + b_h*
+ *         c = f ⊙ c_{j−1} + i ⊙ g,    h = o ⊙ tanh(c)
+ *   gru   gates r, z, n:  r, z = logistic(W_* v + b_i* + U_* h_{j−1} + b_h*)
+ *         u = U_n h_{j−1} + b_hn,  n = tanh(W_n v + b_in + r ⊙ u)
+ *         h = (1 − z) ⊙ n + z ⊙ h_{j−1}
+ *
+ * The state S_j is every layer's h (and c) at step j, laid out layer by
+ * layer, h before c: layer l occupies S[l·Ds .. (l+1)·Ds), Ds = 2d for LSTM
+ * and d otherwise; D = L·Ds.  The loss is L_t = ½‖h^{L−1}_t − y‖² (top layer).
+ */
+#ifndef VX_NET_H
+#define VX_NET_H
+
+#include <stddef.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+#include "engine/act.h"
+#include "engine/model.h"
+#include "engine/params.h"
+#include "engine/status.h"
+
+typedef enum { VX_CELL_RNN = 0, VX_CELL_LSTM, VX_CELL_GRU } vx_cell;
+#define VX_CELL_COUNT 3
+/* Most layers a network may have (checked before allocating). */
+#define VX_MAX_LAYERS 64u
+
+/* "rnn", "lstm", "gru". */
+const char *vx_cell_name(vx_cell c);
+/* Parses a name as above; returns 0 and sets *out, or -1 when unknown. */
+int vx_cell_parse(const char *name, vx_cell *out);
+/* Gates per layer: 1, 4, 3 (the row blocks of weight_ih and weight_hh). */
+size_t vx_cell_gates(vx_cell c);
+/* The name of gate g of a cell in PyTorch's order ("i", "f", "g", "o";
+ * "r", "z", "n"; "h" for the vanilla cell), NULL out of range. */
+const char *vx_cell_gate_name(vx_cell c, size_t g);
+
+typedef struct {
+	gsl_matrix *w_ih;   /* G·d × n_l  (PyTorch weight_ih_l{l}) */
+	gsl_matrix *w_hh;   /* G·d × d    (weight_hh_l{l}) */
+	gsl_vector *b_ih;   /* G·d        (bias_ih_l{l}) */
+	gsl_vector *b_hh;   /* G·d        (bias_hh_l{l}) */
+	gsl_vector *h0;     /* d */
+	gsl_vector *c0;     /* d for LSTM, else NULL */
+} vx_net_layer;
+
+typedef struct {
+	vx_cell cell;
+	vx_act act;          /* the vanilla cell's σ; LSTM and GRU ignore it */
+	size_t L, d, n, T;   /* layers, hidden size, input size, steps */
+	size_t G;            /* gates per layer */
+	size_t Ds, D;        /* state size per layer and in all */
+	vx_net_layer *layer; /* L entries */
+	gsl_matrix *x;       /* T × n; row j−1 holds x_j */
+	gsl_vector *y;       /* d: the target of the top layer's h_t */
+} vx_net;
+
+/* A network of the given sizes with every entry 0.  NULL when a size is 0,
+ * L exceeds VX_MAX_LAYERS, or out of memory. */
+vx_net *vx_net_alloc(vx_cell cell, vx_act act, size_t L, size_t d, size_t n, size_t T);
+void vx_net_free(vx_net *net);              /* NULL-safe */
+vx_net *vx_net_clone(const vx_net *net);    /* NULL when out of memory */
+
+/* What the teaching options add to vx_params for gated cells and stacks
+ * (--cell, --layers, --forget-bias). */
+typedef struct {
+	vx_cell cell;        /* default rnn */
+	size_t layers;       /* default 1 */
+	double forget_bias;  /* default 0, as PyTorch */
+} vx_net_spec;
+
+void vx_net_spec_default(vx_net_spec *s);
+
+/* Generates the network the options describe, drawing from GSL's mt19937
+ * seeded as vx_model_build does, in this order: for l = 0..L−1 weight_hh
+ * (each d×d gate block in turn) then weight_ih; then x; then y.
+ *   weight_hh: each gate block by --init (gaussian: N(0,1) entries scaled to
+ *              spectral norm --norm; orthogonal: --norm times a Haar
+ *              orthogonal matrix; identity: --norm × I, drawing nothing);
+ *   weight_ih: N(0, 1/n_l) entries;  biases 0, except --forget-bias B in
+ *              bias_ih of the LSTM's forget gate f, or of the GRU's update
+ *              gate z (its h_t = z ⊙ h_{t−1} + …: z is what keeps memory);
+ *   x: N(0, S²) entries as vx_model_build;  y_i = σ(z_i), z_i ~ N(0,1),
+ *   with σ = --act for rnn and tanh for the gated cells (|h| < 1 there);
+ *   h0 = c0 = 0.
+ * So the vanilla cell with L = 1 gets bit for bit vx_model_build's W (as
+ * weight_hh), U (weight_ih), x and y.  --weights and --model are not read
+ * here (VX_EUSAGE); a vanilla vx_model converts with vx_net_from_model.
+ * --forget-bias with the vanilla cell is VX_EUSAGE.  *out is caller-freed. */
+vx_status vx_net_build(const vx_params *p, const vx_net_spec *spec, vx_net **out, vx_error *err);
+
+/* The one-layer vanilla network of a vx_model: weight_hh = W, weight_ih = U,
+ * bias_ih = b, bias_hh = 0, h0 = s0, same x, y and σ.  *out caller-freed. */
+vx_status vx_net_from_model(const vx_model *m, vx_net **out, vx_error *err);
+
+/* Shapes and finiteness of every part: VX_ESHAPE or VX_ENONFINITE with err
+ * naming the part (e.g. "weight_hh_l1: expected 16x4, got 12x4"). */
+vx_status vx_net_validate(const vx_net *net, vx_error *err);
+
+/* ---- the forward pass ---- */
+
+/* What one layer stored for every step: enough for every Jacobian, with the
+ * derivatives taken from pre-activations (σ'(a) = σ(a)σ(−a), tanh'(a) =
+ * 1/cosh²(a)), accurate in saturation. */
+typedef struct {
+	gsl_matrix *pre;  /* T × G·d: row j−1 = the gates' pre-activations at step j
+	                   * in PyTorch's order (GRU: n's is W_n v + b_in + r ⊙ u) */
+	gsl_matrix *h;    /* T × d: h_j */
+	gsl_matrix *c;    /* LSTM: T × d, c_j; else NULL */
+	gsl_matrix *u;    /* GRU: T × d, u_j = U_n h_{j−1} + b_hn; else NULL */
+} vx_net_trace;
+
+typedef struct {
+	size_t L, T;
+	vx_net_trace *layer;  /* L entries */
+} vx_net_fwd;
+
+/* Runs the network over its T steps.  VX_ENONFINITE (err naming step and
+ * layer) when a value leaves the range of a double (vanilla relu/linear).
+ * *out is caller-freed with vx_net_fwd_free. */
+vx_status vx_net_forward(const vx_net *net, vx_net_fwd **out, vx_error *err);
+void vx_net_fwd_free(vx_net_fwd *f);        /* NULL-safe */
+
+/* S_j (j = 0..T) into S (D entries) from a forward pass (j = 0: h0, c0). */
+void vx_net_state(const vx_net *net, const vx_net_fwd *f, size_t j, double *S);
+
+/* One step of the whole stack from any state: S_out = F_j(S_prev) with the
+ * input x_j (1 <= j <= T).  S_prev and S_out hold D entries and may not
+ * overlap.  scratch holds at least vx_net_step_scratch(net) doubles. */
+void vx_net_step(const vx_net *net, size_t j, const double *S_prev, double *S_out, double *scratch);
+size_t vx_net_step_scratch(const vx_net *net);
+
+/* L_t = ½‖h^{L−1}_t − y‖² from a state S_t. */
+double vx_net_loss(const vx_net *net, const double *S);
+
+/* ---- explicit Jacobians (net_jacobian.c) ---- */
+
+/* The full step Jacobian J_j = ∂S_j/∂S_{j−1} (1 <= j <= T) into J (D×D),
+ * numerator layout (J[a][b] = ∂S_{j,a}/∂S_{j−1,b}), including the paths
+ * through the lower layers inside step j: block lower triangular by layer.
+ * The formulas are in net_jacobian.c.  VX_ESHAPE or VX_EUSAGE on bad
+ * arguments, VX_ENOMEM. */
+vx_status vx_net_step_jacobian(const vx_net *net, const vx_net_fwd *f, size_t j, gsl_matrix *J);
+
+/* ∂S_t/∂S_k = J_t ⋯ J_{k+1} (1 <= k <= t <= T; the identity for k = t) into
+ * P (D×D) as P × 10^*log10_scale, the scale 0 when every entry fits a
+ * double.  Cost O((t−k) D³): for tests and small networks. */
+vx_status vx_net_dSdS(const vx_net *net, const vx_net_fwd *f, size_t t, size_t k, gsl_matrix *P,
+                      double *log10_scale);
+
+#endif

@@ -1,0 +1,401 @@
+/*
+ * net_jacobian.c — the step Jacobian ∂S_j/∂S_{j−1} of a stack of vanilla,
+ * LSTM or GRU layers: its coefficients, its tangent and adjoint maps on
+ * batches of vectors, and the explicit matrix (see net_step.h).
+ *
+ * Derivation (numerator layout; δ a tangent; per layer, v its input, a the
+ * gates' pre-activations, δa = W_ih δv + W_hh δh_{j−1} gate by gate):
+ *
+ * Vanilla: h = σ(a), so δh = σ'(a) δa:
+ *     ∂h/∂h_{j−1} = diag(σ') W_hh,   ∂h/∂v = diag(σ') W_ih.
+ *
+ * LSTM: δi = σ'(a_i) δa_i, δf = σ'(a_f) δa_f, δg = tanh'(a_g) δa_g,
+ * δo = σ'(a_o) δa_o;  c = f c_{j−1} + i g,  h = o tanh(c):
+ *     δc = (σ'(a_f) c_{j−1}) δa_f + (σ'(a_i) g) δa_i + (i tanh'(a_g)) δa_g + f δc_{j−1}
+ *        =  df δa_f + di δa_i + dg δa_g + f δc_{j−1}
+ *     δh = (σ'(a_o) tanh c) δa_o + (o tanh'(c)) δc  =  do δa_o + beta δc
+ * so, with U_* the gate blocks of W_hh and C := ∂c/∂h_{j−1}:
+ *     C           = diag(df) U_f + diag(di) U_i + diag(dg) U_g
+ *     ∂c/∂c_{j−1} = diag(f)                       (the carousel)
+ *     ∂h/∂h_{j−1} = diag(do) U_o + diag(beta) C
+ *     ∂h/∂c_{j−1} = diag(beta ⊙ f)
+ * and ∂c/∂v, ∂h/∂v the same with the blocks of W_ih.  (DESIGN.md 1b.)
+ *
+ * GRU: u = U_n h_{j−1} + b_hn,  a_n = W_n v + b_in + r ⊙ u,  n = tanh(a_n),
+ * h = (1 − z) n + z h_{j−1}:
+ *     δa_n = W_n δv + (u σ'(a_r)) δa_r + r ⊙ U_n δh_{j−1}
+ *     δh   = (1 − z) tanh'(a_n) δa_n + σ'(a_z)(h_{j−1} − n) δa_z + z δh_{j−1}
+ *          =  N δa_n + zc δa_z + z δh_{j−1}
+ * so ∂h/∂h_{j−1} = diag(z) + diag(zc) U_z + diag(N) [diag(r) U_n + diag(ur) U_r]
+ * and ∂h/∂v = diag(zc) W_z + diag(N) [W_n + diag(ur) W_r]  (r does not gate
+ * the input path: b_in and W_n v sit outside r ⊙ (…)).
+ *
+ * Stacks: S^l_j = F^l(h^{l−1}_j, S^l_{j−1}), so for layers m <= l
+ *     ∂S^l_j/∂S^m_{j−1} = [l = m] R_l + I_l ∂h^{l−1}_j/∂S^m_{j−1}   (m < l)
+ * with R_l the layer's own block above and I_l = ∂S^l_j/∂v: J_j is block lower
+ * triangular, its block (l, m) the path from layer m at j−1 up through
+ * layers m+1..l inside step j.
+ *
+ * Every σ' and tanh' is taken from the pre-activation (σ(a)σ(−a),
+ * 1/cosh²(a) via vx_act_df): accurate where gates saturate.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_blas.h>
+#include "engine/linalg.h"
+#include "engine/net.h"
+#include "engine/net_step.h"
+
+#define LOG10_2 0.301029995663981195213738894724493027
+
+static double *row(const gsl_matrix *M, size_t i)
+{
+	return M->data + i * M->tda;
+}
+
+size_t vx_net_ncoef(vx_cell c)
+{
+	return c == VX_CELL_LSTM ? 6 : c == VX_CELL_GRU ? 5 : 1;
+}
+
+size_t vx_net_coef_size(const vx_net *net)
+{
+	return vx_net_ncoef(net->cell) * net->d * net->L;
+}
+
+void vx_net_coef(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef)
+{
+	size_t d = net->d, K = vx_net_ncoef(net->cell);
+	for (size_t l = 0; l < net->L; l++) {
+		const vx_net_trace *tr = &f->layer[l];
+		const vx_net_layer *ly = &net->layer[l];
+		const double *a = row(tr->pre, j - 1);
+		double *co = coef + l * K * d;
+		switch (net->cell) {
+		case VX_CELL_RNN:
+			vx_act_dfv(net->act, a, co, d);
+			break;
+		case VX_CELL_LSTM: {
+			const double *c = row(tr->c, j - 1);
+			for (size_t i = 0; i < d; i++) {
+				double cp = j == 1 ? gsl_vector_get(ly->c0, i) : gsl_matrix_get(tr->c, j - 2, i);
+				double ai = a[i], af = a[d + i], ag = a[2 * d + i], ao = a[3 * d + i];
+				co[i] = vx_act_df(VX_SIGMOID, ai) * tanh(ag);                  /* di */
+				co[d + i] = vx_act_df(VX_SIGMOID, af) * cp;                    /* df */
+				co[2 * d + i] = vx_act_f(VX_SIGMOID, ai) * vx_act_df(VX_TANH, ag); /* dg */
+				co[3 * d + i] = vx_act_df(VX_SIGMOID, ao) * tanh(c[i]);        /* do */
+				co[4 * d + i] = vx_act_f(VX_SIGMOID, af);                      /* f */
+				co[5 * d + i] = vx_act_f(VX_SIGMOID, ao) * vx_act_df(VX_TANH, c[i]); /* beta */
+			}
+			break;
+		}
+		case VX_CELL_GRU: {
+			const double *u = row(tr->u, j - 1);
+			for (size_t i = 0; i < d; i++) {
+				double hp = j == 1 ? gsl_vector_get(ly->h0, i) : gsl_matrix_get(tr->h, j - 2, i);
+				double ar = a[i], az = a[d + i], an = a[2 * d + i];
+				co[i] = vx_act_f(VX_SIGMOID, -az) * vx_act_df(VX_TANH, an);    /* N */
+				co[d + i] = u[i] * vx_act_df(VX_SIGMOID, ar);                   /* ur */
+				co[2 * d + i] = vx_act_f(VX_SIGMOID, ar);                       /* r */
+				co[3 * d + i] = vx_act_df(VX_SIGMOID, az) * (hp - tanh(an));    /* zc */
+				co[4 * d + i] = vx_act_f(VX_SIGMOID, az);                       /* z */
+			}
+			break;
+		}
+		}
+	}
+}
+
+vx_status vx_net_ws_init(vx_net_ws *w, const vx_net *net, size_t nbmax)
+{
+	memset(w, 0, sizeof *w);
+	w->nbmax = nbmax;
+	size_t gd = net->G * net->d;
+	w->A = gsl_matrix_alloc(nbmax, gd);
+	w->B = gsl_matrix_alloc(nbmax, gd);
+	w->V = gsl_matrix_alloc(nbmax, net->d);
+	w->M = gsl_matrix_alloc(net->Ds, net->d);
+	if (!w->A || !w->B || !w->V || !w->M) {
+		vx_net_ws_free(w);
+		return VX_ENOMEM;
+	}
+	return VX_OK;
+}
+
+void vx_net_ws_free(vx_net_ws *w)
+{
+	gsl_matrix_free(w->A);
+	gsl_matrix_free(w->B);
+	gsl_matrix_free(w->V);
+	gsl_matrix_free(w->M);
+	memset(w, 0, sizeof *w);
+}
+
+/* C = A op(W) + beta C over row-major blocks of nb rows: op(W) = Wᵀ when
+ * trans (W is out × in), else W (in × out) */
+static void mm(const double *A, size_t lda, const gsl_matrix *W, int trans, double *C, size_t ldc,
+               size_t nb, double beta)
+{
+	size_t in = trans ? W->size2 : W->size1, out = trans ? W->size1 : W->size2;
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, trans ? CblasTrans : CblasNoTrans, (int)nb, (int)out,
+	            (int)in, 1.0, A, (int)lda, W->data, (int)W->tda, beta, C, (int)ldc);
+}
+
+void vx_net_jvp(const vx_net *net, const double *coef, size_t cstride, const gsl_matrix *X,
+                gsl_matrix *Y, vx_net_ws *w)
+{
+	size_t d = net->d, Ds = net->Ds, K = vx_net_ncoef(net->cell), nb = X->size1;
+	for (size_t l = 0; l < net->L; l++) {
+		const vx_net_layer *ly = &net->layer[l];
+		size_t off = l * Ds;
+		/* A = δh_{j−1} W_hhᵀ; B = δv W_ihᵀ (layer 0's input x is not state) */
+		mm(X->data + off, X->tda, ly->w_hh, 1, w->A->data, w->A->tda, nb, 0.0);
+		if (l > 0)
+			mm(Y->data + off - Ds, Y->tda, ly->w_ih, 1, w->B->data, w->B->tda, nb, 0.0);
+		for (size_t r = 0; r < nb; r++) {
+			const double *co = coef + r * cstride + l * K * d, *x = row(X, r) + off;
+			const double *A = row(w->A, r), *B = row(w->B, r);
+			double *y = row(Y, r) + off;
+			int in = l > 0;
+			switch (net->cell) {
+			case VX_CELL_RNN:
+				for (size_t i = 0; i < d; i++)
+					y[i] = co[i] * (A[i] + (in ? B[i] : 0));
+				break;
+			case VX_CELL_LSTM:
+				for (size_t i = 0; i < d; i++) {
+					double ai = A[i], af = A[d + i], ag = A[2 * d + i], ao = A[3 * d + i];
+					if (in) {
+						ai += B[i];
+						af += B[d + i];
+						ag += B[2 * d + i];
+						ao += B[3 * d + i];
+					}
+					double dc = co[d + i] * af + co[i] * ai + co[2 * d + i] * ag + co[4 * d + i] * x[d + i];
+					y[d + i] = dc;
+					y[i] = co[3 * d + i] * ao + co[5 * d + i] * dc;
+				}
+				break;
+			case VX_CELL_GRU:
+				for (size_t i = 0; i < d; i++) {
+					double ar = A[i] + (in ? B[i] : 0), az = A[d + i] + (in ? B[d + i] : 0);
+					double an = (in ? B[2 * d + i] : 0) + co[d + i] * ar + co[2 * d + i] * A[2 * d + i];
+					y[i] = co[i] * an + co[3 * d + i] * az + co[4 * d + i] * x[i];
+				}
+				break;
+			}
+		}
+	}
+}
+
+void vx_net_vjp(const vx_net *net, const double *coef, size_t cstride, const gsl_matrix *Yb,
+                gsl_matrix *Xb, vx_net_ws *w, double *dhh, double *dih)
+{
+	size_t d = net->d, Ds = net->Ds, K = vx_net_ncoef(net->cell), nb = Yb->size1, gd = net->G * d;
+	for (size_t ll = net->L; ll-- > 0;) {
+		const vx_net_layer *ly = &net->layer[ll];
+		size_t off = ll * Ds;
+		int above = ll + 1 < net->L;   /* V holds the adjoint of h from layer ll+1 */
+		for (size_t r = 0; r < nb; r++) {
+			const double *co = coef + r * cstride + ll * K * d, *yb = row(Yb, r) + off;
+			const double *V = row(w->V, r);
+			double *A = row(w->A, r), *B = row(w->B, r), *xb = row(Xb, r) + off;
+			switch (net->cell) {
+			case VX_CELL_RNN:
+				for (size_t i = 0; i < d; i++)
+					A[i] = B[i] = co[i] * (yb[i] + (above ? V[i] : 0));
+				break;
+			case VX_CELL_LSTM:
+				for (size_t i = 0; i < d; i++) {
+					double hb = yb[i] + (above ? V[i] : 0);
+					double ct = yb[d + i] + co[5 * d + i] * hb;
+					A[i] = co[i] * ct;
+					A[d + i] = co[d + i] * ct;
+					A[2 * d + i] = co[2 * d + i] * ct;
+					A[3 * d + i] = co[3 * d + i] * hb;
+					xb[d + i] = co[4 * d + i] * ct;   /* ∂/∂c_{j−1} = f ⊙ c̄ */
+				}
+				memcpy(B, A, gd * sizeof *B);
+				break;
+			case VX_CELL_GRU:
+				for (size_t i = 0; i < d; i++) {
+					double hb = yb[i] + (above ? V[i] : 0), nbar = co[i] * hb;
+					A[i] = B[i] = co[d + i] * nbar;
+					A[d + i] = B[d + i] = co[3 * d + i] * hb;
+					A[2 * d + i] = co[2 * d + i] * nbar;   /* through r ⊙ (U_n h + b_hn) */
+					B[2 * d + i] = nbar;
+					xb[i] = co[4 * d + i] * hb;             /* the direct z ⊙ h_{j−1} */
+				}
+				break;
+			}
+		}
+		if (dhh && dih) {
+			memcpy(dhh + ll * gd, row(w->A, 0), gd * sizeof *dhh);
+			memcpy(dih + ll * gd, row(w->B, 0), gd * sizeof *dih);
+		}
+		/* ∂/∂h_{j−1} = δ_hh W_hh (+ the GRU's direct term), ∂/∂v = δ_ih W_ih */
+		mm(w->A->data, w->A->tda, ly->w_hh, 0, Xb->data + off, Xb->tda, nb,
+		   net->cell == VX_CELL_GRU ? 1.0 : 0.0);
+		if (ll > 0)
+			mm(w->B->data, w->B->tda, ly->w_ih, 0, w->V->data, w->V->tda, nb, 0.0);
+	}
+}
+
+/* Layer l's block with respect to a vector entering through M (G·d × m, the
+ * layer's W_hh when hh, else W_ih) into out (Ds × m: h rows, then c rows),
+ * from the layer's coefficients co (see the derivation above). */
+static void local_block(const vx_net *net, const double *co, const gsl_matrix *M, int hh,
+                        gsl_matrix *out)
+{
+	size_t d = net->d, m = M->size2;
+	for (size_t i = 0; i < d; i++) {
+		double *oh = row(out, i);
+		switch (net->cell) {
+		case VX_CELL_RNN: {
+			const double *w = row(M, i);
+			for (size_t q = 0; q < m; q++)
+				oh[q] = co[i] * w[q];
+			break;
+		}
+		case VX_CELL_LSTM: {
+			const double *wi = row(M, i), *wf = row(M, d + i), *wg = row(M, 2 * d + i),
+			             *wo = row(M, 3 * d + i);
+			double *oc = row(out, d + i);
+			double di = co[i], df = co[d + i], dg = co[2 * d + i], dout = co[3 * d + i],
+			       beta = co[5 * d + i];
+			for (size_t q = 0; q < m; q++) {
+				oc[q] = df * wf[q] + di * wi[q] + dg * wg[q];
+				oh[q] = dout * wo[q] + beta * oc[q];
+			}
+			break;
+		}
+		case VX_CELL_GRU: {
+			const double *wr = row(M, i), *wz = row(M, d + i), *wn = row(M, 2 * d + i);
+			double N = co[i], ur = co[d + i], rho = hh ? co[2 * d + i] : 1.0, zc = co[3 * d + i];
+			for (size_t q = 0; q < m; q++)
+				oh[q] = N * (rho * wn[q] + ur * wr[q]) + zc * wz[q];
+			break;
+		}
+		}
+	}
+}
+
+void vx_net_jacobian_from_coef(const vx_net *net, const double *coef, gsl_matrix *J, vx_net_ws *w)
+{
+	size_t d = net->d, Ds = net->Ds, K = vx_net_ncoef(net->cell);
+	gsl_matrix_set_zero(J);
+	for (size_t l = 0; l < net->L; l++) {
+		const double *co = coef + l * K * d;
+		size_t off = l * Ds;
+		gsl_matrix_view own = gsl_matrix_submatrix(J, off, off, Ds, d);
+		local_block(net, co, net->layer[l].w_hh, 1, &own.matrix);
+		for (size_t i = 0; i < d; i++) {
+			if (net->cell == VX_CELL_LSTM) {
+				double f = co[4 * d + i];
+				gsl_matrix_set(J, off + i, off + d + i, co[5 * d + i] * f);
+				gsl_matrix_set(J, off + d + i, off + d + i, f);
+			} else if (net->cell == VX_CELL_GRU) {
+				*gsl_matrix_ptr(J, off + i, off + i) += co[4 * d + i];
+			}
+		}
+		if (l == 0)
+			continue;
+		/* rows of layer l, columns of layers below: I_l times the h rows of
+		 * layer l−1 (already complete) */
+		local_block(net, co, net->layer[l].w_ih, 0, w->M);
+		gsl_matrix_view lo = gsl_matrix_submatrix(J, off, 0, Ds, off);
+		gsl_matrix_const_view hb = gsl_matrix_const_submatrix(J, off - Ds, 0, d, off);
+		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->M, &hb.matrix, 0.0, &lo.matrix);
+	}
+}
+
+/* ---- public, for tests and small networks ---- */
+
+static int fits(const vx_net *net, const vx_net_fwd *f, const gsl_matrix *M)
+{
+	return net && f && M && f->L == net->L && f->T == net->T && M->size1 == net->D &&
+	       M->size2 == net->D;
+}
+
+vx_status vx_net_step_jacobian(const vx_net *net, const vx_net_fwd *f, size_t j, gsl_matrix *J)
+{
+	if (!fits(net, f, J))
+		return VX_ESHAPE;
+	if (j < 1 || j > net->T)
+		return VX_EUSAGE;
+	double *coef = malloc(vx_net_coef_size(net) * sizeof *coef);
+	vx_net_ws w;
+	if (!coef || vx_net_ws_init(&w, net, 1)) {
+		free(coef);
+		return VX_ENOMEM;
+	}
+	vx_net_coef(net, f, j, coef);
+	vx_net_jacobian_from_coef(net, coef, J, &w);
+	vx_net_ws_free(&w);
+	free(coef);
+	return VX_OK;
+}
+
+vx_status vx_net_dSdS(const vx_net *net, const vx_net_fwd *f, size_t t, size_t k, gsl_matrix *P,
+                      double *log10_scale)
+{
+	if (!fits(net, f, P))
+		return VX_ESHAPE;
+	if (k < 1 || k > t || t > net->T)
+		return VX_EUSAGE;
+	size_t D = net->D;
+	*log10_scale = 0;
+	gsl_matrix_set_identity(P);
+	if (k == t)
+		return VX_OK;
+	double *coef = malloc(vx_net_coef_size(net) * sizeof *coef);
+	gsl_matrix *J = gsl_matrix_alloc(D, D), *Q = gsl_matrix_alloc(D, D);
+	vx_net_ws w;
+	vx_status st = VX_ENOMEM;
+	if (!coef || !J || !Q || vx_net_ws_init(&w, net, 1)) {
+		free(coef);
+		gsl_matrix_free(J);
+		gsl_matrix_free(Q);
+		return st;
+	}
+	/* P held as P × 2^E, its largest entry brought to [½, 1) after every
+	 * factor: no over- or underflow over any horizon */
+	double E = 0;
+	st = VX_OK;
+	for (size_t j = t; j > k; j--) {
+		vx_net_coef(net, f, j, coef);
+		vx_net_jacobian_from_coef(net, coef, J, &w);
+		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, P, J, 0.0, Q);
+		gsl_matrix_memcpy(P, Q);
+		double mx = vx_maxabs_matrix(P);
+		if (!isfinite(mx)) {
+			st = VX_ENONFINITE;
+			break;
+		}
+		if (mx == 0) {
+			E = 0;
+			break;
+		}
+		int e;
+		frexp(mx, &e);
+		for (size_t i = 0; i < D; i++)
+			for (size_t q = 0; q < D; q++)
+				row(P, i)[q] = ldexp(row(P, i)[q], -e);
+		E += e;
+	}
+	if (st == VX_OK) {
+		if (E <= 1024 && E >= -1021) {
+			for (size_t i = 0; i < D; i++)
+				for (size_t q = 0; q < D; q++)
+					row(P, i)[q] = ldexp(row(P, i)[q], (int)E);
+		} else {
+			*log10_scale = E * LOG10_2;
+		}
+	}
+	vx_net_ws_free(&w);
+	free(coef);
+	gsl_matrix_free(J);
+	gsl_matrix_free(Q);
+	return st;
+}

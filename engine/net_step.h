@@ -1,0 +1,63 @@
+/*
+ * net_step.h — the kernels of one step of a vx_net that the analysis and the
+ * finite-difference check share (inside the engine only; not an interface
+ * for report/ or tui/).
+ *
+ * Everything a step's derivatives need is a handful of d-vectors per layer,
+ * the "coefficients", formed once per step from the forward pass; the
+ * weights enter only as products with weight_hh and weight_ih.  So the
+ * tangent (J_j x) and adjoint (J_jᵀ y) maps of a batch of vectors, even of
+ * different steps, cost one dgemm per layer and weight matrix.
+ *
+ * Coefficients of layer l at step j, K vectors of d entries (net_jacobian.c
+ * derives them):
+ *   rnn   sp = σ'(a)
+ *   lstm  di = σ'(a_i) g,  df = σ'(a_f) c_{j−1},  dg = i tanh'(a_g),
+ *         do = σ'(a_o) tanh(c_j),  f,  beta = o tanh'(c_j)
+ *   gru   N = (1 − z) tanh'(a_n),  ur = u σ'(a_r),  r,
+ *         zc = σ'(a_z) (h_{j−1} − n),  z
+ * laid out layer after layer: layer l's k-th vector at coef + (l K + k) d.
+ */
+#ifndef VX_NET_STEP_H
+#define VX_NET_STEP_H
+
+#include <stddef.h>
+#include <gsl/gsl_matrix.h>
+#include "engine/net.h"
+
+/* K, the coefficient vectors per layer (1, 6, 5). */
+size_t vx_net_ncoef(vx_cell c);
+/* Doubles of one step's coefficients: K d L. */
+size_t vx_net_coef_size(const vx_net *net);
+/* The coefficients of step j (1..T) into coef (vx_net_coef_size entries). */
+void vx_net_coef(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef);
+
+/* Scratch of the batched maps, for up to nbmax vectors at once. */
+typedef struct {
+	size_t nbmax;
+	gsl_matrix *A, *B;   /* nbmax × G·d: gate tangents or adjoints (hh, ih) */
+	gsl_matrix *V;       /* nbmax × d: the adjoint handed to the layer below */
+	gsl_matrix *M;       /* Ds × d: a layer's ∂S^l_j/∂h^{l−1}_j (explicit Jacobian) */
+} vx_net_ws;
+
+vx_status vx_net_ws_init(vx_net_ws *w, const vx_net *net, size_t nbmax);
+void vx_net_ws_free(vx_net_ws *w);
+
+/* Y = X J_jᵀ row by row (row i of Y is J x for x row i of X): X and Y are
+ * nb × D (nb <= nbmax, distinct), row i using the coefficients at
+ * coef + i cstride (cstride 0: one step for every row). */
+void vx_net_jvp(const vx_net *net, const double *coef, size_t cstride, const gsl_matrix *X,
+                gsl_matrix *Y, vx_net_ws *w);
+
+/* Xb = Yb J_j row by row (row i of Xb is J_jᵀ y): Yb and Xb are nb × D,
+ * distinct.  When dhh and dih are not NULL (then nb is 1) they receive each
+ * layer's gate adjoints, L × G·d: ∂/∂(weight_hh h_{j−1} + bias_hh) and
+ * ∂/∂(weight_ih v + bias_ih) of the scalar y · S_j, from which the parameter
+ * gradients are outer products. */
+void vx_net_vjp(const vx_net *net, const double *coef, size_t cstride, const gsl_matrix *Yb,
+                gsl_matrix *Xb, vx_net_ws *w, double *dhh, double *dih);
+
+/* The explicit J_j from step j's coefficients into J (D×D); uses w->M. */
+void vx_net_jacobian_from_coef(const vx_net *net, const double *coef, gsl_matrix *J, vx_net_ws *w);
+
+#endif
