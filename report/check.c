@@ -38,6 +38,25 @@ const char *vxr_trend_name(vxr_trend t)
 	}
 }
 
+const char *vxr_regime_words(vx_regime g)
+{
+	switch (g) {
+	case VX_REGIME_BELOW: return "< 1: the bound shrinks geometrically, gradients vanish";
+	case VX_REGIME_EDGE: return "= 1 to 1e-12: the edge, the bound stays at 1 and decides nothing";
+	default: return "> 1: the bound grows, explosion is possible (not certain)";
+	}
+}
+
+char *vxr_gl_num(char *buf, size_t n, const vx_result *r, int sig, vxf_style st)
+{
+	double gl = vx_result_gl(r);
+	vxf_num(buf, n, gl, sig, st);
+	/* off the edge, never the "1" that the edge prints */
+	while (gl != 1.0 && strcmp(buf, "1") == 0 && sig < 17)
+		vxf_num(buf, n, gl, ++sig, st);
+	return buf;
+}
+
 vxr_trend vxr_verdict(const vx_result *r, vxr_notation note, char *line, size_t n)
 {
 	int utf8 = note != VXR_NOTE_ASCII;
@@ -262,9 +281,11 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	describe_w(out, p, y, utf8, st);
 	vxf_num(a, sizeof a, r->gamma, 6, st);
 	vxf_num(b, sizeof b, r->lambda, 6, st);
-	vxf_num(d, sizeof d, r->gamma * r->lambda, 6, st);
+	vxr_gl_num(d, sizeof d, r, 6, st);
 	fprintf(out, "%s = max %s = %s    %s = %s = %s    %s = %s\n", y->gamma, y->sigmap, a, y->lambda,
 	        y->normW, b, y->gl, d);
+	vx_regime regime = vx_result_regime(r);
+	fprintf(out, "%s %s\n", y->gl, vxr_regime_words(regime));
 	vxf_mag(a, sizeof a, r->loss, SIG, st);
 	vxf_mag(b, sizeof b, r->grad_norm, SIG, st);
 	fprintf(out, "loss L_t = %s%ss_t %s y%s%s = %s    gradient %s = %s\n", y->half,
@@ -316,7 +337,10 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	}
 	fputc('\n', out);
 
-	vxf_num(b, sizeof b, r->lyap_bound, SIG, st);
+	/* on the edge ln(γλ) is 0, not the 2.22e-16 of a λ one ulp above 1 */
+	vxf_num(b, sizeof b, vx_result_ln_gl(r), SIG, st);
+	if (regime == VX_REGIME_EDGE)
+		snprintf(b, sizeof b, "0 (the edge: %s = 1 to 1e-12)", y->gl);
 	if (r->lyap_bound == -INFINITY)
 		snprintf(b, sizeof b, "-infinity (%s = 0)", y->gl);
 	if (r->lyap_max == -INFINITY)
@@ -485,6 +509,7 @@ static json_t *check_object(const vxr_check *c)
 	bad |= json_object_set_new(o, "version", json_string(VX_VERSION));
 	bad |= json_object_set_new(o, "gamma", jnum(r->gamma));
 	bad |= json_object_set_new(o, "lambda", jnum(r->lambda));
+	bad |= json_object_set_new(o, "regime", json_string(vx_regime_name(vx_result_regime(r))));
 
 	bad |= json_object_set_new(mo, "activation", json_string(vx_act_name(m->act)));
 	bad |= json_object_set_new(mo, "W", jmatrix(m->W));
@@ -527,7 +552,7 @@ static json_t *check_object(const vxr_check *c)
 	bad |= json_object_set_new(o, "log10_grad_norm", jnum(r->grad_norm.log10));
 
 	bad |= json_object_set_new(ly, "max_exponent", jnum(r->lyap_max));
-	bad |= json_object_set_new(ly, "bound", jnum(r->lyap_bound));
+	bad |= json_object_set_new(ly, "bound", jnum(vx_result_ln_gl(r)));
 	bad |= json_object_set_new(o, "lyapunov", ly);
 	bad |= json_object_set_new(o, "rate", jnum(r->rate));
 	bad |= json_object_set_new(o, "verdict", json_string(vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0))));

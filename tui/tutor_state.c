@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/regime.h"
+#include "report/check.h"
 #include "report/fmt.h"
 #include "report/modeljson.h"
 
@@ -765,18 +767,17 @@ static void note_change(vxu_state *st)
 	char l[64], gl[64], g[64];
 	vxf_num(l, sizeof l, r->lambda, 3, num_style(st));
 	vxf_num(g, sizeof g, r->gamma, 3, num_style(st));
-	vxf_num(gl, sizeof gl, r->gamma * r->lambda, 3, num_style(st));
-	const char *regime = r->gamma * r->lambda < 1
-		? U(st, "< 1: the bound shrinks geometrically, gradients vanish",
-		        "< 1: the bound shrinks geometrically, gradients vanish")
-		: r->gamma * r->lambda > 1
-		? U(st, "> 1: the bound grows, explosion is possible (not certain)",
-		        "> 1: the bound grows, explosion is possible (not certain)")
-		: U(st, "= 1: the bound stays at 1", "= 1: the bound stays at 1");
+	vxr_gl_num(gl, sizeof gl, r, 3, num_style(st));
+	/* the words of check, by the one policy for γλ = 1 (engine/regime.h) */
+	vx_regime regime = vx_result_regime(r);
 	switch (st->changed) {
 	case VXU_CH_LAMBDA:
-		vxu_message(st, VXU_MSG_INFO, "%s = %s, %s = %s %s", U(st, "λ", "lambda"), l,
-		            U(st, "γλ", "gamma*lambda"), gl, regime);
+		if (regime == VX_REGIME_EDGE)
+			vxu_message(st, VXU_MSG_INFO, "%s = %s, %s %s", U(st, "λ", "lambda"), l,
+			            U(st, "γλ", "gamma*lambda"), vxr_regime_words(regime));
+		else
+			vxu_message(st, VXU_MSG_INFO, "%s = %s, %s = %s %s", U(st, "λ", "lambda"), l,
+			            U(st, "γλ", "gamma*lambda"), gl, vxr_regime_words(regime));
 		break;
 	case VXU_CH_ACT:
 		vxu_message(st, VXU_MSG_INFO, "%s: %s = max %s = %s, so %s = %s",
@@ -826,7 +827,7 @@ static void build_status(vxu_state *st)
 	char l[48], g[48], gl[48];
 	vxf_num(l, sizeof l, r->lambda, 3, fs);
 	vxf_num(g, sizeof g, r->gamma, 3, fs);
-	vxf_num(gl, sizeof gl, r->gamma * r->lambda, 3, fs);
+	vxr_gl_num(gl, sizeof gl, r, 3, fs);
 	enum { F_D, F_TT, F_T, F_K, F_J, F_L, F_G, F_GL, F_SEED, NF };
 	/* Names: full, short, shortest (ASCII only differs). */
 	struct { const char *name[3]; char val[48]; vxt_role role; int optional; } f[NF] = {
@@ -838,7 +839,7 @@ static void build_status(vxu_state *st)
 		[F_L] = { { U(st, "λ", "lambda"), U(st, "λ", "lam"), U(st, "λ", "l") }, "", VXT_NUMBER, 0 },
 		[F_G] = { { U(st, "γ", "gamma"), U(st, "γ", "gam"), U(st, "γ", "g") }, "", VXT_NUMBER, 0 },
 		[F_GL] = { { U(st, "γλ", "gamma*lambda"), U(st, "γλ", "gam*lam"), U(st, "γλ", "gl") }, "",
-		           fabs(r->gamma * r->lambda - 1) < 1e-9 ? VXT_NUMBER : VXT_BAD, 0 },
+		           vx_result_regime(r) == VX_REGIME_EDGE ? VXT_NUMBER : VXT_BAD, 0 },
 		[F_SEED] = { { "seed", "seed", "seed" }, "", VXT_NUMBER, 1 },
 	};
 	snprintf(f[F_D].val, sizeof f[F_D].val, "%zu", st->model->d);
