@@ -300,8 +300,13 @@ vx_status vxu_state_init(vxu_state *st, const vx_params *p, size_t start_step,
 	}
 	st->k = 1;
 	st->j = st->t;
+	/* + and − count steps of ×1.1 from the λ asked for, or from a file's */
+	st->lam_base = (p->set & VX_SET_NORM) || !st->fixed_d ? p->norm : st->result->lambda;
+	st->lam_steps = 0;
 	st->good = st->params;
 	st->good_t = st->t;
+	st->good_lam_base = st->lam_base;
+	st->good_lam_steps = 0;
 	vxu_layout_for(rows, cols, &st->lay);
 	st->dirty = VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
 	vxu_update(st);
@@ -405,32 +410,36 @@ static vxu_reaction set_lambda(vxu_state *st, double lambda)
 	return VXU_RECOMPUTE;
 }
 
-static double cur_lambda(const vxu_state *st)
+/* λ at lam_steps steps of ×1.1 from lam_base: computed afresh from the count,
+ * never from the λ measured last, so that + then − (or = and any number of
+ * + and − that cancel) asks for lam_base itself, without drift. */
+static double lam_at(const vxu_state *st, int steps)
 {
-	if (pending(st, VX_SET_NORM) || !st->result)
-		return st->params.norm;
-	return st->result->lambda;
+	return steps == 0 ? st->lam_base : st->lam_base * pow(1.1, steps);
 }
 
 static vxu_reaction key_lambda(vxu_state *st, int up)
 {
-	double l = cur_lambda(st);
+	double l = lam_at(st, st->lam_steps);
 	if (up) {
-		if (l == 0.0)
-			return set_lambda(st, 0.1);   /* ×1.1 would never leave 0 */
-		if (l * 1.1 > 1e6) {
+		if (l == 0.0) {
+			st->lam_base = 0.1;   /* ×1.1 would never leave 0 */
+			st->lam_steps = 0;
+			return set_lambda(st, 0.1);
+		}
+		if (lam_at(st, st->lam_steps + 1) > 1e6) {
 			vxu_message(st, VXU_MSG_INFO, "%s stops at 10%s here; --norm sets any value",
 			            U(st, "λ", "lambda"), U(st, "⁶", "^6"));
 			return VXU_REDRAW;
 		}
-		return set_lambda(st, l * 1.1);
+		return set_lambda(st, lam_at(st, ++st->lam_steps));
 	}
 	if (l < 1e-6) {
 		vxu_message(st, VXU_MSG_INFO, "%s stops at 10%s here; --norm sets any value",
 		            U(st, "λ", "lambda"), U(st, "⁻⁶", "^-6"));
 		return VXU_REDRAW;
 	}
-	return set_lambda(st, l / 1.1);
+	return set_lambda(st, lam_at(st, --st->lam_steps));
 }
 
 static vxu_reaction key_act(vxu_state *st, int up)
@@ -634,7 +643,9 @@ vxu_reaction vxu_key(vxu_state *st, int key)
 		return key_lambda(st, 0);
 	case '=': {
 		double g = vx_act_gamma(st->params.act);
-		return set_lambda(st, g > 0 ? 1.0 / g : 1.0);
+		st->lam_base = g > 0 ? 1.0 / g : 1.0;   /* exact: γ is ¼ or 1 */
+		st->lam_steps = 0;
+		return set_lambda(st, st->lam_base);
 	}
 	case 'a': return key_act(st, 1);
 	case 'A': return key_act(st, 0);
@@ -925,6 +936,8 @@ vx_status vxu_update(vxu_state *st)
 			/* Keep what computed last, and say why the change was refused. */
 			st->params = st->good;
 			st->t = st->good_t;
+			st->lam_base = st->good_lam_base;
+			st->lam_steps = st->good_lam_steps;
 			vxu_message(st, VXU_MSG_ERROR, "not changed: %s", err.msg[0] ? err.msg : vx_strerror(rc));
 			st->changed = VXU_CH_NONE;
 			first = rc;
@@ -948,6 +961,8 @@ vx_status vxu_update(vxu_state *st)
 	clamp_selection(st);
 	st->good = st->params;
 	st->good_t = st->t;
+	st->good_lam_base = st->lam_base;
+	st->good_lam_steps = st->lam_steps;
 	if (st->changed != VXU_CH_NONE && st->changed != VXU_CH_VIEW && !st->message[0])
 		note_change(st);
 	st->changed = VXU_CH_NONE;
