@@ -381,24 +381,49 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 			/* An error that could not be measured is not a number to show. */
 			rpad(out, o == VXR_FD_PASSED || o == VXR_FD_FAILED ? vxf_num(a, sizeof a, rows[i].v, 2, st) : "-",
 			     10);
-			fprintf(out, "   %s\n", o == VXR_FD_FAILED ? "FAIL" : fd_word(o));
+			/* a pass over fewer entries than were sampled says how many fewer */
+			if (o == VXR_FD_PASSED && fd->left[i] > 0)
+				fprintf(out, "   pass, %zu unresolved\n", fd->left[i]);
+			else
+				fprintf(out, "   %s\n", o == VXR_FD_FAILED ? "FAIL" : fd_word(o));
 		}
 		switch (vxr_fd_overall(fd)) {
 		case VXR_FD_PASSED:
-			if (fd->at_kink > 0)
-				fprintf(out, "finite-difference check: pass (%zu columns or entries on a ReLU kink\n"
-				             "  left out: there the derivative is not defined)\n", fd->at_kink);
-			else
+			if (fd->unresolved == 0 && fd->at_kink == 0)
 				fprintf(out, "finite-difference check: pass\n");
+			else if (fd->unresolved > 0)
+				fprintf(out, "finite-difference check: pass where resolvable (%zu entries left out:\n"
+				             "  double precision cannot resolve them)\n", fd->unresolved);
+			if (fd->at_kink > 0)
+				fprintf(out, "%s (%zu columns or entries on a ReLU kink\n"
+				             "  left out: there the derivative is not defined)\n",
+				        fd->unresolved > 0 ? "  and" : "finite-difference check: pass", fd->at_kink);
 			break;
-		case VXR_FD_UNRESOLVED:
-			fprintf(out, "finite-difference check: unresolved, neither pass nor FAIL: %zu columns or\n"
-			             "  entries were too sensitive to resolve in double precision (a chaotic or\n"
-			             "  exploding horizon), so %s could not be compared\n",
-			        fd->unresolved, vxr_fd_item(fd, 2) == VXR_FD_UNRESOLVED
-			                                ? (utf8 ? "\u2202s_t/\u2202s_k" : "ds_t/ds_k")
-			                                : (utf8 ? "\u2202L_t/\u2202W" : "dL_t/dW"));
+		case VXR_FD_UNRESOLVED: {
+			/* name what could not be compared at all */
+			static const char *const what_u[4] = { "\u2202s_j/\u2202a_j", "\u2202a_j/\u2202s_{j\u22121}",
+			                                        "\u2202s_t/\u2202s_k", "\u2202L_t/\u2202W" };
+			static const char *const what_a[4] = { "ds_j/da_j", "da_j/ds_{j-1}", "ds_t/ds_k", "dL_t/dW" };
+			char names[160] = "";
+			int last = -1;
+			for (int i = 0; i < 4; i++)
+				if (vxr_fd_item(fd, i) == VXR_FD_UNRESOLVED)
+					last = i;
+			for (int i = 0, k = 0; i < 4; i++) {
+				if (vxr_fd_item(fd, i) != VXR_FD_UNRESOLVED)
+					continue;
+				size_t len = strlen(names);
+				snprintf(names + len, sizeof names - len, "%s%s", k == 0 ? "" : i == last ? " and " : ", ",
+				         utf8 ? what_u[i] : what_a[i]);
+				k++;
+			}
+			fprintf(out, "finite-difference check: unresolved, neither pass nor FAIL: %zu entries\n"
+			             "  were too sensitive or too fine to resolve in double precision (a chaotic\n"
+			             "  or exploding horizon, or units saturated until %s rounds to %s1), so\n"
+			             "  %s could not be compared\n",
+			        fd->unresolved, utf8 ? "\u03c3" : "sigma", utf8 ? "\u00b1" : "+-", names);
 			break;
+		}
 		case VXR_FD_TOO_LARGE:
 			fprintf(out, "finite-difference check: not compared, neither pass nor FAIL: the analytic\n"
 			             "  value does not fit a double\n");

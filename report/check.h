@@ -26,8 +26,9 @@ typedef struct {
 
 typedef enum { VXR_NEITHER = 0, VXR_VANISHING, VXR_EXPLODING } vxr_trend;
 
-/* A finite-difference relative error at or below this passes. */
-#define VXR_FD_TOL 1e-6
+/* A finite-difference relative error at or below this passes (the engine's
+ * tolerance, by which it also tells rounding from a wrong formula). */
+#define VXR_FD_TOL VX_FD_TOL
 
 /* The verdict from the measured rate r->rate (log10 of ‖∂s_t/∂s_k‖ per unit
  * of t−k).  Vanishing (exploding) when the norm shrinks (grows) by a factor
@@ -65,9 +66,9 @@ int vxr_fd_pass(const vx_fdcheck *fd);
 typedef enum {
 	VXR_FD_PASSED = 0, /* relative error <= VXR_FD_TOL */
 	VXR_FD_FAILED,     /* larger, or NaN without a reason below */
-	VXR_FD_UNRESOLVED, /* nothing compared: every column or entry was too
-	                    * sensitive to resolve in double precision
-	                    * (vx_fdcheck.unresolved) */
+	VXR_FD_UNRESOLVED, /* nothing compared: every entry was beyond what
+	                    * double precision resolves (too sensitive, or off by
+	                    * no more than rounding; vx_fdcheck.unresolved) */
 	VXR_FD_TOO_LARGE,  /* nothing compared: the analytic value does not fit
 	                    * a double */
 	VXR_FD_AT_KINK     /* nothing compared: every column or entry moves a ReLU
