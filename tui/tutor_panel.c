@@ -335,7 +335,7 @@ static void view_chain(const vxu_state *st, vxu_lines *out, int full, int width)
 			               sub(st, s1, sizeof s1, k + 1), sub(st, s2, sizeof s2, t));
 		/* The reminder of the bound per factor, when it fits. */
 		const char *each = U(st, ", each ‖Jⱼ‖ ≤ γλ = ", ", each ||J_j|| <= gamma*lambda = ");
-		num(st, a, sizeof a, r->gamma * r->lambda);
+		vxr_gl_num(a, sizeof a, r, 3, fstyle(st));
 		if (last_width(out) + vxt_width(each) + vxt_width(a) <= width) {
 			vxu_lines_add(out, VXT_TEXT, each);
 			vxu_lines_add(out, VXT_NUMBER, a);
@@ -501,7 +501,7 @@ static void view_jacobian(const vxu_state *st, vxu_lines *out, int full, int wid
 	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ max σ′·‖W‖₂ = ", " <= max sigma' * ||W||_2 = "));
 	vxu_lines_add(out, VXT_NUMBER, num(st, b, sizeof b, best * r->lambda));
 	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ γλ = ", " <= gamma*lambda = "));
-	vxu_lines_add(out, VXT_SERIES3, num(st, c, sizeof c, r->gamma * r->lambda));
+	vxu_lines_add(out, VXT_SERIES3, vxr_gl_num(c, sizeof c, r, 3, fstyle(st)));
 	if (!full)
 		return;
 	/* The top-left corner of W beside the same corner of J_j: the rows of J
@@ -672,8 +672,8 @@ static void view_lyap(const vxu_state *st, vxu_lines *out, int full, int width)
 	vxu_lines_add(out, VXT_TEXT, U(st, " per step (×", " per step (x"));
 	vxu_lines_add(out, VXT_NUMBER, num(st, c, sizeof c, exp(r->lyap_max)));
 	vxu_lines_add(out, VXT_TEXT, ")");
-	/* γλ = 1 up to rounding would print as ln = 2.2e-16: say 0. */
-	double lb = fabs(r->lyap_bound) < 1e-12 ? 0.0 : r->lyap_bound;
+	/* on the edge ln γλ is 0, not the 2.2e-16 of a λ one ulp above 1 */
+	double lb = vx_result_ln_gl(r);
 	char bound[96];
 	snprintf(bound, sizeof bound, U(st, " ≤ ln γλ = %s", " <= ln(gamma*lambda) = %s"),
 	         isfinite(lb) ? num(st, b, sizeof b, lb) : U(st, "−∞", "-inf"));

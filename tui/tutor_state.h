@@ -124,6 +124,11 @@ typedef struct {
 	int fixed_d;           /* d comes from a file (--weights/--model): d/D refused */
 	vxu_change changed;    /* what the last key changed (for the message after update) */
 	size_t good_t;         /* t of the last good computation */
+	double lam_base;       /* λ asked for = lam_base × 1.1^lam_steps: + and − count */
+	int lam_steps;         /* steps instead of multiplying the last λ, so that ×1.1 ÷1.1
+	                        * asks for lam_base again exactly (= sets lam_base = 1/γ) */
+	double good_lam_base;  /* lam_base and lam_steps of the last good computation */
+	int good_lam_steps;
 
 	/* the terminal */
 	int utf8;              /* render Unicode (else ASCII only) */
