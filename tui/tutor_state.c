@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "report/fmt.h"
+#include "report/text/fmt.h"
 #include "report/modeljson.h"
 
 /* ====================================================================

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/fmt.h"
+#include "report/text/fmt.h"
 
 static void setup(void)
 {

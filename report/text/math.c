@@ -7,7 +7,7 @@
  * counts nesting and stops at VXM_MAX_DEPTH; every loop consumes input; the
  * tree is an array of nodes addressed by index, freed in one go.
  */
-#include "report/math.h"
+#include "report/text/math.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/buf.h"
-#include "report/utf8.h"
+#include "report/text/buf.h"
+#include "report/text/utf8.h"
 
 enum { VXM_MAX_DEPTH = 64 };
 #define VXM_MAX_LEN ((size_t)1 << 20)

@@ -7,7 +7,7 @@
  * %f, so the output does not depend on LC_NUMERIC (the tutor sets a locale)
  * and is byte-identical from run to run.
  */
-#include "report/plot.h"
+#include "report/text/plot.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/buf.h"
-#include "report/math.h"
-#include "report/utf8.h"
+#include "report/text/buf.h"
+#include "report/text/math.h"
+#include "report/text/utf8.h"
 
 #define MAX_TICKS 8
 #define MAX_SERIES 3

@@ -8,7 +8,7 @@
  * split into an integer exponent and a mantissa 10^frac, which keeps all the
  * digits a double can hold however far the exponent lies outside ±308.
  */
-#include "report/fmt.h"
+#include "report/text/fmt.h"
 
 #include <math.h>
 #include <stdio.h>

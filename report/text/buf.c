@@ -1,7 +1,7 @@
 /*
  * buf.c — the report layer's growing string (buf.h).
  */
-#include "report/buf.h"
+#include "report/text/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
