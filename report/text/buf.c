@@ -70,3 +70,23 @@ char *vxr_buf_take(vxr_buf *b)
 	memset(b, 0, sizeof *b);
 	return s;
 }
+
+void vxr_buf_putc(vxr_buf *b, char c)
+{
+	vxr_buf_put(b, &c, 1);
+}
+
+char vxr_buf_last(const vxr_buf *b)
+{
+	return b->len ? b->s[b->len - 1] : '\0';
+}
+
+void vxr_buf_absorb(vxr_buf *b, vxr_buf *other)
+{
+	if (other->oom)
+		b->oom = 1;
+	else if (other->len)
+		vxr_buf_put(b, other->s, other->len);
+	free(other->s);
+	memset(other, 0, sizeof *other);
+}

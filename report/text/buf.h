@@ -20,4 +20,15 @@ void vxr_buf_printf(vxr_buf *b, const char *fmt, ...) __attribute__((format(prin
 /* Takes the string (never NULL unless out of memory); b is reset. */
 char *vxr_buf_take(vxr_buf *b);
 
+/* Appends the byte c. */
+void vxr_buf_putc(vxr_buf *b, char c);
+
+/* The last byte appended, '\0' while b is empty. */
+char vxr_buf_last(const vxr_buf *b);
+
+/* Appends other's text to b and releases other, which is left empty for
+ * reuse.  other's out of memory becomes b's, so a failure while a piece was
+ * built reaches whoever holds the whole. */
+void vxr_buf_absorb(vxr_buf *b, vxr_buf *other);
+
 #endif

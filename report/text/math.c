@@ -161,28 +161,6 @@ static const msym *sym_by_char(const char *s, size_t n)
 }
 
 /* ------------------------------------------------------------------ */
-/* Growable output buffer                                              */
-/* ------------------------------------------------------------------ */
-
-/* The output goes into the report layer's vxr_buf (buf.h); these are the
- * few operations the converter needs beyond its appends. */
-
-static void buf_putc(vxr_buf *b, char c) { vxr_buf_put(b, &c, 1); }
-static char buf_last(const vxr_buf *b) { return b->len ? b->s[b->len - 1] : '\0'; }
-
-/* Appends other's text to b and releases other; other's out of memory
- * becomes b's, so a failure deep in a subformula reaches the caller. */
-static void buf_absorb(vxr_buf *b, vxr_buf *other)
-{
-	if (other->oom)
-		b->oom = 1;
-	else if (other->len)
-		vxr_buf_put(b, other->s, other->len);
-	free(other->s);
-	memset(other, 0, sizeof *other);
-}
-
-/* ------------------------------------------------------------------ */
 /* The tree                                                            */
 /* ------------------------------------------------------------------ */
 
@@ -878,8 +856,8 @@ static void ml_esc(vxr_buf *b, const char *s, size_t n)
 		case '<': vxr_buf_puts(b, "&lt;"); break;
 		case '>': vxr_buf_puts(b, "&gt;"); break;
 		case '"': vxr_buf_puts(b, "&quot;"); break;
-		case '\n': case '\t': buf_putc(b, ' '); break;
-		default: buf_putc(b, s[i]);
+		case '\n': case '\t': vxr_buf_putc(b, ' '); break;
+		default: vxr_buf_putc(b, s[i]);
 		}
 	}
 }
@@ -948,14 +926,14 @@ static void ml_text(rend *r, const node *nd, vxr_buf *b)
 	vxr_buf t = { 0 };
 	for (size_t i = 0; i < nd->len; i++)
 		if (!is_space((unsigned char)s[i]))
-			buf_putc(&t, s[i]);
+			vxr_buf_putc(&t, s[i]);
 	if (nd->kind == T_BF)
 		vxr_buf_puts(b, "<mi mathvariant=\"normal\" style=\"font-weight:bold\">");
 	else if (t.len == 1)
 		vxr_buf_puts(b, "<mi mathvariant=\"normal\">");
 	else
 		vxr_buf_puts(b, "<mi>");
-	buf_absorb(b, &t);
+	vxr_buf_absorb(b, &t);
 	vxr_buf_puts(b, "</mi>");
 }
 
@@ -987,9 +965,9 @@ static void ml_script(rend *r, const node *nd, vxr_buf *b)
 	}
 	const char *tag = has_sub && has_sup ? (limits ? "munderover" : "msubsup")
 	                  : has_sub ? (limits ? "munder" : "msub") : (limits ? "mover" : "msup");
-	buf_putc(b, '<');
+	vxr_buf_putc(b, '<');
 	vxr_buf_puts(b, tag);
-	buf_putc(b, '>');
+	vxr_buf_putc(b, '>');
 	ml_base(r, nd, b);
 	r->script++;
 	if (has_sub)
@@ -999,7 +977,7 @@ static void ml_script(rend *r, const node *nd, vxr_buf *b)
 	r->script--;
 	vxr_buf_puts(b, "</");
 	vxr_buf_puts(b, tag);
-	buf_putc(b, '>');
+	vxr_buf_putc(b, '>');
 }
 
 static const char *const mat_open[] = { NULL, "(", "[", "|", "‖" };
@@ -1157,7 +1135,7 @@ static int map_script(const char *s, size_t n, const cpmap *m, size_t nm, vxr_bu
 		vxr_buf_puts(&t, m[k].to);
 		i += l;
 	}
-	buf_absorb(out, &t);
+	vxr_buf_absorb(out, &t);
 	return 1;
 }
 
@@ -1202,10 +1180,10 @@ static void tx_node(const rend *r, int id, vxr_buf *b, int tight);
 static void tx_wrapped(const rend *r, int id, vxr_buf *b, int tight, int parens)
 {
 	if (parens)
-		buf_putc(b, '(');
+		vxr_buf_putc(b, '(');
 	tx_node(r, id, b, tight);
 	if (parens)
-		buf_putc(b, ')');
+		vxr_buf_putc(b, ')');
 }
 
 /* A word symbol in ASCII (gamma, lambda): juxtaposed with a letter it
@@ -1257,9 +1235,9 @@ static void tx_row(const rend *r, int id, vxr_buf *b, int tight)
 			fences++;
 		if (N(r, k)->type == N_FRAC && frac_juxtaposed(r, prev, pcl, k, fences)) {
 			/* (∂Lₜ/∂sₜ)(∂sₜ/∂sₖ): a/b beside a factor would bind wrongly */
-			buf_putc(&t, '(');
+			vxr_buf_putc(&t, '(');
 			tx_node(r, k, &t, tight);
-			buf_putc(&t, ')');
+			vxr_buf_putc(&t, ')');
 		} else {
 			tx_node(r, k, &t, tight);
 		}
@@ -1267,38 +1245,38 @@ static void tx_row(const rend *r, int id, vxr_buf *b, int tight)
 		                            pcl == C_PUNCT || pcl == C_LARGE || pcl == C_TBIN);
 		if (N(r, k)->type == N_SPACE) {
 			pending = 0;
-			buf_absorb(b, &t);
+			vxr_buf_absorb(b, &t);
 			continue;
 		}
 		if (!t.len) {
-			buf_absorb(b, &t);
+			vxr_buf_absorb(b, &t);
 			continue;
 		}
 		int spaced = !tight && !unary && (cl == C_REL || cl == C_BIN);
 		uint32_t last = 0, first = 0;
 		int have_last = u8_lastcp(b, &last), have_first = u8_first(&t, &first);
 		if (spaced) {
-			if (b->len && buf_last(b) != ' ')
-				buf_putc(b, ' ');
+			if (b->len && vxr_buf_last(b) != ' ')
+				vxr_buf_putc(b, ' ');
 			pending = 0;
 		} else if (pending && cl != C_CLOSE && cl != C_PUNCT) {
-			if (buf_last(b) != ' ')
-				buf_putc(b, ' ');
+			if (vxr_buf_last(b) != ' ')
+				vxr_buf_putc(b, ' ');
 			pending = 0;
 		} else if ((cl == C_FUNC || cl == C_LIMFUNC) && prev >= 0 && pcl != C_OPEN && pcl != C_FENCE &&
-		           buf_last(b) != ' ') {
+		           vxr_buf_last(b) != ' ') {
 			/* Wᵀ diag(σ′): a named function stands apart from what precedes it */
-			buf_putc(b, ' ');
+			vxr_buf_putc(b, ' ');
 		} else if (prev >= 0 && have_last && have_first && letterish(last) && letterish(first)) {
 			/* two things side by side that would fuse into one name */
 			if (pcl == C_FUNC || pcl == C_LIMFUNC || cl == C_FUNC || cl == C_LIMFUNC ||
 			    (ascii && pcl == C_PARTIAL))
-				buf_putc(b, ' ');
+				vxr_buf_putc(b, ' ');
 			else if (ascii && (ascii_word(r, prev) || ascii_word(r, k)))
-				buf_putc(b, '*');
+				vxr_buf_putc(b, '*');
 		}
 		pending = 0;
-		buf_absorb(b, &t);
+		vxr_buf_absorb(b, &t);
 		/* Σₖ₌₁ᵗ x and maxᵢ σ′: an operator with limits stands apart from its operand */
 		if (spaced || (cl == C_PUNCT && !tight) || cl == C_LARGE ||
 		    ((cl == C_FUNC || cl == C_LIMFUNC) && N(r, k)->type == N_SCRIPT))
@@ -1339,14 +1317,14 @@ static void tx_script(const rend *r, const node *nd, vxr_buf *b)
 			free(t.s);
 			continue;
 		}
-		buf_putc(b, part == 0 ? '_' : '^');
+		vxr_buf_putc(b, part == 0 ? '_' : '^');
 		/* limits of Π and Σ keep TeX's braces; a superscript otherwise reads best in ( ) */
 		int single = !large && single_token(t.s ? t.s : "", t.len);
 		const char *open = large || part == 0 ? "{" : "(";
 		const char *close = large || part == 0 ? "}" : ")";
 		if (!single)
 			vxr_buf_puts(b, open);
-		buf_absorb(b, &t);
+		vxr_buf_absorb(b, &t);
 		if (!single)
 			vxr_buf_puts(b, close);
 	}
@@ -1357,7 +1335,7 @@ static void tx_text(const rend *r, const node *nd, vxr_buf *b)
 	const char *s = r->P->s + nd->off;
 	if (nd->kind == T_BB) {
 		if (r->target == VXM_ASCII)
-			buf_putc(b, s[0]);
+			vxr_buf_putc(b, s[0]);
 		else
 			vxr_buf_puts(b, bb_chars[strchr(bb_letters, s[0]) - bb_letters]);
 		return;
@@ -1371,7 +1349,7 @@ static void tx_text(const rend *r, const node *nd, vxr_buf *b)
 		if (c == '\n' || c == '\t')
 			c = ' ';
 		if (c < 0x80) {
-			buf_putc(b, (char)c);
+			vxr_buf_putc(b, (char)c);
 			i++;
 			continue;
 		}
@@ -1419,7 +1397,7 @@ static void tx_node(const rend *r, int id, vxr_buf *b, int tight)
 		break;
 	case N_FRAC:
 		tx_wrapped(r, nd->a, b, 1, needs_parens(r, nd->a));
-		buf_putc(b, '/');
+		vxr_buf_putc(b, '/');
 		tx_wrapped(r, nd->b, b, 1, needs_parens(r, nd->b));
 		break;
 	case N_SQRT: {
@@ -1428,10 +1406,10 @@ static void tx_node(const rend *r, int id, vxr_buf *b, int tight)
 		int single = !ascii && single_token(t.s ? t.s : "", t.len);
 		vxr_buf_puts(b, ascii ? "sqrt" : "√");
 		if (!single)
-			buf_putc(b, '(');
-		buf_absorb(b, &t);
+			vxr_buf_putc(b, '(');
+		vxr_buf_absorb(b, &t);
 		if (!single)
-			buf_putc(b, ')');
+			vxr_buf_putc(b, ')');
 		break;
 	}
 	case N_FENCE:
@@ -1452,16 +1430,16 @@ static void tx_node(const rend *r, int id, vxr_buf *b, int tight)
 				vxr_buf_puts(b, "; ");
 			for (int c = N(r, rw)->first; c >= 0; c = N(r, c)->next) {
 				if (c != N(r, rw)->first)
-					buf_putc(b, ' ');
+					vxr_buf_putc(b, ' ');
 				vxr_buf t = { 0 };
 				tx_node(r, c, &t, 1);
 				/* cells are separated by spaces: one with a space inside is bracketed */
 				int parens = t.len && memchr(t.s, ' ', t.len) != NULL;
 				if (parens)
-					buf_putc(b, '(');
-				buf_absorb(b, &t);
+					vxr_buf_putc(b, '(');
+				vxr_buf_absorb(b, &t);
 				if (parens)
-					buf_putc(b, ')');
+					vxr_buf_putc(b, ')');
 			}
 		}
 		vxr_buf_puts(b, (ascii ? close_a : close_u)[nd->kind]);
@@ -1484,7 +1462,7 @@ static void lt_put(ltx *L, const char *s)
 	if (!*s)
 		return;
 	if (L->after_cw && is_alpha((unsigned char)s[0]))
-		buf_putc(L->b, ' ');
+		vxr_buf_putc(L->b, ' ');
 	vxr_buf_puts(L->b, s);
 	size_t n = strlen(s);
 	/* does s end in a control word (\name)? */
@@ -1568,8 +1546,8 @@ static void lt_node(const rend *r, int id, ltx *L)
 			case '_': vxr_buf_puts(L->b, "\\_"); break;
 			case '^': vxr_buf_puts(L->b, "\\^{}"); break;
 			case '~': vxr_buf_puts(L->b, "\\~{}"); break;
-			case '\n': case '\t': buf_putc(L->b, ' '); break;
-			default: buf_putc(L->b, c);
+			case '\n': case '\t': vxr_buf_putc(L->b, ' '); break;
+			default: vxr_buf_putc(L->b, c);
 			}
 		}
 		L->after_cw = 0;
@@ -1761,8 +1739,8 @@ char *vxm_to_ascii(const char *s)
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x80) {
 			if (last_word && (is_alpha(c) || is_digit(c)))
-				buf_putc(&b, '*');
-			buf_putc(&b, (char)(c < 0x20 && c != '\n' && c != '\t' ? '?' : c));
+				vxr_buf_putc(&b, '*');
+			vxr_buf_putc(&b, (char)(c < 0x20 && c != '\n' && c != '\t' ? '?' : c));
 			last_word = 0;
 			i++;
 			continue;
@@ -1770,7 +1748,7 @@ char *vxm_to_ascii(const char *s)
 		uint32_t cp;
 		size_t l = vxr_u8_dec((const unsigned char *)s + i, n - i, &cp);
 		if (!l) {
-			buf_putc(&b, '?');
+			vxr_buf_putc(&b, '?');
 			i++;
 			continue;
 		}
@@ -1796,12 +1774,12 @@ char *vxm_to_ascii(const char *s)
 					j += strlen(m[k - 1].to);
 				}
 				if (rn) {
-					buf_putc(&b, part ? '_' : '^');
+					vxr_buf_putc(&b, part ? '_' : '^');
 					if (rn > 1)
-						buf_putc(&b, part ? '{' : '(');
+						vxr_buf_putc(&b, part ? '{' : '(');
 					vxr_buf_put(&b, run, rn);
 					if (rn > 1)
-						buf_putc(&b, part ? '}' : ')');
+						vxr_buf_putc(&b, part ? '}' : ')');
 					used = j - i;
 				}
 			}
@@ -1815,10 +1793,10 @@ char *vxm_to_ascii(const char *s)
 			rep = cp == 0x00A0 ? " " : cp == 0x2013 || cp == 0x2014 ? "-" : "?";
 		/* γλ is gamma*lambda, not one name "gammalambda" */
 		int word = strlen(rep) > 1 && is_alpha((unsigned char)rep[0]);
-		char last = buf_last(&b);
+		char last = vxr_buf_last(&b);
 		if ((word || last_word) && (is_alpha((unsigned char)last) || is_digit((unsigned char)last)) &&
 		    (is_alpha((unsigned char)rep[0]) || is_digit((unsigned char)rep[0])))
-			buf_putc(&b, '*');
+			vxr_buf_putc(&b, '*');
 		vxr_buf_puts(&b, rep);
 		last_word = word;
 		i += l;
