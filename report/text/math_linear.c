@@ -85,11 +85,8 @@ static int single_token(const char *s, size_t n)
 	return alpha || digit;
 }
 
-static int u8_first(const vxr_buf *b, uint32_t *cp)
-{
-	return b->len && vxr_u8_dec((const unsigned char *)b->s, b->len, cp) > 0;
-}
-
+/* Decodes the last code point of b into *cp: 1, or 0 when b is empty or
+ * does not end in a well-formed sequence. */
 static int u8_lastcp(const vxr_buf *b, uint32_t *cp)
 {
 	if (!b->len)
@@ -211,7 +208,8 @@ static void tx_row(const rend *r, int id, vxr_buf *b, int tight)
 		}
 		int spaced = !tight && !unary && (cl == C_REL || cl == C_BIN);
 		uint32_t last = 0, first = 0;
-		int have_last = u8_lastcp(b, &last), have_first = u8_first(&t, &first);
+		int have_last = u8_lastcp(b, &last);
+		int have_first = vxr_u8_dec((const unsigned char *)t.s, t.len, &first) > 0;
 		if (spaced) {
 			if (b->len && vxr_buf_last(b) != ' ')
 				vxr_buf_putc(b, ' ');

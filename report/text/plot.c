@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "report/text/buf.h"
+#include "report/text/fmt.h"
 #include "report/text/plot_internal.h"
 
 /* Fixed-point decimal with at most dec decimals, trailing zeros dropped
@@ -127,6 +128,17 @@ static void choose_ticks(axis *a, int maxt, int integral)
 	fill_ticks(a);
 }
 
+/* A range that is a single point (or empty) widened by |lo|·1e-6 + 1
+ * each way, so it has a length to divide by. */
+static void widen_point(double *lo, double *hi)
+{
+	if (!(*hi > *lo)) {
+		double d = fabs(*lo) * 1e-6 + 1;
+		*lo -= d;
+		*hi += d;
+	}
+}
+
 /* Ranges and ticks for a plot; max ticks per axis from the room there is. */
 void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 {
@@ -163,11 +175,7 @@ void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 		integral = 0;
 	}
 	m->integral_x = integral;
-	if (!(xmax > xmin)) {
-		double d = fabs(xmin) * 1e-6 + 1;
-		xmin -= d;
-		xmax += d;
-	}
+	widen_point(&xmin, &xmax);
 	m->x.lo = xmin;
 	m->x.hi = xmax;
 	choose_ticks(&m->x, maxtx, integral);
@@ -178,11 +186,7 @@ void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 		 * came out as 1e-16 does not buy a decade of empty space */
 		ymin = floor(ymin + 1e-9);
 		ymax = ceil(ymax - 1e-9);
-		if (!(ymax > ymin)) {
-			double d = fabs(ymin) * 1e-6 + 1;
-			ymin -= d;
-			ymax += d;
-		}
+		widen_point(&ymin, &ymax);
 		m->y.lo = ymin;
 		m->y.hi = ymax;
 		choose_ticks(&m->y, maxty, 1);
@@ -215,16 +219,6 @@ double vxp_frac_of(const axis *a, double v)
 	return isfinite(t) ? t : 0;
 }
 
-/* Superscript spelling of an integer's digits and sign. */
-static void sup_int(vxr_buf *b, long long v)
-{
-	static const char *const d[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
-	char s[32];
-	snprintf(s, sizeof s, "%lld", v);
-	for (char *c = s; *c; c++)
-		vxr_buf_puts(b, *c == '-' ? "⁻" : d[*c - '0']);
-}
-
 /* A tick label: 10ⁿ / 1e-4 on a log axis, a plain number otherwise. */
 static void tick_label(vxr_buf *b, const axis *a, double v, lblstyle st)
 {
@@ -240,8 +234,9 @@ static void tick_label(vxr_buf *b, const axis *a, double v, lblstyle st)
 			snprintf(s, sizeof s, "1e%lld", e);
 			vxr_buf_puts(b, s);
 		} else {
+			char s[64];
 			vxr_buf_puts(b, "10");
-			sup_int(b, e);
+			vxr_buf_puts(b, vxf_sup_int(s, sizeof s, e));
 		}
 		return;
 	}
@@ -254,8 +249,8 @@ static void tick_label(vxr_buf *b, const axis *a, double v, lblstyle st)
 			snprintf(s, sizeof s, "e%d", (int)e);
 			vxr_buf_puts(b, s);
 		} else {
-			vxr_buf_puts(b, "×10");
-			sup_int(b, (long long)e);
+			char s[96] = "";
+			vxr_buf_puts(b, vxf_exp10(s, sizeof s, (long)e, VXF_UNICODE));
 		}
 		return;
 	}
@@ -271,12 +266,7 @@ char *vxp_label_text(const axis *a, double v, lblstyle st)
 {
 	vxr_buf b = { 0 };
 	tick_label(&b, a, v, st);
-	vxr_buf_puts(&b, "");
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return vxr_buf_take(&b);
 }
 
 /* Dash patterns, by index: 0 solid, 1 long dash, 2 dot, 3 dash-dot

@@ -46,6 +46,16 @@ static void b_xml(vxr_buf *b, const char *s)
 /* The SVG spelling of each dash pattern (vxp_assign_patterns). */
 static const char *const dash_svg[] = { NULL, "8 4", "2 3", "10 3 2 3" };
 
+/* The stroke-dasharray attribute of dash pattern pat; nothing for solid. */
+static void svg_dash(vxr_buf *b, int pat)
+{
+	if (dash_svg[pat]) {
+		vxr_buf_puts(b, " stroke-dasharray=\"");
+		vxr_buf_puts(b, dash_svg[pat]);
+		vxr_buf_puts(b, "\"");
+	}
+}
+
 static const char *const colour[] = { "#0072b2", "#d55e00", "#009e73" };
 
 /* Width in px of text at 12 px sans-serif, estimated (no font metrics
@@ -112,6 +122,19 @@ static void svg_marker(vxr_buf *b, int s, double x, double y)
 	}
 }
 
+/* Opens the group that holds series s's markers: white inside, outlined
+ * in the series' colour. */
+static void svg_marker_group(vxr_buf *b, int s)
+{
+	char num[16];
+	snprintf(num, sizeof num, "%d", s + 1);
+	vxr_buf_puts(b, "<g class=\"vxp-marker vxp-s");
+	vxr_buf_puts(b, num);
+	vxr_buf_puts(b, "\" fill=\"#fff\" stroke=\"");
+	vxr_buf_puts(b, colour[s]);
+	vxr_buf_puts(b, "\" stroke-width=\"1.3\">");
+}
+
 static void svg_line(vxr_buf *b, const char *cls, double x1, double y1, double x2, double y2)
 {
 	vxr_buf_puts(b, "<line class=\"");
@@ -159,11 +182,7 @@ static void svg_series(vxr_buf *b, const model *m, const frame *f, size_t s, int
 	vxr_buf_puts(b, "\" fill=\"none\" stroke=\"");
 	vxr_buf_puts(b, colour[s]);
 	vxr_buf_puts(b, "\" stroke-width=\"1.8\" stroke-linejoin=\"round\"");
-	if (dash_svg[pat]) {
-		vxr_buf_puts(b, " stroke-dasharray=\"");
-		vxr_buf_puts(b, dash_svg[pat]);
-		vxr_buf_puts(b, "\"");
-	}
+	svg_dash(b, pat);
 	vxr_buf_puts(b, " d=\"");
 	int pen = 0;
 	double lx = 0, ly = 0;
@@ -194,11 +213,7 @@ static void svg_series(vxr_buf *b, const model *m, const frame *f, size_t s, int
 
 	/* markers, at most about twenty per series, at fixed indices */
 	size_t stride = valid <= 25 ? 1 : (valid + 19) / 20;
-	vxr_buf_puts(b, "<g class=\"vxp-marker vxp-s");
-	vxr_buf_puts(b, num);
-	vxr_buf_puts(b, "\" fill=\"#fff\" stroke=\"");
-	vxr_buf_puts(b, colour[s]);
-	vxr_buf_puts(b, "\" stroke-width=\"1.3\">");
+	svg_marker_group(b, (int)s);
 	size_t k = 0;
 	for (size_t i = 0; i < se->n; i++) {
 		if (!vxp_point_ok(se->x[i], se->y[i]))
@@ -317,18 +332,9 @@ static void svg_legend(vxr_buf *b, const model *m, const frame *f, const int *pa
 			vxr_buf_puts(b, "\" stroke=\"");
 			vxr_buf_puts(b, colour[s]);
 			vxr_buf_puts(b, "\" stroke-width=\"1.8\"");
-			if (dash_svg[pat[s]]) {
-				vxr_buf_puts(b, " stroke-dasharray=\"");
-				vxr_buf_puts(b, dash_svg[pat[s]]);
-				vxr_buf_puts(b, "\"");
-			}
-			vxr_buf_puts(b, "/>\n<g class=\"vxp-marker vxp-s");
-			char num[16];
-			snprintf(num, sizeof num, "%d", s + 1);
-			vxr_buf_puts(b, num);
-			vxr_buf_puts(b, "\" fill=\"#fff\" stroke=\"");
-			vxr_buf_puts(b, colour[s]);
-			vxr_buf_puts(b, "\" stroke-width=\"1.3\">");
+			svg_dash(b, pat[s]);
+			vxr_buf_puts(b, "/>\n");
+			svg_marker_group(b, s);
 			svg_marker(b, s, x + 13, y);
 			vxr_buf_puts(b, "</g>\n");
 		} else if (e[i].kind == 3) {
