@@ -8,8 +8,8 @@
  * 0.0123, 1020 for 1024, 27800 for 27784.3, 9.77e-04, 1e+06), and
  * magnitudes that do not fit a double written from their log10 (vx_mag),
  * never as 0 or inf.  Whole numbers meant exactly (sizes, steps) are not
- * passed here with few digits.  Styles
- * differ only in how ×10ⁿ is spelt:
+ * passed here with few digits.  Styles differ only in how ×10ⁿ is spelt
+ * (vxf_exp10):
  *
  *   VXF_ASCII    9.765625e-04     3.2e-603
  *   VXF_UNICODE  9.765625×10⁻⁴    3.2×10⁻⁶⁰³
