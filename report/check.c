@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/fmt.h"
-#include "report/utf8.h"
+#include "report/text/fmt.h"
+#include "report/text/utf8.h"
 
 #ifndef VX_VERSION
 #define VX_VERSION "0.0.0"

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include "engine/analysis.h"
 #include "engine/regime.h"
-#include "report/fmt.h"
+#include "report/text/fmt.h"
 
 /* Everything one check shows.  params are the EFFECTIVE parameters
  * (vxr_model_load's eff: sizes as in the model). */

@@ -7,7 +7,7 @@
  * token the filler left in the text into a custom node carrying its object,
  * so cmark's renderers write the prose and ours write only math and blocks.
  */
-#include "report/buf.h"
+#include "report/text/buf.h"
 #include "report/doc.h"
 
 #include <errno.h>

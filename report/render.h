@@ -17,10 +17,10 @@
 #include <stddef.h>
 #include <cmark.h>
 #include "report/doc.h"
-#include "report/fmt.h"
-#include "report/math.h"
-#include "report/buf.h"
-#include "report/plot.h"
+#include "report/text/fmt.h"
+#include "report/text/math.h"
+#include "report/text/buf.h"
+#include "report/text/plot.h"
 #include "report/term.h"
 #include "report/tpl.h"
 

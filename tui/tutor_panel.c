@@ -17,8 +17,8 @@
 #include <gsl/gsl_vector.h>
 
 #include "report/check.h"
-#include "report/fmt.h"
-#include "report/plot.h"
+#include "report/text/fmt.h"
+#include "report/text/plot.h"
 
 #define U(st, u, a) ((st)->utf8 ? (u) : (a))
 

@@ -18,7 +18,7 @@
 
 #include "engine/regime.h"
 #include "report/check.h"
-#include "report/fmt.h"
+#include "report/text/fmt.h"
 #include "report/modeljson.h"
 #include "tui/cli.h"
 
