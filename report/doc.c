@@ -527,11 +527,8 @@ static vx_status render_objects(vxr_rctx *rc, cmark_node *root, vx_error *err)
 			continue;
 		const vxr_obj *o = &rc->filled->objs[idx];
 		char *s = NULL;
-		switch (rc->target) {
-		case VXR_T_HTML: st = vxr_html_obj(rc, o, &s, err); break;
-		case VXR_T_LATEX: st = vxr_latex_obj(rc, o, &s, err); break;
-		default: st = vxr_md_obj(rc, o, &s, err); break;
-		}
+		st = vxr_render_str(rc, rc->target == VXR_T_HTML ? &vxr_html_ops
+		                        : rc->target == VXR_T_LATEX ? &vxr_latex_ops : &vxr_md_ops, o, &s, err);
 		if (st == VX_OK && rc->target == VXR_T_HTML && ty == CMARK_NODE_CUSTOM_INLINE)
 			st = glue_punctuation(nd, &s, err);
 		if (st == VX_OK) {

@@ -486,50 +486,56 @@ static vx_status term_plot(const vxr_plotdata *pd, int width, int utf8, vxr_tlin
 	return st;
 }
 
+/* ================================================================ the walker's callbacks */
+
+typedef struct {
+	int width, utf8;
+	vxr_tlines *L;
+} term_sink;
+
+static vx_status tb_table(void *sink, const vxr_obj *o, const vxr_table *t, vx_error *err)
+{
+	(void)o;
+	term_sink *k = sink;
+	return term_table(t, k->width, k->utf8, k->L, err);
+}
+
+static vx_status tb_matrices(void *sink, const vxr_obj *o, const vxr_mat *m, size_t n, vx_error *err)
+{
+	(void)o;
+	term_sink *k = sink;
+	return term_matrices(m, n, k->width, k->utf8, k->L, err);
+}
+
+static vx_status tb_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err)
+{
+	(void)o;
+	term_sink *k = sink;
+	return term_plot(pd, k->width, k->utf8, k->L, err);
+}
+
+/* At most as many matrix columns as the width allows: a label of about 18
+ * columns, then about 9 per entry; two matrices stack when they do not fit
+ * side by side. */
+static size_t tb_matrix_fit(const void *sink)
+{
+	const term_sink *k = sink;
+	size_t fit = (size_t)(k->width > 30 ? (k->width - 22) / 9 : 2);
+	return fit < 3 ? 3 : fit;
+}
+
+static int tb_utf8(const void *sink)
+{
+	return ((const term_sink *)sink)->utf8;
+}
+
+static const vxr_render_ops term_ops = {
+	.table = tb_table, .matrices = tb_matrices, .plot = tb_plot,
+	.matrix_fit = tb_matrix_fit, .utf8 = tb_utf8,
+};
+
 vx_status vxr_term_block(vxr_env *env, const vxr_obj *o, int width, int utf8, vxr_tlines *L, vx_error *err)
 {
-	vx_status st;
-	switch (o->blk) {
-	case VXR_BLK_TABLE_PATHS:
-	case VXR_BLK_TABLE_STEPS:
-	case VXR_BLK_TABLE_INITS:
-	case VXR_BLK_RECORD: {
-		vxr_table *t = NULL;
-		st = vxr_table_build(env, o, &t, err);
-		if (st == VX_OK)
-			st = term_table(t, width, utf8, L, err);
-		vxr_table_free(t);
-		return st;
-	}
-	case VXR_BLK_MATRIX: {
-		vxr_mat m[2];
-		size_t n = 0;
-		vxr_obj o2 = *o;
-		/* at most as many columns as the width allows: a label of about 18
-		 * columns, then about 9 per entry; two matrices stack when they do
-		 * not fit side by side */
-		size_t fit = (size_t)(width > 30 ? (width - 22) / 9 : 2);
-		if (fit < 3)
-			fit = 3;
-		if (o2.size > fit)
-			o2.size = fit;
-		st = vxr_mats_build(env, &o2, m, &n, err);
-		if (st == VX_OK)
-			st = term_matrices(m, n, width, utf8, L, err);
-		for (size_t i = 0; i < n; i++)
-			vxr_mat_clear(&m[i]);
-		return st;
-	}
-	case VXR_BLK_PLOT_NORMS:
-	case VXR_BLK_PLOT_DACT:
-	case VXR_BLK_PLOT_CONTRIB: {
-		vxr_plotdata *pd = NULL;
-		st = vxr_plot_build(env, o, utf8, &pd, err);
-		if (st == VX_OK)
-			st = term_plot(pd, width, utf8, L, err);
-		vxr_plotdata_free(pd);
-		return st;
-	}
-	}
-	return vx_fail(err, VX_EINTERNAL, "internal: unknown block");
+	term_sink k = { width, utf8, L };
+	return vxr_render_obj(env, &term_ops, &k, o, err);
 }
