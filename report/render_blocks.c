@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_blas.h>
 
 #include "engine/act.h"
 #include "engine/analysis.h"
@@ -503,67 +502,28 @@ static vx_status mat_from(vxr_mat *m, const gsl_matrix *A, size_t size, double s
 }
 
 /* The columns of ∂s_t/∂s_k that a view of `size` shows, into the same
- * columns of P (d×d, the others left 0): each column is carried through
- * J_{k+1}, …, J_t as a vector, so the cost is O((t−k) d² · size) rather than
- * the O((t−k) d³) of the whole product.  Entries are P × 10^*scale; the
- * scale moves in whole decades only when a double would under- or overflow. */
+ * columns of P (d×d, the others left 0), as P × 10^*scale: only those
+ * columns are carried through the chain (vx_dsds_columns). */
 static vx_status dsds_columns(const vx_model *md, const vx_result *r, size_t k, size_t size, gsl_matrix *P,
                               double *scale)
 {
-	size_t d = r->d, t = r->t;
-	size_t ci[48];
+	size_t d = r->d;
+	size_t ci[48], cols[48];
 	size_t nc = pick_idx(d, size, ci), m = 0;
-	size_t cols[48];
 	for (size_t i = 0; i < nc; i++)
 		if (ci[i] != SIZE_MAX)
 			cols[m++] = ci[i];
-	gsl_matrix *X = gsl_matrix_calloc(d, m), *Y = gsl_matrix_alloc(d, m);
-	if (!X || !Y) {
-		gsl_matrix_free(X);
-		gsl_matrix_free(Y);
+	gsl_matrix *X = gsl_matrix_alloc(d, m);
+	if (!X)
 		return VX_ENOMEM;
-	}
-	for (size_t c = 0; c < m; c++)
-		gsl_matrix_set(X, cols[c], c, 1.0);
-	double sc = 0;
-	vx_status st = VX_OK;
-	for (size_t j = k + 1; j <= t && st == VX_OK; j++) {
-		if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, md->W, X, 0.0, Y) != GSL_SUCCESS) {
-			st = VX_ENUMERIC;
-			break;
-		}
-		double mx = 0;
-		for (size_t i = 0; i < d; i++) {
-			double g = vx_act_df(md->act, gsl_matrix_get(r->a, j - 1, i));
-			for (size_t c = 0; c < m; c++) {
-				double v = gsl_matrix_get(Y, i, c) * g;
-				gsl_matrix_set(X, i, c, v);
-				mx = fmax(mx, fabs(v));
-			}
-		}
-		if (!isfinite(mx))
-			st = VX_ENONFINITE;
-		else if (mx > 0 && (mx < 1e-150 || mx > 1e150)) {
-			double e = floor(log10(mx));
-			gsl_matrix_scale(X, pow(10, -e));
-			sc += e;
-		}
-	}
+	vx_status st = vx_dsds_columns(md, r, r->t, k, cols, m, X, scale);
 	if (st == VX_OK) {
-		/* back to plain numbers when they fit */
-		double mx = gsl_matrix_max(X) > -gsl_matrix_min(X) ? gsl_matrix_max(X) : -gsl_matrix_min(X);
-		if (sc != 0 && mx > 0 && fabs(log10(mx) + sc) < 290) {
-			gsl_matrix_scale(X, pow(10, sc));
-			sc = 0;
-		}
 		gsl_matrix_set_zero(P);
 		for (size_t c = 0; c < m; c++)
 			for (size_t i = 0; i < d; i++)
 				gsl_matrix_set(P, i, cols[c], gsl_matrix_get(X, i, c));
-		*scale = sc;
 	}
 	gsl_matrix_free(X);
-	gsl_matrix_free(Y);
 	return st;
 }
 
