@@ -9,6 +9,7 @@
  */
 #include "report/buf.h"
 #include "report/doc.h"
+#include "engine/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -119,58 +120,7 @@ void vxr_cleanup(void)
 
 vx_status vxr_read_file(const char *path, char **text, size_t *len, vx_error *err)
 {
-	*text = NULL;
-	*len = 0;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return vx_fail(err, VX_EIO, "cannot read template %s: %s", path, strerror(errno));
-	struct stat sb;
-	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		fclose(f);
-		return vx_fail(err, VX_EIO, "cannot read template %s: it is a directory", path);
-	}
-	size_t cap = 8192, n = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		fclose(f);
-		return vx_fail(err, VX_ENOMEM, "out of memory reading %s", path);
-	}
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			if (cap >= VXR_MAX_TEMPLATE) {
-				free(buf);
-				fclose(f);
-				return vx_fail(err, VX_ETOOBIG, "template %s: larger than %u MiB", path,
-				               VXR_MAX_TEMPLATE >> 20);
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return vx_fail(err, VX_ENOMEM, "out of memory reading %s", path);
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		size_t r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		return vx_fail(err, VX_EIO, "cannot read template %s: read error", path);
-	}
-	if (n > VXR_MAX_TEMPLATE) {
-		free(buf);
-		return vx_fail(err, VX_ETOOBIG, "template %s: larger than %u MiB", path, VXR_MAX_TEMPLATE >> 20);
-	}
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	return VX_OK;
+	return vx_read_file(path, VXR_MAX_TEMPLATE, "a template file", text, len, err);
 }
 
 vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t *j, size_t *k, vx_error *err)
