@@ -31,7 +31,7 @@ DEP_LIBS    := $(shell $(PKG_CONFIG) --libs libcmark jansson ncursesw 2>/dev/nul
 CRIT_LIBS   := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
 ENGINE_SRC := $(sort $(wildcard engine/*.c))
-REPORT_SRC := $(sort $(wildcard report/*.c))
+REPORT_SRC := $(sort $(wildcard report/*.c report/*/*.c))
 TUI_SRC    := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c)))
 TEMPLATES  := $(sort $(wildcard templates/*.md))
 GEN_SRC    := $(BUILD)/gen/templates_embed.c

@@ -157,21 +157,10 @@ void vxr_latex_escape(vxr_buf *b, const char *s);
 size_t vxr_token_at(const char *s, size_t len);
 #define VXR_TOKEN_LEN 9
 
-/* ---- terminal lines (render_term.c) ---- */
+/* ---- terminal blocks (render_term.c) ---- */
 
-typedef struct {
-	vxt_line *v;
-	size_t n, cap;
-	int oom;
-} vxr_tlines;
-
-void vxr_tl_newline(vxr_tlines *L);                                   /* starts a line */
-void vxr_tl_span(vxr_tlines *L, vxt_role role, const char *s, size_t n); /* appends to the last */
-void vxr_tl_puts(vxr_tlines *L, vxt_role role, const char *s);
-void vxr_tl_pad(vxr_tlines *L, int n);                                 /* n spaces */
-void vxr_tl_clear(vxr_tlines *L);
 /* A live block as lines at most `width` columns wide. */
-vx_status vxr_term_block(vxr_env *env, const vxr_obj *o, int width, int utf8, vxr_tlines *L, vx_error *err);
+vx_status vxr_term_block(vxr_env *env, const vxr_obj *o, int width, int utf8, vxt_lines *L, vx_error *err);
 
 /* ---- doc.c ---- */
 

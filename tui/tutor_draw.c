@@ -255,7 +255,7 @@ static void draw_body(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 static void draw_panel(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 {
 	const vxu_layout *L = &st->lay;
-	const vxu_lines *p = &st->panel;
+	const vxt_lines *p = &st->panel;
 	if (L->place == VXU_PANEL_SIDE) {
 		for (int y = L->body_top; y < L->status_row; y++)
 			put(w, y, L->panel_x - 2, 1, U(st, "│", "|"), th->rule, st->utf8);

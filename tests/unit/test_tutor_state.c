@@ -641,7 +641,7 @@ Test(tutor_state, ascii_mode_is_ascii)
 		s2.step = step;
 		s2.dirty |= VXU_DIRTY_DOC;
 		vxu_update(&s2);
-		vxu_lines *parts[2] = { &s2.panel, &s2.status };
+		vxt_lines *parts[2] = { &s2.panel, &s2.status };
 		for (int p2 = 0; p2 < 2; p2++)
 			for (size_t i = 0; i < parts[p2]->nlines; i++)
 				for (size_t s = 0; s < parts[p2]->lines[i].nspans; s++)
