@@ -21,7 +21,7 @@
 #include "report/math.h"
 #include "report/buf.h"
 #include "report/plot.h"
-#include "report/term.h"
+#include "report/text/lines.h"
 #include "report/tpl.h"
 
 /* ---- plain data of the live blocks (render_blocks.c) ---- */

@@ -6,6 +6,7 @@
  * as a last guard.
  */
 #include "report/render.h"
+#include "report/utf8.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -42,7 +43,7 @@ static void wrap_plain(vxt_lines *L, vxt_role role, const char *s, int w, int in
 			L->oom = 1;
 			return;
 		}
-		int ww = vxt_width(word);
+		int ww = vxr_u8_width(word);
 		if (first || col + 1 + ww > w - indent) {
 			vxt_lines_newline(L);
 			vxt_lines_pad(L, indent);
@@ -104,7 +105,7 @@ static vx_status term_table(const vxr_table *t, int width, int utf8, vxt_lines *
 		}
 	if (st == VX_OK) {
 		for (size_t i = 0; i < (nr + 1) * nc; i++) {
-			int cw = vxt_width(cell[i]);
+			int cw = vxr_u8_width(cell[i]);
 			if (cw > w[i % nc])
 				w[i % nc] = cw;
 		}
@@ -126,7 +127,7 @@ static vx_status term_table(const vxr_table *t, int width, int utf8, vxt_lines *
 			vxt_lines_newline(L);
 			for (size_t c = 0; c < show; c++) {
 				const char *s = cell[r * nc + c];
-				int pad = w[c] - vxt_width(s);
+				int pad = w[c] - vxr_u8_width(s);
 				if (c)
 					vxt_lines_pad(L, gap);
 				if (t->numeric[c])
@@ -222,7 +223,7 @@ static vx_status tmat_make(const vxr_mat *src, int utf8, tmat *m, vx_error *err)
 				tmat_free(m);
 				return vx_fail(err, VX_ENOMEM, "out of memory");
 			}
-			int w = vxt_width(num);
+			int w = vxr_u8_width(num);
 			if (w > m->cw[k])
 				m->cw[k] = w;
 		}
@@ -249,7 +250,7 @@ static vx_status tmat_make(const vxr_mat *src, int utf8, tmat *m, vx_error *err)
 		tmat_free(m);
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	}
-	m->lw = vxt_width(m->label);
+	m->lw = vxr_u8_width(m->label);
 	m->width = m->lw + 2 + 2;   /* brackets with a space inside */
 	for (size_t k = 0; k < m->nc; k++)
 		m->width += m->cw[k] + (k ? 2 : 0);
@@ -284,7 +285,7 @@ static void tmat_row(vxt_lines *L, const tmat *m, size_t r, int utf8)
 		const char *s = m->cells[r * m->nc + k];
 		if (k)
 			vxt_lines_pad(L, 2);
-		vxt_lines_pad(L, m->cw[k] - vxt_width(s));
+		vxt_lines_pad(L, m->cw[k] - vxr_u8_width(s));
 		vxt_lines_puts(L, VXT_NUMBER, s);
 	}
 	vxt_lines_pad(L, 1);

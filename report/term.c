@@ -20,11 +20,6 @@
 
 /* ================================================================ widths */
 
-int vxt_width(const char *s)
-{
-	return vxr_u8_width(s);
-}
-
 /* Bytes of s that fit in w columns. */
 static size_t fit_bytes(const char *s, int w)
 {
@@ -95,7 +90,7 @@ static int prefix_width(const lay *Y)
 {
 	int w = 0;
 	for (int i = 0; i < Y->npre; i++)
-		w += vxt_width(Y->pre[i].rest);
+		w += vxr_u8_width(Y->pre[i].rest);
 	return w;
 }
 
@@ -154,7 +149,7 @@ static void atoms_push(lay *Y, atoms *A, vxt_role role, char *text, int brk, int
 	atom *a = &A->v[A->n++];
 	a->role = role;
 	a->text = text;
-	a->w = text ? vxt_width(text) : 0;
+	a->w = text ? vxr_u8_width(text) : 0;
 	a->space = A->space_next;
 	a->brk = brk;
 	a->display = display;
@@ -287,7 +282,7 @@ static void put_hard(lay *Y, vxt_role role, const char *s, int *col, int avail)
 		}
 		vxt_lines_span(&Y->L, role, s, b);
 		char *piece = strndup(s, b);
-		*col += piece ? vxt_width(piece) : room;
+		*col += piece ? vxr_u8_width(piece) : room;
 		free(piece);
 		s += b;
 	}
@@ -334,7 +329,7 @@ static void flow(lay *Y, atoms *A, vxt_role base)
 						Y->L.oom = 1;
 						break;
 					}
-					int ww = vxt_width(w);
+					int ww = vxr_u8_width(w);
 					if (!first && col + 1 + ww > avail) {
 						new_line(Y);
 						vxt_lines_pad(&Y->L, 4);
@@ -475,7 +470,7 @@ static void block(lay *Y, cmark_node *n)
 			else
 				snprintf(marker, sizeof marker, "%s", Y->utf8 ? "\u2022 " : "- ");
 			char rest[16];
-			int mw = vxt_width(marker);
+			int mw = vxr_u8_width(marker);
 			snprintf(rest, sizeof rest, "%*s", mw, "");
 			if (it != cmark_node_first_child(n) && !tight)
 				Y->pending_blank = 1;
@@ -573,7 +568,7 @@ static void clip_line(vxt_line *ln, int w)
 	int col = 0;
 	for (size_t s = 0; s < ln->nspans; s++) {
 		char *t = ln->spans[s].text;
-		int tw = vxt_width(t);
+		int tw = vxr_u8_width(t);
 		if (col + tw <= w) {
 			col += tw;
 			continue;

@@ -32,7 +32,4 @@ vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8,
                           vxt_doc **out, vx_error *err);
 void vxt_doc_free(vxt_doc *d);   /* NULL-safe */
 
-/* Display width of a UTF-8 string in terminal columns. */
-int vxt_width(const char *s);
-
 #endif

@@ -7,6 +7,7 @@
  * plot (report/plot.h character cells), which fills whatever rows are left.
  */
 #include "tui/tutor_panel.h"
+#include "report/utf8.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -81,7 +82,7 @@ static int last_width(const vxt_lines *l)
 		return 0;
 	const vxt_line *ln = &l->lines[l->nlines - 1];
 	for (size_t i = 0; i < ln->nspans; i++)
-		w += vxt_width(ln->spans[i].text);
+		w += vxr_u8_width(ln->spans[i].text);
 	return w;
 }
 
@@ -90,7 +91,7 @@ static int last_width(const vxt_lines *l)
  * not at all — the essentials come first on every line. */
 static void tail(vxt_lines *out, int width, int full, vxt_role role, const char *text)
 {
-	if (last_width(out) + vxt_width(text) <= width) {
+	if (last_width(out) + vxr_u8_width(text) <= width) {
 		vxt_lines_puts(out, role, text);
 		return;
 	}
@@ -276,7 +277,7 @@ static void add_verdict(const vxu_state *st, vxt_lines *out, int width, int full
 	vxr_trend tr = vxr_verdict(st->result, st->utf8 ? VXR_NOTE_SUBSCRIPT : VXR_NOTE_ASCII, line, sizeof line);
 	vxt_role role = tr == VXR_NEITHER ? VXT_GOOD : VXT_BAD;
 	char *colon = strstr(line, ": ");
-	if (colon && last_width(out) + vxt_width(line) > width && full) {
+	if (colon && last_width(out) + vxr_u8_width(line) > width && full) {
 		char rest[160];
 		snprintf(rest, sizeof rest, " %s", colon + 2);
 		colon[1] = '\0';
@@ -323,7 +324,7 @@ static void view_chain(const vxu_state *st, vxt_lines *out, int full, int width)
 		/* The reminder of the bound per factor, when it fits. */
 		const char *each = U(st, ", each ‖Jⱼ‖ ≤ γλ = ", ", each ||J_j|| <= gamma*lambda = ");
 		num(st, a, sizeof a, r->gamma * r->lambda);
-		if (last_width(out) + vxt_width(each) + vxt_width(a) <= width) {
+		if (last_width(out) + vxr_u8_width(each) + vxr_u8_width(a) <= width) {
 			vxt_lines_puts(out, VXT_TEXT, each);
 			vxt_lines_puts(out, VXT_NUMBER, a);
 		}
@@ -371,7 +372,7 @@ static void view_dact(const vxu_state *st, vxt_lines *out, int full, int width)
 	/* Values first, as many as fit the width: the student sees real numbers. */
 	vxt_lines_newline(out);
 	vxt_lines_printf(out, VXT_MATH, U(st, "σ′(a%s) =", "sigma'(a%s) ="), sub(st, s1, sizeof s1, j));
-	int used = vxt_width(U(st, "σ′(a) =", "sigma'(a) =")) + vxt_width(s1);
+	int used = vxr_u8_width(U(st, "σ′(a) =", "sigma'(a) =")) + vxr_u8_width(s1);
 	size_t shown = 0;
 	int lines_left = full ? 4 : 1;
 	for (size_t i = 0; i < d; i++) {
@@ -382,7 +383,7 @@ static void view_dact(const vxu_state *st, vxt_lines *out, int full, int width)
 	for (size_t i = 0; i < d && lines_left > 0; i++) {
 		double v = vx_act_df(m->act, gsl_vector_get(&aj.vector, i));
 		num(st, a, sizeof a, v);
-		int w = vxt_width(a) + 1;
+		int w = vxr_u8_width(a) + 1;
 		int more = (i + 1 < d) ? 4 : 0;   /* room for " …" */
 		if (used + w + more > width) {
 			if (--lines_left == 0)
@@ -506,7 +507,7 @@ static void view_jacobian(const vxu_state *st, vxt_lines *out, int full, int wid
 			for (size_t l = 0; l < n; l++) {
 				num(st, cell[1][i][l], sizeof cell[1][i][l], gsl_matrix_get(m->W, i, l));
 				num(st, cell[2][i][l], sizeof cell[2][i][l], gsl_matrix_get(J, i, l));
-				int w1 = vxt_width(cell[1][i][l]), w2 = vxt_width(cell[2][i][l]);
+				int w1 = vxr_u8_width(cell[1][i][l]), w2 = vxr_u8_width(cell[2][i][l]);
 				cw = w1 > cw ? w1 : cw;
 				cw = w2 > cw ? w2 : cw;
 			}
@@ -514,7 +515,7 @@ static void view_jacobian(const vxu_state *st, vxt_lines *out, int full, int wid
 		cw += 2;
 		char lab[64];
 		snprintf(lab, sizeof lab, U(st, "σ′(a%s,ᵢ)", "sigma'(a%s,i)"), sub(st, s1, sizeof s1, j));
-		int lw = vxt_width(lab) + 2;   /* the σ′ column, values right-aligned under its label */
+		int lw = vxr_u8_width(lab) + 2;   /* the σ′ column, values right-aligned under its label */
 		/* As many columns as the panel holds: σ′ | n of W | arrow | n of J. */
 		while (n > 1 && lw + 2 * (int)n * cw + 4 > width)
 			n--;
@@ -526,16 +527,16 @@ static void view_jacobian(const vxu_state *st, vxt_lines *out, int full, int wid
 		snprintf(hw, sizeof hw, "W, row i");
 		snprintf(hj, sizeof hj, "J%s, row i", s1);
 		/* Each header over its block, right-aligned like the numbers below. */
-		vxt_lines_printf(out, VXT_DIM, "%*s%*s", (int)n * cw, hw, (int)n * cw + vxt_width(arrow), hj);
+		vxt_lines_printf(out, VXT_DIM, "%*s%*s", (int)n * cw, hw, (int)n * cw + vxr_u8_width(arrow), hj);
 		for (size_t i = 0; i < n; i++) {
 			vxt_lines_newline(out);
-			vxt_lines_printf(out, VXT_NUMBER, "%*s", lw + (int)strlen(cell[0][i][0]) - vxt_width(cell[0][i][0]),
+			vxt_lines_printf(out, VXT_NUMBER, "%*s", lw + (int)strlen(cell[0][i][0]) - vxr_u8_width(cell[0][i][0]),
 			               cell[0][i][0]);
 			for (size_t l = 0; l < n; l++)
-				vxt_lines_printf(out, VXT_TEXT, "%*s%s", cw - vxt_width(cell[1][i][l]), "", cell[1][i][l]);
+				vxt_lines_printf(out, VXT_TEXT, "%*s%s", cw - vxr_u8_width(cell[1][i][l]), "", cell[1][i][l]);
 			vxt_lines_puts(out, VXT_DIM, arrow);
 			for (size_t l = 0; l < n; l++)
-				vxt_lines_printf(out, VXT_NUMBER, "%*s%s", cw - vxt_width(cell[2][i][l]), "", cell[2][i][l]);
+				vxt_lines_printf(out, VXT_NUMBER, "%*s%s", cw - vxr_u8_width(cell[2][i][l]), "", cell[2][i][l]);
 		}
 	}
 	gsl_matrix_free(J);
@@ -601,9 +602,9 @@ static void view_paths(const vxu_state *st, vxt_lines *out, int full, int width)
 	/* Path 1 meets W through s₀, which is 0 by default: its term is exactly 0. */
 	if (k == 1 && r->paths[0].contribution.log10 == -INFINITY) {
 		const char *why = U(st, ", as s₀ = 0 (K: k = 2)", ", as s_0 = 0 (K: k = 2)");
-		if (last_width(out) + vxt_width(why) > width)
+		if (last_width(out) + vxr_u8_width(why) > width)
 			why = U(st, ", as s₀ = 0", ", as s_0 = 0");
-		if (last_width(out) + vxt_width(why) <= width)
+		if (last_width(out) + vxr_u8_width(why) <= width)
 			vxt_lines_puts(out, VXT_DIM, why);
 	}
 	if (!full)
@@ -702,15 +703,15 @@ static void view_network(const vxu_state *st, vxt_lines *out, int full, int widt
 	for (int v = 0; v < 2; v++) {
 		vxt_lines_newline(out);
 		vxt_lines_printf(out, VXT_MATH, "%s%s =", names[v], v == 0 ? s1 : "");
-		int used = 6 + vxt_width(s1);
+		int used = 6 + vxr_u8_width(s1);
 		size_t i;
 		for (i = 0; i < m->d; i++) {
 			double x = v == 0 ? gsl_vector_get(&stv.vector, i) : gsl_vector_get(m->y, i);
 			num(st, a, sizeof a, x);
-			if (used + vxt_width(a) + 1 + 4 > width)
+			if (used + vxr_u8_width(a) + 1 + 4 > width)
 				break;
 			vxt_lines_printf(out, VXT_NUMBER, " %s", a);
-			used += vxt_width(a) + 1;
+			used += vxr_u8_width(a) + 1;
 		}
 		if (i < m->d)
 			vxt_lines_puts(out, VXT_DIM, U(st, " …", " ..."));

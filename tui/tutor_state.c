@@ -6,6 +6,7 @@
  * the three apart is what lets the tests drive every key without a terminal.
  */
 #include "tui/tutor_state.h"
+#include "report/utf8.h"
 #include "tui/tutor_panel.h"
 
 #include <math.h>
@@ -782,10 +783,10 @@ static void build_status(vxu_state *st)
 	 * names, 4 without j and seed (only on the narrowest screens). */
 	int level;
 	for (level = 0; level < 4; level++) {
-		int width = 1 + vxt_width(act);
+		int width = 1 + vxr_u8_width(act);
 		for (int i = 0; i < NF; i++)
-			width += (level == 0 ? 2 : 1) + vxt_width(f[i].name[level >= 2 ? level - 1 : 0]) + 1
-			       + vxt_width(f[i].val);
+			width += (level == 0 ? 2 : 1) + vxr_u8_width(f[i].name[level >= 2 ? level - 1 : 0]) + 1
+			       + vxr_u8_width(f[i].val);
 		if (width <= room)
 			break;
 	}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tui/tutor_state.h"
+#include "report/utf8.h"
 #include "tui/tutor_panel.h"
 
 static vxu_state st;
@@ -522,7 +523,7 @@ Test(tutor_state, resize_relays_out_at_the_new_width)
 	for (size_t i = 0; i < st.doc->nlines; i++) {
 		int w = 0;
 		for (size_t s = 0; s < st.doc->lines[i].nspans; s++)
-			w += vxt_width(st.doc->lines[i].spans[s].text);
+			w += vxr_u8_width(st.doc->lines[i].spans[s].text);
 		cr_expect_leq(w, st.lay.text_w, "line %zu fits the new width %d", i, st.lay.text_w);
 	}
 	cr_expect_gt(st.panel.nlines, 3, "the side panel has room for more than the strip");
