@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 #include <cmark.h>
-#include "report/doc.h"
+#include "report/ctx.h"
 #include "report/fmt.h"
 #include "report/math.h"
 #include "report/buf.h"
