@@ -122,6 +122,13 @@ vx_status vx_step_dact(const vx_model *m, const vx_result *r, size_t j, gsl_vect
 vx_status vx_dsds(const vx_model *m, const vx_result *r, size_t t, size_t k,
                   gsl_matrix *P, double *log10_scale);
 
+/* Columns cols[0..ncols-1] of ∂s_t/∂s_k into X (d×ncols) as X × 10^*log10_scale
+ * (scale 0 when they fit): each column is carried through J_{k+1}, …, J_t as
+ * a vector, so the cost is O((t−k) d² ncols) rather than vx_dsds's
+ * O((t−k) d³).  The scale moves in whole decades. */
+vx_status vx_dsds_columns(const vx_model *m, const vx_result *r, size_t t, size_t k, const size_t *cols,
+                          size_t ncols, gsl_matrix *X, double *log10_scale);
+
 /* ---- finite-difference verification (central differences) ---- */
 
 /* ∂s_j/∂a_j and ∂a_j/∂s_{j−1} by finite differences, into D and A (d×d). */

@@ -25,7 +25,7 @@
 
 #include <stddef.h>
 #include "engine/analysis.h"
-#include "report/doc.h"
+#include "report/ctx.h"
 #include "report/text/fmt.h"
 
 typedef struct vxr_tpl vxr_tpl;

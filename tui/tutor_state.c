@@ -6,6 +6,7 @@
  * the three apart is what lets the tests drive every key without a terminal.
  */
 #include "tui/tutor_state.h"
+#include "report/text/utf8.h"
 #include "tui/tutor_panel.h"
 
 #include <math.h>
@@ -21,81 +22,6 @@
 #include "report/text/fmt.h"
 #include "report/modeljson.h"
 #include "tui/cli.h"
-
-/* ====================================================================
- * Lines of spans
- * ==================================================================== */
-
-void vxu_lines_clear(vxu_lines *l)
-{
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->nlines; i++) {
-		for (size_t s = 0; s < l->lines[i].nspans; s++)
-			free(l->lines[i].spans[s].text);
-		free(l->lines[i].spans);
-	}
-	free(l->lines);
-	l->lines = NULL;
-	l->nlines = l->cap = 0;
-}
-
-int vxu_lines_newline(vxu_lines *l)
-{
-	if (l->nlines == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		vxt_line *nl = realloc(l->lines, cap * sizeof *nl);
-		if (!nl)
-			return -1;
-		l->lines = nl;
-		l->cap = cap;
-	}
-	l->lines[l->nlines].spans = NULL;
-	l->lines[l->nlines].nspans = 0;
-	l->nlines++;
-	return 0;
-}
-
-int vxu_lines_add(vxu_lines *l, vxt_role role, const char *text)
-{
-	if (l->nlines == 0 && vxu_lines_newline(l) < 0)
-		return -1;
-	if (!text || !*text)
-		return 0;
-	vxt_line *ln = &l->lines[l->nlines - 1];
-	/* Merge with the previous span of the same role: fewer, longer runs draw faster. */
-	if (ln->nspans && ln->spans[ln->nspans - 1].role == role) {
-		vxt_span *sp = &ln->spans[ln->nspans - 1];
-		size_t a = strlen(sp->text), b = strlen(text);
-		char *nt = realloc(sp->text, a + b + 1);
-		if (!nt)
-			return -1;
-		memcpy(nt + a, text, b + 1);
-		sp->text = nt;
-		return 0;
-	}
-	vxt_span *ns = realloc(ln->spans, (ln->nspans + 1) * sizeof *ns);
-	if (!ns)
-		return -1;
-	ln->spans = ns;
-	char *copy = strdup(text);
-	if (!copy)
-		return -1;
-	ns[ln->nspans].role = role;
-	ns[ln->nspans].text = copy;
-	ln->nspans++;
-	return 0;
-}
-
-int vxu_lines_addf(vxu_lines *l, vxt_role role, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	return vxu_lines_add(l, role, buf);
-}
 
 /* ====================================================================
  * Layout
@@ -323,8 +249,8 @@ void vxu_state_free(vxu_state *st)
 	vx_model_free(st->model);
 	forget_docs(st);
 	free(st->docs);
-	vxu_lines_clear(&st->panel);
-	vxu_lines_clear(&st->status);
+	vxt_lines_clear(&st->panel);
+	vxt_lines_clear(&st->status);
 	memset(st, 0, sizeof *st);
 }
 
@@ -858,7 +784,7 @@ static void note_change(vxu_state *st)
  * γ or γλ. */
 static void build_status(vxu_state *st)
 {
-	vxu_lines_clear(&st->status);
+	vxt_lines_clear(&st->status);
 	const vx_result *r = st->result;
 	vxf_style fs = num_style(st);
 	char l[48], g[48], gl[48];
@@ -895,23 +821,23 @@ static void build_status(vxu_state *st)
 	 * names, 4 without j and seed (only on the narrowest screens). */
 	int level;
 	for (level = 0; level < 4; level++) {
-		int width = 1 + vxt_width(act);
+		int width = 1 + vxr_u8_width(act);
 		for (int i = 0; i < NF; i++)
-			width += (level == 0 ? 2 : 1) + vxt_width(f[i].name[level >= 2 ? level - 1 : 0]) + 1
-			       + vxt_width(f[i].val);
+			width += (level == 0 ? 2 : 1) + vxr_u8_width(f[i].name[level >= 2 ? level - 1 : 0]) + 1
+			       + vxr_u8_width(f[i].val);
 		if (width <= room)
 			break;
 	}
 	int names = level >= 3 ? 2 : level == 2 ? 1 : 0;
-	vxu_lines *s = &st->status;
-	vxu_lines_newline(s);
-	vxu_lines_addf(s, VXT_NUMBER, " %s", act);
+	vxt_lines *s = &st->status;
+	vxt_lines_newline(s);
+	vxt_lines_printf(s, VXT_NUMBER, " %s", act);
 	for (int i = 0; i < NF; i++) {
 		if (level == 4 && f[i].optional)
 			continue;
-		vxu_lines_add(s, VXT_TEXT, level == 0 ? "  " : " ");
-		vxu_lines_addf(s, VXT_TEXT, "%s=", f[i].name[names]);
-		vxu_lines_add(s, f[i].role, f[i].val);
+		vxt_lines_puts(s, VXT_TEXT, level == 0 ? "  " : " ");
+		vxt_lines_printf(s, VXT_TEXT, "%s=", f[i].name[names]);
+		vxt_lines_puts(s, f[i].role, f[i].val);
 	}
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tui/tutor_state.h"
+#include "report/text/utf8.h"
 #include "tui/tutor_panel.h"
 
 static vxu_state st;
@@ -621,7 +622,7 @@ Test(tutor_state, resize_relays_out_at_the_new_width)
 	for (size_t i = 0; i < st.doc->nlines; i++) {
 		int w = 0;
 		for (size_t s = 0; s < st.doc->lines[i].nspans; s++)
-			w += vxt_width(st.doc->lines[i].spans[s].text);
+			w += vxr_u8_width(st.doc->lines[i].spans[s].text);
 		cr_expect_leq(w, st.lay.text_w, "line %zu fits the new width %d", i, st.lay.text_w);
 	}
 	cr_expect_gt(st.panel.nlines, 3, "the side panel has room for more than the strip");
@@ -740,7 +741,7 @@ Test(tutor_state, ascii_mode_is_ascii)
 		s2.step = step;
 		s2.dirty |= VXU_DIRTY_DOC;
 		vxu_update(&s2);
-		vxu_lines *parts[2] = { &s2.panel, &s2.status };
+		vxt_lines *parts[2] = { &s2.panel, &s2.status };
 		for (int p2 = 0; p2 < 2; p2++)
 			for (size_t i = 0; i < parts[p2]->nlines; i++)
 				for (size_t s = 0; s < parts[p2]->lines[i].nspans; s++)
