@@ -14,7 +14,7 @@ CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
 CFLAGS   ?= -O2 -g
-WARN     := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes
+WARN     := -Werror=implicit-function-declaration -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -DVX_VERSION='"$(VERSION)"'
 
 # GSL with an optimised CBLAS (OpenBLAS) where present, else GSL's reference CBLAS.

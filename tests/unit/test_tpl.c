@@ -13,6 +13,7 @@
 
 #include "engine/analysis.h"
 #include "engine/model.h"
+#include "report/doc.h"
 #include "report/render.h"
 #include "report/tpl.h"
 
