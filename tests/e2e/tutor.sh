@@ -12,10 +12,12 @@ set -u
 
 VANEX=${VANEX:-./vanex}
 case $VANEX in /*) ;; *) VANEX=$(pwd)/$VANEX ;; esac
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "tutor.sh: tmux is needed (sh tests/deps.sh test installs it)" >&2
-	exit 1
-fi
+for tool in tmux ps script; do   # Debian tmux, procps, bsdutils
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "FAIL tutor.sh: $tool is needed (sh tests/deps.sh test installs it)" >&2
+		exit 1
+	fi
+done
 [ -x "$VANEX" ] || { echo "tutor.sh: $VANEX is not an executable" >&2; exit 1; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vanex-tutor-e2e.XXXXXX")
