@@ -204,6 +204,11 @@ check "keys: any key closes the help" sh -c '! tmux -L "$1" -f "$2" capture-pane
 
 # ---------------------------------------------------------------- resizing
 $T resize-window -t walk -x 200 -y 60
+# The 80x24 screen shows "step 1/" too, with 24 rows and no side panel, until
+# the tutor has redrawn: wait for the 200x60 layout itself (up to 10 s).
+wide() { s=$(screen walk); [ "$(printf '%s\n' "$s" | wc -l)" -eq 60 ] && printf '%s' "$s" | grep -q "│.*live"; }
+i=0
+while [ $i -lt 100 ] && ! wide; do sleep 0.1; i=$((i + 1)); done
 check "resize: 200x60 re-lays out" wait_for walk "step 1/$M"
 s=$(screen walk)
 check "resize: 60 rows used" [ "$(printf '%s\n' "$s" | wc -l)" -eq 60 ]
