@@ -15,9 +15,17 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/vanex-bad.XXXXXX") || exit 1
 # A private copy: the shared tree may relink ./vanex while this runs.
 cp "$VANEX" "$tmp/vanex" || exit 1
 VANEX=$tmp/vanex
+# Each tmux session gets its own server (vanex-bad-PID-CASE): a new session
+# on the socket of a server just killed failed now and then with "server
+# exited unexpectedly" (60 times in 200 back-to-back tries here).
 sock=vanex-bad-$$
-cleanup() {
+# tmux_end: ends the server of $sock and removes its socket, which tmux leaves.
+tmux_end() {
 	tmux -L "$sock" kill-server 2>/dev/null
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
+}
+cleanup() {
+	tmux_end
 	chmod -R u+rwx "$tmp" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -383,14 +391,18 @@ tutor_tty() {
 	rm -f "$tmp/tut.rc" "$tmp/tut.err"
 	q=
 	for a in "$@"; do q="$q '$a'"; done
-	tmux -L "$sock" -f /dev/null new-session -d -x 80 -y 24 \
-		"OPENBLAS_NUM_THREADS=1 '$VANEX' tutor $q 2>'$tmp/tut.err'; echo \$? >'$tmp/tut.rc'; sleep 30" 2>/dev/null
+	sock=vanex-bad-$$-$cases
+	if ! tmux -L "$sock" -f /dev/null new-session -d -x 80 -y 24 \
+		"OPENBLAS_NUM_THREADS=1 '$VANEX' tutor $q 2>'$tmp/tut.err'; echo \$? >'$tmp/tut.rc'; sleep 30" 2>"$tmp/tmux.err"; then
+		fail "$desc: tmux did not start: $(cat "$tmp/tmux.err")"
+		return
+	fi
 	i=0
 	while [ $i -lt 100 ] && [ ! -s "$tmp/tut.rc" ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	tmux -L "$sock" kill-server 2>/dev/null
+	tmux_end
 	rc=$(cat "$tmp/tut.rc" 2>/dev/null)
 	if [ -z "$rc" ]; then
 		fail "$desc: the tutor did not exit within 10 s"
@@ -413,8 +425,10 @@ else
 	current="tutor at 40x12"
 	cases=$((cases + 1))
 	rm -f "$tmp/tut.rc" "$tmp/tut.err"
+	sock=vanex-bad-$$-$cases
 	tmux -L "$sock" -f /dev/null new-session -d -x 40 -y 12 \
-		"OPENBLAS_NUM_THREADS=1 '$VANEX' 2>'$tmp/tut.err'; echo \$? >'$tmp/tut.rc'; sleep 30" 2>/dev/null
+		"OPENBLAS_NUM_THREADS=1 '$VANEX' 2>'$tmp/tut.err'; echo \$? >'$tmp/tut.rc'; sleep 30" 2>"$tmp/tmux.err" ||
+		fail "tutor at 40x12: tmux did not start: $(cat "$tmp/tmux.err")"
 	i=0
 	while [ $i -lt 50 ] && ! tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q 'too small'; do
 		sleep 0.1
@@ -436,7 +450,7 @@ else
 	else
 		passed "tutor at 40x12  ->  'terminal too small', q quits, exit 0"
 	fi
-	tmux -L "$sock" kill-server 2>/dev/null
+	tmux_end
 fi
 
 echo "bad_input: $cases cases, $fails failed, $skips skipped"

@@ -34,6 +34,7 @@ checks=0
 
 cleanup() {
 	$T kill-server >/dev/null 2>&1
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"   # tmux leaves its socket
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
