@@ -30,6 +30,27 @@ DEP_CFLAGS  := -pthread $(GSL_CFLAGS) $(shell $(PKG_CONFIG) --cflags libcmark ja
 DEP_LIBS    := $(shell $(PKG_CONFIG) --libs libcmark jansson ncursesw 2>/dev/null) $(GSL_LIBS) -pthread
 CRIT_LIBS   := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
+# Without the libraries a build would stop at the first missing header; say
+# instead which Debian packages are missing and what installs them.  Only for
+# goals that compile: deps, run and test install the packages first, help,
+# clean and uninstall need none.  (pkg-config module:Debian package)
+BUILD_MODULES  := gsl:libgsl-dev libcmark:libcmark-dev jansson:libjansson-dev ncursesw:libncurses-dev
+TEST_MODULES   := criterion:libcriterion-dev
+NO_BUILD_GOALS := deps run test help clean uninstall
+missing_pkgs = $(foreach m,$(1),$(if $(shell $(PKG_CONFIG) --exists $(word 1,$(subst :, ,$(m))) 2>/dev/null && echo y),,$(word 2,$(subst :, ,$(m)))))
+ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+MISSING := $(if $(shell command -v $(firstword $(CC))),,$(if $(filter cc gcc,$(CC)),gcc,$(CC))) \
+           $(if $(shell command -v $(PKG_CONFIG)),,pkg-config) $(call missing_pkgs,$(BUILD_MODULES))
+ifneq ($(filter unit sanitize update-golden,$(MAKECMDGOALS))$(findstring /tests/,$(MAKECMDGOALS)),)
+MISSING_TEST := $(call missing_pkgs,$(TEST_MODULES))
+endif
+ifneq ($(strip $(MISSING_TEST)),)
+$(error vanex: missing packages: $(strip $(MISSING) $(MISSING_TEST)) (run 'make test' or 'sh tests/deps.sh test' to install them))
+else ifneq ($(strip $(MISSING)),)
+$(error vanex: missing build packages: $(strip $(MISSING)) (run 'make deps' or 'make run' to install them))
+endif
+endif
+
 ENGINE_SRC := $(sort $(wildcard engine/*.c))
 REPORT_SRC := $(sort $(wildcard report/*.c report/*/*.c))
 TUI_SRC    := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c)))
@@ -88,16 +109,19 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN)
 	./$(BIN)
 
+# Every suite runs even after one fails, and the failed ones are named at the end.
 unit: $(UNIT_BIN)
-	$(Q)set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs=2 $(CRITERION_FLAGS); done
+	$(Q)failed=; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs=2 $(CRITERION_FLAGS) || failed="$$failed $$t"; done; \
+	  if [ -n "$$failed" ]; then echo "unit: FAILED:$$failed" >&2; exit 1; fi
 
 e2e: $(BIN)
-	$(Q)set -e; for s in $(E2E); do echo "== $$s"; VANEX=./$(BIN) sh $$s; done
+	$(Q)failed=; for s in $(E2E); do echo "== $$s"; VANEX=./$(BIN) sh $$s || failed="$$failed $$s"; done; \
+	  if [ -n "$$failed" ]; then echo "e2e: FAILED:$$failed" >&2; exit 1; fi
 
 test: deps
 	$(Q)sh tests/deps.sh test
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN)
-	$(Q)$(MAKE) --no-print-directory unit e2e fuzz-replay
+	$(Q)$(MAKE) --no-print-directory --keep-going unit e2e fuzz-replay
 	$(Q)$(MAKE) --no-print-directory sanitize
 
 # Builds everything with ASan+UBSan in build-san/ and runs the unit and e2e suites.
@@ -107,16 +131,17 @@ sanitize:
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitize.supp:print_suppressions=0 \
 	  $(MAKE) --no-print-directory BUILD=build-san BIN=build-san/vanex \
 	  CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-	  LDFLAGS='-fsanitize=address,undefined' build-san/vanex unit e2e fuzz-replay
+	  LDFLAGS='-fsanitize=address,undefined' --keep-going build-san/vanex unit e2e fuzz-replay
 
 # ---- fuzzing (tests/fuzz/): one libFuzzer harness per parser of outside data ----
-# A harness is built once every function it reaches exists (tests/fuzz/ready.sh).
+# Every tests/fuzz/fuzz_*.c is built and replayed: a harness that calls a
+# function the sources do not define stops the build, naming both.
 # fuzz-replay runs every harness over its seed corpus and saved regressions
 # with the current compiler (and under ASan/UBSan in `make sanitize`);
 # `make fuzz` builds with clang's libFuzzer in build-fuzz/ and fuzzes each
 # target for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 10
-FUZZ_SRC     := $(shell sh tests/fuzz/ready.sh $(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -138,9 +163,10 @@ fuzz:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS='$(FUZZ_CFLAGS)' fuzz-build
 	$(Q)sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_SRC)
 
-# Valgrind memcheck over check, report and a tutor session (slow: not in make test).
+# Valgrind memcheck over check, report and a tutor session (about 40 s: not
+# in make test, run by .ci/run).
 valgrind: $(BIN)
-	$(Q)VANEX=./$(BIN) VANEX_VALGRIND=1 sh tests/e2e/valgrind.sh
+	$(Q)VANEX=./$(BIN) sh tests/valgrind/run.sh
 
 # ---- benchmarks (tests/bench/): for people and notes, not run by CI ----
 # Each tests/bench/*.c becomes $(BUILD)/bench/<name>, linked with the library;
@@ -154,6 +180,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 	$(Q)$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(DEP_LIBS) -o $@
 
 bench: $(BENCH_BIN)
+	$(Q)sh tests/deps.sh bench
 	$(Q)BUILD=$(BUILD) sh tests/bench/run.sh
 
 # The tutor's start-up and key-to-frame times (medians; TUTOR_BENCH_ARGS, e.g. --reps 21).
@@ -178,6 +205,7 @@ clean:
 help:
 	@echo "make            build ./vanex (objects under $(BUILD)/)"
 	@echo "make run        install build dependencies if missing, build, start the tutor"
+	@echo "make deps       install the build dependencies (apt-get) if missing"
 	@echo "make test       install test dependencies if missing, build, run every test"
 	@echo "make sanitize   the test suite under AddressSanitizer + UBSan"
 	@echo "make fuzz       run each fuzz target for a bounded time (FUZZ_SECONDS=10)"

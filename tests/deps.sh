@@ -1,15 +1,34 @@
 #!/bin/sh
 # Installs the Debian packages vanex needs, only those missing.
 #   sh tests/deps.sh build   libraries and tools to build ./vanex
-#   sh tests/deps.sh test    the above plus what the test suite runs
+#   sh tests/deps.sh test    the above plus every program the test suite runs
+#   sh tests/deps.sh bench   the build packages plus numpy and PyTorch for `make bench`
 # Uses apt-get, through sudo when not root.  Prints nothing when all are present.
+# A test that needs a program not installed here fails (it never skips), so
+# every program a test runs belongs in the test list, with what runs it:
+#   libcriterion-dev                  the unit tests (tests/unit)
+#   tmux, procps (ps), bsdutils (script)  the tutor in a terminal (e2e tutor.sh, bad_input.sh)
+#   chromium                          the HTML handout in a browser (report_chromium.sh)
+#   python3, python3-numpy            JSON and .npy checks (check.sh, extremes.sh, report.sh)
+#   python3-torch                     the autograd reference (check_torch.sh)
+#   libxml2-utils (xmllint)           well-formed SVG (test_plot)
+#   locales (localedef's sources)     a decimal-comma LC_NUMERIC (test_plot)
+#   texlive-latex-base, -recommended  pdflatex on the LaTeX output (report.sh, test_math)
+#   util-linux (setpriv)              unreadable files checked as root (bad_input.sh)
+#   valgrind                          make valgrind (tests/valgrind)
+#   clang, libclang-rt-14-dev         make fuzz (libFuzzer)
+# bsdutils and util-linux are part of every Debian system; they are listed
+# so that a trimmed one is told what is missing.
 set -e
 build="make gcc pkg-config libgsl-dev libopenblas-dev libcmark-dev libjansson-dev libncurses-dev"
-test="$build libcriterion-dev time tmux chromium python3 python3-torch clang libclang-rt-14-dev valgrind texlive-latex-base texlive-latex-recommended"
-case "$1" in
+test="$build libcriterion-dev time tmux procps bsdutils util-linux chromium python3 python3-numpy python3-torch
+	libxml2-utils locales texlive-latex-base texlive-latex-recommended valgrind clang libclang-rt-14-dev"
+bench="$build python3 python3-numpy python3-torch"
+case "${1:-}" in
 	build) want=$build ;;
 	test) want=$test ;;
-	*) echo "usage: sh tests/deps.sh build|test" >&2; exit 2 ;;
+	bench) want=$bench ;;
+	*) echo "usage: sh tests/deps.sh build|test|bench" >&2; exit 2 ;;
 esac
 missing=
 for p in $want; do

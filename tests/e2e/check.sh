@@ -7,9 +7,12 @@
 set -u
 VANEX=${VANEX:-./vanex}
 case $VANEX in /*) ;; *) VANEX=$(pwd)/$VANEX ;; esac
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-command -v "$PY" >/dev/null 2>&1 || PY=
+# Debian's interpreter, with python3-numpy (tests/deps.sh), not a pyenv one first in PATH.
+PY=/usr/bin/python3
+if ! "$PY" -c 'import numpy' >/dev/null 2>&1; then
+	echo "FAIL check.sh: $PY cannot import numpy (Debian python3-numpy; 'sh tests/deps.sh test' installs it)" >&2
+	exit 1
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vanex-e2e-check.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -87,10 +90,10 @@ grep -q -- '--json' "$tmp/out" && grep -q -- '--weights FILE' "$tmp/out" || fail
 # ---- valid runs: ASCII and UTF-8 ----
 LC_ALL=C expect_ok "default check (C locale)" check
 LC_ALL=C "$VANEX" check | LC_ALL=C tr -d '\000-\177' | wc -c | grep -qx '0' || fail "C locale output is not pure ASCII"
-if locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$'; then
-	LC_ALL=C.UTF-8 expect_ok "default check (UTF-8)" check
-	LC_ALL=C.UTF-8 "$VANEX" check | grep -q 'γ' || fail "UTF-8 locale output has no Greek letters"
-fi
+# C.UTF-8 comes with the C library (Debian libc-bin)
+locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$' || fail "no C.UTF-8 locale: the UTF-8 output was not checked"
+LC_ALL=C.UTF-8 expect_ok "default check (UTF-8)" check
+LC_ALL=C.UTF-8 "$VANEX" check | grep -q 'γ' || fail "UTF-8 locale output has no Greek letters"
 for a in sigmoid tanh relu linear; do
 	for init in gaussian orthogonal identity; do
 		LC_ALL=C expect_ok "--act $a --init $init" check --act "$a" --init "$init" --hidden 6 --steps 40 --norm 1.1
@@ -116,16 +119,14 @@ grep -Eqi '(^|[^a-z])(nan|inf)([^a-z]|$)' "$tmp/out" && fail "unresolved dL_t/dW
 fits80 "$tmp/out" "unresolved dL_t/dW" || fail "unresolved dL_t/dW: wider than 80 columns"
 pass
 run check --act tanh --norm 6 --hidden 16 --steps 1000 --json
-if [ -n "$PY" ]; then
-	"$PY" -c "
+"$PY" -c "
 import json, sys
 f = json.load(open('$tmp/out'))['fd_check']
 assert f['dLdW'] is None and f['dLdW_entries'] == 0 and f['unresolved'] == 16, f
 assert f['pass'] is False and f['outcome'] == 'unresolved', f
 assert f['dsds'] is not None and f['dsds'] <= f['tolerance'], f
 " || fail "unresolved dL_t/dW: JSON fd_check does not keep null, the counts and the outcome"
-	pass
-fi
+pass
 
 # ---- a ReLU network at rest on its kinks ----
 # No input, b = 0, s_0 = 0: every a_j is exactly 0, where sigma' is a
@@ -140,15 +141,13 @@ grep -Eq ' FAIL$|^finite-difference check: FAIL' "$tmp/out" && fail "relu at res
 fits80 "$tmp/out" "relu at rest" || fail "relu at rest: wider than 80 columns"
 pass
 run check --act relu --input-scale 0 --json
-if [ -n "$PY" ]; then
-	"$PY" -c "
+"$PY" -c "
 import json, sys
 f = json.load(open('$tmp/out'))['fd_check']
 assert f['dsda'] is None and f['dsds'] is None and f['at_kink'] == 16, f
 assert f['pass'] is False and f['outcome'] == 'at kink', f
 " || fail "relu at rest: JSON fd_check"
-	pass
-fi
+pass
 
 # ---- closed forms in the table ----
 # Linear, W = 0.5 I: ds_t/ds_k = 0.5^(t-k) I, so gap 10 reads 0.5^10 = 9.765625e-04.
@@ -195,8 +194,7 @@ LC_ALL=C expect_ok "replay over fewer steps" check --model "$tmp/r2.json" --step
 expect_err 2 "--steps 41 exceeds" check --model "$tmp/r2.json" --steps 41
 expect_err 2 "--hidden and --model cannot be combined" check --model "$tmp/r2.json" --hidden 9
 
-if [ -n "$PY" ]; then
-	"$PY" - "$tmp/a.json" <<'EOF' || fail "JSON schema"
+"$PY" - "$tmp/a.json" <<'EOF' || fail "JSON schema"
 import json, math, sys
 o = json.load(open(sys.argv[1]))
 p = o["params"]
@@ -228,22 +226,20 @@ s = o["s"][t - 1]
 L = 0.5 * sum((a - b) ** 2 for a, b in zip(s, m["y"]))
 assert abs(L - o["loss"]) <= 1e-12 * L, (L, o["loss"])
 EOF
-	pass
-	# A long horizon in JSON: the bound's value does not fit, its log10 does.
-	run check --json --act linear --init identity --norm 3 --steps 800 --input-scale 0
-	"$PY" - "$tmp/out" <<'EOF' || fail "JSON for values beyond a double"
+pass
+# A long horizon in JSON: the bound's value does not fit, its log10 does.
+run check --json --act linear --init identity --norm 3 --steps 800 --input-scale 0
+"$PY" - "$tmp/out" <<'EOF' || fail "JSON for values beyond a double"
 import json, math, sys
 o = json.load(open(sys.argv[1]))
 q = o["paths"][0]
 assert q["gap"] == 799 and q["bound"] is None and abs(q["log10_bound"] - 799 * math.log10(3)) < 1e-9, q
 assert q["norm"] is None and abs(q["log10_norm"] - 799 * math.log10(3)) < 1e-9, q
 EOF
-	pass
-fi
+pass
 
 # ---- a real .npy from numpy, and .csv ----
-if [ -n "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null; then
-	"$PY" - "$tmp" <<'EOF' || fail "writing .npy files with numpy"
+"$PY" - "$tmp" <<'EOF' || fail "writing .npy files with numpy"
 import numpy as np, sys
 d = sys.argv[1]
 rng = np.random.default_rng(5)
@@ -261,10 +257,10 @@ Wn = np.eye(3); Wn[1, 2] = np.nan
 np.save(d + "/Wnan.npy", Wn)
 open(d + "/norm.txt", "w").write(repr(float(np.linalg.norm(W, 2))))
 EOF
-	for f in W.npy Wf.npy Wbe.npy W.csv; do
-		run check --weights "$tmp/$f" --json --steps 10
-		[ "$rc" -eq 0 ] || fail "--weights $f: exit $rc $(cat "$tmp/err")"
-		"$PY" - "$tmp/out" "$tmp/W.npy" <<'EOF' || fail "--weights $f: W or lambda differ from numpy"
+for f in W.npy Wf.npy Wbe.npy W.csv; do
+	run check --weights "$tmp/$f" --json --steps 10
+	[ "$rc" -eq 0 ] || fail "--weights $f: exit $rc $(cat "$tmp/err")"
+	"$PY" - "$tmp/out" "$tmp/W.npy" <<'EOF' || fail "--weights $f: W or lambda differ from numpy"
 import json, sys, numpy as np
 o = json.load(open(sys.argv[1]))
 W = np.load(sys.argv[2])
@@ -273,34 +269,31 @@ lam = np.linalg.norm(W, 2)
 assert abs(o["lambda"] - lam) <= 1e-12 * lam, (o["lambda"], lam)
 assert o["params"]["norm"] is None, "a file's W is not rescaled without --norm"
 EOF
-		pass
-	done
-	run check --weights "$tmp/Wf.npy" --norm 1.5 --act sigmoid --json --steps 30
-	cp "$tmp/out" "$tmp/w1.json"
-	run check --model "$tmp/w1.json" --json
-	cmp -s "$tmp/out" "$tmp/w1.json" || fail "replay of a --weights --norm run through --model differs"
-	run check --weights "$tmp/W.csv" --json --steps 30
-	cp "$tmp/out" "$tmp/w2.json"
-	run check --model "$tmp/w2.json" --json
-	cmp -s "$tmp/out" "$tmp/w2.json" || fail "replay of a --weights run through --model differs"
 	pass
-	run check --weights "$tmp/W32.npy" --json --steps 5
-	"$PY" -c "import json,sys,numpy as np; o=json.load(open('$tmp/out')); assert np.array_equal(np.array(o['model']['W']), np.load('$tmp/W32.npy').astype(np.float64))" ||
-		fail "float32 W not widened exactly"
-	run check --weights "$tmp/W.npy" --norm 2 --json --steps 5
-	"$PY" -c "import json; o=json.load(open('$tmp/out')); assert abs(o['lambda']-2)<1e-12 and o['params']['norm']==2, o['lambda']" ||
-		fail "--weights with --norm 2 did not rescale to 2"
-	LC_ALL=C expect_ok "--weights W.npy text" check --weights "$tmp/W.npy" --act tanh --steps 200
-	grep -q "W: from .*W.npy, as given" "$tmp/out" || fail "text does not name the weights file"
-	expect_err 1 "Wrect.npy: W must be square, got 3x4" check --weights "$tmp/Wrect.npy"
-	expect_err 1 "1-D" check --weights "$tmp/W1d.npy"
-	expect_err 1 "3-D" check --weights "$tmp/W3d.npy"
-	expect_err 1 "'<i8'" check --weights "$tmp/Wint.npy"
-	expect_err 1 "Wnan.npy: entry (2,3) is NaN" check --weights "$tmp/Wnan.npy"
-	pass
-else
-	echo "note: numpy not importable; .npy files from numpy skipped (byte-level cases below still run)"
-fi
+done
+run check --weights "$tmp/Wf.npy" --norm 1.5 --act sigmoid --json --steps 30
+cp "$tmp/out" "$tmp/w1.json"
+run check --model "$tmp/w1.json" --json
+cmp -s "$tmp/out" "$tmp/w1.json" || fail "replay of a --weights --norm run through --model differs"
+run check --weights "$tmp/W.csv" --json --steps 30
+cp "$tmp/out" "$tmp/w2.json"
+run check --model "$tmp/w2.json" --json
+cmp -s "$tmp/out" "$tmp/w2.json" || fail "replay of a --weights run through --model differs"
+pass
+run check --weights "$tmp/W32.npy" --json --steps 5
+"$PY" -c "import json,sys,numpy as np; o=json.load(open('$tmp/out')); assert np.array_equal(np.array(o['model']['W']), np.load('$tmp/W32.npy').astype(np.float64))" ||
+	fail "float32 W not widened exactly"
+run check --weights "$tmp/W.npy" --norm 2 --json --steps 5
+"$PY" -c "import json; o=json.load(open('$tmp/out')); assert abs(o['lambda']-2)<1e-12 and o['params']['norm']==2, o['lambda']" ||
+	fail "--weights with --norm 2 did not rescale to 2"
+LC_ALL=C expect_ok "--weights W.npy text" check --weights "$tmp/W.npy" --act tanh --steps 200
+grep -q "W: from .*W.npy, as given" "$tmp/out" || fail "text does not name the weights file"
+expect_err 1 "Wrect.npy: W must be square, got 3x4" check --weights "$tmp/Wrect.npy"
+expect_err 1 "1-D" check --weights "$tmp/W1d.npy"
+expect_err 1 "3-D" check --weights "$tmp/W3d.npy"
+expect_err 1 "'<i8'" check --weights "$tmp/Wint.npy"
+expect_err 1 "Wnan.npy: entry (2,3) is NaN" check --weights "$tmp/Wnan.npy"
+pass
 
 # ---- .npy files written byte by byte ----
 # npy_hdr DICT: magic, version 1.0, header length 118, the dict padded to 128 bytes.

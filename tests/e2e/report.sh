@@ -4,13 +4,18 @@
 # and the rounded table of the default handout), SOURCE_DATE_EPOCH makes
 # every format byte-identical, a template's front matter yields to the
 # command line, Markdown gets its SVG files beside it, pdflatex compiles the
-# LaTeX (when installed), and every error leaves no file behind.
+# LaTeX, and every error leaves no file behind.  python3 and pdflatex are
+# installed by tests/deps.sh; without them this test fails.
 #   VANEX=./vanex sh tests/e2e/report.sh
 set -u
 VANEX=${VANEX:-./vanex}
 case $VANEX in /*) ;; *) VANEX=$(pwd)/$VANEX ;; esac
-PY=python3
-command -v "$PY" >/dev/null 2>&1 || PY=
+# Debian's interpreter, not a pyenv one first in PATH.
+PY=/usr/bin/python3
+if [ ! -x "$PY" ]; then
+	echo "FAIL report.sh: $PY is needed to compare the numbers ('sh tests/deps.sh test' installs python3)" >&2
+	exit 1
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vanex-e2e-report.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -95,7 +100,6 @@ for opts in "--act tanh --steps 40 --seed 5" "--act sigmoid --norm 4 --hidden 6 
 		{ fail "report --template full.md $opts: $(cat "$tmp/err")"; continue; }
 	# shellcheck disable=SC2086
 	"$VANEX" report $opts >"$tmp/default.md" 2>"$tmp/err" || { fail "report $opts: $(cat "$tmp/err")"; continue; }
-	[ -n "$PY" ] || continue
 	if "$PY" - "$tmp/check.json" "$tmp/full.out" "$tmp/default.md" <<'EOF'
 import json, math, re, sys
 j = json.load(open(sys.argv[1]))
@@ -225,7 +229,9 @@ else
 fi
 
 # ---- LaTeX compiles --------------------------------------------------------------
-if command -v pdflatex >/dev/null 2>&1; then
+if ! command -v pdflatex >/dev/null 2>&1; then
+	fail "pdflatex not installed: the LaTeX handout was not compiled (Debian texlive-latex-base; 'sh tests/deps.sh test')"
+else
 	mkdir "$tmp/tex"
 	for opts in "" "--act sigmoid --norm 6 --steps 80" "--act relu --norm 2 --hidden 40 --steps 12"; do
 		# shellcheck disable=SC2086
@@ -243,8 +249,6 @@ if command -v pdflatex >/dev/null 2>&1; then
 		fail "report -f latex --template features.tpl.md: $(cat "$tmp/err")"
 	(cd "$tmp/tex" && pdflatex -interaction=nonstopmode -halt-on-error f.tex >log.txt 2>&1)
 	if [ $? -eq 0 ] && [ -s "$tmp/tex/f.pdf" ]; then pass; else fail "pdflatex failed on features.tpl.md: $(grep -A3 '^!' "$tmp/tex/log.txt" | head -8)"; fi
-else
-	echo "SKIP: pdflatex not installed; the LaTeX handout was not compiled"
 fi
 
 echo "report e2e: $checks passed, $fails failed"

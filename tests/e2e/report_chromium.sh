@@ -4,17 +4,20 @@
 # size, the SVG plots are drawn, and the page logs no console error.  The
 # page is opened from a file with every network feature of Chromium off; the
 # handout itself holds no script (a copy with a measuring script added is
-# used for the layout check).  Skipped only when Chromium is not installed.
+# used for the layout check).  Chromium and python3 are installed by
+# tests/deps.sh; without them this test fails.
 #   VANEX=./vanex sh tests/e2e/report_chromium.sh
 set -u
 VANEX=${VANEX:-./vanex}
 case $VANEX in /*) ;; *) VANEX=$(pwd)/$VANEX ;; esac
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$CHROMIUM" ]; then
-	echo "SKIP: $CHROMIUM not installed; the HTML handout was not checked in a browser"
-	exit 0
+	echo "FAIL: $CHROMIUM not installed: the HTML handout was not checked in a browser (Debian chromium; 'sh tests/deps.sh test')" >&2
+	exit 1
 fi
-command -v python3 >/dev/null 2>&1 || { echo "FAIL: python3 is needed to read the screenshot" >&2; exit 1; }
+# Debian's interpreter, not a pyenv one first in PATH.
+PY=/usr/bin/python3
+[ -x "$PY" ] || { echo "FAIL: $PY is needed to read the screenshot ('sh tests/deps.sh test' installs python3)" >&2; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vanex-e2e-chromium.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -41,7 +44,7 @@ chrome --screenshot="$tmp/shot.png" --window-size=1000,2000 "file://$tmp/h.html"
 if [ ! -s "$tmp/shot.png" ]; then
 	fail "no screenshot ($(tail -3 "$tmp/shot.log"))"
 else
-	if python3 - "$tmp/shot.png" <<'EOF'
+	if "$PY" - "$tmp/shot.png" <<'EOF'
 import struct, sys, zlib
 data = open(sys.argv[1], "rb").read()
 assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"

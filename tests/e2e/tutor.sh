@@ -13,10 +13,12 @@ set -u
 
 VANEX=${VANEX:-./vanex}
 case $VANEX in /*) ;; *) VANEX=$(pwd)/$VANEX ;; esac
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "tutor.sh: tmux is needed (sh tests/deps.sh test installs it)" >&2
-	exit 1
-fi
+for tool in tmux ps script; do   # Debian tmux, procps, bsdutils
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "FAIL tutor.sh: $tool is needed (sh tests/deps.sh test installs it)" >&2
+		exit 1
+	fi
+done
 [ -x "$VANEX" ] || { echo "tutor.sh: $VANEX is not an executable" >&2; exit 1; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vanex-tutor-e2e.XXXXXX")
@@ -33,6 +35,7 @@ checks=0
 
 cleanup() {
 	$T kill-server >/dev/null 2>&1
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"   # tmux leaves its socket
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -211,6 +214,11 @@ check "keys: any key closes the help" wait_gone walk "vanex keys"
 
 # ---------------------------------------------------------------- resizing
 $T resize-window -t walk -x 200 -y 60
+# The 80x24 screen shows "step 1/" too, with 24 rows and no side panel, until
+# the tutor has redrawn: wait for the 200x60 layout itself (up to 10 s).
+wide() { s=$(screen walk); [ "$(printf '%s\n' "$s" | wc -l)" -eq 60 ] && printf '%s' "$s" | grep -q "│.*live"; }
+i=0
+while [ $i -lt 100 ] && ! wide; do sleep 0.1; i=$((i + 1)); done
 check "resize: 200x60 re-lays out" wait_for walk "step 1/$M"
 s=$(screen walk)
 check "resize: 60 rows used" [ "$(printf '%s\n' "$s" | wc -l)" -eq 60 ]

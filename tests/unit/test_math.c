@@ -4,15 +4,15 @@
  * Expected strings are written out by hand from DESIGN.md section 1 and the
  * rules in report/math.h (not produced by the code and pasted back).  MathML
  * is checked for well-formedness twice, by a small tag-balance checker
- * written here and by Python's XML parser when python3 is present.
+ * written here and by Python's XML parser.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "report/text/math.h"
+#include "test_proc.h"
 
 static char *render(const char *src, vxm_target t, int display)
 {
@@ -177,13 +177,9 @@ Test(math, large_operators_take_limits_only_in_display)
 }
 
 /* pdflatex with amsmath, as the LaTeX handout uses it, accepts every
- * normalised formula, inline and displayed (skipped without pdflatex). */
+ * normalised formula, inline and displayed. */
 Test(math, latex_compiles_with_pdflatex, .timeout = 120)
 {
-	if (system("command -v pdflatex >/dev/null 2>&1") != 0) {
-		cr_log_warn("pdflatex not installed: LaTeX compile check skipped");
-		return;
-	}
 	char dir[] = "/tmp/vxm-latex-XXXXXX";
 	cr_assert_not_null(mkdtemp(dir));
 	char path[128];
@@ -207,14 +203,15 @@ Test(math, latex_compiles_with_pdflatex, .timeout = 120)
 	}
 	fputs("\\end{document}\n", f);
 	fclose(f);
-	char cmd[512];
-	snprintf(cmd, sizeof cmd,
-	         "cd %s && pdflatex -interaction=nonstopmode -halt-on-error f.tex >/dev/null 2>&1", dir);
-	int st = system(cmd);
-	cr_expect_eq(st, 0, "pdflatex failed on the normalised formulas: see %s/f.log", dir);
-	if (st == 0) {
-		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-		cr_expect_eq(system(cmd), 0);
+	const char *const tex[] = { "pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+		                    "-output-directory", dir, path, NULL };
+	char why[600];
+	int ok = tp_run(tex, NULL, why, sizeof why);
+	cr_expect(ok, "pdflatex on the normalised formulas: %s; see %s/f.log"
+	          " (Debian texlive-latex-base, 'sh tests/deps.sh test')", why, dir);
+	if (ok) {
+		const char *const rm[] = { "rm", "-rf", dir, NULL };
+		cr_expect(tp_run(rm, NULL, why, sizeof why), "%s", why);
 	}
 }
 
@@ -311,17 +308,15 @@ Test(math, tag_checker_catches_faults)
 	cr_assert_not_null(xml_check("<math><script>x</script></math>"));
 }
 
-static int python_wellformed(const char *xml)
+/* Python's XML parser (Debian's /usr/bin/python3) accepts xml; a missing
+ * or failing interpreter is a failure too (test_proc.h). */
+static void expect_python_wellformed(const char *xml)
 {
-	FILE *f = popen("python3 -c 'import sys, xml.dom.minidom; "
-	                "xml.dom.minidom.parseString(sys.stdin.buffer.read())' 2>/dev/null", "w");
-	if (!f)
-		return -1;
-	fputs(xml, f);
-	int st = pclose(f);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-		return -1; /* no python3 here */
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	const char *const argv[] = { TP_PYTHON, "-c",
+		"import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.buffer.read())", NULL };
+	char why[600];
+	cr_expect(tp_run(argv, xml, why, sizeof why), "the MathML not accepted by Python's XML parser: %s"
+	          " (Debian python3, 'sh tests/deps.sh test')", why);
 }
 
 static const char *const extra[] = {
@@ -358,9 +353,7 @@ Test(math, mathml_is_well_formed)
 	fclose(mem);
 	len = strlen(doc);
 	cr_assert_gt(len, 100);
-	int py = python_wellformed(doc);
-	if (py >= 0)
-		cr_expect_eq(py, 1, "python's XML parser rejects the MathML");
+	expect_python_wellformed(doc);
 	free(doc);
 }
 

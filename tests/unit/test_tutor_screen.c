@@ -308,8 +308,7 @@ Test(tutor_screen, monochrome_uses_attributes_only)
 Test(tutor_screen, colour_theme_has_pairs_when_the_terminal_does)
 {
 	open_screen(24, 80, 1, 1);
-	if (!has_colors())
-		cr_skip_test("terminal without colours");
+	cr_assert(has_colors(), "xterm-256color (ncurses-base) without colours");
 	cr_expect_eq(th.color, 1);
 	cr_expect_neq(PAIR_NUMBER(th.role[VXT_HEADING]), 0, "headings coloured");
 	cr_expect_neq(PAIR_NUMBER(th.role[VXT_SERIES1]), PAIR_NUMBER(th.role[VXT_SERIES3]),
