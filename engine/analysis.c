@@ -34,6 +34,9 @@
 
 #define LOG10_2 0.301029995663981195213738894724493027
 #define LN_2 0.693147180559945309417232121458176568
+/* Seeds of the Lanczos streams: the model's hash plus multiples of an odd
+ * constant, one per run that needs its own (λ, the paths, each step slot). */
+#define SEED_STEP 0x9e3779b97f4a7c15u
 /* rows of the gradient accumulated per dgemm */
 #define GRAD_BLOCK 64
 /* step Jacobians whose norms are computed together, sharing one product G X:
@@ -118,6 +121,15 @@ static double *row(const gsl_matrix *M, size_t i)
 	return M->data + i * M->tda;
 }
 
+/* A bound on the relative rounding error of a spectral norm of a d×d
+ * operator as computed here: its Ritz or dense value (a few d ulps) plus
+ * the certificate's margin on λ.  A computed norm above one that bounds it
+ * mathematically by no more than this is equal to it. */
+static double norm_rounding(size_t d)
+{
+	return VX_SYM_TOP_REL + (8.0 * (double)d + 16) * DBL_EPSILON;
+}
+
 /* ---- result ---- */
 
 void vx_result_free(vx_result *r)
@@ -162,6 +174,7 @@ typedef struct {
 	double lamn;            /* ‖Wn‖₂ */
 	gsl_matrix *G;          /* Wn Wnᵀ */
 	double gscal;           /* c > 0 when G = c I to 1e-12 relative (Frobenius), else 0 */
+	uint64_t seed;          /* a hash of the model and t: the Lanczos starts' seed */
 	gsl_matrix *P, *Q;      /* the product ∂s_t/∂s_k (mantissa) and scratch */
 	gsl_vector *eval;
 	gsl_eigen_symm_workspace *eig;
@@ -174,6 +187,9 @@ typedef struct {
 	double *c, *cs, *cprev, *tmp, *g;
 	double *sn_mant;        /* ‖J_j‖₂ = sn_mant[j-1] × 2^sn_exp[j-1] */
 	int *sn_exp;
+	double *sn_cap;         /* max σ'(a_j) λ = sn_cap[j-1] × 2^sn_exp[j-1], its bound */
+	double *pn_mant, *pn_exp; /* ‖∂s_t/∂s_k‖₂ = pn_mant[k-1] × 2^pn_exp[k-1] */
+	int pzero;              /* the path pass found J_t ⋯ J_1 exactly 0 */
 	gsl_matrix *dblk, *sblk;/* GRAD_BLOCK × d rows of δ_k and s_{k-1} */
 	double *tau;            /* each block row's power of two */
 	gsl_matrix *Ly, *Lz;    /* Lyapunov: orthonormal basis d×p and its image */
@@ -205,6 +221,8 @@ static void work_free(work *w)
 	free(w->c);
 	free(w->sn_mant);
 	free(w->sn_exp);
+	free(w->sn_cap);
+	free(w->pn_mant);
 	gsl_matrix_free(w->dblk);
 	gsl_matrix_free(w->sblk);
 	free(w->tau);
@@ -248,6 +266,8 @@ static int work_alloc(work *w, const vx_model *m, size_t t)
 	w->c = malloc(5 * d * sizeof(double));
 	w->sn_mant = malloc(m->T * sizeof(double));
 	w->sn_exp = malloc(m->T * sizeof(int));
+	w->sn_cap = malloc(m->T * sizeof(double));
+	w->pn_mant = malloc(2 * t * sizeof(double));
 	w->dblk = gsl_matrix_alloc(GRAD_BLOCK, d);
 	w->sblk = gsl_matrix_alloc(GRAD_BLOCK, d);
 	w->tau = malloc(GRAD_BLOCK * sizeof(double));
@@ -257,9 +277,8 @@ static int work_alloc(work *w, const vx_model *m, size_t t)
 	w->Le = gsl_vector_alloc(d);
 	w->pc = malloc(3 * d * sizeof(double));
 	if (!w->pc || !w->Wn || !w->G || !w->P || !w->Q || !w->eval || !w->eig || !w->lz || !w->c ||
-	    !w->X || !w->Y || !w->CS ||
-	    !w->sn_mant || !w->sn_exp || !w->dblk || !w->sblk || !w->tau || !w->Ly || !w->Lz ||
-	    !w->Ltau || !w->Le)
+	    !w->X || !w->Y || !w->CS || !w->sn_mant || !w->sn_exp || !w->sn_cap || !w->pn_mant ||
+	    !w->dblk || !w->sblk || !w->tau || !w->Ly || !w->Lz || !w->Ltau || !w->Le)
 		return -1;
 	w->cs = w->c + d;
 	w->cprev = w->cs + d;
@@ -267,6 +286,7 @@ static int work_alloc(work *w, const vx_model *m, size_t t)
 	w->g = w->tmp + d;
 	w->pcs = w->pc + d;
 	w->ptmp = w->pcs + d;
+	w->pn_exp = w->pn_mant + t;
 	return 0;
 }
 
@@ -285,20 +305,6 @@ static void ppt_apply(const void *ctx, const double *x, double *y)
 	int d = (int)o->P->size1, tda = (int)o->P->tda;
 	cblas_dgemv(CblasRowMajor, CblasTrans, d, d, 1.0, o->P->data, tda, x, 1, 0.0, o->tmp, 1);
 	cblas_dgemv(CblasRowMajor, CblasNoTrans, d, d, 1.0, o->P->data, tda, o->tmp, 1, 0.0, y, 1);
-}
-
-typedef struct {
-	const gsl_matrix *A;
-	double *tmp;
-} ata_op;
-
-/* y = Aᵀ A x */
-static void ata_apply(const void *ctx, const double *x, double *y)
-{
-	const ata_op *o = ctx;
-	int d = (int)o->A->size1, tda = (int)o->A->tda;
-	cblas_dgemv(CblasRowMajor, CblasNoTrans, d, d, 1.0, o->A->data, tda, x, 1, 0.0, o->tmp, 1);
-	cblas_dgemv(CblasRowMajor, CblasTrans, d, d, 1.0, o->A->data, tda, o->tmp, 1, 0.0, y, 1);
 }
 
 /* The largest eigenvalue of op by Lanczos.  When that fails, op is AᵀA or
@@ -372,7 +378,38 @@ static vx_status forward(const vx_model *m, vx_result *r, vx_error *err)
 	return VX_OK;
 }
 
-/* W = Wn × 2^eW and λ = ‖W‖₂ */
+/* c when G = c I up to ‖G − cI‖_F <= 1e-12 c, else 0.  Then for every
+ * diagonal D, ‖D Wn‖₂ = max|d_i| ‖Wn‖₂ to 5e-13 relative (both lie within
+ * max d_i² ‖G − cI‖ of c max d_i²): W is a multiple of an orthogonal matrix
+ * (the orthogonal and identity initialisations), the case in which Lanczos
+ * meets the most clustered spectra. */
+static double gram_scalar(const gsl_matrix *G)
+{
+	size_t d = G->size1;
+	double c = 0;
+	for (size_t i = 0; i < d; i++)
+		c += gsl_matrix_get(G, i, i);
+	c /= (double)d;
+	if (!(c > 0))
+		return 0;
+	double e2 = 0, lim = 1e-24 * c * c;
+	for (size_t i = 0; i < d && e2 <= lim; i++) {
+		const double *g = gsl_matrix_const_ptr(G, i, 0);
+		for (size_t j = 0; j < d; j++) {
+			double e = g[j] - (i == j ? c : 0.0);
+			e2 += e * e;
+		}
+	}
+	return e2 <= lim ? c : 0;
+}
+
+/* W = Wn × 2^eW, G = Wn Wnᵀ and λ = ‖W‖₂.  λ is computed once per run and
+ * certified (vx_sym_top: Lanczos on G, then a Cholesky factorisation that
+ * shows nothing lies above, else the dense eigen-solver): every bound and
+ * ratio of the run depends on it, and a Lanczos value alone can stop on the
+ * lower of two close singular values (1 and 1 − 1e-7 gave 0.9999999).  G is
+ * formed here, by a symmetric rank-d update (half a product), because the
+ * step norms need it too. */
 static vx_status norm_of_w(const vx_model *m, work *w, vx_result *r)
 {
 	size_t d = m->d;
@@ -384,11 +421,27 @@ static vx_status norm_of_w(const vx_model *m, work *w, vx_result *r)
 	for (size_t i = 0; i < d; i++)
 		scale2(row(w->Wn, i), d, -w->eW);
 	w->lamn = 0;
+	w->gscal = 0;
 	if (mx > 0) {
-		ata_op o = { w->Wn, w->tmp };
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)d, (int)d, 1.0, w->Wn->data,
+		            (int)w->Wn->tda, 0.0, w->G->data, (int)w->G->tda);
+		for (size_t i = 0; i < d; i++)
+			for (size_t l = 0; l < i; l++)
+				gsl_matrix_set(w->G, i, l, gsl_matrix_get(w->G, l, i));
+		w->gscal = gram_scalar(w->G);
+		/* W = λI or a permutation times a diagonal: ‖W‖ is its largest
+		 * entry exactly, where √λmax(G) would round λ² first */
+		if (vx_monomial_norm(w->Wn, &w->lamn)) {
+			r->lambda = ldexp(w->lamn, w->eW);
+			return VX_OK;
+		}
 		double theta;
-		vx_lanczos_reset(w->lz);
-		vx_status st = top_eig(w, &r->lanczos_steps, &r->fallbacks, ata_apply, &o, w->Wn, w->Q, &theta);
+		int dense;
+		vx_lanczos_seed(w->lz, w->seed);
+		size_t before = vx_lanczos_steps(w->lz);
+		vx_status st = vx_sym_top(w->lz, w->G, w->Q, w->eval, w->eig, &theta, &dense);
+		r->lanczos_steps += vx_lanczos_steps(w->lz) - before;
+		r->fallbacks += (size_t)dense;
 		if (st)
 			return st;
 		w->lamn = sqrt(theta);
@@ -424,21 +477,28 @@ static void step_fill(const vx_model *m, work *w, step_queue *q, size_t b)
 		vx_act_dfv(m->act, row(w->a_rows, j - 1), w->c, d);
 		double cmax = vx_maxabs(w->c, d);
 		if (cmax == 0 || w->lamn == 0) {
-			w->sn_mant[j - 1] = 0;
+			w->sn_mant[j - 1] = w->sn_cap[j - 1] = 0;
 			w->sn_exp[j - 1] = 0;
 			q->have_prev = 0;
 			continue;
 		}
 		int ec = expo(cmax);
 		w->sn_exp[j - 1] = ec + w->eW;
-		if (w->gscal > 0) {
-			/* J_j J_jᵀ = c D_j², so ‖J_j‖ = √c max|σ'(a_j)| exactly */
-			w->sn_mant[j - 1] = sqrt(w->gscal) * ldexp(cmax, -ec);
+		/* ‖J_j‖ <= max σ'(a_j) ‖W‖, rounded as γλ is, so that max σ' = γ
+		 * gives γλ to the bit */
+		w->sn_cap[j - 1] = ldexp(cmax, -ec) * w->lamn;
+		double cmin = cmax;
+		for (size_t i = 0; i < d; i++) {
+			cs[i] = ldexp(w->c[i], -ec);
+			cmin = fmin(cmin, w->c[i]);
+		}
+		if (cmin == cmax || w->gscal > 0) {
+			/* D_j = cI (linear, or every unit at the same point): ‖J_j‖ is
+			 * c‖W‖ exactly.  G = cI: ‖J_j‖ = max σ' ‖W‖ to 5e-13. */
+			w->sn_mant[j - 1] = w->sn_cap[j - 1];
 			q->have_prev = 0;
 			continue;
 		}
-		for (size_t i = 0; i < d; i++)
-			cs[i] = ldexp(w->c[i], -ec);
 		int same = q->have_prev && memcmp(cs, w->cprev, d * sizeof(double)) == 0;
 		memcpy(w->cprev, cs, d * sizeof(double));
 		q->have_prev = 1;
@@ -452,41 +512,16 @@ static void step_fill(const vx_model *m, work *w, step_queue *q, size_t b)
 	}
 }
 
-/* c when G = c I up to ‖G − cI‖_F <= 1e-12 c, else 0.  Then for every D,
- * λmax(D G D) = c max d_i² to that relative accuracy: W is a multiple of an
- * orthogonal matrix (the orthogonal and identity initialisations), the case
- * in which Lanczos meets the most clustered spectra. */
-static double gram_scalar(const gsl_matrix *G)
-{
-	size_t d = G->size1;
-	double c = 0;
-	for (size_t i = 0; i < d; i++)
-		c += gsl_matrix_get(G, i, i);
-	c /= (double)d;
-	if (!(c > 0))
-		return 0;
-	double e2 = 0, lim = 1e-24 * c * c;
-	for (size_t i = 0; i < d && e2 <= lim; i++) {
-		const double *g = gsl_matrix_const_ptr(G, i, 0);
-		for (size_t j = 0; j < d; j++) {
-			double e = g[j] - (i == j ? c : 0.0);
-			e2 += e * e;
-		}
-	}
-	return e2 <= lim ? c : 0;
-}
-
 static vx_status step_norms(const vx_model *m, work *w, vx_result *r)
 {
 	size_t d = w->d, nb = w->nb;
-	if (gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, w->Wn, w->Wn, 0.0, w->G))
-		return VX_ENUMERIC;
-	w->gscal = gram_scalar(w->G);
 	w->a_rows = r->a;
 	step_queue q = { 1, 0, { 0 } };
 	size_t map[STEP_BATCH];
-	for (size_t b = 0; b < nb; b++)
+	for (size_t b = 0; b < nb; b++) {
+		vx_lanczos_seed(w->lzb[b], w->seed + SEED_STEP * (b + 2));
 		step_fill(m, w, &q, b);
+	}
 	for (;;) {
 		size_t na = 0;
 		for (size_t b = 0; b < nb; b++) {
@@ -538,63 +573,43 @@ static vx_status step_norms(const vx_model *m, work *w, vx_result *r)
 			step_fill(m, w, &q, b);
 		}
 	}
+	double win = norm_rounding(d);
 	for (size_t j = 1; j <= m->T; j++) {
-		if (w->sn_mant[j - 1] == SN_SAME)
-			w->sn_mant[j - 1] = w->sn_mant[j - 2];
-		gsl_vector_set(r->step_norm, j - 1, ldexp(w->sn_mant[j - 1], w->sn_exp[j - 1]));
+		double *sn = &w->sn_mant[j - 1], cap = w->sn_cap[j - 1];
+		if (*sn == SN_SAME)
+			*sn = w->sn_mant[j - 2];
+		/* a Ritz value is below the top eigenvalue up to rounding, and λ is
+		 * certified: anything above the cap beyond that is an engine error */
+		if (*sn > cap) {
+			if (*sn > cap * (1 + win))
+				return VX_EINTERNAL;
+			*sn = cap;
+		}
+		gsl_vector_set(r->step_norm, j - 1, ldexp(*sn, w->sn_exp[j - 1]));
 	}
 	return VX_OK;
 }
 
 /* ---- pass 2: the paths ---- */
 
-typedef struct {
-	double m;   /* γλ = m × 2^e */
-	int e;
-	double l10; /* log10(γλ) */
-} glam;
-
-static vx_mag bound_mag(const glam *gl, size_t gap)
-{
-	if (gap == 0)
-		return vx_mag_ldexp(1.0, 0);
-	if (gl->m == 0)
-		return vx_mag_ldexp(0.0, 0);
-	double l10 = (double)gap * gl->l10;
-	double base = ldexp(gl->m, gl->e);
-	if (isfinite(base) && base >= DBL_MIN) {
-		double v = pow(base, (double)gap);
-		if (isfinite(v) && v >= DBL_MIN) {
-			vx_mag mg = { v, l10, 1 };
-			return mg;
-		}
-	}
-	return vx_mag_from_log10(l10);
-}
-
+/* ‖∂s_t/∂s_k‖₂ for k = t−1 down to 1 into pn_mant/pn_exp, and whether the
+ * whole product J_t ⋯ J_1 is exactly 0 (w->pzero). */
 static vx_status path_norms(const vx_model *m, work *w, vx_result *r)
 {
 	size_t d = w->d, t = w->t;
-	glam gl;
-	gl.m = vx_act_gamma(m->act) * w->lamn;   /* γ is a power of two: exact */
-	gl.e = w->eW;
-	gl.l10 = gl.m > 0 ? log10(gl.m) + gl.e * LOG10_2 : -INFINITY;
-	r->lyap_bound = gl.m > 0 ? log(gl.m) + gl.e * LN_2 : -INFINITY;
-
-	for (size_t k = 1; k <= t; k++) {
-		r->paths[k - 1].k = k;
-		r->paths[k - 1].gap = t - k;
-		r->paths[k - 1].bound = bound_mag(&gl, t - k);
-	}
-	r->paths[t - 1].norm = vx_mag_ldexp(1.0, 0);
+	w->pn_mant[t - 1] = 1;
+	w->pn_exp[t - 1] = 0;
+	w->pzero = 0;
 
 	double pn = 1.0, E = 0;  /* ‖P‖ = pn × 2^E */
 	int zero = 0;
 	double *c = w->pc, *cs = w->pcs;
 	ppt_op o = { w->P, w->ptmp };
-	vx_lanczos_reset(w->lz);
+	vx_lanczos_seed(w->lz, w->seed + SEED_STEP);
 
-	for (size_t k = t - 1; k >= 1; k--) {
+	/* k = 0 is the product J_t ⋯ J_1, formed (not its norm) only to see
+	 * whether it is exactly 0: a nilpotent W, dead units */
+	for (size_t k = t - 1;; k--) {
 		size_t j = k + 1;   /* P_k = P_{k+1} J_{k+1} */
 		if (!zero) {
 			vx_act_dfv(m->act, row(r->a, j - 1), c, d);
@@ -630,6 +645,10 @@ static vx_status path_norms(const vx_model *m, work *w, vx_result *r)
 					return VX_ENUMERIC;
 				E += e + w->eW;
 			}
+			if (k == 0) {
+				zero = vx_maxabs_matrix(w->P) == 0;
+				break;
+			}
 			double theta;
 			vx_status st = top_eig(w, &w->p_steps, &w->p_fallbacks, ppt_apply, &o, w->P, w->Q, &theta);
 			if (st)
@@ -646,28 +665,88 @@ static vx_status path_norms(const vx_model *m, work *w, vx_result *r)
 				E += e;
 			}
 		}
-		r->paths[k - 1].norm = zero ? vx_mag_ldexp(0, 0) : vx_mag_ldexp(pn, E);
+		if (k == 0)
+			break;
+		w->pn_mant[k - 1] = zero ? 0 : pn;
+		w->pn_exp[k - 1] = zero ? 0 : E;
+	}
+	w->pzero = zero;
+	return VX_OK;
+}
+
+/* 1, 0 or −1 as a × 2^ae is above, equal to or below b × 2^be (a, b >= 0
+ * and finite, exponents integers held in doubles) */
+static int cmp2(double a, double ae, double b, double be)
+{
+	if (a == 0 || b == 0)
+		return (a > 0) - (b > 0);
+	int x, y;
+	a = frexp(a, &x);
+	b = frexp(b, &y);
+	ae += x;
+	be += y;
+	if (ae != be)
+		return ae > be ? 1 : -1;
+	return (a > b) - (a < b);
+}
+
+/* The three columns of every path: (γλ)^{t−k}, Π_{j=k+1..t} ‖J_j‖ and the
+ * norms, made to respect ‖∂s_t/∂s_k‖ <= Π‖J_j‖ <= (γλ)^{t−k} as computed.
+ *
+ * The product and the bound are accumulated the same way, one rounded
+ * multiplication per step (mantissas in [¼, 1), exponents apart), and every
+ * ‖J_j‖ is at most the rounded max σ'(a_j) λ <= γλ: rounding is monotone, so
+ * the product can never come out above the bound, and when every ‖J_j‖ is
+ * γλ (a linear network; every unit at σ's steepest point) the two are the
+ * same bits.  The error of either is at most t−k ulps, where pow(γλ, t−k)
+ * had one, but λ itself carries half an ulp, which the exact power already
+ * multiplies by t−k.
+ *
+ * A norm above the product is rounding (exactly, ‖P J‖ <= ‖P‖ ‖J‖): each
+ * product P_{k+1}(D_j Wn) adds an error of at most d(d+2) ulps of ‖P_{k+1}‖
+ * ‖D_j‖ ‖Wn‖ (|fl(AB) − AB| <= γ_d |A||B|, ‖|A|‖₂ <= √d ‖A‖₂), i.e. of the
+ * cap max σ'(a_j) λ over ‖J_j‖ times ‖P_{k+1}‖ ‖J_j‖, and each norm adds its
+ * own (norm_rounding).  A norm above the product by no more than the sum of
+ * those is equal to it; one beyond means a wrong step norm or product: an
+ * engine error. */
+static vx_status bounds_and_products(const vx_model *m, work *w, vx_result *r)
+{
+	size_t d = w->d, t = w->t;
+	double gm = vx_act_gamma(m->act) * w->lamn;   /* γλ = gm × 2^eW: γ is a power of two */
+	r->lyap_bound = gm > 0 ? log(gm) + w->eW * LN_2 : -INFINITY;
+	double pm = 1, pe = 0, bm = 1, be = 0, win = norm_rounding(d);
+	double ulps = (double)d * (double)(d + 2) * DBL_EPSILON;
+	for (size_t k = t; k >= 1; k--) {
+		vx_path *pk = &r->paths[k - 1];
+		pk->k = k;
+		pk->gap = t - k;
+		if (k < t) {
+			size_t j = k + 1;
+			int x;
+			double sn = w->sn_mant[j - 1];
+			pm = frexp(pm * sn, &x);
+			pe = pm == 0 ? 0 : pe + x + w->sn_exp[j - 1];
+			bm = frexp(bm * gm, &x);
+			be = bm == 0 ? 0 : be + x + w->eW;
+			if (sn > 0)
+				win += ulps * (w->sn_cap[j - 1] / sn) + norm_rounding(d);
+		}
+		if (cmp2(pm, pe, bm, be) > 0)
+			return VX_EINTERNAL;
+		double *nm = &w->pn_mant[k - 1], *ne = &w->pn_exp[k - 1];
+		if (cmp2(*nm, *ne, pm, pe) > 0) {
+			if (cmp2(*nm, *ne, pm * (1 + win), pe) > 0)
+				return VX_EINTERNAL;
+			*nm = pm;
+			*ne = pe;
+		}
+		pk->bound = vx_mag_ldexp(bm, be);
+		pk->step_product = vx_mag_ldexp(pm, pe);
+		pk->norm = vx_mag_ldexp(*nm, *ne);
 		if (k == 1)
 			break;
 	}
 	return VX_OK;
-}
-
-/* Π‖J_j‖ over j = k+1..t for every k, from the step norms */
-static void step_products(work *w, vx_result *r)
-{
-	size_t t = w->t;
-	double prod = 1.0, prod_e = 0;
-	r->paths[t - 1].step_product = vx_mag_ldexp(1.0, 0);
-	for (size_t k = t - 1; k >= 1; k--) {
-		size_t j = k + 1;
-		if (prod != 0) {
-			int pe;
-			prod = frexp(prod * w->sn_mant[j - 1], &pe);
-			prod_e += pe + w->sn_exp[j - 1];
-		}
-		r->paths[k - 1].step_product = prod == 0 ? vx_mag_ldexp(0, 0) : vx_mag_ldexp(prod, prod_e);
-	}
 }
 
 /* ---- pass 2b: BPTT, contributions and ∂L_t/∂W ---- */
@@ -956,7 +1035,17 @@ static vx_status passes(const vx_model *m, work *w, vx_result *r)
 		return st;
 	r->lanczos_steps += w->p_steps;
 	r->fallbacks += w->p_fallbacks;
-	step_products(w, r);
+	if (w->pzero) {
+		/* the product of the Jacobians is exactly 0: so is every singular
+		 * value of it, whatever the QR pass, whose rounding keeps it off 0
+		 * (−31.5 for a nilpotent W), made of it */
+		for (size_t l = 0; l < r->lyap_count; l++)
+			r->lyap_top[l] = -INFINITY;
+		r->lyap_max = -INFINITY;
+	}
+	st = bounds_and_products(m, w, r);
+	if (st)
+		return st;
 	return VX_OK;
 }
 
