@@ -528,6 +528,13 @@ static json_t *check_object(const vxr_check *c)
 
 	bad |= json_object_set_new(ly, "max_exponent", jnum(r->lyap_max));
 	bad |= json_object_set_new(ly, "bound", jnum(r->lyap_bound));
+	/* −∞ is not a JSON number: null, and why */
+	if (r->lyap_max == -INFINITY) {
+		const char *why = r->lyap_bound == -INFINITY
+		                  ? "-infinity: the product of the Jacobians is exactly 0, as is gamma*lambda"
+		                  : "-infinity: the product of the Jacobians is exactly 0";
+		bad |= json_object_set_new(ly, "reason", json_string(why));
+	}
 	bad |= json_object_set_new(o, "lyapunov", ly);
 	bad |= json_object_set_new(o, "rate", jnum(r->rate));
 	bad |= json_object_set_new(o, "verdict", json_string(vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0))));

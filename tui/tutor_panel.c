@@ -667,11 +667,19 @@ static void view_lyap(const vxu_state *st, vxu_lines *out, int full, int width)
 	char a[48], b[48], c[48];
 	head(st, out, U(st, "the rate per step", "the rate per step"));
 	vxu_lines_newline(out);
-	vxu_lines_add(out, VXT_TEXT, U(st, "Lyapunov exponent μ ≈ ", "Lyapunov exponent mu ~ "));
-	vxu_lines_add(out, VXT_SERIES1, num(st, a, sizeof a, r->lyap_max));
-	vxu_lines_add(out, VXT_TEXT, U(st, " per step (×", " per step (x"));
-	vxu_lines_add(out, VXT_NUMBER, num(st, c, sizeof c, exp(r->lyap_max)));
-	vxu_lines_add(out, VXT_TEXT, ")");
+	if (r->lyap_max == -INFINITY) {
+		/* exact, not an estimate: the product of the J_j is 0 */
+		vxu_lines_add(out, VXT_TEXT, U(st, "Lyapunov exponent μ = ", "Lyapunov exponent mu = "));
+		vxu_lines_add(out, VXT_SERIES1, num(st, a, sizeof a, r->lyap_max));
+		vxu_lines_add(out, VXT_TEXT, U(st, " (the product of the Jⱼ is exactly 0)",
+		                                   " (the product of the J_j is exactly 0)"));
+	} else {
+		vxu_lines_add(out, VXT_TEXT, U(st, "Lyapunov exponent μ ≈ ", "Lyapunov exponent mu ~ "));
+		vxu_lines_add(out, VXT_SERIES1, num(st, a, sizeof a, r->lyap_max));
+		vxu_lines_add(out, VXT_TEXT, U(st, " per step (×", " per step (x"));
+		vxu_lines_add(out, VXT_NUMBER, num(st, c, sizeof c, exp(r->lyap_max)));
+		vxu_lines_add(out, VXT_TEXT, ")");
+	}
 	/* γλ = 1 up to rounding would print as ln = 2.2e-16: say 0. */
 	double lb = fabs(r->lyap_bound) < 1e-12 ? 0.0 : r->lyap_bound;
 	char bound[96];

@@ -213,6 +213,26 @@ for p in o['paths']:
 	pass
 fi
 
+# ---- a product of Jacobians that is exactly 0 ----
+# W = L N L^-1 with N the 6x6 shift and L unit lower bidiagonal: integers,
+# W^6 = 0 exactly, but no zero pattern shows it.  Linear: the exponent is
+# -infinity (the QR pass alone gave -8.19), null in JSON with a reason.
+printf '%s\n' "-1,1,0,0,0,0" "0,0,1,0,0,0" "0,0,0,1,0,0" "0,0,0,0,1,0" "0,0,0,0,0,1" "-1,1,-1,1,-1,1" >"$tmp/nil.csv"
+LC_ALL=C run check --weights "$tmp/nil.csv" --act linear --steps 40
+[ "$rc" -eq 0 ] || fail "nilpotent W: exit $rc ($(head -c 300 "$tmp/err"))"
+grep -q '^Lyapunov exponent: -infinity (the product of the J_j is exactly 0)$' "$tmp/out" ||
+	fail "nilpotent W: $(grep -i lyapunov "$tmp/out" | head -1)"
+pass
+if [ -n "$PY" ]; then
+	run check --weights "$tmp/nil.csv" --act linear --steps 40 --json
+	"$PY" -c "
+import json
+l = json.load(open('$tmp/out'))['lyapunov']
+assert l['max_exponent'] is None and 'exactly 0' in l['reason'] and l['bound'] is not None, l
+" || fail "nilpotent W: JSON lyapunov is not null with a reason"
+	pass
+fi
+
 # ---- reproducibility and the JSON round trip ----
 run check --seed 11 --json
 cp "$tmp/out" "$tmp/a.json"
@@ -265,7 +285,7 @@ for i, q in enumerate(o["paths"]):
         assert v is None or l is None or abs(math.log10(v) - l) < 1e-9 * max(1, abs(l)), (f, v, l)
         assert v is None or l is not None or v == 0
     assert q["norm"] <= q["step_product"] * (1 + 1e-12) <= q["bound"] * (1 + 1e-9), q
-assert set(o["lyapunov"]) == {"max_exponent", "bound"}
+assert set(o["lyapunov"]) == {"max_exponent", "bound"} | ({"reason"} if o["lyapunov"]["max_exponent"] is None else set())
 assert o["verdict"] in ("vanishing", "exploding", "neither")
 for k in ["dsda", "dads", "dsds", "dLdW", "j", "k", "dLdW_entries"]:
     assert k in o["fd_check"], "fd_check." + k
