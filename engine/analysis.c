@@ -338,6 +338,23 @@ static void form_dwn(const work *w, gsl_matrix *A, const double *cs)
 	}
 }
 
+/* The seed of every Lanczos start of a run: a hash of the whole model and
+ * t, so that a run is reproduced bit for bit and no part of the input can be
+ * chosen to make the starts miss a direction (they are not known before the
+ * input is).  O(d² + T n). */
+static uint64_t model_seed(const vx_model *m, size_t t)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	double sizes[5] = { (double)m->d, (double)m->n, (double)m->T, (double)t, (double)m->act };
+	h = vx_hash_doubles(h, sizes, 5, 1);
+	h = vx_hash_matrix(h, m->W);
+	h = vx_hash_matrix(h, m->U);
+	h = vx_hash_matrix(h, m->x);
+	h = vx_hash_doubles(h, m->b->data, m->b->size, m->b->stride);
+	h = vx_hash_doubles(h, m->s0->data, m->s0->size, m->s0->stride);
+	return vx_hash_doubles(h, m->y->data, m->y->size, m->y->stride);
+}
+
 /* ---- pass 1: forward ---- */
 
 static vx_status forward(const vx_model *m, vx_result *r, vx_error *err)
@@ -1076,6 +1093,7 @@ vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err
 		               m->d, m->T);
 	}
 	r->gamma = vx_act_gamma(m->act);
+	w.seed = model_seed(m, t);
 	/* Small d: one BLAS thread for the whole analysis, not only beside the
 	 * second thread of passes(): an idle OpenBLAS worker spins for a while
 	 * after each multi-threaded call and would take the second core from

@@ -123,18 +123,25 @@ vx_lanczos *vx_lanczos_alloc(size_t d)
 }
 
 /* splitmix64 (Steele, Lea and Flood): a full-period 64-bit stream whose
- * outputs pass BigCrush, at a few instructions a draw */
-static uint64_t splitmix64(uint64_t *s)
+ * outputs pass BigCrush, at a few instructions a draw; mix64 is its output
+ * function, a bijection of 64-bit words */
+static uint64_t mix64(uint64_t z)
 {
-	uint64_t z = (*s += 0x9e3779b97f4a7c15u);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
 	return z ^ (z >> 31);
 }
 
+static uint64_t splitmix64(uint64_t *s)
+{
+	return mix64(*s += 0x9e3779b97f4a7c15u);
+}
+
 void vx_lanczos_seed(vx_lanczos *lz, uint64_t seed)
 {
-	lz->rng = seed ^ 0x5fa3c1d2e4b60789u;
+	/* mixed, so that seeds a fixed step apart (one per workspace) start
+	 * streams at unrelated places, not one stream shifted by a draw */
+	lz->rng = mix64(seed ^ 0x5fa3c1d2e4b60789u);
 	lz->warm = 0;
 }
 
