@@ -91,7 +91,9 @@ static vx_status norm2_split(const gsl_matrix *A, double *mant, int *e)
 		return VX_OK;
 	}
 	size_t g = r < c ? r : c;
-	gsl_matrix *S = gsl_matrix_alloc(r, c), *G = gsl_matrix_alloc(g, g), *M = gsl_matrix_alloc(g, g);
+	gsl_matrix *S = gsl_matrix_alloc(r, c), *G = gsl_matrix_alloc(g, g);
+	/* the certificate's scratch: S itself once G is formed, when square */
+	gsl_matrix *M = r == c ? S : gsl_matrix_alloc(g, g);
 	gsl_vector *ev = gsl_vector_alloc(g);
 	gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(g);
 	vx_lanczos *lz = vx_lanczos_alloc(g);
@@ -114,9 +116,10 @@ static vx_status norm2_split(const gsl_matrix *A, double *mant, int *e)
 	if (st == VX_OK)
 		*mant = sqrt(theta);
 done:
+	if (M != S)
+		gsl_matrix_free(M);
 	gsl_matrix_free(S);
 	gsl_matrix_free(G);
-	gsl_matrix_free(M);
 	gsl_vector_free(ev);
 	if (ws)
 		gsl_eigen_symm_free(ws);
