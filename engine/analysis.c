@@ -718,9 +718,11 @@ static int cmp2(double a, double ae, double b, double be)
  * norms, made to respect ‖∂s_t/∂s_k‖ <= Π‖J_j‖ <= (γλ)^{t−k} as computed.
  *
  * The product and the bound are accumulated the same way, one rounded
- * multiplication per step (mantissas in [¼, 1), exponents apart), and every
- * ‖J_j‖ is at most the rounded max σ'(a_j) λ <= γλ: rounding is monotone, so
- * the product can never come out above the bound, and when every ‖J_j‖ is
+ * multiplication per step of mantissas in [½, 1) (a normal product, so each
+ * result is the exact product rounded as if the exponent range were
+ * unbounded), and every ‖J_j‖ is at most the rounded max σ'(a_j) λ <= γλ:
+ * rounding is monotone, so the product can never come out above the
+ * bound, and when every ‖J_j‖ is
  * γλ (a linear network; every unit at σ's steepest point) the two are the
  * same bits.  The error of either is at most t−k ulps, where pow(γλ, t−k)
  * had one, but λ itself carries half an ulp, which the exact power already
@@ -738,6 +740,8 @@ static vx_status bounds_and_products(const vx_model *m, work *w, vx_result *r)
 	size_t d = w->d, t = w->t;
 	double gm = vx_act_gamma(m->act) * w->lamn;   /* γλ = gm × 2^eW: γ is a power of two */
 	r->lyap_bound = gm > 0 ? log(gm) + w->eW * LN_2 : -INFINITY;
+	int xg;
+	gm = frexp(gm, &xg);   /* γλ = gm × 2^(eW + xg), gm in [½, 1) */
 	double pm = 1, pe = 0, bm = 1, be = 0, win = norm_rounding(d);
 	double ulps = (double)d * (double)(d + 2) * DBL_EPSILON;
 	for (size_t k = t; k >= 1; k--) {
@@ -746,12 +750,12 @@ static vx_status bounds_and_products(const vx_model *m, work *w, vx_result *r)
 		pk->gap = t - k;
 		if (k < t) {
 			size_t j = k + 1;
-			int x;
-			double sn = w->sn_mant[j - 1];
-			pm = frexp(pm * sn, &x);
-			pe = pm == 0 ? 0 : pe + x + w->sn_exp[j - 1];
+			int x, xs;
+			double sn = w->sn_mant[j - 1], sm = frexp(sn, &xs);
+			pm = frexp(pm * sm, &x);
+			pe = pm == 0 ? 0 : pe + x + xs + w->sn_exp[j - 1];
 			bm = frexp(bm * gm, &x);
-			be = bm == 0 ? 0 : be + x + w->eW;
+			be = bm == 0 ? 0 : be + x + xg + w->eW;
 			if (sn > 0)
 				win += ulps * (w->sn_cap[j - 1] / sn) + norm_rounding(d);
 		}
