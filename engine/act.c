@@ -37,11 +37,15 @@ static double sigmoid(double x)
 	return e / (1.0 + e);
 }
 
+/* Both derivatives are capped at γ, their true maximum: for |x| below about
+ * 3e-8 the rounded quotient came out one ulp above it (σ'(1e-9) =
+ * 0.25000000000000006), and ‖J_j‖ ≤ γλ, which the engine keeps exactly,
+ * needs max σ' ≤ γ. */
 static double dsigmoid(double x)
 {
 	double e = exp(-fabs(x));
 	double q = 1.0 + e;
-	return e / (q * q);
+	return fmin(e / (q * q), 0.25);
 }
 
 static double dtanh(double x)
@@ -49,7 +53,7 @@ static double dtanh(double x)
 	/* sech²x = 4e/(1+e)² with e = exp(−2|x|) */
 	double e = exp(-2.0 * fabs(x));
 	double q = 1.0 + e;
-	return 4.0 * e / (q * q);
+	return fmin(4.0 * e / (q * q), 1.0);
 }
 
 double vx_act_f(vx_act a, double x)

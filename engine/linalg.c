@@ -4,27 +4,32 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
-#include <gsl/gsl_rng.h>
 #include "engine/linalg.h"
 
 /* Krylov dimension before a restart, restarts before giving up. */
 #define LZ_MMAX 64
 #define LZ_RESTARTS 8
-/* Weight of the fixed random vector mixed into a warm start.  A warm start
- * can be an exact eigenvector of the next operator that is not its top one
- * (W orthogonal: every step's eigenvectors are the same); with a weight of
- * 1e-3 the top one then entered too weakly, and runs stopped 1e-5 low. */
+/* Weight of the random vector mixed into a warm start.  A warm start can be
+ * an exact eigenvector of the next operator that is not its top one (W
+ * orthogonal: every step's eigenvectors are the same); the random part gives
+ * the top one a share the iteration then amplifies. */
 #define LZ_MIX 1e-1
-/* Stop when ‖Ax − θx‖ <= LZ_TOL_R θ (then some eigenvalue lies within that
- * distance of θ), or when the residual is small and its square over the gap
- * to the next Ritz value, the usual bound for an isolated eigenvalue, is
- * below LZ_TOL_G θ. */
+/* Stop when ‖Ax − θx‖ <= LZ_TOL_R θ, and only then.  Some eigenvalue lies
+ * within that distance of θ, and it is the largest one unless the start
+ * lacked the top direction: a pair of eigenvalues closer than the residual
+ * can say is still mixed in x, and its residual stays near their distance
+ * times the mixing until the iteration has told them apart (or they are
+ * closer than LZ_TOL_R θ, when either will do).  The refinement ρ²/gap used
+ * before took the gap from the Ritz values, which an unresolved close pair
+ * makes look wide: a W with singular values 1 and 1 − 1e-7 stopped on the
+ * second.  Every start has a random component drawn afresh from a stream
+ * the caller seeds (vx_lanczos_seed), so no fixed vector exists that an
+ * operator could be built orthogonal to. */
 #define LZ_TOL_R 1e-13
-#define LZ_TOL_G 1e-14
-#define LZ_GAP_RES 1e-7
 
 struct vx_lanczos {
 	size_t d, mmax;
@@ -34,6 +39,7 @@ struct vx_lanczos {
 	double *y, *yprev, *tdl, *td, *tdu, *tdu2;
 	size_t *ipiv;
 	int warm;
+	uint64_t rng;         /* splitmix64 state of the start vectors */
 	size_t steps;
 	/* the run in progress */
 	size_t m;
@@ -43,7 +49,6 @@ struct vx_lanczos {
 	size_t next_check; /* the step at which T_m is next solved */
 	size_t last_m;     /* the last step it was, and its residual */
 	double last_rho;
-	double gap;        /* top two Ritz values' distance, once known (else 0) */
 };
 
 double vx_maxabs(const double *x, size_t n)
@@ -120,23 +125,49 @@ vx_lanczos *vx_lanczos_alloc(size_t d)
 	lz->tdu = lz->td + m1;
 	lz->tdu2 = lz->tdu + m1;
 
-	/* A fixed pseudo-random direction: results depend on nothing but the input. */
-	gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
-	if (!g) {
-		vx_lanczos_free(lz);
-		return NULL;
-	}
-	gsl_rng_set(g, 20130218u);
-	double s = 0;
-	for (size_t i = 0; i < d; i++) {
-		lz->r[i] = 2.0 * gsl_rng_uniform(g) - 1.0;
-		s += lz->r[i] * lz->r[i];
-	}
-	gsl_rng_free(g);
-	s = 1.0 / sqrt(s);
-	for (size_t i = 0; i < d; i++)
-		lz->r[i] *= s;
+	vx_lanczos_seed(lz, 0);
 	return lz;
+}
+
+/* splitmix64 (Steele, Lea and Flood): a full-period 64-bit stream whose
+ * outputs pass BigCrush, at a few instructions a draw; mix64 is its output
+ * function, a bijection of 64-bit words */
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+	return mix64(*s += 0x9e3779b97f4a7c15u);
+}
+
+void vx_lanczos_seed(vx_lanczos *lz, uint64_t seed)
+{
+	/* mixed, so that seeds a fixed step apart (one per workspace) start
+	 * streams at unrelated places, not one stream shifted by a draw */
+	lz->rng = mix64(seed ^ 0x5fa3c1d2e4b60789u);
+	lz->warm = 0;
+}
+
+/* lz->r = a fresh unit vector from independent entries U_i uniform in
+ * (−1, 1).  Its component along any fixed unit vector v is below δ/√d in
+ * size with probability at most about 0.82 δ: the density of Σ v_i U_i is at
+ * most 1/√2 (K. Ball's bound on the sections of a cube), and ‖U‖ ≈ √(d/3). */
+static void draw_start(vx_lanczos *lz)
+{
+	double s = 0, *r = lz->r;
+	for (size_t i = 0; i < lz->d; i++) {
+		r[i] = (double)(int64_t)splitmix64(&lz->rng) * 0x1p-63;
+		s += r[i] * r[i];
+	}
+	if (!(s > 0))
+		r[0] = s = 1;
+	s = 1.0 / sqrt(s);
+	for (size_t i = 0; i < lz->d; i++)
+		r[i] *= s;
 }
 
 void vx_lanczos_reset(vx_lanczos *lz)
@@ -385,6 +416,7 @@ void vx_lanczos_begin(vx_lanczos *lz)
 {
 	size_t d = lz->d;
 	double *q = lz->Q;
+	draw_start(lz);
 	if (lz->warm) {
 		for (size_t i = 0; i < d; i++)
 			q[i] = lz->u[i] + LZ_MIX * lz->r[i];
@@ -399,7 +431,6 @@ void vx_lanczos_begin(vx_lanczos *lz)
 	lz->theta = 0;
 	lz->next_check = 1;
 	lz->last_m = 0;
-	lz->gap = 0;
 }
 
 const double *vx_lanczos_next(const vx_lanczos *lz)
@@ -425,12 +456,18 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 		memcpy(w, Aq, d * sizeof *w);
 	lz->steps++;
 
-	/* α = qᵀw; w −= α q_m + β_{m-1} q_{m-1}, in fused loops: the vectors are
-	 * short, and BLAS's overflow-safe dnrm2 is slow where plain sums of
-	 * squares of these unit-scale vectors cannot overflow */
-	double al = 0;
-	for (size_t i = 0; i < d; i++)
+	/* α = qᵀw / qᵀq; w −= α q_m + β_{m-1} q_{m-1}, in fused loops: the
+	 * vectors are short, and BLAS's overflow-safe dnrm2 is slow where plain
+	 * sums of squares of these unit-scale vectors cannot overflow.  q is a
+	 * unit vector only to rounding: dividing by qᵀq, summed in the same order
+	 * as qᵀw, makes α exact when A is a power of two times the identity (W =
+	 * I, or a permutation), and then the iteration stops at once on it. */
+	double al = 0, qq = 0;
+	for (size_t i = 0; i < d; i++) {
 		al += q[i] * w[i];
+		qq += q[i] * q[i];
+	}
+	al /= qq;
 	double before = 0;
 	if (m > 0) {
 		const double *qp = q - d;
@@ -489,21 +526,6 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 
 	int done = rho <= LZ_TOL_R * theta;
 	double target = LZ_TOL_R * theta;
-	if (!done && m >= 2 && rho <= LZ_GAP_RES * theta) {
-		double glo = INFINITY;
-		for (size_t i = 0; i < m; i++) {
-			double l = i ? fabs(lz->beta[i - 1]) : 0, r = i + 1 < m ? fabs(lz->beta[i]) : 0;
-			glo = fmin(glo, lz->alpha[i] - l - r);
-		}
-		/* the gap to the next Ritz value changes little once this close:
-		 * found once per run */
-		if (lz->gap <= 0)
-			lz->gap = theta - tri_kth(lz->alpha, lz->beta, m, 2, glo, theta, 1e-3, pivmin);
-		double gap = lz->gap;
-		done = gap > 0 && rho * rho <= LZ_TOL_G * theta * gap;
-		if (gap > 0)
-			target = fmax(target, sqrt(LZ_TOL_G * theta * gap));
-	}
 	if (!done) {
 		/* the residual falls about geometrically: go a third of the way to
 		 * where the last two solutions say it reaches the target */
@@ -536,7 +558,6 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 		lz->theta = 0;
 		lz->next_check = 1;
 		lz->last_m = 0;
-		lz->gap = 0;
 		return 0;
 	}
 	next_vector(lz, be);
@@ -578,4 +599,152 @@ vx_status vx_norm2_dense(const gsl_matrix *A, gsl_matrix *G, gsl_vector *eval,
 	double top = gsl_vector_max(eval);
 	*out = ldexp(sqrt(fmax(top, 0.0)), e);
 	return VX_OK;
+}
+
+/* ---- the certified top eigenvalue of a dense symmetric matrix ---- */
+
+/* Block size of the Cholesky factorisation below. */
+#define CHOL_NB 64
+/* VX_SYM_TOP_REL, the relative margin above the Lanczos value that the
+ * certificate tests, must exceed the value's own error (LZ_TOL_R) and leave
+ * the factorisation room above its rounding, about √d ulps of ‖G‖. */
+
+/* Whether the row-major symmetric matrix A (n×n, leading dimension lda,
+ * upper triangle read, overwritten by the factor) is positive definite in
+ * floating point: a right-looking blocked Cholesky factorisation A = UᵀU,
+ * O(n³/3) with BLAS-3 updates, whose every pivot must be positive.  Not
+ * GSL's: a matrix that is not positive definite is an expected answer here,
+ * and GSL reports it through its error handler, which may abort. */
+static int chol_pd(double *A, size_t n, size_t lda)
+{
+	int ld = (int)lda;
+	for (size_t k = 0; k < n; k += CHOL_NB) {
+		size_t nb = n - k < CHOL_NB ? n - k : CHOL_NB;
+		double *A11 = A + k * lda + k;
+		/* the diagonal block, unblocked (its trailing part already updated) */
+		for (size_t j = 0; j < nb; j++) {
+			double *rj = A11 + j * lda;
+			double p = rj[j];
+			for (size_t i = 0; i < j; i++)
+				p -= A11[i * lda + j] * A11[i * lda + j];
+			if (!(p > 0))
+				return 0;
+			p = sqrt(p);
+			rj[j] = p;
+			for (size_t l = j + 1; l < nb; l++) {
+				double s = rj[l];
+				for (size_t i = 0; i < j; i++)
+					s -= A11[i * lda + j] * A11[i * lda + l];
+				rj[l] = s / p;
+			}
+		}
+		size_t rest = n - k - nb;
+		if (rest == 0)
+			break;
+		double *A12 = A11 + nb, *A22 = A + (k + nb) * lda + k + nb;
+		/* A12 ← U11⁻ᵀ A12, then A22 ← A22 − A12ᵀ A12 */
+		cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, (int)nb,
+		            (int)rest, 1.0, A11, ld, A12, ld);
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)rest, (int)nb, -1.0, A12, ld, 1.0,
+		            A22, ld);
+	}
+	return 1;
+}
+
+typedef struct {
+	const gsl_matrix *G;
+} sym_op;
+
+/* y = G x */
+static void sym_apply(const void *ctx, const double *x, double *y)
+{
+	const gsl_matrix *G = ((const sym_op *)ctx)->G;
+	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)G->size1, (int)G->size2, 1.0, G->data,
+	            (int)G->tda, x, 1, 0.0, y, 1);
+}
+
+vx_status vx_sym_top(vx_lanczos *lz, const gsl_matrix *G, gsl_matrix *M, gsl_vector *eval,
+                     gsl_eigen_symm_workspace *ws, double *theta, int *dense)
+{
+	size_t d = G->size1;
+	*dense = 0;
+	double mx = vx_maxabs_matrix(G);
+	if (!isfinite(mx))
+		return VX_ENONFINITE;
+	if (mx == 0) {
+		*theta = 0;
+		return VX_OK;
+	}
+	sym_op o = { G };
+	double th;
+	if (vx_lanczos_top(lz, sym_apply, &o, &th) == VX_OK && th > 0) {
+		/* M = θ(1 + margin) I − G: positive definite iff every eigenvalue
+		 * of G lies below θ(1 + margin) */
+		double hi = th * (1 + VX_SYM_TOP_REL);
+		for (size_t i = 0; i < d; i++) {
+			const double *g = gsl_matrix_const_ptr(G, i, 0);
+			double *mrow = gsl_matrix_ptr(M, i, 0);
+			for (size_t l = i; l < d; l++)
+				mrow[l] = -g[l];
+			mrow[i] += hi;
+		}
+		if (chol_pd(M->data, d, M->tda)) {
+			*theta = th;
+			return VX_OK;
+		}
+	}
+	/* uncertified: the dense eigen-solver, on a copy */
+	*dense = 1;
+	gsl_matrix_memcpy(M, G);
+	if (gsl_eigen_symm(M, eval, ws))
+		return VX_ENUMERIC;
+	*theta = fmax(gsl_vector_max(eval), 0.0);
+	return VX_OK;
+}
+
+/* ---- hashing inputs into seeds ---- */
+
+uint64_t vx_hash_doubles(uint64_t h, const double *x, size_t n, size_t stride)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t b;
+		memcpy(&b, &x[i * stride], sizeof b);
+		h = (h ^ b) * 0x100000001b3u;   /* FNV-1a, a word at a time */
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+uint64_t vx_hash_matrix(uint64_t h, const gsl_matrix *A)
+{
+	for (size_t i = 0; i < A->size1; i++)
+		h = vx_hash_doubles(h, gsl_matrix_const_ptr(A, i, 0), A->size2, 1);
+	return h;
+}
+
+int vx_monomial_norm(const gsl_matrix *A, double *out)
+{
+	size_t r = A->size1, c = A->size2;
+	unsigned char *used = calloc(c ? c : 1, 1);
+	if (!used)
+		return 0;
+	double mx = 0;
+	int ok = 1;
+	for (size_t i = 0; i < r && ok; i++) {
+		const double *a = gsl_matrix_const_ptr(A, i, 0);
+		int seen = 0;
+		for (size_t j = 0; j < c; j++) {
+			if (a[j] == 0)
+				continue;
+			if (seen++ || used[j]++) {
+				ok = 0;
+				break;
+			}
+			mx = fmax(mx, fabs(a[j]));
+		}
+	}
+	free(used);
+	if (ok)
+		*out = mx;
+	return ok;
 }

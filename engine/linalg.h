@@ -14,6 +14,7 @@
 #define VX_LINALG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_eigen.h>
 #include "engine/status.h"
@@ -24,21 +25,35 @@ typedef void (*vx_linop)(const void *ctx, const double *x, double *y);
 typedef struct vx_lanczos vx_lanczos;
 
 /* A workspace for operators of size d (Krylov spaces up to mmax vectors,
- * restarted beyond).  NULL when out of memory. */
+ * restarted beyond), its random stream seeded with 0.  NULL when out of
+ * memory. */
 vx_lanczos *vx_lanczos_alloc(size_t d);
 /* The bytes vx_lanczos_alloc(d) takes. */
 size_t vx_lanczos_bytes(size_t d);
 void vx_lanczos_free(vx_lanczos *lz);      /* NULL-safe */
 
-/* Forgets the warm start: the next call starts from a fixed pseudo-random
- * vector (so results never depend on earlier, unrelated calls). */
+/* Restarts the stream of random start vectors from seed and forgets the warm
+ * start.  Results depend on the seed and the calls since, nothing else: a
+ * caller derives the seed from its input (a hash of the matrix), so that
+ * output is reproducible and no input can be built against the starts. */
+void vx_lanczos_seed(vx_lanczos *lz, uint64_t seed);
+
+/* Forgets the warm start: the next call starts from the stream's next
+ * random vector alone. */
 void vx_lanczos_reset(vx_lanczos *lz);
 
-/* The largest eigenvalue of A into *theta, to a relative accuracy of about
- * 1e-13 (residual test ‖Ax − θx‖ with a gap refinement).  Starts from the
- * previous call's eigenvector mixed with a small fixed random component, so
- * that no eigen-direction is missed when the operators are structured.
- * VX_ENUMERIC when the iteration cap is reached: the caller falls back. */
+/* The largest eigenvalue θ of A into *theta.  Stops when the Ritz vector x
+ * has ‖Ax − θx‖ <= 1e-13 θ, and only then: θ is within 1e-13 θ of an
+ * eigenvalue of A.  That is the largest one unless the start's share c of
+ * the top eigenvector is below about 1e-13 θ over their distance δ: a pair
+ * the iteration has not told apart stays mixed in x, with a residual near
+ * c δ, so a close pair cannot stop it early.  Each start is the previous
+ * call's eigenvector plus 0.1 of a fresh random unit vector (or that vector
+ * alone), whose share of any given direction is below x/√d with probability
+ * about 0.82 x (linalg.c, draw_start); no operator can be built orthogonal
+ * to it.  VX_ENUMERIC when the iteration cap is reached (a close pair that
+ * the Krylov space cannot resolve): the caller falls back to a dense
+ * solver. */
 vx_status vx_lanczos_top(vx_lanczos *lz, vx_linop op, const void *ctx, double *theta);
 
 /* Sets the warm start to x (d entries; need not be normalised). */
@@ -66,6 +81,31 @@ const double *vx_lanczos_vector(const vx_lanczos *lz);
  * eval (d) and ws (gsl_eigen_symm_alloc(d)) are scratch. */
 vx_status vx_norm2_dense(const gsl_matrix *A, gsl_matrix *G, gsl_vector *eval,
                          gsl_eigen_symm_workspace *ws, double *out);
+
+/* vx_sym_top's relative margin: its θ is below λmax(G) by at most this. */
+#define VX_SYM_TOP_REL 4e-13
+
+/* The largest eigenvalue of the symmetric positive semi-definite G (d×d)
+ * into *theta, certified: Lanczos (lz, of size d) gives θ, and a Cholesky
+ * factorisation of θ(1 + 4e-13) I − G that succeeds shows that no eigenvalue
+ * lies above (O(d³/3), BLAS-3: 30 ms at d = 1024); when the iteration or the
+ * certificate fails, GSL's dense eigen-solver (*dense = 1).  Either way θ is
+ * within about 4e-13 θ of λmax(G) whatever its spectrum (close pairs,
+ * multiplicities, starts orthogonal to the top vector).  M (d×d), eval (d)
+ * and ws (gsl_eigen_symm_alloc(d)) are scratch. */
+vx_status vx_sym_top(vx_lanczos *lz, const gsl_matrix *G, gsl_matrix *M, gsl_vector *eval,
+                     gsl_eigen_symm_workspace *ws, double *theta, int *dense);
+
+/* 1 when A has at most one nonzero entry in each row and each column (a
+ * diagonal or permutation matrix times a diagonal, W = λI among them), with
+ * *out = ‖A‖₂ = the largest |a_ij|, exactly; else 0 (also when out of
+ * memory), *out untouched.  O(size1 × size2). */
+int vx_monomial_norm(const gsl_matrix *A, double *out);
+
+/* Hashes of the bits of n doubles (every stride-th) and of a matrix, folded
+ * into h: seeds for vx_lanczos_seed that depend on the whole input. */
+uint64_t vx_hash_doubles(uint64_t h, const double *x, size_t n, size_t stride);
+uint64_t vx_hash_matrix(uint64_t h, const gsl_matrix *A);
 
 /* Max |x_i| over n entries (0 for n = 0); NaN when any entry is NaN. */
 double vx_maxabs(const double *x, size_t n);

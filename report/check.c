@@ -707,6 +707,11 @@ vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
 	jw_open(&w, "{");
 	jw_member(&w, "max_exponent", r->lyap_max);
 	jw_member(&w, "bound", vx_result_ln_gl(r));
+	/* −∞ is not a JSON number: null, and why */
+	if (r->lyap_max == -INFINITY)
+		jw_member_str(&w, "reason", r->lyap_bound == -INFINITY
+		                                ? "-infinity: the product of the Jacobians is exactly 0, as is gamma*lambda"
+		                                : "-infinity: the product of the Jacobians is exactly 0");
 	jw_close(&w, "}");
 	jw_member(&w, "rate", r->rate);
 	jw_member_str(&w, "verdict", vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0)));

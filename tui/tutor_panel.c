@@ -655,11 +655,19 @@ static void view_lyap(const vxu_state *st, vxt_lines *out, int full, int width)
 	char a[48], b[48], c[48];
 	head(st, out, U(st, "the rate per step", "the rate per step"));
 	vxt_lines_newline(out);
-	vxt_lines_puts(out, VXT_TEXT, U(st, "Lyapunov exponent μ ≈ ", "Lyapunov exponent mu ~ "));
-	vxt_lines_puts(out, VXT_SERIES1, num(st, a, sizeof a, r->lyap_max));
-	vxt_lines_puts(out, VXT_TEXT, U(st, " per step (×", " per step (x"));
-	vxt_lines_puts(out, VXT_NUMBER, num(st, c, sizeof c, exp(r->lyap_max)));
-	vxt_lines_puts(out, VXT_TEXT, ")");
+	if (r->lyap_max == -INFINITY) {
+		/* exact, not an estimate: the product of the J_j is 0 */
+		vxt_lines_puts(out, VXT_TEXT, U(st, "Lyapunov exponent μ = ", "Lyapunov exponent mu = "));
+		vxt_lines_puts(out, VXT_SERIES1, num(st, a, sizeof a, r->lyap_max));
+		vxt_lines_puts(out, VXT_TEXT, U(st, " (the product of the Jⱼ is exactly 0)",
+		                                   " (the product of the J_j is exactly 0)"));
+	} else {
+		vxt_lines_puts(out, VXT_TEXT, U(st, "Lyapunov exponent μ ≈ ", "Lyapunov exponent mu ~ "));
+		vxt_lines_puts(out, VXT_SERIES1, num(st, a, sizeof a, r->lyap_max));
+		vxt_lines_puts(out, VXT_TEXT, U(st, " per step (×", " per step (x"));
+		vxt_lines_puts(out, VXT_NUMBER, num(st, c, sizeof c, exp(r->lyap_max)));
+		vxt_lines_puts(out, VXT_TEXT, ")");
+	}
 	/* on the edge ln γλ is 0, not the 2.2e-16 of a λ one ulp above 1 */
 	double lb = vx_result_ln_gl(r);
 	char bound[96];

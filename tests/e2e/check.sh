@@ -167,6 +167,71 @@ LC_ALL=C expect_ok "sigmoid over 1000 steps" check --act sigmoid --norm 1 --step
 awk '$1 == 999 { print $5 }' "$tmp/out" | grep -q 'e-60[0-9]$' || fail "0.25^999 bound: '$(awk '$1 == 999' "$tmp/out")'"
 grep -q '^verdict: vanishing: ' "$tmp/out" || fail "sigmoid over 1000 steps is not vanishing"
 
+# ---- every printed row is monotone: actual <= step product <= bound ----
+# The columns are three computations of one inequality; rounding made
+# --act linear --init orthogonal --norm 1.5 print 5.063 5.062 5.062 at
+# t-k = 4 (1.5^4 = 5.0625).  For a linear network every J_j is W, so the
+# step product and the bound are the same number and must print the same;
+# with W = 1.5 I the actual norm is that number too.
+# rows FILE: "gap actual product bound" for every table row
+rows() { LC_ALL=C awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ && NF >= 6 { print $1, $3, $4, $5 }' "$1"; }
+for args in "--act linear --init orthogonal --norm 1.5" "--act linear --init orthogonal --norm 0.7" \
+	"--act linear --init gaussian --norm 1.5" "--act linear --init identity --norm 1.5" \
+	"--act linear --init identity --norm 1" "--act tanh --init orthogonal --norm 1.5 --input-scale 0" \
+	"--act sigmoid --init orthogonal --norm 4 --input-scale 0"; do
+	# shellcheck disable=SC2086
+	LC_ALL=C expect_ok "monotone rows: $args" check $args --steps 30
+	rows "$tmp/out" >"$tmp/rows"
+	[ -s "$tmp/rows" ] || fail "monotone rows: $args: no table rows"
+	LC_ALL=C awk -v a="$args" '($2 + 0 > $3 + 0) || ($3 + 0 > $4 + 0) {
+		printf "monotone rows: %s: gap %s prints %s %s %s\n", a, $1, $2, $3, $4; bad = 1 } END { exit bad }' \
+		"$tmp/rows" >&2 || fail "monotone rows: $args: a row out of order"
+	case $args in
+	*linear*)
+		LC_ALL=C awk '$3 != $4 { bad = 1 } END { exit bad }' "$tmp/rows" ||
+			fail "monotone rows: $args: step product and bound (equal for a linear network) print differently"
+		;;
+	esac
+	case $args in
+	*identity*)
+		LC_ALL=C awk '$2 != $3 || $3 != $4 { bad = 1 } END { exit bad }' "$tmp/rows" ||
+			fail "monotone rows: $args: W = cI, yet the three columns print differently"
+		;;
+	esac
+done
+# W = I: every norm exactly 1 (JSON, 17 digits)
+if [ -n "$PY" ]; then
+	run check --act linear --init identity --norm 1 --steps 25 --json
+	"$PY" -c "
+import json
+o = json.load(open('$tmp/out'))
+assert o['lambda'] == 1, o['lambda']
+for p in o['paths']:
+    assert p['norm'] == p['step_product'] == p['bound'] == 1, p
+" || fail "W = I: lambda or a norm is not exactly 1"
+	pass
+fi
+
+# ---- a product of Jacobians that is exactly 0 ----
+# W = L N L^-1 with N the 6x6 shift and L unit lower bidiagonal: integers,
+# W^6 = 0 exactly, but no zero pattern shows it.  Linear: the exponent is
+# -infinity (the QR pass alone gave -8.19), null in JSON with a reason.
+printf '%s\n' "-1,1,0,0,0,0" "0,0,1,0,0,0" "0,0,0,1,0,0" "0,0,0,0,1,0" "0,0,0,0,0,1" "-1,1,-1,1,-1,1" >"$tmp/nil.csv"
+LC_ALL=C run check --weights "$tmp/nil.csv" --act linear --steps 40
+[ "$rc" -eq 0 ] || fail "nilpotent W: exit $rc ($(head -c 300 "$tmp/err"))"
+grep -q '^Lyapunov exponent: -infinity (the product of the J_j is exactly 0)$' "$tmp/out" ||
+	fail "nilpotent W: $(grep -i lyapunov "$tmp/out" | head -1)"
+pass
+if [ -n "$PY" ]; then
+	run check --weights "$tmp/nil.csv" --act linear --steps 40 --json
+	"$PY" -c "
+import json
+l = json.load(open('$tmp/out'))['lyapunov']
+assert l['max_exponent'] is None and 'exactly 0' in l['reason'] and l['bound'] is not None, l
+" || fail "nilpotent W: JSON lyapunov is not null with a reason"
+	pass
+fi
+
 # ---- reproducibility and the JSON round trip ----
 run check --seed 11 --json
 cp "$tmp/out" "$tmp/a.json"
@@ -218,7 +283,7 @@ for i, q in enumerate(o["paths"]):
         assert v is None or l is None or abs(math.log10(v) - l) < 1e-9 * max(1, abs(l)), (f, v, l)
         assert v is None or l is not None or v == 0
     assert q["norm"] <= q["step_product"] * (1 + 1e-12) <= q["bound"] * (1 + 1e-9), q
-assert set(o["lyapunov"]) == {"max_exponent", "bound"}
+assert set(o["lyapunov"]) == {"max_exponent", "bound"} | ({"reason"} if o["lyapunov"]["max_exponent"] is None else set())
 assert o["verdict"] in ("vanishing", "exploding", "neither")
 for k in ["dsda", "dads", "dsds", "dLdW", "j", "k", "dLdW_entries"]:
     assert k in o["fd_check"], "fd_check." + k

@@ -63,6 +63,19 @@ else
 fi
 grep -q 'VXQ\|{{' "$tmp/out" && fail "a marker or tag was left in the handout" || pass
 
+# ---- a product of Jacobians that is exactly 0 ------------------------------
+# A nilpotent W (integers, W^6 = 0) with a linear activation: the long-run
+# rate is mu = -infinity exactly, which the handout states as such.
+printf '%s\n' "-1,1,0,0,0,0" "0,0,1,0,0,0" "0,0,0,1,0,0" "0,0,0,0,1,0" "0,0,0,0,0,1" "-1,1,-1,1,-1,1" >"$tmp/nil.csv"
+run report --weights "$tmp/nil.csv" --act linear --steps 40
+if [ "$rc" -ne 0 ]; then
+	fail "report of a nilpotent W: exit $rc ($(head -c 200 "$tmp/err"))"
+elif ! grep -q '^\$\$\\mu = -\\infty' "$tmp/out" || grep -q 'mu \\approx -\\infty' "$tmp/out"; then
+	fail "report of a nilpotent W: mu is not stated as exactly -infinity: $(grep 'mu .*infty' "$tmp/out" | head -2)"
+else
+	pass
+fi
+
 # ---- numbers equal check --json ----------------------------------------------
 cat >"$tmp/full.md" <<'EOF'
 loss={{loss:full}}

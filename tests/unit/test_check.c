@@ -288,6 +288,11 @@ static char *json_reference(const vxr_check *c)
 	json_t *ly = json_object();
 	json_object_set_new(ly, "max_exponent", jr(r->lyap_max));
 	json_object_set_new(ly, "bound", jr(vx_result_ln_gl(r)));
+	if (r->lyap_max == -INFINITY)
+		json_object_set_new(ly, "reason", json_string(r->lyap_bound == -INFINITY
+		                                                  ? "-infinity: the product of the Jacobians is exactly 0, as is "
+		                                                    "gamma*lambda"
+		                                                  : "-infinity: the product of the Jacobians is exactly 0"));
 	json_object_set_new(o, "lyapunov", ly);
 	json_object_set_new(o, "rate", jr(r->rate));
 	json_object_set_new(o, "verdict", json_string(vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0))));

@@ -74,6 +74,29 @@ Test(engine_act, tanh_derivative_peaks_at_zero_with_one)
 	cr_expect(fabs(vx_act_argmax(VX_TANH) - x) < 1e-6, "vx_act_argmax(tanh) = %g", vx_act_argmax(VX_TANH));
 }
 
+/* σ' <= γ for every double, not only in exact arithmetic: near 0 the
+ * quotient e/(1+e)² rounds to within an ulp of γ, and ‖J_j‖ <= γλ, which
+ * the engine keeps exactly, needs the computed σ' never above it.  Every
+ * x = ±1.0001^-i from 1e-3 down to 1e-20, and x = 0, scalar and vector. */
+Test(engine_act, derivative_never_exceeds_gamma_near_its_peak)
+{
+	for (vx_act a = VX_SIGMOID; a <= VX_TANH; a++) {
+		double g = vx_act_gamma(a), worst = 0, at = 0;
+		size_t n = 0;
+		for (double x = 1e-3; x > 1e-20; x /= 1.0001)
+			for (int sgn = -1; sgn <= 1; sgn += 2) {
+				double v = vx_act_df(a, sgn * x), y;
+				vx_act_dfv(a, &(double){ sgn * x }, &y, 1);
+				n++;
+				if (fmax(v, y) > worst)
+					worst = fmax(v, y), at = sgn * x;
+			}
+		cr_expect(worst <= g, "%s: sigma'(%.17g) = %.17g > gamma = %g (%zu points)", vx_act_name(a), at, worst,
+		          g, n);
+		cr_expect_eq(vx_act_df(a, 0.0), g, "%s: sigma'(0) = gamma", vx_act_name(a));
+	}
+}
+
 Test(engine_act, relu_and_linear_have_gamma_one)
 {
 	/* piecewise constant derivatives: the maximum over a fine scan */

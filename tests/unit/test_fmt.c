@@ -280,3 +280,210 @@ Test(fmt, power_of_ten_appended_in_each_style)
 	char small[7] = "1.5";
 	cr_assert_str_eq(vxf_exp10(small, sizeof small, -300, VXF_ASCII), "1.5e-3", "truncated: '%s'", small);
 }
+
+/* ---- monotone: a <= b gives fmt(a) <= fmt(b) at the same digits ---- */
+
+/* A printed number as sign, decimal digits d1 d2 … (no leading or trailing
+ * zeros) and exponent E, meaning ±0.d1d2… × 10^E; read exactly from the
+ * text of any style, so two outputs compare without rounding. */
+typedef struct {
+	int neg, zero, inf;
+	long E;
+	char dig[64];
+} decimal;
+
+static decimal parse_printed(const char *s)
+{
+	static const char *const sup[10] = { "\u2070", "\u00b9", "\u00b2", "\u00b3", "\u2074",
+	                                     "\u2075", "\u2076", "\u2077", "\u2078", "\u2079" };
+	char a[128];
+	size_t n = 0;
+	/* to ASCII: ×10ⁿ and \times10^{n} become en, − and ⁻ become - */
+	while (*s && n + 2 < sizeof a) {
+		if (!strncmp(s, "\u00d710", 4)) {
+			a[n++] = 'e';
+			s += 4;
+		} else if (!strncmp(s, "\\times10^{", 10)) {
+			a[n++] = 'e';
+			s += 10;
+		} else if (!strncmp(s, "\u207b", 3) || !strncmp(s, "\u2212", 3)) {
+			a[n++] = '-';
+			s += 3;
+		} else if (*s == '}') {
+			s++;
+		} else {
+			int k = 0;
+			for (; k < 10; k++)
+				if (!strncmp(s, sup[k], strlen(sup[k])))
+					break;
+			if (k < 10) {
+				a[n++] = (char)('0' + k);
+				s += strlen(sup[k]);
+			} else {
+				a[n++] = *s++;
+			}
+		}
+	}
+	a[n] = '\0';
+	decimal d = { 0 };
+	const char *p = a;
+	if (*p == '-') {
+		d.neg = 1;
+		p++;
+	}
+	if (!strcmp(p, "inf") || !strcmp(p, "\u221e") || !strcmp(p, "\\infty")) {
+		d.inf = 1;
+		return d;
+	}
+	long intdig = 0;
+	int point = 0;
+	size_t nd = 0;
+	for (; *p && *p != 'e'; p++) {
+		if (*p == '.') {
+			point = 1;
+			continue;
+		}
+		cr_assert(*p >= '0' && *p <= '9', "unexpected '%c' in '%s'", *p, a);
+		if (nd == 0 && *p == '0') {
+			if (point)
+				intdig--;   /* 0.00ddd: each leading zero after the point */
+			continue;
+		}
+		d.dig[nd++] = *p;
+		if (!point)
+			intdig++;
+	}
+	while (nd > 0 && d.dig[nd - 1] == '0')
+		nd--;
+	d.dig[nd] = '\0';
+	d.zero = nd == 0;
+	d.E = intdig + (*p == 'e' ? strtol(p + 1, NULL, 10) : 0);
+	return d;
+}
+
+/* −1, 0, 1 as x is below, equal to or above y */
+static int decimal_cmp(const decimal *x, const decimal *y)
+{
+	if (x->neg != y->neg && !(x->zero && y->zero))
+		return x->neg ? -1 : 1;
+	int s = x->neg ? -1 : 1, c;
+	if (x->inf || y->inf)
+		c = x->inf - y->inf;
+	else if (x->zero || y->zero)
+		c = !x->zero - !y->zero;
+	else if (x->E != y->E)
+		c = x->E < y->E ? -1 : 1;
+	else
+		c = strcmp(x->dig, y->dig) < 0 ? -1 : strcmp(x->dig, y->dig) > 0;
+	return s * c;
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* the reader above, on outputs whose order is known: without it the two
+ * tests below could pass on a reader that finds everything equal */
+Test(fmt, printed_numbers_are_read_back_in_order)
+{
+	static const char *const up[] = { "-inf", "-1e+06", "-999999", "-5.063", "-5.062", "-0.001",
+	                                  "-9.99e-04", "-2.2e-308", "0", "3.2e-603",
+	                                  "4.94\u00d710\u207b\u00b3\u00b2\u2074", "9.765625\\times10^{-4}",
+	                                  "0.001", "0.0123", "1", "5.062", "5.0625", "5.063", "27800",
+	                                  "999999", "1\u00d710\u2076", "1.322e+477", "\u221e" };
+	for (size_t i = 1; i < sizeof up / sizeof up[0]; i++) {
+		decimal a = parse_printed(up[i - 1]), b = parse_printed(up[i]);
+		cr_expect_eq(decimal_cmp(&a, &b), -1, "'%s' < '%s'", up[i - 1], up[i]);
+		cr_expect_eq(decimal_cmp(&b, &a), 1, "'%s' > '%s'", up[i], up[i - 1]);
+	}
+	static const char *const same[][3] = {
+		{ "9.765625\u00d710\u207b\u2074", "9.765625e-04", "0.0009765625" },
+		{ "\u2212\u221e", "-\\infty", "-inf" },
+		{ "1e+06", "1\\times10^{6}", "1000000" },
+	};
+	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+		for (int k = 1; k < 3; k++) {
+			decimal a = parse_printed(same[i][0]), b = parse_printed(same[i][k]);
+			cr_expect_eq(decimal_cmp(&a, &b), 0, "'%s' = '%s'", same[i][0], same[i][k]);
+		}
+}
+
+Test(fmt, monotone_at_every_digit_count_and_style)
+{
+	/* random magnitudes of both signs from 1e-320 to 1e308, and the doubles
+	 * next to the points where rounding turns: ties of 3, 4 and 5 digits
+	 * (5.0625, 1.0005, …), decade carries (9.995, 999999.5) and the edges
+	 * of fixed notation (1e-3, 1e6) */
+	static const double turn[] = { 5.0625, 1.0005, 1.00005, 2.5, 0.125, 0.0625, 9.995, 9.9995, 99.95,
+	                               999999.5, 999995, 0.00099995, 0.001, 1e6, 1e-3, 1, 10, 100,
+	                               27784.3, 16025.083037, 38.443359375, 0.24009999999999998 };
+	size_t nturn = sizeof turn / sizeof turn[0], n = 0, cap = 24000;
+	double *v = malloc(cap * sizeof *v);
+	unsigned long long st = 20240229;
+	for (int i = 0; i < 20000; i++) {
+		st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+		double u = (double)(st >> 11) / 9007199254740992.0;
+		st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+		v[n++] = ((st >> 63) ? -1 : 1) * pow(10, -320 + 628 * u);
+	}
+	for (size_t i = 0; i < nturn; i++)
+		for (int sgn = -1; sgn <= 1; sgn += 2) {
+			double x = sgn * turn[i];
+			v[n++] = nextafter(x, -INFINITY);
+			v[n++] = x;
+			v[n++] = nextafter(x, INFINITY);
+		}
+	v[n++] = 0;
+	v[n++] = INFINITY;
+	v[n++] = -INFINITY;
+	qsort(v, n, sizeof *v, dbl_cmp);
+	size_t bad = 0;
+	for (int sig = 1; sig <= 6; sig++)
+		for (vxf_style sty = VXF_ASCII; sty <= VXF_TEX; sty++) {
+			char pb[96], cb[96];
+			vxf_num(pb, sizeof pb, v[0], sig, sty);
+			decimal prev = parse_printed(pb);
+			for (size_t i = 1; i < n; i++) {
+				vxf_num(cb, sizeof cb, v[i], sig, sty);
+				decimal cur = parse_printed(cb);
+				if (decimal_cmp(&prev, &cur) > 0 && bad++ < 10)
+					cr_expect(0, "sig %d style %d: %.17g -> '%s' but %.17g -> '%s'", sig, sty, v[i - 1], pb,
+					          v[i], cb);
+				prev = cur;
+				memcpy(pb, cb, sizeof pb);
+			}
+		}
+	cr_expect_eq(bad, 0, "%zu pairs printed out of order", bad);
+	free(v);
+}
+
+Test(fmt, magnitudes_monotone_across_the_edges_of_a_double)
+{
+	/* m × 2^e rising through the subnormals and past DBL_MAX: printed from
+	 * the value while it fits, then from its log10, never out of order */
+	static const double mant[] = { 0.5, 0.5000000000000001, 0.70710678118654746, 0.75, 0.9999999999999999 };
+	size_t bad = 0, n = 0;
+	for (int sig = 2; sig <= 5; sig++)
+		for (vxf_style sty = VXF_ASCII; sty <= VXF_TEX; sty++) {
+			decimal prev = { 0 };
+			int have = 0;
+			char pb[96] = "", cb[96];
+			int ranges[2][2] = { { -1080, -1015 }, { 1015, 1035 } };
+			for (int q = 0; q < 2; q++)
+				for (int e = ranges[q][0]; e <= ranges[q][1]; e++)
+					for (size_t i = 0; i < sizeof mant / sizeof mant[0]; i++) {
+						vxf_mag(cb, sizeof cb, vx_mag_ldexp(mant[i], e), sig, sty);
+						decimal cur = parse_printed(cb);
+						n++;
+						if (have && decimal_cmp(&prev, &cur) > 0 && bad++ < 10)
+							cr_expect(0, "sig %d style %d: %g x 2^%d -> '%s' after '%s'", sig, sty, mant[i], e,
+							          cb, pb);
+						prev = cur;
+						have = 1;
+						memcpy(pb, cb, sizeof pb);
+					}
+		}
+	cr_expect_eq(bad, 0, "%zu of %zu magnitudes printed out of order", bad, n);
+}

@@ -9,9 +9,11 @@
 #include <gsl/gsl_errno.h>
 #include <limits.h>
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include "tui/tutor_draw.h"
@@ -25,14 +27,17 @@ static FILE *fout, *fin;
 static WINDOW *win;
 static vxu_theme th;
 
-/* An off-screen terminal of rows×cols and a tutor state for it. */
-static void open_screen(int rows, int cols, int utf8, int color)
+/* An off-screen terminal of rows×cols and a tutor state for it, with the
+ * given parameters (NULL: the defaults). */
+static void open_screen_with(const vx_params *given, int rows, int cols, int utf8, int color)
 {
 	gsl_set_error_handler_off();
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	cr_assert_not_null(setlocale(LC_ALL, utf8 ? "C.UTF-8" : "C"), "locale");
 	vx_params p;
 	vx_params_default(&p);
+	if (given)
+		p = *given;
 	vx_error err = { { 0 } };
 	cr_assert_eq(vxu_state_init(&st, &p, 0, utf8, rows, cols, &err), VX_OK, "%s", err.msg);
 	fout = fopen("/dev/null", "w");
@@ -43,6 +48,11 @@ static void open_screen(int rows, int cols, int utf8, int color)
 	win = newwin(rows, cols, 0, 0);
 	cr_assert_not_null(win);
 	vxu_theme_init(&th, color);
+}
+
+static void open_screen(int rows, int cols, int utf8, int color)
+{
+	open_screen_with(NULL, rows, cols, utf8, color);
 }
 
 static void close_screen(void)
@@ -368,4 +378,36 @@ Test(tutor_screen, curses_keys_translate)
 	cr_expect_eq(vxu_key_from_curses('\n'), 'n', "Enter goes on");
 	cr_expect_eq(vxu_key_from_curses('+'), '+');
 	cr_expect_eq(vxu_key_from_curses(KEY_F(5)), -1, "unbound function keys are dropped");
+}
+
+/* A product of Jacobians that is exactly 0 (linear, W strictly upper
+ * triangular: W⁴ = 0): the rate panel gives μ = −∞ as exact, not as an
+ * estimate "≈ −∞ per step (×0)". */
+Test(tutor_screen, rate_panel_of_a_product_exactly_zero)
+{
+	char path[] = "/tmp/vanex-nil-XXXXXX.csv";
+	int fd = mkstemps(path, 4);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	fprintf(f, "0,1,2,0\n0,0,1,3\n0,0,0,1\n0,0,0,0\n");
+	fclose(f);
+	for (int utf8 = 1; utf8 >= 0; utf8--) {
+		vx_params p;
+		vx_params_default(&p);
+		vx_error err = { { 0 } };
+		cr_assert_eq(vx_params_set(&p, "weights", path, &err), VX_OK, "%s", err.msg);
+		cr_assert_eq(vx_params_set(&p, "act", "linear", &err), VX_OK, "%s", err.msg);
+		open_screen_with(&p, 24, 80, utf8, 1);
+		st.view = VXU_VIEW_LYAP;
+		st.dirty |= VXU_DIRTY_DOC;
+		char *s = draw_and_dump();
+		cr_expect_eq(st.result->lyap_max, -INFINITY, "W^4 = 0: exponent -inf");
+		cr_expect(strstr(s, utf8 ? "μ = −∞" : "mu = -inf") != NULL, "μ = −∞ named as exact:\n%s", s);
+		cr_expect(strstr(s, utf8 ? "product of the Jⱼ is exactly 0" : "product of the J_j is exactly 0") != NULL,
+		          "says why:\n%s", s);
+		cr_expect(strstr(s, utf8 ? "(×0)" : "(x0)") == NULL, "no factor ×0 per step:\n%s", s);
+		free(s);
+		close_screen();
+	}
+	unlink(path);
 }
