@@ -3,7 +3,7 @@
  *
  * Golden files (tests/golden/report/) pin each renderer's output for one
  * template that uses every feature; VANEX_UPDATE_GOLDEN=1 (make
- * update-golden) rewrites them for review.  The rest checks properties that
+ * update-golden) rewrites them for review (golden.h).  The rest checks properties that
  * hold for any network: an HTML file that references nothing outside
  * itself and carries MathML, terminal lines that never exceed the width
  * (and are pure ASCII when asked), the step list matching the files in
@@ -26,6 +26,7 @@
 #include "report/doc.h"
 #include "report/render.h"
 #include "report/term.h"
+#include "golden.h"
 
 #define GOLDEN_DIR "tests/golden/report"
 
@@ -57,25 +58,6 @@ static void net_free(net *n)
 {
 	vx_result_free(n->r);
 	vx_model_free(n->m);
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *s = malloc((size_t)n + 1);
-	if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-		free(s);
-		s = NULL;
-	}
-	if (s)
-		s[n] = '\0';
-	fclose(f);
-	return s;
 }
 
 /*
@@ -117,37 +99,14 @@ static char *mask_fd_errors(const char *text)
 	return out;
 }
 
-/* Compares text with a golden file, or rewrites it under VANEX_UPDATE_GOLDEN. */
+/* Compares text, its finite-difference errors masked, with the golden
+ * file `name` (golden.h). */
 static void golden(const char *name, const char *raw)
 {
 	char *text = mask_fd_errors(raw);
 	char path[512];
 	snprintf(path, sizeof path, GOLDEN_DIR "/%s", name);
-	const char *upd = getenv("VANEX_UPDATE_GOLDEN");
-	if (upd && strcmp(upd, "1") == 0) {
-		FILE *f = fopen(path, "wb");
-		cr_assert_not_null(f, "cannot write %s", path);
-		fputs(text, f);
-		fclose(f);
-		free(text);
-		return;
-	}
-	char *want = slurp(path);
-	cr_assert_not_null(want, "golden file %s is missing (make update-golden writes it)", path);
-	if (strcmp(want, text) != 0) {
-		size_t i = 0, line = 1;
-		while (want[i] && want[i] == text[i]) {
-			line += want[i] == '\n';
-			i++;
-		}
-		const char *a = want + i, *b = text + i;
-		while (a > want && a[-1] != '\n')
-			a--, b--;
-		int la = (int)strcspn(a, "\n"), lb = (int)strcspn(b, "\n");
-		cr_assert_fail("%s differs at line %zu:\nexpected: %.*s\ngot:      %.*s\n"
-		               "(make update-golden rewrites it; review the diff)", path, line, la, a, lb, b);
-	}
-	free(want);
+	golden_check(path, text);
 	free(text);
 }
 
@@ -407,7 +366,7 @@ Test(doc_errors, nothing_left_behind)
 	fclose(f);
 	vx_error err = { { 0 } };
 	cr_expect_eq(vxr_report_write(&n.ctx, VXR_HTML, tpl, out, &err), VX_OK, "%s", err.msg);
-	char *html = slurp(out);
+	char *html = golden_slurp(out);
 	cr_expect(html && strstr(html, "<math>"), "written");
 	cr_expect(html && strstr(html, "2001-02-03"), "a user's template gets the record too");
 	free(html);
