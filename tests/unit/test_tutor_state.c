@@ -120,6 +120,23 @@ Test(tutor_state, bad_model_file_fails_before_the_terminal)
 	cr_expect(strstr(err.msg, "/nonexistent/w.npy") != NULL, "the error names the file: '%s'", err.msg);
 }
 
+/* The tutor loads as check and report do (tui/load.h): what check refuses,
+ * the tutor refuses at start, with check's message. */
+Test(tutor_state, options_check_refuses_are_refused_at_start)
+{
+	vxu_state s2;
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { { 0 } };
+	cr_assert_eq(vx_params_set(&p, "t", "100", &err), VX_OK);
+	cr_assert_eq(vx_params_set(&p, "steps", "50", &err), VX_OK);
+	vx_status rc = vxu_state_init(&s2, &p, 0, 1, 24, 80, &err);
+	if (rc == VX_OK)
+		vxu_state_free(&s2);
+	cr_expect_eq(rc, VX_EUSAGE, "--t 100 --steps 50: a usage error");
+	cr_expect_str_eq(err.msg, "--t: the loss step must be from 1 to --steps (50), got 100");
+}
+
 /* ---------------------------------------------------------------- layout */
 
 Test(tutor_state, layout_80x24)
