@@ -2,12 +2,12 @@
  * tutor_state.c — the tutor's state and key handling (no curses here).
  *
  * vxu_key() only edits fields and sets dirty bits; vxu_update() does the
- * computing; the live panel's content is built in tutor_panel.c.  Keeping
- * the three apart is what lets the tests drive every key without a terminal.
+ * computing; the live panel's content is built in tutor_panel.c, from the
+ * data vxu_update() hands it.  Keeping the three apart is what lets the
+ * tests drive every key without a terminal.
  */
 #include "tui/tutor_state.h"
 #include "report/text/utf8.h"
-#include "tui/tutor_panel.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -857,6 +857,18 @@ static vx_status render_doc(vxu_state *st)
 	return rc;
 }
 
+/* The live panel for the current step, view and size, from the plain data
+ * it shows (tutor_panel.h). */
+static vx_status build_panel(vxu_state *st)
+{
+	vxu_panel_in in = {
+		{ &st->eff, st->model, st->result, st->j, st->k, st->date },
+		st->view, vxr_step_title(st->step), st->utf8,
+		st->lay.place != VXU_PANEL_STRIP, st->lay.panel_w, st->lay.panel_rows,
+	};
+	return vxu_panel_build(&in, &st->panel, &st->shown_view);
+}
+
 vx_status vxu_update(vxu_state *st)
 {
 	vx_status first = VX_OK;
@@ -907,7 +919,7 @@ vx_status vxu_update(vxu_state *st)
 		vx_status rc = render_doc(st);
 		if (rc != VX_OK && first == VX_OK)
 			first = rc;
-		rc = vxu_panel_build(st, &st->panel);
+		rc = build_panel(st);
 		if (rc != VX_OK && first == VX_OK)
 			first = rc;
 		st->dirty |= VXU_DIRTY_STATUS;
