@@ -380,14 +380,16 @@ static vx_status parse_csv(const unsigned char *buf, size_t len, const char *nam
 			errno = 0;
 			double v = strtod(field, &stop);
 			if (stop == field || stop != field + flen) {
-				/* Quote only printable ASCII, so a binary file gives a clean message. */
-				for (size_t q = 0; q < flen; q++)
-					if (field[q] < 0x20 || field[q] >= 0x7f)
-						field[q] = '?';
-				if (flen > 40)
-					strcpy(field + 37, "...");
+				/* Quoted in printable ASCII, so a binary file gives a clean
+				 * message; a NUL, which ends the quoted text, is shown and
+				 * the rest of the field elided. */
+				char shown[4 * 40 + 4 + 8];
+				size_t before_nul = strlen(field);
+				vx_quote(field, 40, 1, shown, sizeof shown - 8);
+				if (before_nul < flen && before_nul < 40)
+					strcat(shown, "\\x00...");
 				st = vx_fail(err, VX_EFORMAT, "%s: line %zu: field %zu is not a number: '%s'",
-				             name, line, ncol, field);
+				             name, line, ncol, shown);
 				goto fail;
 			}
 			if (!isfinite(v)) {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "engine/params.h"
@@ -88,34 +89,6 @@ static int parse_nonneg(const char *s, double *out)
 	return 0;
 }
 
-/* A bad value made fit for a one-line message: shortened, and every byte
- * outside printable ASCII (control bytes such as ESC that a terminal would
- * act on, DEL, bytes of other encodings) written as \xNN. */
-static const char *clip(const char *v, char *buf, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	if (!v)
-		return "";
-	for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
-		int plain = *c >= 0x20 && *c < 0x7f;
-		if (o + (plain ? 1 : 4) + 4 >= n) {
-			memcpy(buf + o, "...", 4);
-			return buf;
-		}
-		if (plain) {
-			buf[o++] = (char)*c;
-		} else {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[*c >> 4];
-			buf[o++] = hex[*c & 15];
-		}
-	}
-	buf[o] = 0;
-	return buf;
-}
-
 static vx_status int_option(const char *name, const char *value, unsigned long lo,
                             unsigned long hi, size_t *dst, vx_error *err)
 {
@@ -123,7 +96,7 @@ static vx_status int_option(const char *name, const char *value, unsigned long l
 	char b[64];
 	if (parse_ulong(value, &v) || v < lo || v > hi)
 		return vx_fail(err, VX_EUSAGE, "--%s: expected an integer from %lu to %lu, got '%s'",
-		               name, lo, hi, clip(value, b, sizeof b));
+		               name, lo, hi, vx_quote(value, SIZE_MAX, 1, b, sizeof b));
 	*dst = (size_t)v;
 	return VX_OK;
 }
@@ -135,10 +108,10 @@ static vx_status num_option(const char *name, const char *value, double *dst, vx
 	if (r == -2)
 		return vx_fail(err, VX_EUSAGE,
 		               "--%s: expected 0 or a finite number from %.2g (the smallest normal double), got '%s'",
-		               name, DBL_MIN, clip(value, b, sizeof b));
+		               name, DBL_MIN, vx_quote(value, SIZE_MAX, 1, b, sizeof b));
 	if (r)
 		return vx_fail(err, VX_EUSAGE, "--%s: expected a finite number >= 0, got '%s'",
-		               name, clip(value, b, sizeof b));
+		               name, vx_quote(value, SIZE_MAX, 1, b, sizeof b));
 	return VX_OK;
 }
 
@@ -185,7 +158,7 @@ vx_status vx_params_set(vx_params *p, const char *name, const char *value, vx_er
 		if (strcmp(name, options[i].name) == 0)
 			break;
 	if (i == NOPTIONS)
-		return vx_fail(err, VX_EUSAGE, "--%s: unknown option", clip(name, b, sizeof b));
+		return vx_fail(err, VX_EUSAGE, "--%s: unknown option", vx_quote(name, SIZE_MAX, 1, b, sizeof b));
 	if (!value)
 		return vx_fail(err, VX_EUSAGE, "--%s: missing value", name);
 
@@ -195,7 +168,7 @@ vx_status vx_params_set(vx_params *p, const char *name, const char *value, vx_er
 	case VX_SET_ACT:
 		if (vx_act_parse(value, &p->act))
 			st = vx_fail(err, VX_EUSAGE, "--act: expected sigmoid, tanh, relu or linear, got '%s'",
-			             clip(value, b, sizeof b));
+			             vx_quote(value, SIZE_MAX, 1, b, sizeof b));
 		break;
 	case VX_SET_HIDDEN:
 		st = int_option(name, value, 1, VX_MAX_HIDDEN, &p->hidden, err);
@@ -216,7 +189,7 @@ vx_status vx_params_set(vx_params *p, const char *name, const char *value, vx_er
 		if (vx_init_parse(value, &p->init))
 			st = vx_fail(err, VX_EUSAGE,
 			             "--init: expected gaussian, orthogonal or identity, got '%s'",
-			             clip(value, b, sizeof b));
+			             vx_quote(value, SIZE_MAX, 1, b, sizeof b));
 		break;
 	case VX_SET_WEIGHTS:
 		st = path_option(name, value, p->weights, err);
@@ -232,7 +205,7 @@ vx_status vx_params_set(vx_params *p, const char *name, const char *value, vx_er
 		if (parse_ulong(value, &v) || v > VX_MAX_SEED)
 			st = vx_fail(err, VX_EUSAGE,
 			             "--seed: expected an integer from 0 to %lu, got '%s'",
-			             VX_MAX_SEED, clip(value, b, sizeof b));
+			             VX_MAX_SEED, vx_quote(value, SIZE_MAX, 1, b, sizeof b));
 		else
 			p->seed = v;
 		break;

@@ -1,7 +1,9 @@
 /*
  * status.c — messages and exit codes for vx_status (see status.h).
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include "engine/status.h"
 
 const char *vx_strerror(vx_status st)
@@ -28,29 +30,38 @@ int vx_status_exit(vx_status st)
 	return st == VX_EUSAGE ? 2 : 1;
 }
 
-/* Copies src into dst (size n, n > 0) with every control byte (below 0x20,
- * and DEL) written as \xNN: a file name or value echoed from the input must
- * not move the cursor, ring the bell or split the message over lines. */
-static void copy_printable(char *dst, size_t n, const char *src)
+char *vx_quote(const char *src, size_t max_bytes, int ascii_only, char *buf, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	for (; *src; src++) {
-		unsigned char c = (unsigned char)*src;
-		if (c >= 0x20 && c != 0x7f) {
-			if (o + 1 >= n)
-				break;
-			dst[o++] = (char)c;
+	size_t o = 0, fit = 0, i = 0;
+	if (n == 0)
+		return buf;
+	if (!src)
+		src = "";
+	for (; src[i] && i < max_bytes; i++) {
+		unsigned char c = (unsigned char)src[i];
+		int esc = c < 0x20 || c == 0x7f || (ascii_only && c >= 0x80);
+		if (o + (esc ? 4 : 1) + 1 > n)
+			break;
+		if (esc) {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
 		} else {
-			if (o + 4 >= n)
-				break;
-			dst[o++] = '\\';
-			dst[o++] = 'x';
-			dst[o++] = hex[c >> 4];
-			dst[o++] = hex[c & 15];
+			buf[o++] = (char)c;
 		}
+		/* the longest text so far that "..." could follow, ending
+		 * between two characters: a cut never splits a UTF-8 sequence */
+		if (o + 4 <= n && ((unsigned char)src[i + 1] & 0xC0) != 0x80)
+			fit = o;
 	}
-	dst[o] = '\0';
+	if (src[i] && n >= 4) {
+		memcpy(buf + fit, "...", 3);
+		o = fit + 3;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 vx_status vx_fail(vx_error *err, vx_status st, const char *fmt, ...)
@@ -61,7 +72,7 @@ vx_status vx_fail(vx_error *err, vx_status st, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(raw, sizeof raw, fmt, ap);
 		va_end(ap);
-		copy_printable(err->msg, sizeof err->msg, raw);
+		vx_quote(raw, SIZE_MAX, 0, err->msg, sizeof err->msg);
 	}
 	return st;
 }

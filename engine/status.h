@@ -11,6 +11,7 @@
 #define VX_STATUS_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 typedef enum {
 	VX_OK = 0,
@@ -37,8 +38,21 @@ const char *vx_strerror(vx_status st);
 int vx_status_exit(vx_status st);
 
 /* Writes printf-style detail into err (when err is not NULL) and returns st,
- * so callers can write `return vx_fail(err, VX_EFORMAT, "%s: ...", path);`. */
+ * so callers can write `return vx_fail(err, VX_EFORMAT, "%s: ...", path);`.
+ * The message goes through vx_quote (no limit, control bytes only): a file
+ * name or value echoed from the input cannot act on the terminal. */
 vx_status vx_fail(vx_error *err, vx_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Copies the NUL-terminated src (NULL reads as "") into buf (n bytes) fit
+ * for a one-line message: every control byte (below 0x20, and DEL) written
+ * as \xNN, and with ascii_only every byte from 0x80 as well (for a terminal
+ * that is not UTF-8, or text that must stay ASCII), so outside text cannot
+ * move the cursor, ring the bell, split the line or arrive as mojibake.
+ * At most max_bytes bytes of src are shown (SIZE_MAX: no limit); when src
+ * goes on past them, or past what buf holds, the text ends in "..." and is
+ * cut between two characters (never inside an escape or a UTF-8 sequence).
+ * buf is always NUL-terminated when n > 0.  Returns buf. */
+char *vx_quote(const char *src, size_t max_bytes, int ascii_only, char *buf, size_t n);
 
 #endif

@@ -181,30 +181,30 @@ size_t vxr_check_rows(size_t t, size_t *gaps, size_t cap)
 
 /* --------------------------------------------------------------- text */
 
-/* A path shortened from the left to at most max columns, ASCII-only unless
- * utf8 (so a non-UTF-8 terminal never gets stray bytes). */
+/* A path shortened from the left to at most max columns, its control
+ * bytes (and unless utf8 every byte from 0x80, so a non-UTF-8 terminal
+ * never gets stray bytes) written as \xNN by vx_quote, as in the messages
+ * that name a file. */
 static void elide(char *dst, size_t n, const char *path, int max, int utf8)
 {
-	char tmp[VX_PATH_MAX + 8];
-	size_t j = 0;
-	for (const char *p = path; *p && j + 1 < sizeof tmp; p++)
-		tmp[j++] = ((unsigned char)*p < 0x20 || *p == 0x7f || (!utf8 && (unsigned char)*p >= 0x80)) ? '?' : *p;
-	tmp[j] = '\0';
-	const char *s = tmp;
-	if (vxr_u8_width(s) > max) {
+	char q[4 * VX_PATH_MAX + 8];
+	const char *s = path;
+	vx_quote(s, SIZE_MAX, !utf8, q, sizeof q);
+	if (vxr_u8_width(q) > max) {
 		uint32_t cp;
-		/* whole characters off the left until "..." and the rest fit */
-		while (*s && vxr_u8_width(s) > max - 3)
-			s += vxr_u8_next(s, &cp);
+		/* whole characters off the left of the path, never half an escape,
+		 * until "..." and the rest fit */
+		while (*s && vxr_u8_width(vx_quote(s, SIZE_MAX, !utf8, q, sizeof q)) > max - 3)
+			s += utf8 ? vxr_u8_next(s, &cp) : 1;
 	}
-	size_t len = strlen(s), pre = s == tmp ? 0 : 3;
+	size_t len = strlen(q), pre = s == path ? 0 : 3;
 	if (pre + len + 1 > n) {
 		if (n)
 			dst[0] = '\0';
 		return;
 	}
 	memcpy(dst, "...", pre);
-	memcpy(dst + pre, s, len);
+	memcpy(dst + pre, q, len);
 	dst[pre + len] = '\0';
 }
 
@@ -233,7 +233,7 @@ static const syms sym_ascii = {
 
 static void describe_w(FILE *out, const vx_params *p, const syms *y, int utf8, vxf_style st)
 {
-	char num[64], path[96];
+	char num[64], path[4 * 50 + 8];   /* 50 columns of up to 4 bytes */
 	vxf_num(num, sizeof num, p->norm, 6, st);
 	if (p->model[0]) {
 		elide(path, sizeof path, p->model, 50, utf8);

@@ -25,21 +25,6 @@
 /* A model file of this size holds a 4096×4096 W with room to spare. */
 #define MODELJSON_FILE_MAX ((size_t)2 << 30)
 
-/* Outside text for a message: printable ASCII only, at most 40 bytes, so a
- * key or a syntax error's excerpt cannot put control bytes on the terminal. */
-static const char *clean(const char *s, char *buf, size_t n)
-{
-	size_t j = 0;
-	for (; *s && j + 4 < n && j < 40; s++)
-		buf[j++] = ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f) ? '?' : *s;
-	if (*s && j + 4 < n) {
-		memcpy(buf + j, "...", 3);
-		j += 3;
-	}
-	buf[j] = '\0';
-	return buf;
-}
-
 static const char *json_kind(const json_t *v)
 {
 	switch (json_typeof(v)) {
@@ -156,10 +141,11 @@ static vx_status model_from_json(const json_t *mo, const char *name, vx_act act_
 			if (strcmp(key, known[i]) == 0)
 				break;
 		if (i == sizeof known / sizeof known[0]) {
-			char kb[64];
+			/* printable ASCII, at most 40 bytes: a key is outside text */
+			char kb[4 * 40 + 4];
 			return vx_fail(err, VX_EFORMAT,
 			               "%s: model: unknown member '%s' (accepted: activation, W, U, b, s0, x, y)",
-			               name, clean(key, kb, sizeof kb));
+			               name, vx_quote(key, 40, 1, kb, sizeof kb));
 		}
 	}
 
@@ -232,16 +218,11 @@ static vx_status find_model(const json_t *root, const char *name, const json_t *
 static json_t *parse_text(const char *text, size_t len, const char *name, vx_error *err)
 {
 	json_error_t je;
-	char tb[sizeof je.text];
+	char tb[4 * sizeof je.text];
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	if (!root) {
-		/* jansson quotes the offending bytes ("near '...'") verbatim. */
-		size_t j = 0;
-		for (const char *p = je.text; *p && j + 1 < sizeof tb; p++)
-			tb[j++] = ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f) ? '?' : *p;
-		tb[j] = '\0';
-		vx_fail(err, VX_EFORMAT, "%s:%d:%d: %s", name, je.line, je.column, tb);
-	}
+	if (!root)   /* jansson quotes the offending bytes ("near '...'") verbatim */
+		vx_fail(err, VX_EFORMAT, "%s:%d:%d: %s", name, je.line, je.column,
+		        vx_quote(je.text, SIZE_MAX, 1, tb, sizeof tb));
 	return root;
 }
 

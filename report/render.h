@@ -161,6 +161,14 @@ size_t vxr_token_at(const char *s, size_t len);
 
 /* A live block as lines at most `width` columns wide. */
 vx_status vxr_term_block(vxr_env *env, const vxr_obj *o, int width, int utf8, vxt_lines *L, vx_error *err);
+/* A plot's cells alone (vxp_cells: Braille or ASCII), rows new lines of
+ * exactly cols columns appended to L, each run of cells in the role of its
+ * series (0 axes and labels: VXT_DIM, 1..3: VXT_SERIES1..3, 4 the marked
+ * points: VXT_NUMBER, live values as everywhere).  The plot blocks draw
+ * through it, and so does the tutor's panel (report/term_plot.h), so both
+ * show one set of glyphs and roles.  Errors are vxp_cells' (VX_EUSAGE below
+ * 20×5 cells), with nothing appended. */
+vx_status vxr_term_plot(const vxr_plotdata *pd, int cols, int rows, int utf8, vxt_lines *L, vx_error *err);
 
 /* ---- doc.c ---- */
 

@@ -17,6 +17,7 @@
 #include "engine/act.h"
 #include "engine/analysis.h"
 #include "engine/model.h"
+#include "engine/regime.h"
 
 /* ================================================================ strings */
 
@@ -453,6 +454,7 @@ vx_status vxr_table_build(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 	case VXR_BLK_PLOT_NORMS:
 	case VXR_BLK_PLOT_CONTRIB: return table_paths(c, 0, out, err);
 	case VXR_BLK_PLOT_DACT: return table_units(c, o->j, out, err);
+	case VXR_BLK_PLOT_STEPS: return table_steps(c, 0, out, err);
 	default: break;
 	}
 	return vx_fail(err, VX_EINTERNAL, "internal: not a table");
@@ -805,6 +807,35 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		         "$\\sigma'(a)$ for %s, its maximum $\\gamma = %s$, and this network's $\\sigma'(a_{%zu,i})$ "
 		         "for its $d = %zu$ units (dots).", vx_act_name(c->model->act), gt, j, d);
 		st = table_units(c, j, &pd->fallback, err);
+	} else if (o->blk == VXR_BLK_PLOT_STEPS) {
+		/* Linear: the step norms sit within a factor of a few of γλ, where
+		 * a log axis would flatten them onto one line. */
+		size_t T = r->T;
+		pd->buf = malloc((2 * T + 4) * sizeof *pd->buf);
+		if (!pd->buf) {
+			vxr_plotdata_free(pd);
+			return vx_fail(err, VX_ENOMEM, "out of memory");
+		}
+		double *x = pd->buf, *y = x + T, *gx = y + T, *gy = gx + 2;
+		for (size_t j = 0; j < T; j++) {
+			x[j] = (double)(j + 1);
+			y[j] = gsl_vector_get(r->step_norm, j);
+		}
+		gx[0] = 1;
+		gx[1] = (double)T;
+		gy[0] = gy[1] = vx_result_gl(r);
+		snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "‖Jⱼ‖₂" : "||J_j||_2");
+		snprintf(pd->legend[1], sizeof pd->legend[1], "%s", utf8 ? "γλ" : "gamma*lambda");
+		pd->series[0] = (vxp_series){ pd->legend[0], x, y, T, 0 };
+		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1 };
+		p->nseries = 2;
+		p->log_y = 0;
+		p->xlabel = "j";
+		p->ylabel = "norm";
+		snprintf(pd->caption, sizeof pd->caption,
+		         "The norm of each step's Jacobian, $\\|J_j\\|_2 = \\|\\operatorname{diag}(\\sigma'(a_j))\\,W\\|_2$, "
+		         "against its bound $\\gamma\\lambda$, for $j = 1, \\ldots, %zu$.", T);
+		st = table_steps(c, 0, &pd->fallback, err);
 	} else {
 		vxr_plotdata_free(pd);
 		return vx_fail(err, VX_EINTERNAL, "internal: not a plot");
@@ -855,7 +886,8 @@ vx_status vxr_render_obj(vxr_env *env, const vxr_render_ops *ops, void *sink, co
 	}
 	case VXR_BLK_PLOT_NORMS:
 	case VXR_BLK_PLOT_DACT:
-	case VXR_BLK_PLOT_CONTRIB: {
+	case VXR_BLK_PLOT_CONTRIB:
+	case VXR_BLK_PLOT_STEPS: {
 		vxr_plotdata *pd = NULL;
 		st = vxr_plot_build(env, o, ops->utf8 ? ops->utf8(sink) : 1, &pd, err);
 		if (st == VX_OK)

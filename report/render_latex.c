@@ -200,7 +200,7 @@ static void plot_picture(vxr_buf *b, const vxr_plotdata *pd, vxr_blk_kind kind)
 		if (isfinite(p->mark_x[i]) && isfinite(p->mark_y[i]))
 			vxr_buf_printf(b, "\\put(%.1f,%.1f){\\makebox(0,0){$\\bullet$}}\n", PX(p->mark_x[i]), PY(p->mark_y[i]));
 	vxr_buf_printf(b, "\\put(%.0f,-24){\\makebox(0,0)[t]{\\small $%s$}}\n", W / 2,
-	               kind == VXR_BLK_PLOT_DACT ? "a" : "t-k");
+	               kind == VXR_BLK_PLOT_DACT ? "a" : kind == VXR_BLK_PLOT_STEPS ? "j" : "t-k");
 	vxr_buf_puts(b, "\\end{picture}\n\n");
 	/* legend */
 	if (kind == VXR_BLK_PLOT_NORMS)
@@ -208,6 +208,8 @@ static void plot_picture(vxr_buf *b, const vxr_plotdata *pd, vxr_blk_kind kind)
 		                "$\\circ$~$\\prod_j\\|J_j\\|_2$\\quad $\\times$~$(\\gamma\\lambda)^{t-k}$}\n");
 	else if (kind == VXR_BLK_PLOT_CONTRIB)
 		vxr_buf_puts(b, "{\\small $\\bullet$~size of the term of path $k$}\n");
+	else if (kind == VXR_BLK_PLOT_STEPS)
+		vxr_buf_puts(b, "{\\small $\\bullet$~$\\|J_j\\|_2$\\quad - - -~$\\gamma\\lambda$}\n");
 	else
 		vxr_buf_puts(b, "{\\small $\\cdot$~$\\sigma'(a)$\\quad - - -~$\\gamma = \\max\\sigma'$\\quad "
 		                "$\\bullet$~$\\sigma'(a_{j,i})$ of this network}\n");

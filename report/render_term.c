@@ -347,14 +347,8 @@ static vxt_role role_of(unsigned char r)
 	}
 }
 
-static vx_status term_plot(const vxr_plotdata *pd, int width, int utf8, vxt_lines *L, vx_error *err)
+vx_status vxr_term_plot(const vxr_plotdata *pd, int cols, int rows, int utf8, vxt_lines *L, vx_error *err)
 {
-	int cols = width < 72 ? width : 72;
-	int rows = 12;
-	if (cols < 20) {
-		wrap_plain(L, VXT_DIM, "(the plot needs 20 columns)", width, 0);
-		return VX_OK;
-	}
 	char *txt = NULL;
 	unsigned char *roles = NULL;
 	vx_status st = vxp_cells(&pd->plot, cols, rows, utf8, &txt, &roles);
@@ -363,32 +357,32 @@ static vx_status term_plot(const vxr_plotdata *pd, int width, int utf8, vxt_line
 	const char *p = txt;
 	for (int r = 0; r < rows && *p; r++) {
 		vxt_lines_newline(L);
-		const char *e = strchr(p, '\n');
-		if (!e)
-			e = p + strlen(p);
-		int c = 0;
-		while (p < e) {
-			/* one code point per cell */
-			size_t len = 1;
-			unsigned char b = (unsigned char)*p;
-			if (b >= 0xF0)
-				len = 4;
-			else if (b >= 0xE0)
-				len = 3;
-			else if (b >= 0xC0)
-				len = 2;
-			if (p + len > e)
-				len = (size_t)(e - p);
+		/* one code point per cell, its role at [r][c] */
+		for (int c = 0; *p && *p != '\n'; c++) {
+			uint32_t cp;
+			size_t len = vxr_u8_next(p, &cp);
 			unsigned char ro = c < cols ? roles[(size_t)r * (size_t)cols + (size_t)c] : 0;
 			vxt_lines_span(L, role_of(ro), p, len);
 			p += len;
-			c++;
 		}
-		p = *e ? e + 1 : e;
+		if (*p)
+			p++;
 	}
 	free(txt);
 	free(roles);
-	/* the legend and caption below, in words */
+	return VX_OK;
+}
+
+/* A plot block: 12 rows of at most 72 columns, the caption below in words. */
+static vx_status term_plot(const vxr_plotdata *pd, int width, int utf8, vxt_lines *L, vx_error *err)
+{
+	if (width < 20) {
+		wrap_plain(L, VXT_DIM, "(the plot needs 20 columns)", width, 0);
+		return VX_OK;
+	}
+	vx_status st = vxr_term_plot(pd, width < 72 ? width : 72, 12, utf8, L, err);
+	if (st != VX_OK)
+		return st;
 	char *cap = NULL;
 	st = vxr_mixed(pd->caption, VXR_T_TERM, utf8, &cap, err);
 	if (st == VX_OK) {

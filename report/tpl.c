@@ -1068,7 +1068,7 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 		}
 	} else if (strcmp(kw, "plot") == 0) {
 		if (nw != 2) {
-			fail_at(p->t, base + woff[0], p->err, "{{plot}} needs one of: norms, dact, contrib");
+			fail_at(p->t, base + woff[0], p->err, "{{plot}} needs one of: norms, dact, contrib, steps");
 			goto bad;
 		}
 		if (strcmp(words[1], "norms") == 0)
@@ -1077,8 +1077,11 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 			nd->blk.blk = VXR_BLK_PLOT_DACT;
 		else if (strcmp(words[1], "contrib") == 0)
 			nd->blk.blk = VXR_BLK_PLOT_CONTRIB;
+		else if (strcmp(words[1], "steps") == 0)
+			nd->blk.blk = VXR_BLK_PLOT_STEPS;
 		else {
-			fail_at(p->t, base + woff[1], p->err, "unknown plot '%s' (accepted: norms, dact, contrib)", words[1]);
+			fail_at(p->t, base + woff[1], p->err, "unknown plot '%s' (accepted: norms, dact, contrib, steps)",
+			        words[1]);
 			goto bad;
 		}
 		if (has_rows || has_size || has_k || (has_j && nd->blk.blk != VXR_BLK_PLOT_DACT)) {

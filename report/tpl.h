@@ -69,6 +69,7 @@ typedef enum {
 	VXR_BLK_PLOT_NORMS,      /* {{plot norms}} */
 	VXR_BLK_PLOT_DACT,       /* {{plot dact [j=N]}} */
 	VXR_BLK_PLOT_CONTRIB,    /* {{plot contrib}} */
+	VXR_BLK_PLOT_STEPS,      /* {{plot steps}} */
 	VXR_BLK_RECORD           /* {{record}} */
 } vxr_blk_kind;
 

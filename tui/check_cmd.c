@@ -1,7 +1,8 @@
 /*
- * check_cmd.c — `vanex check`: load or build the model, analyse it, verify
- * by finite differences, print the table or the JSON to standard output or
- * to -o FILE (report/out.h: a regular file whole or not at all).
+ * check_cmd.c — `vanex check`: load or build the model, analyse it
+ * (tui/load.h), verify by finite differences, print the table or the JSON
+ * to standard output or to -o FILE (report/out.h: a regular file whole or
+ * not at all).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -9,9 +10,9 @@
 
 #include "engine/analysis.h"
 #include "report/check.h"
-#include "report/modeljson.h"
 #include "report/out.h"
 #include "tui/cli.h"
+#include "tui/load.h"
 
 /* Prints a failed status as one line and returns its exit code. */
 static int fail(vx_status st, const vx_error *err)
@@ -22,62 +23,54 @@ static int fail(vx_status st, const vx_error *err)
 
 /* What a check of these sizes holds: the model and its analysis (the JSON
  * and the table are written as they are made). */
-static vx_status fits(size_t d, size_t n, size_t T, size_t t, vx_error *err)
+static size_t check_bytes(size_t d, size_t n, size_t T, size_t t)
 {
 	size_t need = vx_model_bytes(d, n, T), an = vx_analyse_bytes(d, T, t);
-	return vxu_memory_check(need > SIZE_MAX - an ? SIZE_MAX : need + an, d, T, err);
+	return need > SIZE_MAX - an ? SIZE_MAX : need + an;
+}
+
+typedef struct {
+	const char *path;
+	vxr_out *out;
+} check_output;
+
+/* The output before the work: a path that cannot be written is said once
+ * the options are known to be good, not after the analysis. */
+static vx_status open_output(void *arg, vx_error *err)
+{
+	check_output *o = arg;
+	return vxr_out_open(o->path, &o->out, err);
 }
 
 int vxu_check_run(const vxu_args *a)
 {
 	vx_error err = { { 0 } };
-	const vx_params *p = &a->params;
-	vx_params eff;
-	vx_model *m = NULL;
-	vx_result *r = NULL;
-	vxr_out *out = NULL;
+	check_output co = { a->output[0] ? a->output : "-", NULL };
+	vxu_load_opts lo = { check_bytes, open_output, &co };
+	vxu_loaded l;
 	vx_fdcheck fd;
 	vx_status st;
 	int rc;
 
-	/* Without --model every size is known now: reject t > steps, and sizes
-	 * the machine cannot hold, before building anything (a file's d is
-	 * known once it is read, below). */
-	if (!p->model[0] && (st = vx_params_check(p, &err)) != VX_OK)
-		return fail(st, &err);
-	if (!p->model[0] && !p->weights[0] &&
-	    (st = fits(p->hidden, p->inputs, p->steps, vx_params_loss_step(p), &err)) != VX_OK)
-		return fail(st, &err);
-	/* The output before the work: a path that cannot be written is said at
-	 * once, not after the analysis. */
-	if ((st = vxr_out_open(a->output[0] ? a->output : "-", &out, &err)) != VX_OK)
-		return fail(st, &err);
-	if ((st = vxr_model_load(p, &m, &eff, &err)) != VX_OK) {
+	if ((st = vxu_load(&a->params, &lo, &l, &err)) != VX_OK) {
 		rc = fail(st, &err);
 		goto out;
 	}
-	size_t t = vx_params_loss_step(&eff);
-	if ((st = vx_params_check(&eff, &err)) != VX_OK || (st = fits(m->d, m->n, m->T, t, &err)) != VX_OK ||
-	    (st = vx_analyse(m, t, &r, &err)) != VX_OK) {
-		rc = fail(st, &err);
-		goto out;
-	}
-	if ((st = vx_fd_check(m, r, &fd)) != VX_OK) {
+	if ((st = vx_fd_check(l.model, l.result, &fd)) != VX_OK) {
 		vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
 		rc = fail(st, &err);
 		goto out;
 	}
-	vxr_check c = { &eff, m, r, &fd };
-	FILE *f = vxr_out_stream(out);
+	vxr_check c = { &l.eff, l.model, l.result, &fd };
+	FILE *f = vxr_out_stream(co.out);
 	st = a->json ? vxr_check_json(f, &c, &err) : vxr_check_text(f, &c, a->utf8, &err);
 	if (st == VX_OK) {
-		st = vxr_out_commit(&out, 1, &err);
-		out = NULL;
+		st = vxr_out_commit(&co.out, 1, &err);
+		co.out = NULL;
 	}
 	rc = st == VX_OK ? 0 : fail(st, &err);
 out:
-	vxr_out_discard(out);
-	vx_result_free(r);
-	vx_model_free(m);
+	vxr_out_discard(co.out);
+	vxu_loaded_free(&l);
 	return rc;
 }

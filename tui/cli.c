@@ -9,6 +9,7 @@
 #include "tui/cli.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -73,19 +74,10 @@ static const char *see(vxu_cmd c, int implicit)
 	}
 }
 
-/* Quotes at most 60 bytes of user text, printable ASCII only. */
-static const char *quote(const char *s, char *buf, size_t n)
-{
-	size_t j = 0;
-	for (; *s && j + 4 < n && j < 60; s++)
-		buf[j++] = ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f) ? '?' : *s;
-	if (*s && j + 4 < n) {
-		memcpy(buf + j, "...", 3);
-		j += 3;
-	}
-	buf[j] = '\0';
-	return buf;
-}
+/* User text quoted in a message: at most 60 bytes of it, printable ASCII
+ * only (vx_quote), in a buffer of QUOTE_BUF bytes. */
+#define QUOTE_MAX 60
+#define QUOTE_BUF (4 * QUOTE_MAX + 4)
 
 static int copy_path(char *dst, const char *src)
 {
@@ -106,12 +98,12 @@ static int has_suffix(const char *s, const char *suf)
 static vx_status apply(vxu_args *a, const opt_def *o, const char *shown, const char *val,
                        int implicit, vx_error *err)
 {
-	char q[80];
+	char q[QUOTE_BUF];
 	switch (o->id) {
 	case OPT_MODEL: {
 		vx_status st = vx_params_set(&a->params, o->name, val, err);
 		if (st != VX_OK && err && err->msg[0] == '\0')
-			vx_fail(err, st, "%s: bad value '%s'", shown, quote(val, q, sizeof q));
+			vx_fail(err, st, "%s: bad value '%s'", shown, vx_quote(val, QUOTE_MAX, 1, q, sizeof q));
 		return st;
 	}
 	case OPT_HELP:
@@ -133,7 +125,7 @@ static vx_status apply(vxu_args *a, const opt_def *o, const char *shown, const c
 			a->format = VXR_LATEX;
 		else
 			return vx_fail(err, VX_EUSAGE, "%s: expected md, html or latex, got '%s'", shown,
-			               quote(val, q, sizeof q));
+			               vx_quote(val, QUOTE_MAX, 1, q, sizeof q));
 		a->format_set = 1;
 		return VX_OK;
 	case OPT_OUTPUT:
@@ -153,7 +145,7 @@ static vx_status apply(vxu_args *a, const opt_def *o, const char *shown, const c
 		}
 		if (!ok)
 			return vx_fail(err, VX_EUSAGE, "%s: expected a step number from 1, got '%s'", shown,
-			               quote(val, q, sizeof q));
+			               vx_quote(val, QUOTE_MAX, 1, q, sizeof q));
 		a->step = (size_t)v;
 		return VX_OK;
 	}
@@ -182,7 +174,7 @@ static const opt_def *find_short(char c)
 
 vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 {
-	char q[80];
+	char q[QUOTE_BUF];
 	memset(a, 0, sizeof *a);
 	vx_params_default(&a->params);
 	a->cmd = VXU_CMD_TUTOR;
@@ -208,7 +200,7 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 			a->cmd = VXU_CMD_HELP;
 			if (argc > 3)
 				return vx_fail(err, VX_EUSAGE, "help: unexpected argument '%s' (see 'vanex --help')",
-				               quote(argv[3], q, sizeof q));
+				               vx_quote(argv[3], QUOTE_MAX, 1, q, sizeof q));
 			if (argc == 3) {
 				const char *h = argv[2];
 				if (strcmp(h, "tutor") == 0)
@@ -220,13 +212,13 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 				else if (strcmp(h, "help") != 0)
 					return vx_fail(err, VX_EUSAGE,
 					               "unknown command '%s' (commands: tutor, check, report, help)",
-					               quote(h, q, sizeof q));
+					               vx_quote(h, QUOTE_MAX, 1, q, sizeof q));
 			}
 			return VX_OK;
 		} else
 			return vx_fail(err, VX_EUSAGE,
 			               "unknown command '%s' (commands: tutor, check, report, help; see 'vanex --help')",
-			               quote(c, q, sizeof q));
+			               vx_quote(c, QUOTE_MAX, 1, q, sizeof q));
 	}
 	vxu_cmd cmd = a->cmd;
 	unsigned mask = 1u << cmd;
@@ -243,7 +235,7 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 		if (strcmp(arg, "--") == 0) {
 			if (i + 1 < argc)
 				return vx_fail(err, VX_EUSAGE, "unexpected argument '%s' (%s)",
-				               quote(argv[i + 1], q, sizeof q), see(cmd, implicit));
+				               vx_quote(argv[i + 1], QUOTE_MAX, 1, q, sizeof q), see(cmd, implicit));
 			break;
 		}
 		if (arg[0] == '-' && arg[1] == '-') {
@@ -254,7 +246,7 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 			if (!o || !(o->cmds & mask)) {
 				char nm[80];
 				snprintf(nm, sizeof nm, "--%.*s", (int)(len > 60 ? 60 : len), name);
-				return vx_fail(err, VX_EUSAGE, "unknown option '%s' (%s)", quote(nm, q, sizeof q),
+				return vx_fail(err, VX_EUSAGE, "unknown option '%s' (%s)", vx_quote(nm, QUOTE_MAX, 1, q, sizeof q),
 				               see(cmd, implicit));
 			}
 			snprintf(shown, sizeof shown, "--%s", o->name);
@@ -268,18 +260,18 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 			o = find_short(arg[1]);
 			if (!o || !(o->cmds & mask)) {
 				char nm[3] = { '-', arg[1], '\0' };
-				return vx_fail(err, VX_EUSAGE, "unknown option '%s' (%s)", quote(nm, q, sizeof q),
+				return vx_fail(err, VX_EUSAGE, "unknown option '%s' (%s)", vx_quote(nm, QUOTE_MAX, 1, q, sizeof q),
 				               see(cmd, implicit));
 			}
 			snprintf(shown, sizeof shown, "-%c", o->shortname);
 			if (arg[2] != '\0') {
 				if (!o->takes_value)
-					return vx_fail(err, VX_EUSAGE, "unknown option '%s' (%s)", quote(arg, q, sizeof q),
+					return vx_fail(err, VX_EUSAGE, "unknown option '%s' (%s)", vx_quote(arg, QUOTE_MAX, 1, q, sizeof q),
 					               see(cmd, implicit));
 				val = arg + 2;
 			}
 		} else {
-			return vx_fail(err, VX_EUSAGE, "unexpected argument '%s' (%s)", quote(arg, q, sizeof q),
+			return vx_fail(err, VX_EUSAGE, "unexpected argument '%s' (%s)", vx_quote(arg, QUOTE_MAX, 1, q, sizeof q),
 			               see(cmd, implicit));
 		}
 
@@ -415,11 +407,10 @@ void vxu_print_help(FILE *out, vxu_cmd cmd)
 void vxu_error_line(const char *msg)
 {
 	/* The message may quote a file name: never let it break the line or
-	 * send control sequences to the terminal. */
-	fputs("vanex: ", stderr);
-	for (const char *p = msg; *p; p++)
-		fputc(((unsigned char)*p < 0x20 || *p == 0x7f) ? '?' : *p, stderr);
-	fputc('\n', stderr);
+	 * send control sequences to the terminal (vx_fail's messages are
+	 * quoted already; the others, strerror's, are not). */
+	char line[4 * sizeof ((vx_error *)0)->msg + 4];
+	fprintf(stderr, "vanex: %s\n", vx_quote(msg, SIZE_MAX, 0, line, sizeof line));
 }
 
 /* ---------------------------------------------------------- memory */

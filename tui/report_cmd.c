@@ -1,6 +1,7 @@
 /*
  * report_cmd.c — `vanex report`: apply a template's front matter, load or
- * build the model, analyse it, and write the handout (report/doc.h).
+ * build the model, analyse it (tui/load.h), and write the handout
+ * (report/doc.h).
  *
  * Without -o the handout goes to standard output (Markdown unless -f says
  * otherwise).  The date printed in it comes from SOURCE_DATE_EPOCH when that
@@ -14,8 +15,8 @@
 
 #include "engine/analysis.h"
 #include "report/doc.h"
-#include "report/modeljson.h"
 #include "tui/cli.h"
+#include "tui/load.h"
 
 static int fail(vx_status st, const vx_error *err)
 {
@@ -50,9 +51,8 @@ static vx_status handout_date(char *buf, size_t n, vx_error *err)
 int vxu_report_run(const vxu_args *a)
 {
 	vx_error err = { { 0 } };
-	vx_params p = a->params, eff;
-	vx_model *m = NULL;
-	vx_result *r = NULL;
+	vx_params p = a->params;
+	vxu_loaded l;
 	vx_status st;
 	size_t j = 0, k = 0;
 	char date[32];
@@ -63,44 +63,26 @@ int vxu_report_run(const vxu_args *a)
 	/* the template's front matter first: command-line options win */
 	if (tpl && (st = vxr_template_defaults(tpl, &p, &j, &k, &err)) != VX_OK)
 		return fail(st, &err);
-	if (!p.model[0] && (st = vx_params_check(&p, &err)) != VX_OK)
+	vxu_load_opts lo = { vxr_report_bytes, NULL, NULL };   /* a handout's peak (report/doc.h) */
+	if ((st = vxu_load(&p, &lo, &l, &err)) != VX_OK)
 		return fail(st, &err);
-	/* sizes the machine cannot hold are refused before anything is built
-	 * (a file's d once the file is read) */
-	if (!p.model[0] && !p.weights[0] &&
-	    (st = vxu_memory_check(vxr_report_bytes(p.hidden, p.inputs, p.steps, vx_params_loss_step(&p)),
-	                           p.hidden, p.steps, &err)) != VX_OK)
-		return fail(st, &err);
-	if ((st = vxr_model_load(&p, &m, &eff, &err)) != VX_OK)
-		return fail(st, &err);
-	size_t t = vx_params_loss_step(&eff);
-	if ((st = vx_params_check(&eff, &err)) != VX_OK ||
-	    (st = vxu_memory_check(vxr_report_bytes(m->d, m->n, m->T, t), m->d, m->T, &err)) != VX_OK) {
-		vx_model_free(m);
-		return fail(st, &err);
-	}
-	if ((st = vx_analyse(m, t, &r, &err)) != VX_OK) {
-		vx_model_free(m);
-		return fail(st, &err);
-	}
 	/* the views default to the loss step (j) and the longest path (k) */
 	if (j == 0)
-		j = t;
+		j = l.t;
 	if (k == 0)
 		k = 1;
 	int rc = 0;
-	if (j > m->T || k > t) {
+	if (j > l.model->T || k > l.t) {
 		vx_fail(&err, VX_EUSAGE, "%s: front matter %s = %zu is outside 1..%zu", tpl ? tpl : "template",
-		        j > m->T ? "j" : "k", j > m->T ? j : k, j > m->T ? (size_t)m->T : t);
+		        j > l.model->T ? "j" : "k", j > l.model->T ? j : k, j > l.model->T ? (size_t)l.model->T : l.t);
 		rc = fail(VX_EUSAGE, &err);
 	} else {
-		vxr_ctx ctx = { &eff, m, r, j, k, date };
+		vxr_ctx ctx = { &l.eff, l.model, l.result, j, k, date };
 		const char *out = a->output[0] ? a->output : "-";
 		st = vxr_report_write(&ctx, a->format, tpl, out, &err);
 		if (st != VX_OK)
 			rc = fail(st, &err);
 	}
-	vx_result_free(r);
-	vx_model_free(m);
+	vxu_loaded_free(&l);
 	return rc;
 }

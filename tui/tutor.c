@@ -273,7 +273,7 @@ static int run_loop(vxu_state *st, WINDOW *win, const vxu_theme *th)
 int vxu_tutor_run(const vxu_args *a)
 {
 	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
-		fprintf(stderr, "vanex: the tutor needs a terminal; try 'vanex check' or 'vanex report'\n");
+		vxu_error_line("the tutor needs a terminal; try 'vanex check' or 'vanex report'");
 		return 2;
 	}
 	/* Only the character type: numbers keep the C locale's decimal point. */
@@ -288,7 +288,7 @@ int vxu_tutor_run(const vxu_args *a)
 	vx_error err = { { 0 } };
 	vx_status rc = vxu_state_init(&st, &a->params, a->step, utf8, 0, 0, &err);
 	if (rc != VX_OK) {
-		fprintf(stderr, "vanex: %s\n", err.msg[0] ? err.msg : vx_strerror(rc));
+		vxu_error_line(err.msg[0] ? err.msg : vx_strerror(rc));
 		return vx_status_exit(rc);
 	}
 
@@ -298,10 +298,11 @@ int vxu_tutor_run(const vxu_args *a)
 		set_escdelay(25);   /* Esc closes the help at once, not after ncurses' default second */
 	/* newterm, not initscr: initscr exits on its own when TERM is unknown. */
 	SCREEN *scr = newterm(NULL, stdout, stdin);
-	const char *term = getenv("TERM");
+	char term[4 * 40 + 4], msg[sizeof term + 80];   /* TERM is outside text: quoted */
+	vx_quote(getenv("TERM"), 40, 1, term, sizeof term);
 	if (!scr) {
-		fprintf(stderr, "vanex: TERM=%.40s is unknown here; try 'vanex check' or 'vanex report'\n",
-		        term ? term : "");
+		snprintf(msg, sizeof msg, "TERM=%s is unknown here; try 'vanex check' or 'vanex report'", term);
+		vxu_error_line(msg);
 		vxu_state_free(&st);
 		return 2;
 	}
@@ -312,8 +313,9 @@ int vxu_tutor_run(const vxu_args *a)
 	if (cup == NULL || cup == (char *)-1) {
 		restore_at_exit();
 		delscreen(scr);
-		fprintf(stderr, "vanex: TERM=%.40s cannot place the cursor; try 'vanex check' or 'vanex report'\n",
-		        term ? term : "");
+		snprintf(msg, sizeof msg, "TERM=%s cannot place the cursor; try 'vanex check' or 'vanex report'",
+		         term);
+		vxu_error_line(msg);
 		vxu_state_free(&st);
 		return 2;
 	}
@@ -325,7 +327,7 @@ int vxu_tutor_run(const vxu_args *a)
 	WINDOW *win = newwin(LINES, COLS, 0, 0);
 	if (!win) {
 		restore_at_exit();
-		fprintf(stderr, "vanex: cannot start the terminal (out of memory)\n");
+		vxu_error_line("cannot start the terminal (out of memory)");
 		vxu_state_free(&st);
 		return 1;
 	}

@@ -8,6 +8,7 @@
 #include "tui/tutor_draw.h"
 #include "report/text/utf8.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
@@ -91,61 +92,23 @@ void vxu_theme_init(vxu_theme *th, int color)
  * Text
  * ==================================================================== */
 
-/* Decodes one UTF-8 sequence from s (n bytes left) into *wc; returns its
- * length, or 1 with *wc = U+FFFD for a malformed byte. */
-static int u8dec(const unsigned char *s, size_t n, wchar_t *wc)
-{
-	unsigned c = s[0];
-	int len;
-	unsigned cp;
-	if (c < 0x80) {
-		*wc = (wchar_t)c;
-		return 1;
-	} else if ((c & 0xE0) == 0xC0) {
-		len = 2;
-		cp = c & 0x1F;
-	} else if ((c & 0xF0) == 0xE0) {
-		len = 3;
-		cp = c & 0x0F;
-	} else if ((c & 0xF8) == 0xF0) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		*wc = 0xFFFD;
-		return 1;
-	}
-	if ((size_t)len > n) {
-		*wc = 0xFFFD;
-		return 1;
-	}
-	for (int i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			*wc = 0xFFFD;
-			return 1;
-		}
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	*wc = (wchar_t)cp;
-	return len;
-}
-
 /* Writes text at (y, x) in attribute a, at most maxw columns; returns the
  * columns used.  Without UTF-8 anything outside printable ASCII becomes '?',
- * so a stray byte can never reach a C-locale terminal as mojibake. */
+ * so a stray byte can never reach a C-locale terminal as mojibake.  One
+ * cell for one character: not vx_quote's \xNN, four cells wide, which
+ * would break the columns the layout counted (the text drawn here is laid
+ * out already, and a message quoted by vx_fail). */
 static int put(WINDOW *w, int y, int x, int maxw, const char *text, attr_t a, int utf8)
 {
 	wchar_t buf[512];
 	int used = 0;
 	size_t nb = 0;
-	const unsigned char *s = (const unsigned char *)text;
-	size_t n = strlen(text);
 	if (maxw <= 0 || y < 0 || x < 0)
 		return 0;
-	while (n > 0 && nb + 1 < sizeof buf / sizeof buf[0]) {
-		wchar_t wc;
-		int l = u8dec(s, n, &wc);
-		s += l;
-		n -= (size_t)l;
+	while (*text && nb + 1 < sizeof buf / sizeof buf[0]) {
+		uint32_t cp;
+		text += vxr_u8_next(text, &cp);   /* a malformed byte: U+FFFD */
+		wchar_t wc = (wchar_t)cp;
 		int cw;
 		if (!utf8) {
 			if (wc < 0x20 || wc > 0x7E)

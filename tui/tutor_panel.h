@@ -1,24 +1,50 @@
 /*
  * tutor_panel.h — the tutor's live panel: this network's numbers for the
- * current step, as lines of spans (no curses).  Built by vxu_update().
+ * current step, as lines of spans (no curses).
+ *
+ * The panel takes the plain data it shows (the network, its analysis, the
+ * reader's j and k, the view, the size), not the tutor's state: the state
+ * (tutor_state.c) builds the panel in vxu_update(), never the other way.
+ * Its plots are the handouts' plot blocks (report/term_plot.h).
  */
 #ifndef VXU_TUTOR_PANEL_H
 #define VXU_TUTOR_PANEL_H
 
-#include "tui/tutor_state.h"
+#include "report/ctx.h"
+#include "report/text/lines.h"
 
-/* Builds the panel for st's current step and view into *out (cleared first),
- * laid out for st->lay.panel_w columns × st->lay.panel_rows rows: line 0 is
- * the panel's heading, then the values, then (when there is room) a plot.
- * Sets st->shown_view to the view used.  VX_ENOMEM when out of memory; a plot
- * that fails is left out, not fatal. */
-vx_status vxu_panel_build(vxu_state *st, vxt_lines *out);
+/* Which live values the panel shows (chosen per step from its title; `v` cycles). */
+typedef enum {
+	VXU_VIEW_AUTO = 0,      /* what the current step is about */
+	VXU_VIEW_NETWORK,       /* the model, s_t against y, L_t */
+	VXU_VIEW_CHAIN,         /* s_k → … → s_t, norms against the bound */
+	VXU_VIEW_DACT,          /* σ'(a_j) against γ, the σ' curve */
+	VXU_VIEW_JACOBIAN,      /* J_j = diag(σ'(a_j)) W, ‖J_j‖ against γλ */
+	VXU_VIEW_PATHS,         /* contributions of each path k to ∂L_t/∂W */
+	VXU_VIEW_LYAP,          /* the Lyapunov rate against ln γλ */
+	VXU_VIEW_COUNT
+} vxu_view;
+
+/* What the panel is built from. */
+typedef struct {
+	vxr_ctx ctx;           /* the network, its analysis (ctx.result->t is the
+	                        * loss step t), the chosen step j and path k */
+	vxu_view view;         /* the view asked for; VXU_VIEW_AUTO: the step's own */
+	const char *title;     /* the current step's title (for VXU_VIEW_AUTO) */
+	int utf8;              /* Unicode, else ASCII only */
+	int full;              /* more than the strip of 80×24: detail, and plots */
+	int width, rows;       /* the panel's columns and rows */
+} vxu_panel_in;
+
+/* Builds the panel for `in` into *out (cleared first), laid out for
+ * in->width columns × in->rows rows: line 0 is the panel's heading, then the
+ * values, then (when full and there is room) one or two plots.  Sets *shown
+ * to the view used.  VX_ENOMEM when out of memory; a plot that fails is left
+ * out, not fatal. */
+vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *shown);
 
 /* The view that fits a step with this title (VXU_VIEW_CHAIN when nothing
  * in the title points elsewhere).  Case-insensitive keyword match. */
 vxu_view vxu_view_for_title(const char *title);
-
-/* A short name of a view ("chain", "sigma'", ...), for messages. */
-const char *vxu_view_name(vxu_view v, int utf8);
 
 #endif

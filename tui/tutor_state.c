@@ -2,12 +2,12 @@
  * tutor_state.c — the tutor's state and key handling (no curses here).
  *
  * vxu_key() only edits fields and sets dirty bits; vxu_update() does the
- * computing; the live panel's content is built in tutor_panel.c.  Keeping
- * the three apart is what lets the tests drive every key without a terminal.
+ * computing; the live panel's content is built in tutor_panel.c, from the
+ * data vxu_update() hands it.  Keeping the three apart is what lets the
+ * tests drive every key without a terminal.
  */
 #include "tui/tutor_state.h"
 #include "report/text/utf8.h"
-#include "tui/tutor_panel.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -20,8 +20,8 @@
 #include "engine/regime.h"
 #include "report/check.h"
 #include "report/text/fmt.h"
-#include "report/modeljson.h"
 #include "tui/cli.h"
+#include "tui/load.h"
 
 /* ====================================================================
  * Layout
@@ -635,61 +635,40 @@ size_t vxu_scroll_max(const vxu_state *st)
  * Computing
  * ==================================================================== */
 
-/* Refuses sizes whose memory the machine cannot hold: the handout's (the
- * panel and the text show the same numbers), and a second model and result
- * while a new one is computed beside the current. */
-static vx_status tutor_fits(size_t d, size_t n, size_t T, size_t t, vx_error *err)
+/* What the tutor holds at its peak: the handout's memory (the panel and the
+ * text show the same numbers), and a second model and result while a new
+ * one is computed beside the current. */
+static size_t tutor_bytes(size_t d, size_t n, size_t T, size_t t)
 {
 	double b = (double)vxr_report_bytes(d, n, T, t) + (double)vx_model_bytes(d, n, T) +
 	           (double)vx_analyse_bytes(d, T, t);
-	return vxu_memory_check(b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX, d, T, err);
+	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
 }
 
-/* Builds the model from st->params and analyses it at st->t (0 = the loss
- * step a model file recorded, else T).  The state changes only on success. */
+/* Builds the model from st->params and analyses it (tui/load.h) at the loss
+ * step the options give: the keys move st->t and params.t together, so it is
+ * st->t, or when params.t is 0 the one a model file recorded, else T.  The
+ * state changes only on success. */
 static vx_status compute_model(vxu_state *st, vx_error *err)
 {
-	vx_model *m = NULL;
-	vx_params eff;
-	memset(&eff, 0, sizeof eff);
-	const vx_params *p = &st->params;
-	vx_status rc;
-	/* a generated model's sizes are known before anything is built */
-	if (!p->model[0] && !p->weights[0] && p->steps >= 1 &&
-	    (rc = tutor_fits(p->hidden, p->inputs, p->steps, st->t ? st->t : p->steps, err)) != VX_OK)
-		return rc;
 	/* the tutor recomputes small networks key after key: keep the BLAS on
 	 * one thread for them (see vx_blas_threads_for); a file's d is known
 	 * once it is read */
 	vx_blas_threads_for(st->params.hidden);
-	rc = vxr_model_load(&st->params, &m, &eff, err);
+	vxu_load_opts lo = { tutor_bytes, NULL, NULL };
+	vxu_loaded l;
+	vx_status rc = vxu_load(&st->params, &lo, &l, err);
 	if (rc != VX_OK)
 		return rc;
-	vx_blas_threads_for(m->d);
-	size_t t = st->t ? st->t : (eff.t ? eff.t : m->T);
-	if (t > m->T)
-		t = m->T;
-	eff.t = t;
-	eff.steps = m->T;
-	eff.hidden = m->d;
-	eff.act = m->act;
-	rc = vx_params_check(&eff, err);
-	if (rc == VX_OK)
-		rc = tutor_fits(m->d, m->n, m->T, t, err);
-	vx_result *r = NULL;
-	if (rc == VX_OK)
-		rc = vx_analyse(m, t, &r, err);
-	if (rc != VX_OK) {
-		vx_model_free(m);
-		return rc;
-	}
+	vx_blas_threads_for(l.model->d);
 	vx_result_free(st->result);
 	vx_model_free(st->model);
-	st->model = m;
-	st->result = r;
-	st->t = t;
-	eff.norm = r->lambda;
-	st->eff = eff;
+	st->model = l.model;
+	st->result = l.result;
+	st->t = l.t;
+	st->eff = l.eff;
+	st->eff.t = l.t;
+	st->eff.norm = l.result->lambda;
 	return VX_OK;
 }
 
@@ -878,6 +857,18 @@ static vx_status render_doc(vxu_state *st)
 	return rc;
 }
 
+/* The live panel for the current step, view and size, from the plain data
+ * it shows (tutor_panel.h). */
+static vx_status build_panel(vxu_state *st)
+{
+	vxu_panel_in in = {
+		{ &st->eff, st->model, st->result, st->j, st->k, st->date },
+		st->view, vxr_step_title(st->step), st->utf8,
+		st->lay.place != VXU_PANEL_STRIP, st->lay.panel_w, st->lay.panel_rows,
+	};
+	return vxu_panel_build(&in, &st->panel, &st->shown_view);
+}
+
 vx_status vxu_update(vxu_state *st)
 {
 	vx_status first = VX_OK;
@@ -928,7 +919,7 @@ vx_status vxu_update(vxu_state *st)
 		vx_status rc = render_doc(st);
 		if (rc != VX_OK && first == VX_OK)
 			first = rc;
-		rc = vxu_panel_build(st, &st->panel);
+		rc = build_panel(st);
 		if (rc != VX_OK && first == VX_OK)
 			first = rc;
 		st->dirty |= VXU_DIRTY_STATUS;

@@ -6,8 +6,9 @@
  * (tutor.c translates curses codes); vxu_key() changes the state and returns
  * what changed, never draws and never computes.  vxu_update() then does the
  * work the change calls for — rebuild the model, vx_analyse, lay out the
- * current step with vxt_render_step, build the live panel and the status
- * line — so drawing (tutor_draw.h) only reads finished lines of spans.
+ * current step with vxt_render_step, build the live panel (tutor_panel.h,
+ * from the plain data it needs) and the status line — so drawing
+ * (tutor_draw.h) only reads finished lines of spans.
  */
 #ifndef VXU_TUTOR_STATE_H
 #define VXU_TUTOR_STATE_H
@@ -17,6 +18,7 @@
 #include "engine/params.h"
 #include "report/doc.h"
 #include "report/term.h"
+#include "tui/tutor_panel.h"
 
 /* ---- keys ----------------------------------------------------------------
  * Printable keys are their ASCII code; 27 is Esc, 12 is Ctrl-L.  Special
@@ -64,18 +66,6 @@ void vxu_layout_for(int rows, int cols, vxu_layout *out);
 
 
 /* ---- the state ------------------------------------------------------------ */
-
-/* Which live values the panel shows (chosen per step from its title; `v` cycles). */
-typedef enum {
-	VXU_VIEW_AUTO = 0,      /* what the current step is about */
-	VXU_VIEW_NETWORK,       /* the model, s_t against y, L_t */
-	VXU_VIEW_CHAIN,         /* s_k → … → s_t, norms against the bound */
-	VXU_VIEW_DACT,          /* σ'(a_j) against γ, the σ' curve */
-	VXU_VIEW_JACOBIAN,      /* J_j = diag(σ'(a_j)) W, ‖J_j‖ against γλ */
-	VXU_VIEW_PATHS,         /* contributions of each path k to ∂L_t/∂W */
-	VXU_VIEW_LYAP,          /* the Lyapunov rate against ln γλ */
-	VXU_VIEW_COUNT
-} vxu_view;
 
 typedef enum { VXU_OV_NONE = 0, VXU_OV_HELP } vxu_overlay;
 typedef enum { VXU_MSG_INFO = 0, VXU_MSG_ERROR } vxu_msg_kind;

@@ -15,14 +15,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Copies s into buf (size n), always terminating; returns buf. */
+/* Copies s into buf (size n), always terminating, cut before a character
+ * that does not fit whole (never inside a UTF-8 sequence); returns buf. */
 static char *put(char *buf, size_t n, const char *s)
 {
 	if (n == 0)
 		return buf;
 	size_t len = strlen(s);
-	if (len >= n)
+	if (len >= n) {
 		len = n - 1;
+		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+			len--;
+	}
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	return buf;
@@ -47,16 +51,30 @@ static void strip_zeros(char *s)
 	*e = '\0';
 }
 
-char *vxf_sup_int(char *buf, size_t n, long long v)
+/* v in the digits of a script (digit[0..9], each at most 3 bytes, and
+ * minus), into buf as put() does. */
+static char *script_int(char *buf, size_t n, long long v, const char *const digit[10], const char *minus)
 {
-	static const char *const sup[10] = { "\u2070", "\u00b9", "\u00b2", "\u00b3", "\u2074",
-	                                     "\u2075", "\u2076", "\u2077", "\u2078", "\u2079" };
 	char digits[32], s[72];
 	snprintf(digits, sizeof digits, "%lld", v);
 	s[0] = '\0';
 	for (const char *d = digits; *d; d++)
-		strcat(s, *d == '-' ? "\u207b" : sup[*d - '0']);
+		strcat(s, *d == '-' ? minus : digit[*d - '0']);
 	return put(buf, n, s);
+}
+
+char *vxf_sup_int(char *buf, size_t n, long long v)
+{
+	static const char *const sup[10] = { "\u2070", "\u00b9", "\u00b2", "\u00b3", "\u2074",
+	                                     "\u2075", "\u2076", "\u2077", "\u2078", "\u2079" };
+	return script_int(buf, n, v, sup, "\u207b");
+}
+
+char *vxf_sub_int(char *buf, size_t n, long long v)
+{
+	static const char *const sub[10] = { "\u2080", "\u2081", "\u2082", "\u2083", "\u2084",
+	                                     "\u2085", "\u2086", "\u2087", "\u2088", "\u2089" };
+	return script_int(buf, n, v, sub, "\u208b");
 }
 
 char *vxf_exp10(char *buf, size_t n, long e, vxf_style st)

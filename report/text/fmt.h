@@ -42,8 +42,11 @@ char *vxf_mag(char *buf, size_t n, vx_mag m, int sig, vxf_style st);
 char *vxf_exp10(char *buf, size_t n, long e, vxf_style st);
 
 /* Writes v in superscript digits, its sign as ⁻ (-12: "⁻¹²"), into buf
- * (always NUL-terminated, truncated to n; 64 bytes hold any long long);
- * returns buf. */
+ * (always NUL-terminated, truncated to n before a digit that does not fit
+ * whole; 64 bytes hold any long long); returns buf. */
 char *vxf_sup_int(char *buf, size_t n, long long v);
+
+/* The same in subscript digits, its sign as ₋ (-12: "₋₁₂"; 50: "₅₀"). */
+char *vxf_sub_int(char *buf, size_t n, long long v);
 
 #endif

@@ -223,6 +223,41 @@ static void legend_sample(grid *g, int r, int c, int s, int pat)
 	}
 }
 
+/* Series s's legend text: its label, or "series N" (written into def). */
+static const char *series_label(const vxp_plot *p, size_t s, char *def, size_t n)
+{
+	const char *l = p->series[s].label;
+	if (l && *l)
+		return l;
+	snprintf(def, n, "series %zu", s + 1);
+	return def;
+}
+
+/* The columns the legend's series and marks take on one line: each
+ * sample and label, the marks' dot and label, two columns between. */
+static int legend_cols(const grid *g, const vxp_plot *p)
+{
+	int w = 0, sw = g->utf8 ? LEGEND_SAMPLE : 2;
+	for (size_t s = 0; s < p->nseries; s++) {
+		char def[32];
+		w += (w ? 2 : 0) + sw + 1 + text_cols(g, series_label(p, s, def, sizeof def));
+	}
+	if (p->nmarks && p->mark_label && *p->mark_label)
+		w += (w ? 2 : 0) + 2 + text_cols(g, p->mark_label);
+	return w;
+}
+
+/* Before a legend entry w columns wide at (*lr, *c): to the start of the
+ * next line when it does not fit the rest of this one and there is a next
+ * (the legend ends at the last of the rows). */
+static void legend_next(int *lr, int *c, int w, int cols, int rows)
+{
+	if (*c > 0 && *c + w > cols && *lr + 1 < rows) {
+		(*lr)++;
+		*c = 0;
+	}
+}
+
 vx_status vxp_cells(const vxp_plot *p, int cols, int rows, int utf8, char **out, unsigned char **roles)
 {
 	if (out)
@@ -233,16 +268,20 @@ vx_status vxp_cells(const vxp_plot *p, int cols, int rows, int utf8, char **out,
 		return VX_EUSAGE;
 
 	int header = rows >= 8 && ((p->title && *p->title) || (p->ylabel && *p->ylabel));
-	int ph = rows - header - 3;    /* the x axis, its labels, the legend */
-
-	/* y ticks first: their widest label sets the gutter */
-	model m;
-	vxp_build_model(&m, p, MAX_TICKS, (ph + 1) / 2);
 	grid g = { calloc((size_t)rows * (size_t)cols, sizeof(cell)), cols, rows, utf8 };
 	if (!g.c)
 		return VX_ENOMEM;
 	for (size_t i = 0; i < (size_t)rows * (size_t)cols; i++)
 		strcpy(g.c[i].s, " ");
+	/* the legend on a second line when its entries do not fit one and the
+	 * plot keeps 3 rows: a narrow plot (the tutor's panel) names every
+	 * series instead of cutting the last ones off */
+	int nleg = legend_cols(&g, p) > cols && rows - header - 4 >= 3 ? 2 : 1;
+	int ph = rows - header - 2 - nleg;    /* the x axis, its labels, the legend */
+
+	/* y ticks first: their widest label sets the gutter */
+	model m;
+	vxp_build_model(&m, p, MAX_TICKS, (ph + 1) / 2);
 	char *ylab[MAX_TICKS] = { 0 };
 	int gw = 0;
 	for (int i = 0; i < m.y.nticks; i++) {
@@ -365,26 +404,27 @@ vx_status vxp_cells(const vxp_plot *p, int cols, int rows, int utf8, char **out,
 		}
 	}
 
-	/* legend line */
-	int lr = rows - 1, c = 0;
-	for (size_t s = 0; s < p->nseries && c < cols; s++) {
+	/* the legend: its entries in order on nleg lines, an entry that does
+	 * not fit the rest of a line starting the next while there is one */
+	int lr = rows - nleg, c = 0;
+	int sw = utf8 ? LEGEND_SAMPLE : 2;
+	for (size_t s = 0; s < p->nseries; s++) {
 		char def[32];
-		const char *l = p->series[s].label;
-		if (!l || !*l) {
-			snprintf(def, sizeof def, "series %zu", s + 1);
-			l = def;
-		}
-		int sw = utf8 ? LEGEND_SAMPLE : 2;
+		const char *l = series_label(p, s, def, sizeof def);
+		legend_next(&lr, &c, sw + 1 + text_cols(&g, l), cols, rows);
 		if (c + sw + 1 > cols)
 			break;
 		legend_sample(&g, lr, c, (int)s, pat[s]);
 		c += sw + 1;
 		c += put_text(&g, lr, c, cols - c, l, 0) + 2;
 	}
-	if (p->nmarks && p->mark_label && *p->mark_label && c + 3 <= cols) {
-		put_text(&g, lr, c, 1, utf8 ? "●" : "@", 4);
-		c += 2;
-		c += put_text(&g, lr, c, cols - c, p->mark_label, 0) + 2;
+	if (p->nmarks && p->mark_label && *p->mark_label) {
+		legend_next(&lr, &c, 2 + text_cols(&g, p->mark_label), cols, rows);
+		if (c + 3 <= cols) {
+			put_text(&g, lr, c, 1, utf8 ? "●" : "@", 4);
+			c += 2;
+			c += put_text(&g, lr, c, cols - c, p->mark_label, 0) + 2;
+		}
 	}
 	char note[96] = "";
 	if (m.zeros && m.undefined)
@@ -396,10 +436,14 @@ vx_status vxp_cells(const vxp_plot *p, int cols, int rows, int utf8, char **out,
 		snprintf(note, sizeof note, "(%zu undefined omitted)", m.undefined);
 	else if (m.npoints == 0)
 		snprintf(note, sizeof note, "(no values to plot)");
-	if (note[0] && c < cols)
-		c += put_text(&g, lr, c, cols - c, note, 0) + 2;
+	if (note[0]) {
+		legend_next(&lr, &c, text_cols(&g, note), cols, rows);
+		if (c < cols)
+			c += put_text(&g, lr, c, cols - c, note, 0) + 2;
+	}
 	if (!xl_on_ticks && p->xlabel && *p->xlabel) {
 		int w = text_cols(&g, p->xlabel) + 3;
+		legend_next(&lr, &c, w, cols, rows);
 		if (c + w <= cols) {
 			put_text(&g, lr, c, 3, "x: ", 0);
 			c += 3 + put_text(&g, lr, c + 3, cols - c - 3, p->xlabel, 0) + 2;

@@ -409,6 +409,7 @@ verdict 2 "tutor with TERM=dumb and no terminal" $?
 
 # tutor_tty STATUS DESC ARGS...: the tutor in a real 80x24 terminal (tmux)
 # with bad data must end by itself with STATUS and one line on stderr.
+# $wrap, when set, is a command the tutor runs under (an environment).
 tutor_tty() {
 	want=$1
 	desc=$2
@@ -420,7 +421,7 @@ tutor_tty() {
 	for a in "$@"; do q="$q '$a'"; done
 	sock=vanex-bad-$$-$cases
 	if ! tmux -L "$sock" -f /dev/null new-session -d -x 80 -y 24 \
-		"OPENBLAS_NUM_THREADS=1 '$VANEX' tutor $q 2>'$tmp/tut.err'; echo \$? >'$tmp/tut.rc'; sleep 30" 2>"$tmp/tmux.err"; then
+		"OPENBLAS_NUM_THREADS=1 ${wrap:-} '$VANEX' tutor $q 2>'$tmp/tut.err'; echo \$? >'$tmp/tut.rc'; sleep 30" 2>"$tmp/tmux.err"; then
 		fail "$desc: tmux did not start: $(cat "$tmp/tmux.err")"
 		return
 	fi
@@ -454,6 +455,15 @@ else
 	tutor_tty 2 "tutor (in a terminal) --model with --seed" --model "$tmp/ok.json" --seed 99
 	tutor_tty 1 "tutor (in a terminal) --weights a directory" --weights "$tmp/dir.npy"
 	tutor_tty 2 "tutor (in a terminal) --step 99" --step 99
+	# a TERM that names no terminal, with an escape sequence in it: quoted
+	# in the message, never sent to the terminal
+	printf '#!/bin/sh\nTERM=$(printf '"'"'no\\033[2Jsuch'"'"') exec "$@"\n' >"$tmp/badterm.sh"
+	wrap="sh '$tmp/badterm.sh'"
+	tutor_tty 2 "tutor (in a terminal) with TERM='no<ESC>[2Jsuch'"
+	wrap=
+	if grep -q "$(printf '\033')" "$tmp/tut.err" 2>/dev/null || ! grep -qF 'TERM=no\x1b[2Jsuch' "$tmp/tut.err"; then
+		fail "tutor with an escape in TERM: stderr should quote it as \\x1b: $(od -c "$tmp/tut.err" | head -3)"
+	fi
 	current="tutor at 40x12"
 	cases=$((cases + 1))
 	rm -f "$tmp/tut.rc" "$tmp/tut.err"

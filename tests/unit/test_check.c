@@ -105,15 +105,14 @@ Test(check, outcomes_of_each_situation)
 	cr_expect_eq(vxr_fd_overall(&f), VXR_FD_FAILED, "a failure outranks both");
 }
 
-/* check's text (ASCII) or JSON for the options opt (name, value, ..., NULL)
- * with the finite-difference record fd (NULL: not run), loss at t = T. */
-static char *output_of(const char *const *opt, const vx_fdcheck *fd, int json)
+/* check's text (utf8 or ASCII) or JSON for the model m of the params p
+ * with the finite-difference record fd (NULL: not run), loss at t = T;
+ * frees m. */
+static char *output_for(const vx_params *p, vx_model *m, const vx_fdcheck *fd, int json, int utf8)
 {
-	vx_params p;
-	vx_model *m = model_of(&p, opt);
 	vx_result *r = analyse_ok(m, m->T);
 	vx_error err = { 0 };
-	vxr_check c = { &p, m, r, fd };
+	vxr_check c = { p, m, r, fd };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
@@ -121,17 +120,72 @@ static char *output_of(const char *const *opt, const vx_fdcheck *fd, int json)
 	if (json)
 		cr_assert_eq(vxr_check_json(out, &c, &err), VX_OK, "json: %s", err.msg);
 	else
-		cr_assert_eq(vxr_check_text(out, &c, 0, &err), VX_OK, "text: %s", err.msg);
+		cr_assert_eq(vxr_check_text(out, &c, utf8, &err), VX_OK, "text: %s", err.msg);
 	fclose(out);
 	vx_result_free(r);
 	vx_model_free(m);
 	return buf;
 }
 
+/* check's text (ASCII) or JSON for the options opt (name, value, ..., NULL)
+ * with the finite-difference record fd (NULL: not run), loss at t = T. */
+static char *output_of(const char *const *opt, const vx_fdcheck *fd, int json)
+{
+	vx_params p;
+	vx_model *m = model_of(&p, opt);
+	return output_for(&p, m, fd, json, 0);
+}
+
+/* check's text for a small network said to come from the file `path`
+ * (--model when model, else --weights); the file itself is not read. */
+static char *text_naming(const char *path, int model, int utf8)
+{
+	vx_params p;
+	vx_model *m = model_of(&p, (const char *const[]){ "hidden", "4", "steps", "20", NULL });
+	snprintf(model ? p.model : p.weights, VX_PATH_MAX, "%s", path);
+	return output_for(&p, m, NULL, 0, utf8);
+}
+
 /* The text of check for a small network with the given fd record, ASCII. */
 static char *text_with(const vx_fdcheck *fd)
 {
 	return output_of((const char *const[]){ "hidden", "4", "steps", "20", NULL }, fd, 0);
+}
+
+/* A file name is shown as the messages show it (vx_quote): control bytes,
+ * and in ASCII the bytes from 0x80, as \xNN; shortened from the left by
+ * whole characters to 38 columns (weights) or 50 (model), whatever the
+ * bytes per character. */
+Test(check, a_file_name_is_quoted_and_shortened_by_columns)
+{
+	char *s = text_naming("/tmp/a\x1b[2Jb.csv", 0, 0);
+	cr_expect(strstr(s, "W: from /tmp/a\\x1b[2Jb.csv, as given\n") != NULL, "ESC as \\x1b:\n%s", s);
+	free(s);
+	s = text_naming("/tmp/\xce\xbb.csv", 0, 0);
+	cr_expect(strstr(s, "W: from /tmp/\\xce\\xbb.csv, as given\n") != NULL, "ASCII: λ as bytes:\n%s", s);
+	free(s);
+	s = text_naming("/tmp/\xce\xbb.csv", 0, 1);
+	cr_expect(strstr(s, "W: from /tmp/λ.csv, as given\n") != NULL, "UTF-8: λ as it is:\n%s", s);
+	free(s);
+	/* 60 Thai letters, three bytes and one column each: "...", the last 42
+	 * and ".json" make the 50 columns, 134 bytes */
+	char path[512] = "/data/", want[512] = "model: from ...";
+	for (int i = 0; i < 60; i++)
+		strcat(path, "ก");
+	for (int i = 0; i < 42; i++)
+		strcat(want, "ก");
+	strcat(path, ".json");
+	strcat(want, ".json (as recorded)\n");
+	s = text_naming(path, 1, 1);
+	cr_expect(strstr(s, want) != NULL, "a long path in three-byte letters:\n%s", s);
+	free(s);
+	/* the same in ASCII: "...", the 10 whole escapes of 4 columns that fit
+	 * and ".json" (48 columns) */
+	s = text_naming(path, 1, 0);
+	cr_expect(strstr(s, "model: from ...\\x81\\xe0\\xb8\\x81\\xe0\\xb8\\x81\\xe0\\xb8\\x81"
+	                    ".json (as recorded)\n") != NULL,
+	          "ASCII: whole escapes after the ...:\n%s", s);
+	free(s);
 }
 
 Test(check, unresolved_text_is_neither_pass_nor_fail)

@@ -169,6 +169,33 @@ Test(cli, mistakes_get_one_line)
 	cr_assert(strstr(err.msg, "--norm"), "%s", err.msg);
 }
 
+/* Outside text in a message is quoted as every message quotes it
+ * (vx_quote): control bytes and, the locale unknown to the parser, bytes
+ * from 0x80 as \xNN, so the reader sees which bytes were there; at most 60
+ * bytes of it, then "...". */
+Test(cli, outside_text_in_a_message_is_quoted)
+{
+	FAILS("unknown command 'a\\x1b[2Jb' (commands: tutor, check, report, help; see 'vanex --help')",
+	      "a\x1b[2Jb");
+	FAILS("unexpected argument 'W\\x0a\\x7f.npy' (see 'vanex check --help')", "check", "W\n\x7f.npy");
+	FAILS("-f: expected md, html or latex, got '\\xce\\xbb'", "report", "-f", "\xce\xbb");
+	FAILS("unknown option '--\\x1b' (see 'vanex --help')", "--\x1b");
+	/* 70 bytes: the first 60, then "..." */
+	FAILS("unexpected argument '012345678901234567890123456789012345678901234567890123456789...' "
+	      "(see 'vanex check --help')", "check",
+	      "0123456789012345678901234567890123456789012345678901234567890123456789");
+	/* 60 escapes fit the message whole */
+	char esc[61];
+	memset(esc, '\x01', 60);
+	esc[60] = '\0';
+	vxu_args a;
+	vx_error err;
+	const char *const args[] = { "check", esc, NULL };
+	cr_assert_eq(parse(&a, &err, args), VX_EUSAGE);
+	cr_expect(strstr(err.msg, "'\\x01\\x01") && strstr(err.msg, "\\x01' (see 'vanex check --help')"),
+	          "%s", err.msg);
+}
+
 /* Each option once, whatever the spelling: a script that appends an
  * override would otherwise run with one of the two values unsaid. */
 Test(cli, an_option_given_twice_is_a_usage_error)

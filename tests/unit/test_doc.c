@@ -3,7 +3,7 @@
  *
  * Golden files (tests/golden/report/) pin each renderer's output for one
  * template that uses every feature; VANEX_UPDATE_GOLDEN=1 (make
- * update-golden) rewrites them for review.  The rest checks properties that
+ * update-golden) rewrites them for review (golden.h).  The rest checks properties that
  * hold for any network: an HTML file that references nothing outside
  * itself and carries MathML, terminal lines that never exceed the width
  * (and are pure ASCII when asked), the step list matching the files in
@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,12 +21,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/act.h"
 #include "engine/analysis.h"
 #include "report/text/utf8.h"
 #include "engine/model.h"
 #include "report/doc.h"
 #include "report/render.h"
 #include "report/term.h"
+#include "golden.h"
 
 #define GOLDEN_DIR "tests/golden/report"
 
@@ -57,25 +60,6 @@ static void net_free(net *n)
 {
 	vx_result_free(n->r);
 	vx_model_free(n->m);
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *s = malloc((size_t)n + 1);
-	if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-		free(s);
-		s = NULL;
-	}
-	if (s)
-		s[n] = '\0';
-	fclose(f);
-	return s;
 }
 
 /*
@@ -117,37 +101,14 @@ static char *mask_fd_errors(const char *text)
 	return out;
 }
 
-/* Compares text with a golden file, or rewrites it under VANEX_UPDATE_GOLDEN. */
+/* Compares text, its finite-difference errors masked, with the golden
+ * file `name` (golden.h). */
 static void golden(const char *name, const char *raw)
 {
 	char *text = mask_fd_errors(raw);
 	char path[512];
 	snprintf(path, sizeof path, GOLDEN_DIR "/%s", name);
-	const char *upd = getenv("VANEX_UPDATE_GOLDEN");
-	if (upd && strcmp(upd, "1") == 0) {
-		FILE *f = fopen(path, "wb");
-		cr_assert_not_null(f, "cannot write %s", path);
-		fputs(text, f);
-		fclose(f);
-		free(text);
-		return;
-	}
-	char *want = slurp(path);
-	cr_assert_not_null(want, "golden file %s is missing (make update-golden writes it)", path);
-	if (strcmp(want, text) != 0) {
-		size_t i = 0, line = 1;
-		while (want[i] && want[i] == text[i]) {
-			line += want[i] == '\n';
-			i++;
-		}
-		const char *a = want + i, *b = text + i;
-		while (a > want && a[-1] != '\n')
-			a--, b--;
-		int la = (int)strcspn(a, "\n"), lb = (int)strcspn(b, "\n");
-		cr_assert_fail("%s differs at line %zu:\nexpected: %.*s\ngot:      %.*s\n"
-		               "(make update-golden rewrites it; review the diff)", path, line, la, a, lb, b);
-	}
-	free(want);
+	golden_check(path, text);
 	free(text);
 }
 
@@ -186,7 +147,7 @@ Test(doc_golden, features_in_every_format)
 		memcpy(p, "<svg/>", 6);
 		svgs++;
 	}
-	cr_expect_eq(svgs, 3, "three inline plots, got %d", svgs);
+	cr_expect_eq(svgs, 4, "four inline plots, got %d", svgs);
 	golden("features.html", html);
 	char *tex = render(&n.ctx, VXR_LATEX, tpl, "-", NULL);
 	golden("features.tex", tex);
@@ -194,8 +155,8 @@ Test(doc_golden, features_in_every_format)
 	golden("features.md", md);
 	size_t ns = 0;
 	char *md2 = render(&n.ctx, VXR_MD, tpl, "/nonexistent-dir/out.md", &ns);
-	cr_expect_eq(ns, 3, "three plots become three SVG files beside the Markdown, got %zu", ns);
-	cr_expect(strstr(md2, "](out-1.svg)") && strstr(md2, "](out-3.svg)"), "the Markdown links its SVG files");
+	cr_expect_eq(ns, 4, "four plots become four SVG files beside the Markdown, got %zu", ns);
+	cr_expect(strstr(md2, "](out-1.svg)") && strstr(md2, "](out-4.svg)"), "the Markdown links its SVG files");
 	free(html);
 	free(tex);
 	free(md);
@@ -407,7 +368,7 @@ Test(doc_errors, nothing_left_behind)
 	fclose(f);
 	vx_error err = { { 0 } };
 	cr_expect_eq(vxr_report_write(&n.ctx, VXR_HTML, tpl, out, &err), VX_OK, "%s", err.msg);
-	char *html = slurp(out);
+	char *html = golden_slurp(out);
 	cr_expect(html && strstr(html, "<math>"), "written");
 	cr_expect(html && strstr(html, "2001-02-03"), "a user's template gets the record too");
 	free(html);
@@ -415,6 +376,67 @@ Test(doc_errors, nothing_left_behind)
 	unlink(tpl);
 	rmdir(dir);
 	net_free(&n);
+}
+
+/* A live block of this kind, every other field 0. */
+static vxr_obj block_of(vxr_blk_kind kind)
+{
+	vxr_obj o;
+	memset(&o, 0, sizeof o);
+	o.kind = VXR_OBJ_BLOCK;
+	o.blk = kind;
+	return o;
+}
+
+/* {{plot steps}}: ‖J_j‖₂ of every step against the largest singular value
+ * of diag(σ′(a_j)) W by GSL's SVD, and the level line γλ at 1 exactly on the
+ * edge (vx_result_gl); a linear axis, x = j. */
+Test(doc_blocks, steps_plot_holds_each_steps_norm)
+{
+	static const struct { const char *act, *norm; } cases[] = {
+		{ "tanh", "1" }, { "sigmoid", "3" }, { "relu", "1.5" }, { "tanh", "0.1" },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		net n;
+		net_make(&n, cases[c].act, cases[c].norm);
+		vxr_env *env = vxr_env_new(&n.ctx);
+		vxr_obj o = block_of(VXR_BLK_PLOT_STEPS);
+		vxr_plotdata *pd = NULL;
+		vx_error err;
+		cr_assert_eq(vxr_plot_build(env, &o, 1, &pd, &err), VX_OK, "%s", err.msg);
+		const vxp_plot *p = &pd->plot;
+		cr_assert_eq(p->nseries, 2);
+		cr_expect_eq(p->log_y, 0, "linear");
+		cr_assert_eq(p->series[0].n, n.r->T, "one point a step");
+		gsl_matrix *A = gsl_matrix_alloc(4, 4), *V = gsl_matrix_alloc(4, 4);
+		gsl_vector *S = gsl_vector_alloc(4), *work = gsl_vector_alloc(4);
+		for (size_t j = 1; j <= n.r->T; j++) {
+			for (size_t i = 0; i < 4; i++)
+				for (size_t l = 0; l < 4; l++)
+					gsl_matrix_set(A, i, l, vx_act_df(n.m->act, gsl_matrix_get(n.r->a, j - 1, i)) *
+					                        gsl_matrix_get(n.m->W, i, l));
+			cr_assert_eq(gsl_linalg_SV_decomp(A, V, S, work), GSL_SUCCESS);
+			double want = gsl_vector_get(S, 0), got = p->series[0].y[j - 1];
+			cr_expect_eq(p->series[0].x[j - 1], (double)j, "x = j");
+			cr_expect(fabs(got - want) <= 1e-12 * want + 1e-300, "case %zu, j = %zu: %.17g, SVD %.17g", c, j, got,
+			          want);
+		}
+		double gl = n.r->gamma * n.r->lambda;
+		for (size_t i = 0; i < p->series[1].n; i++)
+			cr_expect(fabs(p->series[1].y[i] - gl) <= 1e-12 * gl && (fabs(gl - 1) > 1e-12 || p->series[1].y[i] == 1),
+			          "case %zu: the level line at γλ = %.17g (1 on the edge): %.17g", c, gl, p->series[1].y[i]);
+		cr_expect_eq(p->series[1].dashed, 1, "the bound dashed");
+		cr_expect_str_eq(p->series[0].label, "‖Jⱼ‖₂");
+		cr_expect_str_eq(p->xlabel, "j");
+		gsl_matrix_free(A);
+		gsl_matrix_free(V);
+		gsl_vector_free(S);
+		gsl_vector_free(work);
+		vxr_plotdata_free(pd);
+		vxr_env_free(env);
+		net_free(&n);
+	}
+	vxr_cache_clear();
 }
 
 /* The matrix view of ∂s_t/∂s_k carries only the columns it shows through
@@ -428,10 +450,7 @@ Test(doc_blocks, dsds_view_equals_the_full_product)
 		net n;
 		net_make(&n, cases[c].act, cases[c].norm);
 		vxr_env *env = vxr_env_new(&n.ctx);
-		vxr_obj o;
-		memset(&o, 0, sizeof o);
-		o.kind = VXR_OBJ_BLOCK;
-		o.blk = VXR_BLK_MATRIX;
+		vxr_obj o = block_of(VXR_BLK_MATRIX);
 		strcpy(o.mat[0], "dsds");
 		o.j = 1;
 		o.k = cases[c].k;

@@ -9,6 +9,8 @@
 #include <criterion/criterion.h>
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_min.h>
@@ -238,7 +240,48 @@ Test(engine_mag, status_exit_codes_and_messages)
 	memset(big, '\t', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
 	vx_fail(&e, VX_EFORMAT, "%s", big);
-	cr_expect_eq(strlen(e.msg), 4 * ((sizeof e.msg - 1) / 4), "escapes never cut in half: %zu", strlen(e.msg));
+	/* cut where the buffer ends: whole escapes, then "..." */
+	size_t len = strlen(e.msg);
+	cr_expect(len >= 3 && strcmp(e.msg + len - 3, "...") == 0, "a cut message ends in ...: %s", e.msg);
+	cr_expect_eq((len - 3) % 4, 0, "escapes never cut in half: %zu", len);
+	cr_expect_eq(len, 4 * ((sizeof e.msg - 4) / 4) + 3, "as many escapes as fit: %zu", len);
+}
+
+/* vx_quote against texts written out by hand: what is escaped, where a cut
+ * falls (never inside an escape or a UTF-8 sequence) and the "..." after. */
+Test(engine_mag, quote_escapes_and_cuts_whole_characters)
+{
+	char b[64];
+	cr_expect_str_eq(vx_quote("plain text", SIZE_MAX, 1, b, sizeof b), "plain text");
+	cr_expect_str_eq(vx_quote("a\x1b[2J\t\n\x7f~", SIZE_MAX, 0, b, sizeof b), "a\\x1b[2J\\x09\\x0a\\x7f~");
+	cr_expect_str_eq(vx_quote("λ\xff", SIZE_MAX, 0, b, sizeof b), "λ\xff", "bytes from 0x80 kept");
+	cr_expect_str_eq(vx_quote("λ\xff", SIZE_MAX, 1, b, sizeof b), "\\xce\\xbb\\xff", "ascii_only");
+	cr_expect_str_eq(vx_quote(NULL, SIZE_MAX, 0, b, sizeof b), "", "NULL reads as empty");
+	/* max_bytes counts bytes of the source */
+	cr_expect_str_eq(vx_quote("abcdef", 3, 0, b, sizeof b), "abc...");
+	cr_expect_str_eq(vx_quote("abc", 3, 0, b, sizeof b), "abc", "exactly max_bytes: no dots");
+	cr_expect_str_eq(vx_quote("\x01\x02\x03\x04", 2, 0, b, sizeof b), "\\x01\\x02...");
+	cr_expect_str_eq(vx_quote("aλb", 2, 0, b, sizeof b), "a...", "max_bytes inside λ: λ goes whole");
+	/* the buffer: room for the text so far and "..." */
+	cr_expect_str_eq(vx_quote("abcdefghij", SIZE_MAX, 0, b, 8), "abcd...");
+	cr_expect_str_eq(vx_quote("abcdefg", SIZE_MAX, 0, b, 8), "abcdefg", "7 bytes fit 8 whole");
+	cr_expect_str_eq(vx_quote("ab\x1b" "cd", SIZE_MAX, 0, b, 8), "ab...", "no half escape");
+	cr_expect_str_eq(vx_quote("aλλλ", SIZE_MAX, 0, b, 7), "aλ...", "no half character");
+	cr_expect_str_eq(vx_quote("abcdef", SIZE_MAX, 0, b, 3), "ab", "no room for the dots");
+	cr_expect_str_eq(vx_quote("abc", SIZE_MAX, 0, b, 1), "");
+	b[0] = 'x';
+	vx_quote("abc", SIZE_MAX, 0, b, 0);
+	cr_expect_eq(b[0], 'x', "n = 0 writes nothing");
+	/* every byte value: the output is printable ASCII (ascii_only) and reads
+	 * back to the input */
+	for (int c = 1; c < 256; c++) {
+		char in[2] = { (char)c, 0 };
+		vx_quote(in, SIZE_MAX, 1, b, sizeof b);
+		char back = (char)(strlen(b) == 4 ? strtol(b + 2, NULL, 16) : b[0]);
+		cr_expect(strlen(b) == 1 || (b[0] == '\\' && b[1] == 'x' && strlen(b) == 4), "byte %d: %s", c, b);
+		cr_expect_eq((unsigned char)back, c, "byte %d reads back from %s", c, b);
+		cr_expect_eq(strlen(b) == 4, c < 0x20 || c >= 0x7f, "byte %d escaped iff not printable ASCII", c);
+	}
 }
 
 /* ---- parameters ---- */

@@ -262,6 +262,25 @@ Test(fmt, superscript_integers)
 	                 "\u2078\u2075\u2074\u2077\u2077\u2075\u2078\u2070\u2078");
 	char small[4];
 	cr_assert_str_eq(vxf_sup_int(small, sizeof small, 42), "\u2074", "truncated: '%s'", small);
+	/* ² is two bytes: a cut after ⁴ and one of them would leave half of it */
+	char five[5];
+	cr_assert_str_eq(vxf_sup_int(five, sizeof five, 42), "\u2074", "truncated whole: '%s'", five);
+}
+
+/* Subscripts: ₀ to ₉ (U+2080..U+2089) and ₋ (U+208B), three bytes each. */
+Test(fmt, subscript_integers)
+{
+	char b[64];
+	cr_assert_str_eq(vxf_sub_int(b, sizeof b, 0), "\u2080");
+	cr_assert_str_eq(vxf_sub_int(b, sizeof b, 1234567890),
+	                 "\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089\u2080");
+	cr_assert_str_eq(vxf_sub_int(b, sizeof b, 50), "\u2085\u2080");
+	cr_assert_str_eq(vxf_sub_int(b, sizeof b, -12), "\u208b\u2081\u2082");
+	cr_assert_str_eq(vxf_sub_int(b, sizeof b, -9223372036854775807LL - 1),
+	                 "\u208b\u2089\u2082\u2082\u2083\u2083\u2087\u2082\u2080\u2083\u2086"
+	                 "\u2088\u2085\u2084\u2087\u2087\u2085\u2088\u2080\u2088");
+	char five[5];
+	cr_assert_str_eq(vxf_sub_int(five, sizeof five, 50), "\u2085", "truncated whole: '%s'", five);
 }
 
 Test(fmt, power_of_ten_appended_in_each_style)

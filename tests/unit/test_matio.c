@@ -357,6 +357,11 @@ Test(matio, csv_errors)
 	vx_error err = { { 0 } };
 	cr_assert_eq(vx_matrix_parse("csv", (const unsigned char *)"1\0002,3\n", 6, "W.csv", &m, &err), VX_EFORMAT,
 	             "NUL inside a field: %s", err.msg);
+	cr_expect(strstr(err.msg, "field 1 is not a number: '1\\x00...'") != NULL, "the NUL shown: %s", err.msg);
+	/* bytes outside printable ASCII as \xNN, at most 40 bytes of the field */
+	expect_csv_fail("1,a\x1b[2J\xce\xbb\n", VX_EFORMAT, "field 2 is not a number: 'a\\x1b[2J\\xce\\xbb'");
+	expect_csv_fail("x123456789012345678901234567890123456789012345\n", VX_EFORMAT,
+	                "not a number: 'x123456789012345678901234567890123456789...'");
 }
 
 Test(matio, csv_too_many_rows_or_columns)

@@ -167,6 +167,22 @@ Test(modeljson, syntax_errors_carry_line_and_column)
 	expect_fail("", VX_EFORMAT, "m.json:");
 }
 
+/* Text of the file in a message is quoted as every message quotes it
+ * (vx_quote): control bytes and bytes from 0x80 as \xNN, at most 40 bytes
+ * of a key. */
+Test(modeljson, file_text_in_a_message_is_quoted)
+{
+	const char *base = "{\"W\": [[1]], \"U\": [[1]], \"x\": [[1]], \"y\": [0], ";
+	char t[512];
+	snprintf(t, sizeof t, "%s\"\\u001b[2J\u03bb\": 1}", base);
+	expect_fail(t, VX_EFORMAT, "unknown member '\\x1b[2J\\xce\\xbb' (accepted:");
+	snprintf(t, sizeof t, "%s\"%s\": 1}", base, "abcdefghijabcdefghijabcdefghijabcdefghijXYZ");
+	expect_fail(t, VX_EFORMAT, "unknown member 'abcdefghijabcdefghijabcdefghijabcdefghij...' (accepted:");
+	/* jansson quotes the bytes near a syntax error as they are */
+	expect_fail("{\"W\": \x01}", VX_EFORMAT, "m.json:1:");
+	expect_fail("{\"W\": \x01}", VX_EFORMAT, "'\\x01'");
+}
+
 Test(modeljson, too_large_before_allocating)
 {
 	/* 4097 rows of W: refused on the count, before the rows are examined. */

@@ -352,6 +352,57 @@ Test(cells, marks_are_role_four)
 	}
 }
 
+/* A legend wider than the plot takes a second line (when the plot keeps 3
+ * rows): every entry whole, in order, its sample in its series' role; one
+ * line when it fits, or when the rows are too few. */
+Test(cells, a_wide_legend_takes_a_second_line)
+{
+	double x[3] = { 0, 1, 2 }, y1[3] = { 0, 1, 2 }, y2[3] = { 2, 1, 0 }, y3[3] = { 1, 1, 1 };
+	double mx[1] = { 1 }, my[1] = { 1 };
+	vxp_series s[3] = { { "alpha", x, y1, 3, 0 }, { "beta", x, y2, 3, 0 }, { "gamma", x, y3, 3, 1 } };
+	vxp_plot p = { NULL, "x", "y", 0, s, 3, mx, my, 1, "delta" };
+	for (int utf8 = 0; utf8 < 2; utf8++) {
+		/* one line: 3+1+5, 3+1+4, 3+1+5, 2+5 and 2 between: 39 columns (ASCII 36) */
+		static const struct { int cols, rows, lines; } sz[] = { { 30, 10, 2 }, { 40, 10, 1 }, { 30, 6, 1 } };
+		for (size_t k = 0; k < sizeof sz / sizeof sz[0]; k++) {
+			int cols = sz[k].cols, rows = sz[k].rows;
+			char *txt = NULL;
+			unsigned char *roles = NULL;
+			cr_assert_eq(vxp_cells(&p, cols, rows, utf8, &txt, &roles), VX_OK);
+			screen sc = parse_screen(txt, cols, rows);
+			/* the legend's lines: the last one, and the one above it when two */
+			char leg[2][256] = { "", "" };
+			for (int l = 0; l < 2; l++) {
+				const char *q = txt;
+				for (int r = 0; r < rows - 2 + l; r++)
+					q = strchr(q, '\n') + 1;
+				snprintf(leg[l], sizeof leg[l], "%.*s", (int)strcspn(q, "\n"), q);
+			}
+			const char *want[4] = { "alpha", "beta", "gamma", "delta" };
+			int line_of[4];
+			for (int e = 0; e < 4; e++) {
+				line_of[e] = strstr(leg[1], want[e]) ? 1 : strstr(leg[0], want[e]) ? 0 : -1;
+				if (cols < 39 - 3 * !utf8 && sz[k].lines == 1 && e == 3)
+					cr_expect_eq(line_of[e], -1, "%dx%d utf8=%d: 2 rows of plot kept, the legend cut:\n%s",
+					             cols, rows, utf8, txt);
+				else
+					cr_expect_geq(line_of[e], 2 - sz[k].lines,
+					              "%dx%d utf8=%d: '%s' whole on the legend's lines:\n%s", cols, rows, utf8,
+					              want[e], txt);
+			}
+			if (sz[k].lines == 2) {
+				cr_expect(line_of[0] == 0 && line_of[3] == 1, "%dx%d: in order over two lines:\n%s", cols, rows, txt);
+				/* the first legend line is no longer the x axis' labels: the
+				 * plot gave it up */
+				cr_expect_eq(roles[(size_t)(rows - 2) * (size_t)cols], 1, "alpha's sample in role 1:\n%s", txt);
+			}
+			free(sc.cp);
+			free(txt);
+			free(roles);
+		}
+	}
+}
+
 Test(cells, too_small_or_malformed_is_a_usage_error)
 {
 	vxp_series s;

@@ -148,6 +148,9 @@ Test(tpl_errors, blocks)
 	expect_error(&n, "{{matrix Q}}",
 	             "t.md:1:10: unknown matrix 'Q' (accepted: W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
 	expect_error(&n, "{{plot norms j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
+	expect_error(&n, "{{plot steps j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
+	expect_error(&n, "{{plot nothing}}", "t.md:1:8: unknown plot 'nothing' (accepted: norms, dact, contrib, steps)");
+	expect_error(&n, "{{plot}}", "t.md:1:3: {{plot}} needs one of: norms, dact, contrib, steps");
 	expect_error(&n, "{{record x}}", "t.md:1:1: {{record}} takes no argument");
 	expect_error(&n, "{{table paths color=red}}",
 	             "t.md:1:15: unknown block argument 'color' (accepted: j= k= rows= size=)");

@@ -3,7 +3,7 @@
  * as text (STYLE.md: tig).  curses runs on newterm() over /dev/null with a
  * fixed size; each row is read back with mvwin_wchnstr and compared with a
  * golden screen under tests/golden/screens/.  VANEX_UPDATE_GOLDEN=1 (make
- * update-golden) rewrites the golden files for review.
+ * update-golden) rewrites the golden files for review (golden.h).
  */
 #include <criterion/criterion.h>
 #include <gsl/gsl_errno.h>
@@ -18,6 +18,7 @@
 
 #include "tui/tutor_draw.h"
 #include "tui/tutor_state.h"
+#include "golden.h"
 
 #define GOLDEN_DIR "tests/golden/screens"
 
@@ -123,53 +124,12 @@ static char *draw_and_dump(void)
 	return dump();
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *s = malloc((size_t)n + 1);
-	size_t got = fread(s, 1, (size_t)n, f);
-	s[got] = '\0';
-	fclose(f);
-	return s;
-}
-
-/* Compares text with the golden file (or rewrites it under VANEX_UPDATE_GOLDEN). */
+/* Compares text with the golden screen `name` (golden.h). */
 static void golden(const char *name, const char *text)
 {
 	char path[256];
 	snprintf(path, sizeof path, GOLDEN_DIR "/%s", name);
-	const char *upd = getenv("VANEX_UPDATE_GOLDEN");
-	if (upd && *upd && strcmp(upd, "0") != 0) {
-		FILE *f = fopen(path, "wb");
-		cr_assert_not_null(f, "cannot write %s", path);
-		fputs(text, f);
-		fclose(f);
-		return;
-	}
-	char *want = read_file(path);
-	cr_assert_not_null(want, "golden screen %s is missing (make update-golden writes it)", path);
-	if (strcmp(want, text) != 0) {
-		/* Name the first row that differs: the whole screen is too long for a message. */
-		const char *a = want, *b = text;
-		int row = 0;
-		while (*a && *b) {
-			const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
-			size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
-			if (la != lb || memcmp(a, b, la) != 0)
-				break;
-			row++;
-			a += la + (ea ? 1 : 0);
-			b += lb + (eb ? 1 : 0);
-		}
-		cr_assert_fail("%s differs at row %d:\nexpected: %.*s\ngot:      %.*s\n(make update-golden rewrites it; review the diff)",
-		               path, row, (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
-	}
-	free(want);
+	golden_check(path, text);
 }
 
 static int line_count(const char *s)

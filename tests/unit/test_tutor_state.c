@@ -120,6 +120,23 @@ Test(tutor_state, bad_model_file_fails_before_the_terminal)
 	cr_expect(strstr(err.msg, "/nonexistent/w.npy") != NULL, "the error names the file: '%s'", err.msg);
 }
 
+/* The tutor loads as check and report do (tui/load.h): what check refuses,
+ * the tutor refuses at start, with check's message. */
+Test(tutor_state, options_check_refuses_are_refused_at_start)
+{
+	vxu_state s2;
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { { 0 } };
+	cr_assert_eq(vx_params_set(&p, "t", "100", &err), VX_OK);
+	cr_assert_eq(vx_params_set(&p, "steps", "50", &err), VX_OK);
+	vx_status rc = vxu_state_init(&s2, &p, 0, 1, 24, 80, &err);
+	if (rc == VX_OK)
+		vxu_state_free(&s2);
+	cr_expect_eq(rc, VX_EUSAGE, "--t 100 --steps 50: a usage error");
+	cr_expect_str_eq(err.msg, "--t: the loss step must be from 1 to --steps (50), got 100");
+}
+
 /* ---------------------------------------------------------------- layout */
 
 Test(tutor_state, layout_80x24)
@@ -557,6 +574,121 @@ Test(tutor_state, v_cycles_the_panel)
 	cr_expect_eq(st.view, VXU_VIEW_COUNT - 1, "V goes back");
 }
 
+/* ---------------------------------------------------------------- plots */
+
+/* The text of a line, its spans joined. */
+static void line_text(const vxt_line *ln, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	for (size_t s = 0; s < ln->nspans; s++)
+		strncat(buf, ln->spans[s].text, n - strlen(buf) - 1);
+}
+
+/* The panel line holding `text` (strstr), or -1. */
+static long panel_line_with(const char *text)
+{
+	char b[2048];
+	for (size_t i = 0; i < st.panel.nlines; i++) {
+		line_text(&st.panel.lines[i], b, sizeof b);
+		if (strstr(b, text))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* 60×200: a side panel with room for the plots. */
+static void wide_panel(vxu_view v)
+{
+	vxu_resize(&st, 60, 200);
+	st.view = v;
+	st.dirty |= VXU_DIRTY_DOC;
+	vxu_update(&st);
+	cr_assert_eq(st.lay.place, VXU_PANEL_SIDE);
+	cr_assert_eq(st.shown_view, v);
+}
+
+/* The panel's σ′ plot is the handout's {{plot dact}}: σ′ with the level
+ * line of its maximum γ, this network's σ′(a_j,i) as marks in the role of
+ * live values (VXT_NUMBER, as render_term.c gives them), the handout's
+ * legend. */
+Test(tutor_state, the_dact_plot_is_the_handouts)
+{
+	wide_panel(VXU_VIEW_DACT);
+	long lg = panel_line_with("γ = max σ′ = 1");
+	cr_expect_geq(lg, 0, "the legend names the level line γ");
+	cr_expect_geq(panel_line_with("σ′(aⱼ), j = 50"), 0, "the legend names the marks as the handout does");
+	int marks = 0, dashes = 0;
+	for (size_t i = 0; i < st.panel.nlines; i++)
+		for (size_t s = 0; s < st.panel.lines[i].nspans; s++) {
+			const vxt_span *sp = &st.panel.lines[i].spans[s];
+			if (strstr(sp->text, "●")) {
+				marks++;
+				cr_expect_eq(sp->role, VXT_NUMBER, "line %zu: a mark '%s' in the role of a live value", i,
+				             sp->text);
+			}
+			dashes += sp->role == VXT_SERIES2;
+		}
+	cr_expect_geq(marks, 2, "the marks are there (8 units, some may share a cell)");
+	cr_expect_gt(dashes, 1, "the γ line is drawn in its series' role");
+}
+
+/* The panel's paths plot is the handout's {{plot contrib}}: against t − k,
+ * like the chain's plot beside it. */
+Test(tutor_state, the_paths_plot_is_against_t_minus_k)
+{
+	wide_panel(VXU_VIEW_PATHS);
+	cr_expect_geq(panel_line_with("t − k"), 0, "x axis t − k");
+	cr_expect_geq(panel_line_with("‖term‖"), 0, "y axis ‖term‖");
+	cr_expect_geq(panel_line_with("⠶⠶⠶ path k"), 0, "legend 'path k'");
+	cr_expect_lt(panel_line_with("k's term of"), 0, "not the panel's own legend");
+}
+
+/* One plot wherever it is shown: the panel's σ′ plot at 72×12 cells is the
+ * handout's block in step 7's text at 72×12, cell for cell and role for
+ * role. */
+Test(tutor_state, the_panels_plot_is_the_texts_cell_for_cell)
+{
+	vxu_resize(&st, 60, 200);
+	st.step = 6;
+	st.view = VXU_VIEW_DACT;
+	st.dirty |= VXU_DIRTY_DOC;
+	vxu_update(&st);
+	cr_assert_not_null(st.doc, "%s", st.doc_error);
+	cr_assert_geq(st.lay.text_w, 72, "the text holds the block's 72 columns");
+	/* the plot in the text: its header "σ′(a)" over "1.0┤" */
+	char b[2048], c2[2048];
+	long at = -1;
+	for (size_t i = 0; i + 1 < st.doc->nlines && at < 0; i++) {
+		line_text(&st.doc->lines[i], b, sizeof b);
+		line_text(&st.doc->lines[i + 1], c2, sizeof c2);
+		if (strncmp(b, "σ′(a) ", strlen("σ′(a) ")) == 0 && strstr(c2, "┤"))
+			at = (long)i;
+	}
+	cr_assert_geq(at, 0, "step 7 shows the σ′ plot");
+	/* the panel 72 wide, with 12 rows for the plot after its text */
+	st.lay.panel_w = 72;
+	st.dirty |= VXU_DIRTY_DOC;
+	vxu_update(&st);
+	size_t text_lines = 0;
+	while (text_lines < st.panel.nlines && st.panel.lines[text_lines].nspans)
+		text_lines++;
+	st.lay.panel_rows = (int)text_lines + 1 + 12;
+	st.dirty |= VXU_DIRTY_DOC;
+	vxu_update(&st);
+	cr_assert_eq(st.panel.nlines, text_lines + 1 + 12, "the text, a blank line, 12 rows of plot");
+	for (size_t r = 0; r < 12; r++) {
+		const vxt_line *a = &st.doc->lines[(size_t)at + r], *p = &st.panel.lines[text_lines + 1 + r];
+		line_text(a, b, sizeof b);
+		line_text(p, c2, sizeof c2);
+		cr_expect_str_eq(c2, b, "row %zu: the panel's cells are the text's", r);
+		cr_expect_eq(p->nspans, a->nspans, "row %zu: as many runs of one role", r);
+		for (size_t s = 0; s < a->nspans && s < p->nspans; s++)
+			cr_expect(p->spans[s].role == a->spans[s].role && strcmp(p->spans[s].text, a->spans[s].text) == 0,
+			          "row %zu, run %zu: '%s' in role %d, the text's '%s' in role %d", r, s, p->spans[s].text,
+			          p->spans[s].role, a->spans[s].text, a->spans[s].role);
+	}
+}
+
 Test(tutor_state, help_overlay)
 {
 	cr_expect_eq(press('?'), VXU_REDRAW);
@@ -737,8 +869,12 @@ Test(tutor_state, ascii_mode_is_ascii)
 	vx_params_default(&p);
 	vx_error err = { { 0 } };
 	cr_assert_eq(vxu_state_init(&s2, &p, 0, 0, 24, 80, &err), VX_OK, "%s", err.msg);
-	for (size_t step = 0; step < s2.nsteps; step++) {
-		s2.step = step;
+	/* 80×24, then 200×60 where the panel has its plots, in every view */
+	for (size_t step = 0; step < 2 * s2.nsteps + VXU_VIEW_COUNT; step++) {
+		if (step == s2.nsteps)
+			vxu_resize(&s2, 60, 200);
+		s2.step = step < 2 * s2.nsteps ? step % s2.nsteps : 0;
+		s2.view = step < 2 * s2.nsteps ? VXU_VIEW_AUTO : (vxu_view)(step - 2 * s2.nsteps);
 		s2.dirty |= VXU_DIRTY_DOC;
 		vxu_update(&s2);
 		vxt_lines *parts[2] = { &s2.panel, &s2.status };

@@ -1,0 +1,76 @@
+/*
+ * golden.h — golden files for the Criterion suites: a text compared with
+ * the file that pins it, or the file rewritten for review.
+ *
+ * One trigger for every suite: VANEX_UPDATE_GOLDEN=1 (what `make
+ * update-golden` sets) rewrites the files instead of comparing; any other
+ * value, or none, compares.  Include it in one test file of a binary (the
+ * functions are static).
+ */
+#ifndef VANEX_TESTS_GOLDEN_H
+#define VANEX_TESTS_GOLDEN_H
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The whole file at path, NUL-terminated (caller frees), or NULL when it
+ * cannot be read. */
+static char *golden_slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+		free(s);
+		s = NULL;
+	}
+	if (s)
+		s[n] = '\0';
+	fclose(f);
+	return s;
+}
+
+/* 1 when the golden files are to be rewritten (VANEX_UPDATE_GOLDEN=1). */
+static int golden_updating(void)
+{
+	const char *upd = getenv("VANEX_UPDATE_GOLDEN");
+	return upd && strcmp(upd, "1") == 0;
+}
+
+/* Compares text with the golden file at path and fails naming the first
+ * line (1-based) that differs, both versions of it; under
+ * VANEX_UPDATE_GOLDEN=1 writes text to path instead. */
+static void golden_check(const char *path, const char *text)
+{
+	if (golden_updating()) {
+		FILE *f = fopen(path, "wb");
+		cr_assert_not_null(f, "cannot write %s", path);
+		fputs(text, f);
+		cr_assert_eq(fclose(f), 0, "cannot write %s", path);
+		return;
+	}
+	char *want = golden_slurp(path);
+	cr_assert_not_null(want, "golden file %s is missing (make update-golden writes it)", path);
+	if (strcmp(want, text) != 0) {
+		size_t i = 0, line = 1;
+		while (want[i] && want[i] == text[i]) {
+			line += want[i] == '\n';
+			i++;
+		}
+		const char *a = want + i, *b = text + i;
+		while (a > want && a[-1] != '\n')
+			a--, b--;
+		int la = (int)strcspn(a, "\n"), lb = (int)strcspn(b, "\n");
+		cr_assert_fail("%s differs at line %zu:\nexpected: %.*s\ngot:      %.*s\n"
+		               "(make update-golden rewrites it; review the diff)", path, line, la, a, lb, b);
+	}
+	free(want);
+}
+
+#endif
