@@ -13,7 +13,7 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "report/doc.h"
+#include "report/doc/doc.h"
 #include "report/out.h"
 #include "tui/cli.h"
 

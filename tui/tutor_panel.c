@@ -4,7 +4,7 @@
  *
  * At 80×24 the panel is a strip of two lines under the prose, so each view
  * says the essential in two lines first; with more room it adds detail and a
- * plot (report/plot.h character cells), which fills whatever rows are left.
+ * plot (report/text/plot.h character cells), which fills whatever rows are left.
  */
 #include "tui/tutor_panel.h"
 #include "report/text/utf8.h"

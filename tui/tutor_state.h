@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include "engine/analysis.h"
 #include "engine/params.h"
-#include "report/doc.h"
-#include "report/term.h"
+#include "report/doc/doc.h"
+#include "report/doc/layout.h"
 
 /* ---- keys ----------------------------------------------------------------
  * Printable keys are their ASCII code; 27 is Esc, 12 is Ctrl-L.  Special

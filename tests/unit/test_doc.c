@@ -23,9 +23,9 @@
 #include "engine/analysis.h"
 #include "report/text/utf8.h"
 #include "engine/model.h"
-#include "report/doc.h"
-#include "report/render.h"
-#include "report/term.h"
+#include "report/doc/doc.h"
+#include "report/doc/render.h"
+#include "report/doc/layout.h"
 
 #define GOLDEN_DIR "tests/golden/report"
 

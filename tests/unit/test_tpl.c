@@ -13,9 +13,9 @@
 
 #include "engine/analysis.h"
 #include "engine/model.h"
-#include "report/doc.h"
-#include "report/render.h"
-#include "report/tpl.h"
+#include "report/doc/doc.h"
+#include "report/doc/render.h"
+#include "report/doc/tpl.h"
 
 /* ---- a network to fill against ---------------------------------------- */
 

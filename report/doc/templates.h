@@ -1,9 +1,9 @@
 /*
  * templates.h — the templates compiled into the binary.
  *
- * The Makefile turns every Markdown file of templates/ into build/gen/templates_embed.c
- * (report/embed.sh): a table sorted by file name, ended by a NULL name, so
- * an installed vanex needs no data files.  The steps of the derivation are
+ * The Makefile turns every Markdown file of templates/ into
+ * build/gen/templates_embed.c (report/doc/embed.sh): a table sorted by file
+ * name, ended by a NULL name, so an installed vanex needs no data files.  The steps of the derivation are
  * the files named NN-*.md; "handout.md" is the frame of a whole handout;
  * README.md documents the language and is not a template.
  */

@@ -1,5 +1,5 @@
 /*
- * term.h — a step of the derivation laid out for a character terminal.
+ * layout.h — a step of the derivation laid out for a character terminal.
  *
  * The tutor (tui/) draws what this returns and nothing else: lines of spans,
  * each span a run of text with one role.  Layout (wrapping to a width, math
@@ -10,7 +10,7 @@
 #define VXR_TERM_H
 
 #include <stddef.h>
-#include "report/doc.h"
+#include "report/doc/doc.h"
 #include "report/text/lines.h"
 
 typedef struct {

@@ -1,5 +1,6 @@
 /*
- * render.h — private to the report renderers (render_*.c, doc.c, term.c).
+ * render.h — private to the renderers and the pipeline of report/doc/
+ * (blocks.c, html.c, latex.c, md.c, term.c, doc.c, layout.c).
  *
  * The pipeline: templates are filled (tpl.c) into Markdown whose math spans
  * and live blocks stand as tokens; cmark parses it; one walker (doc.c)
@@ -8,7 +9,7 @@
  * walks the tree itself); cmark's own renderer writes the rest.
  *
  * Live blocks are first turned into plain data (a table of cells, a
- * truncated matrix, a plot) by render_blocks.c, the same for every target,
+ * truncated matrix, a plot) by blocks.c, the same for every target,
  * so every format shows the same numbers.
  */
 #ifndef VXR_RENDER_H
@@ -16,15 +17,15 @@
 
 #include <stddef.h>
 #include <cmark.h>
-#include "report/ctx.h"
+#include "report/doc/ctx.h"
 #include "report/text/fmt.h"
 #include "report/text/math.h"
 #include "report/text/buf.h"
 #include "report/text/plot.h"
 #include "report/text/lines.h"
-#include "report/tpl.h"
+#include "report/doc/tpl.h"
 
-/* ---- plain data of the live blocks (render_blocks.c) ---- */
+/* ---- plain data of the live blocks (blocks.c) ---- */
 
 typedef enum { VXR_CELL_INT = 0, VXR_CELL_MAG, VXR_CELL_NUM, VXR_CELL_TEXT, VXR_CELL_GAP } vxr_cell_kind;
 
@@ -140,7 +141,7 @@ vx_status vxr_math(const vxr_obj *o, const char *src, vxm_target tg, int display
  * math through vxm_render, the text escaped for it. */
 vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_error *err);
 
-/* The document targets' renderings of objects (render_html.c, …). */
+/* The document targets' renderings of objects (html.c, latex.c, md.c). */
 extern const vxr_render_ops vxr_html_ops, vxr_latex_ops, vxr_md_ops;
 
 /* Whole documents around cmark's rendering of the body. */
@@ -157,7 +158,7 @@ void vxr_latex_escape(vxr_buf *b, const char *s);
 size_t vxr_token_at(const char *s, size_t len);
 #define VXR_TOKEN_LEN 9
 
-/* ---- terminal blocks (render_term.c) ---- */
+/* ---- terminal blocks (term.c) ---- */
 
 /* A live block as lines at most `width` columns wide. */
 vx_status vxr_term_block(vxr_env *env, const vxr_obj *o, int width, int utf8, vxt_lines *L, vx_error *err);

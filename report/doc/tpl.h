@@ -12,7 +12,7 @@
  *   - live blocks on a line of their own: {{table …}}, {{matrix …}},
  *     {{plot …}}, {{record}};
  *   - comments {{! … }} and the escape \{{ for a literal "{{".
- * Math is written $…$ or $$…$$ in the TeX subset of report/math.h; a
+ * Math is written $…$ or $$…$$ in the TeX subset of report/text/math.h; a
  * placeholder inside math is formatted for TeX.
  *
  * Parsing checks the whole syntax (names, block arguments, formats, the
@@ -25,7 +25,7 @@
 
 #include <stddef.h>
 #include "engine/analysis.h"
-#include "report/ctx.h"
+#include "report/doc/ctx.h"
 #include "report/text/fmt.h"
 
 typedef struct vxr_tpl vxr_tpl;

@@ -1,10 +1,10 @@
 /*
- * render_blocks.c — the live blocks as plain data (tables, truncated
+ * blocks.c — the live blocks as plain data (tables, truncated
  * matrices, plots), the same for every target, plus the small helpers all
  * renderers share (a growing string, math with template positions, text
  * with $…$ spans).
  */
-#include "report/render.h"
+#include "report/doc/render.h"
 
 #include <math.h>
 #include <stdarg.h>

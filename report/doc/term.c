@@ -1,11 +1,11 @@
 /*
- * render_term.c — the live blocks laid out in character cells for the
+ * term.c — the live blocks laid out in character cells for the
  * tutor: tables as aligned columns, matrices with brackets and ⋯ ⋮ ⋱ (or
  * ... in ASCII), plots through vxp_cells.  Every line fits the width asked
- * for: columns are dropped before anything would be cut, and term.c clips
+ * for: columns are dropped before anything would be cut, and layout.c clips
  * as a last guard.
  */
-#include "report/render.h"
+#include "report/doc/render.h"
 #include "report/text/utf8.h"
 
 #include <math.h>

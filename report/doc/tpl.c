@@ -12,7 +12,7 @@
  * Values are numbers carried as (sign, log10 |x|) when they leave the range
  * of a double, so 0.25^1000 compares and prints right; strings are few.
  */
-#include "report/tpl.h"
+#include "report/doc/tpl.h"
 
 #include <ctype.h>
 #include <float.h>
@@ -2095,7 +2095,7 @@ static val eval(evalr *ev, const expr *e)
 
 /* ---------------------------------------------------------------- formatting values */
 
-/* "×10⁻⁴" etc. in the style of report/fmt.c, appended to s (room 48). */
+/* "×10⁻⁴" etc. in the style of report/text/fmt.c, appended to s (room 48). */
 static void sci_exp(char *s, size_t n, long e, vxf_style st)
 {
 	static const char *const sup[10] = { "\u2070", "\u00b9", "\u00b2", "\u00b3", "\u2074",

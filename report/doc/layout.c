@@ -1,21 +1,21 @@
 /*
- * term.c — one step of the derivation laid out for a terminal (term.h).
+ * layout.c — one step of the derivation laid out for a terminal (layout.h).
  *
  * The step's template is filled and parsed exactly as for a handout; then
  * this walker goes over the cmark tree: block by block, with a prefix stack
  * for lists and quotes, inline content gathered into words that carry a role
  * and wrapped greedily to the width.  Math comes from vxm_render (Unicode or
- * ASCII), live blocks from render_term.c.  Every finished line is clipped to
+ * ASCII), live blocks from term.c.  Every finished line is clipped to
  * the width as a last guard, so nothing the tutor draws can overflow.
  */
-#include "report/term.h"
+#include "report/doc/layout.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/render.h"
+#include "report/doc/render.h"
 #include "report/text/utf8.h"
 
 /* ================================================================ widths */

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 #include "engine/analysis.h"
-#include "report/ctx.h"
+#include "report/doc/ctx.h"
 
 /* The built-in steps (compiled in from templates/). */
 size_t vxr_step_count(void);

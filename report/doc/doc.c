@@ -8,7 +8,7 @@
  * so cmark's renderers write the prose and ours write only math and blocks.
  */
 #include "report/text/buf.h"
-#include "report/doc.h"
+#include "report/doc/doc.h"
 #include "engine/fileio.h"
 
 #include <errno.h>
@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 
 #include "report/out.h"
-#include "report/render.h"
-#include "report/templates.h"
-#include "report/tpl.h"
+#include "report/doc/render.h"
+#include "report/doc/templates.h"
+#include "report/doc/tpl.h"
 
 #define VXR_MAX_TEMPLATE (4u << 20)
 
