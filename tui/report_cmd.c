@@ -1,6 +1,6 @@
 /*
  * report_cmd.c — `vanex report`: apply a template's front matter, load or
- * build the model, analyse it, and write the handout (report/doc/doc.h).
+ * build the model, analyse it, and write the handout (report/handout.h).
  *
  * Without -o the handout goes to standard output (Markdown unless -f says
  * otherwise).  The date printed in it comes from SOURCE_DATE_EPOCH when that
@@ -14,6 +14,7 @@
 
 #include "engine/analysis.h"
 #include "report/doc/doc.h"
+#include "report/handout.h"
 #include "report/modeljson.h"
 #include "tui/cli.h"
 

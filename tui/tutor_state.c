@@ -19,6 +19,7 @@
 
 #include "engine/regime.h"
 #include "report/check.h"
+#include "report/handout.h"
 #include "report/text/fmt.h"
 #include "report/modeljson.h"
 #include "tui/cli.h"

@@ -1,7 +1,7 @@
 /*
  * doc.c — the handout pipeline: templates → filled Markdown → cmark tree →
- * tokens replaced by rendered objects → HTML / LaTeX / Markdown → the
- * output and its side files, all or nothing (out.h).
+ * tokens replaced by rendered objects → HTML / LaTeX / Markdown, in memory
+ * with its side files (report/handout.c writes them).
  *
  * The one walker over the cmark tree lives here (substitute): it turns each
  * token the filler left in the text into a custom node carrying its object,
@@ -11,14 +11,11 @@
 #include "report/doc/doc.h"
 #include "engine/fileio.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "report/out.h"
 #include "report/doc/render.h"
 #include "report/doc/templates.h"
 #include "report/doc/tpl.h"
@@ -335,36 +332,6 @@ static vx_status fill_handout(vxr_env *env, const char *template_path, vxf_style
 	return st;
 }
 
-/* ================================================================ output */
-
-/* Writes the main text into main and the side files beside it, all or
- * nothing (out.h); main is consumed. */
-static vx_status write_all(vxr_out *main, const char *text, vxr_side *side, size_t nside, vx_error *err)
-{
-	vxr_out **outs = calloc(nside + 1, sizeof *outs);
-	if (!outs) {
-		vxr_out_discard(main);
-		return vx_fail(err, VX_ENOMEM, "out of memory");
-	}
-	outs[nside] = main;
-	vx_status st = VX_OK;
-	for (size_t i = 0; i < nside && st == VX_OK; i++)
-		st = vxr_out_open(side[i].name, &outs[i], err);
-	if (st == VX_OK) {
-		/* write errors stay in the streams and come out of the commit */
-		for (size_t i = 0; i <= nside; i++) {
-			const char *t = i < nside ? side[i].text : text;
-			fwrite(t, 1, strlen(t), vxr_out_stream(outs[i]));
-		}
-		st = vxr_out_commit(outs, nside + 1, err);
-	} else {
-		for (size_t i = 0; i <= nside; i++)
-			vxr_out_discard(outs[i]);
-	}
-	free(outs);
-	return st;
-}
-
 /* ================================================================ rendering */
 
 /* HTML: inline math and the punctuation right after it ("$x$," or "$x$.")
@@ -487,11 +454,7 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 		*side = rc.side;
 		*nside = rc.nside;
 	} else {
-		for (size_t i = 0; i < rc.nside; i++) {
-			free(rc.side[i].name);
-			free(rc.side[i].text);
-		}
-		free(rc.side);
+		vxr_sides_free(rc.side, rc.nside);
 	}
 	if (root)
 		cmark_node_free(root);
@@ -501,36 +464,17 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 	return st;
 }
 
-size_t vxr_report_bytes(size_t d, size_t n, size_t T, size_t t)
+void vxr_sides_free(vxr_side *side, size_t n)
 {
-	double b = 2.0 * (double)vx_model_bytes(d, n, T) + 3.0 * (double)vx_analyse_bytes(d, T, t);
-	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
-}
-
-vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
-                           vx_error *err)
-{
-	char *text = NULL;
-	vxr_side *side = NULL;
-	size_t nside = 0;
-	vxr_out *o = NULL;
-	vx_status st = vxr_out_open(out_path, &o, err);
-	if (st != VX_OK)
-		return st;
-	/* Side files go beside the file written (a link's target), and a target
-	 * written in place (a device, a FIFO) gets tables instead of them, as
-	 * standard output does. */
-	const char *where = vxr_out_direct(o) ? "-" : vxr_out_target(o);
-	st = vxr_report_render(ctx, fmt, template_path, where, &text, &side, &nside, err);
-	if (st == VX_OK)
-		st = write_all(o, text, side, nside, err);
-	else
-		vxr_out_discard(o);
-	for (size_t i = 0; i < nside; i++) {
+	for (size_t i = 0; side && i < n; i++) {
 		free(side[i].name);
 		free(side[i].text);
 	}
 	free(side);
-	free(text);
-	return st;
+}
+
+size_t vxr_report_bytes(size_t d, size_t n, size_t T, size_t t)
+{
+	double b = 2.0 * (double)vx_model_bytes(d, n, T) + 3.0 * (double)vx_analyse_bytes(d, T, t);
+	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
 }

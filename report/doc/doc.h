@@ -24,16 +24,24 @@ const char *vxr_step_name(size_t i);   /* its file name, e.g. "05-diagonal.md"; 
  * (vxr_env) is alive in another thread. */
 void vxr_cleanup(void);
 
-/* Writes the whole handout (all steps, or the user's template when
- * template_path is not NULL) in the given format to out_path as out.h
- * describes: a regular file (or none yet) through a temporary file renamed
- * at the end, Markdown's SVG side files with it, all or nothing; a
- * symbolic link written through; a device, a FIFO or an open descriptor
- * (/dev/stdout) written in place, Markdown then with tables instead of side
- * files, as on stdout.  out_path "-" writes to stdout.  Template errors
- * come back as VX_EFORMAT with err "file:line:column: message". */
-vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *template_path,
-                           const char *out_path, vx_error *err);
+/* A side file (Markdown's SVG plots) to be written beside the output. */
+typedef struct vxr_side {
+	char *name;           /* path */
+	char *text;
+} vxr_side;
+
+/* The handout in memory (all steps, or the user's template when
+ * template_path is not NULL) in the given format: *text and the side files
+ * side[0..*nside) for an output at out_path (NULL or "-": standard output,
+ * where Markdown shows tables instead of side files), for
+ * report/handout.h to write.  *text and *side are the caller's
+ * (free, vxr_sides_free); on an error both are NULL.  Template errors come
+ * back as VX_EFORMAT with err "file:line:column: message". */
+vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
+                            char **text, vxr_side **side, size_t *nside, vx_error *err);
+
+/* Frees n side files and the array (NULL-safe). */
+void vxr_sides_free(vxr_side *side, size_t n);
 
 /* The memory, in bytes, a handout of a model of these sizes needs at its
  * peak: the model and its analysis, and beside them the same network with
@@ -44,7 +52,7 @@ size_t vxr_report_bytes(size_t d, size_t n, size_t T, size_t t);
 
 /* Applies a template file's front matter to *p (options the command line
  * left unset, see vxr_tpl_apply_defaults) and its j/k to *j / *k when 0.
- * Call before building the model; errors as vxr_report_write. */
+ * Call before building the model; errors as vxr_report_render. */
 vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t *j, size_t *k,
                                 vx_error *err);
 

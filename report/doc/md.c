@@ -6,6 +6,7 @@
  * output (FILE-1.svg, …) or, on standard output, as tables of values.
  */
 #include "report/doc/render.h"
+#include "report/doc/doc.h"
 
 #include <limits.h>
 #include <stdint.h>

@@ -90,11 +90,8 @@ vx_status vxr_mats_latex(const vxr_obj *o, const vxr_mat *m, size_t n, const cha
 
 typedef enum { VXR_T_HTML = 0, VXR_T_LATEX, VXR_T_MD, VXR_T_TERM } vxr_target;
 
-/* A side file (Markdown's SVG plots) to be written beside the output. */
-typedef struct {
-	char *name;           /* path */
-	char *text;
-} vxr_side;
+/* A side file of the output (doc.h). */
+typedef struct vxr_side vxr_side;
 
 /* What a renderer of objects needs. */
 typedef struct {
@@ -174,8 +171,5 @@ size_t vxr_node_obj(cmark_node *n);
 vx_status vxr_fill_step(vxr_env *env, size_t i, vxf_style prose, vxr_filled *f, vx_error *err);
 /* Reads a whole (template) file, at most 4 MiB; *text NUL-terminated, caller frees. */
 vx_status vxr_read_file(const char *path, char **text, size_t *len, vx_error *err);
-/* The handout in memory: the main text and the side files (caller frees). */
-vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
-                            char **text, vxr_side **side, size_t *nside, vx_error *err);
 
 #endif

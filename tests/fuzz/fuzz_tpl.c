@@ -19,6 +19,7 @@
 #include "engine/analysis.h"
 #include "engine/model.h"
 #include "report/text/math.h"
+#include "report/doc/doc.h"
 #include "report/doc/render.h"
 #include "report/doc/tpl.h"
 #include "tests/fuzz/fuzz_util.h"

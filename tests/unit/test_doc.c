@@ -26,6 +26,7 @@
 #include "report/doc/doc.h"
 #include "report/doc/render.h"
 #include "report/doc/layout.h"
+#include "report/handout.h"
 
 #define GOLDEN_DIR "tests/golden/report"
 
