@@ -2,7 +2,7 @@
  * render.h — private to the renderers and the pipeline of report/doc/
  * (blocks.c, html.c, latex.c, md.c, term.c, doc.c, layout.c).
  *
- * The pipeline: templates are filled (tpl.c) into Markdown whose math spans
+ * The pipeline: templates are filled (tpl_fill.c) into Markdown whose math spans
  * and live blocks stand as tokens; cmark parses it; one walker (doc.c)
  * replaces each token by a custom node whose text the target's renderer
  * produced (MathML, LaTeX, Markdown, or nothing for the terminal, which

@@ -106,7 +106,8 @@ vxr_env *vxr_env_new(const vxr_ctx *ctx);
 void vxr_env_free(vxr_env *e);  /* NULL-safe; keeps its extras for the next env of the same analysis */
 /* Marks a terminal rendering: the name `terminal` reads 1. */
 void vxr_env_set_terminal(vxr_env *e, int terminal);
-/* Drops the extras kept between environments (see tpl.c). */
+int vxr_env_terminal(const vxr_env *e);
+/* Drops the extras kept between environments (see env.c). */
 void vxr_cache_clear(void);
 const vxr_ctx *vxr_env_ctx(const vxr_env *e);
 
