@@ -14,6 +14,7 @@
 
 #include "engine/analysis.h"
 #include "report/doc/doc.h"
+#include "report/doc/env.h"
 #include "report/handout.h"
 #include "report/modeljson.h"
 #include "tui/cli.h"
@@ -95,9 +96,12 @@ int vxu_report_run(const vxu_args *a)
 		        j > m->T ? "j" : "k", j > m->T ? j : k, j > m->T ? (size_t)m->T : t);
 		rc = fail(VX_EUSAGE, &err);
 	} else {
-		vxr_ctx ctx = { &eff, m, r, j, k, date };
+		/* the costly extras a step may read (env.h), once for the handout */
+		vxr_extras *x = vxr_extras_alloc();
+		vxr_ctx ctx = { &eff, m, r, j, k, date, x };
 		const char *out = a->output[0] ? a->output : "-";
 		st = vxr_report_write(&ctx, a->format, tpl, out, &err);
+		vxr_extras_free(x);
 		if (st != VX_OK)
 			rc = fail(st, &err);
 	}

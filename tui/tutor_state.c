@@ -248,6 +248,7 @@ void vxu_state_free(vxu_state *st)
 		return;
 	vx_result_free(st->result);
 	vx_model_free(st->model);
+	vxr_extras_free(st->extras);
 	forget_docs(st);
 	free(st->docs);
 	vxt_lines_clear(&st->panel);
@@ -646,6 +647,14 @@ static vx_status tutor_fits(size_t d, size_t n, size_t T, size_t t, vx_error *er
 	return vxu_memory_check(b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX, d, T, err);
 }
 
+/* A new result: the extras of the last one (report/doc/env.h) are wrong for
+ * it.  Out of memory, st->extras is NULL and each step computes its own. */
+static void renew_extras(vxu_state *st)
+{
+	vxr_extras_free(st->extras);
+	st->extras = vxr_extras_alloc();
+}
+
 /* Builds the model from st->params and analyses it at st->t (0 = the loss
  * step a model file recorded, else T).  The state changes only on success. */
 static vx_status compute_model(vxu_state *st, vx_error *err)
@@ -688,6 +697,7 @@ static vx_status compute_model(vxu_state *st, vx_error *err)
 	vx_model_free(st->model);
 	st->model = m;
 	st->result = r;
+	renew_extras(st);
 	st->t = t;
 	eff.norm = r->lambda;
 	st->eff = eff;
@@ -703,6 +713,7 @@ static vx_status compute_analysis(vxu_state *st, vx_error *err)
 		return rc;
 	vx_result_free(st->result);
 	st->result = r;
+	renew_extras(st);
 	st->eff.t = st->t;
 	return VX_OK;
 }
@@ -863,7 +874,7 @@ static vx_status render_doc(vxu_state *st)
 	if (!st->docs && !(st->docs = calloc(st->nsteps, sizeof *st->docs)))
 		return VX_ENOMEM;
 	if (!st->docs[st->step]) {
-		vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date };
+		vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date, st->extras };
 		vx_error err = { { 0 } };
 		rc = vxt_render_step(&ctx, st->step, st->lay.text_w, st->utf8, &st->docs[st->step], &err);
 		if (rc != VX_OK) {
@@ -949,7 +960,7 @@ vx_status vxu_export(vxu_state *st)
 	char path[4200];
 	const char *dir = st->export_dir && *st->export_dir ? st->export_dir : ".";
 	snprintf(path, sizeof path, "%s/vanex-handout.html", dir);
-	vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date };
+	vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date, st->extras };
 	vx_error err = { { 0 } };
 	vx_status rc = vxr_report_write(&ctx, VXR_HTML, NULL, path, &err);
 	if (rc != VX_OK) {

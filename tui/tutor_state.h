@@ -16,6 +16,7 @@
 #include "engine/analysis.h"
 #include "engine/params.h"
 #include "report/doc/doc.h"
+#include "report/doc/env.h"
 #include "report/doc/layout.h"
 
 /* ---- keys ----------------------------------------------------------------
@@ -125,6 +126,9 @@ typedef struct {
 	vx_result *result;
 	vx_params eff;         /* effective parameters of model (sizes as in the model) */
 	char date[16];         /* for the handout, from SOURCE_DATE_EPOCH when set */
+	vxr_extras *extras;    /* model's and result's costly extras (report/doc/env.h),
+	                        * shared by the steps laid out and the handout `e`
+	                        * writes; renewed with every new result */
 	vxt_doc *doc;          /* the current step laid out at lay.text_w (owned by docs) */
 	vxt_doc **docs;        /* nsteps entries: steps laid out for the current network,
 	                        * k, j and width, kept so going back costs nothing */

@@ -175,6 +175,7 @@ void vxr_table_free(vxr_table *t)
 	if (!t)
 		return;
 	free(t->cells);
+	free(t->own);
 	free(t);
 }
 
@@ -386,14 +387,18 @@ static vx_status table_record(const vxr_ctx *c, vxr_table **out, vx_error *err)
 	t->numeric[1] = 0;
 	const vx_params *p = c->params;
 	const vx_result *r = c->result;
-	static char initbuf[VX_PATH_MAX + 32];
 	const char *init = vx_init_name(p->init);
-	if (p->set & VX_SET_MODEL) {
-		snprintf(initbuf, sizeof initbuf, "model file %s", p->model);
-		init = initbuf;
-	} else if (p->set & VX_SET_WEIGHTS) {
-		snprintf(initbuf, sizeof initbuf, "weights file %s", p->weights);
-		init = initbuf;
+	if (p->set & (VX_SET_MODEL | VX_SET_WEIGHTS)) {
+		/* the file's name lives as long as the table */
+		int model = (p->set & VX_SET_MODEL) != 0;
+		const char *file = model ? p->model : p->weights;
+		size_t n = strlen(file) + 16;
+		if (!(t->own = malloc(n))) {
+			vxr_table_free(t);
+			return vx_fail(err, VX_ENOMEM, "out of memory");
+		}
+		snprintf(t->own, n, "%s file %s", model ? "model" : "weights", file);
+		init = t->own;
 	}
 	size_t i = 0;
 #define ROW(l, v) do { t->cells[i * 2] = ctext(l); t->cells[i * 2 + 1] = (v); i++; } while (0)

@@ -63,53 +63,10 @@ const char *vxr_step_name(size_t i)
 	return e ? e->name : NULL;
 }
 
-/* The text of the first ATX heading of a template, '#'s and spaces off. */
-static char *first_heading(const char *text)
-{
-	const char *p = text;
-	while (*p) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (n > 1 && p[0] == '#') {
-			size_t i = 0;
-			while (i < n && p[i] == '#')
-				i++;
-			while (i < n && p[i] == ' ')
-				i++;
-			size_t j = n;
-			while (j > i && (p[j - 1] == ' ' || p[j - 1] == '\r'))
-				j--;
-			return strndup(p + i, j - i);
-		}
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	return strdup("");
-}
-
-/* First headings, made on first use (the tutor asks on every redraw). */
-static char *titles[100];
-
 const char *vxr_step_title(size_t i)
 {
-	if (i >= 100)
-		return NULL;
 	const struct vx_embedded *e = step_at(i);
-	if (!e)
-		return NULL;
-	if (!titles[i])
-		titles[i] = first_heading(e->text);
-	return titles[i];
-}
-
-void vxr_cleanup(void)
-{
-	for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++) {
-		free(titles[i]);
-		titles[i] = NULL;
-	}
-	vxr_cache_clear();
+	return e ? e->title : NULL;
 }
 
 /* ================================================================ files */
@@ -401,7 +358,7 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 	*text = NULL;
 	*side = NULL;
 	*nside = 0;
-	vxr_env *env = vxr_env_new(ctx);
+	vxr_env *env = vxr_env_alloc(ctx);
 	if (!env)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	vxr_filled f;

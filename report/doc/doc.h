@@ -12,17 +12,11 @@
 #include "engine/analysis.h"
 #include "report/doc/ctx.h"
 
-/* The built-in steps (compiled in from templates/). */
+/* The built-in steps (compiled in from templates/), i 0-based; titles and
+ * names are constants of the program, NULL past the end. */
 size_t vxr_step_count(void);
-const char *vxr_step_title(size_t i);  /* the first heading of step i (0-based) */
-const char *vxr_step_name(size_t i);   /* its file name, e.g. "05-diagonal.md"; NULL past the end */
-
-/* Frees what report/ keeps between calls (the step titles, the extras of
- * the last template environment), so nothing of ours is left reachable at
- * exit.  The front end registers it with atexit(); calling it earlier is
- * harmless (the caches are rebuilt on demand), but not while an environment
- * (vxr_env) is alive in another thread. */
-void vxr_cleanup(void);
+const char *vxr_step_title(size_t i);  /* the first heading of step i */
+const char *vxr_step_name(size_t i);   /* its file name, e.g. "05-diagonal.md" */
 
 /* A side file (Markdown's SVG plots) to be written beside the output. */
 typedef struct vxr_side {

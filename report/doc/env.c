@@ -1,20 +1,17 @@
 /*
- * env.c — the environment a fill and the renderers read (tpl.h): the
- * context, whether the target is a terminal, and the costly extras (the
- * finite-difference check, the network with an orthogonal and with the
- * identity W), computed on first use.
+ * env.c — the environment of one rendering and the extras of one analysis
+ * (env.h).
  */
-#include "report/doc/tpl.h"
+#include "report/doc/env.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "engine/model.h"
 #include "engine/params.h"
 
-struct vxr_env {
-	const vxr_ctx *ctx;
-	int terminal;
+/* Each extra computed at most once: *_done says it was tried, *_st how it
+ * went, *_err why it failed (given to every later caller). */
+struct vxr_extras {
 	int fd_done;
 	vx_status fd_st;
 	vx_fdcheck fd;
@@ -25,70 +22,44 @@ struct vxr_env {
 	vx_error alt_err[2];
 };
 
-/* What identifies one analysis: the tutor lays out one step at a time, each
- * with a fresh environment, and the finite-difference check and the
- * alternative networks cost far more than the text.  The extras of the last
- * environment are kept (one slot, not thread-safe) and adopted by the next
- * one whose analysis has the same fingerprint. */
-typedef struct {
-	const void *model, *result;
-	size_t t, d, T;
-	int act;
-	double v[7];
-} fingerprint;
+struct vxr_env {
+	const vxr_ctx *ctx;
+	int terminal;
+	vxr_extras *x;     /* ctx->extras, or own */
+	vxr_extras *own;   /* allocated here when the context has none */
+};
 
-static void fingerprint_of(const vxr_ctx *c, fingerprint *f)
+/* ================================================================ extras */
+
+vxr_extras *vxr_extras_alloc(void)
 {
-	memset(f, 0, sizeof *f);
-	const vx_result *r = c->result;
-	f->model = c->model;
-	f->result = r;
-	f->t = r->t;
-	f->d = r->d;
-	f->T = r->T;
-	f->act = (int)c->model->act;
-	f->v[0] = r->lambda;
-	f->v[1] = r->loss.log10;
-	f->v[2] = r->grad_norm.log10;
-	f->v[3] = r->lyap_max;
-	f->v[4] = gsl_matrix_get(r->a, 0, 0);
-	f->v[5] = gsl_matrix_get(r->a, r->T - 1, r->d - 1);
-	f->v[6] = gsl_matrix_get(c->model->W, c->model->d - 1, 0);
+	return calloc(1, sizeof(vxr_extras));
 }
 
-static struct {
-	int valid;
-	fingerprint key;
-	vxr_env extras;   /* ctx unused */
-} kept;
-
-static void extras_free(vxr_env *e)
+void vxr_extras_free(vxr_extras *x)
 {
-	vx_result_free(e->alt[0]);
-	vx_result_free(e->alt[1]);
-	e->alt[0] = e->alt[1] = NULL;
+	if (!x)
+		return;
+	vx_result_free(x->alt[0]);
+	vx_result_free(x->alt[1]);
+	free(x);
 }
 
-void vxr_cache_clear(void)
-{
-	if (kept.valid)
-		extras_free(&kept.extras);
-	memset(&kept, 0, sizeof kept);
-}
+/* ================================================================ environment */
 
-vxr_env *vxr_env_new(const vxr_ctx *ctx)
+vxr_env *vxr_env_alloc(const vxr_ctx *ctx)
 {
 	vxr_env *e = calloc(1, sizeof *e);
 	if (!e)
 		return NULL;
 	e->ctx = ctx;
-	fingerprint f;
-	fingerprint_of(ctx, &f);
-	if (kept.valid && memcmp(&f, &kept.key, sizeof f) == 0) {
-		*e = kept.extras;
-		e->ctx = ctx;
-		e->terminal = 0;
-		memset(&kept, 0, sizeof kept);
+	e->x = ctx->extras;
+	if (!e->x) {
+		e->x = e->own = vxr_extras_alloc();
+		if (!e->own) {
+			free(e);
+			return NULL;
+		}
 	}
 	return e;
 }
@@ -97,15 +68,7 @@ void vxr_env_free(vxr_env *e)
 {
 	if (!e)
 		return;
-	if (e->fd_done || e->alt_done[0] || e->alt_done[1]) {
-		vxr_cache_clear();
-		kept.valid = 1;
-		fingerprint_of(e->ctx, &kept.key);
-		kept.extras = *e;
-		kept.extras.ctx = NULL;
-	} else {
-		extras_free(e);
-	}
+	vxr_extras_free(e->own);
 	free(e);
 }
 
@@ -114,30 +77,31 @@ void vxr_env_set_terminal(vxr_env *e, int terminal)
 	e->terminal = terminal;
 }
 
-const vxr_ctx *vxr_env_ctx(const vxr_env *e)
-{
-	return e->ctx;
-}
-
 int vxr_env_terminal(const vxr_env *e)
 {
 	return e->terminal;
 }
 
+const vxr_ctx *vxr_env_ctx(const vxr_env *e)
+{
+	return e->ctx;
+}
+
 const vx_fdcheck *vxr_env_fd(vxr_env *e, vx_error *err)
 {
-	if (!e->fd_done) {
-		e->fd_done = 1;
-		e->fd_st = vx_fd_check(e->ctx->model, e->ctx->result, &e->fd);
-		if (e->fd_st != VX_OK)
-			vx_fail(&e->fd_err, e->fd_st, "finite-difference check failed: %s", vx_strerror(e->fd_st));
+	vxr_extras *x = e->x;
+	if (!x->fd_done) {
+		x->fd_done = 1;
+		x->fd_st = vx_fd_check(e->ctx->model, e->ctx->result, &x->fd);
+		if (x->fd_st != VX_OK)
+			vx_fail(&x->fd_err, x->fd_st, "finite-difference check failed: %s", vx_strerror(x->fd_st));
 	}
-	if (e->fd_st != VX_OK) {
+	if (x->fd_st != VX_OK) {
 		if (err)
-			*err = e->fd_err;
+			*err = x->fd_err;
 		return NULL;
 	}
-	return &e->fd;
+	return &x->fd;
 }
 
 /* This network with W replaced by an orthogonal (which = 0) or the identity
@@ -174,14 +138,15 @@ static vx_status build_alt(const vxr_ctx *c, int which, vx_result **out, vx_erro
 
 const vx_result *vxr_env_alt(vxr_env *e, int which, vx_error *err)
 {
-	if (!e->alt_done[which]) {
-		e->alt_done[which] = 1;
-		e->alt_st[which] = build_alt(e->ctx, which, &e->alt[which], &e->alt_err[which]);
+	vxr_extras *x = e->x;
+	if (!x->alt_done[which]) {
+		x->alt_done[which] = 1;
+		x->alt_st[which] = build_alt(e->ctx, which, &x->alt[which], &x->alt_err[which]);
 	}
-	if (e->alt_st[which] != VX_OK) {
+	if (x->alt_st[which] != VX_OK) {
 		if (err)
-			*err = e->alt_err[which];
+			*err = x->alt_err[which];
 		return NULL;
 	}
-	return e->alt[which];
+	return x->alt[which];
 }

@@ -588,7 +588,7 @@ vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8, vxt
 	*out = NULL;
 	if (width < 1)
 		return vx_fail(err, VX_EUSAGE, "terminal width %d is too small", width);
-	vxr_env *env = vxr_env_new(ctx);
+	vxr_env *env = vxr_env_alloc(ctx);
 	if (!env)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	vxr_env_set_terminal(env, 1);

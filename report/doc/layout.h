@@ -25,9 +25,10 @@ typedef struct {
  * gives plain ASCII (no mojibake under LANG=C).  *out is caller-freed with
  * vxt_doc_free.  Errors are template errors (file:line:column in err).
  * The costly extras a step may read (the finite-difference check, the
- * orthogonal and identity variants of the network) are kept from one call
- * to the next for the same analysis, so stepping through the text computes
- * them once per parameter change.  Not thread-safe. */
+ * orthogonal and identity variants of the network) are computed into
+ * ctx->extras (env.h): a caller that passes the same extras for every step
+ * of one analysis computes them once per parameter change.  Calls with
+ * different extras (or none) may run in different threads at once. */
 vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8,
                           vxt_doc **out, vx_error *err);
 void vxt_doc_free(vxt_doc *d);   /* NULL-safe */

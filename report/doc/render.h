@@ -34,7 +34,7 @@ typedef struct {
 	long long i;         /* INT */
 	vx_mag m;            /* MAG */
 	double v;            /* NUM (may be negative) */
-	const char *text;    /* TEXT: static, may hold $…$ math */
+	const char *text;    /* TEXT: a constant or the table's own, may hold $…$ math */
 } vxr_cell;
 
 typedef struct {
@@ -43,6 +43,7 @@ typedef struct {
 	int numeric[8];       /* right-aligned */
 	vxr_cell *cells;      /* nrows × ncols; a row of GAP cells is an ellipsis row */
 	char note[200];       /* shown under the table ("" = none), text with $…$ math */
+	char *own;            /* text cells point into (NULL or malloc'd, freed with the table) */
 } vxr_table;
 
 /* A matrix shown with at most `size` rows and columns; index SIZE_MAX in

@@ -16,6 +16,7 @@ struct vx_embedded {
 	const char *name;   /* file name, e.g. "05-diagonal.md" */
 	const char *text;   /* NUL-terminated contents */
 	size_t size;        /* bytes, without the NUL */
+	const char *title;  /* its first heading, made by embed.sh ("" when none) */
 };
 
 extern const struct vx_embedded vx_embedded_templates[];

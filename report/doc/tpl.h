@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include "engine/analysis.h"
 #include "report/doc/ctx.h"
+#include "report/doc/env.h"
 #include "report/text/fmt.h"
 
 typedef struct vxr_tpl vxr_tpl;
@@ -96,26 +97,6 @@ typedef struct {
 	char **names;            /* the template names objects point to (owned) */
 	size_t nnames;
 } vxr_filled;
-
-/* The live values a fill reads, with lazily computed extras (the
- * finite-difference check, the orthogonal and identity variants of the
- * network) cached for the life of the environment. */
-typedef struct vxr_env vxr_env;
-
-vxr_env *vxr_env_new(const vxr_ctx *ctx);
-void vxr_env_free(vxr_env *e);  /* NULL-safe; keeps its extras for the next env of the same analysis */
-/* Marks a terminal rendering: the name `terminal` reads 1. */
-void vxr_env_set_terminal(vxr_env *e, int terminal);
-int vxr_env_terminal(const vxr_env *e);
-/* Drops the extras kept between environments (see env.c). */
-void vxr_cache_clear(void);
-const vxr_ctx *vxr_env_ctx(const vxr_env *e);
-
-/* The σ'(a_j) check, the alternative networks (0 = orthogonal W,
- * 1 = identity W, both with ‖W‖₂ = 1 and this network's inputs).  NULL with
- * err filled when they cannot be computed. */
-const vx_fdcheck *vxr_env_fd(vxr_env *e, vx_error *err);
-const vx_result *vxr_env_alt(vxr_env *e, int which, vx_error *err);
 
 /* Appends the filling of t to f.  prose_style is the number style outside
  * math (VXF_UNICODE or VXF_ASCII); inside math VXF_TEX is used.  Errors

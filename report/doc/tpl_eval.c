@@ -124,7 +124,6 @@ static val eval_name(evalr *ev, const expr *e)
 	const vxr_ctx *c = vxr_env_ctx(ev->env);
 	const vx_result *r = c->result;
 	const vx_params *p = c->params;
-	static char version[] = VX_VERSION;
 	switch ((name_id)e->name) {
 	case NM_ACT: return vstr(vx_act_name(c->model->act));
 	case NM_INIT:
@@ -133,7 +132,7 @@ static val eval_name(evalr *ev, const expr *e)
 		if (p->set & VX_SET_WEIGHTS)
 			return vstr("weights file");
 		return vstr(vx_init_name(p->init));
-	case NM_VERSION: return vstr(version);
+	case NM_VERSION: return vstr(VX_VERSION);
 	case NM_DATE: return vstr(c->date ? c->date : "");
 	case NM_D: return vint((double)r->d);
 	case NM_N: return vint((double)c->model->n);

@@ -51,7 +51,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ctx.j = 2;
 	ctx.k = 3;
 	ctx.date = "2026-01-01";
-	env = vxr_env_new(&ctx);
+	env = vxr_env_alloc(&ctx);
 	if (!env)
 		abort();
 	return 0;
