@@ -69,6 +69,18 @@ const char *vxr_step_title(size_t i)
 	return e ? e->title : NULL;
 }
 
+const char *vxr_step_panel(size_t i)
+{
+	const struct vx_embedded *e = step_at(i);
+	vxr_tpl *t = NULL;
+	vx_error err;
+	if (!e || vxr_tpl_parse(e->name, e->text, e->size, &t, &err) != VX_OK)
+		return NULL;
+	const char *panel = vxr_tpl_panel(t);   /* a constant: it outlives t */
+	vxr_tpl_free(t);
+	return panel;
+}
+
 /* ================================================================ files */
 
 vx_status vxr_read_file(const char *path, char **text, size_t *len, vx_error *err)

@@ -17,6 +17,10 @@
 size_t vxr_step_count(void);
 const char *vxr_step_title(size_t i);  /* the first heading of step i */
 const char *vxr_step_name(size_t i);   /* its file name, e.g. "05-diagonal.md" */
+/* The tutor's live-panel view for step i, its front matter's `panel`
+ * ("network", "dact", "jacobian", "paths", "lyap" or "chain"); NULL when
+ * the step names none (or past the end).  Parses the step's template. */
+const char *vxr_step_panel(size_t i);
 
 /* A side file (Markdown's SVG plots) to be written beside the output. */
 typedef struct vxr_side {

@@ -5,7 +5,7 @@
  * A template is Markdown with:
  *   - optional front matter (--- key: value ... ---): model defaults applied
  *     through vx_params_set for every option the command line left unset,
- *     plus `title`, `j`, `k`;
+ *     plus `title`, `j`, `k` and `panel` (the tutor's live panel);
  *   - placeholders {{EXPR}} or {{EXPR:FORMAT}} (FORMAT: .N  sci  .Nsci  int
  *     full) reading live values of the network;
  *   - conditionals {{#if EXPR}} … {{else if EXPR}} … {{else}} … {{/if}};
@@ -52,6 +52,12 @@ vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size
 
 /* The front matter's `title`, or NULL. */
 const char *vxr_tpl_title(const vxr_tpl *t);
+
+/* The front matter's `panel`: the tutor's live-panel view for this step,
+ * one of "network", "dact", "jacobian", "paths", "lyap", "chain" (a
+ * constant of the program, valid after t is freed), or NULL when the key is
+ * absent.  Any other value is refused by vxr_tpl_parse. */
+const char *vxr_tpl_panel(const vxr_tpl *t);
 
 /* ---- filling ---- */
 

@@ -568,7 +568,19 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 
 /* ================================================================ front matter */
 
-static const char *const fm_extra[] = { "title", "j", "k", NULL };
+static const char *const fm_extra[] = { "title", "j", "k", "panel", NULL };
+
+/* The tutor's live-panel views a step may name (`panel:`). */
+static const char *const panels[] = { "network", "dact", "jacobian", "paths", "lyap", "chain", NULL };
+
+/* The entry of panels[] spelt value, or NULL. */
+static const char *panel_named(const char *value)
+{
+	for (int i = 0; panels[i]; i++)
+		if (strcmp(value, panels[i]) == 0)
+			return panels[i];
+	return NULL;
+}
 
 static vx_status parse_front_matter(vxr_tpl *t, size_t *body, vx_error *err)
 {
@@ -637,7 +649,8 @@ static vx_status parse_front_matter(vxr_tpl *t, size_t *body, vx_error *err)
 		if (!known)
 			return vxr_tpl_fail_at(t, a, err,
 			               "front matter: unknown key '%s' (accepted: the model options act, hidden, inputs, "
-			               "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k)", key);
+			               "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k, panel)",
+			               key);
 		/* as on the command line, each key once: the first would win unseen */
 		for (size_t x = 0; x + 1 < t->nfm; x++)
 			if (strcmp(t->fm[x].key, key) == 0)
@@ -647,6 +660,11 @@ static vx_status parse_front_matter(vxr_tpl *t, size_t *body, vx_error *err)
 			long v = strtol(value, &end, 10);
 			if (*end || end == value || v < 1)
 				return vxr_tpl_fail_at(t, vs, err, "front matter: %s expects a whole number >= 1, got '%s'", key, value);
+		} else if (strcmp(key, "panel") == 0) {
+			if (!panel_named(value))
+				return vxr_tpl_fail_at(t, vs, err,
+				                       "front matter: panel expects one of network, dact, jacobian, paths, "
+				                       "lyap, chain, got '%s'", value);
 		} else if (strcmp(key, "title") != 0) {
 			vx_params scratch;
 			vx_error e2;
@@ -708,6 +726,14 @@ const char *vxr_tpl_title(const vxr_tpl *t)
 	return NULL;
 }
 
+const char *vxr_tpl_panel(const vxr_tpl *t)
+{
+	for (size_t i = 0; t && i < t->nfm; i++)
+		if (strcmp(t->fm[i].key, "panel") == 0)
+			return panel_named(t->fm[i].value);
+	return NULL;
+}
+
 static const struct { const char *name; unsigned bit; } opt_bits[] = {
 	{ "act", VX_SET_ACT }, { "hidden", VX_SET_HIDDEN }, { "inputs", VX_SET_INPUTS },
 	{ "steps", VX_SET_STEPS }, { "t", VX_SET_T }, { "norm", VX_SET_NORM },
@@ -723,7 +749,7 @@ vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size
 	int cli_file = p->weights[0] || p->model[0];
 	for (size_t i = 0; i < t->nfm; i++) {
 		const fm_entry *f = &t->fm[i];
-		if (strcmp(f->key, "title") == 0)
+		if (strcmp(f->key, "title") == 0 || strcmp(f->key, "panel") == 0)
 			continue;
 		if (strcmp(f->key, "j") == 0 || strcmp(f->key, "k") == 0) {
 			size_t *dst = f->key[0] == 'j' ? j : k;

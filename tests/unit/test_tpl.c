@@ -161,7 +161,7 @@ Test(tpl_errors, front_matter)
 	net_make(&n, "tanh", "gaussian", "1", "10");
 	expect_error(&n, "---\nfoo: 1\n---\nx",
 	             "t.md:2:1: front matter: unknown key 'foo' (accepted: the model options act, hidden, inputs, "
-	             "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k)");
+	             "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k, panel)");
 	expect_error(&n, "---\nact: tanh\n", "t.md:1:1: unclosed front matter (no closing ---)");
 	expect_error(&n, "---\njust words\n---\n", "t.md:2:1: front matter: expected 'key: value'");
 	expect_error(&n, "---\nj: 0\n---\n", "t.md:2:4: front matter: j expects a whole number >= 1, got '0'");
@@ -173,6 +173,52 @@ Test(tpl_errors, front_matter)
 	cr_expect_eq(fill(&n, "---\nnorm: x\n---\n", VXF_UNICODE, &out, NULL, &err), VX_EFORMAT);
 	cr_expect(strncmp(err.msg, "t.md:2:7: front matter: ", 24) == 0, "got '%s'", err.msg);
 	cr_expect(strstr(err.msg, "norm") != NULL, "the message names the option: '%s'", err.msg);
+	net_free(&n);
+}
+
+/* `panel:` names the tutor's live-panel view of a step: one of six names,
+ * given at most once, refused at its value otherwise; the handout ignores
+ * it (it sets no model option). */
+Test(tpl_front_matter, panel_names_a_view)
+{
+	static const char *const views[] = { "network", "dact", "jacobian", "paths", "lyap", "chain" };
+	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+		for (int quoted = 0; quoted <= 1; quoted++) {
+			char src[96];
+			snprintf(src, sizeof src, "---\npanel: %s%s%s\n---\n## Heading\n", quoted ? "\"" : "", views[i],
+			         quoted ? "\"" : "");
+			vxr_tpl *t = NULL;
+			vx_error err = { { 0 } };
+			cr_assert_eq(vxr_tpl_parse("t.md", src, strlen(src), &t, &err), VX_OK, "%s: %s", src, err.msg);
+			cr_expect_str_eq(vxr_tpl_panel(t), views[i], "%s", src);
+			vx_params p, before;
+			vx_params_default(&p);
+			before = p;
+			size_t j = 0, k = 0;
+			cr_expect_eq(vxr_tpl_apply_defaults(t, &p, &j, &k, &err), VX_OK, "%s", err.msg);
+			cr_expect(memcmp(&p, &before, sizeof p) == 0 && j == 0 && k == 0, "panel sets no model option");
+			vxr_tpl_free(t);
+		}
+	}
+	vxr_tpl *t = NULL;
+	vx_error err = { { 0 } };
+	cr_assert_eq(vxr_tpl_parse("t.md", "## No front matter\n", 19, &t, &err), VX_OK);
+	cr_expect_null(vxr_tpl_panel(t), "no panel: NULL");
+	vxr_tpl_free(t);
+
+	net n;
+	net_make(&n, "tanh", "gaussian", "1", "10");
+	expect_error(&n, "---\ntitle: x\npanel: sigma\n---\n",
+	             "t.md:3:8: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, "
+	             "got 'sigma'");
+	expect_error(&n, "---\npanel: Chain\n---\n",
+	             "t.md:2:8: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, "
+	             "got 'Chain'");
+	expect_error(&n, "---\npanel:\n---\n",
+	             "t.md:2:7: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, got ''");
+	expect_error(&n, "---\npanel: chain\npanel: lyap\n---\n", "t.md:3:1: front matter: 'panel' given twice");
+	/* it fills like any template: the front matter leaves no trace in the text */
+	expect_fill(&n, "---\npanel: lyap\n---\nd = {{d}}", "d = 4");
 	net_free(&n);
 }
 

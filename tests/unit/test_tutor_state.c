@@ -763,6 +763,26 @@ Test(tutor_state, view_for_title)
 	cr_expect_eq(vxu_view_for_title(NULL), VXU_VIEW_CHAIN);
 }
 
+/* Each step names in its front matter (`panel:`) the view the tutor picks
+ * today from the words of its heading, so the screens stay the same when
+ * the tutor reads the name instead. */
+Test(tutor_state, every_step_names_the_view_its_heading_gives)
+{
+	static const char *const name[VXU_VIEW_COUNT] = {
+		[VXU_VIEW_NETWORK] = "network", [VXU_VIEW_CHAIN] = "chain", [VXU_VIEW_DACT] = "dact",
+		[VXU_VIEW_JACOBIAN] = "jacobian", [VXU_VIEW_PATHS] = "paths", [VXU_VIEW_LYAP] = "lyap",
+	};
+	for (size_t i = 0; i < vxr_step_count(); i++) {
+		vxu_view v = vxu_view_for_title(vxr_step_title(i));
+		cr_assert(v > VXU_VIEW_AUTO && v < VXU_VIEW_COUNT);
+		cr_expect_not_null(vxr_step_panel(i), "step %zu (%s) names its panel", i + 1, vxr_step_name(i));
+		if (vxr_step_panel(i))
+			cr_expect_str_eq(vxr_step_panel(i), name[v], "step %zu (%s: %s)", i + 1, vxr_step_name(i),
+			                 vxr_step_title(i));
+	}
+	cr_expect_null(vxr_step_panel(vxr_step_count()), "no step past the end");
+}
+
 /* Steps already laid out are kept for revisits, and dropped when what they show changes. */
 Test(tutor_state, revisited_steps_are_not_laid_out_again)
 {
