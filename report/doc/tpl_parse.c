@@ -270,7 +270,8 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 		}
 	} else if (strcmp(kw, "matrix") == 0) {
 		if (nw < 2 || nw > 3) {
-			vxr_tpl_fail_at(p->t, base + woff[0], p->err, "{{matrix}} needs one or two vxr_tpl_names (W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
+			vxr_tpl_fail_at(p->t, base + woff[0], p->err,
+			                "{{matrix}} needs one or two names (W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
 			goto bad;
 		}
 		for (int w = 1; w < nw; w++) {

@@ -147,6 +147,10 @@ Test(tpl_errors, blocks)
 	expect_error(&n, "{{table nothing}}", "t.md:1:9: unknown table 'nothing' (accepted: paths, steps, inits)");
 	expect_error(&n, "{{matrix Q}}",
 	             "t.md:1:10: unknown matrix 'Q' (accepted: W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
+	expect_error(&n, "{{matrix}}",
+	             "t.md:1:3: {{matrix}} needs one or two names (W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
+	expect_error(&n, "{{matrix W D J}}",
+	             "t.md:1:3: {{matrix}} needs one or two names (W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
 	expect_error(&n, "{{plot norms j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
 	expect_error(&n, "{{record x}}", "t.md:1:1: {{record}} takes no argument");
 	expect_error(&n, "{{table paths color=red}}",
