@@ -155,7 +155,7 @@ void vxr_cell_format(char *buf, size_t n, const vxr_cell *c, vxf_style st)
 
 /* ================================================================ tables */
 
-static vxr_table *table_new(size_t ncols, size_t nrows)
+static vxr_table *table_alloc(size_t ncols, size_t nrows)
 {
 	vxr_table *t = calloc(1, sizeof *t);
 	if (!t)
@@ -262,7 +262,7 @@ static vx_status table_paths(const vxr_ctx *c, size_t rows, vxr_table **out, vx_
 	if (!sel)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	size_t n = pick_log(r->t - 1, want, sel);
-	vxr_table *t = table_new(6, n);
+	vxr_table *t = table_alloc(6, n);
 	if (!t || n == 0) {
 		free(sel);
 		vxr_table_free(t);
@@ -303,7 +303,7 @@ static vx_status table_steps(const vxr_ctx *c, size_t rows, vxr_table **out, vx_
 	if (!sel)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	size_t n = pick_even(r->t, want, sel);
-	vxr_table *t = table_new(5, n);
+	vxr_table *t = table_alloc(5, n);
 	if (!t) {
 		free(sel);
 		return vx_fail(err, VX_ENOMEM, "out of memory");
@@ -350,7 +350,7 @@ static vx_status table_inits(vxr_env *env, vxr_table **out, vx_error *err)
 		if (!alt[w + 1])
 			return VX_ENUMERIC;
 	}
-	vxr_table *t = table_new(4, 3);
+	vxr_table *t = table_alloc(4, 3);
 	if (!t)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	static const char *const head[4] = {
@@ -379,7 +379,7 @@ static vx_status table_inits(vxr_env *env, vxr_table **out, vx_error *err)
 /* The parameters of the run: every handout carries them. */
 static vx_status table_record(const vxr_ctx *c, vxr_table **out, vx_error *err)
 {
-	vxr_table *t = table_new(2, 14);
+	vxr_table *t = table_alloc(2, 14);
 	if (!t)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	t->head[0] = "parameter";
@@ -427,7 +427,7 @@ static vx_status table_units(const vxr_ctx *c, size_t j, vxr_table **out, vx_err
 {
 	const vx_result *r = c->result;
 	size_t n = r->d < 12 ? r->d : 12;
-	vxr_table *t = table_new(3, n);
+	vxr_table *t = table_alloc(3, n);
 	if (!t)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	t->head[0] = "unit $i$";

@@ -4,6 +4,25 @@
  * templates/NN-name.md, one per step, in order, are the single source of the
  * text: the handout (report) and the tutor (tui) both render them through
  * this interface.  A context carries the live values the placeholders read.
+ *
+ * Lifetimes, in every header of report/doc/, in GSL's words:
+ *   _alloc / _free  an object the library allocates and the caller frees:
+ *                   vxr_env_alloc, vxr_extras_alloc; vxr_env_free,
+ *                   vxr_extras_free, vxr_tpl_free, vxt_doc_free,
+ *                   vxr_table_free, vxr_plotdata_free, vxr_sides_free.  A
+ *                   call that makes its object out of data is named for
+ *                   what it does (vxr_tpl_parse, vxt_render_step,
+ *                   vxr_table_build, vxr_plot_build, vxr_report_render) and
+ *                   hands over an object freed by that object's _free.
+ *   _clear          a struct the caller holds (on its stack, inside its own
+ *                   struct): frees what it points to and zeroes it, ready
+ *                   for use again; the struct itself stays the caller's
+ *                   (vxr_filled_clear, vxr_mat_clear).
+ *   _take           a buffer handed over: the caller owns the string and
+ *                   frees it, the giver is left empty (vxr_buf_take,
+ *                   report/text/buf.h).
+ * Every _free and _clear accepts NULL.  File-local helpers follow the same
+ * words (table_alloc, atoms_clear, nlist_clear).
  */
 #ifndef VXR_DOC_H
 #define VXR_DOC_H

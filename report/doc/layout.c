@@ -156,7 +156,7 @@ static void atoms_push(lay *Y, atoms *A, vxt_role role, char *text, int brk, int
 	A->space_next = 0;
 }
 
-static void atoms_free(atoms *A)
+static void atoms_clear(atoms *A)
 {
 	for (size_t i = 0; i < A->n; i++)
 		free(A->v[i].text);
@@ -446,7 +446,7 @@ static void block(lay *Y, cmark_node *n)
 			if (A.v[i].role == VXT_TEXT || A.v[i].role == VXT_EMPH)
 				A.v[i].role = VXT_HEADING;
 		flow(Y, &A, VXT_HEADING);
-		atoms_free(&A);
+		atoms_clear(&A);
 		Y->pending_blank = 1;
 		return;
 	}
@@ -455,7 +455,7 @@ static void block(lay *Y, cmark_node *n)
 		atoms A = { 0 };
 		collect_children(Y, n, VXT_TEXT, &A);
 		flow(Y, &A, VXT_TEXT);
-		atoms_free(&A);
+		atoms_clear(&A);
 		Y->pending_blank = 1;
 		return;
 	}
@@ -533,7 +533,7 @@ static void block(lay *Y, cmark_node *n)
 		atoms A = { 0 };
 		add_words(Y, &A, VXT_DIM, cmark_node_get_literal(n));
 		flow(Y, &A, VXT_DIM);
-		atoms_free(&A);
+		atoms_clear(&A);
 		Y->pending_blank = 1;
 		return;
 	}

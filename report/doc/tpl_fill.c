@@ -48,7 +48,7 @@ void vxr_filled_clear(vxr_filled *f)
 	memset(f, 0, sizeof *f);
 }
 
-static vxr_obj *new_obj(vxr_filled *f)
+static vxr_obj *push_obj(vxr_filled *f)
 {
 	if (f->nobjs == f->ocap) {
 		size_t cap = f->ocap ? f->ocap * 2 : 64;
@@ -132,7 +132,7 @@ static void emit_token(filler *F, size_t idx)
 
 static void close_math(filler *F)
 {
-	vxr_obj *o = new_obj(F->f);
+	vxr_obj *o = push_obj(F->f);
 	if (!o) {
 		oom(F);
 		return;
@@ -328,7 +328,7 @@ static void fill_node(filler *F, const node *n)
 			return;
 		}
 		const vxr_ctx *c = vxr_env_ctx(F->ev.env);
-		vxr_obj *o = new_obj(F->f);
+		vxr_obj *o = push_obj(F->f);
 		if (!o) {
 			oom(F);
 			return;

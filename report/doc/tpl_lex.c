@@ -227,7 +227,7 @@ static int is_kw(const lex *x, const char *kw)
 	return x->k == TK_ID && x->tl == strlen(kw) && memcmp(x->s + x->ts, kw, x->tl) == 0;
 }
 
-static expr *mk(lex *x, eop op, size_t rel)
+static expr *expr_alloc(lex *x, eop op, size_t rel)
 {
 	if (++x->nodes > 4 * TPL_MAX_DEPTH) {
 		lex_fail(x, rel, "expression longer than %d terms", 4 * TPL_MAX_DEPTH);
@@ -278,14 +278,14 @@ static expr *p_primary(lex *x)
 		return NULL;
 	size_t at = x->ts;
 	if (x->k == TK_NUM) {
-		expr *e = mk(x, E_NUM, at);
+		expr *e = expr_alloc(x, E_NUM, at);
 		if (e)
 			e->num = x->num;
 		lex_next(x);
 		return e;
 	}
 	if (x->k == TK_STR) {
-		expr *e = mk(x, E_STR, at);
+		expr *e = expr_alloc(x, E_STR, at);
 		if (e) {
 			e->str = strndup(x->s + x->ts + 1, x->tl - 2);
 			if (!e->str) {
@@ -322,7 +322,7 @@ static expr *p_primary(lex *x)
 		if (f >= 0 && x->i < x->n && x->s[x->i] == '(') {
 			lex_next(x); /* ( */
 			lex_next(x);
-			expr *e = mk(x, E_FUNC, at);
+			expr *e = expr_alloc(x, E_FUNC, at);
 			if (!e)
 				return NULL;
 			e->name = f;
@@ -359,7 +359,7 @@ static expr *p_primary(lex *x)
 			lex_fail(x, at, "unknown name '%.*s'", (int)idl, id);
 			return NULL;
 		}
-		expr *e = mk(x, E_NAME, at);
+		expr *e = expr_alloc(x, E_NAME, at);
 		if (!e)
 			return NULL;
 		e->name = nm;
@@ -434,7 +434,7 @@ static expr *p_pow(lex *x)
 			vxr_tpl_expr_free(a);
 			return NULL;
 		}
-		expr *e = mk(x, E_POW, at);
+		expr *e = expr_alloc(x, E_POW, at);
 		if (!e) {
 			vxr_tpl_expr_free(a);
 			vxr_tpl_expr_free(b);
@@ -458,7 +458,7 @@ static expr *p_unary(lex *x)
 		x->depth--;
 		if (!a)
 			return NULL;
-		expr *e = mk(x, E_NEG, at);
+		expr *e = expr_alloc(x, E_NEG, at);
 		if (!e) {
 			vxr_tpl_expr_free(a);
 			return NULL;
@@ -476,7 +476,7 @@ static expr *binary(lex *x, eop op, size_t at, expr *a, expr *b)
 		vxr_tpl_expr_free(b);
 		return NULL;
 	}
-	expr *e = mk(x, op, at);
+	expr *e = expr_alloc(x, op, at);
 	if (!e) {
 		vxr_tpl_expr_free(a);
 		vxr_tpl_expr_free(b);
@@ -542,7 +542,7 @@ static expr *p_not(lex *x)
 		x->depth--;
 		if (!a)
 			return NULL;
-		expr *e = mk(x, E_NOT, at);
+		expr *e = expr_alloc(x, E_NOT, at);
 		if (!e) {
 			vxr_tpl_expr_free(a);
 			return NULL;

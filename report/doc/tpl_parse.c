@@ -47,7 +47,7 @@ vx_status vxr_tpl_fail_at(const vxr_tpl *t, size_t off, vx_error *err, const cha
 
 /* ================================================================ the tree */
 
-static void nlist_free(nlist *l);
+static void nlist_clear(nlist *l);
 
 static void node_free(node *n)
 {
@@ -58,13 +58,13 @@ static void node_free(node *n)
 	vxr_tpl_expr_free(n->kexpr);
 	for (size_t i = 0; i < n->nbr; i++) {
 		vxr_tpl_expr_free(n->br[i].cond);
-		nlist_free(&n->br[i].body);
+		nlist_clear(&n->br[i].body);
 	}
 	free(n->br);
 	free(n);
 }
 
-static void nlist_free(nlist *l)
+static void nlist_clear(nlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		node_free(l->v[i]);
@@ -82,7 +82,7 @@ void vxr_tpl_free(vxr_tpl *t)
 		free(t->fm[i].value);
 	}
 	free(t->fm);
-	nlist_free(&t->body);
+	nlist_clear(&t->body);
 	free(t->name);
 	free(t->text);
 	free(t);
@@ -114,7 +114,7 @@ typedef struct {
 
 typedef enum { STOP_EOF, STOP_ELSE, STOP_ELSEIF, STOP_ENDIF } stop;
 
-static node *new_node(parser *p, ntype type, size_t off)
+static node *node_alloc(parser *p, ntype type, size_t off)
 {
 	node *n = calloc(1, sizeof *n);
 	if (!n) {
@@ -130,7 +130,7 @@ static int push_text(parser *p, nlist *l, size_t start, size_t len)
 {
 	if (len == 0)
 		return 0;
-	node *n = new_node(p, N_TEXT, start);
+	node *n = node_alloc(p, N_TEXT, start);
 	if (!n)
 		return -1;
 	n->tstart = start;
@@ -157,7 +157,7 @@ static const char *const matrix_names[] = { "W", "D", "dact", "J", "fd_dads", "f
  * {{plot norms|dact|contrib [j=…]}}, {{record}} */
 static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t tagoff)
 {
-	node *nd = new_node(p, N_BLOCK, tagoff);
+	node *nd = node_alloc(p, N_BLOCK, tagoff);
 	if (!nd)
 		return NULL;
 	nd->blk.kind = VXR_OBJ_BLOCK;
@@ -407,7 +407,7 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 			continue;
 		if (ins[0] == '#') {
 			if (inl >= 3 && memcmp(ins, "#if", 3) == 0 && (inl == 3 || isspace((unsigned char)ins[3]))) {
-				node *n = new_node(p, N_IF, tag);
+				node *n = node_alloc(p, N_IF, tag);
 				if (!n)
 					return STOP_EOF;
 				if (nlist_push(l, n) < 0) {
@@ -532,7 +532,7 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 		expr *e = parse_expr(p, ins, inl, in, &rest);
 		if (!e)
 			return STOP_EOF;
-		node *n = new_node(p, N_EXPR, tag);
+		node *n = node_alloc(p, N_EXPR, tag);
 		if (!n) {
 			vxr_tpl_expr_free(e);
 			return STOP_EOF;
