@@ -83,9 +83,9 @@ $(BUILD)/%.o: %.c
 
 # The derivation's text is compiled into the binary, so an installed vanex
 # needs no data files; tests and --template read the same files from disk.
-$(GEN_SRC): $(TEMPLATES) report/embed.sh
+$(GEN_SRC): $(TEMPLATES) report/doc/embed.sh
 	@mkdir -p $(dir $@)
-	$(Q)sh report/embed.sh $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+	$(Q)sh report/doc/embed.sh $(TEMPLATES) > $@.tmp && mv $@.tmp $@
 $(BUILD)/gen/templates_embed.o: $(GEN_SRC)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 

@@ -86,12 +86,15 @@ for f in $(find engine report tui -name '*.[ch]' | sort); do
 	fi
 done
 
-# No cycle between modules (a module: a .c file and its .h): edges "a b" for
-# every quoted include of b's header by a, checked by tsort.
+# No cycle between modules (a module: a .c file, its .h and its private
+# X_internal.h): edges "a b" for every quoted include of b's header by a,
+# checked by tsort.
 for f in $(find engine report tui -name '*.[ch]' | sort); do
-	grep -h '^[ \t]*#[ \t]*include[ \t]*"' "$f" | sed 's/.*"\(.*\)\.h".*/\1/' |
+	self=${f%.*}
+	self=${self%_internal}
+	grep -h '^[ \t]*#[ \t]*include[ \t]*"' "$f" | sed 's/.*"\(.*\)\.h".*/\1/; s/_internal$//' |
 	while read -r m; do
-		[ "$m" != "${f%.*}" ] && printf '%s %s\n' "${f%.*}" "$m"
+		[ "$m" != "$self" ] && printf '%s %s\n' "$self" "$m"
 	done
 done >"$tmp"
 if ! tsort "$tmp" >/dev/null 2>"$tmp.err"; then

@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "engine/params.h"
-#include "report/doc.h"
+#include "report/doc/doc.h"
 
 typedef enum {
 	VXU_CMD_TUTOR = 0,  /* `vanex`, `vanex tutor` */

@@ -13,7 +13,6 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "report/doc.h"
 #include "report/out.h"
 #include "tui/cli.h"
 
@@ -76,7 +75,6 @@ int main(int argc, char **argv)
 	/* Numbers are read and written with a '.' whatever the locale (files,
 	 * JSON, strtod in the option parser). */
 	setlocale(LC_NUMERIC, "C");
-	atexit(vxr_cleanup); /* report/'s caches freed on every way out */
 
 	vxu_args a;
 	vx_error err;

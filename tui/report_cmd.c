@@ -1,7 +1,7 @@
 /*
  * report_cmd.c — `vanex report`: apply a template's front matter, load or
  * build the model, analyse it (tui/load.h), and write the handout
- * (report/doc.h).
+ * (report/handout.h).
  *
  * Without -o the handout goes to standard output (Markdown unless -f says
  * otherwise).  The date printed in it comes from SOURCE_DATE_EPOCH when that
@@ -14,7 +14,9 @@
 #include <time.h>
 
 #include "engine/analysis.h"
-#include "report/doc.h"
+#include "report/doc/doc.h"
+#include "report/doc/env.h"
+#include "report/handout.h"
 #include "tui/cli.h"
 #include "tui/load.h"
 
@@ -77,9 +79,12 @@ int vxu_report_run(const vxu_args *a)
 		        j > l.model->T ? "j" : "k", j > l.model->T ? j : k, j > l.model->T ? (size_t)l.model->T : l.t);
 		rc = fail(VX_EUSAGE, &err);
 	} else {
-		vxr_ctx ctx = { &l.eff, l.model, l.result, j, k, date };
+		/* the costly extras a step may read (env.h), once for the handout */
+		vxr_extras *x = vxr_extras_alloc();
+		vxr_ctx ctx = { &l.eff, l.model, l.result, j, k, date, x };
 		const char *out = a->output[0] ? a->output : "-";
 		st = vxr_report_write(&ctx, a->format, tpl, out, &err);
+		vxr_extras_free(x);
 		if (st != VX_OK)
 			rc = fail(st, &err);
 	}

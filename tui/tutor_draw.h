@@ -11,7 +11,7 @@
 #include <curses.h>
 #include "tui/tutor_state.h"
 
-/* Attributes by role (report/term.h vxt_role) and for the tutor's own parts. */
+/* Attributes by role (report/text/lines.h vxt_role) and for the tutor's own parts. */
 typedef struct {
 	attr_t role[VXT_ROLE_COUNT];
 	attr_t title;       /* the title bar */

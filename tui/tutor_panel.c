@@ -5,7 +5,7 @@
  * At 80×24 the panel is a strip of two lines under the prose, so each view
  * says the essential in two lines first; with more room it adds detail and a
  * plot, the handout's plot block drawn at the panel's size
- * (report/term_plot.h), which fills whatever rows are left.
+ * (report/doc/term_plot.h), which fills whatever rows are left.
  */
 #include "tui/tutor_panel.h"
 #include "report/text/utf8.h"
@@ -19,7 +19,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "report/check.h"
-#include "report/term_plot.h"
+#include "report/doc/term_plot.h"
 #include "report/text/fmt.h"
 
 #define U(in, u, a) ((in)->utf8 ? (u) : (a))

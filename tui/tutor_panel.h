@@ -10,7 +10,7 @@
 #ifndef VXU_TUTOR_PANEL_H
 #define VXU_TUTOR_PANEL_H
 
-#include "report/ctx.h"
+#include "report/doc/ctx.h"
 #include "report/text/lines.h"
 
 /* Which live values the panel shows (chosen per step from its title; `v` cycles). */

@@ -19,6 +19,7 @@
 
 #include "engine/regime.h"
 #include "report/check.h"
+#include "report/handout.h"
 #include "report/text/fmt.h"
 #include "tui/cli.h"
 #include "tui/load.h"
@@ -247,6 +248,7 @@ void vxu_state_free(vxu_state *st)
 		return;
 	vx_result_free(st->result);
 	vx_model_free(st->model);
+	vxr_extras_free(st->extras);
 	forget_docs(st);
 	free(st->docs);
 	vxt_lines_clear(&st->panel);
@@ -645,6 +647,14 @@ static size_t tutor_bytes(size_t d, size_t n, size_t T, size_t t)
 	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
 }
 
+/* A new result: the extras of the last one (report/doc/env.h) are wrong for
+ * it.  Out of memory, st->extras is NULL and each step computes its own. */
+static void renew_extras(vxu_state *st)
+{
+	vxr_extras_free(st->extras);
+	st->extras = vxr_extras_alloc();
+}
+
 /* Builds the model from st->params and analyses it (tui/load.h) at the loss
  * step the options give: the keys move st->t and params.t together, so it is
  * st->t, or when params.t is 0 the one a model file recorded, else T.  The
@@ -665,6 +675,7 @@ static vx_status compute_model(vxu_state *st, vx_error *err)
 	vx_model_free(st->model);
 	st->model = l.model;
 	st->result = l.result;
+	renew_extras(st);
 	st->t = l.t;
 	st->eff = l.eff;
 	st->eff.t = l.t;
@@ -681,6 +692,7 @@ static vx_status compute_analysis(vxu_state *st, vx_error *err)
 		return rc;
 	vx_result_free(st->result);
 	st->result = r;
+	renew_extras(st);
 	st->eff.t = st->t;
 	return VX_OK;
 }
@@ -841,7 +853,7 @@ static vx_status render_doc(vxu_state *st)
 	if (!st->docs && !(st->docs = calloc(st->nsteps, sizeof *st->docs)))
 		return VX_ENOMEM;
 	if (!st->docs[st->step]) {
-		vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date };
+		vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date, st->extras };
 		vx_error err = { { 0 } };
 		rc = vxt_render_step(&ctx, st->step, st->lay.text_w, st->utf8, &st->docs[st->step], &err);
 		if (rc != VX_OK) {
@@ -862,7 +874,7 @@ static vx_status render_doc(vxu_state *st)
 static vx_status build_panel(vxu_state *st)
 {
 	vxu_panel_in in = {
-		{ &st->eff, st->model, st->result, st->j, st->k, st->date },
+		{ &st->eff, st->model, st->result, st->j, st->k, st->date, st->extras },
 		st->view, vxr_step_title(st->step), st->utf8,
 		st->lay.place != VXU_PANEL_STRIP, st->lay.panel_w, st->lay.panel_rows,
 	};
@@ -939,7 +951,7 @@ vx_status vxu_export(vxu_state *st)
 	char path[4200];
 	const char *dir = st->export_dir && *st->export_dir ? st->export_dir : ".";
 	snprintf(path, sizeof path, "%s/vanex-handout.html", dir);
-	vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date };
+	vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date, st->extras };
 	vx_error err = { { 0 } };
 	vx_status rc = vxr_report_write(&ctx, VXR_HTML, NULL, path, &err);
 	if (rc != VX_OK) {

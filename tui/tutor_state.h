@@ -16,8 +16,9 @@
 #include <stddef.h>
 #include "engine/analysis.h"
 #include "engine/params.h"
-#include "report/doc.h"
-#include "report/term.h"
+#include "report/doc/doc.h"
+#include "report/doc/env.h"
+#include "report/doc/layout.h"
 #include "tui/tutor_panel.h"
 
 /* ---- keys ----------------------------------------------------------------
@@ -115,6 +116,9 @@ typedef struct {
 	vx_result *result;
 	vx_params eff;         /* effective parameters of model (sizes as in the model) */
 	char date[16];         /* for the handout, from SOURCE_DATE_EPOCH when set */
+	vxr_extras *extras;    /* model's and result's costly extras (report/doc/env.h),
+	                        * shared by the steps laid out and the handout `e`
+	                        * writes; renewed with every new result */
 	vxt_doc *doc;          /* the current step laid out at lay.text_w (owned by docs) */
 	vxt_doc **docs;        /* nsteps entries: steps laid out for the current network,
 	                        * k, j and width, kept so going back costs nothing */

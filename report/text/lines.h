@@ -3,9 +3,9 @@
  *
  * A line is a list of spans, each a run of text with one role (prose, a
  * heading, a live number, a plot series…); the tutor gives each role its
- * colour or attribute.  The layout of a step (term.c), its live blocks
- * (render_term.c) and the tutor's panel and status line all build vxt_lines,
- * so the screen can be tested as text.
+ * colour or attribute.  The layout of a step (report/doc/layout.c), its
+ * live blocks (report/doc/term.c) and the tutor's panel and status line all
+ * build vxt_lines, so the screen can be tested as text.
  */
 #ifndef VXR_TEXT_LINES_H
 #define VXR_TEXT_LINES_H

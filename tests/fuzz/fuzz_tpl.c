@@ -1,5 +1,5 @@
 /*
- * fuzz_tpl.c — the template language (report/tpl.h) and the handout pipeline
+ * fuzz_tpl.c — the template language (report/doc/tpl.h) and the handout pipeline
  * behind `vanex report --template FILE` under fuzzing.
  *
  * Each input is a user's template.  Parsing must succeed or fail with one
@@ -19,8 +19,9 @@
 #include "engine/analysis.h"
 #include "engine/model.h"
 #include "report/text/math.h"
-#include "report/render.h"
-#include "report/tpl.h"
+#include "report/doc/doc.h"
+#include "report/doc/render.h"
+#include "report/doc/tpl.h"
 #include "tests/fuzz/fuzz_util.h"
 
 static vx_params params;
@@ -50,7 +51,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ctx.j = 2;
 	ctx.k = 3;
 	ctx.date = "2026-01-01";
-	env = vxr_env_new(&ctx);
+	env = vxr_env_alloc(&ctx);
 	if (!env)
 		abort();
 	return 0;

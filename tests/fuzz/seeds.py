@@ -240,7 +240,7 @@ def cli_seeds():
 # ---- templates: the built-in steps plus one of each construct and mistake ----
 
 TPL = {
-    "ok_front_matter.md": "---\nact: sigmoid\nnorm: 4\nsteps: 100\nseed: 7\ntitle: Saturation\nj: 3\nk: 2\n# comment\n---\n# Title\n\nText {{gamma}}.\n",
+    "ok_front_matter.md": "---\nact: sigmoid\nnorm: 4\nsteps: 100\nseed: 7\ntitle: Saturation\nj: 3\nk: 2\npanel: dact\n# comment\n---\n# Title\n\nText {{gamma}}.\n",
     "ok_placeholders.md": "{{gamma}} {{lambda:.5}} {{gamma_lambda:sci}} {{loss:.2sci}} {{t:int}} {{grad_norm:full}}\n"
                           "{{path.norm k=1}} {{dact.max j=t}} {{path.bound k=(t-1)}} {{1/grad_norm:.2}} {{act}} {{date}}\n",
     "ok_math.md": "Inline $\\gamma\\lambda = {{gamma_lambda}}$ and display\n\n$$\\prod_{j=k+1}^{t} J_j = x^{{t}}$$\n\nA dollar \\$5.\n",
@@ -260,6 +260,7 @@ TPL = {
     "bad_open_math.md": "$x + y\n",
     "bad_front_matter.md": "---\nnorm: -1\n---\n",
     "bad_front_key.md": "---\nbogus: 1\n---\n",
+    "bad_front_panel.md": "---\npanel: sigma\n---\n## Heading\n",
     "bad_front_unclosed.md": "---\nact: tanh\n",
     "bad_block_inline.md": "text {{table paths}} text\n",
     "bad_token.md": "VXQ00000Q VXQ99999Q\n",

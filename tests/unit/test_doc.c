@@ -14,6 +14,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +26,11 @@
 #include "engine/analysis.h"
 #include "report/text/utf8.h"
 #include "engine/model.h"
-#include "report/doc.h"
-#include "report/render.h"
-#include "report/term.h"
+#include "report/doc/doc.h"
+#include "report/doc/env.h"
+#include "report/doc/render.h"
+#include "report/doc/layout.h"
+#include "report/handout.h"
 #include "golden.h"
 
 #define GOLDEN_DIR "tests/golden/report"
@@ -53,7 +56,7 @@ static void net_make(net *n, const char *act, const char *norm)
 	cr_assert_eq(vx_params_set(&n->p, "seed", "3", &err), VX_OK);
 	cr_assert_eq(vx_model_build(&n->p, &n->m, &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03" };
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL };
 }
 
 static void net_free(net *n)
@@ -300,6 +303,24 @@ Test(doc_steps, list_matches_the_template_files)
 	cr_expect_null(vxr_step_title(files), "no step past the end");
 }
 
+/* A step's title, made when the program is built (embed.sh), is its first
+ * heading as cmark reads it when the step is laid out. */
+Test(doc_steps, titles_are_the_headings_cmark_reads)
+{
+	net n;
+	net_make(&n, "tanh", "1.2");
+	for (size_t i = 0; i < vxr_step_count(); i++) {
+		vxt_doc *d = NULL;
+		vx_error err = { { 0 } };
+		cr_assert_eq(vxt_render_step(&n.ctx, i, 78, 1, &d, &err), VX_OK, "step %zu: %s", i + 1, err.msg);
+		cr_assert_not_null(vxr_step_title(i));
+		cr_expect(d->title[0] != '\0', "step %zu has a heading", i + 1);
+		cr_expect_str_eq(vxr_step_title(i), d->title, "step %zu (%s)", i + 1, vxr_step_name(i));
+		vxt_doc_free(d);
+	}
+	net_free(&n);
+}
+
 /* A line of the handout never starts with the comma after a formula: HTML
  * glues inline math and the punctuation that follows into one no-wrap span. */
 Test(doc_html, punctuation_stays_with_its_formula)
@@ -399,7 +420,7 @@ Test(doc_blocks, steps_plot_holds_each_steps_norm)
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		net n;
 		net_make(&n, cases[c].act, cases[c].norm);
-		vxr_env *env = vxr_env_new(&n.ctx);
+		vxr_env *env = vxr_env_alloc(&n.ctx);
 		vxr_obj o = block_of(VXR_BLK_PLOT_STEPS);
 		vxr_plotdata *pd = NULL;
 		vx_error err;
@@ -436,7 +457,6 @@ Test(doc_blocks, steps_plot_holds_each_steps_norm)
 		vxr_env_free(env);
 		net_free(&n);
 	}
-	vxr_cache_clear();
 }
 
 /* The matrix view of ∂s_t/∂s_k carries only the columns it shows through
@@ -449,7 +469,7 @@ Test(doc_blocks, dsds_view_equals_the_full_product)
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		net n;
 		net_make(&n, cases[c].act, cases[c].norm);
-		vxr_env *env = vxr_env_new(&n.ctx);
+		vxr_env *env = vxr_env_alloc(&n.ctx);
 		vxr_obj o = block_of(VXR_BLK_MATRIX);
 		strcpy(o.mat[0], "dsds");
 		o.j = 1;
@@ -481,5 +501,136 @@ Test(doc_blocks, dsds_view_equals_the_full_product)
 		vxr_env_free(env);
 		net_free(&n);
 	}
-	vxr_cache_clear();
+}
+
+/* ---- the extras of one analysis (env.h) ------------------------------------ */
+
+/* Bit for bit, NaN included. */
+static int same(double a, double b)
+{
+	return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* The extras of an analysis are computed once, by the first environment
+ * that asks, for every environment given them; their values are those of
+ * the engine run here (the check), and the alternatives have λ = ‖W‖₂ = 1
+ * (closed form: an orthogonal W and the identity at norm 1). */
+Test(doc_extras, computed_once_for_every_environment_of_one_analysis)
+{
+	net n;
+	net_make(&n, "tanh", "1.2");
+	vxr_extras *x = vxr_extras_alloc();
+	cr_assert_not_null(x);
+	n.ctx.extras = x;
+	vx_error err = { { 0 } };
+	vxr_env *a = vxr_env_alloc(&n.ctx);
+	cr_assert_not_null(a);
+	const vx_fdcheck *fd = vxr_env_fd(a, &err);
+	const vx_result *alt[2] = { vxr_env_alt(a, 0, &err), vxr_env_alt(a, 1, &err) };
+	cr_assert(fd && alt[0] && alt[1], "%s", err.msg);
+	vxr_env_free(a);
+	vxr_env *b = vxr_env_alloc(&n.ctx);
+	cr_assert_not_null(b);
+	cr_expect_eq(vxr_env_fd(b, &err), fd, "the first environment's check, not a second run");
+	cr_expect_eq(vxr_env_alt(b, 0, &err), alt[0], "the first environment's orthogonal network");
+	cr_expect_eq(vxr_env_alt(b, 1, &err), alt[1], "the first environment's identity network");
+	vxr_env_free(b);
+
+	vx_fdcheck want;
+	cr_assert_eq(vx_fd_check(n.m, n.r, &want), VX_OK);
+	cr_expect(fd->j == want.j && fd->k == want.k && fd->unresolved == want.unresolved,
+	          "j, k, unresolved: %zu %zu %zu, the engine's %zu %zu %zu", fd->j, fd->k, fd->unresolved, want.j,
+	          want.k, want.unresolved);
+	cr_expect(same(fd->dsda, want.dsda) && same(fd->dads, want.dads) && same(fd->dsds, want.dsds) &&
+	          same(fd->dLdW, want.dLdW), "errors %g %g %g %g, the engine's %g %g %g %g", fd->dsda, fd->dads,
+	          fd->dsds, fd->dLdW, want.dsda, want.dads, want.dsds, want.dLdW);
+	for (int w = 0; w < 2; w++) {
+		cr_expect(fabs(alt[w]->lambda - 1) <= 1e-12, "%s W: lambda = %.17g, not 1", w ? "identity" : "orthogonal",
+		          alt[w]->lambda);
+		cr_expect(alt[w]->t == n.r->t && alt[w]->T == n.r->T && alt[w]->d == n.r->d, "the same sizes and loss step");
+	}
+
+	/* a context without extras: each environment computes its own */
+	n.ctx.extras = NULL;
+	vxr_env *c = vxr_env_alloc(&n.ctx);
+	cr_assert_not_null(c);
+	const vx_fdcheck *own = vxr_env_fd(c, &err);
+	cr_assert_not_null(own, "%s", err.msg);
+	cr_expect_neq(own, fd, "its own check");
+	cr_expect(same(own->dsda, fd->dsda) && same(own->dLdW, fd->dLdW), "with the same values");
+	vxr_env_free(c);
+	vxr_extras_free(x);
+	net_free(&n);
+}
+
+/* Every step of one network laid out at width 78, as text; NULL when one
+ * cannot be. */
+static char *all_steps(const vxr_ctx *c)
+{
+	vxr_buf b = { 0 };
+	for (size_t i = 0; i < vxr_step_count(); i++) {
+		vxt_doc *d = NULL;
+		vx_error err = { { 0 } };
+		if (vxt_render_step(c, i, 78, 1, &d, &err) != VX_OK) {
+			free(b.s);
+			return NULL;
+		}
+		for (size_t l = 0; l < d->nlines; l++) {
+			for (size_t s = 0; s < d->lines[l].nspans; s++)
+				vxr_buf_puts(&b, d->lines[l].spans[s].text);
+			vxr_buf_puts(&b, "\n");
+		}
+		vxt_doc_free(d);
+	}
+	return vxr_buf_take(&b);
+}
+
+typedef struct {
+	net n;
+	char *alone;   /* the steps laid out with no other thread running */
+	int rounds, differ;
+} laid_out;
+
+static void *lay_out_again(void *arg)
+{
+	laid_out *L = arg;
+	for (int r = 0; r < L->rounds; r++) {
+		/* a fresh set of extras for every other round, none for the rest */
+		vxr_extras *x = r % 2 ? vxr_extras_alloc() : NULL;
+		L->n.ctx.extras = x;
+		char *s = all_steps(&L->n.ctx);
+		L->differ += !s || strcmp(s, L->alone) != 0;
+		free(s);
+		L->n.ctx.extras = NULL;
+		vxr_extras_free(x);
+	}
+	return NULL;
+}
+
+/* Two networks laid out at once in two threads give, round after round,
+ * exactly the text each gives alone: report/doc/ keeps nothing between
+ * calls that two analyses could share (the extras are their owners'). */
+Test(doc_extras, two_threads_lay_out_two_networks_at_once)
+{
+	laid_out L[2];
+	net_make(&L[0].n, "tanh", "1.2");
+	net_make(&L[1].n, "sigmoid", "5");
+	for (int i = 0; i < 2; i++) {
+		L[i].alone = all_steps(&L[i].n.ctx);
+		cr_assert_not_null(L[i].alone, "network %d lays out", i + 1);
+		L[i].rounds = 150;
+		L[i].differ = 0;
+	}
+	cr_assert_str_neq(L[0].alone, L[1].alone, "two different networks");
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, lay_out_again, &L[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 2; i++) {
+		cr_expect_eq(L[i].differ, 0, "network %d: %d of %d rounds differ from the text laid out alone", i + 1,
+		             L[i].differ, L[i].rounds);
+		free(L[i].alone);
+		net_free(&L[i].n);
+	}
 }

@@ -2,9 +2,9 @@
  * test_math.c — the TeX subset rendered for every target.
  *
  * Expected strings are written out by hand from DESIGN.md section 1 and the
- * rules in report/math.h (not produced by the code and pasted back).  MathML
- * is checked for well-formedness twice, by a small tag-balance checker
- * written here and by Python's XML parser.
+ * rules in report/text/math.h (not produced by the code and pasted back).
+ * MathML is checked for well-formedness twice, by a small tag-balance
+ * checker written here and by Python's XML parser.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -13,9 +13,9 @@
 
 #include "engine/analysis.h"
 #include "engine/model.h"
-#include "report/doc.h"
-#include "report/render.h"
-#include "report/tpl.h"
+#include "report/doc/doc.h"
+#include "report/doc/render.h"
+#include "report/doc/tpl.h"
 
 /* ---- a network to fill against ---------------------------------------- */
 
@@ -42,8 +42,8 @@ static void net_make(net *n, const char *act, const char *init, const char *norm
 	cr_assert_eq(vx_params_set(&n->p, "seed", "3", &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_model_build(&n->p, &n->m, &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03" };
-	n->env = vxr_env_new(&n->ctx);
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL };
+	n->env = vxr_env_alloc(&n->ctx);
 	cr_assert_not_null(n->env);
 }
 
@@ -147,6 +147,10 @@ Test(tpl_errors, blocks)
 	expect_error(&n, "{{table nothing}}", "t.md:1:9: unknown table 'nothing' (accepted: paths, steps, inits)");
 	expect_error(&n, "{{matrix Q}}",
 	             "t.md:1:10: unknown matrix 'Q' (accepted: W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
+	expect_error(&n, "{{matrix}}",
+	             "t.md:1:3: {{matrix}} needs one or two names (W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
+	expect_error(&n, "{{matrix W D J}}",
+	             "t.md:1:3: {{matrix}} needs one or two names (W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
 	expect_error(&n, "{{plot norms j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
 	expect_error(&n, "{{plot steps j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
 	expect_error(&n, "{{plot nothing}}", "t.md:1:8: unknown plot 'nothing' (accepted: norms, dact, contrib, steps)");
@@ -164,7 +168,7 @@ Test(tpl_errors, front_matter)
 	net_make(&n, "tanh", "gaussian", "1", "10");
 	expect_error(&n, "---\nfoo: 1\n---\nx",
 	             "t.md:2:1: front matter: unknown key 'foo' (accepted: the model options act, hidden, inputs, "
-	             "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k)");
+	             "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k, panel)");
 	expect_error(&n, "---\nact: tanh\n", "t.md:1:1: unclosed front matter (no closing ---)");
 	expect_error(&n, "---\njust words\n---\n", "t.md:2:1: front matter: expected 'key: value'");
 	expect_error(&n, "---\nj: 0\n---\n", "t.md:2:4: front matter: j expects a whole number >= 1, got '0'");
@@ -176,6 +180,52 @@ Test(tpl_errors, front_matter)
 	cr_expect_eq(fill(&n, "---\nnorm: x\n---\n", VXF_UNICODE, &out, NULL, &err), VX_EFORMAT);
 	cr_expect(strncmp(err.msg, "t.md:2:7: front matter: ", 24) == 0, "got '%s'", err.msg);
 	cr_expect(strstr(err.msg, "norm") != NULL, "the message names the option: '%s'", err.msg);
+	net_free(&n);
+}
+
+/* `panel:` names the tutor's live-panel view of a step: one of six names,
+ * given at most once, refused at its value otherwise; the handout ignores
+ * it (it sets no model option). */
+Test(tpl_front_matter, panel_names_a_view)
+{
+	static const char *const views[] = { "network", "dact", "jacobian", "paths", "lyap", "chain" };
+	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+		for (int quoted = 0; quoted <= 1; quoted++) {
+			char src[96];
+			snprintf(src, sizeof src, "---\npanel: %s%s%s\n---\n## Heading\n", quoted ? "\"" : "", views[i],
+			         quoted ? "\"" : "");
+			vxr_tpl *t = NULL;
+			vx_error err = { { 0 } };
+			cr_assert_eq(vxr_tpl_parse("t.md", src, strlen(src), &t, &err), VX_OK, "%s: %s", src, err.msg);
+			cr_expect_str_eq(vxr_tpl_panel(t), views[i], "%s", src);
+			vx_params p, before;
+			vx_params_default(&p);
+			before = p;
+			size_t j = 0, k = 0;
+			cr_expect_eq(vxr_tpl_apply_defaults(t, &p, &j, &k, &err), VX_OK, "%s", err.msg);
+			cr_expect(memcmp(&p, &before, sizeof p) == 0 && j == 0 && k == 0, "panel sets no model option");
+			vxr_tpl_free(t);
+		}
+	}
+	vxr_tpl *t = NULL;
+	vx_error err = { { 0 } };
+	cr_assert_eq(vxr_tpl_parse("t.md", "## No front matter\n", 19, &t, &err), VX_OK);
+	cr_expect_null(vxr_tpl_panel(t), "no panel: NULL");
+	vxr_tpl_free(t);
+
+	net n;
+	net_make(&n, "tanh", "gaussian", "1", "10");
+	expect_error(&n, "---\ntitle: x\npanel: sigma\n---\n",
+	             "t.md:3:8: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, "
+	             "got 'sigma'");
+	expect_error(&n, "---\npanel: Chain\n---\n",
+	             "t.md:2:8: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, "
+	             "got 'Chain'");
+	expect_error(&n, "---\npanel:\n---\n",
+	             "t.md:2:7: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, got ''");
+	expect_error(&n, "---\npanel: chain\npanel: lyap\n---\n", "t.md:3:1: front matter: 'panel' given twice");
+	/* it fills like any template: the front matter leaves no trace in the text */
+	expect_fill(&n, "---\npanel: lyap\n---\nd = {{d}}", "d = 4");
 	net_free(&n);
 }
 

@@ -899,6 +899,26 @@ Test(tutor_state, view_for_title)
 	cr_expect_eq(vxu_view_for_title(NULL), VXU_VIEW_CHAIN);
 }
 
+/* Each step names in its front matter (`panel:`) the view the tutor picks
+ * today from the words of its heading, so the screens stay the same when
+ * the tutor reads the name instead. */
+Test(tutor_state, every_step_names_the_view_its_heading_gives)
+{
+	static const char *const name[VXU_VIEW_COUNT] = {
+		[VXU_VIEW_NETWORK] = "network", [VXU_VIEW_CHAIN] = "chain", [VXU_VIEW_DACT] = "dact",
+		[VXU_VIEW_JACOBIAN] = "jacobian", [VXU_VIEW_PATHS] = "paths", [VXU_VIEW_LYAP] = "lyap",
+	};
+	for (size_t i = 0; i < vxr_step_count(); i++) {
+		vxu_view v = vxu_view_for_title(vxr_step_title(i));
+		cr_assert(v > VXU_VIEW_AUTO && v < VXU_VIEW_COUNT);
+		cr_expect_not_null(vxr_step_panel(i), "step %zu (%s) names its panel", i + 1, vxr_step_name(i));
+		if (vxr_step_panel(i))
+			cr_expect_str_eq(vxr_step_panel(i), name[v], "step %zu (%s: %s)", i + 1, vxr_step_name(i),
+			                 vxr_step_title(i));
+	}
+	cr_expect_null(vxr_step_panel(vxr_step_count()), "no step past the end");
+}
+
 /* Steps already laid out are kept for revisits, and dropped when what they show changes. */
 Test(tutor_state, revisited_steps_are_not_laid_out_again)
 {
@@ -921,4 +941,47 @@ Test(tutor_state, revisited_steps_are_not_laid_out_again)
 	after = st.doc;
 	press('v');
 	cr_expect_eq(st.doc, after, "a new panel view leaves the text alone");
+}
+
+/* The check the tutor's extras give for the network on screen, into *out. */
+static void fd_of_extras(vx_fdcheck *out)
+{
+	cr_assert_not_null(st.extras, "the state owns extras");
+	vxr_ctx ctx = { &st.eff, st.model, st.result, st.j, st.k, st.date, st.extras };
+	vxr_env *e = vxr_env_alloc(&ctx);
+	cr_assert_not_null(e);
+	vx_error err = { { 0 } };
+	const vx_fdcheck *fd = vxr_env_fd(e, &err);
+	cr_assert_not_null(fd, "%s", err.msg);
+	*out = *fd;
+	vxr_env_free(e);
+}
+
+static int fd_same(const vx_fdcheck *a, const vx_fdcheck *b)
+{
+	return a->j == b->j && a->k == b->k && memcmp(&a->dsda, &b->dsda, sizeof a->dsda) == 0 &&
+	       memcmp(&a->dads, &b->dads, sizeof a->dads) == 0 && memcmp(&a->dsds, &b->dsds, sizeof a->dsds) == 0 &&
+	       memcmp(&a->dLdW, &b->dLdW, sizeof a->dLdW) == 0;
+}
+
+/* The tutor owns its network's extras (report/doc/env.h): a new result,
+ * from a new λ or a new loss step, comes with new extras, whose check is
+ * the engine's for that network (run here), never the last one's. */
+Test(tutor_state, every_result_gets_its_own_extras)
+{
+	vx_fdcheck before, after, want;
+	fd_of_extras(&before);
+	cr_assert_eq(vx_fd_check(st.model, st.result, &want), VX_OK);
+	cr_expect(fd_same(&before, &want), "the check of the network at start");
+	static const int keys[] = { '+', 't' };   /* a new model; a new analysis of the same model */
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		press(keys[i]);
+		fd_of_extras(&after);
+		cr_assert_eq(vx_fd_check(st.model, st.result, &want), VX_OK);
+		cr_assert(!fd_same(&want, &before), "key %c: the engine's check changes (else this test tells nothing)",
+		          keys[i]);
+		cr_expect(fd_same(&after, &want), "key %c: the extras check the new network (dsda %g, the engine's %g)",
+		          keys[i], after.dsda, want.dsda);
+		before = after;
+	}
 }

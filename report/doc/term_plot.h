@@ -10,8 +10,8 @@
 #define VXR_TERM_PLOT_H
 
 #include <stddef.h>
-#include "report/ctx.h"
-#include "report/tpl.h"
+#include "report/doc/ctx.h"
+#include "report/doc/tpl.h"
 #include "report/text/lines.h"
 
 /* Builds the plot block `kind` ({{plot norms}}, {{plot dact j=…}} at step j,

@@ -5,14 +5,14 @@
  * A template is Markdown with:
  *   - optional front matter (--- key: value ... ---): model defaults applied
  *     through vx_params_set for every option the command line left unset,
- *     plus `title`, `j`, `k`;
+ *     plus `title`, `j`, `k` and `panel` (the tutor's live panel);
  *   - placeholders {{EXPR}} or {{EXPR:FORMAT}} (FORMAT: .N  sci  .Nsci  int
  *     full) reading live values of the network;
  *   - conditionals {{#if EXPR}} … {{else if EXPR}} … {{else}} … {{/if}};
  *   - live blocks on a line of their own: {{table …}}, {{matrix …}},
  *     {{plot …}}, {{record}};
  *   - comments {{! … }} and the escape \{{ for a literal "{{".
- * Math is written $…$ or $$…$$ in the TeX subset of report/math.h; a
+ * Math is written $…$ or $$…$$ in the TeX subset of report/text/math.h; a
  * placeholder inside math is formatted for TeX.
  *
  * Parsing checks the whole syntax (names, block arguments, formats, the
@@ -25,7 +25,8 @@
 
 #include <stddef.h>
 #include "engine/analysis.h"
-#include "report/ctx.h"
+#include "report/doc/ctx.h"
+#include "report/doc/env.h"
 #include "report/text/fmt.h"
 
 typedef struct vxr_tpl vxr_tpl;
@@ -51,6 +52,12 @@ vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size
 
 /* The front matter's `title`, or NULL. */
 const char *vxr_tpl_title(const vxr_tpl *t);
+
+/* The front matter's `panel`: the tutor's live-panel view for this step,
+ * one of "network", "dact", "jacobian", "paths", "lyap", "chain" (a
+ * constant of the program, valid after t is freed), or NULL when the key is
+ * absent.  Any other value is refused by vxr_tpl_parse. */
+const char *vxr_tpl_panel(const vxr_tpl *t);
 
 /* ---- filling ---- */
 
@@ -97,25 +104,6 @@ typedef struct {
 	char **names;            /* the template names objects point to (owned) */
 	size_t nnames;
 } vxr_filled;
-
-/* The live values a fill reads, with lazily computed extras (the
- * finite-difference check, the orthogonal and identity variants of the
- * network) cached for the life of the environment. */
-typedef struct vxr_env vxr_env;
-
-vxr_env *vxr_env_new(const vxr_ctx *ctx);
-void vxr_env_free(vxr_env *e);  /* NULL-safe; keeps its extras for the next env of the same analysis */
-/* Marks a terminal rendering: the name `terminal` reads 1. */
-void vxr_env_set_terminal(vxr_env *e, int terminal);
-/* Drops the extras kept between environments (see tpl.c). */
-void vxr_cache_clear(void);
-const vxr_ctx *vxr_env_ctx(const vxr_env *e);
-
-/* The σ'(a_j) check, the alternative networks (0 = orthogonal W,
- * 1 = identity W, both with ‖W‖₂ = 1 and this network's inputs).  NULL with
- * err filled when they cannot be computed. */
-const vx_fdcheck *vxr_env_fd(vxr_env *e, vx_error *err);
-const vx_result *vxr_env_alt(vxr_env *e, int which, vx_error *err);
 
 /* Appends the filling of t to f.  prose_style is the number style outside
  * math (VXF_UNICODE or VXF_ASCII); inside math VXF_TEX is used.  Errors

@@ -1,14 +1,15 @@
 /*
- * render.h — private to the report renderers (render_*.c, doc.c, term.c).
+ * render.h — private to the renderers and the pipeline of report/doc/
+ * (blocks.c, html.c, latex.c, md.c, term.c, doc.c, layout.c).
  *
- * The pipeline: templates are filled (tpl.c) into Markdown whose math spans
+ * The pipeline: templates are filled (tpl_fill.c) into Markdown whose math spans
  * and live blocks stand as tokens; cmark parses it; one walker (doc.c)
  * replaces each token by a custom node whose text the target's renderer
  * produced (MathML, LaTeX, Markdown, or nothing for the terminal, which
  * walks the tree itself); cmark's own renderer writes the rest.
  *
  * Live blocks are first turned into plain data (a table of cells, a
- * truncated matrix, a plot) by render_blocks.c, the same for every target,
+ * truncated matrix, a plot) by blocks.c, the same for every target,
  * so every format shows the same numbers.
  */
 #ifndef VXR_RENDER_H
@@ -16,15 +17,15 @@
 
 #include <stddef.h>
 #include <cmark.h>
-#include "report/ctx.h"
+#include "report/doc/ctx.h"
 #include "report/text/fmt.h"
 #include "report/text/math.h"
 #include "report/text/buf.h"
 #include "report/text/plot.h"
 #include "report/text/lines.h"
-#include "report/tpl.h"
+#include "report/doc/tpl.h"
 
-/* ---- plain data of the live blocks (render_blocks.c) ---- */
+/* ---- plain data of the live blocks (blocks.c) ---- */
 
 typedef enum { VXR_CELL_INT = 0, VXR_CELL_MAG, VXR_CELL_NUM, VXR_CELL_TEXT, VXR_CELL_GAP } vxr_cell_kind;
 
@@ -33,7 +34,7 @@ typedef struct {
 	long long i;         /* INT */
 	vx_mag m;            /* MAG */
 	double v;            /* NUM (may be negative) */
-	const char *text;    /* TEXT: static, may hold $…$ math */
+	const char *text;    /* TEXT: a constant or the table's own, may hold $…$ math */
 } vxr_cell;
 
 typedef struct {
@@ -42,6 +43,7 @@ typedef struct {
 	int numeric[8];       /* right-aligned */
 	vxr_cell *cells;      /* nrows × ncols; a row of GAP cells is an ellipsis row */
 	char note[200];       /* shown under the table ("" = none), text with $…$ math */
+	char *own;            /* text cells point into (NULL or malloc'd, freed with the table) */
 } vxr_table;
 
 /* A matrix shown with at most `size` rows and columns; index SIZE_MAX in
@@ -89,11 +91,8 @@ vx_status vxr_mats_latex(const vxr_obj *o, const vxr_mat *m, size_t n, const cha
 
 typedef enum { VXR_T_HTML = 0, VXR_T_LATEX, VXR_T_MD, VXR_T_TERM } vxr_target;
 
-/* A side file (Markdown's SVG plots) to be written beside the output. */
-typedef struct {
-	char *name;           /* path */
-	char *text;
-} vxr_side;
+/* A side file of the output (doc.h). */
+typedef struct vxr_side vxr_side;
 
 /* What a renderer of objects needs. */
 typedef struct {
@@ -140,7 +139,7 @@ vx_status vxr_math(const vxr_obj *o, const char *src, vxm_target tg, int display
  * math through vxm_render, the text escaped for it. */
 vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_error *err);
 
-/* The document targets' renderings of objects (render_html.c, …). */
+/* The document targets' renderings of objects (html.c, latex.c, md.c). */
 extern const vxr_render_ops vxr_html_ops, vxr_latex_ops, vxr_md_ops;
 
 /* Whole documents around cmark's rendering of the body. */
@@ -157,7 +156,7 @@ void vxr_latex_escape(vxr_buf *b, const char *s);
 size_t vxr_token_at(const char *s, size_t len);
 #define VXR_TOKEN_LEN 9
 
-/* ---- terminal blocks (render_term.c) ---- */
+/* ---- terminal blocks (term.c) ---- */
 
 /* A live block as lines at most `width` columns wide. */
 vx_status vxr_term_block(vxr_env *env, const vxr_obj *o, int width, int utf8, vxt_lines *L, vx_error *err);
@@ -181,8 +180,5 @@ size_t vxr_node_obj(cmark_node *n);
 vx_status vxr_fill_step(vxr_env *env, size_t i, vxf_style prose, vxr_filled *f, vx_error *err);
 /* Reads a whole (template) file, at most 4 MiB; *text NUL-terminated, caller frees. */
 vx_status vxr_read_file(const char *path, char **text, size_t *len, vx_error *err);
-/* The handout in memory: the main text and the side files (caller frees). */
-vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
-                            char **text, vxr_side **side, size_t *nside, vx_error *err);
 
 #endif

@@ -1,13 +1,18 @@
 /*
  * ctx.h — what a document is made from: the network, its analysis and the
- * reader's choices (down to the handout's format).  The template language reads it, the renderers show it,
- * the pipeline (doc.h) and the tutor pass it down.
+ * reader's choices (down to the handout's format).  The template language
+ * reads it, the renderers show it, the pipeline (doc.h) and the tutor pass
+ * it down.
  */
 #ifndef VXR_CTX_H
 #define VXR_CTX_H
 
 #include <stddef.h>
 #include "engine/analysis.h"
+
+/* The extras of one analysis, computed on demand and kept by its owner
+ * (env.h). */
+typedef struct vxr_extras vxr_extras;
 
 /* The live values a template reads. */
 typedef struct {
@@ -17,6 +22,9 @@ typedef struct {
 	size_t j;                  /* chosen step for per-step views, 1..T */
 	size_t k;                  /* chosen path, 1..t */
 	const char *date;          /* "YYYY-MM-DD" (from SOURCE_DATE_EPOCH when set) */
+	vxr_extras *extras;        /* this model's and result's extras, shared by every
+	                            * document of them (env.h); NULL: each rendering
+	                            * computes its own */
 } vxr_ctx;
 
 /* The formats of a handout. */

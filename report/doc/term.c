@@ -1,11 +1,11 @@
 /*
- * render_term.c — the live blocks laid out in character cells for the
+ * term.c — the live blocks laid out in character cells for the
  * tutor: tables as aligned columns, matrices with brackets and ⋯ ⋮ ⋱ (or
  * ... in ASCII), plots through vxp_cells.  Every line fits the width asked
- * for: columns are dropped before anything would be cut, and term.c clips
+ * for: columns are dropped before anything would be cut, and layout.c clips
  * as a last guard.
  */
-#include "report/render.h"
+#include "report/doc/render.h"
 #include "report/text/utf8.h"
 
 #include <math.h>
@@ -181,7 +181,7 @@ typedef struct {
 	size_t nr, nc;
 } tmat;
 
-static void tmat_free(tmat *m)
+static void tmat_clear(tmat *m)
 {
 	if (!m->cells)
 		return;
@@ -193,7 +193,7 @@ static void tmat_free(tmat *m)
 	memset(m, 0, sizeof *m);
 }
 
-static vx_status tmat_make(const vxr_mat *src, int utf8, tmat *m, vx_error *err)
+static vx_status tmat_build(const vxr_mat *src, int utf8, tmat *m, vx_error *err)
 {
 	memset(m, 0, sizeof *m);
 	m->nr = src->nr;
@@ -220,7 +220,7 @@ static vx_status tmat_make(const vxr_mat *src, int utf8, tmat *m, vx_error *err)
 				vxf_num(num, sizeof num, src->v[i * m->nc + k], 3, utf8 ? VXF_UNICODE : VXF_ASCII);
 			m->cells[i * m->nc + k] = strdup(num);
 			if (!m->cells[i * m->nc + k]) {
-				tmat_free(m);
+				tmat_clear(m);
 				return vx_fail(err, VX_ENOMEM, "out of memory");
 			}
 			int w = vxr_u8_width(num);
@@ -238,7 +238,7 @@ static vx_status tmat_make(const vxr_mat *src, int utf8, tmat *m, vx_error *err)
 	char *ts = vxr_buf_take(&tex);
 	if (!ts || vxm_render(ts, strlen(ts), utf8 ? VXM_UNICODE : VXM_ASCII, 0, &lab, &col, &e2) != VX_OK) {
 		free(ts);
-		tmat_free(m);
+		tmat_clear(m);
 		return vx_fail(err, VX_EINTERNAL, "internal: matrix label");
 	}
 	free(ts);
@@ -247,7 +247,7 @@ static vx_status tmat_make(const vxr_mat *src, int utf8, tmat *m, vx_error *err)
 	free(lab);
 	m->label = vxr_buf_take(&lb);
 	if (!m->label) {
-		tmat_free(m);
+		tmat_clear(m);
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	}
 	m->lw = vxr_u8_width(m->label);
@@ -297,10 +297,10 @@ static vx_status term_matrices(const vxr_mat *src, size_t n, int width, int utf8
 	tmat m[2];
 	memset(m, 0, sizeof m);
 	for (size_t i = 0; i < n; i++) {
-		vx_status st = tmat_make(&src[i], utf8, &m[i], err);
+		vx_status st = tmat_build(&src[i], utf8, &m[i], err);
 		if (st != VX_OK) {
 			for (size_t q = 0; q < i; q++)
-				tmat_free(&m[q]);
+				tmat_clear(&m[q]);
 			return st;
 		}
 	}
@@ -330,7 +330,7 @@ static vx_status term_matrices(const vxr_mat *src, size_t n, int width, int utf8
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		tmat_free(&m[i]);
+		tmat_clear(&m[i]);
 	return VX_OK;
 }
 

@@ -1,10 +1,10 @@
 /*
- * render_blocks.c — the live blocks as plain data (tables, truncated
+ * blocks.c — the live blocks as plain data (tables, truncated
  * matrices, plots), the same for every target, plus the small helpers all
  * renderers share (a growing string, math with template positions, text
  * with $…$ spans).
  */
-#include "report/render.h"
+#include "report/doc/render.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -156,7 +156,7 @@ void vxr_cell_format(char *buf, size_t n, const vxr_cell *c, vxf_style st)
 
 /* ================================================================ tables */
 
-static vxr_table *table_new(size_t ncols, size_t nrows)
+static vxr_table *table_alloc(size_t ncols, size_t nrows)
 {
 	vxr_table *t = calloc(1, sizeof *t);
 	if (!t)
@@ -176,6 +176,7 @@ void vxr_table_free(vxr_table *t)
 	if (!t)
 		return;
 	free(t->cells);
+	free(t->own);
 	free(t);
 }
 
@@ -262,7 +263,7 @@ static vx_status table_paths(const vxr_ctx *c, size_t rows, vxr_table **out, vx_
 	if (!sel)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	size_t n = pick_log(r->t - 1, want, sel);
-	vxr_table *t = table_new(6, n);
+	vxr_table *t = table_alloc(6, n);
 	if (!t || n == 0) {
 		free(sel);
 		vxr_table_free(t);
@@ -303,7 +304,7 @@ static vx_status table_steps(const vxr_ctx *c, size_t rows, vxr_table **out, vx_
 	if (!sel)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	size_t n = pick_even(r->t, want, sel);
-	vxr_table *t = table_new(5, n);
+	vxr_table *t = table_alloc(5, n);
 	if (!t) {
 		free(sel);
 		return vx_fail(err, VX_ENOMEM, "out of memory");
@@ -350,7 +351,7 @@ static vx_status table_inits(vxr_env *env, vxr_table **out, vx_error *err)
 		if (!alt[w + 1])
 			return VX_ENUMERIC;
 	}
-	vxr_table *t = table_new(4, 3);
+	vxr_table *t = table_alloc(4, 3);
 	if (!t)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	static const char *const head[4] = {
@@ -379,7 +380,7 @@ static vx_status table_inits(vxr_env *env, vxr_table **out, vx_error *err)
 /* The parameters of the run: every handout carries them. */
 static vx_status table_record(const vxr_ctx *c, vxr_table **out, vx_error *err)
 {
-	vxr_table *t = table_new(2, 14);
+	vxr_table *t = table_alloc(2, 14);
 	if (!t)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	t->head[0] = "parameter";
@@ -387,14 +388,18 @@ static vx_status table_record(const vxr_ctx *c, vxr_table **out, vx_error *err)
 	t->numeric[1] = 0;
 	const vx_params *p = c->params;
 	const vx_result *r = c->result;
-	static char initbuf[VX_PATH_MAX + 32];
 	const char *init = vx_init_name(p->init);
-	if (p->set & VX_SET_MODEL) {
-		snprintf(initbuf, sizeof initbuf, "model file %s", p->model);
-		init = initbuf;
-	} else if (p->set & VX_SET_WEIGHTS) {
-		snprintf(initbuf, sizeof initbuf, "weights file %s", p->weights);
-		init = initbuf;
+	if (p->set & (VX_SET_MODEL | VX_SET_WEIGHTS)) {
+		/* the file's name lives as long as the table */
+		int model = (p->set & VX_SET_MODEL) != 0;
+		const char *file = model ? p->model : p->weights;
+		size_t n = strlen(file) + 16;
+		if (!(t->own = malloc(n))) {
+			vxr_table_free(t);
+			return vx_fail(err, VX_ENOMEM, "out of memory");
+		}
+		snprintf(t->own, n, "%s file %s", model ? "model" : "weights", file);
+		init = t->own;
 	}
 	size_t i = 0;
 #define ROW(l, v) do { t->cells[i * 2] = ctext(l); t->cells[i * 2 + 1] = (v); i++; } while (0)
@@ -423,7 +428,7 @@ static vx_status table_units(const vxr_ctx *c, size_t j, vxr_table **out, vx_err
 {
 	const vx_result *r = c->result;
 	size_t n = r->d < 12 ? r->d : 12;
-	vxr_table *t = table_new(3, n);
+	vxr_table *t = table_alloc(3, n);
 	if (!t)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	t->head[0] = "unit $i$";

@@ -1,10 +1,10 @@
 /*
- * render_latex.c — the handout as a complete LaTeX article that pdflatex
+ * latex.c — the handout as a complete LaTeX article that pdflatex
  * compiles with the base distribution alone (amsmath, geometry; booktabs
  * and lmodern when installed).  Plots are drawn with LaTeX's own picture
  * environment (points, axes and ticks): no graphics package, no image file.
  */
-#include "report/render.h"
+#include "report/doc/render.h"
 
 #include <math.h>
 #include <stdint.h>

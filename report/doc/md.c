@@ -1,11 +1,12 @@
 /*
- * render_md.c — the handout as GitHub-flavoured Markdown for editing: the
+ * md.c — the handout as GitHub-flavoured Markdown for editing: the
  * filled Markdown exactly as the templates wrote it (cmark has parsed it
  * only to check where blocks stand), math as $…$ / $$…$$, tables as pipe
  * tables, matrices as $$\begin{pmatrix}…$$, plots as SVG files beside the
  * output (FILE-1.svg, …) or, on standard output, as tables of values.
  */
-#include "report/render.h"
+#include "report/doc/render.h"
+#include "report/doc/doc.h"
 
 #include <limits.h>
 #include <stdint.h>

@@ -1,27 +1,24 @@
 /*
  * doc.c — the handout pipeline: templates → filled Markdown → cmark tree →
- * tokens replaced by rendered objects → HTML / LaTeX / Markdown → the
- * output and its side files, all or nothing (out.h).
+ * tokens replaced by rendered objects → HTML / LaTeX / Markdown, in memory
+ * with its side files (report/handout.c writes them).
  *
  * The one walker over the cmark tree lives here (substitute): it turns each
  * token the filler left in the text into a custom node carrying its object,
  * so cmark's renderers write the prose and ours write only math and blocks.
  */
 #include "report/text/buf.h"
-#include "report/doc.h"
+#include "report/doc/doc.h"
 #include "engine/fileio.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "report/out.h"
-#include "report/render.h"
-#include "report/templates.h"
-#include "report/tpl.h"
+#include "report/doc/render.h"
+#include "report/doc/templates.h"
+#include "report/doc/tpl.h"
 
 #define VXR_MAX_TEMPLATE (4u << 20)
 
@@ -66,53 +63,22 @@ const char *vxr_step_name(size_t i)
 	return e ? e->name : NULL;
 }
 
-/* The text of the first ATX heading of a template, '#'s and spaces off. */
-static char *first_heading(const char *text)
-{
-	const char *p = text;
-	while (*p) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (n > 1 && p[0] == '#') {
-			size_t i = 0;
-			while (i < n && p[i] == '#')
-				i++;
-			while (i < n && p[i] == ' ')
-				i++;
-			size_t j = n;
-			while (j > i && (p[j - 1] == ' ' || p[j - 1] == '\r'))
-				j--;
-			return strndup(p + i, j - i);
-		}
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	return strdup("");
-}
-
-/* First headings, made on first use (the tutor asks on every redraw). */
-static char *titles[100];
-
 const char *vxr_step_title(size_t i)
 {
-	if (i >= 100)
-		return NULL;
 	const struct vx_embedded *e = step_at(i);
-	if (!e)
-		return NULL;
-	if (!titles[i])
-		titles[i] = first_heading(e->text);
-	return titles[i];
+	return e ? e->title : NULL;
 }
 
-void vxr_cleanup(void)
+const char *vxr_step_panel(size_t i)
 {
-	for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++) {
-		free(titles[i]);
-		titles[i] = NULL;
-	}
-	vxr_cache_clear();
+	const struct vx_embedded *e = step_at(i);
+	vxr_tpl *t = NULL;
+	vx_error err;
+	if (!e || vxr_tpl_parse(e->name, e->text, e->size, &t, &err) != VX_OK)
+		return NULL;
+	const char *panel = vxr_tpl_panel(t);   /* a constant: it outlives t */
+	vxr_tpl_free(t);
+	return panel;
 }
 
 /* ================================================================ files */
@@ -335,36 +301,6 @@ static vx_status fill_handout(vxr_env *env, const char *template_path, vxf_style
 	return st;
 }
 
-/* ================================================================ output */
-
-/* Writes the main text into main and the side files beside it, all or
- * nothing (out.h); main is consumed. */
-static vx_status write_all(vxr_out *main, const char *text, vxr_side *side, size_t nside, vx_error *err)
-{
-	vxr_out **outs = calloc(nside + 1, sizeof *outs);
-	if (!outs) {
-		vxr_out_discard(main);
-		return vx_fail(err, VX_ENOMEM, "out of memory");
-	}
-	outs[nside] = main;
-	vx_status st = VX_OK;
-	for (size_t i = 0; i < nside && st == VX_OK; i++)
-		st = vxr_out_open(side[i].name, &outs[i], err);
-	if (st == VX_OK) {
-		/* write errors stay in the streams and come out of the commit */
-		for (size_t i = 0; i <= nside; i++) {
-			const char *t = i < nside ? side[i].text : text;
-			fwrite(t, 1, strlen(t), vxr_out_stream(outs[i]));
-		}
-		st = vxr_out_commit(outs, nside + 1, err);
-	} else {
-		for (size_t i = 0; i <= nside; i++)
-			vxr_out_discard(outs[i]);
-	}
-	free(outs);
-	return st;
-}
-
 /* ================================================================ rendering */
 
 /* HTML: inline math and the punctuation right after it ("$x$," or "$x$.")
@@ -434,7 +370,7 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 	*text = NULL;
 	*side = NULL;
 	*nside = 0;
-	vxr_env *env = vxr_env_new(ctx);
+	vxr_env *env = vxr_env_alloc(ctx);
 	if (!env)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	vxr_filled f;
@@ -487,11 +423,7 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 		*side = rc.side;
 		*nside = rc.nside;
 	} else {
-		for (size_t i = 0; i < rc.nside; i++) {
-			free(rc.side[i].name);
-			free(rc.side[i].text);
-		}
-		free(rc.side);
+		vxr_sides_free(rc.side, rc.nside);
 	}
 	if (root)
 		cmark_node_free(root);
@@ -501,36 +433,17 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 	return st;
 }
 
-size_t vxr_report_bytes(size_t d, size_t n, size_t T, size_t t)
+void vxr_sides_free(vxr_side *side, size_t n)
 {
-	double b = 2.0 * (double)vx_model_bytes(d, n, T) + 3.0 * (double)vx_analyse_bytes(d, T, t);
-	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
-}
-
-vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
-                           vx_error *err)
-{
-	char *text = NULL;
-	vxr_side *side = NULL;
-	size_t nside = 0;
-	vxr_out *o = NULL;
-	vx_status st = vxr_out_open(out_path, &o, err);
-	if (st != VX_OK)
-		return st;
-	/* Side files go beside the file written (a link's target), and a target
-	 * written in place (a device, a FIFO) gets tables instead of them, as
-	 * standard output does. */
-	const char *where = vxr_out_direct(o) ? "-" : vxr_out_target(o);
-	st = vxr_report_render(ctx, fmt, template_path, where, &text, &side, &nside, err);
-	if (st == VX_OK)
-		st = write_all(o, text, side, nside, err);
-	else
-		vxr_out_discard(o);
-	for (size_t i = 0; i < nside; i++) {
+	for (size_t i = 0; side && i < n; i++) {
 		free(side[i].name);
 		free(side[i].text);
 	}
 	free(side);
-	free(text);
-	return st;
+}
+
+size_t vxr_report_bytes(size_t d, size_t n, size_t T, size_t t)
+{
+	double b = 2.0 * (double)vx_model_bytes(d, n, T) + 3.0 * (double)vx_analyse_bytes(d, T, t);
+	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
 }

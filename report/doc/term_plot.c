@@ -2,16 +2,17 @@
  * term_plot.c — a handout's plot block at the size of the tutor's panel
  * (term_plot.h).
  */
-#include "report/term_plot.h"
+#include "report/doc/term_plot.h"
 
-#include "report/render.h"
+#include "report/doc/env.h"
+#include "report/doc/render.h"
 
 vx_status vxt_plot_cells(const vxr_ctx *ctx, vxr_blk_kind kind, size_t j, int cols, int rows, int utf8,
                          vxt_lines *L, vx_error *err)
 {
 	if (kind < VXR_BLK_PLOT_NORMS || kind > VXR_BLK_PLOT_STEPS)
 		return vx_fail(err, VX_EUSAGE, "internal: block %d is not a plot", (int)kind);
-	vxr_env *env = vxr_env_new(ctx);
+	vxr_env *env = vxr_env_alloc(ctx);
 	if (!env)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	vxr_env_set_terminal(env, 1);

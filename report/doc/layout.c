@@ -1,21 +1,21 @@
 /*
- * term.c — one step of the derivation laid out for a terminal (term.h).
+ * layout.c — one step of the derivation laid out for a terminal (layout.h).
  *
  * The step's template is filled and parsed exactly as for a handout; then
  * this walker goes over the cmark tree: block by block, with a prefix stack
  * for lists and quotes, inline content gathered into words that carry a role
  * and wrapped greedily to the width.  Math comes from vxm_render (Unicode or
- * ASCII), live blocks from render_term.c.  Every finished line is clipped to
+ * ASCII), live blocks from term.c.  Every finished line is clipped to
  * the width as a last guard, so nothing the tutor draws can overflow.
  */
-#include "report/term.h"
+#include "report/doc/layout.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/render.h"
+#include "report/doc/render.h"
 #include "report/text/utf8.h"
 
 /* ================================================================ widths */
@@ -156,7 +156,7 @@ static void atoms_push(lay *Y, atoms *A, vxt_role role, char *text, int brk, int
 	A->space_next = 0;
 }
 
-static void atoms_free(atoms *A)
+static void atoms_clear(atoms *A)
 {
 	for (size_t i = 0; i < A->n; i++)
 		free(A->v[i].text);
@@ -446,7 +446,7 @@ static void block(lay *Y, cmark_node *n)
 			if (A.v[i].role == VXT_TEXT || A.v[i].role == VXT_EMPH)
 				A.v[i].role = VXT_HEADING;
 		flow(Y, &A, VXT_HEADING);
-		atoms_free(&A);
+		atoms_clear(&A);
 		Y->pending_blank = 1;
 		return;
 	}
@@ -455,7 +455,7 @@ static void block(lay *Y, cmark_node *n)
 		atoms A = { 0 };
 		collect_children(Y, n, VXT_TEXT, &A);
 		flow(Y, &A, VXT_TEXT);
-		atoms_free(&A);
+		atoms_clear(&A);
 		Y->pending_blank = 1;
 		return;
 	}
@@ -533,7 +533,7 @@ static void block(lay *Y, cmark_node *n)
 		atoms A = { 0 };
 		add_words(Y, &A, VXT_DIM, cmark_node_get_literal(n));
 		flow(Y, &A, VXT_DIM);
-		atoms_free(&A);
+		atoms_clear(&A);
 		Y->pending_blank = 1;
 		return;
 	}
@@ -588,7 +588,7 @@ vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8, vxt
 	*out = NULL;
 	if (width < 1)
 		return vx_fail(err, VX_EUSAGE, "terminal width %d is too small", width);
-	vxr_env *env = vxr_env_new(ctx);
+	vxr_env *env = vxr_env_alloc(ctx);
 	if (!env)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	vxr_env_set_terminal(env, 1);

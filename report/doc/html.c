@@ -1,10 +1,10 @@
 /*
- * render_html.c — the handout as ONE self-contained HTML file: inline CSS
+ * html.c — the handout as ONE self-contained HTML file: inline CSS
  * (screen and print, A4 and Letter), MathML math, inline SVG plots, no
  * script, no external URL, no web font.  cmark writes the prose; this file
  * writes the objects and the page around it.
  */
-#include "report/render.h"
+#include "report/doc/render.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * term.h — a step of the derivation laid out for a character terminal.
+ * layout.h — a step of the derivation laid out for a character terminal.
  *
  * The tutor (tui/) draws what this returns and nothing else: lines of spans,
  * each span a run of text with one role.  Layout (wrapping to a width, math
@@ -10,7 +10,7 @@
 #define VXR_TERM_H
 
 #include <stddef.h>
-#include "report/doc.h"
+#include "report/doc/doc.h"
 #include "report/text/lines.h"
 
 typedef struct {
@@ -25,9 +25,10 @@ typedef struct {
  * gives plain ASCII (no mojibake under LANG=C).  *out is caller-freed with
  * vxt_doc_free.  Errors are template errors (file:line:column in err).
  * The costly extras a step may read (the finite-difference check, the
- * orthogonal and identity variants of the network) are kept from one call
- * to the next for the same analysis, so stepping through the text computes
- * them once per parameter change.  Not thread-safe. */
+ * orthogonal and identity variants of the network) are computed into
+ * ctx->extras (env.h): a caller that passes the same extras for every step
+ * of one analysis computes them once per parameter change.  Calls with
+ * different extras (or none) may run in different threads at once. */
 vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8,
                           vxt_doc **out, vx_error *err);
 void vxt_doc_free(vxt_doc *d);   /* NULL-safe */

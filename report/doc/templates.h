@@ -1,9 +1,9 @@
 /*
  * templates.h — the templates compiled into the binary.
  *
- * The Makefile turns every Markdown file of templates/ into build/gen/templates_embed.c
- * (report/embed.sh): a table sorted by file name, ended by a NULL name, so
- * an installed vanex needs no data files.  The steps of the derivation are
+ * The Makefile turns every Markdown file of templates/ into
+ * build/gen/templates_embed.c (report/doc/embed.sh): a table sorted by file
+ * name, ended by a NULL name, so an installed vanex needs no data files.  The steps of the derivation are
  * the files named NN-*.md; "handout.md" is the frame of a whole handout;
  * README.md documents the language and is not a template.
  */
@@ -16,6 +16,7 @@ struct vx_embedded {
 	const char *name;   /* file name, e.g. "05-diagonal.md" */
 	const char *text;   /* NUL-terminated contents */
 	size_t size;        /* bytes, without the NUL */
+	const char *title;  /* its first heading, made by embed.sh ("" when none) */
 };
 
 extern const struct vx_embedded vx_embedded_templates[];

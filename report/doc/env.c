@@ -1,0 +1,152 @@
+/*
+ * env.c — the environment of one rendering and the extras of one analysis
+ * (env.h).
+ */
+#include "report/doc/env.h"
+
+#include <stdlib.h>
+
+#include "engine/model.h"
+#include "engine/params.h"
+
+/* Each extra computed at most once: *_done says it was tried, *_st how it
+ * went, *_err why it failed (given to every later caller). */
+struct vxr_extras {
+	int fd_done;
+	vx_status fd_st;
+	vx_fdcheck fd;
+	vx_error fd_err;
+	int alt_done[2];
+	vx_status alt_st[2];
+	vx_result *alt[2];
+	vx_error alt_err[2];
+};
+
+struct vxr_env {
+	const vxr_ctx *ctx;
+	int terminal;
+	vxr_extras *x;     /* ctx->extras, or own */
+	vxr_extras *own;   /* allocated here when the context has none */
+};
+
+/* ================================================================ extras */
+
+vxr_extras *vxr_extras_alloc(void)
+{
+	return calloc(1, sizeof(vxr_extras));
+}
+
+void vxr_extras_free(vxr_extras *x)
+{
+	if (!x)
+		return;
+	vx_result_free(x->alt[0]);
+	vx_result_free(x->alt[1]);
+	free(x);
+}
+
+/* ================================================================ environment */
+
+vxr_env *vxr_env_alloc(const vxr_ctx *ctx)
+{
+	vxr_env *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->ctx = ctx;
+	e->x = ctx->extras;
+	if (!e->x) {
+		e->x = e->own = vxr_extras_alloc();
+		if (!e->own) {
+			free(e);
+			return NULL;
+		}
+	}
+	return e;
+}
+
+void vxr_env_free(vxr_env *e)
+{
+	if (!e)
+		return;
+	vxr_extras_free(e->own);
+	free(e);
+}
+
+void vxr_env_set_terminal(vxr_env *e, int terminal)
+{
+	e->terminal = terminal;
+}
+
+int vxr_env_terminal(const vxr_env *e)
+{
+	return e->terminal;
+}
+
+const vxr_ctx *vxr_env_ctx(const vxr_env *e)
+{
+	return e->ctx;
+}
+
+const vx_fdcheck *vxr_env_fd(vxr_env *e, vx_error *err)
+{
+	vxr_extras *x = e->x;
+	if (!x->fd_done) {
+		x->fd_done = 1;
+		x->fd_st = vx_fd_check(e->ctx->model, e->ctx->result, &x->fd);
+		if (x->fd_st != VX_OK)
+			vx_fail(&x->fd_err, x->fd_st, "finite-difference check failed: %s", vx_strerror(x->fd_st));
+	}
+	if (x->fd_st != VX_OK) {
+		if (err)
+			*err = x->fd_err;
+		return NULL;
+	}
+	return &x->fd;
+}
+
+/* This network with W replaced by an orthogonal (which = 0) or the identity
+ * (which = 1) matrix of spectral norm 1: same inputs, same activation. */
+static vx_status build_alt(const vxr_ctx *c, int which, vx_result **out, vx_error *err)
+{
+	vx_model *m = vx_model_clone(c->model);
+	if (!m)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	vx_status st = VX_OK;
+	if (which == 1) {
+		gsl_matrix_set_identity(m->W);
+	} else {
+		vx_params p = *c->params;
+		p.weights[0] = '\0';
+		p.model[0] = '\0';
+		p.set &= ~(unsigned)(VX_SET_WEIGHTS | VX_SET_MODEL);
+		p.init = VX_INIT_ORTHOGONAL;
+		p.norm = 1;
+		p.hidden = c->model->d;
+		p.inputs = c->model->n;
+		p.steps = c->model->T;
+		vx_model *q = NULL;
+		st = vx_model_build(&p, &q, err);
+		if (st == VX_OK)
+			gsl_matrix_memcpy(m->W, q->W);
+		vx_model_free(q);
+	}
+	if (st == VX_OK)
+		st = vx_analyse(m, c->result->t, out, err);
+	vx_model_free(m);
+	return st;
+}
+
+const vx_result *vxr_env_alt(vxr_env *e, int which, vx_error *err)
+{
+	vxr_extras *x = e->x;
+	if (!x->alt_done[which]) {
+		x->alt_done[which] = 1;
+		x->alt_st[which] = build_alt(e->ctx, which, &x->alt[which], &x->alt_err[which]);
+	}
+	if (x->alt_st[which] != VX_OK) {
+		if (err)
+			*err = x->alt_err[which];
+		return NULL;
+	}
+	return x->alt[which];
+}

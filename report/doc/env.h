@@ -1,0 +1,56 @@
+/*
+ * env.h — the environment a fill (tpl.h) and the renderers read: the
+ * context of one document (ctx.h), whether it is laid out for a terminal,
+ * and the extras of the analysis behind it.
+ *
+ * The extras are what a step may read that costs far more than its text:
+ * the finite-difference check of this network and the same network with an
+ * orthogonal and with the identity W.  Each is computed when a template
+ * first asks for it and kept in a vxr_extras, which belongs to whoever owns
+ * the analysis (the tutor's state, the report command): it hands the same
+ * extras to every context of that analysis (ctx->extras), so that laying
+ * out step after step, or writing a handout of what the tutor shows,
+ * computes them once, and frees them with the analysis.  Nothing is kept
+ * anywhere else: environments of different analyses share nothing, and two
+ * threads may render at once as long as they do not share one vxr_extras.
+ */
+#ifndef VXR_ENV_H
+#define VXR_ENV_H
+
+#include "engine/analysis.h"
+#include "report/doc/ctx.h"
+
+/* ---- the extras of one analysis ---- */
+
+/* An empty set of extras, filled on demand for the analysis of the
+ * contexts it is given to; NULL when out of memory (a context may then
+ * carry NULL: see vxr_env_alloc).  Freed with vxr_extras_free, at the
+ * latest when the model or the result it was used with is freed or
+ * replaced: the extras of one analysis are wrong for any other. */
+vxr_extras *vxr_extras_alloc(void);
+void vxr_extras_free(vxr_extras *x);   /* NULL-safe */
+
+/* ---- the environment of one rendering ---- */
+
+typedef struct vxr_env vxr_env;
+
+/* An environment reading ctx (which must outlive it) and ctx->extras; when
+ * ctx->extras is NULL the environment keeps extras of its own, freed with
+ * it.  NULL when out of memory. */
+vxr_env *vxr_env_alloc(const vxr_ctx *ctx);
+void vxr_env_free(vxr_env *e);   /* NULL-safe; the context's extras stay its owner's */
+
+/* Marks a terminal rendering: the name `terminal` reads 1. */
+void vxr_env_set_terminal(vxr_env *e, int terminal);
+int vxr_env_terminal(const vxr_env *e);
+const vxr_ctx *vxr_env_ctx(const vxr_env *e);
+
+/* The finite-difference check, and the alternative networks (which: 0 =
+ * orthogonal W, 1 = identity W, both with ‖W‖₂ = 1 and this network's
+ * inputs, activation and loss step), computed on first use into the
+ * environment's extras.  NULL with err filled when they cannot be computed
+ * (the failure is kept too, and given again). */
+const vx_fdcheck *vxr_env_fd(vxr_env *e, vx_error *err);
+const vx_result *vxr_env_alt(vxr_env *e, int which, vx_error *err);
+
+#endif

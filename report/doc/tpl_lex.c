@@ -1,0 +1,593 @@
+/*
+ * tpl_lex.c — the expressions of the template language: the names and
+ * functions a template may use, a lexer over a tag's text and a recursive
+ * descent parser into the tree of tpl_internal.h, each error with its
+ * position in the template.
+ *
+ *   expr    := or
+ *   or      := and { "or" and }          and := not { "and" not }
+ *   not     := "not" not | cmp           cmp := add [ (< <= > >= == !=) add ]
+ *   add     := mul { (+ -) mul }         mul := unary { (* /) unary }
+ *   unary   := - unary | pow             pow := primary [ ^ unary ]
+ *   primary := NUMBER | STRING | NAME [k=|j= primary] | FUNC ( expr [, expr] ) | ( expr )
+ */
+#include "report/doc/tpl_internal.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ================================================================ names */
+
+const vxr_tpl_name vxr_tpl_names[NM_COUNT] = {
+	[NM_ACT] = { "act", 0, V_STR },
+	[NM_INIT] = { "init", 0, V_STR },
+	[NM_VERSION] = { "version", 0, V_STR },
+	[NM_DATE] = { "date", 0, V_STR },
+	[NM_D] = { "d", 0, V_INT },
+	[NM_N] = { "n", 0, V_INT },
+	[NM_T] = { "T", 0, V_INT },
+	[NM_SMALL_T] = { "t", 0, V_INT },
+	[NM_K] = { "k", 0, V_INT },
+	[NM_J] = { "j", 0, V_INT },
+	[NM_SEED] = { "seed", 0, V_INT },
+	[NM_PATHS] = { "paths", 0, V_INT },
+	[NM_NORM_OPT] = { "norm", 0, V_NUM },
+	[NM_INPUT_SCALE] = { "input_scale", 0, V_NUM },
+	[NM_GAMMA] = { "gamma", 0, V_NUM },
+	[NM_LAMBDA] = { "lambda", 0, V_NUM },
+	[NM_GAMMA_LAMBDA] = { "gamma_lambda", 0, V_NUM },
+	[NM_INV_GAMMA] = { "inv_gamma", 0, V_NUM },
+	[NM_REGIME] = { "regime", 0, V_STR },
+	[NM_LOSS] = { "loss", 0, V_NUM },
+	[NM_GRAD_NORM] = { "grad_norm", 0, V_NUM },
+	[NM_LYAP] = { "lyap", 0, V_NUM },
+	[NM_LYAP_BOUND] = { "lyap_bound", 0, V_NUM },
+	[NM_RATE] = { "rate", 0, V_NUM },
+	[NM_PATH_NORM] = { "path.norm", ARG_K, V_NUM },
+	[NM_PATH_PRODUCT] = { "path.product", ARG_K, V_NUM },
+	[NM_PATH_BOUND] = { "path.bound", ARG_K, V_NUM },
+	[NM_PATH_CONTRIB] = { "path.contribution", ARG_K, V_NUM },
+	[NM_PATH_GAP] = { "path.gap", ARG_K, V_INT },
+	[NM_STEP_NORM] = { "step.norm", ARG_J, V_NUM },
+	[NM_DACT_MAX] = { "dact.max", ARG_J, V_NUM },
+	[NM_DACT_MIN] = { "dact.min", ARG_J, V_NUM },
+	[NM_DACT_MEAN] = { "dact.mean", ARG_J, V_NUM },
+	[NM_DACT_SAT] = { "dact.saturated", ARG_J, V_INT },
+	[NM_A_ABSMAX] = { "a.absmax", ARG_J, V_NUM },
+	[NM_STEPS_MAX] = { "steps.max", 0, V_NUM },
+	[NM_STEPS_MIN] = { "steps.min", 0, V_NUM },
+	[NM_STEPS_GEOMEAN] = { "steps.geomean", 0, V_NUM },
+	[NM_FD_DSDA] = { "fd.dsda", 0, V_NUM },
+	[NM_FD_DADS] = { "fd.dads", 0, V_NUM },
+	[NM_FD_DSDS] = { "fd.dsds", 0, V_NUM },
+	[NM_FD_DLDW] = { "fd.dLdW", 0, V_NUM },
+	[NM_FD_J] = { "fd.j", 0, V_INT },
+	[NM_FD_K] = { "fd.k", 0, V_INT },
+	[NM_FD_UNRESOLVED] = { "fd.unresolved", 0, V_INT },
+	[NM_FD_AT_KINK] = { "fd.at_kink", 0, V_INT },
+	[NM_TERMINAL] = { "terminal", 0, V_INT },
+	[NM_ORTHO_NORM1] = { "ortho.norm1", 0, V_NUM },
+	[NM_ORTHO_LYAP] = { "ortho.lyap", 0, V_NUM },
+	[NM_ORTHO_RATE] = { "ortho.rate", 0, V_NUM },
+	[NM_IDENT_NORM1] = { "identity.norm1", 0, V_NUM },
+	[NM_IDENT_LYAP] = { "identity.lyap", 0, V_NUM },
+	[NM_IDENT_RATE] = { "identity.rate", 0, V_NUM },
+};
+
+const char *const vxr_tpl_funcs[] = { "min", "max", "abs", "log10", "ln", "exp", "sqrt",
+                                      "floor", "ceil", NULL };
+
+/* ================================================================ the tree */
+
+void vxr_tpl_expr_free(expr *e)
+{
+	if (!e)
+		return;
+	vxr_tpl_expr_free(e->a);
+	vxr_tpl_expr_free(e->b);
+	free(e->str);
+	free(e);
+}
+
+/* ================================================================ lexer */
+
+typedef enum { TK_END, TK_NUM, TK_STR, TK_ID, TK_OP } tkind;
+
+typedef struct {
+	const vxr_tpl *t;
+	const char *s;     /* the tag's inner text */
+	size_t n;          /* its length */
+	size_t base;       /* offset of s in the template */
+	size_t i;          /* cursor */
+	/* current token */
+	tkind k;
+	size_t ts, tl;     /* token start (relative to s) and length */
+	double num;
+	char op[3];
+	vx_error *err;
+	vx_status st;
+	int depth;         /* nesting of ( - not: hostile input cannot exhaust the stack */
+	int nodes;         /* size of the tree, which bounds its height too */
+} lex;
+
+static vx_status lex_fail(lex *x, size_t rel, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static vx_status lex_fail(lex *x, size_t rel, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (x->st == VX_OK)
+		x->st = vxr_tpl_fail_at(x->t, x->base + rel, x->err, "%s", msg);
+	return x->st;
+}
+
+static int is_id_start(int c)
+{
+	return isalpha(c) || c == '_';
+}
+
+static int is_id_char(int c)
+{
+	return isalnum(c) || c == '_' || c == '.';
+}
+
+static void lex_next(lex *x)
+{
+	while (x->i < x->n && isspace((unsigned char)x->s[x->i]))
+		x->i++;
+	x->ts = x->i;
+	x->tl = 0;
+	if (x->i >= x->n) {
+		x->k = TK_END;
+		return;
+	}
+	unsigned char c = (unsigned char)x->s[x->i];
+	if (isdigit(c) || (c == '.' && x->i + 1 < x->n && isdigit((unsigned char)x->s[x->i + 1]))) {
+		char buf[64];
+		size_t j = x->i, m = 0;
+		while (j < x->n && m < sizeof buf - 1 &&
+		       (isdigit((unsigned char)x->s[j]) || x->s[j] == '.' ||
+		        ((x->s[j] == 'e' || x->s[j] == 'E') && j + 1 < x->n &&
+		         (isdigit((unsigned char)x->s[j + 1]) || x->s[j + 1] == '-' || x->s[j + 1] == '+')) ||
+		        ((x->s[j] == '-' || x->s[j] == '+') && j > x->i &&
+		         (x->s[j - 1] == 'e' || x->s[j - 1] == 'E'))))
+			buf[m++] = x->s[j++];
+		buf[m] = '\0';
+		char *end;
+		x->num = strtod(buf, &end);
+		if (*end != '\0' || !isfinite(x->num)) {
+			lex_fail(x, x->i, "bad number '%s'", buf);
+			x->k = TK_END;
+			return;
+		}
+		x->k = TK_NUM;
+		x->tl = j - x->i;
+		x->i = j;
+		return;
+	}
+	if (is_id_start(c)) {
+		size_t j = x->i;
+		while (j < x->n && is_id_char((unsigned char)x->s[j]))
+			j++;
+		x->k = TK_ID;
+		x->tl = j - x->i;
+		x->i = j;
+		return;
+	}
+	if (c == '"') {
+		size_t j = x->i + 1;
+		while (j < x->n && x->s[j] != '"')
+			j++;
+		if (j >= x->n) {
+			lex_fail(x, x->i, "unclosed string");
+			x->k = TK_END;
+			return;
+		}
+		x->k = TK_STR;
+		x->tl = j + 1 - x->i;
+		x->i = j + 1;
+		return;
+	}
+	static const char *const ops2[] = { "<=", ">=", "==", "!=", NULL };
+	for (int o = 0; ops2[o]; o++)
+		if (x->i + 1 < x->n && x->s[x->i] == ops2[o][0] && x->s[x->i + 1] == ops2[o][1]) {
+			x->k = TK_OP;
+			memcpy(x->op, ops2[o], 3);
+			x->tl = 2;
+			x->i += 2;
+			return;
+		}
+	if (strchr("+-*/^()<>,=:", c)) {
+		x->k = TK_OP;
+		x->op[0] = (char)c;
+		x->op[1] = '\0';
+		x->tl = 1;
+		x->i++;
+		return;
+	}
+	lex_fail(x, x->i, "unexpected character '%c' in expression", isprint(c) ? c : '?');
+	x->k = TK_END;
+}
+
+static int is_op(const lex *x, const char *op)
+{
+	return x->k == TK_OP && strcmp(x->op, op) == 0;
+}
+
+static int is_kw(const lex *x, const char *kw)
+{
+	return x->k == TK_ID && x->tl == strlen(kw) && memcmp(x->s + x->ts, kw, x->tl) == 0;
+}
+
+static expr *expr_alloc(lex *x, eop op, size_t rel)
+{
+	if (++x->nodes > 4 * TPL_MAX_DEPTH) {
+		lex_fail(x, rel, "expression longer than %d terms", 4 * TPL_MAX_DEPTH);
+		return NULL;
+	}
+	expr *e = calloc(1, sizeof *e);
+	if (!e && x->st == VX_OK)
+		x->st = vx_fail(x->err, VX_ENOMEM, "out of memory parsing a template");
+	if (e) {
+		e->op = op;
+		e->off = x->base + rel;
+	}
+	return e;
+}
+
+static expr *p_or(lex *x);
+
+static int deeper(lex *x)
+{
+	if (++x->depth > TPL_MAX_DEPTH) {
+		lex_fail(x, x->ts, "expression nested deeper than %d", TPL_MAX_DEPTH);
+		return 0;
+	}
+	return 1;
+}
+
+
+static int find_name(const char *s, size_t n)
+{
+	for (int i = 0; i < NM_COUNT; i++)
+		if (strlen(vxr_tpl_names[i].name) == n && memcmp(vxr_tpl_names[i].name, s, n) == 0)
+			return i;
+	return -1;
+}
+
+static int find_func(const char *s, size_t n)
+{
+	for (int i = 0; vxr_tpl_funcs[i]; i++)
+		if (strlen(vxr_tpl_funcs[i]) == n && memcmp(vxr_tpl_funcs[i], s, n) == 0)
+			return i;
+	return -1;
+}
+
+/* primary := NUMBER | STRING | NAME [k=|j= primary] | FUNC ( expr [, expr] ) | ( expr ) */
+static expr *p_primary(lex *x)
+{
+	if (x->st != VX_OK)
+		return NULL;
+	size_t at = x->ts;
+	if (x->k == TK_NUM) {
+		expr *e = expr_alloc(x, E_NUM, at);
+		if (e)
+			e->num = x->num;
+		lex_next(x);
+		return e;
+	}
+	if (x->k == TK_STR) {
+		expr *e = expr_alloc(x, E_STR, at);
+		if (e) {
+			e->str = strndup(x->s + x->ts + 1, x->tl - 2);
+			if (!e->str) {
+				free(e);
+				x->st = vx_fail(x->err, VX_ENOMEM, "out of memory");
+				return NULL;
+			}
+		}
+		lex_next(x);
+		return e;
+	}
+	if (is_op(x, "(")) {
+		if (!deeper(x))
+			return NULL;
+		lex_next(x);
+		expr *e = p_or(x);
+		x->depth--;
+		if (x->st != VX_OK) {
+			vxr_tpl_expr_free(e);
+			return NULL;
+		}
+		if (!is_op(x, ")")) {
+			vxr_tpl_expr_free(e);
+			lex_fail(x, at, "unclosed (");
+			return NULL;
+		}
+		lex_next(x);
+		return e;
+	}
+	if (x->k == TK_ID) {
+		const char *id = x->s + x->ts;
+		size_t idl = x->tl;
+		int f = find_func(id, idl);
+		if (f >= 0 && x->i < x->n && x->s[x->i] == '(') {
+			lex_next(x); /* ( */
+			lex_next(x);
+			expr *e = expr_alloc(x, E_FUNC, at);
+			if (!e)
+				return NULL;
+			e->name = f;
+			if (!deeper(x)) {
+				vxr_tpl_expr_free(e);
+				return NULL;
+			}
+			e->a = p_or(x);
+			x->depth--;
+			if (x->st == VX_OK && is_op(x, ",")) {
+				lex_next(x);
+				e->b = p_or(x);
+			}
+			if (x->st != VX_OK) {
+				vxr_tpl_expr_free(e);
+				return NULL;
+			}
+			int two = strcmp(vxr_tpl_funcs[f], "min") == 0 || strcmp(vxr_tpl_funcs[f], "max") == 0;
+			if (two != (e->b != NULL)) {
+				vxr_tpl_expr_free(e);
+				lex_fail(x, at, "%s() takes %s", vxr_tpl_funcs[f], two ? "two arguments" : "one argument");
+				return NULL;
+			}
+			if (!is_op(x, ")")) {
+				vxr_tpl_expr_free(e);
+				lex_fail(x, at, "unclosed ( after %s", vxr_tpl_funcs[f]);
+				return NULL;
+			}
+			lex_next(x);
+			return e;
+		}
+		int nm = find_name(id, idl);
+		if (nm < 0) {
+			lex_fail(x, at, "unknown name '%.*s'", (int)idl, id);
+			return NULL;
+		}
+		expr *e = expr_alloc(x, E_NAME, at);
+		if (!e)
+			return NULL;
+		e->name = nm;
+		lex_next(x);
+		/* k=… or j=… */
+		while (x->st == VX_OK && x->k == TK_ID && x->i < x->n) {
+			size_t save_i = x->i, ats = x->ts;
+			size_t j = x->i;
+			while (j < x->n && x->s[j] == ' ')
+				j++;
+			if (j >= x->n || x->s[j] != '=' || (j + 1 < x->n && x->s[j + 1] == '='))
+				break;
+			const char *an = x->s + x->ts;
+			size_t anl = x->tl;
+			int want = (anl == 1 && an[0] == 'k') ? ARG_K : (anl == 1 && an[0] == 'j') ? ARG_J : -1;
+			if (want < 0 || vxr_tpl_names[nm].args != want) {
+				if (vxr_tpl_names[nm].args == ARG_NONE)
+					lex_fail(x, ats, "%s takes no argument", vxr_tpl_names[nm].name);
+				else
+					lex_fail(x, ats, "%s takes %s=…, not %.*s=", vxr_tpl_names[nm].name,
+					         vxr_tpl_names[nm].args == ARG_K ? "k" : "j", (int)anl, an);
+				vxr_tpl_expr_free(e);
+				return NULL;
+			}
+			if (e->a) {
+				lex_fail(x, ats, "%.*s= given twice", (int)anl, an);
+				vxr_tpl_expr_free(e);
+				return NULL;
+			}
+			(void)save_i;
+			lex_next(x); /* = */
+			lex_next(x);
+			if (!deeper(x)) {
+				vxr_tpl_expr_free(e);
+				return NULL;
+			}
+			e->a = p_primary(x);
+			x->depth--;
+			if (!e->a) {
+				if (x->st == VX_OK)
+					lex_fail(x, ats, "a value is expected after %.*s=", (int)anl, an);
+				vxr_tpl_expr_free(e);
+				return NULL;
+			}
+		}
+		return e;
+	}
+	if (x->k == TK_END)
+		lex_fail(x, x->ts, "a value is expected");
+	else
+		lex_fail(x, x->ts, "unexpected '%.*s'", (int)x->tl, x->s + x->ts);
+	return NULL;
+}
+
+static expr *p_unary(lex *x);
+
+static expr *p_pow(lex *x)
+{
+	expr *a = p_primary(x);
+	if (!a)
+		return NULL;
+	if (is_op(x, "^")) {
+		size_t at = x->ts;
+		if (!deeper(x)) {
+			vxr_tpl_expr_free(a);
+			return NULL;
+		}
+		lex_next(x);
+		expr *b = p_unary(x);
+		x->depth--;
+		if (!b) {
+			vxr_tpl_expr_free(a);
+			return NULL;
+		}
+		expr *e = expr_alloc(x, E_POW, at);
+		if (!e) {
+			vxr_tpl_expr_free(a);
+			vxr_tpl_expr_free(b);
+			return NULL;
+		}
+		e->a = a;
+		e->b = b;
+		return e;
+	}
+	return a;
+}
+
+static expr *p_unary(lex *x)
+{
+	if (is_op(x, "-")) {
+		if (!deeper(x))
+			return NULL;
+		size_t at = x->ts;
+		lex_next(x);
+		expr *a = p_unary(x);
+		x->depth--;
+		if (!a)
+			return NULL;
+		expr *e = expr_alloc(x, E_NEG, at);
+		if (!e) {
+			vxr_tpl_expr_free(a);
+			return NULL;
+		}
+		e->a = a;
+		return e;
+	}
+	return p_pow(x);
+}
+
+static expr *binary(lex *x, eop op, size_t at, expr *a, expr *b)
+{
+	if (!a || !b) {
+		vxr_tpl_expr_free(a);
+		vxr_tpl_expr_free(b);
+		return NULL;
+	}
+	expr *e = expr_alloc(x, op, at);
+	if (!e) {
+		vxr_tpl_expr_free(a);
+		vxr_tpl_expr_free(b);
+		return NULL;
+	}
+	e->a = a;
+	e->b = b;
+	return e;
+}
+
+static expr *p_mul(lex *x)
+{
+	expr *a = p_unary(x);
+	while (a && (is_op(x, "*") || is_op(x, "/"))) {
+		eop op = is_op(x, "*") ? E_MUL : E_DIV;
+		size_t at = x->ts;
+		lex_next(x);
+		a = binary(x, op, at, a, p_unary(x));
+	}
+	return a;
+}
+
+static expr *p_add(lex *x)
+{
+	expr *a = p_mul(x);
+	while (a && (is_op(x, "+") || is_op(x, "-"))) {
+		eop op = is_op(x, "+") ? E_ADD : E_SUB;
+		size_t at = x->ts;
+		lex_next(x);
+		a = binary(x, op, at, a, p_mul(x));
+	}
+	return a;
+}
+
+static expr *p_cmp(lex *x)
+{
+	expr *a = p_add(x);
+	static const struct { const char *op; eop e; } cmps[] = {
+		{ "<", E_LT }, { "<=", E_LE }, { ">", E_GT }, { ">=", E_GE }, { "==", E_EQ }, { "!=", E_NE }
+	};
+	for (size_t i = 0; a && i < sizeof cmps / sizeof cmps[0]; i++)
+		if (is_op(x, cmps[i].op)) {
+			size_t at = x->ts;
+			lex_next(x);
+			return binary(x, cmps[i].e, at, a, p_add(x));
+		}
+	if (a && is_op(x, "=")) {
+		lex_fail(x, x->ts, "'=' is not a comparison: write '=='");
+		vxr_tpl_expr_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static expr *p_not(lex *x)
+{
+	if (is_kw(x, "not")) {
+		size_t at = x->ts;
+		if (!deeper(x))
+			return NULL;
+		lex_next(x);
+		expr *a = p_not(x);
+		x->depth--;
+		if (!a)
+			return NULL;
+		expr *e = expr_alloc(x, E_NOT, at);
+		if (!e) {
+			vxr_tpl_expr_free(a);
+			return NULL;
+		}
+		e->a = a;
+		return e;
+	}
+	return p_cmp(x);
+}
+
+static expr *p_and(lex *x)
+{
+	expr *a = p_not(x);
+	while (a && is_kw(x, "and")) {
+		size_t at = x->ts;
+		lex_next(x);
+		a = binary(x, E_AND, at, a, p_not(x));
+	}
+	return a;
+}
+
+static expr *p_or(lex *x)
+{
+	expr *a = p_and(x);
+	while (a && is_kw(x, "or")) {
+		size_t at = x->ts;
+		lex_next(x);
+		a = binary(x, E_OR, at, a, p_and(x));
+	}
+	return a;
+}
+
+/* ================================================================ entry */
+
+expr *vxr_tpl_expr_parse(const vxr_tpl *t, const char *s, size_t n, size_t base, size_t *rest,
+                         vx_error *err, vx_status *st)
+{
+	lex x = { t, s, n, base, 0, TK_END, 0, 0, 0, "", err, VX_OK, 0, 0 };
+	lex_next(&x);
+	expr *e = x.st == VX_OK ? p_or(&x) : NULL;
+	if (x.st != VX_OK) {
+		vxr_tpl_expr_free(e);
+		*st = x.st;
+		return NULL;
+	}
+	*rest = x.ts;
+	return e;
+}

@@ -1,0 +1,65 @@
+/*
+ * handout.c — a handout written to its file (handout.h): rendered in
+ * memory by report/doc/, then the main text and its side files committed
+ * together through report/out.h.
+ */
+#include "report/handout.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/doc/doc.h"
+#include "report/out.h"
+
+/* Writes the main text into main and the side files beside it, all or
+ * nothing (out.h); main is consumed. */
+static vx_status write_all(vxr_out *main, const char *text, const vxr_side *side, size_t nside, vx_error *err)
+{
+	vxr_out **outs = calloc(nside + 1, sizeof *outs);
+	if (!outs) {
+		vxr_out_discard(main);
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	outs[nside] = main;
+	vx_status st = VX_OK;
+	for (size_t i = 0; i < nside && st == VX_OK; i++)
+		st = vxr_out_open(side[i].name, &outs[i], err);
+	if (st == VX_OK) {
+		/* write errors stay in the streams and come out of the commit */
+		for (size_t i = 0; i <= nside; i++) {
+			const char *t = i < nside ? side[i].text : text;
+			fwrite(t, 1, strlen(t), vxr_out_stream(outs[i]));
+		}
+		st = vxr_out_commit(outs, nside + 1, err);
+	} else {
+		for (size_t i = 0; i <= nside; i++)
+			vxr_out_discard(outs[i]);
+	}
+	free(outs);
+	return st;
+}
+
+vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
+                           vx_error *err)
+{
+	char *text = NULL;
+	vxr_side *side = NULL;
+	size_t nside = 0;
+	vxr_out *o = NULL;
+	vx_status st = vxr_out_open(out_path, &o, err);
+	if (st != VX_OK)
+		return st;
+	/* Side files go beside the file written (a link's target), and a target
+	 * written in place (a device, a FIFO) gets tables instead of them, as
+	 * standard output does. */
+	const char *where = vxr_out_direct(o) ? "-" : vxr_out_target(o);
+	st = vxr_report_render(ctx, fmt, template_path, where, &text, &side, &nside, err);
+	if (st == VX_OK)
+		st = write_all(o, text, side, nside, err);
+	else
+		vxr_out_discard(o);
+	vxr_sides_free(side, nside);
+	free(text);
+	return st;
+}
