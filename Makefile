@@ -26,7 +26,13 @@ BLAS_LIBS := -lgslcblas
 endif
 GSL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
 GSL_LIBS    := -lgsl $(BLAS_LIBS) -lm
-DEP_CFLAGS  := -pthread $(GSL_CFLAGS) $(shell $(PKG_CONFIG) --cflags libcmark jansson ncursesw 2>/dev/null)
+# Each layer is compiled with the flags of what it may use and no more
+# (tests/layers.sh checks the includes themselves; `make layers`):
+#   engine/  GSL, BLAS, threads     report/  + cmark, jansson     tui/  + ncursesw
+ENGINE_CFLAGS := -pthread $(GSL_CFLAGS)
+REPORT_CFLAGS := $(ENGINE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libcmark jansson 2>/dev/null)
+TUI_CFLAGS    := $(REPORT_CFLAGS) $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
+DEP_CFLAGS  := $(TUI_CFLAGS)
 DEP_LIBS    := $(shell $(PKG_CONFIG) --libs libcmark jansson ncursesw 2>/dev/null) $(GSL_LIBS) -pthread
 CRIT_LIBS   := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
@@ -72,14 +78,17 @@ else
 Q := @
 endif
 
-.PHONY: all run test unit e2e deps install uninstall clean help update-golden sanitize fuzz bench \
+.PHONY: all run test layers unit e2e deps install uninstall clean help update-golden sanitize fuzz bench \
         fuzz-replay fuzz-build valgrind
 all: $(BIN)
 
+$(BUILD)/engine/%.o: LAYER_CFLAGS := $(ENGINE_CFLAGS)
+$(BUILD)/report/%.o: LAYER_CFLAGS := $(REPORT_CFLAGS)
+$(BUILD)/tui/%.o: LAYER_CFLAGS := $(TUI_CFLAGS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(or $(LAYER_CFLAGS),$(DEP_CFLAGS)) $(WARN) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The derivation's text is compiled into the binary, so an installed vanex
 # needs no data files; tests and --template read the same files from disk.
@@ -109,6 +118,10 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN)
 	./$(BIN)
 
+# The layering rules of README.md "Layout", checked on the sources.
+layers:
+	$(Q)sh tests/layers.sh && echo "layers: every include points down; curses, cmark, jansson and printing where they belong"
+
 # Every suite runs even after one fails, and the failed ones are named at the end.
 unit: $(UNIT_BIN)
 	$(Q)failed=; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs=2 $(CRITERION_FLAGS) || failed="$$failed $$t"; done; \
@@ -121,7 +134,7 @@ e2e: $(BIN)
 test: deps
 	$(Q)sh tests/deps.sh test
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN)
-	$(Q)$(MAKE) --no-print-directory --keep-going unit e2e fuzz-replay
+	$(Q)$(MAKE) --no-print-directory --keep-going layers unit e2e fuzz-replay
 	$(Q)$(MAKE) --no-print-directory sanitize
 
 # Builds everything with ASan+UBSan in build-san/ and runs the unit and e2e suites.
@@ -207,6 +220,7 @@ help:
 	@echo "make run        install build dependencies if missing, build, start the tutor"
 	@echo "make deps       install the build dependencies (apt-get) if missing"
 	@echo "make test       install test dependencies if missing, build, run every test"
+	@echo "make layers     check that every include points down a layer (part of make test)"
 	@echo "make sanitize   the test suite under AddressSanitizer + UBSan"
 	@echo "make fuzz       run each fuzz target for a bounded time (FUZZ_SECONDS=10)"
 	@echo "make valgrind   memcheck over check, report and a tutor session"
