@@ -10,7 +10,6 @@
 #include "tui/tutor_panel.h"
 #include "report/text/utf8.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,34 +87,15 @@ static void tail(vxt_lines *out, int width, int full, vxt_role role, const char 
  * Views
  * ==================================================================== */
 
-static int has(const char *hay, const char *needle)
+vxu_view vxu_view_named(const char *name)
 {
-	return strstr(hay, needle) != NULL;
-}
-
-vxu_view vxu_view_for_title(const char *title)
-{
-	char low[512];
-	size_t i = 0;
-	if (!title)
-		return VXU_VIEW_CHAIN;
-	for (; title[i] && i + 1 < sizeof low; i++)
-		low[i] = (char)tolower((unsigned char)title[i]);
-	low[i] = '\0';
-	/* Order matters: the most specific words first. */
-	if (has(low, "lyapunov") || has(low, "rate"))
-		return VXU_VIEW_LYAP;
-	if (has(low, "contribution") || has(low, "path"))
-		return VXU_VIEW_PATHS;
-	if (has(low, "diagonal") || has(low, "activation") || has(low, "σ'") || has(low, "σ′")
-	    || has(low, "sigma") || has(low, "maximum") || has(low, "γ =") || has(low, "largest slope"))
-		return VXU_VIEW_DACT;
-	if (has(low, "one step") || has(low, "jacobian") || has(low, "weights") || has(low, "matri")
-	    || has(low, "is w") || has(low, "= w")
-	    || has(low, "per step") || has(low, "per-step") || has(low, "single step"))
-		return VXU_VIEW_JACOBIAN;
-	if (has(low, "network") || has(low, "loss") || has(low, "forward"))
-		return VXU_VIEW_NETWORK;
+	static const char *const names[VXU_VIEW_COUNT] = {
+		[VXU_VIEW_NETWORK] = "network", [VXU_VIEW_CHAIN] = "chain", [VXU_VIEW_DACT] = "dact",
+		[VXU_VIEW_JACOBIAN] = "jacobian", [VXU_VIEW_PATHS] = "paths", [VXU_VIEW_LYAP] = "lyap",
+	};
+	for (int v = VXU_VIEW_AUTO + 1; name && v < VXU_VIEW_COUNT; v++)
+		if (strcmp(name, names[v]) == 0)
+			return (vxu_view)v;
 	return VXU_VIEW_CHAIN;
 }
 
@@ -510,7 +490,7 @@ vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *show
 		return VX_OK;
 	vxu_view v = in->view;
 	if (v == VXU_VIEW_AUTO)
-		v = vxu_view_for_title(in->title);
+		v = vxu_view_named(in->panel);
 	*shown = v;
 	int full = in->full;
 	int w = in->width;

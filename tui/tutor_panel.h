@@ -13,7 +13,8 @@
 #include "report/doc/ctx.h"
 #include "report/text/lines.h"
 
-/* Which live values the panel shows (chosen per step from its title; `v` cycles). */
+/* Which live values the panel shows (named by each step's front matter,
+ * `panel:`; `v` cycles). */
 typedef enum {
 	VXU_VIEW_AUTO = 0,      /* what the current step is about */
 	VXU_VIEW_NETWORK,       /* the model, s_t against y, L_t */
@@ -30,7 +31,7 @@ typedef struct {
 	vxr_ctx ctx;           /* the network, its analysis (ctx.result->t is the
 	                        * loss step t), the chosen step j and path k */
 	vxu_view view;         /* the view asked for; VXU_VIEW_AUTO: the step's own */
-	const char *title;     /* the current step's title (for VXU_VIEW_AUTO) */
+	const char *panel;     /* the current step's `panel:` (for VXU_VIEW_AUTO) */
 	int utf8;              /* Unicode, else ASCII only */
 	int full;              /* more than the strip of 80×24: detail, and plots */
 	int width, rows;       /* the panel's columns and rows */
@@ -43,8 +44,9 @@ typedef struct {
  * out, not fatal. */
 vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *shown);
 
-/* The view that fits a step with this title (VXU_VIEW_CHAIN when nothing
- * in the title points elsewhere).  Case-insensitive keyword match. */
-vxu_view vxu_view_for_title(const char *title);
+/* The view a template's `panel:` names (network, chain, dact, jacobian,
+ * paths, lyap; the template language refuses any other), VXU_VIEW_CHAIN
+ * when it names none. */
+vxu_view vxu_view_named(const char *name);
 
 #endif

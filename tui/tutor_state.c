@@ -875,7 +875,7 @@ static vx_status build_panel(vxu_state *st)
 {
 	vxu_panel_in in = {
 		{ &st->eff, st->model, st->result, st->j, st->k, st->date, st->extras },
-		st->view, vxr_step_title(st->step), st->utf8,
+		st->view, vxr_step_panel(st->step), st->utf8,
 		st->lay.place != VXU_PANEL_STRIP, st->lay.panel_w, st->lay.panel_rows,
 	};
 	return vxu_panel_build(&in, &st->panel, &st->shown_view);
