@@ -26,12 +26,12 @@ BLAS_LIBS := -lgslcblas
 endif
 GSL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
 GSL_LIBS    := -lgsl $(BLAS_LIBS) -lm
-DEP_CFLAGS  := -pthread $(GSL_CFLAGS) $(shell $(PKG_CONFIG) --cflags libcmark jansson ncursesw 2>/dev/null)
-DEP_LIBS    := $(shell $(PKG_CONFIG) --libs libcmark jansson ncursesw 2>/dev/null) $(GSL_LIBS) -pthread
+DEP_CFLAGS  := -pthread $(GSL_CFLAGS) $(shell $(PKG_CONFIG) --cflags libcmark jansson ncursesw libzip zlib 2>/dev/null)
+DEP_LIBS    := $(shell $(PKG_CONFIG) --libs libcmark jansson ncursesw libzip zlib 2>/dev/null) $(GSL_LIBS) -pthread
 CRIT_LIBS   := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
 ENGINE_SRC := $(sort $(wildcard engine/*.c))
-REPORT_SRC := $(sort $(wildcard report/*.c))
+REPORT_SRC := $(sort $(wildcard report/*.c report/load/*.c))
 TUI_SRC    := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c)))
 TEMPLATES  := $(sort $(wildcard templates/*.md))
 GEN_SRC    := $(BUILD)/gen/templates_embed.c

@@ -4,8 +4,8 @@
 #   sh tests/deps.sh test    the above plus what the test suite runs
 # Uses apt-get, through sudo when not root.  Prints nothing when all are present.
 set -e
-build="make gcc pkg-config libgsl-dev libopenblas-dev libcmark-dev libjansson-dev libncurses-dev"
-test="$build libcriterion-dev time tmux chromium python3 python3-torch clang libclang-rt-14-dev valgrind texlive-latex-base texlive-latex-recommended"
+build="make gcc pkg-config libgsl-dev libopenblas-dev libcmark-dev libjansson-dev libncurses-dev libzip-dev zlib1g-dev"
+test="$build libcriterion-dev time tmux chromium python3 python3-torch python3-numpy clang libclang-rt-14-dev valgrind texlive-latex-base texlive-latex-recommended"
 case "$1" in
 	build) want=$build ;;
 	test) want=$test ;;
