@@ -16,6 +16,7 @@
 struct vxr_zip {
 	zip_t *za;
 	char *name;          /* for messages */
+	size_t len;          /* of the archive */
 	size_t n;
 	const char **names;  /* n entries, libzip's strings */
 	uint64_t *size;      /* n declared uncompressed sizes */
@@ -61,7 +62,8 @@ static vx_status stat_member(vxr_zip *z, size_t i, vx_error *err)
 	if (zip_stat_index(z->za, i, ZIP_FL_ENC_RAW, &sb) != 0)
 		return vx_fail(err, VX_EFORMAT, "%s: zip member %zu: %s", z->name, i,
 		               zip_error_strerror(zip_get_error(z->za)));
-	const zip_uint64_t need = ZIP_STAT_NAME | ZIP_STAT_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_ENCRYPTION_METHOD;
+	const zip_uint64_t need = ZIP_STAT_NAME | ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
+	                          ZIP_STAT_ENCRYPTION_METHOD;
 	if ((sb.valid & need) != need || !sb.name)
 		return vx_fail(err, VX_EFORMAT, "%s: zip member %zu: incomplete directory entry", z->name, i);
 	if (sb.encryption_method != ZIP_EM_NONE)
@@ -70,6 +72,14 @@ static vx_status stat_member(vxr_zip *z, size_t i, vx_error *err)
 		return vx_fail(err, VX_EFORMAT,
 		               "%s: zip member '%s' is compressed with %s (accepted: stored, deflated)",
 		               z->name, sb.name, method_name(sb.comp_method));
+	/* A size the member's bytes cannot hold is a lie told to make the
+	 * reader allocate: stored data is as long as it says, and deflate
+	 * turns a byte into at most 1032 (258-byte matches of 2 bits each). */
+	if (sb.comp_size > z->len || (sb.comp_method == ZIP_CM_STORE && sb.size != sb.comp_size) ||
+	    (sb.comp_method == ZIP_CM_DEFLATE && sb.size / 1032 > sb.comp_size))
+		return vx_fail(err, VX_EFORMAT, "%s: zip member '%s' declares %llu bytes from %llu %s bytes", z->name,
+		               sb.name, (unsigned long long)sb.size, (unsigned long long)sb.comp_size,
+		               sb.comp_method == ZIP_CM_STORE ? "stored" : "deflated");
 	z->names[i] = sb.name;
 	z->size[i] = sb.size;
 	return VX_OK;
@@ -86,6 +96,7 @@ vx_status vxr_zip_open(const unsigned char *buf, size_t len, const char *name, v
 		free(z);
 		return vx_fail(err, VX_ENOMEM, "%s: out of memory", name);
 	}
+	z->len = len;
 	zip_error_t ze;
 	zip_error_init(&ze);
 	/* libzip reads the buffer in place; it is never freed or written by it */

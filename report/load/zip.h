@@ -4,11 +4,15 @@
  *
  * Opening checks the central directory against the local headers (libzip's
  * ZIP_CHECKCONS), and refuses encrypted members, compression methods other
- * than stored and deflated, duplicate names and more than VXR_ZIP_MAX_ENTRIES
- * members.  Reading a member checks its declared size against the limits
- * below BEFORE allocating, stops one byte after the declared size (a member
- * that inflates to more is refused: the declared sizes of a zip bomb lie),
- * and checks the CRC-32.  Nothing is ever written or extracted to disk.
+ * than stored and deflated, duplicate names, more than VXR_ZIP_MAX_ENTRIES
+ * members, and sizes the compressed bytes cannot hold (a stored member's
+ * size other than its compressed size, a deflated one's beyond 1032 times
+ * it, deflate's largest ratio): so a member read from an archive of N bytes
+ * takes at most ~1032 N bytes.  Reading a member checks its declared size
+ * against the limits below BEFORE allocating, stops one byte after the
+ * declared size (a member that inflates to more is refused: the declared
+ * sizes of a zip bomb lie), and checks the CRC-32.  Nothing is ever written
+ * or extracted to disk.
  */
 #ifndef VXR_LOAD_ZIP_H
 #define VXR_LOAD_ZIP_H

@@ -536,6 +536,14 @@ def make_bad():
     short = dict(members[1], size=len(arrays["weight_hh_l0.npy"]) + 64)
     zip_members([members[0], short] + members[2:], "short.npz")
     bad("short.npz", "open", "EFORMAT", "112 bytes of data for 12 elements of float32")
+    # sizes the compressed bytes cannot hold: refused before anything is allocated
+    hdr = b"{'descr': '<f8', 'fortran_order': False, 'shape': (134217728,), }"
+    hdr = b"\x93NUMPY\x01\x00" + struct.pack("<H", 118) + hdr + b" " * (117 - len(hdr)) + b"\n"
+    zip_members([{"name": "weight_hh_l0.npy", "data": hdr + bytes(64), "method": 8, "size": 128 + (1 << 30)}],
+                "gigabyte_from_bytes.npz")
+    bad("gigabyte_from_bytes.npz", "open", "EFORMAT", "declares 1073741952 bytes from")
+    zip_members([{"name": "weight_hh_l0.npy", "data": hdr + bytes(64), "size": 128 + 64 + 8}], "stored_lie.npz")
+    bad("stored_lie.npz", "open", "EFORMAT", "declares 200 bytes from 192 stored bytes")
     zip_members([dict(m, flags=1) for m in members], "encrypted.npz")
     bad("encrypted.npz", "open", "EFORMAT", "encrypted")
     with zipfile.ZipFile(path("bzip2.npz"), "w", zipfile.ZIP_BZIP2) as z:
