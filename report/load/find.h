@@ -69,7 +69,10 @@ vx_status vxr_find_select(const vxr_tensors *f, const vxr_module *mods, size_t n
  * network x in reverse time order.  Biases absent in the file are zero.
  * Refuses NaN and infinite weights (VX_ENONFINITE naming the tensor and
  * index), a module with a problem, a reverse direction that is not there
- * (VX_EUSAGE); VX_ENOMEM.  *out is caller-freed (vx_net_free). */
+ * (VX_EUSAGE); VX_ENOMEM.  It allocates the weights as doubles, about
+ * 8·layers·G·d·(n + d + 2) bytes besides vx_net's x (T × n): a caller
+ * checks that against the machine's memory first, as check does with
+ * vx_model_bytes.  *out is caller-freed (vx_net_free). */
 vx_status vxr_find_net(vxr_tensors *f, const vxr_module *m, int reverse, vx_act act, size_t T, vx_net **out,
                        vx_error *err);
 

@@ -31,14 +31,19 @@ typedef struct {
 	const char *name;
 	json_t *info;
 	uint64_t begin, end;
+	size_t pos;        /* in the header */
 } entry;
 
+/* The order of the data; empty tensors at one offset in header order, so
+ * that the list does not depend on how qsort breaks ties. */
 static int by_begin(const void *a, const void *b)
 {
 	const entry *x = a, *y = b;
 	if (x->begin != y->begin)
 		return x->begin < y->begin ? -1 : 1;
-	return (x->end > y->end) - (x->end < y->end);
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
 /* A JSON integer >= 0 into *v. */
@@ -163,6 +168,7 @@ vx_status vxr_safetensors_list(vxr_tensors *f, vx_error *err)
 		}
 		e[ne].name = key;
 		e[ne].info = val;
+		e[ne].pos = ne;
 		if ((st = offsets(p->name, &e[ne], data_len, err)) != VX_OK)
 			goto done;
 		ne++;

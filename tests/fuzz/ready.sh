@@ -51,4 +51,4 @@ END {
 		}
 		if (ok) print h
 	}
-}' harnesses="$*" "$@" tests/fuzz/fuzz_util.h $(ls engine/*.c report/*.c tui/*.c 2>/dev/null | grep -v "^tui/main\.c$")
+}' harnesses="$*" "$@" tests/fuzz/fuzz_util.h $(ls engine/*.c report/*.c report/load/*.c tui/*.c 2>/dev/null | grep -v "^tui/main\.c$")

@@ -35,11 +35,8 @@ import zlib
 import numpy as np
 import torch
 
-torch.manual_seed(20240601)
-torch.set_num_threads(1)
-OUT = sys.argv[1]
-GROUP = sys.argv[2]
 T = 7
+OUT = "."
 manifest = []
 
 
@@ -141,8 +138,9 @@ def npy_bytes(a):
     return b.getvalue()
 
 
-def safetensors(name, tensors, metadata=None, order=None, header_pad=True, fix=None):
-    """The format by its specification: u64 header length, JSON, data."""
+def safetensors_bytes(tensors, metadata=None, order=None, header_pad=True, fix=None):
+    """The format by its specification: u64 header length, JSON, data;
+    fix(header) may damage the header first."""
     codes = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
              torch.int32: "I32", torch.int64: "I64"}
     hdr, blobs, off = {}, [], 0
@@ -159,10 +157,12 @@ def safetensors(name, tensors, metadata=None, order=None, header_pad=True, fix=N
     h = json.dumps(hdr).encode()
     if header_pad:
         h += b" " * ((8 - len(h) % 8) % 8)
-    data = struct.pack("<Q", len(h)) + h + b"".join(blobs)
+    return struct.pack("<Q", len(h)) + h + b"".join(blobs)
+
+
+def safetensors(name, tensors, **kw):
     with open(path(name), "wb") as f:
-        f.write(data)
-    return data
+        f.write(safetensors_bytes(tensors, **kw))
 
 
 def zip_members(members, name):
@@ -676,6 +676,10 @@ def make_malicious():
     prove("nested.pt", tload("nested.pt"), m)
 
 
-{"good": make_good, "bad": make_bad, "malicious": make_malicious}[GROUP]()
-with open(path("manifest.json"), "w") as f:
-    json.dump(manifest, f)
+if __name__ == "__main__":
+    torch.manual_seed(20240601)
+    torch.set_num_threads(1)
+    OUT = sys.argv[1]
+    {"good": make_good, "bad": make_bad, "malicious": make_malicious}[sys.argv[2]]()
+    with open(path("manifest.json"), "w") as f:
+        json.dump(manifest, f)
