@@ -374,6 +374,8 @@ static vx_status global(vm *m, const unsigned char *mod, size_t ml, const unsign
 		const char *hint = "";
 		if (ml >= 8 && memcmp(mod, "__main__", 8) == 0)
 			hint = " (a whole model object: save model.state_dict() instead)";
+		else if (ml >= 5 && memcmp(mod, "numpy", 5) == 0)
+			hint = " (a numpy value: save Python numbers or tensors instead)";
 		return fail(m, VX_EFORMAT,
 		            "refused global '%.*s.%.*s'%s: only tensors, containers, numbers and strings are read, "
 		            "nothing is imported or executed",

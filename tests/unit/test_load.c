@@ -29,6 +29,7 @@
 
 #include "engine/net.h"
 #include "report/load/find.h"
+#include "report/load/pickle.h"
 #include "report/load/tensors.h"
 
 static void setup(void)
@@ -353,4 +354,142 @@ Test(load, the_kind_comes_from_the_content)
 	cr_expect_eq(vxr_kind_sniff(csv, 8, "w.txt"), VXR_KIND_CSV);
 	cr_expect_eq(vxr_kind_sniff(csv, 8, "W.SAFETENSORS"), VXR_KIND_SAFETENSORS);
 	cr_expect_eq(vxr_kind_sniff(NULL, 0, "w.npz"), VXR_KIND_ZIP);
+}
+
+/* ---- the pickle interpreter's refusals, opcode by opcode ---- */
+
+typedef struct {
+	const char *what;
+	const char *bytes;
+	size_t len;
+	const char *words;
+} pk_case;
+
+#define PK(what, lit, words) { what, lit, sizeof lit - 1, words }
+/* BINUNICODE of 1 and 3 characters; the globals and the storage type */
+#define STR1(s) "X\x01\x00\x00\x00" s
+#define STR3(s) "X\x03\x00\x00\x00" s
+#define OD "ccollections\nOrderedDict\n"
+#define REBUILD "ctorch._utils\n_rebuild_tensor_v2\n"
+#define STORAGE "X\x07\x00\x00\x00" "storage" "ctorch\nFloatStorage\n"
+
+static const pk_case PK_CASES[] = {
+	PK("empty", "", "ends before its STOP opcode"),
+	PK("protocol 1", "\x80\x01N.", "pickle protocol 1 (accepted: 2 to 5)"),
+	PK("no STOP", "\x80\x02N", "ends before its STOP opcode"),
+	PK("two values at STOP", "\x80\x02NN.", "STOP with 2 values and 0 open MARKs"),
+	PK("open MARK at STOP", "\x80\x02(N.", "STOP with 1 values and 1 open MARKs"),
+	PK("underflow", "\x80\x02s.", "stack underflow"),
+	PK("pop below MARK", "\x80\x02N(a.", "stack underflow"),
+	PK("memo read first", "\x80\x02h\x03.", "memo index 3 read before it was set"),
+	PK("memo far ahead", "\x80\x02Nr\x00\x00\x01\x00.", "memo index 65536 out of range"),
+	PK("string past the end", "\x80\x02X\xff\x00\x00\x00" "ab.", "truncated: a string of 255 bytes, 3 left"),
+	PK("BININT cut", "\x80\x02J\x01\x02", "truncated: 4 bytes of operand needed, 2 left"),
+	PK("LONG4 negative length", "\x80\x02\x8b\xff\xff\xff\xff.", "LONG4 with a negative length"),
+	PK("FRAME too long", "\x80\x04\x95\x00\x01\x00\x00\x00\x00\x00\x00N.", "FRAME longer than the data left"),
+	PK("SETITEM on a list", "\x80\x02]NNs.", "SETITEM on a list"),
+	PK("APPEND on a dict", "\x80\x02}Na.", "APPEND on a dict"),
+	PK("SETITEMS odd", "\x80\x02}(Nu.", "SETITEMS with an odd number of items"),
+	PK("APPENDS with nothing below", "\x80\x02(Ne.", "APPENDS without a container below its MARK"),
+	PK("BUILD on a list", "\x80\x02]}b.", "BUILD on a list with a dict"),
+	PK("GLOBAL without newline", "\x80\x02" "ccollections", "GLOBAL operand without its newline"),
+	PK("os.system", "\x80\x02" "cposix\nsystem\nq\x00.", "refused global 'posix.system'"),
+	PK("numpy scalar", "\x80\x02" "cnumpy.core.multiarray\nscalar\n.", "(a numpy value"),
+	PK("a class of __main__", "\x80\x02" "c__main__\nNet\n.", "save model.state_dict() instead"),
+	PK("STACK_GLOBAL of an int", "\x80\x04K\x01K\x02\x93.", "STACK_GLOBAL of a int and a int"),
+	PK("STACK_GLOBAL builtins.eval", "\x80\x04\x8c\x08" "builtins\x8c\x04" "eval\x93.",
+	   "refused global 'builtins.eval'"),
+	PK("INST", "\x80\x02(iposix\nsystem\n.", "refused opcode 0x69 INST"),
+	PK("NEWOBJ", "\x80\x02N)\x81.", "refused opcode 0x81 NEWOBJ"),
+	PK("EXT1", "\x80\x02\x82\x01.", "refused opcode 0x82 EXT"),
+	PK("unknown opcode", "\x80\x02\xff.", "unknown opcode 0xff"),
+	PK("REDUCE on a str", "\x80\x02" STR1("a") ")R.", "REDUCE calls a str"),
+	PK("OrderedDict with arguments", "\x80\x02" OD "(]tR.", "OrderedDict called with arguments"),
+	PK("a storage type called", "\x80\x02" "ctorch\nFloatStorage\n)R.", "torch.FloatStorage called"),
+	PK("persistent id of a str", "\x80\x02" STR1("a") "Q.", "persistent id is a str, expected a tuple"),
+	PK("a module's persistent id", "\x80\x02X\x06\x00\x00\x00" "module\x85Q.", "a pickled nn.Module"),
+	PK("storage key with a slash", "\x80\x02(" STORAGE "X\x03\x00\x00\x00" "a/b" STR3("cpu") "K\x02tQ.",
+	   "storage key has byte 0x2f"),
+	PK("view outside its storage", "\x80\x02(" STORAGE STR1("0") STR3("cpu") "K\x02" STR1("1") "K\x01K\x02\x87tQ.",
+	   "storage view [1, +2) outside its storage of 2 elements"),
+	PK("_rebuild_tensor_v2 of 5 arguments", "\x80\x02" REBUILD "(NNNNNtR.", "_rebuild_tensor_v2 with 5 arguments"),
+	PK("a negative offset (LONG1 0xff)", "\x80\x02" REBUILD "((" STORAGE STR1("0") STR3("cpu") "K\x02tQ"
+	   "\x8a\x01\xff)))\x89}tR.", "storage offset is not an int >= 0"),
+	PK("9 dimensions", "\x80\x02" REBUILD "((" STORAGE STR1("0") STR3("cpu") "K\x02tQK\x00"
+	   "(K\x01K\x01K\x01K\x01K\x01K\x01K\x01K\x01K\x01t(K\x01K\x01K\x01K\x01K\x01K\x01K\x01K\x01K\x01t\x89}tR.",
+	   "size and stride are not two int tuples of one length, at most 8"),
+	PK("a parameter of a str", "\x80\x02" "ctorch._utils\n_rebuild_parameter\n(X\x00\x00\x00\x00\x89}tR.",
+	   "_rebuild_parameter: expected (tensor, requires_grad, hooks)"),
+	PK("a set", "\x80\x04\x8f.", "refused opcode 0x8f EMPTY_SET"),
+};
+
+Test(load, the_pickle_interpreter_refuses_each_fault_by_name)
+{
+	for (size_t c = 0; c < sizeof PK_CASES / sizeof PK_CASES[0]; c++) {
+		const pk_case *k = &PK_CASES[c];
+		/* an exact-size copy, so that a read past the end is a fault here */
+		unsigned char *b = malloc(k->len + 1);
+		memcpy(b, k->bytes, k->len);
+		size_t pos = 0;
+		vxr_pickle *p = NULL;
+		vx_error err = { { 0 } };
+		vx_status st = vxr_pickle_run(b, k->len, &pos, "t.pkl", &p, &err);
+		cr_expect(st != VX_OK, "%s: accepted", k->what);
+		cr_expect(p == NULL && pos == 0, "%s: a pickle returned with the failure", k->what);
+		cr_expect(strstr(err.msg, k->words) != NULL, "%s: '%s' lacks '%s'", k->what, err.msg, k->words);
+		cr_expect(strncmp(err.msg, "t.pkl: pickle byte ", 19) == 0, "%s: '%s'", k->what, err.msg);
+		vxr_pickle_free(p);
+		free(b);
+	}
+}
+
+/* A pickle with everything the interpreter accepts, and the values it built. */
+Test(load, the_pickle_interpreter_builds_what_python_would)
+{
+	/* {'a': [1, -2, 70000, 2**40, -1.5, True, None, 'x', b'y', (), 2**80], 'b': a tensor, 'a2': memo of the list} */
+	static const unsigned char pk[] = "\x80\x02}q\x00(" STR1("a") "]q\x01("
+		"K\x01" "J\xfe\xff\xff\xff" "Jp\x11\x01\x00" "\x8a\x06\x00\x00\x00\x00\x00\x01"
+		"G\xbf\xf8\x00\x00\x00\x00\x00\x00" "\x88" "N" STR1("x") "C\x01y" ")"
+		"\x8a\x0b\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01" "e"
+		STR1("b") REBUILD "((X\x07\x00\x00\x00" "storage" "ctorch\nHalfStorage\n" STR1("7") STR3("cpu")
+		"K\x0ctQ" "K\x02" "K\x02K\x03\x86" "K\x01K\x02\x86" "\x89" OD ")R" "tR"
+		"X\x02\x00\x00\x00" "a2" "h\x01" "u.";
+	size_t pos = 0;
+	vxr_pickle *p = NULL;
+	vx_error err = { { 0 } };
+	cr_assert_eq(vxr_pickle_run(pk, sizeof pk - 1, &pos, "t.pkl", &p, &err), VX_OK, "%s", err.msg);
+	cr_expect_eq(pos, sizeof pk - 1);
+	const vxr_pv *root = vxr_pickle_root(p);
+	cr_assert_eq(root->kind, VXR_PV_DICT);
+	cr_assert_eq(root->u.seq.n, 6);
+	const vxr_pv *l = root->u.seq.v[1];
+	cr_assert_eq(l->kind, VXR_PV_LIST);
+	cr_assert_eq(l->u.seq.n, 11);
+	cr_expect_eq(l->u.seq.v[0]->u.i, 1);
+	cr_expect_eq(l->u.seq.v[1]->u.i, -2);
+	cr_expect_eq(l->u.seq.v[2]->u.i, 70000);
+	cr_expect_eq(l->u.seq.v[3]->u.i, (int64_t)1 << 40);
+	cr_expect_eq(l->u.seq.v[4]->u.f, -1.5);
+	cr_expect(l->u.seq.v[5]->kind == VXR_PV_BOOL && l->u.seq.v[5]->u.i == 1);
+	cr_expect_eq(l->u.seq.v[6]->kind, VXR_PV_NONE);
+	cr_expect(l->u.seq.v[7]->kind == VXR_PV_STR && l->u.seq.v[7]->u.str.n == 1);
+	cr_expect_eq(l->u.seq.v[8]->kind, VXR_PV_BYTES);
+	cr_expect(l->u.seq.v[9]->kind == VXR_PV_TUPLE && l->u.seq.v[9]->u.seq.n == 0);
+	cr_expect(l->u.seq.v[10]->kind == VXR_PV_BIGINT && l->u.seq.v[10]->u.str.n == 11);
+	cr_expect_eq(root->u.seq.v[5], l, "the memo gives the same list, not a copy");
+	vxr_pickle_named *named = NULL;
+	size_t n = 0;
+	cr_assert_eq(vxr_pickle_tensors(p, &named, &n, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(n, 1, "the list reached twice is walked once; one tensor");
+	cr_expect_str_eq(named[0].name, "b");
+	const vxr_pv_tensor *t = named[0].tensor->u.tensor;
+	cr_expect(t->offset == 2 && t->ndim == 2 && t->shape[0] == 2 && t->shape[1] == 3 && t->stride[0] == 1 &&
+	          t->stride[1] == 2);
+	size_t w = 0;
+	cr_expect_str_eq(vxr_pickle_storage_dtype(t->storage->u.storage.type - VXR_G_STORAGE, &w), "float16");
+	cr_expect_eq(w, 2);
+	cr_expect_eq(t->storage->u.storage.numel, 12);
+	free(named[0].name);
+	free(named);
+	vxr_pickle_free(p);
 }
