@@ -77,7 +77,7 @@ vx_status vxr_kind_of_file(const char *path, vxr_kind *kind, vx_error *err)
 	FILE *fp = fopen(path, "rb");
 	if (!fp)
 		return vx_fail(err, VX_EIO, "%s: cannot open: %s", path, strerror(errno));
-	unsigned char head[16];
+	unsigned char head[32]; /* a protocol-4 FRAME puts the magic at bytes 11-22 */
 	size_t n = fread(head, 1, sizeof head, fp);
 	int bad = ferror(fp), e = errno;
 	fclose(fp);

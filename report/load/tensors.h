@@ -91,7 +91,7 @@ typedef struct {
  * VXR_KIND_SAFETENSORS; .npz → VXR_KIND_ZIP; .npy → VXR_KIND_NPY). */
 vxr_kind vxr_kind_sniff(const unsigned char *buf, size_t len, const char *path);
 
-/* The same for a file, from its first 16 bytes.  A pipe or device is not
+/* The same for a file, from its first 32 bytes.  A pipe or device is not
  * read (its bytes would be gone for the reader called next): its extension
  * alone decides.  VX_EIO naming the path. */
 vx_status vxr_kind_of_file(const char *path, vxr_kind *kind, vx_error *err);

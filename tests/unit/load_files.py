@@ -202,8 +202,8 @@ def rezip(src, name, rename=None, extra=(), transform=None):
 # ---- crafted torch pickles: any declared storage, shape, stride ----
 
 class FakeStorage:
-    def __init__(self, key, numel, kind="FloatStorage"):
-        self.key, self.numel, self.kind = key, numel, kind
+    def __init__(self, key, numel, kind="FloatStorage", view=None):
+        self.key, self.numel, self.kind, self.view = key, numel, kind, view
 
 
 class FakeTensor:
@@ -264,6 +264,9 @@ def make_good():
     torch.save(sd, path("gru_2l_f64_legacy.pt"), _use_new_zipfile_serialization=False)
     good("gru_2l_f64_legacy.pt", "PyTorch legacy", sd, [("", "gru", 2, 5, 3, False, True)])
 
+    torch.save(sd, path("gru_2l_f64_legacy_p4.pt"), _use_new_zipfile_serialization=False, pickle_protocol=4)
+    good("gru_2l_f64_legacy_p4.pt", "PyTorch legacy", sd, [("", "gru", 2, 5, 3, False, True)])
+
     # bidirectional LSTM: both directions
     sd = state("lstm", 2, 3, bidirectional=True)
     torch.save(sd, path("lstm_bi_f32.pt"))
@@ -323,6 +326,27 @@ def make_good():
     good("views.pt", "PyTorch zip", sd, [("", "gru", 1, 4, 2, False, True)])
     torch.save(sd, path("views_legacy.pt"), _use_new_zipfile_serialization=False)
     good("views_legacy.pt", "PyTorch legacy", sd, [("", "gru", 1, 4, 2, False, True)])
+
+    # the legacy layout's storage views (view_metadata), as old torch versions
+    # wrote them: two views of one root storage; the values torch.load finds
+    root = torch.randn(40)
+    v1, v2 = FakeStorage("root", 40, view=("v1", 5, 12)), FakeStorage("root", 40, view=("v2", 20, 16))
+    obj = collections.OrderedDict([("a", FakeTensor(v1, 0, (3, 4), (4, 1))),
+                                   ("b", FakeTensor(v2, 1, (4, 2), (1, 4))),
+                                   ("c", FakeTensor(v2, 3, (2,), (5,)))])
+    buf = io.BytesIO()
+    for small in (0x1950A86A20F9469CFC6C, 1001, {"protocol_version": 1001, "little_endian": True,
+                                               "type_sizes": {"short": 2, "int": 4, "long": 8}}):
+        pickle.dump(small, buf, protocol=2)
+    p = pickle.Pickler(buf, protocol=2)
+    p.persistent_id = lambda o: ("storage", torch.FloatStorage, o.key, "cpu", o.numel, o.view) \
+        if isinstance(o, FakeStorage) else None
+    p.dump(obj)
+    pickle.dump(["root"], buf, protocol=2)
+    buf.write(struct.pack("<q", 40) + root.numpy().tobytes())
+    with open(path("legacy_view_metadata.pt"), "wb") as f:
+        f.write(buf.getvalue())
+    good("legacy_view_metadata.pt", "PyTorch legacy", torch.load(path("legacy_view_metadata.pt")), [])
 
     # numpy.savez: stored float32; savez_compressed: float64, Fortran order, big-endian
     sd = {k: v for k, v in state("lstm", 3, 2, L=2).items()}
