@@ -14,7 +14,7 @@ CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
 CFLAGS   ?= -O2 -g
-WARN     := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes
+WARN     := -Werror=implicit-function-declaration -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -DVX_VERSION='"$(VERSION)"'
 
 # GSL with an optimised CBLAS (OpenBLAS) where present, else GSL's reference CBLAS.
@@ -31,7 +31,7 @@ DEP_LIBS    := $(shell $(PKG_CONFIG) --libs libcmark jansson ncursesw libzip zli
 CRIT_LIBS   := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
 ENGINE_SRC := $(sort $(wildcard engine/*.c))
-REPORT_SRC := $(sort $(wildcard report/*.c report/load/*.c))
+REPORT_SRC := $(sort $(wildcard report/*.c report/*/*.c))
 TUI_SRC    := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c)))
 TEMPLATES  := $(sort $(wildcard templates/*.md))
 GEN_SRC    := $(BUILD)/gen/templates_embed.c

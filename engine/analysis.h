@@ -122,11 +122,21 @@ vx_status vx_step_dact(const vx_model *m, const vx_result *r, size_t j, gsl_vect
 vx_status vx_dsds(const vx_model *m, const vx_result *r, size_t t, size_t k,
                   gsl_matrix *P, double *log10_scale);
 
+/* Columns cols[0..ncols-1] of ∂s_t/∂s_k into X (d×ncols) as X × 10^*log10_scale
+ * (scale 0 when they fit): each column is carried through J_{k+1}, …, J_t as
+ * a vector, so the cost is O((t−k) d² ncols) rather than vx_dsds's
+ * O((t−k) d³).  The scale moves in whole decades. */
+vx_status vx_dsds_columns(const vx_model *m, const vx_result *r, size_t t, size_t k, const size_t *cols,
+                          size_t ncols, gsl_matrix *X, double *log10_scale);
+
 /* ---- finite-difference verification (central differences) ---- */
 
 /* ∂s_j/∂a_j and ∂a_j/∂s_{j−1} by finite differences, into D and A (d×d). */
 vx_status vx_fd_dsda(const vx_model *m, const vx_result *r, size_t j, gsl_matrix *D);
 vx_status vx_fd_dads(const vx_model *m, const vx_result *r, size_t j, gsl_matrix *A);
+
+/* A relative error of the finite-difference check at or below this agrees. */
+#define VX_FD_TOL 1e-6
 
 /* Why a relative error of vx_fdcheck is NaN. */
 typedef enum {
@@ -147,11 +157,17 @@ typedef struct {
 	                       * entry could be resolved (see unresolved) */
 	size_t dLdW_entries;  /* how many entries of ∂L_t/∂W were compared */
 	size_t columns;       /* how many columns of the three d×d matrices were checked */
-	size_t unresolved;    /* columns of ∂s_t/∂s_k and entries of ∂L_t/∂W left out
-	                       * because the map is too sensitive for any difference
-	                       * to resolve in double precision (chaotic or exploding
-	                       * horizons: the step needed is below 2^-30 of the
-	                       * value); dsds or dLdW is NaN when all were left out */
+	size_t unresolved;    /* entries of the four left out as beyond what double
+	                       * precision resolves (the sum of left[]): every entry of
+	                       * a column (or each entry of ∂L_t/∂W) whose map is too
+	                       * sensitive (chaotic or exploding horizons: the step
+	                       * needed is below 2^-30 of the value) or whose perturbed
+	                       * runs leave the range of a double, and each entry that
+	                       * misses its analytic value by more than VX_FD_TOL but
+	                       * by no more than rounding can (σ rounded to ±1 in
+	                       * saturation, entries far below the largest); an error
+	                       * is NaN when all its entries were left out */
+	size_t left[4];       /* of unresolved: those of dsda, dads, dsds, dLdW */
 	size_t kinks;         /* ReLU pre-activations a_{j,i} (j <= t) exactly at the kink
 	                       * 0, where σ' is not defined (taken as 0) and differences
 	                       * cannot match it; elsewhere steps stop short of kinks */
@@ -162,7 +178,13 @@ typedef struct {
 
 /* Checks each identity against central differences at bounded cost (entries
  * are sampled for large d; the counts say how many).  Relative errors are
- * measured against the largest entry of the analytic matrix. */
+ * measured against the largest entry of the analytic matrix (of the
+ * differences, when the analytic matrix is 0).  An error above VX_FD_TOL
+ * means a formula is wrong: what rounding alone could produce is left out
+ * and counted instead (unresolved), never reported as an error.  Every step
+ * is chosen from how far the perturbation moves the pre-activations,
+ * whatever the scale of the values (λ = 1e-300 and λ = 1.8e308 are checked
+ * like λ = 1). */
 vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out);
 
 #endif

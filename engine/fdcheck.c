@@ -4,20 +4,31 @@
  *
  * Every difference is a central one with a Richardson pair: with
  * D(h) = (f(x+h) − f(x−h)) / 2h, the estimate (4 D(h/2) − D(h)) / 3 has an
- * error of order h⁴.  The step h is at most 2^-10 max(1, |x|), which
- * balances truncation (~1e-12) against rounding (~1e-13), and is made
- * smaller where the map is less tame, using a forward-mode tangent of the
- * same perturbation (how much each pre-activation a_{j,i} moves per unit of
- * x, to first order):
- *   - no pre-activation moves by more than 2^-10 (long or exploding
- *     horizons, where a fixed h would reach far outside the linear regime);
+ * error of order h⁴.  The step is set by a forward-mode tangent of the same
+ * perturbation (how much each pre-activation a_{j,i} moves per unit of x, to
+ * first order): the pre-activations move by 2^-10 of their scale, which
+ * balances truncation (~1e-12) against rounding (~1e-13).  So
+ *   - on long or exploding horizons the step shrinks, and a fixed h would
+ *     reach far outside the linear regime;
+ *   - a perturbation of a state, which enters a_j through W once and
+ *     linearly, takes whatever step that needs, however large against the
+ *     state: at λ = 1e-300 a step of 2^-10 would move a_j by 1e-303, far
+ *     below the rounding of a_j, and the difference would be noise;
  *   - for ReLU, no pre-activation crosses 0: between kinks the map is
  *     exactly linear, so the difference is exact up to rounding.
  * The step actually taken, (x+h) − (x−h) as rounded, is the one divided by.
  *
+ * A difference is only as good as the values differenced: each entry
+ * carries its rounding floor, 3δ/h for values rounded by δ (σ near ±1 keeps
+ * no digit of σ' at all).  An entry that misses its analytic value by more
+ * than the tolerance but by no more than a few floors is left out as
+ * unresolved, so that an error the check reports is one rounding cannot
+ * make: a wrong formula, never the limits of double precision.
+ *
  * Perturbed runs are batched: the columns of a d×m state matrix are m
  * perturbed networks stepped together by one dgemm per step.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +38,9 @@
 
 #define FD_REL 0x1p-10     /* h <= FD_REL × max(1, |x|) */
 #define FD_MOVE 0x1p-10    /* and no pre-activation moves by more than this */
+#define FD_HMAX 0x1p1000   /* no step beyond this, so that x ± h stays finite */
+#define FD_ULPS 2.0        /* a value differenced is within this many ε of its size */
+#define FD_NOISE 4.0       /* a disagreement within this many rounding floors may be rounding */
 #define CHUNK 32           /* columns (×4 perturbed runs) per batch */
 #define MAX_COLS 32        /* columns compared in vx_fd_check */
 #define FLOP_BUDGET 4e9    /* for the ∂L_t/∂W runs in vx_fd_check */
@@ -42,27 +56,45 @@ static void fd_points(double x, double h, double pt[4])
 
 /* The step for a perturbation of x (in a vector whose largest entry is
  * scale) whose tangent moves pre-activations by at most amax per unit and
- * reaches a ReLU kink first at distance kink.  curved: the map bends (a
- * smooth activation, or W, which enters every step as a product); a
- * piecewise-linear map only has kinks to stay clear of.  *unres is a
- * vx_fd_why: VX_FD_UNRESOLVED when the map is so sensitive that no difference
- * resolves it in double precision (the step it needs is below 2^-30 of x's
- * scale), VX_FD_AT_KINK when x sits on a kink, else VX_FD_MEASURED. */
-static double fd_step(double x, double scale, double amax, double kink, int curved, int relu,
+ * reaches a ReLU kink first at distance kink.  bounded: the step also stays
+ * within FD_REL max(1, |x|), for perturbations of W, which enters every step
+ * multiplied by the state, so that a step far beyond |x| would bring terms
+ * of second order the tangent does not see; a perturbation of a state enters
+ * through W once, linearly, and its step is set by the motion of the
+ * pre-activations alone, however large or small that makes it against x (at
+ * λ = 1e-300 a step of 1e297 moves a_j by 2^-10: a step of 2^-10 |x| would
+ * move it by 1e-303, far below the rounding of a_j).
+ * *unres is a vx_fd_why: VX_FD_UNRESOLVED when the map is so sensitive that
+ * no difference resolves it in double precision (the step it needs is below
+ * 2^-30 of x's scale: rounding at x, amplified on the way as the step is,
+ * would swamp it), or when the step that would move the pre-activations
+ * enough lies beyond the range of a double; VX_FD_AT_KINK when x sits on a
+ * kink; else VX_FD_MEASURED. */
+static double fd_step(double x, double scale, double amax, double kink, int bounded, int relu,
                       int *unres)
 {
 	double sc = fmax(1.0, fmax(fabs(x), scale));
 	double h = FD_REL * sc;
-	if (curved && amax > 0 && FD_MOVE / amax < h)
+	if (amax > 0 && (!bounded || FD_MOVE / amax < h))
 		h = FD_MOVE / amax;
 	if (relu && kink == 0) {
 		*unres = VX_FD_AT_KINK;   /* on the kink itself: no derivative to compare */
-		return h;
+		return fmin(h, FD_HMAX);
 	}
 	if (relu && kink > 0 && 0.5 * kink < h)
 		h = 0.5 * kink;
-	*unres = h < 0x1p-30 * sc ? VX_FD_UNRESOLVED : VX_FD_MEASURED;
-	return fmax(h, 0x1p-40 * sc);
+	/* a state is rounded at its own scale (a zero state not at all); W's
+	 * nudge enters a_j as h s_{j−1,l}, rounded at the scale of a_j, ~1 */
+	double rs = bounded ? sc : fmax(fabs(x), scale);
+	*unres = h < 0x1p-30 * rs ? VX_FD_UNRESOLVED : VX_FD_MEASURED;
+	if (h > FD_HMAX) {
+		/* x ± h must stay finite; the pre-activations then move by less
+		 * than FD_MOVE, and by too little to resolve below 2^-30 */
+		h = FD_HMAX;
+		if (h * amax < 0x1p-30)
+			*unres = VX_FD_UNRESOLVED;
+	}
+	return fmax(h, 0x1p-40 * rs);   /* x ± h must differ from x */
 }
 
 /* The Richardson estimate from f at the four points. */
@@ -70,7 +102,20 @@ static double fd_combine(const double pt[4], const double f[4])
 {
 	double d1 = (f[0] - f[1]) / (pt[0] - pt[1]);
 	double d2 = (f[2] - f[3]) / (pt[2] - pt[3]);
-	return (4.0 * d2 - d1) / 3.0;
+	/* (4 d2 − d1) / 3, written so that 4 d2 cannot overflow when the
+	 * derivative is near the largest double (W scaled to ‖W‖₂ = 1.8e308) */
+	return d2 + (d2 - d1) / 3.0;
+}
+
+/* How far rounding alone can move fd_combine's estimate when the values
+ * differenced are rounded at the scale `size` (their largest magnitude, plus
+ * what was rounded on the way to them): each within δ = FD_ULPS (ε size +
+ * the spacing of subnormals, which is all the precision σ(−744) = 5e-324
+ * has), so d2 within 2δ/h and d1 within 2δ/2h, and (4 d2 − d1)/3 within
+ * 3δ/h. */
+static double fd_floor(double size, const double pt[4])
+{
+	return 3.0 * FD_ULPS * (DBL_EPSILON * size + DBL_TRUE_MIN) / fabs(pt[2] - pt[3]);
 }
 
 static int valid(const vx_model *m, const vx_result *r)
@@ -96,6 +141,71 @@ static const double *state(const vx_model *m, const vx_result *r, size_t j, doub
 	for (size_t i = 0; i < m->d; i++)
 		buf[i] = gsl_vector_get(m->s0, i);
 	return buf;
+}
+
+/* The scale at which a_j = W s_{j−1} + U x_j + b is rounded:
+ * A_i = Σ_l |W_il||s_{j−1,l}| + Σ_l |U_il||x_{j,l}| + |b_i|, which exceeds
+ * |a_{j,i}| when the terms cancel.  buf: d scratch for s_0. */
+static void abs_drive(const vx_model *m, const vx_result *r, size_t j, double *A, double *buf)
+{
+	const double *sp = state(m, r, j - 1, buf), *xj = gsl_matrix_const_ptr(m->x, j - 1, 0);
+	for (size_t i = 0; i < m->d; i++) {
+		const double *wi = gsl_matrix_const_ptr(m->W, i, 0), *ui = gsl_matrix_const_ptr(m->U, i, 0);
+		double v = fabs(gsl_vector_get(m->b, i));
+		for (size_t l = 0; l < m->d; l++)
+			v += fabs(wi[l] * sp[l]);
+		for (size_t l = 0; l < m->n; l++)
+			v += fabs(ui[l] * xj[l]);
+		A[i] = v;
+	}
+}
+
+/* amx[i] = max_{j=1..t} A_{j,i} (abs_drive) and smx[l] = max_{j=1..t}
+ * |s_{j−1,l}|, for blocks of steps at a time by two matrix products with
+ * |W| and |U| (one abs_drive per step cost 0.08 s at d = 256, t = 1000). */
+static vx_status abs_drive_max(const vx_model *m, const vx_result *r, size_t t, double *amx, double *smx)
+{
+	enum { B = 128 };   /* steps per block */
+	size_t d = m->d, n = m->n;
+	gsl_matrix *aw = gsl_matrix_alloc(d, d), *au = gsl_matrix_alloc(d, n);
+	gsl_matrix *sb = gsl_matrix_alloc(B, d), *xb = gsl_matrix_alloc(B, n), *ab = gsl_matrix_alloc(B, d);
+	vx_status st = VX_ENOMEM;
+	if (!aw || !au || !sb || !xb || !ab)
+		goto done;
+	for (size_t i = 0; i < d; i++) {
+		for (size_t l = 0; l < d; l++)
+			gsl_matrix_set(aw, i, l, fabs(gsl_matrix_get(m->W, i, l)));
+		for (size_t l = 0; l < n; l++)
+			gsl_matrix_set(au, i, l, fabs(gsl_matrix_get(m->U, i, l)));
+		amx[i] = smx[i] = 0;
+	}
+	for (size_t j0 = 0; j0 < t; j0 += B) {
+		size_t nb = t - j0 < B ? t - j0 : B;
+		gsl_matrix_view sv = gsl_matrix_submatrix(sb, 0, 0, nb, d), xv = gsl_matrix_submatrix(xb, 0, 0, nb, n);
+		gsl_matrix_view av = gsl_matrix_submatrix(ab, 0, 0, nb, d);
+		for (size_t q = 0; q < nb; q++) {   /* row q: step j = j0 + q + 1 */
+			const double *sp = state(m, r, j0 + q, gsl_matrix_ptr(sb, q, 0));
+			for (size_t l = 0; l < d; l++) {
+				gsl_matrix_set(&sv.matrix, q, l, fabs(sp[l]));
+				smx[l] = fmax(smx[l], fabs(sp[l]));
+			}
+			for (size_t l = 0; l < n; l++)
+				gsl_matrix_set(&xv.matrix, q, l, fabs(gsl_matrix_get(m->x, j0 + q, l)));
+		}
+		gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, &sv.matrix, aw, 0.0, &av.matrix);
+		gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, &xv.matrix, au, 1.0, &av.matrix);
+		for (size_t q = 0; q < nb; q++)
+			for (size_t i = 0; i < d; i++)
+				amx[i] = fmax(amx[i], gsl_matrix_get(&av.matrix, q, i) + fabs(gsl_vector_get(m->b, i)));
+	}
+	st = VX_OK;
+done:
+	gsl_matrix_free(aw);
+	gsl_matrix_free(au);
+	gsl_matrix_free(sb);
+	gsl_matrix_free(xb);
+	gsl_matrix_free(ab);
+	return st;
 }
 
 /* A W-perturbation of one batch column: W_{i,l} += delta. */
@@ -129,8 +239,9 @@ static void run_batch(const vx_model *m, size_t j0, size_t j1, gsl_matrix *S, gs
 /* Forward-mode tangents of nc perturbations from step j0 to j1 along the
  * analysed trajectory: column c of V starts as δs_{j0} and, with wp, gains
  * e_i s_{j−1,l} in δa_j at every step (a perturbation of W_{il}).  For each
- * column, amax[c] = max |δa_{j,i}|, measured against max(1, |a_{j,i}|) for
- * smooth σ and against max(1, ‖a_j‖∞) for the piecewise-linear activations
+ * column, amax[c] = max |δa_{j,i}|, measured against 1 for smooth σ (against
+ * max(1, |a_{j,i}|) where σ is flat around a_{j,i}) and against
+ * max(1, ‖a_j‖∞) for the piecewise-linear activations
  * (whose only curvature in W is that of a product, relative by nature), and
  * kink[c] = min |a_{j,i}| / |δa_{j,i}|
  * over the entries that move: the distance to the first ReLU kink.  A is
@@ -154,9 +265,17 @@ static void tangents(const vx_model *m, const vx_result *r, size_t j0, size_t j1
 		double rowscale = plin ? fmax(1.0, vx_maxabs(gsl_matrix_const_ptr(r->a, j - 1, 0), d)) : 1;
 		for (size_t i = 0; i < d; i++) {
 			double a = gsl_matrix_get(r->a, j - 1, i), sd = vx_act_df(m->act, a);
-			/* smooth σ bends on a scale of 1 near 0 and hardly at all deep in
-			 * saturation, as long as a does not move by a fair part of itself */
-			double ascale = plin ? rowscale : fmax(1.0, fabs(a));
+			/* σ' of a smooth σ changes by a factor e^δ (sigmoid) or e^2δ
+			 * (tanh) when a moves by δ, near 0 and in the tails alike
+			 * (sigmoid's lower tail, σ ≈ e^a, is resolved to full precision),
+			 * so a moves on a scale of 1; where σ does not change at all
+			 * over a move of 2^-9 |a| there is nothing to resolve, and a may
+			 * move by a fair part of itself (W = 1e300 I: steps of 1e297,
+			 * exact zeros compared).  Decided by σ, not by the σ' under
+			 * test, so that a wrong σ' cannot choose its own steps. */
+			double ascale = plin ? rowscale : 1.0;
+			if (!plin && vx_act_f(m->act, a - 0x1p-9 * fabs(a)) == vx_act_f(m->act, a + 0x1p-9 * fabs(a)))
+				ascale = fmax(1.0, fabs(a));
 			const double *ar = gsl_matrix_const_ptr(A, i, 0);
 			double *vr = gsl_matrix_ptr(V, i, 0);
 			for (size_t c = 0; c < nc; c++) {
@@ -175,20 +294,40 @@ static void tangents(const vx_model *m, const vx_result *r, size_t j0, size_t j1
 
 typedef enum { FD_DSDA, FD_DADS, FD_DSDS } fd_kind;
 
-/* Column cols[q] of the Jacobian of `kind` at (j, k) into out (d×nq, column q),
- * out = NULL for none.  For FD_DSDA: ∂s_j/∂a_j; FD_DADS: ∂a_j/∂s_{j−1};
- * FD_DSDS: ∂s_j/∂s_k (j = t). */
+/* Column cols[q] of the Jacobian of `kind` at (j, k) into out (d×nq, column q).
+ * For FD_DSDA: ∂s_j/∂a_j; FD_DADS: ∂a_j/∂s_{j−1}; FD_DSDS: ∂s_j/∂s_k (j = t).
+ * unres (nq, or NULL) gets each column's vx_fd_why: VX_FD_UNRESOLVED too for
+ * a column whose perturbed runs leave the range of a double.  noise (d×nq,
+ * or NULL) gets each entry's rounding floor: how far rounding alone can move
+ * it (3 δ / h, δ the rounding of the values differenced, see fd_floor). */
 static vx_status fd_columns(const vx_model *m, const vx_result *r, fd_kind kind, size_t j,
-                            size_t k, const size_t *cols, size_t nq, gsl_matrix *out, int *unres)
+                            size_t k, const size_t *cols, size_t nq, gsl_matrix *out, int *unres,
+                            gsl_matrix *noise)
 {
 	int smooth = m->act == VX_SIGMOID || m->act == VX_TANH, relu = m->act == VX_RELU;
 	size_t d = m->d;
 	gsl_matrix *S = gsl_matrix_alloc(d, 4 * CHUNK), *A = gsl_matrix_alloc(d, 4 * CHUNK);
-	double *u = malloc(2 * d * sizeof *u), *buf = u + d;
+	double *u = malloc(3 * d * sizeof *u), *buf = u + d, *extra = u + 2 * d;
 	double (*pts)[4] = malloc(CHUNK * sizeof *pts);
 	vx_status st = VX_ENOMEM;
 	if (!S || !A || !u || !pts)
 		goto done;
+	/* what is rounded before the values differenced: nothing for σ(a); the
+	 * sum a_j itself for ∂a_j/∂s_{j−1}; for ∂s_t/∂s_k the sum a_t, seen
+	 * through σ'(a_t) */
+	for (size_t i = 0; i < d; i++)
+		extra[i] = 0;
+	double a1 = 0;   /* ∂s_t/∂s_k: the scale at which a_{k+1} is rounded */
+	if (kind != FD_DSDA && noise) {
+		if (kind == FD_DSDS && k < j) {   /* k = j: the identity, no step */
+			abs_drive(m, r, k + 1, extra, buf);
+			a1 = vx_maxabs(extra, d);
+		}
+		abs_drive(m, r, j, extra, buf);
+		if (kind == FD_DSDS)
+			for (size_t i = 0; i < d; i++)
+				extra[i] *= vx_act_df(m->act, gsl_matrix_get(r->a, j - 1, i));
+	}
 	for (size_t q0 = 0; q0 < nq; q0 += CHUNK) {
 		size_t nb = nq - q0 < CHUNK ? nq - q0 : CHUNK, nc = 4 * nb;
 		gsl_matrix_view Sv = gsl_matrix_submatrix(S, 0, 0, d, nc);
@@ -197,16 +336,21 @@ static vx_status fd_columns(const vx_model *m, const vx_result *r, fd_kind kind,
 		const double *x0 = kind == FD_DSDA ? gsl_matrix_const_ptr(r->a, j - 1, 0)
 		                   : kind == FD_DADS ? state(m, r, j - 1, buf)
 		                   : state(m, r, k, buf);
-		/* the steps: from the tangents of ∂s_t/∂s_k; for ∂s_j/∂a_j the
-		 * perturbed a itself is all that moves; ∂a_j/∂s_{j−1} is linear */
+		/* the steps: from the tangents of a perturbation of s_k (∂s_t/∂s_k)
+		 * or of s_{j−1} (one step: ∂a_j/∂s_{j−1}, which is affine, so any
+		 * step is exact but for rounding); for ∂s_j/∂a_j the perturbed a
+		 * itself is all that moves */
 		double amax[CHUNK], kink[CHUNK];
-		if (kind == FD_DSDS) {
+		if (kind != FD_DSDA) {
 			gsl_matrix_view Vv = gsl_matrix_submatrix(S, 0, 0, d, nb);
 			gsl_matrix_view Tv = gsl_matrix_submatrix(A, 0, 0, d, nb);
 			gsl_matrix_set_zero(&Vv.matrix);
 			for (size_t b = 0; b < nb; b++)
 				gsl_matrix_set(&Vv.matrix, cols[q0 + b], b, 1.0);
-			tangents(m, r, k, j, &Vv.matrix, &Tv.matrix, NULL, amax, kink, u);
+			if (kind == FD_DSDS)
+				tangents(m, r, k, j, &Vv.matrix, &Tv.matrix, NULL, amax, kink, u);
+			else
+				tangents(m, r, j - 1, j, &Vv.matrix, &Tv.matrix, NULL, amax, kink, u);
 		}
 		/* rounding in a linear combination scales with the whole vector */
 		double scale = kind == FD_DSDA ? 0 : vx_maxabs(x0, d);
@@ -215,11 +359,11 @@ static vx_status fd_columns(const vx_model *m, const vx_result *r, fd_kind kind,
 			double h;
 			int un = 0;
 			if (kind == FD_DSDS)
-				h = fd_step(x0[l], scale, amax[b], kink[b], smooth, relu, &un);
+				h = fd_step(x0[l], scale, amax[b], kink[b], 0, relu, &un);
 			else if (kind == FD_DSDA)
-				h = fd_step(x0[l], 0, 1.0, fabs(x0[l]), smooth, relu, &un);
-			else
-				h = fd_step(x0[l], scale, 0.0, INFINITY, 0, 0, &un);
+				h = fd_step(x0[l], 0, smooth ? 1.0 : 0.0, fabs(x0[l]), 1, relu, &un);
+			else   /* no activation between s_{j−1} and a_j: no kink */
+				h = fd_step(x0[l], scale, amax[b], INFINITY, 0, 0, &un);
 			if (unres)
 				unres[q0 + b] = un;
 			fd_points(x0[l], h, pts[b]);
@@ -244,13 +388,35 @@ static vx_status fd_columns(const vx_model *m, const vx_result *r, fd_kind kind,
 		} else {
 			run_batch(m, k, j, &Sv.matrix, &Av.matrix, NULL, u);
 		}
-		for (size_t b = 0; b < nb; b++)
-			for (size_t i = 0; i < d; i++) {
-				double f[4];
-				for (int v = 0; v < 4; v++)
-					f[v] = gsl_matrix_get(&Sv.matrix, i, 4 * b + v);
-				gsl_matrix_set(out, i, q0 + b, fd_combine(pts[b], f));
+		for (size_t b = 0; b < nb; b++) {
+			int finite = 1;
+			/* ∂s_t/∂s_k: the nudge enters a_{k+1} as h W e_l, where a_{k+1}
+			 * is rounded at a1, and the steps after carry both alike (see
+			 * fd_dLdW) */
+			double rel = 0;
+			if (kind == FD_DSDS && noise) {
+				double inj = 0;
+				for (size_t i = 0; i < d; i++)
+					inj = fmax(inj, fabs(gsl_matrix_get(m->W, i, cols[q0 + b])));
+				inj *= fabs(pts[b][2] - pts[b][3]);
+				rel = inj > 0 ? 3.0 * FD_ULPS * DBL_EPSILON * a1 / inj : 0;
 			}
+			for (size_t i = 0; i < d; i++) {
+				double f[4], fmx = 0;
+				for (int v = 0; v < 4; v++) {
+					f[v] = gsl_matrix_get(&Sv.matrix, i, 4 * b + v);
+					finite &= isfinite(f[v]);
+					fmx = fmax(fmx, fabs(f[v]));
+				}
+				double fout = fd_combine(pts[b], f);
+				gsl_matrix_set(out, i, q0 + b, fout);
+				if (noise)
+					gsl_matrix_set(noise, i, q0 + b, fd_floor(fmx + extra[i], pts[b]) + rel * fabs(fout));
+			}
+			/* a perturbed run beyond the largest double measures nothing */
+			if (!finite && unres && unres[q0 + b] == VX_FD_MEASURED)
+				unres[q0 + b] = VX_FD_UNRESOLVED;
+		}
 	}
 	st = VX_OK;
 done:
@@ -273,7 +439,7 @@ static vx_status fd_full(const vx_model *m, const vx_result *r, fd_kind kind, si
 		return VX_ENOMEM;
 	for (size_t l = 0; l < m->d; l++)
 		cols[l] = l;
-	vx_status st = fd_columns(m, r, kind, j, 0, cols, m->d, D, NULL);
+	vx_status st = fd_columns(m, r, kind, j, 0, cols, m->d, D, NULL, NULL);
 	free(cols);
 	return st;
 }
@@ -290,28 +456,67 @@ vx_status vx_fd_dads(const vx_model *m, const vx_result *r, size_t j, gsl_matrix
 
 /* ---- the check ---- */
 
-/* max over the sampled columns of |fd − analytic|, over max |analytic| */
-static double rel_error(const gsl_matrix *an, const gsl_matrix *fd, const size_t *cols, size_t nq,
-                        const int *skip)
+/* Judges one identity on the columns whose why[q] is VX_FD_MEASURED: entry
+ * (i, q) has the difference fd(i, q), the analytic value an(i, cols[q])
+ * (cols NULL: an(i, q)) and the rounding floor noise(i, q).  The reference
+ * is ref_an, the largest |entry| of the whole analytic matrix; when that is
+ * 0, the largest difference beyond its rounding floor, so that an analytic 0
+ * against a difference that is not shows as a relative error of 1 (and
+ * noise, however large, cannot raise the reference).  An entry agrees when it is
+ * within VX_FD_TOL of the reference; one that is not, but stays within
+ * FD_NOISE of its rounding floor, could be off by rounding alone: it is left
+ * out and counted in *left (with a whole column left out by why[q], d
+ * entries); any other disagrees, and the error shows it.  Returns the
+ * largest relative error over the entries compared, NaN when none was. */
+static double judge(const gsl_matrix *an, const gsl_matrix *fd, const gsl_matrix *noise,
+                    const size_t *cols, size_t nq, double ref_an, const int *why, size_t *left)
 {
-	size_t d = an->size1;
-	double amax = 0, emax = 0;
-	for (size_t i = 0; i < d; i++)
-		amax = fmax(amax, vx_maxabs(gsl_matrix_const_ptr(an, i, 0), an->size2));
+	size_t d = fd->size1;
+	double ref = ref_an;
+	for (size_t q = 0; ref_an == 0 && q < nq; q++)
+		if (why[q] == VX_FD_MEASURED)
+			for (size_t i = 0; i < d; i++) {
+				double v = fabs(gsl_matrix_get(fd, i, q));
+				if (v > FD_NOISE * gsl_matrix_get(noise, i, q))
+					ref = fmax(ref, v);
+			}
+	double emax = 0;
 	size_t used = 0;
+	*left = 0;
 	for (size_t q = 0; q < nq; q++) {
-		if (skip && skip[q])
+		if (why[q] == VX_FD_UNRESOLVED)
+			*left += d;
+		if (why[q] != VX_FD_MEASURED)
 			continue;
-		used++;
 		for (size_t i = 0; i < d; i++) {
-			double e = fabs(gsl_matrix_get(fd, i, q) - gsl_matrix_get(an, i, cols[q]));
+			double e = fabs(gsl_matrix_get(fd, i, q) - gsl_matrix_get(an, i, cols ? cols[q] : q));
+			if (!(e <= VX_FD_TOL * ref) && e <= FD_NOISE * gsl_matrix_get(noise, i, q)) {
+				(*left)++;
+				continue;
+			}
+			used++;
 			if (e > emax || isnan(e))
 				emax = e;
 		}
 	}
 	if (used == 0)
 		return NAN;
-	return amax > 0 ? emax / amax : emax;
+	return ref > 0 ? emax / ref : emax;
+}
+
+/* Adds one identity's left-out entries (left) and kink columns (why[q]) to
+ * out, and sets out->why[item] when nothing was compared (err NaN):
+ * unresolved when anything was left out as such, else at a kink. */
+static void tally(vx_fdcheck *out, int item, double err, const int *why, size_t nq, size_t left)
+{
+	size_t kink = 0;
+	for (size_t q = 0; q < nq; q++)
+		kink += why[q] == VX_FD_AT_KINK;
+	out->unresolved += left;
+	out->left[item] = left;
+	out->at_kink += kink;
+	if (isnan(err) && left + kink > 0)
+		out->why[item] = left > 0 ? VX_FD_UNRESOLVED : VX_FD_AT_KINK;
 }
 
 /* L_t for each column of S (states s_t) */
@@ -325,17 +530,35 @@ static double loss_of(const vx_model *m, const gsl_matrix *S, size_t c)
 	return 0.5 * l;
 }
 
-/* ∂L_t/∂W at the listed entries, by perturbing W and re-running steps 1..t */
+/* ∂L_t/∂W at the listed entries, by perturbing W and re-running steps 1..t;
+ * noise[q] the rounding floor of each (see fd_columns). */
 static vx_status fd_dLdW(const vx_model *m, const vx_result *r, const size_t *ent, size_t ne,
-                         double *out, int *unres)
+                         double *out, int *unres, double *noise)
 {
 	size_t d = m->d, t = r->t;
 	gsl_matrix *S = gsl_matrix_alloc(d, 4 * CHUNK), *A = gsl_matrix_alloc(d, 4 * CHUNK);
-	double *u = malloc(2 * d * sizeof *u), *buf = u + d;
+	double *u = malloc(5 * d * sizeof *u), *buf = u + d, *at = u + 2 * d, *amx = u + 3 * d, *smx = u + 4 * d;
 	wpert *wp = malloc(4 * CHUNK * sizeof *wp);
 	vx_status st = VX_ENOMEM;
 	if (!S || !A || !u || !wp)
 		goto done;
+	/* what is rounded on the way to L_t besides L_t itself: s_t, and a_t
+	 * seen through σ'(a_t), each weighted by |s_t − y| */
+	abs_drive(m, r, t, at, buf);
+	double extra = 0;
+	for (size_t i = 0; i < d; i++) {
+		double st_i = gsl_matrix_get(r->s, t - 1, i);
+		double sd = vx_act_df(m->act, gsl_matrix_get(r->a, t - 1, i));
+		extra += fabs(st_i - gsl_vector_get(m->y, i)) * (fabs(st_i) + sd * at[i]);
+	}
+	/* A nudge h of W_il enters a_{j,i} as h s_{j−1,l} at every step, where
+	 * a_{j,i} is rounded at its scale A_{j,i}: whatever the steps after make
+	 * of the one, they make of the other, so the difference is good to a
+	 * relative ε max_j A_{j,i} / (h max_j |s_{j−1,l}|) at best (sigmoid at
+	 * λ = 500: A ~ 500, and a step of 3e-9 keeps 5 digits, not 13) */
+	if ((st = abs_drive_max(m, r, t, amx, smx)) != VX_OK)
+		goto done;
+	st = VX_ENOMEM;
 	const double *s0 = state(m, r, 0, buf);
 	for (size_t q0 = 0; q0 < ne; q0 += CHUNK) {
 		size_t nb = ne - q0 < CHUNK ? ne - q0 : CHUNK, nc = 4 * nb;
@@ -367,14 +590,23 @@ static vx_status fd_dLdW(const vx_model *m, const vx_result *r, const size_t *en
 				gsl_matrix_set(&Sv.matrix, i, c, s0[i]);
 		run_batch(m, 0, t, &Sv.matrix, &Av.matrix, wp, u);
 		for (size_t b = 0; b < nb; b++) {
-			double f[4];
+			double f[4], fmx = 0;
 			/* the steps in W as applied: the deltas themselves */
 			double p[4];
+			int finite = 1;
 			for (int v = 0; v < 4; v++) {
 				f[v] = loss_of(m, &Sv.matrix, 4 * b + v);
 				p[v] = wp[4 * b + v].delta;
+				finite &= isfinite(f[v]);
+				fmx = fmax(fmx, fabs(f[v]));
 			}
 			out[q0 + b] = fd_combine(p, f);
+			size_t i = ent[q0 + b] / d, l = ent[q0 + b] % d;
+			double inj = fabs(p[2] - p[3]) * smx[l];   /* the nudge where it enters */
+			noise[q0 + b] = fd_floor(fmx + extra, p)
+			              + (inj > 0 ? 3.0 * FD_ULPS * DBL_EPSILON * amx[i] / inj * fabs(out[q0 + b]) : 0);
+			if (!finite && unres[q0 + b] == VX_FD_MEASURED)
+				unres[q0 + b] = VX_FD_UNRESOLVED;
 		}
 	}
 	st = VX_OK;
@@ -435,13 +667,15 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 			for (size_t i = 0; i < d; i++)
 				out->kinks += gsl_matrix_get(r->a, j - 1, i) == 0;
 
-	/* columns: all for small d, else MAX_COLS spread evenly */
+	/* columns: all for small d, else MAX_COLS spread evenly; the ∂L_t/∂W
+	 * entries (up to 64) reuse cols and unres */
 	size_t nq = d <= MAX_COLS ? d : MAX_COLS;
 	size_t *cols = calloc(nq + 64, sizeof *cols);
 	int *unres = calloc(nq + 64, sizeof *unres);
 	gsl_matrix *an = gsl_matrix_alloc(d, d), *fd = gsl_matrix_alloc(d, nq);
+	gsl_matrix *noise = gsl_matrix_alloc(d, nq);
 	double *fdw = NULL;
-	if (!cols || !unres || !an || !fd)
+	if (!cols || !unres || !an || !fd || !noise)
 		goto done;
 	for (size_t q = 0; q < nq; q++)
 		cols[q] = q * d / nq;
@@ -451,39 +685,34 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 	gsl_matrix_set_zero(an);
 	for (size_t i = 0; i < d; i++)
 		gsl_matrix_set(an, i, i, vx_act_df(m->act, gsl_matrix_get(r->a, out->j - 1, i)));
-	if ((st = fd_columns(m, r, FD_DSDA, out->j, 0, cols, nq, fd, unres)))
+	if ((st = fd_columns(m, r, FD_DSDA, out->j, 0, cols, nq, fd, unres, noise)))
 		goto done;
-	for (size_t q = 0; q < nq; q++) {
-		unres[q] = unres[q] == VX_FD_AT_KINK;   /* a tiny step still measures σ' off the kink */
-		out->at_kink += unres[q];
-	}
-	out->dsda = rel_error(an, fd, cols, nq, unres);
-	if (isnan(out->dsda))
-		out->why[0] = VX_FD_AT_KINK;   /* the only columns fd_step leaves out here */
-	memset(unres, 0, (nq + 64) * sizeof *unres);
+	for (size_t q = 0; q < nq; q++)   /* a tiny step still measures σ' off the kink */
+		if (unres[q] != VX_FD_AT_KINK)
+			unres[q] = VX_FD_MEASURED;
+	size_t left;
+	out->dsda = judge(an, fd, noise, cols, nq, vx_maxabs_matrix(an), unres, &left);
+	tally(out, 0, out->dsda, unres, nq, left);
 
 	/* ∂a_j/∂s_{j−1} against W */
-	if ((st = fd_columns(m, r, FD_DADS, out->j, 0, cols, nq, fd, NULL)))
+	if ((st = fd_columns(m, r, FD_DADS, out->j, 0, cols, nq, fd, unres, noise)))
 		goto done;
-	out->dads = rel_error(m->W, fd, cols, nq, NULL);
+	out->dads = judge(m->W, fd, noise, cols, nq, vx_maxabs_matrix(m->W), unres, &left);
+	tally(out, 1, out->dads, unres, nq, left);
 
 	/* ∂s_t/∂s_k against the product of Jacobians */
 	double l10;
 	if ((st = vx_dsds(m, r, t, out->k, an, &l10)))
 		goto done;
-	if ((st = fd_columns(m, r, FD_DSDS, t, out->k, cols, nq, fd, unres)))
+	if ((st = fd_columns(m, r, FD_DSDS, t, out->k, cols, nq, fd, unres, noise)))
 		goto done;
-	size_t sens = 0;
-	for (size_t q = 0; q < nq; q++) {
-		sens += unres[q] == VX_FD_UNRESOLVED;
-		out->at_kink += unres[q] == VX_FD_AT_KINK;
-	}
-	out->unresolved += sens;
-	out->dsds = l10 == 0 ? rel_error(an, fd, cols, nq, unres) : NAN;
-	if (l10 != 0)
+	if (l10 != 0) {
+		out->dsds = NAN;
 		out->why[2] = VX_FD_TOO_LARGE;
-	else if (isnan(out->dsds))
-		out->why[2] = sens > 0 ? VX_FD_UNRESOLVED : VX_FD_AT_KINK;
+	} else {
+		out->dsds = judge(an, fd, noise, cols, nq, vx_maxabs_matrix(an), unres, &left);
+		tally(out, 2, out->dsds, unres, nq, left);
+	}
 
 	/* ∂L_t/∂W at the largest analytic entries and at spread ones; as many as
 	 * the budget allows, since each costs four runs of t steps */
@@ -513,31 +742,26 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 				cols[ne++] = p;
 		}
 	}
-	fdw = malloc(ne * sizeof *fdw);
+	fdw = malloc(3 * ne * sizeof *fdw);
 	if (!fdw) {
 		st = VX_ENOMEM;
 		goto done;
 	}
 	memset(unres, 0, (nq + 64) * sizeof *unres);
-	if ((st = fd_dLdW(m, r, cols, ne, fdw, unres)))
+	double *anw = fdw + ne, *nw = fdw + 2 * ne;
+	if ((st = fd_dLdW(m, r, cols, ne, fdw, unres, nw)))
 		goto done;
-	double gmax = vx_maxabs(r->grad_W->data, d * d), emax = 0;
-	size_t wsens = 0;
-	for (size_t q = 0; q < ne; q++) {
-		if (unres[q]) {
-			wsens += unres[q] == VX_FD_UNRESOLVED;
-			out->at_kink += unres[q] == VX_FD_AT_KINK;
-			continue;
-		}
-		out->dLdW_entries++;
-		double e = fabs(fdw[q] - r->grad_W->data[cols[q]]);
-		if (e > emax || isnan(e))
-			emax = e;
-	}
-	out->unresolved += wsens;
-	out->dLdW = out->dLdW_entries == 0 ? NAN : gmax > 0 ? emax / gmax : emax;
-	if (out->dLdW_entries == 0)
-		out->why[3] = wsens > 0 ? VX_FD_UNRESOLVED : VX_FD_AT_KINK;
+	for (size_t q = 0; q < ne; q++)
+		anw[q] = r->grad_W->data[cols[q]];
+	/* the entries as one row, each its own column */
+	gsl_matrix_view fv = gsl_matrix_view_array(fdw, 1, ne), av = gsl_matrix_view_array(anw, 1, ne);
+	gsl_matrix_view nv = gsl_matrix_view_array(nw, 1, ne);
+	out->dLdW = judge(&av.matrix, &fv.matrix, &nv.matrix, NULL, ne,
+	                  vx_maxabs(r->grad_W->data, d * d), unres, &left);
+	tally(out, 3, out->dLdW, unres, ne, left);
+	out->dLdW_entries = ne - left;   /* compared: neither left out nor on a kink */
+	for (size_t q = 0; q < ne; q++)
+		out->dLdW_entries -= unres[q] == VX_FD_AT_KINK;
 	st = VX_OK;
 done:
 	free(cols);
@@ -545,5 +769,6 @@ done:
 	free(fdw);
 	gsl_matrix_free(an);
 	gsl_matrix_free(fd);
+	gsl_matrix_free(noise);
 	return st;
 }

@@ -116,3 +116,59 @@ vx_status vx_dsds(const vx_model *m, const vx_result *r, size_t t, size_t k,
 	}
 	return VX_OK;
 }
+
+vx_status vx_dsds_columns(const vx_model *md, const vx_result *r, size_t t, size_t k, const size_t *cols,
+                          size_t ncols, gsl_matrix *X, double *log10_scale)
+{
+	size_t d = md ? md->d : 0;
+	if (!fits(md, r) || !X || X->size1 != d || X->size2 != ncols || ncols == 0)
+		return VX_ESHAPE;
+	if (k < 1 || k > t || t > md->T)
+		return VX_EUSAGE;
+	for (size_t c = 0; c < ncols; c++)
+		if (cols[c] >= d)
+			return VX_EUSAGE;
+	gsl_matrix *Y = gsl_matrix_alloc(d, ncols);
+	if (!Y)
+		return VX_ENOMEM;
+	gsl_matrix_set_zero(X);
+	for (size_t c = 0; c < ncols; c++)
+		gsl_matrix_set(X, cols[c], c, 1.0);
+	double sc = 0;
+	vx_status st = VX_OK;
+	for (size_t j = k + 1; j <= t && st == VX_OK; j++) {
+		if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, md->W, X, 0.0, Y) != GSL_SUCCESS) {
+			st = VX_ENUMERIC;
+			break;
+		}
+		double mx = 0;
+		for (size_t i = 0; i < d; i++) {
+			double g = vx_act_df(md->act, gsl_matrix_get(r->a, j - 1, i));
+			for (size_t c = 0; c < ncols; c++) {
+				double v = gsl_matrix_get(Y, i, c) * g;
+				gsl_matrix_set(X, i, c, v);
+				mx = fmax(mx, fabs(v));
+			}
+		}
+		/* the scale moves in whole decades, and only when a double would
+		 * under- or overflow */
+		if (!isfinite(mx))
+			st = VX_ENONFINITE;
+		else if (mx > 0 && (mx < 1e-150 || mx > 1e150)) {
+			double e = floor(log10(mx));
+			gsl_matrix_scale(X, pow(10, -e));
+			sc += e;
+		}
+	}
+	if (st == VX_OK) {
+		/* back to plain numbers when they fit */
+		double mx = gsl_matrix_max(X) > -gsl_matrix_min(X) ? gsl_matrix_max(X) : -gsl_matrix_min(X);
+		if (sc != 0 && mx > 0 && fabs(log10(mx) + sc) < 290) {
+			gsl_matrix_scale(X, pow(10, sc));
+			sc = 0;
+		}
+		*log10_scale = sc;
+	}
+	gsl_matrix_free(Y);
+	return st;
+}

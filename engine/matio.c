@@ -8,6 +8,7 @@
  * allocated, and every error names the file and the fault.
  */
 #include "engine/matio.h"
+#include "engine/fileio.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,7 +17,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +24,7 @@
 
 /* The largest stream (pipe, device) read into memory: a 4096×4096 float64
  * matrix as CSV with generous digits fits. */
-#define MATIO_STREAM_MAX ((size_t)1 << 30)
+#define MATIO_FILE_MAX ((size_t)1 << 30)
 /* numpy itself refuses headers above 10000 bytes unless told otherwise. */
 #define NPY_HEADER_MAX 65536u
 #define CSV_FIELD_MAX 511
@@ -468,97 +468,22 @@ static int has_ext(const char *path, const char *ext)
 	return 1;
 }
 
-/* Reads a non-regular file (pipe, device) into memory, up to the cap. */
-static vx_status read_stream(int fd, const char *path, unsigned char **buf, size_t *len, vx_error *err)
-{
-	size_t cap = 1 << 16, n = 0;
-	unsigned char *b = malloc(cap);
-	if (!b)
-		return vx_fail(err, VX_ENOMEM, "%s: out of memory", path);
-	for (;;) {
-		if (n == cap) {
-			if (cap >= MATIO_STREAM_MAX) {
-				free(b);
-				return vx_fail(err, VX_ETOOBIG, "%s: more than %zu bytes", path, (size_t)MATIO_STREAM_MAX);
-			}
-			unsigned char *nb = realloc(b, cap * 2);
-			if (!nb) {
-				free(b);
-				return vx_fail(err, VX_ENOMEM, "%s: out of memory", path);
-			}
-			b = nb;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, b + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			free(b);
-			return vx_fail(err, VX_EIO, "%s: cannot read: %s", path, strerror(e));
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*buf = b;
-	*len = n;
-	return VX_OK;
-}
-
 vx_status vx_matrix_read(const char *path, gsl_matrix **out, vx_error *err)
 {
 	if (!path || !out)
 		return vx_fail(err, VX_EINTERNAL, "vx_matrix_read: bad arguments");
 	*out = NULL;
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return vx_fail(err, VX_EIO, "%s: cannot open: %s", path, strerror(errno));
-	struct stat sb;
-	if (fstat(fd, &sb) != 0) {
-		int e = errno;
-		close(fd);
-		return vx_fail(err, VX_EIO, "%s: cannot stat: %s", path, strerror(e));
-	}
-	if (S_ISDIR(sb.st_mode)) {
-		close(fd);
-		return vx_fail(err, VX_EIO, "%s: is a directory, expected a .npy or .csv file", path);
-	}
-
-	unsigned char *buf = NULL;
+	char *text = NULL;
 	size_t len = 0;
-	int mapped = 0;
-	vx_status st = VX_OK;
-	if (S_ISREG(sb.st_mode)) {
-		if (sb.st_size > 0) {
-			if ((uintmax_t)sb.st_size > SIZE_MAX) {
-				close(fd);
-				return vx_fail(err, VX_ETOOBIG, "%s: file too large", path);
-			}
-			len = (size_t)sb.st_size;
-			void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-			if (p == MAP_FAILED) {
-				int e = errno;
-				close(fd);
-				return vx_fail(err, VX_EIO, "%s: cannot read: %s", path, strerror(e));
-			}
-			buf = p;
-			mapped = 1;
-		}
-	} else {
-		st = read_stream(fd, path, &buf, &len, err);
-	}
-	close(fd);
+	vx_status st = vx_read_file(path, MATIO_FILE_MAX, "a .npy or .csv file", &text, &len, err);
 	if (st != VX_OK)
 		return st;
+	const unsigned char *buf = (const unsigned char *)text;
 
 	/* The magic decides; a .npy name without it is reported as a bad npy file. */
 	int is_npy = (len >= 6 && memcmp(buf, npy_magic, 6) == 0) || has_ext(path, ".npy");
 	st = vx_matrix_parse(is_npy ? "npy" : "csv", buf, len, path, out, err);
-	if (mapped)
-		munmap(buf, len);
-	else
-		free(buf);
+	free(text);
 	return st;
 }
 

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/fmt.h"
-#include "report/utf8.h"
+#include "report/text/fmt.h"
+#include "report/text/utf8.h"
 
 #ifndef VX_VERSION
 #define VX_VERSION "0.0.0"
@@ -34,6 +34,25 @@ const char *vxr_trend_name(vxr_trend t)
 	case VXR_EXPLODING: return "exploding";
 	default: return "neither";
 	}
+}
+
+const char *vxr_regime_words(vx_regime g)
+{
+	switch (g) {
+	case VX_REGIME_BELOW: return "< 1: the bound shrinks geometrically, gradients vanish";
+	case VX_REGIME_EDGE: return "= 1 to 1e-12: the edge, the bound stays at 1 and decides nothing";
+	default: return "> 1: the bound grows, explosion is possible (not certain)";
+	}
+}
+
+char *vxr_gl_num(char *buf, size_t n, const vx_result *r, int sig, vxf_style st)
+{
+	double gl = vx_result_gl(r);
+	vxf_num(buf, n, gl, sig, st);
+	/* off the edge, never the "1" that the edge prints */
+	while (gl != 1.0 && strcmp(buf, "1") == 0 && sig < 17)
+		vxf_num(buf, n, gl, ++sig, st);
+	return buf;
 }
 
 vxr_trend vxr_verdict(const vx_result *r, vxr_notation note, char *line, size_t n)
@@ -260,9 +279,11 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	describe_w(out, p, y, utf8, st);
 	vxf_num(a, sizeof a, r->gamma, 6, st);
 	vxf_num(b, sizeof b, r->lambda, 6, st);
-	vxf_num(d, sizeof d, r->gamma * r->lambda, 6, st);
+	vxr_gl_num(d, sizeof d, r, 6, st);
 	fprintf(out, "%s = max %s = %s    %s = %s = %s    %s = %s\n", y->gamma, y->sigmap, a, y->lambda,
 	        y->normW, b, y->gl, d);
+	vx_regime regime = vx_result_regime(r);
+	fprintf(out, "%s %s\n", y->gl, vxr_regime_words(regime));
 	vxf_mag(a, sizeof a, r->loss, SIG, st);
 	vxf_mag(b, sizeof b, r->grad_norm, SIG, st);
 	fprintf(out, "loss L_t = %s%ss_t %s y%s%s = %s    gradient %s = %s\n", y->half,
@@ -314,7 +335,10 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	}
 	fputc('\n', out);
 
-	vxf_num(b, sizeof b, r->lyap_bound, SIG, st);
+	/* on the edge ln(γλ) is 0, not the 2.22e-16 of a λ one ulp above 1 */
+	vxf_num(b, sizeof b, vx_result_ln_gl(r), SIG, st);
+	if (regime == VX_REGIME_EDGE)
+		snprintf(b, sizeof b, "0 (the edge: %s = 1 to 1e-12)", y->gl);
 	if (r->lyap_bound == -INFINITY)
 		snprintf(b, sizeof b, "-infinity (%s = 0)", y->gl);
 	if (r->lyap_max == -INFINITY)
@@ -355,24 +379,49 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 			/* An error that could not be measured is not a number to show. */
 			rpad(out, o == VXR_FD_PASSED || o == VXR_FD_FAILED ? vxf_num(a, sizeof a, rows[i].v, 2, st) : "-",
 			     10);
-			fprintf(out, "   %s\n", o == VXR_FD_FAILED ? "FAIL" : fd_word(o));
+			/* a pass over fewer entries than were sampled says how many fewer */
+			if (o == VXR_FD_PASSED && fd->left[i] > 0)
+				fprintf(out, "   pass, %zu unresolved\n", fd->left[i]);
+			else
+				fprintf(out, "   %s\n", o == VXR_FD_FAILED ? "FAIL" : fd_word(o));
 		}
 		switch (vxr_fd_overall(fd)) {
 		case VXR_FD_PASSED:
-			if (fd->at_kink > 0)
-				fprintf(out, "finite-difference check: pass (%zu columns or entries on a ReLU kink\n"
-				             "  left out: there the derivative is not defined)\n", fd->at_kink);
-			else
+			if (fd->unresolved == 0 && fd->at_kink == 0)
 				fprintf(out, "finite-difference check: pass\n");
+			else if (fd->unresolved > 0)
+				fprintf(out, "finite-difference check: pass where resolvable (%zu entries left out:\n"
+				             "  double precision cannot resolve them)\n", fd->unresolved);
+			if (fd->at_kink > 0)
+				fprintf(out, "%s (%zu columns or entries on a ReLU kink\n"
+				             "  left out: there the derivative is not defined)\n",
+				        fd->unresolved > 0 ? "  and" : "finite-difference check: pass", fd->at_kink);
 			break;
-		case VXR_FD_UNRESOLVED:
-			fprintf(out, "finite-difference check: unresolved, neither pass nor FAIL: %zu columns or\n"
-			             "  entries were too sensitive to resolve in double precision (a chaotic or\n"
-			             "  exploding horizon), so %s could not be compared\n",
-			        fd->unresolved, vxr_fd_item(fd, 2) == VXR_FD_UNRESOLVED
-			                                ? (utf8 ? "\u2202s_t/\u2202s_k" : "ds_t/ds_k")
-			                                : (utf8 ? "\u2202L_t/\u2202W" : "dL_t/dW"));
+		case VXR_FD_UNRESOLVED: {
+			/* name what could not be compared at all */
+			static const char *const what_u[4] = { "\u2202s_j/\u2202a_j", "\u2202a_j/\u2202s_{j\u22121}",
+			                                        "\u2202s_t/\u2202s_k", "\u2202L_t/\u2202W" };
+			static const char *const what_a[4] = { "ds_j/da_j", "da_j/ds_{j-1}", "ds_t/ds_k", "dL_t/dW" };
+			char names[160] = "";
+			int last = -1;
+			for (int i = 0; i < 4; i++)
+				if (vxr_fd_item(fd, i) == VXR_FD_UNRESOLVED)
+					last = i;
+			for (int i = 0, k = 0; i < 4; i++) {
+				if (vxr_fd_item(fd, i) != VXR_FD_UNRESOLVED)
+					continue;
+				size_t len = strlen(names);
+				snprintf(names + len, sizeof names - len, "%s%s", k == 0 ? "" : i == last ? " and " : ", ",
+				         utf8 ? what_u[i] : what_a[i]);
+				k++;
+			}
+			fprintf(out, "finite-difference check: unresolved, neither pass nor FAIL: %zu entries\n"
+			             "  were too sensitive or too fine to resolve in double precision (a chaotic\n"
+			             "  or exploding horizon, or units saturated until %s rounds to %s1), so\n"
+			             "  %s could not be compared\n",
+			        fd->unresolved, utf8 ? "\u03c3" : "sigma", utf8 ? "\u00b1" : "+-", names);
 			break;
+		}
 		case VXR_FD_TOO_LARGE:
 			fprintf(out, "finite-difference check: not compared, neither pass nor FAIL: the analytic\n"
 			             "  value does not fit a double\n");
@@ -639,6 +688,7 @@ vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
 	jw_member_str(&w, "version", VX_VERSION);
 	jw_member(&w, "gamma", r->gamma);
 	jw_member(&w, "lambda", r->lambda);
+	jw_member_str(&w, "regime", vx_regime_name(vx_result_regime(r)));
 	jw_model(&w, m);
 	jw_member_matrix(&w, "a", r->a);
 	jw_member_matrix(&w, "s", r->s);
@@ -656,7 +706,7 @@ vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
 	jw_key(&w, "lyapunov");
 	jw_open(&w, "{");
 	jw_member(&w, "max_exponent", r->lyap_max);
-	jw_member(&w, "bound", r->lyap_bound);
+	jw_member(&w, "bound", vx_result_ln_gl(r));
 	jw_close(&w, "}");
 	jw_member(&w, "rate", r->rate);
 	jw_member_str(&w, "verdict", vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0)));

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "engine/analysis.h"
+#include "engine/regime.h"
+#include "report/text/fmt.h"
 
 /* Everything one check shows.  params are the EFFECTIVE parameters
  * (vxr_model_load's eff: sizes as in the model). */
@@ -24,8 +26,9 @@ typedef struct {
 
 typedef enum { VXR_NEITHER = 0, VXR_VANISHING, VXR_EXPLODING } vxr_trend;
 
-/* A finite-difference relative error at or below this passes. */
-#define VXR_FD_TOL 1e-6
+/* A finite-difference relative error at or below this passes (the engine's
+ * tolerance, by which it also tells rounding from a wrong formula). */
+#define VXR_FD_TOL VX_FD_TOL
 
 /* The verdict from the measured rate r->rate (log10 of ‖∂s_t/∂s_k‖ per unit
  * of t−k).  Vanishing (exploding) when the norm shrinks (grows) by a factor
@@ -43,6 +46,19 @@ vxr_trend vxr_verdict(const vx_result *r, vxr_notation note, char *line, size_t 
 /* "vanishing", "exploding", "neither". */
 const char *vxr_trend_name(vxr_trend t);
 
+/* What the textbook bound (γλ)^(t−k) says in regime g (engine/regime.h), the
+ * words that follow "γλ" wherever vanex states it (check's text, the tutor's
+ * message line), ASCII:
+ *   below  "< 1: the bound shrinks geometrically, gradients vanish"
+ *   edge   "= 1 to 1e-12: the edge, the bound stays at 1 and decides nothing"
+ *   above  "> 1: the bound grows, explosion is possible (not certain)" */
+const char *vxr_regime_words(vx_regime g);
+
+/* γλ of r formatted under the policy: "1" on the edge; off it at least sig
+ * significant digits, and as many more (up to 17) as it takes not to read
+ * "1" (γλ = 0.9999999 is below the edge, and says so).  Returns buf. */
+char *vxr_gl_num(char *buf, size_t n, const vx_result *r, int sig, vxf_style st);
+
 /* 1 when every error of the finite-difference check is <= VXR_FD_TOL. */
 int vxr_fd_pass(const vx_fdcheck *fd);
 
@@ -50,9 +66,9 @@ int vxr_fd_pass(const vx_fdcheck *fd);
 typedef enum {
 	VXR_FD_PASSED = 0, /* relative error <= VXR_FD_TOL */
 	VXR_FD_FAILED,     /* larger, or NaN without a reason below */
-	VXR_FD_UNRESOLVED, /* nothing compared: every column or entry was too
-	                    * sensitive to resolve in double precision
-	                    * (vx_fdcheck.unresolved) */
+	VXR_FD_UNRESOLVED, /* nothing compared: every entry was beyond what
+	                    * double precision resolves (too sensitive, or off by
+	                    * no more than rounding; vx_fdcheck.unresolved) */
 	VXR_FD_TOO_LARGE,  /* nothing compared: the analytic value does not fit
 	                    * a double */
 	VXR_FD_AT_KINK     /* nothing compared: every column or entry moves a ReLU

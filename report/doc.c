@@ -7,8 +7,9 @@
  * token the filler left in the text into a custom node carrying its object,
  * so cmark's renderers write the prose and ours write only math and blocks.
  */
-#include "report/buf.h"
+#include "report/text/buf.h"
 #include "report/doc.h"
+#include "engine/fileio.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -118,58 +119,7 @@ void vxr_cleanup(void)
 
 vx_status vxr_read_file(const char *path, char **text, size_t *len, vx_error *err)
 {
-	*text = NULL;
-	*len = 0;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return vx_fail(err, VX_EIO, "cannot read template %s: %s", path, strerror(errno));
-	struct stat sb;
-	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		fclose(f);
-		return vx_fail(err, VX_EIO, "cannot read template %s: it is a directory", path);
-	}
-	size_t cap = 8192, n = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		fclose(f);
-		return vx_fail(err, VX_ENOMEM, "out of memory reading %s", path);
-	}
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			if (cap >= VXR_MAX_TEMPLATE) {
-				free(buf);
-				fclose(f);
-				return vx_fail(err, VX_ETOOBIG, "template %s: larger than %u MiB", path,
-				               VXR_MAX_TEMPLATE >> 20);
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return vx_fail(err, VX_ENOMEM, "out of memory reading %s", path);
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		size_t r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		return vx_fail(err, VX_EIO, "cannot read template %s: read error", path);
-	}
-	if (n > VXR_MAX_TEMPLATE) {
-		free(buf);
-		return vx_fail(err, VX_ETOOBIG, "template %s: larger than %u MiB", path, VXR_MAX_TEMPLATE >> 20);
-	}
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	return VX_OK;
+	return vx_read_file(path, VXR_MAX_TEMPLATE, "a template file", text, len, err);
 }
 
 vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t *j, size_t *k, vx_error *err)
@@ -464,11 +414,8 @@ static vx_status render_objects(vxr_rctx *rc, cmark_node *root, vx_error *err)
 			continue;
 		const vxr_obj *o = &rc->filled->objs[idx];
 		char *s = NULL;
-		switch (rc->target) {
-		case VXR_T_HTML: st = vxr_html_obj(rc, o, &s, err); break;
-		case VXR_T_LATEX: st = vxr_latex_obj(rc, o, &s, err); break;
-		default: st = vxr_md_obj(rc, o, &s, err); break;
-		}
+		st = vxr_render_str(rc, rc->target == VXR_T_HTML ? &vxr_html_ops
+		                        : rc->target == VXR_T_LATEX ? &vxr_latex_ops : &vxr_md_ops, o, &s, err);
 		if (st == VX_OK && rc->target == VXR_T_HTML && ty == CMARK_NODE_CUSTOM_INLINE)
 			st = glue_punctuation(nd, &s, err);
 		if (st == VX_OK) {

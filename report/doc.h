@@ -10,16 +10,7 @@
 
 #include <stddef.h>
 #include "engine/analysis.h"
-
-/* The live values a template reads. */
-typedef struct {
-	const vx_params *params;   /* effective parameters (sizes as in the model) */
-	const vx_model *model;
-	const vx_result *result;   /* vx_analyse(model, loss step) */
-	size_t j;                  /* chosen step for per-step views, 1..T */
-	size_t k;                  /* chosen path, 1..t */
-	const char *date;          /* "YYYY-MM-DD" (from SOURCE_DATE_EPOCH when set) */
-} vxr_ctx;
+#include "report/ctx.h"
 
 /* The built-in steps (compiled in from templates/). */
 size_t vxr_step_count(void);
@@ -32,8 +23,6 @@ const char *vxr_step_name(size_t i);   /* its file name, e.g. "05-diagonal.md"; 
  * harmless (the caches are rebuilt on demand), but not while an environment
  * (vxr_env) is alive in another thread. */
 void vxr_cleanup(void);
-
-typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX } vxr_format;
 
 /* Writes the whole handout (all steps, or the user's template when
  * template_path is not NULL) in the given format to out_path as out.h

@@ -7,6 +7,7 @@
  * against vanex's limits before the model is allocated.
  */
 #include "report/modeljson.h"
+#include "engine/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -263,70 +264,16 @@ vx_status vxr_model_parse_json(const char *text, size_t len, const char *name,
 	return st;
 }
 
-/* Reads a whole file, refusing directories. *buf malloc'd. */
+/* Reads a whole model file; an empty one is malformed. *buf malloc'd. */
 static vx_status read_file(const char *path, char **buf, size_t *len, vx_error *err)
 {
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return vx_fail(err, VX_EIO, "%s: cannot open: %s", path, strerror(errno));
-	struct stat sb;
-	if (fstat(fd, &sb) != 0 || S_ISDIR(sb.st_mode)) {
-		int dir = S_ISDIR(sb.st_mode);
-		int e = errno;
-		close(fd);
-		return dir ? vx_fail(err, VX_EIO, "%s: is a directory, expected a JSON model file", path)
-		           : vx_fail(err, VX_EIO, "%s: cannot stat: %s", path, strerror(e));
-	}
-	size_t cap = S_ISREG(sb.st_mode) && sb.st_size > 0 ? (size_t)sb.st_size + 1 : 1 << 16;
-	if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size > MODELJSON_FILE_MAX) {
-		close(fd);
-		return vx_fail(err, VX_ETOOBIG, "%s: file too large (limit %zu bytes)", path,
-		               (size_t)MODELJSON_FILE_MAX);
-	}
-	char *b = malloc(cap);
-	size_t n = 0;
-	if (!b) {
-		close(fd);
-		return vx_fail(err, VX_ENOMEM, "%s: out of memory", path);
-	}
-	for (;;) {
-		if (n == cap) {
-			if (cap > MODELJSON_FILE_MAX) {
-				free(b);
-				close(fd);
-				return vx_fail(err, VX_ETOOBIG, "%s: file too large (limit %zu bytes)", path,
-				               (size_t)MODELJSON_FILE_MAX);
-			}
-			char *nb = realloc(b, cap * 2);
-			if (!nb) {
-				free(b);
-				close(fd);
-				return vx_fail(err, VX_ENOMEM, "%s: out of memory", path);
-			}
-			b = nb;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, b + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			free(b);
-			close(fd);
-			return vx_fail(err, VX_EIO, "%s: cannot read: %s", path, strerror(e));
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	if (n == 0) {
-		free(b);
+	vx_status st = vx_read_file(path, MODELJSON_FILE_MAX, "a JSON model file", buf, len, err);
+	if (st == VX_OK && *len == 0) {
+		free(*buf);
+		*buf = NULL;
 		return vx_fail(err, VX_EFORMAT, "%s: empty file", path);
 	}
-	*buf = b;
-	*len = n;
-	return VX_OK;
+	return st;
 }
 
 /* A recorded λ or input scale as the options accept it: 0 or a finite

@@ -16,12 +16,12 @@
 
 #include <stddef.h>
 #include <cmark.h>
-#include "report/doc.h"
-#include "report/fmt.h"
-#include "report/math.h"
-#include "report/buf.h"
-#include "report/plot.h"
-#include "report/term.h"
+#include "report/ctx.h"
+#include "report/text/fmt.h"
+#include "report/text/math.h"
+#include "report/text/buf.h"
+#include "report/text/plot.h"
+#include "report/text/lines.h"
 #include "report/tpl.h"
 
 /* ---- plain data of the live blocks (render_blocks.c) ---- */
@@ -78,9 +78,12 @@ void vxr_cell_format(char *buf, size_t n, const vxr_cell *c, vxf_style st);
 /* A matrix as TeX: "label = \begin{pmatrix}…\end{pmatrix}" (entries with 3
  * significant digits, ⋯ ⋮ ⋱ where truncated).  malloc'd. */
 char *vxr_mat_tex(const vxr_mat *m);
-/* The block's one or two matrices side by side as display math in LaTeX
- * (the Markdown and LaTeX targets share it); *out malloc'd. */
-vx_status vxr_mats_latex(vxr_env *env, const vxr_obj *o, char **out, vx_error *err);
+/* For the targets that write LaTeX math (Markdown and LaTeX): a math
+ * object's formula, and one or two built matrices side by side as display
+ * math, each between open and close; *out malloc'd. */
+vx_status vxr_math_latex(const vxr_obj *o, const char *open, const char *close, char **out, vx_error *err);
+vx_status vxr_mats_latex(const vxr_obj *o, const vxr_mat *m, size_t n, const char *open, const char *close,
+                         char **out, vx_error *err);
 
 /* ---- targets ---- */
 
@@ -103,6 +106,32 @@ typedef struct {
 	int nplots;
 } vxr_rctx;
 
+/* ---- one walker for every target ---- */
+
+/* A target's rendering of each kind of object, as callbacks into the
+ * target's own output (sink).  The walker, vxr_render_obj, tells the kinds
+ * apart once for all targets, builds a block's plain data (table, matrices,
+ * plot) the same way for each, hands it to the callback and frees it. */
+typedef struct {
+	vx_status (*math)(void *sink, const vxr_obj *o, vx_error *err);  /* NULL: math is text's */
+	vx_status (*table)(void *sink, const vxr_obj *o, const vxr_table *t, vx_error *err);
+	vx_status (*matrices)(void *sink, const vxr_obj *o, const vxr_mat *m, size_t n, vx_error *err);
+	vx_status (*plot)(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err);
+	size_t (*matrix_fit)(const void *sink);  /* NULL or 0: as many rows and columns as the object asks */
+	int (*utf8)(const void *sink);           /* NULL: UTF-8 */
+} vxr_render_ops;
+
+/* The sink of the document targets: one malloc'd string per object. */
+typedef struct {
+	vxr_rctx *rc;
+	char *out;
+} vxr_strsink;
+
+/* Renders object o through ops into sink. */
+vx_status vxr_render_obj(vxr_env *env, const vxr_render_ops *ops, void *sink, const vxr_obj *o, vx_error *err);
+/* The same for a document target (sink a vxr_strsink): *out malloc'd. */
+vx_status vxr_render_str(vxr_rctx *rc, const vxr_render_ops *ops, const vxr_obj *o, char **out, vx_error *err);
+
 /* Renders math src for a target, turning a syntax error into
  * "file:line:col: math: msg" at the object's origin. */
 vx_status vxr_math(const vxr_obj *o, const char *src, vxm_target tg, int display, char **out, vx_error *err);
@@ -111,10 +140,8 @@ vx_status vxr_math(const vxr_obj *o, const char *src, vxm_target tg, int display
  * math through vxm_render, the text escaped for it. */
 vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_error *err);
 
-/* Each target's rendering of one object (math or block), malloc'd. */
-vx_status vxr_html_obj(vxr_rctx *rc, const vxr_obj *o, char **out, vx_error *err);
-vx_status vxr_latex_obj(vxr_rctx *rc, const vxr_obj *o, char **out, vx_error *err);
-vx_status vxr_md_obj(vxr_rctx *rc, const vxr_obj *o, char **out, vx_error *err);
+/* The document targets' renderings of objects (render_html.c, …). */
+extern const vxr_render_ops vxr_html_ops, vxr_latex_ops, vxr_md_ops;
 
 /* Whole documents around cmark's rendering of the body. */
 vx_status vxr_html_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err);
@@ -130,21 +157,10 @@ void vxr_latex_escape(vxr_buf *b, const char *s);
 size_t vxr_token_at(const char *s, size_t len);
 #define VXR_TOKEN_LEN 9
 
-/* ---- terminal lines (render_term.c) ---- */
+/* ---- terminal blocks (render_term.c) ---- */
 
-typedef struct {
-	vxt_line *v;
-	size_t n, cap;
-	int oom;
-} vxr_tlines;
-
-void vxr_tl_newline(vxr_tlines *L);                                   /* starts a line */
-void vxr_tl_span(vxr_tlines *L, vxt_role role, const char *s, size_t n); /* appends to the last */
-void vxr_tl_puts(vxr_tlines *L, vxt_role role, const char *s);
-void vxr_tl_pad(vxr_tlines *L, int n);                                 /* n spaces */
-void vxr_tl_clear(vxr_tlines *L);
 /* A live block as lines at most `width` columns wide. */
-vx_status vxr_term_block(vxr_env *env, const vxr_obj *o, int width, int utf8, vxr_tlines *L, vx_error *err);
+vx_status vxr_term_block(vxr_env *env, const vxr_obj *o, int width, int utf8, vxt_lines *L, vx_error *err);
 
 /* ---- doc.c ---- */
 

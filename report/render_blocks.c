@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_blas.h>
 
 #include "engine/act.h"
 #include "engine/analysis.h"
@@ -503,67 +502,28 @@ static vx_status mat_from(vxr_mat *m, const gsl_matrix *A, size_t size, double s
 }
 
 /* The columns of ∂s_t/∂s_k that a view of `size` shows, into the same
- * columns of P (d×d, the others left 0): each column is carried through
- * J_{k+1}, …, J_t as a vector, so the cost is O((t−k) d² · size) rather than
- * the O((t−k) d³) of the whole product.  Entries are P × 10^*scale; the
- * scale moves in whole decades only when a double would under- or overflow. */
+ * columns of P (d×d, the others left 0), as P × 10^*scale: only those
+ * columns are carried through the chain (vx_dsds_columns). */
 static vx_status dsds_columns(const vx_model *md, const vx_result *r, size_t k, size_t size, gsl_matrix *P,
                               double *scale)
 {
-	size_t d = r->d, t = r->t;
-	size_t ci[48];
+	size_t d = r->d;
+	size_t ci[48], cols[48];
 	size_t nc = pick_idx(d, size, ci), m = 0;
-	size_t cols[48];
 	for (size_t i = 0; i < nc; i++)
 		if (ci[i] != SIZE_MAX)
 			cols[m++] = ci[i];
-	gsl_matrix *X = gsl_matrix_calloc(d, m), *Y = gsl_matrix_alloc(d, m);
-	if (!X || !Y) {
-		gsl_matrix_free(X);
-		gsl_matrix_free(Y);
+	gsl_matrix *X = gsl_matrix_alloc(d, m);
+	if (!X)
 		return VX_ENOMEM;
-	}
-	for (size_t c = 0; c < m; c++)
-		gsl_matrix_set(X, cols[c], c, 1.0);
-	double sc = 0;
-	vx_status st = VX_OK;
-	for (size_t j = k + 1; j <= t && st == VX_OK; j++) {
-		if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, md->W, X, 0.0, Y) != GSL_SUCCESS) {
-			st = VX_ENUMERIC;
-			break;
-		}
-		double mx = 0;
-		for (size_t i = 0; i < d; i++) {
-			double g = vx_act_df(md->act, gsl_matrix_get(r->a, j - 1, i));
-			for (size_t c = 0; c < m; c++) {
-				double v = gsl_matrix_get(Y, i, c) * g;
-				gsl_matrix_set(X, i, c, v);
-				mx = fmax(mx, fabs(v));
-			}
-		}
-		if (!isfinite(mx))
-			st = VX_ENONFINITE;
-		else if (mx > 0 && (mx < 1e-150 || mx > 1e150)) {
-			double e = floor(log10(mx));
-			gsl_matrix_scale(X, pow(10, -e));
-			sc += e;
-		}
-	}
+	vx_status st = vx_dsds_columns(md, r, r->t, k, cols, m, X, scale);
 	if (st == VX_OK) {
-		/* back to plain numbers when they fit */
-		double mx = gsl_matrix_max(X) > -gsl_matrix_min(X) ? gsl_matrix_max(X) : -gsl_matrix_min(X);
-		if (sc != 0 && mx > 0 && fabs(log10(mx) + sc) < 290) {
-			gsl_matrix_scale(X, pow(10, sc));
-			sc = 0;
-		}
 		gsl_matrix_set_zero(P);
 		for (size_t c = 0; c < m; c++)
 			for (size_t i = 0; i < d; i++)
 				gsl_matrix_set(P, i, cols[c], gsl_matrix_get(X, i, c));
-		*scale = sc;
 	}
 	gsl_matrix_free(X);
-	gsl_matrix_free(Y);
 	return st;
 }
 
@@ -680,14 +640,33 @@ char *vxr_mat_tex(const vxr_mat *m)
 	return vxr_buf_take(&b);
 }
 
-vx_status vxr_mats_latex(vxr_env *env, const vxr_obj *o, char **out, vx_error *err)
+/* LaTeX source (checked and rebuilt by vxm_render) between open and close. */
+static vx_status latex_wrapped(const vxr_obj *o, const char *src, int display, const char *open, const char *close,
+                               char **out, vx_error *err)
 {
-	vxr_mat m[2];
-	size_t n = 0;
+	char *m = NULL;
 	*out = NULL;
-	vx_status st = vxr_mats_build(env, o, m, &n, err);
+	vx_status st = vxr_math(o, src, VXM_LATEX, display, &m, err);
 	if (st != VX_OK)
 		return st;
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, open);
+	vxr_buf_puts(&b, m);
+	vxr_buf_puts(&b, close);
+	free(m);
+	*out = vxr_buf_take(&b);
+	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
+vx_status vxr_math_latex(const vxr_obj *o, const char *open, const char *close, char **out, vx_error *err)
+{
+	return latex_wrapped(o, o->tex, o->kind == VXR_OBJ_DMATH, open, close, out, err);
+}
+
+vx_status vxr_mats_latex(const vxr_obj *o, const vxr_mat *m, size_t n, const char *open, const char *close,
+                         char **out, vx_error *err)
+{
+	*out = NULL;
 	vxr_buf tex = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		char *s = vxr_mat_tex(&m[i]);
@@ -695,10 +674,9 @@ vx_status vxr_mats_latex(vxr_env *env, const vxr_obj *o, char **out, vx_error *e
 			vxr_buf_puts(&tex, " \\qquad ");
 		vxr_buf_puts(&tex, s ? s : "");
 		free(s);
-		vxr_mat_clear(&m[i]);
 	}
 	char *src = vxr_buf_take(&tex);
-	st = src ? vxr_math(o, src, VXM_LATEX, 1, out, err) : vx_fail(err, VX_ENOMEM, "out of memory");
+	vx_status st = src ? latex_wrapped(o, src, 1, open, close, out, err) : vx_fail(err, VX_ENOMEM, "out of memory");
 	free(src);
 	return st;
 }
@@ -837,4 +815,66 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 	}
 	*out = pd;
 	return VX_OK;
+}
+
+/* ================================================================ the walker */
+
+vx_status vxr_render_obj(vxr_env *env, const vxr_render_ops *ops, void *sink, const vxr_obj *o, vx_error *err)
+{
+	vx_status st;
+	if (o->kind == VXR_OBJ_MATH || o->kind == VXR_OBJ_DMATH) {
+		if (!ops->math)
+			return vx_fail(err, VX_EINTERNAL, "internal: math outside the text");
+		return ops->math(sink, o, err);
+	}
+	switch (o->blk) {
+	case VXR_BLK_TABLE_PATHS:
+	case VXR_BLK_TABLE_STEPS:
+	case VXR_BLK_TABLE_INITS:
+	case VXR_BLK_RECORD: {
+		vxr_table *t = NULL;
+		st = vxr_table_build(env, o, &t, err);
+		if (st == VX_OK)
+			st = ops->table(sink, o, t, err);
+		vxr_table_free(t);
+		return st;
+	}
+	case VXR_BLK_MATRIX: {
+		vxr_mat m[2];
+		size_t n = 0;
+		vxr_obj shown = *o;
+		size_t fit = ops->matrix_fit ? ops->matrix_fit(sink) : 0;
+		if (fit && shown.size > fit)
+			shown.size = fit;
+		st = vxr_mats_build(env, &shown, m, &n, err);
+		if (st == VX_OK)
+			st = ops->matrices(sink, o, m, n, err);
+		for (size_t i = 0; i < n; i++)
+			vxr_mat_clear(&m[i]);
+		return st;
+	}
+	case VXR_BLK_PLOT_NORMS:
+	case VXR_BLK_PLOT_DACT:
+	case VXR_BLK_PLOT_CONTRIB: {
+		vxr_plotdata *pd = NULL;
+		st = vxr_plot_build(env, o, ops->utf8 ? ops->utf8(sink) : 1, &pd, err);
+		if (st == VX_OK)
+			st = ops->plot(sink, o, pd, err);
+		vxr_plotdata_free(pd);
+		return st;
+	}
+	}
+	return vx_fail(err, VX_EINTERNAL, "internal: unknown block");
+}
+
+vx_status vxr_render_str(vxr_rctx *rc, const vxr_render_ops *ops, const vxr_obj *o, char **out, vx_error *err)
+{
+	vxr_strsink k = { rc, NULL };
+	vx_status st = vxr_render_obj(rc->env, ops, &k, o, err);
+	if (st != VX_OK) {
+		free(k.out);
+		k.out = NULL;
+	}
+	*out = k.out;
+	return st;
 }

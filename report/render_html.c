@@ -126,78 +126,67 @@ static vx_status table_html(const vxr_table *t, const char *cls, char **out, vx_
 	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
 }
 
-vx_status vxr_html_obj(vxr_rctx *rc, const vxr_obj *o, char **out, vx_error *err)
+static vx_status html_math(void *sink, const vxr_obj *o, vx_error *err)
 {
-	*out = NULL;
-	if (o->kind == VXR_OBJ_MATH || o->kind == VXR_OBJ_DMATH)
-		return vxr_math(o, o->tex, VXM_MATHML, o->kind == VXR_OBJ_DMATH, out, err);
-	vx_status st;
-	switch (o->blk) {
-	case VXR_BLK_TABLE_PATHS:
-	case VXR_BLK_TABLE_STEPS:
-	case VXR_BLK_TABLE_INITS:
-	case VXR_BLK_RECORD: {
-		vxr_table *t = NULL;
-		st = vxr_table_build(rc->env, o, &t, err);
-		if (st == VX_OK)
-			st = table_html(t, o->blk == VXR_BLK_RECORD ? "record" : NULL, out, err);
-		vxr_table_free(t);
-		return st;
-	}
-	case VXR_BLK_MATRIX: {
-		vxr_mat m[2];
-		size_t n = 0;
-		st = vxr_mats_build(rc->env, o, m, &n, err);
-		if (st != VX_OK)
-			return st;
-		/* each matrix its own formula, so that two wrap on a narrow page */
-		vxr_buf b = { 0 };
-		vxr_buf_puts(&b, "<div class=\"matrix\">");
-		for (size_t i = 0; i < n; i++) {
-			char *src = vxr_mat_tex(&m[i]);
-			char *ml = NULL;
-			if (st == VX_OK)
-				st = src ? vxr_math(o, src, VXM_MATHML, 1, &ml, err) : vx_fail(err, VX_ENOMEM, "out of memory");
-			if (st == VX_OK)
-				vxr_buf_printf(&b, "<div>%s</div>", ml);
-			free(ml);
-			free(src);
-			vxr_mat_clear(&m[i]);
-		}
-		vxr_buf_puts(&b, "</div>\n");
-		if (st != VX_OK) {
-			free(b.s);
-			return st;
-		}
-		*out = vxr_buf_take(&b);
-		return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
-	}
-	case VXR_BLK_PLOT_NORMS:
-	case VXR_BLK_PLOT_DACT:
-	case VXR_BLK_PLOT_CONTRIB: {
-		vxr_plotdata *pd = NULL;
-		st = vxr_plot_build(rc->env, o, 1, &pd, err);
-		if (st != VX_OK)
-			return st;
-		char *svg = NULL, *cap = NULL;
-		st = vxp_svg(&pd->plot, 640, 360, &svg);
-		if (st != VX_OK)
-			vx_fail(err, st, "%s:%d:%d: drawing the plot failed", o->file, o->line, o->col);
-		else
-			st = vxr_mixed(pd->caption, VXR_T_HTML, 1, &cap, err);
-		if (st == VX_OK) {
-			vxr_buf b = { 0 };
-			vxr_buf_printf(&b, "<figure class=\"plot\">\n%s\n<figcaption>%s</figcaption>\n</figure>\n", svg, cap);
-			*out = vxr_buf_take(&b);
-		}
-		free(svg);
-		free(cap);
-		vxr_plotdata_free(pd);
-		return st;
-	}
-	}
-	return vx_fail(err, VX_EINTERNAL, "internal: unknown block");
+	vxr_strsink *k = sink;
+	return vxr_math(o, o->tex, VXM_MATHML, o->kind == VXR_OBJ_DMATH, &k->out, err);
 }
+
+static vx_status html_table(void *sink, const vxr_obj *o, const vxr_table *t, vx_error *err)
+{
+	vxr_strsink *k = sink;
+	return table_html(t, o->blk == VXR_BLK_RECORD ? "record" : NULL, &k->out, err);
+}
+
+static vx_status html_matrices(void *sink, const vxr_obj *o, const vxr_mat *m, size_t n, vx_error *err)
+{
+	vxr_strsink *k = sink;
+	vx_status st = VX_OK;
+	/* each matrix its own formula, so that two wrap on a narrow page */
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "<div class=\"matrix\">");
+	for (size_t i = 0; i < n && st == VX_OK; i++) {
+		char *src = vxr_mat_tex(&m[i]);
+		char *ml = NULL;
+		st = src ? vxr_math(o, src, VXM_MATHML, 1, &ml, err) : vx_fail(err, VX_ENOMEM, "out of memory");
+		if (st == VX_OK)
+			vxr_buf_printf(&b, "<div>%s</div>", ml);
+		free(ml);
+		free(src);
+	}
+	vxr_buf_puts(&b, "</div>\n");
+	if (st != VX_OK) {
+		free(b.s);
+		return st;
+	}
+	k->out = vxr_buf_take(&b);
+	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
+static vx_status html_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err)
+{
+	vxr_strsink *k = sink;
+	char *svg = NULL, *cap = NULL;
+	vx_status st = vxp_svg(&pd->plot, 640, 360, &svg);
+	if (st != VX_OK)
+		vx_fail(err, st, "%s:%d:%d: drawing the plot failed", o->file, o->line, o->col);
+	else
+		st = vxr_mixed(pd->caption, VXR_T_HTML, 1, &cap, err);
+	if (st == VX_OK) {
+		vxr_buf b = { 0 };
+		vxr_buf_printf(&b, "<figure class=\"plot\">\n%s\n<figcaption>%s</figcaption>\n</figure>\n", svg, cap);
+		k->out = vxr_buf_take(&b);
+		if (!k->out)
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	free(svg);
+	free(cap);
+	return st;
+}
+
+const vxr_render_ops vxr_html_ops = {
+	.math = html_math, .table = html_table, .matrices = html_matrices, .plot = html_plot,
+};
 
 vx_status vxr_html_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err)
 {

@@ -216,70 +216,46 @@ static void plot_picture(vxr_buf *b, const vxr_plotdata *pd, vxr_blk_kind kind)
 #undef PY
 }
 
-vx_status vxr_latex_obj(vxr_rctx *rc, const vxr_obj *o, char **out, vx_error *err)
+static vx_status latex_math(void *sink, const vxr_obj *o, vx_error *err)
 {
-	*out = NULL;
-	vx_status st;
-	if (o->kind == VXR_OBJ_MATH || o->kind == VXR_OBJ_DMATH) {
-		char *m = NULL;
-		st = vxr_math(o, o->tex, VXM_LATEX, o->kind == VXR_OBJ_DMATH, &m, err);
-		if (st != VX_OK)
-			return st;
-		vxr_buf b = { 0 };
-		if (o->kind == VXR_OBJ_DMATH)
-			vxr_buf_printf(&b, "\\[ %s \\]", m);
-		else
-			vxr_buf_printf(&b, "$%s$", m);
-		free(m);
-		*out = vxr_buf_take(&b);
-		return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
-	}
-	switch (o->blk) {
-	case VXR_BLK_TABLE_PATHS:
-	case VXR_BLK_TABLE_STEPS:
-	case VXR_BLK_TABLE_INITS:
-	case VXR_BLK_RECORD: {
-		vxr_table *t = NULL;
-		st = vxr_table_build(rc->env, o, &t, err);
-		if (st == VX_OK)
-			st = table_latex(t, out, err);
-		vxr_table_free(t);
-		return st;
-	}
-	case VXR_BLK_MATRIX: {
-		char *lt = NULL;
-		st = vxr_mats_latex(rc->env, o, &lt, err);
-		if (st == VX_OK) {
-			vxr_buf b = { 0 };
-			vxr_buf_printf(&b, "\\[ %s \\]\n", lt);
-			*out = vxr_buf_take(&b);
-		}
-		free(lt);
-		return st;
-	}
-	case VXR_BLK_PLOT_NORMS:
-	case VXR_BLK_PLOT_DACT:
-	case VXR_BLK_PLOT_CONTRIB: {
-		vxr_plotdata *pd = NULL;
-		st = vxr_plot_build(rc->env, o, 1, &pd, err);
-		if (st != VX_OK)
-			return st;
-		char *cap = NULL;
-		st = vxr_mixed(pd->caption, VXR_T_LATEX, 1, &cap, err);
-		if (st == VX_OK) {
-			vxr_buf b = { 0 };
-			plot_picture(&b, pd, o->blk);
-			vxr_buf_printf(&b, "\\begin{center}\\begin{minipage}{0.85\\linewidth}\\footnotesize %s"
-			                   "\\end{minipage}\\end{center}\n", cap);
-			*out = vxr_buf_take(&b);
-		}
-		free(cap);
-		vxr_plotdata_free(pd);
-		return st;
-	}
-	}
-	return vx_fail(err, VX_EINTERNAL, "internal: unknown block");
+	vxr_strsink *k = sink;
+	if (o->kind == VXR_OBJ_DMATH)
+		return vxr_math_latex(o, "\\[ ", " \\]", &k->out, err);
+	return vxr_math_latex(o, "$", "$", &k->out, err);
 }
+
+static vx_status latex_table(void *sink, const vxr_obj *o, const vxr_table *t, vx_error *err)
+{
+	(void)o;
+	return table_latex(t, &((vxr_strsink *)sink)->out, err);
+}
+
+static vx_status latex_matrices(void *sink, const vxr_obj *o, const vxr_mat *m, size_t n, vx_error *err)
+{
+	return vxr_mats_latex(o, m, n, "\\[ ", " \\]\n", &((vxr_strsink *)sink)->out, err);
+}
+
+static vx_status latex_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err)
+{
+	vxr_strsink *k = sink;
+	char *cap = NULL;
+	vx_status st = vxr_mixed(pd->caption, VXR_T_LATEX, 1, &cap, err);
+	if (st == VX_OK) {
+		vxr_buf b = { 0 };
+		plot_picture(&b, pd, o->blk);
+		vxr_buf_printf(&b, "\\begin{center}\\begin{minipage}{0.85\\linewidth}\\footnotesize %s"
+		                   "\\end{minipage}\\end{center}\n", cap);
+		k->out = vxr_buf_take(&b);
+		if (!k->out)
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	free(cap);
+	return st;
+}
+
+const vxr_render_ops vxr_latex_ops = {
+	.math = latex_math, .table = latex_table, .matrices = latex_matrices, .plot = latex_plot,
+};
 
 vx_status vxr_latex_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err)
 {

@@ -102,104 +102,84 @@ static void side_names(const char *out_path, int n, char *path, size_t pn, char 
 	snprintf(path, pn, "%.*s%s", slash ? (int)(slash - out_path + 1) : 0, out_path, link);
 }
 
-vx_status vxr_md_obj(vxr_rctx *rc, const vxr_obj *o, char **out, vx_error *err)
+static vx_status md_math(void *sink, const vxr_obj *o, vx_error *err)
 {
-	*out = NULL;
-	vx_status st;
-	if (o->kind == VXR_OBJ_MATH || o->kind == VXR_OBJ_DMATH) {
-		char *m = NULL;
-		st = vxr_math(o, o->tex, VXM_LATEX, o->kind == VXR_OBJ_DMATH, &m, err);
-		if (st != VX_OK)
-			return st;
-		vxr_buf b = { 0 };
-		vxr_buf_printf(&b, o->kind == VXR_OBJ_DMATH ? "$$%s$$" : "$%s$", m);
-		free(m);
-		*out = vxr_buf_take(&b);
-		return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
-	}
-	switch (o->blk) {
-	case VXR_BLK_TABLE_PATHS:
-	case VXR_BLK_TABLE_STEPS:
-	case VXR_BLK_TABLE_INITS:
-	case VXR_BLK_RECORD: {
-		vxr_table *t = NULL;
-		st = vxr_table_build(rc->env, o, &t, err);
-		if (st == VX_OK)
-			st = table_md(t, out, err);
-		vxr_table_free(t);
-		return st;
-	}
-	case VXR_BLK_MATRIX: {
-		char *lt = NULL;
-		st = vxr_mats_latex(rc->env, o, &lt, err);
-		if (st == VX_OK) {
-			vxr_buf b = { 0 };
-			vxr_buf_printf(&b, "$$\n%s\n$$", lt);
-			*out = vxr_buf_take(&b);
-		}
-		free(lt);
-		return st;
-	}
-	case VXR_BLK_PLOT_NORMS:
-	case VXR_BLK_PLOT_DACT:
-	case VXR_BLK_PLOT_CONTRIB: {
-		vxr_plotdata *pd = NULL;
-		st = vxr_plot_build(rc->env, o, 1, &pd, err);
-		if (st != VX_OK)
-			return st;
-		char *cap = NULL;
-		st = vxr_mixed(pd->caption, VXR_T_MD, 1, &cap, err);
-		vxr_buf b = { 0 };
-		if (st == VX_OK && rc->out_path && strcmp(rc->out_path, "-") != 0) {
-			char *svg = NULL;
-			st = vxp_svg(&pd->plot, 640, 360, &svg);
-			if (st != VX_OK) {
-				vx_fail(err, st, "%s:%d:%d: drawing the plot failed", o->file, o->line, o->col);
-			} else {
-				char path[VX_PATH_MAX + 32], link[VX_PATH_MAX];
-				side_names(rc->out_path, ++rc->nplots, path, sizeof path, link, sizeof link);
-				vxr_side *ns = realloc(rc->side, (rc->nside + 1) * sizeof *ns);
-				char *pcopy = strdup(path);
-				char *full = NULL;
-				if (ns) {
-					rc->side = ns;
-					vxr_buf sb = { 0 };
-					vxr_buf_puts(&sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-					vxr_buf_puts(&sb, svg);
-					vxr_buf_puts(&sb, "\n");
-					full = vxr_buf_take(&sb);
-				}
-				if (!ns || !pcopy || !full) {
-					free(pcopy);
-					free(full);
-					st = vx_fail(err, VX_ENOMEM, "out of memory");
-				} else {
-					rc->side[rc->nside].name = pcopy;
-					rc->side[rc->nside].text = full;
-					rc->nside++;
-					vxr_buf_printf(&b, "![%s](%s)\n\n*%s*", pd->plot.series[0].label, link, cap);
-				}
-			}
-			free(svg);
-		} else if (st == VX_OK) {
-			char *tab = NULL;
-			st = table_md(pd->fallback, &tab, err);
-			if (st == VX_OK)
-				vxr_buf_printf(&b, "*%s*\n\n%s", cap, tab);
-			free(tab);
-		}
-		free(cap);
-		vxr_plotdata_free(pd);
-		if (st != VX_OK) {
-			free(b.s);
-			return st;
-		}
-		*out = vxr_buf_take(&b);
-		return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
-	}
-	}
-	return vx_fail(err, VX_EINTERNAL, "internal: unknown block");
+	vxr_strsink *k = sink;
+	if (o->kind == VXR_OBJ_DMATH)
+		return vxr_math_latex(o, "$$", "$$", &k->out, err);
+	return vxr_math_latex(o, "$", "$", &k->out, err);
 }
+
+static vx_status md_table(void *sink, const vxr_obj *o, const vxr_table *t, vx_error *err)
+{
+	(void)o;
+	return table_md(t, &((vxr_strsink *)sink)->out, err);
+}
+
+static vx_status md_matrices(void *sink, const vxr_obj *o, const vxr_mat *m, size_t n, vx_error *err)
+{
+	return vxr_mats_latex(o, m, n, "$$\n", "\n$$", &((vxr_strsink *)sink)->out, err);
+}
+
+/* A plot beside a Markdown file is an SVG side file and a link; on stdout,
+ * where nothing can stand beside it, its table. */
+static vx_status md_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err)
+{
+	vxr_strsink *k = sink;
+	vxr_rctx *rc = k->rc;
+	char *cap = NULL;
+	vx_status st = vxr_mixed(pd->caption, VXR_T_MD, 1, &cap, err);
+	vxr_buf b = { 0 };
+	if (st == VX_OK && rc->out_path && strcmp(rc->out_path, "-") != 0) {
+		char *svg = NULL;
+		st = vxp_svg(&pd->plot, 640, 360, &svg);
+		if (st != VX_OK) {
+			vx_fail(err, st, "%s:%d:%d: drawing the plot failed", o->file, o->line, o->col);
+		} else {
+			char path[VX_PATH_MAX + 32], link[VX_PATH_MAX];
+			side_names(rc->out_path, ++rc->nplots, path, sizeof path, link, sizeof link);
+			vxr_side *ns = realloc(rc->side, (rc->nside + 1) * sizeof *ns);
+			char *pcopy = strdup(path);
+			char *full = NULL;
+			if (ns) {
+				rc->side = ns;
+				vxr_buf sb = { 0 };
+				vxr_buf_puts(&sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+				vxr_buf_puts(&sb, svg);
+				vxr_buf_puts(&sb, "\n");
+				full = vxr_buf_take(&sb);
+			}
+			if (!ns || !pcopy || !full) {
+				free(pcopy);
+				free(full);
+				st = vx_fail(err, VX_ENOMEM, "out of memory");
+			} else {
+				rc->side[rc->nside].name = pcopy;
+				rc->side[rc->nside].text = full;
+				rc->nside++;
+				vxr_buf_printf(&b, "![%s](%s)\n\n*%s*", pd->plot.series[0].label, link, cap);
+			}
+		}
+		free(svg);
+	} else if (st == VX_OK) {
+		char *tab = NULL;
+		st = table_md(pd->fallback, &tab, err);
+		if (st == VX_OK)
+			vxr_buf_printf(&b, "*%s*\n\n%s", cap, tab);
+		free(tab);
+	}
+	free(cap);
+	if (st != VX_OK) {
+		free(b.s);
+		return st;
+	}
+	k->out = vxr_buf_take(&b);
+	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
+const vxr_render_ops vxr_md_ops = {
+	.math = md_math, .table = md_table, .matrices = md_matrices, .plot = md_plot,
+};
 
 vx_status vxr_md_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err)
 {
@@ -217,7 +197,7 @@ vx_status vxr_md_document(vxr_rctx *rc, cmark_node *root, const char *title, cha
 		}
 		vxr_buf_put(&b, f->md + start, i - start);
 		char *s = NULL;
-		st = vxr_md_obj(rc, &f->objs[id], &s, err);
+		st = vxr_render_str(rc, &vxr_md_ops, &f->objs[id], &s, err);
 		if (st == VX_OK)
 			vxr_buf_puts(&b, s);
 		free(s);

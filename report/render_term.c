@@ -6,98 +6,13 @@
  * as a last guard.
  */
 #include "report/render.h"
+#include "report/text/utf8.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ================================================================ lines */
-
-void vxr_tl_newline(vxr_tlines *L)
-{
-	if (L->oom)
-		return;
-	if (L->n == L->cap) {
-		size_t cap = L->cap ? L->cap * 2 : 32;
-		vxt_line *v = realloc(L->v, cap * sizeof *v);
-		if (!v) {
-			L->oom = 1;
-			return;
-		}
-		L->v = v;
-		L->cap = cap;
-	}
-	L->v[L->n].spans = NULL;
-	L->v[L->n].nspans = 0;
-	L->n++;
-}
-
-void vxr_tl_span(vxr_tlines *L, vxt_role role, const char *s, size_t n)
-{
-	if (L->oom || n == 0)
-		return;
-	if (L->n == 0)
-		vxr_tl_newline(L);
-	if (L->oom)
-		return;
-	vxt_line *ln = &L->v[L->n - 1];
-	/* runs of one role merge */
-	if (ln->nspans && ln->spans[ln->nspans - 1].role == role) {
-		vxt_span *sp = &ln->spans[ln->nspans - 1];
-		size_t ol = strlen(sp->text);
-		char *t = realloc(sp->text, ol + n + 1);
-		if (!t) {
-			L->oom = 1;
-			return;
-		}
-		memcpy(t + ol, s, n);
-		t[ol + n] = '\0';
-		sp->text = t;
-		return;
-	}
-	vxt_span *sp = realloc(ln->spans, (ln->nspans + 1) * sizeof *sp);
-	if (!sp) {
-		L->oom = 1;
-		return;
-	}
-	ln->spans = sp;
-	char *t = strndup(s, n);
-	if (!t) {
-		L->oom = 1;
-		return;
-	}
-	sp[ln->nspans].role = role;
-	sp[ln->nspans].text = t;
-	ln->nspans++;
-}
-
-void vxr_tl_puts(vxr_tlines *L, vxt_role role, const char *s)
-{
-	vxr_tl_span(L, role, s, strlen(s));
-}
-
-void vxr_tl_pad(vxr_tlines *L, int n)
-{
-	static const char sp[] = "                                                                ";
-	while (n > 0) {
-		int k = n < 64 ? n : 64;
-		vxr_tl_span(L, VXT_TEXT, sp, (size_t)k);
-		n -= k;
-	}
-}
-
-void vxr_tl_clear(vxr_tlines *L)
-{
-	for (size_t i = 0; i < L->n; i++) {
-		for (size_t s = 0; s < L->v[i].nspans; s++)
-			free(L->v[i].spans[s].text);
-		free(L->v[i].spans);
-	}
-	free(L->v);
-	memset(L, 0, sizeof *L);
-}
 
 /* ================================================================ text helpers */
 
@@ -110,7 +25,7 @@ static char *term_text(const char *s, int utf8)
 }
 
 /* Greedy wrap of plain text into lines of at most w columns, one role. */
-static void wrap_plain(vxr_tlines *L, vxt_role role, const char *s, int w, int indent)
+static void wrap_plain(vxt_lines *L, vxt_role role, const char *s, int w, int indent)
 {
 	const char *p = s;
 	int col = 0;
@@ -128,17 +43,17 @@ static void wrap_plain(vxr_tlines *L, vxt_role role, const char *s, int w, int i
 			L->oom = 1;
 			return;
 		}
-		int ww = vxt_width(word);
+		int ww = vxr_u8_width(word);
 		if (first || col + 1 + ww > w - indent) {
-			vxr_tl_newline(L);
-			vxr_tl_pad(L, indent);
+			vxt_lines_newline(L);
+			vxt_lines_pad(L, indent);
 			col = 0;
 		} else {
-			vxr_tl_puts(L, role, " ");
+			vxt_lines_puts(L, role, " ");
 			col++;
 		}
 		first = 0;
-		vxr_tl_puts(L, role, word);
+		vxt_lines_puts(L, role, word);
 		col += ww;
 		free(word);
 		p = e;
@@ -147,7 +62,7 @@ static void wrap_plain(vxr_tlines *L, vxt_role role, const char *s, int w, int i
 
 /* ================================================================ tables */
 
-static vx_status term_table(const vxr_table *t, int width, int utf8, vxr_tlines *L, vx_error *err)
+static vx_status term_table(const vxr_table *t, int width, int utf8, vxt_lines *L, vx_error *err)
 {
 	size_t nc = t->ncols, nr = t->nrows;
 	char **cell = calloc((nr + 1) * nc, sizeof *cell);
@@ -190,7 +105,7 @@ static vx_status term_table(const vxr_table *t, int width, int utf8, vxr_tlines 
 		}
 	if (st == VX_OK) {
 		for (size_t i = 0; i < (nr + 1) * nc; i++) {
-			int cw = vxt_width(cell[i]);
+			int cw = vxr_u8_width(cell[i]);
 			if (cw > w[i % nc])
 				w[i % nc] = cw;
 		}
@@ -209,25 +124,25 @@ static vx_status term_table(const vxr_table *t, int width, int utf8, vxr_tlines 
 				show--;
 		}
 		for (size_t r = 0; r <= nr; r++) {
-			vxr_tl_newline(L);
+			vxt_lines_newline(L);
 			for (size_t c = 0; c < show; c++) {
 				const char *s = cell[r * nc + c];
-				int pad = w[c] - vxt_width(s);
+				int pad = w[c] - vxr_u8_width(s);
 				if (c)
-					vxr_tl_pad(L, gap);
+					vxt_lines_pad(L, gap);
 				if (t->numeric[c])
-					vxr_tl_pad(L, pad);
-				vxr_tl_puts(L, r == 0 ? VXT_STRONG : t->numeric[c] ? VXT_NUMBER : VXT_TEXT, s);
+					vxt_lines_pad(L, pad);
+				vxt_lines_puts(L, r == 0 ? VXT_STRONG : t->numeric[c] ? VXT_NUMBER : VXT_TEXT, s);
 				if (!t->numeric[c] && c + 1 < show)
-					vxr_tl_pad(L, pad);
+					vxt_lines_pad(L, pad);
 			}
 			if (r == 0) {
 				int total = 0;
 				for (size_t c = 0; c < show; c++)
 					total += w[c] + (c ? gap : 0);
-				vxr_tl_newline(L);
+				vxt_lines_newline(L);
 				for (int i = 0; i < total && i < width; i++)
-					vxr_tl_puts(L, VXT_DIM, utf8 ? "\u2500" : "-");
+					vxt_lines_puts(L, VXT_DIM, utf8 ? "\u2500" : "-");
 			}
 		}
 		if (show < nc) {
@@ -308,7 +223,7 @@ static vx_status tmat_make(const vxr_mat *src, int utf8, tmat *m, vx_error *err)
 				tmat_free(m);
 				return vx_fail(err, VX_ENOMEM, "out of memory");
 			}
-			int w = vxt_width(num);
+			int w = vxr_u8_width(num);
 			if (w > m->cw[k])
 				m->cw[k] = w;
 		}
@@ -335,7 +250,7 @@ static vx_status tmat_make(const vxr_mat *src, int utf8, tmat *m, vx_error *err)
 		tmat_free(m);
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	}
-	m->lw = vxt_width(m->label);
+	m->lw = vxr_u8_width(m->label);
 	m->width = m->lw + 2 + 2;   /* brackets with a space inside */
 	for (size_t k = 0; k < m->nc; k++)
 		m->width += m->cw[k] + (k ? 2 : 0);
@@ -343,13 +258,13 @@ static vx_status tmat_make(const vxr_mat *src, int utf8, tmat *m, vx_error *err)
 }
 
 /* Row r of the block (0..nr-1), drawn at the current end of L. */
-static void tmat_row(vxr_tlines *L, const tmat *m, size_t r, int utf8)
+static void tmat_row(vxt_lines *L, const tmat *m, size_t r, int utf8)
 {
 	size_t mid = (m->nr - 1) / 2;
 	if (r == mid)
-		vxr_tl_puts(L, VXT_MATH, m->label);
+		vxt_lines_puts(L, VXT_MATH, m->label);
 	else
-		vxr_tl_pad(L, m->lw);
+		vxt_lines_pad(L, m->lw);
 	const char *lb, *rb;
 	if (!utf8 || m->nr == 1) {
 		lb = utf8 ? "(" : "[";
@@ -364,20 +279,20 @@ static void tmat_row(vxr_tlines *L, const tmat *m, size_t r, int utf8)
 		lb = "\u239c";
 		rb = "\u239f";
 	}
-	vxr_tl_puts(L, VXT_DIM, lb);
-	vxr_tl_pad(L, 1);
+	vxt_lines_puts(L, VXT_DIM, lb);
+	vxt_lines_pad(L, 1);
 	for (size_t k = 0; k < m->nc; k++) {
 		const char *s = m->cells[r * m->nc + k];
 		if (k)
-			vxr_tl_pad(L, 2);
-		vxr_tl_pad(L, m->cw[k] - vxt_width(s));
-		vxr_tl_puts(L, VXT_NUMBER, s);
+			vxt_lines_pad(L, 2);
+		vxt_lines_pad(L, m->cw[k] - vxr_u8_width(s));
+		vxt_lines_puts(L, VXT_NUMBER, s);
 	}
-	vxr_tl_pad(L, 1);
-	vxr_tl_puts(L, VXT_DIM, rb);
+	vxt_lines_pad(L, 1);
+	vxt_lines_puts(L, VXT_DIM, rb);
 }
 
-static vx_status term_matrices(const vxr_mat *src, size_t n, int width, int utf8, vxr_tlines *L, vx_error *err)
+static vx_status term_matrices(const vxr_mat *src, size_t n, int width, int utf8, vxt_lines *L, vx_error *err)
 {
 	tmat m[2];
 	memset(m, 0, sizeof m);
@@ -393,23 +308,23 @@ static vx_status term_matrices(const vxr_mat *src, size_t n, int width, int utf8
 	if (side) {
 		size_t rows = m[0].nr > m[1].nr ? m[0].nr : m[1].nr;
 		for (size_t r = 0; r < rows; r++) {
-			vxr_tl_newline(L);
+			vxt_lines_newline(L);
 			for (size_t i = 0; i < 2; i++) {
 				if (i)
-					vxr_tl_pad(L, 4);
+					vxt_lines_pad(L, 4);
 				size_t off = (rows - m[i].nr) / 2;
 				if (r >= off && r - off < m[i].nr)
 					tmat_row(L, &m[i], r - off, utf8);
 				else if (i == 0)
-					vxr_tl_pad(L, m[i].width);
+					vxt_lines_pad(L, m[i].width);
 			}
 		}
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			if (i)
-				vxr_tl_newline(L);
+				vxt_lines_newline(L);
 			for (size_t r = 0; r < m[i].nr; r++) {
-				vxr_tl_newline(L);
+				vxt_lines_newline(L);
 				tmat_row(L, &m[i], r, utf8);
 			}
 		}
@@ -432,7 +347,7 @@ static vxt_role role_of(unsigned char r)
 	}
 }
 
-static vx_status term_plot(const vxr_plotdata *pd, int width, int utf8, vxr_tlines *L, vx_error *err)
+static vx_status term_plot(const vxr_plotdata *pd, int width, int utf8, vxt_lines *L, vx_error *err)
 {
 	int cols = width < 72 ? width : 72;
 	int rows = 12;
@@ -447,7 +362,7 @@ static vx_status term_plot(const vxr_plotdata *pd, int width, int utf8, vxr_tlin
 		return vx_fail(err, st, "drawing the plot failed");
 	const char *p = txt;
 	for (int r = 0; r < rows && *p; r++) {
-		vxr_tl_newline(L);
+		vxt_lines_newline(L);
 		const char *e = strchr(p, '\n');
 		if (!e)
 			e = p + strlen(p);
@@ -465,7 +380,7 @@ static vx_status term_plot(const vxr_plotdata *pd, int width, int utf8, vxr_tlin
 			if (p + len > e)
 				len = (size_t)(e - p);
 			unsigned char ro = c < cols ? roles[(size_t)r * (size_t)cols + (size_t)c] : 0;
-			vxr_tl_span(L, role_of(ro), p, len);
+			vxt_lines_span(L, role_of(ro), p, len);
 			p += len;
 			c++;
 		}
@@ -486,50 +401,56 @@ static vx_status term_plot(const vxr_plotdata *pd, int width, int utf8, vxr_tlin
 	return st;
 }
 
-vx_status vxr_term_block(vxr_env *env, const vxr_obj *o, int width, int utf8, vxr_tlines *L, vx_error *err)
+/* ================================================================ the walker's callbacks */
+
+typedef struct {
+	int width, utf8;
+	vxt_lines *L;
+} term_sink;
+
+static vx_status tb_table(void *sink, const vxr_obj *o, const vxr_table *t, vx_error *err)
 {
-	vx_status st;
-	switch (o->blk) {
-	case VXR_BLK_TABLE_PATHS:
-	case VXR_BLK_TABLE_STEPS:
-	case VXR_BLK_TABLE_INITS:
-	case VXR_BLK_RECORD: {
-		vxr_table *t = NULL;
-		st = vxr_table_build(env, o, &t, err);
-		if (st == VX_OK)
-			st = term_table(t, width, utf8, L, err);
-		vxr_table_free(t);
-		return st;
-	}
-	case VXR_BLK_MATRIX: {
-		vxr_mat m[2];
-		size_t n = 0;
-		vxr_obj o2 = *o;
-		/* at most as many columns as the width allows: a label of about 18
-		 * columns, then about 9 per entry; two matrices stack when they do
-		 * not fit side by side */
-		size_t fit = (size_t)(width > 30 ? (width - 22) / 9 : 2);
-		if (fit < 3)
-			fit = 3;
-		if (o2.size > fit)
-			o2.size = fit;
-		st = vxr_mats_build(env, &o2, m, &n, err);
-		if (st == VX_OK)
-			st = term_matrices(m, n, width, utf8, L, err);
-		for (size_t i = 0; i < n; i++)
-			vxr_mat_clear(&m[i]);
-		return st;
-	}
-	case VXR_BLK_PLOT_NORMS:
-	case VXR_BLK_PLOT_DACT:
-	case VXR_BLK_PLOT_CONTRIB: {
-		vxr_plotdata *pd = NULL;
-		st = vxr_plot_build(env, o, utf8, &pd, err);
-		if (st == VX_OK)
-			st = term_plot(pd, width, utf8, L, err);
-		vxr_plotdata_free(pd);
-		return st;
-	}
-	}
-	return vx_fail(err, VX_EINTERNAL, "internal: unknown block");
+	(void)o;
+	term_sink *k = sink;
+	return term_table(t, k->width, k->utf8, k->L, err);
+}
+
+static vx_status tb_matrices(void *sink, const vxr_obj *o, const vxr_mat *m, size_t n, vx_error *err)
+{
+	(void)o;
+	term_sink *k = sink;
+	return term_matrices(m, n, k->width, k->utf8, k->L, err);
+}
+
+static vx_status tb_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err)
+{
+	(void)o;
+	term_sink *k = sink;
+	return term_plot(pd, k->width, k->utf8, k->L, err);
+}
+
+/* At most as many matrix columns as the width allows: a label of about 18
+ * columns, then about 9 per entry; two matrices stack when they do not fit
+ * side by side. */
+static size_t tb_matrix_fit(const void *sink)
+{
+	const term_sink *k = sink;
+	size_t fit = (size_t)(k->width > 30 ? (k->width - 22) / 9 : 2);
+	return fit < 3 ? 3 : fit;
+}
+
+static int tb_utf8(const void *sink)
+{
+	return ((const term_sink *)sink)->utf8;
+}
+
+static const vxr_render_ops term_ops = {
+	.table = tb_table, .matrices = tb_matrices, .plot = tb_plot,
+	.matrix_fit = tb_matrix_fit, .utf8 = tb_utf8,
+};
+
+vx_status vxr_term_block(vxr_env *env, const vxr_obj *o, int width, int utf8, vxt_lines *L, vx_error *err)
+{
+	term_sink k = { width, utf8, L };
+	return vxr_render_obj(env, &term_ops, &k, o, err);
 }

@@ -16,14 +16,9 @@
 #include <string.h>
 
 #include "report/render.h"
-#include "report/utf8.h"
+#include "report/text/utf8.h"
 
 /* ================================================================ widths */
-
-int vxt_width(const char *s)
-{
-	return vxr_u8_width(s);
-}
 
 /* Bytes of s that fit in w columns. */
 static size_t fit_bytes(const char *s, int w)
@@ -48,12 +43,7 @@ void vxt_doc_free(vxt_doc *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < d->nlines; i++) {
-		for (size_t s = 0; s < d->lines[i].nspans; s++)
-			free(d->lines[i].spans[s].text);
-		free(d->lines[i].spans);
-	}
-	free(d->lines);
+	vxt_line_array_free(d->lines, d->nlines);
 	free(d->title);
 	free(d);
 }
@@ -67,7 +57,7 @@ typedef struct {
 } prefix;
 
 typedef struct {
-	vxr_tlines L;      /* the lines being made */
+	vxt_lines L;      /* the lines being made */
 	int width;
 	int utf8;
 	vxr_env *env;
@@ -100,30 +90,30 @@ static int prefix_width(const lay *Y)
 {
 	int w = 0;
 	for (int i = 0; i < Y->npre; i++)
-		w += vxt_width(Y->pre[i].rest);
+		w += vxr_u8_width(Y->pre[i].rest);
 	return w;
 }
 
 /* Starts a new line with the prefixes of the enclosing blocks. */
 static void new_line(lay *Y)
 {
-	vxr_tl_newline(&Y->L);
+	vxt_lines_newline(&Y->L);
 	for (int i = 0; i < Y->npre; i++) {
 		prefix *p = &Y->pre[i];
-		vxr_tl_puts(&Y->L, p->role, p->used ? p->rest : p->first);
+		vxt_lines_puts(&Y->L, p->role, p->used ? p->rest : p->first);
 		p->used = 1;
 	}
 }
 
 static void blank_line(lay *Y)
 {
-	if (Y->L.n == 0)
+	if (Y->L.nlines == 0)
 		return;
 	/* blank lines inside a list or quote keep the quote bar */
-	vxr_tl_newline(&Y->L);
+	vxt_lines_newline(&Y->L);
 	for (int i = 0; i < Y->npre; i++)
 		if (Y->pre[i].role == VXT_DIM)
-			vxr_tl_puts(&Y->L, VXT_DIM, Y->pre[i].rest);
+			vxt_lines_puts(&Y->L, VXT_DIM, Y->pre[i].rest);
 }
 
 static void block_start(lay *Y)
@@ -159,7 +149,7 @@ static void atoms_push(lay *Y, atoms *A, vxt_role role, char *text, int brk, int
 	atom *a = &A->v[A->n++];
 	a->role = role;
 	a->text = text;
-	a->w = text ? vxt_width(text) : 0;
+	a->w = text ? vxr_u8_width(text) : 0;
 	a->space = A->space_next;
 	a->brk = brk;
 	a->display = display;
@@ -290,9 +280,9 @@ static void put_hard(lay *Y, vxt_role role, const char *s, int *col, int avail)
 			s += vxr_u8_next(s, &cp);
 			continue;
 		}
-		vxr_tl_span(&Y->L, role, s, b);
+		vxt_lines_span(&Y->L, role, s, b);
 		char *piece = strndup(s, b);
-		*col += piece ? vxt_width(piece) : room;
+		*col += piece ? vxr_u8_width(piece) : room;
 		free(piece);
 		s += b;
 	}
@@ -322,10 +312,10 @@ static void flow(lay *Y, atoms *A, vxt_role base)
 			int ind = a->w + 4 <= avail ? (avail - a->w) / 2 : 0;
 			if (ind > 8)
 				ind = 8;
-			vxr_tl_pad(&Y->L, ind);
+			vxt_lines_pad(&Y->L, ind);
 			col = ind;
 			if (a->w + ind <= avail) {
-				vxr_tl_puts(&Y->L, a->role, a->text);
+				vxt_lines_puts(&Y->L, a->role, a->text);
 			} else {
 				/* too wide: break at the spaces around relations and
 				 * operators, continuation lines indented */
@@ -339,13 +329,13 @@ static void flow(lay *Y, atoms *A, vxt_role base)
 						Y->L.oom = 1;
 						break;
 					}
-					int ww = vxt_width(w);
+					int ww = vxr_u8_width(w);
 					if (!first && col + 1 + ww > avail) {
 						new_line(Y);
-						vxr_tl_pad(&Y->L, 4);
+						vxt_lines_pad(&Y->L, 4);
 						col = 4;
 					} else if (!first) {
-						vxr_tl_puts(&Y->L, a->role, " ");
+						vxt_lines_puts(&Y->L, a->role, " ");
 						col++;
 					}
 					put_hard(Y, a->role, w, &col, avail);
@@ -368,14 +358,14 @@ static void flow(lay *Y, atoms *A, vxt_role base)
 			col = 0;
 			started = 1;
 		} else if (a->space && col > 0) {
-			vxr_tl_puts(&Y->L, VXT_TEXT, " ");
+			vxt_lines_puts(&Y->L, VXT_TEXT, " ");
 			col++;
 		}
 		for (size_t j = i; j < end; j++) {
 			if (col + A->v[j].w > avail)
 				put_hard(Y, A->v[j].role, A->v[j].text, &col, avail);
 			else {
-				vxr_tl_puts(&Y->L, A->v[j].role, A->v[j].text);
+				vxt_lines_puts(&Y->L, A->v[j].role, A->v[j].text);
 				col += A->v[j].w;
 			}
 		}
@@ -480,7 +470,7 @@ static void block(lay *Y, cmark_node *n)
 			else
 				snprintf(marker, sizeof marker, "%s", Y->utf8 ? "\u2022 " : "- ");
 			char rest[16];
-			int mw = vxt_width(marker);
+			int mw = vxr_u8_width(marker);
 			snprintf(rest, sizeof rest, "%*s", mw, "");
 			if (it != cmark_node_first_child(n) && !tight)
 				Y->pending_blank = 1;
@@ -515,7 +505,7 @@ static void block(lay *Y, cmark_node *n)
 			size_t l = e ? (size_t)(e - p) : strlen(p);
 			char *line = fold(Y, p, l);
 			new_line(Y);
-			vxr_tl_pad(&Y->L, 2);
+			vxt_lines_pad(&Y->L, 2);
 			int col = 0;
 			if (line)
 				put_hard(Y, VXT_CODE, line, &col, avail > 4 ? avail : 4);
@@ -534,7 +524,7 @@ static void block(lay *Y, cmark_node *n)
 		if (w > 40)
 			w = 40;
 		for (int i = 0; i < w; i++)
-			vxr_tl_puts(&Y->L, VXT_DIM, Y->utf8 ? "\u2500" : "-");
+			vxt_lines_puts(&Y->L, VXT_DIM, Y->utf8 ? "\u2500" : "-");
 		Y->pending_blank = 1;
 		return;
 	}
@@ -552,17 +542,17 @@ static void block(lay *Y, cmark_node *n)
 		if (idx == SIZE_MAX || idx >= Y->f->nobjs)
 			return;
 		block_start(Y);
-		vxr_tlines B = { 0 };
+		vxt_lines B = { 0 };
 		int avail = Y->width - prefix_width(Y);
 		Y->st = vxr_term_block(Y->env, &Y->f->objs[idx], avail > 8 ? avail : 8, Y->utf8, &B, Y->err);
 		if (B.oom)
 			Y->L.oom = 1;
-		for (size_t i = 0; Y->st == VX_OK && i < B.n; i++) {
+		for (size_t i = 0; Y->st == VX_OK && i < B.nlines; i++) {
 			new_line(Y);
-			for (size_t s = 0; s < B.v[i].nspans; s++)
-				vxr_tl_puts(&Y->L, B.v[i].spans[s].role, B.v[i].spans[s].text);
+			for (size_t s = 0; s < B.lines[i].nspans; s++)
+				vxt_lines_puts(&Y->L, B.lines[i].spans[s].role, B.lines[i].spans[s].text);
 		}
-		vxr_tl_clear(&B);
+		vxt_lines_clear(&B);
 		Y->pending_blank = 1;
 		return;
 	}
@@ -578,7 +568,7 @@ static void clip_line(vxt_line *ln, int w)
 	int col = 0;
 	for (size_t s = 0; s < ln->nspans; s++) {
 		char *t = ln->spans[s].text;
-		int tw = vxt_width(t);
+		int tw = vxr_u8_width(t);
 		if (col + tw <= w) {
 			col += tw;
 			continue;
@@ -635,13 +625,13 @@ vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8, vxt
 	}
 	if (st == VX_OK) {
 		/* no trailing blank lines */
-		while (Y.L.n > 0 && Y.L.v[Y.L.n - 1].nspans == 0) {
-			Y.L.n--;
+		while (Y.L.nlines > 0 && Y.L.lines[Y.L.nlines - 1].nspans == 0) {
+			Y.L.nlines--;
 		}
-		for (size_t k = 0; k < Y.L.n; k++)
-			clip_line(&Y.L.v[k], width);
-		d->lines = Y.L.v;
-		d->nlines = Y.L.n;
+		for (size_t k = 0; k < Y.L.nlines; k++)
+			clip_line(&Y.L.lines[k], width);
+		d->lines = Y.L.lines;
+		d->nlines = Y.L.nlines;
 		d->title = Y.title ? Y.title : strdup("");
 		Y.title = NULL;
 		memset(&Y.L, 0, sizeof Y.L);
@@ -652,7 +642,7 @@ vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8, vxt
 		}
 	}
 	free(Y.title);
-	vxr_tl_clear(&Y.L);
+	vxt_lines_clear(&Y.L);
 	if (root)
 		cmark_node_free(root);
 	vxr_filled_clear(&f);

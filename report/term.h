@@ -11,25 +11,7 @@
 
 #include <stddef.h>
 #include "report/doc.h"
-
-typedef enum {
-	VXT_TEXT = 0, VXT_HEADING, VXT_EMPH, VXT_STRONG, VXT_CODE, VXT_MATH,
-	VXT_NUMBER,    /* a live value */
-	VXT_DIM,       /* axes, rules, secondary text */
-	VXT_SERIES1, VXT_SERIES2, VXT_SERIES3,   /* plot series: actual, step product, bound */
-	VXT_GOOD, VXT_BAD,                       /* verdict colours: fine / vanishing-exploding */
-	VXT_ROLE_COUNT
-} vxt_role;
-
-typedef struct {
-	vxt_role role;
-	char *text;        /* UTF-8 when utf8, else ASCII only */
-} vxt_span;
-
-typedef struct {
-	vxt_span *spans;
-	size_t nspans;
-} vxt_line;
+#include "report/text/lines.h"
 
 typedef struct {
 	char *title;       /* the step's heading (plain text; ASCII when !utf8) */
@@ -49,8 +31,5 @@ typedef struct {
 vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8,
                           vxt_doc **out, vx_error *err);
 void vxt_doc_free(vxt_doc *d);   /* NULL-safe */
-
-/* Display width of a UTF-8 string in terminal columns. */
-int vxt_width(const char *s);
 
 #endif

@@ -25,6 +25,7 @@
 #include "engine/act.h"
 #include "engine/model.h"
 #include "engine/params.h"
+#include "engine/regime.h"
 
 /* ================================================================ names */
 
@@ -35,7 +36,7 @@ typedef enum {
 	NM_ACT, NM_INIT, NM_VERSION, NM_DATE,
 	NM_D, NM_N, NM_T, NM_SMALL_T, NM_K, NM_J, NM_SEED, NM_PATHS,
 	NM_NORM_OPT, NM_INPUT_SCALE,
-	NM_GAMMA, NM_LAMBDA, NM_GAMMA_LAMBDA, NM_INV_GAMMA, NM_LOSS, NM_GRAD_NORM,
+	NM_GAMMA, NM_LAMBDA, NM_GAMMA_LAMBDA, NM_INV_GAMMA, NM_REGIME, NM_LOSS, NM_GRAD_NORM,
 	NM_LYAP, NM_LYAP_BOUND, NM_RATE,
 	NM_PATH_NORM, NM_PATH_PRODUCT, NM_PATH_BOUND, NM_PATH_CONTRIB, NM_PATH_GAP,
 	NM_STEP_NORM, NM_DACT_MAX, NM_DACT_MIN, NM_DACT_MEAN, NM_DACT_SAT, NM_A_ABSMAX,
@@ -70,6 +71,7 @@ static const struct {
 	[NM_LAMBDA] = { "lambda", 0, V_NUM },
 	[NM_GAMMA_LAMBDA] = { "gamma_lambda", 0, V_NUM },
 	[NM_INV_GAMMA] = { "inv_gamma", 0, V_NUM },
+	[NM_REGIME] = { "regime", 0, V_STR },
 	[NM_LOSS] = { "loss", 0, V_NUM },
 	[NM_GRAD_NORM] = { "grad_norm", 0, V_NUM },
 	[NM_LYAP] = { "lyap", 0, V_NUM },
@@ -1775,12 +1777,16 @@ static val eval_name(evalr *ev, const expr *e)
 	case NM_INPUT_SCALE: return vnum(p->input_scale);
 	case NM_GAMMA: return vnum(r->gamma);
 	case NM_LAMBDA: return vnum(r->lambda);
-	case NM_GAMMA_LAMBDA: return vnum(r->gamma * r->lambda);
+	/* γλ and ln(γλ) under the one policy for "equal to 1" (engine/regime.h):
+	 * exactly 1 and 0 on the edge, so a template's own comparisons agree
+	 * with `regime` */
+	case NM_GAMMA_LAMBDA: return vnum(vx_result_gl(r));
 	case NM_INV_GAMMA: return vnum(1.0 / r->gamma);
 	case NM_LOSS: return vmag(r->loss);
 	case NM_GRAD_NORM: return vmag(r->grad_norm);
 	case NM_LYAP: return vnum(r->lyap_max);
-	case NM_LYAP_BOUND: return vnum(r->lyap_bound);
+	case NM_LYAP_BOUND: return vnum(vx_result_ln_gl(r));
+	case NM_REGIME: return vstr(vx_regime_name(vx_result_regime(r)));
 	case NM_RATE: return vnum(r->rate);
 	case NM_PATH_NORM: case NM_PATH_PRODUCT: case NM_PATH_BOUND: case NM_PATH_CONTRIB: case NM_PATH_GAP: {
 		size_t k = eval_index(ev, e->a, c->k, 1, r->t, "k", "1..t");

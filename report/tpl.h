@@ -25,8 +25,8 @@
 
 #include <stddef.h>
 #include "engine/analysis.h"
-#include "report/doc.h"
-#include "report/fmt.h"
+#include "report/ctx.h"
+#include "report/text/fmt.h"
 
 typedef struct vxr_tpl vxr_tpl;
 

@@ -14,7 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "report/fmt.h"
+#include "report/text/fmt.h"
 
 /* ------------------------------------------------------------- options */
 

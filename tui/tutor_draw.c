@@ -6,6 +6,7 @@
  * simpler than tracking damage, and cheap at terminal sizes.
  */
 #include "tui/tutor_draw.h"
+#include "report/text/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -255,7 +256,7 @@ static void draw_body(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 static void draw_panel(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 {
 	const vxu_layout *L = &st->lay;
-	const vxu_lines *p = &st->panel;
+	const vxt_lines *p = &st->panel;
 	if (L->place == VXU_PANEL_SIDE) {
 		for (int y = L->body_top; y < L->status_row; y++)
 			put(w, y, L->panel_x - 2, 1, U(st, "│", "|"), th->rule, st->utf8);
@@ -341,7 +342,7 @@ static void draw_help(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 		if (ncol == 2 && !e[i].keys)
 			continue;
 		const char *keys = ncol == 2 && e[i].kbrief ? e[i].kbrief : e[i].keys;
-		int kw = keys ? vxt_width(keys) : 0, ww = vxt_width(what) - (e[i].keys ? 0 : 2);
+		int kw = keys ? vxr_u8_width(keys) : 0, ww = vxr_u8_width(what) - (e[i].keys ? 0 : 2);
 		keyw = kw > keyw ? kw : keyw;
 		whatw = ww > whatw ? ww : whatw;
 	}

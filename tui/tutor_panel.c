@@ -7,6 +7,7 @@
  * plot (report/plot.h character cells), which fills whatever rows are left.
  */
 #include "tui/tutor_panel.h"
+#include "report/text/utf8.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -17,8 +18,8 @@
 #include <gsl/gsl_vector.h>
 
 #include "report/check.h"
-#include "report/fmt.h"
-#include "report/plot.h"
+#include "report/text/fmt.h"
+#include "report/text/plot.h"
 
 #define U(st, u, a) ((st)->utf8 ? (u) : (a))
 
@@ -74,46 +75,33 @@ static const char *mag(const vxu_state *st, char *buf, size_t n, vx_mag m)
 }
 
 /* Display width of the last line so far. */
-static int last_width(const vxu_lines *l)
+static int last_width(const vxt_lines *l)
 {
 	int w = 0;
 	if (l->nlines == 0)
 		return 0;
 	const vxt_line *ln = &l->lines[l->nlines - 1];
 	for (size_t i = 0; i < ln->nspans; i++)
-		w += vxt_width(ln->spans[i].text);
+		w += vxr_u8_width(ln->spans[i].text);
 	return w;
 }
 
 /* Appends a span that may not fit: on the same line when it does; else on a
  * line of its own (indented) when the panel has rows to spare (full), else
  * not at all — the essentials come first on every line. */
-static void tail(vxu_lines *out, int width, int full, vxt_role role, const char *text)
+static void tail(vxt_lines *out, int width, int full, vxt_role role, const char *text)
 {
-	if (last_width(out) + vxt_width(text) <= width) {
-		vxu_lines_add(out, role, text);
+	if (last_width(out) + vxr_u8_width(text) <= width) {
+		vxt_lines_puts(out, role, text);
 		return;
 	}
 	if (!full)
 		return;
 	while (*text == ' ' || *text == ',')
 		text++;
-	vxu_lines_newline(out);
-	vxu_lines_add(out, VXT_TEXT, "  ");
-	vxu_lines_add(out, role, text);
-}
-
-/* Drops the last line (to lay it out again, shorter). */
-static void pop_line(vxu_lines *l)
-{
-	if (l->nlines == 0)
-		return;
-	vxt_line *ln = &l->lines[--l->nlines];
-	for (size_t i = 0; i < ln->nspans; i++)
-		free(ln->spans[i].text);
-	free(ln->spans);
-	ln->spans = NULL;
-	ln->nspans = 0;
+	vxt_lines_newline(out);
+	vxt_lines_puts(out, VXT_TEXT, "  ");
+	vxt_lines_puts(out, role, text);
 }
 
 /* ====================================================================
@@ -195,7 +183,7 @@ static int u8len(unsigned char c)
 
 /* Draws p into `rows` lines of `cols` cells appended to out, colouring each
  * cell by the series it belongs to.  A plot that cannot be drawn is skipped. */
-static void add_plot(const vxu_state *st, vxu_lines *out, const vxp_plot *p, int cols, int rows)
+static void add_plot(const vxu_state *st, vxt_lines *out, const vxp_plot *p, int cols, int rows)
 {
 	char *cells = NULL;
 	unsigned char *roles = NULL;
@@ -210,7 +198,7 @@ static void add_plot(const vxu_state *st, vxu_lines *out, const vxp_plot *p, int
 	for (int r = 0; r < rows && s; r++) {
 		const char *eol = strchr(s, '\n');
 		size_t len = eol ? (size_t)(eol - s) : strlen(s);
-		vxu_lines_newline(out);
+		vxt_lines_newline(out);
 		int col = 0;
 		size_t i = 0;
 		while (i < len) {
@@ -229,7 +217,7 @@ static void add_plot(const vxu_state *st, vxu_lines *out, const vxp_plot *p, int
 				i = len;
 			char *run = strndup(s + start, i - start);
 			if (run) {
-				vxu_lines_add(out, plot_role(role), run);
+				vxt_lines_puts(out, plot_role(role), run);
 				free(run);
 			}
 		}
@@ -240,7 +228,7 @@ static void add_plot(const vxu_state *st, vxu_lines *out, const vxp_plot *p, int
 }
 
 /* The three curves of the derivation against t−k: actual, product, bound. */
-static void add_chain_plot(const vxu_state *st, vxu_lines *out, int cols, int rows)
+static void add_chain_plot(const vxu_state *st, vxt_lines *out, int cols, int rows)
 {
 	const vx_result *r = st->result;
 	size_t t = r->t;
@@ -273,34 +261,34 @@ static void add_chain_plot(const vxu_state *st, vxu_lines *out, int cols, int ro
  * The views' text
  * ==================================================================== */
 
-static void head(const vxu_state *st, vxu_lines *out, const char *what)
+static void head(const vxu_state *st, vxt_lines *out, const char *what)
 {
-	vxu_lines_newline(out);
-	vxu_lines_addf(out, VXT_HEADING, "%s %s", U(st, "live ·", "live:"), what);
+	vxt_lines_newline(out);
+	vxt_lines_printf(out, VXT_HEADING, "%s %s", U(st, "live ·", "live:"), what);
 	if (st->view != VXU_VIEW_AUTO)
-		vxu_lines_add(out, VXT_DIM, U(st, "  (v: next view)", "  (v: next view)"));
+		vxt_lines_puts(out, VXT_DIM, U(st, "  (v: next view)", "  (v: next view)"));
 }
 
 /* The verdict in its colour ("vanishing: ... shrinks ×0.631 per step"); on
  * a narrow side panel the reason goes on a line of its own. */
-static void add_verdict(const vxu_state *st, vxu_lines *out, int width, int full)
+static void add_verdict(const vxu_state *st, vxt_lines *out, int width, int full)
 {
 	char line[160];
 	vxr_trend tr = vxr_verdict(st->result, st->utf8 ? VXR_NOTE_SUBSCRIPT : VXR_NOTE_ASCII, line, sizeof line);
 	vxt_role role = tr == VXR_NEITHER ? VXT_GOOD : VXT_BAD;
 	char *colon = strstr(line, ": ");
-	if (colon && last_width(out) + vxt_width(line) > width && full) {
+	if (colon && last_width(out) + vxr_u8_width(line) > width && full) {
 		char rest[160];
 		snprintf(rest, sizeof rest, " %s", colon + 2);
 		colon[1] = '\0';
-		vxu_lines_add(out, role, line);
+		vxt_lines_puts(out, role, line);
 		tail(out, width, full, role, rest);
 		return;
 	}
-	vxu_lines_add(out, role, line);
+	vxt_lines_puts(out, role, line);
 }
 
-static void view_chain(const vxu_state *st, vxu_lines *out, int full, int width)
+static void view_chain(const vxu_state *st, vxt_lines *out, int full, int width)
 {
 	const vx_result *r = st->result;
 	size_t t = st->t, k = st->k, gap = t - k;
@@ -310,66 +298,66 @@ static void view_chain(const vxu_state *st, vxu_lines *out, int full, int width)
 	         sub(st, s1, sizeof s1, k), sub(st, s2, sizeof s2, t));
 	head(st, out, h);
 
-	vxu_lines_newline(out);
+	vxt_lines_newline(out);
 	if (gap == 0) {
-		vxu_lines_addf(out, VXT_TEXT, "k = t = %zu: no factor; %s%s/%s%s = I, the empty product",
+		vxt_lines_printf(out, VXT_TEXT, "k = t = %zu: no factor; %s%s/%s%s = I, the empty product",
 		               t, U(st, "∂s", "ds"), sub(st, s1, sizeof s1, t), U(st, "∂s", "ds"),
 		               sub(st, s2, sizeof s2, t));
 	} else {
 		if (gap <= 3) {
 			for (size_t i = k; i <= t; i++)
-				vxu_lines_addf(out, VXT_MATH, "%ss%s", i == k ? "" : U(st, " → ", " -> "),
+				vxt_lines_printf(out, VXT_MATH, "%ss%s", i == k ? "" : U(st, " → ", " -> "),
 				               sub(st, s1, sizeof s1, i));
 		} else {
-			vxu_lines_addf(out, VXT_MATH, U(st, "s%s → s%s → … → s%s", "s%s -> s%s -> ... -> s%s"),
+			vxt_lines_printf(out, VXT_MATH, U(st, "s%s → s%s → … → s%s", "s%s -> s%s -> ... -> s%s"),
 			               sub(st, s1, sizeof s1, k), sub(st, s2, sizeof s2, k + 1),
 			               sub(st, s3, sizeof s3, t));
 		}
-		vxu_lines_addf(out, VXT_TEXT, ": ");
-		vxu_lines_addf(out, VXT_NUMBER, "%zu", gap);
-		vxu_lines_addf(out, VXT_TEXT, " factor%s ", gap == 1 ? "" : "s");
+		vxt_lines_printf(out, VXT_TEXT, ": ");
+		vxt_lines_printf(out, VXT_NUMBER, "%zu", gap);
+		vxt_lines_printf(out, VXT_TEXT, " factor%s ", gap == 1 ? "" : "s");
 		if (gap == 1)
-			vxu_lines_addf(out, VXT_MATH, "J%s", sub(st, s1, sizeof s1, t));
+			vxt_lines_printf(out, VXT_MATH, "J%s", sub(st, s1, sizeof s1, t));
 		else
-			vxu_lines_addf(out, VXT_MATH, U(st, "J%s … J%s", "J%s ... J%s"),
+			vxt_lines_printf(out, VXT_MATH, U(st, "J%s … J%s", "J%s ... J%s"),
 			               sub(st, s1, sizeof s1, k + 1), sub(st, s2, sizeof s2, t));
 		/* The reminder of the bound per factor, when it fits. */
 		const char *each = U(st, ", each ‖Jⱼ‖ ≤ γλ = ", ", each ||J_j|| <= gamma*lambda = ");
-		num(st, a, sizeof a, r->gamma * r->lambda);
-		if (last_width(out) + vxt_width(each) + vxt_width(a) <= width) {
-			vxu_lines_add(out, VXT_TEXT, each);
-			vxu_lines_add(out, VXT_NUMBER, a);
+		vxr_gl_num(a, sizeof a, r, 3, fstyle(st));
+		if (last_width(out) + vxr_u8_width(each) + vxr_u8_width(a) <= width) {
+			vxt_lines_puts(out, VXT_TEXT, each);
+			vxt_lines_puts(out, VXT_NUMBER, a);
 		}
 	}
 
 	/* Actual ≤ product ≤ bound; narrow (ASCII) screens lose the middle term. */
 	const vx_path *p = &r->paths[k - 1];
 	for (int pass = 0; pass < 2; pass++) {
-		vxu_lines_newline(out);
-		vxu_lines_addf(out, VXT_MATH, U(st, "‖∂s%s/∂s%s‖", "||ds%s/ds%s||"), sub(st, s1, sizeof s1, t),
+		vxt_lines_newline(out);
+		vxt_lines_printf(out, VXT_MATH, U(st, "‖∂s%s/∂s%s‖", "||ds%s/ds%s||"), sub(st, s1, sizeof s1, t),
 		               sub(st, s2, sizeof s2, k));
-		vxu_lines_add(out, VXT_TEXT, " = ");
-		vxu_lines_add(out, VXT_SERIES1, mag(st, a, sizeof a, p->norm));
+		vxt_lines_puts(out, VXT_TEXT, " = ");
+		vxt_lines_puts(out, VXT_SERIES1, mag(st, a, sizeof a, p->norm));
 		if (pass == 0) {
-			vxu_lines_add(out, VXT_TEXT, U(st, " ≤ Π‖Jⱼ‖ = ", " <= prod||J_j|| = "));
-			vxu_lines_add(out, VXT_SERIES2, mag(st, b, sizeof b, p->step_product));
+			vxt_lines_puts(out, VXT_TEXT, U(st, " ≤ Π‖Jⱼ‖ = ", " <= prod||J_j|| = "));
+			vxt_lines_puts(out, VXT_SERIES2, mag(st, b, sizeof b, p->step_product));
 		}
-		vxu_lines_addf(out, VXT_TEXT, U(st, " ≤ (γλ)%s = ", " <= (gamma*lambda)%s = "),
+		vxt_lines_printf(out, VXT_TEXT, U(st, " ≤ (γλ)%s = ", " <= (gamma*lambda)%s = "),
 		               sup(st, e, sizeof e, gap));
-		vxu_lines_add(out, VXT_SERIES3, mag(st, c, sizeof c, p->bound));
+		vxt_lines_puts(out, VXT_SERIES3, mag(st, c, sizeof c, p->bound));
 		if (last_width(out) <= width)
 			break;
 		if (pass == 0)
-			pop_line(out);
+			vxt_lines_pop(out);
 	}
 	if (!full)
 		return;
-	vxu_lines_newline(out);
+	vxt_lines_newline(out);
 	add_verdict(st, out, width, full);
 }
 
 /* σ'(a_j) for the chosen j, the largest in bold, against γ. */
-static void view_dact(const vxu_state *st, vxu_lines *out, int full, int width)
+static void view_dact(const vxu_state *st, vxt_lines *out, int full, int width)
 {
 	const vx_result *r = st->result;
 	const vx_model *m = st->model;
@@ -382,9 +370,9 @@ static void view_dact(const vxu_state *st, vxu_lines *out, int full, int width)
 	gsl_vector_const_view aj = gsl_matrix_const_row(r->a, j - 1);
 	double best = -1;
 	/* Values first, as many as fit the width: the student sees real numbers. */
-	vxu_lines_newline(out);
-	vxu_lines_addf(out, VXT_MATH, U(st, "σ′(a%s) =", "sigma'(a%s) ="), sub(st, s1, sizeof s1, j));
-	int used = vxt_width(U(st, "σ′(a) =", "sigma'(a) =")) + vxt_width(s1);
+	vxt_lines_newline(out);
+	vxt_lines_printf(out, VXT_MATH, U(st, "σ′(a%s) =", "sigma'(a%s) ="), sub(st, s1, sizeof s1, j));
+	int used = vxr_u8_width(U(st, "σ′(a) =", "sigma'(a) =")) + vxr_u8_width(s1);
 	size_t shown = 0;
 	int lines_left = full ? 4 : 1;
 	for (size_t i = 0; i < d; i++) {
@@ -395,28 +383,28 @@ static void view_dact(const vxu_state *st, vxu_lines *out, int full, int width)
 	for (size_t i = 0; i < d && lines_left > 0; i++) {
 		double v = vx_act_df(m->act, gsl_vector_get(&aj.vector, i));
 		num(st, a, sizeof a, v);
-		int w = vxt_width(a) + 1;
+		int w = vxr_u8_width(a) + 1;
 		int more = (i + 1 < d) ? 4 : 0;   /* room for " …" */
 		if (used + w + more > width) {
 			if (--lines_left == 0)
 				break;
-			vxu_lines_newline(out);
-			vxu_lines_add(out, VXT_TEXT, "  ");
+			vxt_lines_newline(out);
+			vxt_lines_puts(out, VXT_TEXT, "  ");
 			used = 2;
 		}
-		vxu_lines_add(out, VXT_TEXT, " ");
-		vxu_lines_add(out, v == best ? VXT_STRONG : VXT_NUMBER, a);
+		vxt_lines_puts(out, VXT_TEXT, " ");
+		vxt_lines_puts(out, v == best ? VXT_STRONG : VXT_NUMBER, a);
 		used += w;
 		shown++;
 	}
 	if (shown < d)
-		vxu_lines_addf(out, VXT_DIM, U(st, " … (%zu more)", " ... (%zu more)"), d - shown);
+		vxt_lines_printf(out, VXT_DIM, U(st, " … (%zu more)", " ... (%zu more)"), d - shown);
 
-	vxu_lines_newline(out);
-	vxu_lines_add(out, VXT_TEXT, U(st, "largest ", "largest "));
-	vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, best));
-	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ γ = max σ′ = ", " <= gamma = max sigma' = "));
-	vxu_lines_add(out, VXT_NUMBER, num(st, a, sizeof a, r->gamma));
+	vxt_lines_newline(out);
+	vxt_lines_puts(out, VXT_TEXT, U(st, "largest ", "largest "));
+	vxt_lines_puts(out, VXT_NUMBER, num(st, a, sizeof a, best));
+	vxt_lines_puts(out, VXT_TEXT, U(st, " ≤ γ = max σ′ = ", " <= gamma = max sigma' = "));
+	vxt_lines_puts(out, VXT_NUMBER, num(st, a, sizeof a, r->gamma));
 	const char *where;
 	switch (m->act) {
 	case VX_SIGMOID: where = U(st, ", at a = 0 where σ(a) = ½", ", at a = 0 where sigma(a) = 1/2"); break;
@@ -428,7 +416,7 @@ static void view_dact(const vxu_state *st, vxu_lines *out, int full, int width)
 }
 
 /* The σ' curve with this network's σ'(a_j,i) marked on it. */
-static void add_dact_plot(const vxu_state *st, vxu_lines *out, int cols, int rows)
+static void add_dact_plot(const vxu_state *st, vxt_lines *out, int cols, int rows)
 {
 	const vx_model *m = st->model;
 	size_t d = m->d, n = 161;
@@ -469,7 +457,7 @@ static void add_dact_plot(const vxu_state *st, vxu_lines *out, int cols, int row
 	free(my);
 }
 
-static void view_jacobian(const vxu_state *st, vxu_lines *out, int full, int width)
+static void view_jacobian(const vxu_state *st, vxt_lines *out, int full, int width)
 {
 	const vx_result *r = st->result;
 	const vx_model *m = st->model;
@@ -489,19 +477,19 @@ static void view_jacobian(const vxu_state *st, vxu_lines *out, int full, int wid
 		if (v > best)
 			best = v;
 	}
-	vxu_lines_newline(out);
-	vxu_lines_addf(out, VXT_MATH, U(st, "J%s = diag(σ′(a%s)) W", "J%s = diag(sigma'(a%s)) W"), s1, s1);
-	vxu_lines_add(out, VXT_TEXT, U(st, ": row i of W times σ′(a", ": row i of W times sigma'(a"));
-	vxu_lines_addf(out, VXT_TEXT, U(st, "%s,ᵢ)", "%s,i)"), s1);
+	vxt_lines_newline(out);
+	vxt_lines_printf(out, VXT_MATH, U(st, "J%s = diag(σ′(a%s)) W", "J%s = diag(sigma'(a%s)) W"), s1, s1);
+	vxt_lines_puts(out, VXT_TEXT, U(st, ": row i of W times σ′(a", ": row i of W times sigma'(a"));
+	vxt_lines_printf(out, VXT_TEXT, U(st, "%s,ᵢ)", "%s,i)"), s1);
 
-	vxu_lines_newline(out);
-	vxu_lines_addf(out, VXT_MATH, U(st, "‖J%s‖₂", "||J%s||_2"), s1);
-	vxu_lines_add(out, VXT_TEXT, " = ");
-	vxu_lines_add(out, VXT_SERIES1, num(st, a, sizeof a, gsl_vector_get(r->step_norm, j - 1)));
-	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ max σ′·‖W‖₂ = ", " <= max sigma' * ||W||_2 = "));
-	vxu_lines_add(out, VXT_NUMBER, num(st, b, sizeof b, best * r->lambda));
-	vxu_lines_add(out, VXT_TEXT, U(st, " ≤ γλ = ", " <= gamma*lambda = "));
-	vxu_lines_add(out, VXT_SERIES3, num(st, c, sizeof c, r->gamma * r->lambda));
+	vxt_lines_newline(out);
+	vxt_lines_printf(out, VXT_MATH, U(st, "‖J%s‖₂", "||J%s||_2"), s1);
+	vxt_lines_puts(out, VXT_TEXT, " = ");
+	vxt_lines_puts(out, VXT_SERIES1, num(st, a, sizeof a, gsl_vector_get(r->step_norm, j - 1)));
+	vxt_lines_puts(out, VXT_TEXT, U(st, " ≤ max σ′·‖W‖₂ = ", " <= max sigma' * ||W||_2 = "));
+	vxt_lines_puts(out, VXT_NUMBER, num(st, b, sizeof b, best * r->lambda));
+	vxt_lines_puts(out, VXT_TEXT, U(st, " ≤ γλ = ", " <= gamma*lambda = "));
+	vxt_lines_puts(out, VXT_SERIES3, vxr_gl_num(c, sizeof c, r, 3, fstyle(st)));
 	if (!full)
 		return;
 	/* The top-left corner of W beside the same corner of J_j: the rows of J
@@ -519,7 +507,7 @@ static void view_jacobian(const vxu_state *st, vxu_lines *out, int full, int wid
 			for (size_t l = 0; l < n; l++) {
 				num(st, cell[1][i][l], sizeof cell[1][i][l], gsl_matrix_get(m->W, i, l));
 				num(st, cell[2][i][l], sizeof cell[2][i][l], gsl_matrix_get(J, i, l));
-				int w1 = vxt_width(cell[1][i][l]), w2 = vxt_width(cell[2][i][l]);
+				int w1 = vxr_u8_width(cell[1][i][l]), w2 = vxr_u8_width(cell[2][i][l]);
 				cw = w1 > cw ? w1 : cw;
 				cw = w2 > cw ? w2 : cw;
 			}
@@ -527,35 +515,35 @@ static void view_jacobian(const vxu_state *st, vxu_lines *out, int full, int wid
 		cw += 2;
 		char lab[64];
 		snprintf(lab, sizeof lab, U(st, "σ′(a%s,ᵢ)", "sigma'(a%s,i)"), sub(st, s1, sizeof s1, j));
-		int lw = vxt_width(lab) + 2;   /* the σ′ column, values right-aligned under its label */
+		int lw = vxr_u8_width(lab) + 2;   /* the σ′ column, values right-aligned under its label */
 		/* As many columns as the panel holds: σ′ | n of W | arrow | n of J. */
 		while (n > 1 && lw + 2 * (int)n * cw + 4 > width)
 			n--;
 		const char *arrow = U(st, "  → ", " -> ");
-		vxu_lines_newline(out);
-		vxu_lines_newline(out);
-		vxu_lines_addf(out, VXT_DIM, "  %s", lab);
+		vxt_lines_newline(out);
+		vxt_lines_newline(out);
+		vxt_lines_printf(out, VXT_DIM, "  %s", lab);
 		char hw[64], hj[64];
 		snprintf(hw, sizeof hw, "W, row i");
 		snprintf(hj, sizeof hj, "J%s, row i", s1);
 		/* Each header over its block, right-aligned like the numbers below. */
-		vxu_lines_addf(out, VXT_DIM, "%*s%*s", (int)n * cw, hw, (int)n * cw + vxt_width(arrow), hj);
+		vxt_lines_printf(out, VXT_DIM, "%*s%*s", (int)n * cw, hw, (int)n * cw + vxr_u8_width(arrow), hj);
 		for (size_t i = 0; i < n; i++) {
-			vxu_lines_newline(out);
-			vxu_lines_addf(out, VXT_NUMBER, "%*s", lw + (int)strlen(cell[0][i][0]) - vxt_width(cell[0][i][0]),
+			vxt_lines_newline(out);
+			vxt_lines_printf(out, VXT_NUMBER, "%*s", lw + (int)strlen(cell[0][i][0]) - vxr_u8_width(cell[0][i][0]),
 			               cell[0][i][0]);
 			for (size_t l = 0; l < n; l++)
-				vxu_lines_addf(out, VXT_TEXT, "%*s%s", cw - vxt_width(cell[1][i][l]), "", cell[1][i][l]);
-			vxu_lines_add(out, VXT_DIM, arrow);
+				vxt_lines_printf(out, VXT_TEXT, "%*s%s", cw - vxr_u8_width(cell[1][i][l]), "", cell[1][i][l]);
+			vxt_lines_puts(out, VXT_DIM, arrow);
 			for (size_t l = 0; l < n; l++)
-				vxu_lines_addf(out, VXT_NUMBER, "%*s%s", cw - vxt_width(cell[2][i][l]), "", cell[2][i][l]);
+				vxt_lines_printf(out, VXT_NUMBER, "%*s%s", cw - vxr_u8_width(cell[2][i][l]), "", cell[2][i][l]);
 		}
 	}
 	gsl_matrix_free(J);
 }
 
 /* ‖J_j‖ over j against the constant γλ. */
-static void add_stepnorm_plot(const vxu_state *st, vxu_lines *out, int cols, int rows)
+static void add_stepnorm_plot(const vxu_state *st, vxt_lines *out, int cols, int rows)
 {
 	const vx_result *r = st->result;
 	size_t T = r->T;
@@ -582,7 +570,7 @@ static void add_stepnorm_plot(const vxu_state *st, vxu_lines *out, int cols, int
 	free(y3);
 }
 
-static void view_paths(const vxu_state *st, vxu_lines *out, int full, int width)
+static void view_paths(const vxu_state *st, vxt_lines *out, int full, int width)
 {
 	const vx_result *r = st->result;
 	size_t t = st->t, k = st->k;
@@ -592,32 +580,32 @@ static void view_paths(const vxu_state *st, vxu_lines *out, int full, int width)
 	head(st, out, h);
 
 	for (int pass = 0; pass < 2; pass++) {
-		vxu_lines_newline(out);
-		vxu_lines_addf(out, VXT_MATH, U(st, "∂L%s/∂W", "dL%s/dW"), s1);
+		vxt_lines_newline(out);
+		vxt_lines_printf(out, VXT_MATH, U(st, "∂L%s/∂W", "dL%s/dW"), s1);
 		if (pass == 0)
-			vxu_lines_addf(out, VXT_TEXT, U(st, " = Σ of %zu paths k = 1…%zu;  ‖∂L%s/∂W‖_F = ",
+			vxt_lines_printf(out, VXT_TEXT, U(st, " = Σ of %zu paths k = 1…%zu;  ‖∂L%s/∂W‖_F = ",
 			                                 " = sum of %zu paths k = 1..%zu;  ||dL%s/dW||_F = "), t, t, s1);
 		else
-			vxu_lines_addf(out, VXT_TEXT, U(st, ": %zu paths, ‖·‖_F = ", ": %zu paths, ||.||_F = "), t);
-		vxu_lines_add(out, VXT_NUMBER, mag(st, a, sizeof a, r->grad_norm));
+			vxt_lines_printf(out, VXT_TEXT, U(st, ": %zu paths, ‖·‖_F = ", ": %zu paths, ||.||_F = "), t);
+		vxt_lines_puts(out, VXT_NUMBER, mag(st, a, sizeof a, r->grad_norm));
 		if (last_width(out) <= width)
 			break;
 		if (pass == 0)
-			pop_line(out);
+			vxt_lines_pop(out);
 	}
 
-	vxu_lines_newline(out);
-	vxu_lines_addf(out, VXT_TEXT, "k = %zu (0 factors): ", t);
-	vxu_lines_add(out, VXT_SERIES1, mag(st, a, sizeof a, r->paths[t - 1].contribution));
-	vxu_lines_addf(out, VXT_TEXT, "   k = %zu (%zu factor%s): ", k, t - k, t - k == 1 ? "" : "s");
-	vxu_lines_add(out, VXT_SERIES1, mag(st, b, sizeof b, r->paths[k - 1].contribution));
+	vxt_lines_newline(out);
+	vxt_lines_printf(out, VXT_TEXT, "k = %zu (0 factors): ", t);
+	vxt_lines_puts(out, VXT_SERIES1, mag(st, a, sizeof a, r->paths[t - 1].contribution));
+	vxt_lines_printf(out, VXT_TEXT, "   k = %zu (%zu factor%s): ", k, t - k, t - k == 1 ? "" : "s");
+	vxt_lines_puts(out, VXT_SERIES1, mag(st, b, sizeof b, r->paths[k - 1].contribution));
 	/* Path 1 meets W through s₀, which is 0 by default: its term is exactly 0. */
 	if (k == 1 && r->paths[0].contribution.log10 == -INFINITY) {
 		const char *why = U(st, ", as s₀ = 0 (K: k = 2)", ", as s_0 = 0 (K: k = 2)");
-		if (last_width(out) + vxt_width(why) > width)
+		if (last_width(out) + vxr_u8_width(why) > width)
 			why = U(st, ", as s₀ = 0", ", as s_0 = 0");
-		if (last_width(out) + vxt_width(why) <= width)
-			vxu_lines_add(out, VXT_DIM, why);
+		if (last_width(out) + vxr_u8_width(why) <= width)
+			vxt_lines_puts(out, VXT_DIM, why);
 	}
 	if (!full)
 		return;
@@ -635,15 +623,15 @@ static void view_paths(const vxu_state *st, vxu_lines *out, int full, int width)
 			near += v;
 	}
 	if (tot > 0 && t > 10) {
-		vxu_lines_newline(out);
-		vxu_lines_addf(out, VXT_TEXT, "the 10 nearest paths hold ");
-		vxu_lines_addf(out, VXT_NUMBER, "%.1f%%", 100.0 * near / tot);
-		vxu_lines_addf(out, VXT_TEXT, " of the sum of path norms");
+		vxt_lines_newline(out);
+		vxt_lines_printf(out, VXT_TEXT, "the 10 nearest paths hold ");
+		vxt_lines_printf(out, VXT_NUMBER, "%.1f%%", 100.0 * near / tot);
+		vxt_lines_printf(out, VXT_TEXT, " of the sum of path norms");
 	}
 }
 
 /* log10 contribution of each path against k. */
-static void add_paths_plot(const vxu_state *st, vxu_lines *out, int cols, int rows)
+static void add_paths_plot(const vxu_state *st, vxt_lines *out, int cols, int rows)
 {
 	const vx_result *r = st->result;
 	size_t t = r->t;
@@ -661,49 +649,49 @@ static void add_paths_plot(const vxu_state *st, vxu_lines *out, int cols, int ro
 	free(y);
 }
 
-static void view_lyap(const vxu_state *st, vxu_lines *out, int full, int width)
+static void view_lyap(const vxu_state *st, vxt_lines *out, int full, int width)
 {
 	const vx_result *r = st->result;
 	char a[48], b[48], c[48];
 	head(st, out, U(st, "the rate per step", "the rate per step"));
-	vxu_lines_newline(out);
-	vxu_lines_add(out, VXT_TEXT, U(st, "Lyapunov exponent μ ≈ ", "Lyapunov exponent mu ~ "));
-	vxu_lines_add(out, VXT_SERIES1, num(st, a, sizeof a, r->lyap_max));
-	vxu_lines_add(out, VXT_TEXT, U(st, " per step (×", " per step (x"));
-	vxu_lines_add(out, VXT_NUMBER, num(st, c, sizeof c, exp(r->lyap_max)));
-	vxu_lines_add(out, VXT_TEXT, ")");
-	/* γλ = 1 up to rounding would print as ln = 2.2e-16: say 0. */
-	double lb = fabs(r->lyap_bound) < 1e-12 ? 0.0 : r->lyap_bound;
+	vxt_lines_newline(out);
+	vxt_lines_puts(out, VXT_TEXT, U(st, "Lyapunov exponent μ ≈ ", "Lyapunov exponent mu ~ "));
+	vxt_lines_puts(out, VXT_SERIES1, num(st, a, sizeof a, r->lyap_max));
+	vxt_lines_puts(out, VXT_TEXT, U(st, " per step (×", " per step (x"));
+	vxt_lines_puts(out, VXT_NUMBER, num(st, c, sizeof c, exp(r->lyap_max)));
+	vxt_lines_puts(out, VXT_TEXT, ")");
+	/* on the edge ln γλ is 0, not the 2.2e-16 of a λ one ulp above 1 */
+	double lb = vx_result_ln_gl(r);
 	char bound[96];
 	snprintf(bound, sizeof bound, U(st, " ≤ ln γλ = %s", " <= ln(gamma*lambda) = %s"),
 	         isfinite(lb) ? num(st, b, sizeof b, lb) : U(st, "−∞", "-inf"));
 	tail(out, width, full, VXT_SERIES3, bound);
-	vxu_lines_newline(out);
+	vxt_lines_newline(out);
 	add_verdict(st, out, width, full);
 }
 
-static void view_network(const vxu_state *st, vxu_lines *out, int full, int width)
+static void view_network(const vxu_state *st, vxt_lines *out, int full, int width)
 {
 	const vx_result *r = st->result;
 	const vx_model *m = st->model;
 	char a[48], s1[32];
 	head(st, out, U(st, "this network", "this network"));
-	vxu_lines_newline(out);
-	vxu_lines_addf(out, VXT_TEXT, "%s, d = ", vx_act_name(m->act));
-	vxu_lines_addf(out, VXT_NUMBER, "%zu", m->d);
-	vxu_lines_add(out, VXT_TEXT, " hidden, n = ");
-	vxu_lines_addf(out, VXT_NUMBER, "%zu", m->n);
-	vxu_lines_add(out, VXT_TEXT, " inputs, T = ");
-	vxu_lines_addf(out, VXT_NUMBER, "%zu", m->T);
-	vxu_lines_add(out, VXT_TEXT, " steps");
+	vxt_lines_newline(out);
+	vxt_lines_printf(out, VXT_TEXT, "%s, d = ", vx_act_name(m->act));
+	vxt_lines_printf(out, VXT_NUMBER, "%zu", m->d);
+	vxt_lines_puts(out, VXT_TEXT, " hidden, n = ");
+	vxt_lines_printf(out, VXT_NUMBER, "%zu", m->n);
+	vxt_lines_puts(out, VXT_TEXT, " inputs, T = ");
+	vxt_lines_printf(out, VXT_NUMBER, "%zu", m->T);
+	vxt_lines_puts(out, VXT_TEXT, " steps");
 	char lam[96];
 	snprintf(lam, sizeof lam, U(st, ", λ = ‖W‖₂ = %s", ", lambda = ||W||_2 = %s"), num(st, a, sizeof a, r->lambda));
 	tail(out, width, full, VXT_TEXT, lam);
-	vxu_lines_newline(out);
+	vxt_lines_newline(out);
 	sub(st, s1, sizeof s1, st->t);
-	vxu_lines_addf(out, VXT_MATH, U(st, "L%s = ½‖s%s − y‖²", "L%s = 1/2 ||s%s - y||^2"), s1, s1);
-	vxu_lines_add(out, VXT_TEXT, " = ");
-	vxu_lines_add(out, VXT_NUMBER, mag(st, a, sizeof a, r->loss));
+	vxt_lines_printf(out, VXT_MATH, U(st, "L%s = ½‖s%s − y‖²", "L%s = 1/2 ||s%s - y||^2"), s1, s1);
+	vxt_lines_puts(out, VXT_TEXT, " = ");
+	vxt_lines_puts(out, VXT_NUMBER, mag(st, a, sizeof a, r->loss));
 	char at[64];
 	snprintf(at, sizeof at, "  (loss at step t = %zu of %zu)", st->t, m->T);
 	tail(out, width, full, VXT_TEXT, at);
@@ -713,20 +701,20 @@ static void view_network(const vxu_state *st, vxu_lines *out, int full, int widt
 	gsl_vector_const_view stv = gsl_matrix_const_row(r->s, st->t - 1);
 	const char *names[2] = { "s", "y" };
 	for (int v = 0; v < 2; v++) {
-		vxu_lines_newline(out);
-		vxu_lines_addf(out, VXT_MATH, "%s%s =", names[v], v == 0 ? s1 : "");
-		int used = 6 + vxt_width(s1);
+		vxt_lines_newline(out);
+		vxt_lines_printf(out, VXT_MATH, "%s%s =", names[v], v == 0 ? s1 : "");
+		int used = 6 + vxr_u8_width(s1);
 		size_t i;
 		for (i = 0; i < m->d; i++) {
 			double x = v == 0 ? gsl_vector_get(&stv.vector, i) : gsl_vector_get(m->y, i);
 			num(st, a, sizeof a, x);
-			if (used + vxt_width(a) + 1 + 4 > width)
+			if (used + vxr_u8_width(a) + 1 + 4 > width)
 				break;
-			vxu_lines_addf(out, VXT_NUMBER, " %s", a);
-			used += vxt_width(a) + 1;
+			vxt_lines_printf(out, VXT_NUMBER, " %s", a);
+			used += vxr_u8_width(a) + 1;
 		}
 		if (i < m->d)
-			vxu_lines_add(out, VXT_DIM, U(st, " …", " ..."));
+			vxt_lines_puts(out, VXT_DIM, U(st, " …", " ..."));
 	}
 }
 
@@ -734,9 +722,9 @@ static void view_network(const vxu_state *st, vxu_lines *out, int full, int widt
  * Build
  * ==================================================================== */
 
-vx_status vxu_panel_build(vxu_state *st, vxu_lines *out)
+vx_status vxu_panel_build(vxu_state *st, vxt_lines *out)
 {
-	vxu_lines_clear(out);
+	vxt_lines_clear(out);
 	if (!st->result || !st->model || st->lay.too_small)
 		return VX_OK;
 	vxu_view v = st->view;
@@ -772,7 +760,7 @@ vx_status vxu_panel_build(vxu_state *st, vxu_lines *out)
 			int pr = left > 24 ? 24 : left;
 			if (i == 0 && left >= 36)
 				pr = left / 2 > 24 ? 24 : left / 2;   /* leave room for the second */
-			vxu_lines_newline(out);
+			vxt_lines_newline(out);
 			switch (kind[i]) {
 			case VXU_VIEW_DACT: add_dact_plot(st, out, w, pr); break;
 			case VXU_VIEW_JACOBIAN: add_stepnorm_plot(st, out, w, pr); break;
@@ -781,5 +769,5 @@ vx_status vxu_panel_build(vxu_state *st, vxu_lines *out)
 			}
 		}
 	}
-	return VX_OK;
+	return out->oom ? VX_ENOMEM : VX_OK;
 }

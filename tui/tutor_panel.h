@@ -12,7 +12,7 @@
  * the panel's heading, then the values, then (when there is room) a plot.
  * Sets st->shown_view to the view used.  VX_ENOMEM when out of memory; a plot
  * that fails is left out, not fatal. */
-vx_status vxu_panel_build(vxu_state *st, vxu_lines *out);
+vx_status vxu_panel_build(vxu_state *st, vxt_lines *out);
 
 /* The view that fits a step with this title (VXU_VIEW_CHAIN when nothing
  * in the title points elsewhere).  Case-insensitive keyword match. */

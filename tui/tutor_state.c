@@ -6,6 +6,7 @@
  * the three apart is what lets the tests drive every key without a terminal.
  */
 #include "tui/tutor_state.h"
+#include "report/text/utf8.h"
 #include "tui/tutor_panel.h"
 
 #include <math.h>
@@ -16,84 +17,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "report/fmt.h"
+#include "engine/regime.h"
+#include "report/check.h"
+#include "report/text/fmt.h"
 #include "report/modeljson.h"
 #include "tui/cli.h"
-
-/* ====================================================================
- * Lines of spans
- * ==================================================================== */
-
-void vxu_lines_clear(vxu_lines *l)
-{
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->nlines; i++) {
-		for (size_t s = 0; s < l->lines[i].nspans; s++)
-			free(l->lines[i].spans[s].text);
-		free(l->lines[i].spans);
-	}
-	free(l->lines);
-	l->lines = NULL;
-	l->nlines = l->cap = 0;
-}
-
-int vxu_lines_newline(vxu_lines *l)
-{
-	if (l->nlines == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		vxt_line *nl = realloc(l->lines, cap * sizeof *nl);
-		if (!nl)
-			return -1;
-		l->lines = nl;
-		l->cap = cap;
-	}
-	l->lines[l->nlines].spans = NULL;
-	l->lines[l->nlines].nspans = 0;
-	l->nlines++;
-	return 0;
-}
-
-int vxu_lines_add(vxu_lines *l, vxt_role role, const char *text)
-{
-	if (l->nlines == 0 && vxu_lines_newline(l) < 0)
-		return -1;
-	if (!text || !*text)
-		return 0;
-	vxt_line *ln = &l->lines[l->nlines - 1];
-	/* Merge with the previous span of the same role: fewer, longer runs draw faster. */
-	if (ln->nspans && ln->spans[ln->nspans - 1].role == role) {
-		vxt_span *sp = &ln->spans[ln->nspans - 1];
-		size_t a = strlen(sp->text), b = strlen(text);
-		char *nt = realloc(sp->text, a + b + 1);
-		if (!nt)
-			return -1;
-		memcpy(nt + a, text, b + 1);
-		sp->text = nt;
-		return 0;
-	}
-	vxt_span *ns = realloc(ln->spans, (ln->nspans + 1) * sizeof *ns);
-	if (!ns)
-		return -1;
-	ln->spans = ns;
-	char *copy = strdup(text);
-	if (!copy)
-		return -1;
-	ns[ln->nspans].role = role;
-	ns[ln->nspans].text = copy;
-	ln->nspans++;
-	return 0;
-}
-
-int vxu_lines_addf(vxu_lines *l, vxt_role role, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	return vxu_lines_add(l, role, buf);
-}
 
 /* ====================================================================
  * Layout
@@ -300,8 +228,13 @@ vx_status vxu_state_init(vxu_state *st, const vx_params *p, size_t start_step,
 	}
 	st->k = 1;
 	st->j = st->t;
+	/* + and − count steps of ×1.1 from the λ asked for, or from a file's */
+	st->lam_base = (p->set & VX_SET_NORM) || !st->fixed_d ? p->norm : st->result->lambda;
+	st->lam_steps = 0;
 	st->good = st->params;
 	st->good_t = st->t;
+	st->good_lam_base = st->lam_base;
+	st->good_lam_steps = 0;
 	vxu_layout_for(rows, cols, &st->lay);
 	st->dirty = VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
 	vxu_update(st);
@@ -316,8 +249,8 @@ void vxu_state_free(vxu_state *st)
 	vx_model_free(st->model);
 	forget_docs(st);
 	free(st->docs);
-	vxu_lines_clear(&st->panel);
-	vxu_lines_clear(&st->status);
+	vxt_lines_clear(&st->panel);
+	vxt_lines_clear(&st->status);
 	memset(st, 0, sizeof *st);
 }
 
@@ -405,32 +338,36 @@ static vxu_reaction set_lambda(vxu_state *st, double lambda)
 	return VXU_RECOMPUTE;
 }
 
-static double cur_lambda(const vxu_state *st)
+/* λ at lam_steps steps of ×1.1 from lam_base: computed afresh from the count,
+ * never from the λ measured last, so that + then − (or = and any number of
+ * + and − that cancel) asks for lam_base itself, without drift. */
+static double lam_at(const vxu_state *st, int steps)
 {
-	if (pending(st, VX_SET_NORM) || !st->result)
-		return st->params.norm;
-	return st->result->lambda;
+	return steps == 0 ? st->lam_base : st->lam_base * pow(1.1, steps);
 }
 
 static vxu_reaction key_lambda(vxu_state *st, int up)
 {
-	double l = cur_lambda(st);
+	double l = lam_at(st, st->lam_steps);
 	if (up) {
-		if (l == 0.0)
-			return set_lambda(st, 0.1);   /* ×1.1 would never leave 0 */
-		if (l * 1.1 > 1e6) {
+		if (l == 0.0) {
+			st->lam_base = 0.1;   /* ×1.1 would never leave 0 */
+			st->lam_steps = 0;
+			return set_lambda(st, 0.1);
+		}
+		if (lam_at(st, st->lam_steps + 1) > 1e6) {
 			vxu_message(st, VXU_MSG_INFO, "%s stops at 10%s here; --norm sets any value",
 			            U(st, "λ", "lambda"), U(st, "⁶", "^6"));
 			return VXU_REDRAW;
 		}
-		return set_lambda(st, l * 1.1);
+		return set_lambda(st, lam_at(st, ++st->lam_steps));
 	}
 	if (l < 1e-6) {
 		vxu_message(st, VXU_MSG_INFO, "%s stops at 10%s here; --norm sets any value",
 		            U(st, "λ", "lambda"), U(st, "⁻⁶", "^-6"));
 		return VXU_REDRAW;
 	}
-	return set_lambda(st, l / 1.1);
+	return set_lambda(st, lam_at(st, --st->lam_steps));
 }
 
 static vxu_reaction key_act(vxu_state *st, int up)
@@ -637,7 +574,9 @@ vxu_reaction vxu_key(vxu_state *st, int key)
 		return key_lambda(st, 0);
 	case '=': {
 		double g = vx_act_gamma(st->params.act);
-		return set_lambda(st, g > 0 ? 1.0 / g : 1.0);
+		st->lam_base = g > 0 ? 1.0 / g : 1.0;   /* exact: γ is ¼ or 1 */
+		st->lam_steps = 0;
+		return set_lambda(st, st->lam_base);
 	}
 	case 'a': return key_act(st, 1);
 	case 'A': return key_act(st, 0);
@@ -791,18 +730,17 @@ static void note_change(vxu_state *st)
 	char l[64], gl[64], g[64];
 	vxf_num(l, sizeof l, r->lambda, 3, num_style(st));
 	vxf_num(g, sizeof g, r->gamma, 3, num_style(st));
-	vxf_num(gl, sizeof gl, r->gamma * r->lambda, 3, num_style(st));
-	const char *regime = r->gamma * r->lambda < 1
-		? U(st, "< 1: the bound shrinks geometrically, gradients vanish",
-		        "< 1: the bound shrinks geometrically, gradients vanish")
-		: r->gamma * r->lambda > 1
-		? U(st, "> 1: the bound grows, explosion is possible (not certain)",
-		        "> 1: the bound grows, explosion is possible (not certain)")
-		: U(st, "= 1: the bound stays at 1", "= 1: the bound stays at 1");
+	vxr_gl_num(gl, sizeof gl, r, 3, num_style(st));
+	/* the words of check, by the one policy for γλ = 1 (engine/regime.h) */
+	vx_regime regime = vx_result_regime(r);
 	switch (st->changed) {
 	case VXU_CH_LAMBDA:
-		vxu_message(st, VXU_MSG_INFO, "%s = %s, %s = %s %s", U(st, "λ", "lambda"), l,
-		            U(st, "γλ", "gamma*lambda"), gl, regime);
+		if (regime == VX_REGIME_EDGE)
+			vxu_message(st, VXU_MSG_INFO, "%s = %s, %s %s", U(st, "λ", "lambda"), l,
+			            U(st, "γλ", "gamma*lambda"), vxr_regime_words(regime));
+		else
+			vxu_message(st, VXU_MSG_INFO, "%s = %s, %s = %s %s", U(st, "λ", "lambda"), l,
+			            U(st, "γλ", "gamma*lambda"), gl, vxr_regime_words(regime));
 		break;
 	case VXU_CH_ACT:
 		vxu_message(st, VXU_MSG_INFO, "%s: %s = max %s = %s, so %s = %s",
@@ -846,13 +784,13 @@ static void note_change(vxu_state *st)
  * γ or γλ. */
 static void build_status(vxu_state *st)
 {
-	vxu_lines_clear(&st->status);
+	vxt_lines_clear(&st->status);
 	const vx_result *r = st->result;
 	vxf_style fs = num_style(st);
 	char l[48], g[48], gl[48];
 	vxf_num(l, sizeof l, r->lambda, 3, fs);
 	vxf_num(g, sizeof g, r->gamma, 3, fs);
-	vxf_num(gl, sizeof gl, r->gamma * r->lambda, 3, fs);
+	vxr_gl_num(gl, sizeof gl, r, 3, fs);
 	enum { F_D, F_TT, F_T, F_K, F_J, F_L, F_G, F_GL, F_SEED, NF };
 	/* Names: full, short, shortest (ASCII only differs). */
 	struct { const char *name[3]; char val[48]; vxt_role role; int optional; } f[NF] = {
@@ -864,7 +802,7 @@ static void build_status(vxu_state *st)
 		[F_L] = { { U(st, "λ", "lambda"), U(st, "λ", "lam"), U(st, "λ", "l") }, "", VXT_NUMBER, 0 },
 		[F_G] = { { U(st, "γ", "gamma"), U(st, "γ", "gam"), U(st, "γ", "g") }, "", VXT_NUMBER, 0 },
 		[F_GL] = { { U(st, "γλ", "gamma*lambda"), U(st, "γλ", "gam*lam"), U(st, "γλ", "gl") }, "",
-		           fabs(r->gamma * r->lambda - 1) < 1e-9 ? VXT_NUMBER : VXT_BAD, 0 },
+		           vx_result_regime(r) == VX_REGIME_EDGE ? VXT_NUMBER : VXT_BAD, 0 },
 		[F_SEED] = { { "seed", "seed", "seed" }, "", VXT_NUMBER, 1 },
 	};
 	snprintf(f[F_D].val, sizeof f[F_D].val, "%zu", st->model->d);
@@ -883,23 +821,23 @@ static void build_status(vxu_state *st)
 	 * names, 4 without j and seed (only on the narrowest screens). */
 	int level;
 	for (level = 0; level < 4; level++) {
-		int width = 1 + vxt_width(act);
+		int width = 1 + vxr_u8_width(act);
 		for (int i = 0; i < NF; i++)
-			width += (level == 0 ? 2 : 1) + vxt_width(f[i].name[level >= 2 ? level - 1 : 0]) + 1
-			       + vxt_width(f[i].val);
+			width += (level == 0 ? 2 : 1) + vxr_u8_width(f[i].name[level >= 2 ? level - 1 : 0]) + 1
+			       + vxr_u8_width(f[i].val);
 		if (width <= room)
 			break;
 	}
 	int names = level >= 3 ? 2 : level == 2 ? 1 : 0;
-	vxu_lines *s = &st->status;
-	vxu_lines_newline(s);
-	vxu_lines_addf(s, VXT_NUMBER, " %s", act);
+	vxt_lines *s = &st->status;
+	vxt_lines_newline(s);
+	vxt_lines_printf(s, VXT_NUMBER, " %s", act);
 	for (int i = 0; i < NF; i++) {
 		if (level == 4 && f[i].optional)
 			continue;
-		vxu_lines_add(s, VXT_TEXT, level == 0 ? "  " : " ");
-		vxu_lines_addf(s, VXT_TEXT, "%s=", f[i].name[names]);
-		vxu_lines_add(s, f[i].role, f[i].val);
+		vxt_lines_puts(s, VXT_TEXT, level == 0 ? "  " : " ");
+		vxt_lines_printf(s, VXT_TEXT, "%s=", f[i].name[names]);
+		vxt_lines_puts(s, f[i].role, f[i].val);
 	}
 }
 
@@ -950,6 +888,8 @@ vx_status vxu_update(vxu_state *st)
 			/* Keep what computed last, and say why the change was refused. */
 			st->params = st->good;
 			st->t = st->good_t;
+			st->lam_base = st->good_lam_base;
+			st->lam_steps = st->good_lam_steps;
 			vxu_message(st, VXU_MSG_ERROR, "not changed: %s", err.msg[0] ? err.msg : vx_strerror(rc));
 			st->changed = VXU_CH_NONE;
 			first = rc;
@@ -973,6 +913,8 @@ vx_status vxu_update(vxu_state *st)
 	clamp_selection(st);
 	st->good = st->params;
 	st->good_t = st->t;
+	st->good_lam_base = st->lam_base;
+	st->good_lam_steps = st->lam_steps;
 	if (st->changed != VXU_CH_NONE && st->changed != VXU_CH_VIEW && !st->message[0])
 		note_change(st);
 	st->changed = VXU_CH_NONE;

@@ -62,21 +62,6 @@ typedef struct {
 /* Pure: the layout for a screen of rows×cols (any values, even 0 or negative). */
 void vxu_layout_for(int rows, int cols, vxu_layout *out);
 
-/* ---- lines of spans (the live panel, the status line) ---------------------- */
-
-typedef struct {
-	vxt_line *lines;
-	size_t nlines, cap;
-} vxu_lines;
-
-void vxu_lines_clear(vxu_lines *l);          /* frees the lines, keeps l usable */
-/* Starts a new (empty) line.  -1 when out of memory. */
-int vxu_lines_newline(vxu_lines *l);
-/* Appends a span to the last line (starting one when there is none).
- * The text is copied.  -1 when out of memory. */
-int vxu_lines_add(vxu_lines *l, vxt_role role, const char *text);
-int vxu_lines_addf(vxu_lines *l, vxt_role role, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* ---- the state ------------------------------------------------------------ */
 
@@ -124,6 +109,11 @@ typedef struct {
 	int fixed_d;           /* d comes from a file (--weights/--model): d/D refused */
 	vxu_change changed;    /* what the last key changed (for the message after update) */
 	size_t good_t;         /* t of the last good computation */
+	double lam_base;       /* λ asked for = lam_base × 1.1^lam_steps: + and − count */
+	int lam_steps;         /* steps instead of multiplying the last λ, so that ×1.1 ÷1.1
+	                        * asks for lam_base again exactly (= sets lam_base = 1/γ) */
+	double good_lam_base;  /* lam_base and lam_steps of the last good computation */
+	int good_lam_steps;
 
 	/* the terminal */
 	int utf8;              /* render Unicode (else ASCII only) */
@@ -139,8 +129,8 @@ typedef struct {
 	vxt_doc **docs;        /* nsteps entries: steps laid out for the current network,
 	                        * k, j and width, kept so going back costs nothing */
 	vxu_view shown_view;   /* the view the panel shows (AUTO resolved) */
-	vxu_lines panel;       /* the live panel, laid out for lay.panel_w × lay.panel_rows */
-	vxu_lines status;      /* one line: parameters, γλ */
+	vxt_lines panel;       /* the live panel, laid out for lay.panel_w × lay.panel_rows */
+	vxt_lines status;      /* one line: parameters, γλ */
 	char progress[32];     /* "4/13", drawn at the right of the status line */
 	char doc_error[400];   /* why the step could not be laid out (doc is NULL) */
 	char message[320];

@@ -107,7 +107,7 @@ LC_ALL=C expect_ok "large hidden" check --hidden 64 --steps 100
 # double precision.  That is neither a pass nor a FAIL, and says so.
 LC_ALL=C run check --act tanh --norm 6 --hidden 16 --steps 1000
 [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ] || fail "unresolved dL_t/dW: exit $rc ($(head -c 300 "$tmp/err"))"
-grep -q '^finite-difference check: unresolved, neither pass nor FAIL: 16 columns or$' "$tmp/out" ||
+grep -q '^finite-difference check: unresolved, neither pass nor FAIL: 16 entries$' "$tmp/out" ||
 	fail "unresolved dL_t/dW: no 'unresolved' verdict naming the 16 left out: $(grep -A2 '^finite-difference check' "$tmp/out")"
 grep -q 'resolve in double precision' "$tmp/out" || fail "unresolved dL_t/dW: double precision not named"
 grep -Eq 'dL_t/dW, 0 entries +- +unresolved$' "$tmp/out" || fail "unresolved dL_t/dW: the row does not say unresolved"

@@ -23,7 +23,7 @@ if nm "$VANEX" 2>/dev/null | grep -q '__asan_init\|__ubsan_handle'; then
 fi
 supp=$(cd "$(dirname "$0")/.." && pwd)/valgrind.supp
 # the names of vanex's own sources, to point each record at vanex's code
-ours=$(cd "$(dirname "$0")/../.." && ls engine/*.c report/*.c tui/*.c 2>/dev/null | sed 's|.*/||' | tr '\n' ' ')
+ours=$(cd "$(dirname "$0")/../.." && ls engine/*.c report/*.c report/*/*.c tui/*.c 2>/dev/null | sed 's|.*/||' | tr '\n' ' ')
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vanex-vg.XXXXXX") || exit 1
 sock=vanex-vg-$$
 trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT

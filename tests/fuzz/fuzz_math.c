@@ -9,7 +9,7 @@
  * error must point at a column inside the source (or just past its end) and
  * carry one line of detail.
  */
-#include "report/math.h"
+#include "report/text/math.h"
 #include "tests/fuzz/fuzz_util.h"
 
 FUZZ_INIT_GSL()

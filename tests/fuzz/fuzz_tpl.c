@@ -18,7 +18,7 @@
 #include <strings.h>
 #include "engine/analysis.h"
 #include "engine/model.h"
-#include "report/math.h"
+#include "report/text/math.h"
 #include "report/render.h"
 #include "report/tpl.h"
 #include "tests/fuzz/fuzz_util.h"

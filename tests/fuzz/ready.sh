@@ -1,7 +1,7 @@
 #!/bin/sh
 # Prints those of the given harnesses (tests/fuzz/fuzz_*.c) that can link
 # today: every vanex function the harness calls is defined in some engine/,
-# report/ or tui/ source, and so is every vanex function those sources call,
+# report/ (and its sub-folders) or tui/ source, and so is every vanex function those sources call,
 # transitively.  While the tree grows, a harness waits for its parser (and
 # what the parser's object file pulls in) instead of breaking the build.
 #   sh tests/fuzz/ready.sh tests/fuzz/fuzz_*.c
@@ -51,4 +51,4 @@ END {
 		}
 		if (ok) print h
 	}
-}' harnesses="$*" "$@" tests/fuzz/fuzz_util.h $(ls engine/*.c report/*.c report/load/*.c tui/*.c 2>/dev/null | grep -v "^tui/main\.c$")
+}' harnesses="$*" "$@" tests/fuzz/fuzz_util.h $(ls engine/*.c report/*.c report/*/*.c tui/*.c 2>/dev/null | grep -v "^tui/main\.c$")

@@ -18,6 +18,7 @@
 #include "engine/model.h"
 #include "engine/params.h"
 #include "report/check.h"
+#include "test_engine_util.h"
 
 static void setup(void)
 {
@@ -104,28 +105,33 @@ Test(check, outcomes_of_each_situation)
 	cr_expect_eq(vxr_fd_overall(&f), VXR_FD_FAILED, "a failure outranks both");
 }
 
-/* The text of check for a small network with the given fd record, ASCII. */
-static char *text_with(const vx_fdcheck *fd)
+/* check's text (ASCII) or JSON for the options opt (name, value, ..., NULL)
+ * with the finite-difference record fd (NULL: not run), loss at t = T. */
+static char *output_of(const char *const *opt, const vx_fdcheck *fd, int json)
 {
 	vx_params p;
-	vx_params_default(&p);
-	p.hidden = 4;
-	p.steps = 20;
-	vx_model *m = NULL;
-	vx_result *r = NULL;
+	vx_model *m = model_of(&p, opt);
+	vx_result *r = analyse_ok(m, m->T);
 	vx_error err = { 0 };
-	cr_assert_eq(vx_model_build(&p, &m, &err), VX_OK, "model: %s", err.msg);
-	cr_assert_eq(vx_analyse(m, 20, &r, &err), VX_OK, "analyse: %s", err.msg);
 	vxr_check c = { &p, m, r, fd };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 	cr_assert(out != NULL);
-	cr_assert_eq(vxr_check_text(out, &c, 0, &err), VX_OK, "text: %s", err.msg);
+	if (json)
+		cr_assert_eq(vxr_check_json(out, &c, &err), VX_OK, "json: %s", err.msg);
+	else
+		cr_assert_eq(vxr_check_text(out, &c, 0, &err), VX_OK, "text: %s", err.msg);
 	fclose(out);
 	vx_result_free(r);
 	vx_model_free(m);
 	return buf;
+}
+
+/* The text of check for a small network with the given fd record, ASCII. */
+static char *text_with(const vx_fdcheck *fd)
+{
+	return output_of((const char *const[]){ "hidden", "4", "steps", "20", NULL }, fd, 0);
 }
 
 Test(check, unresolved_text_is_neither_pass_nor_fail)
@@ -136,10 +142,10 @@ Test(check, unresolved_text_is_neither_pass_nor_fail)
 	f.unresolved = 16;
 	f.why[3] = VX_FD_UNRESOLVED;
 	char *s = text_with(&f);
-	cr_expect(strstr(s, "finite-difference check: unresolved, neither pass nor FAIL: 16 columns or\n") != NULL,
+	cr_expect(strstr(s, "finite-difference check: unresolved, neither pass nor FAIL: 16 entries\n") != NULL,
 	          "the verdict names the 16 left out:\n%s", s);
 	cr_expect(strstr(s, "resolve in double precision") != NULL, "double precision named:\n%s", s);
-	cr_expect(strstr(s, "so dL_t/dW could not be compared") != NULL, "dL_t/dW named:\n%s", s);
+	cr_expect(strstr(s, "so\n  dL_t/dW could not be compared") != NULL, "dL_t/dW named:\n%s", s);
 	cr_expect(strstr(s, " FAIL\n") == NULL && strstr(s, "check: FAIL") == NULL, "no FAIL:\n%s", s);
 	cr_expect(strstr(s, "check: pass") == NULL, "no pass claimed:\n%s", s);
 	cr_expect(strstr(s, "nan") == NULL, "no nan printed:\n%s", s);
@@ -246,6 +252,7 @@ static char *json_reference(const vxr_check *c)
 	json_object_set_new(o, "version", json_string(VX_VERSION));
 	json_object_set_new(o, "gamma", jr(r->gamma));
 	json_object_set_new(o, "lambda", jr(r->lambda));
+	json_object_set_new(o, "regime", json_string(vx_regime_name(vx_result_regime(r))));
 	json_object_set_new(mo, "activation", json_string(vx_act_name(m->act)));
 	json_object_set_new(mo, "W", jmatrix_ref(m->W));
 	json_object_set_new(mo, "U", jmatrix_ref(m->U));
@@ -280,7 +287,7 @@ static char *json_reference(const vxr_check *c)
 	json_object_set_new(o, "log10_grad_norm", jr(r->grad_norm.log10));
 	json_t *ly = json_object();
 	json_object_set_new(ly, "max_exponent", jr(r->lyap_max));
-	json_object_set_new(ly, "bound", jr(r->lyap_bound));
+	json_object_set_new(ly, "bound", jr(vx_result_ln_gl(r)));
 	json_object_set_new(o, "lyapunov", ly);
 	json_object_set_new(o, "rate", jr(r->rate));
 	json_object_set_new(o, "verdict", json_string(vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0))));
@@ -381,4 +388,62 @@ Test(check, json_has_the_bytes_of_a_jansson_dump)
 	gsl_matrix_set(m->W, 0, 0, 1e120);
 	gsl_vector_set(m->s0, 0, 1e-300);
 	json_matches("gradient beyond a double", &p, m, 0);
+}
+
+/* check's text (ASCII) or JSON for --act act --init init --norm norm
+ * --hidden d --steps 10, with the finite-difference check left out. */
+static char *check_of(const char *act, const char *init, const char *norm, const char *d, int json)
+{
+	return output_of((const char *const[]){ "act", act, "init", init, "norm", norm, "hidden", d, "steps", "10",
+	                                        NULL }, NULL, json);
+}
+
+/* W = (1 + 2^-52) I, (1 - 2^-53) I, and a gaussian W rescaled to 1: γλ comes
+ * out an ulp or two off 1 (1.0000000000000002, 0.9999999999999999, ...), and
+ * check must call it the edge, with ln(γλ) = 0, never ln(γλ) = 2.22e-16. */
+Test(check, gamma_lambda_an_ulp_off_one_reads_as_the_edge)
+{
+	const char *cases[][4] = {
+		{ "linear", "identity", "1.0000000000000002", "6" },
+		{ "linear", "identity", "0.99999999999999989", "32" },
+		{ "tanh", "gaussian", "1", "8" },
+		{ "sigmoid", "orthogonal", "4", "16" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *s = check_of(cases[i][0], cases[i][1], cases[i][2], cases[i][3], 0);
+		cr_expect(strstr(s, "    gamma*lambda = 1\n") != NULL, "%s: gamma*lambda = 1:\n%s", cases[i][1], s);
+		cr_expect(strstr(s, "\ngamma*lambda = 1 to 1e-12: the edge, the bound stays at 1 and decides "
+		                    "nothing\n") != NULL, "%s %s: the edge:\n%s", cases[i][0], cases[i][1], s);
+		cr_expect(strstr(s, "against its bound ln(gamma*lambda) = 0 (the edge: gamma*lambda = 1 to 1e-12)\n")
+		          != NULL, "%s %s: ln printed as 0:\n%s", cases[i][0], cases[i][1], s);
+		cr_expect(strstr(s, "ln(gamma*lambda) = 2.22e-16") == NULL && strstr(s, "ln(gamma*lambda) = -1.11e-16")
+		          == NULL, "no rounding noise as ln:\n%s", s);
+		free(s);
+		s = check_of(cases[i][0], cases[i][1], cases[i][2], cases[i][3], 1);
+		cr_expect(strstr(s, "\"regime\": \"edge\"") != NULL, "%s %s: JSON regime", cases[i][0], cases[i][1]);
+		cr_expect(strstr(s, "\"lyapunov\": {\"max_exponent\": ") != NULL && strstr(s, ", \"bound\": 0.0}") != NULL,
+		          "%s %s: JSON ln(gamma*lambda) 0:\n%.300s", cases[i][0], cases[i][1], strstr(s, "\"lyapunov\""));
+		free(s);
+	}
+}
+
+/* Off the edge, each side in the same words as the tutor, and a γλ that is
+ * off the edge by 1e-7 is printed with the digits that show it. */
+Test(check, each_side_of_the_edge_in_words)
+{
+	char *s = check_of("linear", "identity", "0.5", "4", 0);
+	cr_expect(strstr(s, "\ngamma*lambda < 1: the bound shrinks geometrically, gradients vanish\n") != NULL, "%s", s);
+	cr_expect(strstr(s, "against its bound ln(gamma*lambda) = -0.6931\n") != NULL, "ln 0.5:\n%s", s);
+	free(s);
+	s = check_of("linear", "identity", "1.1", "4", 0);
+	cr_expect(strstr(s, "\ngamma*lambda > 1: the bound grows, explosion is possible (not certain)\n") != NULL,
+	          "%s", s);
+	free(s);
+	s = check_of("linear", "identity", "0.9999999", "4", 0);
+	cr_expect(strstr(s, "    gamma*lambda = 0.9999999\n") != NULL, "not printed as 1:\n%s", s);
+	cr_expect(strstr(s, "\ngamma*lambda < 1: ") != NULL, "below:\n%s", s);
+	free(s);
+	s = check_of("linear", "identity", "1.0000000001", "4", 1);
+	cr_expect(strstr(s, "\"regime\": \"above\"") != NULL, "1 + 1e-10 is above in JSON");
+	free(s);
 }

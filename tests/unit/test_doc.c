@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "engine/analysis.h"
+#include "report/text/utf8.h"
 #include "engine/model.h"
 #include "report/doc.h"
 #include "report/render.h"
@@ -282,7 +283,7 @@ Test(doc_term, never_wider_than_asked)
 					int cols = 0;
 					for (size_t s = 0; s < d->lines[l].nspans; s++) {
 						const char *t = d->lines[l].spans[s].text;
-						cols += vxt_width(t);
+						cols += vxr_u8_width(t);
 						if (!utf8)
 							for (const unsigned char *u = (const unsigned char *)t; *u; u++)
 								cr_expect(*u < 0x80, "step %zu line %zu: byte 0x%02x under ASCII", i + 1, l, *u);
@@ -313,9 +314,9 @@ Test(doc_term, roles_and_title)
 		}
 	cr_expect(math > 0 && num > 0 && strong > 0, "math %d, numbers %d, table header %d", math, num, strong);
 	vxt_doc_free(d);
-	cr_expect_eq(vxt_width("‖∂sₜ/∂sₖ‖₂"), 10);
-	cr_expect_eq(vxt_width("a\u0302b"), 2, "a combining mark takes no column");
-	cr_expect_eq(vxt_width("漢字"), 4, "wide characters take two");
+	cr_expect_eq(vxr_u8_width("‖∂sₜ/∂sₖ‖₂"), 10);
+	cr_expect_eq(vxr_u8_width("a\u0302b"), 2, "a combining mark takes no column");
+	cr_expect_eq(vxr_u8_width("漢字"), 4, "wide characters take two");
 	net_free(&n);
 }
 

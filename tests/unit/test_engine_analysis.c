@@ -214,6 +214,67 @@ Test(engine_analysis, dsds_equals_differences_of_s_t)
 	}
 }
 
+Test(engine_analysis, dsds_columns_equal_the_plain_product)
+{
+	/* chosen columns carried through the chain as vectors against the plain
+	 * long-double product of explicit Jacobians (nv_dsds), for every
+	 * activation; and a 900-step sigmoid chain whose columns leave the range
+	 * of a double and come back as a decimal scale */
+	for (vx_act a = 0; a < VX_ACT_COUNT; a++) {
+		vx_model *m = random_model(a, 6, 2, 20, 1.3, 1.0, 77 + a);
+		vx_result *r = analyse_ok(m, 20);
+		ntrace tr = nv_forward(m);
+		size_t cols[] = { 5, 0, 3 };
+		gsl_matrix *X = gsl_matrix_alloc(6, 3);
+		size_t ks[] = { 20, 19, 9, 1 };
+		for (int q = 0; q < 4; q++) {
+			double sc = -1;
+			cr_assert_eq(vx_dsds_columns(m, r, 20, ks[q], cols, 3, X, &sc), VX_OK, "vx_dsds_columns");
+			cr_expect_eq(sc, 0.0, "fits a double");
+			nmat P = nv_dsds(m, &tr, 20, ks[q]);
+			double e = 0, mx = 0;
+			for (size_t i = 0; i < 6; i++)
+				for (size_t c = 0; c < 3; c++) {
+					e = fmax(e, fabs(NM(P, i, cols[c]) - gsl_matrix_get(X, i, c)));
+					mx = fmax(mx, fabs(NM(P, i, cols[c])));
+				}
+			cr_expect(e <= 1e-13 * mx, "%s columns of ds_20/ds_%zu: error %.3g, largest entry %.3g", ACT[a], ks[q],
+			          e, mx);
+			free(P.v);
+		}
+		size_t bad = 6;
+		cr_expect_eq(vx_dsds_columns(m, r, 20, 3, &bad, 1, X, &(double){ 0 }), VX_ESHAPE, "X of the wrong width");
+		gsl_matrix *X1 = gsl_matrix_alloc(6, 1);
+		cr_expect_eq(vx_dsds_columns(m, r, 20, 3, &bad, 1, X1, &(double){ 0 }), VX_EUSAGE, "a column past d");
+		cr_expect_eq(vx_dsds_columns(m, r, 20, 21, cols, 1, X1, &(double){ 0 }), VX_EUSAGE, "k past t");
+		gsl_matrix_free(X1);
+		gsl_matrix_free(X);
+		nv_free(&tr);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+	vx_model *m = random_model(VX_SIGMOID, 4, 1, 900, 1.0, 1.0, 5);
+	vx_result *r = analyse_ok(m, 900);
+	gsl_matrix *X = gsl_matrix_alloc(4, 4), *P = gsl_matrix_alloc(4, 4);
+	size_t all[] = { 0, 1, 2, 3 };
+	double sc, scP;
+	cr_assert_eq(vx_dsds_columns(m, r, 900, 1, all, 4, X, &sc), VX_OK, "vx_dsds_columns");
+	cr_assert_eq(vx_dsds(m, r, 900, 1, P, &scP), VX_OK, "vx_dsds");
+	cr_expect(sc < -150, "a scale is carried: 10^%g", sc);
+	double pmax = 0;
+	for (size_t i = 0; i < 16; i++)
+		pmax = fmax(pmax, fabs(P->data[i]));
+	for (size_t i = 0; i < 16; i++) {
+		double x = X->data[i] * pow(10, sc - scP);
+		cr_expect(fabs(x - P->data[i]) <= 1e-11 * pmax, "entry %zu: %.17g against vx_dsds %.17g", i,
+		          x, P->data[i]);
+	}
+	gsl_matrix_free(X);
+	gsl_matrix_free(P);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
 /* ---- norms, products, bounds ---- */
 
 /* 10^a <= 10^b up to rounding (1e-12 relative); exact zeros compare as such */

@@ -125,16 +125,8 @@ static vx_model *built(const char *act, const char *init, const char *norm, cons
                        const char *steps)
 {
 	vx_params p;
-	vx_params_default(&p);
-	vx_error e = { { 0 } };
-	vx_params_set(&p, "act", act, &e);
-	vx_params_set(&p, "init", init, &e);
-	vx_params_set(&p, "norm", norm, &e);
-	vx_params_set(&p, "hidden", hidden, &e);
-	vx_params_set(&p, "steps", steps, &e);
-	vx_model *m = NULL;
-	cr_assert_eq(vx_model_build(&p, &m, &e), VX_OK, "build: %s", e.msg);
-	return m;
+	return model_of(&p, (const char *const[]){ "act", act, "init", init, "norm", norm, "hidden", hidden,
+	                                           "steps", steps, NULL });
 }
 
 Test(engine_fd, relu_differences_stop_short_of_kinks)
@@ -225,4 +217,97 @@ Test(engine_fd, full_matrices_for_callers)
 	gsl_matrix_free(bad);
 	vx_result_free(r);
 	vx_model_free(m);
+}
+
+/* --act act --init init --norm norm --hidden 8 --steps 50 --input-scale in
+ * (`vanex check`'s defaults otherwise), analysed and checked. */
+static vx_fdcheck check_at(const char *act, const char *init, const char *norm, const char *in)
+{
+	vx_params p;
+	vx_model *m = model_of(&p, (const char *const[]){ "act", act, "init", init, "norm", norm,
+	                                                  "input-scale", in, NULL });
+	vx_result *r = analyse_ok(m, m->T);
+	vx_fdcheck f;
+	cr_assert_eq(vx_fd_check(m, r, &f), VX_OK, "fd check");
+	vx_result_free(r);
+	vx_model_free(m);
+	return f;
+}
+
+Test(engine_fd, tiny_norms_pass_every_identity)
+{
+	/* at λ <= 1e-6 (logistic) or 1e-7 (the others) a step of 2^-10 in s
+	 * moved a_j by less than its own rounding, and W = ∂a_j/∂s_{j−1} and
+	 * ∂s_t/∂s_k came out with relative errors up to 1; steps sized by the
+	 * motion of a_j resolve them to ~1e-13 at any λ */
+	static const char *norms[] = { "1e-6", "1e-7", "1e-8", "1e-12", "1e-100", "1e-300" };
+	for (int a = 0; a < 4; a++)
+		for (size_t n = 0; n < sizeof norms / sizeof norms[0]; n++) {
+			vx_fdcheck f = check_at(ACT[a], "gaussian", norms[n], "1");
+			cr_expect(f.dsda < 1e-10 && f.dads < 1e-10 && f.dsds < 1e-10 && f.dLdW < 1e-10,
+			          "%s at %s: errors %.3g %.3g %.3g %.3g", ACT[a], norms[n], f.dsda, f.dads, f.dsds, f.dLdW);
+			cr_expect(f.unresolved == 0 && f.at_kink == 0, "%s at %s: all compared (%zu, %zu left out)", ACT[a],
+			          norms[n], f.unresolved, f.at_kink);
+		}
+}
+
+Test(engine_fd, largest_norm_sigmoid_passes)
+{
+	/* sigmoid, ‖W‖₂ = DBL_MAX: W's entries reach 7e307, and (4 D(h/2) − D(h))/3
+	 * overflowed to ∞ on W itself; σ' is 0 at every a_j (|a_j| ~ 1e307) */
+	vx_fdcheck f = check_at("sigmoid", "gaussian", "1.7976931348623157e308", "1");
+	cr_expect(f.dads < 1e-10, "W resolved: %.3g", f.dads);
+	cr_expect(f.dsda == 0 && f.dsds == 0 && f.dLdW == 0, "exact zeros: %g %g %g", f.dsda, f.dsds, f.dLdW);
+	cr_expect_eq(f.unresolved, 0, "nothing left out");
+}
+
+Test(engine_fd, zero_states_are_exact_at_any_norm)
+{
+	/* no input, s_0 = 0: every state is 0 and a_j = W·(the nudge) is exact
+	 * for any W; the check compares it instead of calling it too sensitive */
+	static const char *acts[] = { "tanh", "linear", "relu" };
+	for (int a = 0; a < 3; a++) {
+		vx_fdcheck f = check_at(acts[a], "gaussian", "1e100", "0");
+		cr_expect(f.dads < 1e-12 && f.unresolved == 0, "%s: dads %.3g, %zu unresolved", acts[a], f.dads,
+		          f.unresolved);
+		if (a == 0)
+			cr_expect(f.dsds < 1e-12 && f.dsda < 1e-12, "tanh: dsds %.3g dsda %.3g", f.dsds, f.dsda);
+	}
+}
+
+/* Every identity of f agrees, or could not be compared for a reason. */
+static void expect_no_failure(const vx_fdcheck *f, const char *what)
+{
+	double e[4] = { f->dsda, f->dads, f->dsds, f->dLdW };
+	for (int q = 0; q < 4; q++)
+		cr_expect(e[q] <= VX_FD_TOL || (isnan(e[q]) && f->why[q] != VX_FD_MEASURED),
+		          "%s: identity %d has error %.3g (why %d): a FAIL", what, q, e[q], f->why[q]);
+}
+
+Test(engine_fd, saturation_is_unresolved_never_failed)
+{
+	/* σ rounds to ±1 (or to 1 − e^-30) and its differences keep no digit of
+	 * σ' = 1e-13 … 0: that is the limit of double precision, not a wrong
+	 * formula.  These said FAIL with errors up to 1. */
+	static const struct { const char *act, *init, *norm; } sat[] = {
+		{ "sigmoid", "identity", "30" }, { "sigmoid", "identity", "100" },
+		{ "tanh", "identity", "30" }, { "tanh", "identity", "100" },
+		{ "sigmoid", "orthogonal", "1e3" }, { "tanh", "gaussian", "1e3" },
+		{ "sigmoid", "identity", "1.7976931348623157e308" }, { "tanh", "identity", "1.7976931348623157e308" },
+	};
+	for (size_t i = 0; i < sizeof sat / sizeof sat[0]; i++) {
+		char what[96];
+		snprintf(what, sizeof what, "%s %s %s", sat[i].act, sat[i].init, sat[i].norm);
+		vx_fdcheck f = check_at(sat[i].act, sat[i].init, sat[i].norm, "1");
+		expect_no_failure(&f, what);
+		cr_expect(f.unresolved > 0, "%s: what cannot be resolved is counted", what);
+		cr_expect_eq(f.unresolved, f.left[0] + f.left[1] + f.left[2] + f.left[3], "%s: the sum of left[]", what);
+	}
+	/* partly saturated: what resolves is compared and passes, the rest is
+	 * left out and counted */
+	vx_fdcheck f = check_at("tanh", "gaussian", "100", "1");
+	expect_no_failure(&f, "tanh gaussian 100");
+	cr_expect(f.dsds <= VX_FD_TOL && f.dLdW <= VX_FD_TOL, "resolved where it can be: %.3g %.3g", f.dsds,
+	          f.dLdW);
+	cr_expect(f.left[2] > 0 && f.left[2] < 64, "some of dsds left out: %zu", f.left[2]);
 }

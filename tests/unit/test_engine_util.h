@@ -16,6 +16,7 @@
 #include <gsl/gsl_matrix.h>
 #include "engine/analysis.h"
 #include "engine/model.h"
+#include "engine/params.h"
 
 static inline double nv_f(vx_act a, double x)
 {
@@ -224,6 +225,20 @@ static inline vx_model *random_model(vx_act act, size_t d, size_t n, size_t T, d
 static inline double reldiff(double a, double b, double ref)
 {
 	return fabs(a - b) / (ref > 0 ? ref : 1.0);
+}
+
+/* The model vanex builds from options given as name, value pairs ending in
+ * NULL ({ "act", "tanh", "norm", "1", NULL }), each checked as on the command
+ * line; the parameters in *p. */
+static inline vx_model *model_of(vx_params *p, const char *const *opt)
+{
+	vx_error e = { { 0 } };
+	vx_params_default(p);
+	for (; opt[0]; opt += 2)
+		cr_assert_eq(vx_params_set(p, opt[0], opt[1], &e), VX_OK, "--%s %s: %s", opt[0], opt[1], e.msg);
+	vx_model *m = NULL;
+	cr_assert_eq(vx_model_build(p, &m, &e), VX_OK, "build: %s", e.msg);
+	return m;
 }
 
 static inline vx_result *analyse_ok(const vx_model *m, size_t t)

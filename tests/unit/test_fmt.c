@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/fmt.h"
+#include "report/text/fmt.h"
 
 static void setup(void)
 {
@@ -247,4 +247,36 @@ Test(fmt, truncates_and_terminates)
 	char one[1] = { 'x' };
 	vxf_num(one, 1, 1.5, 3, VXF_ASCII);
 	cr_assert_eq(one[0], '\0');
+}
+
+Test(fmt, superscript_integers)
+{
+	/* the digits and sign of U+2070..U+2079, U+00B9 U+00B2 U+00B3, U+207B, by hand */
+	char b[64];
+	cr_assert_str_eq(vxf_sup_int(b, sizeof b, 0), "\u2070");
+	cr_assert_str_eq(vxf_sup_int(b, sizeof b, 1234567890), "\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u2070");
+	cr_assert_str_eq(vxf_sup_int(b, sizeof b, -603), "\u207b\u2076\u2070\u00b3");
+	/* LLONG_MIN = -9223372036854775808: 19 digits and the sign, 60 bytes */
+	cr_assert_str_eq(vxf_sup_int(b, sizeof b, -9223372036854775807LL - 1),
+	                 "\u207b\u2079\u00b2\u00b2\u00b3\u00b3\u2077\u00b2\u2070\u00b3\u2076"
+	                 "\u2078\u2075\u2074\u2077\u2077\u2075\u2078\u2070\u2078");
+	char small[4];
+	cr_assert_str_eq(vxf_sup_int(small, sizeof small, 42), "\u2074", "truncated: '%s'", small);
+}
+
+Test(fmt, power_of_ten_appended_in_each_style)
+{
+	/* the spellings fmt.h lists: 9.765625e-04, 9.765625×10⁻⁴, 9.765625\times10^{-4} */
+	char b[64] = "9.765625";
+	cr_assert_str_eq(vxf_exp10(b, sizeof b, -4, VXF_ASCII), "9.765625e-04");
+	strcpy(b, "9.765625");
+	cr_assert_str_eq(vxf_exp10(b, sizeof b, -4, VXF_UNICODE), "9.765625\u00d710\u207b\u2074");
+	strcpy(b, "9.765625");
+	cr_assert_str_eq(vxf_exp10(b, sizeof b, -4, VXF_TEX), "9.765625\\times10^{-4}");
+	strcpy(b, "3.2");
+	cr_assert_str_eq(vxf_exp10(b, sizeof b, 603, VXF_ASCII), "3.2e+603");
+	strcpy(b, "1");
+	cr_assert_str_eq(vxf_exp10(b, sizeof b, 6, VXF_UNICODE), "1\u00d710\u2076");
+	char small[7] = "1.5";
+	cr_assert_str_eq(vxf_exp10(small, sizeof small, -300, VXF_ASCII), "1.5e-3", "truncated: '%s'", small);
 }

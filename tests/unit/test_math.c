@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "report/math.h"
+#include "report/text/math.h"
 
 static char *render(const char *src, vxm_target t, int display)
 {

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "report/plot.h"
+#include "report/text/plot.h"
 
 /* ---- reading a cell plot back ------------------------------------------ */
 

@@ -13,6 +13,7 @@
 
 #include "engine/analysis.h"
 #include "engine/model.h"
+#include "report/doc.h"
 #include "report/render.h"
 #include "report/tpl.h"
 
@@ -403,5 +404,69 @@ Test(tpl_errors, nesting_limits)
 		free(out);
 	}
 	free(s);
+	net_free(&n);
+}
+
+/* Step 10 ("Vanishing or exploding") filled for net n. */
+static char *step10(net *n)
+{
+	for (size_t i = 0; i < vxr_step_count(); i++) {
+		if (strcmp(vxr_step_name(i), "10-vanish-explode.md") != 0)
+			continue;
+		vxr_filled f;
+		memset(&f, 0, sizeof f);
+		vx_error err = { { 0 } };
+		cr_assert_eq(vxr_fill_step(n->env, i, VXF_UNICODE, &f, &err), VX_OK, "%s", err.msg);
+		/* the prose, then the TeX of each formula on a line of its own */
+		size_t len = strlen(f.md) + 1;
+		for (size_t k = 0; k < f.nobjs; k++)
+			len += (f.objs[k].tex ? strlen(f.objs[k].tex) : 0) + 1;
+		char *s = malloc(len);
+		strcpy(s, f.md);
+		for (size_t k = 0; k < f.nobjs; k++)
+			if (f.objs[k].tex) {
+				strcat(s, "\n");
+				strcat(s, f.objs[k].tex);
+			}
+		vxr_filled_clear(&f);
+		return s;
+	}
+	cr_assert_fail("no step 10-vanish-explode");
+	return NULL;
+}
+
+/* One policy for "γλ = 1" (engine/regime.h): `regime`, `gamma_lambda` and
+ * `lyap_bound` agree with check and the tutor; γλ = 1 + 1e-10 or 1 + 5e-4
+ * is above the edge (the text used to call anything within 1e-3 the edge),
+ * and γλ an ulp off 1 is the edge with ln(γλ) exactly 0. */
+Test(tpl_values, regime_is_the_one_policy)
+{
+	net n;
+	static const struct { const char *norm, *regime, *want; } cases[] = {
+		{ "1.0005", "above", "\\gamma\\lambda = {1.0005} > 1" },
+		{ "1.0000000001", "above", "\\gamma\\lambda = {1.0000000001} > 1" },
+		{ "0.9995", "below", "\\gamma\\lambda = {0.9995} < 1" },
+		{ "0.5", "below", "\\gamma\\lambda = {0.5} < 1" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		net_make(&n, "linear", "identity", cases[i].norm, "10");
+		char *s = step10(&n);
+		cr_expect(strstr(s, cases[i].want) != NULL, "norm %s: step 10 should hold '%s':\n%s", cases[i].norm,
+		          cases[i].want, s);
+		cr_expect(strstr(s, cases[i].regime[0] == 'a' ? "so explosion is allowed, not promised"
+		                                             : "so this network's gradients must vanish") != NULL,
+		          "norm %s: the words of its side:\n%s", cases[i].norm, s);
+		cr_expect(strstr(s, "on the edge") == NULL, "norm %s: not the edge", cases[i].norm);
+		free(s);
+		expect_fill(&n, "{{regime}}", cases[i].regime);
+		net_free(&n);
+	}
+
+	net_make(&n, "linear", "identity", "1.0000000000000002", "10");
+	char *s = step10(&n);
+	cr_expect(strstr(s, "on the edge: the bound neither shrinks nor grows") != NULL, "edge:\n%s", s);
+	free(s);
+	expect_fill(&n, "{{#if gamma_lambda > 1}}above{{else if gamma_lambda == 1}}one{{/if}}", "one");
+	expect_fill(&n, "{{regime}} {{gamma_lambda:full}} {{lyap_bound:full}}", "edge 1 0");
 	net_free(&n);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tui/tutor_state.h"
+#include "report/text/utf8.h"
 #include "tui/tutor_panel.h"
 
 static vxu_state st;
@@ -331,6 +332,90 @@ Test(tutor_state, equals_sets_the_edge)
 	expect_rel(st.result->gamma * st.result->lambda, 1.0, 1e-12, "gamma*lambda = 1 at the edge");
 }
 
+/* The message after a λ key states the regime; on the edge in check's words,
+ * never "γλ = 1 > 1" or "γλ = 1 < 1". */
+static void expect_edge_message(const char *after)
+{
+	cr_expect(strstr(st.message, "γλ = 1 to 1e-12: the edge, the bound stays at 1") != NULL,
+	          "after %s: the edge: '%s'", after, st.message);
+	cr_expect(strstr(st.message, "> 1") == NULL && strstr(st.message, "< 1") == NULL,
+	          "after %s: no side of the edge: '%s'", after, st.message);
+}
+
+/* The γλ value on the status line and its role. */
+static vxt_role status_gl(char *val, size_t n)
+{
+	cr_assert_eq(st.status.nlines, 1);
+	const vxt_line *l = &st.status.lines[0];
+	for (size_t i = 0; i + 1 < l->nspans; i++) {
+		size_t len = strlen(l->spans[i].text);
+		if (len >= 5 && strcmp(l->spans[i].text + len - 5, "γλ=") == 0) {
+			snprintf(val, n, "%s", l->spans[i + 1].text);
+			return l->spans[i + 1].role;
+		}
+	}
+	cr_assert_fail("no γλ on the status line");
+	return VXT_TEXT;
+}
+
+Test(tutor_state, the_edge_keys_land_on_the_edge)
+{
+	/* the default network, tanh with a gaussian W rescaled to 1, has
+	 * γλ = 1.0000000000000002: = and + − must still read as the edge */
+	char v[48];
+	press('=');
+	cr_expect_eq(st.params.norm, 1.0, "= asks for exactly 1/gamma");
+	expect_edge_message("=");
+	cr_expect_eq(status_gl(v, sizeof v), VXT_NUMBER, "the status line's gamma*lambda is not marked bad");
+	cr_expect_str_eq(v, "1");
+	press('+');
+	cr_expect(strstr(st.message, "γλ = 1.1 > 1: the bound grows") != NULL, "+: '%s'", st.message);
+	cr_expect_eq(status_gl(v, sizeof v), VXT_BAD, "off the edge: marked");
+	press('-');
+	cr_expect_eq(st.params.norm, 1.0, "+ then - asks for exactly 1 again, not %.17g", st.params.norm);
+	expect_edge_message("+ -");
+	press('-');
+	press('+');
+	cr_expect_eq(st.params.norm, 1.0, "- then + too: %.17g", st.params.norm);
+	expect_edge_message("- +");
+	for (int i = 0; i < 30; i++)
+		press('+');
+	for (int i = 0; i < 30; i++)
+		press('-');
+	cr_expect_eq(st.params.norm, 1.0, "30 + then 30 -: no drift, %.17g", st.params.norm);
+	expect_edge_message("30 + and 30 -");
+	press('A');   /* tanh -> sigmoid, γ = 1/4 */
+	cr_assert_eq(st.model->act, VX_SIGMOID);
+	press('=');
+	cr_expect_eq(st.params.norm, 4.0, "sigmoid: = asks for exactly 4");
+	expect_edge_message("sigmoid =");
+	press('+');
+	press('-');
+	cr_expect_eq(st.params.norm, 4.0, "sigmoid + -: %.17g", st.params.norm);
+	expect_edge_message("sigmoid + -");
+}
+
+Test(tutor_state, off_the_edge_by_1e_minus_10_is_off_the_edge)
+{
+	/* γλ = 1 + 1e-10 is above the edge for check and the text; the status
+	 * line says so too, with the digits that show it */
+	vxu_state s2;
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { { 0 } };
+	cr_assert_eq(vx_params_set(&p, "init", "identity", &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_params_set(&p, "norm", "1.0000000001", &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vxu_state_init(&s2, &p, 0, 1, 24, 80, &err), VX_OK, "%s", err.msg);
+	vxu_state_free(&st);
+	st = s2;
+	char v[48];
+	cr_expect_eq(status_gl(v, sizeof v), VXT_BAD, "above the edge: marked");
+	cr_expect_str_eq(v, "1.0000000001", "not printed as 1");
+	press('-');
+	press('+');
+	cr_expect(strstr(st.message, "γλ = 1.0000000001 > 1: the bound grows") != NULL, "'%s'", st.message);
+}
+
 /* ---------------------------------------------------------------- activation */
 
 Test(tutor_state, a_cycles_the_activation)
@@ -537,7 +622,7 @@ Test(tutor_state, resize_relays_out_at_the_new_width)
 	for (size_t i = 0; i < st.doc->nlines; i++) {
 		int w = 0;
 		for (size_t s = 0; s < st.doc->lines[i].nspans; s++)
-			w += vxt_width(st.doc->lines[i].spans[s].text);
+			w += vxr_u8_width(st.doc->lines[i].spans[s].text);
 		cr_expect_leq(w, st.lay.text_w, "line %zu fits the new width %d", i, st.lay.text_w);
 	}
 	cr_expect_gt(st.panel.nlines, 3, "the side panel has room for more than the strip");
@@ -656,7 +741,7 @@ Test(tutor_state, ascii_mode_is_ascii)
 		s2.step = step;
 		s2.dirty |= VXU_DIRTY_DOC;
 		vxu_update(&s2);
-		vxu_lines *parts[2] = { &s2.panel, &s2.status };
+		vxt_lines *parts[2] = { &s2.panel, &s2.status };
 		for (int p2 = 0; p2 < 2; p2++)
 			for (size_t i = 0; i < parts[p2]->nlines; i++)
 				for (size_t s = 0; s < parts[p2]->lines[i].nspans; s++)

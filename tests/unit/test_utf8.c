@@ -16,7 +16,7 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "report/utf8.h"
+#include "report/text/utf8.h"
 
 #define SENTINEL 0xDEADBEEFu
 

@@ -1,7 +1,7 @@
 /*
  * utf8.c — UTF-8 decoding and terminal widths for the report layer (utf8.h).
  */
-#include "report/utf8.h"
+#include "report/text/utf8.h"
 
 #include <limits.h>
 

@@ -1,7 +1,7 @@
 /*
  * buf.c — the report layer's growing string (buf.h).
  */
-#include "report/buf.h"
+#include "report/text/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,4 +69,24 @@ char *vxr_buf_take(vxr_buf *b)
 	char *s = b->s ? b->s : strdup("");
 	memset(b, 0, sizeof *b);
 	return s;
+}
+
+void vxr_buf_putc(vxr_buf *b, char c)
+{
+	vxr_buf_put(b, &c, 1);
+}
+
+char vxr_buf_last(const vxr_buf *b)
+{
+	return b->len ? b->s[b->len - 1] : '\0';
+}
+
+void vxr_buf_absorb(vxr_buf *b, vxr_buf *other)
+{
+	if (other->oom)
+		b->oom = 1;
+	else if (other->len)
+		vxr_buf_put(b, other->s, other->len);
+	free(other->s);
+	memset(other, 0, sizeof *other);
 }

@@ -5,8 +5,8 @@
  * measure or walk UTF-8 text; they share these so that a character counts the
  * same in every one of them.
  */
-#ifndef VANEX_REPORT_UTF8_H
-#define VANEX_REPORT_UTF8_H
+#ifndef VXR_UTF8_H
+#define VXR_UTF8_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -8,8 +8,8 @@
  * 0.0123, 1020 for 1024, 27800 for 27784.3, 9.77e-04, 1e+06), and
  * magnitudes that do not fit a double written from their log10 (vx_mag),
  * never as 0 or inf.  Whole numbers meant exactly (sizes, steps) are not
- * passed here with few digits.  Styles
- * differ only in how ×10ⁿ is spelt:
+ * passed here with few digits.  Styles differ only in how ×10ⁿ is spelt
+ * (vxf_exp10):
  *
  *   VXF_ASCII    9.765625e-04     3.2e-603
  *   VXF_UNICODE  9.765625×10⁻⁴    3.2×10⁻⁶⁰³
@@ -34,5 +34,16 @@ char *vxf_log10(char *buf, size_t n, double l10, int sig, vxf_style st);
 
 /* Formats a vx_mag: its value when it fits, else from its log10. */
 char *vxf_mag(char *buf, size_t n, vx_mag m, int sig, vxf_style st);
+
+/* Appends the power of ten of scientific notation, 10^e as the style
+ * spells it after a mantissa ("×10⁻⁴", "\times10^{-4}", "e-04"; ASCII and
+ * JSON alike), to the NUL-terminated string in buf (size n), truncated to
+ * n like vxf_num; returns buf. */
+char *vxf_exp10(char *buf, size_t n, long e, vxf_style st);
+
+/* Writes v in superscript digits, its sign as ⁻ (-12: "⁻¹²"), into buf
+ * (always NUL-terminated, truncated to n; 64 bytes hold any long long);
+ * returns buf. */
+char *vxf_sup_int(char *buf, size_t n, long long v);
 
 #endif

@@ -8,7 +8,7 @@
  * split into an integer exponent and a mantissa 10^frac, which keeps all the
  * digits a double can hold however far the exponent lies outside ±308.
  */
-#include "report/fmt.h"
+#include "report/text/fmt.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -47,29 +47,38 @@ static void strip_zeros(char *s)
 	*e = '\0';
 }
 
-/* Appends the exponent part "×10^e" in the given style to s (room for 64). */
-static void append_exp(char *s, long e, vxf_style st)
+char *vxf_sup_int(char *buf, size_t n, long long v)
 {
 	static const char *const sup[10] = { "\u2070", "\u00b9", "\u00b2", "\u00b3", "\u2074",
 	                                     "\u2075", "\u2076", "\u2077", "\u2078", "\u2079" };
-	char digits[32];
-	char *p = s + strlen(s);
+	char digits[32], s[72];
+	snprintf(digits, sizeof digits, "%lld", v);
+	s[0] = '\0';
+	for (const char *d = digits; *d; d++)
+		strcat(s, *d == '-' ? "\u207b" : sup[*d - '0']);
+	return put(buf, n, s);
+}
+
+char *vxf_exp10(char *buf, size_t n, long e, vxf_style st)
+{
+	char s[96], sup[72];
+	/* the magnitude as unsigned: -e would overflow at LONG_MIN */
+	unsigned long m = e < 0 ? 0UL - (unsigned long)e : (unsigned long)e;
 	switch (st) {
 	case VXF_UNICODE:
-		p += sprintf(p, "\u00d710");
-		if (e < 0)
-			p += sprintf(p, "\u207b");
-		snprintf(digits, sizeof digits, "%ld", e < 0 ? -e : e);
-		for (const char *d = digits; *d; d++)
-			p += sprintf(p, "%s", sup[*d - '0']);
+		snprintf(s, sizeof s, "\u00d710%s", vxf_sup_int(sup, sizeof sup, e));
 		break;
 	case VXF_TEX:
-		sprintf(p, "\\times10^{%ld}", e);
+		snprintf(s, sizeof s, "\\times10^{%ld}", e);
 		break;
 	default:
-		sprintf(p, "e%c%02ld", e < 0 ? '-' : '+', e < 0 ? -e : e);
+		snprintf(s, sizeof s, "e%c%02lu", e < 0 ? '-' : '+', m);
 		break;
 	}
+	size_t len = strnlen(buf, n);
+	if (len < n)
+		put(buf + len, n - len, s);
+	return buf;
 }
 
 /* Non-finite values: "nan", ±∞ in each style (an exact limit, such as the
@@ -120,7 +129,7 @@ char *vxf_num(char *buf, size_t n, double x, int sig, vxf_style st)
 		*epos = '\0';
 	strip_zeros(sci);
 	snprintf(out, sizeof out, "%s", sci);
-	append_exp(out, e10, st);
+	vxf_exp10(out, sizeof out, e10, st);
 	return put(buf, n, out);
 }
 
@@ -150,7 +159,7 @@ char *vxf_log10(char *buf, size_t n, double l10, int sig, vxf_style st)
 	}
 	strip_zeros(m);
 	snprintf(out, sizeof out, "%s", m);
-	append_exp(out, (long)e, st);
+	vxf_exp10(out, sizeof out, (long)e, st);
 	return put(buf, n, out);
 }
 

@@ -1,0 +1,54 @@
+/*
+ * regime.h — the one policy for "γλ equal to 1": which side of the edge
+ * between vanishing and exploding bounds a network is on.
+ *
+ * Every word that depends on γλ against 1 — the tutor's status and message
+ * lines, its panels, `check`'s text and JSON, the templates (the name
+ * `regime`) — comes from vx_regime_of, so that no two of them can disagree
+ * about a γλ of 0.9999999999999999.
+ *
+ * The tolerance, relative: |γλ − 1| <= VX_EDGE_TOL = 1e-12 is the edge.
+ *   - Below it lies what λ can be trusted to: γ is exact (¼ or 1), but λ is
+ *     computed, by a Lanczos iteration that stops at about 1e-13 relative
+ *     (analysis.h), and a W rescaled to a given norm has every entry
+ *     rounded, so a λ asked as exactly 1/γ arrives a few ulps off (measured:
+ *     γλ from 1 − 2.2e-16 to 1 + 2.2e-16 for --norm 1/γ, every init, d up to
+ *     200).  A few ulps would be too tight for the 1e-13.
+ *   - Above it nothing any output shows could tell: over the longest horizon
+ *     vanex accepts (VX_MAX_STEPS = 10^7 steps), (1 ± 1e-12)^T stays within
+ *     1e-5 of 1, below half a unit of the 4 significant digits of check's
+ *     table, so every bound printed on the edge reads 1.
+ */
+#ifndef VX_REGIME_H
+#define VX_REGIME_H
+
+#include "engine/analysis.h"
+
+/* |γλ − 1| at or below this (relative to 1) is the edge. */
+#define VX_EDGE_TOL 1e-12
+
+typedef enum {
+	VX_REGIME_BELOW = -1, /* γλ < 1: the bound (γλ)^(t−k) shrinks, gradients must vanish */
+	VX_REGIME_EDGE = 0,   /* γλ = 1 within VX_EDGE_TOL: the bound stays at 1, decides nothing */
+	VX_REGIME_ABOVE = 1   /* γλ > 1: the bound grows, explosion possible (not certain) */
+} vx_regime;
+
+/* The regime of γ = max σ' and λ = ‖W‖₂ (both >= 0; λ may be +∞ for a norm
+ * beyond a double).  A NaN is VX_REGIME_ABOVE: nothing then promises that
+ * gradients vanish. */
+vx_regime vx_regime_of(double gamma, double lambda);
+
+/* The regime of a result (its gamma and lambda). */
+vx_regime vx_result_regime(const vx_result *r);
+
+/* "below", "edge", "above": the words of the JSON and of the templates. */
+const char *vx_regime_name(vx_regime g);
+
+/* γλ of a result as the policy reads it: exactly 1 on the edge. */
+double vx_result_gl(const vx_result *r);
+
+/* ln(γλ) of a result as the policy reads it: exactly 0 on the edge, else
+ * r->lyap_bound (accurate even when γλ does not fit a double; −∞ at γλ = 0). */
+double vx_result_ln_gl(const vx_result *r);
+
+#endif

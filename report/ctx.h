@@ -1,0 +1,25 @@
+/*
+ * ctx.h — what a document is made from: the network, its analysis and the
+ * reader's choices (down to the handout's format).  The template language reads it, the renderers show it,
+ * the pipeline (doc.h) and the tutor pass it down.
+ */
+#ifndef VXR_CTX_H
+#define VXR_CTX_H
+
+#include <stddef.h>
+#include "engine/analysis.h"
+
+/* The live values a template reads. */
+typedef struct {
+	const vx_params *params;   /* effective parameters (sizes as in the model) */
+	const vx_model *model;
+	const vx_result *result;   /* vx_analyse(model, loss step) */
+	size_t j;                  /* chosen step for per-step views, 1..T */
+	size_t k;                  /* chosen path, 1..t */
+	const char *date;          /* "YYYY-MM-DD" (from SOURCE_DATE_EPOCH when set) */
+} vxr_ctx;
+
+/* The formats of a handout. */
+typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX } vxr_format;
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * plot_internal.h — PRIVATE to the plots; their interface is plot.h.
+ *
+ * The data model the two drawings share, and nothing else:
+ *   plot.c        which points are drawn, axis ranges and ticks, tick
+ *                 labels, dash patterns
+ *   plot_svg.c    vxp_svg
+ *   plot_cells.c  vxp_cells
+ * Only those files include this header.
+ */
+#ifndef VXR_PLOT_INTERNAL_H
+#define VXR_PLOT_INTERNAL_H
+
+#include <stddef.h>
+
+#include "engine/status.h"
+#include "report/text/buf.h"
+#include "report/text/plot.h"
+
+#define MAX_TICKS 8
+#define MAX_SERIES 3
+
+typedef struct {
+	double lo, hi;        /* the axis range */
+	double ticks[MAX_TICKS + 2];
+	int nticks;
+	double step;          /* tick step (decades when log) */
+	int log;              /* ticks read 10^v */
+} axis;
+
+/* What is drawn where: the plot with its axes. */
+typedef struct {
+	const vxp_plot *p;
+	axis x, y;
+	size_t npoints;       /* plotted points (series and marks) */
+	size_t zeros;         /* log_y points at exactly 0 (y = -inf): left out */
+	size_t undefined;     /* NaN or infinite points otherwise: left out */
+	int integral_x;       /* every x is an integer: no ticks between */
+} model;
+
+typedef enum { LBL_UNICODE, LBL_ASCII } lblstyle;
+
+/* Whether the point (x, y) is drawn: both finite. */
+int vxp_point_ok(double x, double y);
+
+/* VX_OK when p is well formed for either drawing (not NULL, at most
+ * MAX_SERIES series, no NULL array behind a count), else VX_EUSAGE. */
+vx_status vxp_check(const vxp_plot *p);
+
+/* Fills m for p: the points counted as drawn, zeros and undefined, the x
+ * and y ranges and their ticks (plot.h says how), at most maxtx and maxty
+ * ticks, as the room the caller has allows. */
+void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty);
+
+/* Where v falls on axis a: 0 at lo, 1 at hi (0 when that is not finite). */
+double vxp_frac_of(const axis *a, double v);
+
+/* The label of the tick at v on axis a: 10ⁿ (1e-4 in ASCII) on a log axis,
+ * a plain number otherwise.  malloc'd; NULL when out of memory. */
+char *vxp_label_text(const axis *a, double v, lblstyle st);
+
+/* The dash pattern of each series of p into pat (0 solid, 1 long dash,
+ * 2 dot, 3 dash-dot): a series asking to be dashed never gets the solid
+ * one; no two series share one. */
+void vxp_assign_patterns(const vxp_plot *p, int pat[MAX_SERIES]);
+
+/* Appends v in fixed-point with at most dec decimals (0..9), trailing
+ * zeros dropped when trim, without the C library's locale; magnitudes a
+ * long long cannot hold at that precision as 1.234e56.  A non-finite v
+ * is written as 0. */
+void vxp_put_num(vxr_buf *b, double v, int dec, int trim);
+
+#endif
