@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "report/load/readers.h"
+#include "report/load/tensors.h"
 
 /* numpy writes headers of a few hundred bytes; matio.c's limit. */
 #define NPZ_MAX_HEADER 65536u

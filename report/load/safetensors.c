@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "report/load/readers.h"
+#include "report/load/tensors.h"
 
 static const struct {
 	const char *code, *dtype;

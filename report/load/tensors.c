@@ -4,37 +4,29 @@
  */
 #include "report/load/tensors.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/fileio.h"
 #include "report/load/readers.h"
 
 /* The largest stream (a pipe, a device) read into memory. */
 #define STREAM_MAX ((size_t)1 << 31)
-
-/* torch's legacy files open with a pickle of this number (little-endian
- * bytes of 0x1950a86a20f9469cfc6c, a LONG1 of 10 bytes). */
-static const unsigned char torch_magic[10] = { 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19 };
 
 /* ------------------------------------------------------------ sniffing */
 
 static int ends_with(const char *path, const char *ext)
 {
 	size_t n = strlen(path), e = strlen(ext);
-	if (n < e)
-		return 0;
-	for (size_t i = 0; i < e; i++)
-		if (tolower((unsigned char)path[n - e + i]) != ext[i])
-			return 0;
-	return 1;
+	return n >= e && strcasecmp(path + n - e, ext) == 0;
 }
 
 vxr_kind vxr_kind_sniff(const unsigned char *buf, size_t len, const char *path)
@@ -48,7 +40,7 @@ vxr_kind vxr_kind_sniff(const unsigned char *buf, size_t len, const char *path)
 		size_t p = 2;
 		if (len >= 11 && buf[2] == 0x95) /* a protocol-4 FRAME */
 			p = 11;
-		if (len >= p + 12 && buf[p] == 0x8a && buf[p + 1] == 10 && memcmp(buf + p + 2, torch_magic, 10) == 0)
+		if (len >= p + 12 && buf[p] == 0x8a && buf[p + 1] == 10 && memcmp(buf + p + 2, vxr_torch_magic, 10) == 0)
 			return VXR_KIND_TORCH_LEGACY;
 		return VXR_KIND_PICKLE;
 	}
@@ -307,77 +299,34 @@ vx_status vxr_tensors_parse(const unsigned char *buf, size_t len, const char *na
 	return VX_OK;
 }
 
-/* Reads a pipe or device into memory, up to STREAM_MAX. */
-static vx_status read_stream(int fd, const char *path, unsigned char **buf, size_t *len, vx_error *err)
-{
-	size_t cap = (size_t)1 << 16, n = 0;
-	unsigned char *b = malloc(cap);
-	for (;;) {
-		if (!b)
-			return vx_fail(err, VX_ENOMEM, "%s: out of memory", path);
-		if (n == cap) {
-			if (cap >= STREAM_MAX) {
-				free(b);
-				return vx_fail(err, VX_ETOOBIG, "%s: a stream of more than %zu bytes", path, STREAM_MAX);
-			}
-			unsigned char *nb = realloc(b, cap *= 2);
-			if (!nb)
-				free(b);
-			b = nb;
-			continue;
-		}
-		ssize_t r = read(fd, b + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(b);
-			return vx_fail(err, VX_EIO, "%s: cannot read: %s", path, strerror(e));
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*buf = b;
-	*len = n;
-	return VX_OK;
-}
-
 vx_status vxr_tensors_open(const char *path, vxr_tensors **out, vx_error *err)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return vx_fail(err, VX_EIO, "%s: cannot open: %s", path, strerror(errno));
-	struct stat sb;
-	int e = fstat(fd, &sb) != 0 ? errno : S_ISDIR(sb.st_mode) ? EISDIR : 0;
-	if (e) {
-		close(fd);
-		return vx_fail(err, VX_EIO, "%s: cannot read: %s", path, strerror(e));
-	}
 	void *map = NULL;
-	unsigned char *owned = NULL;
+	char *owned = NULL;
 	const unsigned char *buf = NULL;
 	size_t len = 0;
 	vx_status st = VX_OK;
-	if (S_ISREG(sb.st_mode)) {
+	struct stat sb;
+	int fd = -1;
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+		/* mapped, so that a checkpoint costs only the pages of the tensors read */
 		if ((uintmax_t)sb.st_size > SIZE_MAX)
-			st = vx_fail(err, VX_ETOOBIG, "%s: file too large", path);
-		else if (sb.st_size > 0) {
-			/* mapped, so that a checkpoint costs only the pages of the tensors read */
-			len = (size_t)sb.st_size;
-			map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-			if (map == MAP_FAILED) {
-				map = NULL;
-				st = vx_fail(err, VX_EIO, "%s: cannot read: %s", path, strerror(errno));
-			}
-			buf = map;
-		}
+			return vx_fail(err, VX_ETOOBIG, "%s: file too large", path);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			return vx_fail(err, VX_EIO, "%s: cannot open: %s", path, strerror(errno));
+		len = (size_t)sb.st_size;
+		map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+		int e = errno;
+		close(fd);
+		if (map == MAP_FAILED)
+			return vx_fail(err, VX_EIO, "%s: cannot read: %s", path, strerror(e));
+		buf = map;
 	} else {
-		st = read_stream(fd, path, &owned, &len, err);
-		buf = owned;
+		/* a pipe, a device, an empty file, or what the reader refuses by name */
+		st = vx_read_file(path, STREAM_MAX, "a model file", &owned, &len, err);
+		buf = (const unsigned char *)owned;
 	}
-	close(fd);
 	if (st == VX_OK)
 		st = vxr_tensors_parse(buf, len, path, out, err);
 	if (st != VX_OK) {
@@ -387,7 +336,7 @@ vx_status vxr_tensors_open(const char *path, vxr_tensors **out, vx_error *err)
 		return st;
 	}
 	(*out)->priv->map = map;
-	(*out)->priv->owned = owned;
+	(*out)->priv->owned = (unsigned char *)owned;
 	return VX_OK;
 }
 

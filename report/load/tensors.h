@@ -57,7 +57,7 @@ typedef enum {
 	VXR_KIND_SAFETENSORS
 } vxr_kind;
 
-typedef struct {
+typedef struct vxr_tensor {
 	char *name;               /* dotted path, NUL-terminated (never contains NUL) */
 	vxr_dtype dtype;
 	char dtype_name[24];      /* as PyTorch names it: "float32", "bfloat16", "int64", … */
@@ -78,7 +78,7 @@ typedef struct {
 
 typedef struct vxr_tensors_priv vxr_tensors_priv;
 
-typedef struct {
+typedef struct vxr_tensors {
 	const char *format;  /* "PyTorch zip", "PyTorch legacy", "safetensors", "npz" */
 	size_t n;
 	vxr_tensor *t;       /* n tensors, in the file's order */

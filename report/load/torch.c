@@ -19,6 +19,7 @@
 
 #include "report/load/pickle.h"
 #include "report/load/readers.h"
+#include "report/load/tensors.h"
 
 /* The largest data.pkl read (a state dict takes ~100 bytes per tensor). */
 #define TORCH_MAX_PICKLE ((uint64_t)64 << 20)
@@ -213,10 +214,11 @@ static vx_status preamble(vxr_tensors *f, size_t *pos, const char *what, int (*o
 	return st;
 }
 
+const unsigned char vxr_torch_magic[10] = { 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19 };
+
 static int is_magic(const vxr_pv *v)
 {
-	static const unsigned char magic[10] = { 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19 };
-	return v->kind == VXR_PV_BIGINT && v->u.str.n == 10 && memcmp(v->u.str.s, magic, 10) == 0;
+	return v->kind == VXR_PV_BIGINT && v->u.str.n == 10 && memcmp(v->u.str.s, vxr_torch_magic, 10) == 0;
 }
 
 static int is_protocol(const vxr_pv *v)

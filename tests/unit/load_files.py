@@ -601,7 +601,7 @@ def make_bad():
         f.write("1,0\n0,1\n")
     bad("w.csv", "open", "EFORMAT", "not a PyTorch checkpoint, safetensors or npz file")
     os.makedirs(path("dir.pt"), exist_ok=True)
-    bad("dir.pt", "open", "EIO", "Is a directory")
+    bad("dir.pt", "open", "EIO", "is a directory, expected a model file")
     bad("does_not_exist.pt", "open", "EIO", "No such file")
 
 
