@@ -18,8 +18,11 @@
 #include <string.h>
 
 /* Most values one pickle may build: 2 Mi, some 80 000 tensors' worth (a
- * state-dict entry takes about 25). */
+ * state-dict entry takes about 25).  The stack, the open MARKs and the items
+ * of all containers together are held to twice that: memory stays within
+ * some 100 MB whatever the input (a value is 48 bytes, a reference 8). */
 #define PK_MAX_VALUES (1u << 21)
+#define PK_MAX_REFS (2u * PK_MAX_VALUES)
 /* Nesting of containers walked for tensors (checkpoints use < 10). */
 #define PK_MAX_DEPTH 64
 #define PK_BLOCK 256
@@ -113,7 +116,8 @@ typedef struct {
 	size_t *marks;
 	size_t nmarks, mcap;
 	vxr_pv **memo;
-	size_t memo_cap, memo_len, ops;
+	size_t memo_cap, memo_len;
+	size_t refs;             /* stack slots, MARKs and container items made */
 } vm;
 
 /* Records the first failure, "NAME: pickle byte N: detail", and returns it. */
@@ -163,9 +167,19 @@ static vxr_pv *new_value(vm *m, vxr_pv_kind kind)
 	return v;
 }
 
+/* Counts one more reference held, against PK_MAX_REFS. */
+static int ref(vm *m)
+{
+	if (++m->refs > PK_MAX_REFS) {
+		fail(m, VX_ETOOBIG, "more than %u stack entries and container items", PK_MAX_REFS);
+		return 0;
+	}
+	return 1;
+}
+
 static vx_status push(vm *m, vxr_pv *v)
 {
-	if (!v)
+	if (!v || !ref(m))
 		return m->st;
 	if (m->sp == m->scap) {
 		size_t nc = m->scap ? 2 * m->scap : 64;
@@ -215,6 +229,8 @@ static vx_status pop_mark(vm *m, size_t *k)
 
 static vx_status append_item(vm *m, vxr_pv *seq, vxr_pv *v)
 {
+	if (!ref(m))
+		return m->st;
 	if (seq->u.seq.n == seq->u.seq.cap) {
 		size_t nc = seq->u.seq.cap ? 2 * seq->u.seq.cap : 4;
 		vxr_pv **nv = realloc(seq->u.seq.v, nc * sizeof *nv);
@@ -329,10 +345,10 @@ static vx_status memo_put(vm *m, size_t idx)
 	vxr_pv *v = top(m);
 	if (!v)
 		return m->st;
-	/* A pickler numbers its memo from 0 upwards, one PUT per value, so an
-	 * index beyond the opcodes read so far is forged (and would make the
-	 * memo's array as large as the number says). */
-	if (idx > m->ops)
+	/* A pickler numbers its memo from 0 upwards, at most one entry per
+	 * value, so an index beyond the values built so far is forged (and
+	 * would make the memo's array as large as the number says). */
+	if (idx > m->pk->nvalues)
 		return fail(m, VX_EFORMAT, "memo index %zu out of range", idx);
 	if (idx >= m->memo_cap) {
 		size_t nc = m->memo_cap ? m->memo_cap : 64;
@@ -578,7 +594,6 @@ static vx_status step(vm *m, int *done)
 		return fail(m, VX_EFORMAT, "ends before its STOP opcode (truncated)");
 	m->at = m->pos;
 	unsigned char op = b[m->pos++];
-	m->ops++;
 	vxr_pv *v, *k, *c;
 	size_t mk = 0;
 	uint64_t u;
@@ -605,6 +620,8 @@ static vx_status step(vm *m, int *done)
 		*done = 1;
 		return VX_OK;
 	case '(': /* MARK */
+		if (!ref(m))
+			return m->st;
 		if (m->nmarks == m->mcap) {
 			size_t nc = m->mcap ? 2 * m->mcap : 16;
 			size_t *nm = realloc(m->marks, nc * sizeof *nm);

@@ -493,3 +493,38 @@ Test(load, the_pickle_interpreter_builds_what_python_would)
 	free(named);
 	vxr_pickle_free(p);
 }
+
+/* Memory follows the values a pickle builds, not its length: opcodes that
+ * build nothing cannot buy a large memo, and references (stack entries,
+ * MARKs, container items) are held to twice the values' cap. */
+Test(load, pickle_memory_is_bounded_by_the_values_built)
+{
+	/* 1000 PROTO opcodes, then None memoised at 1000: a forged index */
+	size_t n = 2 + 2 * 1000 + 1 + 5 + 1;
+	unsigned char *b = malloc(n), *q = b;
+	for (int i = 0; i < 1001; i++, q += 2)
+		memcpy(q, "\x80\x02", 2);
+	memcpy(q, "Nr\xe8\x03\x00\x00.", 7);
+	size_t pos = 0;
+	vxr_pickle *p = NULL;
+	vx_error err = { { 0 } };
+	cr_expect_eq(vxr_pickle_run(b, n, &pos, "t.pkl", &p, &err), VX_EFORMAT, "%s", err.msg);
+	cr_expect(strstr(err.msg, "memo index 1000 out of range"), "%s", err.msg);
+	vxr_pickle_free(p);
+	free(b);
+
+	/* one None fetched from the memo 5 million times: 40 MB of stack */
+	size_t k = 5000000;
+	n = 2 + 3 + 2 * k + 1;
+	b = malloc(n);
+	memcpy(b, "\x80\x02Nq\x00", 5);
+	for (size_t i = 0; i < k; i++)
+		memcpy(b + 5 + 2 * i, "h\x00", 2);
+	b[n - 1] = '.';
+	pos = 0;
+	p = NULL;
+	cr_expect_eq(vxr_pickle_run(b, n, &pos, "t.pkl", &p, &err), VX_ETOOBIG, "%s", err.msg);
+	cr_expect(strstr(err.msg, "more than 4194304 stack entries and container items"), "%s", err.msg);
+	vxr_pickle_free(p);
+	free(b);
+}
