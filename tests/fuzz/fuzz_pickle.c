@@ -215,7 +215,7 @@ static void tensor(pk_t *b, const want_t *w, unsigned key)
 	op(b, '(');
 	str(b, "storage");
 	global(b, &b->g_storage[w->type], "torch", storage_types[w->type]);
-	char k[16];
+	char k[24];
 	snprintf(k, sizeof k, "%u", key);
 	str(b, k);
 	str(b, "cpu");
@@ -315,7 +315,7 @@ static void generated(const uint8_t *d, size_t n)
 		const vxr_pv_tensor *g = named[t].tensor->u.tensor;
 		const vxr_pv *s = g->storage;
 		FUZZ_CHECK(strcmp(named[t].name, want) == 0, "tensor %zu named %s, written as %s", t, named[t].name, want);
-		char key[16];
+		char key[24];
 		snprintf(key, sizeof key, "%zu", t);
 		FUZZ_CHECK(s->u.storage.type == VXR_G_STORAGE + w[t].type && s->u.storage.numel == w[t].numel &&
 		           s->u.storage.keylen == strlen(key) && memcmp(s->u.storage.key, key, strlen(key)) == 0,
