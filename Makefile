@@ -28,19 +28,20 @@ GSL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
 GSL_LIBS    := -lgsl $(BLAS_LIBS) -lm
 # Each layer is compiled with the flags of what it may use and no more
 # (tests/layers.sh checks the includes themselves; `make layers`):
-#   engine/  GSL, BLAS, threads     report/  + cmark, jansson     tui/  + ncursesw
+#   engine/  GSL, BLAS, threads   report/  + cmark, jansson, libzip, zlib   tui/  + ncursesw
 ENGINE_CFLAGS := -pthread $(GSL_CFLAGS)
-REPORT_CFLAGS := $(ENGINE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libcmark jansson 2>/dev/null)
+REPORT_CFLAGS := $(ENGINE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libcmark jansson libzip zlib 2>/dev/null)
 TUI_CFLAGS    := $(REPORT_CFLAGS) $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
 DEP_CFLAGS  := $(TUI_CFLAGS)
-DEP_LIBS    := $(shell $(PKG_CONFIG) --libs libcmark jansson ncursesw 2>/dev/null) $(GSL_LIBS) -pthread
+DEP_LIBS    := $(shell $(PKG_CONFIG) --libs libcmark jansson ncursesw libzip zlib 2>/dev/null) $(GSL_LIBS) -pthread
 CRIT_LIBS   := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
 # Without the libraries a build would stop at the first missing header; say
 # instead which Debian packages are missing and what installs them.  Only for
 # goals that compile: deps, run and test install the packages first, help,
 # clean and uninstall need none.  (pkg-config module:Debian package)
-BUILD_MODULES  := gsl:libgsl-dev libcmark:libcmark-dev jansson:libjansson-dev ncursesw:libncurses-dev
+BUILD_MODULES  := gsl:libgsl-dev libcmark:libcmark-dev jansson:libjansson-dev ncursesw:libncurses-dev \
+                  libzip:libzip-dev zlib:zlib1g-dev
 TEST_MODULES   := criterion:libcriterion-dev
 NO_BUILD_GOALS := deps run test help clean uninstall
 missing_pkgs = $(foreach m,$(1),$(if $(shell $(PKG_CONFIG) --exists $(word 1,$(subst :, ,$(m))) 2>/dev/null && echo y),,$(word 2,$(subst :, ,$(m)))))

@@ -20,7 +20,7 @@
 # bsdutils and util-linux are part of every Debian system; they are listed
 # so that a trimmed one is told what is missing.
 set -e
-build="make gcc pkg-config libgsl-dev libopenblas-dev libcmark-dev libjansson-dev libncurses-dev"
+build="make gcc pkg-config libgsl-dev libopenblas-dev libcmark-dev libjansson-dev libncurses-dev libzip-dev zlib1g-dev"
 test="$build libcriterion-dev time tmux procps bsdutils util-linux chromium python3 python3-numpy python3-torch
 	libxml2-utils locales texlive-latex-base texlive-latex-recommended valgrind clang libclang-rt-14-dev"
 bench="$build python3 python3-numpy python3-torch"

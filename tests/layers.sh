@@ -5,7 +5,8 @@
 #
 # - a quoted #include may point only to the same folder or to a layer below it;
 # - curses.h only in tui/, cmark.h only in report/doc/, jansson.h only in
-#   report/ (the JSON of check and of model files);
+#   report/ (the JSON of check and of model files), zip.h and zlib.h only in
+#   report/load/ (the readers of archives);
 # - engine/ never prints, exits or aborts: it returns a status.
 #
 # Comments are stripped first (gcc -fpreprocessed), so prose may name anything.
@@ -31,6 +32,8 @@ ncurses.h|tui/
 ncursesw/curses.h|tui/
 cmark.h|report/doc/
 jansson.h|report/
+zip.h|report/load/
+zlib.h|report/load/
 '
 
 layer_of() {
