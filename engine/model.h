@@ -58,10 +58,14 @@ vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err);
  * the result holds NaN/inf, VX_EUSAGE when W is 0 and lambda > 0. */
 vx_status vx_model_set_norm(vx_model *m, double lambda, vx_error *err);
 
-/* ‖A‖₂, the largest singular value (A any shape), to ~2e-13 relative whatever
- * the spectrum: the certified top eigenvalue of the smaller of AᵀA and AAᵀ
- * (vx_sym_top, a power of two factored out of A first).  Returns VX_OK and
- * *out; VX_ENONFINITE when A holds NaN or infinity. */
+/* ‖A‖₂, the largest singular value (A any shape), to ~1e-13 relative: a
+ * Lanczos iteration on AᵀA (a power of two factored out first) that stops on
+ * its residual alone, from a start seeded by a hash of A, so close or equal
+ * singular values and W built against a start vector do not fool it; a
+ * dense symmetric eigen-solver on AᵀA when it does not converge; exact when
+ * A has one nonzero per row and column.  O(d²) per step, no d³ work unless
+ * it falls back.  Returns VX_OK and *out; VX_ENONFINITE when A holds NaN or
+ * infinity. */
 vx_status vx_matrix_norm2(const gsl_matrix *A, double *out);
 
 #endif
