@@ -84,13 +84,10 @@ static int normal_or_zero(double x)
 
 vx_status vxr_tpl_eval_fail(evalr *ev, size_t off, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vxr_tpl_vfail_at(ev->t, off, ev->err, &ev->st, fmt, ap);
 	va_end(ap);
-	if (ev->st == VX_OK)
-		ev->st = vxr_tpl_fail_at(ev->t, off, ev->err, "%s", msg);
 	return ev->st;
 }
 

@@ -13,6 +13,7 @@
 #ifndef VXR_TPL_INTERNAL_H
 #define VXR_TPL_INTERNAL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include "report/doc/tpl.h"
 
@@ -144,6 +145,10 @@ void vxr_tpl_pos_of(const vxr_tpl *t, size_t off, int *line, int *col);
 /* err = VX_EFORMAT "name:line:col: message" at byte offset off; returns VX_EFORMAT. */
 vx_status vxr_tpl_fail_at(const vxr_tpl *t, size_t off, vx_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same with a va_list; with sticky, only the first failure is kept
+ * (later calls return it and write nothing). */
+vx_status vxr_tpl_vfail_at(const vxr_tpl *t, size_t off, vx_error *err, vx_status *sticky, const char *fmt,
+                           va_list ap);
 
 /* ---- tpl_lex.c: expressions ---- */
 

@@ -119,13 +119,10 @@ static vx_status lex_fail(lex *x, size_t rel, const char *fmt, ...)
 
 static vx_status lex_fail(lex *x, size_t rel, const char *fmt, ...)
 {
-	char msg[200];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vxr_tpl_vfail_at(x->t, x->base + rel, x->err, &x->st, fmt, ap);
 	va_end(ap);
-	if (x->st == VX_OK)
-		x->st = vxr_tpl_fail_at(x->t, x->base + rel, x->err, "%s", msg);
 	return x->st;
 }
 

@@ -33,16 +33,28 @@ void vxr_tpl_pos_of(const vxr_tpl *t, size_t off, int *line, int *col)
 	*col = c;
 }
 
-vx_status vxr_tpl_fail_at(const vxr_tpl *t, size_t off, vx_error *err, const char *fmt, ...)
+vx_status vxr_tpl_vfail_at(const vxr_tpl *t, size_t off, vx_error *err, vx_status *sticky, const char *fmt,
+                           va_list ap)
 {
+	if (sticky && *sticky != VX_OK)
+		return *sticky;
 	char msg[256];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	int line, col;
 	vxr_tpl_pos_of(t, off, &line, &col);
-	return vx_fail(err, VX_EFORMAT, "%s:%d:%d: %s", t->name, line, col, msg);
+	vx_status st = vx_fail(err, VX_EFORMAT, "%s:%d:%d: %s", t->name, line, col, msg);
+	if (sticky)
+		*sticky = st;
+	return st;
+}
+
+vx_status vxr_tpl_fail_at(const vxr_tpl *t, size_t off, vx_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vx_status st = vxr_tpl_vfail_at(t, off, err, NULL, fmt, ap);
+	va_end(ap);
+	return st;
 }
 
 /* ================================================================ the tree */
