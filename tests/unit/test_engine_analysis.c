@@ -887,7 +887,14 @@ Test(engine_analysis, memory_estimate_matches_the_peak_resident_set)
 		cr_assert(rd == (ssize_t)sizeof grew && grew > 0, "d = %zu, T = %zu: no measurement", d, T);
 		double got = (double)grew * 1024;
 		double est = (double)vx_model_bytes(d, n, T) + (double)vx_analyse_bytes(d, T, T);
-		cr_expect(fabs(est - got) <= 0.1 * got, "d = %zu, T = %zu: estimate %.0f bytes, peak grew by %.0f (%+.1f%%)",
+		/* AddressSanitizer puts redzones around every block and keeps freed
+		 * ones in quarantine: the same run's peak is 10-20% higher there */
+#if defined(__SANITIZE_ADDRESS__)
+		const double tol = 0.25;
+#else
+		const double tol = 0.1;
+#endif
+		cr_expect(fabs(est - got) <= tol * got, "d = %zu, T = %zu: estimate %.0f bytes, peak grew by %.0f (%+.1f%%)",
 		          d, T, est, got, 100 * (est - got) / got);
 	}
 }
