@@ -52,23 +52,6 @@
  * exponents on whichever is free first), each with a single-threaded BLAS. */
 #define TASKS_MAX_D 256
 
-/* OpenBLAS's thread control, when that is the CBLAS linked (weak: absent
- * with GSL's reference CBLAS, and then there is nothing to control). */
-extern void openblas_set_num_threads(int n) __attribute__((weak));
-extern int openblas_get_num_threads(void) __attribute__((weak));
-
-/* The BLAS's thread count (1 when it cannot be controlled), and setting it. */
-static int blas_threads(void)
-{
-	return openblas_get_num_threads && openblas_set_num_threads ? openblas_get_num_threads() : 1;
-}
-
-static void set_blas_threads(int n)
-{
-	if (openblas_set_num_threads && blas_threads() != n)
-		openblas_set_num_threads(n);
-}
-
 /* ---- small helpers ---- */
 
 /* e with x = f 2^e, f in [½, 1), for finite x != 0 */
@@ -1133,8 +1116,8 @@ void vx_blas_threads_for(size_t d)
 {
 	static int initial;
 	if (!initial)
-		initial = blas_threads();
-	set_blas_threads(d <= TASKS_MAX_D ? 1 : initial);
+		initial = vx_blas_threads();
+	vx_set_blas_threads(d <= TASKS_MAX_D ? 1 : initial);
 }
 
 vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err)
@@ -1161,9 +1144,9 @@ vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err
 	 * second thread of passes(): an idle OpenBLAS worker spins for a while
 	 * after each multi-threaded call and would take the second core from
 	 * it (the tutor's recompute at d = 128, T = 500: 84 ms against 68). */
-	int blas = blas_threads();
+	int blas = vx_blas_threads();
 	if (m->d <= TASKS_MAX_D)
-		set_blas_threads(1);
+		vx_set_blas_threads(1);
 
 	st = forward(m, r, err);
 	if (st)
@@ -1174,11 +1157,11 @@ vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err
 	}
 	r->rate = fit_rate(r);
 	work_free(&w);
-	set_blas_threads(blas);
+	vx_set_blas_threads(blas);
 	*out = r;
 	return VX_OK;
 fail:
-	set_blas_threads(blas);
+	vx_set_blas_threads(blas);
 	work_free(&w);
 	vx_result_free(r);
 	return st;

@@ -748,3 +748,21 @@ int vx_monomial_norm(const gsl_matrix *A, double *out)
 		*out = mx;
 	return ok;
 }
+
+/* ---- the BLAS's threads ---- */
+
+/* OpenBLAS's thread control, when that is the CBLAS linked (weak: absent
+ * with GSL's reference CBLAS, and then there is nothing to control). */
+extern void openblas_set_num_threads(int n) __attribute__((weak));
+extern int openblas_get_num_threads(void) __attribute__((weak));
+
+int vx_blas_threads(void)
+{
+	return openblas_get_num_threads && openblas_set_num_threads ? openblas_get_num_threads() : 1;
+}
+
+void vx_set_blas_threads(int n)
+{
+	if (openblas_set_num_threads && vx_blas_threads() != n)
+		openblas_set_num_threads(n);
+}

@@ -112,4 +112,9 @@ double vx_maxabs(const double *x, size_t n);
 /* The same over a matrix. */
 double vx_maxabs_matrix(const gsl_matrix *A);
 
+/* The BLAS's thread count (1 when it cannot be controlled: GSL's reference
+ * CBLAS), and setting it (nothing to do then).  Process-wide in OpenBLAS. */
+int vx_blas_threads(void);
+void vx_set_blas_threads(int n);
+
 #endif

@@ -204,31 +204,27 @@ vx_status vx_model_set_norm(vx_model *m, double lambda, vx_error *err)
 
 /* ---- generation ---- */
 
-/* GSL's mt19937 takes a 32-bit seed: fold the high half in so every bit of
- * a 64-bit --seed matters, and seeds below 2^32 stay GSL's own. */
-static unsigned long seed32(unsigned long s)
+unsigned long vx_seed32(unsigned long s)
 {
 	uint64_t v = s;
 	return (unsigned long)((v ^ (v >> 32)) & 0xffffffffu);
 }
 
-static void fill_gaussian(gsl_matrix *M, gsl_rng *g, double sd)
+void vx_fill_gaussian(gsl_matrix *M, gsl_rng *g, double sd)
 {
 	for (size_t i = 0; i < M->size1; i++)
 		for (size_t j = 0; j < M->size2; j++)
 			gsl_matrix_set(M, i, j, gsl_ran_gaussian(g, sd));
 }
 
-/* λ Q with Q the orthogonal factor of a Gaussian matrix's QR, its columns'
- * signs fixed by R's diagonal so that Q is Haar-distributed. */
-static vx_status orthogonal_init(gsl_matrix *W, gsl_rng *g, double lambda)
+vx_status vx_fill_orthogonal(gsl_matrix *W, gsl_rng *g, double lambda)
 {
 	size_t d = W->size1;
 	gsl_matrix *A = gsl_matrix_alloc(d, d), *R = gsl_matrix_alloc(d, d);
 	gsl_vector *tau = gsl_vector_alloc(d);
 	vx_status st = VX_ENOMEM;
 	if (A && R && tau) {
-		fill_gaussian(A, g, 1.0);
+		vx_fill_gaussian(A, g, 1.0);
 		st = VX_ENUMERIC;
 		if (!gsl_linalg_QR_decomp(A, tau) && !gsl_linalg_QR_unpack(A, tau, W, R)) {
 			for (size_t j = 0; j < d; j++) {
@@ -270,7 +266,7 @@ vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err)
 		             d, p->inputs, p->steps);
 		goto fail;
 	}
-	gsl_rng_set(g, seed32(p->seed));
+	gsl_rng_set(g, vx_seed32(p->seed));
 
 	/* W first, then U, x, y: the order fixes what a seed means */
 	if (Wf) {
@@ -281,12 +277,12 @@ vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err)
 				goto fail;
 		}
 	} else if (p->init == VX_INIT_GAUSSIAN) {
-		fill_gaussian(m->W, g, 1.0);
+		vx_fill_gaussian(m->W, g, 1.0);
 		st = vx_model_set_norm(m, p->norm, err);
 		if (st)
 			goto fail;
 	} else if (p->init == VX_INIT_ORTHOGONAL) {
-		st = orthogonal_init(m->W, g, p->norm);
+		st = vx_fill_orthogonal(m->W, g, p->norm);
 		if (st) {
 			vx_fail(err, st, "--init orthogonal: %s", vx_strerror(st));
 			goto fail;
@@ -296,9 +292,9 @@ vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err)
 		gsl_matrix_scale(m->W, p->norm);
 	}
 
-	fill_gaussian(m->U, g, 1.0 / sqrt((double)m->n));
+	vx_fill_gaussian(m->U, g, 1.0 / sqrt((double)m->n));
 	/* x is always drawn, then scaled, so y does not depend on --input-scale */
-	fill_gaussian(m->x, g, 1.0);
+	vx_fill_gaussian(m->x, g, 1.0);
 	if (p->input_scale == 0)
 		gsl_matrix_set_zero(m->x);
 	else

@@ -23,6 +23,7 @@
 #define VX_MODEL_H
 
 #include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
 #include <gsl/gsl_vector.h>
 #include "engine/params.h"
 
@@ -67,5 +68,18 @@ vx_status vx_model_set_norm(vx_model *m, double lambda, vx_error *err);
  * it falls back.  Returns VX_OK and *out; VX_ENONFINITE when A holds NaN or
  * infinity. */
 vx_status vx_matrix_norm2(const gsl_matrix *A, double *out);
+
+/* ---- the draws behind generated networks (vx_model_build, vx_net_build):
+ * one copy, so that a seed means the same network in both ---- */
+
+/* GSL's mt19937 takes a 32-bit seed: the high half of a 64-bit seed is
+ * folded in so every bit matters, and seeds below 2^32 stay GSL's own. */
+unsigned long vx_seed32(unsigned long seed);
+/* Every entry of M drawn from N(0, sd²), row by row. */
+void vx_fill_gaussian(gsl_matrix *M, gsl_rng *g, double sd);
+/* W (square) = λ Q, Q the orthogonal factor of a QR of a Gaussian matrix
+ * drawn from g, its columns' signs fixed by R's diagonal so that Q is
+ * Haar-distributed.  VX_ENOMEM, VX_ENUMERIC. */
+vx_status vx_fill_orthogonal(gsl_matrix *W, gsl_rng *g, double lambda);
 
 #endif

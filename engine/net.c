@@ -139,54 +139,12 @@ void vx_net_spec_default(vx_net_spec *s)
 
 /* ---- generation ---- */
 
-/* GSL's mt19937 takes a 32-bit seed: the same folding as vx_model_build, so
- * a seed means the same network in both. */
-static unsigned long seed32(unsigned long s)
-{
-	uint64_t v = s;
-	return (unsigned long)((v ^ (v >> 32)) & 0xffffffffu);
-}
-
-static void fill_gaussian(gsl_matrix *M, gsl_rng *g, double sd)
-{
-	for (size_t i = 0; i < M->size1; i++)
-		for (size_t j = 0; j < M->size2; j++)
-			gsl_matrix_set(M, i, j, gsl_ran_gaussian(g, sd));
-}
-
-/* λ Q, Q Haar-orthogonal: the orthogonal factor of a Gaussian matrix's QR
- * with R's diagonal signs moved into it (the draws and arithmetic of
- * vx_model_build's --init orthogonal, so the vanilla cell matches it). */
-static vx_status block_orthogonal(gsl_matrix *W, gsl_rng *g, double lambda)
-{
-	size_t d = W->size1;
-	gsl_matrix *A = gsl_matrix_alloc(d, d), *Q = gsl_matrix_alloc(d, d), *R = gsl_matrix_alloc(d, d);
-	gsl_vector *tau = gsl_vector_alloc(d);
-	vx_status st = VX_ENOMEM;
-	if (A && Q && R && tau) {
-		fill_gaussian(A, g, 1.0);
-		st = VX_ENUMERIC;
-		if (!gsl_linalg_QR_decomp(A, tau) && !gsl_linalg_QR_unpack(A, tau, Q, R)) {
-			for (size_t j = 0; j < d; j++) {
-				gsl_vector_view col = gsl_matrix_column(Q, j);
-				gsl_vector_scale(&col.vector, gsl_matrix_get(R, j, j) < 0 ? -lambda : lambda);
-			}
-			gsl_matrix_memcpy(W, Q);
-			st = VX_OK;
-		}
-	}
-	gsl_matrix_free(A);
-	gsl_matrix_free(Q);
-	gsl_matrix_free(R);
-	gsl_vector_free(tau);
-	return st;
-}
 
 /* One d×d gate block of weight_hh by --init and --norm. */
 static vx_status gen_block(const vx_params *p, gsl_matrix *B, gsl_rng *g, vx_error *err)
 {
 	if (p->init == VX_INIT_GAUSSIAN) {
-		fill_gaussian(B, g, 1.0);
+		vx_fill_gaussian(B, g, 1.0);
 		/* vx_model_set_norm reads only W and d: the block scaled exactly as
 		 * vx_model_build scales its W */
 		vx_model shell = { 0 };
@@ -195,7 +153,7 @@ static vx_status gen_block(const vx_params *p, gsl_matrix *B, gsl_rng *g, vx_err
 		return vx_model_set_norm(&shell, p->norm, err);
 	}
 	if (p->init == VX_INIT_ORTHOGONAL) {
-		vx_status st = block_orthogonal(B, g, p->norm);
+		vx_status st = vx_fill_orthogonal(B, g, p->norm);
 		return st ? vx_fail(err, st, "--init orthogonal: %s", vx_strerror(st)) : VX_OK;
 	}
 	gsl_matrix_set_identity(B);
@@ -230,7 +188,7 @@ vx_status vx_net_build(const vx_params *p, const vx_net_spec *spec, vx_net **out
 		             d, L, p->steps);
 		goto fail;
 	}
-	gsl_rng_set(g, seed32(p->seed));
+	gsl_rng_set(g, vx_seed32(p->seed));
 	for (size_t l = 0; l < L; l++) {
 		vx_net_layer *ly = &net->layer[l];
 		for (size_t q = 0; q < net->G; q++) {
@@ -238,13 +196,13 @@ vx_status vx_net_build(const vx_params *p, const vx_net_spec *spec, vx_net **out
 			if ((st = gen_block(p, &B.matrix, g, err)))
 				goto fail;
 		}
-		fill_gaussian(ly->w_ih, g, 1.0 / sqrt((double)ly->w_ih->size2));
+		vx_fill_gaussian(ly->w_ih, g, 1.0 / sqrt((double)ly->w_ih->size2));
 		/* the gate that keeps memory: f (rows d..2d−1) of the LSTM, z of the GRU */
 		if (spec->cell != VX_CELL_RNN)
 			for (size_t i = 0; i < d; i++)
 				gsl_vector_set(ly->b_ih, d + i, spec->forget_bias);
 	}
-	fill_gaussian(net->x, g, 1.0);
+	vx_fill_gaussian(net->x, g, 1.0);
 	if (p->input_scale == 0)
 		gsl_matrix_set_zero(net->x);
 	else

@@ -63,22 +63,6 @@
 #define THREADS_MIN_D 64
 #define THREADS_MAX_D 1024
 
-/* OpenBLAS's thread control, when that is the CBLAS linked (weak: absent
- * with GSL's reference CBLAS, and then there is nothing to control). */
-extern void openblas_set_num_threads(int n) __attribute__((weak));
-extern int openblas_get_num_threads(void) __attribute__((weak));
-
-static int blas_threads(void)
-{
-	return openblas_get_num_threads && openblas_set_num_threads ? openblas_get_num_threads() : 1;
-}
-
-static void set_blas_threads(int n)
-{
-	if (openblas_set_num_threads && blas_threads() != n)
-		openblas_set_num_threads(n);
-}
-
 /* Norms of matrices up to this size come from the dense eigen-solver on AᵀA,
  * whose cost there is about that of a Lanczos run, and which no cluster of
  * singular values at the top can mislead (see lock_norms) */
@@ -1255,13 +1239,13 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, vx_net_result **out, vx_er
 	 * D = 512, T = 200, one BLAS thread: products 0.8 s, norms 1.15 s, the
 	 * rest 0.9 s of CPU).  Past THREADS_MAX_D one product is large enough to
 	 * use the BLAS's own threads instead. */
-	int blas = blas_threads();
+	int blas = vx_blas_threads();
 	int two = net->D >= THREADS_MIN_D && net->D <= THREADS_MAX_D && t > 2 &&
 	          sysconf(_SC_NPROCESSORS_ONLN) > 1;
 	pthread_t tp, tc;
 	int ran = 0;
 	if (two) {
-		set_blas_threads(1);
+		vx_set_blas_threads(1);
 		if (pthread_create(&tp, NULL, producer_thread, &ch)) {
 			two = 0;
 		} else if (pthread_create(&tc, NULL, consumer_thread, &ch)) {
@@ -1272,7 +1256,7 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, vx_net_result **out, vx_er
 			ran = 1;
 		}
 		if (!two)
-			set_blas_threads(blas);
+			vx_set_blas_threads(blas);
 	}
 	vx_status cst = two ? VX_OK : ran ? (ch.pst ? ch.pst : ch.cst) : chain_inline(&ch);
 	st = weight_stats(net, r);
@@ -1294,7 +1278,7 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, vx_net_result **out, vx_er
 		}
 		pthread_join(tp, NULL);
 		pthread_join(tc, NULL);
-		set_blas_threads(blas);
+		vx_set_blas_threads(blas);
 		cst = ch.pst ? ch.pst : ch.cst;
 	}
 	r->lanczos_steps += ch.ls.steps;
