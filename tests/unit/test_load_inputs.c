@@ -20,6 +20,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "engine/matio.h"
+#include "test_load_util.h"
 
 static void setup(void)
 {
@@ -32,37 +33,9 @@ static char dir[64];
 
 static json_t *generate(void)
 {
-	strcpy(dir, "/tmp/vanex-inputs.XXXXXX");
-	cr_assert(mkdtemp(dir), "mkdtemp");
-	const char *me = __FILE__, *slash = strrchr(me, '/');
-	char cmd[1024], path[600];
-	/* the generator is in tests/fixtures, beside this file's tests/unit */
-	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %.*s/../fixtures/gen_inputs.py %s", slash ? (int)(slash - me) : 1,
-	         slash ? me : ".", dir);
-	cr_assert_eq(system(cmd), 0, "%s failed (needs python3-numpy: sh tests/deps.sh test)", cmd);
-	snprintf(path, sizeof path, "%s/manifest.json", dir);
-	json_error_t je;
-	json_t *m = json_load_file(path, 0, &je);
-	cr_assert(m && json_is_object(m), "manifest %s: %s", path, je.text);
+	json_t *m = load_generate("../fixtures/gen_inputs.py", "", dir);
+	cr_assert(json_is_object(m), "manifest");
 	return m;
-}
-
-static void remove_dir(void)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	cr_expect_eq(system(cmd), 0);
-}
-
-static size_t jsize(const json_t *o, const char *k)
-{
-	return (size_t)json_integer_value(json_object_get(o, k));
-}
-
-static const char *jstr(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
 }
 
 Test(load_inputs, numpy_files_read_back_exactly_and_sequences_go_into_x_both_ways, .timeout = 120)
@@ -126,18 +99,7 @@ Test(load_inputs, numpy_files_read_back_exactly_and_sequences_go_into_x_both_way
 	}
 	cr_expect_eq(files, json_array_size(good));
 	json_decref(man);
-	remove_dir();
-}
-
-static vx_status status_named(const char *s)
-{
-	static const char *const names[] = { "OK", "EUSAGE", "ENOMEM", "EIO", "EFORMAT", "ESHAPE", "ENONFINITE",
-		                                 "ETOOBIG", "ENUMERIC", "EINTERNAL" };
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(s, names[i]) == 0)
-			return (vx_status)i;
-	cr_assert_fail("unknown status %s", s);
-	return VX_EINTERNAL;
+	load_remove_dir(dir);
 }
 
 Test(load_inputs, bad_files_are_refused_with_one_line_naming_the_fault, .timeout = 120)
@@ -158,11 +120,10 @@ Test(load_inputs, bad_files_are_refused_with_one_line_naming_the_fault, .timeout
 		vx_inputs_free(in);
 		cr_expect(strncmp(err.msg, file, strlen(file)) == 0, "%s: the message names another file: %s", file, err.msg);
 		cr_expect(strstr(err.msg, words) != NULL, "%s: '%s' lacks '%s'", file, err.msg, words);
-		for (const char *p = err.msg; *p; p++)
-			cr_expect((unsigned char)*p >= 0x20 && *p != 0x7f, "%s: control byte in '%s'", file, err.msg);
+		expect_one_line(err.msg, file);
 	}
 	json_decref(man);
-	remove_dir();
+	load_remove_dir(dir);
 }
 
 /* What only bytes can say: the values of an exact-size buffer (a read past
