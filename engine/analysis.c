@@ -430,10 +430,11 @@ static vx_status forward(const vx_model *m, vx_result *r, vx_error *err)
 		double ma = vx_maxabs(aj, d), ms = vx_maxabs(sj, d);
 		if (!isfinite(ma) || !isfinite(ms)) {
 			free(s0c);
-			return vx_fail(err, VX_ENONFINITE,
-			               "the forward pass leaves the range of a double at step %zu of %zu "
-			               "(%s, ‖W‖ too large for this horizon): use a smaller --norm, "
-			               "fewer --steps or --input-scale 0", j, T, vx_act_name(m->act));
+			/* λ is what makes it blow up; T and S only bring it on */
+			return vx_fail_at(err, VX_PARAM_NORM, VX_ENONFINITE,
+			                  "the forward pass leaves the range of a double at step %zu of T = %zu "
+			                  "(%s, λ = ‖W‖₂ too large for this horizon): a smaller λ, a shorter T "
+			                  "or no input (S = 0) keeps it finite", j, T, vx_act_name(m->act));
 		}
 		sprev = sj;
 	}
@@ -1137,15 +1138,22 @@ void vx_blas_threads_for(size_t d)
 	set_blas_threads(d <= TASKS_MAX_D ? 1 : initial);
 }
 
+vx_status vx_loss_step_check(size_t t, size_t T, vx_error *err)
+{
+	if (t < 1 || t > T)
+		return vx_fail_at(err, VX_PARAM_T, VX_EUSAGE, "the loss step t must be from 1 to T (%zu), got %zu",
+		                  T, t);
+	return VX_OK;
+}
+
 vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err)
 {
 	*out = NULL;
 	vx_status st = check_model(m, err);
 	if (st)
 		return st;
-	if (t < 1 || t > m->T)
-		return vx_fail(err, VX_EUSAGE, "--t: the loss step must be from 1 to --steps (%zu), got %zu",
-		               m->T, t);
+	if ((st = vx_loss_step_check(t, m->T, err)))
+		return st;
 	vx_result *r = result_alloc(m->d, m->T, t);
 	work w;
 	if (!r || work_alloc(&w, m, t)) {

@@ -101,12 +101,16 @@ typedef struct {
 	                       * when its certificate failed) */
 } vx_result;
 
-/* Runs the forward pass and every quantity above for loss step t (1..T).
- * VX_ENONFINITE with err naming the step when the forward pass leaves the
- * range of a double (possible only for relu/linear); VX_EINTERNAL if a norm
+/* Runs the forward pass and every quantity above for loss step t (1..T;
+ * else VX_EUSAGE as vx_loss_step_check).  VX_ENONFINITE with err naming the
+ * step (and about VX_PARAM_NORM, the remedy) when the forward pass leaves
+ * the range of a double (possible only for relu/linear); VX_EINTERNAL if a norm
  * breaks one of the inequalities above by more than its rounding error (an
  * engine fault, never seen).  *out is caller-freed. */
 vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err);
+
+/* VX_EUSAGE (err about VX_PARAM_T) unless the loss step t is from 1 to T. */
+vx_status vx_loss_step_check(size_t t, size_t T, vx_error *err);
 
 /* Sets the BLAS (OpenBLAS; nothing to do with another CBLAS) to one thread
  * for networks of d <= 256, else back to the count it had at the first call.

@@ -148,7 +148,8 @@ vx_status vx_matrix_norm2(const gsl_matrix *A, double *out)
 vx_status vx_model_set_norm(vx_model *m, double lambda, vx_error *err)
 {
 	if (!isfinite(lambda) || lambda < 0)
-		return vx_fail(err, VX_EUSAGE, "--norm: expected a finite number >= 0, got %g", lambda);
+		return vx_fail_at(err, VX_PARAM_NORM, VX_EUSAGE, "λ = ‖W‖₂ must be a finite number >= 0, got %g",
+		                  lambda);
 	if (lambda == 0) {
 		gsl_matrix_set_zero(m->W);
 		return VX_OK;
@@ -157,13 +158,14 @@ vx_status vx_model_set_norm(vx_model *m, double lambda, vx_error *err)
 	int e;
 	vx_status st = norm2_split(m->W, &mant, &e);
 	if (st == VX_ENONFINITE)
-		return vx_fail(err, st, "W holds NaN or infinity: cannot rescale it to --norm %g", lambda);
+		return vx_fail_at(err, VX_PARAM_NORM, st, "W holds NaN or infinity: cannot rescale it to λ = %g",
+		                  lambda);
 	if (st)
 		return vx_fail(err, st, "the spectral norm of W could not be computed (%s)",
 		               vx_strerror(st));
 	if (mant == 0)
-		return vx_fail(err, VX_EUSAGE, "--norm %g: W is all zeros, so no scaling gives that norm",
-		               lambda);
+		return vx_fail_at(err, VX_PARAM_NORM, VX_EUSAGE,
+		                  "λ = %g: W is all zeros, so no scaling gives ‖W‖₂ = λ", lambda);
 	/* W λ/‖W‖ = (2^-e W)(λ/mant): the first factor exact; when λ/mant
 	 * overflows, (2^-e W / mant) λ instead, whose first factor is <= 1 */
 	double f = lambda / mant;
@@ -177,9 +179,9 @@ vx_status vx_model_set_norm(vx_model *m, double lambda, vx_error *err)
 	for (size_t i = 0; i < m->d; i++)
 		for (size_t j = 0; j < m->d; j++)
 			if (!isfinite(gsl_matrix_get(m->W, i, j)))
-				return vx_fail(err, VX_ENONFINITE,
-				               "--norm %g: rescaling W (norm %g) leaves the range of a double",
-				               lambda, nrm);
+				return vx_fail_at(err, VX_PARAM_NORM, VX_ENONFINITE,
+				                  "λ = %g: rescaling W (‖W‖₂ = %g) leaves the range of a double",
+				                  lambda, nrm);
 	return VX_OK;
 }
 
@@ -232,8 +234,8 @@ vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err)
 	if (st)
 		return st;
 	if (p->model[0])
-		return vx_fail(err, VX_EINTERNAL, "--model %s: model files are loaded by the caller",
-		               p->model);
+		return vx_fail_at(err, VX_PARAM_MODEL, VX_EINTERNAL,
+		                  "the model file %s is loaded by the caller, not by vx_model_build", p->model);
 
 	gsl_matrix *Wf = NULL;
 	size_t d = p->hidden;
@@ -247,8 +249,8 @@ vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err)
 	vx_model *m = vx_model_alloc(p->act, d, p->inputs, p->steps);
 	gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
 	if (!m || !g) {
-		st = vx_fail(err, VX_ENOMEM, "out of memory for a model with --hidden %zu --inputs %zu --steps %zu",
-		             d, p->inputs, p->steps);
+		st = vx_fail(err, VX_ENOMEM, "out of memory for a model of d = %zu, n = %zu, T = %zu", d,
+		             p->inputs, p->steps);
 		goto fail;
 	}
 	gsl_rng_set(g, seed32(p->seed));
@@ -269,7 +271,7 @@ vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err)
 	} else if (p->init == VX_INIT_ORTHOGONAL) {
 		st = orthogonal_init(m->W, g, p->norm);
 		if (st) {
-			vx_fail(err, st, "--init orthogonal: %s", vx_strerror(st));
+			vx_fail_at(err, VX_PARAM_INIT, st, "an orthogonal W could not be drawn: %s", vx_strerror(st));
 			goto fail;
 		}
 	} else {

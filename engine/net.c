@@ -196,7 +196,8 @@ static vx_status gen_block(const vx_params *p, gsl_matrix *B, gsl_rng *g, vx_err
 	}
 	if (p->init == VX_INIT_ORTHOGONAL) {
 		vx_status st = block_orthogonal(B, g, p->norm);
-		return st ? vx_fail(err, st, "--init orthogonal: %s", vx_strerror(st)) : VX_OK;
+		return st ? vx_fail_at(err, VX_PARAM_INIT, st, "an orthogonal W could not be drawn: %s",
+		                       vx_strerror(st)) : VX_OK;
 	}
 	gsl_matrix_set_identity(B);
 	gsl_matrix_scale(B, p->norm);
@@ -210,24 +211,29 @@ vx_status vx_net_build(const vx_params *p, const vx_net_spec *spec, vx_net **out
 	if (st)
 		return st;
 	if (p->weights[0] || p->model[0])
-		return vx_fail(err, VX_EUSAGE, "%s: files are read by the caller, not by vx_net_build",
-		               p->weights[0] ? "--weights" : "--model");
+		return vx_fail_at(err, p->weights[0] ? VX_PARAM_WEIGHTS : VX_PARAM_MODEL, VX_EUSAGE,
+		                  "the file %s is read by the caller, not by vx_net_build",
+		                  p->weights[0] ? p->weights : p->model);
 	if ((unsigned)spec->cell >= VX_CELL_COUNT)
-		return vx_fail(err, VX_EUSAGE, "--cell: expected rnn, lstm or gru");
+		return vx_fail_at(err, VX_PARAM_CELL, VX_EUSAGE, "the cell must be rnn, lstm or gru, got %u",
+		                  (unsigned)spec->cell);
 	if (spec->layers < 1 || spec->layers > VX_MAX_LAYERS)
-		return vx_fail(err, VX_EUSAGE, "--layers: expected an integer from 1 to %u, got %zu",
-		               VX_MAX_LAYERS, spec->layers);
+		return vx_fail_at(err, VX_PARAM_LAYERS, VX_EUSAGE, "the number of layers L must be from 1 to %u, got %zu",
+		                  VX_MAX_LAYERS, spec->layers);
 	if (!isfinite(spec->forget_bias))
-		return vx_fail(err, VX_EUSAGE, "--forget-bias: expected a finite number");
+		return vx_fail_at(err, VX_PARAM_FORGET_BIAS, VX_EUSAGE, "the forget-gate bias B must be finite, got %g",
+		                  spec->forget_bias);
 	if (spec->cell == VX_CELL_RNN && spec->forget_bias != 0)
-		return vx_fail(err, VX_EUSAGE, "--forget-bias: the rnn cell has no forget gate (use --cell lstm or gru)");
+		return vx_fail_at(err, VX_PARAM_FORGET_BIAS, VX_EUSAGE,
+		                  "the forget-gate bias B = %g needs an lstm or gru cell: the rnn cell has no forget gate",
+		                  spec->forget_bias);
 
 	size_t d = p->hidden, L = spec->layers;
 	vx_net *net = vx_net_alloc(spec->cell, p->act, L, d, p->inputs, p->steps);
 	gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
 	if (!net || !g) {
-		st = vx_fail(err, VX_ENOMEM, "out of memory for a network with --hidden %zu --layers %zu --steps %zu",
-		             d, L, p->steps);
+		st = vx_fail(err, VX_ENOMEM, "out of memory for a network of d = %zu, L = %zu, T = %zu", d, L,
+		             p->steps);
 		goto fail;
 	}
 	gsl_rng_set(g, seed32(p->seed));
@@ -268,7 +274,7 @@ vx_status vx_net_from_model(const vx_model *m, vx_net **out, vx_error *err)
 		return vx_fail(err, VX_EINTERNAL, "incomplete model");
 	vx_net *net = vx_net_alloc(VX_CELL_RNN, m->act, 1, m->d, m->n, m->T);
 	if (!net)
-		return vx_fail(err, VX_ENOMEM, "out of memory for a network with --hidden %zu", m->d);
+		return vx_fail(err, VX_ENOMEM, "out of memory for a network of d = %zu", m->d);
 	vx_net_layer *ly = &net->layer[0];
 	if (m->W->size1 != m->d || m->W->size2 != m->d || m->U->size1 != m->d || m->U->size2 != m->n ||
 	    m->b->size != m->d || m->s0->size != m->d || m->y->size != m->d ||

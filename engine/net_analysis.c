@@ -1234,9 +1234,8 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, vx_net_result **out, vx_er
 	vx_status st = vx_net_validate(net, err);
 	if (st)
 		return st;
-	if (t < 1 || t > net->T)
-		return vx_fail(err, VX_EUSAGE, "--t: the loss step must be from 1 to --steps (%zu), got %zu",
-		               net->T, t);
+	if ((st = vx_loss_step_check(t, net->T, err)))
+		return st;
 	vx_net_result *r = result_alloc(net, t);
 	if (!r)
 		return vx_fail(err, VX_ENOMEM, "out of memory for the analysis (D = %zu, T = %zu)", net->D,

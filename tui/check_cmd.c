@@ -13,13 +13,6 @@
 #include "report/out.h"
 #include "tui/cli.h"
 
-/* Prints a failed status as one line and returns its exit code. */
-static int fail(vx_status st, const vx_error *err)
-{
-	vxu_error_line(err->msg[0] ? err->msg : vx_strerror(st));
-	return vx_status_exit(st);
-}
-
 /* What a check of these sizes holds: the model and its analysis (the JSON
  * and the table are written as they are made). */
 static vx_status fits(size_t d, size_t n, size_t T, size_t t, vx_error *err)
@@ -30,7 +23,7 @@ static vx_status fits(size_t d, size_t n, size_t T, size_t t, vx_error *err)
 
 int vxu_check_run(const vxu_args *a)
 {
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	const vx_params *p = &a->params;
 	vx_params eff;
 	vx_model *m = NULL;
@@ -44,27 +37,27 @@ int vxu_check_run(const vxu_args *a)
 	 * the machine cannot hold, before building anything (a file's d is
 	 * known once it is read, below). */
 	if (!p->model[0] && (st = vx_params_check(p, &err)) != VX_OK)
-		return fail(st, &err);
+		return vxu_fail(st, &err);
 	if (!p->model[0] && !p->weights[0] &&
 	    (st = fits(p->hidden, p->inputs, p->steps, vx_params_loss_step(p), &err)) != VX_OK)
-		return fail(st, &err);
+		return vxu_fail(st, &err);
 	/* The output before the work: a path that cannot be written is said at
 	 * once, not after the analysis. */
 	if ((st = vxr_out_open(a->output[0] ? a->output : "-", &out, &err)) != VX_OK)
-		return fail(st, &err);
+		return vxu_fail(st, &err);
 	if ((st = vxr_model_load(p, &m, &eff, &err)) != VX_OK) {
-		rc = fail(st, &err);
+		rc = vxu_fail(st, &err);
 		goto out;
 	}
 	size_t t = vx_params_loss_step(&eff);
 	if ((st = vx_params_check(&eff, &err)) != VX_OK || (st = fits(m->d, m->n, m->T, t, &err)) != VX_OK ||
 	    (st = vx_analyse(m, t, &r, &err)) != VX_OK) {
-		rc = fail(st, &err);
+		rc = vxu_fail(st, &err);
 		goto out;
 	}
 	if ((st = vx_fd_check(m, r, &fd)) != VX_OK) {
 		vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
-		rc = fail(st, &err);
+		rc = vxu_fail(st, &err);
 		goto out;
 	}
 	vxr_check c = { &eff, m, r, &fd };
@@ -74,7 +67,7 @@ int vxu_check_run(const vxu_args *a)
 		st = vxr_out_commit(&out, 1, &err);
 		out = NULL;
 	}
-	rc = st == VX_OK ? 0 : fail(st, &err);
+	rc = st == VX_OK ? 0 : vxu_fail(st, &err);
 out:
 	vxr_out_discard(out);
 	vx_result_free(r);

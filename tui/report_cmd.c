@@ -17,12 +17,6 @@
 #include "report/modeljson.h"
 #include "tui/cli.h"
 
-static int fail(vx_status st, const vx_error *err)
-{
-	vxu_error_line(err->msg[0] ? err->msg : vx_strerror(st));
-	return vx_status_exit(st);
-}
-
 /* "YYYY-MM-DD" in UTC, from SOURCE_DATE_EPOCH (reproducible builds) or now. */
 static vx_status handout_date(char *buf, size_t n, vx_error *err)
 {
@@ -49,7 +43,7 @@ static vx_status handout_date(char *buf, size_t n, vx_error *err)
 
 int vxu_report_run(const vxu_args *a)
 {
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_params p = a->params, eff;
 	vx_model *m = NULL;
 	vx_result *r = NULL;
@@ -59,29 +53,29 @@ int vxu_report_run(const vxu_args *a)
 	const char *tpl = a->template_path[0] ? a->template_path : NULL;
 
 	if ((st = handout_date(date, sizeof date, &err)) != VX_OK)
-		return fail(st, &err);
+		return vxu_fail(st, &err);
 	/* the template's front matter first: command-line options win */
 	if (tpl && (st = vxr_template_defaults(tpl, &p, &j, &k, &err)) != VX_OK)
-		return fail(st, &err);
+		return vxu_fail(st, &err);
 	if (!p.model[0] && (st = vx_params_check(&p, &err)) != VX_OK)
-		return fail(st, &err);
+		return vxu_fail(st, &err);
 	/* sizes the machine cannot hold are refused before anything is built
 	 * (a file's d once the file is read) */
 	if (!p.model[0] && !p.weights[0] &&
 	    (st = vxu_memory_check(vxr_report_bytes(p.hidden, p.inputs, p.steps, vx_params_loss_step(&p)),
 	                           p.hidden, p.steps, &err)) != VX_OK)
-		return fail(st, &err);
+		return vxu_fail(st, &err);
 	if ((st = vxr_model_load(&p, &m, &eff, &err)) != VX_OK)
-		return fail(st, &err);
+		return vxu_fail(st, &err);
 	size_t t = vx_params_loss_step(&eff);
 	if ((st = vx_params_check(&eff, &err)) != VX_OK ||
 	    (st = vxu_memory_check(vxr_report_bytes(m->d, m->n, m->T, t), m->d, m->T, &err)) != VX_OK) {
 		vx_model_free(m);
-		return fail(st, &err);
+		return vxu_fail(st, &err);
 	}
 	if ((st = vx_analyse(m, t, &r, &err)) != VX_OK) {
 		vx_model_free(m);
-		return fail(st, &err);
+		return vxu_fail(st, &err);
 	}
 	/* the views default to the loss step (j) and the longest path (k) */
 	if (j == 0)
@@ -92,13 +86,13 @@ int vxu_report_run(const vxu_args *a)
 	if (j > m->T || k > t) {
 		vx_fail(&err, VX_EUSAGE, "%s: front matter %s = %zu is outside 1..%zu", tpl ? tpl : "template",
 		        j > m->T ? "j" : "k", j > m->T ? j : k, j > m->T ? (size_t)m->T : t);
-		rc = fail(VX_EUSAGE, &err);
+		rc = vxu_fail(VX_EUSAGE, &err);
 	} else {
 		vxr_ctx ctx = { &eff, m, r, j, k, date };
 		const char *out = a->output[0] ? a->output : "-";
 		st = vxr_report_write(&ctx, a->format, tpl, out, &err);
 		if (st != VX_OK)
-			rc = fail(st, &err);
+			rc = vxu_fail(st, &err);
 	}
 	vx_result_free(r);
 	vx_model_free(m);

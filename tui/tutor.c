@@ -285,12 +285,10 @@ int vxu_tutor_run(const vxu_args *a)
 
 	/* Compute before curses starts, so bad options fail plainly on stderr. */
 	vxu_state st;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status rc = vxu_state_init(&st, &a->params, a->step, utf8, 0, 0, &err);
-	if (rc != VX_OK) {
-		fprintf(stderr, "vanex: %s\n", err.msg[0] ? err.msg : vx_strerror(rc));
-		return vx_status_exit(rc);
-	}
+	if (rc != VX_OK)
+		return vxu_fail(rc, &err);
 
 	install_handlers();
 	atexit(restore_at_exit);

@@ -20,6 +20,7 @@
 #include "engine/regime.h"
 #include "report/check.h"
 #include "report/text/fmt.h"
+#include "report/text/math.h"
 #include "report/modeljson.h"
 #include "tui/cli.h"
 
@@ -168,6 +169,11 @@ void vxu_message(vxu_state *st, vxu_msg_kind kind, const char *fmt, ...)
 	vsnprintf(st->message, sizeof st->message, fmt, ap);
 	va_end(ap);
 	st->msg_kind = kind;
+	/* the engine names quantities in Unicode (λ, ‖W‖₂): lambda, ||W||_2 here */
+	char *ascii = st->utf8 ? NULL : vxm_to_ascii(st->message);
+	if (ascii)
+		snprintf(st->message, sizeof st->message, "%s", ascii);
+	free(ascii);
 }
 
 /* Picks the Unicode or the ASCII spelling. */
@@ -863,7 +869,7 @@ static vx_status render_doc(vxu_state *st)
 		return VX_ENOMEM;
 	if (!st->docs[st->step]) {
 		vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date };
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		rc = vxt_render_step(&ctx, st->step, st->lay.text_w, st->utf8, &st->docs[st->step], &err);
 		if (rc != VX_OK) {
 			st->docs[st->step] = NULL;
@@ -881,7 +887,7 @@ static vx_status render_doc(vxu_state *st)
 vx_status vxu_update(vxu_state *st)
 {
 	vx_status first = VX_OK;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	if (st->dirty & VXU_DIRTY_MODEL) {
 		vx_status rc = compute_model(st, &err);
 		if (rc != VX_OK) {
@@ -949,7 +955,7 @@ vx_status vxu_export(vxu_state *st)
 	const char *dir = st->export_dir && *st->export_dir ? st->export_dir : ".";
 	snprintf(path, sizeof path, "%s/vanex-handout.html", dir);
 	vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date };
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status rc = vxr_report_write(&ctx, VXR_HTML, NULL, path, &err);
 	if (rc != VX_OK) {
 		vxu_message(st, VXU_MSG_ERROR, "handout not written: %s", err.msg[0] ? err.msg : vx_strerror(rc));

@@ -372,7 +372,7 @@ static double cpu_s(void)
 static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 {
 	char tag[64];
-	vx_error err = { "" };
+	vx_error err = { 0 };
 	vx_model *m = NULL;
 	vx_result *r = NULL;
 	dgemm_chain chain = { 0 };

@@ -97,7 +97,7 @@ static int run(const char *spec, int reps)
 	sp.layers = L;
 	sp.forget_bias = sp.cell == VX_CELL_RNN ? 0 : 1;
 	vx_net *net = NULL;
-	vx_error err = { "" };
+	vx_error err = { 0 };
 	if (vx_net_build(&p, &sp, &net, &err)) {
 		fprintf(stderr, "bench_net: %s\n", err.msg);
 		return 1;

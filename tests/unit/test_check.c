@@ -327,7 +327,7 @@ static char *json_reference(const vxr_check *c)
 static void json_matches(const char *what, const vx_params *p, vx_model *m, int with_fd)
 {
 	vx_result *r = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vx_analyse(m, m->T, &r, &err), VX_OK, "%s: %s", what, err.msg);
 	vx_fdcheck fd;
 	if (with_fd)
@@ -354,7 +354,7 @@ static void json_matches(const char *what, const vx_params *p, vx_model *m, int 
 static vx_model *built(const vx_params *p)
 {
 	vx_model *m = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vx_model_build(p, &m, &err), VX_OK, "%s", err.msg);
 	return m;
 }

@@ -156,7 +156,7 @@ static char *render(const vxr_ctx *c, vxr_format f, const char *tpl, const char 
 	char *text = NULL;
 	vxr_side *side = NULL;
 	size_t ns = 0;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vxr_report_render(c, f, tpl, out, &text, &side, &ns, &err);
 	cr_assert_eq(st, VX_OK, "rendering failed: %s", err.msg);
 	for (size_t i = 0; i < ns; i++) {
@@ -211,7 +211,7 @@ Test(doc_golden, steps_in_the_terminal)
 		vxr_buf b = { 0 };
 		for (size_t i = 0; i < vxr_step_count(); i++) {
 			vxt_doc *d = NULL;
-			vx_error err = { { 0 } };
+			vx_error err = { 0 };
 			cr_assert_eq(vxt_render_step(&n.ctx, i, 78, utf8, &d, &err), VX_OK, "step %zu: %s", i + 1, err.msg);
 			vxr_buf_printf(&b, "==== %zu/%zu %s\n", i + 1, vxr_step_count(), d->title);
 			for (size_t l = 0; l < d->nlines; l++) {
@@ -276,7 +276,7 @@ Test(doc_term, never_wider_than_asked)
 		for (int utf8 = 0; utf8 <= 1; utf8++)
 			for (size_t i = 0; i < vxr_step_count(); i++) {
 				vxt_doc *d = NULL;
-				vx_error err = { { 0 } };
+				vx_error err = { 0 };
 				cr_assert_eq(vxt_render_step(&n.ctx, i, widths[w], utf8, &d, &err), VX_OK, "%s", err.msg);
 				cr_expect(d->nlines > 3, "step %zu has lines", i + 1);
 				for (size_t l = 0; l < d->nlines; l++) {
@@ -388,7 +388,7 @@ Test(doc_errors, nothing_left_behind)
 		cr_assert_not_null(f);
 		fputs(cases[c].src, f);
 		fclose(f);
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		vx_status st = vxr_report_write(&n.ctx, VXR_HTML, tpl, out, &err);
 		cr_expect_eq(st, VX_EFORMAT, "case %zu fails as a format error", c);
 		cr_expect(strstr(err.msg, cases[c].msg) != NULL, "case %zu: '%s' lacks '%s'", c, err.msg, cases[c].msg);
@@ -405,7 +405,7 @@ Test(doc_errors, nothing_left_behind)
 	FILE *f = fopen(tpl, "w");
 	fputs("# ok\n\n$\\gamma = {{gamma}}$\n", f);
 	fclose(f);
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_expect_eq(vxr_report_write(&n.ctx, VXR_HTML, tpl, out, &err), VX_OK, "%s", err.msg);
 	char *html = slurp(out);
 	cr_expect(html && strstr(html, "<math>"), "written");

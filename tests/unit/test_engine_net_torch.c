@@ -171,7 +171,7 @@ Test(engine_net_torch, every_number_equals_pytorch_autograd, .timeout = 600)
 			size_t t;
 			vx_net *net = make_net(q, 1000 + 10 * c + rep, &t);
 			vx_net_result *r = NULL;
-			vx_error err = { { 0 } };
+			vx_error err = { 0 };
 			cr_assert_eq(vx_net_analyse(net, t, &r, &err), VX_OK, "%s", err.msg);
 			char label[128], path[256];
 			snprintf(label, sizeof label, "%s/%s L=%zu d=%zu n=%zu T=%zu t=%zu forget %g bias sd %g",

@@ -396,7 +396,7 @@ static vx_model *built(const char *act, const char *init, const char *norm, cons
 {
 	vx_params p;
 	vx_params_default(&p);
-	vx_error e = { { 0 } };
+	vx_error e = { 0 };
 	const char *kv[][2] = { { "act", act },         { "init", init },
 	                        { "norm", norm },       { "hidden", hidden },
 	                        { "steps", steps },     { "input-scale", input_scale },

@@ -232,7 +232,7 @@ static inline double reldiff(double a, double b, double ref)
  * line; the parameters in *p. */
 static inline vx_model *model_of(vx_params *p, const char *const *opt)
 {
-	vx_error e = { { 0 } };
+	vx_error e = { 0 };
 	vx_params_default(p);
 	for (; opt[0]; opt += 2)
 		cr_assert_eq(vx_params_set(p, opt[0], opt[1], &e), VX_OK, "--%s %s: %s", opt[0], opt[1], e.msg);
@@ -244,7 +244,7 @@ static inline vx_model *model_of(vx_params *p, const char *const *opt)
 static inline vx_result *analyse_ok(const vx_model *m, size_t t)
 {
 	vx_result *r = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vx_analyse(m, t, &r, &err);
 	cr_assert_eq(st, VX_OK, "vx_analyse failed (%d): %s", st, err.msg);
 	return r;
