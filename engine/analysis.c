@@ -10,9 +10,10 @@
  *      for the path contributions and ∂L_t/∂W (accumulated in blocks, one
  *      dgemm per block);
  *   3. forward again: the Lyapunov exponents by QR re-orthonormalisation.
- * For d <= TASKS_MAX_D the chain of P_k and its norms runs on a second thread
- * beside the step norms, and BPTT and the Lyapunov pass go to whichever of
- * the two is free first (see passes()).
+ * When the vx_exec allows two threads (exec.h: for d <= 256), the chain of
+ * P_k and its norms runs on a second thread beside the step norms, and BPTT
+ * and the Lyapunov pass go to whichever of the two is free first (see
+ * passes()).
  *
  * Range: everything that may leave the range of a double is carried as a
  * mantissa times a power of two.  W is used as Wn × 2^eW with max |Wn| in
@@ -27,7 +28,6 @@
 #include <string.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <unistd.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
@@ -46,28 +46,6 @@
  * wider products amortise packing G, but each run holds a Krylov basis of
  * up to 65 × d doubles */
 #define STEP_BATCH 64
-/* Up to this d, the products are too small for BLAS threads to pay
- * (128×128: two threads take 25% longer than one): the path norms then run
- * on a thread of their own beside the step norms (BPTT and the Lyapunov
- * exponents on whichever is free first), each with a single-threaded BLAS. */
-#define TASKS_MAX_D 256
-
-/* OpenBLAS's thread control, when that is the CBLAS linked (weak: absent
- * with GSL's reference CBLAS, and then there is nothing to control). */
-extern void openblas_set_num_threads(int n) __attribute__((weak));
-extern int openblas_get_num_threads(void) __attribute__((weak));
-
-/* The BLAS's thread count (1 when it cannot be controlled), and setting it. */
-static int blas_threads(void)
-{
-	return openblas_get_num_threads && openblas_set_num_threads ? openblas_get_num_threads() : 1;
-}
-
-static void set_blas_threads(int n)
-{
-	if (openblas_set_num_threads && blas_threads() != n)
-		openblas_set_num_threads(n);
-}
 
 /* ---- small helpers ---- */
 
@@ -1090,17 +1068,17 @@ static void *path_thread(void *arg)
 }
 
 /* The path norms and the step norms, each followed by what is left of BPTT
- * and the Lyapunov exponents, on two threads for small d when there is a
- * second core.  The four tasks share only read-only data and write
- * different fields, each with buffers of its own. */
-static vx_status passes(const vx_model *m, work *w, vx_result *r)
+ * and the Lyapunov exponents, on two threads when the policy allows them.
+ * The four tasks share only read-only data and write different fields, each
+ * with buffers of its own. */
+static vx_status passes(const vx_model *m, work *w, vx_result *r, int threads)
 {
 	vx_status st;
 	atomic_int next;
 	atomic_init(&next, 0);
 	path_task pt = { m, w, r, &next, VX_OK };
 	pthread_t th;
-	int two = w->d <= TASKS_MAX_D && w->t > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	int two = threads >= 2 && w->t > 1;
 	if (two && pthread_create(&th, NULL, path_thread, &pt) != 0)
 		two = 0;
 	if (!two)
@@ -1130,14 +1108,6 @@ static vx_status passes(const vx_model *m, work *w, vx_result *r)
 	return VX_OK;
 }
 
-void vx_blas_threads_for(size_t d)
-{
-	static int initial;
-	if (!initial)
-		initial = blas_threads();
-	set_blas_threads(d <= TASKS_MAX_D ? 1 : initial);
-}
-
 vx_status vx_loss_step_check(size_t t, size_t T, vx_error *err)
 {
 	if (t < 1 || t > T)
@@ -1146,9 +1116,12 @@ vx_status vx_loss_step_check(size_t t, size_t T, vx_error *err)
 	return VX_OK;
 }
 
-vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err)
+vx_status vx_analyse(const vx_model *m, size_t t, const vx_exec *ex, vx_result **out, vx_error *err)
 {
+	static const vx_exec serial = { 1, 0 };
 	*out = NULL;
+	if (!ex)
+		ex = &serial;
 	vx_status st = check_model(m, err);
 	if (st)
 		return st;
@@ -1164,29 +1137,21 @@ vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err
 		               m->d, m->T);
 	}
 	r->gamma = vx_act_gamma(m->act);
+	r->exec = *ex;
 	w.seed = model_seed(m, t);
-	/* Small d: one BLAS thread for the whole analysis, not only beside the
-	 * second thread of passes(): an idle OpenBLAS worker spins for a while
-	 * after each multi-threaded call and would take the second core from
-	 * it (the tutor's recompute at d = 128, T = 500: 84 ms against 68). */
-	int blas = blas_threads();
-	if (m->d <= TASKS_MAX_D)
-		set_blas_threads(1);
 
 	st = forward(m, r, err);
 	if (st)
 		goto fail;
-	if ((st = norm_of_w(m, &w, r)) || (st = passes(m, &w, r))) {
+	if ((st = norm_of_w(m, &w, r)) || (st = passes(m, &w, r, ex->threads))) {
 		vx_fail(err, st, "the analysis failed: %s", vx_strerror(st));
 		goto fail;
 	}
 	r->rate = fit_rate(r);
 	work_free(&w);
-	set_blas_threads(blas);
 	*out = r;
 	return VX_OK;
 fail:
-	set_blas_threads(blas);
 	work_free(&w);
 	vx_result_free(r);
 	return st;

@@ -43,7 +43,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
-#include <unistd.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_complex_math.h>
 #include <gsl/gsl_eigen.h>
@@ -58,26 +57,6 @@
 #define LN_2 0.693147180559945309417232121458176568
 /* step norms computed together (rows of the batched tangent maps) */
 #define STEP_BATCH 32
-/* the chain (P_k and its norms) on two threads of its own for state sizes
- * in this range (see vx_net_analyse) */
-#define THREADS_MIN_D 64
-#define THREADS_MAX_D 1024
-
-/* OpenBLAS's thread control, when that is the CBLAS linked (weak: absent
- * with GSL's reference CBLAS, and then there is nothing to control). */
-extern void openblas_set_num_threads(int n) __attribute__((weak));
-extern int openblas_get_num_threads(void) __attribute__((weak));
-
-static int blas_threads(void)
-{
-	return openblas_get_num_threads && openblas_set_num_threads ? openblas_get_num_threads() : 1;
-}
-
-static void set_blas_threads(int n)
-{
-	if (openblas_set_num_threads && blas_threads() != n)
-		openblas_set_num_threads(n);
-}
 
 /* Norms of matrices up to this size come from the dense eigen-solver on AᵀA,
  * whose cost there is about that of a Lanczos run, and which no cluster of
@@ -1228,7 +1207,8 @@ static void gate_stats(const vx_net *net, vx_net_result *r)
 	}
 }
 
-vx_status vx_net_analyse(const vx_net *net, size_t t, vx_net_result **out, vx_error *err)
+vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_result **out,
+                         vx_error *err)
 {
 	*out = NULL;
 	vx_status st = vx_net_validate(net, err);
@@ -1249,29 +1229,23 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, vx_net_result **out, vx_er
 		vx_fail(err, st, "out of memory for the analysis (D = %zu)", net->D);
 		goto fail;
 	}
-	/* Two threads beside this one, each with a one-thread BLAS: the chain's
-	 * products and its norms overlap each other and the other passes (LSTM,
-	 * D = 512, T = 200, one BLAS thread: products 0.8 s, norms 1.15 s, the
-	 * rest 0.9 s of CPU).  Past THREADS_MAX_D one product is large enough to
-	 * use the BLAS's own threads instead. */
-	int blas = blas_threads();
-	int two = net->D >= THREADS_MIN_D && net->D <= THREADS_MAX_D && t > 2 &&
-	          sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	/* With three threads the chain's products and its norms run on two of
+	 * their own, beside the other passes here (exec.h has the figures); with
+	 * two, the products beside the norms, then the other passes. */
+	int threads = ex ? ex->threads : 1;
+	int two = threads >= 2 && t > 2;
 	pthread_t tp, tc;
 	int ran = 0;
 	if (two) {
-		set_blas_threads(1);
 		if (pthread_create(&tp, NULL, producer_thread, &ch)) {
 			two = 0;
-		} else if (pthread_create(&tc, NULL, consumer_thread, &ch)) {
+		} else if (threads < 3 || pthread_create(&tc, NULL, consumer_thread, &ch)) {
 			/* the consumer's work then runs here, beside the producer */
 			consumer_thread(&ch);
 			pthread_join(tp, NULL);
 			two = 0;
 			ran = 1;
 		}
-		if (!two)
-			set_blas_threads(blas);
 	}
 	vx_status cst = two ? VX_OK : ran ? (ch.pst ? ch.pst : ch.cst) : chain_inline(&ch);
 	st = weight_stats(net, r);
@@ -1293,7 +1267,6 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, vx_net_result **out, vx_er
 		}
 		pthread_join(tp, NULL);
 		pthread_join(tc, NULL);
-		set_blas_threads(blas);
 		cst = ch.pst ? ch.pst : ch.cst;
 	}
 	r->lanczos_steps += ch.ls.steps;

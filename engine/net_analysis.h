@@ -116,11 +116,14 @@ typedef struct {
 	size_t fallbacks;           /* norms that needed the dense eigen-solver */
 } vx_net_result;
 
-/* Runs the forward pass and everything above for loss step t (1..T).
+/* Runs the forward pass and everything above for loss step t (1..T), on
+ * the threads ex allows (NULL: the caller's alone; exec.h), which do not
+ * change the numbers.
  * VX_EUSAGE for t out of range; VX_ENONFINITE (err naming step and layer)
  * when the forward pass leaves the range of a double; VX_ENOMEM.  *out is
  * caller-freed with vx_net_result_free (which frees everything it points to). */
-vx_status vx_net_analyse(const vx_net *net, size_t t, vx_net_result **out, vx_error *err);
+vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_result **out,
+                         vx_error *err);
 void vx_net_result_free(vx_net_result *r);   /* NULL-safe */
 
 /* ---- finite differences (net_fd.c) ---- */

@@ -50,8 +50,15 @@ int vxu_check_run(const vxu_args *a)
 		goto out;
 	}
 	size_t t = vx_params_loss_step(&eff);
-	if ((st = vx_params_check(&eff, &err)) != VX_OK || (st = fits(m->d, m->n, m->T, t, &err)) != VX_OK ||
-	    (st = vx_analyse(m, t, &r, &err)) != VX_OK) {
+	if ((st = vx_params_check(&eff, &err)) != VX_OK || (st = fits(m->d, m->n, m->T, t, &err)) != VX_OK) {
+		rc = vxu_fail(st, &err);
+		goto out;
+	}
+	/* the engine's thread policy for this d, applied once: the analysis and
+	 * the finite differences run under it, as report's and the tutor's do */
+	vx_exec machine = vx_exec_machine(), ex = vx_exec_for_model(m->d, &machine);
+	vx_exec_apply(&ex);
+	if ((st = vx_analyse(m, t, &ex, &r, &err)) != VX_OK) {
 		rc = vxu_fail(st, &err);
 		goto out;
 	}

@@ -73,7 +73,12 @@ int vxu_report_run(const vxu_args *a)
 		vx_model_free(m);
 		return vxu_fail(st, &err);
 	}
-	if ((st = vx_analyse(m, t, &r, &err)) != VX_OK) {
+	/* the engine's thread policy for this d, applied once: the analysis and
+	 * all the handout computes after it run under it, as check's and the
+	 * tutor's do */
+	vx_exec machine = vx_exec_machine(), ex = vx_exec_for_model(m->d, &machine);
+	vx_exec_apply(&ex);
+	if ((st = vx_analyse(m, t, &ex, &r, &err)) != VX_OK) {
 		vx_model_free(m);
 		return vxu_fail(st, &err);
 	}

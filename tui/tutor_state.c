@@ -225,6 +225,7 @@ vx_status vxu_state_init(vxu_state *st, const vx_params *p, size_t start_step,
 		               st->nsteps, start_step);
 	st->step = start_step ? start_step - 1 : 0;
 	st->fixed_d = p->weights[0] != '\0' || p->model[0] != '\0';
+	st->machine = vx_exec_machine();
 
 	st->t = st->params.t;    /* 0 means T, resolved once the model (maybe from a file) is loaded */
 	vx_status rc = compute_model(st, err);
@@ -651,6 +652,15 @@ static vx_status tutor_fits(size_t d, size_t n, size_t T, size_t t, vx_error *er
 	return vxu_memory_check(b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX, d, T, err);
 }
 
+/* The engine's thread policy for networks of hidden size d, applied: the
+ * tutor recomputes small networks key after key, and keeps the BLAS on one
+ * thread for them (vx_exec_for_model). */
+static void use_exec(vxu_state *st, size_t d)
+{
+	st->exec = vx_exec_for_model(d, &st->machine);
+	vx_exec_apply(&st->exec);
+}
+
 /* Builds the model from st->params and analyses it at st->t (0 = the loss
  * step a model file recorded, else T).  The state changes only on success. */
 static vx_status compute_model(vxu_state *st, vx_error *err)
@@ -664,14 +674,12 @@ static vx_status compute_model(vxu_state *st, vx_error *err)
 	if (!p->model[0] && !p->weights[0] && p->steps >= 1 &&
 	    (rc = tutor_fits(p->hidden, p->inputs, p->steps, st->t ? st->t : p->steps, err)) != VX_OK)
 		return rc;
-	/* the tutor recomputes small networks key after key: keep the BLAS on
-	 * one thread for them (see vx_blas_threads_for); a file's d is known
-	 * once it is read */
-	vx_blas_threads_for(st->params.hidden);
+	/* a file's d is known once it is read */
+	use_exec(st, st->params.hidden);
 	rc = vxr_model_load(&st->params, &m, &eff, err);
 	if (rc != VX_OK)
 		return rc;
-	vx_blas_threads_for(m->d);
+	use_exec(st, m->d);
 	size_t t = st->t ? st->t : (eff.t ? eff.t : m->T);
 	if (t > m->T)
 		t = m->T;
@@ -684,7 +692,7 @@ static vx_status compute_model(vxu_state *st, vx_error *err)
 		rc = tutor_fits(m->d, m->n, m->T, t, err);
 	vx_result *r = NULL;
 	if (rc == VX_OK)
-		rc = vx_analyse(m, t, &r, err);
+		rc = vx_analyse(m, t, &st->exec, &r, err);
 	if (rc != VX_OK) {
 		vx_model_free(m);
 		return rc;
@@ -702,8 +710,8 @@ static vx_status compute_model(vxu_state *st, vx_error *err)
 static vx_status compute_analysis(vxu_state *st, vx_error *err)
 {
 	vx_result *r = NULL;
-	vx_blas_threads_for(st->model->d);
-	vx_status rc = vx_analyse(st->model, st->t, &r, err);
+	use_exec(st, st->model->d);
+	vx_status rc = vx_analyse(st->model, st->t, &st->exec, &r, err);
 	if (rc != VX_OK)
 		return rc;
 	vx_result_free(st->result);

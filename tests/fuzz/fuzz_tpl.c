@@ -40,7 +40,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	params.inputs = 2;
 	params.steps = 6;
 	params.seed = 3;
-	if (vx_model_build(&params, &model, &err) != VX_OK || vx_analyse(model, 6, &result, &err) != VX_OK) {
+	if (vx_model_build(&params, &model, &err) != VX_OK || vx_analyse(model, 6, NULL, &result, &err) != VX_OK) {
 		fprintf(stderr, "fuzz_tpl: cannot build the network: %s\n", err.msg);
 		abort();
 	}

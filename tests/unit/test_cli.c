@@ -241,7 +241,7 @@ static void engine_failures(void)
 	vx_error err = { 0 };
 	cr_assert_eq(vxu_fail(vx_model_set_norm(m, 2.0, &err), &err), 2);
 	vx_error err2 = { 0 };
-	cr_assert_eq(vxu_fail(vx_analyse(m, 4, &r, &err2), &err2), 2);
+	cr_assert_eq(vxu_fail(vx_analyse(m, 4, NULL, &r, &err2), &err2), 2);
 	vx_params p;
 	vx_params_default(&p);
 	vx_net_spec sp = { VX_CELL_GRU, 0, 0 };

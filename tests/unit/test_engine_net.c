@@ -47,7 +47,8 @@ static vx_net_result *analyse_net(const vx_net *net, size_t t)
 {
 	vx_net_result *r = NULL;
 	vx_error err = { 0 };
-	vx_status st = vx_net_analyse(net, t, &r, &err);
+	vx_exec ex = test_exec(net->D, 1);
+	vx_status st = vx_net_analyse(net, t, &ex, &r, &err);
 	cr_assert_eq(st, VX_OK, "vx_net_analyse failed (%d): %s", st, err.msg);
 	return r;
 }

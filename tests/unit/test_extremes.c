@@ -36,7 +36,7 @@ static vx_result *analyse(const vx_model *m, size_t t)
 {
 	vx_result *r = NULL;
 	vx_error err = { 0 };
-	vx_status st = vx_analyse(m, t, &r, &err);
+	vx_status st = vx_analyse(m, t, NULL, &r, &err);
 	cr_assert_eq(st, VX_OK, "vx_analyse: status %d: %s", (int)st, err.msg);
 	return r;
 }
