@@ -71,6 +71,10 @@ typedef struct {
 } vx_path;
 
 #define VX_LYAP_MAX 4
+/* The seed of the Lyapunov pass's fixed random start (N(0,1) entries,
+ * vx_fill_gaussian), the same in vx_analyse and vx_net_analyse, so that one
+ * vanilla layer gives the model's exponents. */
+#define VX_LYAP_SEED 1000003u
 
 typedef struct {
 	size_t t;             /* loss step */

@@ -412,6 +412,16 @@ static void ritz_vector(vx_lanczos *lz, size_t m, double *u)
 
 /* ---- the iteration, one operator application at a time ---- */
 
+/* An empty Krylov space, its first vector (Q's first row) in place. */
+static void krylov_empty(vx_lanczos *lz)
+{
+	lz->m = 0;
+	lz->ym = 0;
+	lz->theta = 0;
+	lz->next_check = 1;
+	lz->last_m = 0;
+}
+
 void vx_lanczos_begin(vx_lanczos *lz)
 {
 	size_t d = lz->d;
@@ -425,12 +435,8 @@ void vx_lanczos_begin(vx_lanczos *lz)
 	}
 	double n0 = cblas_dnrm2((int)d, q, 1);
 	cblas_dscal((int)d, 1.0 / n0, q, 1);
-	lz->m = 0;
-	lz->ym = 0;
+	krylov_empty(lz);
 	lz->restarts = 0;
-	lz->theta = 0;
-	lz->next_check = 1;
-	lz->last_m = 0;
 }
 
 const double *vx_lanczos_next(const vx_lanczos *lz)
@@ -553,11 +559,7 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 		}
 		ritz_vector(lz, m, w);
 		memcpy(Q, w, d * sizeof *Q);
-		lz->m = 0;
-		lz->ym = 0;
-		lz->theta = 0;
-		lz->next_check = 1;
-		lz->last_m = 0;
+		krylov_empty(lz);
 		return 0;
 	}
 	next_vector(lz, be);
@@ -747,4 +749,70 @@ int vx_monomial_norm(const gsl_matrix *A, double *out)
 	if (ok)
 		*out = mx;
 	return ok;
+}
+
+/* ---- the spectral norm of any matrix ---- */
+
+vx_status vx_norm2_split(const gsl_matrix *A, double *mant, int *e)
+{
+	size_t r = A->size1, c = A->size2;
+	double mx = vx_maxabs_matrix(A);
+	*e = 0;
+	if (isnan(mx) || isinf(mx))
+		return VX_ENONFINITE;
+	if (mx == 0) {
+		*mant = 0;
+		return VX_OK;
+	}
+	/* work on 2^-e A, whose largest entry is in [0.5, 1): no overflow in AᵀA */
+	frexp(mx, e);
+	if (vx_monomial_norm(A, mant)) {
+		*mant = ldexp(*mant, -*e);
+		return VX_OK;
+	}
+	size_t g = r < c ? r : c;
+	gsl_matrix *S = gsl_matrix_alloc(r, c), *G = gsl_matrix_alloc(g, g);
+	/* the certificate's scratch: S itself once G is formed, when square */
+	gsl_matrix *M = r == c ? S : gsl_matrix_alloc(g, g);
+	gsl_vector *ev = gsl_vector_alloc(g);
+	gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(g);
+	vx_lanczos *lz = vx_lanczos_alloc(g);
+	vx_status st = VX_ENOMEM;
+	if (!S || !G || !M || !ev || !ws || !lz)
+		goto done;
+	for (size_t i = 0; i < r; i++)
+		for (size_t j = 0; j < c; j++)
+			gsl_matrix_set(S, i, j, ldexp(gsl_matrix_get(A, i, j), -*e));
+	/* G = S Sᵀ (r <= c) or Sᵀ S, upper triangle by a rank update, then mirrored */
+	cblas_dsyrk(CblasRowMajor, CblasUpper, r <= c ? CblasNoTrans : CblasTrans, (int)g,
+	            (int)(r <= c ? c : r), 1.0, S->data, (int)S->tda, 0.0, G->data, (int)G->tda);
+	for (size_t i = 0; i < g; i++)
+		for (size_t j = 0; j < i; j++)
+			gsl_matrix_set(G, i, j, gsl_matrix_get(G, j, i));
+	vx_lanczos_seed(lz, vx_hash_matrix(r * 31 + c, A));
+	double theta;
+	int dense;
+	st = vx_sym_top(lz, G, M, ev, ws, &theta, &dense);
+	if (st == VX_OK)
+		*mant = sqrt(theta);
+done:
+	if (M != S)
+		gsl_matrix_free(M);
+	gsl_matrix_free(S);
+	gsl_matrix_free(G);
+	gsl_vector_free(ev);
+	if (ws)
+		gsl_eigen_symm_free(ws);
+	vx_lanczos_free(lz);
+	return st;
+}
+
+vx_status vx_matrix_norm2(const gsl_matrix *A, double *out)
+{
+	double mant;
+	int e;
+	vx_status st = vx_norm2_split(A, &mant, &e);
+	if (st == VX_OK)
+		*out = ldexp(mant, e);   /* inf when the norm exceeds DBL_MAX */
+	return st;
 }

@@ -54,14 +54,8 @@ size_t vx_model_bytes(size_t d, size_t n, size_t T);
  * Returns VX_OK and *out (caller frees), or a status with err filled. */
 vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err);
 
-/* Scales W so that its spectral norm is lambda (>= 0).  VX_ENONFINITE when
- * the result holds NaN/inf, VX_EUSAGE when W is 0 and lambda > 0. */
+/* Scales W so that its spectral norm is lambda (>= 0): vx_matrix_set_norm
+ * (init.h) on m->W, with its statuses. */
 vx_status vx_model_set_norm(vx_model *m, double lambda, vx_error *err);
-
-/* ‖A‖₂, the largest singular value (A any shape), to ~2e-13 relative whatever
- * the spectrum: the certified top eigenvalue of the smaller of AᵀA and AAᵀ
- * (vx_sym_top, a power of two factored out of A first).  Returns VX_OK and
- * *out; VX_ENONFINITE when A holds NaN or infinity. */
-vx_status vx_matrix_norm2(const gsl_matrix *A, double *out);
 
 #endif

@@ -3,13 +3,11 @@
  * the teaching options, and the forward pass (see net.h).
  */
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
-#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
+#include "engine/init.h"
 #include "engine/linalg.h"
 #include "engine/net.h"
 
@@ -139,71 +137,6 @@ void vx_net_spec_default(vx_net_spec *s)
 
 /* ---- generation ---- */
 
-/* GSL's mt19937 takes a 32-bit seed: the same folding as vx_model_build, so
- * a seed means the same network in both. */
-static unsigned long seed32(unsigned long s)
-{
-	uint64_t v = s;
-	return (unsigned long)((v ^ (v >> 32)) & 0xffffffffu);
-}
-
-static void fill_gaussian(gsl_matrix *M, gsl_rng *g, double sd)
-{
-	for (size_t i = 0; i < M->size1; i++)
-		for (size_t j = 0; j < M->size2; j++)
-			gsl_matrix_set(M, i, j, gsl_ran_gaussian(g, sd));
-}
-
-/* λ Q, Q Haar-orthogonal: the orthogonal factor of a Gaussian matrix's QR
- * with R's diagonal signs moved into it (the draws and arithmetic of
- * vx_model_build's --init orthogonal, so the vanilla cell matches it). */
-static vx_status block_orthogonal(gsl_matrix *W, gsl_rng *g, double lambda)
-{
-	size_t d = W->size1;
-	gsl_matrix *A = gsl_matrix_alloc(d, d), *Q = gsl_matrix_alloc(d, d), *R = gsl_matrix_alloc(d, d);
-	gsl_vector *tau = gsl_vector_alloc(d);
-	vx_status st = VX_ENOMEM;
-	if (A && Q && R && tau) {
-		fill_gaussian(A, g, 1.0);
-		st = VX_ENUMERIC;
-		if (!gsl_linalg_QR_decomp(A, tau) && !gsl_linalg_QR_unpack(A, tau, Q, R)) {
-			for (size_t j = 0; j < d; j++) {
-				gsl_vector_view col = gsl_matrix_column(Q, j);
-				gsl_vector_scale(&col.vector, gsl_matrix_get(R, j, j) < 0 ? -lambda : lambda);
-			}
-			gsl_matrix_memcpy(W, Q);
-			st = VX_OK;
-		}
-	}
-	gsl_matrix_free(A);
-	gsl_matrix_free(Q);
-	gsl_matrix_free(R);
-	gsl_vector_free(tau);
-	return st;
-}
-
-/* One d×d gate block of weight_hh by --init and --norm. */
-static vx_status gen_block(const vx_params *p, gsl_matrix *B, gsl_rng *g, vx_error *err)
-{
-	if (p->init == VX_INIT_GAUSSIAN) {
-		fill_gaussian(B, g, 1.0);
-		/* vx_model_set_norm reads only W and d: the block scaled exactly as
-		 * vx_model_build scales its W */
-		vx_model shell = { 0 };
-		shell.d = B->size1;
-		shell.W = B;
-		return vx_model_set_norm(&shell, p->norm, err);
-	}
-	if (p->init == VX_INIT_ORTHOGONAL) {
-		vx_status st = block_orthogonal(B, g, p->norm);
-		return st ? vx_fail_at(err, VX_PARAM_INIT, st, "an orthogonal W could not be drawn: %s",
-		                       vx_strerror(st)) : VX_OK;
-	}
-	gsl_matrix_set_identity(B);
-	gsl_matrix_scale(B, p->norm);
-	return VX_OK;
-}
-
 vx_status vx_net_build(const vx_params *p, const vx_net_spec *spec, vx_net **out, vx_error *err)
 {
 	*out = NULL;
@@ -230,27 +163,28 @@ vx_status vx_net_build(const vx_params *p, const vx_net_spec *spec, vx_net **out
 
 	size_t d = p->hidden, L = spec->layers;
 	vx_net *net = vx_net_alloc(spec->cell, p->act, L, d, p->inputs, p->steps);
-	gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng *g = vx_rng_alloc(p->seed);
 	if (!net || !g) {
 		st = vx_fail(err, VX_ENOMEM, "out of memory for a network of d = %zu, L = %zu, T = %zu", d, L,
 		             p->steps);
 		goto fail;
 	}
-	gsl_rng_set(g, seed32(p->seed));
+	/* the draws and arithmetic of vx_model_build's, so that one vanilla
+	 * layer gets its W, U, x and y bit for bit */
 	for (size_t l = 0; l < L; l++) {
 		vx_net_layer *ly = &net->layer[l];
 		for (size_t q = 0; q < net->G; q++) {
 			gsl_matrix_view B = gsl_matrix_submatrix(ly->w_hh, q * d, 0, d, d);
-			if ((st = gen_block(p, &B.matrix, g, err)))
+			if ((st = vx_draw_weights(&B.matrix, p->init, p->norm, g, err)))
 				goto fail;
 		}
-		fill_gaussian(ly->w_ih, g, 1.0 / sqrt((double)ly->w_ih->size2));
+		vx_fill_gaussian(ly->w_ih, g, 1.0 / sqrt((double)ly->w_ih->size2));
 		/* the gate that keeps memory: f (rows d..2d−1) of the LSTM, z of the GRU */
 		if (spec->cell != VX_CELL_RNN)
 			for (size_t i = 0; i < d; i++)
 				gsl_vector_set(ly->b_ih, d + i, spec->forget_bias);
 	}
-	fill_gaussian(net->x, g, 1.0);
+	vx_fill_gaussian(net->x, g, 1.0);
 	if (p->input_scale == 0)
 		gsl_matrix_set_zero(net->x);
 	else
@@ -443,11 +377,6 @@ static vx_net_fwd *fwd_alloc(const vx_net *net)
 	return f;
 }
 
-static double *row(const gsl_matrix *M, size_t i)
-{
-	return M->data + i * M->tda;
-}
-
 vx_status vx_net_forward(const vx_net *net, vx_net_fwd **out, vx_error *err)
 {
 	*out = NULL;
@@ -473,15 +402,15 @@ vx_status vx_net_forward(const vx_net *net, vx_net_fwd **out, vx_error *err)
 	for (size_t j = 1; j <= net->T; j++)
 		for (size_t l = 0; l < net->L; l++) {
 			vx_net_trace *tr = &f->layer[l];
-			const double *v = l == 0 ? row(net->x, j - 1) : row(f->layer[l - 1].h, j - 1);
-			const double *hp = j == 1 ? init + 2 * l * d : row(tr->h, j - 2);
-			const double *cp = !tr->c ? NULL : j == 1 ? init + (2 * l + 1) * d : row(tr->c, j - 2);
-			double *pre = row(tr->pre, j - 1), *h = row(tr->h, j - 1);
-			layer_step(net, l, v, hp, cp, pre, h, tr->c ? row(tr->c, j - 1) : NULL,
-			           tr->u ? row(tr->u, j - 1) : NULL, hh);
+			const double *v = l == 0 ? vx_row(net->x, j - 1) : vx_row(f->layer[l - 1].h, j - 1);
+			const double *hp = j == 1 ? init + 2 * l * d : vx_row(tr->h, j - 2);
+			const double *cp = !tr->c ? NULL : j == 1 ? init + (2 * l + 1) * d : vx_row(tr->c, j - 2);
+			double *pre = vx_row(tr->pre, j - 1), *h = vx_row(tr->h, j - 1);
+			layer_step(net, l, v, hp, cp, pre, h, tr->c ? vx_row(tr->c, j - 1) : NULL,
+			           tr->u ? vx_row(tr->u, j - 1) : NULL, hh);
 			double mx = fmax(vx_maxabs(pre, net->G * d), vx_maxabs(h, d));
 			if (tr->c)
-				mx = fmax(mx, vx_maxabs(row(tr->c, j - 1), d));
+				mx = fmax(mx, vx_maxabs(vx_row(tr->c, j - 1), d));
 			if (!isfinite(mx)) {
 				free(init);
 				vx_net_fwd_free(f);
@@ -521,7 +450,7 @@ void vx_net_step(const vx_net *net, size_t j, const double *S_prev, double *S_ou
 	for (size_t l = 0; l < net->L; l++) {
 		const double *sp = S_prev + l * net->Ds;
 		double *so = S_out + l * net->Ds;
-		const double *v = l == 0 ? row(net->x, j - 1) : S_out + (l - 1) * net->Ds;
+		const double *v = l == 0 ? vx_row(net->x, j - 1) : S_out + (l - 1) * net->Ds;
 		int lstm = net->cell == VX_CELL_LSTM;
 		layer_step(net, l, v, sp, lstm ? sp + d : NULL, pre, so, lstm ? so + d : NULL, u, hh);
 	}

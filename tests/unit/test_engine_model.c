@@ -10,6 +10,7 @@
 #include <string.h>
 #include <gsl/gsl_errno.h>
 
+#include "engine/linalg.h"
 #include "engine/model.h"
 #include "test_engine_util.h"
 

@@ -20,6 +20,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "engine/analysis.h"
+#include "engine/linalg.h"
 #include "engine/model.h"
 #include "test_engine_util.h"
 

@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "engine/analysis.h"
+#include "engine/linalg.h"
 #include "engine/model.h"
 
 static void setup(void)
