@@ -177,7 +177,7 @@ typedef struct {
 	gsl_eigen_symm_workspace *feig;
 } work;
 
-static void work_free(work *w)
+static void work_clear(work *w)
 {
 	gsl_matrix_free(w->Wn);
 	gsl_matrix_free(w->G);
@@ -210,6 +210,7 @@ static void work_free(work *w)
 	gsl_vector_free(w->feval);
 	if (w->feig)
 		gsl_eigen_symm_free(w->feig);
+	memset(w, 0, sizeof *w);
 }
 
 /* How many step norms share one product (work.nb). */
@@ -219,7 +220,7 @@ static size_t step_batch(size_t d, size_t T)
 	return nb > T ? T : nb;
 }
 
-/* The bytes work_alloc takes, with the dense fallback of the step norms
+/* The bytes work_init takes, with the dense fallback of the step norms
  * (fA, fG, feval, feig), which it allocates only when Lanczos fails. */
 static double work_bytes(double d, double T, size_t nb)
 {
@@ -246,7 +247,7 @@ size_t vx_analyse_bytes(size_t d, size_t T, size_t t)
 	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
 }
 
-static int work_alloc(work *w, const vx_model *m, size_t t)
+static int work_init(work *w, const vx_model *m, size_t t)
 {
 	size_t d = m->d;
 	memset(w, 0, sizeof *w);
@@ -1111,9 +1112,9 @@ vx_status vx_analyse(const vx_model *m, size_t t, const vx_exec *ex, vx_result *
 		return st;
 	vx_result *r = result_alloc(m->d, m->T, t);
 	work w;
-	if (!r || work_alloc(&w, m, t)) {
+	if (!r || work_init(&w, m, t)) {
 		if (r)
-			work_free(&w);
+			work_clear(&w);
 		vx_result_free(r);
 		return vx_fail(err, VX_ENOMEM, "out of memory for the analysis (d = %zu, T = %zu)",
 		               m->d, m->T);
@@ -1130,11 +1131,11 @@ vx_status vx_analyse(const vx_model *m, size_t t, const vx_exec *ex, vx_result *
 		goto fail;
 	}
 	r->rate = fit_rate(r);
-	work_free(&w);
+	work_clear(&w);
 	*out = r;
 	return VX_OK;
 fail:
-	work_free(&w);
+	work_clear(&w);
 	vx_result_free(r);
 	return st;
 }

@@ -153,7 +153,7 @@ typedef struct {
 	gsl_eigen_symm_workspace *ws;
 } dense_fb;
 
-static void dense_free(dense_fb *f)
+static void dense_clear(dense_fb *f)
 {
 	gsl_matrix_free(f->G);
 	gsl_vector_free(f->eval);
@@ -167,13 +167,13 @@ static vx_status dense_norm(dense_fb *f, const gsl_matrix *A, double *out)
 {
 	size_t n = A->size2;
 	if (f->n != n) {
-		dense_free(f);
+		dense_clear(f);
 		f->n = n;
 		f->G = gsl_matrix_alloc(n, n);
 		f->eval = gsl_vector_alloc(n);
 		f->ws = gsl_eigen_symm_alloc(n);
 		if (!f->G || !f->eval || !f->ws) {
-			dense_free(f);
+			dense_clear(f);
 			return VX_ENOMEM;
 		}
 	}
@@ -223,7 +223,7 @@ typedef struct {
 	size_t steps, fallbacks;  /* Lanczos steps and dense fallbacks, in all */
 } lockstep;
 
-static void lock_free(lockstep *ls)
+static void lock_clear(lockstep *ls)
 {
 	for (size_t q = 0; ls->lz && q < ls->nq; q++)
 		vx_lanczos_free(ls->lz[q]);
@@ -529,18 +529,19 @@ typedef struct {
 	double *nrm;
 } chain;
 
-static void chain_free(chain *c)
+static void chain_clear(chain *c)
 {
 	for (int q = 0; q < NSLOT; q++)
 		gsl_matrix_free(c->P[q]);
 	gsl_matrix_free(c->J);
 	free(c->coef);
-	vx_net_ws_free(&c->ws);
-	lock_free(&c->ls);
-	dense_free(&c->fb);
+	vx_net_ws_clear(&c->ws);
+	lock_clear(&c->ls);
+	dense_clear(&c->fb);
 	free(c->nrm);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->cv);
+	memset(c, 0, sizeof *c);
 }
 
 static vx_status chain_init(chain *c, const vx_net *net, vx_net_result *r)
@@ -833,8 +834,8 @@ done:
 	gsl_matrix_free(Y);
 	gsl_matrix_free(Z);
 	gsl_matrix_free(Jd);
-	dense_free(&fb);
-	vx_net_ws_free(&ws);
+	dense_clear(&fb);
+	vx_net_ws_clear(&ws);
 	return st;
 }
 
@@ -984,7 +985,7 @@ done:
 	free(coef);
 	free(dhh);
 	free(S);
-	vx_net_ws_free(&ws);
+	vx_net_ws_clear(&ws);
 	return st;
 }
 
@@ -1039,7 +1040,7 @@ done:
 	gsl_vector_free(e);
 	free(coef);
 	gsl_rng_free(rng);
-	vx_net_ws_free(&ws);
+	vx_net_ws_clear(&ws);
 	return st;
 }
 
@@ -1209,7 +1210,7 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	path_identity(r);
 	chain ch;
 	if ((st = chain_init(&ch, net, r))) {
-		chain_free(&ch);
+		chain_clear(&ch);
 		vx_fail(err, st, "out of memory for the analysis (D = %zu)", net->D);
 		goto fail;
 	}
@@ -1255,7 +1256,7 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	}
 	r->lanczos_steps += ch.ls.steps;
 	r->fallbacks += ch.ls.fallbacks;
-	chain_free(&ch);
+	chain_clear(&ch);
 	if (!st)
 		st = cst;
 	if (st) {

@@ -145,11 +145,12 @@ typedef struct {
 	                       * else the largest few of each) */
 } vx_net_fdcheck;
 
-/* Fills *out (its arrays allocated; free with vx_net_fdcheck_free).  j is
+/* Fills *out (its arrays allocated; release them with vx_net_fdcheck_clear).  j is
  * the step for J_j (1..T) and k for ∂S_t/∂S_k (1..t); max_entries caps the
  * entries compared per parameter (0: all). */
 vx_status vx_net_fd_check(const vx_net *net, const vx_net_result *r, size_t j, size_t k,
                           size_t max_entries, vx_net_fdcheck *out);
-void vx_net_fdcheck_free(vx_net_fdcheck *fd);
+/* Frees fd's arrays and zeroes it (NULL, a zeroed or a cleared one too). */
+void vx_net_fdcheck_clear(vx_net_fdcheck *fd);
 
 #endif

@@ -111,13 +111,13 @@ vx_status vx_net_ws_init(vx_net_ws *w, const vx_net *net, size_t nbmax)
 	w->V = gsl_matrix_alloc(nbmax, net->d);
 	w->M = gsl_matrix_alloc(net->Ds, net->d);
 	if (!w->A || !w->B || !w->V || !w->M) {
-		vx_net_ws_free(w);
+		vx_net_ws_clear(w);
 		return VX_ENOMEM;
 	}
 	return VX_OK;
 }
 
-void vx_net_ws_free(vx_net_ws *w)
+void vx_net_ws_clear(vx_net_ws *w)
 {
 	gsl_matrix_free(w->A);
 	gsl_matrix_free(w->B);
@@ -326,7 +326,7 @@ vx_status vx_net_step_jacobian(const vx_net *net, const vx_net_fwd *f, size_t j,
 	}
 	vx_net_coef(net, f, j, coef);
 	vx_net_jacobian_from_coef(net, coef, J, &w);
-	vx_net_ws_free(&w);
+	vx_net_ws_clear(&w);
 	free(coef);
 	return VX_OK;
 }
@@ -387,7 +387,7 @@ vx_status vx_net_dSdS(const vx_net *net, const vx_net_fwd *f, size_t t, size_t k
 			*log10_scale = E * VX_LOG10_2;
 		}
 	}
-	vx_net_ws_free(&w);
+	vx_net_ws_clear(&w);
 	free(coef);
 	gsl_matrix_free(J);
 	gsl_matrix_free(Q);

@@ -1,11 +1,28 @@
 /*
- * status.h — the one error policy of vanex.
+ * status.h — the one error policy of vanex, and the engine's conventions.
  *
  * Every engine function that can fail returns a vx_status.  Functions that
  * read outside data also take a vx_error, into which they write one line of
  * detail (naming the file, quantity or value and what is accepted).  The engine
  * never prints, exits or aborts; tui/ turns a status into a message on stderr
  * and an exit code: vx_status_exit() says which (2 usage, 1 data or I/O).
+ *
+ * Lifetimes, one convention for every object of the engine (static helpers
+ * included), as GSL's:
+ *   vx_T *vx_T_alloc(...) / void vx_T_free(vx_T *)
+ *       an object the engine allocates, with its workspaces; NULL when out of
+ *       memory.  _free releases it whole and takes NULL.  An object a function
+ *       returns through vx_T **out (vx_analyse's vx_result, vx_net_forward's
+ *       vx_net_fwd) and a _clone are released by the same _free; a GSL
+ *       object made by the engine by GSL's (vx_rng_alloc: gsl_rng_free).
+ *   vx_status vx_T_init(vx_T *, ...) / void vx_T_clear(vx_T *)
+ *       a struct the caller holds (on its stack, or inside another) whose
+ *       members the engine allocates.  _clear releases the members and
+ *       leaves the struct zeroed, so that it takes a zeroed struct, one whose
+ *       _init failed half-way, and a second call.  A struct a function fills
+ *       through vx_T *out (vx_net_fd_check's vx_net_fdcheck) is released by
+ *       the same _clear.
+ * Headers are guarded by VX_<NAME>_H, NAME the file's name.
  */
 #ifndef VX_STATUS_H
 #define VX_STATUS_H

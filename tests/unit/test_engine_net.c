@@ -328,7 +328,7 @@ Test(engine_net, tangent_and_adjoint_maps_equal_the_explicit_jacobian)
 				}
 			}
 		}
-		vx_net_ws_free(&ws);
+		vx_net_ws_clear(&ws);
 		free(coef);
 		gsl_matrix_free(X);
 		gsl_matrix_free(Y);
@@ -660,7 +660,12 @@ Test(engine_net, fd_check_passes_on_every_cell_and_reports_each_block)
 		cr_expect(fd.dSdS <= 1e-8, "%s L=%zu dSdS %.3g", CELL[q->cell], q->L, fd.dSdS);
 		for (size_t i = 0; i < 4 * q->L; i++)
 			cr_expect(fd.param[i] <= 1e-8, "%s L=%zu param %zu: %.3g", CELL[q->cell], q->L, i, fd.param[i]);
-		vx_net_fdcheck_free(&fd);
+		/* a caller-held struct (status.h): _clear leaves it zeroed, and takes it again */
+		vx_net_fdcheck_clear(&fd);
+		cr_expect(fd.block == NULL && fd.param == NULL && fd.nblk == 0 && fd.entries == 0 && fd.j == 0 &&
+		          fd.k == 0 && fd.dSdS == 0, "%s L=%zu: cleared", CELL[q->cell], q->L);
+		vx_net_fdcheck_clear(&fd);
+		vx_net_fdcheck_clear(NULL);
 		vx_net_result_free(r);
 		vx_net_free(net);
 	}
