@@ -21,6 +21,7 @@
 #include "engine/net.h"
 #include "engine/net_analysis.h"
 #include "report/batch.h"
+#include "test_engine_util.h"
 
 static void setup(void)
 {
@@ -93,7 +94,8 @@ static vx_net_result *relu_run(double w, size_t dead)
 		gsl_matrix_set(net->x, j - 1, 0, j == dead ? -1e6 : 1);
 	vx_net_result *r = NULL;
 	vx_error err = { 0 };
-	cr_assert_eq(vx_net_analyse(net, T, &r, &err), VX_OK, "%s", err.msg);
+	vx_exec ex = test_exec(net->D, 1);
+	cr_assert_eq(vx_net_analyse(net, T, &ex, &r, &err), VX_OK, "%s", err.msg);
 	vx_net_free(net);
 	return r;
 }
@@ -188,8 +190,9 @@ Test(batch, identical_sequences_give_no_spread)
 		net->x->data[i] = sin((double)i);
 	vx_net_result *r[4];
 	vx_error err = { 0 };
+	vx_exec ex = test_exec(net->D, 1);
 	for (int i = 0; i < 4; i++)
-		cr_assert_eq(vx_net_analyse(net, 9, &r[i], &err), VX_OK, "%s", err.msg);
+		cr_assert_eq(vx_net_analyse(net, 9, &ex, &r[i], &err), VX_OK, "%s", err.msg);
 	vxr_batch *b = NULL;
 	cr_assert_eq(vxr_batch_summarise((const vx_net_result *const *)r, 4, &b, &err), VX_OK, "%s", err.msg);
 	for (size_t k = 1; k <= 9; k++) {
@@ -214,7 +217,7 @@ Test(batch, identical_sequences_give_no_spread)
 
 	/* results of another network, or no results, are refused */
 	vx_net_result *other = NULL;
-	cr_assert_eq(vx_net_analyse(net, 8, &other, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_net_analyse(net, 8, &ex, &other, &err), VX_OK, "%s", err.msg);
 	const vx_net_result *mixed[2] = { r[0], other };
 	cr_expect_eq(vxr_batch_summarise(mixed, 2, &b, &err), VX_EUSAGE);
 	cr_expect(strstr(err.msg, "sequence 2 was analysed as another network (lstm, L = 2, D = 12, t = 8)"), "%s",

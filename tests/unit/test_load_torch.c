@@ -43,6 +43,7 @@
 #include "report/batch.h"
 #include "report/load/find.h"
 #include "report/load/tensors.h"
+#include "test_engine_util.h"
 #include "test_load_util.h"
 
 #define TOL 1e-9
@@ -220,7 +221,8 @@ static void check_fixture(const json_t *e)
 			cr_assert_eq(vx_inputs_sequence(in, b, dir, net->x, &err), VX_OK, "%s: %s", label, err.msg);
 			for (size_t i = 0; i < net->d; i++)
 				gsl_vector_set(net->y, i, jnum(y, i));
-			cr_assert_eq(vx_net_analyse(net, t, &res[b], &err), VX_OK, "%s: %s", label, err.msg);
+			vx_exec ex = test_exec(net->D, 1);
+			cr_assert_eq(vx_net_analyse(net, t, &ex, &res[b], &err), VX_OK, "%s: %s", label, err.msg);
 			compare(net, res[b], json_array_get(json_array_get(dirs, (size_t)dir), b), label);
 			vx_net_free(net);
 		}
