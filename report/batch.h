@@ -34,13 +34,14 @@
 #define VXR_BATCH_H
 
 #include <stddef.h>
+#include "engine/matio.h"
 #include "engine/net.h"
 #include "engine/net_analysis.h"
 #include "engine/status.h"
 #include "report/check.h"
 
-/* Most sequences a batch takes (engine/matio.h's limit on an inputs file). */
-#define VXR_BATCH_MAX 4096u
+/* Most sequences a batch takes: as many as an inputs file holds. */
+#define VXR_BATCH_MAX VX_MAX_BATCH
 
 /* The five-number spread of one figure over the sequences. */
 typedef struct {
@@ -77,7 +78,9 @@ typedef struct {
  * network's weights for B input sequences with the same loss step t.
  * VX_EUSAGE when B is out of range or the results are of different networks
  * (cell, layers, state size or t differ), VX_ENOMEM.  *out is freed with
- * vxr_batch_free; it points into none of the results. */
+ * vxr_batch_free; it points into none of the results.  It takes 48 bytes
+ * per k (t spreads) and B doubles of scratch; each figure's B values are
+ * sorted once, O(t B log B) in all. */
 vx_status vxr_batch_summarise(const vx_net_result *const *r, size_t B, vxr_batch **out, vx_error *err);
 void vxr_batch_free(vxr_batch *b); /* NULL-safe */
 
