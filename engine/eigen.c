@@ -25,18 +25,6 @@
  * starts (linalg.h). */
 #define POWER_SEED 0x6a09e667f3bcc909u
 
-/* x[i] *= 2^e for the n entries of each row of A, exactly */
-static void scale_rows2(gsl_matrix *A, int e)
-{
-	if (e == 0)
-		return;
-	for (size_t i = 0; i < A->size1; i++) {
-		double *r = vx_row(A, i);
-		for (size_t l = 0; l < A->size2; l++)
-			r[l] = ldexp(r[l], e);
-	}
-}
-
 /* VX_OK when W is a non-empty square matrix of finite entries, with *eW
  * the exponent that brings its largest entry into [½, 1) (0 for W = 0). */
 static vx_status check_w(const gsl_matrix *W, int *eW, vx_error *err)
@@ -103,7 +91,7 @@ vx_status vx_eigen_init(vx_eigen *e, const gsl_matrix *W, vx_error *err)
 	if (eW >= -100 && eW <= 100)
 		eW = 0;
 	gsl_matrix_memcpy(A, W);
-	scale_rows2(A, -eW);
+	vx_scale2_matrix(A, -eW);
 	/* gsl_eigen_nonsymm overwrites A with its Schur form; GSL's default
 	 * parameters (no balancing) */
 	if (gsl_eigen_nonsymm(A, val, ws) != GSL_SUCCESS) {
@@ -230,7 +218,7 @@ vx_status vx_eigen_power_norms(const gsl_matrix *W, size_t N, vx_mag *out, vx_er
 		return vx_fail(err, VX_ENOMEM, "out of memory for the powers of W (d = %zu)", d);
 	}
 	gsl_matrix_memcpy(w.Wn, W);
-	scale_rows2(w.Wn, -eW);
+	vx_scale2_matrix(w.Wn, -eW);
 	double mono_norm;
 	/* products of such matrices keep one nonzero per row and column */
 	int monomial = vx_monomial_norm(w.Wn, &mono_norm);
@@ -251,11 +239,9 @@ vx_status vx_eigen_power_norms(const gsl_matrix *W, size_t N, vx_mag *out, vx_er
 			w.Q = swap;
 			E += eW;
 		}
-		double mx = vx_maxabs_matrix(w.P);
-		if (mx == 0)
+		int e;
+		if (vx_normalise2(w.P, &e) == 0)
 			break;   /* exactly 0 from here on */
-		int e = vx_expo(mx);
-		scale_rows2(w.P, -e);
 		E += e;
 		double nrm;
 		if ((st = norm_of_p(&w, monomial, &nrm)) != VX_OK) {
