@@ -795,8 +795,8 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		vxf_num(g, sizeof g, r->gamma, 3, utf8 ? VXF_UNICODE : VXF_ASCII);
 		snprintf(pd->legend[1], sizeof pd->legend[1], "%s%s", utf8 ? "γ = max σ′ = " : "gamma = max sigma' = ", g);
 		snprintf(pd->mark_label, sizeof pd->mark_label, "%s%zu", utf8 ? "σ′(aⱼ), j = " : "sigma'(a_j), j = ", j);
-		pd->series[0] = (vxp_series){ pd->legend[0], x, y, N, 0 };
-		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1 };
+		pd->series[0] = (vxp_series){ pd->legend[0], x, y, N, 0, 0 };
+		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, 0 };
 		p->nseries = 2;
 		p->log_y = 0;
 		p->xlabel = "a";
@@ -831,8 +831,8 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		gy[0] = gy[1] = vx_result_gl(r);
 		snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "‖Jⱼ‖₂" : "||J_j||_2");
 		snprintf(pd->legend[1], sizeof pd->legend[1], "%s", utf8 ? "γλ" : "gamma*lambda");
-		pd->series[0] = (vxp_series){ pd->legend[0], x, y, T, 0 };
-		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1 };
+		pd->series[0] = (vxp_series){ pd->legend[0], x, y, T, 0, 0 };
+		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, 0 };
 		p->nseries = 2;
 		p->log_y = 0;
 		p->xlabel = "j";

@@ -212,6 +212,24 @@ void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 	}
 }
 
+void vxp_fit_aspect(model *m, double w, double h, int maxtx, int maxty)
+{
+	if (!m->p->equal_aspect || m->p->log_y || !(w > 0) || !(h > 0))
+		return;
+	/* units per length along each axis (halves: no overflow at ±1e308) */
+	double ux = (m->x.hi / 2 - m->x.lo / 2) / w, uy = (m->y.hi / 2 - m->y.lo / 2) / h;
+	if (!(ux > 0) || !(uy > 0) || !isfinite(ux) || !isfinite(uy) || ux == uy)
+		return;
+	/* the axis with fewer units per length would draw them larger: it
+	 * takes the other's scale, about its own centre */
+	axis *a = ux > uy ? &m->y : &m->x;
+	double half = (ux > uy ? ux * h : uy * w), c = a->lo / 2 + a->hi / 2;
+	a->lo = c - half;
+	a->hi = c + half;
+	choose_ticks(&m->x, maxtx, m->integral_x);
+	choose_ticks(&m->y, maxty, 0);
+}
+
 /* Where v falls on an axis, 0 at lo and 1 at hi (halves: no overflow). */
 double vxp_frac_of(const axis *a, double v)
 {

@@ -52,6 +52,12 @@ vx_status vxp_check(const vxp_plot *p);
  * ticks, as the room the caller has allows. */
 void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty);
 
+/* For a plot with equal_aspect and linear y: widens m's x or y range
+ * about its centre so that a unit of either takes the same length on a
+ * plot area w long and h high (both in one unit), and chooses both axes'
+ * ticks again, at most maxtx and maxty.  Nothing for other plots. */
+void vxp_fit_aspect(model *m, double w, double h, int maxtx, int maxty);
+
 /* Where v falls on axis a: 0 at lo, 1 at hi (0 when that is not finite). */
 double vxp_frac_of(const axis *a, double v);
 

@@ -211,6 +211,8 @@ static void svg_series(vxr_buf *b, const model *m, const frame *f, size_t s, int
 	}
 	vxr_buf_puts(b, "\"/>\n");
 
+	if (se->plain)
+		return;
 	/* markers, at most about twenty per series, at fixed indices */
 	size_t stride = valid <= 25 ? 1 : (valid + 19) / 20;
 	svg_marker_group(b, (int)s);
@@ -334,9 +336,11 @@ static void svg_legend(vxr_buf *b, const model *m, const frame *f, const int *pa
 			vxr_buf_puts(b, "\" stroke-width=\"1.8\"");
 			svg_dash(b, pat[s]);
 			vxr_buf_puts(b, "/>\n");
-			svg_marker_group(b, s);
-			svg_marker(b, s, x + 13, y);
-			vxr_buf_puts(b, "</g>\n");
+			if (!m->p->series[s].plain) {
+				svg_marker_group(b, s);
+				svg_marker(b, s, x + 13, y);
+				vxr_buf_puts(b, "</g>\n");
+			}
 		} else if (e[i].kind == 3) {
 			vxr_buf_puts(b, "<circle class=\"vxp-mark\" cx=\"");
 			b_px(b, x + 13);
@@ -390,6 +394,25 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	f.bottom = height - 22 - (p->xlabel && *p->xlabel ? 20 : 0) - (has_note ? 16 : 0);
 	if (f.right - f.left < 60 || f.bottom - f.top < 40)
 		return VX_EUSAGE;
+	/* to scale: the y labels of the widened range may be wider, which
+	 * narrows the frame, which is fitted once more (ranges only widen) */
+	for (int pass = 0; p->equal_aspect && pass < 2; pass++) {
+		vxp_fit_aspect(&m, f.right - f.left, f.bottom - f.top, maxtx, maxty);
+		double lw2 = 0;
+		for (int i = 0; i < m.y.nticks; i++) {
+			char *l = vxp_label_text(&m.y, m.y.ticks[i], LBL_UNICODE);
+			if (!l)
+				return VX_ENOMEM;
+			lw2 = fmax(lw2, text_px(l, 12));
+			free(l);
+		}
+		if (lw2 <= lw)
+			break;
+		f.left += lw2 - lw;
+		lw = lw2;
+		if (f.right - f.left < 60)
+			return VX_EUSAGE;
+	}
 
 	vxr_buf b = { 0 };
 	char num[64];
