@@ -367,6 +367,21 @@ static const char svg_style[] =
 	".vxp .vxp-s3{stroke:#009e73}\n"
 	"</style>\n";
 
+/* The width in px of the widest y tick label into *lw; -1 when out of
+ * memory. */
+static int ylabels_px(const model *m, double *lw)
+{
+	*lw = 0;
+	for (int i = 0; i < m->y.nticks; i++) {
+		char *l = vxp_label_text(&m->y, m->y.ticks[i], LBL_UNICODE);
+		if (!l)
+			return -1;
+		*lw = fmax(*lw, text_px(l, 12));
+		free(l);
+	}
+	return 0;
+}
+
 vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 {
 	if (out)
@@ -378,14 +393,9 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	int maxtx = width / 80, maxty = height / 40;
 	model m;
 	vxp_build_model(&m, p, maxtx, maxty);
-	double lw = 0;
-	for (int i = 0; i < m.y.nticks; i++) {
-		char *l = vxp_label_text(&m.y, m.y.ticks[i], LBL_UNICODE);
-		if (!l)
-			return VX_ENOMEM;
-		lw = fmax(lw, text_px(l, 12));
-		free(l);
-	}
+	double lw;
+	if (ylabels_px(&m, &lw) != 0)
+		return VX_ENOMEM;
 	frame f;
 	f.left = 12 + (p->ylabel && *p->ylabel ? 20 : 0) + lw + 8;
 	f.right = width - 16;
@@ -398,14 +408,9 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	 * narrows the frame, which is fitted once more (ranges only widen) */
 	for (int pass = 0; p->equal_aspect && pass < 2; pass++) {
 		vxp_fit_aspect(&m, f.right - f.left, f.bottom - f.top, maxtx, maxty);
-		double lw2 = 0;
-		for (int i = 0; i < m.y.nticks; i++) {
-			char *l = vxp_label_text(&m.y, m.y.ticks[i], LBL_UNICODE);
-			if (!l)
-				return VX_ENOMEM;
-			lw2 = fmax(lw2, text_px(l, 12));
-			free(l);
-		}
+		double lw2;
+		if (ylabels_px(&m, &lw2) != 0)
+			return VX_ENOMEM;
 		if (lw2 <= lw)
 			break;
 		f.left += lw2 - lw;

@@ -109,6 +109,17 @@ static int braille_has(uint32_t cp, int dx, int dy)
 	return ((cp - 0x2800) >> bit[dy][dx]) & 1;
 }
 
+/* Draws p in cells (cols × rows, Braille or ASCII) into *txt and reads it
+ * back into *sc; returns its plot area. */
+static area draw_cells(const vxp_plot *p, int cols, int rows, int utf8, char **txt, screen *sc)
+{
+	unsigned char *roles = NULL;
+	cr_assert_eq(vxp_cells(p, cols, rows, utf8, txt, &roles), VX_OK);
+	free(roles);
+	*sc = parse_screen(*txt, cols, rows);
+	return utf8 ? find_area(sc, 0x2514, 0x2502, 0x2524) : find_area(sc, '+', '|', '+');
+}
+
 /* ---- the line y = -0.3 x in log10 -------------------------------------- */
 
 #define NLINE 21
@@ -223,12 +234,9 @@ Test(cells, isolated_points_are_exactly_the_mapped_dots)
 	vxp_series s = { "dots", x, y, 41, 0, 0 };
 	vxp_plot p = { NULL, NULL, NULL, 1, &s, 1, NULL, NULL, 0, NULL, 0 };
 	for (int utf8 = 0; utf8 < 2; utf8++) {
-		int cols = 57, rows = 15;
 		char *txt = NULL;
-		unsigned char *roles = NULL;
-		cr_assert_eq(vxp_cells(&p, cols, rows, utf8, &txt, &roles), VX_OK);
-		screen sc = parse_screen(txt, cols, rows);
-		area a = utf8 ? find_area(&sc, 0x2514, 0x2502, 0x2524) : find_area(&sc, '+', '|', '+');
+		screen sc;
+		area a = draw_cells(&p, 57, 15, utf8, &txt, &sc);
 		int dx = utf8 ? 2 : 1, dy = utf8 ? 4 : 1;
 		int W = dx * a.pw, H = dy * a.ph;
 		unsigned char *want = calloc((size_t)W * (size_t)H, 1);
@@ -248,7 +256,6 @@ Test(cells, isolated_points_are_exactly_the_mapped_dots)
 		free(want);
 		free(sc.cp);
 		free(txt);
-		free(roles);
 	}
 }
 
@@ -875,10 +882,8 @@ Test(cells, equal_aspect_keeps_a_circle_round)
 			p.nmarks = 0;
 			int cols = size[k][0], rows = size[k][1];
 			char *txt = NULL;
-			unsigned char *roles = NULL;
-			cr_assert_eq(vxp_cells(&p, cols, rows, utf8, &txt, &roles), VX_OK);
-			screen sc = parse_screen(txt, cols, rows);
-			area a = utf8 ? find_area(&sc, 0x2514, 0x2502, 0x2524) : find_area(&sc, '+', '|', '+');
+			screen sc;
+			area a = draw_cells(&p, cols, rows, utf8, &txt, &sc);
 			int dx = utf8 ? 2 : 1, dy = utf8 ? 4 : 1;
 			int X0 = 1 << 30, X1 = -1, Y0 = 1 << 30, Y1 = -1;
 			for (int Y = 0; Y < dy * a.ph; Y++)
@@ -896,6 +901,5 @@ Test(cells, equal_aspect_keeps_a_circle_round)
 			              utf8, w / 2, h / 2, txt);
 			free(sc.cp);
 			free(txt);
-			free(roles);
 		}
 }
