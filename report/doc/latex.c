@@ -200,7 +200,8 @@ static void plot_picture(vxr_buf *b, const vxr_plotdata *pd, vxr_blk_kind kind)
 		if (isfinite(p->mark_x[i]) && isfinite(p->mark_y[i]))
 			vxr_buf_printf(b, "\\put(%.1f,%.1f){\\makebox(0,0){$\\bullet$}}\n", PX(p->mark_x[i]), PY(p->mark_y[i]));
 	vxr_buf_printf(b, "\\put(%.0f,-24){\\makebox(0,0)[t]{\\small $%s$}}\n", W / 2,
-	               kind == VXR_BLK_PLOT_DACT ? "a" : kind == VXR_BLK_PLOT_STEPS ? "j" : "t-k");
+	               kind == VXR_BLK_PLOT_DACT ? "a" : kind == VXR_BLK_PLOT_STEPS ? "j"
+	               : kind == VXR_BLK_PLOT_POWERS ? "n" : "t-k");
 	vxr_buf_puts(b, "\\end{picture}\n\n");
 	/* legend */
 	if (kind == VXR_BLK_PLOT_NORMS)
@@ -208,6 +209,9 @@ static void plot_picture(vxr_buf *b, const vxr_plotdata *pd, vxr_blk_kind kind)
 		                "$\\circ$~$\\prod_j\\|J_j\\|_2$\\quad $\\times$~$(\\gamma\\lambda)^{t-k}$}\n");
 	else if (kind == VXR_BLK_PLOT_CONTRIB)
 		vxr_buf_puts(b, "{\\small $\\bullet$~size of the term of path $k$}\n");
+	else if (kind == VXR_BLK_PLOT_POWERS)
+		vxr_buf_puts(b, "{\\small $\\bullet$~$\\|W^n\\|_2$\\quad $\\circ$~$\\rho(W)^n$\\quad "
+		                "$\\times$~$\\|W\\|_2^n$}\n");
 	else if (kind == VXR_BLK_PLOT_STEPS)
 		vxr_buf_puts(b, "{\\small $\\bullet$~$\\|J_j\\|_2$\\quad - - -~$\\gamma\\lambda$}\n");
 	else
@@ -244,7 +248,11 @@ static vx_status latex_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd
 	vx_status st = vxr_mixed(pd->caption, VXR_T_LATEX, 1, &cap, err);
 	if (st == VX_OK) {
 		vxr_buf b = { 0 };
-		plot_picture(&b, pd, o->blk);
+		if (o->blk == VXR_BLK_PLOT_EIGEN)
+			vxr_latex_plane(&b, pd, "---~$\\rho(W)$\\quad - - -~$\\|W\\|_2$\\quad $\\cdots$~$|\\nu| = 1$"
+			                        "\\quad $\\bullet$~eigenvalues $\\nu_i$ of $W$");
+		else
+			plot_picture(&b, pd, o->blk);
 		vxr_buf_printf(&b, "\\begin{center}\\begin{minipage}{0.85\\linewidth}\\footnotesize %s"
 		                   "\\end{minipage}\\end{center}\n", cap);
 		k->out = vxr_buf_take(&b);

@@ -139,6 +139,12 @@ vx_status vxr_math(const vxr_obj *o, const char *src, vxm_target tg, int display
  * math through vxm_render, the text escaped for it. */
 vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_error *err);
 
+/* A plot of points in a plane drawn to scale (equal_aspect: {{plot
+ * eigen}}) as a LaTeX picture, centred, with `legend` (LaTeX) under it:
+ * the range symmetric about 0 on both axes, series 1 solid, 2 dashed, 3
+ * dotted, the marks as bullets (latex_plane.c). */
+void vxr_latex_plane(vxr_buf *b, const vxr_plotdata *pd, const char *legend);
+
 /* The document targets' renderings of objects (html.c, latex.c, md.c). */
 extern const vxr_render_ops vxr_html_ops, vxr_latex_ops, vxr_md_ops;
 

@@ -199,8 +199,10 @@ void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 		m->y.lo = ymin;
 		m->y.hi = ymax;
 		choose_ticks(&m->y, maxty, 0);
-		/* widen to the neighbouring ticks, so the frame ends on labels */
-		if (m->y.step > 0 && isfinite(m->y.step)) {
+		/* widen to the neighbouring ticks, so the frame ends on labels
+		 * (not a plane to scale: its fitting moves the ends anyway, and
+		 * the room is better spent on the points) */
+		if (!p->equal_aspect && m->y.step > 0 && isfinite(m->y.step)) {
 			double lo = floor(ymin / m->y.step + 1e-9) * m->y.step;
 			double hi = ceil(ymax / m->y.step - 1e-9) * m->y.step;
 			if (isfinite(lo) && isfinite(hi) && hi > lo) {
