@@ -27,7 +27,8 @@ typedef struct {
 	                            * computes its own */
 } vxr_ctx;
 
-/* The formats of a handout. */
-typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX } vxr_format;
+/* The formats of a handout: VXR_PDF is the LaTeX text compiled by
+ * pdflatex (report/pdf.h). */
+typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX, VXR_PDF } vxr_format;
 
 #endif

@@ -385,7 +385,7 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 	}
 	if (st == VX_OK)
 		st = vxr_substitute(root, &f, err);
-	vxr_rctx rc = { env, &f, fmt == VXR_HTML ? VXR_T_HTML : fmt == VXR_LATEX ? VXR_T_LATEX : VXR_T_MD,
+	vxr_rctx rc = { env, &f, fmt == VXR_HTML ? VXR_T_HTML : fmt == VXR_LATEX || fmt == VXR_PDF ? VXR_T_LATEX : VXR_T_MD,
 	                out_path, NULL, 0, 0 };
 	/* Markdown substitutes the tokens in the filled text itself */
 	if (st == VX_OK && rc.target != VXR_T_MD)

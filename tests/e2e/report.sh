@@ -4,8 +4,10 @@
 # and the rounded table of the default handout), SOURCE_DATE_EPOCH makes
 # every format byte-identical, a template's front matter yields to the
 # command line, Markdown gets its SVG files beside it, pdflatex compiles the
-# LaTeX, and every error leaves no file behind.  python3 and pdflatex are
-# installed by tests/deps.sh; without them this test fails.
+# LaTeX, -f pdf writes a PDF holding the steps and the numbers (and nothing
+# when pdflatex fails or is missing), and every error leaves no file
+# behind.  python3, pdflatex and pdftotext are installed by tests/deps.sh;
+# without them this test fails.
 #   VANEX=./vanex sh tests/e2e/report.sh
 set -u
 VANEX=${VANEX:-./vanex}
@@ -28,8 +30,11 @@ fail() {
 }
 pass() { checks=$((checks + 1)); }
 
+# vanex_env: NAME=VALUE for vanex alone (PATH without pdflatex), through env
+# because an assignment before a shell function may outlive the call.
+vanex_env=
 run() {
-	"$VANEX" "$@" >"$tmp/out" 2>"$tmp/err"
+	env ${vanex_env:+"$vanex_env"} "$VANEX" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 }
 
@@ -263,6 +268,75 @@ else
 	(cd "$tmp/tex" && pdflatex -interaction=nonstopmode -halt-on-error f.tex >log.txt 2>&1)
 	if [ $? -eq 0 ] && [ -s "$tmp/tex/f.pdf" ]; then pass; else fail "pdflatex failed on features.tpl.md: $(grep -A3 '^!' "$tmp/tex/log.txt" | head -8)"; fi
 fi
+
+# ---- PDF: pdflatex run by vanex ----------------------------------------------------
+# -o FILE.pdf (and -f pdf) writes a PDF whose text holds every step's title
+# and this network's numbers; pdflatex's chatter stays off stdout and stderr.
+if ! command -v pdftotext >/dev/null 2>&1; then
+	fail "pdftotext not installed: the PDF handout was not read (Debian poppler-utils; 'sh tests/deps.sh test')"
+else
+	mkdir "$tmp/pdf"
+	run report --act sigmoid --norm 5 --seed 3 -o "$tmp/pdf/h.pdf"
+	if [ "$rc" -ne 0 ] || [ -s "$tmp/out" ] || [ -s "$tmp/err" ]; then
+		fail "report -o h.pdf: exit $rc, stdout $(wc -c <"$tmp/out") bytes, stderr: $(head -c 300 "$tmp/err")"
+	elif [ "$(head -c 5 "$tmp/pdf/h.pdf")" != "%PDF-" ]; then
+		fail "report -o h.pdf: the file does not start with %PDF- ($(head -c 20 "$tmp/pdf/h.pdf" | od -c | head -2))"
+	elif ! pdftotext "$tmp/pdf/h.pdf" "$tmp/pdf/h.txt" 2>"$tmp/err"; then
+		fail "pdftotext cannot read the PDF handout: $(cat "$tmp/err")"
+	else
+		"$VANEX" check --json --act sigmoid --norm 5 --seed 3 >"$tmp/pdf/check.json"
+		grep -h '^## ' templates/[0-9][0-9]-*.md | sed 's/^## //' >"$tmp/pdf/titles"
+		if "$PY" - "$tmp/pdf/h.txt" "$tmp/pdf/titles" "$tmp/pdf/check.json" <<'EOF'
+import json, re, sys
+# pdftotext spaces a prime and breaks lines: compare without white space
+squash = lambda s: re.sub(r"\s+", "", s)
+text = squash(open(sys.argv[1]).read())
+bad = [t for t in open(sys.argv[2]).read().splitlines() if squash(t) not in text]
+j = json.load(open(sys.argv[3]))
+for name in ("loss", "grad_norm"):
+    if squash("%.3g" % j[name]) not in text:
+        bad.append("%s = %.3g (check --json)" % (name, j[name]))
+if len(bad) > 0:
+    print("missing from the PDF's text: " + "; ".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+		then pass; else fail "the PDF handout lacks step titles or live numbers (above)"; fi
+	fi
+	# -f pdf to a file of any name; under SOURCE_DATE_EPOCH the same bytes twice
+	vanex_env=SOURCE_DATE_EPOCH=1700000000
+	for n in 1 2; do
+		run report -f pdf --act sigmoid --norm 5 --seed 3 -o "$tmp/pdf/other$n.bin"
+	done
+	vanex_env=
+	[ "$rc" -eq 0 ] && [ "$(head -c 5 "$tmp/pdf/other1.bin")" = "%PDF-" ] && pass ||
+		fail "report -f pdf -o other.bin: exit $rc, $(head -c 200 "$tmp/err")"
+	cmp -s "$tmp/pdf/other1.bin" "$tmp/pdf/other2.bin" && pass ||
+		fail "two PDFs made under SOURCE_DATE_EPOCH differ"
+fi
+# A pdflatex that fails, or none at all, leaves nothing, says so in one line,
+# and never puts another format into a .pdf.
+mkdir "$tmp/fake" "$tmp/np"
+printf '#!/bin/sh\nexit 1\n' >"$tmp/fake/pdflatex"
+chmod +x "$tmp/fake/pdflatex"
+vanex_env="PATH=$tmp/fake"
+expect_error 1 'pdflatex failed' report -o "$tmp/np/h.pdf"
+cat >"$tmp/fake/pdflatex" <<'EOF'
+#!/bin/sh
+printf '%s\n' 'This is pdfTeX' "! LaTeX Error: File \`x.sty' not found." 'l.3 ...' >handout.log
+echo chatter
+echo chatter >&2
+exit 1
+EOF
+expect_error 1 "pdflatex: ! LaTeX Error: File .x.sty' not found. (Debian packages: texlive-latex-base" \
+	report -f pdf -o "$tmp/np/h.pdf"
+grep -q chatter "$tmp/out" "$tmp/err" && fail "pdflatex's output reached vanex's stdout or stderr" || pass
+vanex_env="PATH=$tmp/nowhere"
+expect_error 1 'pdflatex, which is not installed (Debian packages: texlive-latex-base texlive-latex-recommended)' \
+	report -o "$tmp/np/h.pdf"
+vanex_env=
+expect_error 2 'a .pdf file takes -f pdf' report -f md -o "$tmp/np/h.pdf"
+expect_error 2 'a .pdf file takes -f pdf' report -f latex -o "$tmp/np/h.pdf"
+if [ -z "$(ls -A "$tmp/np")" ]; then pass; else fail "files left after failed PDFs: $(ls -A "$tmp/np")"; fi
 
 echo "report e2e: $checks passed, $fails failed"
 [ "$fails" -eq 0 ]
