@@ -18,10 +18,12 @@
 #include "engine/fileio.h"
 #include "report/out.h"
 
-/* inputenc, fontenc, amsmath, geometry, graphicx, hyperref, longtable:
- * texlive-latex-base; amssymb: texlive-base (which latex-base pulls in);
- * booktabs: texlive-latex-recommended (the preamble falls back to \hline
- * without it; lmodern, when installed, only changes the font). */
+/* Found with kpsewhich and dpkg -S for every \usepackage of the preamble:
+ * article, inputenc, fontenc, amsmath, geometry, longtable, color,
+ * graphicx: texlive-latex-base; amssymb: texlive-base (which latex-base
+ * pulls in); booktabs: texlive-latex-recommended (the preamble falls back
+ * to \hline without it; lmodern, package lmodern, only changes the font
+ * when it is there). */
 const char vxr_pdf_packages[] = "texlive-latex-base texlive-latex-recommended";
 
 /* The job's name, and every file pdflatex writes for it. */

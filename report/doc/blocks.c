@@ -737,6 +737,9 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 			}
 		}
 		if (norms) {
+			snprintf(pd->legend_tex[0], sizeof pd->legend_tex[0], "$\\|\\partial s_t/\\partial s_k\\|_2$");
+			snprintf(pd->legend_tex[1], sizeof pd->legend_tex[1], "$\\prod_j \\|J_j\\|_2$");
+			snprintf(pd->legend_tex[2], sizeof pd->legend_tex[2], "$(\\gamma\\lambda)^{t-k}$");
 			snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "‖∂sₜ/∂sₖ‖₂" : "||ds_t/ds_k||");
 			snprintf(pd->legend[1], sizeof pd->legend[1], "%s", utf8 ? "Π‖Jⱼ‖₂" : "prod ||J_j||");
 			snprintf(pd->legend[2], sizeof pd->legend[2], "%s", utf8 ? "(γλ)ᵗ⁻ᵏ" : "(gamma*lambda)^(t-k)");
@@ -744,6 +747,7 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 			         "$\\|\\partial s_t/\\partial s_k\\|_2$, the product of step norms and the bound "
 			         "$(\\gamma\\lambda)^{t-k}$ against $t-k$ (logarithmic scale), $t = %zu$.", t);
 		} else {
+			snprintf(pd->legend_tex[0], sizeof pd->legend_tex[0], "path $k$");
 			snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "path k" : "path k");
 			snprintf(pd->caption, sizeof pd->caption,
 			         "Size of the term of path $k$ in $\\partial L_t/\\partial W$ against $t-k$ "
@@ -751,6 +755,7 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		}
 		for (size_t s = 0; s < ns; s++) {
 			pd->series[s].label = pd->legend[s];
+			pd->series[s].label_tex = pd->legend_tex[s];
 			pd->series[s].x = x;
 			pd->series[s].y = pd->buf + (s + 1) * t;
 			pd->series[s].n = t;
@@ -760,6 +765,8 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		p->log_y = 1;
 		p->xlabel = "t − k";
 		p->ylabel = norms ? "norm" : "‖term‖";
+		p->xlabel_tex = "$t-k$";
+		p->ylabel_tex = norms ? "norm" : "$\\|\\text{term}\\|_F$";
 		if (!utf8) {
 			p->xlabel = "t - k";
 			p->ylabel = norms ? "norm" : "||term||";
@@ -795,12 +802,20 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		vxf_num(g, sizeof g, r->gamma, 3, utf8 ? VXF_UNICODE : VXF_ASCII);
 		snprintf(pd->legend[1], sizeof pd->legend[1], "%s%s", utf8 ? "γ = max σ′ = " : "gamma = max sigma' = ", g);
 		snprintf(pd->mark_label, sizeof pd->mark_label, "%s%zu", utf8 ? "σ′(aⱼ), j = " : "sigma'(a_j), j = ", j);
-		pd->series[0] = (vxp_series){ pd->legend[0], x, y, N, 0 };
-		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1 };
+		char gtex[48];
+		vxf_num(gtex, sizeof gtex, r->gamma, 3, VXF_TEX);
+		snprintf(pd->legend_tex[0], sizeof pd->legend_tex[0], "$\\sigma'(a)$, %s", vx_act_name(c->model->act));
+		snprintf(pd->legend_tex[1], sizeof pd->legend_tex[1], "$\\gamma = \\max \\sigma' = %s$", gtex);
+		snprintf(pd->mark_label_tex, sizeof pd->mark_label_tex, "$\\sigma'(a_j)$, $j = %zu$", j);
+		pd->series[0] = (vxp_series){ pd->legend[0], x, y, N, 0, pd->legend_tex[0] };
+		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, pd->legend_tex[1] };
 		p->nseries = 2;
 		p->log_y = 0;
 		p->xlabel = "a";
 		p->ylabel = utf8 ? "σ′(a)" : "sigma'(a)";
+		p->xlabel_tex = "$a$";
+		p->ylabel_tex = "$\\sigma'(a)$";
+		p->mark_label_tex = pd->mark_label_tex;
 		p->mark_x = mx;
 		p->mark_y = my;
 		p->nmarks = d;
@@ -831,12 +846,14 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		gy[0] = gy[1] = vx_result_gl(r);
 		snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "‖Jⱼ‖₂" : "||J_j||_2");
 		snprintf(pd->legend[1], sizeof pd->legend[1], "%s", utf8 ? "γλ" : "gamma*lambda");
-		pd->series[0] = (vxp_series){ pd->legend[0], x, y, T, 0 };
-		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1 };
+		pd->series[0] = (vxp_series){ pd->legend[0], x, y, T, 0, "$\\|J_j\\|_2$" };
+		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, "$\\gamma\\lambda$" };
 		p->nseries = 2;
 		p->log_y = 0;
 		p->xlabel = "j";
 		p->ylabel = "norm";
+		p->xlabel_tex = "$j$";
+		p->ylabel_tex = "norm";
 		snprintf(pd->caption, sizeof pd->caption,
 		         "The norm of each step's Jacobian, $\\|J_j\\|_2 = \\|\\operatorname{diag}(\\sigma'(a_j))\\,W\\|_2$, "
 		         "against its bound $\\gamma\\lambda$, for $j = 1, \\ldots, %zu$.", T);

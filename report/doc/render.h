@@ -62,6 +62,7 @@ typedef struct {
 	vxp_series series[3];
 	double *buf;          /* owns every array the plot points into */
 	char title[96], legend[3][64], mark_label[64];
+	char legend_tex[3][96], mark_label_tex[96];   /* the same for LaTeX, text with $…$ */
 	char caption[200];    /* text with $…$ math */
 	/* the same data as a table, for targets without graphics */
 	vxr_table *fallback;

@@ -251,7 +251,10 @@ if ! command -v pdflatex >/dev/null 2>&1; then
 	fail "pdflatex not installed: the LaTeX handout was not compiled (Debian texlive-latex-base; 'sh tests/deps.sh test')"
 else
 	mkdir "$tmp/tex"
-	for opts in "" "--act sigmoid --norm 6 --steps 80" "--act relu --norm 2 --hidden 40 --steps 12"; do
+	# Nothing may run into the margin: no "Overfull \hbox" wider than 1 pt
+	# at any size (two matrices side by side overflowed by 185 pt at d = 8).
+	for opts in "" "--hidden 2" "--hidden 4" "--hidden 8" "--hidden 12" "--act sigmoid --norm 6 --steps 80" \
+		"--act relu --norm 2 --hidden 40 --steps 12" "--act tanh --norm 6 --hidden 16 --steps 1000"; do
 		# shellcheck disable=SC2086
 		"$VANEX" report -f latex $opts -o "$tmp/tex/h.tex" 2>"$tmp/err" || { fail "report -f latex $opts: $(cat "$tmp/err")"; continue; }
 		(cd "$tmp/tex" && pdflatex -interaction=nonstopmode -halt-on-error h.tex >log.txt 2>&1)
@@ -259,6 +262,12 @@ else
 			pass
 		else
 			fail "pdflatex failed on the handout ($opts): $(grep -A3 '^!' "$tmp/tex/log.txt" | head -8)"
+		fi
+		over=$(sed -n 's/^Overfull \\hbox (\([0-9.]*\)pt too wide).*/\1/p' "$tmp/tex/h.log" | awk '$1 > 1' | head -3)
+		if [ -z "$over" ]; then
+			pass
+		else
+			fail "the LaTeX handout ($opts) runs into the margin by $(echo $over) pt: $(grep -A2 '^Overfull .hbox' "$tmp/tex/h.log" | head -6)"
 		fi
 		rm -f "$tmp/tex/h.pdf"
 	done
