@@ -30,8 +30,17 @@ vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, 
 	size_t t = vx_params_loss_step(&eff);
 	vx_result *r = NULL;
 	if ((st = vx_params_check(&eff, err)) != VX_OK ||
-	    (st = vxu_memory_check(o->bytes(m->d, m->n, m->T, t), m->d, m->T, err)) != VX_OK ||
-	    (st = vx_analyse(m, t, &r, err)) != VX_OK) {
+	    (st = vxu_memory_check(o->bytes(m->d, m->n, m->T, t), m->d, m->T, err)) != VX_OK) {
+		vx_model_free(m);
+		return st;
+	}
+	/* the engine's thread policy for this d, applied once: the analysis and
+	 * what the command computes after it (check's finite differences, the
+	 * handout's other initialisations) run under it */
+	vx_exec machine = o->machine ? *o->machine : vx_exec_machine();
+	vx_exec ex = vx_exec_for_model(m->d, &machine);
+	vx_exec_apply(&ex);
+	if ((st = vx_analyse(m, t, &ex, &r, err)) != VX_OK) {
 		vx_model_free(m);
 		return st;
 	}
@@ -42,7 +51,7 @@ vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, 
 	return VX_OK;
 }
 
-void vxu_loaded_free(vxu_loaded *l)
+void vxu_loaded_clear(vxu_loaded *l)
 {
 	if (!l)
 		return;

@@ -127,7 +127,7 @@ static void generated(const uint8_t *d, size_t n)
 	}
 
 	gsl_matrix *m = NULL;
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vx_matrix_parse("npy", b.p, b.n, "gen.npy", &m, &err);
 	FUZZ_CHECK(st == VX_OK, "valid %s%s %s v%d %zux%zu rejected: %s", big ? ">" : "<",
 	           f32 ? "f4" : "f8", fortran ? "F" : "C", major, rows, cols, err.msg);
@@ -149,7 +149,7 @@ static void generated(const uint8_t *d, size_t n)
 static void raw(const uint8_t *d, size_t n)
 {
 	gsl_matrix *m = NULL;
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vx_matrix_parse("npy", d, n, "fuzz.npy", &m, &err);
 	if (st != VX_OK) {
 		fuzz_check_error(st, &err);
