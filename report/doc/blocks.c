@@ -18,6 +18,7 @@
 #include "engine/analysis.h"
 #include "engine/model.h"
 #include "engine/regime.h"
+#include "report/doc/cite.h"
 
 /* ================================================================ strings */
 
@@ -128,6 +129,65 @@ vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_er
 	if (!*out)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	return VX_OK;
+}
+
+/* ================================================================ citations */
+
+/* Text of a reference entry for a target. */
+static void ref_text(vxr_buf *b, const char *s, vxr_target tg, int utf8)
+{
+	if (tg == VXR_T_HTML) {
+		vxr_html_escape(b, s);
+	} else if (tg == VXR_T_LATEX) {
+		vxr_latex_escape(b, s);
+	} else if (tg == VXR_T_TERM && !utf8) {
+		char *a = vxm_to_ascii(s);
+		vxr_buf_puts(b, a ? a : "?");
+		free(a);
+	} else {
+		vxr_buf_puts(b, s);
+	}
+}
+
+void vxr_ref_entry(vxr_buf *b, size_t r, vxr_target tg, int utf8)
+{
+	static const char *const em[][2] = { { "<em>", "</em>" }, { "\\emph{", "}" }, { "*", "*" }, { "", "" } };
+	const vxr_ref *w = vxr_ref_at(r);
+	if (!w)
+		return;
+	ref_text(b, w->authors, tg, utf8);
+	vxr_buf_puts(b, ". ");
+	vxr_buf_puts(b, em[tg][0]);
+	ref_text(b, w->title, tg, utf8);
+	vxr_buf_puts(b, ".");
+	vxr_buf_puts(b, em[tg][1]);
+	vxr_buf_puts(b, " ");
+	ref_text(b, w->where, tg, utf8);
+	vxr_buf_printf(b, ", %d.", w->year);
+}
+
+vx_status vxr_cite_numbers(void *sink, const vxr_obj *o, vx_error *err)
+{
+	vxr_strsink *k = sink;
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "[");
+	for (size_t i = 0; i < o->ncite; i++)
+		vxr_buf_printf(&b, "%s%d", i ? ", " : "", o->cite[i] + 1);
+	vxr_buf_puts(&b, "]");
+	k->out = vxr_buf_take(&b);
+	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
+char *vxr_cite_short(const vxr_obj *o)
+{
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "(");
+	for (size_t i = 0; i < o->ncite; i++) {
+		const vxr_ref *w = vxr_ref_at((size_t)o->cite[i]);
+		vxr_buf_printf(&b, "%s%d", i ? "; " : "", w ? w->year : 0);
+	}
+	vxr_buf_puts(&b, ")");
+	return vxr_buf_take(&b);
 }
 
 /* ================================================================ cells */
@@ -875,12 +935,21 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 vx_status vxr_render_obj(vxr_env *env, const vxr_render_ops *ops, void *sink, const vxr_obj *o, vx_error *err)
 {
 	vx_status st;
+	if (o->kind == VXR_OBJ_CITE) {
+		if (!ops->cite)
+			return vx_fail(err, VX_EINTERNAL, "internal: a citation outside the text");
+		return ops->cite(sink, o, err);
+	}
+	if (o->blk == VXR_BLK_REFERENCES)
+		return ops->references(sink, o, err);
 	if (o->kind == VXR_OBJ_MATH || o->kind == VXR_OBJ_DMATH) {
 		if (!ops->math)
 			return vx_fail(err, VX_EINTERNAL, "internal: math outside the text");
 		return ops->math(sink, o, err);
 	}
 	switch (o->blk) {
+	case VXR_BLK_REFERENCES:
+		break;   /* above */
 	case VXR_BLK_TABLE_PATHS:
 	case VXR_BLK_TABLE_STEPS:
 	case VXR_BLK_TABLE_INITS:

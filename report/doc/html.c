@@ -5,6 +5,7 @@
  * writes the objects and the page around it.
  */
 #include "report/doc/render.h"
+#include "report/doc/cite.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -24,10 +25,7 @@ static const char css[] =
 	"h1,h2,h3,h4{font-family:'Source Sans Pro','Segoe UI','Helvetica Neue',Arial,'DejaVu Sans',sans-serif;"
 	"line-height:1.25;color:#10191f;}\n"
 	"h1{font-size:2rem;margin:0 0 .4rem;letter-spacing:-.01em;}\n"
-	"body{counter-reset:step;}\n"
-	"h2{font-size:1.35rem;margin:2.6rem 0 .8rem;padding-top:1.2rem;border-top:1px solid var(--rule);"
-	"counter-increment:step;}\n"
-	"h2::before{content:counter(step) \". \";color:var(--accent);}\n"
+	"h2{font-size:1.35rem;margin:2.6rem 0 .8rem;padding-top:1.2rem;border-top:1px solid var(--rule);}\n"
 	"h3{font-size:1.1rem;margin:1.8rem 0 .5rem;}\n"
 	"p{margin:.7rem 0;}\n"
 	"em{font-style:italic;}strong{font-weight:700;}\n"
@@ -63,6 +61,10 @@ static const char css[] =
 	"table.record tr{display:contents;}table.record tbody tr td{background:none;border:0;}"
 	"table.record td:nth-child(odd){padding-left:.7rem;}}\n"
 	"footer{margin-top:3rem;color:var(--soft);font-size:.85rem;}\n"
+	"a.cite{color:var(--accent);text-decoration:none;}\n"
+	".refs p{padding-left:2.4rem;text-indent:-2.4rem;margin:.45rem 0;}\n"
+	".refs .refno{display:inline-block;min-width:2.4rem;text-indent:0;color:var(--soft);}\n"
+	".refs p:target{background:var(--tint);}\n"
 	"@page{size:auto;margin:18mm 17mm 20mm;}\n"
 	"@media print{\n"
 	"html{font-size:10.5pt;}\n"
@@ -184,8 +186,40 @@ static vx_status html_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd,
 	return st;
 }
 
+/* [1, 3]: each number a link to its entry in the references. */
+static vx_status html_cite(void *sink, const vxr_obj *o, vx_error *err)
+{
+	vxr_strsink *k = sink;
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "[");
+	for (size_t i = 0; i < o->ncite; i++)
+		vxr_buf_printf(&b, "%s<a class=\"cite\" href=\"#ref-%s\">%d</a>", i ? ", " : "",
+		               vxr_ref_at((size_t)o->cite[i])->key, o->cite[i] + 1);
+	vxr_buf_puts(&b, "]");
+	k->out = vxr_buf_take(&b);
+	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
+/* Every work, each entry the target of its citations. */
+static vx_status html_references(void *sink, const vxr_obj *o, vx_error *err)
+{
+	(void)o;
+	vxr_strsink *k = sink;
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "<div class=\"refs\">\n");
+	for (size_t i = 0; i < vxr_ref_count(); i++) {
+		vxr_buf_printf(&b, "<p id=\"ref-%s\"><span class=\"refno\">[%zu]</span>", vxr_ref_at(i)->key, i + 1);
+		vxr_ref_entry(&b, i, VXR_T_HTML, 1);
+		vxr_buf_puts(&b, "</p>\n");
+	}
+	vxr_buf_puts(&b, "</div>\n");
+	k->out = vxr_buf_take(&b);
+	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
 const vxr_render_ops vxr_html_ops = {
 	.math = html_math, .table = html_table, .matrices = html_matrices, .plot = html_plot,
+	.cite = html_cite, .references = html_references,
 };
 
 vx_status vxr_html_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err)

@@ -9,6 +9,7 @@
  * caption.
  */
 #include "report/doc/render.h"
+#include "report/doc/cite.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -67,7 +68,9 @@ static const char preamble[] =
 	"% a paragraph with long inline formulas spaces its words out rather than\n"
 	"% letting a line run into the margin\n"
 	"\\setlength{\\emergencystretch}{3em}\n"
-	"\\setlength{\\parindent}{0pt}\n";
+	"\\setlength{\\parindent}{0pt}\n"
+	"% the steps carry their numbers in their titles\n"
+	"\\setcounter{secnumdepth}{0}\n";
 
 /* Rows up to which a table stays in one box with its note (a page holds
  * about 45 rows at \small); a longer one is a longtable, its header
@@ -207,9 +210,26 @@ static vx_status latex_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd
 	return st;
 }
 
+static vx_status latex_references(void *sink, const vxr_obj *o, vx_error *err)
+{
+	(void)o;
+	vxr_strsink *k = sink;
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "\\begin{list}{}{\\setlength{\\leftmargin}{2.2em}\\setlength{\\labelwidth}{2em}"
+	                 "\\setlength{\\itemsep}{0.3em}}\\raggedright\n");
+	for (size_t i = 0; i < vxr_ref_count(); i++) {
+		vxr_buf_printf(&b, "\\item[{[%zu]}] ", i + 1);
+		vxr_ref_entry(&b, i, VXR_T_LATEX, 1);
+		vxr_buf_puts(&b, "\n");
+	}
+	vxr_buf_puts(&b, "\\end{list}\n");
+	k->out = vxr_buf_take(&b);
+	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
 const vxr_render_ops vxr_latex_ops = {
 	.math = latex_math, .table = latex_table, .matrices = latex_matrices, .plot = latex_plot,
-	.matrix_fit = latex_matrix_fit,
+	.cite = vxr_cite_numbers, .references = latex_references, .matrix_fit = latex_matrix_fit,
 };
 
 vx_status vxr_latex_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err)

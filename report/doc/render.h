@@ -117,6 +117,8 @@ typedef struct {
 	vx_status (*table)(void *sink, const vxr_obj *o, const vxr_table *t, vx_error *err);
 	vx_status (*matrices)(void *sink, const vxr_obj *o, const vxr_mat *m, size_t n, vx_error *err);
 	vx_status (*plot)(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err);
+	vx_status (*cite)(void *sink, const vxr_obj *o, vx_error *err);        /* {{cite}}: the works' numbers */
+	vx_status (*references)(void *sink, const vxr_obj *o, vx_error *err);  /* {{references}}: every work */
 	size_t (*matrix_fit)(const void *sink);  /* NULL or 0: as many rows and columns as the object asks */
 	int (*utf8)(const void *sink);           /* NULL: UTF-8 */
 } vxr_render_ops;
@@ -147,6 +149,17 @@ extern const vxr_render_ops vxr_html_ops, vxr_latex_ops, vxr_md_ops;
 vx_status vxr_html_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err);
 vx_status vxr_latex_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err);
 vx_status vxr_md_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err);
+
+/* Work r (report/doc/cite.h) as an entry of a reference list for target
+ * tg: "Authors. Title. Where, year.", escaped for the target, the title
+ * emphasised (plain in the terminal, ASCII when utf8 is 0). */
+void vxr_ref_entry(vxr_buf *b, size_t r, vxr_target tg, int utf8);
+/* A cite op for a document target whose sink is a vxr_strsink: the
+ * numbers as text, "[1, 3]" (LaTeX, Markdown). */
+vx_status vxr_cite_numbers(void *sink, const vxr_obj *o, vx_error *err);
+/* The works of a {{cite}} in running text for the terminal, whose text
+ * names the authors: their years, "(1991; 1994)".  malloc'd. */
+char *vxr_cite_short(const vxr_obj *o);
 
 /* Escaping for HTML text and attributes. */
 void vxr_html_escape(vxr_buf *b, const char *s);

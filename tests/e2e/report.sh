@@ -208,6 +208,49 @@ n=$(ls -A "$tmp/r1" | wc -l)
 [ "$n" -eq 5 ] && pass || fail "expected h.md h-1.svg h-2.svg h.html h.latex in r1, found: $(ls -A "$tmp/r1")"
 SOURCE_DATE_EPOCH=x expect_error 2 'SOURCE_DATE_EPOCH' report
 
+# ---- numbered steps, references, the handout's own words ----------------------------
+# Every format numbers the 14 steps in order ("Step 3. ..." in the title),
+# ends with the six references, and cites them by number; in HTML each
+# citation links to an entry that exists.  No sentence meant for the tutor
+# ("change it", keys to press) reaches a handout.
+for f in md html latex; do
+	run report -f $f
+	if [ "$rc" -ne 0 ]; then
+		fail "report -f $f: exit $rc"
+		continue
+	fi
+	if "$PY" - "$tmp/out" "$f" <<'EOF'
+import re, sys
+text, fmt = open(sys.argv[1]).read(), sys.argv[2]
+bad = []
+steps = [int(n) for n in re.findall(r"Step (\d+)\. ", text)]
+if steps != list(range(1, 15)):
+    bad.append("step numbers in the titles: %s" % steps)
+refs = re.findall(r"\[(\d)\]", text[text.rfind("References"):])
+if sorted(set(refs)) != [str(i) for i in range(1, 7)]:
+    bad.append("references after the last 'References': %s" % refs)
+for want in ("Pascanu", "Hochreiter", "Bengio, P. Simard", "Schmidhuber", "Jaitly", "Arjovsky",
+             "157", "1735", "1310", "1504.00941", "1120"):
+    if want not in text:
+        bad.append("no '%s' in the references" % want)
+cited = re.findall(r'href="#ref-([a-z0-9]+)"', text)
+ids = re.findall(r'id="ref-([a-z0-9]+)"', text)
+if fmt == "html":
+    if len(cited) < 8 or any(c not in ids for c in cited) or len(ids) != 6:
+        bad.append("citations %s against entries %s" % (cited, ids))
+else:
+    if not re.search(r"Pascanu, Mikolov and Bengio \[1\]", text):
+        bad.append("no citation [1] after its authors")
+for phrase in ("text changes with it", "press ", "Press ", " key", "tutor"):
+    if phrase in text:
+        bad.append("tutor's words in the handout: %r" % phrase)
+if bad:
+    print(fmt + ": " + "; ".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+	then pass; else fail "report -f $f: numbered steps, references or wording (above)"; fi
+done
+
 # ---- front matter and the command line --------------------------------------------
 printf -- '---\nact: sigmoid\nsteps: 9\n---\nact={{act}} gamma={{gamma}} T={{T}}\n' >"$tmp/fm.md"
 run report --template "$tmp/fm.md"
