@@ -117,13 +117,24 @@ vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_er
 			return vx_fail(err, st == VX_EFORMAT ? VX_EINTERNAL : st, "internal: math '%.*s': %s",
 			               (int)(e - d - 1), d + 1, st == VX_ENOMEM ? "out of memory" : e2.msg);
 		}
+		p = e + 1;
+		/* HTML: the punctuation after a formula stays on its line, so a
+		 * caption's final "." never wraps alone (doc.c does the same for
+		 * the prose) */
+		size_t punct = tg == VXR_T_HTML ? strspn(p, ",.;:!?)") : 0;
+		if (punct)
+			vxr_buf_puts(&b, "<span class=\"nobr\">");
 		if (tg == VXR_T_LATEX || tg == VXR_T_MD)
 			vxr_buf_puts(&b, "$");
 		vxr_buf_puts(&b, m);
 		if (tg == VXR_T_LATEX || tg == VXR_T_MD)
 			vxr_buf_puts(&b, "$");
 		free(m);
-		p = e + 1;
+		if (punct) {
+			vxr_buf_put(&b, p, punct);
+			vxr_buf_puts(&b, "</span>");
+			p += punct;
+		}
 	}
 	*out = vxr_buf_take(&b);
 	if (!*out)

@@ -122,17 +122,18 @@ for opts in "--act tanh --steps 40 --seed 5" "--act sigmoid --norm 4 --hidden 6 
 import json, math, re, sys
 j = json.load(open(sys.argv[1]))
 SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+# a negative number's sign is a true minus (U+2212) in the handout, never '-'
 def num(s):
     s = s.strip()
-    m = re.fullmatch(r"(-?[0-9.]+)(?:×10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))?", s)
+    m = re.fullmatch(r"(−?[0-9.]+)(?:×10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))?", s)
     if not m:
         raise ValueError("not a number: %r" % s)
-    x = float(m.group(1))
+    x = float(m.group(1).replace("−", "-"))
     return x * 10.0 ** int(m.group(2).translate(SUP)) if m.group(2) else x
 def log10_of(s):
-    m = re.fullmatch(r"(-?[0-9.]+)(?:×10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))?", s.strip())
+    m = re.fullmatch(r"(−?[0-9.]+)(?:×10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))?", s.strip())
     e = int(m.group(2).translate(SUP)) if m.group(2) else 0
-    return math.log10(abs(float(m.group(1)))) + e
+    return math.log10(abs(float(m.group(1).replace("−", "-")))) + e
 got = dict(l.split("=", 1) for l in open(sys.argv[2]).read().split("\n") if "=" in l)
 p = {q["k"]: q for q in j["paths"]}
 t = j["params"]["t"]
@@ -251,6 +252,68 @@ EOF
 	then pass; else fail "report -f $f: numbered steps, references or wording (above)"; fi
 done
 
+# ---- what a student found ------------------------------------------------------------
+# Step 3 names the longest path once when it is the one shown; a negative
+# number carries a true minus (U+2212) in the text of every format and is
+# one <mn> in MathML, never a binary operator after ≈; a caption never
+# leaves its final "." alone on a line; step 7 counts a ReLU network's dead
+# units as the numbers have them (check --json: a_{j,i} <= 0 at j = t).
+run report -f md
+grep -q 'path $k = 1$ multiplies' "$tmp/out" && fail "step 3 repeats itself for k = 1: $(grep -o 'In this network the path[^:]*' "$tmp/out")" || pass
+# Markdown outside its math (which TeX sets with a minus)
+"$PY" -c '
+import re, sys
+t = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", "", open(sys.argv[1]).read(), flags=re.S)
+sys.stdout.write("\n".join(re.findall(r".{0,30}(?<![0-9A-Za-z])-[0-9].{0,10}", t)[:3]))' "$tmp/out" >"$tmp/hy"
+[ -s "$tmp/hy" ] && fail "hyphens for minus in the Markdown handout: $(cat "$tmp/hy")" || pass
+run report -f html
+if "$PY" - "$tmp/out" <<'EOF'
+import re, sys
+h = open(sys.argv[1]).read()
+bad = []
+body = re.sub(r"<(svg|style)\b.*?</\1>", "", h, flags=re.S)
+text = re.sub(r"<[^>]+>", " ", body)
+hyph = re.findall(r"(?<![0-9A-Za-z])-[0-9][0-9.]*", text)
+if hyph:
+    bad.append("hyphens for minus: %s" % hyph[:5])
+if "<mo>≈</mo><mo>−</mo>" in h or not re.search(r"<mi>μ</mi><mo>≈</mo><mn>−[0-9]", h):
+    bad.append("μ ≈ −… is not one negative number")
+if "<mtd><mo>−</mo><mn>" in h:
+    bad.append("a matrix entry's minus is an operator")
+for cap in re.findall(r"<figcaption>(.*?)</figcaption>", h, flags=re.S):
+    if cap.endswith("</math>.") or not (cap.endswith(".</span>") or re.search(r"[a-z)]\.$", cap)):
+        bad.append("caption ends: ...%s" % cap[-60:])
+if bad:
+    print("; ".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+then pass; else fail "minus signs or captions in the HTML handout (above)"; fi
+for opts in "--act relu --norm 2" "--act relu --norm 1 --hidden 4 --seed 7" "--act relu --norm 3 --hidden 12 --seed 3"; do
+	# shellcheck disable=SC2086
+	"$VANEX" check --json $opts >"$tmp/relu.json" && run report -f md $opts
+	if "$PY" - "$tmp/relu.json" "$tmp/out" <<'EOF'
+import json, re, sys
+j = json.load(open(sys.argv[1]))
+md = open(sys.argv[2]).read()
+a = j["a"][j["params"]["t"] - 1]
+dead, d = sum(1 for v in a if v <= 0), len(a)
+m = re.search(r"At step \$j = \d+\$, (?:(\d+) of the (\d+) units (?:is|are) dead|all (\d+) units are (dead|active)|its one unit is (dead|active))", md)
+if not m:
+    print("step 7 says no count of dead units: %s" % re.findall(r"A ReLU unit.{0,200}", md)[:1])
+    sys.exit(1)
+if m.group(1):
+    said = int(m.group(1))
+elif m.group(3):
+    said = int(m.group(3)) if m.group(4) == "dead" else 0
+else:
+    said = 1 if m.group(5) == "dead" else 0
+if said != dead or "close to the peak" in md.split("## Step 7")[1].split("## Step 8")[0]:
+    print("step 7: %d dead said, %d of %d in check --json; %s" % (said, dead, d, m.group(0)))
+    sys.exit(1)
+EOF
+	then pass; else fail "report $opts: step 7's count of dead ReLU units (above)"; fi
+done
+
 # ---- front matter and the command line --------------------------------------------
 printf -- '---\nact: sigmoid\nsteps: 9\n---\nact={{act}} gamma={{gamma}} T={{T}}\n' >"$tmp/fm.md"
 run report --template "$tmp/fm.md"
@@ -353,6 +416,9 @@ if len(bad) > 0:
 sys.exit(1 if bad else 0)
 EOF
 		then pass; else fail "the PDF handout lacks step titles or live numbers (above)"; fi
+		# a minus set by LaTeX reads as U+2212; a hyphen before a digit is text's
+		grep -n '\(^\|[^0-9A-Za-z]\)-[0-9]' "$tmp/pdf/h.txt" | head -3 >"$tmp/hy"
+		[ -s "$tmp/hy" ] && fail "hyphens for minus in the PDF handout: $(cat "$tmp/hy")" || pass
 	fi
 	# -f pdf to a file of any name; under SOURCE_DATE_EPOCH the same bytes twice
 	vanex_env=SOURCE_DATE_EPOCH=1700000000
