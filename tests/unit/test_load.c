@@ -31,6 +31,7 @@
 #include "report/load/find.h"
 #include "report/load/pickle.h"
 #include "report/load/tensors.h"
+#include "test_load_util.h"
 
 static void setup(void)
 {
@@ -42,37 +43,9 @@ TestSuite(load, .init = setup);
 /* Runs the generator for one group into a fresh directory; the manifest. */
 static json_t *generate(const char *group, char *dir)
 {
-	strcpy(dir, "/tmp/vanex-load.XXXXXX");
-	cr_assert(mkdtemp(dir), "mkdtemp");
-	const char *me = __FILE__, *slash = strrchr(me, '/');
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 /usr/bin/python3 %.*s/load_files.py %s %s",
-	         slash ? (int)(slash - me) : 1, slash ? me : ".", dir, group);
-	cr_assert_eq(system(cmd), 0, "%s failed", cmd);
-	char path[600];
-	snprintf(path, sizeof path, "%s/manifest.json", dir);
-	json_error_t je;
-	json_t *m = json_load_file(path, 0, &je);
-	cr_assert(m && json_is_array(m), "manifest %s: %s", path, je.text);
+	json_t *m = load_generate("load_files.py", group, dir);
+	cr_assert(json_is_array(m), "manifest of %s", group);
 	return m;
-}
-
-static void remove_dir(const char *dir)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	cr_expect_eq(system(cmd), 0);
-}
-
-static const char *jstr(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static size_t jsize(const json_t *o, const char *k)
-{
-	return (size_t)json_integer_value(json_object_get(o, k));
 }
 
 /* A manifest value: a number, or "nan", "inf", "-inf". */
@@ -238,18 +211,7 @@ Test(load, good_files_read_exactly_and_their_networks_run_as_in_pytorch, .timeou
 	fprintf(stderr, "load: %zu files; largest difference of h_T and c_T from PyTorch float64: %.3g\n",
 	        json_array_size(man), worst);
 	json_decref(man);
-	remove_dir(dir);
-}
-
-static vx_status status_named(const char *s)
-{
-	static const char *const names[] = { "OK", "EUSAGE", "ENOMEM", "EIO", "EFORMAT", "ESHAPE", "ENONFINITE",
-		                                 "ETOOBIG", "ENUMERIC", "EINTERNAL" };
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(s, names[i]) == 0)
-			return (vx_status)i;
-	cr_assert_fail("unknown status %s", s);
-	return VX_EINTERNAL;
+	load_remove_dir(dir);
 }
 
 /* The refusal: its status, one printable line, the expected words. */
@@ -260,8 +222,7 @@ static void expect_refusal(vx_status st, const vx_error *err, const json_t *e, c
 	cr_expect_eq(st, want, "%s: %s: status %d (%s), expected %s: %s", file, stage, (int)st, vx_strerror(st),
 	             jstr(e, "status"), err->msg);
 	cr_expect(strstr(err->msg, words) != NULL, "%s: %s: message '%s' lacks '%s'", file, stage, err->msg, words);
-	for (const char *p = err->msg; *p; p++)
-		cr_expect((unsigned char)*p >= 0x20 && *p != 0x7f, "%s: control byte in '%s'", file, err->msg);
+	expect_one_line(err->msg, file);
 }
 
 Test(load, bad_files_are_refused_at_their_stage_with_one_line, .timeout = 300)
@@ -306,7 +267,7 @@ Test(load, bad_files_are_refused_at_their_stage_with_one_line, .timeout = 300)
 		vxr_tensors_free(f);
 	}
 	json_decref(man);
-	remove_dir(dir);
+	load_remove_dir(dir);
 }
 
 Test(load, malicious_pickles_are_refused_and_nothing_runs, .timeout = 300)
@@ -334,7 +295,7 @@ Test(load, malicious_pickles_are_refused_and_nothing_runs, .timeout = 300)
 	}
 	cr_expect_eq(json_array_size(man), 8, "malicious files: %zu", json_array_size(man));
 	json_decref(man);
-	remove_dir(dir);
+	load_remove_dir(dir);
 }
 
 /* ---- the content decides, not the name ---- */
