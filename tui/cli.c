@@ -129,8 +129,10 @@ static vx_status apply(vxu_args *a, const opt_def *o, const char *shown, const c
 			a->format = VXR_LATEX;
 		else if (strcmp(val, "pdf") == 0)
 			a->format = VXR_PDF;
+		else if (strcmp(val, "slides") == 0)
+			a->format = VXR_SLIDES;
 		else
-			return vx_fail(err, VX_EUSAGE, "%s: expected md, html, latex or pdf, got '%s'", shown,
+			return vx_fail(err, VX_EUSAGE, "%s: expected md, html, latex, pdf or slides, got '%s'", shown,
 			               vx_quote(val, QUOTE_MAX, 1, q, sizeof q));
 		a->format_set = 1;
 		return VX_OK;
@@ -350,7 +352,7 @@ static const char *const overview =
 	"Commands:\n"
 	"  tutor     the step-by-step tutorial in the terminal (the default)\n"
 	"  check     a quick numeric check: table and verdict, or --json\n"
-	"  report    a course handout with the actual numbers (md, html, latex, pdf)\n"
+	"  report    a handout with the actual numbers: md, html, latex, pdf, slides\n"
 	"  help [COMMAND]   this text, or the options of a command\n"
 	"\n"
 	"  -h, --help      show help       -V, --version   show the version\n"
@@ -384,13 +386,14 @@ static const char *const check_help =
 	"\n";
 
 static const char *const report_help =
-	"usage: vanex report [MODEL OPTIONS] [-f md|html|latex|pdf] [-o FILE]\n"
+	"usage: vanex report [MODEL OPTIONS] [-f md|html|latex|pdf|slides] [-o FILE]\n"
 	"                    [--template FILE]\n"
 	"\n"
 	"Writes the whole derivation as a handout filled with the network's numbers.\n"
 	"\n"
-	"  -f, --format F    md, html, latex or pdf (pdf runs pdflatex); default: from\n"
-	"                    -o's extension (.md .html .tex .pdf), else md\n"
+	"  -f, --format F    md, html, latex, pdf (runs pdflatex) or slides (one HTML\n"
+	"                    file, a slide a step); default: from -o's extension\n"
+	"                    (.md .html .tex .pdf), else md\n"
 	"  -o, --output FILE the file to write (default: standard output)\n"
 	"  --template FILE   your own Markdown template instead of the built-in steps\n"
 	"\n";

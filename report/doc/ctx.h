@@ -28,7 +28,7 @@ typedef struct {
 } vxr_ctx;
 
 /* The formats of a handout: VXR_PDF is the LaTeX text compiled by
- * pdflatex (report/pdf.h). */
-typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX, VXR_PDF } vxr_format;
+ * pdflatex (report/pdf.h), VXR_SLIDES the HTML one cut into slides. */
+typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX, VXR_PDF, VXR_SLIDES } vxr_format;
 
 #endif

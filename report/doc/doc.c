@@ -411,7 +411,9 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 	}
 	if (st == VX_OK)
 		st = vxr_substitute(root, &f, err);
-	vxr_rctx rc = { env, &f, fmt == VXR_HTML ? VXR_T_HTML : fmt == VXR_LATEX || fmt == VXR_PDF ? VXR_T_LATEX : VXR_T_MD,
+	vxr_rctx rc = { env, &f,
+	                fmt == VXR_HTML || fmt == VXR_SLIDES ? VXR_T_HTML
+	                : fmt == VXR_LATEX || fmt == VXR_PDF ? VXR_T_LATEX : VXR_T_MD,
 	                out_path, NULL, 0, 0 };
 	/* Markdown substitutes the tokens in the filled text itself */
 	if (st == VX_OK && rc.target != VXR_T_MD)
@@ -440,7 +442,10 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 		}
 		const char *ti = title ? title : "vanex handout";
 		switch (rc.target) {
-		case VXR_T_HTML: st = vxr_html_document(&rc, root, ti, text, err); break;
+		case VXR_T_HTML:
+			st = fmt == VXR_SLIDES ? vxr_slides_document(&rc, root, ti, text, err)
+			                       : vxr_html_document(&rc, root, ti, text, err);
+			break;
 		case VXR_T_LATEX: st = vxr_latex_document(&rc, root, ti, text, err); break;
 		default: st = vxr_md_document(&rc, root, ti, text, err); break;
 		}

@@ -161,6 +161,17 @@ vx_status vxr_cite_numbers(void *sink, const vxr_obj *o, vx_error *err);
  * names the authors: their years, "(1991; 1994)".  malloc'd. */
 char *vxr_cite_short(const vxr_obj *o);
 
+/* The head of an HTML document up to and with <body>: the title escaped,
+ * the style sheet the three parts (html.c's for the handout, slides.c's
+ * for the slides). */
+void vxr_html_head(vxr_buf *b, const char *title, const char *css1, const char *css2, const char *css3);
+/* The CSS of the blocks (math, matrices, tables, plots, the record, the
+ * references), the same in the handout and the slides. */
+extern const char vxr_html_css_blocks[];
+/* The handout as slides: one self-contained HTML file, a step (or a part
+ * of one) per slide, no script (slides.c). */
+vx_status vxr_slides_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err);
+
 /* Escaping for HTML text and attributes. */
 void vxr_html_escape(vxr_buf *b, const char *s);
 /* Escaping for LaTeX text. */

@@ -314,6 +314,47 @@ EOF
 	then pass; else fail "report $opts: step 7's count of dead ReLU units (above)"; fi
 done
 
+# ---- slides ----------------------------------------------------------------------------
+# -f slides: one HTML file, a section per slide, a title on each, every step
+# there in order, the same bytes twice under SOURCE_DATE_EPOCH (the browser
+# checks are in report_chromium.sh).
+mkdir "$tmp/sl"
+vanex_env=SOURCE_DATE_EPOCH=1700000000
+run report -f slides -o "$tmp/sl/a.html"
+run report -f slides -o "$tmp/sl/b.html"
+vanex_env=
+if [ "$rc" -ne 0 ]; then
+	fail "report -f slides: exit $rc ($(head -c 200 "$tmp/err"))"
+elif "$PY" - "$tmp/sl/a.html" <<'EOF'
+import re, sys
+h = open(sys.argv[1]).read()
+secs = re.findall(r'<section class="slide[^"]*" id="slide-(\d+)">(.*?)</section>', h, flags=re.S)
+bad = []
+if [int(n) for n, _ in secs] != list(range(1, len(secs) + 1)):
+    bad.append("slides not numbered 1..n")
+for n, body in secs:
+    if not re.match(r"\s*<h[12]>", body):
+        bad.append("slide %s has no title" % n)
+    if not re.search(r'<div class="no">%s / %d</div>' % (n, len(secs)), body):
+        bad.append("slide %s has no 'n / total'" % n)
+steps = []
+for _, body in secs:
+    m = re.match(r"\s*<h2>Step (\d+)\. ", body)
+    if m and (not steps or steps[-1] != int(m.group(1))):
+        steps.append(int(m.group(1)))
+if steps != list(range(1, 15)):
+    bad.append("steps in order: %s" % steps)
+if "<script" in h.lower():
+    bad.append("a script")
+if bad:
+    print("; ".join(bad[:6]))
+sys.exit(1 if bad else 0)
+EOF
+then pass; else fail "report -f slides: the slides (above)"; fi
+cmp -s "$tmp/sl/a.html" "$tmp/sl/b.html" && pass || fail "two slide decks made under SOURCE_DATE_EPOCH differ"
+expect_error 2 'a .pdf file takes -f pdf' report -f slides -o "$tmp/sl/s.pdf"
+expect_error 2 "expected md, html, latex, pdf or slides, got 'ppt'" report -f ppt
+
 # ---- front matter and the command line --------------------------------------------
 printf -- '---\nact: sigmoid\nsteps: 9\n---\nact={{act}} gamma={{gamma}} T={{T}}\n' >"$tmp/fm.md"
 run report --template "$tmp/fm.md"

@@ -135,13 +135,10 @@ static char *render(const vxr_ctx *c, vxr_format f, const char *tpl, const char 
 
 /* ---- goldens ------------------------------------------------------------ */
 
-Test(doc_golden, features_in_every_format)
+/* SVG drawings are test_plot's business: each becomes <svg/> in html.
+ * Returns how many there were. */
+static int svg_stubs(char *html)
 {
-	net n;
-	net_make(&n, "tanh", "1.2");
-	const char *tpl = GOLDEN_DIR "/features.tpl.md";
-	char *html = render(&n.ctx, VXR_HTML, tpl, "-", NULL);
-	/* SVG drawings are test_plot's business: each stands as <svg/> here */
 	int svgs = 0;
 	for (char *p = html; (p = strstr(p, "<svg")) != NULL; p += 6) {
 		char *e = strstr(p, "</svg>");
@@ -150,8 +147,22 @@ Test(doc_golden, features_in_every_format)
 		memcpy(p, "<svg/>", 6);
 		svgs++;
 	}
-	cr_expect_eq(svgs, 4, "four inline plots, got %d", svgs);
+	return svgs;
+}
+
+Test(doc_golden, features_in_every_format)
+{
+	net n;
+	net_make(&n, "tanh", "1.2");
+	const char *tpl = GOLDEN_DIR "/features.tpl.md";
+	char *html = render(&n.ctx, VXR_HTML, tpl, "-", NULL);
+	cr_expect_eq(svg_stubs(html), 4, "four inline plots");
 	golden("features.html", html);
+	/* the slides: the same blocks, cut at the headings and the --- */
+	char *slides = render(&n.ctx, VXR_SLIDES, tpl, "-", NULL);
+	cr_expect_eq(svg_stubs(slides), 4, "four inline plots in the slides");
+	golden("features.slides.html", slides);
+	free(slides);
 	char *tex = render(&n.ctx, VXR_LATEX, tpl, "-", NULL);
 	golden("features.tex", tex);
 	char *md = render(&n.ctx, VXR_MD, tpl, "-", NULL);
