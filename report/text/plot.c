@@ -296,6 +296,19 @@ static void tick_label(vxr_buf *b, const axis *a, double v, lblstyle st)
 		vxr_buf_puts(b, "$");
 }
 
+int vxp_ylabel_width(const model *m, lblstyle st, double (*width)(const char *), double *w)
+{
+	*w = 0;
+	for (int i = 0; i < m->y.nticks; i++) {
+		char *l = vxp_label_text(&m->y, m->y.ticks[i], st);
+		if (!l)
+			return -1;
+		*w = fmax(*w, width(l));
+		free(l);
+	}
+	return 0;
+}
+
 char *vxp_label_text(const axis *a, double v, lblstyle st)
 {
 	vxr_buf b = { 0 };

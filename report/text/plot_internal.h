@@ -59,6 +59,11 @@ void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty);
  * ticks again, at most maxtx and maxty.  Nothing for other plots. */
 void vxp_fit_aspect(model *m, double w, double h, int maxtx, int maxty);
 
+/* The width of the widest y tick label of m in style st, as width()
+ * measures one, into *w (0 without ticks); -1 when out of memory.  The
+ * drawings size their left margin by it. */
+int vxp_ylabel_width(const model *m, lblstyle st, double (*width)(const char *), double *w);
+
 /* Where v falls on axis a: 0 at lo, 1 at hi (0 when that is not finite). */
 double vxp_frac_of(const axis *a, double v);
 

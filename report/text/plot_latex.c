@@ -261,21 +261,6 @@ static void legend_sample(vxr_buf *b, int s, int pat, int plain)
 	vxr_buf_puts(b, "}\\end{picture}");
 }
 
-/* The width in pt of the widest y tick label into *lw; -1 when out of
- * memory. */
-static int ylabels_pt(const model *m, double *lw)
-{
-	*lw = 0;
-	for (int i = 0; i < m->y.nticks; i++) {
-		char *l = vxp_label_text(&m->y, m->y.ticks[i], LBL_TEX);
-		if (!l)
-			return -1;
-		*lw = fmax(*lw, label_pt(l));
-		free(l);
-	}
-	return 0;
-}
-
 vx_status vxp_picture(const vxp_plot *p, int width, int height, char **out)
 {
 	if (out)
@@ -285,7 +270,7 @@ vx_status vxp_picture(const vxp_plot *p, int width, int height, char **out)
 	model m;
 	vxp_build_model(&m, p, width / 55, height / 28);
 	double lw;
-	if (ylabels_pt(&m, &lw) != 0)
+	if (vxp_ylabel_width(&m, LBL_TEX, label_pt, &lw) != 0)
 		return VX_ENOMEM;
 	int has_y = p->ylabel_tex || (p->ylabel && *p->ylabel);
 	int has_x = p->xlabel_tex || (p->xlabel && *p->xlabel);
@@ -300,7 +285,7 @@ vx_status vxp_picture(const vxp_plot *p, int width, int height, char **out)
 	for (int pass = 0; p->equal_aspect && pass < 2; pass++) {
 		vxp_fit_aspect(&m, f.right - f.left, f.top - f.bottom, width / 55, height / 28);
 		double lw2;
-		if (ylabels_pt(&m, &lw2) != 0)
+		if (vxp_ylabel_width(&m, LBL_TEX, label_pt, &lw2) != 0)
 			return VX_ENOMEM;
 		if (lw2 <= lw)
 			break;

@@ -364,19 +364,10 @@ static const char svg_style[] =
 	".vxp .vxp-s3{stroke:#009e73}\n"
 	"</style>\n";
 
-/* The width in px of the widest y tick label into *lw; -1 when out of
- * memory. */
-static int ylabels_px(const model *m, double *lw)
+/* A tick label's width in px, at the labels' 12 px. */
+static double label_px(const char *s)
 {
-	*lw = 0;
-	for (int i = 0; i < m->y.nticks; i++) {
-		char *l = vxp_label_text(&m->y, m->y.ticks[i], LBL_UNICODE);
-		if (!l)
-			return -1;
-		*lw = fmax(*lw, text_px(l, 12));
-		free(l);
-	}
-	return 0;
+	return text_px(s, 12);
 }
 
 vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
@@ -391,7 +382,7 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	model m;
 	vxp_build_model(&m, p, maxtx, maxty);
 	double lw;
-	if (ylabels_px(&m, &lw) != 0)
+	if (vxp_ylabel_width(&m, LBL_UNICODE, label_px, &lw) != 0)
 		return VX_ENOMEM;
 	frame f;
 	f.left = 12 + (p->ylabel && *p->ylabel ? 20 : 0) + lw + 8;
@@ -406,7 +397,7 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	for (int pass = 0; p->equal_aspect && pass < 2; pass++) {
 		vxp_fit_aspect(&m, f.right - f.left, f.bottom - f.top, maxtx, maxty);
 		double lw2;
-		if (ylabels_px(&m, &lw2) != 0)
+		if (vxp_ylabel_width(&m, LBL_UNICODE, label_px, &lw2) != 0)
 			return VX_ENOMEM;
 		if (lw2 <= lw)
 			break;

@@ -1053,3 +1053,41 @@ Test(cells, equal_aspect_keeps_a_circle_round)
 			free(txt);
 		}
 }
+
+/* In a LaTeX picture too: the circle's vertices lie at one distance from
+ * its centre, in pt, and no marker is drawn along it; without
+ * equal_aspect it is an ellipse as wide as the frame. */
+Test(latex, equal_aspect_keeps_a_circle_round)
+{
+	vxp_series s[2];
+	double mx[3], my[3];
+	for (int equal = 1; equal >= 0; equal--) {
+		vxp_plot p = circles(s, mx, my, equal);
+		p.nseries = 1;
+		p.nmarks = 0;
+		char *tex = NULL;
+		cr_assert_eq(vxp_picture(&p, 340, 190, &tex), VX_OK);
+		*strstr(tex, "\\end{picture}") = '\0';
+		cr_expect_null(strstr(tex, "\\circle{3}"), "a plain series has no markers");
+		static qseg q[4096];
+		int n = picture_segments(tex, q, 4096), start = n - 1;
+		while (start > 0 && fabs(q[start - 1].x1 - q[start].x0) < 1e-9 && fabs(q[start - 1].y1 - q[start].y0) < 1e-9)
+			start--;
+		cr_assert_gt(n - start, 40, "the circle has %d segments", n - start);
+		double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+		for (int i = start; i < n; i++) {
+			x0 = fmin(x0, q[i].x0), x1 = fmax(x1, q[i].x0);
+			y0 = fmin(y0, q[i].y0), y1 = fmax(y1, q[i].y0);
+		}
+		double w = x1 - x0, h = y1 - y0;
+		if (equal) {
+			cr_expect_leq(fabs(w - h), 1.0, "%.2f pt wide, %.2f pt high", w, h);
+			for (int i = start; i < n; i++)
+				cr_expect_leq(fabs(hypot(q[i].x0 - (x0 + x1) / 2, q[i].y0 - (y0 + y1) / 2) - w / 2), 1.0,
+				              "vertex %d off the circle", i - start);
+		} else {
+			cr_expect_gt(w, 1.5 * h, "not to scale: %.2f pt wide, %.2f pt high", w, h);
+		}
+		free(tex);
+	}
+}
