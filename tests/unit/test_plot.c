@@ -951,6 +951,7 @@ Test(latex, locale_free_and_deterministic)
 	cr_assert_eq(vxp_picture(&p, 340, 190, &b), VX_OK);
 	setlocale(LC_NUMERIC, "C");
 	cr_expect_str_eq(a, b);
+	free(b);
 	cr_expect_eq(vxp_picture(&p, 100, 190, &b), VX_EUSAGE);
 	cr_expect_eq(vxp_picture(NULL, 340, 190, &b), VX_EUSAGE);
 	free(a);
