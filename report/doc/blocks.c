@@ -931,8 +931,8 @@ static vx_status plot_eigen(vxr_env *env, vxr_plotdata *pd, int utf8, vx_error *
 	p->nmarks = d;
 	p->mark_label = pd->mark_label;
 	snprintf(pd->caption, sizeof pd->caption,
-	         "The eigenvalues $\\nu_i$ of $W$ (dots) in the complex plane, the circles "
-	         "$|\\nu| = \\rho(W) = %s$ and $|\\nu| = \\|W\\|_2 = %s$, and the unit circle.", at, bt);
+	         "The eigenvalues $\\nu_i$ of $W$ (dots) in the complex plane, the circles of radius "
+	         "$\\rho(W) = %s$ and $\\|W\\|_2 = %s$, and the unit circle.", at, bt);
 	return table_eigen(env, &pd->fallback, err);
 }
 

@@ -167,6 +167,14 @@ void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 			integral &= x == floor(x);
 		}
 	}
+	if (p->equal_aspect && m->npoints > 0 && !p->log_y) {
+		/* a margin, so a circle does not run along the frame */
+		double pad = 0.04 * fmax(xmax / 2 - xmin / 2, ymax / 2 - ymin / 2) * 2;
+		xmin -= pad;
+		xmax += pad;
+		ymin -= pad;
+		ymax += pad;
+	}
 	if (m->npoints == 0) {
 		xmin = 0;
 		xmax = 1;

@@ -56,9 +56,10 @@ typedef struct {
  *     10, 20, … decades, the finest step giving at most 8 (600 decades:
  *     every 100), labelled 10ⁿ (ASCII: 1e-4);
  *   - linear y: the range widened to the neighbouring tick multiples;
- *   - equal_aspect (linear y): instead, the x or the y range widened
- *     about its centre until both axes give a unit the same length, the
- *     ticks chosen again (the frame need not end on a tick);
+ *   - equal_aspect (linear y): instead, both ranges widened by 4% of the
+ *     larger each way, then the x or the y range about its centre until
+ *     both axes give a unit the same length, the ticks chosen again (the
+ *     frame need not end on a tick);
  *   - nothing to draw (n = 0, all -INFINITY, NaN) still gives the frame
  *     and a "no values to plot" note, never an error;
  *   - series get distinct dash patterns (solid, long dash, dots, dash-dot;
