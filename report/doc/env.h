@@ -73,8 +73,9 @@ const vx_mag *vxr_env_powers(vxr_env *e, vx_error *err);
  * of an orthogonal W, all 1 up to rounding, peak at n = 0. */
 size_t vxr_powers_peak(const vx_mag *pw, size_t N);
 /* 1 when those powers are too slow for a terminal's redraw: d³ N beyond
- * 2 × 10⁸ (a second or so; the tutor and the template name `powers.slow`
- * leave them out then, the handouts never). */
+ * 2 × 10⁸, the threshold the remedies step puts on its analyses (0.12 s
+ * at d = 128, N = 200 on one core); the tutor and the template name
+ * `powers.slow` leave them out then, the handouts never. */
 int vxr_env_powers_slow(const vxr_env *e);
 
 #endif
