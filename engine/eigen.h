@@ -37,7 +37,9 @@ typedef struct {
 	double *re, *im;   /* the d eigenvalues ν_i = re[i] + i·im[i], largest |ν| first;
 	                    * equal moduli by re, then im, descending, so a complex
 	                    * pair comes as +im, −im (exact conjugates) */
-	double rho;        /* ρ(W) = max |ν_i| (0 for a nilpotent W) */
+	double rho;        /* ρ(W) = max |ν_i| (0 for a nilpotent W; below DBL_MIN, for
+	                    * a W of entries near 2e-308, a subnormal double with
+	                    * fewer significant bits) */
 } vx_eigen;
 
 /* The eigenvalues and spectral radius of W (d×d, d >= 1) into *e, which
