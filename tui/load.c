@@ -8,7 +8,7 @@
 #include "report/modeljson.h"
 #include "tui/cli.h"
 
-vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err)
+vx_status vxu_load_model(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err)
 {
 	vx_status st;
 	memset(out, 0, sizeof *out);
@@ -28,18 +28,23 @@ vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, 
 	if ((st = vxr_model_load(p, &m, &eff, err)) != VX_OK)
 		return st;
 	size_t t = vx_params_loss_step(&eff);
-	vx_result *r = NULL;
 	if ((st = vx_params_check(&eff, err)) != VX_OK ||
-	    (st = vxu_memory_check(o->bytes(m->d, m->n, m->T, t), m->d, m->T, err)) != VX_OK ||
-	    (st = vx_analyse(m, t, &r, err)) != VX_OK) {
+	    (st = vxu_memory_check(o->bytes(m->d, m->n, m->T, t), m->d, m->T, err)) != VX_OK) {
 		vx_model_free(m);
 		return st;
 	}
 	out->eff = eff;
 	out->model = m;
-	out->result = r;
 	out->t = t;
 	return VX_OK;
+}
+
+vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err)
+{
+	vx_status st = vxu_load_model(p, o, out, err);
+	if (st == VX_OK && (st = vx_analyse(out->model, out->t, &out->result, err)) != VX_OK)
+		vxu_loaded_free(out);
+	return st;
 }
 
 void vxu_loaded_free(vxu_loaded *l)

@@ -19,7 +19,7 @@
 /* What a load holds: the model, its analysis and the effective options. */
 typedef struct {
 	vx_model *model;
-	vx_result *result;
+	vx_result *result;     /* NULL from vxu_load_model */
 	vx_params eff;     /* as vxr_model_load gives them: sizes as in the model */
 	size_t t;          /* the loss step analysed: vx_params_loss_step(&eff) */
 } vxu_loaded;
@@ -39,6 +39,11 @@ typedef struct {
  * On VX_OK *out holds the model and its analysis (vxu_loaded_free); on an
  * error nothing is held, *out is zeroed, and err says why in one line. */
 vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err);
+
+/* vxu_load without its last step: the model read or built and every check
+ * passed, result NULL; the caller analyses it at out->t when it will (the
+ * tutor: on its worker, once the first frame is drawn). */
+vx_status vxu_load_model(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err);
 
 /* Frees what a load holds; NULL-safe; leaves *l zeroed. */
 void vxu_loaded_free(vxu_loaded *l);
