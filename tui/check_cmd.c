@@ -14,13 +14,6 @@
 #include "tui/cli.h"
 #include "tui/load.h"
 
-/* Prints a failed status as one line and returns its exit code. */
-static int fail(vx_status st, const vx_error *err)
-{
-	vxu_error_line(err->msg[0] ? err->msg : vx_strerror(st));
-	return vx_status_exit(st);
-}
-
 /* What a check of these sizes holds: the model and its analysis (the JSON
  * and the table are written as they are made). */
 static size_t check_bytes(size_t d, size_t n, size_t T, size_t t)
@@ -44,21 +37,21 @@ static vx_status open_output(void *arg, vx_error *err)
 
 int vxu_check_run(const vxu_args *a)
 {
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	check_output co = { a->output[0] ? a->output : "-", NULL };
-	vxu_load_opts lo = { check_bytes, open_output, &co };
+	vxu_load_opts lo = { check_bytes, open_output, &co, NULL };
 	vxu_loaded l;
 	vx_fdcheck fd;
 	vx_status st;
 	int rc;
 
 	if ((st = vxu_load(&a->params, &lo, &l, &err)) != VX_OK) {
-		rc = fail(st, &err);
+		rc = vxu_fail(st, &err);
 		goto out;
 	}
 	if ((st = vx_fd_check(l.model, l.result, &fd)) != VX_OK) {
 		vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
-		rc = fail(st, &err);
+		rc = vxu_fail(st, &err);
 		goto out;
 	}
 	vxr_check c = { &l.eff, l.model, l.result, &fd };
@@ -68,9 +61,9 @@ int vxu_check_run(const vxu_args *a)
 		st = vxr_out_commit(&co.out, 1, &err);
 		co.out = NULL;
 	}
-	rc = st == VX_OK ? 0 : fail(st, &err);
+	rc = st == VX_OK ? 0 : vxu_fail(st, &err);
 out:
 	vxr_out_discard(co.out);
-	vxu_loaded_free(&l);
+	vxu_loaded_clear(&l);
 	return rc;
 }

@@ -39,15 +39,29 @@ vx_status vxu_load_model(const vx_params *p, const vxu_load_opts *o, vxu_loaded 
 	return VX_OK;
 }
 
+vx_exec vxu_exec_use(size_t d, const vx_exec *machine)
+{
+	vx_exec m = machine ? *machine : vx_exec_machine();
+	vx_exec ex = vx_exec_for_model(d, &m);
+	vx_exec_apply(&ex);
+	return ex;
+}
+
 vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err)
 {
 	vx_status st = vxu_load_model(p, o, out, err);
-	if (st == VX_OK && (st = vx_analyse(out->model, out->t, &out->result, err)) != VX_OK)
-		vxu_loaded_free(out);
+	if (st != VX_OK)
+		return st;
+	/* the engine's thread policy for this d, applied once: the analysis and
+	 * what the command computes after it (check's finite differences, the
+	 * handout's other initialisations) run under it */
+	vx_exec ex = vxu_exec_use(out->model->d, o->machine);
+	if ((st = vx_analyse(out->model, out->t, &ex, &out->result, err)) != VX_OK)
+		vxu_loaded_clear(out);
 	return st;
 }
 
-void vxu_loaded_free(vxu_loaded *l)
+void vxu_loaded_clear(vxu_loaded *l)
 {
 	if (!l)
 		return;

@@ -8,7 +8,9 @@
  * the memory its sizes need against what there is; the caller's own step
  * (check opens its output here); the model read or built (vxr_model_load);
  * the effective options cross-checked and the memory checked again with the
- * model's sizes; vx_analyse at the loss step.
+ * model's sizes; the engine's thread policy for the model's d applied
+ * (engine/exec.h), so that the analysis and whatever the command computes
+ * after it run under it; vx_analyse at the loss step.
  */
 #ifndef VXU_LOAD_H
 #define VXU_LOAD_H
@@ -33,19 +35,32 @@ typedef struct {
 	 * a model built (NULL: nothing); its status ends the load. */
 	vx_status (*before_load)(void *arg, vx_error *err);
 	void *arg;
+	/* What the process offers (vx_exec_machine), read before any policy
+	 * was applied: the BLAS count a policy for large networks gives back.
+	 * NULL: read at the load, before its policy is applied. */
+	const vx_exec *machine;
 } vxu_load_opts;
 
 /* Loads, checks and analyses the model the options p describe, as above.
- * On VX_OK *out holds the model and its analysis (vxu_loaded_free); on an
- * error nothing is held, *out is zeroed, and err says why in one line. */
+ * On VX_OK *out holds the model and its analysis, whose exec is the policy
+ * applied (vxu_loaded_clear); on an error nothing is held, *out is zeroed,
+ * and err says why in one line. */
 vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err);
 
-/* vxu_load without its last step: the model read or built and every check
- * passed, result NULL; the caller analyses it at out->t when it will (the
- * tutor: on its worker, once the first frame is drawn). */
+/* vxu_load without its last two steps: the model read or built and every
+ * check passed, result NULL; the caller analyses it at out->t when it will
+ * (the tutor: on its worker, once the first frame is drawn), under
+ * vxu_exec_use's policy. */
 vx_status vxu_load_model(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err);
 
-/* Frees what a load holds; NULL-safe; leaves *l zeroed. */
-void vxu_loaded_free(vxu_loaded *l);
+/* The engine's thread policy for a network of hidden size d on machine
+ * (vx_exec_machine as the process started; NULL: read now), applied with
+ * vx_exec_apply and returned, for the analyses of that network.  Process-
+ * wide: call it with no analysis running. */
+vx_exec vxu_exec_use(size_t d, const vx_exec *machine);
+
+/* Frees what a load holds and zeroes *l (the struct is the caller's);
+ * NULL-safe, and a second call does nothing. */
+void vxu_loaded_clear(vxu_loaded *l);
 
 #endif

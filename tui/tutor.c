@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
 #include <pthread.h>
@@ -342,20 +341,17 @@ int vxu_tutor_run(const vxu_args *a)
 	}
 	/* Only the character type: numbers keep the C locale's decimal point. */
 	setlocale(LC_CTYPE, "");
-	const char *cs = nl_langinfo(CODESET);
-	int utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+	int utf8 = vxu_locale_utf8();
 	const char *nc = getenv("NO_COLOR");
 	int color = a->color && !(nc && *nc);
 
 	/* Load before curses starts, so bad options and files fail plainly on
 	 * stderr; the analysis is the worker's first job, behind the first frame. */
 	vxu_state st;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status rc = vxu_state_start(&st, &a->params, a->step, utf8, 0, 0, &err);
-	if (rc != VX_OK) {
-		vxu_error_line(err.msg[0] ? err.msg : vx_strerror(rc));
-		return vx_status_exit(rc);
-	}
+	if (rc != VX_OK)
+		return vxu_fail(rc, &err);
 
 	install_handlers();
 	atexit(restore_at_exit);
@@ -441,8 +437,7 @@ int vxu_tutor_run(const vxu_args *a)
 	close(w.wake[1]);
 	if (sig == LOOP_FATAL) {
 		/* one line on stderr, as for a bad option, now that the terminal is back */
-		vxu_error_line(st.fatal_err.msg[0] ? st.fatal_err.msg : vx_strerror(st.fatal));
-		int code = vx_status_exit(st.fatal);
+		int code = vxu_fail(st.fatal, &st.fatal_err);
 		vxu_state_free(&st);
 		pthread_sigmask(SIG_SETMASK, &waitmask, NULL);
 		return code;

@@ -22,6 +22,7 @@
 #include "report/check.h"
 #include "report/handout.h"
 #include "report/text/fmt.h"
+#include "report/text/math.h"
 #include "tui/cli.h"
 #include "tui/load.h"
 
@@ -170,6 +171,11 @@ void vxu_message(vxu_state *st, vxu_msg_kind kind, const char *fmt, ...)
 	vsnprintf(st->message, sizeof st->message, fmt, ap);
 	va_end(ap);
 	st->msg_kind = kind;
+	/* the engine names quantities in Unicode (λ, ‖W‖₂): lambda, ||W||_2 here */
+	char *ascii = st->utf8 ? NULL : vxm_to_ascii(st->message);
+	if (ascii)
+		snprintf(st->message, sizeof st->message, "%s", ascii);
+	free(ascii);
 }
 
 /* Picks the Unicode or the ASCII spelling. */
@@ -999,6 +1005,7 @@ struct vxu_job {
 
 	/* what it reads: copies, and references to the networks */
 	vx_params params;
+	vx_exec machine;
 	size_t t, k, j, step;
 	vxu_view view;
 	int utf8, full, text_w, panel_w, panel_rows;
@@ -1048,6 +1055,7 @@ vxu_job *vxu_job_take(vxu_state *st)
 	j->do_export = export;
 	atomic_init(&j->cancel, 0);
 	j->params = st->params;
+	j->machine = st->machine;
 	j->t = st->t;
 	j->k = st->k;
 	j->j = st->j;
@@ -1094,19 +1102,19 @@ static int cancelled(vxu_job *j)
  * recorded, else T. */
 static void job_load(vxu_job *j)
 {
-	/* the tutor recomputes small networks key after key: keep the BLAS on
-	 * one thread for them (see vx_blas_threads_for); a file's d is known
-	 * once it is read.  Jobs run one at a time, so this never races. */
-	vx_blas_threads_for(j->params.hidden);
-	vxu_load_opts lo = { tutor_bytes, NULL, NULL };
+	/* the engine's thread policy (engine/exec.h) for the size asked for
+	 * while the model is built; the load applies the one for the model's d
+	 * (a file's is known once it is read).  Jobs run one at a time and the
+	 * state's thread computes nothing: no analysis runs beside this one. */
+	vxu_exec_use(j->params.hidden, &j->machine);
+	vxu_load_opts lo = { tutor_bytes, NULL, NULL, &j->machine };
 	vxu_loaded l;
 	j->net_rc = vxu_load(&j->params, &lo, &l, &j->net_err);
 	if (j->net_rc != VX_OK)
 		return;
-	vx_blas_threads_for(l.model->d);
 	shared_model *sm = malloc(sizeof *sm);
 	if (!sm) {
-		vxu_loaded_free(&l);
+		vxu_loaded_clear(&l);
 		j->net_rc = vx_fail(&j->net_err, VX_ENOMEM, "out of memory");
 		return;
 	}
@@ -1120,8 +1128,8 @@ static void job_load(vxu_job *j)
 static void job_analyse(vxu_job *j)
 {
 	vx_result *r = NULL;
-	vx_blas_threads_for(j->sm->m->d);
-	j->net_rc = vx_analyse(j->sm->m, j->t, &r, &j->net_err);
+	vx_exec ex = vxu_exec_use(j->sm->m->d, &j->machine);
+	j->net_rc = vx_analyse(j->sm->m, j->t, &ex, &r, &j->net_err);
 	if (j->net_rc != VX_OK)
 		return;
 	shared_model *sm = j->sm;
@@ -1155,14 +1163,18 @@ void vxu_job_run(vxu_job *j)
 		j->net_done = 1;
 	}
 	const vxu_net *n = j->net_bits ? j->net : j->base;
-	if (!n)
+	if (!n || !n->result)
 		return;   /* it failed: the state keeps the network it shows */
+	/* what follows (a step's finite differences, other initialisations, the
+	 * handout) runs under the network's own policy, whatever the last job
+	 * applied (a stale network of another size) */
+	vx_exec_apply(&n->result->exec);
 	if (j->net_bits)
 		j->t = n->t;
 	clamp_selection(n->sm->m->T, &j->t, &j->k, &j->j);
 	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras };
 	if (j->do_doc && !cancelled(j)) {
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		j->doc_rc = vxt_render_step(&ctx, j->step, j->text_w, j->utf8, &j->doc, &err);
 		if (j->doc_rc != VX_OK) {
 			j->doc = NULL;
@@ -1325,8 +1337,9 @@ vx_status vxu_job_end(vxu_state *st, vxu_job *j)
  * the terminal is taken, and the first frame need not wait for vx_analyse. */
 static vx_status load_start(vxu_state *st, vx_error *err)
 {
-	vx_blas_threads_for(st->params.hidden);
-	vxu_load_opts lo = { tutor_bytes, NULL, NULL };
+	st->machine = vx_exec_machine();
+	vxu_exec_use(st->params.hidden, &st->machine);
+	vxu_load_opts lo = { tutor_bytes, NULL, NULL, &st->machine };
 	vxu_loaded l;
 	vx_status rc = vxu_load_model(&st->params, &lo, &l, err);
 	if (rc != VX_OK)

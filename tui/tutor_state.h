@@ -137,6 +137,9 @@ typedef struct {
 	int want_export;       /* `e` was pressed: a handout is owed */
 	int exporting;         /* a job took the handout and has not ended */
 
+	vx_exec machine;       /* what the process offered at the start (vx_exec_machine),
+	                        * from which each job's thread policy is made */
+
 	/* what is shown, made by jobs */
 	vxu_net *net;          /* the network shown (one reference held) */
 	vx_model *model;       /* net's model and result, for reading (NULL only */
