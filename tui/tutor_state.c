@@ -364,6 +364,12 @@ static vxu_reaction set_lambda(vxu_state *st, double lambda)
 	st->params.set |= VX_SET_NORM;
 	st->changed = VXU_CH_LAMBDA;
 	vxu_ask(st, VXU_DIRTY_MODEL);
+	/* the status line keeps the λ measured until the new one is: say which
+	 * is on its way (a small network's comes before this is ever drawn) */
+	char l[64];
+	vxf_num(l, sizeof l, lambda, 3, num_style(st));
+	vxu_message(st, VXU_MSG_PENDING, "computing the network with %s = %s %s", U(st, "λ", "lambda"), l,
+	            U(st, "…", "..."));
 	return VXU_RECOMPUTE;
 }
 
@@ -637,7 +643,7 @@ static vxu_reaction apply_key(vxu_state *st, int key)
 	case 'e':
 		/* written by a job, with the network of every key before this one */
 		st->want_export = 1;
-		vxu_message(st, VXU_MSG_INFO, "writing the handout %s", U(st, "…", "..."));
+		vxu_message(st, VXU_MSG_PENDING, "writing the handout %s", U(st, "…", "..."));
 		return VXU_EXPORT;
 	case VXU_K_ESC:
 		vxu_message(st, VXU_MSG_INFO, "Esc closes the help; q quits");
@@ -1323,7 +1329,7 @@ vx_status vxu_job_end(vxu_state *st, vxu_job *j)
 	}
 	/* the message after a change, once its numbers are the ones shown */
 	if (st->changed != VXU_CH_NONE && !(vxu_stale(st) & VXU_STALE_NET)) {
-		if (!st->message[0])
+		if (!st->message[0] || st->msg_kind == VXU_MSG_PENDING)
 			note_change(st);
 		st->changed = VXU_CH_NONE;
 	}

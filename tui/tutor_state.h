@@ -73,7 +73,9 @@ void vxu_layout_for(int rows, int cols, vxu_layout *out);
 /* ---- the state ------------------------------------------------------------ */
 
 typedef enum { VXU_OV_NONE = 0, VXU_OV_HELP } vxu_overlay;
-typedef enum { VXU_MSG_INFO = 0, VXU_MSG_ERROR } vxu_msg_kind;
+/* INFO and ERROR say what happened; PENDING what is being computed, and
+ * gives way to what the computation did. */
+typedef enum { VXU_MSG_INFO = 0, VXU_MSG_ERROR, VXU_MSG_PENDING } vxu_msg_kind;
 
 /* What the last key changed, so the message after recomputing can say what it did. */
 typedef enum {

@@ -324,6 +324,7 @@ check "big: then nothing is updating" wait_gone big "updating…"
 keys big +
 check "big: + answers at once, updating" within 10 big "updating…"
 check "big: with the previous lambda dimmed" status_dim big
+check "big: the message names the lambda on its way" within 10 big "computing the network with λ = 1.1 …"
 check "big: the previous numbers stay on screen" within 1 big "λ=1 "
 keys big Right
 check "big: Right moves on while the network is computed" within 10 big "step 2/"

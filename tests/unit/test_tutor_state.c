@@ -1085,9 +1085,13 @@ Test(tutor_state, a_newer_key_supersedes_the_running_job)
 	cr_expect_eq(vxu_job_end(&st, j), VX_OK);
 	expect_rel(st.result->lambda, 1.0, 1e-12, "the stale network (1.1) is never shown");
 	cr_expect(vxu_stale(&st) & VXU_STALE_NET, "the screen still says it is updating");
-	cr_expect_str_eq(st.message, "", "no message about a network not shown: '%s'", st.message);
+	cr_expect_eq(st.msg_kind, VXU_MSG_PENDING);
+	cr_expect_str_eq(st.message, "computing the network with λ = 1.21 …",
+	                 "the message names the λ on its way, not the one dropped");
 	vxu_update(&st);
 	expect_rel(st.result->lambda, 1.21, 1e-12, "the newest parameters win");
+	cr_expect(strstr(st.message, "λ = 1.21, γλ = 1.21 > 1") != NULL, "and say what they did: '%s'", st.message);
+	cr_expect_eq(st.msg_kind, VXU_MSG_INFO);
 	expect_rel(norm2_of_W(), 1.21, 1e-12, "||W||_2 (SVD here)");
 }
 
