@@ -276,9 +276,9 @@ static int input_gone(void)
  * be analysed (st->fatal): not a signal number. */
 #define LOOP_FATAL (-1)
 
-/* Reads keys and draws until q (0), a signal (its number) or LOOP_FATAL.  A frame is
- * drawn after keys as soon as no job runs, else after GRACE_MS or when the
- * job ends, whichever comes first; and after every job. */
+/* Reads keys and draws until q (0), a signal (its number) or LOOP_FATAL.
+ * A frame is drawn after keys as soon as no job runs, else after GRACE_MS
+ * or when the job ends, whichever comes first; and after every job. */
 static int run_loop(vxu_state *st, WINDOW **win, const vxu_theme *th, worker *w, const sigset_t *waitmask)
 {
 	double due = 0;   /* when the owed frame is due; < 0: none owed */
@@ -308,11 +308,15 @@ static int run_loop(vxu_state *st, WINDOW **win, const vxu_theme *th, worker *w,
 		int n = pselect(maxfd + 1, &rd, NULL, NULL, tp, waitmask);
 		if (n < 0 && errno != EINTR)
 			return SIGHUP;   /* cannot wait on the terminal: as if it hung up */
-		if (n > 0 && FD_ISSET(w->wake[0], &rd) && w->job) {
-			worker_finish(w, st);
-			if (st->fatal != VX_OK)
-				return LOOP_FATAL;
-			due = 0;
+		if (n > 0 && FD_ISSET(w->wake[0], &rd)) {
+			if (!w->job) {
+				drain(w->wake[0]);   /* no job: nothing to wake for */
+			} else {
+				worker_finish(w, st);
+				if (st->fatal != VX_OK)
+					return LOOP_FATAL;
+				due = 0;
+			}
 		}
 		/* keys, or a signal: SIGWINCH comes back from wgetch as KEY_RESIZE */
 		if (n < 0 || (n > 0 && FD_ISSET(STDIN_FILENO, &rd))) {
@@ -397,16 +401,7 @@ int vxu_tutor_run(const vxu_args *a)
 	vxu_theme_init(&th, color);
 	vxu_resize(&st, LINES, COLS);
 
-	/* The signals the loop answers reach it only inside pselect (see "The
-	 * worker"); the worker blocks them all. */
-	worker w = { NULL, 0, { -1, -1 } };
-	sigset_t loop_sigs, waitmask;
-	sigemptyset(&loop_sigs);
-	for (size_t i = 0; i < COUNT(loop_signals); i++)
-		sigaddset(&loop_sigs, loop_signals[i]);
-	pthread_sigmask(SIG_BLOCK, &loop_sigs, &waitmask);
-	for (size_t i = 0; i < COUNT(loop_signals); i++)
-		sigdelset(&waitmask, loop_signals[i]);
+	worker w = { .job = NULL, .wake = { -1, -1 } };
 	if (pipe(w.wake) != 0 || set_pipe_flags(w.wake) != 0) {
 		delwin(win);
 		restore_at_exit();
@@ -415,6 +410,15 @@ int vxu_tutor_run(const vxu_args *a)
 		vxu_state_free(&st);
 		return 1;
 	}
+	/* The signals the loop answers reach it only inside pselect (see "The
+	 * worker"); the worker blocks them all. */
+	sigset_t loop_sigs, waitmask;
+	sigemptyset(&loop_sigs);
+	for (size_t i = 0; i < COUNT(loop_signals); i++)
+		sigaddset(&loop_sigs, loop_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &loop_sigs, &waitmask);
+	for (size_t i = 0; i < COUNT(loop_signals); i++)
+		sigdelset(&waitmask, loop_signals[i]);
 	int sig = run_loop(&st, &win, &th, &w, &waitmask);
 
 	/* The terminal first, so that q answers at once even while a job runs. */

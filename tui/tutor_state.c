@@ -1039,16 +1039,16 @@ struct vxu_job {
 vxu_job *vxu_job_take(vxu_state *st)
 {
 	unsigned net_bits = st->dirty & NET_BITS;
-	if (net_bits & VXU_DIRTY_MODEL)
-		net_bits = VXU_DIRTY_MODEL;   /* a new model is analysed anyway */
+	if ((net_bits & VXU_DIRTY_MODEL) || (net_bits && !st->net))
+		net_bits = VXU_DIRTY_MODEL;   /* a new model is analysed anyway, at t */
 	/* layout waits for a screen that can show it; a new network always
 	 * comes with its step and panel, so that one job answers a key */
 	int layout = !st->lay.too_small && (net_bits || (st->dirty & (VXU_DIRTY_DOC | VXU_DIRTY_TEXT)));
 	int fresh = net_bits || !docs_current(st);
 	int doc = layout && (fresh || (!(st->docs && st->docs[st->step]) && !doc_failed(st)));
 	int export = st->want_export;
-	if (!net_bits && !layout && !export)
-		return NULL;
+	if (!net_bits && (!st->result || (!layout && !export)))
+		return NULL;   /* nothing to lay out or write before an analysis is in */
 	vxu_job *j = calloc(1, sizeof *j);
 	if (!j)
 		return NULL;   /* the work stays asked for */
@@ -1081,7 +1081,8 @@ vxu_job *vxu_job_take(vxu_state *st)
 		j->sm = st->net->sm;
 		j->sm->refs++;
 	}
-	st->dirty &= ~net_bits;
+	if (net_bits)
+		st->dirty &= ~(unsigned)NET_BITS;
 	if (layout)
 		st->dirty &= ~(unsigned)(VXU_DIRTY_DOC | VXU_DIRTY_TEXT);
 	if (export) {

@@ -1288,3 +1288,21 @@ Test(tutor_state, a_job_outlives_the_state_it_came_from)
 	pthread_join(th, NULL);
 	vxu_job_drop(j);
 }
+
+/* A new model is analysed at the t asked for: a + and a t before one job
+ * are one computation, not a model and then an analysis of it again. */
+Test(tutor_state, a_model_and_a_loss_step_asked_together_are_one_job)
+{
+	vxu_key(&st, '+');
+	vxu_key(&st, 't');
+	vxu_job *j = vxu_job_take(&st);
+	cr_assert_not_null(j);
+	vxu_job_run(j);
+	vxu_job_end(&st, j);
+	vxu_job *again = vxu_job_take(&st);
+	cr_expect_null(again, "nothing left to compute after one job");
+	vxu_job_drop(again);
+	cr_expect_eq(vxu_stale(&st), 0);
+	cr_expect_eq(st.result->t, 49, "the analysis is at t = 49");
+	expect_rel(norm2_of_W(), 1.1, 1e-12, "of the model with lambda = 1.1 (SVD here)");
+}
