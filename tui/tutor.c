@@ -2,9 +2,11 @@
  * tutor.c — `vanex` / `vanex tutor`: the terminal, the signals, the loop.
  *
  * Everything the student sees is decided in tutor_state.c and drawn by
- * tutor_draw.c; this file owns the terminal: it sets curses up, turns keys
- * into state changes, and puts the terminal back on every way out — q,
- * SIGINT, SIGTERM, SIGHUP, and (best effort) a crash.
+ * tutor_draw.c; this file owns the terminal and the threads: it sets curses
+ * up, turns keys into state changes, runs the state's jobs on a worker
+ * thread (so that no key waits for a computation), and puts the terminal
+ * back on every way out — q, SIGINT, SIGTERM, SIGHUP, and (best effort) a
+ * crash.
  */
 #include "report/out.h"
 #include "tui/cli.h"
