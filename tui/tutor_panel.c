@@ -596,6 +596,11 @@ vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *show
 			int pr = left > 24 ? 24 : left;
 			if (i == 0 && left >= 36)
 				pr = left / 2 > 24 ? 24 : left / 2;   /* leave room for the second */
+			if (i == 0 && kind[0] == VXR_BLK_PLOT_EIGEN && pr < 10) {
+				/* circles drawn to scale in a few rows are a few cells
+				 * across: a short strip shows the other plot */
+				kind[0] = kind[1];
+			}
 			vxt_lines_newline(out);
 			vx_error err;
 			/* the dact plot at the chosen step j; below 20×5 cells, or
