@@ -161,7 +161,7 @@ static vx_status chain_norm(const vx_model *m, work *w, const vx_result *r, chai
 		size_t rk = split ? c->lr.rank : d;
 		double nrm = 0;
 		if (rk > 0 && k == 0) {
-			vx_lr_lower_norms(&c->lr, c->S, &nrm, &nrm);
+			vx_lr_lower_norms(&c->lr, c->S, 2, &nrm, &nrm);
 		} else if (rk > 0) {
 			gsl_matrix_view M = rows_of(c->S, rk), X = rows_of(c->X, d);
 			/* P Pᵀ (M Mᵀ), not PᵀP: its top eigenvector is P's left singular

@@ -528,21 +528,31 @@ int vx_lr_step(vx_lowrank *lr, gsl_matrix *S, size_t remaining)
 	return 1;
 }
 
-/* A lower bound on ‖A‖₂ (A: r × c, rows of stride tda) by two steps of the
- * power method on AᵀA from x (c entries, updated: warm from the last call),
- * with y (r entries) as scratch: ‖A x‖ / ‖x‖ <= ‖A‖₂ for any x ≠ 0. */
-static double power_lower(const double *A, size_t r, size_t c, size_t tda, double *x, double *y)
+/* A lower bound on ‖A‖₂ (A: r × c, rows of stride tda) by `steps` steps of
+ * the power method on AᵀA from x (c entries, updated: warm from the last
+ * call; 1 + j/c when it is 0), with y (r entries) as scratch, and the
+ * largest row norm: ‖A x‖ / ‖x‖ <= ‖A‖₂ for any x ≠ 0. */
+static double power_lower(const double *A, size_t r, size_t c, size_t tda, double *x, double *y, int steps)
 {
-	double best = 0;
-	for (int it = 0; it < 2; it++) {
-		double xx = 0, yy = 0;
+	double best = 0, xx = 0;
+	for (size_t i = 0; i < r; i++) {
+		const double *a = A + i * tda;
+		double s = 0;
+		for (size_t j = 0; j < c; j++)
+			s += a[j] * a[j];
+		best = fmax(best, s);
+	}
+	best = sqrt(best);
+	for (size_t j = 0; j < c; j++)
+		xx += x[j] * x[j];
+	if (!(xx > 0))
+		for (size_t j = 0; j < c; j++)
+			x[j] = 1 + (double)j / (double)c;
+	for (int it = 0; it < steps; it++) {
+		double yy = 0;
+		xx = 0;
 		for (size_t j = 0; j < c; j++)
 			xx += x[j] * x[j];
-		if (!(xx > 0)) {
-			for (size_t j = 0; j < c; j++)
-				x[j] = 1 + (double)j / (double)c;
-			continue;
-		}
 		cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)r, (int)c, 1.0, A, (int)tda, x, 1, 0.0, y, 1);
 		for (size_t i = 0; i < r; i++)
 			yy += y[i] * y[i];
@@ -554,16 +564,17 @@ static double power_lower(const double *A, size_t r, size_t c, size_t tda, doubl
 	return best;
 }
 
-void vx_lr_lower_norms(vx_lowrank *lr, const gsl_matrix *S, double *blk, double *whole)
+void vx_lr_lower_norms(vx_lowrank *lr, const gsl_matrix *S, int steps, double *blk, double *whole)
 {
 	size_t n = lr->n;
 	double *y = lr->sq;
 	for (size_t b = 0; b < lr->nb; b++) {
 		size_t c0 = lr->off[b], r = lr->r[b];
-		blk[b] = r ? power_lower(gsl_matrix_const_ptr(S, lr->roff[b], c0), r, lr->sz[b], S->tda, lr->px + c0, y)
+		blk[b] = r ? power_lower(gsl_matrix_const_ptr(S, lr->roff[b], c0), r, lr->sz[b], S->tda, lr->px + c0, y,
+		                         steps)
 		           : 0;
 	}
-	*whole = lr->rank ? power_lower(S->data, lr->rank, n, S->tda, lr->px + n, y) : 0;
+	*whole = lr->rank ? power_lower(S->data, lr->rank, n, S->tda, lr->px + n, y, steps) : 0;
 }
 
 /* ‖x‖₂ of n entries */
@@ -587,8 +598,9 @@ int vx_lr_within(const vx_lowrank *lr, const gsl_matrix *S, const double *blk, d
 			e = fmax(e, norm2(z, lr->n));
 			ed = fmax(ed, norm2(z + lr->off[b], lr->sz[b]));
 		}
-		if (blk && PROBE_FACTOR * ed > tol * blk[b])
+		if (blk && PROBE_FACTOR * ed > tol * blk[b]) {
 			return 0;
+		}
 		sum += e * e;
 	}
 	return !(PROBE_FACTOR * sqrt(sum) > tol * whole);

@@ -152,11 +152,11 @@ void vx_lr_off(vx_lowrank *lr);
 int vx_lr_step(vx_lowrank *lr, gsl_matrix *S, size_t remaining);
 
 /* Lower bounds on ‖P[I_b, I_b]‖₂ (blk, nb entries) and on ‖P‖₂ (*whole)
- * from the factor in S: ‖A x‖ / ‖x‖ for A = M_b[:, I_b] and M, after two
- * steps of the power method warm-started from the last call's x (which the
- * new factors change little), so within a few percent once settled.
- * O(rank · n). */
-void vx_lr_lower_norms(vx_lowrank *lr, const gsl_matrix *S, double *blk, double *whole);
+ * from the factor in S: the largest row norm, and ‖A x‖ / ‖x‖ after
+ * `steps` steps of the power method for A = M_b[:, I_b] and M, warm-started
+ * from the last call's x (which new factors change little: within a few
+ * percent once settled).  O(steps · rank · n). */
+void vx_lr_lower_norms(vx_lowrank *lr, const gsl_matrix *S, int steps, double *blk, double *whole);
 
 /* 1 when every error bound above is at most tol times its norm: blk[b]
  * (‖P[I_b, I_b]‖₂ or a lower bound, nb entries; NULL when the only block is

@@ -239,8 +239,12 @@ static int produce(chain *c, size_t k)
 		} else {
 			c->basis += rot > 0;
 			if (c->lr.mode == VX_LR_SPLIT) {
-				/* the error bound against lower bounds of the norms */
-				vx_lr_lower_norms(&c->lr, P, c->lower + 1, &c->lower[0]);
+				/* the error bound against lower bounds of the norms; before
+				 * a fallback (a rebuild from k = t − 1) the bounds are made
+				 * tight by more steps of the power method */
+				vx_lr_lower_norms(&c->lr, P, 2, c->lower + 1, &c->lower[0]);
+				if (!vx_lr_within(&c->lr, P, c->lower + 1, c->lower[0], VX_LR_TOL))
+					vx_lr_lower_norms(&c->lr, P, 30, c->lower + 1, &c->lower[0]);
 				if (!vx_lr_within(&c->lr, P, c->lower + 1, c->lower[0], VX_LR_TOL)) {
 					nz = rebuild(c, P, k, &E) ? 0 : 1;
 					c->basis++;
