@@ -2,13 +2,15 @@
  * check_cmd.c — `vanex check`: load or build the model, analyse it
  * (tui/load.h), verify by finite differences, print the table or the JSON
  * to standard output or to -o FILE (report/out.h: a regular file whole or
- * not at all).
+ * not at all).  One vanilla layer goes through vx_analyse and vx_fd_check,
+ * any other cell or stack through vx_net_analyse and vx_net_fd_check.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "engine/analysis.h"
+#include "engine/net_bytes.h"
 #include "report/check.h"
 #include "report/out.h"
 #include "tui/cli.h"
@@ -29,6 +31,48 @@ static size_t check_bytes(size_t d, size_t n, size_t T, size_t t)
 	return need > SIZE_MAX - an ? SIZE_MAX : need + an;
 }
 
+/* The same for a network: the network, and the larger of its analysis and
+ * the finite-difference check that follows it (net_bytes.h). */
+static size_t check_net_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T, size_t t)
+{
+	size_t need = vx_net_bytes(cell, L, d, n, T), an = vx_net_analyse_bytes(cell, L, d, n, T, t),
+	       fd = vx_net_fd_bytes(cell, L, d, n, T, t);
+	if (fd > an)
+		an = fd;
+	return need > SIZE_MAX - an ? SIZE_MAX : need + an;
+}
+
+/* Multiply-adds the perturbed runs of the gradients' check may take. */
+#define FD_FLOP_BUDGET 4e9
+
+/* The network's finite-difference check at bounded cost: J_j at j = t;
+ * ∂S_t/∂S_k at the largest gap up to 8 whose norm lies within [1e-4, 1e4],
+ * so that differences of S_t neither drown in rounding nor leave the linear
+ * regime (vx_fd_check's rule for one vanilla layer); the gradient of every
+ * parameter at all its entries when none has more than 64, else at its
+ * largest few, as many as FD_FLOP_BUDGET allows for eight runs of t steps
+ * each (4 to 16 per parameter; net_fdjudge.h differences each entry at two
+ * steps, so that what double precision cannot resolve is left out). */
+static vx_status net_fd(const vx_net *net, const vx_net_result *r, vx_net_fdjudge *fd)
+{
+	size_t t = r->t, gap = 0;
+	for (size_t g = 1; g <= 8 && g < t; g++) {
+		vx_mag n = r->paths[t - g - 1].norm;
+		if (n.fits && n.log10 >= -4 && n.log10 <= 4)
+			gap = g;
+	}
+	if (gap == 0 && t > 1)
+		gap = 1;
+	size_t widest = net->G * net->d * (net->n > net->d ? net->n : net->d), entries = 0;
+	if (widest > 64) {
+		double step = 2.0 * (double)net->G * (double)net->d * ((double)net->n + (double)net->d) * (double)net->L;
+		double per = 8.0 * (double)t * step * 4.0 * (double)net->L;
+		double want = FD_FLOP_BUDGET / per;
+		entries = want < 4 ? 4 : want > 16 ? 16 : (size_t)want;
+	}
+	return vx_net_fd_judge(net, r, t, t - gap, entries, fd);
+}
+
 typedef struct {
 	const char *path;
 	vxr_out *out;
@@ -42,13 +86,22 @@ static vx_status open_output(void *arg, vx_error *err)
 	return vxr_out_open(o->path, &o->out, err);
 }
 
+/* 1 when --fail-on names the verdict. */
+static int fails_on(vxu_fail_on f, vxr_trend v)
+{
+	return (v == VXR_VANISHING && (f == VXU_FAIL_ON_VANISHING || f == VXU_FAIL_ON_EITHER)) ||
+	       (v == VXR_EXPLODING && (f == VXU_FAIL_ON_EXPLODING || f == VXU_FAIL_ON_EITHER));
+}
+
 int vxu_check_run(const vxu_args *a)
 {
 	vx_error err = { { 0 } };
 	check_output co = { a->output[0] ? a->output : "-", NULL };
-	vxu_load_opts lo = { check_bytes, open_output, &co };
+	vxu_load_opts lo = { check_bytes, open_output, &co, check_net_bytes, &a->net };
 	vxu_loaded l;
 	vx_fdcheck fd;
+	vx_net_fdjudge nfd = { 0 };
+	vxr_trend verdict;
 	vx_status st;
 	int rc;
 
@@ -56,20 +109,33 @@ int vxu_check_run(const vxu_args *a)
 		rc = fail(st, &err);
 		goto out;
 	}
-	if ((st = vx_fd_check(l.model, l.result, &fd)) != VX_OK) {
-		vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
-		rc = fail(st, &err);
-		goto out;
-	}
-	vxr_check c = { &l.eff, l.model, l.result, &fd };
 	FILE *f = vxr_out_stream(co.out);
-	st = a->json ? vxr_check_json(f, &c, &err) : vxr_check_text(f, &c, a->utf8, &err);
+	if (l.model) {
+		if ((st = vx_fd_check(l.model, l.result, &fd)) != VX_OK) {
+			vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
+			rc = fail(st, &err);
+			goto out;
+		}
+		vxr_check c = { &l.eff, l.model, l.result, &fd };
+		st = a->json ? vxr_check_json(f, &c, &err) : vxr_check_text(f, &c, a->utf8, &err);
+		verdict = vxr_verdict(l.result, VXR_NOTE_ASCII, NULL, 0);
+	} else {
+		if ((st = net_fd(l.net, l.net_result, &nfd)) != VX_OK) {
+			vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
+			rc = fail(st, &err);
+			goto out;
+		}
+		vxr_net_check c = { &l.eff, &l.spec, l.net, l.net_result, &nfd };
+		st = a->json ? vxr_net_check_json(f, &c, &err) : vxr_net_check_text(f, &c, a->utf8, &err);
+		verdict = vxr_net_verdict(l.net_result, VXR_NOTE_ASCII, NULL, 0);
+	}
 	if (st == VX_OK) {
 		st = vxr_out_commit(&co.out, 1, &err);
 		co.out = NULL;
 	}
-	rc = st == VX_OK ? 0 : fail(st, &err);
+	rc = st != VX_OK ? fail(st, &err) : fails_on(a->fail_on, verdict) ? VXU_EXIT_VERDICT : 0;
 out:
+	vx_net_fdjudge_clear(&nfd);
 	vxr_out_discard(co.out);
 	vxu_loaded_free(&l);
 	return rc;

@@ -665,7 +665,7 @@ static vx_status compute_model(vxu_state *st, vx_error *err)
 	 * one thread for them (see vx_blas_threads_for); a file's d is known
 	 * once it is read */
 	vx_blas_threads_for(st->params.hidden);
-	vxu_load_opts lo = { tutor_bytes, NULL, NULL };
+	vxu_load_opts lo = { .bytes = tutor_bytes };
 	vxu_loaded l;
 	vx_status rc = vxu_load(&st->params, &lo, &l, err);
 	if (rc != VX_OK)
