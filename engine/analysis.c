@@ -10,9 +10,10 @@
  *      for the path contributions and ∂L_t/∂W (accumulated in blocks, one
  *      dgemm per block);
  *   3. forward again: the Lyapunov exponents by QR re-orthonormalisation.
- * For d <= TASKS_MAX_D the chain of P_k and its norms runs on a second thread
- * beside the step norms, and BPTT and the Lyapunov pass go to whichever of
- * the two is free first (see passes()).
+ * When the vx_exec allows two threads (exec.h: for d <= 256), the chain of
+ * P_k and its norms runs on a second thread beside the step norms, and BPTT
+ * and the Lyapunov pass go to whichever of the two is free first (see
+ * passes()).
  *
  * Range: everything that may leave the range of a double is carried as a
  * mantissa times a power of two.  W is used as Wn × 2^eW with max |Wn| in
@@ -27,16 +28,13 @@
 #include <string.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <unistd.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_linalg.h>
-#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "engine/analysis.h"
+#include "engine/init.h"
 #include "engine/linalg.h"
 
-#define LOG10_2 0.301029995663981195213738894724493027
-#define LN_2 0.693147180559945309417232121458176568
 /* Seeds of the Lanczos streams: the model's hash plus multiples of an odd
  * constant, one per run that needs its own (λ, the paths, each step slot). */
 #define SEED_STEP 0x9e3779b97f4a7c15u
@@ -46,21 +44,8 @@
  * wider products amortise packing G, but each run holds a Krylov basis of
  * up to 65 × d doubles */
 #define STEP_BATCH 64
-/* Up to this d, the products are too small for BLAS threads to pay
- * (128×128: two threads take 25% longer than one): the path norms then run
- * on a thread of their own beside the step norms (BPTT and the Lyapunov
- * exponents on whichever is free first), each with a single-threaded BLAS. */
-#define TASKS_MAX_D 256
 
 /* ---- small helpers ---- */
-
-/* e with x = f 2^e, f in [½, 1), for finite x != 0 */
-static int expo(double x)
-{
-	int e;
-	frexp(x, &e);
-	return e;
-}
 
 /* x[i] *= 2^e, exactly (unless the result leaves the normal range) */
 static void scale2(double *x, size_t n, int e)
@@ -84,7 +69,7 @@ static double nrm2_scaled(const double *x, size_t n, int *e)
 	*e = 0;
 	if (m == 0 || !isfinite(m))
 		return m;
-	int ex = expo(m);
+	int ex = vx_expo(m);
 	double s = 0;
 	if (ex > -1000 && ex < 1000) {
 		double f = ldexp(1.0, -ex);
@@ -100,11 +85,6 @@ static double nrm2_scaled(const double *x, size_t n, int *e)
 	}
 	*e = ex;
 	return sqrt(s);
-}
-
-static double *row(const gsl_matrix *M, size_t i)
-{
-	return M->data + i * M->tda;
 }
 
 /* A bound on the relative rounding error of a spectral norm of a d×d
@@ -197,7 +177,7 @@ typedef struct {
 	gsl_eigen_symm_workspace *feig;
 } work;
 
-static void work_free(work *w)
+static void work_clear(work *w)
 {
 	gsl_matrix_free(w->Wn);
 	gsl_matrix_free(w->G);
@@ -230,6 +210,7 @@ static void work_free(work *w)
 	gsl_vector_free(w->feval);
 	if (w->feig)
 		gsl_eigen_symm_free(w->feig);
+	memset(w, 0, sizeof *w);
 }
 
 /* How many step norms share one product (work.nb). */
@@ -239,7 +220,7 @@ static size_t step_batch(size_t d, size_t T)
 	return nb > T ? T : nb;
 }
 
-/* The bytes work_alloc takes, with the dense fallback of the step norms
+/* The bytes work_init takes, with the dense fallback of the step norms
  * (fA, fG, feval, feig), which it allocates only when Lanczos fails. */
 static double work_bytes(double d, double T, size_t nb)
 {
@@ -266,7 +247,7 @@ size_t vx_analyse_bytes(size_t d, size_t T, size_t t)
 	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
 }
 
-static int work_alloc(work *w, const vx_model *m, size_t t)
+static int work_init(work *w, const vx_model *m, size_t t)
 {
 	size_t d = m->d;
 	memset(w, 0, sizeof *w);
@@ -360,8 +341,8 @@ static vx_status top_eig(work *w, size_t *steps, size_t *fallbacks, vx_linop op,
 static void form_dwn(const work *w, gsl_matrix *A, const double *cs)
 {
 	for (size_t i = 0; i < w->d; i++) {
-		const double *src = row(w->Wn, i);
-		double *dst = row(A, i);
+		const double *src = vx_row(w->Wn, i);
+		double *dst = vx_row(A, i);
 		for (size_t j = 0; j < w->d; j++)
 			dst[j] = cs[i] * src[j];
 	}
@@ -404,7 +385,7 @@ static vx_status forward(const vx_model *m, vx_result *r, vx_error *err)
 		sprev = s0c;
 	}
 	for (size_t j = 1; j <= T; j++) {
-		double *aj = row(r->a, j - 1), *sj = row(r->s, j - 1);
+		double *aj = vx_row(r->a, j - 1), *sj = vx_row(r->s, j - 1);
 		for (size_t i = 0; i < d; i++)
 			aj[i] += gsl_vector_get(m->b, i);
 		cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, m->W->data,
@@ -413,10 +394,11 @@ static vx_status forward(const vx_model *m, vx_result *r, vx_error *err)
 		double ma = vx_maxabs(aj, d), ms = vx_maxabs(sj, d);
 		if (!isfinite(ma) || !isfinite(ms)) {
 			free(s0c);
-			return vx_fail(err, VX_ENONFINITE,
-			               "the forward pass leaves the range of a double at step %zu of %zu "
-			               "(%s, ‖W‖ too large for this horizon): use a smaller --norm, "
-			               "fewer --steps or --input-scale 0", j, T, vx_act_name(m->act));
+			/* λ is what makes it blow up; T and S only bring it on */
+			return vx_fail_at(err, VX_PARAM_NORM, VX_ENONFINITE,
+			                  "the forward pass leaves the range of a double at step %zu of T = %zu "
+			                  "(%s, λ = ‖W‖₂ too large for this horizon): a smaller λ, a shorter T "
+			                  "or no input (S = 0) keeps it finite", j, T, vx_act_name(m->act));
 		}
 		sprev = sj;
 	}
@@ -462,10 +444,10 @@ static vx_status norm_of_w(const vx_model *m, work *w, vx_result *r)
 	double mx = vx_maxabs_matrix(m->W);
 	if (!isfinite(mx))
 		return VX_ENONFINITE;
-	w->eW = mx > 0 ? expo(mx) : 0;
+	w->eW = mx > 0 ? vx_expo(mx) : 0;
 	gsl_matrix_memcpy(w->Wn, m->W);
 	for (size_t i = 0; i < d; i++)
-		scale2(row(w->Wn, i), d, -w->eW);
+		scale2(vx_row(w->Wn, i), d, -w->eW);
 	w->lamn = 0;
 	w->gscal = 0;
 	if (mx > 0) {
@@ -519,8 +501,8 @@ static void step_fill(const vx_model *m, work *w, step_queue *q, size_t b)
 	q->j[b] = 0;
 	while (q->next <= m->T) {
 		size_t j = q->next++;
-		double *cs = row(w->CS, b);
-		vx_act_dfv(m->act, row(w->a_rows, j - 1), w->c, d);
+		double *cs = vx_row(w->CS, b);
+		vx_act_dfv(m->act, vx_row(w->a_rows, j - 1), w->c, d);
 		double cmax = vx_maxabs(w->c, d);
 		if (cmax == 0 || w->lamn == 0) {
 			w->sn_mant[j - 1] = w->sn_cap[j - 1] = 0;
@@ -528,7 +510,7 @@ static void step_fill(const vx_model *m, work *w, step_queue *q, size_t b)
 			q->have_prev = 0;
 			continue;
 		}
-		int ec = expo(cmax);
+		int ec = vx_expo(cmax);
 		w->sn_exp[j - 1] = ec + w->eW;
 		/* ‖J_j‖ <= max σ'(a_j) ‖W‖, rounded as γλ is, so that max σ' = γ
 		 * gives γλ to the bit */
@@ -573,8 +555,8 @@ static vx_status step_norms(const vx_model *m, work *w, vx_result *r)
 		for (size_t b = 0; b < nb; b++) {
 			if (!q.j[b])
 				continue;
-			const double *v = vx_lanczos_next(w->lzb[b]), *cs = row(w->CS, b);
-			double *x = row(w->X, na);
+			const double *v = vx_lanczos_next(w->lzb[b]), *cs = vx_row(w->CS, b);
+			double *x = vx_row(w->X, na);
 			for (size_t i = 0; i < d; i++)
 				x[i] = cs[i] * v[i];
 			map[na++] = b;
@@ -587,8 +569,8 @@ static vx_status step_norms(const vx_model *m, work *w, vx_result *r)
 			return VX_ENUMERIC;
 		for (size_t a = 0; a < na; a++) {
 			size_t b = map[a];
-			const double *cs = row(w->CS, b);
-			double *y = row(w->Y, a), theta;
+			const double *cs = vx_row(w->CS, b);
+			double *y = vx_row(w->Y, a), theta;
 			for (size_t i = 0; i < d; i++)
 				y[i] *= cs[i];
 			size_t before = vx_lanczos_steps(w->lzb[b]);
@@ -658,7 +640,7 @@ static vx_status path_norms(const vx_model *m, work *w, vx_result *r)
 	for (size_t k = t - 1;; k--) {
 		size_t j = k + 1;   /* P_k = P_{k+1} J_{k+1} */
 		if (!zero) {
-			vx_act_dfv(m->act, row(r->a, j - 1), c, d);
+			vx_act_dfv(m->act, vx_row(r->a, j - 1), c, d);
 			double cmax = vx_maxabs(c, d);
 			if (cmax == 0 || w->lamn == 0)
 				zero = 1;
@@ -667,23 +649,23 @@ static vx_status path_norms(const vx_model *m, work *w, vx_result *r)
 			double cmax = vx_maxabs(c, d);
 			if (k == t - 1) {
 				/* P_{t-1} = J_t: no product with the identity */
-				int ec = expo(cmax);
+				int ec = vx_expo(cmax);
 				for (size_t i = 0; i < d; i++) {
 					double f = ldexp(c[i], -ec);
-					const double *src = row(w->Wn, i);
-					double *dst = row(w->P, i);
+					const double *src = vx_row(w->Wn, i);
+					double *dst = vx_row(w->P, i);
 					for (size_t l = 0; l < d; l++)
 						dst[l] = f * src[l];
 				}
 				E = ec + w->eW;
 			} else {
 				/* Q = P diag(σ') / (max σ' ‖P‖), all by powers of two; P = Q Wn */
-				int e = expo(cmax) + expo(pn);
+				int e = vx_expo(cmax) + vx_expo(pn);
 				for (size_t i = 0; i < d; i++)
 					cs[i] = ldexp(c[i], -e);
 				for (size_t i = 0; i < d; i++) {
-					const double *src = row(w->P, i);
-					double *dst = row(w->Q, i);
+					const double *src = vx_row(w->P, i);
+					double *dst = vx_row(w->Q, i);
 					for (size_t l = 0; l < d; l++)
 						dst[l] = src[l] * cs[l];
 				}
@@ -704,9 +686,9 @@ static vx_status path_norms(const vx_model *m, work *w, vx_result *r)
 				zero = 1;
 			} else if (pn < 0x1p-500 || pn > 0x1p500) {
 				/* cancellation far below or above 1: renormalise P itself */
-				int e = expo(pn);
+				int e = vx_expo(pn);
 				for (size_t i = 0; i < d; i++)
-					scale2(row(w->P, i), d, -e);
+					scale2(vx_row(w->P, i), d, -e);
 				pn = ldexp(pn, -e);
 				E += e;
 			}
@@ -761,7 +743,7 @@ static vx_status bounds_and_products(const vx_model *m, work *w, vx_result *r)
 {
 	size_t d = w->d, t = w->t;
 	double gm = vx_act_gamma(m->act) * w->lamn;   /* γλ = gm × 2^eW: γ is a power of two */
-	r->lyap_bound = gm > 0 ? log(gm) + w->eW * LN_2 : -INFINITY;
+	r->lyap_bound = gm > 0 ? log(gm) + w->eW * VX_LN_2 : -INFINITY;
 	int xg;
 	gm = frexp(gm, &xg);   /* γλ = gm × 2^(eW + xg), gm in [½, 1) */
 	double pm = 1, pe = 0, bm = 1, be = 0, win = norm_rounding(d);
@@ -819,15 +801,15 @@ static void grad_flush(work *w, vx_result *r, gradacc *ga)
 		ga->have = 1;
 	} else if (taumax > ga->E) {
 		for (size_t i = 0; i < w->d; i++)
-			scale2(row(r->grad_W, i), w->d, (int)(ga->E - taumax));
+			scale2(vx_row(r->grad_W, i), w->d, (int)(ga->E - taumax));
 		ga->E = taumax;
 	}
 	for (size_t b = 0; b < ga->nb; b++) {
 		double sh = w->tau[b] - ga->E;   /* <= 0 */
 		if (sh < -1100)
-			memset(row(w->dblk, b), 0, w->d * sizeof(double));
+			memset(vx_row(w->dblk, b), 0, w->d * sizeof(double));
 		else
-			scale2(row(w->dblk, b), w->d, (int)sh);
+			scale2(vx_row(w->dblk, b), w->d, (int)sh);
 	}
 	gsl_matrix_view D = gsl_matrix_submatrix(w->dblk, 0, 0, ga->nb, w->d);
 	gsl_matrix_view S = gsl_matrix_submatrix(w->sblk, 0, 0, ga->nb, w->d);
@@ -845,7 +827,7 @@ static vx_status backprop(const vx_model *m, work *w, vx_result *r)
 		s0[i] = gsl_vector_get(m->s0, i);
 
 	/* g_t = ∂L_t/∂s_t = s_t − y, and L_t = ½‖g_t‖² */
-	const double *st_ = row(r->s, t - 1);
+	const double *st_ = vx_row(r->s, t - 1);
 	for (size_t i = 0; i < d; i++)
 		g[i] = st_[i] - gsl_vector_get(m->y, i);
 	int ge;
@@ -855,7 +837,7 @@ static vx_status backprop(const vx_model *m, work *w, vx_result *r)
 	int gzero = mg == 0;
 	double Eg = 0;
 	if (!gzero) {
-		int e = expo(mg);
+		int e = vx_expo(mg);
 		scale2(g, d, -e);
 		Eg = e;
 	}
@@ -865,25 +847,25 @@ static vx_status backprop(const vx_model *m, work *w, vx_result *r)
 		pk->contribution = vx_mag_ldexp(0, 0);
 		if (!gzero) {
 			/* δ_k = σ'(a_k) ⊙ g_k; the path-k term is δ_k s_{k-1}ᵀ */
-			vx_act_dfv(m->act, row(r->a, k - 1), w->bc, d);
+			vx_act_dfv(m->act, vx_row(r->a, k - 1), w->bc, d);
 			for (size_t i = 0; i < d; i++)
 				delta[i] = w->bc[i] * g[i];
 			double md = vx_maxabs(delta, d);
 			if (md == 0) {
 				gzero = 1;
 			} else {
-				int e = expo(md);
+				int e = vx_expo(md);
 				scale2(delta, d, -e);
 				double Ed = Eg + e;
-				const double *sp = k == 1 ? s0 : row(r->s, k - 2);
+				const double *sp = k == 1 ? s0 : vx_row(r->s, k - 2);
 				int de, se;
 				double dn = nrm2_scaled(delta, d, &de);
 				double sn = nrm2_scaled(sp, d, &se);
 				pk->contribution = vx_mag_ldexp(dn * sn, Ed + de + se);
 				if (sn > 0) {
-					int es = expo(vx_maxabs(sp, d));
-					memcpy(row(w->dblk, ga.nb), delta, d * sizeof(double));
-					double *sb = row(w->sblk, ga.nb);
+					int es = vx_expo(vx_maxabs(sp, d));
+					memcpy(vx_row(w->dblk, ga.nb), delta, d * sizeof(double));
+					double *sb = vx_row(w->sblk, ga.nb);
 					memcpy(sb, sp, d * sizeof(double));
 					scale2(sb, d, -es);
 					w->tau[ga.nb] = Ed + es;
@@ -898,7 +880,7 @@ static vx_status backprop(const vx_model *m, work *w, vx_result *r)
 					if (mx == 0 || !isfinite(mx)) {
 						gzero = 1;
 					} else {
-						int e2 = expo(mx);
+						int e2 = vx_expo(mx);
 						scale2(g, d, -e2);
 						Eg = Ed + w->eW + e2;
 					}
@@ -923,12 +905,12 @@ static vx_status backprop(const vx_model *m, work *w, vx_result *r)
 	double mx = vx_maxabs(r->grad_W->data, d * d);
 	if (mx == 0)
 		return VX_OK;
-	double top = expo(mx) + ga.E;
+	double top = vx_expo(mx) + ga.E;
 	if (top <= 1024 && top >= -1021) {
 		for (size_t i = 0; i < d * d; i++)
 			r->grad_W->data[i] = ldexp(r->grad_W->data[i], (int)ga.E);
 	} else {
-		r->grad_log10_scale = ga.E * LOG10_2;
+		r->grad_log10_scale = ga.E * VX_LOG10_2;
 	}
 	return VX_OK;
 }
@@ -954,32 +936,29 @@ static vx_status lyapunov(const vx_model *m, work *w, vx_result *r)
 	size_t d = w->d, p = w->p;
 	double sums[VX_LYAP_MAX] = { 0 };
 	/* a fixed random orthonormal start */
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng *rng = vx_rng_alloc(VX_LYAP_SEED);
 	if (!rng)
 		return VX_ENOMEM;
-	gsl_rng_set(rng, 1000003u);
-	for (size_t i = 0; i < d; i++)
-		for (size_t l = 0; l < p; l++)
-			gsl_matrix_set(w->Lz, i, l, gsl_ran_gaussian(rng, 1.0));
+	vx_fill_gaussian(w->Lz, rng, 1.0);
 	gsl_rng_free(rng);
 	if (thin_qr(w, w->Lz, w->Ly))
 		return VX_ENUMERIC;
 
 	for (size_t j = 1; j <= m->T; j++) {
-		vx_act_dfv(m->act, row(r->a, j - 1), w->lc, d);
+		vx_act_dfv(m->act, vx_row(r->a, j - 1), w->lc, d);
 		double cmax = vx_maxabs(w->lc, d);
 		if (cmax == 0 || w->lamn == 0) {
 			for (size_t l = 0; l < p; l++)
 				sums[l] = -INFINITY;
 			break;
 		}
-		int ec = expo(cmax);
+		int ec = vx_expo(cmax);
 		/* Z = J_j Y: Wn Y, rows scaled by σ'(a_j)/2^ec */
 		if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->Wn, w->Ly, 0.0, w->Lz))
 			return VX_ENUMERIC;
 		for (size_t i = 0; i < d; i++) {
 			double f = ldexp(w->lc[i], -ec);
-			double *zr = row(w->Lz, i);
+			double *zr = vx_row(w->Lz, i);
 			for (size_t l = 0; l < p; l++)
 				zr[l] *= f;
 		}
@@ -988,7 +967,7 @@ static vx_status lyapunov(const vx_model *m, work *w, vx_result *r)
 		/* |R_ll| is the growth of the l-th direction in this step */
 		for (size_t l = 0; l < p; l++) {
 			double rll = fabs(gsl_matrix_get(w->Lz, l, l));
-			sums[l] += rll > 0 ? log(rll) + (ec + w->eW) * LN_2 : -INFINITY;
+			sums[l] += rll > 0 ? log(rll) + (ec + w->eW) * VX_LN_2 : -INFINITY;
 		}
 	}
 	r->lyap_count = p;
@@ -1072,17 +1051,17 @@ static void *path_thread(void *arg)
 }
 
 /* The path norms and the step norms, each followed by what is left of BPTT
- * and the Lyapunov exponents, on two threads for small d when there is a
- * second core.  The four tasks share only read-only data and write
- * different fields, each with buffers of its own. */
-static vx_status passes(const vx_model *m, work *w, vx_result *r)
+ * and the Lyapunov exponents, on two threads when the policy allows them.
+ * The four tasks share only read-only data and write different fields, each
+ * with buffers of its own. */
+static vx_status passes(const vx_model *m, work *w, vx_result *r, int threads)
 {
 	vx_status st;
 	atomic_int next;
 	atomic_init(&next, 0);
 	path_task pt = { m, w, r, &next, VX_OK };
 	pthread_t th;
-	int two = w->d <= TASKS_MAX_D && w->t > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	int two = threads >= 2 && w->t > 1;
 	if (two && pthread_create(&th, NULL, path_thread, &pt) != 0)
 		two = 0;
 	if (!two)
@@ -1112,57 +1091,51 @@ static vx_status passes(const vx_model *m, work *w, vx_result *r)
 	return VX_OK;
 }
 
-void vx_blas_threads_for(size_t d)
+vx_status vx_loss_step_check(size_t t, size_t T, vx_error *err)
 {
-	static int initial;
-	if (!initial)
-		initial = vx_blas_threads();
-	vx_set_blas_threads(d <= TASKS_MAX_D ? 1 : initial);
+	if (t < 1 || t > T)
+		return vx_fail_at(err, VX_PARAM_T, VX_EUSAGE, "the loss step t must be from 1 to T (%zu), got %zu",
+		                  T, t);
+	return VX_OK;
 }
 
-vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err)
+vx_status vx_analyse(const vx_model *m, size_t t, const vx_exec *ex, vx_result **out, vx_error *err)
 {
+	static const vx_exec serial = { 1, 0 };
 	*out = NULL;
+	if (!ex)
+		ex = &serial;
 	vx_status st = check_model(m, err);
 	if (st)
 		return st;
-	if (t < 1 || t > m->T)
-		return vx_fail(err, VX_EUSAGE, "--t: the loss step must be from 1 to --steps (%zu), got %zu",
-		               m->T, t);
+	if ((st = vx_loss_step_check(t, m->T, err)))
+		return st;
 	vx_result *r = result_alloc(m->d, m->T, t);
 	work w;
-	if (!r || work_alloc(&w, m, t)) {
+	if (!r || work_init(&w, m, t)) {
 		if (r)
-			work_free(&w);
+			work_clear(&w);
 		vx_result_free(r);
 		return vx_fail(err, VX_ENOMEM, "out of memory for the analysis (d = %zu, T = %zu)",
 		               m->d, m->T);
 	}
 	r->gamma = vx_act_gamma(m->act);
+	r->exec = *ex;
 	w.seed = model_seed(m, t);
-	/* Small d: one BLAS thread for the whole analysis, not only beside the
-	 * second thread of passes(): an idle OpenBLAS worker spins for a while
-	 * after each multi-threaded call and would take the second core from
-	 * it (the tutor's recompute at d = 128, T = 500: 84 ms against 68). */
-	int blas = vx_blas_threads();
-	if (m->d <= TASKS_MAX_D)
-		vx_set_blas_threads(1);
 
 	st = forward(m, r, err);
 	if (st)
 		goto fail;
-	if ((st = norm_of_w(m, &w, r)) || (st = passes(m, &w, r))) {
+	if ((st = norm_of_w(m, &w, r)) || (st = passes(m, &w, r, ex->threads))) {
 		vx_fail(err, st, "the analysis failed: %s", vx_strerror(st));
 		goto fail;
 	}
 	r->rate = fit_rate(r);
-	work_free(&w);
-	vx_set_blas_threads(blas);
+	work_clear(&w);
 	*out = r;
 	return VX_OK;
 fail:
-	vx_set_blas_threads(blas);
-	work_free(&w);
+	work_clear(&w);
 	vx_result_free(r);
 	return st;
 }

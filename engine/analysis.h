@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
+#include "engine/exec.h"
 #include "engine/model.h"
 
 /* A non-negative magnitude that may lie outside the range of a double. */
@@ -70,6 +71,10 @@ typedef struct {
 } vx_path;
 
 #define VX_LYAP_MAX 4
+/* The seed of the Lyapunov pass's fixed random start (N(0,1) entries,
+ * vx_fill_gaussian), the same in vx_analyse and vx_net_analyse, so that one
+ * vanilla layer gives the model's exponents. */
+#define VX_LYAP_SEED 1000003u
 
 typedef struct {
 	size_t t;             /* loss step */
@@ -99,22 +104,22 @@ typedef struct {
 	size_t lanczos_steps; /* work done for the norms: operator applications */
 	size_t fallbacks;     /* norms that needed the dense eigen-solver (λ included
 	                       * when its certificate failed) */
+	vx_exec exec;         /* the thread policy it ran under ({ 1, 0 } for none),
+	                       * for analyses of the same network's variants */
 } vx_result;
 
-/* Runs the forward pass and every quantity above for loss step t (1..T).
- * VX_ENONFINITE with err naming the step when the forward pass leaves the
- * range of a double (possible only for relu/linear); VX_EINTERNAL if a norm
+/* Runs the forward pass and every quantity above for loss step t (1..T;
+ * else VX_EUSAGE as vx_loss_step_check), on the threads ex allows (NULL:
+ * the caller's alone; exec.h); the numbers do not depend on them.  VX_ENONFINITE with err naming the
+ * step (and about VX_PARAM_NORM, the remedy) when the forward pass leaves
+ * the range of a double (possible only for relu/linear); VX_EINTERNAL if a norm
  * breaks one of the inequalities above by more than its rounding error (an
  * engine fault, never seen).  *out is caller-freed. */
-vx_status vx_analyse(const vx_model *m, size_t t, vx_result **out, vx_error *err);
+vx_status vx_analyse(const vx_model *m, size_t t, const vx_exec *ex, vx_result **out, vx_error *err);
 
-/* Sets the BLAS (OpenBLAS; nothing to do with another CBLAS) to one thread
- * for networks of d <= 256, else back to the count it had at the first call.
- * vx_analyse does this for its own duration; a program that builds and
- * analyses small networks over and over (the tutor) calls it before each, so
- * that no idle BLAS worker, spinning after a multi-threaded call, takes the
- * core that vx_analyse's second thread needs.  Not thread-safe. */
-void vx_blas_threads_for(size_t d);
+/* VX_EUSAGE (err about VX_PARAM_T) unless the loss step t is from 1 to T. */
+vx_status vx_loss_step_check(size_t t, size_t T, vx_error *err);
+
 void vx_result_free(vx_result *r);       /* NULL-safe */
 
 /* The memory, in bytes, vx_analyse needs at its peak for a model of hidden

@@ -112,7 +112,7 @@ vx_status vx_dsds(const vx_model *m, const vx_result *r, size_t t, size_t k,
 			for (size_t l = 0; l < d; l++)
 				gsl_matrix_set(P, i, l, ldexp(gsl_matrix_get(P, i, l), (int)E));
 	} else {
-		*log10_scale = E * 0.301029995663981195213738894724493027;
+		*log10_scale = E * VX_LOG10_2;
 	}
 	return VX_OK;
 }

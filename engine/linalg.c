@@ -412,6 +412,16 @@ static void ritz_vector(vx_lanczos *lz, size_t m, double *u)
 
 /* ---- the iteration, one operator application at a time ---- */
 
+/* An empty Krylov space, its first vector (Q's first row) in place. */
+static void krylov_empty(vx_lanczos *lz)
+{
+	lz->m = 0;
+	lz->ym = 0;
+	lz->theta = 0;
+	lz->next_check = 1;
+	lz->last_m = 0;
+}
+
 void vx_lanczos_begin(vx_lanczos *lz)
 {
 	size_t d = lz->d;
@@ -425,12 +435,8 @@ void vx_lanczos_begin(vx_lanczos *lz)
 	}
 	double n0 = cblas_dnrm2((int)d, q, 1);
 	cblas_dscal((int)d, 1.0 / n0, q, 1);
-	lz->m = 0;
-	lz->ym = 0;
+	krylov_empty(lz);
 	lz->restarts = 0;
-	lz->theta = 0;
-	lz->next_check = 1;
-	lz->last_m = 0;
 }
 
 const double *vx_lanczos_next(const vx_lanczos *lz)
@@ -553,11 +559,7 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 		}
 		ritz_vector(lz, m, w);
 		memcpy(Q, w, d * sizeof *Q);
-		lz->m = 0;
-		lz->ym = 0;
-		lz->theta = 0;
-		lz->next_check = 1;
-		lz->last_m = 0;
+		krylov_empty(lz);
 		return 0;
 	}
 	next_vector(lz, be);
@@ -749,20 +751,87 @@ int vx_monomial_norm(const gsl_matrix *A, double *out)
 	return ok;
 }
 
-/* ---- the BLAS's threads ---- */
+/* ---- the spectral norm of any matrix ---- */
 
-/* OpenBLAS's thread control, when that is the CBLAS linked (weak: absent
- * with GSL's reference CBLAS, and then there is nothing to control). */
-extern void openblas_set_num_threads(int n) __attribute__((weak));
-extern int openblas_get_num_threads(void) __attribute__((weak));
+typedef struct {
+	const gsl_matrix *S;
+	double *tmp;
+} gram_op;
 
-int vx_blas_threads(void)
+/* y = Sᵀ S x */
+static void gram_apply(const void *ctx, const double *x, double *y)
 {
-	return openblas_get_num_threads && openblas_set_num_threads ? openblas_get_num_threads() : 1;
+	const gram_op *g = ctx;
+	const gsl_matrix *S = g->S;
+	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)S->size1, (int)S->size2, 1.0, S->data,
+	            (int)S->tda, x, 1, 0.0, g->tmp, 1);
+	cblas_dgemv(CblasRowMajor, CblasTrans, (int)S->size1, (int)S->size2, 1.0, S->data,
+	            (int)S->tda, g->tmp, 1, 0.0, y, 1);
 }
 
-void vx_set_blas_threads(int n)
+/* Lanczos on SᵀS (S = 2^-e A) rather than the certified route of the
+ * analysis's λ (vx_sym_top): the certificate's O(d³) Gram matrix and
+ * factorisation would run before the analysis can refuse sizes that do not
+ * fit in memory, and OpenBLAS retries its BLAS-3 buffers for minutes when
+ * memory is short (d = 4096 under a 1 GB limit); matrix-vector products
+ * need none. */
+vx_status vx_norm2_split(const gsl_matrix *A, double *mant, int *e)
 {
-	if (openblas_set_num_threads && vx_blas_threads() != n)
-		openblas_set_num_threads(n);
+	size_t r = A->size1, c = A->size2;
+	double mx = vx_maxabs_matrix(A);
+	*e = 0;
+	if (isnan(mx) || isinf(mx))
+		return VX_ENONFINITE;
+	if (mx == 0) {
+		*mant = 0;
+		return VX_OK;
+	}
+	/* work on 2^-e A, whose largest entry is in [0.5, 1): no overflow in AᵀA */
+	frexp(mx, e);
+	if (vx_monomial_norm(A, mant)) {
+		*mant = ldexp(*mant, -*e);
+		return VX_OK;
+	}
+	gsl_matrix *S = gsl_matrix_alloc(r, c);
+	double *tmp = malloc(r * sizeof *tmp);
+	vx_lanczos *lz = vx_lanczos_alloc(c);
+	vx_status st = VX_ENOMEM;
+	if (!S || !tmp || !lz)
+		goto done;
+	for (size_t i = 0; i < r; i++)
+		for (size_t j = 0; j < c; j++)
+			gsl_matrix_set(S, i, j, ldexp(gsl_matrix_get(A, i, j), -*e));
+	gram_op g = { S, tmp };
+	double theta;
+	vx_lanczos_seed(lz, vx_hash_matrix(r * 31 + c, A));
+	st = vx_lanczos_top(lz, gram_apply, &g, &theta);
+	if (st == VX_ENUMERIC) {
+		gsl_matrix *G = gsl_matrix_alloc(c, c);
+		gsl_vector *ev = gsl_vector_alloc(c);
+		gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(c);
+		double nrm = 0;
+		st = (G && ev && ws) ? vx_norm2_dense(S, G, ev, ws, &nrm) : VX_ENOMEM;
+		theta = nrm * nrm;
+		gsl_matrix_free(G);
+		gsl_vector_free(ev);
+		if (ws)
+			gsl_eigen_symm_free(ws);
+	}
+	if (st == VX_OK)
+		*mant = sqrt(theta);
+done:
+	gsl_matrix_free(S);
+	free(tmp);
+	vx_lanczos_free(lz);
+	return st;
+}
+
+vx_status vx_matrix_norm2(const gsl_matrix *A, double *out)
+{
+	double mant;
+	int e;
+	vx_status st = vx_norm2_split(A, &mant, &e);
+	if (st == VX_OK)
+		*out = ldexp(mant, e);   /* inf when the norm exceeds DBL_MAX */
+	return st;
 }

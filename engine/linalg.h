@@ -13,11 +13,32 @@
 #ifndef VX_LINALG_H
 #define VX_LINALG_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_eigen.h>
 #include "engine/status.h"
+
+/* log10(2) and ln(2): powers of two carried as exponents become decades and
+ * natural logarithms through them. */
+#define VX_LOG10_2 0.301029995663981195213738894724493027
+#define VX_LN_2 0.693147180559945309417232121458176568
+
+/* Row i of M (its first entry).  Inline: the passes call it once per step
+ * and vector, in their innermost loops. */
+static inline double *vx_row(const gsl_matrix *M, size_t i)
+{
+	return M->data + i * M->tda;
+}
+
+/* e with x = f 2^e, f in [½, 1), for finite x != 0 (frexp's exponent). */
+static inline int vx_expo(double x)
+{
+	int e;
+	frexp(x, &e);
+	return e;
+}
 
 /* y = A x for a symmetric positive semi-definite d×d operator A. */
 typedef void (*vx_linop)(const void *ctx, const double *x, double *y);
@@ -102,6 +123,21 @@ vx_status vx_sym_top(vx_lanczos *lz, const gsl_matrix *G, gsl_matrix *M, gsl_vec
  * memory), *out untouched.  O(size1 × size2). */
 int vx_monomial_norm(const gsl_matrix *A, double *out);
 
+/* ‖A‖₂ = *mant × 2^*e (A any shape; *mant 0 when A = 0), so that a norm
+ * beyond the range of a double (entries near DBL_MAX) still scales A right,
+ * to ~1e-13 relative: a Lanczos iteration on SᵀS, S = 2^-e A (max |s_ij| in
+ * [½, 1)), that stops on its residual alone, from a start seeded by a hash
+ * of A, so close or equal singular values and W built against a start
+ * vector do not fool it; the dense symmetric eigen-solver on SᵀS when it
+ * does not converge; exact when A has one nonzero per row and column
+ * (vx_monomial_norm).  O(d²) per step, no d³ work unless it falls back; not
+ * certified like vx_sym_top.  VX_ENONFINITE when A holds NaN or infinity,
+ * VX_ENOMEM. */
+vx_status vx_norm2_split(const gsl_matrix *A, double *mant, int *e);
+
+/* ‖A‖₂ by vx_norm2_split into *out (inf when it exceeds DBL_MAX). */
+vx_status vx_matrix_norm2(const gsl_matrix *A, double *out);
+
 /* Hashes of the bits of n doubles (every stride-th) and of a matrix, folded
  * into h: seeds for vx_lanczos_seed that depend on the whole input. */
 uint64_t vx_hash_doubles(uint64_t h, const double *x, size_t n, size_t stride);
@@ -111,10 +147,5 @@ uint64_t vx_hash_matrix(uint64_t h, const gsl_matrix *A);
 double vx_maxabs(const double *x, size_t n);
 /* The same over a matrix. */
 double vx_maxabs_matrix(const gsl_matrix *A);
-
-/* The BLAS's thread count (1 when it cannot be controlled: GSL's reference
- * CBLAS), and setting it (nothing to do then).  Process-wide in OpenBLAS. */
-int vx_blas_threads(void);
-void vx_set_blas_threads(int n);
 
 #endif

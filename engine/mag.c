@@ -9,8 +9,8 @@
 #include <float.h>
 #include <math.h>
 #include "engine/analysis.h"
+#include "engine/linalg.h"
 
-#define LOG10_2 0.301029995663981195213738894724493027
 
 static vx_mag mag_zero(void)
 {
@@ -75,7 +75,7 @@ vx_mag vx_mag_ldexp(double mant, double e2)
 	int e;
 	double f = frexp(mant, &e);
 	double ex = e2 + e;
-	vx_mag m = { 0.0, log10(f) + ex * LOG10_2, 0 };
+	vx_mag m = { 0.0, log10(f) + ex * VX_LOG10_2, 0 };
 	if (ex > -1100 && ex < 1100) {
 		double v = ldexp(f, (int)ex);
 		if (is_normal_value(v)) {

@@ -1,11 +1,14 @@
 /*
- * matio.c — a square weight matrix from .npy or .csv, with libc only.
+ * matio.c — a square weight matrix and input sequences from .npy or .csv,
+ * with libc only.
  *
- * Both parsers work on one byte buffer.  A regular file is mapped rather
- * than read, so a file that claims an absurd size costs nothing before the
- * header check rejects it; pipes and devices are read into memory up to a
- * cap.  Every size is checked against VX_MAX_HIDDEN before the matrix is
- * allocated, and every error names the file and the fault.
+ * Both parsers work on one byte buffer (engine/fileio.h reads the file, up
+ * to a cap) and serve both readers: the .npy header, its length checks and
+ * the conversion to doubles once, for any number of dimensions up to 3; the
+ * CSV lines once, with the limits of the caller (VX_MAX_HIDDEN rows and
+ * columns for W, VX_MAX_STEPS rows of VX_MAX_INPUTS for inputs).  Every
+ * size is checked before anything is allocated, and every error names the
+ * file and the fault.
  */
 #include "engine/matio.h"
 #include "engine/fileio.h"
@@ -15,6 +18,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,14 +37,17 @@
 
 static const unsigned char npy_magic[6] = { 0x93, 'N', 'U', 'M', 'P', 'Y' };
 
+/* Most dimensions whose sizes are kept (inputs are at most B×T×n). */
+#define NPY_DIMS 3
+
 /* The parsed header dict. */
 typedef struct {
 	int have_descr, have_order, have_shape;
 	int big_endian;      /* descr '>' */
 	int itemsize;        /* 4 or 8 */
 	int fortran;
-	size_t ndim;
-	size_t shape[2];
+	size_t ndim;         /* as declared, even beyond NPY_DIMS */
+	size_t shape[NPY_DIMS];
 } npy_header;
 
 typedef struct {
@@ -127,7 +134,7 @@ static vx_status hdr_shape(hdr_cursor *c, npy_header *h)
 	if (!hdr_accept(c, '('))
 		return vx_fail(c->err, VX_EFORMAT, "%s: malformed npy header: shape is not a tuple", c->name);
 	size_t ndim = 0;
-	size_t dims[2] = { 0, 0 };
+	size_t dims[NPY_DIMS] = { 0 };
 	hdr_skip_ws(c);
 	while (!hdr_accept(c, ')')) {
 		hdr_skip_ws(c);
@@ -141,7 +148,7 @@ static vx_status hdr_shape(hdr_cursor *c, npy_header *h)
 			c->p++;
 		}
 		hdr_word(c, "L"); /* Python 2 longs */
-		if (ndim < 2)
+		if (ndim < NPY_DIMS)
 			dims[ndim] = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
 		ndim++;
 		if (!hdr_accept(c, ',')) {
@@ -151,8 +158,7 @@ static vx_status hdr_shape(hdr_cursor *c, npy_header *h)
 		}
 	}
 	h->ndim = ndim;
-	h->shape[0] = dims[0];
-	h->shape[1] = dims[1];
+	memcpy(h->shape, dims, sizeof dims);
 	return VX_OK;
 }
 
@@ -230,8 +236,10 @@ static double npy_value(const unsigned char *q, const npy_header *h)
 	return (double)f;
 }
 
-static vx_status parse_npy(const unsigned char *buf, size_t len, const char *name,
-                           gsl_matrix **out, vx_error *err)
+/* Checks the magic, version and header and finds the data: *data and its
+ * length *have (every byte after the header). */
+static vx_status npy_open(const unsigned char *buf, size_t len, const char *name, npy_header *h,
+                          const unsigned char **data, size_t *have, vx_error *err)
 {
 	if (len == 0)
 		return vx_fail(err, VX_EFORMAT, "%s: empty file", name);
@@ -265,9 +273,78 @@ static vx_status parse_npy(const unsigned char *buf, size_t len, const char *nam
 	if (len - pre < hlen)
 		return vx_fail(err, VX_EFORMAT, "%s: truncated npy header: expected %zu bytes, found %zu",
 		               name, hlen, len - pre);
+	vx_status st = npy_parse_header((const char *)buf + pre, hlen, name, h, err);
+	if (st != VX_OK)
+		return st;
+	*data = buf + pre + hlen;
+	*have = len - pre - hlen;
+	return VX_OK;
+}
 
+/* The data must hold exactly count values; shape ("3x4") names the array. */
+static vx_status npy_length(const npy_header *h, size_t have, size_t count, const char *shape,
+                            const char *what, const char *name, vx_error *err)
+{
+	size_t want = count * (size_t)h->itemsize;
+	if (have < want)
+		return vx_fail(err, VX_EFORMAT, "%s: truncated data: expected %zu bytes, found %zu",
+		               name, want, have);
+	if (have > want)
+		return vx_fail(err, VX_EFORMAT, "%s: %zu bytes of trailing data after the %s %s",
+		               name, have - want, shape, what);
+	return VX_OK;
+}
+
+/* The h->ndim <= NPY_DIMS dimensional array as doubles in C order into out
+ * (the product of the shape of them), from either storage order. */
+static void npy_convert(const unsigned char *data, const npy_header *h, double *out)
+{
+	size_t nd = h->ndim, total = 1, w = (size_t)h->itemsize;
+	size_t cstride[NPY_DIMS], idx[NPY_DIMS] = { 0 };
+	for (size_t k = nd; k-- > 0;) {
+		cstride[k] = total;
+		total *= h->shape[k];
+	}
+	if (!h->fortran || nd < 2) {
+		for (size_t k = 0; k < total; k++)
+			out[k] = npy_value(data + k * w, h);
+		return;
+	}
+	/* Fortran order: the file runs over the first index fastest */
+	size_t c = 0;
+	for (size_t f = 0; f < total; f++) {
+		out[c] = npy_value(data + f * w, h);
+		for (size_t k = 0; k < nd; k++) {
+			c += cstride[k];
+			if (++idx[k] < h->shape[k])
+				break;
+			c -= h->shape[k] * cstride[k];
+			idx[k] = 0;
+		}
+	}
+}
+
+/* The first non-finite value of v[0..count), or count when there is none. */
+static size_t first_nonfinite(const double *v, size_t count)
+{
+	for (size_t k = 0; k < count; k++)
+		if (!isfinite(v[k]))
+			return k;
+	return count;
+}
+
+static const char *nonfinite_word(double v)
+{
+	return isnan(v) ? "NaN" : "infinite";
+}
+
+static vx_status parse_npy(const unsigned char *buf, size_t len, const char *name,
+                           gsl_matrix **out, vx_error *err)
+{
 	npy_header h;
-	vx_status st = npy_parse_header((const char *)buf + pre, hlen, name, &h, err);
+	const unsigned char *data;
+	size_t have;
+	vx_status st = npy_open(buf, len, name, &h, &data, &have, err);
 	if (st != VX_OK)
 		return st;
 	if (h.ndim != 2)
@@ -278,30 +355,21 @@ static vx_status parse_npy(const unsigned char *buf, size_t len, const char *nam
 	if (r > VX_MAX_HIDDEN || cols > VX_MAX_HIDDEN)
 		return vx_fail(err, VX_ETOOBIG, "%s: %zux%zu matrix exceeds the limit of %u rows and columns",
 		               name, r, cols, VX_MAX_HIDDEN);
-	size_t want = r * cols * (size_t)h.itemsize;
-	size_t have = len - pre - hlen;
-	if (have < want)
-		return vx_fail(err, VX_EFORMAT, "%s: truncated data: expected %zu bytes, found %zu",
-		               name, want, have);
-	if (have > want)
-		return vx_fail(err, VX_EFORMAT, "%s: %zu bytes of trailing data after the %zux%zu matrix",
-		               name, have - want, r, cols);
+	char shape[48];
+	snprintf(shape, sizeof shape, "%zux%zu", r, cols);
+	if ((st = npy_length(&h, have, r * cols, shape, "matrix", name, err)) != VX_OK)
+		return st;
 
-	const unsigned char *data = buf + pre + hlen;
 	gsl_matrix *m = gsl_matrix_alloc(r, cols);
 	if (!m)
 		return vx_fail(err, VX_ENOMEM, "%s: out of memory for a %zux%zu matrix", name, r, cols);
-	for (size_t i = 0; i < r; i++) {
-		for (size_t j = 0; j < cols; j++) {
-			size_t idx = h.fortran ? j * r + i : i * cols + j;
-			double v = npy_value(data + idx * (size_t)h.itemsize, &h);
-			if (!isfinite(v)) {
-				gsl_matrix_free(m);
-				return vx_fail(err, VX_ENONFINITE, "%s: entry (%zu,%zu) is %s (values must be finite)",
-				               name, i + 1, j + 1, isnan(v) ? "NaN" : "infinite");
-			}
-			gsl_matrix_set(m, i, j, v);
-		}
+	npy_convert(data, &h, m->data); /* a fresh matrix's rows are contiguous */
+	size_t k = first_nonfinite(m->data, r * cols);
+	if (k < r * cols) {
+		st = vx_fail(err, VX_ENONFINITE, "%s: entry (%zu,%zu) is %s (values must be finite)",
+		             name, k / cols + 1, k % cols + 1, nonfinite_word(m->data[k]));
+		gsl_matrix_free(m);
+		return st;
 	}
 	*out = m;
 	return VX_OK;
@@ -309,8 +377,16 @@ static vx_status parse_npy(const unsigned char *buf, size_t len, const char *nam
 
 /* ------------------------------------------------------------------ csv */
 
-static vx_status parse_csv(const unsigned char *buf, size_t len, const char *name,
-                           gsl_matrix **out, vx_error *err)
+/* What a CSV reader accepts: most rows, columns, and values in all. */
+typedef struct {
+	size_t rows, cols, values;
+} csv_limits;
+
+/* The numbers of a CSV text, row by row, into *vals (rows × cols of them,
+ * caller-freed).  Sizes beyond lim are refused as soon as a line passes
+ * them, before the array grows further. */
+static vx_status csv_values(const unsigned char *buf, size_t len, const char *name, const csv_limits *lim,
+                            double **out, size_t *out_rows, size_t *out_cols, vx_error *err)
 {
 	double *vals = NULL;
 	size_t cap = 0, rows = 0, cols = 0;
@@ -339,8 +415,8 @@ static vx_status parse_csv(const unsigned char *buf, size_t len, const char *nam
 			pos = eol + 1;
 			continue;
 		}
-		if (rows == VX_MAX_HIDDEN) {
-			st = vx_fail(err, VX_ETOOBIG, "%s: line %zu: more than %u rows", name, line, VX_MAX_HIDDEN);
+		if (rows == lim->rows) {
+			st = vx_fail(err, VX_ETOOBIG, "%s: line %zu: more than %zu rows", name, line, lim->rows);
 			goto fail;
 		}
 		size_t ncol = 0;
@@ -354,9 +430,14 @@ static vx_status parse_csv(const unsigned char *buf, size_t len, const char *nam
 			while (fe > fs && isspace(buf[fe - 1]))
 				fe--;
 			ncol++;
-			if (ncol > VX_MAX_HIDDEN) {
-				st = vx_fail(err, VX_ETOOBIG, "%s: line %zu: more than %u columns", name, line,
-				             VX_MAX_HIDDEN);
+			if (ncol > lim->cols) {
+				st = vx_fail(err, VX_ETOOBIG, "%s: line %zu: more than %zu columns", name, line,
+				             lim->cols);
+				goto fail;
+			}
+			if (rows * cols + ncol > lim->values) {
+				st = vx_fail(err, VX_ETOOBIG, "%s: line %zu: more than %zu values", name, line,
+				             lim->values);
 				goto fail;
 			}
 			if (rows > 0 && ncol > cols) {
@@ -426,38 +507,36 @@ static vx_status parse_csv(const unsigned char *buf, size_t len, const char *nam
 		st = vx_fail(err, VX_EFORMAT, "%s: no numbers in the file", name);
 		goto fail;
 	}
-	gsl_matrix *m = gsl_matrix_alloc(rows, cols);
-	if (!m) {
-		st = vx_fail(err, VX_ENOMEM, "%s: out of memory for a %zux%zu matrix", name, rows, cols);
-		goto fail;
-	}
-	for (size_t i = 0; i < rows; i++)
-		for (size_t j = 0; j < cols; j++)
-			gsl_matrix_set(m, i, j, vals[i * cols + j]);
-	free(vals);
-	*out = m;
+	*out = vals;
+	*out_rows = rows;
+	*out_cols = cols;
 	return VX_OK;
 fail:
 	free(vals);
 	return st;
 }
 
-/* --------------------------------------------------------------- public */
-
-vx_status vx_matrix_parse(const char *kind, const unsigned char *buf, size_t len,
-                          const char *name, gsl_matrix **out, vx_error *err)
+static vx_status parse_csv(const unsigned char *buf, size_t len, const char *name,
+                           gsl_matrix **out, vx_error *err)
 {
-	if (!out || !kind || (!buf && len > 0))
-		return vx_fail(err, VX_EINTERNAL, "vx_matrix_parse: bad arguments");
-	*out = NULL;
-	if (!name)
-		name = "matrix";
-	if (strcmp(kind, "npy") == 0)
-		return parse_npy(buf, len, name, out, err);
-	if (strcmp(kind, "csv") == 0)
-		return parse_csv(buf, len, name, out, err);
-	return vx_fail(err, VX_EINTERNAL, "vx_matrix_parse: unknown kind '%s'", kind);
+	static const csv_limits lim = { VX_MAX_HIDDEN, VX_MAX_HIDDEN, (size_t)VX_MAX_HIDDEN * VX_MAX_HIDDEN };
+	double *vals;
+	size_t rows, cols;
+	vx_status st = csv_values(buf, len, name, &lim, &vals, &rows, &cols, err);
+	if (st != VX_OK)
+		return st;
+	gsl_matrix *m = gsl_matrix_alloc(rows, cols);
+	if (!m) {
+		free(vals);
+		return vx_fail(err, VX_ENOMEM, "%s: out of memory for a %zux%zu matrix", name, rows, cols);
+	}
+	memcpy(m->data, vals, rows * cols * sizeof *vals); /* a fresh matrix's rows are contiguous */
+	free(vals);
+	*out = m;
+	return VX_OK;
 }
+
+/* ------------------------------------------------------- kind of file */
 
 static int has_ext(const char *path, const char *ext)
 {
@@ -470,23 +549,170 @@ static int has_ext(const char *path, const char *ext)
 	return 1;
 }
 
-vx_status vx_matrix_read(const char *path, gsl_matrix **out, vx_error *err)
+/* The magic decides; a .npy name without it is reported as a bad npy file. */
+static const char *kind_of(const char *path, const unsigned char *buf, size_t len)
+{
+	return (len >= 6 && memcmp(buf, npy_magic, 6) == 0) || has_ext(path, ".npy") ? "npy" : "csv";
+}
+
+/* ------------------------------------------------------------- inputs */
+
+void vx_inputs_free(vx_inputs *in)
+{
+	if (!in)
+		return;
+	free(in->x);
+	free(in);
+}
+
+/* B×T×n inputs against the limits, before anything is allocated (each size
+ * is checked alone first, so their product cannot overflow). */
+static vx_status inputs_limits(size_t B, size_t T, size_t n, const char *name, vx_error *err)
+{
+	if (B > VX_MAX_BATCH)
+		return vx_fail(err, VX_ETOOBIG, "%s: a batch of %zu sequences (limit %u)", name, B, VX_MAX_BATCH);
+	if (T > VX_MAX_STEPS)
+		return vx_fail(err, VX_ETOOBIG, "%s: %zu steps (limit %u)", name, T, VX_MAX_STEPS);
+	if (n > VX_MAX_INPUTS)
+		return vx_fail(err, VX_ETOOBIG, "%s: %zu inputs per step (limit %u)", name, n, VX_MAX_INPUTS);
+	if (B * T * n > VX_MAX_INPUT_VALUES)
+		return vx_fail(err, VX_ETOOBIG, "%s: %zu values in all (limit %zu, 1 GiB as doubles)", name, B * T * n,
+		               VX_MAX_INPUT_VALUES);
+	return VX_OK;
+}
+
+static vx_status inputs_alloc(size_t B, size_t T, size_t n, int batch, const char *name, vx_inputs **out,
+                              vx_error *err)
+{
+	vx_inputs *in = calloc(1, sizeof *in);
+	if (!in || !(in->x = malloc(B * T * n * sizeof *in->x))) {
+		free(in);
+		return vx_fail(err, VX_ENOMEM, "%s: out of memory for %zu inputs", name, B * T * n);
+	}
+	in->B = B;
+	in->T = T;
+	in->n = n;
+	in->batch = batch;
+	*out = in;
+	return VX_OK;
+}
+
+static vx_status inputs_npy(const unsigned char *buf, size_t len, const char *name, vx_inputs **out,
+                            vx_error *err)
+{
+	npy_header h;
+	const unsigned char *data;
+	size_t have;
+	vx_status st = npy_open(buf, len, name, &h, &data, &have, err);
+	if (st != VX_OK)
+		return st;
+	if (h.ndim == 1)
+		return vx_fail(err, VX_ESHAPE, "%s: npy array is 1-D, expected inputs (T, n) or a batch (B, T, n); "
+		               "for one input per step save x.reshape(-1, 1)", name);
+	if (h.ndim != 2 && h.ndim != 3)
+		return vx_fail(err, VX_ESHAPE, "%s: npy array is %zu-D, expected inputs (T, n) or a batch (B, T, n)",
+		               name, h.ndim);
+	int batch = h.ndim == 3;
+	size_t B = batch ? h.shape[0] : 1, T = h.shape[h.ndim - 2], n = h.shape[h.ndim - 1];
+	char shape[80];
+	if (batch)
+		snprintf(shape, sizeof shape, "(%zu, %zu, %zu)", B, T, n);
+	else
+		snprintf(shape, sizeof shape, "(%zu, %zu)", T, n);
+	if (B == 0 || T == 0 || n == 0)
+		return vx_fail(err, VX_ESHAPE, "%s: inputs of shape %s are empty", name, shape);
+	if ((st = inputs_limits(B, T, n, name, err)) != VX_OK ||
+	    (st = npy_length(&h, have, B * T * n, shape, "inputs", name, err)) != VX_OK ||
+	    (st = inputs_alloc(B, T, n, batch, name, out, err)) != VX_OK)
+		return st;
+	double *x = (*out)->x;
+	npy_convert(data, &h, x);
+	size_t k = first_nonfinite(x, B * T * n);
+	if (k == B * T * n)
+		return VX_OK;
+	if (batch)
+		st = vx_fail(err, VX_ENONFINITE, "%s: x[%zu, %zu, %zu] is %s (inputs must be finite)", name, k / (T * n),
+		             k / n % T, k % n, nonfinite_word(x[k]));
+	else
+		st = vx_fail(err, VX_ENONFINITE, "%s: x[%zu, %zu] is %s (inputs must be finite)", name, k / n, k % n,
+		             nonfinite_word(x[k]));
+	vx_inputs_free(*out);
+	*out = NULL;
+	return st;
+}
+
+static vx_status inputs_csv(const unsigned char *buf, size_t len, const char *name, vx_inputs **out,
+                            vx_error *err)
+{
+	static const csv_limits lim = { VX_MAX_STEPS, VX_MAX_INPUTS, VX_MAX_INPUT_VALUES };
+	double *vals;
+	size_t T, n;
+	vx_status st = csv_values(buf, len, name, &lim, &vals, &T, &n, err);
+	if (st != VX_OK)
+		return st;
+	vx_inputs *in = calloc(1, sizeof *in);
+	if (!in) {
+		free(vals);
+		return vx_fail(err, VX_ENOMEM, "%s: out of memory", name);
+	}
+	in->B = 1;
+	in->T = T;
+	in->n = n;
+	in->x = vals;
+	*out = in;
+	return VX_OK;
+}
+
+/* ------------------------------------------- the readers, by what they make */
+
+typedef enum { AS_MATRIX, AS_INPUTS } parse_as;
+
+/* Bytes of kind "npy" or "csv" as a matrix (out: gsl_matrix **) or as
+ * inputs (out: vx_inputs **); *out set by the caller to NULL. */
+static vx_status parse(parse_as as, const char *kind, const unsigned char *buf, size_t len, const char *name,
+                       void *out, vx_error *err)
+{
+	const char *fn = as == AS_MATRIX ? "vx_matrix_parse" : "vx_inputs_parse";
+	if (!out || !kind || (!buf && len > 0))
+		return vx_fail(err, VX_EINTERNAL, "%s: bad arguments", fn);
+	int npy = strcmp(kind, "npy") == 0;
+	if (!npy && strcmp(kind, "csv") != 0)
+		return vx_fail(err, VX_EINTERNAL, "%s: unknown kind '%s'", fn, kind);
+	if (as == AS_MATRIX)
+		return (npy ? parse_npy : parse_csv)(buf, len, name ? name : "matrix", out, err);
+	return (npy ? inputs_npy : inputs_csv)(buf, len, name ? name : "inputs", out, err);
+}
+
+/* The file at path, whatever it holds (what: for the message about a
+ * directory), parsed as its magic or name says. */
+static vx_status read_as(parse_as as, const char *path, const char *what, void *out, vx_error *err)
 {
 	if (!path || !out)
-		return vx_fail(err, VX_EINTERNAL, "vx_matrix_read: bad arguments");
-	*out = NULL;
+		return vx_fail(err, VX_EINTERNAL, "%s: bad arguments", as == AS_MATRIX ? "vx_matrix_read" : "vx_inputs_read");
 	char *text = NULL;
 	size_t len = 0;
-	vx_status st = vx_read_file(path, MATIO_FILE_MAX, "a .npy or .csv file", &text, &len, err);
+	vx_status st = vx_read_file(path, MATIO_FILE_MAX, what, &text, &len, err);
 	if (st != VX_OK)
 		return st;
 	const unsigned char *buf = (const unsigned char *)text;
-
-	/* The magic decides; a .npy name without it is reported as a bad npy file. */
-	int is_npy = (len >= 6 && memcmp(buf, npy_magic, 6) == 0) || has_ext(path, ".npy");
-	st = vx_matrix_parse(is_npy ? "npy" : "csv", buf, len, path, out, err);
+	st = parse(as, kind_of(path, buf, len), buf, len, path, out, err);
 	free(text);
 	return st;
+}
+
+vx_status vx_matrix_parse(const char *kind, const unsigned char *buf, size_t len,
+                          const char *name, gsl_matrix **out, vx_error *err)
+{
+	if (out)
+		*out = NULL;
+	return parse(AS_MATRIX, kind, buf, len, name, out, err);
+}
+
+vx_status vx_matrix_read(const char *path, gsl_matrix **out, vx_error *err)
+{
+	if (out)
+		*out = NULL;
+	return read_as(AS_MATRIX, path, "a .npy or .csv file", out, err);
 }
 
 vx_status vx_matrix_read_square(const char *path, gsl_matrix **out, vx_error *err)
@@ -501,5 +727,40 @@ vx_status vx_matrix_read_square(const char *path, gsl_matrix **out, vx_error *er
 		return st;
 	}
 	*out = m;
+	return VX_OK;
+}
+
+vx_status vx_inputs_parse(const char *kind, const unsigned char *buf, size_t len, const char *name,
+                          vx_inputs **out, vx_error *err)
+{
+	if (out)
+		*out = NULL;
+	return parse(AS_INPUTS, kind, buf, len, name, out, err);
+}
+
+vx_status vx_inputs_read(const char *path, vx_inputs **out, vx_error *err)
+{
+	if (out)
+		*out = NULL;
+	return read_as(AS_INPUTS, path, "a .npy or .csv file of inputs", out, err);
+}
+
+vx_status vx_inputs_check(const vx_inputs *in, const char *name, size_t n, vx_error *err)
+{
+	if (in->n == n)
+		return VX_OK;
+	return vx_fail(err, VX_ESHAPE, "%s: %zu input%s per step, but the network reads n = %zu", name ? name : "inputs",
+	               in->n, in->n == 1 ? "" : "s", n);
+}
+
+vx_status vx_inputs_sequence(const vx_inputs *in, size_t b, int reverse, gsl_matrix *x, vx_error *err)
+{
+	if (!in || !x || b >= in->B || x->size1 > in->T || x->size2 != in->n)
+		return vx_fail(err, VX_EUSAGE, "sequence %zu of %zu, %zu steps of %zu inputs, into %zux%zu", b,
+		               in ? in->B : 0, in ? in->T : 0, in ? in->n : 0, x ? x->size1 : 0, x ? x->size2 : 0);
+	size_t T = x->size1, n = in->n;
+	const double *seq = in->x + b * in->T * n;
+	for (size_t j = 0; j < T; j++)
+		memcpy(gsl_matrix_ptr(x, j, 0), seq + (reverse ? T - 1 - j : j) * n, n * sizeof *seq);
 	return VX_OK;
 }

@@ -1,16 +1,11 @@
 /*
  * model.c — building the network from the parameters (see model.h).
  */
-#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
-#include <gsl/gsl_blas.h>
-#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
-#include "engine/linalg.h"
+#include "engine/init.h"
 #include "engine/matio.h"
 #include "engine/model.h"
 
@@ -75,169 +70,9 @@ vx_model *vx_model_clone(const vx_model *m)
 	return c;
 }
 
-/* ---- spectral norm ---- */
-
-typedef struct {
-	const gsl_matrix *S;
-	double *tmp;
-} gram_op;
-
-/* y = Sᵀ S x */
-static void gram_apply(const void *ctx, const double *x, double *y)
-{
-	const gram_op *g = ctx;
-	const gsl_matrix *S = g->S;
-	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)S->size1, (int)S->size2, 1.0, S->data,
-	            (int)S->tda, x, 1, 0.0, g->tmp, 1);
-	cblas_dgemv(CblasRowMajor, CblasTrans, (int)S->size1, (int)S->size2, 1.0, S->data,
-	            (int)S->tda, g->tmp, 1, 0.0, y, 1);
-}
-
-/* ‖A‖₂ = *mant × 2^*e, so that a norm beyond the range of a double (entries
- * near DBL_MAX) still scales A right.  Lanczos on SᵀS (S = 2^-e A) from a
- * start seeded by a hash of A, stopping on its residual alone, with the
- * dense eigen-solver when it does not converge (a close pair beyond the
- * Krylov space); exact for one nonzero per row and column.  Not certified
- * like the analysis's λ (vx_sym_top): the certificate's O(d³) Gram matrix
- * and factorisation would run before the analysis can refuse sizes that do
- * not fit in memory, and OpenBLAS retries its BLAS-3 buffers for minutes
- * when memory is short (d = 4096 under a 1 GB limit); matrix-vector
- * products need none. */
-static vx_status norm2_split(const gsl_matrix *A, double *mant, int *e)
-{
-	size_t r = A->size1, c = A->size2;
-	double mx = vx_maxabs_matrix(A);
-	*e = 0;
-	if (isnan(mx) || isinf(mx))
-		return VX_ENONFINITE;
-	if (mx == 0) {
-		*mant = 0;
-		return VX_OK;
-	}
-	/* work on 2^-e A, whose largest entry is in [0.5, 1): no overflow in AᵀA */
-	frexp(mx, e);
-	if (vx_monomial_norm(A, mant)) {
-		*mant = ldexp(*mant, -*e);
-		return VX_OK;
-	}
-	gsl_matrix *S = gsl_matrix_alloc(r, c);
-	double *tmp = malloc(r * sizeof *tmp);
-	vx_lanczos *lz = vx_lanczos_alloc(c);
-	vx_status st = VX_ENOMEM;
-	if (!S || !tmp || !lz)
-		goto done;
-	for (size_t i = 0; i < r; i++)
-		for (size_t j = 0; j < c; j++)
-			gsl_matrix_set(S, i, j, ldexp(gsl_matrix_get(A, i, j), -*e));
-	gram_op g = { S, tmp };
-	double theta;
-	vx_lanczos_seed(lz, vx_hash_matrix(r * 31 + c, A));
-	st = vx_lanczos_top(lz, gram_apply, &g, &theta);
-	if (st == VX_ENUMERIC) {
-		gsl_matrix *G = gsl_matrix_alloc(c, c);
-		gsl_vector *ev = gsl_vector_alloc(c);
-		gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(c);
-		double nrm = 0;
-		st = (G && ev && ws) ? vx_norm2_dense(S, G, ev, ws, &nrm) : VX_ENOMEM;
-		theta = nrm * nrm;
-		gsl_matrix_free(G);
-		gsl_vector_free(ev);
-		if (ws)
-			gsl_eigen_symm_free(ws);
-	}
-	if (st == VX_OK)
-		*mant = sqrt(theta);
-done:
-	gsl_matrix_free(S);
-	free(tmp);
-	vx_lanczos_free(lz);
-	return st;
-}
-
-vx_status vx_matrix_norm2(const gsl_matrix *A, double *out)
-{
-	double mant;
-	int e;
-	vx_status st = norm2_split(A, &mant, &e);
-	if (st == VX_OK)
-		*out = ldexp(mant, e);   /* inf when the norm exceeds DBL_MAX */
-	return st;
-}
-
 vx_status vx_model_set_norm(vx_model *m, double lambda, vx_error *err)
 {
-	if (!isfinite(lambda) || lambda < 0)
-		return vx_fail(err, VX_EUSAGE, "--norm: expected a finite number >= 0, got %g", lambda);
-	if (lambda == 0) {
-		gsl_matrix_set_zero(m->W);
-		return VX_OK;
-	}
-	double mant;
-	int e;
-	vx_status st = norm2_split(m->W, &mant, &e);
-	if (st == VX_ENONFINITE)
-		return vx_fail(err, st, "W holds NaN or infinity: cannot rescale it to --norm %g", lambda);
-	if (st)
-		return vx_fail(err, st, "the spectral norm of W could not be computed (%s)",
-		               vx_strerror(st));
-	if (mant == 0)
-		return vx_fail(err, VX_EUSAGE, "--norm %g: W is all zeros, so no scaling gives that norm",
-		               lambda);
-	/* W λ/‖W‖ = (2^-e W)(λ/mant): the first factor exact; when λ/mant
-	 * overflows, (2^-e W / mant) λ instead, whose first factor is <= 1 */
-	double f = lambda / mant;
-	int one = isfinite(f);
-	for (size_t i = 0; i < m->d; i++)
-		for (size_t j = 0; j < m->d; j++) {
-			double w = ldexp(gsl_matrix_get(m->W, i, j), -e);
-			gsl_matrix_set(m->W, i, j, one ? w * f : w / mant * lambda);
-		}
-	double nrm = ldexp(mant, e);
-	for (size_t i = 0; i < m->d; i++)
-		for (size_t j = 0; j < m->d; j++)
-			if (!isfinite(gsl_matrix_get(m->W, i, j)))
-				return vx_fail(err, VX_ENONFINITE,
-				               "--norm %g: rescaling W (norm %g) leaves the range of a double",
-				               lambda, nrm);
-	return VX_OK;
-}
-
-/* ---- generation ---- */
-
-unsigned long vx_seed32(unsigned long s)
-{
-	uint64_t v = s;
-	return (unsigned long)((v ^ (v >> 32)) & 0xffffffffu);
-}
-
-void vx_fill_gaussian(gsl_matrix *M, gsl_rng *g, double sd)
-{
-	for (size_t i = 0; i < M->size1; i++)
-		for (size_t j = 0; j < M->size2; j++)
-			gsl_matrix_set(M, i, j, gsl_ran_gaussian(g, sd));
-}
-
-vx_status vx_fill_orthogonal(gsl_matrix *W, gsl_rng *g, double lambda)
-{
-	size_t d = W->size1;
-	gsl_matrix *A = gsl_matrix_alloc(d, d), *R = gsl_matrix_alloc(d, d);
-	gsl_vector *tau = gsl_vector_alloc(d);
-	vx_status st = VX_ENOMEM;
-	if (A && R && tau) {
-		vx_fill_gaussian(A, g, 1.0);
-		st = VX_ENUMERIC;
-		if (!gsl_linalg_QR_decomp(A, tau) && !gsl_linalg_QR_unpack(A, tau, W, R)) {
-			for (size_t j = 0; j < d; j++) {
-				gsl_vector_view col = gsl_matrix_column(W, j);
-				gsl_vector_scale(&col.vector, gsl_matrix_get(R, j, j) < 0 ? -lambda : lambda);
-			}
-			st = VX_OK;
-		}
-	}
-	gsl_matrix_free(A);
-	gsl_matrix_free(R);
-	gsl_vector_free(tau);
-	return st;
+	return vx_matrix_set_norm(m->W, lambda, err);
 }
 
 vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err)
@@ -247,8 +82,8 @@ vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err)
 	if (st)
 		return st;
 	if (p->model[0])
-		return vx_fail(err, VX_EINTERNAL, "--model %s: model files are loaded by the caller",
-		               p->model);
+		return vx_fail_at(err, VX_PARAM_MODEL, VX_EINTERNAL,
+		                  "the model file %s is loaded by the caller, not by vx_model_build", p->model);
 
 	gsl_matrix *Wf = NULL;
 	size_t d = p->hidden;
@@ -260,36 +95,20 @@ vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err)
 	}
 
 	vx_model *m = vx_model_alloc(p->act, d, p->inputs, p->steps);
-	gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng *g = vx_rng_alloc(p->seed);
 	if (!m || !g) {
-		st = vx_fail(err, VX_ENOMEM, "out of memory for a model with --hidden %zu --inputs %zu --steps %zu",
-		             d, p->inputs, p->steps);
+		st = vx_fail(err, VX_ENOMEM, "out of memory for a model of d = %zu, n = %zu, T = %zu", d,
+		             p->inputs, p->steps);
 		goto fail;
 	}
-	gsl_rng_set(g, vx_seed32(p->seed));
 
 	/* W first, then U, x, y: the order fixes what a seed means */
 	if (Wf) {
 		gsl_matrix_memcpy(m->W, Wf);
-		if (p->set & VX_SET_NORM) {
-			st = vx_model_set_norm(m, p->norm, err);
-			if (st)
-				goto fail;
-		}
-	} else if (p->init == VX_INIT_GAUSSIAN) {
-		vx_fill_gaussian(m->W, g, 1.0);
-		st = vx_model_set_norm(m, p->norm, err);
-		if (st)
+		if ((p->set & VX_SET_NORM) && (st = vx_model_set_norm(m, p->norm, err)))
 			goto fail;
-	} else if (p->init == VX_INIT_ORTHOGONAL) {
-		st = vx_fill_orthogonal(m->W, g, p->norm);
-		if (st) {
-			vx_fail(err, st, "--init orthogonal: %s", vx_strerror(st));
-			goto fail;
-		}
-	} else {
-		gsl_matrix_set_identity(m->W);
-		gsl_matrix_scale(m->W, p->norm);
+	} else if ((st = vx_draw_weights(m->W, p->init, p->norm, g, err))) {
+		goto fail;
 	}
 
 	vx_fill_gaussian(m->U, g, 1.0 / sqrt((double)m->n));

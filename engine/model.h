@@ -23,7 +23,6 @@
 #define VX_MODEL_H
 
 #include <gsl/gsl_matrix.h>
-#include <gsl/gsl_rng.h>
 #include <gsl/gsl_vector.h>
 #include "engine/params.h"
 
@@ -55,31 +54,8 @@ size_t vx_model_bytes(size_t d, size_t n, size_t T);
  * Returns VX_OK and *out (caller frees), or a status with err filled. */
 vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err);
 
-/* Scales W so that its spectral norm is lambda (>= 0).  VX_ENONFINITE when
- * the result holds NaN/inf, VX_EUSAGE when W is 0 and lambda > 0. */
+/* Scales W so that its spectral norm is lambda (>= 0): vx_matrix_set_norm
+ * (init.h) on m->W, with its statuses. */
 vx_status vx_model_set_norm(vx_model *m, double lambda, vx_error *err);
-
-/* ‖A‖₂, the largest singular value (A any shape), to ~1e-13 relative: a
- * Lanczos iteration on AᵀA (a power of two factored out first) that stops on
- * its residual alone, from a start seeded by a hash of A, so close or equal
- * singular values and W built against a start vector do not fool it; a
- * dense symmetric eigen-solver on AᵀA when it does not converge; exact when
- * A has one nonzero per row and column.  O(d²) per step, no d³ work unless
- * it falls back.  Returns VX_OK and *out; VX_ENONFINITE when A holds NaN or
- * infinity. */
-vx_status vx_matrix_norm2(const gsl_matrix *A, double *out);
-
-/* ---- the draws behind generated networks (vx_model_build, vx_net_build):
- * one copy, so that a seed means the same network in both ---- */
-
-/* GSL's mt19937 takes a 32-bit seed: the high half of a 64-bit seed is
- * folded in so every bit matters, and seeds below 2^32 stay GSL's own. */
-unsigned long vx_seed32(unsigned long seed);
-/* Every entry of M drawn from N(0, sd²), row by row. */
-void vx_fill_gaussian(gsl_matrix *M, gsl_rng *g, double sd);
-/* W (square) = λ Q, Q the orthogonal factor of a QR of a Gaussian matrix
- * drawn from g, its columns' signs fixed by R's diagonal so that Q is
- * Haar-distributed.  VX_ENOMEM, VX_ENUMERIC. */
-vx_status vx_fill_orthogonal(gsl_matrix *W, gsl_rng *g, double lambda);
 
 #endif

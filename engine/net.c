@@ -3,13 +3,11 @@
  * the teaching options, and the forward pass (see net.h).
  */
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
-#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
+#include "engine/init.h"
 #include "engine/linalg.h"
 #include "engine/net.h"
 
@@ -151,28 +149,6 @@ void vx_net_spec_default(vx_net_spec *s)
 
 /* ---- generation ---- */
 
-
-/* One d×d gate block of weight_hh by --init and --norm. */
-static vx_status gen_block(const vx_params *p, gsl_matrix *B, gsl_rng *g, vx_error *err)
-{
-	if (p->init == VX_INIT_GAUSSIAN) {
-		vx_fill_gaussian(B, g, 1.0);
-		/* vx_model_set_norm reads only W and d: the block scaled exactly as
-		 * vx_model_build scales its W */
-		vx_model shell = { 0 };
-		shell.d = B->size1;
-		shell.W = B;
-		return vx_model_set_norm(&shell, p->norm, err);
-	}
-	if (p->init == VX_INIT_ORTHOGONAL) {
-		vx_status st = vx_fill_orthogonal(B, g, p->norm);
-		return st ? vx_fail(err, st, "--init orthogonal: %s", vx_strerror(st)) : VX_OK;
-	}
-	gsl_matrix_set_identity(B);
-	gsl_matrix_scale(B, p->norm);
-	return VX_OK;
-}
-
 vx_status vx_net_build(const vx_params *p, const vx_net_spec *spec, vx_net **out, vx_error *err)
 {
 	*out = NULL;
@@ -180,32 +156,38 @@ vx_status vx_net_build(const vx_params *p, const vx_net_spec *spec, vx_net **out
 	if (st)
 		return st;
 	if (p->weights[0] || p->model[0])
-		return vx_fail(err, VX_EUSAGE, "%s: files are read by the caller, not by vx_net_build",
-		               p->weights[0] ? "--weights" : "--model");
+		return vx_fail_at(err, p->weights[0] ? VX_PARAM_WEIGHTS : VX_PARAM_MODEL, VX_EUSAGE,
+		                  "the file %s is read by the caller, not by vx_net_build",
+		                  p->weights[0] ? p->weights : p->model);
 	if ((unsigned)spec->cell >= VX_CELL_COUNT)
-		return vx_fail(err, VX_EUSAGE, "--cell: expected rnn, lstm or gru");
+		return vx_fail_at(err, VX_PARAM_CELL, VX_EUSAGE, "the cell must be rnn, lstm or gru, got %u",
+		                  (unsigned)spec->cell);
 	if (spec->layers < 1 || spec->layers > VX_MAX_LAYERS)
-		return vx_fail(err, VX_EUSAGE, "--layers: expected an integer from 1 to %u, got %zu",
-		               VX_MAX_LAYERS, spec->layers);
+		return vx_fail_at(err, VX_PARAM_LAYERS, VX_EUSAGE, "the number of layers L must be from 1 to %u, got %zu",
+		                  VX_MAX_LAYERS, spec->layers);
 	if (!isfinite(spec->forget_bias))
-		return vx_fail(err, VX_EUSAGE, "--forget-bias: expected a finite number");
+		return vx_fail_at(err, VX_PARAM_FORGET_BIAS, VX_EUSAGE, "the forget-gate bias B must be finite, got %g",
+		                  spec->forget_bias);
 	if (spec->cell == VX_CELL_RNN && spec->forget_bias != 0)
-		return vx_fail(err, VX_EUSAGE, "--forget-bias: the rnn cell has no forget gate (use --cell lstm or gru)");
+		return vx_fail_at(err, VX_PARAM_FORGET_BIAS, VX_EUSAGE,
+		                  "the forget-gate bias B = %g needs an lstm or gru cell: the rnn cell has no forget gate",
+		                  spec->forget_bias);
 
 	size_t d = p->hidden, L = spec->layers;
 	vx_net *net = vx_net_alloc(spec->cell, p->act, L, d, p->inputs, p->steps);
-	gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng *g = vx_rng_alloc(p->seed);
 	if (!net || !g) {
-		st = vx_fail(err, VX_ENOMEM, "out of memory for a network with --hidden %zu --layers %zu --steps %zu",
-		             d, L, p->steps);
+		st = vx_fail(err, VX_ENOMEM, "out of memory for a network of d = %zu, L = %zu, T = %zu", d, L,
+		             p->steps);
 		goto fail;
 	}
-	gsl_rng_set(g, vx_seed32(p->seed));
+	/* the draws and arithmetic of vx_model_build's, so that one vanilla
+	 * layer gets its W, U, x and y bit for bit */
 	for (size_t l = 0; l < L; l++) {
 		vx_net_layer *ly = &net->layer[l];
 		for (size_t q = 0; q < net->G; q++) {
 			gsl_matrix_view B = gsl_matrix_submatrix(ly->w_hh, q * d, 0, d, d);
-			if ((st = gen_block(p, &B.matrix, g, err)))
+			if ((st = vx_draw_weights(&B.matrix, p->init, p->norm, g, err)))
 				goto fail;
 		}
 		vx_fill_gaussian(ly->w_ih, g, 1.0 / sqrt((double)ly->w_ih->size2));
@@ -236,17 +218,13 @@ vx_status vx_net_set_norm(vx_net *net, double lambda, vx_error *err)
 	size_t d = net->d;
 	for (size_t l = 0; l < net->L; l++)
 		for (size_t q = 0; q < net->G; q++) {
+			/* each block scaled as vx_net_build scales a generated one */
 			gsl_matrix_view B = gsl_matrix_submatrix(net->layer[l].w_hh, q * d, 0, d, d);
-			/* vx_model_set_norm reads only W and d: each block scaled as
-			 * vx_net_build scales a generated one */
-			vx_model shell = { 0 };
-			shell.d = d;
-			shell.W = &B.matrix;
-			vx_error e = { { 0 } };
-			vx_status st = vx_model_set_norm(&shell, lambda, &e);
+			vx_error e = { 0 };
+			vx_status st = vx_matrix_set_norm(&B.matrix, lambda, &e);
 			if (st)
-				return vx_fail(err, st, "weight_hh_l%zu, gate %s: %s", l, vx_cell_gate_name(net->cell, q),
-				               e.msg);
+				return vx_fail_at(err, e.param, st, "weight_hh_l%zu, gate %s: %s", l,
+				                  vx_cell_gate_name(net->cell, q), e.msg);
 		}
 	return VX_OK;
 }
@@ -258,7 +236,7 @@ vx_status vx_net_from_model(const vx_model *m, vx_net **out, vx_error *err)
 		return vx_fail(err, VX_EINTERNAL, "incomplete model");
 	vx_net *net = vx_net_alloc(VX_CELL_RNN, m->act, 1, m->d, m->n, m->T);
 	if (!net)
-		return vx_fail(err, VX_ENOMEM, "out of memory for a network with --hidden %zu", m->d);
+		return vx_fail(err, VX_ENOMEM, "out of memory for a network of d = %zu", m->d);
 	vx_net_layer *ly = &net->layer[0];
 	if (m->W->size1 != m->d || m->W->size2 != m->d || m->U->size1 != m->d || m->U->size2 != m->n ||
 	    m->b->size != m->d || m->s0->size != m->d || m->y->size != m->d ||
@@ -427,11 +405,6 @@ static vx_net_fwd *fwd_alloc(const vx_net *net)
 	return f;
 }
 
-static double *row(const gsl_matrix *M, size_t i)
-{
-	return M->data + i * M->tda;
-}
-
 vx_status vx_net_forward(const vx_net *net, vx_net_fwd **out, vx_error *err)
 {
 	*out = NULL;
@@ -457,15 +430,15 @@ vx_status vx_net_forward(const vx_net *net, vx_net_fwd **out, vx_error *err)
 	for (size_t j = 1; j <= net->T; j++)
 		for (size_t l = 0; l < net->L; l++) {
 			vx_net_trace *tr = &f->layer[l];
-			const double *v = l == 0 ? row(net->x, j - 1) : row(f->layer[l - 1].h, j - 1);
-			const double *hp = j == 1 ? init + 2 * l * d : row(tr->h, j - 2);
-			const double *cp = !tr->c ? NULL : j == 1 ? init + (2 * l + 1) * d : row(tr->c, j - 2);
-			double *pre = row(tr->pre, j - 1), *h = row(tr->h, j - 1);
-			layer_step(net, l, v, hp, cp, pre, h, tr->c ? row(tr->c, j - 1) : NULL,
-			           tr->u ? row(tr->u, j - 1) : NULL, hh);
+			const double *v = l == 0 ? vx_row(net->x, j - 1) : vx_row(f->layer[l - 1].h, j - 1);
+			const double *hp = j == 1 ? init + 2 * l * d : vx_row(tr->h, j - 2);
+			const double *cp = !tr->c ? NULL : j == 1 ? init + (2 * l + 1) * d : vx_row(tr->c, j - 2);
+			double *pre = vx_row(tr->pre, j - 1), *h = vx_row(tr->h, j - 1);
+			layer_step(net, l, v, hp, cp, pre, h, tr->c ? vx_row(tr->c, j - 1) : NULL,
+			           tr->u ? vx_row(tr->u, j - 1) : NULL, hh);
 			double mx = fmax(vx_maxabs(pre, net->G * d), vx_maxabs(h, d));
 			if (tr->c)
-				mx = fmax(mx, vx_maxabs(row(tr->c, j - 1), d));
+				mx = fmax(mx, vx_maxabs(vx_row(tr->c, j - 1), d));
 			if (!isfinite(mx)) {
 				free(init);
 				vx_net_fwd_free(f);
@@ -505,7 +478,7 @@ void vx_net_step(const vx_net *net, size_t j, const double *S_prev, double *S_ou
 	for (size_t l = 0; l < net->L; l++) {
 		const double *sp = S_prev + l * net->Ds;
 		double *so = S_out + l * net->Ds;
-		const double *v = l == 0 ? row(net->x, j - 1) : S_out + (l - 1) * net->Ds;
+		const double *v = l == 0 ? vx_row(net->x, j - 1) : S_out + (l - 1) * net->Ds;
 		int lstm = net->cell == VX_CELL_LSTM;
 		layer_step(net, l, v, sp, lstm ? sp + d : NULL, pre, so, lstm ? so + d : NULL, u, hh);
 	}

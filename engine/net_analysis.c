@@ -43,25 +43,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
-#include <unistd.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_complex_math.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_linalg.h>
-#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include "engine/init.h"
 #include "engine/linalg.h"
 #include "engine/net_analysis.h"
 #include "engine/net_step.h"
 
-#define LOG10_2 0.301029995663981195213738894724493027
-#define LN_2 0.693147180559945309417232121458176568
 /* step norms computed together (rows of the batched tangent maps) */
 #define STEP_BATCH 32
-/* the chain (P_k and its norms) on two threads of its own for state sizes
- * in this range (see vx_net_analyse) */
-#define THREADS_MIN_D 64
-#define THREADS_MAX_D 1024
 
 /* Norms of matrices up to this size come from the dense eigen-solver on AᵀA,
  * whose cost there is about that of a Lanczos run, and which no cluster of
@@ -69,19 +62,6 @@
 #define DENSE_MAX 48
 /* saturated: the derivative below this fraction of its largest value */
 #define SAT_FRACTION 0.1
-
-static double *row(const gsl_matrix *M, size_t i)
-{
-	return M->data + i * M->tda;
-}
-
-/* e with x = f 2^e, f in [½, 1), for finite x != 0 */
-static int expo(double x)
-{
-	int e;
-	frexp(x, &e);
-	return e;
-}
 
 /* every entry of the r × c block at A (row stride tda) times 2^e: a
  * multiplication by the power of two while that is a normal double (exact
@@ -173,7 +153,7 @@ typedef struct {
 	gsl_eigen_symm_workspace *ws;
 } dense_fb;
 
-static void dense_free(dense_fb *f)
+static void dense_clear(dense_fb *f)
 {
 	gsl_matrix_free(f->G);
 	gsl_vector_free(f->eval);
@@ -187,13 +167,13 @@ static vx_status dense_norm(dense_fb *f, const gsl_matrix *A, double *out)
 {
 	size_t n = A->size2;
 	if (f->n != n) {
-		dense_free(f);
+		dense_clear(f);
 		f->n = n;
 		f->G = gsl_matrix_alloc(n, n);
 		f->eval = gsl_vector_alloc(n);
 		f->ws = gsl_eigen_symm_alloc(n);
 		if (!f->G || !f->eval || !f->ws) {
-			dense_free(f);
+			dense_clear(f);
 			return VX_ENOMEM;
 		}
 	}
@@ -207,7 +187,7 @@ static double line_norms(const gsl_matrix *A, double *colsq)
 	double best = 0;
 	memset(colsq, 0, c * sizeof *colsq);
 	for (size_t i = 0; i < rr; i++) {
-		const double *a = row(A, i);
+		const double *a = vx_row(A, i);
 		double s = 0;
 		for (size_t q = 0; q < c; q++) {
 			s += a[q] * a[q];
@@ -243,7 +223,7 @@ typedef struct {
 	size_t steps, fallbacks;  /* Lanczos steps and dense fallbacks, in all */
 } lockstep;
 
-static void lock_free(lockstep *ls)
+static void lock_clear(lockstep *ls)
 {
 	for (size_t q = 0; ls->lz && q < ls->nq; q++)
 		vx_lanczos_free(ls->lz[q]);
@@ -304,20 +284,20 @@ static vx_status lock_norms(lockstep *ls, const gsl_matrix *P, dense_fb *fb, dou
 			if (ls->run[q]) {
 				const double *v = vx_lanczos_next(ls->lz[q]);
 				for (size_t i = 0; i < ls->sz[q]; i++)
-					row(ls->X, ls->off[q] + i)[q] = v[i];
+					vx_row(ls->X, ls->off[q] + i)[q] = v[i];
 			}
 		/* Y = Pᵀ X restricted to each block's columns, then X = P Y */
 		gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, P, ls->X, 0.0, ls->Y);
 		for (size_t i = 0; i < D; i++)
 			for (size_t q = 1; q < nq; q++)
 				if (i < ls->off[q] || i >= ls->off[q] + ls->sz[q])
-					row(ls->Y, i)[q] = 0;
+					vx_row(ls->Y, i)[q] = 0;
 		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, P, ls->Y, 0.0, ls->X);
 		for (size_t q = 0; q < nq; q++) {
 			if (!ls->run[q])
 				continue;
 			for (size_t i = 0; i < ls->sz[q]; i++)
-				ls->tmp[i] = row(ls->X, ls->off[q] + i)[q];
+				ls->tmp[i] = vx_row(ls->X, ls->off[q] + i)[q];
 			double theta;
 			size_t before = vx_lanczos_steps(ls->lz[q]);
 			int res = vx_lanczos_feed(ls->lz[q], ls->tmp, &theta);
@@ -430,7 +410,7 @@ static vx_status step_bounds(const vx_net *net, vx_net_result *r)
 				gsl_matrix_set(N, h, h, gam * sg[0]);
 				Ih[l] = gam * tg[0];
 			} else if (net->cell == VX_CELL_LSTM) {
-				double mc = maxdiff(j == 1 ? S0 + l * net->Ds + d : row(tr->c, j - 2), NULL, d);
+				double mc = maxdiff(j == 1 ? S0 + l * net->Ds + d : vx_row(tr->c, j - 2), NULL, d);
 				double ka = 0.25 * mc * sg[1] + 0.25 * sg[0] + sg[2];
 				double ki = 0.25 * mc * tg[1] + 0.25 * tg[0] + tg[2];
 				gsl_matrix_set(N, h, h, 0.25 * sg[3] + ka);
@@ -440,11 +420,11 @@ static vx_status step_bounds(const vx_net *net, vx_net_result *r)
 				Ih[l] = 0.25 * tg[3] + ki;
 				Ic[l] = ki;
 			} else {
-				const double *pre = row(tr->pre, j - 1);
-				const double *hp = j == 1 ? S0 + l * net->Ds : row(tr->h, j - 2);
+				const double *pre = vx_row(tr->pre, j - 1);
+				const double *hp = j == 1 ? S0 + l * net->Ds : vx_row(tr->h, j - 2);
 				for (size_t i = 0; i < d; i++)
 					tmp[i] = tanh(pre[2 * d + i]);
-				double mu = maxdiff(row(tr->u, j - 1), NULL, d), mhn = maxdiff(hp, tmp, d);
+				double mu = maxdiff(vx_row(tr->u, j - 1), NULL, d), mhn = maxdiff(hp, tmp, d);
 				gsl_matrix_set(N, h, h, 1.0 + sg[2] + 0.25 * mu * sg[0] + 0.25 * mhn * sg[1]);
 				Ih[l] = tg[2] + 0.25 * mu * tg[0] + 0.25 * mhn * tg[1];
 			}
@@ -509,10 +489,10 @@ static void chain_mul(const vx_net *net, const gsl_matrix *P, const gsl_matrix *
 			gsl_matrix_set_zero(&Qc.matrix);
 		}
 		for (size_t i = 0; i < D; i++) {
-			const double *p = row(P, i);
-			double *q = row(Q, i);
+			const double *p = vx_row(P, i);
+			double *q = vx_row(Q, i);
 			for (size_t c = 0; c < d; c++)
-				q[c0 + c] += p[off + c] * row(J, off + c)[c0 + c] + p[c0 + c] * row(J, c0 + c)[c0 + c];
+				q[c0 + c] += p[off + c] * vx_row(J, off + c)[c0 + c] + p[c0 + c] * vx_row(J, c0 + c)[c0 + c];
 		}
 	}
 }
@@ -549,18 +529,19 @@ typedef struct {
 	double *nrm;
 } chain;
 
-static void chain_free(chain *c)
+static void chain_clear(chain *c)
 {
 	for (int q = 0; q < NSLOT; q++)
 		gsl_matrix_free(c->P[q]);
 	gsl_matrix_free(c->J);
 	free(c->coef);
-	vx_net_ws_free(&c->ws);
-	lock_free(&c->ls);
-	dense_free(&c->fb);
+	vx_net_ws_clear(&c->ws);
+	lock_clear(&c->ls);
+	dense_clear(&c->fb);
 	free(c->nrm);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->cv);
+	memset(c, 0, sizeof *c);
 }
 
 static vx_status chain_init(chain *c, const vx_net *net, vx_net_result *r)
@@ -612,7 +593,7 @@ static int produce(chain *c, size_t k)
 		c->zero_from = k;
 		return 1;
 	}
-	int eJ = expo(mx);
+	int eJ = vx_expo(mx);
 	scale_block(c->J->data, D, D, c->J->tda, -eJ);
 	int s = -1;
 	pthread_mutex_lock(&c->mu);
@@ -649,7 +630,7 @@ static int produce(chain *c, size_t k)
 		pthread_mutex_unlock(&c->mu);
 		return 1;
 	}
-	int e = expo(mx);
+	int e = vx_expo(mx);
 	scale_block(P->data, D, D, P->tda, -e);
 	E += e;
 	pthread_mutex_lock(&c->mu);
@@ -711,22 +692,24 @@ static int consume(chain *c, size_t k)
 	return 0;
 }
 
+/* step(c, k) for k = t − 1 down to 1, until one fails */
+static void chain_walk(chain *c, int (*step)(chain *, size_t))
+{
+	for (size_t k = c->r->t - 1; k >= 1; k--)
+		if (step(c, k) || k == 1)
+			break;
+}
+
 static void *producer_thread(void *arg)
 {
-	chain *c = arg;
-	for (size_t k = c->r->t - 1; k >= 1; k--)
-		if (produce(c, k) || k == 1)
-			break;
-	produce_end(c);
+	chain_walk(arg, produce);
+	produce_end(arg);
 	return NULL;
 }
 
 static void *consumer_thread(void *arg)
 {
-	chain *c = arg;
-	for (size_t k = c->r->t - 1; k >= 1; k--)
-		if (consume(c, k) || k == 1)
-			break;
+	chain_walk(arg, consume);
 	return NULL;
 }
 
@@ -804,7 +787,7 @@ static vx_status step_norms(const vx_net *net, vx_net_result *r)
 	while (active > 0) {
 		for (size_t b = 0; b < nb; b++)
 			if (slot[b])
-				memcpy(row(X, b), vx_lanczos_next(lz[b]), D * sizeof(double));
+				memcpy(vx_row(X, b), vx_lanczos_next(lz[b]), D * sizeof(double));
 		/* Z = X J_jᵀ J_j row by row: every row's J_jᵀ J_j x */
 		vx_net_jvp(net, coef, cs, X, Y, &ws);
 		vx_net_vjp(net, coef, cs, Y, Z, &ws, NULL, NULL);
@@ -813,7 +796,7 @@ static vx_status step_norms(const vx_net *net, vx_net_result *r)
 				continue;
 			double theta;
 			size_t before = vx_lanczos_steps(lz[b]);
-			int res = vx_lanczos_feed(lz[b], row(Z, b), &theta);
+			int res = vx_lanczos_feed(lz[b], vx_row(Z, b), &theta);
 			r->lanczos_steps += vx_lanczos_steps(lz[b]) - before;
 			if (res == 0)
 				continue;
@@ -836,7 +819,7 @@ static vx_status step_norms(const vx_net *net, vx_net_result *r)
 				vx_lanczos_begin(lz[b]);
 			} else {
 				slot[b] = 0;
-				memset(row(X, b), 0, D * sizeof(double));
+				memset(vx_row(X, b), 0, D * sizeof(double));
 				active--;
 			}
 		}
@@ -851,8 +834,8 @@ done:
 	gsl_matrix_free(Y);
 	gsl_matrix_free(Z);
 	gsl_matrix_free(Jd);
-	dense_free(&fb);
-	vx_net_ws_free(&ws);
+	dense_clear(&fb);
+	vx_net_ws_clear(&ws);
 	return st;
 }
 
@@ -919,19 +902,19 @@ static vx_status backprop(const vx_net *net, vx_net_result *r)
 	double *dih = dhh + L * gd;
 
 	/* ∂L_t/∂S_t: h_t − y in the top layer's h, 0 elsewhere */
-	double *g0 = row(g, 0) + (L - 1) * Ds;
-	const double *ht = row(r->fwd->layer[L - 1].h, t - 1);
+	double *g0 = vx_row(g, 0) + (L - 1) * Ds;
+	const double *ht = vx_row(r->fwd->layer[L - 1].h, t - 1);
 	for (size_t i = 0; i < d; i++)
 		g0[i] = ht[i] - gsl_vector_get(net->y, i);
 	double mg = vx_maxabs(g0, d);
-	int ge = mg > 0 ? expo(mg) : 0;
+	int ge = mg > 0 ? vx_expo(mg) : 0;
 	r->loss = vx_mag_ldexp(0.5 * sumsq(g0, 1, d, 0, ge), 2.0 * ge);
 	for (size_t l = 0; l < t * L; l++)
 		r->contribution[l] = vx_mag_ldexp(0, 0);
 	gacc ga = { 0, 0 };
 	double Eg = ge;
 	if (mg > 0)
-		scale_block(row(g, 0), 1, D, 0, -ge);
+		scale_block(vx_row(g, 0), 1, D, 0, -ge);
 	for (size_t k = t; mg > 0 && k >= 1; k--) {
 		vx_net_coef(net, r->fwd, k, coef);
 		vx_net_vjp(net, coef, 0, g, gb, &ws, dhh, dih);
@@ -949,7 +932,7 @@ static vx_status backprop(const vx_net *net, vx_net_result *r)
 		for (size_t l = 0; l < L; l++) {
 			vx_net_grad *G = &r->grad[l];
 			const double *hp = S + l * Ds, *dh = dhh + l * gd, *di = dih + l * gd;
-			const double *v = l == 0 ? row(net->x, k - 1) : row(r->fwd->layer[l - 1].h, k - 1);
+			const double *v = l == 0 ? vx_row(net->x, k - 1) : vx_row(r->fwd->layer[l - 1].h, k - 1);
 			double dn = cblas_dnrm2((int)gd, dh, 1), hn = cblas_dnrm2((int)d, hp, 1);
 			r->contribution[(k - 1) * L + l] = vx_mag_ldexp(dn * hn, Eg);
 			if (f == 0)
@@ -962,14 +945,14 @@ static vx_status backprop(const vx_net *net, vx_net_result *r)
 		if (k == 1)
 			break;
 		/* ∂L_t/∂S_{k−1} = J_kᵀ ∂L_t/∂S_k, renormalised */
-		mg = vx_maxabs(row(gb, 0), D);
+		mg = vx_maxabs(vx_row(gb, 0), D);
 		if (!isfinite(mg)) {
 			st = VX_ENONFINITE;
 			goto done;
 		}
 		if (mg > 0) {
-			int e = expo(mg);
-			scale_block(row(gb, 0), 1, D, 0, -e);
+			int e = vx_expo(mg);
+			scale_block(vx_row(gb, 0), 1, D, 0, -e);
 			Eg += e;
 			gsl_matrix_memcpy(g, gb);
 		}
@@ -981,7 +964,7 @@ static vx_status backprop(const vx_net *net, vx_net_result *r)
 	double mx = grad_max(net, r);
 	if (!ga.have || mx == 0)
 		goto done;
-	int em = expo(mx);
+	int em = vx_expo(mx);
 	double total = 0;
 	for (size_t l = 0; l < L; l++) {
 		const vx_net_grad *G = &r->grad[l];
@@ -995,14 +978,14 @@ static vx_status backprop(const vx_net *net, vx_net_result *r)
 	if (top <= 1024 && top >= -1021)
 		grad_rescale(net, r, (int)ga.EA);
 	else
-		r->grad_log10_scale = ga.EA * LOG10_2;
+		r->grad_log10_scale = ga.EA * VX_LOG10_2;
 done:
 	gsl_matrix_free(g);
 	gsl_matrix_free(gb);
 	free(coef);
 	free(dhh);
 	free(S);
-	vx_net_ws_free(&ws);
+	vx_net_ws_clear(&ws);
 	return st;
 }
 
@@ -1014,18 +997,15 @@ static vx_status lyapunov(const vx_net *net, vx_net_result *r)
 	gsl_matrix *Y = gsl_matrix_alloc(p, D), *Z = gsl_matrix_alloc(p, D), *Zt = gsl_matrix_alloc(D, p);
 	gsl_vector *tau = gsl_vector_alloc(p), *e = gsl_vector_alloc(D);
 	double *coef = malloc(vx_net_coef_size(net) * sizeof *coef);
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng *rng = vx_rng_alloc(VX_LYAP_SEED);
 	double sums[VX_LYAP_MAX] = { 0 };
 	vx_net_ws ws = { 0 };
 	vx_status st = VX_ENOMEM;
 	if (!Y || !Z || !Zt || !tau || !e || !coef || !rng || vx_net_ws_init(&ws, net, p))
 		goto done;
-	/* the fixed random start of analysis.c (same seed and order), so one
-	 * vanilla layer gives its exponents */
-	gsl_rng_set(rng, 1000003u);
-	for (size_t i = 0; i < D; i++)
-		for (size_t l = 0; l < p; l++)
-			gsl_matrix_set(Zt, i, l, gsl_ran_gaussian(rng, 1.0));
+	/* the fixed random start of analysis.c, so that one vanilla layer gives
+	 * its exponents */
+	vx_fill_gaussian(Zt, rng, 1.0);
 	st = VX_ENUMERIC;
 	for (size_t j = 0; j <= net->T; j++) {
 		if (j > 0) {
@@ -1060,7 +1040,7 @@ done:
 	gsl_vector_free(e);
 	free(coef);
 	gsl_rng_free(rng);
-	vx_net_ws_free(&ws);
+	vx_net_ws_clear(&ws);
 	return st;
 }
 
@@ -1162,7 +1142,7 @@ static void saturation(const gsl_matrix *pre, size_t col, size_t d, vx_act a, do
 	size_t nl = 0, nh = 0, T = pre->size1;
 	double lim = SAT_FRACTION * vx_act_gamma(a);
 	for (size_t j = 0; j < T; j++) {
-		const double *p = row(pre, j) + col;
+		const double *p = vx_row(pre, j) + col;
 		for (size_t i = 0; i < d; i++)
 			if (vx_act_df(a, p[i]) < lim) {
 				if (p[i] > 0)
@@ -1203,7 +1183,7 @@ static void gate_stats(const vx_net *net, vx_net_result *r)
 		size_t n = 0;
 		for (size_t j = 0; j < T; j++)
 			for (size_t i = 0; i < d; i++) {
-				double v = vx_act_f(VX_SIGMOID, row(tr->pre, j)[d + i]), dv = v - mean;
+				double v = vx_act_f(VX_SIGMOID, vx_row(tr->pre, j)[d + i]), dv = v - mean;
 				mean += dv / (double)++n;
 				m2 += dv * (v - mean);
 			}
@@ -1212,15 +1192,15 @@ static void gate_stats(const vx_net *net, vx_net_result *r)
 	}
 }
 
-vx_status vx_net_analyse(const vx_net *net, size_t t, vx_net_result **out, vx_error *err)
+vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_result **out,
+                         vx_error *err)
 {
 	*out = NULL;
 	vx_status st = vx_net_validate(net, err);
 	if (st)
 		return st;
-	if (t < 1 || t > net->T)
-		return vx_fail(err, VX_EUSAGE, "--t: the loss step must be from 1 to --steps (%zu), got %zu",
-		               net->T, t);
+	if ((st = vx_loss_step_check(t, net->T, err)))
+		return st;
 	vx_net_result *r = result_alloc(net, t);
 	if (!r)
 		return vx_fail(err, VX_ENOMEM, "out of memory for the analysis (D = %zu, T = %zu)", net->D,
@@ -1230,33 +1210,27 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, vx_net_result **out, vx_er
 	path_identity(r);
 	chain ch;
 	if ((st = chain_init(&ch, net, r))) {
-		chain_free(&ch);
+		chain_clear(&ch);
 		vx_fail(err, st, "out of memory for the analysis (D = %zu)", net->D);
 		goto fail;
 	}
-	/* Two threads beside this one, each with a one-thread BLAS: the chain's
-	 * products and its norms overlap each other and the other passes (LSTM,
-	 * D = 512, T = 200, one BLAS thread: products 0.8 s, norms 1.15 s, the
-	 * rest 0.9 s of CPU).  Past THREADS_MAX_D one product is large enough to
-	 * use the BLAS's own threads instead. */
-	int blas = vx_blas_threads();
-	int two = net->D >= THREADS_MIN_D && net->D <= THREADS_MAX_D && t > 2 &&
-	          sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	/* With three threads the chain's products and its norms run on two of
+	 * their own, beside the other passes here (exec.h has the figures); with
+	 * two, the products beside the norms, then the other passes. */
+	int threads = ex ? ex->threads : 1;
+	int two = threads >= 2 && t > 2;
 	pthread_t tp, tc;
 	int ran = 0;
 	if (two) {
-		vx_set_blas_threads(1);
 		if (pthread_create(&tp, NULL, producer_thread, &ch)) {
 			two = 0;
-		} else if (pthread_create(&tc, NULL, consumer_thread, &ch)) {
+		} else if (threads < 3 || pthread_create(&tc, NULL, consumer_thread, &ch)) {
 			/* the consumer's work then runs here, beside the producer */
 			consumer_thread(&ch);
 			pthread_join(tp, NULL);
 			two = 0;
 			ran = 1;
 		}
-		if (!two)
-			vx_set_blas_threads(blas);
 	}
 	vx_status cst = two ? VX_OK : ran ? (ch.pst ? ch.pst : ch.cst) : chain_inline(&ch);
 	st = weight_stats(net, r);
@@ -1278,12 +1252,11 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, vx_net_result **out, vx_er
 		}
 		pthread_join(tp, NULL);
 		pthread_join(tc, NULL);
-		vx_set_blas_threads(blas);
 		cst = ch.pst ? ch.pst : ch.cst;
 	}
 	r->lanczos_steps += ch.ls.steps;
 	r->fallbacks += ch.ls.fallbacks;
-	chain_free(&ch);
+	chain_clear(&ch);
 	if (!st)
 		st = cst;
 	if (st) {

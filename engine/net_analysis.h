@@ -116,11 +116,14 @@ typedef struct {
 	size_t fallbacks;           /* norms that needed the dense eigen-solver */
 } vx_net_result;
 
-/* Runs the forward pass and everything above for loss step t (1..T).
+/* Runs the forward pass and everything above for loss step t (1..T), on
+ * the threads ex allows (NULL: the caller's alone; exec.h), which do not
+ * change the numbers.
  * VX_EUSAGE for t out of range; VX_ENONFINITE (err naming step and layer)
  * when the forward pass leaves the range of a double; VX_ENOMEM.  *out is
  * caller-freed with vx_net_result_free (which frees everything it points to). */
-vx_status vx_net_analyse(const vx_net *net, size_t t, vx_net_result **out, vx_error *err);
+vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_result **out,
+                         vx_error *err);
 void vx_net_result_free(vx_net_result *r);   /* NULL-safe */
 
 /* ---- finite differences (net_fd.c) ---- */
@@ -142,11 +145,12 @@ typedef struct {
 	                       * else the largest few of each) */
 } vx_net_fdcheck;
 
-/* Fills *out (its arrays allocated; free with vx_net_fdcheck_free).  j is
+/* Fills *out (its arrays allocated; release them with vx_net_fdcheck_clear).  j is
  * the step for J_j (1..T) and k for ∂S_t/∂S_k (1..t); max_entries caps the
  * entries compared per parameter (0: all). */
 vx_status vx_net_fd_check(const vx_net *net, const vx_net_result *r, size_t j, size_t k,
                           size_t max_entries, vx_net_fdcheck *out);
-void vx_net_fdcheck_free(vx_net_fdcheck *fd);
+/* Frees fd's arrays and zeroes it (NULL, a zeroed or a cleared one too). */
+void vx_net_fdcheck_clear(vx_net_fdcheck *fd);
 
 #endif

@@ -80,13 +80,13 @@ static double loss_at(vx_net *net, double *theta, double v, size_t t, const doub
 	return vx_net_loss(net, S);
 }
 
-void vx_net_fdcheck_free(vx_net_fdcheck *fd)
+void vx_net_fdcheck_clear(vx_net_fdcheck *fd)
 {
 	if (!fd)
 		return;
 	free(fd->block);
 	free(fd->param);
-	fd->block = fd->param = NULL;
+	memset(fd, 0, sizeof *fd);
 }
 
 /* indices of the n largest |x_i| (all when n is 0 or >= len), into idx */
@@ -229,7 +229,7 @@ vx_status vx_net_fd_check(const vx_net *net, const vx_net_result *r, size_t j, s
 	st = VX_OK;
 done:
 	if (st)
-		vx_net_fdcheck_free(out);
+		vx_net_fdcheck_clear(out);
 	gsl_matrix_free(J);
 	gsl_matrix_free(F);
 	free(buf);

@@ -47,12 +47,6 @@
 #include "engine/net.h"
 #include "engine/net_step.h"
 
-#define LOG10_2 0.301029995663981195213738894724493027
-
-static double *row(const gsl_matrix *M, size_t i)
-{
-	return M->data + i * M->tda;
-}
 
 size_t vx_net_ncoef(vx_cell c)
 {
@@ -70,14 +64,14 @@ void vx_net_coef(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef)
 	for (size_t l = 0; l < net->L; l++) {
 		const vx_net_trace *tr = &f->layer[l];
 		const vx_net_layer *ly = &net->layer[l];
-		const double *a = row(tr->pre, j - 1);
+		const double *a = vx_row(tr->pre, j - 1);
 		double *co = coef + l * K * d;
 		switch (net->cell) {
 		case VX_CELL_RNN:
 			vx_act_dfv(net->act, a, co, d);
 			break;
 		case VX_CELL_LSTM: {
-			const double *c = row(tr->c, j - 1);
+			const double *c = vx_row(tr->c, j - 1);
 			for (size_t i = 0; i < d; i++) {
 				double cp = j == 1 ? gsl_vector_get(ly->c0, i) : gsl_matrix_get(tr->c, j - 2, i);
 				double ai = a[i], af = a[d + i], ag = a[2 * d + i], ao = a[3 * d + i];
@@ -91,7 +85,7 @@ void vx_net_coef(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef)
 			break;
 		}
 		case VX_CELL_GRU: {
-			const double *u = row(tr->u, j - 1);
+			const double *u = vx_row(tr->u, j - 1);
 			for (size_t i = 0; i < d; i++) {
 				double hp = j == 1 ? gsl_vector_get(ly->h0, i) : gsl_matrix_get(tr->h, j - 2, i);
 				double ar = a[i], az = a[d + i], an = a[2 * d + i];
@@ -117,13 +111,13 @@ vx_status vx_net_ws_init(vx_net_ws *w, const vx_net *net, size_t nbmax)
 	w->V = gsl_matrix_alloc(nbmax, net->d);
 	w->M = gsl_matrix_alloc(net->Ds, net->d);
 	if (!w->A || !w->B || !w->V || !w->M) {
-		vx_net_ws_free(w);
+		vx_net_ws_clear(w);
 		return VX_ENOMEM;
 	}
 	return VX_OK;
 }
 
-void vx_net_ws_free(vx_net_ws *w)
+void vx_net_ws_clear(vx_net_ws *w)
 {
 	gsl_matrix_free(w->A);
 	gsl_matrix_free(w->B);
@@ -154,9 +148,9 @@ void vx_net_jvp(const vx_net *net, const double *coef, size_t cstride, const gsl
 		if (l > 0)
 			mm(Y->data + off - Ds, Y->tda, ly->w_ih, 1, w->B->data, w->B->tda, nb, 0.0);
 		for (size_t r = 0; r < nb; r++) {
-			const double *co = coef + r * cstride + l * K * d, *x = row(X, r) + off;
-			const double *A = row(w->A, r), *B = row(w->B, r);
-			double *y = row(Y, r) + off;
+			const double *co = coef + r * cstride + l * K * d, *x = vx_row(X, r) + off;
+			const double *A = vx_row(w->A, r), *B = vx_row(w->B, r);
+			double *y = vx_row(Y, r) + off;
 			int in = l > 0;
 			switch (net->cell) {
 			case VX_CELL_RNN:
@@ -198,9 +192,9 @@ void vx_net_vjp(const vx_net *net, const double *coef, size_t cstride, const gsl
 		size_t off = ll * Ds;
 		int above = ll + 1 < net->L;   /* V holds the adjoint of h from layer ll+1 */
 		for (size_t r = 0; r < nb; r++) {
-			const double *co = coef + r * cstride + ll * K * d, *yb = row(Yb, r) + off;
-			const double *V = row(w->V, r);
-			double *A = row(w->A, r), *B = row(w->B, r), *xb = row(Xb, r) + off;
+			const double *co = coef + r * cstride + ll * K * d, *yb = vx_row(Yb, r) + off;
+			const double *V = vx_row(w->V, r);
+			double *A = vx_row(w->A, r), *B = vx_row(w->B, r), *xb = vx_row(Xb, r) + off;
 			switch (net->cell) {
 			case VX_CELL_RNN:
 				for (size_t i = 0; i < d; i++)
@@ -231,8 +225,8 @@ void vx_net_vjp(const vx_net *net, const double *coef, size_t cstride, const gsl
 			}
 		}
 		if (dhh && dih) {
-			memcpy(dhh + ll * gd, row(w->A, 0), gd * sizeof *dhh);
-			memcpy(dih + ll * gd, row(w->B, 0), gd * sizeof *dih);
+			memcpy(dhh + ll * gd, vx_row(w->A, 0), gd * sizeof *dhh);
+			memcpy(dih + ll * gd, vx_row(w->B, 0), gd * sizeof *dih);
 		}
 		/* ∂/∂h_{j−1} = δ_hh W_hh (+ the GRU's direct term), ∂/∂v = δ_ih W_ih */
 		mm(w->A->data, w->A->tda, ly->w_hh, 0, Xb->data + off, Xb->tda, nb,
@@ -250,18 +244,18 @@ static void local_block(const vx_net *net, const double *co, const gsl_matrix *M
 {
 	size_t d = net->d, m = M->size2;
 	for (size_t i = 0; i < d; i++) {
-		double *oh = row(out, i);
+		double *oh = vx_row(out, i);
 		switch (net->cell) {
 		case VX_CELL_RNN: {
-			const double *w = row(M, i);
+			const double *w = vx_row(M, i);
 			for (size_t q = 0; q < m; q++)
 				oh[q] = co[i] * w[q];
 			break;
 		}
 		case VX_CELL_LSTM: {
-			const double *wi = row(M, i), *wf = row(M, d + i), *wg = row(M, 2 * d + i),
-			             *wo = row(M, 3 * d + i);
-			double *oc = row(out, d + i);
+			const double *wi = vx_row(M, i), *wf = vx_row(M, d + i), *wg = vx_row(M, 2 * d + i),
+			             *wo = vx_row(M, 3 * d + i);
+			double *oc = vx_row(out, d + i);
 			double di = co[i], df = co[d + i], dg = co[2 * d + i], dout = co[3 * d + i],
 			       beta = co[5 * d + i];
 			for (size_t q = 0; q < m; q++) {
@@ -271,7 +265,7 @@ static void local_block(const vx_net *net, const double *co, const gsl_matrix *M
 			break;
 		}
 		case VX_CELL_GRU: {
-			const double *wr = row(M, i), *wz = row(M, d + i), *wn = row(M, 2 * d + i);
+			const double *wr = vx_row(M, i), *wz = vx_row(M, d + i), *wn = vx_row(M, 2 * d + i);
 			double N = co[i], ur = co[d + i], rho = hh ? co[2 * d + i] : 1.0, zc = co[3 * d + i];
 			for (size_t q = 0; q < m; q++)
 				oh[q] = N * (rho * wn[q] + ur * wr[q]) + zc * wz[q];
@@ -332,7 +326,7 @@ vx_status vx_net_step_jacobian(const vx_net *net, const vx_net_fwd *f, size_t j,
 	}
 	vx_net_coef(net, f, j, coef);
 	vx_net_jacobian_from_coef(net, coef, J, &w);
-	vx_net_ws_free(&w);
+	vx_net_ws_clear(&w);
 	free(coef);
 	return VX_OK;
 }
@@ -381,19 +375,19 @@ vx_status vx_net_dSdS(const vx_net *net, const vx_net_fwd *f, size_t t, size_t k
 		frexp(mx, &e);
 		for (size_t i = 0; i < D; i++)
 			for (size_t q = 0; q < D; q++)
-				row(P, i)[q] = ldexp(row(P, i)[q], -e);
+				vx_row(P, i)[q] = ldexp(vx_row(P, i)[q], -e);
 		E += e;
 	}
 	if (st == VX_OK) {
 		if (E <= 1024 && E >= -1021) {
 			for (size_t i = 0; i < D; i++)
 				for (size_t q = 0; q < D; q++)
-					row(P, i)[q] = ldexp(row(P, i)[q], (int)E);
+					vx_row(P, i)[q] = ldexp(vx_row(P, i)[q], (int)E);
 		} else {
-			*log10_scale = E * LOG10_2;
+			*log10_scale = E * VX_LOG10_2;
 		}
 	}
-	vx_net_ws_free(&w);
+	vx_net_ws_clear(&w);
 	free(coef);
 	gsl_matrix_free(J);
 	gsl_matrix_free(Q);

@@ -40,8 +40,10 @@ typedef struct {
 	gsl_matrix *M;       /* Ds × d: a layer's ∂S^l_j/∂h^{l−1}_j (explicit Jacobian) */
 } vx_net_ws;
 
+/* A workspace the caller holds (status.h's _init/_clear): its matrices for
+ * batches of up to nbmax vectors of net, or VX_ENOMEM (w left cleared). */
 vx_status vx_net_ws_init(vx_net_ws *w, const vx_net *net, size_t nbmax);
-void vx_net_ws_free(vx_net_ws *w);
+void vx_net_ws_clear(vx_net_ws *w);
 
 /* Y = X J_jᵀ row by row (row i of Y is J x for x row i of X): X and Y are
  * nb × D (nb <= nbmax, distinct), row i using the coefficients at

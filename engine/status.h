@@ -1,11 +1,28 @@
 /*
- * status.h — the one error policy of vanex.
+ * status.h — the one error policy of vanex, and the engine's conventions.
  *
  * Every engine function that can fail returns a vx_status.  Functions that
  * read outside data also take a vx_error, into which they write one line of
- * detail (naming the file, option or value and what is accepted).  The engine
+ * detail (naming the file, quantity or value and what is accepted).  The engine
  * never prints, exits or aborts; tui/ turns a status into a message on stderr
  * and an exit code: vx_status_exit() says which (2 usage, 1 data or I/O).
+ *
+ * Lifetimes, one convention for every object of the engine (static helpers
+ * included), as GSL's:
+ *   vx_T *vx_T_alloc(...) / void vx_T_free(vx_T *)
+ *       an object the engine allocates, with its workspaces; NULL when out of
+ *       memory.  _free releases it whole and takes NULL.  An object a function
+ *       returns through vx_T **out (vx_analyse's vx_result, vx_net_forward's
+ *       vx_net_fwd) and a _clone are released by the same _free; a GSL
+ *       object made by the engine by GSL's (vx_rng_alloc: gsl_rng_free).
+ *   vx_status vx_T_init(vx_T *, ...) / void vx_T_clear(vx_T *)
+ *       a struct the caller holds (on its stack, or inside another) whose
+ *       members the engine allocates.  _clear releases the members and
+ *       leaves the struct zeroed, so that it takes a zeroed struct, one whose
+ *       _init failed half-way, and a second call.  A struct a function fills
+ *       through vx_T *out (vx_net_fd_check's vx_net_fdcheck) is released by
+ *       the same _clear.
+ * Headers are guarded by VX_<NAME>_H, NAME the file's name.
  */
 #ifndef VX_STATUS_H
 #define VX_STATUS_H
@@ -26,9 +43,26 @@ typedef enum {
 	VX_EINTERNAL   /* a broken invariant: a bug in vanex */
 } vx_status;
 
-/* One line of detail for the user; empty when none. */
+/* A model parameter, for a front end to name the way its user sets it (the
+ * command line: "--norm").  The engine's messages about a model name
+ * quantities, not options ("λ = 3: rescaling W leaves the range of a
+ * double", "the loss step t must be from 1 to T (50), got 60"): the tutor
+ * shows them after a key press, where no option was typed.  (params.h,
+ * which parses the options' text, names the option itself.) */
+typedef enum {
+	VX_PARAM_NONE = 0,   /* no parameter, or several */
+	VX_PARAM_ACT, VX_PARAM_HIDDEN, VX_PARAM_INPUTS, VX_PARAM_STEPS, VX_PARAM_T,
+	VX_PARAM_NORM, VX_PARAM_INIT, VX_PARAM_WEIGHTS, VX_PARAM_MODEL,
+	VX_PARAM_INPUT_SCALE, VX_PARAM_SEED,
+	VX_PARAM_CELL, VX_PARAM_LAYERS, VX_PARAM_FORGET_BIAS
+} vx_param;
+
+/* One line of detail for the user; empty when none.  param says which
+ * parameter the line is about when one is (set by vx_fail_at; vx_fail
+ * leaves it as it is, so a front end starts from a zeroed vx_error). */
 typedef struct {
 	char msg[320];
+	vx_param param;
 } vx_error;
 
 /* A short static description of a status ("malformed file", ...). */
@@ -54,5 +88,21 @@ vx_status vx_fail(vx_error *err, vx_status st, const char *fmt, ...)
  * cut between two characters (never inside an escape or a UTF-8 sequence).
  * buf is always NUL-terminated when n > 0.  Returns buf. */
 char *vx_quote(const char *src, size_t max_bytes, int ascii_only, char *buf, size_t n);
+
+/* Records in err (when not NULL) that its message is about parameter p, and
+ * returns st. */
+static inline vx_status vx_error_about(vx_error *err, vx_param p, vx_status st)
+{
+	if (err)
+		err->param = p;
+	return st;
+}
+
+/* vx_fail for a message about one parameter p, which err->param records:
+ * `return vx_fail_at(err, VX_PARAM_T, VX_EUSAGE, "the loss step t must be
+ * from 1 to T (%zu), got %zu", T, t);`.  A macro over vx_fail, so that one
+ * function formats every message and checks its format; err is evaluated
+ * twice. */
+#define vx_fail_at(err, p, st, ...) vx_error_about((err), (p), vx_fail((err), (st), __VA_ARGS__))
 
 #endif

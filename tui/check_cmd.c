@@ -16,13 +16,6 @@
 #include "tui/cli.h"
 #include "tui/load.h"
 
-/* Prints a failed status as one line and returns its exit code. */
-static int fail(vx_status st, const vx_error *err)
-{
-	vxu_error_line(err->msg[0] ? err->msg : vx_strerror(st));
-	return vx_status_exit(st);
-}
-
 /* What a check of these sizes holds: the model and its analysis (the JSON
  * and the table are written as they are made). */
 static size_t check_bytes(size_t d, size_t n, size_t T, size_t t)
@@ -95,9 +88,9 @@ static int fails_on(vxu_fail_on f, vxr_trend v)
 
 int vxu_check_run(const vxu_args *a)
 {
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	check_output co = { a->output[0] ? a->output : "-", NULL };
-	vxu_load_opts lo = { check_bytes, open_output, &co, check_net_bytes, &a->net };
+	vxu_load_opts lo = { check_bytes, open_output, &co, NULL, check_net_bytes, &a->net };
 	vxu_loaded l;
 	vx_fdcheck fd;
 	vx_net_fdjudge nfd = { 0 };
@@ -106,14 +99,14 @@ int vxu_check_run(const vxu_args *a)
 	int rc;
 
 	if ((st = vxu_load(&a->params, &lo, &l, &err)) != VX_OK) {
-		rc = fail(st, &err);
+		rc = vxu_fail(st, &err);
 		goto out;
 	}
 	FILE *f = vxr_out_stream(co.out);
 	if (l.model) {
 		if ((st = vx_fd_check(l.model, l.result, &fd)) != VX_OK) {
 			vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
-			rc = fail(st, &err);
+			rc = vxu_fail(st, &err);
 			goto out;
 		}
 		vxr_check c = { &l.eff, l.model, l.result, &fd };
@@ -122,7 +115,7 @@ int vxu_check_run(const vxu_args *a)
 	} else {
 		if ((st = net_fd(l.net, l.net_result, &nfd)) != VX_OK) {
 			vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
-			rc = fail(st, &err);
+			rc = vxu_fail(st, &err);
 			goto out;
 		}
 		vxr_net_check c = { &l.eff, &l.spec, l.net, l.net_result, &nfd };
@@ -133,10 +126,10 @@ int vxu_check_run(const vxu_args *a)
 		st = vxr_out_commit(&co.out, 1, &err);
 		co.out = NULL;
 	}
-	rc = st != VX_OK ? fail(st, &err) : fails_on(a->fail_on, verdict) ? VXU_EXIT_VERDICT : 0;
+	rc = st != VX_OK ? vxu_fail(st, &err) : fails_on(a->fail_on, verdict) ? VXU_EXIT_VERDICT : 0;
 out:
 	vx_net_fdjudge_clear(&nfd);
 	vxr_out_discard(co.out);
-	vxu_loaded_free(&l);
+	vxu_loaded_clear(&l);
 	return rc;
 }

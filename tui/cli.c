@@ -9,14 +9,17 @@
 #include "tui/cli.h"
 
 #include <float.h>
+#include <langinfo.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "report/text/fmt.h"
+#include "report/text/math.h"
 
 /* ------------------------------------------------------------- options */
 
@@ -38,32 +41,33 @@ typedef struct {
 	int id;
 	int takes_value;
 	unsigned cmds;
+	vx_param param;     /* the model parameter a model option sets */
 } opt_def;
 
 static const opt_def opts[] = {
-	{ "act", 0, OPT_MODEL, 1, C_ALL },
-	{ "hidden", 0, OPT_MODEL, 1, C_ALL },
-	{ "inputs", 0, OPT_MODEL, 1, C_ALL },
-	{ "steps", 0, OPT_MODEL, 1, C_ALL },
-	{ "t", 0, OPT_MODEL, 1, C_ALL },
-	{ "norm", 0, OPT_MODEL, 1, C_ALL },
-	{ "init", 0, OPT_MODEL, 1, C_ALL },
-	{ "weights", 0, OPT_MODEL, 1, C_ALL },
-	{ "model", 0, OPT_MODEL, 1, C_ALL },
-	{ "input-scale", 0, OPT_MODEL, 1, C_ALL },
-	{ "seed", 0, OPT_MODEL, 1, C_ALL },
-	{ "cell", 0, OPT_CELL, 1, C_ALL },
-	{ "layers", 0, OPT_LAYERS, 1, C_ALL },
-	{ "forget-bias", 0, OPT_FORGET_BIAS, 1, C_ALL },
-	{ "help", 'h', OPT_HELP, 0, C_ALL },
-	{ "version", 'V', OPT_VERSION, 0, C_ALL },
-	{ "json", 0, OPT_JSON, 0, C_CHECK },
-	{ "fail-on", 0, OPT_FAIL_ON, 1, C_CHECK },
-	{ "format", 'f', OPT_FORMAT, 1, C_REPORT },
-	{ "output", 'o', OPT_OUTPUT, 1, C_CHECK | C_REPORT },
-	{ "template", 0, OPT_TEMPLATE, 1, C_REPORT },
-	{ "step", 0, OPT_STEP, 1, C_TUTOR },
-	{ "no-color", 0, OPT_NO_COLOR, 0, C_TUTOR },
+	{ "act", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_ACT },
+	{ "hidden", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_HIDDEN },
+	{ "inputs", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_INPUTS },
+	{ "steps", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_STEPS },
+	{ "t", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_T },
+	{ "norm", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_NORM },
+	{ "init", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_INIT },
+	{ "weights", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_WEIGHTS },
+	{ "model", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_MODEL },
+	{ "input-scale", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_INPUT_SCALE },
+	{ "seed", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_SEED },
+	{ "cell", 0, OPT_CELL, 1, C_ALL, VX_PARAM_CELL },
+	{ "layers", 0, OPT_LAYERS, 1, C_ALL, VX_PARAM_LAYERS },
+	{ "forget-bias", 0, OPT_FORGET_BIAS, 1, C_ALL, VX_PARAM_FORGET_BIAS },
+	{ "help", 'h', OPT_HELP, 0, C_ALL, VX_PARAM_NONE },
+	{ "version", 'V', OPT_VERSION, 0, C_ALL, VX_PARAM_NONE },
+	{ "json", 0, OPT_JSON, 0, C_CHECK, VX_PARAM_NONE },
+	{ "fail-on", 0, OPT_FAIL_ON, 1, C_CHECK, VX_PARAM_NONE },
+	{ "format", 'f', OPT_FORMAT, 1, C_REPORT, VX_PARAM_NONE },
+	{ "output", 'o', OPT_OUTPUT, 1, C_CHECK | C_REPORT, VX_PARAM_NONE },
+	{ "template", 0, OPT_TEMPLATE, 1, C_REPORT, VX_PARAM_NONE },
+	{ "step", 0, OPT_STEP, 1, C_TUTOR, VX_PARAM_NONE },
+	{ "no-color", 0, OPT_NO_COLOR, 0, C_TUTOR, VX_PARAM_NONE },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -258,8 +262,10 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 	a->format = VXR_MD;
 	const char *nc = getenv("NO_COLOR");
 	a->color = !(nc && nc[0]);
-	if (err)
+	if (err) {
 		err->msg[0] = '\0';
+		err->param = VX_PARAM_NONE;
+	}
 
 	int i = 1, implicit = 1;
 	if (argc > 1 && argv[1][0] != '-') {
@@ -496,13 +502,49 @@ void vxu_print_help(FILE *out, vxu_cmd cmd)
 	}
 }
 
+/* The option that sets parameter p ("norm"), NULL when none does. */
+static const char *param_option(vx_param p)
+{
+	for (size_t i = 0; p != VX_PARAM_NONE && i < NOPTS; i++)
+		if (opts[i].param == p)
+			return opts[i].name;
+	return NULL;
+}
+
+int vxu_fail(vx_status st, const vx_error *err)
+{
+	const char *msg = err->msg[0] ? err->msg : vx_strerror(st);
+	const char *opt = err->msg[0] ? param_option(err->param) : NULL;
+	if (opt) {
+		char line[sizeof err->msg + 32];
+		snprintf(line, sizeof line, "--%s: %s", opt, msg);
+		vxu_error_line(line);
+	} else {
+		vxu_error_line(msg);
+	}
+	return vx_status_exit(st);
+}
+
+int vxu_locale_utf8(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+	return cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+}
+
 void vxu_error_line(const char *msg)
 {
+	/* The engine names quantities in Unicode (λ, ‖W‖₂): spelt in ASCII
+	 * (lambda, ||W||_2) where the locale is not UTF-8, as every other
+	 * output is. */
+	char *ascii = vxu_locale_utf8() ? NULL : vxm_to_ascii(msg);
+	if (ascii)
+		msg = ascii;
 	/* The message may quote a file name: never let it break the line or
 	 * send control sequences to the terminal (vx_fail's messages are
 	 * quoted already; the others, strerror's, are not). */
 	char line[4 * sizeof ((vx_error *)0)->msg + 4];
 	fprintf(stderr, "vanex: %s\n", vx_quote(msg, SIZE_MAX, 0, line, sizeof line));
+	free(ascii);
 }
 
 /* ---------------------------------------------------------- memory */

@@ -87,8 +87,21 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err);
 /* The help text of a command (VXU_CMD_HELP for the overview) on out. */
 void vxu_print_help(FILE *out, vxu_cmd cmd);
 
-/* Prints "vanex: <msg>" as one line on stderr. */
+/* 1 when the locale's codeset (LC_CTYPE) is UTF-8, else 0: anything else
+ * gets plain ASCII. */
+int vxu_locale_utf8(void);
+
+/* Prints "vanex: <msg>" as one line on stderr, spelt in ASCII (λ → lambda)
+ * when the locale is not UTF-8. */
 void vxu_error_line(const char *msg);
+
+/* Prints a failed status as that one line and returns its exit code
+ * (vx_status_exit): err's message, or vx_strerror(st) when it is empty.
+ * This is where the command line names its options in the engine's
+ * messages: a message about a model parameter (err->param) is preceded by
+ * the option that sets it, "--norm: λ = 3: rescaling W ... leaves the range
+ * of a double". */
+int vxu_fail(vx_status st, const vx_error *err);
 
 /* Refuses, before anything is allocated, a run whose memory (bytes, from
  * the estimates of engine/ and report/) exceeds what there is: the

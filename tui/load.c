@@ -39,14 +39,18 @@ vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, 
 	size_t t = vx_params_loss_step(&eff);
 	vx_result *r = NULL;
 	vx_net_result *nr = NULL;
-	if ((st = vx_params_check(&eff, err)) != VX_OK)
+	if ((st = vx_params_check(&eff, err)) != VX_OK ||
+	    (st = m ? vxu_memory_check(o->bytes(m->d, m->n, m->T, t), m->d, m->T, err)
+	            : vxu_memory_check(o->net_bytes(net->cell, net->L, net->d, net->n, net->T, t), net->d, net->T,
+	                               err)) != VX_OK)
 		goto fail;
-	if (m && ((st = vxu_memory_check(o->bytes(m->d, m->n, m->T, t), m->d, m->T, err)) != VX_OK ||
-	          (st = vx_analyse(m, t, &r, err)) != VX_OK))
-		goto fail;
-	if (net && ((st = vxu_memory_check(o->net_bytes(net->cell, net->L, net->d, net->n, net->T, t), net->d, net->T,
-	                                   err)) != VX_OK ||
-	            (st = vx_net_analyse(net, t, &nr, err)) != VX_OK))
+	/* the engine's thread policy for this size, applied once: the analysis
+	 * and what the command computes after it (check's finite differences,
+	 * the handout's other initialisations) run under it */
+	vx_exec machine = o->machine ? *o->machine : vx_exec_machine();
+	vx_exec ex = m ? vx_exec_for_model(m->d, &machine) : vx_exec_for_net(net->D, &machine);
+	vx_exec_apply(&ex);
+	if ((st = m ? vx_analyse(m, t, &ex, &r, err) : vx_net_analyse(net, t, &ex, &nr, err)) != VX_OK)
 		goto fail;
 	out->eff = eff;
 	out->spec = spec;
@@ -54,6 +58,7 @@ vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, 
 	out->result = r;
 	out->net = net;
 	out->net_result = nr;
+	out->exec = ex;
 	out->t = t;
 	return VX_OK;
 fail:
@@ -62,7 +67,7 @@ fail:
 	return st;
 }
 
-void vxu_loaded_free(vxu_loaded *l)
+void vxu_loaded_clear(vxu_loaded *l)
 {
 	if (!l)
 		return;

@@ -8,9 +8,11 @@
  * the memory its sizes need against what there is; the caller's own step
  * (check opens its output here); the model read or built (vxr_model_load,
  * or vxr_net_load for a command that takes networks); the effective options
- * cross-checked and the memory checked again with the model's sizes;
- * vx_analyse (one vanilla layer) or vx_net_analyse (any other cell or
- * stack) at the loss step.
+ * cross-checked and the memory checked again with the model's sizes; the
+ * engine's thread policy for the model's d (or a network's state size D)
+ * applied (engine/exec.h), so that the analysis and whatever the command
+ * computes after it run under it; vx_analyse (one vanilla layer) or
+ * vx_net_analyse (any other cell or stack) at the loss step.
  */
 #ifndef VXU_LOAD_H
 #define VXU_LOAD_H
@@ -27,6 +29,7 @@ typedef struct {
 	vx_result *result;
 	vx_net *net;
 	vx_net_result *net_result;
+	vx_exec exec;      /* the thread policy applied for the analysis */
 	vx_params eff;     /* as vxr_model_load gives them: sizes as in the model */
 	vx_net_spec spec;  /* the cell and layers in effect (a file's), the forget bias */
 	size_t t;          /* the loss step analysed: vx_params_loss_step(&eff) */
@@ -41,6 +44,10 @@ typedef struct {
 	 * a model built (NULL: nothing); its status ends the load. */
 	vx_status (*before_load)(void *arg, vx_error *err);
 	void *arg;
+	/* What the process offers (vx_exec_machine), read before any policy
+	 * was applied: the BLAS count a policy for large networks gives back.
+	 * NULL: read at the load, before its policy is applied. */
+	const vx_exec *machine;
 	/* The same as bytes for a network of L layers of a cell; NULL for a
 	 * command that explains one vanilla layer only, which then refuses a
 	 * model file holding a network (vxr_model_load). */
@@ -51,11 +58,13 @@ typedef struct {
 } vxu_load_opts;
 
 /* Loads, checks and analyses the model the options p describe, as above.
- * On VX_OK *out holds the model and its analysis (vxu_loaded_free); on an
- * error nothing is held, *out is zeroed, and err says why in one line. */
+ * On VX_OK *out holds the model and its analysis, analysed under the policy
+ * out->exec (vxu_loaded_clear); on an error nothing is held, *out is
+ * zeroed, and err says why in one line. */
 vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err);
 
-/* Frees what a load holds; NULL-safe; leaves *l zeroed. */
-void vxu_loaded_free(vxu_loaded *l);
+/* Frees what a load holds and zeroes *l (the struct is the caller's);
+ * NULL-safe, and a second call does nothing. */
+void vxu_loaded_clear(vxu_loaded *l);
 
 #endif

@@ -3,13 +3,11 @@
  * line once (tui/cli.c) and hands it to the command.
  */
 #include <errno.h>
-#include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -19,14 +17,6 @@
 #ifndef VX_VERSION
 #define VX_VERSION "0.0.0"
 #endif
-
-/* The terminal takes UTF-8 when the locale's codeset says so; anything
- * else gets plain ASCII. */
-static int locale_is_utf8(void)
-{
-	const char *cs = nl_langinfo(CODESET);
-	return cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
-}
 
 /* Help and version go to stdout like any output: a failed write (a full
  * disk, a closed pipe) is an I/O error with its one line, not a silent 1. */
@@ -77,13 +67,11 @@ int main(int argc, char **argv)
 	setlocale(LC_NUMERIC, "C");
 
 	vxu_args a;
-	vx_error err;
+	vx_error err = { 0 };
 	vx_status st = vxu_parse_args(argc, argv, &a, &err);
-	if (st != VX_OK) {
-		vxu_error_line(err.msg[0] ? err.msg : vx_strerror(st));
-		return vx_status_exit(st);
-	}
-	a.utf8 = locale_is_utf8();
+	if (st != VX_OK)
+		return vxu_fail(st, &err);
+	a.utf8 = vxu_locale_utf8();
 
 	switch (a.cmd) {
 	case VXU_CMD_VERSION:

@@ -20,12 +20,6 @@
 #include "tui/cli.h"
 #include "tui/load.h"
 
-static int fail(vx_status st, const vx_error *err)
-{
-	vxu_error_line(err->msg[0] ? err->msg : vx_strerror(st));
-	return vx_status_exit(st);
-}
-
 /* "YYYY-MM-DD" in UTC, from SOURCE_DATE_EPOCH (reproducible builds) or now. */
 static vx_status handout_date(char *buf, size_t n, vx_error *err)
 {
@@ -52,7 +46,7 @@ static vx_status handout_date(char *buf, size_t n, vx_error *err)
 
 int vxu_report_run(const vxu_args *a)
 {
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_params p = a->params;
 	vxu_loaded l;
 	vx_status st;
@@ -61,13 +55,13 @@ int vxu_report_run(const vxu_args *a)
 	const char *tpl = a->template_path[0] ? a->template_path : NULL;
 
 	if ((st = handout_date(date, sizeof date, &err)) != VX_OK)
-		return fail(st, &err);
+		return vxu_fail(st, &err);
 	/* the template's front matter first: command-line options win */
 	if (tpl && (st = vxr_template_defaults(tpl, &p, &j, &k, &err)) != VX_OK)
-		return fail(st, &err);
+		return vxu_fail(st, &err);
 	vxu_load_opts lo = { .bytes = vxr_report_bytes };   /* a handout's peak (report/doc.h) */
 	if ((st = vxu_load(&p, &lo, &l, &err)) != VX_OK)
-		return fail(st, &err);
+		return vxu_fail(st, &err);
 	/* the views default to the loss step (j) and the longest path (k) */
 	if (j == 0)
 		j = l.t;
@@ -77,7 +71,7 @@ int vxu_report_run(const vxu_args *a)
 	if (j > l.model->T || k > l.t) {
 		vx_fail(&err, VX_EUSAGE, "%s: front matter %s = %zu is outside 1..%zu", tpl ? tpl : "template",
 		        j > l.model->T ? "j" : "k", j > l.model->T ? j : k, j > l.model->T ? (size_t)l.model->T : l.t);
-		rc = fail(VX_EUSAGE, &err);
+		rc = vxu_fail(VX_EUSAGE, &err);
 	} else {
 		/* the costly extras a step may read (env.h), once for the handout */
 		vxr_extras *x = vxr_extras_alloc();
@@ -86,8 +80,8 @@ int vxu_report_run(const vxu_args *a)
 		st = vxr_report_write(&ctx, a->format, tpl, out, &err);
 		vxr_extras_free(x);
 		if (st != VX_OK)
-			rc = fail(st, &err);
+			rc = vxu_fail(st, &err);
 	}
-	vxu_loaded_free(&l);
+	vxu_loaded_clear(&l);
 	return rc;
 }

@@ -11,7 +11,6 @@
 #include "tui/tutor_draw.h"
 #include "tui/tutor_state.h"
 
-#include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
 #include <pthread.h>
@@ -278,19 +277,16 @@ int vxu_tutor_run(const vxu_args *a)
 	}
 	/* Only the character type: numbers keep the C locale's decimal point. */
 	setlocale(LC_CTYPE, "");
-	const char *cs = nl_langinfo(CODESET);
-	int utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+	int utf8 = vxu_locale_utf8();
 	const char *nc = getenv("NO_COLOR");
 	int color = a->color && !(nc && *nc);
 
 	/* Compute before curses starts, so bad options fail plainly on stderr. */
 	vxu_state st;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status rc = vxu_state_init(&st, &a->params, a->step, utf8, 0, 0, &err);
-	if (rc != VX_OK) {
-		vxu_error_line(err.msg[0] ? err.msg : vx_strerror(rc));
-		return vx_status_exit(rc);
-	}
+	if (rc != VX_OK)
+		return vxu_fail(rc, &err);
 
 	install_handlers();
 	atexit(restore_at_exit);

@@ -21,6 +21,7 @@
 #include "report/check.h"
 #include "report/handout.h"
 #include "report/text/fmt.h"
+#include "report/text/math.h"
 #include "tui/cli.h"
 #include "tui/load.h"
 
@@ -169,6 +170,11 @@ void vxu_message(vxu_state *st, vxu_msg_kind kind, const char *fmt, ...)
 	vsnprintf(st->message, sizeof st->message, fmt, ap);
 	va_end(ap);
 	st->msg_kind = kind;
+	/* the engine names quantities in Unicode (λ, ‖W‖₂): lambda, ||W||_2 here */
+	char *ascii = st->utf8 ? NULL : vxm_to_ascii(st->message);
+	if (ascii)
+		snprintf(st->message, sizeof st->message, "%s", ascii);
+	free(ascii);
 }
 
 /* Picks the Unicode or the ASCII spelling. */
@@ -220,6 +226,7 @@ vx_status vxu_state_init(vxu_state *st, const vx_params *p, size_t start_step,
 		               st->nsteps, start_step);
 	st->step = start_step ? start_step - 1 : 0;
 	st->fixed_d = p->weights[0] != '\0' || p->model[0] != '\0';
+	st->machine = vx_exec_machine();
 
 	st->t = st->params.t;    /* 0 means T, resolved once the model (maybe from a file) is loaded */
 	vx_status rc = compute_model(st, err);
@@ -655,22 +662,31 @@ static void renew_extras(vxu_state *st)
 	st->extras = vxr_extras_alloc();
 }
 
+/* The engine's thread policy for networks of hidden size d, applied: the
+ * tutor recomputes small networks key after key, and keeps the BLAS on one
+ * thread for them (vx_exec_for_model). */
+static void use_exec(vxu_state *st, size_t d)
+{
+	st->exec = vx_exec_for_model(d, &st->machine);
+	vx_exec_apply(&st->exec);
+}
+
 /* Builds the model from st->params and analyses it (tui/load.h) at the loss
  * step the options give: the keys move st->t and params.t together, so it is
  * st->t, or when params.t is 0 the one a model file recorded, else T.  The
  * state changes only on success. */
 static vx_status compute_model(vxu_state *st, vx_error *err)
 {
-	/* the tutor recomputes small networks key after key: keep the BLAS on
-	 * one thread for them (see vx_blas_threads_for); a file's d is known
-	 * once it is read */
-	vx_blas_threads_for(st->params.hidden);
-	vxu_load_opts lo = { .bytes = tutor_bytes };
+	/* the policy for the size asked for while the model is built; the load
+	 * applies the one for the model's d (a file's is known once it is
+	 * read) before the analysis */
+	use_exec(st, st->params.hidden);
+	vxu_load_opts lo = { .bytes = tutor_bytes, .machine = &st->machine };
 	vxu_loaded l;
 	vx_status rc = vxu_load(&st->params, &lo, &l, err);
 	if (rc != VX_OK)
 		return rc;
-	vx_blas_threads_for(l.model->d);
+	st->exec = l.result->exec;
 	vx_result_free(st->result);
 	vx_model_free(st->model);
 	st->model = l.model;
@@ -686,8 +702,8 @@ static vx_status compute_model(vxu_state *st, vx_error *err)
 static vx_status compute_analysis(vxu_state *st, vx_error *err)
 {
 	vx_result *r = NULL;
-	vx_blas_threads_for(st->model->d);
-	vx_status rc = vx_analyse(st->model, st->t, &r, err);
+	use_exec(st, st->model->d);
+	vx_status rc = vx_analyse(st->model, st->t, &st->exec, &r, err);
 	if (rc != VX_OK)
 		return rc;
 	vx_result_free(st->result);
@@ -854,7 +870,7 @@ static vx_status render_doc(vxu_state *st)
 		return VX_ENOMEM;
 	if (!st->docs[st->step]) {
 		vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date, st->extras };
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		rc = vxt_render_step(&ctx, st->step, st->lay.text_w, st->utf8, &st->docs[st->step], &err);
 		if (rc != VX_OK) {
 			st->docs[st->step] = NULL;
@@ -884,7 +900,7 @@ static vx_status build_panel(vxu_state *st)
 vx_status vxu_update(vxu_state *st)
 {
 	vx_status first = VX_OK;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	if (st->dirty & VXU_DIRTY_MODEL) {
 		vx_status rc = compute_model(st, &err);
 		if (rc != VX_OK) {
@@ -952,7 +968,7 @@ vx_status vxu_export(vxu_state *st)
 	const char *dir = st->export_dir && *st->export_dir ? st->export_dir : ".";
 	snprintf(path, sizeof path, "%s/vanex-handout.html", dir);
 	vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date, st->extras };
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status rc = vxr_report_write(&ctx, VXR_HTML, NULL, path, &err);
 	if (rc != VX_OK) {
 		vxu_message(st, VXU_MSG_ERROR, "handout not written: %s", err.msg[0] ? err.msg : vx_strerror(rc));

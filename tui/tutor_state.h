@@ -112,6 +112,8 @@ typedef struct {
 
 	/* computed by vxu_update() */
 	unsigned dirty;
+	vx_exec machine;       /* what the process offered at vxu_state_init (vx_exec_machine) */
+	vx_exec exec;          /* the thread policy applied for the current size */
 	vx_model *model;
 	vx_result *result;
 	vx_params eff;         /* effective parameters of model (sizes as in the model) */

@@ -131,7 +131,7 @@ static vx_status build_alt(const vxr_ctx *c, int which, vx_result **out, vx_erro
 		vx_model_free(q);
 	}
 	if (st == VX_OK)
-		st = vx_analyse(m, c->result->t, out, err);
+		st = vx_analyse(m, c->result->t, &c->result->exec, out, err);
 	vx_model_free(m);
 	return st;
 }

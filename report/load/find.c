@@ -284,6 +284,20 @@ static const char *label(const vxr_module *m)
 	return m->name[0] ? m->name : "(top level)";
 }
 
+char *vxr_module_summary(const vxr_module *m, char *buf, size_t n)
+{
+	if (n == 0)
+		return buf;
+	size_t o = (size_t)snprintf(buf, n, "%s", label(m));
+	if (m->d && o < n)
+		o += (size_t)snprintf(buf + o, n - o, ": %s, %zu layer%s%s, d = %zu, n = %zu, %s%s", vx_cell_name(m->cell),
+		                      m->layers, m->layers == 1 ? "" : "s", m->directions == 2 ? ", bidirectional" : "", m->d,
+		                      m->n, m->dtype, m->bias ? "" : ", no biases");
+	if (m->problem[0] && o < n)
+		snprintf(buf + o, n - o, ": not analysed: %s", m->problem);
+	return buf;
+}
+
 /* The modules' names, "a (lstm), b (gru)", into buf (n bytes). */
 static void names(const vxr_module *mods, size_t n, char *buf, size_t size)
 {

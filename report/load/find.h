@@ -52,6 +52,19 @@ typedef struct {
 vx_status vxr_find_modules(const vxr_tensors *f, vxr_module **mods, size_t *n, vx_error *err);
 void vxr_modules_free(vxr_module *mods, size_t n); /* NULL-safe */
 
+/* One line describing module m, for a listing of a file's modules (--list),
+ * into buf (n bytes, cut to fit; returns buf):
+ *   "encoder.lstm: lstm, 2 layers, d = 4, n = 3, float32"
+ *   "(top level): gru, 1 layer, bidirectional, d = 3, n = 2, float64, no biases"
+ * its name ("(top level)" without a prefix), cell, layers, whether
+ * bidirectional, hidden and input sizes, dtype ("mixed" when its tensors
+ * differ) and "no biases" when it has none; a module that cannot be
+ * analysed ends in ": not analysed: " and its problem (its sizes left out
+ * when they could not be read).  A vanilla RNN's nonlinearity is not in
+ * the file: --act says it.  Names are written as they are (the caller
+ * quotes them for a terminal). */
+char *vxr_module_summary(const vxr_module *m, char *buf, size_t n);
+
 /* Picks the module to analyse: the one named want (exactly, or failing that
  * the only one whose name ends in "." want, so "rnn" finds "module.rnn"), or
  * with want NULL the only module.  *pick is its index.  One line on failure:

@@ -11,7 +11,9 @@
  * (getrusage ru_maxrss) of one size is not inflated by an earlier, larger one.
  * The child builds the model (gaussian W scaled to ‖W‖₂ = L), runs
  * vx_analyse(m, t = T) once untimed and reads its peak RSS, then alternates
- * --reps timed runs of vx_analyse with --reps timed runs of the floor:
+ * --reps timed runs of vx_analyse, under the engine's thread policy for d
+ * (vx_exec_for_model, applied before each run, untimed), with --reps timed
+ * runs of the floor, with the BLAS threads the process started with:
  * T chained d×d products with cblas_dgemm, the least work any method that
  * forms every ∂s_t/∂s_k must do.  Wall time by CLOCK_MONOTONIC; the CPU time
  * of the process (all threads) is recorded beside it.  The floor multiplies by an orthogonal
@@ -372,7 +374,7 @@ static double cpu_s(void)
 static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 {
 	char tag[64];
-	vx_error err = { "" };
+	vx_error err = { 0 };
 	vx_model *m = NULL;
 	vx_result *r = NULL;
 	dgemm_chain chain = { 0 };
@@ -393,12 +395,15 @@ static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 		fprintf(stderr, "bench_engine: %s: model: %s: %s\n", tag, vx_strerror(st), err.msg);
 		return 1;
 	}
+	vx_exec machine = vx_exec_machine(), ex = vx_exec_for_model(d, &machine),
+	        as_started = { 1, machine.blas_threads };
 	for (int i = mem_only ? 0 : -1; i < reps; i++) {
 		vx_result_free(r);
 		r = NULL;
+		vx_exec_apply(&ex);
 		double c0 = cpu_s();
 		t0 = now_s();
-		st = vx_analyse(m, T, &r, &err);
+		st = vx_analyse(m, T, &ex, &r, &err);
 		double dt = now_s() - t0, dc = cpu_s() - c0;
 		if (st != VX_OK) {
 			fprintf(stderr, "bench_engine: %s: vx_analyse: %s: %s\n", tag, vx_strerror(st),
@@ -417,6 +422,7 @@ static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 		cpus[i] = dc;
 		if (i == 0 && mem_only)
 			break;
+		vx_exec_apply(&as_started);
 		if ((floors[i] = chain_run(&chain, &err)) < 0) {
 			fprintf(stderr, "bench_engine: %s: %s\n", tag, err.msg);
 			return 1;

@@ -42,7 +42,7 @@ static double load_once(const char *path, size_t *params)
 	vxr_module *mods = NULL;
 	vx_net *net = NULL;
 	size_t n = 0, pick = 0;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vxr_tensors_open(path, &f, &err);
 	if (st == VX_OK)
 		st = vxr_find_modules(f, &mods, &n, &err);

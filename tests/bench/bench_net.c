@@ -11,9 +11,11 @@
  * D×D cblas_dgemm products by an orthogonal matrix (no subnormals, no
  * overflow), the least work any method forming every ∂S_t/∂S_k densely
  * must do.  Prints the medians of wall and CPU time (all threads), their
- * ratios and the peak RSS.  BLAS threads as the process gets them
- * (OPENBLAS_NUM_THREADS); on a shared machine the CPU-time ratio with one
- * BLAS thread is the steadier figure.
+ * ratios and the peak RSS.  vx_net_analyse runs under the engine's thread
+ * policy for D (vx_exec_for_net, applied before each run), the floor with
+ * the BLAS threads the process started with (OPENBLAS_NUM_THREADS); on a
+ * shared machine the CPU-time ratio with one BLAS thread is the steadier
+ * figure.
  */
 #include <math.h>
 #include <stdio.h>
@@ -97,7 +99,7 @@ static int run(const char *spec, int reps)
 	sp.layers = L;
 	sp.forget_bias = sp.cell == VX_CELL_RNN ? 0 : 1;
 	vx_net *net = NULL;
-	vx_error err = { "" };
+	vx_error err = { 0 };
 	if (vx_net_build(&p, &sp, &net, &err)) {
 		fprintf(stderr, "bench_net: %s\n", err.msg);
 		return 1;
@@ -120,10 +122,13 @@ static int run(const char *spec, int reps)
 	gsl_matrix_free(R);
 
 	vx_net_result *r = NULL;
+	vx_exec machine = vx_exec_machine(), ex = vx_exec_for_net(D, &machine),
+	        as_started = { 1, machine.blas_threads };
 	for (int i = -1; i < reps; i++) {
 		vx_net_result_free(r);
+		vx_exec_apply(&ex);
 		double t0 = now_s(), c0 = cpu_s();
-		if (vx_net_analyse(net, T, &r, &err)) {
+		if (vx_net_analyse(net, T, &ex, &r, &err)) {
 			fprintf(stderr, "bench_net: %s\n", err.msg);
 			return 1;
 		}
@@ -132,6 +137,7 @@ static int run(const char *spec, int reps)
 			continue;
 		tv[i] = dt;
 		tc[i] = dc;
+		vx_exec_apply(&as_started);
 		fv[i] = floor_run(D, T, Q, A, B, &fc[i]);
 	}
 	struct rusage ru;

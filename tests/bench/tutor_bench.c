@@ -68,7 +68,7 @@ static int session_open(session *s, size_t d, size_t T, int rows, int cols)
 	p.hidden = d;
 	p.steps = T;
 	p.set |= VX_SET_HIDDEN | VX_SET_STEPS;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	if (vxu_state_init(&s->st, &p, 0, 1, rows, cols, &err) != VX_OK) {
 		fprintf(stderr, "tutor_bench: d=%zu T=%zu: %s\n", d, T, err.msg);
 		return -1;

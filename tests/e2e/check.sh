@@ -449,6 +449,17 @@ expect_err 2 "option '--norm' needs a value" check --norm
 expect_err 2 "option '--json' takes no value" check --json=yes
 expect_err 2 "unexpected argument 'W.npy'" check W.npy
 expect_err 2 "--init and --weights cannot be combined" check --weights "$tmp/I2.npy" --init identity
+# The engine names quantities (λ, T), the command line the option that sets
+# them, in ASCII where the locale is not UTF-8.
+printf '0,0\n0,0\n' >"$tmp/zeros.csv"
+LC_ALL=C.UTF-8 expect_err 2 "vanex: --norm: λ = 1e+300: W is all zeros, so no scaling gives ‖W‖₂ = λ" \
+	check --weights "$tmp/zeros.csv" --norm 1e300
+LC_ALL=C expect_err 2 "vanex: --norm: lambda = 1e+300: W is all zeros, so no scaling gives ||W||_2 = lambda" \
+	check --weights "$tmp/zeros.csv" --norm 1e300
+LC_ALL=C.UTF-8 expect_err 1 "(linear, λ = ‖W‖₂ too large for this horizon): a smaller λ, a shorter T or no input (S = 0)" \
+	check --act linear --init identity --norm 1e300 --steps 5
+LC_ALL=C expect_err 1 "vanex: --norm: the forward pass leaves the range of a double at step " \
+	check --act linear --init identity --norm 1e300 --steps 5
 
 # ---- output errors ----
 if [ -w /dev/full ]; then

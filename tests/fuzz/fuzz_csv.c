@@ -63,7 +63,7 @@ static char *to_csv(const gsl_matrix *m)
 static void raw(const uint8_t *d, size_t n)
 {
 	gsl_matrix *m = NULL;
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vx_matrix_parse("csv", d, n, "fuzz.csv", &m, &err);
 	if (st != VX_OK) {
 		fuzz_check_error(st, &err);
@@ -130,7 +130,7 @@ static void generated(const uint8_t *d, size_t n)
 		puts_(&b, "\n");
 
 	gsl_matrix *m = NULL;
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vx_matrix_parse("csv", (const unsigned char *)b.p, b.n, "gen.csv", &m, &err);
 	FUZZ_CHECK(st == VX_OK, "valid CSV rejected: %s\n%s", err.msg, b.p);
 	check_same(want, m, "generated");

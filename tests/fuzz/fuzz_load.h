@@ -39,7 +39,7 @@ static inline void fuzz_read_all(vxr_tensors *f)
 			continue;
 		double *v = malloc((size_t)t->numel * sizeof *v + 1);
 		FUZZ_CHECK(v, "out of memory for %llu values", (unsigned long long)t->numel);
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		vx_status st = vxr_tensors_read(f, i, v, &err);
 		if (st != VX_OK) {
 			fuzz_check_error(st, &err);
@@ -54,7 +54,7 @@ static inline void fuzz_modules(vxr_tensors *f)
 {
 	vxr_module *mods = NULL;
 	size_t n = 0, pick = 0;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vxr_find_modules(f, &mods, &n, &err);
 	FUZZ_CHECK(st == VX_OK, "module search failed: %s", err.msg);
 	st = vxr_find_select(f, mods, n, NULL, &pick, &err);
@@ -87,7 +87,7 @@ static inline void fuzz_modules(vxr_tensors *f)
 static inline void fuzz_tensors(const uint8_t *d, size_t n, const char *name)
 {
 	vxr_tensors *f = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vxr_tensors_parse(d, n, name, &f, &err);
 	if (st != VX_OK) {
 		fuzz_check_error(st, &err);

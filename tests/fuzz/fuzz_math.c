@@ -127,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	char *out = NULL;
 	size_t col = 0;
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vxm_render(copy, len, target, display, &out, &col, &err);
 	if (st == VX_OK) {
 		FUZZ_CHECK(out != NULL, "VX_OK without output");

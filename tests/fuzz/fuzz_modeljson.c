@@ -154,7 +154,7 @@ static void same_model(const vx_model *a, const vx_model *b)
 static void raw(const uint8_t *d, size_t n)
 {
 	vx_model *m = NULL;
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vxr_model_parse_json((const char *)d, n, "fuzz.json", &m, &err);
 	if (st != VX_OK) {
 		fuzz_check_error(st, &err);
@@ -241,7 +241,7 @@ static void generated(const uint8_t *d, size_t n)
 	puts_(&b, (c & 4) ? "}}" : "}");
 
 	vx_model *m = NULL;
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vxr_model_parse_json(b.p, b.n, "gen.json", &m, &err);
 	FUZZ_CHECK(st == VX_OK, "valid model rejected: %s\n%s", err.msg, b.p);
 	check_model(m);

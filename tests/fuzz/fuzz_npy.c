@@ -13,121 +13,41 @@
 #include <gsl/gsl_matrix.h>
 #include "engine/matio.h"
 #include "engine/params.h"
+#include "tests/fuzz/fuzz_npyw.h"
 #include "tests/fuzz/fuzz_util.h"
 
 FUZZ_INIT_GSL()
 
 /* ---- generator of valid files ---- */
 
-typedef struct {
-	unsigned char *p;
-	size_t n, cap;
-} buf_t;
-
-static void put(buf_t *b, const void *src, size_t n)
-{
-	if (b->n + n > b->cap) {
-		b->cap = (b->n + n) * 2 + 64;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			abort();
-	}
-	memcpy(b->p + b->n, src, n);
-	b->n += n;
-}
-
-/* Reads the next input byte cyclically (so short inputs still generate). */
-static unsigned next(const uint8_t *d, size_t n, size_t *i)
-{
-	unsigned v = d[*i % n];
-	(*i)++;
-	return v;
-}
-
-/* A finite double from 8 input bytes: the bytes as a double when finite,
- * else as an integer over a power of two (still exact in every dtype test). */
-static double value(const uint8_t *d, size_t n, size_t *i, int f32)
-{
-	unsigned char raw[8];
-	for (int k = 0; k < 8; k++)
-		raw[k] = (unsigned char)next(d, n, i);
-	double v;
-	memcpy(&v, raw, 8);
-	if (!isfinite(v)) {
-		int64_t q;
-		memcpy(&q, raw, 8);
-		v = (double)(q >> 20) / 1024.0;
-	}
-	if (f32) {
-		float f = (float)v;
-		if (!isfinite(f))
-			f = (float)(v > 0 ? 1.5e38 : -1.5e38);
-		v = (double)f;
-	}
-	return v;
-}
-
-static void put_scalar(buf_t *b, double v, int f32, int big)
-{
-	unsigned char raw[8];
-	size_t w = f32 ? 4 : 8;
-	if (f32) {
-		float f = (float)v;
-		memcpy(raw, &f, 4);
-	} else {
-		memcpy(raw, &v, 8);
-	}
-	if (big) /* this harness runs on little-endian hosts (x86-64, arm64) */
-		for (size_t k = 0; k < w / 2; k++) {
-			unsigned char t = raw[k];
-			raw[k] = raw[w - 1 - k];
-			raw[w - 1 - k] = t;
-		}
-	put(b, raw, w);
-}
-
 static void generated(const uint8_t *d, size_t n)
 {
 	size_t i = 0;
-	unsigned c = next(d, n, &i);
+	unsigned c = npyw_next(d, n, &i);
 	int f32 = c & 1, big = (c >> 1) & 1, fortran = (c >> 2) & 1;
 	int major = 1 + (int)((c >> 3) % 3);
-	size_t rows = 1 + next(d, n, &i) % 7, cols = 1 + next(d, n, &i) % 7;
-	int spaces = (int)(next(d, n, &i) % 3);
+	size_t rows = 1 + npyw_next(d, n, &i) % 7, cols = 1 + npyw_next(d, n, &i) % 7;
+	int spaces = (int)(npyw_next(d, n, &i) % 3);
 
 	double *want = malloc(rows * cols * sizeof *want);
 	if (!want)
 		abort();
 	for (size_t k = 0; k < rows * cols; k++)
-		want[k] = value(d, n, &i, f32);
+		want[k] = npyw_value(d, n, &i, f32);
 
 	char dict[256];
-	int dl = snprintf(dict, sizeof dict, "{'descr': '%c%s', 'fortran_order': %s, 'shape': (%zu,%s%zu), }",
-	                  big ? '>' : '<', f32 ? "f4" : "f8", fortran ? "True" : "False",
-	                  rows, spaces == 1 ? " " : "", cols);
-	size_t pre = 6 + 2 + (major == 1 ? 2 : 4);
-	size_t total = pre + (size_t)dl + 1;
-	size_t pad = (64 - total % 64) % 64;
-	size_t hlen = (size_t)dl + pad + 1;
-
-	buf_t b = {0};
-	unsigned char magic[8] = {0x93, 'N', 'U', 'M', 'P', 'Y', (unsigned char)major, 0};
-	put(&b, magic, 8);
-	unsigned char len4[4] = {(unsigned char)(hlen & 0xff), (unsigned char)((hlen >> 8) & 0xff),
-	                         (unsigned char)((hlen >> 16) & 0xff), (unsigned char)(hlen >> 24)};
-	put(&b, len4, major == 1 ? 2 : 4);
-	put(&b, dict, (size_t)dl);
-	for (size_t k = 0; k < pad; k++)
-		put(&b, " ", 1);
-	put(&b, "\n", 1);
+	snprintf(dict, sizeof dict, "{'descr': '%c%s', 'fortran_order': %s, 'shape': (%zu,%s%zu), }",
+	         big ? '>' : '<', f32 ? "f4" : "f8", fortran ? "True" : "False", rows, spaces == 1 ? " " : "", cols);
+	npyw_buf b = {0};
+	npyw_header(&b, major, dict);
 	for (size_t k = 0; k < rows * cols; k++) {
 		/* element k of the file is (r, c) in C order, (c, r) in Fortran order */
 		size_t r = fortran ? k % rows : k / cols, cc = fortran ? k / rows : k % cols;
-		put_scalar(&b, want[r * cols + cc], f32, big);
+		npyw_scalar(&b, want[r * cols + cc], f32, big);
 	}
 
 	gsl_matrix *m = NULL;
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vx_matrix_parse("npy", b.p, b.n, "gen.npy", &m, &err);
 	FUZZ_CHECK(st == VX_OK, "valid %s%s %s v%d %zux%zu rejected: %s", big ? ">" : "<",
 	           f32 ? "f4" : "f8", fortran ? "F" : "C", major, rows, cols, err.msg);
@@ -149,7 +69,7 @@ static void generated(const uint8_t *d, size_t n)
 static void raw(const uint8_t *d, size_t n)
 {
 	gsl_matrix *m = NULL;
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vx_matrix_parse("npy", d, n, "fuzz.npy", &m, &err);
 	if (st != VX_OK) {
 		fuzz_check_error(st, &err);

@@ -114,7 +114,7 @@ static void generated(const uint8_t *d, size_t n)
 	}
 	zbuf a = zfinish(&w);
 	vxr_tensors *f = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vxr_tensors_parse(a.p, a.n, "gen.npz", &f, &err);
 	FUZZ_CHECK(st == VX_OK, "valid npz of %zu members refused: %s", nm, err.msg);
 	FUZZ_CHECK(f->n == nm, "%zu tensors, %zu written", f->n, nm);

@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			*eq = '\0';
 			value = eq + 1;
 		}
-		vx_error err = {{0}};
+		vx_error err = { 0 };
 		vx_status st = vx_params_set(&p, rec, value, &err);
 		fuzz_check_params(&p);
 		if (st == VX_OK) {
@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vx_params_check(&p, &err);
 	if (st == VX_OK) {
 		size_t t = vx_params_loss_step(&p);

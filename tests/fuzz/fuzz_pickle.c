@@ -43,7 +43,7 @@ static void raw(const uint8_t *d, size_t n)
 	size_t pos = 0;
 	for (int k = 0; k < 6 && pos < n; k++) {
 		vxr_pickle *p = NULL;
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		size_t before = pos;
 		vx_status st = vxr_pickle_run(d, n, &pos, "fuzz.pkl", &p, &err);
 		if (st != VX_OK) {
@@ -297,7 +297,7 @@ static void generated(const uint8_t *d, size_t n)
 
 	size_t pos = 0;
 	vxr_pickle *p = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vxr_pickle_run(b.p, b.n, &pos, "gen.pkl", &p, &err);
 	FUZZ_CHECK(st == VX_OK, "valid pickle (protocol %d, %zu tensors) refused: %s", b.p4 ? 4 : 2, nt, err.msg);
 	FUZZ_CHECK(pos == b.n, "stopped at %zu of %zu", pos, b.n);

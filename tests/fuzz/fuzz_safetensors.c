@@ -25,7 +25,7 @@ static void raw(const uint8_t *d, size_t n)
 	if (n > 8)
 		copy[8] = '{';
 	vxr_tensors *f = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vxr_tensors_parse(copy, n, "fuzz.safetensors", &f, &err);
 	if (st == VX_OK) {
 		for (size_t i = 0; i < f->n; i++) {
@@ -118,7 +118,7 @@ static void generated(const uint8_t *d, size_t n)
 	memcpy(file + 8 + hl, data, dlen);
 
 	vxr_tensors *f = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vxr_tensors_parse(file, total, "gen.safetensors", &f, &err);
 	FUZZ_CHECK(st == VX_OK, "valid file of %zu tensors refused: %s (header %.*s)", nt, err.msg, hl, hdr);
 	FUZZ_CHECK(f->n == nt, "%zu tensors listed, %zu written", f->n, nt);

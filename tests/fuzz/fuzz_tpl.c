@@ -35,13 +35,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	gsl_set_error_handler_off();
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_params_default(&params);
 	params.hidden = 3;
 	params.inputs = 2;
 	params.steps = 6;
 	params.seed = 3;
-	if (vx_model_build(&params, &model, &err) != VX_OK || vx_analyse(model, 6, &result, &err) != VX_OK) {
+	if (vx_model_build(&params, &model, &err) != VX_OK || vx_analyse(model, 6, NULL, &result, &err) != VX_OK) {
 		fprintf(stderr, "fuzz_tpl: cannot build the network: %s\n", err.msg);
 		abort();
 	}
@@ -82,7 +82,7 @@ static void check_fill(const vxr_tpl *t, vxf_style style, int ascii_in, size_t l
 {
 	vxr_filled f;
 	memset(&f, 0, sizeof f);
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vxr_tpl_fill(t, env, style, &f, &err);
 	if (st != VX_OK) {
 		fuzz_check_error(st, &err);
@@ -121,7 +121,7 @@ static void check_fill(const vxr_tpl *t, vxf_style style, int ascii_in, size_t l
 		FUZZ_CHECK(o->tex != NULL, "math object %zu without TeX", i);
 		char *out = NULL;
 		size_t col = 0;
-		vx_error me = {{0}};
+		vx_error me = { 0 };
 		size_t len = strlen(o->tex);
 		st = vxm_render(o->tex, len, VXM_MATHML, o->kind == VXR_OBJ_DMATH, &out, &col, &me);
 		if (st != VX_OK) {
@@ -149,7 +149,7 @@ static void check_handout(const uint8_t *d, size_t n)
 	char *text = NULL;
 	vxr_side *side = NULL;
 	size_t nside = 0;
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vxr_report_render(&ctx, fmt, path, NULL, &text, &side, &nside, &err);
 	if (st == VX_OK) {
 		FUZZ_CHECK(text != NULL, "VX_OK without a document");
@@ -177,7 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lines += data[i] == '\n';
 
 	vxr_tpl *t = NULL;
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vxr_tpl_parse("fuzz.md", (const char *)data, size, &t, &err);
 	if (st != VX_OK) {
 		fuzz_check_error(st, &err);

@@ -23,7 +23,7 @@ FUZZ_INIT_GSL()
 static void raw_zip(const uint8_t *d, size_t n)
 {
 	vxr_zip *z = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vxr_zip_open(d, n, "fuzz.zip", &z, &err);
 	if (st != VX_OK) {
 		fuzz_check_error(st, &err);
@@ -80,7 +80,7 @@ static void generated(const uint8_t *d, size_t n)
 	zbuf a = zfinish(&w);
 
 	vxr_zip *z = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vxr_zip_open(a.p, a.n, "gen.zip", &z, &err);
 	FUZZ_CHECK(st == VX_OK, "valid archive of %u members refused: %s", nm, err.msg);
 	FUZZ_CHECK(vxr_zip_count(z) == nm, "%zu members read, %u written", vxr_zip_count(z), nm);

@@ -281,6 +281,24 @@ def tpl_seeds():
         write("tpl", name, text)
 
 
+# ---- input sequences (--inputs-file): .npy of T x n or B x T x n, and .csv ----
+
+def inputs_seeds():
+    write("inputs", "ok_seq_f8.npy", npy(4, 2))
+    write("inputs", "ok_batch_f4.npy", npy(0, descr="<f4", shape=(2, 3, 2)))
+    write("inputs", "ok_batch_fortran_be.npy", npy(0, descr=">f8", fortran=True, shape=(2, 2, 3)))
+    write("inputs", "ok_batch_v2.npy", npy(0, version=2, shape=(1, 3, 1)))
+    write("inputs", "ok_seq.csv", "# x\n0.5,-1\n2e-3,3\n\n")
+    write("inputs", "bad_1d.npy", npy(0, shape=(4,)))
+    write("inputs", "bad_4d.npy", npy(0, shape=(1, 1, 2, 2)))
+    write("inputs", "bad_empty.npy", npy(0, shape=(2, 0, 3), values=[]))
+    write("inputs", "bad_nan.npy", npy(0, shape=(2, 2, 1), values=[1.0, 2.0, float("nan"), 0.0]))
+    write("inputs", "bad_huge_batch.npy", npy(0, shape=(5000, 2, 2), values=[]))
+    write("inputs", "bad_huge_total.npy", npy(0, shape=(4096, 10000, 4), values=[]))
+    write("inputs", "bad_truncated.npy", npy(0, shape=(2, 3, 2))[:-3])
+    write("inputs", "bad_ragged.csv", "1,2\n3\n")
+
+
 if __name__ == "__main__":
     npy_seeds()
     csv_seeds()
@@ -289,3 +307,4 @@ if __name__ == "__main__":
     math_seeds()
     cli_seeds()
     tpl_seeds()
+    inputs_seeds()

@@ -586,6 +586,34 @@ def make_bad():
     zip_members([{"name": "a.npy", "data": b"x"}, {"name": "a.npy", "data": b"y"}], "dup_members.npz")
     bad("dup_members.npz", "open", "EFORMAT", "same name")
 
+    # cut short, or pointing outside the file
+    np.savez(path("lstm_for_cut.npz"), **{k: v.numpy() for k, v in state("lstm", 3, 2).items()})
+    data = open(path("lstm_for_cut.npz"), "rb").read()
+    with open(path("truncated.npz"), "wb") as f:
+        f.write(data[:len(data) // 2])
+    bad("truncated.npz", "open", "EFORMAT", "not a readable zip archive: Not a zip archive")
+    eocd = data.rindex(b"PK\x05\x06")
+    with open(path("cd_outside.npz"), "wb") as f:
+        f.write(data[:eocd + 16] + struct.pack("<I", len(data) + 1000) + data[eocd + 20:])
+    bad("cd_outside.npz", "open", "EFORMAT", "not a readable zip archive: Zip archive inconsistent")
+    st = safetensors_bytes(state("gru", 2, 3))
+    with open(path("st_truncated.safetensors"), "wb") as f:
+        f.write(st[:-10])
+    bad("st_truncated.safetensors", "open", "EFORMAT", "data_offsets [216, 252] outside the 242 bytes of data")
+    # a data.pkl that inflates past its declared size (a zip bomb's lie)
+    pkl = pickle.dumps({"a": [0] * 50000}, protocol=2)
+    zip_members([{"name": "archive/data.pkl", "data": pkl, "method": 8, "size": 100, "crc": zlib.crc32(pkl[:100])},
+                 {"name": "archive/version", "data": b"3\n"}], "bomb.pt")
+    bad("bomb.pt", "open", "EFORMAT", "holds more than its declared")
+    # sizes beyond the engine's: a hidden size of 5000 (one element repeated,
+    # stride 0, so the file stays small) and a 71st layer
+    s1 = FakeStorage("0", 1, "DoubleStorage")
+    crafted_pt("hidden_5000.pt", {"weight_ih_l0": FakeTensor(s1, 0, (5000, 3), (0, 0)),
+                                  "weight_hh_l0": FakeTensor(s1, 0, (5000, 5000), (0, 0))}, {"0": bytes(8)})
+    bad("hidden_5000.pt", "select", "ETOOBIG", "hidden size 5000 and input size 3 (limits 4096 and 4096)")
+    torch.save({k.replace("_l0", "_l70"): v for k, v in state("rnn", 2, 2).items()}, path("layer_70.pt"))
+    bad("layer_70.pt", "select", "ETOOBIG", "layer 70: more than 64 layers")
+
     # what is not a checkpoint at all
     with open(path("plain.pt"), "wb") as f:
         pickle.dump({"weight_hh_l0": [1.0, 2.0]}, f, protocol=2)

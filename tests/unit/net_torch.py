@@ -6,9 +6,10 @@ For each network:
      per step from (h0, c0), gives every layer's h (and c) at every step: the
      engine's forward pass must match it (PyTorch's conventions: gate order,
      b_hn inside r * (...), layer l > 0 fed by h of layer l-1).
-  2. The same cells written here with torch operations whose derivatives are
-     accurate in saturation (sigma'(a) = sigma(a) sigma(-a), tanh'(a) =
-     1/cosh(a)^2, 1 - z = sigma(-a_z)), checked against nn.* to 1e-13, give by
+  2. The same cells written with torch operations whose derivatives are
+     accurate in saturation (tests/fixtures/torch_cells.py: sigma'(a) =
+     sigma(a) sigma(-a), tanh'(a) = 1/cosh(a)^2, 1 - z = sigma(-a_z)),
+     checked against nn.* to 1e-13, give by
      autograd: each step Jacobian dS_j/dS_{j-1} (torch.autograd.functional.
      jacobian over the whole state, h and c of every layer) and its 2-norm;
      dS_t/dS_k through the composed steps for every k, its norm and the norms
@@ -23,9 +24,13 @@ error per quantity; exits 1 on any disagreement.
 """
 import json
 import math
+import os
 import sys
 
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+import torch_cells  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
 torch.set_num_threads(1)
@@ -54,30 +59,6 @@ def rel_l10(l10, want):
     if l10 is None:
         return math.inf
     return abs(math.expm1((l10 - math.log10(want)) * math.log(10)))
-
-
-class Sig(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return torch.sigmoid(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g * torch.sigmoid(a) * torch.sigmoid(-a)
-
-
-class Tanh(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return torch.tanh(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g / torch.cosh(a) ** 2
 
 
 def check(path):
@@ -132,31 +113,7 @@ def check(path):
 
     # ---- 2. the same cells with accurate derivatives
     def hand_step(Sp, j, Q=P):
-        out = []
-        Sv = Sp.reshape(L, Ds)
-        v = X[j - 1]
-        for l in range(L):
-            hp = Sv[l, :d]
-            gi = Q["weight_ih_l%d" % l] @ v + Q["bias_ih_l%d" % l]
-            gh = Q["weight_hh_l%d" % l] @ hp + Q["bias_hh_l%d" % l]
-            if cell == "rnn":
-                a = gi + gh
-                h = Tanh.apply(a) if act == "tanh" else torch.relu(a)
-                out.append(h)
-            elif lstm:
-                a = gi + gh
-                i, f, g, og = a[:d], a[d:2 * d], a[2 * d:3 * d], a[3 * d:]
-                c = Sig.apply(f) * Sv[l, d:] + Sig.apply(i) * Tanh.apply(g)
-                h = Sig.apply(og) * Tanh.apply(c)
-                out += [h, c]
-            else:
-                r = Sig.apply(gi[:d] + gh[:d])
-                az = gi[d:2 * d] + gh[d:2 * d]
-                nn_ = Tanh.apply(gi[2 * d:] + r * gh[2 * d:])
-                h = Sig.apply(-az) * nn_ + Sig.apply(az) * hp
-                out.append(h)
-            v = h
-        return torch.cat(out)
+        return torch_cells.step(cell, act, Q, L, d, Sp, X[j - 1])
 
     with torch.no_grad():
         Sh = [S0]

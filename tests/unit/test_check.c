@@ -231,7 +231,7 @@ Test(check, verdict_of_a_halving_network_in_each_notation)
 	vx_model *m = NULL;
 	vx_result *r = NULL;
 	cr_assert_eq(vx_model_build(&p, &m, &err), VX_OK, "model: %s", err.msg);
-	cr_assert_eq(vx_analyse(m, 20, &r, &err), VX_OK, "analyse: %s", err.msg);
+	cr_assert_eq(vx_analyse(m, 20, NULL, &r, &err), VX_OK, "analyse: %s", err.msg);
 	cr_expect(fabs(r->rate - log10(0.5)) < 1e-12, "rate %.17g", r->rate);
 	static const struct { vxr_notation note; const char *want; } cases[] = {
 		{ VXR_NOTE_ASCII, "vanishing: |ds_t/ds_k| shrinks x0.5 per step (10^-0.3)" },
@@ -385,8 +385,8 @@ static char *json_reference(const vxr_check *c)
 static void json_matches(const char *what, const vx_params *p, vx_model *m, int with_fd)
 {
 	vx_result *r = NULL;
-	vx_error err = { { 0 } };
-	cr_assert_eq(vx_analyse(m, m->T, &r, &err), VX_OK, "%s: %s", what, err.msg);
+	vx_error err = { 0 };
+	cr_assert_eq(vx_analyse(m, m->T, NULL, &r, &err), VX_OK, "%s: %s", what, err.msg);
 	vx_fdcheck fd;
 	if (with_fd)
 		cr_assert_eq(vx_fd_check(m, r, &fd), VX_OK, "%s", what);
@@ -412,7 +412,7 @@ static void json_matches(const char *what, const vx_params *p, vx_model *m, int 
 static vx_model *built(const vx_params *p)
 {
 	vx_model *m = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vx_model_build(p, &m, &err), VX_OK, "%s", err.msg);
 	return m;
 }

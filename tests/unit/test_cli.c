@@ -4,10 +4,14 @@
  * every kind of mistake.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <gsl/gsl_errno.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/analysis.h"
+#include "engine/net.h"
 #include "tui/cli.h"
 
 static void setup(void)
@@ -249,4 +253,49 @@ Test(cli, a_norm_that_underflows_is_refused)
 	vxu_args a;
 	PARSE_OK(&a, "check", "--norm", "0");
 	cr_assert_eq(a.params.norm, 0.0);
+}
+
+/* ---- the engine's messages on the command line ---- */
+
+/* Engine failures of each kind through vxu_fail, in the current locale:
+ * a rescaling refused (about λ), a loss step out of range (about t), the
+ * layers of a vx_net (--layers), and a status without a message. */
+static void engine_failures(void)
+{
+	vx_model *m = vx_model_alloc(VX_TANH, 2, 1, 3);   /* W = 0 */
+	vx_result *r = NULL;
+	vx_error err = { 0 };
+	cr_assert_eq(vxu_fail(vx_model_set_norm(m, 2.0, &err), &err), 2);
+	vx_error err2 = { 0 };
+	cr_assert_eq(vxu_fail(vx_analyse(m, 4, NULL, &r, &err2), &err2), 2);
+	vx_params p;
+	vx_params_default(&p);
+	vx_net_spec sp = { VX_CELL_GRU, 0, 0 };
+	vx_net *net = NULL;
+	vx_error err3 = { 0 };
+	cr_assert_eq(vxu_fail(vx_net_build(&p, &sp, &net, &err3), &err3), 2);
+	vx_error none = { 0 };
+	cr_assert_eq(vxu_fail(VX_ENOMEM, &none), 1);
+	vx_model_free(m);
+	fflush(stderr);
+}
+
+Test(cli, the_option_of_the_parameter_precedes_an_engine_message, .init = cr_redirect_stderr)
+{
+	cr_assert_not_null(setlocale(LC_CTYPE, "C.UTF-8"), "no C.UTF-8 locale");
+	engine_failures();
+	cr_assert_stderr_eq_str("vanex: --norm: λ = 2: W is all zeros, so no scaling gives ‖W‖₂ = λ\n"
+	                        "vanex: --t: the loss step t must be from 1 to T (3), got 4\n"
+	                        "vanex: --layers: the number of layers L must be from 1 to 64, got 0\n"
+	                        "vanex: out of memory\n");
+}
+
+Test(cli, engine_messages_are_spelt_in_ascii_outside_utf8, .init = cr_redirect_stderr)
+{
+	cr_assert_not_null(setlocale(LC_CTYPE, "C"));
+	engine_failures();
+	cr_assert_stderr_eq_str("vanex: --norm: lambda = 2: W is all zeros, so no scaling gives ||W||_2 = lambda\n"
+	                        "vanex: --t: the loss step t must be from 1 to T (3), got 4\n"
+	                        "vanex: --layers: the number of layers L must be from 1 to 64, got 0\n"
+	                        "vanex: out of memory\n");
 }

@@ -55,7 +55,7 @@ static void net_make(net *n, const char *act, const char *norm)
 	cr_assert_eq(vx_params_set(&n->p, "norm", norm, &err), VX_OK);
 	cr_assert_eq(vx_params_set(&n->p, "seed", "3", &err), VX_OK);
 	cr_assert_eq(vx_model_build(&n->p, &n->m, &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), &n->r, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), NULL, &n->r, &err), VX_OK, "%s", err.msg);
 	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL };
 }
 
@@ -120,7 +120,7 @@ static char *render(const vxr_ctx *c, vxr_format f, const char *tpl, const char 
 	char *text = NULL;
 	vxr_side *side = NULL;
 	size_t ns = 0;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vxr_report_render(c, f, tpl, out, &text, &side, &ns, &err);
 	cr_assert_eq(st, VX_OK, "rendering failed: %s", err.msg);
 	for (size_t i = 0; i < ns; i++) {
@@ -175,7 +175,7 @@ Test(doc_golden, steps_in_the_terminal)
 		vxr_buf b = { 0 };
 		for (size_t i = 0; i < vxr_step_count(); i++) {
 			vxt_doc *d = NULL;
-			vx_error err = { { 0 } };
+			vx_error err = { 0 };
 			cr_assert_eq(vxt_render_step(&n.ctx, i, 78, utf8, &d, &err), VX_OK, "step %zu: %s", i + 1, err.msg);
 			vxr_buf_printf(&b, "==== %zu/%zu %s\n", i + 1, vxr_step_count(), d->title);
 			for (size_t l = 0; l < d->nlines; l++) {
@@ -240,7 +240,7 @@ Test(doc_term, never_wider_than_asked)
 		for (int utf8 = 0; utf8 <= 1; utf8++)
 			for (size_t i = 0; i < vxr_step_count(); i++) {
 				vxt_doc *d = NULL;
-				vx_error err = { { 0 } };
+				vx_error err = { 0 };
 				cr_assert_eq(vxt_render_step(&n.ctx, i, widths[w], utf8, &d, &err), VX_OK, "%s", err.msg);
 				cr_expect(d->nlines > 3, "step %zu has lines", i + 1);
 				for (size_t l = 0; l < d->nlines; l++) {
@@ -311,7 +311,7 @@ Test(doc_steps, titles_are_the_headings_cmark_reads)
 	net_make(&n, "tanh", "1.2");
 	for (size_t i = 0; i < vxr_step_count(); i++) {
 		vxt_doc *d = NULL;
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		cr_assert_eq(vxt_render_step(&n.ctx, i, 78, 1, &d, &err), VX_OK, "step %zu: %s", i + 1, err.msg);
 		cr_assert_not_null(vxr_step_title(i));
 		cr_expect(d->title[0] != '\0', "step %zu has a heading", i + 1);
@@ -370,7 +370,7 @@ Test(doc_errors, nothing_left_behind)
 		cr_assert_not_null(f);
 		fputs(cases[c].src, f);
 		fclose(f);
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		vx_status st = vxr_report_write(&n.ctx, VXR_HTML, tpl, out, &err);
 		cr_expect_eq(st, VX_EFORMAT, "case %zu fails as a format error", c);
 		cr_expect(strstr(err.msg, cases[c].msg) != NULL, "case %zu: '%s' lacks '%s'", c, err.msg, cases[c].msg);
@@ -387,7 +387,7 @@ Test(doc_errors, nothing_left_behind)
 	FILE *f = fopen(tpl, "w");
 	fputs("# ok\n\n$\\gamma = {{gamma}}$\n", f);
 	fclose(f);
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_expect_eq(vxr_report_write(&n.ctx, VXR_HTML, tpl, out, &err), VX_OK, "%s", err.msg);
 	char *html = golden_slurp(out);
 	cr_expect(html && strstr(html, "<math>"), "written");
@@ -522,7 +522,7 @@ Test(doc_extras, computed_once_for_every_environment_of_one_analysis)
 	vxr_extras *x = vxr_extras_alloc();
 	cr_assert_not_null(x);
 	n.ctx.extras = x;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vxr_env *a = vxr_env_alloc(&n.ctx);
 	cr_assert_not_null(a);
 	const vx_fdcheck *fd = vxr_env_fd(a, &err);
@@ -570,7 +570,7 @@ static char *all_steps(const vxr_ctx *c)
 	vxr_buf b = { 0 };
 	for (size_t i = 0; i < vxr_step_count(); i++) {
 		vxt_doc *d = NULL;
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		if (vxt_render_step(c, i, 78, 1, &d, &err) != VX_OK) {
 			free(b.s);
 			return NULL;

@@ -290,7 +290,7 @@ TestSuite(engine_params, .init = setup);
 
 static vx_status set1(vx_params *p, const char *name, const char *value, char *msg)
 {
-	vx_error e = { { 0 } };
+	vx_error e = { 0 };
 	vx_status st = vx_params_set(p, name, value, &e);
 	if (msg)
 		strcpy(msg, e.msg);
@@ -429,7 +429,7 @@ Test(engine_params, cross_checks)
 	char msg[320];
 	set1(&p, "steps", "10", NULL);
 	set1(&p, "t", "11", NULL);
-	vx_error e = { { 0 } };
+	vx_error e = { 0 };
 	cr_expect_eq(vx_params_check(&p, &e), VX_EUSAGE, "t > steps");
 	cr_expect(strstr(e.msg, "--t") != NULL, "names --t: %s", e.msg);
 	set1(&p, "t", "10", NULL);

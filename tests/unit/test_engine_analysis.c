@@ -6,8 +6,13 @@
  *     by GSL's SVD instead of the engine's Lanczos iteration;
  *   - closed forms (0.5^10, 2^10, 1000 log10 3, orthogonal W);
  *   - the spectral radius from a nonsymmetric eigen-solver for the Lyapunov
- *     exponent of an autonomous network.
+ *     exponent of an autonomous network;
+ * and the thread policy: the engine never sets the BLAS's thread count, and
+ * analyses run side by side give the bits of one run alone.
  */
+#define _GNU_SOURCE   /* RTLD_NEXT */
+#include <dlfcn.h>
+#include <pthread.h>
 #include <gsl/gsl_linalg.h>
 #include <criterion/criterion.h>
 #include <float.h>
@@ -21,6 +26,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "engine/analysis.h"
+#include "engine/net_analysis.h"
 #include "test_engine_util.h"
 
 static void setup(void)
@@ -295,7 +301,8 @@ Test(engine_analysis, norm_below_step_product_below_bound_over_200_networks)
 		vx_model *m = random_model(a, d, 2, T, lambda, rep % 3 ? 1.0 : 0.0, 1000 + rep);
 		vx_error e;
 		vx_result *r = NULL;
-		if (vx_analyse(m, T, &r, &e) != VX_OK) {
+		vx_exec ex = test_exec(d, 0);
+		if (vx_analyse(m, T, &ex, &r, &e) != VX_OK) {
 			vx_model_free(m);
 			continue;
 		}
@@ -379,36 +386,163 @@ Test(engine_analysis, norms_equal_svd_at_larger_sizes)
 	}
 }
 
-extern int openblas_get_num_threads(void) __attribute__((weak));
-extern void openblas_set_num_threads(int n) __attribute__((weak));
+/* ---- the thread policy ---- */
 
-/* The BLAS thread policy: one thread for small d, the count from the start
- * for large d, and vx_analyse leaves it as it found it.  The test starts
- * from two threads whatever the machine (one core, OPENBLAS_NUM_THREADS=1),
- * so a policy that never switches cannot pass as "already one". */
-Test(engine_analysis, blas_threads_follow_the_size_and_are_restored)
+/* OpenBLAS's thread-count setter, interposed for the whole test binary
+ * (this definition wins over the library's for every caller, the engine's
+ * weak reference included): counts the calls and passes them on. */
+static int blas_sets;
+void openblas_set_num_threads(int n)
 {
-	if (!openblas_get_num_threads || !openblas_set_num_threads) {
-		/* Built with GSL's reference CBLAS (no OpenBLAS found): there is no
-		 * thread count to control.  CI builds with OpenBLAS (tests/deps.sh). */
-		if (getenv("CI") && strcmp(getenv("CI"), "true") == 0)
-			cr_assert_fail("CI=true but vanex is linked without OpenBLAS");
-		cr_skip_test("linked without OpenBLAS: no BLAS threads to control");
-	}
+	void (*real)(int) = (void (*)(int))dlsym(RTLD_NEXT, "openblas_set_num_threads");
+	blas_sets++;
+	if (real)
+		real(n);
+}
+extern int openblas_get_num_threads(void) __attribute__((weak));
+
+/* Skips (fails under CI=true) without OpenBLAS: GSL's reference CBLAS has no
+ * thread count.  CI builds with OpenBLAS (tests/deps.sh). */
+static void need_openblas(void)
+{
+	if (openblas_get_num_threads && dlsym(RTLD_NEXT, "openblas_set_num_threads"))
+		return;
+	if (getenv("CI") && strcmp(getenv("CI"), "true") == 0)
+		cr_assert_fail("CI=true but vanex is linked without OpenBLAS");
+	cr_skip_test("linked without OpenBLAS: no BLAS threads to control");
+}
+
+/* The BLAS's thread count is the front end's (exec.h): an analysis with any
+ * policy, of either kind, leaves it alone, not even setting it and back.
+ * The BLAS starts at two threads whatever the machine, so that a small
+ * network's one-thread policy would have to change it. */
+Test(engine_analysis, analyses_never_set_the_blas_threads)
+{
+	need_openblas();
 	openblas_set_num_threads(2);
 	cr_assert_eq(openblas_get_num_threads(), 2, "OpenBLAS does not take 2 threads");
-	int n0 = openblas_get_num_threads();
-	vx_blas_threads_for(300);
-	cr_expect_eq(openblas_get_num_threads(), n0, "d = 300 keeps %d threads", n0);
-	vx_blas_threads_for(64);
-	cr_expect_eq(openblas_get_num_threads(), 1, "d = 64: one thread");
-	vx_blas_threads_for(4096);
-	cr_expect_eq(openblas_get_num_threads(), n0, "d = 4096: back to %d", n0);
-	vx_model *m = random_model(VX_TANH, 16, 2, 20, 1.0, 1.0, 5);
-	vx_result *r = analyse_ok(m, 20);
-	cr_expect_eq(openblas_get_num_threads(), n0, "vx_analyse at d = 16 restores %d threads", n0);
-	vx_result_free(r);
+	blas_sets = 0;
+	const vx_exec policies[] = { { 1, 0 }, { 2, 1 }, { 3, 1 } };
+	vx_model *m = random_model(VX_TANH, 64, 2, 20, 1.0, 1.0, 5);
+	vx_net *net = NULL;
+	vx_error e = { 0 };
+	cr_assert_eq(vx_net_from_model(m, &net, &e), VX_OK, "%s", e.msg);
+	for (int q = 0; q < 4; q++) {
+		const vx_exec *ex = q < 3 ? &policies[q] : NULL;
+		vx_result *r = NULL;
+		vx_net_result *nr = NULL;
+		cr_assert_eq(vx_analyse(m, 20, ex, &r, &e), VX_OK, "%s", e.msg);
+		cr_assert_eq(vx_net_analyse(net, 20, ex, &nr, &e), VX_OK, "%s", e.msg);
+		vx_result_free(r);
+		vx_net_result_free(nr);
+	}
+	cr_expect_eq(blas_sets, 0, "the analyses set the BLAS's thread count %d times", blas_sets);
+	cr_expect_eq(openblas_get_num_threads(), 2, "and it is still 2");
+	vx_net_free(net);
 	vx_model_free(m);
+}
+
+/* The policy of exec.h, size by size, and vx_exec_apply setting the BLAS. */
+Test(engine_analysis, the_thread_policy_follows_the_size)
+{
+	const vx_exec quad = { 4, 8 }, one = { 1, 3 };
+	const struct { size_t d; int net; const vx_exec *machine; vx_exec want; } cases[] = {
+		{ 1, 0, &quad, { 2, 1 } },     { 256, 0, &quad, { 2, 1 } },  { 257, 0, &quad, { 1, 8 } },
+		{ 4096, 0, &quad, { 1, 8 } },  { 16, 0, &one, { 1, 1 } },    { 300, 0, &one, { 1, 3 } },
+		{ 63, 1, &quad, { 1, 8 } },    { 64, 1, &quad, { 3, 1 } },   { 1024, 1, &quad, { 3, 1 } },
+		{ 1025, 1, &quad, { 1, 8 } },  { 512, 1, &one, { 1, 3 } },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		vx_exec got = cases[c].net ? vx_exec_for_net(cases[c].d, cases[c].machine)
+		                           : vx_exec_for_model(cases[c].d, cases[c].machine);
+		cr_expect(got.threads == cases[c].want.threads && got.blas_threads == cases[c].want.blas_threads,
+		          "%s d = %zu on {%d, %d}: {%d, %d}, expected {%d, %d}", cases[c].net ? "net" : "model",
+		          cases[c].d, cases[c].machine->threads, cases[c].machine->blas_threads, got.threads,
+		          got.blas_threads, cases[c].want.threads, cases[c].want.blas_threads);
+	}
+	need_openblas();
+	openblas_set_num_threads(2);
+	vx_exec m = vx_exec_machine();
+	cr_expect_eq(m.blas_threads, 2, "the machine's BLAS count is the BLAS's");
+	cr_expect_eq(m.threads, (int)sysconf(_SC_NPROCESSORS_ONLN), "cores");
+	vx_exec small = vx_exec_for_model(8, &m), large = vx_exec_for_model(1000, &m), keep = { 1, 0 };
+	vx_exec_apply(&small);
+	cr_expect_eq(openblas_get_num_threads(), 1, "small d: one BLAS thread");
+	vx_exec_apply(&keep);
+	cr_expect_eq(openblas_get_num_threads(), 1, "blas_threads 0 leaves it");
+	vx_exec_apply(&large);
+	cr_expect_eq(openblas_get_num_threads(), 2, "large d: the machine's count again");
+}
+
+typedef struct {
+	const vx_model *m;
+	vx_exec ex;
+	vx_result *r;
+	vx_status st;
+} side_run;
+
+static void *run_beside(void *arg)
+{
+	side_run *s = arg;
+	s->st = vx_analyse(s->m, s->m->T, &s->ex, &s->r, NULL);
+	return NULL;
+}
+
+static int same_bits(const void *a, const void *b, size_t n)
+{
+	return memcmp(a, b, n) == 0;
+}
+
+/* The same magnitude to the bit (field by field: a vx_mag has padding). */
+static int same_mag(vx_mag a, vx_mag b)
+{
+	return same_bits(&a.value, &b.value, sizeof a.value) && same_bits(&a.log10, &b.log10, sizeof a.log10) &&
+	       a.fits == b.fits;
+}
+
+static int same_paths(const vx_path *a, const vx_path *b, size_t t)
+{
+	for (size_t k = 0; k < t; k++)
+		if (a[k].k != b[k].k || a[k].gap != b[k].gap || !same_mag(a[k].norm, b[k].norm) ||
+		    !same_mag(a[k].step_product, b[k].step_product) || !same_mag(a[k].bound, b[k].bound) ||
+		    !same_mag(a[k].contribution, b[k].contribution))
+			return 0;
+	return 1;
+}
+
+/* A program embedding the engine may analyse on threads of its own: four
+ * analyses at once, each on two threads, give the bits of each run alone on
+ * one thread (no state shared between calls, none kept between them). */
+Test(engine_analysis, analyses_side_by_side_equal_each_alone)
+{
+	vx_exec ex = test_exec(48, 0);
+	ex.threads = 2;
+	side_run runs[4];
+	vx_model *ms[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		ms[i] = random_model((vx_act)i, 24 + 8 * (size_t)i, 3, 60, 0.8 + 0.2 * i, 1.0, 70 + i);
+		runs[i] = (side_run){ ms[i], ex, NULL, VX_EINTERNAL };
+		cr_assert_eq(pthread_create(&th[i], NULL, run_beside, &runs[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(runs[i].st, VX_OK, "run %d", i);
+		vx_result *a = runs[i].r, *b = NULL;
+		cr_assert_eq(vx_analyse(ms[i], ms[i]->T, NULL, &b, NULL), VX_OK);
+		size_t d = a->d, T = a->T, t = a->t;
+		cr_expect(same_bits(a->a->data, b->a->data, T * d * sizeof(double)) &&
+		          same_bits(a->s->data, b->s->data, T * d * sizeof(double)), "run %d: a, s", i);
+		cr_expect(same_bits(a->step_norm->data, b->step_norm->data, T * sizeof(double)), "run %d: ‖J_j‖", i);
+		cr_expect(same_paths(a->paths, b->paths, t), "run %d: paths", i);
+		cr_expect(same_bits(a->grad_W->data, b->grad_W->data, d * d * sizeof(double)), "run %d: ∂L/∂W", i);
+		cr_expect(same_bits(a->lyap_top, b->lyap_top, sizeof a->lyap_top) && a->lambda == b->lambda &&
+		          a->lanczos_steps == b->lanczos_steps, "run %d: λ, exponents, Lanczos steps", i);
+		vx_result_free(a);
+		vx_result_free(b);
+		vx_model_free(ms[i]);
+	}
 }
 
 /* W = λQ with Q orthogonal: every J_j Jᵀ_j = λ²D_j², a spectrum of close
@@ -558,7 +692,7 @@ static vx_model *linear_identity(double lambda, size_t T, const char *init, cons
 {
 	vx_params p;
 	vx_params_default(&p);
-	vx_error e = { { 0 } };
+	vx_error e = { 0 };
 	char buf[64];
 	snprintf(buf, sizeof buf, "%.17g", lambda);
 	vx_params_set(&p, "act", "linear", &e);
@@ -800,11 +934,14 @@ Test(engine_analysis, exploding_linear_forward_pass_is_an_error_naming_the_step)
 {
 	vx_model *m = random_model(VX_LINEAR, 4, 2, 2000, 10.0, 1.0, 12);
 	vx_result *r = (vx_result *)1;
-	vx_error e = { { 0 } };
-	cr_expect_eq(vx_analyse(m, 2000, &r, &e), VX_ENONFINITE, "overflow is reported");
+	vx_error e = { 0 };
+	cr_expect_eq(vx_analyse(m, 2000, NULL, &r, &e), VX_ENONFINITE, "overflow is reported");
 	cr_expect_null(r, "no result");
-	cr_expect(strstr(e.msg, "step") && strstr(e.msg, "--norm") && strstr(e.msg, "--input-scale 0"),
-	          "message names the step and the remedies: %s", e.msg);
+	/* the quantities, not the options: the tutor shows it after a key */
+	cr_expect(strstr(e.msg, "at step ") && strstr(e.msg, " of T = 2000") && strstr(e.msg, "a smaller λ") &&
+	          strstr(e.msg, "S = 0") && !strstr(e.msg, "--"),
+	          "message names the step and the remedies by their quantities: %s", e.msg);
+	cr_expect_eq(e.param, VX_PARAM_NORM, "about λ (param %d)", e.param);
 	vx_model_free(m);
 }
 
@@ -812,10 +949,11 @@ Test(engine_analysis, bad_loss_step_is_a_usage_error)
 {
 	vx_model *m = random_model(VX_TANH, 2, 1, 5, 1.0, 1.0, 1);
 	vx_result *r;
-	vx_error e = { { 0 } };
-	cr_expect_eq(vx_analyse(m, 0, &r, &e), VX_EUSAGE, "t = 0");
-	cr_expect_eq(vx_analyse(m, 6, &r, &e), VX_EUSAGE, "t > T");
-	cr_expect(strstr(e.msg, "--t") != NULL, "names --t: %s", e.msg);
+	vx_error e = { 0 };
+	cr_expect_eq(vx_analyse(m, 0, NULL, &r, &e), VX_EUSAGE, "t = 0");
+	cr_expect_eq(vx_analyse(m, 6, NULL, &r, &e), VX_EUSAGE, "t > T");
+	cr_expect_str_eq(e.msg, "the loss step t must be from 1 to T (5), got 6");
+	cr_expect_eq(e.param, VX_PARAM_T, "about t (param %d)", e.param);
 	vx_result_free(NULL);
 	vx_model_free(m);
 }
@@ -864,7 +1002,8 @@ Test(engine_analysis, memory_estimate_matches_the_peak_resident_set)
 			/* the peak only grows: each size in a process of its own */
 			vx_model *w = random_model(VX_TANH, 8, 4, 10, 1.0, 1.0, 1);
 			vx_result *r0 = NULL;
-			vx_analyse(w, 10, &r0, NULL);
+			vx_exec ex = test_exec(8, 0);
+			vx_analyse(w, 10, &ex, &r0, NULL);
 			vx_result_free(r0);
 			vx_model_free(w);
 			struct rusage ru;
@@ -873,7 +1012,8 @@ Test(engine_analysis, memory_estimate_matches_the_peak_resident_set)
 			vx_model *m = random_model(VX_TANH, d, n, T, 1.0, 1.0, 3);
 			vx_result *r = NULL;
 			long grew = -1;
-			if (vx_analyse(m, T, &r, NULL) == VX_OK && getrusage(RUSAGE_SELF, &ru) == 0)
+			ex = test_exec(d, 0);
+			if (vx_analyse(m, T, &ex, &r, NULL) == VX_OK && getrusage(RUSAGE_SELF, &ru) == 0)
 				grew = ru.ru_maxrss - before;
 			ssize_t wr = write(fds[1], &grew, sizeof grew);
 			_exit(wr == (ssize_t)sizeof grew ? 0 : 1);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <gsl/gsl_errno.h>
 
+#include "engine/linalg.h"
 #include "engine/model.h"
 #include "test_engine_util.h"
 
@@ -24,7 +25,7 @@ static vx_model *build(const char *const *kv, size_t n)
 {
 	vx_params p;
 	vx_params_default(&p);
-	vx_error e = { { 0 } };
+	vx_error e = { 0 };
 	for (size_t i = 0; i + 1 < n; i += 2)
 		cr_assert_eq(vx_params_set(&p, kv[i], kv[i + 1], &e), VX_OK, "--%s %s: %s", kv[i], kv[i + 1], e.msg);
 	vx_model *m = NULL;
@@ -173,9 +174,10 @@ Test(engine_model, sizes_follow_the_parameters)
 Test(engine_model, set_norm_rescales_and_refuses_a_zero_matrix)
 {
 	vx_model *m = vx_model_alloc(VX_TANH, 4, 1, 3);
-	vx_error e = { { 0 } };
+	vx_error e = { 0 };
 	cr_expect_eq(vx_model_set_norm(m, 2.0, &e), VX_EUSAGE, "zero W cannot be scaled to 2");
-	cr_expect(strstr(e.msg, "--norm") != NULL, "message names --norm: %s", e.msg);
+	cr_expect_str_eq(e.msg, "λ = 2: W is all zeros, so no scaling gives ‖W‖₂ = λ");
+	cr_expect_eq(e.param, VX_PARAM_NORM, "about λ (param %d)", e.param);
 	cr_expect_eq(vx_model_set_norm(m, 0.0, &e), VX_OK, "zero W scaled to 0 is fine");
 	for (size_t i = 0; i < 4; i++)
 		for (size_t j = 0; j < 4; j++)
@@ -185,9 +187,13 @@ Test(engine_model, set_norm_rescales_and_refuses_a_zero_matrix)
 	cr_expect_eq(vx_model_set_norm(m, 1e300, &e), VX_OK, "scale to 1e300");
 	cr_expect(fabs(gm_norm2(m->W) / 1e300 - 1) < 1e-12, "norm 1e300 after scaling");
 	cr_expect_eq(vx_model_set_norm(m, -1, &e), VX_EUSAGE, "negative norm");
+	cr_expect_str_eq(e.msg, "λ = ‖W‖₂ must be a finite number >= 0, got -1");
 	cr_expect_eq(vx_model_set_norm(m, NAN, &e), VX_EUSAGE, "NaN norm");
 	gsl_matrix_set(m->W, 1, 1, NAN);
+	e.param = VX_PARAM_NONE;
 	cr_expect_eq(vx_model_set_norm(m, 1.0, &e), VX_ENONFINITE, "NaN in W");
+	cr_expect_str_eq(e.msg, "W holds NaN or infinity: cannot rescale it to λ = 1");
+	cr_expect_eq(e.param, VX_PARAM_NORM, "about λ (param %d)", e.param);
 	double nrm;
 	cr_expect_eq(vx_matrix_norm2(m->W, &nrm), VX_ENONFINITE, "norm of a NaN matrix");
 	vx_model_free(m);
@@ -203,7 +209,7 @@ Test(engine_model, rescaling_a_matrix_whose_norm_overflows)
 	for (int q = 0; q < 2; q++) {
 		vx_model *m = vx_model_alloc(VX_TANH, 2, 1, 3);
 		gsl_matrix_set_all(m->W, DBL_MAX);
-		vx_error e = { { 0 } };
+		vx_error e = { 0 };
 		cr_assert_eq(vx_model_set_norm(m, lams[q], &e), VX_OK, "rescale: %s", e.msg);
 		for (size_t i = 0; i < 4; i++)
 			cr_expect(fabs(m->W->data[i] / (0.5 * lams[q]) - 1) < 1e-15, "W = %.17g, want lambda/2", m->W->data[i]);
@@ -243,7 +249,7 @@ Test(engine_model, builds_reject_inconsistent_parameters)
 {
 	vx_params p;
 	vx_params_default(&p);
-	vx_error e = { { 0 } };
+	vx_error e = { 0 };
 	vx_params_set(&p, "steps", "5", &e);
 	vx_params_set(&p, "t", "6", &e);
 	vx_model *m = (vx_model *)1;

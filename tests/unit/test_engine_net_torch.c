@@ -171,8 +171,9 @@ Test(engine_net_torch, every_number_equals_pytorch_autograd, .timeout = 600)
 			size_t t;
 			vx_net *net = make_net(q, 1000 + 10 * c + rep, &t);
 			vx_net_result *r = NULL;
-			vx_error err = { { 0 } };
-			cr_assert_eq(vx_net_analyse(net, t, &r, &err), VX_OK, "%s", err.msg);
+			vx_error err = { 0 };
+			vx_exec ex = test_exec(net->D, 1);
+			cr_assert_eq(vx_net_analyse(net, t, &ex, &r, &err), VX_OK, "%s", err.msg);
 			char label[128], path[256];
 			snprintf(label, sizeof label, "%s/%s L=%zu d=%zu n=%zu T=%zu t=%zu forget %g bias sd %g",
 			         vx_cell_name(q->cell), vx_act_name(q->act), q->L, net->d, net->n, net->T, t, q->fb, q->bias);

@@ -20,6 +20,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "engine/analysis.h"
+#include "engine/linalg.h"
 #include "engine/model.h"
 #include "test_engine_util.h"
 
@@ -396,7 +397,7 @@ static vx_model *built(const char *act, const char *init, const char *norm, cons
 {
 	vx_params p;
 	vx_params_default(&p);
-	vx_error e = { { 0 } };
+	vx_error e = { 0 };
 	const char *kv[][2] = { { "act", act },         { "init", init },
 	                        { "norm", norm },       { "hidden", hidden },
 	                        { "steps", steps },     { "input-scale", input_scale },

@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "engine/analysis.h"
+#include "engine/linalg.h"
 #include "engine/model.h"
 
 static void setup(void)
@@ -35,8 +36,8 @@ static vx_model *diag_model(vx_act act, size_t d, size_t T, double w, double s0)
 static vx_result *analyse(const vx_model *m, size_t t)
 {
 	vx_result *r = NULL;
-	vx_error err = {{0}};
-	vx_status st = vx_analyse(m, t, &r, &err);
+	vx_error err = { 0 };
+	vx_status st = vx_analyse(m, t, NULL, &r, &err);
 	cr_assert_eq(st, VX_OK, "vx_analyse: status %d: %s", (int)st, err.msg);
 	return r;
 }
@@ -222,7 +223,7 @@ Test(extremes, rescale_w_with_overflowing_norm)
 	vx_model *m = vx_model_alloc(VX_TANH, 2, 1, 3);
 	cr_assert(m != NULL);
 	gsl_matrix_set_all(m->W, DBL_MAX);
-	vx_error err = {{0}};
+	vx_error err = { 0 };
 	vx_status st = vx_model_set_norm(m, 1.0, &err);
 	if (st != VX_OK) {
 		cr_assert_eq(st, VX_ENONFINITE, "status %d: %s", (int)st, err.msg);
@@ -249,7 +250,7 @@ Test(extremes, rescale_to_extreme_lambdas)
 		vx_model *m = vx_model_alloc(VX_LINEAR, 2, 1, 2);
 		gsl_matrix_set(m->W, 0, 0, 3);
 		gsl_matrix_set(m->W, 1, 1, -1);
-		vx_error err = {{0}};
+		vx_error err = { 0 };
 		vx_status st = vx_model_set_norm(m, lambdas[i], &err);
 		cr_assert_eq(st, VX_OK, "λ = %g: status %d: %s", lambdas[i], (int)st, err.msg);
 		cr_assert(close_rel(gsl_matrix_get(m->W, 0, 0), lambdas[i], 1e-12), "λ = %g: W[0][0] = %.17g", lambdas[i],

@@ -31,6 +31,7 @@
 #include "report/load/find.h"
 #include "report/load/pickle.h"
 #include "report/load/tensors.h"
+#include "test_load_util.h"
 
 static void setup(void)
 {
@@ -42,37 +43,9 @@ TestSuite(load, .init = setup);
 /* Runs the generator for one group into a fresh directory; the manifest. */
 static json_t *generate(const char *group, char *dir)
 {
-	strcpy(dir, "/tmp/vanex-load.XXXXXX");
-	cr_assert(mkdtemp(dir), "mkdtemp");
-	const char *me = __FILE__, *slash = strrchr(me, '/');
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 /usr/bin/python3 %.*s/load_files.py %s %s",
-	         slash ? (int)(slash - me) : 1, slash ? me : ".", dir, group);
-	cr_assert_eq(system(cmd), 0, "%s failed", cmd);
-	char path[600];
-	snprintf(path, sizeof path, "%s/manifest.json", dir);
-	json_error_t je;
-	json_t *m = json_load_file(path, 0, &je);
-	cr_assert(m && json_is_array(m), "manifest %s: %s", path, je.text);
+	json_t *m = load_generate("load_files.py", group, dir);
+	cr_assert(json_is_array(m), "manifest of %s", group);
 	return m;
-}
-
-static void remove_dir(const char *dir)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	cr_expect_eq(system(cmd), 0);
-}
-
-static const char *jstr(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static size_t jsize(const json_t *o, const char *k)
-{
-	return (size_t)json_integer_value(json_object_get(o, k));
 }
 
 /* A manifest value: a number, or "nan", "inf", "-inf". */
@@ -120,7 +93,7 @@ static void check_tensors(vxr_tensors *f, const json_t *want, const char *file)
 			             file, name, k);
 		json_t *vals = json_object_get(w, "values");
 		double *d = malloc((t->numel + 1) * sizeof *d);
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		vx_status st = vxr_tensors_read(f, i, d, &err);
 		if (json_is_null(vals)) {
 			cr_expect_eq(st, VX_EFORMAT, "%s: %s of dtype %s was read", file, name, t->dtype_name);
@@ -147,7 +120,7 @@ static void check_run(vxr_tensors *f, const vxr_module *m, const json_t *run, in
 	json_t *x = json_object_get(run, "x"), *h = json_object_get(run, "h"), *c = json_object_get(run, "c");
 	size_t T = json_array_size(x);
 	vx_net *net = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vxr_find_net(f, m, reverse, act, T, &net, &err);
 	cr_assert_eq(st, VX_OK, "%s: module %s: %s", file, m->name, err.msg);
 	for (size_t j = 0; j < T; j++)
@@ -180,7 +153,7 @@ static void check_modules(vxr_tensors *f, const json_t *want, vx_act act, const 
 {
 	vxr_module *mods = NULL;
 	size_t n = 0;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vxr_find_modules(f, &mods, &n, &err), VX_OK, "%s: %s", file, err.msg);
 	cr_expect_eq(n, json_array_size(want), "%s: %zu modules found, %zu in the file", file, n, json_array_size(want));
 	for (size_t k = 0; k < n && k < json_array_size(want); k++) {
@@ -217,7 +190,7 @@ Test(load, good_files_read_exactly_and_their_networks_run_as_in_pytorch, .timeou
 	json_array_foreach(man, i, e) {
 		const char *file = jstr(e, "path");
 		vxr_tensors *f = NULL;
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		vx_status st = vxr_tensors_open(file, &f, &err);
 		cr_expect_eq(st, VX_OK, "%s: %s", file, err.msg);
 		if (st != VX_OK)
@@ -238,18 +211,7 @@ Test(load, good_files_read_exactly_and_their_networks_run_as_in_pytorch, .timeou
 	fprintf(stderr, "load: %zu files; largest difference of h_T and c_T from PyTorch float64: %.3g\n",
 	        json_array_size(man), worst);
 	json_decref(man);
-	remove_dir(dir);
-}
-
-static vx_status status_named(const char *s)
-{
-	static const char *const names[] = { "OK", "EUSAGE", "ENOMEM", "EIO", "EFORMAT", "ESHAPE", "ENONFINITE",
-		                                 "ETOOBIG", "ENUMERIC", "EINTERNAL" };
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(s, names[i]) == 0)
-			return (vx_status)i;
-	cr_assert_fail("unknown status %s", s);
-	return VX_EINTERNAL;
+	load_remove_dir(dir);
 }
 
 /* The refusal: its status, one printable line, the expected words. */
@@ -260,8 +222,7 @@ static void expect_refusal(vx_status st, const vx_error *err, const json_t *e, c
 	cr_expect_eq(st, want, "%s: %s: status %d (%s), expected %s: %s", file, stage, (int)st, vx_strerror(st),
 	             jstr(e, "status"), err->msg);
 	cr_expect(strstr(err->msg, words) != NULL, "%s: %s: message '%s' lacks '%s'", file, stage, err->msg, words);
-	for (const char *p = err->msg; *p; p++)
-		cr_expect((unsigned char)*p >= 0x20 && *p != 0x7f, "%s: control byte in '%s'", file, err->msg);
+	expect_one_line(err->msg, file);
 }
 
 Test(load, bad_files_are_refused_at_their_stage_with_one_line, .timeout = 300)
@@ -274,7 +235,7 @@ Test(load, bad_files_are_refused_at_their_stage_with_one_line, .timeout = 300)
 		const char *file = jstr(e, "path"), *stage = jstr(e, "stage");
 		const char *want_mod = json_string_value(json_object_get(e, "module"));
 		vxr_tensors *f = NULL;
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		vx_status st = vxr_tensors_open(file, &f, &err);
 		if (strcmp(stage, "open") == 0) {
 			expect_refusal(st, &err, e, stage);
@@ -306,7 +267,7 @@ Test(load, bad_files_are_refused_at_their_stage_with_one_line, .timeout = 300)
 		vxr_tensors_free(f);
 	}
 	json_decref(man);
-	remove_dir(dir);
+	load_remove_dir(dir);
 }
 
 Test(load, malicious_pickles_are_refused_and_nothing_runs, .timeout = 300)
@@ -319,7 +280,7 @@ Test(load, malicious_pickles_are_refused_and_nothing_runs, .timeout = 300)
 		const char *file = jstr(e, "path"), *marker = jstr(e, "marker");
 		cr_assert(access(marker, F_OK) != 0, "%s exists before the test", marker);
 		vxr_tensors *f = NULL;
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		vxr_kind kind;
 		cr_expect_eq(vxr_kind_of_file(file, &kind, &err), VX_OK);
 		vx_status st = vxr_tensors_open(file, &f, &err);
@@ -334,7 +295,7 @@ Test(load, malicious_pickles_are_refused_and_nothing_runs, .timeout = 300)
 	}
 	cr_expect_eq(json_array_size(man), 8, "malicious files: %zu", json_array_size(man));
 	json_decref(man);
-	remove_dir(dir);
+	load_remove_dir(dir);
 }
 
 /* ---- the content decides, not the name ---- */
@@ -432,7 +393,7 @@ Test(load, the_pickle_interpreter_refuses_each_fault_by_name)
 		memcpy(b, k->bytes, k->len);
 		size_t pos = 0;
 		vxr_pickle *p = NULL;
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		vx_status st = vxr_pickle_run(b, k->len, &pos, "t.pkl", &p, &err);
 		cr_expect(st != VX_OK, "%s: accepted", k->what);
 		cr_expect(p == NULL && pos == 0, "%s: a pickle returned with the failure", k->what);
@@ -456,7 +417,7 @@ Test(load, the_pickle_interpreter_builds_what_python_would)
 		"X\x02\x00\x00\x00" "a2" "h\x01" "u.";
 	size_t pos = 0;
 	vxr_pickle *p = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vxr_pickle_run(pk, sizeof pk - 1, &pos, "t.pkl", &p, &err), VX_OK, "%s", err.msg);
 	cr_expect_eq(pos, sizeof pk - 1);
 	const vxr_pv *root = vxr_pickle_root(p);
@@ -507,7 +468,7 @@ Test(load, pickle_memory_is_bounded_by_the_values_built)
 	memcpy(q, "Nr\xe8\x03\x00\x00.", 7);
 	size_t pos = 0;
 	vxr_pickle *p = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_expect_eq(vxr_pickle_run(b, n, &pos, "t.pkl", &p, &err), VX_EFORMAT, "%s", err.msg);
 	cr_expect(strstr(err.msg, "memo index 1000 out of range"), "%s", err.msg);
 	vxr_pickle_free(p);

@@ -18,7 +18,7 @@ static char *render(const char *src, vxm_target t, int display)
 {
 	char *out = NULL;
 	size_t col = 99;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vxm_render(src, strlen(src), t, display, &out, &col, &err);
 	cr_assert_eq(st, VX_OK, "render of \"%s\" (target %d) failed: col %zu: %s", src, t, col, err.msg);
 	cr_assert_not_null(out, "no output for \"%s\"", src);
@@ -463,7 +463,7 @@ Test(math, errors_have_columns_and_messages)
 		for (int t = VXM_MATHML; t <= VXM_LATEX; t++) {
 			char *out = (char *)1;
 			size_t col = 0;
-			vx_error err = { { 0 } };
+			vx_error err = { 0 };
 			vx_status st = vxm_render(errors[i].src, strlen(errors[i].src), t, 0, &out, &col, &err);
 			cr_expect_eq(st, VX_EFORMAT, "\"%s\" should fail (target %d), gave %d", errors[i].src, t, st);
 			cr_expect_null(out, "\"%s\": *out must be NULL on error", errors[i].src);
@@ -608,7 +608,7 @@ Test(math, random_input_never_crashes)
 		for (int t = VXM_MATHML; t <= VXM_LATEX; t++) {
 			char *out = NULL;
 			size_t col = 0;
-			vx_error err = { { 0 } };
+			vx_error err = { 0 };
 			vx_status s = vxm_render(buf, n, t, it & 1, &out, &col, &err);
 			if (s == VX_OK) {
 				cr_assert_not_null(out);

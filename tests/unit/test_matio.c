@@ -131,7 +131,7 @@ Test(matio, npy_all_variants_read_back_exactly)
 			for (int f = 0; f < 2; f++) {
 				buf_t b = make_npy(major, descrs[d], f, 3, 5);
 				gsl_matrix *m = NULL;
-				vx_error err = { { 0 } };
+				vx_error err = { 0 };
 				vx_status st = vx_matrix_parse("npy", b.b, b.n, "W.npy", &m, &err);
 				cr_assert_eq(st, VX_OK, "v%d %s fortran=%d: status %d (%s)", major, descrs[d], f, st, err.msg);
 				expect_values(m, 3, 5);
@@ -155,7 +155,7 @@ Test(matio, npy_header_variants_numpy_may_write)
 			for (size_t j = 0; j < 2; j++)
 				put_value(&b, val(i, j), 8, 0);
 		gsl_matrix *m = NULL;
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		cr_assert_eq(vx_matrix_parse("npy", b.b, b.n, "W.npy", &m, &err), VX_OK, "dict %zu: %s", k, err.msg);
 		expect_values(m, 2, 2);
 		gsl_matrix_free(m);
@@ -171,7 +171,7 @@ static void expect_fail(const char *kind, const unsigned char *p, size_t n, vx_s
                         const char *fragment, const char *what)
 {
 	gsl_matrix *m = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vx_matrix_parse(kind, p, n, "W.npy", &m, &err);
 	cr_assert_eq(st, want, "%s: status %d, expected %d (%s)", what, st, want, err.msg);
 	cr_assert_null(m, "%s: no matrix on failure", what);
@@ -309,7 +309,7 @@ Test(matio, npy_nonfinite_entries)
 static void expect_csv_fail(const char *text, vx_status want, const char *fragment)
 {
 	gsl_matrix *m = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status st = vx_matrix_parse("csv", (const unsigned char *)text, strlen(text), "W.csv", &m, &err);
 	cr_assert_eq(st, want, "csv '%s': status %d, expected %d (%s)", text, st, want, err.msg);
 	cr_assert_null(m);
@@ -328,7 +328,7 @@ Test(matio, csv_reads_numbers_comments_blanks_crlf)
 	                   "\n";
 	const double want[3][3] = { { 0.1, -2.5e-3, 3 }, { 1e2, 0, -0.0 }, { 4, 5, 6 } };
 	gsl_matrix *m = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vx_matrix_parse("csv", (const unsigned char *)text, strlen(text), "W.csv", &m, &err), VX_OK,
 	             "%s", err.msg);
 	cr_assert_eq(m->size1, 3);
@@ -354,7 +354,7 @@ Test(matio, csv_errors)
 	expect_csv_fail("1 2\n", VX_EFORMAT, "not a number");
 	/* An embedded NUL must not end the field early. */
 	gsl_matrix *m = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vx_matrix_parse("csv", (const unsigned char *)"1\0002,3\n", 6, "W.csv", &m, &err), VX_EFORMAT,
 	             "NUL inside a field: %s", err.msg);
 	cr_expect(strstr(err.msg, "field 1 is not a number: '1\\x00...'") != NULL, "the NUL shown: %s", err.msg);
@@ -408,7 +408,7 @@ Test(matio, files_npy_csv_dir_missing_nonsquare)
 	mk_tmp();
 	char p[128];
 	gsl_matrix *m = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 
 	buf_t b = make_npy(1, "<f8", 1, 4, 4);
 	snprintf(p, sizeof p, "%s/W.npy", tmpdir);

@@ -228,7 +228,7 @@ static void load_with(const char *path, const char *const *opts, vx_model **m, v
                       vx_status want, const char *fragment)
 {
 	vx_params p;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_params_default(&p);
 	cr_assert_eq(vx_params_set(&p, "model", path, &err), VX_OK, "%s", err.msg);
 	for (; opts && opts[0]; opts += 2)

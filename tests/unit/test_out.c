@@ -131,7 +131,7 @@ static int hidden(char *first, size_t n)
 static vxr_out *open_ok(const char *name, const char *text)
 {
 	vxr_out *o = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vxr_out_open(path_of(name), &o, &err), VX_OK, "open %s: %s", name, err.msg);
 	fputs(text, vxr_out_stream(o));
 	return o;
@@ -146,7 +146,7 @@ Test(out, a_new_file_and_a_replaced_one)
 	cr_expect_eq(hidden(tmp, sizeof tmp), 1, "one temporary file while writing");
 	cr_expect(strncmp(tmp, ".a.txt.vanex-", 13) == 0 && strlen(tmp) == 19, "its name: '%s'", tmp);
 	cr_expect_str_eq(content("a.txt"), "<none>", "nothing at the target before the commit");
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vxr_out_commit(&o, 1, &err), VX_OK, "%s", err.msg);
 	cr_expect_str_eq(content("a.txt"), "one\n");
 	cr_expect_eq(hidden(NULL, 0), 0, "no temporary file left");
@@ -187,7 +187,7 @@ Test(out, names_of_255_bytes)
 	size_t stem = (size_t)(tag - tmp) - 1;
 	cr_expect(stem >= 200 && memcmp(tmp + 1, name, stem) == 0, "the stem (%zu bytes) starts the name", stem);
 	cr_expect(((unsigned char)name[stem] & 0xC0) != 0x80, "cut at a character boundary (byte %zu)", stem);
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vxr_out_commit(&o, 1, &err), VX_OK, "%s", err.msg);
 	cr_expect_str_eq(content(name), "long\n");
 	cr_expect_eq(hidden(NULL, 0), 0);
@@ -209,7 +209,7 @@ Test(out, a_failed_group_commit_leaves_the_old_files)
 		rename_calls = 0;
 		/* with links, one rename per file: the third; without, two per file */
 		rename_fail_at = variant ? 6 : 3;
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		cr_expect_eq(vxr_out_commit(o, 3, &err), VX_EIO, "variant %d fails", variant);
 		cr_expect(strstr(err.msg, "h-2.svg") && strstr(err.msg, "Input/output error"), "names the file: %s",
 		          err.msg);
@@ -224,7 +224,7 @@ Test(out, a_failed_group_commit_leaves_the_old_files)
 	vxr_out *o[3];
 	for (int i = 0; i < 3; i++)
 		o[i] = open_ok(names[i], "new");
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_expect_eq(vxr_out_commit(o, 3, &err), VX_OK, "%s", err.msg);
 	for (int i = 0; i < 3; i++)
 		cr_expect_str_eq(content(names[i]), "new");
@@ -237,7 +237,7 @@ Test(out, a_failed_group_commit_removes_new_files)
 	put_file("b.svg", "old b");
 	vxr_out *o[2] = { open_ok("a.md", "new a"), open_ok("b.svg", "new b") };
 	rename_fail_at = 2;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_expect_eq(vxr_out_commit(o, 2, &err), VX_EIO);
 	cr_expect_str_eq(content("a.md"), "<none>");
 	cr_expect_str_eq(content("b.svg"), "old b");
@@ -252,7 +252,7 @@ Test(out, temporaries_removed_as_by_a_signal)
 	cr_expect_eq(hidden(NULL, 0), 1);
 	vxr_out_remove_temps();
 	cr_expect_eq(hidden(NULL, 0), 0, "removed");
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_expect_eq(vxr_out_commit(&o, 1, &err), VX_EIO, "the commit cannot finish");
 	cr_expect_str_eq(content("c.json"), "<none>");
 }
@@ -265,7 +265,7 @@ Test(out, abandon)
 	vxr_out_abandon();
 	cr_expect_eq(hidden(NULL, 0), 0);
 	vxr_out *o2 = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_expect_eq(vxr_out_open(path_of("e.html"), &o2, &err), VX_EIO);
 	cr_expect(strstr(err.msg, "e.html") != NULL, "%s", err.msg);
 	cr_expect_eq(hidden(NULL, 0), 0, "nothing created after");
@@ -275,7 +275,7 @@ Test(out, abandon)
 
 Test(out, links_devices_and_refusals)
 {
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vxr_out *o = NULL;
 	/* a link is written through and stays a link */
 	put_file("real.txt", "old");

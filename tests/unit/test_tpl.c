@@ -41,7 +41,7 @@ static void net_make(net *n, const char *act, const char *init, const char *norm
 	cr_assert_eq(vx_params_set(&n->p, "inputs", "2", &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_params_set(&n->p, "seed", "3", &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_model_build(&n->p, &n->m, &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), &n->r, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), NULL, &n->r, &err), VX_OK, "%s", err.msg);
 	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL };
 	n->env = vxr_env_alloc(&n->ctx);
 	cr_assert_not_null(n->env);
@@ -80,7 +80,7 @@ static vx_status fill(net *n, const char *src, vxf_style st, char **out, vxr_fil
 static void expect_fill(net *n, const char *src, const char *want)
 {
 	char *out;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status s = fill(n, src, VXF_UNICODE, &out, NULL, &err);
 	cr_assert_eq(s, VX_OK, "filling '%s' failed: %s", src, err.msg);
 	cr_expect(strcmp(out, want) == 0, "filling '%s': got '%s', want '%s'", src, out, want);
@@ -90,7 +90,7 @@ static void expect_fill(net *n, const char *src, const char *want)
 static void expect_fill_ascii(net *n, const char *src, const char *want)
 {
 	char *out;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status s = fill(n, src, VXF_ASCII, &out, NULL, &err);
 	cr_assert_eq(s, VX_OK, "filling '%s' failed: %s", src, err.msg);
 	cr_expect(strcmp(out, want) == 0, "filling '%s' (ASCII): got '%s', want '%s'", src, out, want);
@@ -101,7 +101,7 @@ static void expect_fill_ascii(net *n, const char *src, const char *want)
 static void expect_error(net *n, const char *src, const char *msg)
 {
 	char *out = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status s = fill(n, src, VXF_UNICODE, &out, NULL, &err);
 	cr_expect_eq(s, VX_EFORMAT, "'%s' should fail with VX_EFORMAT, got %d (output '%s')", src, s,
 	             out ? out : "");
@@ -176,7 +176,7 @@ Test(tpl_errors, front_matter)
 	expect_error(&n, "---\nseed: 3\nact: relu\nseed: 4\n---\nx", "t.md:4:1: front matter: 'seed' given twice");
 	/* a bad value is reported at the value, with the option's own message */
 	char *out;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_expect_eq(fill(&n, "---\nnorm: x\n---\n", VXF_UNICODE, &out, NULL, &err), VX_EFORMAT);
 	cr_expect(strncmp(err.msg, "t.md:2:7: front matter: ", 24) == 0, "got '%s'", err.msg);
 	cr_expect(strstr(err.msg, "norm") != NULL, "the message names the option: '%s'", err.msg);
@@ -195,7 +195,7 @@ Test(tpl_front_matter, panel_names_a_view)
 			snprintf(src, sizeof src, "---\npanel: %s%s%s\n---\n## Heading\n", quoted ? "\"" : "", views[i],
 			         quoted ? "\"" : "");
 			vxr_tpl *t = NULL;
-			vx_error err = { { 0 } };
+			vx_error err = { 0 };
 			cr_assert_eq(vxr_tpl_parse("t.md", src, strlen(src), &t, &err), VX_OK, "%s: %s", src, err.msg);
 			cr_expect_str_eq(vxr_tpl_panel(t), views[i], "%s", src);
 			vx_params p, before;
@@ -208,7 +208,7 @@ Test(tpl_front_matter, panel_names_a_view)
 		}
 	}
 	vxr_tpl *t = NULL;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vxr_tpl_parse("t.md", "## No front matter\n", 19, &t, &err), VX_OK);
 	cr_expect_null(vxr_tpl_panel(t), "no panel: NULL");
 	vxr_tpl_free(t);
@@ -295,7 +295,7 @@ Test(tpl_values, math_spans)
 	net_make(&n, "linear", "identity", "0.5", "11");
 	vxr_filled f;
 	char *out;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(fill(&n, "a $x = {{0.5^10}}$ b $$y^{{t}}$$ `$not math$` \\$5", VXF_UNICODE, &out, &f, &err), VX_OK,
 	             "%s", err.msg);
 	cr_expect_str_eq(out, "a VXQ00000Q b VXQ00001Q `$not math$` \\$5");
@@ -368,7 +368,7 @@ static vx_status apply_fm(const char *src, vx_params *p, vx_error *err)
 Test(tpl_front_matter, options_a_file_overrides)
 {
 	vx_params p;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_params_default(&p);
 	cr_expect_eq(apply_fm("---\nmodel: run.json\nseed: 3\n---\nbody\n", &p, &err), VX_EFORMAT);
 	cr_expect_str_eq(err.msg, "fm.md:3:7: front matter: --seed and --model cannot be combined: the model file "
@@ -410,7 +410,7 @@ Test(tpl_values, every_builtin_step_fills_for_each_activation)
 		for (size_t i = 0; i < vxr_step_count(); i++) {
 			vxr_filled f;
 			memset(&f, 0, sizeof f);
-			vx_error err = { { 0 } };
+			vx_error err = { 0 };
 			vx_status s = vxr_fill_step(n.env, i, VXF_UNICODE, &f, &err);
 			cr_expect_eq(s, VX_OK, "step %zu (%s) with %s: %s", i + 1, vxr_step_name(i), acts[a], err.msg);
 			cr_expect(f.len > 200, "step %zu has text", i + 1);
@@ -450,7 +450,7 @@ Test(tpl_errors, nesting_limits)
 		if (tag)
 			p += sprintf(p, "}}");
 		char *out = NULL;
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		vx_status st = fill(&n, s, VXF_UNICODE, &out, NULL, &err);
 		cr_expect_eq(st, VX_EFORMAT, "case %zu is refused", c);
 		cr_expect(strstr(err.msg, cases[c].msg) != NULL, "case %zu: '%s'", c, err.msg);
@@ -468,7 +468,7 @@ static char *step10(net *n)
 			continue;
 		vxr_filled f;
 		memset(&f, 0, sizeof f);
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		cr_assert_eq(vxr_fill_step(n->env, i, VXF_UNICODE, &f, &err), VX_OK, "%s", err.msg);
 		/* the prose, then the TeX of each formula on a line of its own */
 		size_t len = strlen(f.md) + 1;

@@ -39,7 +39,7 @@ static void open_screen_with(const vx_params *given, int rows, int cols, int utf
 	vx_params_default(&p);
 	if (given)
 		p = *given;
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vxu_state_init(&st, &p, 0, utf8, rows, cols, &err), VX_OK, "%s", err.msg);
 	fout = fopen("/dev/null", "w");
 	fin = fopen("/dev/null", "r");
@@ -354,7 +354,7 @@ Test(tutor_screen, rate_panel_of_a_product_exactly_zero)
 	for (int utf8 = 1; utf8 >= 0; utf8--) {
 		vx_params p;
 		vx_params_default(&p);
-		vx_error err = { { 0 } };
+		vx_error err = { 0 };
 		cr_assert_eq(vx_params_set(&p, "weights", path, &err), VX_OK, "%s", err.msg);
 		cr_assert_eq(vx_params_set(&p, "act", "linear", &err), VX_OK, "%s", err.msg);
 		open_screen_with(&p, 24, 80, utf8, 1);

@@ -28,7 +28,7 @@ static void setup(void)
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	vx_params p;
 	vx_params_default(&p);
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	vx_status rc = vxu_state_init(&st, &p, 0, 1, 24, 80, &err);
 	cr_assert_eq(rc, VX_OK, "vxu_state_init with the defaults: %s", err.msg);
 }
@@ -98,7 +98,7 @@ Test(tutor_state, start_step_option)
 	vxu_state s2;
 	vx_params p;
 	vx_params_default(&p);
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vxu_state_init(&s2, &p, 3, 1, 24, 80, &err), VX_OK, "--step 3: %s", err.msg);
 	cr_expect_eq(s2.step, 2, "--step 3 opens the third step (0-based 2)");
 	vxu_state_free(&s2);
@@ -112,7 +112,7 @@ Test(tutor_state, bad_model_file_fails_before_the_terminal)
 	vxu_state s2;
 	vx_params p;
 	vx_params_default(&p);
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	snprintf(p.weights, sizeof p.weights, "/nonexistent/w.npy");
 	p.set |= VX_SET_WEIGHTS;
 	vx_status rc = vxu_state_init(&s2, &p, 0, 1, 24, 80, &err);
@@ -127,7 +127,7 @@ Test(tutor_state, options_check_refuses_are_refused_at_start)
 	vxu_state s2;
 	vx_params p;
 	vx_params_default(&p);
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vx_params_set(&p, "t", "100", &err), VX_OK);
 	cr_assert_eq(vx_params_set(&p, "steps", "50", &err), VX_OK);
 	vx_status rc = vxu_state_init(&s2, &p, 0, 1, 24, 80, &err);
@@ -419,7 +419,7 @@ Test(tutor_state, off_the_edge_by_1e_minus_10_is_off_the_edge)
 	vxu_state s2;
 	vx_params p;
 	vx_params_default(&p);
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vx_params_set(&p, "init", "identity", &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_params_set(&p, "norm", "1.0000000001", &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vxu_state_init(&s2, &p, 0, 1, 24, 80, &err), VX_OK, "%s", err.msg);
@@ -804,10 +804,31 @@ Test(tutor_state, engine_failure_keeps_the_last_good_state)
 	cr_expect_neq(vxu_update(&st), VX_OK, "the update reports the failure");
 	cr_expect_eq(st.msg_kind, VXU_MSG_ERROR);
 	cr_expect(strstr(st.message, "not changed") != NULL, "'%s'", st.message);
+	/* no option was typed: the message names the quantity, not --norm */
+	cr_expect(strstr(st.message, "a smaller λ") && !strstr(st.message, "--"), "'%s'", st.message);
 	cr_expect_eq(st.result->lambda, l, "the previous result is kept");
 	cr_expect_eq(st.params.norm, st.good.norm, "the parameters are restored");
 	press('+');
 	expect_rel(st.result->lambda, 1.1 * l, 1e-12, "and the tutor goes on");
+}
+
+Test(tutor_state, engine_failure_is_spelt_in_ascii_outside_utf8)
+{
+	vxu_state s2;
+	vx_params p;
+	vx_params_default(&p);
+	p.act = VX_LINEAR;
+	vx_error err = { 0 };
+	cr_assert_eq(vxu_state_init(&s2, &p, 0, 0, 24, 80, &err), VX_OK, "%s", err.msg);
+	s2.params.norm = 1e300;
+	s2.params.set |= VX_SET_NORM;
+	s2.dirty |= VXU_DIRTY_MODEL;
+	cr_expect_neq(vxu_update(&s2), VX_OK, "the update reports the failure");
+	cr_expect(strstr(s2.message, "(linear, lambda = ||W||_2 too large for this horizon): a smaller lambda"),
+	          "'%s'", s2.message);
+	for (const char *c = s2.message; *c; c++)
+		cr_expect((unsigned char)*c < 0x80, "plain ASCII: '%s'", s2.message);
+	vxu_state_free(&s2);
 }
 
 Test(tutor_state, weights_file_fixes_d)
@@ -821,7 +842,7 @@ Test(tutor_state, weights_file_fixes_d)
 	vxu_state s2;
 	vx_params p;
 	vx_params_default(&p);
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vx_params_set(&p, "weights", path, &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vxu_state_init(&s2, &p, 0, 1, 24, 80, &err), VX_OK, "%s", err.msg);
 	cr_expect_eq(s2.model->d, 3);
@@ -867,7 +888,7 @@ Test(tutor_state, ascii_mode_is_ascii)
 	vxu_state s2;
 	vx_params p;
 	vx_params_default(&p);
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	cr_assert_eq(vxu_state_init(&s2, &p, 0, 0, 24, 80, &err), VX_OK, "%s", err.msg);
 	/* 80×24, then 200×60 where the panel has its plots, in every view */
 	for (size_t step = 0; step < 2 * s2.nsteps + VXU_VIEW_COUNT; step++) {
@@ -954,7 +975,7 @@ static void fd_of_extras(vx_fdcheck *out)
 	vxr_ctx ctx = { &st.eff, st.model, st.result, st.j, st.k, st.date, st.extras };
 	vxr_env *e = vxr_env_alloc(&ctx);
 	cr_assert_not_null(e);
-	vx_error err = { { 0 } };
+	vx_error err = { 0 };
 	const vx_fdcheck *fd = vxr_env_fd(e, &err);
 	cr_assert_not_null(fd, "%s", err.msg);
 	*out = *fd;

@@ -1,0 +1,55 @@
+/*
+ * exec.c — the thread policy (see exec.h).
+ */
+#include <limits.h>
+#include <unistd.h>
+#include "engine/exec.h"
+
+/* OpenBLAS's thread control, when that is the CBLAS linked (weak: absent
+ * with GSL's reference CBLAS, and then there is nothing to control). */
+extern void openblas_set_num_threads(int n) __attribute__((weak));
+extern int openblas_get_num_threads(void) __attribute__((weak));
+
+/* the sizes of exec.h's reasons */
+#define MODEL_MAX_D 256
+#define NET_MIN_D 64
+#define NET_MAX_D 1024
+
+static int blas_controlled(void)
+{
+	return openblas_get_num_threads && openblas_set_num_threads;
+}
+
+vx_exec vx_exec_machine(void)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	vx_exec m = { cores > 1 ? (cores < INT_MAX ? (int)cores : INT_MAX) : 1,
+	              blas_controlled() ? openblas_get_num_threads() : 1 };
+	return m;
+}
+
+vx_exec vx_exec_for_model(size_t d, const vx_exec *machine)
+{
+	vx_exec ex = { 1, machine->blas_threads };
+	if (d <= MODEL_MAX_D) {
+		ex.threads = machine->threads > 1 ? 2 : 1;
+		ex.blas_threads = 1;
+	}
+	return ex;
+}
+
+vx_exec vx_exec_for_net(size_t D, const vx_exec *machine)
+{
+	vx_exec ex = { 1, machine->blas_threads };
+	if (D >= NET_MIN_D && D <= NET_MAX_D && machine->threads > 1) {
+		ex.threads = 3;
+		ex.blas_threads = 1;
+	}
+	return ex;
+}
+
+void vx_exec_apply(const vx_exec *ex)
+{
+	if (ex->blas_threads > 0 && blas_controlled() && openblas_get_num_threads() != ex->blas_threads)
+		openblas_set_num_threads(ex->blas_threads);
+}

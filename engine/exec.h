@@ -1,0 +1,60 @@
+/*
+ * exec.h — how an analysis may use the machine's cores: the engine's one
+ * thread policy.
+ *
+ * An analysis computes on the caller's thread and, when the vx_exec it is
+ * given allows, on threads of its own beside it, each of them calling the
+ * BLAS.  The BLAS's own thread count is process-wide state (OpenBLAS's
+ * openblas_set_num_threads) that a program embedding the engine may have set
+ * for reasons of its own, and that cannot be changed safely while another
+ * thread is inside a BLAS call: the engine never changes it.  A front end
+ * reads what the process offers once (vx_exec_machine), picks the policy for
+ * the size of its networks (vx_exec_for_model, vx_exec_for_net), applies it
+ * (vx_exec_apply) while no analysis runs, and hands the same vx_exec to the
+ * analyses.  Any policy gives the same numbers, bit for bit: the passes an
+ * analysis runs side by side share only read-only data.
+ */
+#ifndef VX_EXEC_H
+#define VX_EXEC_H
+
+#include <stddef.h>
+
+typedef struct {
+	int threads;       /* threads an analysis may compute on at once, the
+	                    * caller's own included (1: the caller's alone) */
+	int blas_threads;  /* the BLAS's thread count that goes with it, which
+	                    * vx_exec_apply sets (0: leave it as it is) */
+} vx_exec;
+
+/* What the process offers: the cores online as threads, and the BLAS's
+ * thread count as it is now (1 when the BLAS has no such control, as GSL's
+ * reference CBLAS).  Read before any policy is applied, it is the count the
+ * BLAS started with, which a policy for large networks gives back. */
+vx_exec vx_exec_machine(void);
+
+/* The policy for vx_analyse of a network of hidden size d, on machine (from
+ * vx_exec_machine).  Up to d = 256 the products are too small for BLAS
+ * threads to pay (128×128: two threads take 25% longer than one): one BLAS
+ * thread, and the path norms on a second thread beside the step norms when
+ * there is a second core; one BLAS thread even without one, since an idle
+ * OpenBLAS worker spins for a while after each multi-threaded call (the
+ * tutor's recompute at d = 128, T = 500: 84 ms against 68).  Beyond, the
+ * machine's BLAS threads and the caller's thread alone. */
+vx_exec vx_exec_for_model(size_t d, const vx_exec *machine);
+
+/* The policy for vx_net_analyse of a state of D entries: from D = 64 to
+ * 1024, one BLAS thread and three threads when there is a second core (the
+ * chain's products and their norms on two threads of their own, beside the
+ * other passes: LSTM, D = 512, T = 200: products 0.8 s, norms 1.15 s, the
+ * rest 0.9 s of CPU); past 1024 one product is large enough for the BLAS's
+ * own threads, below 64 too small to share.  Otherwise as the machine is,
+ * the caller's thread alone. */
+vx_exec vx_exec_for_net(size_t D, const vx_exec *machine);
+
+/* Sets the BLAS's thread count to ex->blas_threads (nothing when that is 0,
+ * already the count, or the BLAS has no such control).  Process-wide and not
+ * thread-safe: for a front end, with no analysis running; the engine never
+ * calls it. */
+void vx_exec_apply(const vx_exec *ex);
+
+#endif
