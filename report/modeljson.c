@@ -684,6 +684,17 @@ vx_status vxr_net_opts_check(const vx_params *p, const vxr_net_opts *o, vx_error
 	return VX_OK;
 }
 
+/* What a model file holds, for messages: "one vanilla layer", "an lstm
+ * network of 2 layers". */
+static void held_by(char *buf, size_t n, vx_cell cell, size_t L)
+{
+	if (cell == VX_CELL_RNN && L == 1)
+		snprintf(buf, n, "one vanilla layer");
+	else
+		snprintf(buf, n, "%s %s network of %zu layer%s", cell == VX_CELL_GRU ? "a" : "an", vx_cell_name(cell), L,
+		         L == 1 ? "" : "s");
+}
+
 /* The one load behind vxr_model_load (nets = 0: a network is refused) and
  * vxr_net_load (nets = 1), as their contracts say. */
 static vx_status load(const vx_params *params, const vxr_net_opts *o, int nets, vx_model **model, vx_net **netp,
@@ -754,13 +765,14 @@ static vx_status load(const vx_params *params, const vxr_net_opts *o, int nets, 
 	}
 	spec->forget_bias = 0;
 	/* what the file holds against what the command line asked for */
-	if (((o->set & VXR_SET_CELL) && o->spec.cell != spec->cell) ||
-	    ((o->set & VXR_SET_LAYERS) && o->spec.layers != spec->layers)) {
-		int cl = (o->set & VXR_SET_CELL) && o->spec.cell != spec->cell;
-		st = cl ? vx_fail(err, VX_EUSAGE, "--cell %s: %s holds a network of %s cells", vx_cell_name(o->spec.cell),
-		                  name, vx_cell_name(spec->cell))
-		        : vx_fail(err, VX_EUSAGE, "--layers %zu: %s holds a network of %zu layer%s", o->spec.layers, name,
-		                  spec->layers, spec->layers == 1 ? "" : "s");
+	char held[64];
+	held_by(held, sizeof held, spec->cell, spec->layers);
+	if ((o->set & VXR_SET_CELL) && o->spec.cell != spec->cell) {
+		st = vx_fail(err, VX_EUSAGE, "--cell %s: %s holds %s", vx_cell_name(o->spec.cell), name, held);
+		goto fail;
+	}
+	if ((o->set & VXR_SET_LAYERS) && o->spec.layers != spec->layers) {
+		st = vx_fail(err, VX_EUSAGE, "--layers %zu: %s holds %s", o->spec.layers, name, held);
 		goto fail;
 	}
 	if (net && net->cell == VX_CELL_RNN && net->L == 1) {
@@ -771,10 +783,8 @@ static vx_status load(const vx_params *params, const vxr_net_opts *o, int nets, 
 		net = NULL;
 	}
 	if (net && !nets) {
-		st = vx_fail(err, VX_EUSAGE, "%s holds %s network of %zu layer%s: handouts and the tutor explain one vanilla "
-		             "layer so far (vanex check --model computes it)", name,
-		             net->cell == VX_CELL_RNN ? "an rnn" : net->cell == VX_CELL_LSTM ? "an lstm" : "a gru",
-		             net->L, net->L == 1 ? "" : "s");
+		st = vx_fail(err, VX_EUSAGE, "%s holds %s: handouts and the tutor explain one vanilla layer so far "
+		             "(vanex check --model computes it)", name, held);
 		goto fail;
 	}
 	size_t T = m ? m->T : net->T;

@@ -5,6 +5,7 @@
  * not at all).  One vanilla layer goes through vx_analyse and vx_fd_check,
  * any other cell or stack through vx_net_analyse and vx_net_fd_check.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,16 +36,20 @@ static size_t check_net_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t
 	return need > SIZE_MAX - an ? SIZE_MAX : need + an;
 }
 
-/* Multiply-adds the perturbed runs of the gradients' check may take. */
+/* What the perturbed runs of the gradients' check may take: multiply-adds,
+ * and steps of the network (each a few microseconds at small sizes, where
+ * the multiply-adds are few: 2.5 us for 3 layers of 8, so the default
+ * budget is about a second). */
 #define FD_FLOP_BUDGET 4e9
+#define FD_STEP_BUDGET 4e5
 
 /* The network's finite-difference check at bounded cost: J_j at j = t;
  * ∂S_t/∂S_k at the largest gap up to 8 whose norm lies within [1e-4, 1e4],
  * so that differences of S_t neither drown in rounding nor leave the linear
  * regime (vx_fd_check's rule for one vanilla layer); the gradient of every
- * parameter at all its entries when none has more than 64, else at its
- * largest few, as many as FD_FLOP_BUDGET allows for eight runs of t steps
- * each (4 to 16 per parameter; net_fdjudge.h differences each entry at two
+ * parameter at all its entries when the budgets allow it, else at the
+ * largest few of each, as many as they allow (2 to 16), each entry from
+ * eight runs of t steps (net_fdjudge.h differences every entry at two
  * steps, so that what double precision cannot resolve is left out). */
 static vx_status net_fd(const vx_net *net, const vx_net_result *r, vx_net_fdjudge *fd)
 {
@@ -56,13 +61,11 @@ static vx_status net_fd(const vx_net *net, const vx_net_result *r, vx_net_fdjudg
 	}
 	if (gap == 0 && t > 1)
 		gap = 1;
-	size_t widest = net->G * net->d * (net->n > net->d ? net->n : net->d), entries = 0;
-	if (widest > 64) {
-		double step = 2.0 * (double)net->G * (double)net->d * ((double)net->n + (double)net->d) * (double)net->L;
-		double per = 8.0 * (double)t * step * 4.0 * (double)net->L;
-		double want = FD_FLOP_BUDGET / per;
-		entries = want < 4 ? 4 : want > 16 ? 16 : (size_t)want;
-	}
+	double G = (double)net->G, d = (double)net->d, n = (double)net->n, L = (double)net->L;
+	double step = 2 * G * d * (n + d) * L, runs = 8 * (double)t, params = 4 * L;
+	double want = fmin(FD_STEP_BUDGET / runs, FD_FLOP_BUDGET / (runs * step)) / params;
+	double widest = G * d * (n > d ? n : d);
+	size_t entries = want >= widest ? 0 : want < 2 ? 2 : want > 16 ? 16 : (size_t)want;
 	return vx_net_fd_judge(net, r, t, t - gap, entries, fd);
 }
 

@@ -562,7 +562,7 @@ static void human_bytes(char *b, size_t n, double x)
 	snprintf(b, n, "%s %s", vxf_num(num, sizeof num, x, 3, VXF_ASCII), unit[u]);
 }
 
-vx_status vxu_memory_check(size_t bytes, size_t d, size_t T, vx_error *err)
+vx_status vxu_memory_check(size_t bytes, const vx_net_spec *net, size_t d, size_t T, vx_error *err)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
 	double have = pages > 0 && psz > 0 ? (double)pages * (double)psz : INFINITY;
@@ -581,6 +581,9 @@ vx_status vxu_memory_check(size_t bytes, size_t d, size_t T, vx_error *err)
 	char need_s[32], have_s[32];
 	human_bytes(need_s, sizeof need_s, (double)bytes);
 	human_bytes(have_s, sizeof have_s, have);
-	return vx_fail(err, VX_ETOOBIG, "d = %zu, T = %zu: about %s of memory needed, and %s %s", d, T, need_s,
-	               what, have_s);
+	char sizes[96] = "";
+	if (net && (net->cell != VX_CELL_RNN || net->layers != 1))
+		snprintf(sizes, sizeof sizes, "%s, L = %zu, ", vx_cell_name(net->cell), net->layers);
+	return vx_fail(err, VX_ETOOBIG, "%sd = %zu, T = %zu: about %s of memory needed, and %s %s", sizes, d, T,
+	               need_s, what, have_s);
 }

@@ -24,7 +24,7 @@ vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, 
 		size_t t = vx_params_loss_step(p);
 		size_t need = vxr_net_opts_vanilla(no) ? o->bytes(p->hidden, p->inputs, p->steps, t)
 		                                       : o->net_bytes(s->cell, s->layers, p->hidden, p->inputs, p->steps, t);
-		if ((st = vxu_memory_check(need, p->hidden, p->steps, err)) != VX_OK)
+		if ((st = vxu_memory_check(need, s, p->hidden, p->steps, err)) != VX_OK)
 			return st;
 	}
 	if (o->before_load && (st = o->before_load(o->arg, err)) != VX_OK)
@@ -40,9 +40,9 @@ vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, 
 	vx_result *r = NULL;
 	vx_net_result *nr = NULL;
 	if ((st = vx_params_check(&eff, err)) != VX_OK ||
-	    (st = m ? vxu_memory_check(o->bytes(m->d, m->n, m->T, t), m->d, m->T, err)
-	            : vxu_memory_check(o->net_bytes(net->cell, net->L, net->d, net->n, net->T, t), net->d, net->T,
-	                               err)) != VX_OK)
+	    (st = m ? vxu_memory_check(o->bytes(m->d, m->n, m->T, t), NULL, m->d, m->T, err)
+	            : vxu_memory_check(o->net_bytes(net->cell, net->L, net->d, net->n, net->T, t), &spec, net->d,
+	                               net->T, err)) != VX_OK)
 		goto fail;
 	/* the engine's thread policy for this size, applied once: the analysis
 	 * and what the command computes after it (check's finite differences,
