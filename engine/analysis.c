@@ -1,15 +1,19 @@
 /*
  * analysis.c — the forward pass and every quantity of analysis.h for one
- * model and loss step.
+ * model and loss step: the result, the workspace, the forward pass, λ, and
+ * the threads that run the passes (analysis_internal.h names the file of
+ * each).
  *
  * Three passes over the sequence, each O(d² + T·d) in memory:
- *   1. forward: a_j, s_j (stored T×d), the loss, and ‖J_j‖₂ for every j;
+ *   1. forward: a_j, s_j (stored T×d), the loss, and ‖J_j‖₂ for every j
+ *      (analysis_steps.c);
  *   2. down from k = t: P_k = ∂s_t/∂s_k = P_{k+1} diag(σ'(a_{k+1})) W, one
  *      dgemm per k into a buffer that is overwritten, its spectral norm by a
- *      warm-started Lanczos iteration; beside it the BPTT vector recursion
- *      for the path contributions and ∂L_t/∂W (accumulated in blocks, one
- *      dgemm per block);
- *   3. forward again: the Lyapunov exponents by QR re-orthonormalisation.
+ *      warm-started Lanczos iteration (analysis_paths.c); beside it the BPTT
+ *      vector recursion for the path contributions and ∂L_t/∂W
+ *      (accumulated in blocks, one dgemm per block; analysis_bptt.c);
+ *   3. forward again: the Lyapunov exponents by QR re-orthonormalisation
+ *      (analysis_lyap.c).
  * When the vx_exec allows two threads (exec.h: for d <= 256), the chain of
  * P_k and its norms runs on a second thread beside the step norms, and BPTT
  * and the Lyapunov pass go to whichever of the two is free first (see
@@ -21,7 +25,6 @@
  * so P stays near norm 1 whatever the horizon: scaling by powers of two is
  * exact, and 0.5^10 comes out as 0.5^10 while 3^1000 keeps its log10.
  */
-#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,72 +32,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <gsl/gsl_blas.h>
-#include <gsl/gsl_linalg.h>
-#include <gsl/gsl_rng.h>
-#include "engine/analysis.h"
-#include "engine/init.h"
-#include "engine/linalg.h"
-
-/* Seeds of the Lanczos streams: the model's hash plus multiples of an odd
- * constant, one per run that needs its own (λ, the paths, each step slot). */
-#define SEED_STEP 0x9e3779b97f4a7c15u
-/* rows of the gradient accumulated per dgemm */
-#define GRAD_BLOCK 64
-/* step Jacobians whose norms are computed together, sharing one product G X:
- * wider products amortise packing G, but each run holds a Krylov basis of
- * up to 65 × d doubles */
-#define STEP_BATCH 64
-
-/* ---- small helpers ---- */
-
-/* x[i] *= 2^e, exactly (unless the result leaves the normal range) */
-static void scale2(double *x, size_t n, int e)
-{
-	if (e == 0)
-		return;
-	if (e > -1000 && e < 1000) {
-		double f = ldexp(1.0, e);
-		for (size_t i = 0; i < n; i++)
-			x[i] *= f;
-	} else {
-		for (size_t i = 0; i < n; i++)
-			x[i] = ldexp(x[i], e);
-	}
-}
-
-/* ‖x‖₂ as mant × 2^*e without overflow or underflow */
-static double nrm2_scaled(const double *x, size_t n, int *e)
-{
-	double m = vx_maxabs(x, n);
-	*e = 0;
-	if (m == 0 || !isfinite(m))
-		return m;
-	int ex = vx_expo(m);
-	double s = 0;
-	if (ex > -1000 && ex < 1000) {
-		double f = ldexp(1.0, -ex);
-		for (size_t i = 0; i < n; i++) {
-			double v = x[i] * f;
-			s += v * v;
-		}
-	} else {
-		for (size_t i = 0; i < n; i++) {
-			double v = ldexp(x[i], -ex);
-			s += v * v;
-		}
-	}
-	*e = ex;
-	return sqrt(s);
-}
-
-/* A bound on the relative rounding error of a spectral norm of a d×d
- * operator as computed here: its Ritz or dense value (a few d ulps) plus
- * the certificate's margin on λ.  A computed norm above one that bounds it
- * mathematically by no more than this is equal to it. */
-static double norm_rounding(size_t d)
-{
-	return VX_SYM_TOP_REL + (8.0 * (double)d + 16) * DBL_EPSILON;
-}
+#include "engine/analysis_internal.h"
 
 /* ---- result ---- */
 
@@ -137,45 +75,6 @@ static double result_bytes(double d, double T, double t)
 }
 
 /* ---- workspace ---- */
-
-typedef struct {
-	size_t d, T, t, p;
-	vx_act act;
-	gsl_matrix *Wn;         /* W × 2^-eW */
-	int eW;
-	double lamn;            /* ‖Wn‖₂ */
-	gsl_matrix *G;          /* Wn Wnᵀ */
-	double gscal;           /* c > 0 when G = c I to 1e-12 relative (Frobenius), else 0 */
-	uint64_t seed;          /* a hash of the model and t: the Lanczos starts' seed */
-	gsl_matrix *P, *Q;      /* the product ∂s_t/∂s_k (mantissa) and scratch */
-	gsl_vector *eval;
-	gsl_eigen_symm_workspace *eig;
-	vx_lanczos *lz;
-	vx_lanczos *lzb[STEP_BATCH];  /* the batched runs for ‖J_j‖ */
-	size_t nb;              /* how many of them */
-	gsl_matrix *X, *Y;      /* nb × d: D_j q_j and (D_j q_j)ᵀ G */
-	gsl_matrix *CS;         /* nb × d: σ'(a_j) / 2^e_j of each slot's step */
-	const gsl_matrix *a_rows; /* the result's a */
-	double *c, *cs, *cprev;  /* the step norms' σ' (d each) */
-	double *tmp, *g, *bc, *bs0;  /* BPTT's δ, ∂L_t/∂s_k, σ', s_0 */
-	double *lc;             /* the Lyapunov pass's σ' */
-	double *sn_mant;        /* ‖J_j‖₂ = sn_mant[j-1] × 2^sn_exp[j-1] */
-	int *sn_exp;
-	double *sn_cap;         /* max σ'(a_j) λ = sn_cap[j-1] × 2^sn_exp[j-1], its bound */
-	double *pn_mant, *pn_exp; /* ‖∂s_t/∂s_k‖₂ = pn_mant[k-1] × 2^pn_exp[k-1] */
-	int pzero;              /* the path pass found J_t ⋯ J_1 exactly 0 */
-	gsl_matrix *dblk, *sblk;/* GRAD_BLOCK × d rows of δ_k and s_{k-1} */
-	double *tau;            /* each block row's power of two */
-	gsl_matrix *Ly, *Lz;    /* Lyapunov: orthonormal basis d×p and its image */
-	gsl_vector *Ltau, *Le;  /* Householder coefficients (p), a column (d) */
-	/* the path norms' own, so that they can run beside the rest */
-	double *pc, *pcs, *ptmp;        /* 3 × d */
-	size_t p_steps, p_fallbacks;    /* added to the result's counts after */
-	/* the step norms' dense fallback, allocated when first needed */
-	gsl_matrix *fA, *fG;
-	gsl_vector *feval;
-	gsl_eigen_symm_workspace *feig;
-} work;
 
 static void work_clear(work *w)
 {
@@ -300,54 +199,6 @@ static int work_init(work *w, const vx_model *m, size_t t)
 	return 0;
 }
 
-/* ---- operators for Lanczos ---- */
-
-typedef struct {
-	const gsl_matrix *P;
-	double *tmp;
-} ppt_op;
-
-/* y = P Pᵀ x: its top eigenvector is P's left singular vector, the one that
- * settles as k decreases (new factors enter P on the right) */
-static void ppt_apply(const void *ctx, const double *x, double *y)
-{
-	const ppt_op *o = ctx;
-	int d = (int)o->P->size1, tda = (int)o->P->tda;
-	cblas_dgemv(CblasRowMajor, CblasTrans, d, d, 1.0, o->P->data, tda, x, 1, 0.0, o->tmp, 1);
-	cblas_dgemv(CblasRowMajor, CblasNoTrans, d, d, 1.0, o->P->data, tda, o->tmp, 1, 0.0, y, 1);
-}
-
-/* The largest eigenvalue of op by Lanczos.  When that fails, op is AᵀA or
- * AAᵀ for the matrix A and θ = ‖A‖₂² comes from the dense solver, with
- * scratch (d×d) for AᵀA.  The work done is added to *steps and *fallbacks. */
-static vx_status top_eig(work *w, size_t *steps, size_t *fallbacks, vx_linop op, const void *ctx,
-                         const gsl_matrix *A, gsl_matrix *scratch, double *theta)
-{
-	size_t before = vx_lanczos_steps(w->lz);
-	vx_status st = vx_lanczos_top(w->lz, op, ctx, theta);
-	*steps += vx_lanczos_steps(w->lz) - before;
-	if (st != VX_ENUMERIC)
-		return st;
-	++*fallbacks;
-	double nrm;
-	st = vx_norm2_dense(A, scratch, w->eval, w->eig, &nrm);
-	if (st == VX_OK)
-		*theta = nrm * nrm;
-	vx_lanczos_reset(w->lz);
-	return st;
-}
-
-/* A = diag(cs) Wn: the step Jacobian's mantissa, for the dense fallback */
-static void form_dwn(const work *w, gsl_matrix *A, const double *cs)
-{
-	for (size_t i = 0; i < w->d; i++) {
-		const double *src = vx_row(w->Wn, i);
-		double *dst = vx_row(A, i);
-		for (size_t j = 0; j < w->d; j++)
-			dst[j] = cs[i] * src[j];
-	}
-}
-
 /* The seed of every Lanczos start of a run: a hash of the whole model and
  * t, so that a run is reproduced bit for bit and no part of the input can be
  * chosen to make the starts miss a direction (they are not known before the
@@ -406,6 +257,8 @@ static vx_status forward(const vx_model *m, vx_result *r, vx_error *err)
 	return VX_OK;
 }
 
+/* ---- λ = ‖W‖₂ ---- */
+
 /* c when G = c I up to ‖G − cI‖_F <= 1e-12 c, else 0.  Then for every
  * diagonal D, ‖D Wn‖₂ = max|d_i| ‖Wn‖₂ to 5e-13 relative (both lie within
  * max d_i² ‖G − cI‖ of c max d_i²): W is a multiple of an orthogonal matrix
@@ -446,8 +299,7 @@ static vx_status norm_of_w(const vx_model *m, work *w, vx_result *r)
 		return VX_ENONFINITE;
 	w->eW = mx > 0 ? vx_expo(mx) : 0;
 	gsl_matrix_memcpy(w->Wn, m->W);
-	for (size_t i = 0; i < d; i++)
-		scale2(vx_row(w->Wn, i), d, -w->eW);
+	vx_scale2_matrix(w->Wn, -w->eW);
 	w->lamn = 0;
 	w->gscal = 0;
 	if (mx > 0) {
@@ -478,531 +330,7 @@ static vx_status norm_of_w(const vx_model *m, work *w, vx_result *r)
 	return VX_OK;
 }
 
-/* ‖J_j‖₂ for j = 1..T.  J_j Jᵀ_j = D_j G D_j with G = Wn Wnᵀ formed once.  Up
- * to STEP_BATCH Lanczos runs, for different j, advance in lockstep so that
- * their operator applications are one product (na × d)·G instead of na
- * matrix-vector products; a run that finishes hands its slot to the next j,
- * so the product stays wide. */
-
-/* sn_mant[j-1] marks: the same diag(σ') as step j-1 (up to a power of two) */
-#define SN_SAME (-1.0)
-
-typedef struct {
-	size_t next;          /* the next j to start */
-	int have_prev;        /* w->cprev holds the scaled σ' of step next-1 */
-	size_t j[STEP_BATCH]; /* the step each slot works on, 0 when idle */
-} step_queue;
-
-/* Starts the next step that needs a Lanczos run in slot b, settling the
- * trivial steps (σ' = 0, or the same as the step before) on the way. */
-static void step_fill(const vx_model *m, work *w, step_queue *q, size_t b)
-{
-	size_t d = w->d;
-	q->j[b] = 0;
-	while (q->next <= m->T) {
-		size_t j = q->next++;
-		double *cs = vx_row(w->CS, b);
-		vx_act_dfv(m->act, vx_row(w->a_rows, j - 1), w->c, d);
-		double cmax = vx_maxabs(w->c, d);
-		if (cmax == 0 || w->lamn == 0) {
-			w->sn_mant[j - 1] = w->sn_cap[j - 1] = 0;
-			w->sn_exp[j - 1] = 0;
-			q->have_prev = 0;
-			continue;
-		}
-		int ec = vx_expo(cmax);
-		w->sn_exp[j - 1] = ec + w->eW;
-		/* ‖J_j‖ <= max σ'(a_j) ‖W‖, rounded as γλ is, so that max σ' = γ
-		 * gives γλ to the bit */
-		w->sn_cap[j - 1] = ldexp(cmax, -ec) * w->lamn;
-		double cmin = cmax;
-		for (size_t i = 0; i < d; i++) {
-			cs[i] = ldexp(w->c[i], -ec);
-			cmin = fmin(cmin, w->c[i]);
-		}
-		if (cmin == cmax || w->gscal > 0) {
-			/* D_j = cI (linear, or every unit at the same point): ‖J_j‖ is
-			 * c‖W‖ exactly.  G = cI: ‖J_j‖ = max σ' ‖W‖ to 5e-13. */
-			w->sn_mant[j - 1] = w->sn_cap[j - 1];
-			q->have_prev = 0;
-			continue;
-		}
-		int same = q->have_prev && memcmp(cs, w->cprev, d * sizeof(double)) == 0;
-		memcpy(w->cprev, cs, d * sizeof(double));
-		q->have_prev = 1;
-		if (same) {
-			w->sn_mant[j - 1] = SN_SAME;
-			continue;
-		}
-		q->j[b] = j;
-		vx_lanczos_begin(w->lzb[b]);
-		return;
-	}
-}
-
-static vx_status step_norms(const vx_model *m, work *w, vx_result *r)
-{
-	size_t d = w->d, nb = w->nb;
-	w->a_rows = r->a;
-	step_queue q = { 1, 0, { 0 } };
-	size_t map[STEP_BATCH];
-	for (size_t b = 0; b < nb; b++) {
-		vx_lanczos_seed(w->lzb[b], w->seed + SEED_STEP * (b + 2));
-		step_fill(m, w, &q, b);
-	}
-	for (;;) {
-		size_t na = 0;
-		for (size_t b = 0; b < nb; b++) {
-			if (!q.j[b])
-				continue;
-			const double *v = vx_lanczos_next(w->lzb[b]), *cs = vx_row(w->CS, b);
-			double *x = vx_row(w->X, na);
-			for (size_t i = 0; i < d; i++)
-				x[i] = cs[i] * v[i];
-			map[na++] = b;
-		}
-		if (na == 0)
-			break;
-		gsl_matrix_view Xv = gsl_matrix_submatrix(w->X, 0, 0, na, d);
-		gsl_matrix_view Yv = gsl_matrix_submatrix(w->Y, 0, 0, na, d);
-		if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Xv.matrix, w->G, 0.0, &Yv.matrix))
-			return VX_ENUMERIC;
-		for (size_t a = 0; a < na; a++) {
-			size_t b = map[a];
-			const double *cs = vx_row(w->CS, b);
-			double *y = vx_row(w->Y, a), theta;
-			for (size_t i = 0; i < d; i++)
-				y[i] *= cs[i];
-			size_t before = vx_lanczos_steps(w->lzb[b]);
-			int res = vx_lanczos_feed(w->lzb[b], y, &theta);
-			r->lanczos_steps += vx_lanczos_steps(w->lzb[b]) - before;
-			if (res == 0)
-				continue;
-			if (res < 0) {
-				/* the dense fallback on J_j's mantissa, in buffers of its
-				 * own (the path norms may be using P and Q) */
-				double nrm;
-				r->fallbacks++;
-				if (!w->fA && !(w->fA = gsl_matrix_alloc(d, d)))
-					return VX_ENOMEM;
-				if (!w->fG && !(w->fG = gsl_matrix_alloc(d, d)))
-					return VX_ENOMEM;
-				if (!w->feval && !(w->feval = gsl_vector_alloc(d)))
-					return VX_ENOMEM;
-				if (!w->feig && !(w->feig = gsl_eigen_symm_alloc(d)))
-					return VX_ENOMEM;
-				form_dwn(w, w->fA, cs);
-				vx_status st = vx_norm2_dense(w->fA, w->fG, w->feval, w->feig, &nrm);
-				if (st)
-					return st;
-				theta = nrm * nrm;
-			}
-			w->sn_mant[q.j[b] - 1] = sqrt(theta);
-			step_fill(m, w, &q, b);
-		}
-	}
-	double win = norm_rounding(d);
-	for (size_t j = 1; j <= m->T; j++) {
-		double *sn = &w->sn_mant[j - 1], cap = w->sn_cap[j - 1];
-		if (*sn == SN_SAME)
-			*sn = w->sn_mant[j - 2];
-		/* a Ritz value is below the top eigenvalue up to rounding, and λ is
-		 * certified: anything above the cap beyond that is an engine error */
-		if (*sn > cap) {
-			if (*sn > cap * (1 + win))
-				return VX_EINTERNAL;
-			*sn = cap;
-		}
-		gsl_vector_set(r->step_norm, j - 1, ldexp(*sn, w->sn_exp[j - 1]));
-	}
-	return VX_OK;
-}
-
-/* ---- pass 2: the paths ---- */
-
-/* ‖∂s_t/∂s_k‖₂ for k = t−1 down to 1 into pn_mant/pn_exp, and whether the
- * whole product J_t ⋯ J_1 is exactly 0 (w->pzero). */
-static vx_status path_norms(const vx_model *m, work *w, vx_result *r)
-{
-	size_t d = w->d, t = w->t;
-	w->pn_mant[t - 1] = 1;
-	w->pn_exp[t - 1] = 0;
-	w->pzero = 0;
-
-	double pn = 1.0, E = 0;  /* ‖P‖ = pn × 2^E */
-	int zero = 0;
-	double *c = w->pc, *cs = w->pcs;
-	ppt_op o = { w->P, w->ptmp };
-	vx_lanczos_seed(w->lz, w->seed + SEED_STEP);
-
-	/* k = 0 is the product J_t ⋯ J_1, formed (not its norm) only to see
-	 * whether it is exactly 0: a nilpotent W, dead units */
-	for (size_t k = t - 1;; k--) {
-		size_t j = k + 1;   /* P_k = P_{k+1} J_{k+1} */
-		if (!zero) {
-			vx_act_dfv(m->act, vx_row(r->a, j - 1), c, d);
-			double cmax = vx_maxabs(c, d);
-			if (cmax == 0 || w->lamn == 0)
-				zero = 1;
-		}
-		if (!zero) {
-			double cmax = vx_maxabs(c, d);
-			if (k == t - 1) {
-				/* P_{t-1} = J_t: no product with the identity */
-				int ec = vx_expo(cmax);
-				for (size_t i = 0; i < d; i++) {
-					double f = ldexp(c[i], -ec);
-					const double *src = vx_row(w->Wn, i);
-					double *dst = vx_row(w->P, i);
-					for (size_t l = 0; l < d; l++)
-						dst[l] = f * src[l];
-				}
-				E = ec + w->eW;
-			} else {
-				/* Q = P diag(σ') / (max σ' ‖P‖), all by powers of two; P = Q Wn */
-				int e = vx_expo(cmax) + vx_expo(pn);
-				for (size_t i = 0; i < d; i++)
-					cs[i] = ldexp(c[i], -e);
-				for (size_t i = 0; i < d; i++) {
-					const double *src = vx_row(w->P, i);
-					double *dst = vx_row(w->Q, i);
-					for (size_t l = 0; l < d; l++)
-						dst[l] = src[l] * cs[l];
-				}
-				if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->Q, w->Wn, 0.0, w->P))
-					return VX_ENUMERIC;
-				E += e + w->eW;
-			}
-			if (k == 0) {
-				zero = vx_maxabs_matrix(w->P) == 0;
-				break;
-			}
-			double theta;
-			vx_status st = top_eig(w, &w->p_steps, &w->p_fallbacks, ppt_apply, &o, w->P, w->Q, &theta);
-			if (st)
-				return st;
-			pn = sqrt(theta);
-			if (pn == 0) {
-				zero = 1;
-			} else if (pn < 0x1p-500 || pn > 0x1p500) {
-				/* cancellation far below or above 1: renormalise P itself */
-				int e = vx_expo(pn);
-				for (size_t i = 0; i < d; i++)
-					scale2(vx_row(w->P, i), d, -e);
-				pn = ldexp(pn, -e);
-				E += e;
-			}
-		}
-		if (k == 0)
-			break;
-		w->pn_mant[k - 1] = zero ? 0 : pn;
-		w->pn_exp[k - 1] = zero ? 0 : E;
-	}
-	w->pzero = zero;
-	return VX_OK;
-}
-
-/* 1, 0 or −1 as a × 2^ae is above, equal to or below b × 2^be (a, b >= 0
- * and finite, exponents integers held in doubles) */
-static int cmp2(double a, double ae, double b, double be)
-{
-	if (a == 0 || b == 0)
-		return (a > 0) - (b > 0);
-	int x, y;
-	a = frexp(a, &x);
-	b = frexp(b, &y);
-	ae += x;
-	be += y;
-	if (ae != be)
-		return ae > be ? 1 : -1;
-	return (a > b) - (a < b);
-}
-
-/* The three columns of every path: (γλ)^{t−k}, Π_{j=k+1..t} ‖J_j‖ and the
- * norms, made to respect ‖∂s_t/∂s_k‖ <= Π‖J_j‖ <= (γλ)^{t−k} as computed.
- *
- * The product and the bound are accumulated the same way, one rounded
- * multiplication per step of mantissas in [½, 1) (a normal product, so each
- * result is the exact product rounded as if the exponent range were
- * unbounded), and every ‖J_j‖ is at most the rounded max σ'(a_j) λ <= γλ:
- * rounding is monotone, so the product can never come out above the
- * bound, and when every ‖J_j‖ is
- * γλ (a linear network; every unit at σ's steepest point) the two are the
- * same bits.  The error of either is at most t−k ulps, where pow(γλ, t−k)
- * had one, but λ itself carries half an ulp, which the exact power already
- * multiplies by t−k.
- *
- * A norm above the product is rounding (exactly, ‖P J‖ <= ‖P‖ ‖J‖): each
- * product P_{k+1}(D_j Wn) adds an error of at most d(d+2) ulps of ‖P_{k+1}‖
- * ‖D_j‖ ‖Wn‖ (|fl(AB) − AB| <= γ_d |A||B|, ‖|A|‖₂ <= √d ‖A‖₂), i.e. of the
- * cap max σ'(a_j) λ over ‖J_j‖ times ‖P_{k+1}‖ ‖J_j‖, and each norm adds its
- * own (norm_rounding).  A norm above the product by no more than the sum of
- * those is equal to it; one beyond means a wrong step norm or product: an
- * engine error. */
-static vx_status bounds_and_products(const vx_model *m, work *w, vx_result *r)
-{
-	size_t d = w->d, t = w->t;
-	double gm = vx_act_gamma(m->act) * w->lamn;   /* γλ = gm × 2^eW: γ is a power of two */
-	r->lyap_bound = gm > 0 ? log(gm) + w->eW * VX_LN_2 : -INFINITY;
-	int xg;
-	gm = frexp(gm, &xg);   /* γλ = gm × 2^(eW + xg), gm in [½, 1) */
-	double pm = 1, pe = 0, bm = 1, be = 0, win = norm_rounding(d);
-	double ulps = (double)d * (double)(d + 2) * DBL_EPSILON;
-	for (size_t k = t; k >= 1; k--) {
-		vx_path *pk = &r->paths[k - 1];
-		pk->k = k;
-		pk->gap = t - k;
-		if (k < t) {
-			size_t j = k + 1;
-			int x, xs;
-			double sn = w->sn_mant[j - 1], sm = frexp(sn, &xs);
-			pm = frexp(pm * sm, &x);
-			pe = pm == 0 ? 0 : pe + x + xs + w->sn_exp[j - 1];
-			bm = frexp(bm * gm, &x);
-			be = bm == 0 ? 0 : be + x + xg + w->eW;
-			if (sn > 0)
-				win += ulps * (w->sn_cap[j - 1] / sn) + norm_rounding(d);
-		}
-		if (cmp2(pm, pe, bm, be) > 0)
-			return VX_EINTERNAL;
-		double *nm = &w->pn_mant[k - 1], *ne = &w->pn_exp[k - 1];
-		if (cmp2(*nm, *ne, pm, pe) > 0) {
-			if (cmp2(*nm, *ne, pm * (1 + win), pe) > 0)
-				return VX_EINTERNAL;
-			*nm = pm;
-			*ne = pe;
-		}
-		pk->bound = vx_mag_ldexp(bm, be);
-		pk->step_product = vx_mag_ldexp(pm, pe);
-		pk->norm = vx_mag_ldexp(*nm, *ne);
-		if (k == 1)
-			break;
-	}
-	return VX_OK;
-}
-
-/* ---- pass 2b: BPTT, contributions and ∂L_t/∂W ---- */
-
-typedef struct {
-	int have;      /* grad holds something */
-	double E;      /* grad_W (mantissa) × 2^E */
-	size_t nb;     /* rows waiting in the block */
-} gradacc;
-
-static void grad_flush(work *w, vx_result *r, gradacc *ga)
-{
-	if (ga->nb == 0)
-		return;
-	double taumax = -INFINITY;
-	for (size_t b = 0; b < ga->nb; b++)
-		taumax = fmax(taumax, w->tau[b]);
-	if (!ga->have) {
-		ga->E = taumax;
-		ga->have = 1;
-	} else if (taumax > ga->E) {
-		for (size_t i = 0; i < w->d; i++)
-			scale2(vx_row(r->grad_W, i), w->d, (int)(ga->E - taumax));
-		ga->E = taumax;
-	}
-	for (size_t b = 0; b < ga->nb; b++) {
-		double sh = w->tau[b] - ga->E;   /* <= 0 */
-		if (sh < -1100)
-			memset(vx_row(w->dblk, b), 0, w->d * sizeof(double));
-		else
-			scale2(vx_row(w->dblk, b), w->d, (int)sh);
-	}
-	gsl_matrix_view D = gsl_matrix_submatrix(w->dblk, 0, 0, ga->nb, w->d);
-	gsl_matrix_view S = gsl_matrix_submatrix(w->sblk, 0, 0, ga->nb, w->d);
-	gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &D.matrix, &S.matrix, 1.0, r->grad_W);
-	ga->nb = 0;
-}
-
-static vx_status backprop(const vx_model *m, work *w, vx_result *r)
-{
-	size_t d = w->d, t = w->t;
-	double *g = w->g, *delta = w->tmp;
-	gradacc ga = { 0, 0, 0 };
-	double *s0 = w->bs0;   /* s_0 as a contiguous vector */
-	for (size_t i = 0; i < d; i++)
-		s0[i] = gsl_vector_get(m->s0, i);
-
-	/* g_t = ∂L_t/∂s_t = s_t − y, and L_t = ½‖g_t‖² */
-	const double *st_ = vx_row(r->s, t - 1);
-	for (size_t i = 0; i < d; i++)
-		g[i] = st_[i] - gsl_vector_get(m->y, i);
-	int ge;
-	double gn = nrm2_scaled(g, d, &ge);
-	r->loss = vx_mag_ldexp(0.5 * gn * gn, 2.0 * ge);
-	double mg = vx_maxabs(g, d);
-	int gzero = mg == 0;
-	double Eg = 0;
-	if (!gzero) {
-		int e = vx_expo(mg);
-		scale2(g, d, -e);
-		Eg = e;
-	}
-
-	for (size_t k = t; k >= 1; k--) {
-		vx_path *pk = &r->paths[k - 1];
-		pk->contribution = vx_mag_ldexp(0, 0);
-		if (!gzero) {
-			/* δ_k = σ'(a_k) ⊙ g_k; the path-k term is δ_k s_{k-1}ᵀ */
-			vx_act_dfv(m->act, vx_row(r->a, k - 1), w->bc, d);
-			for (size_t i = 0; i < d; i++)
-				delta[i] = w->bc[i] * g[i];
-			double md = vx_maxabs(delta, d);
-			if (md == 0) {
-				gzero = 1;
-			} else {
-				int e = vx_expo(md);
-				scale2(delta, d, -e);
-				double Ed = Eg + e;
-				const double *sp = k == 1 ? s0 : vx_row(r->s, k - 2);
-				int de, se;
-				double dn = nrm2_scaled(delta, d, &de);
-				double sn = nrm2_scaled(sp, d, &se);
-				pk->contribution = vx_mag_ldexp(dn * sn, Ed + de + se);
-				if (sn > 0) {
-					int es = vx_expo(vx_maxabs(sp, d));
-					memcpy(vx_row(w->dblk, ga.nb), delta, d * sizeof(double));
-					double *sb = vx_row(w->sblk, ga.nb);
-					memcpy(sb, sp, d * sizeof(double));
-					scale2(sb, d, -es);
-					w->tau[ga.nb] = Ed + es;
-					if (++ga.nb == GRAD_BLOCK)
-						grad_flush(w, r, &ga);
-				}
-				if (k > 1) {
-					/* g_{k-1} = Wᵀ δ_k */
-					cblas_dgemv(CblasRowMajor, CblasTrans, (int)d, (int)d, 1.0, w->Wn->data,
-					            (int)w->Wn->tda, delta, 1, 0.0, g, 1);
-					double mx = vx_maxabs(g, d);
-					if (mx == 0 || !isfinite(mx)) {
-						gzero = 1;
-					} else {
-						int e2 = vx_expo(mx);
-						scale2(g, d, -e2);
-						Eg = Ed + w->eW + e2;
-					}
-				}
-			}
-		}
-		if (k == 1)
-			break;
-	}
-	grad_flush(w, r, &ga);
-
-	r->grad_log10_scale = 0;
-	if (!ga.have) {
-		gsl_matrix_set_zero(r->grad_W);
-		r->grad_norm = vx_mag_ldexp(0, 0);
-		return VX_OK;
-	}
-	/* grad_W is d×d with tda = d: one contiguous block */
-	int fe;
-	double fn = nrm2_scaled(r->grad_W->data, d * d, &fe);
-	r->grad_norm = vx_mag_ldexp(fn, ga.E + fe);
-	double mx = vx_maxabs(r->grad_W->data, d * d);
-	if (mx == 0)
-		return VX_OK;
-	double top = vx_expo(mx) + ga.E;
-	if (top <= 1024 && top >= -1021) {
-		for (size_t i = 0; i < d * d; i++)
-			r->grad_W->data[i] = ldexp(r->grad_W->data[i], (int)ga.E);
-	} else {
-		r->grad_log10_scale = ga.E * VX_LOG10_2;
-	}
-	return VX_OK;
-}
-
-/* ---- pass 3: Lyapunov exponents ---- */
-
-/* Householder QR of Z in place; Y = its thin orthonormal factor (Q e_l, l < p) */
-static vx_status thin_qr(work *w, gsl_matrix *Z, gsl_matrix *Y)
-{
-	if (gsl_linalg_QR_decomp(Z, w->Ltau))
-		return VX_ENUMERIC;
-	for (size_t l = 0; l < w->p; l++) {
-		gsl_vector_set_basis(w->Le, l);
-		if (gsl_linalg_QR_Qvec(Z, w->Ltau, w->Le))
-			return VX_ENUMERIC;
-		gsl_matrix_set_col(Y, l, w->Le);
-	}
-	return VX_OK;
-}
-
-static vx_status lyapunov(const vx_model *m, work *w, vx_result *r)
-{
-	size_t d = w->d, p = w->p;
-	double sums[VX_LYAP_MAX] = { 0 };
-	/* a fixed random orthonormal start */
-	gsl_rng *rng = vx_rng_alloc(VX_LYAP_SEED);
-	if (!rng)
-		return VX_ENOMEM;
-	vx_fill_gaussian(w->Lz, rng, 1.0);
-	gsl_rng_free(rng);
-	if (thin_qr(w, w->Lz, w->Ly))
-		return VX_ENUMERIC;
-
-	for (size_t j = 1; j <= m->T; j++) {
-		vx_act_dfv(m->act, vx_row(r->a, j - 1), w->lc, d);
-		double cmax = vx_maxabs(w->lc, d);
-		if (cmax == 0 || w->lamn == 0) {
-			for (size_t l = 0; l < p; l++)
-				sums[l] = -INFINITY;
-			break;
-		}
-		int ec = vx_expo(cmax);
-		/* Z = J_j Y: Wn Y, rows scaled by σ'(a_j)/2^ec */
-		if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->Wn, w->Ly, 0.0, w->Lz))
-			return VX_ENUMERIC;
-		for (size_t i = 0; i < d; i++) {
-			double f = ldexp(w->lc[i], -ec);
-			double *zr = vx_row(w->Lz, i);
-			for (size_t l = 0; l < p; l++)
-				zr[l] *= f;
-		}
-		if (thin_qr(w, w->Lz, w->Ly))
-			return VX_ENUMERIC;
-		/* |R_ll| is the growth of the l-th direction in this step */
-		for (size_t l = 0; l < p; l++) {
-			double rll = fabs(gsl_matrix_get(w->Lz, l, l));
-			sums[l] += rll > 0 ? log(rll) + (ec + w->eW) * VX_LN_2 : -INFINITY;
-		}
-	}
-	r->lyap_count = p;
-	for (size_t l = 0; l < p; l++)
-		r->lyap_top[l] = sums[l] / (double)m->T;
-	r->lyap_max = r->lyap_top[0];
-	return VX_OK;
-}
-
-/* least-squares slope of log10 ‖∂s_t/∂s_k‖ against t − k */
-static double fit_rate(const vx_result *r)
-{
-	double sx = 0, sy = 0;
-	size_t n = 0;
-	for (size_t k = 1; k <= r->t; k++) {
-		double y = r->paths[k - 1].norm.log10;
-		if (isfinite(y)) {
-			sx += (double)r->paths[k - 1].gap;
-			sy += y;
-			n++;
-		}
-	}
-	if (n < 2)
-		return NAN;
-	double mx = sx / n, my = sy / n, sxy = 0, sxx = 0;
-	for (size_t k = 1; k <= r->t; k++) {
-		double y = r->paths[k - 1].norm.log10;
-		if (isfinite(y)) {
-			double dx = (double)r->paths[k - 1].gap - mx;
-			sxy += dx * (y - my);
-			sxx += dx * dx;
-		}
-	}
-	return sxx > 0 ? sxy / sxx : NAN;
-}
+/* ---- the run ---- */
 
 static vx_status check_model(const vx_model *m, vx_error *err)
 {
@@ -1027,7 +355,7 @@ static vx_status short_tasks(const vx_model *m, work *w, vx_result *r, atomic_in
 {
 	for (;;) {
 		int task = atomic_fetch_add(next, 1);
-		vx_status st = task == 0 ? backprop(m, w, r) : task == 1 ? lyapunov(m, w, r) : VX_OK;
+		vx_status st = task == 0 ? vx_an_backprop(m, w, r) : task == 1 ? vx_an_lyapunov(m, w, r) : VX_OK;
 		if (st || task > 1)
 			return st;
 	}
@@ -1044,7 +372,7 @@ typedef struct {
 static void *path_thread(void *arg)
 {
 	path_task *pt = arg;
-	pt->st = path_norms(pt->m, pt->w, pt->r);
+	pt->st = vx_an_path_norms(pt->m, pt->w, pt->r);
 	if (!pt->st)
 		pt->st = short_tasks(pt->m, pt->w, pt->r, pt->next);
 	return NULL;
@@ -1066,7 +394,7 @@ static vx_status passes(const vx_model *m, work *w, vx_result *r, int threads)
 		two = 0;
 	if (!two)
 		path_thread(&pt);
-	st = step_norms(m, w, r);
+	st = vx_an_step_norms(m, w, r);
 	if (!st)
 		st = short_tasks(m, w, r, &next);
 	if (two)
@@ -1085,7 +413,7 @@ static vx_status passes(const vx_model *m, work *w, vx_result *r, int threads)
 			r->lyap_top[l] = -INFINITY;
 		r->lyap_max = -INFINITY;
 	}
-	st = bounds_and_products(m, w, r);
+	st = vx_an_bounds_and_products(m, w, r);
 	if (st)
 		return st;
 	return VX_OK;
@@ -1130,7 +458,7 @@ vx_status vx_analyse(const vx_model *m, size_t t, const vx_exec *ex, vx_result *
 		vx_fail(err, st, "the analysis failed: %s", vx_strerror(st));
 		goto fail;
 	}
-	r->rate = fit_rate(r);
+	r->rate = vx_gap_slope(&r->paths[0].norm.log10, sizeof *r->paths, r->t);
 	work_clear(&w);
 	*out = r;
 	return VX_OK;

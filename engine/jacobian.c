@@ -67,11 +67,9 @@ vx_status vx_dsds(const vx_model *m, const vx_result *r, size_t t, size_t k,
 	}
 	/* W = Wn 2^eW and P held as P × 2^E with max |P| in [½, 1): nothing
 	 * over- or underflows however long the product or large W */
-	int eW;
-	frexp(wmax, &eW);
-	for (size_t i = 0; i < d; i++)
-		for (size_t l = 0; l < d; l++)
-			gsl_matrix_set(Wn, i, l, ldexp(gsl_matrix_get(m->W, i, l), -eW));
+	int eW = vx_expo(wmax);
+	gsl_matrix_memcpy(Wn, m->W);
+	vx_scale2_matrix(Wn, -eW);
 	double E = 0;
 	int zero = 0;
 	for (size_t j = t; j > k; j--) {
@@ -83,21 +81,16 @@ vx_status vx_dsds(const vx_model *m, const vx_result *r, size_t t, size_t k,
 		}
 		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, Q, Wn, 0.0, P);
 		E += eW;
-		double mx = vx_maxabs_matrix(P);
-		if (!isfinite(mx)) {
+		int e, nz = vx_normalise2(P, &e);
+		if (nz < 0) {
 			gsl_matrix_free(Q);
 			gsl_matrix_free(Wn);
 			return VX_ENONFINITE;
 		}
-		if (mx == 0) {
+		if (nz == 0) {
 			zero = 1;
 			break;
 		}
-		int e;
-		frexp(mx, &e);
-		for (size_t i = 0; i < d; i++)
-			for (size_t l = 0; l < d; l++)
-				gsl_matrix_set(P, i, l, ldexp(gsl_matrix_get(P, i, l), -e));
 		E += e;
 	}
 	gsl_matrix_free(Q);
@@ -108,9 +101,7 @@ vx_status vx_dsds(const vx_model *m, const vx_result *r, size_t t, size_t k,
 	}
 	/* back to plain numbers when the largest entry fits a normal double */
 	if (E <= 1024 && E >= -1021) {
-		for (size_t i = 0; i < d; i++)
-			for (size_t l = 0; l < d; l++)
-				gsl_matrix_set(P, i, l, ldexp(gsl_matrix_get(P, i, l), (int)E));
+		vx_scale2_matrix(P, (int)E);
 	} else {
 		*log10_scale = E * VX_LOG10_2;
 	}

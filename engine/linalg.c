@@ -77,6 +77,66 @@ double vx_maxabs_matrix(const gsl_matrix *A)
 	return m;
 }
 
+void vx_scale2(double *x, size_t n, int e)
+{
+	if (e == 0)
+		return;
+	if (e > -1000 && e < 1000) {
+		double f = ldexp(1.0, e);
+		for (size_t i = 0; i < n; i++)
+			x[i] *= f;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			x[i] = ldexp(x[i], e);
+	}
+}
+
+void vx_scale2_matrix(gsl_matrix *A, int e)
+{
+	for (size_t i = 0; i < A->size1; i++)
+		vx_scale2(vx_row(A, i), A->size2, e);
+}
+
+int vx_normalise2(gsl_matrix *A, int *e)
+{
+	double mx = vx_maxabs_matrix(A);
+	*e = 0;
+	if (!isfinite(mx))
+		return -1;
+	if (mx == 0)
+		return 0;
+	*e = vx_expo(mx);
+	vx_scale2_matrix(A, -*e);
+	return 1;
+}
+
+double vx_gap_slope(const double *y, size_t stride, size_t t)
+{
+	const char *base = (const char *)y;
+	double sx = 0, sy = 0;
+	size_t n = 0;
+	for (size_t k = 1; k <= t; k++) {
+		double v = *(const double *)(base + (k - 1) * stride);
+		if (isfinite(v)) {
+			sx += (double)(t - k);
+			sy += v;
+			n++;
+		}
+	}
+	if (n < 2)
+		return NAN;
+	double mx = sx / (double)n, my = sy / (double)n, sxy = 0, sxx = 0;
+	for (size_t k = 1; k <= t; k++) {
+		double v = *(const double *)(base + (k - 1) * stride);
+		if (isfinite(v)) {
+			double dx = (double)(t - k) - mx;
+			sxy += dx * (v - my);
+			sxx += dx * dx;
+		}
+	}
+	return sxx > 0 ? sxy / sxx : NAN;
+}
+
 void vx_lanczos_free(vx_lanczos *lz)
 {
 	if (!lz)
@@ -753,20 +813,15 @@ int vx_monomial_norm(const gsl_matrix *A, double *out)
 
 /* ---- the spectral norm of any matrix ---- */
 
-typedef struct {
-	const gsl_matrix *S;
-	double *tmp;
-} gram_op;
-
-/* y = Sᵀ S x */
-static void gram_apply(const void *ctx, const double *x, double *y)
+void vx_gram_apply(const void *ctx, const double *x, double *y)
 {
-	const gram_op *g = ctx;
-	const gsl_matrix *S = g->S;
-	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)S->size1, (int)S->size2, 1.0, S->data,
-	            (int)S->tda, x, 1, 0.0, g->tmp, 1);
-	cblas_dgemv(CblasRowMajor, CblasTrans, (int)S->size1, (int)S->size2, 1.0, S->data,
-	            (int)S->tda, g->tmp, 1, 0.0, y, 1);
+	const vx_gram_op *g = ctx;
+	const gsl_matrix *A = g->A;
+	int r = (int)A->size1, c = (int)A->size2, tda = (int)A->tda;
+	cblas_dgemv(CblasRowMajor, g->outer ? CblasTrans : CblasNoTrans, r, c, 1.0, A->data, tda, x, 1, 0.0,
+	            g->tmp, 1);
+	cblas_dgemv(CblasRowMajor, g->outer ? CblasNoTrans : CblasTrans, r, c, 1.0, A->data, tda, g->tmp, 1,
+	            0.0, y, 1);
 }
 
 /* Lanczos on SᵀS (S = 2^-e A) rather than the certified route of the
@@ -801,10 +856,10 @@ vx_status vx_norm2_split(const gsl_matrix *A, double *mant, int *e)
 	for (size_t i = 0; i < r; i++)
 		for (size_t j = 0; j < c; j++)
 			gsl_matrix_set(S, i, j, ldexp(gsl_matrix_get(A, i, j), -*e));
-	gram_op g = { S, tmp };
+	vx_gram_op g = { S, tmp, 0 };
 	double theta;
 	vx_lanczos_seed(lz, vx_hash_matrix(r * 31 + c, A));
-	st = vx_lanczos_top(lz, gram_apply, &g, &theta);
+	st = vx_lanczos_top(lz, vx_gram_apply, &g, &theta);
 	if (st == VX_ENUMERIC) {
 		gsl_matrix *G = gsl_matrix_alloc(c, c);
 		gsl_vector *ev = gsl_vector_alloc(c);

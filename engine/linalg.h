@@ -43,6 +43,19 @@ static inline int vx_expo(double x)
 /* y = A x for a symmetric positive semi-definite d×d operator A. */
 typedef void (*vx_linop)(const void *ctx, const double *x, double *y);
 
+/* The Gram operators of a matrix A, for a vx_linop: y = AᵀA x (outer 0; x
+ * and y of A->size2 entries, tmp of size1) or y = A Aᵀ x (outer 1; x and y
+ * of size1, tmp of size2), two matrix-vector products through tmp.  Their
+ * top eigenvalue is ‖A‖₂². */
+typedef struct {
+	const gsl_matrix *A;
+	double *tmp;
+	int outer;
+} vx_gram_op;
+
+/* The vx_linop of a vx_gram_op (ctx). */
+void vx_gram_apply(const void *ctx, const double *x, double *y);
+
 typedef struct vx_lanczos vx_lanczos;
 
 /* A workspace for operators of size d (Krylov spaces up to mmax vectors,
@@ -142,6 +155,27 @@ vx_status vx_matrix_norm2(const gsl_matrix *A, double *out);
  * into h: seeds for vx_lanczos_seed that depend on the whole input. */
 uint64_t vx_hash_doubles(uint64_t h, const double *x, size_t n, size_t stride);
 uint64_t vx_hash_matrix(uint64_t h, const gsl_matrix *A);
+
+/* x[i] *= 2^e for n entries: a multiplication by the power of two while
+ * that is a normal double, else ldexp entry by entry; exact unless an entry
+ * leaves the normal range (then rounded once, as ldexp rounds).  The
+ * analyses keep their long products near 1 with it (ldexp per entry took
+ * 0.3 s of 200 steps at D = 512). */
+void vx_scale2(double *x, size_t n, int e);
+/* The same for every entry of A, row by row. */
+void vx_scale2_matrix(gsl_matrix *A, int e);
+/* A's largest |entry| brought to [½, 1) by the power of two 2^-*e that
+ * vx_scale2_matrix divides it by (*e the exponent frexp gives that entry),
+ * so that a long product of such matrices neither over- nor underflows.
+ * Returns 1; 0 when A is all zeros and -1 when it holds NaN or infinity,
+ * then with A untouched and *e = 0. */
+int vx_normalise2(gsl_matrix *A, int *e);
+
+/* The least-squares slope of y_k against the gap t − k over the k = 1..t
+ * whose y_k is finite, y_k the double at y + (k − 1) stride bytes (a field
+ * of an array of structs): the rate of log10 ‖∂s_t/∂s_k‖ per step of both
+ * analyses.  NaN with fewer than two finite points, or no spread. */
+double vx_gap_slope(const double *y, size_t stride, size_t t);
 
 /* Max |x_i| over n entries (0 for n = 0); NaN when any entry is NaN. */
 double vx_maxabs(const double *x, size_t n);

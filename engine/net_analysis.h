@@ -38,7 +38,7 @@ typedef enum {
 	                                * so the gap bound is (γλ)^{t−k} */
 	VX_NET_BOUND_GATES             /* every other network: b_j = ‖N_j‖₂, N_j the
 	                                * matrix of bounds on the norms of J_j's blocks
-	                                * (net_analysis.c), each from the weights' gate
+	                                * (net_stats.c), each from the weights' gate
 	                                * blocks' σ_max, the largest values the gates
 	                                * and their derivatives can take (σ' <= ¼,
 	                                * tanh' <= 1, gates in (0, 1)), and the state

@@ -362,30 +362,19 @@ vx_status vx_net_dSdS(const vx_net *net, const vx_net_fwd *f, size_t t, size_t k
 		vx_net_jacobian_from_coef(net, coef, J, &w);
 		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, P, J, 0.0, Q);
 		gsl_matrix_memcpy(P, Q);
-		double mx = vx_maxabs_matrix(P);
-		if (!isfinite(mx)) {
-			st = VX_ENONFINITE;
-			break;
-		}
-		if (mx == 0) {
+		int e, nz = vx_normalise2(P, &e);
+		if (nz <= 0) {
+			st = nz < 0 ? VX_ENONFINITE : VX_OK;
 			E = 0;
 			break;
 		}
-		int e;
-		frexp(mx, &e);
-		for (size_t i = 0; i < D; i++)
-			for (size_t q = 0; q < D; q++)
-				vx_row(P, i)[q] = ldexp(vx_row(P, i)[q], -e);
 		E += e;
 	}
 	if (st == VX_OK) {
-		if (E <= 1024 && E >= -1021) {
-			for (size_t i = 0; i < D; i++)
-				for (size_t q = 0; q < D; q++)
-					vx_row(P, i)[q] = ldexp(vx_row(P, i)[q], (int)E);
-		} else {
+		if (E <= 1024 && E >= -1021)
+			vx_scale2_matrix(P, (int)E);
+		else
 			*log10_scale = E * VX_LOG10_2;
-		}
 	}
 	vx_net_ws_clear(&w);
 	free(coef);

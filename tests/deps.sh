@@ -13,7 +13,8 @@
 #   python3-torch                     the autograd reference (check_torch.sh)
 #   libxml2-utils (xmllint)           well-formed SVG (test_plot)
 #   locales (localedef's sources)     a decimal-comma LC_NUMERIC (test_plot)
-#   texlive-latex-base, -recommended  pdflatex on the LaTeX output (report.sh, test_math)
+#   texlive-latex-base, -recommended  pdflatex on the LaTeX output and -f pdf (report.sh, test_math)
+#   poppler-utils (pdftotext)         the text of the PDF handout (report.sh)
 #   util-linux (setpriv)              unreadable files checked as root (bad_input.sh)
 #   valgrind                          make valgrind (tests/valgrind)
 #   clang, libclang-rt-14-dev         make fuzz (libFuzzer)
@@ -22,7 +23,7 @@
 set -e
 build="make gcc pkg-config libgsl-dev libopenblas-dev libcmark-dev libjansson-dev libncurses-dev libzip-dev zlib1g-dev"
 test="$build libcriterion-dev time tmux procps bsdutils util-linux chromium python3 python3-numpy python3-torch
-	libxml2-utils locales texlive-latex-base texlive-latex-recommended valgrind clang libclang-rt-14-dev"
+	libxml2-utils locales texlive-latex-base texlive-latex-recommended poppler-utils valgrind clang libclang-rt-14-dev"
 bench="$build python3 python3-numpy python3-torch"
 case "${1:-}" in
 	build) want=$build ;;

@@ -7,7 +7,7 @@
 
 #include "tui/cli.h"
 
-vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err)
+vx_status vxu_load_model(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err)
 {
 	vx_status st;
 	vxr_net_opts defaults;
@@ -37,33 +37,54 @@ vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, 
 	    VX_OK)
 		return st;
 	size_t t = vx_params_loss_step(&eff);
-	vx_result *r = NULL;
-	vx_net_result *nr = NULL;
 	if ((st = vx_params_check(&eff, err)) != VX_OK ||
 	    (st = m ? vxu_memory_check(o->bytes(m->d, m->n, m->T, t), NULL, m->d, m->T, err)
 	            : vxu_memory_check(o->net_bytes(net->cell, net->L, net->d, net->n, net->T, t), &spec, net->d,
-	                               net->T, err)) != VX_OK)
-		goto fail;
-	/* the engine's thread policy for this size, applied once: the analysis
-	 * and what the command computes after it (check's finite differences,
-	 * the handout's other initialisations) run under it */
-	vx_exec machine = o->machine ? *o->machine : vx_exec_machine();
-	vx_exec ex = m ? vx_exec_for_model(m->d, &machine) : vx_exec_for_net(net->D, &machine);
-	vx_exec_apply(&ex);
-	if ((st = m ? vx_analyse(m, t, &ex, &r, err) : vx_net_analyse(net, t, &ex, &nr, err)) != VX_OK)
-		goto fail;
+	                               net->T, err)) != VX_OK) {
+		vx_model_free(m);
+		vx_net_free(net);
+		return st;
+	}
 	out->eff = eff;
 	out->spec = spec;
 	out->model = m;
-	out->result = r;
 	out->net = net;
-	out->net_result = nr;
-	out->exec = ex;
 	out->t = t;
 	return VX_OK;
-fail:
-	vx_model_free(m);
-	vx_net_free(net);
+}
+
+/* The policy for a vanilla layer of hidden size d, or for a network's state
+ * of size D (net), applied and returned. */
+static vx_exec exec_use(int net, size_t size, const vx_exec *machine)
+{
+	vx_exec m = machine ? *machine : vx_exec_machine();
+	vx_exec ex = net ? vx_exec_for_net(size, &m) : vx_exec_for_model(size, &m);
+	vx_exec_apply(&ex);
+	return ex;
+}
+
+vx_exec vxu_exec_use(size_t d, const vx_exec *machine)
+{
+	return exec_use(0, d, machine);
+}
+
+vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err)
+{
+	vx_status st = vxu_load_model(p, o, out, err);
+	if (st != VX_OK)
+		return st;
+	/* the engine's thread policy for this size, applied once: the analysis
+	 * and what the command computes after it (check's finite differences,
+	 * the handout's other initialisations) run under it */
+	if (out->model) {
+		vx_exec ex = exec_use(0, out->model->d, o->machine);
+		st = vx_analyse(out->model, out->t, &ex, &out->result, err);
+	} else {
+		vx_exec ex = exec_use(1, out->net->D, o->machine);
+		st = vx_net_analyse(out->net, out->t, &ex, &out->net_result, err);
+	}
+	if (st != VX_OK)
+		vxu_loaded_clear(out);
 	return st;
 }
 

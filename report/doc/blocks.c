@@ -18,6 +18,7 @@
 #include "engine/analysis.h"
 #include "engine/model.h"
 #include "engine/regime.h"
+#include "report/doc/cite.h"
 
 /* ================================================================ strings */
 
@@ -116,18 +117,88 @@ vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_er
 			return vx_fail(err, st == VX_EFORMAT ? VX_EINTERNAL : st, "internal: math '%.*s': %s",
 			               (int)(e - d - 1), d + 1, st == VX_ENOMEM ? "out of memory" : e2.msg);
 		}
+		p = e + 1;
+		/* HTML: the punctuation after a formula stays on its line, so a
+		 * caption's final "." never wraps alone (doc.c does the same for
+		 * the prose) */
+		size_t punct = tg == VXR_T_HTML ? strspn(p, ",.;:!?)") : 0;
+		if (punct)
+			vxr_buf_puts(&b, "<span class=\"nobr\">");
 		if (tg == VXR_T_LATEX || tg == VXR_T_MD)
 			vxr_buf_puts(&b, "$");
 		vxr_buf_puts(&b, m);
 		if (tg == VXR_T_LATEX || tg == VXR_T_MD)
 			vxr_buf_puts(&b, "$");
 		free(m);
-		p = e + 1;
+		if (punct) {
+			vxr_buf_put(&b, p, punct);
+			vxr_buf_puts(&b, "</span>");
+			p += punct;
+		}
 	}
 	*out = vxr_buf_take(&b);
 	if (!*out)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	return VX_OK;
+}
+
+/* ================================================================ citations */
+
+/* Text of a reference entry for a target. */
+static void ref_text(vxr_buf *b, const char *s, vxr_target tg, int utf8)
+{
+	if (tg == VXR_T_HTML) {
+		vxr_html_escape(b, s);
+	} else if (tg == VXR_T_LATEX) {
+		vxr_latex_escape(b, s);
+	} else if (tg == VXR_T_TERM && !utf8) {
+		char *a = vxm_to_ascii(s);
+		vxr_buf_puts(b, a ? a : "?");
+		free(a);
+	} else {
+		vxr_buf_puts(b, s);
+	}
+}
+
+void vxr_ref_entry(vxr_buf *b, size_t r, vxr_target tg, int utf8)
+{
+	static const char *const em[][2] = { { "<em>", "</em>" }, { "\\emph{", "}" }, { "*", "*" }, { "", "" } };
+	const vxr_ref *w = vxr_ref_at(r);
+	if (!w)
+		return;
+	ref_text(b, w->authors, tg, utf8);
+	vxr_buf_puts(b, ". ");
+	vxr_buf_puts(b, em[tg][0]);
+	ref_text(b, w->title, tg, utf8);
+	vxr_buf_puts(b, ".");
+	vxr_buf_puts(b, em[tg][1]);
+	vxr_buf_puts(b, " ");
+	ref_text(b, w->where, tg, utf8);
+	vxr_buf_printf(b, ", %d.", w->year);
+}
+
+vx_status vxr_cite_numbers(void *sink, const vxr_obj *o, vx_error *err)
+{
+	vxr_strsink *k = sink;
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "[");
+	for (size_t i = 0; i < o->ncite; i++)
+		vxr_buf_printf(&b, "%s%d", i ? ", " : "", o->cite[i] + 1);
+	vxr_buf_puts(&b, "]");
+	k->out = vxr_buf_take(&b);
+	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
+char *vxr_cite_short(const vxr_obj *o)
+{
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "(");
+	for (size_t i = 0; i < o->ncite; i++) {
+		const vxr_ref *w = vxr_ref_at((size_t)o->cite[i]);
+		vxr_buf_printf(&b, "%s%d", i ? "; " : "", w ? w->year : 0);
+	}
+	vxr_buf_puts(&b, ")");
+	return vxr_buf_take(&b);
 }
 
 /* ================================================================ cells */
@@ -737,6 +808,9 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 			}
 		}
 		if (norms) {
+			snprintf(pd->legend_tex[0], sizeof pd->legend_tex[0], "$\\|\\partial s_t/\\partial s_k\\|_2$");
+			snprintf(pd->legend_tex[1], sizeof pd->legend_tex[1], "$\\prod_j \\|J_j\\|_2$");
+			snprintf(pd->legend_tex[2], sizeof pd->legend_tex[2], "$(\\gamma\\lambda)^{t-k}$");
 			snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "‖∂sₜ/∂sₖ‖₂" : "||ds_t/ds_k||");
 			snprintf(pd->legend[1], sizeof pd->legend[1], "%s", utf8 ? "Π‖Jⱼ‖₂" : "prod ||J_j||");
 			snprintf(pd->legend[2], sizeof pd->legend[2], "%s", utf8 ? "(γλ)ᵗ⁻ᵏ" : "(gamma*lambda)^(t-k)");
@@ -744,6 +818,7 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 			         "$\\|\\partial s_t/\\partial s_k\\|_2$, the product of step norms and the bound "
 			         "$(\\gamma\\lambda)^{t-k}$ against $t-k$ (logarithmic scale), $t = %zu$.", t);
 		} else {
+			snprintf(pd->legend_tex[0], sizeof pd->legend_tex[0], "path $k$");
 			snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "path k" : "path k");
 			snprintf(pd->caption, sizeof pd->caption,
 			         "Size of the term of path $k$ in $\\partial L_t/\\partial W$ against $t-k$ "
@@ -751,6 +826,7 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		}
 		for (size_t s = 0; s < ns; s++) {
 			pd->series[s].label = pd->legend[s];
+			pd->series[s].label_tex = pd->legend_tex[s];
 			pd->series[s].x = x;
 			pd->series[s].y = pd->buf + (s + 1) * t;
 			pd->series[s].n = t;
@@ -760,6 +836,8 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		p->log_y = 1;
 		p->xlabel = "t − k";
 		p->ylabel = norms ? "norm" : "‖term‖";
+		p->xlabel_tex = "$t-k$";
+		p->ylabel_tex = norms ? "norm" : "$\\|\\text{term}\\|_F$";
 		if (!utf8) {
 			p->xlabel = "t - k";
 			p->ylabel = norms ? "norm" : "||term||";
@@ -795,12 +873,20 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		vxf_num(g, sizeof g, r->gamma, 3, utf8 ? VXF_UNICODE : VXF_ASCII);
 		snprintf(pd->legend[1], sizeof pd->legend[1], "%s%s", utf8 ? "γ = max σ′ = " : "gamma = max sigma' = ", g);
 		snprintf(pd->mark_label, sizeof pd->mark_label, "%s%zu", utf8 ? "σ′(aⱼ), j = " : "sigma'(a_j), j = ", j);
-		pd->series[0] = (vxp_series){ pd->legend[0], x, y, N, 0 };
-		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1 };
+		char gtex[48];
+		vxf_num(gtex, sizeof gtex, r->gamma, 3, VXF_TEX);
+		snprintf(pd->legend_tex[0], sizeof pd->legend_tex[0], "$\\sigma'(a)$, %s", vx_act_name(c->model->act));
+		snprintf(pd->legend_tex[1], sizeof pd->legend_tex[1], "$\\gamma = \\max \\sigma' = %s$", gtex);
+		snprintf(pd->mark_label_tex, sizeof pd->mark_label_tex, "$\\sigma'(a_j)$, $j = %zu$", j);
+		pd->series[0] = (vxp_series){ pd->legend[0], x, y, N, 0, pd->legend_tex[0] };
+		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, pd->legend_tex[1] };
 		p->nseries = 2;
 		p->log_y = 0;
 		p->xlabel = "a";
 		p->ylabel = utf8 ? "σ′(a)" : "sigma'(a)";
+		p->xlabel_tex = "$a$";
+		p->ylabel_tex = "$\\sigma'(a)$";
+		p->mark_label_tex = pd->mark_label_tex;
 		p->mark_x = mx;
 		p->mark_y = my;
 		p->nmarks = d;
@@ -831,12 +917,14 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		gy[0] = gy[1] = vx_result_gl(r);
 		snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "‖Jⱼ‖₂" : "||J_j||_2");
 		snprintf(pd->legend[1], sizeof pd->legend[1], "%s", utf8 ? "γλ" : "gamma*lambda");
-		pd->series[0] = (vxp_series){ pd->legend[0], x, y, T, 0 };
-		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1 };
+		pd->series[0] = (vxp_series){ pd->legend[0], x, y, T, 0, "$\\|J_j\\|_2$" };
+		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, "$\\gamma\\lambda$" };
 		p->nseries = 2;
 		p->log_y = 0;
 		p->xlabel = "j";
 		p->ylabel = "norm";
+		p->xlabel_tex = "$j$";
+		p->ylabel_tex = "norm";
 		snprintf(pd->caption, sizeof pd->caption,
 		         "The norm of each step's Jacobian, $\\|J_j\\|_2 = \\|\\operatorname{diag}(\\sigma'(a_j))\\,W\\|_2$, "
 		         "against its bound $\\gamma\\lambda$, for $j = 1, \\ldots, %zu$.", T);
@@ -858,12 +946,21 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 vx_status vxr_render_obj(vxr_env *env, const vxr_render_ops *ops, void *sink, const vxr_obj *o, vx_error *err)
 {
 	vx_status st;
+	if (o->kind == VXR_OBJ_CITE) {
+		if (!ops->cite)
+			return vx_fail(err, VX_EINTERNAL, "internal: a citation outside the text");
+		return ops->cite(sink, o, err);
+	}
+	if (o->blk == VXR_BLK_REFERENCES)
+		return ops->references(sink, o, err);
 	if (o->kind == VXR_OBJ_MATH || o->kind == VXR_OBJ_DMATH) {
 		if (!ops->math)
 			return vx_fail(err, VX_EINTERNAL, "internal: math outside the text");
 		return ops->math(sink, o, err);
 	}
 	switch (o->blk) {
+	case VXR_BLK_REFERENCES:
+		break;   /* above */
 	case VXR_BLK_TABLE_PATHS:
 	case VXR_BLK_TABLE_STEPS:
 	case VXR_BLK_TABLE_INITS:

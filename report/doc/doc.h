@@ -48,7 +48,8 @@ typedef struct vxr_side {
 } vxr_side;
 
 /* The handout in memory (all steps, or the user's template when
- * template_path is not NULL) in the given format: *text and the side files
+ * template_path is not NULL) in the given format (VXR_PDF: the LaTeX text
+ * that report/pdf.h compiles): *text and the side files
  * side[0..*nside) for an output at out_path (NULL or "-": standard output,
  * where Markdown shows tables instead of side files), for
  * report/handout.h to write.  *text and *side are the caller's

@@ -6,6 +6,7 @@
  * as a last guard.
  */
 #include "report/doc/render.h"
+#include "report/doc/cite.h"
 #include "report/text/utf8.h"
 
 #include <math.h>
@@ -438,8 +439,26 @@ static int tb_utf8(const void *sink)
 	return ((const term_sink *)sink)->utf8;
 }
 
+/* Every work, each wrapped to the width ("[1] R. Pascanu, …"). */
+static vx_status tb_references(void *sink, const vxr_obj *o, vx_error *err)
+{
+	(void)o;
+	term_sink *k = sink;
+	for (size_t i = 0; i < vxr_ref_count(); i++) {
+		vxr_buf b = { 0 };
+		vxr_buf_printf(&b, "[%zu] ", i + 1);
+		vxr_ref_entry(&b, i, VXR_T_TERM, k->utf8);
+		char *e = vxr_buf_take(&b);
+		if (!e)
+			return vx_fail(err, VX_ENOMEM, "out of memory");
+		wrap_plain(k->L, VXT_TEXT, e, k->width, 0);
+		free(e);
+	}
+	return k->L->oom ? vx_fail(err, VX_ENOMEM, "out of memory") : VX_OK;
+}
+
 static const vxr_render_ops term_ops = {
-	.table = tb_table, .matrices = tb_matrices, .plot = tb_plot,
+	.table = tb_table, .matrices = tb_matrices, .plot = tb_plot, .references = tb_references,
 	.matrix_fit = tb_matrix_fit, .utf8 = tb_utf8,
 };
 

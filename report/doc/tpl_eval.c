@@ -509,6 +509,7 @@ void vxr_tpl_format_val(char *buf, size_t n, val v, const fspec *f, vxf_style st
 	if (f->isint || (v.type == V_INT && !f->given)) {
 		if (v.fits && fabs(v.v) < 9e15) {
 			snprintf(buf, n, "%.0f", v.v == 0 ? 0.0 : v.v);
+			vxf_minus(buf, n, st);
 			return;
 		}
 	}
@@ -516,6 +517,7 @@ void vxr_tpl_format_val(char *buf, size_t n, val v, const fspec *f, vxf_style st
 		char m[96];
 		vxf_log10(m, sizeof m, v.l10, sig, st);
 		snprintf(buf, n, "%s%s", v.neg ? "-" : "", m);
+		vxf_minus(buf, n, st);
 		return;
 	}
 	if (f->kind == 1 && isfinite(v.v) && v.v != 0) {
@@ -537,6 +539,7 @@ void vxr_tpl_format_val(char *buf, size_t n, val v, const fspec *f, vxf_style st
 		}
 		snprintf(buf, n, "%s", m);
 		vxf_exp10(buf, n, e10, st);
+		vxf_minus(buf, n, st);
 		return;
 	}
 	vxf_num(buf, n, v.v, sig, st);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "engine/params.h"
+#include "report/doc/cite.h"
 
 /* ================================================================ positions and messages */
 
@@ -166,7 +167,8 @@ static const char *const matrix_names[] = { "W", "D", "dact", "J", "fd_dads", "f
                                             "dsds", NULL };
 
 /* {{table paths|steps|inits [rows=N]}}, {{matrix A [B] [j=…] [k=…] [size=N]}},
- * {{plot norms|dact|contrib [j=…]}}, {{record}} */
+ * {{plot norms|dact|contrib [j=…]}}, {{record}}, {{references}}, and the
+ * inline {{cite KEY [KEY…]}} */
 static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t tagoff)
 {
 	node *nd = node_alloc(p, N_BLOCK, tagoff);
@@ -324,12 +326,28 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 			vxr_tpl_fail_at(p->t, tagoff, p->err, "{{plot}} accepts only j= (for dact)");
 			goto bad;
 		}
-	} else if (strcmp(kw, "record") == 0) {
+	} else if (strcmp(kw, "record") == 0 || strcmp(kw, "references") == 0) {
 		if (nw != 1 || has_rows || has_size || has_j || has_k) {
-			vxr_tpl_fail_at(p->t, tagoff, p->err, "{{record}} takes no argument");
+			vxr_tpl_fail_at(p->t, tagoff, p->err, "{{%s}} takes no argument", kw);
 			goto bad;
 		}
-		nd->blk.blk = VXR_BLK_RECORD;
+		nd->blk.blk = strcmp(kw, "record") == 0 ? VXR_BLK_RECORD : VXR_BLK_REFERENCES;
+	} else if (strcmp(kw, "cite") == 0) {
+		/* inline, unlike the blocks: the numbers of the works named */
+		if (nw < 2 || nw > 5 || has_rows || has_size || has_j || has_k) {
+			vxr_tpl_fail_at(p->t, tagoff, p->err, "{{cite}} needs one to four keys (%s)", vxr_ref_keys());
+			goto bad;
+		}
+		nd->blk.kind = VXR_OBJ_CITE;
+		for (int w = 1; w < nw; w++) {
+			int r = vxr_ref_find(words[w], strlen(words[w]));
+			if (r < 0) {
+				vxr_tpl_fail_at(p->t, base + woff[w], p->err, "unknown work '%s' (accepted: %s)", words[w],
+				                vxr_ref_keys());
+				goto bad;
+			}
+			nd->blk.cite[nd->blk.ncite++] = r;
+		}
 	}
 	return nd;
 bad:
@@ -340,7 +358,7 @@ bad:
 
 static int is_block_word(const char *s, size_t n)
 {
-	static const char *const kws[] = { "table", "matrix", "plot", "record", NULL };
+	static const char *const kws[] = { "table", "matrix", "plot", "record", "references", "cite", NULL };
 	size_t w = 0;
 	while (w < n && isalpha((unsigned char)s[w]))
 		w++;

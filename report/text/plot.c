@@ -224,12 +224,18 @@ static void tick_label(vxr_buf *b, const axis *a, double v, lblstyle st)
 {
 	if (a->log) {
 		if (fabs(v) >= 1e15) {
-			vxr_buf_puts(b, st == LBL_ASCII ? "1e" : "10^");
+			vxr_buf_puts(b, st == LBL_ASCII ? "1e" : st == LBL_TEX ? "$10^{" : "10^");
 			vxp_put_num(b, v, 0, 1);
+			if (st == LBL_TEX)
+				vxr_buf_puts(b, "}$");
 			return;
 		}
 		long long e = llround(v);
-		if (st == LBL_ASCII) {
+		if (st == LBL_TEX) {
+			char s[48];
+			snprintf(s, sizeof s, "$10^{%lld}$", e);
+			vxr_buf_puts(b, s);
+		} else if (st == LBL_ASCII) {
 			char s[32];
 			snprintf(s, sizeof s, "1e%lld", e);
 			vxr_buf_puts(b, s);
@@ -241,10 +247,16 @@ static void tick_label(vxr_buf *b, const axis *a, double v, lblstyle st)
 		return;
 	}
 	double e = floor(log10(a->step) + 1e-9);
+	if (st == LBL_TEX)
+		vxr_buf_puts(b, "$");
 	if (fabs(v) >= 1e7 || e < -6) {
 		/* big or tiny: the mantissa in units of the step's power of ten */
 		vxp_put_num(b, v / pow(10, e), 0, 1);
-		if (st == LBL_ASCII) {
+		if (st == LBL_TEX) {
+			char s[48];
+			snprintf(s, sizeof s, "\\times 10^{%d}$", (int)e);
+			vxr_buf_puts(b, s);
+		} else if (st == LBL_ASCII) {
 			char s[32];
 			snprintf(s, sizeof s, "e%d", (int)e);
 			vxr_buf_puts(b, s);
@@ -260,6 +272,8 @@ static void tick_label(vxr_buf *b, const axis *a, double v, lblstyle st)
 		v = -v;
 	}
 	vxp_put_num(b, v, dec, 0);
+	if (st == LBL_TEX)
+		vxr_buf_puts(b, "$");
 }
 
 char *vxp_label_text(const axis *a, double v, lblstyle st)
@@ -284,4 +298,58 @@ void vxp_assign_patterns(const vxp_plot *p, int pat[MAX_SERIES])
 		used[k] = 1;
 		pat[s] = k;
 	}
+}
+
+size_t vxp_walk_series(const model *m, size_t s, vxp_map_fn map, const void *area, double near, vxp_vertex_fn fn,
+                       void *ctx)
+{
+	const vxp_series *se = &m->p->series[s];
+	int joined = 0;
+	double lx = 0, ly = 0;
+	size_t valid = 0;
+	for (size_t i = 0; i < se->n; i++) {
+		if (!vxp_point_ok(se->x[i], se->y[i])) {
+			joined = 0;
+			continue;
+		}
+		valid++;
+		double X, Y;
+		map(m, area, se->x[i], se->y[i], &X, &Y);
+		int last = i + 1 == se->n || !vxp_point_ok(se->x[i + 1], se->y[i + 1]);
+		if (joined && !last && fabs(X - lx) < near && fabs(Y - ly) < near)
+			continue;
+		fn(ctx, X, Y, joined, !joined && last);
+		joined = 1;
+		lx = X;
+		ly = Y;
+	}
+	return valid;
+}
+
+void vxp_walk_markers(const model *m, size_t s, size_t valid, vxp_map_fn map, const void *area,
+                      void (*fn)(void *ctx, double X, double Y), void *ctx)
+{
+	const vxp_series *se = &m->p->series[s];
+	size_t stride = valid <= 25 ? 1 : (valid + 19) / 20, k = 0;
+	for (size_t i = 0; i < se->n; i++) {
+		if (!vxp_point_ok(se->x[i], se->y[i]))
+			continue;
+		if (k++ % stride == 0) {
+			double X, Y;
+			map(m, area, se->x[i], se->y[i], &X, &Y);
+			fn(ctx, X, Y);
+		}
+	}
+}
+
+void vxp_omitted_note(const model *m, char *buf, size_t n)
+{
+	int k = 0;
+	buf[0] = '\0';
+	if (m->zeros)
+		k = snprintf(buf, n, "%zu exact zero%s not shown (no place on a log scale)", m->zeros,
+		             m->zeros == 1 ? "" : "s");
+	if (m->undefined && k >= 0 && (size_t)k < n)
+		snprintf(buf + k, n - (size_t)k, "%s%zu undefined value%s not shown", k ? "; " : "", m->undefined,
+		         m->undefined == 1 ? "" : "s");
 }

@@ -16,6 +16,7 @@ typedef struct {
 	const double *y;       /* n ordinates (log10 values when log_y) */
 	size_t n;
 	int dashed;            /* drawn dashed (e.g. the bound) */
+	const char *label_tex; /* the legend text for LaTeX (text with $…$ math); NULL: label */
 } vxp_series;
 
 typedef struct {
@@ -29,6 +30,9 @@ typedef struct {
 	const double *mark_x, *mark_y;
 	size_t nmarks;
 	const char *mark_label;
+	/* the labels for LaTeX, text with $…$ math; NULL: the UTF-8 ones,
+	 * escaped (which pdflatex may not know how to set) */
+	const char *xlabel_tex, *ylabel_tex, *mark_label_tex;
 } vxp_plot;
 
 /*
@@ -61,6 +65,23 @@ typedef struct {
  * NULL or malformed (more than 3 series, NULL arrays with n > 0) or the
  * size is below 160×120 or above 20000. */
 vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out);
+
+/* A LaTeX picture of the plot, width×height pt in all (labels included),
+ * for the LaTeX handout: the picture environment of LaTeX itself with
+ * color.sty's \color and graphicx's \rotatebox for the y label, nothing
+ * else.  Lines are straight \qbezier segments (picture mode's \line takes
+ * only a few slopes), thick enough for print, each series in its colour
+ * and dash pattern with markers as in the SVG; the marks as dots; tick
+ * labels $10^{n}$ on a log axis; the axis labels; the legend is a line of
+ * its own below the picture, each entry with a sample of its line.
+ * Points closer than a quarter point to the last one drawn are skipped, so
+ * T = 10⁶ makes a picture of a few thousand segments at most.
+ * Deterministic and locale-free as vxp_svg.  *out malloc'd.  VX_EUSAGE as
+ * vxp_svg for a malformed plot, or a size below 160×100 or above 2000 pt. */
+vx_status vxp_picture(const vxp_plot *p, int width, int height, char **out);
+/* What a document's preamble needs for vxp_picture: the packages and the
+ * colours vxs1..vxs3. */
+extern const char vxp_picture_preamble[];
 
 /* A character-cell plot `cols`×`rows` for terminals: rows lines joined by
  * '\n'.  utf8 selects Braille/box drawing, else ASCII only.  Each cell's

@@ -169,12 +169,40 @@ static void svg_text(vxr_buf *b, const char *cls, double x, double y, const char
 	vxr_buf_puts(b, "</text>\n");
 }
 
+static void svg_map(const model *m, const void *area, double x, double y, double *X, double *Y)
+{
+	*X = px_x(m, area, x);
+	*Y = px_y(m, area, y);
+}
+
+/* A vertex of a series' path: M to start a piece, L to go on. */
+static void svg_vertex(void *ctx, double X, double Y, int joined, int lone)
+{
+	vxr_buf *b = ctx;
+	vxr_buf_puts(b, joined ? "L" : "M");
+	b_px(b, X);
+	vxr_buf_puts(b, " ");
+	b_px(b, Y);
+	if (lone)
+		vxr_buf_puts(b, "h0.01");   /* a lone point: a dot the width of the line */
+}
+
+typedef struct {
+	vxr_buf *b;
+	int s;
+} svg_marking;
+
+static void svg_marker_at(void *ctx, double X, double Y)
+{
+	svg_marking *mk = ctx;
+	svg_marker(mk->b, mk->s, X, Y);
+}
+
 /* One series as a path broken where points are left out; points closer
  * than half a pixel to the last one drawn are skipped (a million steps make
  * a path of a few hundred vertices, never off by more than half a pixel). */
 static void svg_series(vxr_buf *b, const model *m, const frame *f, size_t s, int pat)
 {
-	const vxp_series *se = &m->p->series[s];
 	vxr_buf_puts(b, "<path class=\"vxp-line vxp-s");
 	char num[32];
 	snprintf(num, sizeof num, "%zu", s + 1);
@@ -184,43 +212,12 @@ static void svg_series(vxr_buf *b, const model *m, const frame *f, size_t s, int
 	vxr_buf_puts(b, "\" stroke-width=\"1.8\" stroke-linejoin=\"round\"");
 	svg_dash(b, pat);
 	vxr_buf_puts(b, " d=\"");
-	int pen = 0;
-	double lx = 0, ly = 0;
-	size_t valid = 0;
-	for (size_t i = 0; i < se->n; i++) {
-		if (!vxp_point_ok(se->x[i], se->y[i])) {
-			pen = 0;
-			continue;
-		}
-		valid++;
-		double X = px_x(m, f, se->x[i]), Y = px_y(m, f, se->y[i]);
-		int last = i + 1 == se->n || !vxp_point_ok(se->x[i + 1], se->y[i + 1]);
-		if (pen && !last && fabs(X - lx) < 0.5 && fabs(Y - ly) < 0.5)
-			continue;
-		vxr_buf_puts(b, pen ? "L" : "M");
-		b_px(b, X);
-		vxr_buf_puts(b, " ");
-		b_px(b, Y);
-		if (!pen && last) {
-			/* a lone point: a dot the width of the line */
-			vxr_buf_puts(b, "h0.01");
-		}
-		pen = 1;
-		lx = X;
-		ly = Y;
-	}
+	size_t valid = vxp_walk_series(m, s, svg_map, f, 0.5, svg_vertex, b);
 	vxr_buf_puts(b, "\"/>\n");
-
 	/* markers, at most about twenty per series, at fixed indices */
-	size_t stride = valid <= 25 ? 1 : (valid + 19) / 20;
 	svg_marker_group(b, (int)s);
-	size_t k = 0;
-	for (size_t i = 0; i < se->n; i++) {
-		if (!vxp_point_ok(se->x[i], se->y[i]))
-			continue;
-		if (k++ % stride == 0)
-			svg_marker(b, (int)s, px_x(m, f, se->x[i]), px_y(m, f, se->y[i]));
-	}
+	svg_marking mk = { b, (int)s };
+	vxp_walk_markers(m, s, valid, svg_map, f, svg_marker_at, &mk);
 	vxr_buf_puts(b, "</g>\n");
 }
 
@@ -504,16 +501,8 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	if (m.npoints == 0)
 		svg_text(&b, "vxp-note", (f.left + f.right) / 2, (f.top + f.bottom) / 2, "middle", "no values to plot");
 
-	char note[160] = "";
-	if (m.zeros || m.undefined) {
-		int n = 0;
-		if (m.zeros)
-			n = snprintf(note, sizeof note, "%zu exact zero%s not shown (no place on a log scale)", m.zeros,
-			             m.zeros == 1 ? "" : "s");
-		if (m.undefined)
-			snprintf(note + n, sizeof note - (size_t)n, "%s%zu undefined value%s not shown", n ? "; " : "",
-			         m.undefined, m.undefined == 1 ? "" : "s");
-	}
+	char note[160];
+	vxp_omitted_note(&m, note, sizeof note);
 	if (note[0])
 		svg_text(&b, "vxp-note", f.left, height - 6, NULL, note);
 	svg_legend(&b, &m, &f, pat);

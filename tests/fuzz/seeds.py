@@ -306,6 +306,9 @@ TPL = {
     "bad_html.md": "<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=\"http://example.com/x.png\">\n",
     "bad_deep_if.md": "{{#if 1}}" * 200 + "{{/if}}" * 200 + "\n",
     "bad_expr.md": "{{((((((((((1))))))))))}} {{1/0}} {{0^-1}} {{-}} {{1 +}} {{\"str\" + 1}}\n",
+    "ok_cite.md": "As Pascanu, Mikolov and Bengio {{cite pascanu2013}} and two {{cite hochreiter1991 bengio1994}}.\n\n"
+                  "{{references}}\n",
+    "bad_cite.md": "{{cite nobody}} $x {{cite le2015}}$\n",
     "empty.md": "",
 }
 

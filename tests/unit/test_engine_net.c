@@ -405,7 +405,7 @@ static double block_norm2(const gsl_matrix *P, size_t o, size_t d)
 	return gm_norm2(&B.matrix);
 }
 
-/* sizes past the dense solver's (DENSE_MAX 48 in net_analysis.c), where the
+/* sizes past the dense solver's (DENSE_MAX 48 in net_norms.c), where the
  * norms come from Lanczos, checked row and column lengths */
 static const jcase BIG[] = {
 	{ VX_CELL_LSTM, 2, 30, 3, 1.5, 0.5, 0 },

@@ -16,6 +16,8 @@
 #include "report/doc/doc.h"
 #include "report/doc/render.h"
 #include "report/doc/tpl.h"
+#include "report/doc/cite.h"
+#include "report/text/buf.h"
 
 /* ---- a network to fill against ---------------------------------------- */
 
@@ -156,6 +158,17 @@ Test(tpl_errors, blocks)
 	expect_error(&n, "{{plot nothing}}", "t.md:1:8: unknown plot 'nothing' (accepted: norms, dact, contrib, steps)");
 	expect_error(&n, "{{plot}}", "t.md:1:3: {{plot}} needs one of: norms, dact, contrib, steps");
 	expect_error(&n, "{{record x}}", "t.md:1:1: {{record}} takes no argument");
+	expect_error(&n, "{{references 3}}", "t.md:1:1: {{references}} takes no argument");
+	expect_error(&n, "see {{cite}}",
+	             "t.md:1:5: {{cite}} needs one to four keys (pascanu2013, hochreiter1991, bengio1994, "
+	             "arjovsky2016, le2015, hochreiter1997)");
+	expect_error(&n, "see {{cite pascanu2013 hinton2006}}",
+	             "t.md:1:24: unknown work 'hinton2006' (accepted: pascanu2013, hochreiter1991, bengio1994, "
+	             "arjovsky2016, le2015, hochreiter1997)");
+	expect_error(&n, "see {{cite le2015 k=2}}",
+	             "t.md:1:5: {{cite}} needs one to four keys (pascanu2013, hochreiter1991, bengio1994, "
+	             "arjovsky2016, le2015, hochreiter1997)");
+	expect_error(&n, "$x {{cite le2015}}$", "t.md:1:4: a citation cannot stand inside math");
 	expect_error(&n, "{{table paths color=red}}",
 	             "t.md:1:15: unknown block argument 'color' (accepted: j= k= rows= size=)");
 	expect_error(&n, "$x {{plot norms}}$", "t.md:1:4: a block cannot stand inside math");
@@ -275,7 +288,7 @@ Test(tpl_values, formats_and_log_domain)
 	expect_fill(&n, "{{0.5^10:.2}}", "9.8×10⁻⁴");
 	expect_fill(&n, "{{0.5^10:full}}", "9.765625×10⁻⁴");
 	expect_fill(&n, "{{2^10}} {{2^10:sci}} {{2^10:.4sci}} {{2.6:int}}", "1024 1.02×10³ 1.024×10³ 3");
-	expect_fill(&n, "{{1/3:.5}} {{-2/3}}", "0.33333 -0.667");
+	expect_fill(&n, "{{1/3:.5}} {{-2/3}}", "0.33333 \u22120.667");
 	/* 0.25^1000 = 10^(1000 log10 0.25) = 10^-602.0599913…: 8.709…×10^-603 */
 	expect_fill(&n, "{{0.25^1000}}", "8.71×10⁻⁶⁰³");
 	expect_fill_ascii(&n, "{{0.25^1000}}", "8.71e-603");
@@ -521,5 +534,35 @@ Test(tpl_values, regime_is_the_one_policy)
 	free(s);
 	expect_fill(&n, "{{#if gamma_lambda > 1}}above{{else if gamma_lambda == 1}}one{{/if}}", "one");
 	expect_fill(&n, "{{regime}} {{gamma_lambda:full}} {{lyap_bound:full}}", "edge 1 0");
+	net_free(&n);
+}
+
+/* A citation is an object of its own, inline, carrying its works in the
+ * order given; the keys the messages list are the list's, in its order. */
+Test(tpl_values, citations)
+{
+	net n;
+	net_make(&n, "tanh", "gaussian", "1", "10");
+	char *out = NULL;
+	vxr_filled f;
+	vx_error err = { 0 };
+	cr_assert_eq(fill(&n, "as shown {{cite le2015 bengio1994}}.", VXF_UNICODE, &out, &f, &err), VX_OK, "%s",
+	             err.msg);
+	cr_assert_eq(f.nobjs, 1);
+	cr_expect_eq(f.objs[0].kind, VXR_OBJ_CITE);
+	cr_expect_eq(f.objs[0].ncite, 2);
+	cr_expect_str_eq(vxr_ref_at((size_t)f.objs[0].cite[0])->key, "le2015");
+	cr_expect_str_eq(vxr_ref_at((size_t)f.objs[0].cite[1])->key, "bengio1994");
+	cr_expect_str_eq(out, "as shown VXQ00000Q.");
+	free(out);
+	vxr_filled_clear(&f);
+	vxr_buf keys = { 0 };
+	for (size_t i = 0; i < vxr_ref_count(); i++)
+		vxr_buf_printf(&keys, "%s%s", i ? ", " : "", vxr_ref_at(i)->key);
+	cr_expect_str_eq(keys.s, vxr_ref_keys());
+	free(keys.s);
+	cr_expect_eq(vxr_ref_find("le2015", 6), 4);
+	cr_expect_eq(vxr_ref_find("le201", 5), -1);
+	cr_expect_null(vxr_ref_at(vxr_ref_count()));
 	net_free(&n);
 }

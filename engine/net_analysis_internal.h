@@ -1,0 +1,142 @@
+/*
+ * net_analysis_internal.h — PRIVATE to vx_net_analyse; its interface is
+ * net_analysis.h.
+ *
+ * The passes of vx_net_analyse, one job a file:
+ *   net_analysis.c  the result, the order and threads of the passes,
+ *                   vx_net_analyse, and the summary (products, rate,
+ *                   horizon) once every pass is in
+ *   net_norms.c     spectral norms: dense for small matrices, else Lanczos
+ *                   runs in lockstep, the path blocks' and the step norms
+ *   net_chain.c     ∂S_t/∂S_k down the chain of products, a producer and a
+ *                   consumer on threads of their own
+ *   net_bptt.c      BPTT: the loss, the path contributions, every gradient
+ *   net_lyap.c      the Lyapunov exponents
+ *   net_stats.c     the weights' spectra, the bound b_j on ‖J_j‖₂, and what
+ *                   the gates did over the run
+ * Only those files include this header; its names begin vx_na_.
+ */
+#ifndef VX_NET_ANALYSIS_INTERNAL_H
+#define VX_NET_ANALYSIS_INTERNAL_H
+
+#include <pthread.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_matrix.h>
+#include "engine/linalg.h"
+#include "engine/net_analysis.h"
+#include "engine/net_step.h"
+
+/* ---- norms (net_norms.c) ---- */
+
+/* Dense fallback scratch for square blocks of size n, allocated on first use. */
+typedef struct {
+	size_t n;
+	gsl_matrix *G;
+	gsl_vector *eval;
+	gsl_eigen_symm_workspace *ws;
+} dense_fb;
+
+/* Frees f's scratch and zeroes it (a zeroed one too). */
+void vx_na_dense_clear(dense_fb *f);
+/* ‖A‖₂ of a square A by the dense eigen-solver, f's scratch resized to A. */
+vx_status vx_na_dense_norm(dense_fb *f, const gsl_matrix *A, double *out);
+
+/* The norms of P and of diagonal blocks of it (q = 0 the whole P, q > 0 the
+ * block at rows and columns off[q]..off[q]+sz[q]) by Lanczos on A Aᵀ, the
+ * runs advanced in lockstep so that each iteration is two skinny products
+ * Pᵀ X and P Y, one pass over P for all of them instead of one each.
+ *
+ * Lanczos can stop on an eigenvalue of a tight cluster at the top that is
+ * not the largest: its gap test takes the distance to the next Ritz value
+ * for the gap, which overestimates it while the cluster is unresolved
+ * (diag(f) with f = 1 − 1.6e-10, 1 − 1.5e-13, … gave ‖·‖ 1.5e-11 low, and
+ * ∂c_t/∂c_k of an LSTM with forget gates at 1 − 1e-11 3e-9 low, against
+ * PyTorch).  Blocks up to DENSE_MAX therefore go to the dense solver
+ * directly; for the others a row or column longer than the result (beyond
+ * Lanczos' 1e-13) proves it wrong, and the dense solver takes over. */
+typedef struct {
+	size_t nq;
+	size_t *off, *sz;
+	vx_lanczos **lz;
+	int *run;
+	gsl_matrix *X, *Y;   /* D × nq */
+	double *tmp;         /* D */
+	size_t steps, fallbacks;  /* Lanczos steps and dense fallbacks, in all */
+} lockstep;
+
+/* The whole state and, per layer of net, its h block and (LSTM) its c
+ * block; -1 when out of memory (then vx_na_lock_clear). */
+int vx_na_lock_init(lockstep *ls, const vx_net *net);
+/* Frees ls's members and zeroes it. */
+void vx_na_lock_clear(lockstep *ls);
+/* The norms of P and of its blocks as above into out (nq entries). */
+vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, dense_fb *fb, double *out);
+
+/* ‖J_j‖₂ for j = 1..T into r->step_norm (its Lanczos work into r). */
+vx_status vx_na_step_norms(const vx_net *net, vx_net_result *r);
+
+/* ---- the chain of products (net_chain.c) ---- */
+
+/* The chain runs as a producer and a consumer, on two threads beside the
+ * other passes when there are two cores (chain_run): the producer forms
+ * J_{k+1} and P_k = P_{k+1} J_{k+1} (a dgemm, compute-bound), the consumer
+ * the norms of P_k (Lanczos, bound by memory bandwidth), on different k at
+ * once.  P_k lives in one of NSLOT buffers, held by the consumer until its
+ * norms are taken and by the producer until P_{k−1} is formed from it. */
+#define NSLOT 3
+
+typedef struct {
+	const vx_net *net;
+	vx_net_result *r;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	gsl_matrix *P[NSLOT];
+	int refs[NSLOT];     /* 0 free, -1 being written, else holders */
+	size_t kof[NSLOT];
+	double Eof[NSLOT];   /* ∂S_t/∂S_k = P × 2^E */
+	size_t zero_from;    /* P_k = 0 exactly for k <= zero_from (0: none) */
+	int finished;        /* the producer has stopped */
+	vx_status pst, cst;  /* the producer's and the consumer's failures */
+	/* the producer's */
+	gsl_matrix *J;
+	double *coef;
+	vx_net_ws ws;
+	int prev;
+	double E;
+	/* the consumer's */
+	lockstep ls;
+	dense_fb fb;
+	double *nrm;
+} chain;
+
+/* c for net and its result r: the slots, J, the norms' lockstep; VX_ENOMEM
+ * (then vx_na_chain_clear, which takes a half-initialised chain). */
+vx_status vx_na_chain_init(chain *c, const vx_net *net, vx_net_result *r);
+void vx_na_chain_clear(chain *c);
+/* The producer's and the consumer's walks from k = t − 1 down, each for a
+ * thread of its own (arg: the chain); the producer ends with
+ * c->finished, a failure in c->pst or c->cst. */
+void *vx_na_producer_thread(void *arg);
+void *vx_na_consumer_thread(void *arg);
+/* Both walks on the caller's thread, alternating; the first failure. */
+vx_status vx_na_chain_inline(chain *c);
+/* k = t, the identity: norm 1 in every path field of r. */
+void vx_na_path_identity(vx_net_result *r);
+
+/* ---- the other passes ---- */
+
+/* σ_max and spectral radius of every gate block into r->stats (net_stats.c). */
+vx_status vx_na_weight_stats(const vx_net *net, vx_net_result *r);
+/* b_j for every step into r->step_bound, and r->bound_kind (net_stats.c,
+ * which derives the bound); after vx_na_weight_stats. */
+vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r);
+/* Saturation and the keep gate's mean and spread into r->stats
+ * (net_stats.c). */
+void vx_na_gate_stats(const vx_net *net, vx_net_result *r);
+/* BPTT: r->loss, r->contribution, r->grad with its scale and norms
+ * (net_bptt.c). */
+vx_status vx_na_backprop(const vx_net *net, vx_net_result *r);
+/* r->lyap_count, lyap_top, lyap_max (net_lyap.c). */
+vx_status vx_na_lyapunov(const vx_net *net, vx_net_result *r);
+
+#endif

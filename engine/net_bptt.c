@@ -1,0 +1,159 @@
+/*
+ * net_bptt.c — backpropagation through time for vx_net_analyse
+ * (net_analysis_internal.h): the adjoint of S_k from k = t down, each
+ * step's gate adjoints giving every parameter's gradient as outer products
+ * and the path terms, carried as mantissa × 2^E.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <gsl/gsl_blas.h>
+#include "engine/net_analysis_internal.h"
+
+/* the gradient accumulators as mantissa × 2^EA */
+typedef struct {
+	int have;
+	double EA;
+} gacc;
+
+/* acc += f x yᵀ (x of n rows, y of m columns) */
+static void outer_add(gsl_matrix *acc, double f, const double *x, const double *y)
+{
+	cblas_dger(CblasRowMajor, (int)acc->size1, (int)acc->size2, f, x, 1, y, 1, acc->data, (int)acc->tda);
+}
+
+static void grad_rescale(const vx_net *net, vx_net_result *r, int e)
+{
+	for (size_t l = 0; l < net->L; l++) {
+		vx_net_grad *g = &r->grad[l];
+		vx_scale2_matrix(g->w_ih, e);
+		vx_scale2_matrix(g->w_hh, e);
+		vx_scale2(g->b_ih->data, g->b_ih->size, e);
+		vx_scale2(g->b_hh->data, g->b_hh->size, e);
+	}
+}
+
+/* max |entry| over every gradient */
+static double grad_max(const vx_net *net, const vx_net_result *r)
+{
+	double m = 0;
+	for (size_t l = 0; l < net->L; l++) {
+		const vx_net_grad *g = &r->grad[l];
+		m = fmax(m, fmax(vx_maxabs_matrix(g->w_ih), vx_maxabs_matrix(g->w_hh)));
+		m = fmax(m, fmax(vx_maxabs(g->b_ih->data, g->b_ih->size), vx_maxabs(g->b_hh->data, g->b_hh->size)));
+	}
+	return m;
+}
+
+/* Σ of squares of a block, after dividing by 2^e (no overflow) */
+static double sumsq(const double *A, size_t r, size_t c, size_t tda, int e)
+{
+	double s = 0;
+	for (size_t i = 0; i < r; i++)
+		for (size_t q = 0; q < c; q++) {
+			double v = ldexp(A[i * tda + q], -e);
+			s += v * v;
+		}
+	return s;
+}
+
+vx_status vx_na_backprop(const vx_net *net, vx_net_result *r)
+{
+	size_t D = net->D, d = net->d, L = net->L, t = r->t, gd = net->G * d, Ds = net->Ds;
+	gsl_matrix *g = gsl_matrix_calloc(1, D), *gb = gsl_matrix_alloc(1, D);
+	double *coef = malloc(vx_net_coef_size(net) * sizeof *coef);
+	double *dhh = malloc(2 * L * gd * sizeof *dhh), *S = malloc(D * sizeof *S);
+	vx_net_ws ws = { 0 };
+	vx_status st = VX_ENOMEM;
+	if (!g || !gb || !coef || !dhh || !S || vx_net_ws_init(&ws, net, 1))
+		goto done;
+	st = VX_OK;
+	double *dih = dhh + L * gd;
+
+	/* ∂L_t/∂S_t: h_t − y in the top layer's h, 0 elsewhere */
+	double *g0 = vx_row(g, 0) + (L - 1) * Ds;
+	const double *ht = vx_row(r->fwd->layer[L - 1].h, t - 1);
+	for (size_t i = 0; i < d; i++)
+		g0[i] = ht[i] - gsl_vector_get(net->y, i);
+	double mg = vx_maxabs(g0, d);
+	int ge = mg > 0 ? vx_expo(mg) : 0;
+	r->loss = vx_mag_ldexp(0.5 * sumsq(g0, 1, d, 0, ge), 2.0 * ge);
+	for (size_t l = 0; l < t * L; l++)
+		r->contribution[l] = vx_mag_ldexp(0, 0);
+	gacc ga = { 0, 0 };
+	double Eg = ge;
+	if (mg > 0)
+		vx_scale2(vx_row(g, 0), D, -ge);
+	for (size_t k = t; mg > 0 && k >= 1; k--) {
+		vx_net_coef(net, r->fwd, k, coef);
+		vx_net_vjp(net, coef, 0, g, gb, &ws, dhh, dih);
+		/* keep the accumulators' exponent within 64 binary orders of the
+		 * terms, so neither they nor a term over- or underflows */
+		if (!ga.have) {
+			ga.have = 1;
+			ga.EA = Eg;
+		} else if (Eg - ga.EA > 64) {
+			grad_rescale(net, r, (int)(ga.EA - Eg));
+			ga.EA = Eg;
+		}
+		double f = Eg - ga.EA < -1000 ? 0 : ldexp(1.0, (int)(Eg - ga.EA));
+		vx_net_state(net, r->fwd, k - 1, S);
+		for (size_t l = 0; l < L; l++) {
+			vx_net_grad *G = &r->grad[l];
+			const double *hp = S + l * Ds, *dh = dhh + l * gd, *di = dih + l * gd;
+			const double *v = l == 0 ? vx_row(net->x, k - 1) : vx_row(r->fwd->layer[l - 1].h, k - 1);
+			double dn = cblas_dnrm2((int)gd, dh, 1), hn = cblas_dnrm2((int)d, hp, 1);
+			r->contribution[(k - 1) * L + l] = vx_mag_ldexp(dn * hn, Eg);
+			if (f == 0)
+				continue;
+			outer_add(G->w_hh, f, dh, hp);
+			outer_add(G->w_ih, f, di, v);
+			cblas_daxpy((int)gd, f, dh, 1, G->b_hh->data, (int)G->b_hh->stride);
+			cblas_daxpy((int)gd, f, di, 1, G->b_ih->data, (int)G->b_ih->stride);
+		}
+		if (k == 1)
+			break;
+		/* ∂L_t/∂S_{k−1} = J_kᵀ ∂L_t/∂S_k, renormalised */
+		mg = vx_maxabs(vx_row(gb, 0), D);
+		if (!isfinite(mg)) {
+			st = VX_ENONFINITE;
+			goto done;
+		}
+		if (mg > 0) {
+			int e = vx_expo(mg);
+			vx_scale2(vx_row(gb, 0), D, -e);
+			Eg += e;
+			gsl_matrix_memcpy(g, gb);
+		}
+	}
+	r->grad_log10_scale = 0;
+	r->grad_norm = vx_mag_ldexp(0, 0);
+	for (size_t l = 0; l < L; l++)
+		r->grad_hh_norm[l] = vx_mag_ldexp(0, 0);
+	double mx = grad_max(net, r);
+	if (!ga.have || mx == 0)
+		goto done;
+	int em = vx_expo(mx);
+	double total = 0;
+	for (size_t l = 0; l < L; l++) {
+		const vx_net_grad *G = &r->grad[l];
+		double hh = sumsq(G->w_hh->data, G->w_hh->size1, G->w_hh->size2, G->w_hh->tda, em);
+		total += hh + sumsq(G->w_ih->data, G->w_ih->size1, G->w_ih->size2, G->w_ih->tda, em) +
+		         sumsq(G->b_ih->data, 1, gd, 0, em) + sumsq(G->b_hh->data, 1, gd, 0, em);
+		r->grad_hh_norm[l] = vx_mag_ldexp(sqrt(hh), ga.EA + em);
+	}
+	r->grad_norm = vx_mag_ldexp(sqrt(total), ga.EA + em);
+	double top = em + ga.EA;
+	if (top <= 1024 && top >= -1021)
+		grad_rescale(net, r, (int)ga.EA);
+	else
+		r->grad_log10_scale = ga.EA * VX_LOG10_2;
+done:
+	gsl_matrix_free(g);
+	gsl_matrix_free(gb);
+	free(coef);
+	free(dhh);
+	free(S);
+	vx_net_ws_clear(&ws);
+	return st;
+}
+

@@ -1,0 +1,262 @@
+/*
+ * net_norms.c — the spectral norms of vx_net_analyse
+ * (net_analysis_internal.h): the dense eigen-solver for small matrices,
+ * else Lanczos runs in lockstep, for the blocks of ∂S_t/∂S_k and for the
+ * step Jacobians.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_blas.h>
+#include "engine/net_analysis_internal.h"
+
+/* step norms computed together (rows of the batched tangent maps) */
+#define STEP_BATCH 32
+
+/* Norms of matrices up to this size come from the dense eigen-solver on AᵀA,
+ * whose cost there is about that of a Lanczos run, and which no cluster of
+ * singular values at the top can mislead (see vx_na_lock_norms) */
+#define DENSE_MAX 48
+
+/* ---- P and its blocks: dense, or Lanczos in lockstep ---- */
+
+void vx_na_dense_clear(dense_fb *f)
+{
+	gsl_matrix_free(f->G);
+	gsl_vector_free(f->eval);
+	if (f->ws)
+		gsl_eigen_symm_free(f->ws);
+	memset(f, 0, sizeof *f);
+}
+
+/* ‖A‖₂ of a square A by the dense eigen-solver */
+vx_status vx_na_dense_norm(dense_fb *f, const gsl_matrix *A, double *out)
+{
+	size_t n = A->size2;
+	if (f->n != n) {
+		vx_na_dense_clear(f);
+		f->n = n;
+		f->G = gsl_matrix_alloc(n, n);
+		f->eval = gsl_vector_alloc(n);
+		f->ws = gsl_eigen_symm_alloc(n);
+		if (!f->G || !f->eval || !f->ws) {
+			vx_na_dense_clear(f);
+			return VX_ENOMEM;
+		}
+	}
+	return vx_norm2_dense(A, f->G, f->eval, f->ws, out);
+}
+
+/* max over the rows and columns of A of their 2-norms: a lower bound on ‖A‖₂ */
+static double line_norms(const gsl_matrix *A, double *colsq)
+{
+	size_t rr = A->size1, c = A->size2;
+	double best = 0;
+	memset(colsq, 0, c * sizeof *colsq);
+	for (size_t i = 0; i < rr; i++) {
+		const double *a = vx_row(A, i);
+		double s = 0;
+		for (size_t q = 0; q < c; q++) {
+			s += a[q] * a[q];
+			colsq[q] += a[q] * a[q];
+		}
+		best = fmax(best, s);
+	}
+	for (size_t q = 0; q < c; q++)
+		best = fmax(best, colsq[q]);
+	return sqrt(best);
+}
+
+void vx_na_lock_clear(lockstep *ls)
+{
+	for (size_t q = 0; ls->lz && q < ls->nq; q++)
+		vx_lanczos_free(ls->lz[q]);
+	free(ls->lz);
+	free(ls->off);
+	free(ls->run);
+	gsl_matrix_free(ls->X);
+	gsl_matrix_free(ls->Y);
+	free(ls->tmp);
+	memset(ls, 0, sizeof *ls);
+}
+
+/* the whole state and, per layer, its h block and (LSTM) its c block */
+int vx_na_lock_init(lockstep *ls, const vx_net *net)
+{
+	size_t sub = net->cell == VX_CELL_LSTM ? 2 : 1, nq = 1 + net->L * sub, D = net->D;
+	memset(ls, 0, sizeof *ls);
+	ls->nq = nq;
+	ls->lz = calloc(nq, sizeof *ls->lz);
+	ls->off = calloc(2 * nq, sizeof *ls->off);
+	ls->run = calloc(nq, sizeof *ls->run);
+	ls->X = gsl_matrix_alloc(D, nq);
+	ls->Y = gsl_matrix_alloc(D, nq);
+	ls->tmp = malloc(D * sizeof *ls->tmp);
+	if (!ls->lz || !ls->off || !ls->run || !ls->X || !ls->Y || !ls->tmp)
+		return -1;
+	ls->sz = ls->off + nq;
+	ls->sz[0] = D;
+	for (size_t q = 1; q < nq; q++) {
+		ls->off[q] = (q - 1) / sub * net->Ds + (q - 1) % sub * net->d;
+		ls->sz[q] = net->d;
+	}
+	for (size_t q = 0; q < nq; q++)
+		if (ls->sz[q] > DENSE_MAX && !(ls->lz[q] = vx_lanczos_alloc(ls->sz[q])))
+			return -1;
+	return 0;
+}
+
+vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, dense_fb *fb, double *out)
+{
+	size_t D = P->size1, nq = ls->nq, active = 0;
+	vx_status st;
+	for (size_t q = 0; q < nq; q++) {
+		ls->run[q] = 0;
+		if (ls->sz[q] <= DENSE_MAX) {
+			gsl_matrix_const_view B = gsl_matrix_const_submatrix(P, ls->off[q], ls->off[q], ls->sz[q], ls->sz[q]);
+			if ((st = vx_na_dense_norm(fb, &B.matrix, &out[q])))
+				return st;
+			continue;
+		}
+		vx_lanczos_begin(ls->lz[q]);
+		ls->run[q] = 1;
+		active++;
+	}
+	while (active > 0) {
+		gsl_matrix_set_zero(ls->X);
+		for (size_t q = 0; q < nq; q++)
+			if (ls->run[q]) {
+				const double *v = vx_lanczos_next(ls->lz[q]);
+				for (size_t i = 0; i < ls->sz[q]; i++)
+					vx_row(ls->X, ls->off[q] + i)[q] = v[i];
+			}
+		/* Y = Pᵀ X restricted to each block's columns, then X = P Y */
+		gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, P, ls->X, 0.0, ls->Y);
+		for (size_t i = 0; i < D; i++)
+			for (size_t q = 1; q < nq; q++)
+				if (i < ls->off[q] || i >= ls->off[q] + ls->sz[q])
+					vx_row(ls->Y, i)[q] = 0;
+		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, P, ls->Y, 0.0, ls->X);
+		for (size_t q = 0; q < nq; q++) {
+			if (!ls->run[q])
+				continue;
+			for (size_t i = 0; i < ls->sz[q]; i++)
+				ls->tmp[i] = vx_row(ls->X, ls->off[q] + i)[q];
+			double theta;
+			size_t before = vx_lanczos_steps(ls->lz[q]);
+			int res = vx_lanczos_feed(ls->lz[q], ls->tmp, &theta);
+			ls->steps += vx_lanczos_steps(ls->lz[q]) - before;
+			if (res == 0)
+				continue;
+			ls->run[q] = 0;
+			active--;
+			gsl_matrix_const_view B = gsl_matrix_const_submatrix(P, ls->off[q], ls->off[q], ls->sz[q], ls->sz[q]);
+			out[q] = sqrt(fmax(theta, 0.0));
+			if (res > 0 && out[q] >= line_norms(&B.matrix, ls->tmp) * (1 - 1e-13))
+				continue;
+			ls->fallbacks++;
+			vx_lanczos_reset(ls->lz[q]);
+			if ((st = vx_na_dense_norm(fb, &B.matrix, &out[q])))
+				return st;
+		}
+	}
+	return VX_OK;
+}
+
+/* ---- pass 4: the step norms ---- */
+
+vx_status vx_na_step_norms(const vx_net *net, vx_net_result *r)
+{
+	size_t D = net->D, T = net->T, cs = vx_net_coef_size(net);
+	size_t nb = T < STEP_BATCH ? T : STEP_BATCH;
+	gsl_matrix *X = gsl_matrix_calloc(nb, D), *Y = gsl_matrix_alloc(nb, D), *Z = gsl_matrix_alloc(nb, D);
+	double *coef = malloc(nb * cs * sizeof *coef);
+	size_t *slot = calloc(nb, sizeof *slot);   /* the step of each slot, 0 when idle */
+	vx_lanczos **lz = calloc(nb, sizeof *lz);
+	gsl_matrix *Jd = NULL;
+	dense_fb fb = { 0 };
+	vx_net_ws ws = { 0 };
+	vx_status st = VX_ENOMEM;
+	if (!X || !Y || !Z || !coef || !slot || !lz || vx_net_ws_init(&ws, net, nb))
+		goto done;
+	for (size_t b = 0; b < nb; b++)
+		if (!(lz[b] = vx_lanczos_alloc(D)))
+			goto done;
+	st = VX_OK;
+	if (D <= DENSE_MAX) {
+		/* small: the explicit J_j and the dense solver (see vx_na_lock_norms) */
+		if (!(Jd = gsl_matrix_alloc(D, D))) {
+			st = VX_ENOMEM;
+			goto done;
+		}
+		for (size_t j = 1; j <= T; j++) {
+			double nrm;
+			vx_net_coef(net, r->fwd, j, coef);
+			vx_net_jacobian_from_coef(net, coef, Jd, &ws);
+			if ((st = vx_na_dense_norm(&fb, Jd, &nrm)))
+				goto done;
+			gsl_vector_set(r->step_norm, j - 1, nrm);
+		}
+		goto done;
+	}
+	size_t next = 1, active = 0;
+	for (size_t b = 0; b < nb; b++, next++, active++) {
+		slot[b] = next;
+		vx_net_coef(net, r->fwd, next, coef + b * cs);
+		vx_lanczos_begin(lz[b]);
+	}
+	while (active > 0) {
+		for (size_t b = 0; b < nb; b++)
+			if (slot[b])
+				memcpy(vx_row(X, b), vx_lanczos_next(lz[b]), D * sizeof(double));
+		/* Z = X J_jᵀ J_j row by row: every row's J_jᵀ J_j x */
+		vx_net_jvp(net, coef, cs, X, Y, &ws);
+		vx_net_vjp(net, coef, cs, Y, Z, &ws, NULL, NULL);
+		for (size_t b = 0; b < nb; b++) {
+			if (!slot[b])
+				continue;
+			double theta;
+			size_t before = vx_lanczos_steps(lz[b]);
+			int res = vx_lanczos_feed(lz[b], vx_row(Z, b), &theta);
+			r->lanczos_steps += vx_lanczos_steps(lz[b]) - before;
+			if (res == 0)
+				continue;
+			if (res < 0) {
+				r->fallbacks++;
+				if (!Jd && !(Jd = gsl_matrix_alloc(D, D))) {
+					st = VX_ENOMEM;
+					goto done;
+				}
+				vx_net_jacobian_from_coef(net, coef + b * cs, Jd, &ws);
+				double nrm;
+				if ((st = vx_na_dense_norm(&fb, Jd, &nrm)))
+					goto done;
+				theta = nrm * nrm;
+			}
+			gsl_vector_set(r->step_norm, slot[b] - 1, sqrt(fmax(theta, 0.0)));
+			if (next <= T) {
+				slot[b] = next;
+				vx_net_coef(net, r->fwd, next++, coef + b * cs);
+				vx_lanczos_begin(lz[b]);
+			} else {
+				slot[b] = 0;
+				memset(vx_row(X, b), 0, D * sizeof(double));
+				active--;
+			}
+		}
+	}
+done:
+	for (size_t b = 0; lz && b < nb; b++)
+		vx_lanczos_free(lz[b]);
+	free(lz);
+	free(slot);
+	free(coef);
+	gsl_matrix_free(X);
+	gsl_matrix_free(Y);
+	gsl_matrix_free(Z);
+	gsl_matrix_free(Jd);
+	vx_na_dense_clear(&fb);
+	vx_net_ws_clear(&ws);
+	return st;
+}
+

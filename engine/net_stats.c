@@ -1,0 +1,234 @@
+/*
+ * net_stats.c — what vx_net_analyse says of the weights and the gates
+ * (net_analysis_internal.h): the spectra of every gate block, the bound b_j
+ * on ‖J_j‖₂ built from them, and saturation over the run.
+ *
+ * The bound (VX_NET_BOUND_GATES).  For any partition of a matrix into
+ * blocks, ‖J‖₂ <= ‖N‖₂ where N holds upper bounds on the blocks' norms
+ * (‖Jx‖² = Σ_a ‖Σ_b J_ab x_b‖² <= Σ_a (Σ_b N_ab ‖x_b‖)²).  With the blocks
+ * of net_jacobian.c's derivation, σ_* the σ_max of weight_hh's gate blocks,
+ * τ_* of weight_ih's, σ' <= ¼ and tanh' <= 1 and gates in (0, 1), |g| < 1,
+ * |tanh c| < 1:
+ *   vanilla  ‖R‖ <= γ σ_h,  ‖I‖ <= γ τ_h
+ *   LSTM     κ = ¼ m_c σ_f + ¼ σ_i + σ_g   (m_c = max |c_{j−1}|: df = σ'(a_f) c_{j−1})
+ *            ‖R_hh‖ <= ¼ σ_o + κ,  ‖R_hc‖ <= 1,  ‖R_ch‖ <= κ,  ‖R_cc‖ <= 1
+ *            ‖I_h‖ <= ¼ τ_o + κ',  ‖I_c‖ <= κ',  κ' = ¼ m_c τ_f + ¼ τ_i + τ_g
+ *   GRU      ‖R‖ <= 1 + σ_n + ¼ m_u σ_r + ¼ m_hn σ_z   (m_u = max |u_j|,
+ *            m_hn = max |h_{j−1} − n_j|: ur = u σ'(a_r), zc = σ'(a_z)(h_{j−1} − n))
+ *            ‖I‖ <= τ_n + ¼ m_u τ_r + ¼ m_hn τ_z
+ * and the blocks below the diagonal, J[l][m] = I_l J[l−1][m]'s h rows, by
+ * N[l·][m·] = ‖I_l·‖ N[(l−1)h][m·].  b_j = ‖N_j‖₂ >= ‖J_j‖₂ >= ‖J_j x‖ for every
+ * unit x, and the product over a gap bounds ‖∂S_t/∂S_k‖ by submultiplicativity.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <gsl/gsl_complex_math.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_linalg.h>
+#include "engine/net_analysis_internal.h"
+
+/* saturated: the derivative below this fraction of its largest value */
+#define SAT_FRACTION 0.1
+
+/* ---- pass 2: the weights ---- */
+
+static double spectral_radius(const gsl_matrix *B)
+{
+	size_t d = B->size1;
+	gsl_matrix *A = gsl_matrix_alloc(d, d);
+	gsl_vector_complex *ev = gsl_vector_complex_alloc(d);
+	gsl_eigen_nonsymm_workspace *w = gsl_eigen_nonsymm_alloc(d);
+	double rho = NAN;
+	if (A && ev && w) {
+		gsl_matrix_memcpy(A, B);
+		if (gsl_eigen_nonsymm(A, ev, w) == GSL_SUCCESS) {
+			rho = 0;
+			for (size_t i = 0; i < d; i++)
+				rho = fmax(rho, gsl_complex_abs(gsl_vector_complex_get(ev, i)));
+		}
+	}
+	gsl_matrix_free(A);
+	gsl_vector_complex_free(ev);
+	if (w)
+		gsl_eigen_nonsymm_free(w);
+	return rho;
+}
+
+vx_status vx_na_weight_stats(const vx_net *net, vx_net_result *r)
+{
+	size_t d = net->d;
+	vx_status st;
+	for (size_t l = 0; l < net->L; l++) {
+		const vx_net_layer *ly = &net->layer[l];
+		vx_net_layer_stats *s = &r->stats[l];
+		if ((st = vx_matrix_norm2(ly->w_hh, &s->sigma_hh)) ||
+		    (st = vx_matrix_norm2(ly->w_ih, &s->sigma_ih)))
+			return st;
+		for (size_t g = 0; g < 4; g++) {
+			s->gate_sigma_hh[g] = s->gate_sigma_ih[g] = s->gate_radius[g] = NAN;
+			if (g >= net->G)
+				continue;
+			gsl_matrix_const_view H = gsl_matrix_const_submatrix(ly->w_hh, g * d, 0, d, d);
+			gsl_matrix_const_view I = gsl_matrix_const_submatrix(ly->w_ih, g * d, 0, d, ly->w_ih->size2);
+			if ((st = vx_matrix_norm2(&H.matrix, &s->gate_sigma_hh[g])) ||
+			    (st = vx_matrix_norm2(&I.matrix, &s->gate_sigma_ih[g])))
+				return st;
+			s->gate_radius[g] = spectral_radius(&H.matrix);
+		}
+	}
+	return VX_OK;
+}
+
+/* ---- pass 7a: the bound b_j ---- */
+
+/* largest |a_i − b_i| (b NULL: |a_i|) */
+static double maxdiff(const double *a, const double *b, size_t n)
+{
+	double m = 0;
+	for (size_t i = 0; i < n; i++)
+		m = fmax(m, fabs(a[i] - (b ? b[i] : 0)));
+	return m;
+}
+
+/* b_j for every step into r->step_bound (see the comment at the top) */
+vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r)
+{
+	size_t L = net->L, d = net->d, sub = net->cell == VX_CELL_LSTM ? 2 : 1, nr = L * sub;
+	double gam = vx_act_gamma(net->act);
+	if (net->cell == VX_CELL_RNN && L == 1) {
+		r->bound_kind = VX_NET_BOUND_GAMMA_LAMBDA;
+		gsl_vector_set_all(r->step_bound, gam * r->stats[0].sigma_hh);
+		return VX_OK;
+	}
+	r->bound_kind = VX_NET_BOUND_GATES;
+	gsl_matrix *N = gsl_matrix_alloc(nr, nr), *V = gsl_matrix_alloc(nr, nr);
+	gsl_vector *S = gsl_vector_alloc(nr), *wk = gsl_vector_alloc(nr);
+	double *tmp = malloc(d * sizeof *tmp), *Ih = malloc(L * sizeof *Ih), *Ic = malloc(L * sizeof *Ic);
+	double *S0 = malloc(net->D * sizeof *S0);   /* h0 and c0 of every layer */
+	vx_status st = VX_ENOMEM;
+	if (!N || !V || !S || !wk || !tmp || !Ih || !Ic || !S0)
+		goto done;
+	st = VX_OK;
+	vx_net_state(net, r->fwd, 0, S0);
+	for (size_t j = 1; j <= net->T; j++) {
+		gsl_matrix_set_zero(N);
+		for (size_t l = 0; l < L; l++) {
+			const vx_net_layer_stats *s = &r->stats[l];
+			const double *sg = s->gate_sigma_hh, *tg = s->gate_sigma_ih;
+			const vx_net_trace *tr = &r->fwd->layer[l];
+			size_t h = l * sub;
+			if (net->cell == VX_CELL_RNN) {
+				gsl_matrix_set(N, h, h, gam * sg[0]);
+				Ih[l] = gam * tg[0];
+			} else if (net->cell == VX_CELL_LSTM) {
+				double mc = maxdiff(j == 1 ? S0 + l * net->Ds + d : vx_row(tr->c, j - 2), NULL, d);
+				double ka = 0.25 * mc * sg[1] + 0.25 * sg[0] + sg[2];
+				double ki = 0.25 * mc * tg[1] + 0.25 * tg[0] + tg[2];
+				gsl_matrix_set(N, h, h, 0.25 * sg[3] + ka);
+				gsl_matrix_set(N, h, h + 1, 1.0);
+				gsl_matrix_set(N, h + 1, h, ka);
+				gsl_matrix_set(N, h + 1, h + 1, 1.0);
+				Ih[l] = 0.25 * tg[3] + ki;
+				Ic[l] = ki;
+			} else {
+				const double *pre = vx_row(tr->pre, j - 1);
+				const double *hp = j == 1 ? S0 + l * net->Ds : vx_row(tr->h, j - 2);
+				for (size_t i = 0; i < d; i++)
+					tmp[i] = tanh(pre[2 * d + i]);
+				double mu = maxdiff(vx_row(tr->u, j - 1), NULL, d), mhn = maxdiff(hp, tmp, d);
+				gsl_matrix_set(N, h, h, 1.0 + sg[2] + 0.25 * mu * sg[0] + 0.25 * mhn * sg[1]);
+				Ih[l] = tg[2] + 0.25 * mu * tg[0] + 0.25 * mhn * tg[1];
+			}
+			/* the paths up from layer l−1: rows of layer l, columns m < l */
+			if (l > 0)
+				for (size_t q = 0; q < h; q++) {
+					double below = gsl_matrix_get(N, h - sub, q);   /* (l−1)'s h row */
+					gsl_matrix_set(N, h, q, Ih[l] * below);
+					if (sub == 2)
+						gsl_matrix_set(N, h + 1, q, Ic[l] * below);
+				}
+		}
+		double b;
+		if (nr == 1) {
+			b = gsl_matrix_get(N, 0, 0);
+		} else {
+			if (gsl_linalg_SV_decomp_jacobi(N, V, S)) {
+				st = VX_ENUMERIC;
+				goto done;
+			}
+			b = gsl_vector_get(S, 0);
+		}
+		/* a relative 4 ulps of headroom for the rounding of the sums above */
+		gsl_vector_set(r->step_bound, j - 1, b * (1 + 8 * DBL_EPSILON));
+	}
+done:
+	gsl_matrix_free(N);
+	gsl_matrix_free(V);
+	gsl_vector_free(S);
+	gsl_vector_free(wk);
+	free(tmp);
+	free(Ih);
+	free(Ic);
+	free(S0);
+	return st;
+}
+
+/* ---- pass 7: saturation and the gates ---- */
+
+/* saturation of one gate block over the run: derivative below SAT_FRACTION
+ * of its largest, counted by the sign of the pre-activation */
+static void saturation(const gsl_matrix *pre, size_t col, size_t d, vx_act a, double *low, double *high)
+{
+	size_t nl = 0, nh = 0, T = pre->size1;
+	double lim = SAT_FRACTION * vx_act_gamma(a);
+	for (size_t j = 0; j < T; j++) {
+		const double *p = vx_row(pre, j) + col;
+		for (size_t i = 0; i < d; i++)
+			if (vx_act_df(a, p[i]) < lim) {
+				if (p[i] > 0)
+					nh++;
+				else
+					nl++;
+			}
+	}
+	*low = (double)nl / (double)(T * d);
+	*high = (double)nh / (double)(T * d);
+}
+
+void vx_na_gate_stats(const vx_net *net, vx_net_result *r)
+{
+	size_t d = net->d, T = net->T;
+	for (size_t l = 0; l < net->L; l++) {
+		vx_net_layer_stats *s = &r->stats[l];
+		const vx_net_trace *tr = &r->fwd->layer[l];
+		for (size_t g = 0; g < 4; g++) {
+			s->gate_low[g] = s->gate_high[g] = NAN;
+			if (g >= net->G)
+				continue;
+			vx_act a = net->cell == VX_CELL_RNN ? net->act
+			         : (net->cell == VX_CELL_LSTM && g == 2) || (net->cell == VX_CELL_GRU && g == 2) ? VX_TANH
+			         : VX_SIGMOID;
+			saturation(tr->pre, g * d, d, a, &s->gate_low[g], &s->gate_high[g]);
+		}
+		s->cell_sat = s->keep_mean = s->keep_sd = NAN;
+		if (net->cell == VX_CELL_LSTM) {
+			double lo, hi;
+			saturation(tr->c, 0, d, VX_TANH, &lo, &hi);
+			s->cell_sat = lo + hi;
+		}
+		if (net->cell == VX_CELL_RNN)
+			continue;
+		/* f (LSTM) or z (GRU): the block at rows d..2d−1 either way */
+		double mean = 0, m2 = 0;
+		size_t n = 0;
+		for (size_t j = 0; j < T; j++)
+			for (size_t i = 0; i < d; i++) {
+				double v = vx_act_f(VX_SIGMOID, vx_row(tr->pre, j)[d + i]), dv = v - mean;
+				mean += dv / (double)++n;
+				m2 += dv * (v - mean);
+			}
+		s->keep_mean = mean;
+		s->keep_sd = sqrt(m2 / (double)n);
+	}
+}
