@@ -24,8 +24,9 @@ size_t vx_net_analyse_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T
 
 /* vx_net_fd_check afterwards, with the result still held: the result and
  * the check's own (a copy of the network and four D×D matrices), not the
- * network.  The peak of an analysis and its check is thus vx_net_bytes plus
- * the larger of the two. */
+ * network; vx_net_fd_judge (net_fdjudge.h) holds less (three D×D).  The
+ * peak of an analysis and its check is thus vx_net_bytes plus the larger of
+ * the two. */
 size_t vx_net_fd_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T, size_t t);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * net_fdjudge.c — the finite-difference check of net_fdjudge.h: every entry
- * differenced at a step h and at h/4, against the forward map itself
+ * differenced at steps h, h/4 and h/16, against the forward map itself
  * (vx_net_step, vx_net_loss), which shares no code with the derivatives.
  *
  * The step is 2^-10 max(1, |x|) over how far a unit perturbation can move
@@ -17,14 +17,15 @@
 #include "engine/net_fdjudge.h"
 
 #define FD_REL 0x1p-10
-#define NPT 8              /* x ± h, x ± h/2, x ± h/4, x ± h/8 */
+#define NPT 12             /* x ± h, x ± h/2, …, x ± h/32 */
 
 typedef enum { E_PASS = 0, E_FAIL, E_LEFT, E_KINK } verdict;
 
-/* The two Richardson estimates of one entry, from the values at the eight
- * points, and the rounding floor of the finer one. */
+/* The three Richardson estimates of one entry, from the values at the
+ * twelve points (steps h and h/2, h/4 and h/8, h/16 and h/32), and the
+ * rounding floor of the middle one, which is compared. */
 typedef struct {
-	double coarse, fine, floor;
+	double coarse, mid, fine, floor;
 	int finite;
 } estimate;
 
@@ -53,10 +54,11 @@ static estimate estimate_of(const double pt[NPT], const double f[NPT])
 		m = fmax(m, fabs(f[i]));
 	}
 	e.coarse = (4 * slope(pt, f, 2) - slope(pt, f, 0)) / 3;
-	e.fine = (4 * slope(pt, f, 6) - slope(pt, f, 4)) / 3;
+	e.mid = (4 * slope(pt, f, 6) - slope(pt, f, 4)) / 3;
+	e.fine = (4 * slope(pt, f, 10) - slope(pt, f, 8)) / 3;
 	/* a step below the spacing of x leaves points equal: 0/0 */
-	e.finite &= isfinite(e.coarse) && isfinite(e.fine);
-	/* each value within δ of its exact rounding: the fine estimate, with
+	e.finite &= isfinite(e.coarse) && isfinite(e.mid) && isfinite(e.fine);
+	/* each value within δ of its exact rounding: the middle estimate, with
 	 * steps h/4 and h/8, within 12 δ / h of what exact values give */
 	double delta = 4 * DBL_EPSILON * m + 4 * DBL_TRUE_MIN;
 	e.floor = 12 * delta / (0.5 * (pt[0] - pt[1]));
@@ -66,16 +68,21 @@ static estimate estimate_of(const double pt[NPT], const double f[NPT])
 /* One entry against its analytic value an, relative to ref. */
 static verdict judge(const estimate *e, double an, double ref, size_t kinks, double *rel)
 {
-	double miss = fabs(e->fine - an);
+	double miss = fabs(e->mid - an);
 	*rel = miss / ref;
 	if (!e->finite)
 		return E_LEFT;   /* a perturbed run left the range of a double */
 	if (miss <= VX_FD_TOL * ref)
 		return E_PASS;
 	/* A miss proves a wrong formula only when the difference itself is
-	 * settled well within the tolerance: its two estimates agree, and
-	 * rounding cannot move it, to a quarter of it. */
-	if (fabs(e->coarse - e->fine) + e->floor > 0.25 * VX_FD_TOL * ref)
+	 * settled well within the tolerance: its estimate agrees with those of
+	 * four times the step and a quarter of it, and rounding cannot move it,
+	 * to a quarter of the tolerance.  Two estimates alone can agree by
+	 * chance where neither has converged (an exploding GRU: -364974.998 and
+	 * -364975.004 at h and h/4 where the derivative is -364974.347, which a
+	 * step 16 times smaller gives); a third that agrees too is a converged
+	 * sequence, or noise that would have to repeat itself. */
+	if (fabs(e->coarse - e->mid) + fabs(e->mid - e->fine) + e->floor > 0.25 * VX_FD_TOL * ref)
 		return E_LEFT;
 	return kinks ? E_KINK : E_FAIL;
 }

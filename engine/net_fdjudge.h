@@ -8,21 +8,22 @@
  * digit left in the values differenced, a chaotic or exploding horizon, a
  * ReLU kink inside the step — that difference is as large as a wrong
  * formula's, and a front end cannot tell the two apart.  Here every entry
- * is differenced twice, with a step h and with h/4 (each a Richardson
- * pair, error O(h⁴)), and carries the rounding floor of the values it
- * differences (12δ/h for values rounded by δ = 4ε max |f|).  An entry that
- * misses its analytic value by more than the tolerance is
- *   left out (unresolved) when it misses by no more than four times the
- *     disagreement of its own two estimates plus its floor: the difference
- *     itself is not settled, so it proves nothing;
+ * is differenced three times, with steps h, h/4 and h/16 (each a
+ * Richardson pair, error O(h⁴)), and the middle estimate, compared, carries
+ * the rounding floor of the values it differences (12δ/h for values
+ * rounded by δ = 4ε max |f|).  An entry that misses its analytic value by
+ * more than the tolerance is
+ *   left out (unresolved) unless its three estimates agree, and rounding
+ *   cannot move the middle one, to a quarter of the tolerance: the
+ *   difference itself is not settled, so it proves nothing;
  *   at a kink when the network is a ReLU stack with a pre-activation
  *     exactly at 0 (where σ' is a convention and a two-sided difference sees
  *     the mean of the sides);
- *   a failure otherwise: two differences that agree with each other and not
+ *   a failure otherwise: differences that agree with each other and not
  *     with the formula.
- * A wrong formula makes both estimates agree with the true derivative and
- * so fails; rounding, kinks and chaos make them disagree and are left out,
- * and counted.
+ * A wrong formula makes the estimates agree with the true derivative and so
+ * fails; rounding, kinks and chaos make them disagree and are left out, and
+ * counted.
  */
 #ifndef VX_NET_FDJUDGE_H
 #define VX_NET_FDJUDGE_H
@@ -63,7 +64,7 @@ typedef struct {
  * every column of J_j (1 <= j <= T) and of ∂S_t/∂S_k (1 <= k <= t, from
  * S_k by the forward map), and for each parameter every entry of its
  * gradient when max_entries is 0 or the parameter has no more, else its
- * max_entries largest.  Cost: eight perturbed runs per column (of 1 and
+ * max_entries largest.  Cost: twelve perturbed runs per column (of 1 and
  * t − k steps) and per parameter entry (of t steps).  VX_EUSAGE for j or k
  * out of range, VX_ESHAPE when r is not net's analysis, VX_ENOMEM. */
 vx_status vx_net_fd_judge(const vx_net *net, const vx_net_result *r, size_t j, size_t k, size_t max_entries,

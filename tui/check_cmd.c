@@ -49,7 +49,7 @@ static size_t check_net_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t
  * regime (vx_fd_check's rule for one vanilla layer); the gradient of every
  * parameter at all its entries when the budgets allow it, else at the
  * largest few of each, as many as they allow (2 to 16), each entry from
- * eight runs of t steps (net_fdjudge.h differences every entry at two
+ * twelve runs of t steps (net_fdjudge.h differences every entry at three
  * steps, so that what double precision cannot resolve is left out). */
 static vx_status net_fd(const vx_net *net, const vx_net_result *r, vx_net_fdjudge *fd)
 {
@@ -62,7 +62,7 @@ static vx_status net_fd(const vx_net *net, const vx_net_result *r, vx_net_fdjudg
 	if (gap == 0 && t > 1)
 		gap = 1;
 	double G = (double)net->G, d = (double)net->d, n = (double)net->n, L = (double)net->L;
-	double step = 2 * G * d * (n + d) * L, runs = 8 * (double)t, params = 4 * L;
+	double step = 2 * G * d * (n + d) * L, runs = 12 * (double)t, params = 4 * L;
 	double want = fmin(FD_STEP_BUDGET / runs, FD_FLOP_BUDGET / (runs * step)) / params;
 	double widest = G * d * (n > d ? n : d);
 	size_t entries = want >= widest ? 0 : want < 2 ? 2 : want > 16 ? 16 : (size_t)want;
