@@ -1,7 +1,7 @@
 /*
  * test_check_net.c — what `vanex check` shows of a network of gated cells
  * or stacked layers (report/check.h's vxr_net_check_text, _json,
- * vxr_net_verdict) and how report/modeljson.c reads a network back.
+ * vxr_net_verdict); test_modeljson holds the reader of the file.
  *
  *   one verdict rule: a single vanilla layer analysed as a vx_net gives the
  *     vanilla verdict word for word, ‖∂s_t/∂s_k‖ written ‖∂S_t/∂S_k‖;
@@ -9,11 +9,7 @@
  *     every cell, stacks and magnitudes beyond a double;
  *   the JSON holds the network's own numbers bit for bit, a gradient beyond
  *     a double as grads_scaled × 10^grads_log10_scale, and reads back into
- *     the same network;
- *   the reader: values exactly, cell and layers from the shapes, one vanilla
- *     layer in PyTorch's names as W, U and b = bias_ih + bias_hh, options
- *     that contradict a file refused, a network refused where only one
- *     vanilla layer is explained.
+ *     the same network.
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
