@@ -24,6 +24,7 @@
 #include "engine/analysis.h"
 #include "engine/net.h"
 #include "engine/net_analysis.h"
+#include "engine/net_bytes.h"
 #include "test_engine_net_util.h"
 
 static void setup(void)
@@ -407,4 +408,69 @@ Test(engine_lowrank, a_cold_lower_bound_does_not_make_the_chain_fall_back)
 	net_against_full_every("lstm d = 128, seed 3", net, r, 40);
 	vx_net_result_free(r);
 	vx_net_free(net);
+}
+
+/* ---- memory: the estimates count the factored chain's buffers ---- */
+
+typedef struct {
+	int net;          /* vx_net_analyse of an LSTM, else vx_analyse */
+	size_t d, T;
+} memcase;
+
+/* a small run first: the libraries' own buffers in place */
+static void warm(void *arg)
+{
+	(void)arg;
+	vx_model *m = random_model(VX_TANH, 8, 2, 10, 1.0, 1.0, 1);
+	vx_result_free(analyse_ok(m, 10));
+	vx_net *net = vx_net_alloc(VX_CELL_LSTM, VX_TANH, 1, 4, 2, 10);
+	unsigned long long st = 3;
+	fill_random_net(net, 1.0, 0.3, 1, 0.1, &st);
+	vx_net_result *r = NULL;
+	vx_exec ex = test_exec(8, 1);
+	vx_net_analyse(net, 10, &ex, &r, NULL);
+	vx_net_result_free(r);
+	vx_net_free(net);
+	vx_model_free(m);
+}
+
+/* the run, which must truncate its chain (else it tests nothing): 0 */
+static int factored_run(void *arg)
+{
+	const memcase *c = arg;
+	size_t trunc = 0;
+	if (c->net) {
+		vx_net *net = vx_net_alloc(VX_CELL_LSTM, VX_TANH, 1, c->d, 3, c->T);
+		unsigned long long st = 1002;
+		fill_random_net(net, 1.5, 0.3, 1, 0.1, &st);
+		vx_net_result *r = NULL;
+		vx_exec ex = test_exec(net->D, 1);
+		if (vx_net_analyse(net, c->T, &ex, &r, NULL) == VX_OK)
+			trunc = r->chain_truncations;
+		vx_net_result_free(r);
+		vx_net_free(net);
+	} else {
+		vx_model *m = random_model(VX_TANH, c->d, 4, c->T, 1.1, 1.0, 12);
+		vx_result *r = NULL;
+		vx_exec ex = test_exec(c->d, 0);
+		if (vx_analyse(m, c->T, &ex, &r, NULL) == VX_OK)
+			trunc = r->chain_truncations;
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+	return trunc > 0 ? 0 : -1;
+}
+
+Test(engine_lowrank, the_memory_estimates_hold_for_a_factored_chain)
+{
+	static const memcase cases[] = { { 0, 256, 400 }, { 1, 128, 300 } };
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		const memcase *q = &cases[c];
+		double got = peak_growth(warm, factored_run, (void *)q, q->net ? "lstm" : "vanilla");
+		double est = q->net ? (double)vx_net_bytes(VX_CELL_LSTM, 1, q->d, 3, q->T) +
+		                              (double)vx_net_analyse_bytes(VX_CELL_LSTM, 1, q->d, 3, q->T, q->T)
+		                    : (double)vx_model_bytes(q->d, 4, q->T) + (double)vx_analyse_bytes(q->d, q->T, q->T);
+		cr_expect(est >= got && est <= 1.7 * got, "%s d = %zu, T = %zu: estimate %.0f bytes, peak grew by %.0f",
+		          q->net ? "lstm" : "vanilla", q->d, q->T, est, got);
+	}
 }
