@@ -1,7 +1,8 @@
 /*
  * handout.c — a handout written to its file (handout.h): rendered in
- * memory by report/doc/, then the main text and its side files committed
- * together through report/out.h.
+ * memory by report/doc/ (a PDF compiled from its LaTeX by report/pdf.h),
+ * then the main text and its side files committed together through
+ * report/out.h.
  */
 #include "report/handout.h"
 
@@ -11,10 +12,12 @@
 
 #include "report/doc/doc.h"
 #include "report/out.h"
+#include "report/pdf.h"
 
-/* Writes the main text into main and the side files beside it, all or
- * nothing (out.h); main is consumed. */
-static vx_status write_all(vxr_out *main, const char *text, const vxr_side *side, size_t nside, vx_error *err)
+/* Writes the main text (len bytes: a PDF holds NULs) into main and the
+ * side files beside it, all or nothing (out.h); main is consumed. */
+static vx_status write_all(vxr_out *main, const char *text, size_t len, const vxr_side *side, size_t nside,
+                           vx_error *err)
 {
 	vxr_out **outs = calloc(nside + 1, sizeof *outs);
 	if (!outs) {
@@ -29,7 +32,7 @@ static vx_status write_all(vxr_out *main, const char *text, const vxr_side *side
 		/* write errors stay in the streams and come out of the commit */
 		for (size_t i = 0; i <= nside; i++) {
 			const char *t = i < nside ? side[i].text : text;
-			fwrite(t, 1, strlen(t), vxr_out_stream(outs[i]));
+			fwrite(t, 1, i < nside ? strlen(t) : len, vxr_out_stream(outs[i]));
 		}
 		st = vxr_out_commit(outs, nside + 1, err);
 	} else {
@@ -47,7 +50,10 @@ vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *templ
 	vxr_side *side = NULL;
 	size_t nside = 0;
 	vxr_out *o = NULL;
-	vx_status st = vxr_out_open(out_path, &o, err);
+	/* before any output exists: without pdflatex there is no PDF to write */
+	vx_status st = fmt == VXR_PDF ? vxr_pdf_ready(err) : VX_OK;
+	if (st == VX_OK)
+		st = vxr_out_open(out_path, &o, err);
 	if (st != VX_OK)
 		return st;
 	/* Side files go beside the file written (a link's target), and a target
@@ -55,8 +61,15 @@ vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *templ
 	 * standard output does. */
 	const char *where = vxr_out_direct(o) ? "-" : vxr_out_target(o);
 	st = vxr_report_render(ctx, fmt, template_path, where, &text, &side, &nside, err);
+	size_t len = text ? strlen(text) : 0;
+	if (st == VX_OK && fmt == VXR_PDF) {
+		char *pdf = NULL;
+		st = vxr_pdf_compile(text, len, &pdf, &len, err);
+		free(text);
+		text = pdf;
+	}
 	if (st == VX_OK)
-		st = write_all(o, text, side, nside, err);
+		st = write_all(o, text, len, side, nside, err);
 	else
 		vxr_out_discard(o);
 	vxr_sides_free(side, nside);

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "report/out.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,6 +32,7 @@
 /* A temporary file while it exists: what a signal handler deletes. */
 typedef struct tmpnode {
 	int dirfd;
+	int flags;         /* for unlinkat: 0, or AT_REMOVEDIR for a directory */
 	char name[NAME_MAX + 1];
 	struct tmpnode *volatile next;
 } tmpnode;
@@ -99,7 +101,7 @@ void vxr_out_remove_temps(void)
 {
 	for (tmpnode *n = reg_head; n; n = n->next)
 		if (n->name[0])
-			unlinkat(n->dirfd, n->name, 0);
+			unlinkat(n->dirfd, n->name, n->flags);
 }
 
 void vxr_out_abandon(void)
@@ -612,4 +614,118 @@ vx_status vxr_out_commit(vxr_out **outs, size_t n, vx_error *err)
 	for (size_t j = 0; j < n; j++)
 		out_free(outs[j]);
 	return st;
+}
+
+/* ================================================================ working directories */
+
+struct vxr_workdir {
+	char *path;        /* "$TMPDIR/vanex-XXXXXX" */
+	int fd;            /* the directory itself */
+	int parentfd;      /* where it stands */
+	tmpnode self;      /* the directory, removed last */
+	tmpnode *files;    /* the names a signal handler deletes first */
+	size_t nfiles;
+};
+
+vx_status vxr_workdir_open(const char *const *names, size_t n, vxr_workdir **out, vx_error *err)
+{
+	*out = NULL;
+	const char *tmp = getenv("TMPDIR");
+	if (!tmp || tmp[0] != '/')
+		tmp = "/tmp";
+	vxr_workdir *w = calloc(1, sizeof *w);
+	tmpnode *files = calloc(n ? n : 1, sizeof *files);
+	size_t tl = strlen(tmp);
+	char *path = malloc(tl + sizeof "/vanex-XXXXXX");
+	if (!w || !files || !path) {
+		free(w);
+		free(files);
+		free(path);
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	while (tl > 0 && tmp[tl - 1] == '/')
+		tl--;
+	sprintf(path, "%.*s/vanex-XXXXXX", (int)tl, tmp);
+	w->path = path;
+	w->files = files;
+	w->fd = w->parentfd = -1;
+	sigset_t mask;
+	reg_enter(&mask);
+	int e = 0;
+	if (reg_closed) {
+		e = ECANCELED;
+	} else if (!mkdtemp(path)) {
+		e = errno;
+	} else {
+		/* mkdtemp makes it 0700: nobody else reads or plants files in it */
+		size_t dl = dir_len(path);
+		char *parent = dl > 1 ? strndup(path, dl - 1) : strdup("/");
+		w->parentfd = parent ? open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+		w->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		free(parent);
+		if (w->parentfd < 0 || w->fd < 0) {
+			e = errno ? errno : ENOMEM;
+			rmdir(path);
+		} else {
+			w->self.dirfd = w->parentfd;
+			w->self.flags = AT_REMOVEDIR;
+			snprintf(w->self.name, sizeof w->self.name, "%s", path + dl);
+			reg_add(&w->self);
+			/* after the directory: the handler walks from the newest */
+			for (size_t i = 0; i < n; i++) {
+				w->files[i].dirfd = w->fd;
+				snprintf(w->files[i].name, sizeof w->files[i].name, "%s", names[i]);
+				reg_add(&w->files[i]);
+			}
+			w->nfiles = n;
+		}
+	}
+	reg_leave(&mask);
+	if (e) {
+		if (w->parentfd >= 0)
+			close(w->parentfd);
+		if (w->fd >= 0)
+			close(w->fd);
+		free(w->path);
+		free(w->files);
+		free(w);
+		if (e == ECANCELED)
+			return vx_fail(err, VX_EIO, "cannot make a working directory: vanex is ending");
+		return vx_fail(err, e == ENOMEM ? VX_ENOMEM : VX_EIO, "cannot make a working directory in %s: %s", tmp,
+		               strerror(e));
+	}
+	*out = w;
+	return VX_OK;
+}
+
+const char *vxr_workdir_path(const vxr_workdir *w)
+{
+	return w->path;
+}
+
+void vxr_workdir_free(vxr_workdir *w)
+{
+	if (!w)
+		return;
+	sigset_t mask;
+	reg_enter(&mask);
+	for (size_t i = 0; i < w->nfiles; i++)
+		reg_remove(&w->files[i]);
+	reg_remove(&w->self);
+	/* whatever the program wrote, named in advance or not */
+	DIR *d = opendir(w->path);
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+				unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+	}
+	rmdir(w->path);
+	reg_leave(&mask);
+	close(w->fd);
+	close(w->parentfd);
+	free(w->path);
+	free(w->files);
+	free(w);
 }

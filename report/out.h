@@ -77,4 +77,24 @@ void vxr_out_remove_temps(void);
  * handlers. */
 void vxr_out_abandon(void);
 
+/* ---- a private working directory for a program vanex runs ---- */
+
+typedef struct vxr_workdir vxr_workdir;
+
+/* Makes a directory of vanex's own, "vanex-XXXXXX" in $TMPDIR (when it is
+ * an absolute path) or /tmp, mode 0700, for a program that writes files of
+ * its own there (pdflatex).  It is registered like the temporary files: a
+ * signal handler's vxr_out_remove_temps deletes the files named in
+ * names[0..n) (what the program is known to write) and then the
+ * directory.  Errors: VX_EIO "cannot make a working directory in DIR:
+ * reason", VX_ENOMEM.  *out is freed with vxr_workdir_free. */
+vx_status vxr_workdir_open(const char *const *names, size_t n, vxr_workdir **out, vx_error *err);
+
+/* The directory's absolute path. */
+const char *vxr_workdir_path(const vxr_workdir *w);
+
+/* Deletes every file in the directory, named in advance or not, the
+ * directory itself, and frees w.  NULL-safe. */
+void vxr_workdir_free(vxr_workdir *w);
+
 #endif

@@ -11,9 +11,11 @@
 #   chromium                          the HTML handout in a browser (report_chromium.sh)
 #   python3, python3-numpy            JSON and .npy checks (check.sh, extremes.sh, report.sh)
 #   python3-torch                     the autograd reference (check_torch.sh)
+#   python3-mpmath                    40-digit norms of matrix powers (test_engine_eigen)
 #   libxml2-utils (xmllint)           well-formed SVG (test_plot)
 #   locales (localedef's sources)     a decimal-comma LC_NUMERIC (test_plot)
-#   texlive-latex-base, -recommended  pdflatex on the LaTeX output (report.sh, test_math)
+#   texlive-latex-base, -recommended  pdflatex on the LaTeX output and -f pdf (report.sh, test_math)
+#   poppler-utils (pdftotext)         the text of the PDF handout (report.sh)
 #   util-linux (setpriv)              unreadable files checked as root (bad_input.sh)
 #   valgrind                          make valgrind (tests/valgrind)
 #   clang, libclang-rt-14-dev         make fuzz (libFuzzer)
@@ -21,8 +23,8 @@
 # so that a trimmed one is told what is missing.
 set -e
 build="make gcc pkg-config libgsl-dev libopenblas-dev libcmark-dev libjansson-dev libncurses-dev libzip-dev zlib1g-dev"
-test="$build libcriterion-dev time tmux procps bsdutils util-linux chromium python3 python3-numpy python3-torch
-	libxml2-utils locales texlive-latex-base texlive-latex-recommended valgrind clang libclang-rt-14-dev"
+test="$build libcriterion-dev time tmux procps bsdutils util-linux chromium python3 python3-numpy python3-torch python3-mpmath
+	libxml2-utils locales texlive-latex-base texlive-latex-recommended poppler-utils valgrind clang libclang-rt-14-dev"
 bench="$build python3 python3-numpy python3-torch"
 case "${1:-}" in
 	build) want=$build ;;

@@ -127,8 +127,12 @@ static vx_status apply(vxu_args *a, const opt_def *o, const char *shown, const c
 			a->format = VXR_HTML;
 		else if (strcmp(val, "latex") == 0)
 			a->format = VXR_LATEX;
+		else if (strcmp(val, "pdf") == 0)
+			a->format = VXR_PDF;
+		else if (strcmp(val, "slides") == 0)
+			a->format = VXR_SLIDES;
 		else
-			return vx_fail(err, VX_EUSAGE, "%s: expected md, html or latex, got '%s'", shown,
+			return vx_fail(err, VX_EUSAGE, "%s: expected md, html, latex, pdf or slides, got '%s'", shown,
 			               vx_quote(val, QUOTE_MAX, 1, q, sizeof q));
 		a->format_set = 1;
 		return VX_OK;
@@ -306,8 +310,13 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 			a->format = VXR_HTML;
 		else if (has_suffix(a->output, ".tex"))
 			a->format = VXR_LATEX;
+		else if (has_suffix(a->output, ".pdf"))
+			a->format = VXR_PDF;
 		else
 			a->format = VXR_MD;
+	} else if (cmd == VXU_CMD_REPORT && a->format != VXR_PDF && has_suffix(a->output, ".pdf")) {
+		/* a file named .pdf holds a PDF, never the text of another format */
+		return vx_fail(err, VX_EUSAGE, "-o %s: a .pdf file takes -f pdf (or no -f)", a->output);
 	}
 	return VX_OK;
 }
@@ -343,7 +352,7 @@ static const char *const overview =
 	"Commands:\n"
 	"  tutor     the step-by-step tutorial in the terminal (the default)\n"
 	"  check     a quick numeric check: table and verdict, or --json\n"
-	"  report    a course handout with the actual numbers (md, html, latex)\n"
+	"  report    a handout with the actual numbers: md, html, latex, pdf, slides\n"
 	"  help [COMMAND]   this text, or the options of a command\n"
 	"\n"
 	"  -h, --help      show help       -V, --version   show the version\n"
@@ -377,12 +386,14 @@ static const char *const check_help =
 	"\n";
 
 static const char *const report_help =
-	"usage: vanex report [MODEL OPTIONS] [-f md|html|latex] [-o FILE]\n"
+	"usage: vanex report [MODEL OPTIONS] [-f md|html|latex|pdf|slides] [-o FILE]\n"
 	"                    [--template FILE]\n"
 	"\n"
 	"Writes the whole derivation as a handout filled with the network's numbers.\n"
 	"\n"
-	"  -f, --format F    md, html or latex (default: from -o's extension, else md)\n"
+	"  -f, --format F    md, html, latex, pdf (runs pdflatex) or slides (one HTML\n"
+	"                    file, a slide a step); default: from -o's extension\n"
+	"                    (.md .html .tex .pdf), else md\n"
 	"  -o, --output FILE the file to write (default: standard output)\n"
 	"  --template FILE   your own Markdown template instead of the built-in steps\n"
 	"\n";

@@ -4,7 +4,7 @@
  * (report/handout.h).
  *
  * Without -o the handout goes to standard output (Markdown unless -f says
- * otherwise).  The date printed in it comes from SOURCE_DATE_EPOCH when that
+ * otherwise; a PDF only when that is not a terminal).  The date printed in it comes from SOURCE_DATE_EPOCH when that
  * is set, so the same inputs give a byte-identical file.
  */
 #include <ctype.h>
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/analysis.h"
 #include "report/doc/doc.h"
@@ -56,6 +57,11 @@ int vxu_report_run(const vxu_args *a)
 
 	if ((st = handout_date(date, sizeof date, &err)) != VX_OK)
 		return vxu_fail(st, &err);
+	/* a PDF's bytes would only garble the terminal */
+	if (a->format == VXR_PDF && !a->output[0] && isatty(STDOUT_FILENO)) {
+		vx_fail(&err, VX_EUSAGE, "-f pdf: a PDF is not for the terminal; name a file with -o FILE.pdf");
+		return vxu_fail(VX_EUSAGE, &err);
+	}
 	/* the template's front matter first: command-line options win */
 	if (tpl && (st = vxr_template_defaults(tpl, &p, &j, &k, &err)) != VX_OK)
 		return vxu_fail(st, &err);

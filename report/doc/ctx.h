@@ -27,7 +27,8 @@ typedef struct {
 	                            * computes its own */
 } vxr_ctx;
 
-/* The formats of a handout. */
-typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX } vxr_format;
+/* The formats of a handout: VXR_PDF is the LaTeX text compiled by
+ * pdflatex (report/pdf.h), VXR_SLIDES the HTML one cut into slides. */
+typedef enum { VXR_MD = 0, VXR_HTML, VXR_LATEX, VXR_PDF, VXR_SLIDES } vxr_format;
 
 #endif

@@ -111,7 +111,7 @@ static vx_status block_alone_error(const vxr_obj *o, vx_error *err)
 	return vx_fail(err, VX_EFORMAT, "%s:%d:%d: a {{%s}} block must be a paragraph of its own (blank lines around it)",
 	               o->file, o->line, o->col,
 	               o->blk == VXR_BLK_MATRIX ? "matrix" : o->blk == VXR_BLK_RECORD ? "record"
-	               : (o->blk >= VXR_BLK_PLOT_NORMS && o->blk <= VXR_BLK_PLOT_STEPS) ? "plot" : "table");
+	               : vxr_blk_is_plot(o->blk) ? "plot" : "table");
 }
 
 static void set_obj(cmark_node *n, size_t idx)
@@ -261,8 +261,27 @@ vx_status vxr_fill_step(vxr_env *env, size_t i, vxf_style prose, vxr_filled *f, 
 	return fill_one(env, name, e->text, e->size, prose, f, err);
 }
 
-/* The whole handout's Markdown: the frame and every step, or the user's
- * template followed by the record when it has none of its own. */
+/* Puts "Step N. " in front of the title of the step filled from byte at
+ * on: its first "## " heading.  The handout numbers its steps in the text
+ * itself, so that every format (and a reader's copy of a title) has them;
+ * the tutor shows the number in its own frame. */
+static vx_status number_step(vxr_filled *f, size_t at, size_t n, vx_error *err)
+{
+	for (size_t i = at; i + 3 <= f->len; i++) {
+		if ((i == 0 || f->md[i - 1] == '\n') && memcmp(f->md + i, "## ", 3) == 0) {
+			char num[32];
+			int w = snprintf(num, sizeof num, "Step %zu. ", n);
+			if (vxr_filled_insert(f, i + 3, num, (size_t)w) != VX_OK)
+				return vx_fail(err, VX_ENOMEM, "out of memory");
+			return VX_OK;
+		}
+	}
+	return vx_fail(err, VX_EINTERNAL, "internal: step %zu has no ## title", n);
+}
+
+/* The whole handout's Markdown: the frame, every step numbered, and the
+ * references; or the user's template followed by the record when it has
+ * none of its own. */
 static vx_status fill_handout(vxr_env *env, const char *template_path, vxf_style prose, vxr_filled *f,
                               char **title, vx_error *err)
 {
@@ -293,11 +312,18 @@ static vx_status fill_handout(vxr_env *env, const char *template_path, vxf_style
 		return st;
 	}
 	const struct vx_embedded *fr = vxr_template_find("handout.md");
-	if (!fr)
-		return vx_fail(err, VX_EINTERNAL, "internal: templates/handout.md is not built in");
+	const struct vx_embedded *refs = vxr_template_find("references.md");
+	if (!fr || !refs)
+		return vx_fail(err, VX_EINTERNAL, "internal: templates/handout.md or references.md is not built in");
 	st = fill_one(env, "templates/handout.md", fr->text, fr->size, prose, f, err);
-	for (size_t i = 0; st == VX_OK && i < vxr_step_count(); i++)
+	for (size_t i = 0; st == VX_OK && i < vxr_step_count(); i++) {
+		size_t at = f->len;
 		st = vxr_fill_step(env, i, prose, f, err);
+		if (st == VX_OK)
+			st = number_step(f, at, i + 1, err);
+	}
+	if (st == VX_OK)
+		st = fill_one(env, "templates/references.md", refs->text, refs->size, prose, f, err);
 	return st;
 }
 
@@ -385,7 +411,9 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 	}
 	if (st == VX_OK)
 		st = vxr_substitute(root, &f, err);
-	vxr_rctx rc = { env, &f, fmt == VXR_HTML ? VXR_T_HTML : fmt == VXR_LATEX ? VXR_T_LATEX : VXR_T_MD,
+	vxr_rctx rc = { env, &f,
+	                fmt == VXR_HTML || fmt == VXR_SLIDES ? VXR_T_HTML
+	                : fmt == VXR_LATEX || fmt == VXR_PDF ? VXR_T_LATEX : VXR_T_MD,
 	                out_path, NULL, 0, 0 };
 	/* Markdown substitutes the tokens in the filled text itself */
 	if (st == VX_OK && rc.target != VXR_T_MD)
@@ -414,7 +442,10 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 		}
 		const char *ti = title ? title : "vanex handout";
 		switch (rc.target) {
-		case VXR_T_HTML: st = vxr_html_document(&rc, root, ti, text, err); break;
+		case VXR_T_HTML:
+			st = fmt == VXR_SLIDES ? vxr_slides_document(&rc, root, ti, text, err)
+			                       : vxr_html_document(&rc, root, ti, text, err);
+			break;
 		case VXR_T_LATEX: st = vxr_latex_document(&rc, root, ti, text, err); break;
 		default: st = vxr_md_document(&rc, root, ti, text, err); break;
 		}

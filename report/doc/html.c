@@ -5,6 +5,7 @@
  * writes the objects and the page around it.
  */
 #include "report/doc/render.h"
+#include "report/doc/cite.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@
 /* Local system fonts only: nothing is fetched.  The print sheet leaves the
  * paper size to the printer (`size: auto`) with margins that suit both A4
  * and US Letter, and keeps figures, tables and headings with their text. */
-static const char css[] =
+static const char css_page[] =
 	":root{--ink:#1d2327;--soft:#5b6670;--rule:#d5dbe0;--accent:#1f5f8b;--tint:#f3f6f8;}\n"
 	"html{font-size:17px;}\n"
 	"body{margin:0;background:#fff;color:var(--ink);"
@@ -24,10 +25,7 @@ static const char css[] =
 	"h1,h2,h3,h4{font-family:'Source Sans Pro','Segoe UI','Helvetica Neue',Arial,'DejaVu Sans',sans-serif;"
 	"line-height:1.25;color:#10191f;}\n"
 	"h1{font-size:2rem;margin:0 0 .4rem;letter-spacing:-.01em;}\n"
-	"body{counter-reset:step;}\n"
-	"h2{font-size:1.35rem;margin:2.6rem 0 .8rem;padding-top:1.2rem;border-top:1px solid var(--rule);"
-	"counter-increment:step;}\n"
-	"h2::before{content:counter(step) \". \";color:var(--accent);}\n"
+	"h2{font-size:1.35rem;margin:2.6rem 0 .8rem;padding-top:1.2rem;border-top:1px solid var(--rule);}\n"
 	"h3{font-size:1.1rem;margin:1.8rem 0 .5rem;}\n"
 	"p{margin:.7rem 0;}\n"
 	"em{font-style:italic;}strong{font-weight:700;}\n"
@@ -37,7 +35,11 @@ static const char css[] =
 	"pre code{background:none;padding:0;}\n"
 	"blockquote{margin:1rem 0;padding:.2rem 1rem;border-left:4px solid var(--accent);background:var(--tint);}\n"
 	"hr{border:0;border-top:1px solid var(--rule);margin:2rem 0;}\n"
-	"ul,ol{padding-left:1.6rem;}li{margin:.25rem 0;}\n"
+	"ul,ol{padding-left:1.6rem;}li{margin:.25rem 0;}\n";
+
+/* The blocks' own rules (math, matrices, tables, plots, the record, the
+ * references), shared with the slides (slides.c). */
+const char vxr_html_css_blocks[] =
 	"math{font-size:1.06em;}\n"
 	"math[display=block]{display:block math;margin:.9rem 0;overflow-x:auto;overflow-y:hidden;}\n"
 	".matrix{margin:1rem 0;display:flex;flex-wrap:wrap;align-items:center;column-gap:2.5rem;}\n"
@@ -62,6 +64,13 @@ static const char css[] =
 	"column-gap:.2rem;border-top:1.5px solid var(--ink);border-bottom:1.5px solid var(--ink);}"
 	"table.record tr{display:contents;}table.record tbody tr td{background:none;border:0;}"
 	"table.record td:nth-child(odd){padding-left:.7rem;}}\n"
+	"a.cite{color:var(--accent);text-decoration:none;}\n"
+	".refs p{padding-left:2.4rem;text-indent:-2.4rem;margin:.45rem 0;}\n"
+	".refs .refno{display:inline-block;min-width:2.4rem;text-indent:0;color:var(--soft);}\n"
+	".refs p:target{background:var(--tint);}\n";
+
+/* The page's end: the footer, paper and the print sheet. */
+static const char css_print[] =
 	"footer{margin-top:3rem;color:var(--soft);font-size:.85rem;}\n"
 	"@page{size:auto;margin:18mm 17mm 20mm;}\n"
 	"@media print{\n"
@@ -184,9 +193,54 @@ static vx_status html_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd,
 	return st;
 }
 
+/* [1, 3]: each number a link to its entry in the references. */
+static vx_status html_cite(void *sink, const vxr_obj *o, vx_error *err)
+{
+	vxr_strsink *k = sink;
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "[");
+	for (size_t i = 0; i < o->ncite; i++)
+		vxr_buf_printf(&b, "%s<a class=\"cite\" href=\"#ref-%s\">%d</a>", i ? ", " : "",
+		               vxr_ref_at((size_t)o->cite[i])->key, o->cite[i] + 1);
+	vxr_buf_puts(&b, "]");
+	k->out = vxr_buf_take(&b);
+	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
+/* Every work, each entry the target of its citations. */
+static vx_status html_references(void *sink, const vxr_obj *o, vx_error *err)
+{
+	(void)o;
+	vxr_strsink *k = sink;
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "<div class=\"refs\">\n");
+	for (size_t i = 0; i < vxr_ref_count(); i++) {
+		vxr_buf_printf(&b, "<p id=\"ref-%s\"><span class=\"refno\">[%zu]</span>", vxr_ref_at(i)->key, i + 1);
+		vxr_ref_entry(&b, i, VXR_T_HTML, 1);
+		vxr_buf_puts(&b, "</p>\n");
+	}
+	vxr_buf_puts(&b, "</div>\n");
+	k->out = vxr_buf_take(&b);
+	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
 const vxr_render_ops vxr_html_ops = {
 	.math = html_math, .table = html_table, .matrices = html_matrices, .plot = html_plot,
+	.cite = html_cite, .references = html_references,
 };
+
+void vxr_html_head(vxr_buf *b, const char *title, const char *css1, const char *css2, const char *css3)
+{
+	vxr_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	                "<meta name=\"generator\" content=\"vanex " VX_VERSION "\">\n<title>");
+	vxr_html_escape(b, title);
+	vxr_buf_puts(b, "</title>\n<style>\n");
+	vxr_buf_puts(b, css1);
+	vxr_buf_puts(b, css2);
+	vxr_buf_puts(b, css3);
+	vxr_buf_puts(b, "</style>\n</head>\n<body>\n");
+}
 
 vx_status vxr_html_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err)
 {
@@ -195,13 +249,8 @@ vx_status vxr_html_document(vxr_rctx *rc, cmark_node *root, const char *title, c
 	if (!body)
 		return vx_fail(err, VX_ENOMEM, "out of memory rendering HTML");
 	vxr_buf b = { 0 };
-	vxr_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	                 "<meta name=\"generator\" content=\"vanex " VX_VERSION "\">\n<title>");
-	vxr_html_escape(&b, title);
-	vxr_buf_puts(&b, "</title>\n<style>\n");
-	vxr_buf_puts(&b, css);
-	vxr_buf_puts(&b, "</style>\n</head>\n<body>\n<main>\n");
+	vxr_html_head(&b, title, css_page, vxr_html_css_blocks, css_print);
+	vxr_buf_puts(&b, "<main>\n");
 	vxr_buf_puts(&b, body);
 	vxr_buf_puts(&b, "</main>\n</body>\n</html>\n");
 	free(body);

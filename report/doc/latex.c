@@ -1,10 +1,15 @@
 /*
  * latex.c — the handout as a complete LaTeX article that pdflatex
- * compiles with the base distribution alone (amsmath, geometry; booktabs
- * and lmodern when installed).  Plots are drawn with LaTeX's own picture
- * environment (points, axes and ticks): no graphics package, no image file.
+ * compiles with texlive-latex-base alone (amsmath, geometry, graphicx,
+ * color, longtable; booktabs and lmodern when installed).  Plots are drawn
+ * in LaTeX's own picture environment (report/text/plot.h's vxp_picture):
+ * no image file.  Nothing runs into the margin: matrices and tables wider
+ * than the text are scaled down to it (\vxfit), matrices show at most 8
+ * rows and columns, and a plot or a table stays in one box with its
+ * caption.
  */
 #include "report/doc/render.h"
+#include "report/doc/cite.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -22,6 +27,11 @@ static const char preamble[] =
 	"\\IfFileExists{booktabs.sty}{\\usepackage{booktabs}}%\n"
 	"  {\\newcommand{\\toprule}{\\hline}\\newcommand{\\midrule}{\\hline}\\newcommand{\\bottomrule}{\\hline}}\n"
 	"\\usepackage[margin=2.4cm]{geometry}\n"
+	"\\usepackage{longtable}\n"
+	"\\newsavebox{\\vxbox}\n"
+	"% a matrix or a table no wider than the text: scaled down to it when wider\n"
+	"\\newcommand{\\vxfit}[1]{\\sbox{\\vxbox}{#1}\\ifdim\\wd\\vxbox>\\linewidth"
+	"\\resizebox{\\linewidth}{!}{\\usebox{\\vxbox}}\\else\\usebox{\\vxbox}\\fi}\n"
 	"\\setcounter{MaxMatrixCols}{48}\n"
 	"\\DeclareUnicodeCharacter{00D7}{\\ensuremath{\\times}}\n"
 	"\\DeclareUnicodeCharacter{2212}{\\ensuremath{-}}\n"
@@ -55,13 +65,28 @@ static const char preamble[] =
 	"\\DeclareUnicodeCharacter{03A0}{\\ensuremath{\\Pi}}\n"
 	"\\DeclareUnicodeCharacter{2211}{\\ensuremath{\\Sigma}}\n"
 	"\\setlength{\\parskip}{0.5em}\n"
-	"\\setlength{\\parindent}{0pt}\n";
+	"% a paragraph with long inline formulas spaces its words out rather than\n"
+	"% letting a line run into the margin\n"
+	"\\setlength{\\emergencystretch}{3em}\n"
+	"\\setlength{\\parindent}{0pt}\n"
+	"% the steps carry their numbers in their titles\n"
+	"\\setcounter{secnumdepth}{0}\n";
+
+/* Rows up to which a table stays in one box with its note (a page holds
+ * about 45 rows at \small); a longer one is a longtable, its header
+ * repeated on each page and the note under its last row. */
+#define BOX_ROWS 36
 
 static vx_status table_latex(const vxr_table *t, char **out, vx_error *err)
 {
 	vxr_buf b = { 0 };
 	vx_status st = VX_OK;
-	vxr_buf_puts(&b, "\\begin{center}\\small\n\\begin{tabular}{");
+	int boxed = t->nrows <= BOX_ROWS;
+	if (boxed)
+		vxr_buf_puts(&b, "\\begin{center}\\begin{minipage}{\\linewidth}\\centering\\small\n"
+		                 "\\vxfit{\\begin{tabular}{");
+	else
+		vxr_buf_puts(&b, "{\\small\n\\begin{longtable}{");
 	for (size_t c = 0; c < t->ncols; c++)
 		vxr_buf_puts(&b, t->numeric[c] ? "r" : "l");
 	vxr_buf_puts(&b, "}\n\\toprule\n");
@@ -73,6 +98,15 @@ static vx_status table_latex(const vxr_table *t, char **out, vx_error *err)
 		free(h);
 	}
 	vxr_buf_puts(&b, " \\\\\n\\midrule\n");
+	char *note = NULL;
+	if (st == VX_OK && t->note[0])
+		st = vxr_mixed(t->note, VXR_T_LATEX, 1, &note, err);
+	if (!boxed) {
+		vxr_buf_puts(&b, "\\endhead\n\\bottomrule\n");
+		if (note)
+			vxr_buf_printf(&b, "\\multicolumn{%zu}{l}{\\footnotesize %s}\\\\\n", t->ncols, note);
+		vxr_buf_puts(&b, "\\endlastfoot\n");
+	}
 	for (size_t r = 0; r < t->nrows && st == VX_OK; r++) {
 		for (size_t c = 0; c < t->ncols && st == VX_OK; c++) {
 			const vxr_cell *cell = &t->cells[r * t->ncols + c];
@@ -92,130 +126,21 @@ static vx_status table_latex(const vxr_table *t, char **out, vx_error *err)
 		}
 		vxr_buf_puts(&b, " \\\\\n");
 	}
-	vxr_buf_puts(&b, "\\bottomrule\n\\end{tabular}\n");
-	if (st == VX_OK && t->note[0]) {
-		char *n = NULL;
-		st = vxr_mixed(t->note, VXR_T_LATEX, 1, &n, err);
-		if (st == VX_OK)
-			vxr_buf_printf(&b, "\n\\smallskip\\footnotesize %s\n", n);
-		free(n);
+	if (boxed) {
+		vxr_buf_puts(&b, "\\bottomrule\n\\end{tabular}}\n");
+		if (note)
+			vxr_buf_printf(&b, "\n\\smallskip\\footnotesize %s\n", note);
+		vxr_buf_puts(&b, "\\end{minipage}\\end{center}\n");
+	} else {
+		vxr_buf_puts(&b, "\\end{longtable}}\n");
 	}
-	vxr_buf_puts(&b, "\\end{center}\n");
+	free(note);
 	if (st != VX_OK) {
 		free(b.s);
 		return st;
 	}
 	*out = vxr_buf_take(&b);
 	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
-}
-
-/* A "nice" tick step for a range: 1, 2 or 5 × 10^n, about n ticks. */
-static double nice_step(double range, int n)
-{
-	if (!(range > 0))
-		return 1;
-	double raw = range / n;
-	double p = pow(10, floor(log10(raw)));
-	double m = raw / p;
-	return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
-}
-
-/* The plot drawn with picture-mode points: 300×170 pt inside the axes. */
-static void plot_picture(vxr_buf *b, const vxr_plotdata *pd, vxr_blk_kind kind)
-{
-	const vxp_plot *p = &pd->plot;
-	const double W = 300, H = 170;
-	double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-	for (size_t s = 0; s < p->nseries; s++)
-		for (size_t i = 0; i < p->series[s].n; i++) {
-			double x = p->series[s].x[i], y = p->series[s].y[i];
-			if (!isfinite(x) || !isfinite(y))
-				continue;
-			xmin = fmin(xmin, x);
-			xmax = fmax(xmax, x);
-			ymin = fmin(ymin, y);
-			ymax = fmax(ymax, y);
-		}
-	for (size_t i = 0; i < p->nmarks; i++)
-		if (isfinite(p->mark_y[i])) {
-			ymin = fmin(ymin, p->mark_y[i]);
-			ymax = fmax(ymax, p->mark_y[i]);
-		}
-	if (!isfinite(xmin)) {
-		vxr_buf_puts(b, "\\begin{center}\\emph{(nothing to plot: every value is exactly zero)}\\end{center}\n");
-		return;
-	}
-	if (!p->log_y)
-		ymin = fmin(ymin, 0);
-	if (xmax <= xmin)
-		xmax = xmin + 1;
-	if (ymax <= ymin) {
-		ymax += 0.5;
-		ymin -= 0.5;
-	}
-	double ys = p->log_y ? fmax(1, round(nice_step(ymax - ymin, 5))) : nice_step(ymax - ymin, 5);
-	ymin = floor(ymin / ys) * ys;
-	ymax = ceil(ymax / ys) * ys;
-	double xs = nice_step(xmax - xmin, 6);
-#define PX(x) (((x) - xmin) / (xmax - xmin) * W)
-#define PY(y) (((y) - ymin) / (ymax - ymin) * H)
-	vxr_buf_puts(b, "\\begin{center}\n\\setlength{\\unitlength}{1pt}\n");
-	vxr_buf_printf(b, "\\begin{picture}(%.0f,%.0f)(-45,-30)\n", W + 55, H + 40);
-	vxr_buf_printf(b, "\\put(0,0){\\line(1,0){%.0f}}\\put(0,0){\\line(0,1){%.0f}}\n", W, H);
-	for (double y = ymin; y <= ymax + ys * 1e-9; y += ys) {
-		vxr_buf_printf(b, "\\put(0,%.1f){\\line(-1,0){3}}", PY(y));
-		if (p->log_y)
-			vxr_buf_printf(b, "\\put(-5,%.1f){\\makebox(0,0)[r]{\\scriptsize $10^{%.0f}$}}\n", PY(y), y);
-		else
-			vxr_buf_printf(b, "\\put(-5,%.1f){\\makebox(0,0)[r]{\\scriptsize $%g$}}\n", PY(y), y);
-	}
-	for (double x = ceil(xmin / xs) * xs; x <= xmax + xs * 1e-9; x += xs)
-		vxr_buf_printf(b, "\\put(%.1f,0){\\line(0,-1){3}}\\put(%.1f,-10){\\makebox(0,0)[t]{\\scriptsize $%g$}}\n",
-		               PX(x), PX(x), fabs(x) < 1e-12 ? 0.0 : x);
-	static const char *const sym[3] = { "\\bullet", "\\circ", "\\times" };
-	for (size_t s = 0; s < p->nseries; s++) {
-		const vxp_series *se = &p->series[s];
-		size_t cap = kind == VXR_BLK_PLOT_DACT ? 400 : 120;
-		size_t step = se->n > cap ? (se->n + cap - 1) / cap : 1;
-		for (size_t i = 0; i < se->n; i++) {
-			if (i % step && i != se->n - 1)
-				continue;
-			double x = se->x[i], y = se->y[i];
-			if (!isfinite(x) || !isfinite(y))
-				continue;
-			if (se->n == 2 && se->dashed) {
-				/* a level line (γ): drawn as a horizontal rule */
-				if (i == 0)
-					vxr_buf_printf(b, "\\multiput(0,%.1f)(6,0){%d}{\\line(1,0){3}}\n", PY(y), (int)(W / 6));
-				continue;
-			}
-			if (kind == VXR_BLK_PLOT_DACT && s == 0)
-				vxr_buf_printf(b, "\\put(%.1f,%.1f){\\makebox(0,0){$\\cdot$}}\n", PX(x), PY(y));
-			else
-				vxr_buf_printf(b, "\\put(%.1f,%.1f){\\makebox(0,0){$\\scriptscriptstyle %s$}}\n", PX(x), PY(y),
-				               sym[s]);
-		}
-	}
-	for (size_t i = 0; i < p->nmarks; i++)
-		if (isfinite(p->mark_x[i]) && isfinite(p->mark_y[i]))
-			vxr_buf_printf(b, "\\put(%.1f,%.1f){\\makebox(0,0){$\\bullet$}}\n", PX(p->mark_x[i]), PY(p->mark_y[i]));
-	vxr_buf_printf(b, "\\put(%.0f,-24){\\makebox(0,0)[t]{\\small $%s$}}\n", W / 2,
-	               kind == VXR_BLK_PLOT_DACT ? "a" : kind == VXR_BLK_PLOT_STEPS ? "j" : "t-k");
-	vxr_buf_puts(b, "\\end{picture}\n\n");
-	/* legend */
-	if (kind == VXR_BLK_PLOT_NORMS)
-		vxr_buf_puts(b, "{\\small $\\bullet$~$\\|\\partial s_t/\\partial s_k\\|_2$\\quad "
-		                "$\\circ$~$\\prod_j\\|J_j\\|_2$\\quad $\\times$~$(\\gamma\\lambda)^{t-k}$}\n");
-	else if (kind == VXR_BLK_PLOT_CONTRIB)
-		vxr_buf_puts(b, "{\\small $\\bullet$~size of the term of path $k$}\n");
-	else if (kind == VXR_BLK_PLOT_STEPS)
-		vxr_buf_puts(b, "{\\small $\\bullet$~$\\|J_j\\|_2$\\quad - - -~$\\gamma\\lambda$}\n");
-	else
-		vxr_buf_puts(b, "{\\small $\\cdot$~$\\sigma'(a)$\\quad - - -~$\\gamma = \\max\\sigma'$\\quad "
-		                "$\\bullet$~$\\sigma'(a_{j,i})$ of this network}\n");
-	vxr_buf_puts(b, "\\end{center}\n");
-#undef PX
-#undef PY
 }
 
 static vx_status latex_math(void *sink, const vxr_obj *o, vx_error *err)
@@ -232,31 +157,79 @@ static vx_status latex_table(void *sink, const vxr_obj *o, const vxr_table *t, v
 	return table_latex(t, &((vxr_strsink *)sink)->out, err);
 }
 
+/* Each matrix a display of its own, scaled down to the text's width when
+ * it is wider (\vxfit): two side by side ran 185 pt into the margin. */
 static vx_status latex_matrices(void *sink, const vxr_obj *o, const vxr_mat *m, size_t n, vx_error *err)
 {
-	return vxr_mats_latex(o, m, n, "\\[ ", " \\]\n", &((vxr_strsink *)sink)->out, err);
+	vxr_buf b = { 0 };
+	vx_status st = VX_OK;
+	for (size_t i = 0; i < n && st == VX_OK; i++) {
+		char *one = NULL;
+		st = vxr_mats_latex(o, &m[i], 1, "\\[ \\vxfit{$\\displaystyle ", "$} \\]\n", &one, err);
+		if (st == VX_OK)
+			vxr_buf_puts(&b, one);
+		free(one);
+	}
+	if (st != VX_OK) {
+		free(b.s);
+		return st;
+	}
+	((vxr_strsink *)sink)->out = vxr_buf_take(&b);
+	return ((vxr_strsink *)sink)->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
 }
 
+/* At most 8 rows and columns: more would be scaled past reading. */
+static size_t latex_matrix_fit(const void *sink)
+{
+	(void)sink;
+	return 8;
+}
+
+/* The plot, its legend and its caption in one box: a page never parts
+ * a plot from what says what it shows. */
 static vx_status latex_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err)
 {
 	vxr_strsink *k = sink;
-	char *cap = NULL;
-	vx_status st = vxr_mixed(pd->caption, VXR_T_LATEX, 1, &cap, err);
+	char *cap = NULL, *pic = NULL;
+	vx_status st = vxp_picture(&pd->plot, 340, 190, &pic);
+	if (st != VX_OK)
+		vx_fail(err, st, "%s:%d:%d: drawing the plot failed", o->file, o->line, o->col);
+	else
+		st = vxr_mixed(pd->caption, VXR_T_LATEX, 1, &cap, err);
 	if (st == VX_OK) {
 		vxr_buf b = { 0 };
-		plot_picture(&b, pd, o->blk);
-		vxr_buf_printf(&b, "\\begin{center}\\begin{minipage}{0.85\\linewidth}\\footnotesize %s"
-		                   "\\end{minipage}\\end{center}\n", cap);
+		vxr_buf_printf(&b, "\\begin{center}\\begin{minipage}{\\linewidth}\\centering\n%s\n"
+		                   "\\smallskip\\begin{minipage}{0.85\\linewidth}\\footnotesize %s\\end{minipage}\n"
+		                   "\\end{minipage}\\end{center}\n", pic, cap);
 		k->out = vxr_buf_take(&b);
 		if (!k->out)
 			st = vx_fail(err, VX_ENOMEM, "out of memory");
 	}
+	free(pic);
 	free(cap);
 	return st;
 }
 
+static vx_status latex_references(void *sink, const vxr_obj *o, vx_error *err)
+{
+	(void)o;
+	vxr_strsink *k = sink;
+	vxr_buf b = { 0 };
+	vxr_buf_puts(&b, "\\begin{list}{}{\\setlength{\\leftmargin}{2.2em}\\setlength{\\labelwidth}{2em}"
+	                 "\\setlength{\\itemsep}{0.3em}}\\raggedright\n");
+	for (size_t i = 0; i < vxr_ref_count(); i++) {
+		vxr_buf_printf(&b, "\\item[{[%zu]}] ", i + 1);
+		vxr_ref_entry(&b, i, VXR_T_LATEX, 1);
+		vxr_buf_puts(&b, "\n");
+	}
+	vxr_buf_puts(&b, "\\end{list}\n");
+	k->out = vxr_buf_take(&b);
+	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
 const vxr_render_ops vxr_latex_ops = {
 	.math = latex_math, .table = latex_table, .matrices = latex_matrices, .plot = latex_plot,
+	.cite = vxr_cite_numbers, .references = latex_references, .matrix_fit = latex_matrix_fit,
 };
 
 vx_status vxr_latex_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err)
@@ -300,6 +273,7 @@ vx_status vxr_latex_document(vxr_rctx *rc, cmark_node *root, const char *title, 
 	vxr_buf b = { 0 };
 	vxr_buf_puts(&b, "% Made with vanex " VX_VERSION ". Compile with pdflatex.\n");
 	vxr_buf_puts(&b, preamble);
+	vxr_buf_puts(&b, vxp_picture_preamble);
 	vxr_buf_puts(&b, "\\title{");
 	vxr_latex_escape(&b, title);
 	vxr_buf_puts(&b, "}\n\\author{}\n\\date{");

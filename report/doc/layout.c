@@ -232,6 +232,17 @@ static void collect(lay *Y, cmark_node *n, vxt_role role, atoms *A)
 		if (idx == SIZE_MAX || idx >= Y->f->nobjs)
 			return;
 		const vxr_obj *o = &Y->f->objs[idx];
+		if (o->kind == VXR_OBJ_CITE) {
+			/* author and year: the tutor has no list to point into */
+			char *c = vxr_cite_short(o);
+			if (!c) {
+				Y->st = vx_fail(Y->err, VX_ENOMEM, "out of memory");
+				return;
+			}
+			add_words(Y, A, role, c);
+			free(c);
+			return;
+		}
 		char *m = NULL;
 		Y->st = vxr_math(o, o->tex, Y->utf8 ? VXM_UNICODE : VXM_ASCII, o->kind == VXR_OBJ_DMATH, &m, Y->err);
 		if (Y->st != VX_OK)
@@ -387,7 +398,11 @@ static void plain_text(lay *Y, cmark_node *n, vxr_buf *b)
 			vxr_buf_puts(b, cmark_node_get_literal(x));
 		} else if (ty == CMARK_NODE_CUSTOM_INLINE) {
 			size_t idx = vxr_node_obj(x);
-			if (idx < Y->f->nobjs) {
+			if (idx < Y->f->nobjs && Y->f->objs[idx].kind == VXR_OBJ_CITE) {
+				char *c = vxr_cite_short(&Y->f->objs[idx]);
+				vxr_buf_puts(b, c ? c : "");
+				free(c);
+			} else if (idx < Y->f->nobjs) {
 				char *m = NULL;
 				if (vxr_math(&Y->f->objs[idx], Y->f->objs[idx].tex, Y->utf8 ? VXM_UNICODE : VXM_ASCII, 0, &m,
 				             Y->err) == VX_OK)

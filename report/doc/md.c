@@ -7,6 +7,7 @@
  */
 #include "report/doc/render.h"
 #include "report/doc/doc.h"
+#include "report/doc/cite.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -178,8 +179,24 @@ static vx_status md_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, v
 	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
 }
 
+/* One paragraph per work, "[1] R. Pascanu, …" (no link definition is
+ * written, so "[1]" stays text). */
+static vx_status md_references(void *sink, const vxr_obj *o, vx_error *err)
+{
+	(void)o;
+	vxr_strsink *k = sink;
+	vxr_buf b = { 0 };
+	for (size_t i = 0; i < vxr_ref_count(); i++) {
+		vxr_buf_printf(&b, "%s[%zu] ", i ? "\n\n" : "", i + 1);
+		vxr_ref_entry(&b, i, VXR_T_MD, 1);
+	}
+	k->out = vxr_buf_take(&b);
+	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
 const vxr_render_ops vxr_md_ops = {
 	.math = md_math, .table = md_table, .matrices = md_matrices, .plot = md_plot,
+	.cite = vxr_cite_numbers, .references = md_references,
 };
 
 vx_status vxr_md_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err)

@@ -62,6 +62,7 @@ typedef struct {
 	vxp_series series[3];
 	double *buf;          /* owns every array the plot points into */
 	char title[96], legend[3][64], mark_label[64];
+	char legend_tex[3][96], mark_label_tex[96];   /* the same for LaTeX, text with $…$ */
 	char caption[200];    /* text with $…$ math */
 	/* the same data as a table, for targets without graphics */
 	vxr_table *fallback;
@@ -116,6 +117,8 @@ typedef struct {
 	vx_status (*table)(void *sink, const vxr_obj *o, const vxr_table *t, vx_error *err);
 	vx_status (*matrices)(void *sink, const vxr_obj *o, const vxr_mat *m, size_t n, vx_error *err);
 	vx_status (*plot)(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err);
+	vx_status (*cite)(void *sink, const vxr_obj *o, vx_error *err);        /* {{cite}}: the works' numbers */
+	vx_status (*references)(void *sink, const vxr_obj *o, vx_error *err);  /* {{references}}: every work */
 	size_t (*matrix_fit)(const void *sink);  /* NULL or 0: as many rows and columns as the object asks */
 	int (*utf8)(const void *sink);           /* NULL: UTF-8 */
 } vxr_render_ops;
@@ -146,6 +149,28 @@ extern const vxr_render_ops vxr_html_ops, vxr_latex_ops, vxr_md_ops;
 vx_status vxr_html_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err);
 vx_status vxr_latex_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err);
 vx_status vxr_md_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err);
+
+/* Work r (report/doc/cite.h) as an entry of a reference list for target
+ * tg: "Authors. Title. Where, year.", escaped for the target, the title
+ * emphasised (plain in the terminal, ASCII when utf8 is 0). */
+void vxr_ref_entry(vxr_buf *b, size_t r, vxr_target tg, int utf8);
+/* A cite op for a document target whose sink is a vxr_strsink: the
+ * numbers as text, "[1, 3]" (LaTeX, Markdown). */
+vx_status vxr_cite_numbers(void *sink, const vxr_obj *o, vx_error *err);
+/* The works of a {{cite}} in running text for the terminal, whose text
+ * names the authors: their years, "(1991; 1994)".  malloc'd. */
+char *vxr_cite_short(const vxr_obj *o);
+
+/* The head of an HTML document up to and with <body>: the title escaped,
+ * the style sheet the three parts (html.c's for the handout, slides.c's
+ * for the slides). */
+void vxr_html_head(vxr_buf *b, const char *title, const char *css1, const char *css2, const char *css3);
+/* The CSS of the blocks (math, matrices, tables, plots, the record, the
+ * references), the same in the handout and the slides. */
+extern const char vxr_html_css_blocks[];
+/* The handout as slides: one self-contained HTML file, a step (or a part
+ * of one) per slide, no script (slides.c). */
+vx_status vxr_slides_document(vxr_rctx *rc, cmark_node *root, const char *title, char **out, vx_error *err);
 
 /* Escaping for HTML text and attributes. */
 void vxr_html_escape(vxr_buf *b, const char *s);

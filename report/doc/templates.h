@@ -4,7 +4,8 @@
  * The Makefile turns every Markdown file of templates/ into
  * build/gen/templates_embed.c (report/doc/embed.sh): a table sorted by file
  * name, ended by a NULL name, so an installed vanex needs no data files.  The steps of the derivation are
- * the files named NN-*.md; "handout.md" is the frame of a whole handout;
+ * the files named NN-*.md; "handout.md" is the frame of a whole handout
+ * and "references.md" its end;
  * README.md documents the language and is not a template.
  */
 #ifndef VXR_TEMPLATES_H

@@ -6,6 +6,7 @@
  * as a last guard.
  */
 #include "report/doc/render.h"
+#include "report/doc/cite.h"
 #include "report/text/utf8.h"
 
 #include <math.h>
@@ -373,14 +374,16 @@ vx_status vxr_term_plot(const vxr_plotdata *pd, int cols, int rows, int utf8, vx
 	return VX_OK;
 }
 
-/* A plot block: 12 rows of at most 72 columns, the caption below in words. */
+/* A plot block: 12 rows of at most 72 columns (16 for a plane drawn to
+ * scale, whose circles would otherwise be a few cells across), the caption
+ * below in words. */
 static vx_status term_plot(const vxr_plotdata *pd, int width, int utf8, vxt_lines *L, vx_error *err)
 {
 	if (width < 20) {
 		wrap_plain(L, VXT_DIM, "(the plot needs 20 columns)", width, 0);
 		return VX_OK;
 	}
-	vx_status st = vxr_term_plot(pd, width < 72 ? width : 72, 12, utf8, L, err);
+	vx_status st = vxr_term_plot(pd, width < 72 ? width : 72, pd->plot.equal_aspect ? 16 : 12, utf8, L, err);
 	if (st != VX_OK)
 		return st;
 	char *cap = NULL;
@@ -438,8 +441,26 @@ static int tb_utf8(const void *sink)
 	return ((const term_sink *)sink)->utf8;
 }
 
+/* Every work, each wrapped to the width ("[1] R. Pascanu, …"). */
+static vx_status tb_references(void *sink, const vxr_obj *o, vx_error *err)
+{
+	(void)o;
+	term_sink *k = sink;
+	for (size_t i = 0; i < vxr_ref_count(); i++) {
+		vxr_buf b = { 0 };
+		vxr_buf_printf(&b, "[%zu] ", i + 1);
+		vxr_ref_entry(&b, i, VXR_T_TERM, k->utf8);
+		char *e = vxr_buf_take(&b);
+		if (!e)
+			return vx_fail(err, VX_ENOMEM, "out of memory");
+		wrap_plain(k->L, VXT_TEXT, e, k->width, 0);
+		free(e);
+	}
+	return k->L->oom ? vx_fail(err, VX_ENOMEM, "out of memory") : VX_OK;
+}
+
 static const vxr_render_ops term_ops = {
-	.table = tb_table, .matrices = tb_matrices, .plot = tb_plot,
+	.table = tb_table, .matrices = tb_matrices, .plot = tb_plot, .references = tb_references,
 	.matrix_fit = tb_matrix_fit, .utf8 = tb_utf8,
 };
 

@@ -10,7 +10,8 @@
  *     full) reading live values of the network;
  *   - conditionals {{#if EXPR}} … {{else if EXPR}} … {{else}} … {{/if}};
  *   - live blocks on a line of their own: {{table …}}, {{matrix …}},
- *     {{plot …}}, {{record}};
+ *     {{plot …}}, {{record}}, {{references}};
+ *   - citations in the text, {{cite KEY [KEY…]}} (report/doc/cite.h);
  *   - comments {{! … }} and the escape \{{ for a literal "{{".
  * Math is written $…$ or $$…$$ in the TeX subset of report/text/math.h; a
  * placeholder inside math is formatted for TeX.
@@ -54,7 +55,7 @@ vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size
 const char *vxr_tpl_title(const vxr_tpl *t);
 
 /* The front matter's `panel`: the tutor's live-panel view for this step,
- * one of "network", "dact", "jacobian", "paths", "lyap", "chain" (a
+ * one of "network", "dact", "jacobian", "paths", "lyap", "chain", "eigen" (a
  * constant of the program, valid after t is freed), or NULL when the key is
  * absent.  Any other value is refused by vxr_tpl_parse. */
 const char *vxr_tpl_panel(const vxr_tpl *t);
@@ -65,7 +66,8 @@ const char *vxr_tpl_panel(const vxr_tpl *t);
 typedef enum {
 	VXR_OBJ_MATH = 0,   /* $…$ */
 	VXR_OBJ_DMATH,      /* $$…$$ */
-	VXR_OBJ_BLOCK       /* a live block: it must be a paragraph of its own */
+	VXR_OBJ_BLOCK,      /* a live block: it must be a paragraph of its own */
+	VXR_OBJ_CITE        /* {{cite KEY …}}: the works' numbers, inline (report/doc/cite.h) */
 } vxr_obj_kind;
 
 typedef enum {
@@ -77,8 +79,17 @@ typedef enum {
 	VXR_BLK_PLOT_DACT,       /* {{plot dact [j=N]}} */
 	VXR_BLK_PLOT_CONTRIB,    /* {{plot contrib}} */
 	VXR_BLK_PLOT_STEPS,      /* {{plot steps}} */
-	VXR_BLK_RECORD           /* {{record}} */
+	VXR_BLK_PLOT_EIGEN,      /* {{plot eigen}} */
+	VXR_BLK_PLOT_POWERS,     /* {{plot powers}} */
+	VXR_BLK_RECORD,          /* {{record}} */
+	VXR_BLK_REFERENCES       /* {{references}}: every work of report/doc/cite.h */
 } vxr_blk_kind;
+
+/* Whether a block is one of the plots ({{plot …}}). */
+static inline int vxr_blk_is_plot(vxr_blk_kind k)
+{
+	return k >= VXR_BLK_PLOT_NORMS && k <= VXR_BLK_PLOT_POWERS;
+}
 
 typedef struct {
 	vxr_obj_kind kind;
@@ -92,6 +103,9 @@ typedef struct {
 	size_t k;                /* the path (1..t) a block shows (dsds) */
 	size_t rows;             /* rows shown by tables; 0 = the default */
 	size_t size;             /* rows/columns shown of a matrix */
+	/* citations */
+	int cite[4];             /* the works cited, indices into cite.h's list */
+	size_t ncite;
 } vxr_obj;
 
 /* The Markdown of one or more filled templates.  Objects appear in md as
@@ -114,6 +128,9 @@ vx_status vxr_tpl_fill(const vxr_tpl *t, vxr_env *env, vxf_style prose_style,
 
 /* Appends raw Markdown to f (separators between parts). */
 vx_status vxr_filled_append(vxr_filled *f, const char *s, size_t n);
+/* Inserts raw Markdown into f at byte offset at (at most f->len):
+ * VX_ENOMEM, or VX_EINTERNAL for an offset past the end. */
+vx_status vxr_filled_insert(vxr_filled *f, size_t at, const char *s, size_t n);
 void vxr_filled_clear(vxr_filled *f);   /* frees the members; f itself is the caller's */
 
 /* Formats x the way a placeholder with `format` does ("" = the default of

@@ -246,6 +246,29 @@ static val eval_name(evalr *ev, const expr *e)
 			return vnum(a->lyap_max);
 		return vnum(a->rate);
 	}
+	case NM_EIGEN_RHO: {
+		vx_error e2;
+		const vx_eigen *eg = vxr_env_eigen(ev->env, &e2);
+		if (!eg) {
+			vxr_tpl_eval_fail(ev, e->off, "%s", e2.msg);
+			return vnum(0);
+		}
+		return vnum(eg->rho);
+	}
+	case NM_POWERS_N: return vint((double)vxr_env_powers_n(ev->env));
+	case NM_POWERS_SLOW: return vint(vxr_env_powers_slow(ev->env));
+	case NM_POWERS_MAX: case NM_POWERS_ARGMAX: case NM_POWERS_LAST: {
+		vx_error e2;
+		const vx_mag *pw = vxr_env_powers(ev->env, &e2);
+		if (!pw) {
+			vxr_tpl_eval_fail(ev, e->off, "%s", e2.msg);
+			return vnum(0);
+		}
+		size_t N = vxr_env_powers_n(ev->env), peak = vxr_powers_peak(pw, N);
+		if (e->name == NM_POWERS_LAST)
+			return vmag(pw[N]);
+		return e->name == NM_POWERS_MAX ? vmag(pw[peak]) : vint((double)peak);
+	}
 	case NM_COUNT:
 		break;
 	}
@@ -509,6 +532,7 @@ void vxr_tpl_format_val(char *buf, size_t n, val v, const fspec *f, vxf_style st
 	if (f->isint || (v.type == V_INT && !f->given)) {
 		if (v.fits && fabs(v.v) < 9e15) {
 			snprintf(buf, n, "%.0f", v.v == 0 ? 0.0 : v.v);
+			vxf_minus(buf, n, st);
 			return;
 		}
 	}
@@ -516,6 +540,7 @@ void vxr_tpl_format_val(char *buf, size_t n, val v, const fspec *f, vxf_style st
 		char m[96];
 		vxf_log10(m, sizeof m, v.l10, sig, st);
 		snprintf(buf, n, "%s%s", v.neg ? "-" : "", m);
+		vxf_minus(buf, n, st);
 		return;
 	}
 	if (f->kind == 1 && isfinite(v.v) && v.v != 0) {
@@ -537,6 +562,7 @@ void vxr_tpl_format_val(char *buf, size_t n, val v, const fspec *f, vxf_style st
 		}
 		snprintf(buf, n, "%s", m);
 		vxf_exp10(buf, n, e10, st);
+		vxf_minus(buf, n, st);
 		return;
 	}
 	vxf_num(buf, n, v.v, sig, st);

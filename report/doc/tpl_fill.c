@@ -34,6 +34,19 @@ vx_status vxr_filled_append(vxr_filled *f, const char *s, size_t n)
 	return VX_OK;
 }
 
+vx_status vxr_filled_insert(vxr_filled *f, size_t at, const char *s, size_t n)
+{
+	if (at > f->len)
+		return VX_EINTERNAL;
+	size_t tail = f->len - at;
+	/* grow by appending, then open the gap */
+	if (vxr_filled_append(f, s, n) != VX_OK)
+		return VX_ENOMEM;
+	memmove(f->md + at + n, f->md + at, tail);
+	memcpy(f->md + at, s, n);
+	return VX_OK;
+}
+
 void vxr_filled_clear(vxr_filled *f)
 {
 	if (!f)
@@ -324,7 +337,8 @@ static void fill_node(filler *F, const node *n)
 		return;
 	case N_BLOCK: {
 		if (F->math) {
-			vxr_tpl_eval_fail(&F->ev, n->off, "a block cannot stand inside math");
+			vxr_tpl_eval_fail(&F->ev, n->off, "a %s cannot stand inside math",
+			                  n->blk.kind == VXR_OBJ_CITE ? "citation" : "block");
 			return;
 		}
 		const vxr_ctx *c = vxr_env_ctx(F->ev.env);

@@ -114,6 +114,23 @@ static const char *nonfinite(double x, vxf_style st)
 	return x > 0 ? "inf" : "-inf";
 }
 
+char *vxf_minus(char *buf, size_t n, vxf_style st)
+{
+	size_t len = strnlen(buf, n);
+	if (st != VXF_UNICODE || len == 0 || buf[0] != '-' || len + 3 > n)
+		return buf;
+	/* "-" (1 byte) becomes "−" (3 bytes) */
+	memmove(buf + 3, buf + 1, len);
+	memcpy(buf, "\u2212", 3);
+	return buf;
+}
+
+/* out as the number, its sign a true minus in Unicode (vxf_minus). */
+static char *put_signed(char *buf, size_t n, const char *out, vxf_style st)
+{
+	return vxf_minus(put(buf, n, out), n, st);
+}
+
 char *vxf_num(char *buf, size_t n, double x, int sig, vxf_style st)
 {
 	char out[96];
@@ -141,14 +158,14 @@ char *vxf_num(char *buf, size_t n, double x, int sig, vxf_style st)
 		else
 			snprintf(out, sizeof out, "%.*f", (int)dec, x);
 		strip_zeros(out);
-		return put(buf, n, out);
+		return put_signed(buf, n, out, st);
 	}
 	if (epos)
 		*epos = '\0';
 	strip_zeros(sci);
 	snprintf(out, sizeof out, "%s", sci);
 	vxf_exp10(out, sizeof out, e10, st);
-	return put(buf, n, out);
+	return put_signed(buf, n, out, st);
 }
 
 char *vxf_log10(char *buf, size_t n, double l10, int sig, vxf_style st)

@@ -8,11 +8,12 @@
  * 0.0123, 1020 for 1024, 27800 for 27784.3, 9.77e-04, 1e+06), and
  * magnitudes that do not fit a double written from their log10 (vx_mag),
  * never as 0 or inf.  Whole numbers meant exactly (sizes, steps) are not
- * passed here with few digits.  Styles differ only in how ×10ⁿ is spelt
- * (vxf_exp10):
+ * passed here with few digits.  Styles differ in how ×10ⁿ is spelt
+ * (vxf_exp10) and in the minus of a negative number (a true minus, U+2212,
+ * in Unicode; '-' elsewhere, which TeX sets as a minus in math):
  *
- *   VXF_ASCII    9.765625e-04     3.2e-603
- *   VXF_UNICODE  9.765625×10⁻⁴    3.2×10⁻⁶⁰³
+ *   VXF_ASCII    9.765625e-04     3.2e-603      -0.666
+ *   VXF_UNICODE  9.765625×10⁻⁴    3.2×10⁻⁶⁰³    −0.666
  *   VXF_TEX      9.765625\times10^{-4}
  *   VXF_JSON     round-trip (17 significant digits), "null" for non-finite
  */
@@ -27,6 +28,11 @@ typedef enum { VXF_ASCII = 0, VXF_UNICODE, VXF_TEX, VXF_JSON } vxf_style;
 /* Formats x into buf (always NUL-terminated, truncated to n); returns buf.
  * NaN prints as "nan", infinities as "inf"/"-inf" (in JSON: null). */
 char *vxf_num(char *buf, size_t n, double x, int sig, vxf_style st);
+
+/* Rewrites the leading '-' of the number in buf (n bytes, NUL-terminated)
+ * as the style's minus: U+2212 in VXF_UNICODE (when buf has the 2 bytes
+ * more it takes), unchanged in the other styles; returns buf. */
+char *vxf_minus(char *buf, size_t n, vxf_style st);
 
 /* Formats 10^l10 (a magnitude known by its log10), e.g. l10 = -602.49 gives
  * "3.2e-603"; -INFINITY gives "0". */

@@ -44,6 +44,12 @@ sclass vxm_node_class(const rend *r, int id)
 	}
 }
 
+int vxm_unary(sclass cl, int has_prev, sclass pcl)
+{
+	return cl == C_BIN && (!has_prev || pcl == C_BIN || pcl == C_REL || pcl == C_OPEN || pcl == C_PUNCT ||
+	                       pcl == C_LARGE || pcl == C_TBIN);
+}
+
 /* ------------------------------------------------------------------ */
 /* Entry points                                                        */
 /* ------------------------------------------------------------------ */

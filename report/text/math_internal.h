@@ -139,6 +139,11 @@ const node *vxm_at(const rend *r, int id);
  * a script's base's when that is a large operator or a function, C_FUNC
  * for \operatorname, C_ORD for the rest. */
 sclass vxm_node_class(const rend *r, int id);
+/* Whether a binary operator of class cl (− + ±) is unary where it stands:
+ * first in its row (has_prev 0) or after an operator, a relation, an
+ * opening bracket, punctuation or a large operator (pcl), as TeX reads it:
+ * the − of "≈ −0.666" or "(−x". */
+int vxm_unary(sclass cl, int has_prev, sclass pcl);
 
 /* Each writer writes the whole formula with root `root` into the empty
  * buffer b; an allocation failure is left in b->oom.

@@ -195,8 +195,7 @@ static void tx_row(const rend *r, int id, vxr_buf *b, int tight)
 		} else {
 			tx_node(r, k, &t, tight);
 		}
-		int unary = cl == C_BIN && (prev < 0 || pcl == C_BIN || pcl == C_REL || pcl == C_OPEN ||
-		                            pcl == C_PUNCT || pcl == C_LARGE || pcl == C_TBIN);
+		int unary = vxm_unary(cl, prev >= 0, pcl);
 		if (vxm_at(r, k)->type == N_SPACE) {
 			pending = 0;
 			vxr_buf_absorb(b, &t);

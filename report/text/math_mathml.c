@@ -147,9 +147,37 @@ static void ml_node(rend *r, int id, vxr_buf *b)
 	const node *nd = vxm_at(r, id);
 	const char *s = r->P->s + nd->off;
 	switch (nd->type) {
-	case N_ROW:
+	case N_ROW: {
+		int prev = -1;
+		sclass pcl = C_OPEN;
 		for (int k = nd->first; k >= 0; k = vxm_at(r, k)->next) {
-			ml_node(r, k, b);
+			const node *kn = vxm_at(r, k);
+			int unary = vxm_unary(vxm_node_class(r, k), prev >= 0, pcl);
+			if (unary && kn->type == N_SYM && strcmp(kn->sym->ascii, "-") == 0 && kn->next >= 0 &&
+			    vxm_at(r, kn->next)->type == N_NUM) {
+				/* a negative number is one number, −0.666, not an operator
+				 * spaced between ≈ and 0.666 */
+				const node *num = vxm_at(r, kn->next);
+				vxr_buf_puts(b, "<mn>−");
+				vxr_buf_put(b, r->P->s + num->off, num->len);
+				vxr_buf_puts(b, "</mn>");
+				k = kn->next;
+				prev = k;
+				pcl = C_ORD;
+				continue;
+			}
+			if (unary && kn->type == N_SYM) {
+				/* −x, +x: a sign hugs what follows */
+				vxr_buf_puts(b, "<mo form=\"prefix\" lspace=\"0\" rspace=\"0\">");
+				ml_esc(b, kn->sym->ml, strlen(kn->sym->ml));
+				vxr_buf_puts(b, "</mo>");
+			} else {
+				ml_node(r, k, b);
+			}
+			if (kn->type != N_SPACE) {
+				prev = k;
+				pcl = unary ? C_ORD : vxm_node_class(r, k);
+			}
 			/* max σ′, log x: TeX's thin space after a named operator
 			 * before an operand (not before a bracket or an operator) */
 			sclass c = vxm_node_class(r, k);
@@ -161,6 +189,7 @@ static void ml_node(rend *r, int id, vxr_buf *b)
 			}
 		}
 		break;
+	}
 	case N_MROW:
 		break; /* drawn by N_MATRIX */
 	case N_LETTER:

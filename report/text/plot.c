@@ -167,6 +167,14 @@ void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 			integral &= x == floor(x);
 		}
 	}
+	if (p->equal_aspect && m->npoints > 0 && !p->log_y) {
+		/* a margin, so a circle does not run along the frame */
+		double pad = 0.04 * fmax(xmax / 2 - xmin / 2, ymax / 2 - ymin / 2) * 2;
+		xmin -= pad;
+		xmax += pad;
+		ymin -= pad;
+		ymax += pad;
+	}
 	if (m->npoints == 0) {
 		xmin = 0;
 		xmax = 1;
@@ -199,8 +207,10 @@ void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 		m->y.lo = ymin;
 		m->y.hi = ymax;
 		choose_ticks(&m->y, maxty, 0);
-		/* widen to the neighbouring ticks, so the frame ends on labels */
-		if (m->y.step > 0 && isfinite(m->y.step)) {
+		/* widen to the neighbouring ticks, so the frame ends on labels
+		 * (not a plane to scale: its fitting moves the ends anyway, and
+		 * the room is better spent on the points) */
+		if (!p->equal_aspect && m->y.step > 0 && isfinite(m->y.step)) {
 			double lo = floor(ymin / m->y.step + 1e-9) * m->y.step;
 			double hi = ceil(ymax / m->y.step - 1e-9) * m->y.step;
 			if (isfinite(lo) && isfinite(hi) && hi > lo) {
@@ -210,6 +220,24 @@ void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 			}
 		}
 	}
+}
+
+void vxp_fit_aspect(model *m, double w, double h, int maxtx, int maxty)
+{
+	if (!m->p->equal_aspect || m->p->log_y || !(w > 0) || !(h > 0))
+		return;
+	/* units per length along each axis (halves: no overflow at ±1e308) */
+	double ux = (m->x.hi / 2 - m->x.lo / 2) / w, uy = (m->y.hi / 2 - m->y.lo / 2) / h;
+	if (!(ux > 0) || !(uy > 0) || !isfinite(ux) || !isfinite(uy) || ux == uy)
+		return;
+	/* the axis with fewer units per length would draw them larger: it
+	 * takes the other's scale, about its own centre */
+	axis *a = ux > uy ? &m->y : &m->x;
+	double half = (ux > uy ? ux * h : uy * w), c = a->lo / 2 + a->hi / 2;
+	a->lo = c - half;
+	a->hi = c + half;
+	choose_ticks(&m->x, maxtx, m->integral_x);
+	choose_ticks(&m->y, maxty, 0);
 }
 
 /* Where v falls on an axis, 0 at lo and 1 at hi (halves: no overflow). */
@@ -224,12 +252,18 @@ static void tick_label(vxr_buf *b, const axis *a, double v, lblstyle st)
 {
 	if (a->log) {
 		if (fabs(v) >= 1e15) {
-			vxr_buf_puts(b, st == LBL_ASCII ? "1e" : "10^");
+			vxr_buf_puts(b, st == LBL_ASCII ? "1e" : st == LBL_TEX ? "$10^{" : "10^");
 			vxp_put_num(b, v, 0, 1);
+			if (st == LBL_TEX)
+				vxr_buf_puts(b, "}$");
 			return;
 		}
 		long long e = llround(v);
-		if (st == LBL_ASCII) {
+		if (st == LBL_TEX) {
+			char s[48];
+			snprintf(s, sizeof s, "$10^{%lld}$", e);
+			vxr_buf_puts(b, s);
+		} else if (st == LBL_ASCII) {
 			char s[32];
 			snprintf(s, sizeof s, "1e%lld", e);
 			vxr_buf_puts(b, s);
@@ -241,10 +275,16 @@ static void tick_label(vxr_buf *b, const axis *a, double v, lblstyle st)
 		return;
 	}
 	double e = floor(log10(a->step) + 1e-9);
+	if (st == LBL_TEX)
+		vxr_buf_puts(b, "$");
 	if (fabs(v) >= 1e7 || e < -6) {
 		/* big or tiny: the mantissa in units of the step's power of ten */
 		vxp_put_num(b, v / pow(10, e), 0, 1);
-		if (st == LBL_ASCII) {
+		if (st == LBL_TEX) {
+			char s[48];
+			snprintf(s, sizeof s, "\\times 10^{%d}$", (int)e);
+			vxr_buf_puts(b, s);
+		} else if (st == LBL_ASCII) {
 			char s[32];
 			snprintf(s, sizeof s, "e%d", (int)e);
 			vxr_buf_puts(b, s);
@@ -260,6 +300,21 @@ static void tick_label(vxr_buf *b, const axis *a, double v, lblstyle st)
 		v = -v;
 	}
 	vxp_put_num(b, v, dec, 0);
+	if (st == LBL_TEX)
+		vxr_buf_puts(b, "$");
+}
+
+int vxp_ylabel_width(const model *m, lblstyle st, double (*width)(const char *), double *w)
+{
+	*w = 0;
+	for (int i = 0; i < m->y.nticks; i++) {
+		char *l = vxp_label_text(&m->y, m->y.ticks[i], st);
+		if (!l)
+			return -1;
+		*w = fmax(*w, width(l));
+		free(l);
+	}
+	return 0;
 }
 
 char *vxp_label_text(const axis *a, double v, lblstyle st)
@@ -284,4 +339,60 @@ void vxp_assign_patterns(const vxp_plot *p, int pat[MAX_SERIES])
 		used[k] = 1;
 		pat[s] = k;
 	}
+}
+
+size_t vxp_walk_series(const model *m, size_t s, vxp_map_fn map, const void *area, double near, vxp_vertex_fn fn,
+                       void *ctx)
+{
+	const vxp_series *se = &m->p->series[s];
+	int joined = 0;
+	double lx = 0, ly = 0;
+	size_t valid = 0;
+	for (size_t i = 0; i < se->n; i++) {
+		if (!vxp_point_ok(se->x[i], se->y[i])) {
+			joined = 0;
+			continue;
+		}
+		valid++;
+		double X, Y;
+		map(m, area, se->x[i], se->y[i], &X, &Y);
+		int last = i + 1 == se->n || !vxp_point_ok(se->x[i + 1], se->y[i + 1]);
+		if (joined && !last && fabs(X - lx) < near && fabs(Y - ly) < near)
+			continue;
+		fn(ctx, X, Y, joined, !joined && last);
+		joined = 1;
+		lx = X;
+		ly = Y;
+	}
+	return valid;
+}
+
+void vxp_walk_markers(const model *m, size_t s, size_t valid, vxp_map_fn map, const void *area,
+                      void (*fn)(void *ctx, double X, double Y), void *ctx)
+{
+	const vxp_series *se = &m->p->series[s];
+	if (se->plain)
+		return;
+	size_t stride = valid <= 25 ? 1 : (valid + 19) / 20, k = 0;
+	for (size_t i = 0; i < se->n; i++) {
+		if (!vxp_point_ok(se->x[i], se->y[i]))
+			continue;
+		if (k++ % stride == 0) {
+			double X, Y;
+			map(m, area, se->x[i], se->y[i], &X, &Y);
+			fn(ctx, X, Y);
+		}
+	}
+}
+
+void vxp_omitted_note(const model *m, char *buf, size_t n)
+{
+	int k = 0;
+	buf[0] = '\0';
+	if (m->zeros)
+		k = snprintf(buf, n, "%zu exact zero%s not shown (no place on a log scale)", m->zeros,
+		             m->zeros == 1 ? "" : "s");
+	if (m->undefined && k >= 0 && (size_t)k < n)
+		snprintf(buf + k, n - (size_t)k, "%s%zu undefined value%s not shown", k ? "; " : "", m->undefined,
+		         m->undefined == 1 ? "" : "s");
 }

@@ -1,8 +1,9 @@
 /*
- * plot.h — the plots of vanex: log-scale curves against t−k, and simple
- * curves (σ' against a), drawn as inline SVG for documents and as
- * character cells for terminals.  Series values are log10 (so 10^-600 plots
- * fine); -INFINITY points (exact zeros) are left out and marked.
+ * plot.h — the plots of vanex: log-scale curves against t−k, simple
+ * curves (σ' against a) and points in a plane drawn to scale (eigenvalues
+ * in the complex plane), as inline SVG for documents and as character
+ * cells for terminals.  Series values are log10 (so 10^-600 plots fine);
+ * -INFINITY points (exact zeros) are left out and marked.
  */
 #ifndef VXR_PLOT_H
 #define VXR_PLOT_H
@@ -16,6 +17,9 @@ typedef struct {
 	const double *y;       /* n ordinates (log10 values when log_y) */
 	size_t n;
 	int dashed;            /* drawn dashed (e.g. the bound) */
+	const char *label_tex; /* the legend text for LaTeX (text with $…$ math); NULL: label */
+	int plain;             /* a line alone: no markers along it or in its legend
+	                        * (SVG, LaTeX), e.g. a circle around the marked points */
 } vxp_series;
 
 typedef struct {
@@ -29,6 +33,14 @@ typedef struct {
 	const double *mark_x, *mark_y;
 	size_t nmarks;
 	const char *mark_label;
+	/* the labels for LaTeX, text with $…$ math; NULL: the UTF-8 ones,
+	 * escaped (which pdflatex may not know how to set) */
+	const char *xlabel_tex, *ylabel_tex, *mark_label_tex;
+	int equal_aspect;      /* a unit of x and a unit of y take the same length, so a
+	                        * circle stays round: the range of the axis that would be
+	                        * drawn larger is widened about its centre to the plot
+	                        * area's shape (a character cell counts as twice as high
+	                        * as wide); with linear y only */
 } vxp_plot;
 
 /*
@@ -44,6 +56,10 @@ typedef struct {
  *     10, 20, … decades, the finest step giving at most 8 (600 decades:
  *     every 100), labelled 10ⁿ (ASCII: 1e-4);
  *   - linear y: the range widened to the neighbouring tick multiples;
+ *   - equal_aspect (linear y): instead, both ranges widened by 4% of the
+ *     larger each way, then the x or the y range about its centre until
+ *     both axes give a unit the same length, the ticks chosen again (the
+ *     frame need not end on a tick);
  *   - nothing to draw (n = 0, all -INFINITY, NaN) still gives the frame
  *     and a "no values to plot" note, never an error;
  *   - series get distinct dash patterns (solid, long dash, dots, dash-dot;
@@ -61,6 +77,23 @@ typedef struct {
  * NULL or malformed (more than 3 series, NULL arrays with n > 0) or the
  * size is below 160×120 or above 20000. */
 vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out);
+
+/* A LaTeX picture of the plot, width×height pt in all (labels included),
+ * for the LaTeX handout: the picture environment of LaTeX itself with
+ * color.sty's \color and graphicx's \rotatebox for the y label, nothing
+ * else.  Lines are straight \qbezier segments (picture mode's \line takes
+ * only a few slopes), thick enough for print, each series in its colour
+ * and dash pattern with markers as in the SVG; the marks as dots; tick
+ * labels $10^{n}$ on a log axis; the axis labels; the legend is a line of
+ * its own below the picture, each entry with a sample of its line.
+ * Points closer than a quarter point to the last one drawn are skipped, so
+ * T = 10⁶ makes a picture of a few thousand segments at most.
+ * Deterministic and locale-free as vxp_svg.  *out malloc'd.  VX_EUSAGE as
+ * vxp_svg for a malformed plot, or a size below 160×100 or above 2000 pt. */
+vx_status vxp_picture(const vxp_plot *p, int width, int height, char **out);
+/* What a document's preamble needs for vxp_picture: the packages and the
+ * colours vxs1..vxs3. */
+extern const char vxp_picture_preamble[];
 
 /* A character-cell plot `cols`×`rows` for terminals: rows lines joined by
  * '\n'.  utf8 selects Braille/box drawing, else ASCII only.  Each cell's

@@ -6,6 +6,7 @@
  *                 labels, dash patterns
  *   plot_svg.c    vxp_svg
  *   plot_cells.c  vxp_cells
+ *   plot_latex.c  vxp_picture
  * Only those files include this header.
  */
 #ifndef VXR_PLOT_INTERNAL_H
@@ -38,7 +39,7 @@ typedef struct {
 	int integral_x;       /* every x is an integer: no ticks between */
 } model;
 
-typedef enum { LBL_UNICODE, LBL_ASCII } lblstyle;
+typedef enum { LBL_UNICODE, LBL_ASCII, LBL_TEX } lblstyle;
 
 /* Whether the point (x, y) is drawn: both finite. */
 int vxp_point_ok(double x, double y);
@@ -52,17 +53,57 @@ vx_status vxp_check(const vxp_plot *p);
  * ticks, as the room the caller has allows. */
 void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty);
 
+/* For a plot with equal_aspect and linear y: widens m's x or y range
+ * about its centre so that a unit of either takes the same length on a
+ * plot area w long and h high (both in one unit), and chooses both axes'
+ * ticks again, at most maxtx and maxty.  Nothing for other plots. */
+void vxp_fit_aspect(model *m, double w, double h, int maxtx, int maxty);
+
+/* The width of the widest y tick label of m in style st, as width()
+ * measures one, into *w (0 without ticks); -1 when out of memory.  The
+ * drawings size their left margin by it. */
+int vxp_ylabel_width(const model *m, lblstyle st, double (*width)(const char *), double *w);
+
 /* Where v falls on axis a: 0 at lo, 1 at hi (0 when that is not finite). */
 double vxp_frac_of(const axis *a, double v);
 
-/* The label of the tick at v on axis a: 10ⁿ (1e-4 in ASCII) on a log axis,
- * a plain number otherwise.  malloc'd; NULL when out of memory. */
+/* The label of the tick at v on axis a: 10ⁿ (1e-4 in ASCII, $10^{n}$ in
+ * TeX) on a log axis, a plain number otherwise (in TeX between $…$).  malloc'd; NULL when out of memory. */
 char *vxp_label_text(const axis *a, double v, lblstyle st);
 
 /* The dash pattern of each series of p into pat (0 solid, 1 long dash,
  * 2 dot, 3 dash-dot): a series asking to be dashed never gets the solid
  * one; no two series share one. */
 void vxp_assign_patterns(const vxp_plot *p, int pat[MAX_SERIES]);
+
+/* How a drawing places a point: (x, y) in data units to (*X, *Y) in its
+ * own (area is the drawing's frame). */
+typedef void (*vxp_map_fn)(const model *m, const void *area, double x, double y, double *X, double *Y);
+
+/* What the walk of a series hands a drawing at each vertex it keeps:
+ * joined 0 starts a new piece (the first point, or the first after points
+ * left out), 1 continues the line from the previous vertex; lone marks a
+ * piece of one point (to be drawn as a dot). */
+typedef void (*vxp_vertex_fn)(void *ctx, double X, double Y, int joined, int lone);
+
+/* Walks series s of m's plot as a line broken where points are left out,
+ * placing each point with map: a vertex closer than `near` (in the
+ * drawing's units, each way) to the last one kept is skipped, unless it
+ * ends a piece, so a million steps make a line of a few hundred vertices
+ * that is never off by more than `near`.  Returns how many points are
+ * drawn (the markers' count). */
+size_t vxp_walk_series(const model *m, size_t s, vxp_map_fn map, const void *area, double near, vxp_vertex_fn fn,
+                       void *ctx);
+
+/* The markers of series s: at most about twenty, at fixed indices among
+ * its `valid` drawn points, each placed with map and handed to fn; none
+ * for a plain series. */
+void vxp_walk_markers(const model *m, size_t s, size_t valid, vxp_map_fn map, const void *area,
+                      void (*fn)(void *ctx, double X, double Y), void *ctx);
+
+/* The note under a plot with points left out ("3 exact zeros not shown (no
+ * place on a log scale); 1 undefined value not shown"), "" when none. */
+void vxp_omitted_note(const model *m, char *buf, size_t n);
 
 /* Appends v in fixed-point with at most dec decimals (0..9), trailing
  * zeros dropped when trim, without the C library's locale; magnitudes a

@@ -169,12 +169,40 @@ static void svg_text(vxr_buf *b, const char *cls, double x, double y, const char
 	vxr_buf_puts(b, "</text>\n");
 }
 
+static void svg_map(const model *m, const void *area, double x, double y, double *X, double *Y)
+{
+	*X = px_x(m, area, x);
+	*Y = px_y(m, area, y);
+}
+
+/* A vertex of a series' path: M to start a piece, L to go on. */
+static void svg_vertex(void *ctx, double X, double Y, int joined, int lone)
+{
+	vxr_buf *b = ctx;
+	vxr_buf_puts(b, joined ? "L" : "M");
+	b_px(b, X);
+	vxr_buf_puts(b, " ");
+	b_px(b, Y);
+	if (lone)
+		vxr_buf_puts(b, "h0.01");   /* a lone point: a dot the width of the line */
+}
+
+typedef struct {
+	vxr_buf *b;
+	int s;
+} svg_marking;
+
+static void svg_marker_at(void *ctx, double X, double Y)
+{
+	svg_marking *mk = ctx;
+	svg_marker(mk->b, mk->s, X, Y);
+}
+
 /* One series as a path broken where points are left out; points closer
  * than half a pixel to the last one drawn are skipped (a million steps make
  * a path of a few hundred vertices, never off by more than half a pixel). */
 static void svg_series(vxr_buf *b, const model *m, const frame *f, size_t s, int pat)
 {
-	const vxp_series *se = &m->p->series[s];
 	vxr_buf_puts(b, "<path class=\"vxp-line vxp-s");
 	char num[32];
 	snprintf(num, sizeof num, "%zu", s + 1);
@@ -184,43 +212,14 @@ static void svg_series(vxr_buf *b, const model *m, const frame *f, size_t s, int
 	vxr_buf_puts(b, "\" stroke-width=\"1.8\" stroke-linejoin=\"round\"");
 	svg_dash(b, pat);
 	vxr_buf_puts(b, " d=\"");
-	int pen = 0;
-	double lx = 0, ly = 0;
-	size_t valid = 0;
-	for (size_t i = 0; i < se->n; i++) {
-		if (!vxp_point_ok(se->x[i], se->y[i])) {
-			pen = 0;
-			continue;
-		}
-		valid++;
-		double X = px_x(m, f, se->x[i]), Y = px_y(m, f, se->y[i]);
-		int last = i + 1 == se->n || !vxp_point_ok(se->x[i + 1], se->y[i + 1]);
-		if (pen && !last && fabs(X - lx) < 0.5 && fabs(Y - ly) < 0.5)
-			continue;
-		vxr_buf_puts(b, pen ? "L" : "M");
-		b_px(b, X);
-		vxr_buf_puts(b, " ");
-		b_px(b, Y);
-		if (!pen && last) {
-			/* a lone point: a dot the width of the line */
-			vxr_buf_puts(b, "h0.01");
-		}
-		pen = 1;
-		lx = X;
-		ly = Y;
-	}
+	size_t valid = vxp_walk_series(m, s, svg_map, f, 0.5, svg_vertex, b);
 	vxr_buf_puts(b, "\"/>\n");
-
+	if (m->p->series[s].plain)
+		return;
 	/* markers, at most about twenty per series, at fixed indices */
-	size_t stride = valid <= 25 ? 1 : (valid + 19) / 20;
 	svg_marker_group(b, (int)s);
-	size_t k = 0;
-	for (size_t i = 0; i < se->n; i++) {
-		if (!vxp_point_ok(se->x[i], se->y[i]))
-			continue;
-		if (k++ % stride == 0)
-			svg_marker(b, (int)s, px_x(m, f, se->x[i]), px_y(m, f, se->y[i]));
-	}
+	svg_marking mk = { b, (int)s };
+	vxp_walk_markers(m, s, valid, svg_map, f, svg_marker_at, &mk);
 	vxr_buf_puts(b, "</g>\n");
 }
 
@@ -334,9 +333,11 @@ static void svg_legend(vxr_buf *b, const model *m, const frame *f, const int *pa
 			vxr_buf_puts(b, "\" stroke-width=\"1.8\"");
 			svg_dash(b, pat[s]);
 			vxr_buf_puts(b, "/>\n");
-			svg_marker_group(b, s);
-			svg_marker(b, s, x + 13, y);
-			vxr_buf_puts(b, "</g>\n");
+			if (!m->p->series[s].plain) {
+				svg_marker_group(b, s);
+				svg_marker(b, s, x + 13, y);
+				vxr_buf_puts(b, "</g>\n");
+			}
 		} else if (e[i].kind == 3) {
 			vxr_buf_puts(b, "<circle class=\"vxp-mark\" cx=\"");
 			b_px(b, x + 13);
@@ -363,6 +364,12 @@ static const char svg_style[] =
 	".vxp .vxp-s3{stroke:#009e73}\n"
 	"</style>\n";
 
+/* A tick label's width in px, at the labels' 12 px. */
+static double label_px(const char *s)
+{
+	return text_px(s, 12);
+}
+
 vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 {
 	if (out)
@@ -374,14 +381,9 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	int maxtx = width / 80, maxty = height / 40;
 	model m;
 	vxp_build_model(&m, p, maxtx, maxty);
-	double lw = 0;
-	for (int i = 0; i < m.y.nticks; i++) {
-		char *l = vxp_label_text(&m.y, m.y.ticks[i], LBL_UNICODE);
-		if (!l)
-			return VX_ENOMEM;
-		lw = fmax(lw, text_px(l, 12));
-		free(l);
-	}
+	double lw;
+	if (vxp_ylabel_width(&m, LBL_UNICODE, label_px, &lw) != 0)
+		return VX_ENOMEM;
 	frame f;
 	f.left = 12 + (p->ylabel && *p->ylabel ? 20 : 0) + lw + 8;
 	f.right = width - 16;
@@ -390,6 +392,20 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	f.bottom = height - 22 - (p->xlabel && *p->xlabel ? 20 : 0) - (has_note ? 16 : 0);
 	if (f.right - f.left < 60 || f.bottom - f.top < 40)
 		return VX_EUSAGE;
+	/* to scale: the y labels of the widened range may be wider, which
+	 * narrows the frame, which is fitted once more (ranges only widen) */
+	for (int pass = 0; p->equal_aspect && pass < 2; pass++) {
+		vxp_fit_aspect(&m, f.right - f.left, f.bottom - f.top, maxtx, maxty);
+		double lw2;
+		if (vxp_ylabel_width(&m, LBL_UNICODE, label_px, &lw2) != 0)
+			return VX_ENOMEM;
+		if (lw2 <= lw)
+			break;
+		f.left += lw2 - lw;
+		lw = lw2;
+		if (f.right - f.left < 60)
+			return VX_EUSAGE;
+	}
 
 	vxr_buf b = { 0 };
 	char num[64];
@@ -504,16 +520,8 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	if (m.npoints == 0)
 		svg_text(&b, "vxp-note", (f.left + f.right) / 2, (f.top + f.bottom) / 2, "middle", "no values to plot");
 
-	char note[160] = "";
-	if (m.zeros || m.undefined) {
-		int n = 0;
-		if (m.zeros)
-			n = snprintf(note, sizeof note, "%zu exact zero%s not shown (no place on a log scale)", m.zeros,
-			             m.zeros == 1 ? "" : "s");
-		if (m.undefined)
-			snprintf(note + n, sizeof note - (size_t)n, "%s%zu undefined value%s not shown", n ? "; " : "",
-			         m.undefined, m.undefined == 1 ? "" : "s");
-	}
+	char note[160];
+	vxp_omitted_note(&m, note, sizeof note);
 	if (note[0])
 		svg_text(&b, "vxp-note", f.left, height - 6, NULL, note);
 	svg_legend(&b, &m, &f, pat);

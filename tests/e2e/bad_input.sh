@@ -262,7 +262,8 @@ done
 bad 2 "unknown command" frobnicate
 bad 2 "check --step (a tutor option)" check --step 2
 bad 2 "report --json (a check option)" report --json
-bad 2 "report -f pdf" report -f pdf
+bad 2 "report -f ps (not a format)" report -f ps
+bad 2 "report -f md -o x.pdf (a .pdf holds a PDF)" report -f md -o "$tmp/o/x.pdf"
 bad 2 "report -o ''" report -o ''
 bad 2 "report -o twice" report -o "$tmp/o/a.md" --output "$tmp/o/b.md"
 bad 2 "report -f twice" report -f md -f html

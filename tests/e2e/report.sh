@@ -4,8 +4,10 @@
 # and the rounded table of the default handout), SOURCE_DATE_EPOCH makes
 # every format byte-identical, a template's front matter yields to the
 # command line, Markdown gets its SVG files beside it, pdflatex compiles the
-# LaTeX, and every error leaves no file behind.  python3 and pdflatex are
-# installed by tests/deps.sh; without them this test fails.
+# LaTeX, -f pdf writes a PDF holding the steps and the numbers (and nothing
+# when pdflatex fails or is missing), and every error leaves no file
+# behind.  python3, pdflatex and pdftotext are installed by tests/deps.sh;
+# without them this test fails.
 #   VANEX=./vanex sh tests/e2e/report.sh
 set -u
 VANEX=${VANEX:-./vanex}
@@ -28,8 +30,11 @@ fail() {
 }
 pass() { checks=$((checks + 1)); }
 
+# vanex_env: NAME=VALUE for vanex alone (PATH without pdflatex), through env
+# because an assignment before a shell function may outlive the call.
+vanex_env=
 run() {
-	"$VANEX" "$@" >"$tmp/out" 2>"$tmp/err"
+	env ${vanex_env:+"$vanex_env"} "$VANEX" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 }
 
@@ -117,17 +122,18 @@ for opts in "--act tanh --steps 40 --seed 5" "--act sigmoid --norm 4 --hidden 6 
 import json, math, re, sys
 j = json.load(open(sys.argv[1]))
 SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+# a negative number's sign is a true minus (U+2212) in the handout, never '-'
 def num(s):
     s = s.strip()
-    m = re.fullmatch(r"(-?[0-9.]+)(?:×10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))?", s)
+    m = re.fullmatch(r"(−?[0-9.]+)(?:×10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))?", s)
     if not m:
         raise ValueError("not a number: %r" % s)
-    x = float(m.group(1))
+    x = float(m.group(1).replace("−", "-"))
     return x * 10.0 ** int(m.group(2).translate(SUP)) if m.group(2) else x
 def log10_of(s):
-    m = re.fullmatch(r"(-?[0-9.]+)(?:×10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))?", s.strip())
+    m = re.fullmatch(r"(−?[0-9.]+)(?:×10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))?", s.strip())
     e = int(m.group(2).translate(SUP)) if m.group(2) else 0
-    return math.log10(abs(float(m.group(1)))) + e
+    return math.log10(abs(float(m.group(1).replace("−", "-")))) + e
 got = dict(l.split("=", 1) for l in open(sys.argv[2]).read().split("\n") if "=" in l)
 p = {q["k"]: q for q in j["paths"]}
 t = j["params"]["t"]
@@ -190,8 +196,9 @@ for f in md html latex; do
 	if grep -q '2023-11-14' "$tmp/r1/h.$f"; then pass; else fail "-f $f: the date of SOURCE_DATE_EPOCH=1700000000 is missing"; fi
 	if grep -q 'vanex' "$tmp/r1/h.$f"; then pass; else fail "-f $f: no version recorded"; fi
 done
-# the two plots of the default handout sit beside the Markdown, identical too
-for n in 1 2; do
+# the four plots of the default handout (σ′, the norms against t − k, the
+# eigenvalues and the powers of W) sit beside the Markdown, identical too
+for n in 1 2 3 4; do
 	if [ -f "$tmp/r1/h-$n.svg" ] && grep -q '<svg' "$tmp/r1/h-$n.svg" && grep -q "(h-$n.svg)" "$tmp/r1/h.md" &&
 		cmp -s "$tmp/r1/h-$n.svg" "$tmp/r2/h-$n.svg"; then
 		pass
@@ -200,8 +207,154 @@ for n in 1 2; do
 	fi
 done
 n=$(ls -A "$tmp/r1" | wc -l)
-[ "$n" -eq 5 ] && pass || fail "expected h.md h-1.svg h-2.svg h.html h.latex in r1, found: $(ls -A "$tmp/r1")"
+[ "$n" -eq 7 ] && pass || fail "expected h.md h-1.svg … h-4.svg h.html h.latex in r1, found: $(ls -A "$tmp/r1")"
 SOURCE_DATE_EPOCH=x expect_error 2 'SOURCE_DATE_EPOCH' report
+
+# ---- numbered steps, references, the handout's own words ----------------------------
+# Every format numbers the 15 steps in order ("Step 3. ..." in the title),
+# ends with the six references, and cites them by number; in HTML each
+# citation links to an entry that exists.  No sentence meant for the tutor
+# ("change it", keys to press) reaches a handout.
+for f in md html latex; do
+	run report -f $f
+	if [ "$rc" -ne 0 ]; then
+		fail "report -f $f: exit $rc"
+		continue
+	fi
+	if "$PY" - "$tmp/out" "$f" <<'EOF'
+import re, sys
+text, fmt = open(sys.argv[1]).read(), sys.argv[2]
+bad = []
+steps = [int(n) for n in re.findall(r"Step (\d+)\. ", text)]
+if steps != list(range(1, 16)):
+    bad.append("step numbers in the titles: %s" % steps)
+refs = re.findall(r"\[(\d)\]", text[text.rfind("References"):])
+if sorted(set(refs)) != [str(i) for i in range(1, 7)]:
+    bad.append("references after the last 'References': %s" % refs)
+for want in ("Pascanu", "Hochreiter", "Bengio, P. Simard", "Schmidhuber", "Jaitly", "Arjovsky",
+             "157", "1735", "1310", "1504.00941", "1120"):
+    if want not in text:
+        bad.append("no '%s' in the references" % want)
+cited = re.findall(r'href="#ref-([a-z0-9]+)"', text)
+ids = re.findall(r'id="ref-([a-z0-9]+)"', text)
+if fmt == "html":
+    if len(cited) < 8 or any(c not in ids for c in cited) or len(ids) != 6:
+        bad.append("citations %s against entries %s" % (cited, ids))
+else:
+    if not re.search(r"Pascanu, Mikolov and Bengio \[1\]", text):
+        bad.append("no citation [1] after its authors")
+for phrase in ("text changes with it", "press ", "Press ", " key", "tutor"):
+    if phrase in text:
+        bad.append("tutor's words in the handout: %r" % phrase)
+if bad:
+    print(fmt + ": " + "; ".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+	then pass; else fail "report -f $f: numbered steps, references or wording (above)"; fi
+done
+
+# ---- what a student found ------------------------------------------------------------
+# Step 3 names the longest path once when it is the one shown; a negative
+# number carries a true minus (U+2212) in the text of every format and is
+# one <mn> in MathML, never a binary operator after ≈; a caption never
+# leaves its final "." alone on a line; step 7 counts a ReLU network's dead
+# units as the numbers have them (check --json: a_{j,i} <= 0 at j = t).
+run report -f md
+grep -q 'path $k = 1$ multiplies' "$tmp/out" && fail "step 3 repeats itself for k = 1: $(grep -o 'In this network the path[^:]*' "$tmp/out")" || pass
+# Markdown outside its math (which TeX sets with a minus)
+"$PY" -c '
+import re, sys
+t = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", "", open(sys.argv[1]).read(), flags=re.S)
+sys.stdout.write("\n".join(re.findall(r".{0,30}(?<![0-9A-Za-z])-[0-9].{0,10}", t)[:3]))' "$tmp/out" >"$tmp/hy"
+[ -s "$tmp/hy" ] && fail "hyphens for minus in the Markdown handout: $(cat "$tmp/hy")" || pass
+run report -f html
+if "$PY" - "$tmp/out" <<'EOF'
+import re, sys
+h = open(sys.argv[1]).read()
+bad = []
+body = re.sub(r"<(svg|style)\b.*?</\1>", "", h, flags=re.S)
+text = re.sub(r"<[^>]+>", " ", body)
+hyph = re.findall(r"(?<![0-9A-Za-z])-[0-9][0-9.]*", text)
+if hyph:
+    bad.append("hyphens for minus: %s" % hyph[:5])
+if "<mo>≈</mo><mo>−</mo>" in h or not re.search(r"<mi>μ</mi><mo>≈</mo><mn>−[0-9]", h):
+    bad.append("μ ≈ −… is not one negative number")
+if "<mtd><mo>−</mo><mn>" in h:
+    bad.append("a matrix entry's minus is an operator")
+for cap in re.findall(r"<figcaption>(.*?)</figcaption>", h, flags=re.S):
+    if cap.endswith("</math>.") or not (cap.endswith(".</span>") or re.search(r"[a-z)]\.$", cap)):
+        bad.append("caption ends: ...%s" % cap[-60:])
+if bad:
+    print("; ".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+then pass; else fail "minus signs or captions in the HTML handout (above)"; fi
+for opts in "--act relu --norm 2" "--act relu --norm 1 --hidden 4 --seed 7" "--act relu --norm 3 --hidden 12 --seed 3"; do
+	# shellcheck disable=SC2086
+	"$VANEX" check --json $opts >"$tmp/relu.json" && run report -f md $opts
+	if "$PY" - "$tmp/relu.json" "$tmp/out" <<'EOF'
+import json, re, sys
+j = json.load(open(sys.argv[1]))
+md = open(sys.argv[2]).read()
+a = j["a"][j["params"]["t"] - 1]
+dead, d = sum(1 for v in a if v <= 0), len(a)
+m = re.search(r"At step \$j = \d+\$, (?:(\d+) of the (\d+) units (?:is|are) dead|all (\d+) units are (dead|active)|its one unit is (dead|active))", md)
+if not m:
+    print("step 7 says no count of dead units: %s" % re.findall(r"A ReLU unit.{0,200}", md)[:1])
+    sys.exit(1)
+if m.group(1):
+    said = int(m.group(1))
+elif m.group(3):
+    said = int(m.group(3)) if m.group(4) == "dead" else 0
+else:
+    said = 1 if m.group(5) == "dead" else 0
+if said != dead or "close to the peak" in md.split("## Step 7")[1].split("## Step 8")[0]:
+    print("step 7: %d dead said, %d of %d in check --json; %s" % (said, dead, d, m.group(0)))
+    sys.exit(1)
+EOF
+	then pass; else fail "report $opts: step 7's count of dead ReLU units (above)"; fi
+done
+
+# ---- slides ----------------------------------------------------------------------------
+# -f slides: one HTML file, a section per slide, a title on each, every step
+# there in order, the same bytes twice under SOURCE_DATE_EPOCH (the browser
+# checks are in report_chromium.sh).
+mkdir "$tmp/sl"
+vanex_env=SOURCE_DATE_EPOCH=1700000000
+run report -f slides -o "$tmp/sl/a.html"
+run report -f slides -o "$tmp/sl/b.html"
+vanex_env=
+if [ "$rc" -ne 0 ]; then
+	fail "report -f slides: exit $rc ($(head -c 200 "$tmp/err"))"
+elif "$PY" - "$tmp/sl/a.html" <<'EOF'
+import re, sys
+h = open(sys.argv[1]).read()
+secs = re.findall(r'<section class="slide[^"]*" id="slide-(\d+)">(.*?)</section>', h, flags=re.S)
+bad = []
+if [int(n) for n, _ in secs] != list(range(1, len(secs) + 1)):
+    bad.append("slides not numbered 1..n")
+for n, body in secs:
+    if not re.match(r"\s*<h[12]>", body):
+        bad.append("slide %s has no title" % n)
+    if not re.search(r'<div class="no">%s / %d</div>' % (n, len(secs)), body):
+        bad.append("slide %s has no 'n / total'" % n)
+steps = []
+for _, body in secs:
+    m = re.match(r"\s*<h2>Step (\d+)\. ", body)
+    if m and (not steps or steps[-1] != int(m.group(1))):
+        steps.append(int(m.group(1)))
+if steps != list(range(1, 16)):
+    bad.append("steps in order: %s" % steps)
+if "<script" in h.lower():
+    bad.append("a script")
+if bad:
+    print("; ".join(bad[:6]))
+sys.exit(1 if bad else 0)
+EOF
+then pass; else fail "report -f slides: the slides (above)"; fi
+cmp -s "$tmp/sl/a.html" "$tmp/sl/b.html" && pass || fail "two slide decks made under SOURCE_DATE_EPOCH differ"
+expect_error 2 'a .pdf file takes -f pdf' report -f slides -o "$tmp/sl/s.pdf"
+expect_error 2 "expected md, html, latex, pdf or slides, got 'ppt'" report -f ppt
 
 # ---- front matter and the command line --------------------------------------------
 printf -- '---\nact: sigmoid\nsteps: 9\n---\nact={{act}} gamma={{gamma}} T={{T}}\n' >"$tmp/fm.md"
@@ -246,7 +399,10 @@ if ! command -v pdflatex >/dev/null 2>&1; then
 	fail "pdflatex not installed: the LaTeX handout was not compiled (Debian texlive-latex-base; 'sh tests/deps.sh test')"
 else
 	mkdir "$tmp/tex"
-	for opts in "" "--act sigmoid --norm 6 --steps 80" "--act relu --norm 2 --hidden 40 --steps 12"; do
+	# Nothing may run into the margin: no "Overfull \hbox" wider than 1 pt
+	# at any size (two matrices side by side overflowed by 185 pt at d = 8).
+	for opts in "" "--hidden 2" "--hidden 4" "--hidden 8" "--hidden 12" "--act sigmoid --norm 6 --steps 80" \
+		"--act relu --norm 2 --hidden 40 --steps 12" "--act tanh --norm 6 --hidden 16 --steps 1000"; do
 		# shellcheck disable=SC2086
 		"$VANEX" report -f latex $opts -o "$tmp/tex/h.tex" 2>"$tmp/err" || { fail "report -f latex $opts: $(cat "$tmp/err")"; continue; }
 		(cd "$tmp/tex" && pdflatex -interaction=nonstopmode -halt-on-error h.tex >log.txt 2>&1)
@@ -254,6 +410,12 @@ else
 			pass
 		else
 			fail "pdflatex failed on the handout ($opts): $(grep -A3 '^!' "$tmp/tex/log.txt" | head -8)"
+		fi
+		over=$(sed -n 's/^Overfull \\hbox (\([0-9.]*\)pt too wide).*/\1/p' "$tmp/tex/h.log" | awk '$1 > 1' | head -3)
+		if [ -z "$over" ]; then
+			pass
+		else
+			fail "the LaTeX handout ($opts) runs into the margin by $(echo $over) pt: $(grep -A2 '^Overfull .hbox' "$tmp/tex/h.log" | head -6)"
 		fi
 		rm -f "$tmp/tex/h.pdf"
 	done
@@ -263,6 +425,78 @@ else
 	(cd "$tmp/tex" && pdflatex -interaction=nonstopmode -halt-on-error f.tex >log.txt 2>&1)
 	if [ $? -eq 0 ] && [ -s "$tmp/tex/f.pdf" ]; then pass; else fail "pdflatex failed on features.tpl.md: $(grep -A3 '^!' "$tmp/tex/log.txt" | head -8)"; fi
 fi
+
+# ---- PDF: pdflatex run by vanex ----------------------------------------------------
+# -o FILE.pdf (and -f pdf) writes a PDF whose text holds every step's title
+# and this network's numbers; pdflatex's chatter stays off stdout and stderr.
+if ! command -v pdftotext >/dev/null 2>&1; then
+	fail "pdftotext not installed: the PDF handout was not read (Debian poppler-utils; 'sh tests/deps.sh test')"
+else
+	mkdir "$tmp/pdf"
+	run report --act sigmoid --norm 5 --seed 3 -o "$tmp/pdf/h.pdf"
+	if [ "$rc" -ne 0 ] || [ -s "$tmp/out" ] || [ -s "$tmp/err" ]; then
+		fail "report -o h.pdf: exit $rc, stdout $(wc -c <"$tmp/out") bytes, stderr: $(head -c 300 "$tmp/err")"
+	elif [ "$(head -c 5 "$tmp/pdf/h.pdf")" != "%PDF-" ]; then
+		fail "report -o h.pdf: the file does not start with %PDF- ($(head -c 20 "$tmp/pdf/h.pdf" | od -c | head -2))"
+	elif ! pdftotext "$tmp/pdf/h.pdf" "$tmp/pdf/h.txt" 2>"$tmp/err"; then
+		fail "pdftotext cannot read the PDF handout: $(cat "$tmp/err")"
+	else
+		"$VANEX" check --json --act sigmoid --norm 5 --seed 3 >"$tmp/pdf/check.json"
+		grep -h '^## ' templates/[0-9][0-9]-*.md | sed 's/^## //' >"$tmp/pdf/titles"
+		if "$PY" - "$tmp/pdf/h.txt" "$tmp/pdf/titles" "$tmp/pdf/check.json" <<'EOF'
+import json, re, sys
+# pdftotext spaces a prime and breaks lines: compare without white space
+squash = lambda s: re.sub(r"\s+", "", s)
+text = squash(open(sys.argv[1]).read())
+bad = [t for t in open(sys.argv[2]).read().splitlines() if squash(t) not in text]
+j = json.load(open(sys.argv[3]))
+for name in ("loss", "grad_norm"):
+    if squash("%.3g" % j[name]) not in text:
+        bad.append("%s = %.3g (check --json)" % (name, j[name]))
+if len(bad) > 0:
+    print("missing from the PDF's text: " + "; ".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+		then pass; else fail "the PDF handout lacks step titles or live numbers (above)"; fi
+		# a minus set by LaTeX reads as U+2212; a hyphen before a digit is text's
+		grep -n '\(^\|[^0-9A-Za-z]\)-[0-9]' "$tmp/pdf/h.txt" | head -3 >"$tmp/hy"
+		[ -s "$tmp/hy" ] && fail "hyphens for minus in the PDF handout: $(cat "$tmp/hy")" || pass
+	fi
+	# -f pdf to a file of any name; under SOURCE_DATE_EPOCH the same bytes twice
+	vanex_env=SOURCE_DATE_EPOCH=1700000000
+	for n in 1 2; do
+		run report -f pdf --act sigmoid --norm 5 --seed 3 -o "$tmp/pdf/other$n.bin"
+	done
+	vanex_env=
+	[ "$rc" -eq 0 ] && [ "$(head -c 5 "$tmp/pdf/other1.bin")" = "%PDF-" ] && pass ||
+		fail "report -f pdf -o other.bin: exit $rc, $(head -c 200 "$tmp/err")"
+	cmp -s "$tmp/pdf/other1.bin" "$tmp/pdf/other2.bin" && pass ||
+		fail "two PDFs made under SOURCE_DATE_EPOCH differ"
+fi
+# A pdflatex that fails, or none at all, leaves nothing, says so in one line,
+# and never puts another format into a .pdf.
+mkdir "$tmp/fake" "$tmp/np"
+printf '#!/bin/sh\nexit 1\n' >"$tmp/fake/pdflatex"
+chmod +x "$tmp/fake/pdflatex"
+vanex_env="PATH=$tmp/fake"
+expect_error 1 'pdflatex failed' report -o "$tmp/np/h.pdf"
+cat >"$tmp/fake/pdflatex" <<'EOF'
+#!/bin/sh
+printf '%s\n' 'This is pdfTeX' "! LaTeX Error: File \`x.sty' not found." 'l.3 ...' >handout.log
+echo chatter
+echo chatter >&2
+exit 1
+EOF
+expect_error 1 "pdflatex: ! LaTeX Error: File .x.sty' not found. (Debian packages: texlive-latex-base" \
+	report -f pdf -o "$tmp/np/h.pdf"
+grep -q chatter "$tmp/out" "$tmp/err" && fail "pdflatex's output reached vanex's stdout or stderr" || pass
+vanex_env="PATH=$tmp/nowhere"
+expect_error 1 'pdflatex, which is not installed (Debian packages: texlive-latex-base texlive-latex-recommended)' \
+	report -o "$tmp/np/h.pdf"
+vanex_env=
+expect_error 2 'a .pdf file takes -f pdf' report -f md -o "$tmp/np/h.pdf"
+expect_error 2 'a .pdf file takes -f pdf' report -f latex -o "$tmp/np/h.pdf"
+if [ -z "$(ls -A "$tmp/np")" ]; then pass; else fail "files left after failed PDFs: $(ls -A "$tmp/np")"; fi
 
 echo "report e2e: $checks passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -110,5 +110,54 @@ esac
 w=$(echo "$lay" | sed -n 's/.*width=\([0-9]*\).*/\1/p')
 if [ -n "$w" ] && [ "$w" -le 1000 ]; then pass; else fail "the page scrolls sideways at 1000 px (width $w)"; fi
 
+# ---- slides: one HTML file, no script, a slide per printed page ------------------
+# Each slide's content fits the slide at 1280×720, 1024×768 and 800×600 (a
+# copy with a measuring script compares every section's scroll height with
+# its height); printed to PDF, there are as many pages as slides, and the
+# last word of each slide's text is on its page (nothing clipped).
+command -v pdftotext >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1 ||
+	fail "pdftotext and pdfinfo are needed to read the printed slides (Debian poppler-utils; 'sh tests/deps.sh test')"
+for opts in "" "--act relu --norm 2" "--act sigmoid --hidden 12 --norm 6 --steps 80" "--hidden 2 --steps 5"; do
+	# shellcheck disable=SC2086
+	"$VANEX" report -f slides $opts -o "$tmp/s.html" 2>"$tmp/err" || { fail "report -f slides $opts: $(cat "$tmp/err")"; continue; }
+	grep -qi '<script' "$tmp/s.html" && fail "slides ($opts) hold a script" || pass
+	grep -q 'src="http\|href="http\|@import\|url(' "$tmp/s.html" && fail "slides ($opts) fetch something" || pass
+	nslides=$(grep -c '<section class="slide' "$tmp/s.html")
+	[ "$nslides" -ge 16 ] && pass || fail "slides ($opts): only $nslides slides for 15 steps"
+	for size in 1280,720 1024,768 800,600; do
+		sed 's|</body>|<script>addEventListener("load",function(){var o=[];document.querySelectorAll("section.slide").forEach(function(s,i){if(s.scrollHeight>s.clientHeight+1\|\|s.scrollWidth>s.clientWidth+1)o.push((i+1)+":"+s.scrollWidth+"x"+s.scrollHeight+">"+s.clientWidth+"x"+s.clientHeight);});document.body.setAttribute("data-overflow","["+o.join(" ")+"]");});</script></body>|' \
+			"$tmp/s.html" >"$tmp/measure.html"
+		chrome --window-size=$size --hide-scrollbars --virtual-time-budget=5000 --dump-dom "file://$tmp/measure.html" >"$tmp/measure.dom" 2>/dev/null
+		ovf=$(grep -o 'data-overflow="[^"]*"' "$tmp/measure.dom")
+		[ "$ovf" = 'data-overflow="[]"' ] && pass || fail "slides ($opts) at $size: content taller or wider than its slide: ${ovf:-no measurement}"
+	done
+	chrome --no-pdf-header-footer --print-to-pdf="$tmp/s.pdf" "file://$tmp/s.html" >"$tmp/print.log" 2>&1
+	pages=$(pdfinfo "$tmp/s.pdf" 2>/dev/null | awk '/^Pages:/ {print $2}')
+	[ "${pages:-0}" -eq "$nslides" ] && pass || fail "slides ($opts): $nslides slides printed on ${pages:-no} pages"
+	if "$PY" - "$tmp/s.html" "$tmp/s.pdf" <<'EOF'
+import re, subprocess, sys
+html = open(sys.argv[1]).read()
+bad = []
+secs = re.findall(r'<section class="slide[^"]*" id="slide-(\d+)">(.*?)<div class="no">', html, flags=re.S)
+for n, body in secs:
+    text = re.sub(r"<(math|svg|style)\b.*?</\1>", " ", body, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text).replace("&amp;", "&")
+    words = re.findall(r"[A-Za-z]{4,}", text)
+    if not words:
+        continue
+    page = subprocess.run(["pdftotext", "-f", n, "-l", n, sys.argv[2], "-"], capture_output=True, text=True).stdout
+    if words[-1] not in page:
+        bad.append("slide %s: '%s' not on its page" % (n, words[-1]))
+if bad:
+    print("; ".join(bad[:5]))
+sys.exit(1 if bad else 0)
+EOF
+	then pass; else fail "slides ($opts) printed with content cut off (above)"; fi
+done
+# a screenshot of one slide at 1280×720 shows it, and only it
+"$VANEX" report -f slides -o "$tmp/s.html" 2>/dev/null
+chrome --screenshot="$tmp/slide.png" --window-size=1280,720 --hide-scrollbars "file://$tmp/s.html#slide-5" >/dev/null 2>&1
+[ -s "$tmp/slide.png" ] && pass || fail "no screenshot of a slide"
+
 echo "report chromium e2e: $checks passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -116,7 +116,7 @@ static void check_fill(const vxr_tpl *t, vxf_style style, int ascii_in, size_t l
 		FUZZ_CHECK(is_ascii((const uint8_t *)f.md, f.len), "non-ASCII in ASCII-style Markdown: %.80s", f.md);
 	for (size_t i = 0; i < f.nobjs; i++) {
 		const vxr_obj *o = &f.objs[i];
-		if (o->kind == VXR_OBJ_BLOCK)
+		if (o->kind != VXR_OBJ_MATH && o->kind != VXR_OBJ_DMATH)
 			continue;
 		FUZZ_CHECK(o->tex != NULL, "math object %zu without TeX", i);
 		char *out = NULL;

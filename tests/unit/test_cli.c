@@ -107,6 +107,15 @@ Test(cli, report_options_and_format_from_extension)
 	PARSE_OK(&a, "report");
 	cr_assert_eq(a.format, VXR_MD);
 	cr_assert_str_eq(a.output, "");
+	/* a PDF from the extension or from -f; a .pdf never holds another format */
+	PARSE_OK(&a, "report", "-o", "handout.pdf");
+	cr_assert_eq(a.format, VXR_PDF);
+	PARSE_OK(&a, "report", "-f", "pdf", "-o", "handout.bin");
+	cr_assert_eq(a.format, VXR_PDF);
+	PARSE_OK(&a, "report", "-f", "slides", "-o", "lecture.html");
+	cr_assert_eq(a.format, VXR_SLIDES, "-f slides wins over .html");
+	FAILS("-o x.pdf: a .pdf file takes -f pdf (or no -f)", "report", "-f", "md", "-o", "x.pdf");
+	FAILS("-o x.pdf: a .pdf file takes -f pdf (or no -f)", "report", "-o", "x.pdf", "-f", "html");
 }
 
 Test(cli, help_and_version)
@@ -155,7 +164,7 @@ Test(cli, mistakes_get_one_line)
 	FAILS("option '--norm' needs a value (see 'vanex check --help')", "check", "--norm", "--json");
 	FAILS("option '--json' takes no value (see 'vanex check --help')", "check", "--json=1");
 	FAILS("unexpected argument 'W.npy' (see 'vanex check --help')", "check", "W.npy");
-	FAILS("-f: expected md, html or latex, got 'pdf'", "report", "-f", "pdf");
+	FAILS("-f: expected md, html, latex, pdf or slides, got 'ps'", "report", "-f", "ps");
 	FAILS("--step: expected a step number from 1, got '0'", "--step", "0");
 	FAILS("--step: expected a step number from 1, got 'two'", "tutor", "--step=two");
 	FAILS("-o: expected a file name, got ''", "report", "-o", "");
@@ -182,7 +191,7 @@ Test(cli, outside_text_in_a_message_is_quoted)
 	FAILS("unknown command 'a\\x1b[2Jb' (commands: tutor, check, report, help; see 'vanex --help')",
 	      "a\x1b[2Jb");
 	FAILS("unexpected argument 'W\\x0a\\x7f.npy' (see 'vanex check --help')", "check", "W\n\x7f.npy");
-	FAILS("-f: expected md, html or latex, got '\\xce\\xbb'", "report", "-f", "\xce\xbb");
+	FAILS("-f: expected md, html, latex, pdf or slides, got '\\xce\\xbb'", "report", "-f", "\xce\xbb");
 	FAILS("unknown option '--\\x1b' (see 'vanex --help')", "--\x1b");
 	/* 70 bytes: the first 60, then "..." */
 	FAILS("unexpected argument '012345678901234567890123456789012345678901234567890123456789...' "

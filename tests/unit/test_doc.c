@@ -135,13 +135,10 @@ static char *render(const vxr_ctx *c, vxr_format f, const char *tpl, const char 
 
 /* ---- goldens ------------------------------------------------------------ */
 
-Test(doc_golden, features_in_every_format)
+/* SVG drawings are test_plot's business: each becomes <svg/> in html.
+ * Returns how many there were. */
+static int svg_stubs(char *html)
 {
-	net n;
-	net_make(&n, "tanh", "1.2");
-	const char *tpl = GOLDEN_DIR "/features.tpl.md";
-	char *html = render(&n.ctx, VXR_HTML, tpl, "-", NULL);
-	/* SVG drawings are test_plot's business: each stands as <svg/> here */
 	int svgs = 0;
 	for (char *p = html; (p = strstr(p, "<svg")) != NULL; p += 6) {
 		char *e = strstr(p, "</svg>");
@@ -150,8 +147,22 @@ Test(doc_golden, features_in_every_format)
 		memcpy(p, "<svg/>", 6);
 		svgs++;
 	}
-	cr_expect_eq(svgs, 4, "four inline plots, got %d", svgs);
+	return svgs;
+}
+
+Test(doc_golden, features_in_every_format)
+{
+	net n;
+	net_make(&n, "tanh", "1.2");
+	const char *tpl = GOLDEN_DIR "/features.tpl.md";
+	char *html = render(&n.ctx, VXR_HTML, tpl, "-", NULL);
+	cr_expect_eq(svg_stubs(html), 4, "four inline plots");
 	golden("features.html", html);
+	/* the slides: the same blocks, cut at the headings and the --- */
+	char *slides = render(&n.ctx, VXR_SLIDES, tpl, "-", NULL);
+	cr_expect_eq(svg_stubs(slides), 4, "four inline plots in the slides");
+	golden("features.slides.html", slides);
+	free(slides);
 	char *tex = render(&n.ctx, VXR_LATEX, tpl, "-", NULL);
 	golden("features.tex", tex);
 	char *md = render(&n.ctx, VXR_MD, tpl, "-", NULL);
@@ -461,6 +472,52 @@ Test(doc_blocks, steps_plot_holds_each_steps_norm)
 
 /* The matrix view of ∂s_t/∂s_k carries only the columns it shows through
  * the steps; the engine's whole product is the independent reference. */
+/* The plots of paths, {{plot norms}} (step 11's) and {{plot contrib}}
+ * (beside step 12 in the tutor), both run in t − k and say so on every
+ * drawing: x = t − k with y the path k = t − x of the analysis, and the
+ * x axis labelled t − k in the SVG, the LaTeX picture and the terminal's
+ * cells. */
+Test(doc_blocks, path_plots_run_in_t_minus_k_labelled)
+{
+	net n;
+	net_make(&n, "tanh", "1");
+	vxr_env *env = vxr_env_alloc(&n.ctx);
+	vxr_blk_kind kinds[2] = { VXR_BLK_PLOT_NORMS, VXR_BLK_PLOT_CONTRIB };
+	for (int q = 0; q < 2; q++) {
+		vxr_obj o = block_of(kinds[q]);
+		vxr_plotdata *pd = NULL;
+		vx_error err;
+		cr_assert_eq(vxr_plot_build(env, &o, 1, &pd, &err), VX_OK, "%s", err.msg);
+		const vxp_plot *p = &pd->plot;
+		size_t t = n.r->t;
+		cr_assert_eq(p->series[0].n, t);
+		for (size_t i = 0; i < t; i++) {
+			const vx_path *pa = &n.r->paths[t - 1 - (size_t)p->series[0].x[i]];
+			cr_expect_eq(p->series[0].x[i], (double)i, "plot %d: x = t - k", q);
+			cr_expect_eq(pa->gap, (size_t)p->series[0].x[i]);
+			double want = q == 0 ? pa->norm.log10 : pa->contribution.log10;
+			cr_expect(p->series[0].y[i] == want, "plot %d, t - k = %zu: %g, path %g", q, i, p->series[0].y[i], want);
+		}
+		cr_expect_str_eq(p->xlabel, "t − k");
+		cr_expect_str_eq(p->xlabel_tex, "$t-k$");
+		char *svg = NULL, *tex = NULL, *cells = NULL;
+		unsigned char *roles = NULL;
+		cr_assert_eq(vxp_svg(p, 640, 360, &svg), VX_OK);
+		cr_expect(strstr(svg, ">t − k</text>") != NULL, "plot %d: the SVG's x label", q);
+		cr_assert_eq(vxp_picture(p, 340, 190, &tex), VX_OK);
+		cr_expect(strstr(tex, "\\small $t-k$") != NULL, "plot %d: the picture's x label", q);
+		cr_assert_eq(vxp_cells(p, 60, 16, 1, &cells, &roles), VX_OK);
+		cr_expect(strstr(cells, "t − k") != NULL, "plot %d: the cells' x label:\n%s", q, cells);
+		free(svg);
+		free(tex);
+		free(cells);
+		free(roles);
+		vxr_plotdata_free(pd);
+	}
+	vxr_env_free(env);
+	net_free(&n);
+}
+
 Test(doc_blocks, dsds_view_equals_the_full_product)
 {
 	static const struct { const char *act, *norm; size_t k; } cases[] = {

@@ -49,7 +49,7 @@ Test(fmt, half_to_the_tenth_and_two_to_the_tenth)
 	expect_num(16025.083037, 4, VXF_ASCII, "16030");
 	expect_num(16025.083037, 5, VXF_ASCII, "16025");
 	expect_num(-999999.25, 2, VXF_ASCII, "-1e+06");  /* rounds to 1.0e+06 first */
-	expect_num(-g, 6, VXF_UNICODE, "-1024");
+	expect_num(-g, 6, VXF_UNICODE, "\u22121024");
 }
 
 Test(fmt, fixed_range_and_rounding_across_decades)
@@ -97,10 +97,11 @@ static const struct row table3[] = {
 	{ 1.23456e7, "1.23e+07", "1.23\u00d710\u2077", "1.23\\times10^{7}" },
 };
 
-/* Prefixes "-" to a hand-written positive text. */
-static void negated(char *out, size_t n, const char *pos)
+/* Prefixes the minus to a hand-written positive text: a true minus
+ * (U+2212) in Unicode, '-' in ASCII and TeX. */
+static void negated(char *out, size_t n, const char *pos, const char *minus)
 {
-	snprintf(out, n, "-%s", pos);
+	snprintf(out, n, "%s%s", minus, pos);
 }
 
 Test(fmt, every_magnitude_honours_the_significant_digits)
@@ -111,11 +112,11 @@ Test(fmt, every_magnitude_honours_the_significant_digits)
 		expect_num(r->x, 3, VXF_ASCII, r->ascii);
 		expect_num(r->x, 3, VXF_UNICODE, r->uni);
 		expect_num(r->x, 3, VXF_TEX, r->tex);
-		negated(want, sizeof want, r->ascii);
+		negated(want, sizeof want, r->ascii, "-");
 		expect_num(-r->x, 3, VXF_ASCII, want);
-		negated(want, sizeof want, r->uni);
+		negated(want, sizeof want, r->uni, "\u2212");
 		expect_num(-r->x, 3, VXF_UNICODE, want);
-		negated(want, sizeof want, r->tex);
+		negated(want, sizeof want, r->tex, "-");
 		expect_num(-r->x, 3, VXF_TEX, want);
 	}
 	/* Other digit counts across the fixed range's large end. */
@@ -123,7 +124,7 @@ Test(fmt, every_magnitude_honours_the_significant_digits)
 	expect_num(27784.3, 2, VXF_ASCII, "28000");
 	expect_num(27784.3, 5, VXF_ASCII, "27784");
 	expect_num(27784.3, 6, VXF_ASCII, "27784.3");
-	expect_num(-27784.3, 4, VXF_UNICODE, "-27780");
+	expect_num(-27784.3, 4, VXF_UNICODE, "\u221227780");
 	expect_num(123456.0, 2, VXF_ASCII, "120000");
 	expect_num(96000.0, 1, VXF_ASCII, "100000");   /* the carry adds a digit */
 	expect_num(1234.5, 17, VXF_ASCII, "1234.5");

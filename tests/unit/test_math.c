@@ -134,7 +134,15 @@ Test(math, mathml_expected)
 	       "<msup><mi>y</mi><mn>2</mn></msup></math>");
 	expect("0.5^{10} \\approx 9.77\\cdot 10^{-4}", VXM_MATHML, 0,
 	       "<math><msup><mn>0.5</mn><mn>10</mn></msup><mo>≈</mo><mn>9.77</mn><mo>⋅</mo>"
-	       "<msup><mn>10</mn><mrow><mo lspace=\"0\" rspace=\"0\">−</mo><mn>4</mn></mrow></msup></math>");
+	       "<msup><mn>10</mn><mrow><mn>−4</mn></mrow></msup></math>");
+	/* where TeX reads a unary minus (first, or after an operator, a
+	 * relation or a bracket): before a number one <mn>, −0.666, else a
+	 * prefix operator; a − 2 stays binary */
+	expect("\\mu \\approx {-0.666} \\quad (-x) \\quad a - 2 = -\\infty", VXM_MATHML, 0,
+	       "<math><mi>μ</mi><mo>≈</mo><mn>−0.666</mn><mspace width=\"1em\"/><mo stretchy=\"false\">(</mo>"
+	       "<mo form=\"prefix\" lspace=\"0\" rspace=\"0\">−</mo><mi>x</mi><mo stretchy=\"false\">)</mo>"
+	       "<mspace width=\"1em\"/><mi>a</mi><mo>−</mo><mn>2</mn><mo>=</mo>"
+	       "<mo form=\"prefix\" lspace=\"0\" rspace=\"0\">−</mo><mi mathvariant=\"normal\">∞</mi></math>");
 	expect("\\|J_j\\| \\le \\gamma\\lambda", VXM_MATHML, 0,
 	       "<math><mo stretchy=\"false\">‖</mo><msub><mi>J</mi><mi>j</mi></msub><mo stretchy=\"false\">‖</mo>"
 	       "<mo>≤</mo><mi>γ</mi><mi>λ</mi></math>");

@@ -310,3 +310,79 @@ Test(out, links_devices_and_refusals)
 	cr_expect_str_eq(err.msg, "cannot write /dev/full: No space left on device");
 	cr_expect_eq(hidden(NULL, 0), 0);
 }
+
+/* Entries of the test folder (dot files included). */
+static int entries(void)
+{
+	int count = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL)
+		count += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	if (d)
+		closedir(d);
+	return count;
+}
+
+static void touch(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	cr_assert(fd >= 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(write(fd, "x\n", 2), 2);
+	close(fd);
+}
+
+/* pdflatex's directory: private, under $TMPDIR, and gone with everything in
+ * it afterwards, named in advance or not. */
+Test(out, a_working_directory_is_private_and_removed_whole)
+{
+	setenv("TMPDIR", dir, 1);
+	static const char *const names[] = { "job.tex", "job.log" };
+	vxr_workdir *w = NULL;
+	vx_error err = { 0 };
+	cr_assert_eq(vxr_workdir_open(names, 2, &w, &err), VX_OK, "%s", err.msg);
+	const char *p = vxr_workdir_path(w);
+	cr_expect(strncmp(p, dir, strlen(dir)) == 0 && strstr(p, "/vanex-") != NULL, "%s under %s", p, dir);
+	struct stat sb;
+	cr_assert_eq(stat(p, &sb), 0);
+	cr_expect(S_ISDIR(sb.st_mode) && (sb.st_mode & 0777) == 0700, "mode %o", (unsigned)sb.st_mode);
+	char f[PATH_MAX];
+	snprintf(f, sizeof f, "%s/job.tex", p);
+	touch(f);
+	snprintf(f, sizeof f, "%s/unexpected.aux", p);
+	touch(f);
+	cr_expect_eq(entries(), 1);
+	vxr_workdir_free(w);
+	cr_expect_eq(entries(), 0, "the directory and both files are gone");
+	vxr_workdir_free(NULL);
+}
+
+/* A signal during pdflatex: the handler's call deletes the files named in
+ * advance and then the directory. */
+Test(out, a_working_directory_removed_as_by_a_signal)
+{
+	setenv("TMPDIR", dir, 1);
+	static const char *const names[] = { "job.tex", "job.log", "job.pdf" };
+	vxr_workdir *w = NULL;
+	vx_error err = { 0 };
+	cr_assert_eq(vxr_workdir_open(names, 3, &w, &err), VX_OK, "%s", err.msg);
+	char f[PATH_MAX];
+	snprintf(f, sizeof f, "%s/job.tex", vxr_workdir_path(w));
+	touch(f);
+	snprintf(f, sizeof f, "%s/job.pdf", vxr_workdir_path(w));
+	touch(f);
+	vxr_out_remove_temps();
+	cr_expect_eq(entries(), 0, "files and directory removed");
+	vxr_workdir_free(w);
+	cr_expect_eq(entries(), 0);
+}
+
+Test(out, a_working_directory_where_none_can_be_made)
+{
+	setenv("TMPDIR", "/nonexistent-vanex-dir", 1);
+	vxr_workdir *w = NULL;
+	vx_error err = { 0 };
+	cr_expect_eq(vxr_workdir_open(NULL, 0, &w, &err), VX_EIO);
+	cr_expect_null(w);
+	cr_expect_str_eq(err.msg, "cannot make a working directory in /nonexistent-vanex-dir: No such file or directory");
+}
