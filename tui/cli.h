@@ -2,7 +2,7 @@
  * cli.h — the command line of vanex, parsed once for every command.
  *
  *   vanex [tutor] [model options] [--step N] [--no-color]
- *   vanex check   [model options] [--json] [-o FILE] [--fail-on WHICH]
+ *   vanex check   [model options] [--json] [-o FILE] [--fail-on WHICH] [--list]
  *   vanex report  [model options] [-f md|html|latex] [-o FILE] [--template FILE]
  *   vanex help [COMMAND] | --help | --version
  *
@@ -63,6 +63,7 @@ typedef struct {
 	/* check */
 	int json;               /* --json */
 	vxu_fail_on fail_on;    /* --fail-on vanishing|exploding|either */
+	int list;               /* --list: the modules of a trained network's file */
 
 	/* check and report */
 	char output[VX_PATH_MAX];       /* -o/--output FILE; "" = stdout ("-" also) */
