@@ -4,8 +4,9 @@
  * and the extras of the analysis behind it.
  *
  * The extras are what a step may read that costs far more than its text:
- * the finite-difference check of this network and the same network with an
- * orthogonal and with the identity W.  Each is computed when a template
+ * the finite-difference check of this network, the same network with an
+ * orthogonal and with the identity W, and the eigenvalues of W and the
+ * norms of its powers.  Each is computed when a template
  * first asks for it and kept in a vxr_extras, which belongs to whoever owns
  * the analysis (the tutor's state, the report command): it hands the same
  * extras to every context of that analysis (ctx->extras), so that laying
@@ -18,6 +19,7 @@
 #define VXR_ENV_H
 
 #include "engine/analysis.h"
+#include "engine/eigen.h"
 #include "report/doc/ctx.h"
 
 /* ---- the extras of one analysis ---- */
@@ -52,5 +54,28 @@ const vxr_ctx *vxr_env_ctx(const vxr_env *e);
  * (the failure is kept too, and given again). */
 const vx_fdcheck *vxr_env_fd(vxr_env *e, vx_error *err);
 const vx_result *vxr_env_alt(vxr_env *e, int which, vx_error *err);
+
+/* The eigenvalues and spectral radius of this network's W (engine/eigen.h),
+ * computed on first use (about 10 d³ flops); NULL with err filled when they
+ * cannot be. */
+const vx_eigen *vxr_env_eigen(vxr_env *e, vx_error *err);
+
+/* The most powers of W a document shows. */
+#define VXR_POWERS_MAX 200
+/* N = min(t − 1, VXR_POWERS_MAX): the powers a document shows are W⁰ … Wᴺ,
+ * the gaps of the paths (t − k) as far as that.  Costs nothing. */
+size_t vxr_env_powers_n(const vxr_env *e);
+/* ‖Wⁿ‖₂ for n = 0..vxr_env_powers_n(e) (engine/eigen.h), computed on first
+ * use (about 3.3 d³ N flops); NULL with err filled when they cannot be. */
+const vx_mag *vxr_env_powers(vxr_env *e, vx_error *err);
+/* The n of the largest of pw[0..N] (‖Wⁿ‖₂, compared by log10, beyond a
+ * double too): the first that reaches it to 1e-12 relative, so the powers
+ * of an orthogonal W, all 1 up to rounding, peak at n = 0. */
+size_t vxr_powers_peak(const vx_mag *pw, size_t N);
+/* 1 when those powers are too slow for a terminal's redraw: d³ N beyond
+ * 2 × 10⁸, the threshold the remedies step puts on its analyses (0.12 s
+ * at d = 128, N = 200 on one core); the tutor and the template name
+ * `powers.slow` leave them out then, the handouts never. */
+int vxr_env_powers_slow(const vxr_env *e);
 
 #endif

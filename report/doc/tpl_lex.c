@@ -76,6 +76,12 @@ const vxr_tpl_name vxr_tpl_names[NM_COUNT] = {
 	[NM_IDENT_NORM1] = { "identity.norm1", 0, V_NUM },
 	[NM_IDENT_LYAP] = { "identity.lyap", 0, V_NUM },
 	[NM_IDENT_RATE] = { "identity.rate", 0, V_NUM },
+	[NM_EIGEN_RHO] = { "eigen.rho", 0, V_NUM },
+	[NM_POWERS_N] = { "powers.n", 0, V_INT },
+	[NM_POWERS_SLOW] = { "powers.slow", 0, V_INT },
+	[NM_POWERS_MAX] = { "powers.max", 0, V_NUM },
+	[NM_POWERS_ARGMAX] = { "powers.argmax", 0, V_INT },
+	[NM_POWERS_LAST] = { "powers.last", 0, V_NUM },
 };
 
 const char *const vxr_tpl_funcs[] = { "min", "max", "abs", "log10", "ln", "exp", "sqrt",

@@ -402,7 +402,7 @@ static void generated_net(const uint8_t *d, size_t n)
 	vx_cell cell = (vx_cell)(c % VX_CELL_COUNT);
 	size_t L = 1 + next(d, n, &i) % 3, dd = 1 + next(d, n, &i) % 3, nn = 1 + next(d, n, &i) % 2,
 	       T = 1 + next(d, n, &i) % 3, G = vx_cell_gates(cell);
-	double w[3][2][12 * 3], bias[3][2][12], h0[3][3], c0[3][3], x[3 * 2], y[3];
+	double w[3][2][12 * 3], bias[3][2][12], h0[3 * 3], c0[3 * 3], x[3 * 2], y[3];
 	char key[40];
 	sbuf b = {0};
 	puts_(&b, "{\"model\": {\"y\": [");
@@ -432,9 +432,9 @@ static void generated_net(const uint8_t *d, size_t n)
 			}
 		}
 	if (c & 64)
-		gen_array(&b, "h0", h0[0], L, dd, 0, d, n, &i);
+		gen_array(&b, "h0", h0, L, dd, 0, d, n, &i);
 	if ((c & 128) && cell == VX_CELL_LSTM)
-		gen_array(&b, "c0", c0[0], L, dd, 0, d, n, &i);
+		gen_array(&b, "c0", c0, L, dd, 0, d, n, &i);
 	gen_array(&b, "x", x, T, nn, 0, d, n, &i);
 	puts_(&b, "}}");
 
@@ -458,9 +458,9 @@ static void generated_net(const uint8_t *d, size_t n)
 				FUZZ_CHECK(gsl_vector_get(v[q], r) == ((c & 32) ? bias[l][q][r] : 0.0), "bias %zu %d", l, q);
 		}
 		for (size_t r = 0; r < dd; r++) {
-			FUZZ_CHECK(gsl_vector_get(ly->h0, r) == ((c & 64) ? h0[0][l * dd + r] : 0.0), "h0 %zu", l);
+			FUZZ_CHECK(gsl_vector_get(ly->h0, r) == ((c & 64) ? h0[l * dd + r] : 0.0), "h0 %zu", l);
 			if (ly->c0)
-				FUZZ_CHECK(gsl_vector_get(ly->c0, r) == ((c & 128) ? c0[0][l * dd + r] : 0.0), "c0 %zu", l);
+				FUZZ_CHECK(gsl_vector_get(ly->c0, r) == ((c & 128) ? c0[l * dd + r] : 0.0), "c0 %zu", l);
 		}
 	}
 	for (size_t r = 0; r < dd; r++)

@@ -1,7 +1,7 @@
 /*
  * test_check_net.c — what `vanex check` shows of a network of gated cells
  * or stacked layers (report/check.h's vxr_net_check_text, _json,
- * vxr_net_verdict) and how report/modeljson.c reads a network back.
+ * vxr_net_verdict); test_modeljson holds the reader of the file.
  *
  *   one verdict rule: a single vanilla layer analysed as a vx_net gives the
  *     vanilla verdict word for word, ‖∂s_t/∂s_k‖ written ‖∂S_t/∂S_k‖;
@@ -9,11 +9,7 @@
  *     every cell, stacks and magnitudes beyond a double;
  *   the JSON holds the network's own numbers bit for bit, a gradient beyond
  *     a double as grads_scaled × 10^grads_log10_scale, and reads back into
- *     the same network;
- *   the reader: values exactly, cell and layers from the shapes, one vanilla
- *     layer in PyTorch's names as W, U and b = bias_ih + bias_hh, options
- *     that contradict a file refused, a network refused where only one
- *     vanilla layer is explained.
+ *     the same network.
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
@@ -31,7 +27,7 @@
 #include "report/check.h"
 #include "report/modeljson.h"
 #include "report/text/utf8.h"
-#include "test_engine_util.h"
+#include "test_engine_net_util.h"
 
 static void setup(void)
 {
@@ -47,15 +43,6 @@ static vx_net *built(const vx_params *p, vx_cell cell, size_t L, double fb)
 	vx_error err = { 0 };
 	cr_assert_eq(vx_net_build(p, &s, &net, &err), VX_OK, "%s", err.msg);
 	return net;
-}
-
-static vx_net_result *analysed(const vx_net *net)
-{
-	vx_net_result *r = NULL;
-	vx_error err = { 0 };
-	vx_exec ex = test_exec(net->D, 1);
-	cr_assert_eq(vx_net_analyse(net, net->T, &ex, &r, &err), VX_OK, "%s", err.msg);
-	return r;
 }
 
 /* ---- one rule for the verdict ---- */
@@ -82,7 +69,7 @@ Test(check_net, one_verdict_rule_for_a_layer_and_a_network)
 		cr_assert_eq(vx_model_build(&p, &m, NULL), VX_OK);
 		cr_assert_eq(vx_net_from_model(m, &net, NULL), VX_OK);
 		vx_result *r = analyse_ok(m, m->T);
-		vx_net_result *nr = analysed(net);
+		vx_net_result *nr = net_analyse_ok(net);
 		for (size_t k = 0; k < sizeof notes / sizeof notes[0]; k++) {
 			char a[200], b[200];
 			vxr_trend va = vxr_verdict(r, notes[k], a, sizeof a), vb = vxr_net_verdict(nr, notes[k], b, sizeof b);
@@ -109,7 +96,7 @@ Test(check_net, one_verdict_rule_for_a_layer_and_a_network)
 static char *text_of(const vx_params *p, vx_cell cell, size_t L, double fb, int utf8)
 {
 	vx_net *net = built(p, cell, L, fb);
-	vx_net_result *r = analysed(net);
+	vx_net_result *r = net_analyse_ok(net);
 	vx_net_fdjudge fd;
 	cr_assert_eq(vx_net_fd_judge(net, r, r->t, r->t > 1 ? r->t - 1 : 1, 4, &fd), VX_OK);
 	vx_net_spec s = { cell, L, fb };
@@ -215,7 +202,7 @@ Test(check_net, the_json_holds_the_networks_numbers)
 	vx_params_default(&p);
 	p.steps = 25;
 	vx_net *net = built(&p, VX_CELL_LSTM, 2, 2);
-	vx_net_result *r = analysed(net);
+	vx_net_result *r = net_analyse_ok(net);
 	json_t *o = json_of(&p, net, r), *m = json_object_get(o, "model");
 	cr_expect_str_eq(json_string_value(json_object_get(m, "cell")), "lstm");
 	cr_expect_eq(json_integer_value(json_object_get(m, "layers")), 2);
@@ -265,7 +252,7 @@ Test(check_net, a_gradient_beyond_a_double_is_scaled)
 	p.input_scale = 0;
 	vx_net *net = built(&p, VX_CELL_RNN, 2, 0);
 	gsl_vector_set_all(net->layer[0].h0, 1);
-	vx_net_result *r = analysed(net);
+	vx_net_result *r = net_analyse_ok(net);
 	cr_assert(r->grad_log10_scale > 300, "the gradient fits a double: scale %g", r->grad_log10_scale);
 	json_t *o = json_of(&p, net, r);
 	cr_expect(json_is_null(json_object_get(o, "grads")));
@@ -280,38 +267,15 @@ Test(check_net, a_gradient_beyond_a_double_is_scaled)
 
 /* ---- reading a network back ---- */
 
-/* An LSTM of 2 layers, d = 1, n = 2, T = 2, every value distinct, cell and
- * layers left to the shapes. */
-static const char lstm2[] =
-	"{\"model\": {"
-	"\"weight_ih_l0\": [[0.5, -1], [0.25, 2], [3, -0.125], [0.75, 4]],"
-	"\"weight_hh_l0\": [[1.5], [-2.5], [0.0625], [5]],"
-	"\"bias_ih_l0\": [0.1, 0.2, 0.3, 0.4], \"bias_hh_l0\": [-0.1, -0.2, -0.3, -0.4],"
-	"\"weight_ih_l1\": [[6], [7], [8], [9]], \"weight_hh_l1\": [[10], [11], [12], [13]],"
-	"\"h0\": [[0.01], [0.02]], \"c0\": [[0.03], [0.04]],"
-	"\"x\": [[1, 2], [3e-5, -4]], \"y\": [0.7]}}";
-
-Test(check_net, a_network_comes_back_exactly)
+/* A network through check's JSON and the reader: the same network. */
+Test(check_net, the_json_reads_back_into_the_same_network)
 {
 	vx_net *net = NULL;
 	vx_error err = { 0 };
-	cr_assert_eq(vxr_net_parse_json(lstm2, strlen(lstm2), "n.json", &net, &err), VX_OK, "%s", err.msg);
-	cr_expect(net->cell == VX_CELL_LSTM && net->L == 2 && net->d == 1 && net->n == 2 && net->T == 2);
-	cr_expect_eq(gsl_matrix_get(net->layer[0].w_ih, 2, 1), -0.125);
-	cr_expect_eq(gsl_matrix_get(net->layer[0].w_hh, 3, 0), 5.0);
-	cr_expect_eq(gsl_vector_get(net->layer[0].b_hh, 2), -0.3);
-	cr_expect_eq(gsl_matrix_get(net->layer[1].w_ih, 1, 0), 7.0);
-	cr_expect_eq(gsl_vector_get(net->layer[1].b_ih, 0), 0.0, "absent biases are 0");
-	cr_expect_eq(gsl_vector_get(net->layer[1].h0, 0), 0.02);
-	cr_expect_eq(gsl_vector_get(net->layer[1].c0, 0), 0.04);
-	cr_expect_eq(gsl_matrix_get(net->x, 1, 0), 3e-5);
-	cr_expect_eq(gsl_vector_get(net->y, 0), 0.7);
-	vx_net_free(net);
-	/* the same in the layout check --json writes, through the writer */
 	vx_params p;
 	vx_params_default(&p);
 	vx_net *g = built(&p, VX_CELL_GRU, 2, -1.5);
-	vx_net_result *r = analysed(g);
+	vx_net_result *r = net_analyse_ok(g);
 	json_t *o = json_of(&p, g, r);
 	char *text = json_dumps(o, JSON_REAL_PRECISION(17));
 	cr_assert_eq(vxr_net_parse_json(text, strlen(text), "g.json", &net, &err), VX_OK, "%s", err.msg);
@@ -325,113 +289,4 @@ Test(check_net, a_network_comes_back_exactly)
 	vx_net_free(net);
 	vx_net_result_free(r);
 	vx_net_free(g);
-}
-
-static char tmpdir[] = "/tmp/vanex-checknet-XXXXXX";
-
-static void cleanup(void)
-{
-	char cmd[64];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-	if (system(cmd) != 0)
-		cr_log_warn("cannot remove %s", tmpdir);
-}
-
-static const char *write_file(const char *name, const char *text)
-{
-	static char path[128];
-	if (tmpdir[strlen(tmpdir) - 1] == 'X')
-		cr_assert_not_null(mkdtemp(tmpdir));
-	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
-
-Test(check_net, options_against_a_network_file, .fini = cleanup)
-{
-	vx_params p;
-	vx_params_default(&p);
-	snprintf(p.model, sizeof p.model, "%s", write_file("lstm2.json", lstm2));
-	p.set |= VX_SET_MODEL;
-	vxr_net_opts o;
-	vx_model *m = NULL;
-	vx_net *net = NULL;
-	vx_params eff;
-	vx_net_spec spec;
-	vx_error err = { 0 };
-
-	/* as it is: the file's cell and layers */
-	vxr_net_opts_default(&o);
-	cr_assert_eq(vxr_net_load(&p, &o, &m, &net, &eff, &spec, &err), VX_OK, "%s", err.msg);
-	cr_expect(m == NULL && net && spec.cell == VX_CELL_LSTM && spec.layers == 2 && eff.steps == 2);
-	vx_net_free(net);
-	/* the same cell and layers named: accepted */
-	o.spec.cell = VX_CELL_LSTM;
-	o.spec.layers = 2;
-	o.set = VXR_SET_CELL | VXR_SET_LAYERS;
-	cr_expect_eq(vxr_net_load(&p, &o, &m, &net, &eff, &spec, &err), VX_OK, "%s", err.msg);
-	vx_net_free(net);
-	/* another cell, another count, --act: refused after reading */
-	o.spec.cell = VX_CELL_GRU;
-	o.set = VXR_SET_CELL;
-	cr_expect_eq(vxr_net_load(&p, &o, &m, &net, &eff, &spec, &err), VX_EUSAGE);
-	cr_expect(strstr(err.msg, "--cell gru") && strstr(err.msg, "holds an lstm network of 2 layers"), "%s", err.msg);
-	cr_expect(m == NULL && net == NULL);
-	vxr_net_opts_default(&o);
-	o.spec.layers = 3;
-	o.set = VXR_SET_LAYERS;
-	cr_expect_eq(vxr_net_load(&p, &o, &m, &net, &eff, &spec, &err), VX_EUSAGE);
-	vxr_net_opts_default(&o);
-	vx_params q = p;
-	cr_assert_eq(vx_params_set(&q, "act", "relu", NULL), VX_OK);
-	cr_expect_eq(vxr_net_load(&q, &o, &m, &net, &eff, &spec, &err), VX_EUSAGE);
-	cr_expect(strstr(err.msg, "gates are fixed"), "%s", err.msg);
-	/* --forget-bias with --model: refused before reading */
-	o.spec.forget_bias = 1;
-	o.set = VXR_SET_FORGET_BIAS;
-	cr_expect_eq(vxr_net_opts_check(&p, &o, &err), VX_EUSAGE);
-	/* --steps 1 keeps the first step; --norm 2 sets every gate block */
-	vxr_net_opts_default(&o);
-	q = p;
-	cr_assert_eq(vx_params_set(&q, "steps", "1", NULL), VX_OK);
-	cr_assert_eq(vx_params_set(&q, "norm", "2", NULL), VX_OK);
-	cr_assert_eq(vxr_net_load(&q, &o, &m, &net, &eff, &spec, &err), VX_OK, "%s", err.msg);
-	cr_expect(net->T == 1 && gsl_matrix_get(net->x, 0, 1) == -1 * -2.0);
-	for (size_t l = 0; l < 2; l++)
-		for (size_t g = 0; g < 4; g++)
-			cr_expect_eq(fabs(gsl_matrix_get(net->layer[l].w_hh, g, 0)), 2.0, "layer %zu gate %zu", l, g);
-	vx_net_free(net);
-	/* the vanilla loader (report, the tutor) refuses a network */
-	cr_expect_eq(vxr_model_load(&p, &m, &eff, &err), VX_EUSAGE);
-	cr_expect(strstr(err.msg, "holds an lstm network of 2 layers") && strstr(err.msg, "vanex check"), "%s", err.msg);
-	cr_expect(m == NULL);
-}
-
-Test(check_net, one_vanilla_layer_in_pytorchs_names, .fini = cleanup)
-{
-	static const char rnn1[] = "{\"model\": {\"cell\": \"rnn\", \"layers\": 1, \"activation\": \"relu\","
-	                           " \"weight_ih_l0\": [[1], [2]], \"weight_hh_l0\": [[0.5, 0], [0, 0.25]],"
-	                           " \"bias_ih_l0\": [0.125, 1], \"bias_hh_l0\": [0.5, -3], \"h0\": [[7, 8]],"
-	                           " \"x\": [[1], [2], [3]], \"y\": [0, 1]}}";
-	vx_params p;
-	vx_params_default(&p);
-	snprintf(p.model, sizeof p.model, "%s", write_file("rnn1.json", rnn1));
-	p.set |= VX_SET_MODEL;
-	vx_model *m = NULL;
-	vx_params eff;
-	vx_error err = { 0 };
-	cr_assert_eq(vxr_model_load(&p, &m, &eff, &err), VX_OK, "%s", err.msg);
-	cr_expect(m->act == VX_RELU && m->d == 2 && m->n == 1 && m->T == 3);
-	cr_expect_eq(gsl_matrix_get(m->W, 1, 1), 0.25);
-	cr_expect_eq(gsl_matrix_get(m->U, 1, 0), 2.0);
-	cr_expect(gsl_vector_get(m->b, 0) == 0.625 && gsl_vector_get(m->b, 1) == -2.0, "b = bias_ih + bias_hh");
-	cr_expect_eq(gsl_vector_get(m->s0, 1), 8.0);
-	vx_model_free(m);
-	/* and W, U, b beside a gated cell is a contradiction */
-	static const char bad[] = "{\"model\": {\"cell\": \"gru\", \"W\": [[1]], \"U\": [[1]], \"x\": [[1]], \"y\": [0]}}";
-	cr_expect_eq(vxr_model_parse_json(bad, strlen(bad), "bad.json", &m, &err), VX_EFORMAT);
-	cr_expect(strstr(err.msg, "one vanilla layer"), "%s", err.msg);
 }

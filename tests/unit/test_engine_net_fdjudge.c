@@ -18,7 +18,7 @@
 #include "engine/net.h"
 #include "engine/net_analysis.h"
 #include "engine/net_fdjudge.h"
-#include "test_engine_util.h"
+#include "test_engine_net_util.h"
 
 static void setup(void)
 {
@@ -44,15 +44,6 @@ static vx_net *built(vx_cell cell, size_t L, double norm, double scale, double f
 	return net;
 }
 
-static vx_net_result *analysed(const vx_net *net)
-{
-	vx_net_result *r = NULL;
-	vx_error err = { 0 };
-	vx_exec ex = test_exec(net->D, 1);
-	cr_assert_eq(vx_net_analyse(net, net->T, &ex, &r, &err), VX_OK, "%s", err.msg);
-	return r;
-}
-
 /* The check at J_T and ∂S_T/∂S_{T−2}, 16 entries per parameter. */
 static void judge(const vx_net *net, const vx_net_result *r, vx_net_fdjudge *fd)
 {
@@ -70,7 +61,7 @@ Test(net_fdjudge, correct_networks_pass_and_every_item_is_compared)
 	for (int c = 0; c < 3; c++)
 		for (size_t L = 1; L <= 3; L++) {
 			vx_net *net = built(cells[c], L, 1.0, 1.0, c ? 1.0 : 0.0, L, VX_TANH);
-			vx_net_result *r = analysed(net);
+			vx_net_result *r = net_analyse_ok(net);
 			vx_net_fdjudge fd;
 			judge(net, r, &fd);
 			for (int q = 0; q < VX_NET_FD_ITEMS; q++) {
@@ -97,7 +88,7 @@ Test(net_fdjudge, planted_errors_fail)
 		for (int e = 0; e < 2; e++) {
 			double off = e ? 1e-5 : 1e-3;
 			vx_net *net = built(cells[c], 2, 1.0, 1.0, 0.0, 3, VX_TANH);
-			vx_net_result *r = analysed(net);
+			vx_net_result *r = net_analyse_ok(net);
 			gsl_matrix *G = r->grad[1].w_hh;
 			size_t bi = 0, bj = 0;
 			for (size_t i = 0; i < G->size1; i++)
@@ -122,7 +113,7 @@ Test(net_fdjudge, planted_errors_fail)
 		/* weights changed after the forward pass: the analytic J_j and
 		 * ∂S_t/∂S_k use the old coefficients */
 		vx_net *net = built(cells[c], 2, 1.0, 1.0, 0.0, 3, VX_TANH);
-		vx_net_result *r = analysed(net);
+		vx_net_result *r = net_analyse_ok(net);
 		gsl_matrix_scale(net->layer[0].w_hh, 1.001);
 		vx_net_fdjudge fd;
 		judge(net, r, &fd);
@@ -157,7 +148,7 @@ Test(net_fdjudge, what_double_precision_cannot_resolve_is_left_out)
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		vx_net *net = built(cases[c].cell, cases[c].L, cases[c].norm, cases[c].scale, cases[c].fb, cases[c].seed,
 		                    cases[c].act);
-		vx_net_result *r = analysed(net);
+		vx_net_result *r = net_analyse_ok(net);
 		vx_net_fdcheck raw;
 		cr_assert_eq(vx_net_fd_check(net, r, net->T, net->T - 2, 16, &raw), VX_OK);
 		double worst = raw.dSdS;
@@ -182,7 +173,7 @@ Test(net_fdjudge, what_double_precision_cannot_resolve_is_left_out)
 Test(net_fdjudge, relu_at_rest_is_at_the_kink)
 {
 	vx_net *net = built(VX_CELL_RNN, 2, 1, 0, 0, 1, VX_RELU);
-	vx_net_result *r = analysed(net);
+	vx_net_result *r = net_analyse_ok(net);
 	vx_net_fdjudge fd;
 	judge(net, r, &fd);
 	cr_expect_eq(fd.kinks, 2 * net->d * net->T, "kinks %zu", fd.kinks);
@@ -204,7 +195,7 @@ Test(net_fdjudge, relu_at_rest_is_at_the_kink)
 Test(net_fdjudge, bad_arguments)
 {
 	vx_net *net = built(VX_CELL_GRU, 1, 1, 1, 0, 1, VX_TANH);
-	vx_net_result *r = analysed(net);
+	vx_net_result *r = net_analyse_ok(net);
 	vx_net_fdjudge fd;
 	cr_expect_eq(vx_net_fd_judge(net, r, 0, 1, 0, &fd), VX_EUSAGE);
 	cr_expect_eq(vx_net_fd_judge(net, r, net->T + 1, 1, 0, &fd), VX_EUSAGE);
