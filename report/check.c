@@ -306,14 +306,23 @@ static void inputs_line(FILE *out, const vx_params *p, const char *start, int ut
 	}
 }
 
-/* What a trained network's file gave (src->weights): the module, its
- * format and dtype, whether its weights were rescaled, the direction. */
+/* "HEAD" + path + "TAIL" on one line of at most 80 columns: the path
+ * shortened from the left to what the rest leaves (at least 16 columns). */
+static void path_line(FILE *out, const char *head, const char *path, const char *tail, int utf8)
+{
+	char p[4 * 80 + 8];
+	int room = 80 - vxr_u8_width(head) - vxr_u8_width(tail);
+	vxr_ck_elide(p, sizeof p, path, room < 16 ? 16 : room, utf8);
+	fprintf(out, "%s%s%s\n", head, p, tail);
+}
+
 void vxr_ck_weights_lines(FILE *out, const vxr_source *src, const vx_params *p, int utf8, vxf_style st)
 {
-	char path[4 * 38 + 8], name[4 * 24 + 8], num[64];
-	vxr_ck_elide(path, sizeof path, src->weights, 38, utf8);
+	char name[4 * 24 + 8], head[160], tail[80], num[64];
 	vxr_ck_elide(name, sizeof name, src->module[0] ? src->module : "(top level)", 24, utf8);
-	fprintf(out, "weights: module %s of %s (%s, %s)\n", name, path, src->format, src->dtype);
+	snprintf(head, sizeof head, "weights: module %s of ", name);
+	snprintf(tail, sizeof tail, " (%s, %s)", src->format, src->dtype);
+	path_line(out, head, src->weights, tail, utf8);
 	if (p->set & VX_SET_NORM)
 		fprintf(out, "  each gate block of weight_hh rescaled to %s = %s\n",
 		        utf8 ? "\u2016\u00b7\u2016\u2082" : "||.||_2", vxf_num(num, sizeof num, p->norm, 6, st));
@@ -323,18 +332,16 @@ void vxr_ck_weights_lines(FILE *out, const vxr_source *src, const vx_params *p, 
 		        src->reverse ? "forward" : "reverse");
 }
 
-/* Where the inputs came from when a file gave the weights or the inputs,
- * then the target and what starts at 0 (start). */
 void vxr_ck_source_inputs(FILE *out, const vxr_source *src, const vx_params *p, size_t T, size_t n,
                           const char *start, int utf8, vxf_style st)
 {
-	char path[4 * 40 + 8], num[64], line[240];
+	char num[64], line[240];
 	if (src->inputs[0]) {
-		vxr_ck_elide(path, sizeof path, src->inputs, 40, utf8);
 		if (src->B > 1)
-			fprintf(out, "inputs: from %s, %zu sequences of T = %zu steps of n = %zu\n", path, src->B, T, n);
+			snprintf(line, sizeof line, ", %zu sequences of T = %zu steps of n = %zu", src->B, T, n);
 		else
-			fprintf(out, "inputs: from %s, T = %zu steps of n = %zu\n", path, T, n);
+			snprintf(line, sizeof line, ", T = %zu steps of n = %zu", T, n);
+		path_line(out, "inputs: from ", src->inputs, line, utf8);
 	} else {
 		/* one line when it fits 80 columns, the hint under it otherwise */
 		vxf_num(num, sizeof num, p->input_scale, 6, st);
