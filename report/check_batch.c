@@ -185,7 +185,7 @@ vx_status vxr_net_batch_text(FILE *out, const vxr_net_batch_check *c, int utf8, 
 	             "  its gradient is the sum of theirs)\n");
 	if (c->fd) {
 		vxr_ck_net_fd_text(out, net, c->fd, utf8, st);
-		fprintf(out, "  (on sequence 1 of the batch: the derivatives' formulas are its)\n");
+		fprintf(out, "  (on sequence 1 of the batch)\n");
 	}
 	if (fflush(out) != 0 || ferror(out))
 		return vx_fail(err, VX_EIO, "cannot write the output: %s", strerror(errno));
