@@ -30,6 +30,9 @@ vx_status vxr_inputs_load(const vx_params *p, vx_inputs **out, vx_error *err)
 	if ((p->set & VX_SET_STEPS) && p->steps != in->T)
 		st = vx_fail(err, VX_EUSAGE, "--steps %zu: %s holds sequences of T = %zu steps (leave --steps out)",
 		             p->steps, q, in->T);
+	else if ((p->set & VX_SET_T) && p->t > in->T)
+		st = vx_fail(err, VX_EUSAGE, "--t %zu: %s holds sequences of T = %zu steps, the last loss step", p->t, q,
+		             in->T);
 	else if ((p->set & VX_SET_INPUTS) && p->inputs != in->n)
 		st = vx_fail(err, VX_EUSAGE, "--inputs %zu: %s holds n = %zu inputs per step", p->inputs, q, in->n);
 	if (st != VX_OK) {

@@ -33,9 +33,9 @@
 #include "report/modeljson.h"
 
 /* The inputs of --inputs-file (p->inputs_file, which must be set), held to
- * the options that repeat its sizes: --steps must be the file's T and
- * --inputs its n when given (VX_EUSAGE naming the option and the file's
- * size otherwise).  The reader's faults as vx_inputs_read's, about
+ * the options that repeat its sizes: --steps must be the file's T, --t at
+ * most T and --inputs its n when given (VX_EUSAGE naming the option and
+ * the file's size otherwise).  The reader's faults as vx_inputs_read's, about
  * VX_PARAM_INPUTS_FILE.  *out freed with vx_inputs_free. */
 vx_status vxr_inputs_load(const vx_params *p, vx_inputs **out, vx_error *err);
 
