@@ -1,9 +1,10 @@
 /*
  * net_bytes.c — the memory estimates of net_bytes.h, allocation by
- * allocation.  The constants below are net_analysis.c's and linalg.c's
- * (step norms batched 32 at a time, blocks up to 48 to the dense solver);
- * test_engine_net_bytes holds the estimate to the peak resident set, so a
- * change there that this file misses is caught.
+ * allocation.  The constants below are those of vx_net_analyse's passes
+ * (net_norms.c: step norms batched 32 at a time, blocks up to 48 to the
+ * dense solver; net_analysis_internal.h, private to the passes: three
+ * buffers of the chain); test_engine_net_bytes holds the estimate to the
+ * peak resident set, so a change there that this file misses is caught.
  */
 #include <stdint.h>
 #include <gsl/gsl_matrix.h>
@@ -12,9 +13,9 @@
 #include "engine/net_analysis.h"
 #include "engine/net_bytes.h"
 
-#define STEP_BATCH 32   /* net_analysis.c: step norms in lockstep */
-#define CHAIN_SLOTS 3   /* net_analysis.c: buffers of ∂S_t/∂S_k between its two threads */
-#define DENSE_MAX 48    /* net_analysis.c: blocks up to this size to the dense solver */
+#define STEP_BATCH 32   /* net_norms.c: step norms in lockstep */
+#define CHAIN_SLOTS 3   /* NSLOT: buffers of ∂S_t/∂S_k between the chain's two threads */
+#define DENSE_MAX 48    /* net_norms.c: blocks up to this size to the dense solver */
 
 static size_t clamp(double b)
 {

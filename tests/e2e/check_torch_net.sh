@@ -109,32 +109,16 @@ def check(path):
     D = L * Ds
 
     # ---- nn.* with the file's parameters, as they are
-    if cell == "rnn":
-        mod = torch.nn.RNN(n, d, num_layers=L, nonlinearity=act)
-    elif lstm:
-        mod = torch.nn.LSTM(n, d, num_layers=L)
-    else:
-        mod = torch.nn.GRU(n, d, num_layers=L)
+    mod = torch_cells.nn_module(cell, act, n, d, L)
     mod = mod.double()
     mod.load_state_dict(P, strict=True)
-
-    def split(S):
-        S2 = S.reshape(L, Ds)
-        h = S2[:, :d].reshape(L, 1, d)
-        return (h, S2[:, d:].reshape(L, 1, d)) if lstm else h
-
-    def join(hc):
-        if lstm:
-            return torch.cat([hc[0].reshape(L, d), hc[1].reshape(L, d)], dim=1).reshape(-1)
-        return hc.reshape(-1)
 
     H0 = torch.tensor(h0)
     S0 = torch.cat([H0, torch.tensor(c0)], dim=1).reshape(-1) if lstm else H0.reshape(-1)
     with torch.no_grad():
         S = [S0]
         for j in range(1, T + 1):
-            _, hc = mod(X[j - 1].reshape(1, 1, n), split(S[-1]))
-            S.append(join(hc))
+            S.append(torch_cells.nn_step(mod, X[j - 1], S[-1], L, d))
     for l in range(L):
         note("forward h, layer %d" % l, rel(torch.tensor(states["h"][l]),
                                             torch.stack([s.reshape(L, Ds)[l, :d] for s in S[1:]])))
@@ -164,24 +148,14 @@ def check(path):
     note("loss", mag_rel(o["loss"], o["log10_loss"], loss_of(Sh[t]).item()))
 
     # ---- every ‖∂S_t/∂S_k‖₂ and its blocks
-    jac = torch.autograd.functional.jacobian
     for q in o["paths"]:
         k = q["k"]
-
-        def through(v, k=k):
-            for j in range(k + 1, t + 1):
-                v = step(v, j)
-            return v
-
-        Pk = jac(through, Sh[k]) if k < t else torch.eye(D)
+        Pk = torch_cells.dS_dS(step, Sh[k], k, t)
         note("k=%d norm" % k, mag_rel(q["norm"], q["log10_norm"], torch.linalg.matrix_norm(Pk, ord=2).item()))
         if "h_norm" in q:
-            for l in range(L):
-                a = l * Ds
-                hb = torch.linalg.matrix_norm(Pk[a:a + d, a:a + d], ord=2).item()
+            for l, (hb, cb) in enumerate(torch_cells.block_norms(Pk, L, d, lstm)):
                 note("k=%d h block %d" % (k, l), mag_rel(q["h_norm"][l], q["log10_h_norm"][l], hb))
                 if lstm:
-                    cb = torch.linalg.matrix_norm(Pk[a + d:a + Ds, a + d:a + Ds], ord=2).item()
                     note("k=%d c block %d" % (k, l), mag_rel(q["c_norm"][l], q["log10_c_norm"][l], cb))
 
     # ---- every grads member by autograd

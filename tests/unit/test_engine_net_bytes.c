@@ -16,9 +16,6 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <gsl/gsl_errno.h>
 
 #include "engine/net.h"
@@ -34,60 +31,61 @@ static void setup(void)
 
 TestSuite(net_bytes, .init = setup);
 
-/* Builds, analyses and checks a network of these sizes; the growth of the
- * peak resident set in bytes (after a warm-up run as small as can be, so
- * that the BLAS's buffers are there before, and few freed pages that the
- * measured run could reuse). */
-static double peak_growth(vx_cell cell, size_t L, size_t d, size_t n, size_t T)
+/* A small network built, analysed and judged, so that the BLAS's buffers
+ * are in place before the measured one, and few freed pages are left that
+ * it could reuse. */
+static void warm_net(void *arg)
 {
-	int fds[2];
-	cr_assert_eq(pipe(fds), 0);
-	pid_t pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		vx_params p;
-		vx_params_default(&p);
-		vx_net_spec s = { VX_CELL_LSTM, 1, 0 };
-		p.hidden = 4;
-		p.steps = 10;
-		vx_net *w = NULL;
-		vx_net_result *r0 = NULL;
-		vx_net_fdjudge f0;
-		vx_exec ex0 = test_exec(8, 1);
-		vx_net_build(&p, &s, &w, NULL);
-		vx_net_analyse(w, 10, &ex0, &r0, NULL);
-		vx_net_fd_judge(w, r0, 10, 9, 2, &f0);
-		vx_net_fdjudge_clear(&f0);
-		vx_net_result_free(r0);
-		vx_net_free(w);
-		struct rusage ru;
-		getrusage(RUSAGE_SELF, &ru);
-		long before = ru.ru_maxrss;   /* KiB */
-		long grew = -1;
-		s.cell = cell;
-		s.layers = L;
-		p.hidden = d;
-		p.inputs = n;
-		p.steps = T;
-		vx_net *net = NULL;
-		vx_net_result *r = NULL;
-		vx_net_fdjudge fd;
-		vx_exec ex = test_exec(L * d * (cell == VX_CELL_LSTM ? 2 : 1), 1);
-		if (vx_net_build(&p, &s, &net, NULL) == VX_OK && vx_net_analyse(net, T, &ex, &r, NULL) == VX_OK &&
-		    vx_net_fd_judge(net, r, T, T - 1, 1, &fd) == VX_OK && getrusage(RUSAGE_SELF, &ru) == 0)
-			grew = ru.ru_maxrss - before;
-		ssize_t wr = write(fds[1], &grew, sizeof grew);
-		_exit(wr == (ssize_t)sizeof grew ? 0 : 1);
-	}
-	close(fds[1]);
-	long grew = -1;
-	ssize_t rd = read(fds[0], &grew, sizeof grew);
-	close(fds[0]);
-	int status;
-	waitpid(pid, &status, 0);
-	cr_assert(rd == (ssize_t)sizeof grew && grew > 0, "%s, %zu layers of %zu, T = %zu: no measurement",
-	          vx_cell_name(cell), L, d, T);
-	return (double)grew * 1024;
+	(void)arg;
+	vx_params p;
+	vx_params_default(&p);
+	vx_net_spec s = { VX_CELL_LSTM, 1, 0 };
+	p.hidden = 4;
+	p.steps = 10;
+	vx_net *w = NULL;
+	vx_net_result *r0 = NULL;
+	vx_net_fdjudge f0;
+	vx_exec ex0 = test_exec(8, 1);
+	vx_net_build(&p, &s, &w, NULL);
+	vx_net_analyse(w, 10, &ex0, &r0, NULL);
+	vx_net_fd_judge(w, r0, 10, 9, 2, &f0);
+	vx_net_fdjudge_clear(&f0);
+	vx_net_result_free(r0);
+	vx_net_free(w);
+}
+
+typedef struct {
+	vx_cell cell;
+	size_t L, d, n, T;
+} sizes_t;
+
+/* The network of these sizes built, analysed and judged as check does. */
+static int checked_net(void *arg)
+{
+	const sizes_t *z = arg;
+	vx_params p;
+	vx_params_default(&p);
+	vx_net_spec s = { z->cell, z->L, 0 };
+	p.hidden = z->d;
+	p.inputs = z->n;
+	p.steps = z->T;
+	vx_net *net = NULL;
+	vx_net_result *r = NULL;
+	vx_net_fdjudge fd;
+	vx_exec ex = test_exec(z->L * z->d * (z->cell == VX_CELL_LSTM ? 2 : 1), 1);
+	return vx_net_build(&p, &s, &net, NULL) == VX_OK && vx_net_analyse(net, z->T, &ex, &r, NULL) == VX_OK &&
+	               vx_net_fd_judge(net, r, z->T, z->T - 1, 1, &fd) == VX_OK
+	       ? 0
+	       : -1;
+}
+
+/* The growth of the peak resident set of checked_net, in bytes. */
+static double grown(vx_cell cell, size_t L, size_t d, size_t n, size_t T)
+{
+	sizes_t z = { cell, L, d, n, T };
+	char what[96];
+	snprintf(what, sizeof what, "%s, %zu layers of %zu, T = %zu", vx_cell_name(cell), L, d, T);
+	return peak_growth(warm_net, checked_net, &z, what);
 }
 
 static double estimate(vx_cell cell, size_t L, size_t d, size_t n, size_t T)
@@ -107,7 +105,7 @@ Test(net_bytes, the_horizon_held_to_the_peak_resident_set)
 	const double tol = 0.1;
 #endif
 	for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
-		double got = peak_growth(sizes[c].cell, sizes[c].L, sizes[c].d, sizes[c].n, sizes[c].T);
+		double got = grown(sizes[c].cell, sizes[c].L, sizes[c].d, sizes[c].n, sizes[c].T);
 		double est = estimate(sizes[c].cell, sizes[c].L, sizes[c].d, sizes[c].n, sizes[c].T);
 		cr_expect(fabs(est - got) <= tol * got, "%s, %zu layers of %zu, T = %zu: estimate %.0f bytes, peak grew by %.0f "
 		          "(%+.1f%%)", vx_cell_name(sizes[c].cell), sizes[c].L, sizes[c].d, sizes[c].T, est, got,
@@ -126,7 +124,7 @@ Test(net_bytes, the_state_matrices_never_below_the_peak)
 	const double low = 1.0;
 #endif
 	for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
-		double got = peak_growth(sizes[c].cell, sizes[c].L, sizes[c].d, sizes[c].n, sizes[c].T);
+		double got = grown(sizes[c].cell, sizes[c].L, sizes[c].d, sizes[c].n, sizes[c].T);
 		double est = estimate(sizes[c].cell, sizes[c].L, sizes[c].d, sizes[c].n, sizes[c].T);
 		cr_expect(est >= low * got && est <= 1.7 * got, "%s, %zu layers of %zu, T = %zu: estimate %.0f bytes, peak "
 		          "grew by %.0f (%+.1f%%)", vx_cell_name(sizes[c].cell), sizes[c].L, sizes[c].d, sizes[c].T, est,
