@@ -64,6 +64,7 @@ import torch
 VANEX, FIX, TMP = sys.argv[1], sys.argv[2], sys.argv[3]
 sys.path.insert(0, FIX)
 import gen_ckpt  # noqa: E402  (its Net: the reference cells, stepped by hand)
+from torch_cells import mag_rel, rel  # noqa: E402
 
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)
@@ -77,27 +78,6 @@ def note(label, what, err):
     worst[what] = max(worst.get(what, 0.0), err)
     if not err <= TOL:
         fails.append("%s: %s: relative error %.3g" % (label, what, err))
-
-
-def rel(got, want):
-    """Relative to the reference's largest entry."""
-    got, want = torch.as_tensor(got, dtype=torch.float64), torch.as_tensor(want, dtype=torch.float64)
-    if got.shape != want.shape:
-        return math.inf
-    ref = want.abs().max().item()
-    err = (got - want).abs().max().item()
-    return err / ref if ref > 0 else err
-
-
-def mag_rel(value, l10, want):
-    """A magnitude written as value or, beyond a double, its log10."""
-    if want == 0:
-        return 0.0 if (value == 0 or l10 is None) else math.inf
-    if value is not None:
-        return abs(value - want) / want
-    if l10 is None:
-        return math.inf
-    return abs(math.expm1((l10 - math.log10(want)) * math.log(10)))
 
 
 def flat(obj, prefix=""):
