@@ -51,9 +51,12 @@ typedef struct {
 	vxu_cmd help_cmd;       /* VXU_CMD_HELP: the command whose help is wanted;
 	                         * VXU_CMD_HELP itself for the general help */
 	vx_params params;       /* defaults plus the model options given (params.set
-	                         * says which); NOT yet cross-checked: the command
-	                         * runs vx_params_check on the effective params
-	                         * (after vxr_model_load, since --model sets sizes) */
+	                         * says which), and weights_net from the first
+	                         * bytes of --weights (a file that cannot be read
+	                         * goes by its extension); NOT yet cross-checked:
+	                         * the command runs vx_params_check on the
+	                         * effective params (after vxr_model_load, since
+	                         * --model sets sizes) */
 	vxr_net_opts net;       /* --cell, --layers, --forget-bias: checked against the
 	                         * model options here (vxr_net_opts_check), against a
 	                         * --model file once it is read; tutor and report
