@@ -492,6 +492,10 @@ static vxu_reaction key_hidden(vxu_state *st, int up)
 static vxu_reaction key_steps(vxu_state *st, int up)
 {
 	size_t T = cur_T(st);
+	if (st->params.inputs_file[0]) {
+		vxu_message(st, VXU_MSG_INFO, "T = %zu is fixed by the inputs file", T);
+		return VXU_REDRAW;
+	}
 	size_t nT = up ? LADDER_UP(steps_ladder, T) : LADDER_DOWN(steps_ladder, T);
 	if (up && nT > VXU_KEY_MAX_STEPS)
 		nT = T;
@@ -519,6 +523,10 @@ static vxu_reaction key_seed(vxu_state *st, int up)
 {
 	if (st->params.model[0]) {
 		vxu_message(st, VXU_MSG_INFO, "the model file fixes W, U, the inputs and the target: no seed to change");
+		return VXU_REDRAW;
+	}
+	if (st->params.weights_net && st->params.inputs_file[0]) {
+		vxu_message(st, VXU_MSG_INFO, "the weights and the inputs come from files: no seed to change");
 		return VXU_REDRAW;
 	}
 	if (!up && st->params.seed == 0) {
@@ -1114,7 +1122,7 @@ static void job_load(vxu_job *j)
 	 * (a file's is known once it is read).  Jobs run one at a time and the
 	 * state's thread computes nothing: no analysis runs beside this one. */
 	vxu_exec_use(j->params.hidden, &j->machine);
-	vxu_load_opts lo = { tutor_bytes, NULL, NULL, &j->machine };
+	vxu_load_opts lo = { .bytes = tutor_bytes, .machine = &j->machine };
 	vxu_loaded l;
 	j->net_rc = vxu_load(&j->params, &lo, &l, &j->net_err);
 	if (j->net_rc != VX_OK)
@@ -1346,7 +1354,7 @@ static vx_status load_start(vxu_state *st, vx_error *err)
 {
 	st->machine = vx_exec_machine();
 	vxu_exec_use(st->params.hidden, &st->machine);
-	vxu_load_opts lo = { tutor_bytes, NULL, NULL, &st->machine };
+	vxu_load_opts lo = { .bytes = tutor_bytes, .machine = &st->machine };
 	vxu_loaded l;
 	vx_status rc = vxu_load_model(&st->params, &lo, &l, err);
 	if (rc != VX_OK)
