@@ -93,6 +93,23 @@ vx_status vx_an_path_norms(const vx_model *m, work *w, vx_result *r)
 			if (st)
 				return st;
 			pn = sqrt(theta);
+			if (pn < 0x1p-100) {
+				/* P fell far below 1 (the units that carried it saturated
+				 * at step j: σ' far below the step's largest), and Lanczos,
+				 * which sums squares of vectors of the size of θ = pn²,
+				 * loses θ to underflow (it gave 0 for 10^-18925): scale P
+				 * by its largest entry and take the norm again */
+				int e, nz = vx_normalise2(w->P, &e);
+				if (nz < 0)
+					return VX_ENONFINITE;
+				if (nz > 0) {
+					E += e;
+					st = top_eig(w, &w->p_steps, &w->p_fallbacks, vx_gram_apply, &o, w->P, w->Q, &theta);
+					if (st)
+						return st;
+					pn = sqrt(theta);
+				}
+			}
 			if (pn == 0) {
 				zero = 1;
 			} else if (pn < 0x1p-500 || pn > 0x1p500) {

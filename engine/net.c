@@ -457,10 +457,11 @@ vx_status vx_net_forward(const vx_net *net, vx_net_fwd **out, vx_error *err)
 			double *pre = vx_row(tr->pre, j - 1), *h = vx_row(tr->h, j - 1);
 			layer_step(net, l, v, hp, cp, pre, h, tr->c ? vx_row(tr->c, j - 1) : NULL,
 			           tr->u ? vx_row(tr->u, j - 1) : NULL, hh);
-			double mx = fmax(vx_maxabs(pre, net->G * d), vx_maxabs(h, d));
-			if (tr->c)
-				mx = fmax(mx, vx_maxabs(vx_row(tr->c, j - 1), d));
-			if (!isfinite(mx)) {
+			/* each apart: vx_maxabs is NaN for a NaN (∞ − ∞ in W h, where
+			 * relu then made h 0), which fmax would pass over */
+			double mp = vx_maxabs(pre, net->G * d), mh = vx_maxabs(h, d);
+			double mc = tr->c ? vx_maxabs(vx_row(tr->c, j - 1), d) : 0;
+			if (!isfinite(mp) || !isfinite(mh) || !isfinite(mc)) {
 				free(init);
 				vx_net_fwd_free(f);
 				return vx_fail(err, VX_ENONFINITE,

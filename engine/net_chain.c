@@ -57,11 +57,12 @@ void vx_na_chain_clear(chain *c)
 	memset(c, 0, sizeof *c);
 }
 
-vx_status vx_na_chain_init(chain *c, const vx_net *net, vx_net_result *r)
+vx_status vx_na_chain_init(chain *c, const vx_net *net, int ej, vx_net_result *r)
 {
 	size_t D = net->D;
 	memset(c, 0, sizeof *c);
 	c->net = net;
+	c->ej = ej;
 	c->r = r;
 	c->prev = -1;
 	pthread_mutex_init(&c->mu, NULL);
@@ -120,7 +121,7 @@ static int produce(chain *c, size_t k)
 	if (s < 0)
 		return 1;
 	gsl_matrix *P = c->P[s];
-	double E = eJ;
+	double E = eJ + c->ej;
 	if (c->prev < 0) {
 		gsl_matrix_memcpy(P, c->J);
 	} else {

@@ -1123,7 +1123,8 @@ static void jw_fd(vxr_jw *w, const vx_fdcheck *fd)
 	vxr_jw_close(w, "}");
 }
 
-/* name and log10_name for one magnitude per layer, as two arrays. */
+/* name and log10_name for n magnitudes (every stride-th of m: one per layer
+ * or per step), as two arrays. */
 void vxr_jw_mags(vxr_jw *w, const char *name, const vx_mag *m, size_t n, size_t stride)
 {
 	char key[64];
@@ -1385,8 +1386,8 @@ void vxr_jw_net_result(vxr_jw *w, const vx_net *net, const vx_net_result *r)
 		vxr_jw_net_states(w, r, 1);
 	vxr_jw_mag(w, "loss", r->loss);
 	vxr_jw_net_paths(w, r);
-	vxr_jw_member_vector(w, "step_norm", r->step_norm);
-	vxr_jw_member_vector(w, "step_bound", r->step_bound);
+	vxr_jw_mags(w, "step_norm", r->step_norm, r->T, 1);
+	vxr_jw_mags(w, "step_bound", r->step_bound, r->T, 1);
 	/* ∂L_t/∂θ = grads_scaled × 10^grads_log10_scale when it does not fit */
 	if (r->grad_log10_scale != 0)
 		vxr_jw_member(w, "grads", NAN);

@@ -174,7 +174,8 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
  *     log10_step_product, bound, log10_bound, h_norm [L], log10_h_norm [L],
  *     c_norm [L], log10_c_norm [L] (lstm), contribution [L],
  *     log10_contribution [L]}],
- *   step_norm [T], step_bound [T] (‖J_j‖₂ and b_j),
+ *   step_norm [T], log10_step_norm [T], step_bound [T], log10_step_bound [T]
+ *     (‖J_j‖₂ and b_j),
  *   grads {weight_ih_l0: ∂L_t/∂weight_ih_l0, ...: every parameter's name};
  *     when a gradient does not fit a double: grads null, grads_scaled with
  *     the same members and grads_log10_scale (∂L_t/∂θ = grads_scaled ×
