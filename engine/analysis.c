@@ -8,8 +8,9 @@
  *   1. forward: a_j, s_j (stored T×d), the loss, and ‖J_j‖₂ for every j
  *      (analysis_steps.c);
  *   2. down from k = t: P_k = ∂s_t/∂s_k = P_{k+1} diag(σ'(a_{k+1})) W, one
- *      dgemm per k into a buffer that is overwritten, its spectral norm by a
- *      warm-started Lanczos iteration (analysis_paths.c); beside it the BPTT
+ *      dgemm per k into a buffer that is overwritten (only its numerically
+ *      significant rows, once it has lost rank: lowrank.h), its spectral
+ *      norm by a warm-started Lanczos iteration (analysis_paths.c); beside it the BPTT
  *      vector recursion for the path contributions and ∂L_t/∂W
  *      (accumulated in blocks, one dgemm per block; analysis_bptt.c);
  *   3. forward again: the Lyapunov exponents by QR re-orthonormalisation
@@ -80,7 +81,6 @@ static void work_clear(work *w)
 {
 	gsl_matrix_free(w->Wn);
 	gsl_matrix_free(w->G);
-	gsl_matrix_free(w->P);
 	gsl_matrix_free(w->Q);
 	gsl_vector_free(w->eval);
 	if (w->eig)
@@ -124,7 +124,7 @@ static size_t step_batch(size_t d, size_t T)
 static double work_bytes(double d, double T, size_t nb)
 {
 	double p = d < VX_LYAP_MAX ? d : VX_LYAP_MAX;
-	double dbl = 4 * d * d              /* Wn, G, P, Q */
+	double dbl = 3 * d * d              /* Wn, G, Q */
 	             + d + 2 * d             /* eval, eig */
 	             + 3 * (double)nb * d    /* X, Y, CS */
 	             + 5 * d + 3 * d         /* c, pc */
@@ -132,7 +132,8 @@ static double work_bytes(double d, double T, size_t nb)
 	             + 2 * GRAD_BLOCK * d + GRAD_BLOCK /* dblk, sblk, tau */
 	             + 2 * d * p + p + d     /* Ly, Lz, Ltau, Le */
 	             + 2 * d * d + 3 * d;    /* fA, fG, feval, feig */
-	return dbl * sizeof(double) + T * sizeof(int) + (1 + (double)nb) * (double)vx_lanczos_bytes((size_t)d);
+	return dbl * sizeof(double) + T * sizeof(int) + (1 + (double)nb) * (double)vx_lanczos_bytes((size_t)d) +
+	       (double)vx_an_path_bytes((size_t)d);
 }
 
 size_t vx_analyse_bytes(size_t d, size_t T, size_t t)
@@ -157,7 +158,6 @@ static int work_init(work *w, const vx_model *m, size_t t)
 	w->p = d < VX_LYAP_MAX ? d : VX_LYAP_MAX;
 	w->Wn = gsl_matrix_alloc(d, d);
 	w->G = gsl_matrix_alloc(d, d);
-	w->P = gsl_matrix_alloc(d, d);
 	w->Q = gsl_matrix_alloc(d, d);
 	w->eval = gsl_vector_alloc(d);
 	w->eig = gsl_eigen_symm_alloc(d);
@@ -182,7 +182,7 @@ static int work_init(work *w, const vx_model *m, size_t t)
 	w->Ltau = gsl_vector_alloc(w->p);
 	w->Le = gsl_vector_alloc(d);
 	w->pc = malloc(3 * d * sizeof(double));
-	if (!w->pc || !w->Wn || !w->G || !w->P || !w->Q || !w->eval || !w->eig || !w->lz || !w->c ||
+	if (!w->pc || !w->Wn || !w->G || !w->Q || !w->eval || !w->eig || !w->lz || !w->c ||
 	    !w->X || !w->Y || !w->CS || !w->sn_mant || !w->sn_exp || !w->sn_cap || !w->pn_mant ||
 	    !w->dblk || !w->sblk || !w->tau || !w->Ly || !w->Lz || !w->Ltau || !w->Le)
 		return -1;

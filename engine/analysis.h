@@ -13,7 +13,12 @@
  * a few d×d matrices are held.  Magnitudes that leave the range of a double
  * are carried as log10 (vx_mag), so 0.25^1000 and 3^1000 come out right.
  *
- * Cost: one d×d×d product per k (the floor for forming every ∂s_t/∂s_k) plus
+ * Cost: one d×d×d product per k while ∂s_t/∂s_k has full numerical rank
+ * (the floor for forming every ∂s_t/∂s_k in full), r×d×d once its singular
+ * values above the rounding level number r: the chain is then carried as a
+ * truncated factorisation whose error is bounded as it goes, 1e-12 of each
+ * norm at most, else it falls back to the full product (engine/lowrank.h;
+ * d >= 64, chain_truncations and chain_rank below say what it did), plus
  * the spectral norms, which are never full SVDs: a Lanczos iteration on
  * P Pᵀ warm-started from the previous k's left singular vector (a few steps
  * each, since new factors enter P on the right), and for the T step norms
@@ -104,6 +109,10 @@ typedef struct {
 	size_t lanczos_steps; /* work done for the norms: operator applications */
 	size_t fallbacks;     /* norms that needed the dense eigen-solver (λ included
 	                       * when its certificate failed) */
+	size_t chain_truncations; /* times the chain of ∂s_t/∂s_k dropped rows below the
+	                       * rounding level (engine/lowrank.h; 0: carried in full) */
+	size_t chain_rank;    /* the rows it held at k = 1: d in full, fewer once
+	                       * truncated, d again when it fell back to the full product */
 	vx_exec exec;         /* the thread policy it ran under ({ 1, 0 } for none),
 	                       * for analyses of the same network's variants */
 } vx_result;

@@ -43,7 +43,7 @@ typedef struct {
 	gsl_matrix *G;          /* Wn Wnᵀ */
 	double gscal;           /* c > 0 when G = c I to 1e-12 relative (Frobenius), else 0 */
 	uint64_t seed;          /* a hash of the model and t: the Lanczos starts' seed */
-	gsl_matrix *P, *Q;      /* the product ∂s_t/∂s_k (mantissa) and scratch */
+	gsl_matrix *Q;          /* scratch (d×d) of λ's certificate */
 	gsl_vector *eval;
 	gsl_eigen_symm_workspace *eig;
 	vx_lanczos *lz;
@@ -96,6 +96,9 @@ vx_status vx_an_step_norms(const vx_model *m, work *w, vx_result *r);
  * J_t ⋯ J_1 is exactly 0 (w->pzero); its Lanczos work in w->p_steps and
  * w->p_fallbacks. */
 vx_status vx_an_path_norms(const vx_model *m, work *w, vx_result *r);
+
+/* The bytes vx_an_path_norms allocates for its chain (freed on return). */
+size_t vx_an_path_bytes(size_t d);
 
 /* Once both norms are in: every path's k, gap, bound, step product and
  * norm, and r->lyap_bound; VX_EINTERNAL when a norm breaks

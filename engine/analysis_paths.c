@@ -4,18 +4,21 @@
  * (analysis_internal.h).
  */
 #include <math.h>
+#include <string.h>
 #include <gsl/gsl_blas.h>
 #include "engine/analysis_internal.h"
+#include "engine/lowrank.h"
 
-/* The largest eigenvalue of op by Lanczos.  When that fails, op is AᵀA or
- * AAᵀ for the matrix A and θ = ‖A‖₂² comes from the dense solver, with
- * scratch (d×d) for AᵀA.  The work done is added to *steps and *fallbacks. */
-static vx_status top_eig(work *w, size_t *steps, size_t *fallbacks, vx_linop op, const void *ctx,
-                         const gsl_matrix *A, gsl_matrix *scratch, double *theta)
+/* The largest eigenvalue of op by Lanczos (lz).  When that fails, op is
+ * AᵀA or AAᵀ for the matrix A and θ = ‖A‖₂² comes from the dense solver,
+ * with scratch (A->size2 square) for AᵀA.  The work done is added to *steps
+ * and *fallbacks. */
+static vx_status top_eig(work *w, vx_lanczos *lz, size_t *steps, size_t *fallbacks, vx_linop op,
+                         const void *ctx, const gsl_matrix *A, gsl_matrix *scratch, double *theta)
 {
-	size_t before = vx_lanczos_steps(w->lz);
-	vx_status st = vx_lanczos_top(w->lz, op, ctx, theta);
-	*steps += vx_lanczos_steps(w->lz) - before;
+	size_t before = vx_lanczos_steps(lz);
+	vx_status st = vx_lanczos_top(lz, op, ctx, theta);
+	*steps += vx_lanczos_steps(lz) - before;
 	if (st != VX_ENUMERIC)
 		return st;
 	++*fallbacks;
@@ -23,27 +26,192 @@ static vx_status top_eig(work *w, size_t *steps, size_t *fallbacks, vx_linop op,
 	st = vx_norm2_dense(A, scratch, w->eval, w->eig, &nrm);
 	if (st == VX_OK)
 		*theta = nrm * nrm;
-	vx_lanczos_reset(w->lz);
+	vx_lanczos_reset(lz);
 	return st;
 }
+
+/* ---- the chain of products ---- */
+
+/* The smallest d whose chain may be carried in factored form (lowrank.h):
+ * below it a product costs too little for the attempts to pay. */
+#define LOWRANK_MIN_D 64
+
+/* The path pass's own buffers: the product S (its first rows P_k, or the
+ * factor M and the probe rows of lowrank.h) and scratch of the same shape,
+ * the factored chain's state and the Lanczos run on M's rows. */
+typedef struct {
+	gsl_matrix *S, *X;   /* vx_lr_capacity(d, 1) × d */
+	vx_lowrank lr;
+	vx_lanczos *lz;      /* dimension: the rank of M */
+} chain;
+
+size_t vx_an_path_bytes(size_t d)
+{
+	double rows = (double)vx_lr_capacity(d, 1);
+	return (size_t)(2 * rows * (double)d * sizeof(double)) + vx_lr_bytes(d, 1) + vx_lanczos_bytes(d);
+}
+
+static void chain_clear(chain *c)
+{
+	gsl_matrix_free(c->S);
+	gsl_matrix_free(c->X);
+	vx_lr_clear(&c->lr);
+	vx_lanczos_free(c->lz);
+	memset(c, 0, sizeof *c);
+}
+
+static vx_status chain_init(chain *c, const work *w)
+{
+	size_t d = w->d, rows = vx_lr_capacity(d, 1);
+	memset(c, 0, sizeof *c);
+	c->S = gsl_matrix_alloc(rows, d);
+	c->X = gsl_matrix_alloc(rows, d);
+	c->lz = vx_lanczos_alloc(d);
+	if (!c->S || !c->X || !c->lz)
+		return VX_ENOMEM;
+	vx_lanczos_seed(c->lz, w->seed + SEED_STEP * (STEP_BATCH + 2));
+	/* a W with one nonzero per row and column keeps P so too: formed
+	 * exactly in full, and its entries, P's singular values, may change
+	 * places at any step (W = I: a unit that saturates late), so that a
+	 * dropped one comes back */
+	double dummy;
+	size_t minn = vx_monomial_norm(w->Wn, &dummy) ? SIZE_MAX : LOWRANK_MIN_D;
+	return vx_lr_init(&c->lr, d, 1, &d, minn, w->seed + SEED_STEP * (STEP_BATCH + 3));
+}
+
+/* The first n rows of A, all its columns */
+static gsl_matrix_view rows_of(gsl_matrix *A, size_t n)
+{
+	return gsl_matrix_submatrix(A, 0, 0, n, A->size2);
+}
+
+/* S's rows ← S's rows diag(cs) Wn (cs: σ'(a_j) over a power of two), or
+ * S ← diag(cs) Wn, the first factor, when first. */
+static vx_status product(work *w, chain *c, const double *cs, int first)
+{
+	size_t d = w->d, rows = c->lr.rows;
+	if (first) {
+		for (size_t i = 0; i < d; i++) {
+			double f = cs[i];
+			const double *src = vx_row(w->Wn, i);
+			double *dst = vx_row(c->S, i);
+			for (size_t l = 0; l < d; l++)
+				dst[l] = f * src[l];
+		}
+		return VX_OK;
+	}
+	for (size_t i = 0; i < rows; i++) {
+		const double *src = vx_row(c->S, i);
+		double *dst = vx_row(c->X, i);
+		for (size_t l = 0; l < d; l++)
+			dst[l] = src[l] * cs[l];
+	}
+	gsl_matrix_view X = rows_of(c->X, rows), S = rows_of(c->S, rows);
+	if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &X.matrix, w->Wn, 0.0, &S.matrix))
+		return VX_ENUMERIC;
+	return VX_OK;
+}
+
+/* P_k in full, from J_t down to J_{k+1}, into S's first d rows as P × 2^*E
+ * (the largest entry brought to [½, 1) at every step): the fallback when the
+ * factored chain's error bound fails.  *zero when P_k is exactly 0. */
+static vx_status rebuild(const vx_model *m, work *w, const vx_result *r, chain *c, size_t k, double *E,
+                         int *zero)
+{
+	size_t d = w->d, t = w->t;
+	double *cv = w->pc, *cs = w->pcs;
+	vx_lr_off(&c->lr);
+	*E = 0;
+	*zero = 0;
+	for (size_t j = t; j > k; j--) {
+		vx_act_dfv(m->act, vx_row(r->a, j - 1), cv, d);
+		double cmax = vx_maxabs(cv, d);
+		if (cmax == 0) {
+			*zero = 1;
+			return VX_OK;
+		}
+		int ec = vx_expo(cmax);
+		for (size_t i = 0; i < d; i++)
+			cs[i] = ldexp(cv[i], -ec);
+		vx_status st = product(w, c, cs, j == t);
+		if (st)
+			return st;
+		gsl_matrix_view P = rows_of(c->S, d);
+		int e, nz = vx_normalise2(&P.matrix, &e);
+		if (nz <= 0) {
+			*zero = nz == 0;
+			return nz == 0 ? VX_OK : VX_ENONFINITE;
+		}
+		*E += ec + w->eW + e;
+	}
+	return VX_OK;
+}
+
+/* θ = ‖P_k‖₂² (of the mantissa the chain holds) for k >= 1, or for k = 0
+ * only whether P_0 is exactly 0 (*zero).  When the factored chain's error
+ * bound fails, P_k is rebuilt in full (E with it) and normed again; *zero
+ * too when that finds P_k exactly 0. */
+static vx_status chain_norm(const vx_model *m, work *w, const vx_result *r, chain *c, size_t k,
+                            double *theta, double *E, int *zero)
+{
+	size_t d = w->d;
+	*theta = 0;
+	for (;;) {
+		int split = c->lr.mode == VX_LR_SPLIT;
+		size_t rk = split ? c->lr.rank : d;
+		double nrm = 0;
+		if (rk > 0 && k == 0) {
+			vx_lr_lower_norms(&c->lr, c->S, 2, &nrm, &nrm);
+		} else if (rk > 0) {
+			gsl_matrix_view M = rows_of(c->S, rk), X = rows_of(c->X, d);
+			/* P Pᵀ (M Mᵀ), not PᵀP: its top eigenvector is P's left singular
+			 * vector, the one that settles as k decreases (new factors enter P
+			 * on the right) */
+			vx_gram_op o = { &M.matrix, w->ptmp, 1 };
+			vx_status st = top_eig(w, split ? c->lz : w->lz, &w->p_steps, &w->p_fallbacks, vx_gram_apply,
+			                       &o, &M.matrix, &X.matrix, theta);
+			if (st)
+				return st;
+			nrm = sqrt(*theta);
+		}
+		/* at k = 0 only P_0 = 0 matters: a P̂_0 ≠ 0 with an error below its
+		 * norm is not 0, and one that is 0 with no error is */
+		if (!split || vx_lr_within(&c->lr, c->S, NULL, nrm, k == 0 ? 1.0 : VX_LR_TOL)) {
+			if (k == 0) {
+				gsl_matrix_view M = rows_of(c->S, rk);
+				*zero = rk == 0 || vx_maxabs_matrix(&M.matrix) == 0;
+			}
+			return VX_OK;
+		}
+		/* the bound failed: P_k in full, and full from here on */
+		vx_status st = rebuild(m, w, r, c, k, E, zero);
+		if (st || *zero)
+			return st;
+	}
+}
+
 
 /* ---- the norms ---- */
 
 /* ‖∂s_t/∂s_k‖₂ for k = t−1 down to 1 into pn_mant/pn_exp, and whether the
- * whole product J_t ⋯ J_1 is exactly 0 (w->pzero). */
+ * whole product J_t ⋯ J_1 is exactly 0 (w->pzero).  The chain is carried
+ * in full until it has become numerically of low rank, then as the factor
+ * M of lowrank.h: ‖P_k‖₂ = ‖M‖₂, by Lanczos on M Mᵀ; a k whose error bound
+ * exceeds VX_LR_TOL of the norm rebuilds P_k in full and stays full. */
 vx_status vx_an_path_norms(const vx_model *m, work *w, vx_result *r)
 {
 	size_t d = w->d, t = w->t;
 	w->pn_mant[t - 1] = 1;
 	w->pn_exp[t - 1] = 0;
 	w->pzero = 0;
+	chain c;
+	vx_status st = chain_init(&c, w);
+	if (st)
+		goto done;
 
 	double pn = 1.0, E = 0;  /* ‖P‖ = pn × 2^E */
 	int zero = 0;
-	double *c = w->pc, *cs = w->pcs;
-	/* P Pᵀ, not PᵀP: its top eigenvector is P's left singular vector, the
-	 * one that settles as k decreases (new factors enter P on the right) */
-	vx_gram_op o = { w->P, w->ptmp, 1 };
+	double *cv = w->pc, *cs = w->pcs;
 	vx_lanczos_seed(w->lz, w->seed + SEED_STEP);
 
 	/* k = 0 is the product J_t ⋯ J_1, formed (not its norm) only to see
@@ -51,47 +219,39 @@ vx_status vx_an_path_norms(const vx_model *m, work *w, vx_result *r)
 	for (size_t k = t - 1;; k--) {
 		size_t j = k + 1;   /* P_k = P_{k+1} J_{k+1} */
 		if (!zero) {
-			vx_act_dfv(m->act, vx_row(r->a, j - 1), c, d);
-			double cmax = vx_maxabs(c, d);
+			vx_act_dfv(m->act, vx_row(r->a, j - 1), cv, d);
+			double cmax = vx_maxabs(cv, d);
 			if (cmax == 0 || w->lamn == 0)
 				zero = 1;
 		}
 		if (!zero) {
-			double cmax = vx_maxabs(c, d);
-			if (k == t - 1) {
-				/* P_{t-1} = J_t: no product with the identity */
-				int ec = vx_expo(cmax);
-				for (size_t i = 0; i < d; i++) {
-					double f = ldexp(c[i], -ec);
-					const double *src = vx_row(w->Wn, i);
-					double *dst = vx_row(w->P, i);
-					for (size_t l = 0; l < d; l++)
-						dst[l] = f * src[l];
-				}
-				E = ec + w->eW;
-			} else {
-				/* Q = P diag(σ') / (max σ' ‖P‖), all by powers of two; P = Q Wn */
-				int e = vx_expo(cmax) + vx_expo(pn);
-				for (size_t i = 0; i < d; i++)
-					cs[i] = ldexp(c[i], -e);
-				for (size_t i = 0; i < d; i++) {
-					const double *src = vx_row(w->P, i);
-					double *dst = vx_row(w->Q, i);
-					for (size_t l = 0; l < d; l++)
-						dst[l] = src[l] * cs[l];
-				}
-				if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w->Q, w->Wn, 0.0, w->P))
-					return VX_ENUMERIC;
-				E += e + w->eW;
+			/* P = P diag(σ') / (max σ' ‖P‖) Wn, all by powers of two; P_{t-1}
+			 * = J_t: no product with the identity */
+			int first = k == t - 1;
+			int e = vx_expo(vx_maxabs(cv, d)) + (first ? 0 : vx_expo(pn));
+			for (size_t i = 0; i < d; i++)
+				cs[i] = ldexp(cv[i], -e);
+			if ((st = product(w, &c, cs, first)))
+				goto done;
+			E = (first ? 0 : E) + e + w->eW;
+			int rot = k > 0 ? vx_lr_step(&c.lr, c.S, k) : 0;
+			if (rot < 0) {
+				st = VX_ENOMEM;
+				goto done;
 			}
-			if (k == 0) {
-				zero = vx_maxabs_matrix(w->P) == 0;
-				break;
+			if (rot > 0 && c.lr.rank > 0) {
+				/* M's rows were rotated: P's top left singular vector is
+				 * about the first row's direction now */
+				vx_lanczos_set_dim(c.lz, c.lr.rank);
+				memset(cs, 0, c.lr.rank * sizeof *cs);
+				cs[0] = 1;
+				vx_lanczos_set_start(c.lz, cs);
 			}
 			double theta;
-			vx_status st = top_eig(w, &w->p_steps, &w->p_fallbacks, vx_gram_apply, &o, w->P, w->Q, &theta);
-			if (st)
-				return st;
+			if ((st = chain_norm(m, w, r, &c, k, &theta, &E, &zero)))
+				goto done;
+			if (k == 0)
+				break;
 			pn = sqrt(theta);
 			if (pn < 0x1p-100) {
 				/* P fell far below 1 (the units that carried it saturated
@@ -99,14 +259,21 @@ vx_status vx_an_path_norms(const vx_model *m, work *w, vx_result *r)
 				 * which sums squares of vectors of the size of θ = pn²,
 				 * loses θ to underflow (it gave 0 for 10^-18925): scale P
 				 * by its largest entry and take the norm again */
-				int e, nz = vx_normalise2(w->P, &e);
-				if (nz < 0)
-					return VX_ENONFINITE;
+				gsl_matrix_view S = rows_of(c.S, c.lr.rows);
+				int e2, nz = vx_normalise2(&S.matrix, &e2);
+				if (nz < 0) {
+					st = VX_ENONFINITE;
+					goto done;
+				}
 				if (nz > 0) {
-					E += e;
-					st = top_eig(w, &w->p_steps, &w->p_fallbacks, vx_gram_apply, &o, w->P, w->Q, &theta);
+					E += e2;
+					size_t rk = c.lr.mode == VX_LR_SPLIT ? c.lr.rank : d;
+					gsl_matrix_view M = rows_of(c.S, rk), X = rows_of(c.X, d);
+					vx_gram_op o = { &M.matrix, w->ptmp, 1 };
+					st = top_eig(w, c.lr.mode == VX_LR_SPLIT ? c.lz : w->lz, &w->p_steps, &w->p_fallbacks,
+					             vx_gram_apply, &o, &M.matrix, &X.matrix, &theta);
 					if (st)
-						return st;
+						goto done;
 					pn = sqrt(theta);
 				}
 			}
@@ -114,10 +281,11 @@ vx_status vx_an_path_norms(const vx_model *m, work *w, vx_result *r)
 				zero = 1;
 			} else if (pn < 0x1p-500 || pn > 0x1p500) {
 				/* cancellation far below or above 1: renormalise P itself */
-				int e = vx_expo(pn);
-				vx_scale2_matrix(w->P, -e);
-				pn = ldexp(pn, -e);
-				E += e;
+				int e2 = vx_expo(pn);
+				gsl_matrix_view S = rows_of(c.S, c.lr.rows);
+				vx_scale2_matrix(&S.matrix, -e2);
+				pn = ldexp(pn, -e2);
+				E += e2;
 			}
 		}
 		if (k == 0)
@@ -126,7 +294,11 @@ vx_status vx_an_path_norms(const vx_model *m, work *w, vx_result *r)
 		w->pn_exp[k - 1] = zero ? 0 : E;
 	}
 	w->pzero = zero;
-	return VX_OK;
+	r->chain_truncations = c.lr.truncations;
+	r->chain_rank = c.lr.mode == VX_LR_SPLIT ? c.lr.rank : d;
+done:
+	chain_clear(&c);
+	return st;
 }
 
 /* ---- bounds and products ---- */
@@ -165,9 +337,10 @@ static int cmp2(double a, double ae, double b, double be)
  * product P_{k+1}(D_j Wn) adds an error of at most d(d+2) ulps of ‖P_{k+1}‖
  * ‖D_j‖ ‖Wn‖ (|fl(AB) − AB| <= γ_d |A||B|, ‖|A|‖₂ <= √d ‖A‖₂), i.e. of the
  * cap max σ'(a_j) λ over ‖J_j‖ times ‖P_{k+1}‖ ‖J_j‖, and each norm adds its
- * own (norm_rounding).  A norm above the product by no more than the sum of
- * those is equal to it; one beyond means a wrong step norm or product: an
- * engine error. */
+ * own (norm_rounding).  A chain carried in factored form adds what it
+ * dropped, at most VX_LR_TOL of the norm (lowrank.h).  A norm above the
+ * product by no more than the sum of those is equal to it; one beyond means
+ * a wrong step norm or product: an engine error. */
 vx_status vx_an_bounds_and_products(const vx_model *m, work *w, vx_result *r)
 {
 	size_t d = w->d, t = w->t;
@@ -175,7 +348,7 @@ vx_status vx_an_bounds_and_products(const vx_model *m, work *w, vx_result *r)
 	r->lyap_bound = gm > 0 ? log(gm) + w->eW * VX_LN_2 : -INFINITY;
 	int xg;
 	gm = frexp(gm, &xg);   /* γλ = gm × 2^(eW + xg), gm in [½, 1) */
-	double pm = 1, pe = 0, bm = 1, be = 0, win = vx_an_norm_rounding(d);
+	double pm = 1, pe = 0, bm = 1, be = 0, win = vx_an_norm_rounding(d) + VX_LR_TOL;
 	double ulps = (double)d * (double)(d + 2) * DBL_EPSILON;
 	for (size_t k = t; k >= 1; k--) {
 		vx_path *pk = &r->paths[k - 1];

@@ -33,6 +33,7 @@
 
 struct vx_lanczos {
 	size_t d, mmax;
+	size_t dcap;          /* the dimension it was allocated for */
 	double *Q;            /* (mmax+1) × d: row i is the Lanczos vector q_{i+1} */
 	double *alpha, *beta; /* the tridiagonal T_m */
 	double *w, *u, *r, *h;
@@ -163,7 +164,7 @@ vx_lanczos *vx_lanczos_alloc(size_t d)
 	vx_lanczos *lz = calloc(1, sizeof *lz);
 	if (!lz)
 		return NULL;
-	lz->d = d;
+	lz->d = lz->dcap = d;
 	lz->mmax = d < LZ_MMAX ? d : LZ_MMAX;
 	size_t m1 = lz->mmax + 1;
 	lz->Q = malloc(m1 * d * sizeof(double));
@@ -240,6 +241,18 @@ void vx_lanczos_set_start(vx_lanczos *lz, const double *x)
 {
 	memcpy(lz->u, x, lz->d * sizeof *x);
 	lz->warm = 1;
+}
+
+int vx_lanczos_set_dim(vx_lanczos *lz, size_t d)
+{
+	if (d == 0 || d > lz->dcap)
+		return -1;
+	/* every buffer was sized for dcap and the Krylov dimension it allows:
+	 * a smaller d fits in each, at the offsets they already have */
+	lz->d = d;
+	lz->mmax = d < LZ_MMAX ? d : LZ_MMAX;
+	lz->warm = 0;
+	return 0;
 }
 
 size_t vx_lanczos_steps(const vx_lanczos *lz)

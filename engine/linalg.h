@@ -90,6 +90,11 @@ void vx_lanczos_reset(vx_lanczos *lz);
  * solver. */
 vx_status vx_lanczos_top(vx_lanczos *lz, vx_linop op, const void *ctx, double *theta);
 
+/* Makes lz work on operators of size d, at most the size it was allocated
+ * for (a chain whose rank falls reuses one workspace); forgets the warm
+ * start.  -1 (nothing changed) when d is 0 or too large. */
+int vx_lanczos_set_dim(vx_lanczos *lz, size_t d);
+
 /* Sets the warm start to x (d entries; need not be normalised). */
 void vx_lanczos_set_start(vx_lanczos *lz, const double *x);
 

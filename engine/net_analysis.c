@@ -10,8 +10,9 @@
  *      (net_stats.c);
  *   3. down from k = t: P_k = ∂S_t/∂S_k = P_{k+1} J_{k+1}, J formed
  *      explicitly per step (net_jacobian.c) and multiplied block by block,
- *      skipping its zero and diagonal blocks; the norms of P and of its
- *      diagonal h and c blocks by warm-started Lanczos (net_chain.c,
+ *      skipping its zero and diagonal blocks, P carried as a truncated
+ *      factorisation once it has lost rank (lowrank.h); the norms of P and
+ *      of its diagonal h and c blocks by warm-started Lanczos (net_chain.c,
  *      net_norms.c);
  *   4. the step norms ‖J_j‖₂, by Lanczos on J_jᵀ J_j for up to STEP_BATCH
  *      steps in lockstep, each application a tangent and an adjoint map of
@@ -289,6 +290,8 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	}
 	r->lanczos_steps += ch.ls.steps;
 	r->fallbacks += ch.ls.fallbacks;
+	r->chain_truncations = ch.lr.truncations;
+	r->chain_rank = ch.lr.mode == VX_LR_SPLIT ? ch.lr.rank : net->D;
 	vx_na_chain_clear(&ch);
 	vx_na_jacobian_net_clear(&jn);
 	if (!st)

@@ -116,6 +116,10 @@ typedef struct {
 	vx_net_layer_stats *stats;  /* L entries */
 	size_t lanczos_steps;       /* operator applications for all norms */
 	size_t fallbacks;           /* norms that needed the dense eigen-solver */
+	size_t chain_truncations;   /* times the chain of ∂S_t/∂S_k dropped rows below the
+	                             * rounding level (engine/lowrank.h; 0: carried in full) */
+	size_t chain_rank;          /* the rows it held last: D in full, fewer once truncated,
+	                             * D again when it fell back to the full product */
 } vx_net_result;
 
 /* Runs the forward pass and everything above for loss step t (1..T), on

@@ -24,6 +24,7 @@
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
 #include "engine/linalg.h"
+#include "engine/lowrank.h"
 #include "engine/net_analysis.h"
 #include "engine/net_step.h"
 
@@ -70,8 +71,15 @@ typedef struct {
 int vx_na_lock_init(lockstep *ls, const vx_net *net);
 /* Frees ls's members and zeroes it. */
 void vx_na_lock_clear(lockstep *ls);
-/* The norms of P and of its blocks as above into out (nq entries). */
-vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, dense_fb *fb, double *out);
+/* The norms of P and of its blocks as above into out (nq entries).  With
+ * roff and rsz (nq entries each), P is the factor M of a chain carried in
+ * factored form (lowrank.h): the whole is its first rsz[0] rows, block q's
+ * rows are roff[q] .. roff[q] + rsz[q] − 1 and its columns those of the
+ * block as before, ‖P‖₂ = ‖M‖₂ and ‖P[I_q, I_q]‖₂ = ‖M_q[:, I_q]‖₂; each
+ * run's Lanczos workspace must then have dimension rsz[q]
+ * (vx_lanczos_set_dim).  NULL: P's rows are the state's, as its columns. */
+vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, const size_t *roff, const size_t *rsz, dense_fb *fb,
+                           double *out);
 
 /* ‖J_j‖₂ for j = 1..T into r->step_norm (its Lanczos work into r), from
  * jn, net's network for the derivatives (see vx_na_jacobian_net), whose
@@ -105,7 +113,10 @@ void vx_na_jacobian_net_clear(vx_na_jnet *jn);
  * J_{k+1} and P_k = P_{k+1} J_{k+1} (a dgemm, compute-bound), the consumer
  * the norms of P_k (Lanczos, bound by memory bandwidth), on different k at
  * once.  P_k lives in one of NSLOT buffers, held by the consumer until its
- * norms are taken and by the producer until P_{k−1} is formed from it. */
+ * norms are taken and by the producer until P_{k−1} is formed from it.
+ * Once the chain is carried in factored form (lowrank.h, one row block per
+ * diagonal block normed), a buffer holds its factor M and probe rows, with
+ * the rows of each block beside it (lay). */
 #define NSLOT 3
 
 typedef struct {
@@ -113,10 +124,13 @@ typedef struct {
 	vx_net_result *r;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	gsl_matrix *P[NSLOT];
+	gsl_matrix *P[NSLOT];  /* vx_lr_capacity(D, blocks) × D */
 	int refs[NSLOT];     /* 0 free, -1 being written, else holders */
 	size_t kof[NSLOT];
 	double Eof[NSLOT];   /* ∂S_t/∂S_k = P × 2^E */
+	size_t *lay[NSLOT];  /* when factored: the whole's and each block's first row and rows, 2 nq;
+	                      * lay[s][0] = SIZE_MAX when P is the state's rows */
+	unsigned ver[NSLOT]; /* the basis of M: changes with every rotation */
 	size_t zero_from;    /* P_k = 0 exactly for k <= zero_from (0: none) */
 	int finished;        /* the producer has stopped */
 	vx_status pst, cst;  /* the producer's and the consumer's failures */
@@ -127,15 +141,20 @@ typedef struct {
 	vx_net_ws ws;
 	int prev;
 	double E;
+	vx_lowrank lr;       /* the factored form's state */
+	unsigned basis;      /* the version of M's basis */
+	double *lower;       /* lower bounds of the block norms (nq) */
 	/* the consumer's */
 	lockstep ls;
 	dense_fb fb;
 	double *nrm;
+	unsigned seen;       /* the basis its Lanczos runs were sized for (-1u: the state's) */
 } chain;
 
 /* c for net (whose steps are 2^-ej J_j: vx_na_jnet) and its result r: the
- * slots, J, the norms' lockstep; VX_ENOMEM (then vx_na_chain_clear, which
- * takes a half-initialised chain). */
+ * slots, J, the norms' lockstep, the factored form's state (its random
+ * vectors seeded by a hash of the weights and inputs); VX_ENOMEM (then
+ * vx_na_chain_clear, which takes a half-initialised chain). */
 vx_status vx_na_chain_init(chain *c, const vx_net *net, int ej, vx_net_result *r);
 void vx_na_chain_clear(chain *c);
 /* The producer's and the consumer's walks from k = t − 1 down, each for a

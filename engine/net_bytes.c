@@ -10,6 +10,7 @@
 #include <gsl/gsl_matrix.h>
 #include "engine/analysis.h"
 #include "engine/linalg.h"
+#include "engine/lowrank.h"
 #include "engine/net_analysis.h"
 #include "engine/net_bytes.h"
 
@@ -81,10 +82,14 @@ size_t vx_net_analyse_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T
 	dims z = dims_of(cell, L, d, n, T, t);
 	double D = z.D, nq = 1 + z.L * (z.lstm ? 2 : 1), coef = z.K * z.d * z.L;
 	double nb = z.T < STEP_BATCH ? z.T : STEP_BATCH;
-	/* the chain, on threads of its own: the buffers of P and the step's J,
-	 * the lockstep norms of P and its blocks, the dense fallback */
-	double chain = (CHAIN_SLOTS + 1) * D * D * sizeof(double) + (2 * D * nq + D + coef) * sizeof(double) +
-	               lanczos(D) + (nq - 1) * lanczos(z.d) + dense(D) + z.Ds * z.d * sizeof(double);
+	/* the chain, on threads of its own: the buffers of P (or of its factor
+	 * and probe rows, lowrank.h) and the step's J, the factored form's
+	 * state and scratch, the lockstep norms of P and its blocks, the dense
+	 * fallback */
+	double rows = (double)vx_lr_capacity((size_t)D, (size_t)(nq - 1));
+	double chain = (CHAIN_SLOTS * rows + D) * D * sizeof(double) + (double)vx_lr_bytes((size_t)D, (size_t)(nq - 1)) +
+	               (2 * D * nq + D + coef) * sizeof(double) + lanczos(D) + (nq - 1) * lanczos(z.d) + dense(D) +
+	               z.Ds * z.d * sizeof(double);
 	/* beside it, the largest of the passes on the calling thread: the
 	 * batched step norms (with the explicit J_j of a fallback), or the
 	 * weights' norms and spectral radii (a copy of weight_hh, d×d twice) */

@@ -116,13 +116,23 @@ int vx_na_lock_init(lockstep *ls, const vx_net *net)
 	return 0;
 }
 
-vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, dense_fb *fb, double *out)
+vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, const size_t *roff, const size_t *rsz, dense_fb *fb,
+                           double *out)
 {
-	size_t D = P->size1, nq = ls->nq, active = 0;
+	size_t nq = ls->nq, active = 0;
 	vx_status st;
+	if (!roff) {
+		roff = ls->off;
+		rsz = ls->sz;
+	}
+	size_t R = rsz[0];   /* the rows of P in use: those of the whole */
 	for (size_t q = 0; q < nq; q++) {
 		ls->run[q] = 0;
-		gsl_matrix_const_view B = gsl_matrix_const_submatrix(P, ls->off[q], ls->off[q], ls->sz[q], ls->sz[q]);
+		if (rsz[q] == 0) {
+			out[q] = 0;
+			continue;
+		}
+		gsl_matrix_const_view B = gsl_matrix_const_submatrix(P, roff[q], ls->off[q], rsz[q], ls->sz[q]);
 		if (ls->sz[q] <= DENSE_MAX) {
 			if ((st = vx_na_dense_norm(fb, &B.matrix, &out[q])))
 				return st;
@@ -139,26 +149,28 @@ vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, dense_fb *fb, doub
 		ls->run[q] = 1;
 		active++;
 	}
+	gsl_matrix_const_view Pv = gsl_matrix_const_submatrix(P, 0, 0, R > 0 ? R : 1, P->size2);
+	gsl_matrix_view Xv = gsl_matrix_submatrix(ls->X, 0, 0, R > 0 ? R : 1, nq);
 	while (active > 0) {
-		gsl_matrix_set_zero(ls->X);
+		gsl_matrix_set_zero(&Xv.matrix);
 		for (size_t q = 0; q < nq; q++)
 			if (ls->run[q]) {
 				const double *v = vx_lanczos_next(ls->lz[q]);
-				for (size_t i = 0; i < ls->sz[q]; i++)
-					vx_row(ls->X, ls->off[q] + i)[q] = v[i];
+				for (size_t i = 0; i < rsz[q]; i++)
+					vx_row(ls->X, roff[q] + i)[q] = v[i];
 			}
 		/* Y = Pᵀ X restricted to each block's columns, then X = P Y */
-		gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, P, ls->X, 0.0, ls->Y);
-		for (size_t i = 0; i < D; i++)
+		gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &Pv.matrix, &Xv.matrix, 0.0, ls->Y);
+		for (size_t i = 0; i < ls->Y->size1; i++)
 			for (size_t q = 1; q < nq; q++)
 				if (i < ls->off[q] || i >= ls->off[q] + ls->sz[q])
 					vx_row(ls->Y, i)[q] = 0;
-		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, P, ls->Y, 0.0, ls->X);
+		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Pv.matrix, ls->Y, 0.0, &Xv.matrix);
 		for (size_t q = 0; q < nq; q++) {
 			if (!ls->run[q])
 				continue;
-			for (size_t i = 0; i < ls->sz[q]; i++)
-				ls->tmp[i] = vx_row(ls->X, ls->off[q] + i)[q];
+			for (size_t i = 0; i < rsz[q]; i++)
+				ls->tmp[i] = vx_row(ls->X, roff[q] + i)[q];
 			double theta;
 			size_t before = vx_lanczos_steps(ls->lz[q]);
 			int res = vx_lanczos_feed(ls->lz[q], ls->tmp, &theta);
@@ -167,7 +179,7 @@ vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, dense_fb *fb, doub
 				continue;
 			ls->run[q] = 0;
 			active--;
-			gsl_matrix_const_view B = gsl_matrix_const_submatrix(P, ls->off[q], ls->off[q], ls->sz[q], ls->sz[q]);
+			gsl_matrix_const_view B = gsl_matrix_const_submatrix(P, roff[q], ls->off[q], rsz[q], ls->sz[q]);
 			out[q] = sqrt(fmax(theta, 0.0));
 			if (res > 0 && out[q] >= line_norms(&B.matrix, ls->tmp) * (1 - 1e-13))
 				continue;

@@ -5,7 +5,16 @@
  *   bench_engine [options] SIZE...      SIZE is DxT (256x1000), or DxT:mem
  *     --out DIR      where results go (default build/bench)
  *     --reps N       timed repetitions per size (default 5; median reported)
- *     --act A --norm L --seed S --inputs N --input-scale S   model options
+ *     --act A --norm L --seed S --inputs N --input-scale S --init I   model options
+ *     --label NAME   results in DIR/NAME_DxT.json (default vanex)
+ *     --no-dumps     no .npy files (runs that only time)
+ *     --no-warmup    no untimed first run: the peak RSS is read after the
+ *                    first timed one (before the floor allocates)
+ *
+ * Built twice by `make bench`: bench_engine, and bench_engine_full with
+ * engine/lowrank.c compiled -DVX_LOWRANK_OFF, whose chain of products is
+ * the full one everywhere (the previous engine's, bit for bit), so that
+ * tests/bench/run.sh can interleave the two on the same models.
  *
  * Each size runs in its own child process (fork), so the peak resident set
  * (getrusage ru_maxrss) of one size is not inflated by an earlier, larger one.
@@ -59,7 +68,8 @@ extern char *openblas_get_corename(void) __attribute__((weak));
 typedef struct {
 	const char *out;
 	int reps;
-	const char *act, *norm, *seed, *inputs, *input_scale;
+	const char *act, *norm, *seed, *inputs, *input_scale, *init, *label;
+	int no_dumps, no_warmup;
 } bench_opts;
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -221,7 +231,10 @@ static int chain_init(dgemm_chain *c, const bench_opts *o, size_t d, size_t T, v
 	memset(c, 0, sizeof *c);
 	c->d = d;
 	c->T = T;
-	if (build_model(o, d, 1, "orthogonal", &q, err) != VX_OK)
+	/* ‖Q‖₂ = 1 whatever the model's λ: the chain stays in range over any T */
+	bench_opts unit = *o;
+	unit.norm = "1";
+	if (build_model(&unit, d, 1, "orthogonal", &q, err) != VX_OK)
 		return -1;
 	c->A = malloc(d * d * sizeof *c->A);
 	c->B = malloc(d * d * sizeof *c->B);
@@ -288,25 +301,26 @@ static void json_array(FILE *f, const double *v, int n)
 }
 
 static int write_json(const bench_opts *o, const char *tag, size_t d, size_t T, int mem_only,
-                      const vx_result *r, double t_build, const double *times, int reps,
-                      double t_med, double cpu_med, double rss, const double *floors,
-                      double floor_med)
+                      const vx_result *r, double t_build, const double *times, const double *cpus,
+                      int reps, double t_med, double cpu_med, double rss, const double *floors,
+                      const double *floor_cpus, double floor_med)
 {
 	char path[4096], tmp[4200];
-	snprintf(path, sizeof path, "%s/vanex_%s.json", o->out, tag);
+	snprintf(path, sizeof path, "%s/%s_%s.json", o->out, o->label, tag);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	FILE *f = fopen(tmp, "w");
 	if (!f)
 		return -1;
-	fprintf(f, "{\n  \"method\": \"vanex\",\n  \"tag\": \"%s\",\n  \"d\": %zu,\n  \"T\": %zu,\n"
+	fprintf(f, "{\n  \"method\": \"%s\",\n  \"tag\": \"%s\",\n  \"d\": %zu,\n  \"T\": %zu,\n"
 	        "  \"t\": %zu,\n  \"mem_only\": %s,\n",
-	        tag, d, T, r->t, mem_only ? "true" : "false");
+	        o->label, tag, d, T, r->t, mem_only ? "true" : "false");
 	fputs("  \"params\": {\"act\": ", f); json_str(f, o->act ? o->act : "tanh");
 	fputs(", \"norm\": ", f); json_str(f, o->norm ? o->norm : "1");
 	fputs(", \"seed\": ", f); json_str(f, o->seed ? o->seed : "1");
 	fputs(", \"inputs\": ", f); json_str(f, o->inputs ? o->inputs : "4");
 	fputs(", \"input_scale\": ", f); json_str(f, o->input_scale ? o->input_scale : "1");
-	fputs(", \"init\": \"gaussian\"},\n", f);
+	fputs(", \"init\": ", f); json_str(f, o->init);
+	fputs("},\n", f);
 	fprintf(f, "  \"blas\": {\"threads\": %d, \"config\": ",
 	        openblas_get_num_threads ? openblas_get_num_threads() : -1);
 	json_str(f, openblas_get_config ? openblas_get_config() : "unknown (not OpenBLAS)");
@@ -315,11 +329,13 @@ static int write_json(const bench_opts *o, const char *tag, size_t d, size_t T, 
 	fputs("},\n", f);
 	fputs("  \"time_build\": ", f); json_num(f, t_build);
 	fputs(",\n  \"times\": ", f); json_array(f, times, reps);
+	fputs(",\n  \"cpus\": ", f); json_array(f, cpus, reps);
 	fputs(",\n  \"time_median\": ", f); json_num(f, t_med);
 	fputs(",\n  \"cpu_median\": ", f); json_num(f, cpu_med);
 	fputs(",\n  \"peak_rss_mib\": ", f); json_num(f, rss);
 	if (!mem_only) {
 		fputs(",\n  \"floor_times\": ", f); json_array(f, floors, reps);
+		fputs(",\n  \"floor_cpus\": ", f); json_array(f, floor_cpus, reps);
 	}
 	fputs(",\n  \"floor_median\": ", f); json_num(f, floor_med);
 	fputs(",\n  \"gamma\": ", f); json_num(f, r->gamma);
@@ -329,6 +345,8 @@ static int write_json(const bench_opts *o, const char *tag, size_t d, size_t T, 
 	fputs(",\n  \"grad_norm_log10\": ", f); json_num(f, r->grad_norm.log10);
 	fprintf(f, ",\n  \"lanczos_steps\": %zu,\n  \"fallbacks\": %zu", r->lanczos_steps,
 	        r->fallbacks);
+	fprintf(f, ",\n  \"chain_truncations\": %zu,\n  \"chain_rank\": %zu", r->chain_truncations,
+	        r->chain_rank);
 	fputs(",\n  \"lyap_max\": ", f); json_num(f, r->lyap_max);
 	fputs(",\n  \"lyap_bound\": ", f); json_num(f, r->lyap_bound);
 	fputs(",\n", f);
@@ -368,9 +386,10 @@ static double cpu_s(void)
 
 /* Everything for one size; returns the child's exit status.
  * A first, untimed run of vx_analyse warms caches and the BLAS thread pool
- * and fixes the peak RSS (read before the floor allocates anything); then
- * the timed runs of vanex and of the floor alternate, so that a change of
- * load on a shared machine hits both alike. */
+ * and fixes the peak RSS (read before the floor allocates anything; with
+ * --no-warmup, after the first timed run); then the timed runs of vanex and
+ * of the floor alternate, so that a change of load on a shared machine hits
+ * both alike.  The CPU time of each (all threads) is recorded beside it. */
 static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 {
 	char tag[64];
@@ -382,14 +401,15 @@ static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 	double *times = calloc((size_t)reps, sizeof *times);
 	double *cpus = calloc((size_t)reps, sizeof *cpus);
 	double *floors = calloc((size_t)reps, sizeof *floors);
+	double *floor_cpus = calloc((size_t)reps, sizeof *floor_cpus);
 	double *sorted = calloc((size_t)reps, sizeof *sorted);
 	double floor_med = NAN, rss = NAN;
-	if (!times || !cpus || !floors || !sorted)
+	if (!times || !cpus || !floors || !floor_cpus || !sorted)
 		return 1;
 	snprintf(tag, sizeof tag, "%zux%zu", d, T);
 
 	double t0 = now_s();
-	vx_status st = build_model(o, d, T, "gaussian", &m, &err);
+	vx_status st = build_model(o, d, T, o->init, &m, &err);
 	double t_build = now_s() - t0;
 	if (st != VX_OK) {
 		fprintf(stderr, "bench_engine: %s: model: %s: %s\n", tag, vx_strerror(st), err.msg);
@@ -397,7 +417,7 @@ static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 	}
 	vx_exec machine = vx_exec_machine(), ex = vx_exec_for_model(d, &machine),
 	        as_started = { 1, machine.blas_threads };
-	for (int i = mem_only ? 0 : -1; i < reps; i++) {
+	for (int i = mem_only || o->no_warmup ? 0 : -1; i < reps; i++) {
 		vx_result_free(r);
 		r = NULL;
 		vx_exec_apply(&ex);
@@ -410,23 +430,27 @@ static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 			        err.msg);
 			return 1;
 		}
-		if (i < 0) {   /* the warm-up run: vanex's own peak, before the floor's buffers */
+		if (i < 0 || (i == 0 && o->no_warmup && !mem_only)) {
+			/* vanex's own peak, before the floor's buffers */
 			rss = peak_rss_mib();
 			if (chain_init(&chain, o, d, T, &err) != 0) {
 				fprintf(stderr, "bench_engine: %s: %s\n", tag, err.msg);
 				return 1;
 			}
-			continue;
+			if (i < 0)
+				continue;
 		}
 		times[i] = dt;
 		cpus[i] = dc;
 		if (i == 0 && mem_only)
 			break;
 		vx_exec_apply(&as_started);
+		c0 = cpu_s();
 		if ((floors[i] = chain_run(&chain, &err)) < 0) {
 			fprintf(stderr, "bench_engine: %s: %s\n", tag, err.msg);
 			return 1;
 		}
+		floor_cpus[i] = cpu_s() - c0;
 	}
 	chain_free(&chain);
 	if (mem_only)
@@ -441,7 +465,7 @@ static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 	double t_med = median(sorted, reps);
 	free(sorted);
 
-	if (!mem_only) {
+	if (!mem_only && !o->no_dumps) {
 		if (npy_matrix(o->out, tag, "W", m->W) || npy_matrix(o->out, tag, "U", m->U) ||
 		    npy_vector(o->out, tag, "b", m->b) || npy_vector(o->out, tag, "s0", m->s0) ||
 		    npy_matrix(o->out, tag, "x", m->x) || npy_vector(o->out, tag, "y", m->y) ||
@@ -451,13 +475,13 @@ static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 			return 1;
 		}
 	}
-	if (write_json(o, tag, d, T, mem_only, r, t_build, times, reps, t_med, cpu_med, rss,
-	               floors, floor_med)) {
+	if (write_json(o, tag, d, T, mem_only, r, t_build, times, cpus, reps, t_med, cpu_med, rss,
+	               floors, floor_cpus, floor_med)) {
 		fprintf(stderr, "bench_engine: %s: writing JSON under %s: %s\n", tag, o->out,
 		        strerror(errno));
 		return 1;
 	}
-	printf("vanex %-12s median %10.4f s over %d run(s)   peak RSS %8.1f MiB", tag, t_med, reps,
+	printf("%s %-12s median %10.4f s over %d run(s)   peak RSS %8.1f MiB", o->label, tag, t_med, reps,
 	       rss);
 	if (!mem_only)
 		printf("   dgemm floor %10.4f s  (vanex/floor %.2f)", floor_med, t_med / floor_med);
@@ -468,6 +492,7 @@ static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 	free(times);
 	free(cpus);
 	free(floors);
+	free(floor_cpus);
 	return 0;
 }
 
@@ -497,13 +522,14 @@ static int parse_size(const char *s, size_t *d, size_t *T, int *mem)
 static void usage(void)
 {
 	fputs("usage: bench_engine [--out DIR] [--reps N] [--act A] [--norm L] [--seed S]\n"
-	      "                    [--inputs N] [--input-scale S] SIZE...   (SIZE: DxT or DxT:mem)\n",
+	      "                    [--inputs N] [--input-scale S] [--init I] [--label NAME]\n"
+	      "                    [--no-dumps] [--no-warmup] SIZE...   (SIZE: DxT or DxT:mem)\n",
 	      stderr);
 }
 
 int main(int argc, char **argv)
 {
-	bench_opts o = { "build/bench", 5, NULL, NULL, NULL, NULL, NULL };
+	bench_opts o = { "build/bench", 5, NULL, NULL, NULL, NULL, NULL, "gaussian", "vanex", 0, 0 };
 	int first = argc;
 	gsl_set_error_handler_off();
 	for (int i = 1; i < argc; i++) {
@@ -515,6 +541,15 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--seed") == 0) slot = &o.seed;
 		else if (strcmp(a, "--inputs") == 0) slot = &o.inputs;
 		else if (strcmp(a, "--input-scale") == 0) slot = &o.input_scale;
+		else if (strcmp(a, "--init") == 0) slot = &o.init;
+		else if (strcmp(a, "--label") == 0) slot = &o.label;
+		else if (strcmp(a, "--no-dumps") == 0) {
+			o.no_dumps = 1;
+			continue;
+		} else if (strcmp(a, "--no-warmup") == 0) {
+			o.no_warmup = 1;
+			continue;
+		}
 		else if (strcmp(a, "--reps") == 0) {
 			char *end;
 			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;

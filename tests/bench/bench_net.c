@@ -3,10 +3,12 @@
  * the dgemm floor of the state size D, as bench_engine.c does for the
  * vanilla cell.
  *
- *   bench_net [--reps N] [CELL:D_HIDDEN:LAYERS:T ...]    default lstm:256:1:1000
+ *   bench_net [--reps N] [--norm L] [--init I] [--json FILE] [CELL:D_HIDDEN:LAYERS:T ...]
+ *                                                        default lstm:256:1:1000
  *
- * Each network is generated (--init gaussian, --norm 1, forget bias 1,
- * seed 1) and analysed once untimed (warm-up, peak RSS); then N timed runs
+ * Each network is generated (--init gaussian and --norm 1 unless given,
+ * forget bias 1, seed 1) and analysed once untimed (warm-up, peak RSS);
+ * then N timed runs
  * of vx_net_analyse(t = T) alternate with N runs of the floor: T chained
  * D×D cblas_dgemm products by an orthogonal matrix (no subnormals, no
  * overflow), the least work any method forming every ∂S_t/∂S_k densely
@@ -15,7 +17,10 @@
  * policy for D (vx_exec_for_net, applied before each run), the floor with
  * the BLAS threads the process started with (OPENBLAS_NUM_THREADS); on a
  * shared machine the CPU-time ratio with one BLAS thread is the steadier
- * figure.
+ * figure.  --json writes every timing of the last network, its peak RSS
+ * and the chain's truncations and rank, for tests/bench/run.sh; built also
+ * as bench_net_full, whose chain is the full product everywhere (see
+ * bench_engine.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -78,8 +83,23 @@ static double floor_run(size_t D, size_t T, const double *Q, double *A, double *
 	return now_s() - t0;
 }
 
-static int run(const char *spec, int reps)
+typedef struct {
+	int reps;
+	const char *norm, *init, *json;
+} net_opts;
+
+/* The timings of one network as JSON (numbers with 17 digits) */
+static void json_list(FILE *f, const char *key, const double *v, int n)
 {
+	fprintf(f, "  \"%s\": [", key);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%s%.17g", i ? ", " : "", v[i]);
+	fputs("],\n", f);
+}
+
+static int run(const char *spec, const net_opts *o)
+{
+	int reps = o->reps;
 	char cell[16];
 	size_t d, L, T;
 	if (sscanf(spec, "%15[a-z]:%zu:%zu:%zu", cell, &d, &L, &T) != 4) {
@@ -90,6 +110,12 @@ static int run(const char *spec, int reps)
 	vx_params_default(&p);
 	p.hidden = d;
 	p.steps = T;
+	vx_error perr = { 0 };
+	if ((o->norm && vx_params_set(&p, "norm", o->norm, &perr)) ||
+	    (o->init && vx_params_set(&p, "init", o->init, &perr))) {
+		fprintf(stderr, "bench_net: %s\n", perr.msg);
+		return 2;
+	}
 	vx_net_spec sp;
 	vx_net_spec_default(&sp);
 	if (vx_cell_parse(cell, &sp.cell)) {
@@ -147,6 +173,22 @@ static int run(const char *spec, int reps)
 	       "ratio %.2f (CPU %.2f); peak RSS %.0f MiB; ‖∂S_t/∂S_1‖ = 10^%.2f; Lanczos steps %zu, fallbacks %zu\n",
 	       cell, d, L, D, T, tm, tcm, fm, fcm, tm / fm, tcm / fcm, (double)ru.ru_maxrss / 1024.0,
 	       r->paths[0].norm.log10, r->lanczos_steps, r->fallbacks);
+	FILE *f = o->json ? fopen(o->json, "w") : NULL;
+	if (f) {
+		fprintf(f, "{\n  \"spec\": \"%s\", \"D\": %zu, \"T\": %zu,\n", spec, D, T);
+		json_list(f, "times", tv, reps);
+		json_list(f, "cpus", tc, reps);
+		json_list(f, "floor_times", fv, reps);
+		json_list(f, "floor_cpus", fc, reps);
+		fprintf(f, "  \"peak_rss_mib\": %.1f, \"chain_truncations\": %zu, \"chain_rank\": %zu\n}\n",
+		        (double)ru.ru_maxrss / 1024.0, r->chain_truncations, r->chain_rank);
+		if (fclose(f) != 0)
+			f = NULL;
+	}
+	if (o->json && !f) {
+		fprintf(stderr, "bench_net: cannot write %s\n", o->json);
+		return 1;
+	}
 	vx_net_result_free(r);
 	vx_net_free(net);
 	gsl_matrix_free(M);
@@ -165,18 +207,26 @@ static int run(const char *spec, int reps)
 int main(int argc, char **argv)
 {
 	gsl_set_error_handler_off();
-	int reps = 3, any = 0, rc = 0;
+	net_opts o = { 3, NULL, NULL, NULL };
+	int any = 0, rc = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
-			reps = atoi(argv[++i]);
-			if (reps < 1)
-				reps = 1;
+			o.reps = atoi(argv[++i]);
+			if (o.reps < 1)
+				o.reps = 1;
+			continue;
+		}
+		const char **slot = strcmp(argv[i], "--norm") == 0 ? &o.norm
+		                    : strcmp(argv[i], "--init") == 0 ? &o.init
+		                    : strcmp(argv[i], "--json") == 0 ? &o.json : NULL;
+		if (slot && i + 1 < argc) {
+			*slot = argv[++i];
 			continue;
 		}
 		any = 1;
-		rc |= run(argv[i], reps);
+		rc |= run(argv[i], &o);
 	}
 	if (!any)
-		rc = run("lstm:256:1:1000", reps);
+		rc = run("lstm:256:1:1000", &o);
 	return rc;
 }

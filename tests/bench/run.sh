@@ -13,6 +13,15 @@
 #   BENCH_PYTHON     /usr/bin/python3 (Debian's, with python3-numpy/-torch)
 #   OPENBLAS_NUM_THREADS  default: the number of cores; numpy and torch use the same
 #   BUILD            build directory (results go to $BUILD/bench, never committed)
+# The chain of products factored against in full (bench_engine against
+# bench_engine_full, bench_net against bench_net_full, interleaved run by run;
+# "" turns each off):
+#   BENCH_CHAIN_SIZES   "256x1000 1024x300"
+#   BENCH_CHAIN_MODELS  "tanh:0.9:gaussian tanh:1.1:gaussian sigmoid:3:gaussian linear:1:orthogonal"
+#                       (ACT:NORM:INIT for vx_analyse)
+#   BENCH_CHAIN_NETS    "lstm:256:1:1000:1:gaussian lstm:256:1:1000:1:orthogonal"
+#                       (CELL:D:LAYERS:T:NORM:INIT for vx_net_analyse)
+#   BENCH_CHAIN_REPS    3     runs of each, alternating, one process each
 set -u
 BUILD=${BUILD:-build}
 OUT=$BUILD/bench
@@ -64,6 +73,45 @@ echo
 "$PY" "$HERE/table.py" "$OUT" "$SIZES" "$MEM_SIZES" > "$OUT/table.txt"
 status=$?
 cat "$OUT/table.txt"
+
+CHAIN_SIZES=${BENCH_CHAIN_SIZES-256x1000 1024x300}
+CHAIN_MODELS=${BENCH_CHAIN_MODELS-tanh:0.9:gaussian tanh:1.1:gaussian sigmoid:3:gaussian linear:1:orthogonal}
+CHAIN_NETS=${BENCH_CHAIN_NETS-lstm:256:1:1000:1:gaussian lstm:256:1:1000:1:orthogonal}
+CHAIN_REPS=${BENCH_CHAIN_REPS:-3}
+if [ -n "$CHAIN_SIZES$CHAIN_NETS" ] && { [ -n "$CHAIN_MODELS" ] || [ -n "$CHAIN_NETS" ]; }; then
+	CH=$OUT/chain
+	rm -rf "$CH"
+	mkdir -p "$CH" || exit 1
+	BENCH_CHAIN_LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+	export BENCH_CHAIN_LOAD_START
+	echo
+	echo "== the chain of products, factored and in full ($CHAIN_REPS runs each, alternating)"
+	r=1
+	while [ "$r" -le "$CHAIN_REPS" ]; do
+		for m in $CHAIN_MODELS; do
+			act=${m%%:*}; rest=${m#*:}; norm=${rest%%:*}; init=${rest#*:}
+			for v in factored full; do
+				bin=$BUILD/bench/bench_engine; [ "$v" = full ] && bin=${bin}_full
+				# shellcheck disable=SC2086
+				"$bin" --out "$CH" --reps 1 --no-dumps --no-warmup --act "$act" --norm "$norm" \
+					--init "$init" --label "$v.$m.$r" $CHAIN_SIZES | sed 's/^/   /' || status=1
+			done
+		done
+		for n in $CHAIN_NETS; do
+			spec=${n%:*:*}; rest=${n#"$spec":}; norm=${rest%%:*}; init=${rest#*:}
+			for v in factored full; do
+				bin=$BUILD/bench/bench_net; [ "$v" = full ] && bin=${bin}_full
+				"$bin" --reps 1 --norm "$norm" --init "$init" --json "$CH/net.$v.$n.$r.json" "$spec" \
+					| sed 's/^/   /' || status=1
+			done
+		done
+		r=$((r + 1))
+	done
+	echo
+	"$PY" "$HERE/chain_table.py" "$CH" "$CHAIN_REPS" "$CHAIN_SIZES" "$CHAIN_MODELS" "$CHAIN_NETS" \
+		> "$OUT/chain_table.txt" || status=1
+	cat "$OUT/chain_table.txt"
+fi
 
 if [ -x "$BUILD/bench/tutor_bench" ]; then
 	echo
