@@ -43,6 +43,9 @@ typedef struct {
 	char weights[VX_PATH_MAX]; /* --weights FILE, "" when not given */
 	char model[VX_PATH_MAX];   /* --model FILE, "" when not given */
 	unsigned set;          /* VX_SET_* bits of the options given */
+	int unseeded;          /* 1: a --model file that records no seed, so nothing of
+	                        * this run was drawn and `seed` means nothing (set by
+	                        * the model reader; printers show the file instead) */
 } vx_params;
 
 /* The defaults above. */

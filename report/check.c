@@ -272,8 +272,16 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	vxf_style st = utf8 ? VXF_UNICODE : VXF_ASCII;
 	char a[64], b[64], d[64], e[64];
 
-	fprintf(out, "vanex %s check: activation %s, seed %lu\n", VX_VERSION, vx_act_name(c->model->act),
-	        p->seed);
+	fprintf(out, "vanex %s check: activation %s, ", VX_VERSION, vx_act_name(c->model->act));
+	if (p->unseeded) {
+		/* no seed made this model: say what did, in the rest of 80 columns */
+		char path[4 * 80 + 8];
+		int used = (int)strlen(VX_VERSION) + (int)strlen(vx_act_name(c->model->act)) + 38;
+		elide(path, sizeof path, p->model, 80 - used, utf8);
+		fprintf(out, "model file %s\n", path);
+	} else {
+		fprintf(out, "seed %lu\n", p->seed);
+	}
 	fprintf(out, "sizes: d = %zu hidden, n = %zu inputs, T = %zu steps, loss at t = %zu\n",
 	        c->model->d, c->model->n, c->model->T, r->t);
 	describe_w(out, p, y, utf8, st);
@@ -611,7 +619,9 @@ static void jw_params(jw *w, const vxr_check *c)
 	jw_member(w, "norm", norm_given ? p->norm : NAN);
 	jw_member_str(w, "init", vx_init_name(p->init));
 	jw_member(w, "input_scale", p->input_scale);
-	if (p->seed <= (unsigned long)LLONG_MAX)
+	if (p->unseeded)
+		jw_member(w, "seed", NAN);   /* null: nothing was drawn */
+	else if (p->seed <= (unsigned long)LLONG_MAX)
 		jw_member_size(w, "seed", p->seed);
 	else
 		jw_member(w, "seed", (double)p->seed);

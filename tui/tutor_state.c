@@ -820,7 +820,11 @@ static void build_status(vxu_state *st)
 	snprintf(f[F_L].val, sizeof f[F_L].val, "%s", l);
 	snprintf(f[F_G].val, sizeof f[F_G].val, "%s", g);
 	snprintf(f[F_GL].val, sizeof f[F_GL].val, "%s", gl);
-	snprintf(f[F_SEED].val, sizeof f[F_SEED].val, "%lu", st->eff.seed);
+	/* a model file that records no seed was drawn from none */
+	if (st->eff.unseeded)
+		snprintf(f[F_SEED].val, sizeof f[F_SEED].val, "none");
+	else
+		snprintf(f[F_SEED].val, sizeof f[F_SEED].val, "%lu", st->eff.seed);
 
 	const char *act = vx_act_name(st->model->act);
 	int room = st->lay.cols - (int)strlen(st->progress) - 3;

@@ -483,7 +483,7 @@ static vx_status table_record(const vxr_ctx *c, vxr_table **out, vx_error *err)
 	ROW("$\\lambda = \\|W\\|_2$", cnum(r->lambda));
 	ROW("$\\gamma = \\max \\sigma'$", cnum(r->gamma));
 	ROW("input scale", cnum(p->input_scale));
-	ROW("seed", cint((long long)p->seed));
+	ROW("seed", p->unseeded ? ctext("none: the model file holds every draw") : cint((long long)p->seed));
 	ROW("shown step $j$", cint((long long)c->j));
 	ROW("shown path $k$", cint((long long)c->k));
 	ROW("vanex version", ctext(VX_VERSION));

@@ -137,7 +137,7 @@ static val eval_name(evalr *ev, const expr *e)
 	case NM_SMALL_T: return vint((double)r->t);
 	case NM_K: return vint((double)c->k);
 	case NM_J: return vint((double)c->j);
-	case NM_SEED: return vint((double)p->seed);
+	case NM_SEED: return p->unseeded ? vnum(NAN) : vint((double)p->seed);
 	case NM_PATHS: return vint((double)r->t);
 	case NM_NORM_OPT: return vnum(p->norm);
 	case NM_INPUT_SCALE: return vnum(p->input_scale);
