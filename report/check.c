@@ -27,13 +27,13 @@
 
 /* ------------------------------------------------------------ verdict */
 
+/* check's trends are the engine's, value for value */
+_Static_assert((int)VXR_NEITHER == (int)VX_TREND_NEITHER && (int)VXR_VANISHING == (int)VX_TREND_VANISHING &&
+               (int)VXR_EXPLODING == (int)VX_TREND_EXPLODING, "vxr_trend mirrors vx_trend");
+
 const char *vxr_trend_name(vxr_trend t)
 {
-	switch (t) {
-	case VXR_VANISHING: return "vanishing";
-	case VXR_EXPLODING: return "exploding";
-	default: return "neither";
-	}
+	return vx_trend_name((vx_trend)t);
 }
 
 const char *vxr_regime_words(vx_regime g)
@@ -82,12 +82,7 @@ vxr_trend vxr_verdict(const vx_result *r, vxr_notation note, char *line, size_t 
 			snprintf(line, n, "neither: the rate per step could not be measured");
 		return VXR_NEITHER;
 	}
-	double total = rate * (double)(r->t - 1);
-	const double per_step = log10(1.1);
-	if (total <= -1 || rate <= -per_step)
-		v = VXR_VANISHING;
-	else if (total >= 1 || rate >= per_step)
-		v = VXR_EXPLODING;
+	v = (vxr_trend)vx_result_trend(r);
 	if (line && n && fabs(rate) < 1e-12) {
 		/* Rounding noise of an exactly norm-preserving product. */
 		snprintf(line, n, "neither: %s keeps its size (%s1 per step)", dsds, times);

@@ -4,8 +4,9 @@
  * and the extras of the analysis behind it.
  *
  * The extras are what a step may read that costs far more than its text:
- * the finite-difference check of this network and the same network with an
- * orthogonal and with the identity W.  Each is computed when a template
+ * the finite-difference check of this network, the same network with an
+ * orthogonal and with the identity W, and its W rescaled to the two sides
+ * of the edge γλ = 1 that it is not on.  Each is computed when a template
  * first asks for it and kept in a vxr_extras, which belongs to whoever owns
  * the analysis (the tutor's state, the report command): it hands the same
  * extras to every context of that analysis (ctx->extras), so that laying
@@ -18,6 +19,7 @@
 #define VXR_ENV_H
 
 #include "engine/analysis.h"
+#include "engine/regime.h"
 #include "report/doc/ctx.h"
 
 /* ---- the extras of one analysis ---- */
@@ -29,6 +31,11 @@
  * replaced: the extras of one analysis are wrong for any other. */
 vxr_extras *vxr_extras_alloc(void);
 void vxr_extras_free(vxr_extras *x);   /* NULL-safe */
+
+/* How many networks besides the analysis the extras have built so far
+ * (each an analysis as costly as the first): what the steps laid out with
+ * them asked for.  0 for NULL. */
+size_t vxr_extras_networks(const vxr_extras *x);
 
 /* ---- the environment of one rendering ---- */
 
@@ -52,5 +59,30 @@ const vxr_ctx *vxr_env_ctx(const vxr_env *e);
  * (the failure is kept too, and given again). */
 const vx_fdcheck *vxr_env_fd(vxr_env *e, vx_error *err);
 const vx_result *vxr_env_alt(vxr_env *e, int which, vx_error *err);
+
+/* ---- both regimes side by side ---- */
+
+/* The γλ of the networks that show a regime this network is not in: W
+ * rescaled, nothing else changed.  0.8 and 1.25 are reciprocals, so the two
+ * bounds (γλ)^(t−k) mirror each other on a log scale (0.8⁴⁹ = 1.78×10⁻⁵,
+ * 1.25⁴⁹ = 5.61×10⁴ over the default 50 steps); near enough to 1 that a
+ * linear network at 1.25 stays within a double for 3000 steps, and far
+ * enough that each bound moves four decades over 50. */
+#define VXR_GL_BELOW 0.8
+#define VXR_GL_ABOVE 1.25
+
+/* γλ of the network standing for regime g: VXR_GL_BELOW, 1, VXR_GL_ABOVE. */
+double vxr_regime_gl(vx_regime g);
+/* The same for this environment: this network's own γλ (vx_result_gl) in
+ * its own regime. */
+double vxr_env_regime_gl(const vxr_env *e, vx_regime g);
+
+/* The network that shows regime g: this analysis itself when it is in g,
+ * else this network with W rescaled to ‖W‖₂ = vxr_regime_gl(g)/γ (the same
+ * draws, inputs, target, activation and loss step), analysed on first use
+ * into the extras, so only a step that asks computes the two others.  NULL
+ * with err filled when it cannot be (a W of zeros has no scale to change; a
+ * forward pass beyond a double), the failure kept and given again. */
+const vx_result *vxr_env_regime(vxr_env *e, vx_regime g, vx_error *err);
 
 #endif

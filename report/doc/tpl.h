@@ -74,11 +74,13 @@ typedef enum {
 	VXR_BLK_TABLE_PATHS = 0, /* {{table paths [rows=N]}} */
 	VXR_BLK_TABLE_STEPS,     /* {{table steps [rows=N]}} */
 	VXR_BLK_TABLE_INITS,     /* {{table inits}} */
+	VXR_BLK_TABLE_REGIMES,   /* {{table regimes}} */
 	VXR_BLK_MATRIX,          /* {{matrix NAME [NAME] [j=N] [size=N]}} */
 	VXR_BLK_PLOT_NORMS,      /* {{plot norms}} */
 	VXR_BLK_PLOT_DACT,       /* {{plot dact [j=N]}} */
 	VXR_BLK_PLOT_CONTRIB,    /* {{plot contrib}} */
 	VXR_BLK_PLOT_STEPS,      /* {{plot steps}} */
+	VXR_BLK_PLOT_REGIMES,    /* {{plot regimes}} */
 	VXR_BLK_RECORD,          /* {{record}} */
 	VXR_BLK_REFERENCES       /* {{references}}: every work of report/doc/cite.h */
 } vxr_blk_kind;
