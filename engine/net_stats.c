@@ -23,37 +23,14 @@
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
-#include <gsl/gsl_complex_math.h>
-#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_linalg.h>
+#include "engine/eigen.h"
 #include "engine/net_analysis_internal.h"
 
 /* saturated: the derivative below this fraction of its largest value */
 #define SAT_FRACTION 0.1
 
 /* ---- pass 2: the weights ---- */
-
-static double spectral_radius(const gsl_matrix *B)
-{
-	size_t d = B->size1;
-	gsl_matrix *A = gsl_matrix_alloc(d, d);
-	gsl_vector_complex *ev = gsl_vector_complex_alloc(d);
-	gsl_eigen_nonsymm_workspace *w = gsl_eigen_nonsymm_alloc(d);
-	double rho = NAN;
-	if (A && ev && w) {
-		gsl_matrix_memcpy(A, B);
-		if (gsl_eigen_nonsymm(A, ev, w) == GSL_SUCCESS) {
-			rho = 0;
-			for (size_t i = 0; i < d; i++)
-				rho = fmax(rho, gsl_complex_abs(gsl_vector_complex_get(ev, i)));
-		}
-	}
-	gsl_matrix_free(A);
-	gsl_vector_complex_free(ev);
-	if (w)
-		gsl_eigen_nonsymm_free(w);
-	return rho;
-}
 
 vx_status vx_na_weight_stats(const vx_net *net, vx_net_result *r)
 {
@@ -74,7 +51,7 @@ vx_status vx_na_weight_stats(const vx_net *net, vx_net_result *r)
 			if ((st = vx_matrix_norm2(&H.matrix, &s->gate_sigma_hh[g])) ||
 			    (st = vx_matrix_norm2(&I.matrix, &s->gate_sigma_ih[g])))
 				return st;
-			s->gate_radius[g] = spectral_radius(&H.matrix);
+			vx_eigen_radius(&H.matrix, &s->gate_radius[g], NULL);   /* NaN when it fails */
 		}
 	}
 	return VX_OK;

@@ -11,6 +11,7 @@
 #   chromium                          the HTML handout in a browser (report_chromium.sh)
 #   python3, python3-numpy            JSON and .npy checks (check.sh, extremes.sh, report.sh)
 #   python3-torch                     the autograd reference (check_torch.sh)
+#   python3-mpmath                    40-digit norms of matrix powers (test_engine_eigen)
 #   libxml2-utils (xmllint)           well-formed SVG (test_plot)
 #   locales (localedef's sources)     a decimal-comma LC_NUMERIC (test_plot)
 #   texlive-latex-base, -recommended  pdflatex on the LaTeX output and -f pdf (report.sh, test_math)
@@ -22,7 +23,7 @@
 # so that a trimmed one is told what is missing.
 set -e
 build="make gcc pkg-config libgsl-dev libopenblas-dev libcmark-dev libjansson-dev libncurses-dev libzip-dev zlib1g-dev"
-test="$build libcriterion-dev time tmux procps bsdutils util-linux chromium python3 python3-numpy python3-torch
+test="$build libcriterion-dev time tmux procps bsdutils util-linux chromium python3 python3-numpy python3-torch python3-mpmath
 	libxml2-utils locales texlive-latex-base texlive-latex-recommended poppler-utils valgrind clang libclang-rt-14-dev"
 bench="$build python3 python3-numpy python3-torch"
 case "${1:-}" in

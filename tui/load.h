@@ -21,7 +21,7 @@
 /* What a load holds: the model, its analysis and the effective options. */
 typedef struct {
 	vx_model *model;
-	vx_result *result;
+	vx_result *result;     /* NULL from vxu_load_model */
 	vx_params eff;     /* as vxr_model_load gives them: sizes as in the model */
 	size_t t;          /* the loss step analysed: vx_params_loss_step(&eff) */
 } vxu_loaded;
@@ -46,6 +46,18 @@ typedef struct {
  * applied (vxu_loaded_clear); on an error nothing is held, *out is zeroed,
  * and err says why in one line. */
 vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err);
+
+/* vxu_load without its last two steps: the model read or built and every
+ * check passed, result NULL; the caller analyses it at out->t when it will
+ * (the tutor: on its worker, once the first frame is drawn), under
+ * vxu_exec_use's policy. */
+vx_status vxu_load_model(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err);
+
+/* The engine's thread policy for a network of hidden size d on machine
+ * (vx_exec_machine as the process started; NULL: read now), applied with
+ * vx_exec_apply and returned, for the analyses of that network.  Process-
+ * wide: call it with no analysis running. */
+vx_exec vxu_exec_use(size_t d, const vx_exec *machine);
 
 /* Frees what a load holds and zeroes *l (the struct is the caller's);
  * NULL-safe, and a second call does nothing. */

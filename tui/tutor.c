@@ -2,15 +2,19 @@
  * tutor.c — `vanex` / `vanex tutor`: the terminal, the signals, the loop.
  *
  * Everything the student sees is decided in tutor_state.c and drawn by
- * tutor_draw.c; this file owns the terminal: it sets curses up, turns keys
- * into state changes, and puts the terminal back on every way out — q,
- * SIGINT, SIGTERM, SIGHUP, and (best effort) a crash.
+ * tutor_draw.c; this file owns the terminal and the threads: it sets curses
+ * up, turns keys into state changes, runs the state's jobs on a worker
+ * thread (so that no key waits for a computation), and puts the terminal
+ * back on every way out — q, SIGINT, SIGTERM, SIGHUP, and (best effort) a
+ * crash.
  */
 #include "report/out.h"
 #include "tui/cli.h"
 #include "tui/tutor_draw.h"
 #include "tui/tutor_state.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <poll.h>
 #include <pthread.h>
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +60,13 @@ static void restore_at_exit(void)
 	}
 }
 
+/* The signals that end the tutor, those it answers in its loop (the
+ * former, and ncurses' SIGWINCH), and those of a crash. */
+static const int quit_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static const int loop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
+static const int crash_signals[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL };
+#define COUNT(a) (sizeof (a) / sizeof (a)[0])
+
 static void install_handlers(void)
 {
 	struct sigaction sa;
@@ -62,87 +74,12 @@ static void install_handlers(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_quit_signal;
 	sa.sa_flags = 0;   /* no SA_RESTART: a blocked read returns, the loop sees the flag */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (size_t i = 0; i < COUNT(quit_signals); i++)
+		sigaction(quit_signals[i], &sa, NULL);
 	sa.sa_handler = on_crash;
 	sa.sa_flags = (int)SA_RESETHAND;
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGABRT, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-	sigaction(SIGFPE, &sa, NULL);
-	sigaction(SIGILL, &sa, NULL);
-}
-
-/* ====================================================================
- * The loop
- * ==================================================================== */
-
-/* Reads one key, waiting at most `ms` milliseconds (-1: ERR). */
-static int read_key(WINDOW *w, int ms)
-{
-	wtimeout(w, ms);
-	return wgetch(w);
-}
-
-enum { KEY_GO_ON = 0, KEY_QUIT, KEY_EXPORT };
-
-/* Applies one curses key: KEY_QUIT when the tutor should end, KEY_EXPORT
- * when a handout is wanted (written by the worker, like any long work). */
-static int handle_key(vxu_state *st, WINDOW **win, int ch)
-{
-	if (ch == KEY_RESIZE) {
-		wresize(*win, LINES, COLS);
-		vxu_resize(st, LINES, COLS);
-		return KEY_GO_ON;
-	}
-	int k = vxu_key_from_curses(ch);
-	if (k < 0)
-		return KEY_GO_ON;
-	switch (vxu_key(st, k)) {
-	case VXU_QUIT:
-		return KEY_QUIT;
-	case VXU_REDRAW_ALL:
-		clearok(curscr, TRUE);
-		break;
-	case VXU_EXPORT:
-		return KEY_EXPORT;
-	default:
-		break;
-	}
-	return KEY_GO_ON;
-}
-
-/* ====================================================================
- * Computing off the main thread
- *
- * Some steps take long at large sizes (a finite-difference check, other
- * initialisations analysed side by side).  The work runs in a second thread
- * while this one keeps reading keys: q and signals end the tutor at
- * once; other keys wait in a queue and are applied after.  The state belongs
- * to the worker while it runs: this thread does not touch it.
- * ==================================================================== */
-
-typedef struct {
-	vxu_state *st;
-	int export;                 /* then write the handout */
-	int wake;                   /* write end of a pipe: one byte when done, to end the wait at once */
-	volatile sig_atomic_t done;
-} job;
-
-static void *job_run(void *p)
-{
-	job *j = p;
-	vxu_update(j->st);   /* keys before `e` count: the handout shows what is on screen */
-	if (j->export)
-		vxu_export(j->st);
-	j->done = 1;
-	if (j->wake >= 0) {
-		char c = 1;
-		ssize_t n = write(j->wake, &c, 1);
-		(void)n;   /* the flag is what counts; the byte only shortens the wait */
-	}
-	return NULL;
+	for (size_t i = 0; i < COUNT(crash_signals); i++)
+		sigaction(crash_signals[i], &sa, NULL);
 }
 
 static double now_ms(void)
@@ -152,120 +89,253 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Runs vxu_update(st), reading keys meanwhile.  Returns 0 when done (queued
- * keys in q[0..*nq)), 1 when the student quit, or a signal number.  On 1 or a
- * signal the worker may still be running: the caller must not touch st. */
-static int update_listening(vxu_state *st, WINDOW *win, int export, int *q, int *nq, int cap)
+/* Dies of sig, as a shell expects of an interrupted program (the loop
+ * blocks it: unblocked here, with its default action). */
+static void die_of(int sig)
 {
-	int pfd2[2] = { -1, -1 };
-	if (pipe(pfd2) != 0)
-		pfd2[0] = pfd2[1] = -1;
-	job j = { st, export, pfd2[1], 0 };
+	sigset_t one;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	signal(sig, SIG_DFL);
+	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+}
+
+/* Both ends close on exec; the read end does not block (drained whole). */
+static int set_pipe_flags(const int fd[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (fcntl(fd[i], F_SETFD, FD_CLOEXEC) != 0)
+			return -1;
+	int fl = fcntl(fd[0], F_GETFL);
+	return fl < 0 ? -1 : fcntl(fd[0], F_SETFL, fl | O_NONBLOCK);
+}
+
+/* ====================================================================
+ * The worker: the jobs, one at a time, on a thread of their own
+ *
+ * Keys never wait for a computation.  A key changes the state and asks for
+ * work (tutor_state.h); the work is a job that a second thread runs while
+ * this one goes on reading keys and drawing: q, ?, Esc, the arrows and the
+ * steps answer at once, and the screen shows the previous numbers, dimmed
+ * and marked "updating…", until the new ones come.  One job runs at a time
+ * and keys meanwhile only ask (the state's dirty bits): when the job ends,
+ * what is still wanted of it is kept, and the next job starts from the
+ * newest parameters.  A job whose every result a newer key has made stale
+ * is told to stop at its next stage (the engine itself cannot be stopped
+ * inside vx_analyse).  Curses is called from this thread only.
+ *
+ * The wait: one pselect() over the keyboard and a self-pipe the worker
+ * writes a byte to when its job is done, with SIGINT, SIGTERM, SIGHUP and
+ * SIGWINCH blocked except inside pselect itself, so a signal can never slip
+ * in between testing its flag and going to sleep.  A result wakes the loop
+ * at once and nothing wakes it otherwise: no polling interval to add to the
+ * latency, no spinning.  (halfdelay() or a getch() timeout would be either
+ * slow — a result waits for the next tick, 100 ms at halfdelay's finest —
+ * or a busy loop.)
+ * ==================================================================== */
+
+/* How long a frame waits for a job that may finish at once: below it, one
+ * frame with the new numbers instead of an "updating" frame and another
+ * right after (each a screenful over a slow line).  Half a 60 Hz frame. */
+#define GRACE_MS 8
+/* How long q waits for a running job before leaving it behind: long enough
+ * for the small networks (d = 128, T = 500 computes in ~70 ms), short
+ * enough that the shell comes back at once. */
+#define QUIT_WAIT_MS 200
+
+typedef struct {
+	vxu_job *job;     /* the job out, NULL when none */
 	pthread_t th;
-	if (pthread_create(&th, NULL, job_run, &j) != 0) {
-		j.wake = -1;
-		job_run(&j);   /* no thread: compute here, unresponsive but correct */
-		if (pfd2[0] >= 0) {
-			close(pfd2[0]);
-			close(pfd2[1]);
-		}
-		return 0;
-	}
-	double t0 = now_ms();
-	int shown = 0;
-	while (!j.done) {
-		if (quit_signal)
-			return (int)quit_signal;
-		struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 }, { pfd2[0], POLLIN, 0 } };
-		if (poll(pfd, pfd2[0] >= 0 ? 2 : 1, pfd2[0] >= 0 ? 100 : 5) > 0 && (pfd[0].revents & POLLIN)) {
-			int ch = read_key(win, 0);
-			if (ch == 'q' || ch == 'Q')
-				return 1;   /* the worker still holds the pipe: leave it open */
-			if (ch != ERR && *nq < cap)
-				q[(*nq)++] = ch;
-		}
-		if (!shown && !j.done && now_ms() - t0 > 150) {
-			/* Say why nothing moves, in the message row, without reading the state. */
-			int y = getmaxy(win) - 1;
-			wmove(win, y, 0);
-			wclrtoeol(win);
-			mvwaddstr(win, y, 1, export ? "writing the handout ... (q quits)" : "computing ... (q quits)");
-			wnoutrefresh(win);
-			doupdate();
-			shown = 1;
-		}
-	}
-	pthread_join(th, NULL);
-	if (pfd2[0] >= 0) {
-		close(pfd2[0]);
-		close(pfd2[1]);
-	}
-	return 0;
+	int wake[2];      /* the worker writes one byte here when its job is done */
+} worker;
+
+static void *worker_main(void *p)
+{
+	worker *w = p;
+	vxu_job_run(w->job);
+	char c = 1;
+	ssize_t n = write(w->wake[1], &c, 1);
+	(void)n;   /* a full pipe already holds a byte that wakes the loop */
+	return NULL;
 }
 
-/* Leaves while the worker still runs: restore the terminal and end the
- * process here (the state is in use; returning would free it under the worker). */
-static void leave_now(int sig)
+/* Starts the next job, if one is owed and none runs.  The worker is created
+ * with every asynchronous signal blocked, so that they all reach this
+ * thread's pselect. */
+static void worker_start(worker *w, vxu_state *st)
 {
-	vxr_out_abandon();   /* no half-written handout left behind, nor one started after */
-	restore_at_exit();
-	fflush(stdout);
-	if (sig) {
-		signal(sig, SIG_DFL);
-		raise(sig);
+	while (!w->job && (w->job = vxu_job_take(st)) != NULL) {
+		sigset_t all, old;
+		sigfillset(&all);
+		for (size_t i = 0; i < COUNT(crash_signals); i++)
+			sigdelset(&all, crash_signals[i]);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		int rc = pthread_create(&w->th, NULL, worker_main, w);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (rc == 0)
+			return;
+		/* no thread: compute here, unresponsive but correct */
+		vxu_job_run(w->job);
+		vxu_job_end(st, w->job);
+		w->job = NULL;
 	}
-	_exit(0);
 }
 
-/* The next key: from the queue filled while computing, else from the terminal. */
-static int next_key(WINDOW *win, int *q, int *nq, int wait_ms)
+/* Empties the wake pipe (non-blocking). */
+static void drain(int fd)
 {
-	if (*nq > 0) {
-		int ch = q[0];
-		memmove(q, q + 1, (size_t)(--*nq) * sizeof q[0]);
-		return ch;
-	}
-	return read_key(win, wait_ms);
+	char buf[64];
+	while (read(fd, buf, sizeof buf) > 0)
+		;
 }
 
-static int run_loop(vxu_state *st, WINDOW *win, const vxu_theme *th)
+/* The job is done (its byte was read): joins the worker and takes the
+ * results into the state. */
+static void worker_finish(worker *w, vxu_state *st)
 {
-	enum { QCAP = 256 };
-	int q[QCAP], nq = 0;
-	int r = update_listening(st, win, 0, q, &nq, QCAP);
-	if (r)
-		leave_now(r == 1 ? 0 : r);
-	vxu_draw(win, st, th);
-	doupdate();
+	drain(w->wake[0]);
+	pthread_join(w->th, NULL);
+	vxu_job_end(st, w->job);
+	w->job = NULL;
+}
+
+/* Waits up to ms for the running job; 1 when it ended (joined and
+ * dropped: its results are nobody's), 0 when it still runs. */
+static int worker_quit(worker *w, int ms)
+{
+	if (!w->job)
+		return 1;
+	vxu_job_cancel(w->job);
+	struct pollfd p = { w->wake[0], POLLIN, 0 };
+	double until = now_ms() + ms;
+	for (;;) {
+		int left = (int)(until - now_ms());
+		if (poll(&p, 1, left > 0 ? left : 0) > 0)
+			break;
+		if (left <= 0)
+			return 0;
+	}
+	pthread_join(w->th, NULL);
+	vxu_job_drop(w->job);
+	w->job = NULL;
+	return 1;
+}
+
+/* ====================================================================
+ * The loop
+ * ==================================================================== */
+
+enum { KEYS_NONE = 0, KEYS_CHANGED, KEYS_QUIT };
+
+/* Applies one curses key; KEYS_QUIT when the tutor should end. */
+static int handle_key(vxu_state *st, WINDOW **win, int ch)
+{
+	if (ch == KEY_RESIZE) {
+		wresize(*win, LINES, COLS);
+		vxu_resize(st, LINES, COLS);
+		return KEYS_CHANGED;
+	}
+	int k = vxu_key_from_curses(ch);
+	if (k < 0)
+		return KEYS_NONE;
+	switch (vxu_key(st, k)) {
+	case VXU_QUIT:
+		return KEYS_QUIT;
+	case VXU_REDRAW_ALL:
+		clearok(curscr, TRUE);
+		return KEYS_CHANGED;
+	case VXU_NONE:
+		return KEYS_NONE;
+	default:
+		return KEYS_CHANGED;
+	}
+}
+
+/* Every key typed so far (and a resize), applied in order. */
+static int read_keys(vxu_state *st, WINDOW **win)
+{
+	int r = KEYS_NONE, ch;
+	while ((ch = wgetch(*win)) != ERR) {
+		int k = handle_key(st, win, ch);
+		if (k == KEYS_QUIT)
+			return KEYS_QUIT;
+		if (k == KEYS_CHANGED)
+			r = KEYS_CHANGED;
+	}
+	return r;
+}
+
+/* The terminal went away (its input at end of file or hung up): there is
+ * no one left to type q. */
+static int input_gone(void)
+{
+	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* What run_loop returns when the network the tutor started with could not
+ * be analysed (st->fatal): not a signal number. */
+#define LOOP_FATAL (-1)
+
+/* Reads keys and draws until q (0), a signal (its number) or LOOP_FATAL.
+ * A frame is drawn after keys as soon as no job runs, else after GRACE_MS
+ * or when the job ends, whichever comes first; and after every job. */
+static int run_loop(vxu_state *st, WINDOW **win, const vxu_theme *th, worker *w, const sigset_t *waitmask)
+{
+	double due = 0;   /* when the owed frame is due; < 0: none owed */
+	wtimeout(*win, 0);
 	for (;;) {
 		if (quit_signal)
 			return (int)quit_signal;
-		/* A short timeout keeps the loop seeing signal flags promptly. */
-		int ch = next_key(win, q, &nq, 250);
-		if (ch == ERR)
-			continue;
-		int export = 0;
-		for (int n = 0; ch != ERR; n++) {
-			int k = handle_key(st, &win, ch);
-			if (k == KEY_QUIT)
-				return 0;
-			if (k == KEY_EXPORT) {
-				export = 1;
-				break;   /* the handout shows the state as of this key */
+		worker_start(w, st);
+		double now = now_ms();
+		if (due >= 0 && (!w->job || now >= due)) {
+			vxu_draw(*win, st, th);
+			doupdate();
+			due = -1;
+		}
+		fd_set rd;
+		FD_ZERO(&rd);
+		FD_SET(STDIN_FILENO, &rd);
+		FD_SET(w->wake[0], &rd);
+		struct timespec ts, *tp = NULL;
+		if (due >= 0) {
+			double left = due - now > 0 ? due - now : 0;
+			ts.tv_sec = (time_t)(left / 1000);
+			ts.tv_nsec = (long)((left - (double)ts.tv_sec * 1000) * 1e6);
+			tp = &ts;
+		}
+		int maxfd = w->wake[0] > STDIN_FILENO ? w->wake[0] : STDIN_FILENO;
+		int n = pselect(maxfd + 1, &rd, NULL, NULL, tp, waitmask);
+		if (n < 0 && errno != EINTR)
+			return SIGHUP;   /* cannot wait on the terminal: as if it hung up */
+		if (n > 0 && FD_ISSET(w->wake[0], &rd)) {
+			if (!w->job) {
+				drain(w->wake[0]);   /* no job: nothing to wake for */
+			} else {
+				worker_finish(w, st);
+				if (st->fatal != VX_OK)
+					return LOOP_FATAL;
+				due = 0;
 			}
-			/* Keys typed while we computed are applied together, then one
-			 * recompute and one frame: holding + never queues up frames. */
-			if (n >= 64 || quit_signal)
-				break;
-			ch = next_key(win, q, &nq, 0);
 		}
-		if (st->dirty || export) {
-			r = update_listening(st, win, export, q, &nq, QCAP);
-			if (r)
-				leave_now(r == 1 ? 0 : r);
+		/* keys, or a signal: SIGWINCH comes back from wgetch as KEY_RESIZE */
+		if (n < 0 || (n > 0 && FD_ISSET(STDIN_FILENO, &rd))) {
+			int k = read_keys(st, win);
+			if (k == KEYS_QUIT)
+				return 0;
+			if (k == KEYS_CHANGED) {
+				double at = now_ms() + GRACE_MS;
+				if (due < 0 || at < due)
+					due = at;
+			} else if (n > 0 && FD_ISSET(STDIN_FILENO, &rd) && input_gone()) {
+				return SIGHUP;
+			}
+			/* a job all of whose results these keys made stale stops early */
+			if (w->job && !vxu_job_wanted(st, w->job))
+				vxu_job_cancel(w->job);
 		}
-		vxu_draw(win, st, th);
-		doupdate();
 	}
 }
 
@@ -281,10 +351,11 @@ int vxu_tutor_run(const vxu_args *a)
 	const char *nc = getenv("NO_COLOR");
 	int color = a->color && !(nc && *nc);
 
-	/* Compute before curses starts, so bad options fail plainly on stderr. */
+	/* Load before curses starts, so bad options and files fail plainly on
+	 * stderr; the analysis is the worker's first job, behind the first frame. */
 	vxu_state st;
 	vx_error err = { 0 };
-	vx_status rc = vxu_state_init(&st, &a->params, a->step, utf8, 0, 0, &err);
+	vx_status rc = vxu_state_start(&st, &a->params, a->step, utf8, 0, 0, &err);
 	if (rc != VX_OK)
 		return vxu_fail(rc, &err);
 
@@ -332,17 +403,56 @@ int vxu_tutor_run(const vxu_args *a)
 	vxu_theme_init(&th, color);
 	vxu_resize(&st, LINES, COLS);
 
-	int sig = run_loop(&st, win, &th);
+	worker w = { .job = NULL, .wake = { -1, -1 } };
+	if (pipe(w.wake) != 0 || set_pipe_flags(w.wake) != 0) {
+		delwin(win);
+		restore_at_exit();
+		delscreen(scr);
+		vxu_error_line("cannot start the tutor: no pipe for its worker");
+		vxu_state_free(&st);
+		return 1;
+	}
+	/* The signals the loop answers reach it only inside pselect (see "The
+	 * worker"); the worker blocks them all. */
+	sigset_t loop_sigs, waitmask;
+	sigemptyset(&loop_sigs);
+	for (size_t i = 0; i < COUNT(loop_signals); i++)
+		sigaddset(&loop_sigs, loop_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &loop_sigs, &waitmask);
+	for (size_t i = 0; i < COUNT(loop_signals); i++)
+		sigdelset(&waitmask, loop_signals[i]);
+	int sig = run_loop(&st, &win, &th, &w, &waitmask);
 
+	/* The terminal first, so that q answers at once even while a job runs. */
 	delwin(win);
 	restore_at_exit();
 	delscreen(scr);
+	if (!worker_quit(&w, QUIT_WAIT_MS)) {
+		/* Still computing: leave its result behind with the process.  The
+		 * job holds references to all it reads, so the state goes; no
+		 * handout is left half-written, nor started (vxr_out_abandon);
+		 * _exit, not exit: no library destructor runs under the worker. */
+		vxr_out_abandon();
+		vxu_state_free(&st);
+		fflush(stdout);
+		if (sig > 0)
+			die_of(sig);
+		_exit(0);
+	}
+	close(w.wake[0]);
+	close(w.wake[1]);
+	if (sig == LOOP_FATAL) {
+		/* one line on stderr, as for a bad option, now that the terminal is back */
+		int code = vxu_fail(st.fatal, &st.fatal_err);
+		vxu_state_free(&st);
+		pthread_sigmask(SIG_SETMASK, &waitmask, NULL);
+		return code;
+	}
 	vxu_state_free(&st);
 	if (sig) {
-		/* Die of the signal, as a shell expects of an interrupted program. */
-		signal(sig, SIG_DFL);
-		raise(sig);
+		die_of(sig);
 		return 128 + sig;
 	}
+	pthread_sigmask(SIG_SETMASK, &waitmask, NULL);
 	return 0;
 }

@@ -62,6 +62,7 @@ void vxu_theme_init(vxu_theme *th, int color)
 		th->msg = COLOR_PAIR(P_NUM);
 		th->error = COLOR_PAIR(P_ERR) | A_BOLD;
 		th->hint = COLOR_PAIR(P_DIM);
+		th->stale = A_DIM;
 		return;
 	}
 	/* Monochrome: bold, underline and reverse only, which every terminal has. */
@@ -86,6 +87,7 @@ void vxu_theme_init(vxu_theme *th, int color)
 	th->msg = A_BOLD;
 	th->error = A_BOLD | A_REVERSE;
 	th->hint = A_NORMAL;
+	th->stale = A_DIM;   /* SGR 2: a monochrome terminal without it shows the values plain */
 }
 
 /* ====================================================================
@@ -196,15 +198,25 @@ static void draw_body(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 {
 	const vxu_layout *L = &st->lay;
 	if (!st->doc) {
-		put(w, L->body_top, L->text_x, L->text_w, st->doc_error[0] ? st->doc_error : "",
-		    th->error, st->utf8);
+		if (st->doc_error[0] && st->doc_error_step == st->step && !(vxu_stale(st) & VXU_STALE_TEXT))
+			put(w, L->body_top, L->text_x, L->text_w, st->doc_error, th->error, st->utf8);
+		else if (!st->result)
+			put(w, L->body_top, L->text_x, L->text_w,
+			    U(st, "computing this network's numbers …", "computing this network's numbers ..."),
+			    th->stale, st->utf8);
+		else
+			put(w, L->body_top, L->text_x, L->text_w,
+			    U(st, "laying out this step with this network's numbers …",
+			      "laying out this step with this network's numbers ..."), th->stale, st->utf8);
 		return;
 	}
+	/* the text of an earlier network, k, j or width, until the new one comes */
+	attr_t base = vxu_stale(st) & VXU_STALE_TEXT ? th->stale : A_NORMAL;
 	for (int i = 0; i < L->body_rows; i++) {
 		size_t li = st->scroll + (size_t)i;
 		if (li >= st->doc->nlines)
 			break;
-		put_line(w, L->body_top + i, L->text_x, L->text_w, &st->doc->lines[li], th, st->utf8, A_NORMAL);
+		put_line(w, L->body_top + i, L->text_x, L->text_w, &st->doc->lines[li], th, st->utf8, base);
 	}
 	/* Scroll marks in the margin right of the text. */
 	int mx = L->text_x + L->text_w;
@@ -220,11 +232,12 @@ static void draw_panel(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 {
 	const vxu_layout *L = &st->lay;
 	const vxt_lines *p = &st->panel;
+	attr_t base = vxu_stale(st) & VXU_STALE_PANEL ? th->stale : A_NORMAL;
 	if (L->place == VXU_PANEL_SIDE) {
 		for (int y = L->body_top; y < L->status_row; y++)
 			put(w, y, L->panel_x - 2, 1, U(st, "│", "|"), th->rule, st->utf8);
 		for (size_t i = 0; i < p->nlines && (int)i < L->panel_rows; i++)
-			put_line(w, L->panel_top + (int)i, L->panel_x, L->panel_w, &p->lines[i], th, st->utf8, A_NORMAL);
+			put_line(w, L->panel_top + (int)i, L->panel_x, L->panel_w, &p->lines[i], th, st->utf8, base);
 		return;
 	}
 	/* Strip or bottom: a rule across the screen carrying the panel's heading. */
@@ -232,11 +245,11 @@ static void draw_panel(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 	fill(w, L->panel_top, 0, L->cols, h, th->rule, st->utf8);
 	if (p->nlines > 0) {
 		int x = 1 + put(w, L->panel_top, 1, 1, " ", A_NORMAL, st->utf8);
-		x += put_line(w, L->panel_top, x, L->cols - x - 2, &p->lines[0], th, st->utf8, A_NORMAL);
+		x += put_line(w, L->panel_top, x, L->cols - x - 2, &p->lines[0], th, st->utf8, base);
 		put(w, L->panel_top, x, 1, " ", A_NORMAL, st->utf8);
 	}
 	for (size_t i = 1; i < p->nlines && (int)i < L->panel_rows; i++)
-		put_line(w, L->panel_top + (int)i, L->panel_x, L->panel_w, &p->lines[i], th, st->utf8, A_NORMAL);
+		put_line(w, L->panel_top + (int)i, L->panel_x, L->panel_w, &p->lines[i], th, st->utf8, base);
 }
 
 static void draw_status(WINDOW *w, const vxu_state *st, const vxu_theme *th)
@@ -244,16 +257,27 @@ static void draw_status(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 	const vxu_layout *L = &st->lay;
 	fill(w, L->status_row, 0, L->cols, " ", th->status, st->utf8);
 	int pw = (int)strlen(st->progress) + 2;
+	/* "updating…" left of the progress while a job computes what was asked */
+	const char *busy = vxu_busy_note(st);
+	if (busy) {
+		int bw = vxr_u8_width(busy);
+		if (bw + 1 <= L->cols - pw)
+			put(w, L->status_row, L->cols - pw - bw - 1, bw, busy, th->status_num, st->utf8);
+		pw += bw + 2;
+	}
 	int used = 0;
 	if (st->status.nlines > 0) {
 		const vxt_line *ln = &st->status.lines[0];
 		for (size_t i = 0; i < ln->nspans; i++) {
+			/* the previous network's values, dimmed, while the new ones are computed */
 			attr_t a = ln->spans[i].role == VXT_NUMBER ? th->status_num
-			         : ln->spans[i].role == VXT_BAD ? th->status_bad : th->status;
+			         : ln->spans[i].role == VXT_BAD ? th->status_bad
+			         : ln->spans[i].role == VXT_DIM ? th->status | th->stale : th->status;
 			used += put(w, L->status_row, used, L->cols - pw - used, ln->spans[i].text, a, st->utf8);
 		}
 	}
-	put(w, L->status_row, L->cols - pw + 1, pw - 1, st->progress, th->status_num, st->utf8);
+	put(w, L->status_row, L->cols - (int)strlen(st->progress) - 1, (int)strlen(st->progress) + 1,
+	    st->progress, th->status_num, st->utf8);
 }
 
 static void draw_message(WINDOW *w, const vxu_state *st, const vxu_theme *th)

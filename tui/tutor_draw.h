@@ -22,6 +22,7 @@ typedef struct {
 	attr_t msg;         /* an info message */
 	attr_t error;       /* an error message */
 	attr_t hint;        /* the key hint */
+	attr_t stale;       /* added to what is older than asked (vxu_stale): dim */
 	int color;          /* colours are in use */
 } vxu_theme;
 

@@ -18,6 +18,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "report/check.h"
+#include "report/doc/env.h"
 #include "report/doc/term_plot.h"
 #include "report/text/fmt.h"
 
@@ -92,6 +93,7 @@ vxu_view vxu_view_named(const char *name)
 	static const char *const names[VXU_VIEW_COUNT] = {
 		[VXU_VIEW_NETWORK] = "network", [VXU_VIEW_CHAIN] = "chain", [VXU_VIEW_DACT] = "dact",
 		[VXU_VIEW_JACOBIAN] = "jacobian", [VXU_VIEW_PATHS] = "paths", [VXU_VIEW_LYAP] = "lyap",
+		[VXU_VIEW_EIGEN] = "eigen",
 	};
 	for (int v = VXU_VIEW_AUTO + 1; name && v < VXU_VIEW_COUNT; v++)
 		if (strcmp(name, names[v]) == 0)
@@ -431,6 +433,68 @@ static void view_lyap(const vxu_panel_in *in, vxt_lines *out, int full, int widt
 	add_verdict(in, out, width, full);
 }
 
+/* ln x as the templates print it: 0 within 1e-12 (ρ = 1 of an orthogonal
+ * W comes out as 1 + 2e-16), −∞ at 0 */
+static const char *ln_num(const vxu_panel_in *in, char *buf, size_t n, double x)
+{
+	if (!(x > 0))
+		return U(in, "−∞", "-inf");
+	return num(in, buf, n, fabs(log(x)) < 1e-12 ? 0 : log(x));
+}
+
+/* ρ(W) against ‖W‖₂, and the long-run rate against ln ρ and ln γλ; with
+ * room, where ‖Wⁿ‖₂ peaks.  The eigenvalues and powers are the handout's
+ * (report/doc/env.h), kept with the analysis, so the step and its panel
+ * compute them once. */
+static void view_eigen(const vxu_panel_in *in, vxt_lines *out, int full, int width)
+{
+	const vx_result *r = in->ctx.result;
+	char a[48], b[48], c[48], line[160];
+	head(in, out, U(in, "eigenvalues against the norm", "eigenvalues against the norm"));
+	vxt_lines_newline(out);
+	vxr_env *env = vxr_env_alloc(&in->ctx);
+	vx_error err = { 0 };
+	const vx_eigen *eg = env ? vxr_env_eigen(env, &err) : NULL;
+	if (!eg) {
+		vxt_lines_puts(out, VXT_BAD, env ? err.msg : "out of memory");
+		vxr_env_free(env);
+		return;
+	}
+	vxt_lines_puts(out, VXT_TEXT, U(in, "ρ(W) = ", "rho(W) = "));
+	vxt_lines_puts(out, VXT_NUMBER, num(in, a, sizeof a, eg->rho));
+	vxt_lines_puts(out, VXT_TEXT, U(in, " ≤ ‖W‖₂ = ", " <= ||W||_2 = "));
+	vxt_lines_puts(out, VXT_NUMBER, num(in, b, sizeof b, r->lambda));
+	if (r->lambda > 0) {
+		snprintf(line, sizeof line, U(in, "  (ρ/‖W‖₂ = %s)", "  (rho/||W||_2 = %s)"),
+		         num(in, c, sizeof c, eg->rho / r->lambda));
+		tail(out, width, full, VXT_TEXT, line);
+	}
+	vxt_lines_newline(out);
+	vxt_lines_puts(out, VXT_TEXT, U(in, "per step: ln ρ = ", "per step: ln rho = "));
+	vxt_lines_puts(out, VXT_NUMBER, ln_num(in, a, sizeof a, eg->rho));
+	vxt_lines_puts(out, VXT_TEXT, U(in, ", μ ≈ ", ", mu ~ "));
+	vxt_lines_puts(out, VXT_SERIES1, isfinite(r->lyap_max) ? num(in, b, sizeof b, r->lyap_max) : U(in, "−∞", "-inf"));
+	double lb = vx_result_ln_gl(r);
+	snprintf(line, sizeof line, U(in, ", ln γλ = %s", ", ln(gamma*lambda) = %s"),
+	         isfinite(lb) ? num(in, c, sizeof c, lb) : U(in, "−∞", "-inf"));
+	tail(out, width, full, VXT_SERIES3, line);
+	if (full && !vxr_env_powers_slow(env)) {
+		const vx_mag *pw = vxr_env_powers(env, &err);
+		size_t N = vxr_env_powers_n(env), best = pw ? vxr_powers_peak(pw, N) : 0;
+		if (pw && N > 0) {
+			vxt_lines_newline(out);
+			vxt_lines_puts(out, VXT_TEXT, U(in, "‖Wⁿ‖₂ is largest at n = ", "||W^n||_2 is largest at n = "));
+			vxt_lines_printf(out, VXT_NUMBER, "%zu", best);
+			vxt_lines_puts(out, VXT_TEXT, ": ");
+			vxt_lines_puts(out, VXT_NUMBER, mag(in, a, sizeof a, pw[best]));
+			snprintf(line, sizeof line, U(in, "; at n = %zu: %s", "; at n = %zu: %s"), N,
+			         mag(in, b, sizeof b, pw[N]));
+			tail(out, width, full, VXT_TEXT, line);
+		}
+	}
+	vxr_env_free(env);
+}
+
 static void view_network(const vxu_panel_in *in, vxt_lines *out, int full, int width)
 {
 	const vx_result *r = in->ctx.result;
@@ -500,6 +564,7 @@ vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *show
 	case VXU_VIEW_JACOBIAN: view_jacobian(in, out, full, w); break;
 	case VXU_VIEW_PATHS: view_paths(in, out, full, w); break;
 	case VXU_VIEW_LYAP: view_lyap(in, out, full, w); break;
+	case VXU_VIEW_EIGEN: view_eigen(in, out, full, w); break;
 	case VXU_VIEW_CHAIN:
 	default: view_chain(in, out, full, w); break;
 	}
@@ -513,6 +578,15 @@ vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *show
 		case VXU_VIEW_JACOBIAN: kind[0] = VXR_BLK_PLOT_STEPS; kind[1] = VXR_BLK_PLOT_NORMS; break;
 		case VXU_VIEW_PATHS: kind[0] = VXR_BLK_PLOT_CONTRIB; kind[1] = VXR_BLK_PLOT_NORMS; break;
 		case VXU_VIEW_LYAP: kind[0] = VXR_BLK_PLOT_NORMS; kind[1] = VXR_BLK_PLOT_STEPS; break;
+		case VXU_VIEW_EIGEN: {
+			/* the powers only where they are quick (env.h) */
+			vxr_env *env = vxr_env_alloc(&in->ctx);
+			int slow = !env || vxr_env_powers_slow(env);
+			vxr_env_free(env);
+			kind[0] = VXR_BLK_PLOT_EIGEN;
+			kind[1] = slow ? VXR_BLK_PLOT_NORMS : VXR_BLK_PLOT_POWERS;
+			break;
+		}
 		default: kind[0] = VXR_BLK_PLOT_NORMS; kind[1] = VXR_BLK_PLOT_CONTRIB; break;
 		}
 		for (int i = 0; i < 2; i++) {
@@ -522,6 +596,11 @@ vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *show
 			int pr = left > 24 ? 24 : left;
 			if (i == 0 && left >= 36)
 				pr = left / 2 > 24 ? 24 : left / 2;   /* leave room for the second */
+			if (i == 0 && kind[0] == VXR_BLK_PLOT_EIGEN && pr < 10) {
+				/* circles drawn to scale in a few rows are a few cells
+				 * across: a short strip shows the other plot */
+				kind[0] = kind[1];
+			}
 			vxt_lines_newline(out);
 			vx_error err;
 			/* the dact plot at the chosen step j; below 20×5 cells, or

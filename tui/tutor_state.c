@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,12 +207,13 @@ static void set_date(vxu_state *st)
 	strftime(st->date, sizeof st->date, "%Y-%m-%d", &tmv);
 }
 
-static vx_status compute_model(vxu_state *st, vx_error *err);
-static vx_status compute_analysis(vxu_state *st, vx_error *err);
+static vx_status load_start(vxu_state *st, vx_error *err);
 static void forget_docs(vxu_state *st);
+static void net_release(vxu_net *n);
+static void refresh(vxu_state *st);
 
-vx_status vxu_state_init(vxu_state *st, const vx_params *p, size_t start_step,
-                         int utf8, int rows, int cols, vx_error *err)
+vx_status vxu_state_start(vxu_state *st, const vx_params *p, size_t start_step,
+                          int utf8, int rows, int cols, vx_error *err)
 {
 	memset(st, 0, sizeof *st);
 	st->params = *p;
@@ -226,26 +228,45 @@ vx_status vxu_state_init(vxu_state *st, const vx_params *p, size_t start_step,
 		               st->nsteps, start_step);
 	st->step = start_step ? start_step - 1 : 0;
 	st->fixed_d = p->weights[0] != '\0' || p->model[0] != '\0';
-	st->machine = vx_exec_machine();
+	vxu_layout_for(rows, cols, &st->lay);
 
-	st->t = st->params.t;    /* 0 means T, resolved once the model (maybe from a file) is loaded */
-	vx_status rc = compute_model(st, err);
+	/* t = 0 means T, or the loss step a model file recorded; j = 0 means t:
+	 * both resolved once the model is loaded (clamp_selection) */
+	st->t = st->params.t;
+	st->k = 1;
+	st->j = 0;
+	vx_status rc = load_start(st, err);
 	if (rc != VX_OK) {
 		vxu_state_free(st);
 		return rc;
 	}
-	st->k = 1;
-	st->j = st->t;
-	/* + and − count steps of ×1.1 from the λ asked for, or from a file's */
-	st->lam_base = (p->set & VX_SET_NORM) || !st->fixed_d ? p->norm : st->result->lambda;
+	/* + and − count steps of ×1.1 from the λ asked for, or from a file's,
+	 * known once its analysis is in (NaN until then) */
+	st->lam_base = (p->set & VX_SET_NORM) || !st->fixed_d ? p->norm : NAN;
 	st->lam_steps = 0;
 	st->good = st->params;
 	st->good_t = st->t;
 	st->good_lam_base = st->lam_base;
 	st->good_lam_steps = 0;
-	vxu_layout_for(rows, cols, &st->lay);
-	st->dirty = VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
+	vxu_ask(st, VXU_DIRTY_ANALYSIS | VXU_DIRTY_DOC);
+	refresh(st);
+	return VX_OK;
+}
+
+vx_status vxu_state_init(vxu_state *st, const vx_params *p, size_t start_step,
+                         int utf8, int rows, int cols, vx_error *err)
+{
+	vx_status rc = vxu_state_start(st, p, start_step, utf8, rows, cols, err);
+	if (rc != VX_OK)
+		return rc;
 	vxu_update(st);
+	if (st->fatal != VX_OK) {
+		rc = st->fatal;
+		if (err)
+			*err = st->fatal_err;
+		vxu_state_free(st);
+		return rc;
+	}
 	return VX_OK;
 }
 
@@ -253,9 +274,7 @@ void vxu_state_free(vxu_state *st)
 {
 	if (!st)
 		return;
-	vx_result_free(st->result);
-	vx_model_free(st->model);
-	vxr_extras_free(st->extras);
+	net_release(st->net);   /* a job still out keeps what it holds a reference to */
 	forget_docs(st);
 	free(st->docs);
 	vxt_lines_clear(&st->panel);
@@ -293,11 +312,12 @@ static size_t ladder_down(const size_t *l, size_t n, size_t v)
 #define LADDER_UP(l, v) ladder_up(l, sizeof l / sizeof l[0], v)
 #define LADDER_DOWN(l, v) ladder_down(l, sizeof l / sizeof l[0], v)
 
-/* The sizes in effect, counting a change a key made that vxu_update() has not
- * computed yet: several keys may come before one update (typeahead). */
+/* The sizes in effect, counting a change a key made that no job has
+ * computed yet: keys go on while the network is computed (and several may
+ * come before one job is taken). */
 static int pending(const vxu_state *st, unsigned bit)
 {
-	return (st->dirty & VXU_DIRTY_MODEL) && (st->params.set & bit);
+	return (vxu_stale(st) & VXU_STALE_NET) && (st->params.set & bit);
 }
 
 static size_t cur_T(const vxu_state *st)
@@ -320,7 +340,7 @@ static vxu_reaction go_step(vxu_state *st, size_t step)
 		return VXU_REDRAW;
 	st->step = step;
 	st->scroll = 0;
-	st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_STATUS;
+	vxu_ask(st, VXU_DIRTY_DOC);
 	return VXU_REDRAW;
 }
 
@@ -343,7 +363,13 @@ static vxu_reaction set_lambda(vxu_state *st, double lambda)
 	st->params.norm = lambda;
 	st->params.set |= VX_SET_NORM;
 	st->changed = VXU_CH_LAMBDA;
-	st->dirty |= VXU_DIRTY_MODEL;
+	vxu_ask(st, VXU_DIRTY_MODEL);
+	/* the status line keeps the λ measured until the new one is: say which
+	 * is on its way (a small network's comes before this is ever drawn) */
+	char l[64];
+	vxf_num(l, sizeof l, lambda, 3, num_style(st));
+	vxu_message(st, VXU_MSG_PENDING, "computing the network with %s = %s %s", U(st, "λ", "lambda"), l,
+	            U(st, "…", "..."));
 	return VXU_RECOMPUTE;
 }
 
@@ -357,6 +383,12 @@ static double lam_at(const vxu_state *st, int steps)
 
 static vxu_reaction key_lambda(vxu_state *st, int up)
 {
+	if (isnan(st->lam_base)) {
+		/* a file's W as given: its λ comes with the first analysis */
+		vxu_message(st, VXU_MSG_INFO, "%s of the weights file is being computed; = sets 1/%s",
+		            U(st, "λ", "lambda"), U(st, "γ", "gamma"));
+		return VXU_REDRAW;
+	}
 	double l = lam_at(st, st->lam_steps);
 	if (up) {
 		if (l == 0.0) {
@@ -386,7 +418,7 @@ static vxu_reaction key_act(vxu_state *st, int up)
 	st->params.act = (vx_act)a;
 	st->params.set |= VX_SET_ACT;
 	st->changed = VXU_CH_ACT;
-	st->dirty |= VXU_DIRTY_MODEL;
+	vxu_ask(st, VXU_DIRTY_MODEL);
 	return VXU_RECOMPUTE;
 }
 
@@ -404,7 +436,7 @@ static vxu_reaction key_loss_step(vxu_state *st, int up)
 	st->params.t = st->t;
 	st->params.set |= VX_SET_T;
 	st->changed = VXU_CH_T;
-	st->dirty |= VXU_DIRTY_ANALYSIS;
+	vxu_ask(st, VXU_DIRTY_ANALYSIS);
 	return VXU_RECOMPUTE;
 }
 
@@ -417,7 +449,7 @@ static vxu_reaction key_path(vxu_state *st, int up)
 	}
 	st->k = up ? st->k + 1 : st->k - 1;
 	st->changed = VXU_CH_K;
-	st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_TEXT | VXU_DIRTY_STATUS;
+	vxu_ask(st, VXU_DIRTY_DOC | VXU_DIRTY_TEXT);
 	return VXU_RECOMPUTE;
 }
 
@@ -431,7 +463,7 @@ static vxu_reaction key_chosen(vxu_state *st, int up)
 	}
 	st->j = up ? st->j + 1 : st->j - 1;
 	st->changed = VXU_CH_J;
-	st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_TEXT | VXU_DIRTY_STATUS;
+	vxu_ask(st, VXU_DIRTY_DOC | VXU_DIRTY_TEXT);
 	return VXU_RECOMPUTE;
 }
 
@@ -453,7 +485,7 @@ static vxu_reaction key_hidden(vxu_state *st, int up)
 	st->params.hidden = nd;
 	st->params.set |= VX_SET_HIDDEN;
 	st->changed = VXU_CH_HIDDEN;
-	st->dirty |= VXU_DIRTY_MODEL;
+	vxu_ask(st, VXU_DIRTY_MODEL);
 	return VXU_RECOMPUTE;
 }
 
@@ -479,7 +511,7 @@ static vxu_reaction key_steps(vxu_state *st, int up)
 	st->params.t = st->t;
 	st->params.set |= VX_SET_STEPS | VX_SET_T;
 	st->changed = VXU_CH_STEPS;
-	st->dirty |= VXU_DIRTY_MODEL;
+	vxu_ask(st, VXU_DIRTY_MODEL);
 	return VXU_RECOMPUTE;
 }
 
@@ -496,7 +528,7 @@ static vxu_reaction key_seed(vxu_state *st, int up)
 	st->params.seed = up ? st->params.seed + 1 : st->params.seed - 1;
 	st->params.set |= VX_SET_SEED;
 	st->changed = VXU_CH_SEED;
-	st->dirty |= VXU_DIRTY_MODEL;
+	vxu_ask(st, VXU_DIRTY_MODEL);
 	return VXU_RECOMPUTE;
 }
 
@@ -524,7 +556,10 @@ static vxu_reaction key_digit(vxu_state *st, int dg)
 	return go_step(st, (size_t)target - 1);
 }
 
-vxu_reaction vxu_key(vxu_state *st, int key)
+static void refresh(vxu_state *st);
+
+/* What vxu_key does, before the derived parts of the state are refreshed. */
+static vxu_reaction apply_key(vxu_state *st, int key)
 {
 	/* q first, so it quits from every screen.  Esc does not quit: it closes
 	 * the help, and a second Esc pressed to make sure, an Alt+key (sent as
@@ -603,10 +638,12 @@ vxu_reaction vxu_key(vxu_state *st, int key)
 	case 'R': return key_seed(st, 0);
 	case 'v': case 'V':
 		st->view = (vxu_view)((st->view + (key == 'v' ? 1 : VXU_VIEW_COUNT - 1)) % VXU_VIEW_COUNT);
-		st->changed = VXU_CH_VIEW;
-		st->dirty |= VXU_DIRTY_DOC;
+		vxu_ask(st, VXU_DIRTY_DOC);
 		return VXU_REDRAW;
 	case 'e':
+		/* written by a job, with the network of every key before this one */
+		st->want_export = 1;
+		vxu_message(st, VXU_MSG_PENDING, "writing the handout %s", U(st, "…", "..."));
 		return VXU_EXPORT;
 	case VXU_K_ESC:
 		vxu_message(st, VXU_MSG_INFO, "Esc closes the help; q quits");
@@ -620,33 +657,35 @@ vxu_reaction vxu_key(vxu_state *st, int key)
 	}
 }
 
+vxu_reaction vxu_key(vxu_state *st, int key)
+{
+	vxu_reaction r = apply_key(st, key);
+	if (r != VXU_NONE && r != VXU_QUIT)
+		refresh(st);
+	return r;
+}
+
 vxu_reaction vxu_resize(vxu_state *st, int rows, int cols)
 {
 	vxu_layout old = st->lay;
 	vxu_layout_for(rows, cols, &st->lay);
 	if (!st->lay.too_small && (old.too_small || old.text_w != st->lay.text_w
 	                           || old.panel_w != st->lay.panel_w
-	                           || old.panel_rows != st->lay.panel_rows))
-		st->dirty |= VXU_DIRTY_DOC | (old.text_w != st->lay.text_w ? VXU_DIRTY_TEXT : 0u);
-	st->dirty |= VXU_DIRTY_STATUS;
+	                           || old.panel_rows != st->lay.panel_rows
+	                           || old.place != st->lay.place))
+		vxu_ask(st, VXU_DIRTY_DOC | (old.text_w != st->lay.text_w ? VXU_DIRTY_TEXT : 0u));
+	refresh(st);
 	return VXU_REDRAW;
 }
 
-size_t vxu_scroll_max(const vxu_state *st)
-{
-	if (!st->doc || st->lay.body_rows <= 0)
-		return 0;
-	size_t rows = (size_t)st->lay.body_rows;
-	return st->doc->nlines > rows ? st->doc->nlines - rows : 0;
-}
-
 /* ====================================================================
- * Computing
+ * Networks
  * ==================================================================== */
 
 /* What the tutor holds at its peak: the handout's memory (the panel and the
  * text show the same numbers), and a second model and result while a new
- * one is computed beside the current. */
+ * one is computed beside the one shown (a job computes one network at a
+ * time, and drops a stale one before the next is computed). */
 static size_t tutor_bytes(size_t d, size_t n, size_t T, size_t t)
 {
 	double b = (double)vxr_report_bytes(d, n, T, t) + (double)vx_model_bytes(d, n, T) +
@@ -654,80 +693,153 @@ static size_t tutor_bytes(size_t d, size_t n, size_t T, size_t t)
 	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
 }
 
-/* A new result: the extras of the last one (report/doc/env.h) are wrong for
- * it.  Out of memory, st->extras is NULL and each step computes its own. */
-static void renew_extras(vxu_state *st)
+/* A model, shared by the networks analysed from it (t/T keys: the same
+ * model, a new analysis). */
+typedef struct {
+	unsigned refs;
+	vx_model *m;
+} shared_model;
+
+/* A network as shown or computed: the model, its analysis at loss step t,
+ * the effective options and the extras (report/doc/env.h).  Immutable once
+ * made but for the extras, which only the one job out at a time fills.
+ * References are counted on the state's thread only: the state holds one
+ * for the network it shows, a job one for the network it starts from, both
+ * taken and dropped there (vxu_job_take, vxu_job_end), so no count changes
+ * while a job runs and none needs to be atomic. */
+struct vxu_net {
+	unsigned refs;
+	shared_model *sm;
+	vx_result *result;
+	vx_params eff;
+	size_t t;
+	vxr_extras *extras;   /* NULL when out of memory: each step computes its own */
+};
+
+static void model_release(shared_model *sm)
 {
-	vxr_extras_free(st->extras);
-	st->extras = vxr_extras_alloc();
+	if (!sm || --sm->refs > 0)
+		return;
+	vx_model_free(sm->m);
+	free(sm);
 }
 
-/* The engine's thread policy for networks of hidden size d, applied: the
- * tutor recomputes small networks key after key, and keeps the BLAS on one
- * thread for them (vx_exec_for_model). */
-static void use_exec(vxu_state *st, size_t d)
+static void net_release(vxu_net *n)
 {
-	st->exec = vx_exec_for_model(d, &st->machine);
-	vx_exec_apply(&st->exec);
+	if (!n || --n->refs > 0)
+		return;
+	vx_result_free(n->result);
+	vxr_extras_free(n->extras);
+	model_release(n->sm);
+	free(n);
 }
 
-/* Builds the model from st->params and analyses it (tui/load.h) at the loss
- * step the options give: the keys move st->t and params.t together, so it is
- * st->t, or when params.t is 0 the one a model file recorded, else T.  The
- * state changes only on success. */
-static vx_status compute_model(vxu_state *st, vx_error *err)
+/* A network of sm (whose reference it takes over) and r (NULL: loaded, not
+ * analysed yet); NULL when out of memory, and then neither is kept. */
+static vxu_net *net_alloc(shared_model *sm, vx_result *r, const vx_params *eff, size_t t)
 {
-	/* the policy for the size asked for while the model is built; the load
-	 * applies the one for the model's d (a file's is known once it is
-	 * read) before the analysis */
-	use_exec(st, st->params.hidden);
-	vxu_load_opts lo = { tutor_bytes, NULL, NULL, &st->machine };
-	vxu_loaded l;
-	vx_status rc = vxu_load(&st->params, &lo, &l, err);
-	if (rc != VX_OK)
-		return rc;
-	st->exec = l.result->exec;
-	vx_result_free(st->result);
-	vx_model_free(st->model);
-	st->model = l.model;
-	st->result = l.result;
-	renew_extras(st);
-	st->t = l.t;
-	st->eff = l.eff;
-	st->eff.t = l.t;
-	st->eff.norm = l.result->lambda;
-	return VX_OK;
+	vxu_net *n = calloc(1, sizeof *n);
+	if (!n) {
+		model_release(sm);
+		vx_result_free(r);
+		return NULL;
+	}
+	n->refs = 1;
+	n->sm = sm;
+	n->result = r;
+	n->eff = *eff;
+	n->eff.t = t;
+	n->t = t;
+	if (r) {
+		n->eff.norm = r->lambda;
+		n->extras = vxr_extras_alloc();
+	}
+	return n;
 }
 
-static vx_status compute_analysis(vxu_state *st, vx_error *err)
+/* Shows n (whose reference the state takes over) instead of the network
+ * shown so far. */
+static void show_net(vxu_state *st, vxu_net *n)
 {
-	vx_result *r = NULL;
-	use_exec(st, st->model->d);
-	vx_status rc = vx_analyse(st->model, st->t, &st->exec, &r, err);
-	if (rc != VX_OK)
-		return rc;
-	vx_result_free(st->result);
-	st->result = r;
-	renew_extras(st);
-	st->eff.t = st->t;
-	return VX_OK;
+	net_release(st->net);
+	st->net = n;
+	st->model = n->sm->m;
+	st->result = n->result;
+	st->eff = n->eff;
+	st->extras = n->extras;
 }
 
-static void clamp_selection(vxu_state *st)
+/* t, k and j within a network of T steps analysed at t: 1 <= k <= t and
+ * 1 <= j <= T; j = 0 (not chosen yet) becomes t. */
+static void clamp_selection(size_t T, size_t *t, size_t *k, size_t *j)
 {
-	size_t T = cur_T(st);
-	if (st->t > T)
-		st->t = T;
-	if (st->t < 1)
-		st->t = 1;
-	if (st->k > st->t)
-		st->k = st->t;
-	if (st->k < 1)
-		st->k = 1;
-	if (st->j > T)
-		st->j = T;
-	if (st->j < 1)
-		st->j = 1;
+	if (*t > T)
+		*t = T;
+	if (*t < 1)
+		*t = 1;
+	if (*k > *t)
+		*k = *t;
+	if (*k < 1)
+		*k = 1;
+	if (*j == 0)
+		*j = *t;
+	if (*j > T)
+		*j = T;
+}
+
+/* ====================================================================
+ * Requests, and what the screen shows meanwhile
+ * ==================================================================== */
+
+#define NET_BITS (VXU_DIRTY_MODEL | VXU_DIRTY_ANALYSIS)
+
+void vxu_ask(vxu_state *st, unsigned bits)
+{
+	st->gen++;
+	st->dirty |= bits;
+	/* a new network brings new text and a new panel; new text (k, j, the
+	 * width) a new panel */
+	if (bits & NET_BITS)
+		st->asked_net = st->gen;
+	if (bits & (NET_BITS | VXU_DIRTY_TEXT))
+		st->asked_text = st->gen;
+	if (bits & (NET_BITS | VXU_DIRTY_TEXT | VXU_DIRTY_DOC))
+		st->asked_panel = st->gen;
+}
+
+/* The laid-out steps kept are those of the network, k, j and width asked
+ * for (else they are shown, dimmed, until new ones come). */
+static int docs_current(const vxu_state *st)
+{
+	return !(st->dirty & (NET_BITS | VXU_DIRTY_TEXT)) && st->docs_gen >= st->asked_text;
+}
+
+/* The current step could not be laid out, for the steps kept now. */
+static int doc_failed(const vxu_state *st)
+{
+	return st->doc_error[0] && st->doc_error_step == st->step;
+}
+
+unsigned vxu_stale(const vxu_state *st)
+{
+	unsigned s = 0;
+	if (!st->net || (st->dirty & NET_BITS) || st->net_gen < st->asked_net)
+		s |= VXU_STALE_NET;
+	if ((s & VXU_STALE_NET) || !docs_current(st) || (!st->doc && !doc_failed(st)))
+		s |= VXU_STALE_TEXT;
+	if ((s & VXU_STALE_NET) || (st->dirty & (VXU_DIRTY_TEXT | VXU_DIRTY_DOC)) ||
+	    st->panel_gen < st->asked_panel)
+		s |= VXU_STALE_PANEL;
+	if (st->want_export || st->exporting)
+		s |= VXU_STALE_EXPORT;
+	return s;
+}
+
+const char *vxu_busy_note(const vxu_state *st)
+{
+	if (st->lay.too_small || !(vxu_stale(st) & (VXU_STALE_NET | VXU_STALE_TEXT | VXU_STALE_PANEL)))
+		return NULL;
+	return st->utf8 ? "updating…" : "updating...";
 }
 
 /* Tells the student, in the message line, what the change they made did. */
@@ -788,16 +900,27 @@ static void note_change(vxu_state *st)
 /* The status line: every parameter, always.  When it does not fit, first the
  * spacing goes, then the ASCII names get shorter, then j and seed go (they
  * are still in the help and the panel), never the activation, d, T, t, k, λ,
- * γ or γλ. */
+ * γ or γλ.  While a new network is computed, what the student chose is
+ * shown at once and what is computed (λ, γ, γλ) is the previous network's,
+ * dimmed, with room kept for vxu_busy_note. */
 static void build_status(vxu_state *st)
 {
 	vxt_lines_clear(&st->status);
 	const vx_result *r = st->result;
 	vxf_style fs = num_style(st);
+	int old = (vxu_stale(st) & VXU_STALE_NET) != 0;
+	vxt_role computed = old ? VXT_DIM : VXT_NUMBER;
 	char l[48], g[48], gl[48];
-	vxf_num(l, sizeof l, r->lambda, 3, fs);
-	vxf_num(g, sizeof g, r->gamma, 3, fs);
-	vxr_gl_num(gl, sizeof gl, r, 3, fs);
+	if (r) {
+		vxf_num(l, sizeof l, r->lambda, 3, fs);
+		vxf_num(g, sizeof g, r->gamma, 3, fs);
+		vxr_gl_num(gl, sizeof gl, r, 3, fs);
+	} else {
+		/* the first analysis is not in yet */
+		snprintf(l, sizeof l, "%s", U(st, "…", "..."));
+		snprintf(g, sizeof g, "%s", l);
+		snprintf(gl, sizeof gl, "%s", l);
+	}
 	enum { F_D, F_TT, F_T, F_K, F_J, F_L, F_G, F_GL, F_SEED, NF };
 	/* Names: full, short, shortest (ASCII only differs). */
 	struct { const char *name[3]; char val[48]; vxt_role role; int optional; } f[NF] = {
@@ -806,28 +929,31 @@ static void build_status(vxu_state *st)
 		[F_T] = { { "t", "t", "t" }, "", VXT_NUMBER, 0 },
 		[F_K] = { { "k", "k", "k" }, "", VXT_NUMBER, 0 },
 		[F_J] = { { "j", "j", "j" }, "", VXT_NUMBER, 1 },
-		[F_L] = { { U(st, "λ", "lambda"), U(st, "λ", "lam"), U(st, "λ", "l") }, "", VXT_NUMBER, 0 },
-		[F_G] = { { U(st, "γ", "gamma"), U(st, "γ", "gam"), U(st, "γ", "g") }, "", VXT_NUMBER, 0 },
+		[F_L] = { { U(st, "λ", "lambda"), U(st, "λ", "lam"), U(st, "λ", "l") }, "", computed, 0 },
+		[F_G] = { { U(st, "γ", "gamma"), U(st, "γ", "gam"), U(st, "γ", "g") }, "", computed, 0 },
 		[F_GL] = { { U(st, "γλ", "gamma*lambda"), U(st, "γλ", "gam*lam"), U(st, "γλ", "gl") }, "",
-		           vx_result_regime(r) == VX_REGIME_EDGE ? VXT_NUMBER : VXT_BAD, 0 },
+		           old ? VXT_DIM : vx_result_regime(r) == VX_REGIME_EDGE ? VXT_NUMBER : VXT_BAD, 0 },
 		[F_SEED] = { { "seed", "seed", "seed" }, "", VXT_NUMBER, 1 },
 	};
-	snprintf(f[F_D].val, sizeof f[F_D].val, "%zu", st->model->d);
-	snprintf(f[F_TT].val, sizeof f[F_TT].val, "%zu", st->model->T);
+	snprintf(f[F_D].val, sizeof f[F_D].val, "%zu", cur_d(st));
+	snprintf(f[F_TT].val, sizeof f[F_TT].val, "%zu", cur_T(st));
 	snprintf(f[F_T].val, sizeof f[F_T].val, "%zu", st->t);
 	snprintf(f[F_K].val, sizeof f[F_K].val, "%zu", st->k);
 	snprintf(f[F_J].val, sizeof f[F_J].val, "%zu", st->j);
 	snprintf(f[F_L].val, sizeof f[F_L].val, "%s", l);
 	snprintf(f[F_G].val, sizeof f[F_G].val, "%s", g);
 	snprintf(f[F_GL].val, sizeof f[F_GL].val, "%s", gl);
-	/* a model file that records no seed was drawn from none */
+	/* a model file that records no seed was drawn from none (and takes no
+	 * seed key) */
 	if (st->eff.unseeded)
 		snprintf(f[F_SEED].val, sizeof f[F_SEED].val, "none");
 	else
-		snprintf(f[F_SEED].val, sizeof f[F_SEED].val, "%lu", st->eff.seed);
+		snprintf(f[F_SEED].val, sizeof f[F_SEED].val, "%lu",
+		         pending(st, VX_SET_SEED) ? st->params.seed : st->eff.seed);
 
-	const char *act = vx_act_name(st->model->act);
-	int room = st->lay.cols - (int)strlen(st->progress) - 3;
+	const char *act = vx_act_name(pending(st, VX_SET_ACT) ? st->params.act : st->model->act);
+	const char *busy = vxu_busy_note(st);
+	int room = st->lay.cols - (int)strlen(st->progress) - 3 - (busy ? vxr_u8_width(busy) + 2 : 0);
 	/* Levels: 0 wide spacing, 1 single spaces, 2 short names, 3 shortest
 	 * names, 4 without j and seed (only on the narrowest screens). */
 	int level;
@@ -860,106 +986,413 @@ static void forget_docs(vxu_state *st)
 			st->docs[i] = NULL;
 		}
 	st->doc = NULL;
+	st->doc_error[0] = '\0';
 }
 
-/* Lays out the current step, or takes it from the steps already laid out for
- * this network, k, j and width: some steps compute a lot (finite differences,
- * other initialisations), and paging back and forth should not redo it. */
-static vx_status render_doc(vxu_state *st)
+/* What keys and results change besides what they set: the step shown (laid
+ * out, or not yet), the scroll within it, the progress and the status line. */
+static void refresh(vxu_state *st)
 {
-	vx_status rc = VX_OK;
-	st->doc = NULL;
-	st->doc_error[0] = '\0';
-	if (!st->docs && !(st->docs = calloc(st->nsteps, sizeof *st->docs)))
-		return VX_ENOMEM;
-	if (!st->docs[st->step]) {
-		vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date, st->extras };
-		vx_error err = { 0 };
-		rc = vxt_render_step(&ctx, st->step, st->lay.text_w, st->utf8, &st->docs[st->step], &err);
-		if (rc != VX_OK) {
-			st->docs[st->step] = NULL;
-			snprintf(st->doc_error, sizeof st->doc_error, "this step could not be laid out: %s",
-			         err.msg[0] ? err.msg : vx_strerror(rc));
-		}
-	}
-	st->doc = st->docs[st->step];
+	snprintf(st->progress, sizeof st->progress, "%zu/%zu", st->step + 1, st->nsteps);
+	st->doc = st->docs ? st->docs[st->step] : NULL;
 	size_t max = vxu_scroll_max(st);
 	if (st->scroll > max)
 		st->scroll = max;
-	return rc;
+	if (st->net && !st->lay.too_small)
+		build_status(st);
 }
 
-/* The live panel for the current step, view and size, from the plain data
- * it shows (tutor_panel.h). */
-static vx_status build_panel(vxu_state *st)
+/* ====================================================================
+ * Jobs
+ * ==================================================================== */
+
+struct vxu_job {
+	unsigned long gen;       /* the generation it was taken at */
+	unsigned net_bits;       /* VXU_DIRTY_MODEL or _ANALYSIS: it computes a network */
+	int start;               /* it analyses the network the tutor started with */
+	int fresh_text;          /* its step starts a new set of laid-out steps */
+	int do_doc, do_panel, do_export;
+	atomic_int cancel;
+
+	/* what it reads: copies, and references to the networks */
+	vx_params params;
+	vx_exec machine;
+	size_t t, k, j, step;
+	vxu_view view;
+	int utf8, full, text_w, panel_w, panel_rows;
+	char date[16];
+	char export_file[4200];
+	vxu_net *base;           /* the network shown when taken (NULL at the start) */
+	shared_model *sm;        /* base's model, for an analysis at a new t */
+
+	/* what it makes */
+	vxu_net *net;            /* the new network, NULL when not asked or failed */
+	vx_status net_rc;
+	vx_error net_err;
+	int net_done, doc_done, panel_done, export_done;
+	vxt_doc *doc;
+	vx_status doc_rc;
+	char doc_error[400];
+	vxt_lines panel;
+	vxu_view shown_view;
+	vx_status panel_rc;
+	vx_status export_rc;
+	vx_error export_err;
+	char export_path[4200];  /* absolute when it could be made so */
+};
+
+vxu_job *vxu_job_take(vxu_state *st)
 {
-	vxu_panel_in in = {
-		{ &st->eff, st->model, st->result, st->j, st->k, st->date, st->extras },
-		st->view, vxr_step_panel(st->step), st->utf8,
-		st->lay.place != VXU_PANEL_STRIP, st->lay.panel_w, st->lay.panel_rows,
-	};
-	return vxu_panel_build(&in, &st->panel, &st->shown_view);
+	unsigned net_bits = st->dirty & NET_BITS;
+	if ((net_bits & VXU_DIRTY_MODEL) || (net_bits && !st->net))
+		net_bits = VXU_DIRTY_MODEL;   /* a new model is analysed anyway, at t */
+	/* layout waits for a screen that can show it; a new network always
+	 * comes with its step and panel, so that one job answers a key */
+	int layout = !st->lay.too_small && (net_bits || (st->dirty & (VXU_DIRTY_DOC | VXU_DIRTY_TEXT)));
+	int fresh = net_bits || !docs_current(st);
+	int doc = layout && (fresh || (!(st->docs && st->docs[st->step]) && !doc_failed(st)));
+	int export = st->want_export;
+	if (!net_bits && (!st->result || (!layout && !export)))
+		return NULL;   /* nothing to lay out or write before an analysis is in */
+	vxu_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return NULL;   /* the work stays asked for */
+	j->gen = ++st->gen;
+	j->net_bits = net_bits;
+	j->start = net_bits == VXU_DIRTY_ANALYSIS && !st->result;
+	j->fresh_text = doc && fresh;
+	j->do_doc = doc;
+	j->do_panel = layout;
+	j->do_export = export;
+	atomic_init(&j->cancel, 0);
+	j->params = st->params;
+	j->machine = st->machine;
+	j->t = st->t;
+	j->k = st->k;
+	j->j = st->j;
+	j->step = st->step;
+	j->view = st->view;
+	j->utf8 = st->utf8;
+	j->full = st->lay.place != VXU_PANEL_STRIP;
+	j->text_w = st->lay.text_w;
+	j->panel_w = st->lay.panel_w;
+	j->panel_rows = st->lay.panel_rows;
+	memcpy(j->date, st->date, sizeof j->date);
+	snprintf(j->export_file, sizeof j->export_file, "%s/vanex-handout.html",
+	         st->export_dir && *st->export_dir ? st->export_dir : ".");
+	if ((j->base = st->net) != NULL)
+		st->net->refs++;
+	if (net_bits == VXU_DIRTY_ANALYSIS) {
+		j->sm = st->net->sm;
+		j->sm->refs++;
+	}
+	if (net_bits)
+		st->dirty &= ~(unsigned)NET_BITS;
+	if (layout)
+		st->dirty &= ~(unsigned)(VXU_DIRTY_DOC | VXU_DIRTY_TEXT);
+	if (export) {
+		st->want_export = 0;
+		st->exporting = 1;
+	}
+	return j;
+}
+
+void vxu_job_cancel(vxu_job *j)
+{
+	if (j)
+		atomic_store(&j->cancel, 1);
+}
+
+static int cancelled(vxu_job *j)
+{
+	return atomic_load(&j->cancel) != 0;
+}
+
+/* The network the options ask for, built (or read) and analysed
+ * (tui/load.h), at the loss step they give: the keys move t and params.t
+ * together, so it is t, or when params.t is 0 the one a model file
+ * recorded, else T. */
+static void job_load(vxu_job *j)
+{
+	/* the engine's thread policy (engine/exec.h) for the size asked for
+	 * while the model is built; the load applies the one for the model's d
+	 * (a file's is known once it is read).  Jobs run one at a time and the
+	 * state's thread computes nothing: no analysis runs beside this one. */
+	vxu_exec_use(j->params.hidden, &j->machine);
+	vxu_load_opts lo = { tutor_bytes, NULL, NULL, &j->machine };
+	vxu_loaded l;
+	j->net_rc = vxu_load(&j->params, &lo, &l, &j->net_err);
+	if (j->net_rc != VX_OK)
+		return;
+	shared_model *sm = malloc(sizeof *sm);
+	if (!sm) {
+		vxu_loaded_clear(&l);
+		j->net_rc = vx_fail(&j->net_err, VX_ENOMEM, "out of memory");
+		return;
+	}
+	sm->refs = 1;
+	sm->m = l.model;
+	if (!(j->net = net_alloc(sm, l.result, &l.eff, l.t)))
+		j->net_rc = vx_fail(&j->net_err, VX_ENOMEM, "out of memory");
+}
+
+/* The network shown, analysed again at loss step t (its model shared). */
+static void job_analyse(vxu_job *j)
+{
+	vx_result *r = NULL;
+	vx_exec ex = vxu_exec_use(j->sm->m->d, &j->machine);
+	j->net_rc = vx_analyse(j->sm->m, j->t, &ex, &r, &j->net_err);
+	if (j->net_rc != VX_OK)
+		return;
+	shared_model *sm = j->sm;
+	j->sm = NULL;
+	if (!(j->net = net_alloc(sm, r, &j->base->eff, j->t)))
+		j->net_rc = vx_fail(&j->net_err, VX_ENOMEM, "out of memory");
+}
+
+/* Writes the handout of network n with the job's k and j. */
+static void job_export(vxu_job *j, const vxu_net *n)
+{
+	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras };
+	j->export_rc = vxr_report_write(&ctx, VXR_HTML, NULL, j->export_file, &j->export_err);
+	if (j->export_rc != VX_OK)
+		return;
+	/* Show where it went as an absolute path: the student may not know the cwd. */
+	char *abs = realpath(j->export_file, NULL);
+	snprintf(j->export_path, sizeof j->export_path, "%s", abs ? abs : j->export_file);
+	free(abs);
+}
+
+void vxu_job_run(vxu_job *j)
+{
+	if (j->net_bits) {
+		if (cancelled(j))
+			return;
+		if (j->net_bits & VXU_DIRTY_MODEL)
+			job_load(j);
+		else
+			job_analyse(j);
+		j->net_done = 1;
+	}
+	const vxu_net *n = j->net_bits ? j->net : j->base;
+	if (!n || !n->result)
+		return;   /* it failed: the state keeps the network it shows */
+	/* what follows (a step's finite differences, other initialisations, the
+	 * handout) runs under the network's own policy, whatever the last job
+	 * applied (a stale network of another size) */
+	vx_exec_apply(&n->result->exec);
+	if (j->net_bits)
+		j->t = n->t;
+	clamp_selection(n->sm->m->T, &j->t, &j->k, &j->j);
+	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras };
+	if (j->do_doc && !cancelled(j)) {
+		vx_error err = { 0 };
+		j->doc_rc = vxt_render_step(&ctx, j->step, j->text_w, j->utf8, &j->doc, &err);
+		if (j->doc_rc != VX_OK) {
+			j->doc = NULL;
+			snprintf(j->doc_error, sizeof j->doc_error, "this step could not be laid out: %s",
+			         err.msg[0] ? err.msg : vx_strerror(j->doc_rc));
+		}
+		j->doc_done = 1;
+	}
+	if (j->do_panel && !cancelled(j)) {
+		vxu_panel_in in = {
+			ctx, j->view, vxr_step_panel(j->step), j->utf8, j->full, j->panel_w, j->panel_rows,
+		};
+		j->panel_rc = vxu_panel_build(&in, &j->panel, &j->shown_view);
+		j->panel_done = 1;
+	}
+	if (j->do_export && !cancelled(j)) {
+		job_export(j, n);
+		j->export_done = 1;
+	}
+}
+
+int vxu_job_wanted(const vxu_state *st, const vxu_job *j)
+{
+	if (j->do_export)
+		return 1;   /* a handout asked for is written, whatever came after */
+	if (j->net_bits)
+		return j->gen >= st->asked_net;   /* its text and panel are of its network */
+	return (j->do_doc && j->gen >= st->asked_text && j->step == st->step) ||
+	       (j->do_panel && j->gen >= st->asked_panel);
+}
+
+void vxu_job_drop(vxu_job *j)
+{
+	if (!j)
+		return;
+	net_release(j->net);
+	net_release(j->base);
+	model_release(j->sm);
+	vxt_doc_free(j->doc);
+	vxt_lines_clear(&j->panel);
+	free(j);
+}
+
+/* The network a job computed, shown, or its failure told: the parameters
+ * it was computed for are still those asked for. */
+static vx_status take_network(vxu_state *st, vxu_job *j)
+{
+	if (j->net) {
+		show_net(st, j->net);
+		j->net = NULL;
+		st->net_gen = j->gen;
+		st->t = j->t;   /* resolved: a file's loss step, or T */
+		clamp_selection(st->model->T, &st->t, &st->k, &st->j);
+		st->good = st->params;
+		st->good_t = st->t;
+		if (isnan(st->lam_base))
+			st->lam_base = st->result->lambda;   /* a file's W as given */
+		st->good_lam_base = st->lam_base;
+		st->good_lam_steps = st->lam_steps;
+		/* the steps kept were laid out for the previous network */
+		forget_docs(st);
+		st->docs_gen = j->gen;
+		return VX_OK;
+	}
+	if (j->start) {
+		/* the network the tutor started with cannot be analysed: nothing
+		 * to show, the tutor ends with the engine's message */
+		st->fatal = j->net_rc;
+		st->fatal_err = j->net_err;
+		return j->net_rc;
+	}
+	/* Keep what computed last, and say why the change was refused. */
+	st->params = st->good;
+	st->t = st->good_t;
+	st->lam_base = st->good_lam_base;
+	st->lam_steps = st->good_lam_steps;
+	if (st->model)
+		clamp_selection(st->model->T, &st->t, &st->k, &st->j);
+	vxu_message(st, VXU_MSG_ERROR, "not changed: %s", j->net_err.msg[0] ? j->net_err.msg : vx_strerror(j->net_rc));
+	st->changed = VXU_CH_NONE;
+	/* the network shown is that of the parameters asked for again (to be
+	 * analysed still, when the refused key came before its analysis); k
+	 * and j may have moved with the refused key: lay out again */
+	st->net_gen = st->asked_net;
+	vxu_ask(st, VXU_DIRTY_DOC | VXU_DIRTY_TEXT | (st->result ? 0u : VXU_DIRTY_ANALYSIS));
+	return j->net_rc;
+}
+
+vx_status vxu_job_end(vxu_state *st, vxu_job *j)
+{
+	vx_status first = VX_OK;
+	/* the job's network is the one shown from now on, or one nobody wants */
+	int on_shown = !j->net_bits;
+	if (j->net_bits) {
+		if (j->gen < st->asked_net || !j->net_done) {
+			/* stale: a newer key changed the network again.  Ask again for
+			 * what this one was to compute (a later t/T key alone asks
+			 * only for an analysis, of a model that was never shown). */
+			st->dirty |= j->net_bits;
+		} else {
+			first = take_network(st, j);
+			on_shown = first == VX_OK;
+		}
+	}
+	if (j->doc_done && on_shown && j->gen >= st->asked_text) {
+		if (j->fresh_text && st->docs_gen < j->gen) {
+			forget_docs(st);
+			st->docs_gen = j->gen;
+		}
+		if (!st->docs)
+			st->docs = calloc(st->nsteps, sizeof *st->docs);
+		if (j->doc && st->docs && !st->docs[j->step]) {
+			st->docs[j->step] = j->doc;
+			j->doc = NULL;
+		} else if (!j->doc) {
+			st->doc_error_step = j->step;
+			snprintf(st->doc_error, sizeof st->doc_error, "%s", j->doc_error);
+			if (first == VX_OK)
+				first = j->doc_rc;
+		}
+	}
+	if (j->panel_done && on_shown && j->gen >= st->asked_panel) {
+		vxt_lines t = st->panel;
+		st->panel = j->panel;
+		j->panel = t;
+		st->shown_view = j->shown_view;
+		st->panel_gen = j->gen;
+		if (j->panel_rc != VX_OK && first == VX_OK)
+			first = j->panel_rc;
+	}
+	if (j->do_export) {
+		st->exporting = 0;
+		if (!j->export_done) {
+			st->want_export = 1;   /* not written (cancelled, or no network): still owed */
+		} else if (j->export_rc != VX_OK) {
+			st->export_rc = j->export_rc;
+			vxu_message(st, VXU_MSG_ERROR, "handout not written: %s",
+			            j->export_err.msg[0] ? j->export_err.msg : vx_strerror(j->export_rc));
+			if (first == VX_OK)
+				first = j->export_rc;
+		} else {
+			st->export_rc = VX_OK;
+			snprintf(st->export_path, sizeof st->export_path, "%s", j->export_path);
+			vxu_message(st, VXU_MSG_INFO, "wrote %s", st->export_path);
+		}
+	}
+	/* the message after a change, once its numbers are the ones shown */
+	if (st->changed != VXU_CH_NONE && !(vxu_stale(st) & VXU_STALE_NET)) {
+		if (!st->message[0] || st->msg_kind == VXU_MSG_PENDING)
+			note_change(st);
+		st->changed = VXU_CH_NONE;
+	}
+	vxu_job_drop(j);
+	refresh(st);
+	return first;
+}
+
+/* The network the options describe, loaded and checked but not analysed
+ * (its analysis is the first job): a bad option or file fails here, before
+ * the terminal is taken, and the first frame need not wait for vx_analyse. */
+static vx_status load_start(vxu_state *st, vx_error *err)
+{
+	st->machine = vx_exec_machine();
+	vxu_exec_use(st->params.hidden, &st->machine);
+	vxu_load_opts lo = { tutor_bytes, NULL, NULL, &st->machine };
+	vxu_loaded l;
+	vx_status rc = vxu_load_model(&st->params, &lo, &l, err);
+	if (rc != VX_OK)
+		return rc;
+	shared_model *sm = malloc(sizeof *sm);
+	vxu_net *n = NULL;
+	if (sm) {
+		sm->refs = 1;
+		sm->m = l.model;
+		n = net_alloc(sm, NULL, &l.eff, l.t);
+	} else {
+		vx_model_free(l.model);
+	}
+	if (!n)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	show_net(st, n);
+	st->t = l.t;
+	clamp_selection(st->model->T, &st->t, &st->k, &st->j);
+	return VX_OK;
 }
 
 vx_status vxu_update(vxu_state *st)
 {
 	vx_status first = VX_OK;
-	vx_error err = { 0 };
-	if (st->dirty & VXU_DIRTY_MODEL) {
-		vx_status rc = compute_model(st, &err);
-		if (rc != VX_OK) {
-			/* Keep what computed last, and say why the change was refused. */
-			st->params = st->good;
-			st->t = st->good_t;
-			st->lam_base = st->good_lam_base;
-			st->lam_steps = st->good_lam_steps;
-			vxu_message(st, VXU_MSG_ERROR, "not changed: %s", err.msg[0] ? err.msg : vx_strerror(rc));
-			st->changed = VXU_CH_NONE;
-			first = rc;
-		}
-		st->dirty &= ~(unsigned)(VXU_DIRTY_MODEL | VXU_DIRTY_ANALYSIS);
-		st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_TEXT | VXU_DIRTY_STATUS;
-	}
-	if (st->dirty & VXU_DIRTY_ANALYSIS) {
-		vx_status rc = compute_analysis(st, &err);
-		if (rc != VX_OK) {
-			st->t = st->good_t;
-			st->params.t = st->good.t;
-			vxu_message(st, VXU_MSG_ERROR, "not changed: %s", err.msg[0] ? err.msg : vx_strerror(rc));
-			st->changed = VXU_CH_NONE;
-			if (first == VX_OK)
-				first = rc;
-		}
-		st->dirty &= ~(unsigned)VXU_DIRTY_ANALYSIS;
-		st->dirty |= VXU_DIRTY_DOC | VXU_DIRTY_TEXT | VXU_DIRTY_STATUS;
-	}
-	clamp_selection(st);
-	st->good = st->params;
-	st->good_t = st->t;
-	st->good_lam_base = st->lam_base;
-	st->good_lam_steps = st->lam_steps;
-	if (st->changed != VXU_CH_NONE && st->changed != VXU_CH_VIEW && !st->message[0])
-		note_change(st);
-	st->changed = VXU_CH_NONE;
-
-	snprintf(st->progress, sizeof st->progress, "%zu/%zu", st->step + 1, st->nsteps);
-	if (st->lay.too_small)
-		return first;   /* nothing to lay out until the screen is big enough again */
-	if (st->dirty & VXU_DIRTY_TEXT)
-		forget_docs(st);
-	if (st->dirty & VXU_DIRTY_DOC) {
-		vx_status rc = render_doc(st);
+	vxu_job *j;
+	while ((j = vxu_job_take(st)) != NULL) {
+		vxu_job_run(j);
+		vx_status rc = vxu_job_end(st, j);
 		if (rc != VX_OK && first == VX_OK)
 			first = rc;
-		rc = build_panel(st);
-		if (rc != VX_OK && first == VX_OK)
-			first = rc;
-		st->dirty |= VXU_DIRTY_STATUS;
 	}
-	if (st->dirty & VXU_DIRTY_STATUS)
-		build_status(st);
-	st->dirty = 0;
+	refresh(st);
 	return first;
+}
+
+size_t vxu_scroll_max(const vxu_state *st)
+{
+	if (!st->doc || st->lay.body_rows <= 0)
+		return 0;
+	size_t rows = (size_t)st->lay.body_rows;
+	return st->doc->nlines > rows ? st->doc->nlines - rows : 0;
 }
 
 /* ====================================================================
@@ -968,20 +1401,8 @@ vx_status vxu_update(vxu_state *st)
 
 vx_status vxu_export(vxu_state *st)
 {
-	char path[4200];
-	const char *dir = st->export_dir && *st->export_dir ? st->export_dir : ".";
-	snprintf(path, sizeof path, "%s/vanex-handout.html", dir);
-	vxr_ctx ctx = { &st->eff, st->model, st->result, st->j, st->k, st->date, st->extras };
-	vx_error err = { 0 };
-	vx_status rc = vxr_report_write(&ctx, VXR_HTML, NULL, path, &err);
-	if (rc != VX_OK) {
-		vxu_message(st, VXU_MSG_ERROR, "handout not written: %s", err.msg[0] ? err.msg : vx_strerror(rc));
-		return rc;
-	}
-	/* Show where it went as an absolute path: the student may not know the cwd. */
-	char *abs = realpath(path, NULL);
-	snprintf(st->export_path, sizeof st->export_path, "%s", abs ? abs : path);
-	free(abs);
-	vxu_message(st, VXU_MSG_INFO, "wrote %s", st->export_path);
-	return VX_OK;
+	st->want_export = 1;
+	st->export_rc = VX_OK;
+	vxu_update(st);
+	return st->export_rc;
 }

@@ -4,11 +4,15 @@
  *
  * Plain C, no curses (STYLE.md: htop, tig).  Keys come in as vxu_key codes
  * (tutor.c translates curses codes); vxu_key() changes the state and returns
- * what changed, never draws and never computes.  vxu_update() then does the
- * work the change calls for — rebuild the model, vx_analyse, lay out the
- * current step with vxt_render_step, build the live panel (tutor_panel.h,
- * from the plain data it needs) and the status line — so drawing
- * (tutor_draw.h) only reads finished lines of spans.
+ * what changed, never draws and never computes: it asks for work (dirty
+ * bits).  The work — rebuild the model, vx_analyse, lay out the current step
+ * with vxt_render_step, build the live panel (tutor_panel.h) — is a job
+ * (vxu_job_take) that copies what it reads, so that it can run on another
+ * thread while keys go on changing the state; its results come back through
+ * vxu_job_end, which keeps only what no newer key has asked for again.
+ * vxu_update() runs the jobs one after another on the caller's thread.
+ * Drawing (tutor_draw.h) only reads finished lines of spans, and
+ * vxu_stale() says which of them are older than what was asked.
  */
 #ifndef VXU_TUTOR_STATE_H
 #define VXU_TUTOR_STATE_H
@@ -69,22 +73,35 @@ void vxu_layout_for(int rows, int cols, vxu_layout *out);
 /* ---- the state ------------------------------------------------------------ */
 
 typedef enum { VXU_OV_NONE = 0, VXU_OV_HELP } vxu_overlay;
-typedef enum { VXU_MSG_INFO = 0, VXU_MSG_ERROR } vxu_msg_kind;
+/* INFO and ERROR say what happened; PENDING what is being computed, and
+ * gives way to what the computation did. */
+typedef enum { VXU_MSG_INFO = 0, VXU_MSG_ERROR, VXU_MSG_PENDING } vxu_msg_kind;
 
 /* What the last key changed, so the message after recomputing can say what it did. */
 typedef enum {
 	VXU_CH_NONE = 0, VXU_CH_LAMBDA, VXU_CH_ACT, VXU_CH_T, VXU_CH_K, VXU_CH_J,
-	VXU_CH_HIDDEN, VXU_CH_STEPS, VXU_CH_SEED, VXU_CH_VIEW
+	VXU_CH_HIDDEN, VXU_CH_STEPS, VXU_CH_SEED
 } vxu_change;
 
-/* Work vxu_update() owes (bits). */
+/* Work the state owes (bits of dirty): asked by keys, taken by a job. */
 enum {
 	VXU_DIRTY_MODEL = 1u << 0,    /* parameters of the network changed: rebuild and analyse */
 	VXU_DIRTY_ANALYSIS = 1u << 1, /* only the loss step t changed: analyse again */
 	VXU_DIRTY_DOC = 1u << 2,      /* step, k, j, width or panel view changed: lay out again */
-	VXU_DIRTY_STATUS = 1u << 3,
 	VXU_DIRTY_TEXT = 1u << 4      /* the laid-out steps kept for revisits are stale */
 };
+
+/* What vxu_stale() finds older than asked (bits). */
+enum {
+	VXU_STALE_NET = 1u << 0,      /* the numbers are those of earlier parameters */
+	VXU_STALE_TEXT = 1u << 1,     /* the step's text is of an earlier network, k, j or
+	                               * width, or not laid out yet (doc is NULL) */
+	VXU_STALE_PANEL = 1u << 2,    /* the live panel is of an earlier step, view or size */
+	VXU_STALE_EXPORT = 1u << 3    /* a handout asked for is not written yet */
+};
+
+/* A network and its analysis as shown or computed (tutor_state.c). */
+typedef struct vxu_net vxu_net;
 
 typedef struct {
 	/* what the student chose */
@@ -110,55 +127,136 @@ typedef struct {
 	int utf8;              /* render Unicode (else ASCII only) */
 	vxu_layout lay;
 
-	/* computed by vxu_update() */
-	unsigned dirty;
-	vx_exec machine;       /* what the process offered at vxu_state_init (vx_exec_machine) */
-	vx_exec exec;          /* the thread policy applied for the current size */
-	vx_model *model;
-	vx_result *result;
+	/* requests and answers.  Every ask and every job taken counts one
+	 * generation; asked_* is the generation of the last ask of a part, *_gen
+	 * that of the job whose result is shown.  A job's result for a part is
+	 * kept only when the part was not asked again after the job was taken:
+	 * a newer key makes the running job's answer stale, never wrong. */
+	unsigned dirty;        /* work asked and not yet taken by a job (VXU_DIRTY_*) */
+	unsigned long gen;
+	unsigned long asked_net, asked_text, asked_panel;
+	unsigned long net_gen, docs_gen, panel_gen;
+	int want_export;       /* `e` was pressed: a handout is owed */
+	int exporting;         /* a job took the handout and has not ended */
+
+	vx_exec machine;       /* what the process offered at the start (vx_exec_machine),
+	                        * from which each job's thread policy is made */
+
+	/* what is shown, made by jobs */
+	vxu_net *net;          /* the network shown (one reference held) */
+	vx_model *model;       /* net's model and result, for reading (NULL only */
+	vx_result *result;     /* before the first network is in) */
 	vx_params eff;         /* effective parameters of model (sizes as in the model) */
+	vxr_extras *extras;    /* net's costly extras (report/doc/env.h), shared by the
+	                        * steps laid out and the handout `e` writes */
 	char date[16];         /* for the handout, from SOURCE_DATE_EPOCH when set */
-	vxr_extras *extras;    /* model's and result's costly extras (report/doc/env.h),
-	                        * shared by the steps laid out and the handout `e`
-	                        * writes; renewed with every new result */
-	vxt_doc *doc;          /* the current step laid out at lay.text_w (owned by docs) */
-	vxt_doc **docs;        /* nsteps entries: steps laid out for the current network,
-	                        * k, j and width, kept so going back costs nothing */
+	vxt_doc *doc;          /* the current step laid out (owned by docs), NULL when
+	                        * it is not laid out yet or failed (doc_error) */
+	vxt_doc **docs;        /* nsteps entries: steps laid out for the shown network,
+	                        * k, j and width (as of docs_gen), kept so going back
+	                        * costs nothing */
 	vxu_view shown_view;   /* the view the panel shows (AUTO resolved) */
 	vxt_lines panel;       /* the live panel, laid out for lay.panel_w × lay.panel_rows */
 	vxt_lines status;      /* one line: parameters, γλ */
 	char progress[32];     /* "4/13", drawn at the right of the status line */
-	char doc_error[400];   /* why the step could not be laid out (doc is NULL) */
+	size_t doc_error_step; /* the step doc_error is about */
+	char doc_error[400];   /* why that step could not be laid out */
 	char message[320];
 	vxu_msg_kind msg_kind;
 	const char *export_dir;/* where `e` writes (default ".") */
 	char export_path[4200];/* the last handout written */
+	vx_status export_rc;   /* how the last handout went */
+	vx_status fatal;       /* the network the tutor started with could not be
+	                        * analysed (fatal_err says why): nothing to show */
+	vx_error fatal_err;
 } vxu_state;
 
-/* Sets up a state from parameters (as parsed by the CLI): validates them,
- * builds the model and analyses it once, so that bad options fail here, on
- * stderr, before curses starts.  start_step is 1-based (0 = first).  rows and
- * cols are the screen size (may change later by vxu_resize).  Returns VX_OK,
- * or a status with err naming the option or file; the state is then freed. */
+/* Sets up a state from parameters (as parsed by the CLI): validates them and
+ * builds (or reads) the model, so that bad options and files fail here, on
+ * stderr, before curses starts; its analysis and the first step are the
+ * first job, asked for here (vxu_job_take), so the first frame need not wait
+ * for them.  Until it ends, result is NULL and vxu_stale() says so; if the
+ * analysis fails, fatal and fatal_err say why and the tutor must end.
+ * start_step is 1-based (0 = first).  rows and cols are the screen size (may
+ * change later by vxu_resize).  Returns VX_OK, or a status with err naming
+ * the option or file; the state is then freed. */
+vx_status vxu_state_start(vxu_state *st, const vx_params *p, size_t start_step,
+                          int utf8, int rows, int cols, vx_error *err);
+
+/* vxu_state_start, then the first job done here (vxu_update): returns with
+ * the network analysed and the step laid out, or with the analysis's
+ * failure in err (the state then freed).  For tests and benchmarks. */
 vx_status vxu_state_init(vxu_state *st, const vx_params *p, size_t start_step,
                          int utf8, int rows, int cols, vx_error *err);
 void vxu_state_free(vxu_state *st);          /* NULL-safe; leaves *st zeroed */
 
-/* Applies one key: changes the state, returns what changed.  Never draws,
- * never computes (call vxu_update() after).  Messages for bounds are set here. */
+/* Applies one key: changes the state, asks for the work it calls for and
+ * returns what changed.  Never draws, never computes (a job does, then
+ * redraw).  Messages for bounds are set here. */
 vxu_reaction vxu_key(vxu_state *st, int key);
 
-/* The screen is now rows×cols: re-lays out (the doc is laid out again when
- * the text width changes).  Returns VXU_REDRAW. */
+/* The screen is now rows×cols: re-lays out (the step and the panel are
+ * asked for again when their size changes).  Returns VXU_REDRAW. */
 vxu_reaction vxu_resize(vxu_state *st, int rows, int cols);
 
-/* Does the work the dirty bits call for.  On an engine failure the previous
- * parameters and results are kept and the message line says why; returns
- * the status of the first failure (VX_OK when all went well). */
+/* Asks for work (VXU_DIRTY_* bits) as a key does: a new generation, so that
+ * a job taken before gives way for these parts. */
+void vxu_ask(vxu_state *st, unsigned bits);
+
+/* Which parts of what is shown are older than what was asked (VXU_STALE_*
+ * bits, 0 when the screen is up to date). */
+unsigned vxu_stale(const vxu_state *st);
+
+/* What the status line says while vxu_stale() finds the network, the step
+ * or the panel older than asked ("updating…"); NULL when up to date. */
+const char *vxu_busy_note(const vxu_state *st);
+
+/* ---- jobs: the work, off the thread that reads keys ----
+ * vxu_job_take (the state's thread) takes the work asked for, with copies of
+ * everything it reads and a reference to the network it starts from;
+ * vxu_job_run (any thread) computes without touching the state;
+ * vxu_job_end (the state's thread again) keeps each result whose part no key
+ * has asked for since, frees the job and drops the rest: a newer key
+ * supersedes stale work.  At most one job may be out at a time (the
+ * network's extras and the BLAS's thread count are not for two threads), so
+ * what keys ask meanwhile waits as dirty bits: one running, one pending,
+ * with the newest parameters. */
+typedef struct vxu_job vxu_job;
+
+/* The next job, or NULL when nothing is owed (or only layout is, on a screen
+ * too small to show it).  Clears the dirty bits it takes. */
+vxu_job *vxu_job_take(vxu_state *st);
+
+/* Computes the job: the network when asked, then the step's layout, the
+ * panel and the handout, each skipped once vxu_job_cancel was called. */
+void vxu_job_run(vxu_job *j);
+
+/* Asks a running job to stop at its next stage (any thread; its results
+ * are then partial and vxu_job_end keeps none of the missing parts). */
+void vxu_job_cancel(vxu_job *j);
+
+/* 1 when some result of j would still be kept (nothing asked since for at
+ * least one part it computes), 0 when all of it is stale. */
+int vxu_job_wanted(const vxu_state *st, const vxu_job *j);
+
+/* Takes j's results into st where still wanted, asks again for what a stale
+ * network leaves undone, and frees j.  On an engine failure for the current
+ * parameters the previous ones are restored and the message line says why;
+ * returns that failure's status, or a layout or handout failure's
+ * (VX_OK when all went well). */
+vx_status vxu_job_end(vxu_state *st, vxu_job *j);
+
+/* Frees a job whose results nobody will take (the tutor quitting), on the
+ * state's thread, once vxu_job_run has returned.  NULL-safe. */
+void vxu_job_drop(vxu_job *j);
+
+/* Runs every job owed, one after another, on this thread (tests, start-up).
+ * Returns the first failure's status (VX_OK when all went well). */
 vx_status vxu_update(vxu_state *st);
 
 /* Writes the current state as an HTML handout (vanex-handout.html in
- * st->export_dir) and puts the path (or the error) in the message line. */
+ * st->export_dir) and puts the path (or the error) in the message line:
+ * what `e` asks a job to do, here on this thread with the work owed before. */
 vx_status vxu_export(vxu_state *st);
 
 /* The number of doc lines the body can scroll through (for tests and drawing). */

@@ -661,6 +661,88 @@ static vx_status table_units(const vxr_ctx *c, size_t j, vxr_table **out, vx_err
 	return VX_OK;
 }
 
+/* The eigenvalues of W, largest modulus first: the plot of the complex
+ * plane as a table (the first 12). */
+static vx_status table_eigen(vxr_env *env, vxr_table **out, vx_error *err)
+{
+	const vx_eigen *eg = vxr_env_eigen(env, err);
+	if (!eg)
+		return VX_ENUMERIC;
+	size_t n = eg->d < 12 ? eg->d : 12;
+	vxr_table *t = table_alloc(4, n);
+	if (!t)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	static const char *const head[4] = { "$i$", "$\\operatorname{Re} \\nu_i$", "$\\operatorname{Im} \\nu_i$",
+	                                     "$|\\nu_i|$" };
+	for (int i = 0; i < 4; i++) {
+		t->head[i] = head[i];
+		t->numeric[i] = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		vxr_cell *row = &t->cells[i * 4];
+		row[0] = cint((long long)i + 1);
+		row[1] = cnum(eg->re[i]);
+		row[2] = cnum(eg->im[i]);
+		row[3] = cnum(hypot(eg->re[i], eg->im[i]));
+	}
+	snprintf(t->note, sizeof t->note, "%s eigenvalues $\\nu_i$ of $W$, largest $|\\nu_i|$ first; "
+	         "$\\rho(W) = |\\nu_1|$.", n < eg->d ? "The first 12 of the" : "The");
+	*out = t;
+	return VX_OK;
+}
+
+/* ρ(W)ⁿ or λⁿ as a magnitude: 0⁰ = 1, 0ⁿ = 0 */
+static vx_mag mag_pow(double base, size_t n)
+{
+	if (n == 0)
+		return vx_mag_from_log10(0);
+	return vx_mag_from_log10(base > 0 ? (double)n * log10(base) : -INFINITY);
+}
+
+/* ‖Wⁿ‖₂ between ρ(W)ⁿ and ‖W‖₂ⁿ, beside the network's own ‖∂s_t/∂s_{t−n}‖₂:
+ * the plot of the powers as a table, n on a logarithmic scale. */
+static vx_status table_powers(vxr_env *env, vxr_table **out, vx_error *err)
+{
+	const vxr_ctx *c = vxr_env_ctx(env);
+	const vx_result *r = c->result;
+	const vx_eigen *eg = vxr_env_eigen(env, err);
+	const vx_mag *pw = eg ? vxr_env_powers(env, err) : NULL;
+	if (!pw)
+		return VX_ENUMERIC;
+	size_t N = vxr_env_powers_n(env), want = 12;
+	size_t *sel = malloc(want * sizeof *sel);
+	if (!sel)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	size_t n = pick_log(N, want, sel);
+	vxr_table *t = table_alloc(5, n);
+	if (!t || n == 0) {
+		free(sel);
+		vxr_table_free(t);
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	static const char *const head[5] = { "$n$", "$\\rho(W)^n$", "$\\|W^n\\|_2$", "$\\|W\\|_2^n$",
+	                                     "$\\|\\partial s_t/\\partial s_{t-n}\\|_2$" };
+	for (int i = 0; i < 5; i++) {
+		t->head[i] = head[i];
+		t->numeric[i] = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t p = sel[i];
+		vxr_cell *row = &t->cells[i * 5];
+		row[0] = cint((long long)p);
+		row[1] = cmag(mag_pow(eg->rho, p));
+		row[2] = cmag(pw[p]);
+		row[3] = cmag(mag_pow(r->lambda, p));
+		row[4] = cmag(r->paths[r->t - 1 - p].norm);
+	}
+	if (n < N + 1)
+		snprintf(t->note, sizeof t->note, "%zu of the powers $n = 0, \\ldots, %zu$, chosen on a logarithmic scale.",
+		         n, N);
+	free(sel);
+	*out = t;
+	return VX_OK;
+}
+
 vx_status vxr_table_build(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_error *err)
 {
 	const vxr_ctx *c = vxr_env_ctx(env);
@@ -675,6 +757,8 @@ vx_status vxr_table_build(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 	case VXR_BLK_PLOT_CONTRIB: return table_paths(c, 0, out, err);
 	case VXR_BLK_PLOT_DACT: return table_units(c, o->j, out, err);
 	case VXR_BLK_PLOT_STEPS: return table_steps(c, 0, out, err);
+	case VXR_BLK_PLOT_EIGEN: return table_eigen(env, out, err);
+	case VXR_BLK_PLOT_POWERS: return table_powers(env, out, err);
 	case VXR_BLK_PLOT_REGIMES: return table_regimes_gaps(env, out, err);
 	default: break;
 	}
@@ -920,6 +1004,115 @@ static double l10_of(vx_mag m)
 	return m.log10;
 }
 
+/* The frame of a plot: its ns series, the y scale and the axes' labels,
+ * in UTF-8 (or ASCII) and for LaTeX. */
+static void plot_frame(vxp_plot *p, size_t ns, int log_y, const char *xlabel, const char *ylabel,
+                       const char *xlabel_tex, const char *ylabel_tex)
+{
+	p->nseries = ns;
+	p->log_y = log_y;
+	p->xlabel = xlabel;
+	p->ylabel = ylabel;
+	p->xlabel_tex = xlabel_tex;
+	p->ylabel_tex = ylabel_tex;
+}
+
+/* Points of the circle of radius rad, C of them, the last the first again. */
+static void circle(double rad, size_t C, double *x, double *y)
+{
+	for (size_t i = 0; i < C; i++) {
+		double a = 2 * M_PI * (double)i / (double)(C - 1);
+		x[i] = rad * cos(a);
+		y[i] = rad * sin(a);
+	}
+	x[C - 1] = x[0];
+	y[C - 1] = y[0];
+}
+
+/* {{plot eigen}}: the eigenvalues of W in the complex plane, to scale,
+ * inside the circles of radius ρ(W), ‖W‖₂ and 1. */
+static vx_status plot_eigen(vxr_env *env, vxr_plotdata *pd, int utf8, vx_error *err)
+{
+	const vx_result *r = vxr_env_ctx(env)->result;
+	const vx_eigen *eg = vxr_env_eigen(env, err);
+	if (!eg)
+		return VX_ENUMERIC;
+	const size_t C = 181, d = eg->d;
+	if (!(pd->buf = malloc((6 * C + 2 * d) * sizeof *pd->buf)))
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	double rad[3] = { eg->rho, r->lambda, 1 }, *mx = pd->buf + 6 * C, *my = mx + d;
+	char a[48], b[48];
+	vxf_style fs = utf8 ? VXF_UNICODE : VXF_ASCII;
+	vxf_num(a, sizeof a, eg->rho, 3, fs);
+	vxf_num(b, sizeof b, r->lambda, 3, fs);
+	snprintf(pd->legend[0], sizeof pd->legend[0], "%s%s", utf8 ? "ρ(W) = " : "rho(W) = ", a);
+	snprintf(pd->legend[1], sizeof pd->legend[1], "%s%s", utf8 ? "‖W‖₂ = " : "||W||_2 = ", b);
+	snprintf(pd->legend[2], sizeof pd->legend[2], "%s", utf8 ? "|ν| = 1" : "|nu| = 1");
+	snprintf(pd->mark_label, sizeof pd->mark_label, "%s", utf8 ? "eigenvalues ν of W" : "eigenvalues of W");
+	char at[24], bt[24];
+	vxf_num(at, sizeof at, eg->rho, 3, VXF_TEX);
+	vxf_num(bt, sizeof bt, r->lambda, 3, VXF_TEX);
+	snprintf(pd->legend_tex[0], sizeof pd->legend_tex[0], "$\\rho(W) = %s$", at);
+	snprintf(pd->legend_tex[1], sizeof pd->legend_tex[1], "$\\|W\\|_2 = %s$", bt);
+	snprintf(pd->legend_tex[2], sizeof pd->legend_tex[2], "$|\\nu| = 1$");
+	snprintf(pd->mark_label_tex, sizeof pd->mark_label_tex, "eigenvalues $\\nu$ of $W$");
+	for (size_t s = 0; s < 3; s++) {
+		double *x = pd->buf + 2 * s * C, *y = x + C;
+		circle(rad[s], C, x, y);
+		/* ρ solid; ‖W‖₂ and the unit circle dashed, never solid */
+		pd->series[s] = (vxp_series){ pd->legend[s], x, y, C, s > 0, pd->legend_tex[s], 1, 0 };
+	}
+	for (size_t i = 0; i < d; i++) {
+		mx[i] = eg->re[i];
+		my[i] = eg->im[i];
+	}
+	vxp_plot *p = &pd->plot;
+	plot_frame(p, 3, 0, utf8 ? "Re ν" : "Re nu", utf8 ? "Im ν" : "Im nu", "$\\operatorname{Re} \\nu$",
+	           "$\\operatorname{Im} \\nu$");
+	p->equal_aspect = 1;
+	p->mark_label_tex = pd->mark_label_tex;
+	p->mark_x = mx;
+	p->mark_y = my;
+	p->nmarks = d;
+	p->mark_label = pd->mark_label;
+	snprintf(pd->caption, sizeof pd->caption,
+	         "The eigenvalues $\\nu_i$ of $W$ (dots) in the complex plane, the circles of radius "
+	         "$\\rho(W) = %s$ and $\\|W\\|_2 = %s$, and the unit circle.", at, bt);
+	return table_eigen(env, &pd->fallback, err);
+}
+
+/* {{plot powers}}: ‖Wⁿ‖₂ against n, between ρ(W)ⁿ and ‖W‖₂ⁿ, log scale. */
+static vx_status plot_powers(vxr_env *env, vxr_plotdata *pd, int utf8, vx_error *err)
+{
+	const vx_result *r = vxr_env_ctx(env)->result;
+	const vx_eigen *eg = vxr_env_eigen(env, err);
+	const vx_mag *pw = eg ? vxr_env_powers(env, err) : NULL;
+	if (!pw)
+		return VX_ENUMERIC;
+	size_t N = vxr_env_powers_n(env), M = N + 1;
+	if (!(pd->buf = malloc(4 * M * sizeof *pd->buf)))
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	double *x = pd->buf;
+	for (size_t n = 0; n <= N; n++) {
+		x[n] = (double)n;
+		pd->buf[M + n] = pw[n].log10;
+		pd->buf[2 * M + n] = mag_pow(eg->rho, n).log10;
+		pd->buf[3 * M + n] = mag_pow(r->lambda, n).log10;
+	}
+	snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "‖Wⁿ‖₂" : "||W^n||_2");
+	snprintf(pd->legend[1], sizeof pd->legend[1], "%s", utf8 ? "ρ(W)ⁿ" : "rho(W)^n");
+	snprintf(pd->legend[2], sizeof pd->legend[2], "%s", utf8 ? "‖W‖₂ⁿ" : "||W||_2^n");
+	static const char *const tex[3] = { "$\\|W^n\\|_2$", "$\\rho(W)^n$", "$\\|W\\|_2^n$" };
+	for (size_t s = 0; s < 3; s++)
+		pd->series[s] = (vxp_series){ pd->legend[s], x, pd->buf + (s + 1) * M, M, s > 0, tex[s], 0, 0 };
+	vxp_plot *p = &pd->plot;
+	plot_frame(p, 3, 1, "n", "norm", "$n$", "norm");
+	snprintf(pd->caption, sizeof pd->caption,
+	         "$\\|W^n\\|_2$ against $n$ (logarithmic scale), always between $\\rho(W)^n$ and "
+	         "$\\|W\\|_2^n$, for $n = 0, \\ldots, %zu$.", N);
+	return table_powers(env, &pd->fallback, err);
+}
+
 /* The three regimes: each network's ‖∂s_t/∂s_k‖₂ against t − k in its
  * style, its bound (γλ)^(t−k) dashed in the same colour; pd's arrays and
  * fallback filled. */
@@ -950,16 +1143,12 @@ static vx_status plot_regimes(vxr_env *env, vxr_plotdata *pd, int utf8, vx_error
 		snprintf(pd->legend[i], sizeof pd->legend[i], "%s = %s%s", utf8 ? "γλ" : "gamma*lambda", num, mine);
 		snprintf(pd->legend_tex[i], sizeof pd->legend_tex[i], "$\\gamma\\lambda = %s$%s", tex, mine);
 		/* a network not computed draws no curve; its bound needs no analysis */
-		pd->series[i] = (vxp_series){ pd->legend[i], x, ya, net[i] ? t : 0, 0, pd->legend_tex[i], 0 };
-		pd->series[3 + i] = (vxp_series){ "", x, yb, t, 1, NULL, 1 + i };
+		pd->series[i] = (vxp_series){ .label = pd->legend[i], .x = x, .y = ya, .n = net[i] ? t : 0,
+		                              .label_tex = pd->legend_tex[i] };
+		pd->series[3 + i] = (vxp_series){ .label = "", .x = x, .y = yb, .n = t, .dashed = 1, .style = 1 + i };
 	}
-	vxp_plot *p = &pd->plot;
-	p->nseries = 6;
-	p->log_y = 1;
-	p->xlabel = utf8 ? "t − k" : "t - k";
-	p->ylabel = utf8 ? "‖∂sₜ/∂sₖ‖₂" : "||ds_t/ds_k||";
-	p->xlabel_tex = "$t-k$";
-	p->ylabel_tex = "$\\|\\partial s_t/\\partial s_k\\|_2$";
+	plot_frame(&pd->plot, 6, 1, utf8 ? "t − k" : "t - k", utf8 ? "‖∂sₜ/∂sₖ‖₂" : "||ds_t/ds_k||", "$t-k$",
+	           "$\\|\\partial s_t/\\partial s_k\\|_2$");
 	snprintf(pd->caption, sizeof pd->caption,
 	         "$\\|\\partial s_t/\\partial s_k\\|_2$ against $t-k$ (logarithmic scale) for the three networks of "
 	         "the table, each with its bound $(\\gamma\\lambda)^{t-k}$ dashed, $t = %zu$.", t);
@@ -1023,16 +1212,8 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 			pd->series[s].n = t;
 			pd->series[s].dashed = s == 2;
 		}
-		p->nseries = ns;
-		p->log_y = 1;
-		p->xlabel = "t − k";
-		p->ylabel = norms ? "norm" : "‖term‖";
-		p->xlabel_tex = "$t-k$";
-		p->ylabel_tex = norms ? "norm" : "$\\|\\text{term}\\|_F$";
-		if (!utf8) {
-			p->xlabel = "t - k";
-			p->ylabel = norms ? "norm" : "||term||";
-		}
+		plot_frame(p, ns, 1, utf8 ? "t − k" : "t - k", norms ? "norm" : utf8 ? "‖term‖" : "||term||", "$t-k$",
+		           norms ? "norm" : "$\\|\\text{term}\\|_F$");
 		st = table_paths(c, 0, &pd->fallback, err);
 	} else if (o->blk == VXR_BLK_PLOT_DACT) {
 		size_t j = o->j, d = r->d;
@@ -1069,14 +1250,9 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		snprintf(pd->legend_tex[0], sizeof pd->legend_tex[0], "$\\sigma'(a)$, %s", vx_act_name(c->model->act));
 		snprintf(pd->legend_tex[1], sizeof pd->legend_tex[1], "$\\gamma = \\max \\sigma' = %s$", gtex);
 		snprintf(pd->mark_label_tex, sizeof pd->mark_label_tex, "$\\sigma'(a_j)$, $j = %zu$", j);
-		pd->series[0] = (vxp_series){ pd->legend[0], x, y, N, 0, pd->legend_tex[0], 0 };
-		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, pd->legend_tex[1], 0 };
-		p->nseries = 2;
-		p->log_y = 0;
-		p->xlabel = "a";
-		p->ylabel = utf8 ? "σ′(a)" : "sigma'(a)";
-		p->xlabel_tex = "$a$";
-		p->ylabel_tex = "$\\sigma'(a)$";
+		pd->series[0] = (vxp_series){ pd->legend[0], x, y, N, 0, pd->legend_tex[0], 0, 0 };
+		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, pd->legend_tex[1], 0, 0 };
+		plot_frame(p, 2, 0, "a", utf8 ? "σ′(a)" : "sigma'(a)", "$a$", "$\\sigma'(a)$");
 		p->mark_label_tex = pd->mark_label_tex;
 		p->mark_x = mx;
 		p->mark_y = my;
@@ -1108,18 +1284,17 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		gy[0] = gy[1] = vx_result_gl(r);
 		snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "‖Jⱼ‖₂" : "||J_j||_2");
 		snprintf(pd->legend[1], sizeof pd->legend[1], "%s", utf8 ? "γλ" : "gamma*lambda");
-		pd->series[0] = (vxp_series){ pd->legend[0], x, y, T, 0, "$\\|J_j\\|_2$", 0 };
-		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, "$\\gamma\\lambda$", 0 };
-		p->nseries = 2;
-		p->log_y = 0;
-		p->xlabel = "j";
-		p->ylabel = "norm";
-		p->xlabel_tex = "$j$";
-		p->ylabel_tex = "norm";
+		pd->series[0] = (vxp_series){ pd->legend[0], x, y, T, 0, "$\\|J_j\\|_2$", 0, 0 };
+		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, "$\\gamma\\lambda$", 0, 0 };
+		plot_frame(p, 2, 0, "j", "norm", "$j$", "norm");
 		snprintf(pd->caption, sizeof pd->caption,
 		         "The norm of each step's Jacobian, $\\|J_j\\|_2 = \\|\\operatorname{diag}(\\sigma'(a_j))\\,W\\|_2$, "
 		         "against its bound $\\gamma\\lambda$, for $j = 1, \\ldots, %zu$.", T);
 		st = table_steps(c, 0, &pd->fallback, err);
+	} else if (o->blk == VXR_BLK_PLOT_EIGEN) {
+		st = plot_eigen(env, pd, utf8, err);
+	} else if (o->blk == VXR_BLK_PLOT_POWERS) {
+		st = plot_powers(env, pd, utf8, err);
 	} else if (o->blk == VXR_BLK_PLOT_REGIMES) {
 		st = plot_regimes(env, pd, utf8, err);
 	} else {
@@ -1184,6 +1359,8 @@ vx_status vxr_render_obj(vxr_env *env, const vxr_render_ops *ops, void *sink, co
 	case VXR_BLK_PLOT_DACT:
 	case VXR_BLK_PLOT_CONTRIB:
 	case VXR_BLK_PLOT_STEPS:
+	case VXR_BLK_PLOT_EIGEN:
+	case VXR_BLK_PLOT_POWERS:
 	case VXR_BLK_PLOT_REGIMES: {
 		vxr_plotdata *pd = NULL;
 		st = vxr_plot_build(env, o, ops->utf8 ? ops->utf8(sink) : 1, &pd, err);

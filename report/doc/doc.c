@@ -111,7 +111,7 @@ static vx_status block_alone_error(const vxr_obj *o, vx_error *err)
 	return vx_fail(err, VX_EFORMAT, "%s:%d:%d: a {{%s}} block must be a paragraph of its own (blank lines around it)",
 	               o->file, o->line, o->col,
 	               o->blk == VXR_BLK_MATRIX ? "matrix" : o->blk == VXR_BLK_RECORD ? "record"
-	               : (o->blk >= VXR_BLK_PLOT_NORMS && o->blk <= VXR_BLK_PLOT_REGIMES) ? "plot" : "table");
+	               : vxr_blk_is_plot(o->blk) ? "plot" : "table");
 }
 
 static void set_obj(cmark_node *n, size_t idx)

@@ -4,6 +4,7 @@
  */
 #include "report/doc/env.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #include "engine/model.h"
@@ -26,6 +27,14 @@ struct vxr_extras {
 	vx_status other_st[NOTHER];
 	vx_result *other[NOTHER];
 	vx_error other_err[NOTHER];
+	int eig_done;
+	vx_status eig_st;
+	vx_eigen eig;
+	vx_error eig_err;
+	int pow_done;
+	vx_status pow_st;
+	vx_mag *pow;        /* vxr_env_powers_n + 1 entries */
+	vx_error pow_err;
 };
 
 struct vxr_env {
@@ -48,6 +57,8 @@ void vxr_extras_free(vxr_extras *x)
 		return;
 	for (int i = 0; i < NOTHER; i++)
 		vx_result_free(x->other[i]);
+	vx_eigen_clear(&x->eig);
+	free(x->pow);
 	free(x);
 }
 
@@ -192,4 +203,60 @@ const vx_result *vxr_env_regime(vxr_env *e, vx_regime g, vx_error *err)
 	if (vx_result_regime(e->ctx->result) == g)
 		return e->ctx->result;
 	return other(e, OTHER_EDGE + (int)g, err);
+}
+
+const vx_eigen *vxr_env_eigen(vxr_env *e, vx_error *err)
+{
+	vxr_extras *x = e->x;
+	if (!x->eig_done) {
+		x->eig_done = 1;
+		x->eig_st = vx_eigen_init(&x->eig, e->ctx->model->W, &x->eig_err);
+	}
+	if (x->eig_st != VX_OK) {
+		if (err)
+			*err = x->eig_err;
+		return NULL;
+	}
+	return &x->eig;
+}
+
+size_t vxr_env_powers_n(const vxr_env *e)
+{
+	size_t t = e->ctx->result->t;
+	return t - 1 < VXR_POWERS_MAX ? t - 1 : VXR_POWERS_MAX;
+}
+
+size_t vxr_powers_peak(const vx_mag *pw, size_t N)
+{
+	size_t best = 0, first = 0;
+	for (size_t n = 1; n <= N; n++)
+		if (pw[n].log10 > pw[best].log10)
+			best = n;
+	while (first < best && pw[first].log10 < pw[best].log10 - 1e-12 / M_LN10)
+		first++;
+	return first;
+}
+
+int vxr_env_powers_slow(const vxr_env *e)
+{
+	double d = (double)e->ctx->model->d;
+	return d * d * d * (double)vxr_env_powers_n(e) > 2e8;
+}
+
+const vx_mag *vxr_env_powers(vxr_env *e, vx_error *err)
+{
+	vxr_extras *x = e->x;
+	if (!x->pow_done) {
+		x->pow_done = 1;
+		size_t N = vxr_env_powers_n(e);
+		x->pow = malloc((N + 1) * sizeof *x->pow);
+		x->pow_st = x->pow ? vx_eigen_power_norms(e->ctx->model->W, N, x->pow, &x->pow_err)
+		                   : vx_fail(&x->pow_err, VX_ENOMEM, "out of memory");
+	}
+	if (x->pow_st != VX_OK) {
+		if (err)
+			*err = x->pow_err;
+		return NULL;
+	}
+	return x->pow;
 }

@@ -5,8 +5,9 @@
  *
  * The extras are what a step may read that costs far more than its text:
  * the finite-difference check of this network, the same network with an
- * orthogonal and with the identity W, and its W rescaled to the two sides
- * of the edge γλ = 1 that it is not on.  Each is computed when a template
+ * orthogonal and with the identity W, its W rescaled to the two sides of
+ * the edge γλ = 1 that it is not on, and the eigenvalues of W and the norms
+ * of its powers.  Each is computed when a template
  * first asks for it and kept in a vxr_extras, which belongs to whoever owns
  * the analysis (the tutor's state, the report command): it hands the same
  * extras to every context of that analysis (ctx->extras), so that laying
@@ -19,6 +20,7 @@
 #define VXR_ENV_H
 
 #include "engine/analysis.h"
+#include "engine/eigen.h"
 #include "engine/regime.h"
 #include "report/doc/ctx.h"
 
@@ -60,14 +62,38 @@ const vxr_ctx *vxr_env_ctx(const vxr_env *e);
 const vx_fdcheck *vxr_env_fd(vxr_env *e, vx_error *err);
 const vx_result *vxr_env_alt(vxr_env *e, int which, vx_error *err);
 
+/* The eigenvalues and spectral radius of this network's W (engine/eigen.h),
+ * computed on first use (about 10 d³ flops); NULL with err filled when they
+ * cannot be. */
+const vx_eigen *vxr_env_eigen(vxr_env *e, vx_error *err);
+
+/* The most powers of W a document shows. */
+#define VXR_POWERS_MAX 200
+/* N = min(t − 1, VXR_POWERS_MAX): the powers a document shows are W⁰ … Wᴺ,
+ * the gaps of the paths (t − k) as far as that.  Costs nothing. */
+size_t vxr_env_powers_n(const vxr_env *e);
+/* ‖Wⁿ‖₂ for n = 0..vxr_env_powers_n(e) (engine/eigen.h), computed on first
+ * use (about 3.3 d³ N flops); NULL with err filled when they cannot be. */
+const vx_mag *vxr_env_powers(vxr_env *e, vx_error *err);
+/* The n of the largest of pw[0..N] (‖Wⁿ‖₂, compared by log10, beyond a
+ * double too): the first that reaches it to 1e-12 relative, so the powers
+ * of an orthogonal W, all 1 up to rounding, peak at n = 0. */
+size_t vxr_powers_peak(const vx_mag *pw, size_t N);
+/* 1 when those powers are too slow for a terminal's redraw: d³ N beyond
+ * 2 × 10⁸, the threshold the remedies step puts on its analyses (0.12 s
+ * at d = 128, N = 200 on one core); the tutor and the template name
+ * `powers.slow` leave them out then, the handouts never. */
+int vxr_env_powers_slow(const vxr_env *e);
+
 /* ---- both regimes side by side ---- */
 
 /* The γλ of the networks that show a regime this network is not in: W
  * rescaled, nothing else changed.  0.8 and 1.25 are reciprocals, so the two
  * bounds (γλ)^(t−k) mirror each other on a log scale (0.8⁴⁹ = 1.78×10⁻⁵,
- * 1.25⁴⁹ = 5.61×10⁴ over the default 50 steps); near enough to 1 that a
- * linear network at 1.25 stays within a double for 3000 steps, and far
- * enough that each bound moves four decades over 50. */
+ * 1.25⁴⁹ = 5.61×10⁴ over the default 50 steps), four decades either way;
+ * near enough to 1 that even a linear W = 1.25·I, whose states grow by the
+ * bound itself, stays within a double for 3178 steps (measured: the
+ * forward pass leaves it at step 3179 of 5000, and the table says so). */
 #define VXR_GL_BELOW 0.8
 #define VXR_GL_ABOVE 1.25
 

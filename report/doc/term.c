@@ -374,14 +374,16 @@ vx_status vxr_term_plot(const vxr_plotdata *pd, int cols, int rows, int utf8, vx
 	return VX_OK;
 }
 
-/* A plot block: 12 rows of at most 72 columns, the caption below in words. */
+/* A plot block: 12 rows of at most 72 columns (16 for a plane drawn to
+ * scale, whose circles would otherwise be a few cells across), the caption
+ * below in words. */
 static vx_status term_plot(const vxr_plotdata *pd, int width, int utf8, vxt_lines *L, vx_error *err)
 {
 	if (width < 20) {
 		wrap_plain(L, VXT_DIM, "(the plot needs 20 columns)", width, 0);
 		return VX_OK;
 	}
-	vx_status st = vxr_term_plot(pd, width < 72 ? width : 72, 12, utf8, L, err);
+	vx_status st = vxr_term_plot(pd, width < 72 ? width : 72, pd->plot.equal_aspect ? 16 : 12, utf8, L, err);
 	if (st != VX_OK)
 		return st;
 	char *cap = NULL;

@@ -10,7 +10,7 @@
 vx_status vxt_plot_cells(const vxr_ctx *ctx, vxr_blk_kind kind, size_t j, int cols, int rows, int utf8,
                          vxt_lines *L, vx_error *err)
 {
-	if (kind < VXR_BLK_PLOT_NORMS || kind > VXR_BLK_PLOT_REGIMES)
+	if (!vxr_blk_is_plot(kind))
 		return vx_fail(err, VX_EUSAGE, "internal: block %d is not a plot", (int)kind);
 	vxr_env *env = vxr_env_alloc(ctx);
 	if (!env)

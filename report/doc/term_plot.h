@@ -15,7 +15,7 @@
 #include "report/text/lines.h"
 
 /* Builds the plot block `kind` ({{plot norms}}, {{plot dact j=…}} at step j,
- * {{plot contrib}}, {{plot steps}}) from ctx as a handout does and appends
+ * {{plot contrib}}, {{plot steps}}, {{plot eigen}}, {{plot powers}}) from ctx as a handout does and appends
  * it to L as `rows` new lines of exactly `cols` columns (character cells,
  * Braille and box drawing, or ASCII when utf8 is 0), each run of cells in
  * the role of what it draws.  VX_EUSAGE for a kind that is not a plot or

@@ -55,7 +55,7 @@ vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size
 const char *vxr_tpl_title(const vxr_tpl *t);
 
 /* The front matter's `panel`: the tutor's live-panel view for this step,
- * one of "network", "dact", "jacobian", "paths", "lyap", "chain" (a
+ * one of "network", "dact", "jacobian", "paths", "lyap", "chain", "eigen" (a
  * constant of the program, valid after t is freed), or NULL when the key is
  * absent.  Any other value is refused by vxr_tpl_parse. */
 const char *vxr_tpl_panel(const vxr_tpl *t);
@@ -80,10 +80,18 @@ typedef enum {
 	VXR_BLK_PLOT_DACT,       /* {{plot dact [j=N]}} */
 	VXR_BLK_PLOT_CONTRIB,    /* {{plot contrib}} */
 	VXR_BLK_PLOT_STEPS,      /* {{plot steps}} */
+	VXR_BLK_PLOT_EIGEN,      /* {{plot eigen}} */
+	VXR_BLK_PLOT_POWERS,     /* {{plot powers}} */
 	VXR_BLK_PLOT_REGIMES,    /* {{plot regimes}} */
 	VXR_BLK_RECORD,          /* {{record}} */
 	VXR_BLK_REFERENCES       /* {{references}}: every work of report/doc/cite.h */
 } vxr_blk_kind;
+
+/* Whether a block is one of the plots ({{plot …}}). */
+static inline int vxr_blk_is_plot(vxr_blk_kind k)
+{
+	return k >= VXR_BLK_PLOT_NORMS && k <= VXR_BLK_PLOT_REGIMES;
+}
 
 typedef struct {
 	vxr_obj_kind kind;

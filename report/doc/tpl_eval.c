@@ -246,6 +246,29 @@ static val eval_name(evalr *ev, const expr *e)
 			return vnum(a->lyap_max);
 		return vnum(a->rate);
 	}
+	case NM_EIGEN_RHO: {
+		vx_error e2;
+		const vx_eigen *eg = vxr_env_eigen(ev->env, &e2);
+		if (!eg) {
+			vxr_tpl_eval_fail(ev, e->off, "%s", e2.msg);
+			return vnum(0);
+		}
+		return vnum(eg->rho);
+	}
+	case NM_POWERS_N: return vint((double)vxr_env_powers_n(ev->env));
+	case NM_POWERS_SLOW: return vint(vxr_env_powers_slow(ev->env));
+	case NM_POWERS_MAX: case NM_POWERS_ARGMAX: case NM_POWERS_LAST: {
+		vx_error e2;
+		const vx_mag *pw = vxr_env_powers(ev->env, &e2);
+		if (!pw) {
+			vxr_tpl_eval_fail(ev, e->off, "%s", e2.msg);
+			return vnum(0);
+		}
+		size_t N = vxr_env_powers_n(ev->env), peak = vxr_powers_peak(pw, N);
+		if (e->name == NM_POWERS_LAST)
+			return vmag(pw[N]);
+		return e->name == NM_POWERS_MAX ? vmag(pw[peak]) : vint((double)peak);
+	}
 	case NM_BELOW_GL: case NM_BELOW_NORM1: case NM_BELOW_BOUND1: case NM_BELOW_VERDICT:
 	case NM_EDGE_GL: case NM_EDGE_NORM1: case NM_EDGE_BOUND1: case NM_EDGE_VERDICT:
 	case NM_ABOVE_GL: case NM_ABOVE_NORM1: case NM_ABOVE_BOUND1: case NM_ABOVE_VERDICT: {

@@ -167,7 +167,7 @@ static const char *const matrix_names[] = { "W", "D", "dact", "J", "fd_dads", "f
                                             "dsds", NULL };
 
 /* {{table paths|steps|inits|regimes [rows=N]}}, {{matrix A [B] [j=…] [k=…] [size=N]}},
- * {{plot norms|dact|contrib|steps|regimes [j=…]}}, {{record}}, {{references}}, and the
+ * {{plot norms|dact|contrib|steps|eigen|powers|regimes [j=…]}}, {{record}}, {{references}}, and the
  * inline {{cite KEY [KEY…]}} */
 static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t tagoff)
 {
@@ -309,7 +309,8 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 		}
 	} else if (strcmp(kw, "plot") == 0) {
 		if (nw != 2) {
-			vxr_tpl_fail_at(p->t, base + woff[0], p->err, "{{plot}} needs one of: norms, dact, contrib, steps, regimes");
+			vxr_tpl_fail_at(p->t, base + woff[0], p->err,
+			                "{{plot}} needs one of: norms, dact, contrib, steps, eigen, powers, regimes");
 			goto bad;
 		}
 		if (strcmp(words[1], "norms") == 0)
@@ -320,11 +321,16 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 			nd->blk.blk = VXR_BLK_PLOT_CONTRIB;
 		else if (strcmp(words[1], "steps") == 0)
 			nd->blk.blk = VXR_BLK_PLOT_STEPS;
+		else if (strcmp(words[1], "eigen") == 0)
+			nd->blk.blk = VXR_BLK_PLOT_EIGEN;
+		else if (strcmp(words[1], "powers") == 0)
+			nd->blk.blk = VXR_BLK_PLOT_POWERS;
 		else if (strcmp(words[1], "regimes") == 0)
 			nd->blk.blk = VXR_BLK_PLOT_REGIMES;
 		else {
 			vxr_tpl_fail_at(p->t, base + woff[1], p->err,
-			                "unknown plot '%s' (accepted: norms, dact, contrib, steps, regimes)", words[1]);
+			                "unknown plot '%s' (accepted: norms, dact, contrib, steps, eigen, powers, regimes)",
+			                words[1]);
 			goto bad;
 		}
 		if (has_rows || has_size || has_k || (has_j && nd->blk.blk != VXR_BLK_PLOT_DACT)) {
@@ -610,7 +616,7 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 static const char *const fm_extra[] = { "title", "j", "k", "panel", NULL };
 
 /* The tutor's live-panel views a step may name (`panel:`). */
-static const char *const panels[] = { "network", "dact", "jacobian", "paths", "lyap", "chain", NULL };
+static const char *const panels[] = { "network", "dact", "jacobian", "paths", "lyap", "chain", "eigen", NULL };
 
 /* The entry of panels[] spelt value, or NULL. */
 static const char *panel_named(const char *value)
@@ -703,7 +709,7 @@ static vx_status parse_front_matter(vxr_tpl *t, size_t *body, vx_error *err)
 			if (!panel_named(value))
 				return vxr_tpl_fail_at(t, vs, err,
 				                       "front matter: panel expects one of network, dact, jacobian, paths, "
-				                       "lyap, chain, got '%s'", value);
+				                       "lyap, chain, eigen, got '%s'", value);
 		} else if (strcmp(key, "title") != 0) {
 			vx_params scratch;
 			vx_error e2;

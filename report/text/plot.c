@@ -174,6 +174,14 @@ void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 			integral &= x == floor(x);
 		}
 	}
+	if (p->equal_aspect && m->npoints > 0 && !p->log_y) {
+		/* a margin, so a circle does not run along the frame */
+		double pad = 0.04 * fmax(xmax / 2 - xmin / 2, ymax / 2 - ymin / 2) * 2;
+		xmin -= pad;
+		xmax += pad;
+		ymin -= pad;
+		ymax += pad;
+	}
 	if (m->npoints == 0) {
 		xmin = 0;
 		xmax = 1;
@@ -206,8 +214,10 @@ void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 		m->y.lo = ymin;
 		m->y.hi = ymax;
 		choose_ticks(&m->y, maxty, 0);
-		/* widen to the neighbouring ticks, so the frame ends on labels */
-		if (m->y.step > 0 && isfinite(m->y.step)) {
+		/* widen to the neighbouring ticks, so the frame ends on labels
+		 * (not a plane to scale: its fitting moves the ends anyway, and
+		 * the room is better spent on the points) */
+		if (!p->equal_aspect && m->y.step > 0 && isfinite(m->y.step)) {
 			double lo = floor(ymin / m->y.step + 1e-9) * m->y.step;
 			double hi = ceil(ymax / m->y.step - 1e-9) * m->y.step;
 			if (isfinite(lo) && isfinite(hi) && hi > lo) {
@@ -217,6 +227,24 @@ void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 			}
 		}
 	}
+}
+
+void vxp_fit_aspect(model *m, double w, double h, int maxtx, int maxty)
+{
+	if (!m->p->equal_aspect || m->p->log_y || !(w > 0) || !(h > 0))
+		return;
+	/* units per length along each axis (halves: no overflow at ±1e308) */
+	double ux = (m->x.hi / 2 - m->x.lo / 2) / w, uy = (m->y.hi / 2 - m->y.lo / 2) / h;
+	if (!(ux > 0) || !(uy > 0) || !isfinite(ux) || !isfinite(uy) || ux == uy)
+		return;
+	/* the axis with fewer units per length would draw them larger: it
+	 * takes the other's scale, about its own centre */
+	axis *a = ux > uy ? &m->y : &m->x;
+	double half = (ux > uy ? ux * h : uy * w), c = a->lo / 2 + a->hi / 2;
+	a->lo = c - half;
+	a->hi = c + half;
+	choose_ticks(&m->x, maxtx, m->integral_x);
+	choose_ticks(&m->y, maxty, 0);
 }
 
 /* Where v falls on an axis, 0 at lo and 1 at hi (halves: no overflow). */
@@ -281,6 +309,19 @@ static void tick_label(vxr_buf *b, const axis *a, double v, lblstyle st)
 	vxp_put_num(b, v, dec, 0);
 	if (st == LBL_TEX)
 		vxr_buf_puts(b, "$");
+}
+
+int vxp_ylabel_width(const model *m, lblstyle st, double (*width)(const char *), double *w)
+{
+	*w = 0;
+	for (int i = 0; i < m->y.nticks; i++) {
+		char *l = vxp_label_text(&m->y, m->y.ticks[i], st);
+		if (!l)
+			return -1;
+		*w = fmax(*w, width(l));
+		free(l);
+	}
+	return 0;
 }
 
 char *vxp_label_text(const axis *a, double v, lblstyle st)
@@ -360,6 +401,8 @@ void vxp_walk_markers(const model *m, size_t s, size_t valid, vxp_map_fn map, co
                       void (*fn)(void *ctx, double X, double Y), void *ctx)
 {
 	const vxp_series *se = &m->p->series[s];
+	if (se->plain)
+		return;
 	size_t stride = valid <= 25 ? 1 : (valid + 19) / 20, k = 0;
 	for (size_t i = 0; i < se->n; i++) {
 		if (!vxp_point_ok(se->x[i], se->y[i]))

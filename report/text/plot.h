@@ -1,8 +1,9 @@
 /*
- * plot.h — the plots of vanex: log-scale curves against t−k, and simple
- * curves (σ' against a), drawn as inline SVG for documents and as
- * character cells for terminals.  Series values are log10 (so 10^-600 plots
- * fine); -INFINITY points (exact zeros) are left out and marked.
+ * plot.h — the plots of vanex: log-scale curves against t−k, simple
+ * curves (σ' against a) and points in a plane drawn to scale (eigenvalues
+ * in the complex plane), as inline SVG for documents and as character
+ * cells for terminals.  Series values are log10 (so 10^-600 plots fine);
+ * -INFINITY points (exact zeros) are left out and marked.
  */
 #ifndef VXR_PLOT_H
 #define VXR_PLOT_H
@@ -17,6 +18,8 @@ typedef struct {
 	size_t n;
 	int dashed;            /* drawn dashed (e.g. the bound) */
 	const char *label_tex; /* the legend text for LaTeX (text with $…$ math); NULL: label */
+	int plain;             /* a line alone: no markers along it or in its legend
+	                        * (SVG, LaTeX), e.g. a circle around the marked points */
 	int style;             /* 0: the series' own colour, marker and terminal role, by
 	                        * its index (0..2); 1..3: those of series style − 1, shared
 	                        * (a bound in the colour of its curve): see below */
@@ -36,6 +39,11 @@ typedef struct {
 	/* the labels for LaTeX, text with $…$ math; NULL: the UTF-8 ones,
 	 * escaped (which pdflatex may not know how to set) */
 	const char *xlabel_tex, *ylabel_tex, *mark_label_tex;
+	int equal_aspect;      /* a unit of x and a unit of y take the same length, so a
+	                        * circle stays round: the range of the axis that would be
+	                        * drawn larger is widened about its centre to the plot
+	                        * area's shape (a character cell counts as twice as high
+	                        * as wide); with linear y only */
 } vxp_plot;
 
 /*
@@ -51,6 +59,10 @@ typedef struct {
  *     10, 20, … decades, the finest step giving at most 8 (600 decades:
  *     every 100), labelled 10ⁿ (ASCII: 1e-4);
  *   - linear y: the range widened to the neighbouring tick multiples;
+ *   - equal_aspect (linear y): instead, both ranges widened by 4% of the
+ *     larger each way, then the x or the y range about its centre until
+ *     both axes give a unit the same length, the ticks chosen again (the
+ *     frame need not end on a tick);
  *   - nothing to draw (n = 0, all -INFINITY, NaN) still gives the frame
  *     and a "no values to plot" note, never an error;
  *   - series get distinct dash patterns (solid, long dash, dots, dash-dot;

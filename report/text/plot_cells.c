@@ -307,6 +307,28 @@ vx_status vxp_cells(const vxp_plot *p, int cols, int rows, int utf8, char **out,
 	}
 	/* the x ticks again, now that the plot's width is known */
 	vxp_build_model(&m, p, pw / 8 < 2 ? 2 : pw / 8, (ph + 1) / 2);
+	/* to scale, a cell twice as high as wide; the widened range's y labels
+	 * may need a wider gutter, which narrows the plot, fitted once more */
+	for (int pass = 0; p->equal_aspect && pass < 2; pass++) {
+		vxp_fit_aspect(&m, pw, 2.0 * ph, pw / 8 < 2 ? 2 : pw / 8, (ph + 1) / 2);
+		int gw2 = 0;
+		for (int i = 0; i < MAX_TICKS; i++) {
+			free(ylab[i]);
+			ylab[i] = i < m.y.nticks ? vxp_label_text(&m.y, m.y.ticks[i], utf8 ? LBL_UNICODE : LBL_ASCII) : NULL;
+			if (ylab[i])
+				gw2 = gw2 > text_cols(&g, ylab[i]) ? gw2 : text_cols(&g, ylab[i]);
+		}
+		if (gw2 <= gw)
+			break;
+		gw = gw2;
+		pw = cols - gw - 1;
+		if (pw < 10) {
+			for (int i = 0; i < MAX_TICKS; i++)
+				free(ylab[i]);
+			free(g.c);
+			return VX_EUSAGE;
+		}
+	}
 
 	canvas cv = { pw, ph, utf8 ? 2 : 1, utf8 ? 4 : 1, calloc((size_t)pw * (size_t)ph, 1),
 	              calloc((size_t)pw * (size_t)ph, 1) };

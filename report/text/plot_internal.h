@@ -64,6 +64,17 @@ int vxp_in_legend(const vxp_plot *p, size_t s);
  * ticks, as the room the caller has allows. */
 void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty);
 
+/* For a plot with equal_aspect and linear y: widens m's x or y range
+ * about its centre so that a unit of either takes the same length on a
+ * plot area w long and h high (both in one unit), and chooses both axes'
+ * ticks again, at most maxtx and maxty.  Nothing for other plots. */
+void vxp_fit_aspect(model *m, double w, double h, int maxtx, int maxty);
+
+/* The width of the widest y tick label of m in style st, as width()
+ * measures one, into *w (0 without ticks); -1 when out of memory.  The
+ * drawings size their left margin by it. */
+int vxp_ylabel_width(const model *m, lblstyle st, double (*width)(const char *), double *w);
+
 /* Where v falls on axis a: 0 at lo, 1 at hi (0 when that is not finite). */
 double vxp_frac_of(const axis *a, double v);
 
@@ -97,7 +108,8 @@ size_t vxp_walk_series(const model *m, size_t s, vxp_map_fn map, const void *are
                        void *ctx);
 
 /* The markers of series s: at most about twenty, at fixed indices among
- * its `valid` drawn points, each placed with map and handed to fn. */
+ * its `valid` drawn points, each placed with map and handed to fn; none
+ * for a plain series. */
 void vxp_walk_markers(const model *m, size_t s, size_t valid, vxp_map_fn map, const void *area,
                       void (*fn)(void *ctx, double X, double Y), void *ctx);
 

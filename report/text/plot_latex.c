@@ -251,7 +251,8 @@ static void series(vxr_buf *b, const model *m, const frame *f, size_t s, int pat
 	vxr_buf_puts(b, "}%\n");
 }
 
-/* A legend entry's sample: 22 pt of series s's line with its marker. */
+/* A legend entry's sample: 22 pt of series s's line with its marker (a
+ * plain series' without). */
 static void legend_sample(vxr_buf *b, const vxp_plot *pl, size_t s, int pat)
 {
 	int st = vxp_style(pl, s);
@@ -265,7 +266,8 @@ static void legend_sample(vxr_buf *b, const vxp_plot *pl, size_t s, int pat)
 	pen_start(&p, b, dash_pt[pat]);
 	pen_line(&p, 0, 0, 22, 0);
 	thickness(b, 0.5);
-	marker(b, st, 11, 0);
+	if (!pl->series[s].plain)
+		marker(b, st, 11, 0);
 	vxr_buf_puts(b, "}\\end{picture}");
 }
 
@@ -277,14 +279,9 @@ vx_status vxp_picture(const vxp_plot *p, int width, int height, char **out)
 		return VX_EUSAGE;
 	model m;
 	vxp_build_model(&m, p, width / 55, height / 28);
-	double lw = 0;
-	for (int i = 0; i < m.y.nticks; i++) {
-		char *l = vxp_label_text(&m.y, m.y.ticks[i], LBL_TEX);
-		if (!l)
-			return VX_ENOMEM;
-		lw = fmax(lw, label_pt(l));
-		free(l);
-	}
+	double lw;
+	if (vxp_ylabel_width(&m, LBL_TEX, label_pt, &lw) != 0)
+		return VX_ENOMEM;
 	int has_y = p->ylabel_tex || (p->ylabel && *p->ylabel);
 	int has_x = p->xlabel_tex || (p->xlabel && *p->xlabel);
 	int has_note = m.zeros || m.undefined;
@@ -293,6 +290,18 @@ vx_status vxp_picture(const vxp_plot *p, int width, int height, char **out)
 	f.right = width - 6;
 	f.bottom = 12 + (has_x ? 12 : 0) + (has_note ? 10 : 0);
 	f.top = height - 4;
+	/* to scale, as vxp_svg: wider labels of the widened range narrow the
+	 * frame, fitted once more */
+	for (int pass = 0; p->equal_aspect && pass < 2; pass++) {
+		vxp_fit_aspect(&m, f.right - f.left, f.top - f.bottom, width / 55, height / 28);
+		double lw2;
+		if (vxp_ylabel_width(&m, LBL_TEX, label_pt, &lw2) != 0)
+			return VX_ENOMEM;
+		if (lw2 <= lw)
+			break;
+		f.left += lw2 - lw;
+		lw = lw2;
+	}
 
 	vxr_buf b = { 0 };
 	vxr_buf_puts(&b, "\\setlength{\\unitlength}{1pt}%\n\\begin{picture}");

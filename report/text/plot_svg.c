@@ -223,6 +223,8 @@ static void svg_series(vxr_buf *b, const model *m, const frame *f, size_t s, int
 	vxr_buf_puts(b, " d=\"");
 	size_t valid = vxp_walk_series(m, s, svg_map, f, 0.5, svg_vertex, b);
 	vxr_buf_puts(b, "\"/>\n");
+	if (m->p->series[s].plain)
+		return;
 	/* markers, at most about twenty per series, at fixed indices */
 	svg_marker_group(b, st);
 	svg_marking mk = { b, st };
@@ -344,9 +346,11 @@ static void svg_legend(vxr_buf *b, const model *m, const frame *f, const int *pa
 			vxr_buf_puts(b, "\"");
 			svg_dash(b, pat[e[i].kind]);
 			vxr_buf_puts(b, "/>\n");
-			svg_marker_group(b, s);
-			svg_marker(b, s, x + 13, y);
-			vxr_buf_puts(b, "</g>\n");
+			if (!m->p->series[e[i].kind].plain) {
+				svg_marker_group(b, s);
+				svg_marker(b, s, x + 13, y);
+				vxr_buf_puts(b, "</g>\n");
+			}
 		} else if (e[i].kind == MAX_SERIES) {
 			vxr_buf_puts(b, "<circle class=\"vxp-mark\" cx=\"");
 			b_px(b, x + 13);
@@ -372,6 +376,12 @@ static const char svg_style[] =
 	".vxp .vxp-s3{stroke:#009e73}\n"
 	"</style>\n";
 
+/* A tick label's width in px, at the labels' 12 px. */
+static double label_px(const char *s)
+{
+	return text_px(s, 12);
+}
+
 vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 {
 	if (out)
@@ -383,14 +393,9 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	int maxtx = width / 80, maxty = height / 40;
 	model m;
 	vxp_build_model(&m, p, maxtx, maxty);
-	double lw = 0;
-	for (int i = 0; i < m.y.nticks; i++) {
-		char *l = vxp_label_text(&m.y, m.y.ticks[i], LBL_UNICODE);
-		if (!l)
-			return VX_ENOMEM;
-		lw = fmax(lw, text_px(l, 12));
-		free(l);
-	}
+	double lw;
+	if (vxp_ylabel_width(&m, LBL_UNICODE, label_px, &lw) != 0)
+		return VX_ENOMEM;
 	frame f;
 	f.left = 12 + (p->ylabel && *p->ylabel ? 20 : 0) + lw + 8;
 	f.right = width - 16;
@@ -399,6 +404,20 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	f.bottom = height - 22 - (p->xlabel && *p->xlabel ? 20 : 0) - (has_note ? 16 : 0);
 	if (f.right - f.left < 60 || f.bottom - f.top < 40)
 		return VX_EUSAGE;
+	/* to scale: the y labels of the widened range may be wider, which
+	 * narrows the frame, which is fitted once more (ranges only widen) */
+	for (int pass = 0; p->equal_aspect && pass < 2; pass++) {
+		vxp_fit_aspect(&m, f.right - f.left, f.bottom - f.top, maxtx, maxty);
+		double lw2;
+		if (vxp_ylabel_width(&m, LBL_UNICODE, label_px, &lw2) != 0)
+			return VX_ENOMEM;
+		if (lw2 <= lw)
+			break;
+		f.left += lw2 - lw;
+		lw = lw2;
+		if (f.right - f.left < 60)
+			return VX_EUSAGE;
+	}
 
 	vxr_buf b = { 0 };
 	char num[64];

@@ -3,23 +3,29 @@
  * for people and notes, not a timed test).
  *
  *   build/bench/tutor_bench [--reps N] [--sizes DxT,DxT,...] [--screen COLSxROWS]
- *                           [--exec ./vanex]
+ *                           [--exec PROG[,PROG...]]
  *
- * Startup: from nothing to the first frame on screen — vxu_state_init (the
- * model, vx_analyse, the first step laid out), curses started on an
- * off-screen terminal, the first frame drawn and written out.
- * Key → frame: one key through vxu_key, vxu_update (recompute when the
- * network changed) and vxu_draw + doupdate, i.e. until the frame has been
- * written to the terminal (here /dev/null), for each kind of key.
- * With --exec, the same for the real program in a pseudo-terminal: from
- * fork to the last byte of the first frame, and from writing a key to the
- * last byte of the frame it causes (the end of a frame is taken as 100 ms of
- * silence, not counted).
- * Medians over N repetitions; targets from the issue: startup < 100 ms,
- * key → frame < 16 ms at d ≤ 32, T ≤ 100 and < 100 ms at d = 128, T = 500.
+ * In-process (without --exec), the work behind each kind of key, done on
+ * the calling thread as vxu_update does it:
+ * startup — vxu_state_init (the model, vx_analyse, the first step laid
+ * out), curses started on an off-screen terminal, the first frame drawn and
+ * written out; key → frame — one key through vxu_key, vxu_update (the
+ * network again when it changed) and vxu_draw + doupdate, until the frame
+ * has been written to the terminal (here /dev/null).  This is what a key
+ * cost the student before the tutor moved the work off its loop, and what
+ * the complete numbers still cost.
+ * With --exec, the real programs in a pseudo-terminal, each run in turn
+ * (so that a comparison of two builds meets the same machine): for the
+ * start and for every key, the first frame (the end of the first burst of
+ * output, curses writing a frame in one go) and the complete one (the last
+ * byte before the program is idle: no output and no CPU time for 150 ms).
+ * Medians over N repetitions; the targets: a key's first frame within a
+ * 60 Hz frame (16 ms) at d = 128, T = 500, and a first frame within 100 ms
+ * at d = 256, T = 2000, the complete numbers following.
  */
 #include <gsl/gsl_errno.h>
 #include <locale.h>
+#include <math.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -190,74 +196,201 @@ static void bench_size(size_t d, size_t T, int reps, int rows, int cols)
 
 /* ---- the real program in a pseudo-terminal ---- */
 
-/* Reads from fd until `quiet_ms` pass without a byte, after waiting up to
- * 20 s for the first one; returns the time of the last byte read (or `since`
- * when none came). */
-static double drain(int fd, double since, int quiet_ms)
+/* What one program did after one event (its start, or a key). */
+typedef struct {
+	double first;      /* end of the first burst of output: the first frame drawn */
+	double complete;   /* the last byte before the program fell idle: every number in */
+} reply;
+
+/* CPU time, in clock ticks, the process has used so far (every thread,
+ * those ended included); -1 when it cannot be read. */
+static long cpu_ticks(pid_t pid)
 {
-	double last = since;
-	char buf[65536];
-	for (int first = 1;; first = 0) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		int r = poll(&p, 1, first ? 20000 : quiet_ms);
-		if (r <= 0)
-			return last;
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n <= 0)
-			return last;
-		last = now_ms();
-	}
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* after the command's ")": state, then 10 fields, then utime and stime */
+	const char *p = strrchr(buf, ')');
+	long ut, stt;
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &ut, &stt) != 2)
+		return -1;
+	return ut + stt;
 }
 
-static void bench_exec(const char *prog, const char *args, int reps, int rows, int cols)
+/* Reads the program's output after an event at t0 until it is idle: no byte
+ * and no CPU time for IDLE_MS.  The first frame ends at the first pause of
+ * BURST_GAP_MS in the output (curses writes a frame in one go).  Times are
+ * from t0; the first frame is NaN when nothing came within 60 s. */
+#define IDLE_MS 150
+#define BURST_GAP_MS 3
+static reply await_reply(int fd, pid_t pid, double t0)
+{
+	reply r = { NAN, NAN };
+	char buf[65536];
+	double last = t0, quiet_since = t0;
+	long ticks = cpu_ticks(pid);
+	int in_first = 0;
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int wait = in_first ? BURST_GAP_MS : isnan(r.first) ? 60000 : 10;
+		int n = poll(&p, 1, wait);
+		double now = now_ms();
+		if (n > 0) {
+			ssize_t got = read(fd, buf, sizeof buf);
+			if (got <= 0)
+				break;
+			last = quiet_since = now;
+			if (isnan(r.first))
+				in_first = 1;
+			continue;
+		}
+		if (in_first) {
+			r.first = last - t0;   /* a pause: the first frame is out */
+			in_first = 0;
+		}
+		if (isnan(r.first))
+			break;   /* nothing at all */
+		long t = cpu_ticks(pid);
+		if (t != ticks) {
+			ticks = t;
+			quiet_since = now;
+		} else if (now - quiet_since >= IDLE_MS) {
+			break;
+		}
+	}
+	r.complete = isnan(r.first) ? NAN : last - t0;
+	return r;
+}
+
+/* The keys timed on the real program, in pairs that undo each other, so
+ * that every repetition sees the same network; both keys of a pair count. */
+static const struct {
+	const char *what;
+	const char *key, *undo;
+} exec_keys[] = {
+	{ "next/prev step", "n", "p" },
+	{ "lambda +/-", "+", "-" },
+	{ "activation a/A", "a", "A" },
+	{ "loss step t/T", "t", "T" },
+	{ "path k K/k", "K", "k" },
+	{ "seed r/R", "r", "R" },
+};
+#define NEXEC_KEYS (sizeof exec_keys / sizeof exec_keys[0])
+
+/* One run of prog: its start, every key pair once, then q. */
+static void exec_once(const char *prog, const char *args, int rows, int cols, reply *start, reply *out)
 {
 	struct winsize ws = { (unsigned short)rows, (unsigned short)cols, 0, 0 };
-	double *start = malloc((size_t)reps * sizeof *start), *kf = malloc((size_t)reps * 2 * sizeof *kf);
-	int nk = 0;
-	for (int r = 0; r < reps; r++) {
-		int fd;
-		double t0 = now_ms();
-		pid_t pid = forkpty(&fd, NULL, NULL, &ws);
-		if (pid < 0) {
-			perror("tutor_bench: forkpty");
-			exit(1);
-		}
-		if (pid == 0) {
-			setenv("TERM", "xterm-256color", 1);
-			setenv("LANG", "C.UTF-8", 1);
-			setenv("LC_ALL", "C.UTF-8", 1);
-			char cmd[4200];
-			snprintf(cmd, sizeof cmd, "exec %s %s", prog, args);
-			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-			_exit(127);
-		}
-		start[r] = drain(fd, t0, 300) - t0;
-		/* λ up and down: a recompute each. */
-		const char *k2[2] = { "+", "-" };
-		for (int i = 0; i < 2; i++) {
-			double k0 = now_ms();
-			if (write(fd, k2[i], 1) != 1)
-				break;
-			kf[nk++] = drain(fd, k0, 100) - k0;
-		}
-		if (write(fd, "q", 1) != 1)
-			kill(pid, SIGTERM);
-		drain(fd, now_ms(), 100);
-		close(fd);
-		waitpid(pid, NULL, 0);
+	int fd;
+	double t0 = now_ms();
+	pid_t pid = forkpty(&fd, NULL, NULL, &ws);
+	if (pid < 0) {
+		perror("tutor_bench: forkpty");
+		exit(1);
 	}
-	printf("exec %s %s  %dx%d\n    startup (fork to first frame)   median %8.2f ms\n", prog, args, cols, rows,
-	       median(start, reps));
-	printf("    key -> frame (+ and -)          median %8.2f ms\n\n", median(kf, nk));
-	free(start);
+	if (pid == 0) {
+		setenv("TERM", "xterm-256color", 1);
+		setenv("LANG", "C.UTF-8", 1);
+		setenv("LC_ALL", "C.UTF-8", 1);
+		char cmd[4200];
+		snprintf(cmd, sizeof cmd, "exec %s %s", prog, args);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	*start = await_reply(fd, pid, t0);
+	for (size_t k = 0; k < NEXEC_KEYS; k++)
+		for (int u = 0; u < 2; u++) {
+			const char *key = u ? exec_keys[k].undo : exec_keys[k].key;
+			double k0 = now_ms();
+			if (write(fd, key, strlen(key)) != (ssize_t)strlen(key))
+				break;
+			out[2 * k + (size_t)u] = await_reply(fd, pid, k0);
+		}
+	if (write(fd, "q", 1) != 1)
+		kill(pid, SIGTERM);
+	await_reply(fd, pid, now_ms());
+	close(fd);
+	waitpid(pid, NULL, 0);
+}
+
+static double median_of(double *v, int n)
+{
+	double *c = malloc((size_t)n * sizeof *c);
+	int m = 0;
+	for (int i = 0; i < n; i++)
+		if (!isnan(v[i]))
+			c[m++] = v[i];
+	double r = m ? median(c, m) : NAN;
+	free(c);
+	return r;
+}
+
+/* The real programs, side by side: their runs alternate, so that both meet
+ * the same machine (a shared machine's load moves within minutes). */
+static void bench_exec(char **progs, int nprogs, const char *args, int reps, int rows, int cols)
+{
+	size_t per = (size_t)reps * 2;   /* values per key pair and program */
+	double *sf = calloc((size_t)nprogs * (size_t)reps, sizeof *sf), *sc = calloc((size_t)nprogs * (size_t)reps, sizeof *sc);
+	double *kf = calloc((size_t)nprogs * NEXEC_KEYS * per, sizeof *kf);
+	double *kc = calloc((size_t)nprogs * NEXEC_KEYS * per, sizeof *kc);
+	reply start, got[2 * NEXEC_KEYS];
+	for (int r = 0; r < reps; r++)
+		for (int p = 0; p < nprogs; p++) {
+			exec_once(progs[p], args, rows, cols, &start, got);
+			sf[p * reps + r] = start.first;
+			sc[p * reps + r] = start.complete;
+			for (size_t k = 0; k < NEXEC_KEYS; k++)
+				for (int u = 0; u < 2; u++) {
+					size_t at = ((size_t)p * NEXEC_KEYS + k) * per + (size_t)r * 2 + (size_t)u;
+					kf[at] = got[2 * k + (size_t)u].first;
+					kc[at] = got[2 * k + (size_t)u].complete;
+				}
+		}
+	printf("%s  %dx%d, %d runs each, medians in ms: first = the first frame written, complete = the\n"
+	       "last byte before the program is idle (every number in)\n", args, cols, rows, reps);
+	printf("%-22s", "");
+	for (int p = 0; p < nprogs; p++) {
+		size_t len = strlen(progs[p]);   /* the end of a long path names it */
+		printf("  %21s", progs[p] + (len > 21 ? len - 21 : 0));
+	}
+	printf("\n%-22s", "");
+	for (int p = 0; p < nprogs; p++)
+		printf("  %10s %10s", "first", "complete");
+	printf("\n%-22s", "startup");
+	for (int p = 0; p < nprogs; p++)
+		printf("  %10.1f %10.1f", median_of(sf + p * reps, reps), median_of(sc + p * reps, reps));
+	printf("\n");
+	for (size_t k = 0; k < NEXEC_KEYS; k++) {
+		printf("key %-18s", exec_keys[k].what);
+		for (int p = 0; p < nprogs; p++) {
+			size_t at = ((size_t)p * NEXEC_KEYS + k) * per;
+			printf("  %10.1f %10.1f", median_of(kf + at, (int)per), median_of(kc + at, (int)per));
+		}
+		printf("\n");
+	}
+	printf("%-22s", "key, all of them");
+	for (int p = 0; p < nprogs; p++) {
+		size_t at = (size_t)p * NEXEC_KEYS * per;
+		printf("  %10.1f %10.1f", median_of(kf + at, (int)(NEXEC_KEYS * per)),
+		       median_of(kc + at, (int)(NEXEC_KEYS * per)));
+	}
+	printf("\n\n");
+	free(sf);
+	free(sc);
 	free(kf);
+	free(kc);
 }
 
 int main(int argc, char **argv)
 {
 	int reps = 9, rows = 24, cols = 80;
 	const char *sizes = "8x50,32x100,128x500";
-	const char *exec = NULL;
+	char *exec = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
 			reps = atoi(argv[++i]);
@@ -266,9 +399,9 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--screen") == 0 && i + 1 < argc)
 			sscanf(argv[++i], "%dx%d", &cols, &rows);
 		else if (strcmp(argv[i], "--exec") == 0 && i + 1 < argc)
-			exec = argv[++i];
+			exec = strdup(argv[++i]);
 		else {
-			fprintf(stderr, "usage: tutor_bench [--reps N] [--sizes DxT,...] [--screen COLSxROWS] [--exec ./vanex]\n");
+			fprintf(stderr, "usage: tutor_bench [--reps N] [--sizes DxT,...] [--screen COLSxROWS] [--exec PROG[,PROG...]]\n");
 			return 2;
 		}
 	}
@@ -277,9 +410,15 @@ int main(int argc, char **argv)
 	gsl_set_error_handler_off();
 	setlocale(LC_CTYPE, "C.UTF-8");
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-	printf("tutor_bench: %d repetitions, medians; the frame is written to /dev/null\n\n", reps);
+	char *progs[16];
+	int nprogs = 0;
+	for (char *tok = exec ? strtok(exec, ",") : NULL; tok && nprogs < 16; tok = strtok(NULL, ","))
+		progs[nprogs++] = tok;
+	if (!exec)
+		printf("tutor_bench: %d repetitions, medians; the frame is written to /dev/null\n\n", reps);
 	char *copy = strdup(sizes);
-	for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+	char *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		size_t d, T;
 		if (sscanf(tok, "%zux%zu", &d, &T) != 2) {
 			fprintf(stderr, "tutor_bench: bad size '%s' (expected DxT)\n", tok);
@@ -288,11 +427,12 @@ int main(int argc, char **argv)
 		if (exec) {
 			char args[64];
 			snprintf(args, sizeof args, "--hidden %zu --steps %zu", d, T);
-			bench_exec(exec, args, reps, rows, cols);
+			bench_exec(progs, nprogs, args, reps, rows, cols);
 		} else {
 			bench_size(d, T, reps, rows, cols);
 		}
 	}
 	free(copy);
+	free(exec);
 	return 0;
 }

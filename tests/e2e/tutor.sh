@@ -3,7 +3,10 @@
 # step, changes the network, resizes (200x60, 40x12, back to 80x24), runs
 # under LANG=C (only ASCII on screen) and NO_COLOR, exports a handout, and
 # leaves a sane terminal after q, Ctrl-C and SIGTERM; Esc closes the help
-# and does not quit.
+# and does not quit.  At d = 256, T = 2000, where one network takes seconds:
+# the first frame and every key answer at once while the numbers are
+# computed ("updating…", dimmed), 20 presses held end at the last one's
+# numbers, resizing (down to 16x10) mid-computation and q mid-computation.
 #
 #   VANEX=./vanex sh tests/e2e/tutor.sh
 #
@@ -75,27 +78,38 @@ EOF
 	$T new-session -d -s "$name" -x "$cols" -y "$rows" -c "$WORK" "sh $WORK/run.$name"
 }
 screen() { $T capture-pane -p -t "$1"; }
-# wait_for NAME TEXT: polls the screen for a fixed string, up to 10 s.
-wait_for() {
+# within TENTHS NAME TEXT: the screen shows a fixed string within TENTHS
+# tenths of a second (polled every 50 ms), else prints the screen and fails.
+within() {
 	i=0
-	while [ $i -lt 100 ]; do
-		screen "$1" | grep -qF -- "$2" && return 0
-		sleep 0.1
+	while [ $i -lt $(($1 * 2)) ]; do
+		screen "$2" | grep -qF -- "$3" && return 0
+		sleep 0.05
 		i=$((i + 1))
 	done
-	echo "--- screen of $1 while waiting for '$2':"
-	screen "$1"
+	echo "--- screen of $2, $1 tenths of a second after, without '$3':"
+	screen "$2"
 	return 1
 }
-# wait_gone NAME TEXT: polls until a fixed string has left the screen, up to 5 s.
+# wait_for NAME TEXT: the screen shows a fixed string within 10 s.
+wait_for() { within 100 "$1" "$2"; }
+# wait_for_long NAME TEXT: within 60 s (a network of d = 256, T = 2000 on a
+# loaded machine).
+wait_for_long() { within 600 "$1" "$2"; }
+# wait_gone NAME TEXT: polls until a fixed string has left the screen, up to 60 s.
 wait_gone() {
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 600 ]; do
 		screen "$1" | grep -qF -- "$2" || return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
 	return 1
+}
+# status_dim NAME: λ on the status line (the row before the last) is dimmed
+# (SGR 2 in tmux's capture with attributes).
+status_dim() {
+	$T capture-pane -p -e -t "$1" | tail -2 | head -1 | grep -q "λ=$(printf '\033')\[2m"
 }
 # wait_dead NAME: waits for the tutor in the pane to end.
 wait_dead() {
@@ -297,23 +311,74 @@ for sig in SEGV ABRT; do
 	check "crash $sig: terminal restored by the handler" sane "crash$sig"
 done
 
-# ---------------------------------------------------------------- q while recomputing
-# At d = 256, T = 1000 a change of lambda takes the engine a while: q must not wait for it.
-start slow 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --hidden 256 --steps 1000 --step 11
-check "slow: started" wait_for slow "step 11/"
-keys slow + + +
-# Once the engine is fast enough there is nothing to wait for: then q simply
-# quits, and the checks below still hold.
+# ---------------------------------------------------------------- keys never wait
+# At d = 256, T = 2000 the network takes the engine seconds (2 s on one
+# idle core): the first frame, and every key, answer at once; the numbers
+# follow, dimmed and marked "updating…" meanwhile.  (Each "within" below is
+# far shorter than one computation at this size.)
+start big 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --hidden 256 --steps 2000
+check "big: the first frame comes before the numbers" within 10 big "updating…"
+check "big: it shows the step and what was asked" within 1 big "tanh d=256 T=2000"
+check "big: its numbers follow" wait_for_long big "λ=1 "
+check "big: then nothing is updating" wait_gone big "updating…"
+keys big +
+check "big: + answers at once, updating" within 10 big "updating…"
+check "big: with the previous lambda dimmed" status_dim big
+check "big: the message names the lambda on its way" within 10 big "computing the network with λ = 1.1 …"
+check "big: the previous numbers stay on screen" within 1 big "λ=1 "
+keys big Right
+check "big: Right moves on while the network is computed" within 10 big "step 2/"
+keys big '?'
+check "big: ? opens the help while it is computed" within 10 big "vanex keys"
+keys big Escape
+check "big: Esc closes it" wait_gone big "vanex keys"
+check "big: the new numbers come" wait_for_long big "λ=1.1 "
+check "big: and are no longer dimmed" wait_gone big "updating…"
+if status_dim big; then fail "big: lambda still dimmed after updating"; else ok; fi
+# Holding a key: 20 presses in a row end at the 20th press's network
+# (λ = 1.1^21 = 7.4), not at one in between.
 i=0
-while [ $i -lt 50 ] && ! screen slow | grep -qF -e computing -e "λ=1.33"; do sleep 0.05; i=$((i + 1)); done
-screen slow | grep -qF computing || echo "note: the recompute at d=256, T=1000 was done at once; q-while-computing not exercised"
-keys slow q
+while [ $i -lt 20 ]; do keys big +; i=$((i + 1)); done
+check "big: 20 presses held: updating at once" within 10 big "updating…"
+check "big: they end at the last press's lambda" wait_for_long big "λ=7.4 "
+check "big: and the message is the last press's" wait_for big "λ = 7.4, γλ = 7.4 > 1"
+check "big: nothing left updating" wait_gone big "updating…"
+# Resizing while it computes, down to 16x10 and back.
+keys big r
+check "big: r asks for a new seed" within 10 big "seed=2"
+$T resize-window -t big -x 16 -y 10
+check "big: 16x10 mid-computation: too small, no crash" within 20 big "too sma"
+$T resize-window -t big -x 200 -y 60
+check "big: 200x60 mid-computation" within 20 big "step 2/"
+$T resize-window -t big -x 80 -y 24
+check "big: back to 80x24, the new seed computed" wait_for_long big "seed 2: a new W"
+check "big: nothing left updating after the resizes" wait_gone big "updating…"
+check "big: still running" [ ! -f "$WORK/rc.big" ]
+# q while computing: the terminal is back at once, the process ends within a second.
+keys big +
+check "big: + computes again" within 10 big "updating…"
+keys big q
 i=0
-while [ $i -lt 10 ] && [ ! -f "$WORK/rc.slow" ]; do sleep 0.1; i=$((i + 1)); done
-check "slow: q quits within a second, even while computing" [ -f "$WORK/rc.slow" ]
-wait_dead slow
-check "slow: exit status 0" [ "$(dead_status slow)" = 0 ]
-check "slow: terminal restored" sane slow
+while [ $i -lt 10 ] && [ ! -f "$WORK/rc.big" ]; do sleep 0.1; i=$((i + 1)); done
+check "big: q quits within a second, even while computing" [ -f "$WORK/rc.big" ]
+wait_dead big
+check "big: exit status 0" [ "$(dead_status big)" = 0 ]
+check "big: terminal restored" sane big
+
+# Started at 16x10 while the first network is computed, then grown.
+start tiny 16 10 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --hidden 256 --steps 2000
+check "tiny: 16x10 says it is too small" within 20 tiny "too sma"
+$T resize-window -t tiny -x 80 -y 24
+check "tiny: grown to 80x24 while the first network is computed" within 20 tiny "step 1/"
+keys tiny + Right
+check "tiny: keys answer" within 10 tiny "step 2/"
+check "tiny: the numbers come" wait_for_long tiny "λ=1.1 "
+$T resize-window -t tiny -x 16 -y 10   # as it started, for the stty comparison
+check "tiny: 16x10 again" within 20 tiny "too sma"
+keys tiny q
+check "tiny: q quits" wait_dead tiny
+check "tiny: exit status 0" [ "$(dead_status tiny)" = 0 ]
+check "tiny: terminal restored" sane tiny
 
 # ---------------------------------------------------------------- LANG=C: ASCII only
 start ascii 80 24 LANG=C LC_ALL=C --

@@ -247,7 +247,8 @@ TPL = {
     "ok_if.md": "{{#if gamma_lambda < 0.999}}\nvanish\n{{else if gamma_lambda > 1.001}}\nexplode\n{{else}}\none\n{{/if}}\n"
                 "{{paths}} {{#if paths == 1}}term{{else}}terms{{/if}} {{#if act == \"tanh\" and not (t > 3)}}x{{/if}}\n",
     "ok_blocks.md": "{{table paths rows=4}}\n\n{{table steps}}\n\n{{table inits}}\n\n{{matrix W D j=2 size=2}}\n\n"
-                    "{{matrix dsds k=1}}\n\n{{plot norms}}\n\n{{plot dact j=1}}\n\n{{plot contrib}}\n\n{{record}}\n",
+                    "{{matrix dsds k=1}}\n\n{{plot norms}}\n\n{{plot dact j=1}}\n\n{{plot contrib}}\n\n"
+                    "{{plot eigen}}\n\n{{plot powers}}\n\n{{record}}\n",
     "ok_comment_escape.md": "{{! a comment }} \\{{ literal `code $x$` \n```\n$not math$ {{gamma}}\n```\n",
     "ok_funcs.md": "{{min(1, 2)}} {{max(gamma, 2)^2}} {{abs(-3)}} {{log10(lambda)}} {{ln(2)}} {{exp(1)}} {{sqrt(2)}} {{floor(2.5)}} {{ceil(2.5)}}\n",
     "bad_unknown_name.md": "{{bogus}}\n",

@@ -33,24 +33,6 @@ TestSuite(engine_norm, .init = setup);
 
 /* ---- building the matrices ---- */
 
-/* an m×m orthogonal matrix (QR of an LCG-Gaussian matrix) whose first column
- * is ones/√m when ones_first, into Q */
-static void orthogonal(gsl_matrix *Q, unsigned long long seed, int ones_first)
-{
-	size_t m = Q->size1;
-	gsl_matrix *A = gsl_matrix_alloc(m, m), *R = gsl_matrix_alloc(m, m);
-	gsl_vector *tau = gsl_vector_alloc(m);
-	unsigned long long st = seed * 2862933555777941757ULL + 3037000493ULL;
-	for (size_t i = 0; i < m; i++)
-		for (size_t j = 0; j < m; j++)
-			gsl_matrix_set(A, i, j, ones_first && j == 0 ? 1.0 : lcg_gauss(&st));
-	gsl_linalg_QR_decomp(A, tau);
-	gsl_linalg_QR_unpack(A, tau, Q, R);
-	gsl_matrix_free(A);
-	gsl_matrix_free(R);
-	gsl_vector_free(tau);
-}
-
 /* singular values: sv[0..ntop-1] given, the rest uniform in [0.1, 0.9] from the seed */
 static void spectrum(double *sv, size_t m, const double *top, size_t ntop, unsigned long long seed)
 {
@@ -66,8 +48,8 @@ static void with_singular_values(gsl_matrix *W, const double *sv, unsigned long 
 {
 	size_t m = W->size1;
 	gsl_matrix *U = gsl_matrix_alloc(m, m), *V = gsl_matrix_alloc(m, m);
-	orthogonal(U, seed, 0);
-	orthogonal(V, seed + 1000, 0);
+	nv_orthogonal(U, seed, 0);
+	nv_orthogonal(V, seed + 1000, 0);
 	for (size_t i = 0; i < m; i++)
 		for (size_t j = 0; j < m; j++) {
 			double s = 0;
@@ -268,7 +250,7 @@ static void symmetric_on_ones(gsl_matrix *W1, const double *sv, double mu, unsig
 {
 	size_t m = W1->size1;
 	gsl_matrix *Q = gsl_matrix_alloc(m, m);
-	orthogonal(Q, seed, 1);
+	nv_orthogonal(Q, seed, 1);
 	for (size_t i = 0; i < m; i++)
 		for (size_t j = 0; j < m; j++) {
 			double s = mu / (double)m;

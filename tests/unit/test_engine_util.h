@@ -194,6 +194,24 @@ static inline double lcg_gauss(unsigned long long *st)
 	return sqrt(-2 * log(u[0])) * cos(6.283185307179586 * u[1]);
 }
 
+/* an m×m orthogonal matrix (QR of an LCG-Gaussian matrix) whose first column
+ * is ones/√m when ones_first, into Q */
+static inline void nv_orthogonal(gsl_matrix *Q, unsigned long long seed, int ones_first)
+{
+	size_t m = Q->size1;
+	gsl_matrix *A = gsl_matrix_alloc(m, m), *R = gsl_matrix_alloc(m, m);
+	gsl_vector *tau = gsl_vector_alloc(m);
+	unsigned long long st = seed * 2862933555777941757ULL + 3037000493ULL;
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < m; j++)
+			gsl_matrix_set(A, i, j, ones_first && j == 0 ? 1.0 : lcg_gauss(&st));
+	gsl_linalg_QR_decomp(A, tau);
+	gsl_linalg_QR_unpack(A, tau, Q, R);
+	gsl_matrix_free(A);
+	gsl_matrix_free(R);
+	gsl_vector_free(tau);
+}
+
 static inline vx_model *random_model(vx_act act, size_t d, size_t n, size_t T, double lambda,
                               double input_scale, unsigned long long seed)
 {

@@ -109,6 +109,17 @@ static int braille_has(uint32_t cp, int dx, int dy)
 	return ((cp - 0x2800) >> bit[dy][dx]) & 1;
 }
 
+/* Draws p in cells (cols × rows, Braille or ASCII) into *txt and reads it
+ * back into *sc; returns its plot area. */
+static area draw_cells(const vxp_plot *p, int cols, int rows, int utf8, char **txt, screen *sc)
+{
+	unsigned char *roles = NULL;
+	cr_assert_eq(vxp_cells(p, cols, rows, utf8, txt, &roles), VX_OK);
+	free(roles);
+	*sc = parse_screen(*txt, cols, rows);
+	return utf8 ? find_area(sc, 0x2514, 0x2502, 0x2524) : find_area(sc, '+', '|', '+');
+}
+
 /* ---- the line y = -0.3 x in log10 -------------------------------------- */
 
 #define NLINE 21
@@ -120,8 +131,8 @@ static vxp_plot line_plot(vxp_series *s)
 		lx[i] = i;
 		ly[i] = -0.3 * i;   /* 1 down to 10^-6 */
 	}
-	*s = (vxp_series){ "y = 10^(-0.3x)", lx, ly, NLINE, 0, NULL, 0 };
-	return (vxp_plot){ "a line", "x", "y", 1, s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	*s = (vxp_series){ "y = 10^(-0.3x)", lx, ly, NLINE, 0, NULL, 0, 0 };
+	return (vxp_plot){ "a line", "x", "y", 1, s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 }
 
 Test(cells, ascii_line_lands_on_the_mapped_cells)
@@ -220,15 +231,12 @@ Test(cells, isolated_points_are_exactly_the_mapped_dots)
 		x[i] = i / 2.0;
 		y[i] = i % 2 ? NAN : -0.3 * x[i];
 	}
-	vxp_series s = { "dots", x, y, 41, 0, NULL, 0 };
-	vxp_plot p = { NULL, NULL, NULL, 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	vxp_series s = { "dots", x, y, 41, 0, NULL, 0, 0 };
+	vxp_plot p = { NULL, NULL, NULL, 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	for (int utf8 = 0; utf8 < 2; utf8++) {
-		int cols = 57, rows = 15;
 		char *txt = NULL;
-		unsigned char *roles = NULL;
-		cr_assert_eq(vxp_cells(&p, cols, rows, utf8, &txt, &roles), VX_OK);
-		screen sc = parse_screen(txt, cols, rows);
-		area a = utf8 ? find_area(&sc, 0x2514, 0x2502, 0x2524) : find_area(&sc, '+', '|', '+');
+		screen sc;
+		area a = draw_cells(&p, 57, 15, utf8, &txt, &sc);
 		int dx = utf8 ? 2 : 1, dy = utf8 ? 4 : 1;
 		int W = dx * a.pw, H = dy * a.ph;
 		unsigned char *want = calloc((size_t)W * (size_t)H, 1);
@@ -248,7 +256,6 @@ Test(cells, isolated_points_are_exactly_the_mapped_dots)
 		free(want);
 		free(sc.cp);
 		free(txt);
-		free(roles);
 	}
 }
 
@@ -264,10 +271,10 @@ static vxp_plot three_series(vxp_series *s, size_t n)
 		t2[i] = -0.2 * (double)i;
 		t3[i] = -0.1 * (double)i;
 	}
-	s[0] = (vxp_series){ "‖∂sₜ/∂sₖ‖₂", tx, t1, n, 0, NULL, 0 };
-	s[1] = (vxp_series){ "Π‖Jⱼ‖₂", tx, t2, n, 0, NULL, 0 };
-	s[2] = (vxp_series){ "(γλ)ᵗ⁻ᵏ", tx, t3, n, 1, NULL, 0 };
-	return (vxp_plot){ "‖∂sₜ/∂sₖ‖ against t − k 漢字", "t − k", "norm", 1, s, 3, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	s[0] = (vxp_series){ "‖∂sₜ/∂sₖ‖₂", tx, t1, n, 0, NULL, 0, 0 };
+	s[1] = (vxp_series){ "Π‖Jⱼ‖₂", tx, t2, n, 0, NULL, 0, 0 };
+	s[2] = (vxp_series){ "(γλ)ᵗ⁻ᵏ", tx, t3, n, 1, NULL, 0, 0 };
+	return (vxp_plot){ "‖∂sₜ/∂sₖ‖ against t − k 漢字", "t − k", "norm", 1, s, 3, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 }
 
 Test(cells, every_size_fits_exactly)
@@ -331,8 +338,8 @@ Test(cells, ascii_series_characters_carry_their_roles)
 Test(cells, marks_are_role_four)
 {
 	double x[3] = { -1, 0, 1 }, y[3] = { 0.5, 1, 0.5 }, mx[1] = { 0 }, my[1] = { 1 };
-	vxp_series s = { "curve", x, y, 3, 0, NULL, 0 };
-	vxp_plot p = { NULL, "a", "f", 0, &s, 1, mx, my, 1, "max", NULL, NULL, NULL };
+	vxp_series s = { "curve", x, y, 3, 0, NULL, 0, 0 };
+	vxp_plot p = { NULL, "a", "f", 0, &s, 1, mx, my, 1, "max", NULL, NULL, NULL, 0 };
 	for (int utf8 = 0; utf8 < 2; utf8++) {
 		char *txt = NULL;
 		unsigned char *roles = NULL;
@@ -359,8 +366,8 @@ Test(cells, a_wide_legend_takes_a_second_line)
 {
 	double x[3] = { 0, 1, 2 }, y1[3] = { 0, 1, 2 }, y2[3] = { 2, 1, 0 }, y3[3] = { 1, 1, 1 };
 	double mx[1] = { 1 }, my[1] = { 1 };
-	vxp_series s[3] = { { "alpha", x, y1, 3, 0, NULL, 0 }, { "beta", x, y2, 3, 0, NULL, 0 }, { "gamma", x, y3, 3, 1, NULL, 0 } };
-	vxp_plot p = { NULL, "x", "y", 0, s, 3, mx, my, 1, "delta", NULL, NULL, NULL };
+	vxp_series s[3] = { { "alpha", x, y1, 3, 0, NULL, 0, 0 }, { "beta", x, y2, 3, 0, NULL, 0, 0 }, { "gamma", x, y3, 3, 1, NULL, 0, 0 } };
+	vxp_plot p = { NULL, "x", "y", 0, s, 3, mx, my, 1, "delta", NULL, NULL, NULL, 0 };
 	for (int utf8 = 0; utf8 < 2; utf8++) {
 		/* one line: 3+1+5, 3+1+4, 3+1+5, 2+5 and 2 between: 39 columns (ASCII 36) */
 		static const struct { int cols, rows, lines; } sz[] = { { 30, 10, 2 }, { 40, 10, 1 }, { 30, 6, 1 } };
@@ -418,11 +425,11 @@ Test(cells, too_small_or_malformed_is_a_usage_error)
 	}
 	cr_expect_eq(vxp_cells(NULL, 40, 10, 1, &txt, &roles), VX_EUSAGE);
 	cr_expect_eq(vxp_cells(&p, 40, 10, 1, NULL, &roles), VX_EUSAGE);
-	vxp_series nox = { "x", NULL, ly, 3, 0, NULL, 0 };
-	vxp_plot q = { NULL, NULL, NULL, 1, &nox, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	vxp_series nox = { "x", NULL, ly, 3, 0, NULL, 0, 0 };
+	vxp_plot q = { NULL, NULL, NULL, 1, &nox, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	cr_expect_eq(vxp_cells(&q, 40, 10, 1, &txt, &roles), VX_EUSAGE, "NULL x with n > 0");
 	vxp_series four[4] = { s, s, s, s };
-	vxp_plot r = { NULL, NULL, NULL, 1, four, 4, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	vxp_plot r = { NULL, NULL, NULL, 1, four, 4, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	cr_expect_eq(vxp_cells(&r, 40, 10, 1, &txt, &roles), VX_EUSAGE, "four series");
 	char *svg = (char *)1;
 	cr_expect_eq(vxp_svg(&r, 640, 360, &svg), VX_EUSAGE);
@@ -431,8 +438,8 @@ Test(cells, too_small_or_malformed_is_a_usage_error)
 	cr_expect_eq(vxp_svg(NULL, 640, 360, &svg), VX_EUSAGE);
 	/* y labels so wide that fewer than 10 columns remain */
 	double yy[2] = { 1e300, -1e300 };
-	vxp_series w = { "w", lx, yy, 2, 0, NULL, 0 };
-	vxp_plot wide = { NULL, NULL, NULL, 0, &w, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	vxp_series w = { "w", lx, yy, 2, 0, NULL, 0, 0 };
+	vxp_plot wide = { NULL, NULL, NULL, 0, &w, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	vx_status st = vxp_cells(&wide, 20, 6, 0, &txt, &roles);
 	cr_expect(st == VX_OK || st == VX_EUSAGE, "status %d", st);
 	if (st == VX_OK) {
@@ -472,8 +479,8 @@ Test(degenerate, empty_one_point_zeros_nan_huge)
 	double hx[5] = { -1e308, -1e300, 0, 1e300, 1e308 };
 	double tiny[5] = { 1e-300, 2e-300, 3e-300, 4e-300, 5e-300 };
 
-	vxp_series s = { "none", x, zeros, 0, 0, NULL, 0 };
-	vxp_plot p = { "t", "x", "y", 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	vxp_series s = { "none", x, zeros, 0, 0, NULL, 0, 0 };
+	vxp_plot p = { "t", "x", "y", 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	both_ok(&p, "n = 0", "no values");
 	p.nseries = 0;
 	both_ok(&p, "no series", "no values");
@@ -690,8 +697,8 @@ Test(svg, six_hundred_decades_get_few_labels)
 		x[i] = i;
 		y[i] = -(double)i;   /* 0.1^i: down to 10^-600, beyond any double */
 	}
-	vxp_series s = { "0.1^(t-k)", x, y, 601, 0, NULL, 0 };
-	vxp_plot p = { NULL, "t − k", "norm", 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	vxp_series s = { "0.1^(t-k)", x, y, 601, 0, NULL, 0, 0 };
+	vxp_plot p = { NULL, "t − k", "norm", 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	char *svg = NULL;
 	cr_assert_eq(vxp_svg(&p, 640, 480, &svg), VX_OK);
 	char lab[32][32];
@@ -739,8 +746,8 @@ Test(svg, decade_labels_for_a_short_span)
 Test(svg, omitted_points_are_noted_and_break_the_line)
 {
 	double x[6] = { 0, 1, 2, 3, 4, 5 }, y[6] = { 0, -1, -INFINITY, -3, NAN, -5 };
-	vxp_series s = { "gaps", x, y, 6, 0, NULL, 0 };
-	vxp_plot p = { NULL, "x", NULL, 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	vxp_series s = { "gaps", x, y, 6, 0, NULL, 0, 0 };
+	vxp_plot p = { NULL, "x", NULL, 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	char *svg = NULL;
 	cr_assert_eq(vxp_svg(&p, 400, 300, &svg), VX_OK);
 	cr_expect(strstr(svg, "1 exact zero not shown") != NULL, "zero noted");
@@ -758,8 +765,8 @@ Test(svg, linear_axis_and_marks)
 {
 	double a[5] = { -2, -1, 0, 1, 2 }, f[5] = { 0.1, 0.2, 0.25, 0.2, 0.1 };
 	double mx[1] = { 0 }, my[1] = { 0.25 };
-	vxp_series s = { "σ′(a)", a, f, 5, 0, NULL, 0 };
-	vxp_plot p = { "logistic", "a", "σ′", 0, &s, 1, mx, my, 1, "γ = ¼", NULL, NULL, NULL };
+	vxp_series s = { "σ′(a)", a, f, 5, 0, NULL, 0, 0 };
+	vxp_plot p = { "logistic", "a", "σ′", 0, &s, 1, mx, my, 1, "γ = ¼", NULL, NULL, NULL, 0 };
 	char *svg = NULL;
 	cr_assert_eq(vxp_svg(&p, 500, 300, &svg), VX_OK);
 	char lab[32][32];
@@ -784,8 +791,8 @@ Test(svg, a_million_points_stay_small)
 		x[i] = (double)i;
 		y[i] = -1e-3 * (double)i;
 	}
-	vxp_series s = { "long", x, y, n, 0, NULL, 0 };
-	vxp_plot p = { NULL, NULL, NULL, 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	vxp_series s = { "long", x, y, n, 0, NULL, 0, 0 };
+	vxp_plot p = { NULL, NULL, NULL, 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	char *svg = NULL;
 	cr_assert_eq(vxp_svg(&p, 640, 360, &svg), VX_OK);
 	cr_expect_lt(strlen(svg), 200000, "SVG of %zu bytes", strlen(svg));
@@ -876,10 +883,10 @@ Test(latex, pictures_compile_and_stay_in_their_box, .timeout = 120)
 	s3[2].label_tex = "$(\\gamma\\lambda)^{t-k}$";
 	three.xlabel_tex = "$t-k$";
 	double x[5] = { 0, 1, 2, 3, 4 }, odd[5] = { -1, -INFINITY, -2, NAN, -3 }, one[1] = { -3 };
-	vxp_series so = { "zeros", x, odd, 5, 0, NULL, 0 }, s1 = { "one", x, one, 1, 0, NULL, 0 };
-	vxp_plot holes = { NULL, "x", "y_1 & 50% #", 1, &so, 1, x, odd, 5, "marks", NULL, NULL, NULL };
-	vxp_plot lone = { NULL, NULL, NULL, 1, &s1, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL };
-	vxp_plot none = { NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	vxp_series so = { "zeros", x, odd, 5, 0, NULL, 0, 0 }, s1 = { "one", x, one, 1, 0, NULL, 0, 0 };
+	vxp_plot holes = { NULL, "x", "y_1 & 50% #", 1, &so, 1, x, odd, 5, "marks", NULL, NULL, NULL, 0 };
+	vxp_plot lone = { NULL, NULL, NULL, 1, &s1, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
+	vxp_plot none = { NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	size_t big = 1000000;
 	double *bx = malloc(big * sizeof *bx), *by = malloc(big * sizeof *by);
 	cr_assert(bx && by);
@@ -887,8 +894,8 @@ Test(latex, pictures_compile_and_stay_in_their_box, .timeout = 120)
 		bx[i] = (double)i;
 		by[i] = -1e-5 * (double)i + 1e-3 * sin((double)i);
 	}
-	vxp_series sb = { "long", bx, by, big, 0, NULL, 0 };
-	vxp_plot longp = { NULL, NULL, NULL, 1, &sb, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	vxp_series sb = { "long", bx, by, big, 0, NULL, 0, 0 };
+	vxp_plot longp = { NULL, NULL, NULL, 1, &sb, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	const vxp_plot *plots[] = { &three, &holes, &lone, &none, &longp };
 
 	char dir[] = "/tmp/vxp-latex-XXXXXX";
@@ -950,26 +957,162 @@ Test(latex, locale_free_and_deterministic)
 	free(a);
 }
 
+/* ---- a plane to scale (equal_aspect) ------------------------------------ */
+
+#define NCIRC 181
+static double cx[NCIRC], cy[NCIRC], sx[NCIRC], sy[NCIRC];
+
+/* the unit circle (series 1, plain) and one of radius 0.5 (series 2,
+ * dashed), with the points ±0.5i, 0.3 marked */
+static vxp_plot circles(vxp_series *s, double *mx, double *my, int equal)
+{
+	for (int i = 0; i < NCIRC; i++) {
+		double a = 2 * M_PI * i / (NCIRC - 1);
+		cx[i] = cos(a);
+		cy[i] = sin(a);
+		sx[i] = 0.5 * cos(a);
+		sy[i] = 0.5 * sin(a);
+	}
+	s[0] = (vxp_series){ "|z| = 1", cx, cy, NCIRC, 0, NULL, 1, 0 };
+	s[1] = (vxp_series){ "|z| = ½", sx, sy, NCIRC, 1, NULL, 1, 0 };
+	mx[0] = 0, my[0] = 0.5, mx[1] = 0, my[1] = -0.5, mx[2] = 0.3, my[2] = 0;
+	return (vxp_plot){ NULL, "Re z", "Im z", 0, s, 2, mx, my, 3, "points", NULL, NULL, NULL, equal };
+}
+
+/* In SVG every vertex of the circle lies at one distance from its centre,
+ * in pixels, however wide the picture; without equal_aspect it is an
+ * ellipse as wide as the frame. */
+Test(svg, equal_aspect_keeps_a_circle_round)
+{
+	vxp_series s[2];
+	double mx[3], my[3];
+	static const int size[][2] = { { 640, 360 }, { 300, 600 }, { 1200, 200 } };
+	for (int k = 0; k < 3; k++)
+		for (int equal = 1; equal >= 0; equal--) {
+			vxp_plot p = circles(s, mx, my, equal);
+			char *svg = NULL;
+			cr_assert_eq(vxp_svg(&p, size[k][0], size[k][1], &svg), VX_OK);
+			double xs[NCIRC + 2], ys[NCIRC + 2];
+			int n = path_points(svg, 1, xs, ys, NCIRC + 2);
+			cr_assert_geq(n, 40, "the circle has %d vertices", n);
+			double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+			for (int i = 0; i < n; i++) {
+				x0 = fmin(x0, xs[i]), x1 = fmax(x1, xs[i]);
+				y0 = fmin(y0, ys[i]), y1 = fmax(y1, ys[i]);
+			}
+			double w = x1 - x0, h = y1 - y0;
+			if (equal) {
+				cr_expect_leq(fabs(w - h), 1.0, "%dx%d: %.2f px wide, %.2f px high", size[k][0], size[k][1], w, h);
+				double ccx = (x0 + x1) / 2, ccy = (y0 + y1) / 2, r = w / 2;
+				for (int i = 0; i < n; i++)
+					cr_expect_leq(fabs(hypot(xs[i] - ccx, ys[i] - ccy) - r), 1.0, "%dx%d: vertex %d off the circle",
+					              size[k][0], size[k][1], i);
+			} else if (k != 1) {
+				cr_expect_gt(w, 1.5 * h, "%dx%d, not to scale: %.2f px wide, %.2f px high", size[k][0], size[k][1],
+				             w, h);
+			}
+			/* plain series: no markers along them or in the legend */
+			cr_expect_null(strstr(svg, "vxp-marker"), "%dx%d: a plain series has no markers", size[k][0],
+			               size[k][1]);
+			free(svg);
+		}
+}
+
+/* In cells a Braille dot is half a cell wide and a quarter of a cell,
+ * which is twice as high, high: the circle's inked dots span as many
+ * columns of dots as rows; in ASCII as many cells across as two rows. */
+Test(cells, equal_aspect_keeps_a_circle_round)
+{
+	vxp_series s[2];
+	double mx[3], my[3];
+	static const int size[][2] = { { 72, 12 }, { 40, 20 }, { 78, 24 } };
+	for (int k = 0; k < 3; k++)
+		for (int utf8 = 0; utf8 < 2; utf8++) {
+			vxp_plot p = circles(s, mx, my, 1);
+			p.nseries = 1;
+			p.nmarks = 0;
+			int cols = size[k][0], rows = size[k][1];
+			char *txt = NULL;
+			screen sc;
+			area a = draw_cells(&p, cols, rows, utf8, &txt, &sc);
+			int dx = utf8 ? 2 : 1, dy = utf8 ? 4 : 1;
+			int X0 = 1 << 30, X1 = -1, Y0 = 1 << 30, Y1 = -1;
+			for (int Y = 0; Y < dy * a.ph; Y++)
+				for (int X = 0; X < dx * a.pw; X++) {
+					uint32_t ch = at(&sc, a.top + Y / dy, a.gw + 1 + X / dx);
+					if (utf8 ? braille_has(ch, X % 2, Y % 4) : ch == '*') {
+						X0 = X < X0 ? X : X0, X1 = X > X1 ? X : X1;
+						Y0 = Y < Y0 ? Y : Y0, Y1 = Y > Y1 ? Y : Y1;
+					}
+				}
+			cr_assert_geq(X1, 0, "the circle is drawn");
+			/* widths in half cells: a Braille dot is ½ × ½, an ASCII cell 1 × 2 */
+			double w = utf8 ? X1 - X0 + 1 : 2.0 * (X1 - X0 + 1), h = utf8 ? Y1 - Y0 + 1 : 4.0 * (Y1 - Y0 + 1);
+			cr_expect_leq(fabs(w - h), utf8 ? 2.0 : 4.0, "%dx%d utf8=%d: %g half cells wide, %g high\n%s", cols, rows,
+			              utf8, w / 2, h / 2, txt);
+			free(sc.cp);
+			free(txt);
+		}
+}
+
+/* In a LaTeX picture too: the circle's vertices lie at one distance from
+ * its centre, in pt, and no marker is drawn along it; without
+ * equal_aspect it is an ellipse as wide as the frame. */
+Test(latex, equal_aspect_keeps_a_circle_round)
+{
+	vxp_series s[2];
+	double mx[3], my[3];
+	for (int equal = 1; equal >= 0; equal--) {
+		vxp_plot p = circles(s, mx, my, equal);
+		p.nseries = 1;
+		p.nmarks = 0;
+		char *tex = NULL;
+		cr_assert_eq(vxp_picture(&p, 340, 190, &tex), VX_OK);
+		*strstr(tex, "\\end{picture}") = '\0';
+		cr_expect_null(strstr(tex, "\\circle{3}"), "a plain series has no markers");
+		static qseg q[4096];
+		int n = picture_segments(tex, q, 4096), start = n - 1;
+		while (start > 0 && fabs(q[start - 1].x1 - q[start].x0) < 1e-9 && fabs(q[start - 1].y1 - q[start].y0) < 1e-9)
+			start--;
+		cr_assert_gt(n - start, 40, "the circle has %d segments", n - start);
+		double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+		for (int i = start; i < n; i++) {
+			x0 = fmin(x0, q[i].x0), x1 = fmax(x1, q[i].x0);
+			y0 = fmin(y0, q[i].y0), y1 = fmax(y1, q[i].y0);
+		}
+		double w = x1 - x0, h = y1 - y0;
+		if (equal) {
+			cr_expect_leq(fabs(w - h), 1.0, "%.2f pt wide, %.2f pt high", w, h);
+			for (int i = start; i < n; i++)
+				cr_expect_leq(fabs(hypot(q[i].x0 - (x0 + x1) / 2, q[i].y0 - (y0 + y1) / 2) - w / 2), 1.0,
+				              "vertex %d off the circle", i - start);
+		} else {
+			cr_expect_gt(w, 1.5 * h, "not to scale: %.2f pt wide, %.2f pt high", w, h);
+		}
+		free(tex);
+	}
+}
+
 /* ---- shared styles: three curves, each with its bound --------------------- */
 
 /* Three falling lines (log y) and three dashed bounds, bound i in the
  * style of curve i, the bounds without labels. */
-static double sx[11], sy[6][11];
+static double shx[11], shy[6][11];
 static vxp_plot shared_plot(vxp_series *s)
 {
 	static const char *const label[3] = { "below", "edge", "above" };
 	for (int i = 0; i < 11; i++) {
-		sx[i] = i;
+		shx[i] = i;
 		for (int k = 0; k < 3; k++) {
-			sy[k][i] = -(double)(3 - k) * i;          /* the curves */
-			sy[3 + k][i] = (double)(k - 1) * 0.5 * i; /* the bounds */
+			shy[k][i] = -(double)(3 - k) * i;          /* the curves */
+			shy[3 + k][i] = (double)(k - 1) * 0.5 * i; /* the bounds */
 		}
 	}
 	for (int k = 0; k < 3; k++) {
-		s[k] = (vxp_series){ label[k], sx, sy[k], 11, 0, NULL, 0 };
-		s[3 + k] = (vxp_series){ "", sx, sy[3 + k], 11, 1, NULL, 1 + k };
+		s[k] = (vxp_series){ .label = label[k], .x = shx, .y = shy[k], .n = 11 };
+		s[3 + k] = (vxp_series){ .label = "", .x = shx, .y = shy[3 + k], .n = 11, .dashed = 1, .style = 1 + k };
 	}
-	return (vxp_plot){ NULL, "t - k", "norm", 1, s, 6, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	return (vxp_plot){ .xlabel = "t - k", .ylabel = "norm", .log_y = 1, .series = s, .nseries = 6 };
 }
 
 /* Up to six series share three styles: a bound takes its curve's colour,
@@ -1039,8 +1182,9 @@ Test(shared, an_ascii_bound_is_dashed)
 		y0[i] = -i;
 		y1[i] = 0;
 	}
-	vxp_series s[2] = { { "curve", x, y0, 11, 0, NULL, 0 }, { "", x, y1, 11, 1, NULL, 1 } };
-	vxp_plot p = { NULL, "t - k", "norm", 1, s, 2, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	vxp_series s[2] = { { .label = "curve", .x = x, .y = y0, .n = 11 },
+		            { .label = "", .x = x, .y = y1, .n = 11, .dashed = 1, .style = 1 } };
+	vxp_plot p = { .xlabel = "t - k", .ylabel = "norm", .log_y = 1, .series = s, .nseries = 2 };
 	char *txt = NULL;
 	unsigned char *roles = NULL;
 	cr_assert_eq(vxp_cells(&p, 50, 12, 0, &txt, &roles), VX_OK);

@@ -155,8 +155,9 @@ Test(tpl_errors, blocks)
 	             "t.md:1:3: {{matrix}} needs one or two names (W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
 	expect_error(&n, "{{plot norms j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
 	expect_error(&n, "{{plot steps j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
-	expect_error(&n, "{{plot nothing}}", "t.md:1:8: unknown plot 'nothing' (accepted: norms, dact, contrib, steps, regimes)");
-	expect_error(&n, "{{plot}}", "t.md:1:3: {{plot}} needs one of: norms, dact, contrib, steps, regimes");
+	expect_error(&n, "{{plot nothing}}",
+	             "t.md:1:8: unknown plot 'nothing' (accepted: norms, dact, contrib, steps, eigen, powers, regimes)");
+	expect_error(&n, "{{plot}}", "t.md:1:3: {{plot}} needs one of: norms, dact, contrib, steps, eigen, powers, regimes");
 	expect_error(&n, "{{record x}}", "t.md:1:1: {{record}} takes no argument");
 	expect_error(&n, "{{references 3}}", "t.md:1:1: {{references}} takes no argument");
 	expect_error(&n, "see {{cite}}",
@@ -229,13 +230,13 @@ Test(tpl_front_matter, panel_names_a_view)
 	net n;
 	net_make(&n, "tanh", "gaussian", "1", "10");
 	expect_error(&n, "---\ntitle: x\npanel: sigma\n---\n",
-	             "t.md:3:8: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, "
+	             "t.md:3:8: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, eigen, "
 	             "got 'sigma'");
 	expect_error(&n, "---\npanel: Chain\n---\n",
-	             "t.md:2:8: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, "
+	             "t.md:2:8: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, eigen, "
 	             "got 'Chain'");
 	expect_error(&n, "---\npanel:\n---\n",
-	             "t.md:2:7: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, got ''");
+	             "t.md:2:7: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, eigen, got ''");
 	expect_error(&n, "---\npanel: chain\npanel: lyap\n---\n", "t.md:3:1: front matter: 'panel' given twice");
 	/* it fills like any template: the front matter leaves no trace in the text */
 	expect_fill(&n, "---\npanel: lyap\n---\nd = {{d}}", "d = 4");
@@ -593,5 +594,104 @@ Test(tpl_values, three_regimes_in_closed_form)
 	expect_fill(&n, "{{below.verdict}} {{edge.verdict}} {{above.verdict}} {{above.bound1:.6}}",
 	            "vanishing none none 7.45058");
 	expect_fill(&n, "{{#if edge.norm1 >= 0}}a number{{else}}NaN{{/if}}", "NaN");
+	net_free(&n);
+}
+
+/* ---- the eigenvalues of W and the norms of its powers ------------------ */
+
+/* ‖[[ρⁿ, nρ^{n−1}], [0, ρⁿ]]‖₂, the n-th power of the Jordan block ρI + N */
+static double jordan2_norm(double rho, int n)
+{
+	if (n == 0)
+		return 1;
+	double a = pow(rho, n), b = n * pow(rho, n - 1);
+	return (b + sqrt(b * b + 4 * a * a)) / 2;
+}
+
+/* A linear network whose W is the Jordan block 0.9 I + N beside the
+ * rotation 0.5 R(0.7): ρ(W) = 0.9, and every power's norm is the Jordan
+ * block's (0.5ⁿ is smaller), which peaks at n = 9 (3.87) before it
+ * decays. */
+static void jordan_net(net *n, const char *steps)
+{
+	net_make(n, "linear", "gaussian", "1", steps);
+	vx_error err;
+	gsl_matrix_set_zero(n->m->W);
+	gsl_matrix_set(n->m->W, 0, 0, 0.9);
+	gsl_matrix_set(n->m->W, 0, 1, 1);
+	gsl_matrix_set(n->m->W, 1, 1, 0.9);
+	gsl_matrix_set(n->m->W, 2, 2, 0.5 * cos(0.7));
+	gsl_matrix_set(n->m->W, 2, 3, -0.5 * sin(0.7));
+	gsl_matrix_set(n->m->W, 3, 2, 0.5 * sin(0.7));
+	gsl_matrix_set(n->m->W, 3, 3, 0.5 * cos(0.7));
+	vxr_env_free(n->env);
+	vx_result_free(n->r);
+	cr_assert_eq(vx_analyse(n->m, n->m->T, NULL, &n->r, &err), VX_OK, "%s", err.msg);
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL };
+	n->env = vxr_env_alloc(&n->ctx);
+}
+
+static double fill_number(net *n, const char *src)
+{
+	char *out;
+	vx_error err = { 0 };
+	cr_assert_eq(fill(n, src, VXF_ASCII, &out, NULL, &err), VX_OK, "%s: %s", src, err.msg);
+	double v = strtod(out, NULL);
+	free(out);
+	return v;
+}
+
+Test(tpl_values, eigen_and_powers_against_closed_forms)
+{
+	net n;
+	jordan_net(&n, "30");
+	int peak = 0;
+	for (int k = 1; k <= 29; k++)
+		if (jordan2_norm(0.9, k) > jordan2_norm(0.9, peak))
+			peak = k;
+	cr_assert_eq(peak, 9, "the closed form peaks at n = %d", peak);
+	double rho = fill_number(&n, "{{eigen.rho:full}}");
+	cr_expect_leq(fabs(rho - 0.9), 1e-15, "eigen.rho = %.17g", rho);
+	expect_fill(&n, "{{powers.n}} {{powers.argmax}} {{powers.slow}}", "29 9 0");
+	double mx = fill_number(&n, "{{powers.max:full}}"), last = fill_number(&n, "{{powers.last:full}}");
+	cr_expect_leq(fabs(mx / jordan2_norm(0.9, 9) - 1), 1e-13, "powers.max = %.17g", mx);
+	cr_expect_leq(fabs(last / jordan2_norm(0.9, 29) - 1), 1e-13, "powers.last = %.17g against %.17g", last,
+	              jordan2_norm(0.9, 29));
+	/* the plots: the marks are the eigenvalues, the circles have radii ρ,
+	 * ‖W‖₂ and 1, drawn to scale; the powers are the closed form's */
+	vxr_obj o = { .kind = VXR_OBJ_BLOCK, .file = "t.md", .blk = VXR_BLK_PLOT_EIGEN };
+	vxr_plotdata *pd = NULL;
+	vx_error err = { 0 };
+	cr_assert_eq(vxr_plot_build(n.env, &o, 1, &pd, &err), VX_OK, "%s", err.msg);
+	cr_expect(pd->plot.equal_aspect && !pd->plot.log_y, "to scale, linear");
+	cr_assert_eq(pd->plot.nmarks, 4);
+	double want_re[4] = { 0.9, 0.9, 0.5 * cos(0.7), 0.5 * cos(0.7) }, want_im[4] = { 0, 0, 0.5 * sin(0.7),
+	                                                                                -0.5 * sin(0.7) };
+	for (int i = 0; i < 4; i++)
+		cr_expect(fabs(pd->plot.mark_x[i] - want_re[i]) < 1e-15 && fabs(pd->plot.mark_y[i] - want_im[i]) < 1e-15,
+		          "eigenvalue %d: %.17g%+.17gi", i, pd->plot.mark_x[i], pd->plot.mark_y[i]);
+	double radius[3] = { 0.9, n.r->lambda, 1 };
+	cr_expect_leq(fabs(n.r->lambda - jordan2_norm(0.9, 1)), 1e-14, "lambda = ||J|| = %.17g", n.r->lambda);
+	for (int s = 0; s < 3; s++)
+		for (size_t i = 0; i < pd->plot.series[s].n; i++)
+			cr_expect_leq(fabs(hypot(pd->plot.series[s].x[i], pd->plot.series[s].y[i]) - radius[s]), 1e-14,
+			              "circle %d, point %zu", s, i);
+	cr_expect_eq(pd->fallback->nrows, 4, "the table lists the 4 eigenvalues");
+	vxr_plotdata_free(pd);
+	o.blk = VXR_BLK_PLOT_POWERS;
+	cr_assert_eq(vxr_plot_build(n.env, &o, 0, &pd, &err), VX_OK, "%s", err.msg);
+	cr_expect(pd->plot.log_y, "log scale");
+	cr_assert_eq(pd->plot.series[0].n, 30);
+	for (int k = 0; k <= 29; k++) {
+		cr_expect_leq(fabs(pd->plot.series[0].y[k] - log10(jordan2_norm(0.9, k))), 1e-13, "log10 ||W^%d||", k);
+		cr_expect_leq(fabs(pd->plot.series[1].y[k] - k * log10(0.9)), 1e-13, "log10 rho^%d", k);
+		cr_expect_leq(fabs(pd->plot.series[2].y[k] - k * log10(n.r->lambda)), 1e-13, "log10 lambda^%d", k);
+	}
+	vxr_plotdata_free(pd);
+	net_free(&n);
+
+	/* a long sequence: the powers stop at 200 */
+	net_make(&n, "tanh", "gaussian", "1", "300");
+	expect_fill(&n, "{{powers.n}}", "200");
 	net_free(&n);
 }

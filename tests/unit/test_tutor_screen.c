@@ -371,3 +371,75 @@ Test(tutor_screen, rate_panel_of_a_product_exactly_zero)
 	}
 	unlink(path);
 }
+
+/* The attributes of the cell at (y, x). */
+static attr_t cell_attr(int y, int x)
+{
+	cchar_t c;
+	mvwin_wch(win, y, x, &c);
+	wchar_t wc[CCHARW_MAX + 1];
+	attr_t a;
+	short pair;
+	getcchar(&c, wc, &a, &pair, NULL);
+	return a;
+}
+
+/* The column of the first cell of row y that starts `text`, or -1. */
+static int column_of(int y, const char *text)
+{
+	char *s = dump();
+	const char *row = s;
+	for (int i = 0; i < y && row; i++)
+		row = strchr(row, '\n') ? strchr(row, '\n') + 1 : NULL;
+	int col = -1;
+	const char *hit = row ? strstr(row, text) : NULL;
+	const char *eol = row ? strchr(row, '\n') : NULL;
+	if (hit && (!eol || hit < eol)) {
+		col = 0;   /* columns, not bytes: count the characters before it */
+		for (const char *p = row; p < hit; p += mblen(p, MB_CUR_MAX) > 0 ? mblen(p, MB_CUR_MAX) : 1)
+			col++;
+	}
+	free(s);
+	return col;
+}
+
+/* A key that asks for a new network draws at once: the previous numbers,
+ * dimmed, "updating…" on the status line, what was asked shown plainly;
+ * once computed, nothing dimmed and no note. */
+Test(tutor_screen, the_previous_numbers_are_dimmed_while_updating)
+{
+	open_screen(24, 80, 1, 1);
+	vxu_key(&st, '+');
+	vxu_key(&st, 'D');
+	vxu_draw(win, &st, &th);   /* no vxu_update: the frame a key gets at once */
+	char *s = dump();
+	cr_expect(strstr(s, "updating…") != NULL, "the status line says it is updating:\n%s", s);
+	cr_expect(strstr(s, "d=12") != NULL, "d as asked:\n%s", s);
+	cr_expect(strstr(s, "λ=1 ") != NULL, "the previous λ:\n%s", s);
+	free(s);
+	int status = 22, lx = column_of(status, "λ=1 ");
+	cr_assert_geq(lx, 0);
+	cr_expect(cell_attr(status, lx + 2) & A_DIM, "the previous λ is dimmed");
+	int dx = column_of(status, "d=12");
+	cr_assert_geq(dx, 0);
+	cr_expect_not(cell_attr(status, dx + 2) & A_DIM, "d, as asked, is not");
+	cr_expect(cell_attr(1, 2) & A_DIM, "the step's text is dimmed");
+	cr_expect(cell_attr(st.lay.panel_top + 1, 2) & A_DIM, "so is the panel");
+
+	char *done = draw_and_dump();
+	cr_expect(strstr(done, "updating…") == NULL, "up to date:\n%s", done);
+	cr_expect(strstr(done, "λ=1.1 ") && strstr(done, "d=12"), "the new numbers:\n%s", done);
+	free(done);
+	lx = column_of(status, "λ=1.1 ");
+	cr_assert_geq(lx, 0);
+	cr_expect_not(cell_attr(status, lx + 2) & A_DIM, "no longer dimmed");
+	cr_expect_not(cell_attr(1, 2) & A_DIM, "nor the text");
+
+	/* a step not laid out yet: its title at once, and a line saying so */
+	vxu_key(&st, VXU_K_RIGHT);
+	vxu_draw(win, &st, &th);
+	s = dump();
+	cr_expect(strstr(s, "step 2/") != NULL, "the step moves at once:\n%s", s);
+	cr_expect(strstr(s, "laying out this step") != NULL, "its text is on its way:\n%s", s);
+	free(s);
+}

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -919,6 +920,7 @@ Test(tutor_state, view_named)
 	cr_expect_eq(vxu_view_named("jacobian"), VXU_VIEW_JACOBIAN);
 	cr_expect_eq(vxu_view_named("network"), VXU_VIEW_NETWORK);
 	cr_expect_eq(vxu_view_named("chain"), VXU_VIEW_CHAIN);
+	cr_expect_eq(vxu_view_named("eigen"), VXU_VIEW_EIGEN);
 	cr_expect_eq(vxu_view_named(NULL), VXU_VIEW_CHAIN);
 }
 
@@ -933,7 +935,7 @@ Test(tutor_state, every_step_names_its_view)
 	static const vxu_view want[] = {
 		VXU_VIEW_NETWORK, VXU_VIEW_PATHS, VXU_VIEW_CHAIN, VXU_VIEW_JACOBIAN, VXU_VIEW_DACT,
 		VXU_VIEW_JACOBIAN, VXU_VIEW_DACT, VXU_VIEW_JACOBIAN, VXU_VIEW_CHAIN, VXU_VIEW_CHAIN,
-		VXU_VIEW_CHAIN, VXU_VIEW_PATHS, VXU_VIEW_LYAP, VXU_VIEW_CHAIN,
+		VXU_VIEW_CHAIN, VXU_VIEW_PATHS, VXU_VIEW_LYAP, VXU_VIEW_EIGEN, VXU_VIEW_CHAIN,
 	};
 	cr_assert_eq(vxr_step_count(), sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < vxr_step_count(); i++) {
@@ -959,10 +961,22 @@ Test(tutor_state, revisited_steps_are_not_laid_out_again)
 	const vxt_doc *after = st.doc;
 	press('K');
 	cr_expect_neq(st.doc, after, "a new k lays the step out again (the text may quote k)");
-	after = st.doc;
+	/* laid out again, not only at a new address (a freed layout's memory
+	 * may come back for the next one): lines wider than the old width */
+	int old_w = st.lay.text_w;
 	vxu_resize(&st, 30, 90);
 	vxu_update(&st);
-	cr_expect_neq(st.doc, after, "a new width lays the step out again");
+	cr_assert_not_null(st.doc);
+	int widest = 0;
+	for (size_t i = 0; i < st.doc->nlines; i++) {
+		int w = 0;
+		for (size_t s = 0; s < st.doc->lines[i].nspans; s++)
+			w += vxr_u8_width(st.doc->lines[i].spans[s].text);
+		widest = w > widest ? w : widest;
+	}
+	cr_expect_gt(st.lay.text_w, old_w, "a wider screen, a wider text (%d, was %d)", st.lay.text_w, old_w);
+	cr_expect_gt(widest, old_w, "a new width lays the step out again: a line of %d columns, the old width %d",
+	             widest, old_w);
 	after = st.doc;
 	press('v');
 	cr_expect_eq(st.doc, after, "a new panel view leaves the text alone");
@@ -1009,4 +1023,299 @@ Test(tutor_state, every_result_gets_its_own_extras)
 		          keys[i], after.dsda, want.dsda);
 		before = after;
 	}
+}
+
+/* ---------------------------------------------------------------- jobs
+ * What the tutor's loop does with a worker thread, in sequence: a job is
+ * taken, keys come while it is out, then it ends.  λ is checked against
+ * the SVD of the model's W done here, t against the result the engine
+ * gives. */
+
+/* The status line's text, its spans joined, into buf. */
+static void status_text(char *buf, size_t n)
+{
+	cr_assert_eq(st.status.nlines, 1);
+	line_text(&st.status.lines[0], buf, n);
+}
+
+Test(tutor_state, a_key_asks_and_the_screen_says_it_is_updating)
+{
+	cr_expect_eq(vxu_stale(&st), 0, "at start every part is up to date");
+	cr_expect_null(vxu_busy_note(&st));
+	cr_expect_eq(vxu_key(&st, '+'), VXU_RECOMPUTE);
+	cr_expect_eq(vxu_key(&st, 'D'), VXU_RECOMPUTE);
+	cr_expect_eq(vxu_key(&st, 'a'), VXU_RECOMPUTE);
+	cr_expect_eq(st.model->d, 8, "a key leaves the network shown as it was");
+	expect_rel(st.result->lambda, 1.0, 1e-12, "and its numbers");
+	unsigned s = vxu_stale(&st);
+	cr_expect(s & VXU_STALE_NET, "the numbers are of the earlier network");
+	cr_expect(s & VXU_STALE_TEXT, "so is the text");
+	cr_expect(s & VXU_STALE_PANEL, "and the panel");
+	cr_expect_str_eq(vxu_busy_note(&st), "updating…");
+	char b[512], v[48];
+	status_text(b, sizeof b);
+	cr_expect(strstr(b, " relu ") && strstr(b, "d=12"), "what the keys chose shows at once: '%s'", b);
+	cr_expect_eq(status_gl(v, sizeof v), VXT_DIM, "what is computed is the earlier network's, dimmed");
+	cr_expect_str_eq(v, "1");
+	vxu_update(&st);
+	cr_expect_eq(vxu_stale(&st), 0, "up to date after the work");
+	cr_expect_null(vxu_busy_note(&st));
+	cr_expect_eq(st.model->d, 12);
+	cr_expect_eq(st.model->act, VX_RELU);
+	expect_rel(norm2_of_W(), 1.1, 1e-12, "||W||_2 of the new W (SVD here)");
+	cr_expect_neq(status_gl(v, sizeof v), VXT_DIM, "no longer dimmed");
+}
+
+Test(tutor_state, a_job_nobody_superseded_is_taken_whole)
+{
+	unsigned long g0 = st.gen;
+	vxu_key(&st, '+');
+	cr_expect_gt(st.gen, g0, "an ask is a new generation");
+	vxu_job *j = vxu_job_take(&st);
+	cr_assert_not_null(j);
+	cr_expect_null(vxu_job_take(&st), "nothing else is owed");
+	cr_expect(vxu_job_wanted(&st, j));
+	vxu_key(&st, VXU_K_DOWN);   /* scrolling asks for nothing */
+	cr_expect(vxu_job_wanted(&st, j), "a key that asks for nothing leaves it wanted");
+	vxu_job_run(j);
+	cr_expect_eq(vxu_job_end(&st, j), VX_OK);
+	expect_rel(st.result->lambda, 1.1, 1e-12, "its network is shown");
+	expect_rel(norm2_of_W(), 1.1, 1e-12, "||W||_2 (SVD here)");
+	cr_expect_not_null(st.doc, "with its step laid out");
+	cr_expect_eq(vxu_stale(&st), 0, "and nothing else owed: one job answered the key");
+	cr_expect(strstr(st.message, "λ = 1.1") != NULL, "the change is told once its numbers are in: '%s'",
+	          st.message);
+}
+
+Test(tutor_state, a_newer_key_supersedes_the_running_job)
+{
+	vxu_key(&st, '+');
+	vxu_job *j = vxu_job_take(&st);
+	cr_assert_not_null(j);
+	vxu_key(&st, '+');   /* 1.21 asked while 1.1 is computed */
+	cr_expect_not(vxu_job_wanted(&st, j), "its network is stale");
+	vxu_job_run(j);
+	cr_expect_eq(vxu_job_end(&st, j), VX_OK);
+	expect_rel(st.result->lambda, 1.0, 1e-12, "the stale network (1.1) is never shown");
+	cr_expect(vxu_stale(&st) & VXU_STALE_NET, "the screen still says it is updating");
+	cr_expect_eq(st.msg_kind, VXU_MSG_PENDING);
+	cr_expect_str_eq(st.message, "computing the network with λ = 1.21 …",
+	                 "the message names the λ on its way, not the one dropped");
+	vxu_update(&st);
+	expect_rel(st.result->lambda, 1.21, 1e-12, "the newest parameters win");
+	cr_expect(strstr(st.message, "λ = 1.21, γλ = 1.21 > 1") != NULL, "and say what they did: '%s'", st.message);
+	cr_expect_eq(st.msg_kind, VXU_MSG_INFO);
+	expect_rel(norm2_of_W(), 1.21, 1e-12, "||W||_2 (SVD here)");
+}
+
+/* A t key alone asks only for a new analysis of the model shown: when it
+ * comes while a new model is computed, the model must be asked for again,
+ * not the old one analysed at the new t. */
+Test(tutor_state, a_loss_step_after_a_superseded_model_analyses_the_new_model)
+{
+	vxu_key(&st, '+');
+	vxu_job *j = vxu_job_take(&st);
+	cr_assert_not_null(j);
+	vxu_key(&st, 't');
+	vxu_job_run(j);
+	vxu_job_end(&st, j);
+	vxu_update(&st);
+	cr_expect_eq(st.result->t, 49, "the analysis is at t = 49");
+	expect_rel(st.result->lambda, 1.1, 1e-12, "of the model with lambda = 1.1");
+	expect_rel(norm2_of_W(), 1.1, 1e-12, "||W||_2 (SVD here)");
+}
+
+Test(tutor_state, a_step_passed_is_kept_but_not_its_panel)
+{
+	vxu_key(&st, VXU_K_RIGHT);
+	vxu_job *j = vxu_job_take(&st);
+	cr_assert_not_null(j);
+	cr_expect(vxu_stale(&st) & VXU_STALE_TEXT, "step 2 is not laid out yet");
+	cr_expect_null(st.doc, "nothing to show for it meanwhile");
+	vxu_key(&st, VXU_K_RIGHT);   /* on to step 3 before step 2 is in */
+	cr_expect_eq(st.step, 2, "the step moves at once");
+	cr_expect_not(vxu_job_wanted(&st, j), "step 2 and its panel are no longer shown");
+	vxu_job_run(j);
+	vxu_job_end(&st, j);
+	cr_expect_not_null(st.docs[1], "step 2's layout is kept for a revisit");
+	cr_expect_null(st.doc, "step 3 still to lay out");
+	cr_expect(vxu_stale(&st) & VXU_STALE_PANEL, "step 2's panel is not step 3's");
+	vxu_update(&st);
+	cr_expect_eq(st.doc, st.docs[2], "step 3 laid out");
+	cr_expect_eq(st.shown_view, vxu_view_named(vxr_step_panel(2)), "the panel is step 3's");
+	const vxt_doc *kept = st.docs[1];
+	vxu_key(&st, VXU_K_LEFT);
+	cr_expect_eq(st.doc, kept, "back on step 2: shown at once, from the layout kept");
+}
+
+Test(tutor_state, a_cancelled_job_leaves_its_work_asked_for)
+{
+	vxu_key(&st, '+');
+	vxu_job *j = vxu_job_take(&st);
+	cr_assert_not_null(j);
+	vxu_job_cancel(j);
+	vxu_job_run(j);
+	vxu_job_end(&st, j);
+	expect_rel(st.result->lambda, 1.0, 1e-12, "nothing computed");
+	cr_expect(vxu_stale(&st) & VXU_STALE_NET, "still owed");
+	vxu_update(&st);
+	expect_rel(st.result->lambda, 1.1, 1e-12, "and done by the next job");
+}
+
+/* A failure of parameters a newer key replaced says nothing: the newer ones
+ * are computed (and only their failure would be told). */
+Test(tutor_state, a_failure_of_superseded_parameters_is_dropped)
+{
+	press('a');
+	press('a');   /* relu, linear */
+	cr_assert_eq(st.model->act, VX_LINEAR);
+	st.params.norm = 1e300;   /* a linear network this large overflows */
+	st.params.set |= VX_SET_NORM;
+	vxu_ask(&st, VXU_DIRTY_MODEL);
+	vxu_job *j = vxu_job_take(&st);
+	cr_assert_not_null(j);
+	vxu_key(&st, 'a');   /* sigmoid: bounded, computes */
+	vxu_job_run(j);
+	cr_expect_eq(vxu_job_end(&st, j), VX_OK, "the stale failure is not reported");
+	cr_expect(strstr(st.message, "not changed") == NULL, "nor told: '%s'", st.message);
+	cr_expect_eq(vxu_update(&st), VX_OK);
+	cr_expect_eq(st.model->act, VX_SIGMOID, "the newer parameters are computed");
+	expect_rel(st.result->lambda, 1e300, 1e-12, "with the lambda asked");
+	cr_expect(strstr(st.message, "not changed") == NULL, "'%s'", st.message);
+}
+
+/* The handout asked for after a key is of the network that key asks for,
+ * written by the job that computes it. */
+Test(tutor_state, a_handout_after_a_key_is_of_the_new_network)
+{
+	char dir[] = "/tmp/vanex-tutor-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	st.export_dir = dir;
+	vxu_key(&st, 'a');   /* relu */
+	cr_expect_eq(vxu_key(&st, 'e'), VXU_EXPORT);
+	cr_expect(vxu_stale(&st) & VXU_STALE_EXPORT, "a handout is owed");
+	vxu_job *j = vxu_job_take(&st);
+	cr_assert_not_null(j);
+	vxu_job_run(j);
+	cr_expect_eq(vxu_job_end(&st, j), VX_OK);
+	cr_expect_eq(vxu_stale(&st), 0, "one job: the network, its step, its panel and the handout");
+	char path[4200];
+	snprintf(path, sizeof path, "%s/vanex-handout.html", dir);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s written", path);
+	static char html[1 << 20];
+	size_t n = fread(html, 1, sizeof html - 1, f);
+	fclose(f);
+	html[n] = '\0';
+	cr_expect(strstr(html, "relu") != NULL, "the handout is of the relu network");
+	cr_expect(strstr(st.message, "wrote") != NULL, "'%s'", st.message);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void *run_job(void *j)
+{
+	vxu_job_run(j);
+	return NULL;
+}
+
+/* The loop's way, with a real thread: jobs run beside keys that change the
+ * state, some ended at once and some after more keys.  The end is the state
+ * the same keys give when each is computed before the next. */
+Test(tutor_state, jobs_on_a_thread_end_where_the_keys_do_one_by_one)
+{
+	static const int keys[] = { '+', VXU_K_RIGHT, '+', 't', 'K', VXU_K_RIGHT, 'a', 'v', 'D',
+	                            'r', VXU_K_LEFT, '-', 'J', 's', '+', VXU_K_RIGHT, 'A', 'T' };
+	vxu_state ref;
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { 0 };
+	cr_assert_eq(vxu_state_init(&ref, &p, 0, 1, 24, 80, &err), VX_OK, "%s", err.msg);
+	vxu_job *j = NULL;
+	pthread_t th;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		vxu_key(&ref, keys[i]);
+		vxu_update(&ref);
+		vxu_key(&st, keys[i]);
+		if (j && !vxu_job_wanted(&st, j))
+			vxu_job_cancel(j);
+		if (j && i % 3 == 2) {   /* now and then the job ends before the next key */
+			pthread_join(th, NULL);
+			vxu_job_end(&st, j);
+			j = NULL;
+		}
+		if (!j && (j = vxu_job_take(&st)) != NULL)
+			cr_assert_eq(pthread_create(&th, NULL, run_job, j), 0);
+	}
+	while (j) {
+		pthread_join(th, NULL);
+		vxu_job_end(&st, j);
+		if ((j = vxu_job_take(&st)) != NULL)
+			cr_assert_eq(pthread_create(&th, NULL, run_job, j), 0);
+	}
+	cr_expect_eq(vxu_stale(&st), 0);
+	cr_expect_eq(st.model->d, ref.model->d);
+	cr_expect_eq(st.model->T, ref.model->T);
+	cr_expect_eq(st.model->act, ref.model->act);
+	cr_expect_eq(st.params.seed, ref.params.seed);
+	cr_expect_eq(st.result->lambda, ref.result->lambda, "lambda %.17g, one by one %.17g", st.result->lambda,
+	             ref.result->lambda);
+	cr_expect_eq(st.result->t, ref.result->t);
+	cr_expect_eq(st.k, ref.k);
+	cr_expect_eq(st.j, ref.j);
+	cr_expect_eq(st.step, ref.step);
+	char a[512], b[512];
+	status_text(a, sizeof a);
+	line_text(&ref.status.lines[0], b, sizeof b);
+	cr_expect_str_eq(a, b, "the same status line");
+	cr_assert_not_null(st.doc);
+	cr_assert_not_null(ref.doc);
+	cr_expect_eq(st.doc->nlines, ref.doc->nlines, "the same step text");
+	for (size_t i = 0; i < st.doc->nlines && i < ref.doc->nlines; i++) {
+		line_text(&st.doc->lines[i], a, sizeof a);
+		line_text(&ref.doc->lines[i], b, sizeof b);
+		cr_expect_str_eq(a, b, "text line %zu", i);
+	}
+	cr_expect_eq(st.panel.nlines, ref.panel.nlines, "the same panel");
+	for (size_t i = 0; i < st.panel.nlines && i < ref.panel.nlines; i++) {
+		line_text(&st.panel.lines[i], a, sizeof a);
+		line_text(&ref.panel.lines[i], b, sizeof b);
+		cr_expect_str_eq(a, b, "panel line %zu", i);
+	}
+	vxu_state_free(&ref);
+}
+
+/* q while a job is out: the state goes, the job keeps what it reads and is
+ * dropped after (what the tutor does when the job ends within its wait). */
+Test(tutor_state, a_job_outlives_the_state_it_came_from)
+{
+	vxu_key(&st, '+');
+	vxu_key(&st, VXU_K_RIGHT);
+	vxu_job *j = vxu_job_take(&st);
+	cr_assert_not_null(j);
+	pthread_t th;
+	cr_assert_eq(pthread_create(&th, NULL, run_job, j), 0);
+	cr_expect_eq(vxu_key(&st, 'q'), VXU_QUIT, "q while it runs");
+	vxu_job_cancel(j);
+	vxu_state_free(&st);   /* the fixture's teardown frees the zeroed state again */
+	pthread_join(th, NULL);
+	vxu_job_drop(j);
+}
+
+/* A new model is analysed at the t asked for: a + and a t before one job
+ * are one computation, not a model and then an analysis of it again. */
+Test(tutor_state, a_model_and_a_loss_step_asked_together_are_one_job)
+{
+	vxu_key(&st, '+');
+	vxu_key(&st, 't');
+	vxu_job *j = vxu_job_take(&st);
+	cr_assert_not_null(j);
+	vxu_job_run(j);
+	vxu_job_end(&st, j);
+	vxu_job *again = vxu_job_take(&st);
+	cr_expect_null(again, "nothing left to compute after one job");
+	vxu_job_drop(again);
+	cr_expect_eq(vxu_stale(&st), 0);
+	cr_expect_eq(st.result->t, 49, "the analysis is at t = 49");
+	expect_rel(norm2_of_W(), 1.1, 1e-12, "of the model with lambda = 1.1 (SVD here)");
 }
