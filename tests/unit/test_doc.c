@@ -7,7 +7,8 @@
  * hold for any network: an HTML file that references nothing outside
  * itself and carries MathML, terminal lines that never exceed the width
  * (and are pure ASCII when asked), the step list matching the files in
- * templates/, and no file left behind when rendering fails.
+ * templates/ (and the README's list of them and its picture of the tutor),
+ * and no file left behind when rendering fails.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -894,4 +895,79 @@ Test(doc_regimes, networks_that_cannot_be_made_are_named)
 		vxt_doc_free(d);
 	}
 	net_free(&n);
+}
+
+/* ---- the README for newcomers --------------------------------------------- */
+
+/* The text of README.md from the line that is `heading` up to the next
+ * "## " heading (malloc'd), or NULL when there is no such section. */
+static char *readme_section(const char *heading)
+{
+	char *all = golden_slurp("README.md");
+	cr_assert_not_null(all, "README.md is readable from the top of the tree");
+	const char *p = all, *start = NULL;
+	size_t hl = strlen(heading);
+	for (; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
+		if (strncmp(p, heading, hl) == 0 && p[hl] == '\n') {
+			start = p + hl + 1;
+			break;
+		}
+	char *out = NULL;
+	if (start) {
+		const char *end = strstr(start, "\n## ");
+		out = strndup(start, end ? (size_t)(end - start) + 1 : strlen(start));
+	}
+	free(all);
+	return out;
+}
+
+/* "What a student learns" lists the steps in order, numbered, each item
+ * starting with its title in bold, exactly as the first heading of its
+ * template: a step added, removed, renamed or moved in templates/ fails
+ * here until the README says so too. */
+Test(readme, lists_every_step_by_its_title)
+{
+	char *sec = readme_section("## What a student learns");
+	cr_assert_not_null(sec, "README.md has a section 'What a student learns'");
+	size_t n = 0;
+	for (const char *p = sec; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+		char num[16];
+		int len = 0;
+		if (sscanf(p, "%15[0-9]. **%n", num, &len) != 1 || len == 0)
+			continue;
+		const char *title = p + len, *end = strstr(title, "**");
+		cr_assert_not_null(end, "item %s: its title in bold", num);
+		cr_assert_lt(n, vxr_step_count(), "item %s: more items than the %zu steps", num, vxr_step_count());
+		cr_expect_eq((size_t)atoi(num), n + 1, "item %s numbered %zu", num, n + 1);
+		cr_expect(strlen(vxr_step_title(n)) == (size_t)(end - title) &&
+		          strncmp(title, vxr_step_title(n), (size_t)(end - title)) == 0,
+		          "item %zu: '%.*s', step %zu of templates/ is '%s' (%s)", n + 1, (int)(end - title), title, n + 1,
+		          vxr_step_title(n), vxr_step_name(n));
+		n++;
+	}
+	cr_expect_eq(n, vxr_step_count(), "%zu items for the %zu steps", n, vxr_step_count());
+	free(sec);
+}
+
+/* "What the tutor looks like" shows step 11 at 80×24 as the tutor draws it:
+ * its code block is the golden screen test_tutor_screen pins (a tmux
+ * capture of `vanex --step 11` gives the same lines), so a change to the
+ * screen fails here until the picture is taken again. */
+Test(readme, pictures_the_tutor_as_it_draws)
+{
+	char *sec = readme_section("## What the tutor looks like");
+	cr_assert_not_null(sec, "README.md has a section 'What the tutor looks like'");
+	cr_assert(strstr(sec, "`vanex --step 11` in an 80×24 terminal") != NULL, "it says what it shows:\n%s", sec);
+	const char *open = strstr(sec, "\n```\n");
+	cr_assert_not_null(open, "a code block");
+	open += 5;
+	const char *close = strstr(open, "\n```\n");
+	cr_assert_not_null(close, "a closed code block");
+	char *shown = strndup(open, (size_t)(close - open) + 1);
+	char *want = golden_slurp("tests/golden/screens/step11.txt");
+	cr_assert_not_null(want);
+	cr_expect_str_eq(shown, want, "README's picture is not the tutor's step 11 (tests/golden/screens/step11.txt)");
+	free(shown);
+	free(want);
+	free(sec);
 }
