@@ -105,6 +105,18 @@ vx_net *vx_net_alloc(vx_cell cell, vx_act act, size_t L, size_t d, size_t n, siz
 	return net;
 }
 
+size_t vx_net_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T)
+{
+	/* as vx_net_alloc: per layer weight_ih (G·d × n_l), weight_hh, the two
+	 * biases, h0 and c0; x and y; the structs */
+	double G = (double)vx_cell_gates(cell), dd = (double)d, Ld = (double)L;
+	double per = G * dd * dd + 2 * G * dd + dd + (cell == VX_CELL_LSTM ? dd : 0);
+	double w_ih = G * dd * (double)n + (Ld - 1) * G * dd * dd;
+	double b = sizeof(vx_net) + Ld * (sizeof(vx_net_layer) + 6 * (sizeof(gsl_matrix) + sizeof(gsl_block))) +
+	           (Ld * per + w_ih + (double)T * (double)n + dd) * sizeof(double);
+	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
+}
+
 vx_net *vx_net_clone(const vx_net *net)
 {
 	if (!net)
@@ -199,6 +211,22 @@ fail:
 	gsl_rng_free(g);
 	vx_net_free(net);
 	return st;
+}
+
+vx_status vx_net_set_norm(vx_net *net, double lambda, vx_error *err)
+{
+	size_t d = net->d;
+	for (size_t l = 0; l < net->L; l++)
+		for (size_t q = 0; q < net->G; q++) {
+			/* each block scaled as vx_net_build scales a generated one */
+			gsl_matrix_view B = gsl_matrix_submatrix(net->layer[l].w_hh, q * d, 0, d, d);
+			vx_error e = { 0 };
+			vx_status st = vx_matrix_set_norm(&B.matrix, lambda, &e);
+			if (st)
+				return vx_fail_at(err, e.param, st, "weight_hh_l%zu, gate %s: %s", l,
+				                  vx_cell_gate_name(net->cell, q), e.msg);
+		}
+	return VX_OK;
 }
 
 vx_status vx_net_from_model(const vx_model *m, vx_net **out, vx_error *err)

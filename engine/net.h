@@ -71,6 +71,11 @@ typedef struct {
 vx_net *vx_net_alloc(vx_cell cell, vx_act act, size_t L, size_t d, size_t n, size_t T);
 void vx_net_free(vx_net *net);              /* NULL-safe */
 vx_net *vx_net_clone(const vx_net *net);    /* NULL when out of memory */
+/* The bytes vx_net_alloc takes for these sizes (x, T×n, and the weights,
+ * L·G·d·(n + d) at most, are most of it); saturates at SIZE_MAX.  For a
+ * front end to refuse, before allocating, a size the machine cannot hold
+ * (with the analysis' own estimate, engine/net_bytes.h). */
+size_t vx_net_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T);
 
 /* What the teaching options add to vx_params for gated cells and stacks
  * (--cell, --layers, --forget-bias). */
@@ -99,6 +104,14 @@ void vx_net_spec_default(vx_net_spec *s);
  * here (VX_EUSAGE); a vanilla vx_model converts with vx_net_from_model.
  * --forget-bias with the vanilla cell is VX_EUSAGE.  *out is caller-freed. */
 vx_status vx_net_build(const vx_params *p, const vx_net_spec *spec, vx_net **out, vx_error *err);
+
+/* Scales every d×d gate block of every layer's weight_hh to spectral norm
+ * lambda (>= 0), as vx_net_build draws them for --norm, and as
+ * vx_model_set_norm scales a vanilla W: what --norm does to a network read
+ * from a file.  VX_EUSAGE (err naming the layer and gate) when a block is 0
+ * and lambda > 0; VX_ENONFINITE when a scaled block leaves the range of a
+ * double.  On an error the network may be partly scaled. */
+vx_status vx_net_set_norm(vx_net *net, double lambda, vx_error *err);
 
 /* The one-layer vanilla network of a vx_model: weight_hh = W, weight_ih = U,
  * bias_ih = b, bias_hh = 0, h0 = s0, same x, y and σ.  *out caller-freed. */

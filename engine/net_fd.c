@@ -17,6 +17,7 @@
 #include <string.h>
 #include "engine/linalg.h"
 #include "engine/net_analysis.h"
+#include "engine/net_fdjudge.h"
 
 #define FD_REL 0x1p-10
 
@@ -33,26 +34,6 @@ static double fd_combine(const double pt[4], const double f[4])
 	double d1 = (f[0] - f[1]) / (pt[0] - pt[1]);
 	double d2 = (f[2] - f[3]) / (pt[2] - pt[3]);
 	return (4.0 * d2 - d1) / 3.0;
-}
-
-/* the largest |entry| of every weight: how far a unit perturbation of a
- * state or parameter moves a pre-activation, at most, per step */
-static double weight_scale(const vx_net *net)
-{
-	double m = 1;
-	for (size_t l = 0; l < net->L; l++)
-		m = fmax(m, fmax(vx_maxabs_matrix(net->layer[l].w_hh), vx_maxabs_matrix(net->layer[l].w_ih)));
-	return m;
-}
-
-/* how much a perturbation of a state grows on its way to step t, at most
- * over the starting steps: max_k ‖∂S_t/∂S_k‖ (at least 1) */
-static double growth(const vx_net_result *r)
-{
-	double g = 1;
-	for (size_t k = 1; k <= r->t; k++)
-		g = fmax(g, r->paths[k - 1].norm.fits ? r->paths[k - 1].norm.value : INFINITY);
-	return g;
 }
 
 /* S_b = F_{b}(…F_{a+1}(S)…): the forward map from step a to b, in place */
@@ -157,7 +138,7 @@ vx_status vx_net_fd_check(const vx_net *net, const vx_net_result *r, size_t j, s
 	vx_status st = VX_ENOMEM;
 	if (!out->block || !out->param || !J || !F || !buf || !Sa || !col || !idx || !cl)
 		goto done;
-	double *scratch = buf + 7 * D, *S0 = Sa + D, ws = weight_scale(net);
+	double *scratch = buf + 7 * D, *S0 = Sa + D, ws = vx_net_fd_weight_scale(net);
 	vx_net_state(net, r->fwd, 0, S0);
 
 	/* J_j, block by block */
@@ -190,7 +171,7 @@ vx_status vx_net_fd_check(const vx_net *net, const vx_net_result *r, size_t j, s
 	if (l10 == 0) {
 		double pmax = vx_maxabs_matrix(J), e = 0;
 		vx_net_state(net, r->fwd, k, Sa);
-		double gain = growth(r);
+		double gain = vx_net_fd_growth(r);
 		for (size_t q = 0; q < D; q++) {
 			column(net, Sa, k, t, q, ws * gain, col, buf, scratch);
 			for (size_t i = 0; i < D; i++)
@@ -200,7 +181,7 @@ vx_status vx_net_fd_check(const vx_net *net, const vx_net_result *r, size_t j, s
 	}
 
 	/* ∂L_t/∂θ, entry by entry on a clone */
-	double gain = growth(r);
+	double gain = vx_net_fd_growth(r);
 	double sc = r->grad_log10_scale == 0 ? 1 : NAN;
 	for (size_t l = 0; l < L; l++) {
 		vx_net_layer *cy = &cl->layer[l];

@@ -55,34 +55,42 @@ char *vxr_gl_num(char *buf, size_t n, const vx_result *r, int sig, vxf_style st)
 	return buf;
 }
 
-vxr_trend vxr_verdict(const vx_result *r, vxr_notation note, char *line, size_t n)
+/* The rule and the words of the verdict, for any result: the loss step t,
+ * the rate (log10 per unit gap) and the norm at the largest gap, k = 1.
+ * state is the letter of what is differentiated: 's' for one vanilla
+ * layer, 'S' for a network's whole state. */
+static vxr_trend verdict_of(size_t t, double rate, vx_mag far, size_t far_gap, char state, vxr_notation note,
+                            char *line, size_t n)
 {
 	int utf8 = note != VXR_NOTE_ASCII;
-	const char *dsds = note == VXR_NOTE_SUBSCRIPT ? "\u2016\u2202s\u209c/\u2202s\u2096\u2016"
-	                 : utf8 ? "\u2016\u2202s_t/\u2202s_k\u2016" : "|ds_t/ds_k|";
+	char dsds[48];
+	if (note == VXR_NOTE_SUBSCRIPT)
+		snprintf(dsds, sizeof dsds, "\u2016\u2202%c\u209c/\u2202%c\u2096\u2016", state, state);
+	else if (utf8)
+		snprintf(dsds, sizeof dsds, "\u2016\u2202%c_t/\u2202%c_k\u2016", state, state);
+	else
+		snprintf(dsds, sizeof dsds, "|d%c_t/d%c_k|", state, state);
 	const char *times = utf8 ? "\u00d7" : "x";
 	char f[48], rt[48];
 	vxr_trend v = VXR_NEITHER;
 
-	if (!r || r->t < 2) {
+	if (t < 2) {
 		if (line && n)
 			snprintf(line, n, "neither: at t = 1 there is no gap t%sk to measure", utf8 ? "\u2212" : "-");
 		return VXR_NEITHER;
 	}
-	const vx_path *far = &r->paths[0]; /* k = 1, the largest gap */
-	if (far->norm.fits && far->norm.value == 0) {
+	if (far.fits && far.value == 0) {
 		if (line && n)
 			snprintf(line, n, "vanishing: %s is exactly 0 at t%sk = %zu (no gradient flows)", dsds,
-			         utf8 ? "\u2212" : "-", far->gap);
+			         utf8 ? "\u2212" : "-", far_gap);
 		return VXR_VANISHING;
 	}
-	double rate = r->rate;
 	if (!isfinite(rate)) {
 		if (line && n)
 			snprintf(line, n, "neither: the rate per step could not be measured");
 		return VXR_NEITHER;
 	}
-	v = (vxr_trend)vx_result_trend(r);
+	v = (vxr_trend)vx_trend_of(t, rate, far);
 	if (line && n && fabs(rate) < 1e-12) {
 		/* Rounding noise of an exactly norm-preserving product. */
 		snprintf(line, n, "neither: %s keeps its size (%s1 per step)", dsds, times);
@@ -100,6 +108,21 @@ vxr_trend vxr_verdict(const vx_result *r, vxr_notation note, char *line, size_t 
 		snprintf(line, n, "%s: %s %s %s%s per step (10^%s)", vxr_trend_name(v), dsds, verb, times, f, rts);
 	}
 	return v;
+}
+
+vxr_trend vxr_verdict(const vx_result *r, vxr_notation note, char *line, size_t n)
+{
+	if (!r)
+		return verdict_of(0, NAN, vx_mag_from_log10(NAN), 0, 's', note, line, n);
+	/* paths[0]: k = 1, the largest gap */
+	return verdict_of(r->t, r->rate, r->paths[0].norm, r->paths[0].gap, 's', note, line, n);
+}
+
+vxr_trend vxr_net_verdict(const vx_net_result *r, vxr_notation note, char *line, size_t n)
+{
+	if (!r)
+		return verdict_of(0, NAN, vx_mag_from_log10(NAN), 0, 'S', note, line, n);
+	return verdict_of(r->t, r->rate, r->paths[0].norm, r->paths[0].gap, 'S', note, line, n);
 }
 
 int vxr_fd_pass(const vx_fdcheck *fd)
@@ -203,6 +226,20 @@ static void elide(char *dst, size_t n, const char *path, int max, int utf8)
 	dst[pre + len] = '\0';
 }
 
+/* Ends check's first line, `used` columns in: "seed N", or for a model file
+ * that records no seed (nothing of the run was drawn) "model file PATH",
+ * the path shortened to the rest of 80 columns. */
+static void origin_end(FILE *out, const vx_params *p, int used, int utf8)
+{
+	if (!p->unseeded) {
+		fprintf(out, "seed %lu\n", p->seed);
+		return;
+	}
+	char path[4 * 80 + 8];
+	elide(path, sizeof path, p->model, 80 - (used > 0 ? used : 0) - 11, utf8);
+	fprintf(out, "model file %s\n", path);
+}
+
 /* Prints s right-aligned in w columns. */
 static void rpad(FILE *out, const char *s, int w)
 {
@@ -226,13 +263,74 @@ static const syms sym_ascii = {
 	"prod", "||dL_t/dW||_F", "t", "k", "_2", "x"
 };
 
+/* The head of check's gap tables: t−k and k, then n columns of 15. */
+static void gap_head(FILE *out, int utf8, const char *const *cols, int n)
+{
+	rpad(out, utf8 ? "t\u2212k" : "t-k", 8);
+	rpad(out, "k", 9);
+	for (int i = 0; i < n; i++)
+		rpad(out, cols[i], 15);
+	fputc('\n', out);
+}
+
+/* One row of check's gap tables: t−k and k, then the magnitudes. */
+static void gap_row(FILE *out, size_t gap, size_t k, const vx_mag *m, int nm, vxf_style st)
+{
+	char g[32], kk[32], a[64];
+	snprintf(g, sizeof g, "%zu", gap);
+	snprintf(kk, sizeof kk, "%zu", k);
+	rpad(out, g, 8);
+	rpad(out, kk, 9);
+	for (int i = 0; i < nm; i++)
+		rpad(out, vxf_mag(a, sizeof a, m[i], SIG, st), 15);
+	fputc('\n', out);
+}
+
+/* Under a table of nrows of t gaps, what the sample left out. */
+static void rows_note(FILE *out, size_t nrows, size_t t, int utf8)
+{
+	if (nrows < t)
+		fprintf(out, "(%zu of %zu rows: about %s1.5 apart after t%sk = 5; --json lists all)\n", nrows, t,
+		        utf8 ? "\u00d7" : "x", utf8 ? "\u2212" : "-");
+}
+
+/* "model: from FILE (as recorded)", the path shortened to 50 columns. */
+static void model_file_line(FILE *out, const char *file, int utf8)
+{
+	char path[4 * 50 + 8];   /* 50 columns of up to 4 bytes */
+	elide(path, sizeof path, file, 50, utf8);
+	fprintf(out, "model: from %s (as recorded)\n", path);
+}
+
+/* The inputs of a generated model, then what starts at 0 (start). */
+static void inputs_line(FILE *out, const vx_params *p, const char *start, int utf8, vxf_style st)
+{
+	char num[64];
+	if (p->input_scale == 0) {
+		fprintf(out, "inputs: none (input scale 0); %s\n", start);
+	} else {
+		vxf_num(num, sizeof num, p->input_scale, 6, st);
+		fprintf(out, "inputs: x_j ~ N(0, %s%s) drawn from the seed; %s\n", num, utf8 ? "\u00b2" : "^2", start);
+	}
+}
+
+/* The top Lyapunov exponent of the Jacobians over T steps, an estimate. */
+static void lyap_line(FILE *out, double lyap, size_t T, vxf_style st)
+{
+	char a[64];
+	if (lyap == -INFINITY)
+		fprintf(out, "Lyapunov exponent: -infinity (the product of the J_j is exactly 0)\n");
+	else
+		fprintf(out, "Lyapunov exponent (estimate over T = %zu steps): %s per step\n", T,
+		        vxf_num(a, sizeof a, lyap, SIG, st));
+}
+
 static void describe_w(FILE *out, const vx_params *p, const syms *y, int utf8, vxf_style st)
 {
 	char num[64], path[4 * 50 + 8];   /* 50 columns of up to 4 bytes */
 	vxf_num(num, sizeof num, p->norm, 6, st);
 	if (p->model[0]) {
-		elide(path, sizeof path, p->model, 50, utf8);
-		fprintf(out, "model: from %s (as recorded)\n", path);
+		model_file_line(out, p->model, utf8);
 		if (p->set & VX_SET_NORM)
 			fprintf(out, "W: rescaled to %s = %s\n", y->normW, num);
 		return;
@@ -249,11 +347,90 @@ static void describe_w(FILE *out, const vx_params *p, const syms *y, int utf8, v
 		                                                 : "gaussian N(0,1) entries";
 		fprintf(out, "W: %s, scaled to %s = %s\n", how, y->normW, num);
 	}
-	if (p->input_scale == 0) {
-		fprintf(out, "inputs: none (input scale 0); b = 0, s_0 = 0\n");
-	} else {
-		vxf_num(num, sizeof num, p->input_scale, 6, st);
-		fprintf(out, "inputs: x_j ~ N(0, %s%s) drawn from the seed; b = 0, s_0 = 0\n", num, y->sq);
+	inputs_line(out, p, "b = 0, s_0 = 0", utf8, st);
+}
+
+/* The heading of the finite-difference rows. */
+static void fd_heading(FILE *out, vxf_style st)
+{
+	char tol[32];
+	vxf_num(tol, sizeof tol, VXR_FD_TOL, 2, st);
+	fputc('\n', out);
+	fprintf(out, "finite differences (central) against the analytic derivatives,\n");
+	fprintf(out, "max relative error, pass at or below %s:\n", tol);
+}
+
+/* One row of the finite-difference check: what was compared (padded to
+ * width columns), its largest relative error when one was measured, and
+ * its outcome; a pass over fewer entries than were sampled says how many
+ * fewer. */
+static void fd_row(FILE *out, const char *what, int width, vxr_fd_outcome o, double v, size_t left, vxf_style st)
+{
+	char a[64];
+	fputs("  ", out);
+	fputs(what, out);
+	for (int k = vxr_u8_width(what); k < width; k++)
+		fputc(' ', out);
+	/* An error that could not be measured is not a number to show. */
+	rpad(out, o == VXR_FD_PASSED || o == VXR_FD_FAILED ? vxf_num(a, sizeof a, v, 2, st) : "-", 10);
+	if (o == VXR_FD_PASSED && left > 0)
+		fprintf(out, "   pass, %zu unresolved\n", left);
+	else
+		fprintf(out, "   %s\n", o == VXR_FD_FAILED ? "FAIL" : fd_word(o));
+}
+
+/* The closing line(s) of the finite-difference check: the overall outcome,
+ * the entries left out, and when nothing of an item could be compared,
+ * which items (what[i] of the n items whose outcome o[i] is unresolved). */
+static void fd_summary(FILE *out, vxr_fd_outcome overall, const vxr_fd_outcome *o, const char *const *what, int n,
+                       size_t unresolved, size_t at_kink, int utf8)
+{
+	switch (overall) {
+	case VXR_FD_PASSED:
+		if (unresolved == 0 && at_kink == 0)
+			fprintf(out, "finite-difference check: pass\n");
+		else if (unresolved > 0)
+			fprintf(out, "finite-difference check: pass where resolvable (%zu entries left out:\n"
+			             "  double precision cannot resolve them)\n", unresolved);
+		if (at_kink > 0)
+			fprintf(out, "%s (%zu columns or entries on a ReLU kink\n"
+			             "  left out: there the derivative is not defined)\n",
+			        unresolved > 0 ? "  and" : "finite-difference check: pass", at_kink);
+		break;
+	case VXR_FD_UNRESOLVED: {
+		/* name what could not be compared at all */
+		char names[160] = "";
+		int last = -1;
+		for (int i = 0; i < n; i++)
+			if (o[i] == VXR_FD_UNRESOLVED)
+				last = i;
+		for (int i = 0, k = 0; i < n; i++) {
+			if (o[i] != VXR_FD_UNRESOLVED)
+				continue;
+			size_t len = strlen(names);
+			snprintf(names + len, sizeof names - len, "%s%s", k == 0 ? "" : i == last ? " and " : ", ", what[i]);
+			k++;
+		}
+		fprintf(out, "finite-difference check: unresolved, neither pass nor FAIL: %zu entries\n"
+		             "  were too sensitive or too fine to resolve in double precision (a chaotic\n"
+		             "  or exploding horizon, or units saturated until %s rounds to %s1), so\n"
+		             "  %s could not be compared\n",
+		        unresolved, utf8 ? "\u03c3" : "sigma", utf8 ? "\u00b1" : "+-", names);
+		break;
+	}
+	case VXR_FD_TOO_LARGE:
+		fprintf(out, "finite-difference check: not compared, neither pass nor FAIL: the analytic\n"
+		             "  value does not fit a double\n");
+		break;
+	case VXR_FD_AT_KINK:
+		fprintf(out, "finite-difference check: pass where defined: %zu columns or entries move a\n"
+		             "  pre-activation sitting exactly on the ReLU kink a = 0, where %s is not\n"
+		             "  defined (vanex takes 0; differences see the mean of the two sides)\n",
+		        at_kink, utf8 ? "\u03c3\u2032" : "sigma'");
+		break;
+	default:
+		fprintf(out, "finite-difference check: FAIL\n");
+		break;
 	}
 }
 
@@ -265,18 +442,10 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	const vx_result *r = c->result;
 	const syms *y = utf8 ? &sym_utf8 : &sym_ascii;
 	vxf_style st = utf8 ? VXF_UNICODE : VXF_ASCII;
-	char a[64], b[64], d[64], e[64];
+	char a[64], b[64], d[64];
 
-	fprintf(out, "vanex %s check: activation %s, ", VX_VERSION, vx_act_name(c->model->act));
-	if (p->unseeded) {
-		/* no seed made this model: say what did, in the rest of 80 columns */
-		char path[4 * 80 + 8];
-		int used = (int)strlen(VX_VERSION) + (int)strlen(vx_act_name(c->model->act)) + 38;
-		elide(path, sizeof path, p->model, 80 - used, utf8);
-		fprintf(out, "model file %s\n", path);
-	} else {
-		fprintf(out, "seed %lu\n", p->seed);
-	}
+	origin_end(out, p, fprintf(out, "vanex %s check: activation %s, ", VX_VERSION, vx_act_name(c->model->act)),
+	           utf8);
 	fprintf(out, "sizes: d = %zu hidden, n = %zu inputs, T = %zu steps, loss at t = %zu\n",
 	        c->model->d, c->model->n, c->model->T, r->t);
 	describe_w(out, p, y, utf8, st);
@@ -294,13 +463,8 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	fputc('\n', out);
 
 	/* The table: gap, k, then the four magnitudes of each path. */
-	rpad(out, utf8 ? "t\u2212k" : "t-k", 8);
-	rpad(out, "k", 9);
-	rpad(out, "actual", 15);
-	rpad(out, "step product", 15);
-	rpad(out, "bound", 15);
-	rpad(out, "path term", 15);
-	fputc('\n', out);
+	static const char *const cols[] = { "actual", "step product", "bound", "path term" };
+	gap_head(out, utf8, cols, 4);
 	size_t nrows = vxr_check_rows(r->t, NULL, 0);
 	size_t *gaps = malloc(nrows * sizeof *gaps);
 	if (!gaps)
@@ -308,21 +472,11 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	vxr_check_rows(r->t, gaps, nrows);
 	for (size_t i = 0; i < nrows; i++) {
 		const vx_path *ph = &r->paths[r->t - gaps[i] - 1];
-		char g[32], k[32];
-		snprintf(g, sizeof g, "%zu", ph->gap);
-		snprintf(k, sizeof k, "%zu", ph->k);
-		rpad(out, g, 8);
-		rpad(out, k, 9);
-		rpad(out, vxf_mag(a, sizeof a, ph->norm, SIG, st), 15);
-		rpad(out, vxf_mag(b, sizeof b, ph->step_product, SIG, st), 15);
-		rpad(out, vxf_mag(d, sizeof d, ph->bound, SIG, st), 15);
-		rpad(out, vxf_mag(e, sizeof e, ph->contribution, SIG, st), 15);
-		fputc('\n', out);
+		vx_mag m[4] = { ph->norm, ph->step_product, ph->bound, ph->contribution };
+		gap_row(out, ph->gap, ph->k, m, 4, st);
 	}
 	free(gaps);
-	if (nrows < r->t)
-		fprintf(out, "(%zu of %zu rows: about %s1.5 apart after t%sk = 5; --json lists all)\n", nrows,
-		        r->t, y->times, y->minus);
+	rows_note(out, nrows, r->t, utf8);
 	if (utf8) {
 		fprintf(out, "actual       = \u2016\u2202s_t/\u2202s_k\u2016\u2082\n");
 		fprintf(out, "step product = \u03a0_{j=k+1..t} \u2016J_j\u2016\u2082,  "
@@ -344,11 +498,7 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 		snprintf(b, sizeof b, "0 (the edge: %s = 1 to 1e-12)", y->gl);
 	if (r->lyap_bound == -INFINITY)
 		snprintf(b, sizeof b, "-infinity (%s = 0)", y->gl);
-	if (r->lyap_max == -INFINITY)
-		fprintf(out, "Lyapunov exponent: -infinity (the product of the J_j is exactly 0)\n");
-	else
-		fprintf(out, "Lyapunov exponent (estimate over T = %zu steps): %s per step\n", c->model->T,
-		        vxf_num(a, sizeof a, r->lyap_max, SIG, st));
+	lyap_line(out, r->lyap_max, c->model->T, st);
 	fprintf(out, "  against its bound ln(%s) = %s\n", y->gl, b);
 	char v[160];
 	vxr_verdict(r, utf8 ? VXR_NOTE_UNICODE : VXR_NOTE_ASCII, v, sizeof v);
@@ -356,89 +506,294 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 
 	if (c->fd) {
 		const vx_fdcheck *fd = c->fd;
-		char tol[32];
-		vxf_num(tol, sizeof tol, VXR_FD_TOL, 2, st);
-		fputc('\n', out);
-		fprintf(out, "finite differences (central) against the analytic derivatives,\n");
-		fprintf(out, "max relative error, pass at or below %s:\n", tol);
-		struct { const char *what; double v; } rows[4];
-		char w0[64], w1[64], w2[64], w3[64];
-		snprintf(w0, sizeof w0, utf8 ? "\u2202s_j/\u2202a_j at j = %zu" : "ds_j/da_j at j = %zu", fd->j);
-		snprintf(w1, sizeof w1, utf8 ? "\u2202a_j/\u2202s_{j\u22121} = W at j = %zu"
-		                             : "da_j/ds_{j-1} = W at j = %zu", fd->j);
-		snprintf(w2, sizeof w2, utf8 ? "\u2202s_t/\u2202s_k at k = %zu" : "ds_t/ds_k at k = %zu", fd->k);
-		snprintf(w3, sizeof w3, utf8 ? "\u2202L_t/\u2202W, %zu entries" : "dL_t/dW, %zu entries",
+		fd_heading(out, st);
+		char w[4][64];
+		snprintf(w[0], sizeof w[0], utf8 ? "\u2202s_j/\u2202a_j at j = %zu" : "ds_j/da_j at j = %zu", fd->j);
+		snprintf(w[1], sizeof w[1], utf8 ? "\u2202a_j/\u2202s_{j\u22121} = W at j = %zu"
+		                                 : "da_j/ds_{j-1} = W at j = %zu", fd->j);
+		snprintf(w[2], sizeof w[2], utf8 ? "\u2202s_t/\u2202s_k at k = %zu" : "ds_t/ds_k at k = %zu", fd->k);
+		snprintf(w[3], sizeof w[3], utf8 ? "\u2202L_t/\u2202W, %zu entries" : "dL_t/dW, %zu entries",
 		         fd->dLdW_entries);
-		rows[0].what = w0; rows[0].v = fd->dsda;
-		rows[1].what = w1; rows[1].v = fd->dads;
-		rows[2].what = w2; rows[2].v = fd->dsds;
-		rows[3].what = w3; rows[3].v = fd->dLdW;
+		const double err4[4] = { fd->dsda, fd->dads, fd->dsds, fd->dLdW };
+		static const char *const what_u[4] = { "\u2202s_j/\u2202a_j", "\u2202a_j/\u2202s_{j\u22121}",
+		                                        "\u2202s_t/\u2202s_k", "\u2202L_t/\u2202W" };
+		static const char *const what_a[4] = { "ds_j/da_j", "da_j/ds_{j-1}", "ds_t/ds_k", "dL_t/dW" };
+		vxr_fd_outcome o[4];
 		for (int i = 0; i < 4; i++) {
-			vxr_fd_outcome o = vxr_fd_item(fd, i);
-			fputs("  ", out);
-			fputs(rows[i].what, out);
-			for (int k = vxr_u8_width(rows[i].what); k < 36; k++)
-				fputc(' ', out);
-			/* An error that could not be measured is not a number to show. */
-			rpad(out, o == VXR_FD_PASSED || o == VXR_FD_FAILED ? vxf_num(a, sizeof a, rows[i].v, 2, st) : "-",
-			     10);
-			/* a pass over fewer entries than were sampled says how many fewer */
-			if (o == VXR_FD_PASSED && fd->left[i] > 0)
-				fprintf(out, "   pass, %zu unresolved\n", fd->left[i]);
-			else
-				fprintf(out, "   %s\n", o == VXR_FD_FAILED ? "FAIL" : fd_word(o));
+			o[i] = vxr_fd_item(fd, i);
+			fd_row(out, w[i], 36, o[i], err4[i], fd->left[i], st);
 		}
-		switch (vxr_fd_overall(fd)) {
-		case VXR_FD_PASSED:
-			if (fd->unresolved == 0 && fd->at_kink == 0)
-				fprintf(out, "finite-difference check: pass\n");
-			else if (fd->unresolved > 0)
-				fprintf(out, "finite-difference check: pass where resolvable (%zu entries left out:\n"
-				             "  double precision cannot resolve them)\n", fd->unresolved);
-			if (fd->at_kink > 0)
-				fprintf(out, "%s (%zu columns or entries on a ReLU kink\n"
-				             "  left out: there the derivative is not defined)\n",
-				        fd->unresolved > 0 ? "  and" : "finite-difference check: pass", fd->at_kink);
-			break;
-		case VXR_FD_UNRESOLVED: {
-			/* name what could not be compared at all */
-			static const char *const what_u[4] = { "\u2202s_j/\u2202a_j", "\u2202a_j/\u2202s_{j\u22121}",
-			                                        "\u2202s_t/\u2202s_k", "\u2202L_t/\u2202W" };
-			static const char *const what_a[4] = { "ds_j/da_j", "da_j/ds_{j-1}", "ds_t/ds_k", "dL_t/dW" };
-			char names[160] = "";
-			int last = -1;
-			for (int i = 0; i < 4; i++)
-				if (vxr_fd_item(fd, i) == VXR_FD_UNRESOLVED)
-					last = i;
-			for (int i = 0, k = 0; i < 4; i++) {
-				if (vxr_fd_item(fd, i) != VXR_FD_UNRESOLVED)
-					continue;
-				size_t len = strlen(names);
-				snprintf(names + len, sizeof names - len, "%s%s", k == 0 ? "" : i == last ? " and " : ", ",
-				         utf8 ? what_u[i] : what_a[i]);
-				k++;
-			}
-			fprintf(out, "finite-difference check: unresolved, neither pass nor FAIL: %zu entries\n"
-			             "  were too sensitive or too fine to resolve in double precision (a chaotic\n"
-			             "  or exploding horizon, or units saturated until %s rounds to %s1), so\n"
-			             "  %s could not be compared\n",
-			        fd->unresolved, utf8 ? "\u03c3" : "sigma", utf8 ? "\u00b1" : "+-", names);
-			break;
+		fd_summary(out, vxr_fd_overall(fd), o, utf8 ? what_u : what_a, 4, fd->unresolved, fd->at_kink, utf8);
+	}
+	if (fflush(out) != 0 || ferror(out))
+		return vx_fail(err, VX_EIO, "cannot write the output: %s", strerror(errno));
+	return VX_OK;
+}
+
+/* ------------------------------------------------------- network: text */
+
+/* How one item of a network's finite-difference check came out, in the
+ * words of vxr_fd_item. */
+static vxr_fd_outcome net_fd_item(const vx_net_fditem *it)
+{
+	if (it->failed > 0)
+		return VXR_FD_FAILED;
+	if (it->compared > 0)
+		return VXR_FD_PASSED;
+	return it->too_large ? VXR_FD_TOO_LARGE : it->left > 0 ? VXR_FD_UNRESOLVED
+	       : it->at_kink > 0 ? VXR_FD_AT_KINK : VXR_FD_PASSED;
+}
+
+/* The whole check, ranked as vxr_fd_overall ranks: failed, unresolved, too
+ * large, at a kink, passed. */
+static vxr_fd_outcome net_fd_overall(const vx_net_fdjudge *fd)
+{
+	static const int rank[] = { [VXR_FD_PASSED] = 0, [VXR_FD_AT_KINK] = 1, [VXR_FD_TOO_LARGE] = 2,
+		                    [VXR_FD_UNRESOLVED] = 3, [VXR_FD_FAILED] = 4 };
+	vxr_fd_outcome o = VXR_FD_PASSED;
+	for (int q = 0; q < VX_NET_FD_ITEMS; q++) {
+		vxr_fd_outcome i = net_fd_item(&fd->item[q]);
+		if (rank[i] > rank[o])
+			o = i;
+	}
+	return o;
+}
+
+/* "f" of an LSTM, "z" of a GRU: the gate that keeps the state (net.h). */
+static const char *keep_gate(vx_cell c)
+{
+	return c == VX_CELL_LSTM ? "f" : c == VX_CELL_GRU ? "z" : NULL;
+}
+
+/* x as a percentage with up to 3 significant digits: "0%", "12.5%", "100%". */
+static char *percent(char *b, size_t n, double x, vxf_style st)
+{
+	char v[40];
+	snprintf(b, n, "%s%%", vxf_num(v, sizeof v, 100 * x, 3, st));
+	return b;
+}
+
+/* How the network came about: generated (weights, biases, inputs) or read. */
+static void describe_net(FILE *out, const vxr_net_check *c, int utf8, vxf_style st)
+{
+	const vx_params *p = c->params;
+	const vx_net *net = c->net;
+	char num[64];
+	const char *nrm = utf8 ? "\u2016\u00b7\u2016\u2082" : "||.||_2";
+	vxf_num(num, sizeof num, p->norm, 6, st);
+	if (p->model[0]) {
+		model_file_line(out, p->model, utf8);
+		if (p->set & VX_SET_NORM)
+			fprintf(out, "weight_hh: each gate block rescaled to %s = %s\n", nrm, num);
+		return;
+	}
+	const char *how = p->init == VX_INIT_ORTHOGONAL ? "orthogonal (Q of a QR)"
+	                  : p->init == VX_INIT_IDENTITY ? "identity"
+	                                                 : "gaussian N(0,1) entries";
+	fprintf(out, "weight_hh: each d%sd gate block %s, scaled to %s = %s\n", utf8 ? "\u00d7" : "x", how, nrm, num);
+	const char *kg = keep_gate(net->cell);
+	if (kg && c->spec->forget_bias != 0)
+		fprintf(out, "weight_ih: N(0, 1/n_l) entries; biases 0 but bias_ih of %s = %s\n", kg,
+		        vxf_num(num, sizeof num, c->spec->forget_bias, 6, st));
+	else
+		fprintf(out, "weight_ih: N(0, 1/n_l) entries; biases 0\n");
+	inputs_line(out, p, net->cell == VX_CELL_LSTM ? "h_0 = c_0 = 0" : "h_0 = 0", utf8, st);
+}
+
+/* The per-layer statistics: the weights' spectra, saturation, the gate
+ * that keeps the state, the gradient of weight_hh. */
+static void layer_stats(FILE *out, const vxr_net_check *c, size_t l, int utf8, vxf_style st)
+{
+	const vx_net *net = c->net;
+	const vx_net_result *r = c->result;
+	const vx_net_layer_stats *s = &r->stats[l];
+	const char *nrm2 = utf8 ? "\u2082" : "_2";
+	char a[64], b[64], e[64];
+	fprintf(out, "layer %zu: %sweight_hh%s%s = %s, %sweight_ih%s%s = %s\n", l, utf8 ? "\u2016" : "||",
+	        utf8 ? "\u2016" : "||", nrm2, vxf_num(a, sizeof a, s->sigma_hh, SIG, st), utf8 ? "\u2016" : "||",
+	        utf8 ? "\u2016" : "||", nrm2, vxf_num(b, sizeof b, s->sigma_ih, SIG, st));
+	fprintf(out, "  gradient %s = %s\n",
+	        utf8 ? "\u2016\u2202L_t/\u2202weight_hh\u2016_F" : "||dL_t/dweight_hh||_F",
+	        vxf_mag(a, sizeof a, r->grad_hh_norm[l], SIG, st));
+	const char *kg = keep_gate(net->cell);
+	if (kg)
+		fprintf(out, "  %s gate %s: mean %s, sd %s over units and steps\n",
+		        net->cell == VX_CELL_LSTM ? "forget" : "update", kg, vxf_num(a, sizeof a, s->keep_mean, SIG, st),
+		        vxf_num(b, sizeof b, s->keep_sd, SIG, st));
+	if (net->cell == VX_CELL_LSTM)
+		fprintf(out, "  tanh(c) saturated (tanh%s < 0.1): %s of units and steps\n", utf8 ? "\u2032" : "'",
+		        percent(a, sizeof a, s->cell_sat, st));
+	rpad(out, "gate", 8);
+	rpad(out, utf8 ? "\u2016hh\u2016\u2082" : "||hh||_2", 12);
+	rpad(out, utf8 ? "\u03c1(hh)" : "rho(hh)", 12);
+	rpad(out, utf8 ? "\u2016ih\u2016\u2082" : "||ih||_2", 12);
+	rpad(out, "saturated low", 16);
+	rpad(out, "high", 10);
+	fputc('\n', out);
+	for (size_t g = 0; g < net->G; g++) {
+		rpad(out, vx_cell_gate_name(net->cell, g), 8);
+		rpad(out, vxf_num(a, sizeof a, s->gate_sigma_hh[g], SIG, st), 12);
+		rpad(out, vxf_num(b, sizeof b, s->gate_radius[g], SIG, st), 12);
+		rpad(out, vxf_num(e, sizeof e, s->gate_sigma_ih[g], SIG, st), 12);
+		rpad(out, percent(a, sizeof a, s->gate_low[g], st), 16);
+		rpad(out, percent(b, sizeof b, s->gate_high[g], st), 10);
+		fputc('\n', out);
+	}
+}
+
+vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_error *err)
+{
+	if (!out || !c || !c->params || !c->spec || !c->net || !c->result)
+		return vx_fail(err, VX_EINTERNAL, "vxr_net_check_text: bad arguments");
+	const vx_net *net = c->net;
+	const vx_net_result *r = c->result;
+	const vx_params *p = c->params;
+	vxf_style st = utf8 ? VXF_UNICODE : VXF_ASCII;
+	const char *minus = utf8 ? "\u2212" : "-";
+	int lstm = net->cell == VX_CELL_LSTM;
+	char a[64], b[64];
+
+	int used;
+	if (net->cell == VX_CELL_RNN)
+		used = fprintf(out, "vanex %s check: rnn cell, activation %s, %zu layers, ", VX_VERSION,
+		               vx_act_name(net->act), net->L);
+	else
+		used = fprintf(out, "vanex %s check: %s cell, %zu layer%s, ", VX_VERSION, vx_cell_name(net->cell), net->L,
+		               net->L == 1 ? "" : "s");
+	origin_end(out, p, used, utf8);
+	fprintf(out, "sizes: d = %zu hidden, n = %zu inputs, T = %zu steps, loss at t = %zu\n", net->d, net->n,
+	        net->T, r->t);
+	fprintf(out, "state: S_j = %s of every layer, D = %zu\n", lstm ? "(h, c)" : "h", net->D);
+	describe_net(out, c, utf8, st);
+	fprintf(out, "loss L_t = %s%sh_t %s y%s%s = %s (h_t of the top layer)\n", utf8 ? "\u00bd" : "0.5",
+	        utf8 ? "\u2016" : "||", minus, utf8 ? "\u2016" : "||", utf8 ? "\u00b2" : "^2",
+	        vxf_mag(a, sizeof a, r->loss, SIG, st));
+	fprintf(out, "gradient %s = %s (every weight and bias)\n",
+	        utf8 ? "\u2016\u2202L_t/\u2202\u03b8\u2016_F" : "||dL_t/dtheta||_F",
+	        vxf_mag(b, sizeof b, r->grad_norm, SIG, st));
+	fputc('\n', out);
+
+	size_t nrows = vxr_check_rows(r->t, NULL, 0);
+	size_t *gaps = malloc(nrows * sizeof *gaps);
+	if (!gaps)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	vxr_check_rows(r->t, gaps, nrows);
+
+	/* the whole state */
+	static const char *const cols[] = { "actual", "step product", "bound" };
+	gap_head(out, utf8, cols, 3);
+	for (size_t i = 0; i < nrows; i++) {
+		const vx_net_path *ph = &r->paths[r->t - gaps[i] - 1];
+		vx_mag m[3] = { ph->norm, ph->step_product, ph->bound };
+		gap_row(out, ph->gap, ph->k, m, 3, st);
+	}
+	rows_note(out, nrows, r->t, utf8);
+	if (utf8) {
+		fprintf(out, "actual       = \u2016\u2202S_t/\u2202S_k\u2016\u2082, S the whole state (%s of every "
+		             "layer)\n", lstm ? "h and c" : "h");
+		fprintf(out, "step product = \u03a0_{j=k+1..t} \u2016J_j\u2016\u2082,  J_j = \u2202S_j/\u2202S_{j\u22121}\n");
+		if (net->cell == VX_CELL_RNN)
+			fprintf(out, "bound        = \u03a0_{j=k+1..t} b_j, b_j \u2265 \u2016J_j\u2016\u2082 from "
+			             "\u03b3 = max \u03c3\u2032 and each weight's\n"
+			             "               \u03c3_max, through the layers below within step j\n");
+		else
+			fprintf(out, "bound        = \u03a0_{j=k+1..t} b_j, b_j \u2265 \u2016J_j\u2016\u2082 from the "
+			             "gates' ranges (\u03c3\u2032 \u2264 \u00bc,\n"
+			             "               tanh\u2032 \u2264 1, gates in (0, 1)), the weights' \u03c3_max and "
+			             "the state\n");
+	} else {
+		fprintf(out, "actual       = ||dS_t/dS_k||_2, S the whole state (%s of every layer)\n",
+		        lstm ? "h and c" : "h");
+		fprintf(out, "step product = prod_{j=k+1..t} ||J_j||_2,  J_j = dS_j/dS_{j-1}\n");
+		if (net->cell == VX_CELL_RNN)
+			fprintf(out, "bound        = prod_{j=k+1..t} b_j, b_j >= ||J_j||_2 from gamma = max sigma' and\n"
+			             "               each weight's sigma_max, through the layers below within step j\n");
+		else
+			fprintf(out, "bound        = prod_{j=k+1..t} b_j, b_j >= ||J_j||_2 from the gates' ranges\n"
+			             "               (sigma' <= 1/4, tanh' <= 1, gates in (0, 1)), the weights'\n"
+			             "               sigma_max and the state\n");
+	}
+
+	/* each layer's blocks and path terms */
+	for (size_t l = 0; l < net->L; l++) {
+		fputc('\n', out);
+		fprintf(out, "layer %zu%s: the diagonal blocks of %s, path terms of weight_hh\n", l,
+		        net->L == 1 ? "" : l == 0 ? " (bottom)" : l + 1 == net->L ? " (top)" : "",
+		        utf8 ? "\u2202S_t/\u2202S_k" : "dS_t/dS_k");
+		const char *bc[3] = { utf8 ? "\u2016\u2202h_t/\u2202h_k\u2016\u2082" : "||dh_t/dh_k||_2",
+		                      utf8 ? "\u2016\u2202c_t/\u2202c_k\u2016\u2082" : "||dc_t/dc_k||_2", "path term" };
+		if (!lstm)
+			bc[1] = bc[2];
+		gap_head(out, utf8, bc, lstm ? 3 : 2);
+		for (size_t i = 0; i < nrows; i++) {
+			size_t k = r->t - gaps[i], at = (k - 1) * net->L + l;
+			vx_mag m[3] = { r->h_norm[at], lstm ? r->c_norm[at] : r->contribution[at], r->contribution[at] };
+			gap_row(out, gaps[i], k, m, lstm ? 3 : 2, st);
 		}
-		case VXR_FD_TOO_LARGE:
-			fprintf(out, "finite-difference check: not compared, neither pass nor FAIL: the analytic\n"
-			             "  value does not fit a double\n");
-			break;
-		case VXR_FD_AT_KINK:
-			fprintf(out, "finite-difference check: pass where defined: %zu columns or entries move a\n"
-			             "  pre-activation sitting exactly on the ReLU kink a = 0, where %s is not\n"
-			             "  defined (vanex takes 0; differences see the mean of the two sides)\n",
-			        fd->at_kink, utf8 ? "\u03c3\u2032" : "sigma'");
-			break;
-		default:
-			fprintf(out, "finite-difference check: FAIL\n");
-			break;
+	}
+	free(gaps);
+	if (lstm)
+		fprintf(out, "%s: the cell path, the constant error carousel\n"
+		             "  (%s diag(f_j) and the terms through h)\n",
+		        utf8 ? "\u2016\u2202c_t/\u2202c_k\u2016\u2082" : "||dc_t/dc_k||_2", utf8 ? "\u03a0" : "prod");
+	fprintf(out, "path term = %s, path k's term of\n  %s, weight_hh of that layer used at step k alone\n",
+	        utf8 ? "\u2016(\u2202L_t/\u2202S_t)(\u2202S_t/\u2202S_k)(\u2202\u207aS_k/\u2202weight_hh)\u2016_F"
+	             : "||(dL_t/dS_t)(dS_t/dS_k)(d+S_k/dweight_hh)||_F",
+	        utf8 ? "\u2202L_t/\u2202weight_hh" : "dL_t/dweight_hh");
+
+	/* the weights and the gates, layer by layer */
+	for (size_t l = 0; l < net->L; l++) {
+		fputc('\n', out);
+		layer_stats(out, c, l, utf8, st);
+	}
+	fprintf(out, "hh, ih: the gate's block of weight_hh, weight_ih; %s: spectral radius of hh\n"
+	             "saturated: derivative below a tenth of its largest, %% of units and steps;\n"
+	             "  low on the negative side (a gate shut, tanh near %s1, a ReLU dead),\n"
+	             "  high on the positive side\n",
+	        utf8 ? "\u03c1" : "rho", minus);
+	fputc('\n', out);
+
+	/* the horizon, the rate, the verdict */
+	/* VX_HORIZON_LOW and VX_HORIZON_HIGH, as powers of ten */
+	const char *nS = utf8 ? "\u2016\u2202S_t/\u2202S_k\u2016" : "|dS_t/dS_k|";
+	const char *range = utf8 ? "[10\u207b\u00b3, 10\u00b3]" : "[1e-3, 1e3]";
+	if (r->horizon_kind == VX_HORIZON_NONE)
+		fprintf(out, "horizon: %s stays within %s up to t%sk = %zu\n", nS, range, minus, r->t - 1);
+	else
+		fprintf(out, "horizon: %s leaves %s first at t%sk = %zu (%s)\n", nS, range, minus, r->horizon,
+		        r->horizon_kind == VX_HORIZON_VANISH ? "vanished" : "exploded");
+	lyap_line(out, r->lyap_max, net->T, st);
+	if (r->lyap_bound == -INFINITY)
+		fprintf(out, "  against its bound, the mean of ln b_j: -infinity (a b_j is 0)\n");
+	else
+		fprintf(out, "  against its bound, the mean of ln b_j: %s\n", vxf_num(b, sizeof b, r->lyap_bound, SIG, st));
+	char v[160];
+	vxr_net_verdict(r, utf8 ? VXR_NOTE_UNICODE : VXR_NOTE_ASCII, v, sizeof v);
+	fprintf(out, "verdict: %s\n", v);
+
+	if (c->fd) {
+		const vx_net_fdjudge *fd = c->fd;
+		fd_heading(out, st);
+		char w[VX_NET_FD_ITEMS][80];
+		snprintf(w[0], sizeof w[0], utf8 ? "J_j = \u2202S_j/\u2202S_{j\u22121} at j = %zu, %zu blocks"
+		                                 : "J_j = dS_j/dS_{j-1} at j = %zu, %zu blocks", fd->j, fd->nblk * fd->nblk);
+		snprintf(w[1], sizeof w[1], utf8 ? "\u2202S_t/\u2202S_k at k = %zu" : "dS_t/dS_k at k = %zu", fd->k);
+		snprintf(w[2], sizeof w[2], utf8 ? "\u2202L_t/\u2202\u03b8, %zu entries of %zu parameters"
+		                                 : "dL_t/dtheta, %zu entries of %zu parameters",
+		         fd->item[VX_NET_FD_GRAD].compared, 4 * net->L);
+		static const char *const what_u[VX_NET_FD_ITEMS] = { "J_j", "\u2202S_t/\u2202S_k",
+		                                                      "\u2202L_t/\u2202\u03b8" };
+		static const char *const what_a[VX_NET_FD_ITEMS] = { "J_j", "dS_t/dS_k", "dL_t/dtheta" };
+		vxr_fd_outcome o[VX_NET_FD_ITEMS];
+		size_t left = 0, kinked = 0;
+		for (int i = 0; i < VX_NET_FD_ITEMS; i++) {
+			const vx_net_fditem *it = &fd->item[i];
+			o[i] = net_fd_item(it);
+			fd_row(out, w[i], 44, o[i], it->error, it->left, st);
+			left += it->left;
+			kinked += it->at_kink;
 		}
+		fd_summary(out, net_fd_overall(fd), o, utf8 ? what_u : what_a, VX_NET_FD_ITEMS, left, kinked, utf8);
 	}
 	if (fflush(out) != 0 || ferror(out))
 		return vx_fail(err, VX_EIO, "cannot write the output: %s", strerror(errno));
@@ -598,6 +953,18 @@ static void jw_member_matrix(jw *w, const char *name, const gsl_matrix *m)
 	jw_matrix(w, m);
 }
 
+/* The seed as an integer, which every seed --seed takes is; a larger one
+ * (a hand-made record) as the real it is. */
+static void jw_seed(jw *w, const vx_params *p)
+{
+	if (p->unseeded)
+		jw_member(w, "seed", NAN);   /* null: a model file that records none, nothing drawn */
+	else if (p->seed <= (unsigned long)LLONG_MAX)
+		jw_member_size(w, "seed", p->seed);
+	else
+		jw_member(w, "seed", (double)p->seed);
+}
+
 static void jw_params(jw *w, const vxr_check *c)
 {
 	const vx_params *p = c->params;
@@ -614,12 +981,9 @@ static void jw_params(jw *w, const vxr_check *c)
 	jw_member(w, "norm", norm_given ? p->norm : NAN);
 	jw_member_str(w, "init", vx_init_name(p->init));
 	jw_member(w, "input_scale", p->input_scale);
-	if (p->unseeded)
-		jw_member(w, "seed", NAN);   /* null: nothing was drawn */
-	else if (p->seed <= (unsigned long)LLONG_MAX)
-		jw_member_size(w, "seed", p->seed);
-	else
-		jw_member(w, "seed", (double)p->seed);
+	jw_seed(w, p);
+	jw_member_str(w, "cell", "rnn");
+	jw_member_size(w, "layers", 1);
 	jw_close(w, "}");
 }
 
@@ -627,6 +991,8 @@ static void jw_model(jw *w, const vx_model *m)
 {
 	jw_key(w, "model");
 	jw_open(w, "{");
+	jw_member_str(w, "cell", "rnn");
+	jw_member_size(w, "layers", 1);
 	jw_member_str(w, "activation", vx_act_name(m->act));
 	jw_member_matrix(w, "W", m->W);
 	jw_member_matrix(w, "U", m->U);
@@ -637,19 +1003,37 @@ static void jw_model(jw *w, const vx_model *m)
 	jw_close(w, "}");
 }
 
+/* A path's object opened, with what every kind of result has. */
+static void jw_path_head(jw *w, size_t k, size_t gap, vx_mag norm, vx_mag step_product, vx_mag bound)
+{
+	jw_sep(w);
+	jw_open(w, "{");
+	jw_member_size(w, "k", k);
+	jw_member_size(w, "gap", gap);
+	jw_mag(w, "norm", norm);
+	jw_mag(w, "step_product", step_product);
+	jw_mag(w, "bound", bound);
+}
+
+/* Closes the object, ends the line, flushes: VX_EIO when any write failed. */
+static vx_status jw_finish(jw *w, vx_error *err)
+{
+	jw_close(w, "}");
+	jw_put(w, "\n");
+	if (!w->err && fflush(w->f) != 0)
+		w->err = errno ? errno : EIO;
+	if (w->err)
+		return vx_fail(err, VX_EIO, "cannot write the JSON output: %s", strerror(w->err));
+	return VX_OK;
+}
+
 static void jw_paths(jw *w, const vx_result *r)
 {
 	jw_key(w, "paths");
 	jw_open(w, "[");
 	for (size_t i = 0; i < r->t && !w->err; i++) {
 		const vx_path *ph = &r->paths[i];
-		jw_sep(w);
-		jw_open(w, "{");
-		jw_member_size(w, "k", ph->k);
-		jw_member_size(w, "gap", ph->gap);
-		jw_mag(w, "norm", ph->norm);
-		jw_mag(w, "step_product", ph->step_product);
-		jw_mag(w, "bound", ph->bound);
+		jw_path_head(w, ph->k, ph->gap, ph->norm, ph->step_product, ph->bound);
 		jw_mag(w, "contribution", ph->contribution);
 		jw_close(w, "}");
 	}
@@ -678,6 +1062,282 @@ static void jw_fd(jw *w, const vx_fdcheck *fd)
 	jw_put(w, vxr_fd_pass(fd) ? "true" : "false");
 	jw_member_str(w, "outcome", fd_word(vxr_fd_overall(fd)));
 	jw_close(w, "}");
+}
+
+/* name and log10_name for one magnitude per layer, as two arrays. */
+static void jw_mags(jw *w, const char *name, const vx_mag *m, size_t n, size_t stride)
+{
+	char key[64];
+	jw_key(w, name);
+	jw_open(w, "[");
+	for (size_t i = 0; i < n; i++) {
+		jw_sep(w);
+		jw_num(w, m[i * stride].fits ? m[i * stride].value : NAN);
+	}
+	jw_close(w, "]");
+	snprintf(key, sizeof key, "log10_%s", name);
+	jw_key(w, key);
+	jw_open(w, "[");
+	for (size_t i = 0; i < n; i++) {
+		jw_sep(w);
+		jw_num(w, m[i * stride].log10);
+	}
+	jw_close(w, "]");
+}
+
+static void jw_net_params(jw *w, const vxr_net_check *c)
+{
+	const vx_params *p = c->params;
+	const vx_net *net = c->net;
+	jw_key(w, "params");
+	jw_open(w, "{");
+	if (net->cell == VX_CELL_RNN)
+		jw_member_str(w, "activation", vx_act_name(net->act));
+	jw_member_size(w, "hidden", net->d);
+	jw_member_size(w, "inputs", net->n);
+	jw_member_size(w, "steps", net->T);
+	jw_member_size(w, "t", c->result->t);
+	/* a file's weights keep their norms unless --norm was given */
+	jw_member(w, "norm", (p->set & VX_SET_NORM) || !p->model[0] ? p->norm : NAN);
+	jw_member_str(w, "init", vx_init_name(p->init));
+	jw_member(w, "input_scale", p->input_scale);
+	jw_seed(w, p);
+	jw_member_str(w, "cell", vx_cell_name(net->cell));
+	jw_member_size(w, "layers", net->L);
+	if (net->cell != VX_CELL_RNN)
+		jw_member(w, "forget_bias", c->spec->forget_bias);
+	jw_close(w, "}");
+}
+
+/* The parameters of every layer under PyTorch's names, each M × scale
+ * (grads: vx_net_grad, the same shapes as the weights). */
+static void jw_net_weights(jw *w, const vx_net *net, const vx_net_grad *g)
+{
+	for (size_t l = 0; l < net->L && !w->err; l++) {
+		char key[32];
+		const gsl_matrix *M[2] = { g ? g[l].w_ih : net->layer[l].w_ih, g ? g[l].w_hh : net->layer[l].w_hh };
+		const gsl_vector *v[2] = { g ? g[l].b_ih : net->layer[l].b_ih, g ? g[l].b_hh : net->layer[l].b_hh };
+		static const char *const name[4] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
+		for (int q = 0; q < 4; q++) {
+			snprintf(key, sizeof key, "%s_l%zu", name[q], l);
+			if (q < 2)
+				jw_member_matrix(w, key, M[q]);
+			else
+				jw_member_vector(w, key, v[q - 2]);
+		}
+	}
+}
+
+/* h0 or c0 of every layer: L rows of d, as PyTorch stacks them. */
+static void jw_net_start(jw *w, const vx_net *net, int c0)
+{
+	jw_key(w, c0 ? "c0" : "h0");
+	jw_open(w, "[");
+	for (size_t l = 0; l < net->L; l++) {
+		const gsl_vector *v = c0 ? net->layer[l].c0 : net->layer[l].h0;
+		jw_sep(w);
+		jw_vector(w, v->data, v->size, v->stride);
+	}
+	jw_close(w, "]");
+}
+
+static void jw_net_model(jw *w, const vx_net *net)
+{
+	jw_key(w, "model");
+	jw_open(w, "{");
+	jw_member_str(w, "cell", vx_cell_name(net->cell));
+	jw_member_size(w, "layers", net->L);
+	if (net->cell == VX_CELL_RNN)
+		jw_member_str(w, "activation", vx_act_name(net->act));
+	jw_net_weights(w, net, NULL);
+	jw_net_start(w, net, 0);
+	if (net->cell == VX_CELL_LSTM)
+		jw_net_start(w, net, 1);
+	jw_member_matrix(w, "x", net->x);
+	jw_member_vector(w, "y", net->y);
+	jw_close(w, "}");
+}
+
+/* Each layer's h (or c) at every step: L arrays of T rows of d. */
+static void jw_net_states(jw *w, const vx_net_result *r, int c)
+{
+	jw_key(w, c ? "c" : "h");
+	jw_open(w, "[");
+	for (size_t l = 0; l < r->L && !w->err; l++) {
+		jw_sep(w);
+		jw_matrix(w, c ? r->fwd->layer[l].c : r->fwd->layer[l].h);
+	}
+	jw_close(w, "]");
+}
+
+static void jw_net_paths(jw *w, const vx_net_result *r)
+{
+	size_t L = r->L;
+	jw_key(w, "paths");
+	jw_open(w, "[");
+	for (size_t i = 0; i < r->t && !w->err; i++) {
+		const vx_net_path *ph = &r->paths[i];
+		jw_path_head(w, ph->k, ph->gap, ph->norm, ph->step_product, ph->bound);
+		jw_mags(w, "h_norm", r->h_norm + i * L, L, 1);
+		if (r->c_norm)
+			jw_mags(w, "c_norm", r->c_norm + i * L, L, 1);
+		jw_mags(w, "contribution", r->contribution + i * L, L, 1);
+		jw_close(w, "}");
+	}
+	jw_close(w, "]");
+}
+
+static void jw_net_layers(jw *w, const vx_net *net, const vx_net_result *r)
+{
+	jw_key(w, "layers");
+	jw_open(w, "[");
+	for (size_t l = 0; l < net->L; l++) {
+		const vx_net_layer_stats *s = &r->stats[l];
+		jw_sep(w);
+		jw_open(w, "{");
+		jw_member_size(w, "layer", l);
+		jw_member(w, "sigma_hh", s->sigma_hh);
+		jw_member(w, "sigma_ih", s->sigma_ih);
+		jw_mag(w, "grad_hh_norm", r->grad_hh_norm[l]);
+		jw_key(w, "gates");
+		jw_open(w, "[");
+		for (size_t g = 0; g < net->G; g++) {
+			jw_sep(w);
+			jw_open(w, "{");
+			jw_member_str(w, "gate", vx_cell_gate_name(net->cell, g));
+			jw_member(w, "sigma_hh", s->gate_sigma_hh[g]);
+			jw_member(w, "sigma_ih", s->gate_sigma_ih[g]);
+			jw_member(w, "radius", s->gate_radius[g]);
+			jw_member(w, "saturated_low", s->gate_low[g]);
+			jw_member(w, "saturated_high", s->gate_high[g]);
+			jw_close(w, "}");
+		}
+		jw_close(w, "]");
+		if (net->cell == VX_CELL_LSTM)
+			jw_member(w, "cell_saturated", s->cell_sat);
+		if (keep_gate(net->cell)) {
+			jw_member_str(w, "keep_gate", keep_gate(net->cell));
+			jw_member(w, "keep_mean", s->keep_mean);
+			jw_member(w, "keep_sd", s->keep_sd);
+		}
+		jw_close(w, "}");
+	}
+	jw_close(w, "]");
+}
+
+static void jw_net_fd(jw *w, const vx_net *net, const vx_net_fdjudge *fd)
+{
+	jw_key(w, "fd_check");
+	if (!fd) {
+		jw_put(w, "null");
+		return;
+	}
+	static const char *const name[4] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
+	static const char *const item[VX_NET_FD_ITEMS] = { "J", "dSdS", "grads" };
+	size_t left = 0, kinked = 0;
+	jw_open(w, "{");
+	jw_member_size(w, "j", fd->j);
+	jw_member_size(w, "k", fd->k);
+	jw_member_size(w, "kinks", fd->kinks);
+	jw_key(w, "blocks");
+	jw_open(w, "[");
+	for (size_t a = 0; a < fd->nblk; a++) {
+		jw_sep(w);
+		jw_vector(w, fd->block + a * fd->nblk, fd->nblk, 1);
+	}
+	jw_close(w, "]");
+	jw_key(w, "params");
+	jw_open(w, "{");
+	for (size_t l = 0; l < net->L; l++)
+		for (int q = 0; q < 4; q++) {
+			char key[32];
+			snprintf(key, sizeof key, "%s_l%zu", name[q], l);
+			jw_member(w, key, fd->param[4 * l + (size_t)q]);
+		}
+	jw_close(w, "}");
+	for (int q = 0; q < VX_NET_FD_ITEMS; q++) {
+		const vx_net_fditem *it = &fd->item[q];
+		jw_key(w, item[q]);
+		jw_open(w, "{");
+		jw_member(w, "error", it->error);
+		jw_member_size(w, "compared", it->compared);
+		jw_member_size(w, "failed", it->failed);
+		jw_member_size(w, "unresolved", it->left);
+		jw_member_size(w, "at_kink", it->at_kink);
+		jw_member_str(w, "outcome", fd_word(net_fd_item(it)));
+		jw_close(w, "}");
+		left += it->left;
+		kinked += it->at_kink;
+	}
+	jw_member_size(w, "unresolved", left);
+	jw_member_size(w, "at_kink", kinked);
+	jw_member(w, "tolerance", VXR_FD_TOL);
+	vxr_fd_outcome o = net_fd_overall(fd);
+	jw_key(w, "pass");
+	jw_put(w, o == VXR_FD_PASSED ? "true" : "false");
+	jw_member_str(w, "outcome", fd_word(o));
+	jw_close(w, "}");
+}
+
+vx_status vxr_net_check_json(FILE *out, const vxr_net_check *c, vx_error *err)
+{
+	if (!out || !c || !c->params || !c->spec || !c->net || !c->result)
+		return vx_fail(err, VX_EINTERNAL, "vxr_net_check_json: bad arguments");
+	const vx_net *net = c->net;
+	const vx_net_result *r = c->result;
+	jw w = { out, 0, 1 };
+
+	jw_open(&w, "{");
+	jw_net_params(&w, c);
+	jw_member_str(&w, "version", VX_VERSION);
+	jw_member_size(&w, "state_size", net->D);
+	jw_member_str(&w, "bound_kind", r->bound_kind == VX_NET_BOUND_GATES ? "gates" : "gamma_lambda");
+	jw_net_model(&w, net);
+	jw_net_states(&w, r, 0);
+	if (net->cell == VX_CELL_LSTM)
+		jw_net_states(&w, r, 1);
+	jw_mag(&w, "loss", r->loss);
+	jw_net_paths(&w, r);
+	jw_member_vector(&w, "step_norm", r->step_norm);
+	jw_member_vector(&w, "step_bound", r->step_bound);
+	/* ∂L_t/∂θ = grads_scaled × 10^grads_log10_scale when it does not fit */
+	if (r->grad_log10_scale != 0)
+		jw_member(&w, "grads", NAN);
+	jw_key(&w, r->grad_log10_scale == 0 ? "grads" : "grads_scaled");
+	jw_open(&w, "{");
+	jw_net_weights(&w, net, r->grad);
+	jw_close(&w, "}");
+	if (r->grad_log10_scale != 0)
+		jw_member(&w, "grads_log10_scale", r->grad_log10_scale);
+	jw_mag(&w, "grad_norm", r->grad_norm);
+	jw_net_layers(&w, net, r);
+	jw_key(&w, "horizon");
+	jw_open(&w, "{");
+	jw_member_str(&w, "kind", r->horizon_kind == VX_HORIZON_VANISH    ? "vanish"
+	                          : r->horizon_kind == VX_HORIZON_EXPLODE ? "explode"
+	                                                                  : "none");
+	if (r->horizon_kind == VX_HORIZON_NONE)
+		jw_member(&w, "gap", NAN);
+	else
+		jw_member_size(&w, "gap", r->horizon);
+	jw_member(&w, "low", VX_HORIZON_LOW);
+	jw_member(&w, "high", VX_HORIZON_HIGH);
+	jw_close(&w, "}");
+	jw_key(&w, "lyapunov");
+	jw_open(&w, "{");
+	jw_member(&w, "max_exponent", r->lyap_max);
+	jw_key(&w, "top");
+	jw_vector(&w, r->lyap_top, r->lyap_count, 1);
+	jw_member(&w, "bound", r->lyap_bound);
+	if (r->lyap_max == -INFINITY)
+		jw_member_str(&w, "reason", "-infinity: the product of the Jacobians is exactly 0");
+	jw_key(&w, "estimate");
+	jw_put(&w, "true");
+	jw_close(&w, "}");
+	jw_member(&w, "rate", r->rate);
+	jw_member_str(&w, "verdict", vxr_trend_name(vxr_net_verdict(r, VXR_NOTE_ASCII, NULL, 0)));
+	jw_net_fd(&w, net, c->fd);
+	return jw_finish(&w, err);
 }
 
 vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
@@ -721,11 +1381,5 @@ vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
 	jw_member(&w, "rate", r->rate);
 	jw_member_str(&w, "verdict", vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0)));
 	jw_fd(&w, c->fd);
-	jw_close(&w, "}");
-	jw_put(&w, "\n");
-	if (!w.err && fflush(out) != 0)
-		w.err = errno ? errno : EIO;
-	if (w.err)
-		return vx_fail(err, VX_EIO, "cannot write the JSON output: %s", strerror(w.err));
-	return VX_OK;
+	return jw_finish(&w, err);
 }

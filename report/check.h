@@ -4,7 +4,9 @@
  * reproduces every number bit for bit).
  *
  * The verdict (vanishing / exploding / neither) is decided here once, so the
- * tutor and the handout can show the same words as `check`.
+ * tutor and the handout can show the same words as `check`, and so that one
+ * rule serves one vanilla layer (vx_result) and a network of gated cells or
+ * stacked layers (vx_net_result) alike.
  */
 #ifndef VXR_CHECK_H
 #define VXR_CHECK_H
@@ -12,6 +14,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "engine/analysis.h"
+#include "engine/net_analysis.h"
+#include "engine/net_fdjudge.h"
 #include "engine/regime.h"
 #include "report/text/fmt.h"
 
@@ -44,6 +48,11 @@ typedef enum { VXR_NEITHER = 0, VXR_VANISHING, VXR_EXPLODING } vxr_trend;
  *                       (the tutor, whose rendered math uses subscript letters) */
 typedef enum { VXR_NOTE_ASCII = 0, VXR_NOTE_UNICODE, VXR_NOTE_SUBSCRIPT } vxr_notation;
 vxr_trend vxr_verdict(const vx_result *r, vxr_notation note, char *line, size_t n);
+
+/* The same rule and words for a network, from its rate of ‖∂S_t/∂S_k‖, S
+ * the whole state (every layer's h and c): "vanishing: ‖∂S_t/∂S_k‖ shrinks
+ * ×0.631 per step (10^-0.2)". */
+vxr_trend vxr_net_verdict(const vx_net_result *r, vxr_notation note, char *line, size_t n);
 
 /* "vanishing", "exploding", "neither". */
 const char *vxr_trend_name(vxr_trend t);
@@ -110,5 +119,65 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
  * A magnitude that does not fit a double is null and its log10_ member
  * carries it; an exact zero has value 0 and log10 null. */
 vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err);
+
+/* ---- a network of gated cells or stacked layers (engine/net_analysis.h) ---- */
+
+/* Everything one check of a network shows. */
+typedef struct {
+	const vx_params *params;        /* effective (vxr_net_load's eff) */
+	const vx_net_spec *spec;        /* effective cell, layers, forget bias */
+	const vx_net *net;
+	const vx_net_result *result;
+	const vx_net_fdjudge *fd;       /* NULL: the finite-difference check was not run */
+} vxr_net_check;
+
+/* The text, every line at most 80 columns, ASCII unless utf8: the model line
+ * (cell, layers, d, n, T, t, the state size D), how the weights came about,
+ * the loss and ‖∂L_t/∂θ‖_F; the path table (‖∂S_t/∂S_k‖₂, Π‖J_j‖₂ and the
+ * bound from the gates' ranges, at vxr_check_rows' gaps); per layer the
+ * blocks ‖∂h_t/∂h_k‖₂ and for LSTM ‖∂c_t/∂c_k‖₂ (the carousel) beside the
+ * term of path k in ∂L_t/∂weight_hh, then σ_max and spectral radius of
+ * weight_hh and of each gate block, the saturated fractions of the gates
+ * (and of tanh(c)), the forget (LSTM) or update (GRU) gate's mean and spread;
+ * the horizon; the top Lyapunov exponent (an estimate) against its bound;
+ * the verdict (vxr_net_verdict); the finite-difference check.  VX_EIO when
+ * writing fails. */
+vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_error *err);
+
+/* The JSON object (one line, newline-terminated, 17 significant digits, as
+ * vxr_check_json writes it).  Members:
+ *   params {activation (rnn only), hidden, inputs, steps, t, norm, init,
+ *     input_scale, seed, cell, layers, forget_bias (lstm and gru)},
+ *   version, state_size (D), bound_kind ("gates"),
+ *   model {cell, layers, activation (rnn only), weight_ih_l0, weight_hh_l0,
+ *     bias_ih_l0, bias_hh_l0, ... for every layer, h0 (L rows of d),
+ *     c0 (lstm), x, y}: modeljson.h's network, what --model reads back,
+ *   h (L arrays of T rows of d: each layer's h_1..h_T), c (lstm, the same),
+ *   loss, log10_loss,
+ *   paths [{k, gap, norm, log10_norm (the whole state), step_product,
+ *     log10_step_product, bound, log10_bound, h_norm [L], log10_h_norm [L],
+ *     c_norm [L], log10_c_norm [L] (lstm), contribution [L],
+ *     log10_contribution [L]}],
+ *   step_norm [T], step_bound [T] (‖J_j‖₂ and b_j),
+ *   grads {weight_ih_l0: ∂L_t/∂weight_ih_l0, ...: every parameter's name};
+ *     when a gradient does not fit a double: grads null, grads_scaled with
+ *     the same members and grads_log10_scale (∂L_t/∂θ = grads_scaled ×
+ *     10^grads_log10_scale),
+ *   grad_norm, log10_grad_norm,
+ *   layers [{layer, sigma_hh, sigma_ih, grad_hh_norm, log10_grad_hh_norm,
+ *     gates [{gate, sigma_hh, sigma_ih, radius, saturated_low,
+ *     saturated_high}], cell_saturated (lstm), keep_gate ("f" for lstm, "z"
+ *     for gru), keep_mean, keep_sd}],
+ *   horizon {kind ("vanish", "explode" or "none"), gap (null with none),
+ *     low, high},
+ *   lyapunov {max_exponent, top [..], bound (the mean of ln b_j),
+ *     estimate: true}, rate, verdict,
+ *   fd_check {j, k, kinks, blocks (nblk × nblk), params {name: error},
+ *     J, dSdS, grads: each {error, compared, failed, unresolved, at_kink,
+ *     outcome}, unresolved, at_kink, tolerance, pass, outcome} (errors
+ *     null where nothing was compared; outcomes as vxr_check_json's).
+ * A magnitude beyond a double is null with its log10_ member, as in
+ * vxr_check_json. */
+vx_status vxr_net_check_json(FILE *out, const vxr_net_check *c, vx_error *err);
 
 #endif

@@ -124,11 +124,41 @@ static vx_status array_len(const json_t *a, const char *name, const char *member
 	return VX_OK;
 }
 
+/* 1 when key is one of the n names of known. */
+static int is_known(const char *key, const char *const *known, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(key, known[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* model.cell when present ("rnn", "lstm", "gru"); *out untouched when absent. */
+static vx_status cell_member(const json_t *mo, const char *name, vx_cell *out, vx_error *err)
+{
+	const json_t *v = json_object_get(mo, "cell");
+	if (v && (!json_is_string(v) || vx_cell_parse(json_string_value(v), out) != 0))
+		return vx_fail(err, VX_EFORMAT, "%s: model.cell: expected \"rnn\", \"lstm\" or \"gru\"", name);
+	return VX_OK;
+}
+
+/* model.layers when present, 1..VX_MAX_LAYERS; *out untouched when absent. */
+static vx_status layers_member(const json_t *mo, const char *name, size_t *out, vx_error *err)
+{
+	const json_t *v = json_object_get(mo, "layers");
+	if (!v)
+		return VX_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > (json_int_t)VX_MAX_LAYERS)
+		return vx_fail(err, VX_EFORMAT, "%s: model.layers: expected an integer from 1 to %u", name, VX_MAX_LAYERS);
+	*out = (size_t)json_integer_value(v);
+	return VX_OK;
+}
+
 /* Builds a model from the "model" object; act_default when it names none. */
 static vx_status model_from_json(const json_t *mo, const char *name, vx_act act_default,
                                  vx_model **out, vx_error *err)
 {
-	static const char *const known[] = { "activation", "W", "U", "b", "s0", "x", "y" };
+	static const char *const known[] = { "activation", "W", "U", "b", "s0", "x", "y", "cell", "layers" };
 	const char *key;
 	json_t *val;
 	vx_status st;
@@ -136,18 +166,23 @@ static vx_status model_from_json(const json_t *mo, const char *name, vx_act act_
 	if (!json_is_object(mo))
 		return vx_fail(err, VX_EFORMAT, "%s: model: is %s, expected an object", name, json_kind(mo));
 	json_object_foreach((json_t *)mo, key, val) {
-		size_t i;
-		for (i = 0; i < sizeof known / sizeof known[0]; i++)
-			if (strcmp(key, known[i]) == 0)
-				break;
-		if (i == sizeof known / sizeof known[0]) {
+		if (!is_known(key, known, sizeof known / sizeof known[0])) {
 			/* printable ASCII, at most 40 bytes: a key is outside text */
 			char kb[4 * 40 + 4];
 			return vx_fail(err, VX_EFORMAT,
-			               "%s: model: unknown member '%s' (accepted: activation, W, U, b, s0, x, y)",
+			               "%s: model: unknown member '%s' (accepted: activation, W, U, b, s0, x, y, cell, layers)",
 			               name, vx_quote(key, 40, 1, kb, sizeof kb));
 		}
 	}
+	/* W, U, b: one vanilla layer, whatever else the file says */
+	vx_cell cell = VX_CELL_RNN;
+	size_t L = 1;
+	if ((st = cell_member(mo, name, &cell, err)) != VX_OK || (st = layers_member(mo, name, &L, err)) != VX_OK)
+		return st;
+	if ((json_object_get(mo, "cell") && cell != VX_CELL_RNN) || (json_object_get(mo, "layers") && L != 1))
+		return vx_fail(err, VX_EFORMAT,
+		               "%s: model: W, U and b make one vanilla layer, not %s with %zu layer%s (a network's "
+		               "members are weight_ih_l0, weight_hh_l0, ...)", name, vx_cell_name(cell), L, L == 1 ? "" : "s");
 
 	vx_act act = act_default;
 	const json_t *ja = json_object_get(mo, "activation");
@@ -197,8 +232,204 @@ static vx_status model_from_json(const json_t *mo, const char *name, vx_act act_
 	return VX_OK;
 }
 
+/* ---- a network: PyTorch's parameter names (net.h) ---- */
+
+static const char *const PARAM_NAME[4] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
+
+/* "weight_hh_l12": 1 with *kind 1 and *layer 12 (decimal, no leading zero,
+ * below VX_MAX_LAYERS); any other key 0. */
+static int param_key(const char *key, int *kind, size_t *layer)
+{
+	for (int q = 0; q < 4; q++) {
+		size_t n = strlen(PARAM_NAME[q]);
+		if (strncmp(key, PARAM_NAME[q], n) != 0 || strncmp(key + n, "_l", 2) != 0)
+			continue;
+		const char *p = key + n + 2;
+		size_t v = 0, digits = 0;
+		for (; *p >= '0' && *p <= '9' && digits < 3; p++, digits++)
+			v = 10 * v + (size_t)(*p - '0');
+		if (*p || digits == 0 || (digits > 1 && key[n + 2] == '0') || v >= VX_MAX_LAYERS)
+			return 0;
+		*kind = q;
+		*layer = v;
+		return 1;
+	}
+	return 0;
+}
+
+/* The shape of an array of rows: rows and the length of the first row, each
+ * at least 1, the rows within limit (the columns are checked by the caller). */
+static vx_status shape_of(const json_t *a, const char *name, const char *member, size_t limit,
+                          size_t *rows, size_t *cols, vx_error *err)
+{
+	vx_status st = array_len(a, name, member, limit, "rows", rows, err);
+	if (st != VX_OK)
+		return st;
+	const json_t *r0 = json_array_get(a, 0);
+	if (!json_is_array(r0))
+		return vx_fail(err, VX_EFORMAT, "%s: %s: row 1 is %s, expected an array of numbers", name, member,
+		               json_kind(r0));
+	*cols = json_array_size(r0);
+	if (*cols == 0)
+		return vx_fail(err, VX_ESHAPE, "%s: %s: rows are empty", name, member);
+	return VX_OK;
+}
+
+/* Rows of an L×d member (h0, c0: one row per layer, as PyTorch stacks them)
+ * into each layer's vector. */
+static vx_status get_layer_rows(const json_t *a, const char *name, const char *member, vx_net *net,
+                                int c0, vx_error *err)
+{
+	gsl_matrix *M = gsl_matrix_alloc(net->L, net->d);
+	if (!M)
+		return vx_fail(err, VX_ENOMEM, "%s: out of memory", name);
+	vx_status st = get_matrix(a, name, member, M, err);
+	for (size_t l = 0; st == VX_OK && l < net->L; l++) {
+		gsl_vector_view r = gsl_matrix_row(M, l);
+		gsl_vector_memcpy(c0 ? net->layer[l].c0 : net->layer[l].h0, &r.vector);
+	}
+	gsl_matrix_free(M);
+	return st;
+}
+
+/* Builds a network from a "model" object in PyTorch's names: weight_ih_l0,
+ * weight_hh_l0, bias_ih_l0, bias_hh_l0, ... (biases 0 when absent, as
+ * bias=False), h0 and for LSTM c0 (L rows of d, 0 when absent), x, y, and
+ * cell and layers, each read from the shapes when absent. */
+static vx_status net_from_json(const json_t *mo, const char *name, vx_act act_default, vx_net **out,
+                               vx_error *err)
+{
+	const char *key;
+	json_t *val;
+	vx_status st;
+	size_t L = 0, top = 0;
+	int any = 0;
+
+	if (!json_is_object(mo))
+		return vx_fail(err, VX_EFORMAT, "%s: model: is %s, expected an object", name, json_kind(mo));
+	json_object_foreach((json_t *)mo, key, val) {
+		int kind;
+		size_t l;
+		if (param_key(key, &kind, &l)) {
+			any = 1;
+			top = l > top ? l : top;
+			continue;
+		}
+		static const char *const known[] = { "cell", "layers", "activation", "h0", "c0", "x", "y" };
+		if (!is_known(key, known, sizeof known / sizeof known[0])) {
+			char kb[4 * 40 + 4];
+			return vx_fail(err, VX_EFORMAT,
+			               "%s: model: unknown member '%s' (accepted: cell, layers, activation, weight_ih_lN, "
+			               "weight_hh_lN, bias_ih_lN, bias_hh_lN, h0, c0, x, y)",
+			               name, vx_quote(key, 40, 1, kb, sizeof kb));
+		}
+	}
+	if (!any)
+		return vx_fail(err, VX_EFORMAT, "%s: model: missing member 'weight_hh_l0'", name);
+	L = top + 1;
+	if ((st = layers_member(mo, name, &L, err)) != VX_OK)
+		return st;
+	if (top >= L)
+		return vx_fail(err, VX_ESHAPE, "%s: model: parameters of layer %zu, beyond the %zu of model.layers", name,
+		               top, L);
+	char mem[64];
+	for (size_t l = 0; l < L; l++)
+		for (int q = 0; q < 2; q++) {
+			snprintf(mem, sizeof mem, "%s_l%zu", PARAM_NAME[q], l);
+			if (!json_object_get(mo, mem))
+				return vx_fail(err, VX_EFORMAT, "%s: model: missing member '%s'", name, mem);
+		}
+
+	/* d from weight_hh_l0's columns, the cell from its rows when not named */
+	size_t rows, d, rows_ih, n, T;
+	if ((st = shape_of(json_object_get(mo, "weight_hh_l0"), name, "model.weight_hh_l0", 4 * VX_MAX_HIDDEN,
+	                   &rows, &d, err)) != VX_OK)
+		return st;
+	if (d > VX_MAX_HIDDEN)
+		return vx_fail(err, VX_ETOOBIG, "%s: model.weight_hh_l0: hidden size %zu exceeds the limit of %u", name,
+		               d, VX_MAX_HIDDEN);
+	vx_cell cell = rows == 4 * d ? VX_CELL_LSTM : rows == 3 * d ? VX_CELL_GRU : VX_CELL_RNN;
+	int named = json_object_get(mo, "cell") != NULL;
+	if ((st = cell_member(mo, name, &cell, err)) != VX_OK)
+		return st;
+	if (rows != vx_cell_gates(cell) * d) {
+		if (named)
+			return vx_fail(err, VX_ESHAPE, "%s: model.weight_hh_l0: has %zu rows, expected %zu (%zu gates of %zu "
+			               "for %s)", name, rows, vx_cell_gates(cell) * d, vx_cell_gates(cell), d,
+			               vx_cell_name(cell));
+		return vx_fail(err, VX_ESHAPE, "%s: model.weight_hh_l0: %zu rows of %zu: not 1, 3 or 4 gates of the "
+		               "hidden size (rnn, gru, lstm)", name, rows, d);
+	}
+	if ((st = shape_of(json_object_get(mo, "weight_ih_l0"), name, "model.weight_ih_l0", 4 * VX_MAX_HIDDEN,
+	                   &rows_ih, &n, err)) != VX_OK)
+		return st;
+	if (n > VX_MAX_INPUTS)
+		return vx_fail(err, VX_ETOOBIG, "%s: model.weight_ih_l0: %zu inputs exceed the limit of %u", name, n,
+		               VX_MAX_INPUTS);
+	if ((st = array_len(json_object_get(mo, "x"), name, "model.x", VX_MAX_STEPS, "steps", &T, err)) != VX_OK)
+		return st;
+	if (!json_object_get(mo, "y"))
+		return vx_fail(err, VX_EFORMAT, "%s: model: missing member 'y'", name);
+	if (json_object_get(mo, "c0") && cell != VX_CELL_LSTM)
+		return vx_fail(err, VX_EFORMAT, "%s: model.c0: only an lstm has a cell state, this is %s", name,
+		               vx_cell_name(cell));
+	vx_act act = act_default;
+	const json_t *ja = json_object_get(mo, "activation");
+	if (ja && cell != VX_CELL_RNN)
+		return vx_fail(err, VX_EFORMAT, "%s: model.activation: the %s cell's gates are fixed (logistic and tanh)",
+		               name, vx_cell_name(cell));
+	if (ja && (!json_is_string(ja) || vx_act_parse(json_string_value(ja), &act) != 0))
+		return vx_fail(err, VX_EFORMAT,
+		               "%s: model.activation: expected \"sigmoid\", \"tanh\", \"relu\" or \"linear\"", name);
+
+	vx_net *net = vx_net_alloc(cell, act, L, d, n, T);
+	if (!net)
+		return vx_fail(err, VX_ENOMEM, "%s: out of memory for a network of %zu layers of %zu over %zu steps",
+		               name, L, d, T);
+	st = VX_OK;
+	for (size_t l = 0; st == VX_OK && l < L; l++) {
+		vx_net_layer *ly = &net->layer[l];
+		gsl_matrix *M[2] = { ly->w_ih, ly->w_hh };
+		gsl_vector *v[2] = { ly->b_ih, ly->b_hh };
+		for (int q = 0; st == VX_OK && q < 4; q++) {
+			char member[80];
+			snprintf(mem, sizeof mem, "%s_l%zu", PARAM_NAME[q], l);
+			snprintf(member, sizeof member, "model.%s", mem);
+			const json_t *a = json_object_get(mo, mem);
+			if (q < 2)
+				st = get_matrix(a, name, member, M[q], err);
+			else if (a)
+				st = get_vector(a, name, member, v[q - 2], err);
+		}
+	}
+	const json_t *h0 = json_object_get(mo, "h0"), *c0 = json_object_get(mo, "c0");
+	if (st == VX_OK)
+		st = get_matrix(json_object_get(mo, "x"), name, "model.x", net->x, err);
+	if (st == VX_OK)
+		st = get_vector(json_object_get(mo, "y"), name, "model.y", net->y, err);
+	if (st == VX_OK && h0)
+		st = get_layer_rows(h0, name, "model.h0", net, 0, err);
+	if (st == VX_OK && c0)
+		st = get_layer_rows(c0, name, "model.c0", net, 1, err);
+	if (st != VX_OK) {
+		vx_net_free(net);
+		return st;
+	}
+	*out = net;
+	return VX_OK;
+}
+
+/* 1 when a "model" object holds a network in PyTorch's names (weight_hh_l0,
+ * or cell/layers beside no W), 0 when it holds W, U, b. */
+static int holds_net(const json_t *mo)
+{
+	return json_is_object(mo) && !json_object_get(mo, "W") &&
+	       (json_object_get(mo, "weight_hh_l0") || json_object_get(mo, "weight_ih_l0") ||
+	        json_object_get(mo, "cell") || json_object_get(mo, "layers"));
+}
+
 /* The object holding the model: root.model, or the root itself when it
- * holds W directly. */
+ * holds W (or a network's weight_hh_l0) directly. */
 static vx_status find_model(const json_t *root, const char *name, const json_t **mo, vx_error *err)
 {
 	if (!json_is_object(root))
@@ -208,7 +439,7 @@ static vx_status find_model(const json_t *root, const char *name, const json_t *
 		*mo = m;
 		return VX_OK;
 	}
-	if (json_object_get(root, "W")) {
+	if (json_object_get(root, "W") || json_object_get(root, "weight_hh_l0")) {
 		*mo = root;
 		return VX_OK;
 	}
@@ -226,21 +457,47 @@ static json_t *parse_text(const char *text, size_t len, const char *name, vx_err
 	return root;
 }
 
+/* The root of a JSON text and the object holding its model (find_model);
+ * *root, when set, is the caller's to release. */
+static vx_status parse_model(const char *text, size_t len, const char *name, json_t **root, const json_t **mo,
+                             vx_error *err)
+{
+	*root = parse_text(text, len, name, err);
+	if (!*root)
+		return VX_EFORMAT;
+	return find_model(*root, name, mo, err);
+}
+
 vx_status vxr_model_parse_json(const char *text, size_t len, const char *name,
                                vx_model **out, vx_error *err)
 {
 	if (!text || !out)
 		return vx_fail(err, VX_EINTERNAL, "vxr_model_parse_json: bad arguments");
 	*out = NULL;
-	if (!name)
-		name = "model";
-	json_t *root = parse_text(text, len, name, err);
-	if (!root)
-		return VX_EFORMAT;
+	json_t *root;
 	const json_t *mo;
-	vx_status st = find_model(root, name, &mo, err);
+	vx_status st = parse_model(text, len, name ? name : "model", &root, &mo, err);
 	if (st == VX_OK)
-		st = model_from_json(mo, name, VX_TANH, out, err);
+		st = model_from_json(mo, name ? name : "model", VX_TANH, out, err);
+	json_decref(root);
+	return st;
+}
+
+vx_status vxr_net_parse_json(const char *text, size_t len, const char *name, vx_net **out, vx_error *err)
+{
+	if (!text || !out)
+		return vx_fail(err, VX_EINTERNAL, "vxr_net_parse_json: bad arguments");
+	*out = NULL;
+	name = name ? name : "model";
+	json_t *root;
+	const json_t *mo;
+	vx_model *m = NULL;
+	vx_status st = parse_model(text, len, name, &root, &mo, err);
+	if (st == VX_OK && holds_net(mo))
+		st = net_from_json(mo, name, VX_TANH, out, err);
+	else if (st == VX_OK && (st = model_from_json(mo, name, VX_TANH, &m, err)) == VX_OK)
+		st = vx_net_from_model(m, out, err);
+	vx_model_free(m);
 	json_decref(root);
 	return st;
 }
@@ -269,10 +526,12 @@ static int scale_ok(const json_t *v)
 /* The parameters a previous run recorded (its "params" member) become the
  * defaults of this one, so a replay shows the same parameters and uses the
  * same loss step; an explicit --t or --norm still wins (the options that
- * would replace init, input_scale or seed are refused beside --model).
- * Each member is optional. */
-static vx_status apply_file_params(const json_t *root, const char *name, size_t T,
-                                   const vx_params *given, vx_params *eff, vx_error *err)
+ * would replace init, input_scale, seed or forget_bias are refused beside
+ * --model).  Each member is optional; a recorded cell or layer count must
+ * be the model's (cell, L), and a forget bias goes to *spec (NULL: none
+ * expected, as for one vanilla layer). */
+static vx_status apply_file_params(const json_t *root, const char *name, size_t T, vx_cell cell, size_t L,
+                                   const vx_params *given, vx_params *eff, vx_net_spec *spec, vx_error *err)
 {
 	const json_t *pp = json_object_get(root, "params");
 	if (!pp || root == NULL)
@@ -317,6 +576,20 @@ static vx_status apply_file_params(const json_t *root, const char *name, size_t 
 		eff->seed = (unsigned long)json_integer_value(v);
 		eff->unseeded = 0;
 	}
+	vx_cell pc;
+	if ((v = json_object_get(pp, "cell")) &&
+	    (!json_is_string(v) || vx_cell_parse(json_string_value(v), &pc) != 0 || pc != cell))
+		return vx_fail(err, VX_EFORMAT, "%s: params.cell: expected \"%s\", the model's cell", name,
+		               vx_cell_name(cell));
+	if ((v = json_object_get(pp, "layers")) && (!json_is_integer(v) || json_integer_value(v) != (json_int_t)L))
+		return vx_fail(err, VX_EFORMAT, "%s: params.layers: expected %zu, the model's layer count", name, L);
+	if ((v = json_object_get(pp, "forget_bias"))) {
+		if (!json_is_number(v) || !isfinite(json_number_value(v)) || (!spec && json_number_value(v) != 0))
+			return vx_fail(err, VX_EFORMAT, "%s: params.forget_bias: expected a finite number%s", name,
+			               spec ? "" : " (0: the rnn cell has no forget gate)");
+		if (spec)
+			spec->forget_bias = json_number_value(v);
+	}
 	return VX_OK;
 }
 
@@ -339,33 +612,130 @@ static vx_status truncate_steps(vx_model **mp, size_t T, const char *name, vx_er
 	return VX_OK;
 }
 
-vx_status vxr_model_load(const vx_params *params, vx_model **out, vx_params *eff, vx_error *err)
+/* The same for a network: its first T rows of x (the rest of it is T-free). */
+static vx_status truncate_net(vx_net *net, size_t T, const char *name, vx_error *err)
 {
-	vx_params local;
+	gsl_matrix *x = gsl_matrix_alloc(T, net->n);
+	if (!x)
+		return vx_fail(err, VX_ENOMEM, "%s: out of memory", name);
+	gsl_matrix_const_view xs = gsl_matrix_const_submatrix(net->x, 0, 0, T, net->n);
+	gsl_matrix_memcpy(x, &xs.matrix);
+	gsl_matrix_free(net->x);
+	net->x = x;
+	net->T = T;
+	return VX_OK;
+}
+
+/* One vanilla layer in PyTorch's names as a vx_model: W = weight_hh,
+ * U = weight_ih, b = bias_ih + bias_hh, s0 = h0 (vx_net_from_model's
+ * inverse but for the split bias). */
+static vx_status model_of_net(const vx_net *net, vx_model **out, const char *name, vx_error *err)
+{
+	vx_model *m = vx_model_alloc(net->act, net->d, net->n, net->T);
+	if (!m)
+		return vx_fail(err, VX_ENOMEM, "%s: out of memory", name);
+	const vx_net_layer *ly = &net->layer[0];
+	gsl_matrix_memcpy(m->W, ly->w_hh);
+	gsl_matrix_memcpy(m->U, ly->w_ih);
+	gsl_vector_memcpy(m->b, ly->b_ih);
+	gsl_vector_add(m->b, ly->b_hh);
+	gsl_vector_memcpy(m->s0, ly->h0);
+	gsl_matrix_memcpy(m->x, net->x);
+	gsl_vector_memcpy(m->y, net->y);
+	*out = m;
+	return VX_OK;
+}
+
+void vxr_net_opts_default(vxr_net_opts *o)
+{
+	vx_net_spec_default(&o->spec);
+	o->set = 0;
+}
+
+int vxr_net_opts_vanilla(const vxr_net_opts *o)
+{
+	return o->spec.cell == VX_CELL_RNN && o->spec.layers == 1;
+}
+
+/* "--cell lstm" or "--layers 3": the option that makes a network not one
+ * vanilla layer, for messages. */
+static const char *net_option(const vx_net_spec *s, char *buf, size_t n)
+{
+	if (s->cell != VX_CELL_RNN)
+		snprintf(buf, n, "--cell %s", vx_cell_name(s->cell));
+	else
+		snprintf(buf, n, "--layers %zu", s->layers);
+	return buf;
+}
+
+vx_status vxr_net_opts_check(const vx_params *p, const vxr_net_opts *o, vx_error *err)
+{
+	char opt[32];
+	const vx_net_spec *s = &o->spec;
+	int fb = (o->set & VXR_SET_FORGET_BIAS) != 0;
+	if (fb && p->model[0])
+		return vx_fail(err, VX_EUSAGE, "--forget-bias and --model cannot be combined: the model file holds its "
+		               "biases");
+	if (p->weights[0] && !vxr_net_opts_vanilla(o))
+		return vx_fail(err, VX_EUSAGE, "%s and --weights cannot be combined: --weights reads one square W, a "
+		               "single vanilla layer", net_option(s, opt, sizeof opt));
+	if ((p->set & VX_SET_ACT) && s->cell != VX_CELL_RNN)
+		return vx_fail(err, VX_EUSAGE, "--act and --cell %s cannot be combined: the %s cell's gates are fixed "
+		               "(logistic and tanh)", vx_cell_name(s->cell), vx_cell_name(s->cell));
+	if (fb && s->cell == VX_CELL_RNN)
+		return vx_fail(err, VX_EUSAGE, "--forget-bias: the rnn cell has no forget gate (use --cell lstm or gru)");
+	return VX_OK;
+}
+
+/* What a model file holds, for messages: "one vanilla layer", "an lstm
+ * network of 2 layers". */
+static void held_by(char *buf, size_t n, vx_cell cell, size_t L)
+{
+	if (cell == VX_CELL_RNN && L == 1)
+		snprintf(buf, n, "one vanilla layer");
+	else
+		snprintf(buf, n, "%s %s network of %zu layer%s", cell == VX_CELL_GRU ? "a" : "an", vx_cell_name(cell), L,
+		         L == 1 ? "" : "s");
+}
+
+/* The one load behind vxr_model_load (nets = 0: a network is refused) and
+ * vxr_net_load (nets = 1), as their contracts say. */
+static vx_status load(const vx_params *params, const vxr_net_opts *o, int nets, vx_model **model, vx_net **netp,
+                      vx_params *eff, vx_net_spec *spec, vx_error *err)
+{
 	vx_status st;
-	if (!params || !out)
-		return vx_fail(err, VX_EINTERNAL, "vxr_model_load: bad arguments");
-	*out = NULL;
-	if (!eff)
-		eff = &local;
+	*model = NULL;
+	*netp = NULL;
 	*eff = *params;
+	*spec = o->spec;
+	if ((st = vx_params_conflicts(params, err)) != VX_OK || (st = vxr_net_opts_check(params, o, err)) != VX_OK)
+		return st;
 
 	if (params->model[0] == '\0') {
 		vx_model *m = NULL;
-		if ((st = vx_model_build(params, &m, err)) != VX_OK)
+		vx_net *net = NULL;
+		if (vxr_net_opts_vanilla(o)) {
+			if ((st = vx_model_build(params, &m, err)) != VX_OK)
+				return st;
+			eff->act = m->act;
+			eff->hidden = m->d;
+			eff->inputs = m->n;
+			eff->steps = m->T;
+			*model = m;
+			return VX_OK;
+		}
+		if (!nets)
+			return vx_fail(err, VX_EINTERNAL, "a network reached the vanilla loader");
+		if ((st = vx_net_build(params, &o->spec, &net, err)) != VX_OK)
 			return st;
-		eff->act = m->act;
-		eff->hidden = m->d;
-		eff->inputs = m->n;
-		eff->steps = m->T;
-		*out = m;
+		eff->hidden = net->d;
+		eff->inputs = net->n;
+		eff->steps = net->T;
+		*netp = net;
 		return VX_OK;
 	}
 
 	const char *name = params->model;
-	/* before reading the file: a usage error is the same whatever it holds */
-	if ((st = vx_params_conflicts(params, err)) != VX_OK)
-		return st;
 	char *text = NULL;
 	size_t len = 0;
 	if ((st = read_file(name, &text, &len, err)) != VX_OK)
@@ -376,6 +746,7 @@ vx_status vxr_model_load(const vx_params *params, vx_model **out, vx_params *eff
 		return VX_EFORMAT;
 
 	vx_model *m = NULL;
+	vx_net *net = NULL;
 	const json_t *mo;
 	const json_t *pp = json_is_object(root) ? json_object_get(root, "params") : NULL;
 	vx_act file_act = params->act;
@@ -385,43 +756,116 @@ vx_status vxr_model_load(const vx_params *params, vx_model **out, vx_params *eff
 	/* The file holds every draw: unless it records the seed they came
 	 * from, this run has none (the default seed would be a false record). */
 	eff->unseeded = 1;
-	if ((st = find_model(root, name, &mo, err)) != VX_OK ||
-	    (st = model_from_json(mo, name, file_act, &m, err)) != VX_OK ||
-	    (st = apply_file_params(root, name, m->T, params, eff, err)) != VX_OK)
+	if ((st = find_model(root, name, &mo, err)) != VX_OK)
+		goto fail;
+	if (holds_net(mo)) {
+		if ((st = net_from_json(mo, name, file_act, &net, err)) != VX_OK)
+			goto fail;
+		spec->cell = net->cell;
+		spec->layers = net->L;
+	} else {
+		if ((st = model_from_json(mo, name, file_act, &m, err)) != VX_OK)
+			goto fail;
+		spec->cell = VX_CELL_RNN;
+		spec->layers = 1;
+	}
+	spec->forget_bias = 0;
+	/* what the file holds against what the command line asked for */
+	char held[64];
+	held_by(held, sizeof held, spec->cell, spec->layers);
+	if ((o->set & VXR_SET_CELL) && o->spec.cell != spec->cell) {
+		st = vx_fail(err, VX_EUSAGE, "--cell %s: %s holds %s", vx_cell_name(o->spec.cell), name, held);
+		goto fail;
+	}
+	if ((o->set & VXR_SET_LAYERS) && o->spec.layers != spec->layers) {
+		st = vx_fail(err, VX_EUSAGE, "--layers %zu: %s holds %s", o->spec.layers, name, held);
+		goto fail;
+	}
+	if (net && net->cell == VX_CELL_RNN && net->L == 1) {
+		/* one vanilla layer written in PyTorch's names: the vanilla analysis */
+		if ((st = model_of_net(net, &m, name, err)) != VX_OK)
+			goto fail;
+		vx_net_free(net);
+		net = NULL;
+	}
+	if (net && !nets) {
+		st = vx_fail(err, VX_EUSAGE, "%s holds %s: handouts and the tutor explain one vanilla layer so far "
+		             "(vanex check --model computes it)", name, held);
+		goto fail;
+	}
+	size_t T = m ? m->T : net->T;
+	if ((st = apply_file_params(root, name, T, spec->cell, spec->layers, params, eff,
+	                            spec->cell == VX_CELL_RNN ? NULL : spec, err)) != VX_OK)
 		goto fail;
 
-	/* Explicit options that act on a given model (vx_params_conflicts
-	 * refused the others). */
+	/* Explicit options that act on a given model (vx_params_conflicts and
+	 * vxr_net_opts_check refused the others). */
 	if (params->set & VX_SET_STEPS) {
-		if (params->steps > m->T) {
-			st = vx_fail(err, VX_EUSAGE, "--steps %zu exceeds the %zu input steps in %s", params->steps,
-			             m->T, name);
+		if (params->steps > T) {
+			st = vx_fail(err, VX_EUSAGE, "--steps %zu exceeds the %zu input steps in %s", params->steps, T, name);
 			goto fail;
 		}
-		if (params->steps < m->T && (st = truncate_steps(&m, params->steps, name, err)) != VX_OK)
+		if (params->steps < T &&
+		    (st = m ? truncate_steps(&m, params->steps, name, err) : truncate_net(net, params->steps, name, err)) !=
+		        VX_OK)
 			goto fail;
+		T = params->steps;
 	}
-	if (params->set & VX_SET_ACT)
-		m->act = params->act;
-	if ((params->set & VX_SET_NORM) && (st = vx_model_set_norm(m, params->norm, err)) != VX_OK)
+	if (params->set & VX_SET_ACT) {
+		if (net && net->cell != VX_CELL_RNN) {
+			st = vx_fail(err, VX_EUSAGE, "--act: %s holds a network of %s cells, whose gates are fixed (logistic "
+			             "and tanh)", name, vx_cell_name(net->cell));
+			goto fail;
+		}
+		if (m)
+			m->act = params->act;
+		else
+			net->act = params->act;
+	}
+	if ((params->set & VX_SET_NORM) &&
+	    (st = m ? vx_model_set_norm(m, params->norm, err) : vx_net_set_norm(net, params->norm, err)) != VX_OK)
 		goto fail;
-	if ((params->set & VX_SET_T) && params->t > m->T) {
-		st = vx_fail(err, VX_EUSAGE, "--t %zu exceeds the %zu steps of %s%s", params->t, m->T, name,
+	if ((params->set & VX_SET_T) && params->t > T) {
+		st = vx_fail(err, VX_EUSAGE, "--t %zu exceeds the %zu steps of %s%s", params->t, T, name,
 		             (params->set & VX_SET_STEPS) ? " kept by --steps" : "");
 		goto fail;
 	}
-	if (eff->t > m->T)
+	if (eff->t > T)
 		eff->t = 0; /* a recorded loss step beyond the horizon --steps kept: use T */
 
-	eff->act = m->act;
-	eff->hidden = m->d;
-	eff->inputs = m->n;
-	eff->steps = m->T;
+	eff->act = m ? m->act : net->act;
+	eff->hidden = m ? m->d : net->d;
+	eff->inputs = m ? m->n : net->n;
+	eff->steps = T;
 	json_decref(root);
-	*out = m;
+	*model = m;
+	*netp = net;
 	return VX_OK;
 fail:
 	vx_model_free(m);
+	vx_net_free(net);
 	json_decref(root);
 	return st;
+}
+
+vx_status vxr_model_load(const vx_params *params, vx_model **out, vx_params *eff, vx_error *err)
+{
+	vx_params local;
+	vx_net_spec spec;
+	vx_net *net = NULL;
+	vxr_net_opts o;
+	if (!params || !out)
+		return vx_fail(err, VX_EINTERNAL, "vxr_model_load: bad arguments");
+	vxr_net_opts_default(&o);
+	return load(params, &o, 0, out, &net, eff ? eff : &local, &spec, err);
+}
+
+vx_status vxr_net_load(const vx_params *params, const vxr_net_opts *o, vx_model **model, vx_net **net,
+                       vx_params *eff, vx_net_spec *spec, vx_error *err)
+{
+	vx_params local;
+	vx_net_spec lspec;
+	if (!params || !o || !model || !net)
+		return vx_fail(err, VX_EINTERNAL, "vxr_net_load: bad arguments");
+	return load(params, o, 1, model, net, eff ? eff : &local, spec ? spec : &lspec, err);
 }

@@ -2,13 +2,16 @@
  * check_cmd.c — `vanex check`: load or build the model, analyse it
  * (tui/load.h), verify by finite differences, print the table or the JSON
  * to standard output or to -o FILE (report/out.h: a regular file whole or
- * not at all).
+ * not at all).  One vanilla layer goes through vx_analyse and vx_fd_check,
+ * any other cell or stack through vx_net_analyse and vx_net_fd_check.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "engine/analysis.h"
+#include "engine/net_bytes.h"
 #include "report/check.h"
 #include "report/out.h"
 #include "tui/cli.h"
@@ -20,6 +23,50 @@ static size_t check_bytes(size_t d, size_t n, size_t T, size_t t)
 {
 	size_t need = vx_model_bytes(d, n, T), an = vx_analyse_bytes(d, T, t);
 	return need > SIZE_MAX - an ? SIZE_MAX : need + an;
+}
+
+/* The same for a network: the network, and the larger of its analysis and
+ * the finite-difference check that follows it (net_bytes.h). */
+static size_t check_net_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T, size_t t)
+{
+	size_t need = vx_net_bytes(cell, L, d, n, T), an = vx_net_analyse_bytes(cell, L, d, n, T, t),
+	       fd = vx_net_fd_bytes(cell, L, d, n, T, t);
+	if (fd > an)
+		an = fd;
+	return need > SIZE_MAX - an ? SIZE_MAX : need + an;
+}
+
+/* What the perturbed runs of the gradients' check may take: multiply-adds,
+ * and steps of the network (each a few microseconds at small sizes, where
+ * the multiply-adds are few: 2.5 us for 3 layers of 8, so the default
+ * budget is about a second). */
+#define FD_FLOP_BUDGET 4e9
+#define FD_STEP_BUDGET 4e5
+
+/* The network's finite-difference check at bounded cost: J_j at j = t;
+ * ∂S_t/∂S_k at the largest gap up to 8 whose norm lies within [1e-4, 1e4],
+ * so that differences of S_t neither drown in rounding nor leave the linear
+ * regime (vx_fd_check's rule for one vanilla layer); the gradient of every
+ * parameter at all its entries when the budgets allow it, else at the
+ * largest few of each, as many as they allow (2 to 16), each entry from
+ * twelve runs of t steps (net_fdjudge.h differences every entry at three
+ * steps, so that what double precision cannot resolve is left out). */
+static vx_status net_fd(const vx_net *net, const vx_net_result *r, vx_net_fdjudge *fd)
+{
+	size_t t = r->t, gap = 0;
+	for (size_t g = 1; g <= 8 && g < t; g++) {
+		vx_mag n = r->paths[t - g - 1].norm;
+		if (n.fits && n.log10 >= -4 && n.log10 <= 4)
+			gap = g;
+	}
+	if (gap == 0 && t > 1)
+		gap = 1;
+	double G = (double)net->G, d = (double)net->d, n = (double)net->n, L = (double)net->L;
+	double step = 2 * G * d * (n + d) * L, runs = 12 * (double)t, params = 4 * L;
+	double want = fmin(FD_STEP_BUDGET / runs, FD_FLOP_BUDGET / (runs * step)) / params;
+	double widest = G * d * (n > d ? n : d);
+	size_t entries = want >= widest ? 0 : want < 2 ? 2 : want > 16 ? 16 : (size_t)want;
+	return vx_net_fd_judge(net, r, t, t - gap, entries, fd);
 }
 
 typedef struct {
@@ -35,13 +82,22 @@ static vx_status open_output(void *arg, vx_error *err)
 	return vxr_out_open(o->path, &o->out, err);
 }
 
+/* 1 when --fail-on names the verdict. */
+static int fails_on(vxu_fail_on f, vxr_trend v)
+{
+	return (v == VXR_VANISHING && (f == VXU_FAIL_ON_VANISHING || f == VXU_FAIL_ON_EITHER)) ||
+	       (v == VXR_EXPLODING && (f == VXU_FAIL_ON_EXPLODING || f == VXU_FAIL_ON_EITHER));
+}
+
 int vxu_check_run(const vxu_args *a)
 {
 	vx_error err = { 0 };
 	check_output co = { a->output[0] ? a->output : "-", NULL };
-	vxu_load_opts lo = { check_bytes, open_output, &co, NULL };
+	vxu_load_opts lo = { check_bytes, open_output, &co, NULL, check_net_bytes, &a->net };
 	vxu_loaded l;
 	vx_fdcheck fd;
+	vx_net_fdjudge nfd = { 0 };
+	vxr_trend verdict;
 	vx_status st;
 	int rc;
 
@@ -49,20 +105,33 @@ int vxu_check_run(const vxu_args *a)
 		rc = vxu_fail(st, &err);
 		goto out;
 	}
-	if ((st = vx_fd_check(l.model, l.result, &fd)) != VX_OK) {
-		vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
-		rc = vxu_fail(st, &err);
-		goto out;
-	}
-	vxr_check c = { &l.eff, l.model, l.result, &fd };
 	FILE *f = vxr_out_stream(co.out);
-	st = a->json ? vxr_check_json(f, &c, &err) : vxr_check_text(f, &c, a->utf8, &err);
+	if (l.model) {
+		if ((st = vx_fd_check(l.model, l.result, &fd)) != VX_OK) {
+			vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
+			rc = vxu_fail(st, &err);
+			goto out;
+		}
+		vxr_check c = { &l.eff, l.model, l.result, &fd };
+		st = a->json ? vxr_check_json(f, &c, &err) : vxr_check_text(f, &c, a->utf8, &err);
+		verdict = vxr_verdict(l.result, VXR_NOTE_ASCII, NULL, 0);
+	} else {
+		if ((st = net_fd(l.net, l.net_result, &nfd)) != VX_OK) {
+			vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
+			rc = vxu_fail(st, &err);
+			goto out;
+		}
+		vxr_net_check c = { &l.eff, &l.spec, l.net, l.net_result, &nfd };
+		st = a->json ? vxr_net_check_json(f, &c, &err) : vxr_net_check_text(f, &c, a->utf8, &err);
+		verdict = vxr_net_verdict(l.net_result, VXR_NOTE_ASCII, NULL, 0);
+	}
 	if (st == VX_OK) {
 		st = vxr_out_commit(&co.out, 1, &err);
 		co.out = NULL;
 	}
-	rc = st == VX_OK ? 0 : vxu_fail(st, &err);
+	rc = st != VX_OK ? vxu_fail(st, &err) : fails_on(a->fail_on, verdict) ? VXU_EXIT_VERDICT : 0;
 out:
+	vx_net_fdjudge_clear(&nfd);
 	vxr_out_discard(co.out);
 	vxu_loaded_clear(&l);
 	return rc;

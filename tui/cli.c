@@ -8,6 +8,7 @@
  */
 #include "tui/cli.h"
 
+#include <float.h>
 #include <langinfo.h>
 #include <math.h>
 #include <stdint.h>
@@ -24,7 +25,8 @@
 
 enum {
 	OPT_MODEL = 0,   /* a model option: handed to vx_params_set */
-	OPT_HELP, OPT_VERSION, OPT_JSON, OPT_FORMAT, OPT_OUTPUT, OPT_TEMPLATE, OPT_STEP, OPT_NO_COLOR
+	OPT_HELP, OPT_VERSION, OPT_JSON, OPT_FORMAT, OPT_OUTPUT, OPT_TEMPLATE, OPT_STEP, OPT_NO_COLOR,
+	OPT_CELL, OPT_LAYERS, OPT_FORGET_BIAS, OPT_FAIL_ON
 };
 
 /* Which commands accept an option. */
@@ -54,9 +56,13 @@ static const opt_def opts[] = {
 	{ "model", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_MODEL },
 	{ "input-scale", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_INPUT_SCALE },
 	{ "seed", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_SEED },
+	{ "cell", 0, OPT_CELL, 1, C_ALL, VX_PARAM_CELL },
+	{ "layers", 0, OPT_LAYERS, 1, C_ALL, VX_PARAM_LAYERS },
+	{ "forget-bias", 0, OPT_FORGET_BIAS, 1, C_ALL, VX_PARAM_FORGET_BIAS },
 	{ "help", 'h', OPT_HELP, 0, C_ALL, VX_PARAM_NONE },
 	{ "version", 'V', OPT_VERSION, 0, C_ALL, VX_PARAM_NONE },
 	{ "json", 0, OPT_JSON, 0, C_CHECK, VX_PARAM_NONE },
+	{ "fail-on", 0, OPT_FAIL_ON, 1, C_CHECK, VX_PARAM_NONE },
 	{ "format", 'f', OPT_FORMAT, 1, C_REPORT, VX_PARAM_NONE },
 	{ "output", 'o', OPT_OUTPUT, 1, C_CHECK | C_REPORT, VX_PARAM_NONE },
 	{ "template", 0, OPT_TEMPLATE, 1, C_REPORT, VX_PARAM_NONE },
@@ -96,6 +102,34 @@ static int has_suffix(const char *s, const char *suf)
 {
 	size_t n = strlen(s), m = strlen(suf);
 	return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* A finite number of either sign, as strict as --norm's: its magnitude is
+ * read by the same parser (vx_params_set), so it too refuses blanks, hex,
+ * inf, nan and a nonzero value that a double cannot hold (below DBL_MIN).
+ * Returns 0 and *out, or -1. */
+static int parse_real(const char *s, double *out)
+{
+	vx_params scratch;
+	int neg = s[0] == '-';
+	vx_params_default(&scratch);
+	if (vx_params_set(&scratch, "norm", s + neg, NULL) != VX_OK)
+		return -1;
+	*out = neg && scratch.norm != 0 ? -scratch.norm : scratch.norm;
+	return 0;
+}
+
+/* A whole number lo..hi in plain decimal digits.  Returns 0 and *out, or -1. */
+static int parse_count(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	unsigned long v = strtoul(s, &end, 10);
+	if (*end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 /* Applies one option with its value (NULL for flags). */
@@ -144,14 +178,8 @@ static vx_status apply(vxu_args *a, const opt_def *o, const char *shown, const c
 			return vx_fail(err, VX_EUSAGE, "%s: file name longer than %d bytes", shown, VX_PATH_MAX - 1);
 		return VX_OK;
 	case OPT_STEP: {
-		char *end;
-		unsigned long v = 0;
-		int ok = val[0] >= '0' && val[0] <= '9';
-		if (ok) {
-			v = strtoul(val, &end, 10);
-			ok = *end == '\0' && v >= 1 && v <= 1000;
-		}
-		if (!ok)
+		unsigned long v;
+		if (parse_count(val, 1, 1000, &v) != 0)
 			return vx_fail(err, VX_EUSAGE, "%s: expected a step number from 1, got '%s'", shown,
 			               vx_quote(val, QUOTE_MAX, 1, q, sizeof q));
 		a->step = (size_t)v;
@@ -160,8 +188,55 @@ static vx_status apply(vxu_args *a, const opt_def *o, const char *shown, const c
 	case OPT_NO_COLOR:
 		a->color = 0;
 		return VX_OK;
+	case OPT_CELL:
+		if (vx_cell_parse(val, &a->net.spec.cell) != 0)
+			return vx_fail(err, VX_EUSAGE, "%s: expected rnn, lstm or gru, got '%s'", shown,
+			               vx_quote(val, QUOTE_MAX, 1, q, sizeof q));
+		a->net.set |= VXR_SET_CELL;
+		return VX_OK;
+	case OPT_LAYERS: {
+		unsigned long v;
+		if (parse_count(val, 1, VX_MAX_LAYERS, &v) != 0)
+			return vx_fail(err, VX_EUSAGE, "%s: expected an integer from 1 to %u, got '%s'", shown, VX_MAX_LAYERS,
+			               vx_quote(val, QUOTE_MAX, 1, q, sizeof q));
+		a->net.spec.layers = (size_t)v;
+		a->net.set |= VXR_SET_LAYERS;
+		return VX_OK;
+	}
+	case OPT_FORGET_BIAS:
+		if (parse_real(val, &a->net.spec.forget_bias) != 0)
+			return vx_fail(err, VX_EUSAGE, "%s: expected a finite number (0, or at least %.2g in magnitude), "
+			               "got '%s'", shown, DBL_MIN, vx_quote(val, QUOTE_MAX, 1, q, sizeof q));
+		a->net.set |= VXR_SET_FORGET_BIAS;
+		return VX_OK;
+	case OPT_FAIL_ON:
+		if (strcmp(val, "vanishing") == 0)
+			a->fail_on = VXU_FAIL_ON_VANISHING;
+		else if (strcmp(val, "exploding") == 0)
+			a->fail_on = VXU_FAIL_ON_EXPLODING;
+		else if (strcmp(val, "either") == 0)
+			a->fail_on = VXU_FAIL_ON_EITHER;
+		else
+			return vx_fail(err, VX_EUSAGE, "%s: expected vanishing, exploding or either, got '%s'", shown,
+			               vx_quote(val, QUOTE_MAX, 1, q, sizeof q));
+		return VX_OK;
 	}
 	return vx_fail(err, VX_EINTERNAL, "unhandled option %s", shown);
+}
+
+/* The tutor and the handouts explain one vanilla layer so far: a gated
+ * cell or a stack is refused, pointing at check, which computes it. */
+static vx_status not_yet(const vxu_args *a, vxu_cmd cmd, vx_error *err)
+{
+	char given[48] = "", n[24];
+	if (a->net.spec.cell != VX_CELL_RNN)
+		snprintf(given, sizeof given, "--cell %s", vx_cell_name(a->net.spec.cell));
+	if (a->net.spec.layers != 1) {
+		snprintf(n, sizeof n, "%s--layers %zu", given[0] ? " " : "", a->net.spec.layers);
+		strcat(given, n);
+	}
+	return vx_fail(err, VX_EUSAGE, "%s: %s one vanilla layer only so far; 'vanex check %s' computes this network",
+	               given, cmd == VXU_CMD_TUTOR ? "the tutor explains" : "handouts explain", given);
 }
 
 static const opt_def *find_long(const char *name, size_t len)
@@ -185,6 +260,7 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 	char q[QUOTE_BUF];
 	memset(a, 0, sizeof *a);
 	vx_params_default(&a->params);
+	vxr_net_opts_default(&a->net);
 	a->cmd = VXU_CMD_TUTOR;
 	a->help_cmd = VXU_CMD_HELP;
 	a->format = VXR_MD;
@@ -303,8 +379,12 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 
 	/* Before any file is read: --seed with --model is wrong whatever the file holds. */
 	vx_status st = vx_params_conflicts(&a->params, err);
+	if (st == VX_OK)
+		st = vxr_net_opts_check(&a->params, &a->net, err);
 	if (st != VX_OK)
 		return st;
+	if ((cmd == VXU_CMD_TUTOR || cmd == VXU_CMD_REPORT) && !vxr_net_opts_vanilla(&a->net))
+		return not_yet(a, cmd, err);
 	if (cmd == VXU_CMD_REPORT && !a->format_set) {
 		if (has_suffix(a->output, ".html") || has_suffix(a->output, ".htm"))
 			a->format = VXR_HTML;
@@ -325,14 +405,15 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 
 static const char model_help[] =
 	"Model options (the same for tutor, check and report):\n"
-	"  --act sigmoid|tanh|relu|linear  activation sigma (default tanh)\n"
+	"  --act sigmoid|tanh|relu|linear  the rnn cell's sigma (default tanh)\n"
 	"  --hidden D            hidden size d (default 8, at most 4096)\n"
 	"  --inputs N            input size n (default 4, at most 4096)\n"
 	"  --steps T             number of steps T (default 50)\n"
 	"  --t STEP              the loss step t, 1..T (default T)\n"
-	"  --norm LAMBDA         scale W to spectral norm LAMBDA: 0, or 2.2e-308 (the\n"
-	"                        smallest normal double) and up (default 1; a file's\n"
-	"                        W is rescaled only when --norm is given)\n"
+	"  --norm LAMBDA         scale W (each gate block of weight_hh) to spectral norm\n"
+	"                        LAMBDA: 0, or 2.2e-308 (the smallest normal double)\n"
+	"                        and up (default 1; a file's weights are rescaled only\n"
+	"                        when --norm is given)\n"
 	"  --init gaussian|orthogonal|identity   how W is generated (default gaussian)\n"
 	"  --weights FILE        W from a square matrix in .npy or .csv; its size is d\n"
 	"                        (not with --hidden, --init)\n"
@@ -341,6 +422,11 @@ static const char model_help[] =
 	"                        --seed: the file holds what they would make\n"
 	"  --input-scale S       inputs x_j ~ N(0, S^2); 0 = no input (default 1)\n"
 	"  --seed N              seed of the random draws, 0 to 2^63-1 (default 1)\n"
+	"  --cell rnn|lstm|gru   the recurrent cell (default rnn; lstm and gru: PyTorch's\n"
+	"                        gates, no --act; check only so far)\n"
+	"  --layers L            stacked layers, 1 to 64 (default 1; more: check only)\n"
+	"  --forget-bias B       lstm: bias_ih of the forget gate f; gru: of the update\n"
+	"                        gate z (default 0; not with rnn or --model)\n"
 	"Every option at most once: a second one is an error.\n";
 
 static const char *const overview =
@@ -369,20 +455,26 @@ static const char *const tutor_help =
 	"\n";
 
 static const char *const check_help =
-	"usage: vanex check [MODEL OPTIONS] [--json] [-o FILE]\n"
+	"usage: vanex check [MODEL OPTIONS] [--json] [-o FILE] [--fail-on WHICH]\n"
 	"\n"
 	"Computes, for the loss step t and every k = 1..t, the norm of ds_t/ds_k,\n"
 	"the product of the per-step norms ||J_j||, the bound (gamma*lambda)^(t-k)\n"
 	"and the contribution of path k to dL_t/dW; the Lyapunov rate; a verdict;\n"
-	"and a finite-difference check of the derivatives.\n"
+	"and a finite-difference check of the derivatives.  With --cell lstm or gru\n"
+	"or --layers L > 1, the same for the whole state S (every layer's h and c),\n"
+	"the blocks dh_t/dh_k and dc_t/dc_k of each layer, its gates and weights.\n"
 	"\n"
 	"  --json          one JSON object with every number (17 significant digits);\n"
 	"                  fed back with --model it reproduces the run exactly\n"
 	"  -o, --output FILE the file to write (default: standard output); a\n"
 	"                  regular file appears whole or not at all\n"
+	"  --fail-on vanishing|exploding|either\n"
+	"                  exit with status 3 when the verdict is that one (after\n"
+	"                  writing the output)\n"
 	"\n"
-	"Exit status: 0 success, 2 bad option or value, 1 unreadable or bad data,\n"
-	"a failed write, or sizes that need more memory than the machine has.\n"
+	"Exit status: 0 success, 3 the verdict --fail-on names, 2 bad option or\n"
+	"value, 1 unreadable or bad data, a failed write, or sizes that need more\n"
+	"memory than the machine has.\n"
 	"\n";
 
 static const char *const report_help =
@@ -481,7 +573,7 @@ static void human_bytes(char *b, size_t n, double x)
 	snprintf(b, n, "%s %s", vxf_num(num, sizeof num, x, 3, VXF_ASCII), unit[u]);
 }
 
-vx_status vxu_memory_check(size_t bytes, size_t d, size_t T, vx_error *err)
+vx_status vxu_memory_check(size_t bytes, const vx_net_spec *net, size_t d, size_t T, vx_error *err)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
 	double have = pages > 0 && psz > 0 ? (double)pages * (double)psz : INFINITY;
@@ -500,6 +592,9 @@ vx_status vxu_memory_check(size_t bytes, size_t d, size_t T, vx_error *err)
 	char need_s[32], have_s[32];
 	human_bytes(need_s, sizeof need_s, (double)bytes);
 	human_bytes(have_s, sizeof have_s, have);
-	return vx_fail(err, VX_ETOOBIG, "d = %zu, T = %zu: about %s of memory needed, and %s %s", d, T, need_s,
-	               what, have_s);
+	char sizes[96] = "";
+	if (net && (net->cell != VX_CELL_RNN || net->layers != 1))
+		snprintf(sizes, sizeof sizes, "%s, L = %zu, ", vx_cell_name(net->cell), net->layers);
+	return vx_fail(err, VX_ETOOBIG, "%sd = %zu, T = %zu: about %s of memory needed, and %s %s", sizes, d, T,
+	               need_s, what, have_s);
 }

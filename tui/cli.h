@@ -2,7 +2,7 @@
  * cli.h — the command line of vanex, parsed once for every command.
  *
  *   vanex [tutor] [model options] [--step N] [--no-color]
- *   vanex check   [model options] [--json] [-o FILE]
+ *   vanex check   [model options] [--json] [-o FILE] [--fail-on WHICH]
  *   vanex report  [model options] [-f md|html|latex] [-o FILE] [--template FILE]
  *   vanex help [COMMAND] | --help | --version
  *
@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include "engine/params.h"
 #include "report/doc/doc.h"
+#include "report/modeljson.h"
 
 typedef enum {
 	VXU_CMD_TUTOR = 0,  /* `vanex`, `vanex tutor` */
@@ -37,6 +38,14 @@ typedef enum {
 	VXU_CMD_VERSION     /* `vanex --version`, `vanex CMD --version` */
 } vxu_cmd;
 
+/* check --fail-on: which verdict ends the run with exit status 3. */
+typedef enum {
+	VXU_FAIL_ON_NONE = 0, VXU_FAIL_ON_VANISHING, VXU_FAIL_ON_EXPLODING, VXU_FAIL_ON_EITHER
+} vxu_fail_on;
+
+/* The exit status of `check --fail-on` when the verdict is the one named. */
+#define VXU_EXIT_VERDICT 3
+
 typedef struct {
 	vxu_cmd cmd;
 	vxu_cmd help_cmd;       /* VXU_CMD_HELP: the command whose help is wanted;
@@ -45,10 +54,15 @@ typedef struct {
 	                         * says which); NOT yet cross-checked: the command
 	                         * runs vx_params_check on the effective params
 	                         * (after vxr_model_load, since --model sets sizes) */
+	vxr_net_opts net;       /* --cell, --layers, --forget-bias: checked against the
+	                         * model options here (vxr_net_opts_check), against a
+	                         * --model file once it is read; tutor and report
+	                         * refuse anything but one vanilla layer */
 	int utf8;               /* the locale's codeset is UTF-8 (set by main) */
 
 	/* check */
 	int json;               /* --json */
+	vxu_fail_on fail_on;    /* --fail-on vanishing|exploding|either */
 
 	/* check and report */
 	char output[VX_PATH_MAX];       /* -o/--output FILE; "" = stdout ("-" also) */
@@ -93,13 +107,18 @@ int vxu_fail(vx_status st, const vx_error *err);
  * the estimates of engine/ and report/) exceeds what there is: the
  * machine's physical memory, or less when a limit is set on the process
  * (ulimit -v or -d).  VX_ETOOBIG (exit status 1) with one line naming both
- * figures: "d = 4096, T = 10000000: about 613 GiB of memory needed, and this
- * machine has 23.5 GiB". */
-vx_status vxu_memory_check(size_t bytes, size_t d, size_t T, vx_error *err);
+ * figures and the sizes: "d = 4096, T = 10000000: about 613 GiB of memory
+ * needed, and this machine has 23.5 GiB"; a network (net not NULL, and not
+ * one vanilla layer) is named with its cell and layers, "lstm, L = 64,
+ * d = 4096, T = 50: ...". */
+vx_status vxu_memory_check(size_t bytes, const vx_net_spec *net, size_t d, size_t T, vx_error *err);
 
 /* ---- the commands: each returns the process exit status ---------------- */
 
-/* `vanex check`: table or JSON on stdout or -o FILE (tui/check_cmd.c). */
+/* `vanex check`: table or JSON on stdout or -o FILE (tui/check_cmd.c); one
+ * vanilla layer as before, any other cell or stack through vx_net_analyse.
+ * With --fail-on, VXU_EXIT_VERDICT once the output is written when the
+ * verdict is the one named. */
 int vxu_check_run(const vxu_args *a);
 
 /* `vanex` / `vanex tutor`: the ncurses tutorial (tui/tutor.c); with no

@@ -6,23 +6,31 @@
  * that it makes pointless: the options cross-checked (without --model; a
  * model file's sizes are known once it is read); for a generated model,
  * the memory its sizes need against what there is; the caller's own step
- * (check opens its output here); the model read or built (vxr_model_load);
- * the effective options cross-checked and the memory checked again with the
- * model's sizes; the engine's thread policy for the model's d applied
- * (engine/exec.h), so that the analysis and whatever the command computes
- * after it run under it; vx_analyse at the loss step.
+ * (check opens its output here); the model read or built (vxr_model_load,
+ * or vxr_net_load for a command that takes networks); the effective options
+ * cross-checked and the memory checked again with the model's sizes; the
+ * engine's thread policy for the model's d (or a network's state size D)
+ * applied (engine/exec.h), so that the analysis and whatever the command
+ * computes after it run under it; vx_analyse (one vanilla layer) or
+ * vx_net_analyse (any other cell or stack) at the loss step.
  */
 #ifndef VXU_LOAD_H
 #define VXU_LOAD_H
 
 #include <stddef.h>
 #include "engine/analysis.h"
+#include "engine/net_analysis.h"
+#include "report/modeljson.h"
 
-/* What a load holds: the model, its analysis and the effective options. */
+/* What a load holds: one vanilla layer and its analysis, or a network and
+ * its analysis (the other pair NULL), and the effective options. */
 typedef struct {
 	vx_model *model;
 	vx_result *result;     /* NULL from vxu_load_model */
+	vx_net *net;
+	vx_net_result *net_result;   /* NULL from vxu_load_model */
 	vx_params eff;     /* as vxr_model_load gives them: sizes as in the model */
+	vx_net_spec spec;  /* the cell and layers in effect (a file's), the forget bias */
 	size_t t;          /* the loss step analysed: vx_params_loss_step(&eff) */
 } vxu_loaded;
 
@@ -39,12 +47,19 @@ typedef struct {
 	 * was applied: the BLAS count a policy for large networks gives back.
 	 * NULL: read at the load, before its policy is applied. */
 	const vx_exec *machine;
+	/* The same as bytes for a network of L layers of a cell; NULL for a
+	 * command that explains one vanilla layer only, which then refuses a
+	 * model file holding a network (vxr_model_load). */
+	size_t (*net_bytes)(vx_cell cell, size_t L, size_t d, size_t n, size_t T, size_t t);
+	/* --cell, --layers, --forget-bias (NULL: one vanilla layer); used only
+	 * with net_bytes. */
+	const vxr_net_opts *net;
 } vxu_load_opts;
 
 /* Loads, checks and analyses the model the options p describe, as above.
- * On VX_OK *out holds the model and its analysis, whose exec is the policy
- * applied (vxu_loaded_clear); on an error nothing is held, *out is zeroed,
- * and err says why in one line. */
+ * On VX_OK *out holds the model and its analysis (vxu_loaded_clear; one
+ * vanilla layer's result keeps the policy applied in its exec); on an error
+ * nothing is held, *out is zeroed, and err says why in one line. */
 vx_status vxu_load(const vx_params *p, const vxu_load_opts *o, vxu_loaded *out, vx_error *err);
 
 /* vxu_load without its last two steps: the model read or built and every

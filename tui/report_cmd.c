@@ -65,7 +65,7 @@ int vxu_report_run(const vxu_args *a)
 	/* the template's front matter first: command-line options win */
 	if (tpl && (st = vxr_template_defaults(tpl, &p, &j, &k, &err)) != VX_OK)
 		return vxu_fail(st, &err);
-	vxu_load_opts lo = { vxr_report_bytes, NULL, NULL, NULL };   /* a handout's peak (report/doc.h) */
+	vxu_load_opts lo = { .bytes = vxr_report_bytes };   /* a handout's peak (report/doc.h) */
 	if ((st = vxu_load(&p, &lo, &l, &err)) != VX_OK)
 		return vxu_fail(st, &err);
 	/* the views default to the loss step (j) and the longest path (k) */

@@ -1119,7 +1119,7 @@ static void job_load(vxu_job *j)
 	 * (a file's is known once it is read).  Jobs run one at a time and the
 	 * state's thread computes nothing: no analysis runs beside this one. */
 	vxu_exec_use(j->params.hidden, &j->machine);
-	vxu_load_opts lo = { tutor_bytes, NULL, NULL, &j->machine };
+	vxu_load_opts lo = { .bytes = tutor_bytes, .machine = &j->machine };
 	vxu_loaded l;
 	j->net_rc = vxu_load(&j->params, &lo, &l, &j->net_err);
 	if (j->net_rc != VX_OK)
@@ -1351,7 +1351,7 @@ static vx_status load_start(vxu_state *st, vx_error *err)
 {
 	st->machine = vx_exec_machine();
 	vxu_exec_use(st->params.hidden, &st->machine);
-	vxu_load_opts lo = { tutor_bytes, NULL, NULL, &st->machine };
+	vxu_load_opts lo = { .bytes = tutor_bytes, .machine = &st->machine };
 	vxu_loaded l;
 	vx_status rc = vxu_load_model(&st->params, &lo, &l, err);
 	if (rc != VX_OK)

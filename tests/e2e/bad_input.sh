@@ -291,6 +291,84 @@ for f in empty.json notjson.json cut.json wtype.json etype.json rect.json ushape
 done
 bad 1 "report --model cut.json" report --model "$tmp/cut.json" -o "$tmp/o/h.html"
 
+# ---- gated cells and stacked layers ----------------------------------------
+# A network's model file, written by vanex itself, and malformed ones: each
+# member of PyTorch's names checked against the others (exit 1).
+OPENBLAS_NUM_THREADS=1 "$VANEX" check --json --cell lstm --layers 2 --hidden 2 --inputs 1 --steps 3 >"$tmp/lstm.json"
+OPENBLAS_NUM_THREADS=1 "$VANEX" check --json --cell gru --hidden 2 --inputs 1 --steps 3 >"$tmp/gru.json"
+w2='[[0.5, 0], [0, 0.5]]'
+n1="\"weight_ih_l0\": [[1], [1]], \"weight_hh_l0\": $w2, \"x\": [[1], [2]], \"y\": [0, 0]"
+printf '{"model": {"layers": 2, %s}}\n' "$n1" >"$tmp/net-missing-l1.json"
+printf '{"model": {"cell": "lstm", %s}}\n' "$n1" >"$tmp/net-rows.json"
+printf '{"model": {"cell": "tree", %s}}\n' "$n1" >"$tmp/net-cell.json"
+printf '{"model": {"layers": 0, %s}}\n' "$n1" >"$tmp/net-layers0.json"
+printf '{"model": {"layers": 65, %s}}\n' "$n1" >"$tmp/net-layers65.json"
+printf '{"model": {%s, "weight_hh_l1": %s}}\n' "$n1" "$w2" >"$tmp/net-ih-missing.json"
+printf '{"model": {%s, "h0": [[0, 0], [0, 0]]}}\n' "$n1" >"$tmp/net-h0.json"
+printf '{"model": {%s, "c0": [[0, 0]]}}\n' "$n1" >"$tmp/net-c0.json"
+printf '{"model": {%s, "bias_hh_l0": [1, 2, 3]}}\n' "$n1" >"$tmp/net-bias.json"
+printf '{"model": {%s, "weight_hh_l07": %s}}\n' "$n1" "$w2" >"$tmp/net-key.json"
+printf '{"model": {"weight_ih_l0": [[1], [1], [1]], "weight_hh_l0": [[1, 0, 0], [0, 1, 0]], "x": [[1]], "y": [0, 0, 0]}}\n' >"$tmp/net-gates.json"
+printf '{"model": {"cell": "gru", "activation": "relu", "weight_ih_l0": [[1], [1], [1]], "weight_hh_l0": [[1], [1], [1]], "x": [[1]], "y": [0]}}\n' >"$tmp/net-act.json"
+printf '{"model": {%s, "weight_ih_l0": [[1], [nan]]}}\n' "\"weight_hh_l0\": $w2, \"x\": [[1]], \"y\": [0, 0]" >"$tmp/net-nan.json"
+printf '{"params": {"cell": "gru"}, "model": {"cell": "rnn", "layers": 2, %s, "weight_ih_l1": %s, "weight_hh_l1": %s}}\n' \
+	"$n1" "$w2" "$w2" >"$tmp/net-params-cell.json"
+printf '{"params": {"forget_bias": 1}, "model": {"layers": 2, %s, "weight_ih_l1": %s, "weight_hh_l1": %s}}\n' \
+	"$n1" "$w2" "$w2" >"$tmp/net-params-fb.json"
+printf '{"model": {"cell": "lstm", %s}}\n' "\"W\": $w2, \"U\": [[1], [1]], \"x\": [[1]], \"y\": [0, 0]" >"$tmp/net-w-lstm.json"
+for f in net-missing-l1.json net-rows.json net-cell.json net-layers0.json net-layers65.json net-ih-missing.json \
+	net-h0.json net-c0.json net-bias.json net-key.json net-gates.json net-act.json net-nan.json \
+	net-params-cell.json net-params-fb.json net-w-lstm.json; do
+	bad 1 "check --model $f" check --model "$tmp/$f"
+done
+for cmd in check report tutor; do
+	bad 2 "$cmd --cell tree" $cmd --cell tree
+	bad 2 "$cmd --cell ''" $cmd --cell ''
+	bad 2 "$cmd --layers 0" $cmd --layers 0
+	bad 2 "$cmd --layers 65 (over the limit)" $cmd --layers 65
+	bad 2 "$cmd --layers 2.5" $cmd --layers 2.5
+	bad 2 "$cmd --cell twice" $cmd --cell lstm --cell gru
+	bad 2 "$cmd --act with --cell lstm" $cmd --cell lstm --act tanh
+	bad 2 "$cmd --act with --cell gru" $cmd --cell gru --act sigmoid
+	bad 2 "$cmd --forget-bias with the rnn cell" $cmd --forget-bias 1
+	bad 2 "$cmd --forget-bias nan" $cmd --cell lstm --forget-bias nan
+	bad 2 "$cmd --forget-bias 1e-400 (underflows to 0)" $cmd --cell lstm --forget-bias 1e-400
+	bad 2 "$cmd --forget-bias with --model" $cmd --model "$tmp/lstm.json" --forget-bias 1
+	bad 2 "$cmd --weights with --cell lstm" $cmd --weights "$tmp/ok.npy" --cell lstm
+	bad 2 "$cmd --weights with --layers 2" $cmd --weights "$tmp/ok.npy" --layers 2
+done
+# check: a cell, layer count or --act that the file contradicts (exit 2)
+bad 2 "check --cell gru --model lstm.json" check --cell gru --model "$tmp/lstm.json"
+bad 2 "check --layers 3 --model lstm.json" check --layers 3 --model "$tmp/lstm.json"
+bad 2 "check --cell lstm --model ok.json (one vanilla layer)" check --cell lstm --model "$tmp/ok.json"
+bad 2 "check --layers 2 --model ok.json (one vanilla layer)" check --layers 2 --model "$tmp/ok.json"
+bad 2 "check --act with --model gru.json" check --act relu --model "$tmp/gru.json"
+bad 2 "check --model lstm.json --t 4 (past its T)" check --model "$tmp/lstm.json" --t 4
+bad 2 "check --model lstm.json --steps 4 (past its T)" check --model "$tmp/lstm.json" --steps 4
+bad 2 "check --fail-on sometimes" check --fail-on sometimes
+bad 2 "check --fail-on twice" check --fail-on vanishing --fail-on exploding
+# report and the tutor explain one vanilla layer so far: a network is refused
+# and check is named, from the options before anything is read, and from a
+# file once it is read
+bad 2 "report --cell lstm" report --cell lstm -o "$tmp/o/h.html"
+bad 2 "report --layers 2" report --layers 2 -o "$tmp/o/h.html"
+bad 2 "report --cell gru --layers 3" report --cell gru --layers 3
+bad 2 "report --model lstm.json (a network)" report --model "$tmp/lstm.json" -o "$tmp/o/h.html"
+bad 2 "tutor --cell lstm (no terminal)" tutor --cell lstm
+bad 2 "tutor --layers 2 (no terminal)" tutor --layers 2
+bad 2 "report --fail-on (a check option)" report --fail-on either
+for args in "report --cell lstm" "tutor --layers 2"; do
+	cases=$((cases + 1))
+	current="$args names vanex check"
+	# shellcheck disable=SC2086
+	"$VANEX" $args >/dev/null 2>"$tmp/err" </dev/null
+	if grep -q "'vanex check " "$tmp/err"; then
+		passed "$args  ->  points at check: $(cat "$tmp/err")"
+	else
+		fail "$args: the message does not point at vanex check: $(cat "$tmp/err")"
+	fi
+done
+
 # ---- --template (exit 1), output left nowhere -------------------------------
 for f in name.md unclosed.md format.md if.md fillk.md math.md mathcmd.md fmnan.md fmkey.md nul.md \
 	fmtwice.md fmconflict.md dir.md missing.md; do
@@ -393,6 +471,11 @@ else
 	fi
 fi
 
+# A network whose D×D matrices (D = 64 layers × 2 × 4096) could never be
+# held: refused from its sizes, before anything is allocated, on any machine.
+bad 1 "check --cell lstm --layers 64 --hidden 4096 (beyond memory)" check --cell lstm --layers 64 --hidden 4096
+grep -q 'of memory needed' "$tmp/err" || fail "a network beyond memory: the message does not say so: $(cat "$tmp/err")"
+
 # ---- the terminal ----------------------------------------------------------
 # not a terminal: stdout to a file, stdin from /dev/null (exit 2, points elsewhere)
 cases=$((cases + 1))
@@ -454,6 +537,8 @@ else
 	tutor_tty 2 "tutor (in a terminal) --norm 1e-400" --norm 1e-400
 	tutor_tty 2 "tutor (in a terminal) --seed twice" --seed 3 --seed 4
 	tutor_tty 2 "tutor (in a terminal) --model with --seed" --model "$tmp/ok.json" --seed 99
+	tutor_tty 2 "tutor (in a terminal) --cell lstm" --cell lstm
+	tutor_tty 2 "tutor (in a terminal) --model lstm.json (a network)" --model "$tmp/lstm.json"
 	tutor_tty 1 "tutor (in a terminal) --weights a directory" --weights "$tmp/dir.npy"
 	tutor_tty 2 "tutor (in a terminal) --step 99" --step 99
 	# a TERM that names no terminal, with an escape sequence in it: quoted

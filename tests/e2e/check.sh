@@ -431,11 +431,20 @@ head -n 1 "$tmp/out" | grep -q "^vanex [0-9.]* check: activation tanh, model fil
 	fail "a model from elsewhere: first line $(head -n 1 "$tmp/out")"
 grep -q seed "$tmp/out" && fail "a model from elsewhere: a seed in check's text"
 run check --model "$tmp/o.json" --json
-grep -q '"seed": null}' "$tmp/out" || fail "a model from elsewhere: JSON seed not null"
+grep -q '"seed": null,' "$tmp/out" || fail "a model from elsewhere: JSON seed not null"
 run report --model "$tmp/o.json" -f md
 grep -q '^| seed | none: the model file holds every draw |$' "$tmp/out" &&
 	grep -q 'lambda = 0.64\$, from a model file\.\*$' "$tmp/out" || fail "a model from elsewhere: the handout's seed"
 pass
+# the same for a network (an LSTM's file without its params)
+run check --cell lstm --hidden 3 --steps 5 --json -o "$tmp/lstm.json"
+"$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); json.dump({'model': d['model']}, open(sys.argv[2], 'w'))" \
+	"$tmp/lstm.json" "$tmp/lstm-o.json" || fail "an LSTM's model without params"
+run check --model "$tmp/lstm-o.json"
+head -n 1 "$tmp/out" | grep -q "^vanex [0-9.]* check: lstm cell, 1 layer, model file .*lstm-o\.json\$" ||
+	fail "a network from elsewhere: first line $(head -n 1 "$tmp/out")"
+run check --model "$tmp/lstm-o.json" --json
+grep -q '"seed": null,' "$tmp/out" && pass || fail "a network from elsewhere: JSON seed not null"
 
 # ---- bad option values and commands ----
 expect_err 2 "--hidden: expected an integer from 1 to 4096, got 'abc'" check --hidden abc
@@ -473,6 +482,184 @@ LC_ALL=C.UTF-8 expect_err 1 "(linear, λ = ‖W‖₂ too large for this horizon
 	check --act linear --init identity --norm 1e300 --steps 5
 LC_ALL=C expect_err 1 "vanex: --norm: the forward pass leaves the range of a double at step " \
 	check --act linear --init identity --norm 1e300 --steps 5
+
+# ---- gated cells and stacked layers ----
+# The text of each cell and stack: 80 columns, plain ASCII under LC_ALL=C,
+# the model line, a verdict, a finite-difference check that passes.
+for args in "--cell lstm" "--cell lstm --layers 2" "--cell gru --layers 3 --forget-bias 2" \
+	"--layers 2" "--layers 3 --act relu" "--cell lstm --layers 2 --steps 200 --forget-bias 1" \
+	"--cell gru --hidden 24 --inputs 6 --steps 60 --t 40"; do
+	# shellcheck disable=SC2086
+	LC_ALL=C run check $args
+	if [ "$rc" -ne 0 ] || [ -s "$tmp/err" ]; then
+		fail "check $args: exit $rc ($(head -c 300 "$tmp/err"))"
+		continue
+	fi
+	fits80 "$tmp/out" "check $args" || fail "check $args: wider than 80 columns"
+	LC_ALL=C tr -d '\000-\177' <"$tmp/out" | wc -c | grep -qx 0 || fail "check $args: not ASCII under LC_ALL=C"
+	grep -Eq '^vanex 0\.1\.0 check: (lstm|gru|rnn) cell, ' "$tmp/out" || fail "check $args: no model line"
+	grep -Eq '^state: S_j = .* of every layer, D = [0-9]+$' "$tmp/out" || fail "check $args: no state size"
+	grep -Eq '^verdict: (vanishing|exploding|neither): \|dS_t/dS_k\| ' "$tmp/out" || fail "check $args: no verdict"
+	grep -Eq '^horizon: ' "$tmp/out" || fail "check $args: no horizon"
+	grep -Eq '^Lyapunov exponent \(estimate over T = [0-9]+ steps\)' "$tmp/out" || fail "check $args: no Lyapunov line"
+	grep -Eq '^finite-difference check: pass' "$tmp/out" ||
+		fail "check $args: finite-difference check: $(grep '^finite-difference' "$tmp/out")"
+	grep -Eqi '(^|[^a-z])(nan|inf)([^a-z]|$)' "$tmp/out" && fail "check $args: nan or inf printed"
+	nl=$(sed -n 's/.* \([0-9]*\) layers\{0,1\}, seed.*/\1/p' "$tmp/out")
+	[ "$(grep -c '^layer [0-9]' "$tmp/out")" -eq "$((2 * nl))" ] || fail "check $args: not two sections per layer"
+	case $args in *lstm*) grep -q '||dc_t/dc_k||_2' "$tmp/out" || fail "check $args: no c blocks" ;; esac
+	# shellcheck disable=SC2086
+	LC_ALL=C.UTF-8 run check $args
+	fits80 "$tmp/out" "check $args (UTF-8)" || fail "check $args: wider than 80 columns in UTF-8"
+	grep -q '‖∂S_t/∂S_k‖₂' "$tmp/out" || fail "check $args: UTF-8 output without its symbols"
+	pass
+done
+# one vanilla layer asked for by name is the vanilla check, byte for byte
+run check --seed 3
+cp "$tmp/out" "$tmp/vanilla.txt"
+run check --seed 3 --cell rnn --layers 1
+cmp -s "$tmp/out" "$tmp/vanilla.txt" || fail "--cell rnn --layers 1 differs from the default check"
+pass
+
+# Closed forms.  An LSTM with weight_hh = 0 (--norm 0), no input and the
+# forget gate's bias B: i = o = 1/2, g = 0, f = sigma(B), c stays 0, so J_j
+# is [[0, f/2], [0, f]] per unit: the carousel dc_t/dc_k = f^(t-k) I and
+# ||dS_t/dS_k|| = sqrt(5/4) f^(t-k).  A GRU so made keeps h_t = z h_{t-1},
+# z = sigma(B): dh_t/dh_k = z^(t-k) I.  Two linear layers with W = a I keep
+# dh_t/dh_k = a^(t-k) I in each layer (the input of layer 1 enters below
+# the diagonal only).
+run check --json --cell lstm --layers 1 --norm 0 --input-scale 0 --forget-bias 3 --steps 30
+"$PY" - "$tmp/out" <<'PYEND' || fail "LSTM carousel: not sigma(B)^(t-k)"
+import json, math, sys
+o = json.load(open(sys.argv[1]))
+f = 1 / (1 + math.exp(-3.0))
+for q in o["paths"]:
+    g = q["gap"]
+    assert abs(q["c_norm"][0] - f ** g) <= 1e-12 * f ** g, (g, q["c_norm"][0], f ** g)
+    want = 1.0 if g == 0 else math.sqrt(1.25) * f ** g
+    assert abs(q["norm"] - want) <= 1e-12 * want, (g, q["norm"], want)
+    assert q["h_norm"][0] == (1.0 if g == 0 else 0.0), (g, q["h_norm"])
+assert o["layers"][0]["keep_gate"] == "f" and abs(o["layers"][0]["keep_mean"] - f) <= 1e-15, o["layers"][0]
+assert o["layers"][0]["keep_sd"] == 0, o["layers"][0]
+PYEND
+pass
+run check --json --cell gru --layers 2 --norm 0 --input-scale 0 --forget-bias -1.5 --steps 25
+"$PY" - "$tmp/out" <<'PYEND' || fail "GRU leaky integrator: not sigma(B)^(t-k)"
+import json, math, sys
+o = json.load(open(sys.argv[1]))
+z = 1 / (1 + math.exp(1.5))
+for q in o["paths"]:
+    g = q["gap"]
+    for l in (0, 1):
+        assert abs(q["h_norm"][l] - z ** g) <= 1e-12 * z ** g, (g, l, q["h_norm"][l], z ** g)
+assert all(abs(L["keep_mean"] - z) <= 1e-15 for L in o["layers"])
+PYEND
+pass
+run check --json --layers 2 --act linear --init identity --norm 0.8 --input-scale 0 --steps 20
+"$PY" - "$tmp/out" <<'PYEND' || fail "linear stack: the h blocks are not 0.8^(t-k)"
+import json, sys
+o = json.load(open(sys.argv[1]))
+for q in o["paths"]:
+    for l in (0, 1):
+        assert abs(q["h_norm"][l] - 0.8 ** q["gap"]) <= 1e-12 * 0.8 ** q["gap"], (q["gap"], l, q["h_norm"])
+    assert q["norm"] <= q["step_product"] * (1 + 1e-12) and q["step_product"] <= q["bound"] * (1 + 1e-12), q
+assert o["bound_kind"] == "gates"
+PYEND
+pass
+
+# The JSON of a network: PyTorch's names and shapes, and a replay through
+# --model that gives the same bytes (rnn, lstm, gru; 1 and 2 layers).
+for args in "--cell lstm" "--cell lstm --layers 2 --forget-bias 1" "--cell gru" "--cell gru --layers 2 --forget-bias -1" \
+	"--layers 2" "--layers 2 --act relu --steps 30 --t 20 --seed 7"; do
+	# shellcheck disable=SC2086
+	run check $args --json
+	[ "$rc" -eq 0 ] || fail "check $args --json: exit $rc"
+	cp "$tmp/out" "$tmp/n1.json"
+	run check --model "$tmp/n1.json" --json
+	[ "$rc" -eq 0 ] || fail "replay of $args: exit $rc: $(cat "$tmp/err")"
+	cmp -s "$tmp/out" "$tmp/n1.json" || fail "replay of '$args' through --model differs"
+	"$PY" - "$tmp/n1.json" <<'PYEND' || fail "JSON schema of check $args"
+import json, sys
+o = json.load(open(sys.argv[1]))
+p, m = o["params"], o["model"]
+cell, L, d, n, T, t = m["cell"], m["layers"], p["hidden"], p["inputs"], p["steps"], p["t"]
+G = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
+assert p["cell"] == cell and p["layers"] == L
+for l in range(L):
+    assert len(m["weight_ih_l%d" % l]) == G * d and all(len(r) == (n if l == 0 else d) for r in m["weight_ih_l%d" % l])
+    assert len(m["weight_hh_l%d" % l]) == G * d and all(len(r) == d for r in m["weight_hh_l%d" % l])
+    assert len(m["bias_ih_l%d" % l]) == G * d and len(m["bias_hh_l%d" % l]) == G * d
+assert len(m["h0"]) == L and all(len(r) == d for r in m["h0"])
+assert ("c0" in m) == (cell == "lstm") and ("c" in o) == (cell == "lstm")
+assert len(m["x"]) == T and len(m["y"]) == d and len(o["h"]) == L and len(o["h"][0]) == T
+assert set(o["grads"]) == {k for k in m if k.startswith(("weight_", "bias_"))}
+assert len(o["paths"]) == t and o["state_size"] == L * d * (2 if cell == "lstm" else 1)
+for q in o["paths"]:
+    assert len(q["h_norm"]) == L and len(q["contribution"]) == L and ("c_norm" in q) == (cell == "lstm")
+assert len(o["layers"]) == L and all(len(x["gates"]) == G for x in o["layers"])
+assert o["verdict"] in ("vanishing", "exploding", "neither") and o["lyapunov"]["estimate"] is True
+assert o["horizon"]["kind"] in ("vanish", "explode", "none")
+f = o["fd_check"]
+assert f["outcome"] == "pass" and f["pass"] is True, f
+assert len(f["blocks"]) == L * (2 if cell == "lstm" else 1) and len(f["params"]) == 4 * L
+PYEND
+	pass
+done
+# a network's file with --norm: each gate block of each weight_hh rescaled
+run check --json --cell gru --layers 2 --norm 0.7 --seed 5
+cp "$tmp/out" "$tmp/g.json"
+run check --json --model "$tmp/g.json" --norm 2.5 --steps 20 --t 12
+"$PY" - "$tmp/out" <<'PYEND' || fail "--norm on a network file: the gate blocks are not at 2.5"
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["params"]["norm"] == 2.5 and o["params"]["steps"] == 20 and o["params"]["t"] == 12, o["params"]
+for L in o["layers"]:
+    for g in L["gates"]:
+        assert abs(g["sigma_hh"] - 2.5) <= 1e-12 * 2.5, g
+PYEND
+pass
+LC_ALL=C run check --model "$tmp/g.json" --t 30
+[ "$rc" -eq 0 ] && grep -q 'loss at t = 30' "$tmp/out" && grep -q '^model: from .*g.json (as recorded)$' "$tmp/out" ||
+	fail "text replay of a network file: exit $rc: $(head -c 300 "$tmp/err")"
+pass
+
+# ---- --fail-on: exit status 3 when the verdict is the one named, after the output ----
+# fail_on STATUS WHICH ARGS...: the exit status, and the whole output written.
+fail_on() {
+	want=$1
+	which=$2
+	shift 2
+	run check --fail-on "$which" "$@"
+	[ "$rc" -eq "$want" ] || fail "check --fail-on $which $*: exit $rc, expected $want ($(head -c 200 "$tmp/err"))"
+	[ -s "$tmp/err" ] && fail "check --fail-on $which $*: wrote to stderr: $(head -c 200 "$tmp/err")"
+	grep -q '^finite-difference check' "$tmp/out" || fail "check --fail-on $which $*: the output is not whole"
+	pass
+}
+vanish="--act sigmoid --norm 3 --steps 200 --seed 4"
+explode="--act linear --init identity --norm 2 --steps 20 --input-scale 0"
+neither="--act linear --init identity --norm 1 --steps 20"
+# shellcheck disable=SC2086
+{
+	fail_on 3 vanishing $vanish
+	fail_on 0 exploding $vanish
+	fail_on 3 either $vanish
+	fail_on 3 exploding $explode
+	fail_on 0 vanishing $explode
+	fail_on 3 either $explode
+	fail_on 0 either $neither
+	fail_on 3 vanishing --cell lstm --layers 2
+	fail_on 0 exploding --cell lstm --layers 2
+	fail_on 3 exploding --layers 2 --act linear --init identity --norm 1.5 --input-scale 0
+	fail_on 0 vanishing --cell gru --forget-bias 6 --norm 0 --input-scale 0
+}
+grep -q '^verdict: neither' "$tmp/out" || fail "a GRU holding its state (z = sigma(6)): $(grep '^verdict' "$tmp/out")"
+run check --fail-on vanishing --json --cell lstm
+[ "$rc" -eq 3 ] && "$PY" -c "import json; assert json.load(open('$tmp/out'))['verdict'] == 'vanishing'" ||
+	fail "--fail-on with --json: exit $rc or the JSON is not whole"
+run check --fail-on vanishing -o "$tmp/f.txt" --cell lstm
+[ "$rc" -eq 3 ] && [ ! -s "$tmp/out" ] && grep -q '^verdict: vanishing' "$tmp/f.txt" ||
+	fail "--fail-on with -o: exit $rc, or the file was not written whole"
+pass
 
 # ---- output errors ----
 if [ -w /dev/full ]; then

@@ -278,6 +278,31 @@ if [ -w /dev/full ]; then
 	one_line_error "check --json > /dev/full" 1 "No space left on device"
 fi
 
+# A network's table and JSON through -o: the bytes standard output gets,
+# whole; a full disk ends the run with one line; --fail-on's status 3 comes
+# after the file is in place.
+for args in "--cell lstm --layers 2" "--cell gru --layers 3 --json"; do
+	# shellcheck disable=SC2086
+	"$VANEX" check $args >"$tmp/net.ref" 2>"$tmp/err"
+	# shellcheck disable=SC2086
+	run check $args -o "$tmp/net.out"
+	ok "check $args -o FILE" && same "check $args -o FILE" "$tmp/net.out" "$tmp/net.ref"
+	no_temps "check $args -o FILE" "$tmp"
+done
+if [ -w /dev/full ]; then
+	"$VANEX" check --cell lstm --layers 2 --steps 1000 --json >/dev/full 2>"$tmp/err"
+	rc=$?
+	one_line_error "check --cell lstm --json > /dev/full" 1 "No space left on device"
+fi
+rm -f "$tmp/net.out"
+run check --cell lstm --layers 2 --fail-on vanishing -o "$tmp/net.out"
+if [ "$rc" -eq 3 ] && [ ! -s "$tmp/err" ] && grep -q '^verdict: vanishing' "$tmp/net.out"; then
+	pass
+else
+	fail "check --fail-on vanishing -o FILE: exit $rc, file: $(tail -n 2 "$tmp/net.out" 2>&1)"
+fi
+no_temps "check --fail-on -o FILE" "$tmp"
+
 # Peak memory at T = 10^5 (d = 8): the JSON (70 MB) must not be held whole.
 # The engine's own peak is that of the table; the JSON may add a little
 # (buffers), far less than the 240 MB a tree of the whole object took.

@@ -120,6 +120,29 @@ def model_json(d=2, n=1, T=3, act="tanh", wrap=True, extra=""):
     return ('{"model": {%s}}' % body) if wrap else ("{%s}" % body)
 
 
+def net_json(cell, L, d=2, n=1, T=3, named=True, extra="", drop=None):
+    """A network in PyTorch's names: every layer's weights and biases, h0
+    (and c0), x, y; cell and layers named unless named is False."""
+    G = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
+    m = {}
+    for l in range(L):
+        m["weight_ih_l%d" % l] = [[0.1 * (r + 1)] * (n if l == 0 else d) for r in range(G * d)]
+        m["weight_hh_l%d" % l] = [[0.2 if r % d == c else 0.0 for c in range(d)] for r in range(G * d)]
+        m["bias_ih_l%d" % l] = [0.5] * (G * d)
+        m["bias_hh_l%d" % l] = [-0.25] * (G * d)
+    m["h0"] = [[0.0] * d for _ in range(L)]
+    if cell == "lstm":
+        m["c0"] = [[0.0] * d for _ in range(L)]
+    m["x"] = [[0.1 * (j + 1)] * n for j in range(T)]
+    m["y"] = [0.5] * d
+    if drop:
+        del m[drop]
+    body = ", ".join('"%s": %s' % (k, v) for k, v in m.items())
+    if named:
+        body = '"cell": "%s", "layers": %d, %s' % (cell, L, body)
+    return '{"model": {%s%s}}' % (body, extra)
+
+
 def modeljson_seeds():
     write("modeljson", "ok_model.json", model_json())
     write("modeljson", "ok_bare_model.json", model_json(wrap=False))
@@ -144,6 +167,22 @@ def modeljson_seeds():
     write("modeljson", "bad_deep.json", "[" * 3000 + "]" * 3000)
     write("modeljson", "bad_nul.json", b'{"model": {"W": [[1\x00]]}}')
     write("modeljson", "empty.json", "")
+    # networks in PyTorch's names (vxr_net_parse_json)
+    write("modeljson", "ok_net_lstm_2l.json", net_json("lstm", 2))
+    write("modeljson", "ok_net_gru.json", net_json("gru", 1, d=2, n=2))
+    write("modeljson", "ok_net_rnn_3l.json", net_json("rnn", 3, extra=', "activation": "relu"'))
+    write("modeljson", "ok_net_shapes_only.json", net_json("gru", 2, named=False))
+    write("modeljson", "ok_net_params.json", '{"params": {"cell": "lstm", "layers": 1, "forget_bias": 2}, '
+          + net_json("lstm", 1)[1:])
+    write("modeljson", "bad_net_missing_l1.json", net_json("rnn", 2, drop="weight_hh_l1"))
+    write("modeljson", "bad_net_rows.json", net_json("lstm", 1, extra=', "cell": "gru"', named=False))
+    write("modeljson", "bad_net_c0_gru.json", net_json("gru", 1, extra=', "c0": [[0, 0]]'))
+    write("modeljson", "bad_net_layers.json", net_json("rnn", 2, named=False, extra=', "layers": 1'))
+    write("modeljson", "bad_net_key.json", net_json("rnn", 1, extra=', "weight_hh_l01": [[1]]'))
+    write("modeljson", "bad_net_act.json", net_json("lstm", 1, extra=', "activation": "tanh"'))
+    write("modeljson", "bad_net_h0.json", net_json("gru", 2, drop="h0", extra=', "h0": [[0, 0]]'))
+    write("modeljson", "bad_net_gates.json", '{"model": {"weight_ih_l0": [[1], [1]], "weight_hh_l0": '
+          '[[1, 0, 0], [0, 1, 0]], "x": [[1]], "y": [0, 0, 0]}}')
 
 
 # ---- option values: "name=value" per line ----

@@ -74,29 +74,13 @@ def check(path):
     P = {"%s_l%d" % (nm, l): torch.tensor(o["layers"][l][nm]) for l in range(L) for nm in names}
 
     # ---- 1. nn.* stepped one call per step
-    if cell == "rnn":
-        mod = torch.nn.RNN(n, d, num_layers=L, nonlinearity=act)
-    elif lstm:
-        mod = torch.nn.LSTM(n, d, num_layers=L)
-    else:
-        mod = torch.nn.GRU(n, d, num_layers=L)
+    mod = torch_cells.nn_module(cell, act, n, d, L)
     with torch.no_grad():
         for k, v in P.items():
             getattr(mod, k).copy_(v)
 
-    def split(S):
-        S2 = S.reshape(L, Ds)
-        h = S2[:, :d].reshape(L, 1, d)
-        return (h, S2[:, d:].reshape(L, 1, d)) if lstm else h
-
-    def join(hc):
-        if lstm:
-            return torch.cat([hc[0].reshape(L, d), hc[1].reshape(L, d)], dim=1).reshape(-1)
-        return hc.reshape(-1)
-
     def nn_step(S, j):
-        _, hc = mod(X[j - 1].reshape(1, 1, n), split(S))
-        return join(hc)
+        return torch_cells.nn_step(mod, X[j - 1], S, L, d)
 
     S0 = torch.cat([torch.cat([torch.tensor(o["layers"][l]["h0"])] +
                               ([torch.tensor(o["layers"][l]["c0"])] if lstm else [])) for l in range(L)])
@@ -141,20 +125,11 @@ def check(path):
 
     for p in o["paths"]:
         k = p["k"]
-
-        def through(v, k=k):
-            for j in range(k + 1, t + 1):
-                v = hand_step(v, j)
-            return v
-
-        Pk = jac(through, Sh[k]) if k < t else torch.eye(D)
+        Pk = torch_cells.dS_dS(hand_step, Sh[k], k, t)
         note(label, "dS_t/dS_k norm", rel_l10(p["norm"], torch.linalg.matrix_norm(Pk, ord=2).item()))
-        for l in range(L):
-            o_ = l * Ds
-            hb = torch.linalg.matrix_norm(Pk[o_:o_ + d, o_:o_ + d], ord=2).item()
+        for l, (hb, cb) in enumerate(torch_cells.block_norms(Pk, L, d, lstm)):
             note(label, "dh_t/dh_k norm", rel_l10(p["h_norm"][l], hb))
             if lstm:
-                cb = torch.linalg.matrix_norm(Pk[o_ + d:o_ + Ds, o_ + d:o_ + Ds], ord=2).item()
                 note(label, "dc_t/dc_k norm", rel_l10(p["c_norm"][l], cb))
         note(label, "step product", rel_l10(p["step_product"], math.prod(Jn[k + 1:t + 1])))
         if p["bound"] is not None and p["norm"] is not None and p["bound"] < p["norm"] - 1e-12:

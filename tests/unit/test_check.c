@@ -304,11 +304,15 @@ static char *json_reference(const vxr_check *c)
 	json_object_set_new(pp, "seed", p->unseeded ? json_null()
 	                                : p->seed <= (unsigned long)LLONG_MAX ? json_integer((json_int_t)p->seed)
 	                                                                      : json_real((double)p->seed));
+	json_object_set_new(pp, "cell", json_string("rnn"));
+	json_object_set_new(pp, "layers", json_integer(1));
 	json_object_set_new(o, "params", pp);
 	json_object_set_new(o, "version", json_string(VX_VERSION));
 	json_object_set_new(o, "gamma", jr(r->gamma));
 	json_object_set_new(o, "lambda", jr(r->lambda));
 	json_object_set_new(o, "regime", json_string(vx_regime_name(vx_result_regime(r))));
+	json_object_set_new(mo, "cell", json_string("rnn"));
+	json_object_set_new(mo, "layers", json_integer(1));
 	json_object_set_new(mo, "activation", json_string(vx_act_name(m->act)));
 	json_object_set_new(mo, "W", jmatrix_ref(m->W));
 	json_object_set_new(mo, "U", jmatrix_ref(m->U));
@@ -546,7 +550,7 @@ Test(check, a_model_from_elsewhere_has_no_seed)
 	free(s);
 
 	s = output_of_file(path, 1);
-	cr_expect(strstr(s, ", \"seed\": null}") != NULL, "JSON seed null:\n%.300s", s);
+	cr_expect(strstr(s, ", \"seed\": null, ") != NULL, "JSON seed null:\n%.300s", s);
 	snprintf(again, sizeof again, "%s/again.json", dir);
 	f = fopen(again, "w");
 	cr_assert_not_null(f);

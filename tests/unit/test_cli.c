@@ -267,9 +267,8 @@ Test(cli, a_norm_that_underflows_is_refused)
 /* ---- the engine's messages on the command line ---- */
 
 /* Engine failures of each kind through vxu_fail, in the current locale:
- * a rescaling refused (about λ), a loss step out of range (about t), a
- * parameter the command line has no option for (the layers of a vx_net),
- * and a status without a message. */
+ * a rescaling refused (about λ), a loss step out of range (about t), the
+ * layers of a vx_net (--layers), and a status without a message. */
 static void engine_failures(void)
 {
 	vx_model *m = vx_model_alloc(VX_TANH, 2, 1, 3);   /* W = 0 */
@@ -296,7 +295,7 @@ Test(cli, the_option_of_the_parameter_precedes_an_engine_message, .init = cr_red
 	engine_failures();
 	cr_assert_stderr_eq_str("vanex: --norm: λ = 2: W is all zeros, so no scaling gives ‖W‖₂ = λ\n"
 	                        "vanex: --t: the loss step t must be from 1 to T (3), got 4\n"
-	                        "vanex: the number of layers L must be from 1 to 64, got 0\n"
+	                        "vanex: --layers: the number of layers L must be from 1 to 64, got 0\n"
 	                        "vanex: out of memory\n");
 }
 
@@ -306,6 +305,6 @@ Test(cli, engine_messages_are_spelt_in_ascii_outside_utf8, .init = cr_redirect_s
 	engine_failures();
 	cr_assert_stderr_eq_str("vanex: --norm: lambda = 2: W is all zeros, so no scaling gives ||W||_2 = lambda\n"
 	                        "vanex: --t: the loss step t must be from 1 to T (3), got 4\n"
-	                        "vanex: the number of layers L must be from 1 to 64, got 0\n"
+	                        "vanex: --layers: the number of layers L must be from 1 to 64, got 0\n"
 	                        "vanex: out of memory\n");
 }

@@ -989,43 +989,37 @@ Test(engine_analysis, extreme_norms_keep_their_logs)
  * (the kernel's count; the baseline taken after a small warm-up run, so
  * that the libraries' own start-up is not in the difference).  T·d
  * dominates at long horizons, which is where the estimate decides. */
+/* A small analysis, so that the BLAS's buffers are in place before the
+ * measured one. */
+static void warm_analysis(void *arg)
+{
+	(void)arg;
+	vx_model *w = random_model(VX_TANH, 8, 4, 10, 1.0, 1.0, 1);
+	vx_result *r0 = NULL;
+	vx_exec ex = test_exec(8, 0);
+	vx_analyse(w, 10, &ex, &r0, NULL);
+	vx_result_free(r0);
+	vx_model_free(w);
+}
+
+/* arg: the sizes d, n, T */
+static int sized_analysis(void *arg)
+{
+	const size_t *z = arg;
+	vx_model *m = random_model(VX_TANH, z[0], z[1], z[2], 1.0, 1.0, 3);
+	vx_result *r = NULL;
+	vx_exec ex = test_exec(z[0], 0);
+	return vx_analyse(m, z[2], &ex, &r, NULL) == VX_OK ? 0 : -1;
+}
+
 Test(engine_analysis, memory_estimate_matches_the_peak_resident_set)
 {
 	static const struct { size_t d, n, T; } sizes[] = { { 8, 4, 60000 }, { 48, 2, 12000 } };
 	for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
-		size_t d = sizes[c].d, n = sizes[c].n, T = sizes[c].T;
-		int fds[2];
-		cr_assert_eq(pipe(fds), 0);
-		pid_t pid = fork();
-		cr_assert(pid >= 0);
-		if (pid == 0) {
-			/* the peak only grows: each size in a process of its own */
-			vx_model *w = random_model(VX_TANH, 8, 4, 10, 1.0, 1.0, 1);
-			vx_result *r0 = NULL;
-			vx_exec ex = test_exec(8, 0);
-			vx_analyse(w, 10, &ex, &r0, NULL);
-			vx_result_free(r0);
-			vx_model_free(w);
-			struct rusage ru;
-			getrusage(RUSAGE_SELF, &ru);
-			long before = ru.ru_maxrss;   /* KiB */
-			vx_model *m = random_model(VX_TANH, d, n, T, 1.0, 1.0, 3);
-			vx_result *r = NULL;
-			long grew = -1;
-			ex = test_exec(d, 0);
-			if (vx_analyse(m, T, &ex, &r, NULL) == VX_OK && getrusage(RUSAGE_SELF, &ru) == 0)
-				grew = ru.ru_maxrss - before;
-			ssize_t wr = write(fds[1], &grew, sizeof grew);
-			_exit(wr == (ssize_t)sizeof grew ? 0 : 1);
-		}
-		close(fds[1]);
-		long grew = -1;
-		ssize_t rd = read(fds[0], &grew, sizeof grew);
-		close(fds[0]);
-		int status;
-		waitpid(pid, &status, 0);
-		cr_assert(rd == (ssize_t)sizeof grew && grew > 0, "d = %zu, T = %zu: no measurement", d, T);
-		double got = (double)grew * 1024;
+		size_t d = sizes[c].d, n = sizes[c].n, T = sizes[c].T, z[3] = { d, n, T };
+		char what[64];
+		snprintf(what, sizeof what, "d = %zu, T = %zu", d, T);
+		double got = peak_growth(warm_analysis, sized_analysis, z, what);
 		double est = (double)vx_model_bytes(d, n, T) + (double)vx_analyse_bytes(d, T, T);
 		/* AddressSanitizer puts redzones around every block and keeps freed
 		 * ones in quarantine: the same run's peak is 10-20% higher there */

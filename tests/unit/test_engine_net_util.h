@@ -43,4 +43,16 @@ static inline void fill_random_net(vx_net *net, double w, double bias, double fb
 		gsl_vector_set(net->y, i, 0.5 * tanh(lcg_gauss(st)));
 }
 
+/* vx_net_analyse at t = T under the policy vanex applies (test_exec),
+ * asserting success. */
+static inline vx_net_result *net_analyse_ok(const vx_net *net)
+{
+	vx_net_result *r = NULL;
+	vx_error err = { 0 };
+	vx_exec ex = test_exec(net->D, 1);
+	vx_status st = vx_net_analyse(net, net->T, &ex, &r, &err);
+	cr_assert_eq(st, VX_OK, "vx_net_analyse failed (%d): %s", st, err.msg);
+	return r;
+}
+
 #endif

@@ -11,6 +11,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
@@ -284,6 +287,36 @@ static inline vx_result *analyse_ok(const vx_model *m, size_t t)
 	vx_status st = vx_analyse(m, t, &ex, &r, &err);
 	cr_assert_eq(st, VX_OK, "vx_analyse failed (%d): %s", st, err.msg);
 	return r;
+}
+
+/* How much the peak resident set grows, in bytes, while run(arg) works,
+ * measured in a child process of its own (the peak only grows) after
+ * warm(arg), which gets the libraries' own buffers in place; run returns 0
+ * on success.  Asserts that a measurement came back. */
+static inline double peak_growth(void (*warm)(void *), int (*run)(void *), void *arg, const char *what)
+{
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		struct rusage ru;
+		warm(arg);
+		getrusage(RUSAGE_SELF, &ru);
+		long before = ru.ru_maxrss, grew = -1;   /* KiB */
+		if (run(arg) == 0 && getrusage(RUSAGE_SELF, &ru) == 0)
+			grew = ru.ru_maxrss - before;
+		ssize_t wr = write(fds[1], &grew, sizeof grew);
+		_exit(wr == (ssize_t)sizeof grew ? 0 : 1);
+	}
+	close(fds[1]);
+	long grew = -1;
+	ssize_t rd = read(fds[0], &grew, sizeof grew);
+	close(fds[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	cr_assert(rd == (ssize_t)sizeof grew && grew > 0, "%s: no measurement", what);
+	return (double)grew * 1024;
 }
 
 #endif

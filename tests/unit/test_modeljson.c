@@ -387,3 +387,121 @@ Test(modeljson, load_refuses_recorded_subnormal_scales, .fini = cleanup)
 	cr_assert_eq(eff.input_scale, ldexp(1, -1022));
 	vx_model_free(m);
 }
+
+/* ---- networks in PyTorch's names (vxr_net_parse_json, vxr_net_load) ---- */
+
+/* An LSTM of 2 layers, d = 1, n = 2, T = 2, every value distinct, cell and
+ * layers left to the shapes. */
+static const char lstm2[] =
+	"{\"model\": {"
+	"\"weight_ih_l0\": [[0.5, -1], [0.25, 2], [3, -0.125], [0.75, 4]],"
+	"\"weight_hh_l0\": [[1.5], [-2.5], [0.0625], [5]],"
+	"\"bias_ih_l0\": [0.1, 0.2, 0.3, 0.4], \"bias_hh_l0\": [-0.1, -0.2, -0.3, -0.4],"
+	"\"weight_ih_l1\": [[6], [7], [8], [9]], \"weight_hh_l1\": [[10], [11], [12], [13]],"
+	"\"h0\": [[0.01], [0.02]], \"c0\": [[0.03], [0.04]],"
+	"\"x\": [[1, 2], [3e-5, -4]], \"y\": [0.7]}}";
+
+
+Test(modeljson, a_network_comes_back_exactly)
+{
+	vx_net *net = NULL;
+	vx_error err = { 0 };
+	cr_assert_eq(vxr_net_parse_json(lstm2, strlen(lstm2), "n.json", &net, &err), VX_OK, "%s", err.msg);
+	cr_expect(net->cell == VX_CELL_LSTM && net->L == 2 && net->d == 1 && net->n == 2 && net->T == 2);
+	cr_expect_eq(gsl_matrix_get(net->layer[0].w_ih, 2, 1), -0.125);
+	cr_expect_eq(gsl_matrix_get(net->layer[0].w_hh, 3, 0), 5.0);
+	cr_expect_eq(gsl_vector_get(net->layer[0].b_hh, 2), -0.3);
+	cr_expect_eq(gsl_matrix_get(net->layer[1].w_ih, 1, 0), 7.0);
+	cr_expect_eq(gsl_vector_get(net->layer[1].b_ih, 0), 0.0, "absent biases are 0");
+	cr_expect_eq(gsl_vector_get(net->layer[1].h0, 0), 0.02);
+	cr_expect_eq(gsl_vector_get(net->layer[1].c0, 0), 0.04);
+	cr_expect_eq(gsl_matrix_get(net->x, 1, 0), 3e-5);
+	cr_expect_eq(gsl_vector_get(net->y, 0), 0.7);
+	vx_net_free(net);
+}
+
+Test(modeljson, options_against_a_network_file, .fini = cleanup)
+{
+	vx_params p;
+	vx_params_default(&p);
+	snprintf(p.model, sizeof p.model, "%s", write_tmp("lstm2.json", lstm2));
+	p.set |= VX_SET_MODEL;
+	vxr_net_opts o;
+	vx_model *m = NULL;
+	vx_net *net = NULL;
+	vx_params eff;
+	vx_net_spec spec;
+	vx_error err = { 0 };
+
+	/* as it is: the file's cell and layers */
+	vxr_net_opts_default(&o);
+	cr_assert_eq(vxr_net_load(&p, &o, &m, &net, &eff, &spec, &err), VX_OK, "%s", err.msg);
+	cr_expect(m == NULL && net && spec.cell == VX_CELL_LSTM && spec.layers == 2 && eff.steps == 2);
+	vx_net_free(net);
+	/* the same cell and layers named: accepted */
+	o.spec.cell = VX_CELL_LSTM;
+	o.spec.layers = 2;
+	o.set = VXR_SET_CELL | VXR_SET_LAYERS;
+	cr_expect_eq(vxr_net_load(&p, &o, &m, &net, &eff, &spec, &err), VX_OK, "%s", err.msg);
+	vx_net_free(net);
+	/* another cell, another count, --act: refused after reading */
+	o.spec.cell = VX_CELL_GRU;
+	o.set = VXR_SET_CELL;
+	cr_expect_eq(vxr_net_load(&p, &o, &m, &net, &eff, &spec, &err), VX_EUSAGE);
+	cr_expect(strstr(err.msg, "--cell gru") && strstr(err.msg, "holds an lstm network of 2 layers"), "%s", err.msg);
+	cr_expect(m == NULL && net == NULL);
+	vxr_net_opts_default(&o);
+	o.spec.layers = 3;
+	o.set = VXR_SET_LAYERS;
+	cr_expect_eq(vxr_net_load(&p, &o, &m, &net, &eff, &spec, &err), VX_EUSAGE);
+	vxr_net_opts_default(&o);
+	vx_params q = p;
+	cr_assert_eq(vx_params_set(&q, "act", "relu", NULL), VX_OK);
+	cr_expect_eq(vxr_net_load(&q, &o, &m, &net, &eff, &spec, &err), VX_EUSAGE);
+	cr_expect(strstr(err.msg, "gates are fixed"), "%s", err.msg);
+	/* --forget-bias with --model: refused before reading */
+	o.spec.forget_bias = 1;
+	o.set = VXR_SET_FORGET_BIAS;
+	cr_expect_eq(vxr_net_opts_check(&p, &o, &err), VX_EUSAGE);
+	/* --steps 1 keeps the first step; --norm 2 sets every gate block */
+	vxr_net_opts_default(&o);
+	q = p;
+	cr_assert_eq(vx_params_set(&q, "steps", "1", NULL), VX_OK);
+	cr_assert_eq(vx_params_set(&q, "norm", "2", NULL), VX_OK);
+	cr_assert_eq(vxr_net_load(&q, &o, &m, &net, &eff, &spec, &err), VX_OK, "%s", err.msg);
+	cr_expect(net->T == 1 && gsl_matrix_get(net->x, 0, 1) == -1 * -2.0);
+	for (size_t l = 0; l < 2; l++)
+		for (size_t g = 0; g < 4; g++)
+			cr_expect_eq(fabs(gsl_matrix_get(net->layer[l].w_hh, g, 0)), 2.0, "layer %zu gate %zu", l, g);
+	vx_net_free(net);
+	/* the vanilla loader (report, the tutor) refuses a network */
+	cr_expect_eq(vxr_model_load(&p, &m, &eff, &err), VX_EUSAGE);
+	cr_expect(strstr(err.msg, "holds an lstm network of 2 layers") && strstr(err.msg, "vanex check"), "%s", err.msg);
+	cr_expect(m == NULL);
+}
+
+Test(modeljson, one_vanilla_layer_in_pytorchs_names, .fini = cleanup)
+{
+	static const char rnn1[] = "{\"model\": {\"cell\": \"rnn\", \"layers\": 1, \"activation\": \"relu\","
+	                           " \"weight_ih_l0\": [[1], [2]], \"weight_hh_l0\": [[0.5, 0], [0, 0.25]],"
+	                           " \"bias_ih_l0\": [0.125, 1], \"bias_hh_l0\": [0.5, -3], \"h0\": [[7, 8]],"
+	                           " \"x\": [[1], [2], [3]], \"y\": [0, 1]}}";
+	vx_params p;
+	vx_params_default(&p);
+	snprintf(p.model, sizeof p.model, "%s", write_tmp("rnn1.json", rnn1));
+	p.set |= VX_SET_MODEL;
+	vx_model *m = NULL;
+	vx_params eff;
+	vx_error err = { 0 };
+	cr_assert_eq(vxr_model_load(&p, &m, &eff, &err), VX_OK, "%s", err.msg);
+	cr_expect(m->act == VX_RELU && m->d == 2 && m->n == 1 && m->T == 3);
+	cr_expect_eq(gsl_matrix_get(m->W, 1, 1), 0.25);
+	cr_expect_eq(gsl_matrix_get(m->U, 1, 0), 2.0);
+	cr_expect(gsl_vector_get(m->b, 0) == 0.625 && gsl_vector_get(m->b, 1) == -2.0, "b = bias_ih + bias_hh");
+	cr_expect_eq(gsl_vector_get(m->s0, 1), 8.0);
+	vx_model_free(m);
+	/* and W, U, b beside a gated cell is a contradiction */
+	static const char bad[] = "{\"model\": {\"cell\": \"gru\", \"W\": [[1]], \"U\": [[1]], \"x\": [[1]], \"y\": [0]}}";
+	cr_expect_eq(vxr_model_parse_json(bad, strlen(bad), "bad.json", &m, &err), VX_EFORMAT);
+	cr_expect(strstr(err.msg, "one vanilla layer"), "%s", err.msg);
+}

@@ -1,0 +1,108 @@
+/*
+ * net_bytes.c — the memory estimates of net_bytes.h, allocation by
+ * allocation.  The constants below are those of vx_net_analyse's passes
+ * (net_norms.c: step norms batched 32 at a time, blocks up to 48 to the
+ * dense solver; net_analysis_internal.h, private to the passes: three
+ * buffers of the chain); test_engine_net_bytes holds the estimate to the
+ * peak resident set, so a change there that this file misses is caught.
+ */
+#include <stdint.h>
+#include <gsl/gsl_matrix.h>
+#include "engine/analysis.h"
+#include "engine/linalg.h"
+#include "engine/net_analysis.h"
+#include "engine/net_bytes.h"
+
+#define STEP_BATCH 32   /* net_norms.c: step norms in lockstep */
+#define CHAIN_SLOTS 3   /* NSLOT: buffers of ∂S_t/∂S_k between the chain's two threads */
+#define DENSE_MAX 48    /* net_norms.c: blocks up to this size to the dense solver */
+
+static size_t clamp(double b)
+{
+	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
+}
+
+/* Sizes shared by the estimates, as doubles (no overflow before the end). */
+typedef struct {
+	double L, d, n, T, t, G, K, D, Ds;
+	int lstm, gru;
+} dims;
+
+static dims dims_of(vx_cell cell, size_t L, size_t d, size_t n, size_t T, size_t t)
+{
+	dims z;
+	z.lstm = cell == VX_CELL_LSTM;
+	z.gru = cell == VX_CELL_GRU;
+	z.L = (double)L;
+	z.d = (double)d;
+	z.n = (double)n;
+	z.T = (double)T;
+	z.t = (double)t;
+	z.G = (double)vx_cell_gates(cell);
+	z.K = z.lstm ? 6 : z.gru ? 5 : 1;   /* net_step.h: coefficient vectors per layer */
+	z.Ds = z.lstm ? 2 * z.d : z.d;
+	z.D = z.L * z.Ds;
+	return z;
+}
+
+/* The weights of every layer, in doubles: what a gradient holds too. */
+static double weights(const dims *z)
+{
+	return z->G * z->d * (z->n + (z->L - 1) * z->d) + z->L * (z->G * z->d * z->d + 2 * z->G * z->d);
+}
+
+/* The result vx_net_analyse returns, with its forward pass. */
+static double result_bytes(const dims *z)
+{
+	double per_step = z->G * z->d + z->d + (z->lstm || z->gru ? z->d : 0);   /* pre, h, c or u */
+	double blocks = (z->lstm ? 3 : 2) * z->t * z->L;                         /* h_norm, c_norm, contribution */
+	return sizeof(vx_net_result) + sizeof(vx_net_fwd) +
+	       z->L * (sizeof(vx_net_trace) + sizeof(vx_net_grad) + sizeof(vx_net_layer_stats) + sizeof(vx_mag)) +
+	       (z->L * z->T * per_step + 2 * z->T + weights(z)) * sizeof(double) +
+	       z->t * sizeof(vx_net_path) + blocks * sizeof(vx_mag);
+}
+
+/* Lanczos workspaces for a run on a square matrix of size m, when it does
+ * not go to the dense solver. */
+static double lanczos(double m)
+{
+	return m > DENSE_MAX ? (double)vx_lanczos_bytes((size_t)m) : 0;
+}
+
+/* The dense eigen-solver's scratch for size m: AᵀA, its eigenvalues and
+ * GSL's workspace. */
+static double dense(double m)
+{
+	return (m * m + 4 * m) * sizeof(double);
+}
+
+size_t vx_net_analyse_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T, size_t t)
+{
+	dims z = dims_of(cell, L, d, n, T, t);
+	double D = z.D, nq = 1 + z.L * (z.lstm ? 2 : 1), coef = z.K * z.d * z.L;
+	double nb = z.T < STEP_BATCH ? z.T : STEP_BATCH;
+	/* the chain, on threads of its own: the buffers of P and the step's J,
+	 * the lockstep norms of P and its blocks, the dense fallback */
+	double chain = (CHAIN_SLOTS + 1) * D * D * sizeof(double) + (2 * D * nq + D + coef) * sizeof(double) +
+	               lanczos(D) + (nq - 1) * lanczos(z.d) + dense(D) + z.Ds * z.d * sizeof(double);
+	/* beside it, the largest of the passes on the calling thread: the
+	 * batched step norms (with the explicit J_j of a fallback), or the
+	 * weights' norms and spectral radii (a copy of weight_hh, d×d twice) */
+	double steps = (3 * nb * D + nb * coef + nb * 2 * z.G * z.d + nb * z.d) * sizeof(double) +
+	               nb * lanczos(D) + D * D * sizeof(double) + dense(D);
+	double stats = (z.G * z.d * (z.d > z.n ? z.d : z.n) + 3 * z.d * z.d) * sizeof(double) + lanczos(z.d) +
+	               dense(z.d);
+	return clamp(result_bytes(&z) + chain + (steps > stats ? steps : stats));
+}
+
+size_t vx_net_fd_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T, size_t t)
+{
+	dims z = dims_of(cell, L, d, n, T, t);
+	double D = z.D, wide = z.G * z.d * (z.d > z.n ? z.d : z.n);
+	/* the analytic J_j and its differences, the product ∂S_t/∂S_k's two
+	 * scratch matrices (vx_net_dSdS), a copy of the network, the perturbed
+	 * runs' states and the entries' index */
+	double own = (4 * D * D + 10 * D + 2 * z.G * z.d + z.d) * sizeof(double) + wide * sizeof(size_t) +
+	             (double)vx_net_bytes(cell, L, d, n, T);
+	return clamp(result_bytes(&z) + own + z.K * z.d * z.L * sizeof(double));
+}

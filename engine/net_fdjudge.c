@@ -1,0 +1,341 @@
+/*
+ * net_fdjudge.c — the finite-difference check of net_fdjudge.h: every entry
+ * differenced at steps h, h/4 and h/16, against the forward map itself
+ * (vx_net_step, vx_net_loss), which shares no code with the derivatives.
+ *
+ * The step is 2^-10 max(1, |x|) over how far a unit perturbation can move
+ * the pre-activations per step (the largest weight, at least 1) and, for
+ * perturbations that travel to step t, over the largest ‖∂S_t/∂S_k‖, so
+ * that no gate leaves its linear regime; the step actually taken, the
+ * difference of the points as rounded, is the one divided by.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine/linalg.h"
+#include "engine/net_fdjudge.h"
+
+#define FD_REL 0x1p-10
+#define NPT 12             /* x ± h, x ± h/2, …, x ± h/32 */
+
+typedef enum { E_PASS = 0, E_FAIL, E_LEFT, E_KINK } verdict;
+
+/* The three Richardson estimates of one entry, from the values at the
+ * twelve points (steps h and h/2, h/4 and h/8, h/16 and h/32), and the
+ * rounding floor of the middle one, which is compared. */
+typedef struct {
+	double coarse, mid, fine, floor;
+	int finite;
+} estimate;
+
+static void points(double x, double h, double pt[NPT])
+{
+	for (int i = 0; i < NPT / 2; i++) {
+		double s = ldexp(h, -i);
+		pt[2 * i] = x + s;
+		pt[2 * i + 1] = x - s;
+	}
+}
+
+/* (f(x+s) − f(x−s)) / (2s) for the pair at a, a+1 */
+static double slope(const double *pt, const double *f, int a)
+{
+	return (f[a] - f[a + 1]) / (pt[a] - pt[a + 1]);
+}
+
+static estimate estimate_of(const double pt[NPT], const double f[NPT])
+{
+	estimate e;
+	double m = 0;
+	e.finite = 1;
+	for (int i = 0; i < NPT; i++) {
+		e.finite &= isfinite(f[i]) != 0;
+		m = fmax(m, fabs(f[i]));
+	}
+	e.coarse = (4 * slope(pt, f, 2) - slope(pt, f, 0)) / 3;
+	e.mid = (4 * slope(pt, f, 6) - slope(pt, f, 4)) / 3;
+	e.fine = (4 * slope(pt, f, 10) - slope(pt, f, 8)) / 3;
+	/* a step below the spacing of x leaves points equal: 0/0 */
+	e.finite &= isfinite(e.coarse) && isfinite(e.mid) && isfinite(e.fine);
+	/* each value within δ of its exact rounding: the middle estimate, with
+	 * steps h/4 and h/8, within 12 δ / h of what exact values give */
+	double delta = 4 * DBL_EPSILON * m + 4 * DBL_TRUE_MIN;
+	e.floor = 12 * delta / (0.5 * (pt[0] - pt[1]));
+	return e;
+}
+
+/* One entry against its analytic value an, relative to ref. */
+static verdict judge(const estimate *e, double an, double ref, size_t kinks, double *rel)
+{
+	double miss = fabs(e->mid - an);
+	*rel = miss / ref;
+	if (!e->finite)
+		return E_LEFT;   /* a perturbed run left the range of a double */
+	if (miss <= VX_FD_TOL * ref)
+		return E_PASS;
+	/* A miss proves a wrong formula only when the difference itself is
+	 * settled well within the tolerance: its estimate agrees with those of
+	 * four times the step and a quarter of it, and rounding cannot move it,
+	 * to a quarter of the tolerance.  Two estimates alone can agree by
+	 * chance where neither has converged (an exploding GRU: -364974.998 and
+	 * -364975.004 at h and h/4 where the derivative is -364974.347, which a
+	 * step 16 times smaller gives); a third that agrees too is a converged
+	 * sequence, or noise that would have to repeat itself. */
+	if (fabs(e->coarse - e->mid) + fabs(e->mid - e->fine) + e->floor > 0.25 * VX_FD_TOL * ref)
+		return E_LEFT;
+	return kinks ? E_KINK : E_FAIL;
+}
+
+static void tally(vx_net_fditem *it, verdict v, double rel, double *worst)
+{
+	switch (v) {
+	case E_PASS:
+	case E_FAIL:
+		it->compared++;
+		it->failed += v == E_FAIL;
+		it->error = fmax(it->error, rel);   /* fmax passes over the initial NaN */
+		if (worst)
+			*worst = fmax(*worst, rel);
+		break;
+	case E_LEFT:
+		it->left++;
+		break;
+	case E_KINK:
+		it->at_kink++;
+		break;
+	}
+}
+
+double vx_net_fd_weight_scale(const vx_net *net)
+{
+	double m = 1;
+	for (size_t l = 0; l < net->L; l++)
+		m = fmax(m, fmax(vx_maxabs_matrix(net->layer[l].w_hh), vx_maxabs_matrix(net->layer[l].w_ih)));
+	return m;
+}
+
+double vx_net_fd_growth(const vx_net_result *r)
+{
+	double g = 1;
+	for (size_t k = 1; k <= r->t; k++)
+		g = fmax(g, r->paths[k - 1].norm.fits ? r->paths[k - 1].norm.value : INFINITY);
+	return g;
+}
+
+/* ReLU pre-activations exactly at the kink over steps 1..t. */
+static size_t count_kinks(const vx_net *net, const vx_net_result *r)
+{
+	size_t n = 0;
+	if (net->cell != VX_CELL_RNN || net->act != VX_RELU)
+		return 0;
+	for (size_t l = 0; l < net->L; l++)
+		for (size_t j = 0; j < r->t; j++)
+			for (size_t i = 0; i < net->d; i++)
+				n += gsl_matrix_get(r->fwd->layer[l].pre, j, i) == 0;
+	return n;
+}
+
+/* Scratch of the perturbed runs. */
+typedef struct {
+	double *Sa, *S, *S2, *out, *step;   /* D, D, D, NPT·D, vx_net_step_scratch */
+} runs;
+
+/* S_b from S_a with entry q of S_a at each of the points, into out
+ * (NPT rows of D). */
+static void state_runs(const vx_net *net, runs *w, size_t a, size_t b, size_t q, const double pt[NPT])
+{
+	size_t D = net->D;
+	for (int p = 0; p < NPT; p++) {
+		double *S = w->S, *S2 = w->S2;
+		memcpy(S, w->Sa, D * sizeof *S);
+		S[q] = pt[p];
+		for (size_t j = a + 1; j <= b; j++) {
+			vx_net_step(net, j, S, S2, w->step);
+			double *tmp = S;
+			S = S2;
+			S2 = tmp;
+		}
+		memcpy(w->out + p * D, S, D * sizeof *S);
+	}
+}
+
+/* Every column of ∂S_b/∂S_a against the analytic A (D×D), the step scaled
+ * down by gain; with blocks (nblk × nblk, of size d) when not NULL. */
+static void compare_columns(const vx_net *net, const vx_net_result *r, runs *w, size_t a, size_t b,
+                            const gsl_matrix *A, double gain, size_t kinks, vx_net_fditem *it, double *blocks,
+                            size_t nblk)
+{
+	size_t D = net->D, d = net->d;
+	double amax = vx_maxabs_matrix(A), f[NPT], pt[NPT];
+	vx_net_state(net, r->fwd, a, w->Sa);
+	for (size_t q = 0; q < D; q++) {
+		points(w->Sa[q], FD_REL * fmax(1.0, fabs(w->Sa[q])) / gain, pt);
+		state_runs(net, w, a, b, q, pt);
+		for (size_t i = 0; i < D; i++) {
+			double ref = amax > 0 ? amax : 1, *worst = NULL;
+			if (blocks) {
+				gsl_matrix_const_view B = gsl_matrix_const_submatrix(A, i / d * d, q / d * d, d, d);
+				double bmax = vx_maxabs_matrix(&B.matrix);
+				ref = bmax > 0 ? bmax : ref;
+				worst = &blocks[(i / d) * nblk + q / d];
+			}
+			for (int p = 0; p < NPT; p++)
+				f[p] = w->out[p * D + i];
+			estimate e = estimate_of(pt, f);
+			double rel = NAN;
+			verdict v = judge(&e, gsl_matrix_get(A, i, q), ref, kinks, &rel);
+			tally(it, v, rel, worst);
+		}
+	}
+}
+
+/* L_t with one parameter entry *theta set to v: the forward pass from S_0. */
+static double loss_at(vx_net *net, double *theta, double v, size_t t, runs *w)
+{
+	double keep = *theta, *S = w->S, *S2 = w->S2;
+	*theta = v;
+	memcpy(S, w->Sa, net->D * sizeof *S);
+	for (size_t j = 1; j <= t; j++) {
+		vx_net_step(net, j, S, S2, w->step);
+		double *tmp = S;
+		S = S2;
+		S2 = tmp;
+	}
+	*theta = keep;
+	return vx_net_loss(net, S);
+}
+
+/* Index i (of n, row-major with cols columns and stride tda) into the
+ * list top of the m largest |x| so far (m <= cap), largest first. */
+static size_t keep_largest(const double *x, size_t tda, size_t cols, size_t i, size_t *top, size_t m, size_t cap)
+{
+	double v = fabs(x[i / cols * tda + i % cols]);
+	size_t p = m;
+	while (p > 0 && fabs(x[top[p - 1] / cols * tda + top[p - 1] % cols]) < v)
+		p--;
+	if (p >= cap)
+		return m;
+	size_t last = m < cap ? m : cap - 1;
+	memmove(top + p + 1, top + p, (last - p) * sizeof *top);
+	top[p] = i;
+	return m < cap ? m + 1 : m;
+}
+
+/* Every parameter's gradient at its entries (all, or the max_entries
+ * largest), each from eight runs of t steps on a copy of the network. */
+static vx_status compare_params(const vx_net *net, const vx_net_result *r, runs *w, size_t max_entries,
+                                double gain, size_t kinks, vx_net_fdjudge *out)
+{
+	vx_net_fditem *it = &out->item[VX_NET_FD_GRAD];
+	size_t L = net->L, t = r->t, widest = net->G * net->d * (net->n > net->d ? net->n : net->d);
+	size_t cap = max_entries == 0 || max_entries > widest ? widest : max_entries;
+	if (r->grad_log10_scale != 0) {
+		it->too_large = 1;
+		return VX_OK;
+	}
+	vx_net *cl = vx_net_clone(net);
+	size_t *top = malloc(cap * sizeof *top);
+	if (!cl || !top) {
+		vx_net_free(cl);
+		free(top);
+		return VX_ENOMEM;
+	}
+	double f[NPT], pt[NPT];
+	vx_net_state(net, r->fwd, 0, w->Sa);
+	for (size_t l = 0; l < L; l++) {
+		vx_net_layer *ly = &cl->layer[l];
+		const vx_net_grad *g = &r->grad[l];
+		for (int q = 0; q < 4; q++) {
+			/* the parameter and its gradient as rows × cols, row-major with a
+			 * stride (a bias: one row; GSL's vectors here have stride 1) */
+			gsl_matrix *P = q == 0 ? ly->w_ih : q == 1 ? ly->w_hh : NULL;
+			const gsl_matrix *G = q == 0 ? g->w_ih : q == 1 ? g->w_hh : NULL;
+			gsl_vector *pv = q == 2 ? ly->b_ih : ly->b_hh;
+			const gsl_vector *gv = q == 2 ? g->b_ih : g->b_hh;
+			size_t cols = P ? P->size2 : pv->size, n = P ? P->size1 * cols : cols;
+			size_t ptda = P ? P->tda : cols, gtda = G ? G->tda : cols;
+			double *th = P ? P->data : pv->data;
+			const double *an = G ? G->data : gv->data;
+			size_t m = 0;
+			double ref = 0, *worst = &out->param[4 * l + (size_t)q];
+			for (size_t i = 0; i < n; i++) {
+				ref = fmax(ref, fabs(an[i / cols * gtda + i % cols]));
+				m = keep_largest(an, gtda, cols, i, top, m, cap);
+			}
+			for (size_t e = 0; e < m; e++) {
+				size_t i = top[e] / cols, c = top[e] % cols;
+				double *x = th + i * ptda + c;
+				points(*x, FD_REL * fmax(1.0, fabs(*x)) / gain, pt);
+				for (int p = 0; p < NPT; p++)
+					f[p] = loss_at(cl, x, pt[p], t, w);
+				estimate es = estimate_of(pt, f);
+				double rel = NAN;
+				verdict v = judge(&es, an[i * gtda + c], ref > 0 ? ref : 1, kinks, &rel);
+				tally(it, v, rel, worst);
+			}
+		}
+	}
+	vx_net_free(cl);
+	free(top);
+	return VX_OK;
+}
+
+void vx_net_fdjudge_clear(vx_net_fdjudge *fd)
+{
+	if (!fd)
+		return;
+	free(fd->block);
+	free(fd->param);
+	memset(fd, 0, sizeof *fd);
+}
+
+vx_status vx_net_fd_judge(const vx_net *net, const vx_net_result *r, size_t j, size_t k, size_t max_entries,
+                          vx_net_fdjudge *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!net || !r || !r->fwd || r->D != net->D || r->T != net->T || r->L != net->L)
+		return VX_ESHAPE;
+	if (j < 1 || j > net->T || k < 1 || k > r->t)
+		return VX_EUSAGE;
+	size_t D = net->D, L = net->L, nblk = D / net->d;
+	out->j = j;
+	out->k = k;
+	out->nblk = nblk;
+	out->block = malloc(nblk * nblk * sizeof *out->block);
+	out->param = malloc(4 * L * sizeof *out->param);
+	gsl_matrix *A = gsl_matrix_alloc(D, D);
+	double *buf = malloc(((3 + NPT) * D + vx_net_step_scratch(net)) * sizeof *buf);
+	vx_status st = VX_ENOMEM;
+	if (!out->block || !out->param || !A || !buf)
+		goto done;
+	for (size_t i = 0; i < nblk * nblk; i++)
+		out->block[i] = NAN;
+	for (size_t i = 0; i < 4 * L; i++)
+		out->param[i] = NAN;
+	for (int q = 0; q < VX_NET_FD_ITEMS; q++)
+		out->item[q].error = NAN;
+	runs w = { buf, buf + D, buf + 2 * D, buf + 3 * D, buf + (3 + NPT) * D };
+	double ws = vx_net_fd_weight_scale(net), gain = ws * vx_net_fd_growth(r);
+	out->kinks = count_kinks(net, r);
+
+	if ((st = vx_net_step_jacobian(net, r->fwd, j, A)))
+		goto done;
+	compare_columns(net, r, &w, j - 1, j, A, ws, out->kinks, &out->item[VX_NET_FD_J], out->block, nblk);
+
+	double l10;
+	if ((st = vx_net_dSdS(net, r->fwd, r->t, k, A, &l10)))
+		goto done;
+	if (l10 != 0)
+		out->item[VX_NET_FD_DSDS].too_large = 1;
+	else
+		compare_columns(net, r, &w, k, r->t, A, gain, out->kinks, &out->item[VX_NET_FD_DSDS], NULL, 0);
+
+	st = compare_params(net, r, &w, max_entries, gain, out->kinks, out);
+done:
+	if (st)
+		vx_net_fdjudge_clear(out);
+	gsl_matrix_free(A);
+	free(buf);
+	return st;
+}
