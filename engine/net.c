@@ -251,6 +251,27 @@ vx_status vx_net_from_model(const vx_model *m, vx_net **out, vx_error *err)
 	return VX_OK;
 }
 
+vx_status vx_net_to_model(const vx_net *net, vx_model **out, vx_error *err)
+{
+	*out = NULL;
+	if (!net || net->cell != VX_CELL_RNN || net->L != 1)
+		return vx_fail(err, VX_EINTERNAL, "vx_net_to_model: not one vanilla layer");
+	vx_model *m = vx_model_alloc(net->act, net->d, net->n, net->T);
+	if (!m)
+		return vx_fail(err, VX_ENOMEM, "out of memory for a model of d = %zu, n = %zu, T = %zu", net->d, net->n,
+		               net->T);
+	const vx_net_layer *ly = &net->layer[0];
+	gsl_matrix_memcpy(m->W, ly->w_hh);
+	gsl_matrix_memcpy(m->U, ly->w_ih);
+	gsl_vector_memcpy(m->b, ly->b_ih);
+	gsl_vector_add(m->b, ly->b_hh);
+	gsl_vector_memcpy(m->s0, ly->h0);
+	gsl_matrix_memcpy(m->x, net->x);
+	gsl_vector_memcpy(m->y, net->y);
+	*out = m;
+	return VX_OK;
+}
+
 static vx_status check_matrix(const gsl_matrix *M, size_t r, size_t c, const char *what, size_t l,
                               vx_error *err)
 {

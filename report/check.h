@@ -19,6 +19,22 @@
 #include "engine/regime.h"
 #include "report/text/fmt.h"
 
+/* Where the weights and the inputs came from when files gave them, besides
+ * what params say (--weights of one square W, --model): a trained
+ * network's file (report/netfile.h) and --inputs-file.  A check without
+ * one (NULL) was made from the options alone, and says so as before. */
+typedef struct {
+	char weights[VX_PATH_MAX]; /* a trained network's file; "": none */
+	char format[24];       /* its format: "PyTorch zip", "safetensors", ... */
+	char module[1024];     /* the module analysed; "" the top level */
+	char dtype[24];        /* of the module's tensors */
+	int directions;        /* 1, or 2 for a bidirectional module */
+	int reverse;           /* the direction analysed: 1 the reverse one */
+	char inputs[VX_PATH_MAX]; /* --inputs-file; "": x generated from the seed */
+	size_t B;              /* the sequences it holds (1 for T×n) */
+	int zero_target;       /* y = 0 (a trained network's file holds no target) */
+} vxr_source;
+
 /* Everything one check shows.  params are the EFFECTIVE parameters
  * (vxr_model_load's eff: sizes as in the model). */
 typedef struct {
@@ -26,6 +42,7 @@ typedef struct {
 	const vx_model *model;
 	const vx_result *result;
 	const vx_fdcheck *fd;      /* NULL: the finite-difference check was not run */
+	const vxr_source *src;     /* NULL: from the options alone */
 } vxr_check;
 
 typedef enum { VXR_NEITHER = 0, VXR_VANISHING, VXR_EXPLODING } vxr_trend;
@@ -129,6 +146,7 @@ typedef struct {
 	const vx_net *net;
 	const vx_net_result *result;
 	const vx_net_fdjudge *fd;       /* NULL: the finite-difference check was not run */
+	const vxr_source *src;          /* NULL: from the options alone */
 } vxr_net_check;
 
 /* The text, every line at most 80 columns, ASCII unless utf8: the model line

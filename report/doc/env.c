@@ -142,9 +142,12 @@ static vx_status build_other(const vxr_ctx *c, int which, vx_result **out, vx_er
 		gsl_matrix_set_identity(m->W);
 	} else if (which == OTHER_ORTHO) {
 		vx_params p = *c->params;
+		/* only W is drawn here: no file of weights or inputs is read */
 		p.weights[0] = '\0';
 		p.model[0] = '\0';
-		p.set &= ~(unsigned)(VX_SET_WEIGHTS | VX_SET_MODEL);
+		p.inputs_file[0] = '\0';
+		p.weights_net = 0;
+		p.set &= ~(unsigned)(VX_SET_WEIGHTS | VX_SET_MODEL | VX_SET_INPUTS_FILE | VX_SET_MODULE | VX_SET_DIRECTION);
 		p.init = VX_INIT_ORTHOGONAL;
 		p.norm = 1;
 		p.hidden = c->model->d;
