@@ -38,7 +38,7 @@ typedef struct {
 	size_t inputs;         /* --inputs N    default 4 */
 	size_t steps;          /* --steps T     default 50 */
 	size_t t;              /* --t STEP      the loss step; 0 means "T" */
-	double norm;           /* --norm LAMBDA default 1 for generated W; a file's W is
+	double norm;           /* --norm LAMBDA default 0.8 for generated W; a file's W is
 	                        *               rescaled only when VX_SET_NORM is set */
 	vx_init init;          /* --init        default gaussian */
 	double input_scale;    /* --input-scale default 1; 0 = no input */
