@@ -21,7 +21,7 @@ void vx_params_default(vx_params *p)
 	p->inputs = 4;
 	p->steps = 50;
 	p->t = 0;
-	p->norm = 1.0;
+	p->norm = 0.8;
 	p->init = VX_INIT_GAUSSIAN;
 	p->input_scale = 1.0;
 	p->seed = 1;

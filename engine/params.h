@@ -38,7 +38,7 @@ typedef struct {
 	size_t inputs;         /* --inputs N    default 4 */
 	size_t steps;          /* --steps T     default 50 */
 	size_t t;              /* --t STEP      the loss step; 0 means "T" */
-	double norm;           /* --norm LAMBDA default 1 for generated W; a file's W is
+	double norm;           /* --norm LAMBDA default 0.8 for generated W; a file's W is
 	                        *               rescaled only when VX_SET_NORM is set */
 	vx_init init;          /* --init        default gaussian */
 	double input_scale;    /* --input-scale default 1; 0 = no input */
@@ -58,6 +58,9 @@ typedef struct {
 	                        *               cell, layers, d and n, which the
 	                        *               options may repeat but not change */
 	unsigned set;          /* VX_SET_* bits of the options given */
+	int unseeded;          /* 1: a --model file that records no seed, so nothing of
+	                        * this run was drawn and `seed` means nothing (set by
+	                        * the model reader; printers show the file instead) */
 } vx_params;
 
 /* The defaults above. */

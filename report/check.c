@@ -28,13 +28,13 @@
 
 /* ------------------------------------------------------------ verdict */
 
+/* check's trends are the engine's, value for value */
+_Static_assert((int)VXR_NEITHER == (int)VX_TREND_NEITHER && (int)VXR_VANISHING == (int)VX_TREND_VANISHING &&
+               (int)VXR_EXPLODING == (int)VX_TREND_EXPLODING, "vxr_trend mirrors vx_trend");
+
 const char *vxr_trend_name(vxr_trend t)
 {
-	switch (t) {
-	case VXR_VANISHING: return "vanishing";
-	case VXR_EXPLODING: return "exploding";
-	default: return "neither";
-	}
+	return vx_trend_name((vx_trend)t);
 }
 
 const char *vxr_regime_words(vx_regime g)
@@ -91,12 +91,7 @@ static vxr_trend verdict_of(size_t t, double rate, vx_mag far, size_t far_gap, c
 			snprintf(line, n, "neither: the rate per step could not be measured");
 		return VXR_NEITHER;
 	}
-	double total = rate * (double)(t - 1);
-	const double per_step = log10(1.1);
-	if (total <= -1 || rate <= -per_step)
-		v = VXR_VANISHING;
-	else if (total >= 1 || rate >= per_step)
-		v = VXR_EXPLODING;
+	v = (vxr_trend)vx_trend_of(t, rate, far);
 	if (line && n && fabs(rate) < 1e-12) {
 		/* Rounding noise of an exactly norm-preserving product. */
 		snprintf(line, n, "neither: %s keeps its size (%s1 per step)", dsds, times);
@@ -230,6 +225,21 @@ void vxr_ck_elide(char *dst, size_t n, const char *path, int max, int utf8)
 	memcpy(dst, "...", pre);
 	memcpy(dst + pre, q, len);
 	dst[pre + len] = '\0';
+}
+
+/* The end of check's first line, `used` columns in, into buf: "seed N", or
+ * for a model file that records no seed (nothing of the run was drawn)
+ * "model file PATH", the path shortened to the rest of 80 columns. */
+static char *origin_text(char *buf, size_t n, const vx_params *p, int used, int utf8)
+{
+	if (!p->unseeded) {
+		snprintf(buf, n, "seed %lu", p->seed);
+		return buf;
+	}
+	char path[4 * 80 + 8];
+	vxr_ck_elide(path, sizeof path, p->model, 80 - (used > 0 ? used : 0) - 11, utf8);
+	snprintf(buf, n, "model file %s", path);
+	return buf;
 }
 
 /* Prints s right-aligned in w columns. */
@@ -488,8 +498,9 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	vxf_style st = utf8 ? VXF_UNICODE : VXF_ASCII;
 	char a[64], b[64], d[64];
 
-	fprintf(out, "vanex %s check: activation %s, seed %lu\n", VX_VERSION, vx_act_name(c->model->act),
-	        p->seed);
+	char origin[4 * 80 + 24];
+	int used = fprintf(out, "vanex %s check: activation %s, ", VX_VERSION, vx_act_name(c->model->act));
+	fprintf(out, "%s\n", origin_text(origin, sizeof origin, p, used, utf8));
 	fprintf(out, "sizes: d = %zu hidden, n = %zu inputs, T = %zu steps, loss at t = %zu\n",
 	        c->model->d, c->model->n, c->model->T, r->t);
 	describe_w(out, p, c->src, y, utf8, st);
@@ -694,14 +705,22 @@ static void layer_stats(FILE *out, const vxr_net_check *c, size_t l, int utf8, v
 	}
 }
 
-void vxr_ck_net_head(FILE *out, const vx_net *net, size_t t, const char *tail)
+/* The start of a network's first line, "vanex V check: CELL, L layers, ",
+ * into buf; its columns (ASCII). */
+static int net_head_start(char *buf, size_t n, const vx_net *net)
 {
 	if (net->cell == VX_CELL_RNN)
-		fprintf(out, "vanex %s check: rnn cell, activation %s, %zu layer%s, %s\n", VX_VERSION,
-		        vx_act_name(net->act), net->L, net->L == 1 ? "" : "s", tail);
-	else
-		fprintf(out, "vanex %s check: %s cell, %zu layer%s, %s\n", VX_VERSION, vx_cell_name(net->cell), net->L,
-		        net->L == 1 ? "" : "s", tail);
+		return snprintf(buf, n, "vanex %s check: rnn cell, activation %s, %zu layer%s, ", VX_VERSION,
+		                vx_act_name(net->act), net->L, net->L == 1 ? "" : "s");
+	return snprintf(buf, n, "vanex %s check: %s cell, %zu layer%s, ", VX_VERSION, vx_cell_name(net->cell), net->L,
+	                net->L == 1 ? "" : "s");
+}
+
+void vxr_ck_net_head(FILE *out, const vx_net *net, size_t t, const char *tail)
+{
+	char start[128];
+	net_head_start(start, sizeof start, net);
+	fprintf(out, "%s%s\n", start, tail);
 	fprintf(out, "sizes: d = %zu hidden, n = %zu inputs, T = %zu steps, loss at t = %zu\n", net->d, net->n, net->T,
 	        t);
 	fprintf(out, "state: S_j = %s of every layer, D = %zu\n", net->cell == VX_CELL_LSTM ? "(h, c)" : "h", net->D);
@@ -745,12 +764,13 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 	int lstm = net->cell == VX_CELL_LSTM;
 	char a[64], b[64];
 
-	char seed[48];
-	/* nothing is drawn when the weights and the inputs are files' */
+	char seed[4 * 80 + 24], start[128];
+	/* nothing is drawn when the weights and the inputs are files', or the
+	 * whole model is one that records no seed */
 	if (c->src && c->src->weights[0] && c->src->inputs[0])
 		snprintf(seed, sizeof seed, "weights and inputs from files");
 	else
-		snprintf(seed, sizeof seed, "seed %lu", p->seed);
+		origin_text(seed, sizeof seed, p, net_head_start(start, sizeof start, net), utf8);
 	vxr_ck_net_head(out, net, r->t, seed);
 	describe_net(out, c, utf8, st);
 	fprintf(out, "loss L_t = %s%sh_t %s y%s%s = %s (h_t of the top layer)\n", utf8 ? "\u00bd" : "0.5",
@@ -1016,12 +1036,14 @@ void vxr_jw_member_matrix(vxr_jw *w, const char *name, const gsl_matrix *m)
 
 /* The seed as an integer, which every seed --seed takes is; a larger one
  * (a hand-made record) as the real it is. */
-void vxr_jw_seed(vxr_jw *w, unsigned long seed)
+void vxr_jw_seed(vxr_jw *w, const vx_params *p)
 {
-	if (seed <= (unsigned long)LLONG_MAX)
-		vxr_jw_member_size(w, "seed", seed);
+	if (p->unseeded)
+		vxr_jw_member(w, "seed", NAN);   /* null: a model file that records none, nothing drawn */
+	else if (p->seed <= (unsigned long)LLONG_MAX)
+		vxr_jw_member_size(w, "seed", p->seed);
 	else
-		vxr_jw_member(w, "seed", (double)seed);
+		vxr_jw_member(w, "seed", (double)p->seed);
 }
 
 static void jw_params(vxr_jw *w, const vxr_check *c)
@@ -1040,7 +1062,7 @@ static void jw_params(vxr_jw *w, const vxr_check *c)
 	vxr_jw_member(w, "norm", norm_given ? p->norm : NAN);
 	vxr_jw_member_str(w, "init", vx_init_name(p->init));
 	vxr_jw_member(w, "input_scale", p->input_scale);
-	vxr_jw_seed(w, p->seed);
+	vxr_jw_seed(w, p);
 	vxr_jw_member_str(w, "cell", "rnn");
 	vxr_jw_member_size(w, "layers", 1);
 	vxr_jw_close(w, "}");
@@ -1177,7 +1199,7 @@ void vxr_jw_source(vxr_jw *w, const vxr_source *src, const vx_params *p)
 		vxr_jw_key(w, "generated");
 		vxr_jw_put(w, "true");
 		vxr_jw_member(w, "input_scale", p->input_scale);
-		vxr_jw_seed(w, p->seed);
+		vxr_jw_seed(w, p);
 	}
 	vxr_jw_close(w, "}");
 	vxr_jw_member_str(w, "target", src->zero_target ? "zero" : "drawn");
@@ -1200,7 +1222,7 @@ void vxr_jw_net_params(vxr_jw *w, const vxr_net_check *c)
 	vxr_jw_member(w, "norm", (p->set & VX_SET_NORM) || (!p->model[0] && !p->weights[0]) ? p->norm : NAN);
 	vxr_jw_member_str(w, "init", vx_init_name(p->init));
 	vxr_jw_member(w, "input_scale", p->input_scale);
-	vxr_jw_seed(w, p->seed);
+	vxr_jw_seed(w, p);
 	vxr_jw_member_str(w, "cell", vx_cell_name(net->cell));
 	vxr_jw_member_size(w, "layers", net->L);
 	if (net->cell != VX_CELL_RNN)

@@ -52,9 +52,11 @@ typedef enum { VXR_NEITHER = 0, VXR_VANISHING, VXR_EXPLODING } vxr_trend;
 #define VXR_FD_TOL VX_FD_TOL
 
 /* The verdict from the measured rate r->rate (log10 of ‖∂s_t/∂s_k‖ per unit
- * of t−k).  Vanishing (exploding) when the norm shrinks (grows) by a factor
- * of 10 or more over the window t−k = 0..t−1, or by 10% or more per step;
- * vanishing too when ∂s_t/∂s_k is exactly 0 at the largest gap.  When line is
+ * of t−k): the engine's trend (engine/regime.h, vx_result_trend), the rule
+ * the handouts use too.  Vanishing (exploding) when the norm shrinks (grows)
+ * by a factor of 10 or more over the window t−k = 0..t−1, or by 10% or more
+ * per step; vanishing too when ∂s_t/∂s_k is exactly 0 at the largest gap.
+ * vxr_trend's values are vx_trend's.  When line is
  * not NULL writes one line (<= 72 columns) in the notation of its reader:
  *   VXR_NOTE_ASCII      "vanishing: |ds_t/ds_k| shrinks x0.631 per step (10^-0.2)"
  *   VXR_NOTE_UNICODE    "vanishing: ‖∂s_t/∂s_k‖ shrinks ×0.631 per step (10^-0.2)"

@@ -71,7 +71,8 @@ void vxr_jw_matrix(vxr_jw *w, const gsl_matrix *m);
 void vxr_jw_member_matrix(vxr_jw *w, const char *name, const gsl_matrix *m);
 /* n magnitudes m[0], m[stride], … as name [..] and log10_name [..]. */
 void vxr_jw_mags(vxr_jw *w, const char *name, const vx_mag *m, size_t n, size_t stride);
-void vxr_jw_seed(vxr_jw *w, unsigned long seed);
+/* seed: p's, or null for a model file that records none (p->unseeded). */
+void vxr_jw_seed(vxr_jw *w, const vx_params *p);
 /* The closing newline, the flush, and the first write error as VX_EIO. */
 vx_status vxr_jw_finish(vxr_jw *w, vx_error *err);
 /* source {...} when src is not NULL (vxr_net_check_json's member). */

@@ -568,10 +568,13 @@ static vx_status apply_file_params(const json_t *root, const char *name, size_t 
 			               name, DBL_MIN);
 		eff->input_scale = json_number_value(v);
 	}
-	if ((v = json_object_get(pp, "seed"))) {
+	/* null: a run of a model that had no seed either (what check --json
+	 * writes for one) */
+	if ((v = json_object_get(pp, "seed")) && !json_is_null(v)) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			return vx_fail(err, VX_EFORMAT, "%s: params.seed: expected an integer >= 0", name);
+			return vx_fail(err, VX_EFORMAT, "%s: params.seed: expected an integer >= 0, or null", name);
 		eff->seed = (unsigned long)json_integer_value(v);
+		eff->unseeded = 0;
 	}
 	vx_cell pc;
 	if ((v = json_object_get(pp, "cell")) &&
@@ -732,6 +735,9 @@ static vx_status load(const vx_params *params, const vxr_net_opts *o, int nets, 
 	const json_t *pa = json_is_object(pp) ? json_object_get(pp, "activation") : NULL;
 	if (pa && json_is_string(pa))
 		vx_act_parse(json_string_value(pa), &file_act);
+	/* The file holds every draw: unless it records the seed they came
+	 * from, this run has none (the default seed would be a false record). */
+	eff->unseeded = 1;
 	if ((st = find_model(root, name, &mo, err)) != VX_OK)
 		goto fail;
 	if (holds_net(mo)) {

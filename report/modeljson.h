@@ -36,6 +36,8 @@
  * present, supplies t, norm, init, input_scale and seed (so a replay of
  * `check --json` shows the same parameters and uses the same loss step; a
  * recorded norm is shown with VX_SET_NORM set in *eff but W is NOT rescaled).
+ * A file that records no seed (one written elsewhere, or "seed": null) gives
+ * eff->unseeded = 1: its model was drawn from no seed vanex knows.
  * A recorded t beyond the file's T is a data error (VX_EFORMAT).
  * Explicit options win: --act replaces the activation, --norm rescales W,
  * --steps N (<= the file's T) keeps the first N steps (a recorded t beyond

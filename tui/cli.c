@@ -434,7 +434,7 @@ static const char model_help[] =
 	"  --t STEP              the loss step t, 1..T (default T)\n"
 	"  --norm LAMBDA         scale W (each gate block of weight_hh) to spectral norm\n"
 	"                        LAMBDA: 0, or 2.2e-308 (the smallest normal double)\n"
-	"                        and up (default 1; a file's weights are rescaled only\n"
+	"                        and up (default 0.8; a file's weights are rescaled only\n"
 	"                        when --norm is given)\n"
 	"  --init gaussian|orthogonal|identity   how W is generated (default gaussian)\n"
 	"  --weights FILE        W from a square matrix in .npy or .csv; its size is d\n"

@@ -951,8 +951,13 @@ static void build_status(vxu_state *st)
 	snprintf(f[F_L].val, sizeof f[F_L].val, "%s", l);
 	snprintf(f[F_G].val, sizeof f[F_G].val, "%s", g);
 	snprintf(f[F_GL].val, sizeof f[F_GL].val, "%s", gl);
-	snprintf(f[F_SEED].val, sizeof f[F_SEED].val, "%lu",
-	         pending(st, VX_SET_SEED) ? st->params.seed : st->eff.seed);
+	/* a model file that records no seed was drawn from none (and takes no
+	 * seed key) */
+	if (st->eff.unseeded)
+		snprintf(f[F_SEED].val, sizeof f[F_SEED].val, "none");
+	else
+		snprintf(f[F_SEED].val, sizeof f[F_SEED].val, "%lu",
+		         pending(st, VX_SET_SEED) ? st->params.seed : st->eff.seed);
 
 	const char *act = vx_act_name(pending(st, VX_SET_ACT) ? st->params.act : st->model->act);
 	const char *busy = vxu_busy_note(st);
