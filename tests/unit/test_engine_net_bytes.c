@@ -4,11 +4,10 @@
  * the peak resident set of the network built, analysed and checked by
  * finite differences, each size in a process of its own.
  *
- * Where the horizon's T·D arrays dominate (one layer: the stacks' analysis
- * fails at long horizons, engine/net_analysis.c's norms of P's blocks), the
- * estimate is held to 10% of
- * the peak (25% under AddressSanitizer, whose redzones add; its quarantine is off here,
- * 10-20%).  Where the D×D matrices dominate, the estimate counts what is
+ * Where the horizon's T·D arrays dominate (one layer, long T), the estimate
+ * is held to 10% of the peak (25% under AddressSanitizer, whose redzones add
+ * some; its quarantine is off in this program, below).  Where the D×D
+ * matrices dominate, the estimate counts what is
  * allocated, and the peak only what is touched: the Lanczos bases are
  * allocated for 64 steps and filled as far as a run goes, and the dense
  * fallbacks only a failed run allocates; there the estimate may not be
