@@ -113,7 +113,7 @@ static char *output_for(const vx_params *p, vx_model *m, const vx_fdcheck *fd, i
 {
 	vx_result *r = analyse_ok(m, m->T);
 	vx_error err = { 0 };
-	vxr_check c = { p, m, r, fd };
+	vxr_check c = { p, m, r, fd, NULL };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
@@ -392,7 +392,7 @@ static void json_matches(const char *what, const vx_params *p, vx_model *m, int 
 	vx_fdcheck fd;
 	if (with_fd)
 		cr_assert_eq(vx_fd_check(m, r, &fd), VX_OK, "%s", what);
-	vxr_check c = { p, m, r, with_fd ? &fd : NULL };
+	vxr_check c = { p, m, r, with_fd ? &fd : NULL, NULL };
 	char *got = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&got, &n);
