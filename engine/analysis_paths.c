@@ -253,6 +253,30 @@ vx_status vx_an_path_norms(const vx_model *m, work *w, vx_result *r)
 			if (k == 0)
 				break;
 			pn = sqrt(theta);
+			if (pn < 0x1p-100) {
+				/* P fell far below 1 (the units that carried it saturated
+				 * at step j: σ' far below the step's largest), and Lanczos,
+				 * which sums squares of vectors of the size of θ = pn²,
+				 * loses θ to underflow (it gave 0 for 10^-18925): scale P
+				 * by its largest entry and take the norm again */
+				gsl_matrix_view S = rows_of(c.S, c.lr.rows);
+				int e2, nz = vx_normalise2(&S.matrix, &e2);
+				if (nz < 0) {
+					st = VX_ENONFINITE;
+					goto done;
+				}
+				if (nz > 0) {
+					E += e2;
+					size_t rk = c.lr.mode == VX_LR_SPLIT ? c.lr.rank : d;
+					gsl_matrix_view M = rows_of(c.S, rk), X = rows_of(c.X, d);
+					vx_gram_op o = { &M.matrix, w->ptmp, 1 };
+					st = top_eig(w, c.lr.mode == VX_LR_SPLIT ? c.lz : w->lz, &w->p_steps, &w->p_fallbacks,
+					             vx_gram_apply, &o, &M.matrix, &X.matrix, &theta);
+					if (st)
+						goto done;
+					pn = sqrt(theta);
+				}
+			}
 			if (pn == 0) {
 				zero = 1;
 			} else if (pn < 0x1p-500 || pn > 0x1p500) {

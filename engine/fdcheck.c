@@ -118,6 +118,29 @@ static double fd_floor(double size, const double pt[4])
 	return 3.0 * FD_ULPS * (DBL_EPSILON * size + DBL_TRUE_MIN) / fabs(pt[2] - pt[3]);
 }
 
+/* The derivative from the values f at a perturbation's four points pt
+ * (fd_combine), and, when noise is not NULL, its rounding floor: fd_floor
+ * of the values' largest magnitude plus extra (what else was rounded on
+ * the way), plus rel times the derivative.  A perturbed run beyond the
+ * largest double measures nothing: then a measured *unres (unres not NULL)
+ * becomes VX_FD_UNRESOLVED. */
+static double fd_value(const double pt[4], const double f[4], double extra, double rel, double *noise,
+                       int *unres)
+{
+	double fmx = 0;
+	int finite = 1;
+	for (int v = 0; v < 4; v++) {
+		finite &= isfinite(f[v]);
+		fmx = fmax(fmx, fabs(f[v]));
+	}
+	double out = fd_combine(pt, f);
+	if (noise)
+		*noise = fd_floor(fmx + extra, pt) + (rel > 0 ? rel * fabs(out) : 0);
+	if (!finite && unres && *unres == VX_FD_MEASURED)
+		*unres = VX_FD_UNRESOLVED;
+	return out;
+}
+
 static int valid(const vx_model *m, const vx_result *r)
 {
 	return m && r && r->a && r->s && r->d == m->d && r->T == m->T;
@@ -389,7 +412,6 @@ static vx_status fd_columns(const vx_model *m, const vx_result *r, fd_kind kind,
 			run_batch(m, k, j, &Sv.matrix, &Av.matrix, NULL, u);
 		}
 		for (size_t b = 0; b < nb; b++) {
-			int finite = 1;
 			/* ∂s_t/∂s_k: the nudge enters a_{k+1} as h W e_l, where a_{k+1}
 			 * is rounded at a1, and the steps after carry both alike (see
 			 * fd_dLdW) */
@@ -402,20 +424,15 @@ static vx_status fd_columns(const vx_model *m, const vx_result *r, fd_kind kind,
 				rel = inj > 0 ? 3.0 * FD_ULPS * DBL_EPSILON * a1 / inj : 0;
 			}
 			for (size_t i = 0; i < d; i++) {
-				double f[4], fmx = 0;
-				for (int v = 0; v < 4; v++) {
+				double f[4];
+				for (int v = 0; v < 4; v++)
 					f[v] = gsl_matrix_get(&Sv.matrix, i, 4 * b + v);
-					finite &= isfinite(f[v]);
-					fmx = fmax(fmx, fabs(f[v]));
-				}
-				double fout = fd_combine(pts[b], f);
-				gsl_matrix_set(out, i, q0 + b, fout);
+				double fl;
+				gsl_matrix_set(out, i, q0 + b, fd_value(pts[b], f, extra[i], rel, noise ? &fl : NULL,
+				                                        unres ? &unres[q0 + b] : NULL));
 				if (noise)
-					gsl_matrix_set(noise, i, q0 + b, fd_floor(fmx + extra[i], pts[b]) + rel * fabs(fout));
+					gsl_matrix_set(noise, i, q0 + b, fl);
 			}
-			/* a perturbed run beyond the largest double measures nothing */
-			if (!finite && unres && unres[q0 + b] == VX_FD_MEASURED)
-				unres[q0 + b] = VX_FD_UNRESOLVED;
 		}
 	}
 	st = VX_OK;
@@ -590,23 +607,16 @@ static vx_status fd_dLdW(const vx_model *m, const vx_result *r, const size_t *en
 				gsl_matrix_set(&Sv.matrix, i, c, s0[i]);
 		run_batch(m, 0, t, &Sv.matrix, &Av.matrix, wp, u);
 		for (size_t b = 0; b < nb; b++) {
-			double f[4], fmx = 0;
 			/* the steps in W as applied: the deltas themselves */
-			double p[4];
-			int finite = 1;
+			double f[4], p[4];
 			for (int v = 0; v < 4; v++) {
 				f[v] = loss_of(m, &Sv.matrix, 4 * b + v);
 				p[v] = wp[4 * b + v].delta;
-				finite &= isfinite(f[v]);
-				fmx = fmax(fmx, fabs(f[v]));
 			}
-			out[q0 + b] = fd_combine(p, f);
 			size_t i = ent[q0 + b] / d, l = ent[q0 + b] % d;
 			double inj = fabs(p[2] - p[3]) * smx[l];   /* the nudge where it enters */
-			noise[q0 + b] = fd_floor(fmx + extra, p)
-			              + (inj > 0 ? 3.0 * FD_ULPS * DBL_EPSILON * amx[i] / inj * fabs(out[q0 + b]) : 0);
-			if (!finite && unres[q0 + b] == VX_FD_MEASURED)
-				unres[q0 + b] = VX_FD_UNRESOLVED;
+			double rel = inj > 0 ? 3.0 * FD_ULPS * DBL_EPSILON * amx[i] / inj : 0;
+			out[q0 + b] = fd_value(p, f, extra, rel, &noise[q0 + b], &unres[q0 + b]);
 		}
 	}
 	st = VX_OK;

@@ -652,6 +652,50 @@ vx_status vx_lanczos_top(vx_lanczos *lz, vx_linop op, const void *ctx, double *t
 	}
 }
 
+/* What GSL's symmetric eigen-solver sees of a Gram matrix G = AᵀA: its
+ * QR iteration splits off an off-diagonal entry only below DBL_EPSILON times
+ * its diagonal neighbours, and has no iteration cap, so entries where that
+ * product rounds to 0 or leaves the normal range keep it turning for ever
+ * (the h block of an LSTM at λ = 1e-30 and input scale 1e3, with GSL's own
+ * CBLAS: columns of A from 1e-170 to 1, a G_ii that underflowed beside a
+ * G_iq that did not; with any BLAS, 1 ⊕ 1e-155 C for a bidiagonal C of five
+ * rows, whose Gram block is subnormal).  So, with m the largest |G_iq|: every row and column
+ * q whose G_qq is below GRAM_FLUSH m is set to 0 (as if column q of A were
+ * 0), and then every entry below GRAM_FLUSH m.  What is left is consistent
+ * (|G_iq| <= √(G_ii G_qq) up to rounding) and far above the subnormals, and
+ * the top eigenvalue moves by at most d 2^-600 m. */
+#define GRAM_FLUSH 0x1p-600
+
+/* The largest eigenvalue of the symmetric positive semi-definite G (its
+ * lower triangle and diagonal read and destroyed), its negligible rows,
+ * columns and entries set to 0 first (GRAM_FLUSH). */
+static vx_status gram_top(gsl_matrix *G, gsl_vector *eval, gsl_eigen_symm_workspace *ws, double *top)
+{
+	size_t n = G->size1;
+	double m = 0;
+	for (size_t i = 0; i < n; i++)
+		m = fmax(m, vx_maxabs(vx_row(G, i), i + 1));
+	double tiny = m * GRAM_FLUSH;
+	for (size_t q = 0; q < n; q++) {
+		if (!(vx_row(G, q)[q] < tiny))
+			continue;
+		for (size_t l = 0; l <= q; l++)
+			vx_row(G, q)[l] = 0;
+		for (size_t i = q; i < n; i++)
+			vx_row(G, i)[q] = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double *g = vx_row(G, i);
+		for (size_t l = 0; l < i; l++)
+			if (fabs(g[l]) < tiny)
+				g[l] = 0;
+	}
+	if (gsl_eigen_symm(G, eval, ws))
+		return VX_ENUMERIC;
+	*top = gsl_vector_max(eval);
+	return VX_OK;
+}
+
 vx_status vx_norm2_dense(const gsl_matrix *A, gsl_matrix *G, gsl_vector *eval,
                          gsl_eigen_symm_workspace *ws, double *out)
 {
@@ -662,16 +706,30 @@ vx_status vx_norm2_dense(const gsl_matrix *A, gsl_matrix *G, gsl_vector *eval,
 	}
 	if (!isfinite(mx))
 		return VX_ENONFINITE;
-	int e;
-	frexp(mx, &e);
-	if (e < -500 || e > 500)
-		return VX_EINTERNAL;
-	/* G = 2^{-2e} AᵀA keeps the entries near 1 */
-	if (gsl_blas_dgemm(CblasTrans, CblasNoTrans, ldexp(1.0, -2 * e), A, A, 0.0, G))
-		return VX_ENUMERIC;
-	if (gsl_eigen_symm(G, eval, ws))
-		return VX_ENUMERIC;
-	double top = gsl_vector_max(eval);
+	int e = vx_expo(mx);
+	if (e >= -500 && e <= 500) {
+		/* G = 2^{-2e} AᵀA keeps the entries near 1 */
+		if (gsl_blas_dgemm(CblasTrans, CblasNoTrans, ldexp(1.0, -2 * e), A, A, 0.0, G))
+			return VX_ENUMERIC;
+	} else {
+		/* 2^{-2e} itself, or AᵀA before it, would leave the range of a
+		 * double: G = Σ_i (2^-e a_i)ᵀ (2^-e a_i) over the rows a_i of A,
+		 * each scaled exactly into eval (c entries) first, lower triangle */
+		size_t c = A->size2;
+		double *row = eval->data;
+		gsl_matrix_set_zero(G);
+		for (size_t i = 0; i < A->size1; i++) {
+			const double *a = vx_row(A, i);
+			for (size_t q = 0; q < c; q++)
+				row[q * eval->stride] = ldexp(a[q], -e);
+			cblas_dsyr(CblasRowMajor, CblasLower, (int)c, 1.0, row, (int)eval->stride, G->data,
+			           (int)G->tda);
+		}
+	}
+	double top;
+	vx_status st = gram_top(G, eval, ws, &top);
+	if (st)
+		return st;
 	*out = ldexp(sqrt(fmax(top, 0.0)), e);
 	return VX_OK;
 }
@@ -771,9 +829,11 @@ vx_status vx_sym_top(vx_lanczos *lz, const gsl_matrix *G, gsl_matrix *M, gsl_vec
 	/* uncertified: the dense eigen-solver, on a copy */
 	*dense = 1;
 	gsl_matrix_memcpy(M, G);
-	if (gsl_eigen_symm(M, eval, ws))
-		return VX_ENUMERIC;
-	*theta = fmax(gsl_vector_max(eval), 0.0);
+	double top;
+	vx_status st = gram_top(M, eval, ws, &top);
+	if (st)
+		return st;
+	*theta = fmax(top, 0.0);
 	return VX_OK;
 }
 

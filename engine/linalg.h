@@ -113,11 +113,14 @@ size_t vx_lanczos_steps(const vx_lanczos *lz);
 /* The eigenvector found by the last successful call (d entries, unit norm). */
 const double *vx_lanczos_vector(const vx_lanczos *lz);
 
-/* ‖A‖₂ (A is d×d) from the largest eigenvalue of AᵀA by a dense symmetric
+/* ‖A‖₂ (A is r×d) from the largest eigenvalue of AᵀA by a dense symmetric
  * eigen-solver: the fallback when Lanczos does not converge, accurate to a
- * few ulps times d for σ_max.  A power of two is factored out of AᵀA, so A's
- * largest entry may be anywhere in [2^-500, 2^500] (0 gives 0).  G (d×d),
- * eval (d) and ws (gsl_eigen_symm_alloc(d)) are scratch. */
+ * few ulps times d for σ_max.  A power of two is factored out of A before
+ * AᵀA is formed, so A's largest entry may be any finite double, subnormal
+ * too (0 gives 0; the result is inf only when ‖A‖₂ exceeds DBL_MAX and 0
+ * only when it is below the smallest subnormal).  G (d×d), eval (d) and ws
+ * (gsl_eigen_symm_alloc(d)) are scratch.  VX_ENONFINITE when A holds NaN or
+ * infinity, VX_ENUMERIC when the eigen-solver fails. */
 vx_status vx_norm2_dense(const gsl_matrix *A, gsl_matrix *G, gsl_vector *eval,
                          gsl_eigen_symm_workspace *ws, double *out);
 

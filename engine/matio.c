@@ -40,7 +40,7 @@ static const unsigned char npy_magic[6] = { 0x93, 'N', 'U', 'M', 'P', 'Y' };
 /* Most dimensions whose sizes are kept (inputs are at most B×T×n). */
 #define NPY_DIMS 3
 
-/* The parsed header dict. */
+/* The parsed header dict, and the data after it. */
 typedef struct {
 	int have_descr, have_order, have_shape;
 	int big_endian;      /* descr '>' */
@@ -48,6 +48,8 @@ typedef struct {
 	int fortran;
 	size_t ndim;         /* as declared, even beyond NPY_DIMS */
 	size_t shape[NPY_DIMS];
+	const unsigned char *data;   /* every byte after the header (npy_open) */
+	size_t have;                 /* how many */
 } npy_header;
 
 typedef struct {
@@ -216,30 +218,26 @@ static vx_status npy_parse_header(const char *txt, size_t len, const char *name,
 
 static double npy_value(const unsigned char *q, const npy_header *h)
 {
-	if (h->itemsize == 8) {
-		uint64_t u = 0;
-		for (int i = 0; i < 8; i++) {
-			int b = h->big_endian ? i : 7 - i;
-			u = (u << 8) | q[b];
-		}
+	/* the itemsize bytes as one unsigned integer, most significant first */
+	size_t n = h->itemsize;
+	uint64_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		u = (u << 8) | q[h->big_endian ? i : n - 1 - i];
+	if (n == 8) {
 		double d;
 		memcpy(&d, &u, sizeof d);
 		return d;
 	}
-	uint32_t u = 0;
-	for (int i = 0; i < 4; i++) {
-		int b = h->big_endian ? i : 3 - i;
-		u = (u << 8) | q[b];
-	}
+	uint32_t u32 = (uint32_t)u;
 	float f;
-	memcpy(&f, &u, sizeof f);
+	memcpy(&f, &u32, sizeof f);
 	return (double)f;
 }
 
-/* Checks the magic, version and header and finds the data: *data and its
- * length *have (every byte after the header). */
+/* Checks the magic, version and header into h and finds the data (h->data,
+ * h->have). */
 static vx_status npy_open(const unsigned char *buf, size_t len, const char *name, npy_header *h,
-                          const unsigned char **data, size_t *have, vx_error *err)
+                          vx_error *err)
 {
 	if (len == 0)
 		return vx_fail(err, VX_EFORMAT, "%s: empty file", name);
@@ -276,16 +274,16 @@ static vx_status npy_open(const unsigned char *buf, size_t len, const char *name
 	vx_status st = npy_parse_header((const char *)buf + pre, hlen, name, h, err);
 	if (st != VX_OK)
 		return st;
-	*data = buf + pre + hlen;
-	*have = len - pre - hlen;
+	h->data = buf + pre + hlen;
+	h->have = len - pre - hlen;
 	return VX_OK;
 }
 
 /* The data must hold exactly count values; shape ("3x4") names the array. */
-static vx_status npy_length(const npy_header *h, size_t have, size_t count, const char *shape,
-                            const char *what, const char *name, vx_error *err)
+static vx_status npy_length(const npy_header *h, size_t count, const char *shape, const char *what,
+                            const char *name, vx_error *err)
 {
-	size_t want = count * (size_t)h->itemsize;
+	size_t want = count * (size_t)h->itemsize, have = h->have;
 	if (have < want)
 		return vx_fail(err, VX_EFORMAT, "%s: truncated data: expected %zu bytes, found %zu",
 		               name, want, have);
@@ -297,8 +295,9 @@ static vx_status npy_length(const npy_header *h, size_t have, size_t count, cons
 
 /* The h->ndim <= NPY_DIMS dimensional array as doubles in C order into out
  * (the product of the shape of them), from either storage order. */
-static void npy_convert(const unsigned char *data, const npy_header *h, double *out)
+static void npy_convert(const npy_header *h, double *out)
 {
+	const unsigned char *data = h->data;
 	size_t nd = h->ndim, total = 1, w = (size_t)h->itemsize;
 	size_t cstride[NPY_DIMS], idx[NPY_DIMS] = { 0 };
 	for (size_t k = nd; k-- > 0;) {
@@ -342,9 +341,7 @@ static vx_status parse_npy(const unsigned char *buf, size_t len, const char *nam
                            gsl_matrix **out, vx_error *err)
 {
 	npy_header h;
-	const unsigned char *data;
-	size_t have;
-	vx_status st = npy_open(buf, len, name, &h, &data, &have, err);
+	vx_status st = npy_open(buf, len, name, &h, err);
 	if (st != VX_OK)
 		return st;
 	if (h.ndim != 2)
@@ -357,13 +354,13 @@ static vx_status parse_npy(const unsigned char *buf, size_t len, const char *nam
 		               name, r, cols, VX_MAX_HIDDEN);
 	char shape[48];
 	snprintf(shape, sizeof shape, "%zux%zu", r, cols);
-	if ((st = npy_length(&h, have, r * cols, shape, "matrix", name, err)) != VX_OK)
+	if ((st = npy_length(&h, r * cols, shape, "matrix", name, err)) != VX_OK)
 		return st;
 
 	gsl_matrix *m = gsl_matrix_alloc(r, cols);
 	if (!m)
 		return vx_fail(err, VX_ENOMEM, "%s: out of memory for a %zux%zu matrix", name, r, cols);
-	npy_convert(data, &h, m->data); /* a fresh matrix's rows are contiguous */
+	npy_convert(&h, m->data); /* a fresh matrix's rows are contiguous */
 	size_t k = first_nonfinite(m->data, r * cols);
 	if (k < r * cols) {
 		st = vx_fail(err, VX_ENONFINITE, "%s: entry (%zu,%zu) is %s (values must be finite)",
@@ -601,9 +598,7 @@ static vx_status inputs_npy(const unsigned char *buf, size_t len, const char *na
                             vx_error *err)
 {
 	npy_header h;
-	const unsigned char *data;
-	size_t have;
-	vx_status st = npy_open(buf, len, name, &h, &data, &have, err);
+	vx_status st = npy_open(buf, len, name, &h, err);
 	if (st != VX_OK)
 		return st;
 	if (h.ndim == 1)
@@ -622,11 +617,11 @@ static vx_status inputs_npy(const unsigned char *buf, size_t len, const char *na
 	if (B == 0 || T == 0 || n == 0)
 		return vx_fail(err, VX_ESHAPE, "%s: inputs of shape %s are empty", name, shape);
 	if ((st = inputs_limits(B, T, n, name, err)) != VX_OK ||
-	    (st = npy_length(&h, have, B * T * n, shape, "inputs", name, err)) != VX_OK ||
+	    (st = npy_length(&h, B * T * n, shape, "inputs", name, err)) != VX_OK ||
 	    (st = inputs_alloc(B, T, n, batch, name, out, err)) != VX_OK)
 		return st;
 	double *x = (*out)->x;
-	npy_convert(data, &h, x);
+	npy_convert(&h, x);
 	size_t k = first_nonfinite(x, B * T * n);
 	if (k == B * T * n)
 		return VX_OK;

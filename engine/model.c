@@ -84,13 +84,16 @@ vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err)
 	if (p->model[0])
 		return vx_fail_at(err, VX_PARAM_MODEL, VX_EINTERNAL,
 		                  "the model file %s is loaded by the caller, not by vx_model_build", p->model);
+	if (p->weights_net)
+		return vx_fail_at(err, VX_PARAM_WEIGHTS, VX_EINTERNAL,
+		                  "the trained network in %s is loaded by the caller, not by vx_model_build", p->weights);
 
 	gsl_matrix *Wf = NULL;
 	size_t d = p->hidden;
 	if (p->weights[0]) {
 		st = vx_matrix_read_square(p->weights, &Wf, err);
 		if (st)
-			return st;
+			return vx_error_about(err, VX_PARAM_WEIGHTS, st);
 		d = Wf->size1;   /* (vx_params_check refused --hidden with --weights) */
 	}
 

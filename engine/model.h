@@ -50,7 +50,9 @@ size_t vx_model_bytes(size_t d, size_t n, size_t T);
 /* Builds the model the parameters describe: W from --init or --weights
  * (rescaled to --norm when that is set, or always for generated W), U, x, y
  * drawn from the seed.  --model is NOT handled here (it is JSON: see
- * report/modeljson.h); callers dispatch on params->model first.
+ * report/modeljson.h), nor a trained network's file (weights_net: the front
+ * end reads it, report/load/); callers dispatch on params->model first.  A
+ * --weights file that cannot be read is an error about VX_PARAM_WEIGHTS.
  * Returns VX_OK and *out (caller frees), or a status with err filled. */
 vx_status vx_model_build(const vx_params *p, vx_model **out, vx_error *err);
 

@@ -251,6 +251,27 @@ vx_status vx_net_from_model(const vx_model *m, vx_net **out, vx_error *err)
 	return VX_OK;
 }
 
+vx_status vx_net_to_model(const vx_net *net, vx_model **out, vx_error *err)
+{
+	*out = NULL;
+	if (!net || net->cell != VX_CELL_RNN || net->L != 1)
+		return vx_fail(err, VX_EINTERNAL, "vx_net_to_model: not one vanilla layer");
+	vx_model *m = vx_model_alloc(net->act, net->d, net->n, net->T);
+	if (!m)
+		return vx_fail(err, VX_ENOMEM, "out of memory for a model of d = %zu, n = %zu, T = %zu", net->d, net->n,
+		               net->T);
+	const vx_net_layer *ly = &net->layer[0];
+	gsl_matrix_memcpy(m->W, ly->w_hh);
+	gsl_matrix_memcpy(m->U, ly->w_ih);
+	gsl_vector_memcpy(m->b, ly->b_ih);
+	gsl_vector_add(m->b, ly->b_hh);
+	gsl_vector_memcpy(m->s0, ly->h0);
+	gsl_matrix_memcpy(m->x, net->x);
+	gsl_vector_memcpy(m->y, net->y);
+	*out = m;
+	return VX_OK;
+}
+
 static vx_status check_matrix(const gsl_matrix *M, size_t r, size_t c, const char *what, size_t l,
                               vx_error *err)
 {
@@ -436,10 +457,11 @@ vx_status vx_net_forward(const vx_net *net, vx_net_fwd **out, vx_error *err)
 			double *pre = vx_row(tr->pre, j - 1), *h = vx_row(tr->h, j - 1);
 			layer_step(net, l, v, hp, cp, pre, h, tr->c ? vx_row(tr->c, j - 1) : NULL,
 			           tr->u ? vx_row(tr->u, j - 1) : NULL, hh);
-			double mx = fmax(vx_maxabs(pre, net->G * d), vx_maxabs(h, d));
-			if (tr->c)
-				mx = fmax(mx, vx_maxabs(vx_row(tr->c, j - 1), d));
-			if (!isfinite(mx)) {
+			/* each apart: vx_maxabs is NaN for a NaN (∞ − ∞ in W h, where
+			 * relu then made h 0), which fmax would pass over */
+			double mp = vx_maxabs(pre, net->G * d), mh = vx_maxabs(h, d);
+			double mc = tr->c ? vx_maxabs(vx_row(tr->c, j - 1), d) : 0;
+			if (!isfinite(mp) || !isfinite(mh) || !isfinite(mc)) {
 				free(init);
 				vx_net_fwd_free(f);
 				return vx_fail(err, VX_ENONFINITE,

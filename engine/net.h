@@ -117,6 +117,12 @@ vx_status vx_net_set_norm(vx_net *net, double lambda, vx_error *err);
  * bias_ih = b, bias_hh = 0, h0 = s0, same x, y and σ.  *out caller-freed. */
 vx_status vx_net_from_model(const vx_model *m, vx_net **out, vx_error *err);
 
+/* The vx_model of a one-layer vanilla network (vx_net_from_model's inverse
+ * but for the two biases): W = weight_hh, U = weight_ih, b = bias_ih +
+ * bias_hh (one bias is all a vanilla step sees), s0 = h0, the same x, y and
+ * σ.  VX_EINTERNAL for any other network, VX_ENOMEM.  *out caller-freed. */
+vx_status vx_net_to_model(const vx_net *net, vx_model **out, vx_error *err);
+
 /* Shapes and finiteness of every part: VX_ESHAPE or VX_ENONFINITE with err
  * naming the part (e.g. "weight_hh_l1: expected 16x4, got 12x4"). */
 vx_status vx_net_validate(const vx_net *net, vx_error *err);

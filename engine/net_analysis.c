@@ -28,12 +28,15 @@
  *
  * Range: P and the BPTT adjoint are carried as mantissa × 2^E, renormalised
  * by powers of two (exact), so long horizons keep their log10 as in
- * analysis.c.
+ * analysis.c; a vanilla network's steps are formed from weight_hh scaled by
+ * a power of two (vx_na_jnet), so that σ' λ does not underflow at
+ * λ = 1e-300; norms outside 2^±100 do not go to Lanczos unscaled
+ * (net_norms.c); step norms and bounds are vx_mags.
  */
-#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <pthread.h>
 #include "engine/net_analysis_internal.h"
 
@@ -44,8 +47,8 @@ void vx_net_result_free(vx_net_result *r)
 	if (!r)
 		return;
 	vx_net_fwd_free(r->fwd);
-	gsl_vector_free(r->step_norm);
-	gsl_vector_free(r->step_bound);
+	free(r->step_norm);
+	free(r->step_bound);
 	free(r->paths);
 	free(r->h_norm);
 	free(r->c_norm);
@@ -74,8 +77,8 @@ static vx_net_result *result_alloc(const vx_net *net, size_t t)
 	r->L = L;
 	r->d = net->d;
 	r->D = net->D;
-	r->step_norm = gsl_vector_calloc(net->T);
-	r->step_bound = gsl_vector_calloc(net->T);
+	r->step_norm = calloc(net->T, sizeof *r->step_norm);
+	r->step_bound = calloc(net->T, sizeof *r->step_bound);
 	r->paths = calloc(t, sizeof *r->paths);
 	r->h_norm = calloc(t * L, sizeof *r->h_norm);
 	r->contribution = calloc(t * L, sizeof *r->contribution);
@@ -105,36 +108,87 @@ static vx_net_result *result_alloc(const vx_net *net, size_t t)
 
 /* ---- pass 7: products, rate, horizon ---- */
 
-/* Π over j = k+1..t of v_j for every k, as mantissa × 2^e, into the field at
- * byte offset off of each path */
-static void products(const vx_net_result *r, const gsl_vector *v, size_t off)
+/* f and e with m = f × 2^e, f in [½, 1) (0 for m = 0): exact when m fits a
+ * double, else from its log10 (to about |log10 m| 5e-16 relative) */
+static void mag_split(vx_mag m, double *f, double *e)
+{
+	int x;
+	if (m.fits) {
+		*f = frexp(m.value, &x);
+		*e = x;
+		return;
+	}
+	double l2 = m.log10 / VX_LOG10_2, fl = floor(l2);
+	*f = 0.5 * exp2(l2 - fl);
+	*e = fl + 1;
+}
+
+/* ln m (−∞ for 0): exact to rounding when m fits a double */
+static double mag_ln(vx_mag m)
+{
+	return m.fits && m.value > 0 ? log(m.value) : m.log10 * M_LN10;
+}
+
+/* Π over j = k+1..t of m_j (at index j−1) for every k, into the field at
+ * byte offset off of each path.  One rounded multiplication of mantissas in
+ * [½, 1) per step, the exponents summed apart, as vx_analyse accumulates its
+ * step products and (γλ)^{t−k}: nothing over- or underflows, and equal
+ * factors give the bits of the same product. */
+static void products(const vx_net_result *r, const vx_mag *m, size_t off)
 {
 	size_t t = r->t;
 	double prod = 1.0, pe = 0;
 	*(vx_mag *)((char *)&r->paths[t - 1] + off) = vx_mag_ldexp(1.0, 0);
 	for (size_t k = t - 1; k >= 1; k--) {
 		if (prod != 0) {
+			double f, fe;
 			int e;
-			prod = frexp(prod * gsl_vector_get(v, k), &e);
-			pe += e;
+			mag_split(m[k], &f, &fe);
+			prod = frexp(prod * f, &e);
+			pe = prod == 0 ? 0 : pe + e + fe;
 		}
 		*(vx_mag *)((char *)&r->paths[k - 1] + off) = vx_mag_ldexp(prod, pe);
 	}
 }
 
-/* (γλ)^gap as vx_analyse forms it: pow while that fits, else from log10 */
-static vx_mag power_bound(double b, size_t gap)
+/* ---- the network of the derivatives ---- */
+
+void vx_na_jacobian_net_clear(vx_na_jnet *jn)
 {
-	if (gap == 0)
-		return vx_mag_ldexp(1.0, 0);
-	if (b == 0)
-		return vx_mag_ldexp(0.0, 0);
-	double v = pow(b, (double)gap);
-	if (isfinite(v) && v >= DBL_MIN) {
-		vx_mag m = { v, (double)gap * log10(b), 1 };
-		return m;
+	for (size_t l = 0; jn->layer && l < jn->net.L; l++)
+		gsl_matrix_free(jn->layer[l].w_hh);
+	free(jn->layer);
+	memset(jn, 0, sizeof *jn);
+}
+
+vx_status vx_na_jacobian_net(const vx_net *net, vx_na_jnet *jn)
+{
+	memset(jn, 0, sizeof *jn);
+	jn->net = *net;
+	if (net->cell != VX_CELL_RNN)
+		return VX_OK;
+	double mx = 0;
+	for (size_t l = 0; l < net->L; l++)
+		mx = fmax(mx, vx_maxabs_matrix(net->layer[l].w_hh));
+	if (mx == 0 || vx_expo(mx) == 0)
+		return VX_OK;
+	jn->ej = vx_expo(mx);
+	jn->layer = calloc(net->L, sizeof *jn->layer);
+	if (!jn->layer)
+		goto nomem;
+	jn->net.layer = jn->layer;
+	for (size_t l = 0; l < net->L; l++) {
+		jn->layer[l] = net->layer[l];
+		const gsl_matrix *W = net->layer[l].w_hh;
+		if (!(jn->layer[l].w_hh = gsl_matrix_alloc(W->size1, W->size2)))
+			goto nomem;
+		gsl_matrix_memcpy(jn->layer[l].w_hh, W);
+		vx_scale2_matrix(jn->layer[l].w_hh, -jn->ej);
 	}
-	return vx_mag_from_log10((double)gap * log10(b));
+	return VX_OK;
+nomem:
+	vx_na_jacobian_net_clear(jn);
+	return VX_ENOMEM;
 }
 
 static void summarise(vx_net_result *r)
@@ -145,18 +199,14 @@ static void summarise(vx_net_result *r)
 		r->paths[k - 1].gap = t - k;
 	}
 	products(r, r->step_norm, offsetof(vx_net_path, step_product));
-	if (r->bound_kind == VX_NET_BOUND_GAMMA_LAMBDA) {
-		for (size_t k = 1; k <= t; k++)
-			r->paths[k - 1].bound = power_bound(gsl_vector_get(r->step_bound, 0), t - k);
-		double b = gsl_vector_get(r->step_bound, 0);
-		r->lyap_bound = b > 0 ? log(b) : -INFINITY;
-	} else {
-		products(r, r->step_bound, offsetof(vx_net_path, bound));
-		double s = 0;
-		for (size_t j = 0; j < r->T; j++)
-			s += log(gsl_vector_get(r->step_bound, j));
-		r->lyap_bound = s / (double)r->T;
-	}
+	products(r, r->step_bound, offsetof(vx_net_path, bound));
+	/* the mean of ln b_j, ln(γλ) itself when every b_j is γλ; −∞ when one
+	 * is 0 */
+	double s = 0;
+	size_t n = r->bound_kind == VX_NET_BOUND_GAMMA_LAMBDA ? 1 : r->T;
+	for (size_t j = 0; j < n; j++)
+		s += mag_ln(r->step_bound[j]);
+	r->lyap_bound = s / (double)n;
 	r->rate = vx_gap_slope(&r->paths[0].norm.log10, sizeof *r->paths, t);
 	r->horizon_kind = VX_HORIZON_NONE;
 	r->horizon = 0;
@@ -188,9 +238,13 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	if ((st = vx_net_forward(net, &r->fwd, err)))
 		goto fail;
 	vx_na_path_identity(r);
+	vx_na_jnet jn;
 	chain ch;
-	if ((st = vx_na_chain_init(&ch, net, r))) {
+	st = vx_na_jacobian_net(net, &jn);
+	if (!st && (st = vx_na_chain_init(&ch, &jn.net, jn.ej, r)))
 		vx_na_chain_clear(&ch);
+	if (st) {
+		vx_na_jacobian_net_clear(&jn);
 		vx_fail(err, st, "out of memory for the analysis (D = %zu)", net->D);
 		goto fail;
 	}
@@ -217,11 +271,11 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	if (!st)
 		st = vx_na_step_bounds(net, r);
 	if (!st)
-		st = vx_na_step_norms(net, r);
+		st = vx_na_step_norms(&jn.net, jn.ej, r);
 	if (!st)
-		st = vx_na_backprop(net, r);
+		st = vx_na_backprop(&jn.net, jn.ej, r);
 	if (!st)
-		st = vx_na_lyapunov(net, r);
+		st = vx_na_lyapunov(&jn.net, jn.ej, r);
 	if (two) {
 		if (st) {
 			/* stop the chain early: the consumer's failure ends both */
@@ -239,6 +293,7 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	r->chain_truncations = ch.lr.truncations;
 	r->chain_rank = ch.lr.mode == VX_LR_SPLIT ? ch.lr.rank : net->D;
 	vx_na_chain_clear(&ch);
+	vx_na_jacobian_net_clear(&jn);
 	if (!st)
 		st = cst;
 	if (st) {

@@ -88,8 +88,10 @@ typedef struct {
 	size_t t, T, L, d, D;
 	vx_net_fwd *fwd;            /* the forward pass (owned) */
 	vx_mag loss;                /* L_t = ½‖h^{L−1}_t − y‖² */
-	gsl_vector *step_norm;      /* T: ‖J_j‖₂ at index j−1 */
-	gsl_vector *step_bound;     /* T: b_j at index j−1 (see bound_kind) */
+	vx_mag *step_norm;          /* T: ‖J_j‖₂ at index j−1 */
+	vx_mag *step_bound;         /* T: b_j at index j−1 (see bound_kind); both
+	                             * beyond a double too (‖J_j‖ = σ'(a) λ = 1e-310 at
+	                             * λ = 1e-300; a GRU's b_j grows as λ²) */
 	vx_net_bound_kind bound_kind;
 	vx_net_path *paths;         /* t entries: paths[k−1] */
 	vx_mag *h_norm;             /* t × L: [(k−1) L + l] = ‖∂h^l_t/∂h^l_k‖₂ */

@@ -3,7 +3,8 @@
  * net_analysis.h.
  *
  * The passes of vx_net_analyse, one job a file:
- *   net_analysis.c  the result, the order and threads of the passes,
+ *   net_analysis.c  the result, the network the derivatives are taken
+ *                   from, the order and threads of the passes,
  *                   vx_net_analyse, and the summary (products, rate,
  *                   horizon) once every pass is in
  *   net_norms.c     spectral norms: dense for small matrices, else Lanczos
@@ -80,8 +81,30 @@ void vx_na_lock_clear(lockstep *ls);
 vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, const size_t *roff, const size_t *rsz, dense_fb *fb,
                            double *out);
 
-/* ‖J_j‖₂ for j = 1..T into r->step_norm (its Lanczos work into r). */
-vx_status vx_na_step_norms(const vx_net *net, vx_net_result *r);
+/* ‖J_j‖₂ for j = 1..T into r->step_norm (its Lanczos work into r), from
+ * jn, net's network for the derivatives (see vx_na_jacobian_net), whose
+ * steps are 2^-ej J_j. */
+vx_status vx_na_step_norms(const vx_net *jn, int ej, vx_net_result *r);
+
+/* ---- the network the derivatives are taken from (net_analysis.c) ---- */
+
+/* A vanilla step J_j = diag(σ'(a_j)) weight_hh (and, in a stack, the paths
+ * up through weight_ih inside the step) holds weight_hh exactly once in
+ * every block, so weight_hh × 2^-ej in every layer gives 2^-ej J_j exactly:
+ * with ej the exponent of weight_hh's largest entry, the passes form J_j
+ * with entries near σ'(a_j) whatever λ is, where σ'(a_j) λ would underflow
+ * (σ' = 1e-10 at λ = 1e-300).  The gated cells' steps also hold terms
+ * without weight_hh (diag(f), diag(z)): for them ej = 0. */
+typedef struct {
+	vx_net net;             /* net's, but for the layers */
+	vx_net_layer *layer;    /* their weight_hh scaled; NULL when ej = 0 */
+	int ej;
+} vx_na_jnet;
+
+/* jn for net: shares everything with it but weight_hh; VX_ENOMEM. */
+vx_status vx_na_jacobian_net(const vx_net *net, vx_na_jnet *jn);
+/* Frees jn's copies and zeroes it. */
+void vx_na_jacobian_net_clear(vx_na_jnet *jn);
 
 /* ---- the chain of products (net_chain.c) ---- */
 
@@ -112,6 +135,7 @@ typedef struct {
 	int finished;        /* the producer has stopped */
 	vx_status pst, cst;  /* the producer's and the consumer's failures */
 	/* the producer's */
+	int ej;              /* J is formed as 2^-ej J_j (vx_na_jnet) */
 	gsl_matrix *J;
 	double *coef;
 	vx_net_ws ws;
@@ -127,11 +151,11 @@ typedef struct {
 	unsigned seen;       /* the basis its Lanczos runs were sized for (-1u: the state's) */
 } chain;
 
-/* c for net and its result r: the slots, J, the norms' lockstep, the
- * factored form's state (its random vectors seeded by a hash of the
- * weights and inputs); VX_ENOMEM (then vx_na_chain_clear, which takes a
- * half-initialised chain). */
-vx_status vx_na_chain_init(chain *c, const vx_net *net, vx_net_result *r);
+/* c for net (whose steps are 2^-ej J_j: vx_na_jnet) and its result r: the
+ * slots, J, the norms' lockstep, the factored form's state (its random
+ * vectors seeded by a hash of the weights and inputs); VX_ENOMEM (then
+ * vx_na_chain_clear, which takes a half-initialised chain). */
+vx_status vx_na_chain_init(chain *c, const vx_net *net, int ej, vx_net_result *r);
 void vx_na_chain_clear(chain *c);
 /* The producer's and the consumer's walks from k = t − 1 down, each for a
  * thread of its own (arg: the chain); the producer ends with
@@ -154,9 +178,10 @@ vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r);
  * (net_stats.c). */
 void vx_na_gate_stats(const vx_net *net, vx_net_result *r);
 /* BPTT: r->loss, r->contribution, r->grad with its scale and norms
- * (net_bptt.c). */
-vx_status vx_na_backprop(const vx_net *net, vx_net_result *r);
-/* r->lyap_count, lyap_top, lyap_max (net_lyap.c). */
-vx_status vx_na_lyapunov(const vx_net *net, vx_net_result *r);
+ * (net_bptt.c), through jn's steps 2^-ej J_j. */
+vx_status vx_na_backprop(const vx_net *jn, int ej, vx_net_result *r);
+/* r->lyap_count, lyap_top, lyap_max (net_lyap.c), through jn's steps
+ * 2^-ej J_j. */
+vx_status vx_na_lyapunov(const vx_net *jn, int ej, vx_net_result *r);
 
 #endif

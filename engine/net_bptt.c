@@ -56,7 +56,19 @@ static double sumsq(const double *A, size_t r, size_t c, size_t tda, int e)
 	return s;
 }
 
-vx_status vx_na_backprop(const vx_net *net, vx_net_result *r)
+/* ‖A‖_F = *m × 2^*e of a block (r × c, row stride tda), apart from any
+ * other block's scale; 0 × 2^0 for zeros */
+static void frob(const double *A, size_t r, size_t c, size_t tda, double *m, double *e)
+{
+	double mx = 0;
+	for (size_t i = 0; i < r; i++)
+		mx = fmax(mx, vx_maxabs(A + i * tda, c));
+	int x = mx > 0 ? vx_expo(mx) : 0;
+	*m = sqrt(sumsq(A, r, c, tda, x));
+	*e = x;
+}
+
+vx_status vx_na_backprop(const vx_net *net, int ej, vx_net_result *r)
 {
 	size_t D = net->D, d = net->d, L = net->L, t = r->t, gd = net->G * d, Ds = net->Ds;
 	gsl_matrix *g = gsl_matrix_calloc(1, D), *gb = gsl_matrix_alloc(1, D);
@@ -101,8 +113,11 @@ vx_status vx_na_backprop(const vx_net *net, vx_net_result *r)
 			vx_net_grad *G = &r->grad[l];
 			const double *hp = S + l * Ds, *dh = dhh + l * gd, *di = dih + l * gd;
 			const double *v = l == 0 ? vx_row(net->x, k - 1) : vx_row(r->fwd->layer[l - 1].h, k - 1);
-			double dn = cblas_dnrm2((int)gd, dh, 1), hn = cblas_dnrm2((int)d, hp, 1);
-			r->contribution[(k - 1) * L + l] = vx_mag_ldexp(dn * hn, Eg);
+			/* the norms' product from their mantissas: a relu or linear
+			 * state near the largest double would overflow it */
+			int en, eh;
+			double dn = frexp(cblas_dnrm2((int)gd, dh, 1), &en), hn = frexp(cblas_dnrm2((int)d, hp, 1), &eh);
+			r->contribution[(k - 1) * L + l] = vx_mag_ldexp(dn * hn, Eg + en + eh);
 			if (f == 0)
 				continue;
 			outer_add(G->w_hh, f, dh, hp);
@@ -112,7 +127,8 @@ vx_status vx_na_backprop(const vx_net *net, vx_net_result *r)
 		}
 		if (k == 1)
 			break;
-		/* ∂L_t/∂S_{k−1} = J_kᵀ ∂L_t/∂S_k, renormalised */
+		/* ∂L_t/∂S_{k−1} = J_kᵀ ∂L_t/∂S_k (the map gave 2^-ej of it),
+		 * renormalised */
 		mg = vx_maxabs(vx_row(gb, 0), D);
 		if (!isfinite(mg)) {
 			st = VX_ENONFINITE;
@@ -121,7 +137,7 @@ vx_status vx_na_backprop(const vx_net *net, vx_net_result *r)
 		if (mg > 0) {
 			int e = vx_expo(mg);
 			vx_scale2(vx_row(gb, 0), D, -e);
-			Eg += e;
+			Eg += e + ej;
 			gsl_matrix_memcpy(g, gb);
 		}
 	}
@@ -133,13 +149,21 @@ vx_status vx_na_backprop(const vx_net *net, vx_net_result *r)
 	if (!ga.have || mx == 0)
 		goto done;
 	int em = vx_expo(mx);
-	double total = 0;
+	/* each block's Frobenius norm at its own scale, then their sum of
+	 * squares at the largest's: a weight_hh gradient 1e-301 of the biases'
+	 * (relu at λ = 1e300) has squares far below theirs */
+	double fm[4], fe[4], total = 0;
 	for (size_t l = 0; l < L; l++) {
 		const vx_net_grad *G = &r->grad[l];
-		double hh = sumsq(G->w_hh->data, G->w_hh->size1, G->w_hh->size2, G->w_hh->tda, em);
-		total += hh + sumsq(G->w_ih->data, G->w_ih->size1, G->w_ih->size2, G->w_ih->tda, em) +
-		         sumsq(G->b_ih->data, 1, gd, 0, em) + sumsq(G->b_hh->data, 1, gd, 0, em);
-		r->grad_hh_norm[l] = vx_mag_ldexp(sqrt(hh), ga.EA + em);
+		frob(G->w_hh->data, G->w_hh->size1, G->w_hh->size2, G->w_hh->tda, &fm[0], &fe[0]);
+		frob(G->w_ih->data, G->w_ih->size1, G->w_ih->size2, G->w_ih->tda, &fm[1], &fe[1]);
+		frob(G->b_ih->data, 1, gd, 0, &fm[2], &fe[2]);
+		frob(G->b_hh->data, 1, gd, 0, &fm[3], &fe[3]);
+		for (int q = 0; q < 4; q++) {
+			double v = ldexp(fm[q], (int)(fe[q] - em));
+			total += v * v;
+		}
+		r->grad_hh_norm[l] = vx_mag_ldexp(fm[0], ga.EA + fe[0]);
 	}
 	r->grad_norm = vx_mag_ldexp(sqrt(total), ga.EA + em);
 	double top = em + ga.EA;

@@ -89,11 +89,12 @@ static uint64_t net_seed(const vx_net *net)
 	return vx_hash_matrix(h, net->x);
 }
 
-vx_status vx_na_chain_init(chain *c, const vx_net *net, vx_net_result *r)
+vx_status vx_na_chain_init(chain *c, const vx_net *net, int ej, vx_net_result *r)
 {
 	size_t D = net->D;
 	memset(c, 0, sizeof *c);
 	c->net = net;
+	c->ej = ej;
 	c->r = r;
 	c->prev = -1;
 	c->seen = -1u;
@@ -218,7 +219,7 @@ static int produce(chain *c, size_t k)
 	if (s < 0)
 		return 1;
 	gsl_matrix *P = c->P[s];
-	double E = eJ;
+	double E = eJ + c->ej;
 	if (c->prev < 0) {
 		gsl_matrix_view Pv = rows_of(P, net->D);
 		gsl_matrix_memcpy(&Pv.matrix, c->J);

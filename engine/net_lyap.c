@@ -10,7 +10,7 @@
 #include "engine/init.h"
 #include "engine/net_analysis_internal.h"
 
-vx_status vx_na_lyapunov(const vx_net *net, vx_net_result *r)
+vx_status vx_na_lyapunov(const vx_net *net, int ej, vx_net_result *r)
 {
 	size_t D = net->D, p = D < VX_LYAP_MAX ? D : VX_LYAP_MAX;
 	gsl_matrix *Y = gsl_matrix_alloc(p, D), *Z = gsl_matrix_alloc(p, D), *Zt = gsl_matrix_alloc(D, p);
@@ -42,7 +42,7 @@ vx_status vx_na_lyapunov(const vx_net *net, vx_net_result *r)
 			gsl_matrix_set_row(Y, l, e);
 			if (j > 0) {
 				double rll = fabs(gsl_matrix_get(Zt, l, l));
-				sums[l] += rll > 0 ? log(rll) : -INFINITY;
+				sums[l] += rll > 0 ? log(rll) + ej * VX_LN_2 : -INFINITY;
 			}
 		}
 	}

@@ -18,6 +18,16 @@
  * singular values at the top can mislead (see vx_na_lock_norms) */
 #define DENSE_MAX 48
 
+/* The Lanczos runs here work on AᵀA or A Aᵀ unscaled, and the iteration
+ * sums squares of vectors of the size of its eigenvalue θ = ‖A‖₂² (linalg.c):
+ * they need ‖A‖₂ within 2^±100 of 1, where θ² stays far from both ends of
+ * the doubles.  Beyond, the products under- or overflow (an LSTM's h block
+ * of ∂S_t/∂S_k lies 1e-300 below its c block at λ = 1e-300; a step whose
+ * units saturate has ‖J_j‖ 1e-80 below its bound, and Lanczos on J_jᵀJ_j
+ * came out 70 times low), so a matrix outside that range goes to
+ * vx_matrix_norm2, which scales it by a power of two first. */
+#define LANCZOS_RANGE 0x1p100
+
 /* ---- P and its blocks: dense, or Lanczos in lockstep ---- */
 
 void vx_na_dense_clear(dense_fb *f)
@@ -122,9 +132,16 @@ vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, const size_t *roff
 			out[q] = 0;
 			continue;
 		}
+		gsl_matrix_const_view B = gsl_matrix_const_submatrix(P, roff[q], ls->off[q], rsz[q], ls->sz[q]);
 		if (ls->sz[q] <= DENSE_MAX) {
-			gsl_matrix_const_view B = gsl_matrix_const_submatrix(P, roff[q], ls->off[q], rsz[q], ls->sz[q]);
 			if ((st = vx_na_dense_norm(fb, &B.matrix, &out[q])))
+				return st;
+			continue;
+		}
+		/* P's largest entry is in [½, 1), so a block's norm is at most
+		 * its size; its largest entry is a lower bound */
+		if (vx_maxabs_matrix(&B.matrix) < 1 / LANCZOS_RANGE) {
+			if ((st = vx_matrix_norm2(&B.matrix, &out[q])))
 				return st;
 			continue;
 		}
@@ -177,12 +194,24 @@ vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, const size_t *roff
 
 /* ---- pass 4: the step norms ---- */
 
-vx_status vx_na_step_norms(const vx_net *net, vx_net_result *r)
+/* ‖J_j‖₂ from the explicit J_j (into *Jd, allocated on first use), scaled
+ * first: for a norm outside LANCZOS_RANGE */
+static vx_status step_explicit(const vx_net *net, const double *coef, gsl_matrix **Jd, vx_net_ws *ws,
+                               double *nrm)
+{
+	if (!*Jd && !(*Jd = gsl_matrix_alloc(net->D, net->D)))
+		return VX_ENOMEM;
+	vx_net_jacobian_from_coef(net, coef, *Jd, ws);
+	return vx_matrix_norm2(*Jd, nrm);
+}
+
+vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r)
 {
 	size_t D = net->D, T = net->T, cs = vx_net_coef_size(net);
 	size_t nb = T < STEP_BATCH ? T : STEP_BATCH;
 	gsl_matrix *X = gsl_matrix_calloc(nb, D), *Y = gsl_matrix_alloc(nb, D), *Z = gsl_matrix_alloc(nb, D);
-	double *coef = malloc(nb * cs * sizeof *coef);
+	/* zeroed: an idle slot's row goes through the batched maps too */
+	double *coef = calloc(nb * cs, sizeof *coef);
 	size_t *slot = calloc(nb, sizeof *slot);   /* the step of each slot, 0 when idle */
 	vx_lanczos **lz = calloc(nb, sizeof *lz);
 	gsl_matrix *Jd = NULL;
@@ -207,15 +236,32 @@ vx_status vx_na_step_norms(const vx_net *net, vx_net_result *r)
 			vx_net_jacobian_from_coef(net, coef, Jd, &ws);
 			if ((st = vx_na_dense_norm(&fb, Jd, &nrm)))
 				goto done;
-			gsl_vector_set(r->step_norm, j - 1, nrm);
+			r->step_norm[j - 1] = vx_mag_ldexp(nrm, ej);
 		}
 		goto done;
 	}
+	/* the steps whose bound b_j >= ‖J_j‖ puts 2^-ej J_j above the range,
+	 * settled first; a NaN log10 marks the steps still to do */
+	for (size_t j = 1; j <= T; j++) {
+		r->step_norm[j - 1].log10 = NAN;
+		if (r->step_bound[j - 1].log10 - ej * VX_LOG10_2 <= log10(LANCZOS_RANGE))
+			continue;
+		double nrm;
+		vx_net_coef(net, r->fwd, j, coef);
+		if ((st = step_explicit(net, coef, &Jd, &ws, &nrm)))
+			goto done;
+		r->step_norm[j - 1] = vx_mag_ldexp(nrm, ej);
+	}
 	size_t next = 1, active = 0;
-	for (size_t b = 0; b < nb; b++, next++, active++) {
+	for (size_t b = 0; b < nb; b++) {
+		while (next <= T && !isnan(r->step_norm[next - 1].log10))
+			next++;
+		if (next > T)
+			break;
 		slot[b] = next;
-		vx_net_coef(net, r->fwd, next, coef + b * cs);
+		vx_net_coef(net, r->fwd, next++, coef + b * cs);
 		vx_lanczos_begin(lz[b]);
+		active++;
 	}
 	while (active > 0) {
 		for (size_t b = 0; b < nb; b++)
@@ -233,6 +279,7 @@ vx_status vx_na_step_norms(const vx_net *net, vx_net_result *r)
 			r->lanczos_steps += vx_lanczos_steps(lz[b]) - before;
 			if (res == 0)
 				continue;
+			double nrm = sqrt(fmax(theta, 0.0));
 			if (res < 0) {
 				r->fallbacks++;
 				if (!Jd && !(Jd = gsl_matrix_alloc(D, D))) {
@@ -240,12 +287,16 @@ vx_status vx_na_step_norms(const vx_net *net, vx_net_result *r)
 					goto done;
 				}
 				vx_net_jacobian_from_coef(net, coef + b * cs, Jd, &ws);
-				double nrm;
 				if ((st = vx_na_dense_norm(&fb, Jd, &nrm)))
 					goto done;
-				theta = nrm * nrm;
+			} else if (!(nrm >= 1 / LANCZOS_RANGE)) {
+				/* below the range (saturated units): its Gram underflowed */
+				if ((st = step_explicit(net, coef + b * cs, &Jd, &ws, &nrm)))
+					goto done;
 			}
-			gsl_vector_set(r->step_norm, slot[b] - 1, sqrt(fmax(theta, 0.0)));
+			r->step_norm[slot[b] - 1] = vx_mag_ldexp(nrm, ej);
+			while (next <= T && !isnan(r->step_norm[next - 1].log10))
+				next++;
 			if (next <= T) {
 				slot[b] = next;
 				vx_net_coef(net, r->fwd, next++, coef + b * cs);
@@ -271,4 +322,3 @@ done:
 	vx_net_ws_clear(&ws);
 	return st;
 }
-

@@ -21,6 +21,7 @@
  * unit x, and the product over a gap bounds ‖∂S_t/∂S_k‖ by submultiplicativity.
  */
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <gsl/gsl_linalg.h>
@@ -68,6 +69,52 @@ static double maxdiff(const double *a, const double *b, size_t n)
 	return m;
 }
 
+/* The entries of N as m × 2^e (m in [½, 1), or 0): products of weights'
+ * norms and state factors leave the range of a double long before the
+ * network does (a GRU's ¼ m_u σ_r grows as λ², and a stack multiplies one
+ * I_l per layer: b_j = 1e600 at λ = 1e300).  Sums and products of
+ * non-negative factors, each rounded once as in double arithmetic. */
+typedef struct {
+	double m;
+	long e;
+} xd;
+
+static xd xd_of(double v)
+{
+	int e;
+	xd x = { frexp(v, &e), 0 };
+	x.e = e;
+	return x;
+}
+
+static xd xd_mul(xd a, xd b)
+{
+	xd x = xd_of(a.m * b.m);
+	if (x.m != 0)
+		x.e += a.e + b.e;
+	return x;
+}
+
+/* a b for doubles a, b */
+static xd xd_term(double a, double b)
+{
+	return xd_mul(xd_of(a), xd_of(b));
+}
+
+static xd xd_add(xd a, xd b)
+{
+	if (a.m == 0)
+		return b;
+	if (b.m == 0)
+		return a;
+	long E = a.e > b.e ? a.e : b.e;
+	/* the smaller one's lowest bits may fall below the subnormals: far
+	 * below the larger's rounding */
+	xd x = xd_of(ldexp(a.m, (int)(a.e - E)) + ldexp(b.m, (int)(b.e - E)));
+	x.e += E;
+	return x;
+}
+
 /* b_j for every step into r->step_bound (see the comment at the top) */
 vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r)
 {
@@ -75,38 +122,46 @@ vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r)
 	double gam = vx_act_gamma(net->act);
 	if (net->cell == VX_CELL_RNN && L == 1) {
 		r->bound_kind = VX_NET_BOUND_GAMMA_LAMBDA;
-		gsl_vector_set_all(r->step_bound, gam * r->stats[0].sigma_hh);
+		xd b = xd_term(gam, r->stats[0].sigma_hh);
+		for (size_t j = 0; j < net->T; j++)
+			r->step_bound[j] = vx_mag_ldexp(b.m, (double)b.e);
 		return VX_OK;
 	}
 	r->bound_kind = VX_NET_BOUND_GATES;
-	gsl_matrix *N = gsl_matrix_alloc(nr, nr), *V = gsl_matrix_alloc(nr, nr);
-	gsl_vector *S = gsl_vector_alloc(nr), *wk = gsl_vector_alloc(nr);
-	double *tmp = malloc(d * sizeof *tmp), *Ih = malloc(L * sizeof *Ih), *Ic = malloc(L * sizeof *Ic);
+	gsl_matrix *Ns = gsl_matrix_alloc(nr, nr), *V = gsl_matrix_alloc(nr, nr);
+	gsl_vector *S = gsl_vector_alloc(nr);
+	xd *N = malloc(nr * nr * sizeof *N), *Ih = malloc(L * sizeof *Ih), *Ic = malloc(L * sizeof *Ic);
+	double *tmp = malloc(d * sizeof *tmp);
 	double *S0 = malloc(net->D * sizeof *S0);   /* h0 and c0 of every layer */
 	vx_status st = VX_ENOMEM;
-	if (!N || !V || !S || !wk || !tmp || !Ih || !Ic || !S0)
+	if (!Ns || !V || !S || !N || !tmp || !Ih || !Ic || !S0)
 		goto done;
 	st = VX_OK;
 	vx_net_state(net, r->fwd, 0, S0);
+	const xd zero = { 0, 0 }, one = xd_of(1.0);
 	for (size_t j = 1; j <= net->T; j++) {
-		gsl_matrix_set_zero(N);
+		for (size_t q = 0; q < nr * nr; q++)
+			N[q] = zero;
 		for (size_t l = 0; l < L; l++) {
 			const vx_net_layer_stats *s = &r->stats[l];
 			const double *sg = s->gate_sigma_hh, *tg = s->gate_sigma_ih;
 			const vx_net_trace *tr = &r->fwd->layer[l];
 			size_t h = l * sub;
+			xd *Nh = N + h * nr;   /* row h; row h + 1 is Nh + nr */
 			if (net->cell == VX_CELL_RNN) {
-				gsl_matrix_set(N, h, h, gam * sg[0]);
-				Ih[l] = gam * tg[0];
+				Nh[h] = xd_term(gam, sg[0]);
+				Ih[l] = xd_term(gam, tg[0]);
 			} else if (net->cell == VX_CELL_LSTM) {
 				double mc = maxdiff(j == 1 ? S0 + l * net->Ds + d : vx_row(tr->c, j - 2), NULL, d);
-				double ka = 0.25 * mc * sg[1] + 0.25 * sg[0] + sg[2];
-				double ki = 0.25 * mc * tg[1] + 0.25 * tg[0] + tg[2];
-				gsl_matrix_set(N, h, h, 0.25 * sg[3] + ka);
-				gsl_matrix_set(N, h, h + 1, 1.0);
-				gsl_matrix_set(N, h + 1, h, ka);
-				gsl_matrix_set(N, h + 1, h + 1, 1.0);
-				Ih[l] = 0.25 * tg[3] + ki;
+				xd ka = xd_add(xd_add(xd_mul(xd_term(0.25, mc), xd_of(sg[1])), xd_term(0.25, sg[0])),
+				               xd_of(sg[2]));
+				xd ki = xd_add(xd_add(xd_mul(xd_term(0.25, mc), xd_of(tg[1])), xd_term(0.25, tg[0])),
+				               xd_of(tg[2]));
+				Nh[h] = xd_add(xd_term(0.25, sg[3]), ka);
+				Nh[h + 1] = one;
+				Nh[nr + h] = ka;
+				Nh[nr + h + 1] = one;
+				Ih[l] = xd_add(xd_term(0.25, tg[3]), ki);
 				Ic[l] = ki;
 			} else {
 				const double *pre = vx_row(tr->pre, j - 1);
@@ -114,36 +169,54 @@ vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r)
 				for (size_t i = 0; i < d; i++)
 					tmp[i] = tanh(pre[2 * d + i]);
 				double mu = maxdiff(vx_row(tr->u, j - 1), NULL, d), mhn = maxdiff(hp, tmp, d);
-				gsl_matrix_set(N, h, h, 1.0 + sg[2] + 0.25 * mu * sg[0] + 0.25 * mhn * sg[1]);
-				Ih[l] = tg[2] + 0.25 * mu * tg[0] + 0.25 * mhn * tg[1];
+				Nh[h] = xd_add(xd_add(xd_add(one, xd_of(sg[2])), xd_mul(xd_term(0.25, mu), xd_of(sg[0]))),
+				               xd_mul(xd_term(0.25, mhn), xd_of(sg[1])));
+				Ih[l] = xd_add(xd_add(xd_of(tg[2]), xd_mul(xd_term(0.25, mu), xd_of(tg[0]))),
+				               xd_mul(xd_term(0.25, mhn), xd_of(tg[1])));
 			}
 			/* the paths up from layer l−1: rows of layer l, columns m < l */
 			if (l > 0)
 				for (size_t q = 0; q < h; q++) {
-					double below = gsl_matrix_get(N, h - sub, q);   /* (l−1)'s h row */
-					gsl_matrix_set(N, h, q, Ih[l] * below);
+					xd below = N[(h - sub) * nr + q];   /* (l−1)'s h row */
+					Nh[q] = xd_mul(Ih[l], below);
 					if (sub == 2)
-						gsl_matrix_set(N, h + 1, q, Ic[l] * below);
+						Nh[nr + q] = xd_mul(Ic[l], below);
 				}
 		}
+		/* ‖N‖₂ of 2^-E N, E the largest entry's exponent, with the entries
+		 * below 2^-600 of it set to 0: far beneath the norm's rounding, and
+		 * Jacobi's sweeps did not converge with subnormals among them (a
+		 * stack of three LSTM layers at λ = 1e300) */
+		long E = LONG_MIN;
+		for (size_t q = 0; q < nr * nr; q++)
+			if (N[q].m != 0 && N[q].e > E)
+				E = N[q].e;
+		if (E == LONG_MIN) {
+			r->step_bound[j - 1] = vx_mag_ldexp(0.0, 0);
+			continue;
+		}
+		for (size_t a = 0; a < nr; a++)
+			for (size_t q = 0; q < nr; q++)
+				gsl_matrix_set(Ns, a, q, N[a * nr + q].e - E < -600 ? 0.0
+				                         : ldexp(N[a * nr + q].m, (int)(N[a * nr + q].e - E)));
 		double b;
 		if (nr == 1) {
-			b = gsl_matrix_get(N, 0, 0);
+			b = gsl_matrix_get(Ns, 0, 0);
 		} else {
-			if (gsl_linalg_SV_decomp_jacobi(N, V, S)) {
+			if (gsl_linalg_SV_decomp_jacobi(Ns, V, S)) {
 				st = VX_ENUMERIC;
 				goto done;
 			}
 			b = gsl_vector_get(S, 0);
 		}
 		/* a relative 4 ulps of headroom for the rounding of the sums above */
-		gsl_vector_set(r->step_bound, j - 1, b * (1 + 8 * DBL_EPSILON));
+		r->step_bound[j - 1] = vx_mag_ldexp(b * (1 + 8 * DBL_EPSILON), (double)E);
 	}
 done:
-	gsl_matrix_free(N);
+	gsl_matrix_free(Ns);
 	gsl_matrix_free(V);
 	gsl_vector_free(S);
-	gsl_vector_free(wk);
+	free(N);
 	free(tmp);
 	free(Ih);
 	free(Ic);

@@ -21,7 +21,7 @@ void vx_params_default(vx_params *p)
 	p->inputs = 4;
 	p->steps = 50;
 	p->t = 0;
-	p->norm = 1.0;
+	p->norm = 0.8;
 	p->init = VX_INIT_GAUSSIAN;
 	p->input_scale = 1.0;
 	p->seed = 1;
@@ -135,6 +135,7 @@ static const struct {
 	{ "steps", VX_SET_STEPS }, { "t", VX_SET_T }, { "norm", VX_SET_NORM },
 	{ "init", VX_SET_INIT }, { "weights", VX_SET_WEIGHTS }, { "model", VX_SET_MODEL },
 	{ "input-scale", VX_SET_INPUT_SCALE }, { "seed", VX_SET_SEED },
+	{ "inputs-file", VX_SET_INPUTS_FILE }, { "module", VX_SET_MODULE }, { "direction", VX_SET_DIRECTION },
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -197,6 +198,25 @@ vx_status vx_params_set(vx_params *p, const char *name, const char *value, vx_er
 	case VX_SET_MODEL:
 		st = path_option(name, value, p->model, err);
 		break;
+	case VX_SET_INPUTS_FILE:
+		st = path_option(name, value, p->inputs_file, err);
+		break;
+	case VX_SET_MODULE: {
+		size_t len = strlen(value);
+		if (len >= VX_MODULE_MAX)
+			st = vx_fail(err, VX_EUSAGE, "--module: name too long (%zu bytes; at most %d)", len,
+			             VX_MODULE_MAX - 1);
+		else
+			memcpy(p->module, value, len + 1);
+		break;
+	}
+	case VX_SET_DIRECTION:
+		if (strcmp(value, "forward") == 0 || strcmp(value, "reverse") == 0)
+			p->reverse = value[0] == 'r';
+		else
+			st = vx_fail(err, VX_EUSAGE, "--direction: expected forward or reverse, got '%s'",
+			             vx_quote(value, SIZE_MAX, 1, b, sizeof b));
+		break;
 	case VX_SET_INPUT_SCALE:
 		st = num_option(name, value, &p->input_scale, err);
 		break;
@@ -227,8 +247,11 @@ static const struct {
 	{ VX_SET_MODEL, VX_SET_INIT, "W comes from the model file" },
 	{ VX_SET_MODEL, VX_SET_INPUT_SCALE, "the inputs x come from the model file" },
 	{ VX_SET_MODEL, VX_SET_SEED, "the model file holds W, U, x and y, so nothing is drawn" },
+	{ VX_SET_MODEL, VX_SET_INPUTS_FILE, "the inputs x come from the model file" },
 	{ VX_SET_WEIGHTS, VX_SET_INIT, "W comes from the file" },
 	{ VX_SET_WEIGHTS, VX_SET_HIDDEN, "the hidden size is the size of the file's W" },
+	{ VX_SET_INPUTS_FILE, VX_SET_INPUT_SCALE, "the inputs come from the file" },
+	{ VX_SET_INPUTS_FILE, VX_SET_SEED, "the weights and the inputs come from files, so nothing is drawn" },
 };
 
 static const char *option_name(unsigned bit)
@@ -247,16 +270,38 @@ static int given(const vx_params *p, unsigned bit)
 		return p->model[0] != '\0';
 	if (bit == VX_SET_WEIGHTS)
 		return p->weights[0] != '\0';
+	if (bit == VX_SET_INPUTS_FILE)
+		return p->inputs_file[0] != '\0';
 	return (p->set & bit) != 0;
+}
+
+/* Whether a pair of the table applies: a trained network's file fixes its
+ * sizes (--hidden is checked against it once read, not refused), and a
+ * seed still draws a bare W's U and y, or a network's generated inputs. */
+static int applies(const vx_params *p, unsigned file, unsigned opt)
+{
+	if (file == VX_SET_WEIGHTS && opt == VX_SET_HIDDEN)
+		return !p->weights_net;
+	if (file == VX_SET_INPUTS_FILE && opt == VX_SET_SEED)
+		return p->weights_net && p->weights[0];
+	return 1;
 }
 
 vx_status vx_params_conflicts(const vx_params *p, vx_error *err)
 {
 	for (size_t i = 0; i < sizeof conflicts / sizeof conflicts[0]; i++)
-		if (given(p, conflicts[i].file) && given(p, conflicts[i].opt))
+		if (given(p, conflicts[i].file) && given(p, conflicts[i].opt) &&
+		    applies(p, conflicts[i].file, conflicts[i].opt))
 			return vx_fail(err, VX_EUSAGE, "--%s and --%s cannot be combined: %s",
 			               option_name(conflicts[i].opt), option_name(conflicts[i].file),
 			               conflicts[i].why);
+	/* which module, which direction: questions only a network's file poses */
+	static const unsigned pick[] = { VX_SET_MODULE, VX_SET_DIRECTION };
+	for (size_t i = 0; i < 2; i++)
+		if ((p->set & pick[i]) && !(p->weights[0] && p->weights_net))
+			return vx_fail(err, VX_EUSAGE, "--%s needs --weights FILE holding a trained network (.pt, .pth, "
+			               ".safetensors, .npz)%s", option_name(pick[i]),
+			               p->weights[0] ? ": this one is a bare square W" : "");
 	return VX_OK;
 }
 

@@ -20,13 +20,16 @@ typedef enum { VX_INIT_GAUSSIAN = 0, VX_INIT_ORTHOGONAL, VX_INIT_IDENTITY } vx_i
 /* The largest --seed: what the JSON record of a run (check --json) carries
  * as an integer, so that --model reads back the seed it was given. */
 #define VX_MAX_SEED   9223372036854775807ul
+/* The longest --module NAME (a dotted prefix of tensor names). */
+#define VX_MODULE_MAX 256
 
 /* Bits of vx_params.set: which fields were given explicitly. */
 enum {
 	VX_SET_ACT = 1u << 0, VX_SET_HIDDEN = 1u << 1, VX_SET_INPUTS = 1u << 2,
 	VX_SET_STEPS = 1u << 3, VX_SET_T = 1u << 4, VX_SET_NORM = 1u << 5,
 	VX_SET_INIT = 1u << 6, VX_SET_WEIGHTS = 1u << 7, VX_SET_MODEL = 1u << 8,
-	VX_SET_INPUT_SCALE = 1u << 9, VX_SET_SEED = 1u << 10
+	VX_SET_INPUT_SCALE = 1u << 9, VX_SET_SEED = 1u << 10,
+	VX_SET_INPUTS_FILE = 1u << 11, VX_SET_MODULE = 1u << 12, VX_SET_DIRECTION = 1u << 13
 };
 
 typedef struct {
@@ -35,22 +38,37 @@ typedef struct {
 	size_t inputs;         /* --inputs N    default 4 */
 	size_t steps;          /* --steps T     default 50 */
 	size_t t;              /* --t STEP      the loss step; 0 means "T" */
-	double norm;           /* --norm LAMBDA default 1 for generated W; a file's W is
+	double norm;           /* --norm LAMBDA default 0.8 for generated W; a file's W is
 	                        *               rescaled only when VX_SET_NORM is set */
 	vx_init init;          /* --init        default gaussian */
 	double input_scale;    /* --input-scale default 1; 0 = no input */
 	unsigned long seed;    /* --seed        default 1, at most VX_MAX_SEED */
 	char weights[VX_PATH_MAX]; /* --weights FILE, "" when not given */
 	char model[VX_PATH_MAX];   /* --model FILE, "" when not given */
+	char inputs_file[VX_PATH_MAX]; /* --inputs-file X (.npy T×n or B×T×n, .csv T×n),
+	                        *               "" when the inputs are generated */
+	char module[VX_MODULE_MAX]; /* --module NAME: the module of a trained
+	                        *               network's file, "" = its only one */
+	int reverse;           /* --direction forward|reverse (1): which direction
+	                        *               of a bidirectional module */
+	int weights_net;       /* set by a front end, not an option: the --weights
+	                        *               file holds a trained network
+	                        *               (torch.save, safetensors, .npz), not
+	                        *               one square W; its module fixes the
+	                        *               cell, layers, d and n, which the
+	                        *               options may repeat but not change */
 	unsigned set;          /* VX_SET_* bits of the options given */
+	int unseeded;          /* 1: a --model file that records no seed, so nothing of
+	                        * this run was drawn and `seed` means nothing (set by
+	                        * the model reader; printers show the file instead) */
 } vx_params;
 
 /* The defaults above. */
 void vx_params_default(vx_params *p);
 
 /* Sets one option by its long name without dashes ("act", "hidden", "steps",
- * "t", "norm", "init", "weights", "model", "input-scale", "seed") from its
- * text value.  On a bad name or value returns VX_EUSAGE with err naming the
+ * "t", "norm", "init", "weights", "model", "input-scale", "seed",
+ * "inputs-file", "module", "direction") from its text value.  On a bad name or value returns VX_EUSAGE with err naming the
  * option and what is accepted, e.g. "--norm: expected a finite number >= 0, got 'x'".
  * --norm and --input-scale take 0 or a normal double: a nonzero value below
  * DBL_MIN (1e-400 would become 0, 1e-310 a subnormal with fewer digits) is
@@ -64,12 +82,17 @@ int vx_params_is_option(const char *name);
 
 /* Options that a file given with them makes meaningless: with --model the
  * file holds W, U, b, s0, x and y, so --weights, --hidden, --inputs, --init,
- * --input-scale and --seed would only be shown, never used; with --weights
- * the file holds W and so d, refusing --init and --hidden.  (--act, --norm,
+ * --input-scale, --seed and --inputs-file would only be shown, never used;
+ * with --weights the file holds W and so d, refusing --init and --hidden
+ * (a trained network's file, weights_net: --init only, and --hidden and
+ * --inputs are held to the file's sizes once it is read); with
+ * --inputs-file the inputs are the file's, refusing --input-scale, and
+ * --seed too when a trained network's file leaves nothing to draw.
+ * --module and --direction need a trained network's file.  (--act, --norm,
  * --steps and --t act on a file's model and stay allowed.)  VX_EUSAGE with
  * one line naming both options, e.g. "--seed and --model cannot be
- * combined: ...".  Needs only the options, so a front end can call it
- * before any file is read. */
+ * combined: ...".  Needs only the options (and weights_net), so a front end
+ * can call it before any file is read. */
 vx_status vx_params_conflicts(const vx_params *p, vx_error *err);
 
 /* Cross-checks after all options are set (t <= steps, the ranges, and

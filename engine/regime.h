@@ -51,4 +51,23 @@ double vx_result_gl(const vx_result *r);
  * r->lyap_bound (accurate even when γλ does not fit a double; −∞ at γλ = 0). */
 double vx_result_ln_gl(const vx_result *r);
 
+/* What the network did, against what its bound allows: the trend of the
+ * measured ‖∂s_t/∂s_k‖ over the gaps t − k = 0..t − 1, one rule for `check`'s
+ * verdict, the tutor and the handouts.  Vanishing (exploding) when the
+ * norm shrinks (grows) by a factor of 10 or more over the window, or by 10%
+ * or more per step, as the fitted rate (vx_result.rate, log10 per unit gap)
+ * says; vanishing too when ∂s_t/∂s_1 is exactly 0; neither at t = 1 (no gap)
+ * or when the rate could not be fitted. */
+typedef enum { VX_TREND_NEITHER = 0, VX_TREND_VANISHING, VX_TREND_EXPLODING } vx_trend;
+
+/* The trend for a loss step t, a fitted rate and the norm at the largest
+ * gap, k = 1 (any network, vanilla or not). */
+vx_trend vx_trend_of(size_t t, double rate, vx_mag far);
+
+/* The trend of a result (its t, rate and paths[0].norm). */
+vx_trend vx_result_trend(const vx_result *r);
+
+/* "neither", "vanishing", "exploding". */
+const char *vx_trend_name(vx_trend v);
+
 #endif

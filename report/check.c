@@ -7,6 +7,7 @@
  * layout holds in UTF-8 and in the ASCII fallback.
  */
 #include "report/check.h"
+#include "report/check_internal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -23,17 +24,17 @@
 #define VX_VERSION "0.0.0"
 #endif
 
-#define SIG 4        /* digits in the table */
+#define SIG VXR_CK_SIG
 
 /* ------------------------------------------------------------ verdict */
 
+/* check's trends are the engine's, value for value */
+_Static_assert((int)VXR_NEITHER == (int)VX_TREND_NEITHER && (int)VXR_VANISHING == (int)VX_TREND_VANISHING &&
+               (int)VXR_EXPLODING == (int)VX_TREND_EXPLODING, "vxr_trend mirrors vx_trend");
+
 const char *vxr_trend_name(vxr_trend t)
 {
-	switch (t) {
-	case VXR_VANISHING: return "vanishing";
-	case VXR_EXPLODING: return "exploding";
-	default: return "neither";
-	}
+	return vx_trend_name((vx_trend)t);
 }
 
 const char *vxr_regime_words(vx_regime g)
@@ -90,12 +91,7 @@ static vxr_trend verdict_of(size_t t, double rate, vx_mag far, size_t far_gap, c
 			snprintf(line, n, "neither: the rate per step could not be measured");
 		return VXR_NEITHER;
 	}
-	double total = rate * (double)(t - 1);
-	const double per_step = log10(1.1);
-	if (total <= -1 || rate <= -per_step)
-		v = VXR_VANISHING;
-	else if (total >= 1 || rate >= per_step)
-		v = VXR_EXPLODING;
+	v = (vxr_trend)vx_trend_of(t, rate, far);
 	if (line && n && fabs(rate) < 1e-12) {
 		/* Rounding noise of an exactly norm-preserving product. */
 		snprintf(line, n, "neither: %s keeps its size (%s1 per step)", dsds, times);
@@ -208,7 +204,7 @@ size_t vxr_check_rows(size_t t, size_t *gaps, size_t cap)
  * bytes (and unless utf8 every byte from 0x80, so a non-UTF-8 terminal
  * never gets stray bytes) written as \xNN by vx_quote, as in the messages
  * that name a file. */
-static void elide(char *dst, size_t n, const char *path, int max, int utf8)
+void vxr_ck_elide(char *dst, size_t n, const char *path, int max, int utf8)
 {
 	char q[4 * VX_PATH_MAX + 8];
 	const char *s = path;
@@ -231,8 +227,23 @@ static void elide(char *dst, size_t n, const char *path, int max, int utf8)
 	dst[pre + len] = '\0';
 }
 
+/* The end of check's first line, `used` columns in, into buf: "seed N", or
+ * for a model file that records no seed (nothing of the run was drawn)
+ * "model file PATH", the path shortened to the rest of 80 columns. */
+static char *origin_text(char *buf, size_t n, const vx_params *p, int used, int utf8)
+{
+	if (!p->unseeded) {
+		snprintf(buf, n, "seed %lu", p->seed);
+		return buf;
+	}
+	char path[4 * 80 + 8];
+	vxr_ck_elide(path, sizeof path, p->model, 80 - (used > 0 ? used : 0) - 11, utf8);
+	snprintf(buf, n, "model file %s", path);
+	return buf;
+}
+
 /* Prints s right-aligned in w columns. */
-static void rpad(FILE *out, const char *s, int w)
+void vxr_ck_rpad(FILE *out, const char *s, int w)
 {
 	for (int i = vxr_u8_width(s); i < w; i++)
 		fputc(' ', out);
@@ -255,30 +266,30 @@ static const syms sym_ascii = {
 };
 
 /* The head of check's gap tables: t−k and k, then n columns of 15. */
-static void gap_head(FILE *out, int utf8, const char *const *cols, int n)
+void vxr_ck_gap_head(FILE *out, int utf8, const char *const *cols, int n)
 {
-	rpad(out, utf8 ? "t\u2212k" : "t-k", 8);
-	rpad(out, "k", 9);
+	vxr_ck_rpad(out, utf8 ? "t\u2212k" : "t-k", 8);
+	vxr_ck_rpad(out, "k", 9);
 	for (int i = 0; i < n; i++)
-		rpad(out, cols[i], 15);
+		vxr_ck_rpad(out, cols[i], 15);
 	fputc('\n', out);
 }
 
 /* One row of check's gap tables: t−k and k, then the magnitudes. */
-static void gap_row(FILE *out, size_t gap, size_t k, const vx_mag *m, int nm, vxf_style st)
+void vxr_ck_gap_row(FILE *out, size_t gap, size_t k, const vx_mag *m, int nm, vxf_style st)
 {
 	char g[32], kk[32], a[64];
 	snprintf(g, sizeof g, "%zu", gap);
 	snprintf(kk, sizeof kk, "%zu", k);
-	rpad(out, g, 8);
-	rpad(out, kk, 9);
+	vxr_ck_rpad(out, g, 8);
+	vxr_ck_rpad(out, kk, 9);
 	for (int i = 0; i < nm; i++)
-		rpad(out, vxf_mag(a, sizeof a, m[i], SIG, st), 15);
+		vxr_ck_rpad(out, vxf_mag(a, sizeof a, m[i], SIG, st), 15);
 	fputc('\n', out);
 }
 
 /* Under a table of nrows of t gaps, what the sample left out. */
-static void rows_note(FILE *out, size_t nrows, size_t t, int utf8)
+void vxr_ck_rows_note(FILE *out, size_t nrows, size_t t, int utf8)
 {
 	if (nrows < t)
 		fprintf(out, "(%zu of %zu rows: about %s1.5 apart after t%sk = 5; --json lists all)\n", nrows, t,
@@ -289,7 +300,7 @@ static void rows_note(FILE *out, size_t nrows, size_t t, int utf8)
 static void model_file_line(FILE *out, const char *file, int utf8)
 {
 	char path[4 * 50 + 8];   /* 50 columns of up to 4 bytes */
-	elide(path, sizeof path, file, 50, utf8);
+	vxr_ck_elide(path, sizeof path, file, 50, utf8);
 	fprintf(out, "model: from %s (as recorded)\n", path);
 }
 
@@ -305,8 +316,57 @@ static void inputs_line(FILE *out, const vx_params *p, const char *start, int ut
 	}
 }
 
+/* "HEAD" + path + "TAIL" on one line of at most 80 columns: the path
+ * shortened from the left to what the rest leaves (at least 16 columns). */
+static void path_line(FILE *out, const char *head, const char *path, const char *tail, int utf8)
+{
+	char p[4 * 80 + 8];
+	int room = 80 - vxr_u8_width(head) - vxr_u8_width(tail);
+	vxr_ck_elide(p, sizeof p, path, room < 16 ? 16 : room, utf8);
+	fprintf(out, "%s%s%s\n", head, p, tail);
+}
+
+void vxr_ck_weights_lines(FILE *out, const vxr_source *src, const vx_params *p, int utf8, vxf_style st)
+{
+	char name[4 * 24 + 8], head[160], tail[80], num[64];
+	vxr_ck_elide(name, sizeof name, src->module[0] ? src->module : "(top level)", 24, utf8);
+	snprintf(head, sizeof head, "weights: module %s of ", name);
+	snprintf(tail, sizeof tail, " (%s, %s)", src->format, src->dtype);
+	path_line(out, head, src->weights, tail, utf8);
+	if (p->set & VX_SET_NORM)
+		fprintf(out, "  each gate block of weight_hh rescaled to %s = %s\n",
+		        utf8 ? "\u2016\u00b7\u2016\u2082" : "||.||_2", vxf_num(num, sizeof num, p->norm, 6, st));
+	if (src->directions == 2)
+		fprintf(out, "  bidirectional: the %s direction%s (--direction %s for the other)\n",
+		        src->reverse ? "reverse" : "forward", src->reverse ? ", x read from its end" : "",
+		        src->reverse ? "forward" : "reverse");
+}
+
+void vxr_ck_source_inputs(FILE *out, const vxr_source *src, const vx_params *p, size_t T, size_t n,
+                          const char *start, int utf8, vxf_style st)
+{
+	char num[64], line[240];
+	if (src->inputs[0]) {
+		if (src->B > 1)
+			snprintf(line, sizeof line, ", %zu sequences of T = %zu steps of n = %zu", src->B, T, n);
+		else
+			snprintf(line, sizeof line, ", T = %zu steps of n = %zu", T, n);
+		path_line(out, "inputs: from ", src->inputs, line, utf8);
+	} else {
+		/* one line when it fits 80 columns, the hint under it otherwise */
+		vxf_num(num, sizeof num, p->input_scale, 6, st);
+		snprintf(line, sizeof line, "inputs: generated, N(0, %s%s), seed %lu;", num, utf8 ? "\u00b2" : "^2", p->seed);
+		const char *hint = " give your own with --inputs-file";
+		fprintf(out, "%s%s%s\n", line, vxr_u8_width(line) + (int)strlen(hint) > 80 ? "\n " : "", hint);
+	}
+	if (src->zero_target)
+		fprintf(out, "target: y = 0 (L_t only seeds the gradient); %s\n", start);
+	else
+		fprintf(out, "target: y drawn from the seed; %s\n", start);
+}
+
 /* The top Lyapunov exponent of the Jacobians over T steps, an estimate. */
-static void lyap_line(FILE *out, double lyap, size_t T, vxf_style st)
+void vxr_ck_lyap_line(FILE *out, double lyap, size_t T, vxf_style st)
 {
 	char a[64];
 	if (lyap == -INFINITY)
@@ -316,7 +376,7 @@ static void lyap_line(FILE *out, double lyap, size_t T, vxf_style st)
 		        vxf_num(a, sizeof a, lyap, SIG, st));
 }
 
-static void describe_w(FILE *out, const vx_params *p, const syms *y, int utf8, vxf_style st)
+static void describe_w(FILE *out, const vx_params *p, const vxr_source *src, const syms *y, int utf8, vxf_style st)
 {
 	char num[64], path[4 * 50 + 8];   /* 50 columns of up to 4 bytes */
 	vxf_num(num, sizeof num, p->norm, 6, st);
@@ -327,7 +387,7 @@ static void describe_w(FILE *out, const vx_params *p, const syms *y, int utf8, v
 		return;
 	}
 	if (p->weights[0]) {
-		elide(path, sizeof path, p->weights, 38, utf8);
+		vxr_ck_elide(path, sizeof path, p->weights, 38, utf8);
 		if (p->set & VX_SET_NORM)
 			fprintf(out, "W: from %s, rescaled to %s = %s\n", path, y->normW, num);
 		else
@@ -338,7 +398,10 @@ static void describe_w(FILE *out, const vx_params *p, const syms *y, int utf8, v
 		                                                 : "gaussian N(0,1) entries";
 		fprintf(out, "W: %s, scaled to %s = %s\n", how, y->normW, num);
 	}
-	inputs_line(out, p, "b = 0, s_0 = 0", utf8, st);
+	if (src)
+		vxr_ck_source_inputs(out, src, p, p->steps, p->inputs, "b = 0, s_0 = 0", utf8, st);
+	else
+		inputs_line(out, p, "b = 0, s_0 = 0", utf8, st);
 }
 
 /* The heading of the finite-difference rows. */
@@ -363,7 +426,7 @@ static void fd_row(FILE *out, const char *what, int width, vxr_fd_outcome o, dou
 	for (int k = vxr_u8_width(what); k < width; k++)
 		fputc(' ', out);
 	/* An error that could not be measured is not a number to show. */
-	rpad(out, o == VXR_FD_PASSED || o == VXR_FD_FAILED ? vxf_num(a, sizeof a, v, 2, st) : "-", 10);
+	vxr_ck_rpad(out, o == VXR_FD_PASSED || o == VXR_FD_FAILED ? vxf_num(a, sizeof a, v, 2, st) : "-", 10);
 	if (o == VXR_FD_PASSED && left > 0)
 		fprintf(out, "   pass, %zu unresolved\n", left);
 	else
@@ -435,11 +498,12 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	vxf_style st = utf8 ? VXF_UNICODE : VXF_ASCII;
 	char a[64], b[64], d[64];
 
-	fprintf(out, "vanex %s check: activation %s, seed %lu\n", VX_VERSION, vx_act_name(c->model->act),
-	        p->seed);
+	char origin[4 * 80 + 24];
+	int used = fprintf(out, "vanex %s check: activation %s, ", VX_VERSION, vx_act_name(c->model->act));
+	fprintf(out, "%s\n", origin_text(origin, sizeof origin, p, used, utf8));
 	fprintf(out, "sizes: d = %zu hidden, n = %zu inputs, T = %zu steps, loss at t = %zu\n",
 	        c->model->d, c->model->n, c->model->T, r->t);
-	describe_w(out, p, y, utf8, st);
+	describe_w(out, p, c->src, y, utf8, st);
 	vxf_num(a, sizeof a, r->gamma, 6, st);
 	vxf_num(b, sizeof b, r->lambda, 6, st);
 	vxr_gl_num(d, sizeof d, r, 6, st);
@@ -455,7 +519,7 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 
 	/* The table: gap, k, then the four magnitudes of each path. */
 	static const char *const cols[] = { "actual", "step product", "bound", "path term" };
-	gap_head(out, utf8, cols, 4);
+	vxr_ck_gap_head(out, utf8, cols, 4);
 	size_t nrows = vxr_check_rows(r->t, NULL, 0);
 	size_t *gaps = malloc(nrows * sizeof *gaps);
 	if (!gaps)
@@ -464,10 +528,10 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	for (size_t i = 0; i < nrows; i++) {
 		const vx_path *ph = &r->paths[r->t - gaps[i] - 1];
 		vx_mag m[4] = { ph->norm, ph->step_product, ph->bound, ph->contribution };
-		gap_row(out, ph->gap, ph->k, m, 4, st);
+		vxr_ck_gap_row(out, ph->gap, ph->k, m, 4, st);
 	}
 	free(gaps);
-	rows_note(out, nrows, r->t, utf8);
+	vxr_ck_rows_note(out, nrows, r->t, utf8);
 	if (utf8) {
 		fprintf(out, "actual       = \u2016\u2202s_t/\u2202s_k\u2016\u2082\n");
 		fprintf(out, "step product = \u03a0_{j=k+1..t} \u2016J_j\u2016\u2082,  "
@@ -489,7 +553,7 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 		snprintf(b, sizeof b, "0 (the edge: %s = 1 to 1e-12)", y->gl);
 	if (r->lyap_bound == -INFINITY)
 		snprintf(b, sizeof b, "-infinity (%s = 0)", y->gl);
-	lyap_line(out, r->lyap_max, c->model->T, st);
+	vxr_ck_lyap_line(out, r->lyap_max, c->model->T, st);
 	fprintf(out, "  against its bound ln(%s) = %s\n", y->gl, b);
 	char v[160];
 	vxr_verdict(r, utf8 ? VXR_NOTE_UNICODE : VXR_NOTE_ASCII, v, sizeof v);
@@ -551,13 +615,13 @@ static vxr_fd_outcome net_fd_overall(const vx_net_fdjudge *fd)
 }
 
 /* "f" of an LSTM, "z" of a GRU: the gate that keeps the state (net.h). */
-static const char *keep_gate(vx_cell c)
+const char *vxr_ck_keep_gate(vx_cell c)
 {
 	return c == VX_CELL_LSTM ? "f" : c == VX_CELL_GRU ? "z" : NULL;
 }
 
 /* x as a percentage with up to 3 significant digits: "0%", "12.5%", "100%". */
-static char *percent(char *b, size_t n, double x, vxf_style st)
+char *vxr_ck_percent(char *b, size_t n, double x, vxf_style st)
 {
 	char v[40];
 	snprintf(b, n, "%s%%", vxf_num(v, sizeof v, 100 * x, 3, st));
@@ -571,6 +635,7 @@ static void describe_net(FILE *out, const vxr_net_check *c, int utf8, vxf_style 
 	const vx_net *net = c->net;
 	char num[64];
 	const char *nrm = utf8 ? "\u2016\u00b7\u2016\u2082" : "||.||_2";
+	const char *start = net->cell == VX_CELL_LSTM ? "h_0 = c_0 = 0" : "h_0 = 0";
 	vxf_num(num, sizeof num, p->norm, 6, st);
 	if (p->model[0]) {
 		model_file_line(out, p->model, utf8);
@@ -578,17 +643,25 @@ static void describe_net(FILE *out, const vxr_net_check *c, int utf8, vxf_style 
 			fprintf(out, "weight_hh: each gate block rescaled to %s = %s\n", nrm, num);
 		return;
 	}
+	if (c->src && c->src->weights[0]) {
+		vxr_ck_weights_lines(out, c->src, p, utf8, st);
+		vxr_ck_source_inputs(out, c->src, p, net->T, net->n, start, utf8, st);
+		return;
+	}
 	const char *how = p->init == VX_INIT_ORTHOGONAL ? "orthogonal (Q of a QR)"
 	                  : p->init == VX_INIT_IDENTITY ? "identity"
 	                                                 : "gaussian N(0,1) entries";
 	fprintf(out, "weight_hh: each d%sd gate block %s, scaled to %s = %s\n", utf8 ? "\u00d7" : "x", how, nrm, num);
-	const char *kg = keep_gate(net->cell);
+	const char *kg = vxr_ck_keep_gate(net->cell);
 	if (kg && c->spec->forget_bias != 0)
 		fprintf(out, "weight_ih: N(0, 1/n_l) entries; biases 0 but bias_ih of %s = %s\n", kg,
 		        vxf_num(num, sizeof num, c->spec->forget_bias, 6, st));
 	else
 		fprintf(out, "weight_ih: N(0, 1/n_l) entries; biases 0\n");
-	inputs_line(out, p, net->cell == VX_CELL_LSTM ? "h_0 = c_0 = 0" : "h_0 = 0", utf8, st);
+	if (c->src)
+		vxr_ck_source_inputs(out, c->src, p, net->T, net->n, start, utf8, st);
+	else
+		inputs_line(out, p, start, utf8, st);
 }
 
 /* The per-layer statistics: the weights' spectra, saturation, the gate
@@ -606,30 +679,77 @@ static void layer_stats(FILE *out, const vxr_net_check *c, size_t l, int utf8, v
 	fprintf(out, "  gradient %s = %s\n",
 	        utf8 ? "\u2016\u2202L_t/\u2202weight_hh\u2016_F" : "||dL_t/dweight_hh||_F",
 	        vxf_mag(a, sizeof a, r->grad_hh_norm[l], SIG, st));
-	const char *kg = keep_gate(net->cell);
+	const char *kg = vxr_ck_keep_gate(net->cell);
 	if (kg)
 		fprintf(out, "  %s gate %s: mean %s, sd %s over units and steps\n",
 		        net->cell == VX_CELL_LSTM ? "forget" : "update", kg, vxf_num(a, sizeof a, s->keep_mean, SIG, st),
 		        vxf_num(b, sizeof b, s->keep_sd, SIG, st));
 	if (net->cell == VX_CELL_LSTM)
 		fprintf(out, "  tanh(c) saturated (tanh%s < 0.1): %s of units and steps\n", utf8 ? "\u2032" : "'",
-		        percent(a, sizeof a, s->cell_sat, st));
-	rpad(out, "gate", 8);
-	rpad(out, utf8 ? "\u2016hh\u2016\u2082" : "||hh||_2", 12);
-	rpad(out, utf8 ? "\u03c1(hh)" : "rho(hh)", 12);
-	rpad(out, utf8 ? "\u2016ih\u2016\u2082" : "||ih||_2", 12);
-	rpad(out, "saturated low", 16);
-	rpad(out, "high", 10);
+		        vxr_ck_percent(a, sizeof a, s->cell_sat, st));
+	vxr_ck_rpad(out, "gate", 8);
+	vxr_ck_rpad(out, utf8 ? "\u2016hh\u2016\u2082" : "||hh||_2", 12);
+	vxr_ck_rpad(out, utf8 ? "\u03c1(hh)" : "rho(hh)", 12);
+	vxr_ck_rpad(out, utf8 ? "\u2016ih\u2016\u2082" : "||ih||_2", 12);
+	vxr_ck_rpad(out, "saturated low", 16);
+	vxr_ck_rpad(out, "high", 10);
 	fputc('\n', out);
 	for (size_t g = 0; g < net->G; g++) {
-		rpad(out, vx_cell_gate_name(net->cell, g), 8);
-		rpad(out, vxf_num(a, sizeof a, s->gate_sigma_hh[g], SIG, st), 12);
-		rpad(out, vxf_num(b, sizeof b, s->gate_radius[g], SIG, st), 12);
-		rpad(out, vxf_num(e, sizeof e, s->gate_sigma_ih[g], SIG, st), 12);
-		rpad(out, percent(a, sizeof a, s->gate_low[g], st), 16);
-		rpad(out, percent(b, sizeof b, s->gate_high[g], st), 10);
+		vxr_ck_rpad(out, vx_cell_gate_name(net->cell, g), 8);
+		vxr_ck_rpad(out, vxf_num(a, sizeof a, s->gate_sigma_hh[g], SIG, st), 12);
+		vxr_ck_rpad(out, vxf_num(b, sizeof b, s->gate_radius[g], SIG, st), 12);
+		vxr_ck_rpad(out, vxf_num(e, sizeof e, s->gate_sigma_ih[g], SIG, st), 12);
+		vxr_ck_rpad(out, vxr_ck_percent(a, sizeof a, s->gate_low[g], st), 16);
+		vxr_ck_rpad(out, vxr_ck_percent(b, sizeof b, s->gate_high[g], st), 10);
 		fputc('\n', out);
 	}
+}
+
+/* The start of a network's first line, "vanex V check: CELL, L layers, ",
+ * into buf; its columns (ASCII). */
+static int net_head_start(char *buf, size_t n, const vx_net *net)
+{
+	if (net->cell == VX_CELL_RNN)
+		return snprintf(buf, n, "vanex %s check: rnn cell, activation %s, %zu layer%s, ", VX_VERSION,
+		                vx_act_name(net->act), net->L, net->L == 1 ? "" : "s");
+	return snprintf(buf, n, "vanex %s check: %s cell, %zu layer%s, ", VX_VERSION, vx_cell_name(net->cell), net->L,
+	                net->L == 1 ? "" : "s");
+}
+
+void vxr_ck_net_head(FILE *out, const vx_net *net, size_t t, const char *tail)
+{
+	char start[128];
+	net_head_start(start, sizeof start, net);
+	fprintf(out, "%s%s\n", start, tail);
+	fprintf(out, "sizes: d = %zu hidden, n = %zu inputs, T = %zu steps, loss at t = %zu\n", net->d, net->n, net->T,
+	        t);
+	fprintf(out, "state: S_j = %s of every layer, D = %zu\n", net->cell == VX_CELL_LSTM ? "(h, c)" : "h", net->D);
+}
+
+/* The finite-difference lines of a network's check (fd not NULL). */
+void vxr_ck_net_fd_text(FILE *out, const vx_net *net, const vx_net_fdjudge *fd, int utf8, vxf_style st)
+{
+	fd_heading(out, st);
+	char w[VX_NET_FD_ITEMS][80];
+	snprintf(w[0], sizeof w[0], utf8 ? "J_j = \u2202S_j/\u2202S_{j\u22121} at j = %zu, %zu blocks"
+	                                 : "J_j = dS_j/dS_{j-1} at j = %zu, %zu blocks", fd->j, fd->nblk * fd->nblk);
+	snprintf(w[1], sizeof w[1], utf8 ? "\u2202S_t/\u2202S_k at k = %zu" : "dS_t/dS_k at k = %zu", fd->k);
+	snprintf(w[2], sizeof w[2], utf8 ? "\u2202L_t/\u2202\u03b8, %zu entries of %zu parameters"
+	                                 : "dL_t/dtheta, %zu entries of %zu parameters",
+	         fd->item[VX_NET_FD_GRAD].compared, 4 * net->L);
+	static const char *const what_u[VX_NET_FD_ITEMS] = { "J_j", "\u2202S_t/\u2202S_k",
+	                                                      "\u2202L_t/\u2202\u03b8" };
+	static const char *const what_a[VX_NET_FD_ITEMS] = { "J_j", "dS_t/dS_k", "dL_t/dtheta" };
+	vxr_fd_outcome o[VX_NET_FD_ITEMS];
+	size_t left = 0, kinked = 0;
+	for (int i = 0; i < VX_NET_FD_ITEMS; i++) {
+		const vx_net_fditem *it = &fd->item[i];
+		o[i] = net_fd_item(it);
+		fd_row(out, w[i], 44, o[i], it->error, it->left, st);
+		left += it->left;
+		kinked += it->at_kink;
+	}
+	fd_summary(out, net_fd_overall(fd), o, utf8 ? what_u : what_a, VX_NET_FD_ITEMS, left, kinked, utf8);
 }
 
 vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_error *err)
@@ -644,15 +764,14 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 	int lstm = net->cell == VX_CELL_LSTM;
 	char a[64], b[64];
 
-	if (net->cell == VX_CELL_RNN)
-		fprintf(out, "vanex %s check: rnn cell, activation %s, %zu layers, seed %lu\n", VX_VERSION,
-		        vx_act_name(net->act), net->L, p->seed);
+	char seed[4 * 80 + 24], start[128];
+	/* nothing is drawn when the weights and the inputs are files', or the
+	 * whole model is one that records no seed */
+	if (c->src && c->src->weights[0] && c->src->inputs[0])
+		snprintf(seed, sizeof seed, "weights and inputs from files");
 	else
-		fprintf(out, "vanex %s check: %s cell, %zu layer%s, seed %lu\n", VX_VERSION, vx_cell_name(net->cell),
-		        net->L, net->L == 1 ? "" : "s", p->seed);
-	fprintf(out, "sizes: d = %zu hidden, n = %zu inputs, T = %zu steps, loss at t = %zu\n", net->d, net->n,
-	        net->T, r->t);
-	fprintf(out, "state: S_j = %s of every layer, D = %zu\n", lstm ? "(h, c)" : "h", net->D);
+		origin_text(seed, sizeof seed, p, net_head_start(start, sizeof start, net), utf8);
+	vxr_ck_net_head(out, net, r->t, seed);
 	describe_net(out, c, utf8, st);
 	fprintf(out, "loss L_t = %s%sh_t %s y%s%s = %s (h_t of the top layer)\n", utf8 ? "\u00bd" : "0.5",
 	        utf8 ? "\u2016" : "||", minus, utf8 ? "\u2016" : "||", utf8 ? "\u00b2" : "^2",
@@ -670,13 +789,13 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 
 	/* the whole state */
 	static const char *const cols[] = { "actual", "step product", "bound" };
-	gap_head(out, utf8, cols, 3);
+	vxr_ck_gap_head(out, utf8, cols, 3);
 	for (size_t i = 0; i < nrows; i++) {
 		const vx_net_path *ph = &r->paths[r->t - gaps[i] - 1];
 		vx_mag m[3] = { ph->norm, ph->step_product, ph->bound };
-		gap_row(out, ph->gap, ph->k, m, 3, st);
+		vxr_ck_gap_row(out, ph->gap, ph->k, m, 3, st);
 	}
-	rows_note(out, nrows, r->t, utf8);
+	vxr_ck_rows_note(out, nrows, r->t, utf8);
 	if (utf8) {
 		fprintf(out, "actual       = \u2016\u2202S_t/\u2202S_k\u2016\u2082, S the whole state (%s of every "
 		             "layer)\n", lstm ? "h and c" : "h");
@@ -713,11 +832,11 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 		                      utf8 ? "\u2016\u2202c_t/\u2202c_k\u2016\u2082" : "||dc_t/dc_k||_2", "path term" };
 		if (!lstm)
 			bc[1] = bc[2];
-		gap_head(out, utf8, bc, lstm ? 3 : 2);
+		vxr_ck_gap_head(out, utf8, bc, lstm ? 3 : 2);
 		for (size_t i = 0; i < nrows; i++) {
 			size_t k = r->t - gaps[i], at = (k - 1) * net->L + l;
 			vx_mag m[3] = { r->h_norm[at], lstm ? r->c_norm[at] : r->contribution[at], r->contribution[at] };
-			gap_row(out, gaps[i], k, m, lstm ? 3 : 2, st);
+			vxr_ck_gap_row(out, gaps[i], k, m, lstm ? 3 : 2, st);
 		}
 	}
 	free(gaps);
@@ -751,7 +870,7 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 	else
 		fprintf(out, "horizon: %s leaves %s first at t%sk = %zu (%s)\n", nS, range, minus, r->horizon,
 		        r->horizon_kind == VX_HORIZON_VANISH ? "vanished" : "exploded");
-	lyap_line(out, r->lyap_max, net->T, st);
+	vxr_ck_lyap_line(out, r->lyap_max, net->T, st);
 	if (r->lyap_bound == -INFINITY)
 		fprintf(out, "  against its bound, the mean of ln b_j: -infinity (a b_j is 0)\n");
 	else
@@ -760,30 +879,8 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 	vxr_net_verdict(r, utf8 ? VXR_NOTE_UNICODE : VXR_NOTE_ASCII, v, sizeof v);
 	fprintf(out, "verdict: %s\n", v);
 
-	if (c->fd) {
-		const vx_net_fdjudge *fd = c->fd;
-		fd_heading(out, st);
-		char w[VX_NET_FD_ITEMS][80];
-		snprintf(w[0], sizeof w[0], utf8 ? "J_j = \u2202S_j/\u2202S_{j\u22121} at j = %zu, %zu blocks"
-		                                 : "J_j = dS_j/dS_{j-1} at j = %zu, %zu blocks", fd->j, fd->nblk * fd->nblk);
-		snprintf(w[1], sizeof w[1], utf8 ? "\u2202S_t/\u2202S_k at k = %zu" : "dS_t/dS_k at k = %zu", fd->k);
-		snprintf(w[2], sizeof w[2], utf8 ? "\u2202L_t/\u2202\u03b8, %zu entries of %zu parameters"
-		                                 : "dL_t/dtheta, %zu entries of %zu parameters",
-		         fd->item[VX_NET_FD_GRAD].compared, 4 * net->L);
-		static const char *const what_u[VX_NET_FD_ITEMS] = { "J_j", "\u2202S_t/\u2202S_k",
-		                                                      "\u2202L_t/\u2202\u03b8" };
-		static const char *const what_a[VX_NET_FD_ITEMS] = { "J_j", "dS_t/dS_k", "dL_t/dtheta" };
-		vxr_fd_outcome o[VX_NET_FD_ITEMS];
-		size_t left = 0, kinked = 0;
-		for (int i = 0; i < VX_NET_FD_ITEMS; i++) {
-			const vx_net_fditem *it = &fd->item[i];
-			o[i] = net_fd_item(it);
-			fd_row(out, w[i], 44, o[i], it->error, it->left, st);
-			left += it->left;
-			kinked += it->at_kink;
-		}
-		fd_summary(out, net_fd_overall(fd), o, utf8 ? what_u : what_a, VX_NET_FD_ITEMS, left, kinked, utf8);
-	}
+	if (c->fd)
+		vxr_ck_net_fd_text(out, net, c->fd, utf8, st);
 	if (fflush(out) != 0 || ferror(out))
 		return vx_fail(err, VX_EIO, "cannot write the output: %s", strerror(errno));
 	return VX_OK;
@@ -797,42 +894,37 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
  * JSON_REAL_PRECISION(17), which wrote it before: ", " and ": " between
  * items, members in the order written, reals as %.17g with ".0" added to an
  * integral value and the exponent without '+' or leading zeros. */
-typedef struct {
-	FILE *f;
-	int err;      /* errno of the first failed write; 0 while none */
-	int first;    /* the current object or array has no item yet */
-} jw;
 
-static void jw_put(jw *w, const char *s)
+void vxr_jw_put(vxr_jw *w, const char *s)
 {
 	if (!w->err && fputs(s, w->f) == EOF)
 		w->err = errno ? errno : EIO;
 }
 
 /* The separator before an item of an array or object. */
-static void jw_sep(jw *w)
+void vxr_jw_sep(vxr_jw *w)
 {
 	if (!w->first)
-		jw_put(w, ", ");
+		vxr_jw_put(w, ", ");
 	w->first = 0;
 }
 
-static void jw_open(jw *w, const char *bracket)
+void vxr_jw_open(vxr_jw *w, const char *bracket)
 {
-	jw_put(w, bracket);
+	vxr_jw_put(w, bracket);
 	w->first = 1;
 }
 
-static void jw_close(jw *w, const char *bracket)
+void vxr_jw_close(vxr_jw *w, const char *bracket)
 {
-	jw_put(w, bracket);
+	vxr_jw_put(w, bracket);
 	w->first = 0;
 }
 
-static void jw_str(jw *w, const char *s)
+void vxr_jw_str(vxr_jw *w, const char *s)
 {
 	char b[8];
-	jw_put(w, "\"");
+	vxr_jw_put(w, "\"");
 	for (; *s && !w->err; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
@@ -841,21 +933,21 @@ static void jw_str(jw *w, const char *s)
 			snprintf(b, sizeof b, "\\u%04x", c);
 		else
 			snprintf(b, sizeof b, "%c", c);
-		jw_put(w, b);
+		vxr_jw_put(w, b);
 	}
-	jw_put(w, "\"");
+	vxr_jw_put(w, "\"");
 }
 
 /* "name": (after the separator). */
-static void jw_key(jw *w, const char *name)
+void vxr_jw_key(vxr_jw *w, const char *name)
 {
-	jw_sep(w);
-	jw_str(w, name);
-	jw_put(w, ": ");
+	vxr_jw_sep(w);
+	vxr_jw_str(w, name);
+	vxr_jw_put(w, ": ");
 }
 
 /* A real, or null when it is not finite (JSON has no NaN or infinity). */
-static void jw_num(jw *w, double x)
+void vxr_jw_num(vxr_jw *w, double x)
 {
 	char b[48];
 	vxf_num(b, sizeof b - 2, x, 17, VXF_JSON);
@@ -871,142 +963,144 @@ static void jw_num(jw *w, double x)
 			end++;
 		memmove(start, end, strlen(end) + 1);
 	}
-	jw_put(w, b);
+	vxr_jw_put(w, b);
 }
 
-static void jw_size(jw *w, size_t n)
+void vxr_jw_size(vxr_jw *w, size_t n)
 {
 	char b[32];
 	snprintf(b, sizeof b, "%zu", n);
-	jw_put(w, b);
+	vxr_jw_put(w, b);
 }
 
-static void jw_member(jw *w, const char *name, double x)
+void vxr_jw_member(vxr_jw *w, const char *name, double x)
 {
-	jw_key(w, name);
-	jw_num(w, x);
+	vxr_jw_key(w, name);
+	vxr_jw_num(w, x);
 }
 
-static void jw_member_size(jw *w, const char *name, size_t n)
+void vxr_jw_member_size(vxr_jw *w, const char *name, size_t n)
 {
-	jw_key(w, name);
-	jw_size(w, n);
+	vxr_jw_key(w, name);
+	vxr_jw_size(w, n);
 }
 
-static void jw_member_str(jw *w, const char *name, const char *s)
+void vxr_jw_member_str(vxr_jw *w, const char *name, const char *s)
 {
-	jw_key(w, name);
-	jw_str(w, s);
+	vxr_jw_key(w, name);
+	vxr_jw_str(w, s);
 }
 
 /* name and log10_name for a magnitude. */
-static void jw_mag(jw *w, const char *name, vx_mag m)
+void vxr_jw_mag(vxr_jw *w, const char *name, vx_mag m)
 {
 	char key[64];
 	snprintf(key, sizeof key, "log10_%s", name);
-	jw_member(w, name, m.fits ? m.value : NAN);
-	jw_member(w, key, m.log10);
+	vxr_jw_member(w, name, m.fits ? m.value : NAN);
+	vxr_jw_member(w, key, m.log10);
 }
 
-static void jw_vector(jw *w, const double *v, size_t n, size_t stride)
+void vxr_jw_vector(vxr_jw *w, const double *v, size_t n, size_t stride)
 {
-	jw_open(w, "[");
+	vxr_jw_open(w, "[");
 	for (size_t i = 0; i < n; i++) {
-		jw_sep(w);
-		jw_num(w, v[i * stride]);
+		vxr_jw_sep(w);
+		vxr_jw_num(w, v[i * stride]);
 	}
-	jw_close(w, "]");
+	vxr_jw_close(w, "]");
 }
 
-static void jw_member_vector(jw *w, const char *name, const gsl_vector *v)
+void vxr_jw_member_vector(vxr_jw *w, const char *name, const gsl_vector *v)
 {
-	jw_key(w, name);
-	jw_vector(w, v->data, v->size, v->stride);
+	vxr_jw_key(w, name);
+	vxr_jw_vector(w, v->data, v->size, v->stride);
 }
 
 /* Row by row, stopping at the first failed write (a full disk is not
  * filled with the rest of a 10⁶-row matrix). */
-static void jw_matrix(jw *w, const gsl_matrix *m)
+void vxr_jw_matrix(vxr_jw *w, const gsl_matrix *m)
 {
-	jw_open(w, "[");
+	vxr_jw_open(w, "[");
 	for (size_t i = 0; i < m->size1 && !w->err; i++) {
-		jw_sep(w);
-		jw_vector(w, m->data + i * m->tda, m->size2, 1);
+		vxr_jw_sep(w);
+		vxr_jw_vector(w, m->data + i * m->tda, m->size2, 1);
 	}
-	jw_close(w, "]");
+	vxr_jw_close(w, "]");
 }
 
-static void jw_member_matrix(jw *w, const char *name, const gsl_matrix *m)
+void vxr_jw_member_matrix(vxr_jw *w, const char *name, const gsl_matrix *m)
 {
-	jw_key(w, name);
-	jw_matrix(w, m);
+	vxr_jw_key(w, name);
+	vxr_jw_matrix(w, m);
 }
 
 /* The seed as an integer, which every seed --seed takes is; a larger one
  * (a hand-made record) as the real it is. */
-static void jw_seed(jw *w, unsigned long seed)
+void vxr_jw_seed(vxr_jw *w, const vx_params *p)
 {
-	if (seed <= (unsigned long)LLONG_MAX)
-		jw_member_size(w, "seed", seed);
+	if (p->unseeded)
+		vxr_jw_member(w, "seed", NAN);   /* null: a model file that records none, nothing drawn */
+	else if (p->seed <= (unsigned long)LLONG_MAX)
+		vxr_jw_member_size(w, "seed", p->seed);
 	else
-		jw_member(w, "seed", (double)seed);
+		vxr_jw_member(w, "seed", (double)p->seed);
 }
 
-static void jw_params(jw *w, const vxr_check *c)
+static void jw_params(vxr_jw *w, const vxr_check *c)
 {
 	const vx_params *p = c->params;
 	const vx_model *m = c->model;
 	/* A file's W keeps its norm unless --norm was given: then there is no λ to report. */
 	int norm_given = (p->set & VX_SET_NORM) || (!p->weights[0] && !p->model[0]);
-	jw_key(w, "params");
-	jw_open(w, "{");
-	jw_member_str(w, "activation", vx_act_name(m->act));
-	jw_member_size(w, "hidden", m->d);
-	jw_member_size(w, "inputs", m->n);
-	jw_member_size(w, "steps", m->T);
-	jw_member_size(w, "t", c->result->t);
-	jw_member(w, "norm", norm_given ? p->norm : NAN);
-	jw_member_str(w, "init", vx_init_name(p->init));
-	jw_member(w, "input_scale", p->input_scale);
-	jw_seed(w, p->seed);
-	jw_member_str(w, "cell", "rnn");
-	jw_member_size(w, "layers", 1);
-	jw_close(w, "}");
+	vxr_jw_key(w, "params");
+	vxr_jw_open(w, "{");
+	vxr_jw_member_str(w, "activation", vx_act_name(m->act));
+	vxr_jw_member_size(w, "hidden", m->d);
+	vxr_jw_member_size(w, "inputs", m->n);
+	vxr_jw_member_size(w, "steps", m->T);
+	vxr_jw_member_size(w, "t", c->result->t);
+	vxr_jw_member(w, "norm", norm_given ? p->norm : NAN);
+	vxr_jw_member_str(w, "init", vx_init_name(p->init));
+	vxr_jw_member(w, "input_scale", p->input_scale);
+	vxr_jw_seed(w, p);
+	vxr_jw_member_str(w, "cell", "rnn");
+	vxr_jw_member_size(w, "layers", 1);
+	vxr_jw_close(w, "}");
 }
 
-static void jw_model(jw *w, const vx_model *m)
+static void jw_model(vxr_jw *w, const vx_model *m)
 {
-	jw_key(w, "model");
-	jw_open(w, "{");
-	jw_member_str(w, "cell", "rnn");
-	jw_member_size(w, "layers", 1);
-	jw_member_str(w, "activation", vx_act_name(m->act));
-	jw_member_matrix(w, "W", m->W);
-	jw_member_matrix(w, "U", m->U);
-	jw_member_vector(w, "b", m->b);
-	jw_member_vector(w, "s0", m->s0);
-	jw_member_matrix(w, "x", m->x);
-	jw_member_vector(w, "y", m->y);
-	jw_close(w, "}");
+	vxr_jw_key(w, "model");
+	vxr_jw_open(w, "{");
+	vxr_jw_member_str(w, "cell", "rnn");
+	vxr_jw_member_size(w, "layers", 1);
+	vxr_jw_member_str(w, "activation", vx_act_name(m->act));
+	vxr_jw_member_matrix(w, "W", m->W);
+	vxr_jw_member_matrix(w, "U", m->U);
+	vxr_jw_member_vector(w, "b", m->b);
+	vxr_jw_member_vector(w, "s0", m->s0);
+	vxr_jw_member_matrix(w, "x", m->x);
+	vxr_jw_member_vector(w, "y", m->y);
+	vxr_jw_close(w, "}");
 }
 
 /* A path's object opened, with what every kind of result has. */
-static void jw_path_head(jw *w, size_t k, size_t gap, vx_mag norm, vx_mag step_product, vx_mag bound)
+static void jw_path_head(vxr_jw *w, size_t k, size_t gap, vx_mag norm, vx_mag step_product, vx_mag bound)
 {
-	jw_sep(w);
-	jw_open(w, "{");
-	jw_member_size(w, "k", k);
-	jw_member_size(w, "gap", gap);
-	jw_mag(w, "norm", norm);
-	jw_mag(w, "step_product", step_product);
-	jw_mag(w, "bound", bound);
+	vxr_jw_sep(w);
+	vxr_jw_open(w, "{");
+	vxr_jw_member_size(w, "k", k);
+	vxr_jw_member_size(w, "gap", gap);
+	vxr_jw_mag(w, "norm", norm);
+	vxr_jw_mag(w, "step_product", step_product);
+	vxr_jw_mag(w, "bound", bound);
 }
 
 /* Closes the object, ends the line, flushes: VX_EIO when any write failed. */
-static vx_status jw_finish(jw *w, vx_error *err)
+vx_status vxr_jw_finish(vxr_jw *w, vx_error *err)
 {
-	jw_close(w, "}");
-	jw_put(w, "\n");
+	vxr_jw_close(w, "}");
+	vxr_jw_put(w, "\n");
 	if (!w->err && fflush(w->f) != 0)
 		w->err = errno ? errno : EIO;
 	if (w->err)
@@ -1014,91 +1108,131 @@ static vx_status jw_finish(jw *w, vx_error *err)
 	return VX_OK;
 }
 
-static void jw_paths(jw *w, const vx_result *r)
+static void jw_paths(vxr_jw *w, const vx_result *r)
 {
-	jw_key(w, "paths");
-	jw_open(w, "[");
+	vxr_jw_key(w, "paths");
+	vxr_jw_open(w, "[");
 	for (size_t i = 0; i < r->t && !w->err; i++) {
 		const vx_path *ph = &r->paths[i];
 		jw_path_head(w, ph->k, ph->gap, ph->norm, ph->step_product, ph->bound);
-		jw_mag(w, "contribution", ph->contribution);
-		jw_close(w, "}");
+		vxr_jw_mag(w, "contribution", ph->contribution);
+		vxr_jw_close(w, "}");
 	}
-	jw_close(w, "]");
+	vxr_jw_close(w, "]");
 }
 
-static void jw_fd(jw *w, const vx_fdcheck *fd)
+static void jw_fd(vxr_jw *w, const vx_fdcheck *fd)
 {
-	jw_key(w, "fd_check");
+	vxr_jw_key(w, "fd_check");
 	if (!fd) {
-		jw_put(w, "null");
+		vxr_jw_put(w, "null");
 		return;
 	}
-	jw_open(w, "{");
-	jw_member(w, "dsda", fd->dsda);
-	jw_member(w, "dads", fd->dads);
-	jw_member(w, "dsds", fd->dsds);
-	jw_member(w, "dLdW", fd->dLdW);
-	jw_member_size(w, "j", fd->j);
-	jw_member_size(w, "k", fd->k);
-	jw_member_size(w, "dLdW_entries", fd->dLdW_entries);
-	jw_member_size(w, "unresolved", fd->unresolved);
-	jw_member_size(w, "at_kink", fd->at_kink);
-	jw_member(w, "tolerance", VXR_FD_TOL);
-	jw_key(w, "pass");
-	jw_put(w, vxr_fd_pass(fd) ? "true" : "false");
-	jw_member_str(w, "outcome", fd_word(vxr_fd_overall(fd)));
-	jw_close(w, "}");
+	vxr_jw_open(w, "{");
+	vxr_jw_member(w, "dsda", fd->dsda);
+	vxr_jw_member(w, "dads", fd->dads);
+	vxr_jw_member(w, "dsds", fd->dsds);
+	vxr_jw_member(w, "dLdW", fd->dLdW);
+	vxr_jw_member_size(w, "j", fd->j);
+	vxr_jw_member_size(w, "k", fd->k);
+	vxr_jw_member_size(w, "dLdW_entries", fd->dLdW_entries);
+	vxr_jw_member_size(w, "unresolved", fd->unresolved);
+	vxr_jw_member_size(w, "at_kink", fd->at_kink);
+	vxr_jw_member(w, "tolerance", VXR_FD_TOL);
+	vxr_jw_key(w, "pass");
+	vxr_jw_put(w, vxr_fd_pass(fd) ? "true" : "false");
+	vxr_jw_member_str(w, "outcome", fd_word(vxr_fd_overall(fd)));
+	vxr_jw_close(w, "}");
 }
 
-/* name and log10_name for one magnitude per layer, as two arrays. */
-static void jw_mags(jw *w, const char *name, const vx_mag *m, size_t n, size_t stride)
+/* name and log10_name for n magnitudes (every stride-th of m: one per layer
+ * or per step), as two arrays. */
+void vxr_jw_mags(vxr_jw *w, const char *name, const vx_mag *m, size_t n, size_t stride)
 {
 	char key[64];
-	jw_key(w, name);
-	jw_open(w, "[");
+	vxr_jw_key(w, name);
+	vxr_jw_open(w, "[");
 	for (size_t i = 0; i < n; i++) {
-		jw_sep(w);
-		jw_num(w, m[i * stride].fits ? m[i * stride].value : NAN);
+		vxr_jw_sep(w);
+		vxr_jw_num(w, m[i * stride].fits ? m[i * stride].value : NAN);
 	}
-	jw_close(w, "]");
+	vxr_jw_close(w, "]");
 	snprintf(key, sizeof key, "log10_%s", name);
-	jw_key(w, key);
-	jw_open(w, "[");
+	vxr_jw_key(w, key);
+	vxr_jw_open(w, "[");
 	for (size_t i = 0; i < n; i++) {
-		jw_sep(w);
-		jw_num(w, m[i * stride].log10);
+		vxr_jw_sep(w);
+		vxr_jw_num(w, m[i * stride].log10);
 	}
-	jw_close(w, "]");
+	vxr_jw_close(w, "]");
 }
 
-static void jw_net_params(jw *w, const vxr_net_check *c)
+/* Where a check's weights and inputs came from (check.h's vxr_source):
+ *   source {weights: {file, format, module, dtype, directions, direction}
+ *     or null, inputs: {file, sequences} or {generated: true, input_scale,
+ *     seed}, target: "zero" or "drawn"} */
+void vxr_jw_source(vxr_jw *w, const vxr_source *src, const vx_params *p)
+{
+	if (!src)
+		return;
+	vxr_jw_key(w, "source");
+	vxr_jw_open(w, "{");
+	vxr_jw_key(w, "weights");
+	if (src->weights[0]) {
+		vxr_jw_open(w, "{");
+		vxr_jw_member_str(w, "file", src->weights);
+		vxr_jw_member_str(w, "format", src->format);
+		vxr_jw_member_str(w, "module", src->module);
+		vxr_jw_member_str(w, "dtype", src->dtype);
+		vxr_jw_member_size(w, "directions", (size_t)src->directions);
+		vxr_jw_member_str(w, "direction", src->reverse ? "reverse" : "forward");
+		vxr_jw_close(w, "}");
+	} else {
+		vxr_jw_put(w, "null");
+	}
+	vxr_jw_key(w, "inputs");
+	vxr_jw_open(w, "{");
+	if (src->inputs[0]) {
+		vxr_jw_member_str(w, "file", src->inputs);
+		vxr_jw_member_size(w, "sequences", src->B);
+	} else {
+		vxr_jw_key(w, "generated");
+		vxr_jw_put(w, "true");
+		vxr_jw_member(w, "input_scale", p->input_scale);
+		vxr_jw_seed(w, p);
+	}
+	vxr_jw_close(w, "}");
+	vxr_jw_member_str(w, "target", src->zero_target ? "zero" : "drawn");
+	vxr_jw_close(w, "}");
+}
+
+void vxr_jw_net_params(vxr_jw *w, const vxr_net_check *c)
 {
 	const vx_params *p = c->params;
 	const vx_net *net = c->net;
-	jw_key(w, "params");
-	jw_open(w, "{");
+	vxr_jw_key(w, "params");
+	vxr_jw_open(w, "{");
 	if (net->cell == VX_CELL_RNN)
-		jw_member_str(w, "activation", vx_act_name(net->act));
-	jw_member_size(w, "hidden", net->d);
-	jw_member_size(w, "inputs", net->n);
-	jw_member_size(w, "steps", net->T);
-	jw_member_size(w, "t", c->result->t);
+		vxr_jw_member_str(w, "activation", vx_act_name(net->act));
+	vxr_jw_member_size(w, "hidden", net->d);
+	vxr_jw_member_size(w, "inputs", net->n);
+	vxr_jw_member_size(w, "steps", net->T);
+	vxr_jw_member_size(w, "t", c->result->t);
 	/* a file's weights keep their norms unless --norm was given */
-	jw_member(w, "norm", (p->set & VX_SET_NORM) || !p->model[0] ? p->norm : NAN);
-	jw_member_str(w, "init", vx_init_name(p->init));
-	jw_member(w, "input_scale", p->input_scale);
-	jw_seed(w, p->seed);
-	jw_member_str(w, "cell", vx_cell_name(net->cell));
-	jw_member_size(w, "layers", net->L);
+	vxr_jw_member(w, "norm", (p->set & VX_SET_NORM) || (!p->model[0] && !p->weights[0]) ? p->norm : NAN);
+	vxr_jw_member_str(w, "init", vx_init_name(p->init));
+	vxr_jw_member(w, "input_scale", p->input_scale);
+	vxr_jw_seed(w, p);
+	vxr_jw_member_str(w, "cell", vx_cell_name(net->cell));
+	vxr_jw_member_size(w, "layers", net->L);
 	if (net->cell != VX_CELL_RNN)
-		jw_member(w, "forget_bias", c->spec->forget_bias);
-	jw_close(w, "}");
+		vxr_jw_member(w, "forget_bias", c->spec->forget_bias);
+	vxr_jw_close(w, "}");
 }
 
 /* The parameters of every layer under PyTorch's names, each M × scale
  * (grads: vx_net_grad, the same shapes as the weights). */
-static void jw_net_weights(jw *w, const vx_net *net, const vx_net_grad *g)
+void vxr_jw_net_weights(vxr_jw *w, const vx_net *net, const vx_net_grad *g)
 {
 	for (size_t l = 0; l < net->L && !w->err; l++) {
 		char key[32];
@@ -1108,162 +1242,210 @@ static void jw_net_weights(jw *w, const vx_net *net, const vx_net_grad *g)
 		for (int q = 0; q < 4; q++) {
 			snprintf(key, sizeof key, "%s_l%zu", name[q], l);
 			if (q < 2)
-				jw_member_matrix(w, key, M[q]);
+				vxr_jw_member_matrix(w, key, M[q]);
 			else
-				jw_member_vector(w, key, v[q - 2]);
+				vxr_jw_member_vector(w, key, v[q - 2]);
 		}
 	}
 }
 
 /* h0 or c0 of every layer: L rows of d, as PyTorch stacks them. */
-static void jw_net_start(jw *w, const vx_net *net, int c0)
+void vxr_jw_net_start(vxr_jw *w, const vx_net *net, int c0)
 {
-	jw_key(w, c0 ? "c0" : "h0");
-	jw_open(w, "[");
+	vxr_jw_key(w, c0 ? "c0" : "h0");
+	vxr_jw_open(w, "[");
 	for (size_t l = 0; l < net->L; l++) {
 		const gsl_vector *v = c0 ? net->layer[l].c0 : net->layer[l].h0;
-		jw_sep(w);
-		jw_vector(w, v->data, v->size, v->stride);
+		vxr_jw_sep(w);
+		vxr_jw_vector(w, v->data, v->size, v->stride);
 	}
-	jw_close(w, "]");
+	vxr_jw_close(w, "]");
 }
 
-static void jw_net_model(jw *w, const vx_net *net)
+void vxr_jw_net_model(vxr_jw *w, const vx_net *net, int with_x)
 {
-	jw_key(w, "model");
-	jw_open(w, "{");
-	jw_member_str(w, "cell", vx_cell_name(net->cell));
-	jw_member_size(w, "layers", net->L);
+	vxr_jw_key(w, "model");
+	vxr_jw_open(w, "{");
+	vxr_jw_member_str(w, "cell", vx_cell_name(net->cell));
+	vxr_jw_member_size(w, "layers", net->L);
 	if (net->cell == VX_CELL_RNN)
-		jw_member_str(w, "activation", vx_act_name(net->act));
-	jw_net_weights(w, net, NULL);
-	jw_net_start(w, net, 0);
+		vxr_jw_member_str(w, "activation", vx_act_name(net->act));
+	vxr_jw_net_weights(w, net, NULL);
+	vxr_jw_net_start(w, net, 0);
 	if (net->cell == VX_CELL_LSTM)
-		jw_net_start(w, net, 1);
-	jw_member_matrix(w, "x", net->x);
-	jw_member_vector(w, "y", net->y);
-	jw_close(w, "}");
+		vxr_jw_net_start(w, net, 1);
+	if (with_x)
+		vxr_jw_member_matrix(w, "x", net->x);
+	vxr_jw_member_vector(w, "y", net->y);
+	vxr_jw_close(w, "}");
 }
 
 /* Each layer's h (or c) at every step: L arrays of T rows of d. */
-static void jw_net_states(jw *w, const vx_net_result *r, int c)
+void vxr_jw_net_states(vxr_jw *w, const vx_net_result *r, int c)
 {
-	jw_key(w, c ? "c" : "h");
-	jw_open(w, "[");
+	vxr_jw_key(w, c ? "c" : "h");
+	vxr_jw_open(w, "[");
 	for (size_t l = 0; l < r->L && !w->err; l++) {
-		jw_sep(w);
-		jw_matrix(w, c ? r->fwd->layer[l].c : r->fwd->layer[l].h);
+		vxr_jw_sep(w);
+		vxr_jw_matrix(w, c ? r->fwd->layer[l].c : r->fwd->layer[l].h);
 	}
-	jw_close(w, "]");
+	vxr_jw_close(w, "]");
 }
 
-static void jw_net_paths(jw *w, const vx_net_result *r)
+void vxr_jw_net_paths(vxr_jw *w, const vx_net_result *r)
 {
 	size_t L = r->L;
-	jw_key(w, "paths");
-	jw_open(w, "[");
+	vxr_jw_key(w, "paths");
+	vxr_jw_open(w, "[");
 	for (size_t i = 0; i < r->t && !w->err; i++) {
 		const vx_net_path *ph = &r->paths[i];
 		jw_path_head(w, ph->k, ph->gap, ph->norm, ph->step_product, ph->bound);
-		jw_mags(w, "h_norm", r->h_norm + i * L, L, 1);
+		vxr_jw_mags(w, "h_norm", r->h_norm + i * L, L, 1);
 		if (r->c_norm)
-			jw_mags(w, "c_norm", r->c_norm + i * L, L, 1);
-		jw_mags(w, "contribution", r->contribution + i * L, L, 1);
-		jw_close(w, "}");
+			vxr_jw_mags(w, "c_norm", r->c_norm + i * L, L, 1);
+		vxr_jw_mags(w, "contribution", r->contribution + i * L, L, 1);
+		vxr_jw_close(w, "}");
 	}
-	jw_close(w, "]");
+	vxr_jw_close(w, "]");
 }
 
-static void jw_net_layers(jw *w, const vx_net *net, const vx_net_result *r)
+void vxr_jw_net_layers(vxr_jw *w, const vx_net *net, const vx_net_result *r)
 {
-	jw_key(w, "layers");
-	jw_open(w, "[");
+	vxr_jw_key(w, "layers");
+	vxr_jw_open(w, "[");
 	for (size_t l = 0; l < net->L; l++) {
 		const vx_net_layer_stats *s = &r->stats[l];
-		jw_sep(w);
-		jw_open(w, "{");
-		jw_member_size(w, "layer", l);
-		jw_member(w, "sigma_hh", s->sigma_hh);
-		jw_member(w, "sigma_ih", s->sigma_ih);
-		jw_mag(w, "grad_hh_norm", r->grad_hh_norm[l]);
-		jw_key(w, "gates");
-		jw_open(w, "[");
+		vxr_jw_sep(w);
+		vxr_jw_open(w, "{");
+		vxr_jw_member_size(w, "layer", l);
+		vxr_jw_member(w, "sigma_hh", s->sigma_hh);
+		vxr_jw_member(w, "sigma_ih", s->sigma_ih);
+		vxr_jw_mag(w, "grad_hh_norm", r->grad_hh_norm[l]);
+		vxr_jw_key(w, "gates");
+		vxr_jw_open(w, "[");
 		for (size_t g = 0; g < net->G; g++) {
-			jw_sep(w);
-			jw_open(w, "{");
-			jw_member_str(w, "gate", vx_cell_gate_name(net->cell, g));
-			jw_member(w, "sigma_hh", s->gate_sigma_hh[g]);
-			jw_member(w, "sigma_ih", s->gate_sigma_ih[g]);
-			jw_member(w, "radius", s->gate_radius[g]);
-			jw_member(w, "saturated_low", s->gate_low[g]);
-			jw_member(w, "saturated_high", s->gate_high[g]);
-			jw_close(w, "}");
+			vxr_jw_sep(w);
+			vxr_jw_open(w, "{");
+			vxr_jw_member_str(w, "gate", vx_cell_gate_name(net->cell, g));
+			vxr_jw_member(w, "sigma_hh", s->gate_sigma_hh[g]);
+			vxr_jw_member(w, "sigma_ih", s->gate_sigma_ih[g]);
+			vxr_jw_member(w, "radius", s->gate_radius[g]);
+			vxr_jw_member(w, "saturated_low", s->gate_low[g]);
+			vxr_jw_member(w, "saturated_high", s->gate_high[g]);
+			vxr_jw_close(w, "}");
 		}
-		jw_close(w, "]");
+		vxr_jw_close(w, "]");
 		if (net->cell == VX_CELL_LSTM)
-			jw_member(w, "cell_saturated", s->cell_sat);
-		if (keep_gate(net->cell)) {
-			jw_member_str(w, "keep_gate", keep_gate(net->cell));
-			jw_member(w, "keep_mean", s->keep_mean);
-			jw_member(w, "keep_sd", s->keep_sd);
+			vxr_jw_member(w, "cell_saturated", s->cell_sat);
+		if (vxr_ck_keep_gate(net->cell)) {
+			vxr_jw_member_str(w, "keep_gate", vxr_ck_keep_gate(net->cell));
+			vxr_jw_member(w, "keep_mean", s->keep_mean);
+			vxr_jw_member(w, "keep_sd", s->keep_sd);
 		}
-		jw_close(w, "}");
+		vxr_jw_close(w, "}");
 	}
-	jw_close(w, "]");
+	vxr_jw_close(w, "]");
 }
 
-static void jw_net_fd(jw *w, const vx_net *net, const vx_net_fdjudge *fd)
+void vxr_jw_net_fd(vxr_jw *w, const vx_net *net, const vx_net_fdjudge *fd)
 {
-	jw_key(w, "fd_check");
+	vxr_jw_key(w, "fd_check");
 	if (!fd) {
-		jw_put(w, "null");
+		vxr_jw_put(w, "null");
 		return;
 	}
 	static const char *const name[4] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
 	static const char *const item[VX_NET_FD_ITEMS] = { "J", "dSdS", "grads" };
 	size_t left = 0, kinked = 0;
-	jw_open(w, "{");
-	jw_member_size(w, "j", fd->j);
-	jw_member_size(w, "k", fd->k);
-	jw_member_size(w, "kinks", fd->kinks);
-	jw_key(w, "blocks");
-	jw_open(w, "[");
+	vxr_jw_open(w, "{");
+	vxr_jw_member_size(w, "j", fd->j);
+	vxr_jw_member_size(w, "k", fd->k);
+	vxr_jw_member_size(w, "kinks", fd->kinks);
+	vxr_jw_key(w, "blocks");
+	vxr_jw_open(w, "[");
 	for (size_t a = 0; a < fd->nblk; a++) {
-		jw_sep(w);
-		jw_vector(w, fd->block + a * fd->nblk, fd->nblk, 1);
+		vxr_jw_sep(w);
+		vxr_jw_vector(w, fd->block + a * fd->nblk, fd->nblk, 1);
 	}
-	jw_close(w, "]");
-	jw_key(w, "params");
-	jw_open(w, "{");
+	vxr_jw_close(w, "]");
+	vxr_jw_key(w, "params");
+	vxr_jw_open(w, "{");
 	for (size_t l = 0; l < net->L; l++)
 		for (int q = 0; q < 4; q++) {
 			char key[32];
 			snprintf(key, sizeof key, "%s_l%zu", name[q], l);
-			jw_member(w, key, fd->param[4 * l + (size_t)q]);
+			vxr_jw_member(w, key, fd->param[4 * l + (size_t)q]);
 		}
-	jw_close(w, "}");
+	vxr_jw_close(w, "}");
 	for (int q = 0; q < VX_NET_FD_ITEMS; q++) {
 		const vx_net_fditem *it = &fd->item[q];
-		jw_key(w, item[q]);
-		jw_open(w, "{");
-		jw_member(w, "error", it->error);
-		jw_member_size(w, "compared", it->compared);
-		jw_member_size(w, "failed", it->failed);
-		jw_member_size(w, "unresolved", it->left);
-		jw_member_size(w, "at_kink", it->at_kink);
-		jw_member_str(w, "outcome", fd_word(net_fd_item(it)));
-		jw_close(w, "}");
+		vxr_jw_key(w, item[q]);
+		vxr_jw_open(w, "{");
+		vxr_jw_member(w, "error", it->error);
+		vxr_jw_member_size(w, "compared", it->compared);
+		vxr_jw_member_size(w, "failed", it->failed);
+		vxr_jw_member_size(w, "unresolved", it->left);
+		vxr_jw_member_size(w, "at_kink", it->at_kink);
+		vxr_jw_member_str(w, "outcome", fd_word(net_fd_item(it)));
+		vxr_jw_close(w, "}");
 		left += it->left;
 		kinked += it->at_kink;
 	}
-	jw_member_size(w, "unresolved", left);
-	jw_member_size(w, "at_kink", kinked);
-	jw_member(w, "tolerance", VXR_FD_TOL);
+	vxr_jw_member_size(w, "unresolved", left);
+	vxr_jw_member_size(w, "at_kink", kinked);
+	vxr_jw_member(w, "tolerance", VXR_FD_TOL);
 	vxr_fd_outcome o = net_fd_overall(fd);
-	jw_key(w, "pass");
-	jw_put(w, o == VXR_FD_PASSED ? "true" : "false");
-	jw_member_str(w, "outcome", fd_word(o));
-	jw_close(w, "}");
+	vxr_jw_key(w, "pass");
+	vxr_jw_put(w, o == VXR_FD_PASSED ? "true" : "false");
+	vxr_jw_member_str(w, "outcome", fd_word(o));
+	vxr_jw_close(w, "}");
+}
+
+void vxr_jw_net_result(vxr_jw *w, const vx_net *net, const vx_net_result *r)
+{
+	vxr_jw_net_states(w, r, 0);
+	if (net->cell == VX_CELL_LSTM)
+		vxr_jw_net_states(w, r, 1);
+	vxr_jw_mag(w, "loss", r->loss);
+	vxr_jw_net_paths(w, r);
+	vxr_jw_mags(w, "step_norm", r->step_norm, r->T, 1);
+	vxr_jw_mags(w, "step_bound", r->step_bound, r->T, 1);
+	/* ∂L_t/∂θ = grads_scaled × 10^grads_log10_scale when it does not fit */
+	if (r->grad_log10_scale != 0)
+		vxr_jw_member(w, "grads", NAN);
+	vxr_jw_key(w, r->grad_log10_scale == 0 ? "grads" : "grads_scaled");
+	vxr_jw_open(w, "{");
+	vxr_jw_net_weights(w, net, r->grad);
+	vxr_jw_close(w, "}");
+	if (r->grad_log10_scale != 0)
+		vxr_jw_member(w, "grads_log10_scale", r->grad_log10_scale);
+	vxr_jw_mag(w, "grad_norm", r->grad_norm);
+	vxr_jw_net_layers(w, net, r);
+	vxr_jw_key(w, "horizon");
+	vxr_jw_open(w, "{");
+	vxr_jw_member_str(w, "kind", r->horizon_kind == VX_HORIZON_VANISH    ? "vanish"
+	                          : r->horizon_kind == VX_HORIZON_EXPLODE ? "explode"
+	                                                                  : "none");
+	if (r->horizon_kind == VX_HORIZON_NONE)
+		vxr_jw_member(w, "gap", NAN);
+	else
+		vxr_jw_member_size(w, "gap", r->horizon);
+	vxr_jw_member(w, "low", VX_HORIZON_LOW);
+	vxr_jw_member(w, "high", VX_HORIZON_HIGH);
+	vxr_jw_close(w, "}");
+	vxr_jw_key(w, "lyapunov");
+	vxr_jw_open(w, "{");
+	vxr_jw_member(w, "max_exponent", r->lyap_max);
+	vxr_jw_key(w, "top");
+	vxr_jw_vector(w, r->lyap_top, r->lyap_count, 1);
+	vxr_jw_member(w, "bound", r->lyap_bound);
+	if (r->lyap_max == -INFINITY)
+		vxr_jw_member_str(w, "reason", "-infinity: the product of the Jacobians is exactly 0");
+	vxr_jw_key(w, "estimate");
+	vxr_jw_put(w, "true");
+	vxr_jw_close(w, "}");
+	vxr_jw_member(w, "rate", r->rate);
+	vxr_jw_member_str(w, "verdict", vxr_trend_name(vxr_net_verdict(r, VXR_NOTE_ASCII, NULL, 0)));
 }
 
 vx_status vxr_net_check_json(FILE *out, const vxr_net_check *c, vx_error *err)
@@ -1272,59 +1454,18 @@ vx_status vxr_net_check_json(FILE *out, const vxr_net_check *c, vx_error *err)
 		return vx_fail(err, VX_EINTERNAL, "vxr_net_check_json: bad arguments");
 	const vx_net *net = c->net;
 	const vx_net_result *r = c->result;
-	jw w = { out, 0, 1 };
+	vxr_jw w = { out, 0, 1 };
 
-	jw_open(&w, "{");
-	jw_net_params(&w, c);
-	jw_member_str(&w, "version", VX_VERSION);
-	jw_member_size(&w, "state_size", net->D);
-	jw_member_str(&w, "bound_kind", r->bound_kind == VX_NET_BOUND_GATES ? "gates" : "gamma_lambda");
-	jw_net_model(&w, net);
-	jw_net_states(&w, r, 0);
-	if (net->cell == VX_CELL_LSTM)
-		jw_net_states(&w, r, 1);
-	jw_mag(&w, "loss", r->loss);
-	jw_net_paths(&w, r);
-	jw_member_vector(&w, "step_norm", r->step_norm);
-	jw_member_vector(&w, "step_bound", r->step_bound);
-	/* ∂L_t/∂θ = grads_scaled × 10^grads_log10_scale when it does not fit */
-	if (r->grad_log10_scale != 0)
-		jw_member(&w, "grads", NAN);
-	jw_key(&w, r->grad_log10_scale == 0 ? "grads" : "grads_scaled");
-	jw_open(&w, "{");
-	jw_net_weights(&w, net, r->grad);
-	jw_close(&w, "}");
-	if (r->grad_log10_scale != 0)
-		jw_member(&w, "grads_log10_scale", r->grad_log10_scale);
-	jw_mag(&w, "grad_norm", r->grad_norm);
-	jw_net_layers(&w, net, r);
-	jw_key(&w, "horizon");
-	jw_open(&w, "{");
-	jw_member_str(&w, "kind", r->horizon_kind == VX_HORIZON_VANISH    ? "vanish"
-	                          : r->horizon_kind == VX_HORIZON_EXPLODE ? "explode"
-	                                                                  : "none");
-	if (r->horizon_kind == VX_HORIZON_NONE)
-		jw_member(&w, "gap", NAN);
-	else
-		jw_member_size(&w, "gap", r->horizon);
-	jw_member(&w, "low", VX_HORIZON_LOW);
-	jw_member(&w, "high", VX_HORIZON_HIGH);
-	jw_close(&w, "}");
-	jw_key(&w, "lyapunov");
-	jw_open(&w, "{");
-	jw_member(&w, "max_exponent", r->lyap_max);
-	jw_key(&w, "top");
-	jw_vector(&w, r->lyap_top, r->lyap_count, 1);
-	jw_member(&w, "bound", r->lyap_bound);
-	if (r->lyap_max == -INFINITY)
-		jw_member_str(&w, "reason", "-infinity: the product of the Jacobians is exactly 0");
-	jw_key(&w, "estimate");
-	jw_put(&w, "true");
-	jw_close(&w, "}");
-	jw_member(&w, "rate", r->rate);
-	jw_member_str(&w, "verdict", vxr_trend_name(vxr_net_verdict(r, VXR_NOTE_ASCII, NULL, 0)));
-	jw_net_fd(&w, net, c->fd);
-	return jw_finish(&w, err);
+	vxr_jw_open(&w, "{");
+	vxr_jw_net_params(&w, c);
+	vxr_jw_member_str(&w, "version", VX_VERSION);
+	vxr_jw_member_size(&w, "state_size", net->D);
+	vxr_jw_member_str(&w, "bound_kind", r->bound_kind == VX_NET_BOUND_GATES ? "gates" : "gamma_lambda");
+	vxr_jw_source(&w, c->src, c->params);
+	vxr_jw_net_model(&w, net, 1);
+	vxr_jw_net_result(&w, net, r);
+	vxr_jw_net_fd(&w, net, c->fd);
+	return vxr_jw_finish(&w, err);
 }
 
 vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
@@ -1333,40 +1474,41 @@ vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
 		return vx_fail(err, VX_EINTERNAL, "vxr_check_json: bad arguments");
 	const vx_model *m = c->model;
 	const vx_result *r = c->result;
-	jw w = { out, 0, 1 };
+	vxr_jw w = { out, 0, 1 };
 
-	jw_open(&w, "{");
+	vxr_jw_open(&w, "{");
 	jw_params(&w, c);
-	jw_member_str(&w, "version", VX_VERSION);
-	jw_member(&w, "gamma", r->gamma);
-	jw_member(&w, "lambda", r->lambda);
-	jw_member_str(&w, "regime", vx_regime_name(vx_result_regime(r)));
+	vxr_jw_member_str(&w, "version", VX_VERSION);
+	vxr_jw_member(&w, "gamma", r->gamma);
+	vxr_jw_member(&w, "lambda", r->lambda);
+	vxr_jw_member_str(&w, "regime", vx_regime_name(vx_result_regime(r)));
+	vxr_jw_source(&w, c->src, c->params);
 	jw_model(&w, m);
-	jw_member_matrix(&w, "a", r->a);
-	jw_member_matrix(&w, "s", r->s);
-	jw_mag(&w, "loss", r->loss);
+	vxr_jw_member_matrix(&w, "a", r->a);
+	vxr_jw_member_matrix(&w, "s", r->s);
+	vxr_jw_mag(&w, "loss", r->loss);
 	jw_paths(&w, r);
 	if (r->grad_log10_scale == 0) {
-		jw_member_matrix(&w, "grad_W", r->grad_W);
+		vxr_jw_member_matrix(&w, "grad_W", r->grad_W);
 	} else {
-		jw_member(&w, "grad_W", NAN);
-		jw_member_matrix(&w, "grad_W_scaled", r->grad_W);
-		jw_member(&w, "grad_W_log10_scale", r->grad_log10_scale);
+		vxr_jw_member(&w, "grad_W", NAN);
+		vxr_jw_member_matrix(&w, "grad_W_scaled", r->grad_W);
+		vxr_jw_member(&w, "grad_W_log10_scale", r->grad_log10_scale);
 	}
-	jw_member(&w, "grad_norm", r->grad_norm.fits ? r->grad_norm.value : NAN);
-	jw_member(&w, "log10_grad_norm", r->grad_norm.log10);
-	jw_key(&w, "lyapunov");
-	jw_open(&w, "{");
-	jw_member(&w, "max_exponent", r->lyap_max);
-	jw_member(&w, "bound", vx_result_ln_gl(r));
+	vxr_jw_member(&w, "grad_norm", r->grad_norm.fits ? r->grad_norm.value : NAN);
+	vxr_jw_member(&w, "log10_grad_norm", r->grad_norm.log10);
+	vxr_jw_key(&w, "lyapunov");
+	vxr_jw_open(&w, "{");
+	vxr_jw_member(&w, "max_exponent", r->lyap_max);
+	vxr_jw_member(&w, "bound", vx_result_ln_gl(r));
 	/* −∞ is not a JSON number: null, and why */
 	if (r->lyap_max == -INFINITY)
-		jw_member_str(&w, "reason", r->lyap_bound == -INFINITY
+		vxr_jw_member_str(&w, "reason", r->lyap_bound == -INFINITY
 		                                ? "-infinity: the product of the Jacobians is exactly 0, as is gamma*lambda"
 		                                : "-infinity: the product of the Jacobians is exactly 0");
-	jw_close(&w, "}");
-	jw_member(&w, "rate", r->rate);
-	jw_member_str(&w, "verdict", vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0)));
+	vxr_jw_close(&w, "}");
+	vxr_jw_member(&w, "rate", r->rate);
+	vxr_jw_member_str(&w, "verdict", vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0)));
 	jw_fd(&w, c->fd);
-	return jw_finish(&w, err);
+	return vxr_jw_finish(&w, err);
 }

@@ -19,6 +19,22 @@
 #include "engine/regime.h"
 #include "report/text/fmt.h"
 
+/* Where the weights and the inputs came from when files gave them, besides
+ * what params say (--weights of one square W, --model): a trained
+ * network's file (report/netfile.h) and --inputs-file.  A check without
+ * one (NULL) was made from the options alone, and says so as before. */
+typedef struct {
+	char weights[VX_PATH_MAX]; /* a trained network's file; "": none */
+	char format[24];       /* its format: "PyTorch zip", "safetensors", ... */
+	char module[1024];     /* the module analysed; "" the top level */
+	char dtype[24];        /* of the module's tensors */
+	int directions;        /* 1, or 2 for a bidirectional module */
+	int reverse;           /* the direction analysed: 1 the reverse one */
+	char inputs[VX_PATH_MAX]; /* --inputs-file; "": x generated from the seed */
+	size_t B;              /* the sequences it holds (1 for T×n) */
+	int zero_target;       /* y = 0 (a trained network's file holds no target) */
+} vxr_source;
+
 /* Everything one check shows.  params are the EFFECTIVE parameters
  * (vxr_model_load's eff: sizes as in the model). */
 typedef struct {
@@ -26,6 +42,7 @@ typedef struct {
 	const vx_model *model;
 	const vx_result *result;
 	const vx_fdcheck *fd;      /* NULL: the finite-difference check was not run */
+	const vxr_source *src;     /* NULL: from the options alone */
 } vxr_check;
 
 typedef enum { VXR_NEITHER = 0, VXR_VANISHING, VXR_EXPLODING } vxr_trend;
@@ -35,9 +52,11 @@ typedef enum { VXR_NEITHER = 0, VXR_VANISHING, VXR_EXPLODING } vxr_trend;
 #define VXR_FD_TOL VX_FD_TOL
 
 /* The verdict from the measured rate r->rate (log10 of ‖∂s_t/∂s_k‖ per unit
- * of t−k).  Vanishing (exploding) when the norm shrinks (grows) by a factor
- * of 10 or more over the window t−k = 0..t−1, or by 10% or more per step;
- * vanishing too when ∂s_t/∂s_k is exactly 0 at the largest gap.  When line is
+ * of t−k): the engine's trend (engine/regime.h, vx_result_trend), the rule
+ * the handouts use too.  Vanishing (exploding) when the norm shrinks (grows)
+ * by a factor of 10 or more over the window t−k = 0..t−1, or by 10% or more
+ * per step; vanishing too when ∂s_t/∂s_k is exactly 0 at the largest gap.
+ * vxr_trend's values are vx_trend's.  When line is
  * not NULL writes one line (<= 72 columns) in the notation of its reader:
  *   VXR_NOTE_ASCII      "vanishing: |ds_t/ds_k| shrinks x0.631 per step (10^-0.2)"
  *   VXR_NOTE_UNICODE    "vanishing: ‖∂s_t/∂s_k‖ shrinks ×0.631 per step (10^-0.2)"
@@ -127,6 +146,7 @@ typedef struct {
 	const vx_net *net;
 	const vx_net_result *result;
 	const vx_net_fdjudge *fd;       /* NULL: the finite-difference check was not run */
+	const vxr_source *src;          /* NULL: from the options alone */
 } vxr_net_check;
 
 /* The text, every line at most 80 columns, ASCII unless utf8: the model line
@@ -156,7 +176,8 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
  *     log10_step_product, bound, log10_bound, h_norm [L], log10_h_norm [L],
  *     c_norm [L], log10_c_norm [L] (lstm), contribution [L],
  *     log10_contribution [L]}],
- *   step_norm [T], step_bound [T] (‖J_j‖₂ and b_j),
+ *   step_norm [T], log10_step_norm [T], step_bound [T], log10_step_bound [T]
+ *     (‖J_j‖₂ and b_j),
  *   grads {weight_ih_l0: ∂L_t/∂weight_ih_l0, ...: every parameter's name};
  *     when a gradient does not fit a double: grads null, grads_scaled with
  *     the same members and grads_log10_scale (∂L_t/∂θ = grads_scaled ×

@@ -568,10 +568,13 @@ static vx_status apply_file_params(const json_t *root, const char *name, size_t 
 			               name, DBL_MIN);
 		eff->input_scale = json_number_value(v);
 	}
-	if ((v = json_object_get(pp, "seed"))) {
+	/* null: a run of a model that had no seed either (what check --json
+	 * writes for one) */
+	if ((v = json_object_get(pp, "seed")) && !json_is_null(v)) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			return vx_fail(err, VX_EFORMAT, "%s: params.seed: expected an integer >= 0", name);
+			return vx_fail(err, VX_EFORMAT, "%s: params.seed: expected an integer >= 0, or null", name);
 		eff->seed = (unsigned long)json_integer_value(v);
+		eff->unseeded = 0;
 	}
 	vx_cell pc;
 	if ((v = json_object_get(pp, "cell")) &&
@@ -623,26 +626,6 @@ static vx_status truncate_net(vx_net *net, size_t T, const char *name, vx_error 
 	return VX_OK;
 }
 
-/* One vanilla layer in PyTorch's names as a vx_model: W = weight_hh,
- * U = weight_ih, b = bias_ih + bias_hh, s0 = h0 (vx_net_from_model's
- * inverse but for the split bias). */
-static vx_status model_of_net(const vx_net *net, vx_model **out, const char *name, vx_error *err)
-{
-	vx_model *m = vx_model_alloc(net->act, net->d, net->n, net->T);
-	if (!m)
-		return vx_fail(err, VX_ENOMEM, "%s: out of memory", name);
-	const vx_net_layer *ly = &net->layer[0];
-	gsl_matrix_memcpy(m->W, ly->w_hh);
-	gsl_matrix_memcpy(m->U, ly->w_ih);
-	gsl_vector_memcpy(m->b, ly->b_ih);
-	gsl_vector_add(m->b, ly->b_hh);
-	gsl_vector_memcpy(m->s0, ly->h0);
-	gsl_matrix_memcpy(m->x, net->x);
-	gsl_vector_memcpy(m->y, net->y);
-	*out = m;
-	return VX_OK;
-}
-
 void vxr_net_opts_default(vxr_net_opts *o)
 {
 	vx_net_spec_default(&o->spec);
@@ -673,7 +656,11 @@ vx_status vxr_net_opts_check(const vx_params *p, const vxr_net_opts *o, vx_error
 	if (fb && p->model[0])
 		return vx_fail(err, VX_EUSAGE, "--forget-bias and --model cannot be combined: the model file holds its "
 		               "biases");
-	if (p->weights[0] && !vxr_net_opts_vanilla(o))
+	if (fb && p->weights[0] && p->weights_net)
+		return vx_fail(err, VX_EUSAGE, "--forget-bias and --weights cannot be combined: the trained network's "
+		               "file holds its biases");
+	/* a trained network's file: --cell and --layers are held to it once read */
+	if (p->weights[0] && !p->weights_net && !vxr_net_opts_vanilla(o))
 		return vx_fail(err, VX_EUSAGE, "%s and --weights cannot be combined: --weights reads one square W, a "
 		               "single vanilla layer", net_option(s, opt, sizeof opt));
 	if ((p->set & VX_SET_ACT) && s->cell != VX_CELL_RNN)
@@ -684,9 +671,7 @@ vx_status vxr_net_opts_check(const vx_params *p, const vxr_net_opts *o, vx_error
 	return VX_OK;
 }
 
-/* What a model file holds, for messages: "one vanilla layer", "an lstm
- * network of 2 layers". */
-static void held_by(char *buf, size_t n, vx_cell cell, size_t L)
+void vxr_held_by(char *buf, size_t n, vx_cell cell, size_t L)
 {
 	if (cell == VX_CELL_RNN && L == 1)
 		snprintf(buf, n, "one vanilla layer");
@@ -750,6 +735,9 @@ static vx_status load(const vx_params *params, const vxr_net_opts *o, int nets, 
 	const json_t *pa = json_is_object(pp) ? json_object_get(pp, "activation") : NULL;
 	if (pa && json_is_string(pa))
 		vx_act_parse(json_string_value(pa), &file_act);
+	/* The file holds every draw: unless it records the seed they came
+	 * from, this run has none (the default seed would be a false record). */
+	eff->unseeded = 1;
 	if ((st = find_model(root, name, &mo, err)) != VX_OK)
 		goto fail;
 	if (holds_net(mo)) {
@@ -766,7 +754,7 @@ static vx_status load(const vx_params *params, const vxr_net_opts *o, int nets, 
 	spec->forget_bias = 0;
 	/* what the file holds against what the command line asked for */
 	char held[64];
-	held_by(held, sizeof held, spec->cell, spec->layers);
+	vxr_held_by(held, sizeof held, spec->cell, spec->layers);
 	if ((o->set & VXR_SET_CELL) && o->spec.cell != spec->cell) {
 		st = vx_fail(err, VX_EUSAGE, "--cell %s: %s holds %s", vx_cell_name(o->spec.cell), name, held);
 		goto fail;
@@ -777,7 +765,7 @@ static vx_status load(const vx_params *params, const vxr_net_opts *o, int nets, 
 	}
 	if (net && net->cell == VX_CELL_RNN && net->L == 1) {
 		/* one vanilla layer written in PyTorch's names: the vanilla analysis */
-		if ((st = model_of_net(net, &m, name, err)) != VX_OK)
+		if ((st = vx_net_to_model(net, &m, err)) != VX_OK)
 			goto fail;
 		vx_net_free(net);
 		net = NULL;

@@ -36,6 +36,8 @@
  * present, supplies t, norm, init, input_scale and seed (so a replay of
  * `check --json` shows the same parameters and uses the same loss step; a
  * recorded norm is shown with VX_SET_NORM set in *eff but W is NOT rescaled).
+ * A file that records no seed (one written elsewhere, or "seed": null) gives
+ * eff->unseeded = 1: its model was drawn from no seed vanex knows.
  * A recorded t beyond the file's T is a data error (VX_EFORMAT).
  * Explicit options win: --act replaces the activation, --norm rescales W,
  * --steps N (<= the file's T) keeps the first N steps (a recorded t beyond
@@ -77,12 +79,17 @@ void vxr_net_opts_default(vxr_net_opts *o);
 int vxr_net_opts_vanilla(const vxr_net_opts *o);
 
 /* What no file can change, checked before any is read (VX_EUSAGE, one line
- * naming both options): --forget-bias with --model (the file holds its
- * biases) or with the rnn cell (no forget gate); --weights (one square W)
- * with a gated cell or more layers; --act with a gated cell (its gates are
- * fixed).  A cell or layer count that disagrees with a --model file is
- * known once the file is read (vxr_net_load). */
+ * naming both options): --forget-bias with --model or a trained network's
+ * --weights (the file holds its biases) or with the rnn cell (no forget
+ * gate); --weights of one square W with a gated cell or more layers; --act
+ * with a gated cell (its gates are fixed).  A cell or layer count that
+ * disagrees with a --model file or a trained network's file is known once
+ * the file is read (vxr_net_load, vxr_netfile_open). */
 vx_status vxr_net_opts_check(const vx_params *p, const vxr_net_opts *o, vx_error *err);
+
+/* What a model file holds, for messages, into buf (n bytes): "one vanilla
+ * layer", "an lstm network of 2 layers", "a gru network of 1 layer". */
+void vxr_held_by(char *buf, size_t n, vx_cell cell, size_t L);
 
 /* vxr_model_load for every cell and stack: on VX_OK exactly one of *model
  * (one vanilla layer: the default options, --weights, a vanilla file, or a

@@ -12,7 +12,10 @@
 
 #include "engine/analysis.h"
 #include "engine/net_bytes.h"
+#include "report/batch.h"
+#include "report/check_batch.h"
 #include "report/check.h"
+#include "report/netfile.h"
 #include "report/out.h"
 #include "tui/cli.h"
 #include "tui/load.h"
@@ -26,13 +29,18 @@ static size_t check_bytes(size_t d, size_t n, size_t T, size_t t)
 }
 
 /* The same for a network: the network, and the larger of its analysis and
- * the finite-difference check that follows it (net_bytes.h). */
-static size_t check_net_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T, size_t t)
+ * the finite-difference check that follows it (net_bytes.h); for a batch,
+ * the analyses of all B sequences, held until they are summarised, and the
+ * check beside them. */
+static size_t check_net_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T, size_t t, size_t B)
 {
 	size_t need = vx_net_bytes(cell, L, d, n, T), an = vx_net_analyse_bytes(cell, L, d, n, T, t),
 	       fd = vx_net_fd_bytes(cell, L, d, n, T, t);
-	if (fd > an)
+	if (B > 1) {
+		an = an > (SIZE_MAX - fd) / B ? SIZE_MAX : an * B + fd;
+	} else if (fd > an) {
 		an = fd;
+	}
 	return need > SIZE_MAX - an ? SIZE_MAX : need + an;
 }
 
@@ -89,6 +97,76 @@ static int fails_on(vxu_fail_on f, vxr_trend v)
 	       (v == VXR_EXPLODING && (f == VXU_FAIL_ON_EXPLODING || f == VXU_FAIL_ON_EITHER));
 }
 
+/* `check --list`: the modules of a trained network's file. */
+static int list_modules(const vxu_args *a)
+{
+	vx_error err = { 0 };
+	vxr_out *out = NULL;
+	vx_status st = vxr_out_open(a->output[0] ? a->output : "-", &out, &err);
+	if (st == VX_OK)
+		st = vxr_netfile_list(vxr_out_stream(out), &a->params, a->utf8, &err);
+	if (st == VX_OK) {
+		st = vxr_out_commit(&out, 1, &err);
+		out = NULL;
+	}
+	vxr_out_discard(out);
+	return st == VX_OK ? 0 : vxu_fail(st, &err);
+}
+
+/* Every sequence of a batch (--inputs-file B×T×n, B > 1) through the same
+ * weights: analysed one by one, held, summarised (report/batch.h), the
+ * derivatives checked by finite differences on the first, and written.
+ * One vanilla layer is analysed as the network it is (vx_net_from_model),
+ * so that every batch has the same figures. */
+static vx_status check_batch(const vxu_args *a, vxu_loaded *l, FILE *f, vxr_trend *verdict, vx_error *err)
+{
+	vx_net *own = NULL, *net = l->net;
+	vx_status st = net ? VX_OK : vx_net_from_model(l->model, &own, err);
+	if (st != VX_OK)
+		return st;
+	if (own)
+		net = own;
+	vx_net_spec spec = l->model ? (vx_net_spec){ VX_CELL_RNN, 1, 0 } : l->spec;
+	size_t B = l->inputs->B;
+	int reverse = l->eff.reverse && l->src.weights[0];
+	vx_net_result **res = calloc(B, sizeof *res);
+	vxr_batch *bt = NULL;
+	vx_net_fdjudge nfd = { 0 };
+	if (!res) {
+		vx_net_free(own);
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	vx_exec ex = vxu_exec_use_net(net->D, NULL);
+	for (size_t b = 0; b < B && st == VX_OK; b++) {
+		if ((st = vx_inputs_sequence(l->inputs, b, reverse, net->x, err)) == VX_OK &&
+		    (st = vx_net_analyse(net, l->t, &ex, &res[b], err)) != VX_OK) {
+			/* which sequence of the file took the network beyond a double */
+			char msg[sizeof err->msg];
+			snprintf(msg, sizeof msg, "%s", err->msg);
+			vx_fail(err, st, "--inputs-file: sequence %zu of %zu: %s", b + 1, B, msg);
+			err->param = VX_PARAM_NONE;
+		}
+	}
+	if (st == VX_OK)
+		st = vxr_batch_summarise((const vx_net_result *const *)res, B, &bt, err);
+	if (st == VX_OK && (st = vx_inputs_sequence(l->inputs, 0, reverse, net->x, err)) == VX_OK &&
+	    (st = net_fd(net, res[0], &nfd)) != VX_OK)
+		vx_fail(err, st, "finite-difference check failed: %s", vx_strerror(st));
+	if (st == VX_OK) {
+		vxr_net_batch_check c = { &l->eff, &spec, net, (const vx_net_result *const *)res, bt, l->inputs, &nfd,
+		                          &l->src };
+		st = a->json ? vxr_net_batch_json(f, &c, err) : vxr_net_batch_text(f, &c, a->utf8, err);
+		*verdict = bt->verdict;
+	}
+	vxr_batch_free(bt);
+	vx_net_fdjudge_clear(&nfd);
+	for (size_t b = 0; b < B; b++)
+		vx_net_result_free(res[b]);
+	free(res);
+	vx_net_free(own);
+	return st;
+}
+
 int vxu_check_run(const vxu_args *a)
 {
 	vx_error err = { 0 };
@@ -97,22 +175,30 @@ int vxu_check_run(const vxu_args *a)
 	vxu_loaded l;
 	vx_fdcheck fd;
 	vx_net_fdjudge nfd = { 0 };
-	vxr_trend verdict;
+	vxr_trend verdict = VXR_NEITHER;
 	vx_status st;
 	int rc;
 
-	if ((st = vxu_load(&a->params, &lo, &l, &err)) != VX_OK) {
+	if (a->list)
+		return list_modules(a);
+	if ((st = vxu_load_model(&a->params, &lo, &l, &err)) != VX_OK) {
 		rc = vxu_fail(st, &err);
 		goto out;
 	}
 	FILE *f = vxr_out_stream(co.out);
-	if (l.model) {
+	const vxr_source *src = l.has_src ? &l.src : NULL;
+	if (l.inputs && l.inputs->B > 1) {
+		st = check_batch(a, &l, f, &verdict, &err);
+	} else if ((st = vxu_analyse(&l, NULL, &err)) != VX_OK) {
+		rc = vxu_fail(st, &err);
+		goto out;
+	} else if (l.model) {
 		if ((st = vx_fd_check(l.model, l.result, &fd)) != VX_OK) {
 			vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
 			rc = vxu_fail(st, &err);
 			goto out;
 		}
-		vxr_check c = { &l.eff, l.model, l.result, &fd };
+		vxr_check c = { &l.eff, l.model, l.result, &fd, src };
 		st = a->json ? vxr_check_json(f, &c, &err) : vxr_check_text(f, &c, a->utf8, &err);
 		verdict = vxr_verdict(l.result, VXR_NOTE_ASCII, NULL, 0);
 	} else {
@@ -121,7 +207,7 @@ int vxu_check_run(const vxu_args *a)
 			rc = vxu_fail(st, &err);
 			goto out;
 		}
-		vxr_net_check c = { &l.eff, &l.spec, l.net, l.net_result, &nfd };
+		vxr_net_check c = { &l.eff, &l.spec, l.net, l.net_result, &nfd, src };
 		st = a->json ? vxr_net_check_json(f, &c, &err) : vxr_net_check_text(f, &c, a->utf8, &err);
 		verdict = vxr_net_verdict(l.net_result, VXR_NOTE_ASCII, NULL, 0);
 	}

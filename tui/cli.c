@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "report/load/tensors.h"
 #include "report/text/fmt.h"
 #include "report/text/math.h"
 
@@ -26,7 +27,7 @@
 enum {
 	OPT_MODEL = 0,   /* a model option: handed to vx_params_set */
 	OPT_HELP, OPT_VERSION, OPT_JSON, OPT_FORMAT, OPT_OUTPUT, OPT_TEMPLATE, OPT_STEP, OPT_NO_COLOR,
-	OPT_CELL, OPT_LAYERS, OPT_FORGET_BIAS, OPT_FAIL_ON
+	OPT_CELL, OPT_LAYERS, OPT_FORGET_BIAS, OPT_FAIL_ON, OPT_LIST
 };
 
 /* Which commands accept an option. */
@@ -56,6 +57,9 @@ static const opt_def opts[] = {
 	{ "model", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_MODEL },
 	{ "input-scale", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_INPUT_SCALE },
 	{ "seed", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_SEED },
+	{ "inputs-file", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_INPUTS_FILE },
+	{ "module", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_MODULE },
+	{ "direction", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_DIRECTION },
 	{ "cell", 0, OPT_CELL, 1, C_ALL, VX_PARAM_CELL },
 	{ "layers", 0, OPT_LAYERS, 1, C_ALL, VX_PARAM_LAYERS },
 	{ "forget-bias", 0, OPT_FORGET_BIAS, 1, C_ALL, VX_PARAM_FORGET_BIAS },
@@ -63,6 +67,7 @@ static const opt_def opts[] = {
 	{ "version", 'V', OPT_VERSION, 0, C_ALL, VX_PARAM_NONE },
 	{ "json", 0, OPT_JSON, 0, C_CHECK, VX_PARAM_NONE },
 	{ "fail-on", 0, OPT_FAIL_ON, 1, C_CHECK, VX_PARAM_NONE },
+	{ "list", 0, OPT_LIST, 0, C_CHECK, VX_PARAM_NONE },
 	{ "format", 'f', OPT_FORMAT, 1, C_REPORT, VX_PARAM_NONE },
 	{ "output", 'o', OPT_OUTPUT, 1, C_CHECK | C_REPORT, VX_PARAM_NONE },
 	{ "template", 0, OPT_TEMPLATE, 1, C_REPORT, VX_PARAM_NONE },
@@ -208,6 +213,9 @@ static vx_status apply(vxu_args *a, const opt_def *o, const char *shown, const c
 			return vx_fail(err, VX_EUSAGE, "%s: expected a finite number (0, or at least %.2g in magnitude), "
 			               "got '%s'", shown, DBL_MIN, vx_quote(val, QUOTE_MAX, 1, q, sizeof q));
 		a->net.set |= VXR_SET_FORGET_BIAS;
+		return VX_OK;
+	case OPT_LIST:
+		a->list = 1;
 		return VX_OK;
 	case OPT_FAIL_ON:
 		if (strcmp(val, "vanishing") == 0)
@@ -377,6 +385,20 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 			return VX_OK;
 	}
 
+	/* What --weights names, from its first bytes: a trained network's file
+	 * fixes its own sizes, which the options may repeat (a file that cannot
+	 * be opened goes by its extension; its reader says why it cannot). */
+	vx_params *p = &a->params;
+	if (p->weights[0]) {
+		vxr_kind kind;
+		vx_error ignored = { 0 };
+		if (vxr_kind_of_file(p->weights, &kind, &ignored) != VX_OK)
+			kind = vxr_kind_sniff(NULL, 0, p->weights);
+		p->weights_net = kind != VXR_KIND_NPY && kind != VXR_KIND_CSV;
+	}
+	if (a->list && !(p->weights[0] && p->weights_net))
+		return vx_fail(err, VX_EUSAGE, "--list needs --weights FILE holding a trained network (.pt, .pth, "
+		               ".safetensors, .npz)%s", p->weights[0] ? ": this one is a bare square W" : "");
 	/* Before any file is read: --seed with --model is wrong whatever the file holds. */
 	vx_status st = vx_params_conflicts(&a->params, err);
 	if (st == VX_OK)
@@ -412,11 +434,18 @@ static const char model_help[] =
 	"  --t STEP              the loss step t, 1..T (default T)\n"
 	"  --norm LAMBDA         scale W (each gate block of weight_hh) to spectral norm\n"
 	"                        LAMBDA: 0, or 2.2e-308 (the smallest normal double)\n"
-	"                        and up (default 1; a file's weights are rescaled only\n"
+	"                        and up (default 0.8; a file's weights are rescaled only\n"
 	"                        when --norm is given)\n"
 	"  --init gaussian|orthogonal|identity   how W is generated (default gaussian)\n"
 	"  --weights FILE        W from a square matrix in .npy or .csv; its size is d\n"
-	"                        (not with --hidden, --init)\n"
+	"                        (not with --hidden, --init); or a trained network:\n"
+	"                        torch.save (.pt, .pth), .safetensors, .npz, told by\n"
+	"                        content; its module gives cell, layers, d and n\n"
+	"  --module NAME         which recurrent module of such a file (default: its only\n"
+	"                        one; 'check --list' lists them)\n"
+	"  --direction forward|reverse  of a bidirectional module (default forward)\n"
+	"  --inputs-file X       the inputs from .npy (T x n, or a batch B x T x n: check\n"
+	"                        only) or .csv (T x n); T and n are the file's\n"
 	"  --model FILE          the whole model from JSON (what check --json writes);\n"
 	"                        not with --hidden, --inputs, --init, --input-scale,\n"
 	"                        --seed: the file holds what they would make\n"
@@ -456,6 +485,7 @@ static const char *const tutor_help =
 
 static const char *const check_help =
 	"usage: vanex check [MODEL OPTIONS] [--json] [-o FILE] [--fail-on WHICH]\n"
+	"                   [--list]\n"
 	"\n"
 	"Computes, for the loss step t and every k = 1..t, the norm of ds_t/ds_k,\n"
 	"the product of the per-step norms ||J_j||, the bound (gamma*lambda)^(t-k)\n"
@@ -470,7 +500,12 @@ static const char *const check_help =
 	"                  regular file appears whole or not at all\n"
 	"  --fail-on vanishing|exploding|either\n"
 	"                  exit with status 3 when the verdict is that one (after\n"
-	"                  writing the output)\n"
+	"                  writing the output; for a batch, the batch's verdict)\n"
+	"  --list          the recurrent modules of --weights FILE, one a line\n"
+	"\n"
+	"A trained network's file is run on --inputs-file (a batch: the median and\n"
+	"quartiles over its sequences), else on x_j ~ N(0, S^2) from --seed; the\n"
+	"target is y = 0: the loss only seeds the gradient.\n"
 	"\n"
 	"Exit status: 0 success, 3 the verdict --fail-on names, 2 bad option or\n"
 	"value, 1 unreadable or bad data, a failed write, or sizes that need more\n"

@@ -2,7 +2,7 @@
  * cli.h — the command line of vanex, parsed once for every command.
  *
  *   vanex [tutor] [model options] [--step N] [--no-color]
- *   vanex check   [model options] [--json] [-o FILE] [--fail-on WHICH]
+ *   vanex check   [model options] [--json] [-o FILE] [--fail-on WHICH] [--list]
  *   vanex report  [model options] [-f md|html|latex] [-o FILE] [--template FILE]
  *   vanex help [COMMAND] | --help | --version
  *
@@ -51,9 +51,12 @@ typedef struct {
 	vxu_cmd help_cmd;       /* VXU_CMD_HELP: the command whose help is wanted;
 	                         * VXU_CMD_HELP itself for the general help */
 	vx_params params;       /* defaults plus the model options given (params.set
-	                         * says which); NOT yet cross-checked: the command
-	                         * runs vx_params_check on the effective params
-	                         * (after vxr_model_load, since --model sets sizes) */
+	                         * says which), and weights_net from the first
+	                         * bytes of --weights (a file that cannot be read
+	                         * goes by its extension); NOT yet cross-checked:
+	                         * the command runs vx_params_check on the
+	                         * effective params (after vxr_model_load, since
+	                         * --model sets sizes) */
 	vxr_net_opts net;       /* --cell, --layers, --forget-bias: checked against the
 	                         * model options here (vxr_net_opts_check), against a
 	                         * --model file once it is read; tutor and report
@@ -63,6 +66,7 @@ typedef struct {
 	/* check */
 	int json;               /* --json */
 	vxu_fail_on fail_on;    /* --fail-on vanishing|exploding|either */
+	int list;               /* --list: the modules of a trained network's file */
 
 	/* check and report */
 	char output[VX_PATH_MAX];       /* -o/--output FILE; "" = stdout ("-" also) */

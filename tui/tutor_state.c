@@ -492,6 +492,10 @@ static vxu_reaction key_hidden(vxu_state *st, int up)
 static vxu_reaction key_steps(vxu_state *st, int up)
 {
 	size_t T = cur_T(st);
+	if (st->params.inputs_file[0]) {
+		vxu_message(st, VXU_MSG_INFO, "T = %zu is fixed by the inputs file", T);
+		return VXU_REDRAW;
+	}
 	size_t nT = up ? LADDER_UP(steps_ladder, T) : LADDER_DOWN(steps_ladder, T);
 	if (up && nT > VXU_KEY_MAX_STEPS)
 		nT = T;
@@ -519,6 +523,10 @@ static vxu_reaction key_seed(vxu_state *st, int up)
 {
 	if (st->params.model[0]) {
 		vxu_message(st, VXU_MSG_INFO, "the model file fixes W, U, the inputs and the target: no seed to change");
+		return VXU_REDRAW;
+	}
+	if (st->params.weights_net && st->params.inputs_file[0]) {
+		vxu_message(st, VXU_MSG_INFO, "the weights and the inputs come from files: no seed to change");
 		return VXU_REDRAW;
 	}
 	if (!up && st->params.seed == 0) {
@@ -943,8 +951,13 @@ static void build_status(vxu_state *st)
 	snprintf(f[F_L].val, sizeof f[F_L].val, "%s", l);
 	snprintf(f[F_G].val, sizeof f[F_G].val, "%s", g);
 	snprintf(f[F_GL].val, sizeof f[F_GL].val, "%s", gl);
-	snprintf(f[F_SEED].val, sizeof f[F_SEED].val, "%lu",
-	         pending(st, VX_SET_SEED) ? st->params.seed : st->eff.seed);
+	/* a model file that records no seed was drawn from none (and takes no
+	 * seed key) */
+	if (st->eff.unseeded)
+		snprintf(f[F_SEED].val, sizeof f[F_SEED].val, "none");
+	else
+		snprintf(f[F_SEED].val, sizeof f[F_SEED].val, "%lu",
+		         pending(st, VX_SET_SEED) ? st->params.seed : st->eff.seed);
 
 	const char *act = vx_act_name(pending(st, VX_SET_ACT) ? st->params.act : st->model->act);
 	const char *busy = vxu_busy_note(st);

@@ -448,6 +448,149 @@ static vx_status table_inits(vxr_env *env, vxr_table **out, vx_error *err)
 	return VX_OK;
 }
 
+/* ---- the three regimes side by side ---- */
+
+/* The networks below, on and above the edge (index g + 1 of vx_regime):
+ * net[i] NULL where one could not be computed, why in why[i]. */
+static void regimes_of(vxr_env *env, const vx_result *net[3], vx_error why[3])
+{
+	for (int i = 0; i < 3; i++) {
+		why[i] = (vx_error){ 0 };
+		net[i] = vxr_env_regime(env, (vx_regime)(i - 1), &why[i]);
+	}
+}
+
+/* (γλ)^(t−1) of network i: its own bound, or from its γλ when it could not
+ * be computed (the bound needs no analysis). */
+static vx_mag regime_bound(vxr_env *env, const vx_result *net, int i)
+{
+	if (net)
+		return net->paths[0].bound;
+	double gl = vxr_env_regime_gl(env, (vx_regime)(i - 1));
+	size_t t = vxr_env_ctx(env)->result->t;
+	return vx_mag_from_log10(gl > 0 ? (double)(t - 1) * log10(gl) : -INFINITY);
+}
+
+/* Appends "Not computed (γλ = GL): MSG" to a note (text with $…$ math), the
+ * message in ASCII (every target sets that; pdflatex knows few Unicode
+ * letters) and without dollars, the whole cut to fit. */
+static void note_failure(char *note, size_t n, double gl, const char *text)
+{
+	char *msg = vxm_to_ascii(text);
+	if (!msg)
+		return;
+	char num[48];
+	vxf_num(num, sizeof num, gl, 3, VXF_TEX);
+	size_t l = strlen(note);
+	l += (size_t)snprintf(note + l, l < n ? n - l : 0, " Not computed ($\\gamma\\lambda = %s$): ", num);
+	if (l >= n)
+		l = n - 1;
+	for (const char *m = msg; *m && l + 1 < n; m++)
+		if (*m != '$')
+			note[l++] = *m;
+	note[l < n ? l : n - 1] = '\0';
+	free(msg);
+}
+
+static vx_status table_regimes(vxr_env *env, vxr_table **out, vx_error *err)
+{
+	const vxr_ctx *c = vxr_env_ctx(env);
+	const vx_result *net[3];
+	vx_error why[3];
+	regimes_of(env, net, why);
+	vxr_table *t = table_alloc(6, 3);
+	if (!t || !(t->own = malloc(3 * 64))) {
+		vxr_table_free(t);
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	/* check's words for the columns, short enough for 78 ASCII columns;
+	 * the note says what they hold */
+	static const char *const head[6] = { "", "$\\gamma\\lambda$", "bound", "actual", "per step", "verdict" };
+	for (int i = 0; i < 6; i++) {
+		t->head[i] = head[i];
+		t->numeric[i] = i > 0 && i < 5;
+	}
+	double own = vx_result_gl(c->result);
+	const char *failed = NULL;
+	double failed_gl = 0;
+	for (int i = 0; i < 3; i++) {
+		vx_regime g = (vx_regime)(i - 1);
+		double gl = vxr_env_regime_gl(env, g);
+		char *label = t->own + 64 * i;
+		if (net[i] == c->result) {
+			snprintf(label, 64, "this network");
+		} else {
+			char f[48];
+			vxf_num(f, sizeof f, gl / own, 3, VXF_TEX);
+			/* W = 0 has no scale to change: no factor to show */
+			snprintf(label, 64, own > 0 ? "$W \\times %s$" : "rescaled $W$", f);
+		}
+		const vx_result *r = net[i];
+		vxr_cell *row = &t->cells[i * 6];
+		row[0] = ctext(label);
+		row[1] = cnum(gl);
+		row[2] = cmag(regime_bound(env, r, i));
+		row[3] = r ? cmag(r->paths[0].norm) : ctext("");
+		/* the fitted factor per unit of t − k, beside γλ, the bound's */
+		row[4] = r && isfinite(r->rate) ? cnum(pow(10, r->rate)) : ctext("");
+		row[5] = ctext(r ? vx_trend_name(vx_result_trend(r)) : "not computed");
+		if (!r && !failed) {
+			failed = why[i].msg;
+			failed_gl = gl;
+		}
+	}
+	snprintf(t->note, sizeof t->note, "Bound $(\\gamma\\lambda)^{t-1}$ and actual $\\|\\partial s_t/\\partial s_1\\|_2$; "
+	         "per step: the actual's fitted factor per unit of $t-k$.");
+	if (failed)
+		note_failure(t->note, sizeof t->note, failed_gl, failed);
+	*out = t;
+	return VX_OK;
+}
+
+/* The norms of the three networks at log-spaced gaps, each beside its
+ * bound: the regimes plot as a table. */
+static vx_status table_regimes_gaps(vxr_env *env, vxr_table **out, vx_error *err)
+{
+	const vxr_ctx *c = vxr_env_ctx(env);
+	const vx_result *net[3];
+	vx_error why[3];
+	regimes_of(env, net, why);
+	size_t t = c->result->t, want = 12, sel[12];
+	size_t n = pick_log(t - 1, want, sel);
+	vxr_table *tb = table_alloc(7, n);
+	if (!tb || n == 0 || !(tb->own = malloc(6 * 96))) {
+		vxr_table_free(tb);
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	tb->head[0] = "$t-k$";
+	tb->numeric[0] = 1;
+	for (int i = 0; i < 3; i++) {
+		char gl[48];
+		vxf_num(gl, sizeof gl, vxr_env_regime_gl(env, (vx_regime)(i - 1)), 3, VXF_TEX);
+		for (int b = 0; b < 2; b++) {
+			char *h = tb->own + 96 * (2 * i + b);
+			snprintf(h, 96, "%s, $\\gamma\\lambda = %s$", b ? "bound" : "actual", gl);
+			tb->head[1 + 2 * i + b] = h;
+			tb->numeric[1 + 2 * i + b] = 1;
+		}
+	}
+	for (size_t r = 0; r < n; r++) {
+		size_t g = sel[r];
+		vxr_cell *row = &tb->cells[r * 7];
+		row[0] = cint((long long)g);
+		for (int i = 0; i < 3; i++) {
+			double gl = vxr_env_regime_gl(env, (vx_regime)(i - 1));
+			row[1 + 2 * i] = net[i] ? cmag(net[i]->paths[t - 1 - g].norm) : ctext("");
+			row[2 + 2 * i] = net[i] ? cmag(net[i]->paths[t - 1 - g].bound)
+			                        : cmag(vx_mag_from_log10(gl > 0 ? (double)g * log10(gl) : -INFINITY));
+		}
+	}
+	if (n < t)
+		snprintf(tb->note, sizeof tb->note, "%zu of the %zu gaps, chosen on a logarithmic scale of $t-k$.", n, t);
+	*out = tb;
+	return VX_OK;
+}
+
 /* The parameters of the run: every handout carries them. */
 static vx_status table_record(const vxr_ctx *c, vxr_table **out, vx_error *err)
 {
@@ -483,7 +626,7 @@ static vx_status table_record(const vxr_ctx *c, vxr_table **out, vx_error *err)
 	ROW("$\\lambda = \\|W\\|_2$", cnum(r->lambda));
 	ROW("$\\gamma = \\max \\sigma'$", cnum(r->gamma));
 	ROW("input scale", cnum(p->input_scale));
-	ROW("seed", cint((long long)p->seed));
+	ROW("seed", p->unseeded ? ctext("none: the model file holds every draw") : cint((long long)p->seed));
 	ROW("shown step $j$", cint((long long)c->j));
 	ROW("shown path $k$", cint((long long)c->k));
 	ROW("vanex version", ctext(VX_VERSION));
@@ -608,6 +751,7 @@ vx_status vxr_table_build(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 	case VXR_BLK_TABLE_PATHS: return table_paths(c, o->rows, out, err);
 	case VXR_BLK_TABLE_STEPS: return table_steps(c, o->rows, out, err);
 	case VXR_BLK_TABLE_INITS: return table_inits(env, out, err);
+	case VXR_BLK_TABLE_REGIMES: return table_regimes(env, out, err);
 	case VXR_BLK_RECORD: return table_record(c, out, err);
 	case VXR_BLK_PLOT_NORMS:
 	case VXR_BLK_PLOT_CONTRIB: return table_paths(c, 0, out, err);
@@ -615,6 +759,7 @@ vx_status vxr_table_build(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 	case VXR_BLK_PLOT_STEPS: return table_steps(c, 0, out, err);
 	case VXR_BLK_PLOT_EIGEN: return table_eigen(env, out, err);
 	case VXR_BLK_PLOT_POWERS: return table_powers(env, out, err);
+	case VXR_BLK_PLOT_REGIMES: return table_regimes_gaps(env, out, err);
 	default: break;
 	}
 	return vx_fail(err, VX_EINTERNAL, "internal: not a table");
@@ -915,7 +1060,7 @@ static vx_status plot_eigen(vxr_env *env, vxr_plotdata *pd, int utf8, vx_error *
 		double *x = pd->buf + 2 * s * C, *y = x + C;
 		circle(rad[s], C, x, y);
 		/* ρ solid; ‖W‖₂ and the unit circle dashed, never solid */
-		pd->series[s] = (vxp_series){ pd->legend[s], x, y, C, s > 0, pd->legend_tex[s], 1 };
+		pd->series[s] = (vxp_series){ pd->legend[s], x, y, C, s > 0, pd->legend_tex[s], 1, 0 };
 	}
 	for (size_t i = 0; i < d; i++) {
 		mx[i] = eg->re[i];
@@ -959,13 +1104,55 @@ static vx_status plot_powers(vxr_env *env, vxr_plotdata *pd, int utf8, vx_error 
 	snprintf(pd->legend[2], sizeof pd->legend[2], "%s", utf8 ? "‖W‖₂ⁿ" : "||W||_2^n");
 	static const char *const tex[3] = { "$\\|W^n\\|_2$", "$\\rho(W)^n$", "$\\|W\\|_2^n$" };
 	for (size_t s = 0; s < 3; s++)
-		pd->series[s] = (vxp_series){ pd->legend[s], x, pd->buf + (s + 1) * M, M, s > 0, tex[s], 0 };
+		pd->series[s] = (vxp_series){ pd->legend[s], x, pd->buf + (s + 1) * M, M, s > 0, tex[s], 0, 0 };
 	vxp_plot *p = &pd->plot;
 	plot_frame(p, 3, 1, "n", "norm", "$n$", "norm");
 	snprintf(pd->caption, sizeof pd->caption,
 	         "$\\|W^n\\|_2$ against $n$ (logarithmic scale), always between $\\rho(W)^n$ and "
 	         "$\\|W\\|_2^n$, for $n = 0, \\ldots, %zu$.", N);
 	return table_powers(env, &pd->fallback, err);
+}
+
+/* The three regimes: each network's ‖∂s_t/∂s_k‖₂ against t − k in its
+ * style, its bound (γλ)^(t−k) dashed in the same colour; pd's arrays and
+ * fallback filled. */
+static vx_status plot_regimes(vxr_env *env, vxr_plotdata *pd, int utf8, vx_error *err)
+{
+	const vxr_ctx *c = vxr_env_ctx(env);
+	const vx_result *net[3];
+	vx_error why[3];
+	regimes_of(env, net, why);
+	size_t t = c->result->t;
+	if (!(pd->buf = malloc(7 * t * sizeof *pd->buf)))
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	double *x = pd->buf;
+	for (size_t g = 0; g < t; g++)
+		x[g] = (double)g;
+	for (int i = 0; i < 3; i++) {
+		double gl = vxr_env_regime_gl(env, (vx_regime)(i - 1));
+		double *ya = pd->buf + (1 + i) * t, *yb = pd->buf + (4 + i) * t;
+		for (size_t g = 0; g < t; g++) {
+			ya[g] = net[i] ? l10_of(net[i]->paths[t - 1 - g].norm) : NAN;
+			yb[g] = net[i] ? l10_of(net[i]->paths[t - 1 - g].bound)
+			               : gl > 0 ? (double)g * log10(gl) : g ? -INFINITY : 0;
+		}
+		char num[24], tex[40];   /* 3 digits and an exponent */
+		vxf_num(num, sizeof num, gl, 3, utf8 ? VXF_UNICODE : VXF_ASCII);
+		vxf_num(tex, sizeof tex, gl, 3, VXF_TEX);
+		const char *mine = net[i] == c->result ? ", this network" : "";
+		snprintf(pd->legend[i], sizeof pd->legend[i], "%s = %s%s", utf8 ? "γλ" : "gamma*lambda", num, mine);
+		snprintf(pd->legend_tex[i], sizeof pd->legend_tex[i], "$\\gamma\\lambda = %s$%s", tex, mine);
+		/* a network not computed draws no curve; its bound needs no analysis */
+		pd->series[i] = (vxp_series){ .label = pd->legend[i], .x = x, .y = ya, .n = net[i] ? t : 0,
+		                              .label_tex = pd->legend_tex[i] };
+		pd->series[3 + i] = (vxp_series){ .label = "", .x = x, .y = yb, .n = t, .dashed = 1, .style = 1 + i };
+	}
+	plot_frame(&pd->plot, 6, 1, utf8 ? "t − k" : "t - k", utf8 ? "‖∂sₜ/∂sₖ‖₂" : "||ds_t/ds_k||", "$t-k$",
+	           "$\\|\\partial s_t/\\partial s_k\\|_2$");
+	snprintf(pd->caption, sizeof pd->caption,
+	         "$\\|\\partial s_t/\\partial s_k\\|_2$ against $t-k$ (logarithmic scale) for the three networks of "
+	         "the table, each with its bound $(\\gamma\\lambda)^{t-k}$ dashed, $t = %zu$.", t);
+	return table_regimes_gaps(env, &pd->fallback, err);
 }
 
 vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata **out, vx_error *err)
@@ -1063,8 +1250,8 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		snprintf(pd->legend_tex[0], sizeof pd->legend_tex[0], "$\\sigma'(a)$, %s", vx_act_name(c->model->act));
 		snprintf(pd->legend_tex[1], sizeof pd->legend_tex[1], "$\\gamma = \\max \\sigma' = %s$", gtex);
 		snprintf(pd->mark_label_tex, sizeof pd->mark_label_tex, "$\\sigma'(a_j)$, $j = %zu$", j);
-		pd->series[0] = (vxp_series){ pd->legend[0], x, y, N, 0, pd->legend_tex[0], 0 };
-		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, pd->legend_tex[1], 0 };
+		pd->series[0] = (vxp_series){ pd->legend[0], x, y, N, 0, pd->legend_tex[0], 0, 0 };
+		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, pd->legend_tex[1], 0, 0 };
 		plot_frame(p, 2, 0, "a", utf8 ? "σ′(a)" : "sigma'(a)", "$a$", "$\\sigma'(a)$");
 		p->mark_label_tex = pd->mark_label_tex;
 		p->mark_x = mx;
@@ -1097,8 +1284,8 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		gy[0] = gy[1] = vx_result_gl(r);
 		snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "‖Jⱼ‖₂" : "||J_j||_2");
 		snprintf(pd->legend[1], sizeof pd->legend[1], "%s", utf8 ? "γλ" : "gamma*lambda");
-		pd->series[0] = (vxp_series){ pd->legend[0], x, y, T, 0, "$\\|J_j\\|_2$", 0 };
-		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, "$\\gamma\\lambda$", 0 };
+		pd->series[0] = (vxp_series){ pd->legend[0], x, y, T, 0, "$\\|J_j\\|_2$", 0, 0 };
+		pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, "$\\gamma\\lambda$", 0, 0 };
 		plot_frame(p, 2, 0, "j", "norm", "$j$", "norm");
 		snprintf(pd->caption, sizeof pd->caption,
 		         "The norm of each step's Jacobian, $\\|J_j\\|_2 = \\|\\operatorname{diag}(\\sigma'(a_j))\\,W\\|_2$, "
@@ -1108,6 +1295,8 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		st = plot_eigen(env, pd, utf8, err);
 	} else if (o->blk == VXR_BLK_PLOT_POWERS) {
 		st = plot_powers(env, pd, utf8, err);
+	} else if (o->blk == VXR_BLK_PLOT_REGIMES) {
+		st = plot_regimes(env, pd, utf8, err);
 	} else {
 		vxr_plotdata_free(pd);
 		return vx_fail(err, VX_EINTERNAL, "internal: not a plot");
@@ -1143,6 +1332,7 @@ vx_status vxr_render_obj(vxr_env *env, const vxr_render_ops *ops, void *sink, co
 	case VXR_BLK_TABLE_PATHS:
 	case VXR_BLK_TABLE_STEPS:
 	case VXR_BLK_TABLE_INITS:
+	case VXR_BLK_TABLE_REGIMES:
 	case VXR_BLK_RECORD: {
 		vxr_table *t = NULL;
 		st = vxr_table_build(env, o, &t, err);
@@ -1170,7 +1360,8 @@ vx_status vxr_render_obj(vxr_env *env, const vxr_render_ops *ops, void *sink, co
 	case VXR_BLK_PLOT_CONTRIB:
 	case VXR_BLK_PLOT_STEPS:
 	case VXR_BLK_PLOT_EIGEN:
-	case VXR_BLK_PLOT_POWERS: {
+	case VXR_BLK_PLOT_POWERS:
+	case VXR_BLK_PLOT_REGIMES: {
 		vxr_plotdata *pd = NULL;
 		st = vxr_plot_build(env, o, ops->utf8 ? ops->utf8(sink) : 1, &pd, err);
 		if (st == VX_OK)

@@ -475,6 +475,6 @@ void vxr_sides_free(vxr_side *side, size_t n)
 
 size_t vxr_report_bytes(size_t d, size_t n, size_t T, size_t t)
 {
-	double b = 2.0 * (double)vx_model_bytes(d, n, T) + 3.0 * (double)vx_analyse_bytes(d, T, t);
+	double b = 2.0 * (double)vx_model_bytes(d, n, T) + 5.0 * (double)vx_analyse_bytes(d, T, t);
 	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
 }

@@ -63,8 +63,10 @@ void vxr_sides_free(vxr_side *side, size_t n);
 
 /* The memory, in bytes, a handout of a model of these sizes needs at its
  * peak: the model and its analysis, and beside them the same network with
- * an orthogonal and with the identity W (a copy of the model each, analysed
- * in turn; their results stay for the whole document).  The powers of W
+ * an orthogonal and with the identity W and its W rescaled to the two other
+ * sides of γλ = 1 (a copy of the model each, analysed in turn; their
+ * results stay for the whole document; measured at d = 8, T = 200000: 266
+ * MiB against 261 estimated).  The powers of W
  * (step 14, vx_eigen_power_bytes: 0.54 of vx_analyse_bytes at d = 4096,
  * 0.4 at d = 256) run in one of the two analysis workspaces the sum counts
  * beyond the one alive at a time.  The rendered text itself does not grow

@@ -9,6 +9,12 @@
 
 #include "engine/model.h"
 #include "engine/params.h"
+#include "engine/regime.h"
+
+/* The networks besides the analysis itself: the remedies' W (orthogonal,
+ * identity) and the regimes' (this W rescaled below, on and above the edge;
+ * the one on this network's own side is never built). */
+enum { OTHER_ORTHO, OTHER_IDENT, OTHER_BELOW, OTHER_EDGE, OTHER_ABOVE, NOTHER };
 
 /* Each extra computed at most once: *_done says it was tried, *_st how it
  * went, *_err why it failed (given to every later caller). */
@@ -17,10 +23,10 @@ struct vxr_extras {
 	vx_status fd_st;
 	vx_fdcheck fd;
 	vx_error fd_err;
-	int alt_done[2];
-	vx_status alt_st[2];
-	vx_result *alt[2];
-	vx_error alt_err[2];
+	int other_done[NOTHER];
+	vx_status other_st[NOTHER];
+	vx_result *other[NOTHER];
+	vx_error other_err[NOTHER];
 	int eig_done;
 	vx_status eig_st;
 	vx_eigen eig;
@@ -49,11 +55,19 @@ void vxr_extras_free(vxr_extras *x)
 {
 	if (!x)
 		return;
-	vx_result_free(x->alt[0]);
-	vx_result_free(x->alt[1]);
+	for (int i = 0; i < NOTHER; i++)
+		vx_result_free(x->other[i]);
 	vx_eigen_clear(&x->eig);
 	free(x->pow);
 	free(x);
+}
+
+size_t vxr_extras_networks(const vxr_extras *x)
+{
+	size_t n = 0;
+	for (int i = 0; x && i < NOTHER; i++)
+		n += x->other_done[i];
+	return n;
 }
 
 /* ================================================================ environment */
@@ -115,21 +129,25 @@ const vx_fdcheck *vxr_env_fd(vxr_env *e, vx_error *err)
 	return &x->fd;
 }
 
-/* This network with W replaced by an orthogonal (which = 0) or the identity
- * (which = 1) matrix of spectral norm 1: same inputs, same activation. */
-static vx_status build_alt(const vxr_ctx *c, int which, vx_result **out, vx_error *err)
+/* This network with W replaced by an orthogonal (OTHER_ORTHO) or the
+ * identity (OTHER_IDENT) matrix of spectral norm 1, or rescaled to the γλ
+ * of a regime (OTHER_BELOW..ABOVE): same inputs, same activation. */
+static vx_status build_other(const vxr_ctx *c, int which, vx_result **out, vx_error *err)
 {
 	vx_model *m = vx_model_clone(c->model);
 	if (!m)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	vx_status st = VX_OK;
-	if (which == 1) {
+	if (which == OTHER_IDENT) {
 		gsl_matrix_set_identity(m->W);
-	} else {
+	} else if (which == OTHER_ORTHO) {
 		vx_params p = *c->params;
+		/* only W is drawn here: no file of weights or inputs is read */
 		p.weights[0] = '\0';
 		p.model[0] = '\0';
-		p.set &= ~(unsigned)(VX_SET_WEIGHTS | VX_SET_MODEL);
+		p.inputs_file[0] = '\0';
+		p.weights_net = 0;
+		p.set &= ~(unsigned)(VX_SET_WEIGHTS | VX_SET_MODEL | VX_SET_INPUTS_FILE | VX_SET_MODULE | VX_SET_DIRECTION);
 		p.init = VX_INIT_ORTHOGONAL;
 		p.norm = 1;
 		p.hidden = c->model->d;
@@ -140,6 +158,10 @@ static vx_status build_alt(const vxr_ctx *c, int which, vx_result **out, vx_erro
 		if (st == VX_OK)
 			gsl_matrix_memcpy(m->W, q->W);
 		vx_model_free(q);
+	} else {
+		/* the same W, only its scale changed: λ = γλ / γ */
+		vx_regime g = (vx_regime)(which - OTHER_EDGE);
+		st = vx_model_set_norm(m, vxr_regime_gl(g) / c->result->gamma, err);
 	}
 	if (st == VX_OK)
 		st = vx_analyse(m, c->result->t, &c->result->exec, out, err);
@@ -147,19 +169,43 @@ static vx_status build_alt(const vxr_ctx *c, int which, vx_result **out, vx_erro
 	return st;
 }
 
-const vx_result *vxr_env_alt(vxr_env *e, int which, vx_error *err)
+/* The network `which`, built and analysed on first use. */
+static const vx_result *other(vxr_env *e, int which, vx_error *err)
 {
 	vxr_extras *x = e->x;
-	if (!x->alt_done[which]) {
-		x->alt_done[which] = 1;
-		x->alt_st[which] = build_alt(e->ctx, which, &x->alt[which], &x->alt_err[which]);
+	if (!x->other_done[which]) {
+		x->other_done[which] = 1;
+		x->other_st[which] = build_other(e->ctx, which, &x->other[which], &x->other_err[which]);
 	}
-	if (x->alt_st[which] != VX_OK) {
+	if (x->other_st[which] != VX_OK) {
 		if (err)
-			*err = x->alt_err[which];
+			*err = x->other_err[which];
 		return NULL;
 	}
-	return x->alt[which];
+	return x->other[which];
+}
+
+const vx_result *vxr_env_alt(vxr_env *e, int which, vx_error *err)
+{
+	return other(e, which ? OTHER_IDENT : OTHER_ORTHO, err);
+}
+
+double vxr_regime_gl(vx_regime g)
+{
+	return g == VX_REGIME_BELOW ? VXR_GL_BELOW : g == VX_REGIME_EDGE ? 1.0 : VXR_GL_ABOVE;
+}
+
+double vxr_env_regime_gl(const vxr_env *e, vx_regime g)
+{
+	const vx_result *r = e->ctx->result;
+	return vx_result_regime(r) == g ? vx_result_gl(r) : vxr_regime_gl(g);
+}
+
+const vx_result *vxr_env_regime(vxr_env *e, vx_regime g, vx_error *err)
+{
+	if (vx_result_regime(e->ctx->result) == g)
+		return e->ctx->result;
+	return other(e, OTHER_EDGE + (int)g, err);
 }
 
 const vx_eigen *vxr_env_eigen(vxr_env *e, vx_error *err)

@@ -5,8 +5,9 @@
  *
  * The extras are what a step may read that costs far more than its text:
  * the finite-difference check of this network, the same network with an
- * orthogonal and with the identity W, and the eigenvalues of W and the
- * norms of its powers.  Each is computed when a template
+ * orthogonal and with the identity W, its W rescaled to the two sides of
+ * the edge γλ = 1 that it is not on, and the eigenvalues of W and the norms
+ * of its powers.  Each is computed when a template
  * first asks for it and kept in a vxr_extras, which belongs to whoever owns
  * the analysis (the tutor's state, the report command): it hands the same
  * extras to every context of that analysis (ctx->extras), so that laying
@@ -20,6 +21,7 @@
 
 #include "engine/analysis.h"
 #include "engine/eigen.h"
+#include "engine/regime.h"
 #include "report/doc/ctx.h"
 
 /* ---- the extras of one analysis ---- */
@@ -31,6 +33,11 @@
  * replaced: the extras of one analysis are wrong for any other. */
 vxr_extras *vxr_extras_alloc(void);
 void vxr_extras_free(vxr_extras *x);   /* NULL-safe */
+
+/* How many networks besides the analysis the extras have built so far
+ * (each an analysis as costly as the first): what the steps laid out with
+ * them asked for.  0 for NULL. */
+size_t vxr_extras_networks(const vxr_extras *x);
 
 /* ---- the environment of one rendering ---- */
 
@@ -77,5 +84,31 @@ size_t vxr_powers_peak(const vx_mag *pw, size_t N);
  * at d = 128, N = 200 on one core); the tutor and the template name
  * `powers.slow` leave them out then, the handouts never. */
 int vxr_env_powers_slow(const vxr_env *e);
+
+/* ---- both regimes side by side ---- */
+
+/* The γλ of the networks that show a regime this network is not in: W
+ * rescaled, nothing else changed.  0.8 and 1.25 are reciprocals, so the two
+ * bounds (γλ)^(t−k) mirror each other on a log scale (0.8⁴⁹ = 1.78×10⁻⁵,
+ * 1.25⁴⁹ = 5.61×10⁴ over the default 50 steps), four decades either way;
+ * near enough to 1 that even a linear W = 1.25·I, whose states grow by the
+ * bound itself, stays within a double for 3178 steps (measured: the
+ * forward pass leaves it at step 3179 of 5000, and the table says so). */
+#define VXR_GL_BELOW 0.8
+#define VXR_GL_ABOVE 1.25
+
+/* γλ of the network standing for regime g: VXR_GL_BELOW, 1, VXR_GL_ABOVE. */
+double vxr_regime_gl(vx_regime g);
+/* The same for this environment: this network's own γλ (vx_result_gl) in
+ * its own regime. */
+double vxr_env_regime_gl(const vxr_env *e, vx_regime g);
+
+/* The network that shows regime g: this analysis itself when it is in g,
+ * else this network with W rescaled to ‖W‖₂ = vxr_regime_gl(g)/γ (the same
+ * draws, inputs, target, activation and loss step), analysed on first use
+ * into the extras, so only a step that asks computes the two others.  NULL
+ * with err filled when it cannot be (a W of zeros has no scale to change; a
+ * forward pass beyond a double), the failure kept and given again. */
+const vx_result *vxr_env_regime(vxr_env *e, vx_regime g, vx_error *err);
 
 #endif

@@ -25,7 +25,8 @@ typedef struct {
  * gives plain ASCII (no mojibake under LANG=C).  *out is caller-freed with
  * vxt_doc_free.  Errors are template errors (file:line:column in err).
  * The costly extras a step may read (the finite-difference check, the
- * orthogonal and identity variants of the network) are computed into
+ * orthogonal and identity variants of the network, its W rescaled to the
+ * other sides of γλ = 1) are computed into
  * ctx->extras (env.h): a caller that passes the same extras for every step
  * of one analysis computes them once per parameter change.  Calls with
  * different extras (or none) may run in different threads at once. */

@@ -42,7 +42,7 @@ typedef struct {
 	const char *head[8];  /* column headers: text with $…$ math */
 	int numeric[8];       /* right-aligned */
 	vxr_cell *cells;      /* nrows × ncols; a row of GAP cells is an ellipsis row */
-	char note[200];       /* shown under the table ("" = none), text with $…$ math */
+	char note[400];       /* shown under the table ("" = none), text with $…$ math */
 	char *own;            /* text cells point into (NULL or malloc'd, freed with the table) */
 } vxr_table;
 
@@ -59,7 +59,7 @@ typedef struct {
 
 typedef struct {
 	vxp_plot plot;
-	vxp_series series[3];
+	vxp_series series[6];  /* 3, or 6 when series share styles (plot.h) */
 	double *buf;          /* owns every array the plot points into */
 	char title[96], legend[3][64], mark_label[64];
 	char legend_tex[3][96], mark_label_tex[96];   /* the same for LaTeX, text with $…$ */

@@ -151,7 +151,8 @@ static double block_lines(const vxr_rctx *rc, const vxr_obj *o)
 		size_t rows = o->rows ? o->rows : 10;
 		return (double)((t < rows ? t : rows) + 2) * ROW_LINES + 1.3;
 	}
-	case VXR_BLK_TABLE_INITS: return 5 * ROW_LINES + 2.1;   /* a note of two lines */
+	case VXR_BLK_TABLE_INITS:
+	case VXR_BLK_TABLE_REGIMES: return 5 * ROW_LINES + 2.1;   /* a note of two lines */
 	case VXR_BLK_RECORD: return 8 * ROW_LINES + 1;           /* 14 rows in two pairs of columns */
 	case VXR_BLK_REFERENCES: return 2.2 * (double)vxr_ref_count();   /* .85 of the text */
 	case VXR_BLK_MATRIX: {

@@ -74,6 +74,7 @@ typedef enum {
 	VXR_BLK_TABLE_PATHS = 0, /* {{table paths [rows=N]}} */
 	VXR_BLK_TABLE_STEPS,     /* {{table steps [rows=N]}} */
 	VXR_BLK_TABLE_INITS,     /* {{table inits}} */
+	VXR_BLK_TABLE_REGIMES,   /* {{table regimes}} */
 	VXR_BLK_MATRIX,          /* {{matrix NAME [NAME] [j=N] [size=N]}} */
 	VXR_BLK_PLOT_NORMS,      /* {{plot norms}} */
 	VXR_BLK_PLOT_DACT,       /* {{plot dact [j=N]}} */
@@ -81,6 +82,7 @@ typedef enum {
 	VXR_BLK_PLOT_STEPS,      /* {{plot steps}} */
 	VXR_BLK_PLOT_EIGEN,      /* {{plot eigen}} */
 	VXR_BLK_PLOT_POWERS,     /* {{plot powers}} */
+	VXR_BLK_PLOT_REGIMES,    /* {{plot regimes}} */
 	VXR_BLK_RECORD,          /* {{record}} */
 	VXR_BLK_REFERENCES       /* {{references}}: every work of report/doc/cite.h */
 } vxr_blk_kind;
@@ -88,7 +90,7 @@ typedef enum {
 /* Whether a block is one of the plots ({{plot …}}). */
 static inline int vxr_blk_is_plot(vxr_blk_kind k)
 {
-	return k >= VXR_BLK_PLOT_NORMS && k <= VXR_BLK_PLOT_POWERS;
+	return k >= VXR_BLK_PLOT_NORMS && k <= VXR_BLK_PLOT_REGIMES;
 }
 
 typedef struct {

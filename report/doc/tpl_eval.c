@@ -137,7 +137,7 @@ static val eval_name(evalr *ev, const expr *e)
 	case NM_SMALL_T: return vint((double)r->t);
 	case NM_K: return vint((double)c->k);
 	case NM_J: return vint((double)c->j);
-	case NM_SEED: return vint((double)p->seed);
+	case NM_SEED: return p->unseeded ? vnum(NAN) : vint((double)p->seed);
 	case NM_PATHS: return vint((double)r->t);
 	case NM_NORM_OPT: return vnum(p->norm);
 	case NM_INPUT_SCALE: return vnum(p->input_scale);
@@ -268,6 +268,23 @@ static val eval_name(evalr *ev, const expr *e)
 		if (e->name == NM_POWERS_LAST)
 			return vmag(pw[N]);
 		return e->name == NM_POWERS_MAX ? vmag(pw[peak]) : vint((double)peak);
+	}
+	case NM_BELOW_GL: case NM_BELOW_NORM1: case NM_BELOW_BOUND1: case NM_BELOW_VERDICT:
+	case NM_EDGE_GL: case NM_EDGE_NORM1: case NM_EDGE_BOUND1: case NM_EDGE_VERDICT:
+	case NM_ABOVE_GL: case NM_ABOVE_NORM1: case NM_ABOVE_BOUND1: case NM_ABOVE_VERDICT: {
+		int what = (e->name - NM_BELOW_GL) % 4;
+		vx_regime g = (vx_regime)((e->name - NM_BELOW_GL) / 4 - 1);
+		double gl = vxr_env_regime_gl(ev->env, g);
+		if (what == 0)
+			return vnum(gl);
+		/* a network that could not be computed reads NaN and "none", as an
+		 * unresolved check does: the text goes on, conditionals skip it */
+		const vx_result *a = vxr_env_regime(ev->env, g, NULL);
+		if (what == 2)
+			return a ? vmag(a->paths[0].bound) : vl10(0, gl > 0 ? (double)(r->t - 1) * log10(gl) : -INFINITY);
+		if (what == 1)
+			return a ? vmag(a->paths[0].norm) : vnum(NAN);
+		return vstr(a ? vx_trend_name(vx_result_trend(a)) : "none");
 	}
 	case NM_COUNT:
 		break;

@@ -82,6 +82,18 @@ const vxr_tpl_name vxr_tpl_names[NM_COUNT] = {
 	[NM_POWERS_MAX] = { "powers.max", 0, V_NUM },
 	[NM_POWERS_ARGMAX] = { "powers.argmax", 0, V_INT },
 	[NM_POWERS_LAST] = { "powers.last", 0, V_NUM },
+	[NM_BELOW_GL] = { "below.gamma_lambda", 0, V_NUM },
+	[NM_BELOW_NORM1] = { "below.norm1", 0, V_NUM },
+	[NM_BELOW_BOUND1] = { "below.bound1", 0, V_NUM },
+	[NM_BELOW_VERDICT] = { "below.verdict", 0, V_STR },
+	[NM_EDGE_GL] = { "edge.gamma_lambda", 0, V_NUM },
+	[NM_EDGE_NORM1] = { "edge.norm1", 0, V_NUM },
+	[NM_EDGE_BOUND1] = { "edge.bound1", 0, V_NUM },
+	[NM_EDGE_VERDICT] = { "edge.verdict", 0, V_STR },
+	[NM_ABOVE_GL] = { "above.gamma_lambda", 0, V_NUM },
+	[NM_ABOVE_NORM1] = { "above.norm1", 0, V_NUM },
+	[NM_ABOVE_BOUND1] = { "above.bound1", 0, V_NUM },
+	[NM_ABOVE_VERDICT] = { "above.verdict", 0, V_STR },
 };
 
 const char *const vxr_tpl_funcs[] = { "min", "max", "abs", "log10", "ln", "exp", "sqrt",

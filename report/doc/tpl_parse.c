@@ -166,8 +166,8 @@ static expr *parse_expr(parser *p, const char *s, size_t n, size_t base, size_t 
 static const char *const matrix_names[] = { "W", "D", "dact", "J", "fd_dads", "fd_dsda", "grad",
                                             "dsds", NULL };
 
-/* {{table paths|steps|inits [rows=N]}}, {{matrix A [B] [j=…] [k=…] [size=N]}},
- * {{plot norms|dact|contrib|steps|eigen|powers [j=…]}}, {{record}}, {{references}}, and the
+/* {{table paths|steps|inits|regimes [rows=N]}}, {{matrix A [B] [j=…] [k=…] [size=N]}},
+ * {{plot norms|dact|contrib|steps|eigen|powers|regimes [j=…]}}, {{record}}, {{references}}, and the
  * inline {{cite KEY [KEY…]}} */
 static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t tagoff)
 {
@@ -265,7 +265,7 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 	int has_j = nd->jexpr != NULL, has_k = nd->kexpr != NULL;
 	if (strcmp(kw, "table") == 0) {
 		if (nw != 2) {
-			vxr_tpl_fail_at(p->t, base + woff[0], p->err, "{{table}} needs one of: paths, steps, inits");
+			vxr_tpl_fail_at(p->t, base + woff[0], p->err, "{{table}} needs one of: paths, steps, inits, regimes");
 			goto bad;
 		}
 		if (strcmp(words[1], "paths") == 0)
@@ -274,8 +274,11 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 			nd->blk.blk = VXR_BLK_TABLE_STEPS;
 		else if (strcmp(words[1], "inits") == 0)
 			nd->blk.blk = VXR_BLK_TABLE_INITS;
+		else if (strcmp(words[1], "regimes") == 0)
+			nd->blk.blk = VXR_BLK_TABLE_REGIMES;
 		else {
-			vxr_tpl_fail_at(p->t, base + woff[1], p->err, "unknown table '%s' (accepted: paths, steps, inits)", words[1]);
+			vxr_tpl_fail_at(p->t, base + woff[1], p->err, "unknown table '%s' (accepted: paths, steps, inits, regimes)",
+			                words[1]);
 			goto bad;
 		}
 		if (has_j || has_k || has_size) {
@@ -307,7 +310,7 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 	} else if (strcmp(kw, "plot") == 0) {
 		if (nw != 2) {
 			vxr_tpl_fail_at(p->t, base + woff[0], p->err,
-			                "{{plot}} needs one of: norms, dact, contrib, steps, eigen, powers");
+			                "{{plot}} needs one of: norms, dact, contrib, steps, eigen, powers, regimes");
 			goto bad;
 		}
 		if (strcmp(words[1], "norms") == 0)
@@ -322,9 +325,12 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 			nd->blk.blk = VXR_BLK_PLOT_EIGEN;
 		else if (strcmp(words[1], "powers") == 0)
 			nd->blk.blk = VXR_BLK_PLOT_POWERS;
+		else if (strcmp(words[1], "regimes") == 0)
+			nd->blk.blk = VXR_BLK_PLOT_REGIMES;
 		else {
 			vxr_tpl_fail_at(p->t, base + woff[1], p->err,
-			                "unknown plot '%s' (accepted: norms, dact, contrib, steps, eigen, powers)", words[1]);
+			                "unknown plot '%s' (accepted: norms, dact, contrib, steps, eigen, powers, regimes)",
+			                words[1]);
 			goto bad;
 		}
 		if (has_rows || has_size || has_k || (has_j && nd->blk.blk != VXR_BLK_PLOT_DACT)) {

@@ -68,9 +68,16 @@ vx_status vxp_check(const vxp_plot *p)
 		return VX_EUSAGE;
 	if (p->nseries && !p->series)
 		return VX_EUSAGE;
-	for (size_t s = 0; s < p->nseries; s++)
-		if (p->series[s].n && (!p->series[s].x || !p->series[s].y))
+	for (size_t s = 0; s < p->nseries; s++) {
+		const vxp_series *se = &p->series[s];
+		if (se->n && (!se->x || !se->y))
 			return VX_EUSAGE;
+		/* a style of its own only for the first three; a shared one names
+		 * a series that has its own */
+		if (se->style < 0 || se->style > MAX_STYLES || (se->style == 0 && s >= MAX_STYLES) ||
+		    (se->style > 0 && ((size_t)se->style - 1 >= p->nseries || p->series[se->style - 1].style != 0)))
+			return VX_EUSAGE;
+	}
 	if (p->nmarks && (!p->mark_x || !p->mark_y))
 		return VX_EUSAGE;
 	return VX_OK;
@@ -324,19 +331,42 @@ char *vxp_label_text(const axis *a, double v, lblstyle st)
 	return vxr_buf_take(&b);
 }
 
+int vxp_style(const vxp_plot *p, size_t s)
+{
+	int st = p->series[s].style;
+	return st > 0 ? st - 1 : (int)s;
+}
+
+int vxp_shared(const vxp_plot *p)
+{
+	for (size_t s = 0; s < p->nseries; s++)
+		if (p->series[s].style > 0)
+			return 1;
+	return 0;
+}
+
+int vxp_in_legend(const vxp_plot *p, size_t s)
+{
+	const char *l = p->series[s].label;
+	return p->series[s].style == 0 || (l && *l);
+}
+
 /* Dash patterns, by index: 0 solid, 1 long dash, 2 dot, 3 dash-dot
  * (plot_svg.c and plot_cells.c each spell them their way). */
 void vxp_assign_patterns(const vxp_plot *p, int pat[MAX_SERIES])
 {
-	int used[4] = { 0 };
+	/* one set of patterns for all, or one per style when styles are shared
+	 * (colour then tells the styles apart, the pattern a series within one) */
+	int used[MAX_STYLES][4] = { { 0 } }, shared = vxp_shared(p);
 	for (size_t s = 0; s < p->nseries; s++) {
+		int *u = used[shared ? vxp_style(p, s) : 0];
 		int k = p->series[s].dashed ? 1 : 0;
-		while (k < 4 && used[k])
+		while (k < 4 && u[k])
 			k++;
 		if (k == 4) /* three dashed series: the fourth pattern is free */
-			for (k = 1; used[k]; k++)
+			for (k = 1; k < 3 && u[k]; k++)
 				;
-		used[k] = 1;
+		u[k] = 1;
 		pat[s] = k;
 	}
 }

@@ -20,6 +20,9 @@ typedef struct {
 	const char *label_tex; /* the legend text for LaTeX (text with $…$ math); NULL: label */
 	int plain;             /* a line alone: no markers along it or in its legend
 	                        * (SVG, LaTeX), e.g. a circle around the marked points */
+	int style;             /* 0: the series' own colour, marker and terminal role, by
+	                        * its index (0..2); 1..3: those of series style − 1, shared
+	                        * (a bound in the colour of its curve): see below */
 } vxp_series;
 
 typedef struct {
@@ -28,7 +31,7 @@ typedef struct {
 	const char *ylabel;    /* e.g. "norm" */
 	int log_y;             /* y values are log10: axis ticks read 10^n */
 	const vxp_series *series;
-	size_t nseries;        /* up to 3 */
+	size_t nseries;        /* up to 3, or 6 when series share styles */
 	/* optional marked points (e.g. the maximum of σ'), drawn as dots with a label */
 	const double *mark_x, *mark_y;
 	size_t nmarks;
@@ -64,7 +67,15 @@ typedef struct {
  *     and a "no values to plot" note, never an error;
  *   - series get distinct dash patterns (solid, long dash, dots, dash-dot;
  *     a series with dashed = 1 never solid) and, in SVG, distinct markers
- *     (circle, square, triangle), so black-and-white prints stay readable.
+ *     (circle, square, triangle), so black-and-white prints stay readable;
+ *   - there are three styles (colour, marker, terminal role, ASCII letter).
+ *     Series 0..2 each have their own unless one shares another's (style
+ *     1..3); then up to 6 series may share the 3 styles, and the dash
+ *     patterns differ only among the series of one style (three solid curves
+ *     and their three dashed bounds), the dashed ones thinner; in ASCII
+ *     cells, which otherwise ink every dot, a dashed series of a shared
+ *     style is inked by its pattern; a series that shares a style and has
+ *     no label is left out of the legend (its curve's entry stands for it).
  */
 
 /* An SVG element (no XML prolog, no external reference, fixed fonts by CSS
@@ -74,7 +85,8 @@ typedef struct {
  * styling and every element repeats it as presentation attributes, so a
  * file opened alone looks the same.  Numbers are written without the C
  * locale's help: LC_NUMERIC cannot change a byte.  VX_EUSAGE when p is
- * NULL or malformed (more than 3 series, NULL arrays with n > 0) or the
+ * NULL or malformed (more series than its styles allow, a style that is
+ * not 0..3, NULL arrays with n > 0) or the
  * size is below 160×120 or above 20000. */
 vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out);
 

@@ -118,8 +118,9 @@ typedef struct {
 } canvas;
 
 static const unsigned char braille_bit[4][2] = { { 0x01, 0x08 }, { 0x02, 0x10 }, { 0x04, 0x20 }, { 0x40, 0x80 } };
-static const char ascii_mark[MAX_SERIES] = { '*', '+', 'o' };
+static const char ascii_mark[MAX_STYLES] = { '*', '+', 'o' };
 
+/* Inks dot (X, Y) in style s. */
 static void plot_dot(canvas *cv, int X, int Y, int s)
 {
 	if (X < 0 || Y < 0 || X >= cv->pw * cv->dx || Y >= cv->ph * cv->dy)
@@ -139,16 +140,18 @@ static void dot_of(const model *m, const canvas *cv, double x, double y, int *X,
 	*Y = (int)lround((1 - vxp_frac_of(&m->y, y)) * (H - 1));
 }
 
-/* A segment between two dots (Bresenham), inked by the dash pattern, its
- * first dot left out (the previous segment drew it); the counter runs on
- * along the series so dashes do not restart at every data point. */
-static void plot_segment(canvas *cv, int x0, int y0, int x1, int y1, int s, int pat, unsigned *counter)
+/* A segment between two dots (Bresenham) in style s, inked by the dash
+ * pattern (in ASCII only when ascii_dash: one dot a cell leaves too few to
+ * cut), its first dot left out (the previous segment drew it); the counter
+ * runs on along the series so dashes do not restart at every data point. */
+static void plot_segment(canvas *cv, int x0, int y0, int x1, int y1, int s, int pat, int ascii_dash,
+                         unsigned *counter)
 {
 	int dxa = abs(x1 - x0), dya = -abs(y1 - y0);
 	int sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
 	int err = dxa + dya;
 	for (int first = 1;; first = 0) {
-		if (!first && (cv->dx == 1 || pattern_on(pat, (*counter)++)))
+		if (!first && ((cv->dx == 1 && !ascii_dash) || pattern_on(pat, (*counter)++)))
 			plot_dot(cv, x0, y0, s);
 		if (x0 == x1 && y0 == y1)
 			break;
@@ -167,6 +170,10 @@ static void plot_segment(canvas *cv, int x0, int y0, int x1, int y1, int s, int 
 static void cells_series(canvas *cv, const model *m, size_t s, int pat)
 {
 	const vxp_series *se = &m->p->series[s];
+	int st = vxp_style(m->p, s);
+	/* in ASCII a bound that shares its curve's letter is told apart by its
+	 * dashes alone */
+	int ascii_dash = se->style > 0 && se->dashed;
 	int have = 0, px = 0, py = 0;
 	unsigned counter = 0;
 	for (size_t i = 0; i < se->n; i++) {
@@ -180,10 +187,10 @@ static void cells_series(canvas *cv, const model *m, size_t s, int pat)
 			/* where a line starts (or a lone point) is always inked; along
 			 * the line the pattern decides, even at data points, or a
 			 * thousand points would ink every dot and hide the dashes */
-			plot_dot(cv, X, Y, (int)s);
+			plot_dot(cv, X, Y, st);
 			counter = 1;
 		} else if (X != px || Y != py) {
-			plot_segment(cv, px, py, X, Y, (int)s, pat, &counter);
+			plot_segment(cv, px, py, X, Y, st, pat, ascii_dash, &counter);
 		}
 		have = 1;
 		px = X;
@@ -239,6 +246,8 @@ static int legend_cols(const grid *g, const vxp_plot *p)
 {
 	int w = 0, sw = g->utf8 ? LEGEND_SAMPLE : 2;
 	for (size_t s = 0; s < p->nseries; s++) {
+		if (!vxp_in_legend(p, s))
+			continue;
 		char def[32];
 		w += (w ? 2 : 0) + sw + 1 + text_cols(g, series_label(p, s, def, sizeof def));
 	}
@@ -431,12 +440,14 @@ vx_status vxp_cells(const vxp_plot *p, int cols, int rows, int utf8, char **out,
 	int lr = rows - nleg, c = 0;
 	int sw = utf8 ? LEGEND_SAMPLE : 2;
 	for (size_t s = 0; s < p->nseries; s++) {
+		if (!vxp_in_legend(p, s))
+			continue;
 		char def[32];
 		const char *l = series_label(p, s, def, sizeof def);
 		legend_next(&lr, &c, sw + 1 + text_cols(&g, l), cols, rows);
 		if (c + sw + 1 > cols)
 			break;
-		legend_sample(&g, lr, c, (int)s, pat[s]);
+		legend_sample(&g, lr, c, vxp_style(p, s), pat[s]);
 		c += sw + 1;
 		c += put_text(&g, lr, c, cols - c, l, 0) + 2;
 	}

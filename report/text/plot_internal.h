@@ -19,7 +19,8 @@
 #include "report/text/plot.h"
 
 #define MAX_TICKS 8
-#define MAX_SERIES 3
+#define MAX_SERIES 6   /* with shared styles (vxp_series.style); 3 otherwise */
+#define MAX_STYLES 3
 
 typedef struct {
 	double lo, hi;        /* the axis range */
@@ -45,8 +46,18 @@ typedef enum { LBL_UNICODE, LBL_ASCII, LBL_TEX } lblstyle;
 int vxp_point_ok(double x, double y);
 
 /* VX_OK when p is well formed for either drawing (not NULL, at most
- * MAX_SERIES series, no NULL array behind a count), else VX_EUSAGE. */
+ * MAX_STYLES series of their own styles and MAX_SERIES in all, styles in
+ * 0..MAX_STYLES, no NULL array behind a count), else VX_EUSAGE. */
 vx_status vxp_check(const vxp_plot *p);
+
+/* The style (colour, marker, terminal role − 1, ASCII letter) of series s of
+ * a checked plot: 0..MAX_STYLES − 1. */
+int vxp_style(const vxp_plot *p, size_t s);
+/* 1 when a series of p shares the style of another (plot.h). */
+int vxp_shared(const vxp_plot *p);
+/* 1 when series s has an entry of its own in the legend: a label, or a
+ * style of its own ("series N" then). */
+int vxp_in_legend(const vxp_plot *p, size_t s);
 
 /* Fills m for p: the points counted as drawn, zeros and undefined, the x
  * and y ranges and their ticks (plot.h says how), at most maxtx and maxty
@@ -73,7 +84,8 @@ char *vxp_label_text(const axis *a, double v, lblstyle st);
 
 /* The dash pattern of each series of p into pat (0 solid, 1 long dash,
  * 2 dot, 3 dash-dot): a series asking to be dashed never gets the solid
- * one; no two series share one. */
+ * one; no two series share one, or when styles are shared no two series of
+ * one style. */
 void vxp_assign_patterns(const vxp_plot *p, int pat[MAX_SERIES]);
 
 /* How a drawing places a point: (x, y) in data units to (*X, *Y) in its

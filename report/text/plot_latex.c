@@ -222,18 +222,27 @@ static void tex_marker_at(void *ctx, double X, double Y)
 	marker(t->p.b, t->s, X, Y);
 }
 
+/* The thickness of series s: the first thickest, or with shared styles
+ * every curve, its dashed bound thinner. */
+static double line_pt(const vxp_plot *p, size_t s)
+{
+	int thick = vxp_shared(p) ? !p->series[s].dashed : s == 0;
+	return thick ? 1.1 : 0.8;
+}
+
 /* One series: a line broken where points are left out, and at most about
  * twenty markers at fixed indices (those of the SVG). */
 static void series(vxr_buf *b, const model *m, const frame *f, size_t s, int pat)
 {
+	int st = vxp_style(m->p, s);
 	vxr_buf_puts(b, "{\\color{vxs");
 	char num[24];
-	snprintf(num, sizeof num, "%zu", s + 1);
+	snprintf(num, sizeof num, "%d", st + 1);
 	vxr_buf_puts(b, num);
 	vxr_buf_puts(b, "}");
-	thickness(b, s == 0 ? 1.1 : 0.8);
+	thickness(b, line_pt(m->p, s));
 	vxr_buf_puts(b, "\n");
-	tracer t = { .s = (int)s };
+	tracer t = { .s = st };
 	pen_start(&t.p, b, dash_pt[pat]);
 	size_t valid = vxp_walk_series(m, s, tex_map, f, 0.25, tex_vertex, &t);
 	thickness(b, 0.5);
@@ -242,22 +251,23 @@ static void series(vxr_buf *b, const model *m, const frame *f, size_t s, int pat
 	vxr_buf_puts(b, "}%\n");
 }
 
-/* A legend entry's sample: 22 pt of the series' line with its marker (a
+/* A legend entry's sample: 22 pt of series s's line with its marker (a
  * plain series' without). */
-static void legend_sample(vxr_buf *b, int s, int pat, int plain)
+static void legend_sample(vxr_buf *b, const vxp_plot *pl, size_t s, int pat)
 {
+	int st = vxp_style(pl, s);
 	char num[16];
-	snprintf(num, sizeof num, "%d", s + 1);
+	snprintf(num, sizeof num, "%d", st + 1);
 	vxr_buf_puts(b, "\\begin{picture}(22,4)(0,-2){\\color{vxs");
 	vxr_buf_puts(b, num);
 	vxr_buf_puts(b, "}");
-	thickness(b, s == 0 ? 1.1 : 0.8);
+	thickness(b, line_pt(pl, s));
 	pen p;
 	pen_start(&p, b, dash_pt[pat]);
 	pen_line(&p, 0, 0, 22, 0);
 	thickness(b, 0.5);
-	if (!plain)
-		marker(b, s, 11, 0);
+	if (!pl->series[s].plain)
+		marker(b, st, 11, 0);
 	vxr_buf_puts(b, "}\\end{picture}");
 }
 
@@ -372,7 +382,9 @@ vx_status vxp_picture(const vxp_plot *p, int width, int height, char **out)
 	/* the legend, a line below the picture, broken between entries */
 	vxr_buf_puts(&b, "{\\small ");
 	for (size_t s = 0; s < p->nseries; s++) {
-		legend_sample(&b, (int)s, pat[s], p->series[s].plain);
+		if (!vxp_in_legend(p, s))
+			continue;
+		legend_sample(&b, p, s, pat[s]);
 		vxr_buf_puts(&b, "~");
 		b_tex(&b, p->series[s].label_tex, p->series[s].label);
 		vxr_buf_puts(&b, "\\quad ");

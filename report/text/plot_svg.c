@@ -198,18 +198,27 @@ static void svg_marker_at(void *ctx, double X, double Y)
 	svg_marker(mk->b, mk->s, X, Y);
 }
 
+/* The stroke width of series s: thinner for a bound beside its curve. */
+static const char *stroke_width(const vxp_plot *p, size_t s)
+{
+	return vxp_shared(p) && p->series[s].dashed ? "1.2" : "1.8";
+}
+
 /* One series as a path broken where points are left out; points closer
  * than half a pixel to the last one drawn are skipped (a million steps make
  * a path of a few hundred vertices, never off by more than half a pixel). */
 static void svg_series(vxr_buf *b, const model *m, const frame *f, size_t s, int pat)
 {
+	int st = vxp_style(m->p, s);
 	vxr_buf_puts(b, "<path class=\"vxp-line vxp-s");
 	char num[32];
-	snprintf(num, sizeof num, "%zu", s + 1);
+	snprintf(num, sizeof num, "%d", st + 1);
 	vxr_buf_puts(b, num);
 	vxr_buf_puts(b, "\" fill=\"none\" stroke=\"");
-	vxr_buf_puts(b, colour[s]);
-	vxr_buf_puts(b, "\" stroke-width=\"1.8\" stroke-linejoin=\"round\"");
+	vxr_buf_puts(b, colour[st]);
+	vxr_buf_puts(b, "\" stroke-width=\"");
+	vxr_buf_puts(b, stroke_width(m->p, s));
+	vxr_buf_puts(b, "\" stroke-linejoin=\"round\"");
 	svg_dash(b, pat);
 	vxr_buf_puts(b, " d=\"");
 	size_t valid = vxp_walk_series(m, s, svg_map, f, 0.5, svg_vertex, b);
@@ -217,14 +226,14 @@ static void svg_series(vxr_buf *b, const model *m, const frame *f, size_t s, int
 	if (m->p->series[s].plain)
 		return;
 	/* markers, at most about twenty per series, at fixed indices */
-	svg_marker_group(b, (int)s);
-	svg_marking mk = { b, (int)s };
+	svg_marker_group(b, st);
+	svg_marking mk = { b, st };
 	vxp_walk_markers(m, s, valid, svg_map, f, svg_marker_at, &mk);
 	vxr_buf_puts(b, "</g>\n");
 }
 
 typedef struct {
-	int kind;          /* 0..2 a series, 3 the marks */
+	int kind;          /* 0..MAX_SERIES − 1 a series, MAX_SERIES the marks */
 	const char *text;
 } legend_entry;
 
@@ -268,10 +277,12 @@ static size_t points_in(const model *m, const frame *f, double x0, double y0, do
 
 static void svg_legend(vxr_buf *b, const model *m, const frame *f, const int *pat)
 {
-	legend_entry e[5];
+	legend_entry e[MAX_SERIES + 1];
 	int ne = 0;
 	char defaults[MAX_SERIES][32];
 	for (size_t s = 0; s < m->p->nseries; s++) {
+		if (!vxp_in_legend(m->p, s))
+			continue;
 		const char *l = m->p->series[s].label;
 		if (!l || !*l) {
 			snprintf(defaults[s], sizeof defaults[s], "series %zu", s + 1);
@@ -280,12 +291,12 @@ static void svg_legend(vxr_buf *b, const model *m, const frame *f, const int *pa
 		e[ne++] = (legend_entry){ (int)s, l };
 	}
 	if (m->p->nmarks && m->p->mark_label && *m->p->mark_label)
-		e[ne++] = (legend_entry){ 3, m->p->mark_label };
+		e[ne++] = (legend_entry){ MAX_SERIES, m->p->mark_label };
 	if (ne == 0)
 		return;
 	double tw = 0;
 	for (int i = 0; i < ne; i++)
-		tw = fmax(tw, text_px(e[i].text, e[i].kind == 4 ? 11 : 12) + (e[i].kind == 4 ? 0 : 34));
+		tw = fmax(tw, text_px(e[i].text, 12) + 34);
 	double w = tw + 14, h = ne * 17 + 8;
 	if (w > f->right - f->left - 8)
 		w = f->right - f->left - 8;
@@ -314,8 +325,8 @@ static void svg_legend(vxr_buf *b, const model *m, const frame *f, const int *pa
 	for (int i = 0; i < ne; i++) {
 		double y = by + 4 + 17 * i + 8.5;
 		double x = bx + 7;
-		if (e[i].kind < 3) {
-			int s = e[i].kind;
+		if (e[i].kind < MAX_SERIES) {
+			int s = vxp_style(m->p, (size_t)e[i].kind);
 			char cls[40];
 			snprintf(cls, sizeof cls, "vxp-line vxp-s%d", s + 1);
 			vxr_buf_puts(b, "<line class=\"");
@@ -330,23 +341,24 @@ static void svg_legend(vxr_buf *b, const model *m, const frame *f, const int *pa
 			b_px(b, y);
 			vxr_buf_puts(b, "\" stroke=\"");
 			vxr_buf_puts(b, colour[s]);
-			vxr_buf_puts(b, "\" stroke-width=\"1.8\"");
-			svg_dash(b, pat[s]);
+			vxr_buf_puts(b, "\" stroke-width=\"");
+			vxr_buf_puts(b, stroke_width(m->p, (size_t)e[i].kind));
+			vxr_buf_puts(b, "\"");
+			svg_dash(b, pat[e[i].kind]);
 			vxr_buf_puts(b, "/>\n");
-			if (!m->p->series[s].plain) {
+			if (!m->p->series[e[i].kind].plain) {
 				svg_marker_group(b, s);
 				svg_marker(b, s, x + 13, y);
 				vxr_buf_puts(b, "</g>\n");
 			}
-		} else if (e[i].kind == 3) {
+		} else if (e[i].kind == MAX_SERIES) {
 			vxr_buf_puts(b, "<circle class=\"vxp-mark\" cx=\"");
 			b_px(b, x + 13);
 			vxr_buf_puts(b, "\" cy=\"");
 			b_px(b, y);
 			vxr_buf_puts(b, "\" r=\"3.5\" fill=\"#000\"/>\n");
 		}
-		svg_text(b, e[i].kind == 4 ? "vxp-note" : "vxp-legend-text", e[i].kind == 4 ? x : x + 34, y + 4, NULL,
-		         e[i].text);
+		svg_text(b, "vxp-legend-text", x + 34, y + 4, NULL, e[i].text);
 	}
 	vxr_buf_puts(b, "</g>\n");
 }

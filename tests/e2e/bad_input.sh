@@ -1,6 +1,7 @@
 #!/bin/sh
 # The bad-input suite (POSIX sh): for every input a user or a hostile file
-# can give vanex — option values, --weights (.npy, .csv), --model (JSON),
+# can give vanex — option values, --weights (.npy, .csv, and trained
+# networks: .pt, .safetensors, .npz), --inputs-file, --model (JSON),
 # --template, output paths, standard output, the terminal — the malformed
 # cases, each expected to end with exit 2 (usage) or 1 (data, I/O), exactly
 # ONE line on stderr starting "vanex: ", nothing on stdout, and no output
@@ -369,6 +370,93 @@ for args in "report --cell lstm" "tutor --layers 2"; do
 	fi
 done
 
+# ---- a trained network's file (--weights .pt, .safetensors, .npz), --inputs-file,
+# --module, --direction, --list: exit 1 for the file's faults, 2 for options
+# that do not fit it; nothing written with -o.  The files come from
+# tests/unit/load_files.py (Debian's python3-torch: without it, this FAILS):
+# damaged, refused or ill-fitting files with the status and words of their
+# message, and pickles that run a command when Python loads them, whose
+# marker file must not appear.
+PY=/usr/bin/python3
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir "$tmp/ck" "$tmp/ck/m"
+if ! "$PY" "$here/../unit/load_files.py" "$tmp/ck" bad >"$tmp/ck.out" 2>&1 ||
+	! "$PY" "$here/../unit/load_files.py" "$tmp/ck/m" malicious >>"$tmp/ck.out" 2>&1 ||
+	! "$PY" - "$tmp/ck" >"$tmp/ck/cases" 2>>"$tmp/ck.out" <<'PYEND'
+import json, os, sys
+import numpy as np
+import torch
+d = sys.argv[1]
+torch.manual_seed(3)
+torch.save(torch.nn.LSTM(3, 4).state_dict(), os.path.join(d, "lstm3.pt"))
+torch.save(torch.nn.RNN(3, 4).state_dict(), os.path.join(d, "rnn3.pt"))
+sd = torch.nn.RNN(3, 4).state_dict()
+sd["weight_hh_l0"][2, 1] = float("nan")
+torch.save(sd, os.path.join(d, "rnn_nan.pt"))
+np.save(os.path.join(d, "x3.npy"), np.ones((7, 3)))
+np.save(os.path.join(d, "x2.npy"), np.ones((7, 2)))
+np.save(os.path.join(d, "xb.npy"), np.ones((2, 7, 3)))
+x = np.ones((7, 3))
+x[4, 1] = np.nan
+np.save(os.path.join(d, "xnan.npy"), x)
+np.save(os.path.join(d, "xint.npy"), np.ones((7, 3), dtype=np.int32))
+with open(os.path.join(d, "xshort.npy"), "wb") as f:
+    f.write(open(os.path.join(d, "x3.npy"), "rb").read()[:150])
+# one case a line, fields between '|': status, words, file, module, reverse
+for e in json.load(open(os.path.join(d, "manifest.json"))):
+    if not e["path"].endswith((".npy", ".csv")):
+        want = 2 if e["status"] == "EUSAGE" else 1
+        print("%d|%s|%s|%s|%d" % (want, e["words"], e["path"], e["module"] or "", e["reverse"]))
+for e in json.load(open(os.path.join(d, "m", "manifest.json"))):
+    print("1|refused|%s||0" % e["path"])
+PYEND
+then
+	fail "the trained networks' bad files were not written: $(tail -n 3 "$tmp/ck.out")"
+fi
+while IFS='|' read -r want words file module reverse; do
+	set -- check --weights "$file" -o "$tmp/o/out.json"
+	[ -n "$module" ] && set -- "$@" --module "$module"
+	[ "$reverse" = 1 ] && set -- "$@" --direction reverse
+	bad "$want" "check --weights ${file#"$tmp/"}${module:+ --module $module}" "$@"
+	grep -qF -- "$words" "$tmp/err" || fail "check --weights ${file#"$tmp/"}: the message lacks '$words': $(cat "$tmp/err")"
+done <"$tmp/ck/cases"
+ls "$tmp/ck/m" | grep -q pwned && fail "a malicious pickle ran its payload: $(ls "$tmp/ck/m" | grep pwned)"
+ck=$tmp/ck
+bad 1 "check --list of a truncated checkpoint" check --weights "$ck/truncated.pt" --list -o "$tmp/o/l.txt"
+bad 1 "check --list of a file without a recurrent module" check --weights "$ck/no_module.pt" --list
+bad 2 "check --list with a bare W" check --weights "$tmp/ok.npy" --list
+bad 2 "check --list without --weights" check --list
+bad 1 "check --inputs-file of the wrong n" check --weights "$ck/lstm3.pt" --inputs-file "$ck/x2.npy" -o "$tmp/o/c.json"
+grep -q 'holds 2 inputs per step; module (top level) of .*lstm3.pt reads n = 3' "$tmp/err" ||
+	fail "wrong n: the message does not give both sizes: $(cat "$tmp/err")"
+bad 1 "check --inputs-file with a NaN" check --weights "$ck/lstm3.pt" --inputs-file "$ck/xnan.npy" -o "$tmp/o/c.json"
+bad 1 "check --inputs-file of int32" check --weights "$ck/lstm3.pt" --inputs-file "$ck/xint.npy"
+bad 1 "check --inputs-file truncated" check --weights "$ck/lstm3.pt" --inputs-file "$ck/xshort.npy"
+bad 1 "check --inputs-file missing" check --weights "$ck/lstm3.pt" --inputs-file "$ck/none.npy"
+bad 1 "check --inputs-file a directory" check --inputs-file "$tmp/dir.npy"
+bad 2 "check --inputs-file with --steps other than its T" check --weights "$ck/lstm3.pt" --inputs-file "$ck/x3.npy" --steps 9
+bad 2 "check --inputs-file with --inputs other than its n" check --inputs-file "$ck/x3.npy" --inputs 4
+bad 2 "check --inputs-file with --model" check --inputs-file "$ck/x3.npy" --model "$tmp/ok.json"
+bad 2 "check --inputs-file with --input-scale" check --inputs-file "$ck/x3.npy" --input-scale 2
+bad 2 "check --seed with a network's file and --inputs-file" check --weights "$ck/lstm3.pt" --inputs-file "$ck/x3.npy" --seed 4
+bad 2 "check --cell gru with an lstm file" check --weights "$ck/lstm3.pt" --cell gru -o "$tmp/o/c.json"
+bad 2 "check --layers 2 with a 1-layer file" check --weights "$ck/lstm3.pt" --layers 2
+bad 2 "check --hidden 5 with a file of d = 4" check --weights "$ck/lstm3.pt" --hidden 5
+bad 2 "check --inputs 2 with a file of n = 3" check --weights "$ck/lstm3.pt" --inputs 2
+bad 2 "check --act with an lstm file" check --weights "$ck/lstm3.pt" --act relu
+bad 2 "check --forget-bias with a network's file" check --weights "$ck/lstm3.pt" --forget-bias 1
+bad 2 "check --init with a network's file" check --weights "$ck/lstm3.pt" --init identity
+bad 2 "check --module with a bare W" check --weights "$tmp/ok.npy" --module rnn
+bad 2 "check --direction without --weights" check --direction reverse
+bad 2 "check --direction sideways" check --weights "$ck/lstm3.pt" --direction sideways
+bad 2 "check --t past the inputs file's T" check --weights "$ck/lstm3.pt" --inputs-file "$ck/x3.npy" --t 8
+bad 2 "report --weights lstm3.pt (a gated module)" report --weights "$ck/lstm3.pt" -o "$tmp/o/h.html"
+grep -q 'vanex check --weights' "$tmp/err" || fail "report of an lstm file does not point at check: $(cat "$tmp/err")"
+bad 2 "tutor --weights lstm3.pt (no terminal)" tutor --weights "$ck/lstm3.pt"
+bad 2 "report --inputs-file of a batch" report --weights "$ck/rnn3.pt" --inputs-file "$ck/xb.npy" -o "$tmp/o/h.html"
+bad 2 "report --module of a missing module" report --weights "$ck/rnn3.pt" --module gru -o "$tmp/o/h.html"
+bad 1 "report --weights rnn_nan.pt" report --weights "$ck/rnn_nan.pt" -o "$tmp/o/h.html"
+
 # ---- --template (exit 1), output left nowhere -------------------------------
 for f in name.md unclosed.md format.md if.md fillk.md math.md mathcmd.md fmnan.md fmkey.md nul.md \
 	fmtwice.md fmconflict.md dir.md missing.md; do
@@ -539,6 +627,9 @@ else
 	tutor_tty 2 "tutor (in a terminal) --model with --seed" --model "$tmp/ok.json" --seed 99
 	tutor_tty 2 "tutor (in a terminal) --cell lstm" --cell lstm
 	tutor_tty 2 "tutor (in a terminal) --model lstm.json (a network)" --model "$tmp/lstm.json"
+	tutor_tty 2 "tutor (in a terminal) --weights lstm3.pt (a gated module)" --weights "$ck/lstm3.pt"
+	tutor_tty 1 "tutor (in a terminal) --weights rnn_nan.pt" --weights "$ck/rnn_nan.pt"
+	tutor_tty 2 "tutor (in a terminal) --inputs-file of a batch" --weights "$ck/rnn3.pt" --inputs-file "$ck/xb.npy"
 	tutor_tty 1 "tutor (in a terminal) --weights a directory" --weights "$tmp/dir.npy"
 	tutor_tty 2 "tutor (in a terminal) --step 99" --step 99
 	# a TERM that names no terminal, with an escape sequence in it: quoted

@@ -423,6 +423,28 @@ expect_err 1 "cut.json:1:" check --model "$tmp/cut.json"
 expect_err 1 "is a directory" check --model "$tmp"
 expect_err 1 "No such file" check --model "$tmp/none.json"
 expect_err 2 "cannot be combined" check --model "$tmp/r2.json" --weights "$tmp/I2.npy"
+# a model written elsewhere was drawn from no seed: the file is named instead,
+# in check, its JSON and the handout
+printf '{"model": {"W": [[0.5, 0], [0.25, 0.5]], "U": [[1], [1]], "x": [[1], [-1]], "y": [0, 0]}}' >"$tmp/o.json"
+LC_ALL=C expect_ok "a model from elsewhere" check --model "$tmp/o.json"
+head -n 1 "$tmp/out" | grep -q "^vanex [0-9.]* check: activation tanh, model file .*o\.json\$" ||
+	fail "a model from elsewhere: first line $(head -n 1 "$tmp/out")"
+grep -q seed "$tmp/out" && fail "a model from elsewhere: a seed in check's text"
+run check --model "$tmp/o.json" --json
+grep -q '"seed": null,' "$tmp/out" || fail "a model from elsewhere: JSON seed not null"
+run report --model "$tmp/o.json" -f md
+grep -q '^| seed | none: the model file holds every draw |$' "$tmp/out" &&
+	grep -q 'lambda = 0.64\$, from a model file\.\*$' "$tmp/out" || fail "a model from elsewhere: the handout's seed"
+pass
+# the same for a network (an LSTM's file without its params)
+run check --cell lstm --hidden 3 --steps 5 --json -o "$tmp/lstm.json"
+"$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); json.dump({'model': d['model']}, open(sys.argv[2], 'w'))" \
+	"$tmp/lstm.json" "$tmp/lstm-o.json" || fail "an LSTM's model without params"
+run check --model "$tmp/lstm-o.json"
+head -n 1 "$tmp/out" | grep -q "^vanex [0-9.]* check: lstm cell, 1 layer, model file .*lstm-o\.json\$" ||
+	fail "a network from elsewhere: first line $(head -n 1 "$tmp/out")"
+run check --model "$tmp/lstm-o.json" --json
+grep -q '"seed": null,' "$tmp/out" && pass || fail "a network from elsewhere: JSON seed not null"
 
 # ---- bad option values and commands ----
 expect_err 2 "--hidden: expected an integer from 1 to 4096, got 'abc'" check --hidden abc

@@ -46,31 +46,12 @@ import torch
 
 sys.path.insert(0, sys.argv[1])
 import torch_cells  # noqa: E402
+from torch_cells import mag_rel, rel  # noqa: E402
 
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)
 TOL = 1e-9
 NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-
-
-def rel(got, want):
-    """Relative to the largest entry of the reference (entries near 0 have
-    no relative error of their own)."""
-    got, want = torch.as_tensor(got), torch.as_tensor(want)
-    ref = want.abs().max().item()
-    err = (got - want).abs().max().item()
-    return err / ref if ref > 0 else err
-
-
-def mag_rel(value, l10, want):
-    """A magnitude written as value or, beyond a double, its log10."""
-    if want == 0:
-        return 0.0 if (value == 0 or l10 is None) else math.inf
-    if value is not None:
-        return abs(value - want) / want
-    if l10 is None:
-        return math.inf
-    return abs(math.expm1((l10 - math.log10(want)) * math.log(10)))
 
 
 def check(path):

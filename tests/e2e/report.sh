@@ -196,9 +196,10 @@ for f in md html latex; do
 	if grep -q '2023-11-14' "$tmp/r1/h.$f"; then pass; else fail "-f $f: the date of SOURCE_DATE_EPOCH=1700000000 is missing"; fi
 	if grep -q 'vanex' "$tmp/r1/h.$f"; then pass; else fail "-f $f: no version recorded"; fi
 done
-# the four plots of the default handout (σ′, the norms against t − k, the
-# eigenvalues and the powers of W) sit beside the Markdown, identical too
-for n in 1 2 3 4; do
+# the five plots of the default handout (σ′, the three regimes, the norms
+# against t − k, the eigenvalues and the powers of W) sit beside the
+# Markdown, identical too
+for n in 1 2 3 4 5; do
 	if [ -f "$tmp/r1/h-$n.svg" ] && grep -q '<svg' "$tmp/r1/h-$n.svg" && grep -q "(h-$n.svg)" "$tmp/r1/h.md" &&
 		cmp -s "$tmp/r1/h-$n.svg" "$tmp/r2/h-$n.svg"; then
 		pass
@@ -207,7 +208,7 @@ for n in 1 2 3 4; do
 	fi
 done
 n=$(ls -A "$tmp/r1" | wc -l)
-[ "$n" -eq 7 ] && pass || fail "expected h.md h-1.svg … h-4.svg h.html h.latex in r1, found: $(ls -A "$tmp/r1")"
+[ "$n" -eq 8 ] && pass || fail "expected h.md h-1.svg … h-5.svg h.html h.latex in r1, found: $(ls -A "$tmp/r1")"
 SOURCE_DATE_EPOCH=x expect_error 2 'SOURCE_DATE_EPOCH' report
 
 # ---- numbered steps, references, the handout's own words ----------------------------

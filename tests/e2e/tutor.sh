@@ -167,7 +167,7 @@ M=$(screen walk | sed -n 's/.*step 1\/\([0-9][0-9]*\).*/\1/p' | head -1)
 check "walk: the number of steps is shown (got '$M')" [ -n "$M" ]
 M=${M:-1}
 s=$(screen walk)
-for want in "tanh" "d=8" "T=50" "t=50" "k=1" "j=50" "λ=1" "γ=1" "γλ=1" "seed=1" "1/$M" "live"; do
+for want in "tanh" "d=8" "T=50" "t=50" "k=1" "j=50" "λ=0.8" "γ=1" "γλ=0.8" "seed=1" "1/$M" "live"; do
 	check "walk: the status line and panel show '$want'" sh -c 'printf "%s" "$1" | grep -qF -- "$2"' _ "$s" "$want"
 done
 n=1
@@ -196,9 +196,9 @@ check "walk: Left goes back" wait_for walk "step 1/$M"
 
 # ---------------------------------------------------------------- changing the network
 keys walk +
-check "keys: + scales lambda by 1.1" wait_for walk "λ=1.1 "
+check "keys: + scales lambda by 1.1" wait_for walk "λ=0.88 "
 keys walk -
-check "keys: - scales it back" wait_for walk "λ=1 "
+check "keys: - scales it back" wait_for walk "λ=0.8 "
 keys walk a
 check "keys: a changes the activation" wait_for walk " relu "
 keys walk A A
@@ -316,7 +316,7 @@ done
 # idle core): the first frame, and every key, answer at once; the numbers
 # follow, dimmed and marked "updating…" meanwhile.  (Each "within" below is
 # far shorter than one computation at this size.)
-start big 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --hidden 256 --steps 2000
+start big 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --hidden 256 --steps 2000 --norm 1
 check "big: the first frame comes before the numbers" within 10 big "updating…"
 check "big: it shows the step and what was asked" within 1 big "tanh d=256 T=2000"
 check "big: its numbers follow" wait_for_long big "λ=1 "
@@ -366,7 +366,7 @@ check "big: exit status 0" [ "$(dead_status big)" = 0 ]
 check "big: terminal restored" sane big
 
 # Started at 16x10 while the first network is computed, then grown.
-start tiny 16 10 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --hidden 256 --steps 2000
+start tiny 16 10 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --hidden 256 --steps 2000 --norm 1
 check "tiny: 16x10 says it is too small" within 20 tiny "too sma"
 $T resize-window -t tiny -x 80 -y 24
 check "tiny: grown to 80x24 while the first network is computed" within 20 tiny "step 1/"
@@ -395,7 +395,7 @@ keys ascii '?'
 wait_for ascii "vanex keys" >/dev/null
 bad=$(screen ascii | LC_ALL=C tr -d '\011\012\040-\176' | wc -c)
 check "ascii: the help shows only ASCII ($bad other bytes)" [ "$bad" -eq 0 ]
-check "ascii: lambda spelt out" sh -c 'tmux -L "$1" -f "$2" send-keys -t ascii x; sleep 0.3; tmux -L "$1" -f "$2" capture-pane -p -t ascii | grep -q "lambda=1"' _ "$SOCK" "$WORK/tmux.conf"
+check "ascii: lambda spelt out" sh -c 'tmux -L "$1" -f "$2" send-keys -t ascii x; sleep 0.3; tmux -L "$1" -f "$2" capture-pane -p -t ascii | grep -q "lambda=0.8"' _ "$SOCK" "$WORK/tmux.conf"
 keys ascii q
 check "ascii: q quits" wait_dead ascii
 

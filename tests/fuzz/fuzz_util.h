@@ -82,6 +82,11 @@ static inline void fuzz_check_params(const vx_params *p)
 	FUZZ_CHECK((int)p->init >= VX_INIT_GAUSSIAN && (int)p->init <= VX_INIT_IDENTITY, "init = %d", (int)p->init);
 	FUZZ_CHECK(memchr(p->weights, 0, sizeof p->weights) != NULL, "weights not terminated");
 	FUZZ_CHECK(memchr(p->model, 0, sizeof p->model) != NULL, "model not terminated");
+	FUZZ_CHECK(memchr(p->inputs_file, 0, sizeof p->inputs_file) != NULL, "inputs_file not terminated");
+	FUZZ_CHECK(memchr(p->module, 0, sizeof p->module) != NULL, "module not terminated");
+	FUZZ_CHECK(p->reverse == 0 || p->reverse == 1, "reverse = %d", p->reverse);
+	/* only a file's first bytes say it holds a trained network */
+	FUZZ_CHECK(!p->weights_net || p->weights[0], "weights_net without --weights");
 }
 
 /* A copy of the input as a NUL-terminated string (for APIs taking C strings). */

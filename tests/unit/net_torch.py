@@ -120,8 +120,9 @@ def check(path):
         nrm = torch.linalg.matrix_norm(Jj, ord=2).item()
         Jn.append(nrm)
         note(label, "step norm", abs(o["step_norm"][j - 1] - nrm) / nrm if nrm > 0 else o["step_norm"][j - 1])
-        if o["step_bound"][j - 1] < nrm:
-            bad.append("%s: b_%d = %.17g below ||J|| = %.17g" % (label, j, o["step_bound"][j - 1], nrm))
+        b = o["step_bound"][j - 1]
+        if b is None or b < nrm:
+            bad.append("%s: b_%d = %s below ||J|| = %.17g" % (label, j, b, nrm))
 
     for p in o["paths"]:
         k = p["k"]

@@ -124,7 +124,7 @@ Test(batch, one_relu_unit_three_sequences_closed_forms)
 		double a = (double)gap * lw, bb = gap == 0 ? 0 : -INFINITY, c = gap <= 2 ? (double)gap * lw : -INFINITY;
 		double s[3] = { a, bb, c };
 		gsl_sort(s, 1, 3);
-		char what[32];
+		char what[48];
 		snprintf(what, sizeof what, "norm at gap %zu", gap);
 		/* three values: q1 halfway between the lower two, q3 the upper two */
 		double q1 = s[0] == -INFINITY ? -INFINITY : (s[0] + s[1]) / 2;

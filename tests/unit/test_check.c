@@ -18,6 +18,7 @@
 #include "engine/model.h"
 #include "engine/params.h"
 #include "report/check.h"
+#include "report/modeljson.h"
 #include "test_engine_util.h"
 
 static void setup(void)
@@ -112,7 +113,7 @@ static char *output_for(const vx_params *p, vx_model *m, const vx_fdcheck *fd, i
 {
 	vx_result *r = analyse_ok(m, m->T);
 	vx_error err = { 0 };
-	vxr_check c = { p, m, r, fd };
+	vxr_check c = { p, m, r, fd, NULL };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
@@ -300,8 +301,9 @@ static char *json_reference(const vxr_check *c)
 	json_object_set_new(pp, "norm", norm_given ? jr(p->norm) : json_null());
 	json_object_set_new(pp, "init", json_string(vx_init_name(p->init)));
 	json_object_set_new(pp, "input_scale", jr(p->input_scale));
-	json_object_set_new(pp, "seed", p->seed <= (unsigned long)LLONG_MAX ? json_integer((json_int_t)p->seed)
-	                                                                     : json_real((double)p->seed));
+	json_object_set_new(pp, "seed", p->unseeded ? json_null()
+	                                : p->seed <= (unsigned long)LLONG_MAX ? json_integer((json_int_t)p->seed)
+	                                                                      : json_real((double)p->seed));
 	json_object_set_new(pp, "cell", json_string("rnn"));
 	json_object_set_new(pp, "layers", json_integer(1));
 	json_object_set_new(o, "params", pp);
@@ -390,7 +392,7 @@ static void json_matches(const char *what, const vx_params *p, vx_model *m, int 
 	vx_fdcheck fd;
 	if (with_fd)
 		cr_assert_eq(vx_fd_check(m, r, &fd), VX_OK, "%s", what);
-	vxr_check c = { p, m, r, with_fd ? &fd : NULL };
+	vxr_check c = { p, m, r, with_fd ? &fd : NULL, NULL };
 	char *got = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&got, &n);
@@ -509,4 +511,85 @@ Test(check, each_side_of_the_edge_in_words)
 	s = check_of("linear", "identity", "1.0000000001", "4", 1);
 	cr_expect(strstr(s, "\"regime\": \"above\"") != NULL, "1 + 1e-10 is above in JSON");
 	free(s);
+}
+
+/* check's text (ASCII) or JSON for the run of `vanex check --model path`,
+ * read as the command reads it (vxr_model_load, loss at T). */
+static char *output_of_file(const char *path, int json)
+{
+	vx_params p, eff;
+	vx_error err = { 0 };
+	vx_params_default(&p);
+	cr_assert_eq(vx_params_set(&p, "model", path, &err), VX_OK, "%s", err.msg);
+	vx_model *m = NULL;
+	cr_assert_eq(vxr_model_load(&p, &m, &eff, &err), VX_OK, "%s: %s", path, err.msg);
+	return output_for(&eff, m, NULL, json, 0);
+}
+
+/* A model written elsewhere (a JSON with only "model": W, U, b, s0, x, y)
+ * was drawn from no seed: check names the file where it named the seed
+ * (the default, 1, was printed before), its JSON records "seed": null, and
+ * that record read back is again a run without a seed, byte for byte.  A
+ * file that records its seed (check --json of a generated model) keeps it. */
+Test(check, a_model_from_elsewhere_has_no_seed)
+{
+	char dir[] = "/tmp/vx-mf-XXXXXX", path[96], again[96];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/outside.json", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("{\"model\": {\"activation\": \"tanh\", \"W\": [[0.5, -0.25], [0.125, 0.75]], \"U\": [[1], [-1]],\n"
+	      " \"x\": [[0.5], [-1], [2]], \"y\": [0.25, 0]}}\n", f);
+	fclose(f);
+
+	char *s = output_of_file(path, 0);
+	char want[160];
+	snprintf(want, sizeof want, "vanex %s check: activation tanh, model file %s\n", VX_VERSION, path);
+	cr_expect(strncmp(s, want, strlen(want)) == 0, "the file, not a seed:\n%s", s);
+	cr_expect(strstr(s, "seed") == NULL, "no seed anywhere:\n%s", s);
+	free(s);
+
+	s = output_of_file(path, 1);
+	cr_expect(strstr(s, ", \"seed\": null, ") != NULL, "JSON seed null:\n%.300s", s);
+	snprintf(again, sizeof again, "%s/again.json", dir);
+	f = fopen(again, "w");
+	cr_assert_not_null(f);
+	fputs(s, f);
+	fclose(f);
+	char *t = output_of_file(again, 1);
+	cr_expect_str_eq(t, s, "the record of a run without a seed replays as one");
+	free(t);
+	free(s);
+
+	/* a generated model's record keeps its seed */
+	vx_params p;
+	vx_params_default(&p);
+	p.hidden = 3;
+	p.steps = 5;
+	p.seed = 7;
+	s = output_for(&p, built(&p), NULL, 1, 0);
+	f = fopen(again, "w");
+	cr_assert_not_null(f);
+	fputs(s, f);
+	fclose(f);
+	free(s);
+	s = output_of_file(again, 0);
+	cr_expect(strncmp(s, "vanex " VX_VERSION " check: activation tanh, seed 7\n", 30 + strlen(VX_VERSION)) == 0,
+	          "a recorded seed stays:\n%s", s);
+	free(s);
+
+	/* a long path is shortened from the left to the rest of 80 columns */
+	char longp[256];
+	snprintf(longp, sizeof longp, "%s/%s", dir, "a-model-file-with-a-name-far-too-long-for-one-line-of-text.json");
+	cr_assert_eq(rename(path, longp), 0);
+	s = output_of_file(longp, 0);
+	char *nl = strchr(s, '\n');
+	cr_assert_not_null(nl);
+	cr_expect_eq(nl - s, 80, "the first line fills 80 columns:\n%s", s);
+	cr_expect(strncmp(nl - 25, "for-one-line-of-text.json", 25) == 0 && strstr(s, "model file ...") != NULL,
+	          "the end of the name kept:\n%s", s);
+	free(s);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
 }

@@ -7,7 +7,8 @@
  * hold for any network: an HTML file that references nothing outside
  * itself and carries MathML, terminal lines that never exceed the width
  * (and are pure ASCII when asked), the step list matching the files in
- * templates/, and no file left behind when rendering fails.
+ * templates/ (and the README's list of them and its picture of the tutor),
+ * and no file left behind when rendering fails.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -32,6 +33,7 @@
 #include "report/doc/layout.h"
 #include "report/handout.h"
 #include "golden.h"
+#include "test_engine_util.h"
 
 #define GOLDEN_DIR "tests/golden/report"
 
@@ -690,4 +692,282 @@ Test(doc_extras, two_threads_lay_out_two_networks_at_once)
 		free(L[i].alone);
 		net_free(&L[i].n);
 	}
+}
+
+/* ---- both regimes side by side (step 10) ---------------------------------- */
+
+/* The norms ‖∂s_t/∂s_k‖₂, k = 1..t (norm[k-1]), of network m with its W
+ * replaced by Wp, by the plain implementation of test_engine_util.h:
+ * explicit loops for the forward pass and the products, GSL's SVD for the
+ * norms. */
+static double *plain_norms(const vx_model *m, const gsl_matrix *Wp, size_t t)
+{
+	vx_model *c = vx_model_clone(m);
+	cr_assert_not_null(c);
+	gsl_matrix_memcpy(c->W, Wp);
+	ntrace tr = nv_forward(c);
+	double *norm = malloc(t * sizeof *norm);
+	cr_assert_not_null(norm);
+	for (size_t k = 1; k <= t; k++) {
+		nmat P = nv_dsds(c, &tr, t, k);
+		norm[k - 1] = nm_norm2(P);
+		free(P.v);
+	}
+	nv_free(&tr);
+	vx_model_free(c);
+	return norm;
+}
+
+/* The least-squares slope of log10 norm[t-1-g] against the gap g, over the
+ * gaps whose norm is not 0 (what vx_result.rate documents). */
+static double plain_rate(const double *norm, size_t t)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, n = 0;
+	for (size_t g = 0; g < t; g++) {
+		double v = norm[t - 1 - g];
+		if (v == 0)
+			continue;
+		double y = log10(v);
+		sx += (double)g;
+		sy += y;
+		sxx += (double)g * (double)g;
+		sxy += (double)g * y;
+		n++;
+	}
+	return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+}
+
+/* The table and the plot of {{table regimes}} and {{plot regimes}} against
+ * a computation that shares nothing with the engine but the model's draws:
+ * W rescaled through GSL's SVD to γλ = 0.8, 1 and 1.25 (or left as it is
+ * on this network's own side), the forward pass, every ∂s_t/∂s_k and its
+ * norm (test_engine_util.h), the rate by a least-squares fit and the
+ * verdict's rule on it.  Networks below, on and above the edge, for three
+ * activations; every value to 1e-9 relative. */
+Test(doc_regimes, three_networks_against_a_plain_computation)
+{
+	static const struct { const char *act, *norm; int own; } cases[] = {
+		{ "tanh", "0.8", 0 }, { "tanh", "1", 1 }, { "tanh", "1.2", 2 }, { "sigmoid", "2", 0 },
+		{ "relu", "1.5", 2 }, { "linear", "0.9", 0 },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		net n;
+		net_make(&n, cases[c].act, cases[c].norm);
+		vxr_env *env = vxr_env_alloc(&n.ctx);
+		cr_assert_not_null(env);
+		vx_error err = { 0 };
+		vxr_obj o = block_of(VXR_BLK_TABLE_REGIMES);
+		vxr_table *tb = NULL;
+		cr_assert_eq(vxr_table_build(env, &o, &tb, &err), VX_OK, "%s", err.msg);
+		o = block_of(VXR_BLK_PLOT_REGIMES);
+		vxr_plotdata *pd = NULL;
+		cr_assert_eq(vxr_plot_build(env, &o, 1, &pd, &err), VX_OK, "%s", err.msg);
+		cr_assert_eq(tb->nrows, 3);
+		cr_assert_eq(pd->plot.nseries, 6, "three curves and three bounds");
+		size_t t = n.r->t;
+		double gamma = n.r->gamma, lam = gm_norm2(n.m->W);
+		static const double target[3] = { 0.8, 1, 1.25 };
+		for (int i = 0; i < 3; i++) {
+			/* the network of row i, by the SVD */
+			gsl_matrix *Wp = gsl_matrix_alloc(n.m->d, n.m->d);
+			gsl_matrix_memcpy(Wp, n.m->W);
+			if (i != cases[c].own)
+				gsl_matrix_scale(Wp, target[i] / gamma / lam);
+			double gl = gamma * gm_norm2(Wp);
+			double *norm = plain_norms(n.m, Wp, t);
+			double rate = plain_rate(norm, t);
+			const vxr_cell *row = &tb->cells[i * 6];
+			const char *what = cases[c].act;
+			cr_expect_str_eq(row[0].text, i == cases[c].own ? "this network" : row[0].text, "%s %s row %d: label",
+			                 what, cases[c].norm, i);
+			cr_expect(fabs(row[1].v - gl) <= 1e-12 * gl, "%s %s row %d: gamma*lambda %.17g, by the SVD %.17g", what,
+			          cases[c].norm, i, row[1].v, gl);
+			if (i != cases[c].own)
+				cr_expect(fabs(gl - target[i]) <= 1e-12, "%s %s row %d: rescaled to %g, got %.17g", what,
+				          cases[c].norm, i, target[i], gl);
+			double bound = pow(gl, (double)(t - 1));
+			cr_expect(fabs(row[2].m.value - bound) <= 1e-9 * bound, "%s %s row %d: bound %.17g, (gl)^(t-1) %.17g",
+			          what, cases[c].norm, i, row[2].m.value, bound);
+			cr_expect(fabs(row[3].m.value - norm[0]) <= 1e-9 * norm[0], "%s %s row %d: actual %.17g, plain %.17g",
+			          what, cases[c].norm, i, row[3].m.value, norm[0]);
+			cr_expect(fabs(row[4].v - pow(10, rate)) <= 1e-9 * pow(10, rate),
+			          "%s %s row %d: per step %.17g, plain fit %.17g", what, cases[c].norm, i, row[4].v, pow(10, rate));
+			double total = rate * (double)(t - 1), step = log10(1.1);
+			const char *verdict = total <= -1 || rate <= -step ? "vanishing"
+			                    : total >= 1 || rate >= step   ? "exploding" : "neither";
+			cr_expect_str_eq(row[5].text, verdict, "%s %s row %d: verdict", what, cases[c].norm, i);
+			/* the plot: the curve and its dashed bound in one style */
+			const vxp_series *a = &pd->plot.series[i], *b = &pd->plot.series[3 + i];
+			cr_assert_eq(a->n, t);
+			cr_assert_eq(b->n, t);
+			cr_expect(a->style == 0 && !a->dashed && b->style == 1 + i && b->dashed,
+			          "%s row %d: the bound dashed in its curve's style", what, i);
+			for (size_t g = 0; g < t; g++) {
+				double want = log10(norm[t - 1 - g]);
+				/* an exact 0 (a dead ReLU network) is -inf on both sides */
+				cr_expect(a->y[g] == want || fabs(a->y[g] - want) <= 1e-9 / M_LN10 + 1e-15 * fabs(want),
+				          "%s row %d gap %zu: %.17g, plain %.17g",
+				          what, i, g, a->y[g], want);
+				cr_expect(fabs(b->y[g] - (double)g * log10(gl)) <= 1e-12 * (1 + (double)g),
+				          "%s row %d gap %zu: the bound %.17g", what, i, g, b->y[g]);
+			}
+			free(norm);
+			gsl_matrix_free(Wp);
+		}
+		vxr_table_free(tb);
+		vxr_plotdata_free(pd);
+		vxr_env_free(env);
+		net_free(&n);
+	}
+}
+
+/* The two rescaled networks are computed when a step asks for them, and
+ * only then: laying out every step with one set of extras builds none
+ * before "Vanishing or exploding", two there (this network stands for its
+ * own side: the table's row is its analysis, not a copy), none again when
+ * the step is laid out a second time, and two more for the remedies
+ * (orthogonal and identity W). */
+Test(doc_regimes, computed_only_by_the_step_that_asks)
+{
+	net n;
+	net_make(&n, "tanh", "1.2");
+	vxr_extras *x = vxr_extras_alloc();
+	cr_assert_not_null(x);
+	n.ctx.extras = x;
+	int seen = 0;
+	for (size_t i = 0; i < vxr_step_count(); i++) {
+		size_t before = vxr_extras_networks(x);
+		vxt_doc *d = NULL;
+		vx_error err = { 0 };
+		cr_assert_eq(vxt_render_step(&n.ctx, i, 78, 1, &d, &err), VX_OK, "step %zu: %s", i + 1, err.msg);
+		size_t built = vxr_extras_networks(x) - before;
+		if (strcmp(d->title, "Vanishing or exploding") == 0) {
+			seen = 1;
+			cr_expect_eq(built, 2, "the step of the regimes builds the two others, built %zu", built);
+			vxt_doc_free(d);
+			cr_assert_eq(vxt_render_step(&n.ctx, i, 60, 0, &d, &err), VX_OK, "%s", err.msg);
+			cr_expect_eq(vxr_extras_networks(x) - before, 2, "laid out again: nothing more");
+		} else if (strcmp(d->title, "Remedies") == 0) {
+			cr_expect_eq(built, 2, "the remedies: orthogonal and identity W");
+		} else {
+			cr_expect_eq(built, 0, "step %zu (%s) builds no network, built %zu", i + 1, d->title, built);
+		}
+		vxt_doc_free(d);
+	}
+	cr_expect(seen, "a step 'Vanishing or exploding'");
+	vxr_env *e = vxr_env_alloc(&n.ctx);
+	cr_assert_not_null(e);
+	cr_expect_eq(vxr_env_regime(e, VX_REGIME_ABOVE, NULL), n.r, "this network stands for its own side");
+	vxr_env_free(e);
+	vxr_extras_free(x);
+	net_free(&n);
+}
+
+/* W = 0 has no scale to change: the networks on the edge and above cannot
+ * be made, and the step says so in its table (their bounds, which need no
+ * network, are still there: 1 and 1.25^11), instead of failing. */
+Test(doc_regimes, networks_that_cannot_be_made_are_named)
+{
+	net n;
+	net_make(&n, "tanh", "0");
+	vxr_env *env = vxr_env_alloc(&n.ctx);
+	cr_assert_not_null(env);
+	vx_error err = { 0 };
+	vxr_obj o = block_of(VXR_BLK_TABLE_REGIMES);
+	vxr_table *tb = NULL;
+	cr_assert_eq(vxr_table_build(env, &o, &tb, &err), VX_OK, "%s", err.msg);
+	cr_expect_str_eq(tb->cells[0].text, "this network");
+	for (int i = 1; i < 3; i++) {
+		cr_expect_str_eq(tb->cells[i * 6 + 5].text, "not computed", "row %d", i);
+		cr_expect_eq(tb->cells[i * 6 + 3].kind, VXR_CELL_TEXT, "row %d: no actual norm", i);
+	}
+	cr_expect_eq(tb->cells[1 * 6 + 2].m.value, 1, "the edge's bound");
+	cr_expect(fabs(tb->cells[2 * 6 + 2].m.value - pow(1.25, 11)) <= 1e-12 * pow(1.25, 11), "1.25^11");
+	cr_expect(strstr(tb->note, "Not computed ($\\gamma\\lambda = 1$): ") && strstr(tb->note, "W is all zeros"),
+	          "the first network not made and why: %s", tb->note);
+	for (const char *q = tb->note; *q; q++)
+		cr_expect((unsigned char)*q < 0x80, "the reason in ASCII, which pdflatex sets: %s", tb->note);
+	vxr_table_free(tb);
+	vxr_env_free(env);
+	vxt_doc *d = NULL;
+	for (size_t i = 0; i < vxr_step_count(); i++) {
+		cr_assert_eq(vxt_render_step(&n.ctx, i, 78, 1, &d, &err), VX_OK, "step %zu: %s", i + 1, err.msg);
+		vxt_doc_free(d);
+	}
+	net_free(&n);
+}
+
+/* ---- the README for newcomers --------------------------------------------- */
+
+/* The text of README.md from the line that is `heading` up to the next
+ * "## " heading (malloc'd), or NULL when there is no such section. */
+static char *readme_section(const char *heading)
+{
+	char *all = golden_slurp("README.md");
+	cr_assert_not_null(all, "README.md is readable from the top of the tree");
+	const char *p = all, *start = NULL;
+	size_t hl = strlen(heading);
+	for (; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
+		if (strncmp(p, heading, hl) == 0 && p[hl] == '\n') {
+			start = p + hl + 1;
+			break;
+		}
+	char *out = NULL;
+	if (start) {
+		const char *end = strstr(start, "\n## ");
+		out = strndup(start, end ? (size_t)(end - start) + 1 : strlen(start));
+	}
+	free(all);
+	return out;
+}
+
+/* "What a student learns" lists the steps in order, numbered, each item
+ * starting with its title in bold, exactly as the first heading of its
+ * template: a step added, removed, renamed or moved in templates/ fails
+ * here until the README says so too. */
+Test(readme, lists_every_step_by_its_title)
+{
+	char *sec = readme_section("## What a student learns");
+	cr_assert_not_null(sec, "README.md has a section 'What a student learns'");
+	size_t n = 0;
+	for (const char *p = sec; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+		char num[16];
+		int len = 0;
+		if (sscanf(p, "%15[0-9]. **%n", num, &len) != 1 || len == 0)
+			continue;
+		const char *title = p + len, *end = strstr(title, "**");
+		cr_assert_not_null(end, "item %s: its title in bold", num);
+		cr_assert_lt(n, vxr_step_count(), "item %s: more items than the %zu steps", num, vxr_step_count());
+		cr_expect_eq((size_t)atoi(num), n + 1, "item %s numbered %zu", num, n + 1);
+		cr_expect(strlen(vxr_step_title(n)) == (size_t)(end - title) &&
+		          strncmp(title, vxr_step_title(n), (size_t)(end - title)) == 0,
+		          "item %zu: '%.*s', step %zu of templates/ is '%s' (%s)", n + 1, (int)(end - title), title, n + 1,
+		          vxr_step_title(n), vxr_step_name(n));
+		n++;
+	}
+	cr_expect_eq(n, vxr_step_count(), "%zu items for the %zu steps", n, vxr_step_count());
+	free(sec);
+}
+
+/* "What the tutor looks like" shows step 11 at 80×24 as the tutor draws it:
+ * its code block is the golden screen test_tutor_screen pins (a tmux
+ * capture of `vanex --step 11` gives the same lines), so a change to the
+ * screen fails here until the picture is taken again. */
+Test(readme, pictures_the_tutor_as_it_draws)
+{
+	char *sec = readme_section("## What the tutor looks like");
+	cr_assert_not_null(sec, "README.md has a section 'What the tutor looks like'");
+	cr_assert(strstr(sec, "`vanex --step 11` in an 80×24 terminal") != NULL, "it says what it shows:\n%s", sec);
+	const char *open = strstr(sec, "\n```\n");
+	cr_assert_not_null(open, "a code block");
+	open += 5;
+	const char *close = strstr(open, "\n```\n");
+	cr_assert_not_null(close, "a closed code block");
+	char *shown = strndup(open, (size_t)(close - open) + 1);
+	char *want = golden_slurp("tests/golden/screens/step11.txt");
+	cr_assert_not_null(want);
+	cr_expect_str_eq(shown, want, "README's picture is not the tutor's step 11 (tests/golden/screens/step11.txt)");
+	free(shown);
+	free(want);
+	free(sec);
 }

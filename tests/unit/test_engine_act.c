@@ -306,7 +306,7 @@ Test(engine_params, defaults)
 	cr_expect_eq(p.inputs, 4, "default inputs");
 	cr_expect_eq(p.steps, 50, "default steps");
 	cr_expect_eq(vx_params_loss_step(&p), 50, "loss step defaults to T");
-	cr_expect_eq(p.norm, 1.0, "default norm");
+	cr_expect_eq(p.norm, 0.8, "default norm: below the edge, where the bound teaches");
 	cr_expect_eq(p.init, VX_INIT_GAUSSIAN, "default init");
 	cr_expect_eq(p.input_scale, 1.0, "default input scale");
 	cr_expect_eq(p.seed, 1, "default seed");

@@ -27,6 +27,17 @@
 #include "engine/net_bytes.h"
 #include "test_engine_net_util.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+/* The peaks measured below must be the engine's: AddressSanitizer's
+ * quarantine holds freed blocks back (256 MiB by default) and would count
+ * them as resident.  Only this program runs without it. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "quarantine_size_mb=0";
+}
+#endif
+
 static void setup(void)
 {
 	gsl_set_error_handler_off();
@@ -464,13 +475,18 @@ static int factored_run(void *arg)
 Test(engine_lowrank, the_memory_estimates_hold_for_a_factored_chain)
 {
 	static const memcase cases[] = { { 0, 256, 400 }, { 1, 128, 300 } };
+#if defined(__SANITIZE_ADDRESS__)
+	const double low = 0.9;   /* its allocator's redzones and headers: +2.7% for the LSTM */
+#else
+	const double low = 1.0;
+#endif
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		const memcase *q = &cases[c];
 		double got = peak_growth(warm, factored_run, (void *)q, q->net ? "lstm" : "vanilla");
 		double est = q->net ? (double)vx_net_bytes(VX_CELL_LSTM, 1, q->d, 3, q->T) +
 		                              (double)vx_net_analyse_bytes(VX_CELL_LSTM, 1, q->d, 3, q->T, q->T)
 		                    : (double)vx_model_bytes(q->d, 4, q->T) + (double)vx_analyse_bytes(q->d, q->T, q->T);
-		cr_expect(est >= got && est <= 1.7 * got, "%s d = %zu, T = %zu: estimate %.0f bytes, peak grew by %.0f",
+		cr_expect(est >= low * got && est <= 1.7 * got, "%s d = %zu, T = %zu: estimate %.0f bytes, peak grew by %.0f",
 		          q->net ? "lstm" : "vanilla", q->d, q->T, est, got);
 	}
 }

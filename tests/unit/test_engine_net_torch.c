@@ -51,6 +51,15 @@ static json_t *jl10(vx_mag m)
 	return isfinite(m.log10) ? json_real(m.log10) : json_null();
 }
 
+/* n magnitudes as their values (null where one does not fit a double) */
+static json_t *jmags(const vx_mag *m, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, m[i].fits ? json_real(m[i].value) : json_null());
+	return a;
+}
+
 typedef struct {
 	vx_cell cell;
 	vx_act act;
@@ -117,8 +126,8 @@ static json_t *dump(const vx_net *net, const vx_net_result *r, const char *label
 	json_object_set_new(o, "x", jmat(net->x, 1));
 	json_object_set_new(o, "y", jvec(net->y, 1));
 	json_object_set_new(o, "loss", jl10(r->loss));
-	json_object_set_new(o, "step_norm", jvec(r->step_norm, 1));
-	json_object_set_new(o, "step_bound", jvec(r->step_bound, 1));
+	json_object_set_new(o, "step_norm", jmags(r->step_norm, r->T));
+	json_object_set_new(o, "step_bound", jmags(r->step_bound, r->T));
 	json_t *paths = json_array();
 	for (size_t k = 1; k <= r->t; k++) {
 		json_t *p = json_object(), *hn = json_array(), *cn = json_array(), *ct = json_array();

@@ -129,3 +129,31 @@ Test(regime, networks_whose_lambda_is_an_ulp_off_read_exactly_one)
 	cr_expect_eq(vx_result_gl(r), r->gamma * r->lambda, "gamma*lambda as computed");
 	vx_result_free(r);
 }
+
+/* The trend, what a network did: a factor of 10 over the window or 10% a
+ * step, either way, at their boundaries (the rate is log10 per unit gap);
+ * an exact 0 at the largest gap vanishes whatever the rate; no gap (t = 1)
+ * or no fitted rate is neither. */
+Test(regime, the_trend_at_its_thresholds)
+{
+	vx_mag one = vx_mag_from_log10(0), zero = vx_mag_from_log10(-INFINITY);
+	double step = log10(1.1);
+	/* over t = 11, ten gaps: a total of ±1 decade is a rate of ±0.1 */
+	cr_expect_eq(vx_trend_of(11, -0.1, one), VX_TREND_VANISHING, "10x down over the window");
+	cr_expect_eq(vx_trend_of(11, 0.1, one), VX_TREND_EXPLODING, "10x up over the window");
+	cr_expect_eq(vx_trend_of(11, nextafter(-0.1, 0), one), VX_TREND_VANISHING,
+	             "just short of 10x is still 10% a step (log10 1.1 = 0.041 < 0.1)");
+	/* over t = 101, a hundred gaps: 10% a step decides before 10x does */
+	cr_expect_eq(vx_trend_of(101, -step, one), VX_TREND_VANISHING, "10%% a step down");
+	cr_expect_eq(vx_trend_of(101, step, one), VX_TREND_EXPLODING, "10%% a step up");
+	cr_expect_eq(vx_trend_of(101, -0.0099, one), VX_TREND_NEITHER, "0.99 decades over 100 gaps");
+	cr_expect_eq(vx_trend_of(101, -0.01, one), VX_TREND_VANISHING, "1 decade over 100 gaps");
+	cr_expect_eq(vx_trend_of(2, -0.5, one), VX_TREND_VANISHING, "one gap, ×0.32");
+	cr_expect_eq(vx_trend_of(2, 0.03, one), VX_TREND_NEITHER, "one gap, 7%%");
+	cr_expect_eq(vx_trend_of(50, 0.5, zero), VX_TREND_VANISHING, "an exact 0 far away");
+	cr_expect_eq(vx_trend_of(50, NAN, one), VX_TREND_NEITHER, "no rate");
+	cr_expect_eq(vx_trend_of(1, -5, one), VX_TREND_NEITHER, "no gap");
+	cr_expect_str_eq(vx_trend_name(VX_TREND_VANISHING), "vanishing");
+	cr_expect_str_eq(vx_trend_name(VX_TREND_EXPLODING), "exploding");
+	cr_expect_str_eq(vx_trend_name(VX_TREND_NEITHER), "neither");
+}

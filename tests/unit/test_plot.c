@@ -131,7 +131,7 @@ static vxp_plot line_plot(vxp_series *s)
 		lx[i] = i;
 		ly[i] = -0.3 * i;   /* 1 down to 10^-6 */
 	}
-	*s = (vxp_series){ "y = 10^(-0.3x)", lx, ly, NLINE, 0, NULL, 0 };
+	*s = (vxp_series){ "y = 10^(-0.3x)", lx, ly, NLINE, 0, NULL, 0, 0 };
 	return (vxp_plot){ "a line", "x", "y", 1, s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 }
 
@@ -231,7 +231,7 @@ Test(cells, isolated_points_are_exactly_the_mapped_dots)
 		x[i] = i / 2.0;
 		y[i] = i % 2 ? NAN : -0.3 * x[i];
 	}
-	vxp_series s = { "dots", x, y, 41, 0, NULL, 0 };
+	vxp_series s = { "dots", x, y, 41, 0, NULL, 0, 0 };
 	vxp_plot p = { NULL, NULL, NULL, 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	for (int utf8 = 0; utf8 < 2; utf8++) {
 		char *txt = NULL;
@@ -271,9 +271,9 @@ static vxp_plot three_series(vxp_series *s, size_t n)
 		t2[i] = -0.2 * (double)i;
 		t3[i] = -0.1 * (double)i;
 	}
-	s[0] = (vxp_series){ "‖∂sₜ/∂sₖ‖₂", tx, t1, n, 0, NULL, 0 };
-	s[1] = (vxp_series){ "Π‖Jⱼ‖₂", tx, t2, n, 0, NULL, 0 };
-	s[2] = (vxp_series){ "(γλ)ᵗ⁻ᵏ", tx, t3, n, 1, NULL, 0 };
+	s[0] = (vxp_series){ "‖∂sₜ/∂sₖ‖₂", tx, t1, n, 0, NULL, 0, 0 };
+	s[1] = (vxp_series){ "Π‖Jⱼ‖₂", tx, t2, n, 0, NULL, 0, 0 };
+	s[2] = (vxp_series){ "(γλ)ᵗ⁻ᵏ", tx, t3, n, 1, NULL, 0, 0 };
 	return (vxp_plot){ "‖∂sₜ/∂sₖ‖ against t − k 漢字", "t − k", "norm", 1, s, 3, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 }
 
@@ -338,7 +338,7 @@ Test(cells, ascii_series_characters_carry_their_roles)
 Test(cells, marks_are_role_four)
 {
 	double x[3] = { -1, 0, 1 }, y[3] = { 0.5, 1, 0.5 }, mx[1] = { 0 }, my[1] = { 1 };
-	vxp_series s = { "curve", x, y, 3, 0, NULL, 0 };
+	vxp_series s = { "curve", x, y, 3, 0, NULL, 0, 0 };
 	vxp_plot p = { NULL, "a", "f", 0, &s, 1, mx, my, 1, "max", NULL, NULL, NULL, 0 };
 	for (int utf8 = 0; utf8 < 2; utf8++) {
 		char *txt = NULL;
@@ -366,7 +366,7 @@ Test(cells, a_wide_legend_takes_a_second_line)
 {
 	double x[3] = { 0, 1, 2 }, y1[3] = { 0, 1, 2 }, y2[3] = { 2, 1, 0 }, y3[3] = { 1, 1, 1 };
 	double mx[1] = { 1 }, my[1] = { 1 };
-	vxp_series s[3] = { { "alpha", x, y1, 3, 0, NULL, 0 }, { "beta", x, y2, 3, 0, NULL, 0 }, { "gamma", x, y3, 3, 1, NULL, 0 } };
+	vxp_series s[3] = { { "alpha", x, y1, 3, 0, NULL, 0, 0 }, { "beta", x, y2, 3, 0, NULL, 0, 0 }, { "gamma", x, y3, 3, 1, NULL, 0, 0 } };
 	vxp_plot p = { NULL, "x", "y", 0, s, 3, mx, my, 1, "delta", NULL, NULL, NULL, 0 };
 	for (int utf8 = 0; utf8 < 2; utf8++) {
 		/* one line: 3+1+5, 3+1+4, 3+1+5, 2+5 and 2 between: 39 columns (ASCII 36) */
@@ -425,7 +425,7 @@ Test(cells, too_small_or_malformed_is_a_usage_error)
 	}
 	cr_expect_eq(vxp_cells(NULL, 40, 10, 1, &txt, &roles), VX_EUSAGE);
 	cr_expect_eq(vxp_cells(&p, 40, 10, 1, NULL, &roles), VX_EUSAGE);
-	vxp_series nox = { "x", NULL, ly, 3, 0, NULL, 0 };
+	vxp_series nox = { "x", NULL, ly, 3, 0, NULL, 0, 0 };
 	vxp_plot q = { NULL, NULL, NULL, 1, &nox, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	cr_expect_eq(vxp_cells(&q, 40, 10, 1, &txt, &roles), VX_EUSAGE, "NULL x with n > 0");
 	vxp_series four[4] = { s, s, s, s };
@@ -438,7 +438,7 @@ Test(cells, too_small_or_malformed_is_a_usage_error)
 	cr_expect_eq(vxp_svg(NULL, 640, 360, &svg), VX_EUSAGE);
 	/* y labels so wide that fewer than 10 columns remain */
 	double yy[2] = { 1e300, -1e300 };
-	vxp_series w = { "w", lx, yy, 2, 0, NULL, 0 };
+	vxp_series w = { "w", lx, yy, 2, 0, NULL, 0, 0 };
 	vxp_plot wide = { NULL, NULL, NULL, 0, &w, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	vx_status st = vxp_cells(&wide, 20, 6, 0, &txt, &roles);
 	cr_expect(st == VX_OK || st == VX_EUSAGE, "status %d", st);
@@ -479,7 +479,7 @@ Test(degenerate, empty_one_point_zeros_nan_huge)
 	double hx[5] = { -1e308, -1e300, 0, 1e300, 1e308 };
 	double tiny[5] = { 1e-300, 2e-300, 3e-300, 4e-300, 5e-300 };
 
-	vxp_series s = { "none", x, zeros, 0, 0, NULL, 0 };
+	vxp_series s = { "none", x, zeros, 0, 0, NULL, 0, 0 };
 	vxp_plot p = { "t", "x", "y", 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	both_ok(&p, "n = 0", "no values");
 	p.nseries = 0;
@@ -697,7 +697,7 @@ Test(svg, six_hundred_decades_get_few_labels)
 		x[i] = i;
 		y[i] = -(double)i;   /* 0.1^i: down to 10^-600, beyond any double */
 	}
-	vxp_series s = { "0.1^(t-k)", x, y, 601, 0, NULL, 0 };
+	vxp_series s = { "0.1^(t-k)", x, y, 601, 0, NULL, 0, 0 };
 	vxp_plot p = { NULL, "t − k", "norm", 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	char *svg = NULL;
 	cr_assert_eq(vxp_svg(&p, 640, 480, &svg), VX_OK);
@@ -746,7 +746,7 @@ Test(svg, decade_labels_for_a_short_span)
 Test(svg, omitted_points_are_noted_and_break_the_line)
 {
 	double x[6] = { 0, 1, 2, 3, 4, 5 }, y[6] = { 0, -1, -INFINITY, -3, NAN, -5 };
-	vxp_series s = { "gaps", x, y, 6, 0, NULL, 0 };
+	vxp_series s = { "gaps", x, y, 6, 0, NULL, 0, 0 };
 	vxp_plot p = { NULL, "x", NULL, 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	char *svg = NULL;
 	cr_assert_eq(vxp_svg(&p, 400, 300, &svg), VX_OK);
@@ -765,7 +765,7 @@ Test(svg, linear_axis_and_marks)
 {
 	double a[5] = { -2, -1, 0, 1, 2 }, f[5] = { 0.1, 0.2, 0.25, 0.2, 0.1 };
 	double mx[1] = { 0 }, my[1] = { 0.25 };
-	vxp_series s = { "σ′(a)", a, f, 5, 0, NULL, 0 };
+	vxp_series s = { "σ′(a)", a, f, 5, 0, NULL, 0, 0 };
 	vxp_plot p = { "logistic", "a", "σ′", 0, &s, 1, mx, my, 1, "γ = ¼", NULL, NULL, NULL, 0 };
 	char *svg = NULL;
 	cr_assert_eq(vxp_svg(&p, 500, 300, &svg), VX_OK);
@@ -791,7 +791,7 @@ Test(svg, a_million_points_stay_small)
 		x[i] = (double)i;
 		y[i] = -1e-3 * (double)i;
 	}
-	vxp_series s = { "long", x, y, n, 0, NULL, 0 };
+	vxp_series s = { "long", x, y, n, 0, NULL, 0, 0 };
 	vxp_plot p = { NULL, NULL, NULL, 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	char *svg = NULL;
 	cr_assert_eq(vxp_svg(&p, 640, 360, &svg), VX_OK);
@@ -883,7 +883,7 @@ Test(latex, pictures_compile_and_stay_in_their_box, .timeout = 120)
 	s3[2].label_tex = "$(\\gamma\\lambda)^{t-k}$";
 	three.xlabel_tex = "$t-k$";
 	double x[5] = { 0, 1, 2, 3, 4 }, odd[5] = { -1, -INFINITY, -2, NAN, -3 }, one[1] = { -3 };
-	vxp_series so = { "zeros", x, odd, 5, 0, NULL, 0 }, s1 = { "one", x, one, 1, 0, NULL, 0 };
+	vxp_series so = { "zeros", x, odd, 5, 0, NULL, 0, 0 }, s1 = { "one", x, one, 1, 0, NULL, 0, 0 };
 	vxp_plot holes = { NULL, "x", "y_1 & 50% #", 1, &so, 1, x, odd, 5, "marks", NULL, NULL, NULL, 0 };
 	vxp_plot lone = { NULL, NULL, NULL, 1, &s1, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	vxp_plot none = { NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
@@ -894,7 +894,7 @@ Test(latex, pictures_compile_and_stay_in_their_box, .timeout = 120)
 		bx[i] = (double)i;
 		by[i] = -1e-5 * (double)i + 1e-3 * sin((double)i);
 	}
-	vxp_series sb = { "long", bx, by, big, 0, NULL, 0 };
+	vxp_series sb = { "long", bx, by, big, 0, NULL, 0, 0 };
 	vxp_plot longp = { NULL, NULL, NULL, 1, &sb, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	const vxp_plot *plots[] = { &three, &holes, &lone, &none, &longp };
 
@@ -973,8 +973,8 @@ static vxp_plot circles(vxp_series *s, double *mx, double *my, int equal)
 		sx[i] = 0.5 * cos(a);
 		sy[i] = 0.5 * sin(a);
 	}
-	s[0] = (vxp_series){ "|z| = 1", cx, cy, NCIRC, 0, NULL, 1 };
-	s[1] = (vxp_series){ "|z| = ½", sx, sy, NCIRC, 1, NULL, 1 };
+	s[0] = (vxp_series){ "|z| = 1", cx, cy, NCIRC, 0, NULL, 1, 0 };
+	s[1] = (vxp_series){ "|z| = ½", sx, sy, NCIRC, 1, NULL, 1, 0 };
 	mx[0] = 0, my[0] = 0.5, mx[1] = 0, my[1] = -0.5, mx[2] = 0.3, my[2] = 0;
 	return (vxp_plot){ NULL, "Re z", "Im z", 0, s, 2, mx, my, 3, "points", NULL, NULL, NULL, equal };
 }
@@ -1091,4 +1091,113 @@ Test(latex, equal_aspect_keeps_a_circle_round)
 		}
 		free(tex);
 	}
+}
+
+/* ---- shared styles: three curves, each with its bound --------------------- */
+
+/* Three falling lines (log y) and three dashed bounds, bound i in the
+ * style of curve i, the bounds without labels. */
+static double shx[11], shy[6][11];
+static vxp_plot shared_plot(vxp_series *s)
+{
+	static const char *const label[3] = { "below", "edge", "above" };
+	for (int i = 0; i < 11; i++) {
+		shx[i] = i;
+		for (int k = 0; k < 3; k++) {
+			shy[k][i] = -(double)(3 - k) * i;          /* the curves */
+			shy[3 + k][i] = (double)(k - 1) * 0.5 * i; /* the bounds */
+		}
+	}
+	for (int k = 0; k < 3; k++) {
+		s[k] = (vxp_series){ .label = label[k], .x = shx, .y = shy[k], .n = 11 };
+		s[3 + k] = (vxp_series){ .label = "", .x = shx, .y = shy[3 + k], .n = 11, .dashed = 1, .style = 1 + k };
+	}
+	return (vxp_plot){ .xlabel = "t - k", .ylabel = "norm", .log_y = 1, .series = s, .nseries = 6 };
+}
+
+/* Up to six series share three styles: a bound takes its curve's colour,
+ * marker and terminal role, dashed (the curves stay solid: patterns differ
+ * within a style only), thinner, and stays out of the legend; a plot that
+ * asks for a fourth style of its own, or shares a style that is itself
+ * shared, is malformed. */
+Test(shared, bounds_take_the_style_of_their_curves)
+{
+	vxp_series s[6];
+	vxp_plot p = shared_plot(s);
+	char *svg = NULL;
+	cr_assert_eq(vxp_svg(&p, 640, 360, &svg), VX_OK);
+	static const char *const colour[3] = { "#0072b2", "#d55e00", "#009e73" };
+	for (int k = 0; k < 3; k++) {
+		char solid[160], dashed[160];
+		snprintf(solid, sizeof solid, "class=\"vxp-line vxp-s%d\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" "
+		         "stroke-linejoin=\"round\" d=", k + 1, colour[k]);
+		snprintf(dashed, sizeof dashed, "class=\"vxp-line vxp-s%d\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\" "
+		         "stroke-linejoin=\"round\" stroke-dasharray=\"8 4\" d=", k + 1, colour[k]);
+		cr_expect_eq(count(svg, solid), 1, "curve %d solid in its colour:\n%s", k, svg);
+		cr_expect_eq(count(svg, dashed), 1, "bound %d long-dashed in the same colour", k);
+	}
+	cr_expect_eq(count(svg, "class=\"vxp-legend-text\""), 3, "three legend entries:\n%s", svg);
+	free(svg);
+
+	char *tex = NULL;
+	cr_assert_eq(vxp_picture(&p, 300, 200, &tex), VX_OK);
+	cr_expect_eq(count(tex, "{\\color{vxs1}\\linethickness{1.1pt}"), 2, "curve 1 and its legend sample:\n%s", tex);
+	cr_expect_eq(count(tex, "{\\color{vxs1}\\linethickness{0.8pt}"), 1, "bound 1, thinner, out of the legend");
+	free(tex);
+
+	for (int utf8 = 0; utf8 < 2; utf8++) {
+		char *txt = NULL;
+		unsigned char *roles = NULL;
+		cr_assert_eq(vxp_cells(&p, 60, 16, utf8, &txt, &roles), VX_OK);
+		int seen[256] = { 0 };
+		for (size_t i = 0; i < 60 * 16; i++)
+			seen[roles[i]]++;
+		cr_expect(seen[1] && seen[2] && seen[3] && !seen[4] && !seen[5] && !seen[6],
+		          "utf8=%d: the bounds in their curves' roles 1..3:\n%s", utf8, txt);
+		cr_expect_eq(count(txt, "edge"), 1, "utf8=%d: one legend entry a style:\n%s", utf8, txt);
+		free(txt);
+		free(roles);
+	}
+
+	s[5].style = 4;
+	cr_expect_eq(vxp_svg(&p, 640, 360, &svg), VX_EUSAGE, "style 4");
+	s[5].style = 0;
+	cr_expect_eq(vxp_svg(&p, 640, 360, &svg), VX_EUSAGE, "a sixth series with a style of its own");
+	s[5].style = 5;
+	cr_expect_eq(vxp_svg(&p, 640, 360, &svg), VX_EUSAGE, "a style shared from a shared series");
+	s[5].style = 3;
+	p.nseries = 7;
+	cr_expect_eq(vxp_svg(&p, 640, 360, &svg), VX_EUSAGE, "seven series");
+}
+
+/* In ASCII cells every dot of a line is inked (one dot a cell is too few
+ * to cut), so a bound sharing its curve's letter would read as a second
+ * curve: it is inked by its dashes.  The flat bound at 10^0 (the top row)
+ * has gaps between its first and last letter. */
+Test(shared, an_ascii_bound_is_dashed)
+{
+	double x[11], y0[11], y1[11];
+	for (int i = 0; i < 11; i++) {
+		x[i] = i;
+		y0[i] = -i;
+		y1[i] = 0;
+	}
+	vxp_series s[2] = { { .label = "curve", .x = x, .y = y0, .n = 11 },
+		            { .label = "", .x = x, .y = y1, .n = 11, .dashed = 1, .style = 1 } };
+	vxp_plot p = { .xlabel = "t - k", .ylabel = "norm", .log_y = 1, .series = s, .nseries = 2 };
+	char *txt = NULL;
+	unsigned char *roles = NULL;
+	cr_assert_eq(vxp_cells(&p, 50, 12, 0, &txt, &roles), VX_OK);
+	const char *row = strstr(txt, "1e0");
+	cr_assert_not_null(row, "the label 1e0:\n%s", txt);
+	size_t len = strcspn(row, "\n");
+	const char *first = memchr(row + 4, '*', len - 4);
+	const char *last = first;
+	for (const char *q = row + 4; q < row + len; q++)
+		if (*q == '*')
+			last = q;
+	cr_assert(first && last - first > 20, "the bound spans the row:\n%s", txt);
+	cr_expect(memchr(first, ' ', (size_t)(last - first)) != NULL, "the bound is dashed:\n%s", txt);
+	free(txt);
+	free(roles);
 }

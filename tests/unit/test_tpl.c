@@ -146,7 +146,7 @@ Test(tpl_errors, blocks)
 	net n;
 	net_make(&n, "tanh", "gaussian", "1", "10");
 	expect_error(&n, "\n{{table paths rows=1}}", "t.md:2:20: rows= expects a whole number in 3..1000, got '1'");
-	expect_error(&n, "{{table nothing}}", "t.md:1:9: unknown table 'nothing' (accepted: paths, steps, inits)");
+	expect_error(&n, "{{table nothing}}", "t.md:1:9: unknown table 'nothing' (accepted: paths, steps, inits, regimes)");
 	expect_error(&n, "{{matrix Q}}",
 	             "t.md:1:10: unknown matrix 'Q' (accepted: W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
 	expect_error(&n, "{{matrix}}",
@@ -155,8 +155,9 @@ Test(tpl_errors, blocks)
 	             "t.md:1:3: {{matrix}} needs one or two names (W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
 	expect_error(&n, "{{plot norms j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
 	expect_error(&n, "{{plot steps j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
-	expect_error(&n, "{{plot nothing}}", "t.md:1:8: unknown plot 'nothing' (accepted: norms, dact, contrib, steps, eigen, powers)");
-	expect_error(&n, "{{plot}}", "t.md:1:3: {{plot}} needs one of: norms, dact, contrib, steps, eigen, powers");
+	expect_error(&n, "{{plot nothing}}",
+	             "t.md:1:8: unknown plot 'nothing' (accepted: norms, dact, contrib, steps, eigen, powers, regimes)");
+	expect_error(&n, "{{plot}}", "t.md:1:3: {{plot}} needs one of: norms, dact, contrib, steps, eigen, powers, regimes");
 	expect_error(&n, "{{record x}}", "t.md:1:1: {{record}} takes no argument");
 	expect_error(&n, "{{references 3}}", "t.md:1:1: {{references}} takes no argument");
 	expect_error(&n, "see {{cite}}",
@@ -564,6 +565,35 @@ Test(tpl_values, citations)
 	cr_expect_eq(vxr_ref_find("le2015", 6), 4);
 	cr_expect_eq(vxr_ref_find("le201", 5), -1);
 	cr_expect_null(vxr_ref_at(vxr_ref_count()));
+	net_free(&n);
+}
+
+/* The names of the three regimes (below.*, edge.*, above.*): γλ of each,
+ * this network's own where it stands, and, for a linear network with
+ * W = λI (d = 4, T = 10), closed forms: ∂s_t/∂s_1 = (λ'I)^9, so norm1 and
+ * bound1 are both (γλ')^9, and the rate is log10 γλ': 1.25 grows 25% a
+ * step, which the verdict calls exploding (10% or more).
+ * A W of zeros has no scale: the rescaled networks read NaN and "none"
+ * and the text goes on. */
+Test(tpl_values, three_regimes_in_closed_form)
+{
+	net n;
+	net_make(&n, "linear", "identity", "0.5", "10");
+	expect_fill(&n, "{{below.gamma_lambda}} {{edge.gamma_lambda}} {{above.gamma_lambda}}", "0.5 1 1.25");
+	expect_fill(&n, "{{below.norm1:.6}} {{below.bound1:.6}} {{below.verdict}}", "0.00195312 0.00195312 vanishing");
+	expect_fill(&n, "{{edge.norm1:.6}} {{edge.bound1:.6}} {{edge.verdict}}", "1 1 neither");
+	expect_fill(&n, "{{above.norm1:.6}} {{above.bound1:.6}} {{above.verdict}}", "7.45058 7.45058 exploding");
+	net_free(&n);
+	/* at 2 the network stands above the edge itself */
+	net_make(&n, "linear", "identity", "2", "10");
+	expect_fill(&n, "{{below.gamma_lambda}} {{edge.gamma_lambda}} {{above.gamma_lambda}}", "0.8 1 2");
+	expect_fill(&n, "{{below.norm1:.6}} {{below.verdict}} {{above.norm1:int}} {{above.verdict}}",
+	            "0.134218 vanishing 512 exploding");
+	net_free(&n);
+	net_make(&n, "linear", "identity", "0", "10");
+	expect_fill(&n, "{{below.verdict}} {{edge.verdict}} {{above.verdict}} {{above.bound1:.6}}",
+	            "vanishing none none 7.45058");
+	expect_fill(&n, "{{#if edge.norm1 >= 0}}a number{{else}}NaN{{/if}}", "NaN");
 	net_free(&n);
 }
 

@@ -155,7 +155,7 @@ Test(tutor_screen, every_step_at_80x24_matches_its_golden_screen)
 		snprintf(prog, sizeof prog, "step %zu/%zu", i + 1, st.nsteps);
 		cr_expect(strstr(s, prog) != NULL, "step %zu shows '%s'", i + 1, prog);
 		cr_expect(strstr(s, "tanh") && strstr(s, "d=8") && strstr(s, "T=50") && strstr(s, "t=50")
-		          && strstr(s, "k=1") && strstr(s, "λ=1") && strstr(s, "γ=1") && strstr(s, "γλ=1")
+		          && strstr(s, "k=1") && strstr(s, "λ=0.8") && strstr(s, "γ=1") && strstr(s, "γλ=0.8")
 		          && strstr(s, "seed=1"),
 		          "step %zu: the status line shows every parameter:\n%s", i + 1, s);
 		snprintf(name, sizeof name, "step%02zu.txt", i + 1);
@@ -245,7 +245,7 @@ Test(tutor_screen, ascii_mode_writes_only_ascii)
 				cr_assert_lt(*c, 0x80, "step %zu%s: non-ASCII byte 0x%02x in:\n%s", i + 1,
 				             ov ? " (help)" : "", *c, s);
 			if (!ov)
-				cr_expect(strstr(s, "lambda=1") != NULL, "ASCII status names lambda:\n%s", s);
+				cr_expect(strstr(s, "lambda=0.8") != NULL, "ASCII status names lambda:\n%s", s);
 			free(s);
 		}
 	}
@@ -290,8 +290,8 @@ Test(tutor_screen, message_and_error_lines)
 	open_screen(24, 80, 1, 1);
 	vxu_key(&st, '+');
 	char *s = draw_and_dump();
-	cr_expect(strstr(s, "λ = 1.1") != NULL, "the λ change is announced:\n%s", s);
-	cr_expect(strstr(s, "λ=1.1") != NULL, "and the status line shows it at once");
+	cr_expect(strstr(s, "λ = 0.88") != NULL, "the λ change (0.8 × 1.1) is announced:\n%s", s);
+	cr_expect(strstr(s, "λ=0.88") != NULL, "and the status line shows it at once");
 	free(s);
 	vxu_message(&st, VXU_MSG_ERROR, "not changed: something failed");
 	s = draw_and_dump();
@@ -415,9 +415,9 @@ Test(tutor_screen, the_previous_numbers_are_dimmed_while_updating)
 	char *s = dump();
 	cr_expect(strstr(s, "updating…") != NULL, "the status line says it is updating:\n%s", s);
 	cr_expect(strstr(s, "d=12") != NULL, "d as asked:\n%s", s);
-	cr_expect(strstr(s, "λ=1 ") != NULL, "the previous λ:\n%s", s);
+	cr_expect(strstr(s, "λ=0.8 ") != NULL, "the previous λ:\n%s", s);
 	free(s);
-	int status = 22, lx = column_of(status, "λ=1 ");
+	int status = 22, lx = column_of(status, "λ=0.8 ");
 	cr_assert_geq(lx, 0);
 	cr_expect(cell_attr(status, lx + 2) & A_DIM, "the previous λ is dimmed");
 	int dx = column_of(status, "d=12");
@@ -428,9 +428,9 @@ Test(tutor_screen, the_previous_numbers_are_dimmed_while_updating)
 
 	char *done = draw_and_dump();
 	cr_expect(strstr(done, "updating…") == NULL, "up to date:\n%s", done);
-	cr_expect(strstr(done, "λ=1.1 ") && strstr(done, "d=12"), "the new numbers:\n%s", done);
+	cr_expect(strstr(done, "λ=0.88 ") && strstr(done, "d=12"), "the new numbers:\n%s", done);
 	free(done);
-	lx = column_of(status, "λ=1.1 ");
+	lx = column_of(status, "λ=0.88 ");
 	cr_assert_geq(lx, 0);
 	cr_expect_not(cell_attr(status, lx + 2) & A_DIM, "no longer dimmed");
 	cr_expect_not(cell_attr(1, 2) & A_DIM, "nor the text");

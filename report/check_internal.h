@@ -1,0 +1,93 @@
+/*
+ * check_internal.h — what check.c shares with check_batch.c, which writes a
+ * batch's summary in the same layout and JSON conventions (report/check.h).
+ * Not for other modules.
+ */
+#ifndef VXR_CHECK_INTERNAL_H
+#define VXR_CHECK_INTERNAL_H
+
+#include <stdio.h>
+#include "report/check.h"
+
+/* Significant digits of the numbers in check's tables. */
+#define VXR_CK_SIG 4
+
+/* ---- text ---- */
+
+/* path shortened from the left to at most max columns ("..." and its end),
+ * control bytes (and unless utf8 bytes from 0x80) as \xNN, into dst. */
+void vxr_ck_elide(char *dst, size_t n, const char *path, int max, int utf8);
+/* s right-aligned in w columns. */
+void vxr_ck_rpad(FILE *out, const char *s, int w);
+/* The head of a gap table: t−k and k, then n columns of 15. */
+void vxr_ck_gap_head(FILE *out, int utf8, const char *const *cols, int n);
+/* One row of a gap table: t−k and k, then nm magnitudes. */
+void vxr_ck_gap_row(FILE *out, size_t gap, size_t k, const vx_mag *m, int nm, vxf_style st);
+/* Under a table of nrows of t gaps, what vxr_check_rows left out. */
+void vxr_ck_rows_note(FILE *out, size_t nrows, size_t t, int utf8);
+/* The lines of a trained network's file: module, file, format and dtype,
+ * a rescaling, the direction of a bidirectional module. */
+void vxr_ck_weights_lines(FILE *out, const vxr_source *src, const vx_params *p, int utf8, vxf_style st);
+/* The inputs (a file's, with T and n, or generated from the seed with the
+ * hint of --inputs-file), then the target and start (what starts at 0). */
+void vxr_ck_source_inputs(FILE *out, const vxr_source *src, const vx_params *p, size_t T, size_t n,
+                          const char *start, int utf8, vxf_style st);
+/* "Lyapunov exponent (estimate over T = … steps): … per step". */
+void vxr_ck_lyap_line(FILE *out, double lyap, size_t T, vxf_style st);
+/* "f" of an LSTM, "z" of a GRU: the gate that keeps the state; else NULL. */
+const char *vxr_ck_keep_gate(vx_cell c);
+/* 100 x as "12.5%" (3 significant digits) into b. */
+char *vxr_ck_percent(char *b, size_t n, double x, vxf_style st);
+/* The first three lines of a network's check: "vanex V check: CELL, L
+ * layers, TAIL", the sizes with the loss step t, the state and D. */
+void vxr_ck_net_head(FILE *out, const vx_net *net, size_t t, const char *tail);
+/* The finite-difference lines of a network's check. */
+void vxr_ck_net_fd_text(FILE *out, const vx_net *net, const vx_net_fdjudge *fd, int utf8, vxf_style st);
+
+/* ---- JSON, written as it is produced (check.c has the reasons) ---- */
+
+typedef struct {
+	FILE *f;
+	int err;      /* errno of the first failed write; 0 while none */
+	int first;    /* the current object or array has no item yet */
+} vxr_jw;
+
+void vxr_jw_put(vxr_jw *w, const char *s);
+void vxr_jw_sep(vxr_jw *w);                       /* ", " before all but the first item */
+void vxr_jw_open(vxr_jw *w, const char *bracket);
+void vxr_jw_close(vxr_jw *w, const char *bracket);
+void vxr_jw_str(vxr_jw *w, const char *s);        /* a JSON string, escaped */
+void vxr_jw_key(vxr_jw *w, const char *name);     /* "name": after the separator */
+void vxr_jw_num(vxr_jw *w, double x);             /* 17 digits; null when not finite */
+void vxr_jw_size(vxr_jw *w, size_t n);
+void vxr_jw_member(vxr_jw *w, const char *name, double x);
+void vxr_jw_member_size(vxr_jw *w, const char *name, size_t n);
+void vxr_jw_member_str(vxr_jw *w, const char *name, const char *s);
+/* name (null beyond a double) and log10_name (null for an exact 0). */
+void vxr_jw_mag(vxr_jw *w, const char *name, vx_mag m);
+void vxr_jw_vector(vxr_jw *w, const double *v, size_t n, size_t stride);
+void vxr_jw_member_vector(vxr_jw *w, const char *name, const gsl_vector *v);
+void vxr_jw_matrix(vxr_jw *w, const gsl_matrix *m);
+void vxr_jw_member_matrix(vxr_jw *w, const char *name, const gsl_matrix *m);
+/* n magnitudes m[0], m[stride], … as name [..] and log10_name [..]. */
+void vxr_jw_mags(vxr_jw *w, const char *name, const vx_mag *m, size_t n, size_t stride);
+/* seed: p's, or null for a model file that records none (p->unseeded). */
+void vxr_jw_seed(vxr_jw *w, const vx_params *p);
+/* The closing newline, the flush, and the first write error as VX_EIO. */
+vx_status vxr_jw_finish(vxr_jw *w, vx_error *err);
+/* source {...} when src is not NULL (vxr_net_check_json's member). */
+void vxr_jw_source(vxr_jw *w, const vxr_source *src, const vx_params *p);
+/* The members of vxr_net_check_json of the same names. */
+void vxr_jw_net_params(vxr_jw *w, const vxr_net_check *c);
+void vxr_jw_net_weights(vxr_jw *w, const vx_net *net, const vx_net_grad *g);
+void vxr_jw_net_start(vxr_jw *w, const vx_net *net, int c0);
+void vxr_jw_net_model(vxr_jw *w, const vx_net *net, int with_x);
+void vxr_jw_net_states(vxr_jw *w, const vx_net_result *r, int c);
+void vxr_jw_net_paths(vxr_jw *w, const vx_net_result *r);
+void vxr_jw_net_layers(vxr_jw *w, const vx_net *net, const vx_net_result *r);
+void vxr_jw_net_fd(vxr_jw *w, const vx_net *net, const vx_net_fdjudge *fd);
+/* Everything vxr_net_check_json writes of one analysis r, from h to the
+ * verdict. */
+void vxr_jw_net_result(vxr_jw *w, const vx_net *net, const vx_net_result *r);
+
+#endif
