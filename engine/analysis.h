@@ -207,6 +207,14 @@ typedef struct {
 	vx_fd_why why[4];     /* for dsda, dads, dsds, dLdW: why the error is NaN */
 } vx_fdcheck;
 
+/* The gap t − k over which the finite-difference checks difference
+ * ∂S_t/∂S_k: the largest one up to 8 whose norm lies within [1e-4, 1e4],
+ * so that differences of S_t neither drown in rounding nor leave the
+ * linear regime; 1 when none does (0 for t = 1).  The norm of path k
+ * (1 <= k < t) is at norm0 + (k − 1) × stride bytes: the norm member of
+ * vx_result's or vx_net_result's paths, whose element size is the stride. */
+size_t vx_fd_gap(const vx_mag *norm0, size_t stride, size_t t);
+
 /* Checks each identity against central differences at bounded cost (entries
  * are sampled for large d; the counts say how many).  Relative errors are
  * measured against the largest entry of the analytic matrix (of the

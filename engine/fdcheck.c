@@ -34,6 +34,7 @@
 #include <string.h>
 #include <gsl/gsl_blas.h>
 #include "engine/analysis.h"
+#include "engine/fd_pair.h"
 #include "engine/linalg.h"
 
 #define FD_REL 0x1p-10     /* h <= FD_REL × max(1, |x|) */
@@ -44,15 +45,6 @@
 #define CHUNK 32           /* columns (×4 perturbed runs) per batch */
 #define MAX_COLS 32        /* columns compared in vx_fd_check */
 #define FLOP_BUDGET 4e9    /* for the ∂L_t/∂W runs in vx_fd_check */
-
-/* The four evaluation points of a Richardson pair: x+h, x−h, x+h/2, x−h/2. */
-static void fd_points(double x, double h, double pt[4])
-{
-	pt[0] = x + h;
-	pt[1] = x - h;
-	pt[2] = x + 0.5 * h;
-	pt[3] = x - 0.5 * h;
-}
 
 /* The step for a perturbation of x (in a vector whose largest entry is
  * scale) whose tangent moves pre-activations by at most amax per unit and
@@ -97,17 +89,7 @@ static double fd_step(double x, double scale, double amax, double kink, int boun
 	return fmax(h, 0x1p-40 * rs);   /* x ± h must differ from x */
 }
 
-/* The Richardson estimate from f at the four points. */
-static double fd_combine(const double pt[4], const double f[4])
-{
-	double d1 = (f[0] - f[1]) / (pt[0] - pt[1]);
-	double d2 = (f[2] - f[3]) / (pt[2] - pt[3]);
-	/* (4 d2 − d1) / 3, written so that 4 d2 cannot overflow when the
-	 * derivative is near the largest double (W scaled to ‖W‖₂ = 1.8e308) */
-	return d2 + (d2 - d1) / 3.0;
-}
-
-/* How far rounding alone can move fd_combine's estimate when the values
+/* How far rounding alone can move vx_fd_combine's estimate when the values
  * differenced are rounded at the scale `size` (their largest magnitude, plus
  * what was rounded on the way to them): each within δ = FD_ULPS (ε size +
  * the spacing of subnormals, which is all the precision σ(−744) = 5e-324
@@ -119,7 +101,7 @@ static double fd_floor(double size, const double pt[4])
 }
 
 /* The derivative from the values f at a perturbation's four points pt
- * (fd_combine), and, when noise is not NULL, its rounding floor: fd_floor
+ * (vx_fd_combine), and, when noise is not NULL, its rounding floor: fd_floor
  * of the values' largest magnitude plus extra (what else was rounded on
  * the way), plus rel times the derivative.  A perturbed run beyond the
  * largest double measures nothing: then a measured *unres (unres not NULL)
@@ -133,7 +115,7 @@ static double fd_value(const double pt[4], const double f[4], double extra, doub
 		finite &= isfinite(f[v]);
 		fmx = fmax(fmx, fabs(f[v]));
 	}
-	double out = fd_combine(pt, f);
+	double out = vx_fd_combine(pt, f);
 	if (noise)
 		*noise = fd_floor(fmx + extra, pt) + (rel > 0 ? rel * fabs(out) : 0);
 	if (!finite && unres && *unres == VX_FD_MEASURED)
@@ -389,7 +371,7 @@ static vx_status fd_columns(const vx_model *m, const vx_result *r, fd_kind kind,
 				h = fd_step(x0[l], scale, amax[b], INFINITY, 0, 0, &un);
 			if (unres)
 				unres[q0 + b] = un;
-			fd_points(x0[l], h, pts[b]);
+			vx_fd_points(x0[l], h, pts[b]);
 		}
 		/* the unperturbed point in every column, then the perturbations */
 		for (size_t i = 0; i < d; i++)
@@ -595,7 +577,7 @@ static vx_status fd_dLdW(const vx_model *m, const vx_result *r, const size_t *en
 		for (size_t b = nb; b-- > 0;) {
 			size_t i = ent[q0 + b] / d, l = ent[q0 + b] % d;
 			double w = gsl_matrix_get(m->W, i, l);
-			fd_points(w, fd_step(w, 0, amax[b], kink[b], 1, m->act == VX_RELU, &unres[q0 + b]), pts[b]);
+			vx_fd_points(w, fd_step(w, 0, amax[b], kink[b], 1, m->act == VX_RELU, &unres[q0 + b]), pts[b]);
 			for (int v = 0; v < 4; v++) {
 				wp[4 * b + v].i = i;
 				wp[4 * b + v].l = l;
@@ -650,6 +632,17 @@ static size_t top_entries(const double *x, size_t len, size_t n, size_t *idx)
 	return got;
 }
 
+size_t vx_fd_gap(const vx_mag *norm0, size_t stride, size_t t)
+{
+	size_t gap = 0;
+	for (size_t g = 1; g <= 8 && g < t; g++) {
+		const vx_mag *n = (const vx_mag *)((const char *)norm0 + (t - g - 1) * stride);
+		if (n->fits && n->log10 >= -4 && n->log10 <= 4)
+			gap = g;
+	}
+	return gap == 0 && t > 1 ? 1 : gap;
+}
+
 vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 {
 	memset(out, 0, sizeof *out);
@@ -658,19 +651,9 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 	size_t d = m->d, t = r->t;
 	vx_status st = VX_ENOMEM;
 
-	/* the step j = t; k the largest gap <= 8 whose ∂s_t/∂s_k lies within
-	 * [1e-4, 1e4], so that differences of s_t neither drown in rounding nor
-	 * leave the linear regime */
+	/* the step j = t; k by vx_fd_gap */
 	out->j = t;
-	size_t gap = 0;
-	for (size_t g = 1; g <= 8 && g < t; g++) {
-		vx_mag n = r->paths[t - g - 1].norm;
-		if (n.fits && n.log10 >= -4 && n.log10 <= 4)
-			gap = g;
-	}
-	if (gap == 0 && t > 1)
-		gap = 1;
-	out->k = t - gap;
+	out->k = t - vx_fd_gap(&r->paths[0].norm, sizeof r->paths[0], t);
 
 	if (m->act == VX_RELU)
 		for (size_t j = 1; j <= t; j++)

@@ -15,26 +15,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "engine/fd_pair.h"
 #include "engine/linalg.h"
 #include "engine/net_analysis.h"
 #include "engine/net_fdjudge.h"
 
 #define FD_REL 0x1p-10
-
-static void fd_points(double x, double h, double pt[4])
-{
-	pt[0] = x + h;
-	pt[1] = x - h;
-	pt[2] = x + 0.5 * h;
-	pt[3] = x - 0.5 * h;
-}
-
-static double fd_combine(const double pt[4], const double f[4])
-{
-	double d1 = (f[0] - f[1]) / (pt[0] - pt[1]);
-	double d2 = (f[2] - f[3]) / (pt[2] - pt[3]);
-	return (4.0 * d2 - d1) / 3.0;
-}
 
 /* S_b = F_{b}(…F_{a+1}(S)…): the forward map from step a to b, in place */
 static void run(const vx_net *net, size_t a, size_t b, double *S, double *S2, double *scratch)
@@ -54,7 +40,7 @@ static void column(const vx_net *net, const double *Sa, size_t a, size_t b, size
 	double *S = buf, *S2 = buf + D, *out = buf + 2 * D;   /* out: 4 × D */
 	double h = FD_REL * fmax(1.0, fabs(Sa[q])) / fmax(1.0, gain);
 	double pt[4];
-	fd_points(Sa[q], h, pt);
+	vx_fd_points(Sa[q], h, pt);
 	for (int p = 0; p < 4; p++) {
 		memcpy(S, Sa, D * sizeof *S);
 		S[q] = pt[p];
@@ -63,7 +49,7 @@ static void column(const vx_net *net, const double *Sa, size_t a, size_t b, size
 	}
 	for (size_t i = 0; i < D; i++) {
 		double f[4] = { out[i], out[D + i], out[2 * D + i], out[3 * D + i] };
-		col[i] = fd_combine(pt, f);
+		col[i] = vx_fd_combine(pt, f);
 	}
 }
 
@@ -217,10 +203,10 @@ vx_status vx_net_fd_check(const vx_net *net, const vx_net_result *r, size_t j, s
 				size_t i = idx[q] / cols, c = idx[q] % cols;
 				double *x = th + i * ptda + c, pt[4], f[4];
 				double h = FD_REL * fmax(1.0, fabs(*x)) / (ws * gain);
-				fd_points(*x, h, pt);
+				vx_fd_points(*x, h, pt);
 				for (int s = 0; s < 4; s++)
 					f[s] = loss_at(cl, x, pt[s], t, S0, buf, scratch);
-				e = fmax(e, fabs(fd_combine(pt, f) - sc * gv[i * tda + c]));
+				e = fmax(e, fabs(vx_fd_combine(pt, f) - sc * gv[i * tda + c]));
 			}
 			out->entries += ne;
 			out->param[4 * l + (size_t)p] = e / (ref > 0 ? ref : 1);

@@ -52,23 +52,14 @@ static size_t check_net_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t
 #define FD_STEP_BUDGET 4e5
 
 /* The network's finite-difference check at bounded cost: J_j at j = t;
- * ∂S_t/∂S_k at the largest gap up to 8 whose norm lies within [1e-4, 1e4],
- * so that differences of S_t neither drown in rounding nor leave the linear
- * regime (vx_fd_check's rule for one vanilla layer); the gradient of every
+ * ∂S_t/∂S_k over the gap vx_fd_gap picks (vx_fd_check's rule); the gradient of every
  * parameter at all its entries when the budgets allow it, else at the
  * largest few of each, as many as they allow (2 to 16), each entry from
  * twelve runs of t steps (net_fdjudge.h differences every entry at three
  * steps, so that what double precision cannot resolve is left out). */
 static vx_status net_fd(const vx_net *net, const vx_net_result *r, vx_net_fdjudge *fd)
 {
-	size_t t = r->t, gap = 0;
-	for (size_t g = 1; g <= 8 && g < t; g++) {
-		vx_mag n = r->paths[t - g - 1].norm;
-		if (n.fits && n.log10 >= -4 && n.log10 <= 4)
-			gap = g;
-	}
-	if (gap == 0 && t > 1)
-		gap = 1;
+	size_t t = r->t, gap = vx_fd_gap(&r->paths[0].norm, sizeof r->paths[0], t);
 	double G = (double)net->G, d = (double)net->d, n = (double)net->n, L = (double)net->L;
 	double step = 2 * G * d * (n + d) * L, runs = 12 * (double)t, params = 4 * L;
 	double want = fmin(FD_STEP_BUDGET / runs, FD_FLOP_BUDGET / (runs * step)) / params;
