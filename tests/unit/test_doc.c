@@ -925,6 +925,26 @@ static char *readme_section(const char *heading)
  * starting with its title in bold, exactly as the first heading of its
  * template: a step added, removed, renamed or moved in templates/ fails
  * here until the README says so too. */
+/* The handout's subtitle counts its steps in words ("A derivation in fifteen
+ * steps"): a step added to templates/ fails here until the count follows. */
+Test(readme, the_handout_counts_its_steps)
+{
+	static const char *const words[] = { "zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+		                              "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen",
+		                              "sixteen", "seventeen", "eighteen", "nineteen", "twenty" };
+	char *hd = golden_slurp("templates/handout.md");
+	cr_assert_not_null(hd, "templates/handout.md is readable from the top of the tree");
+	const char *p = strstr(hd, "A derivation in ");
+	cr_assert_not_null(p, "handout.md says how many steps the derivation has");
+	p += strlen("A derivation in ");
+	size_t n = vxr_step_count();
+	cr_assert_lt(n, sizeof words / sizeof words[0]);
+	size_t len = strlen(words[n]);
+	cr_expect(strncmp(p, words[n], len) == 0 && strncmp(p + len, " steps", 6) == 0,
+	          "handout.md says '%.20s', templates/ has %zu steps (%s)", p, n, words[n]);
+	free(hd);
+}
+
 Test(readme, lists_every_step_by_its_title)
 {
 	char *sec = readme_section("## What a student learns");
