@@ -401,8 +401,16 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 		               ".safetensors, .npz)%s", p->weights[0] ? ": this one is a bare square W" : "");
 	/* Before any file is read: --seed with --model is wrong whatever the file holds. */
 	vx_status st = vx_params_conflicts(&a->params, err);
+	/* the tutor and the handouts put an LSTM and a GRU beside a vanilla
+	 * network (the step on gates): --forget-bias is theirs, whatever the
+	 * network's own cell or file */
+	vxr_net_opts net = a->net;
+	if ((cmd == VXU_CMD_TUTOR || cmd == VXU_CMD_REPORT) && net.spec.cell == VX_CELL_RNN) {
+		net.spec.forget_bias = 0;
+		net.set &= ~(unsigned)VXR_SET_FORGET_BIAS;
+	}
 	if (st == VX_OK)
-		st = vxr_net_opts_check(&a->params, &a->net, err);
+		st = vxr_net_opts_check(&a->params, &net, err);
 	if (st != VX_OK)
 		return st;
 	if ((cmd == VXU_CMD_TUTOR || cmd == VXU_CMD_REPORT) && !vxr_net_opts_vanilla(&a->net))

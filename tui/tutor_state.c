@@ -108,6 +108,7 @@ static const vxu_help_entry help_utf8[] = {
 	{ "d D", "hidden size d: down / up", "hidden d", NULL },
 	{ "s S", "number of steps T: down / up", "steps T", NULL },
 	{ "r R", "next / previous seed", "seed", NULL },
+	{ "b B", "gated cells' forget bias: down / up", "forget bias", NULL },
 	{ NULL, "Other", NULL, NULL },
 	{ "v", "cycle the live panel's view", "panel view", NULL },
 	{ "e", "write a handout: ./vanex-handout.html", "handout", NULL },
@@ -132,6 +133,7 @@ static const vxu_help_entry help_ascii[] = {
 	{ "d D", "hidden size d: down / up", "hidden d", NULL },
 	{ "s S", "number of steps T: down / up", "steps T", NULL },
 	{ "r R", "next / previous seed", "seed", NULL },
+	{ "b B", "gated cells' forget bias: down / up", "forget bias", NULL },
 	{ NULL, "Other", NULL, NULL },
 	{ "v", "cycle the live panel's view", "panel view", NULL },
 	{ "e", "write a handout: ./vanex-handout.html", "handout", NULL },
@@ -540,6 +542,24 @@ static vxu_reaction key_seed(vxu_state *st, int up)
 	return VXU_RECOMPUTE;
 }
 
+/* The forget bias of the gated networks beside this one (report/doc/env.h),
+ * in whole steps: 0 is PyTorch's default, 1 the usual remedy.  Only the
+ * steps and the panel that read the gated networks change; the vanilla
+ * network stays as it is. */
+static vxu_reaction key_bias(vxu_state *st, int up)
+{
+	double b = up ? floor(st->forget_bias) + 1 : ceil(st->forget_bias) - 1;
+	if (b > VXU_KEY_MAX_BIAS || b < -VXU_KEY_MAX_BIAS) {
+		vxu_message(st, VXU_MSG_INFO, "the forget bias stops at %s%d here (--forget-bias goes beyond)",
+		            up ? "" : U(st, "−", "-"), VXU_KEY_MAX_BIAS);
+		return VXU_REDRAW;
+	}
+	st->forget_bias = b;
+	st->changed = VXU_CH_BIAS;
+	vxu_ask(st, VXU_DIRTY_DOC | VXU_DIRTY_TEXT);
+	return VXU_RECOMPUTE;
+}
+
 static vxu_reaction key_digit(vxu_state *st, int dg)
 {
 	/* Typing 1 then 2 goes to step 1, then to 12 when there is a step 12. */
@@ -642,6 +662,8 @@ static vxu_reaction apply_key(vxu_state *st, int key)
 	case 'D': return key_hidden(st, 1);
 	case 's': return key_steps(st, 0);
 	case 'S': return key_steps(st, 1);
+	case 'b': return key_bias(st, 0);
+	case 'B': return key_bias(st, 1);
 	case 'r': return key_seed(st, 1);
 	case 'R': return key_seed(st, 0);
 	case 'v': case 'V':
@@ -900,6 +922,15 @@ static void note_change(vxu_state *st)
 		vxu_message(st, VXU_MSG_INFO, "seed %lu: a new W, inputs and target with the same %s = %s",
 		            st->params.seed, U(st, "λ", "lambda"), l);
 		break;
+	case VXU_CH_BIAS: {
+		/* σ(b): where the forget gate sits with nothing else in it */
+		char b[32], f[32];
+		vxf_num(b, sizeof b, st->forget_bias, 3, num_style(st));
+		vxf_num(f, sizeof f, 1 / (1 + exp(-st->forget_bias)), 3, num_style(st));
+		vxu_message(st, VXU_MSG_INFO, "forget bias %s of the LSTM and GRU beside this network: %s(%s) = %s",
+		            b, U(st, "σ", "sigma"), b, f);
+		break;
+	}
 	default:
 		break;
 	}
@@ -1026,6 +1057,7 @@ struct vxu_job {
 	vx_params params;
 	vx_exec machine;
 	size_t t, k, j, step;
+	double forget_bias;
 	vxu_view view;
 	int utf8, full, text_w, panel_w, panel_rows;
 	char date[16];
@@ -1078,6 +1110,7 @@ vxu_job *vxu_job_take(vxu_state *st)
 	j->t = st->t;
 	j->k = st->k;
 	j->j = st->j;
+	j->forget_bias = st->forget_bias;
 	j->step = st->step;
 	j->view = st->view;
 	j->utf8 = st->utf8;
@@ -1161,7 +1194,7 @@ static void job_analyse(vxu_job *j)
 /* Writes the handout of network n with the job's k and j. */
 static void job_export(vxu_job *j, const vxu_net *n)
 {
-	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras };
+	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, j->forget_bias };
 	j->export_rc = vxr_report_write(&ctx, VXR_HTML, NULL, j->export_file, &j->export_err);
 	if (j->export_rc != VX_OK)
 		return;
@@ -1192,7 +1225,7 @@ void vxu_job_run(vxu_job *j)
 	if (j->net_bits)
 		j->t = n->t;
 	clamp_selection(n->sm->m->T, &j->t, &j->k, &j->j);
-	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras };
+	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, j->forget_bias };
 	if (j->do_doc && !cancelled(j)) {
 		vx_error err = { 0 };
 		j->doc_rc = vxt_render_step(&ctx, j->step, j->text_w, j->utf8, &j->doc, &err);

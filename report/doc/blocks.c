@@ -5,6 +5,7 @@
  * with $…$ spans).
  */
 #include "report/doc/render.h"
+#include "report/doc/blocks_internal.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -227,21 +228,6 @@ void vxr_cell_format(char *buf, size_t n, const vxr_cell *c, vxf_style st)
 
 /* ================================================================ tables */
 
-static vxr_table *table_alloc(size_t ncols, size_t nrows)
-{
-	vxr_table *t = calloc(1, sizeof *t);
-	if (!t)
-		return NULL;
-	t->ncols = ncols;
-	t->nrows = nrows;
-	t->cells = calloc(ncols * (nrows ? nrows : 1), sizeof *t->cells);
-	if (!t->cells) {
-		free(t);
-		return NULL;
-	}
-	return t;
-}
-
 void vxr_table_free(vxr_table *t)
 {
 	if (!t)
@@ -249,64 +235,6 @@ void vxr_table_free(vxr_table *t)
 	free(t->cells);
 	free(t->own);
 	free(t);
-}
-
-static vxr_cell cint(long long i)
-{
-	vxr_cell c = { VXR_CELL_INT, i, { 0, 0, 1 }, 0, NULL };
-	return c;
-}
-
-static vxr_cell cmag(vx_mag m)
-{
-	vxr_cell c = { VXR_CELL_MAG, 0, m, 0, NULL };
-	return c;
-}
-
-static vxr_cell cnum(double v)
-{
-	vxr_cell c = { VXR_CELL_NUM, 0, { 0, 0, 1 }, v, NULL };
-	return c;
-}
-
-static vxr_cell ctext(const char *s)
-{
-	vxr_cell c = { VXR_CELL_TEXT, 0, { 0, 0, 1 }, 0, s };
-	return c;
-}
-
-/* Picks up to `want` of the gaps 0..G, log-spaced so that both the first
- * steps and the far end show; sorted ascending.  Returns how many. */
-static size_t pick_log(size_t G, size_t want, size_t *out)
-{
-	if (G + 1 <= want) {
-		for (size_t g = 0; g <= G; g++)
-			out[g] = g;
-		return G + 1;
-	}
-	unsigned char *used = calloc(G + 1, 1);
-	if (!used)
-		return 0;
-	size_t n = 0;
-	for (size_t i = 0; i < want; i++) {
-		double g = round(pow((double)G + 1, (double)i / (double)(want - 1)) - 1);
-		size_t gi = g < 0 ? 0 : g > (double)G ? G : (size_t)g;
-		if (!used[gi]) {
-			used[gi] = 1;
-			n++;
-		}
-	}
-	for (size_t g = 0; n < want && g <= G; g++)
-		if (!used[g]) {
-			used[g] = 1;
-			n++;
-		}
-	n = 0;
-	for (size_t g = 0; g <= G; g++)
-		if (used[g])
-			out[n++] = g;
-	free(used);
-	return n;
 }
 
 /* Picks up to `want` of 1..T evenly, always with both ends. */
@@ -760,6 +688,8 @@ vx_status vxr_table_build(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 	case VXR_BLK_PLOT_EIGEN: return table_eigen(env, out, err);
 	case VXR_BLK_PLOT_POWERS: return table_powers(env, out, err);
 	case VXR_BLK_PLOT_REGIMES: return table_regimes_gaps(env, out, err);
+	case VXR_BLK_TABLE_GATES:
+	case VXR_BLK_PLOT_GATES: return vxr_table_gates(env, out, err);
 	default: break;
 	}
 	return vx_fail(err, VX_EINTERNAL, "internal: not a table");
@@ -997,24 +927,6 @@ void vxr_plotdata_free(vxr_plotdata *p)
 	free(p->buf);
 	vxr_table_free(p->fallback);
 	free(p);
-}
-
-static double l10_of(vx_mag m)
-{
-	return m.log10;
-}
-
-/* The frame of a plot: its ns series, the y scale and the axes' labels,
- * in UTF-8 (or ASCII) and for LaTeX. */
-static void plot_frame(vxp_plot *p, size_t ns, int log_y, const char *xlabel, const char *ylabel,
-                       const char *xlabel_tex, const char *ylabel_tex)
-{
-	p->nseries = ns;
-	p->log_y = log_y;
-	p->xlabel = xlabel;
-	p->ylabel = ylabel;
-	p->xlabel_tex = xlabel_tex;
-	p->ylabel_tex = ylabel_tex;
 }
 
 /* Points of the circle of radius rad, C of them, the last the first again. */
@@ -1297,6 +1209,8 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		st = plot_powers(env, pd, utf8, err);
 	} else if (o->blk == VXR_BLK_PLOT_REGIMES) {
 		st = plot_regimes(env, pd, utf8, err);
+	} else if (o->blk == VXR_BLK_PLOT_GATES) {
+		st = vxr_plot_gates(env, pd, utf8, err);
 	} else {
 		vxr_plotdata_free(pd);
 		return vx_fail(err, VX_EINTERNAL, "internal: not a plot");
@@ -1333,6 +1247,7 @@ vx_status vxr_render_obj(vxr_env *env, const vxr_render_ops *ops, void *sink, co
 	case VXR_BLK_TABLE_STEPS:
 	case VXR_BLK_TABLE_INITS:
 	case VXR_BLK_TABLE_REGIMES:
+	case VXR_BLK_TABLE_GATES:
 	case VXR_BLK_RECORD: {
 		vxr_table *t = NULL;
 		st = vxr_table_build(env, o, &t, err);
@@ -1361,7 +1276,8 @@ vx_status vxr_render_obj(vxr_env *env, const vxr_render_ops *ops, void *sink, co
 	case VXR_BLK_PLOT_STEPS:
 	case VXR_BLK_PLOT_EIGEN:
 	case VXR_BLK_PLOT_POWERS:
-	case VXR_BLK_PLOT_REGIMES: {
+	case VXR_BLK_PLOT_REGIMES:
+	case VXR_BLK_PLOT_GATES: {
 		vxr_plotdata *pd = NULL;
 		st = vxr_plot_build(env, o, ops->utf8 ? ops->utf8(sink) : 1, &pd, err);
 		if (st == VX_OK)

@@ -151,6 +151,7 @@ static double block_lines(const vxr_rctx *rc, const vxr_obj *o)
 		size_t rows = o->rows ? o->rows : 10;
 		return (double)((t < rows ? t : rows) + 2) * ROW_LINES + 1.3;
 	}
+	case VXR_BLK_TABLE_GATES: return (double)((t < 12 ? t : 12) + 2) * ROW_LINES + 2.1;   /* 12 gaps, a note */
 	case VXR_BLK_TABLE_INITS:
 	case VXR_BLK_TABLE_REGIMES: return 5 * ROW_LINES + 2.1;   /* a note of two lines */
 	case VXR_BLK_RECORD: return 8 * ROW_LINES + 1;           /* 14 rows in two pairs of columns */

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "engine/act.h"
+#include "engine/linalg.h"
 #include "engine/model.h"
 #include "engine/params.h"
 #include "engine/regime.h"
@@ -114,6 +115,13 @@ size_t vxr_tpl_eval_index(evalr *ev, const expr *a, size_t dflt, size_t lo, size
 static double dact_of(const vxr_ctx *c, size_t j, size_t i)
 {
 	return vx_act_df(c->model->act, gsl_matrix_get(c->result->a, j - 1, i));
+}
+
+/* How a norm left [VX_HORIZON_LOW, VX_HORIZON_HIGH] (vx_gap_leave's sign):
+ * the words of check's horizon line. */
+static const char *fate_name(int h)
+{
+	return h < 0 ? "vanished" : h > 0 ? "exploded" : "none";
 }
 
 static val eval_name(evalr *ev, const expr *e)
@@ -285,6 +293,43 @@ static val eval_name(evalr *ev, const expr *e)
 		if (what == 1)
 			return a ? vmag(a->paths[0].norm) : vnum(NAN);
 		return vstr(a ? vx_trend_name(vx_result_trend(a)) : "none");
+	}
+	case NM_FORGET_BIAS: return vnum(c->forget_bias);
+	case NM_HORIZON: case NM_FATE: {
+		size_t gap;
+		int h = vx_gap_leave(&r->paths[0].norm.log10, sizeof *r->paths, r->t, log10(VX_HORIZON_LOW),
+		                     log10(VX_HORIZON_HIGH), &gap);
+		if (e->name == NM_HORIZON)
+			return vint((double)gap);
+		return vstr(fate_name(h));
+	}
+	case NM_LSTM_NORM: case NM_LSTM_H_NORM: case NM_LSTM_C_NORM: case NM_LSTM_KEEP: case NM_LSTM_HORIZON:
+	case NM_LSTM_FATE: case NM_LSTM_RATE: case NM_GRU_NORM: case NM_GRU_H_NORM: case NM_GRU_KEEP:
+	case NM_GRU_HORIZON: case NM_GRU_FATE: case NM_GRU_RATE: {
+		vx_cell cell = e->name >= NM_GRU_NORM ? VX_CELL_GRU : VX_CELL_LSTM;
+		size_t k = 1;
+		if (vxr_tpl_names[e->name].args == ARG_K) {
+			k = vxr_tpl_eval_index(ev, e->a, c->k, 1, r->t, "k", "1..t");
+			if (ev->st != VX_OK)
+				return vnum(0);
+		}
+		vx_error e2;
+		const vx_net_result *g;
+		if (vxr_env_gated(ev->env, cell, &g, &e2) != VX_OK) {
+			vxr_tpl_eval_fail(ev, e->off, "%s", e2.msg);
+			return vnum(0);
+		}
+		switch ((name_id)e->name) {
+		case NM_LSTM_NORM: case NM_GRU_NORM: return vmag(g->paths[k - 1].norm);
+		/* one layer: the blocks of layer 0 at index k − 1 */
+		case NM_LSTM_H_NORM: case NM_GRU_H_NORM: return vmag(g->h_norm[k - 1]);
+		case NM_LSTM_C_NORM: return vmag(g->c_norm[k - 1]);
+		case NM_LSTM_KEEP: case NM_GRU_KEEP: return vnum(g->stats[0].keep_mean);
+		case NM_LSTM_HORIZON: case NM_GRU_HORIZON: return vint((double)g->horizon);
+		case NM_LSTM_RATE: case NM_GRU_RATE: return vnum(g->rate);
+		default:
+			return vstr(fate_name(g->horizon_kind == VX_HORIZON_VANISH ? -1 : g->horizon_kind == VX_HORIZON_EXPLODE));
+		}
 	}
 	case NM_COUNT:
 		break;

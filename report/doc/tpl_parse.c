@@ -166,8 +166,8 @@ static expr *parse_expr(parser *p, const char *s, size_t n, size_t base, size_t 
 static const char *const matrix_names[] = { "W", "D", "dact", "J", "fd_dads", "fd_dsda", "grad",
                                             "dsds", NULL };
 
-/* {{table paths|steps|inits|regimes [rows=N]}}, {{matrix A [B] [j=…] [k=…] [size=N]}},
- * {{plot norms|dact|contrib|steps|eigen|powers|regimes [j=…]}}, {{record}}, {{references}}, and the
+/* {{table paths|steps|inits|regimes|gates [rows=N]}}, {{matrix A [B] [j=…] [k=…] [size=N]}},
+ * {{plot norms|dact|contrib|steps|eigen|powers|regimes|gates [j=…]}}, {{record}}, {{references}}, and the
  * inline {{cite KEY [KEY…]}} */
 static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t tagoff)
 {
@@ -265,7 +265,7 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 	int has_j = nd->jexpr != NULL, has_k = nd->kexpr != NULL;
 	if (strcmp(kw, "table") == 0) {
 		if (nw != 2) {
-			vxr_tpl_fail_at(p->t, base + woff[0], p->err, "{{table}} needs one of: paths, steps, inits, regimes");
+			vxr_tpl_fail_at(p->t, base + woff[0], p->err, "{{table}} needs one of: paths, steps, inits, regimes, gates");
 			goto bad;
 		}
 		if (strcmp(words[1], "paths") == 0)
@@ -276,8 +276,10 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 			nd->blk.blk = VXR_BLK_TABLE_INITS;
 		else if (strcmp(words[1], "regimes") == 0)
 			nd->blk.blk = VXR_BLK_TABLE_REGIMES;
+		else if (strcmp(words[1], "gates") == 0)
+			nd->blk.blk = VXR_BLK_TABLE_GATES;
 		else {
-			vxr_tpl_fail_at(p->t, base + woff[1], p->err, "unknown table '%s' (accepted: paths, steps, inits, regimes)",
+			vxr_tpl_fail_at(p->t, base + woff[1], p->err, "unknown table '%s' (accepted: paths, steps, inits, regimes, gates)",
 			                words[1]);
 			goto bad;
 		}
@@ -310,7 +312,7 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 	} else if (strcmp(kw, "plot") == 0) {
 		if (nw != 2) {
 			vxr_tpl_fail_at(p->t, base + woff[0], p->err,
-			                "{{plot}} needs one of: norms, dact, contrib, steps, eigen, powers, regimes");
+			                "{{plot}} needs one of: norms, dact, contrib, steps, eigen, powers, regimes, gates");
 			goto bad;
 		}
 		if (strcmp(words[1], "norms") == 0)
@@ -327,9 +329,11 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 			nd->blk.blk = VXR_BLK_PLOT_POWERS;
 		else if (strcmp(words[1], "regimes") == 0)
 			nd->blk.blk = VXR_BLK_PLOT_REGIMES;
+		else if (strcmp(words[1], "gates") == 0)
+			nd->blk.blk = VXR_BLK_PLOT_GATES;
 		else {
 			vxr_tpl_fail_at(p->t, base + woff[1], p->err,
-			                "unknown plot '%s' (accepted: norms, dact, contrib, steps, eigen, powers, regimes)",
+			                "unknown plot '%s' (accepted: norms, dact, contrib, steps, eigen, powers, regimes, gates)",
 			                words[1]);
 			goto bad;
 		}
@@ -616,7 +620,8 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 static const char *const fm_extra[] = { "title", "j", "k", "panel", NULL };
 
 /* The tutor's live-panel views a step may name (`panel:`). */
-static const char *const panels[] = { "network", "dact", "jacobian", "paths", "lyap", "chain", "eigen", NULL };
+static const char *const panels[] = { "network", "dact", "jacobian", "paths", "lyap", "chain", "eigen", "gates",
+                                      NULL };
 
 /* The entry of panels[] spelt value, or NULL. */
 static const char *panel_named(const char *value)

@@ -58,7 +58,7 @@ static void net_make(net *n, const char *act, const char *norm)
 	cr_assert_eq(vx_params_set(&n->p, "seed", "3", &err), VX_OK);
 	cr_assert_eq(vx_model_build(&n->p, &n->m, &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), NULL, &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL };
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0 };
 }
 
 static void net_free(net *n)
@@ -825,7 +825,8 @@ Test(doc_regimes, three_networks_against_a_plain_computation)
  * only then: laying out every step with one set of extras builds none
  * before "Vanishing or exploding", two there (this network stands for its
  * own side: the table's row is its analysis, not a copy), none again when
- * the step is laid out a second time, and two more for the remedies
+ * the step is laid out a second time, two for the step on gates (the LSTM
+ * and the GRU beside the network), and two more for the remedies
  * (orthogonal and identity W). */
 Test(doc_regimes, computed_only_by_the_step_that_asks)
 {
@@ -849,6 +850,8 @@ Test(doc_regimes, computed_only_by_the_step_that_asks)
 			cr_expect_eq(vxr_extras_networks(x) - before, 2, "laid out again: nothing more");
 		} else if (strcmp(d->title, "Remedies") == 0) {
 			cr_expect_eq(built, 2, "the remedies: orthogonal and identity W");
+		} else if (strcmp(d->title, "Why gates help") == 0) {
+			cr_expect_eq(built, 2, "the step on gates: an LSTM and a GRU, built %zu", built);
 		} else {
 			cr_expect_eq(built, 0, "step %zu (%s) builds no network, built %zu", i + 1, d->title, built);
 		}

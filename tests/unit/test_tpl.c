@@ -44,7 +44,7 @@ static void net_make(net *n, const char *act, const char *init, const char *norm
 	cr_assert_eq(vx_params_set(&n->p, "seed", "3", &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_model_build(&n->p, &n->m, &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), NULL, &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL };
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0 };
 	n->env = vxr_env_alloc(&n->ctx);
 	cr_assert_not_null(n->env);
 }
@@ -146,7 +146,7 @@ Test(tpl_errors, blocks)
 	net n;
 	net_make(&n, "tanh", "gaussian", "1", "10");
 	expect_error(&n, "\n{{table paths rows=1}}", "t.md:2:20: rows= expects a whole number in 3..1000, got '1'");
-	expect_error(&n, "{{table nothing}}", "t.md:1:9: unknown table 'nothing' (accepted: paths, steps, inits, regimes)");
+	expect_error(&n, "{{table nothing}}", "t.md:1:9: unknown table 'nothing' (accepted: paths, steps, inits, regimes, gates)");
 	expect_error(&n, "{{matrix Q}}",
 	             "t.md:1:10: unknown matrix 'Q' (accepted: W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
 	expect_error(&n, "{{matrix}}",
@@ -156,19 +156,19 @@ Test(tpl_errors, blocks)
 	expect_error(&n, "{{plot norms j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
 	expect_error(&n, "{{plot steps j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
 	expect_error(&n, "{{plot nothing}}",
-	             "t.md:1:8: unknown plot 'nothing' (accepted: norms, dact, contrib, steps, eigen, powers, regimes)");
-	expect_error(&n, "{{plot}}", "t.md:1:3: {{plot}} needs one of: norms, dact, contrib, steps, eigen, powers, regimes");
+	             "t.md:1:8: unknown plot 'nothing' (accepted: norms, dact, contrib, steps, eigen, powers, regimes, gates)");
+	expect_error(&n, "{{plot}}", "t.md:1:3: {{plot}} needs one of: norms, dact, contrib, steps, eigen, powers, regimes, gates");
 	expect_error(&n, "{{record x}}", "t.md:1:1: {{record}} takes no argument");
 	expect_error(&n, "{{references 3}}", "t.md:1:1: {{references}} takes no argument");
 	expect_error(&n, "see {{cite}}",
 	             "t.md:1:5: {{cite}} needs one to four keys (pascanu2013, hochreiter1991, bengio1994, "
-	             "arjovsky2016, le2015, hochreiter1997)");
+	             "arjovsky2016, le2015, hochreiter1997, gers2000, jozefowicz2015)");
 	expect_error(&n, "see {{cite pascanu2013 hinton2006}}",
 	             "t.md:1:24: unknown work 'hinton2006' (accepted: pascanu2013, hochreiter1991, bengio1994, "
-	             "arjovsky2016, le2015, hochreiter1997)");
+	             "arjovsky2016, le2015, hochreiter1997, gers2000, jozefowicz2015)");
 	expect_error(&n, "see {{cite le2015 k=2}}",
 	             "t.md:1:5: {{cite}} needs one to four keys (pascanu2013, hochreiter1991, bengio1994, "
-	             "arjovsky2016, le2015, hochreiter1997)");
+	             "arjovsky2016, le2015, hochreiter1997, gers2000, jozefowicz2015)");
 	expect_error(&n, "$x {{cite le2015}}$", "t.md:1:4: a citation cannot stand inside math");
 	expect_error(&n, "{{table paths color=red}}",
 	             "t.md:1:15: unknown block argument 'color' (accepted: j= k= rows= size=)");
@@ -627,7 +627,7 @@ static void jordan_net(net *n, const char *steps)
 	vxr_env_free(n->env);
 	vx_result_free(n->r);
 	cr_assert_eq(vx_analyse(n->m, n->m->T, NULL, &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL };
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0 };
 	n->env = vxr_env_alloc(&n->ctx);
 }
 
