@@ -358,7 +358,9 @@ int vxu_tutor_run(const vxu_args *a)
 	vx_status rc = vxu_state_start(&st, &a->params, a->step, utf8, 0, 0, &err);
 	if (rc != VX_OK)
 		return vxu_fail(rc, &err);
-	st.forget_bias = a->net.spec.forget_bias;   /* before the first job is taken */
+	/* before the first job is taken */
+	st.forget_bias = a->net.spec.forget_bias;
+	st.cell = a->net.spec.cell;
 
 	install_handlers();
 	atexit(restore_at_exit);

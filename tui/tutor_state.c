@@ -108,7 +108,7 @@ static const vxu_help_entry help_utf8[] = {
 	{ "d D", "hidden size d: down / up", "hidden d", NULL },
 	{ "s S", "number of steps T: down / up", "steps T", NULL },
 	{ "r R", "next / previous seed", "seed", NULL },
-	{ "b B", "gated cells' forget bias: down / up", "forget bias", NULL },
+	{ "c C  b B", "cell rnn, lstm, gru / forget bias ±1", "cell, bias", NULL },
 	{ NULL, "Other", NULL, NULL },
 	{ "v", "cycle the live panel's view", "panel view", NULL },
 	{ "e", "write a handout: ./vanex-handout.html", "handout", NULL },
@@ -133,7 +133,7 @@ static const vxu_help_entry help_ascii[] = {
 	{ "d D", "hidden size d: down / up", "hidden d", NULL },
 	{ "s S", "number of steps T: down / up", "steps T", NULL },
 	{ "r R", "next / previous seed", "seed", NULL },
-	{ "b B", "gated cells' forget bias: down / up", "forget bias", NULL },
+	{ "c C  b B", "cell rnn, lstm, gru / forget bias +-1", "cell, bias", NULL },
 	{ NULL, "Other", NULL, NULL },
 	{ "v", "cycle the live panel's view", "panel view", NULL },
 	{ "e", "write a handout: ./vanex-handout.html", "handout", NULL },
@@ -560,6 +560,18 @@ static vxu_reaction key_bias(vxu_state *st, int up)
 	return VXU_RECOMPUTE;
 }
 
+/* The cell whose numbers the cell-wide names read: rnn, lstm, gru in turn
+ * (C backwards).  The vanilla network stays; an LSTM or a GRU is the one
+ * beside it (report/doc/env.h), and the steps about the vanilla cell say
+ * so under their titles. */
+static vxu_reaction key_cell(vxu_state *st, int up)
+{
+	st->cell = (vx_cell)((st->cell + (up ? 1 : VX_CELL_COUNT - 1)) % VX_CELL_COUNT);
+	st->changed = VXU_CH_CELL;
+	vxu_ask(st, VXU_DIRTY_DOC | VXU_DIRTY_TEXT);
+	return VXU_RECOMPUTE;
+}
+
 static vxu_reaction key_digit(vxu_state *st, int dg)
 {
 	/* Typing 1 then 2 goes to step 1, then to 12 when there is a step 12. */
@@ -662,6 +674,8 @@ static vxu_reaction apply_key(vxu_state *st, int key)
 	case 'D': return key_hidden(st, 1);
 	case 's': return key_steps(st, 0);
 	case 'S': return key_steps(st, 1);
+	case 'c': return key_cell(st, 1);
+	case 'C': return key_cell(st, 0);
 	case 'b': return key_bias(st, 0);
 	case 'B': return key_bias(st, 1);
 	case 'r': return key_seed(st, 1);
@@ -922,6 +936,13 @@ static void note_change(vxu_state *st)
 		vxu_message(st, VXU_MSG_INFO, "seed %lu: a new W, inputs and target with the same %s = %s",
 		            st->params.seed, U(st, "λ", "lambda"), l);
 		break;
+	case VXU_CH_CELL:
+		if (st->cell == VX_CELL_RNN)
+			vxu_message(st, VXU_MSG_INFO, "cell rnn: every number is this vanilla network's");
+		else
+			vxu_message(st, VXU_MSG_INFO, "cell %s: the %s beside this network, same d, T, inputs and %s",
+			            vx_cell_name(st->cell), vx_cell_name(st->cell), U(st, "λ", "lambda"));
+		break;
 	case VXU_CH_BIAS: {
 		/* σ(b): where the forget gate sits with nothing else in it */
 		char b[32], f[32];
@@ -996,8 +1017,12 @@ static void build_status(vxu_state *st)
 	/* Levels: 0 wide spacing, 1 single spaces, 2 short names, 3 shortest
 	 * names, 4 without j and seed (only on the narrowest screens). */
 	int level;
+	/* a gated cell the names follow comes first (the vanilla one goes
+	 * without saying); the activation is the vanilla network's, which
+	 * every cell stands beside */
+	const char *cell = st->cell != VX_CELL_RNN ? vx_cell_name(st->cell) : NULL;
 	for (level = 0; level < 4; level++) {
-		int width = 1 + vxr_u8_width(act);
+		int width = 1 + (cell ? vxr_u8_width(cell) + (level == 0 ? 2 : 1) : 0) + vxr_u8_width(act);
 		for (int i = 0; i < NF; i++)
 			width += (level == 0 ? 2 : 1) + vxr_u8_width(f[i].name[level >= 2 ? level - 1 : 0]) + 1
 			       + vxr_u8_width(f[i].val);
@@ -1007,6 +1032,10 @@ static void build_status(vxu_state *st)
 	int names = level >= 3 ? 2 : level == 2 ? 1 : 0;
 	vxt_lines *s = &st->status;
 	vxt_lines_newline(s);
+	if (cell) {
+		vxt_lines_printf(s, VXT_STRONG, " %s", cell);
+		vxt_lines_puts(s, VXT_TEXT, level == 0 ? " " : "");
+	}
 	vxt_lines_printf(s, VXT_NUMBER, " %s", act);
 	for (int i = 0; i < NF; i++) {
 		if (level == 4 && f[i].optional)
@@ -1058,6 +1087,7 @@ struct vxu_job {
 	vx_exec machine;
 	size_t t, k, j, step;
 	double forget_bias;
+	vx_cell cell;
 	vxu_view view;
 	int utf8, full, text_w, panel_w, panel_rows;
 	char date[16];
@@ -1111,6 +1141,7 @@ vxu_job *vxu_job_take(vxu_state *st)
 	j->k = st->k;
 	j->j = st->j;
 	j->forget_bias = st->forget_bias;
+	j->cell = st->cell;
 	j->step = st->step;
 	j->view = st->view;
 	j->utf8 = st->utf8;
@@ -1194,7 +1225,7 @@ static void job_analyse(vxu_job *j)
 /* Writes the handout of network n with the job's k and j. */
 static void job_export(vxu_job *j, const vxu_net *n)
 {
-	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, j->forget_bias };
+	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, j->forget_bias, j->cell };
 	j->export_rc = vxr_report_write(&ctx, VXR_HTML, NULL, j->export_file, &j->export_err);
 	if (j->export_rc != VX_OK)
 		return;
@@ -1225,7 +1256,7 @@ void vxu_job_run(vxu_job *j)
 	if (j->net_bits)
 		j->t = n->t;
 	clamp_selection(n->sm->m->T, &j->t, &j->k, &j->j);
-	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, j->forget_bias };
+	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, j->forget_bias, j->cell };
 	if (j->do_doc && !cancelled(j)) {
 		vx_error err = { 0 };
 		j->doc_rc = vxt_render_step(&ctx, j->step, j->text_w, j->utf8, &j->doc, &err);

@@ -60,6 +60,11 @@ const char *vxr_tpl_title(const vxr_tpl *t);
  * absent.  Any other value is refused by vxr_tpl_parse. */
 const char *vxr_tpl_panel(const vxr_tpl *t);
 
+/* 1 when the front matter says `cell: rnn`: the step derives the vanilla
+ * cell, so its names read the vanilla network whatever cell the reader
+ * chose (ctx.h, vxr_ctx.cell), and a note says so (doc.c); else 0. */
+int vxr_tpl_vanilla(const vxr_tpl *t);
+
 /* ---- filling ---- */
 
 /* What a token in the filled Markdown stands for. */

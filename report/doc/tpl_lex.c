@@ -97,6 +97,7 @@ const vxr_tpl_name vxr_tpl_names[NM_COUNT] = {
 	[NM_FORGET_BIAS] = { "forget_bias", 0, V_NUM },
 	[NM_HORIZON] = { "horizon", 0, V_INT },
 	[NM_FATE] = { "fate", 0, V_STR },
+	[NM_CELL] = { "cell", 0, V_STR },
 	[NM_LSTM_NORM] = { "lstm.norm", ARG_K, V_NUM },
 	[NM_LSTM_H_NORM] = { "lstm.h_norm", ARG_K, V_NUM },
 	[NM_LSTM_C_NORM] = { "lstm.c_norm", ARG_K, V_NUM },

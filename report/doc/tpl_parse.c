@@ -617,7 +617,7 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 
 /* ================================================================ front matter */
 
-static const char *const fm_extra[] = { "title", "j", "k", "panel", NULL };
+static const char *const fm_extra[] = { "title", "j", "k", "panel", "cell", NULL };
 
 /* The tutor's live-panel views a step may name (`panel:`). */
 static const char *const panels[] = { "network", "dact", "jacobian", "paths", "lyap", "chain", "eigen", "gates",
@@ -699,7 +699,7 @@ static vx_status parse_front_matter(vxr_tpl *t, size_t *body, vx_error *err)
 		if (!known)
 			return vxr_tpl_fail_at(t, a, err,
 			               "front matter: unknown key '%s' (accepted: the model options act, hidden, inputs, "
-			               "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k, panel)",
+			               "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k, panel, cell)",
 			               key);
 		/* as on the command line, each key once: the first would win unseen */
 		for (size_t x = 0; x + 1 < t->nfm; x++)
@@ -714,7 +714,14 @@ static vx_status parse_front_matter(vxr_tpl *t, size_t *body, vx_error *err)
 			if (!panel_named(value))
 				return vxr_tpl_fail_at(t, vs, err,
 				                       "front matter: panel expects one of network, dact, jacobian, paths, "
-				                       "lyap, chain, eigen, got '%s'", value);
+				                       "lyap, chain, eigen, gates, got '%s'", value);
+		} else if (strcmp(key, "cell") == 0) {
+			/* the one cell a step can be about alone: the gated ones are
+			 * computed beside it, never derived step by step */
+			if (strcmp(value, "rnn") != 0)
+				return vxr_tpl_fail_at(t, vs, err,
+				                       "front matter: cell expects rnn (the step derives the vanilla cell), "
+				                       "got '%s'", value);
 		} else if (strcmp(key, "title") != 0) {
 			vx_params scratch;
 			vx_error e2;
@@ -776,6 +783,14 @@ const char *vxr_tpl_title(const vxr_tpl *t)
 	return NULL;
 }
 
+int vxr_tpl_vanilla(const vxr_tpl *t)
+{
+	for (size_t i = 0; t && i < t->nfm; i++)
+		if (strcmp(t->fm[i].key, "cell") == 0)
+			return 1;
+	return 0;
+}
+
 const char *vxr_tpl_panel(const vxr_tpl *t)
 {
 	for (size_t i = 0; t && i < t->nfm; i++)
@@ -799,7 +814,7 @@ vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size
 	int cli_file = p->weights[0] || p->model[0];
 	for (size_t i = 0; i < t->nfm; i++) {
 		const fm_entry *f = &t->fm[i];
-		if (strcmp(f->key, "title") == 0 || strcmp(f->key, "panel") == 0)
+		if (strcmp(f->key, "title") == 0 || strcmp(f->key, "panel") == 0 || strcmp(f->key, "cell") == 0)
 			continue;
 		if (strcmp(f->key, "j") == 0 || strcmp(f->key, "k") == 0) {
 			size_t *dst = f->key[0] == 'j' ? j : k;

@@ -10,8 +10,11 @@
 # must agree to 1e-9 relative, for four networks (the default; sigmoid at
 # λ = 3; an orthogonal W at λ = 1 with the forget bias 1; d = 3, T = 30,
 # t = 20 with the forget bias 2.5).  Then the comparison is shown able to
-# fail: a forget bias of 1 against check's 0 must be refused.  numpy is
-# Debian's python3-numpy under /usr/bin/python3.
+# fail: a forget bias of 1 against check's 0 must be refused.  Then the
+# chosen cell (--cell in report, c in the tutor under tmux): the notes of
+# the steps about the vanilla cell carry the LSTM's and GRU's numbers,
+# check's again, in md, html and latex, and nothing is left unfilled.
+# numpy is Debian's python3-numpy under /usr/bin/python3.
 #   VANEX=./vanex sh tests/e2e/gates.sh
 set -u
 VANEX=${VANEX:-./vanex}
@@ -190,6 +193,102 @@ if bad:
 print("closed form, bias %g: sigma(b)^(t-1) = %.17g, as the handout says" % (b, s ** (t - 1)))
 EOF
 done
+
+# ---- the chosen cell: vanex report --cell lstm|gru ------------------------------
+# Every format: no NaN, no infinity, no unfilled placeholder; the fifteen
+# steps about the vanilla cell each carry the note naming the chosen cell,
+# whose ‖∂S_t/∂S_1‖₂ (3 digits) is check's for the network beside
+# (--inputs-file, as above); the remedies give its gradient's norm.
+"$VANEX" check --json >"$tmp/rnn.json" &&
+	"$PY" -c 'import json, sys, numpy as np; m = json.load(open(sys.argv[1]))["model"]; np.save(sys.argv[2], np.array(m["x"], dtype=np.float64))' \
+		"$tmp/rnn.json" "$tmp/x.npy" || fail=1
+for cell in lstm gru; do
+	"$VANEX" check --json --cell "$cell" --inputs-file "$tmp/x.npy" >"$tmp/$cell.json" || fail=1
+	for f in md html latex; do
+		if ! "$VANEX" report --cell "$cell" -f "$f" >"$tmp/h.$f" 2>"$tmp/err"; then
+			echo "FAIL gates.sh: report --cell $cell -f $f: $(cat "$tmp/err")" >&2
+			fail=1
+			continue
+		fi
+		"$PY" - "$tmp/h.$f" "$tmp/$cell.json" "$cell" "$f" <<'EOF' || fail=1
+import json, re, sys
+text = open(sys.argv[1]).read()
+o = json.load(open(sys.argv[2]))
+cell, fmt = sys.argv[3], sys.argv[4]
+bad = []
+for word in ("NaN", "nan", "inf", "{{"):
+    if re.search(r"(?<![A-Za-z])" + re.escape(word) + r"(?![A-Za-z])", text):
+        bad.append("'%s' in the handout" % word)
+notes = text.count("The numbers of this step are the vanilla network")
+if notes != 15:
+    bad.append("%d notes of the vanilla cell, not 15" % notes)
+named = text.count("the %s cell you chose" % cell)
+if named != 16:
+    bad.append("the %s cell named %d times, not 16 (15 notes, the remedies)" % (cell, named))
+want = o["paths"][0]["norm"]
+m, e = ("%.2e" % want).split("e")
+e = int(e)
+forms = {"md": "%s \\times 10^{-%d}" % (m, -e),
+         "html": "<mn>%s</mn><mo>×</mo><msup><mn>10</mn><mrow><mn>−%d</mn>" % (m, -e),
+         "latex": "%s \\times 10^{-%d}" % (m, -e)}
+if forms[fmt] not in text:
+    bad.append("the %s's norm %s (%s) not in the note" % (cell, want, forms[fmt]))
+if bad:
+    print("FAIL gates.sh: report --cell %s -f %s: %s" % (cell, fmt, "; ".join(bad)), file=sys.stderr)
+    sys.exit(1)
+print("report --cell %s -f %s: 15 notes, the %s's norm %s, no NaN or placeholder" % (cell, fmt, cell, want))
+EOF
+	done
+done
+# a stack stays check's
+"$VANEX" report --cell lstm --layers 2 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "layers 2" "$tmp/err"; then
+	echo "refused as it should be: $(cat "$tmp/err")"
+else
+	echo "FAIL gates.sh: report --cell lstm --layers 2: status $rc, $(cat "$tmp/err")" >&2
+	fail=1
+fi
+
+# ---- the chosen cell in the tutor: c under tmux at 80×24 -----------------------------
+# Step 11 shows the vanilla numbers; c chooses the LSTM: the status line
+# starts with lstm and the note under the title gives the LSTM's
+# ‖∂S_t/∂S_1‖₂ = check's; c again the GRU's; c again back to rnn, no note.
+if command -v tmux >/dev/null 2>&1; then
+	sock="vanex-gates-$$"
+	tmux -L "$sock" new-session -d -x 80 -y 24 "LANG=C.UTF-8 TERM=xterm-256color $VANEX --step 11; sleep 5" || fail=1
+	screen() { sleep "${1:-1.5}"; tmux -L "$sock" capture-pane -p >"$tmp/screen"; }
+	norm3() { "$PY" -c 'import json, sys; v = json.load(open(sys.argv[1]))["paths"][0]["norm"]; m, e = ("%.2e" % v).split("e"); print(m + "×10" + str(int(e)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")))' "$1"; }
+	screen 2
+	if grep -q "The numbers of this step" "$tmp/screen"; then
+		echo "FAIL gates.sh: tutor: a note before c" >&2
+		fail=1
+	fi
+	for cell in lstm gru; do
+		tmux -L "$sock" send-keys c
+		screen
+		want=$(norm3 "$tmp/$cell.json")
+		if sed -n 23p "$tmp/screen" | grep -q "^ $cell " && grep -q "the $cell cell you chose" "$tmp/screen" &&
+			grep -q "= $want" "$tmp/screen"; then
+			echo "tutor, c: $cell on the status line, its norm $want in the note"
+		else
+			echo "FAIL gates.sh: tutor after c ($cell, want $want):" >&2
+			cat "$tmp/screen" >&2
+			fail=1
+		fi
+	done
+	tmux -L "$sock" send-keys c
+	screen
+	if grep -q "The numbers of this step" "$tmp/screen" || sed -n 23p "$tmp/screen" | grep -q "^ lstm \|^ gru "; then
+		echo "FAIL gates.sh: tutor: back to rnn, still a note or a gated cell on the status line" >&2
+		fail=1
+	fi
+	tmux -L "$sock" send-keys q
+	tmux -L "$sock" kill-server 2>/dev/null
+else
+	echo "FAIL gates.sh: tmux is needed for the tutor's part (Debian tmux)" >&2
+	fail=1
+fi
 
 [ "$fail" -eq 0 ] && echo "gates.sh: ok"
 exit "$fail"
