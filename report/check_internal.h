@@ -1,7 +1,9 @@
 /*
- * check_internal.h — what check.c shares with check_batch.c, which writes a
- * batch's summary in the same layout and JSON conventions (report/check.h).
- * Not for other modules.
+ * check_internal.h — what the files of `vanex check`'s output share: the
+ * decisions (check.c), the lines of the texts (check_lines.c) used by a
+ * vanilla layer's (check_text.c), a network's (check_net.c) and a batch's
+ * (check_batch.c), and the JSON writer (check_json.c) used by check_json.c
+ * and check_batch.c (report/check.h).  Not for other modules.
  */
 #ifndef VXR_CHECK_INTERNAL_H
 #define VXR_CHECK_INTERNAL_H
@@ -12,11 +14,29 @@
 /* Significant digits of the numbers in check's tables. */
 #define VXR_CK_SIG 4
 
-/* ---- text ---- */
+/* ---- decisions (check.c) ---- */
+
+/* "pass", "fail", "unresolved", "too large" or "at kink": an outcome's word
+ * in the text and the JSON. */
+const char *vxr_ck_fd_word(vxr_fd_outcome o);
+/* How one item of a network's finite-difference check came out, in the
+ * words of vxr_fd_item. */
+vxr_fd_outcome vxr_ck_net_fd_item(const vx_net_fditem *it);
+/* The whole check of a network, ranked as vxr_fd_overall ranks. */
+vxr_fd_outcome vxr_ck_net_fd_overall(const vx_net_fdjudge *fd);
+
+/* ---- text (check_lines.c) ---- */
 
 /* path shortened from the left to at most max columns ("..." and its end),
  * control bytes (and unless utf8 bytes from 0x80) as \xNN, into dst. */
 void vxr_ck_elide(char *dst, size_t n, const char *path, int max, int utf8);
+/* The end of check's first line, `used` columns in, into buf: "seed N", or
+ * "model file PATH" for a model file that records no seed.  Returns buf. */
+char *vxr_ck_origin(char *buf, size_t n, const vx_params *p, int used, int utf8);
+/* "model: from FILE (as recorded)", the path shortened to 50 columns. */
+void vxr_ck_model_file_line(FILE *out, const char *file, int utf8);
+/* The inputs of a generated model, then what starts at 0 (start). */
+void vxr_ck_inputs_line(FILE *out, const vx_params *p, const char *start, int utf8, vxf_style st);
 /* s right-aligned in w columns. */
 void vxr_ck_rpad(FILE *out, const char *s, int w);
 /* The head of a gap table: t−k and k, then n columns of 15. */
@@ -38,13 +58,17 @@ void vxr_ck_lyap_line(FILE *out, double lyap, size_t T, vxf_style st);
 const char *vxr_ck_keep_gate(vx_cell c);
 /* 100 x as "12.5%" (3 significant digits) into b. */
 char *vxr_ck_percent(char *b, size_t n, double x, vxf_style st);
+/* "vanex V check: CELL, L layers, " into buf; returns its columns. */
+int vxr_ck_net_head_start(char *buf, size_t n, const vx_net *net);
 /* The first three lines of a network's check: "vanex V check: CELL, L
  * layers, TAIL", the sizes with the loss step t, the state and D. */
 void vxr_ck_net_head(FILE *out, const vx_net *net, size_t t, const char *tail);
+/* The finite-difference lines of a vanilla layer's check. */
+void vxr_ck_fd_text(FILE *out, const vx_fdcheck *fd, int utf8, vxf_style st);
 /* The finite-difference lines of a network's check. */
 void vxr_ck_net_fd_text(FILE *out, const vx_net *net, const vx_net_fdjudge *fd, int utf8, vxf_style st);
 
-/* ---- JSON, written as it is produced (check.c has the reasons) ---- */
+/* ---- JSON, written as it is produced (check_json.c has the reasons) ---- */
 
 typedef struct {
 	FILE *f;
