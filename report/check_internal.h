@@ -8,6 +8,7 @@
 #ifndef VXR_CHECK_INTERNAL_H
 #define VXR_CHECK_INTERNAL_H
 
+#include <stddef.h>
 #include <stdio.h>
 #include "report/check.h"
 
@@ -76,39 +77,46 @@ typedef struct {
 	int first;    /* the current object or array has no item yet */
 } vxr_jw;
 
-void vxr_jw_put(vxr_jw *w, const char *s);
 void vxr_jw_sep(vxr_jw *w);                       /* ", " before all but the first item */
 void vxr_jw_open(vxr_jw *w, const char *bracket);
 void vxr_jw_close(vxr_jw *w, const char *bracket);
-void vxr_jw_str(vxr_jw *w, const char *s);        /* a JSON string, escaped */
 void vxr_jw_key(vxr_jw *w, const char *name);     /* "name": after the separator */
-void vxr_jw_num(vxr_jw *w, double x);             /* 17 digits; null when not finite */
-void vxr_jw_size(vxr_jw *w, size_t n);
-void vxr_jw_member(vxr_jw *w, const char *name, double x);
 void vxr_jw_member_size(vxr_jw *w, const char *name, size_t n);
 void vxr_jw_member_str(vxr_jw *w, const char *name, const char *s);
-/* name (null beyond a double) and log10_name (null for an exact 0). */
-void vxr_jw_mag(vxr_jw *w, const char *name, vx_mag m);
+/* One member that vxr_jw_fields writes from a struct: its name, where it
+ * lies (offsetof), and whether it is a size_t (size) or a double. */
+typedef struct {
+	const char *name;
+	size_t at;
+	int size;
+} vxr_jw_field;
+/* The field of member m of type: a double (REAL) or a size_t (SIZE), named
+ * as the member. */
+#define VXR_JW_REAL(type, m) { #m, offsetof(type, m), 0 }
+#define VXR_JW_SIZE(type, m) { #m, offsetof(type, m), 1 }
+/* name {the n members f of the struct at base}. */
+void vxr_jw_object(vxr_jw *w, const char *name, const void *base, const vxr_jw_field *f, size_t n);
+/* [v[0], v[stride], …]: n reals, null for what is not finite. */
 void vxr_jw_vector(vxr_jw *w, const double *v, size_t n, size_t stride);
-void vxr_jw_member_vector(vxr_jw *w, const char *name, const gsl_vector *v);
-void vxr_jw_matrix(vxr_jw *w, const gsl_matrix *m);
-void vxr_jw_member_matrix(vxr_jw *w, const char *name, const gsl_matrix *m);
-/* n magnitudes m[0], m[stride], … as name [..] and log10_name [..]. */
-void vxr_jw_mags(vxr_jw *w, const char *name, const vx_mag *m, size_t n, size_t stride);
-/* seed: p's, or null for a model file that records none (p->unseeded). */
-void vxr_jw_seed(vxr_jw *w, const vx_params *p);
 /* The closing newline, the flush, and the first write error as VX_EIO. */
 vx_status vxr_jw_finish(vxr_jw *w, vx_error *err);
-/* source {...} when src is not NULL (vxr_net_check_json's member). */
-void vxr_jw_source(vxr_jw *w, const vxr_source *src, const vx_params *p);
-/* The members of vxr_net_check_json of the same names. */
-void vxr_jw_net_params(vxr_jw *w, const vxr_net_check *c);
-void vxr_jw_net_weights(vxr_jw *w, const vx_net *net, const vx_net_grad *g);
-void vxr_jw_net_start(vxr_jw *w, const vx_net *net, int c0);
-void vxr_jw_net_model(vxr_jw *w, const vx_net *net, int with_x);
-void vxr_jw_net_states(vxr_jw *w, const vx_net_result *r, int c);
-void vxr_jw_net_paths(vxr_jw *w, const vx_net_result *r);
-void vxr_jw_net_layers(vxr_jw *w, const vx_net *net, const vx_net_result *r);
+/* The opening brace and vxr_net_check_json's members params, version,
+ * state_size, bound_kind, source and model (with x when with_x). */
+void vxr_jw_net_head(vxr_jw *w, const vxr_net_check *c, int with_x);
+/* A figure of a layer's object in vxr_jw_layers: the members that follow
+ * "layer" and "gate" (name NULL), the saturated fractions of gate g, of
+ * tanh(c), the mean and spread of the gate that keeps the state. */
+typedef enum {
+	VXR_JW_LAYER, VXR_JW_GATE, VXR_JW_LOW, VXR_JW_HIGH, VXR_JW_CELL, VXR_JW_KEEP_MEAN, VXR_JW_KEEP_SD
+} vxr_jw_fig;
+/* Writes figure f of layer l (gate g) of ctx as member name. */
+typedef void vxr_jw_layer_fn(vxr_jw *w, const void *ctx, const char *name, vxr_jw_fig f, size_t l, size_t g);
+/* layers [{layer, gates [{gate, saturated_low, saturated_high}],
+ * cell_saturated (lstm), keep_gate, keep_mean, keep_sd (lstm, gru)}] of
+ * L layers of net's cell, each figure as fig writes it from ctx: one
+ * sequence's values, or a batch's spreads. */
+void vxr_jw_layers(vxr_jw *w, const vx_net *net, size_t L, vxr_jw_layer_fn *fig, const void *ctx);
+/* fd_check as vxr_net_check_json writes it: null without fd. */
 void vxr_jw_net_fd(vxr_jw *w, const vx_net *net, const vx_net_fdjudge *fd);
 /* Everything vxr_net_check_json writes of one analysis r, from h to the
  * verdict. */
