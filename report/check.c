@@ -133,17 +133,20 @@ vxr_fd_outcome vxr_fd_item(const vx_fdcheck *fd, int q)
 	}
 }
 
-vxr_fd_outcome vxr_fd_overall(const vx_fdcheck *fd)
+/* The outcome of a whole check of which o and i are items': the first
+ * that applies of failed, unresolved, too large, at a kink, passed. */
+static vxr_fd_outcome fd_worse(vxr_fd_outcome o, vxr_fd_outcome i)
 {
-	/* the first that applies of: failed, unresolved, too large, at a kink */
 	static const int rank[] = { [VXR_FD_PASSED] = 0, [VXR_FD_AT_KINK] = 1, [VXR_FD_TOO_LARGE] = 2,
 		                    [VXR_FD_UNRESOLVED] = 3, [VXR_FD_FAILED] = 4 };
+	return rank[i] > rank[o] ? i : o;
+}
+
+vxr_fd_outcome vxr_fd_overall(const vx_fdcheck *fd)
+{
 	vxr_fd_outcome o = VXR_FD_PASSED;
-	for (int q = 0; q < 4; q++) {
-		vxr_fd_outcome i = vxr_fd_item(fd, q);
-		if (rank[i] > rank[o])
-			o = i;
-	}
+	for (int q = 0; q < 4; q++)
+		o = fd_worse(o, vxr_fd_item(fd, q));
 	return o;
 }
 
@@ -200,13 +203,8 @@ vxr_fd_outcome vxr_ck_net_fd_item(const vx_net_fditem *it)
  * large, at a kink, passed. */
 vxr_fd_outcome vxr_ck_net_fd_overall(const vx_net_fdjudge *fd)
 {
-	static const int rank[] = { [VXR_FD_PASSED] = 0, [VXR_FD_AT_KINK] = 1, [VXR_FD_TOO_LARGE] = 2,
-		                    [VXR_FD_UNRESOLVED] = 3, [VXR_FD_FAILED] = 4 };
 	vxr_fd_outcome o = VXR_FD_PASSED;
-	for (int q = 0; q < VX_NET_FD_ITEMS; q++) {
-		vxr_fd_outcome i = vxr_ck_net_fd_item(&fd->item[q]);
-		if (rank[i] > rank[o])
-			o = i;
-	}
+	for (int q = 0; q < VX_NET_FD_ITEMS; q++)
+		o = fd_worse(o, vxr_ck_net_fd_item(&fd->item[q]));
 	return o;
 }
