@@ -357,9 +357,12 @@ static box sqrt_box(lay *Y, const node *nd)
 		p[1] = fenced(Y, c, sym_of("("), sym_of(")"));
 		return hcat(Y, p, 2);
 	}
-	/* a bar over the radicand, the sign's stroke rising beside it:
-	 *      ____
-	 *    ╲╱ x+1   (one row), or ╱ climbing one column per row */
+	/* a bar over the radicand, the sign's stroke rising beside it, one
+	 * column per row of the radicand:
+	 *        _____           ___
+	 *      ╲╱x + 1          ╱ 1
+	 *                      ╱ ───
+	 *                    ╲╱   y          */
 	int k = c.h;
 	int lead = k == 1 ? 2 : k + 1;
 	box b = box_new(Y, lead + c.w, k + 1, c.base + 1);
@@ -382,7 +385,7 @@ static box sqrt_box(lay *Y, const node *nd)
 			pad(&t, lead - slash - 1);
 			put_row(&t, &c, cy);
 		}
-		set_row(Y, &b, y, &t, y == 0 ? lead + c.w : lead + c.w);
+		set_row(Y, &b, y, &t, lead + c.w);
 	}
 	vxm_box_free(&c);
 	return b;
