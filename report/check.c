@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ verdict */
@@ -185,6 +186,15 @@ size_t vxr_check_rows(size_t t, size_t *gaps, size_t cap)
 	ADD(t - 1);
 #undef ADD
 	return n;
+}
+
+size_t *vxr_ck_gaps(size_t t, size_t *n)
+{
+	*n = vxr_check_rows(t, NULL, 0);
+	size_t *gaps = malloc(*n * sizeof *gaps);
+	if (gaps)
+		vxr_check_rows(t, gaps, *n);
+	return gaps;
 }
 
 /* How one item of a network's finite-difference check came out, in the

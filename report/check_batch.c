@@ -151,11 +151,10 @@ vx_status vxr_net_batch_text(FILE *out, const vxr_net_batch_check *c, int utf8, 
 	        utf8 ? "\u2016\u2202S_t/\u2202S_k\u2016" : "|dS_t/dS_k|", utf8 ? "\u2212" : "-",
 	        utf8 ? "\u2016\u2202S_t/\u2202S_k\u2016" : "|dS_t/dS_k|");
 
-	size_t nrows = vxr_check_rows(bt->t, NULL, 0);
-	size_t *gaps = malloc(nrows * sizeof *gaps);
+	size_t nrows;
+	size_t *gaps = vxr_ck_gaps(bt->t, &nrows);
 	if (!gaps)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
-	vxr_check_rows(bt->t, gaps, nrows);
 	vxr_ck_rpad(out, utf8 ? "t\u2212k" : "t-k", 8);
 	vxr_ck_rpad(out, "k", 9);
 	spread_head(out, "");

@@ -26,6 +26,10 @@ vxr_fd_outcome vxr_ck_net_fd_item(const vx_net_fditem *it);
 /* The whole check of a network, ranked as vxr_fd_overall ranks. */
 vxr_fd_outcome vxr_ck_net_fd_overall(const vx_net_fdjudge *fd);
 
+/* The rows of check's gap tables (vxr_check_rows) in a new array that the
+ * caller frees, their count in *n; NULL when out of memory. */
+size_t *vxr_ck_gaps(size_t t, size_t *n);
+
 /* ---- text (check_lines.c) ---- */
 
 /* path shortened from the left to at most max columns ("..." and its end),

@@ -122,11 +122,10 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 	        vxf_mag(b, sizeof b, r->grad_norm, SIG, st));
 	fputc('\n', out);
 
-	size_t nrows = vxr_check_rows(r->t, NULL, 0);
-	size_t *gaps = malloc(nrows * sizeof *gaps);
+	size_t nrows;
+	size_t *gaps = vxr_ck_gaps(r->t, &nrows);
 	if (!gaps)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
-	vxr_check_rows(r->t, gaps, nrows);
 
 	/* the whole state */
 	static const char *const cols[] = { "actual", "step product", "bound" };

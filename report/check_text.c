@@ -95,11 +95,10 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	/* The table: gap, k, then the four magnitudes of each path. */
 	static const char *const cols[] = { "actual", "step product", "bound", "path term" };
 	vxr_ck_gap_head(out, utf8, cols, 4);
-	size_t nrows = vxr_check_rows(r->t, NULL, 0);
-	size_t *gaps = malloc(nrows * sizeof *gaps);
+	size_t nrows;
+	size_t *gaps = vxr_ck_gaps(r->t, &nrows);
 	if (!gaps)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
-	vxr_check_rows(r->t, gaps, nrows);
 	for (size_t i = 0; i < nrows; i++) {
 		const vx_path *ph = &r->paths[r->t - gaps[i] - 1];
 		vx_mag m[4] = { ph->norm, ph->step_product, ph->bound, ph->contribution };
