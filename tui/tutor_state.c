@@ -938,7 +938,7 @@ static void note_change(vxu_state *st)
 		break;
 	case VXU_CH_CELL:
 		if (st->cell == VX_CELL_RNN)
-			vxu_message(st, VXU_MSG_INFO, "cell rnn: every number is this vanilla network's");
+			vxu_message(st, VXU_MSG_INFO, "cell rnn: the names follow this vanilla network again");
 		else
 			vxu_message(st, VXU_MSG_INFO, "cell %s: the %s beside this network, same d, T, inputs and %s",
 			            vx_cell_name(st->cell), vx_cell_name(st->cell), U(st, "λ", "lambda"));

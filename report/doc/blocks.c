@@ -522,7 +522,7 @@ static vx_status table_regimes_gaps(vxr_env *env, vxr_table **out, vx_error *err
 /* The parameters of the run: every handout carries them. */
 static vx_status table_record(const vxr_ctx *c, vxr_table **out, vx_error *err)
 {
-	vxr_table *t = table_alloc(2, 14);
+	vxr_table *t = table_alloc(2, 16);
 	if (!t)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	t->head[0] = "parameter";
@@ -557,6 +557,12 @@ static vx_status table_record(const vxr_ctx *c, vxr_table **out, vx_error *err)
 	ROW("seed", p->unseeded ? ctext("none: the model file holds every draw") : cint((long long)p->seed));
 	ROW("shown step $j$", cint((long long)c->j));
 	ROW("shown path $k$", cint((long long)c->k));
+	/* the gated networks beside this one, where they are not the defaults
+	 * (--cell, --forget-bias reproduce them) */
+	if (vxr_record_gated(c)) {
+		ROW("cell followed", ctext(vx_cell_name(c->cell)));
+		ROW("forget bias $b$", cnum(c->forget_bias));
+	}
 	ROW("vanex version", ctext(VX_VERSION));
 	ROW("date", ctext(c->date ? c->date : ""));
 #undef ROW

@@ -198,7 +198,7 @@ done
 # Every format: no NaN, no infinity, no unfilled placeholder; the fifteen
 # steps about the vanilla cell each carry the note naming the chosen cell,
 # whose ‖∂S_t/∂S_1‖₂ (3 digits) is check's for the network beside
-# (--inputs-file, as above); the remedies give its gradient's norm.
+# (--inputs-file, as above); the subtitle and the record name the cell.
 "$VANEX" check --json >"$tmp/rnn.json" &&
 	"$PY" -c 'import json, sys, numpy as np; m = json.load(open(sys.argv[1]))["model"]; np.save(sys.argv[2], np.array(m["x"], dtype=np.float64))' \
 		"$tmp/rnn.json" "$tmp/x.npy" || fail=1
@@ -225,6 +225,8 @@ if notes != 15:
 named = text.count("the %s cell you chose" % cell)
 if named != 16:
     bad.append("the %s cell named %d times, not 16 (15 notes, the remedies)" % (cell, named))
+if "cell followed" not in text or not re.search(r"the numbers that mean the same for every cell follow the %s" % cell, text):
+    bad.append("the record or the subtitle does not name the %s" % cell)
 want = o["paths"][0]["norm"]
 m, e = ("%.2e" % want).split("e")
 e = int(e)
