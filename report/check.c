@@ -515,6 +515,11 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	vxf_mag(b, sizeof b, r->grad_norm, SIG, st);
 	fprintf(out, "loss L_t = %s%ss_t %s y%s%s = %s    gradient %s = %s\n", y->half,
 	        utf8 ? "\u2016" : "||", y->minus, utf8 ? "\u2016" : "||", y->sq, a, y->dLdW, b);
+	/* the loss training sums, L = Σ_t L_t, and its gradient */
+	vxf_mag(a, sizeof a, r->loss_sum, SIG, st);
+	vxf_mag(b, sizeof b, r->grad_sum_norm, SIG, st);
+	fprintf(out, "summed loss L = %s L_t = %s    gradient %s = %s\n", utf8 ? "\u03a3" : "sum",
+	        a, utf8 ? "\u2016\u2202L/\u2202W\u2016_F" : "||dL/dW||_F", b);
 	fputc('\n', out);
 
 	/* The table: gap, k, then the four magnitudes of each path. */
@@ -1108,6 +1113,23 @@ vx_status vxr_jw_finish(vxr_jw *w, vx_error *err)
 	return VX_OK;
 }
 
+/* A gradient G × 10^log10_scale as member name, or, when it does not fit a
+ * double (scale not 0), name null beside name_scaled (G) and
+ * name_log10_scale. */
+static void jw_gradient(vxr_jw *w, const char *name, const gsl_matrix *G, double log10_scale)
+{
+	char key[64];
+	if (log10_scale == 0) {
+		vxr_jw_member_matrix(w, name, G);
+		return;
+	}
+	vxr_jw_member(w, name, NAN);
+	snprintf(key, sizeof key, "%s_scaled", name);
+	vxr_jw_member_matrix(w, key, G);
+	snprintf(key, sizeof key, "%s_log10_scale", name);
+	vxr_jw_member(w, key, log10_scale);
+}
+
 static void jw_paths(vxr_jw *w, const vx_result *r)
 {
 	vxr_jw_key(w, "paths");
@@ -1488,15 +1510,15 @@ vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
 	vxr_jw_member_matrix(&w, "s", r->s);
 	vxr_jw_mag(&w, "loss", r->loss);
 	jw_paths(&w, r);
-	if (r->grad_log10_scale == 0) {
-		vxr_jw_member_matrix(&w, "grad_W", r->grad_W);
-	} else {
-		vxr_jw_member(&w, "grad_W", NAN);
-		vxr_jw_member_matrix(&w, "grad_W_scaled", r->grad_W);
-		vxr_jw_member(&w, "grad_W_log10_scale", r->grad_log10_scale);
-	}
+	jw_gradient(&w, "grad_W", r->grad_W, r->grad_log10_scale);
 	vxr_jw_member(&w, "grad_norm", r->grad_norm.fits ? r->grad_norm.value : NAN);
 	vxr_jw_member(&w, "log10_grad_norm", r->grad_norm.log10);
+	/* the summed loss L = Σ_t L_t, which training uses */
+	vxr_jw_mag(&w, "loss_sum", r->loss_sum);
+	jw_gradient(&w, "grad_sum_W", r->grad_sum_W, r->grad_sum_log10_scale);
+	vxr_jw_mag(&w, "grad_sum_norm", r->grad_sum_norm);
+	vxr_jw_mag(&w, "grad_sum_near", r->grad_sum_near);
+	vxr_jw_mag(&w, "grad_sum_far", r->grad_sum_far);
 	vxr_jw_key(&w, "lyapunov");
 	vxr_jw_open(&w, "{");
 	vxr_jw_member(&w, "max_exponent", r->lyap_max);
