@@ -27,6 +27,7 @@
 #include "engine/analysis.h"
 #include "report/text/utf8.h"
 #include "engine/model.h"
+#include "report/doc/cite.h"
 #include "report/doc/doc.h"
 #include "report/doc/env.h"
 #include "report/doc/render.h"
@@ -1032,5 +1033,42 @@ Test(doc_golden, steps_at_every_width_typeset_and_punctuation_kept, .timeout = 1
 				vxt_doc_free(d);
 			}
 	cr_expect_eq(lone + tex + wide, 0, "%d lone punctuation, %d TeX, %d too wide", lone, tex, wide);
+	net_free(&n);
+}
+
+/* The works are numbered in the order the steps first cite them
+ * (templates/README.md): filling every built-in step in turn, each work
+ * first cited is the next number, and every work is cited.  Step 15 cites
+ * Hochreiter and Schmidhuber 1997, Gers et al. 2000 and Jozefowicz et al.
+ * 2015 before step 16 cites Arjovsky et al. and Le et al. */
+Test(doc_cite, works_numbered_in_the_order_the_steps_first_cite_them)
+{
+	net n;
+	net_make(&n, "tanh", "1.2");
+	vxr_env *e = vxr_env_alloc(&n.ctx);
+	cr_assert_not_null(e);
+	vxr_filled f = { 0 };
+	vx_error err = { 0 };
+	for (size_t i = 0; i < vxr_step_count(); i++)
+		cr_assert_eq(vxr_fill_step(e, i, VXF_UNICODE, &f, &err), VX_OK, "step %zu: %s", i + 1, err.msg);
+	int seen[32] = { 0 };
+	size_t next = 0;
+	cr_assert_lt(vxr_ref_count(), 32);
+	for (size_t o = 0; o < f.nobjs; o++) {
+		if (f.objs[o].kind != VXR_OBJ_CITE)
+			continue;
+		for (size_t c = 0; c < f.objs[o].ncite; c++) {
+			int w = f.objs[o].cite[c];
+			if (seen[w])
+				continue;
+			cr_expect_eq((size_t)w, next, "the %zu-th work first cited is [%d] %s, numbered out of turn", next + 1,
+			             w + 1, vxr_ref_at((size_t)w)->key);
+			seen[w] = 1;
+			next++;
+		}
+	}
+	cr_expect_eq(next, vxr_ref_count(), "the steps cite %zu of the %zu works", next, vxr_ref_count());
+	vxr_filled_clear(&f);
+	vxr_env_free(e);
 	net_free(&n);
 }
