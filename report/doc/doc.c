@@ -237,11 +237,16 @@ vx_status vxr_substitute(cmark_node *root, const vxr_filled *f, vx_error *err)
  * title when the reader chose a gated cell: whose numbers follow, and the
  * chosen cell's own (its names read the gated network here). */
 static const char vanilla_note[] =
+	"{{#if terminal and d^3 * t > 2e8}}"
+	/* the threshold of vxr_env_gated_slow: the tutor leaves the analysis out */
+	"*The numbers of this step are the vanilla network's; the {{cell}} cell you chose, beside it with the same "
+	"$d$, $T$, inputs and $\\lambda$, is an analysis too large for the tutor at this size (vanex report has "
+	"it).*{{else}}"
 	"*The numbers of this step are the vanilla network's, with the same $d$, $T$, inputs and $\\lambda$ as "
 	"the {{cell}} cell you chose, whose whole state $S$ has "
 	"$\\|\\partial S_t/\\partial S_1\\|_2 = {{path.norm k=1}}$ over the longest gap and "
 	"{{#if fate == \"none\"}}no horizon within $t - 1 = {{t-1}}${{else}}its horizon at $t - k = {{horizon}}$ "
-	"({{fate}}){{/if}}.*\n\n";
+	"({{fate}}){{/if}}.*{{/if}}\n\n";
 
 /* Puts the note of vanilla_note right under the first "## " title of the
  * step filled from byte at on. */

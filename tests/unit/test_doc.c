@@ -1072,3 +1072,46 @@ Test(doc_cite, works_numbered_in_the_order_the_steps_first_cite_them)
 	vxr_env_free(e);
 	net_free(&n);
 }
+
+/* With a gated cell chosen, a step about the vanilla cell laid out for the
+ * terminal beyond d³t = 2×10⁸ (d = 128, t = 100) says the chosen cell is
+ * left to vanex report and builds no network (the LSTM's analysis there
+ * costs about four of the vanilla one's); below it (d = 4) it builds the
+ * LSTM and gives its norm. */
+Test(doc_cell, the_tutor_leaves_a_large_gated_analysis_out)
+{
+	static const char *const hidden[2] = { "128", "4" };
+	for (int big = 0; big < 2; big++) {
+		vx_params p;
+		vx_error err = { 0 };
+		gsl_set_error_handler_off();
+		vx_params_default(&p);
+		cr_assert_eq(vx_params_set(&p, "hidden", hidden[big], &err), VX_OK);
+		cr_assert_eq(vx_params_set(&p, "steps", "100", &err), VX_OK);
+		vx_model *m = NULL;
+		vx_result *r = NULL;
+		cr_assert_eq(vx_model_build(&p, &m, &err), VX_OK, "%s", err.msg);
+		cr_assert_eq(vx_analyse(m, 100, NULL, &r, &err), VX_OK, "%s", err.msg);
+		vxr_extras *x = vxr_extras_alloc();
+		vxr_ctx c = { &p, m, r, 100, 1, "2001-02-03", x, 0, VX_CELL_LSTM };
+		vxt_doc *d = NULL;
+		cr_assert_eq(vxt_render_step(&c, 2, 78, 1, &d, &err), VX_OK, "%s", err.msg);
+		char text[4096] = "";
+		for (size_t i = 0; i < d->nlines && i < 6; i++) {
+			for (size_t s = 0; s < d->lines[i].nspans; s++)
+				strncat(text, d->lines[i].spans[s].text, sizeof text - strlen(text) - 1);
+			strncat(text, " ", sizeof text - strlen(text) - 1);
+		}
+		if (big == 0) {
+			cr_expect(strstr(text, "too large for the tutor") != NULL, "d = 128: the note leaves it out: %s", text);
+			cr_expect_eq(vxr_extras_networks(x), 0, "d = 128: no network built");
+		} else {
+			cr_expect(strstr(text, "whose whole state") != NULL, "d = 4: the LSTM's norm: %s", text);
+			cr_expect_eq(vxr_extras_networks(x), 1, "d = 4: the LSTM built");
+		}
+		vxt_doc_free(d);
+		vxr_extras_free(x);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
