@@ -100,7 +100,7 @@ enum {
 	VXU_STALE_EXPORT = 1u << 3    /* a handout asked for is not written yet */
 };
 
-/* A network and its analysis as shown or computed (tutor_state.c). */
+/* A network and its analysis as shown or computed (tutor_jobs.c). */
 typedef struct vxu_net vxu_net;
 
 typedef struct {
