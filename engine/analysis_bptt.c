@@ -92,6 +92,8 @@ vx_status vx_an_backprop(const vx_model *m, work *w, vx_result *r)
 	}
 
 	for (size_t k = t; k >= 1; k--) {
+		if (vx_stop_asked(w->stop))
+			return VX_ECANCELLED;
 		vx_path *pk = &r->paths[k - 1];
 		pk->contribution = vx_mag_ldexp(0, 0);
 		if (!gzero) {

@@ -119,9 +119,11 @@ static void die_of(int sig)
  * frame with the new numbers instead of an "updating" frame and another
  * right after (each a screenful over a slow line).  Half a 60 Hz frame. */
 #define GRACE_MS 8
-/* How long q waits for a running job before leaving it behind: long enough
- * for the small networks (d = 128, T = 500 computes in ~70 ms), short
- * enough that the shell comes back at once. */
+/* How long q waits for a running job, told to stop, before leaving it
+ * behind: an analysis stops within one step of its loops (at d = 1024 the
+ * shell is back 30 to 190 ms after q), a stage that does not poll (laying
+ * out a step, writing a handout) may not; short enough that the shell
+ * comes back at once. */
 #define QUIT_WAIT_MS 200
 
 enum { KEYS_NONE = 0, KEYS_CHANGED, KEYS_QUIT };
@@ -226,7 +228,8 @@ static int run_loop(vxu_state *st, WINDOW **win, const vxu_theme *th, vxu_worker
 			} else if (n > 0 && FD_ISSET(STDIN_FILENO, &rd) && input_gone()) {
 				return SIGHUP;
 			}
-			/* a job all of whose results these keys made stale stops early */
+			/* a job all of whose results these keys made stale stops, inside
+			 * the engine too (its stop flag) */
 			if (w->job && !vxu_job_wanted(st, w->job))
 				vxu_job_cancel(w->job);
 		}

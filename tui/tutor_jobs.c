@@ -144,7 +144,7 @@ struct vxu_job {
 	int start;               /* it analyses the network the tutor started with */
 	int fresh_text;          /* its step starts a new set of laid-out steps */
 	int do_doc, do_panel, do_export;
-	atomic_int cancel;
+	atomic_int cancel;       /* set by vxu_job_cancel; the engine's stop flag too */
 
 	/* what it reads: copies, and references to the networks */
 	vx_params params;
@@ -199,6 +199,7 @@ vxu_job *vxu_job_take(vxu_state *st)
 	atomic_init(&j->cancel, 0);
 	j->params = st->params;
 	j->machine = st->machine;
+	j->machine.stop = &j->cancel;   /* the analyses of this job stop with it (engine/exec.h) */
 	j->t = st->t;
 	j->k = st->k;
 	j->j = st->j;
@@ -304,7 +305,8 @@ void vxu_job_run(vxu_job *j)
 			job_load(j);
 		else
 			job_analyse(j);
-		j->net_done = 1;
+		/* an analysis stopped half-way computed nothing: still owed */
+		j->net_done = j->net_rc != VX_ECANCELLED;
 	}
 	const vxu_net *n = j->net_bits ? j->net : j->base;
 	if (!n || !n->result)
