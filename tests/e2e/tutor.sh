@@ -7,7 +7,9 @@
 # the first frame and every key answer at once while the numbers are
 # computed ("updating…", dimmed), 20 presses held end at the last one's
 # numbers, a key stops the computation it made stale, resizing (down to
-# 16x10) mid-computation, and q mid-computation (at d = 1024 too).
+# 16x10) mid-computation, and q mid-computation (at d = 1024 too).  Every
+# view of the live panel at 80x24, 100x30 and 120x40, d = 8, 96 and 256, in
+# UTF-8 and ASCII, cuts no line in the middle of a word.
 #
 #   VANEX=./vanex sh tests/e2e/tutor.sh
 #
@@ -17,7 +19,8 @@ set -u
 
 VANEX=${VANEX:-./vanex}
 case $VANEX in /*) ;; *) VANEX=$(pwd)/$VANEX ;; esac
-for tool in tmux ps script; do   # Debian tmux, procps, bsdutils
+HERE=$(cd "$(dirname "$0")" && pwd)
+for tool in tmux ps script python3; do   # Debian tmux, procps, bsdutils, python3
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "FAIL tutor.sh: $tool is needed (sh tests/deps.sh test installs it)" >&2
 		exit 1
@@ -463,6 +466,35 @@ check "--no-color: started" wait_for nocolor2 "step 1/"
 if has_colour nocolor2; then fail "--no-color: no colour on screen"; else ok; fi
 keys nocolor2 q
 check "--no-color: q quits" wait_dead nocolor2
+
+# ---------------------------------------------------------------- panel lines never cut
+# Every view of the live panel (v cycles seven), at 80x24 (the strip), 100x30
+# and 120x40 (the side panel), d = 8, 96 and 256, in UTF-8 and in ASCII: no
+# line of the panel's text ends at its edge in the middle of a word; each
+# wraps at a space or is shortened with an ellipsis (panel_cut.py).
+for loc in C.UTF-8 C; do
+	for size in 80x24 100x30 120x40; do
+		for hid in 8 96 256; do
+			c=${size%x*} r=${size#*x} name=cut$$
+			start "$name" "$c" "$r" LANG=$loc LC_ALL=$loc -- --hidden "$hid"
+			wait_for "$name" "step 1/" >/dev/null
+			v=1
+			while [ $v -le 7 ]; do
+				keys "$name" v
+				sleep 0.1
+				wait_gone "$name" "updating"
+				screen "$name" >"$WORK/panel"
+				check "panel, $loc $size d = $hid, view $v: no line cut at the edge" \
+					python3 "$HERE/panel_cut.py" "$WORK/panel" "$c" "$r"
+				v=$((v + 1))
+			done
+			keys "$name" q
+			wait_dead "$name"
+			$T kill-session -t "$name"
+			rm -f "$WORK/rc.$name"
+		done
+	done
+done
 
 # ---------------------------------------------------------------- bad options fail before the screen
 out=$(script -qec "$VANEX --step 999" /dev/null 2>&1 </dev/null; echo "rc=$?")
