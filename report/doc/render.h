@@ -1,6 +1,6 @@
 /*
  * render.h — private to the renderers and the pipeline of report/doc/
- * (blocks.c, html.c, latex.c, md.c, term.c, doc.c, layout.c).
+ * (blocks*.c, render_text.c, html.c, latex.c, md.c, term.c, doc.c, layout.c).
  *
  * The pipeline: templates are filled (tpl_fill.c) into Markdown whose math spans
  * and live blocks stand as tokens; cmark parses it; one walker (doc.c)
@@ -9,8 +9,9 @@
  * walks the tree itself); cmark's own renderer writes the rest.
  *
  * Live blocks are first turned into plain data (a table of cells, a
- * truncated matrix, a plot) by blocks.c, the same for every target,
- * so every format shows the same numbers.
+ * truncated matrix, a plot) by blocks_table.c, blocks_matrix.c and
+ * blocks_plot.c, found through the table of blocks (blocks.c), the same
+ * for every target, so every format shows the same numbers.
  */
 #ifndef VXR_RENDER_H
 #define VXR_RENDER_H
@@ -25,7 +26,7 @@
 #include "report/text/lines.h"
 #include "report/doc/tpl.h"
 
-/* ---- plain data of the live blocks (blocks.c) ---- */
+/* ---- plain data of the live blocks (blocks*.c) ---- */
 
 typedef enum { VXR_CELL_INT = 0, VXR_CELL_MAG, VXR_CELL_NUM, VXR_CELL_TEXT, VXR_CELL_GAP } vxr_cell_kind;
 

@@ -176,7 +176,7 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 		return NULL;
 	nd->blk.kind = VXR_OBJ_BLOCK;
 	size_t i = 0;
-	char words[8][32];
+	char words[8][32] = { "" };   /* gcc cannot see that is_block_word left a word here */
 	size_t woff[8];
 	int nw = 0;
 	while (i < n) {
@@ -263,24 +263,20 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 	const char *kw = words[0];
 	int has_rows = nd->blk.rows != 0, has_size = nd->blk.size != 0;
 	int has_j = nd->jexpr != NULL, has_k = nd->kexpr != NULL;
-	if (strcmp(kw, "table") == 0) {
+	if (strcmp(kw, "table") == 0 || strcmp(kw, "plot") == 0) {
+		/* the names each takes are the table of blocks' (blocks.c) */
+		char names[200];
+		vxr_blk_names(kw, names, sizeof names);
 		if (nw != 2) {
-			vxr_tpl_fail_at(p->t, base + woff[0], p->err, "{{table}} needs one of: paths, steps, inits, regimes");
+			vxr_tpl_fail_at(p->t, base + woff[0], p->err, "{{%s}} needs one of: %s", kw, names);
 			goto bad;
 		}
-		if (strcmp(words[1], "paths") == 0)
-			nd->blk.blk = VXR_BLK_TABLE_PATHS;
-		else if (strcmp(words[1], "steps") == 0)
-			nd->blk.blk = VXR_BLK_TABLE_STEPS;
-		else if (strcmp(words[1], "inits") == 0)
-			nd->blk.blk = VXR_BLK_TABLE_INITS;
-		else if (strcmp(words[1], "regimes") == 0)
-			nd->blk.blk = VXR_BLK_TABLE_REGIMES;
-		else {
-			vxr_tpl_fail_at(p->t, base + woff[1], p->err, "unknown table '%s' (accepted: paths, steps, inits, regimes)",
-			                words[1]);
+		if (!vxr_blk_find(kw, words[1], &nd->blk.blk)) {
+			vxr_tpl_fail_at(p->t, base + woff[1], p->err, "unknown %s '%s' (accepted: %s)", kw, words[1], names);
 			goto bad;
 		}
+	}
+	if (strcmp(kw, "table") == 0) {
 		if (has_j || has_k || has_size) {
 			vxr_tpl_fail_at(p->t, tagoff, p->err, "{{table}} accepts only rows=");
 			goto bad;
@@ -308,31 +304,6 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 			goto bad;
 		}
 	} else if (strcmp(kw, "plot") == 0) {
-		if (nw != 2) {
-			vxr_tpl_fail_at(p->t, base + woff[0], p->err,
-			                "{{plot}} needs one of: norms, dact, contrib, steps, eigen, powers, regimes");
-			goto bad;
-		}
-		if (strcmp(words[1], "norms") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_NORMS;
-		else if (strcmp(words[1], "dact") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_DACT;
-		else if (strcmp(words[1], "contrib") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_CONTRIB;
-		else if (strcmp(words[1], "steps") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_STEPS;
-		else if (strcmp(words[1], "eigen") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_EIGEN;
-		else if (strcmp(words[1], "powers") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_POWERS;
-		else if (strcmp(words[1], "regimes") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_REGIMES;
-		else {
-			vxr_tpl_fail_at(p->t, base + woff[1], p->err,
-			                "unknown plot '%s' (accepted: norms, dact, contrib, steps, eigen, powers, regimes)",
-			                words[1]);
-			goto bad;
-		}
 		if (has_rows || has_size || has_k || (has_j && nd->blk.blk != VXR_BLK_PLOT_DACT)) {
 			vxr_tpl_fail_at(p->t, tagoff, p->err, "{{plot}} accepts only j= (for dact)");
 			goto bad;
