@@ -202,6 +202,14 @@ vx_status vxr_term_plot(const vxr_plotdata *pd, int cols, int rows, int utf8, vx
 vx_status vxr_substitute(cmark_node *root, const vxr_filled *f, vx_error *err);
 /* The object index a custom node carries, or SIZE_MAX. */
 size_t vxr_node_obj(cmark_node *n);
+/* What vxr_inline_walk calls, with its u, for each piece of running text. */
+typedef struct {
+	void (*text)(void *u, const char *s);           /* a text or code span ("" when empty) */
+	void (*softbreak)(void *u);                      /* a line break inside a paragraph */
+	void (*obj)(void *u, const vxr_obj *o);          /* an inline object of f: math, a citation */
+} vxr_inline_ops;
+/* Walks the inline content under n in order, through ops. */
+void vxr_inline_walk(cmark_node *n, const vxr_filled *f, const vxr_inline_ops *ops, void *u);
 /* Fills built-in step i (0-based) into f. */
 vx_status vxr_fill_step(vxr_env *env, size_t i, vxf_style prose, vxr_filled *f, vx_error *err);
 /* Reads a whole (template) file, at most 4 MiB; *text NUL-terminated, caller frees. */
