@@ -127,12 +127,7 @@ static vx_status table_html(const vxr_table *t, const char *cls, char **out, vx_
 		free(n);
 	}
 	vxr_buf_puts(&b, "</div>\n");
-	if (st != VX_OK) {
-		free(b.s);
-		return st;
-	}
-	*out = vxr_buf_take(&b);
-	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, st, out, err);
 }
 
 static vx_status html_math(void *sink, const vxr_obj *o, vx_error *err)
@@ -164,12 +159,7 @@ static vx_status html_matrices(void *sink, const vxr_obj *o, const vxr_mat *m, s
 		free(src);
 	}
 	vxr_buf_puts(&b, "</div>\n");
-	if (st != VX_OK) {
-		free(b.s);
-		return st;
-	}
-	k->out = vxr_buf_take(&b);
-	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, st, &k->out, err);
 }
 
 static vx_status html_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err)
@@ -203,8 +193,7 @@ static vx_status html_cite(void *sink, const vxr_obj *o, vx_error *err)
 		vxr_buf_printf(&b, "%s<a class=\"cite\" href=\"#ref-%s\">%d</a>", i ? ", " : "",
 		               vxr_ref_at((size_t)o->cite[i])->key, o->cite[i] + 1);
 	vxr_buf_puts(&b, "]");
-	k->out = vxr_buf_take(&b);
-	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, &k->out, err);
 }
 
 /* Every work, each entry the target of its citations. */
@@ -220,8 +209,7 @@ static vx_status html_references(void *sink, const vxr_obj *o, vx_error *err)
 		vxr_buf_puts(&b, "</p>\n");
 	}
 	vxr_buf_puts(&b, "</div>\n");
-	k->out = vxr_buf_take(&b);
-	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, &k->out, err);
 }
 
 const vxr_render_ops vxr_html_ops = {
@@ -254,6 +242,5 @@ vx_status vxr_html_document(vxr_rctx *rc, cmark_node *root, const char *title, c
 	vxr_buf_puts(&b, body);
 	vxr_buf_puts(&b, "</main>\n</body>\n</html>\n");
 	free(body);
-	*out = vxr_buf_take(&b);
-	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, out, err);
 }

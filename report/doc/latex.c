@@ -135,12 +135,7 @@ static vx_status table_latex(const vxr_table *t, char **out, vx_error *err)
 		vxr_buf_puts(&b, "\\end{longtable}}\n");
 	}
 	free(note);
-	if (st != VX_OK) {
-		free(b.s);
-		return st;
-	}
-	*out = vxr_buf_take(&b);
-	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, st, out, err);
 }
 
 static vx_status latex_math(void *sink, const vxr_obj *o, vx_error *err)
@@ -170,12 +165,7 @@ static vx_status latex_matrices(void *sink, const vxr_obj *o, const vxr_mat *m, 
 			vxr_buf_puts(&b, one);
 		free(one);
 	}
-	if (st != VX_OK) {
-		free(b.s);
-		return st;
-	}
-	((vxr_strsink *)sink)->out = vxr_buf_take(&b);
-	return ((vxr_strsink *)sink)->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, st, &((vxr_strsink *)sink)->out, err);
 }
 
 /* At most 8 rows and columns: more would be scaled past reading. */
@@ -223,8 +213,7 @@ static vx_status latex_references(void *sink, const vxr_obj *o, vx_error *err)
 		vxr_buf_puts(&b, "\n");
 	}
 	vxr_buf_puts(&b, "\\end{list}\n");
-	k->out = vxr_buf_take(&b);
-	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, &k->out, err);
 }
 
 const vxr_render_ops vxr_latex_ops = {
@@ -282,6 +271,5 @@ vx_status vxr_latex_document(vxr_rctx *rc, cmark_node *root, const char *title, 
 	vxr_buf_puts(&b, body);
 	vxr_buf_puts(&b, "\n\\end{document}\n");
 	free(body);
-	*out = vxr_buf_take(&b);
-	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, out, err);
 }

@@ -177,8 +177,7 @@ vx_status vxr_cite_numbers(void *sink, const vxr_obj *o, vx_error *err)
 	for (size_t i = 0; i < o->ncite; i++)
 		vxr_buf_printf(&b, "%s%d", i ? ", " : "", o->cite[i] + 1);
 	vxr_buf_puts(&b, "]");
-	k->out = vxr_buf_take(&b);
-	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, &k->out, err);
 }
 
 char *vxr_cite_short(const vxr_obj *o)
@@ -208,8 +207,7 @@ vx_status vxr_latex_wrapped(const vxr_obj *o, const char *src, int display, cons
 	vxr_buf_puts(&b, m);
 	vxr_buf_puts(&b, close);
 	free(m);
-	*out = vxr_buf_take(&b);
-	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, out, err);
 }
 
 vx_status vxr_math_latex(const vxr_obj *o, const char *open, const char *close, char **out, vx_error *err)

@@ -355,6 +355,5 @@ vx_status vxr_slides_document(vxr_rctx *rc, cmark_node *root, const char *title,
 		free(b.s);
 		return vx_fail(err, VX_ENOMEM, "out of memory rendering the slides");
 	}
-	*out = vxr_buf_take(&b);
-	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, out, err);
 }
