@@ -164,23 +164,9 @@ static vx_status html_matrices(void *sink, const vxr_obj *o, const vxr_mat *m, s
 
 static vx_status html_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err)
 {
-	vxr_strsink *k = sink;
-	char *svg = NULL, *cap = NULL;
-	vx_status st = vxp_svg(&pd->plot, 640, 360, &svg);
-	if (st != VX_OK)
-		vx_fail(err, st, "%s:%d:%d: drawing the plot failed", o->file, o->line, o->col);
-	else
-		st = vxr_mixed(pd->caption, VXR_T_HTML, 1, &cap, err);
-	if (st == VX_OK) {
-		vxr_buf b = { 0 };
-		vxr_buf_printf(&b, "<figure class=\"plot\">\n%s\n<figcaption>%s</figcaption>\n</figure>\n", svg, cap);
-		k->out = vxr_buf_take(&b);
-		if (!k->out)
-			st = vx_fail(err, VX_ENOMEM, "out of memory");
-	}
-	free(svg);
-	free(cap);
-	return st;
+	static const vxr_figure fig = { vxp_svg, 640, 360, "<figure class=\"plot\">\n", "\n<figcaption>",
+	                                "</figcaption>\n</figure>\n" };
+	return vxr_figure_str(sink, o, pd, VXR_T_HTML, &fig, err);
 }
 
 /* [1, 3]: each number a link to its entry in the references. */

@@ -143,6 +143,18 @@ vx_status vxr_math(const vxr_obj *o, const char *src, vxm_target tg, int display
  * math through vxm_render, the text escaped for it. */
 vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_error *err);
 
+/* How a document target shows a plot: the picture draw makes of it at
+ * width × height, then its caption, between open, mid and close. */
+typedef struct {
+	vx_status (*draw)(const vxp_plot *p, int width, int height, char **out);
+	int width, height;
+	const char *open, *mid, *close;
+} vxr_figure;
+/* A plot block as figure fig for target tg into sink (a vxr_strsink);
+ * a drawing that fails says "file:line:col: drawing the plot failed". */
+vx_status vxr_figure_str(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vxr_target tg, const vxr_figure *fig,
+                         vx_error *err);
+
 /* The document targets' renderings of objects (html.c, latex.c, md.c). */
 extern const vxr_render_ops vxr_html_ops, vxr_latex_ops, vxr_md_ops;
 

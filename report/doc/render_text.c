@@ -134,6 +134,28 @@ vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_er
 	return VX_OK;
 }
 
+/* ================================================================ figures */
+
+vx_status vxr_figure_str(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vxr_target tg, const vxr_figure *fig,
+                         vx_error *err)
+{
+	vxr_strsink *k = sink;
+	char *pic = NULL, *cap = NULL;
+	vx_status st = fig->draw(&pd->plot, fig->width, fig->height, &pic);
+	if (st != VX_OK)
+		vx_fail(err, st, "%s:%d:%d: drawing the plot failed", o->file, o->line, o->col);
+	else
+		st = vxr_mixed(pd->caption, tg, 1, &cap, err);
+	if (st == VX_OK) {
+		vxr_buf b = { 0 };
+		vxr_buf_printf(&b, "%s%s%s%s%s", fig->open, pic, fig->mid, cap, fig->close);
+		st = vxr_buf_finish(&b, VX_OK, &k->out, err);
+	}
+	free(pic);
+	free(cap);
+	return st;
+}
+
 /* ================================================================ citations */
 
 /* Text of a reference entry for a target. */
