@@ -157,21 +157,33 @@ static size_t pick_even(size_t T, size_t want, size_t *out)
 	return n;
 }
 
+/* A table of ncols columns whose rows are up to `want` values that pick
+ * chooses, from 0..G (pick_log) or 1..G (pick_even): *sel malloc'd (the
+ * caller frees it), *t with a row for each of the *n chosen. */
+static vx_status table_picked(size_t (*pick)(size_t, size_t, size_t *), size_t G, size_t want, size_t ncols,
+                              size_t **sel, size_t *n, vxr_table **t, vx_error *err)
+{
+	*sel = malloc(want * sizeof **sel);
+	*n = *sel ? pick(G, want, *sel) : 0;
+	/* none chosen: pick_log ran out of memory */
+	*t = *n ? table_alloc(ncols, *n) : NULL;
+	if (!*t) {
+		free(*sel);
+		*sel = NULL;
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	return VX_OK;
+}
+
 vx_status vxr_table_paths(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_error *err)
 {
 	const vxr_ctx *c = vxr_env_ctx(env);
 	const vx_result *r = c->result;
-	size_t want = rows_wanted(o, 12);
-	size_t *sel = malloc(want * sizeof *sel);
-	if (!sel)
-		return vx_fail(err, VX_ENOMEM, "out of memory");
-	size_t n = pick_log(r->t - 1, want, sel);
-	vxr_table *t = table_alloc(6, n);
-	if (!t || n == 0) {
-		free(sel);
-		vxr_table_free(t);
-		return vx_fail(err, VX_ENOMEM, "out of memory");
-	}
+	size_t *sel, n;
+	vxr_table *t;
+	vx_status st = table_picked(pick_log, r->t - 1, rows_wanted(o, 12), 6, &sel, &n, &t, err);
+	if (st != VX_OK)
+		return st;
 	static const char *const head[6] = {
 		"$t-k$", "$k$", "$\\|\\partial s_t/\\partial s_k\\|_2$", "$\\prod_j \\|J_j\\|_2$",
 		"$(\\gamma\\lambda)^{t-k}$", "path $k$ in $\\|\\partial L_t/\\partial W\\|_F$"
@@ -200,16 +212,11 @@ vx_status vxr_table_steps(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 {
 	const vxr_ctx *c = vxr_env_ctx(env);
 	const vx_result *r = c->result;
-	size_t want = rows_wanted(o, 10);
-	size_t *sel = malloc(want * sizeof *sel);
-	if (!sel)
-		return vx_fail(err, VX_ENOMEM, "out of memory");
-	size_t n = pick_even(r->t, want, sel);
-	vxr_table *t = table_alloc(5, n);
-	if (!t) {
-		free(sel);
-		return vx_fail(err, VX_ENOMEM, "out of memory");
-	}
+	size_t *sel, n;
+	vxr_table *t;
+	vx_status st = table_picked(pick_even, r->t, rows_wanted(o, 10), 5, &sel, &n, &t, err);
+	if (st != VX_OK)
+		return st;
 	static const char *const head[5] = {
 		"$j$", "$\\max_i \\sigma'(a_{j,i})$", "$\\min_i \\sigma'(a_{j,i})$", "$\\|J_j\\|_2$",
 		"$\\|J_j\\|_2/(\\gamma\\lambda)$"
@@ -533,17 +540,11 @@ vx_status vxr_table_powers(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_e
 	const vx_mag *pw = eg ? vxr_env_powers(env, err) : NULL;
 	if (!pw)
 		return VX_ENUMERIC;
-	size_t N = vxr_env_powers_n(env), want = 12;
-	size_t *sel = malloc(want * sizeof *sel);
-	if (!sel)
-		return vx_fail(err, VX_ENOMEM, "out of memory");
-	size_t n = pick_log(N, want, sel);
-	vxr_table *t = table_alloc(5, n);
-	if (!t || n == 0) {
-		free(sel);
-		vxr_table_free(t);
-		return vx_fail(err, VX_ENOMEM, "out of memory");
-	}
+	size_t N = vxr_env_powers_n(env), *sel, n;
+	vxr_table *t;
+	vx_status st = table_picked(pick_log, N, 12, 5, &sel, &n, &t, err);
+	if (st != VX_OK)
+		return st;
 	static const char *const head[5] = { "$n$", "$\\rho(W)^n$", "$\\|W^n\\|_2$", "$\\|W\\|_2^n$",
 	                                     "$\\|\\partial s_t/\\partial s_{t-n}\\|_2$" };
 	table_head(t, head, 0, 5);
