@@ -139,6 +139,18 @@ static node *node_alloc(parser *p, ntype type, size_t off)
 	return n;
 }
 
+/* Appends n to l: 0, or -1 out of memory, n freed with all it holds and
+ * the error in p. */
+static int push_node(parser *p, nlist *l, node *n)
+{
+	if (nlist_push(l, n) < 0) {
+		node_free(n);
+		p->st = vx_fail(p->err, VX_ENOMEM, "out of memory parsing a template");
+		return -1;
+	}
+	return 0;
+}
+
 static int push_text(parser *p, nlist *l, size_t start, size_t len)
 {
 	if (len == 0)
@@ -148,11 +160,8 @@ static int push_text(parser *p, nlist *l, size_t start, size_t len)
 		return -1;
 	n->tstart = start;
 	n->tlen = len;
-	if (nlist_push(l, n) < 0) {
-		free(n);
-		p->st = vx_fail(p->err, VX_ENOMEM, "out of memory parsing a template");
+	if (push_node(p, l, n) < 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -425,11 +434,8 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 				node *n = node_alloc(p, N_IF, tag);
 				if (!n)
 					return STOP_EOF;
-				if (nlist_push(l, n) < 0) {
-					free(n);
-					p->st = vx_fail(p->err, VX_ENOMEM, "out of memory parsing a template");
+				if (push_node(p, l, n) < 0)
 					return STOP_EOF;
-				}
 				size_t rest;
 				if (inl == 3) {
 					p->st = vxr_tpl_fail_at(t, tag, p->err, "{{#if}} needs a condition");
@@ -535,11 +541,8 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 			node *n = parse_block(p, ins, inl, in, tag);
 			if (!n)
 				return STOP_EOF;
-			if (nlist_push(l, n) < 0) {
-				node_free(n);
-				p->st = vx_fail(p->err, VX_ENOMEM, "out of memory parsing a template");
+			if (push_node(p, l, n) < 0)
 				return STOP_EOF;
-			}
 			continue;
 		}
 		/* a placeholder: EXPR [: FORMAT] */
@@ -573,11 +576,8 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 				return STOP_EOF;
 			}
 		}
-		if (nlist_push(l, n) < 0) {
-			node_free(n);
-			p->st = vx_fail(p->err, VX_ENOMEM, "out of memory parsing a template");
+		if (push_node(p, l, n) < 0)
 			return STOP_EOF;
-		}
 	}
 	return STOP_EOF;
 }
