@@ -56,7 +56,8 @@ vx_mag vxr_mag_pow(double base, size_t n);
 
 /* ---- plots (blocks_plot.c) ---- */
 
-vx_status vxr_plot_paths(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata *pd, vx_error *err); /* norms, contrib */
+/* vxr_plot_paths draws both {{plot norms}} and {{plot contrib}} */
+vx_status vxr_plot_paths(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata *pd, vx_error *err);
 vx_status vxr_plot_dact(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata *pd, vx_error *err);
 vx_status vxr_plot_steps(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata *pd, vx_error *err);
 vx_status vxr_plot_eigen(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata *pd, vx_error *err);

@@ -280,18 +280,9 @@ vx_status vxp_picture(const vxp_plot *p, int width, int height, char **out)
 	f.right = width - 6;
 	f.bottom = 12 + (has_x ? 12 : 0) + (has_note ? 10 : 0);
 	f.top = height - 4;
-	/* to scale, as vxp_svg: wider labels of the widened range narrow the
-	 * frame, fitted once more */
-	for (int pass = 0; p->equal_aspect && pass < 2; pass++) {
-		vxp_fit_aspect(&m, f.right - f.left, f.top - f.bottom, width / 55, height / 28);
-		double lw2;
-		if (vxp_ylabel_width(&m, LBL_TEX, label_pt, &lw2) != 0)
-			return VX_ENOMEM;
-		if (lw2 <= lw)
-			break;
-		f.left += lw2 - lw;
-		lw = lw2;
-	}
+	/* to scale, as vxp_svg */
+	if (vxp_fit_frame(&m, &f.left, f.right, f.top - f.bottom, width / 55, height / 28, LBL_TEX, label_pt, &lw) != 0)
+		return VX_ENOMEM;
 
 	vxr_buf b = { 0 };
 	vxr_buf_puts(&b, "\\setlength{\\unitlength}{1pt}%\n\\begin{picture}");

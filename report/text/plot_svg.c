@@ -396,20 +396,11 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	f.bottom = height - 22 - (p->xlabel && *p->xlabel ? 20 : 0) - (has_note ? 16 : 0);
 	if (f.right - f.left < 60 || f.bottom - f.top < 40)
 		return VX_EUSAGE;
-	/* to scale: the y labels of the widened range may be wider, which
-	 * narrows the frame, which is fitted once more (ranges only widen) */
-	for (int pass = 0; p->equal_aspect && pass < 2; pass++) {
-		vxp_fit_aspect(&m, f.right - f.left, f.bottom - f.top, maxtx, maxty);
-		double lw2;
-		if (vxp_ylabel_width(&m, LBL_UNICODE, label_px, &lw2) != 0)
-			return VX_ENOMEM;
-		if (lw2 <= lw)
-			break;
-		f.left += lw2 - lw;
-		lw = lw2;
-		if (f.right - f.left < 60)
-			return VX_EUSAGE;
-	}
+	/* to scale; a frame the wider labels leave narrower than 60 is refused */
+	if (vxp_fit_frame(&m, &f.left, f.right, f.bottom - f.top, maxtx, maxty, LBL_UNICODE, label_px, &lw) != 0)
+		return VX_ENOMEM;
+	if (f.right - f.left < 60)
+		return VX_EUSAGE;
 
 	vxr_buf b = { 0 };
 	vxr_buf_printf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"vxp\" width=\"%d\" height=\"%d\" "
