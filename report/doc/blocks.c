@@ -88,9 +88,10 @@ vx_status vxr_plot_build(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 	vxr_plotdata *pd = calloc(1, sizeof *pd);
 	if (!pd)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
-	if (!b || !b->plot) {
+	if (!b || !b->plot || !b->table) {
+		/* every plot row names its table too (the targets without graphics) */
 		vxr_plotdata_free(pd);
-		return vx_fail(err, VX_EINTERNAL, "internal: not a plot");
+		return vx_fail(err, VX_EINTERNAL, "internal: %s", b && b->plot ? "a plot without its table" : "not a plot");
 	}
 	pd->plot.series = pd->series;
 	vx_status st = b->plot(env, o, utf8, pd, err);
