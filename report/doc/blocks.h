@@ -49,7 +49,8 @@ vx_status vxr_table_eigen(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 vx_status vxr_table_powers(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_error *err);
 
 /* The networks below, on and above the edge (index g + 1 of vx_regime):
- * net[i] NULL where one could not be computed, why in why[i]. */
+ * net[i] NULL where one could not be computed, why in why[i] (why may
+ * be NULL). */
 void vxr_regimes_of(vxr_env *env, const vx_result *net[3], vx_error why[3]);
 /* base^n as a magnitude: 0⁰ = 1, 0ⁿ = 0 (ρ(W)ⁿ, λⁿ). */
 vx_mag vxr_mag_pow(double base, size_t n);

@@ -295,8 +295,7 @@ vx_status vxr_plot_regimes(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdat
 	(void)o;
 	const vxr_ctx *c = vxr_env_ctx(env);
 	const vx_result *net[3];
-	vx_error why[3];
-	vxr_regimes_of(env, net, why);
+	vxr_regimes_of(env, net, NULL);
 	size_t t = c->result->t;
 	if (!(pd->buf = malloc(7 * t * sizeof *pd->buf)))
 		return vx_fail(err, VX_ENOMEM, "out of memory");

@@ -177,8 +177,7 @@ static vx_status table_picked(size_t (*pick)(size_t, size_t, size_t *), size_t G
 
 vx_status vxr_table_paths(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_error *err)
 {
-	const vxr_ctx *c = vxr_env_ctx(env);
-	const vx_result *r = c->result;
+	const vx_result *r = vxr_env_ctx(env)->result;
 	size_t *sel, n;
 	vxr_table *t;
 	vx_status st = table_picked(pick_log, r->t - 1, rows_wanted(o, 12), 6, &sel, &n, &t, err);
@@ -285,8 +284,10 @@ vx_status vxr_table_inits(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 void vxr_regimes_of(vxr_env *env, const vx_result *net[3], vx_error why[3])
 {
 	for (int i = 0; i < 3; i++) {
-		why[i] = (vx_error){ 0 };
-		net[i] = vxr_env_regime(env, (vx_regime)(i - 1), &why[i]);
+		vx_error e = { 0 };
+		net[i] = vxr_env_regime(env, (vx_regime)(i - 1), &e);
+		if (why)
+			why[i] = e;
 	}
 }
 
@@ -382,8 +383,7 @@ vx_status vxr_table_regimes_gaps(vxr_env *env, const vxr_obj *o, vxr_table **out
 	(void)o;
 	const vxr_ctx *c = vxr_env_ctx(env);
 	const vx_result *net[3];
-	vx_error why[3];
-	vxr_regimes_of(env, net, why);
+	vxr_regimes_of(env, net, NULL);
 	size_t t = c->result->t, want = 12, sel[12];
 	size_t n = pick_log(t - 1, want, sel);
 	vxr_table *tb = table_alloc(7, n);
