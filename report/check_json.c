@@ -274,6 +274,23 @@ vx_status vxr_jw_finish(vxr_jw *w, vx_error *err)
 	return VX_OK;
 }
 
+/* A gradient G × 10^log10_scale as member name, or, when it does not fit a
+ * double (scale not 0), name null beside name_scaled (G) and
+ * name_log10_scale. */
+static void jw_gradient(vxr_jw *w, const char *name, const gsl_matrix *G, double log10_scale)
+{
+	char key[64];
+	if (log10_scale == 0) {
+		jw_member_matrix(w, name, G);
+		return;
+	}
+	jw_member(w, name, NAN);
+	snprintf(key, sizeof key, "%s_scaled", name);
+	jw_member_matrix(w, key, G);
+	snprintf(key, sizeof key, "%s_log10_scale", name);
+	jw_member(w, key, log10_scale);
+}
+
 static void jw_paths(vxr_jw *w, const vx_result *r)
 {
 	vxr_jw_key(w, "paths");
@@ -653,15 +670,15 @@ vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
 	jw_member_matrix(&w, "s", r->s);
 	jw_mag(&w, "loss", r->loss);
 	jw_paths(&w, r);
-	if (r->grad_log10_scale == 0) {
-		jw_member_matrix(&w, "grad_W", r->grad_W);
-	} else {
-		jw_member(&w, "grad_W", NAN);
-		jw_member_matrix(&w, "grad_W_scaled", r->grad_W);
-		jw_member(&w, "grad_W_log10_scale", r->grad_log10_scale);
-	}
+	jw_gradient(&w, "grad_W", r->grad_W, r->grad_log10_scale);
 	jw_member(&w, "grad_norm", r->grad_norm.fits ? r->grad_norm.value : NAN);
 	jw_member(&w, "log10_grad_norm", r->grad_norm.log10);
+	/* the summed loss L = Σ_t L_t, which training uses */
+	jw_mag(&w, "loss_sum", r->loss_sum);
+	jw_gradient(&w, "grad_sum_W", r->grad_sum_W, r->grad_sum_log10_scale);
+	jw_mag(&w, "grad_sum_norm", r->grad_sum_norm);
+	jw_mag(&w, "grad_sum_near", r->grad_sum_near);
+	jw_mag(&w, "grad_sum_far", r->grad_sum_far);
 	vxr_jw_key(&w, "lyapunov");
 	vxr_jw_open(&w, "{");
 	jw_member(&w, "max_exponent", r->lyap_max);

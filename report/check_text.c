@@ -90,6 +90,11 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	vxf_mag(b, sizeof b, r->grad_norm, SIG, st);
 	fprintf(out, "loss L_t = %s%ss_t %s y%s%s = %s    gradient %s = %s\n", y->half,
 	        utf8 ? "\u2016" : "||", y->minus, utf8 ? "\u2016" : "||", y->sq, a, y->dLdW, b);
+	/* the loss training sums, L = Σ_t L_t, and its gradient */
+	vxf_mag(a, sizeof a, r->loss_sum, SIG, st);
+	vxf_mag(b, sizeof b, r->grad_sum_norm, SIG, st);
+	fprintf(out, "summed loss L = %s L_t = %s    gradient %s = %s\n", utf8 ? "\u03a3" : "sum",
+	        a, utf8 ? "\u2016\u2202L/\u2202W\u2016_F" : "||dL/dW||_F", b);
 	fputc('\n', out);
 
 	/* The table: gap, k, then the four magnitudes of each path. */
