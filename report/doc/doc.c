@@ -309,6 +309,8 @@ static vx_status fill_handout(vxr_env *env, const char *template_path, vxf_style
 			has_record |= f->objs[i].kind == VXR_OBJ_BLOCK && f->objs[i].blk == VXR_BLK_RECORD;
 		if (!has_record)
 			st = fill_one(env, "(record)", record_tail, sizeof record_tail - 1, prose, f, err);
+		if (st == VX_OK && vxr_env_ctx(env)->answers)
+			st = vxr_quiz_answer_key(f, err);
 		return st;
 	}
 	const struct vx_embedded *fr = vxr_template_find("handout.md");
@@ -324,6 +326,8 @@ static vx_status fill_handout(vxr_env *env, const char *template_path, vxf_style
 	}
 	if (st == VX_OK)
 		st = fill_one(env, "templates/references.md", refs->text, refs->size, prose, f, err);
+	if (st == VX_OK && vxr_env_ctx(env)->answers)
+		st = vxr_quiz_answer_key(f, err);
 	return st;
 }
 

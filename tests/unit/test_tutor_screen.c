@@ -23,6 +23,7 @@
 #define GOLDEN_DIR "tests/golden/screens"
 
 static vxu_state st;
+static vxu_progress student;   /* a student's progress, empty: the screens show the count */
 static SCREEN *scr;
 static FILE *fout, *fin;
 static WINDOW *win;
@@ -41,6 +42,9 @@ static void open_screen_with(const vx_params *given, int rows, int cols, int utf
 		p = *given;
 	vx_error err = { 0 };
 	cr_assert_eq(vxu_state_init(&st, &p, 0, utf8, rows, cols, &err), VX_OK, "%s", err.msg);
+	memset(&student, 0, sizeof student);
+	st.prog = &student;
+	vxu_resize(&st, rows, cols);
 	fout = fopen("/dev/null", "w");
 	fin = fopen("/dev/null", "r");
 	scr = newterm("xterm-256color", fout, fin);
@@ -162,6 +166,47 @@ Test(tutor_screen, every_step_at_80x24_matches_its_golden_screen)
 		golden(name, s);
 		free(s);
 	}
+}
+
+/* Keys typed into the state as the tutor passes them on. */
+static void type(const char *s)
+{
+	for (; *s; s++)
+		vxu_key(&st, (unsigned char)*s);
+}
+
+/* Step 11's question at 80x24: the answer line, a wrong answer with the
+ * hint, the right one (the network's own ‖∂s_50/∂s_47‖₂ to two digits) with
+ * the reason, and the count on the status line. */
+Test(tutor_screen, a_question_answered_wrong_then_right)
+{
+	open_screen(24, 80, 1, 1);
+	st.step = 10;
+	st.dirty |= VXU_DIRTY_DOC;
+	vxu_update(&st);
+	vxu_key(&st, 'i');
+	type("0.5");
+	char *s = draw_and_dump();
+	cr_expect(strstr(s, "Question 6, your answer: 0.5") != NULL, "%s", s);
+	golden("quiz-typing.txt", s);
+	free(s);
+	vxu_key(&st, VXU_K_ENTER);
+	s = draw_and_dump();
+	cr_expect(strstr(s, "0.5 is not right. Hint:") != NULL, "%s", s);
+	cr_expect(strstr(s, "1/6 answered") != NULL, "a wrong answer is an answer:\n%s", s);
+	golden("quiz-wrong.txt", s);
+	free(s);
+	char right[32];
+	snprintf(right, sizeof right, "%.1e", st.result->paths[46].norm.value);
+	vxu_key(&st, 'i');
+	type(right);
+	vxu_key(&st, VXU_K_ENTER);
+	s = draw_and_dump();
+	cr_expect(strstr(s, "Right: ") != NULL, "%s for %s", s, right);
+	golden("quiz-right.txt", s);
+	free(s);
+	cr_expect_eq(vxu_progress_answered(&student, st.net_key), 1);
+	vxu_progress_clear(&student);
 }
 
 Test(tutor_screen, help_overlay_80x24)
@@ -335,7 +380,7 @@ Test(tutor_screen, curses_keys_translate)
 	cr_expect_eq(vxu_key_from_curses(KEY_END), VXU_K_END);
 	cr_expect_eq(vxu_key_from_curses(27), VXU_K_ESC);
 	cr_expect_eq(vxu_key_from_curses(12), VXU_K_CTRL_L);
-	cr_expect_eq(vxu_key_from_curses('\n'), 'n', "Enter goes on");
+	cr_expect_eq(vxu_key_from_curses('\n'), VXU_K_ENTER, "Enter goes on, or judges an answer");
 	cr_expect_eq(vxu_key_from_curses('+'), '+');
 	cr_expect_eq(vxu_key_from_curses(KEY_F(5)), -1, "unbound function keys are dropped");
 }
