@@ -209,6 +209,23 @@ Test(tutor_screen, a_question_answered_wrong_then_right)
 	vxu_progress_clear(&student);
 }
 
+/* The count of answers on the status line gives way before any parameter's
+ * name is shortened: at 80x24 in UTF-8 both fit, in ASCII (lambda, gamma
+ * spelt out) the names stay whole and the count goes. */
+Test(tutor_screen, the_count_of_answers_gives_way_to_the_names)
+{
+	open_screen(24, 80, 1, 1);
+	char *s = draw_and_dump();
+	cr_expect(strstr(s, "λ=0.8") && strstr(s, "0/6 answered"), "%s", s);
+	free(s);
+	close_screen();
+	open_screen(24, 80, 0, 1);
+	s = draw_and_dump();
+	cr_expect(strstr(s, "lambda=0.8") && strstr(s, "gamma=1") && strstr(s, "seed=1"), "%s", s);
+	cr_expect(strstr(s, "answered") == NULL, "%s", s);
+	free(s);
+}
+
 Test(tutor_screen, help_overlay_80x24)
 {
 	open_screen(24, 80, 1, 1);
