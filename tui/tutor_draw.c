@@ -374,7 +374,7 @@ static void draw_quiz_line(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 		return;
 	}
 	char lead[48];
-	snprintf(lead, sizeof lead, "Question %zu, your answer: ", qz->doc->quiz[qz->q].q.number);
+	snprintf(lead, sizeof lead, "Question %zu, your answer: ", qz->number);
 	const char *tail = "   Enter judges, Esc cancels";
 	int x = 1 + put(w, L->msg_row, 1, L->cols - 2, lead, th->role[VXT_HEADING], st->utf8);
 	/* the end of a long answer stays in sight */
@@ -466,7 +466,9 @@ void vxu_draw(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 		draw_body(w, st, th);
 		draw_panel(w, st, th);
 		draw_status(w, st, th);
-		if (st->quiz.mode != VXU_QZ_IDLE && st->quiz.doc == st->doc && st->doc) {
+		/* the answer line stays while its step is laid out anew (a resize) */
+		if (st->quiz.mode == VXU_QZ_TYPING ||
+		    (st->quiz.mode != VXU_QZ_IDLE && st->quiz.doc == st->doc && st->doc)) {
 			if (st->quiz.mode != VXU_QZ_TYPING)
 				draw_verdict(w, st, th);
 			draw_quiz_line(w, st, th);

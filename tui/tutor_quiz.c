@@ -277,15 +277,46 @@ int vxu_quiz_open(vxu_quiz *qz, const vxt_doc *doc, const vxu_progress *p, const
 	vxu_quiz_reset(qz);
 	qz->doc = doc;
 	qz->q = q;
+	qz->number = doc->quiz[q].q.number;
+	snprintf(qz->id, sizeof qz->id, "%s", doc->quiz[q].q.id);
+	snprintf(qz->net, sizeof qz->net, "%s", net ? net : "");
 	start_typing(qz);
 	return 0;
 }
 
+void vxu_quiz_follow(vxu_quiz *qz, const vxt_doc *doc, const char *net)
+{
+	if (qz->mode == VXU_QZ_IDLE || qz->doc == doc)
+		return;
+	if (strcmp(qz->net, net ? net : "") != 0) {
+		vxu_quiz_reset(qz);
+		return;
+	}
+	qz->doc = doc;
+	if (!doc)
+		return;
+	for (size_t i = 0; i < doc->nquiz; i++)
+		if (strcmp(doc->quiz[i].q.id, qz->id) == 0) {
+			qz->q = i;
+			return;
+		}
+	vxu_quiz_reset(qz);
+}
+
 vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int key)
 {
-	if (qz->mode == VXU_QZ_IDLE || !qz->doc || qz->q >= qz->doc->nquiz)
+	if (qz->mode == VXU_QZ_IDLE)
 		return VXU_QZ_PASS;
-	const vxr_quiz *q = &qz->doc->quiz[qz->q].q;
+	if (qz->doc && qz->q >= qz->doc->nquiz) {
+		vxu_quiz_reset(qz);
+		return VXU_QZ_PASS;
+	}
+	/* no layout for a moment (being made again): typing goes on, Enter waits */
+	const vxr_quiz *q = qz->doc ? &qz->doc->quiz[qz->q].q : NULL;
+	if (!q && qz->mode != VXU_QZ_TYPING) {
+		vxu_quiz_reset(qz);
+		return VXU_QZ_PASS;
+	}
 	if (qz->mode == VXU_QZ_TYPING) {
 		if (key == VXU_K_ESC) {
 			vxu_quiz_reset(qz);
@@ -298,6 +329,8 @@ vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int k
 			return VXU_QZ_DONE;
 		}
 		if (key == VXU_K_ENTER) {
+			if (!q)
+				return VXU_QZ_DONE;
 			vxr_judgement j = vxr_quiz_judge(q, qz->line);
 			if (j == VXR_JUDGE_UNREADABLE) {
 				qz->unreadable = 1;

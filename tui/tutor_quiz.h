@@ -98,6 +98,10 @@ typedef struct {
 	vxu_qz_mode mode;
 	const vxt_doc *doc;      /* the step's layout the question is of (not owned) */
 	size_t q;                /* the question: doc->quiz[q] */
+	size_t number;           /* its number, as the step's text shows it */
+	char id[80];             /* its vxr_quiz.id, and the network it was asked */
+	char net[VXU_NET_KEY];   /* for: a new layout of the same step (a resize)
+	                          * keeps what is typed (vxu_quiz_follow) */
 	char line[64];           /* what is typed */
 	size_t len;
 	char said[64];           /* the last answer judged */
@@ -124,5 +128,11 @@ vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int k
 
 /* Closes whatever is shown (a step change, another network). */
 void vxu_quiz_reset(vxu_quiz *qz);
+
+/* The step is laid out anew (doc, NULL while it is being laid out) for the
+ * network net: the quiz follows its question into doc when it is the same
+ * question of the same network, and closes otherwise.  While doc is NULL
+ * the answer line keeps what is typed and judges nothing. */
+void vxu_quiz_follow(vxu_quiz *qz, const vxt_doc *doc, const char *net);
 
 #endif

@@ -1025,7 +1025,7 @@ static void build_status(vxu_state *st)
 
 static void forget_docs(vxu_state *st)
 {
-	vxu_quiz_reset(&st->quiz);   /* it points into a doc */
+	vxu_quiz_follow(&st->quiz, NULL, st->quiz.net);   /* it points into a doc: until the next */
 	if (st->docs)
 		for (size_t i = 0; i < st->nsteps; i++) {
 			vxt_doc_free(st->docs[i]);
@@ -1040,10 +1040,13 @@ static void forget_docs(vxu_state *st)
 static void refresh(vxu_state *st)
 {
 	st->doc = st->docs ? st->docs[st->step] : NULL;
-	if (st->quiz.doc != st->doc)
-		vxu_quiz_reset(&st->quiz);
 	if (st->net && st->result)
 		vxu_net_key(&st->eff, st->result->t, st->net_key);
+	/* a question follows its step laid out anew (a resize), and closes
+	 * with another step or network */
+	if (st->quiz.mode != VXU_QZ_IDLE && st->quiz.doc && st->doc && st->quiz.doc != st->doc)
+		vxu_quiz_reset(&st->quiz);   /* both laid out: another step */
+	vxu_quiz_follow(&st->quiz, st->doc, st->net_key);
 	if (st->prog)
 		vxu_progress_seen(st->prog, st->step);
 	snprintf(st->progress, sizeof st->progress, "%zu/%zu", st->step + 1, st->nsteps);

@@ -175,17 +175,23 @@ static void type(const char *s)
 		vxu_key(&st, (unsigned char)*s);
 }
 
-/* Step 11's question at 80x24: the answer line, a wrong answer with the
- * hint, the right one (the network's own ‖∂s_50/∂s_47‖₂ to two digits) with
- * the reason, and the count on the status line. */
-Test(tutor_screen, a_question_answered_wrong_then_right)
+/* Step 11 at 80x24, its question's answer line open with `typed` in it. */
+static void answer_step11(const char *typed)
 {
 	open_screen(24, 80, 1, 1);
 	st.step = 10;
 	st.dirty |= VXU_DIRTY_DOC;
 	vxu_update(&st);
 	vxu_key(&st, 'i');
-	type("0.5");
+	type(typed);
+}
+
+/* Step 11's question at 80x24: the answer line, a wrong answer with the
+ * hint, the right one (the network's own ‖∂s_50/∂s_47‖₂ to two digits) with
+ * the reason, and the count on the status line. */
+Test(tutor_screen, a_question_answered_wrong_then_right)
+{
+	answer_step11("0.5");
 	char *s = draw_and_dump();
 	cr_expect(strstr(s, "Question 6, your answer: 0.5") != NULL, "%s", s);
 	golden("quiz-typing.txt", s);
@@ -206,6 +212,26 @@ Test(tutor_screen, a_question_answered_wrong_then_right)
 	golden("quiz-right.txt", s);
 	free(s);
 	cr_expect_eq(vxu_progress_answered(&student, st.net_key), 1);
+	vxu_progress_clear(&student);
+}
+
+/* A resize while an answer is typed lays the step out anew: what is typed
+ * stays, and Enter judges it against the new layout's question. */
+Test(tutor_screen, a_resize_keeps_the_answer_being_typed)
+{
+	answer_step11("0.5");
+	const vxt_doc *before = st.doc;
+	resizeterm(30, 100);
+	wresize(win, 30, 100);
+	vxu_resize(&st, 30, 100);
+	char *s = draw_and_dump();
+	cr_expect(st.doc != before || st.doc == NULL, "the step was laid out anew");
+	cr_expect(strstr(s, "Question 6, your answer: 0.5") != NULL, "%s", s);
+	free(s);
+	vxu_key(&st, VXU_K_ENTER);
+	s = draw_and_dump();
+	cr_expect(strstr(s, "0.5 is not right. Hint:") != NULL, "%s", s);
+	free(s);
 	vxu_progress_clear(&student);
 }
 
