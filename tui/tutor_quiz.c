@@ -3,7 +3,6 @@
  * (tutor_quiz.h).
  */
 #include "tui/tutor_quiz.h"
-#include "tui/tutor_state.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -303,7 +302,7 @@ void vxu_quiz_follow(vxu_quiz *qz, const vxt_doc *doc, const char *net)
 	vxu_quiz_reset(qz);
 }
 
-vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int key)
+vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int in)
 {
 	if (qz->mode == VXU_QZ_IDLE)
 		return VXU_QZ_PASS;
@@ -318,17 +317,17 @@ vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int k
 		return VXU_QZ_PASS;
 	}
 	if (qz->mode == VXU_QZ_TYPING) {
-		if (key == VXU_K_ESC) {
+		if (in == VXU_QZ_CANCEL) {
 			vxu_quiz_reset(qz);
 			return VXU_QZ_DONE;
 		}
-		if (key == VXU_K_BACKSPACE) {
+		if (in == VXU_QZ_ERASE) {
 			if (qz->len)
 				qz->line[--qz->len] = '\0';
 			qz->unreadable = 0;
 			return VXU_QZ_DONE;
 		}
-		if (key == VXU_K_ENTER) {
+		if (in == VXU_QZ_JUDGE) {
 			if (!q)
 				return VXU_QZ_DONE;
 			vxr_judgement j = vxr_quiz_judge(q, qz->line);
@@ -344,9 +343,9 @@ vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int k
 				vxu_progress_answer(p, net, q->id, j == VXR_JUDGE_RIGHT);
 			return VXU_QZ_DONE;
 		}
-		if (key >= 0x20 && key < 0x7f) {
+		if (in >= 0x20 && in < 0x7f) {
 			if (qz->len + 1 < sizeof qz->line) {
-				qz->line[qz->len++] = (char)key;
+				qz->line[qz->len++] = (char)in;
 				qz->line[qz->len] = '\0';
 			}
 			qz->unreadable = 0;
@@ -355,18 +354,18 @@ vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int k
 		return VXU_QZ_DONE;   /* arrows and the like do nothing while typing */
 	}
 	/* a verdict is shown */
-	if (key == 'i') {
+	if (in == 'i') {
 		if (qz->mode == VXU_QZ_WRONG)
 			start_typing(qz);
 		else
 			vxu_quiz_open(qz, qz->doc, p, net);
 		return VXU_QZ_DONE;
 	}
-	if (key == '!' && qz->mode == VXU_QZ_WRONG) {
+	if (in == '!' && qz->mode == VXU_QZ_WRONG) {
 		qz->mode = VXU_QZ_REVEALED;
 		return VXU_QZ_DONE;
 	}
-	if (key == VXU_K_ESC) {
+	if (in == VXU_QZ_CANCEL) {
 		vxu_quiz_reset(qz);
 		return VXU_QZ_DONE;
 	}

@@ -108,6 +108,15 @@ typedef struct {
 	int unreadable;          /* the last Enter was not an answer of the kind asked */
 } vxu_quiz;
 
+/* What the answer line takes besides printable characters (their ASCII
+ * codes): the tutor translates its keys (tutor_state.h) into these. */
+enum {
+	VXU_QZ_CANCEL = -1,   /* Esc */
+	VXU_QZ_ERASE = -2,    /* Backspace */
+	VXU_QZ_JUDGE = -3,    /* Enter */
+	VXU_QZ_OTHER = -4     /* any other key (arrows, PgDn…) */
+};
+
 /* What a key did to the quiz. */
 typedef enum {
 	VXU_QZ_PASS = 0,   /* not the quiz's: the tutor handles the key */
@@ -122,9 +131,9 @@ int vxu_quiz_open(vxu_quiz *qz, const vxt_doc *doc, const vxu_progress *p, const
 /* A key while the quiz shows something (mode != IDLE): typing, Backspace,
  * Esc (cancel or close), Enter (judge, recorded in p under net), and after
  * a wrong answer `i` (again) and `!` (show the answer).  A key the quiz
- * does not take closes what it showed and is VXU_QZ_PASS.  Key codes are
- * tutor_state.h's. */
-vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int key);
+ * does not take closes what it showed and is VXU_QZ_PASS.  in is a
+ * printable ASCII character or one of VXU_QZ_CANCEL … VXU_QZ_OTHER. */
+vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int in);
 
 /* Closes whatever is shown (a step change, another network). */
 void vxu_quiz_reset(vxu_quiz *qz);

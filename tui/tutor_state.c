@@ -591,7 +591,11 @@ static vxu_reaction apply_key(vxu_state *st, int key)
 	/* the answer line and the verdict take their keys first */
 	if (st->quiz.mode != VXU_QZ_IDLE) {
 		vxu_quiz *qz = &st->quiz;
-		vxu_qz_result r = vxu_quiz_key(qz, st->prog, st->net_key, key);
+		int in = key == VXU_K_ESC ? VXU_QZ_CANCEL
+		       : key == VXU_K_BACKSPACE ? VXU_QZ_ERASE
+		       : key == VXU_K_ENTER ? VXU_QZ_JUDGE
+		       : key >= 0x20 && key < 0x7f ? key : VXU_QZ_OTHER;
+		vxu_qz_result r = vxu_quiz_key(qz, st->prog, st->net_key, in);
 		if (r == VXU_QZ_DONE) {
 			st->message[0] = '\0';
 			if (qz->mode == VXU_QZ_TYPING && qz->unreadable) {

@@ -81,6 +81,18 @@ const char *vxr_step_panel(size_t i)
 	return panel;
 }
 
+size_t vxr_step_quiz_count(size_t i)
+{
+	const struct vx_embedded *e = step_at(i);
+	vxr_tpl *t = NULL;
+	vx_error err;
+	if (!e || vxr_tpl_parse(e->name, e->text, e->size, &t, &err) != VX_OK)
+		return 0;
+	size_t n = vxr_tpl_quiz_count(t);
+	vxr_tpl_free(t);
+	return n;
+}
+
 /* ================================================================ files */
 
 vx_status vxr_read_file(const char *path, char **text, size_t *len, vx_error *err)

@@ -72,8 +72,4 @@ vxr_judgement vxr_quiz_judge(const vxr_quiz *q, const char *typed);
  * whole number", "vanishing, exploding or neither".  Returns buf. */
 const char *vxr_quiz_expects(const vxr_quiz *q, char *buf, size_t n);
 
-/* The questions of built-in step i (0-based), counted without a network
- * (a question cannot stand inside {{#if}}): 0 past the end. */
-size_t vxr_step_quiz_count(size_t i);
-
 #endif

@@ -140,6 +140,10 @@ vx_status vxr_filled_append(vxr_filled *f, const char *s, size_t n);
 vx_status vxr_filled_insert(vxr_filled *f, size_t at, const char *s, size_t n);
 void vxr_filled_clear(vxr_filled *f);   /* frees the members; f itself is the caller's */
 
+/* How many questions ({{#quiz}}) t asks: the same for every network, as a
+ * question cannot stand inside {{#if}}. */
+size_t vxr_tpl_quiz_count(const vxr_tpl *t);
+
 /* Appends the answer key of every question in f: a "## Answers" section,
  * per question its number, the answer and the reason.  Nothing when f has
  * no question.  VX_ENOMEM only. */

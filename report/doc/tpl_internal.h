@@ -9,6 +9,7 @@
  *                front matter, positions and messages, freeing the tree
  *   tpl_eval.c   values of names and expressions, formats and formatting
  *   tpl_fill.c   filling a parsed template into Markdown with tokens
+ *   tpl_quiz.c   questions ({{#quiz}}): their head, answer and answer key
  */
 #ifndef VXR_TPL_INTERNAL_H
 #define VXR_TPL_INTERNAL_H
@@ -194,7 +195,7 @@ int vxr_tpl_parse_format(const char *s, size_t n, fspec *f);
 /* Formats v as format f asks, in style st, into buf (n bytes). */
 void vxr_tpl_format_val(char *buf, size_t n, val v, const fspec *f, vxf_style st);
 
-/* ---- quiz.c: questions ---- */
+/* ---- tpl_quiz.c: questions ---- */
 
 /* Parses the head of a question, the text [s, s+n) after "#quiz" at
  * template offset base: "number EXPR:.N", "integer EXPR" or "choice

@@ -26,7 +26,6 @@
 #include "report/doc/quiz.h"
 #include "report/doc/tpl.h"
 #include "tui/tutor_quiz.h"
-#include "tui/tutor_state.h"
 #include "tests/unit/tpl_net.h"
 
 /* ---- judging ----------------------------------------------------------- */
@@ -490,9 +489,9 @@ Test(answer_line, wrong_then_right_then_revealed)
 	const char *typed = "0.5x";
 	for (const char *c = typed; *c; c++)
 		vxu_quiz_key(&qz, &p, key, *c);
-	vxu_quiz_key(&qz, &p, key, VXU_K_BACKSPACE);
+	vxu_quiz_key(&qz, &p, key, VXU_QZ_ERASE);
 	cr_expect_str_eq(qz.line, "0.5");
-	vxu_quiz_key(&qz, &p, key, VXU_K_ENTER);
+	vxu_quiz_key(&qz, &p, key, VXU_QZ_JUDGE);
 	cr_expect_eq(qz.mode, VXU_QZ_WRONG);
 	cr_expect_eq(vxu_progress_get(&p, key, "s.md#1"), 0);
 	/* again, right */
@@ -501,14 +500,14 @@ Test(answer_line, wrong_then_right_then_revealed)
 	cr_expect_str_eq(qz.line, "");
 	for (const char *c = " 0.15 "; *c; c++)
 		vxu_quiz_key(&qz, &p, key, *c);
-	vxu_quiz_key(&qz, &p, key, VXU_K_ENTER);
+	vxu_quiz_key(&qz, &p, key, VXU_QZ_JUDGE);
 	cr_expect_eq(qz.mode, VXU_QZ_RIGHT);
 	cr_expect_eq(vxu_progress_get(&p, key, "s.md#1"), 1);
 	/* i goes to the next question not answered right */
 	vxu_quiz_key(&qz, &p, key, 'i');
 	cr_expect_eq(qz.q, 1);
 	vxu_quiz_key(&qz, &p, key, '7');
-	vxu_quiz_key(&qz, &p, key, VXU_K_ENTER);
+	vxu_quiz_key(&qz, &p, key, VXU_QZ_JUDGE);
 	cr_expect_eq(qz.mode, VXU_QZ_WRONG);
 	vxu_quiz_key(&qz, &p, key, '!');
 	cr_expect_eq(qz.mode, VXU_QZ_REVEALED);
@@ -519,11 +518,11 @@ Test(answer_line, wrong_then_right_then_revealed)
 	vxu_quiz_open(&qz, &doc, &p, key);
 	cr_expect_eq(qz.q, 1);
 	vxu_quiz_key(&qz, &p, key, 'z');
-	vxu_quiz_key(&qz, &p, key, VXU_K_ENTER);
+	vxu_quiz_key(&qz, &p, key, VXU_QZ_JUDGE);
 	cr_expect_eq(qz.mode, VXU_QZ_TYPING);
 	cr_expect(qz.unreadable);
 	/* Esc cancels; other keys after a verdict go back to the tutor */
-	vxu_quiz_key(&qz, &p, key, VXU_K_ESC);
+	vxu_quiz_key(&qz, &p, key, VXU_QZ_CANCEL);
 	cr_expect_eq(qz.mode, VXU_QZ_IDLE);
 	cr_expect_eq(vxu_quiz_key(&qz, &p, key, 'n'), VXU_QZ_PASS);
 	/* a step without questions opens nothing */
