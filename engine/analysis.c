@@ -46,6 +46,7 @@ void vx_result_free(vx_result *r)
 	gsl_vector_free(r->step_norm);
 	free(r->paths);
 	gsl_matrix_free(r->grad_W);
+	gsl_matrix_free(r->grad_sum_W);
 	free(r);
 }
 
@@ -62,7 +63,8 @@ static vx_result *result_alloc(size_t d, size_t T, size_t t)
 	r->step_norm = gsl_vector_alloc(T);
 	r->paths = calloc(t, sizeof *r->paths);
 	r->grad_W = gsl_matrix_calloc(d, d);
-	if (!r->a || !r->s || !r->step_norm || !r->paths || !r->grad_W) {
+	r->grad_sum_W = gsl_matrix_calloc(d, d);
+	if (!r->a || !r->s || !r->step_norm || !r->paths || !r->grad_W || !r->grad_sum_W) {
 		vx_result_free(r);
 		return NULL;
 	}
@@ -72,7 +74,7 @@ static vx_result *result_alloc(size_t d, size_t T, size_t t)
 /* The bytes result_alloc(d, T, t) takes. */
 static double result_bytes(double d, double T, double t)
 {
-	return sizeof(vx_result) + (2 * T * d + T + d * d) * sizeof(double) + t * sizeof(vx_path);
+	return sizeof(vx_result) + (2 * T * d + T + 2 * d * d) * sizeof(double) + t * sizeof(vx_path);
 }
 
 /* ---- workspace ---- */
@@ -99,6 +101,10 @@ static void work_clear(work *w)
 	gsl_matrix_free(w->dblk);
 	gsl_matrix_free(w->sblk);
 	free(w->tau);
+	gsl_matrix_free(w->nblk);
+	free(w->ntau);
+	gsl_matrix_free(w->gnear);
+	free(w->sv);
 	gsl_matrix_free(w->Ly);
 	gsl_matrix_free(w->Lz);
 	gsl_vector_free(w->Ltau);
@@ -130,6 +136,7 @@ static double work_bytes(double d, double T, size_t nb)
 	             + 5 * d + 3 * d         /* c, pc */
 	             + T                     /* sn_mant */
 	             + 2 * GRAD_BLOCK * d + GRAD_BLOCK /* dblk, sblk, tau */
+	             + GRAD_BLOCK * d + GRAD_BLOCK + d * d + 3 * d /* nblk, ntau, gnear, sv */
 	             + 2 * d * p + p + d     /* Ly, Lz, Ltau, Le */
 	             + 2 * d * d + 3 * d;    /* fA, fG, feval, feig */
 	return dbl * sizeof(double) + T * sizeof(int) + (1 + (double)nb) * (double)vx_lanczos_bytes((size_t)d) +
@@ -177,6 +184,10 @@ static int work_init(work *w, const vx_model *m, size_t t)
 	w->dblk = gsl_matrix_alloc(GRAD_BLOCK, d);
 	w->sblk = gsl_matrix_alloc(GRAD_BLOCK, d);
 	w->tau = malloc(GRAD_BLOCK * sizeof(double));
+	w->nblk = gsl_matrix_alloc(GRAD_BLOCK, d);
+	w->ntau = malloc(GRAD_BLOCK * sizeof(double));
+	w->gnear = gsl_matrix_calloc(d, d);
+	w->sv = malloc(3 * d * sizeof(double));
 	w->Ly = gsl_matrix_alloc(d, w->p);
 	w->Lz = gsl_matrix_alloc(d, w->p);
 	w->Ltau = gsl_vector_alloc(w->p);
@@ -184,7 +195,7 @@ static int work_init(work *w, const vx_model *m, size_t t)
 	w->pc = malloc(3 * d * sizeof(double));
 	if (!w->pc || !w->Wn || !w->G || !w->Q || !w->eval || !w->eig || !w->lz || !w->c ||
 	    !w->X || !w->Y || !w->CS || !w->sn_mant || !w->sn_exp || !w->sn_cap || !w->pn_mant ||
-	    !w->dblk || !w->sblk || !w->tau || !w->Ly || !w->Lz || !w->Ltau || !w->Le)
+	    !w->dblk || !w->sblk || !w->tau || !w->nblk || !w->ntau || !w->gnear || !w->sv || !w->Ly || !w->Lz || !w->Ltau || !w->Le)
 		return -1;
 	w->cs = w->c + d;
 	w->cprev = w->cs + d;

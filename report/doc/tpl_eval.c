@@ -150,11 +150,16 @@ static val eval_name(evalr *ev, const expr *e)
 	case NM_INV_GAMMA: return vnum(1.0 / r->gamma);
 	case NM_LOSS: return vmag(r->loss);
 	case NM_GRAD_NORM: return vmag(r->grad_norm);
+	case NM_LOSS_SUM: return vmag(r->loss_sum);
+	case NM_GRAD_SUM_NORM: return vmag(r->grad_sum_norm);
+	case NM_GRAD_SUM_NEAR: return vmag(r->grad_sum_near);
+	case NM_GRAD_SUM_FAR: return vmag(r->grad_sum_far);
 	case NM_LYAP: return vnum(r->lyap_max);
 	case NM_LYAP_BOUND: return vnum(vx_result_ln_gl(r));
 	case NM_REGIME: return vstr(vx_regime_name(vx_result_regime(r)));
 	case NM_RATE: return vnum(r->rate);
-	case NM_PATH_NORM: case NM_PATH_PRODUCT: case NM_PATH_BOUND: case NM_PATH_CONTRIB: case NM_PATH_GAP: {
+	case NM_PATH_NORM: case NM_PATH_PRODUCT: case NM_PATH_BOUND: case NM_PATH_CONTRIB: case NM_PATH_GAP:
+	case NM_PATH_DELTA: case NM_PATH_SPREV: {
 		size_t k = vxr_tpl_eval_index(ev, e->a, c->k, 1, r->t, "k", "1..t");
 		if (ev->st != VX_OK)
 			return vnum(0);
@@ -164,6 +169,8 @@ static val eval_name(evalr *ev, const expr *e)
 		case NM_PATH_PRODUCT: return vmag(pa->step_product);
 		case NM_PATH_BOUND: return vmag(pa->bound);
 		case NM_PATH_CONTRIB: return vmag(pa->contribution);
+		case NM_PATH_DELTA: return vmag(pa->delta_norm);
+		case NM_PATH_SPREV: return vmag(pa->sprev_norm);
 		default: return vint((double)pa->gap);
 		}
 	}

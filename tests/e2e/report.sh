@@ -546,5 +546,21 @@ if bad or len(ans) != 6:
 PYEOF
 expect_error 2 "unknown option '--answers'" check --answers
 
+# Networks whose paths are exactly zero (dead ReLU units, W = 0, no input):
+# every step's text must still make a sentence of them. Step 10 once divided
+# the norm above the edge by the norm below it, 0 for a dead ReLU network,
+# and stopped the handout with "division by zero".
+for opts in "--act relu --norm 0.1" "--act relu --norm 0.1 --input-scale 0" "--act relu --norm 0.05 --steps 200" \
+	"--act linear --norm 0" "--act sigmoid --norm 0 --input-scale 0" "--act tanh --norm 0 --steps 2"; do
+	for f in md html; do
+		# shellcheck disable=SC2086
+		if "$VANEX" report -f $f $opts -o "$tmp/zero.$f" 2>"$tmp/err"; then
+			if grep -q -i -w 'nan\|inf' "$tmp/zero.$f"; then fail "report -f $f $opts prints NaN or inf"; else pass; fi
+		else
+			fail "report -f $f $opts: $(cat "$tmp/err")"
+		fi
+	done
+done
+
 echo "report e2e: $checks passed, $fails failed"
 [ "$fails" -eq 0 ]

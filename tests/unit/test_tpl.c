@@ -657,3 +657,58 @@ Test(tpl_values, eigen_and_powers_against_closed_forms)
 	expect_fill(&n, "{{powers.n}}", "200");
 	net_free(&n);
 }
+
+/* The names of the summed loss and of a path term's two factors, against
+ * sums written here from the forward pass (a, s, y): L = Σ_t ½‖s_t − y‖²;
+ * the near part of ∂L/∂W, Σ_t (σ'(a_t) ⊙ (s_t − y)) s_{t−1}ᵀ (tanh: σ' =
+ * 1/cosh²); path t's factors σ'(a_t) ⊙ (s_t − y) and s_{t−1}; far from
+ * ∂L/∂W minus near, entry by entry. */
+Test(tpl_values, summed_loss_and_path_factors)
+{
+	net n;
+	net_make(&n, "tanh", "gaussian", "1.3", "12");
+	const vx_model *m = n.m;
+	const vx_result *r = n.r;
+	size_t d = m->d, T = m->T, t = r->t;
+	double L = 0, near[16] = { 0 }, dn = 0, sn = 0, nn = 0, fn = 0, gn = 0;
+	for (size_t j = 1; j <= T; j++) {
+		double e[4], dl[4];
+		for (size_t i = 0; i < d; i++) {
+			e[i] = gsl_matrix_get(r->s, j - 1, i) - gsl_vector_get(m->y, i);
+			double c = 1 / cosh(gsl_matrix_get(r->a, j - 1, i));
+			dl[i] = c * c * e[i];
+			L += 0.5 * e[i] * e[i];
+			if (j == t) {
+				dn += dl[i] * dl[i];
+				sn += j > 1 ? pow(gsl_matrix_get(r->s, j - 2, i), 2) : pow(gsl_vector_get(m->s0, i), 2);
+			}
+		}
+		for (size_t i = 0; i < d; i++)
+			for (size_t q = 0; q < d; q++)
+				near[i * d + q] += dl[i] * (j > 1 ? gsl_matrix_get(r->s, j - 2, q) : gsl_vector_get(m->s0, q));
+	}
+	for (size_t i = 0; i < d * d; i++) {
+		double g = r->grad_sum_W->data[i];
+		nn += near[i] * near[i];
+		fn += (g - near[i]) * (g - near[i]);
+		gn += g * g;
+	}
+	struct {
+		const char *src;
+		double want, tol;
+	} c[] = {
+		{ "{{loss_sum:full}}", L, 1e-13 },
+		{ "{{grad_sum_norm:full}}", sqrt(gn), 1e-13 },
+		{ "{{grad_sum_near:full}}", sqrt(nn), 1e-11 },
+		{ "{{grad_sum_far:full}}", sqrt(fn), 1e-9 },
+		{ "{{path.delta_norm k=t:full}}", sqrt(dn), 1e-13 },
+		{ "{{path.sprev_norm k=t:full}}", sqrt(sn), 1e-14 },
+		{ "{{path.delta_norm k=3 * path.sprev_norm k=3 / path.contribution k=3:full}}", 1, 1e-15 },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		double v = fill_number(&n, c[i].src);
+		cr_expect(fabs(v - c[i].want) <= c[i].tol * fabs(c[i].want), "%s = %.17g, want %.17g", c[i].src, v,
+		          c[i].want);
+	}
+	net_free(&n);
+}
