@@ -232,6 +232,10 @@ Test(tutor_screen, a_resize_keeps_the_answer_being_typed)
 	s = draw_and_dump();
 	cr_expect(strstr(s, "0.5 is not right. Hint:") != NULL, "%s", s);
 	free(s);
+	/* q quits from the answer line too: no answer holds a q */
+	vxu_key(&st, 'i');
+	cr_expect_eq(st.quiz.mode, VXU_QZ_TYPING);
+	cr_expect_eq(vxu_key(&st, 'q'), VXU_QUIT);
 	vxu_progress_clear(&student);
 }
 
