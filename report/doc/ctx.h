@@ -26,6 +26,9 @@ typedef struct {
 	vxr_extras *extras;        /* this model's and result's extras, shared by every
 	                            * document of them (env.h); NULL: each rendering
 	                            * computes its own */
+	int answers;               /* a handout ends with the answer key of its
+	                            * questions (report --answers); 0: no answer
+	                            * anywhere in it */
 	double forget_bias;        /* --forget-bias B of the gated networks beside this
 	                            * one (env.h, vxr_env_gated): the LSTM's bias_ih of f,
 	                            * the GRU's of z; 0 by default, as PyTorch */

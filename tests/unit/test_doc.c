@@ -59,7 +59,7 @@ static void net_make(net *n, const char *act, const char *norm)
 	cr_assert_eq(vx_params_set(&n->p, "seed", "3", &err), VX_OK);
 	cr_assert_eq(vx_model_build(&n->p, &n->m, &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), NULL, &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0, VX_CELL_RNN };
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0, 0, VX_CELL_RNN };
 }
 
 static void net_free(net *n)
@@ -1160,7 +1160,7 @@ Test(doc_cell, the_tutor_leaves_a_large_gated_analysis_out)
 		cr_assert_eq(vx_model_build(&p, &m, &err), VX_OK, "%s", err.msg);
 		cr_assert_eq(vx_analyse(m, 100, NULL, &r, &err), VX_OK, "%s", err.msg);
 		vxr_extras *x = vxr_extras_alloc();
-		vxr_ctx c = { &p, m, r, 100, 1, "2001-02-03", x, 0, VX_CELL_LSTM };
+		vxr_ctx c = { &p, m, r, 100, 1, "2001-02-03", x, 0, 0, VX_CELL_LSTM };
 		vxt_doc *d = NULL;
 		cr_assert_eq(vxt_render_step(&c, 2, 78, 1, &d, &err), VX_OK, "%s", err.msg);
 		char text[4096] = "";

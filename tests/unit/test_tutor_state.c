@@ -597,7 +597,7 @@ Test(tutor_state, b_and_B_move_the_forget_bias_and_the_gates_step_follows)
 	vx_mag want[2];
 	for (int i = 0; i < 2; i++) {
 		double b = i;
-		vxr_ctx c = { &st.eff, st.model, st.result, st.j, st.k, "", NULL, b, VX_CELL_RNN };
+		vxr_ctx c = { &st.eff, st.model, st.result, st.j, st.k, "", NULL, 0, b, VX_CELL_RNN };
 		vxr_env *e = vxr_env_alloc(&c);
 		const vx_net_result *g;
 		vx_error err = { 0 };
@@ -1060,7 +1060,7 @@ Test(tutor_state, revisited_steps_are_not_laid_out_again)
 static void fd_of_extras(vx_fdcheck *out)
 {
 	cr_assert_not_null(st.extras, "the state owns extras");
-	vxr_ctx ctx = { &st.eff, st.model, st.result, st.j, st.k, st.date, st.extras, st.forget_bias, st.cell };
+	vxr_ctx ctx = { &st.eff, st.model, st.result, st.j, st.k, st.date, st.extras, 0, st.forget_bias, st.cell };
 	vxr_env *e = vxr_env_alloc(&ctx);
 	cr_assert_not_null(e);
 	vx_error err = { 0 };
