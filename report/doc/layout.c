@@ -189,6 +189,37 @@ static void add_words(lay *Y, atoms *A, vxt_role role, const char *s)
 
 static void collect(lay *Y, cmark_node *n, vxt_role role, atoms *A);
 
+/* The display formula o laid out in cells (vxm_layout) at most avail
+ * columns wide where it can break: its rows, right-trimmed, joined by
+ * newlines, its width in *w; NULL with Y->st set on failure. */
+static char *display_rows(lay *Y, const vxr_obj *o, int avail, int *w)
+{
+	vxm_box b;
+	size_t col;
+	vx_error e2;
+	vx_status st = vxm_layout(o->tex, strlen(o->tex), !Y->utf8, 1, avail > 8 ? avail : 8, &b, &col, &e2);
+	if (st != VX_OK) {
+		/* vxr_math parsed the same source: only memory can fail here */
+		Y->st = vx_fail(Y->err, st, "%s", e2.msg);
+		return NULL;
+	}
+	vxr_buf t = { 0 };
+	for (int y = 0; y < b.h; y++) {
+		size_t l = strlen(b.rows[y]);
+		while (l && b.rows[y][l - 1] == ' ')
+			l--;
+		if (y)
+			vxr_buf_putc(&t, '\n');
+		vxr_buf_put(&t, b.rows[y], l);
+	}
+	*w = b.w;
+	vxm_box_free(&b);
+	char *s = vxr_buf_take(&t);
+	if (!s)
+		Y->st = vx_fail(Y->err, VX_ENOMEM, "out of memory");
+	return s;
+}
+
 static void collect_children(lay *Y, cmark_node *n, vxt_role role, atoms *A)
 {
 	for (cmark_node *c = cmark_node_first_child(n); c && Y->st == VX_OK; c = cmark_node_next(c))
@@ -248,7 +279,15 @@ static void collect(lay *Y, cmark_node *n, vxt_role role, atoms *A)
 		if (Y->st != VX_OK)
 			return;
 		if (o->kind == VXR_OBJ_DMATH) {
+			/* typeset in cells, broken to the width left by the prefixes */
+			free(m);
+			int w = 0;
+			m = display_rows(Y, o, Y->width - prefix_width(Y), &w);
+			if (!m)
+				return;
 			atoms_push(Y, A, VXT_MATH, m, 0, 1);
+			if (A->n && A->v[A->n - 1].text == m)
+				A->v[A->n - 1].w = w;
 			A->space_next = 1;
 		} else {
 			atoms_push(Y, A, VXT_MATH, m, 0, 0);
@@ -317,45 +356,23 @@ static void flow(lay *Y, atoms *A, vxt_role base)
 			continue;
 		}
 		if (a->display) {
-			/* display math: its own line, indented a little, centred when it fits */
+			/* display math: its own lines, indented a little, centred when it fits */
 			new_line(Y);
-			col = 0;
 			int ind = a->w + 4 <= avail ? (avail - a->w) / 2 : 0;
 			if (ind > 8)
 				ind = 8;
-			vxt_lines_pad(&Y->L, ind);
-			col = ind;
-			if (a->w + ind <= avail) {
-				vxt_lines_puts(&Y->L, a->role, a->text);
-			} else {
-				/* too wide: break at the spaces around relations and
-				 * operators, continuation lines indented */
-				const char *p = a->text;
-				int first = 1;
-				while (*p) {
-					const char *e = strchr(p, ' ');
-					size_t l = e ? (size_t)(e - p) : strlen(p);
-					char *w = strndup(p, l);
-					if (!w) {
-						Y->L.oom = 1;
-						break;
-					}
-					int ww = vxr_u8_width(w);
-					if (!first && col + 1 + ww > avail) {
-						new_line(Y);
-						vxt_lines_pad(&Y->L, 4);
-						col = 4;
-					} else if (!first) {
-						vxt_lines_puts(&Y->L, a->role, " ");
-						col++;
-					}
-					put_hard(Y, a->role, w, &col, avail);
-					free(w);
-					first = 0;
-					p += l;
-					while (*p == ' ')
-						p++;
-				}
+			/* its rows, each on a line of its own; vxm_layout broke it to
+			 * the width at relations and operators where it could */
+			for (const char *p = a->text; !Y->L.oom;) {
+				const char *e = strchr(p, '\n');
+				size_t l = e ? (size_t)(e - p) : strlen(p);
+				if (p != a->text)
+					new_line(Y);
+				vxt_lines_pad(&Y->L, ind);
+				vxt_lines_span(&Y->L, a->role, p, l);
+				if (!e)
+					break;
+				p = e + 1;
 			}
 			started = 0;  /* what follows starts a new line */
 			col = avail;  /* force a break before the next word */

@@ -69,17 +69,20 @@ static void set_err(vx_error *err, const char *msg)
 	vx_fail(err, VX_EFORMAT, "%s", msg);
 }
 
-vx_status vxm_render(const char *src, size_t len, vxm_target target, int display,
-                     char **out, size_t *col, vx_error *err)
+/* Clears *col and err, checks the arguments (args_ok: the caller's own;
+ * src NULL only when len is 0) and parses src into *P: VX_OK with the root
+ * in *root and P->v the caller's to free, or the status with *col and err
+ * set and nothing to free.  who names the caller in a usage error. */
+static vx_status parse_checked(parser *P, const char *src, size_t len, int args_ok, const char *who, int *root,
+                               size_t *col, vx_error *err)
 {
-	if (out)
-		*out = NULL;
+	memset(P, 0, sizeof *P);
 	if (col)
 		*col = 0;
 	if (err)
 		err->msg[0] = '\0';
-	if (!out || (!src && len) || (int)target < VXM_MATHML || target > VXM_LATEX) {
-		set_err(err, "vxm_render: bad arguments");
+	if (!args_ok || (!src && len)) {
+		vx_fail(err, VX_EFORMAT, "%s: bad arguments", who);
 		return VX_EUSAGE;
 	}
 	if (len > VXM_MAX_LEN) {
@@ -88,16 +91,29 @@ vx_status vxm_render(const char *src, size_t len, vxm_target target, int display
 		set_err(err, "formula longer than 1 MiB");
 		return VX_EFORMAT;
 	}
-	parser P;
-	int root = vxm_parse(&P, src, len);
-	if (P.failed || root < 0) {
-		vx_status st = P.nomem ? VX_ENOMEM : VX_EFORMAT;
+	*root = vxm_parse(P, src, len);
+	if (P->failed || *root < 0) {
 		if (col)
-			*col = P.nomem ? 0 : column_of(P.s, P.errpos);
-		set_err(err, P.msg);
-		free(P.v);
-		return st;
+			*col = P->nomem ? 0 : column_of(P->s, P->errpos);
+		set_err(err, P->msg);
+		free(P->v);
+		P->v = NULL;
+		return P->nomem ? VX_ENOMEM : VX_EFORMAT;
 	}
+	return VX_OK;
+}
+
+vx_status vxm_render(const char *src, size_t len, vxm_target target, int display,
+                     char **out, size_t *col, vx_error *err)
+{
+	if (out)
+		*out = NULL;
+	parser P;
+	int root;
+	vx_status st = parse_checked(&P, src, len, out && (int)target >= VXM_MATHML && target <= VXM_LATEX,
+	                             "vxm_render", &root, col, err);
+	if (st != VX_OK)
+		return st;
 	rend r = { &P, target, display, 0 };
 	vxr_buf b = { 0 };
 	switch (target) {
@@ -119,6 +135,28 @@ vx_status vxm_render(const char *src, size_t len, vxm_target target, int display
 		return VX_ENOMEM;
 	}
 	*out = b.s;
+	return VX_OK;
+}
+
+vx_status vxm_layout(const char *src, size_t len, int ascii, int display, int width,
+                     vxm_box *out, size_t *col, vx_error *err)
+{
+	if (out)
+		memset(out, 0, sizeof *out);
+	parser P;
+	int root;
+	vx_status st = parse_checked(&P, src, len, out != NULL, "vxm_layout", &root, col, err);
+	if (st != VX_OK)
+		return st;
+	rend r = { &P, ascii ? VXM_ASCII : VXM_UNICODE, display, 0 };
+	int oom = 0;
+	vxm_write_box(&r, root, width, out, &oom);
+	free(P.v);
+	if (oom) {
+		vxm_box_free(out);
+		set_err(err, "out of memory");
+		return VX_ENOMEM;
+	}
 	return VX_OK;
 }
 

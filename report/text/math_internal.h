@@ -5,6 +5,7 @@
  *   math_parse.c   the symbol table and the parser (TeX source → tree)
  *   math_mathml.c  the MathML writer
  *   math_linear.c  the Unicode and ASCII writer (linear text)
+ *   math_box.c     the Unicode and ASCII layout in character cells (2-D)
  *   math_latex.c   the LaTeX writer
  *   math.c         the entry points, vxm_render and vxm_to_ascii, and the
  *                  node classes every writer asks for
@@ -154,6 +155,25 @@ int vxm_unary(sclass cl, int has_prev, sclass pcl);
 void vxm_write_mathml(rend *r, int root, vxr_buf *b);
 void vxm_write_linear(const rend *r, int root, vxr_buf *b);
 void vxm_write_latex(const rend *r, int root, vxr_buf *b);
+
+/* The linear text of node id alone (as vxm_write_linear writes it inside
+ * a row; tight: without spaces around operators, as in scripts), appended
+ * to b.  math_box.c sets in one line whatever needs no second. */
+void vxm_write_linear_node(const rend *r, int id, vxr_buf *b, int tight);
+
+/* Appends to out the small form of every code point of s[0..n), the
+ * superscript characters when sup, else the subscript ones, and returns 1;
+ * returns 0 and leaves out untouched when one has none. */
+int vxm_small_form(const char *s, size_t n, int sup, vxr_buf *out);
+
+/* Whether s[0..n) is one token of linear text: one code point, one word
+ * or one number, which a script or \sqrt needs no brackets around. */
+int vxm_single_token(const char *s, size_t n);
+
+/* Lays out the formula with root `root` in character cells into *out
+ * (math.h's vxm_layout says how; width <= 0: no limit); *oom is set when an
+ * allocation failed, the box then incomplete but freeable. */
+void vxm_write_box(const rend *r, int root, int width, vxm_box *out, int *oom);
 
 /* Spells in ASCII the run of superscript, else of subscript, characters
  * that stand for ASCII ones at the start of s[0..n) (at most 64): 10⁻⁴'s

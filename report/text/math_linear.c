@@ -70,7 +70,7 @@ static int map_script(const char *s, size_t n, const cpmap *m, size_t nm, vxr_bu
 }
 
 /* A single token in linear text: one code point, one word or one number. */
-static int single_token(const char *s, size_t n)
+int vxm_single_token(const char *s, size_t n)
 {
 	if (n == 0)
 		return 0;
@@ -130,6 +130,17 @@ static int needs_parens(const rend *r, int id)
 }
 
 static void tx_node(const rend *r, int id, vxr_buf *b, int tight);
+
+int vxm_small_form(const char *s, size_t n, int sup, vxr_buf *out)
+{
+	return sup ? map_script(s, n, sup_map, sizeof sup_map / sizeof sup_map[0], out)
+	           : map_script(s, n, sub_map, sizeof sub_map / sizeof sub_map[0], out);
+}
+
+void vxm_write_linear_node(const rend *r, int id, vxr_buf *b, int tight)
+{
+	tx_node(r, id, b, tight);
+}
 
 static void tx_wrapped(const rend *r, int id, vxr_buf *b, int tight, int parens)
 {
@@ -248,7 +259,6 @@ static void tx_sym(const rend *r, const msym *s, vxr_buf *b)
 static void tx_script(const rend *r, const node *nd, vxr_buf *b)
 {
 	int ascii = r->target == VXM_ASCII;
-	int large = nd->a >= 0 && vxm_node_class(r, nd->a) == C_LARGE;
 	if (nd->a >= 0) {
 		const node *base = vxm_at(r, nd->a);
 		int parens = base->type == N_FRAC || base->type == N_SQRT ||
@@ -272,15 +282,14 @@ static void tx_script(const rend *r, const node *nd, vxr_buf *b)
 			continue;
 		}
 		vxr_buf_putc(b, part == 0 ? '_' : '^');
-		/* limits of Π and Σ keep TeX's braces; a superscript otherwise reads best in ( ) */
-		int single = !large && single_token(t.s ? t.s : "", t.len);
-		const char *open = large || part == 0 ? "{" : "(";
-		const char *close = large || part == 0 ? "}" : ")";
+		/* on one line a script that is more than one token is bracketed
+		 * in ( ), never TeX's { }: s_(j,i), Σ_(k=1)^t, 10^(-4) */
+		int single = vxm_single_token(t.s ? t.s : "", t.len);
 		if (!single)
-			vxr_buf_puts(b, open);
+			vxr_buf_putc(b, '(');
 		vxr_buf_absorb(b, &t);
 		if (!single)
-			vxr_buf_puts(b, close);
+			vxr_buf_putc(b, ')');
 	}
 }
 
@@ -357,7 +366,7 @@ static void tx_node(const rend *r, int id, vxr_buf *b, int tight)
 	case N_SQRT: {
 		vxr_buf t = { 0 };
 		tx_node(r, nd->a, &t, 1);
-		int single = !ascii && single_token(t.s ? t.s : "", t.len);
+		int single = !ascii && vxm_single_token(t.s ? t.s : "", t.len);
 		vxr_buf_puts(b, ascii ? "sqrt" : "√");
 		if (!single)
 			vxr_buf_putc(b, '(');
@@ -431,10 +440,10 @@ size_t vxm_small_to_ascii(const char *s, size_t n, vxr_buf *b)
 		if (rn) {
 			vxr_buf_putc(b, part ? '_' : '^');
 			if (rn > 1)
-				vxr_buf_putc(b, part ? '{' : '(');
+				vxr_buf_putc(b, '(');
 			vxr_buf_put(b, run, rn);
 			if (rn > 1)
-				vxr_buf_putc(b, part ? '}' : ')');
+				vxr_buf_putc(b, ')');
 			return j;
 		}
 	}

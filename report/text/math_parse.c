@@ -27,6 +27,12 @@ enum { VXM_MAX_DEPTH = 64 };
 #define GU(c, u, a) { c, u, u, u, a, "\\" c, C_ORD, F_MI | F_NORMAL }
 #define FN(c, k) { c, NULL, c, c, c, "\\" c, k, F_MI }
 #define CH(s, ml, cls, fl) { NULL, s, ml, s, s, s, cls, fl }
+/* a symbol written as the command \c or as the character u itself */
+#define SY(c, u, a, cls) { c, u, u, u, a, "\\" c, cls, 0 }
+/* a letter-like one, set as an upright identifier */
+#define LS(c, u, a) { c, u, u, u, a, "\\" c, C_ORD, F_MI | F_NORMAL }
+/* a command only, spelt \t in LaTeX (\leq as \le) */
+#define AL(c, u, a, t, cls) { c, NULL, u, u, a, "\\" t, cls, 0 }
 
 static const msym syms[] = {
 	/* Greek: lower case italic, upper case upright, as TeX sets them */
@@ -45,68 +51,36 @@ static const msym syms[] = {
 	GU("Psi", "Ψ", "Psi"), GU("Omega", "Ω", "Omega"),
 	/* letter-like symbols */
 	{ "partial", "∂", "∂", "∂", "d", "\\partial", C_PARTIAL, F_MI | F_NORMAL },
-	{ "nabla", "∇", "∇", "∇", "nabla", "\\nabla", C_ORD, F_MI | F_NORMAL },
-	{ "infty", "∞", "∞", "∞", "inf", "\\infty", C_ORD, F_MI | F_NORMAL },
-	{ "ell", "ℓ", "ℓ", "ℓ", "l", "\\ell", C_ORD, F_MI | F_NORMAL },
-	{ "top", "⊤", "⊤", "⊤", "T", "\\top", C_ORD, F_MI | F_NORMAL },
-	{ "prime", "′", "′", "′", "'", "\\prime", C_ORD, 0 },
-	{ "forall", "∀", "∀", "∀", "forall", "\\forall", C_ORD, 0 },
-	{ "exists", "∃", "∃", "∃", "exists", "\\exists", C_ORD, 0 },
+	LS("nabla", "∇", "nabla"), LS("infty", "∞", "inf"), LS("ell", "ℓ", "l"), LS("top", "⊤", "T"),
+	SY("prime", "′", "'", C_ORD), SY("forall", "∀", "forall", C_ORD), SY("exists", "∃", "exists", C_ORD),
 	/* large operators: the terminal gets the Greek capital, more fonts have it */
 	{ "prod", "∏", "∏", "Π", "prod", "\\prod", C_LARGE, 0 },
 	{ "sum", "∑", "∑", "Σ", "sum", "\\sum", C_LARGE, 0 },
 	/* relations */
-	{ "le", "≤", "≤", "≤", "<=", "\\le", C_REL, 0 },
-	{ "leq", NULL, "≤", "≤", "<=", "\\le", C_REL, 0 },
-	{ "ge", "≥", "≥", "≥", ">=", "\\ge", C_REL, 0 },
-	{ "geq", NULL, "≥", "≥", ">=", "\\ge", C_REL, 0 },
-	{ "ne", "≠", "≠", "≠", "!=", "\\ne", C_REL, 0 },
-	{ "neq", NULL, "≠", "≠", "!=", "\\ne", C_REL, 0 },
-	{ "approx", "≈", "≈", "≈", "~=", "\\approx", C_REL, 0 },
-	{ "sim", "∼", "∼", "∼", "~", "\\sim", C_REL, 0 },
-	{ "equiv", "≡", "≡", "≡", "==", "\\equiv", C_REL, 0 },
-	{ "propto", "∝", "∝", "∝", "propto", "\\propto", C_REL, 0 },
-	{ "ll", "≪", "≪", "≪", "<<", "\\ll", C_REL, 0 },
-	{ "gg", "≫", "≫", "≫", ">>", "\\gg", C_REL, 0 },
-	{ "to", "→", "→", "→", "->", "\\to", C_REL, 0 },
-	{ "rightarrow", NULL, "→", "→", "->", "\\to", C_REL, 0 },
-	{ "leftarrow", "←", "←", "←", "<-", "\\leftarrow", C_REL, 0 },
-	{ "Rightarrow", "⇒", "⇒", "⇒", "=>", "\\Rightarrow", C_REL, 0 },
-	{ "mapsto", "↦", "↦", "↦", "|->", "\\mapsto", C_REL, 0 },
-	{ "in", "∈", "∈", "∈", "in", "\\in", C_REL, 0 },
-	{ "mid", NULL, "|", "|", "|", "\\mid", C_REL, 0 },
+	SY("le", "≤", "<=", C_REL), AL("leq", "≤", "<=", "le", C_REL), SY("ge", "≥", ">=", C_REL),
+	AL("geq", "≥", ">=", "ge", C_REL), SY("ne", "≠", "!=", C_REL), AL("neq", "≠", "!=", "ne", C_REL),
+	SY("approx", "≈", "~=", C_REL), SY("sim", "∼", "~", C_REL), SY("equiv", "≡", "==", C_REL),
+	SY("propto", "∝", "propto", C_REL), SY("ll", "≪", "<<", C_REL), SY("gg", "≫", ">>", C_REL),
+	SY("to", "→", "->", C_REL), AL("rightarrow", "→", "->", "to", C_REL),
+	SY("leftarrow", "←", "<-", C_REL), SY("Rightarrow", "⇒", "=>", C_REL), SY("mapsto", "↦", "|->", C_REL),
+	SY("in", "∈", "in", C_REL), AL("mid", "|", "|", "mid", C_REL),
 	/* binary operators */
 	{ "cdot", "⋅", "⋅", "·", "*", "\\cdot", C_TBIN, 0 },
 	{ NULL, "·", "⋅", "·", "*", "\\cdot", C_TBIN, 0 },
-	{ "times", "×", "×", "×", "*", "\\times", C_TBIN, 0 },
-	{ "pm", "±", "±", "±", "+/-", "\\pm", C_BIN, 0 },
-	{ "mp", "∓", "∓", "∓", "-/+", "\\mp", C_BIN, 0 },
-	{ "circ", "∘", "∘", "∘", "o", "\\circ", C_BIN, 0 },
-	{ "odot", "⊙", "⊙", "⊙", "(.)", "\\odot", C_BIN, 0 },
-	{ "otimes", "⊗", "⊗", "⊗", "(x)", "\\otimes", C_BIN, 0 },
+	SY("times", "×", "*", C_TBIN), SY("pm", "±", "+/-", C_BIN), SY("mp", "∓", "-/+", C_BIN),
+	SY("circ", "∘", "o", C_BIN), SY("odot", "⊙", "(.)", C_BIN), SY("otimes", "⊗", "(x)", C_BIN),
 	{ NULL, "−", "−", "−", "-", "-", C_BIN, 0 },
 	/* dots */
-	{ "ldots", "…", "…", "…", "...", "\\ldots", C_ORD, 0 },
-	{ "dots", NULL, "…", "…", "...", "\\ldots", C_ORD, 0 },
-	{ "cdots", "⋯", "⋯", "⋯", "...", "\\cdots", C_ORD, 0 },
-	{ "vdots", "⋮", "⋮", "⋮", ":", "\\vdots", C_ORD, 0 },
-	{ "ddots", "⋱", "⋱", "⋱", "...", "\\ddots", C_ORD, 0 },
+	SY("ldots", "…", "...", C_ORD), AL("dots", "…", "...", "ldots", C_ORD), SY("cdots", "⋯", "...", C_ORD),
+	SY("vdots", "⋮", ":", C_ORD), SY("ddots", "⋱", "...", C_ORD),
 	/* delimiters */
-	{ "|", "‖", "‖", "‖", "||", "\\|", C_FENCE, 0 },
-	{ "lVert", NULL, "‖", "‖", "||", "\\lVert", C_OPEN, 0 },
-	{ "rVert", NULL, "‖", "‖", "||", "\\rVert", C_CLOSE, 0 },
-	{ "lvert", NULL, "|", "|", "|", "\\lvert", C_OPEN, 0 },
-	{ "rvert", NULL, "|", "|", "|", "\\rvert", C_CLOSE, 0 },
-	{ "langle", "⟨", "⟨", "⟨", "<", "\\langle", C_OPEN, 0 },
-	{ "rangle", "⟩", "⟩", "⟩", ">", "\\rangle", C_CLOSE, 0 },
-	{ "{", NULL, "{", "{", "{", "\\{", C_OPEN, 0 },
-	{ "}", NULL, "}", "}", "}", "\\}", C_CLOSE, 0 },
+	SY("|", "‖", "||", C_FENCE), AL("lVert", "‖", "||", "lVert", C_OPEN), AL("rVert", "‖", "||", "rVert", C_CLOSE),
+	AL("lvert", "|", "|", "lvert", C_OPEN), AL("rvert", "|", "|", "rvert", C_CLOSE),
+	SY("langle", "⟨", "<", C_OPEN), SY("rangle", "⟩", ">", C_CLOSE), AL("{", "{", "{", "{", C_OPEN),
+	AL("}", "}", "}", "}", C_CLOSE),
 	/* escaped specials */
-	{ "%", NULL, "%", "%", "%", "\\%", C_ORD, 0 },
-	{ "&", NULL, "&", "&", "&", "\\&", C_ORD, 0 },
-	{ "#", NULL, "#", "#", "#", "\\#", C_ORD, 0 },
-	{ "$", NULL, "$", "$", "$", "\\$", C_ORD, 0 },
-	{ "_", NULL, "_", "_", "_", "\\_", C_ORD, 0 },
+	AL("%", "%", "%", "%", C_ORD), AL("&", "&", "&", "&", C_ORD), AL("#", "#", "#", "#", C_ORD),
+	AL("$", "$", "$", "$", C_ORD), AL("_", "_", "_", "_", C_ORD),
 	/* named functions (upright); max and min take limits in display */
 	FN("log", C_FUNC), FN("ln", C_FUNC), FN("exp", C_FUNC), FN("tanh", C_FUNC),
 	FN("sin", C_FUNC), FN("cos", C_FUNC), FN("det", C_FUNC), FN("dim", C_FUNC),

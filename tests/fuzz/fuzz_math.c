@@ -8,8 +8,14 @@
  * stray '<' or '&'), since it is pasted into the HTML handout as is.  An
  * error must point at a column inside the source (or just past its end) and
  * carry one line of detail.
+ *
+ * The same source goes through vxm_layout (the terminal's cells, UTF-8 or
+ * ASCII by a bit of the first byte, a width from the next bits): it must
+ * fail exactly when vxm_render does, and a box must have h rows of exactly
+ * w cells, its baseline among them, bytes < 0x80 in ASCII.
  */
 #include "report/text/math.h"
+#include "report/text/utf8.h"
 #include "tests/fuzz/fuzz_util.h"
 
 FUZZ_INIT_GSL()
@@ -145,6 +151,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(col >= 1 && col <= len + 1, "error column %zu outside 1..%zu: %s", col, len + 1, err.msg);
 	}
 	free(out);
+
+	int ascii = (data[0] >> 3) & 1;
+	int width = (data[0] >> 4) * 6;   /* 0 (no limit) to 90 */
+	vxm_box b;
+	size_t bcol = 0;
+	vx_error berr = { 0 };
+	vx_status bst = vxm_layout(copy, len, ascii, display, width, &b, &bcol, &berr);
+	if (st == VX_OK || st == VX_EFORMAT)
+		FUZZ_CHECK(bst == st || bst == VX_ENOMEM, "vxm_layout %d where vxm_render %d", (int)bst, (int)st);
+	if (bst == VX_OK) {
+		FUZZ_CHECK(b.h >= 1 && b.base >= 0 && b.base < b.h, "box h %d base %d", b.h, b.base);
+		FUZZ_CHECK(display || b.h == 1, "inline box of %d rows", b.h);
+		for (int y = 0; y < b.h; y++) {
+			FUZZ_CHECK(b.rows[y] != NULL, "row %d missing", y);
+			FUZZ_CHECK(vxr_u8_width(b.rows[y]) == b.w || !utf8_ok((const unsigned char *)copy, len),
+			           "row %d is %d cells, the box %d", y, vxr_u8_width(b.rows[y]), b.w);
+			for (const char *c = b.rows[y]; ascii && *c; c++)
+				FUZZ_CHECK((unsigned char)*c < 0x80, "non-ASCII byte 0x%02x in an ASCII box",
+				           (unsigned char)*c);
+		}
+		vxm_box_free(&b);
+	} else {
+		fuzz_check_error(bst, &berr);
+	}
 	free(copy);
 	return 0;
 }

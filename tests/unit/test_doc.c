@@ -991,3 +991,43 @@ Test(readme, pictures_the_tutor_as_it_draws)
 	free(want);
 	free(sec);
 }
+
+/* Every step at every width from 40 to 120 columns, UTF-8 and ASCII: no
+ * line shows TeX source (\, _{, ^{), none is wider than asked, and none
+ * holds only the punctuation that ends a sentence or a caption (a "." that
+ * wrapped alone). */
+Test(doc_golden, steps_at_every_width_typeset_and_punctuation_kept, .timeout = 120)
+{
+	net n;
+	net_make(&n, "tanh", "1.2");
+	int lone = 0, tex = 0, wide = 0;
+	for (int utf8 = 1; utf8 >= 0; utf8--)
+		for (int w = 40; w <= 120; w++)
+			for (size_t i = 0; i < vxr_step_count(); i++) {
+				vxt_doc *d = NULL;
+				vx_error err = { 0 };
+				cr_assert_eq(vxt_render_step(&n.ctx, i, w, utf8, &d, &err), VX_OK, "step %zu: %s", i + 1,
+				             err.msg);
+				for (size_t l = 0; l < d->nlines; l++) {
+					vxr_buf b = { 0 };
+					vxr_buf_puts(&b, "");
+					for (size_t s = 0; s < d->lines[l].nspans; s++)
+						vxr_buf_puts(&b, d->lines[l].spans[s].text);
+					char *t = vxr_buf_take(&b);
+					const char *p = t + strspn(t, " ");
+					if (*p && strspn(p, ".,;:) ") == strlen(p) && lone++ < 5)
+						cr_expect(0, "step %zu at %d columns (%s): line %zu is only \"%s\"", i + 1, w,
+						          utf8 ? "UTF-8" : "ASCII", l, t);
+					if ((strchr(t, '\\') || strstr(t, "_{") || strstr(t, "^{")) && tex++ < 5)
+						cr_expect(0, "step %zu at %d columns (%s): TeX on line %zu: %s", i + 1, w,
+						          utf8 ? "UTF-8" : "ASCII", l, t);
+					if (vxr_u8_width(t) > w && wide++ < 5)
+						cr_expect(0, "step %zu at %d columns: line %zu is %d wide", i + 1, w, l,
+						          vxr_u8_width(t));
+					free(t);
+				}
+				vxt_doc_free(d);
+			}
+	cr_expect_eq(lone + tex + wide, 0, "%d lone punctuation, %d TeX, %d too wide", lone, tex, wide);
+	net_free(&n);
+}
