@@ -117,8 +117,8 @@ def main():
     with open(pout) as f:
         res = json.load(f)
     summary["disagreement"] = compare(vx, res)
-    print("check %s %s: vanex %.3f s, numpy %.3f s (min of %d), ratio %.3f, max rel. diff %.1e"
-          % (size, act, summary["vanex"], summary["numpy"], reps, summary["ratio"],
+    print("check %s %s: vanex %.3f s (min of %d), numpy %.3f s (min of %d), ratio %.3f, max rel. diff %.1e"
+          % (size, act, summary["vanex"], len(vt), summary["numpy"], len(pt), summary["ratio"],
              summary["disagreement"]["max"]))
 
     summary["memory"] = []
