@@ -46,6 +46,7 @@ void vx_result_free(vx_result *r)
 	gsl_vector_free(r->step_norm);
 	free(r->paths);
 	gsl_matrix_free(r->grad_W);
+	gsl_matrix_free(r->grad_sum_W);
 	free(r);
 }
 
@@ -62,7 +63,8 @@ static vx_result *result_alloc(size_t d, size_t T, size_t t)
 	r->step_norm = gsl_vector_alloc(T);
 	r->paths = calloc(t, sizeof *r->paths);
 	r->grad_W = gsl_matrix_calloc(d, d);
-	if (!r->a || !r->s || !r->step_norm || !r->paths || !r->grad_W) {
+	r->grad_sum_W = gsl_matrix_calloc(d, d);
+	if (!r->a || !r->s || !r->step_norm || !r->paths || !r->grad_W || !r->grad_sum_W) {
 		vx_result_free(r);
 		return NULL;
 	}
@@ -72,7 +74,7 @@ static vx_result *result_alloc(size_t d, size_t T, size_t t)
 /* The bytes result_alloc(d, T, t) takes. */
 static double result_bytes(double d, double T, double t)
 {
-	return sizeof(vx_result) + (2 * T * d + T + d * d) * sizeof(double) + t * sizeof(vx_path);
+	return sizeof(vx_result) + (2 * T * d + T + 2 * d * d) * sizeof(double) + t * sizeof(vx_path);
 }
 
 /* ---- workspace ---- */
@@ -99,6 +101,10 @@ static void work_clear(work *w)
 	gsl_matrix_free(w->dblk);
 	gsl_matrix_free(w->sblk);
 	free(w->tau);
+	gsl_matrix_free(w->nblk);
+	free(w->ntau);
+	gsl_matrix_free(w->gnear);
+	free(w->sv);
 	gsl_matrix_free(w->Ly);
 	gsl_matrix_free(w->Lz);
 	gsl_vector_free(w->Ltau);
@@ -130,6 +136,7 @@ static double work_bytes(double d, double T, size_t nb)
 	             + 5 * d + 3 * d         /* c, pc */
 	             + T                     /* sn_mant */
 	             + 2 * GRAD_BLOCK * d + GRAD_BLOCK /* dblk, sblk, tau */
+	             + GRAD_BLOCK * d + GRAD_BLOCK + d * d + 3 * d /* nblk, ntau, gnear, sv */
 	             + 2 * d * p + p + d     /* Ly, Lz, Ltau, Le */
 	             + 2 * d * d + 3 * d;    /* fA, fG, feval, feig */
 	return dbl * sizeof(double) + T * sizeof(int) + (1 + (double)nb) * (double)vx_lanczos_bytes((size_t)d) +
@@ -177,6 +184,10 @@ static int work_init(work *w, const vx_model *m, size_t t)
 	w->dblk = gsl_matrix_alloc(GRAD_BLOCK, d);
 	w->sblk = gsl_matrix_alloc(GRAD_BLOCK, d);
 	w->tau = malloc(GRAD_BLOCK * sizeof(double));
+	w->nblk = gsl_matrix_alloc(GRAD_BLOCK, d);
+	w->ntau = malloc(GRAD_BLOCK * sizeof(double));
+	w->gnear = gsl_matrix_calloc(d, d);
+	w->sv = malloc(3 * d * sizeof(double));
 	w->Ly = gsl_matrix_alloc(d, w->p);
 	w->Lz = gsl_matrix_alloc(d, w->p);
 	w->Ltau = gsl_vector_alloc(w->p);
@@ -184,7 +195,7 @@ static int work_init(work *w, const vx_model *m, size_t t)
 	w->pc = malloc(3 * d * sizeof(double));
 	if (!w->pc || !w->Wn || !w->G || !w->Q || !w->eval || !w->eig || !w->lz || !w->c ||
 	    !w->X || !w->Y || !w->CS || !w->sn_mant || !w->sn_exp || !w->sn_cap || !w->pn_mant ||
-	    !w->dblk || !w->sblk || !w->tau || !w->Ly || !w->Lz || !w->Ltau || !w->Le)
+	    !w->dblk || !w->sblk || !w->tau || !w->nblk || !w->ntau || !w->gnear || !w->sv || !w->Ly || !w->Lz || !w->Ltau || !w->Le)
 		return -1;
 	w->cs = w->c + d;
 	w->cprev = w->cs + d;
@@ -218,7 +229,7 @@ static uint64_t model_seed(const vx_model *m, size_t t)
 
 /* ---- pass 1: forward ---- */
 
-static vx_status forward(const vx_model *m, vx_result *r, vx_error *err)
+static vx_status forward(const vx_model *m, vx_result *r, const atomic_int *stop, vx_error *err)
 {
 	size_t d = m->d, T = m->T;
 	/* a_j = U x_j for all j in one product, then + b + W s_{j-1} step by step */
@@ -236,6 +247,10 @@ static vx_status forward(const vx_model *m, vx_result *r, vx_error *err)
 		sprev = s0c;
 	}
 	for (size_t j = 1; j <= T; j++) {
+		if (vx_stop_asked(stop)) {
+			free(s0c);
+			return VX_ECANCELLED;
+		}
 		double *aj = vx_row(r->a, j - 1), *sj = vx_row(r->s, j - 1);
 		for (size_t i = 0; i < d; i++)
 			aj[i] += gsl_vector_get(m->b, i);
@@ -429,7 +444,7 @@ vx_status vx_loss_step_check(size_t t, size_t T, vx_error *err)
 
 vx_status vx_analyse(const vx_model *m, size_t t, const vx_exec *ex, vx_result **out, vx_error *err)
 {
-	static const vx_exec serial = { 1, 0 };
+	static const vx_exec serial = { 1, 0, NULL };
 	*out = NULL;
 	if (!ex)
 		ex = &serial;
@@ -449,15 +464,17 @@ vx_status vx_analyse(const vx_model *m, size_t t, const vx_exec *ex, vx_result *
 	}
 	r->gamma = vx_act_gamma(m->act);
 	r->exec = *ex;
+	r->exec.stop = NULL;   /* the caller's flag may not outlive the result */
 	w.seed = model_seed(m, t);
+	w.stop = ex->stop;
 
-	st = forward(m, r, err);
+	st = forward(m, r, w.stop, err);
+	if (!st && ((st = norm_of_w(m, &w, r)) || (st = passes(m, &w, r, ex->threads))) && st != VX_ECANCELLED)
+		vx_fail(err, st, "the analysis failed: %s", vx_strerror(st));
+	if (st == VX_ECANCELLED)
+		vx_fail(err, st, "the analysis was stopped before it ended");
 	if (st)
 		goto fail;
-	if ((st = norm_of_w(m, &w, r)) || (st = passes(m, &w, r, ex->threads))) {
-		vx_fail(err, st, "the analysis failed: %s", vx_strerror(st));
-		goto fail;
-	}
 	r->rate = vx_gap_slope(&r->paths[0].norm.log10, sizeof *r->paths, r->t);
 	work_clear(&w);
 	*out = r;

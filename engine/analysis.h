@@ -6,8 +6,9 @@
  *   Π_{j=k+1..t} ‖J_j‖₂    the product of per-step norms
  *   (γλ)^{t−k}             the textbook bound, λ = ‖W‖₂
  *   ‖(∂L_t/∂s_t)(∂s_t/∂s_k)(∂⁺s_k/∂W)‖_F   the contribution of path k
- * and ∂L_t/∂W = Σ_k of those terms (BPTT).  Layout: numerator layout,
- * J[i][l] = ∂s_{j,i}/∂s_{j-1,l}.
+ * and ∂L_t/∂W = Σ_k of those terms (BPTT); beside them the summed loss
+ * L = Σ_{t=1}^{T} L_t that training uses and ∂L/∂W, by one more backward
+ * pass.  Layout: numerator layout, J[i][l] = ∂s_{j,i}/∂s_{j-1,l}.
  *
  * Memory is O(d² + T·d): the product is streamed over k and never more than
  * a few d×d matrices are held.  Magnitudes that leave the range of a double
@@ -77,6 +78,12 @@ typedef struct {
 	vx_mag step_product;  /* Π_{j=k+1..t} ‖J_j‖₂ (1 for k = t) */
 	vx_mag bound;         /* (γλ)^{t−k} */
 	vx_mag contribution;  /* Frobenius norm of path k's term of ∂L_t/∂W */
+	/* That term is the outer product δ_k s_{k−1}ᵀ, δ_k = (∂L_t/∂s_k)ᵀ ⊙ σ'(a_k):
+	 * the d×d×d tensor ∂⁺s_k/∂W, (i,p,q) ↦ σ'(a_{k,i}) [i = p] s_{k−1,q},
+	 * contracted with ∂L_t/∂s_k, never formed.  Its Frobenius norm is the
+	 * product of its factors' norms, contribution = delta_norm × sprev_norm. */
+	vx_mag delta_norm;    /* ‖δ_k‖₂ */
+	vx_mag sprev_norm;    /* ‖s_{k−1}‖₂ (s_0 for k = 1) */
 } vx_path;
 
 #define VX_LYAP_MAX 4
@@ -98,6 +105,18 @@ typedef struct {
 	gsl_matrix *grad_W;   /* d×d: ∂L_t/∂W = grad_W × 10^grad_log10_scale */
 	double grad_log10_scale; /* 0 whenever the gradient fits a double */
 	vx_mag grad_norm;     /* ‖∂L_t/∂W‖_F */
+	/* The loss training sums, L = Σ_{t=1}^{T} L_t (over the whole sequence,
+	 * whatever the loss step t), and ∂L/∂W = Σ_t Σ_{k<=t} (term k of
+	 * ∂L_t/∂W), by one backward pass whose adjoint takes in ∂L_t/∂s_t = s_t − y
+	 * at every step: O(T d²), not the O(T² d²) of T separate passes. */
+	vx_mag loss_sum;      /* L = Σ_t L_t */
+	gsl_matrix *grad_sum_W; /* d×d: ∂L/∂W = grad_sum_W × 10^grad_sum_log10_scale */
+	double grad_sum_log10_scale; /* 0 whenever it fits a double */
+	vx_mag grad_sum_norm; /* ‖∂L/∂W‖_F */
+	vx_mag grad_sum_near; /* ‖Σ_t (term k = t of ∂L_t/∂W)‖_F: each loss reaching W
+	                       * at its own step, through no Jacobian J_j */
+	vx_mag grad_sum_far;  /* ‖Σ_t Σ_{k<t} (term k of ∂L_t/∂W)‖_F: what reaches W
+	                       * through at least one J_j; near + far matrices = ∂L/∂W */
 	double lyap_max;      /* top Lyapunov exponent per step (natural log), from
 	                       * QR re-orthonormalisation of J_T … J_1: an estimate;
 	                       * -INFINITY, exactly, when the product of the J_j is
@@ -127,7 +146,9 @@ typedef struct {
  * step (and about VX_PARAM_NORM, the remedy) when the forward pass leaves
  * the range of a double (possible only for relu/linear); VX_EINTERNAL if a norm
  * breaks one of the inequalities above by more than its rounding error (an
- * engine fault, never seen).  *out is caller-freed. */
+ * engine fault, never seen); VX_ECANCELLED, within one step of its loops,
+ * once ex->stop is set (exec.h), with all it allocated freed and *out NULL.
+ * *out is caller-freed; its exec is ex's policy without the stop flag. */
 vx_status vx_analyse(const vx_model *m, size_t t, const vx_exec *ex, vx_result **out, vx_error *err);
 
 /* VX_EUSAGE (err about VX_PARAM_T) unless the loss step t is from 1 to T. */
@@ -137,7 +158,8 @@ void vx_result_free(vx_result *r);       /* NULL-safe */
 
 /* The memory, in bytes, vx_analyse needs at its peak for a model of hidden
  * size d over T steps and loss step t (not counting the model: see
- * vx_model_bytes): the result it returns (a and s, T×d each, t paths, ∂L/∂W)
+ * vx_model_bytes): the result it returns (a and s, T×d each, t paths, ∂L_t/∂W
+ * and the summed loss's ∂L/∂W)
  * and the workspace it frees before returning, counted from the
  * allocations themselves (with the dense fallbacks that only a failed
  * Lanczos run needs).  vx_fd_check afterwards needs less than that

@@ -33,44 +33,228 @@ static double nrm2_scaled(const double *x, size_t n, int *e)
 	return sqrt(s);
 }
 
+/* A gradient accumulated from outer products δ sᵀ: acc (its mantissa) ×
+ * 2^E, the δ rows waiting in dblk with their powers of two in tau; the s
+ * rows, each scaled to max |entry| in [½, 1), wait in a block the caller
+ * may share between accumulators of the same rows. */
 typedef struct {
-	int have;      /* grad holds something */
-	double E;      /* grad_W (mantissa) × 2^E */
-	size_t nb;     /* rows waiting in the block */
+	gsl_matrix *acc;
+	gsl_matrix *dblk;
+	double *tau;   /* -INFINITY: a row of zeros */
+	int have;      /* acc holds something */
+	double E;
 } gradacc;
 
-static void grad_flush(work *w, vx_result *r, gradacc *ga)
+/* Adds the nb waiting rows to ga->acc, one dgemm. */
+static void grad_flush(gradacc *ga, const gsl_matrix *sblk, size_t nb, size_t d)
 {
-	if (ga->nb == 0)
-		return;
 	double taumax = -INFINITY;
-	for (size_t b = 0; b < ga->nb; b++)
-		taumax = fmax(taumax, w->tau[b]);
+	for (size_t b = 0; b < nb; b++)
+		taumax = fmax(taumax, ga->tau[b]);
+	if (taumax == -INFINITY)
+		return;
 	if (!ga->have) {
 		ga->E = taumax;
 		ga->have = 1;
 	} else if (taumax > ga->E) {
-		vx_scale2_matrix(r->grad_W, (int)(ga->E - taumax));
+		vx_scale2_matrix(ga->acc, (int)(ga->E - taumax));
 		ga->E = taumax;
 	}
-	for (size_t b = 0; b < ga->nb; b++) {
-		double sh = w->tau[b] - ga->E;   /* <= 0 */
+	for (size_t b = 0; b < nb; b++) {
+		double sh = ga->tau[b] - ga->E;   /* <= 0 */
 		if (sh < -1100)
-			memset(vx_row(w->dblk, b), 0, w->d * sizeof(double));
+			memset(vx_row(ga->dblk, b), 0, d * sizeof(double));
 		else
-			vx_scale2(vx_row(w->dblk, b), w->d, (int)sh);
+			vx_scale2(vx_row(ga->dblk, b), d, (int)sh);
 	}
-	gsl_matrix_view D = gsl_matrix_submatrix(w->dblk, 0, 0, ga->nb, w->d);
-	gsl_matrix_view S = gsl_matrix_submatrix(w->sblk, 0, 0, ga->nb, w->d);
-	gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &D.matrix, &S.matrix, 1.0, r->grad_W);
-	ga->nb = 0;
+	gsl_matrix_const_view D = gsl_matrix_const_submatrix(ga->dblk, 0, 0, nb, d);
+	gsl_matrix_const_view S = gsl_matrix_const_submatrix(sblk, 0, 0, nb, d);
+	gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &D.matrix, &S.matrix, 1.0, ga->acc);
+}
+
+/* ‖acc × 2^E‖_F of an accumulated d×d gradient (acc has tda = d). */
+static vx_mag grad_frob(const gradacc *ga, size_t d)
+{
+	if (!ga->have)
+		return vx_mag_ldexp(0, 0);
+	int fe;
+	double fn = nrm2_scaled(ga->acc->data, d * d, &fe);
+	return vx_mag_ldexp(fn, ga->E + fe);
+}
+
+/* An accumulated gradient brought to its value, or to acc ×
+ * 10^*log10_scale when its largest entry leaves the range of a double;
+ * *norm its Frobenius norm. */
+static void grad_finish(gradacc *ga, size_t d, vx_mag *norm, double *log10_scale)
+{
+	*log10_scale = 0;
+	if (!ga->have) {
+		gsl_matrix_set_zero(ga->acc);
+		*norm = vx_mag_ldexp(0, 0);
+		return;
+	}
+	*norm = grad_frob(ga, d);
+	double mx = vx_maxabs(ga->acc->data, d * d);
+	if (mx == 0)
+		return;
+	double top = vx_expo(mx) + ga->E;
+	if (top <= 1024 && top >= -1021)
+		vx_scale2(ga->acc->data, d * d, (int)ga->E);
+	else
+		*log10_scale = ga->E * VX_LOG10_2;
+}
+
+/* v (n entries) divided by the power of two 2^*e that brings max |v_i| to
+ * [½, 1); 0 (v untouched, *e = 0) when v is all zeros or not finite. */
+static int normalise(double *v, size_t n, double *e)
+{
+	double mx = vx_maxabs(v, n);
+	*e = 0;
+	if (mx == 0 || !isfinite(mx))
+		return 0;
+	int x = vx_expo(mx);
+	vx_scale2(v, n, -x);
+	*e = x;
+	return 1;
+}
+
+/* 2^sh for sh <= 0, and 0 where it would only add a part below 2^-1000 of
+ * what it is added to */
+static double shift2(double sh)
+{
+	return sh < -1000 ? 0 : ldexp(1.0, (int)sh);
+}
+
+/* The summed loss L = Σ_{t=1}^{T} L_t and ∂L/∂W in one backward pass.  The
+ * adjoint ∂L/∂s_k = (s_k − y) + Wᵀ δ_{k+1} takes in each loss where it
+ * sits; δ_k = σ'(a_k) ⊙ ∂L/∂s_k splits into the near part σ'(a_k) ⊙ (s_k − y)
+ * (the term k = t of L_k) and the far part σ'(a_k) ⊙ Wᵀ δ_{k+1} (the terms
+ * k < t of every later L_t), accumulated apart so that each has its own
+ * norm, far from cancelling against near.  Reuses BPTT's buffers: run after
+ * vx_an_backprop's own pass, on its thread. */
+static void backprop_sum(const vx_model *m, work *w, vx_result *r)
+{
+	size_t d = w->d, T = w->T;
+	double *res = w->sv, *dn = w->sv + d, *dt = w->sv + 2 * d;
+	double *h = w->g, *df = w->tmp, *dact = w->bc;
+	const double *s0 = w->bs0;
+	gradacc near = { w->gnear, w->nblk, w->ntau, 0, 0 };
+	gradacc far = { r->grad_sum_W, w->dblk, w->tau, 0, 0 };
+	size_t nb = 0;
+	int hzero = 1;       /* h = Wᵀ δ_{k+1} × 2^Eh; 0 at k = T */
+	double Eh = 0;
+	double lm = 0, le = 0; /* Σ L_t = lm × 2^le */
+	for (size_t k = T; k >= 1; k--) {
+		/* s_k − y, scaled before the difference when a relu or linear
+		 * state near the largest double would overflow it (or one near the
+		 * smallest lose digits to subnormals) */
+		const double *sk = vx_row(r->s, k - 1);
+		double mx = 0;
+		for (size_t i = 0; i < d; i++)
+			mx = fmax(mx, fmax(fabs(sk[i]), fabs(gsl_vector_get(m->y, i))));
+		int er = mx > 0 ? vx_expo(mx) : 0;
+		if (er >= -1000 && er <= 1000)
+			er = 0;
+		for (size_t i = 0; i < d; i++)
+			res[i] = er == 0 ? sk[i] - gsl_vector_get(m->y, i)
+			                 : ldexp(sk[i], -er) - ldexp(gsl_vector_get(m->y, i), -er);
+		double Er;
+		int rnz = normalise(res, d, &Er);
+		Er += er;
+		if (rnz) {
+			int re;
+			double rn = nrm2_scaled(res, d, &re);
+			double tm = 0.5 * rn * rn, te = 2.0 * (Er + re);
+			if (lm == 0) {
+				lm = tm;
+				le = te;
+			} else if (te > le) {
+				lm = lm * shift2(le - te) + tm;
+				le = te;
+			} else {
+				lm += tm * shift2(te - le);
+			}
+		}
+		vx_act_dfv(m->act, vx_row(r->a, k - 1), dact, d);
+		double En = 0, Ef = 0;
+		int nz = 0, fz = 0;
+		if (rnz) {
+			for (size_t i = 0; i < d; i++)
+				dn[i] = dact[i] * res[i];
+			nz = normalise(dn, d, &En);
+			En += Er;
+		}
+		if (!hzero) {
+			for (size_t i = 0; i < d; i++)
+				df[i] = dact[i] * h[i];
+			fz = normalise(df, d, &Ef);
+			Ef += Eh;
+		}
+		const double *sp = k == 1 ? s0 : vx_row(r->s, k - 2);
+		double msp = vx_maxabs(sp, d);
+		if (msp > 0 && (nz || fz)) {
+			int es = vx_expo(msp);
+			double *sb = vx_row(w->sblk, nb);
+			memcpy(sb, sp, d * sizeof(double));
+			vx_scale2(sb, d, -es);
+			memcpy(vx_row(near.dblk, nb), dn, d * sizeof(double));
+			near.tau[nb] = nz ? En + es : -INFINITY;
+			memcpy(vx_row(far.dblk, nb), df, d * sizeof(double));
+			far.tau[nb] = fz ? Ef + es : -INFINITY;
+			if (++nb == GRAD_BLOCK) {
+				grad_flush(&near, w->sblk, nb, d);
+				grad_flush(&far, w->sblk, nb, d);
+				nb = 0;
+			}
+		}
+		if (k == 1)
+			break;
+		/* δ_k = near + far at the larger's scale, then h = Wᵀ δ_k */
+		hzero = 1;
+		if (!nz && !fz)
+			continue;
+		double E = !nz ? Ef : !fz ? En : fmax(En, Ef);
+		double fn = nz ? shift2(En - E) : 0, ff = fz ? shift2(Ef - E) : 0;
+		for (size_t i = 0; i < d; i++)
+			dt[i] = (nz ? dn[i] * fn : 0) + (fz ? df[i] * ff : 0);
+		double Ed;
+		if (!normalise(dt, d, &Ed))
+			continue;
+		Ed += E;
+		cblas_dgemv(CblasRowMajor, CblasTrans, (int)d, (int)d, 1.0, w->Wn->data, (int)w->Wn->tda, dt, 1,
+		            0.0, h, 1);
+		double eh;
+		hzero = !normalise(h, d, &eh);
+		Eh = Ed + w->eW + eh;
+	}
+	if (nb > 0) {
+		grad_flush(&near, w->sblk, nb, d);
+		grad_flush(&far, w->sblk, nb, d);
+	}
+	r->loss_sum = vx_mag_ldexp(lm, le);
+	r->grad_sum_near = grad_frob(&near, d);
+	r->grad_sum_far = grad_frob(&far, d);
+	/* ∂L/∂W = near + far, at the larger's power of two */
+	if (near.have) {
+		if (!far.have) {
+			far.have = 1;
+			far.E = near.E;
+		} else if (near.E > far.E) {
+			vx_scale2_matrix(far.acc, (int)fmax(far.E - near.E, -2000));
+			far.E = near.E;
+		}
+		vx_scale2_matrix(near.acc, (int)fmax(near.E - far.E, -2000));
+		gsl_matrix_add(far.acc, near.acc);
+	}
+	grad_finish(&far, d, &r->grad_sum_norm, &r->grad_sum_log10_scale);
 }
 
 vx_status vx_an_backprop(const vx_model *m, work *w, vx_result *r)
 {
 	size_t d = w->d, t = w->t;
 	double *g = w->g, *delta = w->tmp;
-	gradacc ga = { 0, 0, 0 };
+	gradacc ga = { r->grad_W, w->dblk, w->tau, 0, 0 };
+	size_t nb = 0;
 	double *s0 = w->bs0;   /* s_0 as a contiguous vector */
 	for (size_t i = 0; i < d; i++)
 		s0[i] = gsl_vector_get(m->s0, i);
@@ -92,8 +276,15 @@ vx_status vx_an_backprop(const vx_model *m, work *w, vx_result *r)
 	}
 
 	for (size_t k = t; k >= 1; k--) {
+		if (vx_stop_asked(w->stop))
+			return VX_ECANCELLED;
 		vx_path *pk = &r->paths[k - 1];
+		const double *sp = k == 1 ? s0 : vx_row(r->s, k - 2);
+		int se;
+		double sn = nrm2_scaled(sp, d, &se);
+		pk->sprev_norm = vx_mag_ldexp(sn, se);
 		pk->contribution = vx_mag_ldexp(0, 0);
+		pk->delta_norm = vx_mag_ldexp(0, 0);
 		if (!gzero) {
 			/* δ_k = σ'(a_k) ⊙ g_k; the path-k term is δ_k s_{k-1}ᵀ */
 			vx_act_dfv(m->act, vx_row(r->a, k - 1), w->bc, d);
@@ -106,20 +297,21 @@ vx_status vx_an_backprop(const vx_model *m, work *w, vx_result *r)
 				int e = vx_expo(md);
 				vx_scale2(delta, d, -e);
 				double Ed = Eg + e;
-				const double *sp = k == 1 ? s0 : vx_row(r->s, k - 2);
-				int de, se;
+				int de;
 				double dn = nrm2_scaled(delta, d, &de);
-				double sn = nrm2_scaled(sp, d, &se);
+				pk->delta_norm = vx_mag_ldexp(dn, Ed + de);
 				pk->contribution = vx_mag_ldexp(dn * sn, Ed + de + se);
 				if (sn > 0) {
 					int es = vx_expo(vx_maxabs(sp, d));
-					memcpy(vx_row(w->dblk, ga.nb), delta, d * sizeof(double));
-					double *sb = vx_row(w->sblk, ga.nb);
+					memcpy(vx_row(ga.dblk, nb), delta, d * sizeof(double));
+					double *sb = vx_row(w->sblk, nb);
 					memcpy(sb, sp, d * sizeof(double));
 					vx_scale2(sb, d, -es);
-					w->tau[ga.nb] = Ed + es;
-					if (++ga.nb == GRAD_BLOCK)
-						grad_flush(w, r, &ga);
+					ga.tau[nb] = Ed + es;
+					if (++nb == GRAD_BLOCK) {
+						grad_flush(&ga, w->sblk, nb, d);
+						nb = 0;
+					}
 				}
 				if (k > 1) {
 					/* g_{k-1} = Wᵀ δ_k */
@@ -139,25 +331,9 @@ vx_status vx_an_backprop(const vx_model *m, work *w, vx_result *r)
 		if (k == 1)
 			break;
 	}
-	grad_flush(w, r, &ga);
-
-	r->grad_log10_scale = 0;
-	if (!ga.have) {
-		gsl_matrix_set_zero(r->grad_W);
-		r->grad_norm = vx_mag_ldexp(0, 0);
-		return VX_OK;
-	}
-	/* grad_W is d×d with tda = d: one contiguous block */
-	int fe;
-	double fn = nrm2_scaled(r->grad_W->data, d * d, &fe);
-	r->grad_norm = vx_mag_ldexp(fn, ga.E + fe);
-	double mx = vx_maxabs(r->grad_W->data, d * d);
-	if (mx == 0)
-		return VX_OK;
-	double top = vx_expo(mx) + ga.E;
-	if (top <= 1024 && top >= -1021)
-		vx_scale2(r->grad_W->data, d * d, (int)ga.E);
-	else
-		r->grad_log10_scale = ga.E * VX_LOG10_2;
+	if (nb > 0)
+		grad_flush(&ga, w->sblk, nb, d);
+	grad_finish(&ga, d, &r->grad_norm, &r->grad_log10_scale);
+	backprop_sum(m, w, r);
 	return VX_OK;
 }

@@ -7,7 +7,8 @@
  *   analysis_steps.c  ‖J_j‖₂ for every j, Lanczos runs in lockstep
  *   analysis_paths.c  ‖∂s_t/∂s_k‖₂ down the chain of products, then the
  *                     bounds and products beside them
- *   analysis_bptt.c   BPTT: the path contributions and ∂L_t/∂W
+ *   analysis_bptt.c   BPTT: the path contributions and ∂L_t/∂W, and the
+ *                     summed loss Σ_t L_t with its ∂L/∂W
  *   analysis_lyap.c   the Lyapunov exponents
  * Only those files include this header; its names begin vx_an_.
  */
@@ -20,6 +21,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 #include "engine/analysis.h"
+#include "engine/exec.h"
 #include "engine/linalg.h"
 
 /* Seeds of the Lanczos streams: the model's hash plus multiples of an odd
@@ -62,6 +64,12 @@ typedef struct {
 	int pzero;              /* the path pass found J_t ⋯ J_1 exactly 0 */
 	gsl_matrix *dblk, *sblk;/* GRAD_BLOCK × d rows of δ_k and s_{k-1} */
 	double *tau;            /* each block row's power of two */
+	/* the summed loss's pass (after BPTT, on its thread), which reuses
+	 * dblk, sblk, tau, g, tmp, bc and bs0 for the far terms */
+	gsl_matrix *nblk;       /* GRAD_BLOCK × d rows of the near terms' δ */
+	double *ntau;           /* their powers of two */
+	gsl_matrix *gnear;      /* d×d: Σ_t of the terms k = t, as mantissa × 2^E */
+	double *sv;             /* 3 × d: s_k − y, the near δ, the whole δ */
 	gsl_matrix *Ly, *Lz;    /* Lyapunov: orthonormal basis d×p and its image */
 	gsl_vector *Ltau, *Le;  /* Householder coefficients (p), a column (d) */
 	/* the path norms' own, so that they can run beside the rest */
@@ -71,6 +79,7 @@ typedef struct {
 	gsl_matrix *fA, *fG;
 	gsl_vector *feval;
 	gsl_eigen_symm_workspace *feig;
+	const atomic_int *stop; /* the caller's stop flag (exec.h; NULL: none) */
 } work;
 
 /* A bound on the relative rounding error of a spectral norm of a d×d
@@ -105,8 +114,10 @@ size_t vx_an_path_bytes(size_t d);
  * ‖∂s_t/∂s_k‖ <= Π‖J_j‖ <= (γλ)^{t−k} beyond rounding. */
 vx_status vx_an_bounds_and_products(const vx_model *m, work *w, vx_result *r);
 
-/* BPTT from L_t: r->loss, every path's contribution, r->grad_W with
- * grad_log10_scale and grad_norm. */
+/* BPTT from L_t: r->loss, every path's contribution (and its factors'
+ * norms), r->grad_W with grad_log10_scale and grad_norm; then the summed
+ * loss L = Σ_t L_t: r->loss_sum, r->grad_sum_W with its scale, and the
+ * norms grad_sum_norm, grad_sum_near and grad_sum_far. */
 vx_status vx_an_backprop(const vx_model *m, work *w, vx_result *r);
 
 /* r->lyap_count, lyap_top and lyap_max by QR re-orthonormalisation of

@@ -128,7 +128,10 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
  *   loss, log10_loss, paths [{k, gap, norm, log10_norm, step_product,
  *   log10_step_product, bound, log10_bound, contribution, log10_contribution}],
  *   grad_W (+ grad_W_scaled, grad_W_log10_scale when it does not fit),
- *   grad_norm, log10_grad_norm, lyapunov {max_exponent, bound}, rate,
+ *   grad_norm, log10_grad_norm, loss_sum, log10_loss_sum (L = Σ_t L_t),
+ *   grad_sum_W (∂L/∂W; + grad_sum_W_scaled, grad_sum_W_log10_scale when it
+ *   does not fit), grad_sum_norm, grad_sum_near, grad_sum_far (each with
+ *   its log10_), lyapunov {max_exponent, bound}, rate,
  *   verdict, fd_check {dsda, dads, dsds, dLdW, j, k, dLdW_entries, unresolved,
  *   at_kink, tolerance, pass, outcome ("pass", "fail", "unresolved", "too large"
  *   or "at kink",

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,7 +123,6 @@ vx_status vxr_net_batch_text(FILE *out, const vxr_net_batch_check *c, int utf8, 
 	const vxr_batch *bt = c->batch;
 	const vx_params *p = c->params;
 	vxf_style st = utf8 ? VXF_UNICODE : VXF_ASCII;
-	const char *minus = utf8 ? "\u2212" : "-";
 	int lstm = net->cell == VX_CELL_LSTM;
 	char line[160];
 
@@ -148,14 +148,13 @@ vx_status vxr_net_batch_text(FILE *out, const vxr_net_batch_check *c, int utf8, 
 	spread_row(out, utf8 ? "horizon (t\u2212k)" : "horizon (t-k)", &bt->horizon, AS_GAP, st);
 	fprintf(out, "rate: log10 of %s per unit of t%sk; Lyapunov: the top exponent per\n"
 	             "step; horizon: the gap where %s first leaves [1e-3, 1e3]\n\n",
-	        utf8 ? "\u2016\u2202S_t/\u2202S_k\u2016" : "|dS_t/dS_k|", minus,
+	        utf8 ? "\u2016\u2202S_t/\u2202S_k\u2016" : "|dS_t/dS_k|", utf8 ? "\u2212" : "-",
 	        utf8 ? "\u2016\u2202S_t/\u2202S_k\u2016" : "|dS_t/dS_k|");
 
-	size_t nrows = vxr_check_rows(bt->t, NULL, 0);
-	size_t *gaps = malloc(nrows * sizeof *gaps);
+	size_t nrows;
+	size_t *gaps = vxr_ck_gaps(bt->t, &nrows);
 	if (!gaps)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
-	vxr_check_rows(bt->t, gaps, nrows);
 	vxr_ck_rpad(out, utf8 ? "t\u2212k" : "t-k", 8);
 	vxr_ck_rpad(out, "k", 9);
 	spread_head(out, "");
@@ -195,36 +194,44 @@ vx_status vxr_net_batch_text(FILE *out, const vxr_net_batch_check *c, int utf8, 
 /* name: {n, min, q1, median, q3, max}. */
 static void jw_spread(vxr_jw *w, const char *name, const vxr_spread *s)
 {
-	vxr_jw_key(w, name);
-	vxr_jw_open(w, "{");
-	vxr_jw_member_size(w, "n", s->n);
-	vxr_jw_member(w, "min", s->min);
-	vxr_jw_member(w, "q1", s->q1);
-	vxr_jw_member(w, "median", s->median);
-	vxr_jw_member(w, "q3", s->q3);
-	vxr_jw_member(w, "max", s->max);
-	vxr_jw_close(w, "}");
+	static const vxr_jw_field field[] = {
+		VXR_JW_SIZE(vxr_spread, n), VXR_JW_REAL(vxr_spread, min), VXR_JW_REAL(vxr_spread, q1),
+		VXR_JW_REAL(vxr_spread, median), VXR_JW_REAL(vxr_spread, q3), VXR_JW_REAL(vxr_spread, max)
+	};
+	vxr_jw_object(w, name, s, field, sizeof field / sizeof *field);
+}
+
+/* The spread of each figure of a batch's layers (ctx: the vxr_batch);
+ * nothing besides them. */
+static void batch_layer_fig(vxr_jw *w, const void *ctx, const char *name, vxr_jw_fig f, size_t l, size_t g)
+{
+	const vxr_batch_layer *y = &((const vxr_batch *)ctx)->layer[l];
+	if (f == VXR_JW_LAYER || f == VXR_JW_GATE)
+		return;
+	jw_spread(w, name, f == VXR_JW_LOW ? &y->gate_low[g] : f == VXR_JW_HIGH ? &y->gate_high[g]
+	                   : f == VXR_JW_CELL ? &y->cell_sat : f == VXR_JW_KEEP_MEAN ? &y->keep_mean : &y->keep_sd);
 }
 
 static void jw_batch(vxr_jw *w, const vx_net *net, const vxr_batch *bt)
 {
+	/* the counts in the words of the verdicts and of the horizon */
+	static const vxr_jw_field count[] = {
+		{ "vanishing", offsetof(vxr_batch, trend_count[VXR_VANISHING]), 1 },
+		{ "exploding", offsetof(vxr_batch, trend_count[VXR_EXPLODING]), 1 },
+		{ "neither", offsetof(vxr_batch, trend_count[VXR_NEITHER]), 1 },
+	};
+	static const vxr_jw_field horizon_count[] = {
+		{ "none", offsetof(vxr_batch, horizon_count[VX_HORIZON_NONE]), 1 },
+		{ "vanish", offsetof(vxr_batch, horizon_count[VX_HORIZON_VANISH]), 1 },
+		{ "explode", offsetof(vxr_batch, horizon_count[VX_HORIZON_EXPLODE]), 1 },
+	};
 	vxr_jw_key(w, "batch");
 	vxr_jw_open(w, "{");
 	vxr_jw_member_size(w, "sequences", bt->B);
 	vxr_jw_member_str(w, "verdict", vxr_trend_name(bt->verdict));
 	vxr_jw_member_str(w, "rule", "exploding when one sequence explodes, vanishing when every one vanishes");
-	vxr_jw_key(w, "counts");
-	vxr_jw_open(w, "{");
-	vxr_jw_member_size(w, "vanishing", bt->trend_count[VXR_VANISHING]);
-	vxr_jw_member_size(w, "exploding", bt->trend_count[VXR_EXPLODING]);
-	vxr_jw_member_size(w, "neither", bt->trend_count[VXR_NEITHER]);
-	vxr_jw_close(w, "}");
-	vxr_jw_key(w, "horizon_counts");
-	vxr_jw_open(w, "{");
-	vxr_jw_member_size(w, "none", bt->horizon_count[VX_HORIZON_NONE]);
-	vxr_jw_member_size(w, "vanish", bt->horizon_count[VX_HORIZON_VANISH]);
-	vxr_jw_member_size(w, "explode", bt->horizon_count[VX_HORIZON_EXPLODE]);
-	vxr_jw_close(w, "}");
+	vxr_jw_object(w, "counts", bt, count, 3);
+	vxr_jw_object(w, "horizon_counts", bt, horizon_count, 3);
 	jw_spread(w, "log10_loss", &bt->loss);
 	jw_spread(w, "log10_grad_norm", &bt->grad_norm);
 	jw_spread(w, "rate", &bt->rate);
@@ -241,34 +248,7 @@ static void jw_batch(vxr_jw *w, const vx_net *net, const vxr_batch *bt)
 		vxr_jw_close(w, "}");
 	}
 	vxr_jw_close(w, "]");
-	vxr_jw_key(w, "layers");
-	vxr_jw_open(w, "[");
-	for (size_t l = 0; l < bt->L; l++) {
-		const vxr_batch_layer *y = &bt->layer[l];
-		vxr_jw_sep(w);
-		vxr_jw_open(w, "{");
-		vxr_jw_member_size(w, "layer", l);
-		vxr_jw_key(w, "gates");
-		vxr_jw_open(w, "[");
-		for (size_t g = 0; g < net->G; g++) {
-			vxr_jw_sep(w);
-			vxr_jw_open(w, "{");
-			vxr_jw_member_str(w, "gate", vx_cell_gate_name(net->cell, g));
-			jw_spread(w, "saturated_low", &y->gate_low[g]);
-			jw_spread(w, "saturated_high", &y->gate_high[g]);
-			vxr_jw_close(w, "}");
-		}
-		vxr_jw_close(w, "]");
-		if (net->cell == VX_CELL_LSTM)
-			jw_spread(w, "cell_saturated", &y->cell_sat);
-		if (vxr_ck_keep_gate(net->cell)) {
-			vxr_jw_member_str(w, "keep_gate", vxr_ck_keep_gate(net->cell));
-			jw_spread(w, "keep_mean", &y->keep_mean);
-			jw_spread(w, "keep_sd", &y->keep_sd);
-		}
-		vxr_jw_close(w, "}");
-	}
-	vxr_jw_close(w, "]");
+	vxr_jw_layers(w, net, bt->L, batch_layer_fig, bt);
 	vxr_jw_close(w, "}");
 }
 
@@ -279,17 +259,10 @@ vx_status vxr_net_batch_json(FILE *out, const vxr_net_batch_check *c, vx_error *
 	const vx_net *net = c->net;
 	const vx_inputs *in = c->inputs;
 	vxr_jw w = { out, 0, 1 };
-	/* the parameters as one sequence's check writes them */
+	/* the head as one sequence's check writes it, without its x */
 	vxr_net_check one = { c->params, c->spec, net, c->results[0], c->fd, c->src };
 
-	vxr_jw_open(&w, "{");
-	vxr_jw_net_params(&w, &one);
-	vxr_jw_member_str(&w, "version", VX_VERSION);
-	vxr_jw_member_size(&w, "state_size", net->D);
-	vxr_jw_member_str(&w, "bound_kind",
-	                  c->results[0]->bound_kind == VX_NET_BOUND_GATES ? "gates" : "gamma_lambda");
-	vxr_jw_source(&w, c->src, c->params);
-	vxr_jw_net_model(&w, net, 0);
+	vxr_jw_net_head(&w, &one, 0);
 	jw_batch(&w, net, c->batch);
 	vxr_jw_key(&w, "sequences");
 	vxr_jw_open(&w, "[");

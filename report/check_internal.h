@@ -1,22 +1,47 @@
 /*
- * check_internal.h — what check.c shares with check_batch.c, which writes a
- * batch's summary in the same layout and JSON conventions (report/check.h).
- * Not for other modules.
+ * check_internal.h — what the files of `vanex check`'s output share: the
+ * decisions (check.c), the lines of the texts (check_lines.c) used by a
+ * vanilla layer's (check_text.c), a network's (check_net.c) and a batch's
+ * (check_batch.c), and the JSON writer (check_json.c) used by check_json.c
+ * and check_batch.c (report/check.h).  Not for other modules.
  */
 #ifndef VXR_CHECK_INTERNAL_H
 #define VXR_CHECK_INTERNAL_H
 
+#include <stddef.h>
 #include <stdio.h>
 #include "report/check.h"
 
 /* Significant digits of the numbers in check's tables. */
 #define VXR_CK_SIG 4
 
-/* ---- text ---- */
+/* ---- decisions (check.c) ---- */
+
+/* "pass", "fail", "unresolved", "too large" or "at kink": an outcome's word
+ * in the text and the JSON. */
+const char *vxr_ck_fd_word(vxr_fd_outcome o);
+/* How one item of a network's finite-difference check came out, in the
+ * words of vxr_fd_item. */
+vxr_fd_outcome vxr_ck_net_fd_item(const vx_net_fditem *it);
+/* The whole check of a network, ranked as vxr_fd_overall ranks. */
+vxr_fd_outcome vxr_ck_net_fd_overall(const vx_net_fdjudge *fd);
+
+/* The rows of check's gap tables (vxr_check_rows) in a new array that the
+ * caller frees, their count in *n; NULL when out of memory. */
+size_t *vxr_ck_gaps(size_t t, size_t *n);
+
+/* ---- text (check_lines.c) ---- */
 
 /* path shortened from the left to at most max columns ("..." and its end),
  * control bytes (and unless utf8 bytes from 0x80) as \xNN, into dst. */
 void vxr_ck_elide(char *dst, size_t n, const char *path, int max, int utf8);
+/* The end of check's first line, `used` columns in, into buf: "seed N", or
+ * "model file PATH" for a model file that records no seed.  Returns buf. */
+char *vxr_ck_origin(char *buf, size_t n, const vx_params *p, int used, int utf8);
+/* "model: from FILE (as recorded)", the path shortened to 50 columns. */
+void vxr_ck_model_file_line(FILE *out, const char *file, int utf8);
+/* The inputs of a generated model, then what starts at 0 (start). */
+void vxr_ck_inputs_line(FILE *out, const vx_params *p, const char *start, int utf8, vxf_style st);
 /* s right-aligned in w columns. */
 void vxr_ck_rpad(FILE *out, const char *s, int w);
 /* The head of a gap table: t−k and k, then n columns of 15. */
@@ -38,13 +63,17 @@ void vxr_ck_lyap_line(FILE *out, double lyap, size_t T, vxf_style st);
 const char *vxr_ck_keep_gate(vx_cell c);
 /* 100 x as "12.5%" (3 significant digits) into b. */
 char *vxr_ck_percent(char *b, size_t n, double x, vxf_style st);
+/* "vanex V check: CELL, L layers, " into buf; returns its columns. */
+int vxr_ck_net_head_start(char *buf, size_t n, const vx_net *net);
 /* The first three lines of a network's check: "vanex V check: CELL, L
  * layers, TAIL", the sizes with the loss step t, the state and D. */
 void vxr_ck_net_head(FILE *out, const vx_net *net, size_t t, const char *tail);
+/* The finite-difference lines of a vanilla layer's check. */
+void vxr_ck_fd_text(FILE *out, const vx_fdcheck *fd, int utf8, vxf_style st);
 /* The finite-difference lines of a network's check. */
 void vxr_ck_net_fd_text(FILE *out, const vx_net *net, const vx_net_fdjudge *fd, int utf8, vxf_style st);
 
-/* ---- JSON, written as it is produced (check.c has the reasons) ---- */
+/* ---- JSON, written as it is produced (check_json.c has the reasons) ---- */
 
 typedef struct {
 	FILE *f;
@@ -52,39 +81,46 @@ typedef struct {
 	int first;    /* the current object or array has no item yet */
 } vxr_jw;
 
-void vxr_jw_put(vxr_jw *w, const char *s);
 void vxr_jw_sep(vxr_jw *w);                       /* ", " before all but the first item */
 void vxr_jw_open(vxr_jw *w, const char *bracket);
 void vxr_jw_close(vxr_jw *w, const char *bracket);
-void vxr_jw_str(vxr_jw *w, const char *s);        /* a JSON string, escaped */
 void vxr_jw_key(vxr_jw *w, const char *name);     /* "name": after the separator */
-void vxr_jw_num(vxr_jw *w, double x);             /* 17 digits; null when not finite */
-void vxr_jw_size(vxr_jw *w, size_t n);
-void vxr_jw_member(vxr_jw *w, const char *name, double x);
 void vxr_jw_member_size(vxr_jw *w, const char *name, size_t n);
 void vxr_jw_member_str(vxr_jw *w, const char *name, const char *s);
-/* name (null beyond a double) and log10_name (null for an exact 0). */
-void vxr_jw_mag(vxr_jw *w, const char *name, vx_mag m);
+/* One member that vxr_jw_fields writes from a struct: its name, where it
+ * lies (offsetof), and whether it is a size_t (size) or a double. */
+typedef struct {
+	const char *name;
+	size_t at;
+	int size;
+} vxr_jw_field;
+/* The field of member m of type: a double (REAL) or a size_t (SIZE), named
+ * as the member. */
+#define VXR_JW_REAL(type, m) { #m, offsetof(type, m), 0 }
+#define VXR_JW_SIZE(type, m) { #m, offsetof(type, m), 1 }
+/* name {the n members f of the struct at base}. */
+void vxr_jw_object(vxr_jw *w, const char *name, const void *base, const vxr_jw_field *f, size_t n);
+/* [v[0], v[stride], …]: n reals, null for what is not finite. */
 void vxr_jw_vector(vxr_jw *w, const double *v, size_t n, size_t stride);
-void vxr_jw_member_vector(vxr_jw *w, const char *name, const gsl_vector *v);
-void vxr_jw_matrix(vxr_jw *w, const gsl_matrix *m);
-void vxr_jw_member_matrix(vxr_jw *w, const char *name, const gsl_matrix *m);
-/* n magnitudes m[0], m[stride], … as name [..] and log10_name [..]. */
-void vxr_jw_mags(vxr_jw *w, const char *name, const vx_mag *m, size_t n, size_t stride);
-/* seed: p's, or null for a model file that records none (p->unseeded). */
-void vxr_jw_seed(vxr_jw *w, const vx_params *p);
 /* The closing newline, the flush, and the first write error as VX_EIO. */
 vx_status vxr_jw_finish(vxr_jw *w, vx_error *err);
-/* source {...} when src is not NULL (vxr_net_check_json's member). */
-void vxr_jw_source(vxr_jw *w, const vxr_source *src, const vx_params *p);
-/* The members of vxr_net_check_json of the same names. */
-void vxr_jw_net_params(vxr_jw *w, const vxr_net_check *c);
-void vxr_jw_net_weights(vxr_jw *w, const vx_net *net, const vx_net_grad *g);
-void vxr_jw_net_start(vxr_jw *w, const vx_net *net, int c0);
-void vxr_jw_net_model(vxr_jw *w, const vx_net *net, int with_x);
-void vxr_jw_net_states(vxr_jw *w, const vx_net_result *r, int c);
-void vxr_jw_net_paths(vxr_jw *w, const vx_net_result *r);
-void vxr_jw_net_layers(vxr_jw *w, const vx_net *net, const vx_net_result *r);
+/* The opening brace and vxr_net_check_json's members params, version,
+ * state_size, bound_kind, source and model (with x when with_x). */
+void vxr_jw_net_head(vxr_jw *w, const vxr_net_check *c, int with_x);
+/* A figure of a layer's object in vxr_jw_layers: the members that follow
+ * "layer" and "gate" (name NULL), the saturated fractions of gate g, of
+ * tanh(c), the mean and spread of the gate that keeps the state. */
+typedef enum {
+	VXR_JW_LAYER, VXR_JW_GATE, VXR_JW_LOW, VXR_JW_HIGH, VXR_JW_CELL, VXR_JW_KEEP_MEAN, VXR_JW_KEEP_SD
+} vxr_jw_fig;
+/* Writes figure f of layer l (gate g) of ctx as member name. */
+typedef void vxr_jw_layer_fn(vxr_jw *w, const void *ctx, const char *name, vxr_jw_fig f, size_t l, size_t g);
+/* layers [{layer, gates [{gate, saturated_low, saturated_high}],
+ * cell_saturated (lstm), keep_gate, keep_mean, keep_sd (lstm, gru)}] of
+ * L layers of net's cell, each figure as fig writes it from ctx: one
+ * sequence's values, or a batch's spreads. */
+void vxr_jw_layers(vxr_jw *w, const vx_net *net, size_t L, vxr_jw_layer_fn *fig, const void *ctx);
+/* fd_check as vxr_net_check_json writes it: null without fd. */
 void vxr_jw_net_fd(vxr_jw *w, const vx_net *net, const vx_net_fdjudge *fd);
 /* Everything vxr_net_check_json writes of one analysis r, from h to the
  * verdict. */

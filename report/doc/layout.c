@@ -44,6 +44,11 @@ void vxt_doc_free(vxt_doc *d)
 	if (!d)
 		return;
 	vxt_line_array_free(d->lines, d->nlines);
+	for (size_t i = 0; i < d->nquiz; i++) {
+		vxt_line_array_free(d->quiz[i].hint, d->quiz[i].nhint);
+		vxt_line_array_free(d->quiz[i].reason, d->quiz[i].nreason);
+	}
+	free(d->quiz);
 	free(d->title);
 	free(d);
 }
@@ -401,36 +406,44 @@ static void flow(lay *Y, atoms *A, vxt_role base)
 	}
 }
 
-/* Plain text of a node (for the title). */
+/* ---- plain text of a node (for the title) ---- */
+
+typedef struct {
+	lay *Y;
+	vxr_buf *b;
+} plain;
+
+static void plain_str(void *u, const char *s)
+{
+	vxr_buf_puts(((plain *)u)->b, s);
+}
+
+static void plain_break(void *u)
+{
+	vxr_buf_puts(((plain *)u)->b, " ");
+}
+
+/* A citation as its years, math in Unicode (or ASCII). */
+static void plain_obj(void *u, const vxr_obj *o)
+{
+	plain *P = u;
+	if (o->kind == VXR_OBJ_CITE) {
+		char *c = vxr_cite_short(o);
+		vxr_buf_puts(P->b, c ? c : "");
+		free(c);
+		return;
+	}
+	char *m = NULL;
+	if (vxr_math(o, o->tex, P->Y->utf8 ? VXM_UNICODE : VXM_ASCII, 0, &m, P->Y->err) == VX_OK)
+		vxr_buf_puts(P->b, m);
+	free(m);
+}
+
 static void plain_text(lay *Y, cmark_node *n, vxr_buf *b)
 {
-	cmark_iter *it = cmark_iter_new(n);
-	cmark_event_type ev;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		cmark_node *x = cmark_iter_get_node(it);
-		if (ev != CMARK_EVENT_ENTER)
-			continue;
-		cmark_node_type ty = cmark_node_get_type(x);
-		if (ty == CMARK_NODE_TEXT || ty == CMARK_NODE_CODE) {
-			vxr_buf_puts(b, cmark_node_get_literal(x));
-		} else if (ty == CMARK_NODE_CUSTOM_INLINE) {
-			size_t idx = vxr_node_obj(x);
-			if (idx < Y->f->nobjs && Y->f->objs[idx].kind == VXR_OBJ_CITE) {
-				char *c = vxr_cite_short(&Y->f->objs[idx]);
-				vxr_buf_puts(b, c ? c : "");
-				free(c);
-			} else if (idx < Y->f->nobjs) {
-				char *m = NULL;
-				if (vxr_math(&Y->f->objs[idx], Y->f->objs[idx].tex, Y->utf8 ? VXM_UNICODE : VXM_ASCII, 0, &m,
-				             Y->err) == VX_OK)
-					vxr_buf_puts(b, m);
-				free(m);
-			}
-		} else if (ty == CMARK_NODE_SOFTBREAK) {
-			vxr_buf_puts(b, " ");
-		}
-	}
-	cmark_iter_free(it);
+	static const vxr_inline_ops ops = { plain_str, plain_break, plain_obj };
+	plain P = { Y, b };
+	vxr_inline_walk(n, Y->f, &ops, &P);
 }
 
 /* Returns 1 when pushed (nesting deeper than 16 lays out flat). */
@@ -615,6 +628,47 @@ static void clip_line(vxt_line *ln, int w)
 	}
 }
 
+/* Lays out the Markdown md (whose tokens point into f) at width: a
+ * question's hint or reason.  *lines and *n are the caller's. */
+static vx_status lay_apart(vxr_env *env, vxr_filled *f, const char *md, int width, int utf8, vxt_line **lines,
+                           size_t *n, vx_error *err)
+{
+	*lines = NULL;
+	*n = 0;
+	cmark_node *root = cmark_parse_document(md, strlen(md), CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8);
+	if (!root)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	vx_status st = vxr_substitute(root, f, err);
+	lay Y;
+	memset(&Y, 0, sizeof Y);
+	Y.width = width;
+	Y.utf8 = utf8;
+	Y.env = env;
+	Y.f = f;
+	Y.err = err;
+	Y.st = VX_OK;
+	Y.title_done = 1;   /* a heading here is not the step's title */
+	if (st == VX_OK) {
+		block(&Y, root);
+		st = Y.st;
+		if (st == VX_OK && Y.L.oom)
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	if (st == VX_OK) {
+		while (Y.L.nlines > 0 && Y.L.lines[Y.L.nlines - 1].nspans == 0)
+			Y.L.nlines--;
+		for (size_t k = 0; k < Y.L.nlines; k++)
+			clip_line(&Y.L.lines[k], width);
+		*lines = Y.L.lines;
+		*n = Y.L.nlines;
+		memset(&Y.L, 0, sizeof Y.L);
+	}
+	free(Y.title);
+	vxt_lines_clear(&Y.L);
+	cmark_node_free(root);
+	return st;
+}
+
 vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8, vxt_doc **out, vx_error *err)
 {
 	*out = NULL;
@@ -626,6 +680,9 @@ vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8, vxt
 	vxr_env_set_terminal(env, 1);
 	vxr_filled f;
 	memset(&f, 0, sizeof f);
+	/* questions numbered as in the handout */
+	for (size_t s = 0; s < i; s++)
+		f.quiz_number += vxr_step_quiz_count(s);
 	vx_status st = vxr_fill_step(env, i, utf8 ? VXF_UNICODE : VXF_ASCII, &f, err);
 	cmark_node *root = NULL;
 	if (st == VX_OK) {
@@ -667,11 +724,27 @@ vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8, vxt
 		d->title = Y.title ? Y.title : strdup("");
 		Y.title = NULL;
 		memset(&Y.L, 0, sizeof Y.L);
-		if (!d->title) {
-			vxt_doc_free(d);
-			d = NULL;
+		if (!d->title)
 			st = vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	if (st == VX_OK && f.nquiz) {
+		d->quiz = calloc(f.nquiz, sizeof *d->quiz);
+		if (!d->quiz)
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+		for (size_t q = 0; st == VX_OK && q < f.nquiz; q++) {
+			vxt_quiz *z = &d->quiz[q];
+			z->q = f.quiz[q].q;
+			d->nquiz++;
+			/* inside the tutor's box: two columns less */
+			int w = width > 24 ? width - 2 : width;
+			st = lay_apart(env, &f, f.quiz[q].hint, w, utf8, &z->hint, &z->nhint, err);
+			if (st == VX_OK)
+				st = lay_apart(env, &f, f.quiz[q].reason, w, utf8, &z->reason, &z->nreason, err);
 		}
+	}
+	if (st != VX_OK && d) {
+		vxt_doc_free(d);
+		d = NULL;
 	}
 	free(Y.title);
 	vxt_lines_clear(&Y.L);

@@ -28,6 +28,7 @@
 #include "engine/analysis.h"
 #include "report/doc/ctx.h"
 #include "report/doc/env.h"
+#include "report/doc/quiz.h"
 #include "report/text/fmt.h"
 
 typedef struct vxr_tpl vxr_tpl;
@@ -87,11 +88,17 @@ typedef enum {
 	VXR_BLK_REFERENCES       /* {{references}}: every work of report/doc/cite.h */
 } vxr_blk_kind;
 
+/* The blocks are rows of one table (report/doc/blocks.c): a tag's words,
+ * the kind, the builders of its data.  These read it. */
+
 /* Whether a block is one of the plots ({{plot …}}). */
-static inline int vxr_blk_is_plot(vxr_blk_kind k)
-{
-	return k >= VXR_BLK_PLOT_NORMS && k <= VXR_BLK_PLOT_REGIMES;
-}
+int vxr_blk_is_plot(vxr_blk_kind k);
+/* The block a tag {{kw name}} names ("table", "paths"): 1 and *blk, or 0
+ * for a name kw does not take. */
+int vxr_blk_find(const char *kw, const char *name, vxr_blk_kind *blk);
+/* The names kw takes, in the table's order, as "paths, steps, …" into buf
+ * (n bytes, cut to fit), for messages. */
+void vxr_blk_names(const char *kw, char *buf, size_t n);
 
 typedef struct {
 	vxr_obj_kind kind;
@@ -119,6 +126,10 @@ typedef struct {
 	size_t nobjs, ocap;
 	char **names;            /* the template names objects point to (owned) */
 	size_t nnames;
+	vxr_quiz_md *quiz;       /* the questions filled ({{#quiz}}, quiz.h), in order */
+	size_t nquiz, qcap;
+	size_t quiz_number;      /* the number the last question got (set it before
+	                          * filling one step alone to number as the handout) */
 } vxr_filled;
 
 /* Appends the filling of t to f.  prose_style is the number style outside
@@ -134,6 +145,15 @@ vx_status vxr_filled_append(vxr_filled *f, const char *s, size_t n);
  * VX_ENOMEM, or VX_EINTERNAL for an offset past the end. */
 vx_status vxr_filled_insert(vxr_filled *f, size_t at, const char *s, size_t n);
 void vxr_filled_clear(vxr_filled *f);   /* frees the members; f itself is the caller's */
+
+/* How many questions ({{#quiz}}) t asks: the same for every network, as a
+ * question cannot stand inside {{#if}}. */
+size_t vxr_tpl_quiz_count(const vxr_tpl *t);
+
+/* Appends the answer key of every question in f: a "## Answers" section,
+ * per question its number, the answer and the reason.  Nothing when f has
+ * no question.  VX_ENOMEM only. */
+vx_status vxr_quiz_answer_key(vxr_filled *f, vx_error *err);
 
 /* Formats x the way a placeholder with `format` does ("" = the default of
  * 3 significant digits; ".N", "sci", ".Nsci", "int", "full"). */

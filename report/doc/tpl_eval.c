@@ -150,11 +150,16 @@ static val eval_name(evalr *ev, const expr *e)
 	case NM_INV_GAMMA: return vnum(1.0 / r->gamma);
 	case NM_LOSS: return vmag(r->loss);
 	case NM_GRAD_NORM: return vmag(r->grad_norm);
+	case NM_LOSS_SUM: return vmag(r->loss_sum);
+	case NM_GRAD_SUM_NORM: return vmag(r->grad_sum_norm);
+	case NM_GRAD_SUM_NEAR: return vmag(r->grad_sum_near);
+	case NM_GRAD_SUM_FAR: return vmag(r->grad_sum_far);
 	case NM_LYAP: return vnum(r->lyap_max);
 	case NM_LYAP_BOUND: return vnum(vx_result_ln_gl(r));
 	case NM_REGIME: return vstr(vx_regime_name(vx_result_regime(r)));
 	case NM_RATE: return vnum(r->rate);
-	case NM_PATH_NORM: case NM_PATH_PRODUCT: case NM_PATH_BOUND: case NM_PATH_CONTRIB: case NM_PATH_GAP: {
+	case NM_PATH_NORM: case NM_PATH_PRODUCT: case NM_PATH_BOUND: case NM_PATH_CONTRIB: case NM_PATH_GAP:
+	case NM_PATH_DELTA: case NM_PATH_SPREV: {
 		size_t k = vxr_tpl_eval_index(ev, e->a, c->k, 1, r->t, "k", "1..t");
 		if (ev->st != VX_OK)
 			return vnum(0);
@@ -164,20 +169,25 @@ static val eval_name(evalr *ev, const expr *e)
 		case NM_PATH_PRODUCT: return vmag(pa->step_product);
 		case NM_PATH_BOUND: return vmag(pa->bound);
 		case NM_PATH_CONTRIB: return vmag(pa->contribution);
+		case NM_PATH_DELTA: return vmag(pa->delta_norm);
+		case NM_PATH_SPREV: return vmag(pa->sprev_norm);
 		default: return vint((double)pa->gap);
 		}
 	}
 	case NM_STEP_NORM: case NM_DACT_MAX: case NM_DACT_MIN: case NM_DACT_MEAN: case NM_DACT_SAT:
-	case NM_A_ABSMAX: {
+	case NM_A_ABSMAX: case NM_DACT_ARGMIN: {
 		size_t j = vxr_tpl_eval_index(ev, e->a, c->j, 1, r->T, "j", "1..T");
 		if (ev->st != VX_OK)
 			return vnum(0);
 		if (e->name == NM_STEP_NORM)
 			return vnum(gsl_vector_get(r->step_norm, j - 1));
 		double mx = -INFINITY, mn = INFINITY, sum = 0, amax = 0;
-		size_t sat = 0;
+		size_t sat = 0, argmin = 0;
 		for (size_t i = 0; i < r->d; i++) {
 			double g = dact_of(c, j, i);
+			/* the first unit that reaches the smallest σ′: the most saturated */
+			if (g < mn)
+				argmin = i;
 			mx = fmax(mx, g);
 			mn = fmin(mn, g);
 			sum += g;
@@ -189,6 +199,7 @@ static val eval_name(evalr *ev, const expr *e)
 		case NM_DACT_MIN: return vnum(mn);
 		case NM_DACT_MEAN: return vnum(sum / (double)r->d);
 		case NM_DACT_SAT: return vint((double)sat);
+		case NM_DACT_ARGMIN: return vint((double)(argmin + 1));
 		default: return vnum(amax);
 		}
 	}
@@ -286,6 +297,8 @@ static val eval_name(evalr *ev, const expr *e)
 			return a ? vmag(a->paths[0].norm) : vnum(NAN);
 		return vstr(a ? vx_trend_name(vx_result_trend(a)) : "none");
 	}
+	/* the verdict `vanex check` prints for this network */
+	case NM_VERDICT: return vstr(vx_trend_name(vx_result_trend(r)));
 	case NM_COUNT:
 		break;
 	}

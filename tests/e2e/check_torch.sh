@@ -3,8 +3,9 @@
 # float64 from the model vanex wrote, the forward pass a and s, the loss,
 # every ‖∂s_t/∂s_k‖₂ (torch.autograd.functional.jacobian, then
 # torch.linalg.matrix_norm(ord=2)), every per-step ‖J_j‖₂, λ = ‖W‖₂, the
-# contribution of each path k and ∂L_t/∂W by backpropagation; all must agree
-# to 1e-9 relative.  The derivatives of tanh and of the logistic are the
+# contribution of each path k and ∂L_t/∂W by backpropagation, and the summed
+# loss L = Σ_t L_t with ∂L/∂W and its near (k = t) and far (k < t) parts; all
+# must agree to 1e-9 relative.  The derivatives of tanh and of the logistic are the
 # accurate 1/cosh²(a) and σ(a)σ(−a), so saturated networks are compared too.
 # Then the comparison is shown able to fail: a run with one number off by
 # 1e-6 relative must be refused.  torch is Debian's python3-torch under
@@ -156,6 +157,29 @@ gn = torch.linalg.matrix_norm(G).item()
 if o["grad_norm"] is not None:
     close("grad_norm", o["grad_norm"], gn, gn)
 
+# the summed loss L = Σ_{t=1}^{T} L_t that training uses, W at each step a
+# leaf of its own: ∂L/∂W is the sum of the leaves' gradients, the near part
+# each L_t's through W at step t, the far part Σ_k ∂(Σ_{t>k} L_t)/∂W_k
+Wl = [W.clone().requires_grad_(True) for _ in range(T)]
+v, Ls = s0, []
+for j in range(1, T + 1):
+    v = step(v, j, Wl[j - 1])
+    Ls.append(0.5 * torch.sum((v - y) ** 2))
+Lsum = sum(Ls)
+check_mag("loss_sum", mag(o, "loss_sum"), Lsum.item())
+Gs = sum(torch.autograd.grad(Lsum, Wl, retain_graph=True))
+if o["grad_sum_W"] is not None:
+    close("grad_sum_W", torch.tensor(o["grad_sum_W"]), Gs)
+else:
+    close("grad_sum_W (scaled)", torch.tensor(o["grad_sum_W_scaled"]) * 10.0 ** o["grad_sum_W_log10_scale"], Gs)
+check_mag("grad_sum_norm", mag(o, "grad_sum_norm"), torch.linalg.matrix_norm(Gs).item())
+near = sum(torch.autograd.grad(Ls[j - 1], Wl[j - 1], retain_graph=True)[0] for j in range(1, T + 1))
+far = torch.zeros_like(W)
+for k in range(1, T):
+    far += torch.autograd.grad(sum(Ls[k:]), Wl[k - 1], retain_graph=True)[0]
+check_mag("grad_sum_near", mag(o, "grad_sum_near"), torch.linalg.matrix_norm(near).item())
+check_mag("grad_sum_far", mag(o, "grad_sum_far"), torch.linalg.matrix_norm(far).item())
+
 if bad:
     print("FAIL %s:\n  %s" % (label, "\n  ".join(bad[:12])), file=sys.stderr)
     sys.exit(3)
@@ -187,11 +211,14 @@ done <<'NETS'
 --act sigmoid --hidden 3 --inputs 1 --steps 40 --norm 0.5 --init identity --seed 7
 --act tanh --hidden 8 --steps 20 --norm 30 --seed 8
 --act sigmoid --hidden 3 --steps 8 --init identity --norm 30 --input-scale 0 --seed 1
+--act relu --hidden 6 --inputs 2 --steps 80 --norm 0.9 --seed 9
+--act sigmoid --hidden 5 --steps 70 --t 30 --norm 5 --seed 10
 NETS
 
 # The comparison can fail: the saturated tanh run with one number off by
 # 1e-6 relative, as a wrong derivative in vanex would leave it, is refused
-# (status 3) for a path norm, a step product and the largest entry of ∂L/∂W.
+# (status 3) for a path norm, a step product, the largest entry of ∂L_t/∂W
+# and of the summed loss's ∂L/∂W, and the summed loss.
 "$PY" - "$tmp/run7.json" "$tmp" <<'EOF' || { echo "FAIL: the altered runs were not written" >&2; fails=$((fails + 1)); }
 import json, sys
 o = json.load(open(sys.argv[1]))
@@ -208,8 +235,13 @@ def grad(c):
 alter("norm", lambda c: c["paths"][mid].__setitem__("norm", c["paths"][mid]["norm"] * (1 + 1e-6)))
 alter("product", lambda c: c["paths"][mid].__setitem__("step_product", c["paths"][mid]["step_product"] * (1 + 1e-6)))
 alter("grad", grad)
+def grad_sum(c):
+    i, j = largest(c["grad_sum_W"])
+    c["grad_sum_W"][i][j] *= 1 + 1e-6
+alter("grad_sum", grad_sum)
+alter("loss_sum", lambda c: c.__setitem__("loss_sum", c["loss_sum"] * (1 + 1e-6)))
 EOF
-for alt in norm product grad; do
+for alt in norm product grad grad_sum loss_sum; do
 	OMP_NUM_THREADS=1 "$PY" "$tmp/ref.py" "$tmp/alt-$alt.json" "altered $alt" >/dev/null 2>"$tmp/alt.err"
 	rc=$?
 	if [ "$rc" -eq 3 ]; then
@@ -224,4 +256,4 @@ if [ "$fails" -ne 0 ]; then
 	echo "check_torch.sh: $fails failure(s)" >&2
 	exit 1
 fi
-echo "check_torch.sh: $i networks agree with PyTorch autograd to 1e-9; 3 altered runs refused"
+echo "check_torch.sh: $i networks agree with PyTorch autograd to 1e-9; 5 altered runs refused"

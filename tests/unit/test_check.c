@@ -276,6 +276,22 @@ static json_t *jmatrix_ref(const gsl_matrix *m)
 	return a;
 }
 
+/* a gradient as vanex writes it: name, or name null beside name_scaled and
+ * name_log10_scale when it does not fit a double */
+static void jgrad_ref(json_t *o, const char *name, const gsl_matrix *G, double log10_scale)
+{
+	char key[64];
+	if (log10_scale == 0) {
+		json_object_set_new(o, name, jmatrix_ref(G));
+		return;
+	}
+	json_object_set_new(o, name, json_null());
+	snprintf(key, sizeof key, "%s_scaled", name);
+	json_object_set_new(o, key, jmatrix_ref(G));
+	snprintf(key, sizeof key, "%s_log10_scale", name);
+	json_object_set_new(o, key, jr(log10_scale));
+}
+
 static json_t *jvector_ref(const gsl_vector *v)
 {
 	json_t *a = json_array();
@@ -336,15 +352,14 @@ static char *json_reference(const vxr_check *c)
 		json_array_append_new(paths, po);
 	}
 	json_object_set_new(o, "paths", paths);
-	if (r->grad_log10_scale == 0) {
-		json_object_set_new(o, "grad_W", jmatrix_ref(r->grad_W));
-	} else {
-		json_object_set_new(o, "grad_W", json_null());
-		json_object_set_new(o, "grad_W_scaled", jmatrix_ref(r->grad_W));
-		json_object_set_new(o, "grad_W_log10_scale", jr(r->grad_log10_scale));
-	}
+	jgrad_ref(o, "grad_W", r->grad_W, r->grad_log10_scale);
 	json_object_set_new(o, "grad_norm", r->grad_norm.fits ? jr(r->grad_norm.value) : json_null());
 	json_object_set_new(o, "log10_grad_norm", jr(r->grad_norm.log10));
+	jmag_ref(o, "loss_sum", r->loss_sum);
+	jgrad_ref(o, "grad_sum_W", r->grad_sum_W, r->grad_sum_log10_scale);
+	jmag_ref(o, "grad_sum_norm", r->grad_sum_norm);
+	jmag_ref(o, "grad_sum_near", r->grad_sum_near);
+	jmag_ref(o, "grad_sum_far", r->grad_sum_far);
 	json_t *ly = json_object();
 	json_object_set_new(ly, "max_exponent", jr(r->lyap_max));
 	json_object_set_new(ly, "bound", jr(vx_result_ln_gl(r)));

@@ -422,7 +422,7 @@ Test(engine_analysis, analyses_never_set_the_blas_threads)
 	openblas_set_num_threads(2);
 	cr_assert_eq(openblas_get_num_threads(), 2, "OpenBLAS does not take 2 threads");
 	blas_sets = 0;
-	const vx_exec policies[] = { { 1, 0 }, { 2, 1 }, { 3, 1 } };
+	const vx_exec policies[] = { { 1, 0, NULL }, { 2, 1, NULL }, { 3, 1, NULL } };
 	vx_model *m = random_model(VX_TANH, 64, 2, 20, 1.0, 1.0, 5);
 	vx_net *net = NULL;
 	vx_error e = { 0 };
@@ -445,12 +445,12 @@ Test(engine_analysis, analyses_never_set_the_blas_threads)
 /* The policy of exec.h, size by size, and vx_exec_apply setting the BLAS. */
 Test(engine_analysis, the_thread_policy_follows_the_size)
 {
-	const vx_exec quad = { 4, 8 }, one = { 1, 3 };
+	const vx_exec quad = { 4, 8, NULL }, one = { 1, 3, NULL };
 	const struct { size_t d; int net; const vx_exec *machine; vx_exec want; } cases[] = {
-		{ 1, 0, &quad, { 2, 1 } },     { 256, 0, &quad, { 2, 1 } },  { 257, 0, &quad, { 1, 8 } },
-		{ 4096, 0, &quad, { 1, 8 } },  { 16, 0, &one, { 1, 1 } },    { 300, 0, &one, { 1, 3 } },
-		{ 63, 1, &quad, { 1, 8 } },    { 64, 1, &quad, { 3, 1 } },   { 1024, 1, &quad, { 3, 1 } },
-		{ 1025, 1, &quad, { 1, 8 } },  { 512, 1, &one, { 1, 3 } },
+		{ 1, 0, &quad, { 2, 1, NULL } },     { 256, 0, &quad, { 2, 1, NULL } },  { 257, 0, &quad, { 1, 8, NULL } },
+		{ 4096, 0, &quad, { 1, 8, NULL } },  { 16, 0, &one, { 1, 1, NULL } },    { 300, 0, &one, { 1, 3, NULL } },
+		{ 63, 1, &quad, { 1, 8, NULL } },    { 64, 1, &quad, { 3, 1, NULL } },   { 1024, 1, &quad, { 3, 1, NULL } },
+		{ 1025, 1, &quad, { 1, 8, NULL } },  { 512, 1, &one, { 1, 3, NULL } },
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		vx_exec got = cases[c].net ? vx_exec_for_net(cases[c].d, cases[c].machine)
@@ -465,7 +465,7 @@ Test(engine_analysis, the_thread_policy_follows_the_size)
 	vx_exec m = vx_exec_machine();
 	cr_expect_eq(m.blas_threads, 2, "the machine's BLAS count is the BLAS's");
 	cr_expect_eq(m.threads, (int)sysconf(_SC_NPROCESSORS_ONLN), "cores");
-	vx_exec small = vx_exec_for_model(8, &m), large = vx_exec_for_model(1000, &m), keep = { 1, 0 };
+	vx_exec small = vx_exec_for_model(8, &m), large = vx_exec_for_model(1000, &m), keep = { 1, 0, NULL };
 	vx_exec_apply(&small);
 	cr_expect_eq(openblas_get_num_threads(), 1, "small d: one BLAS thread");
 	vx_exec_apply(&keep);
@@ -686,6 +686,171 @@ Test(engine_analysis, gradient_equals_finite_differences_of_the_loss)
 	}
 }
 
+/* ---- ∂⁺s_k/∂W and the path term as an outer product ---- */
+
+/* The immediate derivative ∂⁺s_k/∂W as the full d×d×d tensor, by central
+ * differences of the one-step map s_k = σ(W s_{k−1} + U x_k + b) with s_{k−1}
+ * held at the trace's value: Tn[(i d + p) d + q] = ∂s_{k,i}/∂W_{pq}.  Then
+ * contracted with g = ∂L_t/∂s_k = (s_t − y)ᵀ ∂s_t/∂s_k from the plain product,
+ * its Frobenius norm must be the engine's contribution of path k, and its
+ * two factors' norms the engine's delta_norm and sprev_norm. */
+Test(engine_analysis, path_term_is_the_contracted_immediate_derivative)
+{
+	for (vx_act a = 0; a < VX_ACT_COUNT; a++) {
+		size_t d = 4, T = 9, t = 8;
+		vx_model *m = random_model(a, d, 2, T, 1.2, 1.0, 171 + a);
+		vx_result *r = analyse_ok(m, t);
+		ntrace tr = nv_forward(m);
+		double *Tn = calloc(d * d * d, sizeof *Tn), *e = malloc(d * sizeof *e);
+		for (size_t i = 0; i < d; i++)
+			e[i] = NM(tr.s, t, i) - gsl_vector_get(m->y, i);
+		for (size_t k = 1; k <= t; k++) {
+			const vx_path *pk = &r->paths[k - 1];
+			size_t nonzero = 0;
+			for (size_t p = 0; p < d; p++)
+				for (size_t q = 0; q < d; q++) {
+					double w = gsl_matrix_get(m->W, p, q), h = 1e-6 * fmax(1, fabs(w));
+					for (size_t i = 0; i < d; i++) {
+						double sk[2];
+						for (int sg = 0; sg < 2; sg++) {
+							double av = gsl_vector_get(m->b, i);
+							for (size_t l = 0; l < d; l++) {
+								double wl = gsl_matrix_get(m->W, i, l);
+								if (i == p && l == q)
+									wl = w + (sg ? -h : h);
+								av += wl * NM(tr.s, k - 1, l);
+							}
+							for (size_t l = 0; l < m->n; l++)
+								av += gsl_matrix_get(m->U, i, l) * gsl_matrix_get(m->x, k - 1, l);
+							sk[sg] = nv_f(a, av);
+						}
+						double v = (sk[0] - sk[1]) / (2 * h);
+						Tn[(i * d + p) * d + q] = v;
+						nonzero += v != 0;
+						/* a_{k,i} holds row i of W alone: the rest is exactly 0 */
+						if (i != p)
+							cr_expect(v == 0, "%s k=%zu: ds_%zu/dW_%zu%zu = %g, not 0", ACT[a], k, i, p, q, v);
+					}
+				}
+			cr_expect(nonzero <= d * d, "%s k=%zu: %zu of d^3 = %zu entries nonzero, more than d^2", ACT[a], k,
+			          nonzero, d * d * d);
+			nmat P = nv_dsds(m, &tr, t, k);
+			double g[8] = { 0 }, gd = 0, sn = 0, fro = 0;
+			for (size_t l = 0; l < d; l++)
+				for (size_t i = 0; i < d; i++)
+					g[l] += e[i] * NM(P, i, l);
+			for (size_t p = 0; p < d; p++)
+				for (size_t q = 0; q < d; q++) {
+					double c = 0;
+					for (size_t i = 0; i < d; i++)
+						c += g[i] * Tn[(i * d + p) * d + q];
+					fro += c * c;
+				}
+			fro = sqrt(fro);
+			for (size_t i = 0; i < d; i++) {
+				double di = g[i] * nv_df(a, NM(tr.a, k, i));
+				gd += di * di;
+				sn += NM(tr.s, k - 1, i) * NM(tr.s, k - 1, i);
+			}
+			gd = sqrt(gd);
+			sn = sqrt(sn);
+			cr_expect(reldiff(pk->contribution.value, fro, fro) < 1e-7,
+			          "%s k=%zu: ||g . d+s_k/dW||_F = %.17g by differences, contribution %.17g", ACT[a], k, fro,
+			          pk->contribution.value);
+			cr_expect(reldiff(pk->delta_norm.value, gd, gd) < 1e-11, "%s k=%zu: ||g o sigma'(a_k)|| %.17g vs %.17g",
+			          ACT[a], k, pk->delta_norm.value, gd);
+			cr_expect(reldiff(pk->sprev_norm.value, sn, sn) < 1e-12, "%s k=%zu: ||s_k-1|| %.17g vs %.17g", ACT[a], k,
+			          pk->sprev_norm.value, sn);
+			double prod = pk->delta_norm.value * pk->sprev_norm.value;
+			cr_expect(reldiff(pk->contribution.value, prod, prod) < 1e-15,
+			          "%s k=%zu: contribution %.17g is not delta_norm x sprev_norm %.17g", ACT[a], k,
+			          pk->contribution.value, prod);
+			free(P.v);
+		}
+		free(Tn);
+		free(e);
+		nv_free(&tr);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
+
+/* ---- the summed loss L = Σ_t L_t ---- */
+
+/* ∂L/∂W against central differences of Σ_t L_t from the plain forward
+ * pass, and its near (k = t) and far (k < t) parts against every explicit
+ * path term of every L_t, with the products multiplied here. */
+Test(engine_analysis, summed_loss_gradient_equals_differences_and_explicit_terms)
+{
+	for (vx_act a = 0; a < VX_ACT_COUNT; a++) {
+		size_t d = 4 + a % 2, T = 9 + 31 * (a == VX_TANH) + 61 * (a == VX_RELU), t = 5;
+		vx_model *m = random_model(a, d, 2, T, 1.1, 1.0, 181 + a);
+		vx_result *r = analyse_ok(m, t);
+		ntrace tr = nv_forward(m);
+		double Ls = 0;
+		for (size_t j = 1; j <= T; j++)
+			Ls += nv_loss(m, &tr, j);
+		cr_expect(r->loss_sum.fits && reldiff(r->loss_sum.value, Ls, Ls) < 1e-13, "%s T=%zu: loss_sum %.17g vs %.17g",
+		          ACT[a], T, r->loss_sum.value, Ls);
+		/* every term k of every L_t, t = 1..T: near for k = t, far for k < t */
+		nmat Nr = nm_alloc(d, d), Fr = nm_alloc(d, d), Ws = nm_alloc(d, d), F = nm_alloc(d, d);
+		for (size_t tt = 1; tt <= T; tt++)
+			for (size_t k = 1; k <= tt; k++) {
+				nmat P = nv_dsds(m, &tr, tt, k);
+				for (size_t l = 0; l < d; l++) {
+					double g = 0;
+					for (size_t i = 0; i < d; i++)
+						g += (NM(tr.s, tt, i) - gsl_vector_get(m->y, i)) * NM(P, i, l);
+					g *= nv_df(a, NM(tr.a, k, l));
+					for (size_t q = 0; q < d; q++)
+						NM(k == tt ? Nr : Fr, l, q) += g * NM(tr.s, k - 1, q);
+				}
+				free(P.v);
+			}
+		double nn = 0, fn = 0, tn = 0;
+		nmat G = nm_alloc(d, d);
+		for (size_t i = 0; i < d * d; i++) {
+			nn += Nr.v[i] * Nr.v[i];
+			fn += Fr.v[i] * Fr.v[i];
+			G.v[i] = Nr.v[i] + Fr.v[i];
+			tn += G.v[i] * G.v[i];
+		}
+		cr_expect_eq(r->grad_sum_log10_scale, 0.0, "the summed gradient fits");
+		cr_expect(matrel(G, r->grad_sum_W) < 1e-11, "%s T=%zu: dL/dW vs the sum of explicit terms: %.3g", ACT[a], T,
+		          matrel(G, r->grad_sum_W));
+		cr_expect(reldiff(r->grad_sum_norm.value, sqrt(tn), sqrt(tn)) < 1e-11, "%s grad_sum_norm %.17g vs %.17g",
+		          ACT[a], r->grad_sum_norm.value, sqrt(tn));
+		cr_expect(reldiff(r->grad_sum_near.value, sqrt(nn), sqrt(nn)) < 1e-11, "%s grad_sum_near %.17g vs %.17g",
+		          ACT[a], r->grad_sum_near.value, sqrt(nn));
+		cr_expect(reldiff(r->grad_sum_far.value, sqrt(fn), sqrt(fn)) < 1e-11, "%s grad_sum_far %.17g vs %.17g",
+		          ACT[a], r->grad_sum_far.value, sqrt(fn));
+		memcpy(Ws.v, m->W->data, d * d * sizeof(double));
+		for (size_t i = 0; i < d; i++)
+			for (size_t l = 0; l < d; l++) {
+				double w = NM(Ws, i, l), h = 1e-6 * fmax(1, fabs(w)), L[2] = { 0, 0 };
+				for (int sg = 0; sg < 2; sg++) {
+					NM(Ws, i, l) = w + (sg ? -h : h);
+					ntrace tp = nv_forward_w(m, &Ws);
+					for (size_t j = 1; j <= T; j++)
+						L[sg] += nv_loss(m, &tp, j);
+					nv_free(&tp);
+				}
+				NM(Ws, i, l) = w;
+				NM(F, i, l) = (L[0] - L[1]) / (2 * h);
+			}
+		cr_expect(matrel(F, r->grad_sum_W) < 1e-7, "%s T=%zu: dL/dW vs differences of the summed loss: %.3g", ACT[a],
+		          T, matrel(F, r->grad_sum_W));
+		free(Nr.v);
+		free(Fr.v);
+		free(G.v);
+		free(Ws.v);
+		free(F.v);
+		nv_free(&tr);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
+
 /* ---- closed forms ---- */
 
 static vx_model *linear_identity(double lambda, size_t T, const char *init, const char *input_scale)
@@ -751,6 +916,34 @@ Test(engine_analysis, linear_three_over_1000_steps_keeps_an_exact_log10)
 	/* where it still fits: 3^600 */
 	vx_path *q = &r->paths[400];
 	cr_expect(q->norm.fits && fabs(q->norm.value / pow(3.0, 600) - 1) < 1e-12, "3^600 = %.17g", q->norm.value);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+/* The summed loss over a horizon beyond a double: the linear network W = 3I
+ * with no input, s_0 = 1 and y = 0 has s_t = 3^t 1, L = ½ d Σ_{t=1}^{600} 9^t
+ * = ½ d (9^601 − 9)/8, and, with ∂L_t/∂s_k = 3^(t−k) s_tᵀ, every entry of
+ * ∂L/∂W is Σ_t Σ_{k<=t} 3^(2t−k) 3^(k−1) = Σ_t t 9^t / 3
+ * = (4799 · 9^601 + 9)/192: 10^575 and 10^576, carried by their log10. */
+Test(engine_analysis, summed_loss_beyond_a_double_keeps_its_log10)
+{
+	vx_model *m = linear_identity(3.0, 600, "identity", "0");
+	size_t d = m->d;
+	for (size_t i = 0; i < d; i++) {
+		gsl_vector_set(m->s0, i, 1);
+		gsl_vector_set(m->y, i, 0);
+	}
+	vx_result *r = analyse_ok(m, 10);
+	double want = log10(0.5 * (double)d / 8) + 601 * log10(9.0);
+	cr_expect(!r->loss_sum.fits, "10^%.6g does not fit", want);
+	cr_expect(fabs(r->loss_sum.log10 - want) < 1e-13 * want, "log10 L = %.17g, want %.17g", r->loss_sum.log10, want);
+	double entry = log10(4799.0 / 192) + 601 * log10(9.0);
+	cr_expect(!r->grad_sum_norm.fits && fabs(r->grad_sum_norm.log10 - (entry + log10((double)d))) < 1e-13 * entry,
+	          "log10 ||dL/dW||_F = %.17g, want %.17g", r->grad_sum_norm.log10, entry + log10((double)d));
+	for (size_t i = 0; i < d * d; i++) {
+		double l = log10(r->grad_sum_W->data[i]) + r->grad_sum_log10_scale;
+		cr_expect(fabs(l - entry) < 1e-13 * entry, "entry %zu: 10^%.17g, want 10^%.17g", i, l, entry);
+	}
 	vx_result_free(r);
 	vx_model_free(m);
 }

@@ -18,46 +18,8 @@
 #include "report/doc/tpl.h"
 #include "report/doc/cite.h"
 #include "report/text/buf.h"
+#include "tests/unit/tpl_net.h"
 
-/* ---- a network to fill against ---------------------------------------- */
-
-typedef struct {
-	vx_params p;
-	vx_model *m;
-	vx_result *r;
-	vxr_ctx ctx;
-	vxr_env *env;
-} net;
-
-/* act, init, norm, steps as given; d = 4, n = 2, seed 3. */
-static void net_make(net *n, const char *act, const char *init, const char *norm, const char *steps)
-{
-	vx_error err;
-	gsl_set_error_handler_off();
-	vx_params_default(&n->p);
-	cr_assert_eq(vx_params_set(&n->p, "act", act, &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_params_set(&n->p, "init", init, &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_params_set(&n->p, "norm", norm, &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_params_set(&n->p, "steps", steps, &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_params_set(&n->p, "hidden", "4", &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_params_set(&n->p, "inputs", "2", &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_params_set(&n->p, "seed", "3", &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_model_build(&n->p, &n->m, &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), NULL, &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL };
-	n->env = vxr_env_alloc(&n->ctx);
-	cr_assert_not_null(n->env);
-}
-
-static void net_free(net *n)
-{
-	vxr_env_free(n->env);
-	vx_result_free(n->r);
-	vx_model_free(n->m);
-}
-
-/* Fills src (named "t.md") in a style; returns VX status, md in *out (or the
- * error in err). */
 static vx_status fill(net *n, const char *src, vxf_style st, char **out, vxr_filled *keep, vx_error *err)
 {
 	vxr_tpl *t = NULL;
@@ -128,7 +90,7 @@ Test(tpl_errors, positions)
 	expect_error(&n, "abc {{lambda", "t.md:1:5: unclosed {{ (no matching }})");
 	expect_error(&n, "p\n\n{{else}}", "t.md:3:1: {{else}} without {{#if}}");
 	expect_error(&n, "{{/if}}", "t.md:1:1: {{/if}} without {{#if}}");
-	expect_error(&n, "ok {{#each x}}", "t.md:1:4: unknown block '#each' (accepted: #if)");
+	expect_error(&n, "ok {{#each x}}", "t.md:1:4: unknown block '#each' (accepted: #if, #quiz)");
 	expect_error(&n, "{{#if 1}}a{{else}}b{{else}}c{{/if}}",
 	             "t.md:1:20: {{else}} after the final {{else}} of this {{#if}}");
 	expect_error(&n, "{{act:.3}}", "t.md:1:7: a format applies to numbers, not to text");
@@ -627,7 +589,7 @@ static void jordan_net(net *n, const char *steps)
 	vxr_env_free(n->env);
 	vx_result_free(n->r);
 	cr_assert_eq(vx_analyse(n->m, n->m->T, NULL, &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL };
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0 };
 	n->env = vxr_env_alloc(&n->ctx);
 }
 
@@ -693,5 +655,60 @@ Test(tpl_values, eigen_and_powers_against_closed_forms)
 	/* a long sequence: the powers stop at 200 */
 	net_make(&n, "tanh", "gaussian", "1", "300");
 	expect_fill(&n, "{{powers.n}}", "200");
+	net_free(&n);
+}
+
+/* The names of the summed loss and of a path term's two factors, against
+ * sums written here from the forward pass (a, s, y): L = Σ_t ½‖s_t − y‖²;
+ * the near part of ∂L/∂W, Σ_t (σ'(a_t) ⊙ (s_t − y)) s_{t−1}ᵀ (tanh: σ' =
+ * 1/cosh²); path t's factors σ'(a_t) ⊙ (s_t − y) and s_{t−1}; far from
+ * ∂L/∂W minus near, entry by entry. */
+Test(tpl_values, summed_loss_and_path_factors)
+{
+	net n;
+	net_make(&n, "tanh", "gaussian", "1.3", "12");
+	const vx_model *m = n.m;
+	const vx_result *r = n.r;
+	size_t d = m->d, T = m->T, t = r->t;
+	double L = 0, near[16] = { 0 }, dn = 0, sn = 0, nn = 0, fn = 0, gn = 0;
+	for (size_t j = 1; j <= T; j++) {
+		double e[4], dl[4];
+		for (size_t i = 0; i < d; i++) {
+			e[i] = gsl_matrix_get(r->s, j - 1, i) - gsl_vector_get(m->y, i);
+			double c = 1 / cosh(gsl_matrix_get(r->a, j - 1, i));
+			dl[i] = c * c * e[i];
+			L += 0.5 * e[i] * e[i];
+			if (j == t) {
+				dn += dl[i] * dl[i];
+				sn += j > 1 ? pow(gsl_matrix_get(r->s, j - 2, i), 2) : pow(gsl_vector_get(m->s0, i), 2);
+			}
+		}
+		for (size_t i = 0; i < d; i++)
+			for (size_t q = 0; q < d; q++)
+				near[i * d + q] += dl[i] * (j > 1 ? gsl_matrix_get(r->s, j - 2, q) : gsl_vector_get(m->s0, q));
+	}
+	for (size_t i = 0; i < d * d; i++) {
+		double g = r->grad_sum_W->data[i];
+		nn += near[i] * near[i];
+		fn += (g - near[i]) * (g - near[i]);
+		gn += g * g;
+	}
+	struct {
+		const char *src;
+		double want, tol;
+	} c[] = {
+		{ "{{loss_sum:full}}", L, 1e-13 },
+		{ "{{grad_sum_norm:full}}", sqrt(gn), 1e-13 },
+		{ "{{grad_sum_near:full}}", sqrt(nn), 1e-11 },
+		{ "{{grad_sum_far:full}}", sqrt(fn), 1e-9 },
+		{ "{{path.delta_norm k=t:full}}", sqrt(dn), 1e-13 },
+		{ "{{path.sprev_norm k=t:full}}", sqrt(sn), 1e-14 },
+		{ "{{path.delta_norm k=3 * path.sprev_norm k=3 / path.contribution k=3:full}}", 1, 1e-15 },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		double v = fill_number(&n, c[i].src);
+		cr_expect(fabs(v - c[i].want) <= c[i].tol * fabs(c[i].want), "%s = %.17g, want %.17g", c[i].src, v,
+		          c[i].want);
+	}
 	net_free(&n);
 }
