@@ -53,26 +53,41 @@ static vx_status get_number(const json_t *v, const char *name, const char *membe
 	return VX_OK;
 }
 
-/* Fills vector v (its size is the expected length) from a JSON array. */
-static vx_status get_vector(const json_t *a, const char *name, const char *member,
-                            gsl_vector *v, vx_error *err)
+/* Fills vector v (its size is the expected length) from a JSON array: a
+ * member, or row `row` (1-based) of one when row is not 0, as messages
+ * say. */
+static vx_status get_numbers(const json_t *a, const char *name, const char *member, size_t row,
+                             gsl_vector *v, vx_error *err)
 {
+	char lead[40] = "";
+	if (row)
+		snprintf(lead, sizeof lead, "row %zu ", row);
 	if (!json_is_array(a))
-		return vx_fail(err, VX_EFORMAT, "%s: %s: is %s, expected an array of %zu numbers", name, member,
-		               json_kind(a), v->size);
+		return vx_fail(err, VX_EFORMAT, "%s: %s: %sis %s, expected an array of %zu numbers", name, member,
+		               lead, json_kind(a), v->size);
 	if (json_array_size(a) != v->size)
-		return vx_fail(err, VX_ESHAPE, "%s: %s: has %zu entries, expected %zu", name, member,
+		return vx_fail(err, VX_ESHAPE, "%s: %s: %shas %zu entries, expected %zu", name, member, lead,
 		               json_array_size(a), v->size);
 	for (size_t i = 0; i < v->size; i++) {
-		char where[48];
-		double x;
-		snprintf(where, sizeof where, "entry %zu", i + 1);
+		char where[64];
+		double x = 0;   /* set by get_number whenever it returns VX_OK */
+		if (row)
+			snprintf(where, sizeof where, "row %zu, entry %zu", row, i + 1);
+		else
+			snprintf(where, sizeof where, "entry %zu", i + 1);
 		vx_status st = get_number(json_array_get(a, i), name, member, where, &x, err);
 		if (st != VX_OK)
 			return st;
 		gsl_vector_set(v, i, x);
 	}
 	return VX_OK;
+}
+
+/* Fills vector v (its size is the expected length) from a JSON array. */
+static vx_status get_vector(const json_t *a, const char *name, const char *member,
+                            gsl_vector *v, vx_error *err)
+{
+	return get_numbers(a, name, member, 0, v, err);
 }
 
 /* Fills matrix M (its sizes are the expected shape) from an array of rows. */
@@ -86,22 +101,10 @@ static vx_status get_matrix(const json_t *a, const char *name, const char *membe
 		return vx_fail(err, VX_ESHAPE, "%s: %s: has %zu rows, expected %zu", name, member,
 		               json_array_size(a), M->size1);
 	for (size_t i = 0; i < M->size1; i++) {
-		const json_t *row = json_array_get(a, i);
-		if (!json_is_array(row))
-			return vx_fail(err, VX_EFORMAT, "%s: %s: row %zu is %s, expected an array of %zu numbers",
-			               name, member, i + 1, json_kind(row), M->size2);
-		if (json_array_size(row) != M->size2)
-			return vx_fail(err, VX_ESHAPE, "%s: %s: row %zu has %zu entries, expected %zu", name, member,
-			               i + 1, json_array_size(row), M->size2);
-		for (size_t j = 0; j < M->size2; j++) {
-			char where[64];
-			double x;
-			snprintf(where, sizeof where, "row %zu, entry %zu", i + 1, j + 1);
-			vx_status st = get_number(json_array_get(row, j), name, member, where, &x, err);
-			if (st != VX_OK)
-				return st;
-			gsl_matrix_set(M, i, j, x);
-		}
+		gsl_vector_view r = gsl_matrix_row(M, i);
+		vx_status st = get_numbers(json_array_get(a, i), name, member, i + 1, &r.vector, err);
+		if (st != VX_OK)
+			return st;
 	}
 	return VX_OK;
 }

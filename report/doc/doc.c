@@ -125,6 +125,29 @@ size_t vxr_node_obj(cmark_node *n)
 	return v ? (size_t)(v - 1) : SIZE_MAX;
 }
 
+void vxr_inline_walk(cmark_node *n, const vxr_filled *f, const vxr_inline_ops *ops, void *u)
+{
+	cmark_iter *it = cmark_iter_new(n);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *x = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		cmark_node_type ty = cmark_node_get_type(x);
+		if (ty == CMARK_NODE_TEXT || ty == CMARK_NODE_CODE) {
+			const char *l = cmark_node_get_literal(x);
+			ops->text(u, l ? l : "");
+		} else if (ty == CMARK_NODE_SOFTBREAK) {
+			ops->softbreak(u);
+		} else if (ty == CMARK_NODE_CUSTOM_INLINE) {
+			size_t idx = vxr_node_obj(x);
+			if (idx < f->nobjs)
+				ops->obj(u, &f->objs[idx]);
+		}
+	}
+	cmark_iter_free(it);
+}
+
 /* Replaces the tokens of one text node by custom nodes. */
 static vx_status split_text(cmark_node *tn, const vxr_filled *f, vx_error *err)
 {

@@ -127,12 +127,7 @@ static vx_status table_html(const vxr_table *t, const char *cls, char **out, vx_
 		free(n);
 	}
 	vxr_buf_puts(&b, "</div>\n");
-	if (st != VX_OK) {
-		free(b.s);
-		return st;
-	}
-	*out = vxr_buf_take(&b);
-	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, st, out, err);
 }
 
 static vx_status html_math(void *sink, const vxr_obj *o, vx_error *err)
@@ -164,33 +159,14 @@ static vx_status html_matrices(void *sink, const vxr_obj *o, const vxr_mat *m, s
 		free(src);
 	}
 	vxr_buf_puts(&b, "</div>\n");
-	if (st != VX_OK) {
-		free(b.s);
-		return st;
-	}
-	k->out = vxr_buf_take(&b);
-	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, st, &k->out, err);
 }
 
 static vx_status html_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err)
 {
-	vxr_strsink *k = sink;
-	char *svg = NULL, *cap = NULL;
-	vx_status st = vxp_svg(&pd->plot, 640, 360, &svg);
-	if (st != VX_OK)
-		vx_fail(err, st, "%s:%d:%d: drawing the plot failed", o->file, o->line, o->col);
-	else
-		st = vxr_mixed(pd->caption, VXR_T_HTML, 1, &cap, err);
-	if (st == VX_OK) {
-		vxr_buf b = { 0 };
-		vxr_buf_printf(&b, "<figure class=\"plot\">\n%s\n<figcaption>%s</figcaption>\n</figure>\n", svg, cap);
-		k->out = vxr_buf_take(&b);
-		if (!k->out)
-			st = vx_fail(err, VX_ENOMEM, "out of memory");
-	}
-	free(svg);
-	free(cap);
-	return st;
+	static const vxr_figure fig = { vxp_svg, 640, 360, "<figure class=\"plot\">\n", "\n<figcaption>",
+	                                "</figcaption>\n</figure>\n" };
+	return vxr_figure_str(sink, o, pd, VXR_T_HTML, &fig, err);
 }
 
 /* [1, 3]: each number a link to its entry in the references. */
@@ -203,8 +179,7 @@ static vx_status html_cite(void *sink, const vxr_obj *o, vx_error *err)
 		vxr_buf_printf(&b, "%s<a class=\"cite\" href=\"#ref-%s\">%d</a>", i ? ", " : "",
 		               vxr_ref_at((size_t)o->cite[i])->key, o->cite[i] + 1);
 	vxr_buf_puts(&b, "]");
-	k->out = vxr_buf_take(&b);
-	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, &k->out, err);
 }
 
 /* Every work, each entry the target of its citations. */
@@ -220,8 +195,7 @@ static vx_status html_references(void *sink, const vxr_obj *o, vx_error *err)
 		vxr_buf_puts(&b, "</p>\n");
 	}
 	vxr_buf_puts(&b, "</div>\n");
-	k->out = vxr_buf_take(&b);
-	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, &k->out, err);
 }
 
 const vxr_render_ops vxr_html_ops = {
@@ -254,6 +228,5 @@ vx_status vxr_html_document(vxr_rctx *rc, cmark_node *root, const char *title, c
 	vxr_buf_puts(&b, body);
 	vxr_buf_puts(&b, "</main>\n</body>\n</html>\n");
 	free(body);
-	*out = vxr_buf_take(&b);
-	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, out, err);
 }

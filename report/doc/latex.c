@@ -135,12 +135,7 @@ static vx_status table_latex(const vxr_table *t, char **out, vx_error *err)
 		vxr_buf_puts(&b, "\\end{longtable}}\n");
 	}
 	free(note);
-	if (st != VX_OK) {
-		free(b.s);
-		return st;
-	}
-	*out = vxr_buf_take(&b);
-	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, st, out, err);
 }
 
 static vx_status latex_math(void *sink, const vxr_obj *o, vx_error *err)
@@ -170,12 +165,7 @@ static vx_status latex_matrices(void *sink, const vxr_obj *o, const vxr_mat *m, 
 			vxr_buf_puts(&b, one);
 		free(one);
 	}
-	if (st != VX_OK) {
-		free(b.s);
-		return st;
-	}
-	((vxr_strsink *)sink)->out = vxr_buf_take(&b);
-	return ((vxr_strsink *)sink)->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, st, &((vxr_strsink *)sink)->out, err);
 }
 
 /* At most 8 rows and columns: more would be scaled past reading. */
@@ -189,25 +179,10 @@ static size_t latex_matrix_fit(const void *sink)
  * a plot from what says what it shows. */
 static vx_status latex_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err)
 {
-	vxr_strsink *k = sink;
-	char *cap = NULL, *pic = NULL;
-	vx_status st = vxp_picture(&pd->plot, 340, 190, &pic);
-	if (st != VX_OK)
-		vx_fail(err, st, "%s:%d:%d: drawing the plot failed", o->file, o->line, o->col);
-	else
-		st = vxr_mixed(pd->caption, VXR_T_LATEX, 1, &cap, err);
-	if (st == VX_OK) {
-		vxr_buf b = { 0 };
-		vxr_buf_printf(&b, "\\begin{center}\\begin{minipage}{\\linewidth}\\centering\n%s\n"
-		                   "\\smallskip\\begin{minipage}{0.85\\linewidth}\\footnotesize %s\\end{minipage}\n"
-		                   "\\end{minipage}\\end{center}\n", pic, cap);
-		k->out = vxr_buf_take(&b);
-		if (!k->out)
-			st = vx_fail(err, VX_ENOMEM, "out of memory");
-	}
-	free(pic);
-	free(cap);
-	return st;
+	static const vxr_figure fig = { vxp_picture, 340, 190, "\\begin{center}\\begin{minipage}{\\linewidth}\\centering\n",
+	                                "\n\\smallskip\\begin{minipage}{0.85\\linewidth}\\footnotesize ",
+	                                "\\end{minipage}\n\\end{minipage}\\end{center}\n" };
+	return vxr_figure_str(sink, o, pd, VXR_T_LATEX, &fig, err);
 }
 
 static vx_status latex_references(void *sink, const vxr_obj *o, vx_error *err)
@@ -223,8 +198,7 @@ static vx_status latex_references(void *sink, const vxr_obj *o, vx_error *err)
 		vxr_buf_puts(&b, "\n");
 	}
 	vxr_buf_puts(&b, "\\end{list}\n");
-	k->out = vxr_buf_take(&b);
-	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, &k->out, err);
 }
 
 const vxr_render_ops vxr_latex_ops = {
@@ -282,6 +256,5 @@ vx_status vxr_latex_document(vxr_rctx *rc, cmark_node *root, const char *title, 
 	vxr_buf_puts(&b, body);
 	vxr_buf_puts(&b, "\n\\end{document}\n");
 	free(body);
-	*out = vxr_buf_take(&b);
-	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, out, err);
 }

@@ -401,36 +401,44 @@ static void flow(lay *Y, atoms *A, vxt_role base)
 	}
 }
 
-/* Plain text of a node (for the title). */
+/* ---- plain text of a node (for the title) ---- */
+
+typedef struct {
+	lay *Y;
+	vxr_buf *b;
+} plain;
+
+static void plain_str(void *u, const char *s)
+{
+	vxr_buf_puts(((plain *)u)->b, s);
+}
+
+static void plain_break(void *u)
+{
+	vxr_buf_puts(((plain *)u)->b, " ");
+}
+
+/* A citation as its years, math in Unicode (or ASCII). */
+static void plain_obj(void *u, const vxr_obj *o)
+{
+	plain *P = u;
+	if (o->kind == VXR_OBJ_CITE) {
+		char *c = vxr_cite_short(o);
+		vxr_buf_puts(P->b, c ? c : "");
+		free(c);
+		return;
+	}
+	char *m = NULL;
+	if (vxr_math(o, o->tex, P->Y->utf8 ? VXM_UNICODE : VXM_ASCII, 0, &m, P->Y->err) == VX_OK)
+		vxr_buf_puts(P->b, m);
+	free(m);
+}
+
 static void plain_text(lay *Y, cmark_node *n, vxr_buf *b)
 {
-	cmark_iter *it = cmark_iter_new(n);
-	cmark_event_type ev;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		cmark_node *x = cmark_iter_get_node(it);
-		if (ev != CMARK_EVENT_ENTER)
-			continue;
-		cmark_node_type ty = cmark_node_get_type(x);
-		if (ty == CMARK_NODE_TEXT || ty == CMARK_NODE_CODE) {
-			vxr_buf_puts(b, cmark_node_get_literal(x));
-		} else if (ty == CMARK_NODE_CUSTOM_INLINE) {
-			size_t idx = vxr_node_obj(x);
-			if (idx < Y->f->nobjs && Y->f->objs[idx].kind == VXR_OBJ_CITE) {
-				char *c = vxr_cite_short(&Y->f->objs[idx]);
-				vxr_buf_puts(b, c ? c : "");
-				free(c);
-			} else if (idx < Y->f->nobjs) {
-				char *m = NULL;
-				if (vxr_math(&Y->f->objs[idx], Y->f->objs[idx].tex, Y->utf8 ? VXM_UNICODE : VXM_ASCII, 0, &m,
-				             Y->err) == VX_OK)
-					vxr_buf_puts(b, m);
-				free(m);
-			}
-		} else if (ty == CMARK_NODE_SOFTBREAK) {
-			vxr_buf_puts(b, " ");
-		}
-	}
-	cmark_iter_free(it);
+	static const vxr_inline_ops ops = { plain_str, plain_break, plain_obj };
+	plain P = { Y, b };
+	vxr_inline_walk(n, Y->f, &ops, &P);
 }
 
 /* Returns 1 when pushed (nesting deeper than 16 lays out flat). */

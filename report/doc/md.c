@@ -76,12 +76,7 @@ static vx_status table_md(const vxr_table *t, char **out, vx_error *err)
 			vxr_buf_printf(&b, "\n*%s*\n", n);
 		free(n);
 	}
-	if (st != VX_OK) {
-		free(b.s);
-		return st;
-	}
-	*out = vxr_buf_take(&b);
-	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, st, out, err);
 }
 
 /* "dir/handout.md" → "dir/handout-N.svg" (path) and "handout-N.svg" (link).
@@ -171,12 +166,7 @@ static vx_status md_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, v
 		free(tab);
 	}
 	free(cap);
-	if (st != VX_OK) {
-		free(b.s);
-		return st;
-	}
-	k->out = vxr_buf_take(&b);
-	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, st, &k->out, err);
 }
 
 /* One paragraph per work, "[1] R. Pascanu, …" (no link definition is
@@ -190,8 +180,7 @@ static vx_status md_references(void *sink, const vxr_obj *o, vx_error *err)
 		vxr_buf_printf(&b, "%s[%zu] ", i ? "\n\n" : "", i + 1);
 		vxr_ref_entry(&b, i, VXR_T_MD, 1);
 	}
-	k->out = vxr_buf_take(&b);
-	return k->out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, &k->out, err);
 }
 
 const vxr_render_ops vxr_md_ops = {
@@ -231,6 +220,5 @@ vx_status vxr_md_document(vxr_rctx *rc, cmark_node *root, const char *title, cha
 	while (b.len > 0 && b.s[b.len - 1] == '\n')
 		b.s[--b.len] = '\0';
 	vxr_buf_puts(&b, "\n");
-	*out = vxr_buf_take(&b);
-	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, out, err);
 }

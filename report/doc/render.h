@@ -1,6 +1,6 @@
 /*
  * render.h — private to the renderers and the pipeline of report/doc/
- * (blocks.c, html.c, latex.c, md.c, term.c, doc.c, layout.c).
+ * (blocks*.c, render_text.c, html.c, latex.c, md.c, term.c, doc.c, layout.c).
  *
  * The pipeline: templates are filled (tpl_fill.c) into Markdown whose math spans
  * and live blocks stand as tokens; cmark parses it; one walker (doc.c)
@@ -9,8 +9,9 @@
  * walks the tree itself); cmark's own renderer writes the rest.
  *
  * Live blocks are first turned into plain data (a table of cells, a
- * truncated matrix, a plot) by blocks.c, the same for every target,
- * so every format shows the same numbers.
+ * truncated matrix, a plot) by blocks_table.c, blocks_matrix.c and
+ * blocks_plot.c, found through the table of blocks (blocks.c), the same
+ * for every target, so every format shows the same numbers.
  */
 #ifndef VXR_RENDER_H
 #define VXR_RENDER_H
@@ -25,7 +26,7 @@
 #include "report/text/lines.h"
 #include "report/doc/tpl.h"
 
-/* ---- plain data of the live blocks (blocks.c) ---- */
+/* ---- plain data of the live blocks (blocks*.c) ---- */
 
 typedef enum { VXR_CELL_INT = 0, VXR_CELL_MAG, VXR_CELL_NUM, VXR_CELL_TEXT, VXR_CELL_GAP } vxr_cell_kind;
 
@@ -142,6 +143,18 @@ vx_status vxr_math(const vxr_obj *o, const char *src, vxm_target tg, int display
  * math through vxm_render, the text escaped for it. */
 vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_error *err);
 
+/* How a document target shows a plot: the picture draw makes of it at
+ * width × height, then its caption, between open, mid and close. */
+typedef struct {
+	vx_status (*draw)(const vxp_plot *p, int width, int height, char **out);
+	int width, height;
+	const char *open, *mid, *close;
+} vxr_figure;
+/* A plot block as figure fig for target tg into sink (a vxr_strsink);
+ * a drawing that fails says "file:line:col: drawing the plot failed". */
+vx_status vxr_figure_str(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vxr_target tg, const vxr_figure *fig,
+                         vx_error *err);
+
 /* The document targets' renderings of objects (html.c, latex.c, md.c). */
 extern const vxr_render_ops vxr_html_ops, vxr_latex_ops, vxr_md_ops;
 
@@ -201,6 +214,14 @@ vx_status vxr_term_plot(const vxr_plotdata *pd, int cols, int rows, int utf8, vx
 vx_status vxr_substitute(cmark_node *root, const vxr_filled *f, vx_error *err);
 /* The object index a custom node carries, or SIZE_MAX. */
 size_t vxr_node_obj(cmark_node *n);
+/* What vxr_inline_walk calls, with its u, for each piece of running text. */
+typedef struct {
+	void (*text)(void *u, const char *s);           /* a text or code span ("" when empty) */
+	void (*softbreak)(void *u);                      /* a line break inside a paragraph */
+	void (*obj)(void *u, const vxr_obj *o);          /* an inline object of f: math, a citation */
+} vxr_inline_ops;
+/* Walks the inline content under n in order, through ops. */
+void vxr_inline_walk(cmark_node *n, const vxr_filled *f, const vxr_inline_ops *ops, void *u);
 /* Fills built-in step i (0-based) into f. */
 vx_status vxr_fill_step(vxr_env *env, size_t i, vxf_style prose, vxr_filled *f, vx_error *err);
 /* Reads a whole (template) file, at most 4 MiB; *text NUL-terminated, caller frees. */

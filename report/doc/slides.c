@@ -85,46 +85,49 @@ static const char css_slides_end[] =
 
 /* ================================================================ heights */
 
+typedef struct {
+	double chars, display;
+} measured;
+
+static void measure_text(void *u, const char *s)
+{
+	((measured *)u)->chars += (double)vxr_u8_width(s);
+}
+
+static void measure_break(void *u)
+{
+	((measured *)u)->chars += 1;
+}
+
+static void measure_obj(void *u, const vxr_obj *o)
+{
+	measured *M = u;
+	if (o->kind == VXR_OBJ_MATH) {
+		M->chars += (double)strlen(o->tex) / 2;
+	} else if (o->kind == VXR_OBJ_CITE) {
+		M->chars += 6;   /* [1, 2] */
+	} else if (strstr(o->tex, "\\begin{")) {
+		double rows = 1;
+		for (const char *p = o->tex; (p = strstr(p, "\\\\")) != NULL; p += 2)
+			rows++;
+		M->display += rows * 1.07 + 0.6;
+	} else {
+		M->display += strstr(o->tex, "\\frac") || strstr(o->tex, "\\sum") || strstr(o->tex, "\\prod")
+		              ? 2.5 : 1.5;
+	}
+}
+
 /* What the text under n takes: *chars characters of running text (a
  * formula counts half its TeX source, a citation six) and *display lines
  * of display formulas (a matrix by its rows, a fraction or a big operator
  * two and a half, else one and a half). */
 static void measure(const vxr_rctx *rc, cmark_node *n, double *chars, double *display)
 {
-	*chars = *display = 0;
-	cmark_iter *it = cmark_iter_new(n);
-	cmark_event_type ev;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		cmark_node *x = cmark_iter_get_node(it);
-		if (ev != CMARK_EVENT_ENTER)
-			continue;
-		cmark_node_type ty = cmark_node_get_type(x);
-		if (ty == CMARK_NODE_TEXT || ty == CMARK_NODE_CODE) {
-			const char *l = cmark_node_get_literal(x);
-			*chars += (double)vxr_u8_width(l ? l : "");
-		} else if (ty == CMARK_NODE_SOFTBREAK) {
-			*chars += 1;
-		} else if (ty == CMARK_NODE_CUSTOM_INLINE) {
-			size_t idx = vxr_node_obj(x);
-			const vxr_obj *o = idx < rc->filled->nobjs ? &rc->filled->objs[idx] : NULL;
-			if (!o)
-				continue;
-			if (o->kind == VXR_OBJ_MATH) {
-				*chars += (double)strlen(o->tex) / 2;
-			} else if (o->kind == VXR_OBJ_CITE) {
-				*chars += 6;   /* [1, 2] */
-			} else if (strstr(o->tex, "\\begin{")) {
-				double rows = 1;
-				for (const char *p = o->tex; (p = strstr(p, "\\\\")) != NULL; p += 2)
-					rows++;
-				*display += rows * 1.07 + 0.6;
-			} else {
-				*display += strstr(o->tex, "\\frac") || strstr(o->tex, "\\sum") || strstr(o->tex, "\\prod")
-				            ? 2.5 : 1.5;
-			}
-		}
-	}
-	cmark_iter_free(it);
+	static const vxr_inline_ops ops = { measure_text, measure_break, measure_obj };
+	measured M = { 0, 0 };
+	vxr_inline_walk(n, rc->filled, &ops, &M);
+	*chars = M.chars;
+	*display = M.display;
 }
 
 /* Lines of running text, rounded up, display formulas, and a paragraph's
@@ -352,6 +355,5 @@ vx_status vxr_slides_document(vxr_rctx *rc, cmark_node *root, const char *title,
 		free(b.s);
 		return vx_fail(err, VX_ENOMEM, "out of memory rendering the slides");
 	}
-	*out = vxr_buf_take(&b);
-	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	return vxr_buf_finish(&b, VX_OK, out, err);
 }

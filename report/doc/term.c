@@ -61,6 +61,22 @@ static void wrap_plain(vxt_lines *L, vxt_role role, const char *s, int w, int in
 	}
 }
 
+/* Text with $…$ math (a table's note, a plot's caption) wrapped to width
+ * in the dim role. */
+static vx_status wrap_mixed(vxt_lines *L, const char *text, int width, int utf8, vx_error *err)
+{
+	char *m = NULL;
+	vx_status st = vxr_mixed(text, VXR_T_TERM, utf8, &m, err);
+	if (st == VX_OK) {
+		char *a = term_text(m, utf8);
+		if (a)
+			wrap_plain(L, VXT_DIM, a, width, 0);
+		free(a);
+	}
+	free(m);
+	return st;
+}
+
 /* ================================================================ tables */
 
 static vx_status term_table(const vxr_table *t, int width, int utf8, vxt_lines *L, vx_error *err)
@@ -152,17 +168,8 @@ static vx_status term_table(const vxr_table *t, int width, int utf8, vxt_lines *
 			         nc - show > 1 ? "s" : "");
 			wrap_plain(L, VXT_DIM, note, width, 0);
 		}
-		if (t->note[0]) {
-			char *m = NULL;
-			st = vxr_mixed(t->note, VXR_T_TERM, utf8, &m, err);
-			if (st == VX_OK) {
-				char *a = term_text(m, utf8);
-				if (a)
-					wrap_plain(L, VXT_DIM, a, width, 0);
-				free(a);
-			}
-			free(m);
-		}
+		if (t->note[0])
+			st = wrap_mixed(L, t->note, width, utf8, err);
 	}
 	for (size_t i = 0; i < (nr + 1) * nc; i++)
 		free(cell[i]);
@@ -386,16 +393,7 @@ static vx_status term_plot(const vxr_plotdata *pd, int width, int utf8, vxt_line
 	vx_status st = vxr_term_plot(pd, width < 72 ? width : 72, pd->plot.equal_aspect ? 16 : 12, utf8, L, err);
 	if (st != VX_OK)
 		return st;
-	char *cap = NULL;
-	st = vxr_mixed(pd->caption, VXR_T_TERM, utf8, &cap, err);
-	if (st == VX_OK) {
-		char *a = term_text(cap, utf8);
-		if (a)
-			wrap_plain(L, VXT_DIM, a, width, 0);
-		free(a);
-	}
-	free(cap);
-	return st;
+	return wrap_mixed(L, pd->caption, width, utf8, err);
 }
 
 /* ================================================================ the walker's callbacks */

@@ -87,11 +87,17 @@ typedef enum {
 	VXR_BLK_REFERENCES       /* {{references}}: every work of report/doc/cite.h */
 } vxr_blk_kind;
 
+/* The blocks are rows of one table (report/doc/blocks.c): a tag's words,
+ * the kind, the builders of its data.  These read it. */
+
 /* Whether a block is one of the plots ({{plot …}}). */
-static inline int vxr_blk_is_plot(vxr_blk_kind k)
-{
-	return k >= VXR_BLK_PLOT_NORMS && k <= VXR_BLK_PLOT_REGIMES;
-}
+int vxr_blk_is_plot(vxr_blk_kind k);
+/* The block a tag {{kw name}} names ("table", "paths"): 1 and *blk, or 0
+ * for a name kw does not take. */
+int vxr_blk_find(const char *kw, const char *name, vxr_blk_kind *blk);
+/* The names kw takes, in the table's order, as "paths, steps, …" into buf
+ * (n bytes, cut to fit), for messages. */
+void vxr_blk_names(const char *kw, char *buf, size_t n);
 
 typedef struct {
 	vxr_obj_kind kind;

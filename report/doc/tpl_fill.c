@@ -135,6 +135,19 @@ static void emit(filler *F, const char *s, size_t n)
 		oom(F);
 }
 
+/* Emits s[i..] up to and with the first newline at or after `from` (the
+ * rest of s when none); returns where the line ended. */
+static size_t emit_line(filler *F, const char *s, size_t i, size_t from, size_t n)
+{
+	size_t e = from;
+	while (e < n && s[e] != '\n')
+		e++;
+	if (e < n)
+		e++;
+	emit(F, s + i, e - i);
+	return e;
+}
+
 static void emit_token(filler *F, size_t idx)
 {
 	char tok[32];
@@ -230,24 +243,13 @@ static void feed_text(filler *F, const char *s, size_t n, size_t off)
 				} else if (s[k] == F->fence_ch) {
 					F->fence = 0;
 				}
-				size_t e = k;
-				while (e < n && s[e] != '\n')
-					e++;
-				if (e < n)
-					e++;
-				emit(F, s + i, e - i);
-				i = e;
+				i = emit_line(F, s, i, k, n);
 				F->line_start = 1;
 				continue;
 			}
 		}
 		if (F->fence) {
-			size_t e = i;
-			while (e < n && s[e] != '\n')
-				e++;
-			if (e < n)
-				e++;
-			emit(F, s + i, e - i);
+			size_t e = emit_line(F, s, i, i, n);
 			F->line_start = e > i && s[e - 1] == '\n';
 			i = e;
 			continue;

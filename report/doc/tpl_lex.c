@@ -435,61 +435,49 @@ static expr *p_primary(lex *x)
 	return NULL;
 }
 
-static expr *p_unary(lex *x);
+/* ================================================================ operators by precedence */
 
-static expr *p_pow(lex *x)
+/* The grammar's levels, loosest first, each parsing the next one for its
+ * operands:
+ *   LEFT    a op b op c, left to right;
+ *   ONCE    at most one operator: comparisons do not chain;
+ *   PREFIX  op a, a at the same level ("not not a", "- -1");
+ *   POWER   a ^ b, b at the PREFIX level above it, so that 2^-1 reads
+ *           and 2^3^2 is 2^(3^2);
+ *   PRIMARY numbers, strings, names, calls, parentheses (p_primary). */
+typedef enum { LV_LEFT, LV_ONCE, LV_PREFIX, LV_POWER, LV_PRIMARY } lv_kind;
+
+static const struct {
+	lv_kind kind;
+	int words;                 /* the operators are words (is_kw), not symbols (is_op) */
+	struct {
+		const char *op;
+		eop e;
+	} ops[7];                  /* ended by op NULL */
+} levels[] = {
+	{ LV_LEFT, 1, { { "or", E_OR } } },
+	{ LV_LEFT, 1, { { "and", E_AND } } },
+	{ LV_PREFIX, 1, { { "not", E_NOT } } },
+	{ LV_ONCE, 0, { { "<", E_LT }, { "<=", E_LE }, { ">", E_GT }, { ">=", E_GE }, { "==", E_EQ }, { "!=", E_NE } } },
+	{ LV_LEFT, 0, { { "+", E_ADD }, { "-", E_SUB } } },
+	{ LV_LEFT, 0, { { "*", E_MUL }, { "/", E_DIV } } },
+	{ LV_PREFIX, 0, { { "-", E_NEG } } },
+	{ LV_POWER, 0, { { "^", E_POW } } },
+	{ LV_PRIMARY, 0, { { NULL, 0 } } },
+};
+
+/* The operator of level lv the current token is: 1 and *op, or 0. */
+static int level_op(const lex *x, size_t lv, eop *op)
 {
-	expr *a = p_primary(x);
-	if (!a)
-		return NULL;
-	if (is_op(x, "^")) {
-		size_t at = x->ts;
-		if (!deeper(x)) {
-			vxr_tpl_expr_free(a);
-			return NULL;
+	for (size_t i = 0; levels[lv].ops[i].op; i++)
+		if (levels[lv].words ? is_kw(x, levels[lv].ops[i].op) : is_op(x, levels[lv].ops[i].op)) {
+			*op = levels[lv].ops[i].e;
+			return 1;
 		}
-		lex_next(x);
-		expr *b = p_unary(x);
-		x->depth--;
-		if (!b) {
-			vxr_tpl_expr_free(a);
-			return NULL;
-		}
-		expr *e = expr_alloc(x, E_POW, at);
-		if (!e) {
-			vxr_tpl_expr_free(a);
-			vxr_tpl_expr_free(b);
-			return NULL;
-		}
-		e->a = a;
-		e->b = b;
-		return e;
-	}
-	return a;
+	return 0;
 }
 
-static expr *p_unary(lex *x)
-{
-	if (is_op(x, "-")) {
-		if (!deeper(x))
-			return NULL;
-		size_t at = x->ts;
-		lex_next(x);
-		expr *a = p_unary(x);
-		x->depth--;
-		if (!a)
-			return NULL;
-		expr *e = expr_alloc(x, E_NEG, at);
-		if (!e) {
-			vxr_tpl_expr_free(a);
-			return NULL;
-		}
-		e->a = a;
-		return e;
-	}
-	return p_pow(x);
-}
-
+/* op a and op b: a node of its own, or NULL with a and b freed. */
 static expr *binary(lex *x, eop op, size_t at, expr *a, expr *b)
 {
 	if (!a || !b) {
@@ -508,92 +496,74 @@ static expr *binary(lex *x, eop op, size_t at, expr *a, expr *b)
 	return e;
 }
 
-static expr *p_mul(lex *x)
+/* An expression of level lv (levels[]) and tighter; NULL on error, set in x. */
+static expr *p_level(lex *x, size_t lv)
 {
-	expr *a = p_unary(x);
-	while (a && (is_op(x, "*") || is_op(x, "/"))) {
-		eop op = is_op(x, "*") ? E_MUL : E_DIV;
-		size_t at = x->ts;
-		lex_next(x);
-		a = binary(x, op, at, a, p_unary(x));
-	}
-	return a;
-}
-
-static expr *p_add(lex *x)
-{
-	expr *a = p_mul(x);
-	while (a && (is_op(x, "+") || is_op(x, "-"))) {
-		eop op = is_op(x, "+") ? E_ADD : E_SUB;
-		size_t at = x->ts;
-		lex_next(x);
-		a = binary(x, op, at, a, p_mul(x));
-	}
-	return a;
-}
-
-static expr *p_cmp(lex *x)
-{
-	expr *a = p_add(x);
-	static const struct { const char *op; eop e; } cmps[] = {
-		{ "<", E_LT }, { "<=", E_LE }, { ">", E_GT }, { ">=", E_GE }, { "==", E_EQ }, { "!=", E_NE }
-	};
-	for (size_t i = 0; a && i < sizeof cmps / sizeof cmps[0]; i++)
-		if (is_op(x, cmps[i].op)) {
-			size_t at = x->ts;
+	eop op;
+	size_t at;
+	expr *a;
+	switch (levels[lv].kind) {
+	case LV_LEFT:
+		a = p_level(x, lv + 1);
+		while (a && level_op(x, lv, &op)) {
+			at = x->ts;
 			lex_next(x);
-			return binary(x, cmps[i].e, at, a, p_add(x));
+			a = binary(x, op, at, a, p_level(x, lv + 1));
 		}
-	if (a && is_op(x, "=")) {
-		lex_fail(x, x->ts, "'=' is not a comparison: write '=='");
-		vxr_tpl_expr_free(a);
-		return NULL;
-	}
-	return a;
-}
-
-static expr *p_not(lex *x)
-{
-	if (is_kw(x, "not")) {
-		size_t at = x->ts;
+		return a;
+	case LV_ONCE:
+		a = p_level(x, lv + 1);
+		if (a && level_op(x, lv, &op)) {
+			at = x->ts;
+			lex_next(x);
+			return binary(x, op, at, a, p_level(x, lv + 1));
+		}
+		if (a && is_op(x, "=")) {
+			lex_fail(x, x->ts, "'=' is not a comparison: write '=='");
+			vxr_tpl_expr_free(a);
+			return NULL;
+		}
+		return a;
+	case LV_PREFIX:
+		if (!level_op(x, lv, &op))
+			return p_level(x, lv + 1);
+		at = x->ts;
 		if (!deeper(x))
 			return NULL;
 		lex_next(x);
-		expr *a = p_not(x);
+		a = p_level(x, lv);
 		x->depth--;
 		if (!a)
 			return NULL;
-		expr *e = expr_alloc(x, E_NOT, at);
+		expr *e = expr_alloc(x, op, at);
 		if (!e) {
 			vxr_tpl_expr_free(a);
 			return NULL;
 		}
 		e->a = a;
 		return e;
-	}
-	return p_cmp(x);
-}
-
-static expr *p_and(lex *x)
-{
-	expr *a = p_not(x);
-	while (a && is_kw(x, "and")) {
-		size_t at = x->ts;
+	case LV_POWER:
+		a = p_level(x, lv + 1);
+		if (!a || !level_op(x, lv, &op))
+			return a;
+		at = x->ts;
+		if (!deeper(x)) {
+			vxr_tpl_expr_free(a);
+			return NULL;
+		}
 		lex_next(x);
-		a = binary(x, E_AND, at, a, p_not(x));
+		expr *b = p_level(x, lv - 1);
+		x->depth--;
+		return binary(x, op, at, a, b);
+	case LV_PRIMARY:
+		break;
 	}
-	return a;
+	return p_primary(x);
 }
 
 static expr *p_or(lex *x)
 {
-	expr *a = p_and(x);
-	while (a && is_kw(x, "or")) {
-		size_t at = x->ts;
-		lex_next(x);
-		a = binary(x, E_OR, at, a, p_and(x));
-	}
-	return a;
+	return p_level(x, 0);
 }
 
 /* ================================================================ entry */

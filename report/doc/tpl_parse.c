@@ -139,6 +139,18 @@ static node *node_alloc(parser *p, ntype type, size_t off)
 	return n;
 }
 
+/* Appends n to l: 0, or -1 out of memory, n freed with all it holds and
+ * the error in p. */
+static int push_node(parser *p, nlist *l, node *n)
+{
+	if (nlist_push(l, n) < 0) {
+		node_free(n);
+		p->st = vx_fail(p->err, VX_ENOMEM, "out of memory parsing a template");
+		return -1;
+	}
+	return 0;
+}
+
 static int push_text(parser *p, nlist *l, size_t start, size_t len)
 {
 	if (len == 0)
@@ -148,11 +160,8 @@ static int push_text(parser *p, nlist *l, size_t start, size_t len)
 		return -1;
 	n->tstart = start;
 	n->tlen = len;
-	if (nlist_push(l, n) < 0) {
-		free(n);
-		p->st = vx_fail(p->err, VX_ENOMEM, "out of memory parsing a template");
+	if (push_node(p, l, n) < 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -176,7 +185,7 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 		return NULL;
 	nd->blk.kind = VXR_OBJ_BLOCK;
 	size_t i = 0;
-	char words[8][32];
+	char words[8][32] = { "" };   /* gcc cannot see that is_block_word left a word here */
 	size_t woff[8];
 	int nw = 0;
 	while (i < n) {
@@ -263,24 +272,20 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 	const char *kw = words[0];
 	int has_rows = nd->blk.rows != 0, has_size = nd->blk.size != 0;
 	int has_j = nd->jexpr != NULL, has_k = nd->kexpr != NULL;
-	if (strcmp(kw, "table") == 0) {
+	if (strcmp(kw, "table") == 0 || strcmp(kw, "plot") == 0) {
+		/* the names each takes are the table of blocks' (blocks.c) */
+		char names[200];
+		vxr_blk_names(kw, names, sizeof names);
 		if (nw != 2) {
-			vxr_tpl_fail_at(p->t, base + woff[0], p->err, "{{table}} needs one of: paths, steps, inits, regimes");
+			vxr_tpl_fail_at(p->t, base + woff[0], p->err, "{{%s}} needs one of: %s", kw, names);
 			goto bad;
 		}
-		if (strcmp(words[1], "paths") == 0)
-			nd->blk.blk = VXR_BLK_TABLE_PATHS;
-		else if (strcmp(words[1], "steps") == 0)
-			nd->blk.blk = VXR_BLK_TABLE_STEPS;
-		else if (strcmp(words[1], "inits") == 0)
-			nd->blk.blk = VXR_BLK_TABLE_INITS;
-		else if (strcmp(words[1], "regimes") == 0)
-			nd->blk.blk = VXR_BLK_TABLE_REGIMES;
-		else {
-			vxr_tpl_fail_at(p->t, base + woff[1], p->err, "unknown table '%s' (accepted: paths, steps, inits, regimes)",
-			                words[1]);
+		if (!vxr_blk_find(kw, words[1], &nd->blk.blk)) {
+			vxr_tpl_fail_at(p->t, base + woff[1], p->err, "unknown %s '%s' (accepted: %s)", kw, words[1], names);
 			goto bad;
 		}
+	}
+	if (strcmp(kw, "table") == 0) {
 		if (has_j || has_k || has_size) {
 			vxr_tpl_fail_at(p->t, tagoff, p->err, "{{table}} accepts only rows=");
 			goto bad;
@@ -308,31 +313,6 @@ static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t
 			goto bad;
 		}
 	} else if (strcmp(kw, "plot") == 0) {
-		if (nw != 2) {
-			vxr_tpl_fail_at(p->t, base + woff[0], p->err,
-			                "{{plot}} needs one of: norms, dact, contrib, steps, eigen, powers, regimes");
-			goto bad;
-		}
-		if (strcmp(words[1], "norms") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_NORMS;
-		else if (strcmp(words[1], "dact") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_DACT;
-		else if (strcmp(words[1], "contrib") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_CONTRIB;
-		else if (strcmp(words[1], "steps") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_STEPS;
-		else if (strcmp(words[1], "eigen") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_EIGEN;
-		else if (strcmp(words[1], "powers") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_POWERS;
-		else if (strcmp(words[1], "regimes") == 0)
-			nd->blk.blk = VXR_BLK_PLOT_REGIMES;
-		else {
-			vxr_tpl_fail_at(p->t, base + woff[1], p->err,
-			                "unknown plot '%s' (accepted: norms, dact, contrib, steps, eigen, powers, regimes)",
-			                words[1]);
-			goto bad;
-		}
 		if (has_rows || has_size || has_k || (has_j && nd->blk.blk != VXR_BLK_PLOT_DACT)) {
 			vxr_tpl_fail_at(p->t, tagoff, p->err, "{{plot}} accepts only j= (for dact)");
 			goto bad;
@@ -454,11 +434,8 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 				node *n = node_alloc(p, N_IF, tag);
 				if (!n)
 					return STOP_EOF;
-				if (nlist_push(l, n) < 0) {
-					free(n);
-					p->st = vx_fail(p->err, VX_ENOMEM, "out of memory parsing a template");
+				if (push_node(p, l, n) < 0)
 					return STOP_EOF;
-				}
 				size_t rest;
 				if (inl == 3) {
 					p->st = vxr_tpl_fail_at(t, tag, p->err, "{{#if}} needs a condition");
@@ -564,11 +541,8 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 			node *n = parse_block(p, ins, inl, in, tag);
 			if (!n)
 				return STOP_EOF;
-			if (nlist_push(l, n) < 0) {
-				node_free(n);
-				p->st = vx_fail(p->err, VX_ENOMEM, "out of memory parsing a template");
+			if (push_node(p, l, n) < 0)
 				return STOP_EOF;
-			}
 			continue;
 		}
 		/* a placeholder: EXPR [: FORMAT] */
@@ -602,11 +576,8 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 				return STOP_EOF;
 			}
 		}
-		if (nlist_push(l, n) < 0) {
-			node_free(n);
-			p->st = vx_fail(p->err, VX_ENOMEM, "out of memory parsing a template");
+		if (push_node(p, l, n) < 0)
 			return STOP_EOF;
-		}
 	}
 	return STOP_EOF;
 }

@@ -71,6 +71,18 @@ char *vxr_buf_take(vxr_buf *b)
 	return s;
 }
 
+vx_status vxr_buf_finish(vxr_buf *b, vx_status st, char **out, vx_error *err)
+{
+	if (st != VX_OK) {
+		free(b->s);
+		memset(b, 0, sizeof *b);
+		*out = NULL;
+		return st;
+	}
+	*out = vxr_buf_take(b);
+	return *out ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+}
+
 void vxr_buf_putc(vxr_buf *b, char c)
 {
 	vxr_buf_put(b, &c, 1);

@@ -8,6 +8,7 @@
 #define VXR_BUF_H
 
 #include <stddef.h>
+#include "engine/status.h"
 
 typedef struct {
 	char *s;      /* NUL-terminated once anything was appended */
@@ -26,6 +27,12 @@ void vxr_buf_printf(vxr_buf *b, const char *fmt, ...) __attribute__((format(prin
 
 /* Takes the string (never NULL unless out of memory); b is reset. */
 char *vxr_buf_take(vxr_buf *b);
+
+/* Ends a piece of output built in b, whose building returned st: on
+ * VX_OK hands the text to *out (VX_ENOMEM "out of memory" when an append
+ * failed), else frees it and sets *out NULL.  b is reset; returns the
+ * status. */
+vx_status vxr_buf_finish(vxr_buf *b, vx_status st, char **out, vx_error *err);
 
 /* Appends the byte c. */
 void vxr_buf_putc(vxr_buf *b, char c);

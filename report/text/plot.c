@@ -311,6 +311,22 @@ static void tick_label(vxr_buf *b, const axis *a, double v, lblstyle st)
 		vxr_buf_puts(b, "$");
 }
 
+int vxp_fit_frame(model *m, double *left, double right, double h, int maxtx, int maxty, lblstyle st,
+                  double (*width)(const char *), double *lw)
+{
+	for (int pass = 0; m->p->equal_aspect && pass < 2; pass++) {
+		vxp_fit_aspect(m, right - *left, h, maxtx, maxty);
+		double lw2;
+		if (vxp_ylabel_width(m, st, width, &lw2) != 0)
+			return -1;
+		if (lw2 <= *lw)
+			break;
+		*left += lw2 - *lw;
+		*lw = lw2;
+	}
+	return 0;
+}
+
 int vxp_ylabel_width(const model *m, lblstyle st, double (*width)(const char *), double *w)
 {
 	*w = 0;

@@ -75,6 +75,14 @@ void vxp_fit_aspect(model *m, double w, double h, int maxtx, int maxty);
  * drawings size their left margin by it. */
 int vxp_ylabel_width(const model *m, lblstyle st, double (*width)(const char *), double *w);
 
+/* For an equal_aspect plot, fits m to its plot area, left .. right wide
+ * and h high (vxp_fit_aspect); the range it widens may have wider y tick
+ * labels (in style st, as width() measures them), which move *left right
+ * by as much and narrow the area, fitted once more (ranges only widen).
+ * *lw: the widest label before, then after.  0, or -1 out of memory. */
+int vxp_fit_frame(model *m, double *left, double right, double h, int maxtx, int maxty, lblstyle st,
+                  double (*width)(const char *), double *lw);
+
 /* Where v falls on axis a: 0 at lo, 1 at hi (0 when that is not finite). */
 double vxp_frac_of(const axis *a, double v);
 

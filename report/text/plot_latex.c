@@ -120,9 +120,7 @@ static double pt_y(const model *m, const frame *f, double y)
 static void segment(vxr_buf *b, double x0, double y0, double x1, double y1)
 {
 	double n = ceil(hypot(x1 - x0, y1 - y0) / 0.35);
-	char num[32];
-	snprintf(num, sizeof num, "\\qbezier[%d]", n < 2 ? 2 : n > 9999 ? 9999 : (int)n);
-	vxr_buf_puts(b, num);
+	vxr_buf_printf(b, "\\qbezier[%d]", n < 2 ? 2 : n > 9999 ? 9999 : (int)n);
 	b_xy(b, x0, y0);
 	b_xy(b, (x0 + x1) / 2, (y0 + y1) / 2);
 	b_xy(b, x1, y1);
@@ -235,11 +233,7 @@ static double line_pt(const vxp_plot *p, size_t s)
 static void series(vxr_buf *b, const model *m, const frame *f, size_t s, int pat)
 {
 	int st = vxp_style(m->p, s);
-	vxr_buf_puts(b, "{\\color{vxs");
-	char num[24];
-	snprintf(num, sizeof num, "%d", st + 1);
-	vxr_buf_puts(b, num);
-	vxr_buf_puts(b, "}");
+	vxr_buf_printf(b, "{\\color{vxs%d}", st + 1);
 	thickness(b, line_pt(m->p, s));
 	vxr_buf_puts(b, "\n");
 	tracer t = { .s = st };
@@ -256,11 +250,7 @@ static void series(vxr_buf *b, const model *m, const frame *f, size_t s, int pat
 static void legend_sample(vxr_buf *b, const vxp_plot *pl, size_t s, int pat)
 {
 	int st = vxp_style(pl, s);
-	char num[16];
-	snprintf(num, sizeof num, "%d", st + 1);
-	vxr_buf_puts(b, "\\begin{picture}(22,4)(0,-2){\\color{vxs");
-	vxr_buf_puts(b, num);
-	vxr_buf_puts(b, "}");
+	vxr_buf_printf(b, "\\begin{picture}(22,4)(0,-2){\\color{vxs%d}", st + 1);
 	thickness(b, line_pt(pl, s));
 	pen p;
 	pen_start(&p, b, dash_pt[pat]);
@@ -290,18 +280,9 @@ vx_status vxp_picture(const vxp_plot *p, int width, int height, char **out)
 	f.right = width - 6;
 	f.bottom = 12 + (has_x ? 12 : 0) + (has_note ? 10 : 0);
 	f.top = height - 4;
-	/* to scale, as vxp_svg: wider labels of the widened range narrow the
-	 * frame, fitted once more */
-	for (int pass = 0; p->equal_aspect && pass < 2; pass++) {
-		vxp_fit_aspect(&m, f.right - f.left, f.top - f.bottom, width / 55, height / 28);
-		double lw2;
-		if (vxp_ylabel_width(&m, LBL_TEX, label_pt, &lw2) != 0)
-			return VX_ENOMEM;
-		if (lw2 <= lw)
-			break;
-		f.left += lw2 - lw;
-		lw = lw2;
-	}
+	/* to scale, as vxp_svg */
+	if (vxp_fit_frame(&m, &f.left, f.right, f.top - f.bottom, width / 55, height / 28, LBL_TEX, label_pt, &lw) != 0)
+		return VX_ENOMEM;
 
 	vxr_buf b = { 0 };
 	vxr_buf_puts(&b, "\\setlength{\\unitlength}{1pt}%\n\\begin{picture}");

@@ -126,11 +126,7 @@ static void svg_marker(vxr_buf *b, int s, double x, double y)
  * in the series' colour. */
 static void svg_marker_group(vxr_buf *b, int s)
 {
-	char num[16];
-	snprintf(num, sizeof num, "%d", s + 1);
-	vxr_buf_puts(b, "<g class=\"vxp-marker vxp-s");
-	vxr_buf_puts(b, num);
-	vxr_buf_puts(b, "\" fill=\"#fff\" stroke=\"");
+	vxr_buf_printf(b, "<g class=\"vxp-marker vxp-s%d\" fill=\"#fff\" stroke=\"", s + 1);
 	vxr_buf_puts(b, colour[s]);
 	vxr_buf_puts(b, "\" stroke-width=\"1.3\">");
 }
@@ -210,11 +206,7 @@ static const char *stroke_width(const vxp_plot *p, size_t s)
 static void svg_series(vxr_buf *b, const model *m, const frame *f, size_t s, int pat)
 {
 	int st = vxp_style(m->p, s);
-	vxr_buf_puts(b, "<path class=\"vxp-line vxp-s");
-	char num[32];
-	snprintf(num, sizeof num, "%d", st + 1);
-	vxr_buf_puts(b, num);
-	vxr_buf_puts(b, "\" fill=\"none\" stroke=\"");
+	vxr_buf_printf(b, "<path class=\"vxp-line vxp-s%d\" fill=\"none\" stroke=\"", st + 1);
 	vxr_buf_puts(b, colour[st]);
 	vxr_buf_puts(b, "\" stroke-width=\"");
 	vxr_buf_puts(b, stroke_width(m->p, s));
@@ -404,33 +396,16 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 	f.bottom = height - 22 - (p->xlabel && *p->xlabel ? 20 : 0) - (has_note ? 16 : 0);
 	if (f.right - f.left < 60 || f.bottom - f.top < 40)
 		return VX_EUSAGE;
-	/* to scale: the y labels of the widened range may be wider, which
-	 * narrows the frame, which is fitted once more (ranges only widen) */
-	for (int pass = 0; p->equal_aspect && pass < 2; pass++) {
-		vxp_fit_aspect(&m, f.right - f.left, f.bottom - f.top, maxtx, maxty);
-		double lw2;
-		if (vxp_ylabel_width(&m, LBL_UNICODE, label_px, &lw2) != 0)
-			return VX_ENOMEM;
-		if (lw2 <= lw)
-			break;
-		f.left += lw2 - lw;
-		lw = lw2;
-		if (f.right - f.left < 60)
-			return VX_EUSAGE;
-	}
+	/* to scale; a frame the wider labels leave narrower than 60 is refused */
+	if (vxp_fit_frame(&m, &f.left, f.right, f.bottom - f.top, maxtx, maxty, LBL_UNICODE, label_px, &lw) != 0)
+		return VX_ENOMEM;
+	if (f.right - f.left < 60)
+		return VX_EUSAGE;
 
 	vxr_buf b = { 0 };
-	char num[64];
-	snprintf(num, sizeof num, "%d", width);
-	vxr_buf_puts(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"vxp\" width=\"");
-	vxr_buf_puts(&b, num);
-	vxr_buf_puts(&b, "\" height=\"");
-	snprintf(num, sizeof num, "%d", height);
-	vxr_buf_puts(&b, num);
-	snprintf(num, sizeof num, "0 0 %d %d", width, height);
-	vxr_buf_puts(&b, "\" viewBox=\"");
-	vxr_buf_puts(&b, num);
-	vxr_buf_puts(&b, "\" font-family=\"sans-serif\" font-size=\"12\" role=\"img\"");
+	vxr_buf_printf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"vxp\" width=\"%d\" height=\"%d\" "
+	               "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\" role=\"img\"",
+	               width, height, width, height);
 	if (p->title && *p->title) {
 		vxr_buf_puts(&b, " aria-label=\"");
 		b_xml(&b, p->title);
@@ -443,13 +418,8 @@ vx_status vxp_svg(const vxp_plot *p, int width, int height, char **out)
 		vxr_buf_puts(&b, "</title>\n");
 	}
 	vxr_buf_puts(&b, svg_style);
-	snprintf(num, sizeof num, "%d", width);
-	vxr_buf_puts(&b, "<rect class=\"vxp-bg\" x=\"0\" y=\"0\" width=\"");
-	vxr_buf_puts(&b, num);
-	snprintf(num, sizeof num, "%d", height);
-	vxr_buf_puts(&b, "\" height=\"");
-	vxr_buf_puts(&b, num);
-	vxr_buf_puts(&b, "\" fill=\"#fff\"/>\n");
+	vxr_buf_printf(&b, "<rect class=\"vxp-bg\" x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n",
+	               width, height);
 
 	if (p->title && *p->title) {
 		vxr_buf_puts(&b, "<text class=\"vxp-title\" x=\"");

@@ -472,6 +472,73 @@ Test(doc_blocks, steps_plot_holds_each_steps_norm)
 	}
 }
 
+/* The table of blocks (blocks.c) is what the parser, the walker and the
+ * builders read: every name it gives {{table}} and {{plot}} is found
+ * again, is a plot exactly when its tag is, and renders in every target,
+ * each plot with its table for the targets without graphics; so do the
+ * blocks of one word.  A row whose builder is missing (a plot without
+ * its table among them) fails here with an internal error. */
+Test(doc_blocks, every_block_of_the_table_renders_in_every_target)
+{
+	net n;
+	net_make(&n, "tanh", "1.2");
+	vxr_env *env = vxr_env_alloc(&n.ctx);
+	cr_assert_not_null(env);
+	vxr_filled f;
+	memset(&f, 0, sizeof f);
+	vxr_rctx rc = { env, &f, VXR_T_HTML, NULL, NULL, 0, 0 };
+	static const vxr_render_ops *const ops[3] = { &vxr_html_ops, &vxr_latex_ops, &vxr_md_ops };
+	vxr_obj objs[32];
+	size_t nobj = 0;
+	static const char *const kws[2] = { "table", "plot" };
+	for (int w = 0; w < 2; w++) {
+		char names[200], *save = NULL;
+		vxr_blk_names(kws[w], names, sizeof names);
+		cr_assert(names[0], "{{%s}} takes some name", kws[w]);
+		for (char *nm = strtok_r(names, ", ", &save); nm; nm = strtok_r(NULL, ", ", &save)) {
+			vxr_blk_kind k;
+			cr_assert(vxr_blk_find(kws[w], nm, &k), "{{%s %s}} found again", kws[w], nm);
+			cr_expect_eq(vxr_blk_is_plot(k), w == 1, "{{%s %s}} a plot exactly when its tag is", kws[w], nm);
+			cr_assert_lt(nobj, 29);
+			objs[nobj++] = block_of(k);
+		}
+		cr_expect(!vxr_blk_find(kws[w], "nothing", &(vxr_blk_kind){ 0 }), "an unknown name is not found");
+	}
+	cr_expect(!vxr_blk_find("table", "norms", &(vxr_blk_kind){ 0 }), "names belong to their tag");
+	objs[nobj] = block_of(VXR_BLK_MATRIX);
+	snprintf(objs[nobj++].mat[0], sizeof objs[0].mat[0], "W");
+	objs[nobj++] = block_of(VXR_BLK_RECORD);
+	objs[nobj++] = block_of(VXR_BLK_REFERENCES);
+	for (size_t i = 0; i < nobj; i++) {
+		vxr_obj *o = &objs[i];
+		o->file = "t.md";
+		o->line = o->col = 1;
+		o->j = n.ctx.j;
+		for (int t = 0; t < 3; t++) {
+			char *s = NULL;
+			vx_error err = { 0 };
+			cr_expect_eq(vxr_render_str(&rc, ops[t], o, &s, &err), VX_OK, "block %d, target %d: %s", (int)o->blk, t,
+			             err.msg);
+			cr_expect(s && *s, "block %d, target %d: some output", (int)o->blk, t);
+			free(s);
+		}
+		vxt_lines L = { 0 };
+		vx_error err = { 0 };
+		cr_expect_eq(vxr_term_block(env, o, 78, 1, &L, &err), VX_OK, "block %d in the terminal: %s", (int)o->blk,
+		             err.msg);
+		cr_expect_gt(L.nlines, 0, "block %d in the terminal: some lines", (int)o->blk);
+		vxt_lines_clear(&L);
+		if (vxr_blk_is_plot(o->blk)) {
+			vxr_plotdata *pd = NULL;
+			cr_assert_eq(vxr_plot_build(env, o, 1, &pd, &err), VX_OK, "%s", err.msg);
+			cr_expect(pd->fallback && pd->fallback->nrows > 0, "plot %d has its table", (int)o->blk);
+			vxr_plotdata_free(pd);
+		}
+	}
+	vxr_env_free(env);
+	net_free(&n);
+}
+
 /* The matrix view of ∂s_t/∂s_k carries only the columns it shows through
  * the steps; the engine's whole product is the independent reference. */
 /* The plots of paths, {{plot norms}} (step 11's) and {{plot contrib}}
