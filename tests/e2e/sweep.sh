@@ -145,8 +145,16 @@ def check(fmt, args, out):
         say(le(lg(m.group(1))[0], lg(m.group(2))[0]), "between a larger and a smaller", m)
     for m in re.finditer(r"the largest \$\\\|J_\{j\}\\\|_\{2\}\$ is " + N + r" and the smallest " + N, out):
         say(le(lg(m.group(2))[0], lg(m.group(1))[0]), "largest < smallest", m)
-        if gl is not None and "stay below it" in out:
+        if gl is not None and ("stay below it" in out or "stay at or below it" in out):
             say(le(lg(m.group(1))[0], gl), "step norms 'stay below' a smaller gamma*lambda", m)
+        if gl is not None and "equal it, since" in out:
+            say(all(x == gl or abs(x - gl) < 0.003 for x in (lg(m.group(1))[0], lg(m.group(2))[0])),
+                "step norms 'equal' a different gamma*lambda", m)
+    # Saturation is a property of sigmoid and tanh: a ReLU unit is dead or
+    # active, a linear one never flattens.
+    for m in re.finditer(r"[Ss]aturated units|are \*saturated\*|comes from saturation", out):
+        say(act in ("sigmoid", "tanh"), "saturation spoken of for " + act if act in ("relu", "linear")
+            else "saturation spoken of for sigmoid or tanh", m)
     for m in re.finditer(r"the bound is " + N + r", (?:and|while) the actual norm is " + N + r"(, which has indeed grown|, which has still shrunk)?", out):
         b, a = lg(m.group(1))[0], lg(m.group(2))[0]
         say(le(a, b), "actual norm above its bound", m)
@@ -228,7 +236,8 @@ for (fmt, args), bad in zip(runs, results):
         key = re.sub(r"[-−]?\d[\d.×⁻⁰¹²³⁴⁵⁶⁷⁸⁹e+-]*", "#", b)[:90]
         kinds.setdefault(key, []).append("vanex report -f %s %s: %s" % (fmt, " ".join(args), b))
 CHECKS = ["largest < smallest", "between a larger and a smaller",
-          "step norms 'stay below' a smaller gamma*lambda", "actual norm above its bound",
+          "step norms 'stay below' a smaller gamma*lambda", "step norms 'equal' a different gamma*lambda",
+          "saturation spoken of for sigmoid or tanh", "actual norm above its bound",
           "'grown' to a norm <= 1", "'shrunk' to a norm > 1", "not actual <= product <= bound",
           "overstates by a factor below 1", "an actual norm above its bound",
           "'not much larger' but smaller", "'even smaller' but larger", "'times higher' but lower",
