@@ -229,7 +229,7 @@ static uint64_t model_seed(const vx_model *m, size_t t)
 
 /* ---- pass 1: forward ---- */
 
-static vx_status forward(const vx_model *m, vx_result *r, vx_error *err)
+static vx_status forward(const vx_model *m, vx_result *r, const atomic_int *stop, vx_error *err)
 {
 	size_t d = m->d, T = m->T;
 	/* a_j = U x_j for all j in one product, then + b + W s_{j-1} step by step */
@@ -247,6 +247,10 @@ static vx_status forward(const vx_model *m, vx_result *r, vx_error *err)
 		sprev = s0c;
 	}
 	for (size_t j = 1; j <= T; j++) {
+		if (vx_stop_asked(stop)) {
+			free(s0c);
+			return VX_ECANCELLED;
+		}
 		double *aj = vx_row(r->a, j - 1), *sj = vx_row(r->s, j - 1);
 		for (size_t i = 0; i < d; i++)
 			aj[i] += gsl_vector_get(m->b, i);
@@ -440,7 +444,7 @@ vx_status vx_loss_step_check(size_t t, size_t T, vx_error *err)
 
 vx_status vx_analyse(const vx_model *m, size_t t, const vx_exec *ex, vx_result **out, vx_error *err)
 {
-	static const vx_exec serial = { 1, 0 };
+	static const vx_exec serial = { 1, 0, NULL };
 	*out = NULL;
 	if (!ex)
 		ex = &serial;
@@ -460,15 +464,17 @@ vx_status vx_analyse(const vx_model *m, size_t t, const vx_exec *ex, vx_result *
 	}
 	r->gamma = vx_act_gamma(m->act);
 	r->exec = *ex;
+	r->exec.stop = NULL;   /* the caller's flag may not outlive the result */
 	w.seed = model_seed(m, t);
+	w.stop = ex->stop;
 
-	st = forward(m, r, err);
+	st = forward(m, r, w.stop, err);
+	if (!st && ((st = norm_of_w(m, &w, r)) || (st = passes(m, &w, r, ex->threads))) && st != VX_ECANCELLED)
+		vx_fail(err, st, "the analysis failed: %s", vx_strerror(st));
+	if (st == VX_ECANCELLED)
+		vx_fail(err, st, "the analysis was stopped before it ended");
 	if (st)
 		goto fail;
-	if ((st = norm_of_w(m, &w, r)) || (st = passes(m, &w, r, ex->threads))) {
-		vx_fail(err, st, "the analysis failed: %s", vx_strerror(st));
-		goto fail;
-	}
 	r->rate = vx_gap_slope(&r->paths[0].norm.log10, sizeof *r->paths, r->t);
 	work_clear(&w);
 	*out = r;

@@ -143,7 +143,9 @@ typedef struct {
  * step (and about VX_PARAM_NORM, the remedy) when the forward pass leaves
  * the range of a double (possible only for relu/linear); VX_EINTERNAL if a norm
  * breaks one of the inequalities above by more than its rounding error (an
- * engine fault, never seen).  *out is caller-freed. */
+ * engine fault, never seen); VX_ECANCELLED, within one step of its loops,
+ * once ex->stop is set (exec.h), with all it allocated freed and *out NULL.
+ * *out is caller-freed; its exec is ex's policy without the stop flag. */
 vx_status vx_analyse(const vx_model *m, size_t t, const vx_exec *ex, vx_result **out, vx_error *err);
 
 /* VX_EUSAGE (err about VX_PARAM_T) unless the loss step t is from 1 to T. */

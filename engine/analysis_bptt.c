@@ -276,6 +276,8 @@ vx_status vx_an_backprop(const vx_model *m, work *w, vx_result *r)
 	}
 
 	for (size_t k = t; k >= 1; k--) {
+		if (vx_stop_asked(w->stop))
+			return VX_ECANCELLED;
 		vx_path *pk = &r->paths[k - 1];
 		const double *sp = k == 1 ? s0 : vx_row(r->s, k - 2);
 		int se;

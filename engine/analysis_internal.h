@@ -21,6 +21,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 #include "engine/analysis.h"
+#include "engine/exec.h"
 #include "engine/linalg.h"
 
 /* Seeds of the Lanczos streams: the model's hash plus multiples of an odd
@@ -78,6 +79,7 @@ typedef struct {
 	gsl_matrix *fA, *fG;
 	gsl_vector *feval;
 	gsl_eigen_symm_workspace *feig;
+	const atomic_int *stop; /* the caller's stop flag (exec.h; NULL: none) */
 } work;
 
 /* A bound on the relative rounding error of a spectral norm of a d×d

@@ -38,6 +38,8 @@ vx_status vx_an_lyapunov(const vx_model *m, work *w, vx_result *r)
 		return VX_ENUMERIC;
 
 	for (size_t j = 1; j <= m->T; j++) {
+		if (vx_stop_asked(w->stop))
+			return VX_ECANCELLED;
 		vx_act_dfv(m->act, vx_row(r->a, j - 1), w->lc, d);
 		double cmax = vx_maxabs(w->lc, d);
 		if (cmax == 0 || w->lamn == 0) {

@@ -213,10 +213,16 @@ vx_status vx_an_path_norms(const vx_model *m, work *w, vx_result *r)
 	int zero = 0;
 	double *cv = w->pc, *cs = w->pcs;
 	vx_lanczos_seed(w->lz, w->seed + SEED_STEP);
+	vx_lanczos_set_stop(w->lz, w->stop);
+	vx_lanczos_set_stop(c.lz, w->stop);
 
 	/* k = 0 is the product J_t ⋯ J_1, formed (not its norm) only to see
 	 * whether it is exactly 0: a nilpotent W, dead units */
 	for (size_t k = t - 1;; k--) {
+		if (vx_stop_asked(w->stop)) {
+			st = VX_ECANCELLED;
+			goto done;
+		}
 		size_t j = k + 1;   /* P_k = P_{k+1} J_{k+1} */
 		if (!zero) {
 			vx_act_dfv(m->act, vx_row(r->a, j - 1), cv, d);

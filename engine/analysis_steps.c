@@ -91,6 +91,8 @@ vx_status vx_an_step_norms(const vx_model *m, work *w, vx_result *r)
 		step_fill(m, w, &q, b);
 	}
 	for (;;) {
+		if (vx_stop_asked(w->stop))
+			return VX_ECANCELLED;
 		size_t na = 0;
 		for (size_t b = 0; b < nb; b++) {
 			if (!q.j[b])

@@ -24,13 +24,13 @@ vx_exec vx_exec_machine(void)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	vx_exec m = { cores > 1 ? (cores < INT_MAX ? (int)cores : INT_MAX) : 1,
-	              blas_controlled() ? openblas_get_num_threads() : 1 };
+	              blas_controlled() ? openblas_get_num_threads() : 1, NULL };
 	return m;
 }
 
 vx_exec vx_exec_for_model(size_t d, const vx_exec *machine)
 {
-	vx_exec ex = { 1, machine->blas_threads };
+	vx_exec ex = { 1, machine->blas_threads, machine->stop };
 	if (d <= MODEL_MAX_D) {
 		ex.threads = machine->threads > 1 ? 2 : 1;
 		ex.blas_threads = 1;
@@ -40,7 +40,7 @@ vx_exec vx_exec_for_model(size_t d, const vx_exec *machine)
 
 vx_exec vx_exec_for_net(size_t D, const vx_exec *machine)
 {
-	vx_exec ex = { 1, machine->blas_threads };
+	vx_exec ex = { 1, machine->blas_threads, machine->stop };
 	if (D >= NET_MIN_D && D <= NET_MAX_D && machine->threads > 1) {
 		ex.threads = 3;
 		ex.blas_threads = 1;

@@ -13,10 +13,19 @@
  * (vx_exec_apply) while no analysis runs, and hands the same vx_exec to the
  * analyses.  Any policy gives the same numbers, bit for bit: the passes an
  * analysis runs side by side share only read-only data.
+ *
+ * A vx_exec also carries the caller's stop flag: a front end that may no
+ * longer want an analysis it started (the tutor, after a newer key or q)
+ * points stop at an atomic_int it owns and sets it from any thread.  The
+ * analysis's loops read it once a step (a step of the chain of products, of
+ * BPTT, of the Lyapunov pass, a round of the step norms' Lanczos runs) and,
+ * once it is set, return VX_ECANCELLED with everything they allocated freed
+ * and no result.  The flag must outlive the call; the engine only reads it.
  */
 #ifndef VX_EXEC_H
 #define VX_EXEC_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 typedef struct {
@@ -24,7 +33,18 @@ typedef struct {
 	                    * caller's own included (1: the caller's alone) */
 	int blas_threads;  /* the BLAS's thread count that goes with it, which
 	                    * vx_exec_apply sets (0: leave it as it is) */
+	const atomic_int *stop; /* the caller's stop flag (NULL: none); nonzero:
+	                    * stop with VX_ECANCELLED.  The policies made from a
+	                    * vx_exec (vx_exec_for_model, _for_net) keep it */
 } vx_exec;
+
+/* 1 when the caller has asked, through stop (NULL: never), for the
+ * analysis to end.  A relaxed load, one a step of a loop: nothing to
+ * measure beside the step's products (make bench, vx_analyse). */
+static inline int vx_stop_asked(const atomic_int *stop)
+{
+	return stop && atomic_load_explicit(stop, memory_order_relaxed) != 0;
+}
 
 /* What the process offers: the cores online as threads, and the BLAS's
  * thread count as it is now (1 when the BLAS has no such control, as GSL's

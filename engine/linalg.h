@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_eigen.h>
+#include "engine/exec.h"
 #include "engine/status.h"
 
 /* log10(2) and ln(2): powers of two carried as exponents become decades and
@@ -87,8 +88,13 @@ void vx_lanczos_reset(vx_lanczos *lz);
  * about 0.82 x (linalg.c, draw_start); no operator can be built orthogonal
  * to it.  VX_ENUMERIC when the iteration cap is reached (a close pair that
  * the Krylov space cannot resolve): the caller falls back to a dense
- * solver. */
+ * solver.  VX_ECANCELLED, before the next step, once the stop flag set by
+ * vx_lanczos_set_stop is set. */
 vx_status vx_lanczos_top(vx_lanczos *lz, vx_linop op, const void *ctx, double *theta);
+
+/* The caller's stop flag (exec.h; NULL: none, as allocated) that
+ * vx_lanczos_top polls a step; it must outlive the runs. */
+void vx_lanczos_set_stop(vx_lanczos *lz, const atomic_int *stop);
 
 /* Makes lz work on operators of size d, at most the size it was allocated
  * for (a chain whose rank falls reuses one workspace); forgets the warm

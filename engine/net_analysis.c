@@ -252,6 +252,8 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	 * their own, beside the other passes here (exec.h has the figures); with
 	 * two, the products beside the norms, then the other passes. */
 	int threads = ex ? ex->threads : 1;
+	const atomic_int *stop = ex ? ex->stop : NULL;
+	ch.stop = ch.ls.stop = stop;
 	int two = threads >= 2 && t > 2;
 	pthread_t tp, tc;
 	int ran = 0;
@@ -271,11 +273,11 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	if (!st)
 		st = vx_na_step_bounds(net, r);
 	if (!st)
-		st = vx_na_step_norms(&jn.net, jn.ej, r);
+		st = vx_na_step_norms(&jn.net, jn.ej, r, stop);
 	if (!st)
-		st = vx_na_backprop(&jn.net, jn.ej, r);
+		st = vx_na_backprop(&jn.net, jn.ej, r, stop);
 	if (!st)
-		st = vx_na_lyapunov(&jn.net, jn.ej, r);
+		st = vx_na_lyapunov(&jn.net, jn.ej, r, stop);
 	if (two) {
 		if (st) {
 			/* stop the chain early: the consumer's failure ends both */
@@ -297,7 +299,10 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	if (!st)
 		st = cst;
 	if (st) {
-		vx_fail(err, st, "the analysis failed: %s", vx_strerror(st));
+		if (st == VX_ECANCELLED)
+			vx_fail(err, st, "the analysis was stopped before it ended");
+		else
+			vx_fail(err, st, "the analysis failed: %s", vx_strerror(st));
 		goto fail;
 	}
 	summarise(r);

@@ -126,8 +126,11 @@ typedef struct {
  * the threads ex allows (NULL: the caller's alone; exec.h), which do not
  * change the numbers.
  * VX_EUSAGE for t out of range; VX_ENONFINITE (err naming step and layer)
- * when the forward pass leaves the range of a double; VX_ENOMEM.  *out is
- * caller-freed with vx_net_result_free (which frees everything it points to). */
+ * when the forward pass leaves the range of a double; VX_ENOMEM;
+ * VX_ECANCELLED once ex->stop is set (exec.h), within one step of the
+ * chain, the step norms, BPTT or the Lyapunov pass (the forward pass runs
+ * to its end), with all it allocated freed.  *out is caller-freed with
+ * vx_net_result_free (which frees everything it points to). */
 vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_result **out,
                          vx_error *err);
 void vx_net_result_free(vx_net_result *r);   /* NULL-safe */

@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
+#include "engine/exec.h"
 #include "engine/linalg.h"
 #include "engine/lowrank.h"
 #include "engine/net_analysis.h"
@@ -64,6 +65,7 @@ typedef struct {
 	gsl_matrix *X, *Y;   /* D × nq */
 	double *tmp;         /* D */
 	size_t steps, fallbacks;  /* Lanczos steps and dense fallbacks, in all */
+	const atomic_int *stop;   /* the caller's stop flag (exec.h; NULL: none) */
 } lockstep;
 
 /* The whole state and, per layer of net, its h block and (LSTM) its c
@@ -77,14 +79,15 @@ void vx_na_lock_clear(lockstep *ls);
  * rows are roff[q] .. roff[q] + rsz[q] − 1 and its columns those of the
  * block as before, ‖P‖₂ = ‖M‖₂ and ‖P[I_q, I_q]‖₂ = ‖M_q[:, I_q]‖₂; each
  * run's Lanczos workspace must then have dimension rsz[q]
- * (vx_lanczos_set_dim).  NULL: P's rows are the state's, as its columns. */
+ * (vx_lanczos_set_dim).  NULL: P's rows are the state's, as its columns.
+ * VX_ECANCELLED, before the next Lanczos step, once ls->stop is set. */
 vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, const size_t *roff, const size_t *rsz, dense_fb *fb,
                            double *out);
 
 /* ‖J_j‖₂ for j = 1..T into r->step_norm (its Lanczos work into r), from
  * jn, net's network for the derivatives (see vx_na_jacobian_net), whose
- * steps are 2^-ej J_j. */
-vx_status vx_na_step_norms(const vx_net *jn, int ej, vx_net_result *r);
+ * steps are 2^-ej J_j.  VX_ECANCELLED once *stop is set (exec.h). */
+vx_status vx_na_step_norms(const vx_net *jn, int ej, vx_net_result *r, const atomic_int *stop);
 
 /* ---- the network the derivatives are taken from (net_analysis.c) ---- */
 
@@ -149,6 +152,8 @@ typedef struct {
 	dense_fb fb;
 	double *nrm;
 	unsigned seen;       /* the basis its Lanczos runs were sized for (-1u: the state's) */
+	const atomic_int *stop; /* the caller's stop flag (exec.h; NULL: none): either
+	                     * walk ends with VX_ECANCELLED at its next k once it is set */
 } chain;
 
 /* c for net (whose steps are 2^-ej J_j: vx_na_jnet) and its result r: the
@@ -178,10 +183,11 @@ vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r);
  * (net_stats.c). */
 void vx_na_gate_stats(const vx_net *net, vx_net_result *r);
 /* BPTT: r->loss, r->contribution, r->grad with its scale and norms
- * (net_bptt.c), through jn's steps 2^-ej J_j. */
-vx_status vx_na_backprop(const vx_net *jn, int ej, vx_net_result *r);
+ * (net_bptt.c), through jn's steps 2^-ej J_j.  VX_ECANCELLED once *stop is
+ * set (exec.h), as the next. */
+vx_status vx_na_backprop(const vx_net *jn, int ej, vx_net_result *r, const atomic_int *stop);
 /* r->lyap_count, lyap_top, lyap_max (net_lyap.c), through jn's steps
  * 2^-ej J_j. */
-vx_status vx_na_lyapunov(const vx_net *jn, int ej, vx_net_result *r);
+vx_status vx_na_lyapunov(const vx_net *jn, int ej, vx_net_result *r, const atomic_int *stop);
 
 #endif

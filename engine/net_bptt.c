@@ -68,7 +68,7 @@ static void frob(const double *A, size_t r, size_t c, size_t tda, double *m, dou
 	*e = x;
 }
 
-vx_status vx_na_backprop(const vx_net *net, int ej, vx_net_result *r)
+vx_status vx_na_backprop(const vx_net *net, int ej, vx_net_result *r, const atomic_int *stop)
 {
 	size_t D = net->D, d = net->d, L = net->L, t = r->t, gd = net->G * d, Ds = net->Ds;
 	gsl_matrix *g = gsl_matrix_calloc(1, D), *gb = gsl_matrix_alloc(1, D);
@@ -96,6 +96,10 @@ vx_status vx_na_backprop(const vx_net *net, int ej, vx_net_result *r)
 	if (mg > 0)
 		vx_scale2(vx_row(g, 0), D, -ge);
 	for (size_t k = t; mg > 0 && k >= 1; k--) {
+		if (vx_stop_asked(stop)) {
+			st = VX_ECANCELLED;
+			goto done;
+		}
 		vx_net_coef(net, r->fwd, k, coef);
 		vx_net_vjp(net, coef, 0, g, gb, &ws, dhh, dih);
 		/* keep the accumulators' exponent within 64 binary orders of the

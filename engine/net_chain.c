@@ -195,6 +195,10 @@ static void set_layout(const chain *c, size_t *lay)
 static int produce(chain *c, size_t k)
 {
 	const vx_net *net = c->net;
+	if (vx_stop_asked(c->stop)) {
+		c->pst = VX_ECANCELLED;
+		return 1;
+	}
 	int eJ, nz = jacobian(c, k + 1, &eJ);
 	if (nz <= 0) {
 		if (nz == 0)
@@ -315,6 +319,13 @@ static int consume(chain *c, size_t k)
 	int sub = c->net->cell == VX_CELL_LSTM ? 2 : 1;
 	int s = -1;
 	pthread_mutex_lock(&c->mu);
+	if (vx_stop_asked(c->stop)) {
+		/* the producer may be waiting for a slot: it stops too */
+		c->cst = VX_ECANCELLED;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		return 1;
+	}
 	for (;;) {
 		for (int q = 0; q < NSLOT && s < 0; q++)
 			if (c->refs[q] > 0 && c->kof[q] == k)

@@ -10,7 +10,7 @@
 #include "engine/init.h"
 #include "engine/net_analysis_internal.h"
 
-vx_status vx_na_lyapunov(const vx_net *net, int ej, vx_net_result *r)
+vx_status vx_na_lyapunov(const vx_net *net, int ej, vx_net_result *r, const atomic_int *stop)
 {
 	size_t D = net->D, p = D < VX_LYAP_MAX ? D : VX_LYAP_MAX;
 	gsl_matrix *Y = gsl_matrix_alloc(p, D), *Z = gsl_matrix_alloc(p, D), *Zt = gsl_matrix_alloc(D, p);
@@ -27,6 +27,10 @@ vx_status vx_na_lyapunov(const vx_net *net, int ej, vx_net_result *r)
 	vx_fill_gaussian(Zt, rng, 1.0);
 	st = VX_ENUMERIC;
 	for (size_t j = 0; j <= net->T; j++) {
+		if (vx_stop_asked(stop)) {
+			st = VX_ECANCELLED;
+			goto done;
+		}
 		if (j > 0) {
 			vx_net_coef(net, r->fwd, j, coef);
 			vx_net_jvp(net, coef, 0, Y, Z, &ws);

@@ -152,6 +152,8 @@ vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, const size_t *roff
 	gsl_matrix_const_view Pv = gsl_matrix_const_submatrix(P, 0, 0, R > 0 ? R : 1, P->size2);
 	gsl_matrix_view Xv = gsl_matrix_submatrix(ls->X, 0, 0, R > 0 ? R : 1, nq);
 	while (active > 0) {
+		if (vx_stop_asked(ls->stop))
+			return VX_ECANCELLED;
 		gsl_matrix_set_zero(&Xv.matrix);
 		for (size_t q = 0; q < nq; q++)
 			if (ls->run[q]) {
@@ -205,7 +207,7 @@ static vx_status step_explicit(const vx_net *net, const double *coef, gsl_matrix
 	return vx_matrix_norm2(*Jd, nrm);
 }
 
-vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r)
+vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r, const atomic_int *stop)
 {
 	size_t D = net->D, T = net->T, cs = vx_net_coef_size(net);
 	size_t nb = T < STEP_BATCH ? T : STEP_BATCH;
@@ -232,6 +234,10 @@ vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r)
 		}
 		for (size_t j = 1; j <= T; j++) {
 			double nrm;
+			if (vx_stop_asked(stop)) {
+				st = VX_ECANCELLED;
+				goto done;
+			}
 			vx_net_coef(net, r->fwd, j, coef);
 			vx_net_jacobian_from_coef(net, coef, Jd, &ws);
 			if ((st = vx_na_dense_norm(&fb, Jd, &nrm)))
@@ -264,6 +270,10 @@ vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r)
 		active++;
 	}
 	while (active > 0) {
+		if (vx_stop_asked(stop)) {
+			st = VX_ECANCELLED;
+			goto done;
+		}
 		for (size_t b = 0; b < nb; b++)
 			if (slot[b])
 				memcpy(vx_row(X, b), vx_lanczos_next(lz[b]), D * sizeof(double));

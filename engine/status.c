@@ -19,6 +19,7 @@ const char *vx_strerror(vx_status st)
 	case VX_ETOOBIG:    return "size beyond the limits of vanex";
 	case VX_ENUMERIC:   return "numerical routine failed";
 	case VX_EINTERNAL:  return "internal error (a bug in vanex)";
+	case VX_ECANCELLED: return "stopped before it ended";
 	}
 	return "unknown error";
 }

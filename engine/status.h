@@ -40,7 +40,8 @@ typedef enum {
 	VX_ENONFINITE, /* NaN or infinity in data, or produced by rescaling */
 	VX_ETOOBIG,    /* a declared size beyond vanex's limits (checked before allocating) */
 	VX_ENUMERIC,   /* a numerical routine failed (e.g. an SVD did not converge) */
-	VX_EINTERNAL   /* a broken invariant: a bug in vanex */
+	VX_EINTERNAL,  /* a broken invariant: a bug in vanex */
+	VX_ECANCELLED  /* the caller asked the analysis to stop (exec.h's stop flag) */
 } vx_status;
 
 /* A model parameter, for a front end to name the way its user sets it (the

@@ -2,19 +2,19 @@
  * tutor.c — `vanex` / `vanex tutor`: the terminal, the signals, the loop.
  *
  * Everything the student sees is decided in tutor_state.c and drawn by
- * tutor_draw.c; this file owns the terminal and the threads: it sets curses
- * up, turns keys into state changes, runs the state's jobs on a worker
- * thread (so that no key waits for a computation), and puts the terminal
- * back on every way out — q, SIGINT, SIGTERM, SIGHUP, and (best effort) a
- * crash.
+ * tutor_draw.c; this file owns the terminal and the signals: it sets curses
+ * up, turns keys into state changes, runs the state's jobs on the worker
+ * thread of tutor_jobs.h (so that no key waits for a computation), and
+ * puts the terminal back on every way out — q, SIGINT, SIGTERM, SIGHUP,
+ * and (best effort) a crash.
  */
 #include "report/out.h"
 #include "tui/cli.h"
 #include "tui/tutor_draw.h"
+#include "tui/tutor_jobs.h"
 #include "tui/tutor_state.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <locale.h>
 #include <poll.h>
 #include <pthread.h>
@@ -101,130 +101,30 @@ static void die_of(int sig)
 	raise(sig);
 }
 
-/* Both ends close on exec; the read end does not block (drained whole). */
-static int set_pipe_flags(const int fd[2])
-{
-	for (int i = 0; i < 2; i++)
-		if (fcntl(fd[i], F_SETFD, FD_CLOEXEC) != 0)
-			return -1;
-	int fl = fcntl(fd[0], F_GETFL);
-	return fl < 0 ? -1 : fcntl(fd[0], F_SETFL, fl | O_NONBLOCK);
-}
-
 /* ====================================================================
- * The worker: the jobs, one at a time, on a thread of their own
+ * The loop
  *
- * Keys never wait for a computation.  A key changes the state and asks for
- * work (tutor_state.h); the work is a job that a second thread runs while
- * this one goes on reading keys and drawing: q, ?, Esc, the arrows and the
- * steps answer at once, and the screen shows the previous numbers, dimmed
- * and marked "updating…", until the new ones come.  One job runs at a time
- * and keys meanwhile only ask (the state's dirty bits): when the job ends,
- * what is still wanted of it is kept, and the next job starts from the
- * newest parameters.  A job whose every result a newer key has made stale
- * is told to stop at its next stage (the engine itself cannot be stopped
- * inside vx_analyse).  Curses is called from this thread only.
- *
- * The wait: one pselect() over the keyboard and a self-pipe the worker
- * writes a byte to when its job is done, with SIGINT, SIGTERM, SIGHUP and
- * SIGWINCH blocked except inside pselect itself, so a signal can never slip
- * in between testing its flag and going to sleep.  A result wakes the loop
- * at once and nothing wakes it otherwise: no polling interval to add to the
- * latency, no spinning.  (halfdelay() or a getch() timeout would be either
- * slow — a result waits for the next tick, 100 ms at halfdelay's finest —
- * or a busy loop.)
+ * The jobs run on the worker (tutor_jobs.h); curses is called from this
+ * thread only.  The wait: one pselect() over the keyboard and the worker's
+ * wake pipe, with SIGINT, SIGTERM, SIGHUP and SIGWINCH blocked except
+ * inside pselect itself, so a signal can never slip in between testing its
+ * flag and going to sleep.  A result wakes the loop at once and nothing
+ * wakes it otherwise: no polling interval to add to the latency, no
+ * spinning.  (halfdelay() or a getch() timeout would be either slow — a
+ * result waits for the next tick, 100 ms at halfdelay's finest — or a busy
+ * loop.)
  * ==================================================================== */
 
 /* How long a frame waits for a job that may finish at once: below it, one
  * frame with the new numbers instead of an "updating" frame and another
  * right after (each a screenful over a slow line).  Half a 60 Hz frame. */
 #define GRACE_MS 8
-/* How long q waits for a running job before leaving it behind: long enough
- * for the small networks (d = 128, T = 500 computes in ~70 ms), short
- * enough that the shell comes back at once. */
+/* How long q waits for a running job, told to stop, before leaving it
+ * behind: an analysis stops within one step of its loops (at d = 1024 the
+ * shell is back 30 to 190 ms after q), a stage that does not poll (laying
+ * out a step, writing a handout) may not; short enough that the shell
+ * comes back at once. */
 #define QUIT_WAIT_MS 200
-
-typedef struct {
-	vxu_job *job;     /* the job out, NULL when none */
-	pthread_t th;
-	int wake[2];      /* the worker writes one byte here when its job is done */
-} worker;
-
-static void *worker_main(void *p)
-{
-	worker *w = p;
-	vxu_job_run(w->job);
-	char c = 1;
-	ssize_t n = write(w->wake[1], &c, 1);
-	(void)n;   /* a full pipe already holds a byte that wakes the loop */
-	return NULL;
-}
-
-/* Starts the next job, if one is owed and none runs.  The worker is created
- * with every asynchronous signal blocked, so that they all reach this
- * thread's pselect. */
-static void worker_start(worker *w, vxu_state *st)
-{
-	while (!w->job && (w->job = vxu_job_take(st)) != NULL) {
-		sigset_t all, old;
-		sigfillset(&all);
-		for (size_t i = 0; i < COUNT(crash_signals); i++)
-			sigdelset(&all, crash_signals[i]);
-		pthread_sigmask(SIG_BLOCK, &all, &old);
-		int rc = pthread_create(&w->th, NULL, worker_main, w);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		if (rc == 0)
-			return;
-		/* no thread: compute here, unresponsive but correct */
-		vxu_job_run(w->job);
-		vxu_job_end(st, w->job);
-		w->job = NULL;
-	}
-}
-
-/* Empties the wake pipe (non-blocking). */
-static void drain(int fd)
-{
-	char buf[64];
-	while (read(fd, buf, sizeof buf) > 0)
-		;
-}
-
-/* The job is done (its byte was read): joins the worker and takes the
- * results into the state. */
-static void worker_finish(worker *w, vxu_state *st)
-{
-	drain(w->wake[0]);
-	pthread_join(w->th, NULL);
-	vxu_job_end(st, w->job);
-	w->job = NULL;
-}
-
-/* Waits up to ms for the running job; 1 when it ended (joined and
- * dropped: its results are nobody's), 0 when it still runs. */
-static int worker_quit(worker *w, int ms)
-{
-	if (!w->job)
-		return 1;
-	vxu_job_cancel(w->job);
-	struct pollfd p = { w->wake[0], POLLIN, 0 };
-	double until = now_ms() + ms;
-	for (;;) {
-		int left = (int)(until - now_ms());
-		if (poll(&p, 1, left > 0 ? left : 0) > 0)
-			break;
-		if (left <= 0)
-			return 0;
-	}
-	pthread_join(w->th, NULL);
-	vxu_job_drop(w->job);
-	w->job = NULL;
-	return 1;
-}
-
-/* ====================================================================
- * The loop
- * ==================================================================== */
 
 enum { KEYS_NONE = 0, KEYS_CHANGED, KEYS_QUIT };
 
@@ -281,14 +181,14 @@ static int input_gone(void)
 /* Reads keys and draws until q (0), a signal (its number) or LOOP_FATAL.
  * A frame is drawn after keys as soon as no job runs, else after GRACE_MS
  * or when the job ends, whichever comes first; and after every job. */
-static int run_loop(vxu_state *st, WINDOW **win, const vxu_theme *th, worker *w, const sigset_t *waitmask)
+static int run_loop(vxu_state *st, WINDOW **win, const vxu_theme *th, vxu_worker *w, const sigset_t *waitmask)
 {
 	double due = 0;   /* when the owed frame is due; < 0: none owed */
 	wtimeout(*win, 0);
 	for (;;) {
 		if (quit_signal)
 			return (int)quit_signal;
-		worker_start(w, st);
+		vxu_worker_start(w, st);
 		double now = now_ms();
 		if (due >= 0 && (!w->job || now >= due)) {
 			vxu_draw(*win, st, th);
@@ -298,7 +198,8 @@ static int run_loop(vxu_state *st, WINDOW **win, const vxu_theme *th, worker *w,
 		fd_set rd;
 		FD_ZERO(&rd);
 		FD_SET(STDIN_FILENO, &rd);
-		FD_SET(w->wake[0], &rd);
+		int wake = vxu_worker_fd(w);
+		FD_SET(wake, &rd);
 		struct timespec ts, *tp = NULL;
 		if (due >= 0) {
 			double left = due - now > 0 ? due - now : 0;
@@ -306,19 +207,14 @@ static int run_loop(vxu_state *st, WINDOW **win, const vxu_theme *th, worker *w,
 			ts.tv_nsec = (long)((left - (double)ts.tv_sec * 1000) * 1e6);
 			tp = &ts;
 		}
-		int maxfd = w->wake[0] > STDIN_FILENO ? w->wake[0] : STDIN_FILENO;
+		int maxfd = wake > STDIN_FILENO ? wake : STDIN_FILENO;
 		int n = pselect(maxfd + 1, &rd, NULL, NULL, tp, waitmask);
 		if (n < 0 && errno != EINTR)
 			return SIGHUP;   /* cannot wait on the terminal: as if it hung up */
-		if (n > 0 && FD_ISSET(w->wake[0], &rd)) {
-			if (!w->job) {
-				drain(w->wake[0]);   /* no job: nothing to wake for */
-			} else {
-				worker_finish(w, st);
-				if (st->fatal != VX_OK)
-					return LOOP_FATAL;
-				due = 0;
-			}
+		if (n > 0 && FD_ISSET(wake, &rd) && vxu_worker_finish(w, st)) {
+			if (st->fatal != VX_OK)
+				return LOOP_FATAL;
+			due = 0;
 		}
 		/* keys, or a signal: SIGWINCH comes back from wgetch as KEY_RESIZE */
 		if (n < 0 || (n > 0 && FD_ISSET(STDIN_FILENO, &rd))) {
@@ -332,7 +228,8 @@ static int run_loop(vxu_state *st, WINDOW **win, const vxu_theme *th, worker *w,
 			} else if (n > 0 && FD_ISSET(STDIN_FILENO, &rd) && input_gone()) {
 				return SIGHUP;
 			}
-			/* a job all of whose results these keys made stale stops early */
+			/* a job all of whose results these keys made stale stops, inside
+			 * the engine too (its stop flag) */
 			if (w->job && !vxu_job_wanted(st, w->job))
 				vxu_job_cancel(w->job);
 		}
@@ -403,8 +300,8 @@ int vxu_tutor_run(const vxu_args *a)
 	vxu_theme_init(&th, color);
 	vxu_resize(&st, LINES, COLS);
 
-	worker w = { .job = NULL, .wake = { -1, -1 } };
-	if (pipe(w.wake) != 0 || set_pipe_flags(w.wake) != 0) {
+	vxu_worker w;
+	if (vxu_worker_open(&w) != 0) {
 		delwin(win);
 		restore_at_exit();
 		delscreen(scr);
@@ -413,7 +310,7 @@ int vxu_tutor_run(const vxu_args *a)
 		return 1;
 	}
 	/* The signals the loop answers reach it only inside pselect (see "The
-	 * worker"); the worker blocks them all. */
+	 * loop"); the worker blocks them all. */
 	sigset_t loop_sigs, waitmask;
 	sigemptyset(&loop_sigs);
 	for (size_t i = 0; i < COUNT(loop_signals); i++)
@@ -427,7 +324,7 @@ int vxu_tutor_run(const vxu_args *a)
 	delwin(win);
 	restore_at_exit();
 	delscreen(scr);
-	if (!worker_quit(&w, QUIT_WAIT_MS)) {
+	if (!vxu_worker_quit(&w, QUIT_WAIT_MS)) {
 		/* Still computing: leave its result behind with the process.  The
 		 * job holds references to all it reads, so the state goes; no
 		 * handout is left half-written, nor started (vxr_out_abandon);
@@ -439,8 +336,7 @@ int vxu_tutor_run(const vxu_args *a)
 			die_of(sig);
 		_exit(0);
 	}
-	close(w.wake[0]);
-	close(w.wake[1]);
+	vxu_worker_close(&w);
 	if (sig == LOOP_FATAL) {
 		/* one line on stderr, as for a bad option, now that the terminal is back */
 		int code = vxu_fail(st.fatal, &st.fatal_err);

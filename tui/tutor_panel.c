@@ -11,6 +11,7 @@
 #include "report/text/utf8.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,11 +78,119 @@ static void tail(vxt_lines *out, int width, int full, vxt_role role, const char 
 	}
 	if (!full)
 		return;
-	while (*text == ' ' || *text == ',')
+	while (*text == ' ' || *text == ',' || *text == ';')
 		text++;
 	vxt_lines_newline(out);
 	vxt_lines_puts(out, VXT_TEXT, "  ");
 	vxt_lines_puts(out, role, text);
+}
+
+/* ====================================================================
+ * Lines that fit: wrapped at a space, or shortened where the words end
+ * ==================================================================== */
+
+/* A place in a line: span s, byte o of its text. */
+typedef struct {
+	size_t s, o;
+} pos;
+
+/* Copies the text of ln from a to b onto dst's last line, span by span. */
+static void copy_range(vxt_lines *dst, const vxt_line *ln, pos a, pos b)
+{
+	for (size_t s = a.s; s < ln->nspans && s <= b.s; s++) {
+		const char *t = ln->spans[s].text;
+		size_t from = s == a.s ? a.o : 0, to = s == b.s ? b.o : strlen(t);
+		if (to > from)
+			vxt_lines_span(dst, ln->spans[s].role, t + from, to - from);
+	}
+}
+
+/* Copies ln onto new lines of dst, each at most width columns.  What goes
+ * past them is wrapped at the last space that fits (the rest on lines
+ * indented two columns) when wrap, else cut there, with an ellipsis in its
+ * place: never in the middle of a word, unless one word alone is wider
+ * than the line. */
+static void fit_line(vxt_lines *dst, const vxt_line *ln, int width, int wrap, int utf8)
+{
+	const char *ell = utf8 ? "…" : "...";
+	int ew = wrap ? 0 : vxr_u8_width(ell);
+	pos at = { 0, 0 };
+	for (int first = 1;; first = 0) {
+		if (!first) {
+			/* a continuation starts at its first word */
+			while (at.s < ln->nspans && (ln->spans[at.s].text[at.o] == ' ' || !ln->spans[at.s].text[at.o])) {
+				if (ln->spans[at.s].text[at.o])
+					at.o++;
+				else
+					at = (pos){ at.s + 1, 0 };
+			}
+			if (at.s >= ln->nspans)
+				return;
+		}
+		vxt_lines_newline(dst);
+		if (!first)
+			vxt_lines_puts(dst, VXT_TEXT, "  ");
+		int lim = first ? width : width - 2, col = 0;
+		pos cur = at, brk = { SIZE_MAX, 0 }, hard = { SIZE_MAX, 0 };
+		while (cur.s < ln->nspans) {
+			const char *t = ln->spans[cur.s].text + cur.o;
+			if (!*t) {
+				cur = (pos){ cur.s + 1, 0 };
+				continue;
+			}
+			uint32_t cp;
+			size_t n = vxr_u8_next(t, &cp);
+			int cw = vxr_cp_width(cp);
+			if (cp == ' ' && col + ew <= lim)
+				brk = cur;
+			if (hard.s == SIZE_MAX && col + cw + ew > lim)
+				hard = cur;
+			if (col + cw > lim)
+				break;
+			col += cw;
+			cur.o += n;
+		}
+		if (cur.s >= ln->nspans) {
+			copy_range(dst, ln, at, cur);   /* the rest fits */
+			return;
+		}
+		pos end = brk.s != SIZE_MAX && (brk.s != at.s || brk.o != at.o) ? brk : hard;
+		copy_range(dst, ln, at, end);
+		if (!wrap) {
+			vxt_lines_puts(dst, VXT_DIM, ell);
+			return;
+		}
+		at = end;
+	}
+}
+
+/* Width of line ln. */
+static int line_width(const vxt_line *ln)
+{
+	int w = 0;
+	for (size_t i = 0; i < ln->nspans; i++)
+		w += vxr_u8_width(ln->spans[i].text);
+	return w;
+}
+
+/* Makes every line of *out fit: the heading (line 0) in head_w columns,
+ * losing its "(v: next view)" first, then cut; the others in width,
+ * wrapped when full (the panel has rows for it), cut at 80×24's strip.
+ * Lines that fit are copied as they are. */
+static void fit_lines(vxt_lines *out, int head_w, int width, int full, int utf8)
+{
+	vxt_lines fit = { 0 };
+	for (size_t i = 0; i < out->nlines; i++) {
+		vxt_line *ln = &out->lines[i];
+		int w = i == 0 ? head_w : width;
+		/* the hint goes first: `?` lists v too */
+		int hint = i == 0 && line_width(ln) > w && ln->nspans > 1 && ln->spans[ln->nspans - 1].role == VXT_DIM;
+		ln->nspans -= (size_t)hint;
+		fit_line(&fit, ln, w, i > 0 && full, utf8);
+		ln->nspans += (size_t)hint;   /* out frees it below */
+	}
+	vxt_lines_clear(out);
+	*out = fit;
 }
 
 /* ====================================================================
@@ -228,7 +337,11 @@ static void view_dact(const vxu_panel_in *in, vxt_lines *out, int full, int widt
 		double v = vx_act_df(m->act, gsl_vector_get(&aj.vector, i));
 		num(in, a, sizeof a, v);
 		int w = vxr_u8_width(a) + 1;
-		int more = (i + 1 < d) ? 4 : 0;   /* room for " …" */
+		/* room for what says how many are left: " … (N more)" */
+		char left[48] = "";
+		if (i + 1 < d)
+			snprintf(left, sizeof left, U(in, " … (%zu more)", " ... (%zu more)"), d - i - 1);
+		int more = vxr_u8_width(left);
 		if (used + w + more > width) {
 			if (--lines_left == 0)
 				break;
@@ -559,7 +672,9 @@ vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *show
 		v = vxu_view_named(in->panel);
 	*shown = v;
 	int full = in->full;
-	int w = in->width;
+	/* The text keeps the panel's last column blank, as the prose keeps a
+	 * margin: a line that reaches the edge is one that was cut. */
+	int w = in->width - 1;
 	switch (v) {
 	case VXU_VIEW_NETWORK: view_network(in, out, full, w); break;
 	case VXU_VIEW_DACT: view_dact(in, out, full, w); break;
@@ -570,6 +685,8 @@ vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *show
 	case VXU_VIEW_CHAIN:
 	default: view_chain(in, out, full, w); break;
 	}
+	/* the heading shares its row with the rule of 80×24's strip (tutor_draw.c) */
+	fit_lines(out, w - 1, w, full, in->utf8);
 	if (full) {
 		/* A plot fills what is left; on a big screen a second one follows,
 		 * the one that leads to or from this view: the handouts' plot
@@ -607,7 +724,7 @@ vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *show
 			vx_error err;
 			/* the dact plot at the chosen step j; below 20×5 cells, or
 			 * out of memory, the plot is left out */
-			vxt_plot_cells(&in->ctx, kind[i], in->ctx.j, w, pr, in->utf8, out, &err);
+			vxt_plot_cells(&in->ctx, kind[i], in->ctx.j, in->width, pr, in->utf8, out, &err);
 		}
 	}
 	return out->oom ? VX_ENOMEM : VX_OK;

@@ -4,7 +4,7 @@
  *
  * The panel takes the plain data it shows (the network, its analysis, the
  * reader's j and k, the view, the size), not the tutor's state: the state
- * (tutor_state.c) builds the panel in vxu_update(), never the other way.
+ * (a job of tutor_jobs.c) builds the panel, never the other way.
  * Its plots are the handouts' plot blocks (report/term_plot.h).
  */
 #ifndef VXU_TUTOR_PANEL_H

@@ -1,18 +1,18 @@
 /*
  * tutor_state.c — the tutor's state and key handling (no curses here).
  *
- * vxu_key() only edits fields and sets dirty bits; vxu_update() does the
- * computing; the live panel's content is built in tutor_panel.c, from the
- * data vxu_update() hands it.  Keeping the three apart is what lets the
- * tests drive every key without a terminal.
+ * vxu_key() only edits fields and sets dirty bits; the jobs of
+ * tutor_jobs.c do the computing; the live panel's content is built in
+ * tutor_panel.c, from the data a job hands it; the help's text is in
+ * tutor_help.c.  Keeping them apart is what lets the tests drive every key
+ * without a terminal.
  */
 #include "tui/tutor_state.h"
+#include "tui/tutor_state_internal.h"
 #include "report/text/utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +20,8 @@
 
 #include "engine/regime.h"
 #include "report/check.h"
-#include "report/handout.h"
 #include "report/text/fmt.h"
 #include "report/text/math.h"
-#include "tui/cli.h"
-#include "tui/load.h"
 
 /* ====================================================================
  * Layout
@@ -88,79 +85,6 @@ void vxu_layout_for(int rows, int cols, vxu_layout *o)
 }
 
 /* ====================================================================
- * Help
- * ==================================================================== */
-
-static const vxu_help_entry help_utf8[] = {
-	{ NULL, "Moving through the derivation", NULL, NULL },
-	{ "→ l n Space ↵", "next step", "next", NULL },
-	{ "← h p", "previous step", "previous", NULL },
-	{ "g Home  G End", "first / last step", "first/last", NULL },
-	{ "1-9", "jump to step N (1 then 2: step 12)", "step N", NULL },
-	{ "↑ ↓  PgUp PgDn", "scroll a line / a page", "scroll", "↑ ↓ PgUp PgDn" },
-	{ NULL, "Changing the network (numbers follow)", NULL, NULL },
-	{ "+ -", "λ = ‖W‖₂ ×1.1 / ÷1.1", "λ ×1.1 ÷1.1", NULL },
-	{ "=", "λ = 1/γ, the edge between the regimes", "λ = 1/γ", NULL },
-	{ "a A", "next / previous activation", "activation", NULL },
-	{ "t T", "loss step t: down / up", "loss step t", NULL },
-	{ "k K", "path start k: down / up (k ≤ t)", "path k ≤ t", NULL },
-	{ "j J", "chosen step j: down / up", "step j", NULL },
-	{ "d D", "hidden size d: down / up", "hidden d", NULL },
-	{ "s S", "number of steps T: down / up", "steps T", NULL },
-	{ "r R", "next / previous seed", "seed", NULL },
-	{ NULL, "Other", NULL, NULL },
-	{ "v", "cycle the live panel's view", "panel view", NULL },
-	{ "e", "write a handout: ./vanex-handout.html", "handout", NULL },
-	{ "?  Ctrl-L", "this help / redraw", "help/redraw", NULL },
-	{ "q  Esc", "quit / close this help", "quit/close", NULL },
-};
-
-static const vxu_help_entry help_ascii[] = {
-	{ NULL, "Moving through the derivation", NULL, NULL },
-	{ "Right l n Spc Enter", "next step", "next", "Right l n Spc" },
-	{ "Left h p", "previous step", "previous", NULL },
-	{ "g Home  G End", "first / last step", "first/last", NULL },
-	{ "1-9", "jump to step N (1 then 2: step 12)", "step N", NULL },
-	{ "Up Down PgUp PgDn", "scroll a line / a page", "scroll", "Up Dn PgUp/Dn" },
-	{ NULL, "Changing the network (numbers follow)", NULL, NULL },
-	{ "+ -", "lambda = ||W||_2 *1.1 / /1.1", "lambda *1.1", NULL },
-	{ "=", "lambda = 1/gamma, the edge between the regimes", "lambda=1/gam", NULL },
-	{ "a A", "next / previous activation", "activation", NULL },
-	{ "t T", "loss step t: down / up", "loss step t", NULL },
-	{ "k K", "path start k: down / up (k <= t)", "path k <= t", NULL },
-	{ "j J", "chosen step j: down / up", "step j", NULL },
-	{ "d D", "hidden size d: down / up", "hidden d", NULL },
-	{ "s S", "number of steps T: down / up", "steps T", NULL },
-	{ "r R", "next / previous seed", "seed", NULL },
-	{ NULL, "Other", NULL, NULL },
-	{ "v", "cycle the live panel's view", "panel view", NULL },
-	{ "e", "write a handout: ./vanex-handout.html", "handout", NULL },
-	{ "?  Ctrl-L", "this help / redraw", "help/redraw", NULL },
-	{ "q  Esc", "quit / close this help", "quit/close", NULL },
-};
-
-const vxu_help_entry *vxu_help(int utf8, size_t *n)
-{
-	*n = sizeof help_utf8 / sizeof help_utf8[0];
-	return utf8 ? help_utf8 : help_ascii;
-}
-
-const char *vxu_hint(int utf8, int cols, int more)
-{
-	if (more)
-		return cols >= 78 ? (utf8 ? "↓ PgDn: more of this step   → next step   ? every key   q quit"
-		                          : "Down/PgDn: more of this step   Right: next step   ? every key   q quit")
-		                  : (utf8 ? "↓ PgDn: more   → next   ? keys   q quit"
-		                          : "PgDn: more   Right: next   ? keys   q quit");
-	return cols >= 82 ? (utf8 ? "→ next  ← back  +/− λ  a act  t/T k/K j/J  e handout  ? help  q quit"
-	                          : "Right next  Left back  +/- lambda  a act  t/T k/K j/J  e handout  ? help  q quit")
-	     : cols >= 70 ? (utf8 ? "→ next  ← back  +/− λ  a act  t/T k/K j/J  e handout  ? help  q quit"
-	                          : "Right/Left step  +/- lambda  a act  t/T k/K  e handout  ? help  q quit")
-	                  : (utf8 ? "→ next  ← back  +/− λ  a act  ? help  q quit"
-	                          : "Right/Left step  +/- lambda  a act  ? help  q quit");
-}
-
-/* ====================================================================
  * Messages
  * ==================================================================== */
 
@@ -207,11 +131,6 @@ static void set_date(vxu_state *st)
 	strftime(st->date, sizeof st->date, "%Y-%m-%d", &tmv);
 }
 
-static vx_status load_start(vxu_state *st, vx_error *err);
-static void forget_docs(vxu_state *st);
-static void net_release(vxu_net *n);
-static void refresh(vxu_state *st);
-
 vx_status vxu_state_start(vxu_state *st, const vx_params *p, size_t start_step,
                           int utf8, int rows, int cols, vx_error *err)
 {
@@ -235,7 +154,7 @@ vx_status vxu_state_start(vxu_state *st, const vx_params *p, size_t start_step,
 	st->t = st->params.t;
 	st->k = 1;
 	st->j = 0;
-	vx_status rc = load_start(st, err);
+	vx_status rc = vxu_state_load(st, err);
 	if (rc != VX_OK) {
 		vxu_state_free(st);
 		return rc;
@@ -249,7 +168,7 @@ vx_status vxu_state_start(vxu_state *st, const vx_params *p, size_t start_step,
 	st->good_lam_base = st->lam_base;
 	st->good_lam_steps = 0;
 	vxu_ask(st, VXU_DIRTY_ANALYSIS | VXU_DIRTY_DOC);
-	refresh(st);
+	vxu_refresh(st);
 	return VX_OK;
 }
 
@@ -274,8 +193,8 @@ void vxu_state_free(vxu_state *st)
 {
 	if (!st)
 		return;
-	net_release(st->net);   /* a job still out keeps what it holds a reference to */
-	forget_docs(st);
+	vxu_net_release(st->net);   /* a job still out keeps what it holds a reference to */
+	vxu_forget_docs(st);
 	free(st->docs);
 	vxt_lines_clear(&st->panel);
 	vxt_lines_clear(&st->status);
@@ -293,24 +212,31 @@ static const size_t steps_ladder[] = { 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 
                                        100, 120, 150, 200, 250, 300, 400, 500, 600, 800, 1000,
                                        1200, 1500, 2000 };
 
-static size_t ladder_up(const size_t *l, size_t n, size_t v)
+/* The size after v on ladder l (n entries), up or down; v itself at the
+ * ladder's end or past max, and then the message line says where it stops
+ * (at_most and at_least are formats of one %zu, the bound). */
+static size_t ladder_move(vxu_state *st, const size_t *l, size_t n, size_t v, int up, size_t max,
+                          const char *at_most, const char *at_least)
 {
-	for (size_t i = 0; i < n; i++)
-		if (l[i] > v)
-			return l[i];
-	return v;
+	size_t nv = v;
+	if (up) {
+		for (size_t i = 0; i < n && nv == v; i++)
+			if (l[i] > v)
+				nv = l[i];
+	} else {
+		for (size_t i = n; i-- > 0 && nv == v;)
+			if (l[i] < v)
+				nv = l[i];
+	}
+	if (up && nv > max)
+		nv = v;
+	if (nv == v)
+		vxu_message(st, VXU_MSG_INFO, up ? at_most : at_least, up ? max : (size_t)1);
+	return nv;
 }
 
-static size_t ladder_down(const size_t *l, size_t n, size_t v)
-{
-	for (size_t i = n; i-- > 0;)
-		if (l[i] < v)
-			return l[i];
-	return v;
-}
-
-#define LADDER_UP(l, v) ladder_up(l, sizeof l / sizeof l[0], v)
-#define LADDER_DOWN(l, v) ladder_down(l, sizeof l / sizeof l[0], v)
+#define LADDER_MOVE(st, l, v, up, max, at_most, at_least) \
+	ladder_move(st, l, sizeof l / sizeof l[0], v, up, max, at_most, at_least)
 
 /* The sizes in effect, counting a change a key made that no job has
  * computed yet: keys go on while the network is computed (and several may
@@ -422,15 +348,23 @@ static vxu_reaction key_act(vxu_state *st, int up)
 	return VXU_RECOMPUTE;
 }
 
+/* Moves *v one up or down within 1 .. max; at a bound, says so instead
+ * (at_most and at_least are formats of one %zu, the bound) and returns 0. */
+static int move_within(vxu_state *st, size_t *v, int up, size_t max, const char *at_most,
+                       const char *at_least)
+{
+	if (up ? *v >= max : *v <= 1) {
+		vxu_message(st, VXU_MSG_INFO, up ? at_most : at_least, up ? max : (size_t)1);
+		return 0;
+	}
+	*v = up ? *v + 1 : *v - 1;
+	return 1;
+}
+
 static vxu_reaction key_loss_step(vxu_state *st, int up)
 {
-	size_t T = cur_T(st);
-	if (up ? st->t >= T : st->t <= 1) {
-		vxu_message(st, VXU_MSG_INFO, up ? "t is at most T = %zu (S adds steps)" : "t is at least %zu",
-		            up ? T : (size_t)1);
+	if (!move_within(st, &st->t, up, cur_T(st), "t is at most T = %zu (S adds steps)", "t is at least %zu"))
 		return VXU_REDRAW;
-	}
-	st->t = up ? st->t + 1 : st->t - 1;
 	if (st->k > st->t)
 		st->k = st->t;   /* k follows t down: a path starts at or before the loss step */
 	st->params.t = st->t;
@@ -440,29 +374,15 @@ static vxu_reaction key_loss_step(vxu_state *st, int up)
 	return VXU_RECOMPUTE;
 }
 
-static vxu_reaction key_path(vxu_state *st, int up)
+/* k (up to t) or j (up to T): the text and the panel change, not the network. */
+static vxu_reaction key_selection(vxu_state *st, int up, vxu_change which)
 {
-	if (up ? st->k >= st->t : st->k <= 1) {
-		vxu_message(st, VXU_MSG_INFO, up ? "k is at most t = %zu (T raises t)" : "k is at least %zu",
-		            up ? st->t : (size_t)1);
+	int ok = which == VXU_CH_K
+	         ? move_within(st, &st->k, up, st->t, "k is at most t = %zu (T raises t)", "k is at least %zu")
+	         : move_within(st, &st->j, up, cur_T(st), "j is at most T = %zu", "j is at least %zu");
+	if (!ok)
 		return VXU_REDRAW;
-	}
-	st->k = up ? st->k + 1 : st->k - 1;
-	st->changed = VXU_CH_K;
-	vxu_ask(st, VXU_DIRTY_DOC | VXU_DIRTY_TEXT);
-	return VXU_RECOMPUTE;
-}
-
-static vxu_reaction key_chosen(vxu_state *st, int up)
-{
-	size_t T = cur_T(st);
-	if (up ? st->j >= T : st->j <= 1) {
-		vxu_message(st, VXU_MSG_INFO, up ? "j is at most T = %zu" : "j is at least %zu",
-		            up ? T : (size_t)1);
-		return VXU_REDRAW;
-	}
-	st->j = up ? st->j + 1 : st->j - 1;
-	st->changed = VXU_CH_J;
+	st->changed = which;
 	vxu_ask(st, VXU_DIRTY_DOC | VXU_DIRTY_TEXT);
 	return VXU_RECOMPUTE;
 }
@@ -474,14 +394,10 @@ static vxu_reaction key_hidden(vxu_state *st, int up)
 		return VXU_REDRAW;
 	}
 	size_t d = cur_d(st);
-	size_t nd = up ? LADDER_UP(hidden_ladder, d) : LADDER_DOWN(hidden_ladder, d);
-	if (up && nd > VXU_KEY_MAX_HIDDEN)
-		nd = d;
-	if (nd == d) {
-		vxu_message(st, VXU_MSG_INFO, up ? "d stops at %u here; --hidden sets more" : "d is at least %u",
-		            up ? VXU_KEY_MAX_HIDDEN : 1u);
+	size_t nd = LADDER_MOVE(st, hidden_ladder, d, up, VXU_KEY_MAX_HIDDEN,
+	                        "d stops at %zu here; --hidden sets more", "d is at least %zu");
+	if (nd == d)
 		return VXU_REDRAW;
-	}
 	st->params.hidden = nd;
 	st->params.set |= VX_SET_HIDDEN;
 	st->changed = VXU_CH_HIDDEN;
@@ -496,14 +412,10 @@ static vxu_reaction key_steps(vxu_state *st, int up)
 		vxu_message(st, VXU_MSG_INFO, "T = %zu is fixed by the inputs file", T);
 		return VXU_REDRAW;
 	}
-	size_t nT = up ? LADDER_UP(steps_ladder, T) : LADDER_DOWN(steps_ladder, T);
-	if (up && nT > VXU_KEY_MAX_STEPS)
-		nT = T;
-	if (nT == T) {
-		vxu_message(st, VXU_MSG_INFO, up ? "T stops at %u here; --steps sets more" : "T is at least %u",
-		            up ? VXU_KEY_MAX_STEPS : 1u);
+	size_t nT = LADDER_MOVE(st, steps_ladder, T, up, VXU_KEY_MAX_STEPS,
+	                        "T stops at %zu here; --steps sets more", "T is at least %zu");
+	if (nT == T)
 		return VXU_REDRAW;
-	}
 	/* t and j at the last step stay at the last step; otherwise they stay put unless cut off. */
 	if (st->t == T || st->t > nT)
 		st->t = nT;
@@ -563,8 +475,6 @@ static vxu_reaction key_digit(vxu_state *st, int dg)
 	st->digits = target;
 	return go_step(st, (size_t)target - 1);
 }
-
-static void refresh(vxu_state *st);
 
 /* What vxu_key does, before the derived parts of the state are refreshed. */
 static vxu_reaction apply_key(vxu_state *st, int key)
@@ -634,10 +544,10 @@ static vxu_reaction apply_key(vxu_state *st, int key)
 	case 'A': return key_act(st, 0);
 	case 't': return key_loss_step(st, 0);
 	case 'T': return key_loss_step(st, 1);
-	case 'k': return key_path(st, 0);
-	case 'K': return key_path(st, 1);
-	case 'j': return key_chosen(st, 0);
-	case 'J': return key_chosen(st, 1);
+	case 'k': return key_selection(st, 0, VXU_CH_K);
+	case 'K': return key_selection(st, 1, VXU_CH_K);
+	case 'j': return key_selection(st, 0, VXU_CH_J);
+	case 'J': return key_selection(st, 1, VXU_CH_J);
 	case 'd': return key_hidden(st, 0);
 	case 'D': return key_hidden(st, 1);
 	case 's': return key_steps(st, 0);
@@ -669,7 +579,7 @@ vxu_reaction vxu_key(vxu_state *st, int key)
 {
 	vxu_reaction r = apply_key(st, key);
 	if (r != VXU_NONE && r != VXU_QUIT)
-		refresh(st);
+		vxu_refresh(st);
 	return r;
 }
 
@@ -682,124 +592,13 @@ vxu_reaction vxu_resize(vxu_state *st, int rows, int cols)
 	                           || old.panel_rows != st->lay.panel_rows
 	                           || old.place != st->lay.place))
 		vxu_ask(st, VXU_DIRTY_DOC | (old.text_w != st->lay.text_w ? VXU_DIRTY_TEXT : 0u));
-	refresh(st);
+	vxu_refresh(st);
 	return VXU_REDRAW;
-}
-
-/* ====================================================================
- * Networks
- * ==================================================================== */
-
-/* What the tutor holds at its peak: the handout's memory (the panel and the
- * text show the same numbers), and a second model and result while a new
- * one is computed beside the one shown (a job computes one network at a
- * time, and drops a stale one before the next is computed). */
-static size_t tutor_bytes(size_t d, size_t n, size_t T, size_t t)
-{
-	double b = (double)vxr_report_bytes(d, n, T, t) + (double)vx_model_bytes(d, n, T) +
-	           (double)vx_analyse_bytes(d, T, t);
-	return b < (double)SIZE_MAX ? (size_t)b : SIZE_MAX;
-}
-
-/* A model, shared by the networks analysed from it (t/T keys: the same
- * model, a new analysis). */
-typedef struct {
-	unsigned refs;
-	vx_model *m;
-} shared_model;
-
-/* A network as shown or computed: the model, its analysis at loss step t,
- * the effective options and the extras (report/doc/env.h).  Immutable once
- * made but for the extras, which only the one job out at a time fills.
- * References are counted on the state's thread only: the state holds one
- * for the network it shows, a job one for the network it starts from, both
- * taken and dropped there (vxu_job_take, vxu_job_end), so no count changes
- * while a job runs and none needs to be atomic. */
-struct vxu_net {
-	unsigned refs;
-	shared_model *sm;
-	vx_result *result;
-	vx_params eff;
-	size_t t;
-	vxr_extras *extras;   /* NULL when out of memory: each step computes its own */
-};
-
-static void model_release(shared_model *sm)
-{
-	if (!sm || --sm->refs > 0)
-		return;
-	vx_model_free(sm->m);
-	free(sm);
-}
-
-static void net_release(vxu_net *n)
-{
-	if (!n || --n->refs > 0)
-		return;
-	vx_result_free(n->result);
-	vxr_extras_free(n->extras);
-	model_release(n->sm);
-	free(n);
-}
-
-/* A network of sm (whose reference it takes over) and r (NULL: loaded, not
- * analysed yet); NULL when out of memory, and then neither is kept. */
-static vxu_net *net_alloc(shared_model *sm, vx_result *r, const vx_params *eff, size_t t)
-{
-	vxu_net *n = calloc(1, sizeof *n);
-	if (!n) {
-		model_release(sm);
-		vx_result_free(r);
-		return NULL;
-	}
-	n->refs = 1;
-	n->sm = sm;
-	n->result = r;
-	n->eff = *eff;
-	n->eff.t = t;
-	n->t = t;
-	if (r) {
-		n->eff.norm = r->lambda;
-		n->extras = vxr_extras_alloc();
-	}
-	return n;
-}
-
-/* Shows n (whose reference the state takes over) instead of the network
- * shown so far. */
-static void show_net(vxu_state *st, vxu_net *n)
-{
-	net_release(st->net);
-	st->net = n;
-	st->model = n->sm->m;
-	st->result = n->result;
-	st->eff = n->eff;
-	st->extras = n->extras;
-}
-
-/* t, k and j within a network of T steps analysed at t: 1 <= k <= t and
- * 1 <= j <= T; j = 0 (not chosen yet) becomes t. */
-static void clamp_selection(size_t T, size_t *t, size_t *k, size_t *j)
-{
-	if (*t > T)
-		*t = T;
-	if (*t < 1)
-		*t = 1;
-	if (*k > *t)
-		*k = *t;
-	if (*k < 1)
-		*k = 1;
-	if (*j == 0)
-		*j = *t;
-	if (*j > T)
-		*j = T;
 }
 
 /* ====================================================================
  * Requests, and what the screen shows meanwhile
  * ==================================================================== */
-
-#define NET_BITS (VXU_DIRTY_MODEL | VXU_DIRTY_ANALYSIS)
 
 void vxu_ask(vxu_state *st, unsigned bits)
 {
@@ -817,13 +616,13 @@ void vxu_ask(vxu_state *st, unsigned bits)
 
 /* The laid-out steps kept are those of the network, k, j and width asked
  * for (else they are shown, dimmed, until new ones come). */
-static int docs_current(const vxu_state *st)
+int vxu_docs_current(const vxu_state *st)
 {
 	return !(st->dirty & (NET_BITS | VXU_DIRTY_TEXT)) && st->docs_gen >= st->asked_text;
 }
 
 /* The current step could not be laid out, for the steps kept now. */
-static int doc_failed(const vxu_state *st)
+int vxu_doc_failed(const vxu_state *st)
 {
 	return st->doc_error[0] && st->doc_error_step == st->step;
 }
@@ -833,7 +632,7 @@ unsigned vxu_stale(const vxu_state *st)
 	unsigned s = 0;
 	if (!st->net || (st->dirty & NET_BITS) || st->net_gen < st->asked_net)
 		s |= VXU_STALE_NET;
-	if ((s & VXU_STALE_NET) || !docs_current(st) || (!st->doc && !doc_failed(st)))
+	if ((s & VXU_STALE_NET) || !vxu_docs_current(st) || (!st->doc && !vxu_doc_failed(st)))
 		s |= VXU_STALE_TEXT;
 	if ((s & VXU_STALE_NET) || (st->dirty & (VXU_DIRTY_TEXT | VXU_DIRTY_DOC)) ||
 	    st->panel_gen < st->asked_panel)
@@ -851,7 +650,7 @@ const char *vxu_busy_note(const vxu_state *st)
 }
 
 /* Tells the student, in the message line, what the change they made did. */
-static void note_change(vxu_state *st)
+void vxu_note_change(vxu_state *st)
 {
 	const vx_result *r = st->result;
 	char l[64], gl[64], g[64];
@@ -987,7 +786,7 @@ static void build_status(vxu_state *st)
 	}
 }
 
-static void forget_docs(vxu_state *st)
+void vxu_forget_docs(vxu_state *st)
 {
 	if (st->docs)
 		for (size_t i = 0; i < st->nsteps; i++) {
@@ -1000,7 +799,7 @@ static void forget_docs(vxu_state *st)
 
 /* What keys and results change besides what they set: the step shown (laid
  * out, or not yet), the scroll within it, the progress and the status line. */
-static void refresh(vxu_state *st)
+void vxu_refresh(vxu_state *st)
 {
 	snprintf(st->progress, sizeof st->progress, "%zu/%zu", st->step + 1, st->nsteps);
 	st->doc = st->docs ? st->docs[st->step] : NULL;
@@ -1011,407 +810,10 @@ static void refresh(vxu_state *st)
 		build_status(st);
 }
 
-/* ====================================================================
- * Jobs
- * ==================================================================== */
-
-struct vxu_job {
-	unsigned long gen;       /* the generation it was taken at */
-	unsigned net_bits;       /* VXU_DIRTY_MODEL or _ANALYSIS: it computes a network */
-	int start;               /* it analyses the network the tutor started with */
-	int fresh_text;          /* its step starts a new set of laid-out steps */
-	int do_doc, do_panel, do_export;
-	atomic_int cancel;
-
-	/* what it reads: copies, and references to the networks */
-	vx_params params;
-	vx_exec machine;
-	size_t t, k, j, step;
-	vxu_view view;
-	int utf8, full, text_w, panel_w, panel_rows;
-	char date[16];
-	char export_file[4200];
-	vxu_net *base;           /* the network shown when taken (NULL at the start) */
-	shared_model *sm;        /* base's model, for an analysis at a new t */
-
-	/* what it makes */
-	vxu_net *net;            /* the new network, NULL when not asked or failed */
-	vx_status net_rc;
-	vx_error net_err;
-	int net_done, doc_done, panel_done, export_done;
-	vxt_doc *doc;
-	vx_status doc_rc;
-	char doc_error[400];
-	vxt_lines panel;
-	vxu_view shown_view;
-	vx_status panel_rc;
-	vx_status export_rc;
-	vx_error export_err;
-	char export_path[4200];  /* absolute when it could be made so */
-};
-
-vxu_job *vxu_job_take(vxu_state *st)
-{
-	unsigned net_bits = st->dirty & NET_BITS;
-	if ((net_bits & VXU_DIRTY_MODEL) || (net_bits && !st->net))
-		net_bits = VXU_DIRTY_MODEL;   /* a new model is analysed anyway, at t */
-	/* layout waits for a screen that can show it; a new network always
-	 * comes with its step and panel, so that one job answers a key */
-	int layout = !st->lay.too_small && (net_bits || (st->dirty & (VXU_DIRTY_DOC | VXU_DIRTY_TEXT)));
-	int fresh = net_bits || !docs_current(st);
-	int doc = layout && (fresh || (!(st->docs && st->docs[st->step]) && !doc_failed(st)));
-	int export = st->want_export;
-	if (!net_bits && (!st->result || (!layout && !export)))
-		return NULL;   /* nothing to lay out or write before an analysis is in */
-	vxu_job *j = calloc(1, sizeof *j);
-	if (!j)
-		return NULL;   /* the work stays asked for */
-	j->gen = ++st->gen;
-	j->net_bits = net_bits;
-	j->start = net_bits == VXU_DIRTY_ANALYSIS && !st->result;
-	j->fresh_text = doc && fresh;
-	j->do_doc = doc;
-	j->do_panel = layout;
-	j->do_export = export;
-	atomic_init(&j->cancel, 0);
-	j->params = st->params;
-	j->machine = st->machine;
-	j->t = st->t;
-	j->k = st->k;
-	j->j = st->j;
-	j->step = st->step;
-	j->view = st->view;
-	j->utf8 = st->utf8;
-	j->full = st->lay.place != VXU_PANEL_STRIP;
-	j->text_w = st->lay.text_w;
-	j->panel_w = st->lay.panel_w;
-	j->panel_rows = st->lay.panel_rows;
-	memcpy(j->date, st->date, sizeof j->date);
-	snprintf(j->export_file, sizeof j->export_file, "%s/vanex-handout.html",
-	         st->export_dir && *st->export_dir ? st->export_dir : ".");
-	if ((j->base = st->net) != NULL)
-		st->net->refs++;
-	if (net_bits == VXU_DIRTY_ANALYSIS) {
-		j->sm = st->net->sm;
-		j->sm->refs++;
-	}
-	if (net_bits)
-		st->dirty &= ~(unsigned)NET_BITS;
-	if (layout)
-		st->dirty &= ~(unsigned)(VXU_DIRTY_DOC | VXU_DIRTY_TEXT);
-	if (export) {
-		st->want_export = 0;
-		st->exporting = 1;
-	}
-	return j;
-}
-
-void vxu_job_cancel(vxu_job *j)
-{
-	if (j)
-		atomic_store(&j->cancel, 1);
-}
-
-static int cancelled(vxu_job *j)
-{
-	return atomic_load(&j->cancel) != 0;
-}
-
-/* The network the options ask for, built (or read) and analysed
- * (tui/load.h), at the loss step they give: the keys move t and params.t
- * together, so it is t, or when params.t is 0 the one a model file
- * recorded, else T. */
-static void job_load(vxu_job *j)
-{
-	/* the engine's thread policy (engine/exec.h) for the size asked for
-	 * while the model is built; the load applies the one for the model's d
-	 * (a file's is known once it is read).  Jobs run one at a time and the
-	 * state's thread computes nothing: no analysis runs beside this one. */
-	vxu_exec_use(j->params.hidden, &j->machine);
-	vxu_load_opts lo = { .bytes = tutor_bytes, .machine = &j->machine };
-	vxu_loaded l;
-	j->net_rc = vxu_load(&j->params, &lo, &l, &j->net_err);
-	if (j->net_rc != VX_OK)
-		return;
-	shared_model *sm = malloc(sizeof *sm);
-	if (!sm) {
-		vxu_loaded_clear(&l);
-		j->net_rc = vx_fail(&j->net_err, VX_ENOMEM, "out of memory");
-		return;
-	}
-	sm->refs = 1;
-	sm->m = l.model;
-	if (!(j->net = net_alloc(sm, l.result, &l.eff, l.t)))
-		j->net_rc = vx_fail(&j->net_err, VX_ENOMEM, "out of memory");
-}
-
-/* The network shown, analysed again at loss step t (its model shared). */
-static void job_analyse(vxu_job *j)
-{
-	vx_result *r = NULL;
-	vx_exec ex = vxu_exec_use(j->sm->m->d, &j->machine);
-	j->net_rc = vx_analyse(j->sm->m, j->t, &ex, &r, &j->net_err);
-	if (j->net_rc != VX_OK)
-		return;
-	shared_model *sm = j->sm;
-	j->sm = NULL;
-	if (!(j->net = net_alloc(sm, r, &j->base->eff, j->t)))
-		j->net_rc = vx_fail(&j->net_err, VX_ENOMEM, "out of memory");
-}
-
-/* Writes the handout of network n with the job's k and j. */
-static void job_export(vxu_job *j, const vxu_net *n)
-{
-	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras };
-	j->export_rc = vxr_report_write(&ctx, VXR_HTML, NULL, j->export_file, &j->export_err);
-	if (j->export_rc != VX_OK)
-		return;
-	/* Show where it went as an absolute path: the student may not know the cwd. */
-	char *abs = realpath(j->export_file, NULL);
-	snprintf(j->export_path, sizeof j->export_path, "%s", abs ? abs : j->export_file);
-	free(abs);
-}
-
-void vxu_job_run(vxu_job *j)
-{
-	if (j->net_bits) {
-		if (cancelled(j))
-			return;
-		if (j->net_bits & VXU_DIRTY_MODEL)
-			job_load(j);
-		else
-			job_analyse(j);
-		j->net_done = 1;
-	}
-	const vxu_net *n = j->net_bits ? j->net : j->base;
-	if (!n || !n->result)
-		return;   /* it failed: the state keeps the network it shows */
-	/* what follows (a step's finite differences, other initialisations, the
-	 * handout) runs under the network's own policy, whatever the last job
-	 * applied (a stale network of another size) */
-	vx_exec_apply(&n->result->exec);
-	if (j->net_bits)
-		j->t = n->t;
-	clamp_selection(n->sm->m->T, &j->t, &j->k, &j->j);
-	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras };
-	if (j->do_doc && !cancelled(j)) {
-		vx_error err = { 0 };
-		j->doc_rc = vxt_render_step(&ctx, j->step, j->text_w, j->utf8, &j->doc, &err);
-		if (j->doc_rc != VX_OK) {
-			j->doc = NULL;
-			snprintf(j->doc_error, sizeof j->doc_error, "this step could not be laid out: %s",
-			         err.msg[0] ? err.msg : vx_strerror(j->doc_rc));
-		}
-		j->doc_done = 1;
-	}
-	if (j->do_panel && !cancelled(j)) {
-		vxu_panel_in in = {
-			ctx, j->view, vxr_step_panel(j->step), j->utf8, j->full, j->panel_w, j->panel_rows,
-		};
-		j->panel_rc = vxu_panel_build(&in, &j->panel, &j->shown_view);
-		j->panel_done = 1;
-	}
-	if (j->do_export && !cancelled(j)) {
-		job_export(j, n);
-		j->export_done = 1;
-	}
-}
-
-int vxu_job_wanted(const vxu_state *st, const vxu_job *j)
-{
-	if (j->do_export)
-		return 1;   /* a handout asked for is written, whatever came after */
-	if (j->net_bits)
-		return j->gen >= st->asked_net;   /* its text and panel are of its network */
-	return (j->do_doc && j->gen >= st->asked_text && j->step == st->step) ||
-	       (j->do_panel && j->gen >= st->asked_panel);
-}
-
-void vxu_job_drop(vxu_job *j)
-{
-	if (!j)
-		return;
-	net_release(j->net);
-	net_release(j->base);
-	model_release(j->sm);
-	vxt_doc_free(j->doc);
-	vxt_lines_clear(&j->panel);
-	free(j);
-}
-
-/* The network a job computed, shown, or its failure told: the parameters
- * it was computed for are still those asked for. */
-static vx_status take_network(vxu_state *st, vxu_job *j)
-{
-	if (j->net) {
-		show_net(st, j->net);
-		j->net = NULL;
-		st->net_gen = j->gen;
-		st->t = j->t;   /* resolved: a file's loss step, or T */
-		clamp_selection(st->model->T, &st->t, &st->k, &st->j);
-		st->good = st->params;
-		st->good_t = st->t;
-		if (isnan(st->lam_base))
-			st->lam_base = st->result->lambda;   /* a file's W as given */
-		st->good_lam_base = st->lam_base;
-		st->good_lam_steps = st->lam_steps;
-		/* the steps kept were laid out for the previous network */
-		forget_docs(st);
-		st->docs_gen = j->gen;
-		return VX_OK;
-	}
-	if (j->start) {
-		/* the network the tutor started with cannot be analysed: nothing
-		 * to show, the tutor ends with the engine's message */
-		st->fatal = j->net_rc;
-		st->fatal_err = j->net_err;
-		return j->net_rc;
-	}
-	/* Keep what computed last, and say why the change was refused. */
-	st->params = st->good;
-	st->t = st->good_t;
-	st->lam_base = st->good_lam_base;
-	st->lam_steps = st->good_lam_steps;
-	if (st->model)
-		clamp_selection(st->model->T, &st->t, &st->k, &st->j);
-	vxu_message(st, VXU_MSG_ERROR, "not changed: %s", j->net_err.msg[0] ? j->net_err.msg : vx_strerror(j->net_rc));
-	st->changed = VXU_CH_NONE;
-	/* the network shown is that of the parameters asked for again (to be
-	 * analysed still, when the refused key came before its analysis); k
-	 * and j may have moved with the refused key: lay out again */
-	st->net_gen = st->asked_net;
-	vxu_ask(st, VXU_DIRTY_DOC | VXU_DIRTY_TEXT | (st->result ? 0u : VXU_DIRTY_ANALYSIS));
-	return j->net_rc;
-}
-
-vx_status vxu_job_end(vxu_state *st, vxu_job *j)
-{
-	vx_status first = VX_OK;
-	/* the job's network is the one shown from now on, or one nobody wants */
-	int on_shown = !j->net_bits;
-	if (j->net_bits) {
-		if (j->gen < st->asked_net || !j->net_done) {
-			/* stale: a newer key changed the network again.  Ask again for
-			 * what this one was to compute (a later t/T key alone asks
-			 * only for an analysis, of a model that was never shown). */
-			st->dirty |= j->net_bits;
-		} else {
-			first = take_network(st, j);
-			on_shown = first == VX_OK;
-		}
-	}
-	if (j->doc_done && on_shown && j->gen >= st->asked_text) {
-		if (j->fresh_text && st->docs_gen < j->gen) {
-			forget_docs(st);
-			st->docs_gen = j->gen;
-		}
-		if (!st->docs)
-			st->docs = calloc(st->nsteps, sizeof *st->docs);
-		if (j->doc && st->docs && !st->docs[j->step]) {
-			st->docs[j->step] = j->doc;
-			j->doc = NULL;
-		} else if (!j->doc) {
-			st->doc_error_step = j->step;
-			snprintf(st->doc_error, sizeof st->doc_error, "%s", j->doc_error);
-			if (first == VX_OK)
-				first = j->doc_rc;
-		}
-	}
-	if (j->panel_done && on_shown && j->gen >= st->asked_panel) {
-		vxt_lines t = st->panel;
-		st->panel = j->panel;
-		j->panel = t;
-		st->shown_view = j->shown_view;
-		st->panel_gen = j->gen;
-		if (j->panel_rc != VX_OK && first == VX_OK)
-			first = j->panel_rc;
-	}
-	if (j->do_export) {
-		st->exporting = 0;
-		if (!j->export_done) {
-			st->want_export = 1;   /* not written (cancelled, or no network): still owed */
-		} else if (j->export_rc != VX_OK) {
-			st->export_rc = j->export_rc;
-			vxu_message(st, VXU_MSG_ERROR, "handout not written: %s",
-			            j->export_err.msg[0] ? j->export_err.msg : vx_strerror(j->export_rc));
-			if (first == VX_OK)
-				first = j->export_rc;
-		} else {
-			st->export_rc = VX_OK;
-			snprintf(st->export_path, sizeof st->export_path, "%s", j->export_path);
-			vxu_message(st, VXU_MSG_INFO, "wrote %s", st->export_path);
-		}
-	}
-	/* the message after a change, once its numbers are the ones shown */
-	if (st->changed != VXU_CH_NONE && !(vxu_stale(st) & VXU_STALE_NET)) {
-		if (!st->message[0] || st->msg_kind == VXU_MSG_PENDING)
-			note_change(st);
-		st->changed = VXU_CH_NONE;
-	}
-	vxu_job_drop(j);
-	refresh(st);
-	return first;
-}
-
-/* The network the options describe, loaded and checked but not analysed
- * (its analysis is the first job): a bad option or file fails here, before
- * the terminal is taken, and the first frame need not wait for vx_analyse. */
-static vx_status load_start(vxu_state *st, vx_error *err)
-{
-	st->machine = vx_exec_machine();
-	vxu_exec_use(st->params.hidden, &st->machine);
-	vxu_load_opts lo = { .bytes = tutor_bytes, .machine = &st->machine };
-	vxu_loaded l;
-	vx_status rc = vxu_load_model(&st->params, &lo, &l, err);
-	if (rc != VX_OK)
-		return rc;
-	shared_model *sm = malloc(sizeof *sm);
-	vxu_net *n = NULL;
-	if (sm) {
-		sm->refs = 1;
-		sm->m = l.model;
-		n = net_alloc(sm, NULL, &l.eff, l.t);
-	} else {
-		vx_model_free(l.model);
-	}
-	if (!n)
-		return vx_fail(err, VX_ENOMEM, "out of memory");
-	show_net(st, n);
-	st->t = l.t;
-	clamp_selection(st->model->T, &st->t, &st->k, &st->j);
-	return VX_OK;
-}
-
-vx_status vxu_update(vxu_state *st)
-{
-	vx_status first = VX_OK;
-	vxu_job *j;
-	while ((j = vxu_job_take(st)) != NULL) {
-		vxu_job_run(j);
-		vx_status rc = vxu_job_end(st, j);
-		if (rc != VX_OK && first == VX_OK)
-			first = rc;
-	}
-	refresh(st);
-	return first;
-}
-
 size_t vxu_scroll_max(const vxu_state *st)
 {
 	if (!st->doc || st->lay.body_rows <= 0)
 		return 0;
 	size_t rows = (size_t)st->lay.body_rows;
 	return st->doc->nlines > rows ? st->doc->nlines - rows : 0;
-}
-
-/* ====================================================================
- * Export
- * ==================================================================== */
-
-vx_status vxu_export(vxu_state *st)
-{
-	st->want_export = 1;
-	st->export_rc = VX_OK;
-	vxu_update(st);
-	return st->export_rc;
 }

@@ -100,7 +100,7 @@ enum {
 	VXU_STALE_EXPORT = 1u << 3    /* a handout asked for is not written yet */
 };
 
-/* A network and its analysis as shown or computed (tutor_state.c). */
+/* A network and its analysis as shown or computed (tutor_jobs.c). */
 typedef struct vxu_net vxu_net;
 
 typedef struct {
@@ -231,8 +231,10 @@ vxu_job *vxu_job_take(vxu_state *st);
  * panel and the handout, each skipped once vxu_job_cancel was called. */
 void vxu_job_run(vxu_job *j);
 
-/* Asks a running job to stop at its next stage (any thread; its results
- * are then partial and vxu_job_end keeps none of the missing parts). */
+/* Asks a running job to stop (any thread): an analysis under way within one
+ * step of the engine's loops (its stop flag, engine/exec.h), and no later
+ * stage starts.  Its results are then partial, and vxu_job_end keeps none
+ * of the missing parts and asks again for a network it did not finish. */
 void vxu_job_cancel(vxu_job *j);
 
 /* 1 when some result of j would still be kept (nothing asked since for at

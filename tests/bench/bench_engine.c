@@ -416,7 +416,7 @@ static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 		return 1;
 	}
 	vx_exec machine = vx_exec_machine(), ex = vx_exec_for_model(d, &machine),
-	        as_started = { 1, machine.blas_threads };
+	        as_started = { 1, machine.blas_threads, NULL };
 	for (int i = mem_only || o->no_warmup ? 0 : -1; i < reps; i++) {
 		vx_result_free(r);
 		r = NULL;

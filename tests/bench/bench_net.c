@@ -149,7 +149,7 @@ static int run(const char *spec, const net_opts *o)
 
 	vx_net_result *r = NULL;
 	vx_exec machine = vx_exec_machine(), ex = vx_exec_for_net(D, &machine),
-	        as_started = { 1, machine.blas_threads };
+	        as_started = { 1, machine.blas_threads, NULL };
 	for (int i = -1; i < reps; i++) {
 		vx_net_result_free(r);
 		vx_exec_apply(&ex);

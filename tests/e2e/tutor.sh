@@ -6,7 +6,10 @@
 # and does not quit.  At d = 256, T = 2000, where one network takes seconds:
 # the first frame and every key answer at once while the numbers are
 # computed ("updating…", dimmed), 20 presses held end at the last one's
-# numbers, resizing (down to 16x10) mid-computation and q mid-computation.
+# numbers, a key stops the computation it made stale, resizing (down to
+# 16x10) mid-computation, and q mid-computation (at d = 1024 too).  Every
+# view of the live panel at 80x24, 100x30 and 120x40, d = 8, 96 and 256, in
+# UTF-8 and ASCII, cuts no line in the middle of a word.
 #
 #   VANEX=./vanex sh tests/e2e/tutor.sh
 #
@@ -16,7 +19,8 @@ set -u
 
 VANEX=${VANEX:-./vanex}
 case $VANEX in /*) ;; *) VANEX=$(pwd)/$VANEX ;; esac
-for tool in tmux ps script; do   # Debian tmux, procps, bsdutils
+HERE=$(cd "$(dirname "$0")" && pwd)
+for tool in tmux ps script python3; do   # Debian tmux, procps, bsdutils, python3
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "FAIL tutor.sh: $tool is needed (sh tests/deps.sh test installs it)" >&2
 		exit 1
@@ -141,6 +145,17 @@ sane() {
 	return 1
 }
 keys() { name=$1; shift; $T send-keys -t "$name" "$@"; }
+# quit_within_a_second NAME DESCRIPTION: q ends the tutor within a second,
+# with status 0 and the terminal restored.
+quit_within_a_second() {
+	keys "$1" q
+	i=0
+	while [ $i -lt 10 ] && [ ! -f "$WORK/rc.$1" ]; do sleep 0.1; i=$((i + 1)); done
+	check "$2" [ -f "$WORK/rc.$1" ]
+	wait_dead "$1"
+	check "$1: exit status 0" [ "$(dead_status "$1")" = 0 ]
+	check "$1: terminal restored" sane "$1"
+}
 dead_status() { cat "$WORK/rc.$1"; }
 # The tutor's pid: the child of the pane's shell.
 tutor_pid() { ps -o pid= --ppid "$($T display -p -t "$1" '#{pane_pid}')" | tr -d ' ' | head -1; }
@@ -354,16 +369,31 @@ $T resize-window -t big -x 80 -y 24
 check "big: back to 80x24, the new seed computed" wait_for_long big "seed 2: a new W"
 check "big: nothing left updating after the resizes" wait_gone big "updating…"
 check "big: still running" [ ! -f "$WORK/rc.big" ]
+# A key that changes the network stops the computation it made stale
+# (engine/exec.h's stop flag): + and, 0.3 s later, - cost the CPU of about
+# one network, where computing the stale one to its end cost two.  CPU time
+# (the tutor's utime + stime, every thread) rather than wall time, which
+# depends on what else the machine runs.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$(tutor_pid big)/stat"; }
+c0=$(cpu_ticks)
+keys big +
+within 10 big "updating…" >/dev/null
+wait_gone big "updating…"
+c1=$(cpu_ticks)
+keys big +
+sleep 0.3
+keys big -
+within 10 big "updating…" >/dev/null
+wait_gone big "updating…"
+c2=$(cpu_ticks)
+one=$((c1 - c0)) two=$((c2 - c1))
+check "big: - 0.3 s after + stops the stale network ($two CPU ticks, one network $one)" \
+	[ $((2 * two)) -lt $((3 * one)) ]
+check "big: and shows the last key's" within 10 big "λ=8.14 "
 # q while computing: the terminal is back at once, the process ends within a second.
 keys big +
 check "big: + computes again" within 10 big "updating…"
-keys big q
-i=0
-while [ $i -lt 10 ] && [ ! -f "$WORK/rc.big" ]; do sleep 0.1; i=$((i + 1)); done
-check "big: q quits within a second, even while computing" [ -f "$WORK/rc.big" ]
-wait_dead big
-check "big: exit status 0" [ "$(dead_status big)" = 0 ]
-check "big: terminal restored" sane big
+quit_within_a_second big "big: q quits within a second, even while computing"
 
 # Started at 16x10 while the first network is computed, then grown.
 start tiny 16 10 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --hidden 256 --steps 2000 --norm 1
@@ -379,6 +409,13 @@ keys tiny q
 check "tiny: q quits" wait_dead tiny
 check "tiny: exit status 0" [ "$(dead_status tiny)" = 0 ]
 check "tiny: terminal restored" sane tiny
+
+# d = 1024, T = 2000: a network of minutes on a loaded machine; q stops it
+# within a step and the shell is back within a second.
+start huge 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --hidden 1024 --steps 2000
+check "huge: the first frame comes" within 100 huge "updating…"
+sleep 1
+quit_within_a_second huge "huge: q quits within a second at d = 1024, T = 2000"
 
 # ---------------------------------------------------------------- LANG=C: ASCII only
 start ascii 80 24 LANG=C LC_ALL=C --
@@ -429,6 +466,35 @@ check "--no-color: started" wait_for nocolor2 "step 1/"
 if has_colour nocolor2; then fail "--no-color: no colour on screen"; else ok; fi
 keys nocolor2 q
 check "--no-color: q quits" wait_dead nocolor2
+
+# ---------------------------------------------------------------- panel lines never cut
+# Every view of the live panel (v cycles seven), at 80x24 (the strip), 100x30
+# and 120x40 (the side panel), d = 8, 96 and 256, in UTF-8 and in ASCII: no
+# line of the panel's text ends at its edge in the middle of a word; each
+# wraps at a space or is shortened with an ellipsis (panel_cut.py).
+for loc in C.UTF-8 C; do
+	for size in 80x24 100x30 120x40; do
+		for hid in 8 96 256; do
+			c=${size%x*} r=${size#*x} name=cut$$
+			start "$name" "$c" "$r" LANG=$loc LC_ALL=$loc -- --hidden "$hid"
+			wait_for "$name" "step 1/" >/dev/null
+			v=1
+			while [ $v -le 7 ]; do
+				keys "$name" v
+				sleep 0.1
+				wait_gone "$name" "updating"
+				screen "$name" >"$WORK/panel"
+				check "panel, $loc $size d = $hid, view $v: no line cut at the edge" \
+					python3 "$HERE/panel_cut.py" "$WORK/panel" "$c" "$r"
+				v=$((v + 1))
+			done
+			keys "$name" q
+			wait_dead "$name"
+			$T kill-session -t "$name"
+			rm -f "$WORK/rc.$name"
+		done
+	done
+done
 
 # ---------------------------------------------------------------- bad options fail before the screen
 out=$(script -qec "$VANEX --step 999" /dev/null 2>&1 </dev/null; echo "rc=$?")

@@ -422,7 +422,7 @@ Test(engine_analysis, analyses_never_set_the_blas_threads)
 	openblas_set_num_threads(2);
 	cr_assert_eq(openblas_get_num_threads(), 2, "OpenBLAS does not take 2 threads");
 	blas_sets = 0;
-	const vx_exec policies[] = { { 1, 0 }, { 2, 1 }, { 3, 1 } };
+	const vx_exec policies[] = { { 1, 0, NULL }, { 2, 1, NULL }, { 3, 1, NULL } };
 	vx_model *m = random_model(VX_TANH, 64, 2, 20, 1.0, 1.0, 5);
 	vx_net *net = NULL;
 	vx_error e = { 0 };
@@ -445,12 +445,12 @@ Test(engine_analysis, analyses_never_set_the_blas_threads)
 /* The policy of exec.h, size by size, and vx_exec_apply setting the BLAS. */
 Test(engine_analysis, the_thread_policy_follows_the_size)
 {
-	const vx_exec quad = { 4, 8 }, one = { 1, 3 };
+	const vx_exec quad = { 4, 8, NULL }, one = { 1, 3, NULL };
 	const struct { size_t d; int net; const vx_exec *machine; vx_exec want; } cases[] = {
-		{ 1, 0, &quad, { 2, 1 } },     { 256, 0, &quad, { 2, 1 } },  { 257, 0, &quad, { 1, 8 } },
-		{ 4096, 0, &quad, { 1, 8 } },  { 16, 0, &one, { 1, 1 } },    { 300, 0, &one, { 1, 3 } },
-		{ 63, 1, &quad, { 1, 8 } },    { 64, 1, &quad, { 3, 1 } },   { 1024, 1, &quad, { 3, 1 } },
-		{ 1025, 1, &quad, { 1, 8 } },  { 512, 1, &one, { 1, 3 } },
+		{ 1, 0, &quad, { 2, 1, NULL } },     { 256, 0, &quad, { 2, 1, NULL } },  { 257, 0, &quad, { 1, 8, NULL } },
+		{ 4096, 0, &quad, { 1, 8, NULL } },  { 16, 0, &one, { 1, 1, NULL } },    { 300, 0, &one, { 1, 3, NULL } },
+		{ 63, 1, &quad, { 1, 8, NULL } },    { 64, 1, &quad, { 3, 1, NULL } },   { 1024, 1, &quad, { 3, 1, NULL } },
+		{ 1025, 1, &quad, { 1, 8, NULL } },  { 512, 1, &one, { 1, 3, NULL } },
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		vx_exec got = cases[c].net ? vx_exec_for_net(cases[c].d, cases[c].machine)
@@ -465,7 +465,7 @@ Test(engine_analysis, the_thread_policy_follows_the_size)
 	vx_exec m = vx_exec_machine();
 	cr_expect_eq(m.blas_threads, 2, "the machine's BLAS count is the BLAS's");
 	cr_expect_eq(m.threads, (int)sysconf(_SC_NPROCESSORS_ONLN), "cores");
-	vx_exec small = vx_exec_for_model(8, &m), large = vx_exec_for_model(1000, &m), keep = { 1, 0 };
+	vx_exec small = vx_exec_for_model(8, &m), large = vx_exec_for_model(1000, &m), keep = { 1, 0, NULL };
 	vx_exec_apply(&small);
 	cr_expect_eq(openblas_get_num_threads(), 1, "small d: one BLAS thread");
 	vx_exec_apply(&keep);

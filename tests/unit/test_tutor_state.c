@@ -1358,3 +1358,56 @@ Test(tutor_state, a_model_and_a_loss_step_asked_together_are_one_job)
 	cr_expect_eq(st.result->t, 49, "the analysis is at t = 49");
 	expect_rel(norm2_of_W(), 1.1, 1e-12, "of the model with lambda = 1.1 (SVD here)");
 }
+
+/* Width of a panel line, its spans' columns summed. */
+static int panel_line_width(const vxt_line *ln)
+{
+	int w = 0;
+	for (size_t i = 0; i < ln->nspans; i++)
+		w += vxr_u8_width(ln->spans[i].text);
+	return w;
+}
+
+/* Every view at 60x16, 80x24, 100x30, 80x40 and 120x40, d = 8, 96 and 256,
+ * UTF-8 and ASCII: the panel's text (the heading and the lines before the
+ * first blank one, where a plot may follow) keeps the panel's last column
+ * free, the heading two (it shares the strip's rule), so nothing the drawing
+ * clips at the edge is ever a word cut in two; at 80x24, d = 96, σ′'s
+ * values end with how many are left. */
+Test(tutor_state, panel_lines_fit_the_panel, .timeout = 120)
+{
+	static const int sizes[][2] = { { 16, 60 }, { 24, 80 }, { 30, 100 }, { 40, 80 }, { 40, 120 } };
+	static const char *const hidden[] = { "8", "96", "256" };
+	for (size_t h = 0; h < 3; h++)
+		for (int utf8 = 0; utf8 <= 1; utf8++) {
+			vx_params p;
+			vx_params_default(&p);
+			vx_error err = { 0 };
+			cr_assert_eq(vx_params_set(&p, "hidden", hidden[h], &err), VX_OK);
+			vxu_state s2;
+			cr_assert_eq(vxu_state_init(&s2, &p, 0, utf8, 24, 80, &err), VX_OK, "%s", err.msg);
+			for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+				vxu_resize(&s2, sizes[z][0], sizes[z][1]);
+				for (int v = 0; v < VXU_VIEW_COUNT; v++) {
+					vxu_key(&s2, 'v');
+					vxu_update(&s2);
+					const vxt_lines *pl = &s2.panel;
+					cr_assert_gt(pl->nlines, 1, "a panel is built");
+					for (size_t i = 0; i < pl->nlines; i++) {
+						if (i > 0 && pl->lines[i].nspans == 0)
+							break;   /* a plot may follow */
+						int w = panel_line_width(&pl->lines[i]), room = s2.lay.panel_w - (i == 0 ? 2 : 1);
+						cr_expect_leq(w, room, "d = %s, %dx%d, %s, view %d, line %zu: %d columns, room for %d",
+						              hidden[h], sizes[z][1], sizes[z][0], utf8 ? "UTF-8" : "ASCII", (int)s2.shown_view,
+						              i, w, room);
+					}
+					if (h == 1 && sizes[z][1] == 80 && sizes[z][0] == 24 && s2.shown_view == VXU_VIEW_DACT) {
+						const vxt_line *ln = &pl->lines[1];
+						cr_expect(ln->nspans > 0 && strstr(ln->spans[ln->nspans - 1].text, " more)"),
+						          "σ′'s values at d = 96 end with how many are left");
+					}
+				}
+			}
+			vxu_state_free(&s2);
+		}
+}
