@@ -27,7 +27,7 @@
 enum {
 	OPT_MODEL = 0,   /* a model option: handed to vx_params_set */
 	OPT_HELP, OPT_VERSION, OPT_JSON, OPT_FORMAT, OPT_OUTPUT, OPT_TEMPLATE, OPT_STEP, OPT_NO_COLOR,
-	OPT_CELL, OPT_LAYERS, OPT_FORGET_BIAS, OPT_FAIL_ON, OPT_LIST
+	OPT_CELL, OPT_LAYERS, OPT_FORGET_BIAS, OPT_FAIL_ON, OPT_LIST, OPT_ANSWERS, OPT_RESTART
 };
 
 /* Which commands accept an option. */
@@ -71,6 +71,8 @@ static const opt_def opts[] = {
 	{ "format", 'f', OPT_FORMAT, 1, C_REPORT, VX_PARAM_NONE },
 	{ "output", 'o', OPT_OUTPUT, 1, C_CHECK | C_REPORT, VX_PARAM_NONE },
 	{ "template", 0, OPT_TEMPLATE, 1, C_REPORT, VX_PARAM_NONE },
+	{ "answers", 0, OPT_ANSWERS, 0, C_REPORT, VX_PARAM_NONE },
+	{ "restart", 0, OPT_RESTART, 0, C_TUTOR, VX_PARAM_NONE },
 	{ "step", 0, OPT_STEP, 1, C_TUTOR, VX_PARAM_NONE },
 	{ "no-color", 0, OPT_NO_COLOR, 0, C_TUTOR, VX_PARAM_NONE },
 };
@@ -192,6 +194,12 @@ static vx_status apply(vxu_args *a, const opt_def *o, const char *shown, const c
 	}
 	case OPT_NO_COLOR:
 		a->color = 0;
+		return VX_OK;
+	case OPT_ANSWERS:
+		a->answers = 1;
+		return VX_OK;
+	case OPT_RESTART:
+		a->restart = 1;
 		return VX_OK;
 	case OPT_CELL:
 		if (vx_cell_parse(val, &a->net.spec.cell) != 0)
@@ -474,12 +482,15 @@ static const char *const overview =
 	"\n";
 
 static const char *const tutor_help =
-	"usage: vanex [tutor] [MODEL OPTIONS] [--step N] [--no-color]\n"
+	"usage: vanex [tutor] [MODEL OPTIONS] [--step N] [--restart] [--no-color]\n"
 	"\n"
 	"The derivation one step at a time, with the live numbers of a network.\n"
-	"Keys: arrows or PgUp/PgDn to move, ? for help, q to quit.\n"
+	"Keys: arrows or PgUp/PgDn to move, i to answer a question, ? for help,\n"
+	"q to quit.  Progress (the last step seen, the answers given) is kept in\n"
+	"$XDG_STATE_HOME/vanex/progress (default ~/.local/state/vanex).\n"
 	"\n"
-	"  --step N        open at step N (1 = the first)\n"
+	"  --step N        open at step N (1 = the first; default: the last seen)\n"
+	"  --restart       begin again at step 1 and forget the answers given\n"
 	"  --no-color      no colours (also when NO_COLOR is set)\n"
 	"\n";
 
@@ -514,7 +525,7 @@ static const char *const check_help =
 
 static const char *const report_help =
 	"usage: vanex report [MODEL OPTIONS] [-f md|html|latex|pdf|slides] [-o FILE]\n"
-	"                    [--template FILE]\n"
+	"                    [--template FILE] [--answers]\n"
 	"\n"
 	"Writes the whole derivation as a handout filled with the network's numbers.\n"
 	"\n"
@@ -523,6 +534,8 @@ static const char *const report_help =
 	"                    (.md .html .tex .pdf), else md\n"
 	"  -o, --output FILE the file to write (default: standard output)\n"
 	"  --template FILE   your own Markdown template instead of the built-in steps\n"
+	"  --answers         end with the answer key of the questions, computed for\n"
+	"                    this network, with the reasons\n"
 	"\n";
 
 void vxu_print_help(FILE *out, vxu_cmd cmd)

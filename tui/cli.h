@@ -76,11 +76,13 @@ typedef struct {
 	                         * the -o extension (.html/.htm, .tex, .md), else md */
 	int format_set;         /* 1 when -f was given */
 	char template_path[VX_PATH_MAX];/* --template FILE; "" = built-in steps */
+	int answers;            /* --answers: the handout ends with the answer key */
 
 	/* tutor */
 	size_t step;            /* --step N: 1-based step to open at; 0 = not given
 	                         * (the tutor checks N <= vxr_step_count()) */
 	int color;              /* 0 with --no-color or a non-empty NO_COLOR */
+	int restart;            /* --restart: begin at step 1, forget the answers given */
 } vxu_args;
 
 /* Parses argv into *a (after filling defaults).  Returns VX_OK, or VX_EUSAGE

@@ -128,6 +128,35 @@ static void die_of(int sig)
 
 enum { KEYS_NONE = 0, KEYS_CHANGED, KEYS_QUIT };
 
+/* The student's progress file (tutor_quiz.h): read before the screen
+ * starts, written after every key that changed it (so that a session cut
+ * short keeps its answers) and once more at the end. */
+typedef struct {
+	vxu_progress p;
+	char path[4200];
+	int have_path;      /* there is somewhere to keep it (HOME or XDG_STATE_HOME) */
+	int failed;         /* a write failed: not tried again until the end */
+	char why[400];      /* that failure, for stderr once the terminal is back */
+} keeper;
+
+/* Writes the progress when it changed; in the loop a failure goes to the
+ * message line once, at the end (at_end) into kp->why. */
+static void keep(vxu_state *st, keeper *kp, int at_end)
+{
+	if (!kp->have_path || !kp->p.dirty || (kp->failed && !at_end))
+		return;
+	vx_error err = { 0 };
+	if (vxu_progress_save(&kp->p, kp->path, &err) == VX_OK) {
+		kp->failed = 0;
+		kp->why[0] = '\0';
+		return;
+	}
+	snprintf(kp->why, sizeof kp->why, "%s", err.msg);
+	if (!kp->failed && !at_end)
+		vxu_message(st, VXU_MSG_ERROR, "%s", err.msg);
+	kp->failed = 1;
+}
+
 /* Applies one curses key; KEYS_QUIT when the tutor should end. */
 static int handle_key(vxu_state *st, WINDOW **win, int ch)
 {
@@ -181,7 +210,8 @@ static int input_gone(void)
 /* Reads keys and draws until q (0), a signal (its number) or LOOP_FATAL.
  * A frame is drawn after keys as soon as no job runs, else after GRACE_MS
  * or when the job ends, whichever comes first; and after every job. */
-static int run_loop(vxu_state *st, WINDOW **win, const vxu_theme *th, vxu_worker *w, const sigset_t *waitmask)
+static int run_loop(vxu_state *st, WINDOW **win, const vxu_theme *th, vxu_worker *w, const sigset_t *waitmask,
+                    keeper *kp)
 {
 	double due = 0;   /* when the owed frame is due; < 0: none owed */
 	wtimeout(*win, 0);
@@ -219,6 +249,7 @@ static int run_loop(vxu_state *st, WINDOW **win, const vxu_theme *th, vxu_worker
 		/* keys, or a signal: SIGWINCH comes back from wgetch as KEY_RESIZE */
 		if (n < 0 || (n > 0 && FD_ISSET(STDIN_FILENO, &rd))) {
 			int k = read_keys(st, win);
+			keep(st, kp, 0);
 			if (k == KEYS_QUIT)
 				return 0;
 			if (k == KEYS_CHANGED) {
@@ -250,11 +281,33 @@ int vxu_tutor_run(const vxu_args *a)
 
 	/* Load before curses starts, so bad options and files fail plainly on
 	 * stderr; the analysis is the worker's first job, behind the first frame. */
+	/* Where the student was and what was answered: read tolerantly, a
+	 * damaged file starts afresh with a word in the message line. */
+	keeper kp;
+	memset(&kp, 0, sizeof kp);
+	char pwarn[400] = "";
+	kp.have_path = vxu_progress_path(kp.path, sizeof kp.path) == 0;
+	if (kp.have_path) {
+		vx_error pe = { 0 };
+		if (vxu_progress_load(&kp.p, kp.path, &pe) != VX_OK)
+			snprintf(pwarn, sizeof pwarn, "%s", pe.msg);
+	}
+	if (a->restart) {
+		vxu_progress_clear(&kp.p);
+		kp.p.dirty = 1;
+	}
+	size_t start = a->step ? a->step : kp.p.step <= vxr_step_count() ? kp.p.step : 0;
+
 	vxu_state st;
 	vx_error err = { 0 };
-	vx_status rc = vxu_state_start(&st, &a->params, a->step, utf8, 0, 0, &err);
-	if (rc != VX_OK)
+	vx_status rc = vxu_state_start(&st, &a->params, start, utf8, 0, 0, &err);
+	if (rc != VX_OK) {
+		vxu_progress_clear(&kp.p);
 		return vxu_fail(rc, &err);
+	}
+	st.prog = &kp.p;
+	if (pwarn[0])
+		vxu_message(&st, VXU_MSG_ERROR, "%s", pwarn);
 
 	install_handlers();
 	atexit(restore_at_exit);
@@ -318,12 +371,20 @@ int vxu_tutor_run(const vxu_args *a)
 	pthread_sigmask(SIG_BLOCK, &loop_sigs, &waitmask);
 	for (size_t i = 0; i < COUNT(loop_signals); i++)
 		sigdelset(&waitmask, loop_signals[i]);
-	int sig = run_loop(&st, &win, &th, &w, &waitmask);
+	int sig = run_loop(&st, &win, &th, &w, &waitmask, &kp);
+	keep(&st, &kp, 1);
 
 	/* The terminal first, so that q answers at once even while a job runs. */
 	delwin(win);
 	restore_at_exit();
 	delscreen(scr);
+	/* once the terminal is back: what kept the progress from its file */
+	if (kp.why[0])
+		vxu_error_line(kp.why);
+	else if (pwarn[0])
+		vxu_error_line(pwarn);
+	vxu_progress_clear(&kp.p);
+	st.prog = NULL;
 	if (!vxu_worker_quit(&w, QUIT_WAIT_MS)) {
 		/* Still computing: leave its result behind with the process.  The
 		 * job holds references to all it reads, so the state goes; no

@@ -256,7 +256,7 @@ static void draw_status(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 {
 	const vxu_layout *L = &st->lay;
 	fill(w, L->status_row, 0, L->cols, " ", th->status, st->utf8);
-	int pw = (int)strlen(st->progress) + 2;
+	int pw = (int)strlen(st->status_right) + 2;
 	/* "updating…" left of the progress while a job computes what was asked */
 	const char *busy = vxu_busy_note(st);
 	if (busy) {
@@ -276,8 +276,8 @@ static void draw_status(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 			used += put(w, L->status_row, used, L->cols - pw - used, ln->spans[i].text, a, st->utf8);
 		}
 	}
-	put(w, L->status_row, L->cols - (int)strlen(st->progress) - 1, (int)strlen(st->progress) + 1,
-	    st->progress, th->status_num, st->utf8);
+	put(w, L->status_row, L->cols - (int)strlen(st->status_right) - 1, (int)strlen(st->status_right) + 1,
+	    st->status_right, th->status_num, st->utf8);
 }
 
 static void draw_message(WINDOW *w, const vxu_state *st, const vxu_theme *th)
@@ -288,9 +288,18 @@ static void draw_message(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 		    st->msg_kind == VXU_MSG_ERROR ? th->error : th->msg, st->utf8);
 		return;
 	}
-	/* No message: the keys, or a pointer to the rest of a long step. */
-	put(w, L->msg_row, 1, L->cols - 2, vxu_hint(st->utf8, L->cols, st->scroll < vxu_scroll_max(st)),
-	    th->hint, st->utf8);
+	/* No message: the keys, or a pointer to the rest of a long step; a step
+	 * that asks something says which key answers */
+	int more = st->scroll < vxu_scroll_max(st);
+	if (st->doc && st->doc->nquiz) {
+		const char *h = more ? U(st, "↓ PgDn: more   i answer the question   → next   q quit",
+		                          "PgDn: more   i answer the question   Right: next   q quit")
+		                     : U(st, "i answer the question   → next step   ? every key   q quit",
+		                          "i answer the question   Right: next step   ? every key   q quit");
+		put(w, L->msg_row, 1, L->cols - 2, h, th->hint, st->utf8);
+		return;
+	}
+	put(w, L->msg_row, 1, L->cols - 2, vxu_hint(st->utf8, L->cols, more), th->hint, st->utf8);
 }
 
 static void draw_box(WINDOW *w, int y, int x, int h, int wd, attr_t a, int utf8)
@@ -308,6 +317,77 @@ static void draw_box(WINDOW *w, int y, int x, int h, int wd, attr_t a, int utf8)
 	put(w, y + h - 1, x, 1, bl, a, utf8);
 	fill(w, y + h - 1, x + 1, wd - 2, hz, a, utf8);
 	put(w, y + h - 1, x + wd - 1, 1, br, a, utf8);
+}
+
+/* The verdict on an answer, in a box above the status line: right (and the
+ * reason), wrong (and the hint), or the answer asked for (and the reason). */
+static void draw_verdict(WINDOW *w, const vxu_state *st, const vxu_theme *th)
+{
+	const vxu_quiz *qz = &st->quiz;
+	const vxu_layout *L = &st->lay;
+	const vxt_quiz *z = &qz->doc->quiz[qz->q];
+	const vxt_line *lines = qz->mode == VXU_QZ_WRONG ? z->hint : z->reason;
+	size_t n = qz->mode == VXU_QZ_WRONG ? z->nhint : z->nreason;
+	int room = L->status_row - 1;   /* the title bar stays */
+	int h = (int)n + 3;
+	if (h > room)
+		h = room;
+	int top = L->status_row - h;
+	draw_box(w, top, 0, h, L->cols, th->role[VXT_HEADING], st->utf8);
+	char title[64];
+	snprintf(title, sizeof title, " Question %zu ", z->q.number);
+	put(w, top, 2, L->cols - 4, title, th->role[VXT_HEADING], st->utf8);
+	char head[256];
+	attr_t a;
+	if (qz->mode == VXU_QZ_RIGHT) {
+		snprintf(head, sizeof head, "%s Right: %s.", U(st, "✓", "+"), z->q.shown);
+		a = th->role[VXT_GOOD];
+	} else if (qz->mode == VXU_QZ_WRONG) {
+		snprintf(head, sizeof head, "%s %s is not right. Hint:", U(st, "✗", "x"), qz->said);
+		a = th->role[VXT_BAD];
+	} else {
+		snprintf(head, sizeof head, "The answer is %s.", z->q.shown);
+		a = th->role[VXT_STRONG];
+	}
+	put(w, top + 1, 2, L->cols - 4, head, a, st->utf8);
+	for (size_t i = 0; i < n && (int)i + 2 < h - 1; i++)
+		put_line(w, top + 2 + (int)i, 2, L->cols - 4, &lines[i], th, st->utf8, 0);
+}
+
+/* The answer line, or the keys that go with a verdict, on the message row. */
+static void draw_quiz_line(WINDOW *w, const vxu_state *st, const vxu_theme *th)
+{
+	const vxu_quiz *qz = &st->quiz;
+	const vxu_layout *L = &st->lay;
+	fill(w, L->msg_row, 0, L->cols, " ", A_NORMAL, st->utf8);
+	/* what an unreadable answer should have been, or the progress file's
+	 * trouble: until the next key */
+	if (st->message[0]) {
+		put(w, L->msg_row, 1, L->cols - 2, st->message, st->msg_kind == VXU_MSG_ERROR ? th->error : th->msg,
+		    st->utf8);
+		return;
+	}
+	if (qz->mode != VXU_QZ_TYPING) {
+		const char *keys = qz->mode == VXU_QZ_WRONG ? "i try again   ! show the answer   Esc close"
+		                                             : "i next question   Esc close   other keys go on";
+		put(w, L->msg_row, 1, L->cols - 2, keys, th->hint, st->utf8);
+		return;
+	}
+	char lead[48];
+	snprintf(lead, sizeof lead, "Question %zu, your answer: ", qz->number);
+	const char *tail = "   Enter judges, Esc cancels";
+	int x = 1 + put(w, L->msg_row, 1, L->cols - 2, lead, th->role[VXT_HEADING], st->utf8);
+	/* the end of a long answer stays in sight */
+	int room = L->cols - 2 - x - (int)strlen(tail) - 1;
+	const char *shown = qz->line;
+	if (room < 8)
+		room = L->cols - 2 - x - 1;
+	if (room > 0 && (int)qz->len > room)
+		shown += qz->len - (size_t)room;
+	x += put(w, L->msg_row, x, room > 0 ? room : 0, shown, th->role[VXT_NUMBER], st->utf8);
+	x += put(w, L->msg_row, x, 1, " ", A_REVERSE, st->utf8);   /* the cursor */
+	if (x + (int)strlen(tail) < L->cols - 1)
+		put(w, L->msg_row, x, L->cols - 1 - x, tail, th->hint, st->utf8);
 }
 
 static void draw_help(WINDOW *w, const vxu_state *st, const vxu_theme *th)
@@ -386,7 +466,15 @@ void vxu_draw(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 		draw_body(w, st, th);
 		draw_panel(w, st, th);
 		draw_status(w, st, th);
-		draw_message(w, st, th);
+		/* the answer line stays while its step is laid out anew (a resize) */
+		if (st->quiz.mode == VXU_QZ_TYPING ||
+		    (st->quiz.mode != VXU_QZ_IDLE && st->quiz.doc == st->doc && st->doc)) {
+			if (st->quiz.mode != VXU_QZ_TYPING)
+				draw_verdict(w, st, th);
+			draw_quiz_line(w, st, th);
+		} else {
+			draw_message(w, st, th);
+		}
 		if (st->overlay == VXU_OV_HELP)
 			draw_help(w, st, th);
 	}
@@ -408,8 +496,8 @@ int vxu_key_from_curses(int ch)
 	case KEY_NPAGE: return VXU_K_PGDN;
 	case KEY_HOME: case KEY_A1: return VXU_K_HOME;
 	case KEY_END: case KEY_C1: return VXU_K_END;
-	case KEY_ENTER: case '\n': case '\r': return 'n';   /* Enter goes on, as in a pager */
-	case KEY_BACKSPACE: case 127: return 'p';
+	case KEY_ENTER: case '\n': case '\r': return VXU_K_ENTER;   /* goes on, as in a pager, or judges */
+	case KEY_BACKSPACE: case 127: case 8: return VXU_K_BACKSPACE;
 	default:
 		if (ch >= 0 && ch < 256)
 			return ch;

@@ -29,6 +29,8 @@
 	R("s S", "number of steps T: down / up", "steps T", NULL) \
 	R("r R", "next / previous seed", "seed", NULL) \
 	R(NULL, "Other", NULL, NULL) \
+	R("i", U8("answer the step's question (↵ judges, Esc cancels)", \
+	          "answer the step's question (Enter judges, Esc cancels)"), "answer", NULL) \
 	R("v", "cycle the live panel's view", "panel view", NULL) \
 	R("e", "write a handout: ./vanex-handout.html", "handout", NULL) \
 	R("?  Ctrl-L", "this help / redraw", "help/redraw", NULL) \

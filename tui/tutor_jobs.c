@@ -286,7 +286,7 @@ static void job_analyse(vxu_job *j)
 /* Writes the handout of network n with the job's k and j. */
 static void job_export(vxu_job *j, const vxu_net *n)
 {
-	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras };
+	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, 0 };
 	j->export_rc = vxr_report_write(&ctx, VXR_HTML, NULL, j->export_file, &j->export_err);
 	if (j->export_rc != VX_OK)
 		return;
@@ -318,7 +318,7 @@ void vxu_job_run(vxu_job *j)
 	if (j->net_bits)
 		j->t = n->t;
 	clamp_selection(n->sm->m->T, &j->t, &j->k, &j->j);
-	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras };
+	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, 0 };
 	if (j->do_doc && !cancelled(j)) {
 		vx_error err = { 0 };
 		j->doc_rc = vxt_render_step(&ctx, j->step, j->text_w, j->utf8, &j->doc, &err);

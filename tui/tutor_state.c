@@ -146,6 +146,8 @@ vx_status vxu_state_start(vxu_state *st, const vx_params *p, size_t start_step,
 		return vx_fail(err, VX_EUSAGE, "--step: expected a step from 1 to %zu, got %zu",
 		               st->nsteps, start_step);
 	st->step = start_step ? start_step - 1 : 0;
+	for (size_t i = 0; i < st->nsteps; i++)
+		st->nquestions += vxr_step_quiz_count(i);
 	st->fixed_d = p->weights[0] != '\0' || p->model[0] != '\0';
 	vxu_layout_for(rows, cols, &st->lay);
 
@@ -494,6 +496,25 @@ static vxu_reaction apply_key(vxu_state *st, int key)
 		return VXU_REDRAW;
 	}
 
+	/* the answer line and the verdict take their keys first */
+	if (st->quiz.mode != VXU_QZ_IDLE) {
+		vxu_quiz *qz = &st->quiz;
+		int in = key == VXU_K_ESC ? VXU_QZ_CANCEL
+		       : key == VXU_K_BACKSPACE ? VXU_QZ_ERASE
+		       : key == VXU_K_ENTER ? VXU_QZ_JUDGE
+		       : key >= 0x20 && key < 0x7f ? key : VXU_QZ_OTHER;
+		vxu_qz_result r = vxu_quiz_key(qz, st->prog, st->net_key, in);
+		if (r == VXU_QZ_DONE) {
+			st->message[0] = '\0';
+			if (qz->mode == VXU_QZ_TYPING && qz->unreadable) {
+				char ex[160];
+				vxu_message(st, VXU_MSG_INFO, "'%s' is not an answer: type %s", qz->line,
+				            vxr_quiz_expects(&qz->doc->quiz[qz->q].q, ex, sizeof ex));
+			}
+			return VXU_REDRAW;
+		}
+	}
+
 	int had_message = st->message[0] != '\0';
 	st->message[0] = '\0';
 	if (key >= '0' && key <= '9')
@@ -501,12 +522,24 @@ static vxu_reaction apply_key(vxu_state *st, int key)
 	st->digits = 0;
 
 	switch (key) {
+	case 'i':
+		if (!st->doc) {
+			vxu_message(st, VXU_MSG_INFO, "this step is still being laid out");
+			return VXU_REDRAW;
+		}
+		if (vxu_quiz_open(&st->quiz, st->doc, st->prog, st->net_key) < 0) {
+			vxu_message(st, VXU_MSG_INFO, "this step asks no question; %s goes on", U(st, "→", "Right"));
+			return VXU_REDRAW;
+		}
+		return VXU_REDRAW;
+	case VXU_K_ENTER:
 	case VXU_K_RIGHT: case 'l': case 'n': case ' ':
 		if (st->step + 1 >= st->nsteps) {
 			vxu_message(st, VXU_MSG_INFO, "this is the last step; g goes back to the first, q quits");
 			return VXU_REDRAW;
 		}
 		return go_step(st, st->step + 1);
+	case VXU_K_BACKSPACE:
 	case VXU_K_LEFT: case 'h': case 'p':
 		if (st->step == 0) {
 			vxu_message(st, VXU_MSG_INFO, "this is the first step; %s goes on",
@@ -761,17 +794,23 @@ static void build_status(vxu_state *st)
 
 	const char *act = vx_act_name(pending(st, VX_SET_ACT) ? st->params.act : st->model->act);
 	const char *busy = vxu_busy_note(st);
-	int room = st->lay.cols - (int)strlen(st->progress) - 3 - (busy ? vxr_u8_width(busy) + 2 : 0);
 	/* Levels: 0 wide spacing, 1 single spaces, 2 short names, 3 shortest
-	 * names, 4 without j and seed (only on the narrowest screens). */
+	 * names, 4 without j and seed (only on the narrowest screens).  The
+	 * count of answers gives way before any name is shortened. */
 	int level;
-	for (level = 0; level < 4; level++) {
-		int width = 1 + vxr_u8_width(act);
-		for (int i = 0; i < NF; i++)
-			width += (level == 0 ? 2 : 1) + vxr_u8_width(f[i].name[level >= 2 ? level - 1 : 0]) + 1
-			       + vxr_u8_width(f[i].val);
-		if (width <= room)
+	for (int pass = 0; pass < 2; pass++) {
+		int room = st->lay.cols - (int)strlen(st->status_right) - 3 - (busy ? vxr_u8_width(busy) + 2 : 0);
+		for (level = 0; level < 4; level++) {
+			int width = 1 + vxr_u8_width(act);
+			for (int i = 0; i < NF; i++)
+				width += (level == 0 ? 2 : 1) + vxr_u8_width(f[i].name[level >= 2 ? level - 1 : 0]) + 1
+				       + vxr_u8_width(f[i].val);
+			if (width <= room)
+				break;
+		}
+		if (level < 2 || strcmp(st->status_right, st->progress) == 0)
 			break;
+		snprintf(st->status_right, sizeof st->status_right, "%s", st->progress);
 	}
 	int names = level >= 3 ? 2 : level == 2 ? 1 : 0;
 	vxt_lines *s = &st->status;
@@ -788,6 +827,7 @@ static void build_status(vxu_state *st)
 
 void vxu_forget_docs(vxu_state *st)
 {
+	vxu_quiz_follow(&st->quiz, NULL, st->quiz.net);   /* it points into a doc: until the next */
 	if (st->docs)
 		for (size_t i = 0; i < st->nsteps; i++) {
 			vxt_doc_free(st->docs[i]);
@@ -801,8 +841,22 @@ void vxu_forget_docs(vxu_state *st)
  * out, or not yet), the scroll within it, the progress and the status line. */
 void vxu_refresh(vxu_state *st)
 {
-	snprintf(st->progress, sizeof st->progress, "%zu/%zu", st->step + 1, st->nsteps);
 	st->doc = st->docs ? st->docs[st->step] : NULL;
+	if (st->net && st->result)
+		vxu_net_key(&st->eff, st->result->t, st->net_key);
+	/* a question follows its step laid out anew (a resize), and closes
+	 * with another step or network */
+	if (st->quiz.mode != VXU_QZ_IDLE && st->quiz.doc && st->doc && st->quiz.doc != st->doc)
+		vxu_quiz_reset(&st->quiz);   /* both laid out: another step */
+	vxu_quiz_follow(&st->quiz, st->doc, st->net_key);
+	if (st->prog)
+		vxu_progress_seen(st->prog, st->step);
+	snprintf(st->progress, sizeof st->progress, "%zu/%zu", st->step + 1, st->nsteps);
+	if (st->nquestions && st->prog && st->net && st->result)
+		snprintf(st->status_right, sizeof st->status_right, "%zu/%zu answered  %s",
+		         vxu_progress_answered(st->prog, st->net_key), st->nquestions, st->progress);
+	else
+		snprintf(st->status_right, sizeof st->status_right, "%s", st->progress);
 	size_t max = vxu_scroll_max(st);
 	if (st->scroll > max)
 		st->scroll = max;

@@ -24,6 +24,7 @@
 #include "report/doc/env.h"
 #include "report/doc/layout.h"
 #include "tui/tutor_panel.h"
+#include "tui/tutor_quiz.h"
 
 /* ---- keys ----------------------------------------------------------------
  * Printable keys are their ASCII code; 27 is Esc, 12 is Ctrl-L.  Special
@@ -32,7 +33,9 @@ enum {
 	VXU_K_ESC = 27,
 	VXU_K_CTRL_L = 12,
 	VXU_K_UP = 0x110001, VXU_K_DOWN, VXU_K_LEFT, VXU_K_RIGHT,
-	VXU_K_PGUP, VXU_K_PGDN, VXU_K_HOME, VXU_K_END
+	VXU_K_PGUP, VXU_K_PGDN, VXU_K_HOME, VXU_K_END,
+	VXU_K_ENTER,      /* the next step, or judges an answer being typed */
+	VXU_K_BACKSPACE   /* the previous step, or deletes a character typed */
 };
 
 /* What a key (or a resize) changed; the loop decides what to do with it. */
@@ -158,7 +161,16 @@ typedef struct {
 	vxu_view shown_view;   /* the view the panel shows (AUTO resolved) */
 	vxt_lines panel;       /* the live panel, laid out for lay.panel_w × lay.panel_rows */
 	vxt_lines status;      /* one line: parameters, γλ */
-	char progress[32];     /* "4/13", drawn at the right of the status line */
+	char progress[32];     /* "4/13", in the title bar */
+	char status_right[96]; /* the right of the status line: "2/6 answered  4/13"
+	                        * when the steps ask questions, else the progress */
+
+	/* questions (tutor_quiz.h) */
+	vxu_quiz quiz;         /* the answer line and the verdict shown */
+	vxu_progress *prog;    /* the student's progress, the caller's (tutor.c loads
+	                        * and saves it); NULL: nothing recorded */
+	size_t nquestions;     /* questions over all the steps */
+	char net_key[VXU_NET_KEY]; /* vxu_net_key of the network shown ("" before it) */
 	size_t doc_error_step; /* the step doc_error is about */
 	char doc_error[400];   /* why that step could not be laid out */
 	char message[320];

@@ -25,6 +25,9 @@ typedef struct {
 	vxr_extras *extras;        /* this model's and result's extras, shared by every
 	                            * document of them (env.h); NULL: each rendering
 	                            * computes its own */
+	int answers;               /* a handout ends with the answer key of its
+	                            * questions (report --answers); 0: no answer
+	                            * anywhere in it */
 } vxr_ctx;
 
 /* The formats of a handout: VXR_PDF is the LaTeX text compiled by

@@ -81,6 +81,18 @@ const char *vxr_step_panel(size_t i)
 	return panel;
 }
 
+size_t vxr_step_quiz_count(size_t i)
+{
+	const struct vx_embedded *e = step_at(i);
+	vxr_tpl *t = NULL;
+	vx_error err;
+	if (!e || vxr_tpl_parse(e->name, e->text, e->size, &t, &err) != VX_OK)
+		return 0;
+	size_t n = vxr_tpl_quiz_count(t);
+	vxr_tpl_free(t);
+	return n;
+}
+
 /* ================================================================ files */
 
 vx_status vxr_read_file(const char *path, char **text, size_t *len, vx_error *err)
@@ -332,6 +344,8 @@ static vx_status fill_handout(vxr_env *env, const char *template_path, vxf_style
 			has_record |= f->objs[i].kind == VXR_OBJ_BLOCK && f->objs[i].blk == VXR_BLK_RECORD;
 		if (!has_record)
 			st = fill_one(env, "(record)", record_tail, sizeof record_tail - 1, prose, f, err);
+		if (st == VX_OK && vxr_env_ctx(env)->answers)
+			st = vxr_quiz_answer_key(f, err);
 		return st;
 	}
 	const struct vx_embedded *fr = vxr_template_find("handout.md");
@@ -347,6 +361,8 @@ static vx_status fill_handout(vxr_env *env, const char *template_path, vxf_style
 	}
 	if (st == VX_OK)
 		st = fill_one(env, "templates/references.md", refs->text, refs->size, prose, f, err);
+	if (st == VX_OK && vxr_env_ctx(env)->answers)
+		st = vxr_quiz_answer_key(f, err);
 	return st;
 }
 

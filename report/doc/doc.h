@@ -41,6 +41,9 @@ const char *vxr_step_name(size_t i);   /* its file name, e.g. "05-diagonal.md" *
  * the step names none (or past the end).  Parses the step's template. */
 const char *vxr_step_panel(size_t i);
 
+/* The questions of step i (report/doc/quiz.h), counted without a network;
+ * 0 past the end.  Parses the step's template. */
+size_t vxr_step_quiz_count(size_t i);
 /* A side file (Markdown's SVG plots) to be written beside the output. */
 typedef struct vxr_side {
 	char *name;           /* path */

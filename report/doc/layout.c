@@ -44,6 +44,11 @@ void vxt_doc_free(vxt_doc *d)
 	if (!d)
 		return;
 	vxt_line_array_free(d->lines, d->nlines);
+	for (size_t i = 0; i < d->nquiz; i++) {
+		vxt_line_array_free(d->quiz[i].hint, d->quiz[i].nhint);
+		vxt_line_array_free(d->quiz[i].reason, d->quiz[i].nreason);
+	}
+	free(d->quiz);
 	free(d->title);
 	free(d);
 }
@@ -623,6 +628,47 @@ static void clip_line(vxt_line *ln, int w)
 	}
 }
 
+/* Lays out the Markdown md (whose tokens point into f) at width: a
+ * question's hint or reason.  *lines and *n are the caller's. */
+static vx_status lay_apart(vxr_env *env, vxr_filled *f, const char *md, int width, int utf8, vxt_line **lines,
+                           size_t *n, vx_error *err)
+{
+	*lines = NULL;
+	*n = 0;
+	cmark_node *root = cmark_parse_document(md, strlen(md), CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8);
+	if (!root)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	vx_status st = vxr_substitute(root, f, err);
+	lay Y;
+	memset(&Y, 0, sizeof Y);
+	Y.width = width;
+	Y.utf8 = utf8;
+	Y.env = env;
+	Y.f = f;
+	Y.err = err;
+	Y.st = VX_OK;
+	Y.title_done = 1;   /* a heading here is not the step's title */
+	if (st == VX_OK) {
+		block(&Y, root);
+		st = Y.st;
+		if (st == VX_OK && Y.L.oom)
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	if (st == VX_OK) {
+		while (Y.L.nlines > 0 && Y.L.lines[Y.L.nlines - 1].nspans == 0)
+			Y.L.nlines--;
+		for (size_t k = 0; k < Y.L.nlines; k++)
+			clip_line(&Y.L.lines[k], width);
+		*lines = Y.L.lines;
+		*n = Y.L.nlines;
+		memset(&Y.L, 0, sizeof Y.L);
+	}
+	free(Y.title);
+	vxt_lines_clear(&Y.L);
+	cmark_node_free(root);
+	return st;
+}
+
 vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8, vxt_doc **out, vx_error *err)
 {
 	*out = NULL;
@@ -634,6 +680,9 @@ vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8, vxt
 	vxr_env_set_terminal(env, 1);
 	vxr_filled f;
 	memset(&f, 0, sizeof f);
+	/* questions numbered as in the handout */
+	for (size_t s = 0; s < i; s++)
+		f.quiz_number += vxr_step_quiz_count(s);
 	vx_status st = vxr_fill_step(env, i, utf8 ? VXF_UNICODE : VXF_ASCII, &f, err);
 	cmark_node *root = NULL;
 	if (st == VX_OK) {
@@ -675,11 +724,27 @@ vx_status vxt_render_step(const vxr_ctx *ctx, size_t i, int width, int utf8, vxt
 		d->title = Y.title ? Y.title : strdup("");
 		Y.title = NULL;
 		memset(&Y.L, 0, sizeof Y.L);
-		if (!d->title) {
-			vxt_doc_free(d);
-			d = NULL;
+		if (!d->title)
 			st = vx_fail(err, VX_ENOMEM, "out of memory");
+	}
+	if (st == VX_OK && f.nquiz) {
+		d->quiz = calloc(f.nquiz, sizeof *d->quiz);
+		if (!d->quiz)
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+		for (size_t q = 0; st == VX_OK && q < f.nquiz; q++) {
+			vxt_quiz *z = &d->quiz[q];
+			z->q = f.quiz[q].q;
+			d->nquiz++;
+			/* inside the tutor's box: two columns less */
+			int w = width > 24 ? width - 2 : width;
+			st = lay_apart(env, &f, f.quiz[q].hint, w, utf8, &z->hint, &z->nhint, err);
+			if (st == VX_OK)
+				st = lay_apart(env, &f, f.quiz[q].reason, w, utf8, &z->reason, &z->nreason, err);
 		}
+	}
+	if (st != VX_OK && d) {
+		vxt_doc_free(d);
+		d = NULL;
 	}
 	free(Y.title);
 	vxt_lines_clear(&Y.L);

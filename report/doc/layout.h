@@ -11,7 +11,16 @@
 
 #include <stddef.h>
 #include "report/doc/doc.h"
+#include "report/doc/quiz.h"
 #include "report/text/lines.h"
+
+/* A question of the step (report/doc/quiz.h) with its hint and reason laid
+ * out for the same width: the tutor shows them once the student answers. */
+typedef struct {
+	vxr_quiz q;
+	vxt_line *hint, *reason;
+	size_t nhint, nreason;
+} vxt_quiz;
 
 typedef struct {
 	char *title;       /* the step's heading (plain text; ASCII when !utf8) */
@@ -19,6 +28,9 @@ typedef struct {
 	                    * live blocks inline; blank lines have no spans; no
 	                    * line is wider than the width asked for */
 	size_t nlines;
+	vxt_quiz *quiz;    /* the step's questions, in order (their text ends the
+	                    * lines above, numbered as in the handout) */
+	size_t nquiz;
 } vxt_doc;
 
 /* Lays out step i (0-based) for a terminal `width` columns wide; utf8 = 0

@@ -28,6 +28,7 @@
 #include "engine/analysis.h"
 #include "report/doc/ctx.h"
 #include "report/doc/env.h"
+#include "report/doc/quiz.h"
 #include "report/text/fmt.h"
 
 typedef struct vxr_tpl vxr_tpl;
@@ -125,6 +126,10 @@ typedef struct {
 	size_t nobjs, ocap;
 	char **names;            /* the template names objects point to (owned) */
 	size_t nnames;
+	vxr_quiz_md *quiz;       /* the questions filled ({{#quiz}}, quiz.h), in order */
+	size_t nquiz, qcap;
+	size_t quiz_number;      /* the number the last question got (set it before
+	                          * filling one step alone to number as the handout) */
 } vxr_filled;
 
 /* Appends the filling of t to f.  prose_style is the number style outside
@@ -140,6 +145,15 @@ vx_status vxr_filled_append(vxr_filled *f, const char *s, size_t n);
  * VX_ENOMEM, or VX_EINTERNAL for an offset past the end. */
 vx_status vxr_filled_insert(vxr_filled *f, size_t at, const char *s, size_t n);
 void vxr_filled_clear(vxr_filled *f);   /* frees the members; f itself is the caller's */
+
+/* How many questions ({{#quiz}}) t asks: the same for every network, as a
+ * question cannot stand inside {{#if}}. */
+size_t vxr_tpl_quiz_count(const vxr_tpl *t);
+
+/* Appends the answer key of every question in f: a "## Answers" section,
+ * per question its number, the answer and the reason.  Nothing when f has
+ * no question.  VX_ENOMEM only. */
+vx_status vxr_quiz_answer_key(vxr_filled *f, vx_error *err);
 
 /* Formats x the way a placeholder with `format` does ("" = the default of
  * 3 significant digits; ".N", "sci", ".Nsci", "int", "full"). */

@@ -175,16 +175,19 @@ static val eval_name(evalr *ev, const expr *e)
 		}
 	}
 	case NM_STEP_NORM: case NM_DACT_MAX: case NM_DACT_MIN: case NM_DACT_MEAN: case NM_DACT_SAT:
-	case NM_A_ABSMAX: {
+	case NM_A_ABSMAX: case NM_DACT_ARGMIN: {
 		size_t j = vxr_tpl_eval_index(ev, e->a, c->j, 1, r->T, "j", "1..T");
 		if (ev->st != VX_OK)
 			return vnum(0);
 		if (e->name == NM_STEP_NORM)
 			return vnum(gsl_vector_get(r->step_norm, j - 1));
 		double mx = -INFINITY, mn = INFINITY, sum = 0, amax = 0;
-		size_t sat = 0;
+		size_t sat = 0, argmin = 0;
 		for (size_t i = 0; i < r->d; i++) {
 			double g = dact_of(c, j, i);
+			/* the first unit that reaches the smallest σ′: the most saturated */
+			if (g < mn)
+				argmin = i;
 			mx = fmax(mx, g);
 			mn = fmin(mn, g);
 			sum += g;
@@ -196,6 +199,7 @@ static val eval_name(evalr *ev, const expr *e)
 		case NM_DACT_MIN: return vnum(mn);
 		case NM_DACT_MEAN: return vnum(sum / (double)r->d);
 		case NM_DACT_SAT: return vint((double)sat);
+		case NM_DACT_ARGMIN: return vint((double)(argmin + 1));
 		default: return vnum(amax);
 		}
 	}
@@ -293,6 +297,8 @@ static val eval_name(evalr *ev, const expr *e)
 			return a ? vmag(a->paths[0].norm) : vnum(NAN);
 		return vstr(a ? vx_trend_name(vx_result_trend(a)) : "none");
 	}
+	/* the verdict `vanex check` prints for this network */
+	case NM_VERDICT: return vstr(vx_trend_name(vx_result_trend(r)));
 	case NM_COUNT:
 		break;
 	}

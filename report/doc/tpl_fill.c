@@ -57,6 +57,12 @@ void vxr_filled_clear(vxr_filled *f)
 	for (size_t i = 0; i < f->nnames; i++)
 		free(f->names[i]);
 	free(f->names);
+	for (size_t i = 0; i < f->nquiz; i++) {
+		free(f->quiz[i].question);
+		free(f->quiz[i].hint);
+		free(f->quiz[i].reason);
+	}
+	free(f->quiz);
 	free(f->md);
 	memset(f, 0, sizeof *f);
 }
@@ -93,6 +99,7 @@ typedef struct {
 	int line_start;
 	int blank_run;     /* newlines seen in a row inside math (blank line check) */
 	size_t ntok;       /* object tokens emitted */
+	size_t nquiz;      /* questions of this template so far */
 } filler;
 
 static int mput(filler *F, const char *s, size_t n)
@@ -294,6 +301,100 @@ static void feed_text(filler *F, const char *s, size_t n, size_t off)
 
 static void fill_list(filler *F, const nlist *l);
 
+/* ================================================================ questions */
+
+/* Fills l on its own and takes its Markdown out of f (trimmed), leaving
+ * the objects its tokens name in f: a question's parts go after the step's
+ * text, not where the question stands. */
+static char *fill_apart(filler *F, const nlist *l)
+{
+	size_t start = F->f->len, tok0 = F->ntok;
+	int line_start = F->line_start;
+	F->line_start = 1;
+	fill_list(F, l);
+	if (F->ev.st == VX_OK && F->math)
+		vxr_tpl_eval_fail(&F->ev, F->math_off, "unclosed %s", F->math == 2 ? "$$" : "$");
+	if (F->ev.st != VX_OK)
+		return NULL;
+	const char *s = F->f->md ? F->f->md + start : "";
+	size_t n = F->f->len - start;
+	while (n && (*s == ' ' || *s == '\n' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\t'))
+		n--;
+	char *out = strndup(s, n);
+	if (!out) {
+		oom(F);
+		return NULL;
+	}
+	if (F->f->md) {
+		F->f->len = start;
+		F->f->md[start] = '\0';
+	}
+	F->ntok = tok0;   /* counted again where the text lands */
+	F->line_start = line_start;
+	return out;
+}
+
+/* A {{#quiz}}: its answer for this network and its three parts, kept in f. */
+static void fill_quiz(filler *F, const node *n)
+{
+	vxr_filled *f = F->f;
+	if (F->math) {
+		vxr_tpl_eval_fail(&F->ev, n->off, "a question cannot stand inside math");
+		return;
+	}
+	if (f->nquiz == f->qcap) {
+		size_t cap = f->qcap ? f->qcap * 2 : 8;
+		vxr_quiz_md *q = realloc(f->quiz, cap * sizeof *q);
+		if (!q) {
+			oom(F);
+			return;
+		}
+		f->quiz = q;
+		f->qcap = cap;
+	}
+	vxr_quiz_md *m = &f->quiz[f->nquiz];
+	memset(m, 0, sizeof *m);
+	vxr_tpl_quiz_answer(&F->ev, n, F->prose, &m->q);
+	if (F->ev.st != VX_OK)
+		return;
+	m->question = fill_apart(F, &n->br[0].body);
+	m->hint = m->question ? fill_apart(F, &n->br[1].body) : NULL;
+	m->reason = m->hint ? fill_apart(F, &n->br[2].body) : NULL;
+	if (!m->reason) {
+		free(m->question);
+		free(m->hint);
+		return;
+	}
+	const char *base = strrchr(F->ev.t->name, '/');
+	snprintf(m->q.id, sizeof m->q.id, "%s#%zu", base ? base + 1 : F->ev.t->name, ++F->nquiz);
+	m->q.number = ++f->quiz_number;
+	f->nquiz++;
+}
+
+/* The questions of this template (f->quiz[from..]) after its text,
+ * numbered; in the tutor with the key that answers them. */
+static void emit_questions(filler *F, size_t from)
+{
+	int terminal = vxr_env_terminal(F->ev.env);
+	for (size_t i = from; i < F->f->nquiz && F->ev.st == VX_OK; i++) {
+		const vxr_quiz_md *m = &F->f->quiz[i];
+		char head[64];
+		int w = snprintf(head, sizeof head, "\n\n**Question %zu.** ", m->q.number);
+		emit(F, head, (size_t)w);
+		size_t at = F->f->len;
+		emit(F, m->question, strlen(m->question));
+		if (terminal)
+			emit(F, " *Press i to answer.*", strlen(" *Press i to answer.*"));
+		emit(F, "\n\n", 2);
+		/* the tokens of the question count where they now stand */
+		for (const char *p = F->f->md ? F->f->md + at : NULL;
+		     p && F->ev.st == VX_OK && (p = find_marker(p, F->f->len - (size_t)(p - F->f->md))); p += 3)
+			F->ntok++;
+	}
+}
+
 static void fill_node(filler *F, const node *n)
 {
 	const vxr_tpl *t = F->ev.t;
@@ -336,6 +437,9 @@ static void fill_node(filler *F, const node *n)
 			fill_list(F, &n->br[b].body);
 			return;
 		}
+		return;
+	case N_QUIZ:
+		fill_quiz(F, n);
 		return;
 	case N_BLOCK: {
 		if (F->math) {
@@ -397,10 +501,12 @@ vx_status vxr_tpl_fill(const vxr_tpl *t, vxr_env *env, vxf_style prose_style, vx
 	f->names = nn;
 	f->names[f->nnames++] = name;
 	F.fname = name;
-	size_t start = f->len;
+	size_t start = f->len, quiz0 = f->nquiz;
 	fill_list(&F, &t->body);
 	if (F.ev.st == VX_OK && F.math)
 		vxr_tpl_eval_fail(&F.ev, F.math_off, "unclosed %s", F.math == 2 ? "$$" : "$");
+	if (F.ev.st == VX_OK)
+		emit_questions(&F, quiz0);
 	/* pieces that only together spell a marker ("VX" then a value "Q...") */
 	size_t seen = 0;
 	for (const char *p = f->md ? f->md + start : NULL; p && (p = find_marker(p, f->len - (size_t)(p - f->md)));

@@ -9,6 +9,7 @@
  *                front matter, positions and messages, freeing the tree
  *   tpl_eval.c   values of names and expressions, formats and formatting
  *   tpl_fill.c   filling a parsed template into Markdown with tokens
+ *   tpl_quiz.c   questions ({{#quiz}}): their head, answer and answer key
  */
 #ifndef VXR_TPL_INTERNAL_H
 #define VXR_TPL_INTERNAL_H
@@ -41,6 +42,7 @@ typedef enum {
 	NM_BELOW_GL, NM_BELOW_NORM1, NM_BELOW_BOUND1, NM_BELOW_VERDICT,
 	NM_EDGE_GL, NM_EDGE_NORM1, NM_EDGE_BOUND1, NM_EDGE_VERDICT,
 	NM_ABOVE_GL, NM_ABOVE_NORM1, NM_ABOVE_BOUND1, NM_ABOVE_VERDICT,
+	NM_VERDICT, NM_DACT_ARGMIN,
 	NM_COUNT
 } name_id;
 
@@ -92,7 +94,7 @@ struct expr {
 	expr *a, *b;      /* operands; for names: a = the k= or j= argument */
 };
 
-typedef enum { N_TEXT, N_EXPR, N_IF, N_BLOCK } ntype;
+typedef enum { N_TEXT, N_EXPR, N_IF, N_BLOCK, N_QUIZ } ntype;
 
 typedef struct node node;
 typedef struct {
@@ -120,9 +122,11 @@ struct node {
 	/* placeholder */
 	expr *e;
 	fspec fmt;
-	/* conditional */
+	/* conditional; a question's three parts (question, hint, reason) are
+	 * br[0..3) with no condition, its answer is e */
 	branch *br;
 	size_t nbr;
+	vxr_quiz *quiz;   /* a question's kind and choices (report/doc/quiz.h) */
 	/* block */
 	vxr_obj blk;
 	expr *jexpr, *kexpr;
@@ -191,5 +195,20 @@ int vxr_tpl_truthy(val v);
 int vxr_tpl_parse_format(const char *s, size_t n, fspec *f);
 /* Formats v as format f asks, in style st, into buf (n bytes). */
 void vxr_tpl_format_val(char *buf, size_t n, val v, const fspec *f, vxf_style st);
+
+/* ---- tpl_quiz.c: questions ---- */
+
+/* Parses the head of a question, the text [s, s+n) after "#quiz" at
+ * template offset base: "number EXPR:.N", "integer EXPR" or "choice
+ * A|B|… EXPR".  Fills q's kind, digits and choices and returns the answer's
+ * expression; NULL on an error (VX_EFORMAT at its position in err and *st).
+ * tagoff is the tag's offset, for a question without an answer. */
+expr *vxr_tpl_quiz_head(const vxr_tpl *t, const char *s, size_t n, size_t base, size_t tagoff, vxr_quiz *q,
+                        vx_error *err, vx_status *st);
+
+/* Evaluates question n's answer for the network into q (a copy of n->quiz
+ * with the answer, shown in style st): a value of the wrong kind (text for
+ * a number, a word that is not a choice) is an error at the tag. */
+void vxr_tpl_quiz_answer(evalr *ev, const node *n, vxf_style st, vxr_quiz *q);
 
 #endif

@@ -100,6 +100,8 @@ const vxr_tpl_name vxr_tpl_names[NM_COUNT] = {
 	[NM_ABOVE_NORM1] = { "above.norm1", 0, V_NUM },
 	[NM_ABOVE_BOUND1] = { "above.bound1", 0, V_NUM },
 	[NM_ABOVE_VERDICT] = { "above.verdict", 0, V_STR },
+	[NM_VERDICT] = { "verdict", 0, V_STR },
+	[NM_DACT_ARGMIN] = { "dact.argmin", ARG_J, V_INT },
 };
 
 const char *const vxr_tpl_funcs[] = { "min", "max", "abs", "log10", "ln", "exp", "sqrt",

@@ -74,6 +74,7 @@ static void node_free(node *n)
 		nlist_clear(&n->br[i].body);
 	}
 	free(n->br);
+	free(n->quiz);
 	free(n);
 }
 
@@ -123,9 +124,29 @@ typedef struct {
 	vx_error *err;
 	vx_status st;
 	int depth;          /* nesting of {{#if}} */
+	int quiz;           /* inside a {{#quiz}} */
 } parser;
 
-typedef enum { STOP_EOF, STOP_ELSE, STOP_ELSEIF, STOP_ENDIF } stop;
+typedef enum { STOP_EOF, STOP_ELSE, STOP_ELSEIF, STOP_ENDIF, STOP_HINT, STOP_REASON, STOP_ENDQUIZ } stop;
+
+/* The tag that made a stop, for messages. */
+static const char *stop_tag(stop sp)
+{
+	switch (sp) {
+	case STOP_ELSE: case STOP_ELSEIF: return "{{else}}";
+	case STOP_ENDIF: return "{{/if}}";
+	case STOP_HINT: return "{{hint}}";
+	case STOP_REASON: return "{{reason}}";
+	case STOP_ENDQUIZ: return "{{/quiz}}";
+	default: return "the end";
+	}
+}
+
+/* Whether the tag's text [s, s+n) is exactly word. */
+static int tag_is(const char *s, size_t n, const char *word)
+{
+	return strlen(word) == n && memcmp(s, word, n) == 0;
+}
 
 static node *node_alloc(parser *p, ntype type, size_t off)
 {
@@ -361,6 +382,57 @@ static int is_block_word(const char *s, size_t n)
 	return 0;
 }
 
+static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond);
+
+/* {{#quiz KIND … ANSWER}} question {{hint}} hint {{reason}} reason {{/quiz}}
+ * (the tag's text [ins, ins+inl) at offset in, the tag at tag), appended to
+ * l as an N_QUIZ node.  0, or -1 with p->st set. */
+static int parse_quiz(parser *p, nlist *l, const char *ins, size_t inl, size_t in, size_t tag)
+{
+	vxr_tpl *t = p->t;
+	if (p->depth > 0 || p->quiz) {
+		p->st = vxr_tpl_fail_at(t, tag, p->err, p->quiz ? "a {{#quiz}} inside a {{#quiz}}"
+		                                                 : "a {{#quiz}} cannot stand inside {{#if}} (every "
+		                                                   "network is asked the same questions)");
+		return -1;
+	}
+	node *n = node_alloc(p, N_QUIZ, tag);
+	if (!n)
+		return -1;
+	n->quiz = calloc(1, sizeof *n->quiz);
+	n->br = calloc(3, sizeof *n->br);
+	if (!n->quiz || !n->br || nlist_push(l, n) < 0) {
+		node_free(n);
+		p->st = vx_fail(p->err, VX_ENOMEM, "out of memory parsing a template");
+		return -1;
+	}
+	n->nbr = 3;
+	n->e = vxr_tpl_quiz_head(t, ins + 5, inl - 5, in + 5, tag, n->quiz, p->err, &p->st);
+	if (!n->e)
+		return -1;
+	static const stop want[3] = { STOP_HINT, STOP_REASON, STOP_ENDQUIZ };
+	p->quiz = 1;
+	for (int part = 0; part < 3; part++) {
+		size_t stoff = tag;
+		expr *next = NULL;
+		stop sp = parse_list(p, &n->br[part].body, &stoff, &next);
+		vxr_tpl_expr_free(next);
+		if (p->st != VX_OK)
+			return -1;
+		if (sp != want[part]) {
+			p->st = vxr_tpl_fail_at(t, sp == STOP_EOF ? tag : stoff, p->err,
+			                        sp == STOP_EOF ? "unclosed {{#quiz}}: it needs {{hint}}, then {{reason}}, "
+			                                         "then {{/quiz}}"
+			                                       : "%s where this {{#quiz}} needs %s (question {{hint}} hint "
+			                                         "{{reason}} reason {{/quiz}})",
+			                        stop_tag(sp), stop_tag(want[part]));
+			return -1;
+		}
+	}
+	p->quiz = 0;
+	return 0;
+}
+
 /* Parses nodes into l until {{else}}, {{else if}}, {{/if}} or the end.
  * For a stop at a tag, *tagoff is the tag's offset and *cond the else-if's
  * condition. */
@@ -401,6 +473,7 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 		size_t after = close + 2;
 		const char *ins = s + in;
 		int control = inl > 0 && (ins[0] == '#' || ins[0] == '/' || ins[0] == '!' ||
+		                          tag_is(ins, inl, "hint") || tag_is(ins, inl, "reason") ||
 		                          (inl >= 4 && memcmp(ins, "else", 4) == 0 &&
 		                           (inl == 4 || isspace((unsigned char)ins[4]))));
 		/* A control tag alone on its line takes the line with it, so that
@@ -479,6 +552,12 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 					}
 					if (sp == STOP_ENDIF)
 						break;
+					if (sp == STOP_HINT || sp == STOP_REASON || sp == STOP_ENDQUIZ) {
+						vxr_tpl_expr_free(next);
+						p->st = vxr_tpl_fail_at(t, stoff, p->err, "%s inside {{#if}} (close the {{#if}} first)",
+						                        stop_tag(sp));
+						return STOP_EOF;
+					}
 					if (had_else) {
 						vxr_tpl_expr_free(next);
 						p->st = vxr_tpl_fail_at(t, stoff, p->err, "{{else}} after the final {{else}} of this {{#if}}");
@@ -495,10 +574,16 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 				seg = p->i;
 				continue;
 			}
+			if (inl >= 5 && memcmp(ins, "#quiz", 5) == 0 && (inl == 5 || isspace((unsigned char)ins[5]))) {
+				if (parse_quiz(p, l, ins, inl, in, tag) < 0)
+					return STOP_EOF;
+				seg = p->i;
+				continue;
+			}
 			size_t w = 1;
 			while (w < inl && !isspace((unsigned char)ins[w]))
 				w++;
-			p->st = vxr_tpl_fail_at(t, tag, p->err, "unknown block '%.*s' (accepted: #if)", (int)w, ins);
+			p->st = vxr_tpl_fail_at(t, tag, p->err, "unknown block '%.*s' (accepted: #if, #quiz)", (int)w, ins);
 			return STOP_EOF;
 		}
 		if (ins[0] == '/') {
@@ -506,7 +591,12 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 				*tagoff = tag;
 				return STOP_ENDIF;
 			}
-			p->st = vxr_tpl_fail_at(t, tag, p->err, "unknown closing tag '%.*s' (accepted: /if)", (int)inl, ins);
+			if (tag_is(ins, inl, "/quiz")) {
+				*tagoff = tag;
+				return STOP_ENDQUIZ;
+			}
+			p->st = vxr_tpl_fail_at(t, tag, p->err, "unknown closing tag '%.*s' (accepted: /if, /quiz)", (int)inl,
+			                        ins);
 			return STOP_EOF;
 		}
 		if (inl >= 4 && memcmp(ins, "else", 4) == 0 && (inl == 4 || isspace((unsigned char)ins[4]))) {
@@ -536,6 +626,10 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 			}
 			p->st = vxr_tpl_fail_at(t, in + k, p->err, "expected {{else}} or {{else if CONDITION}}");
 			return STOP_EOF;
+		}
+		if (tag_is(ins, inl, "hint") || tag_is(ins, inl, "reason")) {
+			*tagoff = tag;
+			return ins[0] == 'h' ? STOP_HINT : STOP_REASON;
 		}
 		if (is_block_word(ins, inl)) {
 			node *n = parse_block(p, ins, inl, in, tag);
@@ -719,13 +813,14 @@ vx_status vxr_tpl_parse(const char *name, const char *text, size_t len, vxr_tpl 
 		vxr_tpl_free(t);
 		return st;
 	}
-	parser p = { t, body, err, VX_OK, 0 };
+	parser p = { t, body, err, VX_OK, 0, 0 };
 	size_t tagoff = 0;
 	expr *cond = NULL;
 	stop sp = parse_list(&p, &t->body, &tagoff, &cond);
 	vxr_tpl_expr_free(cond);
 	if (p.st == VX_OK && sp != STOP_EOF)
-		p.st = vxr_tpl_fail_at(t, tagoff, err, sp == STOP_ENDIF ? "{{/if}} without {{#if}}" : "{{else}} without {{#if}}");
+		p.st = vxr_tpl_fail_at(t, tagoff, err, "%s without %s", stop_tag(sp),
+		                       sp == STOP_HINT || sp == STOP_REASON || sp == STOP_ENDQUIZ ? "{{#quiz}}" : "{{#if}}");
 	if (p.st != VX_OK) {
 		vxr_tpl_free(t);
 		return p.st;

@@ -593,7 +593,7 @@ tutor_tty() {
 	for a in "$@"; do q="$q '$a'"; done
 	sock=vanex-bad-$$-$cases
 	if ! tmux -L "$sock" -f /dev/null new-session -d -x 80 -y 24 \
-		"OPENBLAS_NUM_THREADS=1 ${wrap:-} '$VANEX' tutor $q 2>'$tmp/tut.err'; echo \$? >'$tmp/tut.rc'; sleep 30" 2>"$tmp/tmux.err"; then
+		"OPENBLAS_NUM_THREADS=1 XDG_STATE_HOME='$tmp/state' ${wrap:-} '$VANEX' tutor $q 2>'$tmp/tut.err'; echo \$? >'$tmp/tut.rc'; sleep 30" 2>"$tmp/tmux.err"; then
 		fail "$desc: tmux did not start: $(cat "$tmp/tmux.err")"
 		return
 	fi

@@ -499,6 +499,53 @@ expect_error 2 'a .pdf file takes -f pdf' report -f md -o "$tmp/np/h.pdf"
 expect_error 2 'a .pdf file takes -f pdf' report -f latex -o "$tmp/np/h.pdf"
 if [ -z "$(ls -A "$tmp/np")" ]; then pass; else fail "files left after failed PDFs: $(ls -A "$tmp/np")"; fi
 
+
+# ---- questions: in every format after their step, numbered; answers only
+# with --answers, computed for the handout's network: each answer checked
+# against `vanex check --json` (σ′ = σ(a)σ(−a) and the rounding to the
+# asked digits done here; the verdict as check says)
+"$VANEX" check --json --act sigmoid --norm 6 >"$tmp/q.json" 2>/dev/null || fail "check --json for the questions"
+for fmt in md html latex slides; do
+	run report -f "$fmt" --act sigmoid --norm 6 -o "$tmp/q.$fmt"
+	[ "$rc" -eq 0 ] && pass || fail "report -f $fmt with questions: exit $rc"
+	grep -q "Question 6\." "$tmp/q.$fmt" && pass || fail "-f $fmt: no Question 6"
+	# no answer anywhere: no key, no reason, no hint
+	if grep -q -e "Answers" -e "The answer:" -e "a fitted factor of" -e "One term for each step" "$tmp/q.$fmt"; then
+		fail "-f $fmt without --answers holds an answer, a reason or a hint"
+	else
+		pass
+	fi
+	run report -f "$fmt" --act sigmoid --norm 6 --answers -o "$tmp/qa.$fmt"
+	[ "$rc" -eq 0 ] && pass || fail "report -f $fmt --answers: exit $rc"
+	grep -q "Answers" "$tmp/qa.$fmt" && pass || fail "-f $fmt --answers: no answer key"
+done
+run report --act sigmoid --norm 6 --answers
+"$PY" - "$tmp/out" "$tmp/q.json" <<'PYEOF' && pass || fail "the answer key disagrees with check --json"
+import json, math, re, sys
+md = open(sys.argv[1]).read()
+d = json.load(open(sys.argv[2]))
+t = d['params']['t']
+key = md[md.index('## Answers'):]
+ans = dict(re.findall(r'\*\*Question (\d+)\.\*\* The answer: \*\*([^*]+)\*\*', key))
+paths = {p['k']: p for p in d['paths']}
+sig2 = lambda x: float('%.1e' % x)
+sdash = lambda a: 1 / (1 + math.exp(-a)) / (1 + math.exp(a))   # sigma(a) sigma(-a)
+at = d['a'][t - 1]
+unit = min(range(len(at)), key=lambda i: (sdash(at[i]), i)) + 1
+bad = []
+for q, w in (('1', str(t)), ('2', str(paths[min(3, t)]['gap'])), ('3', str(unit)), ('5', d['verdict'])):
+    if ans.get(q) != w:
+        bad.append((q, ans.get(q), w))
+gl = d['gamma'] * d['lambda']
+for q, x in (('4', gl ** 20), ('6', paths[max(1, t - 3)]['norm'])):
+    if q not in ans or float(ans[q]) != sig2(x):
+        bad.append((q, ans.get(q), '%.1e' % x))
+if bad or len(ans) != 6:
+    print('answer key:', ans, 'disagreements:', bad, file=sys.stderr)
+    sys.exit(1)
+PYEOF
+expect_error 2 "unknown option '--answers'" check --answers
+
 # Networks whose paths are exactly zero (dead ReLU units, W = 0, no input):
 # every step's text must still make a sentence of them. Step 10 once divided
 # the norm above the edge by the norm below it, 0 for a dead ReLU network,

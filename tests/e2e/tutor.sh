@@ -17,71 +17,11 @@
 # temporary directory, so parallel runs do not meet.
 set -u
 
-VANEX=${VANEX:-./vanex}
-case $VANEX in /*) ;; *) VANEX=$(pwd)/$VANEX ;; esac
+E2E=tutor
+E2E_TOOLS="ps script python3"   # Debian procps, bsdutils, python3
+. "$(dirname "$0")/lib/tmux.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
-for tool in tmux ps script python3; do   # Debian tmux, procps, bsdutils, python3
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "FAIL tutor.sh: $tool is needed (sh tests/deps.sh test installs it)" >&2
-		exit 1
-	fi
-done
-[ -x "$VANEX" ] || { echo "tutor.sh: $VANEX is not an executable" >&2; exit 1; }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/vanex-tutor-e2e.XXXXXX")
-SOCK="vanex-e2e-$$"
-cat >"$WORK/tmux.conf" <<'EOF'
-set -g remain-on-exit on
-set -g default-terminal tmux-256color
-set -g status off
-set -g escape-time 0
-EOF
-T="tmux -L $SOCK -f $WORK/tmux.conf"
-fails=0
-checks=0
-
-cleanup() {
-	$T kill-server >/dev/null 2>&1
-	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"   # tmux leaves its socket
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() { checks=$((checks + 1)); }
-fail() {
-	checks=$((checks + 1))
-	fails=$((fails + 1))
-	echo "FAIL: $*"
-}
-check() { # description, then a command
-	d=$1
-	shift
-	if "$@"; then ok; else fail "$d"; fi
-}
-
-# start NAME COLS ROWS [VAR=value ...] -- [vanex arguments]
-# The pane runs a small shell that records `stty -a` before and after the
-# tutor and its exit status, then stays alive, so the terminal the tutor
-# leaves behind can be inspected (tmux hides the cursor of a dead pane).
-start() {
-	name=$1 cols=$2 rows=$3
-	shift 3
-	envs=
-	while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs="$envs $1"; shift; done
-	[ $# -gt 0 ] && shift
-	cat >"$WORK/run.$name" <<EOF
-trap : INT TERM
-stty -a >"$WORK/stty-before.$name"
-env$envs "$VANEX" $*
-echo \$? >"$WORK/rc.$name.tmp"
-stty -a >"$WORK/stty-after.$name"
-mv "$WORK/rc.$name.tmp" "$WORK/rc.$name"
-exec sleep 600
-EOF
-	$T new-session -d -s "$name" -x "$cols" -y "$rows" -c "$WORK" "sh $WORK/run.$name"
-}
-screen() { $T capture-pane -p -t "$1"; }
 # within TENTHS NAME TEXT: the screen shows a fixed string within TENTHS
 # tenths of a second (polled every 50 ms), else prints the screen and fails.
 within() {

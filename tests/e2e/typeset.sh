@@ -73,7 +73,7 @@ raw() {
 
 for loc in C.UTF-8 C; do
 	name=walk-$(echo "$loc" | tr -d .)
-	$T new-session -d -s "$name" -x 80 -y 24 "env LANG=$loc LC_ALL=$loc $VANEX"
+	$T new-session -d -s "$name" -x 80 -y 24 "env LANG=$loc LC_ALL=$loc XDG_STATE_HOME=$WORK/state-$name $VANEX"
 	within "$name" "step 1/" || { fails=$((fails + 1)); continue; }
 	M=$(screen "$name" | sed -n 's/.*step 1\/\([0-9][0-9]*\).*/\1/p' | head -1)
 	[ -n "$M" ] || { echo "FAIL: $loc: no step count"; fails=$((fails + 1)); continue; }

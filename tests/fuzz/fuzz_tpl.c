@@ -51,6 +51,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ctx.j = 2;
 	ctx.k = 3;
 	ctx.date = "2026-01-01";
+	ctx.answers = 1;   /* the answer key of any question, with its reason */
 	env = vxr_env_alloc(&ctx);
 	if (!env)
 		abort();
@@ -92,22 +93,28 @@ static void check_fill(const vxr_tpl *t, vxf_style style, int ascii_in, size_t l
 	}
 	FUZZ_CHECK(f.len == 0 || (f.md && strlen(f.md) == f.len), "filled Markdown length %zu, strlen %zu", f.len,
 	           f.md ? strlen(f.md) : 0);
-	/* Each object stands in the Markdown as exactly one token, and only the
-	 * filler makes tokens: a template's own "VXQ00000Q" (in code, say) would
-	 * be replaced by somebody else's math or block. */
+	/* Each object stands as exactly one token in the Markdown or in a
+	 * question's hint or reason (kept apart until the tutor or the answer key
+	 * shows them), and only the filler makes tokens: a template's own
+	 * "VXQ00000Q" (in code, say) would be replaced by somebody else's math or
+	 * block. */
 	unsigned char *seen = calloc(f.nobjs + 1, 1);
 	if (!seen)
 		abort();
-	for (size_t i = 0; i + VXR_TOKEN_LEN <= f.len; i++) {
-		if (memcmp(f.md + i, "VXQ", 3) != 0)
-			continue;
-		size_t o = vxr_token_at(f.md + i, f.len - i);
-		if (o == SIZE_MAX)
-			continue;
-		FUZZ_CHECK(fuzz_skip("vxq") || (o < f.nobjs && !seen[o]), "token for object %zu (%s) of %zu in: %.60s",
-		           o, o < f.nobjs && seen[o] ? "again" : "none", f.nobjs, f.md + i);
-		if (o < f.nobjs)
-			seen[o] = 1;
+	for (size_t part = 0; part < 1 + 2 * f.nquiz; part++) {
+		const char *md = part == 0 ? f.md : part % 2 ? f.quiz[part / 2].hint : f.quiz[(part - 1) / 2].reason;
+		size_t len = md ? strlen(md) : 0;
+		for (size_t i = 0; i + VXR_TOKEN_LEN <= len; i++) {
+			if (memcmp(md + i, "VXQ", 3) != 0)
+				continue;
+			size_t o = vxr_token_at(md + i, len - i);
+			if (o == SIZE_MAX)
+				continue;
+			FUZZ_CHECK(fuzz_skip("vxq") || (o < f.nobjs && !seen[o]), "token for object %zu (%s) of %zu in: %.60s",
+			           o, o < f.nobjs && seen[o] ? "again" : "none", f.nobjs, md + i);
+			if (o < f.nobjs)
+				seen[o] = 1;
+		}
 	}
 	for (size_t i = 0; i < f.nobjs; i++)
 		FUZZ_CHECK(seen[i], "object %zu of %zu has no token in the Markdown", i, f.nobjs);

@@ -18,46 +18,8 @@
 #include "report/doc/tpl.h"
 #include "report/doc/cite.h"
 #include "report/text/buf.h"
+#include "tests/unit/tpl_net.h"
 
-/* ---- a network to fill against ---------------------------------------- */
-
-typedef struct {
-	vx_params p;
-	vx_model *m;
-	vx_result *r;
-	vxr_ctx ctx;
-	vxr_env *env;
-} net;
-
-/* act, init, norm, steps as given; d = 4, n = 2, seed 3. */
-static void net_make(net *n, const char *act, const char *init, const char *norm, const char *steps)
-{
-	vx_error err;
-	gsl_set_error_handler_off();
-	vx_params_default(&n->p);
-	cr_assert_eq(vx_params_set(&n->p, "act", act, &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_params_set(&n->p, "init", init, &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_params_set(&n->p, "norm", norm, &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_params_set(&n->p, "steps", steps, &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_params_set(&n->p, "hidden", "4", &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_params_set(&n->p, "inputs", "2", &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_params_set(&n->p, "seed", "3", &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_model_build(&n->p, &n->m, &err), VX_OK, "%s", err.msg);
-	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), NULL, &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL };
-	n->env = vxr_env_alloc(&n->ctx);
-	cr_assert_not_null(n->env);
-}
-
-static void net_free(net *n)
-{
-	vxr_env_free(n->env);
-	vx_result_free(n->r);
-	vx_model_free(n->m);
-}
-
-/* Fills src (named "t.md") in a style; returns VX status, md in *out (or the
- * error in err). */
 static vx_status fill(net *n, const char *src, vxf_style st, char **out, vxr_filled *keep, vx_error *err)
 {
 	vxr_tpl *t = NULL;
@@ -128,7 +90,7 @@ Test(tpl_errors, positions)
 	expect_error(&n, "abc {{lambda", "t.md:1:5: unclosed {{ (no matching }})");
 	expect_error(&n, "p\n\n{{else}}", "t.md:3:1: {{else}} without {{#if}}");
 	expect_error(&n, "{{/if}}", "t.md:1:1: {{/if}} without {{#if}}");
-	expect_error(&n, "ok {{#each x}}", "t.md:1:4: unknown block '#each' (accepted: #if)");
+	expect_error(&n, "ok {{#each x}}", "t.md:1:4: unknown block '#each' (accepted: #if, #quiz)");
 	expect_error(&n, "{{#if 1}}a{{else}}b{{else}}c{{/if}}",
 	             "t.md:1:20: {{else}} after the final {{else}} of this {{#if}}");
 	expect_error(&n, "{{act:.3}}", "t.md:1:7: a format applies to numbers, not to text");
@@ -627,7 +589,7 @@ static void jordan_net(net *n, const char *steps)
 	vxr_env_free(n->env);
 	vx_result_free(n->r);
 	cr_assert_eq(vx_analyse(n->m, n->m->T, NULL, &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL };
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0 };
 	n->env = vxr_env_alloc(&n->ctx);
 }
 

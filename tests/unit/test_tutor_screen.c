@@ -23,6 +23,7 @@
 #define GOLDEN_DIR "tests/golden/screens"
 
 static vxu_state st;
+static vxu_progress student;   /* a student's progress, empty: the screens show the count */
 static SCREEN *scr;
 static FILE *fout, *fin;
 static WINDOW *win;
@@ -41,6 +42,9 @@ static void open_screen_with(const vx_params *given, int rows, int cols, int utf
 		p = *given;
 	vx_error err = { 0 };
 	cr_assert_eq(vxu_state_init(&st, &p, 0, utf8, rows, cols, &err), VX_OK, "%s", err.msg);
+	memset(&student, 0, sizeof student);
+	st.prog = &student;
+	vxu_resize(&st, rows, cols);
 	fout = fopen("/dev/null", "w");
 	fin = fopen("/dev/null", "r");
 	scr = newterm("xterm-256color", fout, fin);
@@ -162,6 +166,94 @@ Test(tutor_screen, every_step_at_80x24_matches_its_golden_screen)
 		golden(name, s);
 		free(s);
 	}
+}
+
+/* Keys typed into the state as the tutor passes them on. */
+static void type(const char *s)
+{
+	for (; *s; s++)
+		vxu_key(&st, (unsigned char)*s);
+}
+
+/* Step 11 at 80x24, its question's answer line open with `typed` in it. */
+static void answer_step11(const char *typed)
+{
+	open_screen(24, 80, 1, 1);
+	st.step = 10;
+	st.dirty |= VXU_DIRTY_DOC;
+	vxu_update(&st);
+	vxu_key(&st, 'i');
+	type(typed);
+}
+
+/* Step 11's question at 80x24: the answer line, a wrong answer with the
+ * hint, the right one (the network's own ‖∂s_50/∂s_47‖₂ to two digits) with
+ * the reason, and the count on the status line. */
+Test(tutor_screen, a_question_answered_wrong_then_right)
+{
+	answer_step11("0.5");
+	char *s = draw_and_dump();
+	cr_expect(strstr(s, "Question 6, your answer: 0.5") != NULL, "%s", s);
+	golden("quiz-typing.txt", s);
+	free(s);
+	vxu_key(&st, VXU_K_ENTER);
+	s = draw_and_dump();
+	cr_expect(strstr(s, "0.5 is not right. Hint:") != NULL, "%s", s);
+	cr_expect(strstr(s, "1/6 answered") != NULL, "a wrong answer is an answer:\n%s", s);
+	golden("quiz-wrong.txt", s);
+	free(s);
+	char right[32];
+	snprintf(right, sizeof right, "%.1e", st.result->paths[46].norm.value);
+	vxu_key(&st, 'i');
+	type(right);
+	vxu_key(&st, VXU_K_ENTER);
+	s = draw_and_dump();
+	cr_expect(strstr(s, "Right: ") != NULL, "%s for %s", s, right);
+	golden("quiz-right.txt", s);
+	free(s);
+	cr_expect_eq(vxu_progress_answered(&student, st.net_key), 1);
+	vxu_progress_clear(&student);
+}
+
+/* A resize while an answer is typed lays the step out anew: what is typed
+ * stays, and Enter judges it against the new layout's question. */
+Test(tutor_screen, a_resize_keeps_the_answer_being_typed)
+{
+	answer_step11("0.5");
+	const vxt_doc *before = st.doc;
+	resizeterm(30, 100);
+	wresize(win, 30, 100);
+	vxu_resize(&st, 30, 100);
+	char *s = draw_and_dump();
+	cr_expect(st.doc != before || st.doc == NULL, "the step was laid out anew");
+	cr_expect(strstr(s, "Question 6, your answer: 0.5") != NULL, "%s", s);
+	free(s);
+	vxu_key(&st, VXU_K_ENTER);
+	s = draw_and_dump();
+	cr_expect(strstr(s, "0.5 is not right. Hint:") != NULL, "%s", s);
+	free(s);
+	/* q quits from the answer line too: no answer holds a q */
+	vxu_key(&st, 'i');
+	cr_expect_eq(st.quiz.mode, VXU_QZ_TYPING);
+	cr_expect_eq(vxu_key(&st, 'q'), VXU_QUIT);
+	vxu_progress_clear(&student);
+}
+
+/* The count of answers on the status line gives way before any parameter's
+ * name is shortened: at 80x24 in UTF-8 both fit, in ASCII (lambda, gamma
+ * spelt out) the names stay whole and the count goes. */
+Test(tutor_screen, the_count_of_answers_gives_way_to_the_names)
+{
+	open_screen(24, 80, 1, 1);
+	char *s = draw_and_dump();
+	cr_expect(strstr(s, "λ=0.8") && strstr(s, "0/6 answered"), "%s", s);
+	free(s);
+	close_screen();
+	open_screen(24, 80, 0, 1);
+	s = draw_and_dump();
+	cr_expect(strstr(s, "lambda=0.8") && strstr(s, "gamma=1") && strstr(s, "seed=1"), "%s", s);
+	cr_expect(strstr(s, "answered") == NULL, "%s", s);
+	free(s);
 }
 
 Test(tutor_screen, help_overlay_80x24)
@@ -335,7 +427,7 @@ Test(tutor_screen, curses_keys_translate)
 	cr_expect_eq(vxu_key_from_curses(KEY_END), VXU_K_END);
 	cr_expect_eq(vxu_key_from_curses(27), VXU_K_ESC);
 	cr_expect_eq(vxu_key_from_curses(12), VXU_K_CTRL_L);
-	cr_expect_eq(vxu_key_from_curses('\n'), 'n', "Enter goes on");
+	cr_expect_eq(vxu_key_from_curses('\n'), VXU_K_ENTER, "Enter goes on, or judges an answer");
 	cr_expect_eq(vxu_key_from_curses('+'), '+');
 	cr_expect_eq(vxu_key_from_curses(KEY_F(5)), -1, "unbound function keys are dropped");
 }

@@ -1024,7 +1024,7 @@ Test(tutor_state, revisited_steps_are_not_laid_out_again)
 static void fd_of_extras(vx_fdcheck *out)
 {
 	cr_assert_not_null(st.extras, "the state owns extras");
-	vxr_ctx ctx = { &st.eff, st.model, st.result, st.j, st.k, st.date, st.extras };
+	vxr_ctx ctx = { &st.eff, st.model, st.result, st.j, st.k, st.date, st.extras, 0 };
 	vxr_env *e = vxr_env_alloc(&ctx);
 	cr_assert_not_null(e);
 	vx_error err = { 0 };

@@ -133,7 +133,7 @@ tutor_vg() {
 	log=$tmp/vg.$tag.log
 	sock=vanex-vg-$$-$tag
 	tmux -L "$sock" -f /dev/null new-session -d -x 100 -y 30 \
-		"cd '$tmp' && $envs $(echo $VG) --log-file='$log' '$VANEX' $* 2>'$tmp/tut.err'; echo \$? >'$tmp/tut.rc'; sleep 60"
+		"cd '$tmp' && XDG_STATE_HOME='$tmp/state' $envs $(echo $VG) --log-file='$log' '$VANEX' $* 2>'$tmp/tut.err'; echo \$? >'$tmp/tut.rc'; sleep 60"
 }
 # tutor_verdict NAME: waits up to 60 s for the tutor to end, then says
 # whether memcheck found anything.
@@ -178,6 +178,29 @@ tmux -L "$sock" send-keys + R
 sleep 0.01
 tmux -L "$sock" send-keys q
 tutor_verdict "tutor q while a job runs (joined, dropped)"
+
+# a question answered wrong, then right, then another shown; the progress
+# written, read back by the next session (which resumes at step 11) and
+# replaced when damaged
+tutor_vg quiz OPENBLAS_NUM_THREADS=1 --step 11
+wait_for 300 shows "i answer the question"
+for k in i 0 . 5 Enter i BSpace BSpace BSpace 7 Enter ! Escape i x Enter Escape Right; do
+	tmux -L "$sock" send-keys "$k"
+	sleep 0.7
+done
+tmux -L "$sock" send-keys q
+tutor_verdict "tutor questions (answer line, wrong, reveal, progress written)"
+tutor_vg resume OPENBLAS_NUM_THREADS=1
+# step 12 laid out (its finite-difference check takes a while under memcheck)
+computed12() { shows "step 12/" && ! shows "updating"; }
+wait_for 600 computed12
+tmux -L "$sock" send-keys q
+tutor_verdict "tutor resumes from its progress file"
+printf 'vanex progress 1\nanswer nonsense\n' >"$tmp/state/vanex/progress"
+tutor_vg damaged OPENBLAS_NUM_THREADS=1 --restart
+wait_for 300 computed
+tmux -L "$sock" send-keys q
+tutor_verdict "tutor with a damaged progress file and --restart"
 
 # an unknown TERM: newterm() fails, the tutor exits 2 with its message
 tutor_vg term TERM=vanex-no-such-terminal

@@ -1,0 +1,73 @@
+# tests/e2e/lib/tmux.sh — sourced by the end-to-end scripts that run the
+# real tutor under tmux (tutor.sh, quiz.sh): a private tmux server and
+# temporary directory, removed on exit, and start/screen/check helpers.
+# Set E2E (the script's name without .sh), E2E_TOOLS (the commands it
+# needs besides tmux) and VANEX (default ./vanex) before sourcing.  Not a test of its own
+# (make runs tests/e2e/*.sh only).
+
+VANEX=${VANEX:-./vanex}
+case $VANEX in /*) ;; *) VANEX=$(pwd)/$VANEX ;; esac
+for tool in tmux $E2E_TOOLS; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "FAIL $E2E.sh: $tool is needed (sh tests/deps.sh test installs it)" >&2
+		exit 1
+	fi
+done
+[ -x "$VANEX" ] || { echo "$E2E.sh: $VANEX is not an executable" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vanex-$E2E-e2e.XXXXXX")
+SOCK="vanex-$E2E-e2e-$$"
+cat >"$WORK/tmux.conf" <<'EOF'
+set -g remain-on-exit on
+set -g default-terminal tmux-256color
+set -g status off
+set -g escape-time 0
+EOF
+T="tmux -L $SOCK -f $WORK/tmux.conf"
+fails=0
+checks=0
+
+cleanup() {
+	$T kill-server >/dev/null 2>&1
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"   # tmux leaves its socket
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() { checks=$((checks + 1)); }
+fail() {
+	checks=$((checks + 1))
+	fails=$((fails + 1))
+	echo "FAIL: $*"
+}
+check() { # description, then a command
+	d=$1
+	shift
+	if "$@"; then ok; else fail "$d"; fi
+}
+
+# start NAME COLS ROWS [VAR=value ...] -- [vanex arguments]
+# Each session keeps its progress apart (XDG_STATE_HOME), so every one
+# starts at step 1 as a new student would.
+# The pane runs a small shell that records `stty -a` before and after the
+# tutor and its exit status, then stays alive, so the terminal the tutor
+# leaves behind can be inspected (tmux hides the cursor of a dead pane).
+start() {
+	name=$1 cols=$2 rows=$3
+	shift 3
+	envs=
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs="$envs $1"; shift; done
+	[ $# -gt 0 ] && shift
+	cat >"$WORK/run.$name" <<EOF
+trap : INT TERM
+stty -a >"$WORK/stty-before.$name"
+env XDG_STATE_HOME=$WORK/state.$name$envs "$VANEX" $*
+echo \$? >"$WORK/rc.$name.tmp"
+stty -a >"$WORK/stty-after.$name"
+mv "$WORK/rc.$name.tmp" "$WORK/rc.$name"
+exec sleep 600
+EOF
+	$T new-session -d -s "$name" -x "$cols" -y "$rows" -c "$WORK" "sh $WORK/run.$name"
+}
+screen() { $T capture-pane -p -t "$1"; }
