@@ -58,7 +58,9 @@ for act, norm, d, T, xs in itertools.product(GAMMA, NORMS, [1, 2, 8], [1, 2, 3, 
             "--steps", str(T), "--input-scale", str(xs)]
     runs.append(("md", args))
     if i % 8 == 0:
-        runs.append(("html", args))
+        runs.append(("html", args + ["--answers"]))
+    elif i % 8 == 4:
+        runs.append(("md", args + ["--answers"]))
 for act, norm, d, init in itertools.product(GAMMA, NORMS, [2, 8], INITS[1:]):
     runs.append(("md", ["--act", act, "--norm", norm_arg(act, norm), "--hidden", str(d),
                         "--steps", "50", "--init", init]))
@@ -116,8 +118,9 @@ def le(a, b, tol=0.012):
 
 # ---- the checks -----------------------------------------------------------
 WORDS = re.compile(r"\b(?:NaN|nan|inf|Inf|INF|infinity)\b")
-GRAMMAR = re.compile(r"(?<![\d.,])1\$? (?:hidden )?(?:numbers|units|steps|inputs|terms|paths|"
-                     r"factors|entries|columns|rows|times|gaps)\b|"
+GRAMMAR = re.compile(r"(?<![\d.,])1\$? (?:hidden |step )?(?:numbers|units|steps|inputs|terms|paths|"
+                     r"factors|entries|columns|rows|times|gaps|Jacobians|matrices|values|digits|"
+                     r"networks|questions|answers|layers|gates)\b|"
                      r"\bone (?:numbers|units|steps|inputs|terms|paths|factors)\b")
 EMPTY = re.compile(r"= *[.,;:](?!\d)|= *\$(?!\$)|\(\s*\)|\{\{[#/a-z]|VXQ|\bis +[.,;]| +[.,;:](?!\d)")
 
