@@ -5,10 +5,10 @@
 # 50} x input-scale {0, 1} in full (768 handouts, gaussian W), the orthogonal
 # and identity W at hidden {2, 8}, plus 2000 steps, a loss step t < T with
 # every init and d = n = 1 for each act x norm, and one in eight of the grid
-# again as HTML (1184 handouts).  Once `report` accepts --cell lstm, the
-# gated cells join: lstm/gru x norm x hidden {1, 8} x steps {1, 2, 50} x
-# input-scale {0, 1} x forget-bias {0, 3} (448 more, tried on the branch
-# that adds them).
+# again as HTML, one in eight with --answers (1280 handouts).  Once
+# `report` accepts --cell lstm, the gated cells join: lstm/gru x norm x
+# hidden {1, 8} x steps {1, 2, 50} x input-scale {0, 1} x forget-bias
+# {0, 3} (448 more, tried on the branch that adds them).
 # Each handout must exit 0 and read right:
 #   - no NaN/nan/inf/Inf as a word, no tag or marker left, no empty value
 #     ("= ." or "$x = $" or "()");
@@ -177,7 +177,7 @@ def check(fmt, args, out):
                 "step norms 'equal' a different gamma*lambda", m)
     # Saturation is a property of sigmoid and tanh: a ReLU unit is dead or
     # active, a linear one never flattens.
-    for m in re.finditer(r"[Ss]aturated units|are \*saturated\*|comes from saturation", out):
+    for m in re.finditer(r"[Ss]aturated units|are \*saturated\*|comes from saturation|most saturated", out):
         say(act not in ("relu", "linear"), "saturation spoken of for " + act if act in ("relu", "linear")
             else "saturation spoken of for sigmoid or tanh", m)
     for m in re.finditer(r"the bound is " + N + r", (?:and|while) the actual norm is " + N + r"(, which has indeed grown|, which has still shrunk)?", out):
