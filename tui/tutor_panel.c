@@ -486,11 +486,16 @@ static void view_paths(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	vxt_lines_newline(out);
 	vxt_lines_printf(out, VXT_TEXT, "k = %zu (0 factors): ", t);
 	vxt_lines_puts(out, VXT_SERIES1, mag(in, a, sizeof a, r->paths[t - 1].contribution));
-	vxt_lines_printf(out, VXT_TEXT, "   k = %zu (%zu factor%s): ", k, t - k, t - k == 1 ? "" : "s");
-	vxt_lines_puts(out, VXT_SERIES1, mag(in, b, sizeof b, r->paths[k - 1].contribution));
-	/* Path 1 meets W through s₀, which is 0 by default: its term is exactly 0. */
+	/* At k = t the chosen path is the nearest one, already shown. */
+	if (k != t) {
+		vxt_lines_printf(out, VXT_TEXT, "   k = %zu (%zu factor%s): ", k, t - k, t - k == 1 ? "" : "s");
+		vxt_lines_puts(out, VXT_SERIES1, mag(in, b, sizeof b, r->paths[k - 1].contribution));
+	}
+	/* Path 1 meets W through s₀, which is 0 by default: its term is exactly 0.
+	 * K points to the next path only where there is one (t ≥ 2). */
 	if (k == 1 && r->paths[0].contribution.log10 == -INFINITY) {
-		const char *why = U(in, ", as s₀ = 0 (K: k = 2)", ", as s_0 = 0 (K: k = 2)");
+		const char *why = t >= 2 ? U(in, ", as s₀ = 0 (K: k = 2)", ", as s_0 = 0 (K: k = 2)")
+		                         : U(in, ", as s₀ = 0", ", as s_0 = 0");
 		if (last_width(out) + vxr_u8_width(why) > width)
 			why = U(in, ", as s₀ = 0", ", as s_0 = 0");
 		if (last_width(out) + vxr_u8_width(why) <= width)

@@ -644,6 +644,14 @@ Test(tutor_state, the_panel_counts_in_the_singular_for_one)
 	cr_expect_geq(panel_line_with("the 1 path from"), 0, "the paths view's heading has 1 path");
 	cr_expect_geq(panel_line_with("1 path k = 1"), 0, "its sum has 1 path");
 	cr_expect_eq(panel_line_with("1 paths"), -1, "and no line has 1 paths");
+	/* the one path is shown once, and K points to no path k = 2 */
+	long i = panel_line_with("k = 1 (0 factors)");
+	cr_assert_geq(i, 0, "the paths view shows the path k = t = 1");
+	char b[2048];
+	line_text(&st.panel.lines[i], b, sizeof b);
+	const char *first = strstr(b, "k = 1 (0 factors)");
+	cr_expect(strstr(first + 1, "k = 1 (0 factors)") == NULL, "path 1 shown once: '%s'", b);
+	cr_expect_eq(panel_line_with("k = 2"), -1, "no k = 2 where t = 1");
 }
 
 /* The panel's σ′ plot is the handout's {{plot dact}}: σ′ with the level
