@@ -464,17 +464,19 @@ static void view_paths(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	size_t t = r->t, k = in->ctx.k;
 	char s1[32], a[48], b[48], h[160];
 	script(in, s1, sizeof s1, t, 0);
-	snprintf(h, sizeof h, U(in, "the %zu paths from L%s to W", "the %zu paths from L%s to W"), t, s1);
+	snprintf(h, sizeof h, "the %zu path%s from L%s to W", t, t == 1 ? "" : "s", s1);
 	head(in, out, h);
 
 	for (int pass = 0; pass < 2; pass++) {
 		vxt_lines_newline(out);
 		vxt_lines_printf(out, VXT_MATH, U(in, "∂L%s/∂W", "dL%s/dW"), s1);
 		if (pass == 0)
-			vxt_lines_printf(out, VXT_TEXT, U(in, " = Σ of %zu paths k = 1…%zu;  ‖∂L%s/∂W‖_F = ",
-			                                 " = sum of %zu paths k = 1..%zu;  ||dL%s/dW||_F = "), t, t, s1);
+			vxt_lines_printf(out, VXT_TEXT, U(in, " = Σ of %zu path%s k = 1…%zu;  ‖∂L%s/∂W‖_F = ",
+			                                 " = sum of %zu path%s k = 1..%zu;  ||dL%s/dW||_F = "),
+			                 t, t == 1 ? "" : "s", t, s1);
 		else
-			vxt_lines_printf(out, VXT_TEXT, U(in, ": %zu paths, ‖·‖_F = ", ": %zu paths, ||.||_F = "), t);
+			vxt_lines_printf(out, VXT_TEXT, U(in, ": %zu path%s, ‖·‖_F = ", ": %zu path%s, ||.||_F = "), t,
+			                 t == 1 ? "" : "s");
 		vxt_lines_puts(out, VXT_NUMBER, mag(in, a, sizeof a, r->grad_norm));
 		if (last_width(out) <= width)
 			break;
@@ -485,11 +487,16 @@ static void view_paths(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	vxt_lines_newline(out);
 	vxt_lines_printf(out, VXT_TEXT, "k = %zu (0 factors): ", t);
 	vxt_lines_puts(out, VXT_SERIES1, mag(in, a, sizeof a, r->paths[t - 1].contribution));
-	vxt_lines_printf(out, VXT_TEXT, "   k = %zu (%zu factor%s): ", k, t - k, t - k == 1 ? "" : "s");
-	vxt_lines_puts(out, VXT_SERIES1, mag(in, b, sizeof b, r->paths[k - 1].contribution));
-	/* Path 1 meets W through s₀, which is 0 by default: its term is exactly 0. */
+	/* At k = t the chosen path is the nearest one, already shown. */
+	if (k != t) {
+		vxt_lines_printf(out, VXT_TEXT, "   k = %zu (%zu factor%s): ", k, t - k, t - k == 1 ? "" : "s");
+		vxt_lines_puts(out, VXT_SERIES1, mag(in, b, sizeof b, r->paths[k - 1].contribution));
+	}
+	/* Path 1 meets W through s₀, which is 0 by default: its term is exactly 0.
+	 * K points to the next path only where there is one (t ≥ 2). */
 	if (k == 1 && r->paths[0].contribution.log10 == -INFINITY) {
-		const char *why = U(in, ", as s₀ = 0 (K: k = 2)", ", as s_0 = 0 (K: k = 2)");
+		const char *why = t >= 2 ? U(in, ", as s₀ = 0 (K: k = 2)", ", as s_0 = 0 (K: k = 2)")
+		                         : U(in, ", as s₀ = 0", ", as s_0 = 0");
 		if (last_width(out) + vxr_u8_width(why) > width)
 			why = U(in, ", as s₀ = 0", ", as s_0 = 0");
 		if (last_width(out) + vxr_u8_width(why) <= width)
@@ -684,9 +691,9 @@ static void view_network(const vxu_panel_in *in, vxt_lines *out, int full, int w
 	vxt_lines_printf(out, VXT_NUMBER, "%zu", m->d);
 	vxt_lines_puts(out, VXT_TEXT, " hidden, n = ");
 	vxt_lines_printf(out, VXT_NUMBER, "%zu", m->n);
-	vxt_lines_puts(out, VXT_TEXT, " inputs, T = ");
+	vxt_lines_puts(out, VXT_TEXT, m->n == 1 ? " input, T = " : " inputs, T = ");
 	vxt_lines_printf(out, VXT_NUMBER, "%zu", m->T);
-	vxt_lines_puts(out, VXT_TEXT, " steps");
+	vxt_lines_puts(out, VXT_TEXT, m->T == 1 ? " step" : " steps");
 	char lam[96];
 	snprintf(lam, sizeof lam, U(in, ", λ = ‖W‖₂ = %s", ", lambda = ||W||_2 = %s"), num(in, a, sizeof a, r->lambda));
 	tail(out, width, full, VXT_TEXT, lam);

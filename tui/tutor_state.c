@@ -741,8 +741,8 @@ void vxu_note_change(vxu_state *st)
 		            U(st, "γλ", "gamma*lambda"), gl);
 		break;
 	case VXU_CH_T:
-		vxu_message(st, VXU_MSG_INFO, "loss step t = %zu: %zu paths, the longest with %zu factors",
-		            st->t, st->t, st->t - 1);
+		vxu_message(st, VXU_MSG_INFO, "loss step t = %zu: %zu path%s, the longest with %zu factor%s", st->t,
+		            st->t, st->t == 1 ? "" : "s", st->t - 1, st->t == 2 ? "" : "s");
 		break;
 	case VXU_CH_K:
 		vxu_message(st, VXU_MSG_INFO, "path from k = %zu: %zu factor%s J%s%zu %s J%s%zu", st->k,
@@ -760,7 +760,8 @@ void vxu_note_change(vxu_state *st)
 		            st->model->d, st->model->d, U(st, "×", "x"), st->model->d, U(st, "λ", "lambda"), l);
 		break;
 	case VXU_CH_STEPS:
-		vxu_message(st, VXU_MSG_INFO, "T = %zu steps, loss step t = %zu", st->model->T, st->t);
+		vxu_message(st, VXU_MSG_INFO, "T = %zu step%s, loss step t = %zu", st->model->T,
+		            st->model->T == 1 ? "" : "s", st->t);
 		break;
 	case VXU_CH_SEED:
 		vxu_message(st, VXU_MSG_INFO, "seed %lu: a new W, inputs and target with the same %s = %s",

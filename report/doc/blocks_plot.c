@@ -152,7 +152,7 @@ vx_status vxr_plot_dact(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata *
 	vxf_num(gt, sizeof gt, r->gamma, 3, VXF_TEX);
 	snprintf(pd->caption, sizeof pd->caption,
 	         "$\\sigma'(a)$ for %s, its maximum $\\gamma = %s$, and this network's $\\sigma'(a_{%zu,i})$ "
-	         "for its $d = %zu$ units (dots).", vx_act_name(c->model->act), gt, j, d);
+	         "for its $d = %zu$ unit%s (dots).", vx_act_name(c->model->act), gt, j, d, d == 1 ? "" : "s");
 	return VX_OK;
 }
 

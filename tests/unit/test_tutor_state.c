@@ -481,6 +481,20 @@ Test(tutor_state, t_and_T_within_1_to_T)
 	cr_expect_eq(st.k, 1);
 }
 
+/* The messages after t and T speak of one path, one factor and one step in
+ * the singular: "1 paths", "1 factors" and "T = 1 steps" read wrong. */
+Test(tutor_state, t_and_T_messages_count_in_the_singular_for_one)
+{
+	while (st.t > 2)
+		press('t');
+	cr_expect_str_eq(st.message, "loss step t = 2: 2 paths, the longest with 1 factor");
+	press('t');
+	cr_expect_str_eq(st.message, "loss step t = 1: 1 path, the longest with 0 factors");
+	while (st.model->T > 1)
+		press('s');
+	cr_expect_str_eq(st.message, "T = 1 step, loss step t = 1");
+}
+
 Test(tutor_state, k_within_1_to_t_and_follows_t_down)
 {
 	cr_expect_eq(press('k'), VXU_REDRAW, "k at 1 only explains");
@@ -679,6 +693,29 @@ static void wide_panel(vxu_view v)
 	vxu_update(&st);
 	cr_assert_eq(st.lay.place, VXU_PANEL_SIDE);
 	cr_assert_eq(st.shown_view, v);
+}
+
+/* One step and one path read in the singular on the panel: the network
+ * view's "T = 1 step", the paths view's "the 1 path from L₁ to W". */
+Test(tutor_state, the_panel_counts_in_the_singular_for_one)
+{
+	while (st.model->T > 1)
+		press('s');
+	wide_panel(VXU_VIEW_NETWORK);
+	cr_expect_geq(panel_line_with("T = 1 step"), 0, "the network view has T = 1 step");
+	cr_expect_eq(panel_line_with("T = 1 steps"), -1, "and not T = 1 steps");
+	wide_panel(VXU_VIEW_PATHS);
+	cr_expect_geq(panel_line_with("the 1 path from"), 0, "the paths view's heading has 1 path");
+	cr_expect_geq(panel_line_with("1 path k = 1"), 0, "its sum has 1 path");
+	cr_expect_eq(panel_line_with("1 paths"), -1, "and no line has 1 paths");
+	/* the one path is shown once, and K points to no path k = 2 */
+	long i = panel_line_with("k = 1 (0 factors)");
+	cr_assert_geq(i, 0, "the paths view shows the path k = t = 1");
+	char b[2048];
+	line_text(&st.panel.lines[i], b, sizeof b);
+	const char *first = strstr(b, "k = 1 (0 factors)");
+	cr_expect(strstr(first + 1, "k = 1 (0 factors)") == NULL, "path 1 shown once: '%s'", b);
+	cr_expect_eq(panel_line_with("k = 2"), -1, "no k = 2 where t = 1");
 }
 
 /* The panel's σ′ plot is the handout's {{plot dact}}: σ′ with the level
