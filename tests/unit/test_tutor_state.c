@@ -487,9 +487,15 @@ Test(tutor_state, k_within_1_to_t_and_follows_t_down)
 	press('K');
 	press('K');
 	cr_expect_eq(st.k, 3, "K increases k");
+	cr_expect_str_eq(st.message, "path from k = 3: 47 factors J₄ … J₅₀",
+	                 "the factors written as the panel writes them");
 	for (int i = 0; i < 60; i++)
 		press('K');
 	cr_expect_eq(st.k, st.t, "k stops at t");
+	press('k');
+	cr_expect_str_eq(st.message, "path from k = 49: 1 factor J₅₀", "one factor, named once");
+	press('K');
+	press('K');
 	cr_expect(strstr(st.message, "at most t") != NULL, "'%s'", st.message);
 	press('t');
 	cr_expect_eq(st.t, 49);
