@@ -531,6 +531,9 @@ static vxu_reaction apply_key(vxu_state *st, int key)
 			vxu_message(st, VXU_MSG_INFO, "this step asks no question; %s goes on", U(st, "→", "Right"));
 			return VXU_REDRAW;
 		}
+		/* the questions end the step's text: show them above the answer
+		 * line, or the student answers a question that is off the screen */
+		st->scroll = vxu_scroll_max(st);
 		return VXU_REDRAW;
 	case VXU_K_ENTER:
 	case VXU_K_RIGHT: case 'l': case 'n': case ' ':

@@ -601,6 +601,29 @@ static void line_text(const vxt_line *ln, char *buf, size_t n)
 }
 
 /* The panel line holding `text` (strstr), or -1. */
+/* i opens the answer line with the question on the screen: at 80x24
+ * step 9's question is two lines below the first screenful. */
+Test(tutor_state, i_shows_the_question_it_asks)
+{
+	press('9');
+	cr_assert_eq(st.step, 8);
+	cr_assert_not_null(st.doc, "%s", st.doc_error);
+	cr_assert_eq(st.scroll, 0);
+	long q = -1;
+	for (size_t i = 0; i < st.doc->nlines && q < 0; i++) {
+		char b[512];
+		line_text(&st.doc->lines[i], b, sizeof b);
+		if (strstr(b, "Question 4."))
+			q = (long)i;
+	}
+	cr_assert_geq(q, (long)st.lay.body_rows, "the question starts below the first screenful");
+	press('i');
+	cr_assert_eq(st.quiz.mode, VXU_QZ_TYPING, "the answer line is open");
+	cr_expect(q >= (long)st.scroll && q < (long)st.scroll + st.lay.body_rows,
+	          "line %ld, the question, is on the screen (lines %zu to %zu)", q, st.scroll,
+	          st.scroll + (size_t)st.lay.body_rows - 1);
+}
+
 static long panel_line_with(const char *text)
 {
 	char b[2048];
