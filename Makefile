@@ -207,9 +207,9 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(DEP_LIBS) -o $@
 
-bench: $(BENCH_BIN)
+bench: $(BENCH_BIN) $(BIN)
 	$(Q)sh tests/deps.sh bench
-	$(Q)BUILD=$(BUILD) sh tests/bench/run.sh
+	$(Q)BUILD=$(BUILD) VANEX=./$(BIN) sh tests/bench/run.sh
 
 # The tutor's start-up and key-to-frame times (medians; TUTOR_BENCH_ARGS, e.g. --reps 21).
 .PHONY: bench-tutor

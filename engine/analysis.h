@@ -24,8 +24,11 @@
  * P Pᵀ warm-started from the previous k's left singular vector (a few steps
  * each, since new factors enter P on the right), and for the T step norms
  * Lanczos runs on D_j (W Wᵀ) D_j batched so that they share one matrix
- * product per step.  Each stops only when the residual of its Ritz pair is
- * below 1e-13 of θ (a close pair of singular values cannot stop it early),
+ * product per step, each orthogonalising against its last two vectors only
+ * (vx_lanczos_set_local: the whole basis cost as much as the products).
+ * Each stops only when the residual of its Ritz pair is below 1e-13 of θ
+ * (for the step norms, computed from the Ritz vector itself; a close pair
+ * of singular values cannot stop it early),
  * from a start with a random component seeded by a hash of the model (no W
  * can be built against it, and a run is reproduced bit for bit), with a
  * dense eigen-solver as fallback (counted in fallbacks).  λ = ‖W‖₂ is

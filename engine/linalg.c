@@ -40,6 +40,8 @@ struct vx_lanczos {
 	double *y, *yprev, *tdl, *td, *tdu, *tdu2;
 	size_t *ipiv;
 	int warm;
+	int local;            /* no full re-orthogonalisation; the stop verified by an explicit residual */
+	int verify;           /* the caller is applying A to the Ritz vector u */
 	uint64_t rng;         /* splitmix64 state of the start vectors */
 	size_t steps;
 	/* the run in progress */
@@ -511,11 +513,46 @@ void vx_lanczos_begin(vx_lanczos *lz)
 	cblas_dscal((int)d, 1.0 / n0, q, 1);
 	krylov_empty(lz);
 	lz->restarts = 0;
+	lz->verify = 0;
 }
 
 const double *vx_lanczos_next(const vx_lanczos *lz)
 {
-	return lz->Q + lz->m * lz->d;
+	return lz->verify ? lz->u : lz->Q + lz->m * lz->d;
+}
+
+void vx_lanczos_set_local(vx_lanczos *lz, int on)
+{
+	lz->local = on != 0;
+}
+
+/* Local mode: A u has come back for the Ritz vector u.  θ = uᵀAu / uᵀu and
+ * ‖Au − θu‖ / ‖u‖ computed from the vectors themselves, so that the
+ * certificate does not rest on an orthonormal basis (Weyl: some eigenvalue
+ * of A lies within that residual of θ).  1 with *theta when the residual is
+ * at most LZ_TOL_R θ; 0 to go on with the iteration. */
+static int verify_ritz(vx_lanczos *lz, const double *Au, double *theta_out)
+{
+	size_t d = lz->d;
+	const double *u = lz->u;
+	double uu = 0, ua = 0;
+	for (size_t i = 0; i < d; i++) {
+		uu += u[i] * u[i];
+		ua += u[i] * Au[i];
+	}
+	lz->verify = 0;
+	if (!(uu > 0))
+		return 0;
+	double th = ua / uu, rr = 0;
+	for (size_t i = 0; i < d; i++) {
+		double e = Au[i] - th * u[i];
+		rr += e * e;
+	}
+	if (!isfinite(th) || !(sqrt(rr / uu) <= LZ_TOL_R * th))
+		return 0;
+	lz->warm = 1;
+	*theta_out = th;
+	return 1;
 }
 
 /* q_{m+1} = w / β into the basis */
@@ -532,9 +569,22 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 	int id = (int)d;
 	double *Q = lz->Q, *w = lz->w, *h = lz->h;
 	const double *q = Q + m * d;
+	lz->steps++;
+	if (lz->verify) {
+		int final = lz->verify == 2;
+		if (verify_ritz(lz, Aq, theta_out))
+			return 1;
+		if (final) {
+			lz->warm = 0;
+			return -1;
+		}
+		/* the estimate was optimistic: on, and solve T_m again a few
+		 * steps later */
+		lz->next_check = m + 2;
+		return 0;
+	}
 	if (Aq != w)
 		memcpy(w, Aq, d * sizeof *w);
-	lz->steps++;
 
 	/* α = qᵀw / qᵀq; w −= α q_m + β_{m-1} q_{m-1}, in fused loops: the
 	 * vectors are short, and BLAS's overflow-safe dnrm2 is slow where plain
@@ -563,8 +613,8 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 		}
 	}
 	/* full re-orthogonalisation (classical Gram–Schmidt), repeated when the
-	 * first pass removed much (the DGKS criterion) */
-	for (int pass = 0; pass < 2; pass++) {
+	 * first pass removed much (the DGKS criterion); none in local mode */
+	for (int pass = 0; pass < (lz->local ? 0 : 2); pass++) {
 		cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)(m + 1), id, 1.0, Q, id, w, 1, 0.0, h, 1);
 		cblas_dgemv(CblasRowMajor, CblasTrans, (int)(m + 1), id, -1.0, Q, id, h, 1, 1.0, w, 1);
 		double after = 0;
@@ -618,6 +668,17 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 		lz->last_m = m;
 		lz->last_rho = rho;
 		lz->next_check = m + adv;
+	}
+	if (lz->local && (done || breakdown)) {
+		/* without re-orthogonalisation T_m's residual estimate can be
+		 * wrong once the basis has lost orthogonality: the caller applies
+		 * A to the Ritz vector and verify_ritz decides (after a breakdown
+		 * there is no next vector: its answer is final) */
+		ritz_vector(lz, m, lz->u);
+		if (!breakdown)
+			next_vector(lz, be);
+		lz->verify = breakdown ? 2 : 1;
+		return 0;
 	}
 	if (done || breakdown) {
 		ritz_vector(lz, m, lz->u);

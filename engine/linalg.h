@@ -111,6 +111,20 @@ void vx_lanczos_set_start(vx_lanczos *lz, const double *x);
  * feed returns 1 when θ is final, -1 when the iteration cap is reached. */
 void vx_lanczos_begin(vx_lanczos *lz);
 const double *vx_lanczos_next(const vx_lanczos *lz);
+
+/* Local mode (on != 0; off after vx_lanczos_alloc): each step orthogonalises
+ * against the last two Lanczos vectors only, where the default
+ * re-orthogonalises against the whole basis (two matrix-vector products of
+ * the basis a step: at d = 256, 46 steps, as long as the operator's own
+ * product).  Once the basis loses orthogonality T_m's residual estimate may
+ * be wrong, so when it says θ has converged the Ritz vector u is handed
+ * back through vx_lanczos_next for one more operator application, and θ =
+ * uᵀAu with ‖Au − θu‖ <= 1e-13 θ computed from the vectors decides: the
+ * same certificate as the default's, from the vectors themselves.  A
+ * verification that fails goes on with the iteration (-1 after a
+ * breakdown).  For a caller that drives the iteration (vx_lanczos_feed);
+ * the steps it takes are about the default's, plus one. */
+void vx_lanczos_set_local(vx_lanczos *lz, int on);
 int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta);
 
 /* Lanczos steps taken in all calls so far (for measurements). */

@@ -222,9 +222,13 @@ vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r, const at
 	vx_status st = VX_ENOMEM;
 	if (!X || !Y || !Z || !coef || !slot || !lz || vx_net_ws_init(&ws, net, nb))
 		goto done;
-	for (size_t b = 0; b < nb; b++)
+	for (size_t b = 0; b < nb; b++) {
 		if (!(lz[b] = vx_lanczos_alloc(D)))
 			goto done;
+		/* no re-orthogonalisation against the whole basis: the Ritz
+		 * vector's explicit residual certifies the stop (linalg.h) */
+		vx_lanczos_set_local(lz[b], 1);
+	}
 	st = VX_OK;
 	if (D <= DENSE_MAX) {
 		/* small: the explicit J_j and the dense solver (see vx_na_lock_norms) */

@@ -11,6 +11,9 @@
 #                          extrapolates from a prefix of k (marked "est.")
 #   BENCH_METHODS    "numpy torch"
 #   BENCH_PYTHON     /usr/bin/python3 (Debian's, with python3-numpy/-torch)
+#   BENCH_CHECK_PEER yes  "" skips check_peer.py: `vanex check` ($VANEX, default ./vanex)
+#                         against check_numpy.py as whole processes, and check's
+#                         peak RSS (BENCH_CHECK_SIZE, BENCH_CHECK_ACT, BENCH_CHECK_MEM)
 #   OPENBLAS_NUM_THREADS  default: the number of cores; numpy and torch use the same
 #   BUILD            build directory (results go to $BUILD/bench, never committed)
 # The chain of products factored against in full (bench_engine against
@@ -29,6 +32,8 @@ HERE=$(dirname "$0")
 PY=${BENCH_PYTHON:-/usr/bin/python3}
 SIZES=${BENCH_SIZES-64x10000 256x1000 1024x100}
 MEM_SIZES=${BENCH_MEM_SIZES-64x100000 64x1000000}
+CHECK_PEER=${BENCH_CHECK_PEER-yes}
+VANEX=${VANEX:-./vanex}
 REPS=${BENCH_REPS:-3}
 PY_REPS=${BENCH_PY_REPS:-3}
 METHODS=${BENCH_METHODS-numpy torch}
@@ -68,6 +73,12 @@ for m in $METHODS; do
 		"$PY" "$HERE/bench_$m.py" "$OUT" "$s" "$PY_REPS" || echo "   $m $s failed"
 	done
 done
+
+rm -f "$OUT/check_peer.json"
+if [ -n "$CHECK_PEER" ]; then
+	echo "== vanex check and check_numpy.py, whole processes"
+	"$PY" "$HERE/check_peer.py" "$OUT" "$VANEX" "$REPS" || echo "   check_peer.py failed"
+fi
 
 echo
 "$PY" "$HERE/table.py" "$OUT" "$SIZES" "$MEM_SIZES" > "$OUT/table.txt"

@@ -5,7 +5,7 @@
 
 Reads OUTDIR/vanex_TAG.json (bench_engine), OUTDIR/numpy_TAG.json and
 OUTDIR/torch_TAG.json (the Python benchmarks; a missing file is reported as
-such).  Exits 1 when a method disagrees with vanex by more than 1e-8
+such), and OUTDIR/check_peer.json (check_peer.py) when there is one.  Exits 1 when a method disagrees with vanex by more than 1e-8
 relative, or when a size failed.  Standard library only.
 """
 
@@ -148,6 +148,27 @@ def main():
             results[tag] = {"rss": vx["peak_rss_mib"]}
             print("%-12s %12s %10.1f" % (tag, fmt_time(vx["time_median"]), vx["peak_rss_mib"]))
 
+    peer = load(outdir, "check", "peer")
+    if peer:
+        dis = peer["disagreement"]["max"]
+        if dis > TOL:
+            bad = True
+        print()
+        print("the whole process, `vanex check --model M --json` against check_numpy.py on the same")
+        print("network M (%s, %s; wall time, min of %d and %d runs; load %s at the start, %s at the end):"
+              % (peer["size"], peer["act"], len(peer["vanex_times"]), len(peer["numpy_times"]),
+                 " ".join(peer["load_start"]), " ".join(peer["load_end"])))
+        print("  vanex check %10s   %7.1f MiB" % (fmt_time(peer["vanex"]), peer["vanex_rss_mib"]))
+        print("  numpy       %10s   %7.1f MiB   vanex/numpy %.3f   max rel. diff %.1e %s"
+              % (fmt_time(peer["numpy"]), peer["numpy_rss_mib"], peer["ratio"], dis,
+                 "ok" if dis <= TOL else "FAIL"))
+        for r in peer["memory"]:
+            print("  vanex check %-18s %10s   %7.1f MiB%s" % (
+                r["spec"].replace(":json", " --json"), fmt_time(r["time"]), r["peak_rss_mib"],
+                "" if r["status"] == 0 else "  FAILED (exit %d)" % r["status"]))
+            if r["status"] != 0:
+                bad = True
+
     print()
     print("targets:")
     r = results.get("256x1000", {})
@@ -160,6 +181,13 @@ def main():
     if "64x100000" in results:
         m = results["64x100000"]["rss"]
         print("  peak RSS at 64x100000 under 200 MB: %.1f MiB  %s" % (m, "met" if m * 1.048576 < 200 else "NOT met"))
+    if peer:
+        q = peer["ratio"]
+        print("  vanex check <= 0.1x the numpy script at %s: %.3fx  %s" % (peer["size"], q, "met" if q <= 0.1 else "NOT met"))
+        for r in peer["memory"]:
+            if r["spec"] == "64x100000":
+                m = r["peak_rss_mib"]
+                print("  vanex check at 64x100000 under 200 MB: %.1f MiB  %s" % (m, "met" if m * 1.048576 < 200 else "NOT met"))
     if "64x1000000" in results:
         print("  64x1000000 runs: yes (%.1f MiB)" % results["64x1000000"]["rss"])
     return 1 if bad else 0

@@ -15,6 +15,7 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
+#include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_rng.h>
@@ -563,4 +564,127 @@ Test(engine_norm, lanczos_starts_follow_the_whole_model)
 	vx_result_free(c);
 	vx_model_free(m);
 	vx_model_free(m2);
+}
+
+/* ---- the step norms' Lanczos in local mode (no re-orthogonalisation) ---- */
+
+/* θ = λmax(A Aᵀ) by Lanczos driven through vx_lanczos_feed, in local mode or
+ * not; its steps into *steps, and the explicit residual of the vector it
+ * returns, ‖G u − θ u‖ / θ, into *res. */
+static double driven_top(const gsl_matrix *A, int local, size_t *steps, double *res)
+{
+	size_t d = A->size1;
+	gsl_matrix *G = gsl_matrix_alloc(d, d);
+	gsl_vector *y = gsl_vector_alloc(d);
+	gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, A, A, 0.0, G);
+	vx_lanczos *lz = vx_lanczos_alloc(d);
+	vx_lanczos_seed(lz, 20261205u);
+	vx_lanczos_set_local(lz, local);
+	double theta = NAN;
+	int r;
+	vx_lanczos_begin(lz);
+	do {
+		gsl_vector_const_view x = gsl_vector_const_view_array(vx_lanczos_next(lz), d);
+		gsl_blas_dgemv(CblasNoTrans, 1.0, G, &x.vector, 0.0, y);
+	} while ((r = vx_lanczos_feed(lz, y->data, &theta)) == 0);
+	cr_assert_eq(r, 1, "Lanczos (local %d, d = %zu) gave up", local, d);
+	*steps = vx_lanczos_steps(lz);
+	gsl_vector_const_view u = gsl_vector_const_view_array(vx_lanczos_vector(lz), d);
+	gsl_blas_dgemv(CblasNoTrans, 1.0, G, &u.vector, 0.0, y);
+	double e = 0;
+	for (size_t i = 0; i < d; i++)
+		e += pow(gsl_vector_get(y, i) - theta * gsl_vector_get(&u.vector, i), 2);
+	*res = sqrt(e) / theta;
+	vx_lanczos_free(lz);
+	gsl_vector_free(y);
+	gsl_matrix_free(G);
+	return theta;
+}
+
+static void expect_local_top(const gsl_matrix *A, const char *what)
+{
+	size_t s_local, s_full;
+	double r_local, r_full, want = svd_norm(A);
+	double got = sqrt(driven_top(A, 1, &s_local, &r_local));
+	double full = sqrt(driven_top(A, 0, &s_full, &r_full));
+	cr_expect(fabs(got / want - 1) <= 1e-12, "%s: local Lanczos %.17g, SVD %.17g (rel. %.3g)", what, got, want,
+	          got / want - 1);
+	cr_expect(fabs(full / want - 1) <= 1e-12, "%s: Lanczos %.17g, SVD %.17g (rel. %.3g)", what, full, want,
+	          full / want - 1);
+	/* the certificate, recomputed here: 1e-13 of θ, and a little rounding
+	 * of this product */
+	cr_expect(r_local <= 1.1e-13, "%s: local mode stopped with a residual of %.3g of theta", what, r_local);
+	/* the verification costs one operator application per stop (a few
+	 * when the estimate was early); more means the basis's loss of
+	 * orthogonality slowed it down */
+	cr_expect(s_local <= s_full + 8, "%s: local mode took %zu steps, the default %zu", what, s_local, s_full);
+}
+
+Test(engine_norm, local_lanczos_against_the_svd)
+{
+	/* close pairs and equal top values (each needs a long Krylov space, in
+	 * which a basis without re-orthogonalisation loses orthogonality) */
+	struct { size_t m; double gap; size_t ntop; } cases[] = {
+		{ 16, 1e-7, 2 }, { 96, 3e-8, 2 }, { 40, 0, 5 }, { 200, 1e-3, 2 } };
+	for (int q = 0; q < 4; q++) {
+		size_t m = cases[q].m;
+		double *sv = malloc(m * sizeof *sv), top[5] = { 1, 1, 1, 1, 1 };
+		top[cases[q].ntop - 1] = 1 - cases[q].gap;
+		spectrum(sv, m, top, cases[q].ntop, 1100 + m);
+		gsl_matrix *A = gsl_matrix_alloc(m, m);
+		with_singular_values(A, sv, 1200 + m);
+		char what[80];
+		snprintf(what, sizeof what, "m = %zu, %zu top values, the last %g below", m, cases[q].ntop,
+		         cases[q].gap);
+		expect_local_top(A, what);
+		gsl_matrix_free(A);
+		free(sv);
+	}
+	/* 0.9 I + 1.1 vvᵀ with v orthogonal to the ones and e_1 */
+	for (int which = 1; which <= 2; which++) {
+		gsl_matrix *A = gsl_matrix_alloc(60, 60);
+		adversarial(A, which, 1, 1300 + which);
+		expect_local_top(A, which == 1 ? "0.9 I + 1.1 vv^T, v orthogonal to the ones" :
+		                                  "0.9 I + 1.1 vv^T, v orthogonal to e_1 and the ones");
+		gsl_matrix_free(A);
+	}
+	/* a step Jacobian as vx_analyse meets it: diag(1 − tanh²(a)) W, W
+	 * gaussian with ‖W‖ = 1.1, d = 256: σ₂/σ₁ about 0.98, 46 steps */
+	{
+		size_t d = 256;
+		gsl_matrix *A = gsl_matrix_alloc(d, d);
+		unsigned long long st = 1400;
+		for (size_t i = 0; i < d; i++) {
+			double a = 1.5 * lcg_gauss(&st), c = 1 - tanh(a) * tanh(a);
+			for (size_t j = 0; j < d; j++)
+				gsl_matrix_set(A, i, j, c * lcg_gauss(&st) / sqrt((double)d));
+		}
+		expect_local_top(A, "diag(1 - tanh^2(a)) W, d = 256");
+		gsl_matrix_free(A);
+	}
+}
+
+Test(engine_norm, step_norms_of_d_256_against_the_svd)
+{
+	/* vx_analyse's step norms (local mode, 64 runs in lockstep) on a
+	 * network of the benchmark's size, every J_j against GSL's SVD */
+	vx_model *m = random_model(VX_TANH, 256, 4, 12, 1.1, 1.0, 31);
+	vx_result *r = analyse_ok(m, 12);
+	gsl_matrix *J = gsl_matrix_alloc(256, 256);
+	double worst = 0;
+	size_t wj = 0;
+	for (size_t j = 1; j <= 12; j++) {
+		for (size_t i = 0; i < 256; i++) {
+			double a = gsl_matrix_get(r->a, j - 1, i), c = 1 - tanh(a) * tanh(a);
+			for (size_t l = 0; l < 256; l++)
+				gsl_matrix_set(J, i, l, c * gsl_matrix_get(m->W, i, l));
+		}
+		double want = svd_norm(J), e = fabs(gsl_vector_get(r->step_norm, j - 1) / want - 1);
+		if (e > worst)
+			worst = e, wj = j;
+	}
+	cr_expect(worst <= 1e-12, "||J_j|| off the SVD by %.3g at j = %zu", worst, wj);
+	gsl_matrix_free(J);
+	vx_result_free(r);
+	vx_model_free(m);
 }
