@@ -114,6 +114,20 @@ int vx_normalise2(gsl_matrix *A, int *e)
 	return 1;
 }
 
+int vx_gap_leave(const double *y, size_t stride, size_t t, double lo, double hi, size_t *gap)
+{
+	const char *base = (const char *)y;
+	*gap = 0;
+	for (size_t k = t; k >= 1; k--) {
+		double v = *(const double *)(base + (k - 1) * stride);
+		if (v < lo || v > hi) {
+			*gap = t - k;
+			return v < lo ? -1 : 1;
+		}
+	}
+	return 0;
+}
+
 double vx_gap_slope(const double *y, size_t stride, size_t t)
 {
 	const char *base = (const char *)y;

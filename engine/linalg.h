@@ -205,6 +205,12 @@ int vx_normalise2(gsl_matrix *A, int *e);
  * analyses.  NaN with fewer than two finite points, or no spread. */
 double vx_gap_slope(const double *y, size_t stride, size_t t);
 
+/* The smallest gap t − k at which y_k (read as vx_gap_slope reads it, a
+ * log10) leaves [lo, hi], into *gap: −1 when it fell below lo, 1 when it
+ * rose above hi, 0 (and *gap = 0) when it stays inside up to k = 1.  The
+ * horizon of both analyses (net_analysis.h, VX_HORIZON_LOW and _HIGH). */
+int vx_gap_leave(const double *y, size_t stride, size_t t, double lo, double hi, size_t *gap);
+
 /* Max |x_i| over n entries (0 for n = 0); NaN when any entry is NaN. */
 double vx_maxabs(const double *x, size_t n);
 /* The same over a matrix. */

@@ -208,18 +208,9 @@ static void summarise(vx_net_result *r)
 		s += mag_ln(r->step_bound[j]);
 	r->lyap_bound = s / (double)n;
 	r->rate = vx_gap_slope(&r->paths[0].norm.log10, sizeof *r->paths, t);
-	r->horizon_kind = VX_HORIZON_NONE;
-	r->horizon = 0;
-	for (size_t k = t; k >= 1; k--) {
-		double l10 = r->paths[k - 1].norm.log10;
-		if (l10 < log10(VX_HORIZON_LOW) || l10 > log10(VX_HORIZON_HIGH)) {
-			r->horizon_kind = l10 < 0 ? VX_HORIZON_VANISH : VX_HORIZON_EXPLODE;
-			r->horizon = t - k;
-			break;
-		}
-		if (k == 1)
-			break;
-	}
+	int h = vx_gap_leave(&r->paths[0].norm.log10, sizeof *r->paths, t, log10(VX_HORIZON_LOW),
+	                     log10(VX_HORIZON_HIGH), &r->horizon);
+	r->horizon_kind = h < 0 ? VX_HORIZON_VANISH : h > 0 ? VX_HORIZON_EXPLODE : VX_HORIZON_NONE;
 }
 
 vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_result **out,

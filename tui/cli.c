@@ -240,18 +240,16 @@ static vx_status apply(vxu_args *a, const opt_def *o, const char *shown, const c
 	return vx_fail(err, VX_EINTERNAL, "unhandled option %s", shown);
 }
 
-/* The tutor and the handouts explain one vanilla layer so far: a gated
- * cell or a stack is refused, pointing at check, which computes it. */
+/* The tutor and the handouts explain one layer (of a vanilla network, with
+ * an LSTM and a GRU beside it): a stack is refused, pointing at check,
+ * which computes it. */
 static vx_status not_yet(const vxu_args *a, vxu_cmd cmd, vx_error *err)
 {
-	char given[48] = "", n[24];
+	char given[48] = "";
 	if (a->net.spec.cell != VX_CELL_RNN)
-		snprintf(given, sizeof given, "--cell %s", vx_cell_name(a->net.spec.cell));
-	if (a->net.spec.layers != 1) {
-		snprintf(n, sizeof n, "%s--layers %zu", given[0] ? " " : "", a->net.spec.layers);
-		strcat(given, n);
-	}
-	return vx_fail(err, VX_EUSAGE, "%s: %s one vanilla layer only so far; 'vanex check %s' computes this network",
+		snprintf(given, sizeof given, "--cell %s ", vx_cell_name(a->net.spec.cell));
+	snprintf(given + strlen(given), sizeof given - strlen(given), "--layers %zu", a->net.spec.layers);
+	return vx_fail(err, VX_EUSAGE, "%s: %s one layer only so far; 'vanex check %s' computes this network",
 	               given, cmd == VXU_CMD_TUTOR ? "the tutor explains" : "handouts explain", given);
 }
 
@@ -409,11 +407,21 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 		               ".safetensors, .npz)%s", p->weights[0] ? ": this one is a bare square W" : "");
 	/* Before any file is read: --seed with --model is wrong whatever the file holds. */
 	vx_status st = vx_params_conflicts(&a->params, err);
+	/* the tutor and the handouts derive a vanilla network and put an LSTM
+	 * and a GRU beside it (report/doc/env.h): --cell chooses whose numbers
+	 * the cell-wide names read, --forget-bias is the gated networks'; the
+	 * options are checked as for the vanilla network itself */
+	vxr_net_opts net = a->net;
+	if (cmd == VXU_CMD_TUTOR || cmd == VXU_CMD_REPORT) {
+		net.spec.cell = VX_CELL_RNN;
+		net.spec.forget_bias = 0;
+		net.set &= ~(unsigned)(VXR_SET_CELL | VXR_SET_FORGET_BIAS);
+	}
 	if (st == VX_OK)
-		st = vxr_net_opts_check(&a->params, &a->net, err);
+		st = vxr_net_opts_check(&a->params, &net, err);
 	if (st != VX_OK)
 		return st;
-	if ((cmd == VXU_CMD_TUTOR || cmd == VXU_CMD_REPORT) && !vxr_net_opts_vanilla(&a->net))
+	if ((cmd == VXU_CMD_TUTOR || cmd == VXU_CMD_REPORT) && a->net.spec.layers != 1)
 		return not_yet(a, cmd, err);
 	if (cmd == VXU_CMD_REPORT && !a->format_set) {
 		if (has_suffix(a->output, ".html") || has_suffix(a->output, ".htm"))
@@ -460,10 +468,11 @@ static const char model_help[] =
 	"  --input-scale S       inputs x_j ~ N(0, S^2); 0 = no input (default 1)\n"
 	"  --seed N              seed of the random draws, 0 to 2^63-1 (default 1)\n"
 	"  --cell rnn|lstm|gru   the recurrent cell (default rnn; lstm and gru: PyTorch's\n"
-	"                        gates, no --act; check only so far)\n"
+	"                        gates, no --act in check; the tutor and report derive\n"
+	"                        the rnn cell, this one beside it follows)\n"
 	"  --layers L            stacked layers, 1 to 64 (default 1; more: check only)\n"
 	"  --forget-bias B       lstm: bias_ih of the forget gate f; gru: of the update\n"
-	"                        gate z (default 0; not with rnn or --model)\n"
+	"                        gate z (default 0; check: not with rnn or --model)\n"
 	"Every option at most once: a second one is an error.\n";
 
 static const char *const overview =

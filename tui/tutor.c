@@ -308,6 +308,9 @@ int vxu_tutor_run(const vxu_args *a)
 	st.prog = &kp.p;
 	if (pwarn[0])
 		vxu_message(&st, VXU_MSG_ERROR, "%s", pwarn);
+	/* before the first job is taken */
+	st.forget_bias = a->net.spec.forget_bias;
+	st.cell = a->net.spec.cell;
 
 	install_handlers();
 	atexit(restore_at_exit);

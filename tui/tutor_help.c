@@ -20,14 +20,15 @@
 	  NULL) \
 	R("=", U8("λ = 1/γ, the edge between the regimes", "lambda = 1/gamma, the edge between the regimes"), \
 	  U8("λ = 1/γ", "lambda=1/gam"), NULL) \
-	R("a A", "next / previous activation", "activation", NULL) \
+	R("a A  c C", "next / previous activation / cell (rnn, lstm, gru)", "act., cell", NULL) \
 	R("t T", "loss step t: down / up", "loss step t", NULL) \
 	R("k K", U8("path start k: down / up (k ≤ t)", "path start k: down / up (k <= t)"), \
 	  U8("path k ≤ t", "path k <= t"), NULL) \
 	R("j J", "chosen step j: down / up", "step j", NULL) \
 	R("d D", "hidden size d: down / up", "hidden d", NULL) \
 	R("s S", "number of steps T: down / up", "steps T", NULL) \
-	R("r R", "next / previous seed", "seed", NULL) \
+	R("r R  b B", U8("next / previous seed / forget bias ±1", "next / previous seed / forget bias +-1"), \
+	  "seed, bias", NULL) \
 	R(NULL, "Other", NULL, NULL) \
 	R("i", U8("answer the step's question (↵ judges, Esc cancels)", \
 	          "answer the step's question (Enter judges, Esc cancels)"), "answer", NULL) \

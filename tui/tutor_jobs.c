@@ -150,6 +150,8 @@ struct vxu_job {
 	vx_params params;
 	vx_exec machine;
 	size_t t, k, j, step;
+	double forget_bias;
+	vx_cell cell;
 	vxu_view view;
 	int utf8, full, text_w, panel_w, panel_rows;
 	char date[16];
@@ -203,6 +205,8 @@ vxu_job *vxu_job_take(vxu_state *st)
 	j->t = st->t;
 	j->k = st->k;
 	j->j = st->j;
+	j->forget_bias = st->forget_bias;
+	j->cell = st->cell;
 	j->step = st->step;
 	j->view = st->view;
 	j->utf8 = st->utf8;
@@ -286,7 +290,7 @@ static void job_analyse(vxu_job *j)
 /* Writes the handout of network n with the job's k and j. */
 static void job_export(vxu_job *j, const vxu_net *n)
 {
-	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, 0 };
+	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, 0, j->forget_bias, j->cell };
 	j->export_rc = vxr_report_write(&ctx, VXR_HTML, NULL, j->export_file, &j->export_err);
 	if (j->export_rc != VX_OK)
 		return;
@@ -318,7 +322,7 @@ void vxu_job_run(vxu_job *j)
 	if (j->net_bits)
 		j->t = n->t;
 	clamp_selection(n->sm->m->T, &j->t, &j->k, &j->j);
-	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, 0 };
+	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, 0, j->forget_bias, j->cell };
 	if (j->do_doc && !cancelled(j)) {
 		vx_error err = { 0 };
 		j->doc_rc = vxt_render_step(&ctx, j->step, j->text_w, j->utf8, &j->doc, &err);

@@ -18,6 +18,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 
+#include "engine/linalg.h"
 #include "report/check.h"
 #include "report/doc/env.h"
 #include "report/doc/term_plot.h"
@@ -202,7 +203,7 @@ vxu_view vxu_view_named(const char *name)
 	static const char *const names[VXU_VIEW_COUNT] = {
 		[VXU_VIEW_NETWORK] = "network", [VXU_VIEW_CHAIN] = "chain", [VXU_VIEW_DACT] = "dact",
 		[VXU_VIEW_JACOBIAN] = "jacobian", [VXU_VIEW_PATHS] = "paths", [VXU_VIEW_LYAP] = "lyap",
-		[VXU_VIEW_EIGEN] = "eigen",
+		[VXU_VIEW_EIGEN] = "eigen", [VXU_VIEW_GATES] = "gates",
 	};
 	for (int v = VXU_VIEW_AUTO + 1; name && v < VXU_VIEW_COUNT; v++)
 		if (strcmp(name, names[v]) == 0)
@@ -608,6 +609,70 @@ static void view_eigen(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	vxr_env_free(env);
 }
 
+/* This network's ‖∂s_t/∂s_k‖₂ beside the LSTM's cell and the GRU's state of
+ * the same d, T, inputs and λ at the chosen k, the mean gates and the
+ * horizons; the forget bias the keys b B change.  The gated networks are
+ * the handout's (report/doc/env.h), kept with the analysis. */
+static void view_gates(const vxu_panel_in *in, vxt_lines *out, int full, int width)
+{
+	const vx_result *r = in->ctx.result;
+	size_t t = r->t, k = in->ctx.k;
+	char a[48], b[48], c[48], s1[32], s2[32], h[160];
+	snprintf(h, sizeof h, U(in, "gates, forget bias %s (b B)", "gates, forget bias %s (b B)"),
+	         num(in, a, sizeof a, in->ctx.forget_bias));
+	head(in, out, h);
+	vxr_env *env = vxr_env_alloc(&in->ctx);
+	if (env && vxr_env_gated_slow(env)) {
+		vxt_lines_newline(out);
+		vxt_lines_puts(out, VXT_DIM, "an LSTM and a GRU of this size: two more analyses; vanex report has them");
+		vxr_env_free(env);
+		return;
+	}
+	const vx_net_result *g[2] = { NULL, NULL };
+	vx_error err = { 0 };
+	vx_status st = env ? vxr_env_gated(env, VX_CELL_LSTM, &g[0], &err) : VX_ENOMEM;
+	if (st == VX_OK)
+		st = vxr_env_gated(env, VX_CELL_GRU, &g[1], &err);
+	vxt_lines_newline(out);
+	if (st != VX_OK) {
+		vxt_lines_puts(out, VXT_BAD, env ? err.msg : "out of memory");
+		vxr_env_free(env);
+		return;
+	}
+	script(in, s1, sizeof s1, t, 0);
+	script(in, s2, sizeof s2, k, 0);
+	vxt_lines_printf(out, VXT_TEXT, U(in, "t−k = %zu: rnn ‖∂s%s/∂s%s‖ ", "t-k = %zu: rnn |ds%s/ds%s| "), t - k, s1, s2);
+	vxt_lines_puts(out, VXT_SERIES1, mag(in, a, sizeof a, r->paths[k - 1].norm));
+	char part[160];
+	snprintf(part, sizeof part, U(in, ", LSTM ‖∂c%s/∂c%s‖ %s", ", LSTM |dc%s/dc%s| %s"), s1, s2,
+	         mag(in, b, sizeof b, g[0]->c_norm[k - 1]));
+	tail(out, width, full, VXT_SERIES2, part);
+	/* the GRU starts the second line: on the strip of 80×24 it would not fit
+	 * on the first */
+	vxt_lines_newline(out);
+	vxt_lines_printf(out, VXT_TEXT, U(in, "GRU ‖∂h%s/∂h%s‖ ", "GRU |dh%s/dh%s| "), s1, s2);
+	vxt_lines_puts(out, VXT_SERIES3, mag(in, c, sizeof c, g[1]->h_norm[k - 1]));
+	snprintf(part, sizeof part, U(in, "; mean f %s, z %s", "; mean f %s, z %s"),
+	         num(in, a, sizeof a, g[0]->stats[0].keep_mean), num(in, b, sizeof b, g[1]->stats[0].keep_mean));
+	tail(out, width, full, VXT_TEXT, part);
+	/* the horizons: where each norm of the whole state leaves [1e-3, 1e3] */
+	size_t hz;
+	int fate = vx_gap_leave(&r->paths[0].norm.log10, sizeof *r->paths, t, log10(VX_HORIZON_LOW),
+	                        log10(VX_HORIZON_HIGH), &hz);
+	char hs[3][24];
+	size_t gaps[3] = { hz, g[0]->horizon, g[1]->horizon };
+	int left[3] = { fate != 0, g[0]->horizon_kind != VX_HORIZON_NONE, g[1]->horizon_kind != VX_HORIZON_NONE };
+	for (int i = 0; i < 3; i++) {
+		if (left[i])
+			snprintf(hs[i], sizeof hs[i], "%zu", gaps[i]);
+		else
+			snprintf(hs[i], sizeof hs[i], "%s%zu", U(in, "> ", "> "), t - 1);
+	}
+	snprintf(part, sizeof part, "; horizons %s / %s / %s", hs[0], hs[1], hs[2]);
+	tail(out, width, full, VXT_TEXT, part);
+	vxr_env_free(env);
+}
+
 static void view_network(const vxu_panel_in *in, vxt_lines *out, int full, int width)
 {
 	const vx_result *r = in->ctx.result;
@@ -680,6 +745,7 @@ vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *show
 	case VXU_VIEW_PATHS: view_paths(in, out, full, w); break;
 	case VXU_VIEW_LYAP: view_lyap(in, out, full, w); break;
 	case VXU_VIEW_EIGEN: view_eigen(in, out, full, w); break;
+	case VXU_VIEW_GATES: view_gates(in, out, full, w); break;
 	case VXU_VIEW_CHAIN:
 	default: view_chain(in, out, full, w); break;
 	}
@@ -695,6 +761,15 @@ vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *show
 		case VXU_VIEW_JACOBIAN: kind[0] = VXR_BLK_PLOT_STEPS; kind[1] = VXR_BLK_PLOT_NORMS; break;
 		case VXU_VIEW_PATHS: kind[0] = VXR_BLK_PLOT_CONTRIB; kind[1] = VXR_BLK_PLOT_NORMS; break;
 		case VXU_VIEW_LYAP: kind[0] = VXR_BLK_PLOT_NORMS; kind[1] = VXR_BLK_PLOT_STEPS; break;
+		case VXU_VIEW_GATES: {
+			/* the gated networks only where they are quick (env.h) */
+			vxr_env *env = vxr_env_alloc(&in->ctx);
+			int slow = !env || vxr_env_gated_slow(env);
+			vxr_env_free(env);
+			kind[0] = slow ? VXR_BLK_PLOT_NORMS : VXR_BLK_PLOT_GATES;
+			kind[1] = slow ? VXR_BLK_PLOT_CONTRIB : VXR_BLK_PLOT_NORMS;
+			break;
+		}
 		case VXU_VIEW_EIGEN: {
 			/* the powers only where they are quick (env.h) */
 			vxr_env *env = vxr_env_alloc(&in->ctx);

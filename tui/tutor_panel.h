@@ -24,6 +24,7 @@ typedef enum {
 	VXU_VIEW_PATHS,         /* contributions of each path k to ∂L_t/∂W */
 	VXU_VIEW_LYAP,          /* the Lyapunov rate against ln γλ */
 	VXU_VIEW_EIGEN,         /* the eigenvalues of W against its norm, ‖Wⁿ‖₂ */
+	VXU_VIEW_GATES,         /* this network beside an LSTM and a GRU (report/doc/env.h) */
 	VXU_VIEW_COUNT
 } vxu_view;
 
@@ -46,7 +47,7 @@ typedef struct {
 vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *shown);
 
 /* The view a template's `panel:` names (network, chain, dact, jacobian,
- * paths, lyap, eigen; the template language refuses any other), VXU_VIEW_CHAIN
+ * paths, lyap, eigen, gates; the template language refuses any other), VXU_VIEW_CHAIN
  * when it names none. */
 vxu_view vxu_view_named(const char *name);
 

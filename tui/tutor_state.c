@@ -454,6 +454,36 @@ static vxu_reaction key_seed(vxu_state *st, int up)
 	return VXU_RECOMPUTE;
 }
 
+/* The forget bias of the gated networks beside this one (report/doc/env.h),
+ * in whole steps: 0 is PyTorch's default, 1 the usual remedy.  Only the
+ * steps and the panel that read the gated networks change; the vanilla
+ * network stays as it is. */
+static vxu_reaction key_bias(vxu_state *st, int up)
+{
+	double b = up ? floor(st->forget_bias) + 1 : ceil(st->forget_bias) - 1;
+	if (b > VXU_KEY_MAX_BIAS || b < -VXU_KEY_MAX_BIAS) {
+		vxu_message(st, VXU_MSG_INFO, "the forget bias stops at %s%d here (--forget-bias goes beyond)",
+		            up ? "" : U(st, "−", "-"), VXU_KEY_MAX_BIAS);
+		return VXU_REDRAW;
+	}
+	st->forget_bias = b;
+	st->changed = VXU_CH_BIAS;
+	vxu_ask(st, VXU_DIRTY_DOC | VXU_DIRTY_TEXT);
+	return VXU_RECOMPUTE;
+}
+
+/* The cell whose numbers the cell-wide names read: rnn, lstm, gru in turn
+ * (C backwards).  The vanilla network stays; an LSTM or a GRU is the one
+ * beside it (report/doc/env.h), and the steps about the vanilla cell say
+ * so under their titles. */
+static vxu_reaction key_cell(vxu_state *st, int up)
+{
+	st->cell = (vx_cell)((st->cell + (up ? 1 : VX_CELL_COUNT - 1)) % VX_CELL_COUNT);
+	st->changed = VXU_CH_CELL;
+	vxu_ask(st, VXU_DIRTY_DOC | VXU_DIRTY_TEXT);
+	return VXU_RECOMPUTE;
+}
+
 static vxu_reaction key_digit(vxu_state *st, int dg)
 {
 	/* Typing 1 then 2 goes to step 1, then to 12 when there is a step 12. */
@@ -588,6 +618,10 @@ static vxu_reaction apply_key(vxu_state *st, int key)
 	case 'D': return key_hidden(st, 1);
 	case 's': return key_steps(st, 0);
 	case 'S': return key_steps(st, 1);
+	case 'c': return key_cell(st, 1);
+	case 'C': return key_cell(st, 0);
+	case 'b': return key_bias(st, 0);
+	case 'B': return key_bias(st, 1);
 	case 'r': return key_seed(st, 1);
 	case 'R': return key_seed(st, 0);
 	case 'v': case 'V':
@@ -747,6 +781,22 @@ void vxu_note_change(vxu_state *st)
 		vxu_message(st, VXU_MSG_INFO, "seed %lu: a new W, inputs and target with the same %s = %s",
 		            st->params.seed, U(st, "λ", "lambda"), l);
 		break;
+	case VXU_CH_CELL:
+		if (st->cell == VX_CELL_RNN)
+			vxu_message(st, VXU_MSG_INFO, "cell rnn: the names follow this vanilla network again");
+		else
+			vxu_message(st, VXU_MSG_INFO, "cell %s: the %s beside this network, same d, T, inputs and %s",
+			            vx_cell_name(st->cell), vx_cell_name(st->cell), U(st, "λ", "lambda"));
+		break;
+	case VXU_CH_BIAS: {
+		/* σ(b): where the forget gate sits with nothing else in it */
+		char b[32], f[32];
+		vxf_num(b, sizeof b, st->forget_bias, 3, num_style(st));
+		vxf_num(f, sizeof f, 1 / (1 + exp(-st->forget_bias)), 3, num_style(st));
+		vxu_message(st, VXU_MSG_INFO, "forget bias %s of the LSTM and GRU beside this network: %s(%s) = %s",
+		            b, U(st, "σ", "sigma"), b, f);
+		break;
+	}
 	default:
 		break;
 	}
@@ -812,10 +862,14 @@ static void build_status(vxu_state *st)
 	 * names, 4 without j and seed (only on the narrowest screens).  The
 	 * count of answers gives way before any name is shortened. */
 	int level;
+	/* a gated cell the names follow comes first (the vanilla one goes
+	 * without saying); the activation is the vanilla network's, which
+	 * every cell stands beside */
+	const char *cell = st->cell != VX_CELL_RNN ? vx_cell_name(st->cell) : NULL;
 	for (int pass = 0; pass < 2; pass++) {
 		int room = st->lay.cols - (int)strlen(st->status_right) - 3 - (busy ? vxr_u8_width(busy) + 2 : 0);
 		for (level = 0; level < 4; level++) {
-			int width = 1 + vxr_u8_width(act);
+			int width = 1 + (cell ? vxr_u8_width(cell) + (level == 0 ? 2 : 1) : 0) + vxr_u8_width(act);
 			for (int i = 0; i < NF; i++)
 				width += (level == 0 ? 2 : 1) + vxr_u8_width(f[i].name[level >= 2 ? level - 1 : 0]) + 1
 				       + vxr_u8_width(f[i].val);
@@ -829,6 +883,10 @@ static void build_status(vxu_state *st)
 	int names = level >= 3 ? 2 : level == 2 ? 1 : 0;
 	vxt_lines *s = &st->status;
 	vxt_lines_newline(s);
+	if (cell) {
+		vxt_lines_printf(s, VXT_STRONG, " %s", cell);
+		vxt_lines_puts(s, VXT_TEXT, level == 0 ? " " : "");
+	}
 	vxt_lines_printf(s, VXT_NUMBER, " %s", act);
 	for (int i = 0; i < NF; i++) {
 		if (level == 4 && f[i].optional)

@@ -83,7 +83,7 @@ typedef enum { VXU_MSG_INFO = 0, VXU_MSG_ERROR, VXU_MSG_PENDING } vxu_msg_kind;
 /* What the last key changed, so the message after recomputing can say what it did. */
 typedef enum {
 	VXU_CH_NONE = 0, VXU_CH_LAMBDA, VXU_CH_ACT, VXU_CH_T, VXU_CH_K, VXU_CH_J,
-	VXU_CH_HIDDEN, VXU_CH_STEPS, VXU_CH_SEED
+	VXU_CH_HIDDEN, VXU_CH_STEPS, VXU_CH_SEED, VXU_CH_BIAS, VXU_CH_CELL
 } vxu_change;
 
 /* Work the state owes (bits of dirty): asked by keys, taken by a job. */
@@ -111,6 +111,8 @@ typedef struct {
 	vx_params params;      /* the network as asked for (keys change this) */
 	vx_params good;        /* the last parameters that computed: restored on failure */
 	size_t t, k, j;        /* loss step, path start, chosen step: 1 <= k <= t <= T, 1 <= j <= T */
+	double forget_bias;    /* of the LSTM and GRU beside the network (b B; report/doc/env.h) */
+	vx_cell cell;          /* whose numbers the cell-wide names read (c C; report/doc/ctx.h) */
 	size_t step;           /* current step, 0-based */
 	size_t nsteps;
 	size_t scroll;         /* first doc line shown */
@@ -297,5 +299,6 @@ const char *vxu_hint(int utf8, int cols, int more);
 /* Limits the tutor's keys stop at (command-line options may go beyond). */
 #define VXU_KEY_MAX_HIDDEN 256u
 #define VXU_KEY_MAX_STEPS  2000u
+#define VXU_KEY_MAX_BIAS   10
 
 #endif

@@ -19,6 +19,7 @@ static const vxr_blk_def blocks[] = {
 	{ VXR_BLK_TABLE_STEPS, "table", "steps", vxr_table_steps, NULL },
 	{ VXR_BLK_TABLE_INITS, "table", "inits", vxr_table_inits, NULL },
 	{ VXR_BLK_TABLE_REGIMES, "table", "regimes", vxr_table_regimes, NULL },
+	{ VXR_BLK_TABLE_GATES, "table", "gates", vxr_table_gates, NULL },
 	{ VXR_BLK_MATRIX, "matrix", NULL, NULL, NULL },
 	{ VXR_BLK_PLOT_NORMS, "plot", "norms", vxr_table_paths, vxr_plot_paths },
 	{ VXR_BLK_PLOT_DACT, "plot", "dact", vxr_table_units, vxr_plot_dact },
@@ -27,6 +28,7 @@ static const vxr_blk_def blocks[] = {
 	{ VXR_BLK_PLOT_EIGEN, "plot", "eigen", vxr_table_eigen, vxr_plot_eigen },
 	{ VXR_BLK_PLOT_POWERS, "plot", "powers", vxr_table_powers, vxr_plot_powers },
 	{ VXR_BLK_PLOT_REGIMES, "plot", "regimes", vxr_table_regimes_gaps, vxr_plot_regimes },
+	{ VXR_BLK_PLOT_GATES, "plot", "gates", vxr_table_gates, vxr_plot_gates },
 	{ VXR_BLK_RECORD, "record", NULL, vxr_table_record, NULL },
 	{ VXR_BLK_REFERENCES, "references", NULL, NULL, NULL },
 };

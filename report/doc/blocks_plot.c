@@ -25,24 +25,6 @@ void vxr_plotdata_free(vxr_plotdata *p)
 	free(p);
 }
 
-static double l10_of(vx_mag m)
-{
-	return m.log10;
-}
-
-/* The frame of a plot: its ns series, the y scale and the axes' labels,
- * in UTF-8 (or ASCII) and for LaTeX. */
-static void plot_frame(vxp_plot *p, size_t ns, int log_y, const char *xlabel, const char *ylabel,
-                       const char *xlabel_tex, const char *ylabel_tex)
-{
-	p->nseries = ns;
-	p->log_y = log_y;
-	p->xlabel = xlabel;
-	p->ylabel = ylabel;
-	p->xlabel_tex = xlabel_tex;
-	p->ylabel_tex = ylabel_tex;
-}
-
 /* The n marked points (x[i], y[i]) of a plot, under pd's mark labels. */
 static void plot_marks(vxr_plotdata *pd, const double *x, const double *y, size_t n)
 {

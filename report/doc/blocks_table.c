@@ -41,21 +41,6 @@ void vxr_cell_format(char *buf, size_t n, const vxr_cell *c, vxf_style st)
 
 /* ================================================================ tables */
 
-static vxr_table *table_alloc(size_t ncols, size_t nrows)
-{
-	vxr_table *t = calloc(1, sizeof *t);
-	if (!t)
-		return NULL;
-	t->ncols = ncols;
-	t->nrows = nrows;
-	t->cells = calloc(ncols * (nrows ? nrows : 1), sizeof *t->cells);
-	if (!t->cells) {
-		free(t);
-		return NULL;
-	}
-	return t;
-}
-
 /* The headers of t's columns from head (t->ncols of them), the columns
  * from..to − 1 numeric (right-aligned). */
 static void table_head(vxr_table *t, const char *const *head, size_t from, size_t to)
@@ -75,69 +60,11 @@ void vxr_table_free(vxr_table *t)
 	free(t);
 }
 
-static vxr_cell cint(long long i)
-{
-	vxr_cell c = { VXR_CELL_INT, i, { 0, 0, 1 }, 0, NULL };
-	return c;
-}
-
-static vxr_cell cmag(vx_mag m)
-{
-	vxr_cell c = { VXR_CELL_MAG, 0, m, 0, NULL };
-	return c;
-}
-
-static vxr_cell cnum(double v)
-{
-	vxr_cell c = { VXR_CELL_NUM, 0, { 0, 0, 1 }, v, NULL };
-	return c;
-}
-
-static vxr_cell ctext(const char *s)
-{
-	vxr_cell c = { VXR_CELL_TEXT, 0, { 0, 0, 1 }, 0, s };
-	return c;
-}
-
 /* How many rows a table shows: its block's rows=, else dflt; a plot's
  * table (no rows=) always dflt. */
 static size_t rows_wanted(const vxr_obj *o, size_t dflt)
 {
 	return !vxr_blk_is_plot(o->blk) && o->rows ? o->rows : dflt;
-}
-
-/* Picks up to `want` of the gaps 0..G, log-spaced so that both the first
- * steps and the far end show; sorted ascending.  Returns how many. */
-static size_t pick_log(size_t G, size_t want, size_t *out)
-{
-	if (G + 1 <= want) {
-		for (size_t g = 0; g <= G; g++)
-			out[g] = g;
-		return G + 1;
-	}
-	unsigned char *used = calloc(G + 1, 1);
-	if (!used)
-		return 0;
-	size_t n = 0;
-	for (size_t i = 0; i < want; i++) {
-		double g = round(pow((double)G + 1, (double)i / (double)(want - 1)) - 1);
-		size_t gi = g < 0 ? 0 : g > (double)G ? G : (size_t)g;
-		if (!used[gi]) {
-			used[gi] = 1;
-			n++;
-		}
-	}
-	for (size_t g = 0; n < want && g <= G; g++)
-		if (!used[g]) {
-			used[g] = 1;
-			n++;
-		}
-	n = 0;
-	for (size_t g = 0; g <= G; g++)
-		if (used[g])
-			out[n++] = g;
-	free(used);
-	return n;
 }
 
 /* Picks up to `want` of 1..T evenly, always with both ends. */
@@ -425,7 +352,7 @@ vx_status vxr_table_record(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_e
 {
 	(void)o;
 	const vxr_ctx *c = vxr_env_ctx(env);
-	vxr_table *t = table_alloc(2, 14);
+	vxr_table *t = table_alloc(2, 16);
 	if (!t)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	t->head[0] = "parameter";
@@ -460,6 +387,12 @@ vx_status vxr_table_record(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_e
 	ROW("seed", p->unseeded ? ctext("none: the model file holds every draw") : cint((long long)p->seed));
 	ROW("shown step $j$", cint((long long)c->j));
 	ROW("shown path $k$", cint((long long)c->k));
+	/* the gated networks beside this one, where they are not the defaults
+	 * (--cell, --forget-bias reproduce them) */
+	if (vxr_record_gated(c)) {
+		ROW("cell followed", ctext(vx_cell_name(c->cell)));
+		ROW("forget bias $b$", cnum(c->forget_bias));
+	}
 	ROW("vanex version", ctext(VX_VERSION));
 	ROW("date", ctext(c->date ? c->date : ""));
 #undef ROW

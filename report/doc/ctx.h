@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include "engine/analysis.h"
+#include "engine/net.h"
 
 /* The extras of one analysis, computed on demand and kept by its owner
  * (env.h). */
@@ -28,6 +29,15 @@ typedef struct {
 	int answers;               /* a handout ends with the answer key of its
 	                            * questions (report --answers); 0: no answer
 	                            * anywhere in it */
+	double forget_bias;        /* --forget-bias B of the gated networks beside this
+	                            * one (env.h, vxr_env_gated): the LSTM's bias_ih of f,
+	                            * the GRU's of z; 0 by default, as PyTorch */
+	vx_cell cell;              /* the cell the reader chose (--cell; c in the tutor):
+	                            * VX_CELL_RNN (0) is this network; an LSTM or a GRU is
+	                            * the gated network beside it (env.h, vxr_env_gated),
+	                            * whose numbers the names that mean the same for every
+	                            * cell read, except in a step about the vanilla cell
+	                            * alone (tpl.h, vxr_tpl_vanilla) */
 } vxr_ctx;
 
 /* The formats of a handout: VXR_PDF is the LaTeX text compiled by

@@ -268,14 +268,67 @@ vx_status vxr_substitute(cmark_node *root, const vxr_filled *f, vx_error *err)
 
 /* ================================================================ filling a document */
 
-/* Fills one template text into f. */
+/* What a step about the vanilla cell alone (`cell: rnn`) says under its
+ * title when the reader chose a gated cell: whose numbers follow, and the
+ * chosen cell's own (its names read the gated network here). */
+static const char vanilla_note[] =
+	"{{#if terminal and d^3 * t > 2e8}}"
+	/* the threshold of vxr_env_gated_slow: the tutor leaves the analysis out */
+	"*The numbers of this step are the vanilla network's; the {{cell}} cell you chose, beside it with the same "
+	"$d$, $T$, inputs and $\\lambda$, is an analysis too large for the tutor at this size (vanex report has "
+	"it).*{{else}}"
+	"*The numbers of this step are the vanilla network's, with the same $d$, $T$, inputs and $\\lambda$ as "
+	"the {{cell}} cell you chose, whose whole state $S$ has "
+	"$\\|\\partial S_t/\\partial S_1\\|_2 = {{path.norm k=1}}$ over the longest gap and "
+	"{{#if fate == \"none\"}}no horizon within $t - 1 = {{t-1}}${{else}}its horizon at $t - k = {{horizon}}$ "
+	"({{fate}}){{/if}}.*{{/if}}\n\n";
+
+/* Puts the note of vanilla_note right under the first "## " title of the
+ * step filled from byte at on. */
+static vx_status note_vanilla(vxr_env *env, vxf_style prose, vxr_filled *f, size_t at, vx_error *err)
+{
+	size_t title = at;
+	while (title + 3 <= f->len && !((title == 0 || f->md[title - 1] == '\n') && memcmp(f->md + title, "## ", 3) == 0))
+		title++;
+	const char *nl = title + 3 <= f->len ? memchr(f->md + title, '\n', f->len - title) : NULL;
+	if (!nl)
+		return vx_fail(err, VX_EINTERNAL, "internal: a step about the vanilla cell has no ## title");
+	size_t under = (size_t)(nl - f->md) + 1;
+	vxr_tpl *t = NULL;
+	size_t from = f->len;
+	vx_status st = vxr_tpl_parse("(the vanilla cell's note)", vanilla_note, sizeof vanilla_note - 1, &t, err);
+	if (st == VX_OK)
+		st = vxr_tpl_fill(t, env, prose, f, err);
+	vxr_tpl_free(t);
+	if (st != VX_OK)
+		return st;
+	/* filled at the end (its objects are indices, wherever their tokens
+	 * stand), then moved under the title */
+	size_t n = f->len - from;
+	char *note = malloc(n + 2);
+	if (!note)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	note[0] = '\n';
+	memcpy(note + 1, f->md + from, n);
+	f->len = from;
+	f->md[f->len] = '\0';
+	st = vxr_filled_insert(f, under, note, n + 1) == VX_OK ? VX_OK : vx_fail(err, VX_ENOMEM, "out of memory");
+	free(note);
+	return st;
+}
+
+/* Fills one template text into f; a step about the vanilla cell alone gets
+ * its note when the reader chose another cell. */
 static vx_status fill_one(vxr_env *env, const char *name, const char *text, size_t len, vxf_style prose,
                           vxr_filled *f, vx_error *err)
 {
 	vxr_tpl *t = NULL;
+	size_t at = f->len;
 	vx_status st = vxr_tpl_parse(name, text, len, &t, err);
 	if (st == VX_OK)
 		st = vxr_tpl_fill(t, env, prose, f, err);
+	if (st == VX_OK && vxr_tpl_vanilla(t) && vxr_env_ctx(env)->cell != VX_CELL_RNN)
+		st = note_vanilla(env, prose, f, at, err);
 	vxr_tpl_free(t);
 	if (st == VX_OK && vxr_filled_append(f, "\n\n", 2) != VX_OK)
 		st = vx_fail(err, VX_ENOMEM, "out of memory");

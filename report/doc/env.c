@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "engine/model.h"
+#include "engine/net.h"
 #include "engine/params.h"
 #include "engine/regime.h"
 
@@ -35,6 +36,13 @@ struct vxr_extras {
 	vx_status pow_st;
 	vx_mag *pow;        /* vxr_env_powers_n + 1 entries */
 	vx_error pow_err;
+	/* the LSTM [0] and the GRU [1] beside the network, and the forget
+	 * bias each was made with (another bias makes them again) */
+	int gated_done[2];
+	double gated_bias[2];
+	vx_status gated_st[2];
+	vx_net_result *gated[2];
+	vx_error gated_err[2];
 };
 
 struct vxr_env {
@@ -59,6 +67,8 @@ void vxr_extras_free(vxr_extras *x)
 		vx_result_free(x->other[i]);
 	vx_eigen_clear(&x->eig);
 	free(x->pow);
+	for (int i = 0; i < 2; i++)
+		vx_net_result_free(x->gated[i]);
 	free(x);
 }
 
@@ -67,6 +77,8 @@ size_t vxr_extras_networks(const vxr_extras *x)
 	size_t n = 0;
 	for (int i = 0; x && i < NOTHER; i++)
 		n += x->other_done[i];
+	for (int i = 0; x && i < 2; i++)
+		n += x->gated_done[i];
 	return n;
 }
 
@@ -262,4 +274,77 @@ const vx_mag *vxr_env_powers(vxr_env *e, vx_error *err)
 		return NULL;
 	}
 	return x->pow;
+}
+
+/* The gated network of `cell` beside the vanilla one (env.h says how it is
+ * made), analysed at the same loss step. */
+static vx_status build_gated(const vxr_ctx *c, vx_cell cell, vx_net_result **out, vx_error *err)
+{
+	const vx_model *m = c->model;
+	vx_params p = *c->params;
+	/* only the weights are drawn here: no file of weights or inputs is read */
+	if (p.set & (VX_SET_WEIGHTS | VX_SET_MODEL))
+		p.init = VX_INIT_GAUSSIAN;
+	p.weights[0] = '\0';
+	p.model[0] = '\0';
+	p.inputs_file[0] = '\0';
+	p.weights_net = 0;
+	p.set &= ~(unsigned)(VX_SET_WEIGHTS | VX_SET_MODEL | VX_SET_INPUTS_FILE | VX_SET_MODULE | VX_SET_DIRECTION);
+	p.hidden = m->d;
+	p.inputs = m->n;
+	p.steps = m->T;
+	p.t = c->result->t;
+	/* drawn at norm 1, then scaled to λ, 0 included (a W of zeros) */
+	p.norm = 1;
+	vx_net_spec s;
+	vx_net_spec_default(&s);
+	s.cell = cell;
+	s.forget_bias = c->forget_bias;
+	vx_net *net = NULL;
+	vx_status st = vx_net_build(&p, &s, &net, err);
+	if (st == VX_OK)
+		st = vx_net_set_norm(net, c->result->lambda, err);
+	if (st == VX_OK) {
+		gsl_matrix_memcpy(net->x, m->x);
+		gsl_vector_memcpy(net->y, m->y);
+		gsl_vector_memcpy(net->layer[0].h0, m->s0);
+		st = vx_net_analyse(net, c->result->t, &c->result->exec, out, err);
+	}
+	vx_net_free(net);
+	return st;
+}
+
+int vxr_env_gated_slow(const vxr_env *e)
+{
+	double d = (double)e->ctx->model->d;
+	return d * d * d * (double)e->ctx->result->t > 2e8;
+}
+
+vx_status vxr_env_gated(vxr_env *e, vx_cell cell, const vx_net_result **out, vx_error *err)
+{
+	vxr_extras *x = e->x;
+	int i = cell == VX_CELL_GRU;
+	double b = e->ctx->forget_bias;
+	*out = NULL;
+	if (cell != VX_CELL_LSTM && cell != VX_CELL_GRU)
+		return vx_fail(err, VX_EINTERNAL, "internal: no gated network of cell %s", vx_cell_name(cell));
+	/* another bias (the tutor's key) is another network: made again */
+	if (x->gated_done[i] && x->gated_bias[i] != b) {
+		vx_net_result_free(x->gated[i]);
+		x->gated[i] = NULL;
+		x->gated_done[i] = 0;
+	}
+	if (!x->gated_done[i]) {
+		x->gated_done[i] = 1;
+		x->gated_bias[i] = b;
+		x->gated_err[i] = (vx_error){ 0 };
+		x->gated_st[i] = build_gated(e->ctx, cell, &x->gated[i], &x->gated_err[i]);
+	}
+	if (x->gated_st[i] != VX_OK) {
+		if (err)
+			*err = x->gated_err[i];
+		return x->gated_st[i];
+	}
+	*out = x->gated[i];
+	return VX_OK;
 }

@@ -21,6 +21,7 @@
 
 #include "engine/analysis.h"
 #include "engine/eigen.h"
+#include "engine/net_analysis.h"
 #include "engine/regime.h"
 #include "report/doc/ctx.h"
 
@@ -84,6 +85,28 @@ size_t vxr_powers_peak(const vx_mag *pw, size_t N);
  * at d = 128, N = 200 on one core); the tutor and the template name
  * `powers.slow` leave them out then, the handouts never. */
 int vxr_env_powers_slow(const vxr_env *e);
+
+/* ---- the gated cells beside this network ---- */
+
+/* The gated network of cell VX_CELL_LSTM or VX_CELL_GRU that stands beside
+ * this vanilla one: one layer with the same d, n, T, inputs x_j, target y
+ * and initial h_0 = s_0 (c_0 = 0), its weights drawn by vx_net_build from
+ * this run's seed and --init (gaussian for a W read from a file), then every
+ * d×d gate block of weight_hh scaled to this network's λ = ‖W‖₂
+ * (vx_net_set_norm, what --norm does for gated cells): each gate block
+ * plays W's part.  The forget bias is ctx->forget_bias (bias_ih of the
+ * LSTM's f, of the GRU's z).  Analysed (vx_net_analyse) at this network's
+ * loss step on first use into the extras, and again when the context's
+ * forget bias differs from the one it was made with.  VX_OK with *out
+ * set (owned by the extras), or the failure with err filled and *out NULL
+ * (the failure is kept too, and given again). */
+vx_status vxr_env_gated(vxr_env *e, vx_cell cell, const vx_net_result **out, vx_error *err);
+
+/* 1 when those two networks are too slow for a terminal: d³t beyond 2 × 10⁸,
+ * the remedies step's threshold (an LSTM's state is 2d: its analysis costs
+ * about four of the vanilla one's); the tutor's panel leaves them out then,
+ * as the step does (`terminal and d^3 * t > 2e8`), the handouts never. */
+int vxr_env_gated_slow(const vxr_env *e);
 
 /* ---- both regimes side by side ---- */
 

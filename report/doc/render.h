@@ -70,6 +70,12 @@ typedef struct {
 } vxr_plotdata;
 
 vx_status vxr_table_build(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_error *err);
+/* 1 when {{record}} lists the cell followed and the forget bias: either is
+ * not its default (rnn, 0). */
+static inline int vxr_record_gated(const vxr_ctx *c)
+{
+	return c->cell != VX_CELL_RNN || c->forget_bias != 0;
+}
 void vxr_table_free(vxr_table *t);
 /* m[0], m[1]; *n = 1 or 2 */
 vx_status vxr_mats_build(vxr_env *env, const vxr_obj *o, vxr_mat *m, size_t *n, vx_error *err);

@@ -67,7 +67,8 @@ static const char css_slides_end[] =
 	".slide table{font-size:.82rem;}\n"
 	".slide th,.slide td{padding:.15rem .6rem;}\n"
 	".slide .table,.slide .matrix{margin:.5rem 0;}\n"
-	".slide .refs p{font-size:.85rem;margin:.3rem 0;}\n"
+	/* eight works fit a 4:3 slide (800×600: 475 px of 455 at .85rem) */
+	".slide .refs p{font-size:.78rem;margin:.2rem 0;}\n"
 
 	"figure{margin:.6rem 0;}\n"
 	"figure svg{max-height:48vh;width:auto;max-width:100%;}\n"
@@ -154,10 +155,11 @@ static double block_lines(const vxr_rctx *rc, const vxr_obj *o)
 		size_t rows = o->rows ? o->rows : 10;
 		return (double)((t < rows ? t : rows) + 2) * ROW_LINES + 1.3;
 	}
+	case VXR_BLK_TABLE_GATES: return (double)((t < 12 ? t : 12) + 2) * ROW_LINES + 2.1;   /* 12 gaps, a note */
 	case VXR_BLK_TABLE_INITS:
 	case VXR_BLK_TABLE_REGIMES: return 5 * ROW_LINES + 2.1;   /* a note of two lines */
-	case VXR_BLK_RECORD: return 8 * ROW_LINES + 1;           /* 14 rows in two pairs of columns */
-	case VXR_BLK_REFERENCES: return 2.2 * (double)vxr_ref_count();   /* .85 of the text */
+	case VXR_BLK_RECORD: return (vxr_record_gated(c) ? 9 : 8) * ROW_LINES + 1;   /* 14 or 16 rows, two pairs of columns */
+	case VXR_BLK_REFERENCES: return 2.0 * (double)vxr_ref_count();   /* .78 of the text */
 	case VXR_BLK_MATRIX: {
 		/* every matrix has d rows; two of them stack */
 		size_t size = o->size ? o->size : 6, shown = d < size ? d : size;

@@ -56,10 +56,15 @@ vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size
 const char *vxr_tpl_title(const vxr_tpl *t);
 
 /* The front matter's `panel`: the tutor's live-panel view for this step,
- * one of "network", "dact", "jacobian", "paths", "lyap", "chain", "eigen" (a
+ * one of "network", "dact", "jacobian", "paths", "lyap", "chain", "eigen", "gates" (a
  * constant of the program, valid after t is freed), or NULL when the key is
  * absent.  Any other value is refused by vxr_tpl_parse. */
 const char *vxr_tpl_panel(const vxr_tpl *t);
+
+/* 1 when the front matter says `cell: rnn`: the step derives the vanilla
+ * cell, so its names read the vanilla network whatever cell the reader
+ * chose (ctx.h, vxr_ctx.cell), and a note says so (doc.c); else 0. */
+int vxr_tpl_vanilla(const vxr_tpl *t);
 
 /* ---- filling ---- */
 
@@ -76,6 +81,7 @@ typedef enum {
 	VXR_BLK_TABLE_STEPS,     /* {{table steps [rows=N]}} */
 	VXR_BLK_TABLE_INITS,     /* {{table inits}} */
 	VXR_BLK_TABLE_REGIMES,   /* {{table regimes}} */
+	VXR_BLK_TABLE_GATES,     /* {{table gates}} */
 	VXR_BLK_MATRIX,          /* {{matrix NAME [NAME] [j=N] [size=N]}} */
 	VXR_BLK_PLOT_NORMS,      /* {{plot norms}} */
 	VXR_BLK_PLOT_DACT,       /* {{plot dact [j=N]}} */
@@ -84,6 +90,7 @@ typedef enum {
 	VXR_BLK_PLOT_EIGEN,      /* {{plot eigen}} */
 	VXR_BLK_PLOT_POWERS,     /* {{plot powers}} */
 	VXR_BLK_PLOT_REGIMES,    /* {{plot regimes}} */
+	VXR_BLK_PLOT_GATES,      /* {{plot gates}} */
 	VXR_BLK_RECORD,          /* {{record}} */
 	VXR_BLK_REFERENCES       /* {{references}}: every work of report/doc/cite.h */
 } vxr_blk_kind;

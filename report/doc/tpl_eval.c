@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "engine/act.h"
+#include "engine/linalg.h"
 #include "engine/model.h"
 #include "engine/params.h"
 #include "engine/regime.h"
@@ -116,11 +117,93 @@ static double dact_of(const vxr_ctx *c, size_t j, size_t i)
 	return vx_act_df(c->model->act, gsl_matrix_get(c->result->a, j - 1, i));
 }
 
+/* How a norm left [VX_HORIZON_LOW, VX_HORIZON_HIGH] (vx_gap_leave's sign):
+ * the words of check's horizon line. */
+static const char *fate_name(int h)
+{
+	return h < 0 ? "vanished" : h > 0 ? "exploded" : "none";
+}
+
+/* The gated network the names that mean the same for every cell read in
+ * place of this one (ctx.h, vxr_ctx.cell): NULL when the reader chose the
+ * vanilla cell or the step derives it (tpl.h, vxr_tpl_vanilla), and when
+ * it cannot be computed (ev's error then set: *failed = 1). */
+static const vx_net_result *chosen(evalr *ev, const expr *e, int *failed)
+{
+	const vxr_ctx *c = vxr_env_ctx(ev->env);
+	*failed = 0;
+	if (c->cell == VX_CELL_RNN || vxr_tpl_vanilla(ev->t))
+		return NULL;
+	const vx_net_result *g;
+	vx_error e2;
+	if (vxr_env_gated(ev->env, c->cell, &g, &e2) != VX_OK) {
+		vxr_tpl_eval_fail(ev, e->off, "%s", e2.msg);
+		*failed = 1;
+		return NULL;
+	}
+	return g;
+}
+
+/* The value of a name that means the same for every cell, read from the
+ * gated network g (chosen): the norms of its whole state S. */
+static val eval_gated(evalr *ev, const expr *e, const vx_net_result *g)
+{
+	const vxr_ctx *c = vxr_env_ctx(ev->env);
+	switch ((name_id)e->name) {
+	case NM_LOSS: return vmag(g->loss);
+	case NM_GRAD_NORM: return vmag(g->grad_norm);
+	case NM_LYAP: return vnum(g->lyap_max);
+	case NM_RATE: return vnum(g->rate);
+	case NM_HORIZON: return vint((double)g->horizon);
+	case NM_FATE:
+		return vstr(fate_name(g->horizon_kind == VX_HORIZON_VANISH ? -1 : g->horizon_kind == VX_HORIZON_EXPLODE));
+	case NM_PATH_NORM: case NM_PATH_PRODUCT: case NM_PATH_CONTRIB: {
+		size_t k = vxr_tpl_eval_index(ev, e->a, c->k, 1, g->t, "k", "1..t");
+		if (ev->st != VX_OK)
+			return vnum(0);
+		if (e->name == NM_PATH_CONTRIB)
+			return vmag(g->contribution[(k - 1) * g->L]);
+		return vmag(e->name == NM_PATH_NORM ? g->paths[k - 1].norm : g->paths[k - 1].step_product);
+	}
+	case NM_STEP_NORM: {
+		size_t j = vxr_tpl_eval_index(ev, e->a, c->j, 1, g->T, "j", "1..T");
+		return ev->st != VX_OK ? vnum(0) : vmag(g->step_norm[j - 1]);
+	}
+	default: {
+		/* steps.max, .min, .geomean over j = 1..t, by their logarithms */
+		double mx = -INFINITY, mn = INFINITY, sl = 0;
+		for (size_t j = 1; j <= g->t; j++) {
+			double l = g->step_norm[j - 1].log10;
+			mx = fmax(mx, l);
+			mn = fmin(mn, l);
+			sl += l;
+		}
+		double l = e->name == NM_STEPS_MAX ? mx : e->name == NM_STEPS_MIN ? mn : sl / (double)g->t;
+		return vmag(vx_mag_from_log10(l));
+	}
+	}
+}
+
 static val eval_name(evalr *ev, const expr *e)
 {
 	const vxr_ctx *c = vxr_env_ctx(ev->env);
 	const vx_result *r = c->result;
 	const vx_params *p = c->params;
+	switch ((name_id)e->name) {
+	case NM_LOSS: case NM_GRAD_NORM: case NM_LYAP: case NM_RATE: case NM_HORIZON: case NM_FATE:
+	case NM_PATH_NORM: case NM_PATH_PRODUCT: case NM_PATH_CONTRIB: case NM_STEP_NORM:
+	case NM_STEPS_MAX: case NM_STEPS_MIN: case NM_STEPS_GEOMEAN: {
+		int failed;
+		const vx_net_result *g = chosen(ev, e, &failed);
+		if (failed)
+			return vnum(0);
+		if (g)
+			return eval_gated(ev, e, g);
+		break;   /* this network's, below */
+	}
+	default:
+		break;
+	}
 	switch ((name_id)e->name) {
 	case NM_ACT: return vstr(vx_act_name(c->model->act));
 	case NM_INIT:
@@ -299,6 +382,44 @@ static val eval_name(evalr *ev, const expr *e)
 	}
 	/* the verdict `vanex check` prints for this network */
 	case NM_VERDICT: return vstr(vx_trend_name(vx_result_trend(r)));
+	case NM_FORGET_BIAS: return vnum(c->forget_bias);
+	case NM_CELL: return vstr(vx_cell_name(c->cell));
+	case NM_HORIZON: case NM_FATE: {
+		size_t gap;
+		int h = vx_gap_leave(&r->paths[0].norm.log10, sizeof *r->paths, r->t, log10(VX_HORIZON_LOW),
+		                     log10(VX_HORIZON_HIGH), &gap);
+		if (e->name == NM_HORIZON)
+			return vint((double)gap);
+		return vstr(fate_name(h));
+	}
+	case NM_LSTM_NORM: case NM_LSTM_H_NORM: case NM_LSTM_C_NORM: case NM_LSTM_KEEP: case NM_LSTM_HORIZON:
+	case NM_LSTM_FATE: case NM_LSTM_RATE: case NM_GRU_NORM: case NM_GRU_H_NORM: case NM_GRU_KEEP:
+	case NM_GRU_HORIZON: case NM_GRU_FATE: case NM_GRU_RATE: {
+		vx_cell cell = e->name >= NM_GRU_NORM ? VX_CELL_GRU : VX_CELL_LSTM;
+		size_t k = 1;
+		if (vxr_tpl_names[e->name].args == ARG_K) {
+			k = vxr_tpl_eval_index(ev, e->a, c->k, 1, r->t, "k", "1..t");
+			if (ev->st != VX_OK)
+				return vnum(0);
+		}
+		vx_error e2;
+		const vx_net_result *g;
+		if (vxr_env_gated(ev->env, cell, &g, &e2) != VX_OK) {
+			vxr_tpl_eval_fail(ev, e->off, "%s", e2.msg);
+			return vnum(0);
+		}
+		switch ((name_id)e->name) {
+		case NM_LSTM_NORM: case NM_GRU_NORM: return vmag(g->paths[k - 1].norm);
+		/* one layer: the blocks of layer 0 at index k − 1 */
+		case NM_LSTM_H_NORM: case NM_GRU_H_NORM: return vmag(g->h_norm[k - 1]);
+		case NM_LSTM_C_NORM: return vmag(g->c_norm[k - 1]);
+		case NM_LSTM_KEEP: case NM_GRU_KEEP: return vnum(g->stats[0].keep_mean);
+		case NM_LSTM_HORIZON: case NM_GRU_HORIZON: return vint((double)g->horizon);
+		case NM_LSTM_RATE: case NM_GRU_RATE: return vnum(g->rate);
+		default:
+			return vstr(fate_name(g->horizon_kind == VX_HORIZON_VANISH ? -1 : g->horizon_kind == VX_HORIZON_EXPLODE));
+		}
+	}
 	case NM_COUNT:
 		break;
 	}

@@ -196,8 +196,8 @@ static expr *parse_expr(parser *p, const char *s, size_t n, size_t base, size_t 
 static const char *const matrix_names[] = { "W", "D", "dact", "J", "fd_dads", "fd_dsda", "grad",
                                             "dsds", NULL };
 
-/* {{table paths|steps|inits|regimes [rows=N]}}, {{matrix A [B] [j=…] [k=…] [size=N]}},
- * {{plot norms|dact|contrib|steps|eigen|powers|regimes [j=…]}}, {{record}}, {{references}}, and the
+/* {{table paths|steps|inits|regimes|gates [rows=N]}}, {{matrix A [B] [j=…] [k=…] [size=N]}},
+ * {{plot norms|dact|contrib|steps|eigen|powers|regimes|gates [j=…]}}, {{record}}, {{references}}, and the
  * inline {{cite KEY [KEY…]}} */
 static node *parse_block(parser *p, const char *s, size_t n, size_t base, size_t tagoff)
 {
@@ -678,10 +678,11 @@ static stop parse_list(parser *p, nlist *l, size_t *tagoff, expr **cond)
 
 /* ================================================================ front matter */
 
-static const char *const fm_extra[] = { "title", "j", "k", "panel", NULL };
+static const char *const fm_extra[] = { "title", "j", "k", "panel", "cell", NULL };
 
 /* The tutor's live-panel views a step may name (`panel:`). */
-static const char *const panels[] = { "network", "dact", "jacobian", "paths", "lyap", "chain", "eigen", NULL };
+static const char *const panels[] = { "network", "dact", "jacobian", "paths", "lyap", "chain", "eigen", "gates",
+                                      NULL };
 
 /* The entry of panels[] spelt value, or NULL. */
 static const char *panel_named(const char *value)
@@ -759,7 +760,7 @@ static vx_status parse_front_matter(vxr_tpl *t, size_t *body, vx_error *err)
 		if (!known)
 			return vxr_tpl_fail_at(t, a, err,
 			               "front matter: unknown key '%s' (accepted: the model options act, hidden, inputs, "
-			               "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k, panel)",
+			               "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k, panel, cell)",
 			               key);
 		/* as on the command line, each key once: the first would win unseen */
 		for (size_t x = 0; x + 1 < t->nfm; x++)
@@ -774,7 +775,14 @@ static vx_status parse_front_matter(vxr_tpl *t, size_t *body, vx_error *err)
 			if (!panel_named(value))
 				return vxr_tpl_fail_at(t, vs, err,
 				                       "front matter: panel expects one of network, dact, jacobian, paths, "
-				                       "lyap, chain, eigen, got '%s'", value);
+				                       "lyap, chain, eigen, gates, got '%s'", value);
+		} else if (strcmp(key, "cell") == 0) {
+			/* the one cell a step can be about alone: the gated ones are
+			 * computed beside it, never derived step by step */
+			if (strcmp(value, "rnn") != 0)
+				return vxr_tpl_fail_at(t, vs, err,
+				                       "front matter: cell expects rnn (the step derives the vanilla cell), "
+				                       "got '%s'", value);
 		} else if (strcmp(key, "title") != 0) {
 			vx_params scratch;
 			vx_error e2;
@@ -837,6 +845,14 @@ const char *vxr_tpl_title(const vxr_tpl *t)
 	return NULL;
 }
 
+int vxr_tpl_vanilla(const vxr_tpl *t)
+{
+	for (size_t i = 0; t && i < t->nfm; i++)
+		if (strcmp(t->fm[i].key, "cell") == 0)
+			return 1;
+	return 0;
+}
+
 const char *vxr_tpl_panel(const vxr_tpl *t)
 {
 	for (size_t i = 0; t && i < t->nfm; i++)
@@ -860,7 +876,7 @@ vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size
 	int cli_file = p->weights[0] || p->model[0];
 	for (size_t i = 0; i < t->nfm; i++) {
 		const fm_entry *f = &t->fm[i];
-		if (strcmp(f->key, "title") == 0 || strcmp(f->key, "panel") == 0)
+		if (strcmp(f->key, "title") == 0 || strcmp(f->key, "panel") == 0 || strcmp(f->key, "cell") == 0)
 			continue;
 		if (strcmp(f->key, "j") == 0 || strcmp(f->key, "k") == 0) {
 			size_t *dst = f->key[0] == 'j' ? j : k;

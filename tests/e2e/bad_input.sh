@@ -329,15 +329,19 @@ for cmd in check report tutor; do
 	bad 2 "$cmd --layers 65 (over the limit)" $cmd --layers 65
 	bad 2 "$cmd --layers 2.5" $cmd --layers 2.5
 	bad 2 "$cmd --cell twice" $cmd --cell lstm --cell gru
-	bad 2 "$cmd --act with --cell lstm" $cmd --cell lstm --act tanh
-	bad 2 "$cmd --act with --cell gru" $cmd --cell gru --act sigmoid
-	bad 2 "$cmd --forget-bias with the rnn cell" $cmd --forget-bias 1
 	bad 2 "$cmd --forget-bias nan" $cmd --cell lstm --forget-bias nan
 	bad 2 "$cmd --forget-bias 1e-400 (underflows to 0)" $cmd --cell lstm --forget-bias 1e-400
-	bad 2 "$cmd --forget-bias with --model" $cmd --model "$tmp/lstm.json" --forget-bias 1
-	bad 2 "$cmd --weights with --cell lstm" $cmd --weights "$tmp/ok.npy" --cell lstm
 	bad 2 "$cmd --weights with --layers 2" $cmd --weights "$tmp/ok.npy" --layers 2
 done
+# check computes the network the options describe; report and the tutor
+# derive a vanilla network and put an LSTM and a GRU beside it, so there
+# --act (the vanilla cell's), --forget-bias (the gated networks') and
+# --weights (the vanilla W) go with any --cell
+bad 2 "check --act with --cell lstm" check --cell lstm --act tanh
+bad 2 "check --act with --cell gru" check --cell gru --act sigmoid
+bad 2 "check --forget-bias with the rnn cell" check --forget-bias 1
+bad 2 "check --forget-bias with --model" check --model "$tmp/lstm.json" --forget-bias 1
+bad 2 "check --weights with --cell lstm" check --weights "$tmp/ok.npy" --cell lstm
 # check: a cell, layer count or --act that the file contradicts (exit 2)
 bad 2 "check --cell gru --model lstm.json" check --cell gru --model "$tmp/lstm.json"
 bad 2 "check --layers 3 --model lstm.json" check --layers 3 --model "$tmp/lstm.json"
@@ -348,17 +352,18 @@ bad 2 "check --model lstm.json --t 4 (past its T)" check --model "$tmp/lstm.json
 bad 2 "check --model lstm.json --steps 4 (past its T)" check --model "$tmp/lstm.json" --steps 4
 bad 2 "check --fail-on sometimes" check --fail-on sometimes
 bad 2 "check --fail-on twice" check --fail-on vanishing --fail-on exploding
-# report and the tutor explain one vanilla layer so far: a network is refused
+# report and the tutor explain one layer so far (a vanilla network, the
+# gated ones beside it): a stack or a file of a gated network is refused
 # and check is named, from the options before anything is read, and from a
 # file once it is read
-bad 2 "report --cell lstm" report --cell lstm -o "$tmp/o/h.html"
 bad 2 "report --layers 2" report --layers 2 -o "$tmp/o/h.html"
 bad 2 "report --cell gru --layers 3" report --cell gru --layers 3
 bad 2 "report --model lstm.json (a network)" report --model "$tmp/lstm.json" -o "$tmp/o/h.html"
 bad 2 "tutor --cell lstm (no terminal)" tutor --cell lstm
+bad 2 "tutor --forget-bias 1 (no terminal)" tutor --forget-bias 1
 bad 2 "tutor --layers 2 (no terminal)" tutor --layers 2
 bad 2 "report --fail-on (a check option)" report --fail-on either
-for args in "report --cell lstm" "tutor --layers 2"; do
+for args in "report --cell lstm --layers 2" "tutor --layers 2"; do
 	cases=$((cases + 1))
 	current="$args names vanex check"
 	# shellcheck disable=SC2086
@@ -625,7 +630,7 @@ else
 	tutor_tty 2 "tutor (in a terminal) --norm 1e-400" --norm 1e-400
 	tutor_tty 2 "tutor (in a terminal) --seed twice" --seed 3 --seed 4
 	tutor_tty 2 "tutor (in a terminal) --model with --seed" --model "$tmp/ok.json" --seed 99
-	tutor_tty 2 "tutor (in a terminal) --cell lstm" --cell lstm
+	tutor_tty 2 "tutor (in a terminal) --cell lstm --layers 2" --cell lstm --layers 2
 	tutor_tty 2 "tutor (in a terminal) --model lstm.json (a network)" --model "$tmp/lstm.json"
 	tutor_tty 2 "tutor (in a terminal) --weights lstm3.pt (a gated module)" --weights "$ck/lstm3.pt"
 	tutor_tty 1 "tutor (in a terminal) --weights rnn_nan.pt" --weights "$ck/rnn_nan.pt"

@@ -75,7 +75,7 @@ keys a xyz Enter
 check "an unreadable answer says what is expected" until_shown a "is not an answer: type a number to 2"
 keys a Escape
 keys a Right
-check "Right goes on after the answer line closed" until_shown a "step 12/15"
+check "Right goes on after the answer line closed" until_shown a "step 12/16"
 keys a q
 check "q quits" ended a
 check "exit status 0" test "$(cat "$WORK/rc.a" 2>/dev/null)" = 0
@@ -87,10 +87,10 @@ check "no temporary file is left" test "$(ls -A "$S/vanex")" = progress
 
 # ---- resume: the last step seen, its answers
 start b 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 --
-check "resumes at the last step seen" until_shown b "step 12/15"
+check "resumes at the last step seen" until_shown b "step 12/16"
 check "the answers come back" until_shown b "1/6 answered"
 keys b 9
-check "digits still jump" until_shown b "step 9/15"
+check "digits still jump" until_shown b "step 9/16"
 keys b i "0" Enter
 check "a second question is judged" until_shown b "Question 4"
 keys b q
@@ -104,7 +104,7 @@ ended c
 
 # ---- --restart
 start d 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 -- --restart
-check "--restart begins at step 1" until_shown d "step 1/15"
+check "--restart begins at step 1" until_shown d "step 1/16"
 check "--restart forgets the answers" until_shown d "0/6 answered"
 keys d q
 ended d
@@ -114,7 +114,7 @@ check "--restart clears the file's answers" sh -c "! grep -q '^answer' '$P'"
 printf 'vanex progress 1\nstep 3\nanswer nonsense\n' >"$P"
 start e 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 -- "2>$WORK/err.e"
 check "a damaged file is named in the message line" until_shown e "progress damaged at line 3"
-check "and the tutor starts at step 1" until_shown e "step 1/15"
+check "and the tutor starts at step 1" until_shown e "step 1/16"
 keys e q
 ended e
 check "exit status 0 after a damaged file" test "$(cat "$WORK/rc.e" 2>/dev/null)" = 0
@@ -143,7 +143,7 @@ check "one line on stderr about it" grep -q "progress not kept" "$WORK/err.g"
 # ---- a relative XDG_STATE_HOME is ignored (the XDG spec): HOME's default
 mkdir -p "$WORK/home"
 start h 80 24 XDG_STATE_HOME=rel HOME=$WORK/home LANG=C.UTF-8 -- --step 2
-until_shown h "step 2/15" >/dev/null
+until_shown h "step 2/16" >/dev/null
 keys h q
 ended h
 check "a relative XDG_STATE_HOME: ~/.local/state/vanex/progress" test -f "$WORK/home/.local/state/vanex/progress"

@@ -196,10 +196,10 @@ for f in md html latex; do
 	if grep -q '2023-11-14' "$tmp/r1/h.$f"; then pass; else fail "-f $f: the date of SOURCE_DATE_EPOCH=1700000000 is missing"; fi
 	if grep -q 'vanex' "$tmp/r1/h.$f"; then pass; else fail "-f $f: no version recorded"; fi
 done
-# the five plots of the default handout (σ′, the three regimes, the norms
-# against t − k, the eigenvalues and the powers of W) sit beside the
-# Markdown, identical too
-for n in 1 2 3 4 5; do
+# the six plots of the default handout (σ′, the three regimes, the norms
+# against t − k, the eigenvalues and the powers of W, the three cells of the
+# step on gates) sit beside the Markdown, identical too
+for n in 1 2 3 4 5 6; do
 	if [ -f "$tmp/r1/h-$n.svg" ] && grep -q '<svg' "$tmp/r1/h-$n.svg" && grep -q "(h-$n.svg)" "$tmp/r1/h.md" &&
 		cmp -s "$tmp/r1/h-$n.svg" "$tmp/r2/h-$n.svg"; then
 		pass
@@ -208,12 +208,12 @@ for n in 1 2 3 4 5; do
 	fi
 done
 n=$(ls -A "$tmp/r1" | wc -l)
-[ "$n" -eq 8 ] && pass || fail "expected h.md h-1.svg … h-5.svg h.html h.latex in r1, found: $(ls -A "$tmp/r1")"
+[ "$n" -eq 9 ] && pass || fail "expected h.md h-1.svg … h-6.svg h.html h.latex in r1, found: $(ls -A "$tmp/r1")"
 SOURCE_DATE_EPOCH=x expect_error 2 'SOURCE_DATE_EPOCH' report
 
 # ---- numbered steps, references, the handout's own words ----------------------------
-# Every format numbers the 15 steps in order ("Step 3. ..." in the title),
-# ends with the six references, and cites them by number; in HTML each
+# Every format numbers the 16 steps in order ("Step 3. ..." in the title),
+# ends with the eight references, and cites them by number; in HTML each
 # citation links to an entry that exists.  No sentence meant for the tutor
 # ("change it", keys to press) reaches a handout.
 for f in md html latex; do
@@ -227,19 +227,19 @@ import re, sys
 text, fmt = open(sys.argv[1]).read(), sys.argv[2]
 bad = []
 steps = [int(n) for n in re.findall(r"Step (\d+)\. ", text)]
-if steps != list(range(1, 16)):
+if steps != list(range(1, 17)):
     bad.append("step numbers in the titles: %s" % steps)
 refs = re.findall(r"\[(\d)\]", text[text.rfind("References"):])
-if sorted(set(refs)) != [str(i) for i in range(1, 7)]:
+if sorted(set(refs)) != [str(i) for i in range(1, 9)]:
     bad.append("references after the last 'References': %s" % refs)
 for want in ("Pascanu", "Hochreiter", "Bengio, P. Simard", "Schmidhuber", "Jaitly", "Arjovsky",
-             "157", "1735", "1310", "1504.00941", "1120"):
+             "157", "1735", "1310", "1504.00941", "1120", "Gers", "Jozefowicz", "2451", "2342"):
     if want not in text:
         bad.append("no '%s' in the references" % want)
 cited = re.findall(r'href="#ref-([a-z0-9]+)"', text)
 ids = re.findall(r'id="ref-([a-z0-9]+)"', text)
 if fmt == "html":
-    if len(cited) < 8 or any(c not in ids for c in cited) or len(ids) != 6:
+    if len(cited) < 10 or any(c not in ids for c in cited) or len(ids) != 8:
         bad.append("citations %s against entries %s" % (cited, ids))
 else:
     if not re.search(r"Pascanu, Mikolov and Bengio \[1\]", text):
@@ -344,7 +344,7 @@ for _, body in secs:
     m = re.match(r"\s*<h2>Step (\d+)\. ", body)
     if m and (not steps or steps[-1] != int(m.group(1))):
         steps.append(int(m.group(1)))
-if steps != list(range(1, 16)):
+if steps != list(range(1, 17)):
     bad.append("steps in order: %s" % steps)
 if "<script" in h.lower():
     bad.append("a script")

@@ -27,6 +27,7 @@
 #include "engine/analysis.h"
 #include "report/text/utf8.h"
 #include "engine/model.h"
+#include "report/doc/cite.h"
 #include "report/doc/doc.h"
 #include "report/doc/env.h"
 #include "report/doc/render.h"
@@ -58,7 +59,7 @@ static void net_make(net *n, const char *act, const char *norm)
 	cr_assert_eq(vx_params_set(&n->p, "seed", "3", &err), VX_OK);
 	cr_assert_eq(vx_model_build(&n->p, &n->m, &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), NULL, &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0 };
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0, 0, VX_CELL_RNN };
 }
 
 static void net_free(net *n)
@@ -892,7 +893,8 @@ Test(doc_regimes, three_networks_against_a_plain_computation)
  * only then: laying out every step with one set of extras builds none
  * before "Vanishing or exploding", two there (this network stands for its
  * own side: the table's row is its analysis, not a copy), none again when
- * the step is laid out a second time, and two more for the remedies
+ * the step is laid out a second time, two for the step on gates (the LSTM
+ * and the GRU beside the network), and two more for the remedies
  * (orthogonal and identity W). */
 Test(doc_regimes, computed_only_by_the_step_that_asks)
 {
@@ -916,6 +918,8 @@ Test(doc_regimes, computed_only_by_the_step_that_asks)
 			cr_expect_eq(vxr_extras_networks(x) - before, 2, "laid out again: nothing more");
 		} else if (strcmp(d->title, "Remedies") == 0) {
 			cr_expect_eq(built, 2, "the remedies: orthogonal and identity W");
+		} else if (strcmp(d->title, "Why gates help") == 0) {
+			cr_expect_eq(built, 2, "the step on gates: an LSTM and a GRU, built %zu", built);
 		} else {
 			cr_expect_eq(built, 0, "step %zu (%s) builds no network, built %zu", i + 1, d->title, built);
 		}
@@ -1097,4 +1101,84 @@ Test(doc_golden, steps_at_every_width_typeset_and_punctuation_kept, .timeout = 1
 			}
 	cr_expect_eq(lone + tex + wide, 0, "%d lone punctuation, %d TeX, %d too wide", lone, tex, wide);
 	net_free(&n);
+}
+
+/* The works are numbered in the order the steps first cite them
+ * (templates/README.md): filling every built-in step in turn, each work
+ * first cited is the next number, and every work is cited.  Step 15 cites
+ * Hochreiter and Schmidhuber 1997, Gers et al. 2000 and Jozefowicz et al.
+ * 2015 before step 16 cites Arjovsky et al. and Le et al. */
+Test(doc_cite, works_numbered_in_the_order_the_steps_first_cite_them)
+{
+	net n;
+	net_make(&n, "tanh", "1.2");
+	vxr_env *e = vxr_env_alloc(&n.ctx);
+	cr_assert_not_null(e);
+	vxr_filled f = { 0 };
+	vx_error err = { 0 };
+	for (size_t i = 0; i < vxr_step_count(); i++)
+		cr_assert_eq(vxr_fill_step(e, i, VXF_UNICODE, &f, &err), VX_OK, "step %zu: %s", i + 1, err.msg);
+	int seen[32] = { 0 };
+	size_t next = 0;
+	cr_assert_lt(vxr_ref_count(), 32);
+	for (size_t o = 0; o < f.nobjs; o++) {
+		if (f.objs[o].kind != VXR_OBJ_CITE)
+			continue;
+		for (size_t c = 0; c < f.objs[o].ncite; c++) {
+			int w = f.objs[o].cite[c];
+			if (seen[w])
+				continue;
+			cr_expect_eq((size_t)w, next, "the %zu-th work first cited is [%d] %s, numbered out of turn", next + 1,
+			             w + 1, vxr_ref_at((size_t)w)->key);
+			seen[w] = 1;
+			next++;
+		}
+	}
+	cr_expect_eq(next, vxr_ref_count(), "the steps cite %zu of the %zu works", next, vxr_ref_count());
+	vxr_filled_clear(&f);
+	vxr_env_free(e);
+	net_free(&n);
+}
+
+/* With a gated cell chosen, a step about the vanilla cell laid out for the
+ * terminal beyond d³t = 2×10⁸ (d = 128, t = 100) says the chosen cell is
+ * left to vanex report and builds no network (the LSTM's analysis there
+ * costs about four of the vanilla one's); below it (d = 4) it builds the
+ * LSTM and gives its norm. */
+Test(doc_cell, the_tutor_leaves_a_large_gated_analysis_out)
+{
+	static const char *const hidden[2] = { "128", "4" };
+	for (int big = 0; big < 2; big++) {
+		vx_params p;
+		vx_error err = { 0 };
+		gsl_set_error_handler_off();
+		vx_params_default(&p);
+		cr_assert_eq(vx_params_set(&p, "hidden", hidden[big], &err), VX_OK);
+		cr_assert_eq(vx_params_set(&p, "steps", "100", &err), VX_OK);
+		vx_model *m = NULL;
+		vx_result *r = NULL;
+		cr_assert_eq(vx_model_build(&p, &m, &err), VX_OK, "%s", err.msg);
+		cr_assert_eq(vx_analyse(m, 100, NULL, &r, &err), VX_OK, "%s", err.msg);
+		vxr_extras *x = vxr_extras_alloc();
+		vxr_ctx c = { &p, m, r, 100, 1, "2001-02-03", x, 0, 0, VX_CELL_LSTM };
+		vxt_doc *d = NULL;
+		cr_assert_eq(vxt_render_step(&c, 2, 78, 1, &d, &err), VX_OK, "%s", err.msg);
+		char text[4096] = "";
+		for (size_t i = 0; i < d->nlines && i < 6; i++) {
+			for (size_t s = 0; s < d->lines[i].nspans; s++)
+				strncat(text, d->lines[i].spans[s].text, sizeof text - strlen(text) - 1);
+			strncat(text, " ", sizeof text - strlen(text) - 1);
+		}
+		if (big == 0) {
+			cr_expect(strstr(text, "too large for the tutor") != NULL, "d = 128: the note leaves it out: %s", text);
+			cr_expect_eq(vxr_extras_networks(x), 0, "d = 128: no network built");
+		} else {
+			cr_expect(strstr(text, "whose whole state") != NULL, "d = 4: the LSTM's norm: %s", text);
+			cr_expect_eq(vxr_extras_networks(x), 1, "d = 4: the LSTM built");
+		}
+		vxt_doc_free(d);
+		vxr_extras_free(x);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine/analysis.h"
+#include "engine/linalg.h"
 #include "engine/model.h"
 #include "report/doc/doc.h"
 #include "report/doc/render.h"
@@ -108,7 +109,7 @@ Test(tpl_errors, blocks)
 	net n;
 	net_make(&n, "tanh", "gaussian", "1", "10");
 	expect_error(&n, "\n{{table paths rows=1}}", "t.md:2:20: rows= expects a whole number in 3..1000, got '1'");
-	expect_error(&n, "{{table nothing}}", "t.md:1:9: unknown table 'nothing' (accepted: paths, steps, inits, regimes)");
+	expect_error(&n, "{{table nothing}}", "t.md:1:9: unknown table 'nothing' (accepted: paths, steps, inits, regimes, gates)");
 	expect_error(&n, "{{matrix Q}}",
 	             "t.md:1:10: unknown matrix 'Q' (accepted: W, D, dact, J, fd_dads, fd_dsda, grad, dsds)");
 	expect_error(&n, "{{matrix}}",
@@ -118,19 +119,19 @@ Test(tpl_errors, blocks)
 	expect_error(&n, "{{plot norms j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
 	expect_error(&n, "{{plot steps j=2}}", "t.md:1:1: {{plot}} accepts only j= (for dact)");
 	expect_error(&n, "{{plot nothing}}",
-	             "t.md:1:8: unknown plot 'nothing' (accepted: norms, dact, contrib, steps, eigen, powers, regimes)");
-	expect_error(&n, "{{plot}}", "t.md:1:3: {{plot}} needs one of: norms, dact, contrib, steps, eigen, powers, regimes");
+	             "t.md:1:8: unknown plot 'nothing' (accepted: norms, dact, contrib, steps, eigen, powers, regimes, gates)");
+	expect_error(&n, "{{plot}}", "t.md:1:3: {{plot}} needs one of: norms, dact, contrib, steps, eigen, powers, regimes, gates");
 	expect_error(&n, "{{record x}}", "t.md:1:1: {{record}} takes no argument");
 	expect_error(&n, "{{references 3}}", "t.md:1:1: {{references}} takes no argument");
 	expect_error(&n, "see {{cite}}",
 	             "t.md:1:5: {{cite}} needs one to four keys (pascanu2013, hochreiter1991, bengio1994, "
-	             "arjovsky2016, le2015, hochreiter1997)");
+	             "hochreiter1997, gers2000, jozefowicz2015, arjovsky2016, le2015)");
 	expect_error(&n, "see {{cite pascanu2013 hinton2006}}",
 	             "t.md:1:24: unknown work 'hinton2006' (accepted: pascanu2013, hochreiter1991, bengio1994, "
-	             "arjovsky2016, le2015, hochreiter1997)");
+	             "hochreiter1997, gers2000, jozefowicz2015, arjovsky2016, le2015)");
 	expect_error(&n, "see {{cite le2015 k=2}}",
 	             "t.md:1:5: {{cite}} needs one to four keys (pascanu2013, hochreiter1991, bengio1994, "
-	             "arjovsky2016, le2015, hochreiter1997)");
+	             "hochreiter1997, gers2000, jozefowicz2015, arjovsky2016, le2015)");
 	expect_error(&n, "$x {{cite le2015}}$", "t.md:1:4: a citation cannot stand inside math");
 	expect_error(&n, "{{table paths color=red}}",
 	             "t.md:1:15: unknown block argument 'color' (accepted: j= k= rows= size=)");
@@ -144,7 +145,7 @@ Test(tpl_errors, front_matter)
 	net_make(&n, "tanh", "gaussian", "1", "10");
 	expect_error(&n, "---\nfoo: 1\n---\nx",
 	             "t.md:2:1: front matter: unknown key 'foo' (accepted: the model options act, hidden, inputs, "
-	             "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k, panel)");
+	             "steps, t, norm, init, weights, model, input-scale, seed; and title, j, k, panel, cell)");
 	expect_error(&n, "---\nact: tanh\n", "t.md:1:1: unclosed front matter (no closing ---)");
 	expect_error(&n, "---\njust words\n---\n", "t.md:2:1: front matter: expected 'key: value'");
 	expect_error(&n, "---\nj: 0\n---\n", "t.md:2:4: front matter: j expects a whole number >= 1, got '0'");
@@ -192,16 +193,55 @@ Test(tpl_front_matter, panel_names_a_view)
 	net n;
 	net_make(&n, "tanh", "gaussian", "1", "10");
 	expect_error(&n, "---\ntitle: x\npanel: sigma\n---\n",
-	             "t.md:3:8: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, eigen, "
+	             "t.md:3:8: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, eigen, gates, "
 	             "got 'sigma'");
 	expect_error(&n, "---\npanel: Chain\n---\n",
-	             "t.md:2:8: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, eigen, "
+	             "t.md:2:8: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, eigen, gates, "
 	             "got 'Chain'");
 	expect_error(&n, "---\npanel:\n---\n",
-	             "t.md:2:7: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, eigen, got ''");
+	             "t.md:2:7: front matter: panel expects one of network, dact, jacobian, paths, lyap, chain, eigen, gates, "
+	             "got ''");
 	expect_error(&n, "---\npanel: chain\npanel: lyap\n---\n", "t.md:3:1: front matter: 'panel' given twice");
 	/* it fills like any template: the front matter leaves no trace in the text */
 	expect_fill(&n, "---\npanel: lyap\n---\nd = {{d}}", "d = 4");
+	net_free(&n);
+}
+
+/* `cell: rnn` pins a step to the vanilla network: with the LSTM chosen
+ * (ctx.cell), path.norm, step.norm, grad_norm, lyap and horizon read the
+ * LSTM beside it (vxr_env_gated: its own analysis) in a step that does not
+ * say so, and the vanilla network's in one that does; `cell` always names
+ * the chosen cell; any value but rnn is refused. */
+Test(tpl_front, cell_rnn_pins_the_vanilla_network)
+{
+	net n;
+	net_make(&n, "tanh", "gaussian", "1", "10");
+	expect_error(&n, "---\ncell: lstm\n---\n",
+	             "t.md:2:7: front matter: cell expects rnn (the step derives the vanilla cell), got 'lstm'");
+	n.ctx.cell = VX_CELL_LSTM;
+	const vx_net_result *g;
+	vx_error err = { 0 };
+	cr_assert_eq(vxr_env_gated(n.env, VX_CELL_LSTM, &g, &err), VX_OK, "%s", err.msg);
+	char want[400], a[48], b[48], c[48], d[48], e[48];
+	vxf_mag(a, sizeof a, g->paths[0].norm, 17, VXF_UNICODE);
+	vxf_mag(b, sizeof b, g->step_norm[4], 17, VXF_UNICODE);
+	vxf_mag(c, sizeof c, g->grad_norm, 17, VXF_UNICODE);
+	vxf_num(d, sizeof d, g->lyap_max, 17, VXF_UNICODE);
+	snprintf(e, sizeof e, "%zu", g->horizon);
+	snprintf(want, sizeof want, "lstm %s %s %s %s %s", a, b, c, d, e);
+	const char *body = "{{cell}} {{path.norm k=1:full}} {{step.norm j=5:full}} {{grad_norm:full}} {{lyap:full}} {{horizon}}";
+	expect_fill(&n, body, want);
+	vxf_mag(a, sizeof a, n.r->paths[0].norm, 17, VXF_UNICODE);
+	vxf_num(b, sizeof b, gsl_vector_get(n.r->step_norm, 4), 17, VXF_UNICODE);
+	vxf_mag(c, sizeof c, n.r->grad_norm, 17, VXF_UNICODE);
+	vxf_num(d, sizeof d, n.r->lyap_max, 17, VXF_UNICODE);
+	char pinned[300];
+	snprintf(pinned, sizeof pinned, "---\ncell: rnn\n---\n%s", body);
+	size_t gap;
+	vx_gap_leave(&n.r->paths[0].norm.log10, sizeof *n.r->paths, n.r->t, -3, 3, &gap);
+	snprintf(want, sizeof want, "lstm %s %s %s %s %zu", a, b, c, d, gap);
+	expect_fill(&n, pinned, want);
+	cr_expect_neq(gap, g->horizon, "the two horizons differ here (%zu), so the test tells them apart", gap);
 	net_free(&n);
 }
 
@@ -524,7 +564,7 @@ Test(tpl_values, citations)
 		vxr_buf_printf(&keys, "%s%s", i ? ", " : "", vxr_ref_at(i)->key);
 	cr_expect_str_eq(keys.s, vxr_ref_keys());
 	free(keys.s);
-	cr_expect_eq(vxr_ref_find("le2015", 6), 4);
+	cr_expect_eq(vxr_ref_find("le2015", 6), 7);
 	cr_expect_eq(vxr_ref_find("le201", 5), -1);
 	cr_expect_null(vxr_ref_at(vxr_ref_count()));
 	net_free(&n);
@@ -589,7 +629,7 @@ static void jordan_net(net *n, const char *steps)
 	vxr_env_free(n->env);
 	vx_result_free(n->r);
 	cr_assert_eq(vx_analyse(n->m, n->m->T, NULL, &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0 };
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0, 0, VX_CELL_RNN };
 	n->env = vxr_env_alloc(&n->ctx);
 }
 

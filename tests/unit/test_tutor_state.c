@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "tui/tutor_state.h"
+#include "report/text/fmt.h"
 #include "report/text/utf8.h"
 #include "tui/tutor_panel.h"
 
@@ -572,6 +573,69 @@ Test(tutor_state, r_and_R_reseed_reproducibly)
 	gsl_matrix_free(W0);
 }
 
+/* The text of n lines of spans, one line per row, into a malloc'd string. */
+static char *lines_text(const vxt_line *lines, size_t n)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		for (size_t s = 0; s < lines[i].nspans; s++)
+			len += strlen(lines[i].spans[s].text) + 1;
+	char *out = calloc(len + n, 1);
+	cr_assert_not_null(out);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t s = 0; s < lines[i].nspans; s++)
+			strcat(out, lines[i].spans[s].text);
+		strcat(out, "\n");
+	}
+	return out;
+}
+
+/* b and B move the forget bias of the LSTM and GRU of the step on gates by
+ * 1, and the step and its panel follow: the panel's LSTM ‖∂c_t/∂c_1‖ is then
+ * that of a network made afresh with the new bias (a fresh environment,
+ * extras of its own), not the one kept from bias 0. */
+Test(tutor_state, b_and_B_move_the_forget_bias_and_the_gates_step_follows)
+{
+	press('1');
+	press('5');
+	cr_assert_str_eq(vxr_step_name(st.step), "15-gates.md");
+	cr_expect_eq(st.shown_view, VXU_VIEW_GATES, "the step shows its panel");
+	vx_mag want[2];
+	for (int i = 0; i < 2; i++) {
+		double b = i;
+		vxr_ctx c = { &st.eff, st.model, st.result, st.j, st.k, "", NULL, 0, b, VX_CELL_RNN };
+		vxr_env *e = vxr_env_alloc(&c);
+		const vx_net_result *g;
+		vx_error err = { 0 };
+		cr_assert_eq(vxr_env_gated(e, VX_CELL_LSTM, &g, &err), VX_OK, "%s", err.msg);
+		want[i] = g->c_norm[0];
+		vxr_env_free(e);
+	}
+	cr_assert(want[1].log10 > want[0].log10 + 3, "a bias of 1 keeps far more of the cell: 10^%g against 10^%g",
+	          want[1].log10, want[0].log10);
+	static const int keys[3] = { 0, 'B', 'b' };
+	static const char *const heads[3] = { "forget bias 0 (b B)", "forget bias 1 (b B)", "forget bias 0 (b B)" };
+	for (int i = 0; i < 3; i++) {
+		if (keys[i])
+			cr_expect_eq(press(keys[i]), VXU_RECOMPUTE, "%c moves the bias", keys[i]);
+		cr_expect_eq(st.forget_bias, i == 1 ? 1.0 : 0.0, "after key %d", i);
+		char *p = lines_text(st.panel.lines, st.panel.nlines);
+		char num[48];
+		vxf_mag(num, sizeof num, want[i == 1], 3, VXF_UNICODE);
+		cr_expect(strstr(p, heads[i]) != NULL, "the panel names the bias: %s", p);
+		cr_expect(strstr(p, num) != NULL, "the panel shows the LSTM's %s: %s", num, p);
+		free(p);
+		char *d = lines_text(st.doc->lines, st.doc->nlines);
+		cr_expect(strstr(d, i == 1 ? "forget bias b = 1" : "forget bias b = 0") != NULL, "the step says the bias");
+		free(d);
+	}
+	for (int i = 0; i < 10; i++)
+		press('b');
+	cr_expect_eq(st.forget_bias, -VXU_KEY_MAX_BIAS, "b stops at -%d", VXU_KEY_MAX_BIAS);
+	cr_expect_eq(press('b'), VXU_REDRAW, "no further");
+	cr_expect_eq(st.forget_bias, -VXU_KEY_MAX_BIAS);
+}
+
 /* ---------------------------------------------------------------- others */
 
 Test(tutor_state, v_cycles_the_panel)
@@ -959,6 +1023,7 @@ Test(tutor_state, view_named)
 	cr_expect_eq(vxu_view_named("network"), VXU_VIEW_NETWORK);
 	cr_expect_eq(vxu_view_named("chain"), VXU_VIEW_CHAIN);
 	cr_expect_eq(vxu_view_named("eigen"), VXU_VIEW_EIGEN);
+	cr_expect_eq(vxu_view_named("gates"), VXU_VIEW_GATES);
 	cr_expect_eq(vxu_view_named(NULL), VXU_VIEW_CHAIN);
 }
 
@@ -973,7 +1038,7 @@ Test(tutor_state, every_step_names_its_view)
 	static const vxu_view want[] = {
 		VXU_VIEW_NETWORK, VXU_VIEW_PATHS, VXU_VIEW_CHAIN, VXU_VIEW_JACOBIAN, VXU_VIEW_DACT,
 		VXU_VIEW_JACOBIAN, VXU_VIEW_DACT, VXU_VIEW_JACOBIAN, VXU_VIEW_CHAIN, VXU_VIEW_CHAIN,
-		VXU_VIEW_CHAIN, VXU_VIEW_PATHS, VXU_VIEW_LYAP, VXU_VIEW_EIGEN, VXU_VIEW_CHAIN,
+		VXU_VIEW_CHAIN, VXU_VIEW_PATHS, VXU_VIEW_LYAP, VXU_VIEW_EIGEN, VXU_VIEW_GATES, VXU_VIEW_CHAIN,
 	};
 	cr_assert_eq(vxr_step_count(), sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < vxr_step_count(); i++) {
@@ -1024,7 +1089,7 @@ Test(tutor_state, revisited_steps_are_not_laid_out_again)
 static void fd_of_extras(vx_fdcheck *out)
 {
 	cr_assert_not_null(st.extras, "the state owns extras");
-	vxr_ctx ctx = { &st.eff, st.model, st.result, st.j, st.k, st.date, st.extras, 0 };
+	vxr_ctx ctx = { &st.eff, st.model, st.result, st.j, st.k, st.date, st.extras, 0, st.forget_bias, st.cell };
 	vxr_env *e = vxr_env_alloc(&ctx);
 	cr_assert_not_null(e);
 	vx_error err = { 0 };
