@@ -160,9 +160,15 @@ void vxr_ck_source_inputs(FILE *out, const vxr_source *src, const vx_params *p, 
 			snprintf(line, sizeof line, ", T = %zu steps of n = %zu", T, n);
 		path_line(out, "inputs: from ", src->inputs, line, utf8);
 	} else {
-		/* one line when it fits 80 columns, the hint under it otherwise */
+		/* one line when it fits 80 columns, the hint under it otherwise;
+		 * scale 0 is no input, in the words of the generated network's
+		 * line (vxr_ck_inputs_line), not "N(0, 0²)" with a seed it never reads */
 		vxf_num(num, sizeof num, p->input_scale, 6, st);
-		snprintf(line, sizeof line, "inputs: generated, N(0, %s%s), seed %lu;", num, utf8 ? "\u00b2" : "^2", p->seed);
+		if (p->input_scale == 0)
+			snprintf(line, sizeof line, "inputs: none (input scale 0);");
+		else
+			snprintf(line, sizeof line, "inputs: generated, N(0, %s%s), seed %lu;", num, utf8 ? "\u00b2" : "^2",
+			         p->seed);
 		const char *hint = " give your own with --inputs-file";
 		fprintf(out, "%s%s%s\n", line, vxr_u8_width(line) + (int)strlen(hint) > 80 ? "\n " : "", hint);
 	}

@@ -561,6 +561,9 @@ static vxu_reaction apply_key(vxu_state *st, int key)
 			vxu_message(st, VXU_MSG_INFO, "this step asks no question; %s goes on", U(st, "→", "Right"));
 			return VXU_REDRAW;
 		}
+		/* the questions end the step's text: show them above the answer
+		 * line, or the student answers a question that is off the screen */
+		st->scroll = vxu_scroll_max(st);
 		return VXU_REDRAW;
 	case VXU_K_ENTER:
 	case VXU_K_RIGHT: case 'l': case 'n': case ' ':
@@ -744,14 +747,26 @@ void vxu_note_change(vxu_state *st)
 		vxu_message(st, VXU_MSG_INFO, "loss step t = %zu: %zu path%s, the longest with %zu factor%s", st->t,
 		            st->t, st->t == 1 ? "" : "s", st->t - 1, st->t == 2 ? "" : "s");
 		break;
-	case VXU_CH_K:
-		vxu_message(st, VXU_MSG_INFO, "path from k = %zu: %zu factor%s J%s%zu %s J%s%zu", st->k,
-		            st->t - st->k, st->t - st->k == 1 ? "" : "s", U(st, "", "_"),
-		            st->k + 1, U(st, "…", "..."), U(st, "", "_"), st->t);
+	case VXU_CH_K: {
+		/* J₄₈ … J₅₀ as the panel writes them, J_48 ... J_50 in ASCII */
+		char lo[64], hi[64];
+		if (st->utf8) {
+			vxf_sub_int(lo, sizeof lo, (long long)st->k + 1);
+			vxf_sub_int(hi, sizeof hi, (long long)st->t);
+		} else {
+			snprintf(lo, sizeof lo, "_%zu", st->k + 1);
+			snprintf(hi, sizeof hi, "_%zu", st->t);
+		}
+		if (st->t - st->k == 1)
+			vxu_message(st, VXU_MSG_INFO, "path from k = %zu: 1 factor J%s", st->k, hi);
+		else
+			vxu_message(st, VXU_MSG_INFO, "path from k = %zu: %zu factors J%s %s J%s", st->k,
+			            st->t - st->k, lo, U(st, "…", "..."), hi);
 		if (st->k == st->t)
 			vxu_message(st, VXU_MSG_INFO, "k = t = %zu: no factors, the empty product is the identity",
 			            st->t);
 		break;
+	}
 	case VXU_CH_J:
 		vxu_message(st, VXU_MSG_INFO, "chosen step j = %zu", st->j);
 		break;

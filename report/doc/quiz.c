@@ -131,15 +131,25 @@ vxr_judgement vxr_quiz_judge(const vxr_quiz *q, const char *typed)
 			w[k++] = (char)tolower((unsigned char)s[i]);
 		}
 		w[k] = '\0';
+		/* The word itself, else another form of it: the question asks
+		 * "vanish, explode, or neither?", and "vanish", "explode" or
+		 * "vanished" mean the choice they share a stem with.  A stem is
+		 * a common start of at least 4 letters that leaves at most 2 of
+		 * the typed word over, and it must point at one choice alone
+		 * ("exploring" and "van" stay unreadable). */
+		size_t stem = q->nchoices;
+		int stems = 0;
 		for (size_t c = 0; c < q->nchoices; c++) {
-			char lc[VXR_QUIZ_CHOICE_LEN];
 			size_t l = 0;
-			for (; q->choices[c][l]; l++)
-				lc[l] = (char)tolower((unsigned char)q->choices[c][l]);
-			lc[l] = '\0';
-			if (strcmp(w, lc) == 0)
+			while (w[l] && w[l] == (char)tolower((unsigned char)q->choices[c][l]))
+				l++;
+			if (!w[l] && !q->choices[c][l])
 				return strcmp(q->choices[c], q->text) == 0 ? VXR_JUDGE_RIGHT : VXR_JUDGE_WRONG;
+			if (l >= 4 && l + 2 >= k)
+				stem = c, stems++;
 		}
+		if (stems == 1)
+			return strcmp(q->choices[stem], q->text) == 0 ? VXR_JUDGE_RIGHT : VXR_JUDGE_WRONG;
 		return VXR_JUDGE_UNREADABLE;
 	}
 	}

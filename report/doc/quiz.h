@@ -64,7 +64,9 @@ typedef enum { VXR_JUDGE_RIGHT = 0, VXR_JUDGE_WRONG, VXR_JUDGE_UNREADABLE } vxr_
  * both written to q->digits significant digits, are the same number (so
  * 0.0424 and 0.042 are right for 0.04249 at 2 digits, 0.043 is not).
  * INTEGER: a whole number equal to the answer.  CHOICE: one of the choices,
- * in any case, inner white space ignored.  UNREADABLE when the text is not
+ * in any case, inner white space ignored, or another form of one ("vanish",
+ * "exploded": a common start of at least 4 letters with one choice alone,
+ * the typed word at most 2 letters longer).  UNREADABLE when the text is not
  * of the kind asked (letters for a number, a word not among the choices). */
 vxr_judgement vxr_quiz_judge(const vxr_quiz *q, const char *typed);
 

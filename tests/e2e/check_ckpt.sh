@@ -334,6 +334,11 @@ for f in batch one ascii; do
 done
 grep -q '^inputs: generated, N(0, 1²), seed 1; give your own with --inputs-file$' "$tmp/one.txt" ||
 	fail "the generated inputs are not said: $(sed -n 5p "$tmp/one.txt")"
+# --input-scale 0 is no input, as for a generated network (not "N(0, 0²), seed 1")
+"$VANEX" check --weights "$fx/trained_lstm.pt" --steps 20 --input-scale 0 >"$tmp/none.txt" 2>"$tmp/err" ||
+	fail "check of the trained LSTM with --input-scale 0: $(cat "$tmp/err")"
+grep -q '^inputs: none (input scale 0); give your own with --inputs-file$' "$tmp/none.txt" ||
+	fail "no input is not said: $(sed -n 5p "$tmp/none.txt")"
 grep -q '^inputs: from .*trained_lstm_pt_x.npy, 4 sequences of T = 20 steps of n = 1$' "$tmp/batch.txt" &&
 	grep -q '^verdict: [a-z]*: [0-9] of 4 sequences vanish' "$tmp/batch.txt" ||
 	fail "the batch's text: $(head -c 600 "$tmp/batch.txt")"

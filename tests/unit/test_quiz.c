@@ -157,7 +157,17 @@ Test(judge, choice)
 	RIGHT(q, "van ishing");
 	WRONG(q, "exploding");
 	WRONG(q, "Neither");
-	UNREAD(q, "vanish");
+	/* the question's own words ("vanish, explode, or neither?") and other
+	 * forms of a choice; a start shared with none, or too short, is not one */
+	RIGHT(q, "vanish");
+	RIGHT(q, "Vanished");
+	RIGHT(q, "vanishes");
+	WRONG(q, "explode");
+	WRONG(q, "exploded");
+	WRONG(q, "neith");
+	UNREAD(q, "van");
+	UNREAD(q, "exploring");
+	UNREAD(q, "vanishingly so");
 	UNREAD(q, "maybe");
 	UNREAD(q, "");
 	char buf[80];

@@ -502,9 +502,15 @@ Test(tutor_state, k_within_1_to_t_and_follows_t_down)
 	press('K');
 	press('K');
 	cr_expect_eq(st.k, 3, "K increases k");
+	cr_expect_str_eq(st.message, "path from k = 3: 47 factors J₄ … J₅₀",
+	                 "the factors written as the panel writes them");
 	for (int i = 0; i < 60; i++)
 		press('K');
 	cr_expect_eq(st.k, st.t, "k stops at t");
+	press('k');
+	cr_expect_str_eq(st.message, "path from k = 49: 1 factor J₅₀", "one factor, named once");
+	press('K');
+	press('K');
 	cr_expect(strstr(st.message, "at most t") != NULL, "'%s'", st.message);
 	press('t');
 	cr_expect_eq(st.t, 49);
@@ -673,6 +679,29 @@ static void line_text(const vxt_line *ln, char *buf, size_t n)
 }
 
 /* The panel line holding `text` (strstr), or -1. */
+/* i opens the answer line with the question on the screen: at 80x24
+ * step 9's question is two lines below the first screenful. */
+Test(tutor_state, i_shows_the_question_it_asks)
+{
+	press('9');
+	cr_assert_eq(st.step, 8);
+	cr_assert_not_null(st.doc, "%s", st.doc_error);
+	cr_assert_eq(st.scroll, 0);
+	long q = -1;
+	for (size_t i = 0; i < st.doc->nlines && q < 0; i++) {
+		char b[512];
+		line_text(&st.doc->lines[i], b, sizeof b);
+		if (strstr(b, "Question 4."))
+			q = (long)i;
+	}
+	cr_assert_geq(q, (long)st.lay.body_rows, "the question starts below the first screenful");
+	press('i');
+	cr_assert_eq(st.quiz.mode, VXU_QZ_TYPING, "the answer line is open");
+	cr_expect(q >= (long)st.scroll && q < (long)st.scroll + st.lay.body_rows,
+	          "line %ld, the question, is on the screen (lines %zu to %zu)", q, st.scroll,
+	          st.scroll + (size_t)st.lay.body_rows - 1);
+}
+
 static long panel_line_with(const char *text)
 {
 	char b[2048];
