@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -996,7 +998,7 @@ static char *readme_section(const char *heading)
  * starting with its title in bold, exactly as the first heading of its
  * template: a step added, removed, renamed or moved in templates/ fails
  * here until the README says so too. */
-/* The handout's subtitle counts its steps in words ("A derivation in fifteen
+/* The handout's subtitle and README's list count the steps in words ("A derivation in sixteen
  * steps"): a step added to templates/ fails here until the count follows. */
 Test(readme, the_handout_counts_its_steps)
 {
@@ -1014,6 +1016,15 @@ Test(readme, the_handout_counts_its_steps)
 	cr_expect(strncmp(p, words[n], len) == 0 && strncmp(p + len, " steps", 6) == 0,
 	          "handout.md says '%.20s', templates/ has %zu steps (%s)", p, n, words[n]);
 	free(hd);
+	/* README's list of what a student learns opens with the same count. */
+	char *sec = readme_section("## What a student learns");
+	cr_assert_not_null(sec, "README.md has a section 'What a student learns'");
+	const char *q = sec;
+	while (*q == '\n' || *q == ' ')
+		q++;
+	cr_expect(strncasecmp(q, words[n], len) == 0 && strncmp(q + len, " steps", 6) == 0,
+	          "README says '%.20s', templates/ has %zu steps (%s)", q, n, words[n]);
+	free(sec);
 }
 
 Test(readme, lists_every_step_by_its_title)
