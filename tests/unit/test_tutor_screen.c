@@ -199,7 +199,7 @@ Test(tutor_screen, a_question_answered_wrong_then_right)
 	vxu_key(&st, VXU_K_ENTER);
 	s = draw_and_dump();
 	cr_expect(strstr(s, "0.5 is not right. Hint:") != NULL, "%s", s);
-	cr_expect(strstr(s, "1/6 answered") != NULL, "a wrong answer is an answer:\n%s", s);
+	cr_expect(strstr(s, "1/8 answered") != NULL, "a wrong answer is an answer:\n%s", s);
 	golden("quiz-wrong.txt", s);
 	free(s);
 	char right[32];
@@ -246,7 +246,7 @@ Test(tutor_screen, the_count_of_answers_gives_way_to_the_names)
 {
 	open_screen(24, 80, 1, 1);
 	char *s = draw_and_dump();
-	cr_expect(strstr(s, "λ=0.8") && strstr(s, "0/6 answered"), "%s", s);
+	cr_expect(strstr(s, "λ=0.8") && strstr(s, "0/8 answered"), "%s", s);
 	free(s);
 	close_screen();
 	open_screen(24, 80, 0, 1);
