@@ -218,10 +218,8 @@ static void draw_body(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 			break;
 		put_line(w, L->body_top + i, L->text_x, L->text_w, &st->doc->lines[li], th, st->utf8, base);
 	}
-	/* Scroll marks in the margin right of the text. */
-	int mx = L->text_x + L->text_w;
-	if (mx >= L->cols)
-		mx = L->cols - 1;
+	/* Scroll marks in the margin right of the text, a blank column between. */
+	int mx = L->mark_x;
 	if (st->scroll > 0)
 		put(w, L->body_top, mx, 1, U(st, "▲", "^"), th->rule | A_BOLD, st->utf8);
 	if (st->scroll < vxu_scroll_max(st))

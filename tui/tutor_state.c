@@ -51,7 +51,8 @@ void vxu_layout_for(int rows, int cols, vxu_layout *o)
 		o->body_top = 1;
 		o->body_rows = avail;
 		o->text_x = 1;
-		o->text_w = tw;
+		o->text_w = tw - 1;    /* column tw stays blank, so no word touches a mark */
+		o->mark_x = tw + 1;
 		o->panel_top = 1;
 		o->panel_rows = avail;
 		o->panel_x = tw + 4;   /* column tw+1 holds scroll marks, tw+2 the rule */
@@ -67,7 +68,10 @@ void vxu_layout_for(int rows, int cols, vxu_layout *o)
 		o->panel_top = 1 + o->body_rows;
 		o->panel_rows = pr;
 		o->text_x = 1;
-		o->text_w = cols - 2 > 100 ? 100 : cols - 2;
+		/* a margin at the left, then the text, a blank column and the
+		 * scroll marks, which take the last column at 80 */
+		o->text_w = cols - 3 > 100 ? 100 : cols - 3;
+		o->mark_x = o->text_x + o->text_w + 1;
 		o->panel_x = 1;
 		o->panel_w = cols - 2;
 	} else {
@@ -78,7 +82,10 @@ void vxu_layout_for(int rows, int cols, vxu_layout *o)
 		o->body_rows = avail - o->panel_rows;
 		o->panel_top = 1 + o->body_rows;
 		o->text_x = 1;
-		o->text_w = cols - 2 > 100 ? 100 : cols - 2;
+		/* a margin at the left, then the text, a blank column and the
+		 * scroll marks, which take the last column at 80 */
+		o->text_w = cols - 3 > 100 ? 100 : cols - 3;
+		o->mark_x = o->text_x + o->text_w + 1;
 		o->panel_x = 1;
 		o->panel_w = cols - 2;
 	}

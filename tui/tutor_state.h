@@ -63,6 +63,7 @@ typedef struct {
 	int title_row;          /* the step's title bar */
 	int body_top, body_rows;/* the step's text */
 	int text_x, text_w;     /* its first column and the width it is laid out for */
+	int mark_x;             /* the scroll marks' column, a blank column right of the text */
 	vxu_panel_place place;  /* strip under the text (80×24), side (wide), bottom (tall) */
 	int panel_top, panel_x, panel_w, panel_rows;
 	int status_row;         /* parameters and progress */

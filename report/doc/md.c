@@ -118,6 +118,25 @@ static vx_status md_matrices(void *sink, const vxr_obj *o, const vxr_mat *m, siz
 	return vxr_mats_latex(o, m, n, "$$\n", "\n$$", &((vxr_strsink *)sink)->out, err);
 }
 
+/* Alt text says what the plot shows, as the HTML figure's caption does:
+ * the caption with its math in Unicode (the alt text is read as plain
+ * text), Markdown's punctuation escaped so that a ']' cannot end it. */
+static vx_status plot_alt(const vxr_plotdata *pd, char **out, vx_error *err)
+{
+	char *plain = NULL;
+	vx_status st = vxr_mixed(pd->caption, VXR_T_TERM, 1, &plain, err);
+	if (st != VX_OK)
+		return st;
+	vxr_buf b = { 0 };
+	for (const char *s = plain; *s; s++) {
+		if (strchr("\\[]*_`<>!&", *s))
+			vxr_buf_put(&b, "\\", 1);
+		vxr_buf_put(&b, s, 1);
+	}
+	free(plain);
+	return vxr_buf_finish(&b, VX_OK, out, err);
+}
+
 /* A plot beside a Markdown file is an SVG side file and a link; on stdout,
  * where nothing can stand beside it, its table. */
 static vx_status md_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, vx_error *err)
@@ -137,7 +156,8 @@ static vx_status md_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, v
 			side_names(rc->out_path, ++rc->nplots, path, sizeof path, link, sizeof link);
 			vxr_side *ns = realloc(rc->side, (rc->nside + 1) * sizeof *ns);
 			char *pcopy = strdup(path);
-			char *full = NULL;
+			char *full = NULL, *alt = NULL;
+			st = plot_alt(pd, &alt, err);
 			if (ns) {
 				rc->side = ns;
 				vxr_buf sb = { 0 };
@@ -146,16 +166,18 @@ static vx_status md_plot(void *sink, const vxr_obj *o, const vxr_plotdata *pd, v
 				vxr_buf_puts(&sb, "\n");
 				full = vxr_buf_take(&sb);
 			}
-			if (!ns || !pcopy || !full) {
+			if (st != VX_OK || !ns || !pcopy || !full) {
 				free(pcopy);
 				free(full);
-				st = vx_fail(err, VX_ENOMEM, "out of memory");
+				if (st == VX_OK)
+					st = vx_fail(err, VX_ENOMEM, "out of memory");
 			} else {
 				rc->side[rc->nside].name = pcopy;
 				rc->side[rc->nside].text = full;
 				rc->nside++;
-				vxr_buf_printf(&b, "![%s](%s)\n\n*%s*", pd->plot.series[0].label, link, cap);
+				vxr_buf_printf(&b, "![%s](%s)\n\n*%s*", alt, link, cap);
 			}
+			free(alt);
 		}
 		free(svg);
 	} else if (st == VX_OK) {

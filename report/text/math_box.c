@@ -4,9 +4,10 @@
  * a box, rows of text of one width with a baseline, and rows, fractions,
  * scripts, roots, fences and matrices compose their children's boxes.
  *
- * Whatever needs no second row (∂sⱼ, ‖W‖₂, (γλ)ᵗ⁻ᵏ) is set by the linear
- * writer, so a formula without a fraction, a matrix or a script that lacks
- * small characters reads exactly as it does inline.
+ * Whatever needs no second row (∂sⱼ, ‖W‖₂, (γλ)ᵗ⁻ᵏ; in ASCII s_(j-1)) is set
+ * by the linear writer, so a formula without a fraction, a matrix, a root,
+ * limits or (in Unicode) a script that lacks small characters reads exactly
+ * as it does inline.
  */
 #include "report/text/math_internal.h"
 
@@ -26,6 +27,7 @@ typedef vxm_box box;
 typedef struct {
 	const rend *r;
 	int ascii;
+	int apart;          /* ASCII: a script of more than one token on rows of its own */
 	int oom;
 	signed char *tall;  /* per node: -1 not known yet, else tall()'s answer */
 } lay;
@@ -229,12 +231,15 @@ static const msym *sym_of(const char *uni)
 static box node_box(lay *Y, int id, int tight);
 
 /* The script part id (sup: a superscript) on its base's row, appended to
- * out: in small characters, or in ASCII as _t ^2 when one token; 1, or 0
- * when that cannot be and the part needs rows of its own. */
+ * out: in Unicode in small characters, in ASCII as inline math writes it,
+ * _t ^2 for one token, _(j-1) ^(t-k) for more; 1, or 0 when that cannot be
+ * (Unicode without small characters for it, a fraction or a matrix in it)
+ * and the part needs rows of its own. */
 static int small_script(lay *Y, int id, int sup, vxr_buf *out);
 
 /* Whether node id needs more than one row: a fraction, a matrix, a root
- * over more than one token, limits, a script without small characters. */
+ * over more than one token, limits, a script with one of these in it or,
+ * in Unicode, without small characters. */
 static int tall_of(lay *Y, int id);
 
 static int tall(lay *Y, int id)
@@ -308,10 +313,17 @@ static int small_script(lay *Y, int id, int sup, vxr_buf *out)
 	if (t.len && !t.oom) {
 		if (!Y->ascii) {
 			ok = vxm_small_form(t.s, t.len, sup, out);
-		} else if (vxm_single_token(t.s, t.len)) {
-			/* ASCII: a one-token script keeps the linear s_t and x^2 */
+		} else if (!Y->apart || vxm_single_token(t.s, t.len)) {
+			/* ASCII has no small characters: the linear form inline
+			 * math and prose write, s_t, s_(j-1), x^(t-k), not the
+			 * script on a row of its own */
+			int single = vxm_single_token(t.s, t.len);
 			vxr_buf_putc(out, sup ? '^' : '_');
+			if (!single)
+				vxr_buf_putc(out, '(');
 			vxr_buf_put(out, t.s, t.len);
+			if (!single)
+				vxr_buf_putc(out, ')');
 			ok = 1;
 		}
 	}
@@ -814,7 +826,7 @@ static box broken(lay *Y, int root, int width)
 
 void vxm_write_box(const rend *r, int root, int width, vxm_box *out, int *oom)
 {
-	lay Y = { r, r->target == VXM_ASCII, 0, malloc(r->P->nv ? r->P->nv : 1) };
+	lay Y = { r, r->target == VXM_ASCII, 0, 0, malloc(r->P->nv ? r->P->nv : 1) };
 	if (!Y.tall) {
 		*oom = 1;
 		memset(out, 0, sizeof *out);
@@ -829,9 +841,23 @@ void vxm_write_box(const rend *r, int root, int width, vxm_box *out, int *oom)
 			Y.oom = 1;
 		b = box_text(&Y, t.s ? t.s : "");
 		free(t.s);
-	} else if (width > 0)
+	} else if (width > 0) {
 		b = broken(&Y, root, width);
-	else
+		if (Y.ascii && b.w > width && !Y.oom) {
+			/* s_(j,1) is three columns wider than s over j,1: a matrix of
+			 * them (step 5's, 58 columns) that the width cannot hold is
+			 * set again with those scripts below, and the narrower kept */
+			Y.apart = 1;
+			memset(Y.tall, -1, r->P->nv);
+			box n = broken(&Y, root, width);
+			if (!Y.oom && n.w < b.w) {
+				vxm_box_free(&b);
+				b = n;
+			} else {
+				vxm_box_free(&n);
+			}
+		}
+	} else
 		b = node_box(&Y, root, 0);
 	for (int y = 0; y < b.h; y++)
 		if (!b.rows[y])

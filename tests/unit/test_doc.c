@@ -183,6 +183,67 @@ Test(doc_golden, features_in_every_format)
 	net_free(&n);
 }
 
+/* A plot's alt text in Markdown says what the plot shows: every stretch of
+ * words its caption has outside $…$ is in it (the math comes as Unicode),
+ * and not the label of one of its series (step 10's network comparison
+ * was "γλ = 0.8", the first curve, under a network with γλ = 1). */
+Test(doc_golden, markdown_alt_text_is_the_caption)
+{
+	net n;
+	net_make(&n, "sigmoid", "4");
+	size_t ns = 0;
+	char *md = render(&n.ctx, VXR_MD, NULL, "/nonexistent-dir/out.md", &ns);
+	cr_assert_geq(ns, 2, "the handout draws plots, got %zu", ns);
+	size_t seen = 0;
+	for (char *p = md; (p = strstr(p, "![")) != NULL; p += 2) {
+		char *e = strstr(p, "](out-");
+		cr_assert_not_null(e, "an image that is no side file: %.60s", p);
+		/* the alt text without Markdown's backslash escapes */
+		char alt[1024];
+		size_t an = 0;
+		for (char *q = p + 2; q < e && an + 1 < sizeof alt; q++) {
+			if (*q == '\\' && q + 1 < e)
+				q++;
+			alt[an++] = *q;
+		}
+		alt[an] = 0;
+		cr_expect_null(strchr(alt, '$'), "alt text with TeX in it: %s", alt);
+		char *cap = strstr(e, ")\n\n*");
+		cr_assert_not_null(cap, "no caption under the plot: %.60s", e);
+		cap += 4;
+		char *ce = strchr(cap, '\n');
+		cr_assert_not_null(ce);
+		ce--; /* the closing '*' */
+		int words = 0;
+		for (char *q = cap; q < ce;) {
+			char *d = memchr(q, '$', (size_t)(ce - q));
+			char *end = d ? d : ce;
+			/* the words between two formulas, without their edges */
+			char *a = q, *z = end;
+			while (a < z && strchr(" ,.;()", *a))
+				a++;
+			while (z > a && strchr(" ,.;()", z[-1]))
+				z--;
+			if (z - a >= 3) {
+				char frag[512];
+				snprintf(frag, sizeof frag, "%.*s", (int)(z - a), a);
+				cr_expect_not_null(strstr(alt, frag), "alt text '%s' lacks the caption's '%s'", alt, frag);
+				words++;
+			}
+			if (!d)
+				break;
+			char *m = memchr(d + 1, '$', (size_t)(ce - d - 1));
+			cr_assert_not_null(m, "an unclosed $ in a caption");
+			q = m + 1;
+		}
+		cr_expect_gt(words, 0, "a caption with no words: %.*s", (int)(ce - cap), cap);
+		seen++;
+	}
+	cr_expect_eq(seen, ns, "%zu images for %zu side files", seen, ns);
+	free(md);
+	net_free(&n);
+}
+
 Test(doc_golden, steps_in_the_terminal)
 {
 	net n;

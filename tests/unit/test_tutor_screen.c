@@ -199,7 +199,7 @@ Test(tutor_screen, a_question_answered_wrong_then_right)
 	vxu_key(&st, VXU_K_ENTER);
 	s = draw_and_dump();
 	cr_expect(strstr(s, "0.5 is not right. Hint:") != NULL, "%s", s);
-	cr_expect(strstr(s, "1/6 answered") != NULL, "a wrong answer is an answer:\n%s", s);
+	cr_expect(strstr(s, "1/8 answered") != NULL, "a wrong answer is an answer:\n%s", s);
 	golden("quiz-wrong.txt", s);
 	free(s);
 	char right[32];
@@ -246,7 +246,7 @@ Test(tutor_screen, the_count_of_answers_gives_way_to_the_names)
 {
 	open_screen(24, 80, 1, 1);
 	char *s = draw_and_dump();
-	cr_expect(strstr(s, "λ=0.8") && strstr(s, "0/6 answered"), "%s", s);
+	cr_expect(strstr(s, "λ=0.8") && strstr(s, "0/8 answered"), "%s", s);
 	free(s);
 	close_screen();
 	open_screen(24, 80, 0, 1);
@@ -413,6 +413,60 @@ Test(tutor_screen, scroll_marks_and_hint)
 	s = draw_and_dump();
 	cr_expect(strstr(s, "▲") != NULL, "scrolled: a mark says there is more above:\n%s", s);
 	free(s);
+}
+
+/* Whether the cell at (y, x) holds the character c. */
+static int cell_is(int y, int x, wchar_t c)
+{
+	cchar_t cc;
+	if (mvwin_wch(win, y, x, &cc) == ERR)
+		return 0;
+	wchar_t wc[CCHARW_MAX + 1];
+	attr_t a;
+	short pair;
+	return getcchar(&cc, wc, &a, &pair, NULL) != ERR && wc[0] == c;
+}
+
+/* Every page of every step, at the minimum size, 80x24, 100x30 (a strip
+ * under the text), 90x40 (a panel below) and 130x40 (a panel beside): the
+ * column left of the scroll marks is blank on every row of the text, so no
+ * word runs into a mark (step 15's "... every singular value equal" ended
+ * in the column before the ▲ at 80x24). */
+Test(tutor_screen, text_leaves_a_blank_column_before_the_scroll_marks)
+{
+	static const int sizes[][2] = { { VXU_MIN_ROWS, VXU_MIN_COLS }, { 24, 80 }, { 30, 100 }, { 40, 90 }, { 40, 130 } };
+	for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+		int rows = sizes[z][0], cols = sizes[z][1];
+		open_screen(rows, cols, 1, 1);
+		int marks = 0;
+		for (size_t i = 0; i < st.nsteps; i++) {
+			st.step = i;
+			st.scroll = 0;
+			st.dirty |= VXU_DIRTY_DOC;
+			vxu_update(&st);
+			for (;;) {
+				free(draw_and_dump());
+				const vxu_layout *L = &st.lay;
+				int top = L->body_top, bottom = L->body_top + L->body_rows - 1;
+				for (int x = 1; x < cols; x++) {
+					if (!cell_is(top, x, L'▲') && !cell_is(bottom, x, L'▼'))
+						continue;
+					marks++;
+					for (int y = top; y <= bottom; y++)
+						cr_expect(cell_is(y, x - 1, L' '),
+						          "%dx%d, step %zu scrolled by %zu: row %d has text in column %d, "
+						          "right before the scroll mark in column %d", cols, rows, i + 1,
+						          st.scroll, y, x - 1, x);
+				}
+				size_t max = vxu_scroll_max(&st);
+				if (st.scroll >= max)
+					break;
+				st.scroll = st.scroll + (size_t)L->body_rows < max ? st.scroll + (size_t)L->body_rows : max;
+			}
+		}
+		cr_expect_gt(marks, 0, "%dx%d: some step scrolls, so a mark is drawn", cols, rows);
+		close_screen();
+	}
 }
 
 Test(tutor_screen, curses_keys_translate)

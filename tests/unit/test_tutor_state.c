@@ -162,7 +162,8 @@ Test(tutor_state, layout_80x24)
 	cr_expect_eq(L.body_top, 1);
 	cr_expect_eq(L.body_rows + L.panel_rows, 21, "body and panel fill rows 1..21");
 	cr_expect_eq(L.panel_top, L.body_top + L.body_rows, "panel right under the text");
-	cr_expect_eq(L.text_w, 78, "text uses the width less a margin each side");
+	cr_expect_eq(L.text_w, 77, "text uses the width less a margin at the left and, at the right, a blank column and the scroll marks");
+	cr_expect_eq(L.mark_x, 79, "the scroll marks in the last column");
 }
 
 Test(tutor_state, layout_uses_more_room)
