@@ -55,13 +55,13 @@ start a 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 -- --step 11
 check "step 11 says which key answers" until_shown a "i answer the question"
 keys a NPage NPage
 check "step 11 shows its question" until_shown a "Press i to answer."
-check "the status line counts the questions" until_shown a "0/6 answered"
+check "the status line counts the questions" until_shown a "0/8 answered"
 keys a i
 check "i opens the answer line" until_shown a "your answer:"
 keys a "$wrong" Enter
 check "a wrong answer shows the hint" until_shown a "is not right. Hint:"
 check "the hint's text" until_shown a "Set the path start"
-check "a wrong answer counts as answered" until_shown a "1/6 answered"
+check "a wrong answer counts as answered" until_shown a "1/8 answered"
 screen a >"$WORK/screen-wrong.txt"
 keys a i
 keys a BSpace "$right" Enter
@@ -88,7 +88,7 @@ check "no temporary file is left" test "$(ls -A "$S/vanex")" = progress
 # ---- resume: the last step seen, its answers
 start b 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 --
 check "resumes at the last step seen" until_shown b "step 12/16"
-check "the answers come back" until_shown b "1/6 answered"
+check "the answers come back" until_shown b "1/8 answered"
 keys b 9
 check "digits still jump" until_shown b "step 9/16"
 keys b i "0" Enter
@@ -98,14 +98,14 @@ ended b
 
 # ---- another network asks again
 start c 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 -- --seed 2
-check "another network has no answers yet" until_shown c "0/6 answered"
+check "another network has no answers yet" until_shown c "0/8 answered"
 keys c q
 ended c
 
 # ---- --restart
 start d 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 -- --restart
 check "--restart begins at step 1" until_shown d "step 1/16"
-check "--restart forgets the answers" until_shown d "0/6 answered"
+check "--restart forgets the answers" until_shown d "0/8 answered"
 keys d q
 ended d
 check "--restart clears the file's answers" sh -c "! grep -q '^answer' '$P'"

@@ -508,7 +508,7 @@ if [ -z "$(ls -A "$tmp/np")" ]; then pass; else fail "files left after failed PD
 for fmt in md html latex slides; do
 	run report -f "$fmt" --act sigmoid --norm 6 -o "$tmp/q.$fmt"
 	[ "$rc" -eq 0 ] && pass || fail "report -f $fmt with questions: exit $rc"
-	grep -q "Question 6\." "$tmp/q.$fmt" && pass || fail "-f $fmt: no Question 6"
+	grep -q "Question 8\." "$tmp/q.$fmt" && pass || fail "-f $fmt: no Question 8"
 	# no answer anywhere: no key, no reason, no hint
 	if grep -q -e "Answers" -e "The answer:" -e "a fitted factor of" -e "One term for each step" "$tmp/q.$fmt"; then
 		fail "-f $fmt without --answers holds an answer, a reason or a hint"
@@ -533,14 +533,14 @@ sdash = lambda a: 1 / (1 + math.exp(-a)) / (1 + math.exp(a))   # sigma(a) sigma(
 at = d['a'][t - 1]
 unit = min(range(len(at)), key=lambda i: (sdash(at[i]), i)) + 1
 bad = []
-for q, w in (('1', str(t)), ('2', str(paths[min(3, t)]['gap'])), ('3', str(unit)), ('5', d['verdict'])):
+for q, w in (('1', str(t)), ('2', str(paths[min(3, t)]['gap'])), ('3', str(unit)), ('5', d['verdict']), ('7', 'rho'), ('8', 'forget')):
     if ans.get(q) != w:
         bad.append((q, ans.get(q), w))
 gl = d['gamma'] * d['lambda']
 for q, x in (('4', gl ** 20), ('6', paths[max(1, t - 3)]['norm'])):
     if q not in ans or float(ans[q]) != sig2(x):
         bad.append((q, ans.get(q), '%.1e' % x))
-if bad or len(ans) != 6:
+if bad or len(ans) != 8:
     print('answer key:', ans, 'disagreements:', bad, file=sys.stderr)
     sys.exit(1)
 PYEOF
