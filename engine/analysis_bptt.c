@@ -104,27 +104,6 @@ static void grad_finish(gradacc *ga, size_t d, vx_mag *norm, double *log10_scale
 		*log10_scale = ga->E * VX_LOG10_2;
 }
 
-/* v (n entries) divided by the power of two 2^*e that brings max |v_i| to
- * [½, 1); 0 (v untouched, *e = 0) when v is all zeros or not finite. */
-static int normalise(double *v, size_t n, double *e)
-{
-	double mx = vx_maxabs(v, n);
-	*e = 0;
-	if (mx == 0 || !isfinite(mx))
-		return 0;
-	int x = vx_expo(mx);
-	vx_scale2(v, n, -x);
-	*e = x;
-	return 1;
-}
-
-/* 2^sh for sh <= 0, and 0 where it would only add a part below 2^-1000 of
- * what it is added to */
-static double shift2(double sh)
-{
-	return sh < -1000 ? 0 : ldexp(1.0, (int)sh);
-}
-
 /* The summed loss L = Σ_{t=1}^{T} L_t and ∂L/∂W in one backward pass.  The
  * adjoint ∂L/∂s_k = (s_k − y) + Wᵀ δ_{k+1} takes in each loss where it
  * sits; δ_k = σ'(a_k) ⊙ ∂L/∂s_k splits into the near part σ'(a_k) ⊙ (s_k − y)
@@ -146,34 +125,13 @@ static void backprop_sum(const vx_model *m, work *w, vx_result *r)
 	double lm = 0, le = 0; /* Σ L_t = lm × 2^le */
 	for (size_t k = T; k >= 1; k--) {
 		/* s_k − y, scaled before the difference when a relu or linear
-		 * state near the largest double would overflow it (or one near the
-		 * smallest lose digits to subnormals) */
-		const double *sk = vx_row(r->s, k - 1);
-		double mx = 0;
-		for (size_t i = 0; i < d; i++)
-			mx = fmax(mx, fmax(fabs(sk[i]), fabs(gsl_vector_get(m->y, i))));
-		int er = mx > 0 ? vx_expo(mx) : 0;
-		if (er >= -1000 && er <= 1000)
-			er = 0;
-		for (size_t i = 0; i < d; i++)
-			res[i] = er == 0 ? sk[i] - gsl_vector_get(m->y, i)
-			                 : ldexp(sk[i], -er) - ldexp(gsl_vector_get(m->y, i), -er);
+		 * state near the largest double would overflow it */
 		double Er;
-		int rnz = normalise(res, d, &Er);
-		Er += er;
+		int rnz = vx_diff2(vx_row(r->s, k - 1), m->y, res, &Er);
 		if (rnz) {
 			int re;
 			double rn = nrm2_scaled(res, d, &re);
-			double tm = 0.5 * rn * rn, te = 2.0 * (Er + re);
-			if (lm == 0) {
-				lm = tm;
-				le = te;
-			} else if (te > le) {
-				lm = lm * shift2(le - te) + tm;
-				le = te;
-			} else {
-				lm += tm * shift2(te - le);
-			}
+			vx_sum2_add(&lm, &le, 0.5 * rn * rn, 2.0 * (Er + re));
 		}
 		vx_act_dfv(m->act, vx_row(r->a, k - 1), dact, d);
 		double En = 0, Ef = 0;
@@ -181,13 +139,13 @@ static void backprop_sum(const vx_model *m, work *w, vx_result *r)
 		if (rnz) {
 			for (size_t i = 0; i < d; i++)
 				dn[i] = dact[i] * res[i];
-			nz = normalise(dn, d, &En);
+			nz = vx_normalise2v(dn, d, &En);
 			En += Er;
 		}
 		if (!hzero) {
 			for (size_t i = 0; i < d; i++)
 				df[i] = dact[i] * h[i];
-			fz = normalise(df, d, &Ef);
+			fz = vx_normalise2v(df, d, &Ef);
 			Ef += Eh;
 		}
 		const double *sp = k == 1 ? s0 : vx_row(r->s, k - 2);
@@ -214,17 +172,17 @@ static void backprop_sum(const vx_model *m, work *w, vx_result *r)
 		if (!nz && !fz)
 			continue;
 		double E = !nz ? Ef : !fz ? En : fmax(En, Ef);
-		double fn = nz ? shift2(En - E) : 0, ff = fz ? shift2(Ef - E) : 0;
+		double fn = nz ? vx_shift2(En - E) : 0, ff = fz ? vx_shift2(Ef - E) : 0;
 		for (size_t i = 0; i < d; i++)
 			dt[i] = (nz ? dn[i] * fn : 0) + (fz ? df[i] * ff : 0);
 		double Ed;
-		if (!normalise(dt, d, &Ed))
+		if (!vx_normalise2v(dt, d, &Ed))
 			continue;
 		Ed += E;
 		cblas_dgemv(CblasRowMajor, CblasTrans, (int)d, (int)d, 1.0, w->Wn->data, (int)w->Wn->tda, dt, 1,
 		            0.0, h, 1);
 		double eh;
-		hzero = !normalise(h, d, &eh);
+		hzero = !vx_normalise2v(h, d, &eh);
 		Eh = Ed + w->eW + eh;
 	}
 	if (nb > 0) {

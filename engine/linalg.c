@@ -56,6 +56,54 @@ void vx_scale2_matrix(gsl_matrix *A, int e)
 		vx_scale2(vx_row(A, i), A->size2, e);
 }
 
+int vx_normalise2v(double *v, size_t n, double *e)
+{
+	double mx = vx_maxabs(v, n);
+	*e = 0;
+	if (mx == 0 || !isfinite(mx))
+		return 0;
+	int x = vx_expo(mx);
+	vx_scale2(v, n, -x);
+	*e = x;
+	return 1;
+}
+
+int vx_diff2(const double *x, const gsl_vector *y, double *res, double *e)
+{
+	size_t n = y->size;
+	double mx = 0;
+	for (size_t i = 0; i < n; i++)
+		mx = fmax(mx, fmax(fabs(x[i]), fabs(gsl_vector_get(y, i))));
+	int es = mx > 0 ? vx_expo(mx) : 0;
+	/* exact differences while both sides are normal doubles */
+	if (es >= -1000 && es <= 1000)
+		es = 0;
+	for (size_t i = 0; i < n; i++)
+		res[i] = es == 0 ? x[i] - gsl_vector_get(y, i) : ldexp(x[i], -es) - ldexp(gsl_vector_get(y, i), -es);
+	if (!vx_normalise2v(res, n, e))
+		return 0;
+	*e += es;
+	return 1;
+}
+
+double vx_shift2(double sh)
+{
+	return sh < -1000 ? 0 : ldexp(1.0, (int)sh);
+}
+
+void vx_sum2_add(double *m, double *e, double tm, double te)
+{
+	if (*m == 0) {
+		*m = tm;
+		*e = te;
+	} else if (te > *e) {
+		*m = *m * vx_shift2(*e - te) + tm;
+		*e = te;
+	} else {
+		*m += tm * vx_shift2(te - *e);
+	}
+}
+
 int vx_normalise2(gsl_matrix *A, int *e)
 {
 	double mx = vx_maxabs_matrix(A);

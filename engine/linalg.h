@@ -192,6 +192,21 @@ uint64_t vx_hash_matrix(uint64_t h, const gsl_matrix *A);
 void vx_scale2(double *x, size_t n, int e);
 /* The same for every entry of A, row by row. */
 void vx_scale2_matrix(gsl_matrix *A, int e);
+/* v (n entries) divided by the power of two 2^*e that brings max |v_i| to
+ * [½, 1); 0 (v untouched, *e = 0) when v is all zeros or not finite, else 1. */
+int vx_normalise2v(double *v, size_t n, double *e);
+/* res = (x − y) / 2^*e (y->size entries) with its largest |entry| in
+ * [½, 1): a residual carried as mantissa × 2^*e.  x and y near the largest
+ * double are scaled before the difference, so it does not overflow (nor
+ * lose digits to subnormals near the smallest).  0 (res zeros or not
+ * finite, *e = 0) when x = y or the difference is not finite, else 1. */
+int vx_diff2(const double *x, const gsl_vector *y, double *res, double *e);
+/* 2^sh for sh <= 0, and 0 where it would only add a part below 2^-1000 of
+ * what it is added to. */
+double vx_shift2(double sh);
+/* *m × 2^*e += tm × 2^te, at the larger term's power of two (tm >= 0; *m = 0
+ * holds nothing yet): a sum of magnitudes beyond a double. */
+void vx_sum2_add(double *m, double *e, double tm, double te);
 /* A's largest |entry| brought to [½, 1) by the power of two 2^-*e that
  * vx_scale2_matrix divides it by (*e the exponent frexp gives that entry),
  * so that a long product of such matrices neither over- nor underflows.

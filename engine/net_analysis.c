@@ -42,6 +42,36 @@
 
 /* ---- result ---- */
 
+static void grads_free(vx_net_grad *g, size_t L)
+{
+	for (size_t l = 0; g && l < L; l++) {
+		gsl_matrix_free(g[l].w_ih);
+		gsl_matrix_free(g[l].w_hh);
+		gsl_vector_free(g[l].b_ih);
+		gsl_vector_free(g[l].b_hh);
+	}
+	free(g);
+}
+
+/* L zeroed gradients shaped as net's parameters, or NULL */
+static vx_net_grad *grads_alloc(const vx_net *net)
+{
+	size_t L = net->L, gd = net->G * net->d;
+	vx_net_grad *grad = calloc(L, sizeof *grad);
+	for (size_t l = 0; grad && l < L; l++) {
+		vx_net_grad *g = &grad[l];
+		g->w_ih = gsl_matrix_calloc(gd, net->layer[l].w_ih->size2);
+		g->w_hh = gsl_matrix_calloc(gd, net->d);
+		g->b_ih = gsl_vector_calloc(gd);
+		g->b_hh = gsl_vector_calloc(gd);
+		if (!g->w_ih || !g->w_hh || !g->b_ih || !g->b_hh) {
+			grads_free(grad, L);
+			return NULL;
+		}
+	}
+	return grad;
+}
+
 void vx_net_result_free(vx_net_result *r)
 {
 	if (!r)
@@ -53,13 +83,8 @@ void vx_net_result_free(vx_net_result *r)
 	free(r->h_norm);
 	free(r->c_norm);
 	free(r->contribution);
-	for (size_t l = 0; r->grad && l < r->L; l++) {
-		gsl_matrix_free(r->grad[l].w_ih);
-		gsl_matrix_free(r->grad[l].w_hh);
-		gsl_vector_free(r->grad[l].b_ih);
-		gsl_vector_free(r->grad[l].b_hh);
-	}
-	free(r->grad);
+	grads_free(r->grad, r->L);
+	grads_free(r->grad_sum, r->L);
 	free(r->grad_hh_norm);
 	free(r->stats);
 	free(r);
@@ -70,7 +95,7 @@ static vx_net_result *result_alloc(const vx_net *net, size_t t)
 	vx_net_result *r = calloc(1, sizeof *r);
 	if (!r)
 		return NULL;
-	size_t L = net->L, gd = net->G * net->d;
+	size_t L = net->L;
 	r->cell = net->cell;
 	r->t = t;
 	r->T = net->T;
@@ -84,24 +109,14 @@ static vx_net_result *result_alloc(const vx_net *net, size_t t)
 	r->contribution = calloc(t * L, sizeof *r->contribution);
 	if (net->cell == VX_CELL_LSTM)
 		r->c_norm = calloc(t * L, sizeof *r->c_norm);
-	r->grad = calloc(L, sizeof *r->grad);
+	r->grad = grads_alloc(net);
+	r->grad_sum = grads_alloc(net);
 	r->grad_hh_norm = calloc(L, sizeof *r->grad_hh_norm);
 	r->stats = calloc(L, sizeof *r->stats);
 	if (!r->step_norm || !r->step_bound || !r->paths || !r->h_norm || !r->contribution ||
-	    (net->cell == VX_CELL_LSTM && !r->c_norm) || !r->grad || !r->grad_hh_norm || !r->stats) {
+	    (net->cell == VX_CELL_LSTM && !r->c_norm) || !r->grad || !r->grad_sum || !r->grad_hh_norm || !r->stats) {
 		vx_net_result_free(r);
 		return NULL;
-	}
-	for (size_t l = 0; l < L; l++) {
-		vx_net_grad *g = &r->grad[l];
-		g->w_ih = gsl_matrix_calloc(gd, net->layer[l].w_ih->size2);
-		g->w_hh = gsl_matrix_calloc(gd, net->d);
-		g->b_ih = gsl_vector_calloc(gd);
-		g->b_hh = gsl_vector_calloc(gd);
-		if (!g->w_ih || !g->w_hh || !g->b_ih || !g->b_hh) {
-			vx_net_result_free(r);
-			return NULL;
-		}
 	}
 	return r;
 }
@@ -267,6 +282,8 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 		st = vx_na_step_norms(&jn.net, jn.ej, r, stop);
 	if (!st)
 		st = vx_na_backprop(&jn.net, jn.ej, r, stop);
+	if (!st)
+		st = vx_na_backprop_sum(&jn.net, jn.ej, r, stop);
 	if (!st)
 		st = vx_na_lyapunov(&jn.net, jn.ej, r, stop);
 	if (two) {

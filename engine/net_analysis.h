@@ -103,6 +103,13 @@ typedef struct {
 	double grad_log10_scale;    /* 0 whenever every gradient fits a double */
 	vx_mag grad_norm;           /* Frobenius norm over every parameter */
 	vx_mag *grad_hh_norm;       /* L: ‖∂L_t/∂weight_hh_l‖_F */
+	/* The loss training uses, summed over the whole sequence whatever t:
+	 * L = Σ_{k=1}^{T} L_k (L_k = ½‖h^{L−1}_k − y‖²), and ∂L/∂θ from one
+	 * backward pass whose adjoint takes in h_k − y at every step k. */
+	vx_mag loss_sum;
+	vx_net_grad *grad_sum;      /* L entries: ∂L/∂θ = grad_sum × 10^grad_sum_log10_scale */
+	double grad_sum_log10_scale;/* 0 whenever every entry fits a double */
+	vx_mag grad_sum_norm;       /* Frobenius norm over every parameter */
 	double lyap_max;            /* top Lyapunov exponent per step (natural log), from
 	                             * QR re-orthonormalisation of J_T ⋯ J_1: an estimate */
 	size_t lyap_count;          /* min(D, VX_LYAP_MAX) */

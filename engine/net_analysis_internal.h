@@ -186,6 +186,11 @@ void vx_na_gate_stats(const vx_net *net, vx_net_result *r);
  * (net_bptt.c), through jn's steps 2^-ej J_j.  VX_ECANCELLED once *stop is
  * set (exec.h), as the next. */
 vx_status vx_na_backprop(const vx_net *jn, int ej, vx_net_result *r, const atomic_int *stop);
+/* The summed loss: r->loss_sum and r->grad_sum with its scale and norm
+ * (net_bptt.c), one backward pass from step T whose adjoint takes in
+ * h_k − y at every step k, through jn's steps 2^-ej J_j; VX_ECANCELLED as
+ * vx_na_backprop. */
+vx_status vx_na_backprop_sum(const vx_net *jn, int ej, vx_net_result *r, const atomic_int *stop);
 /* r->lyap_count, lyap_top, lyap_max (net_lyap.c), through jn's steps
  * 2^-ej J_j. */
 vx_status vx_na_lyapunov(const vx_net *jn, int ej, vx_net_result *r, const atomic_int *stop);

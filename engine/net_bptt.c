@@ -21,10 +21,10 @@ static void outer_add(gsl_matrix *acc, double f, const double *x, const double *
 	cblas_dger(CblasRowMajor, (int)acc->size1, (int)acc->size2, f, x, 1, y, 1, acc->data, (int)acc->tda);
 }
 
-static void grad_rescale(const vx_net *net, vx_net_result *r, int e)
+static void grad_rescale(const vx_net *net, vx_net_grad *grad, int e)
 {
 	for (size_t l = 0; l < net->L; l++) {
-		vx_net_grad *g = &r->grad[l];
+		vx_net_grad *g = &grad[l];
 		vx_scale2_matrix(g->w_ih, e);
 		vx_scale2_matrix(g->w_hh, e);
 		vx_scale2(g->b_ih->data, g->b_ih->size, e);
@@ -33,11 +33,11 @@ static void grad_rescale(const vx_net *net, vx_net_result *r, int e)
 }
 
 /* max |entry| over every gradient */
-static double grad_max(const vx_net *net, const vx_net_result *r)
+static double grad_max(const vx_net *net, const vx_net_grad *grad)
 {
 	double m = 0;
 	for (size_t l = 0; l < net->L; l++) {
-		const vx_net_grad *g = &r->grad[l];
+		const vx_net_grad *g = &grad[l];
 		m = fmax(m, fmax(vx_maxabs_matrix(g->w_ih), vx_maxabs_matrix(g->w_hh)));
 		m = fmax(m, fmax(vx_maxabs(g->b_ih->data, g->b_ih->size), vx_maxabs(g->b_hh->data, g->b_hh->size)));
 	}
@@ -68,37 +68,69 @@ static void frob(const double *A, size_t r, size_t c, size_t tda, double *m, dou
 	*e = x;
 }
 
-vx_status vx_na_backprop(const vx_net *net, int ej, vx_net_result *r, const atomic_int *stop)
+/* The backward pass: sum = 0, ∂L_t/∂θ of the loss at step t into r->grad
+ * with r->loss, the path contributions and the norms; sum = 1, ∂L/∂θ of
+ * L = Σ_{k=1}^{T} L_k into r->grad_sum with r->loss_sum and its norm, the
+ * adjoint taking in h_k − y at every step k on its way down. */
+static vx_status backward(const vx_net *net, int ej, vx_net_result *r, const atomic_int *stop, int sum)
 {
-	size_t D = net->D, d = net->d, L = net->L, t = r->t, gd = net->G * d, Ds = net->Ds;
+	size_t D = net->D, d = net->d, L = net->L, t = sum ? r->T : r->t, gd = net->G * d, Ds = net->Ds;
 	gsl_matrix *g = gsl_matrix_calloc(1, D), *gb = gsl_matrix_alloc(1, D);
 	double *coef = malloc(vx_net_coef_size(net) * sizeof *coef);
-	double *dhh = malloc(2 * L * gd * sizeof *dhh), *S = malloc(D * sizeof *S);
+	double *dhh = malloc(2 * L * gd * sizeof *dhh), *S = malloc(D * sizeof *S), *res = malloc(d * sizeof *res);
+	vx_net_grad *grad = sum ? r->grad_sum : r->grad;
 	vx_net_ws ws = { 0 };
 	vx_status st = VX_ENOMEM;
-	if (!g || !gb || !coef || !dhh || !S || vx_net_ws_init(&ws, net, 1))
+	if (!g || !gb || !coef || !dhh || !S || !res || vx_net_ws_init(&ws, net, 1))
 		goto done;
 	st = VX_OK;
 	double *dih = dhh + L * gd;
 
 	/* ∂L_t/∂S_t: h_t − y in the top layer's h, 0 elsewhere */
 	double *g0 = vx_row(g, 0) + (L - 1) * Ds;
-	const double *ht = vx_row(r->fwd->layer[L - 1].h, t - 1);
-	for (size_t i = 0; i < d; i++)
-		g0[i] = ht[i] - gsl_vector_get(net->y, i);
-	double mg = vx_maxabs(g0, d);
-	int ge = mg > 0 ? vx_expo(mg) : 0;
-	r->loss = vx_mag_ldexp(0.5 * sumsq(g0, 1, d, 0, ge), 2.0 * ge);
-	for (size_t l = 0; l < t * L; l++)
-		r->contribution[l] = vx_mag_ldexp(0, 0);
+	double mg = 0, Eg = 0, lm = 0, le = 0;
+	if (!sum) {
+		const double *ht = vx_row(r->fwd->layer[L - 1].h, t - 1);
+		for (size_t i = 0; i < d; i++)
+			g0[i] = ht[i] - gsl_vector_get(net->y, i);
+		mg = vx_maxabs(g0, d);
+		int ge = mg > 0 ? vx_expo(mg) : 0;
+		r->loss = vx_mag_ldexp(0.5 * sumsq(g0, 1, d, 0, ge), 2.0 * ge);
+		for (size_t l = 0; l < t * L; l++)
+			r->contribution[l] = vx_mag_ldexp(0, 0);
+		Eg = ge;
+		if (mg > 0)
+			vx_scale2(vx_row(g, 0), D, -ge);
+	}
 	gacc ga = { 0, 0 };
-	double Eg = ge;
-	if (mg > 0)
-		vx_scale2(vx_row(g, 0), D, -ge);
-	for (size_t k = t; mg > 0 && k >= 1; k--) {
+	for (size_t k = t; (sum || mg > 0) && k >= 1; k--) {
 		if (vx_stop_asked(stop)) {
 			st = VX_ECANCELLED;
 			goto done;
+		}
+		if (sum) {
+			/* ∂L/∂S_k = (∂L/∂S_{k+1}) J_{k+1} + ∂L_k/∂S_k: L_k's residual
+			 * joins the adjoint at the larger one's power of two */
+			double Er;
+			if (vx_diff2(vx_row(r->fwd->layer[L - 1].h, k - 1), net->y, res, &Er)) {
+				vx_sum2_add(&lm, &le, 0.5 * sumsq(res, 1, d, 0, 0), 2.0 * Er);
+				double E = mg > 0 ? fmax(Eg, Er) : Er;
+				if (mg > 0)
+					vx_scale2(vx_row(g, 0), D, (int)fmax(Eg - E, -2000));
+				double fr = vx_shift2(Er - E);
+				for (size_t i = 0; i < d; i++)
+					g0[i] += res[i] * fr;
+				Eg = E;
+				mg = vx_maxabs(vx_row(g, 0), D);
+				if (mg > 0) {
+					int e = vx_expo(mg);
+					vx_scale2(vx_row(g, 0), D, -e);
+					Eg += e;
+					mg = 1;
+				}
+			}
+			if (mg == 0)
+				continue;
 		}
 		vx_net_coef(net, r->fwd, k, coef);
 		vx_net_vjp(net, coef, 0, g, gb, &ws, dhh, dih);
@@ -108,20 +140,23 @@ vx_status vx_na_backprop(const vx_net *net, int ej, vx_net_result *r, const atom
 			ga.have = 1;
 			ga.EA = Eg;
 		} else if (Eg - ga.EA > 64) {
-			grad_rescale(net, r, (int)(ga.EA - Eg));
+			grad_rescale(net, grad, (int)(ga.EA - Eg));
 			ga.EA = Eg;
 		}
 		double f = Eg - ga.EA < -1000 ? 0 : ldexp(1.0, (int)(Eg - ga.EA));
 		vx_net_state(net, r->fwd, k - 1, S);
 		for (size_t l = 0; l < L; l++) {
-			vx_net_grad *G = &r->grad[l];
+			vx_net_grad *G = &grad[l];
 			const double *hp = S + l * Ds, *dh = dhh + l * gd, *di = dih + l * gd;
 			const double *v = l == 0 ? vx_row(net->x, k - 1) : vx_row(r->fwd->layer[l - 1].h, k - 1);
-			/* the norms' product from their mantissas: a relu or linear
-			 * state near the largest double would overflow it */
-			int en, eh;
-			double dn = frexp(cblas_dnrm2((int)gd, dh, 1), &en), hn = frexp(cblas_dnrm2((int)d, hp, 1), &eh);
-			r->contribution[(k - 1) * L + l] = vx_mag_ldexp(dn * hn, Eg + en + eh);
+			if (!sum) {
+				/* the norms' product from their mantissas: a relu or
+				 * linear state near the largest double would overflow it */
+				int en, eh;
+				double dn = frexp(cblas_dnrm2((int)gd, dh, 1), &en),
+				       hn = frexp(cblas_dnrm2((int)d, hp, 1), &eh);
+				r->contribution[(k - 1) * L + l] = vx_mag_ldexp(dn * hn, Eg + en + eh);
+			}
 			if (f == 0)
 				continue;
 			outer_add(G->w_hh, f, dh, hp);
@@ -142,14 +177,19 @@ vx_status vx_na_backprop(const vx_net *net, int ej, vx_net_result *r, const atom
 			int e = vx_expo(mg);
 			vx_scale2(vx_row(gb, 0), D, -e);
 			Eg += e + ej;
-			gsl_matrix_memcpy(g, gb);
 		}
+		/* a zero adjoint is copied too: the summed pass adds to it */
+		gsl_matrix_memcpy(g, gb);
 	}
-	r->grad_log10_scale = 0;
-	r->grad_norm = vx_mag_ldexp(0, 0);
-	for (size_t l = 0; l < L; l++)
+	vx_mag *norm = sum ? &r->grad_sum_norm : &r->grad_norm;
+	double *scale = sum ? &r->grad_sum_log10_scale : &r->grad_log10_scale;
+	if (sum)
+		r->loss_sum = vx_mag_ldexp(lm, le);
+	*scale = 0;
+	*norm = vx_mag_ldexp(0, 0);
+	for (size_t l = 0; !sum && l < L; l++)
 		r->grad_hh_norm[l] = vx_mag_ldexp(0, 0);
-	double mx = grad_max(net, r);
+	double mx = grad_max(net, grad);
 	if (!ga.have || mx == 0)
 		goto done;
 	int em = vx_expo(mx);
@@ -158,7 +198,7 @@ vx_status vx_na_backprop(const vx_net *net, int ej, vx_net_result *r, const atom
 	 * (relu at λ = 1e300) has squares far below theirs */
 	double fm[4], fe[4], total = 0;
 	for (size_t l = 0; l < L; l++) {
-		const vx_net_grad *G = &r->grad[l];
+		const vx_net_grad *G = &grad[l];
 		frob(G->w_hh->data, G->w_hh->size1, G->w_hh->size2, G->w_hh->tda, &fm[0], &fe[0]);
 		frob(G->w_ih->data, G->w_ih->size1, G->w_ih->size2, G->w_ih->tda, &fm[1], &fe[1]);
 		frob(G->b_ih->data, 1, gd, 0, &fm[2], &fe[2]);
@@ -167,21 +207,32 @@ vx_status vx_na_backprop(const vx_net *net, int ej, vx_net_result *r, const atom
 			double v = ldexp(fm[q], (int)(fe[q] - em));
 			total += v * v;
 		}
-		r->grad_hh_norm[l] = vx_mag_ldexp(fm[0], ga.EA + fe[0]);
+		if (!sum)
+			r->grad_hh_norm[l] = vx_mag_ldexp(fm[0], ga.EA + fe[0]);
 	}
-	r->grad_norm = vx_mag_ldexp(sqrt(total), ga.EA + em);
+	*norm = vx_mag_ldexp(sqrt(total), ga.EA + em);
 	double top = em + ga.EA;
 	if (top <= 1024 && top >= -1021)
-		grad_rescale(net, r, (int)ga.EA);
+		grad_rescale(net, grad, (int)ga.EA);
 	else
-		r->grad_log10_scale = ga.EA * VX_LOG10_2;
+		*scale = ga.EA * VX_LOG10_2;
 done:
 	gsl_matrix_free(g);
 	gsl_matrix_free(gb);
 	free(coef);
 	free(dhh);
 	free(S);
+	free(res);
 	vx_net_ws_clear(&ws);
 	return st;
 }
 
+vx_status vx_na_backprop(const vx_net *net, int ej, vx_net_result *r, const atomic_int *stop)
+{
+	return backward(net, ej, r, stop, 0);
+}
+
+vx_status vx_na_backprop_sum(const vx_net *net, int ej, vx_net_result *r, const atomic_int *stop)
+{
+	return backward(net, ej, r, stop, 1);
+}

@@ -58,8 +58,8 @@ static double result_bytes(const dims *z)
 	double per_step = z->G * z->d + z->d + (z->lstm || z->gru ? z->d : 0);   /* pre, h, c or u */
 	double blocks = (z->lstm ? 3 : 2) * z->t * z->L;                         /* h_norm, c_norm, contribution */
 	return sizeof(vx_net_result) + sizeof(vx_net_fwd) +
-	       z->L * (sizeof(vx_net_trace) + sizeof(vx_net_grad) + sizeof(vx_net_layer_stats) + sizeof(vx_mag)) +
-	       (z->L * z->T * per_step + 2 * z->T + weights(z)) * sizeof(double) +
+	       z->L * (sizeof(vx_net_trace) + 2 * sizeof(vx_net_grad) + sizeof(vx_net_layer_stats) + sizeof(vx_mag)) +
+	       (z->L * z->T * per_step + 2 * z->T + 2 * weights(z)) * sizeof(double) +
 	       z->t * sizeof(vx_net_path) + blocks * sizeof(vx_mag);
 }
 

@@ -107,6 +107,8 @@ vx_status vxr_batch_summarise(const vx_net_result *const *r, size_t B, vxr_batch
 		SPREAD(b->norm[k], x_->paths[k].norm.log10);
 	SPREAD(b->loss, x_->loss.log10);
 	SPREAD(b->grad_norm, x_->grad_norm.log10);
+	SPREAD(b->loss_sum, x_->loss_sum.log10);
+	SPREAD(b->grad_sum_norm, x_->grad_sum_norm.log10);
 	SPREAD(b->rate, x_->rate);
 	SPREAD(b->lyap_max, x_->lyap_max);
 	SPREAD(b->horizon, x_->horizon_kind == VX_HORIZON_NONE ? INFINITY : (double)x_->horizon);

@@ -64,6 +64,8 @@ typedef struct {
 	vxr_spread *norm;         /* t entries: [k−1] spreads log10 ‖∂S_t/∂S_k‖₂ (−∞ for an exact 0) */
 	vxr_spread loss;          /* log10 L_t */
 	vxr_spread grad_norm;     /* log10 ‖∂L_t/∂θ‖_F over every parameter */
+	vxr_spread loss_sum;      /* log10 L = Σ_{k=1}^{T} L_k, the summed loss */
+	vxr_spread grad_sum_norm; /* log10 ‖∂L/∂θ‖_F of the summed loss */
 	vxr_spread rate;          /* log10 of ‖∂S_t/∂S_k‖ per unit gap (vx_net_result.rate) */
 	vxr_spread lyap_max;      /* top Lyapunov exponent per step, natural log (an estimate) */
 	vxr_spread horizon;       /* the gap at which ‖∂S_t/∂S_k‖ first left [1e-3, 1e3];

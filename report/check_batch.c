@@ -143,6 +143,8 @@ vx_status vxr_net_batch_text(FILE *out, const vxr_net_batch_check *c, int utf8, 
 	spread_head(out, "                 ");
 	spread_row(out, "loss L_t", &bt->loss, AS_MAG, st);
 	spread_row(out, utf8 ? "\u2016\u2202L_t/\u2202\u03b8\u2016_F" : "||dL_t/dtheta||_F", &bt->grad_norm, AS_MAG, st);
+	spread_row(out, utf8 ? "summed L = \u03a3 L_t" : "summed L", &bt->loss_sum, AS_MAG, st);
+	spread_row(out, utf8 ? "\u2016\u2202L/\u2202\u03b8\u2016_F" : "||dL/dtheta||_F", &bt->grad_sum_norm, AS_MAG, st);
 	spread_row(out, "rate (log10/step)", &bt->rate, AS_NUM, st);
 	spread_row(out, "Lyapunov (est.)", &bt->lyap_max, AS_NUM, st);
 	spread_row(out, utf8 ? "horizon (t\u2212k)" : "horizon (t-k)", &bt->horizon, AS_GAP, st);
@@ -234,6 +236,8 @@ static void jw_batch(vxr_jw *w, const vx_net *net, const vxr_batch *bt)
 	vxr_jw_object(w, "horizon_counts", bt, horizon_count, 3);
 	jw_spread(w, "log10_loss", &bt->loss);
 	jw_spread(w, "log10_grad_norm", &bt->grad_norm);
+	jw_spread(w, "log10_loss_sum", &bt->loss_sum);
+	jw_spread(w, "log10_grad_sum_norm", &bt->grad_sum_norm);
 	jw_spread(w, "rate", &bt->rate);
 	jw_spread(w, "lyapunov_max", &bt->lyap_max);
 	jw_spread(w, "horizon", &bt->horizon);

@@ -419,6 +419,25 @@ static void jw_net_weights(vxr_jw *w, const vx_net *net, const vx_net_grad *g)
 	}
 }
 
+/* name {...}: every parameter's gradient under PyTorch's names; when they
+ * do not fit a double, name is null and name_scaled {...} × 10^name_log10_scale
+ * holds them. */
+static void jw_net_grads(vxr_jw *w, const vx_net *net, const char *name, const vx_net_grad *g, double l10)
+{
+	char key[48];
+	if (l10 != 0)
+		jw_member(w, name, NAN);
+	snprintf(key, sizeof key, l10 == 0 ? "%s" : "%s_scaled", name);
+	vxr_jw_key(w, key);
+	vxr_jw_open(w, "{");
+	jw_net_weights(w, net, g);
+	vxr_jw_close(w, "}");
+	if (l10 != 0) {
+		snprintf(key, sizeof key, "%s_log10_scale", name);
+		jw_member(w, key, l10);
+	}
+}
+
 /* h0 or c0 of every layer: L rows of d, as PyTorch stacks them. */
 static void jw_net_start(vxr_jw *w, const vx_net *net, int c0)
 {
@@ -588,16 +607,12 @@ void vxr_jw_net_result(vxr_jw *w, const vx_net *net, const vx_net_result *r)
 	jw_net_paths(w, r);
 	jw_mags(w, "step_norm", r->step_norm, r->T, 1);
 	jw_mags(w, "step_bound", r->step_bound, r->T, 1);
-	/* ∂L_t/∂θ = grads_scaled × 10^grads_log10_scale when it does not fit */
-	if (r->grad_log10_scale != 0)
-		jw_member(w, "grads", NAN);
-	vxr_jw_key(w, r->grad_log10_scale == 0 ? "grads" : "grads_scaled");
-	vxr_jw_open(w, "{");
-	jw_net_weights(w, net, r->grad);
-	vxr_jw_close(w, "}");
-	if (r->grad_log10_scale != 0)
-		jw_member(w, "grads_log10_scale", r->grad_log10_scale);
+	jw_net_grads(w, net, "grads", r->grad, r->grad_log10_scale);
 	jw_mag(w, "grad_norm", r->grad_norm);
+	/* the summed loss L = Σ_t L_t, which training uses */
+	jw_mag(w, "loss_sum", r->loss_sum);
+	jw_net_grads(w, net, "grads_sum", r->grad_sum, r->grad_sum_log10_scale);
+	jw_mag(w, "grad_sum_norm", r->grad_sum_norm);
 	vxr_jw_layers(w, net, net->L, net_layer_fig, r);
 	vxr_jw_key(w, "horizon");
 	vxr_jw_open(w, "{");

@@ -120,6 +120,11 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 	fprintf(out, "gradient %s = %s (every weight and bias)\n",
 	        utf8 ? "\u2016\u2202L_t/\u2202\u03b8\u2016_F" : "||dL_t/dtheta||_F",
 	        vxf_mag(b, sizeof b, r->grad_norm, SIG, st));
+	/* the loss training sums, L = Σ_t L_t, and its gradient */
+	fprintf(out, "summed loss L = %s L_t = %s    gradient %s = %s\n", utf8 ? "\u03a3" : "sum",
+	        vxf_mag(a, sizeof a, r->loss_sum, SIG, st),
+	        utf8 ? "\u2016\u2202L/\u2202\u03b8\u2016_F" : "||dL/dtheta||_F",
+	        vxf_mag(b, sizeof b, r->grad_sum_norm, SIG, st));
 	fputc('\n', out);
 
 	size_t nrows;

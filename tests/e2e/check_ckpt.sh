@@ -19,13 +19,17 @@
 #   - ||dS_t/dS_k||_2 for every k and its h and c blocks per layer, from
 #     torch.autograd.functional.jacobian of the composed steps;
 #   - the loss and every grads member (autograd);
-#   - for a batch, the quartiles of log10 ||dS_t/dS_k|| (numpy.quantile);
+#   - the summed loss L = sum of L_t over all T steps, every grads_sum
+#     member and grad_sum_norm (autograd through all T steps);
+#   - for a batch, the quartiles of log10 ||dS_t/dS_k|| (numpy.quantile),
+#     and the spreads of log10 L and log10 ||dL/dtheta||_F;
 # and exactly: the weights the JSON shows against the file's, the inputs
 # against the inputs file.  Then: inputs generated when no file is given
 # (the source says so, y = 0); --list against the modules gen_ckpt.py
 # states; the text of the trained LSTM and of a batch within 80 columns;
 # and the comparison shown able to fail (a norm, a gradient entry, a
-# forward h and a batch quartile altered by 1e-6 are each refused).  torch
+# forward h, a batch quartile, a summed-loss gradient entry and a summed
+# loss's quartile altered by 1e-6 are each refused).  torch
 # is Debian's python3-torch under /usr/bin/python3; without it this test
 # FAILS, never skips.
 #   VANEX=./vanex sh tests/e2e/check_ckpt.sh
@@ -152,13 +156,23 @@ def compare_seq(label, net, s, ref):
             if net.cell == "lstm":
                 note(label, "c blocks", mag_rel(q["c_norm"][l], q["log10_c_norm"][l], ref["c_norm"][k - 1][l]))
     note(label, "L_t", mag_rel(s["loss"], s["log10_loss"], ref["loss"]))
-    grads = s["grads"] if s["grads"] is not None else s["grads_scaled"]
-    scale = 10.0 ** (s.get("grads_log10_scale") or 0.0)
-    if set(grads) != set(ref["grad"]):
-        fails.append("%s: grads members %s, parameters %s" % (label, sorted(grads), sorted(ref["grad"])))
+    compare_grads(label, s, "grads", ref["grad"], "dL_t/dtheta")
+    # the summed loss over all T steps and its gradient
+    note(label, "L = sum L_t", mag_rel(s["loss_sum"], s["log10_loss_sum"], ref["loss_sum"]))
+    note(label, "|dL/dtheta|_F", mag_rel(s["grad_sum_norm"], s["log10_grad_sum_norm"], ref["grad_sum_norm"]))
+    compare_grads(label, s, "grads_sum", ref["grad_sum"], "dL/dtheta")
+
+
+def compare_grads(label, s, key, want, what):
+    """s[key] (or key_scaled x 10^key_log10_scale), every parameter's
+    gradient, against PyTorch's want."""
+    grads = s[key] if s[key] is not None else s[key + "_scaled"]
+    scale = 10.0 ** (s.get(key + "_log10_scale") or 0.0)
+    if set(grads) != set(want):
+        fails.append("%s: %s members %s, parameters %s" % (label, key, sorted(grads), sorted(want)))
         return
     for name, g in grads.items():
-        note(label, "dL_t/dtheta", rel(torch.tensor(g).reshape(-1) * scale, ref["grad"][name]))
+        note(label, what, rel(torch.tensor(g).reshape(-1) * scale, want[name]))
 
 
 def reference(e, sd, x, rev, t):
@@ -212,6 +226,12 @@ def check_run(e, o, sd, x, rev, label):
         got = p["log10_norm"]
         for i, key in enumerate(("q1", "median", "q3")):
             note(label, "batch quartiles", abs(math.expm1((got[key] - q[i][p["k"] - 1]) * math.log(10))))
+    for key, rk in (("log10_loss_sum", "loss_sum"), ("log10_grad_sum_norm", "grad_sum_norm")):
+        l10 = np.log10(np.array([r[rk] for r in ref]))
+        q = np.quantile(l10, [0, 0.25, 0.5, 0.75, 1])
+        got = o["batch"][key]
+        for i, qk in enumerate(("min", "q1", "median", "q3", "max")):
+            note(label, "batch " + key, abs(math.expm1((got[qk] - q[i]) * math.log(10))))
     return ref
 
 
@@ -293,6 +313,12 @@ def bump(obj, key, i=None):
         obj[key][i] *= 1 + 1e-6
 
 
+def grad_sum_entry(o):
+    g = o["sequences"][1]["grads_sum"]["weight_hh_l0"]
+    i = max(range(len(g)), key=lambda r: abs(g[r][1]))
+    g[i][1] *= 1 + 1e-6
+
+
 def grad_entry(s):
     g = s["grads"]["weight_hh_l0"]
     g[0][0] = g[0][0] * (1 + 1e-6) + 1e-9
@@ -302,6 +328,8 @@ altered("lstm_2l_f32_legacy.pt forward", lambda o: bump(o["paths"][2], "norm"))
 altered("lstm_2l_f32_legacy.pt forward", grad_entry)
 altered("trained_lstm.pt forward", lambda o: bump(o["sequences"][2]["h"][0][5], 3))
 altered("trained_lstm.pt forward", lambda o: bump(o["batch"]["paths"][4]["log10_norm"], "median"))
+altered("trained_lstm.pt forward", grad_sum_entry)
+altered("trained_lstm.pt forward", lambda o: bump(o["batch"]["log10_loss_sum"], "q3"))
 for f in fails:
     print("FAIL " + f)
 print("%d vanex runs, %d failures" % (runs, len(fails)))

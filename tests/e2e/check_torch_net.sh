@@ -10,7 +10,10 @@
 #     and the blocks ‖∂h_t/∂h_k‖₂ and ‖∂c_t/∂c_k‖₂ of every layer, from
 #     torch.autograd.functional.jacobian of the composed steps;
 #   - every member of grads, ∂L_t/∂(parameter), by autograd;
-#   - the loss.
+#   - the loss;
+#   - the summed loss L = Σ_{k=1}^{T} L_k (whatever t), every member of
+#     grads_sum, ∂L/∂(parameter), by autograd through all T steps, and
+#     grad_sum_norm, their Frobenius norm over every parameter.
 # The derivatives are those of tests/fixtures/torch_cells.py, whose sigmoid
 # and tanh differentiate as σ(a)σ(−a) and 1/cosh²(a) (custom
 # autograd.Function), so saturated gates are compared too; their forward
@@ -19,7 +22,8 @@
 # weight_ih_l0, bias_ih_l0 (bias_hh_l0 = 0) and its grad_W is held to
 # weight_hh_l0's gradient.  Then the comparison is shown able to fail:
 # runs with one number altered by 1e-6 relative (a path norm, an h block, a
-# c block, a gradient entry, a forward h) must each be refused.  torch is
+# c block, a gradient entry, a forward h, a summed-loss gradient entry, the
+# summed loss) must each be refused.  torch is
 # Debian's python3-torch under /usr/bin/python3 (tests/deps.sh installs it);
 # without it this test FAILS.
 #   VANEX=./vanex sh tests/e2e/check_torch_net.sh
@@ -74,12 +78,16 @@ def check(path):
         if grads is None:
             grads = {"weight_hh_l0": o["grad_W_scaled"]}
         states = {"h": [o["s"]]}
+        sums = {"weight_hh_l0": o["grad_sum_W"] if o["grad_sum_W"] is not None else o["grad_sum_W_scaled"]}
+        sum_scale = 0.0 if o["grad_sum_W"] is not None else o["grad_sum_W_log10_scale"]
     else:
         sd = {k: v for k, v in m.items() if k.startswith(("weight_", "bias_"))}
         h0, c0, act = m["h0"], m.get("c0"), m.get("activation", "tanh")
         grads = o["grads"] if o["grads"] is not None else o["grads_scaled"]
         scale = 0.0 if o["grads"] is not None else o["grads_log10_scale"]
         states = {"h": o["h"], "c": o.get("c")}
+        sums = o["grads_sum"] if o["grads_sum"] is not None else o["grads_sum_scaled"]
+        sum_scale = 0.0 if o["grads_sum"] is not None else o["grads_sum_log10_scale"]
     P = {k: torch.tensor(v) for k, v in sd.items()}
     X = torch.tensor(m["x"])
     y = torch.tensor(m["y"])
@@ -149,6 +157,21 @@ def check(path):
         note("grads." + name, rel(torch.tensor(g) * 10.0 ** scale, G[name]))
     if "W" not in m and set(grads) != set(P):
         bad.append("grads members %s, parameters %s" % (sorted(grads), sorted(P)))
+
+    # ---- the summed loss over all T steps and its gradient, by autograd
+    leaves = {k: v.clone().requires_grad_(True) for k, v in P.items()}
+    v, Lsum = S0, 0.0
+    for j in range(1, T + 1):
+        v = step(v, j, leaves)
+        Lsum = Lsum + loss_of(v)
+    note("loss_sum", mag_rel(o["loss_sum"], o["log10_loss_sum"], Lsum.item()))
+    G = dict(zip(leaves, torch.autograd.grad(Lsum, list(leaves.values()))))
+    for name, g in sums.items():
+        note("grads_sum." + name, rel(torch.tensor(g) * 10.0 ** sum_scale, G[name]))
+    if "W" not in m and set(sums) != set(P):
+        bad.append("grads_sum members %s, parameters %s" % (sorted(sums), sorted(P)))
+    gn = math.sqrt(sum(G[name].pow(2).sum().item() for name in sums))
+    note("grad_sum_norm", mag_rel(o["grad_sum_norm"], o["log10_grad_sum_norm"], gn))
     return bad, len(o["paths"]), D
 
 
@@ -228,6 +251,10 @@ def grad(o):
     g = o["grads"]["weight_hh_l1"]
     i, j = largest(g)
     g[i][j] *= 1 + 1e-6
+def grad_sum(o):
+    g = o["grads_sum"]["weight_ih_l0"]
+    i, j = largest(g)
+    g[i][j] *= 1 + 1e-6
 def fwd(o):
     h = o["h"][0]
     i, j = largest(h)
@@ -237,8 +264,10 @@ alter(23, "hblock", lambda o: scale(mid(o), "h_norm", 1))
 alter(23, "cblock", lambda o: scale(mid(o), "c_norm", 0))
 alter(23, "grad", grad)
 alter(9, "h", fwd)
+alter(23, "gradsum", grad_sum)
+alter(9, "losssum", lambda o: scale(o, "loss_sum"))
 EOF
-for alt in norm hblock cblock grad h; do
+for alt in norm hblock cblock grad h gradsum losssum; do
 	OMP_NUM_THREADS=1 "$PY" "$tmp/ref.py" "$here/../fixtures" "$tmp/alt-$alt.json" >"$tmp/alt.out" 2>&1
 	rc=$?
 	if [ "$rc" -eq 3 ]; then
@@ -253,4 +282,4 @@ if [ "$fails" -ne 0 ]; then
 	echo "check_torch_net.sh: $fails failure(s)" >&2
 	exit 1
 fi
-echo "check_torch_net.sh: $i networks agree with PyTorch float64 to 1e-9; 5 altered runs refused"
+echo "check_torch_net.sh: $i networks agree with PyTorch float64 to 1e-9; 7 altered runs refused"

@@ -382,6 +382,14 @@ Test(engine_net, one_vanilla_layer_equals_vx_analyse)
 				cr_expect(fabs(gsl_matrix_get(q->grad[0].w_hh, i, l) - gsl_matrix_get(r->grad_W, i, l)) <=
 				          1e-12 * gmax, "%s ∂L/∂W[%zu][%zu]", an, i, l);
 		cr_expect(mag_rel(q->grad_hh_norm[0], r->grad_norm) < 1e-12, "%s ‖∂L/∂W‖", an);
+		/* the summed loss and its ∂L/∂W, by the vanilla engine's own pass */
+		cr_expect(mag_rel(q->loss_sum, r->loss_sum) < 1e-13, "%s Σ L_k", an);
+		cr_expect_eq(q->grad_sum_log10_scale, r->grad_sum_log10_scale);
+		double smax = vx_maxabs_matrix(r->grad_sum_W);
+		for (size_t i = 0; i < 9; i++)
+			for (size_t l = 0; l < 9; l++)
+				cr_expect(fabs(gsl_matrix_get(q->grad_sum[0].w_hh, i, l) - gsl_matrix_get(r->grad_sum_W, i, l)) <=
+				          1e-12 * smax, "%s ∂(Σ L_k)/∂W[%zu][%zu]", an, i, l);
 		cr_expect(fabs(q->stats[0].sigma_hh - r->lambda) <= 1e-12 * r->lambda, "%s λ", an);
 		cr_expect_eq(q->lyap_count, r->lyap_count);
 		for (size_t l = 0; l < r->lyap_count; l++)
@@ -476,6 +484,86 @@ static void norms_against_svd(const jcase *cases, size_t ncases, size_t seed)
 
 /* ---- ∂S_t/∂S_k and every parameter gradient against differences ---- */
 
+/* A loss of net run from S0 (D entries) with scratch S, S2 and scr: the
+ * loss at step t, or the sum over all steps. */
+typedef double (*loss_fn)(const vx_net *net, const double *S0, size_t t, double *S, double *S2, double *scr);
+
+static double loss_at_t(const vx_net *net, const double *S0, size_t t, double *S, double *S2, double *scr)
+{
+	memcpy(S, S0, net->D * sizeof *S);
+	for (size_t j = 1; j <= t; j++) {
+		vx_net_step(net, j, S, S2, scr);
+		memcpy(S, S2, net->D * sizeof *S);
+	}
+	return vx_net_loss(net, S);
+}
+
+/* The summed loss L = Σ_{k=1}^{T} L_k. */
+static double summed_loss(const vx_net *net, const double *S0, size_t t, double *S, double *S2, double *scr)
+{
+	(void)t;
+	double sum = 0;
+	memcpy(S, S0, net->D * sizeof *S);
+	for (size_t j = 1; j <= net->T; j++) {
+		vx_net_step(net, j, S, S2, scr);
+		memcpy(S, S2, net->D * sizeof *S);
+		sum += vx_net_loss(net, S);
+	}
+	return sum;
+}
+
+/* Every entry of every parameter of net (analysed into r) against central
+ * differences (Richardson pairs) of loss with that entry moved: grad within
+ * 1e-7 of each parameter's largest entry.  *sq (when not NULL) receives the
+ * sum of the differences' squares. */
+static void expect_param_grads(const vx_net *net, const vx_net_result *r, const vx_net_grad *grad, loss_fn loss,
+                               size_t t, const char *what, double *sq)
+{
+	size_t D = net->D;
+	vx_net *cl = vx_net_clone(net);
+	double *S = malloc(D * sizeof *S), *S2 = malloc(D * sizeof *S2);
+	double *scr = malloc(vx_net_step_scratch(net) * sizeof *scr), *S0 = malloc(D * sizeof *S0);
+	vx_net_state(net, r->fwd, 0, S0);
+	double total = 0;
+	for (size_t l = 0; l < net->L; l++) {
+		vx_net_layer *ly = &cl->layer[l];
+		const vx_net_grad *g = &grad[l];
+		gsl_matrix *pm2[4] = { ly->w_ih, ly->w_hh, NULL, NULL };
+		gsl_vector *pv[4] = { NULL, NULL, ly->b_ih, ly->b_hh };
+		const gsl_matrix *gm[4] = { g->w_ih, g->w_hh, NULL, NULL };
+		const gsl_vector *gv[4] = { NULL, NULL, g->b_ih, g->b_hh };
+		static const char *const pn[4] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
+		for (int p = 0; p < 4; p++) {
+			size_t rows = p < 2 ? pm2[p]->size1 : pv[p]->size, cols = p < 2 ? pm2[p]->size2 : 1;
+			double err = 0, ref = 0;
+			for (size_t i = 0; i < rows; i++)
+				for (size_t m2 = 0; m2 < cols; m2++) {
+					double *x = p < 2 ? gsl_matrix_ptr(pm2[p], i, m2) : gsl_vector_ptr(pv[p], i);
+					double an = p < 2 ? gsl_matrix_get(gm[p], i, m2) : gsl_vector_get(gv[p], i);
+					double x0 = *x, h = 1e-3, f[4], pt[4] = { x0 + h, x0 - h, x0 + h / 2, x0 - h / 2 };
+					for (int s = 0; s < 4; s++) {
+						*x = pt[s];
+						f[s] = loss(cl, S0, t, S, S2, scr);
+					}
+					*x = x0;
+					double fd = (4 * (f[2] - f[3]) / (pt[2] - pt[3]) - (f[0] - f[1]) / (pt[0] - pt[1])) / 3;
+					err = fmax(err, fabs(fd - an));
+					ref = fmax(ref, fabs(an));
+					total += fd * fd;
+				}
+			cr_expect(ref > 0 && err <= 1e-7 * ref, "%s layer %zu ∂L/∂%s: error %.3g against %.3g", what, l, pn[p],
+			          err, ref);
+		}
+	}
+	if (sq)
+		*sq = total;
+	free(S);
+	free(S2);
+	free(S0);
+	free(scr);
+	vx_net_free(cl);
+}
+
 Test(engine_net, products_and_parameter_gradients_equal_differences)
 {
 	for (size_t c = 0; c < NJ; c++) {
@@ -496,54 +584,84 @@ Test(engine_net, products_and_parameter_gradients_equal_differences)
 		}
 		cr_expect(e <= 1e-8 * pm, "%s L=%zu ∂S_t/∂S_k: error %.3g against %.3g", cn, q->L, e, pm);
 		/* every entry of every parameter: L_t of the network with it moved */
-		vx_net *cl = vx_net_clone(net);
-		double *S = malloc(D * sizeof *S), *S2 = malloc(D * sizeof *S2);
-		double *scr = malloc(vx_net_step_scratch(net) * sizeof *scr), *S0 = malloc(D * sizeof *S0);
-		vx_net_state(net, r->fwd, 0, S0);
-		for (size_t l = 0; l < q->L; l++) {
-			vx_net_layer *ly = &cl->layer[l];
-			const vx_net_grad *g = &r->grad[l];
-			gsl_matrix *pm2[4] = { ly->w_ih, ly->w_hh, NULL, NULL };
-			gsl_vector *pv[4] = { NULL, NULL, ly->b_ih, ly->b_hh };
-			const gsl_matrix *gm[4] = { g->w_ih, g->w_hh, NULL, NULL };
-			const gsl_vector *gv[4] = { NULL, NULL, g->b_ih, g->b_hh };
-			static const char *const pn[4] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
-			for (int p = 0; p < 4; p++) {
-				size_t rows = p < 2 ? pm2[p]->size1 : pv[p]->size, cols = p < 2 ? pm2[p]->size2 : 1;
-				double err = 0, ref = 0;
-				for (size_t i = 0; i < rows; i++)
-					for (size_t m2 = 0; m2 < cols; m2++) {
-						double *x = p < 2 ? gsl_matrix_ptr(pm2[p], i, m2) : gsl_vector_ptr(pv[p], i);
-						double an = p < 2 ? gsl_matrix_get(gm[p], i, m2) : gsl_vector_get(gv[p], i);
-						double x0 = *x, h = 1e-3, f[4], pt[4] = { x0 + h, x0 - h, x0 + h / 2, x0 - h / 2 };
-						for (int s = 0; s < 4; s++) {
-							*x = pt[s];
-							memcpy(S, S0, D * sizeof *S);
-							for (size_t j = 1; j <= t; j++) {
-								vx_net_step(cl, j, S, S2, scr);
-								memcpy(S, S2, D * sizeof *S);
-							}
-							f[s] = vx_net_loss(cl, S);
-						}
-						*x = x0;
-						double fd = (4 * (f[2] - f[3]) / (pt[2] - pt[3]) - (f[0] - f[1]) / (pt[0] - pt[1])) / 3;
-						err = fmax(err, fabs(fd - an));
-						ref = fmax(ref, fabs(an));
-					}
-				cr_expect(ref > 0 && err <= 1e-7 * ref, "%s L=%zu layer %zu ∂L/∂%s: error %.3g against %.3g", cn,
-				          q->L, l, pn[p], err, ref);
-			}
-		}
-		free(S);
-		free(S2);
-		free(S0);
-		free(scr);
+		char what[64];
+		snprintf(what, sizeof what, "%s L=%zu", cn, q->L);
+		expect_param_grads(net, r, r->grad, loss_at_t, t, what, NULL);
 		free(col);
-		vx_net_free(cl);
 		gsl_matrix_free(P);
 		vx_net_result_free(r);
 		vx_net_free(net);
 	}
+}
+
+/* L = Σ_k L_k over all T steps (whatever t) and ∂L/∂θ for every entry of
+ * every parameter against central differences (Richardson pairs) of the
+ * summed loss of the network with that entry moved */
+Test(engine_net, summed_loss_gradients_equal_differences)
+{
+	for (size_t c = 0; c < NJ; c++) {
+		const jcase *q = &JCASES[c];
+		size_t T = 9, t = 4;
+		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, 450 + c);
+		vx_net_result *r = analyse_net(net, t);
+		char what[64];
+		snprintf(what, sizeof what, "%s L=%zu summed", CELL[q->cell], q->L);
+		size_t D = net->D;
+		double *S = malloc(3 * D * sizeof *S), *scr = malloc(vx_net_step_scratch(net) * sizeof *scr);
+		vx_net_state(net, r->fwd, 0, S + 2 * D);
+		double want = summed_loss(net, S + 2 * D, 0, S, S + D, scr), sq;
+		cr_expect(r->loss_sum.fits && fabs(r->loss_sum.value - want) <= 1e-13 * want, "%s Σ L_k: %.17g vs %.17g",
+		          what, r->loss_sum.value, want);
+		cr_expect_eq(r->grad_sum_log10_scale, 0);
+		expect_param_grads(net, r, r->grad_sum, summed_loss, 0, what, &sq);
+		cr_expect(fabs(r->grad_sum_norm.value - sqrt(sq)) <= 1e-7 * sqrt(sq), "%s ‖∂L/∂θ‖_F %.12g vs %.12g", what,
+		          r->grad_sum_norm.value, sqrt(sq));
+		free(S);
+		free(scr);
+		vx_net_result_free(r);
+		vx_net_free(net);
+	}
+}
+
+/* The summed loss beyond a double: a linear layer with weight_hh = 3I, no
+ * input, no bias, h_0 = 1 and y = 0 has h_t = 3^t 1, so
+ * L = ½ d Σ_{t=1}^{600} 9^t = ½ d (9^601 − 9)/8 (10^573); every entry of
+ * ∂L/∂weight_hh is Σ_t Σ_{k<=t} 3^(2t−k) 3^(k−1) = (4799 · 9^601 + 9)/192
+ * and of ∂L/∂bias_* is Σ_t Σ_{k<=t} 3^(2t−k) = ½ Σ_t (9^t − 3^t), whose
+ * 3^t part is 3^-601 of it: 10^574, carried by their log10. */
+Test(engine_net, summed_loss_beyond_a_double_keeps_its_log10)
+{
+	size_t d = 3, T = 600;
+	vx_net *net = vx_net_alloc(VX_CELL_RNN, VX_LINEAR, 1, d, 1, T);
+	cr_assert(net);
+	gsl_matrix_set_identity(net->layer[0].w_hh);
+	gsl_matrix_scale(net->layer[0].w_hh, 3.0);
+	gsl_vector_set_all(net->layer[0].h0, 1.0);
+	vx_net_result *r = analyse_net(net, 10);
+	double l9 = 601 * log10(9.0);
+	double want = log10(0.5 * (double)d / 8) + l9;
+	cr_expect(!r->loss_sum.fits && fabs(r->loss_sum.log10 - want) < 1e-13 * want, "log10 L = %.17g, want %.17g",
+	          r->loss_sum.log10, want);
+	double ew = log10(4799.0 / 192) + l9, eb = log10(1.0 / 16) + l9;
+	cr_expect(r->grad_sum_log10_scale != 0, "the gradient does not fit a double");
+	const vx_net_grad *g = &r->grad_sum[0];
+	for (size_t i = 0; i < d; i++) {
+		for (size_t q = 0; q < d; q++) {
+			double l = log10(gsl_matrix_get(g->w_hh, i, q)) + r->grad_sum_log10_scale;
+			cr_expect(fabs(l - ew) < 1e-13 * ew, "weight_hh[%zu][%zu]: 10^%.17g, want 10^%.17g", i, q, l, ew);
+		}
+		for (int b = 0; b < 2; b++) {
+			double l = log10(gsl_vector_get(b ? g->b_hh : g->b_ih, i)) + r->grad_sum_log10_scale;
+			cr_expect(fabs(l - eb) < 1e-13 * eb, "bias %d [%zu]: 10^%.17g, want 10^%.17g", b, i, l, eb);
+		}
+		cr_expect(gsl_matrix_get(g->w_ih, i, 0) == 0, "no input, no weight_ih gradient");
+	}
+	/* ‖·‖_F² = d² W² + 2 d B², in logs */
+	double nrm = ew + 0.5 * log10((double)(d * d) + 2.0 * (double)d * pow(10.0, 2 * (eb - ew)));
+	cr_expect(!r->grad_sum_norm.fits && fabs(r->grad_sum_norm.log10 - nrm) < 1e-13 * nrm,
+	          "log10 ‖∂L/∂θ‖_F = %.17g, want %.17g", r->grad_sum_norm.log10, nrm);
+	vx_net_result_free(r);
+	vx_net_free(net);
 }
 
 /* the path terms: weight_hh_l used at step k alone, by differences */
