@@ -19,7 +19,11 @@ fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vanex-typeset-e2e.XXXXXX")
 SOCK="vanex-typeset-$$"
+# exit-empty off: q ends the first walk's session, and a server left with no
+# session exits while the next new-session may already be connecting to it
+# ("server exited unexpectedly", seen on a loaded machine); cleanup kills it.
 cat >"$WORK/tmux.conf" <<'EOF'
+set -g exit-empty off
 set -g default-terminal tmux-256color
 set -g status off
 set -g escape-time 0
