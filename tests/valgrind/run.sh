@@ -120,6 +120,23 @@ wait_for() {
 }
 # shows TEXT: the tutor's screen shows TEXT.
 shows() { tmux -L "$sock" capture-pane -p 2>/dev/null | grep -qF "$1"; }
+# settle: waits (up to 120 s) until the tutor under memcheck has used no CPU
+# for a second: a step's layout can still run on the worker after the screen
+# shows the step, and q would then leave it behind (its memory reachable).
+settle() {
+	pp=$(tmux -L "$sock" display -p '#{pane_pid}' 2>/dev/null)
+	vp=$(ps -o pid= --ppid "$pp" 2>/dev/null | tr -d ' ' | head -1)
+	[ -n "$vp" ] || return 0
+	last=-1
+	i=0
+	while [ $i -lt 120 ]; do
+		now=$(awk '{print $14 + $15}' "/proc/$vp/stat" 2>/dev/null) || return 0
+		[ "$now" = "$last" ] && return 0
+		last=$now
+		sleep 1
+		i=$((i + 1))
+	done
+}
 # tutor_vg TAG ENV ARGS...: starts the tutor under memcheck, with the
 # variables ENV, in a tmux server of its own (a new session on the socket
 # of a server just killed fails now and then: "server exited unexpectedly");
@@ -194,11 +211,13 @@ tutor_vg resume OPENBLAS_NUM_THREADS=1
 # step 12 laid out (its finite-difference check takes a while under memcheck)
 computed12() { shows "step 12/" && ! shows "updating"; }
 wait_for 600 computed12
+settle
 tmux -L "$sock" send-keys q
 tutor_verdict "tutor resumes from its progress file"
 printf 'vanex progress 1\nanswer nonsense\n' >"$tmp/state/vanex/progress"
 tutor_vg damaged OPENBLAS_NUM_THREADS=1 --restart
 wait_for 300 computed
+settle
 tmux -L "$sock" send-keys q
 tutor_verdict "tutor with a damaged progress file and --restart"
 
