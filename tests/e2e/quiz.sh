@@ -18,28 +18,6 @@ E2E_TOOLS="/usr/bin/python3"
 . "$(dirname "$0")/lib/tmux.sh"
 PY=/usr/bin/python3
 
-# until NAME TEXT: waits (up to 10 s) for TEXT on NAME's screen
-until_shown() {
-	i=0
-	while [ $i -lt 100 ]; do
-		screen "$1" | grep -qF -- "$2" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "--- screen of $1 (waited for '$2'):"
-	screen "$1"
-	return 1
-}
-# ended NAME: waits for the tutor to end (its exit status in rc.NAME)
-ended() {
-	i=0
-	while [ $i -lt 100 ]; do
-		[ -f "$WORK/rc.$1" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 keys() { n=$1; shift; $T send-keys -t "$n" "$@"; sleep 0.3; }
 
 # The answer to step 11's question, independently: ‖∂s_50/∂s_47‖₂ from
@@ -52,32 +30,32 @@ P=$S/vanex/progress
 
 # ---- a wrong answer, then the right one
 start a 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 -- --step 11
-check "step 11 says which key answers" until_shown a "i answer the question"
+check "step 11 says which key answers" wait_for a "i answer the question"
 keys a NPage NPage
-check "step 11 shows its question" until_shown a "Press i to answer."
-check "the status line counts the questions" until_shown a "0/8 answered"
+check "step 11 shows its question" wait_for a "Press i to answer."
+check "the status line counts the questions" wait_for a "0/8 answered"
 keys a i
-check "i opens the answer line" until_shown a "your answer:"
+check "i opens the answer line" wait_for a "your answer:"
 keys a "$wrong" Enter
-check "a wrong answer shows the hint" until_shown a "is not right. Hint:"
-check "the hint's text" until_shown a "Set the path start"
-check "a wrong answer counts as answered" until_shown a "1/8 answered"
+check "a wrong answer shows the hint" wait_for a "is not right. Hint:"
+check "the hint's text" wait_for a "Set the path start"
+check "a wrong answer counts as answered" wait_for a "1/8 answered"
 screen a >"$WORK/screen-wrong.txt"
 keys a i
 keys a BSpace "$right" Enter
-check "the right answer is taken ($right)" until_shown a "Right:"
-check "the reason comes with the live numbers" until_shown a "against the product of step norms"
+check "the right answer is taken ($right)" wait_for a "Right:"
+check "the reason comes with the live numbers" wait_for a "against the product of step norms"
 screen a >"$WORK/screen-right.txt"
 keys a Escape
-check "Esc closes the verdict" until_shown a "i answer the question"
+check "Esc closes the verdict" wait_for a "i answer the question"
 keys a i
 keys a xyz Enter
-check "an unreadable answer says what is expected" until_shown a "is not an answer: type a number to 2"
+check "an unreadable answer says what is expected" wait_for a "is not an answer: type a number to 2"
 keys a Escape
 keys a Right
-check "Right goes on after the answer line closed" until_shown a "step 12/16"
+check "Right goes on after the answer line closed" wait_for a "step 12/16"
 keys a q
-check "q quits" ended a
+check "q quits" wait_dead a
 check "exit status 0" test "$(cat "$WORK/rc.a" 2>/dev/null)" = 0
 check "the progress file is written" test -f "$P"
 check "it records the right answer" grep -q "^answer [0-9a-f]\{16\} 11-actual.md#1 right$" "$P"
@@ -87,65 +65,65 @@ check "no temporary file is left" test "$(ls -A "$S/vanex")" = progress
 
 # ---- resume: the last step seen, its answers
 start b 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 --
-check "resumes at the last step seen" until_shown b "step 12/16"
-check "the answers come back" until_shown b "1/8 answered"
+check "resumes at the last step seen" wait_for b "step 12/16"
+check "the answers come back" wait_for b "1/8 answered"
 keys b 9
-check "digits still jump" until_shown b "step 9/16"
+check "digits still jump" wait_for b "step 9/16"
 keys b i "0" Enter
-check "a second question is judged" until_shown b "Question 4"
+check "a second question is judged" wait_for b "Question 4"
 keys b q
-ended b
+wait_dead b
 
 # ---- another network asks again
 start c 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 -- --seed 2
-check "another network has no answers yet" until_shown c "0/8 answered"
+check "another network has no answers yet" wait_for c "0/8 answered"
 keys c q
-ended c
+wait_dead c
 
 # ---- --restart
 start d 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 -- --restart
-check "--restart begins at step 1" until_shown d "step 1/16"
-check "--restart forgets the answers" until_shown d "0/8 answered"
+check "--restart begins at step 1" wait_for d "step 1/16"
+check "--restart forgets the answers" wait_for d "0/8 answered"
 keys d q
-ended d
+wait_dead d
 check "--restart clears the file's answers" sh -c "! grep -q '^answer' '$P'"
 
 # ---- a damaged file: the tutor runs, says so, starts afresh
 printf 'vanex progress 1\nstep 3\nanswer nonsense\n' >"$P"
 start e 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 -- "2>$WORK/err.e"
-check "a damaged file is named in the message line" until_shown e "progress damaged at line 3"
-check "and the tutor starts at step 1" until_shown e "step 1/16"
+check "a damaged file is named in the message line" wait_for e "progress damaged at line 3"
+check "and the tutor starts at step 1" wait_for e "step 1/16"
 keys e q
-ended e
+wait_dead e
 check "exit status 0 after a damaged file" test "$(cat "$WORK/rc.e" 2>/dev/null)" = 0
 check "one line on stderr after the tutor" test "$(wc -l <"$WORK/err.e")" -eq 1
 check "the damaged file is replaced" grep -qx "vanex progress 1" "$P"
 
 printf '\177ELF\002\001' >"$P"
 start f 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 -- "2>$WORK/err.f"
-check "a foreign file is named" until_shown f "not a vanex progress file"
+check "a foreign file is named" wait_for f "not a vanex progress file"
 keys f q
-ended f
+wait_dead f
 check "exit status 0 after a foreign file" test "$(cat "$WORK/rc.f" 2>/dev/null)" = 0
 
 # ---- nowhere to write: the tutor runs all the same
 : >"$WORK/plain"
 start g 80 24 XDG_STATE_HOME=$WORK/plain/state LANG=C.UTF-8 -- --step 11 "2>$WORK/err.g"
-check "an unwritable directory: the tutor runs" until_shown g "i answer the question"
+check "an unwritable directory: the tutor runs" wait_for g "i answer the question"
 keys g i "$right" Enter
-check "an unwritable directory: answers are judged" until_shown g "Right:"
-check "an unwritable directory is named in the message line" until_shown g "progress not kept"
+check "an unwritable directory: answers are judged" wait_for g "Right:"
+check "an unwritable directory is named in the message line" wait_for g "progress not kept"
 keys g q
-ended g
+wait_dead g
 check "exit status 0 when the progress cannot be kept" test "$(cat "$WORK/rc.g" 2>/dev/null)" = 0
 check "one line on stderr about it" grep -q "progress not kept" "$WORK/err.g"
 
 # ---- a relative XDG_STATE_HOME is ignored (the XDG spec): HOME's default
 mkdir -p "$WORK/home"
 start h 80 24 XDG_STATE_HOME=rel HOME=$WORK/home LANG=C.UTF-8 -- --step 2
-until_shown h "step 2/16" >/dev/null
+wait_for h "step 2/16" >/dev/null
 keys h q
-ended h
+wait_dead h
 check "a relative XDG_STATE_HOME: ~/.local/state/vanex/progress" test -f "$WORK/home/.local/state/vanex/progress"
 check "nothing under the relative path" test ! -e "$WORK/rel"
 

@@ -22,21 +22,6 @@ E2E_TOOLS="ps script python3"   # Debian procps, bsdutils, python3
 . "$(dirname "$0")/lib/tmux.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
-# within TENTHS NAME TEXT: the screen shows a fixed string within TENTHS
-# tenths of a second (polled every 50 ms), else prints the screen and fails.
-within() {
-	i=0
-	while [ $i -lt $(($1 * 2)) ]; do
-		screen "$2" | grep -qF -- "$3" && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "--- screen of $2, $1 tenths of a second after, without '$3':"
-	screen "$2"
-	return 1
-}
-# wait_for NAME TEXT: the screen shows a fixed string within 10 s.
-wait_for() { within 100 "$1" "$2"; }
 # wait_for_long NAME TEXT: within 60 s (a network of d = 256, T = 2000 on a
 # loaded machine).
 wait_for_long() { within 600 "$1" "$2"; }
@@ -54,16 +39,6 @@ wait_gone() {
 # (SGR 2 in tmux's capture with attributes).
 status_dim() {
 	$T capture-pane -p -e -t "$1" | tail -2 | head -1 | grep -q "λ=$(printf '\033')\[2m"
-}
-# wait_dead NAME: waits for the tutor in the pane to end.
-wait_dead() {
-	i=0
-	while [ $i -lt 100 ]; do
-		[ -f "$WORK/rc.$1" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
 }
 # sane NAME: after the tutor ended, the terminal is as it was: the same stty
 # settings, the main screen (not the alternate one), the cursor shown, no

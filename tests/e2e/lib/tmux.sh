@@ -71,3 +71,28 @@ EOF
 	$T new-session -d -s "$name" -x "$cols" -y "$rows" -c "$WORK" "sh $WORK/run.$name"
 }
 screen() { $T capture-pane -p -t "$1"; }
+# within TENTHS NAME TEXT: the screen shows a fixed string within TENTHS
+# tenths of a second (polled every 50 ms), else prints the screen and fails.
+within() {
+	i=0
+	while [ $i -lt $(($1 * 2)) ]; do
+		screen "$2" | grep -qF -- "$3" && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "--- screen of $2, $1 tenths of a second after, without '$3':"
+	screen "$2"
+	return 1
+}
+# wait_for NAME TEXT: the screen shows a fixed string within 10 s.
+wait_for() { within 100 "$1" "$2"; }
+# wait_dead NAME: waits for the tutor in the pane to end.
+wait_dead() {
+	i=0
+	while [ $i -lt 100 ]; do
+		[ -f "$WORK/rc.$1" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
