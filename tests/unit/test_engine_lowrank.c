@@ -27,16 +27,7 @@
 #include "engine/net_bytes.h"
 #include "test_engine_net_util.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-/* The peaks measured below must be the engine's: AddressSanitizer's
- * quarantine holds freed blocks back (256 MiB by default) and would count
- * them as resident.  Only this program runs without it. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-	return "quarantine_size_mb=0";
-}
-#endif
+#include "asan_quarantine_off.h"
 
 static void setup(void)
 {

@@ -23,17 +23,7 @@
 #include "engine/net_fdjudge.h"
 #include "test_engine_util.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-/* The peaks measured here must be the engine's: AddressSanitizer's
- * quarantine holds freed blocks back (256 MiB by default), and the stepwise
- * allocations of a long horizon would count as resident (a peak 9.6 times
- * the estimate at T = 20000).  Only this program runs without it. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-	return "quarantine_size_mb=0";
-}
-#endif
+#include "asan_quarantine_off.h"
 
 static void setup(void)
 {
