@@ -218,3 +218,9 @@ vxr_fd_outcome vxr_ck_net_fd_overall(const vx_net_fdjudge *fd)
 		o = fd_worse(o, vxr_ck_net_fd_item(&fd->item[q]));
 	return o;
 }
+
+vx_status vxr_ck_fd_ready(vx_status (*wait)(void *), void *ctx, vx_error *err)
+{
+	vx_status st = wait ? wait(ctx) : VX_OK;
+	return st == VX_OK ? VX_OK : vx_fail(err, st, "finite-difference check failed: %s", vx_strerror(st));
+}

@@ -43,6 +43,12 @@ typedef struct {
 	const vx_result *result;
 	const vx_fdcheck *fd;      /* NULL: the finite-difference check was not run */
 	const vxr_source *src;     /* NULL: from the options alone */
+	/* NULL, or the check behind fd is still computed (on a thread of the
+	 * caller's): the JSON writer calls fd_wait(fd_ctx) where fd_check is due,
+	 * so that the members before it are written meanwhile, and reads *fd
+	 * once it returns VX_OK; any other status ends the writing with it */
+	vx_status (*fd_wait)(void *fd_ctx);
+	void *fd_ctx;
 } vxr_check;
 
 typedef enum { VXR_NEITHER = 0, VXR_VANISHING, VXR_EXPLODING } vxr_trend;
@@ -150,6 +156,8 @@ typedef struct {
 	const vx_net_result *result;
 	const vx_net_fdjudge *fd;       /* NULL: the finite-difference check was not run */
 	const vxr_source *src;          /* NULL: from the options alone */
+	vx_status (*fd_wait)(void *fd_ctx); /* as vxr_check's */
+	void *fd_ctx;
 } vxr_net_check;
 
 /* The text, every line at most 80 columns, ASCII unless utf8: the model line

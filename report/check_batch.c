@@ -264,7 +264,7 @@ vx_status vxr_net_batch_json(FILE *out, const vxr_net_batch_check *c, vx_error *
 	const vx_inputs *in = c->inputs;
 	vxr_jw w = { out, 0, 1 };
 	/* the head as one sequence's check writes it, without its x */
-	vxr_net_check one = { c->params, c->spec, net, c->results[0], c->fd, c->src };
+	vxr_net_check one = { c->params, c->spec, net, c->results[0], c->fd, c->src, NULL, NULL };
 
 	vxr_jw_net_head(&w, &one, 0);
 	jw_batch(&w, net, c->batch);

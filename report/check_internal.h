@@ -26,6 +26,12 @@ vxr_fd_outcome vxr_ck_net_fd_item(const vx_net_fditem *it);
 /* The whole check of a network, ranked as vxr_fd_overall ranks. */
 vxr_fd_outcome vxr_ck_net_fd_overall(const vx_net_fdjudge *fd);
 
+/* Waits for a finite-difference check still computed beside the writing
+ * (vxr_check's fd_wait; nothing when wait is NULL): VX_OK once its result
+ * may be read, else the check's status with "finite-difference check
+ * failed: ..." in err. */
+vx_status vxr_ck_fd_ready(vx_status (*wait)(void *), void *ctx, vx_error *err);
+
 /* The rows of check's gap tables (vxr_check_rows) in a new array that the
  * caller frees, their count in *n; NULL when out of memory. */
 size_t *vxr_ck_gaps(size_t t, size_t *n);

@@ -660,6 +660,9 @@ vx_status vxr_net_check_json(FILE *out, const vxr_net_check *c, vx_error *err)
 	vxr_jw w = { out, 0, 1 };
 	vxr_jw_net_head(&w, c, 1);
 	vxr_jw_net_result(&w, c->net, c->result);
+	vx_status st = vxr_ck_fd_ready(c->fd_wait, c->fd_ctx, err);
+	if (st != VX_OK)
+		return st;
 	vxr_jw_net_fd(&w, c->net, c->fd);
 	return vxr_jw_finish(&w, err);
 }
@@ -706,6 +709,9 @@ vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
 	vxr_jw_close(&w, "}");
 	jw_member(&w, "rate", r->rate);
 	vxr_jw_member_str(&w, "verdict", vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0)));
+	vx_status st = vxr_ck_fd_ready(c->fd_wait, c->fd_ctx, err);
+	if (st != VX_OK)
+		return st;
 	jw_fd(&w, c->fd);
 	return vxr_jw_finish(&w, err);
 }

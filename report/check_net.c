@@ -97,6 +97,9 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 {
 	if (!out || !c || !c->params || !c->spec || !c->net || !c->result)
 		return vx_fail(err, VX_EINTERNAL, "vxr_net_check_text: bad arguments");
+	vx_status ready = vxr_ck_fd_ready(c->fd_wait, c->fd_ctx, err);
+	if (ready != VX_OK)
+		return ready;
 	const vx_net *net = c->net;
 	const vx_net_result *r = c->result;
 	const vx_params *p = c->params;

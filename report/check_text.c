@@ -67,6 +67,9 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 {
 	if (!out || !c || !c->params || !c->model || !c->result)
 		return vx_fail(err, VX_EINTERNAL, "vxr_check_text: bad arguments");
+	vx_status ready = vxr_ck_fd_ready(c->fd_wait, c->fd_ctx, err);
+	if (ready != VX_OK)
+		return ready;
 	const vx_params *p = c->params;
 	const vx_result *r = c->result;
 	const syms *y = utf8 ? &sym_utf8 : &sym_ascii;

@@ -6,6 +6,7 @@
  * any other cell or stack through vx_net_analyse and vx_net_fd_check.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,53 @@ static vx_status net_fd(const vx_net *net, const vx_net_result *r, vx_net_fdjudg
 	double widest = G * d * (n > d ? n : d);
 	size_t entries = want >= widest ? 0 : want < 2 ? 2 : want > 16 ? 16 : (size_t)want;
 	return vx_net_fd_judge(net, r, t, t - gap, entries, fd);
+}
+
+/* The finite-difference check of one network, on a thread of its own
+ * while the JSON before its member is written: at d = 256, T = 1000 the
+ * check takes 0.33 s and the members before it 0.28 s, and neither reads
+ * what the other writes (the model and the analysis are read-only). */
+typedef struct {
+	const vx_model *model;          /* a vanilla layer's, or */
+	const vx_net *net;              /* a network's */
+	const vx_result *result;
+	const vx_net_result *net_result;
+	vx_fdcheck *fd;
+	vx_net_fdjudge *nfd;
+	vx_status st;
+	int running;                    /* the thread is to be joined */
+	pthread_t thread;
+} fd_job;
+
+static void fd_job_run(fd_job *j)
+{
+	j->st = j->model ? vx_fd_check(j->model, j->result, j->fd) : net_fd(j->net, j->net_result, j->nfd);
+}
+
+static void *fd_job_thread(void *arg)
+{
+	fd_job_run(arg);
+	return NULL;
+}
+
+/* Starts j beside the caller, or computes it now when it must (no JSON to
+ * write meanwhile, or no thread to be had). */
+static void fd_job_start(fd_job *j, int beside)
+{
+	j->running = beside && pthread_create(&j->thread, NULL, fd_job_thread, j) == 0;
+	if (!j->running)
+		fd_job_run(j);
+}
+
+/* vxr_check's fd_wait */
+static vx_status fd_job_wait(void *arg)
+{
+	fd_job *j = arg;
+	if (j->running) {
+		pthread_join(j->thread, NULL);
+		j->running = 0;
+	}
+	return j->st;
 }
 
 typedef struct {
@@ -184,22 +232,18 @@ int vxu_check_run(const vxu_args *a)
 		rc = vxu_fail(st, &err);
 		goto out;
 	} else if (l.model) {
-		if ((st = vx_fd_check(l.model, l.result, &fd)) != VX_OK) {
-			vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
-			rc = vxu_fail(st, &err);
-			goto out;
-		}
-		vxr_check c = { &l.eff, l.model, l.result, &fd, src };
+		fd_job j = { .model = l.model, .result = l.result, .fd = &fd };
+		fd_job_start(&j, a->json);
+		vxr_check c = { &l.eff, l.model, l.result, &fd, src, fd_job_wait, &j };
 		st = a->json ? vxr_check_json(f, &c, &err) : vxr_check_text(f, &c, a->utf8, &err);
+		fd_job_wait(&j);   /* joined whatever the writing did */
 		verdict = vxr_verdict(l.result, VXR_NOTE_ASCII, NULL, 0);
 	} else {
-		if ((st = net_fd(l.net, l.net_result, &nfd)) != VX_OK) {
-			vx_fail(&err, st, "finite-difference check failed: %s", vx_strerror(st));
-			rc = vxu_fail(st, &err);
-			goto out;
-		}
-		vxr_net_check c = { &l.eff, &l.spec, l.net, l.net_result, &nfd, src };
+		fd_job j = { .net = l.net, .net_result = l.net_result, .nfd = &nfd };
+		fd_job_start(&j, a->json);
+		vxr_net_check c = { &l.eff, &l.spec, l.net, l.net_result, &nfd, src, fd_job_wait, &j };
 		st = a->json ? vxr_net_check_json(f, &c, &err) : vxr_net_check_text(f, &c, a->utf8, &err);
+		fd_job_wait(&j);
 		verdict = vxr_net_verdict(l.net_result, VXR_NOTE_ASCII, NULL, 0);
 	}
 	if (st == VX_OK) {

@@ -113,7 +113,7 @@ static char *output_for(const vx_params *p, vx_model *m, const vx_fdcheck *fd, i
 {
 	vx_result *r = analyse_ok(m, m->T);
 	vx_error err = { 0 };
-	vxr_check c = { p, m, r, fd, NULL };
+	vxr_check c = { p, m, r, fd, NULL, NULL, NULL };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
@@ -407,7 +407,7 @@ static void json_matches(const char *what, const vx_params *p, vx_model *m, int 
 	vx_fdcheck fd;
 	if (with_fd)
 		cr_assert_eq(vx_fd_check(m, r, &fd), VX_OK, "%s", what);
-	vxr_check c = { p, m, r, with_fd ? &fd : NULL, NULL };
+	vxr_check c = { p, m, r, with_fd ? &fd : NULL, NULL, NULL, NULL };
 	char *got = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&got, &n);
@@ -468,6 +468,81 @@ Test(check, json_has_the_bytes_of_a_jansson_dump)
 	gsl_matrix_set(m->W, 0, 0, 1e120);
 	gsl_vector_set(m->s0, 0, 1e-300);
 	json_matches("gradient beyond a double", &p, m, 0);
+}
+
+/* A finite-difference check still computed when the writing starts
+ * (vxr_check's fd_wait): the wait comes after every member before
+ * fd_check is in the stream, and fills what fd points at. */
+typedef struct {
+	FILE *f;
+	char **buf;
+	size_t *len;
+	const vx_model *m;
+	const vx_result *r;
+	vx_fdcheck *fd;
+	vx_status fail;     /* VX_OK: compute; else return this */
+	int waits;
+	int verdict_before; /* "verdict" was written before the wait */
+} late_fd;
+
+static vx_status late_fd_wait(void *arg)
+{
+	late_fd *l = arg;
+	l->waits++;
+	fflush(l->f);
+	l->verdict_before = *l->buf && strstr(*l->buf, "\"verdict\":") != NULL;
+	if (l->fail != VX_OK)
+		return l->fail;
+	return vx_fd_check(l->m, l->r, l->fd);
+}
+
+Test(check, a_late_fd_check_is_waited_for_where_its_member_is_due)
+{
+	vx_params p;
+	vx_params_default(&p);
+	vx_params_set(&p, "steps", "40", NULL);
+	for (int text = 0; text < 2; text++) {
+		vx_model *m = built(&p);
+		vx_result *r = NULL;
+		vx_error err = { 0 };
+		cr_assert_eq(vx_analyse(m, m->T, NULL, &r, &err), VX_OK, "%s", err.msg);
+		/* the same check computed first: the bytes to expect */
+		vx_fdcheck fd0, fd1;
+		cr_assert_eq(vx_fd_check(m, r, &fd0), VX_OK);
+		vxr_check c0 = { &p, m, r, &fd0, NULL, NULL, NULL };
+		char *want = NULL, *got = NULL;
+		size_t wn = 0, gn = 0;
+		FILE *f = open_memstream(&want, &wn);
+		cr_assert_eq(text ? vxr_check_text(f, &c0, 0, &err) : vxr_check_json(f, &c0, &err), VX_OK);
+		fclose(f);
+
+		f = open_memstream(&got, &gn);
+		late_fd l = { f, &got, &gn, m, r, &fd1, VX_OK, 0, 0 };
+		vxr_check c1 = { &p, m, r, &fd1, NULL, late_fd_wait, &l };
+		cr_assert_eq(text ? vxr_check_text(f, &c1, 0, &err) : vxr_check_json(f, &c1, &err), VX_OK, "%s", err.msg);
+		fclose(f);
+		cr_expect_eq(l.waits, 1, "text %d: waited %d times", text, l.waits);
+		cr_expect_str_eq(got, want, "text %d: the bytes of the check computed first", text);
+		if (!text)
+			cr_expect(l.verdict_before, "json: the members before fd_check are written before the wait");
+		free(got);
+		got = NULL;
+
+		/* a check that failed ends the writing with its status and why */
+		f = open_memstream(&got, &gn);
+		late_fd bad = { f, &got, &gn, m, r, &fd1, VX_ENOMEM, 0, 0 };
+		vxr_check c2 = { &p, m, r, &fd1, NULL, late_fd_wait, &bad };
+		vx_error e2 = { 0 };
+		vx_status st = text ? vxr_check_text(f, &c2, 0, &e2) : vxr_check_json(f, &c2, &e2);
+		fclose(f);
+		cr_expect_eq(st, VX_ENOMEM, "text %d: status %d", text, st);
+		cr_expect(strstr(e2.msg, "finite-difference check failed") != NULL, "text %d: '%s'", text, e2.msg);
+		cr_expect(got == NULL || strstr(got, "fd_check") == NULL, "text %d: no fd_check written", text);
+		free(got);
+		free(want);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
 }
 
 /* check's text (ASCII) or JSON for --act act --init init --norm norm

@@ -100,7 +100,7 @@ static char *text_of(const vx_params *p, vx_cell cell, size_t L, double fb, int 
 	vx_net_fdjudge fd;
 	cr_assert_eq(vx_net_fd_judge(net, r, r->t, r->t > 1 ? r->t - 1 : 1, 4, &fd), VX_OK);
 	vx_net_spec s = { cell, L, fb };
-	vxr_net_check c = { p, &s, net, r, &fd, NULL };
+	vxr_net_check c = { p, &s, net, r, &fd, NULL, NULL, NULL };
 	char *out = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&out, &n);
@@ -168,7 +168,7 @@ Test(check_net, the_text_fits_80_columns_and_is_ascii_without_utf8)
 static json_t *json_of(const vx_params *p, const vx_net *net, const vx_net_result *r)
 {
 	vx_net_spec s = { net->cell, net->L, 0 };
-	vxr_net_check c = { p, &s, net, r, NULL, NULL };
+	vxr_net_check c = { p, &s, net, r, NULL, NULL, NULL, NULL };
 	char *out = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&out, &n);
