@@ -11,6 +11,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "engine/linalg.h"
@@ -302,8 +303,33 @@ void vx_net_fdjudge_clear(vx_net_fdjudge *fd)
 	memset(fd, 0, sizeof *fd);
 }
 
+/* compare_params on a thread of its own, with runs of its own */
+typedef struct {
+	const vx_net *net;
+	const vx_net_result *r;
+	runs w;
+	size_t max_entries, kinks;
+	double gain;
+	vx_net_fdjudge *out;
+	vx_status st;
+	pthread_t thread_id;
+} params_job;
+
+static void *params_thread(void *arg)
+{
+	params_job *p = arg;
+	p->st = compare_params(p->net, p->r, &p->w, p->max_entries, p->gain, p->kinks, p->out);
+	return NULL;
+}
+
 vx_status vx_net_fd_judge(const vx_net *net, const vx_net_result *r, size_t j, size_t k, size_t max_entries,
                           vx_net_fdjudge *out)
+{
+	return vx_net_fd_judge_on(net, r, j, k, max_entries, NULL, out);
+}
+
+vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j, size_t k, size_t max_entries,
+                             const vx_exec *ex, vx_net_fdjudge *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!net || !r || !r->fwd || r->D != net->D || r->T != net->T || r->L != net->L)
@@ -317,8 +343,12 @@ vx_status vx_net_fd_judge(const vx_net *net, const vx_net_result *r, size_t j, s
 	out->block = malloc(nblk * nblk * sizeof *out->block);
 	out->param = malloc(4 * L * sizeof *out->param);
 	gsl_matrix *A = gsl_matrix_alloc(D, D);
-	double *buf = malloc(((3 + NPT) * D + vx_net_step_scratch(net)) * sizeof *buf);
+	size_t per = (3 + NPT) * D + vx_net_step_scratch(net);
+	int two = ex && ex->threads >= 2;
+	double *buf = malloc((two ? 2 : 1) * per * sizeof *buf);
 	vx_status st = VX_ENOMEM;
+	params_job pj = { 0 };
+	int joined = 1;
 	if (!out->block || !out->param || !A || !buf)
 		goto done;
 	for (size_t i = 0; i < nblk * nblk; i++)
@@ -330,6 +360,15 @@ vx_status vx_net_fd_judge(const vx_net *net, const vx_net_result *r, size_t j, s
 	runs w = { buf, buf + D, buf + 2 * D, buf + 3 * D, buf + (3 + NPT) * D };
 	double ws = vx_net_fd_weight_scale(net), gain = ws * vx_net_fd_growth(r);
 	out->kinks = count_kinks(net, r);
+	/* the parameters' runs (each of t steps) beside the columns' when a
+	 * second thread is allowed: they write their own items and rows */
+	if (two) {
+		double *b2 = buf + per;
+		pj = (params_job){ .net = net, .r = r, .w = { b2, b2 + D, b2 + 2 * D, b2 + 3 * D, b2 + (3 + NPT) * D },
+		                   .max_entries = max_entries, .kinks = out->kinks, .gain = gain, .out = out };
+		joined = pthread_create(&pj.thread_id, NULL, params_thread, &pj) != 0;
+		two = !joined;
+	}
 
 	if ((st = vx_net_step_jacobian(net, r->fwd, j, A)))
 		goto done;
@@ -344,8 +383,14 @@ vx_status vx_net_fd_judge(const vx_net *net, const vx_net_result *r, size_t j, s
 	else if ((st = compare_columns(net, r, &w, k, r->t, A, gain, out->kinks, &out->item[VX_NET_FD_DSDS], NULL, 0)))
 		goto done;
 
-	st = compare_params(net, r, &w, max_entries, gain, out->kinks, out);
+	if (!two)
+		st = compare_params(net, r, &w, max_entries, gain, out->kinks, out);
 done:
+	if (!joined) {
+		pthread_join(pj.thread_id, NULL);
+		if (st == VX_OK)
+			st = pj.st;
+	}
 	if (st)
 		vx_net_fdjudge_clear(out);
 	gsl_matrix_free(A);

@@ -29,6 +29,7 @@
 #define VX_NET_FDJUDGE_H
 
 #include <stddef.h>
+#include "engine/exec.h"
 #include "engine/net_analysis.h"
 
 /* How one of the three compared quantities came out. */
@@ -69,6 +70,11 @@ typedef struct {
  * out of range, VX_ESHAPE when r is not net's analysis, VX_ENOMEM. */
 vx_status vx_net_fd_judge(const vx_net *net, const vx_net_result *r, size_t j, size_t k, size_t max_entries,
                           vx_net_fdjudge *out);
+/* The same, on the threads ex allows (NULL: the caller's alone; exec.h):
+ * with two, the parameters' runs on a thread of their own beside the
+ * columns'.  The numbers do not depend on it, bit for bit. */
+vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j, size_t k, size_t max_entries,
+                             const vx_exec *ex, vx_net_fdjudge *out);
 
 /* The scales of the steps of both checks of a network (this one and
  * vx_net_fd_check): a perturbation of x takes 2^-10 max(1, |x|) over them.

@@ -66,7 +66,8 @@ static vx_status net_fd(const vx_net *net, const vx_net_result *r, vx_net_fdjudg
 	double want = fmin(FD_STEP_BUDGET / runs, FD_FLOP_BUDGET / (runs * step)) / params;
 	double widest = G * d * (n > d ? n : d);
 	size_t entries = want >= widest ? 0 : want < 2 ? 2 : want > 16 ? 16 : (size_t)want;
-	return vx_net_fd_judge(net, r, t, t - gap, entries, fd);
+	vx_exec machine = vx_exec_machine(), ex = vx_exec_for_net(net->D, &machine);
+	return vx_net_fd_judge_on(net, r, t, t - gap, entries, &ex, fd);
 }
 
 /* The finite-difference check of one network, on a thread of its own

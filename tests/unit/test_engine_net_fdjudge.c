@@ -206,3 +206,28 @@ Test(net_fdjudge, bad_arguments)
 	vx_net_result_free(r);
 	vx_net_free(net);
 }
+
+/* Two threads (the parameters' runs beside the columns') give the check of
+ * one thread, bit for bit: every item, every block, every parameter. */
+Test(net_fdjudge, two_threads_judge_as_one)
+{
+	static const vx_cell cells[] = { VX_CELL_LSTM, VX_CELL_GRU, VX_CELL_RNN };
+	vx_exec two = { 2, 0, NULL };
+	for (size_t c = 0; c < sizeof cells / sizeof *cells; c++) {
+		vx_net *net = built(cells[c], 2, 1.2, 1, 0, 7 + c, VX_TANH);
+		vx_net_result *r = NULL;
+		vx_error err = { 0 };
+		cr_assert_eq(vx_net_analyse(net, net->T, NULL, &r, &err), VX_OK, "%s", err.msg);
+		vx_net_fdjudge a, b;
+		cr_assert_eq(vx_net_fd_judge(net, r, net->T, net->T - 2, 16, &a), VX_OK);
+		cr_assert_eq(vx_net_fd_judge_on(net, r, net->T, net->T - 2, 16, &two, &b), VX_OK);
+		cr_expect_gt(a.item[VX_NET_FD_GRAD].compared, 0, "cell %zu: parameters compared", c);
+		cr_expect_eq(memcmp(a.item, b.item, sizeof a.item), 0, "cell %zu: the items", c);
+		cr_expect_eq(memcmp(a.block, b.block, a.nblk * a.nblk * sizeof *a.block), 0, "cell %zu: the blocks", c);
+		cr_expect_eq(memcmp(a.param, b.param, 4 * net->L * sizeof *a.param), 0, "cell %zu: the parameters", c);
+		vx_net_fdjudge_clear(&a);
+		vx_net_fdjudge_clear(&b);
+		vx_net_result_free(r);
+		vx_net_free(net);
+	}
+}
