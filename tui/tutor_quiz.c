@@ -95,11 +95,11 @@ int vxu_progress_get(const vxu_progress *p, const char *net, const char *id)
 	return a ? a->right : -1;
 }
 
-size_t vxu_progress_answered(const vxu_progress *p, const char *net)
+size_t vxu_progress_right(const vxu_progress *p, const char *net)
 {
 	size_t c = 0;
 	for (size_t i = 0; i < p->nans; i++)
-		c += strcmp(p->ans[i].net, net) == 0;
+		c += p->ans[i].right && strcmp(p->ans[i].net, net) == 0;
 	return c;
 }
 

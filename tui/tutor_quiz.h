@@ -77,8 +77,9 @@ void vxu_progress_answer(vxu_progress *p, const char *net, const char *id, int r
 /* 1 right, 0 wrong, -1 not answered for this network. */
 int vxu_progress_get(const vxu_progress *p, const char *net, const char *id);
 
-/* How many questions were answered (right or wrong) for this network. */
-size_t vxu_progress_answered(const vxu_progress *p, const char *net);
+/* How many questions were answered right for this network (a wrong
+ * answer, or one shown with !, is still to be found). */
+size_t vxu_progress_right(const vxu_progress *p, const char *net);
 
 /* The key of a network: 16 hex digits of a hash of its effective parameters
  * (activation, sizes, λ, init, input scale, seed, files) and loss step t. */

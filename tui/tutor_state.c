@@ -933,8 +933,8 @@ void vxu_refresh(vxu_state *st)
 		vxu_progress_seen(st->prog, st->step);
 	snprintf(st->progress, sizeof st->progress, "%zu/%zu", st->step + 1, st->nsteps);
 	if (st->nquestions && st->prog && st->net && st->result)
-		snprintf(st->status_right, sizeof st->status_right, "%zu/%zu answered  %s",
-		         vxu_progress_answered(st->prog, st->net_key), st->nquestions, st->progress);
+		snprintf(st->status_right, sizeof st->status_right, "%zu/%zu right  %s",
+		         vxu_progress_right(st->prog, st->net_key), st->nquestions, st->progress);
 	else
 		snprintf(st->status_right, sizeof st->status_right, "%s", st->progress);
 	size_t max = vxu_scroll_max(st);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/e2e/quiz.sh — the tutor's questions under tmux at 80x24: a wrong
-# answer shows the hint and counts as answered, a right one shows the reason
+# answer shows the hint and is not counted right, a right one shows the reason
 # (the answer checked against `vanex check --json`, rounded by python3 to the
 # asked two digits); the progress file ($XDG_STATE_HOME/vanex/progress) is
 # written, the next session resumes at the last step seen with its answers,
@@ -33,18 +33,19 @@ start a 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 -- --step 11
 check "step 11 says which key answers" wait_for a "i answer the question"
 keys a NPage NPage
 check "step 11 shows its question" wait_for a "Press i to answer."
-check "the status line counts the questions" wait_for a "0/8 answered"
+check "the status line counts the questions" wait_for a "0/8 right"
 keys a i
 check "i opens the answer line" wait_for a "your answer:"
 keys a "$wrong" Enter
 check "a wrong answer shows the hint" wait_for a "is not right. Hint:"
 check "the hint's text" wait_for a "Set the path start"
-check "a wrong answer counts as answered" wait_for a "1/8 answered"
+check "a wrong answer is not counted right" wait_for a "0/8 right"
 screen a >"$WORK/screen-wrong.txt"
 keys a i
 keys a BSpace "$right" Enter
 check "the right answer is taken ($right)" wait_for a "Right:"
 check "the reason comes with the live numbers" wait_for a "against the product of step norms"
+check "the right answer is counted" wait_for a "1/8 right"
 screen a >"$WORK/screen-right.txt"
 keys a Escape
 check "Esc closes the verdict" wait_for a "i answer the question"
@@ -66,7 +67,7 @@ check "no temporary file is left" test "$(ls -A "$S/vanex")" = progress
 # ---- resume: the last step seen, its answers
 start b 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 --
 check "resumes at the last step seen" wait_for b "step 12/16"
-check "the answers come back" wait_for b "1/8 answered"
+check "the answers come back" wait_for b "1/8 right"
 keys b 9
 check "digits still jump" wait_for b "step 9/16"
 keys b i "0" Enter
@@ -76,14 +77,14 @@ wait_dead b
 
 # ---- another network asks again
 start c 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 -- --seed 2
-check "another network has no answers yet" wait_for c "0/8 answered"
+check "another network has no answers yet" wait_for c "0/8 right"
 keys c q
 wait_dead c
 
 # ---- --restart
 start d 80 24 XDG_STATE_HOME=$S LANG=C.UTF-8 -- --restart
 check "--restart begins at step 1" wait_for d "step 1/16"
-check "--restart forgets the answers" wait_for d "0/8 answered"
+check "--restart forgets the answers" wait_for d "0/8 right"
 keys d q
 wait_dead d
 check "--restart clears the file's answers" sh -c "! grep -q '^answer' '$P'"

@@ -380,8 +380,8 @@ Test(progress, round_trip)
 	cr_expect_eq(vxu_progress_get(&q, "0123456789abcdef", "11-actual.md#1"), 1);
 	cr_expect_eq(vxu_progress_get(&q, "fedcba9876543210", "05-diagonal.md#1"), 0);
 	cr_expect_eq(vxu_progress_get(&q, "fedcba9876543210", "11-actual.md#1"), -1);
-	cr_expect_eq(vxu_progress_answered(&q, "0123456789abcdef"), 2);
-	cr_expect_eq(vxu_progress_answered(&q, "fedcba9876543210"), 1);
+	cr_expect_eq(vxu_progress_right(&q, "0123456789abcdef"), 2);
+	cr_expect_eq(vxu_progress_right(&q, "fedcba9876543210"), 0, "a wrong answer is not counted right");
 	vxu_progress_clear(&p);
 	vxu_progress_clear(&q);
 	/* a missing file is an empty progress */
@@ -522,7 +522,7 @@ Test(answer_line, wrong_then_right_then_revealed)
 	vxu_quiz_key(&qz, &p, key, '!');
 	cr_expect_eq(qz.mode, VXU_QZ_REVEALED);
 	cr_expect_eq(vxu_progress_get(&p, key, "s.md#2"), 0, "revealed counts as wrong");
-	cr_expect_eq(vxu_progress_answered(&p, key), 2);
+	cr_expect_eq(vxu_progress_right(&p, key), 1, "the revealed one is not counted right");
 	/* an unreadable answer stays on the line, recorded nowhere */
 	vxu_quiz_reset(&qz);
 	vxu_quiz_open(&qz, &doc, &p, key);

@@ -199,7 +199,7 @@ Test(tutor_screen, a_question_answered_wrong_then_right)
 	vxu_key(&st, VXU_K_ENTER);
 	s = draw_and_dump();
 	cr_expect(strstr(s, "0.5 is not right. Hint:") != NULL, "%s", s);
-	cr_expect(strstr(s, "1/8 answered") != NULL, "a wrong answer is an answer:\n%s", s);
+	cr_expect(strstr(s, "0/8 right") != NULL, "a wrong answer is not counted right:\n%s", s);
 	golden("quiz-wrong.txt", s);
 	free(s);
 	char right[32];
@@ -209,9 +209,10 @@ Test(tutor_screen, a_question_answered_wrong_then_right)
 	vxu_key(&st, VXU_K_ENTER);
 	s = draw_and_dump();
 	cr_expect(strstr(s, "Right: ") != NULL, "%s for %s", s, right);
+	cr_expect(strstr(s, "1/8 right") != NULL, "the right one is:\n%s", s);
 	golden("quiz-right.txt", s);
 	free(s);
-	cr_expect_eq(vxu_progress_answered(&student, st.net_key), 1);
+	cr_expect_eq(vxu_progress_right(&student, st.net_key), 1);
 	vxu_progress_clear(&student);
 }
 
@@ -246,13 +247,13 @@ Test(tutor_screen, the_count_of_answers_gives_way_to_the_names)
 {
 	open_screen(24, 80, 1, 1);
 	char *s = draw_and_dump();
-	cr_expect(strstr(s, "λ=0.8") && strstr(s, "0/8 answered"), "%s", s);
+	cr_expect(strstr(s, "λ=0.8") && strstr(s, "0/8 right"), "%s", s);
 	free(s);
 	close_screen();
 	open_screen(24, 80, 0, 1);
 	s = draw_and_dump();
 	cr_expect(strstr(s, "lambda=0.8") && strstr(s, "gamma=1") && strstr(s, "seed=1"), "%s", s);
-	cr_expect(strstr(s, "answered") == NULL, "%s", s);
+	cr_expect(strstr(s, "8 right") == NULL, "%s", s);
 	free(s);
 }
 
