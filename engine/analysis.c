@@ -361,6 +361,105 @@ static vx_status check_model(const vx_model *m, vx_error *err)
 	return VX_OK;
 }
 
+/* rows [r0, r1) of S ← X B */
+static int rows_dgemm(const gsl_matrix *X, const gsl_matrix *B, gsl_matrix *S, size_t r0, size_t r1)
+{
+	gsl_matrix_const_view Xv = gsl_matrix_const_submatrix(X, r0, 0, r1 - r0, X->size2);
+	gsl_matrix_view Sv = gsl_matrix_submatrix(S, r0, 0, r1 - r0, S->size2);
+	return gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Xv.matrix, B, 0.0, &Sv.matrix) != 0;
+}
+
+/* How long a thread waiting for the other spins before it sleeps: a few
+ * microseconds, against the tenth of a millisecond and more of a half
+ * product (spinning for longer measured no faster, and took CPU time from
+ * whatever else the machine runs). */
+#define SPINS 2000
+
+static void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+vx_status vx_an_chain_dgemm(chain_help *h, const gsl_matrix *X, const gsl_matrix *B, gsl_matrix *S)
+{
+	size_t rows = X->size1, half = rows / 2 / CHAIN_SPLIT_ALIGN * CHAIN_SPLIT_ALIGN;
+	int lend = h && (double)rows * (double)B->size1 * (double)B->size2 >= CHAIN_SPLIT_MIN && half > 0 &&
+	           atomic_exchange_explicit(&h->avail, 0, memory_order_acquire) == 1;
+	if (lend) {
+		h->X = X;
+		h->B = B;
+		h->S = S;
+		h->r0 = half;
+		h->r1 = rows;
+		h->shared++;
+		atomic_store_explicit(&h->posted, 1, memory_order_release);
+		pthread_mutex_lock(&h->mu);   /* a sleeping helper wakes */
+		pthread_cond_broadcast(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+	}
+	int bad = rows_dgemm(X, B, S, 0, lend ? half : rows);
+	if (lend) {
+		/* the other half takes about as long: spin a little, then sleep */
+		for (long i = 0; atomic_load_explicit(&h->posted, memory_order_acquire); i++) {
+			if (i < SPINS) {
+				relax();
+				continue;
+			}
+			pthread_mutex_lock(&h->mu);
+			while (atomic_load(&h->posted))
+				pthread_cond_wait(&h->cv, &h->mu);
+			pthread_mutex_unlock(&h->mu);
+		}
+		bad |= h->st;
+		h->st = 0;
+	}
+	return bad ? VX_ENUMERIC : VX_OK;
+}
+
+/* The thread whose passes are done: the lower rows of the chain's products
+ * posted to it, until the chain's thread says it is done. */
+static void help_chain(chain_help *h)
+{
+	for (;;) {
+		atomic_store_explicit(&h->avail, 1, memory_order_release);
+		long i = 0;
+		while (!atomic_load_explicit(&h->posted, memory_order_acquire) &&
+		       !atomic_load_explicit(&h->quit, memory_order_acquire)) {
+			if (++i < SPINS) {
+				relax();
+				continue;
+			}
+			pthread_mutex_lock(&h->mu);
+			while (!atomic_load(&h->posted) && !atomic_load(&h->quit))
+				pthread_cond_wait(&h->cv, &h->mu);
+			pthread_mutex_unlock(&h->mu);
+		}
+		if (atomic_load_explicit(&h->posted, memory_order_acquire)) {
+			h->st = rows_dgemm(h->X, h->B, h->S, h->r0, h->r1);
+			pthread_mutex_lock(&h->mu);   /* the chain's thread may sleep */
+			atomic_store_explicit(&h->posted, 0, memory_order_release);
+			pthread_cond_broadcast(&h->cv);
+			pthread_mutex_unlock(&h->mu);
+			continue;
+		}
+		break;   /* quit */
+	}
+	atomic_store(&h->avail, 0);
+}
+
+/* The chain is done (or failed): a helper waiting for it returns. */
+static void help_done(chain_help *h)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	atomic_store(&h->quit, 1);
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
 /* BPTT and the Lyapunov exponents, taken one at a time by whichever thread
  * is free first (*next counts the tasks handed out).  With d = 64 and T =
  * 10000 the step norms take 0.39 s and the path norms 0.22 s: the two short
@@ -388,6 +487,7 @@ static void *path_thread(void *arg)
 {
 	path_task *pt = arg;
 	pt->st = vx_an_path_norms(pt->m, pt->w, pt->r);
+	help_done(pt->w->help);
 	if (!pt->st)
 		pt->st = short_tasks(pt->m, pt->w, pt->r, pt->next);
 	return NULL;
@@ -404,16 +504,31 @@ static vx_status passes(const vx_model *m, work *w, vx_result *r, int threads)
 	atomic_init(&next, 0);
 	path_task pt = { m, w, r, &next, VX_OK };
 	pthread_t th;
+	chain_help help = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+	atomic_init(&help.avail, 0);
+	atomic_init(&help.posted, 0);
+	atomic_init(&help.quit, 0);
 	int two = threads >= 2 && w->t > 1;
-	if (two && pthread_create(&th, NULL, path_thread, &pt) != 0)
+	/* a product split in rows keeps its bits only when each call is
+	 * computed on its caller's thread (exec.h) */
+	w->help = two && vx_exec_blas_single() ? &help : NULL;
+	if (two && pthread_create(&th, NULL, path_thread, &pt) != 0) {
 		two = 0;
+		w->help = NULL;
+	}
 	if (!two)
 		path_thread(&pt);
 	st = vx_an_step_norms(m, w, r);
 	if (!st)
 		st = short_tasks(m, w, r, &next);
+	/* done here, and the chain still going (a W whose products never lose
+	 * rank): this thread takes half of each of them */
+	if (two && w->help)
+		help_chain(&help);
 	if (two)
 		pthread_join(th, NULL);
+	w->help = NULL;
+	r->chain_shared = help.shared;
 	if (!st)
 		st = pt.st;
 	if (st)

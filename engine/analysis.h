@@ -136,6 +136,8 @@ typedef struct {
 	                       * rounding level (engine/lowrank.h; 0: carried in full) */
 	size_t chain_rank;    /* the rows it held at k = 1: d in full, fewer once
 	                       * truncated, d again when it fell back to the full product */
+	size_t chain_shared;  /* products of the chain computed half on each of two
+	                       * threads (the other's passes done; the same bits) */
 	vx_exec exec;         /* the thread policy it ran under ({ 1, 0 } for none),
 	                       * for analyses of the same network's variants */
 } vx_result;

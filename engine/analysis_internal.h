@@ -22,6 +22,8 @@
 #include <gsl/gsl_vector.h>
 #include "engine/analysis.h"
 #include "engine/exec.h"
+#include <pthread.h>
+#include <stdatomic.h>
 #include "engine/linalg.h"
 
 /* Seeds of the Lanczos streams: the model's hash plus multiples of an odd
@@ -33,6 +35,36 @@
  * wider products amortise packing G, but each run holds a Krylov basis of
  * up to 65 × d doubles */
 #define STEP_BATCH 64
+
+/* A thread that has finished its passes lends itself to the chain of
+ * products (analysis.c): the chain's thread hands it the lower rows of a
+ * wide product, X Wn, and computes the upper ones.  The rows are split at
+ * a multiple of CHAIN_SPLIT_ALIGN, where every row of a dgemm comes out to
+ * the bit as in one call (OpenBLAS's kernels take rows 4 or 16 at a time;
+ * an odd split changes the rounding of the rows beside it), and only for
+ * products of CHAIN_SPLIT_MIN multiply-adds and more (below, the hand-over
+ * costs more than it saves: 128 × 128 × 128, a tenth of a millisecond, came
+ * out 20% slower shared). */
+#define CHAIN_SPLIT_ALIGN 32
+#define CHAIN_SPLIT_MIN (128.0 * 256 * 256)
+typedef struct {
+	pthread_mutex_t mu;       /* with cv: the helper's sleep, when the */
+	pthread_cond_t cv;        /* chain's products are too far apart */
+	atomic_int avail;         /* the helper waits for work (the chain's
+	                           * thread takes it by setting it to 0) */
+	atomic_int posted;        /* a product is posted / still computed */
+	atomic_int quit;          /* the chain is done: the helper returns */
+	const gsl_matrix *X, *B;  /* S = X B for rows [r0, r1) (set before
+	                           * posted, read after it: release, acquire) */
+	gsl_matrix *S;
+	size_t r0, r1;
+	int st;                   /* the helper's dgemm status */
+	size_t shared;            /* products split (the result's chain_shared) */
+} chain_help;
+
+/* S ← X B (rows × d by d × d), on the helper too when it waits and there are
+ * rows enough: the same bits as one dgemm.  h may be NULL. */
+vx_status vx_an_chain_dgemm(chain_help *h, const gsl_matrix *X, const gsl_matrix *B, gsl_matrix *S);
 
 /* The workspace of one run, allocated once for (d, T, t) by analysis.c;
  * each pass writes its own fields and reads the shared ones (W, G, λ). */
@@ -80,6 +112,7 @@ typedef struct {
 	gsl_vector *feval;
 	gsl_eigen_symm_workspace *feig;
 	const atomic_int *stop; /* the caller's stop flag (exec.h; NULL: none) */
+	chain_help *help;       /* the idle thread lent to the chain (NULL: none) */
 } work;
 
 /* A bound on the relative rounding error of a spectral norm of a d×d

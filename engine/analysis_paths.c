@@ -107,9 +107,7 @@ static vx_status product(work *w, chain *c, const double *cs, int first)
 			dst[l] = src[l] * cs[l];
 	}
 	gsl_matrix_view X = rows_of(c->X, rows), S = rows_of(c->S, rows);
-	if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &X.matrix, w->Wn, 0.0, &S.matrix))
-		return VX_ENUMERIC;
-	return VX_OK;
+	return vx_an_chain_dgemm(w->help, &X.matrix, w->Wn, &S.matrix);
 }
 
 /* P_k in full, from J_t down to J_{k+1}, into S's first d rows as P × 2^*E

@@ -53,3 +53,8 @@ void vx_exec_apply(const vx_exec *ex)
 	if (ex->blas_threads > 0 && blas_controlled() && openblas_get_num_threads() != ex->blas_threads)
 		openblas_set_num_threads(ex->blas_threads);
 }
+
+int vx_exec_blas_single(void)
+{
+	return !blas_controlled() || openblas_get_num_threads() == 1;
+}

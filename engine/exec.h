@@ -71,6 +71,13 @@ vx_exec vx_exec_for_model(size_t d, const vx_exec *machine);
  * the caller's thread alone. */
 vx_exec vx_exec_for_net(size_t D, const vx_exec *machine);
 
+/* 1 when a BLAS call computes on its caller's thread alone (OpenBLAS at one
+ * thread, or a BLAS without threads to control): then the rows of a product
+ * split between two calls come out with the bits of one call (at splits
+ * aligned to the kernels' rows), which a BLAS sharing each call among
+ * threads of its own does not promise. */
+int vx_exec_blas_single(void);
+
 /* Sets the BLAS's thread count to ex->blas_threads (nothing when that is 0,
  * already the count, or the BLAS has no such control).  Process-wide and not
  * thread-safe: for a front end, with no analysis running; the engine never

@@ -545,6 +545,61 @@ Test(engine_analysis, analyses_side_by_side_equal_each_alone)
 	}
 }
 
+/* At d = 256 the chain's products are wide enough for the thread whose
+ * passes are done to take half of each (analysis_internal.h, chain_help):
+ * the result has the bits of the run on one thread.  An orthogonal linear
+ * W, whose products never lose rank, and a tanh one at the edge, whose
+ * rows fall to sizes that are no multiple of the split's alignment. */
+Test(engine_analysis, a_chain_shared_by_two_threads_has_the_bits_of_one)
+{
+	for (int q = 0; q < 2; q++) {
+		size_t d = 256, T = 120;
+		vx_model *m = random_model(q ? VX_TANH : VX_LINEAR, d, 4, T, 1.0, 1.0, 4300 + q);
+		if (!q) {
+			gsl_vector *tau = gsl_vector_alloc(d);
+			gsl_matrix *Q = gsl_matrix_alloc(d, d), *R = gsl_matrix_alloc(d, d);
+			gsl_linalg_QR_decomp(m->W, tau);
+			gsl_linalg_QR_unpack(m->W, tau, Q, R);
+			gsl_matrix_memcpy(m->W, Q);
+			gsl_vector_free(tau);
+			gsl_matrix_free(Q);
+			gsl_matrix_free(R);
+		}
+		vx_exec one = { 1, 1, NULL }, two = { 2, 1, NULL };
+		vx_exec_apply(&one);
+		vx_result *a = NULL, *b = NULL;
+		cr_assert_eq(vx_analyse(m, T, &one, &a, NULL), VX_OK);
+		cr_assert_eq(vx_analyse(m, T, &two, &b, NULL), VX_OK);
+		cr_expect_eq(a->chain_shared, 0, "q %d: one thread shares nothing", q);
+		/* the orthogonal chain's 120 full products outlast the other
+		 * thread's passes (BPTT and the exponents: a fiftieth of them),
+		 * whatever the machine's load; the tanh one may end first */
+		if (!q)
+			cr_expect_gt(b->chain_shared, 0, "q %d: products shared: %zu", q, b->chain_shared);
+		cr_expect(same_paths(a->paths, b->paths, T), "q %d: the paths to the bit", q);
+		cr_expect(same_bits(a->step_norm->data, b->step_norm->data, T * sizeof(double)), "q %d: ‖J_j‖", q);
+		cr_expect(same_bits(a->grad_W->data, b->grad_W->data, d * d * sizeof(double)), "q %d: ∂L/∂W", q);
+		cr_expect(same_bits(a->lyap_top, b->lyap_top, sizeof a->lyap_top) && a->chain_rank == b->chain_rank &&
+		          a->chain_truncations == b->chain_truncations, "q %d: exponents, the chain's rank", q);
+		/* a BLAS sharing each call among threads of its own: no split */
+		if (openblas_get_num_threads && dlsym(RTLD_NEXT, "openblas_set_num_threads")) {
+			vx_exec one2 = { 1, 2, NULL }, two2 = { 2, 2, NULL };
+			vx_exec_apply(&two2);
+			vx_result *c = NULL, *c1 = NULL;
+			cr_assert_eq(vx_analyse(m, T, &one2, &c1, NULL), VX_OK);
+			cr_assert_eq(vx_analyse(m, T, &two2, &c, NULL), VX_OK);
+			cr_expect_eq(c->chain_shared, 0, "q %d: BLAS on two threads: nothing split", q);
+			cr_expect(same_paths(c1->paths, c->paths, T), "q %d: the paths of one thread", q);
+			vx_result_free(c);
+			vx_result_free(c1);
+			vx_exec_apply(&one);
+		}
+		vx_result_free(a);
+		vx_result_free(b);
+		vx_model_free(m);
+	}
+}
+
 /* W = λQ with Q orthogonal: every J_j Jᵀ_j = λ²D_j², a spectrum of close
  * values whose eigenvectors do not change from step to step, so a Lanczos
  * run warm-started from step j-1 begins on an eigenvector that is not the top
