@@ -545,6 +545,17 @@ Test(engine_analysis, analyses_side_by_side_equal_each_alone)
 	}
 }
 
+/* m analysed at T on one thread (*a) and on two (*b), the BLAS at blas
+ * threads (set, as a front end sets it, before either). */
+static void one_and_two(const vx_model *m, size_t T, int blas, vx_result **a, vx_result **b)
+{
+	vx_exec one = { 1, blas, NULL }, two = { 2, blas, NULL };
+	vx_exec_apply(&one);
+	*a = *b = NULL;
+	cr_assert_eq(vx_analyse(m, T, &one, a, NULL), VX_OK);
+	cr_assert_eq(vx_analyse(m, T, &two, b, NULL), VX_OK);
+}
+
 /* At d = 256 the chain's products are wide enough for the thread whose
  * passes are done to take half of each (analysis_internal.h, chain_help):
  * the result has the bits of the run on one thread.  An orthogonal linear
@@ -565,11 +576,8 @@ Test(engine_analysis, a_chain_shared_by_two_threads_has_the_bits_of_one)
 			gsl_matrix_free(Q);
 			gsl_matrix_free(R);
 		}
-		vx_exec one = { 1, 1, NULL }, two = { 2, 1, NULL };
-		vx_exec_apply(&one);
-		vx_result *a = NULL, *b = NULL;
-		cr_assert_eq(vx_analyse(m, T, &one, &a, NULL), VX_OK);
-		cr_assert_eq(vx_analyse(m, T, &two, &b, NULL), VX_OK);
+		vx_result *a, *b;
+		one_and_two(m, T, 1, &a, &b);
 		cr_expect_eq(a->chain_shared, 0, "q %d: one thread shares nothing", q);
 		/* the orthogonal chain's 120 full products outlast the other
 		 * thread's passes (BPTT and the exponents: a fiftieth of them),
@@ -583,16 +591,12 @@ Test(engine_analysis, a_chain_shared_by_two_threads_has_the_bits_of_one)
 		          a->chain_truncations == b->chain_truncations, "q %d: exponents, the chain's rank", q);
 		/* a BLAS sharing each call among threads of its own: no split */
 		if (openblas_get_num_threads && dlsym(RTLD_NEXT, "openblas_set_num_threads")) {
-			vx_exec one2 = { 1, 2, NULL }, two2 = { 2, 2, NULL };
-			vx_exec_apply(&two2);
-			vx_result *c = NULL, *c1 = NULL;
-			cr_assert_eq(vx_analyse(m, T, &one2, &c1, NULL), VX_OK);
-			cr_assert_eq(vx_analyse(m, T, &two2, &c, NULL), VX_OK);
+			vx_result *c1, *c;
+			one_and_two(m, T, 2, &c1, &c);
 			cr_expect_eq(c->chain_shared, 0, "q %d: BLAS on two threads: nothing split", q);
 			cr_expect(same_paths(c1->paths, c->paths, T), "q %d: the paths of one thread", q);
 			vx_result_free(c);
 			vx_result_free(c1);
-			vx_exec_apply(&one);
 		}
 		vx_result_free(a);
 		vx_result_free(b);
