@@ -60,6 +60,9 @@ typedef struct {
 	size_t r0, r1;
 	int st;                   /* the helper's dgemm status */
 	size_t shared;            /* products split (the result's chain_shared) */
+	size_t slow;              /* of them, those whose helper was late */
+	int off;                  /* too many were: no more splits (the chain's
+	                           * thread's alone, as shared and slow) */
 } chain_help;
 
 /* S ← X B (rows × d by d × d), on the helper too when it waits and there are
