@@ -46,7 +46,10 @@ typedef struct {
 	/* NULL, or the check behind fd is still computed (on a thread of the
 	 * caller's): the JSON writer calls fd_wait(fd_ctx) where fd_check is due,
 	 * so that the members before it are written meanwhile, and reads *fd
-	 * once it returns VX_OK; any other status ends the writing with it */
+	 * once it returns VX_OK; on any other status the JSON ends with
+	 * "fd_check": null (a stream already written is one whole object) and
+	 * the call returns that status (the text writers wait before writing
+	 * anything, and write nothing) */
 	vx_status (*fd_wait)(void *fd_ctx);
 	void *fd_ctx;
 } vxr_check;

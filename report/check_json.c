@@ -653,6 +653,23 @@ void vxr_jw_net_head(vxr_jw *w, const vxr_net_check *c, int with_x)
 	jw_net_model(w, net, with_x);
 }
 
+/* The end of a check's JSON whose finite-difference check came back with
+ * fst: a check that failed (out of memory, a product beyond a double) was
+ * written as "fd_check": null and ends the document all the same, so that
+ * a stream already on its way (standard output, a pipe) is one whole JSON
+ * object; its status, with err saying why, is the call's (a regular file
+ * is then not committed). */
+static vx_status fd_finish(vxr_jw *w, vx_status fst, vx_error *err)
+{
+	vx_error werr = { 0 };
+	vx_status st = vxr_jw_finish(w, &werr);
+	if (fst != VX_OK)
+		return fst;
+	if (st != VX_OK)
+		*err = werr;
+	return st;
+}
+
 vx_status vxr_net_check_json(FILE *out, const vxr_net_check *c, vx_error *err)
 {
 	if (!out || !c || !c->params || !c->spec || !c->net || !c->result)
@@ -660,11 +677,9 @@ vx_status vxr_net_check_json(FILE *out, const vxr_net_check *c, vx_error *err)
 	vxr_jw w = { out, 0, 1 };
 	vxr_jw_net_head(&w, c, 1);
 	vxr_jw_net_result(&w, c->net, c->result);
-	vx_status st = vxr_ck_fd_ready(c->fd_wait, c->fd_ctx, err);
-	if (st != VX_OK)
-		return st;
-	vxr_jw_net_fd(&w, c->net, c->fd);
-	return vxr_jw_finish(&w, err);
+	vx_status fst = vxr_ck_fd_ready(c->fd_wait, c->fd_ctx, err);
+	vxr_jw_net_fd(&w, c->net, fst == VX_OK ? c->fd : NULL);
+	return fd_finish(&w, fst, err);
 }
 
 vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
@@ -709,9 +724,7 @@ vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
 	vxr_jw_close(&w, "}");
 	jw_member(&w, "rate", r->rate);
 	vxr_jw_member_str(&w, "verdict", vxr_trend_name(vxr_verdict(r, VXR_NOTE_ASCII, NULL, 0)));
-	vx_status st = vxr_ck_fd_ready(c->fd_wait, c->fd_ctx, err);
-	if (st != VX_OK)
-		return st;
-	jw_fd(&w, c->fd);
-	return vxr_jw_finish(&w, err);
+	vx_status fst = vxr_ck_fd_ready(c->fd_wait, c->fd_ctx, err);
+	jw_fd(&w, fst == VX_OK ? c->fd : NULL);
+	return fd_finish(&w, fst, err);
 }
