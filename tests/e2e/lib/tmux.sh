@@ -1,5 +1,5 @@
 # tests/e2e/lib/tmux.sh — sourced by the end-to-end scripts that run the
-# real tutor under tmux (tutor.sh, quiz.sh): a private tmux server and
+# real tutor under tmux (tutor.sh, quiz.sh, typeset.sh): a private tmux server and
 # temporary directory, removed on exit, and start/screen/check helpers.
 # Set E2E (the script's name without .sh), E2E_TOOLS (the commands it
 # needs besides tmux) and VANEX (default ./vanex) before sourcing.  Not a test of its own
