@@ -17,12 +17,16 @@ CFLAGS   ?= -O2 -g
 WARN     := -Werror=implicit-function-declaration -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -DVX_VERSION='"$(VERSION)"'
 
-# GSL with an optimised CBLAS (OpenBLAS) where present, else GSL's reference CBLAS.
+# GSL with an optimised CBLAS (OpenBLAS) where present, else GSL's reference
+# CBLAS.  LAPACK (engine/lapack.h) comes with OpenBLAS; without it, from the
+# reference LAPACK (pkg-config lapack: liblapack-dev).
 HAVE_OPENBLAS := $(shell $(PKG_CONFIG) --exists openblas 2>/dev/null && echo yes)
 ifeq ($(HAVE_OPENBLAS),yes)
 BLAS_LIBS := $(shell $(PKG_CONFIG) --libs openblas)
+LAPACK_MODULES :=
 else
-BLAS_LIBS := -lgslcblas
+BLAS_LIBS := $(shell $(PKG_CONFIG) --libs lapack 2>/dev/null) -lgslcblas
+LAPACK_MODULES := lapack:liblapack-dev
 endif
 GSL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
 GSL_LIBS    := -lgsl $(BLAS_LIBS) -lm
@@ -41,7 +45,7 @@ CRIT_LIBS   := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 # goals that compile: deps, run and test install the packages first, help,
 # clean and uninstall need none.  (pkg-config module:Debian package)
 BUILD_MODULES  := gsl:libgsl-dev libcmark:libcmark-dev jansson:libjansson-dev ncursesw:libncurses-dev \
-                  libzip:libzip-dev zlib:zlib1g-dev
+                  libzip:libzip-dev zlib:zlib1g-dev $(LAPACK_MODULES)
 TEST_MODULES   := criterion:libcriterion-dev
 NO_BUILD_GOALS := deps run test help clean uninstall
 missing_pkgs = $(foreach m,$(1),$(if $(shell $(PKG_CONFIG) --exists $(word 1,$(subst :, ,$(m))) 2>/dev/null && echo y),,$(word 2,$(subst :, ,$(m)))))

@@ -3,7 +3,7 @@
  *
  * Both work on W scaled by a power of two, Wn = 2^-eW W with max |wn_ij| in
  * [½, 1) (the eigenvalues only when that entry lies beyond 2^±100): the
- * scaling is exact, keeps GSL's QR iteration and the products away from
+ * scaling is exact, keeps LAPACK's QR iteration and the products away from
  * overflow and underflow whatever λ is (10^±300), and every result is
  * scaled back exactly (eigenvalues) or carried as a vx_mag (norms of
  * powers).
@@ -11,13 +11,14 @@
 #include "engine/eigen.h"
 
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
-#include <gsl/gsl_complex_math.h>
 #include <gsl/gsl_eigen.h>
+#include "engine/lapack.h"
 #include "engine/linalg.h"
 
 /* Seed of the Lanczos stream of the power norms, folded with a hash of W:
@@ -65,6 +66,45 @@ void vx_eigen_clear(vx_eigen *e)
 	memset(e, 0, sizeof *e);
 }
 
+/* The eigenvalues of the d×d A (tda = d; destroyed) into wr + i·wi by
+ * LAPACK (lapack.h): A's rows read as columns are Aᵀ, which has the same
+ * eigenvalues.  No balancing, as before with GSL.  -1 when out of memory,
+ * 1 when the QR iteration failed, 0 on success. */
+static int lapack_eigvals(gsl_matrix *A, double *wr, double *wi)
+{
+	if (A->size1 > INT_MAX / 2)
+		return -1;
+	int n = (int)A->size1, one = 1, lq = -1, info = 0;
+	double q1 = 0, q2 = 0;
+	/* the optimal workspaces, asked first */
+	dgehrd_(&n, &one, &n, A->data, &n, NULL, &q1, &lq, &info);
+	if (info == 0)
+		dhseqr_("E", "N", &n, &one, &n, A->data, &n, wr, wi, NULL, &one, &q2, &lq, &info, 1, 1);
+	if (info != 0)
+		return -1;
+	double need = fmax(fmax(q1, q2), (double)n);
+	if (!(need < (double)INT_MAX))
+		return -1;
+	int lwork = (int)need;
+	double *tau = malloc((size_t)n * sizeof *tau), *work = malloc((size_t)lwork * sizeof *work);
+	int rc = -1;
+	if (tau && work) {
+		dgehrd_(&n, &one, &n, A->data, &n, tau, work, &lwork, &info);
+		if (info == 0) {
+			/* below the subdiagonal dgehrd leaves its reflectors: H is
+			 * the upper Hessenberg part alone */
+			for (int j = 0; j + 2 < n; j++)
+				memset(A->data + (size_t)j * (size_t)n + (size_t)j + 2, 0,
+				       (size_t)(n - j - 2) * sizeof(double));
+			dhseqr_("E", "N", &n, &one, &n, A->data, &n, wr, wi, NULL, &one, work, &lwork, &info, 1, 1);
+		}
+		rc = info == 0 ? 0 : 1;
+	}
+	free(tau);
+	free(work);
+	return rc;
+}
+
 vx_status vx_eigen_init(vx_eigen *e, const gsl_matrix *W, vx_error *err)
 {
 	memset(e, 0, sizeof *e);
@@ -74,37 +114,41 @@ vx_status vx_eigen_init(vx_eigen *e, const gsl_matrix *W, vx_error *err)
 		return st;
 	size_t d = W->size1;
 	gsl_matrix *A = gsl_matrix_alloc(d, d);
-	gsl_vector_complex *val = gsl_vector_complex_alloc(d);
-	gsl_eigen_nonsymm_workspace *ws = gsl_eigen_nonsymm_alloc(d);
 	ev *v = malloc(d * sizeof *v);
 	e->re = malloc(d * sizeof *e->re);
 	e->im = malloc(d * sizeof *e->im);
-	if (!A || !val || !ws || !v || !e->re || !e->im) {
+	if (!A || !v || !e->re || !e->im) {
 		st = vx_fail(err, VX_ENOMEM, "out of memory for the eigenvalues of W (d = %zu)", d);
 		goto done;
 	}
-	/* Scaled only far from 1: GSL's iteration is not exactly equivariant
-	 * under powers of two (measured: 517 of 600 random W differ in the last
-	 * bit or two), so a W of everyday size gets the bits of GSL's own
-	 * iteration on W (the gated cells' gate radii among them); 2^±100
-	 * leaves its products of a few entries far inside a double's range. */
+	/* Scaled only far from 1: the QR iteration is not exactly equivariant
+	 * under powers of two (GSL's: 517 of 600 random W differed in the last
+	 * bit or two), so a W of everyday size gets the bits of the iteration
+	 * on W itself; 2^±100 leaves its products of a few entries far inside
+	 * a double's range. */
 	if (eW >= -100 && eW <= 100)
 		eW = 0;
 	gsl_matrix_memcpy(A, W);
 	vx_scale2_matrix(A, -eW);
-	/* gsl_eigen_nonsymm overwrites A with its Schur form; GSL's default
-	 * parameters (no balancing) */
-	if (gsl_eigen_nonsymm(A, val, ws) != GSL_SUCCESS) {
-		st = vx_fail(err, VX_ENUMERIC, "the eigenvalues of W (d = %zu) did not converge in GSL's QR iteration", d);
+	int rc = lapack_eigvals(A, e->re, e->im);
+	if (rc < 0) {
+		st = vx_fail(err, VX_ENOMEM, "out of memory for the eigenvalues of W (d = %zu)", d);
+		goto done;
+	}
+	if (rc > 0) {
+		st = vx_fail(err, VX_ENUMERIC, "the eigenvalues of W (d = %zu) did not converge in LAPACK's QR iteration",
+		             d);
 		goto done;
 	}
 	for (size_t i = 0; i < d; i++) {
-		gsl_complex z = gsl_vector_complex_get(val, i);
-		v[i].re = ldexp(GSL_REAL(z), eW);
-		v[i].im = ldexp(GSL_IMAG(z), eW);
+		double re = e->re[i], im = e->im[i];
+		v[i].re = ldexp(re, eW);
+		/* a real eigenvalue has im exactly 0; LAPACK's pairs are exact
+		 * conjugates */
+		v[i].im = ldexp(im, eW);
 		/* the modulus of the scaled value, scaled back: no overflow of
 		 * re² + im² at λ near DBL_MAX */
-		v[i].mod = ldexp(gsl_complex_abs(z), eW);
+		v[i].mod = ldexp(hypot(re, im), eW);
 	}
 	qsort(v, d, sizeof *v, ev_cmp);
 	for (size_t i = 0; i < d; i++) {
@@ -115,9 +159,6 @@ vx_status vx_eigen_init(vx_eigen *e, const gsl_matrix *W, vx_error *err)
 	e->rho = v[0].mod;
 done:
 	gsl_matrix_free(A);
-	gsl_vector_complex_free(val);
-	if (ws)
-		gsl_eigen_nonsymm_free(ws);
 	free(v);
 	if (st != VX_OK)
 		vx_eigen_clear(e);
