@@ -46,8 +46,9 @@ vx_status vx_na_dense_norm(dense_fb *f, const gsl_matrix *A, double *out);
 
 /* The norms of P and of diagonal blocks of it (q = 0 the whole P, q > 0 the
  * block at rows and columns off[q]..off[q]+sz[q]) by Lanczos on A Aᵀ, the
- * runs advanced in lockstep so that each iteration is two skinny products
- * Pᵀ X and P Y, one pass over P for all of them instead of one each.
+ * runs advanced in lockstep, each iteration two matrix-vector products on
+ * each run's own block (net_norms.c has the figures against one product of
+ * P with all the runs' vectors).
  *
  * Lanczos can stop on an eigenvalue of a tight cluster at the top that is
  * not the largest: its gap test takes the distance to the next Ritz value
@@ -62,8 +63,7 @@ typedef struct {
 	size_t *off, *sz;
 	vx_lanczos **lz;
 	int *run;
-	gsl_matrix *X, *Y;   /* D × nq */
-	double *tmp;         /* D */
+	double *tmp;         /* 2D: a run's B Bᵀ v, then Bᵀ v */
 	size_t steps, fallbacks;  /* Lanczos steps and dense fallbacks, in all */
 	const atomic_int *stop;   /* the caller's stop flag (exec.h; NULL: none) */
 } lockstep;

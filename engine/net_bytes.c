@@ -88,7 +88,7 @@ size_t vx_net_analyse_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T
 	 * fallback */
 	double rows = (double)vx_lr_capacity((size_t)D, (size_t)(nq - 1));
 	double chain = (CHAIN_SLOTS * rows + D) * D * sizeof(double) + (double)vx_lr_bytes((size_t)D, (size_t)(nq - 1)) +
-	               (2 * D * nq + D + coef) * sizeof(double) + lanczos(D) + (nq - 1) * lanczos(z.d) + dense(D) +
+	               (2 * D + coef) * sizeof(double) + lanczos(D) + (nq - 1) * lanczos(z.d) + dense(D) +
 	               z.Ds * z.d * sizeof(double);
 	/* beside it, the largest of the passes on the calling thread: the
 	 * batched step norms (with the explicit J_j of a fallback), or the
