@@ -65,8 +65,8 @@ vx_exec vx_exec_for_model(size_t d, const vx_exec *machine);
 /* The policy for vx_net_analyse of a state of D entries: from D = 64 to
  * 1024, one BLAS thread and three threads when there is a second core (the
  * chain's products and their norms on two threads of their own, beside the
- * other passes: LSTM, D = 512, T = 200: products 0.8 s, norms 1.15 s, the
- * rest 0.9 s of CPU); past 1024 one product is large enough for the BLAS's
+ * other passes: LSTM, D = 512, T = 1000: products 2.4 s, norms 0.8 s, the
+ * rest 3.0 s of CPU); past 1024 one product is large enough for the BLAS's
  * own threads, below 64 too small to share.  Otherwise as the machine is,
  * the caller's thread alone. */
 vx_exec vx_exec_for_net(size_t D, const vx_exec *machine);
