@@ -339,20 +339,14 @@ static void gemv(const gsl_matrix *M, const double *x, double *y, int acc)
 	            (int)M->tda, x, 1, acc ? 1.0 : 0.0, y, 1);
 }
 
-/* One layer, one step: from its input v and its previous h (and c), the
- * gates' pre-activations pre (G·d), h, c (LSTM) and u (GRU).  hh is scratch
- * of G·d. */
-static void layer_step(const vx_net *net, size_t l, const double *v, const double *hp,
-                       const double *cp, double *pre, double *h, double *c, double *u, double *hh)
+/* A cell's update from its gates' pre-activations: pre (G·d) holds
+ * weight_ih v + bias_ih, hh (G·d) weight_hh h_{j−1} + bias_hh; pre becomes
+ * the gates' pre-activations as the forward pass stores them, and h, c
+ * (LSTM) and u (GRU) the new state. */
+static void cell_update(const vx_net *net, double *pre, const double *hh, const double *hp, const double *cp,
+                        double *h, double *c, double *u)
 {
-	const vx_net_layer *ly = &net->layer[l];
 	size_t d = net->d, gd = net->G * d;
-	for (size_t i = 0; i < gd; i++) {
-		pre[i] = gsl_vector_get(ly->b_ih, i);
-		hh[i] = gsl_vector_get(ly->b_hh, i);
-	}
-	gemv(ly->w_ih, v, pre, 1);
-	gemv(ly->w_hh, hp, hh, 1);
 	switch (net->cell) {
 	case VX_CELL_RNN:
 		for (size_t i = 0; i < d; i++)
@@ -381,6 +375,23 @@ static void layer_step(const vx_net *net, size_t l, const double *v, const doubl
 		}
 		break;
 	}
+}
+
+/* One layer, one step: from its input v and its previous h (and c), the
+ * gates' pre-activations pre (G·d), h, c (LSTM) and u (GRU).  hh is scratch
+ * of G·d. */
+static void layer_step(const vx_net *net, size_t l, const double *v, const double *hp,
+                       const double *cp, double *pre, double *h, double *c, double *u, double *hh)
+{
+	const vx_net_layer *ly = &net->layer[l];
+	size_t gd = net->G * net->d;
+	for (size_t i = 0; i < gd; i++) {
+		pre[i] = gsl_vector_get(ly->b_ih, i);
+		hh[i] = gsl_vector_get(ly->b_hh, i);
+	}
+	gemv(ly->w_ih, v, pre, 1);
+	gemv(ly->w_hh, hp, hh, 1);
+	cell_update(net, pre, hh, hp, cp, h, c, u);
 }
 
 void vx_net_fwd_free(vx_net_fwd *f)
@@ -503,6 +514,48 @@ void vx_net_step(const vx_net *net, size_t j, const double *S_prev, double *S_ou
 		const double *v = l == 0 ? vx_row(net->x, j - 1) : S_out + (l - 1) * net->Ds;
 		int lstm = net->cell == VX_CELL_LSTM;
 		layer_step(net, l, v, sp, lstm ? sp + d : NULL, pre, so, lstm ? so + d : NULL, u, hh);
+	}
+}
+
+size_t vx_net_step_batch_scratch(const vx_net *net, size_t nb)
+{
+	return nb * (2 * net->G * net->d + net->d);
+}
+
+void vx_net_step_batch(const vx_net *net, size_t j, size_t nb, const double *S_prev, double *S_out,
+                       double *scratch)
+{
+	size_t d = net->d, gd = net->G * d, D = net->D, Ds = net->Ds;
+	double *PRE = scratch, *HH = PRE + nb * gd, *U = HH + nb * gd;
+	int lstm = net->cell == VX_CELL_LSTM;
+	for (size_t l = 0; l < net->L; l++) {
+		const vx_net_layer *ly = &net->layer[l];
+		for (size_t i = 0; i < gd; i++) {
+			PRE[i] = gsl_vector_get(ly->b_ih, i);
+			HH[i] = gsl_vector_get(ly->b_hh, i);
+		}
+		for (size_t r = 1; r < nb; r++) {
+			memcpy(PRE + r * gd, PRE, gd * sizeof *PRE);
+			memcpy(HH + r * gd, HH, gd * sizeof *HH);
+		}
+		/* the input's product: once for the first layer, whose input x_j
+		 * every row shares; the rows' h of the layer below for the others */
+		if (l == 0) {
+			gemv(ly->w_ih, vx_row(net->x, j - 1), PRE, 1);
+			for (size_t r = 1; r < nb; r++)
+				memcpy(PRE + r * gd, PRE, gd * sizeof *PRE);
+		} else {
+			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)gd, (int)d, 1.0,
+			            S_out + (l - 1) * Ds, (int)D, ly->w_ih->data, (int)ly->w_ih->tda, 1.0, PRE, (int)gd);
+		}
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)gd, (int)d, 1.0, S_prev + l * Ds,
+		            (int)D, ly->w_hh->data, (int)ly->w_hh->tda, 1.0, HH, (int)gd);
+		for (size_t r = 0; r < nb; r++) {
+			const double *sp = S_prev + r * D + l * Ds;
+			double *so = S_out + r * D + l * Ds;
+			cell_update(net, PRE + r * gd, HH + r * gd, sp, lstm ? sp + d : NULL, so, lstm ? so + d : NULL,
+			            U + r * d);
+		}
 	}
 }
 

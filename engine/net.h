@@ -160,6 +160,16 @@ void vx_net_state(const vx_net *net, const vx_net_fwd *f, size_t j, double *S);
 void vx_net_step(const vx_net *net, size_t j, const double *S_prev, double *S_out, double *scratch);
 size_t vx_net_step_scratch(const vx_net *net);
 
+/* vx_net_step for nb states at once: row r of S_out (nb × D, row-major)
+ * from row r of S_prev, the products with weight_hh and weight_ih of all
+ * rows one dgemm each (x_j's once), where nb calls of vx_net_step read the
+ * weights nb times (the finite-difference check's perturbed runs, a dozen
+ * a column).  The same arithmetic row by row, up to the products' order of
+ * summation.  scratch holds vx_net_step_batch_scratch(net, nb) doubles. */
+void vx_net_step_batch(const vx_net *net, size_t j, size_t nb, const double *S_prev, double *S_out,
+                       double *scratch);
+size_t vx_net_step_batch_scratch(const vx_net *net, size_t nb);
+
 /* L_t = ½‖h^{L−1}_t − y‖² from a state S_t. */
 double vx_net_loss(const vx_net *net, const double *S);
 

@@ -17,6 +17,7 @@
 #define STEP_BATCH 32   /* net_norms.c: step norms in lockstep */
 #define CHAIN_SLOTS 3   /* NSLOT: buffers of ∂S_t/∂S_k between the chain's two threads */
 #define DENSE_MAX 48    /* net_norms.c: blocks up to this size to the dense solver */
+#define FD_RUN_ROWS 96  /* net_fdjudge.c: COL_BATCH × NPT perturbed runs at once */
 
 static size_t clamp(double b)
 {
@@ -109,5 +110,8 @@ size_t vx_net_fd_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T, siz
 	 * runs' states and the entries' index */
 	double own = (4 * D * D + 10 * D + 2 * z.G * z.d + z.d) * sizeof(double) + wide * sizeof(size_t) +
 	             (double)vx_net_bytes(cell, L, d, n, T);
+	/* the batches of perturbed runs (net_fdjudge.c: 8 columns, 12 points
+	 * each): two states and the step's scratch a row */
+	own += FD_RUN_ROWS * (2 * D + 2 * z.G * z.d + z.d) * sizeof(double);
 	return clamp(result_bytes(&z) + own + z.K * z.d * z.L * sizeof(double));
 }

@@ -139,67 +139,80 @@ static size_t count_kinks(const vx_net *net, const vx_net_result *r)
 
 /* Scratch of the perturbed runs. */
 typedef struct {
-	double *Sa, *S, *S2, *out, *step;   /* D, D, D, NPT·D, vx_net_step_scratch */
+	double *Sa, *S, *S2, *step;   /* D, D, D, vx_net_step_scratch */
 } runs;
 
-/* S_b from S_a with entry q of S_a at each of the points, into out
- * (NPT rows of D). */
-static void state_runs(const vx_net *net, runs *w, size_t a, size_t b, size_t q, const double pt[NPT])
-{
-	size_t D = net->D;
-	for (int p = 0; p < NPT; p++) {
-		double *S = w->S, *S2 = w->S2;
-		memcpy(S, w->Sa, D * sizeof *S);
-		S[q] = pt[p];
-		for (size_t j = a + 1; j <= b; j++) {
-			vx_net_step(net, j, S, S2, w->step);
-			double *tmp = S;
-			S = S2;
-			S2 = tmp;
-		}
-		memcpy(w->out + p * D, S, D * sizeof *S);
-	}
-}
+/* Columns in one batch of perturbed runs (NPT runs each): 96 states a step,
+ * one product of 96 rows with weight_hh instead of 96 matrix-vector
+ * products (an LSTM of d = 1024: the check took 148 s, nearly all of it in
+ * these runs one state at a time) */
+#define COL_BATCH 8
 
 /* Every column of ∂S_b/∂S_a against the analytic A (D×D), the step scaled
- * down by gain; with blocks (nblk × nblk, of size d) when not NULL. */
+ * down by gain; with blocks (nblk × nblk, of size d) when not NULL.  The
+ * runs of COL_BATCH columns, NPT points each, advance together
+ * (vx_net_step_batch). */
 static vx_status compare_columns(const vx_net *net, const vx_net_result *r, runs *w, size_t a, size_t b,
                             const gsl_matrix *A, double gain, size_t kinks, vx_net_fditem *it, double *blocks,
                             size_t nblk)
 {
-	size_t D = net->D, d = net->d;
-	double amax = vx_maxabs_matrix(A), f[NPT], pt[NPT];
+	size_t D = net->D, d = net->d, nr = COL_BATCH * NPT;
+	double amax = vx_maxabs_matrix(A), f[NPT], pt[COL_BATCH][NPT];
 	/* each d×d block's largest entry, once (not once an entry: D²·d² reads,
 	 * 27 s of a 28 s check of an LSTM at d = 256): the entries of a block
 	 * are judged at its scale */
 	double *bmax = blocks ? malloc(nblk * nblk * sizeof *bmax) : NULL;
-	if (blocks && !bmax)
+	double *S = malloc((2 * nr * D + vx_net_step_batch_scratch(net, nr)) * sizeof *S);
+	if ((blocks && !bmax) || !S) {
+		free(bmax);
+		free(S);
 		return VX_ENOMEM;
+	}
+	double *S2 = S + nr * D, *scratch = S2 + nr * D;
 	for (size_t u = 0; blocks && u < nblk; u++)
 		for (size_t v = 0; v < nblk; v++) {
 			gsl_matrix_const_view B = gsl_matrix_const_submatrix(A, u * d, v * d, d, d);
 			bmax[u * nblk + v] = vx_maxabs_matrix(&B.matrix);
 		}
 	vx_net_state(net, r->fwd, a, w->Sa);
-	for (size_t q = 0; q < D; q++) {
-		points(w->Sa[q], FD_REL * fmax(1.0, fabs(w->Sa[q])) / gain, pt);
-		state_runs(net, w, a, b, q, pt);
-		for (size_t i = 0; i < D; i++) {
-			double ref = amax > 0 ? amax : 1, *worst = NULL;
-			if (blocks) {
-				double bm = bmax[(i / d) * nblk + q / d];
-				ref = bm > 0 ? bm : ref;
-				worst = &blocks[(i / d) * nblk + q / d];
+	for (size_t q0 = 0; q0 < D; q0 += COL_BATCH) {
+		size_t nc = D - q0 < COL_BATCH ? D - q0 : COL_BATCH, rows = nc * NPT;
+		double *X = S, *Y = S2;
+		for (size_t c = 0; c < nc; c++) {
+			size_t q = q0 + c;
+			points(w->Sa[q], FD_REL * fmax(1.0, fabs(w->Sa[q])) / gain, pt[c]);
+			for (int p = 0; p < NPT; p++) {
+				double *row = X + (c * NPT + (size_t)p) * D;
+				memcpy(row, w->Sa, D * sizeof *row);
+				row[q] = pt[c][p];
 			}
-			for (int p = 0; p < NPT; p++)
-				f[p] = w->out[p * D + i];
-			estimate e = estimate_of(pt, f);
-			double rel = NAN;
-			verdict v = judge(&e, gsl_matrix_get(A, i, q), ref, kinks, &rel);
-			tally(it, v, rel, worst);
+		}
+		for (size_t j = a + 1; j <= b; j++) {
+			vx_net_step_batch(net, j, rows, X, Y, scratch);
+			double *tmp = X;
+			X = Y;
+			Y = tmp;
+		}
+		for (size_t c = 0; c < nc; c++) {
+			size_t q = q0 + c;
+			for (size_t i = 0; i < D; i++) {
+				double ref = amax > 0 ? amax : 1, *worst = NULL;
+				if (blocks) {
+					double bm = bmax[(i / d) * nblk + q / d];
+					ref = bm > 0 ? bm : ref;
+					worst = &blocks[(i / d) * nblk + q / d];
+				}
+				for (int p = 0; p < NPT; p++)
+					f[p] = X[(c * NPT + (size_t)p) * D + i];
+				estimate e = estimate_of(pt[c], f);
+				double rel = NAN;
+				verdict v = judge(&e, gsl_matrix_get(A, i, q), ref, kinks, &rel);
+				tally(it, v, rel, worst);
+			}
 		}
 	}
 	free(bmax);
+	free(S);
 	return VX_OK;
 }
 
@@ -343,7 +356,7 @@ vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j
 	out->block = malloc(nblk * nblk * sizeof *out->block);
 	out->param = malloc(4 * L * sizeof *out->param);
 	gsl_matrix *A = gsl_matrix_alloc(D, D);
-	size_t per = (3 + NPT) * D + vx_net_step_scratch(net);
+	size_t per = 3 * D + vx_net_step_scratch(net);
 	int two = ex && ex->threads >= 2;
 	double *buf = malloc((two ? 2 : 1) * per * sizeof *buf);
 	vx_status st = VX_ENOMEM;
@@ -357,14 +370,14 @@ vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j
 		out->param[i] = NAN;
 	for (int q = 0; q < VX_NET_FD_ITEMS; q++)
 		out->item[q].error = NAN;
-	runs w = { buf, buf + D, buf + 2 * D, buf + 3 * D, buf + (3 + NPT) * D };
+	runs w = { buf, buf + D, buf + 2 * D, buf + 3 * D };
 	double ws = vx_net_fd_weight_scale(net), gain = ws * vx_net_fd_growth(r);
 	out->kinks = count_kinks(net, r);
 	/* the parameters' runs (each of t steps) beside the columns' when a
 	 * second thread is allowed: they write their own items and rows */
 	if (two) {
 		double *b2 = buf + per;
-		pj = (params_job){ .net = net, .r = r, .w = { b2, b2 + D, b2 + 2 * D, b2 + 3 * D, b2 + (3 + NPT) * D },
+		pj = (params_job){ .net = net, .r = r, .w = { b2, b2 + D, b2 + 2 * D, b2 + 3 * D },
 		                   .max_entries = max_entries, .kinks = out->kinks, .gain = gain, .out = out };
 		joined = pthread_create(&pj.thread_id, NULL, params_thread, &pj) != 0;
 		two = !joined;

@@ -242,6 +242,43 @@ static const jcase JCASES[] = {
 };
 #define NJ (sizeof JCASES / sizeof JCASES[0])
 
+/* The finite-difference check's batched step (vx_net_step_batch): each row
+ * as the one-state step, which the test above holds to the textbook cells,
+ * from states of its own; up to the products' order of summation. */
+Test(engine_net, batched_steps_equal_one_state_steps)
+{
+	for (int c = 0; c < 3; c++) {
+		size_t L = 2, d = 5, n = 3, T = 4, nb = 7;
+		vx_net *net = random_net((vx_cell)c, VX_TANH, L, d, n, T, 1.3, 0.4, 0.6, 11 + c);
+		size_t D = net->D;
+		double *X = malloc(nb * D * sizeof *X), *Y = malloc(nb * D * sizeof *Y), *one = malloc(D * sizeof *one);
+		double *scr = malloc(vx_net_step_batch_scratch(net, nb) * sizeof *scr),
+		       *scr1 = malloc(vx_net_step_scratch(net) * sizeof *scr1);
+		cr_assert(X && Y && one && scr && scr1);
+		unsigned long long st = 99 + (unsigned long long)c;
+		for (size_t i = 0; i < nb * D; i++) {
+			st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+			X[i] = ((double)(st >> 11) * 0x1p-53 - 0.5) * 1.6;
+		}
+		for (size_t j = 1; j <= T; j++) {
+			vx_net_step_batch(net, j, nb, X, Y, scr);
+			for (size_t r = 0; r < nb; r++) {
+				vx_net_step(net, j, X + r * D, one, scr1);
+				for (size_t i = 0; i < D; i++)
+					cr_expect_leq(fabs(Y[r * D + i] - one[i]), 1e-14 * fmax(1.0, fabs(one[i])),
+					              "%s step %zu row %zu entry %zu: %.17g against %.17g", CELL[c], j, r, i,
+					              Y[r * D + i], one[i]);
+			}
+		}
+		free(X);
+		free(Y);
+		free(one);
+		free(scr);
+		free(scr1);
+		vx_net_free(net);
+	}
+}
+
 Test(engine_net, every_block_of_the_step_jacobian_equals_differences)
 {
 	for (size_t c = 0; c < NJ; c++) {
