@@ -121,7 +121,8 @@ WORDS = re.compile(r"\b(?:NaN|nan|inf|Inf|INF|infinity)\b")
 GRAMMAR = re.compile(r"(?<![\d.,])1\$? (?:hidden |step )?(?:numbers|units|steps|inputs|terms|paths|"
                      r"factors|entries|columns|rows|times|gaps|Jacobians|matrices|values|digits|"
                      r"networks|questions|answers|layers|gates)\b|"
-                     r"\bone (?:numbers|units|steps|inputs|terms|paths|factors)\b")
+                     r"\bone (?:numbers|units|steps|inputs|terms|paths|factors)\b|"
+                     r"\b[Aa] (?:orthogonal|identity|input|upper|error|element)\b")
 EMPTY = re.compile(r"= *[.,;:](?!\d)|= *\$(?!\$)|\(\s*\)|\{\{[#/a-z]|VXQ|\bis +[.,;]| +[.,;:](?!\d)")
 
 def find(pat, text):
