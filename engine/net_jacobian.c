@@ -126,26 +126,6 @@ void vx_net_ws_clear(vx_net_ws *w)
 	memset(w, 0, sizeof *w);
 }
 
-/* C = A op(W) + beta C over row-major blocks of nb rows: op(W) = Wᵀ when
- * trans (W is out × in), else W (in × out).  One or two rows (BPTT's
- * adjoint, a step at a time) go by dgemv: a product packs W first, which
- * made it three times slower for one row (weight_hh of d = 256, 1024×256:
- * 108 µs against 37 µs; 3.6 ms against 1.3 ms at d = 1024), twice for two,
- * and no faster from four rows on. */
-static void mm(const double *A, size_t lda, const gsl_matrix *W, int trans, double *C, size_t ldc,
-               size_t nb, double beta)
-{
-	size_t in = trans ? W->size2 : W->size1, out = trans ? W->size1 : W->size2;
-	if (nb <= 2) {
-		for (size_t b = 0; b < nb; b++)
-			cblas_dgemv(CblasRowMajor, trans ? CblasNoTrans : CblasTrans, (int)W->size1, (int)W->size2, 1.0,
-			            W->data, (int)W->tda, A + b * lda, 1, beta, C + b * ldc, 1);
-		return;
-	}
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, trans ? CblasTrans : CblasNoTrans, (int)nb, (int)out,
-	            (int)in, 1.0, A, (int)lda, W->data, (int)W->tda, beta, C, (int)ldc);
-}
-
 void vx_net_jvp(const vx_net *net, const double *coef, size_t cstride, const gsl_matrix *X,
                 gsl_matrix *Y, vx_net_ws *w)
 {
@@ -154,9 +134,9 @@ void vx_net_jvp(const vx_net *net, const double *coef, size_t cstride, const gsl
 		const vx_net_layer *ly = &net->layer[l];
 		size_t off = l * Ds;
 		/* A = δh_{j−1} W_hhᵀ; B = δv W_ihᵀ (layer 0's input x is not state) */
-		mm(X->data + off, X->tda, ly->w_hh, 1, w->A->data, w->A->tda, nb, 0.0);
+		vx_net_mm(X->data + off, X->tda, ly->w_hh, 1, w->A->data, w->A->tda, nb, 0.0);
 		if (l > 0)
-			mm(Y->data + off - Ds, Y->tda, ly->w_ih, 1, w->B->data, w->B->tda, nb, 0.0);
+			vx_net_mm(Y->data + off - Ds, Y->tda, ly->w_ih, 1, w->B->data, w->B->tda, nb, 0.0);
 		for (size_t r = 0; r < nb; r++) {
 			const double *co = coef + r * cstride + l * K * d, *x = vx_row(X, r) + off;
 			const double *A = vx_row(w->A, r), *B = vx_row(w->B, r);
@@ -239,10 +219,10 @@ void vx_net_vjp(const vx_net *net, const double *coef, size_t cstride, const gsl
 			memcpy(dih + ll * gd, vx_row(w->B, 0), gd * sizeof *dih);
 		}
 		/* ∂/∂h_{j−1} = δ_hh W_hh (+ the GRU's direct term), ∂/∂v = δ_ih W_ih */
-		mm(w->A->data, w->A->tda, ly->w_hh, 0, Xb->data + off, Xb->tda, nb,
+		vx_net_mm(w->A->data, w->A->tda, ly->w_hh, 0, Xb->data + off, Xb->tda, nb,
 		   net->cell == VX_CELL_GRU ? 1.0 : 0.0);
 		if (ll > 0)
-			mm(w->B->data, w->B->tda, ly->w_ih, 0, w->V->data, w->V->tda, nb, 0.0);
+			vx_net_mm(w->B->data, w->B->tda, ly->w_ih, 0, w->V->data, w->V->tda, nb, 0.0);
 	}
 }
 

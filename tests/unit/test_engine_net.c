@@ -243,8 +243,10 @@ static const jcase JCASES[] = {
 #define NJ (sizeof JCASES / sizeof JCASES[0])
 
 /* The finite-difference check's batched step (vx_net_step_batch): each row
- * as the one-state step, which the test above holds to the textbook cells,
- * from states of its own; up to the products' order of summation. */
+ * as the one-state step (a batch of one, by matrix-vector products) from
+ * states of its own, up to the products' order of summation; and a row
+ * started from the forward pass's S_{j−1} lands on its S_j, which the test
+ * above holds to the textbook cells. */
 Test(engine_net, batched_steps_equal_one_state_steps)
 {
 	for (int c = 0; c < 3; c++) {
@@ -260,8 +262,17 @@ Test(engine_net, batched_steps_equal_one_state_steps)
 			st = st * 6364136223846793005ULL + 1442695040888963407ULL;
 			X[i] = ((double)(st >> 11) * 0x1p-53 - 0.5) * 1.6;
 		}
+		vx_net_fwd *fw = NULL;
+		vx_error err = { 0 };
+		cr_assert_eq(vx_net_forward(net, &fw, &err), VX_OK, "%s", err.msg);
 		for (size_t j = 1; j <= T; j++) {
+			vx_net_state(net, fw, j - 1, X + (nb - 1) * D);
 			vx_net_step_batch(net, j, nb, X, Y, scr);
+			vx_net_state(net, fw, j, one);
+			for (size_t i = 0; i < D; i++)
+				cr_expect_leq(fabs(Y[(nb - 1) * D + i] - one[i]), 1e-14 * fmax(1.0, fabs(one[i])),
+				              "%s step %zu from the forward pass, entry %zu: %.17g against %.17g", CELL[c], j,
+				              i, Y[(nb - 1) * D + i], one[i]);
 			for (size_t r = 0; r < nb; r++) {
 				vx_net_step(net, j, X + r * D, one, scr1);
 				for (size_t i = 0; i < D; i++)
@@ -275,6 +286,7 @@ Test(engine_net, batched_steps_equal_one_state_steps)
 		free(one);
 		free(scr);
 		free(scr1);
+		vx_net_fwd_free(fw);
 		vx_net_free(net);
 	}
 }
