@@ -80,12 +80,9 @@ static int lapack_eigvals(gsl_matrix *A, double *wr, double *wi)
 	dgehrd_(&n, &one, &n, A->data, &n, NULL, &q1, &lq, &info);
 	if (info == 0)
 		dhseqr_("E", "N", &n, &one, &n, A->data, &n, wr, wi, NULL, &one, &q2, &lq, &info, 1, 1);
-	if (info != 0)
+	int lwork = vx_lapack_lwork(q1, q2, n);
+	if (info != 0 || lwork == 0)
 		return -1;
-	double need = fmax(fmax(q1, q2), (double)n);
-	if (!(need < (double)INT_MAX))
-		return -1;
-	int lwork = (int)need;
 	double *tau = malloc((size_t)n * sizeof *tau), *work = malloc((size_t)lwork * sizeof *work);
 	int rc = -1;
 	if (tau && work) {

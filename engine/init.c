@@ -40,9 +40,11 @@ static vx_status draw_orthogonal(gsl_matrix *W, gsl_rng *g, double lambda)
 	dgeqrf_(&n, &n, NULL, &n, NULL, &q1, &lq, &info);
 	if (info == 0)
 		dorgqr_(&n, &n, &n, NULL, &n, NULL, &q2, &lq, &info);
+	int lwork = vx_lapack_lwork(q1, q2, n);
 	if (info != 0)
 		return VX_ENUMERIC;
-	int lwork = (int)fmax(fmax(q1, q2), (double)n);
+	if (lwork == 0)
+		return VX_ENOMEM;
 	double *a = malloc(d * d * sizeof *a), *tau = malloc(d * sizeof *tau), *work = malloc((size_t)lwork * sizeof *work),
 	       *sgn = malloc(d * sizeof *sgn);
 	vx_status st = VX_ENOMEM;

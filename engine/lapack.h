@@ -42,4 +42,14 @@ void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau,
 void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda, const double *tau, double *work,
              const int *lwork, int *info);
 
+/* The workspace, in doubles, for two routines whose lwork = -1 queries
+ * answered q1 and q2, at least n; 0 when it does not fit LAPACK's int. */
+static inline int vx_lapack_lwork(double q1, double q2, int n)
+{
+	double need = q1 > q2 ? q1 : q2;
+	if (need < n)
+		need = n;
+	return need < 2147483647.0 ? (int)need : 0;
+}
+
 #endif
