@@ -231,4 +231,11 @@ double vx_maxabs(const double *x, size_t n);
 /* The same over a matrix. */
 double vx_maxabs_matrix(const gsl_matrix *A);
 
+/* C = A op(W) + beta C over row-major blocks of nb rows (lda, ldc their
+ * strides): op(W) = Wᵀ when trans (W is out × in), else W (in × out).  One
+ * or two rows go by dgemv, more by one dgemm (linalg.c has the figures):
+ * the gated steps' maps and their forward step. */
+void vx_mm_rows(const double *A, size_t lda, const gsl_matrix *W, int trans, double *C, size_t ldc, size_t nb,
+                double beta);
+
 #endif

@@ -10,7 +10,6 @@
 #include "engine/init.h"
 #include "engine/linalg.h"
 #include "engine/net.h"
-#include "engine/net_step.h"
 
 static const char *const CELL_NAME[VX_CELL_COUNT] = { "rnn", "lstm", "gru" };
 
@@ -333,27 +332,6 @@ static double sigm(double a)
 	return vx_act_f(VX_SIGMOID, a);
 }
 
-/* C = A op(W) + beta C over row-major blocks of nb rows: op(W) = Wᵀ when
- * trans (W is out × in), else W (in × out).  One or two rows (BPTT's
- * adjoint, a step at a time) go by dgemv: a product packs W first, which
- * made it three times slower for one row (weight_hh of d = 256, 1024×256:
- * 108 µs against 37 µs; 3.6 ms against 1.3 ms at d = 1024), twice for two,
- * and no faster from four rows on. */
-void vx_net_mm(const double *A, size_t lda, const gsl_matrix *W, int trans, double *C, size_t ldc, size_t nb,
-               double beta)
-{
-	size_t in = trans ? W->size2 : W->size1, out = trans ? W->size1 : W->size2;
-	if (nb <= 2) {
-		for (size_t b = 0; b < nb; b++)
-			cblas_dgemv(CblasRowMajor, trans ? CblasNoTrans : CblasTrans, (int)W->size1, (int)W->size2, 1.0,
-			            W->data, (int)W->tda, A + b * lda, 1, beta, C + b * ldc, 1);
-		return;
-	}
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, trans ? CblasTrans : CblasNoTrans, (int)nb, (int)out,
-	            (int)in, 1.0, A, (int)lda, W->data, (int)W->tda, beta, C, (int)ldc);
-}
-
-
 /* A cell's update from its gates' pre-activations: pre (G·d) holds
  * weight_ih v + bias_ih, hh (G·d) weight_hh h_{j−1} + bias_hh; pre becomes
  * the gates' pre-activations as the forward pass stores them, and h, c
@@ -404,8 +382,8 @@ static void layer_step(const vx_net *net, size_t l, const double *v, const doubl
 		pre[i] = gsl_vector_get(ly->b_ih, i);
 		hh[i] = gsl_vector_get(ly->b_hh, i);
 	}
-	vx_net_mm(v, 0, ly->w_ih, 1, pre, 0, 1, 1.0);
-	vx_net_mm(hp, 0, ly->w_hh, 1, hh, 0, 1, 1.0);
+	vx_mm_rows(v, 0, ly->w_ih, 1, pre, 0, 1, 1.0);
+	vx_mm_rows(hp, 0, ly->w_hh, 1, hh, 0, 1, 1.0);
 	cell_update(net, pre, hh, hp, cp, h, c, u);
 }
 
@@ -544,14 +522,14 @@ void vx_net_step_batch(const vx_net *net, size_t j, size_t nb, const double *S_p
 			HH[i] = gsl_vector_get(ly->b_hh, i);
 		}
 		if (l == 0)
-			vx_net_mm(vx_row(net->x, j - 1), 0, ly->w_ih, 1, PRE, 0, 1, 1.0);
+			vx_mm_rows(vx_row(net->x, j - 1), 0, ly->w_ih, 1, PRE, 0, 1, 1.0);
 		for (size_t r = 1; r < nb; r++) {
 			memcpy(PRE + r * gd, PRE, gd * sizeof *PRE);
 			memcpy(HH + r * gd, HH, gd * sizeof *HH);
 		}
 		if (l > 0)
-			vx_net_mm(S_out + (l - 1) * Ds, D, ly->w_ih, 1, PRE, gd, nb, 1.0);
-		vx_net_mm(S_prev + l * Ds, D, ly->w_hh, 1, HH, gd, nb, 1.0);
+			vx_mm_rows(S_out + (l - 1) * Ds, D, ly->w_ih, 1, PRE, gd, nb, 1.0);
+		vx_mm_rows(S_prev + l * Ds, D, ly->w_hh, 1, HH, gd, nb, 1.0);
 		for (size_t r = 0; r < nb; r++) {
 			const double *sp = S_prev + r * D + l * Ds;
 			double *so = S_out + r * D + l * Ds;

@@ -134,9 +134,9 @@ void vx_net_jvp(const vx_net *net, const double *coef, size_t cstride, const gsl
 		const vx_net_layer *ly = &net->layer[l];
 		size_t off = l * Ds;
 		/* A = δh_{j−1} W_hhᵀ; B = δv W_ihᵀ (layer 0's input x is not state) */
-		vx_net_mm(X->data + off, X->tda, ly->w_hh, 1, w->A->data, w->A->tda, nb, 0.0);
+		vx_mm_rows(X->data + off, X->tda, ly->w_hh, 1, w->A->data, w->A->tda, nb, 0.0);
 		if (l > 0)
-			vx_net_mm(Y->data + off - Ds, Y->tda, ly->w_ih, 1, w->B->data, w->B->tda, nb, 0.0);
+			vx_mm_rows(Y->data + off - Ds, Y->tda, ly->w_ih, 1, w->B->data, w->B->tda, nb, 0.0);
 		for (size_t r = 0; r < nb; r++) {
 			const double *co = coef + r * cstride + l * K * d, *x = vx_row(X, r) + off;
 			const double *A = vx_row(w->A, r), *B = vx_row(w->B, r);
@@ -219,10 +219,10 @@ void vx_net_vjp(const vx_net *net, const double *coef, size_t cstride, const gsl
 			memcpy(dih + ll * gd, vx_row(w->B, 0), gd * sizeof *dih);
 		}
 		/* ∂/∂h_{j−1} = δ_hh W_hh (+ the GRU's direct term), ∂/∂v = δ_ih W_ih */
-		vx_net_mm(w->A->data, w->A->tda, ly->w_hh, 0, Xb->data + off, Xb->tda, nb,
+		vx_mm_rows(w->A->data, w->A->tda, ly->w_hh, 0, Xb->data + off, Xb->tda, nb,
 		   net->cell == VX_CELL_GRU ? 1.0 : 0.0);
 		if (ll > 0)
-			vx_net_mm(w->B->data, w->B->tda, ly->w_ih, 0, w->V->data, w->V->tda, nb, 0.0);
+			vx_mm_rows(w->B->data, w->B->tda, ly->w_ih, 0, w->V->data, w->V->tda, nb, 0.0);
 	}
 }
 

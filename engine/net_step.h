@@ -59,12 +59,6 @@ void vx_net_jvp(const vx_net *net, const double *coef, size_t cstride, const gsl
 void vx_net_vjp(const vx_net *net, const double *coef, size_t cstride, const gsl_matrix *Yb,
                 gsl_matrix *Xb, vx_net_ws *w, double *dhh, double *dih);
 
-/* C = A op(W) + beta C over row-major blocks of nb rows (lda, ldc their
- * strides): op(W) = Wᵀ when trans (W is out × in), else W (in × out).  One
- * or two rows go by dgemv, more by one dgemm (net.c has the figures). */
-void vx_net_mm(const double *A, size_t lda, const gsl_matrix *W, int trans, double *C, size_t ldc, size_t nb,
-               double beta);
-
 /* The explicit J_j from step j's coefficients into J (D×D); uses w->M. */
 void vx_net_jacobian_from_coef(const vx_net *net, const double *coef, gsl_matrix *J, vx_net_ws *w);
 
