@@ -482,6 +482,32 @@ static vx_status render_objects(vxr_rctx *rc, cmark_node *root, vx_error *err)
 	return st;
 }
 
+/* A template's image would be fetched by the reader's browser (HTML) or
+ * looked for beside the .tex (LaTeX): a handout is one file that fetches
+ * nothing, and draws its own figures.  A link is fine: nothing is fetched
+ * until the reader follows it. */
+static vx_status refuse_images(cmark_node *root, const char *template_path, vx_error *err)
+{
+	cmark_iter *it = cmark_iter_new(root);
+	if (!it)
+		return vx_fail(err, VX_ENOMEM, "out of memory");
+	vx_status st = VX_OK;
+	cmark_event_type ev;
+	while (st == VX_OK && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *nd = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(nd) != CMARK_NODE_IMAGE)
+			continue;
+		const char *url = cmark_node_get_url(nd);
+		st = vx_fail(err, VX_EFORMAT,
+		             "%s: an image (%.60s%s) cannot go in a handout, which is one file that fetches nothing; "
+		             "link to it instead: [text](URL)",
+		             template_path ? template_path : "template", url && *url ? url : "no URL",
+		             url && strlen(url) > 60 ? "..." : "");
+	}
+	cmark_iter_free(it);
+	return st;
+}
+
 vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
                             char **text, vxr_side **side, size_t *nside, vx_error *err)
 {
@@ -501,6 +527,8 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 		if (!root)
 			st = vx_fail(err, VX_ENOMEM, "out of memory parsing Markdown");
 	}
+	if (st == VX_OK)
+		st = refuse_images(root, template_path, err);
 	if (st == VX_OK)
 		st = vxr_substitute(root, &f, err);
 	vxr_rctx rc = { env, &f,

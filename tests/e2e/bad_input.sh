@@ -196,6 +196,10 @@ printf '# T\n\n{{#if gamma > 0}}\nopen\n' >"$tmp/if.md"
 printf '# T\n\n{{path.norm k=999}}\n' >"$tmp/fillk.md"
 printf '# T\n\n$\\frac{1}{$\n' >"$tmp/math.md"
 printf '# T\n\n$\\bogus x$\n' >"$tmp/mathcmd.md"
+# an image would be fetched when the handout is opened (HTML) or looked for
+# beside it (LaTeX): refused in every format, a link is the way
+printf '# T\n\nSee ![the plot](https://example.org/p.png).\n' >"$tmp/image.md"
+printf '# T\n\n> ![](fig1.png)\n' >"$tmp/imagelocal.md"
 printf -- '---\nnorm: nan\n---\n# T\n' >"$tmp/fmnan.md"
 printf -- '---\nbogus: 1\n---\n# T\n' >"$tmp/fmkey.md"
 printf -- '---\nseed: 3\nseed: 4\n---\n# T\n' >"$tmp/fmtwice.md"
@@ -471,6 +475,12 @@ for fmt in md latex; do
 	bad 1 "report -f $fmt --template fillk.md" report -f "$fmt" --template "$tmp/fillk.md" -o "$tmp/o/h.$fmt"
 done
 bad 1 "report --template fillk.md to stdout" report --template "$tmp/fillk.md"
+for fmt in html md latex slides; do
+	bad 1 "report -f $fmt --template image.md" report -f "$fmt" --template "$tmp/image.md" -o "$tmp/o/h.$fmt"
+	grep -qF 'an image (https://example.org/p.png) cannot go in a handout' "$tmp/err" ||
+		fail "report -f $fmt --template image.md: the message does not name the image: $(cat "$tmp/err")"
+done
+bad 1 "report --template imagelocal.md" report --template "$tmp/imagelocal.md" -o "$tmp/o/h.html"
 # random bytes: either a handout or one clean error, never a crash
 cases=$((cases + 1))
 current="report --template random bytes"
