@@ -510,6 +510,12 @@ size_t vx_net_step_batch_scratch(const vx_net *net, size_t nb)
 void vx_net_step_batch(const vx_net *net, size_t j, size_t nb, const double *S_prev, double *S_out,
                        double *scratch)
 {
+	vx_net_step_batch_pert(net, j, nb, S_prev, S_out, scratch, NULL);
+}
+
+void vx_net_step_batch_pert(const vx_net *net, size_t j, size_t nb, const double *S_prev, double *S_out,
+                            double *scratch, const vx_net_pert *pert)
+{
 	size_t d = net->d, gd = net->G * d, D = net->D, Ds = net->Ds;
 	double *PRE = scratch, *HH = PRE + nb * gd, *U = HH + nb * gd;
 	int lstm = net->cell == VX_CELL_LSTM;
@@ -533,6 +539,17 @@ void vx_net_step_batch(const vx_net *net, size_t j, size_t nb, const double *S_p
 		for (size_t r = 0; r < nb; r++) {
 			const double *sp = S_prev + r * D + l * Ds;
 			double *so = S_out + r * D + l * Ds;
+			if (pert && pert[r].l == l) {
+				const vx_net_pert *e = &pert[r];
+				/* weight_ih's operand: x_j, or the layer below's new h */
+				const double *v = l == 0 ? vx_row(net->x, j - 1) : S_out + r * D + (l - 1) * Ds;
+				switch (e->which) {
+				case 0: PRE[r * gd + e->row] += e->delta * v[e->col]; break;
+				case 1: HH[r * gd + e->row] += e->delta * sp[e->col]; break;
+				case 2: PRE[r * gd + e->row] += e->delta; break;
+				default: HH[r * gd + e->row] += e->delta; break;
+				}
+			}
 			cell_update(net, PRE + r * gd, HH + r * gd, sp, lstm ? sp + d : NULL, so, lstm ? so + d : NULL,
 			            U + r * d);
 		}

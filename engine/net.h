@@ -170,6 +170,26 @@ void vx_net_step_batch(const vx_net *net, size_t j, size_t nb, const double *S_p
                        double *scratch);
 size_t vx_net_step_batch_scratch(const vx_net *net, size_t nb);
 
+/* One parameter entry of layer l moved by delta in one row of a batch:
+ * which is 0 weight_ih, 1 weight_hh, 2 bias_ih, 3 bias_hh (as PyTorch
+ * orders them); row and col index it (col 0 for a bias). */
+typedef struct {
+	size_t l, row, col;
+	int which;
+	double delta;
+} vx_net_pert;
+
+/* vx_net_step_batch where row r of the batch runs with its own network:
+ * pert[r]'s entry moved by pert[r].delta, each of the nb rows at its own
+ * entry (pert not NULL).  The move enters as delta times the entry's
+ * operand (the input, the layer below's h, the previous h, or 1) added to
+ * the pre-activation that the entry feeds, not by a changed weight, so
+ * that all rows still share one product: the same value as the step of
+ * the changed network, up to the rounding of that addition (the
+ * finite-difference check of the gradients, a dozen rows an entry). */
+void vx_net_step_batch_pert(const vx_net *net, size_t j, size_t nb, const double *S_prev, double *S_out,
+                            double *scratch, const vx_net_pert *pert);
+
 /* L_t = ½‖h^{L−1}_t − y‖² from a state S_t. */
 double vx_net_loss(const vx_net *net, const double *S);
 

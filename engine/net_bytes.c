@@ -106,12 +106,14 @@ size_t vx_net_fd_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T, siz
 	dims z = dims_of(cell, L, d, n, T, t);
 	double D = z.D, wide = z.G * z.d * (z.d > z.n ? z.d : z.n);
 	/* the analytic J_j and its differences, the product ∂S_t/∂S_k's two
-	 * scratch matrices (vx_net_dSdS), a copy of the network, the perturbed
-	 * runs' states and the entries' index */
-	double own = (4 * D * D + 10 * D + 2 * z.G * z.d + z.d) * sizeof(double) + wide * sizeof(size_t) +
-	             (double)vx_net_bytes(cell, L, d, n, T);
-	/* the batches of perturbed runs (net_fdjudge.c: 8 columns, 12 points
-	 * each): two states and the step's scratch a row */
-	own += FD_RUN_ROWS * (2 * D + 2 * z.G * z.d + z.d) * sizeof(double);
+	 * scratch matrices (vx_net_dSdS) and the index of a parameter's
+	 * entries */
+	double own = (4 * D * D + 10 * D) * sizeof(double) + wide * sizeof(size_t);
+	/* the batches of perturbed runs (net_fdjudge.c: 8 columns or entries,
+	 * 12 points each), the columns' and the parameters' at once: two
+	 * states and the step's scratch a row, and the parameters' start states
+	 * and moves */
+	double row = 2 * D + 2 * z.G * z.d + z.d;
+	own += FD_RUN_ROWS * ((2 * row + D) * sizeof(double) + sizeof(vx_net_pert)) + D * sizeof(double);
 	return clamp(result_bytes(&z) + own + z.K * z.d * z.L * sizeof(double));
 }

@@ -7,7 +7,11 @@
  * the pre-activations per step (the largest weight, at least 1) and, for
  * perturbations that travel to step t, over the largest ‖∂S_t/∂S_k‖, so
  * that no gate leaves its linear regime; the step actually taken, the
- * difference of the points as rounded, is the one divided by.
+ * difference of the points as rounded, is the one divided by.  A
+ * parameter's entry is moved by the exact offset s, added as s times its
+ * operand to the pre-activation it feeds (vx_net_step_batch_pert), so that
+ * a batch of runs, each with its own entry moved, shares one product a
+ * step with the unchanged weights.
  */
 #include <float.h>
 #include <math.h>
@@ -137,11 +141,6 @@ static size_t count_kinks(const vx_net *net, const vx_net_result *r)
 	return n;
 }
 
-/* Scratch of the perturbed runs. */
-typedef struct {
-	double *Sa, *S, *S2, *step;   /* D, D, D, vx_net_step_scratch */
-} runs;
-
 /* Columns in one batch of perturbed runs (NPT runs each): 96 states a step,
  * one product of 96 rows with weight_hh instead of 96 matrix-vector
  * products (an LSTM of d = 1024: the check took 148 s, nearly all of it in
@@ -152,9 +151,9 @@ typedef struct {
  * down by gain; with blocks (nblk × nblk, of size d) when not NULL.  The
  * runs of COL_BATCH columns, NPT points each, advance together
  * (vx_net_step_batch). */
-static vx_status compare_columns(const vx_net *net, const vx_net_result *r, runs *w, size_t a, size_t b,
-                            const gsl_matrix *A, double gain, size_t kinks, vx_net_fditem *it, double *blocks,
-                            size_t nblk)
+static vx_status compare_columns(const vx_net *net, const vx_net_result *r, size_t a, size_t b,
+                                 const gsl_matrix *A, double gain, size_t kinks, vx_net_fditem *it,
+                                 double *blocks, size_t nblk)
 {
 	size_t D = net->D, d = net->d, nr = COL_BATCH * NPT;
 	double amax = vx_maxabs_matrix(A), f[NPT], pt[COL_BATCH][NPT];
@@ -162,28 +161,28 @@ static vx_status compare_columns(const vx_net *net, const vx_net_result *r, runs
 	 * 27 s of a 28 s check of an LSTM at d = 256): the entries of a block
 	 * are judged at its scale */
 	double *bmax = blocks ? malloc(nblk * nblk * sizeof *bmax) : NULL;
-	double *S = malloc((2 * nr * D + vx_net_step_batch_scratch(net, nr)) * sizeof *S);
+	double *S = malloc(((2 * nr + 1) * D + vx_net_step_batch_scratch(net, nr)) * sizeof *S);
 	if ((blocks && !bmax) || !S) {
 		free(bmax);
 		free(S);
 		return VX_ENOMEM;
 	}
-	double *S2 = S + nr * D, *scratch = S2 + nr * D;
+	double *S2 = S + nr * D, *Sa = S2 + nr * D, *scratch = Sa + D;
 	for (size_t u = 0; blocks && u < nblk; u++)
 		for (size_t v = 0; v < nblk; v++) {
 			gsl_matrix_const_view B = gsl_matrix_const_submatrix(A, u * d, v * d, d, d);
 			bmax[u * nblk + v] = vx_maxabs_matrix(&B.matrix);
 		}
-	vx_net_state(net, r->fwd, a, w->Sa);
+	vx_net_state(net, r->fwd, a, Sa);
 	for (size_t q0 = 0; q0 < D; q0 += COL_BATCH) {
 		size_t nc = D - q0 < COL_BATCH ? D - q0 : COL_BATCH, rows = nc * NPT;
 		double *X = S, *Y = S2;
 		for (size_t c = 0; c < nc; c++) {
 			size_t q = q0 + c;
-			points(w->Sa[q], FD_REL * fmax(1.0, fabs(w->Sa[q])) / gain, pt[c]);
+			points(Sa[q], FD_REL * fmax(1.0, fabs(Sa[q])) / gain, pt[c]);
 			for (int p = 0; p < NPT; p++) {
 				double *row = X + (c * NPT + (size_t)p) * D;
-				memcpy(row, w->Sa, D * sizeof *row);
+				memcpy(row, Sa, D * sizeof *row);
 				row[q] = pt[c][p];
 			}
 		}
@@ -216,22 +215,6 @@ static vx_status compare_columns(const vx_net *net, const vx_net_result *r, runs
 	return VX_OK;
 }
 
-/* L_t with one parameter entry *theta set to v: the forward pass from S_0. */
-static double loss_at(vx_net *net, double *theta, double v, size_t t, runs *w)
-{
-	double keep = *theta, *S = w->S, *S2 = w->S2;
-	*theta = v;
-	memcpy(S, w->Sa, net->D * sizeof *S);
-	for (size_t j = 1; j <= t; j++) {
-		vx_net_step(net, j, S, S2, w->step);
-		double *tmp = S;
-		S = S2;
-		S2 = tmp;
-	}
-	*theta = keep;
-	return vx_net_loss(net, S);
-}
-
 /* Index i (of n, row-major with cols columns and stride tda) into the
  * list top of the m largest |x| so far (m <= cap), largest first. */
 static size_t keep_largest(const double *x, size_t tda, size_t cols, size_t i, size_t *top, size_t m, size_t cap)
@@ -248,62 +231,138 @@ static size_t keep_largest(const double *x, size_t tda, size_t cols, size_t i, s
 	return m < cap ? m + 1 : m;
 }
 
+/* One parameter entry to difference: where it is (vx_net_pert's l, row,
+ * col, which), its analytic derivative, the scale it is judged at and the
+ * worst miss of its parameter. */
+typedef struct {
+	vx_net_pert at;
+	double an, ref, *worst;
+} entry;
+
+/* The parameters' runs: up to COL_BATCH entries waiting, NPT rows each. */
+typedef struct {
+	const vx_net *net;
+	const vx_net_result *r;
+	double gain;
+	size_t kinks;
+	vx_net_fditem *it;
+	entry e[COL_BATCH];
+	size_t ne;
+	double *S0, *X, *Y, *scratch;   /* nr × D each, then the step's scratch */
+	vx_net_pert *pert;              /* nr */
+} param_runs;
+
+/* The parameter's value behind an entry. */
+static double entry_value(const vx_net *net, const vx_net_pert *e)
+{
+	const vx_net_layer *ly = &net->layer[e->l];
+	switch (e->which) {
+	case 0: return gsl_matrix_get(ly->w_ih, e->row, e->col);
+	case 1: return gsl_matrix_get(ly->w_hh, e->row, e->col);
+	case 2: return gsl_vector_get(ly->b_ih, e->row);
+	default: return gsl_vector_get(ly->b_hh, e->row);
+	}
+}
+
+/* The waiting entries' NPT runs each, t steps from S_0 together
+ * (vx_net_step_batch_pert: the entry moved in its own row), and their
+ * verdicts.  The points are x + s for the offsets s, exact in real
+ * arithmetic, so the slopes divide by the offsets' differences. */
+static void run_entries(param_runs *b)
+{
+	const vx_net *net = b->net;
+	size_t D = net->D, nc = b->ne, rows = nc * NPT;
+	double off[COL_BATCH][NPT], f[NPT];
+	for (size_t c = 0; c < nc; c++) {
+		double x = entry_value(net, &b->e[c].at);
+		points(0.0, FD_REL * fmax(1.0, fabs(x)) / b->gain, off[c]);
+		for (int p = 0; p < NPT; p++) {
+			b->pert[c * NPT + (size_t)p] = b->e[c].at;
+			b->pert[c * NPT + (size_t)p].delta = off[c][p];
+		}
+	}
+	double *X = b->X, *Y = b->Y;
+	memcpy(X, b->S0, rows * D * sizeof *X);
+	for (size_t j = 1; j <= b->r->t; j++) {
+		vx_net_step_batch_pert(net, j, rows, X, Y, b->scratch, b->pert);
+		double *tmp = X;
+		X = Y;
+		Y = tmp;
+	}
+	for (size_t c = 0; c < nc; c++) {
+		for (int p = 0; p < NPT; p++)
+			f[p] = vx_net_loss(net, X + (c * NPT + (size_t)p) * D);
+		estimate es = estimate_of(off[c], f);
+		double rel = NAN;
+		verdict v = judge(&es, b->e[c].an, b->e[c].ref, b->kinks, &rel);
+		tally(b->it, v, rel, b->e[c].worst);
+	}
+	b->ne = 0;
+}
+
 /* Every parameter's gradient at its entries (all, or the max_entries
- * largest), each from eight runs of t steps on a copy of the network. */
-static vx_status compare_params(const vx_net *net, const vx_net_result *r, runs *w, size_t max_entries,
-                                double gain, size_t kinks, vx_net_fdjudge *out)
+ * largest of each), NPT runs of t steps an entry, COL_BATCH entries' runs
+ * at once, across parameters. */
+static vx_status compare_params(const vx_net *net, const vx_net_result *r, size_t max_entries, double gain,
+                                size_t kinks, vx_net_fdjudge *out)
 {
 	vx_net_fditem *it = &out->item[VX_NET_FD_GRAD];
-	size_t L = net->L, t = r->t, widest = net->G * net->d * (net->n > net->d ? net->n : net->d);
+	size_t L = net->L, D = net->D, nr = COL_BATCH * NPT;
+	size_t widest = net->G * net->d * (net->n > net->d ? net->n : net->d);
 	size_t cap = max_entries == 0 || max_entries > widest ? widest : max_entries;
 	if (r->grad_log10_scale != 0) {
 		it->too_large = 1;
 		return VX_OK;
 	}
-	vx_net *cl = vx_net_clone(net);
+	param_runs b = { .net = net, .r = r, .gain = gain, .kinks = kinks, .it = it };
 	size_t *top = malloc(cap * sizeof *top);
-	if (!cl || !top) {
-		vx_net_free(cl);
+	b.S0 = malloc((3 * nr * D + vx_net_step_batch_scratch(net, nr)) * sizeof *b.S0);
+	b.pert = malloc(nr * sizeof *b.pert);
+	if (!top || !b.S0 || !b.pert) {
 		free(top);
+		free(b.S0);
+		free(b.pert);
 		return VX_ENOMEM;
 	}
-	double f[NPT], pt[NPT];
-	vx_net_state(net, r->fwd, 0, w->Sa);
+	b.X = b.S0 + nr * D;
+	b.Y = b.X + nr * D;
+	b.scratch = b.Y + nr * D;
+	vx_net_state(net, r->fwd, 0, b.S0);
+	for (size_t i = 1; i < nr; i++)
+		memcpy(b.S0 + i * D, b.S0, D * sizeof *b.S0);
 	for (size_t l = 0; l < L; l++) {
-		vx_net_layer *ly = &cl->layer[l];
 		const vx_net_grad *g = &r->grad[l];
 		for (int q = 0; q < 4; q++) {
-			/* the parameter and its gradient as rows × cols, row-major with a
-			 * stride (a bias: one row; GSL's vectors here have stride 1) */
-			gsl_matrix *P = q == 0 ? ly->w_ih : q == 1 ? ly->w_hh : NULL;
+			/* the gradient as rows × cols, row-major with a stride (a
+			 * bias: one row; GSL's vectors here have stride 1) */
 			const gsl_matrix *G = q == 0 ? g->w_ih : q == 1 ? g->w_hh : NULL;
-			gsl_vector *pv = q == 2 ? ly->b_ih : ly->b_hh;
 			const gsl_vector *gv = q == 2 ? g->b_ih : g->b_hh;
-			size_t cols = P ? P->size2 : pv->size, n = P ? P->size1 * cols : cols;
-			size_t ptda = P ? P->tda : cols, gtda = G ? G->tda : cols;
-			double *th = P ? P->data : pv->data;
+			size_t cols = G ? G->size2 : gv->size, all = G ? G->size1 * cols : cols;
+			size_t gtda = G ? G->tda : cols;
 			const double *an = G ? G->data : gv->data;
 			size_t m = 0;
-			double ref = 0, *worst = &out->param[4 * l + (size_t)q];
-			for (size_t i = 0; i < n; i++) {
+			double ref = 0;
+			for (size_t i = 0; i < all; i++) {
 				ref = fmax(ref, fabs(an[i / cols * gtda + i % cols]));
 				m = keep_largest(an, gtda, cols, i, top, m, cap);
 			}
 			for (size_t e = 0; e < m; e++) {
 				size_t i = top[e] / cols, c = top[e] % cols;
-				double *x = th + i * ptda + c;
-				points(*x, FD_REL * fmax(1.0, fabs(*x)) / gain, pt);
-				for (int p = 0; p < NPT; p++)
-					f[p] = loss_at(cl, x, pt[p], t, w);
-				estimate es = estimate_of(pt, f);
-				double rel = NAN;
-				verdict v = judge(&es, an[i * gtda + c], ref > 0 ? ref : 1, kinks, &rel);
-				tally(it, v, rel, worst);
+				/* a bias's entry c is the pre-activation row it feeds */
+				b.e[b.ne++] = (entry){ .at = { .l = l, .row = G ? i : c, .col = G ? c : 0, .which = q },
+				                       .an = an[i * gtda + c],
+				                       .ref = ref > 0 ? ref : 1,
+				                       .worst = &out->param[4 * l + (size_t)q] };
+				if (b.ne == COL_BATCH)
+					run_entries(&b);
 			}
 		}
 	}
-	vx_net_free(cl);
+	if (b.ne)
+		run_entries(&b);
 	free(top);
+	free(b.S0);
+	free(b.pert);
 	return VX_OK;
 }
 
@@ -316,11 +375,10 @@ void vx_net_fdjudge_clear(vx_net_fdjudge *fd)
 	memset(fd, 0, sizeof *fd);
 }
 
-/* compare_params on a thread of its own, with runs of its own */
+/* compare_params on a thread of its own */
 typedef struct {
 	const vx_net *net;
 	const vx_net_result *r;
-	runs w;
 	size_t max_entries, kinks;
 	double gain;
 	vx_net_fdjudge *out;
@@ -331,7 +389,7 @@ typedef struct {
 static void *params_thread(void *arg)
 {
 	params_job *p = arg;
-	p->st = compare_params(p->net, p->r, &p->w, p->max_entries, p->gain, p->kinks, p->out);
+	p->st = compare_params(p->net, p->r, p->max_entries, p->gain, p->kinks, p->out);
 	return NULL;
 }
 
@@ -356,13 +414,11 @@ vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j
 	out->block = malloc(nblk * nblk * sizeof *out->block);
 	out->param = malloc(4 * L * sizeof *out->param);
 	gsl_matrix *A = gsl_matrix_alloc(D, D);
-	size_t per = 3 * D + vx_net_step_scratch(net);
 	int two = ex && ex->threads >= 2;
-	double *buf = malloc((two ? 2 : 1) * per * sizeof *buf);
 	vx_status st = VX_ENOMEM;
 	params_job pj = { 0 };
 	int joined = 1;
-	if (!out->block || !out->param || !A || !buf)
+	if (!out->block || !out->param || !A)
 		goto done;
 	for (size_t i = 0; i < nblk * nblk; i++)
 		out->block[i] = NAN;
@@ -370,22 +426,19 @@ vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j
 		out->param[i] = NAN;
 	for (int q = 0; q < VX_NET_FD_ITEMS; q++)
 		out->item[q].error = NAN;
-	runs w = { buf, buf + D, buf + 2 * D, buf + 3 * D };
 	double ws = vx_net_fd_weight_scale(net), gain = ws * vx_net_fd_growth(r);
 	out->kinks = count_kinks(net, r);
 	/* the parameters' runs (each of t steps) beside the columns' when a
 	 * second thread is allowed: they write their own items and rows */
 	if (two) {
-		double *b2 = buf + per;
-		pj = (params_job){ .net = net, .r = r, .w = { b2, b2 + D, b2 + 2 * D, b2 + 3 * D },
-		                   .max_entries = max_entries, .kinks = out->kinks, .gain = gain, .out = out };
+		pj = (params_job){ .net = net, .r = r, .max_entries = max_entries, .kinks = out->kinks, .gain = gain, .out = out };
 		joined = pthread_create(&pj.thread_id, NULL, params_thread, &pj) != 0;
 		two = !joined;
 	}
 
 	if ((st = vx_net_step_jacobian(net, r->fwd, j, A)))
 		goto done;
-	if ((st = compare_columns(net, r, &w, j - 1, j, A, ws, out->kinks, &out->item[VX_NET_FD_J], out->block, nblk)))
+	if ((st = compare_columns(net, r, j - 1, j, A, ws, out->kinks, &out->item[VX_NET_FD_J], out->block, nblk)))
 		goto done;
 
 	double l10;
@@ -393,11 +446,11 @@ vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j
 		goto done;
 	if (l10 != 0)
 		out->item[VX_NET_FD_DSDS].too_large = 1;
-	else if ((st = compare_columns(net, r, &w, k, r->t, A, gain, out->kinks, &out->item[VX_NET_FD_DSDS], NULL, 0)))
+	else if ((st = compare_columns(net, r, k, r->t, A, gain, out->kinks, &out->item[VX_NET_FD_DSDS], NULL, 0)))
 		goto done;
 
 	if (!two)
-		st = compare_params(net, r, &w, max_entries, gain, out->kinks, out);
+		st = compare_params(net, r, max_entries, gain, out->kinks, out);
 done:
 	if (!joined) {
 		pthread_join(pj.thread_id, NULL);
@@ -407,6 +460,5 @@ done:
 	if (st)
 		vx_net_fdjudge_clear(out);
 	gsl_matrix_free(A);
-	free(buf);
 	return st;
 }

@@ -291,6 +291,72 @@ Test(engine_net, batched_steps_equal_one_state_steps)
 	}
 }
 
+/* The batched step with an entry moved in each row (the gradients'
+ * finite-difference runs) against the one-state step of a copy of the
+ * network with that entry changed: every parameter of both layers, for
+ * every cell; a move applied to the wrong pre-activation or with the
+ * wrong operand (x_j for the layer below's h, h_{j−1} for 1) breaks it. */
+Test(engine_net, a_moved_entry_in_a_batch_row_is_the_changed_network)
+{
+	for (int c = 0; c < 3; c++) {
+		size_t L = 2, d = 4, n = 3, T = 3;
+		vx_net *net = random_net((vx_cell)c, VX_TANH, L, d, n, T, 1.3, 0.4, 0.6, 31 + c);
+		size_t D = net->D, gd = net->G * d, nb = 0;
+		vx_net_pert pert[64];
+		for (size_t l = 0; l < L; l++)
+			for (int q = 0; q < 4; q++)
+				for (size_t e = 0; e < 5; e++) {
+					size_t cols = q == 0 ? (l == 0 ? n : d) : q == 1 ? d : 1;
+					pert[nb++] = (vx_net_pert){ .l = l, .row = (7 * e + 3 * (size_t)q + l) % gd,
+					                            .col = (5 * e + l) % cols, .which = q,
+					                            .delta = e % 2 ? -0.37 : 0.61 };
+				}
+		double *X = malloc(nb * D * sizeof *X), *Y = malloc(nb * D * sizeof *Y), *one = malloc(D * sizeof *one);
+		double *scr = malloc(vx_net_step_batch_scratch(net, nb) * sizeof *scr),
+		       *scr1 = malloc(vx_net_step_scratch(net) * sizeof *scr1);
+		cr_assert(X && Y && one && scr && scr1);
+		unsigned long long st = 7 + (unsigned long long)c;
+		for (size_t i = 0; i < nb * D; i++) {
+			st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+			X[i] = ((double)(st >> 11) * 0x1p-53 - 0.5) * 1.6;
+		}
+		for (size_t j = 1; j <= T; j++) {
+			vx_net_step_batch_pert(net, j, nb, X, Y, scr, pert);
+			for (size_t r = 0; r < nb; r++) {
+				const vx_net_pert *e = &pert[r];
+				vx_net *cl = vx_net_clone(net);
+				cr_assert(cl);
+				vx_net_layer *ly = &cl->layer[e->l];
+				double *x = e->which == 0 ? gsl_matrix_ptr(ly->w_ih, e->row, e->col)
+				            : e->which == 1 ? gsl_matrix_ptr(ly->w_hh, e->row, e->col)
+				            : e->which == 2 ? gsl_vector_ptr(ly->b_ih, e->row)
+				                            : gsl_vector_ptr(ly->b_hh, e->row);
+				*x += e->delta;
+				vx_net_step(cl, j, X + r * D, one, scr1);
+				double gap = 0;
+				for (size_t i = 0; i < D; i++) {
+					cr_expect_leq(fabs(Y[r * D + i] - one[i]), 1e-14 * fmax(1.0, fabs(one[i])),
+					              "%s step %zu, layer %zu parameter %d (%zu, %zu), entry %zu: %.17g against %.17g",
+					              CELL[c], j, e->l, e->which, e->row, e->col, i, Y[r * D + i], one[i]);
+				}
+				/* and the move changed the step (not a test of nothing) */
+				vx_net_step(net, j, X + r * D, one, scr1);
+				for (size_t i = 0; i < D; i++)
+					gap = fmax(gap, fabs(Y[r * D + i] - one[i]));
+				cr_expect_gt(gap, 1e-6, "%s layer %zu parameter %d: the move changed nothing", CELL[c], e->l,
+				             e->which);
+				vx_net_free(cl);
+			}
+		}
+		free(X);
+		free(Y);
+		free(one);
+		free(scr);
+		free(scr1);
+		vx_net_free(net);
+	}
+}
+
 Test(engine_net, every_block_of_the_step_jacobian_equals_differences)
 {
 	for (size_t c = 0; c < NJ; c++) {
