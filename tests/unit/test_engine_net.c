@@ -242,6 +242,36 @@ static const jcase JCASES[] = {
 };
 #define NJ (sizeof JCASES / sizeof JCASES[0])
 
+/* The batched steps' buffers: nb states of net in *X, uniform in ±0.8 from
+ * seed, room for as many in *Y, one state, and the scratch of a batch and
+ * of one step. */
+typedef struct {
+	double *X, *Y, *one, *scr, *scr1;
+} batch_bufs;
+
+static batch_bufs batch_alloc(const vx_net *net, size_t nb, unsigned long long seed)
+{
+	size_t D = net->D;
+	batch_bufs b = { malloc(nb * D * sizeof(double)), malloc(nb * D * sizeof(double)), malloc(D * sizeof(double)),
+	                 malloc(vx_net_step_batch_scratch(net, nb) * sizeof(double)),
+	                 malloc(vx_net_step_scratch(net) * sizeof(double)) };
+	cr_assert(b.X && b.Y && b.one && b.scr && b.scr1);
+	for (size_t i = 0; i < nb * D; i++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		b.X[i] = ((double)(seed >> 11) * 0x1p-53 - 0.5) * 1.6;
+	}
+	return b;
+}
+
+static void batch_free(batch_bufs *b)
+{
+	free(b->X);
+	free(b->Y);
+	free(b->one);
+	free(b->scr);
+	free(b->scr1);
+}
+
 /* The finite-difference check's batched step (vx_net_step_batch): each row
  * as the one-state step (a batch of one, by matrix-vector products) from
  * states of its own, up to the products' order of summation; and a row
@@ -253,15 +283,8 @@ Test(engine_net, batched_steps_equal_one_state_steps)
 		size_t L = 2, d = 5, n = 3, T = 4, nb = 7;
 		vx_net *net = random_net((vx_cell)c, VX_TANH, L, d, n, T, 1.3, 0.4, 0.6, 11 + c);
 		size_t D = net->D;
-		double *X = malloc(nb * D * sizeof *X), *Y = malloc(nb * D * sizeof *Y), *one = malloc(D * sizeof *one);
-		double *scr = malloc(vx_net_step_batch_scratch(net, nb) * sizeof *scr),
-		       *scr1 = malloc(vx_net_step_scratch(net) * sizeof *scr1);
-		cr_assert(X && Y && one && scr && scr1);
-		unsigned long long st = 99 + (unsigned long long)c;
-		for (size_t i = 0; i < nb * D; i++) {
-			st = st * 6364136223846793005ULL + 1442695040888963407ULL;
-			X[i] = ((double)(st >> 11) * 0x1p-53 - 0.5) * 1.6;
-		}
+		batch_bufs bb = batch_alloc(net, nb, 99 + (unsigned long long)c);
+		double *X = bb.X, *Y = bb.Y, *one = bb.one, *scr = bb.scr, *scr1 = bb.scr1;
 		vx_net_fwd *fw = NULL;
 		vx_error err = { 0 };
 		cr_assert_eq(vx_net_forward(net, &fw, &err), VX_OK, "%s", err.msg);
@@ -281,11 +304,7 @@ Test(engine_net, batched_steps_equal_one_state_steps)
 					              Y[r * D + i], one[i]);
 			}
 		}
-		free(X);
-		free(Y);
-		free(one);
-		free(scr);
-		free(scr1);
+		batch_free(&bb);
 		vx_net_fwd_free(fw);
 		vx_net_free(net);
 	}
@@ -311,15 +330,8 @@ Test(engine_net, a_moved_entry_in_a_batch_row_is_the_changed_network)
 					                            .col = (5 * e + l) % cols, .which = q,
 					                            .delta = e % 2 ? -0.37 : 0.61 };
 				}
-		double *X = malloc(nb * D * sizeof *X), *Y = malloc(nb * D * sizeof *Y), *one = malloc(D * sizeof *one);
-		double *scr = malloc(vx_net_step_batch_scratch(net, nb) * sizeof *scr),
-		       *scr1 = malloc(vx_net_step_scratch(net) * sizeof *scr1);
-		cr_assert(X && Y && one && scr && scr1);
-		unsigned long long st = 7 + (unsigned long long)c;
-		for (size_t i = 0; i < nb * D; i++) {
-			st = st * 6364136223846793005ULL + 1442695040888963407ULL;
-			X[i] = ((double)(st >> 11) * 0x1p-53 - 0.5) * 1.6;
-		}
+		batch_bufs bb = batch_alloc(net, nb, 7 + (unsigned long long)c);
+		double *X = bb.X, *Y = bb.Y, *one = bb.one, *scr = bb.scr, *scr1 = bb.scr1;
 		for (size_t j = 1; j <= T; j++) {
 			vx_net_step_batch_pert(net, j, nb, X, Y, scr, pert);
 			for (size_t r = 0; r < nb; r++) {
@@ -348,11 +360,7 @@ Test(engine_net, a_moved_entry_in_a_batch_row_is_the_changed_network)
 				vx_net_free(cl);
 			}
 		}
-		free(X);
-		free(Y);
-		free(one);
-		free(scr);
-		free(scr1);
+		batch_free(&bb);
 		vx_net_free(net);
 	}
 }
