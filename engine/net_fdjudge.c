@@ -152,8 +152,8 @@ static size_t count_kinks(const vx_net *net, const vx_net_result *r)
  * runs of COL_BATCH columns, NPT points each, advance together
  * (vx_net_step_batch). */
 static vx_status compare_columns(const vx_net *net, const vx_net_result *r, size_t a, size_t b,
-                                 const gsl_matrix *A, double gain, size_t kinks, vx_net_fditem *it,
-                                 double *blocks, size_t nblk)
+                                 const gsl_matrix *A, const size_t *cols, size_t ncols, double gain,
+                                 size_t kinks, vx_net_fditem *it, double *blocks, size_t nblk)
 {
 	size_t D = net->D, d = net->d, nr = COL_BATCH * NPT;
 	double amax = vx_maxabs_matrix(A), f[NPT], pt[COL_BATCH][NPT];
@@ -174,11 +174,11 @@ static vx_status compare_columns(const vx_net *net, const vx_net_result *r, size
 			bmax[u * nblk + v] = vx_maxabs_matrix(&B.matrix);
 		}
 	vx_net_state(net, r->fwd, a, Sa);
-	for (size_t q0 = 0; q0 < D; q0 += COL_BATCH) {
-		size_t nc = D - q0 < COL_BATCH ? D - q0 : COL_BATCH, rows = nc * NPT;
+	for (size_t q0 = 0; q0 < ncols; q0 += COL_BATCH) {
+		size_t nc = ncols - q0 < COL_BATCH ? ncols - q0 : COL_BATCH, rows = nc * NPT;
 		double *X = S, *Y = S2;
 		for (size_t c = 0; c < nc; c++) {
-			size_t q = q0 + c;
+			size_t q = cols[q0 + c];
 			points(Sa[q], FD_REL * fmax(1.0, fabs(Sa[q])) / gain, pt[c]);
 			for (int p = 0; p < NPT; p++) {
 				double *row = X + (c * NPT + (size_t)p) * D;
@@ -193,7 +193,7 @@ static vx_status compare_columns(const vx_net *net, const vx_net_result *r, size
 			Y = tmp;
 		}
 		for (size_t c = 0; c < nc; c++) {
-			size_t q = q0 + c;
+			size_t q = cols[q0 + c];
 			for (size_t i = 0; i < D; i++) {
 				double ref = amax > 0 ? amax : 1, *worst = NULL;
 				if (blocks) {
@@ -213,6 +213,26 @@ static vx_status compare_columns(const vx_net *net, const vx_net_result *r, size
 	free(bmax);
 	free(S);
 	return VX_OK;
+}
+
+/* The columns to difference into cols (D entries): all when max is 0 or
+ * at least D, else in each block of d the same number, max / nblk but at
+ * least 2, evenly spaced from its first column to its last.  Their count. */
+static size_t choose_columns(size_t D, size_t d, size_t max, size_t *cols)
+{
+	size_t nblk = D / d;
+	if (max == 0 || max >= D) {
+		for (size_t q = 0; q < D; q++)
+			cols[q] = q;
+		return D;
+	}
+	size_t per = (max + nblk - 1) / nblk;
+	per = per < 2 ? 2 : per > d ? d : per;
+	size_t n = 0;
+	for (size_t b = 0; b < nblk; b++)
+		for (size_t i = 0; i < per; i++)
+			cols[n++] = b * d + (d == 1 ? 0 : i * (d - 1) / (per - 1));
+	return n;
 }
 
 /* Index i (of n, row-major with cols columns and stride tda) into the
@@ -396,11 +416,11 @@ static void *params_thread(void *arg)
 vx_status vx_net_fd_judge(const vx_net *net, const vx_net_result *r, size_t j, size_t k, size_t max_entries,
                           vx_net_fdjudge *out)
 {
-	return vx_net_fd_judge_on(net, r, j, k, max_entries, NULL, out);
+	return vx_net_fd_judge_on(net, r, j, k, max_entries, 0, NULL, out);
 }
 
 vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j, size_t k, size_t max_entries,
-                             const vx_exec *ex, vx_net_fdjudge *out)
+                             size_t max_columns, const vx_exec *ex, vx_net_fdjudge *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!net || !r || !r->fwd || r->D != net->D || r->T != net->T || r->L != net->L)
@@ -414,11 +434,12 @@ vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j
 	out->block = malloc(nblk * nblk * sizeof *out->block);
 	out->param = malloc(4 * L * sizeof *out->param);
 	gsl_matrix *A = gsl_matrix_alloc(D, D);
+	size_t *cols = malloc(D * sizeof *cols);
 	int two = ex && ex->threads >= 2;
 	vx_status st = VX_ENOMEM;
 	params_job pj = { 0 };
 	int joined = 1;
-	if (!out->block || !out->param || !A)
+	if (!out->block || !out->param || !A || !cols)
 		goto done;
 	for (size_t i = 0; i < nblk * nblk; i++)
 		out->block[i] = NAN;
@@ -428,6 +449,7 @@ vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j
 		out->item[q].error = NAN;
 	double ws = vx_net_fd_weight_scale(net), gain = ws * vx_net_fd_growth(r);
 	out->kinks = count_kinks(net, r);
+	out->columns = choose_columns(D, net->d, max_columns, cols);
 	/* the parameters' runs (each of t steps) beside the columns' when a
 	 * second thread is allowed: they write their own items and rows */
 	if (two) {
@@ -438,7 +460,8 @@ vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j
 
 	if ((st = vx_net_step_jacobian(net, r->fwd, j, A)))
 		goto done;
-	if ((st = compare_columns(net, r, j - 1, j, A, ws, out->kinks, &out->item[VX_NET_FD_J], out->block, nblk)))
+	if ((st = compare_columns(net, r, j - 1, j, A, cols, out->columns, ws, out->kinks, &out->item[VX_NET_FD_J],
+	                          out->block, nblk)))
 		goto done;
 
 	double l10;
@@ -446,7 +469,8 @@ vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j
 		goto done;
 	if (l10 != 0)
 		out->item[VX_NET_FD_DSDS].too_large = 1;
-	else if ((st = compare_columns(net, r, k, r->t, A, gain, out->kinks, &out->item[VX_NET_FD_DSDS], NULL, 0)))
+	else if ((st = compare_columns(net, r, k, r->t, A, cols, out->columns, gain, out->kinks,
+	                               &out->item[VX_NET_FD_DSDS], NULL, 0)))
 		goto done;
 
 	if (!two)
@@ -460,5 +484,6 @@ done:
 	if (st)
 		vx_net_fdjudge_clear(out);
 	gsl_matrix_free(A);
+	free(cols);
 	return st;
 }

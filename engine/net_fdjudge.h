@@ -58,6 +58,8 @@ typedef struct {
 	                       * largest analytic entry of that gradient); NaN when none
 	                       * was compared */
 	size_t kinks;         /* ReLU pre-activations exactly at 0 over steps 1..t */
+	size_t columns;       /* columns of J_j and of ∂S_t/∂S_k differenced: D, or
+	                       * fewer spread over every block (max_columns) */
 	vx_net_fditem item[VX_NET_FD_ITEMS];
 } vx_net_fdjudge;
 
@@ -72,9 +74,13 @@ vx_status vx_net_fd_judge(const vx_net *net, const vx_net_result *r, size_t j, s
                           vx_net_fdjudge *out);
 /* The same, on the threads ex allows (NULL: the caller's alone; exec.h):
  * with two, the parameters' runs on a thread of their own beside the
- * columns'.  The numbers do not depend on it, bit for bit. */
+ * columns'.  The numbers do not depend on it, bit for bit.  max_columns
+ * (0: all) bounds the columns of J_j and ∂S_t/∂S_k differenced, whose runs
+ * cost D³ a step between them: the same number from each block of d
+ * columns (at least 2, evenly spaced from its first to its last), so
+ * that every block of both matrices is still compared. */
 vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j, size_t k, size_t max_entries,
-                             const vx_exec *ex, vx_net_fdjudge *out);
+                             size_t max_columns, const vx_exec *ex, vx_net_fdjudge *out);
 
 /* The scales of the steps of both checks of a network (this one and
  * vx_net_fd_check): a perturbation of x takes 2^-10 max(1, |x|) over them.

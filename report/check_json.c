@@ -557,7 +557,8 @@ void vxr_jw_net_fd(vxr_jw *w, const vx_net *net, const vx_net_fdjudge *fd)
 	static const char *const name[4] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
 	static const char *const item[VX_NET_FD_ITEMS] = { "J", "dSdS", "grads" };
 	static const vxr_jw_field head[] = {
-		VXR_JW_SIZE(vx_net_fdjudge, j), VXR_JW_SIZE(vx_net_fdjudge, k), VXR_JW_SIZE(vx_net_fdjudge, kinks)
+		VXR_JW_SIZE(vx_net_fdjudge, j), VXR_JW_SIZE(vx_net_fdjudge, k), VXR_JW_SIZE(vx_net_fdjudge, kinks),
+		VXR_JW_SIZE(vx_net_fdjudge, columns)
 	};
 	static const vxr_jw_field field[] = {
 		VXR_JW_REAL(vx_net_fditem, error), VXR_JW_SIZE(vx_net_fditem, compared), VXR_JW_SIZE(vx_net_fditem, failed),

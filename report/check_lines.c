@@ -353,5 +353,8 @@ void vxr_ck_net_fd_text(FILE *out, const vx_net *net, const vx_net_fdjudge *fd, 
 		left += it->left;
 		kinked += it->at_kink;
 	}
+	if (fd->columns < net->D)
+		fprintf(out, "  (J_j and %s at %zu of the %zu columns, %zu from each block)\n",
+		        utf8 ? "\u2202S_t/\u2202S_k" : "dS_t/dS_k", fd->columns, net->D, fd->columns / fd->nblk);
 	fd_summary(out, vxr_ck_net_fd_overall(fd), o, utf8 ? what_u : what_a, VX_NET_FD_ITEMS, left, kinked, utf8);
 }

@@ -51,13 +51,21 @@ static size_t check_net_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t
  * budget is about a second). */
 #define FD_FLOP_BUDGET 4e9
 #define FD_STEP_BUDGET 4e5
+/* What the perturbed runs of J_j's and ∂S_t/∂S_k's columns may take: twelve
+ * runs of 1 and t − k steps a column, 96 stepping together at about 20
+ * GFLOP/s a core; about a second on two cores.  An LSTM of d = 256 (D =
+ * 512) fits whole; one of d = 1024 took 40 s for all its 2048 columns. */
+#define FD_COL_FLOP_BUDGET 4e10
+#define FD_COLS_PER_BLOCK 16
 
-/* The network's finite-difference check at bounded cost: J_j at j = t;
- * ∂S_t/∂S_k over the gap vx_fd_gap picks (vx_fd_check's rule); the gradient of every
- * parameter at all its entries when the budgets allow it, else at the
- * largest few of each, as many as they allow (2 to 16), each entry from
- * twelve runs of t steps (net_fdjudge.h differences every entry at three
- * steps, so that what double precision cannot resolve is left out). */
+/* The network's finite-difference check at bounded cost: J_j at j = t and
+ * ∂S_t/∂S_k over the gap vx_fd_gap picks (vx_fd_check's rule), at every
+ * column when the budget allows it, else at columns spread over every
+ * block; the gradient of every parameter at all its entries when the
+ * budgets allow it, else at the largest few of each, as many as they allow
+ * (2 to 16), each entry from twelve runs of t steps (net_fdjudge.h
+ * differences every entry at three steps, so that what double precision
+ * cannot resolve is left out). */
 static vx_status net_fd(const vx_net *net, const vx_net_result *r, vx_net_fdjudge *fd)
 {
 	size_t t = r->t, gap = vx_fd_gap(&r->paths[0].norm, sizeof r->paths[0], t);
@@ -66,8 +74,13 @@ static vx_status net_fd(const vx_net *net, const vx_net_result *r, vx_net_fdjudg
 	double want = fmin(FD_STEP_BUDGET / runs, FD_FLOP_BUDGET / (runs * step)) / params;
 	double widest = G * d * (n > d ? n : d);
 	size_t entries = want >= widest ? 0 : want < 2 ? 2 : want > 16 ? 16 : (size_t)want;
+	/* the columns: all within the budget, else as many as it allows, at
+	 * least FD_COLS_PER_BLOCK from each block */
+	double per_col = 12 * (double)(gap + 1) * step, nblk = (double)(net->D / net->d);
+	double cols = fmax(FD_COL_FLOP_BUDGET / per_col, FD_COLS_PER_BLOCK * nblk);
+	size_t max_cols = cols >= (double)net->D ? 0 : (size_t)cols;
 	vx_exec machine = vx_exec_machine(), ex = vx_exec_for_net(net->D, &machine);
-	return vx_net_fd_judge_on(net, r, t, t - gap, entries, &ex, fd);
+	return vx_net_fd_judge_on(net, r, t, t - gap, entries, max_cols, &ex, fd);
 }
 
 /* The finite-difference check of one network, on a thread of its own

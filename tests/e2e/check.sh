@@ -661,6 +661,26 @@ run check --fail-on vanishing -o "$tmp/f.txt" --cell lstm
 	fail "--fail-on with -o: exit $rc, or the file was not written whole"
 pass
 
+# ---- a large network: J_j's and dS_t/dS_k's columns sampled from every block ----
+# (all 512 would take the difference check 3 s more; check_cmd.c's budget)
+run check --cell gru --hidden 512 --steps 20 --json
+"$PY" - "$tmp/out" <<'EOF' || fail "a GRU of d = 512: the sampled columns in JSON"
+import json, sys
+f = json.load(open(sys.argv[1]))["fd_check"]
+D = 512
+assert 16 <= f["columns"] < D, f["columns"]
+for q in ("J", "dSdS"):
+    it = f[q]
+    assert it["compared"] + it["unresolved"] + it["at_kink"] == f["columns"] * D, (q, it, f["columns"])
+    assert it["outcome"] == "pass", it
+assert f["outcome"] == "pass"
+EOF
+pass
+run check --cell gru --hidden 512 --steps 20
+grep -q '^  (J_j and ∂S_t/∂S_k at [0-9]* of the 512 columns, [0-9]* from each block)$' "$tmp/out" &&
+	grep -q '^finite-difference check: pass' "$tmp/out" && fits80 "$tmp/out" gru512 && pass ||
+	fail "a GRU of d = 512: the text does not say how many columns were differenced: $(grep -A8 '^finite diff' "$tmp/out")"
+
 # ---- output errors ----
 if [ -w /dev/full ]; then
 	"$VANEX" check >/dev/full 2>"$tmp/err"

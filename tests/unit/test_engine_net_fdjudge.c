@@ -220,13 +220,57 @@ Test(net_fdjudge, two_threads_judge_as_one)
 		cr_assert_eq(vx_net_analyse(net, net->T, NULL, &r, &err), VX_OK, "%s", err.msg);
 		vx_net_fdjudge a, b;
 		cr_assert_eq(vx_net_fd_judge(net, r, net->T, net->T - 2, 16, &a), VX_OK);
-		cr_assert_eq(vx_net_fd_judge_on(net, r, net->T, net->T - 2, 16, &two, &b), VX_OK);
+		cr_assert_eq(vx_net_fd_judge_on(net, r, net->T, net->T - 2, 16, 0, &two, &b), VX_OK);
 		cr_expect_gt(a.item[VX_NET_FD_GRAD].compared, 0, "cell %zu: parameters compared", c);
 		cr_expect_eq(memcmp(a.item, b.item, sizeof a.item), 0, "cell %zu: the items", c);
 		cr_expect_eq(memcmp(a.block, b.block, a.nblk * a.nblk * sizeof *a.block), 0, "cell %zu: the blocks", c);
 		cr_expect_eq(memcmp(a.param, b.param, 4 * net->L * sizeof *a.param), 0, "cell %zu: the parameters", c);
 		vx_net_fdjudge_clear(&a);
 		vx_net_fdjudge_clear(&b);
+		vx_net_result_free(r);
+		vx_net_free(net);
+	}
+}
+
+/* With fewer columns than D (check's budget at large sizes) every block is
+ * still compared, at the same number of columns each, and a wrong J_j or
+ * ∂S_t/∂S_k (stale coefficients) still fails in every block; a correct
+ * network passes, with the sampled columns' error at most the full one's
+ * (they are a subset, differenced the same way). */
+Test(net_fdjudge, sampled_columns_cover_every_block)
+{
+	static const vx_cell cells[] = { VX_CELL_LSTM, VX_CELL_GRU, VX_CELL_RNN };
+	for (size_t c = 0; c < sizeof cells / sizeof *cells; c++) {
+		vx_net *net = built(cells[c], 2, 1.2, 1, 0, 17 + c, VX_TANH);
+		size_t D = net->D, nblk = D / net->d;
+		vx_net_result *r = NULL;
+		vx_error err = { 0 };
+		cr_assert_eq(vx_net_analyse(net, net->T, NULL, &r, &err), VX_OK, "%s", err.msg);
+		vx_net_fdjudge all, some;
+		cr_assert_eq(vx_net_fd_judge(net, r, net->T, net->T - 2, 4, &all), VX_OK);
+		cr_assert_eq(vx_net_fd_judge_on(net, r, net->T, net->T - 2, 4, 3 * nblk, NULL, &some), VX_OK);
+		cr_expect_eq(all.columns, D);
+		cr_expect_eq(some.columns, 3 * nblk, "cell %zu: %zu columns", c, some.columns);
+		for (int q = VX_NET_FD_J; q <= VX_NET_FD_DSDS; q++) {
+			const vx_net_fditem *a = &all.item[q], *s = &some.item[q];
+			cr_expect_eq(s->compared + s->left + s->at_kink, 3 * nblk * D, "cell %zu item %d", c, q);
+			cr_expect_eq(s->failed, 0);
+			cr_expect_leq(s->error, a->error, "cell %zu item %d: %g against all columns' %g", c, q, s->error,
+			              a->error);
+		}
+		for (size_t b = 0; b < nblk * nblk; b++)
+			cr_expect(isfinite(some.block[b]), "cell %zu: block %zu not compared", c, b);
+		vx_net_fdjudge_clear(&all);
+		vx_net_fdjudge_clear(&some);
+		/* stale coefficients: wrong in every block of J's columns */
+		gsl_matrix_scale(net->layer[0].w_hh, 1.001);
+		gsl_matrix_scale(net->layer[1].w_hh, 1.001);
+		cr_assert_eq(vx_net_fd_judge_on(net, r, net->T, net->T - 2, 4, 2 * nblk, NULL, &some), VX_OK);
+		cr_expect_eq(some.columns, 2 * nblk);
+		cr_expect(some.item[VX_NET_FD_J].failed > 0 && some.item[VX_NET_FD_DSDS].failed > 0,
+		          "cell %zu: stale coefficients: J %zu failed, dS/dS %zu failed", c, some.item[VX_NET_FD_J].failed,
+		          some.item[VX_NET_FD_DSDS].failed);
+		vx_net_fdjudge_clear(&some);
 		vx_net_result_free(r);
 		vx_net_free(net);
 	}
