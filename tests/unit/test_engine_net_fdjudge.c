@@ -234,9 +234,9 @@ Test(net_fdjudge, two_threads_judge_as_one)
 
 /* With fewer columns than D (check's budget at large sizes) every block is
  * still compared, at the same number of columns each, and a wrong J_j or
- * ∂S_t/∂S_k (stale coefficients) still fails in every block; a correct
- * network passes, with the sampled columns' error at most the full one's
- * (they are a subset, differenced the same way). */
+ * ∂S_t/∂S_k (stale coefficients) still fails; a correct network passes,
+ * J_j's sampled columns with at most the full error (a subset of the same
+ * matrix), ∂S_t/∂S_k's (carried column by column) within the noise. */
 Test(net_fdjudge, sampled_columns_cover_every_block)
 {
 	static const vx_cell cells[] = { VX_CELL_LSTM, VX_CELL_GRU, VX_CELL_RNN };
@@ -255,8 +255,14 @@ Test(net_fdjudge, sampled_columns_cover_every_block)
 			const vx_net_fditem *a = &all.item[q], *s = &some.item[q];
 			cr_expect_eq(s->compared + s->left + s->at_kink, 3 * nblk * D, "cell %zu item %d", c, q);
 			cr_expect_eq(s->failed, 0);
-			cr_expect_leq(s->error, a->error, "cell %zu item %d: %g against all columns' %g", c, q, s->error,
-			              a->error);
+			/* J_j: the same matrix, a subset of its columns; ∂S_t/∂S_k:
+			 * the sampled columns by the tangent map, judged against
+			 * their own largest entry, within the differences' noise */
+			if (q == VX_NET_FD_J)
+				cr_expect_leq(s->error, a->error, "cell %zu: J %g against all columns' %g", c, s->error,
+				              a->error);
+			else
+				cr_expect_leq(s->error, 1e-9, "cell %zu: dS/dS %g (all columns: %g)", c, s->error, a->error);
 		}
 		for (size_t b = 0; b < nblk * nblk; b++)
 			cr_expect(isfinite(some.block[b]), "cell %zu: block %zu not compared", c, b);
