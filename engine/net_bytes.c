@@ -105,10 +105,12 @@ size_t vx_net_fd_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T, siz
 {
 	dims z = dims_of(cell, L, d, n, T, t);
 	double D = z.D, wide = z.G * z.d * (z.d > z.n ? z.d : z.n);
-	/* the analytic J_j and its differences, the product ∂S_t/∂S_k's two
-	 * scratch matrices (vx_net_dSdS) and the index of a parameter's
-	 * entries */
-	double own = (4 * D * D + 10 * D) * sizeof(double) + wide * sizeof(size_t);
+	/* the analytic J_j and its differences and the product ∂S_t/∂S_k's two
+	 * scratch matrices (vx_net_dSdS), or with sampled columns (at most D of
+	 * them) their two states and the tangent map's scratch; the index of a
+	 * parameter's entries and of the columns */
+	double full = 4 * D * D, sampled = 3 * D * D + D * (2 * z.G * z.d + z.d) + z.Ds * z.d;
+	double own = ((full > sampled ? full : sampled) + 10 * D) * sizeof(double) + (wide + D) * sizeof(size_t);
 	/* the batches of perturbed runs (net_fdjudge.c: 8 columns or entries,
 	 * 12 points each), the columns' and the parameters' at once: two
 	 * states and the step's scratch a row, and the parameters' start states

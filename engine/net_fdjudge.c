@@ -148,10 +148,10 @@ static size_t count_kinks(const vx_net *net, const vx_net_result *r)
  * these runs one state at a time) */
 #define COL_BATCH 8
 
-/* Every column of ∂S_b/∂S_a against the analytic A (D×D), the step scaled
- * down by gain; with blocks (nblk × nblk, of size d) when not NULL.  The
- * runs of COL_BATCH columns, NPT points each, advance together
- * (vx_net_step_batch). */
+/* The columns cols[0..ncols) of ∂S_b/∂S_a against the analytic A (D×D),
+ * the step scaled down by gain; with blocks (nblk × nblk, of size d) when
+ * not NULL.  The runs of COL_BATCH columns, NPT points each, advance
+ * together (vx_net_step_batch). */
 static vx_status compare_columns(const vx_net *net, const vx_net_result *r, size_t a, size_t b,
                                  const gsl_matrix *A, const size_t *cols, size_t ncols, double gain,
                                  size_t kinks, vx_net_fditem *it, double *blocks, size_t nblk)
@@ -217,8 +217,9 @@ static vx_status compare_columns(const vx_net *net, const vx_net_result *r, size
 }
 
 /* The columns to difference into cols (D entries): all when max is 0 or
- * at least D, else in each block of d the same number, max / nblk but at
- * least 2, evenly spaced from its first column to its last.  Their count. */
+ * at least D, else in each block of d the same number, max / nblk rounded
+ * up but at least 2 (all of them when that reaches d), evenly spaced from
+ * its first column to its last.  Their count. */
 static size_t choose_columns(size_t D, size_t d, size_t max, size_t *cols)
 {
 	size_t nblk = D / d;
@@ -228,11 +229,18 @@ static size_t choose_columns(size_t D, size_t d, size_t max, size_t *cols)
 		return D;
 	}
 	size_t per = (max + nblk - 1) / nblk;
-	per = per < 2 ? 2 : per > d ? d : per;
+	if (per < 2)
+		per = 2;
+	if (per >= d) {
+		/* every column of every block (d = 1 included) */
+		for (size_t q = 0; q < D; q++)
+			cols[q] = q;
+		return D;
+	}
 	size_t n = 0;
 	for (size_t b = 0; b < nblk; b++)
 		for (size_t i = 0; i < per; i++)
-			cols[n++] = b * d + (d == 1 ? 0 : i * (d - 1) / (per - 1));
+			cols[n++] = b * d + i * (d - 1) / (per - 1);
 	return n;
 }
 

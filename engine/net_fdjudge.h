@@ -75,10 +75,11 @@ vx_status vx_net_fd_judge(const vx_net *net, const vx_net_result *r, size_t j, s
 /* The same, on the threads ex allows (NULL: the caller's alone; exec.h):
  * with two, the parameters' runs on a thread of their own beside the
  * columns'.  The numbers do not depend on it, bit for bit.  max_columns
- * (0: all) bounds the columns of J_j and ∂S_t/∂S_k differenced, whose runs
- * cost D³ a step between them: the same number from each block of d
- * columns (at least 2, evenly spaced from its first to its last), so
- * that every block of both matrices is still compared. */
+ * (0: all) sets how many columns of J_j and ∂S_t/∂S_k are differenced,
+ * whose runs cost D³ a step between them: from each block of d columns
+ * the same number, max_columns over the blocks rounded up but at least 2
+ * (so the count can pass max_columns a little), evenly spaced from its
+ * first to its last, so that every block of both matrices is compared. */
 vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j, size_t k, size_t max_entries,
                              size_t max_columns, const vx_exec *ex, vx_net_fdjudge *out);
 

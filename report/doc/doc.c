@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "report/doc/render.h"
 #include "report/doc/templates.h"
@@ -482,10 +483,27 @@ static vx_status render_objects(vxr_rctx *rc, cmark_node *root, vx_error *err)
 	return st;
 }
 
+/* Raw HTML that could load or run something: a tag with an attribute
+ * (src, href, style, on…: any '='), or a script or style element.  Plain
+ * tags (<br>, <sup>) and comments cannot. */
+static int html_loads(const char *lit)
+{
+	if (!lit || strncmp(lit, "<!--", 4) == 0)
+		return 0;
+	if (strchr(lit, '='))
+		return 1;
+	for (const char *p = lit; (p = strchr(p, '<')) != NULL; p++)
+		if (strncasecmp(p, "<script", 7) == 0 || strncasecmp(p, "<style", 6) == 0)
+			return 1;
+	return 0;
+}
+
 /* A template's image would be fetched by the reader's browser (HTML) or
  * looked for beside the .tex (LaTeX): a handout is one file that fetches
  * nothing, and draws its own figures.  A link is fine: nothing is fetched
- * until the reader follows it. */
+ * until the reader follows it.  Raw HTML is left out of the HTML handout
+ * by cmark, but the Markdown handout is the template's own text: raw HTML
+ * that could load or run something is refused in every format too. */
 static vx_status refuse_images(cmark_node *root, const char *template_path, vx_error *err)
 {
 	cmark_iter *it = cmark_iter_new(root);
@@ -493,16 +511,27 @@ static vx_status refuse_images(cmark_node *root, const char *template_path, vx_e
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	vx_status st = VX_OK;
 	cmark_event_type ev;
+	const char *name = template_path ? template_path : "template";
 	while (st == VX_OK && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *nd = cmark_iter_get_node(it);
-		if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(nd) != CMARK_NODE_IMAGE)
+		cmark_node_type ty = cmark_node_get_type(nd);
+		if (ev != CMARK_EVENT_ENTER)
 			continue;
-		const char *url = cmark_node_get_url(nd);
-		st = vx_fail(err, VX_EFORMAT,
-		             "%s: an image (%.60s%s) cannot go in a handout, which is one file that fetches nothing; "
-		             "link to it instead: [text](URL)",
-		             template_path ? template_path : "template", url && *url ? url : "no URL",
-		             url && strlen(url) > 60 ? "..." : "");
+		if (ty == CMARK_NODE_IMAGE) {
+			const char *url = cmark_node_get_url(nd);
+			st = vx_fail(err, VX_EFORMAT,
+			             "%s: an image (%.60s%s) cannot go in a handout, which is one file that fetches "
+			             "nothing; link to it instead: [text](URL)",
+			             name, url && *url ? url : "no URL", url && strlen(url) > 60 ? "..." : "");
+		} else if ((ty == CMARK_NODE_HTML_INLINE || ty == CMARK_NODE_HTML_BLOCK) &&
+		           html_loads(cmark_node_get_literal(nd))) {
+			const char *lit = cmark_node_get_literal(nd);
+			size_t n = strcspn(lit, "\n");
+			st = vx_fail(err, VX_EFORMAT,
+			             "%s: raw HTML (%.*s%s) cannot go in a handout: it could load or run something; "
+			             "write Markdown instead",
+			             name, (int)(n > 40 ? 40 : n), lit, n > 40 ? "..." : "");
+		}
 	}
 	cmark_iter_free(it);
 	return st;

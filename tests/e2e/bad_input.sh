@@ -200,6 +200,11 @@ printf '# T\n\n$\\bogus x$\n' >"$tmp/mathcmd.md"
 # beside it (LaTeX): refused in every format, a link is the way
 printf '# T\n\nSee ![the plot](https://example.org/p.png).\n' >"$tmp/image.md"
 printf '# T\n\n> ![](fig1.png)\n' >"$tmp/imagelocal.md"
+# raw HTML that could load or run something, refused for the Markdown
+# handout's sake (the HTML one drops it)
+printf '# T\n\n<img src="http://example.org/a.png">\n' >"$tmp/htmlimg.md"
+printf '# T\n\nsee <span onclick="steal()">here</span>\n' >"$tmp/htmlattr.md"
+printf '# T\n\n<SCRIPT>alert(1)</SCRIPT>\n' >"$tmp/htmlscript.md"
 printf -- '---\nnorm: nan\n---\n# T\n' >"$tmp/fmnan.md"
 printf -- '---\nbogus: 1\n---\n# T\n' >"$tmp/fmkey.md"
 printf -- '---\nseed: 3\nseed: 4\n---\n# T\n' >"$tmp/fmtwice.md"
@@ -481,6 +486,10 @@ for fmt in html md latex slides; do
 		fail "report -f $fmt --template image.md: the message does not name the image: $(cat "$tmp/err")"
 done
 bad 1 "report --template imagelocal.md" report --template "$tmp/imagelocal.md" -o "$tmp/o/h.html"
+for f in htmlimg htmlattr htmlscript; do
+	bad 1 "report -f md --template $f.md" report -f md --template "$tmp/$f.md" -o "$tmp/o/h.md"
+	grep -qF 'raw HTML (' "$tmp/err" || fail "report --template $f.md: the message does not show the HTML: $(cat "$tmp/err")"
+done
 # random bytes: either a handout or one clean error, never a crash
 cases=$((cases + 1))
 current="report --template random bytes"

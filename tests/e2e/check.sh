@@ -676,7 +676,7 @@ for q in ("J", "dSdS"):
 assert f["outcome"] == "pass"
 EOF
 pass
-run check --cell gru --hidden 512 --steps 20
+LC_ALL=C.UTF-8 run check --cell gru --hidden 512 --steps 20
 grep -q '^  (J_j and ∂S_t/∂S_k at [0-9]* of the 512 columns, [0-9]* from each block)$' "$tmp/out" &&
 	grep -q '^finite-difference check: pass' "$tmp/out" && fits80 "$tmp/out" gru512 && pass ||
 	fail "a GRU of d = 512: the text does not say how many columns were differenced: $(grep -A8 '^finite diff' "$tmp/out")"

@@ -364,12 +364,15 @@ grep -q 'act=sigmoid gamma=0.25 T=9' "$tmp/out" && pass || fail "front matter no
 run report --template "$tmp/fm.md" --act relu
 grep -q 'act=relu gamma=1 T=9' "$tmp/out" && pass || fail "--act did not override the front matter: $(head -3 "$tmp/out")"
 grep -q '2[0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]' "$tmp/out" && pass || fail "a user template's handout lacks the record"
-# a link stays a link (nothing is fetched until the reader follows it);
-# raw HTML and a javascript: link are defused by cmark's safe rendering
-printf '# L\n\nSee [the notes](https://example.org/notes) and [x](javascript:alert(1)).\n\n<img src="http://example.org/a.png">\n' >"$tmp/link.md"
+# a link stays a link (nothing is fetched until the reader follows it), a
+# javascript: link loses its target (cmark's safe rendering), and raw HTML
+# that cannot load anything (plain tags, a comment) is kept in Markdown
+printf '# L\n\nSee [the notes](https://example.org/notes) and [x](javascript:alert(1)), x<sup>2</sup>.\n\n<!-- a = b -->\n' >"$tmp/link.md"
 run report -f html --template "$tmp/link.md"
 if grep -q 'href="https://example.org/notes"' "$tmp/out" && ! grep -qi 'javascript\|src="http' "$tmp/out"
 then pass; else fail "a template's links: $(grep -io 'href="[^"]*"\|src="[^"]*"' "$tmp/out" | head -5)"; fi
+run report -f md --template "$tmp/link.md"
+[ "$rc" -eq 0 ] && grep -qF 'x<sup>2</sup>' "$tmp/out" && pass || fail "plain raw HTML in a Markdown handout: exit $rc $(cat "$tmp/err")"
 
 # ---- errors leave nothing ---------------------------------------------------------
 mkdir "$tmp/o"

@@ -236,7 +236,8 @@ Test(net_fdjudge, two_threads_judge_as_one)
  * still compared, at the same number of columns each, and a wrong J_j or
  * ∂S_t/∂S_k (stale coefficients) still fails; a correct network passes,
  * J_j's sampled columns with at most the full error (a subset of the same
- * matrix), ∂S_t/∂S_k's (carried column by column) within the noise. */
+ * matrix; the batches differ, so up to the products' rounding), ∂S_t/∂S_k's
+ * (carried column by column) within the noise. */
 Test(net_fdjudge, sampled_columns_cover_every_block)
 {
 	static const vx_cell cells[] = { VX_CELL_LSTM, VX_CELL_GRU, VX_CELL_RNN };
@@ -259,8 +260,8 @@ Test(net_fdjudge, sampled_columns_cover_every_block)
 			 * the sampled columns by the tangent map, judged against
 			 * their own largest entry, within the differences' noise */
 			if (q == VX_NET_FD_J)
-				cr_expect_leq(s->error, a->error, "cell %zu: J %g against all columns' %g", c, s->error,
-				              a->error);
+				cr_expect_leq(s->error, a->error * (1 + 1e-9), "cell %zu: J %g against all columns' %g", c,
+				              s->error, a->error);
 			else
 				cr_expect_leq(s->error, 1e-9, "cell %zu: dS/dS %g (all columns: %g)", c, s->error, a->error);
 		}
