@@ -282,3 +282,25 @@ Test(net_fdjudge, sampled_columns_cover_every_block)
 		vx_net_free(net);
 	}
 }
+
+/* Blocks of one column (d = 1) with fewer columns asked than D: every
+ * column, none written past the list (ASan in make sanitize). */
+Test(net_fdjudge, one_unit_blocks_take_every_column)
+{
+	vx_params p;
+	vx_params_default(&p);
+	p.hidden = 1;
+	vx_net_spec sp = { VX_CELL_LSTM, 3, 0 };
+	vx_net *net = NULL;
+	vx_error err = { 0 };
+	cr_assert_eq(vx_net_build(&p, &sp, &net, &err), VX_OK, "%s", err.msg);
+	vx_net_result *r = NULL;
+	cr_assert_eq(vx_net_analyse(net, net->T, NULL, &r, &err), VX_OK, "%s", err.msg);
+	vx_net_fdjudge fd;
+	cr_assert_eq(vx_net_fd_judge_on(net, r, net->T, net->T - 2, 2, 1, NULL, &fd), VX_OK);
+	cr_expect_eq(fd.columns, net->D, "%zu columns of %zu", fd.columns, net->D);
+	cr_expect_eq(fd.item[VX_NET_FD_J].failed, 0);
+	vx_net_fdjudge_clear(&fd);
+	vx_net_result_free(r);
+	vx_net_free(net);
+}
