@@ -20,7 +20,6 @@
 #include <string.h>
 #include "engine/linalg.h"
 #include "engine/net_fdjudge.h"
-#include "engine/net_step.h"
 
 #define FD_REL 0x1p-10
 #define NPT 12             /* x ± h, x ± h/2, …, x ± h/32 */
@@ -222,13 +221,7 @@ static vx_status compare_columns(const vx_net *net, const vx_net_result *r, size
  * its first column to its last.  Their count. */
 static size_t choose_columns(size_t D, size_t d, size_t max, size_t *cols)
 {
-	size_t nblk = D / d;
-	if (max == 0 || max >= D) {
-		for (size_t q = 0; q < D; q++)
-			cols[q] = q;
-		return D;
-	}
-	size_t per = (max + nblk - 1) / nblk;
+	size_t nblk = D / d, per = max == 0 ? d : (max + nblk - 1) / nblk, n = 0;
 	if (per < 2)
 		per = 2;
 	if (per >= d) {
@@ -237,64 +230,10 @@ static size_t choose_columns(size_t D, size_t d, size_t max, size_t *cols)
 			cols[q] = q;
 		return D;
 	}
-	size_t n = 0;
 	for (size_t b = 0; b < nblk; b++)
 		for (size_t i = 0; i < per; i++)
 			cols[n++] = b * d + i * (d - 1) / (per - 1);
 	return n;
-}
-
-/* The columns cols[0..nc) of ∂S_t/∂S_k into A (its other entries 0), as
- * vx_net_dSdS gives them (*log10_scale not 0 when they do not fit a
- * double), from the unit vectors carried up through J_{k+1} … J_t by the
- * tangent map: nc rows a step, where the whole product costs D³ a step
- * (an LSTM of d = 1024: 3.4 s for the 44 columns its check samples). */
-static vx_status dSdS_columns(const vx_net *net, const vx_net_fwd *f, size_t t, size_t k, const size_t *cols,
-                              size_t nc, gsl_matrix *A, double *log10_scale)
-{
-	size_t D = net->D;
-	*log10_scale = 0;
-	gsl_matrix *X = gsl_matrix_calloc(nc, D), *Y = gsl_matrix_alloc(nc, D);
-	double *coef = malloc(vx_net_coef_size(net) * sizeof *coef);
-	vx_net_ws w = { 0 };
-	vx_status st = VX_ENOMEM;
-	if (!X || !Y || !coef || vx_net_ws_init(&w, net, nc))
-		goto done;
-	st = VX_OK;
-	for (size_t c = 0; c < nc; c++)
-		gsl_matrix_set(X, c, cols[c], 1.0);
-	/* carried as X × 2^E, its largest entry in [½, 1) after every step */
-	double E = 0;
-	for (size_t j = k + 1; j <= t; j++) {
-		vx_net_coef(net, f, j, coef);
-		vx_net_jvp(net, coef, 0, X, Y, &w);
-		gsl_matrix *tmp = X;
-		X = Y;
-		Y = tmp;
-		int e, nz = vx_normalise2(X, &e);
-		if (nz <= 0) {
-			st = nz < 0 ? VX_ENONFINITE : VX_OK;
-			E = 0;
-			break;
-		}
-		E += e;
-	}
-	gsl_matrix_set_zero(A);
-	if (st == VX_OK) {
-		if (E <= 1024 && E >= -1021)
-			vx_scale2_matrix(X, (int)E);
-		else
-			*log10_scale = E * VX_LOG10_2;
-		for (size_t c = 0; c < nc; c++)
-			for (size_t i = 0; i < D; i++)
-				gsl_matrix_set(A, i, cols[c], gsl_matrix_get(X, c, i));
-	}
-done:
-	gsl_matrix_free(X);
-	gsl_matrix_free(Y);
-	free(coef);
-	vx_net_ws_clear(&w);
-	return st;
 }
 
 /* Index i (of n, row-major with cols columns and stride tda) into the
@@ -527,7 +466,7 @@ vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j
 		goto done;
 
 	double l10;
-	if ((st = out->columns < D ? dSdS_columns(net, r->fwd, r->t, k, cols, out->columns, A, &l10)
+	if ((st = out->columns < D ? vx_net_dSdS_columns(net, r->fwd, r->t, k, cols, out->columns, A, &l10)
 	                           : vx_net_dSdS(net, r->fwd, r->t, k, A, &l10)))
 		goto done;
 	if (l10 != 0)

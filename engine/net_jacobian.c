@@ -220,7 +220,7 @@ void vx_net_vjp(const vx_net *net, const double *coef, size_t cstride, const gsl
 		}
 		/* ∂/∂h_{j−1} = δ_hh W_hh (+ the GRU's direct term), ∂/∂v = δ_ih W_ih */
 		vx_mm_rows(w->A->data, w->A->tda, ly->w_hh, 0, Xb->data + off, Xb->tda, nb,
-		   net->cell == VX_CELL_GRU ? 1.0 : 0.0);
+		           net->cell == VX_CELL_GRU ? 1.0 : 0.0);
 		if (ll > 0)
 			vx_mm_rows(w->B->data, w->B->tda, ly->w_ih, 0, w->V->data, w->V->tda, nb, 0.0);
 	}
@@ -321,6 +321,16 @@ vx_status vx_net_step_jacobian(const vx_net *net, const vx_net_fwd *f, size_t j,
 	return VX_OK;
 }
 
+/* A product carried as mantissa × 2^E back to doubles when 2^E fits,
+ * else its scale as a power of ten beside it. */
+static void scale_back(gsl_matrix *M, double E, double *log10_scale)
+{
+	if (E <= 1024 && E >= -1021)
+		vx_scale2_matrix(M, (int)E);
+	else
+		*log10_scale = E * VX_LOG10_2;
+}
+
 vx_status vx_net_dSdS(const vx_net *net, const vx_net_fwd *f, size_t t, size_t k, gsl_matrix *P,
                       double *log10_scale)
 {
@@ -360,15 +370,63 @@ vx_status vx_net_dSdS(const vx_net *net, const vx_net_fwd *f, size_t t, size_t k
 		}
 		E += e;
 	}
-	if (st == VX_OK) {
-		if (E <= 1024 && E >= -1021)
-			vx_scale2_matrix(P, (int)E);
-		else
-			*log10_scale = E * VX_LOG10_2;
-	}
+	if (st == VX_OK)
+		scale_back(P, E, log10_scale);
 	vx_net_ws_clear(&w);
 	free(coef);
 	gsl_matrix_free(J);
 	gsl_matrix_free(Q);
+	return st;
+}
+
+vx_status vx_net_dSdS_columns(const vx_net *net, const vx_net_fwd *f, size_t t, size_t k, const size_t *cols,
+                              size_t nc, gsl_matrix *P, double *log10_scale)
+{
+	if (!fits(net, f, P))
+		return VX_ESHAPE;
+	if (k < 1 || k > t || t > net->T || nc == 0)
+		return VX_EUSAGE;
+	size_t D = net->D;
+	for (size_t c = 0; c < nc; c++)
+		if (cols[c] >= D)
+			return VX_EUSAGE;
+	*log10_scale = 0;
+	gsl_matrix *X = gsl_matrix_calloc(nc, D), *Y = gsl_matrix_alloc(nc, D);
+	double *coef = malloc(vx_net_coef_size(net) * sizeof *coef);
+	vx_net_ws w = { 0 };
+	vx_status st = VX_ENOMEM;
+	if (!X || !Y || !coef || vx_net_ws_init(&w, net, nc))
+		goto done;
+	st = VX_OK;
+	for (size_t c = 0; c < nc; c++)
+		gsl_matrix_set(X, c, cols[c], 1.0);
+	/* row c is column cols[c] of the product, carried as X × 2^E */
+	double E = 0;
+	for (size_t j = k + 1; j <= t; j++) {
+		vx_net_coef(net, f, j, coef);
+		vx_net_jvp(net, coef, 0, X, Y, &w);
+		gsl_matrix *tmp = X;
+		X = Y;
+		Y = tmp;
+		int e, nz = vx_normalise2(X, &e);
+		if (nz <= 0) {
+			st = nz < 0 ? VX_ENONFINITE : VX_OK;
+			E = 0;
+			break;
+		}
+		E += e;
+	}
+	gsl_matrix_set_zero(P);
+	if (st == VX_OK) {
+		scale_back(X, E, log10_scale);
+		for (size_t c = 0; c < nc; c++)
+			for (size_t i = 0; i < D; i++)
+				gsl_matrix_set(P, i, cols[c], gsl_matrix_get(X, c, i));
+	}
+done:
+	gsl_matrix_free(X);
+	gsl_matrix_free(Y);
+	free(coef);
+	vx_net_ws_clear(&w);
 	return st;
 }

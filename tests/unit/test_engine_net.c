@@ -365,6 +365,40 @@ Test(engine_net, a_moved_entry_in_a_batch_row_is_the_changed_network)
 	}
 }
 
+/* Columns of ∂S_t/∂S_k carried by the tangent map (vx_net_dSdS_columns)
+ * against the same columns of the whole product of explicit Jacobians
+ * (vx_net_dSdS), every cell and every JCASES stack; other entries 0. */
+Test(engine_net, columns_of_dSdS_by_the_tangent_map_equal_the_product)
+{
+	for (size_t c = 0; c < NJ; c++) {
+		const jcase *q = &JCASES[c];
+		size_t T = 9, t = 8, k = 2;
+		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, 300 + c);
+		vx_net_result *r = analyse_net(net, t);
+		size_t D = net->D, cols[3] = { 0, D / 2, D - 1 };
+		gsl_matrix *P = gsl_matrix_alloc(D, D), *Q = gsl_matrix_alloc(D, D);
+		double l10 = 1, m10 = 1;
+		cr_assert_eq(vx_net_dSdS(net, r->fwd, t, k, P, &l10), VX_OK);
+		cr_assert_eq(vx_net_dSdS_columns(net, r->fwd, t, k, cols, 3, Q, &m10), VX_OK);
+		cr_expect(l10 == 0 && m10 == 0);
+		double mx = vx_maxabs_matrix(P);
+		for (size_t i = 0; i < D; i++)
+			for (size_t j = 0; j < D; j++) {
+				int kept = j == cols[0] || j == cols[1] || j == cols[2];
+				double want = kept ? gsl_matrix_get(P, i, j) : 0, got = gsl_matrix_get(Q, i, j);
+				cr_expect_leq(fabs(got - want), 1e-13 * mx, "%s L=%zu entry (%zu, %zu): %.17g against %.17g",
+				              CELL[q->cell], q->L, i, j, got, want);
+			}
+		size_t bad = D;
+		cr_expect_eq(vx_net_dSdS_columns(net, r->fwd, t, k, &bad, 1, Q, &m10), VX_EUSAGE);
+		cr_expect_eq(vx_net_dSdS_columns(net, r->fwd, t, t + 1, cols, 1, Q, &m10), VX_EUSAGE);
+		gsl_matrix_free(P);
+		gsl_matrix_free(Q);
+		vx_net_result_free(r);
+		vx_net_free(net);
+	}
+}
+
 Test(engine_net, every_block_of_the_step_jacobian_equals_differences)
 {
 	for (size_t c = 0; c < NJ; c++) {
