@@ -235,7 +235,8 @@ static vx_status norm_of_p(power_work *w, int monomial, double *out)
 	return st;
 }
 
-vx_status vx_eigen_power_norms(const gsl_matrix *W, size_t N, vx_mag *out, vx_error *err)
+vx_status vx_eigen_power_norms(const gsl_matrix *W, size_t N, const atomic_int *stop, vx_mag *out,
+                               vx_error *err)
 {
 	int eW;
 	vx_status st = check_w(W, &eW, err);
@@ -267,6 +268,10 @@ vx_status vx_eigen_power_norms(const gsl_matrix *W, size_t N, vx_mag *out, vx_er
 	double E = eW;
 	size_t n = 1;
 	for (; n <= N; n++) {
+		if (vx_stop_asked(stop)) {
+			st = vx_fail(err, VX_ECANCELLED, "the powers of W were stopped before they ended");
+			break;
+		}
 		if (n > 1) {
 			if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, w.P, w.Wn, 0.0, w.Q)) {
 				st = vx_fail(err, VX_ENUMERIC, "a product of the powers of W failed");

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <gsl/gsl_matrix.h>
 #include "engine/analysis.h"
+#include "engine/exec.h"
 #include "engine/status.h"
 
 /* The spectrum of a square W (a struct the caller holds: _init/_clear). */
@@ -67,9 +68,11 @@ vx_status vx_eigen_radius(const gsl_matrix *W, double *rho, vx_error *err);
  * column has exact norms (vx_monomial_norm).  Cost per power about
  * 3.3 d³ flops (product, Gram matrix, Cholesky certificate; measured as
  * above: 0.18 ms at d = 64, 0.6 ms at d = 128, 4.3 ms at d = 256); memory
- * vx_eigen_power_bytes(d).
- * Statuses as vx_eigen_init's. */
-vx_status vx_eigen_power_norms(const gsl_matrix *W, size_t N, vx_mag *out, vx_error *err);
+ * vx_eigen_power_bytes(d).  stop (engine/exec.h; NULL: never) is read once
+ * a power: once it is set the call returns VX_ECANCELLED, out then partly
+ * written.  Statuses otherwise as vx_eigen_init's. */
+vx_status vx_eigen_power_norms(const gsl_matrix *W, size_t N, const atomic_int *stop, vx_mag *out,
+                               vx_error *err);
 
 /* The scratch memory vx_eigen_power_norms takes for a d×d W, in bytes
  * (saturating at SIZE_MAX): five d×d matrices, a Lanczos workspace and a

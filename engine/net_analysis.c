@@ -275,7 +275,7 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 		}
 	}
 	vx_status cst = two ? VX_OK : ran ? (ch.pst ? ch.pst : ch.cst) : vx_na_chain_inline(&ch);
-	st = vx_na_weight_stats(net, r);
+	st = vx_na_weight_stats(net, r, stop);
 	if (!st)
 		st = vx_na_step_bounds(net, r);
 	if (!st)

@@ -174,8 +174,9 @@ void vx_na_path_identity(vx_net_result *r);
 
 /* ---- the other passes ---- */
 
-/* σ_max and spectral radius of every gate block into r->stats (net_stats.c). */
-vx_status vx_na_weight_stats(const vx_net *net, vx_net_result *r);
+/* σ_max and spectral radius of every gate block into r->stats (net_stats.c);
+ * VX_ECANCELLED once stop is set (read between the gates' spectra). */
+vx_status vx_na_weight_stats(const vx_net *net, vx_net_result *r, const atomic_int *stop);
 /* b_j for every step into r->step_bound, and r->bound_kind (net_stats.c,
  * which derives the bound); after vx_na_weight_stats. */
 vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r);

@@ -82,7 +82,7 @@ int vxu_report_run(const vxu_args *a)
 		/* the costly extras a step may read (env.h), once for the handout */
 		vxr_extras *x = vxr_extras_alloc();
 		vxr_ctx ctx = { &l.eff, l.model, l.result, j, k, date, x, a->answers, a->net.spec.forget_bias,
-		                 a->net.spec.cell };
+		                 a->net.spec.cell, 0, NULL };
 		const char *out = a->output[0] ? a->output : "-";
 		st = vxr_report_write(&ctx, a->format, tpl, out, &err);
 		vxr_extras_free(x);

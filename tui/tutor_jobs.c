@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "report/doc/env.h"
 #include "report/handout.h"
 #include "tui/load.h"
 
@@ -144,6 +145,7 @@ struct vxu_job {
 	int start;               /* it analyses the network the tutor started with */
 	int fresh_text;          /* its step starts a new set of laid-out steps */
 	int do_doc, do_panel, do_export;
+	unsigned do_extras;      /* VXR_LATER_ bits: it computes those extras of base */
 	atomic_int cancel;       /* set by vxu_job_cancel; the engine's stop flag too */
 
 	/* what it reads: copies, and references to the networks */
@@ -163,7 +165,8 @@ struct vxu_job {
 	vxu_net *net;            /* the new network, NULL when not asked or failed */
 	vx_status net_rc;
 	vx_error net_err;
-	int net_done, doc_done, panel_done, export_done;
+	int net_done, doc_done, panel_done, export_done, extras_done;
+	unsigned wants;          /* what its step and panel left for later */
 	vxt_doc *doc;
 	vx_status doc_rc;
 	char doc_error[400];
@@ -186,7 +189,11 @@ vxu_job *vxu_job_take(vxu_state *st)
 	int fresh = net_bits || !vxu_docs_current(st);
 	int doc = layout && (fresh || (!(st->docs && st->docs[st->step]) && !vxu_doc_failed(st)));
 	int export = st->want_export;
-	if (!net_bits && (!st->result || (!layout && !export)))
+	/* extras a step left for later: only when nothing else is owed */
+	if (!st->extras_want || !st->net)
+		st->dirty &= ~(unsigned)VXU_DIRTY_EXTRAS;
+	unsigned extras = !net_bits && !layout && !export && (st->dirty & VXU_DIRTY_EXTRAS) ? st->extras_want : 0;
+	if (!net_bits && !extras && (!st->result || (!layout && !export)))
 		return NULL;   /* nothing to lay out or write before an analysis is in */
 	vxu_job *j = calloc(1, sizeof *j);
 	if (!j)
@@ -198,6 +205,8 @@ vxu_job *vxu_job_take(vxu_state *st)
 	j->do_doc = doc;
 	j->do_panel = layout;
 	j->do_export = export;
+	j->do_extras = extras;
+	j->wants = extras ? st->extras_now : 0;
 	atomic_init(&j->cancel, 0);
 	j->params = st->params;
 	j->machine = st->machine;
@@ -231,6 +240,8 @@ vxu_job *vxu_job_take(vxu_state *st)
 		st->want_export = 0;
 		st->exporting = 1;
 	}
+	if (extras)
+		st->dirty &= ~(unsigned)VXU_DIRTY_EXTRAS;
 	return j;
 }
 
@@ -290,7 +301,8 @@ static void job_analyse(vxu_job *j)
 /* Writes the handout of network n with the job's k and j. */
 static void job_export(vxu_job *j, const vxu_net *n)
 {
-	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, 0, j->forget_bias, j->cell };
+	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, 0, j->forget_bias, j->cell,
+	                0, NULL };
 	j->export_rc = vxr_report_write(&ctx, VXR_HTML, NULL, j->export_file, &j->export_err);
 	if (j->export_rc != VX_OK)
 		return;
@@ -322,7 +334,17 @@ void vxu_job_run(vxu_job *j)
 	if (j->net_bits)
 		j->t = n->t;
 	clamp_selection(n->sm->m->T, &j->t, &j->k, &j->j);
-	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, 0, j->forget_bias, j->cell };
+	/* laid out at once, what is too slow for that left for later (env.h) */
+	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, 0, j->forget_bias, j->cell,
+	                1, &j->cancel };
+	if (j->do_extras) {
+		/* what the step shown asked for first, then what earlier ones did */
+		vx_status rc = vxr_extras_compute(&ctx, j->do_extras & j->wants);
+		if (rc != VX_ECANCELLED)
+			rc = vxr_extras_compute(&ctx, j->do_extras);
+		j->extras_done = rc != VX_ECANCELLED;
+		return;
+	}
 	if (j->do_doc && !cancelled(j)) {
 		vx_error err = { 0 };
 		j->doc_rc = vxt_render_step(&ctx, j->step, j->text_w, j->utf8, &j->doc, &err);
@@ -340,6 +362,7 @@ void vxu_job_run(vxu_job *j)
 		j->panel_rc = vxu_panel_build(&in, &j->panel, &j->shown_view);
 		j->panel_done = 1;
 	}
+	j->wants = vxr_extras_take_wanted(n->extras);
 	if (j->do_export && !cancelled(j)) {
 		job_export(j, n);
 		j->export_done = 1;
@@ -350,6 +373,8 @@ int vxu_job_wanted(const vxu_state *st, const vxu_job *j)
 {
 	if (j->do_export)
 		return 1;   /* a handout asked for is written, whatever came after */
+	if (j->do_extras)
+		return j->base == st->net && !(st->dirty & ~(unsigned)VXU_DIRTY_EXTRAS) && !st->want_export;
 	if (j->net_bits)
 		return j->gen >= st->asked_net;   /* its text and panel are of its network */
 	return (j->do_doc && j->gen >= st->asked_text && j->step == st->step) ||
@@ -384,8 +409,10 @@ static vx_status take_network(vxu_state *st, vxu_job *j)
 			st->lam_base = st->result->lambda;   /* a file's W as given */
 		st->good_lam_base = st->lam_base;
 		st->good_lam_steps = st->lam_steps;
-		/* the steps kept were laid out for the previous network */
+		/* the steps kept were laid out for the previous network, and
+		 * what they left for later was its own */
 		vxu_forget_docs(st);
+		st->extras_want = st->extras_now = 0;
 		st->docs_gen = j->gen;
 		return VX_OK;
 	}
@@ -454,6 +481,23 @@ vx_status vxu_job_end(vxu_state *st, vxu_job *j)
 		st->panel_gen = j->gen;
 		if (j->panel_rc != VX_OK && first == VX_OK)
 			first = j->panel_rc;
+	}
+	/* what the step and panel kept left for later is owed next, theirs first */
+	if (on_shown && ((j->doc_done && j->gen >= st->asked_text) || (j->panel_done && j->gen >= st->asked_panel)) &&
+	    j->wants) {
+		st->extras_want |= j->wants;
+		st->extras_now = j->wants;
+		st->dirty |= VXU_DIRTY_EXTRAS;
+	}
+	if (j->do_extras && j->base == st->net) {
+		if (j->extras_done) {
+			/* in: the steps and the panel laid out again, reading them */
+			st->extras_want &= ~j->do_extras;
+			st->extras_now &= ~j->do_extras;
+			vxu_ask(st, VXU_DIRTY_TEXT);
+		} else {
+			st->dirty |= VXU_DIRTY_EXTRAS;   /* gave way: still owed */
+		}
 	}
 	if (j->do_export) {
 		st->exporting = 0;

@@ -599,7 +599,7 @@ static void view_eigen(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	snprintf(line, sizeof line, U(in, ", ln γλ = %s", ", ln(gamma*lambda) = %s"),
 	         isfinite(lb) ? num(in, c, sizeof c, lb) : U(in, "−∞", "-inf"));
 	tail(out, width, full, VXT_SERIES3, line);
-	if (full && !vxr_env_powers_slow(env)) {
+	if (full && !vxr_env_later(env, VXR_LATER_POWERS)) {
 		const vx_mag *pw = vxr_env_powers(env, &err);
 		size_t N = vxr_env_powers_n(env), best = pw ? vxr_powers_peak(pw, N) : 0;
 		if (pw && N > 0) {
@@ -629,9 +629,10 @@ static void view_gates(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	         num(in, a, sizeof a, in->ctx.forget_bias));
 	head(in, out, h);
 	vxr_env *env = vxr_env_alloc(&in->ctx);
-	if (env && vxr_env_gated_slow(env)) {
+	if (env && vxr_env_later(env, VXR_LATER_GATES)) {
 		vxt_lines_newline(out);
-		vxt_lines_puts(out, VXT_DIM, "an LSTM and a GRU of this size: two more analyses; vanex report has them");
+		vxt_lines_puts(out, VXT_DIM, U(in, "an LSTM and a GRU of this size: being computed…",
+		                                   "an LSTM and a GRU of this size: being computed..."));
 		vxr_env_free(env);
 		return;
 	}
@@ -769,18 +770,18 @@ vx_status vxu_panel_build(const vxu_panel_in *in, vxt_lines *out, vxu_view *show
 		case VXU_VIEW_PATHS: kind[0] = VXR_BLK_PLOT_CONTRIB; kind[1] = VXR_BLK_PLOT_NORMS; break;
 		case VXU_VIEW_LYAP: kind[0] = VXR_BLK_PLOT_NORMS; kind[1] = VXR_BLK_PLOT_STEPS; break;
 		case VXU_VIEW_GATES: {
-			/* the gated networks only where they are quick (env.h) */
+			/* the gated networks once they are in (env.h) */
 			vxr_env *env = vxr_env_alloc(&in->ctx);
-			int slow = !env || vxr_env_gated_slow(env);
+			int slow = !env || vxr_env_later(env, VXR_LATER_GATES);
 			vxr_env_free(env);
 			kind[0] = slow ? VXR_BLK_PLOT_NORMS : VXR_BLK_PLOT_GATES;
 			kind[1] = slow ? VXR_BLK_PLOT_CONTRIB : VXR_BLK_PLOT_NORMS;
 			break;
 		}
 		case VXU_VIEW_EIGEN: {
-			/* the powers only where they are quick (env.h) */
+			/* the powers once they are in (env.h) */
 			vxr_env *env = vxr_env_alloc(&in->ctx);
-			int slow = !env || vxr_env_powers_slow(env);
+			int slow = !env || vxr_env_later(env, VXR_LATER_POWERS);
 			vxr_env_free(env);
 			kind[0] = VXR_BLK_PLOT_EIGEN;
 			kind[1] = slow ? VXR_BLK_PLOT_NORMS : VXR_BLK_PLOT_POWERS;

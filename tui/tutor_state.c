@@ -721,9 +721,14 @@ unsigned vxu_stale(const vxu_state *st)
 
 const char *vxu_busy_note(const vxu_state *st)
 {
-	if (st->lay.too_small || !(vxu_stale(st) & (VXU_STALE_NET | VXU_STALE_TEXT | VXU_STALE_PANEL)))
+	if (st->lay.too_small)
 		return NULL;
-	return st->utf8 ? "updating…" : "updating...";
+	if (vxu_stale(st) & (VXU_STALE_NET | VXU_STALE_TEXT | VXU_STALE_PANEL))
+		return st->utf8 ? "updating…" : "updating...";
+	/* what the step says is being computed (env.h, work left for later) */
+	if (st->extras_want)
+		return st->utf8 ? "computing…" : "computing...";
+	return NULL;
 }
 
 /* Tells the student, in the message line, what the change they made did. */

@@ -92,7 +92,9 @@ enum {
 	VXU_DIRTY_MODEL = 1u << 0,    /* parameters of the network changed: rebuild and analyse */
 	VXU_DIRTY_ANALYSIS = 1u << 1, /* only the loss step t changed: analyse again */
 	VXU_DIRTY_DOC = 1u << 2,      /* step, k, j, width or panel view changed: lay out again */
-	VXU_DIRTY_TEXT = 1u << 4      /* the laid-out steps kept for revisits are stale */
+	VXU_DIRTY_TEXT = 1u << 4,     /* the laid-out steps kept for revisits are stale */
+	VXU_DIRTY_EXTRAS = 1u << 5    /* extras a step left for later are owed (extras_want):
+	                               * taken when nothing else is, given way to by any */
 };
 
 /* What vxu_stale() finds older than asked (bits). */
@@ -143,6 +145,9 @@ typedef struct {
 	unsigned long asked_net, asked_text, asked_panel;
 	unsigned long net_gen, docs_gen, panel_gen;
 	int want_export;       /* `e` was pressed: a handout is owed */
+	unsigned extras_want;  /* what the steps and panels laid out left for later
+	                        * (report/doc/env.h, VXR_LATER_ bits), owed while not 0 */
+	unsigned extras_now;   /* of them, what the last layout kept did: first */
 	int exporting;         /* a job took the handout and has not ended */
 
 	vx_exec machine;       /* what the process offered at the start (vx_exec_machine),

@@ -7,6 +7,7 @@
 #ifndef VXR_CTX_H
 #define VXR_CTX_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include "engine/analysis.h"
 #include "engine/net.h"
@@ -38,6 +39,11 @@ typedef struct {
 	                            * whose numbers the names that mean the same for every
 	                            * cell read, except in a step about the vanilla cell
 	                            * alone (tpl.h, vxr_tpl_vanilla) */
+	int defer;                 /* the tutor's layout: an extra too slow for a redraw
+	                            * is left for later (env.h, vxr_env_later); 0: every
+	                            * extra a document reads is computed as it is read */
+	const atomic_int *stop;    /* the analyses of extras stop once it is set
+	                            * (engine/exec.h; NULL: never): the tutor's job flag */
 } vxr_ctx;
 
 /* The formats of a handout: VXR_PDF is the LaTeX text compiled by

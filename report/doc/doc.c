@@ -273,11 +273,11 @@ vx_status vxr_substitute(cmark_node *root, const vxr_filled *f, vx_error *err)
  * title when the reader chose a gated cell: whose numbers follow, and the
  * chosen cell's own (its names read the gated network here). */
 static const char vanilla_note[] =
-	"{{#if terminal and d^3 * t > 2e8}}"
-	/* the threshold of vxr_env_gated_slow: the tutor leaves the analysis out */
+	"{{#if later.gated}}"
+	/* the tutor lays the step out before that network is in (env.h) */
 	"*The numbers of this step are the vanilla network's; the {{cell}} cell you chose, beside it with the same "
-	"$d$, $T$, inputs and $\\lambda$, is an analysis too large for the tutor at this size (vanex report has "
-	"it).*{{else}}"
+	"$d$, $T$, inputs and $\\lambda$, is being analysed, and its own numbers appear here when they are "
+	"in.*{{else}}"
 	"*The numbers of this step are the vanilla network's, with the same $d$, $T$, inputs and $\\lambda$ as "
 	"the {{cell}} cell you chose, whose whole state $S$ has "
 	"$\\|\\partial S_t/\\partial S_1\\|_2 = {{path.norm k=1}}$ over the longest gap and "

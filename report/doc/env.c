@@ -43,6 +43,7 @@ struct vxr_extras {
 	vx_status gated_st[2];
 	vx_net_result *gated[2];
 	vx_error gated_err[2];
+	unsigned wanted;    /* VXR_LATER_ bits left for later since it was last read */
 };
 
 struct vxr_env {
@@ -175,8 +176,10 @@ static vx_status build_other(const vxr_ctx *c, int which, vx_result **out, vx_er
 		vx_regime g = (vx_regime)(which - OTHER_EDGE);
 		st = vx_model_set_norm(m, vxr_regime_gl(g) / c->result->gamma, err);
 	}
+	vx_exec ex = c->result->exec;
+	ex.stop = c->stop;
 	if (st == VX_OK)
-		st = vx_analyse(m, c->result->t, &c->result->exec, out, err);
+		st = vx_analyse(m, c->result->t, &ex, out, err);
 	vx_model_free(m);
 	return st;
 }
@@ -188,6 +191,8 @@ static const vx_result *other(vxr_env *e, int which, vx_error *err)
 	if (!x->other_done[which]) {
 		x->other_done[which] = 1;
 		x->other_st[which] = build_other(e->ctx, which, &x->other[which], &x->other_err[which]);
+		/* stopped: nothing was made, and it is owed still */
+		x->other_done[which] = x->other_st[which] != VX_ECANCELLED;
 	}
 	if (x->other_st[which] != VX_OK) {
 		if (err)
@@ -265,8 +270,13 @@ const vx_mag *vxr_env_powers(vxr_env *e, vx_error *err)
 		x->pow_done = 1;
 		size_t N = vxr_env_powers_n(e);
 		x->pow = malloc((N + 1) * sizeof *x->pow);
-		x->pow_st = x->pow ? vx_eigen_power_norms(e->ctx->model->W, N, x->pow, &x->pow_err)
+		x->pow_st = x->pow ? vx_eigen_power_norms(e->ctx->model->W, N, e->ctx->stop, x->pow, &x->pow_err)
 		                   : vx_fail(&x->pow_err, VX_ENOMEM, "out of memory");
+		if (x->pow_st == VX_ECANCELLED) {
+			free(x->pow);
+			x->pow = NULL;
+			x->pow_done = 0;
+		}
 	}
 	if (x->pow_st != VX_OK) {
 		if (err)
@@ -308,7 +318,9 @@ static vx_status build_gated(const vxr_ctx *c, vx_cell cell, vx_net_result **out
 		gsl_matrix_memcpy(net->x, m->x);
 		gsl_vector_memcpy(net->y, m->y);
 		gsl_vector_memcpy(net->layer[0].h0, m->s0);
-		st = vx_net_analyse(net, c->result->t, &c->result->exec, out, err);
+		vx_exec ex = c->result->exec;
+		ex.stop = c->stop;
+		st = vx_net_analyse(net, c->result->t, &ex, out, err);
 	}
 	vx_net_free(net);
 	return st;
@@ -339,6 +351,7 @@ vx_status vxr_env_gated(vxr_env *e, vx_cell cell, const vx_net_result **out, vx_
 		x->gated_bias[i] = b;
 		x->gated_err[i] = (vx_error){ 0 };
 		x->gated_st[i] = build_gated(e->ctx, cell, &x->gated[i], &x->gated_err[i]);
+		x->gated_done[i] = x->gated_st[i] != VX_ECANCELLED;
 	}
 	if (x->gated_st[i] != VX_OK) {
 		if (err)
@@ -347,4 +360,93 @@ vx_status vxr_env_gated(vxr_env *e, vx_cell cell, const vx_net_result **out, vx_
 	}
 	*out = x->gated[i];
 	return VX_OK;
+}
+
+/* ================================================================ left for later */
+
+/* 1 when the extras hold the gated network i made with forget bias b */
+static int gated_held(const vxr_extras *x, int i, double b)
+{
+	return x->gated_done[i] && x->gated_bias[i] == b;
+}
+
+/* 1 when the extras hold what (one VXR_LATER_ bit), or it needs nothing */
+static int held(const vxr_env *e, unsigned what)
+{
+	const vxr_extras *x = e->x;
+	double b = e->ctx->forget_bias;
+	vx_regime own = vx_result_regime(e->ctx->result);
+	switch (what) {
+	case VXR_LATER_GATES: return gated_held(x, 0, b) && gated_held(x, 1, b);
+	case VXR_LATER_GATED:
+		return e->ctx->cell != VX_CELL_LSTM && e->ctx->cell != VX_CELL_GRU ? 1
+		                                                                 : gated_held(x, e->ctx->cell == VX_CELL_GRU, b);
+	case VXR_LATER_REGIMES:
+		for (int g = VX_REGIME_BELOW; g <= VX_REGIME_ABOVE; g++)
+			if ((vx_regime)g != own && !x->other_done[OTHER_EDGE + g])
+				return 0;
+		return 1;
+	case VXR_LATER_INITS: return x->other_done[OTHER_ORTHO] && x->other_done[OTHER_IDENT];
+	case VXR_LATER_POWERS: return x->pow_done;
+	default: return 1;
+	}
+}
+
+int vxr_env_later(vxr_env *e, unsigned what)
+{
+	/* without extras of the context's own nothing is kept for a later
+	 * rendering: read now */
+	if (!e->ctx->defer || !e->ctx->extras || held(e, what))
+		return 0;
+	if (!(what == VXR_LATER_POWERS ? vxr_env_powers_slow(e) : vxr_env_gated_slow(e)))
+		return 0;
+	e->x->wanted |= what;
+	return 1;
+}
+
+unsigned vxr_extras_take_wanted(vxr_extras *x)
+{
+	if (!x)
+		return 0;
+	unsigned w = x->wanted;
+	x->wanted = 0;
+	return w;
+}
+
+vx_status vxr_extras_compute(const vxr_ctx *ctx, unsigned what)
+{
+	vxr_env *e = vxr_env_alloc(ctx);
+	if (!e)
+		return VX_ENOMEM;
+	/* the chosen cell's network first: every step's note reads it */
+	static const unsigned order[] = { VXR_LATER_GATED, VXR_LATER_GATES, VXR_LATER_REGIMES, VXR_LATER_INITS,
+	                                  VXR_LATER_POWERS };
+	vx_status st = VX_OK;
+	for (size_t o = 0; o < sizeof order / sizeof *order && st == VX_OK; o++) {
+		unsigned w = order[o];
+		if (!(what & w) || held(e, w))
+			continue;
+		const vx_net_result *g;
+		switch (w) {
+		case VXR_LATER_GATED: vxr_env_gated(e, ctx->cell, &g, NULL); break;
+		case VXR_LATER_GATES:
+			if (vxr_env_gated(e, VX_CELL_LSTM, &g, NULL) != VX_ECANCELLED)
+				vxr_env_gated(e, VX_CELL_GRU, &g, NULL);
+			break;
+		case VXR_LATER_REGIMES:
+			for (int r = VX_REGIME_BELOW; r <= VX_REGIME_ABOVE && !vx_stop_asked(ctx->stop); r++)
+				vxr_env_regime(e, (vx_regime)r, NULL);
+			break;
+		case VXR_LATER_INITS:
+			vxr_env_alt(e, 0, NULL);
+			if (!vx_stop_asked(ctx->stop))
+				vxr_env_alt(e, 1, NULL);
+			break;
+		default: vxr_env_powers(e, NULL); break;
+		}
+		if (!held(e, w))
+			st = VX_ECANCELLED;   /* what is not held was stopped: failures are held */
+	}
+	vxr_env_free(e);
+	return st;
 }

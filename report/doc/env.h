@@ -82,8 +82,8 @@ const vx_mag *vxr_env_powers(vxr_env *e, vx_error *err);
 size_t vxr_powers_peak(const vx_mag *pw, size_t N);
 /* 1 when those powers are too slow for a terminal's redraw: d³ N beyond
  * 2 × 10⁸, the threshold the remedies step puts on its analyses (0.12 s
- * at d = 128, N = 200 on one core); the tutor and the template name
- * `powers.slow` leave them out then, the handouts never. */
+ * at d = 128, N = 200 on one core); the tutor leaves them for later then
+ * (vxr_env_later), the handouts never.  Template name `powers.slow`. */
 int vxr_env_powers_slow(const vxr_env *e);
 
 /* ---- the gated cells beside this network ---- */
@@ -102,11 +102,49 @@ int vxr_env_powers_slow(const vxr_env *e);
  * (the failure is kept too, and given again). */
 vx_status vxr_env_gated(vxr_env *e, vx_cell cell, const vx_net_result **out, vx_error *err);
 
-/* 1 when those two networks are too slow for a terminal: d³t beyond 2 × 10⁸,
- * the remedies step's threshold (an LSTM's state is 2d: its analysis costs
- * about four of the vanilla one's); the tutor's panel leaves them out then,
- * as the step does (`terminal and d^3 * t > 2e8`), the handouts never. */
+/* 1 when those two networks, or the comparisons' networks of the regimes
+ * and of the remedies, are too slow for a terminal's redraw: d³t beyond
+ * 2 × 10⁸ (an LSTM's state is 2d: its analysis costs about four of the
+ * vanilla one's); the tutor leaves them for later then (vxr_env_later),
+ * the handouts never. */
 int vxr_env_gated_slow(const vxr_env *e);
+
+/* ---- work left for later ----
+ * The tutor lays a step out at once, and an extra too slow for that (the
+ * networks of a comparison, the powers of W: the thresholds above) is
+ * left for later: the step says it is being computed, the extras remember
+ * that it was asked for, a job of its own computes it beside nothing else
+ * (vxr_extras_compute, stopping with the context's flag) and the step is
+ * laid out again.  A handout never leaves anything for later. */
+
+/* What can be left for later (bits). */
+enum {
+	VXR_LATER_GATES = 1u << 0,    /* the LSTM and the GRU beside this network */
+	VXR_LATER_GATED = 1u << 1,    /* the one of the cell the reader chose (ctx->cell) */
+	VXR_LATER_REGIMES = 1u << 2,  /* this network on the other sides of γλ = 1 */
+	VXR_LATER_INITS = 1u << 3,    /* this network with an orthogonal and the identity W */
+	VXR_LATER_POWERS = 1u << 4    /* ‖Wⁿ‖₂ (vxr_env_powers) */
+};
+
+/* 1 when what (one VXR_LATER_ bit) is left for later in this rendering:
+ * the context defers (ctx->defer), it is slow (vxr_env_gated_slow,
+ * vxr_env_powers_slow) and the extras do not hold it yet; the extras then
+ * record it as wanted.  0 when it is to be read now (computed if need be).
+ * Template names `later.gates`, `later.gated`, `later.regimes`,
+ * `later.inits`, `later.powers`. */
+int vxr_env_later(vxr_env *e, unsigned what);
+
+/* What renderings with x left for later since the last call (VXR_LATER_
+ * bits), and forgets it.  0 for NULL. */
+unsigned vxr_extras_take_wanted(vxr_extras *x);
+
+/* Computes the extras what names (VXR_LATER_ bits) of ctx's analysis into
+ * ctx->extras (not NULL), one analysis after another, each stopping within
+ * a step of its loops once ctx->stop is set.  VX_OK when all are done (a
+ * failure is kept as an extra's failure always is, for the step to say),
+ * VX_ECANCELLED when stopped: those finished stay, the one under way is
+ * owed again. */
+vx_status vxr_extras_compute(const vxr_ctx *ctx, unsigned what);
 
 /* ---- both regimes side by side ---- */
 

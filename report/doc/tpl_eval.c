@@ -351,6 +351,11 @@ static val eval_name(evalr *ev, const expr *e)
 	}
 	case NM_POWERS_N: return vint((double)vxr_env_powers_n(ev->env));
 	case NM_POWERS_SLOW: return vint(vxr_env_powers_slow(ev->env));
+	case NM_LATER_GATES: return vint(vxr_env_later(ev->env, VXR_LATER_GATES));
+	case NM_LATER_GATED: return vint(vxr_env_later(ev->env, VXR_LATER_GATED));
+	case NM_LATER_REGIMES: return vint(vxr_env_later(ev->env, VXR_LATER_REGIMES));
+	case NM_LATER_INITS: return vint(vxr_env_later(ev->env, VXR_LATER_INITS));
+	case NM_LATER_POWERS: return vint(vxr_env_later(ev->env, VXR_LATER_POWERS));
 	case NM_POWERS_MAX: case NM_POWERS_ARGMAX: case NM_POWERS_LAST: {
 		vx_error e2;
 		const vx_mag *pw = vxr_env_powers(ev->env, &e2);

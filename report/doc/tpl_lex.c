@@ -119,6 +119,11 @@ const vxr_tpl_name vxr_tpl_names[NM_COUNT] = {
 	[NM_GRU_HORIZON] = { "gru.horizon", 0, V_INT },
 	[NM_GRU_FATE] = { "gru.fate", 0, V_STR },
 	[NM_GRU_RATE] = { "gru.rate", 0, V_NUM },
+	[NM_LATER_GATES] = { "later.gates", 0, V_INT },
+	[NM_LATER_GATED] = { "later.gated", 0, V_INT },
+	[NM_LATER_REGIMES] = { "later.regimes", 0, V_INT },
+	[NM_LATER_INITS] = { "later.inits", 0, V_INT },
+	[NM_LATER_POWERS] = { "later.powers", 0, V_INT },
 };
 
 const char *const vxr_tpl_funcs[] = { "min", "max", "abs", "log10", "ln", "exp", "sqrt",

@@ -61,7 +61,7 @@ static void net_make(net *n, const char *act, const char *norm)
 	cr_assert_eq(vx_params_set(&n->p, "seed", "3", &err), VX_OK);
 	cr_assert_eq(vx_model_build(&n->p, &n->m, &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), NULL, &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0, 0, VX_CELL_RNN };
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0, 0, VX_CELL_RNN, 0, NULL };
 }
 
 static void net_free(net *n)
@@ -1212,45 +1212,70 @@ Test(doc_cite, works_numbered_in_the_order_the_steps_first_cite_them)
 	net_free(&n);
 }
 
+/* The first lines of step `step` of c laid out for a terminal, as one text. */
+static void step_text(const vxr_ctx *c, size_t step, char *text, size_t size)
+{
+	vx_error err = { 0 };
+	vxt_doc *d = NULL;
+	text[0] = '\0';
+	cr_assert_eq(vxt_render_step(c, step, 78, 1, &d, &err), VX_OK, "%s", err.msg);
+	for (size_t i = 0; i < d->nlines && i < 6; i++) {
+		for (size_t s = 0; s < d->lines[i].nspans; s++)
+			strncat(text, d->lines[i].spans[s].text, size - strlen(text) - 1);
+		strncat(text, " ", size - strlen(text) - 1);
+	}
+	vxt_doc_free(d);
+}
+
 /* With a gated cell chosen, a step about the vanilla cell laid out for the
- * terminal beyond d³t = 2×10⁸ (d = 128, t = 100) says the chosen cell is
- * left to vanex report and builds no network (the LSTM's analysis there
- * costs about four of the vanilla one's); below it (d = 4) it builds the
- * LSTM and gives its norm. */
-Test(doc_cell, the_tutor_leaves_a_large_gated_analysis_out)
+ * tutor (ctx.defer) beyond d³t = 2×10⁸ (d = 128, t = 100) says the chosen
+ * cell is being analysed, builds no network and records it as wanted;
+ * computed later (vxr_extras_compute: stopped first, then whole) the same
+ * step gives its norm and wants nothing.  Below the threshold (d = 4), or
+ * for a handout (no defer), the LSTM is built as the step is laid out. */
+Test(doc_cell, the_tutor_leaves_a_large_gated_analysis_for_later)
 {
 	static const char *const hidden[2] = { "128", "4" };
 	for (int big = 0; big < 2; big++) {
-		vx_params p;
-		vx_error err = { 0 };
-		gsl_set_error_handler_off();
-		vx_params_default(&p);
-		cr_assert_eq(vx_params_set(&p, "hidden", hidden[big], &err), VX_OK);
-		cr_assert_eq(vx_params_set(&p, "steps", "100", &err), VX_OK);
-		vx_model *m = NULL;
-		vx_result *r = NULL;
-		cr_assert_eq(vx_model_build(&p, &m, &err), VX_OK, "%s", err.msg);
-		cr_assert_eq(vx_analyse(m, 100, NULL, &r, &err), VX_OK, "%s", err.msg);
-		vxr_extras *x = vxr_extras_alloc();
-		vxr_ctx c = { &p, m, r, 100, 1, "2001-02-03", x, 0, 0, VX_CELL_LSTM };
-		vxt_doc *d = NULL;
-		cr_assert_eq(vxt_render_step(&c, 2, 78, 1, &d, &err), VX_OK, "%s", err.msg);
-		char text[4096] = "";
-		for (size_t i = 0; i < d->nlines && i < 6; i++) {
-			for (size_t s = 0; s < d->lines[i].nspans; s++)
-				strncat(text, d->lines[i].spans[s].text, sizeof text - strlen(text) - 1);
-			strncat(text, " ", sizeof text - strlen(text) - 1);
+		for (int defer = 0; defer < 2; defer++) {
+			vx_params p;
+			vx_error err = { 0 };
+			gsl_set_error_handler_off();
+			vx_params_default(&p);
+			cr_assert_eq(vx_params_set(&p, "hidden", hidden[big], &err), VX_OK);
+			cr_assert_eq(vx_params_set(&p, "steps", "100", &err), VX_OK);
+			vx_model *m = NULL;
+			vx_result *r = NULL;
+			cr_assert_eq(vx_model_build(&p, &m, &err), VX_OK, "%s", err.msg);
+			cr_assert_eq(vx_analyse(m, 100, NULL, &r, &err), VX_OK, "%s", err.msg);
+			vxr_extras *x = vxr_extras_alloc();
+			atomic_int stop;
+			atomic_init(&stop, 0);
+			vxr_ctx c = { &p, m, r, 100, 1, "2001-02-03", x, 0, 0, VX_CELL_LSTM, defer, &stop };
+			char text[4096];
+			step_text(&c, 2, text, sizeof text);
+			if (big == 0 && defer) {
+				cr_expect(strstr(text, "is being analysed") != NULL, "d = 128: the note says it is under way: %s",
+				          text);
+				cr_expect_eq(vxr_extras_networks(x), 0, "d = 128: no network built");
+				cr_expect_eq(vxr_extras_take_wanted(x), VXR_LATER_GATED);
+				cr_expect_eq(vxr_extras_take_wanted(x), 0, "taken once");
+				atomic_store(&stop, 1);
+				cr_expect_eq(vxr_extras_compute(&c, VXR_LATER_GATED), VX_ECANCELLED);
+				cr_expect_eq(vxr_extras_networks(x), 0, "stopped: nothing kept, still owed");
+				atomic_store(&stop, 0);
+				cr_expect_eq(vxr_extras_compute(&c, VXR_LATER_GATED), VX_OK);
+				cr_expect_eq(vxr_extras_networks(x), 1, "the LSTM built");
+				step_text(&c, 2, text, sizeof text);
+				cr_expect_eq(vxr_extras_take_wanted(x), 0, "nothing left for later");
+			}
+			cr_expect(strstr(text, "whose whole state") != NULL, "d = %s, defer %d: the LSTM's norm: %s",
+			          hidden[big], defer, text);
+			cr_expect_eq(vxr_extras_networks(x), 1, "the LSTM built once");
+			cr_expect_eq(vxr_extras_take_wanted(x), 0);
+			vxr_extras_free(x);
+			vx_result_free(r);
+			vx_model_free(m);
 		}
-		if (big == 0) {
-			cr_expect(strstr(text, "too large for the tutor") != NULL, "d = 128: the note leaves it out: %s", text);
-			cr_expect_eq(vxr_extras_networks(x), 0, "d = 128: no network built");
-		} else {
-			cr_expect(strstr(text, "whose whole state") != NULL, "d = 4: the LSTM's norm: %s", text);
-			cr_expect_eq(vxr_extras_networks(x), 1, "d = 4: the LSTM built");
-		}
-		vxt_doc_free(d);
-		vxr_extras_free(x);
-		vx_result_free(r);
-		vx_model_free(m);
 	}
 }

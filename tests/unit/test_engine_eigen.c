@@ -65,7 +65,7 @@ static vx_mag *powers(const gsl_matrix *W, size_t N)
 {
 	vx_mag *p = calloc(N + 1, sizeof *p);
 	vx_error err = { 0 };
-	cr_assert_eq(vx_eigen_power_norms(W, N, p, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_eigen_power_norms(W, N, NULL, p, &err), VX_OK, "%s", err.msg);
 	return p;
 }
 
@@ -518,12 +518,12 @@ Test(engine_eigen, bad_w_is_refused_in_one_line)
 	cr_expect(strstr(err.msg, "2×3") != NULL, "%s", err.msg);
 	cr_expect_eq(e.re, NULL, "left cleared");
 	vx_mag p[3];
-	cr_expect_eq(vx_eigen_power_norms(R, 2, p, &err), VX_ESHAPE);
+	cr_expect_eq(vx_eigen_power_norms(R, 2, NULL, p, &err), VX_ESHAPE);
 	gsl_matrix *W = gsl_matrix_calloc(3, 3);
 	gsl_matrix_set(W, 1, 2, NAN);
 	cr_expect_eq(vx_eigen_init(&e, W, &err), VX_ENONFINITE);
 	cr_expect(strstr(err.msg, "NaN") != NULL, "%s", err.msg);
-	cr_expect_eq(vx_eigen_power_norms(W, 2, p, &err), VX_ENONFINITE);
+	cr_expect_eq(vx_eigen_power_norms(W, 2, NULL, p, &err), VX_ENONFINITE);
 	double rho = 0;
 	cr_expect_eq(vx_eigen_radius(W, &rho, NULL), VX_ENONFINITE);
 	cr_expect(isnan(rho));
@@ -531,5 +531,28 @@ Test(engine_eigen, bad_w_is_refused_in_one_line)
 	vx_eigen_clear(&e);   /* twice, and NULL */
 	vx_eigen_clear(NULL);
 	gsl_matrix_free(R);
+	gsl_matrix_free(W);
+}
+
+/* A set stop flag ends the powers before the next one, freed and said;
+ * a clear one changes nothing (the norms equal those without a flag). */
+Test(engine_eigen, powers_stop_when_asked)
+{
+	size_t d = 16, N = 12;
+	gsl_matrix *W = gsl_matrix_alloc(d, d);
+	for (size_t i = 0; i < d; i++)
+		for (size_t l = 0; l < d; l++)
+			gsl_matrix_set(W, i, l, sin(1.0 + (double)(i * d + l)) / 4);
+	vx_mag a[13], b[13];
+	vx_error err = { 0 };
+	atomic_int stop;
+	atomic_init(&stop, 0);
+	cr_assert_eq(vx_eigen_power_norms(W, N, NULL, a, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_eigen_power_norms(W, N, &stop, b, &err), VX_OK, "%s", err.msg);
+	for (size_t n = 0; n <= N; n++)
+		cr_expect_eq(a[n].log10, b[n].log10, "n = %zu", n);
+	atomic_store(&stop, 1);
+	cr_expect_eq(vx_eigen_power_norms(W, N, &stop, b, &err), VX_ECANCELLED);
+	cr_expect(strstr(err.msg, "stopped") != NULL, "%s", err.msg);
 	gsl_matrix_free(W);
 }

@@ -321,7 +321,7 @@ Test(quiz_fill, every_network_has_answers)
 		vx_result *r;
 		cr_assert_eq(vx_model_build(&p, &m, &err), VX_OK, "%s", err.msg);
 		cr_assert_eq(vx_analyse(m, vx_params_loss_step(&p), NULL, &r, &err), VX_OK, "%s", err.msg);
-		vxr_ctx ctx = { &p, m, r, r->t, 1, "2001-02-03", NULL, 1, 0, VX_CELL_RNN };
+		vxr_ctx ctx = { &p, m, r, r->t, 1, "2001-02-03", NULL, 1, 0, VX_CELL_RNN, 0, NULL };
 		char *text = NULL;
 		vxr_side *side = NULL;
 		size_t nside = 0;

@@ -629,7 +629,7 @@ static void jordan_net(net *n, const char *steps)
 	vxr_env_free(n->env);
 	vx_result_free(n->r);
 	cr_assert_eq(vx_analyse(n->m, n->m->T, NULL, &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0, 0, VX_CELL_RNN };
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0, 0, VX_CELL_RNN, 0, NULL };
 	n->env = vxr_env_alloc(&n->ctx);
 }
 
