@@ -166,6 +166,7 @@ struct vxu_job {
 	vx_status net_rc;
 	vx_error net_err;
 	int net_done, doc_done, panel_done, export_done, extras_done;
+	vx_status extras_rc;
 	unsigned wants;          /* what its step and panel left for later */
 	vxt_doc *doc;
 	vx_status doc_rc;
@@ -192,7 +193,9 @@ vxu_job *vxu_job_take(vxu_state *st)
 	/* extras a step left for later: only when nothing else is owed */
 	if (!st->extras_want || !st->net)
 		st->dirty &= ~(unsigned)VXU_DIRTY_EXTRAS;
-	unsigned extras = !net_bits && !layout && !export && (st->dirty & VXU_DIRTY_EXTRAS) ? st->extras_want : 0;
+	unsigned extras = 0;
+	if (!net_bits && !layout && !export && (st->dirty & VXU_DIRTY_EXTRAS))
+		extras = st->extras_now ? st->extras_now : st->extras_want;   /* the step shown first */
 	if (!net_bits && !extras && (!st->result || (!layout && !export)))
 		return NULL;   /* nothing to lay out or write before an analysis is in */
 	vxu_job *j = calloc(1, sizeof *j);
@@ -206,7 +209,6 @@ vxu_job *vxu_job_take(vxu_state *st)
 	j->do_panel = layout;
 	j->do_export = export;
 	j->do_extras = extras;
-	j->wants = extras ? st->extras_now : 0;
 	atomic_init(&j->cancel, 0);
 	j->params = st->params;
 	j->machine = st->machine;
@@ -338,11 +340,8 @@ void vxu_job_run(vxu_job *j)
 	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, 0, j->forget_bias, j->cell,
 	                1, &j->cancel };
 	if (j->do_extras) {
-		/* what the step shown asked for first, then what earlier ones did */
-		vx_status rc = vxr_extras_compute(&ctx, j->do_extras & j->wants);
-		if (rc != VX_ECANCELLED)
-			rc = vxr_extras_compute(&ctx, j->do_extras);
-		j->extras_done = rc != VX_ECANCELLED;
+		j->extras_rc = vxr_extras_compute(&ctx, j->do_extras);
+		j->extras_done = j->extras_rc != VX_ECANCELLED;
 		return;
 	}
 	if (j->do_doc && !cancelled(j)) {
@@ -353,14 +352,22 @@ void vxu_job_run(vxu_job *j)
 			snprintf(j->doc_error, sizeof j->doc_error, "this step could not be laid out: %s",
 			         err.msg[0] ? err.msg : vx_strerror(j->doc_rc));
 		}
-		j->doc_done = 1;
+		/* stopped while an extra it reads was computed: what it laid out
+		 * says "stopped" where numbers belong, so it is nobody's (the step
+		 * is laid out again when next shown) */
+		if (cancelled(j)) {
+			vxt_doc_free(j->doc);
+			j->doc = NULL;
+		} else {
+			j->doc_done = 1;
+		}
 	}
 	if (j->do_panel && !cancelled(j)) {
 		vxu_panel_in in = {
 			ctx, j->view, vxr_step_panel(j->step), j->utf8, j->full, j->panel_w, j->panel_rows,
 		};
 		j->panel_rc = vxu_panel_build(&in, &j->panel, &j->shown_view);
-		j->panel_done = 1;
+		j->panel_done = !cancelled(j);
 	}
 	j->wants = vxr_extras_take_wanted(n->extras);
 	if (j->do_export && !cancelled(j)) {
@@ -373,8 +380,13 @@ int vxu_job_wanted(const vxu_state *st, const vxu_job *j)
 {
 	if (j->do_export)
 		return 1;   /* a handout asked for is written, whatever came after */
-	if (j->do_extras)
-		return j->base == st->net && !(st->dirty & ~(unsigned)VXU_DIRTY_EXTRAS) && !st->want_export;
+	if (j->do_extras) {
+		/* it gives way to any other work a job would take now */
+		unsigned other = st->dirty & ~(unsigned)VXU_DIRTY_EXTRAS;
+		if (st->lay.too_small)
+			other &= ~(unsigned)(VXU_DIRTY_DOC | VXU_DIRTY_TEXT);
+		return j->base == st->net && !other && !st->want_export;
+	}
 	if (j->net_bits)
 		return j->gen >= st->asked_net;   /* its text and panel are of its network */
 	return (j->do_doc && j->gen >= st->asked_text && j->step == st->step) ||
@@ -482,21 +494,29 @@ vx_status vxu_job_end(vxu_state *st, vxu_job *j)
 		if (j->panel_rc != VX_OK && first == VX_OK)
 			first = j->panel_rc;
 	}
-	/* what the step and panel kept left for later is owed next, theirs first */
-	if (on_shown && ((j->doc_done && j->gen >= st->asked_text) || (j->panel_done && j->gen >= st->asked_panel)) &&
-	    j->wants) {
-		st->extras_want |= j->wants;
+	/* What the step and panel kept left for later is owed next, theirs
+	 * first.  A new set of laid-out steps replaces what the forgotten ones
+	 * wanted (laid out again, they ask again). */
+	if (on_shown && ((j->doc_done && j->gen >= st->asked_text) || (j->panel_done && j->gen >= st->asked_panel))) {
+		st->extras_want = j->fresh_text && st->docs_gen == j->gen ? j->wants : st->extras_want | j->wants;
 		st->extras_now = j->wants;
-		st->dirty |= VXU_DIRTY_EXTRAS;
+		if (st->extras_want)
+			st->dirty |= VXU_DIRTY_EXTRAS;
 	}
 	if (j->do_extras && j->base == st->net) {
-		if (j->extras_done) {
-			/* in: the steps and the panel laid out again, reading them */
+		if (!j->extras_done) {
+			st->dirty |= VXU_DIRTY_EXTRAS;   /* gave way: still owed */
+		} else {
 			st->extras_want &= ~j->do_extras;
 			st->extras_now &= ~j->do_extras;
-			vxu_ask(st, VXU_DIRTY_TEXT);
-		} else {
-			st->dirty |= VXU_DIRTY_EXTRAS;   /* gave way: still owed */
+			if (st->extras_want)
+				st->dirty |= VXU_DIRTY_EXTRAS;
+			/* in (failures too, which the step tells): the steps and the
+			 * panel laid out again, reading them.  Without memory for its
+			 * environment nothing was made: the placeholders stay until
+			 * the student moves, rather than asking again at once */
+			if (j->extras_rc != VX_ENOMEM)
+				vxu_ask(st, VXU_DIRTY_TEXT);
 		}
 	}
 	if (j->do_export) {

@@ -599,7 +599,10 @@ static void view_eigen(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	snprintf(line, sizeof line, U(in, ", ln γλ = %s", ", ln(gamma*lambda) = %s"),
 	         isfinite(lb) ? num(in, c, sizeof c, lb) : U(in, "−∞", "-inf"));
 	tail(out, width, full, VXT_SERIES3, line);
-	if (full && !vxr_env_later(env, VXR_LATER_POWERS)) {
+	if (full && vxr_env_later(env, VXR_LATER_POWERS)) {
+		vxt_lines_newline(out);
+		vxt_lines_puts(out, VXT_DIM, U(in, "‖Wⁿ‖₂: being computed…", "||W^n||_2: being computed..."));
+	} else if (full) {
 		const vx_mag *pw = vxr_env_powers(env, &err);
 		size_t N = vxr_env_powers_n(env), best = pw ? vxr_powers_peak(pw, N) : 0;
 		if (pw && N > 0) {

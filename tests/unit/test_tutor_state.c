@@ -1597,3 +1597,59 @@ Test(tutor_later, a_slow_comparison_follows_the_step_and_gives_way_to_keys)
 	free(pn);
 	vxu_state_free(&s);
 }
+
+/* What the step shown left for later comes before what a step visited
+ * earlier did, and is laid out again as soon as it is in; a new set of
+ * laid-out steps drops what only forgotten steps wanted (asked for again
+ * when they are shown again). */
+Test(tutor_later, the_step_shown_is_served_first)
+{
+	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { 0 };
+	cr_assert_eq(vx_params_set(&p, "hidden", "128", &err), VX_OK);
+	cr_assert_eq(vx_params_set(&p, "steps", "100", &err), VX_OK);
+	vxu_state s;
+	cr_assert_eq(vxu_state_init(&s, &p, 15, 1, 24, 80, &err), VX_OK, "%s", err.msg);
+	/* step 15 at another bias: its LSTM and GRU left for later */
+	vxu_key(&s, 'B');
+	vxu_job *j = vxu_job_take(&s);
+	cr_assert_not_null(j);
+	vxu_job_run(j);
+	vxu_job_end(&s, j);
+	cr_expect_eq(s.extras_want, VXR_LATER_GATES);
+	/* step 14 before they are in: its powers left for later too */
+	vxu_key(&s, VXU_K_LEFT);
+	cr_assert_str_eq(vxr_step_name(s.step), "14-eigen.md");
+	j = vxu_job_take(&s);
+	cr_assert_not_null(j);
+	vxu_job_run(j);
+	vxu_job_end(&s, j);
+	cr_expect_eq(s.extras_want, VXR_LATER_GATES | VXR_LATER_POWERS);
+	char *d = lines_text(s.doc->lines, s.doc->nlines);
+	cr_expect(strstr(d, "take a while") != NULL && strstr(d, "Between the two ends") == NULL, "%s", d);
+	free(d);
+	/* the next job computes step 14's alone, then step 14 is laid out again */
+	j = vxu_job_take(&s);
+	cr_assert_not_null(j);
+	vxu_job_run(j);
+	vxu_job_end(&s, j);
+	cr_expect_eq(s.extras_want, VXR_LATER_GATES, "the powers in, the gates still owed");
+	j = vxu_job_take(&s);
+	cr_assert_not_null(j, "step 14 laid out again");
+	vxu_job_run(j);
+	vxu_job_end(&s, j);
+	d = lines_text(s.doc->lines, s.doc->nlines);
+	cr_expect(strstr(d, "take a while") == NULL && strstr(d, "Between the two ends") != NULL, "%s", d);
+	free(d);
+	cr_expect_eq(s.extras_want, 0, "step 15, forgotten, wants nothing until shown");
+	cr_expect_null(vxu_job_take(&s), "nothing owed");
+	cr_expect_null(vxu_busy_note(&s));
+	vxu_key(&s, VXU_K_RIGHT);
+	cr_expect_eq(vxu_update(&s), VX_OK);
+	d = lines_text(s.doc->lines, s.doc->nlines);
+	cr_expect(strstr(d, "being computed") == NULL && strstr(d, "forget bias b = 1") != NULL, "%s", d);
+	free(d);
+	vxu_state_free(&s);
+}
