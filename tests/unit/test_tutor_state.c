@@ -1517,6 +1517,19 @@ Test(tutor_state, panel_lines_fit_the_panel, .timeout = 120)
 
 /* ---------------------------------------------------------------- work left for later */
 
+/* A tutor on the gates step of a network beyond d³t = 2×10⁸ (d = 128,
+ * T = 100), its first jobs done. */
+static void later_state(vxu_state *s)
+{
+	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { 0 };
+	cr_assert_eq(vx_params_set(&p, "hidden", "128", &err), VX_OK);
+	cr_assert_eq(vx_params_set(&p, "steps", "100", &err), VX_OK);
+	cr_assert_eq(vxu_state_init(s, &p, 15, 1, 24, 80, &err), VX_OK, "%s", err.msg);
+}
+
 /* The gates step of an LSTM network beyond d³t = 2×10⁸ (d = 128, T = 100):
  * the step is laid out at once and says the LSTM and GRU are being
  * computed; they are a job of their own, taken only when nothing else is
@@ -1525,14 +1538,9 @@ Test(tutor_state, panel_lines_fit_the_panel, .timeout = 120)
  * numbers are those of the gated networks analysed here on their own. */
 Test(tutor_later, a_slow_comparison_follows_the_step_and_gives_way_to_keys)
 {
-	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-	vx_params p;
-	vx_params_default(&p);
-	vx_error err = { 0 };
-	cr_assert_eq(vx_params_set(&p, "hidden", "128", &err), VX_OK);
-	cr_assert_eq(vx_params_set(&p, "steps", "100", &err), VX_OK);
 	vxu_state s;
-	cr_assert_eq(vxu_state_init(&s, &p, 15, 1, 24, 80, &err), VX_OK, "%s", err.msg);
+	vx_error err = { 0 };
+	later_state(&s);
 	cr_assert_str_eq(vxr_step_name(s.step), "15-gates.md");
 	/* the LSTM's cell over the longest gap, b = 0 and 1, computed here */
 	char want[2][48];
@@ -1604,14 +1612,8 @@ Test(tutor_later, a_slow_comparison_follows_the_step_and_gives_way_to_keys)
  * when they are shown again). */
 Test(tutor_later, the_step_shown_is_served_first)
 {
-	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-	vx_params p;
-	vx_params_default(&p);
-	vx_error err = { 0 };
-	cr_assert_eq(vx_params_set(&p, "hidden", "128", &err), VX_OK);
-	cr_assert_eq(vx_params_set(&p, "steps", "100", &err), VX_OK);
 	vxu_state s;
-	cr_assert_eq(vxu_state_init(&s, &p, 15, 1, 24, 80, &err), VX_OK, "%s", err.msg);
+	later_state(&s);
 	/* step 15 at another bias: its LSTM and GRU left for later */
 	vxu_key(&s, 'B');
 	vxu_job *j = vxu_job_take(&s);
