@@ -3,7 +3,7 @@
  * for people and notes, not a timed test).
  *
  *   build/bench/tutor_bench [--reps N] [--sizes DxT,DxT,...] [--screen COLSxROWS]
- *                           [--exec PROG[,PROG...]]
+ *                           [--exec PROG[,PROG...] [--args 'OPTIONS']]
  *
  * In-process (without --exec), the work behind each kind of key, done on
  * the calling thread as vxu_update does it:
@@ -21,7 +21,9 @@
  * byte before the program is idle: no output and no CPU time for 150 ms).
  * Medians over N repetitions; the targets: a key's first frame within a
  * 60 Hz frame (16 ms) at d = 128, T = 500, and a first frame within 100 ms
- * at d = 256, T = 2000, the complete numbers following.
+ * at d = 256, T = 2000, the complete numbers following.  --args adds
+ * options to every run (`--cell lstm --step 15`: the comparisons a step
+ * leaves for later are in the complete figure).
  */
 #include <gsl/gsl_errno.h>
 #include <locale.h>
@@ -391,6 +393,7 @@ int main(int argc, char **argv)
 	int reps = 9, rows = 24, cols = 80;
 	const char *sizes = "8x50,32x100,128x500";
 	char *exec = NULL;
+	const char *extra = "";
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
 			reps = atoi(argv[++i]);
@@ -400,8 +403,11 @@ int main(int argc, char **argv)
 			sscanf(argv[++i], "%dx%d", &cols, &rows);
 		else if (strcmp(argv[i], "--exec") == 0 && i + 1 < argc)
 			exec = strdup(argv[++i]);
+		else if (strcmp(argv[i], "--args") == 0 && i + 1 < argc)
+			extra = argv[++i];
 		else {
-			fprintf(stderr, "usage: tutor_bench [--reps N] [--sizes DxT,...] [--screen COLSxROWS] [--exec PROG[,PROG...]]\n");
+			fprintf(stderr, "usage: tutor_bench [--reps N] [--sizes DxT,...] [--screen COLSxROWS] "
+			                "[--exec PROG[,PROG...] [--args 'OPTIONS']]\n");
 			return 2;
 		}
 	}
@@ -425,8 +431,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		if (exec) {
-			char args[64];
-			snprintf(args, sizeof args, "--hidden %zu --steps %zu", d, T);
+			char args[512];
+			snprintf(args, sizeof args, "--hidden %zu --steps %zu%s%s", d, T, *extra ? " " : "", extra);
 			bench_exec(progs, nprogs, args, reps, rows, cols);
 		} else {
 			bench_size(d, T, reps, rows, cols);
