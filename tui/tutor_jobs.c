@@ -300,11 +300,18 @@ static void job_analyse(vxu_job *j)
 		j->net_rc = vx_fail(&j->net_err, VX_ENOMEM, "out of memory");
 }
 
-/* Writes the handout of network n with the job's k and j. */
+/* Writes the handout of network n with the job's k and j.  The slow
+ * extras a handout reads are computed first, stopping with the job (those
+ * finished stay): a key that asks for other work does not wait for them.
+ * Then the handout is written whole, nothing left to stop it half-way. */
 static void job_export(vxu_job *j, const vxu_net *n)
 {
 	vxr_ctx ctx = { &n->eff, n->sm->m, n->result, j->j, j->k, j->date, n->extras, 0, j->forget_bias, j->cell,
-	                0, NULL };
+	                0, &j->cancel };
+	if (n->extras && vxr_extras_compute(&ctx, VXR_LATER_ALL) == VX_ECANCELLED)
+		return;   /* not written: still owed */
+	ctx.stop = NULL;
+	j->export_done = 1;
 	j->export_rc = vxr_report_write(&ctx, VXR_HTML, NULL, j->export_file, &j->export_err);
 	if (j->export_rc != VX_OK)
 		return;
@@ -370,25 +377,23 @@ void vxu_job_run(vxu_job *j)
 		j->panel_done = !cancelled(j);
 	}
 	j->wants = vxr_extras_take_wanted(n->extras);
-	if (j->do_export && !cancelled(j)) {
+	if (j->do_export && !cancelled(j))
 		job_export(j, n);
-		j->export_done = 1;
-	}
 }
 
 int vxu_job_wanted(const vxu_state *st, const vxu_job *j)
 {
-	if (j->do_export)
-		return 1;   /* a handout asked for is written, whatever came after */
-	if (j->do_extras) {
-		/* it gives way to any other work a job would take now */
+	if (j->net_bits)
+		return j->gen >= st->asked_net;   /* its text and panel are of its network */
+	if (j->do_export || j->do_extras) {
+		/* It gives way to any other work a job would take now: a handout
+		 * asked for is still written after it (of the network shown
+		 * then), the extras it computed kept. */
 		unsigned other = st->dirty & ~(unsigned)VXU_DIRTY_EXTRAS;
 		if (st->lay.too_small)
 			other &= ~(unsigned)(VXU_DIRTY_DOC | VXU_DIRTY_TEXT);
-		return j->base == st->net && !other && !st->want_export;
+		return j->base == st->net && !other && (j->do_export || !st->want_export);
 	}
-	if (j->net_bits)
-		return j->gen >= st->asked_net;   /* its text and panel are of its network */
 	return (j->do_doc && j->gen >= st->asked_text && j->step == st->step) ||
 	       (j->do_panel && j->gen >= st->asked_panel);
 }

@@ -723,12 +723,14 @@ const char *vxu_busy_note(const vxu_state *st)
 {
 	if (st->lay.too_small)
 		return NULL;
+	const char *note = NULL;
 	if (vxu_stale(st) & (VXU_STALE_NET | VXU_STALE_TEXT | VXU_STALE_PANEL))
-		return st->utf8 ? "updating…" : "updating...";
-	/* what the step says is being computed (env.h, work left for later) */
-	if (st->extras_want)
-		return st->utf8 ? "computing…" : "computing...";
-	return NULL;
+		note = st->utf8 ? "updating…" : "updating...";
+	else if (st->extras_want)   /* what the step says is being computed (env.h) */
+		note = st->utf8 ? "computing…" : "computing...";
+	if (note && st->busy_short)
+		note = st->utf8 ? "…" : "...";
+	return note;
 }
 
 /* Tells the student, in the message line, what the change they made did. */
@@ -893,6 +895,25 @@ static void build_status(vxu_state *st)
 			break;
 		snprintf(st->status_right, sizeof st->status_right, "%s", st->progress);
 	}
+	/* without j and seed and still too wide (60 columns with "updating…"
+	 * or "computing…" beside): γ goes too, γλ stays, and if that is not
+	 * enough the note beside shrinks to "…" (vxu_busy_note) */
+	int no_gamma = 0;
+	st->busy_short = 0;
+	if (level == 4) {
+		int room = st->lay.cols - (int)strlen(st->status_right) - 3;
+		int bw = busy ? vxr_u8_width(busy) + 2 : 0;
+		int width = 1 + (cell ? vxr_u8_width(cell) + 1 : 0) + vxr_u8_width(act);
+		for (int i = 0; i < NF; i++)
+			if (!f[i].optional)
+				width += 1 + vxr_u8_width(f[i].name[2]) + 1 + vxr_u8_width(f[i].val);
+		int gw = 1 + vxr_u8_width(f[F_G].name[2]) + 1 + vxr_u8_width(f[F_G].val);
+		if (busy && width - gw > room - bw) {
+			st->busy_short = 1;
+			bw = (st->utf8 ? 1 : 3) + 2;   /* "…" or "..." */
+		}
+		no_gamma = width > room - bw;
+	}
 	int names = level >= 3 ? 2 : level == 2 ? 1 : 0;
 	vxt_lines *s = &st->status;
 	vxt_lines_newline(s);
@@ -902,7 +923,7 @@ static void build_status(vxu_state *st)
 	}
 	vxt_lines_printf(s, VXT_NUMBER, " %s", act);
 	for (int i = 0; i < NF; i++) {
-		if (level == 4 && f[i].optional)
+		if ((level == 4 && f[i].optional) || (no_gamma && i == F_G))
 			continue;
 		vxt_lines_puts(s, VXT_TEXT, level == 0 ? "  " : " ");
 		vxt_lines_printf(s, VXT_TEXT, "%s=", f[i].name[names]);

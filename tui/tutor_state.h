@@ -148,6 +148,8 @@ typedef struct {
 	unsigned extras_want;  /* what the steps and panels laid out left for later
 	                        * (report/doc/env.h, VXR_LATER_ bits), owed while not 0 */
 	unsigned extras_now;   /* of them, what the last layout kept did: first */
+	int busy_short;        /* the status line has no room for vxu_busy_note's words:
+	                        * it says "…" (build_status decides) */
 	int exporting;         /* a job took the handout and has not ended */
 
 	vx_exec machine;       /* what the process offered at the start (vx_exec_machine),

@@ -123,7 +123,8 @@ enum {
 	VXR_LATER_GATED = 1u << 1,    /* the one of the cell the reader chose (ctx->cell) */
 	VXR_LATER_REGIMES = 1u << 2,  /* this network on the other sides of γλ = 1 */
 	VXR_LATER_INITS = 1u << 3,    /* this network with an orthogonal and the identity W */
-	VXR_LATER_POWERS = 1u << 4    /* ‖Wⁿ‖₂ (vxr_env_powers) */
+	VXR_LATER_POWERS = 1u << 4,   /* ‖Wⁿ‖₂ (vxr_env_powers) */
+	VXR_LATER_ALL = (1u << 5) - 1 /* all of them: what a whole handout reads */
 };
 
 /* 1 when what (one VXR_LATER_ bit) is left for later in this rendering:

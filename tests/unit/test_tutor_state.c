@@ -1325,6 +1325,17 @@ Test(tutor_state, a_failure_of_superseded_parameters_is_dropped)
 	cr_expect(strstr(st.message, "not changed") == NULL, "'%s'", st.message);
 }
 
+/* The file at path into buf (size bytes, NUL-ended); fails the test when
+ * there is none. */
+static void slurp(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s written", path);
+	size_t n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+}
+
 /* The handout asked for after a key is of the network that key asks for,
  * written by the job that computes it. */
 Test(tutor_state, a_handout_after_a_key_is_of_the_new_network)
@@ -1342,12 +1353,8 @@ Test(tutor_state, a_handout_after_a_key_is_of_the_new_network)
 	cr_expect_eq(vxu_stale(&st), 0, "one job: the network, its step, its panel and the handout");
 	char path[4200];
 	snprintf(path, sizeof path, "%s/vanex-handout.html", dir);
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "%s written", path);
 	static char html[1 << 20];
-	size_t n = fread(html, 1, sizeof html - 1, f);
-	fclose(f);
-	html[n] = '\0';
+	slurp(path, html, sizeof html);
 	cr_expect(strstr(html, "relu") != NULL, "the handout is of the relu network");
 	cr_expect(strstr(st.message, "wrote") != NULL, "'%s'", st.message);
 	unlink(path);
@@ -1653,5 +1660,76 @@ Test(tutor_later, the_step_shown_is_served_first)
 	d = lines_text(s.doc->lines, s.doc->nlines);
 	cr_expect(strstr(d, "being computed") == NULL && strstr(d, "forget bias b = 1") != NULL, "%s", d);
 	free(d);
+	vxu_state_free(&s);
+}
+
+/* `e` at a size whose comparisons are slow: the handout's job gives way to
+ * a key that asks for work, writes nothing then, and is done after it, the
+ * handout whole (every comparison in, nothing "stopped" or "being
+ * computed"). */
+Test(tutor_later, a_handout_gives_way_to_a_key_and_is_written_after)
+{
+	vxu_state s;
+	later_state(&s);
+	char dir[] = "/tmp/vanex-tutor-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	s.export_dir = dir;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/vanex-handout.html", dir);
+	cr_expect_eq(vxu_key(&s, 'e'), VXU_EXPORT);
+	vxu_job *j = vxu_job_take(&s);
+	cr_assert_not_null(j);
+	cr_expect(vxu_job_wanted(&s, j));
+	vxu_key(&s, 'v');
+	cr_expect_not(vxu_job_wanted(&s, j), "another panel asked for: the handout gives way");
+	vxu_job_cancel(j);
+	vxu_job_run(j);
+	cr_expect_eq(vxu_job_end(&s, j), VX_OK);
+	cr_expect_neq(access(path, F_OK), 0, "nothing written yet");
+	cr_expect(vxu_stale(&s) & VXU_STALE_EXPORT, "the handout still owed");
+	cr_expect_eq(vxu_update(&s), VX_OK);
+	static char html[1 << 22];
+	slurp(path, html, sizeof html);
+	cr_expect(strstr(html, "being computed") == NULL && strstr(html, "stopped") == NULL);
+	cr_expect(strstr(html, "An LSTM and a GRU beside this network") != NULL, "step 15's comparison in it");
+	unlink(path);
+	rmdir(dir);
+	vxu_state_free(&s);
+}
+
+/* The status line and the note beside it ("updating…", "computing…", or
+ * "…" where the words do not fit) fit every width from 60 columns up, γλ
+ * whole: nothing is cut by the note. */
+Test(tutor_later, the_status_line_and_its_note_fit)
+{
+	vxu_state s;
+	later_state(&s);
+	vxu_key(&s, 'B');   /* another bias: the gates left for later, owed throughout */
+	for (int cols = 60; cols <= 80; cols++) {
+		for (int phase = 0; phase < 2; phase++) {
+			if (phase == 0) {
+				vxu_resize(&s, 16, cols);   /* the step asked again: updating */
+			} else {
+				vxu_job *j = vxu_job_take(&s);   /* laid out: the gates still owed */
+				cr_assert_not_null(j);
+				vxu_job_run(j);
+				vxu_job_end(&s, j);
+			}
+			const char *busy = vxu_busy_note(&s);
+			cr_assert_not_null(busy, "%d columns, phase %d: a note", cols, phase);
+			char b[512];
+			cr_assert_eq(s.status.nlines, 1);
+			line_text(&s.status.lines[0], b, sizeof b);
+			int room = cols - (int)strlen(s.status_right) - 2 - vxr_u8_width(busy) - 2;
+			cr_expect(vxr_u8_width(b) <= room, "%d columns: '%s' beside '%s' and '%s'", cols, b, busy,
+			          s.status_right);
+			cr_expect(strstr(b, "γλ=0.8") != NULL, "%d columns: γλ whole in '%s'", cols, b);
+			cr_expect(phase == 0 ? strstr(busy, "updating") || !strcmp(busy, "…")
+			                     : strstr(busy, "computing") || !strcmp(busy, "…"),
+			          "%d columns: '%s'", cols, busy);
+		}
+	}
+	cr_expect_eq(vxu_update(&s), VX_OK);
+	cr_expect_null(vxu_busy_note(&s));
 	vxu_state_free(&s);
 }
