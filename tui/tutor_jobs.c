@@ -189,7 +189,9 @@ vxu_job *vxu_job_take(vxu_state *st)
 	int layout = !st->lay.too_small && (net_bits || (st->dirty & (VXU_DIRTY_DOC | VXU_DIRTY_TEXT)));
 	int fresh = net_bits || !vxu_docs_current(st);
 	int doc = layout && (fresh || (!(st->docs && st->docs[st->step]) && !vxu_doc_failed(st)));
-	int export = st->want_export;
+	/* a handout only when nothing else is owed: a job's results come at
+	 * its end, and the step a key asks for must not wait for a handout */
+	int export = st->want_export && !net_bits && !layout;
 	/* extras a step left for later: only when nothing else is owed */
 	if (!st->extras_want || !st->net)
 		st->dirty &= ~(unsigned)VXU_DIRTY_EXTRAS;

@@ -726,6 +726,8 @@ const char *vxu_busy_note(const vxu_state *st)
 	const char *note = NULL;
 	if (vxu_stale(st) & (VXU_STALE_NET | VXU_STALE_TEXT | VXU_STALE_PANEL))
 		note = st->utf8 ? "updating…" : "updating...";
+	else if (st->want_export || st->exporting)   /* `e`: its message may be gone */
+		note = st->utf8 ? "writing…" : "writing...";
 	else if (st->extras_want)   /* what the step says is being computed (env.h) */
 		note = st->utf8 ? "computing…" : "computing...";
 	if (note && st->busy_short)

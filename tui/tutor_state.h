@@ -229,8 +229,11 @@ void vxu_ask(vxu_state *st, unsigned bits);
  * bits, 0 when the screen is up to date). */
 unsigned vxu_stale(const vxu_state *st);
 
-/* What the status line says while vxu_stale() finds the network, the step
- * or the panel older than asked ("updating…"); NULL when up to date. */
+/* What the status line says while work is owed: "updating…" while
+ * vxu_stale() finds the network, the step or the panel older than asked,
+ * else "writing…" while a handout is, else "computing…" while what a step
+ * left for later is (extras_want); "…" where the words do not fit
+ * (busy_short); NULL when nothing is owed. */
 const char *vxu_busy_note(const vxu_state *st);
 
 /* ---- jobs: the work, off the thread that reads keys ----
