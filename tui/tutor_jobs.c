@@ -412,6 +412,58 @@ void vxu_job_drop(vxu_job *j)
 	free(j);
 }
 
+/* The text of line l (its spans joined), malloc'd; NULL for a blank line
+ * or out of memory. */
+static char *line_string(const vxt_line *l)
+{
+	size_t n = 0;
+	for (size_t s = 0; s < l->nspans; s++)
+		n += strlen(l->spans[s].text);
+	char *t = n ? malloc(n + 1) : NULL;
+	if (!t)
+		return NULL;
+	t[0] = '\0';
+	for (size_t s = 0; s < l->nspans; s++)
+		strcat(t, l->spans[s].text);
+	return t;
+}
+
+/* Where the reader was in the step shown: the first line with text from
+ * the top of the view down (*text, malloc'd) and how far below the top it
+ * is (*below); *text NULL when the view is at the top or has no such line. */
+static void view_anchor(const vxu_state *st, char **text, size_t *below)
+{
+	*text = NULL;
+	*below = 0;
+	const vxt_doc *d = st->doc;
+	for (size_t i = st->scroll; d && st->scroll > 0 && i < d->nlines && !*text; i++) {
+		*text = line_string(&d->lines[i]);
+		*below = i - st->scroll;
+	}
+}
+
+/* The step shown laid out anew (what it left for later came in above the
+ * reader, or its numbers changed): the view follows the line it had at
+ * the top when the new text has it, the occurrence nearest the old place. */
+static void keep_view(vxu_state *st, const vxt_doc *d, const char *text, size_t below)
+{
+	size_t best = SIZE_MAX, dist = SIZE_MAX;
+	for (size_t i = 0; text && i < d->nlines; i++) {
+		char *t = line_string(&d->lines[i]);
+		if (t && strcmp(t, text) == 0) {
+			size_t at = i >= below ? i - below : 0;
+			size_t dd = at > st->scroll ? at - st->scroll : st->scroll - at;
+			if (dd < dist) {
+				dist = dd;
+				best = at;
+			}
+		}
+		free(t);
+	}
+	if (best != SIZE_MAX)
+		st->scroll = best;
+}
+
 /* The network a job computed, shown, or its failure told: the parameters
  * it was computed for are still those asked for. */
 static vx_status take_network(vxu_state *st, vxu_job *j)
@@ -476,6 +528,10 @@ vx_status vxu_job_end(vxu_state *st, vxu_job *j)
 		}
 	}
 	if (j->doc_done && on_shown && j->gen >= st->asked_text) {
+		char *anchor = NULL;
+		size_t below = 0;
+		if (j->step == st->step && j->doc)
+			view_anchor(st, &anchor, &below);
 		if (j->fresh_text && st->docs_gen < j->gen) {
 			vxu_forget_docs(st);
 			st->docs_gen = j->gen;
@@ -483,6 +539,8 @@ vx_status vxu_job_end(vxu_state *st, vxu_job *j)
 		if (!st->docs)
 			st->docs = calloc(st->nsteps, sizeof *st->docs);
 		if (j->doc && st->docs && !st->docs[j->step]) {
+			if (anchor)
+				keep_view(st, j->doc, anchor, below);
 			st->docs[j->step] = j->doc;
 			j->doc = NULL;
 		} else if (!j->doc) {
@@ -491,6 +549,7 @@ vx_status vxu_job_end(vxu_state *st, vxu_job *j)
 			if (first == VX_OK)
 				first = j->doc_rc;
 		}
+		free(anchor);
 	}
 	if (j->panel_done && on_shown && j->gen >= st->asked_panel) {
 		vxt_lines t = st->panel;

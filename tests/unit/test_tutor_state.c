@@ -1741,3 +1741,59 @@ Test(tutor_later, the_status_line_and_its_note_fit)
 	cr_expect_null(vxu_busy_note(&s));
 	vxu_state_free(&s);
 }
+
+/* The first line with text from the top of the view down. */
+static void view_top(const vxu_state *s, char *b, size_t n)
+{
+	b[0] = '\0';
+	for (size_t i = s->scroll; i < s->doc->nlines && !b[0]; i++)
+		line_text(&s->doc->lines[i], b, n);
+}
+
+/* The reader's line stays at the top of the view when the step is laid
+ * out again with the comparison that was being computed above it (a plot
+ * many lines longer than the placeholder). */
+Test(tutor_later, the_view_stays_on_its_line_when_a_comparison_comes_in)
+{
+	vxu_state s;
+	later_state(&s);
+	vxu_resize(&s, 16, 80);   /* a short screen: room to scroll past the placeholder */
+	cr_expect_eq(vxu_update(&s), VX_OK);
+	vxu_key(&s, 'B');   /* another bias: laid out with the placeholder */
+	vxu_job *j = vxu_job_take(&s);
+	cr_assert_not_null(j);
+	vxu_job_run(j);
+	vxu_job_end(&s, j);
+	char *d = lines_text(s.doc->lines, s.doc->nlines);
+	cr_assert(strstr(d, "are being computed") != NULL, "%s", d);
+	free(d);
+	size_t at = SIZE_MAX;
+	for (size_t i = 0; i < s.doc->nlines && at == SIZE_MAX; i++) {
+		char b[512];
+		line_text(&s.doc->lines[i], b, sizeof b);
+		if (strstr(b, "The forget bias."))
+			at = i;
+	}
+	cr_assert_neq(at, SIZE_MAX);
+	size_t max = vxu_scroll_max(&s);
+	s.scroll = at < max ? at : max;
+	size_t ph = 0;
+	for (size_t i = 0; i < s.doc->nlines && !ph; i++) {
+		char b[512];
+		line_text(&s.doc->lines[i], b, sizeof b);
+		if (strstr(b, "The comparison needs"))
+			ph = i;
+	}
+	cr_assert(ph > 0 && s.scroll > ph, "scrolled below the placeholder (line %zu): %zu", ph, s.scroll);
+	char before[512], after[512];
+	view_top(&s, before, sizeof before);
+	size_t old = s.scroll;
+	cr_expect_eq(vxu_update(&s), VX_OK);   /* the comparison in */
+	d = lines_text(s.doc->lines, s.doc->nlines);
+	cr_expect(strstr(d, "are being computed") == NULL, "%s", d);
+	free(d);
+	view_top(&s, after, sizeof after);
+	cr_expect_str_eq(after, before);
+	cr_expect_gt(s.scroll, old + 5, "the view moved down with its line: %zu, was %zu", s.scroll, old);
+	vxu_state_free(&s);
+}
