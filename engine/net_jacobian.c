@@ -331,6 +331,21 @@ static void scale_back(gsl_matrix *M, double E, double *log10_scale)
 		*log10_scale = E * VX_LOG10_2;
 }
 
+/* After a factor: A's largest entry back to [½, 1), its power of two added
+ * to *E.  1 when the product is done early: exactly 0 (*E = 0, *st VX_OK)
+ * or not finite (*st VX_ENONFINITE); else 0. */
+static int renormalise(gsl_matrix *A, double *E, vx_status *st)
+{
+	int e, nz = vx_normalise2(A, &e);
+	if (nz <= 0) {
+		*st = nz < 0 ? VX_ENONFINITE : VX_OK;
+		*E = 0;
+		return 1;
+	}
+	*E += e;
+	return 0;
+}
+
 vx_status vx_net_dSdS(const vx_net *net, const vx_net_fwd *f, size_t t, size_t k, gsl_matrix *P,
                       double *log10_scale)
 {
@@ -362,13 +377,8 @@ vx_status vx_net_dSdS(const vx_net *net, const vx_net_fwd *f, size_t t, size_t k
 		vx_net_jacobian_from_coef(net, coef, J, &w);
 		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, P, J, 0.0, Q);
 		gsl_matrix_memcpy(P, Q);
-		int e, nz = vx_normalise2(P, &e);
-		if (nz <= 0) {
-			st = nz < 0 ? VX_ENONFINITE : VX_OK;
-			E = 0;
+		if (renormalise(P, &E, &st))
 			break;
-		}
-		E += e;
 	}
 	if (st == VX_OK)
 		scale_back(P, E, log10_scale);
@@ -408,13 +418,8 @@ vx_status vx_net_dSdS_columns(const vx_net *net, const vx_net_fwd *f, size_t t, 
 		gsl_matrix *tmp = X;
 		X = Y;
 		Y = tmp;
-		int e, nz = vx_normalise2(X, &e);
-		if (nz <= 0) {
-			st = nz < 0 ? VX_ENONFINITE : VX_OK;
-			E = 0;
+		if (renormalise(X, &E, &st))
 			break;
-		}
-		E += e;
 	}
 	gsl_matrix_set_zero(P);
 	if (st == VX_OK) {

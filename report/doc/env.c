@@ -326,7 +326,10 @@ static vx_status build_gated(const vxr_ctx *c, vx_cell cell, vx_net_result **out
 	return st;
 }
 
-int vxr_env_gated_slow(const vxr_env *e)
+/* 1 when a network of a comparison (the gated ones, the regimes', the
+ * remedies') is too slow for a terminal's redraw: d³t beyond 2 × 10⁸ (an
+ * LSTM's state is 2d: its analysis costs about four of the vanilla one's) */
+static int networks_slow(const vxr_env *e)
 {
 	double d = (double)e->ctx->model->d;
 	return d * d * d * (double)e->ctx->result->t > 2e8;
@@ -398,7 +401,7 @@ int vxr_env_later(vxr_env *e, unsigned what)
 	 * rendering: read now */
 	if (!e->ctx->defer || !e->ctx->extras || held(e, what))
 		return 0;
-	if (!(what == VXR_LATER_POWERS ? vxr_env_powers_slow(e) : vxr_env_gated_slow(e)))
+	if (!(what == VXR_LATER_POWERS ? vxr_env_powers_slow(e) : networks_slow(e)))
 		return 0;
 	e->x->wanted |= what;
 	return 1;

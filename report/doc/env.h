@@ -102,13 +102,6 @@ int vxr_env_powers_slow(const vxr_env *e);
  * (the failure is kept too, and given again). */
 vx_status vxr_env_gated(vxr_env *e, vx_cell cell, const vx_net_result **out, vx_error *err);
 
-/* 1 when those two networks, or the comparisons' networks of the regimes
- * and of the remedies, are too slow for a terminal's redraw: d³t beyond
- * 2 × 10⁸ (an LSTM's state is 2d: its analysis costs about four of the
- * vanilla one's); the tutor leaves them for later then (vxr_env_later),
- * the handouts never. */
-int vxr_env_gated_slow(const vxr_env *e);
-
 /* ---- work left for later ----
  * The tutor lays a step out at once, and an extra too slow for that (the
  * networks of a comparison, the powers of W: the thresholds above) is
@@ -128,8 +121,8 @@ enum {
 };
 
 /* 1 when what (one VXR_LATER_ bit) is left for later in this rendering:
- * the context defers (ctx->defer), it is slow (vxr_env_gated_slow,
- * vxr_env_powers_slow) and the extras do not hold it yet; the extras then
+ * the context defers (ctx->defer), it is slow (a network of a comparison
+ * beyond d³t = 2 × 10⁸, the powers by vxr_env_powers_slow) and the extras do not hold it yet; the extras then
  * record it as wanted.  0 when it is to be read now (computed if need be).
  * Template names `later.gates`, `later.gated`, `later.regimes`,
  * `later.inits`, `later.powers`. */
