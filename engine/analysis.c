@@ -107,6 +107,7 @@ static void work_clear(work *w)
 	gsl_matrix_free(w->gnear);
 	free(w->sv);
 	gsl_matrix_free(w->Ly);
+	gsl_matrix_free(w->Lt);
 	gsl_matrix_free(w->Lz);
 	gsl_vector_free(w->Ltau);
 	gsl_vector_free(w->Le);
@@ -143,7 +144,7 @@ static double work_bytes(double d, double T, size_t nb)
 	             + T                     /* sn_mant */
 	             + 2 * GRAD_BLOCK * d + GRAD_BLOCK /* dblk, sblk, tau */
 	             + GRAD_BLOCK * d + GRAD_BLOCK + d * d + 3 * d /* nblk, ntau, gnear, sv */
-	             + 2 * d * p + p + d     /* Ly, Lz, Ltau, Le */
+	             + 3 * d * p + p + d     /* Ly, Lt, Lz, Ltau, Le */
 	             + 2 * d * d + 3 * d;    /* fA, fG, feval, feig */
 	return dbl * sizeof(double) + T * sizeof(int) + (1 + (double)nb) * (double)vx_lanczos_bytes((size_t)d) +
 	       (double)vx_an_path_bytes((size_t)d);
@@ -194,14 +195,15 @@ static int work_init(work *w, const vx_model *m, size_t t)
 	w->ntau = malloc(GRAD_BLOCK * sizeof(double));
 	w->gnear = gsl_matrix_calloc(d, d);
 	w->sv = malloc(3 * d * sizeof(double));
-	w->Ly = gsl_matrix_alloc(d, w->p);
+	w->Ly = gsl_matrix_alloc(w->p, d);
+	w->Lt = gsl_matrix_alloc(w->p, d);
 	w->Lz = gsl_matrix_alloc(d, w->p);
 	w->Ltau = gsl_vector_alloc(w->p);
 	w->Le = gsl_vector_alloc(d);
 	w->pc = malloc(3 * d * sizeof(double));
 	if (!w->pc || !w->Wn || !w->G || !w->Q || !w->eval || !w->eig || !w->lz || !w->c ||
 	    !w->X || !w->Y || !w->CS || !w->sn_mant || !w->sn_exp || !w->sn_cap || !w->pn_mant ||
-	    !w->dblk || !w->sblk || !w->tau || !w->nblk || !w->ntau || !w->gnear || !w->sv || !w->Ly || !w->Lz || !w->Ltau || !w->Le)
+	    !w->dblk || !w->sblk || !w->tau || !w->nblk || !w->ntau || !w->gnear || !w->sv || !w->Ly || !w->Lt || !w->Lz || !w->Ltau || !w->Le)
 		return -1;
 	w->cs = w->c + d;
 	w->cprev = w->cs + d;
@@ -368,10 +370,21 @@ static vx_status check_model(const vx_model *m, vx_error *err)
 }
 
 /* rows [r0, r1) of S ← X B */
-static int rows_dgemm(const gsl_matrix *X, const gsl_matrix *B, gsl_matrix *S, size_t r0, size_t r1)
+/* Rows [r0, r1) of vx_an_chain_dgemm's step */
+static int rows_dgemm(gsl_matrix *S, gsl_matrix *X, const double *cs, double alpha, const gsl_matrix *B,
+                      size_t r0, size_t r1)
 {
-	gsl_matrix_const_view Xv = gsl_matrix_const_submatrix(X, r0, 0, r1 - r0, X->size2);
 	gsl_matrix_view Sv = gsl_matrix_submatrix(S, r0, 0, r1 - r0, S->size2);
+	gsl_matrix_view Xv = gsl_matrix_submatrix(X, r0, 0, r1 - r0, X->size2);
+	if (!cs)
+		return gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, alpha, &Sv.matrix, B, 0.0, &Xv.matrix) != 0;
+	size_t n = S->size2;
+	for (size_t i = r0; i < r1; i++) {
+		const double *src = vx_row(S, i);
+		double *dst = vx_row(X, i);
+		for (size_t l = 0; l < n; l++)
+			dst[l] = src[l] * cs[l];
+	}
 	return gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Xv.matrix, B, 0.0, &Sv.matrix) != 0;
 }
 
@@ -388,18 +401,21 @@ static void relax(void)
 #endif
 }
 
-vx_status vx_an_chain_dgemm(chain_help *h, const gsl_matrix *X, const gsl_matrix *B, gsl_matrix *S)
+vx_status vx_an_chain_dgemm(chain_help *h, gsl_matrix *S, gsl_matrix *X, const double *cs, double alpha,
+                            const gsl_matrix *B)
 {
-	size_t rows = X->size1, half = rows / 2 / CHAIN_SPLIT_ALIGN * CHAIN_SPLIT_ALIGN;
+	size_t rows = S->size1, half = rows / 2 / CHAIN_SPLIT_ALIGN * CHAIN_SPLIT_ALIGN;
 	int lend = h && !h->off && (double)rows * (double)B->size1 * (double)B->size2 >= CHAIN_SPLIT_MIN &&
 	           half > 0 && atomic_exchange_explicit(&h->avail, 0, memory_order_acquire) == 1;
 	struct timespec t0, t1, t2;
 	if (lend)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (lend) {
+		h->S = S;
 		h->X = X;
 		h->B = B;
-		h->S = S;
+		h->cs = cs;
+		h->alpha = alpha;
 		h->r0 = half;
 		h->r1 = rows;
 		h->shared++;
@@ -408,7 +424,7 @@ vx_status vx_an_chain_dgemm(chain_help *h, const gsl_matrix *X, const gsl_matrix
 		pthread_cond_broadcast(&h->cv);
 		pthread_mutex_unlock(&h->mu);
 	}
-	int bad = rows_dgemm(X, B, S, 0, lend ? half : rows);
+	int bad = rows_dgemm(S, X, cs, alpha, B, 0, lend ? half : rows);
 	if (lend) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		/* the other half takes about as long: spin a little, then sleep */
@@ -459,7 +475,7 @@ static void help_chain(chain_help *h)
 			pthread_mutex_unlock(&h->mu);
 		}
 		if (atomic_load_explicit(&h->posted, memory_order_acquire)) {
-			h->st = rows_dgemm(h->X, h->B, h->S, h->r0, h->r1);
+			h->st = rows_dgemm(h->S, h->X, h->cs, h->alpha, h->B, h->r0, h->r1);
 			pthread_mutex_lock(&h->mu);   /* the chain's thread may sleep */
 			atomic_store_explicit(&h->posted, 0, memory_order_release);
 			pthread_cond_broadcast(&h->cv);

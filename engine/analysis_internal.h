@@ -54,9 +54,10 @@ typedef struct {
 	                           * thread takes it by setting it to 0) */
 	atomic_int posted;        /* a product is posted / still computed */
 	atomic_int quit;          /* the chain is done: the helper returns */
-	const gsl_matrix *X, *B;  /* S = X B for rows [r0, r1) (set before
-	                           * posted, read after it: release, acquire) */
-	gsl_matrix *S;
+	gsl_matrix *S, *X;        /* the step of vx_an_chain_dgemm for rows */
+	const gsl_matrix *B;      /* [r0, r1) (set before posted, read after */
+	const double *cs;         /* it: release, acquire) */
+	double alpha;
 	size_t r0, r1;
 	int st;                   /* the helper's dgemm status */
 	size_t shared;            /* products split (the result's chain_shared) */
@@ -65,9 +66,14 @@ typedef struct {
 	                           * thread's alone, as shared and slow) */
 } chain_help;
 
-/* S ← X B (rows × d by d × d), on the helper too when it waits and there are
- * rows enough: the same bits as one dgemm.  h may be NULL. */
-vx_status vx_an_chain_dgemm(chain_help *h, const gsl_matrix *X, const gsl_matrix *B, gsl_matrix *S);
+/* One step of the chain (rows × d by d × d), on the helper too when it
+ * waits and there are rows enough, each thread scaling the rows it
+ * multiplies: the same bits as one dgemm.  With cs: S ← S diag(cs) B, X
+ * its scratch.  Without (cs NULL, when every column's factor is the same
+ * power of two alpha, exact): X ← alpha S B, no copy of S made, and the
+ * caller swaps the two.  h may be NULL. */
+vx_status vx_an_chain_dgemm(chain_help *h, gsl_matrix *S, gsl_matrix *X, const double *cs, double alpha,
+                            const gsl_matrix *B);
 
 /* The workspace of one run, allocated once for (d, T, t) by analysis.c;
  * each pass writes its own fields and reads the shared ones (W, G, λ). */
@@ -105,7 +111,8 @@ typedef struct {
 	double *ntau;           /* their powers of two */
 	gsl_matrix *gnear;      /* d×d: Σ_t of the terms k = t, as mantissa × 2^E */
 	double *sv;             /* 3 × d: s_k − y, the near δ, the whole δ */
-	gsl_matrix *Ly, *Lz;    /* Lyapunov: orthonormal basis d×p and its image */
+	gsl_matrix *Ly, *Lt, *Lz; /* Lyapunov: orthonormal basis p×d (as rows), its
+	                        * image p×d, and the image scaled, d×p, for the QR */
 	gsl_vector *Ltau, *Le;  /* Householder coefficients (p), a column (d) */
 	/* the path norms' own, so that they can run beside the rest */
 	double *pc, *pcs, *ptmp;        /* 3 × d */

@@ -85,8 +85,24 @@ static gsl_matrix_view rows_of(gsl_matrix *A, size_t n)
 	return gsl_matrix_submatrix(A, 0, 0, n, A->size2);
 }
 
+/* Every entry of cs the same power of two (a linear cell's σ' = 1): its
+ * value, else 0 */
+static double uniform_pow2(const double *cs, size_t d)
+{
+	int e;
+	if (frexp(cs[0], &e) != 0.5)
+		return 0;
+	for (size_t i = 1; i < d; i++)
+		if (cs[i] != cs[0])
+			return 0;
+	return cs[0];
+}
+
 /* S's rows ← S's rows diag(cs) Wn (cs: σ'(a_j) over a power of two), or
- * S ← diag(cs) Wn, the first factor, when first. */
+ * S ← diag(cs) Wn, the first factor, when first.  When cs is one power of
+ * two the product is scaled by it instead and written to X, which then
+ * takes S's place: no pass over S to scale it (at d = 1024 that pass took
+ * 1.1 ms of a product's 27). */
 static vx_status product(work *w, chain *c, const double *cs, int first)
 {
 	size_t d = w->d, rows = c->lr.rows;
@@ -100,14 +116,15 @@ static vx_status product(work *w, chain *c, const double *cs, int first)
 		}
 		return VX_OK;
 	}
-	for (size_t i = 0; i < rows; i++) {
-		const double *src = vx_row(c->S, i);
-		double *dst = vx_row(c->X, i);
-		for (size_t l = 0; l < d; l++)
-			dst[l] = src[l] * cs[l];
-	}
 	gsl_matrix_view X = rows_of(c->X, rows), S = rows_of(c->S, rows);
-	return vx_an_chain_dgemm(w->help, &X.matrix, w->Wn, &S.matrix);
+	double alpha = uniform_pow2(cs, d);
+	vx_status st = vx_an_chain_dgemm(w->help, &S.matrix, &X.matrix, alpha != 0 ? NULL : cs, alpha, w->Wn);
+	if (alpha != 0) {
+		gsl_matrix *t = c->S;
+		c->S = c->X;
+		c->X = t;
+	}
+	return st;
 }
 
 /* P_k in full, from J_t down to J_{k+1}, into S's first d rows as P × 2^*E
