@@ -284,11 +284,34 @@ static const struct {
 };
 #define NEXEC_KEYS (sizeof exec_keys / sizeof exec_keys[0])
 
+/* The tutor's state directory for the runs: its own, emptied before each
+ * run, so that every run starts as a new student's does (at step 1, not
+ * where the person running the bench left their own tutor: step 15 would
+ * add an LSTM and a GRU to every "complete" figure) */
+static char state_home[64];
+
+static void state_forget(void)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/vanex/progress", state_home);
+	unlink(path);
+}
+
+static void state_remove(void)
+{
+	char path[128];
+	state_forget();
+	snprintf(path, sizeof path, "%s/vanex", state_home);
+	rmdir(path);
+	rmdir(state_home);
+}
+
 /* One run of prog: its start, every key pair once, then q. */
 static void exec_once(const char *prog, const char *args, int rows, int cols, reply *start, reply *out)
 {
 	struct winsize ws = { (unsigned short)rows, (unsigned short)cols, 0, 0 };
 	int fd;
+	state_forget();
 	double t0 = now_ms();
 	pid_t pid = forkpty(&fd, NULL, NULL, &ws);
 	if (pid < 0) {
@@ -299,6 +322,7 @@ static void exec_once(const char *prog, const char *args, int rows, int cols, re
 		setenv("TERM", "xterm-256color", 1);
 		setenv("LANG", "C.UTF-8", 1);
 		setenv("LC_ALL", "C.UTF-8", 1);
+		setenv("XDG_STATE_HOME", state_home, 1);
 		char cmd[4200];
 		snprintf(cmd, sizeof cmd, "exec %s %s", prog, args);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
@@ -422,6 +446,14 @@ int main(int argc, char **argv)
 		progs[nprogs++] = tok;
 	if (!exec)
 		printf("tutor_bench: %d repetitions, medians; the frame is written to /dev/null\n\n", reps);
+	if (exec) {
+		snprintf(state_home, sizeof state_home, "/tmp/tutor_bench.XXXXXX");
+		if (!mkdtemp(state_home)) {
+			perror("tutor_bench: a state directory for the tutor");
+			return 1;
+		}
+		atexit(state_remove);
+	}
 	char *copy = strdup(sizes);
 	char *save = NULL;
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
