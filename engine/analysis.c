@@ -369,7 +369,6 @@ static vx_status check_model(const vx_model *m, vx_error *err)
 	return VX_OK;
 }
 
-/* rows [r0, r1) of S ← X B */
 /* Rows [r0, r1) of vx_an_chain_dgemm's step */
 static int rows_dgemm(gsl_matrix *S, gsl_matrix *X, const double *cs, double alpha, const gsl_matrix *B,
                       size_t r0, size_t r1)

@@ -70,8 +70,10 @@ typedef struct {
  * waits and there are rows enough, each thread scaling the rows it
  * multiplies: the same bits as one dgemm.  With cs: S ← S diag(cs) B, X
  * its scratch.  Without (cs NULL, when every column's factor is the same
- * power of two alpha, exact): X ← alpha S B, no copy of S made, and the
- * caller swaps the two.  h may be NULL. */
+ * power of two alpha): X ← alpha S B, no copy of S made, and the caller
+ * swaps the two.  Scaling by a power of two is exact outside the
+ * subnormal range, where an entry lies some 2^-500 below P's norm (P is
+ * renormalised beyond that) and changes no norm.  h may be NULL. */
 vx_status vx_an_chain_dgemm(chain_help *h, gsl_matrix *S, gsl_matrix *X, const double *cs, double alpha,
                             const gsl_matrix *B);
 

@@ -61,7 +61,7 @@ vx_status vx_an_lyapunov(const vx_model *m, work *w, vx_result *r)
 		for (size_t i = 0; i < d; i++) {
 			double f = ldexp(w->lc[i], -ec), *zr = vx_row(w->Lz, i);
 			for (size_t l = 0; l < p; l++)
-				zr[l] = gsl_matrix_get(w->Lt, l, i) * f;
+				zr[l] = vx_row(w->Lt, l)[i] * f;
 		}
 		if (thin_qr(w, w->Lz, w->Ly))
 			return VX_ENUMERIC;

@@ -37,8 +37,10 @@ static vx_status top_eig(work *w, vx_lanczos *lz, size_t *steps, size_t *fallbac
 #define LOWRANK_MIN_D 64
 
 /* The path pass's own buffers: the product S (its first rows P_k, or the
- * factor M and the probe rows of lowrank.h) and scratch of the same shape,
- * the factored chain's state and the Lanczos run on M's rows. */
+ * factor M and the probe rows of lowrank.h) and X of the same shape, the
+ * scaled rows a step multiplies or, for a step scaled by one power of two,
+ * the product itself, X and S then trading places (product()); the
+ * factored chain's state and the Lanczos run on M's rows. */
 typedef struct {
 	gsl_matrix *S, *X;   /* vx_lr_capacity(d, 1) × d */
 	vx_lowrank lr;

@@ -608,6 +608,54 @@ Test(engine_analysis, a_chain_shared_by_two_threads_has_the_bits_of_one)
 	}
 }
 
+/* The relative distance of two positive magnitudes, from their log10s */
+static double mag_rel(vx_mag a, vx_mag b)
+{
+	return fabs(expm1((a.log10 - b.log10) * M_LN10));
+}
+
+/* The BLAS's own thread count (the policy's blas_threads) splits the
+ * BLAS's products among its threads.  Its matrix-vector products keep
+ * their bits (the states, both gradients and the Lyapunov exponents here:
+ * the forward pass, BPTT and the Lyapunov pass), its matrix products may
+ * not (λ's Gram matrix, the step norms' batches, the chain), and what
+ * comes of them stays within rounding.  One engine thread, the BLAS on one
+ * and on two, at d = 512. */
+Test(engine_analysis, the_blas_threads_change_nothing_beyond_rounding)
+{
+	need_openblas();
+	for (int q = 0; q < 2; q++) {
+		size_t d = 512, T = 12;
+		vx_model *m = random_model(q ? VX_TANH : VX_LINEAR, d, 4, T, q ? 1.1 : 0.9, 1.0, 4400 + q);
+		vx_exec b1 = { 1, 1, NULL }, b2 = { 1, 2, NULL };
+		vx_result *a = NULL, *b = NULL;
+		vx_exec_apply(&b1);
+		cr_assert_eq(vx_analyse(m, T, &b1, &a, NULL), VX_OK);
+		vx_exec_apply(&b2);
+		cr_assert_eq(vx_analyse(m, T, &b2, &b, NULL), VX_OK);
+		cr_expect(same_bits(a->s->data, b->s->data, T * d * sizeof(double)), "q %d: the states", q);
+		cr_expect(same_bits(a->grad_W->data, b->grad_W->data, d * d * sizeof(double)), "q %d: ∂L/∂W", q);
+		cr_expect(same_bits(a->grad_sum_W->data, b->grad_sum_W->data, d * d * sizeof(double)),
+		          "q %d: the summed loss's ∂L/∂W", q);
+		cr_expect(same_bits(a->lyap_top, b->lyap_top, sizeof a->lyap_top), "q %d: the exponents", q);
+		cr_expect(fabs(a->lambda / b->lambda - 1) <= 1e-14, "q %d: λ %.17g, %.17g", q, a->lambda, b->lambda);
+		for (size_t j = 0; j < T; j++) {
+			double x = gsl_vector_get(a->step_norm, j), y = gsl_vector_get(b->step_norm, j);
+			cr_expect(fabs(x / y - 1) <= 1e-13, "q %d: ‖J_%zu‖ %.17g, %.17g", q, j + 1, x, y);
+		}
+		for (size_t k = 1; k <= T; k++) {
+			const vx_path *pa = &a->paths[k - 1], *pb = &b->paths[k - 1];
+			cr_expect(mag_rel(pa->norm, pb->norm) <= 1e-13, "q %d k %zu: ‖∂s_t/∂s_k‖ 10^%.17g, 10^%.17g", q,
+			          k, pa->norm.log10, pb->norm.log10);
+			cr_expect(mag_rel(pa->step_product, pb->step_product) <= 1e-13, "q %d k %zu: step product", q, k);
+			cr_expect(mag_rel(pa->bound, pb->bound) <= 1e-13, "q %d k %zu: bound", q, k);
+		}
+		vx_result_free(a);
+		vx_result_free(b);
+		vx_model_free(m);
+	}
+}
+
 /* W = λQ with Q orthogonal: every J_j Jᵀ_j = λ²D_j², a spectrum of close
  * values whose eigenvectors do not change from step to step, so a Lanczos
  * run warm-started from step j-1 begins on an eigenvector that is not the top

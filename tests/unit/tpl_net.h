@@ -39,7 +39,7 @@ static inline void net_make(net *n, const char *act, const char *init, const cha
 	cr_assert_eq(vx_params_set(&n->p, "seed", "3", &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_model_build(&n->p, &n->m, &err), VX_OK, "%s", err.msg);
 	cr_assert_eq(vx_analyse(n->m, vx_params_loss_step(&n->p), NULL, &n->r, &err), VX_OK, "%s", err.msg);
-	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0, 0, VX_CELL_RNN };
+	n->ctx = (vxr_ctx){ &n->p, n->m, n->r, n->r->t, 1, "2001-02-03", NULL, 0, 0, VX_CELL_RNN, 0, NULL };
 	n->env = vxr_env_alloc(&n->ctx);
 	cr_assert_not_null(n->env);
 }
