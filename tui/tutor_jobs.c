@@ -428,6 +428,18 @@ static char *line_string(const vxt_line *l)
 	return t;
 }
 
+/* Whether line l's spans, joined, are text */
+static int line_is(const vxt_line *l, const char *text)
+{
+	for (size_t s = 0; s < l->nspans; s++) {
+		size_t n = strlen(l->spans[s].text);
+		if (strncmp(l->spans[s].text, text, n) != 0)
+			return 0;
+		text += n;
+	}
+	return *text == '\0';
+}
+
 /* Where the reader was in the step shown: the first line with text from
  * the top of the view down (*text, malloc'd) and how far below the top it
  * is (*below); *text NULL when the view is at the top or has no such line. */
@@ -449,8 +461,7 @@ static void keep_view(vxu_state *st, const vxt_doc *d, const char *text, size_t 
 {
 	size_t best = SIZE_MAX, dist = SIZE_MAX;
 	for (size_t i = 0; text && i < d->nlines; i++) {
-		char *t = line_string(&d->lines[i]);
-		if (t && strcmp(t, text) == 0) {
+		if (line_is(&d->lines[i], text)) {
 			size_t at = i >= below ? i - below : 0;
 			size_t dd = at > st->scroll ? at - st->scroll : st->scroll - at;
 			if (dd < dist) {
@@ -458,7 +469,6 @@ static void keep_view(vxu_state *st, const vxt_doc *d, const char *text, size_t 
 				best = at;
 			}
 		}
-		free(t);
 	}
 	if (best != SIZE_MAX)
 		st->scroll = best;

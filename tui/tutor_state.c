@@ -825,6 +825,30 @@ void vxu_note_change(vxu_state *st)
  * γ or γλ.  While a new network is computed, what the student chose is
  * shown at once and what is computed (λ, γ, γλ) is the previous network's,
  * dimmed, with room kept for vxu_busy_note. */
+/* The status line's fields.  Names: full, short, shortest (ASCII only
+ * differs). */
+enum { F_D, F_TT, F_T, F_K, F_J, F_L, F_G, F_GL, F_SEED, NF };
+typedef struct {
+	const char *name[3];
+	char val[48];
+	vxt_role role;
+} status_field;
+
+/* Which names a level of the status line uses */
+#define STATUS_NAMES(level) ((level) >= 3 ? 2 : (level) == 2 ? 1 : 0)
+
+/* The width of the status line as build_status prints it at a level
+ * (spacing and names), without the fields in skip (bits 1 << F_x). */
+static int status_width(const status_field *f, const char *cell, const char *act, int level, unsigned skip)
+{
+	int sp = level == 0 ? 2 : 1, names = STATUS_NAMES(level);
+	int width = 1 + (cell ? vxr_u8_width(cell) + sp : 0) + vxr_u8_width(act);
+	for (int i = 0; i < NF; i++)
+		if (!(skip >> i & 1))
+			width += sp + vxr_u8_width(f[i].name[names]) + 1 + vxr_u8_width(f[i].val);
+	return width;
+}
+
 static void build_status(vxu_state *st)
 {
 	vxt_lines_clear(&st->status);
@@ -843,19 +867,17 @@ static void build_status(vxu_state *st)
 		snprintf(g, sizeof g, "%s", l);
 		snprintf(gl, sizeof gl, "%s", l);
 	}
-	enum { F_D, F_TT, F_T, F_K, F_J, F_L, F_G, F_GL, F_SEED, NF };
-	/* Names: full, short, shortest (ASCII only differs). */
-	struct { const char *name[3]; char val[48]; vxt_role role; int optional; } f[NF] = {
-		[F_D] = { { "d", "d", "d" }, "", VXT_NUMBER, 0 },
-		[F_TT] = { { "T", "T", "T" }, "", VXT_NUMBER, 0 },
-		[F_T] = { { "t", "t", "t" }, "", VXT_NUMBER, 0 },
-		[F_K] = { { "k", "k", "k" }, "", VXT_NUMBER, 0 },
-		[F_J] = { { "j", "j", "j" }, "", VXT_NUMBER, 1 },
-		[F_L] = { { U(st, "λ", "lambda"), U(st, "λ", "lam"), U(st, "λ", "l") }, "", computed, 0 },
-		[F_G] = { { U(st, "γ", "gamma"), U(st, "γ", "gam"), U(st, "γ", "g") }, "", computed, 0 },
+	status_field f[NF] = {
+		[F_D] = { { "d", "d", "d" }, "", VXT_NUMBER },
+		[F_TT] = { { "T", "T", "T" }, "", VXT_NUMBER },
+		[F_T] = { { "t", "t", "t" }, "", VXT_NUMBER },
+		[F_K] = { { "k", "k", "k" }, "", VXT_NUMBER },
+		[F_J] = { { "j", "j", "j" }, "", VXT_NUMBER },
+		[F_L] = { { U(st, "λ", "lambda"), U(st, "λ", "lam"), U(st, "λ", "l") }, "", computed },
+		[F_G] = { { U(st, "γ", "gamma"), U(st, "γ", "gam"), U(st, "γ", "g") }, "", computed },
 		[F_GL] = { { U(st, "γλ", "gamma*lambda"), U(st, "γλ", "gam*lam"), U(st, "γλ", "gl") }, "",
-		           old ? VXT_DIM : vx_result_regime(r) == VX_REGIME_EDGE ? VXT_NUMBER : VXT_BAD, 0 },
-		[F_SEED] = { { "seed", "seed", "seed" }, "", VXT_NUMBER, 1 },
+		           old ? VXT_DIM : vx_result_regime(r) == VX_REGIME_EDGE ? VXT_NUMBER : VXT_BAD },
+		[F_SEED] = { { "seed", "seed", "seed" }, "", VXT_NUMBER },
 	};
 	snprintf(f[F_D].val, sizeof f[F_D].val, "%zu", cur_d(st));
 	snprintf(f[F_TT].val, sizeof f[F_TT].val, "%zu", cur_T(st));
@@ -885,14 +907,9 @@ static void build_status(vxu_state *st)
 	const char *cell = st->cell != VX_CELL_RNN ? vx_cell_name(st->cell) : NULL;
 	for (int pass = 0; pass < 2; pass++) {
 		int room = st->lay.cols - (int)strlen(st->status_right) - 3 - (busy ? vxr_u8_width(busy) + 2 : 0);
-		for (level = 0; level < 4; level++) {
-			int width = 1 + (cell ? vxr_u8_width(cell) + (level == 0 ? 2 : 1) : 0) + vxr_u8_width(act);
-			for (int i = 0; i < NF; i++)
-				width += (level == 0 ? 2 : 1) + vxr_u8_width(f[i].name[level >= 2 ? level - 1 : 0]) + 1
-				       + vxr_u8_width(f[i].val);
-			if (width <= room)
+		for (level = 0; level < 4; level++)
+			if (status_width(f, cell, act, level, 0) <= room)
 				break;
-		}
 		if (level < 2 || strcmp(st->status_right, st->progress) == 0)
 			break;
 		snprintf(st->status_right, sizeof st->status_right, "%s", st->progress);
@@ -900,23 +917,20 @@ static void build_status(vxu_state *st)
 	/* without j and seed and still too wide (60 columns with "updating…"
 	 * or "computing…" beside): γ goes too, γλ stays, and if that is not
 	 * enough the note beside shrinks to "…" (vxu_busy_note) */
-	int no_gamma = 0;
+	unsigned skip = 0;
 	st->busy_short = 0;
 	if (level == 4) {
 		int room = st->lay.cols - (int)strlen(st->status_right) - 3;
 		int bw = busy ? vxr_u8_width(busy) + 2 : 0;
-		int width = 1 + (cell ? vxr_u8_width(cell) + 1 : 0) + vxr_u8_width(act);
-		for (int i = 0; i < NF; i++)
-			if (!f[i].optional)
-				width += 1 + vxr_u8_width(f[i].name[2]) + 1 + vxr_u8_width(f[i].val);
-		int gw = 1 + vxr_u8_width(f[F_G].name[2]) + 1 + vxr_u8_width(f[F_G].val);
-		if (busy && width - gw > room - bw) {
+		skip = 1u << F_J | 1u << F_SEED;
+		if (busy && status_width(f, cell, act, level, skip | 1u << F_G) > room - bw) {
 			st->busy_short = 1;
 			bw = (st->utf8 ? 1 : 3) + 2;   /* "…" or "..." */
 		}
-		no_gamma = width > room - bw;
+		if (status_width(f, cell, act, level, skip) > room - bw)
+			skip |= 1u << F_G;
 	}
-	int names = level >= 3 ? 2 : level == 2 ? 1 : 0;
+	int names = STATUS_NAMES(level);
 	vxt_lines *s = &st->status;
 	vxt_lines_newline(s);
 	if (cell) {
@@ -925,7 +939,7 @@ static void build_status(vxu_state *st)
 	}
 	vxt_lines_printf(s, VXT_NUMBER, " %s", act);
 	for (int i = 0; i < NF; i++) {
-		if ((level == 4 && f[i].optional) || (no_gamma && i == F_G))
+		if (skip >> i & 1)
 			continue;
 		vxt_lines_puts(s, VXT_TEXT, level == 0 ? "  " : " ");
 		vxt_lines_printf(s, VXT_TEXT, "%s=", f[i].name[names]);

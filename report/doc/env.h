@@ -122,8 +122,8 @@ enum {
 
 /* 1 when what (one VXR_LATER_ bit) is left for later in this rendering:
  * the context defers (ctx->defer), it is slow (a network of a comparison
- * beyond d³t = 2 × 10⁸, the powers by vxr_env_powers_slow) and the extras do not hold it yet; the extras then
- * record it as wanted.  0 when it is to be read now (computed if need be).
+ * beyond d³t = 2 × 10⁸, the powers by vxr_env_powers_slow) and the extras
+ * do not hold it yet; the extras then record it as wanted.  0 when it is to be read now (computed if need be).
  * Template names `later.gates`, `later.gated`, `later.regimes`,
  * `later.inits`, `later.powers`. */
 int vxr_env_later(vxr_env *e, unsigned what);
