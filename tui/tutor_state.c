@@ -896,6 +896,10 @@ static void build_status(vxu_state *st)
 		         pending(st, VX_SET_SEED) ? st->params.seed : st->eff.seed);
 
 	const char *act = vx_act_name(pending(st, VX_SET_ACT) ? st->params.act : st->model->act);
+	/* the note in words: whether they fit is decided below, afresh each
+	 * time (the "…" of the last line built would leave room that the
+	 * words then take, cutting γλ, and the next line would flip back) */
+	st->busy_short = 0;
 	const char *busy = vxu_busy_note(st);
 	/* Levels: 0 wide spacing, 1 single spaces, 2 short names, 3 shortest
 	 * names, 4 without j and seed (only on the narrowest screens).  The
@@ -918,7 +922,6 @@ static void build_status(vxu_state *st)
 	 * or "computing…" beside): γ goes too, γλ stays, and if that is not
 	 * enough the note beside shrinks to "…" (vxu_busy_note) */
 	unsigned skip = 0;
-	st->busy_short = 0;
 	if (level == 4) {
 		int room = st->lay.cols - (int)strlen(st->status_right) - 3;
 		int bw = busy ? vxr_u8_width(busy) + 2 : 0;

@@ -1534,15 +1534,24 @@ Test(tutor_state, panel_lines_fit_the_panel, .timeout = 120)
 
 /* A tutor on the gates step of a network beyond d³t = 2×10⁸ (d = 128,
  * T = 100), its first jobs done. */
-static void later_state(vxu_state *s)
+/* The tutor at step 15 of a network of hidden × steps, its names read of
+ * the LSTM beside it when lstm (its name then in the status line) */
+static void later_state_of(vxu_state *s, int lstm, const char *hidden, const char *steps)
 {
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	vx_params p;
 	vx_params_default(&p);
 	vx_error err = { 0 };
-	cr_assert_eq(vx_params_set(&p, "hidden", "128", &err), VX_OK);
-	cr_assert_eq(vx_params_set(&p, "steps", "100", &err), VX_OK);
+	cr_assert_eq(vx_params_set(&p, "hidden", hidden, &err), VX_OK);
+	cr_assert_eq(vx_params_set(&p, "steps", steps, &err), VX_OK);
 	cr_assert_eq(vxu_state_init(s, &p, 15, 1, 24, 80, &err), VX_OK, "%s", err.msg);
+	if (lstm)
+		vxu_key(s, 'c');
+}
+
+static void later_state(vxu_state *s)
+{
+	later_state_of(s, 0, "128", "100");
 }
 
 /* The gates step of an LSTM network beyond d³t = 2×10⁸ (d = 128, T = 100):
@@ -1707,39 +1716,56 @@ Test(tutor_later, a_handout_gives_way_to_a_key_and_is_written_after)
 
 /* The status line and the note beside it ("updating…", "computing…", or
  * "…" where the words do not fit) fit every width from 60 columns up, γλ
- * whole: nothing is cut by the note. */
+ * whole: nothing is cut by the note.  A vanilla network, and an LSTM's
+ * longer line (its name, d = 256, T = 1000), which at 60 columns needs the
+ * "…" and lost γλ when the next line built took the words back. */
 Test(tutor_later, the_status_line_and_its_note_fit)
 {
-	vxu_state s;
-	later_state(&s);
-	vxu_key(&s, 'B');   /* another bias: the gates left for later, owed throughout */
-	for (int cols = 60; cols <= 80; cols++) {
-		for (int phase = 0; phase < 2; phase++) {
-			if (phase == 0) {
-				vxu_resize(&s, 16, cols);   /* the step asked again: updating */
-			} else {
-				vxu_job *j = vxu_job_take(&s);   /* laid out: the gates still owed */
-				cr_assert_not_null(j);
-				vxu_job_run(j);
-				vxu_job_end(&s, j);
+	for (int net = 0; net < 2; net++) {
+		vxu_state s;
+		if (net)
+			later_state_of(&s, 1, "256", "1000");
+		else
+			later_state(&s);
+		vxu_key(&s, 'B');   /* another bias: the gates left for later, owed throughout */
+		for (int cols = 60; cols <= 80; cols++) {
+			for (int phase = 0; phase < 2; phase++) {
+				if (phase == 0) {
+					vxu_resize(&s, 16, cols);   /* the step asked again: updating */
+				} else {
+					vxu_job *j = vxu_job_take(&s);   /* laid out: the gates still owed */
+					cr_assert_not_null(j);
+					vxu_job_run(j);
+					vxu_job_end(&s, j);
+				}
+				/* and the same line built again from the same state (the
+				 * same size again: only the status is built; what one build
+				 * decides must not change the next) */
+				for (int again = 0; again < 3; again++) {
+					if (again)
+						vxu_resize(&s, 16, cols);
+					const char *busy = vxu_busy_note(&s);
+					cr_assert_not_null(busy, "%d columns, phase %d: a note", cols, phase);
+					char b[512];
+					cr_assert_eq(s.status.nlines, 1);
+					line_text(&s.status.lines[0], b, sizeof b);
+					int room = cols - (int)strlen(s.status_right) - 2 - vxr_u8_width(busy) - 2;
+					cr_expect(vxr_u8_width(b) <= room, "%d columns, build %d: '%s' beside '%s' and '%s'",
+					          cols, again, b, busy, s.status_right);
+					cr_expect(strstr(b, "γλ=0.8") != NULL, "%d columns: γλ whole in '%s'", cols, b);
+					cr_expect(phase == 0 ? strstr(busy, "updating") || !strcmp(busy, "…")
+					                     : strstr(busy, "computing") || !strcmp(busy, "…"),
+					          "%d columns: '%s'", cols, busy);
+				}
 			}
-			const char *busy = vxu_busy_note(&s);
-			cr_assert_not_null(busy, "%d columns, phase %d: a note", cols, phase);
-			char b[512];
-			cr_assert_eq(s.status.nlines, 1);
-			line_text(&s.status.lines[0], b, sizeof b);
-			int room = cols - (int)strlen(s.status_right) - 2 - vxr_u8_width(busy) - 2;
-			cr_expect(vxr_u8_width(b) <= room, "%d columns: '%s' beside '%s' and '%s'", cols, b, busy,
-			          s.status_right);
-			cr_expect(strstr(b, "γλ=0.8") != NULL, "%d columns: γλ whole in '%s'", cols, b);
-			cr_expect(phase == 0 ? strstr(busy, "updating") || !strcmp(busy, "…")
-			                     : strstr(busy, "computing") || !strcmp(busy, "…"),
-			          "%d columns: '%s'", cols, busy);
 		}
+		if (!net) {
+			/* the gates in: nothing owed, no note */
+			cr_expect_eq(vxu_update(&s), VX_OK);
+			cr_expect_null(vxu_busy_note(&s));
+		}
+		vxu_state_free(&s);
 	}
-	cr_expect_eq(vxu_update(&s), VX_OK);
-	cr_expect_null(vxu_busy_note(&s));
-	vxu_state_free(&s);
 }
 
 /* The first line with text from the top of the view down. */
