@@ -2,6 +2,8 @@
  * exec.c — the thread policy (see exec.h).
  */
 #include <limits.h>
+#include <stddef.h>
+#include <strings.h>
 #include <unistd.h>
 #include "engine/exec.h"
 
@@ -9,6 +11,7 @@
  * with GSL's reference CBLAS, and then there is nothing to control). */
 extern void openblas_set_num_threads(int n) __attribute__((weak));
 extern int openblas_get_num_threads(void) __attribute__((weak));
+extern char *openblas_get_corename(void) __attribute__((weak));
 
 /* the sizes of exec.h's reasons */
 #define MODEL_MAX_D 256
@@ -57,4 +60,41 @@ void vx_exec_apply(const vx_exec *ex)
 int vx_exec_blas_single(void)
 {
 	return !blas_controlled() || openblas_get_num_threads() == 1;
+}
+
+const char *vx_exec_blas_core(void)
+{
+	return openblas_get_corename ? openblas_get_corename() : NULL;
+}
+
+const char *vx_exec_blas_better_core(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	/* OpenBLAS's x86-64 kernels of before AVX2 (its fallback for a
+	 * processor it does not know is Prescott); from Haswell on, and for
+	 * any name not here, its choice stands */
+	static const char *const older[] = {
+		"Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Sandybridge",
+		"Opteron", "Opteron_SSE3", "Barcelona", "Bobcat", "Bulldozer", "Piledriver", "Steamroller",
+	};
+	const char *core = vx_exec_blas_core();
+	if (!core)
+		return NULL;
+	size_t i = 0, n = sizeof older / sizeof older[0];
+	while (i < n && strcasecmp(core, older[i]) != 0)
+		i++;
+	if (i == n)
+		return NULL;
+	/* these report what the operating system enables, not the bare CPUID */
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+		return NULL;
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+	    __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw") &&
+	    __builtin_cpu_supports("avx512vl"))
+		return "SkylakeX";
+	return "Haswell";
+#else
+	return NULL;
+#endif
 }

@@ -87,4 +87,20 @@ int vx_exec_blas_single(void);
  * calls it. */
 void vx_exec_apply(const vx_exec *ex);
 
+/* OpenBLAS's name for the kernels it runs (its openblas_get_corename), NULL
+ * when the BLAS linked is another. */
+const char *vx_exec_blas_core(void);
+
+/* The OpenBLAS kernels (a name for OPENBLAS_CORETYPE) this processor should
+ * run, when the ones running are a generic fallback: the processor has AVX2
+ * and FMA (enabled by the kernel), and OpenBLAS runs kernels of an older
+ * generation, as it does when its table does not know the processor.  NULL
+ * when the kernels are right, the BLAS is not OpenBLAS, or the machine is
+ * not x86-64.  OpenBLAS 0.3.21 (Debian 12) runs its SSE3 "Prescott" kernels
+ * on Xeons newer than itself (family 6 model 207, AVX-512): a 256×256
+ * dgemm 3.6 times slower than with its SkylakeX kernels.  OpenBLAS reads
+ * OPENBLAS_CORETYPE once, as the process loads it: only a front end that
+ * starts itself again can act on this (tui/main.c). */
+const char *vx_exec_blas_better_core(void);
+
 #endif

@@ -15,6 +15,9 @@
 #                         against check_numpy.py as whole processes, and check's
 #                         peak RSS (BENCH_CHECK_SIZE, BENCH_CHECK_ACT, BENCH_CHECK_MEM)
 #   OPENBLAS_NUM_THREADS  default: the number of cores; numpy and torch use the same
+#   OPENBLAS_CORETYPE     default: the kernels vanex runs (`vanex --version`),
+#                         which it picks itself where OpenBLAS's own table is too
+#                         old for the processor; every method and the floor use them
 #   BUILD            build directory (results go to $BUILD/bench, never committed)
 # The chain of products factored against in full (bench_engine against
 # bench_engine_full, bench_net against bench_net_full, interleaved run by run;
@@ -39,6 +42,10 @@ PY_REPS=${BENCH_PY_REPS:-3}
 METHODS=${BENCH_METHODS-numpy torch}
 OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-$(nproc 2>/dev/null || echo 1)}
 export OPENBLAS_NUM_THREADS
+if [ -z "${OPENBLAS_CORETYPE+set}" ]; then
+	OPENBLAS_CORETYPE=$("$VANEX" --version 2>/dev/null | sed -n 's/^BLAS: OpenBLAS, \(.*\) kernels$/\1/p')
+	[ -n "$OPENBLAS_CORETYPE" ] && export OPENBLAS_CORETYPE || unset OPENBLAS_CORETYPE
+fi
 
 BENCH_LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 export BENCH_LOAD_START
@@ -49,7 +56,7 @@ done
 
 mem_args=
 for s in $MEM_SIZES; do mem_args="$mem_args $s:mem"; done
-echo "== vanex and the dgemm floor ($REPS runs each; OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS)"
+echo "== vanex and the dgemm floor ($REPS runs each; OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS, kernels ${OPENBLAS_CORETYPE:-as OpenBLAS picks})"
 # shellcheck disable=SC2086
 "$BUILD/bench/bench_engine" --out "$OUT" --reps "$REPS" $SIZES $mem_args
 

@@ -74,8 +74,26 @@ expect_err() {
 
 # ---- version and help ----
 run --version
-[ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = "vanex 0.1.0" ] || fail "--version: '$(cat "$tmp/out")' exit $rc"
+[ "$rc" -eq 0 ] && [ "$(head -n 1 "$tmp/out")" = "vanex 0.1.0" ] && [ "$(wc -l <"$tmp/out")" -eq 2 ] &&
+	grep -Eq '^BLAS: (OpenBLAS, [A-Za-z0-9_]+ kernels|not OpenBLAS)$' "$tmp/out" ||
+	fail "--version: '$(cat "$tmp/out")' exit $rc"
 pass
+# The BLAS's kernels: OpenBLAS's own table falls back to SSE3 kernels
+# (Prescott) on processors newer than it; vanex then starts again with the
+# kernels the processor's flags call for, unless the user chose them.
+if grep -q '^BLAS: OpenBLAS' "$tmp/out" && [ -z "${OPENBLAS_CORETYPE+set}" ] &&
+	grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+	k=$(sed -n 's/^BLAS: OpenBLAS, \(.*\) kernels$/\1/p' "$tmp/out")
+	case $k in
+	Prescott | Core2 | Penryn | Dunnington | Nehalem | Atom | Sandybridge | Opteron* | Barcelona | Bobcat | \
+		Bulldozer | Piledriver | Steamroller)
+		fail "--version: $k kernels on a processor with AVX2 and FMA" ;;
+	*) pass ;;
+	esac
+	OPENBLAS_CORETYPE=Prescott "$VANEX" --version | grep -q '^BLAS: OpenBLAS, Prescott kernels$' ||
+		fail "--version: OPENBLAS_CORETYPE=Prescott not kept"
+	pass
+fi
 for h in "--help" "check --help" "report --help" "tutor --help" "help" "help check" "-h"; do
 	# shellcheck disable=SC2086
 	run $h
