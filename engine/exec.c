@@ -3,7 +3,7 @@
  */
 #include <limits.h>
 #include <stddef.h>
-#include <strings.h>
+#include <string.h>
 #include <unistd.h>
 #include "engine/exec.h"
 
@@ -72,7 +72,9 @@ const char *vx_exec_blas_better_core(void)
 #if defined(__x86_64__) && defined(__GNUC__)
 	/* OpenBLAS's x86-64 kernels of before AVX2 (its fallback for a
 	 * processor it does not know is Prescott); from Haswell on, and for
-	 * any name not here, its choice stands */
+	 * any name not here, its choice stands.  Compared as written: a build
+	 * for one processor (no DYNAMIC_ARCH) names it in capitals and does not
+	 * read OPENBLAS_CORETYPE. */
 	static const char *const older[] = {
 		"Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Sandybridge",
 		"Opteron", "Opteron_SSE3", "Barcelona", "Bobcat", "Bulldozer", "Piledriver", "Steamroller",
@@ -81,7 +83,7 @@ const char *vx_exec_blas_better_core(void)
 	if (!core)
 		return NULL;
 	size_t i = 0, n = sizeof older / sizeof older[0];
-	while (i < n && strcasecmp(core, older[i]) != 0)
+	while (i < n && strcmp(core, older[i]) != 0)
 		i++;
 	if (i == n)
 		return NULL;

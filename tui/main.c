@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/auxv.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -66,13 +67,15 @@ static void remove_temps_on_signals(void)
  * OPENBLAS_CORETYPE naming the right ones: on an AVX-512 Xeon with Debian
  * 12's OpenBLAS, check at 256×1000 takes 0.56 s instead of 1.29.  The user's
  * choice (OPENBLAS_CORETYPE set, even empty) stands, and so does a process
- * under valgrind, which would not follow the new program.  When the exec
+ * under valgrind, which would not follow the new program, or one the
+ * dynamic loader was asked to run (ld.so ./vanex: /proc/self/exe is the
+ * loader, which would take the first argument for the program).  When the exec
  * fails (no /proc), vanex goes on with the kernels it has: the same numbers
  * to rounding, more slowly. */
 static void restart_with_right_kernels(char **argv)
 {
 	const char *core = vx_exec_blas_better_core(), *pre = getenv("LD_PRELOAD");
-	if (!core || getenv("OPENBLAS_CORETYPE") || (pre && strstr(pre, "vgpreload")))
+	if (!core || getenv("OPENBLAS_CORETYPE") || (pre && strstr(pre, "vgpreload")) || getauxval(AT_BASE) == 0)
 		return;
 	if (setenv("OPENBLAS_CORETYPE", core, 1) != 0)
 		return;

@@ -81,9 +81,11 @@ pass
 # The BLAS's kernels: OpenBLAS's own table falls back to SSE3 kernels
 # (Prescott) on processors newer than it; vanex then starts again with the
 # kernels the processor's flags call for, unless the user chose them.
-if grep -q '^BLAS: OpenBLAS' "$tmp/out" && [ -z "${OPENBLAS_CORETYPE+set}" ] &&
-	grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
-	k=$(sed -n 's/^BLAS: OpenBLAS, \(.*\) kernels$/\1/p' "$tmp/out")
+# A build for one processor (no DYNAMIC_ARCH) names it in capitals and
+# reads no OPENBLAS_CORETYPE: nothing to check there.
+k=$(sed -n 's/^BLAS: OpenBLAS, \(.*\) kernels$/\1/p' "$tmp/out")
+if [ -n "$k" ] && [ -z "${OPENBLAS_CORETYPE+set}" ] && [ "$k" != "$(printf %s "$k" | tr a-z A-Z)" ] &&
+	grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null; then
 	case $k in
 	Prescott | Core2 | Penryn | Dunnington | Nehalem | Atom | Sandybridge | Opteron* | Barcelona | Bobcat | \
 		Bulldozer | Piledriver | Steamroller)

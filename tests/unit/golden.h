@@ -65,7 +65,7 @@ static char *golden_mask_rounding(const char *s)
 			int k = 0, digits = 0;
 			if (p > m && strncmp(p, times, sizeof times - 1) == 0) {
 				p += sizeof times - 1;
-				for (int again = 1; again;) {
+				for (int again = 1; again && digits < 3;) {
 					again = 0;
 					for (int dgt = 0; dgt < 10; dgt++) {
 						size_t n = strlen(sup[dgt]);
