@@ -24,7 +24,7 @@ static void check_args(const vxu_args *a)
 	/* an accepted command line names no option that its file makes meaningless */
 	FUZZ_CHECK(a->cmd == VXU_CMD_HELP || a->cmd == VXU_CMD_VERSION ||
 	           vx_params_conflicts(&a->params, NULL) == VX_OK, "conflicting options accepted");
-	FUZZ_CHECK((int)a->format >= VXR_MD && (int)a->format <= VXR_LATEX, "format = %d", (int)a->format);
+	FUZZ_CHECK((int)a->format >= VXR_MD && (int)a->format <= VXR_SLIDES, "format = %d", (int)a->format);
 	FUZZ_CHECK(memchr(a->output, 0, sizeof a->output) != NULL, "output not terminated");
 	FUZZ_CHECK(memchr(a->template_path, 0, sizeof a->template_path) != NULL, "template not terminated");
 }
