@@ -101,13 +101,15 @@ int main(int argc, char **argv)
 	a.utf8 = vxu_locale_utf8();
 
 	switch (a.cmd) {
-	case VXU_CMD_VERSION:
+	case VXU_CMD_VERSION: {
+		const char *core = vx_exec_blas_core();
 		printf("vanex %s\n", VX_VERSION);
-		if (vx_exec_blas_core())
-			printf("BLAS: OpenBLAS, %s kernels\n", vx_exec_blas_core());
+		if (core)
+			printf("BLAS: OpenBLAS, %s kernels\n", core);
 		else
 			printf("BLAS: not OpenBLAS\n");
 		return flush_stdout();
+	}
 	case VXU_CMD_HELP:
 		vxu_print_help(stdout, a.help_cmd);
 		return flush_stdout();
