@@ -10,7 +10,8 @@
 #include <gsl/gsl_blas.h>
 #include "engine/linalg.h"
 
-double vx_maxabs(const double *x, size_t n)
+/* The largest |x_i| one at a time, NaN at the first NaN */
+static double maxabs_checked(const double *x, size_t n)
 {
 	double m = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -21,6 +22,38 @@ double vx_maxabs(const double *x, size_t n)
 			return a;
 	}
 	return m;
+}
+
+/* Four running maxima and four running sums, with no branch: the compiler
+ * keeps them in vector registers (at d = 512 the scans of the gated chain's
+ * matrices took 8% of its time one entry at a time).  A NaN or an infinity
+ * makes the sum not finite, and so does a sum that overflows: the careful
+ * scan then gives the answer (NaN whenever any entry is NaN). */
+double vx_maxabs(const double *x, size_t n)
+{
+	double m0 = 0, m1 = 0, m2 = 0, m3 = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		double a0 = fabs(x[i]), a1 = fabs(x[i + 1]), a2 = fabs(x[i + 2]), a3 = fabs(x[i + 3]);
+		m0 = a0 > m0 ? a0 : m0;
+		m1 = a1 > m1 ? a1 : m1;
+		m2 = a2 > m2 ? a2 : m2;
+		m3 = a3 > m3 ? a3 : m3;
+		s0 += a0;
+		s1 += a1;
+		s2 += a2;
+		s3 += a3;
+	}
+	for (; i < n; i++) {
+		double a = fabs(x[i]);
+		m0 = a > m0 ? a : m0;
+		s0 += a;
+	}
+	if (!isfinite(s0 + s1 + s2 + s3))
+		return maxabs_checked(x, n);
+	m0 = m1 > m0 ? m1 : m0;
+	m2 = m3 > m2 ? m3 : m2;
+	return m2 > m0 ? m2 : m0;
 }
 
 double vx_maxabs_matrix(const gsl_matrix *A)

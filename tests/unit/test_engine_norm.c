@@ -688,3 +688,51 @@ Test(engine_norm, step_norms_of_d_256_against_the_svd)
 	vx_result_free(r);
 	vx_model_free(m);
 }
+
+/* max |x_i| by its definition, one entry at a time: NaN when any is NaN */
+static double maxabs_ref(const double *x, size_t n)
+{
+	double m = 0;
+	int nan = 0;
+	for (size_t i = 0; i < n; i++) {
+		nan |= isnan(x[i]);
+		if (fabs(x[i]) > m)
+			m = fabs(x[i]);
+	}
+	return nan ? NAN : m;
+}
+
+Test(engine_norm, maxabs_finds_the_largest_entry_and_any_nan_wherever_they_are)
+{
+	/* every length 0..19 (the four lanes and the tail), the extreme entry
+	 * at every place: a largest value of either sign, an infinity, a NaN,
+	 * a NaN beside an infinity, and entries whose sum overflows */
+	double x[19];
+	const double big[] = { -7.5, 7.5, INFINITY, -INFINITY, NAN, DBL_MAX };
+	size_t fails = 0;
+	for (size_t n = 0; n <= 19; n++)
+		for (size_t b = 0; b < sizeof big / sizeof *big; b++)
+			for (size_t p = 0; p < (n ? n : 1); p++)
+				for (int other = 0; other < 3; other++) {
+					for (size_t i = 0; i < n; i++)
+						x[i] = (double)((i * 7) % 5) - 2.25;
+					if (n == 0)
+						continue;
+					x[p] = big[b];
+					/* a second special entry at another place */
+					if (other == 1 && n > 1)
+						x[(p + n / 2 + 1) % n] = INFINITY;
+					if (other == 2)
+						for (size_t i = 0; i < n; i++)
+							if (i != p)
+								x[i] = 0.75 * DBL_MAX;
+					double got = vx_maxabs(x, n), want = maxabs_ref(x, n);
+					if (!(got == want || (isnan(got) && isnan(want)))) {
+						if (fails++ < 5)
+							cr_log_error("n = %zu, %g at %zu (case %d): %g, want %g", n, big[b], p,
+							             other, got, want);
+					}
+				}
+	cr_expect(fails == 0, "%zu scans wrong", fails);
+	cr_expect(vx_maxabs(x, 0) == 0);
+}
