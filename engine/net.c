@@ -137,6 +137,7 @@ vx_net *vx_net_clone(const vx_net *net)
 	}
 	gsl_matrix_memcpy(c->x, net->x);
 	gsl_vector_memcpy(c->y, net->y);
+	c->no_bias = net->no_bias;
 	return c;
 }
 

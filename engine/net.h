@@ -62,6 +62,11 @@ typedef struct {
 	size_t G;            /* gates per layer */
 	size_t Ds, D;        /* state size per layer and in all */
 	vx_net_layer *layer; /* L entries */
+	/* 1 for a network without biases (PyTorch's bias=False): every b_ih and
+	 * b_hh stays 0 and is not a parameter, so it has no gradient (left 0),
+	 * no finite-difference entry, and no share of ‖∂L/∂θ‖; 0 (as allocated)
+	 * when the biases are parameters */
+	int no_bias;
 	gsl_matrix *x;       /* T × n; row j−1 holds x_j */
 	gsl_vector *y;       /* d: the target of the top layer's h_t */
 } vx_net;

@@ -161,6 +161,8 @@ static vx_status backward(const vx_net *net, int ej, vx_net_result *r, const ato
 				continue;
 			outer_add(G->w_hh, f, dh, hp);
 			outer_add(G->w_ih, f, di, v);
+			if (net->no_bias)
+				continue;   /* no biases: their gradients stay 0 */
 			cblas_daxpy((int)gd, f, dh, 1, G->b_hh->data, (int)G->b_hh->stride);
 			cblas_daxpy((int)gd, f, di, 1, G->b_ih->data, (int)G->b_ih->stride);
 		}

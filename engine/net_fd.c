@@ -176,7 +176,8 @@ vx_status vx_net_fd_check(const vx_net *net, const vx_net_result *r, size_t j, s
 		const gsl_matrix *an[2] = { g->w_ih, g->w_hh };
 		gsl_vector *vpar[2] = { cy->b_ih, cy->b_hh };
 		const gsl_vector *van[2] = { g->b_ih, g->b_hh };
-		for (int p = 0; p < 4; p++) {
+		/* without biases only the two weights are parameters */
+		for (int p = 0; p < (net->no_bias ? 2 : 4); p++) {
 			size_t rows, cols, tda, ptda;
 			double *th, *gv;
 			if (p < 2) {

@@ -353,7 +353,7 @@ static vx_status compare_params(const vx_net *net, const vx_net_result *r, size_
 		memcpy(b.S0 + i * D, b.S0, D * sizeof *b.S0);
 	for (size_t l = 0; l < L; l++) {
 		const vx_net_grad *g = &r->grad[l];
-		for (int q = 0; q < 4; q++) {
+		for (int q = 0; q < (net->no_bias ? 2 : 4); q++) {
 			/* the gradient as rows × cols, row-major with a stride (a
 			 * bias: one row; GSL's vectors here have stride 1) */
 			const gsl_matrix *G = q == 0 ? g->w_ih : q == 1 ? g->w_hh : NULL;

@@ -401,7 +401,8 @@ static void jw_source(vxr_jw *w, const vxr_source *src, const vx_params *p)
 
 
 /* The parameters of every layer under PyTorch's names, each M × scale
- * (grads: vx_net_grad, the same shapes as the weights). */
+ * (grads: vx_net_grad, the same shapes as the weights); a network without
+ * biases has only its weights, as its state_dict. */
 static void jw_net_weights(vxr_jw *w, const vx_net *net, const vx_net_grad *g)
 {
 	for (size_t l = 0; l < net->L && !w->err; l++) {
@@ -409,7 +410,7 @@ static void jw_net_weights(vxr_jw *w, const vx_net *net, const vx_net_grad *g)
 		const gsl_matrix *M[2] = { g ? g[l].w_ih : net->layer[l].w_ih, g ? g[l].w_hh : net->layer[l].w_hh };
 		const gsl_vector *v[2] = { g ? g[l].b_ih : net->layer[l].b_ih, g ? g[l].b_hh : net->layer[l].b_hh };
 		static const char *const name[4] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
-		for (int q = 0; q < 4; q++) {
+		for (int q = 0; q < (net->no_bias ? 2 : 4); q++) {
 			snprintf(key, sizeof key, "%s_l%zu", name[q], l);
 			if (q < 2)
 				jw_member_matrix(w, key, M[q]);
@@ -578,7 +579,7 @@ void vxr_jw_net_fd(vxr_jw *w, const vx_net *net, const vx_net_fdjudge *fd)
 	vxr_jw_key(w, "params");
 	vxr_jw_open(w, "{");
 	for (size_t l = 0; l < net->L; l++)
-		for (int q = 0; q < 4; q++) {
+		for (int q = 0; q < (net->no_bias ? 2 : 4); q++) {
 			char key[32];
 			snprintf(key, sizeof key, "%s_l%zu", name[q], l);
 			jw_member(w, key, fd->param[4 * l + (size_t)q]);

@@ -120,9 +120,10 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 	fprintf(out, "loss L_t = %s%sh_t %s y%s%s = %s (h_t of the top layer)\n", utf8 ? "\u00bd" : "0.5",
 	        utf8 ? "\u2016" : "||", minus, utf8 ? "\u2016" : "||", utf8 ? "\u00b2" : "^2",
 	        vxf_mag(a, sizeof a, r->loss, SIG, st));
-	fprintf(out, "gradient %s = %s (every weight and bias)\n",
+	fprintf(out, "gradient %s = %s (%s)\n",
 	        utf8 ? "\u2016\u2202L_t/\u2202\u03b8\u2016_F" : "||dL_t/dtheta||_F",
-	        vxf_mag(b, sizeof b, r->grad_norm, SIG, st));
+	        vxf_mag(b, sizeof b, r->grad_norm, SIG, st),
+	        net->no_bias ? "every weight; the network has no biases" : "every weight and bias");
 	/* the loss training sums, L = Σ_t L_t, and its gradient */
 	fprintf(out, "summed loss L = %s L_t = %s    gradient %s = %s\n", utf8 ? "\u03a3" : "sum",
 	        vxf_mag(a, sizeof a, r->loss_sum, SIG, st),

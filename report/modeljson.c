@@ -296,8 +296,9 @@ static vx_status get_layer_rows(const json_t *a, const char *name, const char *m
 }
 
 /* Builds a network from a "model" object in PyTorch's names: weight_ih_l0,
- * weight_hh_l0, bias_ih_l0, bias_hh_l0, ... (biases 0 when absent, as
- * bias=False), h0 and for LSTM c0 (L rows of d, 0 when absent), x, y, and
+ * weight_hh_l0, bias_ih_l0, bias_hh_l0, ... (no bias member: a network
+ * without biases, as bias=False; some absent: those are 0), h0 and for
+ * LSTM c0 (L rows of d, 0 when absent), x, y, and
  * cell and layers, each read from the shapes when absent. */
 static vx_status net_from_json(const json_t *mo, const char *name, vx_act act_default, vx_net **out,
                                vx_error *err)
@@ -405,6 +406,15 @@ static vx_status net_from_json(const json_t *mo, const char *name, vx_act act_de
 				st = get_vector(a, name, member, v[q - 2], err);
 		}
 	}
+	/* no bias member at all: a network without biases (bias=False), whose
+	 * biases are not parameters; some absent: those are 0 */
+	net->no_bias = 1;
+	for (size_t l = 0; l < L; l++)
+		for (int q = 2; q < 4; q++) {
+			snprintf(mem, sizeof mem, "%s_l%zu", PARAM_NAME[q], l);
+			if (json_object_get(mo, mem))
+				net->no_bias = 0;
+		}
 	const json_t *h0 = json_object_get(mo, "h0"), *c0 = json_object_get(mo, "c0");
 	if (st == VX_OK)
 		st = get_matrix(json_object_get(mo, "x"), name, "model.x", net->x, err);

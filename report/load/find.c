@@ -413,6 +413,7 @@ vx_status vxr_find_net(vxr_tensors *f, const vxr_module *m, int reverse, vx_act 
 		vx_net_free(net);
 		return st;
 	}
+	net->no_bias = !m->bias;
 	*out = net;
 	return VX_OK;
 }

@@ -13,7 +13,13 @@
 #   - the loss;
 #   - the summed loss L = Σ_{k=1}^{T} L_k (whatever t), every member of
 #     grads_sum, ∂L/∂(parameter), by autograd through all T steps, and
-#     grad_sum_norm, their Frobenius norm over every parameter.
+#     grad_sum_norm, their Frobenius norm over every parameter, and
+#     grad_norm, the same of grads.
+# Three networks come from checkpoints torch saved of modules built with
+# bias=False (an LSTM, a 2-layer GRU, an RNN), run with --inputs-file: their
+# model, grads and grads_sum must hold no bias member (a bias the module does
+# not have is not a parameter) and their gradient norms are those of the
+# module's own parameters.
 # The derivatives are those of tests/fixtures/torch_cells.py, whose sigmoid
 # and tanh differentiate as σ(a)σ(−a) and 1/cosh²(a) (custom
 # autograd.Function), so saturated gates are compared too; their forward
@@ -88,6 +94,15 @@ def check(path):
         states = {"h": o["h"], "c": o.get("c")}
         sums = o["grads_sum"] if o["grads_sum"] is not None else o["grads_sum_scaled"]
         sum_scale = 0.0 if o["grads_sum"] is not None else o["grads_sum_log10_scale"]
+    if "nobias" in path:
+        # the module had no biases: whatever the file says, the reference's
+        # parameters are its weights
+        if any(k.startswith("bias_") for k in list(sd) + list(grads) + list(sums)):
+            bad.append("a network without biases has bias members: model %s, grads %s"
+                       % (sorted(sd), sorted(grads)))
+        sd = {k: v for k, v in sd.items() if not k.startswith("bias_")}
+        grads = {k: v for k, v in grads.items() if not k.startswith("bias_")}
+        sums = {k: v for k, v in sums.items() if not k.startswith("bias_")}
     P = {k: torch.tensor(v) for k, v in sd.items()}
     X = torch.tensor(m["x"])
     y = torch.tensor(m["y"])
@@ -98,7 +113,8 @@ def check(path):
     D = L * Ds
 
     # ---- nn.* with the file's parameters, as they are
-    mod = torch_cells.nn_module(cell, act, n, d, L)
+    has_bias = any(k.startswith("bias_") for k in sd)
+    mod = torch_cells.nn_module(cell, act, n, d, L, bias=has_bias)
     mod = mod.double()
     mod.load_state_dict(P, strict=True)
 
@@ -157,6 +173,9 @@ def check(path):
         note("grads." + name, rel(torch.tensor(g) * 10.0 ** scale, G[name]))
     if "W" not in m and set(grads) != set(P):
         bad.append("grads members %s, parameters %s" % (sorted(grads), sorted(P)))
+    if "W" not in m:
+        gn = math.sqrt(sum(G[name].pow(2).sum().item() for name in P))
+        note("grad_norm", mag_rel(o["grad_norm"], o["log10_grad_norm"], gn))
 
     # ---- the summed loss over all T steps and its gradient, by autograd
     leaves = {k: v.clone().requires_grad_(True) for k, v in P.items()}
@@ -224,6 +243,33 @@ while read -r args; do
 	echo "run$i: $args"
 	files="$files $tmp/run$i.json"
 done <"$tmp/nets"
+# Modules without biases, saved by torch (their state_dict), with inputs
+# from a file: the runs' names say "nobias" to the reference.
+if ! "$PY" - "$tmp" <<'EOF'; then
+import sys
+import numpy as np
+import torch
+tmp = sys.argv[1]
+torch.manual_seed(7)
+for name, mod in (("lstm", torch.nn.LSTM(3, 5, bias=False)), ("gru", torch.nn.GRU(3, 4, num_layers=2, bias=False)),
+                  ("rnn", torch.nn.RNN(3, 6, bias=False))):
+    torch.save(mod.state_dict(), "%s/nobias-%s.pt" % (tmp, name))
+np.save("%s/nobias-x.npy" % tmp, np.random.default_rng(7).standard_normal((9, 3)))
+EOF
+	echo "FAIL: the checkpoints without biases were not written" >&2
+	fails=$((fails + 1))
+fi
+for c in lstm gru rnn; do
+	i=$((i + 1))
+	if ! OPENBLAS_NUM_THREADS=1 "$VANEX" check --json --weights "$tmp/nobias-$c.pt" --inputs-file "$tmp/nobias-x.npy" \
+		--t 7 >"$tmp/nobias-$c.json" 2>"$tmp/err"; then
+		echo "FAIL: vanex check --json --weights nobias-$c.pt: $(cat "$tmp/err")" >&2
+		fails=$((fails + 1))
+		continue
+	fi
+	echo "run$i: nobias-$c.pt, inputs from nobias-x.npy, t = 7"
+	files="$files $tmp/nobias-$c.json"
+done
 # shellcheck disable=SC2086
 OMP_NUM_THREADS=1 "$PY" "$tmp/ref.py" "$here/../fixtures" $files || fails=$((fails + 1))
 

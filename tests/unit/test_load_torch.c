@@ -146,7 +146,8 @@ static void compare(const vx_net *net, const vx_net_result *r, const json_t *seq
 			       { "weight_hh", g->w_hh->data, g->w_hh->size1 * g->w_hh->size2 },
 			       { "bias_ih", g->b_ih->data, g->b_ih->size },
 			       { "bias_hh", g->b_hh->data, g->b_hh->size } };
-		for (int q = 0; q < 4; q++) {
+		/* a module without biases has only its weights as parameters */
+		for (int q = 0; q < (net->no_bias ? 2 : 4); q++) {
 			char key[32];
 			snprintf(key, sizeof key, "%s_l%zu", p[q].name, l);
 			snprintf(what, sizeof what, "%.200s: dL_%zu/d%s", label, t, key);
@@ -218,6 +219,8 @@ static void check_fixture(const json_t *e)
 			         b);
 			vx_net *net = NULL;
 			cr_assert_eq(vxr_find_net(f, m, dir, act, in->T, &net, &err), VX_OK, "%s: %s", label, err.msg);
+			cr_expect_eq(net->no_bias, !m->bias, "%s: no_bias %d for a module with bias %d", label, net->no_bias,
+			             m->bias);
 			cr_assert_eq(vx_inputs_sequence(in, b, dir, net->x, &err), VX_OK, "%s: %s", label, err.msg);
 			for (size_t i = 0; i < net->d; i++)
 				gsl_vector_set(net->y, i, jnum(y, i));
