@@ -299,8 +299,14 @@ static vx_status open_temp(vxr_out *o, const struct stat *old, vx_error *err)
 		reg_add(&o->tmp);
 	}
 	reg_leave(&mask);
-	if (fd < 0)
+	/* the file is written whole beside its place, then renamed: what
+	 * failed is that new file (into /proc, say, where the target exists
+	 * and ENOENT alone would say it does not) */
+	if (fd < 0 && e == ENOMEM)
 		return fail_errno(err, o->path, e);
+	if (fd < 0)
+		return vx_fail(err, VX_EIO, "cannot write %s: cannot create a file in its directory: %s", o->path,
+		               strerror(e));
 	/* a file replaced keeps its permissions; a new one gets 0666 less the umask */
 	if (old)
 		(void)fchmod(fd, old->st_mode & 0777);

@@ -388,7 +388,10 @@ static vx_status global(vm *m, const unsigned char *mod, size_t ml, const unsign
 				id = VXR_G_STORAGE + (int)i;
 	if (id < 0) {
 		const char *hint = "";
-		if (ml >= 8 && memcmp(mod, "__main__", 8) == 0)
+		/* a class of the user's script, or one of torch's own modules
+		 * (torch.save(nn.LSTM(...)) pickles torch.nn.modules.rnn.LSTM) */
+		if ((ml >= 8 && memcmp(mod, "__main__", 8) == 0) ||
+		    (ml >= 16 && memcmp(mod, "torch.nn.modules", 16) == 0))
 			hint = " (a whole model object: save model.state_dict() instead)";
 		else if (ml >= 5 && memcmp(mod, "numpy", 5) == 0)
 			hint = " (a numpy value: save Python numbers or tensors instead)";

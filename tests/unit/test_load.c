@@ -357,6 +357,8 @@ static const pk_case PK_CASES[] = {
 	PK("os.system", "\x80\x02" "cposix\nsystem\nq\x00.", "refused global 'posix.system'"),
 	PK("numpy scalar", "\x80\x02" "cnumpy.core.multiarray\nscalar\n.", "(a numpy value"),
 	PK("a class of __main__", "\x80\x02" "c__main__\nNet\n.", "save model.state_dict() instead"),
+	PK("torch's own nn.LSTM, saved whole", "\x80\x02" "ctorch.nn.modules.rnn\nLSTM\n.",
+	   "(a whole model object: save model.state_dict() instead)"),
 	PK("STACK_GLOBAL of an int", "\x80\x04K\x01K\x02\x93.", "STACK_GLOBAL of a int and a int"),
 	PK("STACK_GLOBAL builtins.eval", "\x80\x04\x8c\x08" "builtins\x8c\x04" "eval\x93.",
 	   "refused global 'builtins.eval'"),

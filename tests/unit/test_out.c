@@ -309,6 +309,15 @@ Test(out, links_devices_and_refusals)
 	cr_expect_eq(vxr_out_commit(&o, 1, &err), VX_EIO);
 	cr_expect_str_eq(err.msg, "cannot write /dev/full: No space left on device");
 	cr_expect_eq(hidden(NULL, 0), 0);
+
+	/* a regular file whose directory takes no new file (/proc/version: it
+	 * exists, and creating the file beside it fails with ENOENT): the
+	 * message says what failed, not that the target is missing */
+	if (stat("/proc/version", &sb) == 0 && S_ISREG(sb.st_mode)) {
+		cr_expect_eq(vxr_out_open("/proc/version", &o, &err), VX_EIO);
+		cr_expect_str_eq(err.msg, "cannot write /proc/version: cannot create a file in its directory: No such "
+		                          "file or directory");
+	}
 }
 
 /* Entries of the test folder (dot files included). */
