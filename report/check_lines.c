@@ -185,8 +185,13 @@ void vxr_ck_lyap_line(FILE *out, double lyap, size_t T, vxf_style st)
 	if (lyap == -INFINITY)
 		fprintf(out, "Lyapunov exponent: -infinity (the product of the J_j is exactly 0)\n");
 	else
-		fprintf(out, "Lyapunov exponent (estimate over T = %zu steps): %s per step\n", T,
+		fprintf(out, "Lyapunov exponent (estimate over T = %zu step%s): %s per step\n", T, vxr_ck_s(T),
 		        vxf_num(a, sizeof a, lyap, SIG, st));
+}
+
+const char *vxr_ck_s(size_t n)
+{
+	return n == 1 ? "" : "s";
 }
 /* The heading of the finite-difference rows. */
 static void fd_heading(FILE *out, vxf_style st)
@@ -228,12 +233,14 @@ static void fd_summary(FILE *out, vxr_fd_outcome overall, const vxr_fd_outcome *
 		if (unresolved == 0 && at_kink == 0)
 			fprintf(out, "finite-difference check: pass\n");
 		else if (unresolved > 0)
-			fprintf(out, "finite-difference check: pass where resolvable (%zu entries left out:\n"
-			             "  double precision cannot resolve them)\n", unresolved);
+			fprintf(out, "finite-difference check: pass where resolvable (%zu %s left out:\n"
+			             "  double precision cannot resolve %s)\n", unresolved,
+			        unresolved == 1 ? "entry" : "entries", unresolved == 1 ? "it" : "them");
 		if (at_kink > 0)
-			fprintf(out, "%s (%zu columns or entries on a ReLU kink\n"
+			fprintf(out, "%s (%zu %s on a ReLU kink\n"
 			             "  left out: there the derivative is not defined)\n",
-			        unresolved > 0 ? "  and" : "finite-difference check: pass", at_kink);
+			        unresolved > 0 ? "  and" : "finite-difference check: pass", at_kink,
+			        at_kink == 1 ? "column or entry" : "columns or entries");
 		break;
 	case VXR_FD_UNRESOLVED: {
 		/* name what could not be compared at all */
@@ -249,11 +256,12 @@ static void fd_summary(FILE *out, vxr_fd_outcome overall, const vxr_fd_outcome *
 			snprintf(names + len, sizeof names - len, "%s%s", k == 0 ? "" : i == last ? " and " : ", ", what[i]);
 			k++;
 		}
-		fprintf(out, "finite-difference check: unresolved, neither pass nor FAIL: %zu entries\n"
-		             "  were too sensitive or too fine to resolve in double precision (a chaotic\n"
+		fprintf(out, "finite-difference check: unresolved, neither pass nor FAIL: %zu %s\n"
+		             "  %s too sensitive or too fine to resolve in double precision (a chaotic\n"
 		             "  or exploding horizon, or units saturated until %s rounds to %s1), so\n"
 		             "  %s could not be compared\n",
-		        unresolved, utf8 ? "\u03c3" : "sigma", utf8 ? "\u00b1" : "+-", names);
+		        unresolved, unresolved == 1 ? "entry" : "entries", unresolved == 1 ? "was" : "were",
+		        utf8 ? "\u03c3" : "sigma", utf8 ? "\u00b1" : "+-", names);
 		break;
 	}
 	case VXR_FD_TOO_LARGE:
@@ -281,8 +289,8 @@ void vxr_ck_fd_text(FILE *out, const vx_fdcheck *fd, int utf8, vxf_style st)
 	snprintf(w[1], sizeof w[1], utf8 ? "\u2202a_j/\u2202s_{j\u22121} = W at j = %zu"
 	                                 : "da_j/ds_{j-1} = W at j = %zu", fd->j);
 	snprintf(w[2], sizeof w[2], utf8 ? "\u2202s_t/\u2202s_k at k = %zu" : "ds_t/ds_k at k = %zu", fd->k);
-	snprintf(w[3], sizeof w[3], utf8 ? "\u2202L_t/\u2202W, %zu entries" : "dL_t/dW, %zu entries",
-	         fd->dLdW_entries);
+	const char *ent = fd->dLdW_entries == 1 ? "entry" : "entries";
+	snprintf(w[3], sizeof w[3], utf8 ? "\u2202L_t/\u2202W, %zu %s" : "dL_t/dW, %zu %s", fd->dLdW_entries, ent);
 	const double err4[4] = { fd->dsda, fd->dads, fd->dsds, fd->dLdW };
 	static const char *const what_u[4] = { "\u2202s_j/\u2202a_j", "\u2202a_j/\u2202s_{j\u22121}",
 	                                        "\u2202s_t/\u2202s_k", "\u2202L_t/\u2202W" };
@@ -325,8 +333,8 @@ void vxr_ck_net_head(FILE *out, const vx_net *net, size_t t, const char *tail)
 	char start[128];
 	vxr_ck_net_head_start(start, sizeof start, net);
 	fprintf(out, "%s%s\n", start, tail);
-	fprintf(out, "sizes: d = %zu hidden, n = %zu inputs, T = %zu steps, loss at t = %zu\n", net->d, net->n, net->T,
-	        t);
+	fprintf(out, "sizes: d = %zu hidden, n = %zu input%s, T = %zu step%s, loss at t = %zu\n", net->d, net->n,
+	        vxr_ck_s(net->n), net->T, vxr_ck_s(net->T), t);
 	fprintf(out, "state: S_j = %s of every layer, D = %zu\n", net->cell == VX_CELL_LSTM ? "(h, c)" : "h", net->D);
 }
 
@@ -335,12 +343,14 @@ void vxr_ck_net_fd_text(FILE *out, const vx_net *net, const vx_net_fdjudge *fd, 
 {
 	fd_heading(out, st);
 	char w[VX_NET_FD_ITEMS][80];
-	snprintf(w[0], sizeof w[0], utf8 ? "J_j = \u2202S_j/\u2202S_{j\u22121} at j = %zu, %zu blocks"
-	                                 : "J_j = dS_j/dS_{j-1} at j = %zu, %zu blocks", fd->j, fd->nblk * fd->nblk);
+	size_t nb = fd->nblk * fd->nblk, ne = fd->item[VX_NET_FD_GRAD].compared;
+	snprintf(w[0], sizeof w[0], utf8 ? "J_j = \u2202S_j/\u2202S_{j\u22121} at j = %zu, %zu block%s"
+	                                 : "J_j = dS_j/dS_{j-1} at j = %zu, %zu block%s", fd->j, nb, vxr_ck_s(nb));
 	snprintf(w[1], sizeof w[1], utf8 ? "\u2202S_t/\u2202S_k at k = %zu" : "dS_t/dS_k at k = %zu", fd->k);
-	snprintf(w[2], sizeof w[2], utf8 ? "\u2202L_t/\u2202\u03b8, %zu entries of %zu parameters"
-	                                 : "dL_t/dtheta, %zu entries of %zu parameters",
-	         fd->item[VX_NET_FD_GRAD].compared, 4 * net->L);
+	/* a network without biases has two parameters a layer */
+	snprintf(w[2], sizeof w[2], utf8 ? "\u2202L_t/\u2202\u03b8, %zu %s of %zu parameters"
+	                                 : "dL_t/dtheta, %zu %s of %zu parameters",
+	         ne, ne == 1 ? "entry" : "entries", (net->no_bias ? 2 : 4) * net->L);
 	static const char *const what_u[VX_NET_FD_ITEMS] = { "J_j", "\u2202S_t/\u2202S_k",
 	                                                      "\u2202L_t/\u2202\u03b8" };
 	static const char *const what_a[VX_NET_FD_ITEMS] = { "J_j", "dS_t/dS_k", "dL_t/dtheta" };

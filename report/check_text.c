@@ -79,8 +79,8 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	char origin[4 * 80 + 24];
 	int used = fprintf(out, "vanex %s check: activation %s, ", VX_VERSION, vx_act_name(c->model->act));
 	fprintf(out, "%s\n", vxr_ck_origin(origin, sizeof origin, p, used, utf8));
-	fprintf(out, "sizes: d = %zu hidden, n = %zu inputs, T = %zu steps, loss at t = %zu\n",
-	        c->model->d, c->model->n, c->model->T, r->t);
+	fprintf(out, "sizes: d = %zu hidden, n = %zu input%s, T = %zu step%s, loss at t = %zu\n",
+	        c->model->d, c->model->n, vxr_ck_s(c->model->n), c->model->T, vxr_ck_s(c->model->T), r->t);
 	describe_w(out, p, c->src, y, utf8, st);
 	vxf_num(a, sizeof a, r->gamma, 6, st);
 	vxf_num(b, sizeof b, r->lambda, 6, st);

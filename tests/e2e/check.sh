@@ -701,6 +701,22 @@ grep -q '^  (J_j and ∂S_t/∂S_k at [0-9]* of the 512 columns, [0-9]* from eac
 	grep -q '^finite-difference check: pass' "$tmp/out" && fits80 "$tmp/out" gru512 && pass ||
 	fail "a GRU of d = 512: the text does not say how many columns were differenced: $(grep -A8 '^finite diff' "$tmp/out")"
 
+# ---- counts of one read in the singular ----
+# "T = 1 steps", "1 blocks", "1 entries", "n = 1 inputs" were printed once
+for args in "--steps 1" "--cell gru --steps 1" "--hidden 1 --inputs 1 --steps 2" \
+	"--cell lstm --hidden 1 --inputs 1 --steps 1" "--act relu --hidden 1 --inputs 1 --steps 1"; do
+	# shellcheck disable=SC2086
+	LC_ALL=C.UTF-8 run check $args
+	if [ "$rc" -ne 0 ]; then
+		fail "check $args: exit $rc: $(cat "$tmp/err")"
+	elif grep -E '(^|[^0-9.,])1 (steps|inputs|blocks|entries|units|numbers|columns|sequences|layers|parameters)\b' \
+		"$tmp/out" >"$tmp/plural"; then
+		fail "check $args: a plural after 1: $(head -n 2 "$tmp/plural")"
+	else
+		pass
+	fi
+done
+
 # ---- output errors ----
 if [ -w /dev/full ]; then
 	"$VANEX" check >/dev/full 2>"$tmp/err"
