@@ -405,6 +405,11 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 	if (a->list && !(p->weights[0] && p->weights_net))
 		return vx_fail(err, VX_EUSAGE, "--list needs --weights FILE holding a trained network (.pt, .pth, "
 		               ".safetensors, .npz)%s", p->weights[0] ? ": this one is a bare square W" : "");
+	/* --list names the file's modules and computes nothing: an option of a
+	 * computation beside it would be dropped without a word */
+	if (a->list && (a->json || p->inputs_file[0] || a->fail_on != VXU_FAIL_ON_NONE))
+		return vx_fail(err, VX_EUSAGE, "--list prints the modules of the file as text and computes nothing: "
+		               "not with %s", a->json ? "--json" : p->inputs_file[0] ? "--inputs-file" : "--fail-on");
 	/* Before any file is read: --seed with --model is wrong whatever the file holds. */
 	vx_status st = vx_params_conflicts(&a->params, err);
 	/* the tutor and the handouts derive a vanilla network and put an LSTM
@@ -521,7 +526,8 @@ static const char *const check_help =
 	"  --fail-on vanishing|exploding|either\n"
 	"                  exit with status 3 when the verdict is that one (after\n"
 	"                  writing the output; for a batch, the batch's verdict)\n"
-	"  --list          the recurrent modules of --weights FILE, one a line\n"
+	"  --list          the recurrent modules of --weights FILE, one a line (it\n"
+	"                  computes nothing: not with --json, --inputs-file, --fail-on)\n"
 	"\n"
 	"A trained network's file is run on --inputs-file (a batch: the median and\n"
 	"quartiles over its sequences), else on x_j ~ N(0, S^2) from --seed; the\n"

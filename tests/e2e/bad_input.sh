@@ -440,6 +440,12 @@ bad 1 "check --list of a truncated checkpoint" check --weights "$ck/truncated.pt
 bad 1 "check --list of a file without a recurrent module" check --weights "$ck/no_module.pt" --list
 bad 2 "check --list with a bare W" check --weights "$tmp/ok.npy" --list
 bad 2 "check --list without --weights" check --list
+# --list computes nothing: an option of a computation beside it is refused,
+# not dropped
+bad 2 "check --list --json" check --weights "$ck/lstm3.pt" --list --json
+grep -q 'not with --json' "$tmp/err" || fail "--list --json: the message does not name --json: $(cat "$tmp/err")"
+bad 2 "check --list --inputs-file" check --weights "$ck/lstm3.pt" --list --inputs-file "$ck/x2.npy"
+bad 2 "check --list --fail-on" check --weights "$ck/lstm3.pt" --list --fail-on either
 bad 1 "check --inputs-file of the wrong n" check --weights "$ck/lstm3.pt" --inputs-file "$ck/x2.npy" -o "$tmp/o/c.json"
 grep -q 'holds 2 inputs per step; module (top level) of .*lstm3.pt reads n = 3' "$tmp/err" ||
 	fail "wrong n: the message does not give both sizes: $(cat "$tmp/err")"
