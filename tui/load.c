@@ -76,6 +76,9 @@ static vx_status load_netfile(const vx_params *p, const vxu_load_opts *o, const 
 	out->net = net;
 	out->spec = spec;
 	out->eff = *p;
+	/* the weights and the inputs files': nothing is drawn, no seed used */
+	if (in)
+		out->eff.unseeded = 1;
 	out->eff.act = net ? net->act : model->act;
 	out->eff.hidden = net ? net->d : model->d;
 	out->eff.inputs = net ? net->n : model->n;

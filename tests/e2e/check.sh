@@ -456,6 +456,17 @@ run report --model "$tmp/o.json" -f md
 grep -q '^| seed | none: the model file holds every draw |$' "$tmp/out" &&
 	grep -q 'lambda = 0.64\$, from a model file\.\*$' "$tmp/out" || fail "a model from elsewhere: the handout's seed"
 pass
+# a vanilla layer saved by torch, run on inputs from a file: nothing drawn,
+# so the handout has no seed and no input scale to show
+if "$PY" -c "import torch, numpy; torch.manual_seed(3); torch.save(torch.nn.RNN(2, 3).state_dict(), '$tmp/rnn.pt'); \
+numpy.save('$tmp/rx.npy', numpy.linspace(-1, 1, 10).reshape(5, 2))"; then
+	run report --weights "$tmp/rnn.pt" --inputs-file "$tmp/rx.npy" -f md
+	grep -q "^| seed | none: the weights and the inputs are files' |\$" "$tmp/out" &&
+		grep -q "^| input scale | none: the inputs are a file's |\$" "$tmp/out" && pass ||
+		fail "a checkpoint run on a file's inputs: $(grep -E '^\| (seed|input scale) ' "$tmp/out")"
+else
+	fail "torch did not save the vanilla layer"
+fi
 # the same for a network (an LSTM's file without its params)
 run check --cell lstm --hidden 3 --steps 5 --json -o "$tmp/lstm.json"
 "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); json.dump({'model': d['model']}, open(sys.argv[2], 'w'))" \

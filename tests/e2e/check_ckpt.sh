@@ -209,6 +209,9 @@ def check_run(e, o, sd, x, rev, label):
     src = o["source"]
     if src["weights"]["direction"] != ("reverse" if rev else "forward") or src["target"] != "zero":
         fails.append("%s: source %s" % (label, src))
+    # weights and inputs from files: no seed was used, and none is recorded
+    if not src["inputs"].get("generated") and o["params"]["seed"] is not None:
+        fails.append("%s: params.seed is %s, but nothing was drawn" % (label, o["params"]["seed"]))
     if any(v != 0 for v in m["y"]):
         fails.append("%s: y is not 0" % label)
     t = o["params"]["t"]
