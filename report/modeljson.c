@@ -448,6 +448,10 @@ static vx_status find_model(const json_t *root, const char *name, const json_t *
 	if (!json_is_object(root))
 		return vx_fail(err, VX_EFORMAT, "%s: expected a JSON object with a \"model\" member", name);
 	const json_t *m = json_object_get(root, "model");
+	/* check --json of a batch: the network, and the inputs in their file */
+	if (m && json_object_get(root, "batch") && !json_object_get(m, "x"))
+		return vx_fail(err, VX_EFORMAT, "%s: the JSON of a batch holds no single sequence to replay; run its "
+		               "weights on the inputs file again (--weights, --inputs-file)", name);
 	if (m) {
 		*mo = m;
 		return VX_OK;
@@ -464,6 +468,18 @@ static json_t *parse_text(const char *text, size_t len, const char *name, vx_err
 	json_error_t je;
 	char tb[4 * sizeof je.text];
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	/* a trained network's file given for the JSON: a zip (torch.save),
+	 * a pickle (the legacy layout), a .npy */
+	static const struct {
+		const char *magic;
+		size_t len;
+	} other[] = { { "PK\x03\x04", 4 }, { "\x80", 1 }, { "\x93NUMPY", 6 } };
+	for (size_t i = 0; !root && i < sizeof other / sizeof other[0]; i++)
+		if (len >= other[i].len && memcmp(text, other[i].magic, other[i].len) == 0) {
+			vx_fail(err, VX_EFORMAT, "%s: not JSON but a %s: give it with --weights", name,
+			        i == 2 ? "NumPy array" : "PyTorch checkpoint or other binary file");
+			return NULL;
+		}
 	if (!root)   /* jansson quotes the offending bytes ("near '...'") verbatim */
 		vx_fail(err, VX_EFORMAT, "%s:%d:%d: %s", name, je.line, je.column,
 		        vx_quote(je.text, SIZE_MAX, 1, tb, sizeof tb));

@@ -446,6 +446,16 @@ bad 2 "check --list --json" check --weights "$ck/lstm3.pt" --list --json
 grep -q 'not with --json' "$tmp/err" || fail "--list --json: the message does not name --json: $(cat "$tmp/err")"
 bad 2 "check --list --inputs-file" check --weights "$ck/lstm3.pt" --list --inputs-file "$ck/x2.npy"
 bad 2 "check --list --fail-on" check --weights "$ck/lstm3.pt" --list --fail-on either
+# a checkpoint, an array or a batch's JSON given to --model: one line that
+# says what the file is and what to do
+bad 1 "check --model of a checkpoint" check --model "$ck/lstm3.pt"
+grep -q 'not JSON but a PyTorch checkpoint.*--weights' "$tmp/err" || fail "--model of a .pt: $(cat "$tmp/err")"
+bad 1 "check --model of a .npy" check --model "$ck/x2.npy"
+grep -q 'not JSON but a NumPy array' "$tmp/err" || fail "--model of a .npy: $(cat "$tmp/err")"
+OPENBLAS_NUM_THREADS=1 "$VANEX" check --weights "$ck/lstm3.pt" --inputs-file "$ck/xb.npy" --json -o "$tmp/batch.json" ||
+	fail "a batch's JSON was not written"
+bad 1 "check --model of a batch's JSON" check --model "$tmp/batch.json"
+grep -q 'the JSON of a batch holds no single sequence' "$tmp/err" || fail "--model of a batch: $(cat "$tmp/err")"
 bad 1 "check --inputs-file of the wrong n" check --weights "$ck/lstm3.pt" --inputs-file "$ck/x2.npy" -o "$tmp/o/c.json"
 grep -q 'holds 2 inputs per step; module (top level) of .*lstm3.pt reads n = 3' "$tmp/err" ||
 	fail "wrong n: the message does not give both sizes: $(cat "$tmp/err")"
