@@ -130,7 +130,7 @@ vx_status vxr_net_batch_text(FILE *out, const vxr_net_batch_check *c, int utf8, 
 	vxr_ck_net_head(out, net, bt->t, line);
 	const char *start = lstm ? "h_0 = c_0 = 0" : "h_0 = 0";
 	if (c->src->weights[0]) {
-		vxr_ck_weights_lines(out, c->src, p, utf8, st);
+		vxr_ck_weights_lines(out, c->src, p, net->cell, utf8, st);
 	} else {
 		char num[64];
 		fprintf(out, "weights: generated from the seed %lu (%s, %s = %s)\n", p->seed, vx_init_name(p->init),

@@ -58,7 +58,11 @@ void vxr_ck_gap_row(FILE *out, size_t gap, size_t k, const vx_mag *m, int nm, vx
 void vxr_ck_rows_note(FILE *out, size_t nrows, size_t t, int utf8);
 /* The lines of a trained network's file: module, file, format and dtype,
  * a rescaling, the direction of a bidirectional module. */
-void vxr_ck_weights_lines(FILE *out, const vxr_source *src, const vx_params *p, int utf8, vxf_style st);
+/* The weights' lines of a trained network's file; for a vanilla cell (an
+ * nn.RNN, whose file does not record its nonlinearity) without --act, the
+ * activation assumed. */
+void vxr_ck_weights_lines(FILE *out, const vxr_source *src, const vx_params *p, vx_cell cell, int utf8,
+                          vxf_style st);
 /* The inputs (a file's, with T and n, or generated from the seed with the
  * hint of --inputs-file), then the target and start (what starts at 0). */
 void vxr_ck_source_inputs(FILE *out, const vxr_source *src, const vx_params *p, size_t T, size_t n,

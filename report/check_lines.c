@@ -133,7 +133,8 @@ static void path_line(FILE *out, const char *head, const char *path, const char 
 	fprintf(out, "%s%s%s\n", head, p, tail);
 }
 
-void vxr_ck_weights_lines(FILE *out, const vxr_source *src, const vx_params *p, int utf8, vxf_style st)
+void vxr_ck_weights_lines(FILE *out, const vxr_source *src, const vx_params *p, vx_cell cell, int utf8,
+                          vxf_style st)
 {
 	char name[4 * 24 + 8], head[160], tail[80], num[64];
 	vxr_ck_elide(name, sizeof name, src->module[0] ? src->module : "(top level)", 24, utf8);
@@ -147,6 +148,9 @@ void vxr_ck_weights_lines(FILE *out, const vxr_source *src, const vx_params *p, 
 		fprintf(out, "  bidirectional: the %s direction%s (--direction %s for the other)\n",
 		        src->reverse ? "reverse" : "forward", src->reverse ? ", x read from its end" : "",
 		        src->reverse ? "forward" : "reverse");
+	if (cell == VX_CELL_RNN && !(p->set & VX_SET_ACT))
+		fprintf(out, "  activation %s, nn.RNN's default: the file does not record it (--act relu)\n",
+		        vx_act_name(p->act));
 }
 
 void vxr_ck_source_inputs(FILE *out, const vxr_source *src, const vx_params *p, size_t T, size_t n,

@@ -32,7 +32,7 @@ static void describe_net(FILE *out, const vxr_net_check *c, int utf8, vxf_style 
 		return;
 	}
 	if (c->src && c->src->weights[0]) {
-		vxr_ck_weights_lines(out, c->src, p, utf8, st);
+		vxr_ck_weights_lines(out, c->src, p, net->cell, utf8, st);
 		vxr_ck_source_inputs(out, c->src, p, net->T, net->n, start, utf8, st);
 		return;
 	}
@@ -112,7 +112,11 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 	/* nothing is drawn when the weights and the inputs are files', or the
 	 * whole model is one that records no seed */
 	if (c->src && c->src->weights[0] && c->src->inputs[0])
-		snprintf(seed, sizeof seed, "weights and inputs from files");
+		/* the longer words while the line keeps to 80 columns (an rnn's
+		 * head names its activation) */
+		snprintf(seed, sizeof seed, "%s",
+		         vxr_ck_net_head_start(start, sizeof start, net) + 29 <= 80 ? "weights and inputs from files"
+		                                                                     : "all from files");
 	else
 		vxr_ck_origin(seed, sizeof seed, p, vxr_ck_net_head_start(start, sizeof start, net), utf8);
 	vxr_ck_net_head(out, net, r->t, seed);

@@ -464,6 +464,13 @@ numpy.save('$tmp/rx.npy', numpy.linspace(-1, 1, 10).reshape(5, 2))"; then
 	grep -q "^| seed | none: the weights and the inputs are files' |\$" "$tmp/out" &&
 		grep -q "^| input scale | none: the inputs are a file's |\$" "$tmp/out" && pass ||
 		fail "a checkpoint run on a file's inputs: $(grep -E '^\| (seed|input scale) ' "$tmp/out")"
+	# an nn.RNN's file does not record its nonlinearity: check says which it took
+	LC_ALL=C.UTF-8 run check --weights "$tmp/rnn.pt" --inputs-file "$tmp/rx.npy"
+	grep -q "^  activation tanh, nn.RNN's default: the file does not record it (--act relu)\$" "$tmp/out" &&
+		fits80 "$tmp/out" rnnpt && pass || fail "an nn.RNN's file: no word on the activation: $(sed -n 4,6p "$tmp/out")"
+	run check --weights "$tmp/rnn.pt" --inputs-file "$tmp/rx.npy" --act relu
+	grep -q "nn.RNN's default" "$tmp/out" && fail "--act relu given: the default's note is still there"
+	pass
 else
 	fail "torch did not save the vanilla layer"
 fi
