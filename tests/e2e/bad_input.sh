@@ -464,6 +464,11 @@ bad 1 "check --inputs-file of int32" check --weights "$ck/lstm3.pt" --inputs-fil
 bad 1 "check --inputs-file truncated" check --weights "$ck/lstm3.pt" --inputs-file "$ck/xshort.npy"
 bad 1 "check --inputs-file missing" check --weights "$ck/lstm3.pt" --inputs-file "$ck/none.npy"
 bad 1 "check --inputs-file a directory" check --inputs-file "$tmp/dir.npy"
+# a directory with no extension of a format: every format --weights reads is named
+mkdir -p "$tmp/plaindir"
+bad 1 "check --weights a directory" check --weights "$tmp/plaindir"
+grep -q 'is a directory, expected a model file (.pt, .pth, .safetensors, .npz) or one square W (.npy, .csv)' \
+	"$tmp/err" || fail "--weights of a directory: $(cat "$tmp/err")"
 bad 2 "check --inputs-file with --steps other than its T" check --weights "$ck/lstm3.pt" --inputs-file "$ck/x3.npy" --steps 9
 bad 2 "check --inputs-file with --inputs other than its n" check --inputs-file "$ck/x3.npy" --inputs 4
 bad 2 "check --inputs-file with --model" check --inputs-file "$ck/x3.npy" --model "$tmp/ok.json"
