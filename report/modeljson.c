@@ -792,8 +792,10 @@ static vx_status load(const vx_params *params, const vxr_net_opts *o, int nets, 
 		st = vx_fail(err, VX_EUSAGE, "--layers %zu: %s holds %s", o->spec.layers, name, held);
 		goto fail;
 	}
-	if (net && net->cell == VX_CELL_RNN && net->L == 1) {
-		/* one vanilla layer written in PyTorch's names: the vanilla analysis */
+	/* one vanilla layer written in PyTorch's names: the vanilla analysis,
+	 * unless check wrote the file from a network's analysis (an nn.RNN's
+	 * file: state_size at the top), which a check replays as it ran */
+	if (net && net->cell == VX_CELL_RNN && net->L == 1 && !(nets && json_object_get(root, "state_size"))) {
 		if ((st = vx_net_to_model(net, &m, err)) != VX_OK)
 			goto fail;
 		vx_net_free(net);

@@ -93,7 +93,9 @@ void vxr_held_by(char *buf, size_t n, vx_cell cell, size_t L);
 
 /* vxr_model_load for every cell and stack: on VX_OK exactly one of *model
  * (one vanilla layer: the default options, --weights, a vanilla file, or a
- * one-layer rnn file in PyTorch's names with b = bias_ih + bias_hh) and
+ * one-layer rnn file in PyTorch's names with b = bias_ih + bias_hh, but
+ * for what check wrote of a network's analysis, state_size at its top,
+ * which stays the network it was where networks are taken) and
  * *net (vx_net_build from the options, or the network of a --model file)
  * is set, both caller-freed.  *spec receives the effective cell and layers
  * (the file's) and the forget bias (given or recorded: shown, never

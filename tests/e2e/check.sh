@@ -471,6 +471,17 @@ numpy.save('$tmp/rx.npy', numpy.linspace(-1, 1, 10).reshape(5, 2))"; then
 	run check --weights "$tmp/rnn.pt" --inputs-file "$tmp/rx.npy" --act relu
 	grep -q "nn.RNN's default" "$tmp/out" && fail "--act relu given: the default's note is still there"
 	pass
+	# its JSON fed back replays the same analysis: every member but source
+	# (the files it came from) the same, the network's schema kept
+	run check --weights "$tmp/rnn.pt" --inputs-file "$tmp/rx.npy" --json -o "$tmp/rnn1.json"
+	run check --model "$tmp/rnn1.json" --json -o "$tmp/rnn2.json"
+	"$PY" - "$tmp/rnn1.json" "$tmp/rnn2.json" >"$tmp/diff" <<'EOF' && pass || fail "an nn.RNN's JSON replayed: $(cat "$tmp/diff")"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+diff = sorted(k for k in set(a) | set(b) if k != "source" and a.get(k) != b.get(k))
+print("members differ: %s" % diff)
+sys.exit(1 if diff else 0)
+EOF
 else
 	fail "torch did not save the vanilla layer"
 fi
