@@ -464,6 +464,8 @@ numpy.save('$tmp/rx.npy', numpy.linspace(-1, 1, 10).reshape(5, 2))"; then
 	grep -q "^| seed | none: the weights and the inputs are files' |\$" "$tmp/out" &&
 		grep -q "^| input scale | none: the inputs are a file's |\$" "$tmp/out" && pass ||
 		fail "a checkpoint run on a file's inputs: $(grep -E '^\| (seed|input scale) ' "$tmp/out")"
+	grep -q 'activation \*tanh\*, and a weights file \$W\$' "$tmp/out" && pass ||
+		fail "the handout's first step: $(grep -o 'activation [^$]*\$W\$' "$tmp/out")"
 	# an nn.RNN's file does not record its nonlinearity: check says which it took
 	LC_ALL=C.UTF-8 run check --weights "$tmp/rnn.pt" --inputs-file "$tmp/rx.npy"
 	grep -q "^  activation tanh, nn.RNN's default: the file does not record it (--act relu)\$" "$tmp/out" &&
