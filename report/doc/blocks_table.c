@@ -383,9 +383,9 @@ vx_status vxr_table_record(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_e
 	ROW("$W$", ctext(init));
 	ROW("$\\lambda = \\|W\\|_2$", cnum(r->lambda));
 	ROW("$\\gamma = \\max \\sigma'$", cnum(r->gamma));
-	ROW("input scale", p->inputs_file[0] ? ctext("none: the inputs are a file's") : cnum(p->input_scale));
+	ROW("input scale", p->inputs_file[0] ? ctext("none: a file's inputs") : cnum(p->input_scale));
 	ROW("seed", !p->unseeded     ? cint((long long)p->seed)
-	            : p->weights[0] ? ctext("none: the weights and the inputs are files'")
+	            : p->weights[0] ? ctext("none: nothing drawn")
 	                            : ctext("none: the model file holds every draw"));
 	ROW("shown step $j$", cint((long long)c->j));
 	ROW("shown path $k$", cint((long long)c->k));

@@ -461,8 +461,9 @@ pass
 if "$PY" -c "import torch, numpy; torch.manual_seed(3); torch.save(torch.nn.RNN(2, 3).state_dict(), '$tmp/rnn.pt'); \
 numpy.save('$tmp/rx.npy', numpy.linspace(-1, 1, 10).reshape(5, 2))"; then
 	run report --weights "$tmp/rnn.pt" --inputs-file "$tmp/rx.npy" -f md
-	grep -q "^| seed | none: the weights and the inputs are files' |\$" "$tmp/out" &&
-		grep -q "^| input scale | none: the inputs are a file's |\$" "$tmp/out" && pass ||
+	grep -q "^| seed | none: nothing drawn |\$" "$tmp/out" &&
+		grep -q "^| input scale | none: a file's inputs |\$" "$tmp/out" &&
+		grep -q "lambda = 0.[0-9]*\$, weights and inputs from files\.\*\$" "$tmp/out" && pass ||
 		fail "a checkpoint run on a file's inputs: $(grep -E '^\| (seed|input scale) ' "$tmp/out")"
 	grep -q 'activation \*tanh\*, and a weights file \$W\$' "$tmp/out" && pass ||
 		fail "the handout's first step: $(grep -o 'activation [^$]*\$W\$' "$tmp/out")"
