@@ -16,7 +16,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "report/load/tensors.h"
@@ -396,10 +395,6 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 	 * fixes its own sizes, which the options may repeat (a file that cannot
 	 * be opened goes by its extension; its reader says why it cannot). */
 	vx_params *p = &a->params;
-	struct stat sb;
-	if (p->weights[0] && stat(p->weights, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return vx_fail(err, VX_EIO, "--weights: %s: is a directory, expected a model file (.pt, .pth, "
-		               ".safetensors, .npz) or one square W (.npy, .csv)", p->weights);
 	if (p->weights[0]) {
 		vxr_kind kind;
 		vx_error ignored = { 0 };

@@ -4,6 +4,7 @@
 #include "tui/load.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include "report/netfile.h"
 #include "tui/cli.h"
@@ -97,6 +98,13 @@ vx_status vxu_load_model(const vx_params *p, const vxu_load_opts *o, vxu_loaded 
 	vx_inputs *in = NULL;
 	vx_params pp = *p;
 	memset(out, 0, sizeof *out);
+	/* a folder named for --weights: every format it takes, where the
+	 * bare W's reader (which a name with no known extension reaches) names
+	 * its own two */
+	struct stat sb;
+	if (p->weights[0] && stat(p->weights, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return vx_fail(err, VX_EIO, "--weights: %s: is a directory, expected a model file (.pt, .pth, "
+		               ".safetensors, .npz) or one square W (.npy, .csv)", p->weights);
 	/* Without --model every size is known now, or once the inputs file is
 	 * read: t > steps and sizes the machine cannot hold are refused before
 	 * anything is built (a weights file's d once the file is read, below). */
