@@ -8,6 +8,7 @@
  */
 #include "report/modeljson.h"
 #include "engine/fileio.h"
+#include "report/load/tensors.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -468,18 +469,14 @@ static json_t *parse_text(const char *text, size_t len, const char *name, vx_err
 	json_error_t je;
 	char tb[4 * sizeof je.text];
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	/* a trained network's file given for the JSON: a zip (torch.save),
-	 * a pickle (the legacy layout), a .npy */
-	static const struct {
-		const char *magic;
-		size_t len;
-	} other[] = { { "PK\x03\x04", 4 }, { "\x80", 1 }, { "\x93NUMPY", 6 } };
-	for (size_t i = 0; !root && i < sizeof other / sizeof other[0]; i++)
-		if (len >= other[i].len && memcmp(text, other[i].magic, other[i].len) == 0) {
-			vx_fail(err, VX_EFORMAT, "%s: not JSON but a %s: give it with --weights", name,
-			        i == 2 ? "NumPy array" : "PyTorch checkpoint or other binary file");
-			return NULL;
-		}
+	/* a trained network's file given for the JSON, known by its content
+	 * as --weights knows it (the extension aside) */
+	vxr_kind kind = root ? VXR_KIND_CSV : vxr_kind_sniff((const unsigned char *)text, len, "");
+	if (kind != VXR_KIND_CSV) {
+		vx_fail(err, VX_EFORMAT, "%s: not JSON but a %s: give it with --weights", name,
+		        kind == VXR_KIND_NPY ? "NumPy array" : "PyTorch checkpoint or other binary file");
+		return NULL;
+	}
 	if (!root)   /* jansson quotes the offending bytes ("near '...'") verbatim */
 		vx_fail(err, VX_EFORMAT, "%s:%d:%d: %s", name, je.line, je.column,
 		        vx_quote(je.text, SIZE_MAX, 1, tb, sizeof tb));
