@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <gsl/gsl_blas.h>
 #include "engine/net_analysis_internal.h"
 
@@ -15,10 +16,62 @@ typedef struct {
 	double EA;
 } gacc;
 
-/* acc += f x yᵀ (x of n rows, y of m columns) */
-static void outer_add(gsl_matrix *acc, double f, const double *x, const double *y)
+/* Steps whose outer products wait to join the weight gradients in one
+ * dgemm: a rank-one update per step read and wrote all of weight_hh's
+ * gradient (2 MB at an LSTM of d = 256) for each step, and took 0.15 s of
+ * CPU over T = 1000 in each of the two passes. */
+#define OUTER_BLOCK 32
+
+/* Row b of each block: f × the gate adjoints (weight_hh's, then
+ * weight_ih's) of every layer, and each layer's h_{k−1} and input. */
+typedef struct {
+	size_t nb;             /* rows waiting */
+	gsl_matrix *dh, *di;   /* OUTER_BLOCK × L·G·d */
+	gsl_matrix *hp;        /* OUTER_BLOCK × L·d */
+	gsl_matrix *v;         /* OUTER_BLOCK × (n + (L−1)·d) */
+} outer_blk;
+
+static void blk_clear(outer_blk *o)
 {
-	cblas_dger(CblasRowMajor, (int)acc->size1, (int)acc->size2, f, x, 1, y, 1, acc->data, (int)acc->tda);
+	gsl_matrix_free(o->dh);
+	gsl_matrix_free(o->di);
+	gsl_matrix_free(o->hp);
+	gsl_matrix_free(o->v);
+}
+
+static int blk_init(outer_blk *o, const vx_net *net)
+{
+	size_t gd = net->G * net->d, L = net->L;
+	o->nb = 0;
+	o->dh = gsl_matrix_alloc(OUTER_BLOCK, L * gd);
+	o->di = gsl_matrix_alloc(OUTER_BLOCK, L * gd);
+	o->hp = gsl_matrix_alloc(OUTER_BLOCK, L * net->d);
+	o->v = gsl_matrix_alloc(OUTER_BLOCK, net->n + (L - 1) * net->d);
+	return o->dh && o->di && o->hp && o->v ? 0 : -1;
+}
+
+/* layer l's input columns in o->v: x's n, then d for each layer below */
+static size_t blk_vcol(const vx_net *net, size_t l)
+{
+	return l == 0 ? 0 : net->n + (l - 1) * net->d;
+}
+
+/* grad[l].w_hh += Σ_b dh_b hp_bᵀ and grad[l].w_ih += Σ_b di_b v_bᵀ */
+static void blk_flush(outer_blk *o, const vx_net *net, vx_net_grad *grad)
+{
+	size_t gd = net->G * net->d, d = net->d;
+	if (o->nb == 0)
+		return;
+	for (size_t l = 0; l < net->L; l++) {
+		size_t nl = l == 0 ? net->n : d;
+		gsl_matrix_const_view DH = gsl_matrix_const_submatrix(o->dh, 0, l * gd, o->nb, gd);
+		gsl_matrix_const_view DI = gsl_matrix_const_submatrix(o->di, 0, l * gd, o->nb, gd);
+		gsl_matrix_const_view HP = gsl_matrix_const_submatrix(o->hp, 0, l * d, o->nb, d);
+		gsl_matrix_const_view V = gsl_matrix_const_submatrix(o->v, 0, blk_vcol(net, l), o->nb, nl);
+		gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &DH.matrix, &HP.matrix, 1.0, grad[l].w_hh);
+		gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &DI.matrix, &V.matrix, 1.0, grad[l].w_ih);
+	}
+	o->nb = 0;
 }
 
 static void grad_rescale(const vx_net *net, vx_net_grad *grad, int e)
@@ -80,8 +133,9 @@ static vx_status backward(const vx_net *net, int ej, vx_net_result *r, const ato
 	double *dhh = malloc(2 * L * gd * sizeof *dhh), *S = malloc(D * sizeof *S), *res = malloc(d * sizeof *res);
 	vx_net_grad *grad = sum ? r->grad_sum : r->grad;
 	vx_net_ws ws = { 0 };
+	outer_blk ob = { 0 };
 	vx_status st = VX_ENOMEM;
-	if (!g || !gb || !coef || !dhh || !S || !res || vx_net_ws_init(&ws, net, 1))
+	if (!g || !gb || !coef || !dhh || !S || !res || vx_net_ws_init(&ws, net, 1) || blk_init(&ob, net))
 		goto done;
 	st = VX_OK;
 	double *dih = dhh + L * gd;
@@ -140,6 +194,7 @@ static vx_status backward(const vx_net *net, int ej, vx_net_result *r, const ato
 			ga.have = 1;
 			ga.EA = Eg;
 		} else if (Eg - ga.EA > 64) {
+			blk_flush(&ob, net, grad);
 			grad_rescale(net, grad, (int)(ga.EA - Eg));
 			ga.EA = Eg;
 		}
@@ -159,13 +214,22 @@ static vx_status backward(const vx_net *net, int ej, vx_net_result *r, const ato
 			}
 			if (f == 0)
 				continue;
-			outer_add(G->w_hh, f, dh, hp);
-			outer_add(G->w_ih, f, di, v);
+			/* f, a power of two, scales the adjoints as the rank-one
+			 * update's alpha did */
+			double *bdh = vx_row(ob.dh, ob.nb) + l * gd, *bdi = vx_row(ob.di, ob.nb) + l * gd;
+			for (size_t i = 0; i < gd; i++) {
+				bdh[i] = f * dh[i];
+				bdi[i] = f * di[i];
+			}
+			memcpy(vx_row(ob.hp, ob.nb) + l * d, hp, d * sizeof *hp);
+			memcpy(vx_row(ob.v, ob.nb) + blk_vcol(net, l), v, (l == 0 ? net->n : d) * sizeof *v);
 			if (net->no_bias)
 				continue;   /* no biases: their gradients stay 0 */
 			cblas_daxpy((int)gd, f, dh, 1, G->b_hh->data, (int)G->b_hh->stride);
 			cblas_daxpy((int)gd, f, di, 1, G->b_ih->data, (int)G->b_ih->stride);
 		}
+		if (f != 0 && ++ob.nb == OUTER_BLOCK)
+			blk_flush(&ob, net, grad);
 		if (k == 1)
 			break;
 		/* ∂L_t/∂S_{k−1} = J_kᵀ ∂L_t/∂S_k (the map gave 2^-ej of it),
@@ -183,6 +247,7 @@ static vx_status backward(const vx_net *net, int ej, vx_net_result *r, const ato
 		/* a zero adjoint is copied too: the summed pass adds to it */
 		gsl_matrix_memcpy(g, gb);
 	}
+	blk_flush(&ob, net, grad);
 	vx_mag *norm = sum ? &r->grad_sum_norm : &r->grad_norm;
 	double *scale = sum ? &r->grad_sum_log10_scale : &r->grad_log10_scale;
 	if (sum)
@@ -226,6 +291,7 @@ done:
 	free(S);
 	free(res);
 	vx_net_ws_clear(&ws);
+	blk_clear(&ob);
 	return st;
 }
 

@@ -780,6 +780,27 @@ Test(engine_net, summed_loss_gradients_equal_differences)
 	}
 }
 
+/* Over T = 75 steps the gated passes add the steps' outer products to the
+ * weight gradients in blocks (net_bptt.c), so the blocks' seams and the
+ * last, partial block are all inside the sum: ∂L_T/∂θ and ∂L/∂θ of every
+ * cell and stack against central differences, every entry. */
+Test(engine_net, gradients_summed_over_several_blocks_equal_differences, .timeout = 300)
+{
+	for (size_t c = 0; c < NJ; c++) {
+		const jcase *q = &JCASES[c];
+		size_t T = 75;
+		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, 470 + c);
+		vx_net_result *r = analyse_net(net, T);
+		char what[64];
+		snprintf(what, sizeof what, "%s L=%zu T=%zu", CELL[q->cell], q->L, T);
+		expect_param_grads(net, r, r->grad, loss_at_t, T, what, NULL);
+		snprintf(what, sizeof what, "%s L=%zu T=%zu summed", CELL[q->cell], q->L, T);
+		expect_param_grads(net, r, r->grad_sum, summed_loss, 0, what, NULL);
+		vx_net_result_free(r);
+		vx_net_free(net);
+	}
+}
+
 /* The summed loss beyond a double: a linear layer with weight_hh = 3I, no
  * input, no bias, h_0 = 1 and y = 0 has h_t = 3^t 1, so
  * L = ½ d Σ_{t=1}^{600} 9^t = ½ d (9^601 − 9)/8 (10^573); every entry of
