@@ -369,132 +369,38 @@ static vx_status check_model(const vx_model *m, vx_error *err)
 	return VX_OK;
 }
 
+/* One step of the chain, for vx_rowshare_run */
+typedef struct {
+	gsl_matrix *S, *X;
+	const double *cs;
+	double alpha;
+	const gsl_matrix *B;
+} chain_step;
+
 /* Rows [r0, r1) of vx_an_chain_dgemm's step */
-static int rows_dgemm(gsl_matrix *S, gsl_matrix *X, const double *cs, double alpha, const gsl_matrix *B,
-                      size_t r0, size_t r1)
+static int rows_dgemm(void *ctx, size_t r0, size_t r1)
 {
-	gsl_matrix_view Sv = gsl_matrix_submatrix(S, r0, 0, r1 - r0, S->size2);
-	gsl_matrix_view Xv = gsl_matrix_submatrix(X, r0, 0, r1 - r0, X->size2);
-	if (!cs)
-		return gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, alpha, &Sv.matrix, B, 0.0, &Xv.matrix) != 0;
-	size_t n = S->size2;
+	chain_step *c = ctx;
+	gsl_matrix_view Sv = gsl_matrix_submatrix(c->S, r0, 0, r1 - r0, c->S->size2);
+	gsl_matrix_view Xv = gsl_matrix_submatrix(c->X, r0, 0, r1 - r0, c->X->size2);
+	if (!c->cs)
+		return gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, c->alpha, &Sv.matrix, c->B, 0.0, &Xv.matrix) != 0;
+	size_t n = c->S->size2;
 	for (size_t i = r0; i < r1; i++) {
-		const double *src = vx_row(S, i);
-		double *dst = vx_row(X, i);
+		const double *src = vx_row(c->S, i);
+		double *dst = vx_row(c->X, i);
 		for (size_t l = 0; l < n; l++)
-			dst[l] = src[l] * cs[l];
+			dst[l] = src[l] * c->cs[l];
 	}
-	return gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Xv.matrix, B, 0.0, &Sv.matrix) != 0;
+	return gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Xv.matrix, c->B, 0.0, &Sv.matrix) != 0;
 }
 
-/* How long a thread waiting for the other spins before it sleeps: a few
- * microseconds, against the tenth of a millisecond and more of a half
- * product (spinning for longer measured no faster, and took CPU time from
- * whatever else the machine runs). */
-#define SPINS 2000
-
-static void relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
-vx_status vx_an_chain_dgemm(chain_help *h, gsl_matrix *S, gsl_matrix *X, const double *cs, double alpha,
+vx_status vx_an_chain_dgemm(vx_rowshare *h, gsl_matrix *S, gsl_matrix *X, const double *cs, double alpha,
                             const gsl_matrix *B)
 {
-	size_t rows = S->size1, half = rows / 2 / CHAIN_SPLIT_ALIGN * CHAIN_SPLIT_ALIGN;
-	int lend = h && !h->off && (double)rows * (double)B->size1 * (double)B->size2 >= CHAIN_SPLIT_MIN &&
-	           half > 0 && atomic_exchange_explicit(&h->avail, 0, memory_order_acquire) == 1;
-	struct timespec t0, t1, t2;
-	if (lend)
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (lend) {
-		h->S = S;
-		h->X = X;
-		h->B = B;
-		h->cs = cs;
-		h->alpha = alpha;
-		h->r0 = half;
-		h->r1 = rows;
-		h->shared++;
-		atomic_store_explicit(&h->posted, 1, memory_order_release);
-		pthread_mutex_lock(&h->mu);   /* a sleeping helper wakes */
-		pthread_cond_broadcast(&h->cv);
-		pthread_mutex_unlock(&h->mu);
-	}
-	int bad = rows_dgemm(S, X, cs, alpha, B, 0, lend ? half : rows);
-	if (lend) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		/* the other half takes about as long: spin a little, then sleep */
-		for (long i = 0; atomic_load_explicit(&h->posted, memory_order_acquire); i++) {
-			if (i < SPINS) {
-				relax();
-				continue;
-			}
-			pthread_mutex_lock(&h->mu);
-			while (atomic_load(&h->posted))
-				pthread_cond_wait(&h->cv, &h->mu);
-			pthread_mutex_unlock(&h->mu);
-		}
-		bad |= h->st;
-		h->st = 0;
-		/* the helper's half ends about with this one on cores of their
-		 * own; a wait longer than this half took means the helper was not
-		 * running (other work on the machine), and a chain that waits for
-		 * a thread the machine does not schedule is slower than one on one
-		 * thread (at a load of 4: 1.28 s against 0.95): when a quarter of
-		 * the hand-overs, and three at least, waited so, the chain goes on
-		 * alone.  The bits are the same either way. */
-		clock_gettime(CLOCK_MONOTONIC, &t2);
-		double own = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-		double waited = (double)(t2.tv_sec - t1.tv_sec) + 1e-9 * (double)(t2.tv_nsec - t1.tv_nsec);
-		if (waited > own && ++h->slow >= 3 && 4 * h->slow >= h->shared)
-			h->off = 1;
-	}
-	return bad ? VX_ENUMERIC : VX_OK;
-}
-
-/* The thread whose passes are done: the lower rows of the chain's products
- * posted to it, until the chain's thread says it is done. */
-static void help_chain(chain_help *h)
-{
-	for (;;) {
-		atomic_store_explicit(&h->avail, 1, memory_order_release);
-		long i = 0;
-		while (!atomic_load_explicit(&h->posted, memory_order_acquire) &&
-		       !atomic_load_explicit(&h->quit, memory_order_acquire)) {
-			if (++i < SPINS) {
-				relax();
-				continue;
-			}
-			pthread_mutex_lock(&h->mu);
-			while (!atomic_load(&h->posted) && !atomic_load(&h->quit))
-				pthread_cond_wait(&h->cv, &h->mu);
-			pthread_mutex_unlock(&h->mu);
-		}
-		if (atomic_load_explicit(&h->posted, memory_order_acquire)) {
-			h->st = rows_dgemm(h->S, h->X, h->cs, h->alpha, h->B, h->r0, h->r1);
-			pthread_mutex_lock(&h->mu);   /* the chain's thread may sleep */
-			atomic_store_explicit(&h->posted, 0, memory_order_release);
-			pthread_cond_broadcast(&h->cv);
-			pthread_mutex_unlock(&h->mu);
-			continue;
-		}
-		break;   /* quit */
-	}
-	atomic_store(&h->avail, 0);
-}
-
-/* The chain is done (or failed): a helper waiting for it returns. */
-static void help_done(chain_help *h)
-{
-	if (!h)
-		return;
-	pthread_mutex_lock(&h->mu);
-	atomic_store(&h->quit, 1);
-	pthread_cond_broadcast(&h->cv);
-	pthread_mutex_unlock(&h->mu);
+	chain_step c = { S, X, cs, alpha, B };
+	double madds = (double)S->size1 * (double)B->size1 * (double)B->size2;
+	return vx_rowshare_run(h, rows_dgemm, &c, S->size1, madds) ? VX_ENUMERIC : VX_OK;
 }
 
 /* BPTT and the Lyapunov exponents, taken one at a time by whichever thread
@@ -524,7 +430,7 @@ static void *path_thread(void *arg)
 {
 	path_task *pt = arg;
 	pt->st = vx_an_path_norms(pt->m, pt->w, pt->r);
-	help_done(pt->w->help);
+	vx_rowshare_done(pt->w->help);
 	if (!pt->st)
 		pt->st = short_tasks(pt->m, pt->w, pt->r, pt->next);
 	return NULL;
@@ -541,10 +447,8 @@ static vx_status passes(const vx_model *m, work *w, vx_result *r, int threads)
 	atomic_init(&next, 0);
 	path_task pt = { m, w, r, &next, VX_OK };
 	pthread_t th;
-	chain_help help = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
-	atomic_init(&help.avail, 0);
-	atomic_init(&help.posted, 0);
-	atomic_init(&help.quit, 0);
+	vx_rowshare help;
+	vx_rowshare_init(&help, 1);
 	int two = threads >= 2 && w->t > 1;
 	/* a product split in rows keeps its bits only when each call is
 	 * computed on its caller's thread (exec.h) */
@@ -561,11 +465,12 @@ static vx_status passes(const vx_model *m, work *w, vx_result *r, int threads)
 	/* done here, and the chain still going (a W whose products never lose
 	 * rank): this thread takes half of each of them */
 	if (two && w->help)
-		help_chain(&help);
+		vx_rowshare_help(&help);
 	if (two)
 		pthread_join(th, NULL);
 	w->help = NULL;
 	r->chain_shared = help.shared;
+	vx_rowshare_destroy(&help);
 	if (!st)
 		st = pt.st;
 	if (st)

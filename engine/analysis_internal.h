@@ -22,9 +22,8 @@
 #include <gsl/gsl_vector.h>
 #include "engine/analysis.h"
 #include "engine/exec.h"
-#include <pthread.h>
-#include <stdatomic.h>
 #include "engine/linalg.h"
+#include "engine/rowshare.h"
 
 /* Seeds of the Lanczos streams: the model's hash plus multiples of an odd
  * constant, one per run that needs its own (λ, the paths, each step slot). */
@@ -36,45 +35,15 @@
  * up to 65 × d doubles */
 #define STEP_BATCH 64
 
-/* A thread that has finished its passes lends itself to the chain of
- * products (analysis.c): the chain's thread hands it the lower rows of a
- * wide product, X Wn, and computes the upper ones.  The rows are split at
- * a multiple of CHAIN_SPLIT_ALIGN, where every row of a dgemm comes out to
- * the bit as in one call (OpenBLAS's kernels take rows 4 or 16 at a time;
- * an odd split changes the rounding of the rows beside it), and only for
- * products of CHAIN_SPLIT_MIN multiply-adds and more (below, the hand-over
- * costs more than it saves: 128 × 128 × 128, a tenth of a millisecond, came
- * out 20% slower shared). */
-#define CHAIN_SPLIT_ALIGN 32
-#define CHAIN_SPLIT_MIN (128.0 * 256 * 256)
-typedef struct {
-	pthread_mutex_t mu;       /* with cv: the helper's sleep, when the */
-	pthread_cond_t cv;        /* chain's products are too far apart */
-	atomic_int avail;         /* the helper waits for work (the chain's
-	                           * thread takes it by setting it to 0) */
-	atomic_int posted;        /* a product is posted / still computed */
-	atomic_int quit;          /* the chain is done: the helper returns */
-	gsl_matrix *S, *X;        /* the step of vx_an_chain_dgemm for rows */
-	const gsl_matrix *B;      /* [r0, r1) (set before posted, read after */
-	const double *cs;         /* it: release, acquire) */
-	double alpha;
-	size_t r0, r1;
-	int st;                   /* the helper's dgemm status */
-	size_t shared;            /* products split (the result's chain_shared) */
-	size_t slow;              /* of them, those whose helper was late */
-	int off;                  /* too many were: no more splits (the chain's
-	                           * thread's alone, as shared and slow) */
-} chain_help;
-
-/* One step of the chain (rows × d by d × d), on the helper too when it
- * waits and there are rows enough, each thread scaling the rows it
- * multiplies: the same bits as one dgemm.  With cs: S ← S diag(cs) B, X
- * its scratch.  Without (cs NULL, when every column's factor is the same
- * power of two alpha): X ← alpha S B, no copy of S made, and the caller
- * swaps the two.  Scaling by a power of two is exact outside the
+/* One step of the chain (rows × d by d × d), on a helper too when one
+ * waits and there are rows enough (rowshare.h), each thread scaling the
+ * rows it multiplies: the same bits as one dgemm.  With cs: S ← S diag(cs)
+ * B, X its scratch.  Without (cs NULL, when every column's factor is the
+ * same power of two alpha): X ← alpha S B, no copy of S made, and the
+ * caller swaps the two.  Scaling by a power of two is exact outside the
  * subnormal range, where an entry lies some 2^-500 below P's norm (P is
  * renormalised beyond that) and changes no norm.  h may be NULL. */
-vx_status vx_an_chain_dgemm(chain_help *h, gsl_matrix *S, gsl_matrix *X, const double *cs, double alpha,
+vx_status vx_an_chain_dgemm(vx_rowshare *h, gsl_matrix *S, gsl_matrix *X, const double *cs, double alpha,
                             const gsl_matrix *B);
 
 /* The workspace of one run, allocated once for (d, T, t) by analysis.c;
@@ -124,7 +93,7 @@ typedef struct {
 	gsl_vector *feval;
 	gsl_eigen_symm_workspace *feig;
 	const atomic_int *stop; /* the caller's stop flag (exec.h; NULL: none) */
-	chain_help *help;       /* the idle thread lent to the chain (NULL: none) */
+	vx_rowshare *help;      /* the idle thread lent to the chain (NULL: none) */
 } work;
 
 /* A bound on the relative rounding error of a spectral norm of a d×d

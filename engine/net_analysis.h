@@ -127,6 +127,8 @@ typedef struct {
 	                             * rounding level (engine/lowrank.h; 0: carried in full) */
 	size_t chain_rank;          /* the rows it held last: D in full, fewer once truncated,
 	                             * D again when it fell back to the full product */
+	size_t chain_shared;        /* products of the chain computed half on each of two
+	                             * threads (no effect on any number) */
 } vx_net_result;
 
 /* Runs the forward pass and everything above for loss step t (1..T), on

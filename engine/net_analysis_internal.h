@@ -28,6 +28,7 @@
 #include "engine/lowrank.h"
 #include "engine/net_analysis.h"
 #include "engine/net_step.h"
+#include "engine/rowshare.h"
 
 /* ---- norms (net_norms.c) ---- */
 
@@ -147,6 +148,8 @@ typedef struct {
 	vx_lowrank lr;       /* the factored form's state */
 	unsigned basis;      /* the version of M's basis */
 	double *lower;       /* lower bounds of the block norms (nq) */
+	vx_rowshare *help;   /* the thread done with the other passes, lent to
+	                      * the products (NULL: none; vx_na_chain_help) */
 	/* the consumer's */
 	lockstep ls;
 	dense_fb fb;
@@ -164,7 +167,10 @@ vx_status vx_na_chain_init(chain *c, const vx_net *net, int ej, vx_net_result *r
 void vx_na_chain_clear(chain *c);
 /* The producer's and the consumer's walks from k = t − 1 down, each for a
  * thread of its own (arg: the chain); the producer ends with
- * c->finished, a failure in c->pst or c->cst. */
+ * c->finished, a failure in c->pst or c->cst, and lets c->help go
+ * (vx_rowshare_done).  Set c->help before the producer starts for its
+ * products to be shared with the thread that calls vx_rowshare_help on it
+ * (rowshare.h: only with a BLAS that computes on its caller's thread). */
 void *vx_na_producer_thread(void *arg);
 void *vx_na_consumer_thread(void *arg);
 /* Both walks on the caller's thread, alternating; the first failure. */

@@ -49,6 +49,30 @@ static void chain_mul(const vx_net *net, const gsl_matrix *P, const gsl_matrix *
 	}
 }
 
+/* chain_mul for rows [r0, r1) of P and Q, for vx_rowshare_run */
+typedef struct {
+	const vx_net *net;
+	const gsl_matrix *P, *J;
+	gsl_matrix *Q;
+} mul_rows;
+
+static int chain_mul_rows(void *ctx, size_t r0, size_t r1)
+{
+	mul_rows *m = ctx;
+	gsl_matrix_const_view Pv = gsl_matrix_const_submatrix(m->P, r0, 0, r1 - r0, m->P->size2);
+	gsl_matrix_view Qv = gsl_matrix_submatrix(m->Q, r0, 0, r1 - r0, m->Q->size2);
+	chain_mul(m->net, &Pv.matrix, m->J, &Qv.matrix);
+	return 0;
+}
+
+/* chain_mul with the lower rows on c's helper when it waits */
+static void chain_mul_shared(chain *c, const gsl_matrix *P, gsl_matrix *Q)
+{
+	mul_rows m = { c->net, P, c->J, Q };
+	double D = (double)c->net->D;
+	vx_rowshare_run(c->help, chain_mul_rows, &m, P->size1, (double)P->size1 * D * D);
+}
+
 /* The first n rows of A */
 static gsl_matrix_view rows_of(gsl_matrix *A, size_t n)
 {
@@ -132,6 +156,7 @@ static void produce_end(chain *c)
 	c->finished = 1;
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
+	vx_rowshare_done(c->help);
 }
 
 /* J_j into c->J, its largest entry brought to [½, 1) by 2^-*e: 1, or 0 when
@@ -162,7 +187,7 @@ static int rebuild(chain *c, gsl_matrix *P, size_t k, double *E)
 		if (!src)
 			gsl_matrix_memcpy(dst, c->J);
 		else
-			chain_mul(c->net, src, c->J, dst);
+			chain_mul_shared(c, src, dst);
 		*E += e;
 		if ((nz = vx_normalise2(dst, &e)) <= 0)
 			return nz == 0 ? 1 : -1;
@@ -229,7 +254,7 @@ static int produce(chain *c, size_t k)
 		gsl_matrix_memcpy(&Pv.matrix, c->J);
 	} else {
 		gsl_matrix_view Pp = rows_of(c->P[c->prev], c->lr.rows), Pv = rows_of(P, c->lr.rows);
-		chain_mul(net, &Pp.matrix, c->J, &Pv.matrix);
+		chain_mul_shared(c, &Pp.matrix, &Pv.matrix);
 		E += c->E;
 	}
 	/* the largest entry back to [½, 1): nothing over- or underflows */

@@ -11,6 +11,7 @@
  *     ∂c_t/∂c_k = σ(B)^{t−k} I for a forget bias B.
  * PyTorch's autograd is compared in tests/e2e/net_torch.sh.
  */
+#include <gsl/gsl_linalg.h>
 #include <criterion/criterion.h>
 #include <float.h>
 #include <math.h>
@@ -797,6 +798,83 @@ Test(engine_net, gradients_summed_over_several_blocks_equal_differences, .timeou
 		snprintf(what, sizeof what, "%s L=%zu T=%zu summed", CELL[q->cell], q->L, T);
 		expect_param_grads(net, r, r->grad_sum, summed_loss, 0, what, NULL);
 		vx_net_result_free(r);
+		vx_net_free(net);
+	}
+}
+
+/* ---- the chain's products shared with the thread done with its passes ---- */
+
+static int same_bits(const void *a, const void *b, size_t n)
+{
+	return memcmp(a, b, n) == 0;
+}
+
+static int same_mags(const vx_mag *a, const vx_mag *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!same_bits(&a[i].value, &b[i].value, sizeof a[i].value) ||
+		    !same_bits(&a[i].log10, &b[i].log10, sizeof a[i].log10) || a[i].fits != b[i].fits)
+			return 0;
+	return 1;
+}
+
+/* With three threads the caller's, its passes done, takes the lower rows of
+ * the chain's products (net_chain.c, rowshare.h): every number keeps the
+ * bits of the run on one thread.  A linear vanilla cell with an orthogonal
+ * weight_hh, whose 119 products of 256 rows never lose rank and outlast the
+ * other passes, so that they are shared; and two tanh LSTM layers (D = 512),
+ * whose c columns the products form entry by entry and whose rows fall to
+ * sizes that are no multiple of the split's alignment as the chain loses
+ * rank. */
+Test(engine_net, a_chain_shared_by_the_idle_thread_has_the_bits_of_one, .timeout = 300)
+{
+	struct {
+		vx_cell cell;
+		vx_act act;
+		size_t L, d, T;
+	} cases[] = { { VX_CELL_RNN, VX_LINEAR, 1, 256, 120 }, { VX_CELL_LSTM, VX_TANH, 2, 128, 60 } };
+	vx_exec one = { 1, 1, NULL }, three = { 3, 1, NULL };
+	vx_exec_apply(&one);
+	for (size_t c = 0; c < 2; c++) {
+		vx_net *net = random_net(cases[c].cell, cases[c].act, cases[c].L, cases[c].d, 4, cases[c].T, 1.0, 0.3, 1,
+		                         4800 + c);
+		if (c == 0) {
+			size_t d = cases[c].d;
+			gsl_matrix *W = net->layer[0].w_hh, *Q = gsl_matrix_alloc(d, d), *R = gsl_matrix_alloc(d, d);
+			gsl_vector *tau = gsl_vector_alloc(d);
+			gsl_linalg_QR_decomp(W, tau);
+			gsl_linalg_QR_unpack(W, tau, Q, R);
+			gsl_matrix_memcpy(W, Q);
+			gsl_matrix_free(Q);
+			gsl_matrix_free(R);
+			gsl_vector_free(tau);
+		}
+		size_t T = net->T, L = net->L, D = net->D;
+		vx_net_result *a = NULL, *b = NULL;
+		cr_assert_eq(vx_net_analyse(net, T, &one, &a, NULL), VX_OK);
+		cr_assert_eq(vx_net_analyse(net, T, &three, &b, NULL), VX_OK);
+		cr_expect_eq(a->chain_shared, 0, "case %zu: one thread shares nothing", c);
+		if (c == 0)
+			cr_expect_gt(b->chain_shared, 0, "case %zu: products shared", c);
+		int paths = 1;
+		for (size_t k = 0; k < T; k++)
+			paths &= same_mags(&a->paths[k].norm, &b->paths[k].norm, 1);
+		cr_expect(paths, "case %zu: ‖∂S_t/∂S_k‖ to the bit", c);
+		cr_expect(same_mags(a->h_norm, b->h_norm, T * L), "case %zu: the h blocks' norms", c);
+		if (a->c_norm)
+			cr_expect(same_mags(a->c_norm, b->c_norm, T * L), "case %zu: the c blocks' norms", c);
+		cr_expect(same_mags(a->step_norm, b->step_norm, T), "case %zu: ‖J_j‖", c);
+		for (size_t l = 0; l < L; l++) {
+			const gsl_matrix *ga = a->grad[l].w_hh, *gb = b->grad[l].w_hh;
+			cr_expect(same_bits(ga->data, gb->data, ga->size1 * ga->size2 * sizeof(double)),
+			          "case %zu: ∂L_t/∂weight_hh_l%zu", c, l);
+		}
+		cr_expect(a->chain_rank == b->chain_rank && a->chain_truncations == b->chain_truncations &&
+		          a->lanczos_steps == b->lanczos_steps, "case %zu: the chain's rank, truncations, Lanczos steps", c);
+		cr_expect(same_bits(a->lyap_top, b->lyap_top, sizeof a->lyap_top), "case %zu: the exponents", c);
+		cr_expect(D == a->D);
+		vx_net_result_free(a);
+		vx_net_result_free(b);
 		vx_net_free(net);
 	}
 }
