@@ -71,6 +71,8 @@ void vxr_ck_source_inputs(FILE *out, const vxr_source *src, const vx_params *p, 
 void vxr_ck_lyap_line(FILE *out, double lyap, size_t T, vxf_style st);
 /* "" for a count of one, else "s": "1 step", "2 steps" */
 const char *vxr_ck_s(size_t n);
+/* "entry" for a count of one, else "entries" */
+const char *vxr_ck_entries(size_t n);
 /* "f" of an LSTM, "z" of a GRU: the gate that keeps the state; else NULL. */
 const char *vxr_ck_keep_gate(vx_cell c);
 /* 100 x as "12.5%" (3 significant digits) into b. */

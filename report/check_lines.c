@@ -197,6 +197,11 @@ const char *vxr_ck_s(size_t n)
 {
 	return n == 1 ? "" : "s";
 }
+
+const char *vxr_ck_entries(size_t n)
+{
+	return n == 1 ? "entry" : "entries";
+}
 /* The heading of the finite-difference rows. */
 static void fd_heading(FILE *out, vxf_style st)
 {
@@ -239,7 +244,7 @@ static void fd_summary(FILE *out, vxr_fd_outcome overall, const vxr_fd_outcome *
 		else if (unresolved > 0)
 			fprintf(out, "finite-difference check: pass where resolvable (%zu %s left out:\n"
 			             "  double precision cannot resolve %s)\n", unresolved,
-			        unresolved == 1 ? "entry" : "entries", unresolved == 1 ? "it" : "them");
+			        vxr_ck_entries(unresolved), unresolved == 1 ? "it" : "them");
 		if (at_kink > 0)
 			fprintf(out, "%s (%zu %s on a ReLU kink\n"
 			             "  left out: there the derivative is not defined)\n",
@@ -264,7 +269,7 @@ static void fd_summary(FILE *out, vxr_fd_outcome overall, const vxr_fd_outcome *
 		             "  %s too sensitive or too fine to resolve in double precision (a chaotic\n"
 		             "  or exploding horizon, or units saturated until %s rounds to %s1), so\n"
 		             "  %s could not be compared\n",
-		        unresolved, unresolved == 1 ? "entry" : "entries", unresolved == 1 ? "was" : "were",
+		        unresolved, vxr_ck_entries(unresolved), unresolved == 1 ? "was" : "were",
 		        utf8 ? "\u03c3" : "sigma", utf8 ? "\u00b1" : "+-", names);
 		break;
 	}
@@ -293,8 +298,8 @@ void vxr_ck_fd_text(FILE *out, const vx_fdcheck *fd, int utf8, vxf_style st)
 	snprintf(w[1], sizeof w[1], utf8 ? "\u2202a_j/\u2202s_{j\u22121} = W at j = %zu"
 	                                 : "da_j/ds_{j-1} = W at j = %zu", fd->j);
 	snprintf(w[2], sizeof w[2], utf8 ? "\u2202s_t/\u2202s_k at k = %zu" : "ds_t/ds_k at k = %zu", fd->k);
-	const char *ent = fd->dLdW_entries == 1 ? "entry" : "entries";
-	snprintf(w[3], sizeof w[3], utf8 ? "\u2202L_t/\u2202W, %zu %s" : "dL_t/dW, %zu %s", fd->dLdW_entries, ent);
+	snprintf(w[3], sizeof w[3], utf8 ? "\u2202L_t/\u2202W, %zu %s" : "dL_t/dW, %zu %s", fd->dLdW_entries,
+	         vxr_ck_entries(fd->dLdW_entries));
 	const double err4[4] = { fd->dsda, fd->dads, fd->dsds, fd->dLdW };
 	static const char *const what_u[4] = { "\u2202s_j/\u2202a_j", "\u2202a_j/\u2202s_{j\u22121}",
 	                                        "\u2202s_t/\u2202s_k", "\u2202L_t/\u2202W" };
@@ -327,9 +332,9 @@ int vxr_ck_net_head_start(char *buf, size_t n, const vx_net *net)
 {
 	if (net->cell == VX_CELL_RNN)
 		return snprintf(buf, n, "vanex %s check: rnn cell, activation %s, %zu layer%s, ", VX_VERSION,
-		                vx_act_name(net->act), net->L, net->L == 1 ? "" : "s");
+		                vx_act_name(net->act), net->L, vxr_ck_s(net->L));
 	return snprintf(buf, n, "vanex %s check: %s cell, %zu layer%s, ", VX_VERSION, vx_cell_name(net->cell), net->L,
-	                net->L == 1 ? "" : "s");
+	                vxr_ck_s(net->L));
 }
 
 void vxr_ck_net_head(FILE *out, const vx_net *net, size_t t, const char *tail)
@@ -354,7 +359,7 @@ void vxr_ck_net_fd_text(FILE *out, const vx_net *net, const vx_net_fdjudge *fd, 
 	/* a network without biases has two parameters a layer */
 	snprintf(w[2], sizeof w[2], utf8 ? "\u2202L_t/\u2202\u03b8, %zu %s of %zu parameters"
 	                                 : "dL_t/dtheta, %zu %s of %zu parameters",
-	         ne, ne == 1 ? "entry" : "entries", (net->no_bias ? 2 : 4) * net->L);
+	         ne, vxr_ck_entries(ne), (net->no_bias ? 2 : 4) * net->L);
 	static const char *const what_u[VX_NET_FD_ITEMS] = { "J_j", "\u2202S_t/\u2202S_k",
 	                                                      "\u2202L_t/\u2202\u03b8" };
 	static const char *const what_a[VX_NET_FD_ITEMS] = { "J_j", "dS_t/dS_k", "dL_t/dtheta" };

@@ -111,13 +111,13 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 	char seed[4 * 80 + 24], start[128];
 	/* nothing is drawn when the weights and the inputs are files', or the
 	 * whole model is one that records no seed */
-	if (c->src && c->src->weights[0] && c->src->inputs[0])
+	if (c->src && c->src->weights[0] && c->src->inputs[0]) {
 		/* the longer words while the line keeps to 80 columns (an rnn's
 		 * head names its activation) */
-		snprintf(seed, sizeof seed, "%s",
-		         vxr_ck_net_head_start(start, sizeof start, net) + 29 <= 80 ? "weights and inputs from files"
-		                                                                     : "all from files");
-	else
+		static const char longer[] = "weights and inputs from files";
+		size_t cols = (size_t)vxr_ck_net_head_start(start, sizeof start, net) + strlen(longer);
+		snprintf(seed, sizeof seed, "%s", cols <= 80 ? longer : "all from files");
+	} else
 		vxr_ck_origin(seed, sizeof seed, p, vxr_ck_net_head_start(start, sizeof start, net), utf8);
 	vxr_ck_net_head(out, net, r->t, seed);
 	describe_net(out, c, utf8, st);

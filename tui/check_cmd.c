@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/analysis.h"
 #include "engine/net_bytes.h"
@@ -151,6 +152,19 @@ static int fails_on(vxu_fail_on f, vxr_trend v)
 }
 
 /* `check --list`: the modules of a trained network's file. */
+/* The writers see a stream, not its name: "cannot write the output: why"
+ * (or "the JSON output") becomes "cannot write FILE: why" for -o FILE. */
+static void name_the_output(vx_error *err, const vxr_out *out)
+{
+	static const char lead[] = "cannot write the ";
+	const char *why = strstr(err->msg, ": ");
+	if (!out || strcmp(vxr_out_target(out), "-") == 0 || strncmp(err->msg, lead, sizeof lead - 1) != 0 || !why)
+		return;
+	char reason[sizeof err->msg];
+	snprintf(reason, sizeof reason, "%s", why + 2);
+	vx_fail(err, VX_EIO, "cannot write %s: %s", vxr_out_target(out), reason);
+}
+
 static int list_modules(const vxu_args *a)
 {
 	vx_error err = { 0 };
@@ -263,6 +277,8 @@ int vxu_check_run(const vxu_args *a)
 	if (st == VX_OK) {
 		st = vxr_out_commit(&co.out, 1, &err);
 		co.out = NULL;
+	} else if (st == VX_EIO) {
+		name_the_output(&err, co.out);
 	}
 	rc = st != VX_OK ? vxu_fail(st, &err) : fails_on(a->fail_on, verdict) ? VXU_EXIT_VERDICT : 0;
 out:

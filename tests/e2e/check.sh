@@ -756,6 +756,17 @@ if [ -w /dev/full ]; then
 	[ "$rc" -eq 1 ] || fail "writing to /dev/full: exit $rc, expected 1"
 	[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "writing to /dev/full: not one line on stderr"
 	pass
+	# given with -o, the file is named: the text, the JSON, a network's
+	for args in "" "--json" "--cell lstm"; do
+		# shellcheck disable=SC2086
+		"$VANEX" check $args -o /dev/full 2>"$tmp/err"
+		rc=$?
+		if [ "$rc" -eq 1 ] && [ "$(cat "$tmp/err")" = "vanex: cannot write /dev/full: No space left on device" ]; then
+			pass
+		else
+			fail "check $args -o /dev/full: exit $rc, stderr: $(head -c 200 "$tmp/err")"
+		fi
+	done
 fi
 
 if [ "$fails" -ne 0 ]; then
