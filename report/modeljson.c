@@ -858,6 +858,16 @@ fail:
 	return st;
 }
 
+/* A failure to read --model's file is about that option, as --weights'
+ * are about theirs ("--model: FILE: ..."); messages that name an option of
+ * their own keep it. */
+static vx_status about_model(const vx_params *params, vx_status st, vx_error *err)
+{
+	if (st != VX_OK && err && params->model[0] && err->param == VX_PARAM_NONE && strncmp(err->msg, "--", 2) != 0)
+		err->param = VX_PARAM_MODEL;
+	return st;
+}
+
 vx_status vxr_model_load(const vx_params *params, vx_model **out, vx_params *eff, vx_error *err)
 {
 	vx_params local;
@@ -867,7 +877,7 @@ vx_status vxr_model_load(const vx_params *params, vx_model **out, vx_params *eff
 	if (!params || !out)
 		return vx_fail(err, VX_EINTERNAL, "vxr_model_load: bad arguments");
 	vxr_net_opts_default(&o);
-	return load(params, &o, 0, out, &net, eff ? eff : &local, &spec, err);
+	return about_model(params, load(params, &o, 0, out, &net, eff ? eff : &local, &spec, err), err);
 }
 
 vx_status vxr_net_load(const vx_params *params, const vxr_net_opts *o, vx_model **model, vx_net **net,
@@ -877,5 +887,5 @@ vx_status vxr_net_load(const vx_params *params, const vxr_net_opts *o, vx_model 
 	vx_net_spec lspec;
 	if (!params || !o || !model || !net)
 		return vx_fail(err, VX_EINTERNAL, "vxr_net_load: bad arguments");
-	return load(params, o, 1, model, net, eff ? eff : &local, spec ? spec : &lspec, err);
+	return about_model(params, load(params, o, 1, model, net, eff ? eff : &local, spec ? spec : &lspec, err), err);
 }

@@ -450,6 +450,11 @@ bad 2 "check --list --fail-on" check --weights "$ck/lstm3.pt" --list --fail-on e
 # says what the file is and what to do
 bad 1 "check --model of a checkpoint" check --model "$ck/lstm3.pt"
 grep -q 'not JSON but a PyTorch checkpoint.*--weights' "$tmp/err" || fail "--model of a .pt: $(cat "$tmp/err")"
+# the file's faults are the option's, as --weights' are: "--model: FILE: ..."
+grep -q "^vanex: --model: $ck/lstm3.pt: " "$tmp/err" || fail "--model of a .pt: the option is not named: $(cat "$tmp/err")"
+bad 1 "check --model of a file that is not there" check --model "$tmp/nowhere.json"
+grep -q "^vanex: --model: $tmp/nowhere.json: cannot open" "$tmp/err" ||
+	fail "--model of a missing file: the option is not named: $(cat "$tmp/err")"
 bad 1 "check --model of a .npy" check --model "$ck/x2.npy"
 grep -q 'not JSON but a NumPy array' "$tmp/err" || fail "--model of a .npy: $(cat "$tmp/err")"
 OPENBLAS_NUM_THREADS=1 "$VANEX" check --weights "$ck/lstm3.pt" --inputs-file "$ck/xb.npy" --json -o "$tmp/batch.json" ||
