@@ -461,6 +461,11 @@ OPENBLAS_NUM_THREADS=1 "$VANEX" check --weights "$ck/lstm3.pt" --inputs-file "$c
 	fail "a batch's JSON was not written"
 bad 1 "check --model of a batch's JSON" check --model "$tmp/batch.json"
 grep -q 'the JSON of a batch holds no single sequence' "$tmp/err" || fail "--model of a batch: $(cat "$tmp/err")"
+# a checkpoint given for the inputs: what it is and what is read, not CSV's
+# complaint about its first bytes
+bad 1 "check --inputs-file of a checkpoint" check --weights "$ck/lstm3.pt" --inputs-file "$ck/lstm3.pt"
+grep -q "^vanex: --inputs-file: $ck/lstm3.pt: a PyTorch checkpoint or .npz archive, not inputs: .*\.npy" "$tmp/err" ||
+	fail "--inputs-file of a .pt: $(cat "$tmp/err")"
 bad 1 "check --inputs-file of the wrong n" check --weights "$ck/lstm3.pt" --inputs-file "$ck/x2.npy" -o "$tmp/o/c.json"
 grep -q 'holds 2 inputs per step; module (top level) of .*lstm3.pt reads n = 3' "$tmp/err" ||
 	fail "wrong n: the message does not give both sizes: $(cat "$tmp/err")"
