@@ -61,7 +61,16 @@ typedef struct {
 	int unseeded;          /* 1: a --model file that records no seed, so nothing of
 	                        * this run was drawn and `seed` means nothing (set by
 	                        * the model reader; printers show the file instead) */
+	unsigned undrawn;      /* VX_UNDRAWN_* bits: a --model file's record that its
+	                        * weights or inputs came from files, as --weights and
+	                        * --inputs-file say of this run (set by the model
+	                        * reader for a null init or input_scale) */
 } vx_params;
+
+/* vx_params.undrawn: every weight from a file (no init, no forget bias
+ * applied), the inputs from a file (no input scale) */
+#define VX_UNDRAWN_WEIGHTS 1u
+#define VX_UNDRAWN_INPUTS 2u
 
 /* The defaults above. */
 void vx_params_default(vx_params *p);

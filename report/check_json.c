@@ -223,14 +223,22 @@ static void jw_params(vxr_jw *w, const vx_params *p, vx_cell cell, vx_act act, s
 		vxr_jw_member_str(w, "activation", vx_act_name(act));
 	for (int i = 0; i < 4; i++)
 		vxr_jw_member_size(w, size_name[i], dnTt[i]);
+	/* null for what no draw made: weights or inputs from files */
+	int wfile = p->weights[0] || (p->undrawn & VX_UNDRAWN_WEIGHTS);
+	int xfile = p->inputs_file[0] || (p->undrawn & VX_UNDRAWN_INPUTS);
 	jw_member(w, "norm", norm_given ? p->norm : NAN);
-	vxr_jw_member_str(w, "init", vx_init_name(p->init));
-	jw_member(w, "input_scale", p->input_scale);
+	if (wfile) {
+		vxr_jw_key(w, "init");
+		jw_put(w, "null");
+	} else {
+		vxr_jw_member_str(w, "init", vx_init_name(p->init));
+	}
+	jw_member(w, "input_scale", xfile ? NAN : p->input_scale);
 	jw_seed(w, p);
 	vxr_jw_member_str(w, "cell", vx_cell_name(cell));
 	vxr_jw_member_size(w, "layers", L);
 	if (cell != VX_CELL_RNN)
-		jw_member(w, "forget_bias", forget_bias);
+		jw_member(w, "forget_bias", wfile ? NAN : forget_bias);
 	vxr_jw_close(w, "}");
 }
 

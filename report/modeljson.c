@@ -583,14 +583,21 @@ static vx_status apply_file_params(const json_t *root, const char *name, size_t 
 		eff->norm = json_number_value(v);
 		eff->set |= VX_SET_NORM;
 	}
-	if ((v = json_object_get(pp, "init"))) {
+	/* null init, input_scale, forget_bias: the weights or the inputs came
+	 * from files (what check --json writes for them) */
+	if ((v = json_object_get(pp, "init")) && json_is_null(v)) {
+		eff->undrawn |= VX_UNDRAWN_WEIGHTS;
+	} else if (v) {
 		if (!json_is_string(v) || vx_init_parse(json_string_value(v), &eff->init) != 0)
 			return vx_fail(err, VX_EFORMAT,
-			               "%s: params.init: expected \"gaussian\", \"orthogonal\" or \"identity\"", name);
+			               "%s: params.init: expected \"gaussian\", \"orthogonal\", \"identity\" or null",
+			               name);
 	}
-	if ((v = json_object_get(pp, "input_scale"))) {
+	if ((v = json_object_get(pp, "input_scale")) && json_is_null(v)) {
+		eff->undrawn |= VX_UNDRAWN_INPUTS;
+	} else if (v) {
 		if (!scale_ok(v))
-			return vx_fail(err, VX_EFORMAT, "%s: params.input_scale: expected 0 or a finite number from %.2g",
+			return vx_fail(err, VX_EFORMAT, "%s: params.input_scale: expected 0, a finite number from %.2g, or null",
 			               name, DBL_MIN);
 		eff->input_scale = json_number_value(v);
 	}
@@ -609,7 +616,9 @@ static vx_status apply_file_params(const json_t *root, const char *name, size_t 
 		               vx_cell_name(cell));
 	if ((v = json_object_get(pp, "layers")) && (!json_is_integer(v) || json_integer_value(v) != (json_int_t)L))
 		return vx_fail(err, VX_EFORMAT, "%s: params.layers: expected %zu, the model's layer count", name, L);
-	if ((v = json_object_get(pp, "forget_bias"))) {
+	if ((v = json_object_get(pp, "forget_bias")) && json_is_null(v)) {
+		eff->undrawn |= VX_UNDRAWN_WEIGHTS;
+	} else if (v) {
 		if (!json_is_number(v) || !isfinite(json_number_value(v)) || (!spec && json_number_value(v) != 0))
 			return vx_fail(err, VX_EFORMAT, "%s: params.forget_bias: expected a finite number%s", name,
 			               spec ? "" : " (0: the rnn cell has no forget gate)");

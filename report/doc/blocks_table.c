@@ -383,7 +383,8 @@ vx_status vxr_table_record(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_e
 	ROW("$W$", ctext(init));
 	ROW("$\\lambda = \\|W\\|_2$", cnum(r->lambda));
 	ROW("$\\gamma = \\max \\sigma'$", cnum(r->gamma));
-	ROW("input scale", p->inputs_file[0] ? ctext("none: a file's inputs") : cnum(p->input_scale));
+	ROW("input scale", p->inputs_file[0] || (p->undrawn & VX_UNDRAWN_INPUTS) ? ctext("none: a file's inputs")
+	                                                                           : cnum(p->input_scale));
 	ROW("seed", !p->unseeded     ? cint((long long)p->seed)
 	            : p->weights[0] ? ctext("none: nothing drawn")
 	                            : ctext("none: the model file holds every draw"));

@@ -467,6 +467,21 @@ numpy.save('$tmp/rx.npy', numpy.linspace(-1, 1, 10).reshape(5, 2))"; then
 		fail "a checkpoint run on a file's inputs: $(grep -E '^\| (seed|input scale) ' "$tmp/out")"
 	grep -q 'activation \*tanh\*, and a weights file \$W\$' "$tmp/out" && pass ||
 		fail "the handout's first step: $(grep -o 'activation [^$]*\$W\$' "$tmp/out")"
+	# the LSTM and GRU beside it cannot be drawn as a file's W is
+	grep -q 'gate block of their recurrent weights drawn gaussian (this \$W\$ is a file.s) and scaled' "$tmp/out" &&
+		pass || fail "step 15 of a file's W: $(grep -o 'gate block of their[^:]*' "$tmp/out")"
+	# the JSON records no draw's settings, and its replay keeps them so
+	run check --weights "$tmp/rnn.pt" --inputs-file "$tmp/rx.npy" --json
+	cp "$tmp/out" "$tmp/rnnfiles.json"
+	run check --model "$tmp/rnnfiles.json" --json
+	if "$PY" -c "import json, sys
+for f in sys.argv[1:]:
+    p = json.load(open(f))['params']
+    assert p['init'] is None and p['input_scale'] is None and p['seed'] is None, (f, p)" \
+		"$tmp/rnnfiles.json" "$tmp/out"; then pass; else fail "params of weights and inputs from files"; fi
+	run report --model "$tmp/rnnfiles.json" -f md
+	grep -q "^| input scale | none: a file's inputs |\$" "$tmp/out" && pass ||
+		fail "a replay's handout: $(grep -E '^\| input scale ' "$tmp/out")"
 	# an nn.RNN's file does not record its nonlinearity: check says which it took
 	LC_ALL=C.UTF-8 run check --weights "$tmp/rnn.pt" --inputs-file "$tmp/rx.npy"
 	grep -q "^  activation tanh, nn.RNN's default: the file does not record it (--act relu)\$" "$tmp/out" &&

@@ -212,6 +212,14 @@ def check_run(e, o, sd, x, rev, label):
     # weights and inputs from files: no seed was used, and none is recorded
     if not src["inputs"].get("generated") and o["params"]["seed"] is not None:
         fails.append("%s: params.seed is %s, but nothing was drawn" % (label, o["params"]["seed"]))
+    # nor was any weight drawn (no init, no forget bias), nor a file's input
+    # scaled; a replay of the JSON keeps the nulls (check.sh)
+    pr = o["params"]
+    if pr["init"] is not None or pr.get("forget_bias") is not None:
+        fails.append("%s: params.init %r, forget_bias %r: the weights are the file's" %
+                     (label, pr["init"], pr.get("forget_bias")))
+    if not src["inputs"].get("generated") and pr["input_scale"] is not None:
+        fails.append("%s: params.input_scale is %r, but the inputs are a file's" % (label, pr["input_scale"]))
     if any(v != 0 for v in m["y"]):
         fails.append("%s: y is not 0" % label)
     t = o["params"]["t"]

@@ -315,8 +315,11 @@ static char *json_reference(const vxr_check *c)
 	json_object_set_new(pp, "steps", json_integer((json_int_t)m->T));
 	json_object_set_new(pp, "t", json_integer((json_int_t)r->t));
 	json_object_set_new(pp, "norm", norm_given ? jr(p->norm) : json_null());
-	json_object_set_new(pp, "init", json_string(vx_init_name(p->init)));
-	json_object_set_new(pp, "input_scale", jr(p->input_scale));
+	/* null for what no draw made: weights or inputs from files */
+	int wfile = p->weights[0] || (p->undrawn & VX_UNDRAWN_WEIGHTS);
+	int xfile = p->inputs_file[0] || (p->undrawn & VX_UNDRAWN_INPUTS);
+	json_object_set_new(pp, "init", wfile ? json_null() : json_string(vx_init_name(p->init)));
+	json_object_set_new(pp, "input_scale", xfile ? json_null() : jr(p->input_scale));
 	json_object_set_new(pp, "seed", p->unseeded ? json_null()
 	                                : p->seed <= (unsigned long)LLONG_MAX ? json_integer((json_int_t)p->seed)
 	                                                                      : json_real((double)p->seed));
