@@ -148,6 +148,11 @@ vx_status vxr_math(const vxr_obj *o, const char *src, vxm_target tg, int display
 /* Text with $…$ spans (table headers, captions) rendered for a target:
  * math through vxm_render, the text escaped for it. */
 vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_error *err);
+/* The same for the terminal, in its characters (Unicode, or ASCII spelled
+ * out), every space inside a formula VXR_GLUE: a wrap keeps "d = 8" whole,
+ * and shows VXR_GLUE as a space. */
+#define VXR_GLUE '\x1f'
+vx_status vxr_mixed_glued(const char *text, int utf8, char **out, vx_error *err);
 
 /* How a document target shows a plot: the picture draw makes of it at
  * width × height, then its caption, between open, mid and close. */

@@ -70,7 +70,9 @@ vx_status vxr_math(const vxr_obj *o, const char *src, vxm_target tg, int display
 	return vx_fail(err, VX_EFORMAT, "%s:%d:%d: math: %s", o->file, o->line, c, e2.msg);
 }
 
-vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_error *err)
+/* vxr_mixed, and with glue (the terminal's) the text already in the
+ * terminal's characters and every space of a formula VXR_GLUE */
+static vx_status mixed(const char *text, vxr_target tg, int utf8, int glue, char **out, vx_error *err)
 {
 	vxr_buf b = { 0 };
 	const char *p = text;
@@ -82,12 +84,17 @@ vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_er
 			free(b.s);
 			return vx_fail(err, VX_ENOMEM, "out of memory");
 		}
-		if (tg == VXR_T_HTML)
+		if (tg == VXR_T_HTML) {
 			vxr_html_escape(&b, seg);
-		else if (tg == VXR_T_LATEX)
+		} else if (tg == VXR_T_LATEX) {
 			vxr_latex_escape(&b, seg);
-		else
+		} else if (glue && !utf8) {
+			char *a = vxm_to_ascii(seg);
+			vxr_buf_puts(&b, a ? a : "");
+			free(a);
+		} else {
 			vxr_buf_puts(&b, seg);
+		}
 		free(seg);
 		if (!d)
 			break;
@@ -118,6 +125,9 @@ vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_er
 			vxr_buf_puts(&b, "<span class=\"nobr\">");
 		if (tg == VXR_T_LATEX || tg == VXR_T_MD)
 			vxr_buf_puts(&b, "$");
+		for (char *q = m; glue && *q; q++)
+			if (*q == ' ')
+				*q = VXR_GLUE;
 		vxr_buf_puts(&b, m);
 		if (tg == VXR_T_LATEX || tg == VXR_T_MD)
 			vxr_buf_puts(&b, "$");
@@ -132,6 +142,16 @@ vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_er
 	if (!*out)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	return VX_OK;
+}
+
+vx_status vxr_mixed(const char *text, vxr_target tg, int utf8, char **out, vx_error *err)
+{
+	return mixed(text, tg, utf8, 0, out, err);
+}
+
+vx_status vxr_mixed_glued(const char *text, int utf8, char **out, vx_error *err)
+{
+	return mixed(text, VXR_T_TERM, utf8, 1, out, err);
 }
 
 /* ================================================================ figures */

@@ -44,6 +44,10 @@ static void wrap_plain(vxt_lines *L, vxt_role role, const char *s, int w, int in
 			L->oom = 1;
 			return;
 		}
+		/* a formula's glued spaces (vxr_mixed_glued) show as spaces */
+		for (char *q = word; *q; q++)
+			if (*q == VXR_GLUE)
+				*q = ' ';
 		int ww = vxr_u8_width(word);
 		if (first || col + 1 + ww > w - indent) {
 			vxt_lines_newline(L);
@@ -66,13 +70,26 @@ static void wrap_plain(vxt_lines *L, vxt_role role, const char *s, int w, int in
 static vx_status wrap_mixed(vxt_lines *L, const char *text, int width, int utf8, vx_error *err)
 {
 	char *m = NULL;
-	vx_status st = vxr_mixed(text, VXR_T_TERM, utf8, &m, err);
-	if (st == VX_OK) {
-		char *a = term_text(m, utf8);
-		if (a)
-			wrap_plain(L, VXT_DIM, a, width, 0);
-		free(a);
+	vx_status st = vxr_mixed_glued(text, utf8, &m, err);
+	if (st != VX_OK)
+		return st;
+	/* a formula stays on one line, as in the prose, unless it is wider
+	 * than a line by itself: then its spaces break again */
+	for (char *p = m; *p;) {
+		char *e = p + strcspn(p, " ");
+		char save = *e;
+		*e = '\0';
+		int glued = 0;
+		for (const char *q = p; *q; q++)
+			glued += *q == VXR_GLUE;   /* a control byte: no width of its own */
+		if (glued && vxr_u8_width(p) + glued > width)
+			for (char *q = p; *q; q++)
+				if (*q == VXR_GLUE)
+					*q = ' ';
+		*e = save;
+		p = *e ? e + 1 : e;
 	}
+	wrap_plain(L, VXT_DIM, m, width, 0);
 	free(m);
 	return st;
 }

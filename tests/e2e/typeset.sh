@@ -2,7 +2,8 @@
 # tests/e2e/typeset.sh — every formula on the tutor's screen is typeset: the
 # real binary under tmux at 80x24, in UTF-8 and under LANG=C, walks every
 # step and every page of it (PgDn until the page stops changing) and no
-# captured screen shows TeX source: no backslash, no "_{", no "^{".
+# captured screen shows TeX source: no backslash, no "_{", no "^{"; nor a
+# formula broken across two lines ("... its d" then "= 8 units").
 #
 #   VANEX=./vanex sh tests/e2e/typeset.sh
 #
@@ -31,6 +32,13 @@ raw() {
 	if printf '%s\n' "$3" | grep -n -e '\\' -e '_{' -e '\^{' >"$WORK/hits"; then
 		fails=$((fails + 1))
 		echo "FAIL: $1, $2: TeX source on screen:"
+		cat "$WORK/hits"
+	fi
+	# a formula in running text or a caption stays on one line: no line
+	# ends on "name =" with its value on the next ("for its d" / "= 8 units")
+	if printf '%s\n' "$3" | grep -n -e ' =$' -e '^ *= [0-9]' >"$WORK/hits"; then
+		fails=$((fails + 1))
+		echo "FAIL: $1, $2: a formula broken across lines:"
 		cat "$WORK/hits"
 	fi
 	screens=$((screens + 1))
