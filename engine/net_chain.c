@@ -65,12 +65,16 @@ static int chain_mul_rows(void *ctx, size_t r0, size_t r1)
 	return 0;
 }
 
-/* chain_mul with the lower rows on c's helper when it waits */
+/* chain_mul with the lower rows on c's helper when it waits.  chain_mul's
+ * smallest dgemm is rows × d by d × d or wider (a layer's h columns from
+ * the rows of its state on): that is the work rowshare.h weighs, so that
+ * each half of every dgemm stays far above OpenBLAS's small-matrix kernels
+ * (which would sum a narrow half in another order than the whole). */
 static void chain_mul_shared(chain *c, const gsl_matrix *P, gsl_matrix *Q)
 {
 	mul_rows m = { c->net, P, c->J, Q };
-	double D = (double)c->net->D;
-	vx_rowshare_run(c->help, chain_mul_rows, &m, P->size1, (double)P->size1 * D * D);
+	double d = (double)c->net->d;
+	vx_rowshare_run(c->help, chain_mul_rows, &m, P->size1, (double)P->size1 * d * d);
 }
 
 /* The first n rows of A */

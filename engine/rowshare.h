@@ -13,9 +13,13 @@
  * 4 or 16 at a time; an odd split changes the rounding of the rows beside
  * it), and only for products of VX_ROWSHARE_MIN multiply-adds and more
  * (below, the hand-over costs more than it saves: 128 × 128 × 128, a tenth
- * of a millisecond, came out 20% slower shared).  A product split so has
- * the bits of one call only when each call computes on its caller's thread
- * (vx_exec_blas_single): the callers lend nothing otherwise.
+ * of a millisecond, came out 20% slower shared).  That also keeps each half
+ * of every dgemm above a million multiply-adds, where OpenBLAS's kernels
+ * for small matrices (SkylakeX's, up to 100³) would sum a half in another
+ * order than the whole: a caller passes the work of its smallest dgemm.  A
+ * product split so has the bits of one call only when each call computes on
+ * its caller's thread (vx_exec_blas_single): the callers lend nothing
+ * otherwise.
  */
 #ifndef VX_ROWSHARE_H
 #define VX_ROWSHARE_H

@@ -583,8 +583,8 @@ static vx_status apply_file_params(const json_t *root, const char *name, size_t 
 		eff->norm = json_number_value(v);
 		eff->set |= VX_SET_NORM;
 	}
-	/* null init, input_scale, forget_bias: the weights or the inputs came
-	 * from files (what check --json writes for them) */
+	/* null init, input_scale: the weights or the inputs came from files
+	 * (what check --json writes for them) */
 	if ((v = json_object_get(pp, "init")) && json_is_null(v)) {
 		eff->undrawn |= VX_UNDRAWN_WEIGHTS;
 	} else if (v) {
@@ -616,9 +616,8 @@ static vx_status apply_file_params(const json_t *root, const char *name, size_t 
 		               vx_cell_name(cell));
 	if ((v = json_object_get(pp, "layers")) && (!json_is_integer(v) || json_integer_value(v) != (json_int_t)L))
 		return vx_fail(err, VX_EFORMAT, "%s: params.layers: expected %zu, the model's layer count", name, L);
-	if ((v = json_object_get(pp, "forget_bias")) && json_is_null(v)) {
-		eff->undrawn |= VX_UNDRAWN_WEIGHTS;
-	} else if (v) {
+	/* null: the weights were a file's (init is null then), no bias set */
+	if ((v = json_object_get(pp, "forget_bias")) && !json_is_null(v)) {
 		if (!json_is_number(v) || !isfinite(json_number_value(v)) || (!spec && json_number_value(v) != 0))
 			return vx_fail(err, VX_EFORMAT, "%s: params.forget_bias: expected a finite number%s", name,
 			               spec ? "" : " (0: the rnn cell has no forget gate)");

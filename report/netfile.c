@@ -23,18 +23,21 @@ vx_status vxr_inputs_load(const vx_params *p, vx_inputs **out, vx_error *err)
 {
 	vx_inputs *in = NULL;
 	*out = NULL;
-	/* a checkpoint given for the inputs, known by its content as --weights
-	 * knows it, rather than read as CSV text that is not numbers */
+	/* a checkpoint given for the inputs, known by its content (whatever its
+	 * name: text named .bin is still read), rather than read as CSV text
+	 * that is not numbers */
 	vxr_kind kind;
-	vx_status st = vxr_kind_of_file(p->inputs_file, &kind, err);
+	vx_status st = vxr_kind_of_content(p->inputs_file, &kind, err);
 	if (st != VX_OK)
 		return about(err, VX_PARAM_INPUTS_FILE, st);
 	if (kind != VXR_KIND_CSV && kind != VXR_KIND_NPY)
 		return about(err, VX_PARAM_INPUTS_FILE,
-		             vx_fail(err, VX_EFORMAT, "%s: a %s, not inputs: they are read from .npy (T x n, or B x T x "
-		                     "n) or .csv (T x n); numpy.save('x.npy', x.numpy()) writes a tensor x so",
-		                     p->inputs_file, kind == VXR_KIND_SAFETENSORS ? "safetensors file" :
-		                     kind == VXR_KIND_PICKLE ? "pickle" : "PyTorch checkpoint or .npz archive"));
+		             vx_fail(err, VX_EFORMAT, "%s: %s, not inputs: they are read from .npy (T x n, or B x T x n) "
+		                     "or .csv (T x n); numpy.save('x.npy', x.numpy()) writes a tensor x so",
+		                     p->inputs_file, kind == VXR_KIND_SAFETENSORS ? "a safetensors file"
+		                     : kind == VXR_KIND_TORCH_LEGACY ? "a PyTorch checkpoint"
+		                     : kind == VXR_KIND_PICKLE ? "a pickle"
+		                     : "a zip archive (as torch.save and numpy.savez write)"));
 	st = vx_inputs_read(p->inputs_file, &in, err);
 	if (st != VX_OK)
 		return about(err, VX_PARAM_INPUTS_FILE, st);

@@ -151,7 +151,6 @@ static int fails_on(vxu_fail_on f, vxr_trend v)
 	       (v == VXR_EXPLODING && (f == VXU_FAIL_ON_EXPLODING || f == VXU_FAIL_ON_EITHER));
 }
 
-/* `check --list`: the modules of a trained network's file. */
 /* The writers see a stream, not its name: "cannot write the output: why"
  * (or "the JSON output") becomes "cannot write FILE: why" for -o FILE. */
 static void name_the_output(vx_error *err, const vxr_out *out)
@@ -165,6 +164,7 @@ static void name_the_output(vx_error *err, const vxr_out *out)
 	vx_fail(err, VX_EIO, "cannot write %s: %s", vxr_out_target(out), reason);
 }
 
+/* `check --list`: the modules of a trained network's file. */
 static int list_modules(const vxu_args *a)
 {
 	vx_error err = { 0 };

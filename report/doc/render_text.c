@@ -76,6 +76,7 @@ static vx_status mixed(const char *text, vxr_target tg, int utf8, int glue, char
 {
 	vxr_buf b = { 0 };
 	const char *p = text;
+	int starred = 0;   /* glue, ASCII: the text before a formula wants a '*' before a letter */
 	while (*p) {
 		const char *d = strchr(p, '$');
 		size_t n = d ? (size_t)(d - p) : strlen(p);
@@ -89,9 +90,29 @@ static vx_status mixed(const char *text, vxr_target tg, int utf8, int glue, char
 		} else if (tg == VXR_T_LATEX) {
 			vxr_latex_escape(&b, seg);
 		} else if (glue && !utf8) {
-			char *a = vxm_to_ascii(seg);
-			vxr_buf_puts(&b, a ? a : "");
+			/* ASCII, as term_text makes it of a whole caption: a symbol
+			 * spelled as a word ("gamma") right before a formula that
+			 * starts with a letter or a digit gets the '*' between them,
+			 * which shows as a one byte longer spelling of seg + "0" */
+			char *a = vxm_to_ascii(seg), *x = malloc(n + 2), *ax = NULL;
+			if (x) {
+				memcpy(x, seg, n);
+				memcpy(x + n, "0", 2);
+				ax = vxm_to_ascii(x);
+			}
+			if (!a || !ax) {
+				free(a);
+				free(x);
+				free(ax);
+				free(seg);
+				free(b.s);
+				return vx_fail(err, VX_ENOMEM, "out of memory");
+			}
+			vxr_buf_puts(&b, a);
+			starred = strlen(ax) == strlen(a) + 2;
 			free(a);
+			free(x);
+			free(ax);
 		} else {
 			vxr_buf_puts(&b, seg);
 		}
@@ -125,6 +146,9 @@ static vx_status mixed(const char *text, vxr_target tg, int utf8, int glue, char
 			vxr_buf_puts(&b, "<span class=\"nobr\">");
 		if (tg == VXR_T_LATEX || tg == VXR_T_MD)
 			vxr_buf_puts(&b, "$");
+		if (starred && ((m[0] >= 'a' && m[0] <= 'z') || (m[0] >= 'A' && m[0] <= 'Z') || (m[0] >= '0' && m[0] <= '9')))
+			vxr_buf_putc(&b, '*');
+		starred = 0;
 		for (char *q = m; glue && *q; q++)
 			if (*q == ' ')
 				*q = VXR_GLUE;

@@ -58,12 +58,13 @@ vxr_kind vxr_kind_sniff(const unsigned char *buf, size_t len, const char *path)
 	return VXR_KIND_CSV;
 }
 
-vx_status vxr_kind_of_file(const char *path, vxr_kind *kind, vx_error *err)
+/* vxr_kind_of_file, and without by_name vxr_kind_of_content */
+static vx_status kind_of(const char *path, int by_name, vxr_kind *kind, vx_error *err)
 {
 	struct stat sb;
 	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
 		/* a pipe's first bytes, once read here, would be gone for the reader */
-		*kind = vxr_kind_sniff(NULL, 0, path);
+		*kind = vxr_kind_sniff(NULL, 0, by_name ? path : NULL);
 		return VX_OK;
 	}
 	FILE *fp = fopen(path, "rb");
@@ -75,8 +76,18 @@ vx_status vxr_kind_of_file(const char *path, vxr_kind *kind, vx_error *err)
 	fclose(fp);
 	if (bad)
 		return vx_fail(err, VX_EIO, "%s: cannot read: %s", path, strerror(e));
-	*kind = vxr_kind_sniff(head, n, path);
+	*kind = vxr_kind_sniff(head, n, by_name ? path : NULL);
 	return VX_OK;
+}
+
+vx_status vxr_kind_of_file(const char *path, vxr_kind *kind, vx_error *err)
+{
+	return kind_of(path, 1, kind, err);
+}
+
+vx_status vxr_kind_of_content(const char *path, vxr_kind *kind, vx_error *err)
+{
+	return kind_of(path, 0, kind, err);
 }
 
 /* ----------------------------------------------------- the tensor list */

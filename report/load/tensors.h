@@ -95,6 +95,9 @@ vxr_kind vxr_kind_sniff(const unsigned char *buf, size_t len, const char *path);
  * read (its bytes would be gone for the reader called next): its extension
  * alone decides.  VX_EIO naming the path. */
 vx_status vxr_kind_of_file(const char *path, vxr_kind *kind, vx_error *err);
+/* The same from the content alone, the name aside: VXR_KIND_CSV for what
+ * the first bytes do not tell, and for a pipe, a device or a directory. */
+vx_status vxr_kind_of_content(const char *path, vxr_kind *kind, vx_error *err);
 
 /* Opens a PyTorch, safetensors or npz file (mapped, not copied) and lists
  * its tensors.  Errors name the path and the fault in one line: VX_EIO,

@@ -464,8 +464,12 @@ grep -q 'the JSON of a batch holds no single sequence' "$tmp/err" || fail "--mod
 # a checkpoint given for the inputs: what it is and what is read, not CSV's
 # complaint about its first bytes
 bad 1 "check --inputs-file of a checkpoint" check --weights "$ck/lstm3.pt" --inputs-file "$ck/lstm3.pt"
-grep -q "^vanex: --inputs-file: $ck/lstm3.pt: a PyTorch checkpoint or .npz archive, not inputs: .*\.npy" "$tmp/err" ||
-	fail "--inputs-file of a .pt: $(cat "$tmp/err")"
+grep -q "^vanex: --inputs-file: $ck/lstm3.pt: a zip archive (as torch.save and numpy.savez write), not inputs: .*\.npy" \
+	"$tmp/err" || fail "--inputs-file of a .pt: $(cat "$tmp/err")"
+# CSV text under a checkpoint's name is still read as CSV: the content decides
+printf '0.5,1,2\n1,2,3\n' >"$tmp/text.pt"
+"$VANEX" check --weights "$ck/lstm3.pt" --inputs-file "$tmp/text.pt" >/dev/null 2>"$tmp/err" ||
+	fail "--inputs-file of CSV named .pt: $(cat "$tmp/err")"
 bad 1 "check --inputs-file of the wrong n" check --weights "$ck/lstm3.pt" --inputs-file "$ck/x2.npy" -o "$tmp/o/c.json"
 grep -q 'holds 2 inputs per step; module (top level) of .*lstm3.pt reads n = 3' "$tmp/err" ||
 	fail "wrong n: the message does not give both sizes: $(cat "$tmp/err")"

@@ -27,6 +27,7 @@
 
 #include "engine/act.h"
 #include "engine/analysis.h"
+#include "report/text/math.h"
 #include "report/text/utf8.h"
 #include "engine/model.h"
 #include "report/doc/cite.h"
@@ -425,6 +426,39 @@ Test(doc_html, punctuation_stays_with_its_formula)
 	remove(tpl);
 	rmdir(dir);
 	net_free(&n);
+}
+
+/* A caption for the terminal's wrap (vxr_mixed_glued) is the caption as
+ * the terminal shows it unwrapped (vxr_mixed, then spelled in ASCII for a
+ * non-UTF-8 terminal) with each formula's spaces glued and nothing else
+ * changed: the '*' that keeps "gamma" off a following "lambda" included. */
+Test(doc_term, glued_captions_are_the_captions_with_formulas_glued)
+{
+	static const char *const caps[] = {
+		"$\\sigma'(a)$ for tanh, its maximum $\\gamma = 1$, for its $d = 8$ units (dots).",
+		"\u03b3$\\lambda$ and \u03b3$2$ beside \u03b3 $x$, $n = 0, \\ldots, 49$.",
+		"plain text, no formula",
+		"$a = b$",
+	};
+	for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++)
+		for (int utf8 = 0; utf8 < 2; utf8++) {
+			char *plain = NULL, *glued = NULL;
+			cr_assert_eq(vxr_mixed(caps[i], VXR_T_TERM, utf8, &plain, NULL), VX_OK);
+			cr_assert_eq(vxr_mixed_glued(caps[i], utf8, &glued, NULL), VX_OK);
+			char *want = utf8 ? strdup(plain) : vxm_to_ascii(plain);
+			int inside = 0, ok = strlen(glued) == strlen(want);
+			for (size_t k = 0; ok && glued[k]; k++) {
+				if (glued[k] == VXR_GLUE)
+					inside = 1;
+				ok = (glued[k] == VXR_GLUE ? ' ' : glued[k]) == want[k];
+			}
+			cr_expect(ok, "caption %zu, utf8 %d: glued '%s' against '%s'", i, utf8, glued, want);
+			if (strstr(caps[i], "$d = 8$"))
+				cr_expect(inside, "caption %zu: no space of a formula glued", i);
+			free(plain);
+			free(glued);
+			free(want);
+		}
 }
 
 Test(doc_errors, nothing_left_behind)
