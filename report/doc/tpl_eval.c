@@ -223,7 +223,9 @@ static val eval_name(evalr *ev, const expr *e)
 	case NM_SEED: return p->unseeded ? vnum(NAN) : vint((double)p->seed);
 	case NM_PATHS: return vint((double)r->t);
 	case NM_NORM_OPT: return vnum(p->norm);
-	case NM_INPUT_SCALE: return vnum(p->input_scale);
+	case NM_INPUT_SCALE:
+		/* a file's inputs were not scaled: none, as the seed of an undrawn run */
+		return p->inputs_file[0] || (p->undrawn & VX_UNDRAWN_INPUTS) ? vnum(NAN) : vnum(p->input_scale);
 	case NM_GAMMA: return vnum(r->gamma);
 	case NM_LAMBDA: return vnum(r->lambda);
 	/* γλ and ln(γλ) under the one policy for "equal to 1" (engine/regime.h):

@@ -470,6 +470,14 @@ numpy.save('$tmp/rx.npy', numpy.linspace(-1, 1, 10).reshape(5, 2))"; then
 	# the LSTM and GRU beside it cannot be drawn as a file's W is
 	grep -q 'gate block of their recurrent weights drawn gaussian (this \$W\$ is a file.s) and scaled' "$tmp/out" &&
 		pass || fail "step 15 of a file's W: $(grep -o 'gate block of their[^:]*' "$tmp/out")"
+	# a template's input_scale: none for a file's inputs, as its seed
+	printf '%s\n' 'scale {{input_scale}}: {{#if input_scale >= 0}}scaled{{else}}not scaled{{/if}}' >"$tmp/scale.md"
+	run report --weights "$tmp/rnn.pt" --inputs-file "$tmp/rx.npy" -f md --template "$tmp/scale.md"
+	grep -q "^scale .*: not scaled\$" "$tmp/out" && pass ||
+		fail "a template's input_scale for a file's inputs: $(cat "$tmp/out")"
+	run report --weights "$tmp/rnn.pt" --input-scale 0.5 -f md --template "$tmp/scale.md"
+	grep -q "^scale 0.5: scaled\$" "$tmp/out" && pass ||
+		fail "a template's input_scale for drawn inputs: $(cat "$tmp/out")"
 	# the JSON records no draw's settings, and its replay keeps them so
 	run check --weights "$tmp/rnn.pt" --inputs-file "$tmp/rx.npy" --json
 	cp "$tmp/out" "$tmp/rnnfiles.json"

@@ -258,7 +258,9 @@ fi
 # ‖∂S_t/∂S_1‖₂ = check's; c again the GRU's; c again back to rnn, no note.
 if command -v tmux >/dev/null 2>&1; then
 	sock="vanex-gates-$$"
-	tmux -L "$sock" new-session -d -x 80 -y 24 "LANG=C.UTF-8 TERM=xterm-256color $VANEX --step 11; sleep 5" || fail=1
+	# its own progress file, as a new student's; its status kept for q below
+	tmux -L "$sock" new-session -d -x 80 -y 24 "XDG_STATE_HOME='$tmp/state' LANG=C.UTF-8 TERM=xterm-256color $VANEX --step 11; echo \$? >'$tmp/tutor.rc'; sleep 30" || fail=1
+	tutor=$(ps -o pid= --ppid "$(tmux -L "$sock" display -p '#{pane_pid}')" | tr -d ' ')
 	screen() { sleep "${1:-1.5}"; tmux -L "$sock" capture-pane -p >"$tmp/screen"; }
 	norm3() { "$PY" -c 'import json, sys; v = json.load(open(sys.argv[1]))["paths"][0]["norm"]; m, e = ("%.2e" % v).split("e"); print(m + "×10" + str(int(e)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")))' "$1"; }
 	screen 2
@@ -285,8 +287,21 @@ if command -v tmux >/dev/null 2>&1; then
 		echo "FAIL gates.sh: tutor: back to rnn, still a note or a gated cell on the status line" >&2
 		fail=1
 	fi
+	# q, and the tutor's end awaited before its terminal goes: a hangup in
+	# the middle of a sanitizer build's exit-time leak scan left it spinning
 	tmux -L "$sock" send-keys q
+	i=0
+	while [ $i -lt 100 ] && [ ! -s "$tmp/tutor.rc" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ "$(cat "$tmp/tutor.rc" 2>/dev/null)" != 0 ]; then
+		echo "FAIL gates.sh: tutor: q did not end it with status 0 within 10 s (status '$(cat "$tmp/tutor.rc" 2>/dev/null)')" >&2
+		fail=1
+		[ -n "$tutor" ] && kill -KILL "$tutor" 2>/dev/null
+	fi
 	tmux -L "$sock" kill-server 2>/dev/null
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
 else
 	echo "FAIL gates.sh: tmux is needed for the tutor's part (Debian tmux)" >&2
 	fail=1

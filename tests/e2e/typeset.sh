@@ -69,6 +69,7 @@ for loc in C.UTF-8 C; do
 		$T send-keys -t "$name" Right
 	done
 	$T send-keys -t "$name" q
+	check "$loc: q ends the tutor" wait_dead "$name"
 done
 
 if [ "$fails" -gt 0 ]; then

@@ -27,10 +27,40 @@ T="tmux -L $SOCK -f $WORK/tmux.conf"
 fails=0
 checks=0
 
+# The tutors still running in the server's panes: each pane's shell
+# (start below) runs the tutor as its child, then execs sleep.
+tutor_pids() {
+	for p in $($T list-panes -a -F '#{pane_pid}' 2>/dev/null); do
+		ps -o pid= --ppid "$p"
+	done | tr -d ' '
+}
+# reap PID...: each process gone within 5 s, else killed and reported.  A
+# tutor survives its terminal's hangup only through a defect: a sanitizer
+# build caught by SIGHUP during its exit-time leak scan once spun at 100%
+# CPU long after the suite, reparented to init.
+reap() {
+	for p in "$@"; do
+		i=0
+		while [ $i -lt 50 ] && kill -0 "$p" 2>/dev/null; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if kill -0 "$p" 2>/dev/null; then
+			echo "FAIL $E2E.sh: $(ps -o args= -p "$p") (pid $p) still ran 5 s after its terminal closed: killed" >&2
+			kill -KILL "$p" 2>/dev/null
+			reaped=1
+		fi
+	done
+}
+reaped=0
 cleanup() {
+	left=$(tutor_pids)
 	$T kill-server >/dev/null 2>&1
 	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"   # tmux leaves its socket
+	# shellcheck disable=SC2086
+	reap $left
 	rm -rf "$WORK"
+	[ "$reaped" -eq 0 ] || exit 1
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
