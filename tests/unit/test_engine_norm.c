@@ -21,6 +21,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "engine/analysis.h"
+#include "engine/exec.h"
 #include "engine/linalg.h"
 #include "engine/model.h"
 #include "test_engine_util.h"
@@ -735,4 +736,51 @@ Test(engine_norm, maxabs_finds_the_largest_entry_and_any_nan_wherever_they_are)
 				}
 	cr_expect(fails == 0, "%zu scans wrong", fails);
 	cr_expect(vx_maxabs(x, 0) == 0);
+}
+
+/* ---- a Krylov vector longer than OpenBLAS shares among threads ---- */
+
+/* y = diag(e) x */
+static void diagonal_op(const void *ctx, const double *x, double *y)
+{
+	const gsl_vector *e = ctx;
+	for (size_t i = 0; i < e->size; i++)
+		y[i] = gsl_vector_get(e, i) * x[i];
+}
+
+static double diagonal_top(const gsl_vector *e, int blas_threads, size_t *steps)
+{
+	vx_exec ex = { .threads = 1, .blas_threads = blas_threads };
+	vx_exec_apply(&ex);
+	vx_lanczos *lz = vx_lanczos_alloc(e->size);
+	cr_assert(lz);
+	vx_lanczos_seed(lz, 20261206u);
+	double theta = NAN;
+	cr_assert_eq(vx_lanczos_top(lz, diagonal_op, e, &theta), VX_OK, "Lanczos on %zu entries failed", e->size);
+	*steps = vx_lanczos_steps(lz);
+	vx_lanczos_free(lz);
+	return theta;
+}
+
+Test(engine_norm, lanczos_of_twenty_thousand_entries_has_the_bits_of_one_blas_thread)
+{
+	/* OpenBLAS shares a dot product of more than 10 000 entries among its
+	 * threads, and its sum's bits then depend on their count; the
+	 * iteration's dots come in pieces it never shares.  A spectrum up to
+	 * 1.5 with a second value 1e-3 below: a run of tens of steps */
+	size_t n = 20000;
+	gsl_vector *e = gsl_vector_alloc(n);
+	for (size_t i = 0; i < n; i++)
+		gsl_vector_set(e, i, (double)(i % 997) / 997.0);
+	gsl_vector_set(e, 123, 1.5);
+	gsl_vector_set(e, 17001, 1.5 - 1.5e-3);
+	size_t s1, s2;
+	double one = diagonal_top(e, 1, &s1), two = diagonal_top(e, 2, &s2);
+	vx_exec back = { .threads = 1, .blas_threads = 1 };
+	vx_exec_apply(&back);
+	cr_expect_eq(memcmp(&one, &two, sizeof one), 0, "one BLAS thread %.17g, two %.17g", one, two);
+	cr_expect_eq(s1, s2, "steps: %zu on one BLAS thread, %zu on two", s1, s2);
+	cr_expect(fabs(one / 1.5 - 1) <= 1e-12, "top eigenvalue %.17g, want 1.5", one);
+	cr_expect_gt(s1, 10, "%zu steps: too few for the test to mean anything", s1);
+	gsl_vector_free(e);
 }
