@@ -141,6 +141,7 @@ typedef struct {
 	/* the producer's */
 	int ej;              /* J is formed as 2^-ej J_j (vx_na_jnet) */
 	gsl_matrix *J;
+	int jset;            /* J holds a step Jacobian: its pattern's zeros are in place */
 	double *coef;
 	vx_net_ws ws;
 	int prev;

@@ -168,8 +168,15 @@ static void produce_end(chain *c)
 static int jacobian(chain *c, size_t j, int *e)
 {
 	vx_net_coef(c->net, c->r->fwd, j, c->coef);
-	vx_net_jacobian_from_coef(c->net, c->coef, c->J, &c->ws);
-	return vx_normalise2(c->J, e);
+	/* the zeros of J's pattern are written once: at d = 256 the whole
+	 * matrix's clearing and scaling took 0.13 of 0.26 ms a step (LSTM) */
+	if (!c->jset) {
+		vx_net_jacobian_from_coef(c->net, c->coef, c->J, &c->ws);
+		c->jset = 1;
+	} else {
+		vx_net_jacobian_refill(c->net, c->coef, c->J, &c->ws);
+	}
+	return vx_net_jacobian_normalise(c->net, c->J, e);
 }
 
 /* P_k in full into P (the first D rows), from J_t down to J_{k+1}, as

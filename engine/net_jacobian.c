@@ -40,6 +40,7 @@
  * 1/cosh²(a) via vx_act_df): accurate where gates saturate.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
@@ -267,8 +268,49 @@ static void local_block(const vx_net *net, const double *co, const gsl_matrix *M
 
 void vx_net_jacobian_from_coef(const vx_net *net, const double *coef, gsl_matrix *J, vx_net_ws *w)
 {
-	size_t d = net->d, Ds = net->Ds, K = vx_net_ncoef(net->cell);
 	gsl_matrix_set_zero(J);
+	vx_net_jacobian_refill(net, coef, J, w);
+}
+
+/* The columns of row i of J that can be nonzero: 0 .. *n − 1 (the layers
+ * below and the row's own layer's h), and *diag (an LSTM row's entry in
+ * its layer's c columns; SIZE_MAX for none). */
+static void row_support(const vx_net *net, size_t i, size_t *n, size_t *diag)
+{
+	size_t d = net->d, Ds = net->Ds, l = i / Ds, off = l * Ds;
+	*n = off + d;
+	*diag = net->cell == VX_CELL_LSTM ? off + d + (i - off) % d : SIZE_MAX;
+}
+
+int vx_net_jacobian_normalise(const vx_net *net, gsl_matrix *J, int *e)
+{
+	size_t D = net->D, n, diag;
+	double mx = 0;
+	*e = 0;
+	for (size_t i = 0; i < D; i++) {
+		row_support(net, i, &n, &diag);
+		double r = vx_maxabs(vx_row(J, i), n);
+		if (diag != SIZE_MAX)
+			r = fmax(r, fabs(vx_row(J, i)[diag]));
+		if (!isfinite(r) || (diag != SIZE_MAX && isnan(vx_row(J, i)[diag])))
+			return -1;   /* vx_maxabs gives NaN for a NaN; fmax would drop it */
+		mx = fmax(mx, r);
+	}
+	if (mx == 0)
+		return 0;
+	*e = vx_expo(mx);
+	for (size_t i = 0; i < D; i++) {
+		row_support(net, i, &n, &diag);
+		vx_scale2(vx_row(J, i), n, -*e);
+		if (diag != SIZE_MAX)
+			vx_row(J, i)[diag] = ldexp(vx_row(J, i)[diag], -*e);
+	}
+	return 1;
+}
+
+void vx_net_jacobian_refill(const vx_net *net, const double *coef, gsl_matrix *J, vx_net_ws *w)
+{
+	size_t d = net->d, Ds = net->Ds, K = vx_net_ncoef(net->cell);
 	for (size_t l = 0; l < net->L; l++) {
 		const double *co = coef + l * K * d;
 		size_t off = l * Ds;

@@ -62,4 +62,15 @@ void vx_net_vjp(const vx_net *net, const double *coef, size_t cstride, const gsl
 /* The explicit J_j from step j's coefficients into J (D×D); uses w->M. */
 void vx_net_jacobian_from_coef(const vx_net *net, const double *coef, gsl_matrix *J, vx_net_ws *w);
 
+/* The same into a J that already holds a step Jacobian of net, at any
+ * scale: only the entries that can be nonzero are written (a layer's rows:
+ * the columns of the layers below and of its own h; an LSTM's two
+ * diagonals in its c columns), the zeros elsewhere are kept. */
+void vx_net_jacobian_refill(const vx_net *net, const double *coef, gsl_matrix *J, vx_net_ws *w);
+
+/* vx_normalise2 (linalg.h) of such a J, reading and scaling only the
+ * entries vx_net_jacobian_refill writes: −1 when one is not finite, 0 when
+ * all are 0, else 1 with J's largest entry brought to [½, 1) by 2^-*e. */
+int vx_net_jacobian_normalise(const vx_net *net, gsl_matrix *J, int *e);
+
 #endif

@@ -496,6 +496,56 @@ Test(engine_net, tangent_and_adjoint_maps_equal_the_explicit_jacobian)
 	}
 }
 
+/* the chain refills J step after step and scales only the entries that can
+ * be nonzero: the same matrix, to the bit, as forming J afresh and scaling
+ * all of it; a NaN anywhere in those entries is found */
+Test(engine_net, a_refilled_and_normalised_jacobian_equals_a_fresh_one)
+{
+	for (size_t c = 0; c < NJ; c++) {
+		const jcase *q = &JCASES[c];
+		size_t T = 4;
+		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, 300 + c);
+		vx_net_result *r = analyse_net(net, T);
+		size_t D = net->D;
+		double *coef = malloc(vx_net_coef_size(net) * sizeof *coef);
+		gsl_matrix *J = gsl_matrix_alloc(D, D), *F = gsl_matrix_alloc(D, D);
+		vx_net_ws ws;
+		cr_assert_eq(vx_net_ws_init(&ws, net, 1), VX_OK);
+		vx_net_coef(net, r->fwd, 1, coef);
+		vx_net_jacobian_from_coef(net, coef, J, &ws);
+		int e, ef;
+		cr_assert_eq(vx_net_jacobian_normalise(net, J, &e), 1);
+		for (size_t j = 2; j <= T; j++) {
+			vx_net_coef(net, r->fwd, j, coef);
+			vx_net_jacobian_refill(net, coef, J, &ws);
+			vx_net_jacobian_from_coef(net, coef, F, &ws);
+			cr_expect_eq(memcmp(J->data, F->data, D * D * sizeof(double)), 0,
+			             "%s L=%zu step %zu: refilled J differs from a fresh one", CELL[q->cell], q->L, j);
+			int nz = vx_net_jacobian_normalise(net, J, &e), nzf = vx_normalise2(F, &ef);
+			cr_expect(nz == nzf && e == ef && memcmp(J->data, F->data, D * D * sizeof(double)) == 0,
+			          "%s L=%zu step %zu: normalised over the pattern (%d, 2^%d), over all (%d, 2^%d)",
+			          CELL[q->cell], q->L, j, nz, e, nzf, ef);
+		}
+		/* the last entry of the pattern in every row: an LSTM's c diagonal,
+		 * else its own h block's last column */
+		for (size_t i = 0; i < D; i += D / 3 + 1) {
+			size_t l = i / net->Ds, off = l * net->Ds;
+			size_t col = q->cell == VX_CELL_LSTM ? off + net->d + (i - off) % net->d : off + net->d - 1;
+			gsl_matrix_memcpy(F, J);
+			gsl_matrix_set(F, i, col, NAN);
+			cr_expect_eq(vx_net_jacobian_normalise(net, F, &e), -1, "%s L=%zu: a NaN at (%zu, %zu) unseen",
+			             CELL[q->cell], q->L, i, col);
+			cr_expect_eq(e, 0);
+		}
+		vx_net_ws_clear(&ws);
+		free(coef);
+		gsl_matrix_free(J);
+		gsl_matrix_free(F);
+		vx_net_result_free(r);
+		vx_net_free(net);
+	}
+}
+
 /* ---- one vanilla layer: the same numbers as vx_analyse ---- */
 
 Test(engine_net, one_vanilla_layer_equals_vx_analyse)
