@@ -535,9 +535,7 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 	for (int pass = 0; pass < (lz->local ? 0 : 2); pass++) {
 		cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)(m + 1), id, 1.0, Q, id, w, 1, 0.0, h, 1);
 		cblas_dgemv(CblasRowMajor, CblasTrans, (int)(m + 1), id, -1.0, Q, id, h, 1, 1.0, w, 1);
-		double after = 0;
-		for (size_t i = 0; i < d; i++)
-			after += w[i] * w[i];
+		double after = dot(w, w, d);
 		int again = after < 0.5 * before;
 		before = after;
 		if (!again)

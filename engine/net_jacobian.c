@@ -289,12 +289,11 @@ int vx_net_jacobian_normalise(const vx_net *net, gsl_matrix *J, int *e)
 	*e = 0;
 	for (size_t i = 0; i < D; i++) {
 		row_support(net, i, &n, &diag);
-		double r = vx_maxabs(vx_row(J, i), n);
-		if (diag != SIZE_MAX)
-			r = fmax(r, fabs(vx_row(J, i)[diag]));
-		if (!isfinite(r) || (diag != SIZE_MAX && isnan(vx_row(J, i)[diag])))
-			return -1;   /* vx_maxabs gives NaN for a NaN; fmax would drop it */
-		mx = fmax(mx, r);
+		/* each part tested before fmax, which drops a NaN */
+		double r = vx_maxabs(vx_row(J, i), n), a = diag != SIZE_MAX ? fabs(vx_row(J, i)[diag]) : 0;
+		if (!isfinite(r) || !isfinite(a))
+			return -1;
+		mx = fmax(mx, fmax(r, a));
 	}
 	if (mx == 0)
 		return 0;

@@ -392,16 +392,9 @@ vx_status vxu_parse_args(int argc, char **argv, vxu_args *a, vx_error *err)
 	}
 
 	/* What --weights names, from its first bytes: a trained network's file
-	 * fixes its own sizes, which the options may repeat (a file that cannot
-	 * be opened goes by its extension; its reader says why it cannot). */
+	 * fixes its own sizes, which the options may repeat. */
 	vx_params *p = &a->params;
-	if (p->weights[0]) {
-		vxr_kind kind;
-		vx_error ignored = { 0 };
-		if (vxr_kind_of_file(p->weights, &kind, &ignored) != VX_OK)
-			kind = vxr_kind_sniff(NULL, 0, p->weights);
-		p->weights_net = kind != VXR_KIND_NPY && kind != VXR_KIND_CSV;
-	}
+	vxr_weights_kind(p);
 	if (a->list && !(p->weights[0] && p->weights_net))
 		return vx_fail(err, VX_EUSAGE, "--list needs --weights FILE holding a trained network (.pt, .pth, "
 		               ".safetensors, .npz)%s", p->weights[0] ? ": this one is a bare square W" : "");

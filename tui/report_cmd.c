@@ -18,6 +18,7 @@
 #include "report/doc/doc.h"
 #include "report/doc/env.h"
 #include "report/handout.h"
+#include "report/load/tensors.h"
 #include "tui/cli.h"
 #include "tui/load.h"
 
@@ -63,7 +64,7 @@ int vxu_report_run(const vxu_args *a)
 		return vxu_fail(VX_EUSAGE, &err);
 	}
 	/* the template's front matter first: command-line options win */
-	if (tpl && (st = vxr_template_defaults(tpl, &p, &j, &k, &err)) != VX_OK)
+	if (tpl && (st = vxr_template_defaults(tpl, &p, &j, &k, vxr_weights_kind, &err)) != VX_OK)
 		return vxu_fail(st, &err);
 	vxu_load_opts lo = { .bytes = vxr_report_bytes };   /* a handout's peak (report/doc.h) */
 	if ((st = vxu_load(&p, &lo, &l, &err)) != VX_OK)

@@ -101,7 +101,8 @@ vx_status vxr_read_file(const char *path, char **text, size_t *len, vx_error *er
 	return vx_read_file(path, VXR_MAX_TEMPLATE, "a template file", text, len, err);
 }
 
-vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t *j, size_t *k, vx_error *err)
+vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t *j, size_t *k,
+                                vxr_weights_kind_fn weights_kind, vx_error *err)
 {
 	char *text;
 	size_t len;
@@ -112,7 +113,7 @@ vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t 
 	st = vxr_tpl_parse(template_path, text, len, &t, err);
 	free(text);
 	if (st == VX_OK)
-		st = vxr_tpl_apply_defaults(t, p, j, k, err);
+		st = vxr_tpl_apply_defaults(t, p, j, k, weights_kind, err);
 	vxr_tpl_free(t);
 	return st;
 }

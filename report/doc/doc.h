@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include "engine/analysis.h"
 #include "report/doc/ctx.h"
+#include "report/doc/tpl.h"
 
 /* The built-in steps (compiled in from templates/), i 0-based; titles and
  * names are constants of the program, NULL past the end. */
@@ -80,6 +81,6 @@ size_t vxr_report_bytes(size_t d, size_t n, size_t T, size_t t);
  * left unset, see vxr_tpl_apply_defaults) and its j/k to *j / *k when 0.
  * Call before building the model; errors as vxr_report_render. */
 vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t *j, size_t *k,
-                                vx_error *err);
+                                vxr_weights_kind_fn weights_kind, vx_error *err);
 
 #endif

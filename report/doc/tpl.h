@@ -40,17 +40,26 @@ vx_status vxr_tpl_parse(const char *name, const char *text, size_t len,
                         vxr_tpl **out, vx_error *err);
 void vxr_tpl_free(vxr_tpl *t);   /* NULL-safe */
 
+/* Sets p->weights_net for the file p->weights names, as the command line
+ * does (report/load/'s vxr_weights_kind: a trained network's file, or a
+ * bare W), so that a front matter's weights file is read as --weights
+ * reads it.  NULL: a front matter's weights file is taken as a bare W. */
+typedef void (*vxr_weights_kind_fn)(vx_params *p);
+
 /* Applies the front matter's model options to *p for every option whose
  * VX_SET_* bit is not set (so command-line options win), and its `j`/`k`
  * to *j / *k when those are not NULL and still 0.  A bad value is
  * VX_EFORMAT with the position of the value.  When *p already names a
  * weights or model file (the command line's), the front matter's file and
- * the options vx_params_conflicts refuses with that file are left out;
+ * the options vx_params_conflicts refuses with that file are left out, and
+ * beside an inputs file its steps, inputs and input-scale;
  * otherwise such a conflict among the front matter's own entries (or with
  * a command-line option) is VX_EFORMAT at the later entry.  A key given
- * twice in the front matter is refused by vxr_tpl_parse. */
+ * twice in the front matter is refused by vxr_tpl_parse.  weights_kind sets
+ * p->weights_net once the front matter names a weights file (see its
+ * type). */
 vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size_t *k,
-                                 vx_error *err);
+                                 vxr_weights_kind_fn weights_kind, vx_error *err);
 
 /* The front matter's `title`, or NULL. */
 const char *vxr_tpl_title(const vxr_tpl *t);

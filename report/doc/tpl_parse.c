@@ -868,7 +868,8 @@ static const struct { const char *name; unsigned bit; } opt_bits[] = {
 	{ "input-scale", VX_SET_INPUT_SCALE }, { "seed", VX_SET_SEED }, { NULL, 0 }
 };
 
-vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size_t *k, vx_error *err)
+vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size_t *k,
+                                 vxr_weights_kind_fn weights_kind, vx_error *err)
 {
 	/* A weights or model file given on the command line replaces the
 	 * template's network altogether: the front matter's own file and every
@@ -890,10 +891,15 @@ vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size
 				bit = opt_bits[b].bit;
 		if (bit && (p->set & bit))
 			continue;   /* the command line wins */
+		/* the command line's inputs file fixes T and n, and nothing is scaled */
+		if (p->inputs_file[0] && (bit == VX_SET_STEPS || bit == VX_SET_INPUTS || bit == VX_SET_INPUT_SCALE))
+			continue;
 		vx_params before = *p;
 		vx_error e2;
 		if (vx_params_set(p, f->key, f->value, &e2) != VX_OK)
 			return vxr_tpl_fail_at(t, f->voff, err, "front matter: %s", e2.msg);
+		if (bit == VX_SET_WEIGHTS && weights_kind)
+			weights_kind(p);
 		if (vx_params_conflicts(p, &e2) != VX_OK) {
 			*p = before;
 			if (!cli_file)   /* the template's own entries disagree */

@@ -90,6 +90,17 @@ vx_status vxr_kind_of_content(const char *path, vxr_kind *kind, vx_error *err)
 	return kind_of(path, 0, kind, err);
 }
 
+void vxr_weights_kind(vx_params *p)
+{
+	if (!p->weights[0])
+		return;
+	vxr_kind kind;
+	vx_error ignored = { 0 };
+	if (vxr_kind_of_file(p->weights, &kind, &ignored) != VX_OK)
+		kind = vxr_kind_sniff(NULL, 0, p->weights);
+	p->weights_net = kind != VXR_KIND_NPY && kind != VXR_KIND_CSV;
+}
+
 /* ----------------------------------------------------- the tensor list */
 
 vx_status vxr_tensors_add(vxr_tensors *f, const char *name, size_t n, vxr_tensor **t, vx_error *err)

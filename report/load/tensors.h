@@ -99,6 +99,13 @@ vx_status vxr_kind_of_file(const char *path, vxr_kind *kind, vx_error *err);
  * the first bytes do not tell, and for a pipe, a device or a directory. */
 vx_status vxr_kind_of_content(const char *path, vxr_kind *kind, vx_error *err);
 
+/* p->weights_net for p->weights (nothing when it is empty): whether the
+ * file is a trained network's (anything but a bare W in .npy or .csv), by
+ * vxr_kind_of_file; a file that cannot be opened goes by its extension,
+ * and its reader says later why it cannot be read.  Wherever --weights is
+ * set: the command line, a template's front matter. */
+void vxr_weights_kind(vx_params *p);
+
 /* Opens a PyTorch, safetensors or npz file (mapped, not copied) and lists
  * its tensors.  Errors name the path and the fault in one line: VX_EIO,
  * VX_EFORMAT (malformed, truncated, a pickle calling anything not on the

@@ -456,6 +456,21 @@ run report --model "$tmp/o.json" -f md
 grep -q '^| seed | none: the model file holds every draw |$' "$tmp/out" &&
 	grep -q 'lambda = 0.64\$, from a model file\.\*$' "$tmp/out" || fail "a model from elsewhere: the handout's seed"
 pass
+# a template's input_scale: none for a file's inputs, as its seed
+printf '%s\n' 'scale {{input_scale}}: {{#if input_scale >= 0}}scaled{{else}}not scaled{{/if}}' >"$tmp/scale.md"
+printf '0.1,0.2\n0.3,-0.1\n0.5,0.5\n' >"$tmp/x3.csv"
+run report --inputs 2 --inputs-file "$tmp/x3.csv" -f md --template "$tmp/scale.md"
+grep -q "^scale .*: not scaled\$" "$tmp/out" && pass ||
+	fail "a template's input_scale for a file's inputs: $(cat "$tmp/err" "$tmp/out")"
+run report --input-scale 0.5 -f md --template "$tmp/scale.md"
+grep -q "^scale 0.5: scaled\$" "$tmp/out" && pass ||
+	fail "a template's input_scale for drawn inputs: $(cat "$tmp/err" "$tmp/out")"
+# the command line's inputs file fixes what a front matter's steps, inputs
+# and input-scale would set: those are left out, as beside a weights file
+printf -- '---\nsteps: 40\ninputs: 5\ninput-scale: 0.5\nseed: 7\n---\nT {{T}}, n {{n}}, scale {{input_scale}}, seed {{seed}}\n' >"$tmp/fms.md"
+run report --template "$tmp/fms.md" --inputs-file "$tmp/x3.csv" -f md
+[ "$rc" = 0 ] && grep -q "^T 3, n 2, scale nan, seed 7\$" "$tmp/out" && pass ||
+	fail "a front matter's steps beside --inputs-file: status $rc, $(head -c 300 "$tmp/err") $(head -1 "$tmp/out")"
 # a vanilla layer saved by torch, run on inputs from a file: nothing drawn,
 # so the handout has no seed and no input scale to show
 if "$PY" -c "import torch, numpy; torch.manual_seed(3); torch.save(torch.nn.RNN(2, 3).state_dict(), '$tmp/rnn.pt'); \
@@ -470,14 +485,11 @@ numpy.save('$tmp/rx.npy', numpy.linspace(-1, 1, 10).reshape(5, 2))"; then
 	# the LSTM and GRU beside it cannot be drawn as a file's W is
 	grep -q 'gate block of their recurrent weights drawn gaussian (this \$W\$ is a file.s) and scaled' "$tmp/out" &&
 		pass || fail "step 15 of a file's W: $(grep -o 'gate block of their[^:]*' "$tmp/out")"
-	# a template's input_scale: none for a file's inputs, as its seed
-	printf '%s\n' 'scale {{input_scale}}: {{#if input_scale >= 0}}scaled{{else}}not scaled{{/if}}' >"$tmp/scale.md"
-	run report --weights "$tmp/rnn.pt" --inputs-file "$tmp/rx.npy" -f md --template "$tmp/scale.md"
-	grep -q "^scale .*: not scaled\$" "$tmp/out" && pass ||
-		fail "a template's input_scale for a file's inputs: $(cat "$tmp/out")"
-	run report --weights "$tmp/rnn.pt" --input-scale 0.5 -f md --template "$tmp/scale.md"
-	grep -q "^scale 0.5: scaled\$" "$tmp/out" && pass ||
-		fail "a template's input_scale for drawn inputs: $(cat "$tmp/out")"
+	# a template's front matter names the checkpoint: read as --weights reads it
+	printf -- '---\nweights: %s\n---\nd {{d}}, n {{n}}, T {{T}}\n' "$tmp/rnn.pt" >"$tmp/fmw.md"
+	run report --template "$tmp/fmw.md" --inputs-file "$tmp/rx.npy" -f md
+	[ "$rc" = 0 ] && grep -q "^d 3, n 2, T 5\$" "$tmp/out" && pass ||
+		fail "a front matter's weights: a checkpoint: status $rc, $(head -c 300 "$tmp/err") $(head -1 "$tmp/out")"
 	# the JSON records no draw's settings, and its replay keeps them so
 	run check --weights "$tmp/rnn.pt" --inputs-file "$tmp/rx.npy" --json
 	cp "$tmp/out" "$tmp/rnnfiles.json"

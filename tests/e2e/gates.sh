@@ -259,8 +259,8 @@ fi
 if command -v tmux >/dev/null 2>&1; then
 	sock="vanex-gates-$$"
 	# its own progress file, as a new student's; its status kept for q below
-	tmux -L "$sock" new-session -d -x 80 -y 24 "XDG_STATE_HOME='$tmp/state' LANG=C.UTF-8 TERM=xterm-256color $VANEX --step 11; echo \$? >'$tmp/tutor.rc'; sleep 30" || fail=1
-	tutor=$(ps -o pid= --ppid "$(tmux -L "$sock" display -p '#{pane_pid}')" | tr -d ' ')
+	# (the tutor writes its pid, for the kill below if q fails)
+	tmux -L "$sock" new-session -d -x 80 -y 24 "XDG_STATE_HOME='$tmp/state' LANG=C.UTF-8 TERM=xterm-256color sh -c 'echo \$\$ >\"$tmp/tutor.pid\"; exec \"\$@\"' tutor $VANEX --step 11; echo \$? >'$tmp/tutor.rc'; sleep 30" || fail=1
 	screen() { sleep "${1:-1.5}"; tmux -L "$sock" capture-pane -p >"$tmp/screen"; }
 	norm3() { "$PY" -c 'import json, sys; v = json.load(open(sys.argv[1]))["paths"][0]["norm"]; m, e = ("%.2e" % v).split("e"); print(m + "×10" + str(int(e)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")))' "$1"; }
 	screen 2
@@ -295,10 +295,13 @@ if command -v tmux >/dev/null 2>&1; then
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if [ "$(cat "$tmp/tutor.rc" 2>/dev/null)" != 0 ]; then
-		echo "FAIL gates.sh: tutor: q did not end it with status 0 within 10 s (status '$(cat "$tmp/tutor.rc" 2>/dev/null)')" >&2
+	if [ ! -s "$tmp/tutor.rc" ]; then
+		echo "FAIL gates.sh: tutor: still running 10 s after q: killed" >&2
 		fail=1
-		[ -n "$tutor" ] && kill -KILL "$tutor" 2>/dev/null
+		kill -KILL "$(cat "$tmp/tutor.pid")" 2>/dev/null
+	elif [ "$(cat "$tmp/tutor.rc")" != 0 ]; then
+		echo "FAIL gates.sh: tutor: q ended it with status $(cat "$tmp/tutor.rc"), not 0" >&2
+		fail=1
 	fi
 	tmux -L "$sock" kill-server 2>/dev/null
 	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"

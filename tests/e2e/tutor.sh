@@ -72,8 +72,8 @@ quit_within_a_second() {
 	check "$1: terminal restored" sane "$1"
 }
 dead_status() { cat "$WORK/rc.$1"; }
-# The tutor's pid: the child of the pane's shell.
-tutor_pid() { ps -o pid= --ppid "$($T display -p -t "$1" '#{pane_pid}')" | tr -d ' ' | head -1; }
+# The tutor's pid, as it wrote it (lib/tmux.sh's start).
+tutor_pid() { cat "$WORK/pid.$1"; }
 
 # ---------------------------------------------------------------- no terminal
 out=$("$VANEX" </dev/null 2>"$WORK/err" >"$WORK/out"; echo $?)

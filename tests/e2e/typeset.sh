@@ -69,7 +69,7 @@ for loc in C.UTF-8 C; do
 		$T send-keys -t "$name" Right
 	done
 	$T send-keys -t "$name" q
-	check "$loc: q ends the tutor" wait_dead "$name"
+	check "$loc: q ends the tutor with status 0" ended_ok "$name"
 done
 
 if [ "$fails" -gt 0 ]; then

@@ -197,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vx_params p;
 	vx_params_default(&p);
 	size_t j = 0, k = 0;
-	st = vxr_tpl_apply_defaults(t, &p, &j, &k, &err);
+	st = vxr_tpl_apply_defaults(t, &p, &j, &k, NULL, &err);
 	fuzz_check_params(&p);
 	if (st != VX_OK) {
 		fuzz_check_error(st, &err);

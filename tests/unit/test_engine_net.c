@@ -526,16 +526,24 @@ Test(engine_net, a_refilled_and_normalised_jacobian_equals_a_fresh_one)
 			          "%s L=%zu step %zu: normalised over the pattern (%d, 2^%d), over all (%d, 2^%d)",
 			          CELL[q->cell], q->L, j, nz, e, nzf, ef);
 		}
-		/* the last entry of the pattern in every row: an LSTM's c diagonal,
-		 * else its own h block's last column */
-		for (size_t i = 0; i < D; i += D / 3 + 1) {
+		/* in every row, a NaN or an infinity at the pattern's first column
+		 * and at its last entry (an LSTM's c diagonal, else its own h
+		 * block's last column), J otherwise finite or all zeros */
+		for (size_t i = 0; i < D; i++) {
 			size_t l = i / net->Ds, off = l * net->Ds;
-			size_t col = q->cell == VX_CELL_LSTM ? off + net->d + (i - off) % net->d : off + net->d - 1;
-			gsl_matrix_memcpy(F, J);
-			gsl_matrix_set(F, i, col, NAN);
-			cr_expect_eq(vx_net_jacobian_normalise(net, F, &e), -1, "%s L=%zu: a NaN at (%zu, %zu) unseen",
-			             CELL[q->cell], q->L, i, col);
-			cr_expect_eq(e, 0);
+			size_t last = q->cell == VX_CELL_LSTM ? off + net->d + (i - off) % net->d : off + net->d - 1;
+			for (int k = 0; k < 4; k++) {
+				size_t col = k % 2 ? last : 0;
+				if (k < 2)
+					gsl_matrix_memcpy(F, J);
+				else
+					gsl_matrix_set_zero(F);
+				gsl_matrix_set(F, i, col, k == 1 ? INFINITY : NAN);
+				e = 7;
+				cr_expect_eq(vx_net_jacobian_normalise(net, F, &e), -1, "%s L=%zu: a %s at (%zu, %zu) unseen",
+				             CELL[q->cell], q->L, k == 1 ? "inf" : "NaN", i, col);
+				cr_expect_eq(e, 0);
+			}
 		}
 		vx_net_ws_clear(&ws);
 		free(coef);

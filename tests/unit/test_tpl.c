@@ -179,7 +179,7 @@ Test(tpl_front_matter, panel_names_a_view)
 			vx_params_default(&p);
 			before = p;
 			size_t j = 0, k = 0;
-			cr_expect_eq(vxr_tpl_apply_defaults(t, &p, &j, &k, &err), VX_OK, "%s", err.msg);
+			cr_expect_eq(vxr_tpl_apply_defaults(t, &p, &j, &k, NULL, &err), VX_OK, "%s", err.msg);
 			cr_expect(memcmp(&p, &before, sizeof p) == 0 && j == 0 && k == 0, "panel sets no model option");
 			vxr_tpl_free(t);
 		}
@@ -357,7 +357,7 @@ Test(tpl_front_matter, command_line_wins)
 	vx_params_default(&p);
 	cr_assert_eq(vx_params_set(&p, "norm", "0.5", &err), VX_OK);   /* as if --norm 0.5 */
 	size_t j = 0, k = 0;
-	cr_assert_eq(vxr_tpl_apply_defaults(t, &p, &j, &k, &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vxr_tpl_apply_defaults(t, &p, &j, &k, NULL, &err), VX_OK, "%s", err.msg);
 	cr_expect_eq(p.act, VX_SIGMOID, "the template's default applies");
 	cr_expect_eq(p.steps, 7);
 	cr_expect_float_eq(p.norm, 0.5, 1e-15, "the command line's --norm wins");
@@ -376,7 +376,7 @@ static vx_status apply_fm(const char *src, vx_params *p, vx_error *err)
 	vx_status st = vxr_tpl_parse("fm.md", src, strlen(src), &t, err);
 	cr_assert_eq(st, VX_OK, "%s", err->msg);
 	size_t j = 0, k = 0;
-	st = vxr_tpl_apply_defaults(t, p, &j, &k, err);
+	st = vxr_tpl_apply_defaults(t, p, &j, &k, NULL, err);
 	vxr_tpl_free(t);
 	return st;
 }

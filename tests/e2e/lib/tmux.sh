@@ -27,17 +27,18 @@ T="tmux -L $SOCK -f $WORK/tmux.conf"
 fails=0
 checks=0
 
-# The tutors still running in the server's panes: each pane's shell
-# (start below) runs the tutor as its child, then execs sleep.
+# The tutors still running: each session's tutor writes its pid to
+# pid.NAME (start below) and its status to rc.NAME when it ends.
 tutor_pids() {
-	for p in $($T list-panes -a -F '#{pane_pid}' 2>/dev/null); do
-		ps -o pid= --ppid "$p"
-	done | tr -d ' '
+	for f in "$WORK"/pid.*; do
+		[ -f "$f" ] && [ ! -f "$WORK/rc.${f##*/pid.}" ] && cat "$f"
+	done
 }
 # reap PID...: each process gone within 5 s, else killed and reported.  A
 # tutor survives its terminal's hangup only through a defect: a sanitizer
 # build caught by SIGHUP during its exit-time leak scan once spun at 100%
-# CPU long after the suite, reparented to init.
+# CPU long after the suite, reparented to init.  Only a live process still
+# running vanex is killed (not a zombie, not a pid reused since).
 reap() {
 	for p in "$@"; do
 		i=0
@@ -45,11 +46,11 @@ reap() {
 			sleep 0.1
 			i=$((i + 1))
 		done
-		if kill -0 "$p" 2>/dev/null; then
-			echo "FAIL $E2E.sh: $(ps -o args= -p "$p") (pid $p) still ran 5 s after its terminal closed: killed" >&2
-			kill -KILL "$p" 2>/dev/null
-			reaped=1
-		fi
+		case $(ps -o stat= -p "$p" 2>/dev/null) in '' | Z*) continue ;; esac
+		case $(ps -o args= -p "$p" 2>/dev/null) in *vanex*) ;; *) continue ;; esac
+		echo "FAIL $E2E.sh: $(ps -o args= -p "$p") (pid $p) still ran 5 s after its terminal closed: killed" >&2
+		kill -KILL "$p" 2>/dev/null
+		reaped=1
 	done
 }
 reaped=0
@@ -92,7 +93,7 @@ start() {
 	cat >"$WORK/run.$name" <<EOF
 trap : INT TERM
 stty -a >"$WORK/stty-before.$name"
-env XDG_STATE_HOME=$WORK/state.$name$envs "$VANEX" $*
+sh -c 'echo \$\$ >"$WORK/pid.$name"; exec "\$@"' tutor env XDG_STATE_HOME=$WORK/state.$name$envs "$VANEX" $*
 echo \$? >"$WORK/rc.$name.tmp"
 stty -a >"$WORK/stty-after.$name"
 mv "$WORK/rc.$name.tmp" "$WORK/rc.$name"
@@ -116,6 +117,8 @@ within() {
 }
 # wait_for NAME TEXT: the screen shows a fixed string within 10 s.
 wait_for() { within 100 "$1" "$2"; }
+# ended_ok NAME: the tutor in the pane ends within 10 s, with status 0.
+ended_ok() { wait_dead "$1" && [ "$(cat "$WORK/rc.$1")" = 0 ]; }
 # wait_dead NAME: waits for the tutor in the pane to end.
 wait_dead() {
 	i=0
