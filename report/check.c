@@ -85,10 +85,10 @@ static vxr_trend verdict_of(size_t t, double rate, vx_mag far, size_t far_gap, c
 	} else if (line && n) {
 		vxf_log10(f, sizeof f, rate, 3, VXF_ASCII);
 		vxf_num(rt, sizeof rt, rate, 2, VXF_ASCII);
-		/* 10^-0.61 keeps its caret (no superscript decimal point); a true
-		 * minus sign beside subscript letters */
+		/* 10^−0.61 keeps its caret (no superscript decimal point), with a
+		 * true minus sign wherever the text has them */
 		char rts[56];
-		if (note == VXR_NOTE_SUBSCRIPT && rt[0] == '-')
+		if (note != VXR_NOTE_ASCII && rt[0] == '-')
 			snprintf(rts, sizeof rts, "\u2212%s", rt + 1);
 		else
 			snprintf(rts, sizeof rts, "%s", rt);

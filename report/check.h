@@ -68,7 +68,7 @@ typedef enum { VXR_NEITHER = 0, VXR_VANISHING, VXR_EXPLODING } vxr_trend;
  * vxr_trend's values are vx_trend's.  When line is
  * not NULL writes one line (<= 72 columns) in the notation of its reader:
  *   VXR_NOTE_ASCII      "vanishing: |ds_t/ds_k| shrinks x0.631 per step (10^-0.2)"
- *   VXR_NOTE_UNICODE    "vanishing: ‖∂s_t/∂s_k‖ shrinks ×0.631 per step (10^-0.2)"
+ *   VXR_NOTE_UNICODE    "vanishing: ‖∂s_t/∂s_k‖ shrinks ×0.631 per step (10^−0.2)"
  *                       (check's text, which writes indices as _t throughout)
  *   VXR_NOTE_SUBSCRIPT  "vanishing: ‖∂sₜ/∂sₖ‖ shrinks ×0.631 per step (10^−0.2)"
  *                       (the tutor, whose rendered math uses subscript letters) */
@@ -77,7 +77,7 @@ vxr_trend vxr_verdict(const vx_result *r, vxr_notation note, char *line, size_t 
 
 /* The same rule and words for a network, from its rate of ‖∂S_t/∂S_k‖, S
  * the whole state (every layer's h and c): "vanishing: ‖∂S_t/∂S_k‖ shrinks
- * ×0.631 per step (10^-0.2)". */
+ * ×0.631 per step (10^−0.2)". */
 vxr_trend vxr_net_verdict(const vx_net_result *r, vxr_notation note, char *line, size_t n);
 
 /* "vanishing", "exploding", "neither". */

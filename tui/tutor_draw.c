@@ -366,8 +366,11 @@ static void draw_quiz_line(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 		return;
 	}
 	if (qz->mode != VXU_QZ_TYPING) {
+		/* i opens the step's next question, or this one again when it is
+		 * the step's only one */
 		const char *keys = qz->mode == VXU_QZ_WRONG ? "i try again   ! show the answer   Esc close"
-		                                             : "i next question   Esc close   other keys go on";
+		                   : qz->doc && qz->doc->nquiz > 1 ? "i next question   Esc close   other keys go on"
+		                                                    : "i answer again   Esc close   other keys go on";
 		put(w, L->msg_row, 1, L->cols - 2, keys, th->hint, st->utf8);
 		return;
 	}

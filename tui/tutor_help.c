@@ -30,9 +30,9 @@
 	R("r R  b B", U8("next / previous seed / forget bias ±1", "next / previous seed / forget bias +-1"), \
 	  "seed, bias", NULL) \
 	R(NULL, "Other", NULL, NULL) \
-	R("i", U8("answer the step's question (↵ judges, Esc cancels)", \
-	          "answer the step's question (Enter judges, Esc cancels)"), "answer", NULL) \
-	R("v", "cycle the live panel's view", "panel view", NULL) \
+	R("i  !", U8("answer the question (↵ judges) / show the answer", \
+	             "answer the question (Enter judges) / show the answer"), "answer", NULL) \
+	R("v V", "next / previous view of the live panel", "panel view", NULL) \
 	R("e", "write a handout: ./vanex-handout.html", "handout", NULL) \
 	R("?  Ctrl-L", "this help / redraw", "help/redraw", NULL) \
 	R("q  Esc", "quit / close this help", "quit/close", NULL)

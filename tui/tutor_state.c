@@ -903,7 +903,10 @@ static void build_status(vxu_state *st)
 	const char *busy = vxu_busy_note(st);
 	/* Levels: 0 wide spacing, 1 single spaces, 2 short names, 3 shortest
 	 * names, 4 without j and seed (only on the narrowest screens).  The
-	 * count of answers gives way before any name is shortened. */
+	 * count of answers gives way before any name is shortened, except in
+	 * ASCII, where the names are spelled out ("gamma*lambda") and the
+	 * count would never fit 80 columns: it gives way there to the shortest
+	 * names only ("gl"), and stays beside the short ones ("gam*lam"). */
 	int level;
 	/* a gated cell the names follow comes first (the vanilla one goes
 	 * without saying); the activation is the vanilla network's, which
@@ -914,7 +917,7 @@ static void build_status(vxu_state *st)
 		for (level = 0; level < 4; level++)
 			if (status_width(f, cell, act, level, 0) <= room)
 				break;
-		if (level < 2 || strcmp(st->status_right, st->progress) == 0)
+		if (level < (st->utf8 ? 2 : 3) || strcmp(st->status_right, st->progress) == 0)
 			break;
 		snprintf(st->status_right, sizeof st->status_right, "%s", st->progress);
 	}

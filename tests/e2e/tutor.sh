@@ -357,7 +357,7 @@ keys ascii '?'
 wait_for ascii "vanex keys" >/dev/null
 bad=$(screen ascii | LC_ALL=C tr -d '\011\012\040-\176' | wc -c)
 check "ascii: the help shows only ASCII ($bad other bytes)" [ "$bad" -eq 0 ]
-check "ascii: lambda spelt out" sh -c 'tmux -L "$1" -f "$2" send-keys -t ascii x; sleep 0.3; tmux -L "$1" -f "$2" capture-pane -p -t ascii | grep -q "lambda=0.8"' _ "$SOCK" "$WORK/tmux.conf"
+check "ascii: lambda spelt in letters, the count of answers beside" sh -c 'tmux -L "$1" -f "$2" send-keys -t ascii x; sleep 0.3; tmux -L "$1" -f "$2" capture-pane -p -t ascii | grep -qE " lam(bda)?=0\.8 .* [0-9]+/[0-9]+ right "' _ "$SOCK" "$WORK/tmux.conf"
 keys ascii q
 check "ascii: q quits" wait_dead ascii
 

@@ -236,7 +236,7 @@ Test(check, verdict_of_a_halving_network_in_each_notation)
 	cr_expect(fabs(r->rate - log10(0.5)) < 1e-12, "rate %.17g", r->rate);
 	static const struct { vxr_notation note; const char *want; } cases[] = {
 		{ VXR_NOTE_ASCII, "vanishing: |ds_t/ds_k| shrinks x0.5 per step (10^-0.3)" },
-		{ VXR_NOTE_UNICODE, "vanishing: \u2016\u2202s_t/\u2202s_k\u2016 shrinks \u00d70.5 per step (10^-0.3)" },
+		{ VXR_NOTE_UNICODE, "vanishing: \u2016\u2202s_t/\u2202s_k\u2016 shrinks \u00d70.5 per step (10^\u22120.3)" },
 		{ VXR_NOTE_SUBSCRIPT,
 		  "vanishing: \u2016\u2202s\u209c/\u2202s\u2096\u2016 shrinks \u00d70.5 per step (10^\u22120.3)" },
 	};

@@ -241,8 +241,10 @@ Test(tutor_screen, a_resize_keeps_the_answer_being_typed)
 }
 
 /* The count of answers on the status line gives way before any parameter's
- * name is shortened: at 80x24 in UTF-8 both fit, in ASCII (lambda, gamma
- * spelt out) the names stay whole and the count goes. */
+ * name is shortened: at 80x24 in UTF-8 both fit.  In ASCII, where the full
+ * names (lambda, gamma*lambda) would never leave it room at 80 columns, it
+ * stays beside the short names (lam, gam*lam) and gives way, at 70, before
+ * the shortest (l, gl). */
 Test(tutor_screen, the_count_of_answers_gives_way_to_the_names)
 {
 	open_screen(24, 80, 1, 1);
@@ -252,8 +254,13 @@ Test(tutor_screen, the_count_of_answers_gives_way_to_the_names)
 	close_screen();
 	open_screen(24, 80, 0, 1);
 	s = draw_and_dump();
-	cr_expect(strstr(s, "lambda=0.8") && strstr(s, "gamma=1") && strstr(s, "seed=1"), "%s", s);
-	cr_expect(strstr(s, "8 right") == NULL, "%s", s);
+	cr_expect(strstr(s, " lam=0.8") && strstr(s, " gam=1") && strstr(s, " gam*lam=0.8") && strstr(s, "seed=1") &&
+	          strstr(s, "0/8 right"), "%s", s);
+	free(s);
+	close_screen();
+	open_screen(24, 70, 0, 1);
+	s = draw_and_dump();
+	cr_expect(strstr(s, " lam=0.8") && strstr(s, " gam*lam=0.8") && strstr(s, "8 right") == NULL, "%s", s);
 	free(s);
 }
 
@@ -338,7 +345,7 @@ Test(tutor_screen, ascii_mode_writes_only_ascii)
 				cr_assert_lt(*c, 0x80, "step %zu%s: non-ASCII byte 0x%02x in:\n%s", i + 1,
 				             ov ? " (help)" : "", *c, s);
 			if (!ov)
-				cr_expect(strstr(s, "lambda=0.8") != NULL, "ASCII status names lambda:\n%s", s);
+				cr_expect(strstr(s, "lam=0.8") != NULL, "ASCII status names lambda:\n%s", s);
 			free(s);
 		}
 	}
