@@ -75,10 +75,8 @@ int vxu_report_run(const vxu_args *a)
 	if (k == 0)
 		k = 1;
 	int rc = 0;
-	if (j > l.model->T || k > l.t) {
-		vx_fail(&err, VX_EUSAGE, "%s: front matter %s = %zu is outside 1..%zu", tpl ? tpl : "template",
-		        j > l.model->T ? "j" : "k", j > l.model->T ? j : k, j > l.model->T ? (size_t)l.model->T : l.t);
-		rc = vxu_fail(VX_EUSAGE, &err);
+	if (tpl && (st = vxr_template_check_views(tpl, l.model->T, l.t, &err)) != VX_OK) {
+		rc = vxu_fail(st, &err);
 	} else {
 		/* the costly extras a step may read (env.h), once for the handout */
 		vxr_extras *x = vxr_extras_alloc();

@@ -118,6 +118,22 @@ vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t 
 	return st;
 }
 
+vx_status vxr_template_check_views(const char *template_path, size_t T, size_t tl, vx_error *err)
+{
+	char *text;
+	size_t len;
+	vx_status st = vxr_read_file(template_path, &text, &len, err);
+	if (st != VX_OK)
+		return st;
+	vxr_tpl *t = NULL;
+	st = vxr_tpl_parse(template_path, text, len, &t, err);
+	free(text);
+	if (st == VX_OK)
+		st = vxr_tpl_check_views(t, T, tl, err);
+	vxr_tpl_free(t);
+	return st;
+}
+
 /* ================================================================ the walker */
 
 static vx_status block_alone_error(const vxr_obj *o, vx_error *err)
@@ -568,6 +584,27 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 	/* Markdown substitutes the tokens in the filled text itself */
 	if (st == VX_OK && rc.target != VXR_T_MD)
 		st = render_objects(&rc, root, err);
+	/* a front matter's title heads the document in every format: LaTeX's
+	 * \maketitle takes the first level-1 heading's place, so the template's
+	 * own first heading stays, and Markdown and HTML show it as that
+	 * heading */
+	char *title_md = NULL;
+	if (st == VX_OK && title) {
+		cmark_node *h = cmark_node_new(CMARK_NODE_HEADING), *tx = cmark_node_new(CMARK_NODE_TEXT);
+		if (!h || !tx || !cmark_node_set_heading_level(h, 1) || !cmark_node_set_literal(tx, title) ||
+		    !cmark_node_append_child(h, tx)) {
+			cmark_node_free(h);
+			cmark_node_free(tx);
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+		} else if (rc.target == VXR_T_MD) {
+			title_md = cmark_render_commonmark(h, CMARK_OPT_DEFAULT, 0);
+			cmark_node_free(h);
+			if (!title_md)
+				st = vx_fail(err, VX_ENOMEM, "out of memory");
+		} else {
+			cmark_node_prepend_child(root, h);
+		}
+	}
 	if (st == VX_OK) {
 		if (!title) {
 			/* the first heading names the document */
@@ -600,6 +637,21 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 		default: st = vxr_md_document(&rc, root, ti, text, err); break;
 		}
 	}
+	if (st == VX_OK && title_md) {
+		/* its Markdown as cmark writes it: the title's own * or _ escaped */
+		size_t a = strlen(title_md), n = strlen(*text);
+		char *both = malloc(a + 1 + n + 1);
+		if (!both) {
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+		} else {
+			memcpy(both, title_md, a);
+			both[a] = '\n';
+			memcpy(both + a + 1, *text, n + 1);
+			free(*text);
+			*text = both;
+		}
+	}
+	free(title_md);
 	if (st == VX_OK) {
 		*side = rc.side;
 		*nside = rc.nside;

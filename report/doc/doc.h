@@ -83,4 +83,9 @@ size_t vxr_report_bytes(size_t d, size_t n, size_t T, size_t t);
 vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t *j, size_t *k,
                                 vxr_weights_kind_fn weights_kind, vx_error *err);
 
+/* vxr_tpl_check_views for a template file, once the network is known: its
+ * front matter's j within 1..T and k within 1..t, else VX_EFORMAT at the
+ * value's line and column. */
+vx_status vxr_template_check_views(const char *template_path, size_t T, size_t t, vx_error *err);
+
 #endif

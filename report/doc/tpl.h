@@ -61,6 +61,10 @@ typedef void (*vxr_weights_kind_fn)(vx_params *p);
 vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size_t *k,
                                  vxr_weights_kind_fn weights_kind, vx_error *err);
 
+/* The front matter's j and k held to the network: 1..T and 1..t.  A value
+ * outside is VX_EFORMAT at its line and column, as a block's j= and k=. */
+vx_status vxr_tpl_check_views(const vxr_tpl *t, size_t T, size_t tl, vx_error *err);
+
 /* The front matter's `title`, or NULL. */
 const char *vxr_tpl_title(const vxr_tpl *t);
 

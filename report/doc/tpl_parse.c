@@ -837,6 +837,21 @@ vx_status vxr_tpl_parse(const char *name, const char *text, size_t len, vxr_tpl 
 	return VX_OK;
 }
 
+vx_status vxr_tpl_check_views(const vxr_tpl *t, size_t T, size_t tl, vx_error *err)
+{
+	for (size_t i = 0; t && i < t->nfm; i++) {
+		const fm_entry *f = &t->fm[i];
+		int j = strcmp(f->key, "j") == 0;
+		if (!j && strcmp(f->key, "k") != 0)
+			continue;
+		size_t v = (size_t)strtoul(f->value, NULL, 10), hi = j ? T : tl;
+		if (v > hi)   /* >= 1 already (vxr_tpl_parse) */
+			return vxr_tpl_fail_at(t, f->voff, err, "front matter: %s = %zu is outside 1..%zu (%s)", f->key, v,
+			                       hi, j ? "1..T" : "1..t");
+	}
+	return VX_OK;
+}
+
 const char *vxr_tpl_title(const vxr_tpl *t)
 {
 	for (size_t i = 0; t && i < t->nfm; i++)

@@ -208,6 +208,7 @@ printf '# T\n\n<SCRIPT>alert(1)</SCRIPT>\n' >"$tmp/htmlscript.md"
 printf -- '---\nnorm: nan\n---\n# T\n' >"$tmp/fmnan.md"
 printf -- '---\nbogus: 1\n---\n# T\n' >"$tmp/fmkey.md"
 printf -- '---\nseed: 3\nseed: 4\n---\n# T\n' >"$tmp/fmtwice.md"
+printf -- '---\nsteps: 50\nk: 99\n---\n# T\n' >"$tmp/fmk.md"
 printf -- '---\nmodel: %s\nseed: 4\n---\n# T\n' "$tmp/ok.json" >"$tmp/fmconflict.md"
 printf '# T\n\000{{gamma}}\n' >"$tmp/nul.md"
 head -c 3000 /dev/urandom >"$tmp/random.md"
@@ -515,6 +516,10 @@ for fmt in md latex; do
 	bad 1 "report -f $fmt --template fillk.md" report -f "$fmt" --template "$tmp/fillk.md" -o "$tmp/o/h.$fmt"
 done
 bad 1 "report --template fillk.md to stdout" report --template "$tmp/fillk.md"
+# a front matter's k beyond t: known once the network is, at its line and column
+bad 1 "report --template fmk.md" report --template "$tmp/fmk.md" -o "$tmp/o/h.html"
+grep -qF 'fmk.md:3:4: front matter: k = 99 is outside 1..50 (1..t)' "$tmp/err" ||
+	fail "report --template fmk.md: no line and column: $(cat "$tmp/err")"
 for fmt in html md latex slides; do
 	bad 1 "report -f $fmt --template image.md" report -f "$fmt" --template "$tmp/image.md" -o "$tmp/o/h.$fmt"
 	grep -qF 'an image (https://example.org/p.png) cannot go in a handout' "$tmp/err" ||

@@ -364,6 +364,18 @@ grep -q 'act=sigmoid gamma=0.25 T=9' "$tmp/out" && pass || fail "front matter no
 run report --template "$tmp/fm.md" --act relu
 grep -q 'act=relu gamma=1 T=9' "$tmp/out" && pass || fail "--act did not override the front matter: $(head -3 "$tmp/out")"
 grep -q '2[0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]' "$tmp/out" && pass || fail "a user template's handout lacks the record"
+# a front matter's title heads every format, above the template's own first
+# heading (which LaTeX's \maketitle used to take the place of)
+printf -- '---\ntitle: A *sheet* of d\n---\n# Heading one\n\nd={{d}}\n' >"$tmp/ti.md"
+run report -f md --template "$tmp/ti.md"
+[ "$(sed -n 1p "$tmp/out")" = '# A \*sheet\* of d' ] && grep -q '^# Heading one$' "$tmp/out" && pass ||
+	fail "a front matter's title in Markdown: $(head -4 "$tmp/out")"
+run report -f html --template "$tmp/ti.md"
+grep -q '<h1>A \*sheet\* of d</h1>' "$tmp/out" && grep -q '<h1>Heading one</h1>' "$tmp/out" && pass ||
+	fail "a front matter's title in HTML: $(grep -o '<h1>[^<]*</h1>' "$tmp/out")"
+run report -f latex --template "$tmp/ti.md"
+grep -qF '\title{A *sheet* of d}' "$tmp/out" && grep -qF '\section{Heading one}' "$tmp/out" && pass ||
+	fail "a front matter's title in LaTeX: $(grep -E 'title|section' "$tmp/out" | head -4)"
 # a link stays a link (nothing is fetched until the reader follows it), a
 # javascript: link loses its target (cmark's safe rendering), and raw HTML
 # that cannot load anything (plain tags, a comment) is kept in Markdown
