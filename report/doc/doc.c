@@ -101,17 +101,25 @@ vx_status vxr_read_file(const char *path, char **text, size_t *len, vx_error *er
 	return vx_read_file(path, VXR_MAX_TEMPLATE, "a template file", text, len, err);
 }
 
-vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t *j, size_t *k,
-                                vxr_weights_kind_fn weights_kind, vx_error *err)
+/* A template file read and parsed into *t (the caller frees it). */
+static vx_status parse_file(const char *template_path, vxr_tpl **t, vx_error *err)
 {
 	char *text;
 	size_t len;
+	*t = NULL;
 	vx_status st = vxr_read_file(template_path, &text, &len, err);
 	if (st != VX_OK)
 		return st;
-	vxr_tpl *t = NULL;
-	st = vxr_tpl_parse(template_path, text, len, &t, err);
+	st = vxr_tpl_parse(template_path, text, len, t, err);
 	free(text);
+	return st;
+}
+
+vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t *j, size_t *k,
+                                vxr_weights_kind_fn weights_kind, vx_error *err)
+{
+	vxr_tpl *t;
+	vx_status st = parse_file(template_path, &t, err);
 	if (st == VX_OK)
 		st = vxr_tpl_apply_defaults(t, p, j, k, weights_kind, err);
 	vxr_tpl_free(t);
@@ -120,14 +128,8 @@ vx_status vxr_template_defaults(const char *template_path, vx_params *p, size_t 
 
 vx_status vxr_template_check_views(const char *template_path, size_t T, size_t tl, vx_error *err)
 {
-	char *text;
-	size_t len;
-	vx_status st = vxr_read_file(template_path, &text, &len, err);
-	if (st != VX_OK)
-		return st;
-	vxr_tpl *t = NULL;
-	st = vxr_tpl_parse(template_path, text, len, &t, err);
-	free(text);
+	vxr_tpl *t;
+	vx_status st = parse_file(template_path, &t, err);
 	if (st == VX_OK)
 		st = vxr_tpl_check_views(t, T, tl, err);
 	vxr_tpl_free(t);
