@@ -108,6 +108,11 @@ vx_status vxr_zip_open(const unsigned char *buf, size_t len, const char *name, v
 		vx_status st = !src || code == ZIP_ER_MEMORY ? VX_ENOMEM : VX_EFORMAT;
 		if (code == ZIP_ER_EXISTS) /* ZIP_CHECKCONS found one name twice */
 			st = vx_fail(err, st, "%s: two zip members have the same name", name);
+		else if (code == ZIP_ER_NOZIP && len >= 4 && memcmp(buf, "PK\003\004", 4) == 0)
+			/* a zip's first member, but no directory at the end: a file
+			 * cut short (a copy or a torch.save that did not finish) */
+			st = vx_fail(err, st, "%s: a zip archive cut short: it begins as one but its directory, "
+			             "at the end, is missing (%zu bytes: copied or saved only in part?)", name, len);
 		else
 			st = vx_fail(err, st, "%s: not a readable zip archive: %s", name, zip_error_strerror(&ze));
 		zip_source_free(src);
