@@ -523,6 +523,32 @@ static int html_loads(const char *lit)
  * until the reader follows it.  Raw HTML is left out of the HTML handout
  * by cmark, but the Markdown handout is the template's own text: raw HTML
  * that could load or run something is refused in every format too. */
+/* "PATH:LINE:COLUMN" of the first place the template's own text holds
+ * what (an image's URL, a line of raw HTML), as the template language's
+ * errors name a place; just PATH when it is not there as written (made by
+ * a placeholder) or cannot be read again. */
+static void place_in_template(const char *template_path, const char *what, char *buf, size_t n)
+{
+	char *text = NULL;
+	size_t len;
+	vx_error ignored = { 0 };
+	const char *at = NULL;
+	snprintf(buf, n, "%s", template_path ? template_path : "template");
+	if (!template_path || !what || !*what || vxr_read_file(template_path, &text, &len, &ignored) != VX_OK)
+		return;
+	if (strlen(text) == len)   /* no NUL inside: strstr sees it all */
+		at = strstr(text, what);
+	if (at) {
+		size_t line = 1, col = 1;
+		for (const char *c = text; c < at; c++) {
+			col = *c == '\n' ? 1 : col + ((*c & 0xc0) != 0x80);
+			line += *c == '\n';
+		}
+		snprintf(buf, n, "%s:%zu:%zu", template_path, line, col);
+	}
+	free(text);
+}
+
 static vx_status refuse_images(cmark_node *root, const char *template_path, vx_error *err)
 {
 	cmark_iter *it = cmark_iter_new(root);
@@ -530,7 +556,7 @@ static vx_status refuse_images(cmark_node *root, const char *template_path, vx_e
 		return vx_fail(err, VX_ENOMEM, "out of memory");
 	vx_status st = VX_OK;
 	cmark_event_type ev;
-	const char *name = template_path ? template_path : "template";
+	char name[4200];
 	while (st == VX_OK && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *nd = cmark_iter_get_node(it);
 		cmark_node_type ty = cmark_node_get_type(nd);
@@ -538,6 +564,7 @@ static vx_status refuse_images(cmark_node *root, const char *template_path, vx_e
 			continue;
 		if (ty == CMARK_NODE_IMAGE) {
 			const char *url = cmark_node_get_url(nd);
+			place_in_template(template_path, url, name, sizeof name);
 			st = vx_fail(err, VX_EFORMAT,
 			             "%s: an image (%.60s%s) cannot go in a handout, which is one file that fetches "
 			             "nothing; link to it instead: [text](URL)",
@@ -546,6 +573,9 @@ static vx_status refuse_images(cmark_node *root, const char *template_path, vx_e
 		           html_loads(cmark_node_get_literal(nd))) {
 			const char *lit = cmark_node_get_literal(nd);
 			size_t n = strcspn(lit, "\n");
+			char first[200];
+			snprintf(first, sizeof first, "%.*s", (int)(n < sizeof first ? n : sizeof first - 1), lit);
+			place_in_template(template_path, first, name, sizeof name);
 			st = vx_fail(err, VX_EFORMAT,
 			             "%s: raw HTML (%.*s%s) cannot go in a handout: it could load or run something; "
 			             "write Markdown instead",

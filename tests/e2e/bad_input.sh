@@ -522,13 +522,14 @@ grep -qF 'fmk.md:3:4: front matter: k = 99 is outside 1..50 (1..t)' "$tmp/err" |
 	fail "report --template fmk.md: no line and column: $(cat "$tmp/err")"
 for fmt in html md latex slides; do
 	bad 1 "report -f $fmt --template image.md" report -f "$fmt" --template "$tmp/image.md" -o "$tmp/o/h.$fmt"
-	grep -qF 'an image (https://example.org/p.png) cannot go in a handout' "$tmp/err" ||
-		fail "report -f $fmt --template image.md: the message does not name the image: $(cat "$tmp/err")"
+	grep -qF 'image.md:3:17: an image (https://example.org/p.png) cannot go in a handout' "$tmp/err" ||
+		fail "report -f $fmt --template image.md: the message does not name the image and its place: $(cat "$tmp/err")"
 done
 bad 1 "report --template imagelocal.md" report --template "$tmp/imagelocal.md" -o "$tmp/o/h.html"
 for f in htmlimg htmlattr htmlscript; do
 	bad 1 "report -f md --template $f.md" report -f md --template "$tmp/$f.md" -o "$tmp/o/h.md"
-	grep -qF 'raw HTML (' "$tmp/err" || fail "report --template $f.md: the message does not show the HTML: $(cat "$tmp/err")"
+	grep -qF "$f.md:3:" "$tmp/err" && grep -qF 'raw HTML (' "$tmp/err" ||
+		fail "report --template $f.md: the message does not show the HTML and its line: $(cat "$tmp/err")"
 done
 # random bytes: either a handout or one clean error, never a crash
 cases=$((cases + 1))
