@@ -518,8 +518,9 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 
 	/* α = qᵀw / qᵀq; w −= α q_m + β_{m-1} q_{m-1}, by BLAS's vector kernels:
 	 * at d = 256 plain loops, one add waiting for the one before, cost
-	 * 40% as much as the operator's products (256×1000, tanh: 0.189 s
-	 * before, 0.173 s after, best of 15).  β from a dot, not dnrm2: BLAS's
+	 * half as much as the operator's products (perf at 256×1000, tanh: 15%
+	 * of the samples against 30%; 0.189 s before, 0.173 s after, best of
+	 * 15).  β from a dot, not dnrm2: BLAS's
 	 * overflow-safe norm is slow, and sums of squares of these unit-scale
 	 * vectors cannot overflow.  q is a unit vector only to rounding: dividing
 	 * by qᵀq, summed in the same order as qᵀw, makes α exact when A is a
