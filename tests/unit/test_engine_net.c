@@ -243,6 +243,12 @@ static const jcase JCASES[] = {
 };
 #define NJ (sizeof JCASES / sizeof JCASES[0])
 
+/* The tanh network of case q over T steps, drawn from seed. */
+static vx_net *case_net(const jcase *q, size_t T, unsigned long long seed)
+{
+	return random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, seed);
+}
+
 /* The batched steps' buffers: nb states of net in *X, uniform in ±0.8 from
  * seed, room for as many in *Y, one state, and the scratch of a batch and
  * of one step. */
@@ -374,7 +380,7 @@ Test(engine_net, columns_of_dSdS_by_the_tangent_map_equal_the_product)
 	for (size_t c = 0; c < NJ; c++) {
 		const jcase *q = &JCASES[c];
 		size_t T = 9, t = 8, k = 2;
-		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, 300 + c);
+		vx_net *net = case_net(q, T, 300 + c);
 		vx_net_result *r = analyse_net(net, t);
 		size_t D = net->D, cols[3] = { 0, D / 2, D - 1 };
 		gsl_matrix *P = gsl_matrix_alloc(D, D), *Q = gsl_matrix_alloc(D, D);
@@ -405,7 +411,7 @@ Test(engine_net, every_block_of_the_step_jacobian_equals_differences)
 	for (size_t c = 0; c < NJ; c++) {
 		const jcase *q = &JCASES[c];
 		size_t T = 7;
-		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, 100 + c);
+		vx_net *net = case_net(q, T, 100 + c);
 		vx_net_result *r = analyse_net(net, T);
 		size_t D = net->D, sub = q->cell == VX_CELL_LSTM ? 2 : 1, nb = q->L * sub;
 		gsl_matrix *J = gsl_matrix_alloc(D, D);
@@ -453,7 +459,7 @@ Test(engine_net, tangent_and_adjoint_maps_equal_the_explicit_jacobian)
 	for (size_t c = 0; c < NJ; c++) {
 		const jcase *q = &JCASES[c];
 		size_t T = 5, nbat = 3;
-		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, 200 + c);
+		vx_net *net = case_net(q, T, 200 + c);
 		vx_net_result *r = analyse_net(net, T);
 		size_t D = net->D, cs = vx_net_coef_size(net);
 		double *coef = malloc(nbat * cs * sizeof *coef);
@@ -504,7 +510,7 @@ Test(engine_net, a_refilled_and_normalised_jacobian_equals_a_fresh_one)
 	for (size_t c = 0; c < NJ; c++) {
 		const jcase *q = &JCASES[c];
 		size_t T = 4;
-		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, 300 + c);
+		vx_net *net = case_net(q, T, 300 + c);
 		vx_net_result *r = analyse_net(net, T);
 		size_t D = net->D;
 		double *coef = malloc(vx_net_coef_size(net) * sizeof *coef);
@@ -656,7 +662,7 @@ static void norms_against_svd(const jcase *cases, size_t ncases, size_t seed)
 	for (size_t c = 0; c < ncases; c++) {
 		const jcase *q = &cases[c];
 		size_t T = 14, t = 12;
-		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, seed + c);
+		vx_net *net = case_net(q, T, seed + c);
 		vx_net_result *r = analyse_net(net, t);
 		size_t D = net->D, d = q->d, sub = q->cell == VX_CELL_LSTM ? 2 : 1;
 		gsl_matrix *P = gsl_matrix_alloc(D, D), *J = gsl_matrix_alloc(D, D);
@@ -785,7 +791,7 @@ Test(engine_net, products_and_parameter_gradients_equal_differences)
 	for (size_t c = 0; c < NJ; c++) {
 		const jcase *q = &JCASES[c];
 		size_t T = 9, t = 8, k = 3;
-		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, 400 + c);
+		vx_net *net = case_net(q, T, 400 + c);
 		vx_net_result *r = analyse_net(net, t);
 		size_t D = net->D;
 		const char *cn = CELL[q->cell];
@@ -818,7 +824,7 @@ Test(engine_net, summed_loss_gradients_equal_differences)
 	for (size_t c = 0; c < NJ; c++) {
 		const jcase *q = &JCASES[c];
 		size_t T = 9, t = 4;
-		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, 450 + c);
+		vx_net *net = case_net(q, T, 450 + c);
 		vx_net_result *r = analyse_net(net, t);
 		char what[64];
 		snprintf(what, sizeof what, "%s L=%zu summed", CELL[q->cell], q->L);
@@ -848,7 +854,7 @@ Test(engine_net, gradients_summed_over_several_blocks_equal_differences, .timeou
 	for (size_t c = 0; c < NJ; c++) {
 		const jcase *q = &JCASES[c];
 		size_t T = 75;
-		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, 470 + c);
+		vx_net *net = case_net(q, T, 470 + c);
 		vx_net_result *r = analyse_net(net, T);
 		char what[64];
 		snprintf(what, sizeof what, "%s L=%zu T=%zu", CELL[q->cell], q->L, T);
@@ -984,7 +990,7 @@ Test(engine_net, path_terms_equal_the_gradient_of_one_step_s_weights)
 	for (size_t c = 0; c < NJ; c += 2) {
 		const jcase *q = &JCASES[c];
 		size_t T = 6, t = 6;
-		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, 500 + c);
+		vx_net *net = case_net(q, T, 500 + c);
 		vx_net_result *r = analyse_net(net, t);
 		vx_net *cl = vx_net_clone(net);
 		size_t D = net->D;
@@ -1083,7 +1089,7 @@ Test(engine_net, fd_check_passes_on_every_cell_and_reports_each_block)
 	for (size_t c = 0; c < NJ; c++) {
 		const jcase *q = &JCASES[c];
 		size_t T = 8;
-		vx_net *net = random_net(q->cell, VX_TANH, q->L, q->d, q->n, T, q->w, q->bias, q->fb, 600 + c);
+		vx_net *net = case_net(q, T, 600 + c);
 		vx_net_result *r = analyse_net(net, T);
 		vx_net_fdcheck fd;
 		cr_assert_eq(vx_net_fd_check(net, r, 4, 2, 0, &fd), VX_OK);
