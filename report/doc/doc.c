@@ -671,14 +671,14 @@ vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *temp
 	}
 	if (st == VX_OK && title_md) {
 		/* its Markdown as cmark writes it: the title's own * or _ escaped */
-		size_t a = strlen(title_md), n = strlen(*text);
-		char *both = malloc(a + 1 + n + 1);
+		vxr_buf b = { 0 };
+		vxr_buf_puts(&b, title_md);
+		vxr_buf_puts(&b, "\n");
+		vxr_buf_puts(&b, *text);
+		char *both = vxr_buf_take(&b);
 		if (!both) {
 			st = vx_fail(err, VX_ENOMEM, "out of memory");
 		} else {
-			memcpy(both, title_md, a);
-			both[a] = '\n';
-			memcpy(both + a + 1, *text, n + 1);
 			free(*text);
 			*text = both;
 		}
