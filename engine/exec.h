@@ -14,8 +14,8 @@
  * analyses.  Any number of engine threads gives the same numbers, bit for
  * bit: the passes an analysis runs side by side share only read-only data.
  * The BLAS's own thread count may change the last bits of what comes of its
- * matrix products (λ, the step norms, the chain's norms: within 1e-13,
- * tested at d = 512), never more.
+ * matrix products (λ, the step norms, the chain's norms, the Lyapunov
+ * exponents: within 1e-13, tested at d = 512), never more.
  *
  * A vx_exec also carries the caller's stop flag: a front end that may no
  * longer want an analysis it started (the tutor, after a newer key or q)
