@@ -21,7 +21,8 @@
  * The child builds the model (gaussian W scaled to ‖W‖₂ = L), runs
  * vx_analyse(m, t = T) once untimed and reads its peak RSS, then alternates
  * --reps timed runs of vx_analyse, under the engine's thread policy for d
- * (vx_exec_for_model, applied before each run, untimed), with --reps timed
+ * (vx_exec_for_model, applied before each run, untimed, once the BLAS's
+ * worker threads have gone to sleep: blas_settle), with --reps timed
  * runs of the floor, with the BLAS threads the process started with:
  * T chained d×d products with cblas_dgemm, the least work any method that
  * forms every ∂s_t/∂s_k must do.  Wall time by CLOCK_MONOTONIC; the CPU time
@@ -384,6 +385,17 @@ static double cpu_s(void)
 	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
 }
 
+/* Waits until OpenBLAS's worker threads sleep.  After a call on several
+ * threads (the floor's, or the pool's start) each worker spins, yielding,
+ * for 2^28 clock ticks (about 0.1 s) before it sleeps: a vanex run started
+ * within that time shares a core with it (256×1000: 5% slower, as the
+ * median of 7 runs).  A quarter of a second, untimed. */
+static void blas_settle(void)
+{
+	struct timespec ts = { 0, 250000000 };
+	nanosleep(&ts, NULL);
+}
+
 /* Everything for one size; returns the child's exit status.
  * A first, untimed run of vx_analyse warms caches and the BLAS thread pool
  * and fixes the peak RSS (read before the floor allocates anything; with
@@ -420,6 +432,7 @@ static int run_size(const bench_opts *o, size_t d, size_t T, int mem_only)
 	for (int i = mem_only || o->no_warmup ? 0 : -1; i < reps; i++) {
 		vx_result_free(r);
 		r = NULL;
+		blas_settle();
 		vx_exec_apply(&ex);
 		double c0 = cpu_s();
 		t0 = now_s();

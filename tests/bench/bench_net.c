@@ -152,6 +152,10 @@ static int run(const char *spec, const net_opts *o)
 	        as_started = { 1, machine.blas_threads, NULL };
 	for (int i = -1; i < reps; i++) {
 		vx_net_result_free(r);
+		/* the floor's BLAS workers spin for about 0.1 s after it, taking a
+		 * core from a run that starts then (bench_engine.c, blas_settle) */
+		struct timespec settle = { 0, 250000000 };
+		nanosleep(&settle, NULL);
 		vx_exec_apply(&ex);
 		double t0 = now_s(), c0 = cpu_s();
 		if (vx_net_analyse(net, T, &ex, &r, &err)) {
