@@ -252,5 +252,10 @@ size_t vx_fd_gap(const vx_mag *norm0, size_t stride, size_t t);
  * whatever the scale of the values (λ = 1e-300 and λ = 1.8e308 are checked
  * like λ = 1). */
 vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out);
+/* The same, on the threads ex allows (NULL: the caller's alone; exec.h):
+ * with two, the runs of the ∂L_t/∂W entries are shared with a thread of
+ * its own beside the columns' runs.  The numbers do not depend on it, bit
+ * for bit. */
+vx_status vx_fd_check_on(const vx_model *m, const vx_result *r, const vx_exec *ex, vx_fdcheck *out);
 
 #endif

@@ -30,6 +30,8 @@
  */
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
@@ -529,45 +531,58 @@ static double loss_of(const vx_model *m, const gsl_matrix *S, size_t c)
 	return 0.5 * l;
 }
 
-/* ∂L_t/∂W at the listed entries, by perturbing W and re-running steps 1..t;
- * noise[q] the rounding floor of each (see fd_columns). */
-static vx_status fd_dLdW(const vx_model *m, const vx_result *r, const size_t *ent, size_t ne,
-                         double *out, int *unres, double *noise)
+/* ∂L_t/∂W at a list of entries of W (ent, ne of them), by perturbing W and
+ * re-running steps 1..t, into out, with unres and each one's rounding floor
+ * in noise (see fd_columns).  The entries go in chunks whose bounds depend on
+ * ne alone (dldw_chunk), taken by one or two threads off a shared counter:
+ * each chunk is the same batch whichever thread runs it, so the numbers do
+ * not depend on the threads, bit for bit. */
+typedef struct {
+	const vx_model *m;
+	const vx_result *r;
+	const size_t *ent;
+	size_t ne, chunk;
+	double extra;            /* rounding on the way to L_t besides L_t itself */
+	const double *amx, *smx; /* abs_drive_max's */
+	const double *s0;
+	double *out, *noise;
+	int *unres;
+	atomic_size_t next;      /* the first entry of the next chunk to take */
+} dldw_job;
+
+/* At most CHUNK entries, and two chunks from two entries on, so that a
+ * second thread has one to take. */
+static size_t dldw_chunk(size_t ne)
 {
-	size_t d = m->d, t = r->t;
-	gsl_matrix *S = gsl_matrix_alloc(d, 4 * CHUNK), *A = gsl_matrix_alloc(d, 4 * CHUNK);
-	double *u = malloc(5 * d * sizeof *u), *buf = u + d, *at = u + 2 * d, *amx = u + 3 * d, *smx = u + 4 * d;
-	wpert *wp = malloc(4 * CHUNK * sizeof *wp);
+	size_t c = ne < 2 ? 1 : (ne + 1) / 2;
+	return c > CHUNK ? CHUNK : c;
+}
+
+/* Takes chunks of jb until none is left, in buffers of its own. */
+static vx_status dldw_work(dldw_job *jb)
+{
+	const vx_model *m = jb->m;
+	const vx_result *r = jb->r;
+	size_t d = m->d, t = r->t, ch = jb->chunk;
+	gsl_matrix *S = gsl_matrix_alloc(d, 4 * ch), *A = gsl_matrix_alloc(d, 4 * ch);
+	double *u = malloc(2 * d * sizeof *u), *buf = u + d;
+	wpert *wp = malloc(4 * ch * sizeof *wp);
+	double (*pts)[4] = malloc(ch * sizeof *pts), *amax = malloc(2 * ch * sizeof *amax), *kink = amax + ch;
 	vx_status st = VX_ENOMEM;
-	if (!S || !A || !u || !wp)
+	if (!S || !A || !u || !wp || !pts || !amax)
 		goto done;
-	/* what is rounded on the way to L_t besides L_t itself: s_t, and a_t
-	 * seen through σ'(a_t), each weighted by |s_t − y| */
-	abs_drive(m, r, t, at, buf);
-	double extra = 0;
-	for (size_t i = 0; i < d; i++) {
-		double st_i = gsl_matrix_get(r->s, t - 1, i);
-		double sd = vx_act_df(m->act, gsl_matrix_get(r->a, t - 1, i));
-		extra += fabs(st_i - gsl_vector_get(m->y, i)) * (fabs(st_i) + sd * at[i]);
-	}
-	/* A nudge h of W_il enters a_{j,i} as h s_{j−1,l} at every step, where
-	 * a_{j,i} is rounded at its scale A_{j,i}: whatever the steps after make
-	 * of the one, they make of the other, so the difference is good to a
-	 * relative ε max_j A_{j,i} / (h max_j |s_{j−1,l}|) at best (sigmoid at
-	 * λ = 500: A ~ 500, and a step of 3e-9 keeps 5 digits, not 13) */
-	if ((st = abs_drive_max(m, r, t, amx, smx)) != VX_OK)
-		goto done;
-	st = VX_ENOMEM;
-	const double *s0 = state(m, r, 0, buf);
-	for (size_t q0 = 0; q0 < ne; q0 += CHUNK) {
-		size_t nb = ne - q0 < CHUNK ? ne - q0 : CHUNK, nc = 4 * nb;
+	for (;;) {
+		size_t q0 = atomic_fetch_add(&jb->next, ch);
+		if (q0 >= jb->ne)
+			break;
+		const size_t *ent = jb->ent + q0;
+		size_t nb = jb->ne - q0 < ch ? jb->ne - q0 : ch, nc = 4 * nb;
 		gsl_matrix_view Sv = gsl_matrix_submatrix(S, 0, 0, d, nc);
 		gsl_matrix_view Av = gsl_matrix_submatrix(A, 0, 0, d, nc);
-		double pts[CHUNK][4], amax[CHUNK], kink[CHUNK];
 		/* tangents of the nb perturbations of W first, for the steps */
 		for (size_t b = 0; b < nb; b++) {
-			wp[b].i = ent[q0 + b] / d;
-			wp[b].l = ent[q0 + b] % d;
+			wp[b].i = ent[b] / d;
+			wp[b].l = ent[b] % d;
 			wp[b].delta = 1;
 		}
 		gsl_matrix_view Vv = gsl_matrix_submatrix(S, 0, 0, d, nb);
@@ -575,9 +590,10 @@ static vx_status fd_dLdW(const vx_model *m, const vx_result *r, const size_t *en
 		gsl_matrix_set_zero(&Vv.matrix);
 		tangents(m, r, 0, t, &Vv.matrix, &Tv.matrix, wp, amax, kink, buf);
 		for (size_t b = nb; b-- > 0;) {
-			size_t i = ent[q0 + b] / d, l = ent[q0 + b] % d;
+			size_t i = ent[b] / d, l = ent[b] % d;
 			double w = gsl_matrix_get(m->W, i, l);
-			vx_fd_points(w, fd_step(w, 0, amax[b], kink[b], 1, m->act == VX_RELU, &unres[q0 + b]), pts[b]);
+			vx_fd_points(w, fd_step(w, 0, amax[b], kink[b], 1, m->act == VX_RELU, &jb->unres[q0 + b]),
+			             pts[b]);
 			for (int v = 0; v < 4; v++) {
 				wp[4 * b + v].i = i;
 				wp[4 * b + v].l = l;
@@ -586,7 +602,7 @@ static vx_status fd_dLdW(const vx_model *m, const vx_result *r, const size_t *en
 		}
 		for (size_t i = 0; i < d; i++)
 			for (size_t c = 0; c < nc; c++)
-				gsl_matrix_set(&Sv.matrix, i, c, s0[i]);
+				gsl_matrix_set(&Sv.matrix, i, c, jb->s0[i]);
 		run_batch(m, 0, t, &Sv.matrix, &Av.matrix, wp, u);
 		for (size_t b = 0; b < nb; b++) {
 			/* the steps in W as applied: the deltas themselves */
@@ -595,10 +611,10 @@ static vx_status fd_dLdW(const vx_model *m, const vx_result *r, const size_t *en
 				f[v] = loss_of(m, &Sv.matrix, 4 * b + v);
 				p[v] = wp[4 * b + v].delta;
 			}
-			size_t i = ent[q0 + b] / d, l = ent[q0 + b] % d;
-			double inj = fabs(p[2] - p[3]) * smx[l];   /* the nudge where it enters */
-			double rel = inj > 0 ? 3.0 * FD_ULPS * DBL_EPSILON * amx[i] / inj : 0;
-			out[q0 + b] = fd_value(p, f, extra, rel, &noise[q0 + b], &unres[q0 + b]);
+			size_t i = ent[b] / d, l = ent[b] % d;
+			double inj = fabs(p[2] - p[3]) * jb->smx[l];   /* the nudge where it enters */
+			double rel = inj > 0 ? 3.0 * FD_ULPS * DBL_EPSILON * jb->amx[i] / inj : 0;
+			jb->out[q0 + b] = fd_value(p, f, jb->extra, rel, &jb->noise[q0 + b], &jb->unres[q0 + b]);
 		}
 	}
 	st = VX_OK;
@@ -607,7 +623,49 @@ done:
 	gsl_matrix_free(A);
 	free(u);
 	free(wp);
+	free(pts);
+	free(amax);
 	return st;
+}
+
+/* The shared part of a dldw_job: what is rounded on the way to L_t besides
+ * L_t itself (s_t, and a_t seen through σ'(a_t), each weighted by
+ * |s_t − y|), the drive's scales and s_0.  buf: 4d scratch, which the job
+ * then points into. */
+static vx_status dldw_prepare(dldw_job *jb, double *buf)
+{
+	const vx_model *m = jb->m;
+	const vx_result *r = jb->r;
+	size_t d = m->d, t = r->t;
+	double *at = buf, *amx = buf + d, *smx = buf + 2 * d, *s0 = buf + 3 * d;
+	abs_drive(m, r, t, at, s0);
+	jb->extra = 0;
+	for (size_t i = 0; i < d; i++) {
+		double st_i = gsl_matrix_get(r->s, t - 1, i);
+		double sd = vx_act_df(m->act, gsl_matrix_get(r->a, t - 1, i));
+		jb->extra += fabs(st_i - gsl_vector_get(m->y, i)) * (fabs(st_i) + sd * at[i]);
+	}
+	/* A nudge h of W_il enters a_{j,i} as h s_{j−1,l} at every step, where
+	 * a_{j,i} is rounded at its scale A_{j,i}: whatever the steps after make
+	 * of the one, they make of the other, so the difference is good to a
+	 * relative ε max_j A_{j,i} / (h max_j |s_{j−1,l}|) at best (sigmoid at
+	 * λ = 500: A ~ 500, and a step of 3e-9 keeps 5 digits, not 13) */
+	vx_status st = abs_drive_max(m, r, t, amx, smx);
+	state(m, r, 0, s0);
+	jb->amx = amx;
+	jb->smx = smx;
+	jb->s0 = s0;
+	jb->chunk = dldw_chunk(jb->ne);
+	atomic_init(&jb->next, 0);
+	return st;
+}
+
+/* The second thread: one that cannot have its buffers takes no chunk, and
+ * the caller's thread takes them all. */
+static void *dldw_thread(void *arg)
+{
+	(void)dldw_work(arg);
+	return NULL;
 }
 
 /* Indices of the n largest |x| (n small), written to idx; returns how many. */
@@ -645,6 +703,37 @@ size_t vx_fd_gap(const vx_mag *norm0, size_t stride, size_t t)
 
 vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 {
+	return vx_fd_check_on(m, r, NULL, out);
+}
+
+/* The ∂L_t/∂W entries: all of W's when it has at most 64, else the largest
+ * analytic ones and spread ones, half and half, as many as the budget allows
+ * (each costs four runs of t steps).  idx holds 64; returns how many. */
+static size_t dldw_entries(const vx_model *m, const vx_result *r, size_t *idx)
+{
+	size_t d = m->d, t = r->t, ne;
+	if (d * d <= 64) {
+		for (size_t p = 0; p < d * d; p++)
+			idx[p] = p;
+		return d * d;
+	}
+	double per = 8.0 * (double)t * (double)d * (double)d;
+	size_t want = (size_t)(FLOP_BUDGET / per);
+	want = want < 4 ? 4 : want > 16 ? 16 : want;
+	ne = top_entries(r->grad_W->data, d * d, want / 2, idx);
+	for (size_t q = 0; ne < want; q++) {
+		size_t p = (size_t)((q * 2654435761u + 12345u) % (d * d));
+		int dup = 0;
+		for (size_t z = 0; z < ne; z++)
+			dup |= idx[z] == p;
+		if (!dup)
+			idx[ne++] = p;
+	}
+	return ne;
+}
+
+vx_status vx_fd_check_on(const vx_model *m, const vx_result *r, const vx_exec *ex, vx_fdcheck *out)
+{
 	memset(out, 0, sizeof *out);
 	if (!valid(m, r) || !r->grad_W || !r->paths)
 		return VX_ESHAPE;
@@ -661,18 +750,36 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 				out->kinks += gsl_matrix_get(r->a, j - 1, i) == 0;
 
 	/* columns: all for small d, else MAX_COLS spread evenly; the ∂L_t/∂W
-	 * entries (up to 64) reuse cols and unres */
+	 * entries (up to 64) have arrays of their own, as they may be computed
+	 * beside the columns */
 	size_t nq = d <= MAX_COLS ? d : MAX_COLS;
-	size_t *cols = calloc(nq + 64, sizeof *cols);
-	int *unres = calloc(nq + 64, sizeof *unres);
+	size_t *cols = calloc(nq + 64, sizeof *cols), *ent = cols + nq;
+	int *unres = calloc(nq + 64, sizeof *unres), *wunres = unres + nq;
 	gsl_matrix *an = gsl_matrix_alloc(d, d), *fd = gsl_matrix_alloc(d, nq);
 	gsl_matrix *noise = gsl_matrix_alloc(d, nq);
-	double *fdw = NULL;
-	if (!cols || !unres || !an || !fd || !noise)
+	double *fdw = malloc((3 * 64 + 4 * d) * sizeof *fdw);
+	dldw_job jb = { .m = m, .r = r, .ent = ent };
+	int helper = 0;
+	pthread_t th;
+	if (!cols || !unres || !an || !fd || !noise || !fdw)
 		goto done;
 	for (size_t q = 0; q < nq; q++)
 		cols[q] = q * d / nq;
 	out->columns = nq;
+
+	/* ∂L_t/∂W, when its entries are within a double: started first, on a
+	 * second thread when ex allows one, which the columns' runs then join
+	 * (at d = 256, t = 1000 the entries' runs are 94% of the check) */
+	int dldw = r->grad_log10_scale == 0;
+	if (dldw) {
+		jb.ne = dldw_entries(m, r, ent);
+		jb.out = fdw;
+		jb.noise = fdw + 2 * 64;
+		jb.unres = wunres;
+		if ((st = dldw_prepare(&jb, fdw + 3 * 64)) != VX_OK)
+			goto done;
+		helper = ex && ex->threads >= 2 && jb.ne > 1 && pthread_create(&th, NULL, dldw_thread, &jb) == 0;
+	}
 
 	/* ∂s_j/∂a_j against diag(σ'(a_j)) */
 	gsl_matrix_set_zero(an);
@@ -707,56 +814,36 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out)
 		tally(out, 2, out->dsds, unres, nq, left);
 	}
 
-	/* ∂L_t/∂W at the largest analytic entries and at spread ones; as many as
-	 * the budget allows, since each costs four runs of t steps */
-	if (r->grad_log10_scale != 0) {
+	if (!dldw) {
 		out->dLdW = NAN;
 		out->why[3] = VX_FD_TOO_LARGE;
 		st = VX_OK;
 		goto done;
 	}
-	size_t ne;
-	if (d * d <= 64) {
-		ne = d * d;
-		for (size_t p = 0; p < ne; p++)
-			cols[p] = p;
-	} else {
-		double per = 8.0 * (double)t * (double)d * (double)d;
-		size_t want = (size_t)(FLOP_BUDGET / per);
-		want = want < 4 ? 4 : want > 16 ? 16 : want;
-		size_t nt = top_entries(r->grad_W->data, d * d, want / 2, cols);
-		ne = nt;
-		for (size_t q = 0; ne < want; q++) {
-			size_t p = (size_t)((q * 2654435761u + 12345u) % (d * d));
-			int dup = 0;
-			for (size_t z = 0; z < ne; z++)
-				dup |= cols[z] == p;
-			if (!dup)
-				cols[ne++] = p;
-		}
+	st = dldw_work(&jb);
+	if (helper) {
+		pthread_join(th, NULL);
+		helper = 0;
 	}
-	fdw = malloc(3 * ne * sizeof *fdw);
-	if (!fdw) {
-		st = VX_ENOMEM;
+	if (st)
 		goto done;
-	}
-	memset(unres, 0, (nq + 64) * sizeof *unres);
-	double *anw = fdw + ne, *nw = fdw + 2 * ne;
-	if ((st = fd_dLdW(m, r, cols, ne, fdw, unres, nw)))
-		goto done;
+	size_t ne = jb.ne;
+	double *anw = fdw + 64;
 	for (size_t q = 0; q < ne; q++)
-		anw[q] = r->grad_W->data[cols[q]];
+		anw[q] = r->grad_W->data[ent[q]];
 	/* the entries as one row, each its own column */
 	gsl_matrix_view fv = gsl_matrix_view_array(fdw, 1, ne), av = gsl_matrix_view_array(anw, 1, ne);
-	gsl_matrix_view nv = gsl_matrix_view_array(nw, 1, ne);
+	gsl_matrix_view nv = gsl_matrix_view_array(jb.noise, 1, ne);
 	out->dLdW = judge(&av.matrix, &fv.matrix, &nv.matrix, NULL, ne,
-	                  vx_maxabs(r->grad_W->data, d * d), unres, &left);
-	tally(out, 3, out->dLdW, unres, ne, left);
+	                  vx_maxabs(r->grad_W->data, d * d), wunres, &left);
+	tally(out, 3, out->dLdW, wunres, ne, left);
 	out->dLdW_entries = ne - left;   /* compared: neither left out nor on a kink */
 	for (size_t q = 0; q < ne; q++)
-		out->dLdW_entries -= unres[q] == VX_FD_AT_KINK;
+		out->dLdW_entries -= wunres[q] == VX_FD_AT_KINK;
 	st = VX_OK;
 done:
+	if (helper)   /* a failure on this thread: the other ends its chunks first */
+		pthread_join(th, NULL);
 	free(cols);
 	free(unres);
 	free(fdw);

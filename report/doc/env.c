@@ -130,7 +130,7 @@ const vx_fdcheck *vxr_env_fd(vxr_env *e, vx_error *err)
 	vxr_extras *x = e->x;
 	if (!x->fd_done) {
 		x->fd_done = 1;
-		x->fd_st = vx_fd_check(e->ctx->model, e->ctx->result, &x->fd);
+		x->fd_st = vx_fd_check_on(e->ctx->model, e->ctx->result, &e->ctx->result->exec, &x->fd);
 		if (x->fd_st != VX_OK)
 			vx_fail(&x->fd_err, x->fd_st, "finite-difference check failed: %s", vx_strerror(x->fd_st));
 	}

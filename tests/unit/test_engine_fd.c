@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <string.h>
 #include <gsl/gsl_errno.h>
 
 #include "engine/analysis.h"
@@ -59,6 +60,55 @@ Test(engine_fd, a_wrong_gradient_is_caught)
 	cr_expect(f.dsds < 1e-7 && f.dsda < 1e-8, "the other identities still hold");
 	vx_result_free(r);
 	vx_model_free(m);
+}
+
+/* The check on two threads (vx_fd_check_on) is the serial one bit for bit,
+ * wrong gradient caught included: the ∂L/∂W entries go in the same chunks
+ * whichever thread runs them.  d = 1: one entry, one chunk; 2 and 8: every
+ * entry of W (4, 64: two chunks of 2 and of 32); 40 and 130: the budget's
+ * 16 and 4 (two chunks of 8 and of 2); ReLU with its pre-activations on
+ * the kink. */
+Test(engine_fd, two_threads_give_the_serial_check_bit_for_bit)
+{
+	static const struct {
+		vx_act act;
+		size_t d, T;
+		int rest;   /* no input, b = s0 = 0: on the kink */
+	} cases[] = { { VX_TANH, 1, 20, 0 },   { VX_SIGMOID, 2, 30, 0 }, { VX_TANH, 8, 30, 0 },
+		      { VX_RELU, 40, 25, 0 },  { VX_TANH, 130, 60, 0 },  { VX_RELU, 5, 6, 1 },
+		      { VX_LINEAR, 40, 25, 0 } };
+	vx_exec two = { 2, 0, NULL };
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		size_t d = cases[c].d;
+		vx_model *m = random_model(cases[c].act, d, 3, cases[c].T, 1.0, cases[c].rest ? 0.0 : 1.0, 700 + c);
+		if (cases[c].rest) {
+			gsl_vector_set_zero(m->b);
+			gsl_vector_set_zero(m->s0);
+		}
+		vx_result *r = analyse_ok(m, cases[c].T);
+		for (int planted = 0; planted < 2; planted++) {
+			if (planted) {   /* a 1% error in the largest entry of ∂L/∂W */
+				size_t at = 0;
+				for (size_t i = 1; i < d * d; i++)
+					if (fabs(r->grad_W->data[i]) > fabs(r->grad_W->data[at]))
+						at = i;
+				r->grad_W->data[at] *= 1.01;
+			}
+			vx_fdcheck f1, f2;
+			cr_assert_eq(vx_fd_check(m, r, &f1), VX_OK);
+			cr_assert_eq(vx_fd_check_on(m, r, &two, &f2), VX_OK);
+			/* both zeroed by the engine first: padding included */
+			cr_expect(memcmp(&f1, &f2, sizeof f1) == 0,
+			          "case %zu (d = %zu) planted %d: dsda %.17g %.17g, dsds %.17g %.17g, dLdW %.17g %.17g, "
+			          "entries %zu %zu",
+			          c, d, planted, f1.dsda, f2.dsda, f1.dsds, f2.dsds, f1.dLdW, f2.dLdW, f1.dLdW_entries,
+			          f2.dLdW_entries);
+			if (planted && !cases[c].rest)
+				cr_expect(f2.dLdW > 1e-3, "case %zu: the planted error is caught: %.3g", c, f2.dLdW);
+		}
+		vx_result_free(r);
+		vx_model_free(m);
+	}
 }
 
 Test(engine_fd, vanishing_horizon_picks_k_where_differences_resolve)
