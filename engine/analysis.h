@@ -255,7 +255,7 @@ vx_status vx_fd_check(const vx_model *m, const vx_result *r, vx_fdcheck *out);
 /* The same, on the threads ex allows (NULL: the caller's alone; exec.h):
  * with two, the runs of the ∂L_t/∂W entries are shared with a thread of
  * its own beside the columns' runs.  The numbers do not depend on it, bit
- * for bit. */
+ * for bit.  ex->stop is not read: the check runs to its end. */
 vx_status vx_fd_check_on(const vx_model *m, const vx_result *r, const vx_exec *ex, vx_fdcheck *out);
 
 #endif

@@ -14,7 +14,6 @@ extern int openblas_get_num_threads(void) __attribute__((weak));
 extern char *openblas_get_corename(void) __attribute__((weak));
 
 /* the sizes of exec.h's reasons */
-#define MODEL_MAX_D 256
 #define NET_MIN_D 64
 #define NET_MAX_D 1024
 
@@ -34,7 +33,7 @@ vx_exec vx_exec_machine(void)
 vx_exec vx_exec_for_model(size_t d, const vx_exec *machine)
 {
 	vx_exec ex = { 1, machine->blas_threads, machine->stop };
-	if (d <= MODEL_MAX_D) {
+	if (d <= VX_EXEC_MODEL_MAX_D) {
 		ex.threads = machine->threads > 1 ? 2 : 1;
 		ex.blas_threads = 1;
 	}

@@ -65,6 +65,10 @@ vx_exec vx_exec_machine(void);
  * machine's BLAS threads and the caller's thread alone. */
 vx_exec vx_exec_for_model(size_t d, const vx_exec *machine);
 
+/* The largest d for which vx_exec_for_model gives one BLAS thread (and two
+ * engine threads on a machine with two cores). */
+#define VX_EXEC_MODEL_MAX_D 256
+
 /* The policy for vx_net_analyse of a state of D entries: from D = 64 to
  * 1024, one BLAS thread and three threads when there is a second core (the
  * chain's products and their norms on two threads of their own, beside the

@@ -550,12 +550,17 @@ typedef struct {
 	atomic_size_t next;      /* the first entry of the next chunk to take */
 } dldw_job;
 
-/* At most CHUNK entries, and two chunks from two entries on, so that a
- * second thread has one to take. */
-static size_t dldw_chunk(size_t ne)
+/* The entries per chunk: all of them in one (CHUNK at most), but in two
+ * from two entries on where the policy (exec.h) may give the check a second
+ * thread, so that it has one to take.  Beyond, the BLAS's threads share
+ * each product, and two products of half the columns took longer than one
+ * (d = 1024, t = 300, two BLAS threads: 1.0-1.3 s against 0.86-1.1; d =
+ * 512: 0.54-0.75 against 0.48-0.65).  The bounds depend on ne and d
+ * alone, never on the threads. */
+static size_t dldw_chunk(size_t ne, size_t d)
 {
-	size_t c = ne < 2 ? 1 : (ne + 1) / 2;
-	return c > CHUNK ? CHUNK : c;
+	size_t c = ne < 2 || d > VX_EXEC_MODEL_MAX_D ? ne : (ne + 1) / 2;
+	return c < 1 ? 1 : c > CHUNK ? CHUNK : c;
 }
 
 /* Takes chunks of jb until none is left, in buffers of its own. */
@@ -655,7 +660,7 @@ static vx_status dldw_prepare(dldw_job *jb, double *buf)
 	jb->amx = amx;
 	jb->smx = smx;
 	jb->s0 = s0;
-	jb->chunk = dldw_chunk(jb->ne);
+	jb->chunk = dldw_chunk(jb->ne, d);
 	atomic_init(&jb->next, 0);
 	return st;
 }
@@ -778,7 +783,7 @@ vx_status vx_fd_check_on(const vx_model *m, const vx_result *r, const vx_exec *e
 		jb.unres = wunres;
 		if ((st = dldw_prepare(&jb, fdw + 3 * 64)) != VX_OK)
 			goto done;
-		helper = ex && ex->threads >= 2 && jb.ne > 1 && pthread_create(&th, NULL, dldw_thread, &jb) == 0;
+		helper = ex && ex->threads >= 2 && jb.chunk < jb.ne && pthread_create(&th, NULL, dldw_thread, &jb) == 0;
 	}
 
 	/* ∂s_j/∂a_j against diag(σ'(a_j)) */
@@ -842,8 +847,11 @@ vx_status vx_fd_check_on(const vx_model *m, const vx_result *r, const vx_exec *e
 		out->dLdW_entries -= wunres[q] == VX_FD_AT_KINK;
 	st = VX_OK;
 done:
-	if (helper)   /* a failure on this thread: the other ends its chunks first */
+	if (helper) {
+		/* a failure on this thread: no chunk is left for the other to start */
+		atomic_store(&jb.next, jb.ne);
 		pthread_join(th, NULL);
+	}
 	free(cols);
 	free(unres);
 	free(fdw);

@@ -66,8 +66,8 @@ Test(engine_fd, a_wrong_gradient_is_caught)
  * wrong gradient caught included: the ∂L/∂W entries go in the same chunks
  * whichever thread runs them.  d = 1: one entry, one chunk; 2 and 8: every
  * entry of W (4, 64: two chunks of 2 and of 32); 40 and 130: the budget's
- * 16 and 4 (two chunks of 8 and of 2); ReLU with its pre-activations on
- * the kink. */
+ * 16 (two chunks of 8); 300: 16 in one chunk, no second thread (beyond the
+ * policy's two threads); ReLU with its pre-activations on the kink. */
 Test(engine_fd, two_threads_give_the_serial_check_bit_for_bit)
 {
 	static const struct {
@@ -76,7 +76,7 @@ Test(engine_fd, two_threads_give_the_serial_check_bit_for_bit)
 		int rest;   /* no input, b = s0 = 0: on the kink */
 	} cases[] = { { VX_TANH, 1, 20, 0 },   { VX_SIGMOID, 2, 30, 0 }, { VX_TANH, 8, 30, 0 },
 		      { VX_RELU, 40, 25, 0 },  { VX_TANH, 130, 60, 0 },  { VX_RELU, 5, 6, 1 },
-		      { VX_LINEAR, 40, 25, 0 } };
+		      { VX_LINEAR, 40, 25, 0 }, { VX_TANH, 300, 8, 0 } };
 	vx_exec two = { 2, 0, NULL };
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		size_t d = cases[c].d;
