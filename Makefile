@@ -84,7 +84,7 @@ Q := @
 endif
 
 .PHONY: all run test layers unit e2e deps install uninstall clean help update-golden sanitize fuzz bench \
-        fuzz-replay fuzz-build valgrind
+        fuzz-replay fuzz-build valgrind tsan
 all: $(BIN)
 
 $(BUILD)/engine/%.o: LAYER_CFLAGS := $(ENGINE_CFLAGS)
@@ -141,6 +141,23 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN)
 	$(Q)$(MAKE) --no-print-directory --keep-going layers unit e2e fuzz-replay
 	$(Q)$(MAKE) --no-print-directory sanitize
+
+# The engine's own threads under ThreadSanitizer (tests/tsan/threads.c):
+# every entry point that computes on threads of its own, on them and on one,
+# compared bit for bit, the run stopped at the first data race.  The engine
+# alone is built in build-tsan/; OpenBLAS on one thread, as its own threads
+# are not instrumented.  Run by .ci/run, not by `make test`: GCC 12's
+# sanitizer cannot start on kernels that randomise mmap with 32 bits (newer
+# Ubuntu's default), and a newcomer's `make test` must pass there too.
+TSAN_BUILD := build-tsan
+tsan:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) CFLAGS='-O1 -g -fsanitize=thread' $(TSAN_BUILD)/tsan/threads
+	$(Q)OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS='halt_on_error=1 exitcode=66' $(TSAN_BUILD)/tsan/threads
+
+$(BUILD)/tsan/threads: tests/tsan/threads.c $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC))
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TSAN-CC $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ENGINE_CFLAGS) $(WARN) $(CFLAGS) $^ $(GSL_LIBS) -pthread -o $@
 
 # Builds everything with ASan+UBSan in build-san/ and runs the unit and e2e suites.
 # Leaks inside system libraries are suppressed in tests/sanitize.supp (each with why).
@@ -232,7 +249,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vanex $(DESTDIR)$(MANDIR)/man1/vanex.1
 
 clean:
-	rm -rf $(BUILD) build-san build-fuzz $(BIN)
+	rm -rf $(BUILD) build-san build-fuzz $(TSAN_BUILD) $(BIN)
 
 help:
 	@echo "make            build ./vanex (objects under $(BUILD)/)"
@@ -241,6 +258,7 @@ help:
 	@echo "make test       install test dependencies if missing, build, run every test"
 	@echo "make layers     check that every include points down a layer (part of make test)"
 	@echo "make sanitize   the test suite under AddressSanitizer + UBSan"
+	@echo "make tsan       the engine's threads under ThreadSanitizer (CI)"
 	@echo "make fuzz       run each fuzz target for a bounded time (FUZZ_SECONDS=10)"
 	@echo "make valgrind   memcheck over check, report and a tutor session"
 	@echo "make bench      benchmarks against numpy / PyTorch / the dgemm floor"

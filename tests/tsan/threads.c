@@ -1,0 +1,225 @@
+/*
+ * threads.c — the engine's own threads under ThreadSanitizer (`make tsan`,
+ * run by .ci/run).
+ *
+ * Every entry point that computes on threads of its own runs twice on the
+ * same input: on the threads its policy gives (exec.h) and on the caller's
+ * thread alone.  exec.h promises that the numbers do not depend on it, bit
+ * for bit: each pair is compared, and the sanitizer, built into the engine,
+ * stops the run at the first data race between the threads:
+ *   vx_analyse        the path norms beside the step norms, BPTT and the
+ *                     Lyapunov pass taken by the thread free first, and the
+ *                     finished thread taking half of each of the chain's
+ *                     products (rowshare.h: a W that never loses rank)
+ *   vx_net_analyse    the chain's producer and consumer beside the other
+ *                     passes, rows shared the same way (one LSTM layer of
+ *                     d = 192), stacks of GRU and vanilla layers
+ *   vx_fd_check_on    the ∂L/∂W entries' chunks on two threads
+ *   vx_net_fd_judge_on  the parameters' runs beside the columns'
+ * OpenBLAS runs on one thread (OPENBLAS_NUM_THREADS=1, as the policy has it
+ * up to these sizes): its own threads are not instrumented.  Exit status 0
+ * when every pair agrees, 1 on a difference or a failed call.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <gsl/gsl_errno.h>
+
+#include "engine/analysis.h"
+#include "engine/exec.h"
+#include "engine/model.h"
+#include "engine/net.h"
+#include "engine/net_analysis.h"
+#include "engine/net_fdjudge.h"
+#include "engine/params.h"
+
+static int failures;
+
+static void differ(const char *what, const char *field)
+{
+	fprintf(stderr, "threads: %s: %s differs between one thread and several\n", what, field);
+	failures++;
+}
+
+static int same(const void *a, const void *b, size_t n)
+{
+	return memcmp(a, b, n) == 0;
+}
+
+/* A magnitude's fields (its padding bytes are never written) */
+static int same_mag(const vx_mag *a, const vx_mag *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!same(&a[i].value, &b[i].value, sizeof a->value) || !same(&a[i].log10, &b[i].log10, sizeof a->log10) ||
+		    a[i].fits != b[i].fits)
+			return 0;
+	return 1;
+}
+
+static int same_paths(const vx_path *a, const vx_path *b, size_t t)
+{
+	for (size_t k = 0; k < t; k++)
+		if (a[k].k != b[k].k || a[k].gap != b[k].gap || !same_mag(&a[k].norm, &b[k].norm, 1) ||
+		    !same_mag(&a[k].step_product, &b[k].step_product, 1) || !same_mag(&a[k].bound, &b[k].bound, 1) ||
+		    !same_mag(&a[k].contribution, &b[k].contribution, 1) || !same_mag(&a[k].delta_norm, &b[k].delta_norm, 1) ||
+		    !same_mag(&a[k].sprev_norm, &b[k].sprev_norm, 1))
+			return 0;
+	return 1;
+}
+
+static int same_net_paths(const vx_net_path *a, const vx_net_path *b, size_t t)
+{
+	for (size_t k = 0; k < t; k++)
+		if (a[k].k != b[k].k || a[k].gap != b[k].gap || !same_mag(&a[k].norm, &b[k].norm, 1) ||
+		    !same_mag(&a[k].step_product, &b[k].step_product, 1) || !same_mag(&a[k].bound, &b[k].bound, 1))
+			return 0;
+	return 1;
+}
+
+static int same_items(const vx_net_fditem *a, const vx_net_fditem *b)
+{
+	for (int q = 0; q < VX_NET_FD_ITEMS; q++)
+		if (!same(&a[q].error, &b[q].error, sizeof a->error) || a[q].compared != b[q].compared ||
+		    a[q].failed != b[q].failed || a[q].left != b[q].left || a[q].at_kink != b[q].at_kink ||
+		    a[q].too_large != b[q].too_large)
+			return 0;
+	return 1;
+}
+
+static int same_matrix(const gsl_matrix *a, const gsl_matrix *b)
+{
+	if (!a || !b)
+		return a == b;
+	for (size_t i = 0; i < a->size1; i++)
+		if (!same(gsl_matrix_const_ptr(a, i, 0), gsl_matrix_const_ptr(b, i, 0), a->size2 * sizeof(double)))
+			return 0;
+	return 1;
+}
+
+/* The options of `vanex check` for one network. */
+static int params_of(vx_params *p, const char *const *opt)
+{
+	vx_error err = { 0 };
+	vx_params_default(p);
+	for (; opt[0]; opt += 2)
+		if (vx_params_set(p, opt[0], opt[1], &err) != VX_OK) {
+			fprintf(stderr, "threads: --%s %s: %s\n", opt[0], opt[1], err.msg);
+			return -1;
+		}
+	return vx_params_check(p, &err) == VX_OK ? 0 : -1;
+}
+
+static void vanilla(const char *what, const char *const *opt)
+{
+	vx_params p;
+	vx_model *m = NULL;
+	vx_error err = { 0 };
+	if (params_of(&p, opt) || vx_model_build(&p, &m, &err) != VX_OK) {
+		fprintf(stderr, "threads: %s: the model: %s\n", what, err.msg);
+		failures++;
+		return;
+	}
+	vx_exec one = { 1, 0, NULL }, two = { 2, 0, NULL };
+	vx_result *a = NULL, *b = NULL;
+	int before = failures;
+	if (vx_analyse(m, m->T, &one, &a, &err) != VX_OK || vx_analyse(m, m->T, &two, &b, &err) != VX_OK) {
+		fprintf(stderr, "threads: %s: vx_analyse: %s\n", what, err.msg);
+		failures++;
+		goto done;
+	}
+	if (!same_paths(a->paths, b->paths, a->t))
+		differ(what, "the paths");
+	if (!same(a->step_norm->data, b->step_norm->data, m->T * sizeof(double)))
+		differ(what, "the step norms");
+	if (!same_matrix(a->grad_W, b->grad_W) || !same_matrix(a->grad_sum_W, b->grad_sum_W))
+		differ(what, "the gradients");
+	if (!same(a->lyap_top, b->lyap_top, sizeof a->lyap_top) || a->lambda != b->lambda)
+		differ(what, "the exponents or lambda");
+	vx_fdcheck f1, f2;
+	if (vx_fd_check(m, a, &f1) != VX_OK || vx_fd_check_on(m, a, &two, &f2) != VX_OK) {
+		fprintf(stderr, "threads: %s: vx_fd_check failed\n", what);
+		failures++;
+	} else if (!same(&f1, &f2, sizeof f1)) {   /* both zeroed by the engine first */
+		differ(what, "the finite-difference check");
+	}
+	printf("threads: %-34s %s (%zu products shared)\n", what, failures > before ? "DIFFERS" : "same bits",
+	       b->chain_shared);
+done:
+	vx_result_free(a);
+	vx_result_free(b);
+	vx_model_free(m);
+}
+
+static void network(const char *what, const char *const *opt, vx_cell cell, size_t layers)
+{
+	vx_params p;
+	vx_net *net = NULL;
+	vx_error err = { 0 };
+	vx_net_spec spec;
+	vx_net_spec_default(&spec);
+	spec.cell = cell;
+	spec.layers = layers;
+	if (params_of(&p, opt) || vx_net_build(&p, &spec, &net, &err) != VX_OK) {
+		fprintf(stderr, "threads: %s: the network: %s\n", what, err.msg);
+		failures++;
+		return;
+	}
+	vx_exec one = { 1, 0, NULL }, three = { 3, 0, NULL };
+	vx_net_result *a = NULL, *b = NULL;
+	vx_net_fdjudge f1 = { 0 }, f2 = { 0 };
+	size_t t = net->T;
+	int before = failures;
+	if (vx_net_analyse(net, t, &one, &a, &err) != VX_OK || vx_net_analyse(net, t, &three, &b, &err) != VX_OK) {
+		fprintf(stderr, "threads: %s: vx_net_analyse: %s\n", what, err.msg);
+		failures++;
+		goto done;
+	}
+	if (!same_net_paths(a->paths, b->paths, t) || !same_mag(a->h_norm, b->h_norm, t * net->L))
+		differ(what, "the paths");
+	if (a->c_norm && !same_mag(a->c_norm, b->c_norm, t * net->L))
+		differ(what, "the c blocks");
+	if (!same_mag(a->step_norm, b->step_norm, net->T))
+		differ(what, "the step norms");
+	for (size_t l = 0; l < net->L; l++)
+		if (!same_matrix(a->grad[l].w_hh, b->grad[l].w_hh) || !same_matrix(a->grad_sum[l].w_hh, b->grad_sum[l].w_hh))
+			differ(what, "the gradients");
+	if (!same(a->lyap_top, b->lyap_top, sizeof a->lyap_top))
+		differ(what, "the exponents");
+	size_t k = t > 4 ? t - 4 : 1;
+	if (vx_net_fd_judge_on(net, a, t, k, 2, 0, &one, &f1) != VX_OK ||
+	    vx_net_fd_judge_on(net, a, t, k, 2, 0, &three, &f2) != VX_OK) {
+		fprintf(stderr, "threads: %s: vx_net_fd_judge_on failed\n", what);
+		failures++;
+	} else if (!same_items(f1.item, f2.item) || !same(f1.block, f2.block, f1.nblk * f1.nblk * sizeof *f1.block) ||
+	           !same(f1.param, f2.param, 4 * net->L * sizeof *f1.param)) {
+		differ(what, "the finite-difference check");
+	}
+	printf("threads: %-34s %s (%zu products shared)\n", what, failures > before ? "DIFFERS" : "same bits",
+	       b->chain_shared);
+done:
+	vx_net_fdjudge_clear(&f1);
+	vx_net_fdjudge_clear(&f2);
+	vx_net_result_free(a);
+	vx_net_result_free(b);
+	vx_net_free(net);
+}
+
+int main(void)
+{
+	gsl_set_error_handler_off();
+	vanilla("tanh, gaussian W, 64 x 200", (const char *const[]){ "hidden", "64", "steps", "200", NULL });
+	vanilla("relu, 40 x 30", (const char *const[]){ "act", "relu", "hidden", "40", "steps", "30", NULL });
+	/* never loses rank, and 256³ is enough multiply-adds to share */
+	vanilla("linear, orthogonal W, 256 x 24",
+	        (const char *const[]){ "act", "linear", "init", "orthogonal", "norm", "1", "hidden", "256", "steps",
+	                               "24", NULL });
+	network("lstm, d = 192, 16 steps", (const char *const[]){ "hidden", "192", "steps", "16", NULL },
+	        VX_CELL_LSTM, 1);
+	network("gru, 2 layers of 40, 24 steps", (const char *const[]){ "hidden", "40", "steps", "24", NULL },
+	        VX_CELL_GRU, 2);
+	network("rnn, 2 layers of 48, 24 steps", (const char *const[]){ "hidden", "48", "steps", "24", NULL },
+	        VX_CELL_RNN, 2);
+	if (failures)
+		fprintf(stderr, "threads: %d differences or failures\n", failures);
+	return failures ? 1 : 0;
+}
