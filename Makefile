@@ -154,10 +154,10 @@ tsan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) CFLAGS='-O1 -g -fsanitize=thread' $(TSAN_BUILD)/tsan/threads
 	$(Q)OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS='halt_on_error=1 exitcode=66' $(TSAN_BUILD)/tsan/threads
 
-$(BUILD)/tsan/threads: tests/tsan/threads.c $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC))
+$(BUILD)/tsan/threads: tests/tsan/threads.c tests/unit/same_bits.h $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC))
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TSAN-CC $<")
-	$(Q)$(CC) $(CPPFLAGS) $(ENGINE_CFLAGS) $(WARN) $(CFLAGS) $^ $(GSL_LIBS) -pthread -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(ENGINE_CFLAGS) $(WARN) $(CFLAGS) $(filter-out %.h,$^) $(GSL_LIBS) -pthread -o $@
 
 # Builds everything with ASan+UBSan in build-san/ and runs the unit and e2e suites.
 # Leaks inside system libraries are suppressed in tests/sanitize.supp (each with why).

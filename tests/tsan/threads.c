@@ -32,6 +32,7 @@
 #include "engine/net_analysis.h"
 #include "engine/net_fdjudge.h"
 #include "engine/params.h"
+#include "tests/unit/same_bits.h"
 
 static int failures;
 
@@ -41,57 +42,12 @@ static void differ(const char *what, const char *field)
 	failures++;
 }
 
-static int same(const void *a, const void *b, size_t n)
-{
-	return memcmp(a, b, n) == 0;
-}
-
-/* A magnitude's fields (its padding bytes are never written) */
-static int same_mag(const vx_mag *a, const vx_mag *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!same(&a[i].value, &b[i].value, sizeof a->value) || !same(&a[i].log10, &b[i].log10, sizeof a->log10) ||
-		    a[i].fits != b[i].fits)
-			return 0;
-	return 1;
-}
-
-static int same_paths(const vx_path *a, const vx_path *b, size_t t)
-{
-	for (size_t k = 0; k < t; k++)
-		if (a[k].k != b[k].k || a[k].gap != b[k].gap || !same_mag(&a[k].norm, &b[k].norm, 1) ||
-		    !same_mag(&a[k].step_product, &b[k].step_product, 1) || !same_mag(&a[k].bound, &b[k].bound, 1) ||
-		    !same_mag(&a[k].contribution, &b[k].contribution, 1) || !same_mag(&a[k].delta_norm, &b[k].delta_norm, 1) ||
-		    !same_mag(&a[k].sprev_norm, &b[k].sprev_norm, 1))
-			return 0;
-	return 1;
-}
-
-static int same_net_paths(const vx_net_path *a, const vx_net_path *b, size_t t)
-{
-	for (size_t k = 0; k < t; k++)
-		if (a[k].k != b[k].k || a[k].gap != b[k].gap || !same_mag(&a[k].norm, &b[k].norm, 1) ||
-		    !same_mag(&a[k].step_product, &b[k].step_product, 1) || !same_mag(&a[k].bound, &b[k].bound, 1))
-			return 0;
-	return 1;
-}
-
 static int same_items(const vx_net_fditem *a, const vx_net_fditem *b)
 {
 	for (int q = 0; q < VX_NET_FD_ITEMS; q++)
-		if (!same(&a[q].error, &b[q].error, sizeof a->error) || a[q].compared != b[q].compared ||
+		if (!same_bits(&a[q].error, &b[q].error, sizeof a->error) || a[q].compared != b[q].compared ||
 		    a[q].failed != b[q].failed || a[q].left != b[q].left || a[q].at_kink != b[q].at_kink ||
 		    a[q].too_large != b[q].too_large)
-			return 0;
-	return 1;
-}
-
-static int same_matrix(const gsl_matrix *a, const gsl_matrix *b)
-{
-	if (!a || !b)
-		return a == b;
-	for (size_t i = 0; i < a->size1; i++)
-		if (!same(gsl_matrix_const_ptr(a, i, 0), gsl_matrix_const_ptr(b, i, 0), a->size2 * sizeof(double)))
 			return 0;
 	return 1;
 }
@@ -129,17 +85,17 @@ static void vanilla(const char *what, const char *const *opt)
 	}
 	if (!same_paths(a->paths, b->paths, a->t))
 		differ(what, "the paths");
-	if (!same(a->step_norm->data, b->step_norm->data, m->T * sizeof(double)))
+	if (!same_bits(a->step_norm->data, b->step_norm->data, m->T * sizeof(double)))
 		differ(what, "the step norms");
 	if (!same_matrix(a->grad_W, b->grad_W) || !same_matrix(a->grad_sum_W, b->grad_sum_W))
 		differ(what, "the gradients");
-	if (!same(a->lyap_top, b->lyap_top, sizeof a->lyap_top) || a->lambda != b->lambda)
+	if (!same_bits(a->lyap_top, b->lyap_top, sizeof a->lyap_top) || a->lambda != b->lambda)
 		differ(what, "the exponents or lambda");
 	vx_fdcheck f1, f2;
 	if (vx_fd_check(m, a, &f1) != VX_OK || vx_fd_check_on(m, a, &two, &f2) != VX_OK) {
 		fprintf(stderr, "threads: %s: vx_fd_check failed\n", what);
 		failures++;
-	} else if (!same(&f1, &f2, sizeof f1)) {   /* both zeroed by the engine first */
+	} else if (!same_bits(&f1, &f2, sizeof f1)) {   /* both zeroed by the engine first */
 		differ(what, "the finite-difference check");
 	}
 	printf("threads: %-34s %s (%zu products shared)\n", what, failures > before ? "DIFFERS" : "same bits",
@@ -174,24 +130,24 @@ static void network(const char *what, const char *const *opt, vx_cell cell, size
 		failures++;
 		goto done;
 	}
-	if (!same_net_paths(a->paths, b->paths, t) || !same_mag(a->h_norm, b->h_norm, t * net->L))
+	if (!same_net_paths(a->paths, b->paths, t) || !same_mags(a->h_norm, b->h_norm, t * net->L))
 		differ(what, "the paths");
-	if (a->c_norm && !same_mag(a->c_norm, b->c_norm, t * net->L))
+	if (a->c_norm && !same_mags(a->c_norm, b->c_norm, t * net->L))
 		differ(what, "the c blocks");
-	if (!same_mag(a->step_norm, b->step_norm, net->T))
+	if (!same_mags(a->step_norm, b->step_norm, net->T))
 		differ(what, "the step norms");
 	for (size_t l = 0; l < net->L; l++)
 		if (!same_matrix(a->grad[l].w_hh, b->grad[l].w_hh) || !same_matrix(a->grad_sum[l].w_hh, b->grad_sum[l].w_hh))
 			differ(what, "the gradients");
-	if (!same(a->lyap_top, b->lyap_top, sizeof a->lyap_top))
+	if (!same_bits(a->lyap_top, b->lyap_top, sizeof a->lyap_top))
 		differ(what, "the exponents");
 	size_t k = t > 4 ? t - 4 : 1;
 	if (vx_net_fd_judge_on(net, a, t, k, 2, 0, &one, &f1) != VX_OK ||
 	    vx_net_fd_judge_on(net, a, t, k, 2, 0, &three, &f2) != VX_OK) {
 		fprintf(stderr, "threads: %s: vx_net_fd_judge_on failed\n", what);
 		failures++;
-	} else if (!same_items(f1.item, f2.item) || !same(f1.block, f2.block, f1.nblk * f1.nblk * sizeof *f1.block) ||
-	           !same(f1.param, f2.param, 4 * net->L * sizeof *f1.param)) {
+	} else if (!same_items(f1.item, f2.item) || !same_bits(f1.block, f2.block, f1.nblk * f1.nblk * sizeof *f1.block) ||
+	           !same_bits(f1.param, f2.param, 4 * net->L * sizeof *f1.param)) {
 		differ(what, "the finite-difference check");
 	}
 	printf("threads: %-34s %s (%zu products shared)\n", what, failures > before ? "DIFFERS" : "same bits",

@@ -27,6 +27,7 @@
 
 #include "engine/analysis.h"
 #include "engine/net_analysis.h"
+#include "same_bits.h"
 #include "test_engine_util.h"
 
 static void setup(void)
@@ -486,28 +487,6 @@ static void *run_beside(void *arg)
 	side_run *s = arg;
 	s->st = vx_analyse(s->m, s->m->T, &s->ex, &s->r, NULL);
 	return NULL;
-}
-
-static int same_bits(const void *a, const void *b, size_t n)
-{
-	return memcmp(a, b, n) == 0;
-}
-
-/* The same magnitude to the bit (field by field: a vx_mag has padding). */
-static int same_mag(vx_mag a, vx_mag b)
-{
-	return same_bits(&a.value, &b.value, sizeof a.value) && same_bits(&a.log10, &b.log10, sizeof a.log10) &&
-	       a.fits == b.fits;
-}
-
-static int same_paths(const vx_path *a, const vx_path *b, size_t t)
-{
-	for (size_t k = 0; k < t; k++)
-		if (a[k].k != b[k].k || a[k].gap != b[k].gap || !same_mag(a[k].norm, b[k].norm) ||
-		    !same_mag(a[k].step_product, b[k].step_product) || !same_mag(a[k].bound, b[k].bound) ||
-		    !same_mag(a[k].contribution, b[k].contribution))
-			return 0;
-	return 1;
 }
 
 /* A program embedding the engine may analyse on threads of its own: four

@@ -12,6 +12,7 @@
 
 #include "engine/linalg.h"
 #include "engine/model.h"
+#include "same_bits.h"
 #include "test_engine_util.h"
 
 static void setup(void)
@@ -83,16 +84,6 @@ Test(engine_model, identity_init)
 		for (size_t j = 0; j < 5; j++)
 			cr_expect_eq(gsl_matrix_get(m->W, i, j), i == j ? 0.5 : 0.0, "W[%zu][%zu]", i, j);
 	vx_model_free(m);
-}
-
-static int same_matrix(const gsl_matrix *a, const gsl_matrix *b)
-{
-	if (a->size1 != b->size1 || a->size2 != b->size2)
-		return 0;
-	for (size_t i = 0; i < a->size1; i++)
-		if (memcmp(gsl_matrix_const_ptr(a, i, 0), gsl_matrix_const_ptr(b, i, 0), a->size2 * sizeof(double)))
-			return 0;
-	return 1;
 }
 
 static int same_vector(const gsl_vector *a, const gsl_vector *b)

@@ -22,6 +22,7 @@
 #include "engine/net.h"
 #include "engine/net_analysis.h"
 #include "engine/net_step.h"
+#include "same_bits.h"
 #include "test_engine_net_util.h"
 
 static void setup(void)
@@ -867,20 +868,6 @@ Test(engine_net, gradients_summed_over_several_blocks_equal_differences, .timeou
 }
 
 /* ---- the chain's products shared with the thread done with its passes ---- */
-
-static int same_bits(const void *a, const void *b, size_t n)
-{
-	return memcmp(a, b, n) == 0;
-}
-
-static int same_mags(const vx_mag *a, const vx_mag *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!same_bits(&a[i].value, &b[i].value, sizeof a[i].value) ||
-		    !same_bits(&a[i].log10, &b[i].log10, sizeof a[i].log10) || a[i].fits != b[i].fits)
-			return 0;
-	return 1;
-}
 
 /* With three threads the caller's, its passes done, takes the lower rows of
  * the chain's products (net_chain.c, rowshare.h): every number keeps the
