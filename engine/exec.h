@@ -74,8 +74,10 @@ vx_exec vx_exec_for_model(size_t d, const vx_exec *machine);
  * chain's products and their norms on two threads of their own, beside the
  * other passes: LSTM, D = 512, T = 1000: products 2.4 s, norms 0.8 s, the
  * rest 3.0 s of CPU; the caller's thread, its passes done, then takes half
- * of each product still to come, rowshare.h); past 1024 one product is large enough for the BLAS's
- * own threads, below 64 too small to share.  Otherwise as the machine is,
+ * of each product still to come, rowshare.h; a chain done first lends its
+ * thread to the step norms' products the same way: GRU, d = 512, T = 1000);
+ * past 1024 one product is large enough for the BLAS's own threads, below
+ * 64 too small to share.  Otherwise as the machine is,
  * the caller's thread alone. */
 vx_exec vx_exec_for_net(size_t D, const vx_exec *machine);
 

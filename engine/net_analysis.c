@@ -270,12 +270,23 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	vx_rowshare help;
 	vx_rowshare_init(&help, 0);
 	ch.help = two && threads >= 3 && vx_exec_blas_single() ? &help : NULL;
+	/* and the other way: the chain done first (its products fewer than
+	 * the step norms' own, an LSTM or a GRU of d = 512 at T = 1000: the
+	 * chain 2 s, this thread's passes 5.4 s), the consumer takes the lower
+	 * rows of the step norms' products.  Once it is helping, the producer
+	 * has ended: two threads on two cores, and a waiting one spins. */
+	vx_rowshare lend;
+	vx_rowshare_init(&lend, 1);
+	ch.lend = ch.help ? &lend : NULL;
 	if (two) {
 		if (pthread_create(&tp, NULL, vx_na_producer_thread, &ch)) {
 			two = 0;
 			ch.help = NULL;
+			ch.lend = NULL;
 		} else if (threads < 3 || pthread_create(&tc, NULL, vx_na_consumer_thread, &ch)) {
-			/* the consumer's work then runs here, beside the producer */
+			/* the consumer's work then runs here, beside the producer,
+			 * with no step norms to help */
+			ch.lend = NULL;
 			vx_na_consumer_thread(&ch);
 			pthread_join(tp, NULL);
 			two = 0;
@@ -287,7 +298,9 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	if (!st)
 		st = vx_na_step_bounds(net, r);
 	if (!st)
-		st = vx_na_step_norms(&jn.net, jn.ej, r, stop);
+		st = vx_na_step_norms(&jn.net, jn.ej, r, stop, ch.lend);
+	/* the consumer's last work, helping or not: it may go */
+	vx_rowshare_done(ch.lend);
 	if (!st)
 		st = vx_na_backprop(&jn.net, jn.ej, r, stop);
 	if (!st)
@@ -312,7 +325,9 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	r->fallbacks += ch.ls.fallbacks;
 	r->chain_truncations = ch.lr.truncations;
 	r->chain_shared = help.shared;
+	r->steps_shared = lend.shared;
 	vx_rowshare_destroy(&help);
+	vx_rowshare_destroy(&lend);
 	r->chain_rank = ch.lr.mode == VX_LR_SPLIT ? ch.lr.rank : net->D;
 	vx_na_chain_clear(&ch);
 	vx_na_jacobian_net_clear(&jn);

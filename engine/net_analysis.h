@@ -129,6 +129,7 @@ typedef struct {
 	                             * D again when it fell back to the full product */
 	size_t chain_shared;        /* products of the chain computed half on each of two
 	                             * threads (no effect on any number) */
+	size_t steps_shared;        /* so too of the step norms' batched products */
 } vx_net_result;
 
 /* Runs the forward pass and everything above for loss step t (1..T), on

@@ -87,8 +87,11 @@ vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, const size_t *roff
 
 /* ‖J_j‖₂ for j = 1..T into r->step_norm (its Lanczos work into r), from
  * jn, net's network for the derivatives (see vx_na_jacobian_net), whose
- * steps are 2^-ej J_j.  VX_ECANCELLED once *stop is set (exec.h). */
-vx_status vx_na_step_norms(const vx_net *jn, int ej, vx_net_result *r, const atomic_int *stop);
+ * steps are 2^-ej J_j; the lower rows of its batched products on help's
+ * thread when one waits there (NULL: none; rowshare.h).  VX_ECANCELLED
+ * once *stop is set (exec.h). */
+vx_status vx_na_step_norms(const vx_net *jn, int ej, vx_net_result *r, const atomic_int *stop,
+                           vx_rowshare *help);
 
 /* ---- the network the derivatives are taken from (net_analysis.c) ---- */
 
@@ -152,6 +155,9 @@ typedef struct {
 	vx_rowshare *help;   /* the thread done with the other passes, lent to
 	                      * the products (NULL: none; vx_na_chain_help) */
 	/* the consumer's */
+	vx_rowshare *lend;   /* where the consumer, its walk done, lends itself to
+	                      * the caller's step norms until vx_rowshare_done
+	                      * (NULL: it returns) */
 	lockstep ls;
 	dense_fb fb;
 	double *nrm;
@@ -173,6 +179,7 @@ void vx_na_chain_clear(chain *c);
  * products to be shared with the thread that calls vx_rowshare_help on it
  * (rowshare.h: only with a BLAS that computes on its caller's thread). */
 void *vx_na_producer_thread(void *arg);
+/* ... and the consumer's, which then helps at c->lend when it is set */
 void *vx_na_consumer_thread(void *arg);
 /* Both walks on the caller's thread, alternating; the first failure. */
 vx_status vx_na_chain_inline(chain *c);

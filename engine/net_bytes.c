@@ -14,7 +14,7 @@
 #include "engine/net_analysis.h"
 #include "engine/net_bytes.h"
 
-#define STEP_BATCH 32   /* net_norms.c: step norms in lockstep */
+#define STEP_BATCH 64   /* net_norms.c: step norms in lockstep */
 #define CHAIN_SLOTS 3   /* NSLOT: buffers of ∂S_t/∂S_k between the chain's two threads */
 #define DENSE_MAX 48    /* net_norms.c: blocks up to this size to the dense solver */
 #define FD_RUN_ROWS 96  /* net_fdjudge.c: COL_BATCH × NPT perturbed runs at once */

@@ -419,7 +419,10 @@ void *vx_na_producer_thread(void *arg)
 
 void *vx_na_consumer_thread(void *arg)
 {
-	chain_walk(arg, consume);
+	chain *c = arg;
+	chain_walk(c, consume);
+	if (c->lend)
+		vx_rowshare_help(c->lend);
 	return NULL;
 }
 

@@ -127,6 +127,33 @@ void vx_net_ws_clear(vx_net_ws *w)
 	memset(w, 0, sizeof *w);
 }
 
+/* vx_mm_rows of ws_mm, for rows [r0, r1) */
+typedef struct {
+	const double *A;
+	size_t lda;
+	const gsl_matrix *W;
+	int trans;
+	double *C;
+	size_t ldc;
+	double beta;
+} mm_job;
+
+static int mm_rows(void *ctx, size_t r0, size_t r1)
+{
+	const mm_job *j = ctx;
+	vx_mm_rows(j->A + r0 * j->lda, j->lda, j->W, j->trans, j->C + r0 * j->ldc, j->ldc, r1 - r0, j->beta);
+	return 0;
+}
+
+/* vx_mm_rows, the lower rows on w's helper when one waits (rowshare.h:
+ * a row comes out with the bits of one call) */
+static void ws_mm(vx_net_ws *w, const double *A, size_t lda, const gsl_matrix *W, int trans, double *C,
+                  size_t ldc, size_t nb, double beta)
+{
+	mm_job j = { A, lda, W, trans, C, ldc, beta };
+	vx_rowshare_run(w->help, mm_rows, &j, nb, (double)nb * (double)W->size1 * (double)W->size2);
+}
+
 void vx_net_jvp(const vx_net *net, const double *coef, size_t cstride, const gsl_matrix *X,
                 gsl_matrix *Y, vx_net_ws *w)
 {
@@ -135,9 +162,9 @@ void vx_net_jvp(const vx_net *net, const double *coef, size_t cstride, const gsl
 		const vx_net_layer *ly = &net->layer[l];
 		size_t off = l * Ds;
 		/* A = δh_{j−1} W_hhᵀ; B = δv W_ihᵀ (layer 0's input x is not state) */
-		vx_mm_rows(X->data + off, X->tda, ly->w_hh, 1, w->A->data, w->A->tda, nb, 0.0);
+		ws_mm(w, X->data + off, X->tda, ly->w_hh, 1, w->A->data, w->A->tda, nb, 0.0);
 		if (l > 0)
-			vx_mm_rows(Y->data + off - Ds, Y->tda, ly->w_ih, 1, w->B->data, w->B->tda, nb, 0.0);
+			ws_mm(w, Y->data + off - Ds, Y->tda, ly->w_ih, 1, w->B->data, w->B->tda, nb, 0.0);
 		for (size_t r = 0; r < nb; r++) {
 			const double *co = coef + r * cstride + l * K * d, *x = vx_row(X, r) + off;
 			const double *A = vx_row(w->A, r), *B = vx_row(w->B, r);
@@ -220,10 +247,10 @@ void vx_net_vjp(const vx_net *net, const double *coef, size_t cstride, const gsl
 			memcpy(dih + ll * gd, vx_row(w->B, 0), gd * sizeof *dih);
 		}
 		/* ∂/∂h_{j−1} = δ_hh W_hh (+ the GRU's direct term), ∂/∂v = δ_ih W_ih */
-		vx_mm_rows(w->A->data, w->A->tda, ly->w_hh, 0, Xb->data + off, Xb->tda, nb,
-		           net->cell == VX_CELL_GRU ? 1.0 : 0.0);
+		ws_mm(w, w->A->data, w->A->tda, ly->w_hh, 0, Xb->data + off, Xb->tda, nb,
+		      net->cell == VX_CELL_GRU ? 1.0 : 0.0);
 		if (ll > 0)
-			vx_mm_rows(w->B->data, w->B->tda, ly->w_ih, 0, w->V->data, w->V->tda, nb, 0.0);
+			ws_mm(w, w->B->data, w->B->tda, ly->w_ih, 0, w->V->data, w->V->tda, nb, 0.0);
 	}
 }
 

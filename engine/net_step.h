@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <gsl/gsl_matrix.h>
 #include "engine/net.h"
+#include "engine/rowshare.h"
 
 /* K, the coefficient vectors per layer (1, 6, 5). */
 size_t vx_net_ncoef(vx_cell c);
@@ -38,6 +39,9 @@ typedef struct {
 	gsl_matrix *A, *B;   /* nbmax × G·d: gate tangents or adjoints (hh, ih) */
 	gsl_matrix *V;       /* nbmax × d: the adjoint handed to the layer below */
 	gsl_matrix *M;       /* Ds × d: a layer's ∂S^l_j/∂h^{l−1}_j (explicit Jacobian) */
+	vx_rowshare *help;   /* a thread lent to the batched maps' products (their
+	                      * lower rows, rowshare.h; NULL: none): only with a
+	                      * BLAS that computes on its caller's thread */
 } vx_net_ws;
 
 /* A workspace the caller holds (status.h's _init/_clear): its matrices for

@@ -1,12 +1,14 @@
 /*
- * rowshare.h — a thread whose passes are done lends itself to a chain of
- * products (inside the engine only).
+ * rowshare.h — a thread whose passes are done lends itself to another
+ * thread's products (inside the engine only).
  *
  * vx_analyse and vx_net_analyse each run a chain of products on one thread
  * while other threads compute the remaining passes; a thread done with them
  * calls vx_rowshare_help and waits there.  The chain's thread then hands it
  * the lower rows of each wide product (vx_rowshare_run) and computes the
- * upper ones itself, until it calls vx_rowshare_done.
+ * upper ones itself, until it calls vx_rowshare_done.  vx_net_analyse also
+ * lends the other way: its chain done first, the thread that normed it
+ * takes the lower rows of the step norms' batched products.
  *
  * The rows are split at a multiple of VX_ROWSHARE_ALIGN, where every row of
  * a dgemm comes out to the bit as in one call (OpenBLAS's kernels take rows

@@ -360,7 +360,7 @@ Test(engine_analysis, norms_equal_svd_of_explicit_products)
 
 Test(engine_analysis, norms_equal_svd_at_larger_sizes)
 {
-	/* d = 48..96, where the Lanczos iteration restarts and warm starts matter */
+	/* d = 48..96, where warm starts matter and a run may fill the whole space */
 	size_t ds[] = { 48, 70, 96 };
 	for (int q = 0; q < 3; q++) {
 		size_t d = ds[q], T = 30;

@@ -477,7 +477,10 @@ Test(engine_lowrank, the_memory_estimates_hold_for_a_factored_chain)
 		double est = q->net ? (double)vx_net_bytes(VX_CELL_LSTM, 1, q->d, 3, q->T) +
 		                              (double)vx_net_analyse_bytes(VX_CELL_LSTM, 1, q->d, 3, q->T, q->T)
 		                    : (double)vx_model_bytes(q->d, 4, q->T) + (double)vx_analyse_bytes(q->d, q->T, q->T);
-		cr_expect(est >= low * got && est <= 1.7 * got, "%s d = %zu, T = %zu: estimate %.0f bytes, peak grew by %.0f",
+		/* at most twice: the estimate counts the step norms' Lanczos bases
+		 * whole (64 runs × 129 vectors), runs fill them only as far as they
+		 * go (test_engine_net_bytes.c) */
+		cr_expect(est >= low * got && est <= 2.0 * got, "%s d = %zu, T = %zu: estimate %.0f bytes, peak grew by %.0f",
 		          q->net ? "lstm" : "vanilla", q->d, q->T, est, got);
 	}
 }

@@ -9,9 +9,11 @@
  * some; its quarantine is off in this program, below).  Where the D×D
  * matrices dominate, the estimate counts what is
  * allocated, and the peak only what is touched: the Lanczos bases are
- * allocated for 64 steps and filled as far as a run goes, and the dense
- * fallbacks only a failed run allocates; there the estimate may not be
- * below the peak, nor above 1.7 times it.
+ * allocated for 128 steps and filled as far as a run goes (64 step norms at
+ * once: 64 × 129 vectors of D, which a GRU's runs may fill and these
+ * networks' runs do not), and the dense fallbacks only a failed run
+ * allocates; there the estimate may not be below the peak, nor above twice
+ * it (measured: +77% and +82%).
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -127,7 +129,7 @@ Test(net_bytes, the_state_matrices_never_below_the_peak)
 	for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
 		double got = grown(sizes[c].cell, sizes[c].L, sizes[c].d, sizes[c].n, sizes[c].T);
 		double est = estimate(sizes[c].cell, sizes[c].L, sizes[c].d, sizes[c].n, sizes[c].T);
-		cr_expect(est >= low * got && est <= 1.7 * got, "%s, %zu layers of %zu, T = %zu: estimate %.0f bytes, peak "
+		cr_expect(est >= low * got && est <= 2.0 * got, "%s, %zu layers of %zu, T = %zu: estimate %.0f bytes, peak "
 		          "grew by %.0f (%+.1f%%)", vx_cell_name(sizes[c].cell), sizes[c].L, sizes[c].d, sizes[c].T, est,
 		          got, 100 * (est - got) / got);
 	}
