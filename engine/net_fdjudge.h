@@ -60,6 +60,8 @@ typedef struct {
 	size_t kinks;         /* ReLU pre-activations exactly at 0 over steps 1..t */
 	size_t columns;       /* columns of J_j and of ∂S_t/∂S_k differenced: D, or
 	                       * fewer spread over every block (max_columns) */
+	size_t shared;        /* steps of the parameters' runs computed half on each
+	                       * of two threads (no effect on any number) */
 	vx_net_fditem item[VX_NET_FD_ITEMS];
 } vx_net_fdjudge;
 
@@ -74,7 +76,8 @@ vx_status vx_net_fd_judge(const vx_net *net, const vx_net_result *r, size_t j, s
                           vx_net_fdjudge *out);
 /* The same, on the threads ex allows (NULL: the caller's alone; exec.h):
  * with two, the parameters' runs on a thread of their own beside the
- * columns'.  The numbers do not depend on it, bit for bit.  max_columns
+ * columns', whose thread then takes the lower rows of each of their steps
+ * (rowshare.h).  The numbers do not depend on it, bit for bit.  max_columns
  * (0: all) sets how many columns of J_j and ∂S_t/∂S_k are differenced,
  * whose runs cost D³ a step between them: from each block of d columns
  * the same number, max_columns over the blocks rounded up but at least 2

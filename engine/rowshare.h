@@ -8,7 +8,9 @@
  * the lower rows of each wide product (vx_rowshare_run) and computes the
  * upper ones itself, until it calls vx_rowshare_done.  vx_net_analyse also
  * lends the other way: its chain done first, the thread that normed it
- * takes the lower rows of the step norms' batched products.
+ * takes the lower rows of the step norms' batched products; and
+ * vx_net_fd_judge_on's columns' thread, done, those of each step of the
+ * parameters' perturbed runs.
  *
  * The rows are split at a multiple of VX_ROWSHARE_ALIGN, where every row of
  * a dgemm comes out to the bit as in one call (OpenBLAS's kernels take rows

@@ -13,9 +13,12 @@
  *                     products (rowshare.h: a W that never loses rank)
  *   vx_net_analyse    the chain's producer and consumer beside the other
  *                     passes, rows shared the same way (one LSTM layer of
- *                     d = 192), stacks of GRU and vanilla layers
+ *                     d = 192), and the other way, the consumer taking rows
+ *                     of the step norms' products (a GRU of d = 256);
+ *                     stacks of GRU and vanilla layers
  *   vx_fd_check_on    the ∂L/∂W entries' chunks on two threads
- *   vx_net_fd_judge_on  the parameters' runs beside the columns'
+ *   vx_net_fd_judge_on  the parameters' runs beside the columns', then rows
+ *                     of each of their steps on the columns' thread
  * OpenBLAS runs on one thread (OPENBLAS_NUM_THREADS=1, as the policy has it
  * up to these sizes): its own threads are not instrumented.  Exit status 0
  * when every pair agrees, 1 on a difference or a failed call.
@@ -142,16 +145,18 @@ static void network(const char *what, const char *const *opt, vx_cell cell, size
 	if (!same_bits(a->lyap_top, b->lyap_top, sizeof a->lyap_top))
 		differ(what, "the exponents");
 	size_t k = t > 4 ? t - 4 : 1;
-	if (vx_net_fd_judge_on(net, a, t, k, 2, 0, &one, &f1) != VX_OK ||
-	    vx_net_fd_judge_on(net, a, t, k, 2, 0, &three, &f2) != VX_OK) {
+	/* 24 columns: the parameters' runs outlast them, and the columns'
+	 * thread helps with them when each step is wide enough */
+	if (vx_net_fd_judge_on(net, a, t, k, 2, 24, &one, &f1) != VX_OK ||
+	    vx_net_fd_judge_on(net, a, t, k, 2, 24, &three, &f2) != VX_OK) {
 		fprintf(stderr, "threads: %s: vx_net_fd_judge_on failed\n", what);
 		failures++;
 	} else if (!same_items(f1.item, f2.item) || !same_bits(f1.block, f2.block, f1.nblk * f1.nblk * sizeof *f1.block) ||
 	           !same_bits(f1.param, f2.param, 4 * net->L * sizeof *f1.param)) {
 		differ(what, "the finite-difference check");
 	}
-	printf("threads: %-34s %s (%zu products shared, %zu of the step norms)\n", what,
-	       failures > before ? "DIFFERS" : "same bits", b->chain_shared, b->steps_shared);
+	printf("threads: %-34s %s (%zu products shared, %zu of the step norms, %zu finite-difference steps)\n",
+	       what, failures > before ? "DIFFERS" : "same bits", b->chain_shared, b->steps_shared, f2.shared);
 done:
 	vx_net_fdjudge_clear(&f1);
 	vx_net_fdjudge_clear(&f2);

@@ -207,6 +207,17 @@ Test(net_fdjudge, bad_arguments)
 	vx_net_free(net);
 }
 
+/* a and b (of a network of L layers) the same to the bit: every item,
+ * every block, every parameter; then both cleared */
+static void same_judgement(vx_net_fdjudge *a, vx_net_fdjudge *b, size_t L, size_t c)
+{
+	cr_expect_eq(memcmp(a->item, b->item, sizeof a->item), 0, "cell %zu: the items", c);
+	cr_expect_eq(memcmp(a->block, b->block, a->nblk * a->nblk * sizeof *a->block), 0, "cell %zu: the blocks", c);
+	cr_expect_eq(memcmp(a->param, b->param, 4 * L * sizeof *a->param), 0, "cell %zu: the parameters", c);
+	vx_net_fdjudge_clear(a);
+	vx_net_fdjudge_clear(b);
+}
+
 /* Two threads (the parameters' runs beside the columns') give the check of
  * one thread, bit for bit: every item, every block, every parameter. */
 Test(net_fdjudge, two_threads_judge_as_one)
@@ -222,11 +233,42 @@ Test(net_fdjudge, two_threads_judge_as_one)
 		cr_assert_eq(vx_net_fd_judge(net, r, net->T, net->T - 2, 16, &a), VX_OK);
 		cr_assert_eq(vx_net_fd_judge_on(net, r, net->T, net->T - 2, 16, 0, &two, &b), VX_OK);
 		cr_expect_gt(a.item[VX_NET_FD_GRAD].compared, 0, "cell %zu: parameters compared", c);
-		cr_expect_eq(memcmp(a.item, b.item, sizeof a.item), 0, "cell %zu: the items", c);
-		cr_expect_eq(memcmp(a.block, b.block, a.nblk * a.nblk * sizeof *a.block), 0, "cell %zu: the blocks", c);
-		cr_expect_eq(memcmp(a.param, b.param, 4 * net->L * sizeof *a.param), 0, "cell %zu: the parameters", c);
-		vx_net_fdjudge_clear(&a);
-		vx_net_fdjudge_clear(&b);
+		same_judgement(&a, &b, net->L, c);
+		vx_net_result_free(r);
+		vx_net_free(net);
+	}
+}
+
+/* The columns' thread, done first, takes the lower rows of each step of the
+ * parameters' runs: the check of one thread still, bit for bit.  LSTM and
+ * GRU of d = 192 (each step's product 96 × 4d × d and 96 × 3d × d, enough
+ * to share), T = 200: the parameters' 96 runs of 200 steps outlast 24
+ * columns' runs of two. */
+Test(net_fdjudge, the_parameters_runs_shared_judge_as_one, .timeout = 300)
+{
+	static const vx_cell cells[] = { VX_CELL_LSTM, VX_CELL_GRU };
+	vx_exec one = { 1, 1, NULL }, two = { 2, 1, NULL };
+	vx_exec_apply(&one);
+	for (size_t c = 0; c < sizeof cells / sizeof *cells; c++) {
+		vx_params p;
+		vx_params_default(&p);
+		p.hidden = 192;
+		p.steps = 200;
+		p.seed = 31 + c;
+		vx_net_spec spec = { cells[c], 1, 0 };
+		vx_net *net = NULL;
+		vx_net_result *r = NULL;
+		vx_error err = { 0 };
+		cr_assert_eq(vx_net_build(&p, &spec, &net, &err), VX_OK, "%s", err.msg);
+		cr_assert_eq(vx_net_analyse(net, net->T, &one, &r, &err), VX_OK, "%s", err.msg);
+		vx_net_fdjudge a, b;
+		cr_assert_eq(vx_net_fd_judge_on(net, r, net->T, net->T - 2, 2, 24, &one, &a), VX_OK);
+		cr_assert_eq(vx_net_fd_judge_on(net, r, net->T, net->T - 2, 2, 24, &two, &b), VX_OK);
+		cr_expect_eq(a.shared, 0, "cell %zu: one thread shares nothing", c);
+		cr_expect_gt(b.shared, 0, "cell %zu: steps of the parameters' runs shared", c);
+		cr_expect_eq(a.item[VX_NET_FD_GRAD].compared, 8, "cell %zu: two entries of each parameter", c);
+		cr_expect_eq(failed(&a), 0, "cell %zu: a correct network passes", c);
+		same_judgement(&a, &b, net->L, c);
 		vx_net_result_free(r);
 		vx_net_free(net);
 	}
