@@ -475,7 +475,7 @@ vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j
 	 * step of the parameters' runs (rowshare.h: same bits, with a BLAS
 	 * that computes on its caller's thread).  check's LSTM of d = 512, T =
 	 * 1000 (176 columns, 2 entries of each parameter): 4.5 s with the
-	 * parameters' 96 runs on one thread, 3.6 s with 79% of their steps
+	 * parameters' 96 runs on one thread, 2.9 s with 79% of their steps
 	 * shared */
 	vx_rowshare lend;
 	vx_rowshare_init(&lend, 1);

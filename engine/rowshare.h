@@ -15,8 +15,12 @@
  * The rows are split at a multiple of VX_ROWSHARE_ALIGN, where every row of
  * a dgemm comes out to the bit as in one call (OpenBLAS's kernels take rows
  * 4 or 16 at a time; an odd split changes the rounding of the rows beside
- * it), and only for products of VX_ROWSHARE_MIN multiply-adds and more
- * (below, the hand-over costs more than it saves: 128 × 128 × 128, a tenth
+ * it).  At 32 the finite-difference check's 96 rows went 32 and 64: the
+ * owner waited as long as its own part took, which the rule for a helper
+ * the machine does not schedule (vx_rowshare_run) read as one, and sharing
+ * stopped after a few steps (LSTM, d = 512: 4.5 s, 3.6 s when it held,
+ * 2.9 s at 48 and 48).  It is done only for products of VX_ROWSHARE_MIN
+ * multiply-adds and more (below, the hand-over costs more than it saves: 128 × 128 × 128, a tenth
  * of a millisecond, came out 20% slower shared).  That also keeps each half
  * of every dgemm above a million multiply-adds, where OpenBLAS's kernels
  * for small matrices (SkylakeX's, up to 100³) would sum a half in another
@@ -32,7 +36,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#define VX_ROWSHARE_ALIGN 32
+#define VX_ROWSHARE_ALIGN 16
 #define VX_ROWSHARE_MIN (128.0 * 256 * 256)
 
 /* Rows [r0, r1) of a product, on the calling thread; nonzero on failure. */
