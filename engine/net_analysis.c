@@ -271,10 +271,11 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	vx_rowshare_init(&help, 0);
 	ch.help = two && threads >= 3 && vx_exec_blas_single() ? &help : NULL;
 	/* and the other way: the chain done first (its products fewer than
-	 * the step norms' own, an LSTM or a GRU of d = 512 at T = 1000: the
-	 * chain 2 s, this thread's passes 5.4 s), the consumer takes the lower
+	 * the step norms' own, a GRU of d = 512 at T = 1000: the chain 2.1 s,
+	 * this thread's passes 5.9 s), the consumer takes the lower
 	 * rows of the step norms' products.  Once it is helping, the producer
-	 * has ended: two threads on two cores, and a waiting one spins. */
+	 * has ended (or, after a failure or a stop, is ending): two threads on
+	 * two cores, and a waiting one spins. */
 	vx_rowshare lend;
 	vx_rowshare_init(&lend, 1);
 	ch.lend = ch.help ? &lend : NULL;

@@ -1,7 +1,7 @@
 /*
  * net_bytes.c — the memory estimates of net_bytes.h, allocation by
  * allocation.  The constants below are those of vx_net_analyse's passes
- * (net_norms.c: step norms batched 32 at a time, blocks up to 48 to the
+ * (net_norms.c: step norms batched 64 at a time, blocks up to 48 to the
  * dense solver; net_analysis_internal.h, private to the passes: three
  * buffers of the chain); test_engine_net_bytes holds the estimate to the
  * peak resident set, so a change there that this file misses is caught.
@@ -113,9 +113,10 @@ size_t vx_net_fd_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T, siz
 	double own = ((full > sampled ? full : sampled) + 10 * D) * sizeof(double) + (wide + D) * sizeof(size_t);
 	/* the batches of perturbed runs (net_fdjudge.c: 8 columns or entries,
 	 * 12 points each), the columns' and the parameters' at once: two
-	 * states and the step's scratch a row, and the parameters' start states
-	 * and moves */
-	double row = 2 * D + 2 * z.G * z.d + z.d;
-	own += FD_RUN_ROWS * ((2 * row + D) * sizeof(double) + sizeof(vx_net_pert)) + D * sizeof(double);
+	 * states and the step's scratch a row, and the parameters' start states,
+	 * moves and a second scratch, for the thread that takes half of their
+	 * rows */
+	double row = 2 * D + 2 * z.G * z.d + z.d, scratch = 2 * z.G * z.d + z.d;
+	own += FD_RUN_ROWS * ((2 * row + D + scratch) * sizeof(double) + sizeof(vx_net_pert)) + D * sizeof(double);
 	return clamp(result_bytes(&z) + own + z.K * z.d * z.L * sizeof(double));
 }

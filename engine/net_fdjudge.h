@@ -60,8 +60,8 @@ typedef struct {
 	size_t kinks;         /* ReLU pre-activations exactly at 0 over steps 1..t */
 	size_t columns;       /* columns of J_j and of ∂S_t/∂S_k differenced: D, or
 	                       * fewer spread over every block (max_columns) */
-	size_t shared;        /* steps of the parameters' runs computed half on each
-	                       * of two threads (no effect on any number) */
+	size_t shared;        /* steps of the parameters' runs computed in two parts,
+	                       * on two threads (no effect on any number) */
 	vx_net_fditem item[VX_NET_FD_ITEMS];
 } vx_net_fdjudge;
 
@@ -76,13 +76,15 @@ vx_status vx_net_fd_judge(const vx_net *net, const vx_net_result *r, size_t j, s
                           vx_net_fdjudge *out);
 /* The same, on the threads ex allows (NULL: the caller's alone; exec.h):
  * with two, the parameters' runs on a thread of their own beside the
- * columns', whose thread then takes the lower rows of each of their steps
- * (rowshare.h).  The numbers do not depend on it, bit for bit.  max_columns
- * (0: all) sets how many columns of J_j and ∂S_t/∂S_k are differenced,
- * whose runs cost D³ a step between them: from each block of d columns
- * the same number, max_columns over the blocks rounded up but at least 2
- * (so the count can pass max_columns a little), evenly spaced from its
- * first to its last, so that every block of both matrices is compared. */
+ * columns', whose thread, once done with them, takes the lower rows of
+ * each of their steps where the products are wide enough and the BLAS
+ * computes on its caller's thread (rowshare.h).  The numbers do not depend
+ * on it, bit for bit.  max_columns (0: all) sets how many columns of J_j
+ * and ∂S_t/∂S_k are differenced, whose runs cost D³ a step between them:
+ * from each block of d columns the same number, max_columns over the
+ * blocks rounded up but at least 2 (so the count can pass max_columns a
+ * little), evenly spaced from its first to its last, so that every block
+ * of both matrices is compared. */
 vx_status vx_net_fd_judge_on(const vx_net *net, const vx_net_result *r, size_t j, size_t k, size_t max_entries,
                              size_t max_columns, const vx_exec *ex, vx_net_fdjudge *out);
 

@@ -122,8 +122,8 @@ static void stops_midway(const job *j, const char *what)
 	}
 }
 
-/* The engine's threads with one BLAS thread, as every policy pairs them
- * (exec.h): OpenBLAS's own threads shared by three callers at once made a
+/* Several engine threads with one BLAS thread, as every policy pairs them
+ * (exec.h; one engine thread keeps the BLAS's count as it is): OpenBLAS's own threads shared by three callers at once made a
  * GRU of d = 32 stop up to 64 ms (half its time) after the flag, waiting
  * for the BLAS's threads, where with one it stopped within a millisecond. */
 static vx_exec policy(int threads)

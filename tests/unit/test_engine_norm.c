@@ -602,7 +602,7 @@ static double driven_top(const gsl_matrix *A, int local, size_t *steps, double *
 	return theta;
 }
 
-/* returns the steps the default mode took */
+/* returns the fewer steps of the two modes */
 static size_t expect_local_top(const gsl_matrix *A, const char *what)
 {
 	size_t s_local, s_full;
@@ -620,7 +620,7 @@ static size_t expect_local_top(const gsl_matrix *A, const char *what)
 	 * when the estimate was early); more means the basis's loss of
 	 * orthogonality slowed it down */
 	cr_expect(s_local <= s_full + 8, "%s: local mode took %zu steps, the default %zu", what, s_local, s_full);
-	return s_full;
+	return s_local < s_full ? s_local : s_full;
 }
 
 Test(engine_norm, local_lanczos_against_the_svd)
@@ -644,8 +644,9 @@ Test(engine_norm, local_lanczos_against_the_svd)
 		free(sv);
 	}
 	/* singular values 1 − 0.9 (i/400)^1.5, crowded at the top as a gate's
-	 * diagonal term crowds them (GRU: diag(z) + ⋯): the default mode took
-	 * 757 steps, restarting from its best Ritz vector after every 128 */
+	 * diagonal term crowds them (GRU: diag(z) + ⋯): 757 steps by default,
+	 * 758 in local mode, each restarting from its best Ritz vector after
+	 * every 128 */
 	{
 		size_t m = 400;
 		double *sv = malloc(m * sizeof *sv);
@@ -654,7 +655,7 @@ Test(engine_norm, local_lanczos_against_the_svd)
 		gsl_matrix *A = gsl_matrix_alloc(m, m);
 		with_singular_values(A, sv, 1250);
 		size_t steps = expect_local_top(A, "m = 400, singular values 1 - 0.9 (i/400)^1.5");
-		cr_expect_gt(steps, 128, "took %zu steps: no restart was tested", steps);
+		cr_expect_gt(steps, 128, "a mode took %zu steps: its restart was not tested", steps);
 		gsl_matrix_free(A);
 		free(sv);
 	}
