@@ -22,15 +22,9 @@
 #include "engine/analysis.h"
 #include "engine/exec.h"
 #include "engine/net_analysis.h"
+#include "stop_flag.h"
 #include "test_engine_net_util.h"
 #include "test_engine_util.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* What an analysis is asked to do: a model or a network, a policy. */
 typedef struct {
@@ -59,21 +53,6 @@ static vx_status run(const job *j, atomic_int *flag, vx_error *err)
 	cr_assert(st == VX_OK || r == NULL, "a failed analysis hands back no result");
 	vx_net_result_free(r);
 	return st;
-}
-
-typedef struct {
-	atomic_int *flag;
-	double delay, set_at;
-} setter;
-
-static void *set_later(void *arg)
-{
-	setter *s = arg;
-	struct timespec ts = { (time_t)s->delay, (long)((s->delay - (double)(time_t)s->delay) * 1e9) };
-	nanosleep(&ts, NULL);
-	s->set_at = now_s();
-	atomic_store(s->flag, 1);
-	return NULL;
 }
 
 /* The flag set before the call: VX_ECANCELLED at once, with its message. */
