@@ -77,8 +77,8 @@ vx_exec vx_exec_for_model(size_t d, const vx_exec *machine);
  * of each product still to come, rowshare.h; a chain done first lends its
  * thread to the step norms' products the same way: GRU, d = 512, T = 1000);
  * past 1024 one product is large enough for the BLAS's own threads, below
- * 64 too small to share.  Otherwise as the machine is,
- * the caller's thread alone. */
+ * 64 too small to share.  Otherwise as the machine is, the caller's thread
+ * alone. */
 vx_exec vx_exec_for_net(size_t D, const vx_exec *machine);
 
 /* 1 when a BLAS call computes on its caller's thread alone (OpenBLAS at one

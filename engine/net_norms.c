@@ -12,9 +12,9 @@
 
 /* step norms computed together (rows of the batched tangent maps), half of
  * the rows of those maps' products on a thread done with the chain
- * (rowshare.h).  GRU, d = 512, T =
- * 1000: 7.5 s at 32 (the consumer idle for the last 3.5 s), 6.8 s at 32
- * shared, 7.1 s at 64 alone, 6.0 s at 64 shared. */
+ * (rowshare.h).  GRU, d = 512, T = 1000: 7.5 s at 32 (the consumer idle
+ * for the last 3.5 s), 6.8 s at 32 shared, 7.1 s at 64 alone, 6.0 s at 64
+ * shared. */
 #define STEP_BATCH 64
 
 /* Norms of matrices up to this size come from the dense eigen-solver on AᵀA,

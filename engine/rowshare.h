@@ -20,14 +20,15 @@
  * the machine does not schedule (vx_rowshare_run) read as one, and sharing
  * stopped after a few steps (LSTM, d = 512: 4.5 s, 3.6 s when it held,
  * 2.9 s at 48 and 48).  It is done only for products of VX_ROWSHARE_MIN
- * multiply-adds and more (below, the hand-over costs more than it saves: 128 × 128 × 128, a tenth
- * of a millisecond, came out 20% slower shared).  That also keeps each half
- * of every dgemm above a million multiply-adds, where OpenBLAS's kernels
- * for small matrices (SkylakeX's, up to 100³) would sum a half in another
- * order than the whole: a caller passes the work of its smallest dgemm.  A
- * product split so has the bits of one call only when each call computes on
- * its caller's thread (vx_exec_blas_single): the callers lend nothing
- * otherwise.
+ * multiply-adds and more (below, the hand-over costs more than it saves:
+ * 128 × 128 × 128, a tenth of a millisecond, came out 20% slower shared).
+ * That also keeps each part of every dgemm above a million multiply-adds
+ * (the smaller part has at least a third of the rows), where OpenBLAS's
+ * kernels for small matrices (SkylakeX's, up to 100³) would sum a part in
+ * another order than the whole: a caller passes the work of its smallest
+ * dgemm.  A product split so has the bits of one call only when each call
+ * computes on its caller's thread (vx_exec_blas_single): the callers lend
+ * nothing otherwise.
  */
 #ifndef VX_ROWSHARE_H
 #define VX_ROWSHARE_H
