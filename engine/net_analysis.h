@@ -130,6 +130,9 @@ typedef struct {
 	size_t chain_shared;        /* products of the chain computed half on each of two
 	                             * threads (no effect on any number) */
 	size_t steps_shared;        /* so too of the step norms' batched products */
+	size_t tasks_shared;        /* passes (BPTT, the Lyapunov exponents, the gates'
+	                             * spectral radii) the chain's thread took, its walk
+	                             * done, beside the step norms (no effect either) */
 } vx_net_result;
 
 /* Runs the forward pass and everything above for loss step t (1..T), on

@@ -158,6 +158,8 @@ typedef struct {
 	vx_rowshare *lend;   /* where the consumer, its walk done, lends itself to
 	                      * the caller's step norms until vx_rowshare_done
 	                      * (NULL: it returns) */
+	void (*tasks)(void *); /* what the consumer does after its walk, before */
+	void *tasks_arg;     /* it lends itself (NULL: nothing) */
 	lockstep ls;
 	dense_fb fb;
 	double *nrm;
@@ -188,9 +190,14 @@ void vx_na_path_identity(vx_net_result *r);
 
 /* ---- the other passes ---- */
 
-/* σ_max and spectral radius of every gate block into r->stats (net_stats.c);
- * VX_ECANCELLED once stop is set (read between the gates' spectra). */
-vx_status vx_na_weight_stats(const vx_net *net, vx_net_result *r, const atomic_int *stop);
+/* σ_max of every layer's weights and of their gate blocks into r->stats
+ * (net_stats.c). */
+vx_status vx_na_weight_stats(const vx_net *net, vx_net_result *r);
+/* The spectral radius of every gate block of weight_hh into r->stats
+ * (net_stats.c; NaN where LAPACK fails); VX_ECANCELLED once stop is set
+ * (read between the gates' spectra).  Writes only gate_radius: it may run
+ * beside any other pass. */
+vx_status vx_na_gate_radius(const vx_net *net, vx_net_result *r, const atomic_int *stop);
 /* b_j for every step into r->step_bound, and r->bound_kind (net_stats.c,
  * which derives the bound); after vx_na_weight_stats. */
 vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r);

@@ -91,14 +91,24 @@ size_t vx_net_analyse_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T
 	double chain = (CHAIN_SLOTS * rows + D) * D * sizeof(double) + (double)vx_lr_bytes((size_t)D, (size_t)(nq - 1)) +
 	               (2 * D + coef) * sizeof(double) + lanczos(D) + (nq - 1) * lanczos(z.d) + dense(D) +
 	               z.Ds * z.d * sizeof(double);
-	/* beside it, the largest of the passes on the calling thread: the
-	 * batched step norms (with the explicit J_j of a fallback), or the
-	 * weights' norms and spectral radii (a copy of weight_hh, d×d twice) */
-	double steps = (3 * nb * D + nb * coef + nb * 2 * z.G * z.d + nb * z.d) * sizeof(double) +
-	               nb * lanczos(D) + D * D * sizeof(double) + dense(D);
+	/* beside it, the calling thread's largest pass, and a pass the
+	 * chain's consumer takes once its walk is done (net_analysis.c's task
+	 * pool).  The caller's: the batched step norms (with the explicit J_j
+	 * of a fallback) or one of the pool's.  The pool's: the weights' norms
+	 * and spectral radii (a copy of weight_hh, d×d twice), or BPTT (its
+	 * adjoint, the step's coefficients and scratch, and 32 steps' outer
+	 * product rows), or the Lyapunov pass (three p×D bases). */
+	double ws = coef + 2 * z.G * z.d + z.d;
+	double steps = (3 * nb * D + nb * ws) * sizeof(double) + nb * lanczos(D) + D * D * sizeof(double) + dense(D);
 	double stats = (z.G * z.d * (z.d > z.n ? z.d : z.n) + 3 * z.d * z.d) * sizeof(double) + lanczos(z.d) +
 	               dense(z.d);
-	return clamp(result_bytes(&z) + chain + (steps > stats ? steps : stats));
+	double lgd = z.L * z.G * z.d, p = D < VX_LYAP_MAX ? D : VX_LYAP_MAX;
+	double bptt = (3 * D + coef + 2 * lgd + z.d + ws + 32 * (2 * lgd + z.L * z.d + z.n + (z.L - 1) * z.d)) *
+	              sizeof(double);
+	double lyap = (3 * p * D + p + D + coef) * sizeof(double);
+	double task = stats > bptt ? stats : bptt;
+	task = task > lyap ? task : lyap;
+	return clamp(result_bytes(&z) + chain + (steps > task ? steps : task) + task);
 }
 
 size_t vx_net_fd_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T, size_t t)

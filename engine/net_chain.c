@@ -421,6 +421,8 @@ void *vx_na_consumer_thread(void *arg)
 {
 	chain *c = arg;
 	chain_walk(c, consume);
+	if (c->tasks)
+		c->tasks(c->tasks_arg);
 	if (c->lend)
 		vx_rowshare_help(c->lend);
 	return NULL;

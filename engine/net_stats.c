@@ -33,7 +33,7 @@
 
 /* ---- pass 2: the weights ---- */
 
-vx_status vx_na_weight_stats(const vx_net *net, vx_net_result *r, const atomic_int *stop)
+vx_status vx_na_weight_stats(const vx_net *net, vx_net_result *r)
 {
 	size_t d = net->d;
 	vx_status st;
@@ -44,12 +44,7 @@ vx_status vx_na_weight_stats(const vx_net *net, vx_net_result *r, const atomic_i
 		    (st = vx_matrix_norm2(ly->w_ih, &s->sigma_ih)))
 			return st;
 		for (size_t g = 0; g < 4; g++) {
-			/* each gate's spectrum is one LAPACK call of about 10 d³
-			 * flops (0.03 s at d = 256, 1 s at 1024): a stop is heard
-			 * between them */
-			if (vx_stop_asked(stop))
-				return VX_ECANCELLED;
-			s->gate_sigma_hh[g] = s->gate_sigma_ih[g] = s->gate_radius[g] = NAN;
+			s->gate_sigma_hh[g] = s->gate_sigma_ih[g] = NAN;
 			if (g >= net->G)
 				continue;
 			gsl_matrix_const_view H = gsl_matrix_const_submatrix(ly->w_hh, g * d, 0, d, d);
@@ -57,6 +52,26 @@ vx_status vx_na_weight_stats(const vx_net *net, vx_net_result *r, const atomic_i
 			if ((st = vx_matrix_norm2(&H.matrix, &s->gate_sigma_hh[g])) ||
 			    (st = vx_matrix_norm2(&I.matrix, &s->gate_sigma_ih[g])))
 				return st;
+		}
+	}
+	return VX_OK;
+}
+
+vx_status vx_na_gate_radius(const vx_net *net, vx_net_result *r, const atomic_int *stop)
+{
+	size_t d = net->d;
+	for (size_t l = 0; l < net->L; l++) {
+		vx_net_layer_stats *s = &r->stats[l];
+		for (size_t g = 0; g < 4; g++) {
+			/* each gate's spectrum is one LAPACK call of about 10 d³
+			 * flops (0.03 s at d = 256, 1 s at 1024): a stop is heard
+			 * between them */
+			if (vx_stop_asked(stop))
+				return VX_ECANCELLED;
+			s->gate_radius[g] = NAN;
+			if (g >= net->G)
+				continue;
+			gsl_matrix_const_view H = gsl_matrix_const_submatrix(net->layer[l].w_hh, g * d, 0, d, d);
 			vx_eigen_radius(&H.matrix, &s->gate_radius[g], NULL);   /* NaN when it fails */
 		}
 	}

@@ -142,6 +142,9 @@ static void network(const char *what, const char *const *opt, vx_cell cell, size
 	for (size_t l = 0; l < net->L; l++)
 		if (!same_matrix(a->grad[l].w_hh, b->grad[l].w_hh) || !same_matrix(a->grad_sum[l].w_hh, b->grad_sum[l].w_hh))
 			differ(what, "the gradients");
+	for (size_t l = 0; l < net->L; l++)
+		if (!same_bits(a->stats[l].gate_radius, b->stats[l].gate_radius, sizeof a->stats[l].gate_radius))
+			differ(what, "the gates' spectral radii");
 	if (!same_bits(a->lyap_top, b->lyap_top, sizeof a->lyap_top))
 		differ(what, "the exponents");
 	size_t k = t > 4 ? t - 4 : 1;
@@ -157,8 +160,10 @@ static void network(const char *what, const char *const *opt, vx_cell cell, size
 	           !same_bits(f1.param, f2.param, 4 * net->L * sizeof *f1.param)) {
 		differ(what, "the finite-difference check");
 	}
-	printf("threads: %-34s %s (%zu products shared, %zu of the step norms, %zu finite-difference steps)\n",
-	       what, failures > before ? "DIFFERS" : "same bits", b->chain_shared, b->steps_shared, f2.shared);
+	printf("threads: %-34s %s (%zu products shared, %zu passes moved, %zu of the step norms' products, %zu "
+	       "finite-difference steps)\n",
+	       what, failures > before ? "DIFFERS" : "same bits", b->chain_shared, b->tasks_shared, b->steps_shared,
+	       f2.shared);
 done:
 	vx_net_fdjudge_clear(&f1);
 	vx_net_fdjudge_clear(&f2);
@@ -178,8 +183,9 @@ int main(void)
 	                               "24", NULL });
 	network("lstm, d = 192, 16 steps", (const char *const[]){ "hidden", "192", "steps", "16", NULL },
 	        VX_CELL_LSTM, 1);
-	/* step norms whose products outlast the chain's: the consumer helps */
-	network("gru, d = 256, 96 steps", (const char *const[]){ "hidden", "256", "steps", "96", NULL },
+	/* step norms whose products outlast the chain's and the passes its
+	 * thread then takes: that thread helps with them too */
+	network("gru, d = 256, 400 steps", (const char *const[]){ "hidden", "256", "steps", "400", NULL },
 	        VX_CELL_GRU, 1);
 	network("gru, 2 layers of 40, 24 steps", (const char *const[]){ "hidden", "40", "steps", "24", NULL },
 	        VX_CELL_GRU, 2);
