@@ -94,6 +94,13 @@ typedef struct {
 	gsl_eigen_symm_workspace *feig;
 	const atomic_int *stop; /* the caller's stop flag (exec.h; NULL: none) */
 	vx_rowshare *help;      /* the idle thread lent to the chain (NULL: none) */
+	/* With two threads the forward pass runs on the path norms' thread
+	 * while this one computes λ and then the step norms, each j once the
+	 * forward has it (analysis.c, passes): its steps done, -1 when it
+	 * ended without the rest; and λ's state for the path norms, which wait
+	 * for it: 0 pending, 1 in place, -1 failed. */
+	atomic_long fwd_done;
+	atomic_int w_ready;
 } work;
 
 /* A bound on the relative rounding error of a spectral norm of a d×d
@@ -106,7 +113,9 @@ static inline double vx_an_norm_rounding(size_t d)
 }
 
 /* The passes, after the forward pass and λ (the result's a and s, w->Wn,
- * w->eW, w->G, w->lamn and w->seed in place).  Each returns VX_OK or the
+ * w->eW, w->G, w->lamn and w->seed in place; the step norms read step j
+ * once w->fwd_done has reached it, and return VX_ECANCELLED when it falls
+ * to -1).  Each returns VX_OK or the
  * status that ends the run.  vx_an_step_norms and vx_an_path_norms write
  * disjoint fields and may run on two threads at once; so may
  * vx_an_backprop and vx_an_lyapunov beside either. */

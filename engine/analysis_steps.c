@@ -3,6 +3,7 @@
  * vx_analyse (analysis_internal.h).
  */
 #include <math.h>
+#include <sched.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
 #include "engine/analysis_internal.h"
@@ -29,9 +30,26 @@ static void form_dwn(const work *w, gsl_matrix *A, const double *cs)
 
 typedef struct {
 	size_t next;          /* the next j to start */
+	int broken;           /* the forward pass ended before it */
 	int have_prev;        /* w->cprev holds the scaled σ' of step next-1 */
 	size_t j[STEP_BATCH]; /* the step each slot works on, 0 when idle */
 } step_queue;
+
+/* Waits for the forward pass to have done step j (it runs on the other
+ * thread, some 40 times faster than the step norms at d = 256: only the
+ * first slots wait); -1 when it ended first. */
+static int forward_has(work *w, size_t j)
+{
+	for (unsigned spins = 0;; spins++) {
+		long done = atomic_load_explicit(&w->fwd_done, memory_order_acquire);
+		if (done >= (long)j)
+			return 0;
+		if (done < 0)
+			return -1;
+		if (spins >= 64)
+			sched_yield();
+	}
+}
 
 /* Starts the next step that needs a Lanczos run in slot b, settling the
  * trivial steps (σ' = 0, or the same as the step before) on the way. */
@@ -40,6 +58,10 @@ static void step_fill(const vx_model *m, work *w, step_queue *q, size_t b)
 	size_t d = w->d;
 	q->j[b] = 0;
 	while (q->next <= m->T) {
+		if (forward_has(w, q->next)) {
+			q->broken = 1;
+			return;
+		}
 		size_t j = q->next++;
 		double *cs = vx_row(w->CS, b);
 		vx_act_dfv(m->act, vx_row(w->a_rows, j - 1), w->c, d);
@@ -84,7 +106,7 @@ vx_status vx_an_step_norms(const vx_model *m, work *w, vx_result *r)
 {
 	size_t d = w->d, nb = w->nb;
 	w->a_rows = r->a;
-	step_queue q = { 1, 0, { 0 } };
+	step_queue q = { 1, 0, 0, { 0 } };
 	size_t map[STEP_BATCH];
 	for (size_t b = 0; b < nb; b++) {
 		vx_lanczos_seed(w->lzb[b], w->seed + SEED_STEP * (b + 2));
@@ -95,7 +117,7 @@ vx_status vx_an_step_norms(const vx_model *m, work *w, vx_result *r)
 		step_fill(m, w, &q, b);
 	}
 	for (;;) {
-		if (vx_stop_asked(w->stop))
+		if (vx_stop_asked(w->stop) || q.broken)
 			return VX_ECANCELLED;
 		size_t na = 0;
 		for (size_t b = 0; b < nb; b++) {

@@ -1215,18 +1215,29 @@ Test(engine_analysis, zero_w_and_t_equal_one)
 	vx_model_free(m);
 }
 
-Test(engine_analysis, exploding_linear_forward_pass_is_an_error_naming_the_step)
+/* On one thread, and on two, where the forward pass runs beside λ and the
+ * step norms, which wait for its steps: the same error, nothing left
+ * waiting. */
+Test(engine_analysis, exploding_linear_forward_pass_is_an_error_naming_the_step, .timeout = 60)
 {
 	vx_model *m = random_model(VX_LINEAR, 4, 2, 2000, 10.0, 1.0, 12);
-	vx_result *r = (vx_result *)1;
-	vx_error e = { 0 };
-	cr_expect_eq(vx_analyse(m, 2000, NULL, &r, &e), VX_ENONFINITE, "overflow is reported");
-	cr_expect_null(r, "no result");
-	/* the quantities, not the options: the tutor shows it after a key */
-	cr_expect(strstr(e.msg, "at step ") && strstr(e.msg, " of T = 2000") && strstr(e.msg, "a smaller λ") &&
-	          strstr(e.msg, "S = 0") && !strstr(e.msg, "--"),
-	          "message names the step and the remedies by their quantities: %s", e.msg);
-	cr_expect_eq(e.param, VX_PARAM_NORM, "about λ (param %d)", e.param);
+	vx_exec two = { 2, 1, NULL };
+	char first[sizeof ((vx_error *)0)->msg] = "";
+	for (int q = 0; q < 2; q++) {
+		vx_result *r = (vx_result *)1;
+		vx_error e = { 0 };
+		cr_expect_eq(vx_analyse(m, 2000, q ? &two : NULL, &r, &e), VX_ENONFINITE, "overflow is reported");
+		cr_expect_null(r, "no result");
+		/* the quantities, not the options: the tutor shows it after a key */
+		cr_expect(strstr(e.msg, "at step ") && strstr(e.msg, " of T = 2000") && strstr(e.msg, "a smaller λ") &&
+		          strstr(e.msg, "S = 0") && !strstr(e.msg, "--"),
+		          "message names the step and the remedies by their quantities: %s", e.msg);
+		cr_expect_eq(e.param, VX_PARAM_NORM, "about λ (param %d)", e.param);
+		if (q)
+			cr_expect_str_eq(e.msg, first, "two threads, the same message");
+		else
+			memcpy(first, e.msg, sizeof first);
+	}
 	vx_model_free(m);
 }
 

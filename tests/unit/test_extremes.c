@@ -260,3 +260,50 @@ Test(extremes, rescale_to_extreme_lambdas)
 		vx_model_free(m);
 	}
 }
+
+/* ---- gradient rows 2^-600 and 2^-1050 below the largest ---- */
+
+/* linear, d = 2, W = diag(¼, 0), U = I, x_1 = (1, 1) and x_j = (1, 0)
+ * after, b = s_0 = y = 0: s_j[0] = s_{j−1}[0]/4 + 1, s_1[1] = 1 and
+ * s_j[1] = 0 after.  For L_t the adjoint δ_k = (4^{k−t} s_t[0], 0), so
+ * ∂L_t/∂W[0][1] = Σ_k δ_k[0] s_{k−1}[1] = 4^{2−t} s_t[0]: one row of the
+ * outer products, 2^{4−2t} below the largest, which BPTT sums apart from
+ * the rows near the top (analysis_bptt.c, its low part); [0][0] gathers
+ * every row.  The summed loss's ∂L/∂W[0][1] = Σ_{t'=2}^{T} 4^{2−t'} s_t'[0]. */
+static void far_rows(size_t T, double tol01)
+{
+	vx_model *m = vx_model_alloc(VX_LINEAR, 2, 2, T);
+	cr_assert(m != NULL);
+	gsl_matrix_set(m->W, 0, 0, 0.25);
+	gsl_matrix_set(m->U, 0, 0, 1);
+	gsl_matrix_set(m->U, 1, 1, 1);
+	for (size_t j = 0; j < T; j++)
+		gsl_matrix_set(m->x, j, 0, 1);
+	gsl_matrix_set(m->x, 0, 1, 1);
+	vx_result *r = analyse(m, T);
+	double st = gsl_matrix_get(r->s, T - 1, 0);
+	double g01 = gsl_matrix_get(r->grad_W, 0, 1), want01 = ldexp(st, 4 - 2 * (int)T);
+	cr_expect_eq(r->grad_log10_scale, 0);
+	cr_expect(close_rel(g01, want01, tol01), "T = %zu: ∂L_t/∂W[0][1] = %.17g, expected %.17g", T, g01, want01);
+	/* [0][0] = s_t[0] Σ_k 4^{k−t} s_{k−1}[0], the far terms first */
+	double sum = 0;
+	for (size_t k = 2; k <= T; k++)
+		sum += ldexp(gsl_matrix_get(r->s, k - 2, 0), -2 * (int)(T - k));
+	double g00 = gsl_matrix_get(r->grad_W, 0, 0);
+	cr_expect(close_rel(g00, st * sum, 1e-14), "T = %zu: ∂L_t/∂W[0][0] = %.17g, expected %.17g", T, g00, st * sum);
+	double want = 0;
+	for (size_t u = T; u >= 2; u--)
+		want += ldexp(gsl_matrix_get(r->s, u - 1, 0), 4 - 2 * (int)u);
+	double s01 = gsl_matrix_get(r->grad_sum_W, 0, 1);
+	cr_expect(close_rel(s01, want, 1e-14), "T = %zu: ∂L/∂W[0][1] = %.17g, expected %.17g", T, s01, want);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+Test(extremes, gradient_rows_far_below_the_largest_keep_their_terms)
+{
+	far_rows(300, 1e-15);   /* 2^-596: a normal double */
+	/* 2^-1050, a subnormal (24 bits), rounded twice: in the low part's
+	 * scaling and the result's */
+	far_rows(527, 1e-6);
+}
