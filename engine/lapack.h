@@ -42,6 +42,12 @@ void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau,
 void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda, const double *tau, double *work,
              const int *lwork, int *info);
 
+/* C ← C Q (side "R", trans "N"; C m×n) with the n×n Q of dgeqrf's k
+ * reflectors (the n×k a), blocked. */
+void dormqr_(const char *side, const char *trans, const int *m, const int *n, const int *k, const double *a,
+             const int *lda, const double *tau, double *c, const int *ldc, double *work, const int *lwork, int *info,
+             size_t side_len, size_t trans_len);
+
 /* The workspace, in doubles, for two routines whose lwork = -1 queries
  * answered q1 and q2, at least n; 0 when it does not fit LAPACK's int. */
 static inline int vx_lapack_lwork(double q1, double q2, int n)
