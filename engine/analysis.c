@@ -469,11 +469,14 @@ static void *path_thread(void *arg)
  * norms, each followed by what is left of BPTT and the Lyapunov exponents,
  * on two threads when the policy allows them.  There the forward pass runs
  * on the path norms' thread while this one computes λ, then the step norms
- * of each step as soon as the forward pass has done it: at d = 256, T = 1000
- * the forward pass takes 12 ms and λ 1 ms, which both threads waited for
- * before (0.165 s in all, 0.153 s so).  The tasks share only read-only data and write different
- * fields, each with buffers of its own.  *fwd_failed: the status is the
- * forward pass's, with its message in err. */
+ * of each step as soon as the forward pass has done it: at d = 256, T =
+ * 1000 the forward pass takes 12 ms and λ 1 ms, which both threads waited
+ * for before (0.165 s in all, 0.153 s so).  The forward pass's rows of a
+ * and s reach the step norms through w->fwd_done (a release store after
+ * each step, an acquire load before a step is read), λ and Wn the path
+ * norms through w->w_ready; past those, the tasks read what neither writes
+ * and write fields of their own, each with buffers of its own.
+ * *fwd_failed: the status is the forward pass's, with its message in err. */
 static vx_status passes(const vx_model *m, work *w, vx_result *r, int threads, vx_error *err, int *fwd_failed)
 {
 	vx_status st;

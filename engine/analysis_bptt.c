@@ -85,16 +85,17 @@ static void grad_flush(gradacc *ga, const gsl_matrix *sblk, size_t nb, size_t d)
 	if (taumax == -INFINITY)
 		return;
 	raise_to(ga->acc, &ga->have, &ga->E, taumax);
-	/* the low rows [l0, l1), copied out and scaled to Elo */
+	/* the low rows [l0, l1), copied out and scaled to Elo; without a low
+	 * part every row down to 2^-GRAD_DROP joins acc */
 	size_t l0 = nb, l1 = 0, h0 = nb, h1 = 0;
-	double lomax = -INFINITY;
+	double lomax = -INFINITY, cut = ga->lo ? -GRAD_LOW : -GRAD_DROP;
 	for (size_t b = 0; b < nb; b++) {
 		double sh = ga->tau[b] - ga->E;
 		if (ga->lo && sh < -GRAD_LOW && sh >= -GRAD_DROP) {
 			l0 = b < l0 ? b : l0;
 			l1 = b + 1;
 			lomax = fmax(lomax, ga->tau[b]);
-		} else if (sh >= -GRAD_LOW) {
+		} else if (sh >= cut) {
 			h0 = b < h0 ? b : h0;
 			h1 = b + 1;
 		}
@@ -119,7 +120,7 @@ static void grad_flush(gradacc *ga, const gsl_matrix *sblk, size_t nb, size_t d)
 		return;
 	for (size_t b = h0; b < h1; b++) {
 		double sh = ga->tau[b] - ga->E;   /* <= 0 */
-		if (sh < -GRAD_LOW)
+		if (sh < cut)
 			memset(vx_row(ga->dblk, b), 0, d * sizeof(double));
 		else
 			vx_scale2(vx_row(ga->dblk, b), d, (int)sh);
@@ -188,8 +189,9 @@ static void backprop_sum(const vx_model *m, work *w, vx_result *r)
 	double *res = w->sv, *dn = w->sv + d, *dt = w->sv + 2 * d;
 	double *h = w->g, *df = w->tmp, *dact = w->bc;
 	const double *s0 = w->bs0;
-	/* no low parts: these adjoints take in a loss at every step, and their
-	 * rows do not decay */
+	/* no low parts: these adjoints take in a loss at every step, so that
+	 * their rows do not decay with the distance from t, and a row far
+	 * below the largest is rare (an input or a residual that small) */
 	gradacc near = { w->gnear, w->nblk, w->ntau, 0, 0, NULL, NULL, 0, 0 };
 	gradacc far = { r->grad_sum_W, w->dblk, w->tau, 0, 0, NULL, NULL, 0, 0 };
 	size_t nb = 0;

@@ -232,7 +232,9 @@ static void summarise(vx_net_result *r)
  * and write fields of their own: the gates' spectral radii, BPTT, the
  * summed loss's BPTT and the Lyapunov exponents.  The caller takes them one
  * at a time after its step norms, and so does the chain's consumer once its
- * walk is done, before it lends itself to the step norms.  A GRU of d = 512
+ * walk is done, before it lends itself to the step norms (with two threads,
+ * where the consumer's walk runs on the caller beside the producer, all of
+ * them then, before the step norms).  A GRU of d = 512
  * at T = 1000 has its chain done at about half of the analysis, and these
  * passes (1.4 s of CPU) ran on the caller alone after its step norms, the
  * consumer lending itself to the step norms' products at a loss: 6.2 s,

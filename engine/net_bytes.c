@@ -97,15 +97,16 @@ size_t vx_net_analyse_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T
 	 * of a fallback) or one of the pool's.  The pool's: the weights' norms
 	 * and spectral radii (a copy of weight_hh, d×d twice), or BPTT (its
 	 * adjoint, the step's coefficients and scratch, and 32 steps' outer
-	 * product rows), or the Lyapunov pass (three p×D bases). */
+	 * product rows), or the Lyapunov pass (three p×D bases and the scratch
+	 * of p rows); the scratch of r rows holds M (Ds×d) beside them. */
 	double ws = coef + 2 * z.G * z.d + z.d;
 	double steps = (3 * nb * D + nb * ws) * sizeof(double) + nb * lanczos(D) + D * D * sizeof(double) + dense(D);
 	double stats = (z.G * z.d * (z.d > z.n ? z.d : z.n) + 3 * z.d * z.d) * sizeof(double) + lanczos(z.d) +
 	               dense(z.d);
 	double lgd = z.L * z.G * z.d, p = D < VX_LYAP_MAX ? D : VX_LYAP_MAX;
-	double bptt = (3 * D + coef + 2 * lgd + z.d + ws + 32 * (2 * lgd + z.L * z.d + z.n + (z.L - 1) * z.d)) *
-	              sizeof(double);
-	double lyap = (3 * p * D + p + D + coef) * sizeof(double);
+	double bptt = (3 * D + coef + 2 * lgd + z.d + ws + z.Ds * z.d +
+	               32 * (2 * lgd + z.L * z.d + z.n + (z.L - 1) * z.d)) * sizeof(double);
+	double lyap = (3 * p * D + p + D + coef + p * (2 * z.G * z.d + z.d) + z.Ds * z.d) * sizeof(double);
 	double task = stats > bptt ? stats : bptt;
 	task = task > lyap ? task : lyap;
 	return clamp(result_bytes(&z) + chain + (steps > task ? steps : task) + task);

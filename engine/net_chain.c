@@ -421,7 +421,12 @@ void *vx_na_consumer_thread(void *arg)
 {
 	chain *c = arg;
 	chain_walk(c, consume);
-	if (c->tasks)
+	/* after a failure, of the chain or of the caller (which sets cst),
+	 * the analysis has no use for the tasks */
+	pthread_mutex_lock(&c->mu);
+	int failed = c->pst || c->cst;
+	pthread_mutex_unlock(&c->mu);
+	if (c->tasks && !failed)
 		c->tasks(c->tasks_arg);
 	if (c->lend)
 		vx_rowshare_help(c->lend);

@@ -307,3 +307,34 @@ Test(extremes, gradient_rows_far_below_the_largest_keep_their_terms)
 	 * scaling and the result's */
 	far_rows(527, 1e-6);
 }
+
+/* linear, d = 2, W = 0, U = I, x = (1, 0), (0, 2^-e), (1, 0), (1, 0), b =
+ * s_0 = y = 0: s_j = x_j, and the summed loss's ∂L/∂W = Σ_t s_t s_{t−1}ᵀ =
+ * [[1, 2^-e], [2^-e, 0]] exactly, its off-diagonal entries each from one
+ * row of outer products 2^-e below the largest (the near terms of
+ * analysis_bptt.c, which have no low part: such rows are scaled to the
+ * largest, down to 2^-1100). */
+Test(extremes, summed_gradient_keeps_rows_far_below_the_largest)
+{
+	int es[] = { 100, 600, 1000 };
+	for (size_t q = 0; q < sizeof es / sizeof *es; q++) {
+		vx_model *m = vx_model_alloc(VX_LINEAR, 2, 2, 4);
+		cr_assert(m != NULL);
+		gsl_matrix_set(m->U, 0, 0, 1);
+		gsl_matrix_set(m->U, 1, 1, 1);
+		gsl_matrix_set(m->x, 0, 0, 1);
+		gsl_matrix_set(m->x, 1, 1, ldexp(1, -es[q]));
+		gsl_matrix_set(m->x, 2, 0, 1);
+		gsl_matrix_set(m->x, 3, 0, 1);
+		vx_result *r = analyse(m, 4);
+		double want[2][2] = { { 1, ldexp(1, -es[q]) }, { ldexp(1, -es[q]), 0 } };
+		cr_expect_eq(r->grad_sum_log10_scale, 0);
+		for (size_t i = 0; i < 2; i++)
+			for (size_t j = 0; j < 2; j++)
+				cr_expect_eq(gsl_matrix_get(r->grad_sum_W, i, j), want[i][j],
+				             "e = %d: ∂L/∂W[%zu][%zu] = %.17g, expected %.17g", es[q], i, j,
+				             gsl_matrix_get(r->grad_sum_W, i, j), want[i][j]);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
