@@ -12,8 +12,12 @@
  * allocated for 128 steps and filled as far as a run goes (64 step norms at
  * once: 64 × 129 vectors of D, which a GRU's runs may fill and these
  * networks' runs do not), and the dense fallbacks only a failed run
- * allocates; there the estimate may not be below the peak, nor above twice
- * it (measured: +77% and +82%).
+ * allocates; there the estimate may not be below the peak, nor above 2.2
+ * times it.  Measured: +77% and +82%, then, once the estimate counted a
+ * pass of the analysis's task pool beside the step norms (net_analysis.c:
+ * the consumer's, 1.8 MB for the RNN below), +96% and +97-98% on one
+ * machine and +100.5% for the RNN on a fresh one, whose peak came out
+ * smaller.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -129,7 +133,7 @@ Test(net_bytes, the_state_matrices_never_below_the_peak)
 	for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
 		double got = grown(sizes[c].cell, sizes[c].L, sizes[c].d, sizes[c].n, sizes[c].T);
 		double est = estimate(sizes[c].cell, sizes[c].L, sizes[c].d, sizes[c].n, sizes[c].T);
-		cr_expect(est >= low * got && est <= 2.0 * got, "%s, %zu layers of %zu, T = %zu: estimate %.0f bytes, peak "
+		cr_expect(est >= low * got && est <= 2.2 * got, "%s, %zu layers of %zu, T = %zu: estimate %.0f bytes, peak "
 		          "grew by %.0f (%+.1f%%)", vx_cell_name(sizes[c].cell), sizes[c].L, sizes[c].d, sizes[c].T, est,
 		          got, 100 * (est - got) / got);
 	}
