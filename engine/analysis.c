@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <gsl/gsl_blas.h>
 #include "engine/analysis_internal.h"
@@ -433,18 +432,6 @@ typedef struct {
 	vx_status fst, st;  /* the forward's status, the rest's */
 } path_task;
 
-/* Waits for λ, computed on the other thread; -1 when it failed there. */
-static int w_wait(work *w)
-{
-	for (unsigned spins = 0;; spins++) {
-		int ready = atomic_load_explicit(&w->w_ready, memory_order_acquire);
-		if (ready)
-			return ready < 0 ? -1 : 0;
-		if (spins >= 64)
-			sched_yield();
-	}
-}
-
 static void *path_thread(void *arg)
 {
 	path_task *pt = arg;
@@ -453,7 +440,7 @@ static void *path_thread(void *arg)
 		pt->fst = forward(pt->m, pt->r, w->stop, &w->fwd_done, pt->err);
 		if (pt->fst)
 			atomic_store_explicit(&w->fwd_done, -1, memory_order_release);
-		if (pt->fst || w_wait(w)) {
+		if (pt->fst || vx_an_await(&w->w_ready, 1)) {
 			vx_rowshare_done(w->help);
 			return NULL;
 		}

@@ -16,6 +16,7 @@
 #define VX_ANALYSIS_INTERNAL_H
 
 #include <float.h>
+#include <sched.h>
 #include <stdint.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
@@ -100,8 +101,26 @@ typedef struct {
 	 * ended without the rest; and λ's state for the path norms, which wait
 	 * for it: 0 pending, 1 in place, -1 failed. */
 	atomic_long fwd_done;
-	atomic_int w_ready;
+	atomic_long w_ready;
 } work;
+
+/* Waits until the other thread has stored at least want into *x (a release
+ * store; read here with acquire): 0, or -1 when it stored a negative value
+ * instead (its pass failed).  The waits are short (the first step norms
+ * behind the forward pass, the path norms behind λ): it spins, then yields
+ * the core. */
+static inline int vx_an_await(atomic_long *x, long want)
+{
+	for (unsigned spins = 0;; spins++) {
+		long v = atomic_load_explicit(x, memory_order_acquire);
+		if (v >= want)
+			return 0;
+		if (v < 0)
+			return -1;
+		if (spins >= 64)
+			sched_yield();
+	}
+}
 
 /* A bound on the relative rounding error of a spectral norm of a d×d
  * operator as computed here: its Ritz or dense value (a few d ulps) plus

@@ -3,7 +3,6 @@
  * vx_analyse (analysis_internal.h).
  */
 #include <math.h>
-#include <sched.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
 #include "engine/analysis_internal.h"
@@ -35,22 +34,6 @@ typedef struct {
 	size_t j[STEP_BATCH]; /* the step each slot works on, 0 when idle */
 } step_queue;
 
-/* Waits for the forward pass to have done step j (it runs on the other
- * thread, some 40 times faster than the step norms at d = 256: only the
- * first slots wait); -1 when it ended first. */
-static int forward_has(work *w, size_t j)
-{
-	for (unsigned spins = 0;; spins++) {
-		long done = atomic_load_explicit(&w->fwd_done, memory_order_acquire);
-		if (done >= (long)j)
-			return 0;
-		if (done < 0)
-			return -1;
-		if (spins >= 64)
-			sched_yield();
-	}
-}
-
 /* Starts the next step that needs a Lanczos run in slot b, settling the
  * trivial steps (σ' = 0, or the same as the step before) on the way. */
 static void step_fill(const vx_model *m, work *w, step_queue *q, size_t b)
@@ -58,7 +41,9 @@ static void step_fill(const vx_model *m, work *w, step_queue *q, size_t b)
 	size_t d = w->d;
 	q->j[b] = 0;
 	while (q->next <= m->T) {
-		if (forward_has(w, q->next)) {
+		/* the forward pass, on the other thread, is some 40 times faster
+		 * than the step norms at d = 256: only the first slots wait */
+		if (vx_an_await(&w->fwd_done, (long)q->next)) {
 			q->broken = 1;
 			return;
 		}

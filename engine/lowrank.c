@@ -45,7 +45,7 @@ void vx_lr_clear(vx_lowrank *lr)
 	free(lr->px);
 	gsl_matrix_free(lr->Om);
 	gsl_matrix_free(lr->Y);
-	gsl_matrix_free(lr->T);
+	gsl_matrix_free(lr->Yc);
 	gsl_matrix_free(lr->work);
 	gsl_matrix_free(lr->bak);
 	memset(lr, 0, sizeof *lr);
@@ -68,7 +68,7 @@ size_t vx_lr_bytes(size_t n, size_t nb)
 	double dbl = dn * VX_LR_PROBES   /* C */
 	             + 6 * dn            /* lx, sq, px */
 	             + dn * m            /* Om */
-	             + m * m * 2         /* Y, T */
+	             + m * m * 2         /* Y, Yc */
 	             + m * dn            /* work */
 	             + dn * dn;          /* bak */
 	return (size_t)(dbl * sizeof(double)) + 10 * nb * sizeof(size_t);
@@ -148,11 +148,11 @@ static int scratch(vx_lowrank *lr)
 	size_t n = lr->n, m = block_max(n, lr->nb);
 	lr->Om = gsl_matrix_alloc(n, m);
 	lr->Y = gsl_matrix_alloc(m, m);
-	lr->T = gsl_matrix_alloc(m, m);
+	lr->Yc = gsl_matrix_alloc(m, m);
 	lr->work = gsl_matrix_alloc(m, n > VX_LR_PROBES ? n : VX_LR_PROBES);
 	lr->bak = gsl_matrix_alloc(n, n);
 	gsl_rng *g = vx_rng_alloc(lr->seed);
-	if (!lr->Om || !lr->Y || !lr->T || !lr->work || !lr->bak || !g) {
+	if (!lr->Om || !lr->Y || !lr->Yc || !lr->work || !lr->bak || !g) {
 		gsl_rng_free(g);
 		return -1;
 	}
@@ -355,7 +355,7 @@ static int compress_block(vx_lowrank *lr, gsl_matrix *S, size_t b, size_t l)
 	 * Y's rows read as columns, strided, took 0.15 s); at 256×1000, 17.5
 	 * ms against 6.7. */
 	size_t k = l < r ? l : r;
-	double *yc = lr->T->data, *tau = lr->sq, *wk = lr->work->data;
+	double *yc = lr->Yc->data, *tau = lr->sq, *wk = lr->work->data;
 	for (size_t i = 0; i < r; i++) {
 		const double *y = vx_row(&Y.matrix, i);
 		for (size_t j = 0; j < l; j++)

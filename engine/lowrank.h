@@ -117,7 +117,7 @@ typedef struct {
 	/* scratch: sq always, the rest allocated at the first attempt */
 	double *sq;          /* 2n */
 	double *px;          /* 2n: the power method's vectors of vx_lr_lower_norms */
-	gsl_matrix *Om, *Y, *T, *work, *bak;
+	gsl_matrix *Om, *Y, *Yc, *work, *bak;  /* Yc: the sketch Y column-major, for LAPACK */
 } vx_lowrank;
 
 /* The layout for a product of n×n matrices with nb row blocks of sizes
