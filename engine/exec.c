@@ -13,9 +13,11 @@ extern void openblas_set_num_threads(int n) __attribute__((weak));
 extern int openblas_get_num_threads(void) __attribute__((weak));
 extern char *openblas_get_corename(void) __attribute__((weak));
 
-/* the sizes of exec.h's reasons */
+/* the sizes of exec.h's reasons: a gated state's on any machine with a
+ * second core, and on one of two cores */
 #define NET_MIN_D 64
 #define NET_MAX_D 1024
+#define NET_TWO_CORES_MAX_D 2048
 
 static int blas_controlled(void)
 {
@@ -33,7 +35,7 @@ vx_exec vx_exec_machine(void)
 vx_exec vx_exec_for_model(size_t d, const vx_exec *machine)
 {
 	vx_exec ex = { 1, machine->blas_threads, machine->stop };
-	if (d <= VX_EXEC_MODEL_MAX_D) {
+	if (d <= VX_EXEC_ANY_MAX_D || (d <= VX_EXEC_MODEL_MAX_D && machine->threads == 2)) {
 		ex.threads = machine->threads > 1 ? 2 : 1;
 		ex.blas_threads = 1;
 	}
@@ -43,7 +45,8 @@ vx_exec vx_exec_for_model(size_t d, const vx_exec *machine)
 vx_exec vx_exec_for_net(size_t D, const vx_exec *machine)
 {
 	vx_exec ex = { 1, machine->blas_threads, machine->stop };
-	if (D >= NET_MIN_D && D <= NET_MAX_D && machine->threads > 1) {
+	size_t max = machine->threads == 2 ? NET_TWO_CORES_MAX_D : NET_MAX_D;
+	if (D >= NET_MIN_D && D <= max && machine->threads > 1) {
 		ex.threads = 3;
 		ex.blas_threads = 1;
 	}

@@ -61,13 +61,23 @@ vx_exec vx_exec_machine(void);
  * thread, and the path norms on a second thread beside the step norms when
  * there is a second core; one BLAS thread even without one, since an idle
  * OpenBLAS worker spins for a while after each multi-threaded call (the
- * tutor's recompute at d = 128, T = 500: 84 ms against 68).  Beyond, the
- * machine's BLAS threads and the caller's thread alone. */
+ * tutor's recompute at d = 128, T = 500: 84 ms against 68).  On a machine of
+ * two cores the same up to d = 768: there the two engine threads are as
+ * many as the BLAS's, and the passes beside the chain (the step norms, BPTT,
+ * the Lyapunov pass) gain more from a thread of their own than the chain's
+ * products lose (tanh, λ = 0.9, T = 1000: d = 384 0.65 → 0.46 s, d = 512
+ * 1.07 → 0.79 s, d = 768 2.62 → 2.46 s; `vanex check` of d = 768, T = 300
+ * 2.3-2.6 → 2.0 s); at d = 1024, T = 300 the chain's matrix-vector products
+ * want both cores' memory bandwidth (2.73 s against 2.85).  Beyond, and on
+ * more cores, which the BLAS's threads can use and two engine threads
+ * cannot, the machine's BLAS threads and the caller's thread alone. */
 vx_exec vx_exec_for_model(size_t d, const vx_exec *machine);
 
-/* The largest d for which vx_exec_for_model gives one BLAS thread (and two
- * engine threads on a machine with two cores). */
-#define VX_EXEC_MODEL_MAX_D 256
+/* The largest d for which vx_exec_for_model may give one BLAS thread (and
+ * two engine threads on a machine with two cores); up to VX_EXEC_ANY_MAX_D
+ * on any machine. */
+#define VX_EXEC_MODEL_MAX_D 768
+#define VX_EXEC_ANY_MAX_D 256
 
 /* The policy for vx_net_analyse of a state of D entries: from D = 64 to
  * 1024, one BLAS thread and three threads when there is a second core (the
@@ -75,8 +85,12 @@ vx_exec vx_exec_for_model(size_t d, const vx_exec *machine);
  * other passes: LSTM, D = 512, T = 1000: products 2.4 s, norms 0.8 s, the
  * rest 3.0 s of CPU; the caller's thread, its passes done, then takes half
  * of each product still to come, rowshare.h; a chain done first lends its
- * thread to the step norms' products the same way: GRU, d = 512, T = 1000);
- * past 1024 one product is large enough for the BLAS's own threads, below
+ * thread to the step norms' products the same way: GRU, d = 512, T = 1000).
+ * On a machine of two cores the same up to D = 2048, against the BLAS's two
+ * threads on each product (LSTM d = 768, T = 300: 13.95 → 13.38 s; LSTM d =
+ * 1024, T = 150: 18.8 → 16.0 s, T = 300: 36.9 → 28.1 s; GRU d = 1536, T =
+ * 300: 34.3 → 29.6 s; GRU d = 2048, T = 100: 36.0 → 32.9 s); on more cores,
+ * past 1024, one product is large enough for the BLAS's own threads.  Below
  * 64 too small to share.  Otherwise as the machine is, the caller's thread
  * alone. */
 vx_exec vx_exec_for_net(size_t D, const vx_exec *machine);

@@ -446,12 +446,14 @@ Test(engine_analysis, analyses_never_set_the_blas_threads)
 /* The policy of exec.h, size by size, and vx_exec_apply setting the BLAS. */
 Test(engine_analysis, the_thread_policy_follows_the_size)
 {
-	const vx_exec quad = { 4, 8, NULL }, one = { 1, 3, NULL };
+	const vx_exec quad = { 4, 8, NULL }, one = { 1, 3, NULL }, pair = { 2, 2, NULL };
 	const struct { size_t d; int net; const vx_exec *machine; vx_exec want; } cases[] = {
 		{ 1, 0, &quad, { 2, 1, NULL } },     { 256, 0, &quad, { 2, 1, NULL } },  { 257, 0, &quad, { 1, 8, NULL } },
 		{ 4096, 0, &quad, { 1, 8, NULL } },  { 16, 0, &one, { 1, 1, NULL } },    { 300, 0, &one, { 1, 3, NULL } },
+		{ 256, 0, &pair, { 2, 1, NULL } },   { 768, 0, &pair, { 2, 1, NULL } },  { 769, 0, &pair, { 1, 2, NULL } },
 		{ 63, 1, &quad, { 1, 8, NULL } },    { 64, 1, &quad, { 3, 1, NULL } },   { 1024, 1, &quad, { 3, 1, NULL } },
-		{ 1025, 1, &quad, { 1, 8, NULL } },  { 512, 1, &one, { 1, 3, NULL } },
+		{ 1025, 1, &quad, { 1, 8, NULL } },  { 512, 1, &one, { 1, 3, NULL } },   { 63, 1, &pair, { 1, 2, NULL } },
+		{ 2048, 1, &pair, { 3, 1, NULL } },  { 2049, 1, &pair, { 1, 2, NULL } },
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		vx_exec got = cases[c].net ? vx_exec_for_net(cases[c].d, cases[c].machine)
