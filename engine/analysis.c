@@ -15,7 +15,8 @@
  *      (accumulated in blocks, one dgemm per block; analysis_bptt.c);
  *   3. forward again: the Lyapunov exponents by QR re-orthonormalisation
  *      (analysis_lyap.c).
- * When the vx_exec allows two threads (exec.h: for d <= 256), the forward
+ * When the vx_exec allows two threads (exec.h: up to d = 256, to 768 on a
+ * machine of two cores, at any d with a BLAS of one thread), the forward
  * pass and then the chain of P_k and its norms run on a second thread
  * beside λ and the step norms, which take each step as the forward pass
  * gives it, and BPTT and the Lyapunov pass go to whichever of the two is
@@ -472,6 +473,9 @@ static vx_status passes(const vx_model *m, work *w, vx_result *r, int threads, v
 	path_task pt = { m, w, r, &next, 0, err, VX_OK, VX_OK };
 	pthread_t th;
 	vx_rowshare help;
+	/* spinning first: the two threads have a core each.  Past d = 256 a
+	 * half product of a chain still whole takes milliseconds, and a wait
+	 * spins its rowshare.h pauses (a few µs) before it sleeps */
 	vx_rowshare_init(&help, 1);
 	int two = threads >= 2 && w->t > 1;
 	atomic_init(&w->fwd_done, 0);

@@ -1,8 +1,11 @@
 /*
  * exec.c — the thread policy (see exec.h).
  */
+#define _GNU_SOURCE   /* sched_getaffinity, CPU_COUNT */
 #include <limits.h>
+#include <sched.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 #include "engine/exec.h"
@@ -24,9 +27,25 @@ static int blas_controlled(void)
 	return openblas_get_num_threads && openblas_set_num_threads;
 }
 
+/* The CPUs this process may run on: its affinity mask (taskset, a
+ * container's cpuset), which OpenBLAS also counts for its threads; the CPUs
+ * online where the mask is not known. */
+static long usable_cpus(void)
+{
+#ifdef __linux__
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0) {
+		int n = CPU_COUNT(&set);
+		if (n > 0)
+			return n;
+	}
+#endif
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 vx_exec vx_exec_machine(void)
 {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	long cores = usable_cpus();
 	vx_exec m = { cores > 1 ? (cores < INT_MAX ? (int)cores : INT_MAX) : 1,
 	              blas_controlled() ? openblas_get_num_threads() : 1, NULL };
 	return m;
@@ -35,7 +54,8 @@ vx_exec vx_exec_machine(void)
 vx_exec vx_exec_for_model(size_t d, const vx_exec *machine)
 {
 	vx_exec ex = { 1, machine->blas_threads, machine->stop };
-	if (d <= VX_EXEC_ANY_MAX_D || (d <= VX_EXEC_MODEL_MAX_D && machine->threads == 2)) {
+	int cores = machine->threads, one_blas = machine->blas_threads <= 1;
+	if (d <= VX_EXEC_ANY_MAX_D || (d <= VX_EXEC_MODEL_MAX_D && cores == 2) || (cores > 1 && one_blas)) {
 		ex.threads = machine->threads > 1 ? 2 : 1;
 		ex.blas_threads = 1;
 	}
@@ -45,7 +65,7 @@ vx_exec vx_exec_for_model(size_t d, const vx_exec *machine)
 vx_exec vx_exec_for_net(size_t D, const vx_exec *machine)
 {
 	vx_exec ex = { 1, machine->blas_threads, machine->stop };
-	size_t max = machine->threads == 2 ? NET_TWO_CORES_MAX_D : NET_MAX_D;
+	size_t max = machine->blas_threads <= 1 ? SIZE_MAX : machine->threads == 2 ? NET_TWO_CORES_MAX_D : NET_MAX_D;
 	if (D >= NET_MIN_D && D <= max && machine->threads > 1) {
 		ex.threads = 3;
 		ex.blas_threads = 1;

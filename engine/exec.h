@@ -15,7 +15,9 @@
  * bit: the passes an analysis runs side by side share only read-only data.
  * The BLAS's own thread count may change the last bits of what comes of its
  * matrix products (λ, the step norms, the chain's norms, the Lyapunov
- * exponents: within 1e-13, tested at d = 512), never more.
+ * exponents: within 1e-13, tested at d = 512), never more; what is raised to
+ * a power carries it that many times (the bound (γλ)^{t−k} moves by t − k
+ * times λ's last bit: 2.4e-13 at t − k = 999, d = 384).
  *
  * A vx_exec also carries the caller's stop flag: a front end that may no
  * longer want an analysis it started (the tutor, after a newer key or q)
@@ -49,7 +51,8 @@ static inline int vx_stop_asked(const atomic_int *stop)
 	return stop && atomic_load_explicit(stop, memory_order_relaxed) != 0;
 }
 
-/* What the process offers: the cores online as threads, and the BLAS's
+/* What the process offers: the CPUs it may run on as threads (its affinity
+ * mask, as a container's cpuset or taskset leaves it), and the BLAS's
  * thread count as it is now (1 when the BLAS has no such control, as GSL's
  * reference CBLAS).  Read before any policy is applied, it is the count the
  * BLAS started with, which a policy for large networks gives back. */
@@ -70,12 +73,14 @@ vx_exec vx_exec_machine(void);
  * 2.3-2.6 → 2.0 s); at d = 1024, T = 300 the chain's matrix-vector products
  * want both cores' memory bandwidth (2.73 s against 2.85).  Beyond, and on
  * more cores, which the BLAS's threads can use and two engine threads
- * cannot, the machine's BLAS threads and the caller's thread alone. */
+ * cannot, the machine's BLAS threads and the caller's thread alone; but
+ * where the BLAS has one thread (OPENBLAS_NUM_THREADS=1, or a BLAS without
+ * threads) two engine threads at any d, a second core being idle otherwise. */
 vx_exec vx_exec_for_model(size_t d, const vx_exec *machine);
 
 /* The largest d for which vx_exec_for_model may give one BLAS thread (and
  * two engine threads on a machine with two cores); up to VX_EXEC_ANY_MAX_D
- * on any machine. */
+ * on any machine (at any d where the BLAS has one thread). */
 #define VX_EXEC_MODEL_MAX_D 768
 #define VX_EXEC_ANY_MAX_D 256
 
@@ -90,9 +95,11 @@ vx_exec vx_exec_for_model(size_t d, const vx_exec *machine);
  * threads on each product (LSTM d = 768, T = 300: 13.95 → 13.38 s; LSTM d =
  * 1024, T = 150: 18.8 → 16.0 s, T = 300: 36.9 → 28.1 s; GRU d = 1536, T =
  * 300: 34.3 → 29.6 s; GRU d = 2048, T = 100: 36.0 → 32.9 s); on more cores,
- * past 1024, one product is large enough for the BLAS's own threads.  Below
- * 64 too small to share.  Otherwise as the machine is, the caller's thread
- * alone. */
+ * past 1024, one product is large enough for the BLAS's own threads, unless
+ * the BLAS has one thread (then three engine threads at any D).  Below 64
+ * too small to share.  Otherwise as the machine is, the caller's thread
+ * alone.  vx_net_analyse runs every vx_net under it: gated cells, stacks,
+ * and a vanilla network's batch of sequences. */
 vx_exec vx_exec_for_net(size_t D, const vx_exec *machine);
 
 /* 1 when a BLAS call computes on its caller's thread alone (OpenBLAS at one

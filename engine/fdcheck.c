@@ -557,7 +557,9 @@ typedef struct {
  * (d = 1024, t = 300, two BLAS threads: 1.0-1.3 s against 0.86-1.1; d =
  * 512: 0.54-0.75 against 0.48-0.65, the price of d = 257 to 768 on a
  * machine of more than two cores, where the policy keeps the BLAS's
- * threads).  The bounds depend on ne and d alone, never on the threads. */
+ * threads; on one core the two chunks run one after the other, which
+ * costs the second product's overhead, not measured).  The bounds depend
+ * on ne and d alone, never on the threads. */
 static size_t dldw_chunk(size_t ne, size_t d)
 {
 	size_t c = ne < 2 || d > VX_EXEC_MODEL_MAX_D ? ne : (ne + 1) / 2;

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE   /* RTLD_NEXT */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 #include <gsl/gsl_linalg.h>
 #include <criterion/criterion.h>
 #include <float.h>
@@ -446,7 +447,10 @@ Test(engine_analysis, analyses_never_set_the_blas_threads)
 /* The policy of exec.h, size by size, and vx_exec_apply setting the BLAS. */
 Test(engine_analysis, the_thread_policy_follows_the_size)
 {
-	const vx_exec quad = { 4, 8, NULL }, one = { 1, 3, NULL }, pair = { 2, 2, NULL };
+	/* solo: a BLAS of one thread (OPENBLAS_NUM_THREADS=1, or none to
+	 * control) on four cores; lone: on one */
+	const vx_exec quad = { 4, 8, NULL }, one = { 1, 3, NULL }, pair = { 2, 2, NULL }, solo = { 4, 1, NULL },
+	              lone = { 1, 1, NULL };
 	const struct { size_t d; int net; const vx_exec *machine; vx_exec want; } cases[] = {
 		{ 1, 0, &quad, { 2, 1, NULL } },     { 256, 0, &quad, { 2, 1, NULL } },  { 257, 0, &quad, { 1, 8, NULL } },
 		{ 4096, 0, &quad, { 1, 8, NULL } },  { 16, 0, &one, { 1, 1, NULL } },    { 300, 0, &one, { 1, 3, NULL } },
@@ -454,6 +458,9 @@ Test(engine_analysis, the_thread_policy_follows_the_size)
 		{ 63, 1, &quad, { 1, 8, NULL } },    { 64, 1, &quad, { 3, 1, NULL } },   { 1024, 1, &quad, { 3, 1, NULL } },
 		{ 1025, 1, &quad, { 1, 8, NULL } },  { 512, 1, &one, { 1, 3, NULL } },   { 63, 1, &pair, { 1, 2, NULL } },
 		{ 2048, 1, &pair, { 3, 1, NULL } },  { 2049, 1, &pair, { 1, 2, NULL } },
+		{ 257, 0, &pair, { 2, 1, NULL } },   { 768, 0, &quad, { 1, 8, NULL } },  { 2048, 1, &quad, { 1, 8, NULL } },
+		{ 64, 1, &pair, { 3, 1, NULL } },    { 4096, 0, &solo, { 2, 1, NULL } }, { 4096, 1, &solo, { 3, 1, NULL } },
+		{ 32, 1, &solo, { 1, 1, NULL } },    { 4096, 0, &lone, { 1, 1, NULL } }, { 4096, 1, &lone, { 1, 1, NULL } },
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		vx_exec got = cases[c].net ? vx_exec_for_net(cases[c].d, cases[c].machine)
@@ -467,7 +474,25 @@ Test(engine_analysis, the_thread_policy_follows_the_size)
 	openblas_set_num_threads(2);
 	vx_exec m = vx_exec_machine();
 	cr_expect_eq(m.blas_threads, 2, "the machine's BLAS count is the BLAS's");
-	cr_expect_eq(m.threads, (int)sysconf(_SC_NPROCESSORS_ONLN), "cores");
+	cr_expect(m.threads >= 1 && m.threads <= sysconf(_SC_NPROCESSORS_ONLN), "cores: %d", m.threads);
+	/* a process pinned to one CPU (taskset, a container's cpuset) is
+	 * offered one core, and the policy of one core: one engine thread */
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		cpu_set_t only;
+		CPU_ZERO(&only);
+		CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &only);
+		if (sched_setaffinity(0, sizeof only, &only))
+			_exit(3);
+		vx_exec pinned = vx_exec_machine(), p = vx_exec_for_model(100, &pinned);
+		_exit(pinned.threads != 1 ? 1 : p.threads != 1 ? 2 : 0);
+	}
+	int status = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "pinned to one CPU: exit %d (1: not one core, 2: not one thread, 3: no pinning)",
+	          WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	vx_exec small = vx_exec_for_model(8, &m), large = vx_exec_for_model(1000, &m), keep = { 1, 0, NULL };
 	vx_exec_apply(&small);
 	cr_expect_eq(openblas_get_num_threads(), 1, "small d: one BLAS thread");
@@ -547,10 +572,12 @@ Test(engine_analysis, a_chain_shared_by_two_threads_has_the_bits_of_one)
 	/* q = 0: linear, orthogonal W (each step a product scaled by a power
 	 * of two, no pass over P); q = 1: tanh, gaussian W; q = 2: tanh,
 	 * orthogonal W and small inputs, σ' different for every unit but the
-	 * rank kept, so that the helper scales the rows it multiplies */
-	for (int q = 0; q < 3; q++) {
-		size_t d = 256, T = 120;
-		vx_model *m = random_model(q ? VX_TANH : VX_LINEAR, d, 4, T, 1.0, q == 2 ? 0.05 : 1.0, 4300 + q);
+	 * rank kept, so that the helper scales the rows it multiplies; q = 3:
+	 * as q = 0 at d = 400, a size the policy gives two threads on two
+	 * cores only (exec.h), whose half is no multiple of the split's 16 */
+	for (int q = 0; q < 4; q++) {
+		size_t d = q == 3 ? 400 : 256, T = q == 3 ? 40 : 120;
+		vx_model *m = random_model(q % 3 ? VX_TANH : VX_LINEAR, d, 4, T, 1.0, q == 2 ? 0.05 : 1.0, 4300 + q);
 		if (q != 1) {
 			gsl_vector *tau = gsl_vector_alloc(d);
 			gsl_matrix *Q = gsl_matrix_alloc(d, d), *R = gsl_matrix_alloc(d, d);
