@@ -51,11 +51,18 @@ vx_exec vx_exec_machine(void)
 	return m;
 }
 
+/* The largest size for which the engine's own threads pay on machine:
+ * any, where the BLAS has one thread (a second core idles otherwise);
+ * two_cores on a machine of two; else anywhere. */
+static size_t own_threads_max(const vx_exec *machine, size_t anywhere, size_t two_cores)
+{
+	return machine->blas_threads <= 1 ? SIZE_MAX : machine->threads == 2 ? two_cores : anywhere;
+}
+
 vx_exec vx_exec_for_model(size_t d, const vx_exec *machine)
 {
 	vx_exec ex = { 1, machine->blas_threads, machine->stop };
-	int cores = machine->threads, one_blas = machine->blas_threads <= 1;
-	if (d <= VX_EXEC_ANY_MAX_D || (d <= VX_EXEC_MODEL_MAX_D && cores == 2) || (cores > 1 && one_blas)) {
+	if (d <= own_threads_max(machine, VX_EXEC_ANY_MAX_D, VX_EXEC_MODEL_MAX_D)) {
 		ex.threads = machine->threads > 1 ? 2 : 1;
 		ex.blas_threads = 1;
 	}
@@ -65,8 +72,7 @@ vx_exec vx_exec_for_model(size_t d, const vx_exec *machine)
 vx_exec vx_exec_for_net(size_t D, const vx_exec *machine)
 {
 	vx_exec ex = { 1, machine->blas_threads, machine->stop };
-	size_t max = machine->blas_threads <= 1 ? SIZE_MAX : machine->threads == 2 ? NET_TWO_CORES_MAX_D : NET_MAX_D;
-	if (D >= NET_MIN_D && D <= max && machine->threads > 1) {
+	if (D >= NET_MIN_D && D <= own_threads_max(machine, NET_MAX_D, NET_TWO_CORES_MAX_D) && machine->threads > 1) {
 		ex.threads = 3;
 		ex.blas_threads = 1;
 	}
