@@ -3,12 +3,15 @@
  *
  * The derivatives are written in forms that stay accurate in the saturated
  * tails: σ(1−σ) and 1−tanh² lose every digit once σ or tanh rounds to ±1,
- * while e/(1+e)² with e = exp(−|x|) keeps full relative precision until it
- * underflows to an honest 0.
+ * while e/(1+e)² with e = exp(−|x|) keeps full relative precision while e
+ * is a normal double; vx_act_dfv_scaled carries e's power of two apart
+ * beyond.
  */
 #include <math.h>
 #include <string.h>
 #include "engine/act.h"
+
+#define VX_ACT_LN2 0.693147180559945309417232121458176568
 
 static const char *const act_names[VX_ACT_COUNT] = { "sigmoid", "tanh", "relu", "linear" };
 
@@ -108,4 +111,105 @@ void vx_act_dfv(vx_act a, const double *x, double *y, size_t n)
 	case VX_RELU:    for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? 1.0 : 0.0; break;
 	case VX_LINEAR:  for (size_t i = 0; i < n; i++) y[i] = 1.0; break;
 	}
+}
+
+/* exp(−z) = m × 2^q for z >= 0: q = −k, k = round(z / ln 2), and m =
+ * exp(r) in [0.7, 1.42] with r = k ln 2 − z, formed with ln 2 in two parts
+ * (the high part has 32 trailing zero bits: k × LN2_HI is exact for k <
+ * 2^21) or in long double.  Past k = 2^28 (z about 1.9e8) m is 0: the
+ * powers of two of 10^7 steps (VX_MAX_STEPS) of that size still add up
+ * exactly in a double, and no larger ones would. */
+#define SPLIT_MAX 0x1p28
+static double exp_neg_split(double z, double *q)
+{
+	static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
+	double k = nearbyint(z / VX_ACT_LN2);
+	*q = 0;
+	if (!(k < SPLIT_MAX))
+		return 0;
+	*q = -k;
+	double r;
+	if (k < 0x1p21)
+		r = (k * LN2_HI - z) + k * LN2_LO;
+	else
+		r = (double)((long double)k * 0.693147180559945309417232121458176568L - (long double)z);
+	return exp(r);
+}
+
+/* σ'(x) = m × 2^q (m in [½, 1) or 0) where σ'(x) as a double is below the
+ * normal range; mant/q from exp_neg_split */
+static double dsig_split(vx_act a, double x, double *q)
+{
+	double ax = fabs(x);
+	if (a == VX_TANH) {
+		double e = exp(-2.0 * ax), qq = 1.0 + e;
+		double m = exp_neg_split(2.0 * ax, q) / (qq * qq);
+		int k;
+		m = frexp(4.0 * m, &k);
+		*q += k;
+		return m;
+	}
+	double e = exp(-ax), qq = 1.0 + e;
+	double m = exp_neg_split(ax, q) / (qq * qq);
+	int k;
+	m = frexp(m, &k);
+	*q += k;
+	return m;
+}
+
+int vx_act_dfv_scaled(vx_act a, const double *x, double *y, size_t n, double *e)
+{
+	vx_act_dfv(a, x, y, n);
+	double ymax = 0;
+	int tiny = 0;
+	for (size_t i = 0; i < n; i++) {
+		ymax = fmax(ymax, y[i]);
+		tiny |= y[i] < 0x1p-1022;
+	}
+	tiny &= a == VX_TANH || a == VX_SIGMOID;
+	double top = -INFINITY;   /* the power of two of the largest σ' */
+	if (ymax >= 0x1p-1022) {
+		int k;
+		frexp(ymax, &k);
+		top = k;
+	}
+	if (tiny) {
+		/* the saturated units' powers of two, taken apart */
+		for (size_t i = 0; i < n; i++) {
+			if (y[i] >= 0x1p-1022)
+				continue;
+			double q, m = dsig_split(a, x[i], &q);
+			if (m > 0)
+				top = fmax(top, q);
+		}
+	}
+	*e = 0;
+	if (top == -INFINITY) {
+		memset(y, 0, n * sizeof *y);
+		return 0;
+	}
+	*e = top;
+	for (size_t i = 0; i < n; i++) {
+		if (!tiny || y[i] >= 0x1p-1022) {
+			/* top >= -1021 here: a normal σ' is among them */
+			y[i] = ldexp(y[i], (int)-top);
+			continue;
+		}
+		double q, m = dsig_split(a, x[i], &q);
+		double sh = q - top;   /* <= 0 */
+		y[i] = m > 0 && sh > -1100 ? ldexp(m, (int)sh) : 0.0;
+	}
+	return 1;
+}
+
+double vx_act_df_split(vx_act a, double x, double *m)
+{
+	double g = vx_act_df(a, x), q = 0;
+	if (g >= 0x1p-1022 || !(a == VX_TANH || a == VX_SIGMOID)) {
+		int k = 0;
+		*m = frexp(g, &k);
+		return g > 0 ? k : 0;
+	}
+	*m = dsig_split(a, x, &q);
+	return *m > 0 ? q : 0;
 }

@@ -46,6 +46,7 @@ void vx_result_free(vx_result *r)
 	gsl_matrix_free(r->a);
 	gsl_matrix_free(r->s);
 	gsl_vector_free(r->step_norm);
+	free(r->step_mag);
 	free(r->paths);
 	gsl_matrix_free(r->grad_W);
 	gsl_matrix_free(r->grad_sum_W);
@@ -63,10 +64,11 @@ static vx_result *result_alloc(size_t d, size_t T, size_t t)
 	r->a = gsl_matrix_alloc(T, d);
 	r->s = gsl_matrix_alloc(T, d);
 	r->step_norm = gsl_vector_alloc(T);
+	r->step_mag = calloc(T, sizeof *r->step_mag);
 	r->paths = calloc(t, sizeof *r->paths);
 	r->grad_W = gsl_matrix_calloc(d, d);
 	r->grad_sum_W = gsl_matrix_calloc(d, d);
-	if (!r->a || !r->s || !r->step_norm || !r->paths || !r->grad_W || !r->grad_sum_W) {
+	if (!r->a || !r->s || !r->step_norm || !r->step_mag || !r->paths || !r->grad_W || !r->grad_sum_W) {
 		vx_result_free(r);
 		return NULL;
 	}
@@ -76,7 +78,8 @@ static vx_result *result_alloc(size_t d, size_t T, size_t t)
 /* The bytes result_alloc(d, T, t) takes. */
 static double result_bytes(double d, double T, double t)
 {
-	return sizeof(vx_result) + (2 * T * d + T + 2 * d * d) * sizeof(double) + t * sizeof(vx_path);
+	return sizeof(vx_result) + (2 * T * d + T + 2 * d * d) * sizeof(double) + T * sizeof(vx_mag) +
+	       t * sizeof(vx_path);
 }
 
 /* ---- workspace ---- */
@@ -142,12 +145,12 @@ static double work_bytes(double d, double T, size_t nb)
 	             + d + 2 * d             /* eval, eig */
 	             + 3 * (double)nb * d    /* X, Y, CS */
 	             + 5 * d + 3 * d         /* c, pc */
-	             + T                     /* sn_mant */
+	             + 2 * T                 /* sn_mant, sn_exp */
 	             + 2 * GRAD_BLOCK * d + GRAD_BLOCK /* dblk, sblk, tau */
 	             + GRAD_BLOCK * d + GRAD_BLOCK + d * d + 3 * d /* nblk, ntau, gnear, sv */
 	             + 3 * d * p + p + d     /* Ly, Lt, Lz, Ltau, Le */
 	             + 2 * d * d + 3 * d;    /* fA, fG, feval, feig */
-	return dbl * sizeof(double) + T * sizeof(int) + (1 + (double)nb) * (double)vx_lanczos_bytes((size_t)d) +
+	return dbl * sizeof(double) + (1 + (double)nb) * (double)vx_lanczos_bytes((size_t)d) +
 	       (double)vx_an_path_bytes((size_t)d);
 }
 
@@ -186,7 +189,7 @@ static int work_init(work *w, const vx_model *m, size_t t)
 	w->CS = gsl_matrix_alloc(w->nb, d);
 	w->c = malloc(8 * d * sizeof(double));
 	w->sn_mant = malloc(m->T * sizeof(double));
-	w->sn_exp = malloc(m->T * sizeof(int));
+	w->sn_exp = malloc(m->T * sizeof(double));
 	w->sn_cap = malloc(m->T * sizeof(double));
 	w->pn_mant = malloc(2 * t * sizeof(double));
 	w->dblk = gsl_matrix_alloc(GRAD_BLOCK, d);

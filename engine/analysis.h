@@ -100,7 +100,8 @@ typedef struct {
 	gsl_matrix *a;        /* T×d, row j-1 = a_j */
 	gsl_matrix *s;        /* T×d, row j-1 = s_j */
 	vx_mag loss;          /* L_t = ½‖s_t − y‖² */
-	gsl_vector *step_norm;/* T entries: ‖J_j‖₂ at index j-1 */
+	gsl_vector *step_norm;/* T entries: ‖J_j‖₂ at index j-1 (0 where it is below the doubles) */
+	vx_mag *step_mag;     /* T entries: the same, any magnitude (saturated units: 10^-400) */
 	vx_path *paths;       /* t entries: paths[k-1] */
 	gsl_matrix *grad_W;   /* d×d: ∂L_t/∂W = grad_W × 10^grad_log10_scale */
 	double grad_log10_scale; /* 0 whenever the gradient fits a double */

@@ -208,20 +208,22 @@ static void backprop_sum(const vx_model *m, work *w, vx_result *r)
 			double rn = nrm2_scaled(res, d, &re);
 			vx_sum2_add(&lm, &le, 0.5 * rn * rn, 2.0 * (Er + re));
 		}
-		vx_act_dfv(m->act, vx_row(r->a, k - 1), dact, d);
+		/* σ'(a_k) = dact × 2^Ea: saturated units keep their digits */
+		double Ea;
+		int anz = vx_act_dfv_scaled(m->act, vx_row(r->a, k - 1), dact, d, &Ea);
 		double En = 0, Ef = 0;
 		int nz = 0, fz = 0;
-		if (rnz) {
+		if (rnz && anz) {
 			for (size_t i = 0; i < d; i++)
 				dn[i] = dact[i] * res[i];
 			nz = vx_normalise2v(dn, d, &En);
-			En += Er;
+			En += Er + Ea;
 		}
-		if (!hzero) {
+		if (!hzero && anz) {
 			for (size_t i = 0; i < d; i++)
 				df[i] = dact[i] * h[i];
 			fz = vx_normalise2v(df, d, &Ef);
-			Ef += Eh;
+			Ef += Eh + Ea;
 		}
 		const double *sp = k == 1 ? s0 : vx_row(r->s, k - 2);
 		double msp = vx_maxabs(sp, d);
@@ -322,16 +324,17 @@ vx_status vx_an_backprop(const vx_model *m, work *w, vx_result *r)
 		pk->delta_norm = vx_mag_ldexp(0, 0);
 		if (!gzero) {
 			/* δ_k = σ'(a_k) ⊙ g_k; the path-k term is δ_k s_{k-1}ᵀ */
-			vx_act_dfv(m->act, vx_row(r->a, k - 1), w->bc, d);
+			double Ea;
+			int anz = vx_act_dfv_scaled(m->act, vx_row(r->a, k - 1), w->bc, d, &Ea);
 			for (size_t i = 0; i < d; i++)
 				delta[i] = w->bc[i] * g[i];
-			double md = vx_maxabs(delta, d);
+			double md = anz ? vx_maxabs(delta, d) : 0;
 			if (md == 0) {
 				gzero = 1;
 			} else {
 				int e = vx_expo(md);
 				vx_scale2(delta, d, -e);
-				double Ed = Eg + e;
+				double Ed = Eg + e + Ea;
 				int de;
 				double dn = nrm2_scaled(delta, d, &de);
 				pk->delta_norm = vx_mag_ldexp(dn, Ed + de);

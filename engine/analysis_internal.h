@@ -71,7 +71,7 @@ typedef struct {
 	double *tmp, *g, *bc, *bs0;  /* BPTT's δ, ∂L_t/∂s_k, σ', s_0 */
 	double *lc;             /* the Lyapunov pass's σ' */
 	double *sn_mant;        /* ‖J_j‖₂ = sn_mant[j-1] × 2^sn_exp[j-1] */
-	int *sn_exp;
+	double *sn_exp;
 	double *sn_cap;         /* max σ'(a_j) λ = sn_cap[j-1] × 2^sn_exp[j-1], its bound */
 	double *pn_mant, *pn_exp; /* ‖∂s_t/∂s_k‖₂ = pn_mant[k-1] × 2^pn_exp[k-1] */
 	int pzero;              /* the path pass found J_t ⋯ J_1 exactly 0 */

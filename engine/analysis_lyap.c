@@ -41,14 +41,13 @@ vx_status vx_an_lyapunov(const vx_model *m, work *w, vx_result *r)
 	for (size_t j = 1; j <= m->T; j++) {
 		if (vx_stop_asked(w->stop))
 			return VX_ECANCELLED;
-		vx_act_dfv(m->act, vx_row(r->a, j - 1), w->lc, d);
-		double cmax = vx_maxabs(w->lc, d);
-		if (cmax == 0 || w->lamn == 0) {
+		/* σ'(a_j) = lc × 2^ec, max lc in [½, 1): saturated units too */
+		double ec;
+		if (!vx_act_dfv_scaled(m->act, vx_row(r->a, j - 1), w->lc, d, &ec) || w->lamn == 0) {
 			for (size_t l = 0; l < p; l++)
 				sums[l] = -INFINITY;
 			break;
 		}
-		int ec = vx_expo(cmax);
 		/* Z = J_j Y: Wn Y, rows scaled by σ'(a_j)/2^ec.  The basis is kept
 		 * as rows, and all p of them go through Wn in one product (Y Wnᵀ,
 		 * p × d), one pass over Wn where p matrix-vector products made p:
@@ -59,7 +58,7 @@ vx_status vx_an_lyapunov(const vx_model *m, work *w, vx_result *r)
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)p, (int)d, (int)d, 1.0, w->Ly->data,
 		            (int)w->Ly->tda, w->Wn->data, (int)w->Wn->tda, 0.0, w->Lt->data, (int)w->Lt->tda);
 		for (size_t i = 0; i < d; i++) {
-			double f = ldexp(w->lc[i], -ec), *zr = vx_row(w->Lz, i);
+			double f = w->lc[i], *zr = vx_row(w->Lz, i);
 			for (size_t l = 0; l < p; l++)
 				zr[l] = vx_row(w->Lt, l)[i] * f;
 		}

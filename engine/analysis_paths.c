@@ -136,20 +136,16 @@ static vx_status rebuild(const vx_model *m, work *w, const vx_result *r, chain *
                          int *zero)
 {
 	size_t d = w->d, t = w->t;
-	double *cv = w->pc, *cs = w->pcs;
+	double *cs = w->pcs;
 	vx_lr_off(&c->lr);
 	*E = 0;
 	*zero = 0;
 	for (size_t j = t; j > k; j--) {
-		vx_act_dfv(m->act, vx_row(r->a, j - 1), cv, d);
-		double cmax = vx_maxabs(cv, d);
-		if (cmax == 0) {
+		double ec;
+		if (!vx_act_dfv_scaled(m->act, vx_row(r->a, j - 1), cs, d, &ec)) {
 			*zero = 1;
 			return VX_OK;
 		}
-		int ec = vx_expo(cmax);
-		for (size_t i = 0; i < d; i++)
-			cs[i] = ldexp(cv[i], -ec);
 		vx_status st = product(w, c, cs, j == t);
 		if (st)
 			return st;
@@ -241,19 +237,16 @@ vx_status vx_an_path_norms(const vx_model *m, work *w, vx_result *r)
 			goto done;
 		}
 		size_t j = k + 1;   /* P_k = P_{k+1} J_{k+1} */
-		if (!zero) {
-			vx_act_dfv(m->act, vx_row(r->a, j - 1), cv, d);
-			double cmax = vx_maxabs(cv, d);
-			if (cmax == 0 || w->lamn == 0)
-				zero = 1;
-		}
+		double ec = 0;
+		if (!zero && (!vx_act_dfv_scaled(m->act, vx_row(r->a, j - 1), cv, d, &ec) || w->lamn == 0))
+			zero = 1;
 		if (!zero) {
 			/* P = P diag(σ') / (max σ' ‖P‖) Wn, all by powers of two; P_{t-1}
 			 * = J_t: no product with the identity */
-			int first = k == t - 1;
-			int e = vx_expo(vx_maxabs(cv, d)) + (first ? 0 : vx_expo(pn));
+			int first = k == t - 1, ep = first ? 0 : vx_expo(pn);
+			double e = ec + ep;
 			for (size_t i = 0; i < d; i++)
-				cs[i] = ldexp(cv[i], -e);
+				cs[i] = ldexp(cv[i], -ep);
 			if ((st = product(w, &c, cs, first)))
 				goto done;
 			E = (first ? 0 : E) + e + w->eW;

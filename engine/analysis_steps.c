@@ -48,25 +48,20 @@ static void step_fill(const vx_model *m, work *w, step_queue *q, size_t b)
 			return;
 		}
 		size_t j = q->next++;
-		double *cs = vx_row(w->CS, b);
-		vx_act_dfv(m->act, vx_row(w->a_rows, j - 1), w->c, d);
-		double cmax = vx_maxabs(w->c, d);
-		if (cmax == 0 || w->lamn == 0) {
+		double *cs = vx_row(w->CS, b), ec;
+		if (!vx_act_dfv_scaled(m->act, vx_row(w->a_rows, j - 1), cs, d, &ec) || w->lamn == 0) {
 			w->sn_mant[j - 1] = w->sn_cap[j - 1] = 0;
 			w->sn_exp[j - 1] = 0;
 			q->have_prev = 0;
 			continue;
 		}
-		int ec = vx_expo(cmax);
 		w->sn_exp[j - 1] = ec + w->eW;
+		double cmax = vx_maxabs(cs, d), cmin = cmax;
+		for (size_t i = 0; i < d; i++)
+			cmin = fmin(cmin, cs[i]);
 		/* ‖J_j‖ <= max σ'(a_j) ‖W‖, rounded as γλ is, so that max σ' = γ
 		 * gives γλ to the bit */
-		w->sn_cap[j - 1] = ldexp(cmax, -ec) * w->lamn;
-		double cmin = cmax;
-		for (size_t i = 0; i < d; i++) {
-			cs[i] = ldexp(w->c[i], -ec);
-			cmin = fmin(cmin, w->c[i]);
-		}
+		w->sn_cap[j - 1] = cmax * w->lamn;
 		if (cmin == cmax || w->gscal > 0) {
 			/* D_j = cI (linear, or every unit at the same point): ‖J_j‖ is
 			 * c‖W‖ exactly.  G = cI: ‖J_j‖ = max σ' ‖W‖ to 5e-13. */
@@ -166,7 +161,8 @@ vx_status vx_an_step_norms(const vx_model *m, work *w, vx_result *r)
 				return VX_EINTERNAL;
 			*sn = cap;
 		}
-		gsl_vector_set(r->step_norm, j - 1, ldexp(*sn, w->sn_exp[j - 1]));
+		r->step_mag[j - 1] = vx_mag_ldexp(*sn, w->sn_exp[j - 1]);
+		gsl_vector_set(r->step_norm, j - 1, r->step_mag[j - 1].fits ? r->step_mag[j - 1].value : 0.0);
 	}
 	return VX_OK;
 }

@@ -56,6 +56,14 @@ static const char *mag(const vxu_panel_in *in, char *buf, size_t n, vx_mag m)
 	return vxf_mag(buf, n, m, 3, fstyle(in));
 }
 
+/* σ′(a_i) for the entries a of a step: a saturated unit's lies below the
+ * doubles (10^-400), where σ′ as a double would show a subnormal or 0 */
+static vx_mag dact_mag(const vx_model *m, const gsl_vector *a, size_t i)
+{
+	double mm, q = vx_act_df_split(m->act, gsl_vector_get(a, i), &mm);
+	return vx_mag_ldexp(mm, q);
+}
+
 /* Display width of the last line so far. */
 static int last_width(const vxt_lines *l)
 {
@@ -322,7 +330,7 @@ static void view_dact(const vxu_panel_in *in, vxt_lines *out, int full, int widt
 	head(in, out, h);
 
 	gsl_vector_const_view aj = gsl_matrix_const_row(r->a, j - 1);
-	double best = -1;
+	vx_mag best = { 0, -INFINITY, 0 };
 	/* Values first, as many as fit the width: the student sees real numbers. */
 	vxt_lines_newline(out);
 	vxt_lines_printf(out, VXT_MATH, U(in, "σ′(a%s) =", "sigma'(a%s) ="), script(in, s1, sizeof s1, j, 0));
@@ -330,13 +338,13 @@ static void view_dact(const vxu_panel_in *in, vxt_lines *out, int full, int widt
 	size_t shown = 0;
 	int lines_left = full ? 4 : 1;
 	for (size_t i = 0; i < d; i++) {
-		double v = vx_act_df(m->act, gsl_vector_get(&aj.vector, i));
-		if (v > best)
+		vx_mag v = dact_mag(m, &aj.vector, i);
+		if (i == 0 || v.log10 > best.log10)
 			best = v;
 	}
 	for (size_t i = 0; i < d && lines_left > 0; i++) {
-		double v = vx_act_df(m->act, gsl_vector_get(&aj.vector, i));
-		num(in, a, sizeof a, v);
+		vx_mag v = dact_mag(m, &aj.vector, i);
+		mag(in, a, sizeof a, v);
 		int w = vxr_u8_width(a) + 1;
 		/* room for what says how many are left: " … (N more)" */
 		char left[48] = "";
@@ -351,7 +359,7 @@ static void view_dact(const vxu_panel_in *in, vxt_lines *out, int full, int widt
 			used = 2;
 		}
 		vxt_lines_puts(out, VXT_TEXT, " ");
-		vxt_lines_puts(out, v == best ? VXT_STRONG : VXT_NUMBER, a);
+		vxt_lines_puts(out, v.log10 == best.log10 ? VXT_STRONG : VXT_NUMBER, a);
 		used += w;
 		shown++;
 	}
@@ -360,7 +368,7 @@ static void view_dact(const vxu_panel_in *in, vxt_lines *out, int full, int widt
 
 	vxt_lines_newline(out);
 	vxt_lines_puts(out, VXT_TEXT, U(in, "largest ", "largest "));
-	vxt_lines_puts(out, VXT_NUMBER, num(in, a, sizeof a, best));
+	vxt_lines_puts(out, VXT_NUMBER, mag(in, a, sizeof a, best));
 	vxt_lines_puts(out, VXT_TEXT, U(in, " ≤ γ = max σ′ = ", " <= gamma = max sigma' = "));
 	vxt_lines_puts(out, VXT_NUMBER, num(in, a, sizeof a, r->gamma));
 	const char *where;
@@ -387,10 +395,10 @@ static void view_jacobian(const vxu_panel_in *in, vxt_lines *out, int full, int 
 	head(in, out, h);
 
 	gsl_vector_const_view aj = gsl_matrix_const_row(r->a, j - 1);
-	double best = 0;
+	vx_mag best = { 0, -INFINITY, 1 };
 	for (size_t i = 0; i < d; i++) {
-		double v = vx_act_df(m->act, gsl_vector_get(&aj.vector, i));
-		if (v > best)
+		vx_mag v = dact_mag(m, &aj.vector, i);
+		if (v.log10 > best.log10)
 			best = v;
 	}
 	vxt_lines_newline(out);
@@ -401,9 +409,9 @@ static void view_jacobian(const vxu_panel_in *in, vxt_lines *out, int full, int 
 	vxt_lines_newline(out);
 	vxt_lines_printf(out, VXT_MATH, U(in, "‖J%s‖₂", "||J%s||_2"), s1);
 	vxt_lines_puts(out, VXT_TEXT, " = ");
-	vxt_lines_puts(out, VXT_SERIES1, num(in, a, sizeof a, gsl_vector_get(r->step_norm, j - 1)));
+	vxt_lines_puts(out, VXT_SERIES1, mag(in, a, sizeof a, r->step_mag[j - 1]));
 	vxt_lines_puts(out, VXT_TEXT, U(in, " ≤ max σ′·‖W‖₂ = ", " <= max sigma' * ||W||_2 = "));
-	vxt_lines_puts(out, VXT_NUMBER, num(in, b, sizeof b, best * r->lambda));
+	vxt_lines_puts(out, VXT_NUMBER, mag(in, b, sizeof b, vx_mag_mul(best, vx_mag_ldexp(r->lambda, 0))));
 	vxt_lines_puts(out, VXT_TEXT, U(in, " ≤ γλ = ", " <= gamma*lambda = "));
 	vxt_lines_puts(out, VXT_SERIES3, vxr_gl_num(c, sizeof c, r, 3, fstyle(in)));
 	if (!full)
@@ -419,7 +427,7 @@ static void view_jacobian(const vxu_panel_in *in, vxt_lines *out, int full, int 
 		size_t n = d < NMAX ? d : NMAX;
 		int cw = 0;
 		for (size_t i = 0; i < n; i++) {
-			num(in, cell[0][i][0], sizeof cell[0][i][0], vx_act_df(m->act, gsl_vector_get(&aj.vector, i)));
+			mag(in, cell[0][i][0], sizeof cell[0][i][0], dact_mag(m, &aj.vector, i));
 			for (size_t l = 0; l < n; l++) {
 				num(in, cell[1][i][l], sizeof cell[1][i][l], gsl_matrix_get(m->W, i, l));
 				num(in, cell[2][i][l], sizeof cell[2][i][l], gsl_matrix_get(J, i, l));

@@ -81,6 +81,37 @@ static vx_status dsds_columns(const vx_model *md, const vx_result *r, size_t k, 
 	return st;
 }
 
+/* diag(σ'(a_j)) (d×d), σ'(a_j) (d×1) or J_j (jac) into A as A × 10^*scale
+ * when step j's largest σ' lies below the normal doubles (every unit
+ * saturated: 10^-400), where the doubles themselves would show subnormals
+ * that lost their digits, or 0: 1; 0 (A untouched) otherwise, −1 when out
+ * of memory. */
+static int saturated(const vx_model *md, const vx_result *r, size_t j, gsl_matrix *A, int jac, double *scale)
+{
+	size_t d = r->d;
+	double *y = malloc(d * sizeof *y), e;
+	if (!y)
+		return -1;
+	if (!vx_act_dfv_scaled(md->act, r->a->data + (j - 1) * r->a->tda, y, d, &e) || e >= -1000) {
+		free(y);
+		return 0;
+	}
+	/* 2^e = 10^*scale × f, f in [1, 10) */
+	double l10 = e * 0.301029995663981195213738894724493027;
+	*scale = floor(l10);
+	double f = pow(10.0, l10 - *scale);
+	gsl_matrix_set_zero(A);
+	for (size_t i = 0; i < d; i++) {
+		if (jac)
+			for (size_t l = 0; l < d; l++)
+				gsl_matrix_set(A, i, l, y[i] * f * gsl_matrix_get(md->W, i, l));
+		else
+			gsl_matrix_set(A, i, A->size2 == 1 ? 0 : i, y[i] * f);
+	}
+	free(y);
+	return 1;
+}
+
 static vx_status one_mat(const vxr_ctx *c, const char *name, size_t j, size_t k, size_t size, vxr_mat *m,
                          vx_error *err)
 {
@@ -108,7 +139,18 @@ static vx_status one_mat(const vxr_ctx *c, const char *name, size_t j, size_t k,
 		A = gsl_matrix_alloc(d, d);
 	if (!A)
 		return vx_fail(err, VX_ENOMEM, "out of memory");
-	if (strcmp(name, "D") == 0 || strcmp(name, "dact") == 0) {
+	int sat = strcmp(name, "D") == 0 || strcmp(name, "dact") == 0 || strcmp(name, "J") == 0
+	          ? saturated(md, r, j, A, name[0] == 'J', &scale) : 0;
+	if (sat) {
+		if (sat < 0)
+			st = vx_fail(err, VX_ENOMEM, "out of memory");
+		else if (name[0] == 'J')
+			snprintf(m->label, sizeof m->label, "J_{%zu}", j);
+		else if (name[0] == 'D')
+			snprintf(m->label, sizeof m->label, "\\frac{\\partial s_{%zu}}{\\partial a_{%zu}}", j, j);
+		else
+			snprintf(m->label, sizeof m->label, "\\sigma'(a_{%zu})", j);
+	} else if (strcmp(name, "D") == 0 || strcmp(name, "dact") == 0) {
 		gsl_matrix_set_zero(A);
 		for (size_t i = 0; i < d; i++) {
 			double g = vx_act_df(md->act, gsl_matrix_get(r->a, j - 1, i));

@@ -151,19 +151,25 @@ vx_status vxr_table_steps(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 	table_head(t, head, 0, 5);
 	for (size_t i = 0; i < n; i++) {
 		size_t j = sel[i];
-		double mx = -INFINITY, mn = INFINITY;
+		/* by magnitudes: a saturated unit's σ′ and a step's norm may lie
+		 * below the doubles */
+		vx_mag mx = { 0 }, mn = { 0 };
 		for (size_t u = 0; u < r->d; u++) {
-			double g = vx_act_df(c->model->act, gsl_matrix_get(r->a, j - 1, u));
-			mx = fmax(mx, g);
-			mn = fmin(mn, g);
+			double m, q = vx_act_df_split(c->model->act, gsl_matrix_get(r->a, j - 1, u), &m);
+			vx_mag g = vx_mag_ldexp(m, q);
+			if (u == 0 || g.log10 > mx.log10)
+				mx = g;
+			if (u == 0 || g.log10 < mn.log10)
+				mn = g;
 		}
-		double jn = gsl_vector_get(r->step_norm, j - 1);
+		vx_mag jn = r->step_mag[j - 1];
 		vxr_cell *row = &t->cells[i * 5];
 		row[0] = cint((long long)j);
-		row[1] = cnum(mx);
-		row[2] = cnum(mn);
-		row[3] = cnum(jn);
-		row[4] = gl > 0 ? cnum(jn / gl) : ctext("");
+		row[1] = cmag(mx);
+		row[2] = cmag(mn);
+		row[3] = cmag(jn);
+		row[4] = gl > 0 ? (jn.fits ? cnum(jn.value / gl) : cmag(vx_mag_from_log10(jn.log10 - log10(gl))))
+		                : ctext("");
 	}
 	if (n < r->t)
 		snprintf(t->note, sizeof t->note, "%zu of the steps $j = 1, \\ldots, %zu$, evenly spaced.", n,
@@ -422,7 +428,8 @@ vx_status vxr_table_units(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 		double a = gsl_matrix_get(r->a, j - 1, i);
 		t->cells[i * 3] = cint((long long)i + 1);
 		t->cells[i * 3 + 1] = cnum(a);
-		t->cells[i * 3 + 2] = cnum(vx_act_df(c->model->act, a));
+		double m, q = vx_act_df_split(c->model->act, a, &m);
+		t->cells[i * 3 + 2] = cmag(vx_mag_ldexp(m, q));
 	}
 	snprintf(t->note, sizeof t->note, "Step $j = %zu$; $\\gamma = \\max \\sigma' = %g$%s.", j, r->gamma,
 	         n < r->d ? "; the first 12 units" : "");

@@ -112,9 +112,22 @@ size_t vxr_tpl_eval_index(evalr *ev, const expr *a, size_t dflt, size_t lo, size
 	return (size_t)v.v;
 }
 
-static double dact_of(const vxr_ctx *c, size_t j, size_t i)
+/* σ'(a_{j,i}) = *m × 2^e (e returned): saturated units' σ' lies below the
+ * doubles, 10^-400 and beyond */
+static double dact_of(const vxr_ctx *c, size_t j, size_t i, double *m)
 {
-	return vx_act_df(c->model->act, gsl_matrix_get(c->result->a, j - 1, i));
+	return vx_act_df_split(c->model->act, gsl_matrix_get(c->result->a, j - 1, i), m);
+}
+
+/* 1, 0 or −1 as m1 × 2^e1 is above, equal to or below m2 × 2^e2 (m in
+ * [½, 1) or 0, e then 0) */
+static int cmp_split(double m1, double e1, double m2, double e2)
+{
+	if (m1 == 0 || m2 == 0)
+		return (m1 > 0) - (m2 > 0);
+	if (e1 != e2)
+		return e1 > e2 ? 1 : -1;
+	return (m1 > m2) - (m1 < m2);
 }
 
 /* How a norm left [VX_HORIZON_LOW, VX_HORIZON_HIGH] (vx_gap_leave's sign):
@@ -265,46 +278,55 @@ static val eval_name(evalr *ev, const expr *e)
 		if (ev->st != VX_OK)
 			return vnum(0);
 		if (e->name == NM_STEP_NORM)
-			return vnum(gsl_vector_get(r->step_norm, j - 1));
-		double mx = -INFINITY, mn = INFINITY, sum = 0, amax = 0;
+			return vmag(r->step_mag[j - 1]);
+		double amax = 0, xm = 0, xe = 0, nm = 0, ne = 0;
 		size_t sat = 0, argmin = 0;
 		for (size_t i = 0; i < r->d; i++) {
-			double g = dact_of(c, j, i);
+			double m, q = dact_of(c, j, i, &m);
 			/* the first unit that reaches the smallest σ′: the most saturated */
-			if (g < mn)
+			if (i == 0 || cmp_split(m, q, nm, ne) < 0) {
 				argmin = i;
-			mx = fmax(mx, g);
-			mn = fmin(mn, g);
-			sum += g;
+				nm = m;
+				ne = q;
+			}
+			if (i == 0 || cmp_split(m, q, xm, xe) > 0) {
+				xm = m;
+				xe = q;
+			}
 			amax = fmax(amax, fabs(gsl_matrix_get(r->a, j - 1, i)));
-			sat += g < 0.1 * r->gamma;
+			sat += vx_act_df(c->model->act, gsl_matrix_get(r->a, j - 1, i)) < 0.1 * r->gamma;
 		}
 		switch ((name_id)e->name) {
-		case NM_DACT_MAX: return vnum(mx);
-		case NM_DACT_MIN: return vnum(mn);
-		case NM_DACT_MEAN: return vnum(sum / (double)r->d);
+		case NM_DACT_MAX: return vmag(vx_mag_ldexp(xm, xe));
+		case NM_DACT_MIN: return vmag(vx_mag_ldexp(nm, ne));
+		case NM_DACT_MEAN: {
+			/* the mean at the largest σ′'s power of two */
+			double sum = 0;
+			for (size_t i = 0; i < r->d; i++) {
+				double m, q = dact_of(c, j, i, &m);
+				sum += m > 0 && q - xe > -1100 ? ldexp(m, (int)(q - xe)) : 0;
+			}
+			return vmag(vx_mag_ldexp(sum / (double)r->d, xe));
+		}
 		case NM_DACT_SAT: return vint((double)sat);
 		case NM_DACT_ARGMIN: return vint((double)(argmin + 1));
 		default: return vnum(amax);
 		}
 	}
 	case NM_STEPS_MAX: case NM_STEPS_MIN: case NM_STEPS_GEOMEAN: {
-		double mx = 0, mn = INFINITY, sl = 0;
-		int zero = 0;
-		for (size_t j = 1; j <= r->t; j++) {
-			double v = gsl_vector_get(r->step_norm, j - 1);
-			mx = fmax(mx, v);
-			mn = fmin(mn, v);
-			if (v == 0)
-				zero = 1;
-			else
-				sl += log(v);
+		/* by their log10: saturated units put a step norm below the doubles */
+		size_t jx = 0, jn = 0;
+		double sl = 0;
+		for (size_t j = 0; j < r->t; j++) {
+			double l = r->step_mag[j].log10;
+			jx = l > r->step_mag[jx].log10 ? j : jx;
+			jn = l < r->step_mag[jn].log10 ? j : jn;
+			sl += l;
 		}
-		if (e->name == NM_STEPS_MAX)
-			return vnum(mx);
-		if (e->name == NM_STEPS_MIN)
-			return vnum(mn);
-		return vnum(zero ? 0 : exp(sl / (double)r->t));
+		if (e->name != NM_STEPS_GEOMEAN)
+			return vmag(r->step_mag[e->name == NM_STEPS_MAX ? jx : jn]);
+		sl /= (double)r->t;
+		return sl == -INFINITY ? vnum(0) : vmag(vx_mag_from_log10(sl));
 	}
 	case NM_FD_DSDA: case NM_FD_DADS: case NM_FD_DSDS: case NM_FD_DLDW: case NM_FD_J: case NM_FD_K:
 	case NM_FD_UNRESOLVED: case NM_FD_AT_KINK: {

@@ -17,6 +17,7 @@
 
 #include "engine/act.h"
 #include "engine/analysis.h"
+#include "engine/linalg.h"
 #include "engine/params.h"
 #include "engine/status.h"
 
@@ -149,6 +150,61 @@ Test(engine_act, derivatives_keep_precision_in_the_tails)
 	cr_expect_eq(vx_act_df(VX_SIGMOID, 800), 0.0, "sigmoid'(800) underflows to an honest 0");
 	cr_expect_eq(vx_act_f(VX_SIGMOID, -800), 0.0, "sigmoid(-800) without overflow");
 	cr_expect(!isnan(vx_act_df(VX_TANH, 1e308)), "tanh'(1e308) is not NaN");
+}
+
+/* ln σ'(x) in closed form, for the saturated tails */
+static double ln_df(vx_act a, double x)
+{
+	double z = fabs(x);
+	return a == VX_TANH ? log(4.0) - 2 * z - 2 * log1p(exp(-2 * z)) : -z - 2 * log1p(exp(-z));
+}
+
+Test(engine_act, scaled_derivatives_keep_their_digits_below_the_doubles)
+{
+	/* a step whose units all saturate: σ' from 10^-156 down to 10^-43430,
+	 * where vx_act_df gives subnormals, then 0 */
+	static const double X[2][6] = { { 180, -355, 360, -372.5, 1000, 5e4 }, { 360, -708, 720, -745.5, 2000, 1e5 } };
+	static const vx_act A[2] = { VX_TANH, VX_SIGMOID };
+	for (int q = 0; q < 2; q++) {
+		double y[6], e;
+		cr_assert_eq(vx_act_dfv_scaled(A[q], X[q], y, 6, &e), 1);
+		for (int i = 0; i < 6; i++) {
+			double want = ln_df(A[q], X[q][i]), m, k = vx_act_df_split(A[q], X[q][i], &m);
+			/* the value to 1e-15 of its log: 2e-13 of a value of 10^-323 */
+			double got = log(m) + k * VX_LN_2;
+			cr_expect(m >= 0.5 && m < 1 && fabs(got - want) <= 1e-15 * fabs(want), "%s'(%g): ln %.17g, want %.17g",
+			          vx_act_name(A[q]), X[q][i], got, want);
+			if (y[i] > 0) {
+				double gs = log(y[i]) + e * VX_LN_2;
+				cr_expect(fabs(gs - want) <= 1e-15 * fabs(want), "%s'(%g) scaled: ln %.17g, want %.17g",
+				          vx_act_name(A[q]), X[q][i], gs, want);
+			} else {
+				/* only a unit more than 2^1074 below the largest */
+				cr_expect(want - ln_df(A[q], X[q][0]) < -1070 * VX_LN_2, "%s'(%g) scaled to 0",
+				          vx_act_name(A[q]), X[q][i]);
+			}
+		}
+		/* the largest in [½, 1): the first unit's */
+		cr_expect(y[0] >= 0.5 && y[0] < 1, "%s: largest scaled σ' %.17g", vx_act_name(A[q]), y[0]);
+	}
+	/* in the doubles' range the scaled values are vx_act_dfv's to the bit */
+	double x[5] = { -3, 0.25, 7, 30, -100 }, y[5], z[5], e;
+	for (vx_act a = 0; a < VX_ACT_COUNT; a++) {
+		cr_assert_eq(vx_act_dfv_scaled(a, x, y, 5, &e), 1);
+		vx_act_dfv(a, x, z, 5);
+		for (int i = 0; i < 5; i++)
+			cr_expect_eq(y[i], ldexp(z[i], (int)-e), "%s'(%g): %.17g vs %.17g", vx_act_name(a), x[i], y[i],
+			             ldexp(z[i], (int)-e));
+	}
+	/* dead relu units: all 0 */
+	double dead[3] = { -1, -2, 0 };
+	cr_expect_eq(vx_act_dfv_scaled(VX_RELU, dead, y, 3, &e), 0);
+	cr_expect(y[0] == 0 && y[1] == 0 && y[2] == 0 && e == 0);
+	/* σ' below 2^(−2^28): counted 0; just above, kept */
+	double far[1] = { 9.4e7 }, near[1] = { 9.2e7 };
+	cr_expect_eq(vx_act_dfv_scaled(VX_TANH, far, y, 1, &e), 0, "tanh'(9.4e7) counted 0");
+	cr_expect(vx_act_dfv_scaled(VX_TANH, near, y, 1, &e) == 1 && y[0] >= 0.5 &&
+	          fabs(log(y[0]) + e * VX_LN_2 - ln_df(VX_TANH, 9.2e7)) <= 1e-15 * 1.84e8, "tanh'(9.2e7) kept");
 }
 
 Test(engine_act, vector_forms_equal_scalar_forms)

@@ -87,6 +87,33 @@ void vx_act_dfv(vx_act a, const double *x, double *y, size_t n)
 		y[i] = vx_act_df(a, x[i]);
 }
 
+/* the scaled forms from the broken σ' (the tests here keep σ' in the
+ * doubles' normal range) */
+int vx_act_dfv_scaled(vx_act a, const double *x, double *y, size_t n, double *e)
+{
+	double mx = 0;
+	vx_act_dfv(a, x, y, n);
+	for (size_t i = 0; i < n; i++)
+		mx = fmax(mx, y[i]);
+	*e = 0;
+	if (mx == 0)
+		return 0;
+	int k;
+	frexp(mx, &k);
+	*e = k;
+	for (size_t i = 0; i < n; i++)
+		y[i] = ldexp(y[i], -k);
+	return 1;
+}
+
+double vx_act_df_split(vx_act a, double x, double *m)
+{
+	int k;
+	double g = vx_act_df(a, x);
+	*m = frexp(g, &k);
+	return g > 0 ? k : 0;
+}
+
 /* ---- the check on `vanex check --act A --norm N` (d = 8, T = 50, seed 1) ---- */
 
 static void setup(void)

@@ -1,7 +1,8 @@
 /*
  * test_extremes.c — the engine at the edges of double precision, against
  * closed forms: λ = 10^±300 over gaps whose products leave the range of a
- * double, T = 10^6 at d = 2, activations saturated until σ' is exactly 0,
+ * double, T = 10^6 at d = 2, activations saturated until σ' lies below the
+ * doubles (10^-868, against closed forms) and beyond (counted 0),
  * ReLU units that are dead (a norm of exactly 0, carried as such and not as
  * a garbage log10), and rescaling a W whose norm does not fit a double.
  */
@@ -123,12 +124,86 @@ Test(extremes, million_steps_at_d_2, .timeout = 120)
 	vx_model_free(m);
 }
 
-/* ---- saturation: σ' = 0 exactly ---- */
+/* ---- saturation: σ' far below the doubles, and beyond any horizon ---- */
+
+/* ln σ'(a) in closed form: ln 4 − 2|a| − 2 log1p(e^−2|a|) for tanh,
+ * −|a| − 2 log1p(e^−|a|) for the logistic */
+static double ln_dact(vx_act act, double a)
+{
+	double z = fabs(a);
+	return act == VX_TANH ? log(4.0) - 2 * z - 2 * log1p(exp(-2 * z)) : -z - 2 * log1p(exp(-z));
+}
+
+/* d = 2, W = ½I, U = I, b = s_0 = 0, x_j = (A, 1.1 A) over T = 3: every
+ * unit saturated, σ'(a_j) from 10^-308 down to 10^-868, below the normal
+ * doubles, where σ' as a double lost digits (1e-4 at A = 368, a factor of 3
+ * at 372) and then came out 0.  ‖∂s_3/∂s_2‖ = ½ max σ'(a_3) and ‖∂s_3/∂s_1‖
+ * = ¼ max σ'(a_3) max σ'(a_2), from the engine's own a, and the same for
+ * ‖J_j‖ = ½ max σ'(a_j).  The Lyapunov exponent over three steps is
+ * (1/3) ln ‖J_3 J_2 J_1 q‖ for the pass's random unit start q: at most the
+ * mean of ln ‖J_j‖, and above it by ln |q_1| / 3 (|q_1| > e^-15 for any
+ * but a start built against it). */
+static void saturated_below_the_doubles(vx_act act, double A)
+{
+	vx_model *m = vx_model_alloc(act, 2, 2, 3);
+	cr_assert(m != NULL);
+	for (size_t i = 0; i < 2; i++) {
+		gsl_matrix_set(m->W, i, i, 0.5);
+		gsl_matrix_set(m->U, i, i, 1);
+	}
+	for (size_t j = 0; j < 3; j++) {
+		gsl_matrix_set(m->x, j, 0, A);
+		gsl_matrix_set(m->x, j, 1, 1.1 * A);
+	}
+	vx_result *r = analyse(m, 3);
+	double lmax[4];   /* ln max σ'(a_j), j = 1..3 */
+	for (size_t j = 1; j <= 3; j++)
+		lmax[j] = fmax(ln_dact(act, gsl_matrix_get(r->a, j - 1, 0)), ln_dact(act, gsl_matrix_get(r->a, j - 1, 1)));
+	double l10 = 1 / log(10.0), want2 = (log(0.5) + lmax[3]) * l10, want1 = (log(0.25) + lmax[3] + lmax[2]) * l10;
+	const char *an = vx_act_name(act);
+	/* the value to 1e-13 (4.3e-14 in its log10), and a few ulps of the
+	 * log10 itself, which the closed form commits too */
+	cr_expect(fabs(r->paths[1].norm.log10 - want2) <= 5e-14 + 1e-15 * fabs(want2),
+	          "%s A=%g: log10 ‖∂s_3/∂s_2‖ = %.17g, closed form %.17g", an, A, r->paths[1].norm.log10, want2);
+	cr_expect(fabs(r->paths[0].norm.log10 - want1) <= 5e-14 + 1e-15 * fabs(want1),
+	          "%s A=%g: log10 ‖∂s_3/∂s_1‖ = %.17g, closed form %.17g", an, A, r->paths[0].norm.log10, want1);
+	double lsum = 0;
+	for (size_t j = 1; j <= 3; j++) {
+		double want = (log(0.5) + lmax[j]) * l10;
+		cr_expect(fabs(r->step_mag[j - 1].log10 - want) <= 5e-14 + 1e-15 * fabs(want),
+		          "%s A=%g: log10 ‖J_%zu‖ = %.17g, closed form %.17g", an, A, j, r->step_mag[j - 1].log10, want);
+		cr_expect(!r->step_mag[j - 1].fits && gsl_vector_get(r->step_norm, j - 1) == 0,
+		          "%s A=%g: ‖J_%zu‖ below the doubles, 0 in step_norm", an, A, j);
+		lsum += log(0.5) + lmax[j];
+	}
+	cr_expect(r->lyap_max <= lsum / 3 + 1e-12 * fabs(lsum / 3) && r->lyap_max >= lsum / 3 - 5,
+	          "%s A=%g: Lyapunov %.17g against the mean of ln ‖J_j‖, %.17g", an, A, r->lyap_max, lsum / 3);
+	/* the contribution of path 3: δ_3 = σ'(a_3) ⊙ (s_3 − y), s_2 ⊗ */
+	cr_expect(r->paths[2].contribution.log10 < -300 && isfinite(r->paths[2].contribution.log10),
+	          "%s A=%g: path 3's contribution 10^%g", an, A, r->paths[2].contribution.log10);
+	vx_result_free(r);
+	vx_model_free(m);
+}
+
+Test(extremes, tanh_derivatives_below_the_doubles_keep_their_digits)
+{
+	static const double A[] = { 355, 360, 368, 372, 373, 1000 };
+	for (size_t i = 0; i < sizeof A / sizeof A[0]; i++)
+		saturated_below_the_doubles(VX_TANH, A[i]);
+}
+
+Test(extremes, sigmoid_derivatives_below_the_doubles_keep_their_digits)
+{
+	static const double A[] = { 720, 740, 746, 2000 };
+	for (size_t i = 0; i < sizeof A / sizeof A[0]; i++)
+		saturated_below_the_doubles(VX_SIGMOID, A[i]);
+}
 
 static void saturated(vx_act act)
 {
-	/* W = 10^300 I and s_0 = ½: a_1 = 5·10^299, σ(a) is 1 exactly in double,
-	 * so σ'(a) = 0 exactly at every step and every J_j is the zero matrix. */
+	/* W = 10^300 I and s_0 = ½: a_1 = 5·10^299, and σ'(a) below
+	 * 2^(−2^28) at every step, beyond what a horizon's sum of powers of two
+	 * carries exactly (act.h): counted 0, every J_j the zero matrix. */
 	vx_model *m = diag_model(act, 3, 6, 1e300, 0.5);
 	vx_result *r = analyse(m, 6);
 	double l10gl = log10(vx_act_gamma(act) * 1e300);
