@@ -327,7 +327,8 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	/* and the other way: the chain done first (its products fewer than
 	 * the step norms' own, a GRU of d = 512 at T = 1000: the chain 2.1 s,
 	 * this thread's passes 5.9 s), the consumer takes the lower
-	 * rows of the step norms' products.  Once it is helping, the producer
+	 * rows of the step norms' products, or (one GRU layer, net_norms.c)
+	 * steps of their chunks.  Once it is helping, the producer
 	 * has ended (or, after a failure or a stop, is ending): two threads on
 	 * two cores, and a waiting one spins. */
 	vx_rowshare lend;

@@ -129,7 +129,8 @@ typedef struct {
 	                             * D again when it fell back to the full product */
 	size_t chain_shared;        /* products of the chain computed half on each of two
 	                             * threads (no effect on any number) */
-	size_t steps_shared;        /* so too of the step norms' batched products */
+	size_t steps_shared;        /* so too of the step norms' batched products (one
+	                             * GRU layer: chunks of its steps) */
 	size_t tasks_shared;        /* passes (BPTT, the Lyapunov exponents, the gates'
 	                             * spectral radii) the chain's thread took, its walk
 	                             * done, beside the step norms (no effect either) */

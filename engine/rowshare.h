@@ -8,7 +8,8 @@
  * the lower rows of each wide product (vx_rowshare_run) and computes the
  * upper ones itself, until it calls vx_rowshare_done.  vx_net_analyse also
  * lends the other way: its chain done first, the thread that normed it
- * takes the lower rows of the step norms' batched products; and
+ * takes the lower rows of the step norms' batched products (or, for one
+ * GRU layer, steps of each chunk of them: rows index steps there); and
  * vx_net_fd_judge_on's columns' thread, done, those of each step of the
  * parameters' perturbed runs.
  *

@@ -13,8 +13,8 @@
  *                     products (rowshare.h: a W that never loses rank)
  *   vx_net_analyse    the chain's producer and consumer beside the other
  *                     passes, rows shared the same way (one LSTM layer of
- *                     d = 192), and the other way, the consumer taking rows
- *                     of the step norms' products (a GRU of d = 256);
+ *                     d = 192), and the other way, the consumer taking
+ *                     steps of the step norms' chunks (a GRU of d = 256);
  *                     stacks of GRU and vanilla layers
  *   vx_fd_check_on    the ∂L/∂W entries' chunks on two threads
  *   vx_net_fd_judge_on  the parameters' runs beside the columns', then rows
@@ -183,12 +183,11 @@ int main(void)
 	                               "24", NULL });
 	network("lstm, d = 192, 16 steps", (const char *const[]){ "hidden", "192", "steps", "16", NULL },
 	        VX_CELL_LSTM, 1);
-	/* step norms whose products outlast the chain's: its thread then takes
-	 * passes and, when they end first, rows of the step norms' products
-	 * (under TSan on two cores: 4 passes and 61 to 493 products in each of
-	 * four runs, where 400 steps shared nothing in one run of three; what
-	 * it did is printed, and test_engine_net asserts both) */
-	network("gru, d = 256, 800 steps", (const char *const[]){ "hidden", "256", "steps", "800", NULL },
+	/* step norms that outlast the chain: its thread then takes passes and,
+	 * when they end first, steps of the step norms' chunks (one GRU layer:
+	 * net_norms.c's Gram path; what it did is printed, and test_engine_net
+	 * asserts both) */
+	network("gru, d = 256, 1500 steps", (const char *const[]){ "hidden", "256", "steps", "1500", NULL },
 	        VX_CELL_GRU, 1);
 	network("gru, 2 layers of 40, 24 steps", (const char *const[]){ "hidden", "40", "steps", "24", NULL },
 	        VX_CELL_GRU, 2);
