@@ -131,6 +131,16 @@ vx_status vxr_net_batch_text(FILE *out, const vxr_net_batch_check *c, int utf8, 
 	const char *start = lstm ? "h_0 = c_0 = 0" : "h_0 = 0";
 	if (c->src->weights[0]) {
 		vxr_ck_weights_lines(out, c->src, p, net->cell, utf8, st);
+	} else if (p->weights[0]) {
+		/* one square W from a file (--weights W.npy): weight_ih drawn */
+		char num[64], path[4 * 38 + 8];
+		vxr_ck_elide(path, sizeof path, p->weights, 38, utf8);
+		if (p->set & VX_SET_NORM)
+			fprintf(out, "weights: weight_hh from %s, rescaled to %s = %s\n", path,
+			        utf8 ? "\u2016weight_hh\u2016\u2082" : "||weight_hh||_2", vxf_num(num, sizeof num, p->norm, 6, st));
+		else
+			fprintf(out, "weights: weight_hh from %s, as given\n", path);
+		fprintf(out, "  weight_ih (U) drawn from the seed %lu, biases 0\n", p->seed);
 	} else {
 		char num[64];
 		fprintf(out, "weights: generated from the seed %lu (%s, %s = %s)\n", p->seed, vx_init_name(p->init),

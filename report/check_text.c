@@ -51,6 +51,7 @@ static void describe_w(FILE *out, const vx_params *p, const vxr_source *src, con
 			fprintf(out, "W: from %s, rescaled to %s = %s\n", path, y->normW, num);
 		else
 			fprintf(out, "W: from %s, as given\n", path);
+		fprintf(out, "U: drawn from the seed %lu\n", p->seed);
 	} else {
 		const char *how = p->init == VX_INIT_ORTHOGONAL ? "orthogonal (Q of a QR)"
 		                  : p->init == VX_INIT_IDENTITY ? "identity"

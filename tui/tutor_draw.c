@@ -278,12 +278,49 @@ static void draw_status(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 	    st->status_right, th->status_num, st->utf8);
 }
 
+/* text in width columns at (y, x): whole when it fits, else up to its last
+ * word that leaves room for an ellipsis, so that a narrow terminal never
+ * shows half a word ("explosion is pos") */
+static void put_words(WINDOW *w, int y, int x, int width, const char *text, attr_t a, int utf8)
+{
+	if (width <= 0)
+		return;
+	if (vxr_u8_width(text) <= width) {
+		put(w, y, x, width, text, a, utf8);
+		return;
+	}
+	const char *ell = utf8 ? "…" : "...";
+	char buf[sizeof ((vxu_state *)0)->message];
+	size_t n = strlen(text), cut = 0;
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	for (size_t i = 1; i <= n; i++) {
+		if (i < n && text[i] != ' ')
+			continue;
+		memcpy(buf, text, i);
+		buf[i] = 0;
+		if (vxr_u8_width(buf) + vxr_u8_width(ell) > width)
+			break;
+		cut = i;
+	}
+	if (cut == 0) {
+		/* one word wider than the line: as much of it as fits */
+		put(w, y, x, width, text, a, utf8);
+		return;
+	}
+	while (cut > 0 && (text[cut - 1] == ' ' || text[cut - 1] == ',' || text[cut - 1] == ':'))
+		cut--;
+	memcpy(buf, text, cut);
+	snprintf(buf + cut, sizeof buf - cut, "%s", ell);
+	put(w, y, x, width, buf, a, utf8);
+}
+
 static void draw_message(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 {
 	const vxu_layout *L = &st->lay;
 	if (st->message[0]) {
-		put(w, L->msg_row, 1, L->cols - 2, st->message,
-		    st->msg_kind == VXU_MSG_ERROR ? th->error : th->msg, st->utf8);
+		put_words(w, L->msg_row, 1, L->cols - 2, st->message,
+		          st->msg_kind == VXU_MSG_ERROR ? th->error : th->msg, st->utf8);
 		return;
 	}
 	/* No message: the keys, or a pointer to the rest of a long step; a step

@@ -335,6 +335,7 @@ np.save(d + "/W32.npy", W.astype(np.float32))
 np.save(d + "/Wbe.npy", W.astype(">f8"))
 np.savetxt(d + "/W.csv", W, delimiter=",", fmt="%.17g", header="W written by numpy")
 np.save(d + "/Wrect.npy", rng.standard_normal((3, 4)))
+np.save(d + "/xbatch.npy", rng.standard_normal((3, 20, 4)))
 np.save(d + "/W1d.npy", np.ones(9))
 np.save(d + "/W3d.npy", np.ones((2, 2, 2)))
 np.save(d + "/Wint.npy", np.ones((3, 3), dtype=np.int64))
@@ -373,6 +374,16 @@ run check --weights "$tmp/W.npy" --norm 2 --json --steps 5
 	fail "--weights with --norm 2 did not rescale to 2"
 LC_ALL=C expect_ok "--weights W.npy text" check --weights "$tmp/W.npy" --act tanh --steps 200
 grep -q "W: from .*W.npy, as given" "$tmp/out" || fail "text does not name the weights file"
+grep -q "^U: drawn from the seed 1$" "$tmp/out" || fail "text does not say where U comes from"
+# a batch of inputs beside one square W: the file's W, not a generated one
+run check --weights "$tmp/W.npy" --inputs-file "$tmp/xbatch.npy"
+if [ "$rc" -ne 0 ]; then
+	fail "--weights W.npy with a batch: exit $rc ($(head -c 300 "$tmp/err"))"
+elif grep -q "generated from the seed" "$tmp/out" || ! grep -q "^weights: weight_hh from .*W.npy, as given$" "$tmp/out"; then
+	fail "a batch on W.npy does not name the file: $(grep '^weights' "$tmp/out")"
+else
+	pass
+fi
 expect_err 1 "Wrect.npy: W must be square, got 3x4" check --weights "$tmp/Wrect.npy"
 expect_err 1 "1-D" check --weights "$tmp/W1d.npy"
 expect_err 1 "3-D" check --weights "$tmp/W3d.npy"

@@ -209,6 +209,18 @@ keys small q
 check "small: q quits the too-small screen" wait_dead small
 check "small: terminal restored" sane small
 
+# ---------------------------------------------------------------- a message narrower than its line
+# at 60 columns the message of a change of λ does not fit: it ends at a
+# word and an ellipsis ("explosion is…"), never in the middle of one
+start narrow 60 20 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --step 3
+check "narrow: --step 3 at 60x20" wait_for narrow "step 3/"
+keys narrow + + + +
+check "narrow: the message of +" wait_for narrow "the bound grows"
+m=$(screen narrow | grep "the bound grows")
+check "narrow: the message ends in a word and an ellipsis (got '$m')" sh -c 'printf "%s" "$1" | grep -q "[a-z)]…[[:space:]]*$"' _ "$m"
+keys narrow q
+check "narrow: q quits" wait_dead narrow
+
 # ---------------------------------------------------------------- Esc closes the help, q quits
 start esc 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 -- --step 3
 check "esc: --step 3 opens step 3" wait_for esc "step 3/"
