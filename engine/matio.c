@@ -578,6 +578,28 @@ static vx_status inputs_limits(size_t B, size_t T, size_t n, const char *name, v
 	return VX_OK;
 }
 
+vx_status vx_inputs_seq_first(vx_inputs *in, const char *name, vx_error *err)
+{
+	if (!in->batch)
+		return VX_OK;
+	/* the file's (T, B, n), read as (B', T', n) = (T, B, n) */
+	size_t T = in->B, B = in->T, n = in->n;
+	vx_status st = inputs_limits(B, T, n, name, err);
+	if (st != VX_OK)
+		return st;
+	double *x = malloc(B * T * n * sizeof *x);
+	if (!x)
+		return vx_fail(err, VX_ENOMEM, "%s: out of memory for %zu inputs", name, B * T * n);
+	for (size_t j = 0; j < T; j++)
+		for (size_t b = 0; b < B; b++)
+			memcpy(x + (b * T + j) * n, in->x + (j * B + b) * n, n * sizeof *x);
+	free(in->x);
+	in->x = x;
+	in->B = B;
+	in->T = T;
+	return VX_OK;
+}
+
 static vx_status inputs_alloc(size_t B, size_t T, size_t n, int batch, const char *name, vx_inputs **out,
                               vx_error *err)
 {

@@ -57,6 +57,12 @@ typedef struct {
  * *out is freed with vx_inputs_free. */
 vx_status vx_inputs_read(const char *path, vx_inputs **out, vx_error *err);
 
+/* A batch read as B×T×n whose file was T×B×n (PyTorch's recurrent modules
+ * take x so unless batch_first): B and T trade places, in C order again.
+ * Nothing to do for T×n (in->batch 0).  VX_ETOOBIG when the true B or T is
+ * over its limit, VX_ENOMEM; in unchanged then. */
+vx_status vx_inputs_seq_first(vx_inputs *in, const char *name, vx_error *err);
+
 /* The same from memory; kind "npy" or "csv", name used in messages. */
 vx_status vx_inputs_parse(const char *kind, const unsigned char *buf, size_t len, const char *name,
                           vx_inputs **out, vx_error *err);

@@ -136,6 +136,7 @@ static const struct {
 	{ "init", VX_SET_INIT }, { "weights", VX_SET_WEIGHTS }, { "model", VX_SET_MODEL },
 	{ "input-scale", VX_SET_INPUT_SCALE }, { "seed", VX_SET_SEED },
 	{ "inputs-file", VX_SET_INPUTS_FILE }, { "module", VX_SET_MODULE }, { "direction", VX_SET_DIRECTION },
+	{ "layout", VX_SET_LAYOUT },
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -217,6 +218,13 @@ vx_status vx_params_set(vx_params *p, const char *name, const char *value, vx_er
 			st = vx_fail(err, VX_EUSAGE, "--direction: expected forward or reverse, got '%s'",
 			             vx_quote(value, SIZE_MAX, 1, b, sizeof b));
 		break;
+	case VX_SET_LAYOUT:
+		if (strcmp(value, "btn") == 0 || strcmp(value, "tbn") == 0)
+			p->seq_first = value[0] == 't';
+		else
+			st = vx_fail(err, VX_EUSAGE, "--layout: expected btn (B x T x n) or tbn (T x B x n), got '%s'",
+			             vx_quote(value, SIZE_MAX, 1, b, sizeof b));
+		break;
 	case VX_SET_INPUT_SCALE:
 		st = num_option(name, value, &p->input_scale, err);
 		break;
@@ -295,6 +303,8 @@ vx_status vx_params_conflicts(const vx_params *p, vx_error *err)
 			return vx_fail(err, VX_EUSAGE, "--%s and --%s cannot be combined: %s",
 			               option_name(conflicts[i].opt), option_name(conflicts[i].file),
 			               conflicts[i].why);
+	if ((p->set & VX_SET_LAYOUT) && !p->inputs_file[0])
+		return vx_fail(err, VX_EUSAGE, "--layout says how --inputs-file lays out a batch: give --inputs-file too");
 	/* which module, which direction: questions only a network's file poses */
 	static const unsigned pick[] = { VX_SET_MODULE, VX_SET_DIRECTION };
 	for (size_t i = 0; i < 2; i++)

@@ -29,7 +29,8 @@ enum {
 	VX_SET_STEPS = 1u << 3, VX_SET_T = 1u << 4, VX_SET_NORM = 1u << 5,
 	VX_SET_INIT = 1u << 6, VX_SET_WEIGHTS = 1u << 7, VX_SET_MODEL = 1u << 8,
 	VX_SET_INPUT_SCALE = 1u << 9, VX_SET_SEED = 1u << 10,
-	VX_SET_INPUTS_FILE = 1u << 11, VX_SET_MODULE = 1u << 12, VX_SET_DIRECTION = 1u << 13
+	VX_SET_INPUTS_FILE = 1u << 11, VX_SET_MODULE = 1u << 12, VX_SET_DIRECTION = 1u << 13,
+	VX_SET_LAYOUT = 1u << 14
 };
 
 typedef struct {
@@ -51,6 +52,9 @@ typedef struct {
 	                        *               network's file, "" = its only one */
 	int reverse;           /* --direction forward|reverse (1): which direction
 	                        *               of a bidirectional module */
+	int seq_first;         /* --layout btn|tbn (1): a 3-D --inputs-file is B×T×n
+	                        *               (batch first, the default) or T×B×n
+	                        *               (PyTorch's recurrent modules' default) */
 	int weights_net;       /* set by a front end, not an option: the --weights
 	                        *               file holds a trained network
 	                        *               (torch.save, safetensors, .npz), not

@@ -397,6 +397,7 @@ static void jw_source(vxr_jw *w, const vxr_source *src, const vx_params *p)
 	if (src->inputs[0]) {
 		vxr_jw_member_str(w, "file", src->inputs);
 		vxr_jw_member_size(w, "sequences", src->B);
+		vxr_jw_member_str(w, "layout", p->seq_first ? "tbn" : "btn");
 	} else {
 		jw_member_bool(w, "generated", 1);
 		jw_member(w, "input_scale", p->input_scale);

@@ -163,6 +163,10 @@ void vxr_ck_source_inputs(FILE *out, const vxr_source *src, const vx_params *p, 
 		else
 			snprintf(line, sizeof line, ", T = %zu steps of n = %zu", T, n);
 		path_line(out, "inputs: from ", src->inputs, line, utf8);
+		if (src->B > 1)
+			fprintf(out, p->seq_first ? "  read as T %s B %s n (--layout tbn)\n"
+			                          : "  read as B %s T %s n; --layout tbn reads T %s B %s n (nn.LSTM's x)\n",
+			        utf8 ? "\u00d7" : "x", utf8 ? "\u00d7" : "x", utf8 ? "\u00d7" : "x", utf8 ? "\u00d7" : "x");
 	} else {
 		/* one line when it fits 80 columns, the hint under it otherwise;
 		 * scale 0 is no input, in the words of the generated network's

@@ -39,6 +39,8 @@ vx_status vxr_inputs_load(const vx_params *p, vx_inputs **out, vx_error *err)
 		                     : kind == VXR_KIND_PICKLE ? "a pickle"
 		                     : "a zip archive (as torch.save and numpy.savez write)"));
 	st = vx_inputs_read(p->inputs_file, &in, err);
+	if (st == VX_OK && p->seq_first && (st = vx_inputs_seq_first(in, p->inputs_file, err)) != VX_OK)
+		vx_inputs_free(in);
 	if (st != VX_OK)
 		return about(err, VX_PARAM_INPUTS_FILE, st);
 	char q[4 * 60 + 4];

@@ -60,6 +60,7 @@ static const opt_def opts[] = {
 	{ "inputs-file", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_INPUTS_FILE },
 	{ "module", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_MODULE },
 	{ "direction", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_DIRECTION },
+	{ "layout", 0, OPT_MODEL, 1, C_ALL, VX_PARAM_LAYOUT },
 	{ "cell", 0, OPT_CELL, 1, C_ALL, VX_PARAM_CELL },
 	{ "layers", 0, OPT_LAYERS, 1, C_ALL, VX_PARAM_LAYERS },
 	{ "forget-bias", 0, OPT_FORGET_BIAS, 1, C_ALL, VX_PARAM_FORGET_BIAS },
@@ -460,6 +461,8 @@ static const char model_help[] =
 	"  --direction forward|reverse  of a bidirectional module (default forward)\n"
 	"  --inputs-file X       the inputs from .npy (T x n, or a batch B x T x n: check\n"
 	"                        only) or .csv (T x n); T and n are the file's\n"
+	"  --layout btn|tbn      a batch's axes: B x T x n (default), or T x B x n, as\n"
+	"                        nn.LSTM, nn.GRU and nn.RNN take x unless batch_first\n"
 	"  --model FILE          the whole model from JSON (what check --json writes);\n"
 	"                        not with --hidden, --inputs, --init, --input-scale,\n"
 	"                        --seed: the file holds what they would make\n"

@@ -375,6 +375,30 @@ run check --weights "$tmp/W.npy" --norm 2 --json --steps 5
 LC_ALL=C expect_ok "--weights W.npy text" check --weights "$tmp/W.npy" --act tanh --steps 200
 grep -q "W: from .*W.npy, as given" "$tmp/out" || fail "text does not name the weights file"
 grep -q "^U: drawn from the seed 1$" "$tmp/out" || fail "text does not say where U comes from"
+# a batch laid out T×B×n (nn.GRU's x unless batch_first) read with --layout
+# tbn: the same numbers as its transpose, B×T×n, read without
+"$PY" -c "
+import numpy as np; x = np.random.default_rng(3).standard_normal((9, 4, 3))
+np.save('$tmp/x_tbn.npy', x); np.save('$tmp/x_btn.npy', np.ascontiguousarray(x.transpose(1, 0, 2)))" ||
+	fail "writing the T×B×n inputs"
+run check --cell gru --hidden 5 --inputs-file "$tmp/x_tbn.npy" --layout tbn --json
+cp "$tmp/out" "$tmp/tbn.json"
+run check --cell gru --hidden 5 --inputs-file "$tmp/x_btn.npy" --json
+"$PY" - "$tmp/tbn.json" "$tmp/out" <<'EOF' || fail "--layout tbn: not the numbers of the transposed batch"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["source"]["inputs"]["layout"] == "tbn" and b["source"]["inputs"]["layout"] == "btn"
+assert a["source"]["inputs"]["sequences"] == b["source"]["inputs"]["sequences"] == 4
+for o in (a, b):
+    del o["source"]
+assert a == b, "the two analyses differ"
+EOF
+pass
+run check --cell gru --hidden 5 --inputs-file "$tmp/x_tbn.npy"
+if grep -q "^  read as B × T × n; --layout tbn reads T × B × n" "$tmp/out"; then pass; else fail "a batch does not say which axis it took"; fi
+expect_err 2 "--layout: expected btn (B x T x n) or tbn (T x B x n), got 'bt'" check --inputs-file "$tmp/x_tbn.npy" --layout bt
+expect_err 2 "--layout says how --inputs-file lays out a batch" check --layout tbn
+
 # a batch of inputs beside one square W: the file's W, not a generated one
 run check --weights "$tmp/W.npy" --inputs-file "$tmp/xbatch.npy"
 if [ "$rc" -ne 0 ]; then
