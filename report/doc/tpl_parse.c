@@ -911,7 +911,20 @@ vx_status vxr_tpl_apply_defaults(const vxr_tpl *t, vx_params *p, size_t *j, size
 			continue;
 		vx_params before = *p;
 		vx_error e2;
-		if (vx_params_set(p, f->key, f->value, &e2) != VX_OK)
+		/* a file named relative to the template's folder, wherever the
+		 * command runs: the folder of a template and its network travels
+		 * whole */
+		const char *value = f->value, *slash = strrchr(t->name, '/');
+		char path[VX_PATH_MAX];
+		if ((bit == VX_SET_WEIGHTS || bit == VX_SET_MODEL || strcmp(f->key, "inputs-file") == 0) && slash &&
+		    value[0] != '/' && value[0]) {
+			int n = snprintf(path, sizeof path, "%.*s/%s", (int)(slash - t->name), t->name, value);
+			if (n < 0 || (size_t)n >= sizeof path)
+				return vxr_tpl_fail_at(t, f->voff, err, "front matter: %s: the path from the template's folder "
+				                       "is too long", f->key);
+			value = path;
+		}
+		if (vx_params_set(p, f->key, value, &e2) != VX_OK)
 			return vxr_tpl_fail_at(t, f->voff, err, "front matter: %s", e2.msg);
 		if (bit == VX_SET_WEIGHTS && weights_kind)
 			weights_kind(p);

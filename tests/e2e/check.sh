@@ -491,6 +491,15 @@ run report --model "$tmp/o.json" -f md
 grep -q '^| seed | none: the model file holds every draw |$' "$tmp/out" &&
 	grep -q 'lambda = 0.64\$, from a model file\.\*$' "$tmp/out" || fail "a model from elsewhere: the handout's seed"
 pass
+# a front matter's file named relative to its template, run from elsewhere
+mkdir -p "$tmp/tfold"
+cp "$tmp/W.npy" "$tmp/tfold/Wt.npy"
+printf -- '---\nweights: Wt.npy\n---\nlambda {{lambda}}\n' >"$tmp/tfold/t.md"
+(cd "$tmp" && "$VANEX" report --template tfold/t.md -f md >"$tmp/out" 2>"$tmp/err")
+want=$("$PY" -c "import numpy as np; print('%.3g' % np.linalg.norm(np.load('$tmp/W.npy'), 2))")
+if grep -q "^lambda $want\$" "$tmp/out"; then pass; else
+	fail "a front matter's weights from the template's folder: $(head -c 300 "$tmp/err") $(grep lambda "$tmp/out")"
+fi
 # a template's input_scale: none for a file's inputs, as its seed
 printf '%s\n' 'scale {{input_scale}}: {{#if input_scale >= 0}}scaled{{else}}not scaled{{/if}}' >"$tmp/scale.md"
 printf '0.1,0.2\n0.3,-0.1\n0.5,0.5\n' >"$tmp/x3.csv"
