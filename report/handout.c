@@ -43,6 +43,26 @@ static vx_status write_all(vxr_out *main, const char *text, size_t len, const vx
 	return st;
 }
 
+/* The plots an earlier handout of the same name left beyond this one's
+ * (handout-7.svg beside a handout of six): removed while they are there and
+ * begin as vanex's plots do, so that a folder copied whole holds no plot of
+ * another network.  Nothing else is touched; a failure changes nothing the
+ * handout needs. */
+static void drop_stale_plots(const char *where, size_t nside)
+{
+	for (int n = (int)nside + 1; n < 10000; n++) {
+		char path[VX_PATH_MAX + 32], head[160];
+		vxr_side_path(where, n, path, sizeof path);
+		FILE *f = fopen(path, "rb");
+		if (!f)
+			return;
+		size_t got = fread(head, 1, sizeof head, f);
+		fclose(f);
+		if (!vxr_side_is_plot(head, got) || remove(path) != 0)
+			return;
+	}
+}
+
 vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
                            vx_error *err)
 {
@@ -68,10 +88,16 @@ vx_status vxr_report_write(const vxr_ctx *ctx, vxr_format fmt, const char *templ
 		free(text);
 		text = pdf;
 	}
-	if (st == VX_OK)
+	if (st == VX_OK) {
+		/* the target's name outlives o, which the commit consumes */
+		char *target = fmt == VXR_MD && strcmp(where, "-") != 0 ? strdup(where) : NULL;
 		st = write_all(o, text, len, side, nside, err);
-	else
+		if (st == VX_OK && target)
+			drop_stale_plots(target, nside);
+		free(target);
+	} else {
 		vxr_out_discard(o);
+	}
 	vxr_sides_free(side, nside);
 	free(text);
 	return st;

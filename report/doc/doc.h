@@ -62,6 +62,13 @@ typedef struct vxr_side {
 vx_status vxr_report_render(const vxr_ctx *ctx, vxr_format fmt, const char *template_path, const char *out_path,
                             char **text, vxr_side **side, size_t *nside, vx_error *err);
 
+/* The path of Markdown's plot n (1, 2, ...) beside an output at out_path:
+ * "dir/handout.md" → "dir/handout-N.svg". */
+void vxr_side_path(const char *out_path, int n, char *path, size_t pn);
+
+/* 1 when text (its first bytes) begins as the plots vanex writes do. */
+int vxr_side_is_plot(const char *text, size_t len);
+
 /* Frees n side files and the array (NULL-safe). */
 void vxr_sides_free(vxr_side *side, size_t n);
 

@@ -99,6 +99,21 @@ static void side_names(const char *out_path, int n, char *path, size_t pn, char 
 	snprintf(path, pn, "%.*s%s", slash ? (int)(slash - out_path + 1) : 0, out_path, link);
 }
 
+void vxr_side_path(const char *out_path, int n, char *path, size_t pn)
+{
+	char link[VX_PATH_MAX];
+	side_names(out_path, n, path, pn, link, sizeof link);
+}
+
+/* the head of every plot md_plot writes */
+static const char plot_head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+                                "class=\"vxp\"";
+
+int vxr_side_is_plot(const char *text, size_t len)
+{
+	return len >= sizeof plot_head - 1 && memcmp(text, plot_head, sizeof plot_head - 1) == 0;
+}
+
 static vx_status md_math(void *sink, const vxr_obj *o, vx_error *err)
 {
 	vxr_strsink *k = sink;

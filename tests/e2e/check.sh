@@ -500,6 +500,17 @@ want=$("$PY" -c "import numpy as np; print('%.3g' % np.linalg.norm(np.load('$tmp
 if grep -q "^lambda $want\$" "$tmp/out"; then pass; else
 	fail "a front matter's weights from the template's folder: $(head -c 300 "$tmp/err") $(grep lambda "$tmp/out")"
 fi
+# a shorter handout of the same name removes the plots the longer one left,
+# and nothing else
+mkdir -p "$tmp/stale"
+run report -o "$tmp/stale/h.md"
+printf -- '## S\n\n{{plot norms}}\n' >"$tmp/stale/t.md"
+echo mine >"$tmp/stale/h-9.svg"
+run report --template "$tmp/stale/t.md" -o "$tmp/stale/h.md"
+if [ "$rc" -eq 0 ] && [ -f "$tmp/stale/h-1.svg" ] && [ ! -e "$tmp/stale/h-2.svg" ] && [ ! -e "$tmp/stale/h-6.svg" ] &&
+	grep -qx mine "$tmp/stale/h-9.svg"; then pass; else
+	fail "stale plots beside a shorter handout: $(ls "$tmp/stale" | tr '\n' ' ')"
+fi
 # a template's input_scale: none for a file's inputs, as its seed
 printf '%s\n' 'scale {{input_scale}}: {{#if input_scale >= 0}}scaled{{else}}not scaled{{/if}}' >"$tmp/scale.md"
 printf '0.1,0.2\n0.3,-0.1\n0.5,0.5\n' >"$tmp/x3.csv"
