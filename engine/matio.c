@@ -466,8 +466,9 @@ static vx_status csv_values(const unsigned char *buf, size_t len, const char *na
 				vx_quote(field, 40, 1, shown, sizeof shown - 8);
 				if (before_nul < flen && before_nul < 40)
 					strcat(shown, "\\x00...");
-				st = vx_fail(err, VX_EFORMAT, "%s: line %zu: field %zu is not a number: '%s'",
-				             name, line, ncol, shown);
+				st = vx_fail(err, VX_EFORMAT, "%s: line %zu: field %zu is not a number: '%s'%s",
+				             name, line, ncol, shown,
+				             line == 1 ? " (a header line? make it a comment: start it with '#')" : "");
 				goto fail;
 			}
 			if (!isfinite(v)) {

@@ -511,6 +511,9 @@ if [ "$rc" -eq 0 ] && [ -f "$tmp/stale/h-1.svg" ] && [ ! -e "$tmp/stale/h-2.svg"
 	grep -qx mine "$tmp/stale/h-9.svg"; then pass; else
 	fail "stale plots beside a shorter handout: $(ls "$tmp/stale" | tr '\n' ' ')"
 fi
+# a CSV with a header line (pandas' to_csv): the message says what to do
+printf 'idx,a,b\n0,1,2\n1,3,4\n' >"$tmp/hdr.csv"
+expect_err 1 "line 1: field 1 is not a number: 'idx' (a header line? make it a comment: start it with '#')" check --inputs-file "$tmp/hdr.csv"
 # a template's input_scale: none for a file's inputs, as its seed
 printf '%s\n' 'scale {{input_scale}}: {{#if input_scale >= 0}}scaled{{else}}not scaled{{/if}}' >"$tmp/scale.md"
 printf '0.1,0.2\n0.3,-0.1\n0.5,0.5\n' >"$tmp/x3.csv"
