@@ -11,7 +11,6 @@
 #include <string.h>
 #include "engine/act.h"
 
-#define VX_ACT_LN2 0.693147180559945309417232121458176568
 
 static const char *const act_names[VX_ACT_COUNT] = { "sigmoid", "tanh", "relu", "linear" };
 
@@ -114,43 +113,40 @@ void vx_act_dfv(vx_act a, const double *x, double *y, size_t n)
 }
 
 /* exp(−z) = m × 2^q for z >= 0: q = −k, k = round(z / ln 2), and m =
- * exp(r) in [0.7, 1.42] with r = k ln 2 − z, formed with ln 2 in two parts
- * (the high part has 32 trailing zero bits: k × LN2_HI is exact for k <
- * 2^21) or in long double.  Past k = 2^28 (z about 1.9e8) m is 0: the
- * powers of two of 10^7 steps (VX_MAX_STEPS) of that size still add up
- * exactly in a double, and no larger ones would. */
+ * exp(r) in [0.7, 1.42] with r = k ln 2 − z, where k ln 2 is carried as
+ * two doubles (fma gives the rounding of k × LN2 exactly, LN2_LO the rest of
+ * ln 2) and p − z, p within a factor of two of z, is exact: r to a few ulps
+ * at every k (a product in long double was 574 ulps off at z = 1.5e6).
+ * Past k = 2^28 (z about 1.9e8) m is 0: the powers of two of 10^7 steps
+ * (VX_MAX_STEPS) of that size still add up exactly in a double, and no
+ * larger ones would. */
 #define SPLIT_MAX 0x1p28
 static double exp_neg_split(double z, double *q)
 {
-	static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
-	double k = nearbyint(z / VX_ACT_LN2);
+	static const double LN2 = 6.93147180559945286227e-01, LN2_LO = 2.319046813846299558417771e-17;
+	double k = nearbyint(z / LN2);
 	*q = 0;
 	if (!(k < SPLIT_MAX))
 		return 0;
 	*q = -k;
-	double r;
-	if (k < 0x1p21)
-		r = (k * LN2_HI - z) + k * LN2_LO;
-	else
-		r = (double)((long double)k * 0.693147180559945309417232121458176568L - (long double)z);
-	return exp(r);
+	double p = k * LN2, pe = fma(k, LN2, -p);
+	return exp((p - z) + (pe + k * LN2_LO));
 }
 
-/* σ'(x) = m × 2^q (m in [½, 1) or 0) where σ'(x) as a double is below the
- * normal range; mant/q from exp_neg_split */
+/* The units whose σ' is formed apart: past these |x|, e = exp(−2|x|)
+ * (tanh) or exp(−|x|) (the logistic) leaves the normal doubles, and with it
+ * the digits of 4e/(1+e)² and e/(1+e)² */
+static int split_unit(vx_act a, double x)
+{
+	return (a == VX_TANH && fabs(x) > 354) || (a == VX_SIGMOID && fabs(x) > 708);
+}
+
+/* σ'(x) = m × 2^q, m in [½, 1) (or 0 past SPLIT_MAX), for a split unit */
 static double dsig_split(vx_act a, double x, double *q)
 {
-	double ax = fabs(x);
-	if (a == VX_TANH) {
-		double e = exp(-2.0 * ax), qq = 1.0 + e;
-		double m = exp_neg_split(2.0 * ax, q) / (qq * qq);
-		int k;
-		m = frexp(4.0 * m, &k);
-		*q += k;
-		return m;
-	}
-	double e = exp(-ax), qq = 1.0 + e;
-	double m = exp_neg_split(ax, q) / (qq * qq);
+	double ax = fabs(x), z = a == VX_TANH ? 2.0 * ax : ax;
+	double e = exp(-z), qq = 1.0 + e;
+	double m = exp_neg_split(z, q) * (a == VX_TANH ? 4.0 : 1.0) / (qq * qq);
 	int k;
 	m = frexp(m, &k);
 	*q += k;
@@ -160,28 +156,28 @@ static double dsig_split(vx_act a, double x, double *q)
 int vx_act_dfv_scaled(vx_act a, const double *x, double *y, size_t n, double *e)
 {
 	vx_act_dfv(a, x, y, n);
+	/* the largest σ' of the units kept as doubles (normal numbers), then
+	 * of the split ones */
 	double ymax = 0;
-	int tiny = 0;
+	int split = 0;
 	for (size_t i = 0; i < n; i++) {
-		ymax = fmax(ymax, y[i]);
-		tiny |= y[i] < 0x1p-1022;
+		if (split_unit(a, x[i]))
+			split = 1;
+		else
+			ymax = fmax(ymax, y[i]);
 	}
-	tiny &= a == VX_TANH || a == VX_SIGMOID;
 	double top = -INFINITY;   /* the power of two of the largest σ' */
-	if (ymax >= 0x1p-1022) {
+	if (ymax > 0) {
 		int k;
 		frexp(ymax, &k);
 		top = k;
 	}
-	if (tiny) {
-		/* the saturated units' powers of two, taken apart */
-		for (size_t i = 0; i < n; i++) {
-			if (y[i] >= 0x1p-1022)
-				continue;
-			double q, m = dsig_split(a, x[i], &q);
-			if (m > 0)
-				top = fmax(top, q);
-		}
+	for (size_t i = 0; split && i < n; i++) {
+		if (!split_unit(a, x[i]))
+			continue;
+		double q, m = dsig_split(a, x[i], &q);
+		if (m > 0)
+			top = fmax(top, q);
 	}
 	*e = 0;
 	if (top == -INFINITY) {
@@ -190,9 +186,9 @@ int vx_act_dfv_scaled(vx_act a, const double *x, double *y, size_t n, double *e)
 	}
 	*e = top;
 	for (size_t i = 0; i < n; i++) {
-		if (!tiny || y[i] >= 0x1p-1022) {
-			/* top >= -1021 here: a normal σ' is among them */
-			y[i] = ldexp(y[i], (int)-top);
+		if (!split || !split_unit(a, x[i])) {
+			/* a nonzero one is a normal double: top >= -1021 then */
+			y[i] = y[i] > 0 ? ldexp(y[i], (int)-top) : 0.0;
 			continue;
 		}
 		double q, m = dsig_split(a, x[i], &q);
@@ -204,9 +200,10 @@ int vx_act_dfv_scaled(vx_act a, const double *x, double *y, size_t n, double *e)
 
 double vx_act_df_split(vx_act a, double x, double *m)
 {
-	double g = vx_act_df(a, x), q = 0;
-	if (g >= 0x1p-1022 || !(a == VX_TANH || a == VX_SIGMOID)) {
+	double q = 0;
+	if (!split_unit(a, x)) {
 		int k = 0;
+		double g = vx_act_df(a, x);
 		*m = frexp(g, &k);
 		return g > 0 ? k : 0;
 	}

@@ -27,12 +27,12 @@ void vx_act_dfv(vx_act a, const double *x, double *y, size_t n);
 
 /* The same derivatives over a power of two: y[i] = σ'(x[i]) × 2^-*e for
  * i < n, with *e an integer held in a double, chosen so that the largest
- * y[i] is in [½, 1).  Where σ'(x) is below the normal doubles (a saturated
- * unit: |x| above about 354 for tanh, 708 for the logistic), its mantissa
- * and power of two are formed apart, so that a step whose units all
- * saturate keeps its derivatives to a few ulps (10^-400, 10^-10^6), where
- * vx_act_dfv gives subnormals that lose digits, then 0.  Elsewhere y[i] is
- * vx_act_dfv's value scaled by 2^-*e exactly.  A unit more than 2^1074
+ * y[i] is in [½, 1).  For a saturated unit (|x| above 354 for tanh, 708
+ * for the logistic, where σ' nears the end of the normal doubles) the
+ * mantissa and power of two are formed apart, so that a step whose units
+ * all saturate keeps its derivatives to a few ulps (10^-400, 10^-10^6),
+ * where vx_act_dfv gives subnormals that lose digits, then 0.  Every other
+ * y[i] is vx_act_dfv's value scaled by 2^-*e exactly.  A unit more than 2^1074
  * below the largest comes out 0, and so does one whose σ' is below
  * 2^(−2^28) = 10^(−8.1e7) (|x| past 9.3e7 for tanh, 1.9e8 for the
  * logistic), whose powers of two, added up over the longest horizon, would

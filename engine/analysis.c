@@ -144,8 +144,9 @@ static double work_bytes(double d, double T, size_t nb)
 	double dbl = 3 * d * d              /* Wn, G, Q */
 	             + d + 2 * d             /* eval, eig */
 	             + 3 * (double)nb * d    /* X, Y, CS */
-	             + 5 * d + 3 * d         /* c, pc */
-	             + 2 * T                 /* sn_mant, sn_exp */
+	             + 8 * d + 3 * d         /* c, pc */
+	             + 3 * T                 /* sn_mant, sn_exp, sn_cap */
+	             + 2 * T                 /* pn_mant, pn_exp (t <= T) */
 	             + 2 * GRAD_BLOCK * d + GRAD_BLOCK /* dblk, sblk, tau */
 	             + GRAD_BLOCK * d + GRAD_BLOCK + d * d + 3 * d /* nblk, ntau, gnear, sv */
 	             + 3 * d * p + p + d     /* Ly, Lt, Lz, Ltau, Le */

@@ -93,6 +93,11 @@ vx_status vx_na_lock_norms(lockstep *ls, const gsl_matrix *P, const size_t *roff
 vx_status vx_na_step_norms(const vx_net *jn, int ej, vx_net_result *r, const atomic_int *stop,
                            vx_rowshare *help);
 
+/* 1 when the step norms of a network of this cell, layers and state size
+ * come from the explicit J_j Jᵀ_j (one GRU layer, 48 < D <= 512) rather
+ * than from batched Lanczos runs (net_norms.c; net_bytes.c counts them). */
+int vx_na_step_gram(vx_cell cell, size_t L, size_t D);
+
 /* ---- the network the derivatives are taken from (net_analysis.c) ---- */
 
 /* A vanilla step J_j = diag(σ'(a_j)) weight_hh (and, in a stack, the paths

@@ -12,6 +12,7 @@
 #include "engine/linalg.h"
 #include "engine/lowrank.h"
 #include "engine/net_analysis.h"
+#include "engine/net_analysis_internal.h"
 #include "engine/net_bytes.h"
 
 #define STEP_BATCH 64   /* net_norms.c: step norms in lockstep */
@@ -88,7 +89,7 @@ size_t vx_net_analyse_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T
 	 * state and scratch, the lockstep norms of P and its blocks, the dense
 	 * fallback */
 	double rows = (double)vx_lr_capacity((size_t)D, (size_t)(nq - 1));
-	double chain = (CHAIN_SLOTS * rows + D) * D * sizeof(double) + (double)vx_lr_bytes((size_t)D, (size_t)(nq - 1)) +
+	double walk = (CHAIN_SLOTS * rows + D) * D * sizeof(double) + (double)vx_lr_bytes((size_t)D, (size_t)(nq - 1)) +
 	               (2 * D + coef) * sizeof(double) + lanczos(D) + (nq - 1) * lanczos(z.d) + dense(D) +
 	               z.Ds * z.d * sizeof(double);
 	/* beside it, the calling thread's largest pass, and a pass the
@@ -101,6 +102,12 @@ size_t vx_net_analyse_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T
 	 * of p rows); the scratch of r rows holds M (Ds×d) beside them. */
 	double ws = coef + 2 * z.G * z.d + z.d;
 	double steps = (3 * nb * D + nb * ws) * sizeof(double) + nb * lanczos(D) + D * D * sizeof(double) + dense(D);
+	/* or one GRU layer's explicit J_j Jᵀ_j: J, the Gram matrix, a step's
+	 * coefficients and scratch, a Lanczos run and the dense fallback, on
+	 * this thread and on the consumer's once it helps; the steps' list */
+	if (vx_na_step_gram(cell, z.L, (size_t)D))
+		steps = 2 * ((2 * D * D + ws + z.Ds * z.d) * sizeof(double) + lanczos(D) + dense(D)) +
+		        z.T * sizeof(size_t);
 	double stats = (z.G * z.d * (z.d > z.n ? z.d : z.n) + 3 * z.d * z.d) * sizeof(double) + lanczos(z.d) +
 	               dense(z.d);
 	double lgd = z.L * z.G * z.d, p = D < VX_LYAP_MAX ? D : VX_LYAP_MAX;
@@ -109,7 +116,7 @@ size_t vx_net_analyse_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T
 	double lyap = (3 * p * D + p + D + coef + p * (2 * z.G * z.d + z.d) + z.Ds * z.d) * sizeof(double);
 	double task = stats > bptt ? stats : bptt;
 	task = task > lyap ? task : lyap;
-	return clamp(result_bytes(&z) + chain + (steps > task ? steps : task) + task);
+	return clamp(result_bytes(&z) + walk + (steps > task ? steps : task) + task);
 }
 
 size_t vx_net_fd_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T, size_t t)

@@ -211,8 +211,13 @@ static vx_status step_explicit(const vx_net *net, const double *coef, gsl_matrix
  * and dsymv is slower than the batched products. */
 #define GRAM_MAX_D 512
 
-/* the steps the Gram path hands out at a time, to its helper too */
+/* the steps the Gram path hands out at a time (until a helper joins) */
 #define GRAM_CHUNK 32
+
+int vx_na_step_gram(vx_cell cell, size_t L, size_t D)
+{
+	return cell == VX_CELL_GRU && L == 1 && D > DENSE_MAX && D <= GRAM_MAX_D;
+}
 
 /* One thread's buffers for the Gram path */
 typedef struct {
@@ -232,8 +237,11 @@ typedef struct {
 	const atomic_int *stop;
 	uint64_t seed;
 	const size_t *todo;   /* the steps to do */
+	size_t ntodo;
 	atomic_size_t next;   /* into todo: the next to hand out */
 	size_t end;           /* the current chunk's end */
+	int drained;          /* a shared chunk ran on to the last step */
+	atomic_int failed;    /* a step failed on either thread: both stop */
 	gram_worker wk[2];    /* the caller's, the helper's */
 } gram_job;
 
@@ -299,24 +307,51 @@ static vx_status gram_step(gram_job *g, gram_worker *k, size_t j)
 	return st;
 }
 
-/* the steps of the current chunk, taken one at a time by either thread
- * (rows from 0: the caller's buffers; the helper's others) */
+/* The steps of the current chunk on the caller's thread alone (rows
+ * [0, GRAM_CHUNK)), or, once the helper has joined (the chunk split: rows
+ * from 0 the caller's buffers, the others the helper's), every step left,
+ * taken one at a time by either thread: a helper that joins stays to the
+ * end, where a hand-over a chunk lost a chunk whenever the caller asked
+ * before the helper was back */
 static int gram_rows(void *ctx, size_t r0, size_t r1)
 {
-	(void)r1;
 	gram_job *g = ctx;
+	int shared = !(r0 == 0 && r1 == GRAM_CHUNK);
 	gram_worker *k = &g->wk[r0 == 0 ? 0 : 1];
-	for (;;) {
+	size_t end = shared ? g->ntodo : g->end;
+	if (shared && r0 == 0)
+		g->drained = 1;
+	while (!atomic_load(&g->failed)) {
 		size_t i = atomic_fetch_add(&g->next, 1);
-		if (i >= g->end)
+		if (i >= end)
 			return 0;
-		if (vx_stop_asked(g->stop))
-			k->st = VX_ECANCELLED;
-		if (!k->st)
-			k->st = gram_step(g, k, g->todo[i]);
-		if (k->st)
+		k->st = vx_stop_asked(g->stop) ? VX_ECANCELLED : gram_step(g, k, g->todo[i]);
+		if (k->st) {
+			atomic_store(&g->failed, 1);
 			return 1;
+		}
 	}
+	return 0;
+}
+
+/* The steps whose bound b_j >= ‖J_j‖ puts 2^-ej J_j above the range of the
+ * Lanczos runs, settled by the explicit J_j scaled first (into *Jd,
+ * allocated on first use); a NaN log10 marks the steps still to do */
+static vx_status settle_high(const vx_net *net, int ej, vx_net_result *r, double *coef, gsl_matrix **Jd,
+                             vx_net_ws *ws)
+{
+	for (size_t j = 1; j <= net->T; j++) {
+		r->step_norm[j - 1].log10 = NAN;
+		if (r->step_bound[j - 1].log10 - ej * VX_LOG10_2 <= log10(LANCZOS_RANGE))
+			continue;
+		double nrm;
+		vx_net_coef(net, r->fwd, j, coef);
+		vx_status st = step_explicit(net, coef, Jd, ws, &nrm);
+		if (st)
+			return st;
+		r->step_norm[j - 1] = vx_mag_ldexp(nrm, ej);
+	}
+	return VX_OK;
 }
 
 /* The step norms still to do (a NaN log10) by gram_step, the helper (when
@@ -327,19 +362,27 @@ static vx_status gram_norms(const vx_net *net, int ej, vx_net_result *r, const a
 	size_t T = net->T, n = 0;
 	size_t *todo = malloc(T * sizeof *todo);
 	gram_job g = { .net = net, .ej = ej, .r = r, .stop = stop };
+	atomic_init(&g.failed, 0);
 	vx_status st = VX_ENOMEM;
-	if (!todo || gram_worker_init(&g.wk[0], net, stop) || (help && gram_worker_init(&g.wk[1], net, stop)))
+	if (!todo || gram_worker_init(&g.wk[0], net, stop))
+		goto done;
+	/* no memory for a helper's buffers: this thread alone */
+	if (help && gram_worker_init(&g.wk[1], net, stop)) {
+		gram_worker_clear(&g.wk[1]);
+		help = NULL;
+	}
+	if ((st = settle_high(net, ej, r, g.wk[0].coef, &g.wk[0].J, &g.wk[0].ws)))
 		goto done;
 	for (size_t j = 1; j <= T; j++)
 		if (isnan(r->step_norm[j - 1].log10))
 			todo[n++] = j;
 	g.todo = todo;
+	g.ntodo = n;
 	g.seed = vx_hash_matrix(0x9e3779b97f4a7c15u, net->layer[0].w_hh);
 	/* the helper's half of a chunk as work: D³/2 a step, for the rule
 	 * that weighs whether a hand-over pays (rowshare.h) */
 	double madds = GRAM_CHUNK / 2 * 0.5 * (double)net->D * (double)net->D * (double)net->D;
-	st = VX_OK;
-	for (size_t c = 0; c < n && !st; c += GRAM_CHUNK) {
+	for (size_t c = 0; c < n && !st; c = g.drained ? n : g.end) {
 		atomic_store(&g.next, c);
 		g.end = c + GRAM_CHUNK < n ? c + GRAM_CHUNK : n;
 		vx_rowshare_run(help, gram_rows, &g, GRAM_CHUNK, madds);
@@ -357,6 +400,8 @@ done:
 vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r, const atomic_int *stop,
                            vx_rowshare *help)
 {
+	if (vx_na_step_gram(net->cell, net->L, net->D))
+		return gram_norms(net, ej, r, stop, help);
 	size_t D = net->D, T = net->T, cs = vx_net_coef_size(net);
 	size_t nb = T < STEP_BATCH ? T : STEP_BATCH;
 	gsl_matrix *X = gsl_matrix_calloc(nb, D), *Y = gsl_matrix_alloc(nb, D), *Z = gsl_matrix_alloc(nb, D);
@@ -399,22 +444,8 @@ vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r, const at
 		}
 		goto done;
 	}
-	/* the steps whose bound b_j >= ‖J_j‖ puts 2^-ej J_j above the range,
-	 * settled first; a NaN log10 marks the steps still to do */
-	for (size_t j = 1; j <= T; j++) {
-		r->step_norm[j - 1].log10 = NAN;
-		if (r->step_bound[j - 1].log10 - ej * VX_LOG10_2 <= log10(LANCZOS_RANGE))
-			continue;
-		double nrm;
-		vx_net_coef(net, r->fwd, j, coef);
-		if ((st = step_explicit(net, coef, &Jd, &ws, &nrm)))
-			goto done;
-		r->step_norm[j - 1] = vx_mag_ldexp(nrm, ej);
-	}
-	if (net->cell == VX_CELL_GRU && net->L == 1 && D <= GRAM_MAX_D) {
-		st = gram_norms(net, ej, r, stop, help);
+	if ((st = settle_high(net, ej, r, coef, &Jd, &ws)))
 		goto done;
-	}
 	size_t next = 1, active = 0;
 	for (size_t b = 0; b < nb; b++) {
 		while (next <= T && !isnan(r->step_norm[next - 1].log10))

@@ -290,10 +290,11 @@ static void put_words(WINDOW *w, int y, int x, int width, const char *text, attr
 		return;
 	}
 	const char *ell = utf8 ? "…" : "...";
-	char buf[sizeof ((vxu_state *)0)->message];
+	/* room for the text's bytes and the ellipsis after any of them */
+	char buf[sizeof ((vxu_state *)0)->message + 8];
 	size_t n = strlen(text), cut = 0;
-	if (n >= sizeof buf)
-		n = sizeof buf - 1;
+	if (n >= sizeof buf - 8)
+		n = sizeof buf - 9;
 	for (size_t i = 1; i <= n; i++) {
 		if (i < n && text[i] != ' ')
 			continue;

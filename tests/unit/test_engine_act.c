@@ -187,6 +187,21 @@ Test(engine_act, scaled_derivatives_keep_their_digits_below_the_doubles)
 		/* the largest in [½, 1): the first unit's */
 		cr_expect(y[0] >= 0.5 && y[0] < 1, "%s: largest scaled σ' %.17g", vx_act_name(A[q]), y[0]);
 	}
+	/* far into the tails the law σ'(x + h) = σ'(x) e^{-2h} (tanh) or e^{-h}
+	 * (logistic), e^{-2|x|} being 0 beside 1: exact for h = ±0.25 or 1, so
+	 * that the reduction's error shows alone (in long double it was 574
+	 * ulps at 1.5e6) */
+	static const double FAR[] = { 360.5, 1e3, 1.5e6, 2302585.25, 1e7, 4.6e7, 9.2e7 };
+	for (int q = 0; q < 2; q++)
+		for (size_t i = 0; i < sizeof FAR / sizeof FAR[0]; i++) {
+			double x = (q ? 2 : 1) * FAR[i], h = q ? 1.0 : 0.25, m1, m2;
+			if (q && x > 1.8e8)
+				continue;
+			double k1 = vx_act_df_split(A[q], x, &m1), k2 = vx_act_df_split(A[q], x + h, &m2);
+			double got = log(m2 / m1) + (k2 - k1) * VX_LN_2, want = -(q ? 1 : 2) * h;
+			cr_expect(m1 >= 0.5 && m2 >= 0.5 && fabs(got - want) <= 4e-16, "%s' at %.17g and +%g: ln ratio %.17g, want %g",
+			          vx_act_name(A[q]), x, h, got, want);
+		}
 	/* in the doubles' range the scaled values are vx_act_dfv's to the bit */
 	double x[5] = { -3, 0.25, 7, 30, -100 }, y[5], z[5], e;
 	for (vx_act a = 0; a < VX_ACT_COUNT; a++) {

@@ -913,9 +913,8 @@ Test(engine_net, a_chain_shared_by_the_idle_thread_has_the_bits_of_one, .timeout
 			cr_expect_gt(b->chain_shared, 0, "case %zu: products shared", c);
 		/* the GRU's step norms take about 100 Lanczos steps each on the
 		 * explicit J_j Jᵀ_j (net_norms.c): over 1200 steps they outlast the
-		 * chain's walk and passes (11 chunks of 32 steps shared in six runs
-		 * of six; at 600 steps, one run of six), and the consumer takes
-		 * steps of each chunk */
+		 * chain's walk and passes (in six runs of six; at 600 steps, in one
+		 * of six), and the consumer joins them and takes steps to the last */
 		if (c == 2)
 			cr_expect_gt(b->steps_shared, 0, "case %zu: the step norms' products shared", c);
 		/* and before that, BPTT, the summed loss's, the exponents and the
