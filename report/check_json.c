@@ -389,6 +389,12 @@ static void jw_source(vxr_jw *w, const vxr_source *src, const vx_params *p)
 		vxr_jw_member_size(w, "directions", (size_t)src->directions);
 		vxr_jw_member_str(w, "direction", src->reverse ? "reverse" : "forward");
 		vxr_jw_close(w, "}");
+	} else if (p->weights[0]) {
+		/* one square W (weight_hh) from .npy or .csv; the rest drawn */
+		vxr_jw_open(w, "{");
+		vxr_jw_member_str(w, "file", p->weights);
+		vxr_jw_member_str(w, "format", "W");
+		vxr_jw_close(w, "}");
 	} else {
 		jw_put(w, "null");
 	}

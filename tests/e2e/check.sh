@@ -514,6 +514,9 @@ fi
 # a CSV with a header line (pandas' to_csv): the message says what to do
 printf 'idx,a,b\n0,1,2\n1,3,4\n' >"$tmp/hdr.csv"
 expect_err 1 "line 1: field 1 is not a number: 'idx' (a header line? make it a comment: start it with '#')" check --inputs-file "$tmp/hdr.csv"
+run check --weights "$tmp/W.npy" --inputs-file "$tmp/xbatch.npy" --json
+"$PY" -c "import json; o=json.load(open('$tmp/out')); w=o['source']['weights']; assert w['format']=='W' and w['file'].endswith('W.npy'), w" &&
+	pass || fail "a batch on W.npy: JSON source.weights does not name the file"
 # a template's input_scale: none for a file's inputs, as its seed
 printf '%s\n' 'scale {{input_scale}}: {{#if input_scale >= 0}}scaled{{else}}not scaled{{/if}}' >"$tmp/scale.md"
 printf '0.1,0.2\n0.3,-0.1\n0.5,0.5\n' >"$tmp/x3.csv"
