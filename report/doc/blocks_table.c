@@ -294,7 +294,7 @@ vx_status vxr_table_regimes(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_
 		row[2] = cmag(regime_bound(env, r, i));
 		row[3] = r ? cmag(r->paths[0].norm) : ctext("");
 		/* the fitted factor per unit of t − k, beside γλ, the bound's */
-		row[4] = r && isfinite(r->rate) ? cnum(pow(10, r->rate)) : ctext("");
+		row[4] = r && isfinite(r->rate) ? cmag(vx_mag_from_log10(r->rate)) : ctext("");
 		row[5] = ctext(r ? vx_trend_name(vx_result_trend(r)) : "not computed");
 		if (!r && !failed) {
 			failed = why[i].msg;
