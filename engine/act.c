@@ -157,15 +157,17 @@ int vx_act_dfv_scaled(vx_act a, const double *x, double *y, size_t n, double *e)
 {
 	vx_act_dfv(a, x, y, n);
 	/* the largest σ' of the units kept as doubles (normal numbers), then
-	 * of the split ones */
+	 * of the split ones; loops without a branch where none is split (a
+	 * step's scaling is in every pass: ldexp a unit cost the vanilla
+	 * analysis 4% at 256×1000) */
 	double ymax = 0;
 	int split = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (split_unit(a, x[i]))
-			split = 1;
-		else
+	if (a == VX_TANH || a == VX_SIGMOID)
+		for (size_t i = 0; i < n; i++)
+			split |= split_unit(a, x[i]);
+	for (size_t i = 0; i < n; i++)
+		if (!split || !split_unit(a, x[i]))
 			ymax = fmax(ymax, y[i]);
-	}
 	double top = -INFINITY;   /* the power of two of the largest σ' */
 	if (ymax > 0) {
 		int k;
@@ -185,8 +187,16 @@ int vx_act_dfv_scaled(vx_act a, const double *x, double *y, size_t n, double *e)
 		return 0;
 	}
 	*e = top;
+	if (!split) {
+		/* top >= -1021: a power of two that a product scales by exactly,
+		 * rounded as ldexp rounds */
+		double f = ldexp(1.0, (int)-top);
+		for (size_t i = 0; i < n; i++)
+			y[i] *= f;
+		return 1;
+	}
 	for (size_t i = 0; i < n; i++) {
-		if (!split || !split_unit(a, x[i])) {
+		if (!split_unit(a, x[i])) {
 			/* a nonzero one is a normal double: top >= -1021 then */
 			y[i] = y[i] > 0 ? ldexp(y[i], (int)-top) : 0.0;
 			continue;

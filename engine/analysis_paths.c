@@ -244,9 +244,9 @@ vx_status vx_an_path_norms(const vx_model *m, work *w, vx_result *r)
 			/* P = P diag(σ') / (max σ' ‖P‖) Wn, all by powers of two; P_{t-1}
 			 * = J_t: no product with the identity */
 			int first = k == t - 1, ep = first ? 0 : vx_expo(pn);
-			double e = ec + ep;
+			double e = ec + ep, f = ldexp(1.0, -ep);   /* pn within 2^±500 of 1 */
 			for (size_t i = 0; i < d; i++)
-				cs[i] = ldexp(cv[i], -ep);
+				cs[i] = cv[i] * f;
 			if ((st = product(w, &c, cs, first)))
 				goto done;
 			E = (first ? 0 : E) + e + w->eW;
