@@ -109,8 +109,13 @@ static vx_status agree(const vx_params *p, const vxr_net_opts *o, const vx_input
 	if (in && in->n != m->n) {
 		char x[4 * 60 + 4];
 		vx_quote(p->inputs_file, 60, 0, x, sizeof x);
+		/* T×n written n×T (x.T), or a batch's axes the other way round */
+		const char *hint = !in->batch && in->T == m->n ? ": transposed? save x with shape (T, n)"
+		                   : in->batch && in->T == m->n ? ": axes in another order? x is (B, T, n), or (T, B, n) "
+		                                                  "with --layout tbn"
+		                                                : "";
 		return vx_fail_at(err, VX_PARAM_INPUTS_FILE, VX_ESHAPE, "%s holds %zu inputs per step; module %s of %s "
-		                  "reads n = %zu", x, in->n, name, file, m->n);
+		                  "reads n = %zu%s", x, in->n, name, file, m->n, hint);
 	}
 	return VX_OK;
 }

@@ -546,6 +546,11 @@ numpy.save('$tmp/rx.npy', numpy.linspace(-1, 1, 10).reshape(5, 2))"; then
 	# the LSTM and GRU beside it cannot be drawn as a file's W is
 	grep -q 'gate block of their recurrent weights drawn gaussian (this \$W\$ is a file.s) and scaled' "$tmp/out" &&
 		pass || fail "step 15 of a file's W: $(grep -o 'gate block of their[^:]*' "$tmp/out")"
+	# the inputs saved transposed (n×T, x.T): the message says so
+	"$PY" -c "import numpy; numpy.save('$tmp/rxT.npy', numpy.linspace(-1, 1, 14).reshape(2, 7))"
+	expect_err 1 "holds 7 inputs per step; module (top level) of" check --weights "$tmp/rnn.pt" --inputs-file "$tmp/rxT.npy"
+	grep -q "reads n = 2: transposed? save x with shape (T, n)" "$tmp/err" && pass ||
+		fail "a transposed x: $(cat "$tmp/err")"
 	# a template's front matter names the checkpoint: read as --weights reads it
 	printf -- '---\nweights: %s\n---\nd {{d}}, n {{n}}, T {{T}}\n' "$tmp/rnn.pt" >"$tmp/fmw.md"
 	run report --template "$tmp/fmw.md" --inputs-file "$tmp/rx.npy" -f md
