@@ -68,6 +68,9 @@ vx_mag vx_mag_scaled(double mant, double l10scale);
 /* A vx_mag for mant × 2^e2 (e2 an integer held in a double), mant >= 0:
  * exact when the product is a normal double. */
 vx_mag vx_mag_ldexp(double mant, double e2);
+/* σ'(x) as a magnitude, at any x: a saturated unit's lies below the doubles
+ * (10^-400; vx_act_df_split). */
+vx_mag vx_dact_mag(vx_act a, double x);
 /* The product of two magnitudes (exact when both and the product fit). */
 vx_mag vx_mag_mul(vx_mag a, vx_mag b);
 

@@ -8,6 +8,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include "engine/act.h"
 #include "engine/analysis.h"
 #include "engine/linalg.h"
 
@@ -98,4 +99,10 @@ vx_mag vx_mag_mul(vx_mag a, vx_mag b)
 		}
 	}
 	return vx_mag_from_log10(a.log10 + b.log10);
+}
+
+vx_mag vx_dact_mag(vx_act a, double x)
+{
+	double m, e = vx_act_df_split(a, x, &m);
+	return vx_mag_ldexp(m, e);
 }

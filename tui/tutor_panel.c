@@ -60,8 +60,7 @@ static const char *mag(const vxu_panel_in *in, char *buf, size_t n, vx_mag m)
  * doubles (10^-400), where σ′ as a double would show a subnormal or 0 */
 static vx_mag dact_mag(const vx_model *m, const gsl_vector *a, size_t i)
 {
-	double mm, q = vx_act_df_split(m->act, gsl_vector_get(a, i), &mm);
-	return vx_mag_ldexp(mm, q);
+	return vx_dact_mag(m->act, gsl_vector_get(a, i));
 }
 
 /* Display width of the last line so far. */

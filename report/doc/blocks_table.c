@@ -155,8 +155,7 @@ vx_status vxr_table_steps(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 		 * below the doubles */
 		vx_mag mx = { 0 }, mn = { 0 };
 		for (size_t u = 0; u < r->d; u++) {
-			double m, q = vx_act_df_split(c->model->act, gsl_matrix_get(r->a, j - 1, u), &m);
-			vx_mag g = vx_mag_ldexp(m, q);
+			vx_mag g = vx_dact_mag(c->model->act, gsl_matrix_get(r->a, j - 1, u));
 			if (u == 0 || g.log10 > mx.log10)
 				mx = g;
 			if (u == 0 || g.log10 < mn.log10)
@@ -428,8 +427,7 @@ vx_status vxr_table_units(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 		double a = gsl_matrix_get(r->a, j - 1, i);
 		t->cells[i * 3] = cint((long long)i + 1);
 		t->cells[i * 3 + 1] = cnum(a);
-		double m, q = vx_act_df_split(c->model->act, a, &m);
-		t->cells[i * 3 + 2] = cmag(vx_mag_ldexp(m, q));
+		t->cells[i * 3 + 2] = cmag(vx_dact_mag(c->model->act, a));
 	}
 	snprintf(t->note, sizeof t->note, "Step $j = %zu$; $\\gamma = \\max \\sigma' = %g$%s.", j, r->gamma,
 	         n < r->d ? "; the first 12 units" : "");
