@@ -206,6 +206,18 @@ nomem:
 	return VX_ENOMEM;
 }
 
+/* r->underflow_steps (vx_net_coef_lost over the steps) */
+static vx_status count_underflow(const vx_net *net, vx_net_result *r)
+{
+	double *coef = malloc(vx_net_coef_size(net) * sizeof *coef);
+	if (!coef)
+		return VX_ENOMEM;
+	for (size_t j = 1; j <= net->T; j++)
+		r->underflow_steps += vx_net_coef_lost(net, r->fwd, j, coef) > 0;
+	free(coef);
+	return VX_OK;
+}
+
 static void summarise(vx_net_result *r)
 {
 	size_t t = r->t;
@@ -298,6 +310,8 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 	if ((st = vx_net_forward(net, &r->fwd, err)))
 		goto fail;
 	vx_na_path_identity(r);
+	if ((st = count_underflow(net, r)))
+		goto fail;
 	vx_na_jnet jn;
 	chain ch;
 	st = vx_na_jacobian_net(net, &jn);

@@ -121,6 +121,15 @@ typedef struct {
 	vx_horizon horizon_kind;    /* how ‖∂S_t/∂S_k‖ first left [1e-3, 1e3] */
 	size_t horizon;             /* at which gap t − k (0 with VX_HORIZON_NONE) */
 	vx_net_layer_stats *stats;  /* L entries */
+	size_t underflow_steps;     /* steps j whose J_j lost a coefficient (a σ', a gate
+	                             * or its derivative) that is not 0 but is 0 or
+	                             * subnormal beside the others (net_step.h,
+	                             * vx_net_coef_lost): where this is not 0, a block
+	                             * norm, path term or gradient that comes out 0
+	                             * may be one too small to carry beside the rest of
+	                             * its matrix; with one layer the whole-state
+	                             * norms, step norms and gradient norm keep their
+	                             * digits (net_step.h) */
 	size_t lanczos_steps;       /* operator applications for all norms */
 	size_t fallbacks;           /* norms that needed the dense eigen-solver */
 	size_t chain_truncations;   /* times the chain of ∂S_t/∂S_k dropped rows below the

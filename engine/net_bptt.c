@@ -129,13 +129,14 @@ static vx_status backward(const vx_net *net, int ej, vx_net_result *r, const ato
 {
 	size_t D = net->D, d = net->d, L = net->L, t = sum ? r->T : r->t, gd = net->G * d, Ds = net->Ds;
 	gsl_matrix *g = gsl_matrix_calloc(1, D), *gb = gsl_matrix_alloc(1, D);
-	double *coef = malloc(vx_net_coef_size(net) * sizeof *coef);
+	double *coef = malloc(vx_net_coef_size(net) * sizeof *coef), *cgate = malloc(vx_net_coef_size(net) * sizeof *cgate);
+	gsl_matrix *gscr = gsl_matrix_alloc(1, D);
 	double *dhh = malloc(2 * L * gd * sizeof *dhh), *S = malloc(D * sizeof *S), *res = malloc(d * sizeof *res);
 	vx_net_grad *grad = sum ? r->grad_sum : r->grad;
 	vx_net_ws ws = { 0 };
 	outer_blk ob = { 0 };
 	vx_status st = VX_ENOMEM;
-	if (!g || !gb || !coef || !dhh || !S || !res || vx_net_ws_init(&ws, net, 1) || blk_init(&ob, net))
+	if (!g || !gb || !coef || !cgate || !gscr || !dhh || !S || !res || vx_net_ws_init(&ws, net, 1) || blk_init(&ob, net))
 		goto done;
 	st = VX_OK;
 	double *dih = dhh + L * gd;
@@ -186,19 +187,27 @@ static vx_status backward(const vx_net *net, int ej, vx_net_result *r, const ato
 			if (mg == 0)
 				continue;
 		}
-		vx_net_coef(net, r->fwd, k, coef);
+		/* the step's gate adjoints are 2^Et of what the map gives: the
+		 * adjoint's power of two and the coefficients' */
+		int split;
+		double Ek = vx_net_coef_ex(net, r->fwd, k, coef, 0, &split, NULL), Et = Eg + Ek;
 		vx_net_vjp(net, coef, 0, g, gb, &ws, dhh, dih);
+		if (split && net->cell != VX_CELL_RNN) {
+			/* the gate adjoints at their own power of two (net_step.h) */
+			Et = Eg + vx_net_coef_ex(net, r->fwd, k, cgate, 1, NULL, NULL);
+			vx_net_vjp(net, cgate, 0, g, gscr, &ws, dhh, dih);
+		}
 		/* keep the accumulators' exponent within 64 binary orders of the
 		 * terms, so neither they nor a term over- or underflows */
 		if (!ga.have) {
 			ga.have = 1;
-			ga.EA = Eg;
-		} else if (Eg - ga.EA > 64) {
+			ga.EA = Et;
+		} else if (Et - ga.EA > 64) {
 			blk_flush(&ob, net, grad);
-			grad_rescale(net, grad, (int)(ga.EA - Eg));
-			ga.EA = Eg;
+			grad_rescale(net, grad, (int)(ga.EA - Et));
+			ga.EA = Et;
 		}
-		double f = Eg - ga.EA < -1000 ? 0 : ldexp(1.0, (int)(Eg - ga.EA));
+		double f = Et - ga.EA < -1000 ? 0 : ldexp(1.0, (int)(Et - ga.EA));
 		vx_net_state(net, r->fwd, k - 1, S);
 		for (size_t l = 0; l < L; l++) {
 			vx_net_grad *G = &grad[l];
@@ -210,7 +219,7 @@ static vx_status backward(const vx_net *net, int ej, vx_net_result *r, const ato
 				int en, eh;
 				double dn = frexp(cblas_dnrm2((int)gd, dh, 1), &en),
 				       hn = frexp(cblas_dnrm2((int)d, hp, 1), &eh);
-				r->contribution[(k - 1) * L + l] = vx_mag_ldexp(dn * hn, Eg + en + eh);
+				r->contribution[(k - 1) * L + l] = vx_mag_ldexp(dn * hn, Et + en + eh);
 			}
 			if (f == 0)
 				continue;
@@ -232,8 +241,8 @@ static vx_status backward(const vx_net *net, int ej, vx_net_result *r, const ato
 			blk_flush(&ob, net, grad);
 		if (k == 1)
 			break;
-		/* ∂L_t/∂S_{k−1} = J_kᵀ ∂L_t/∂S_k (the map gave 2^-ej of it),
-		 * renormalised */
+		/* ∂L_t/∂S_{k−1} = J_kᵀ ∂L_t/∂S_k (the map gave 2^-(ej + Ek) of
+		 * it), renormalised */
 		mg = vx_maxabs(vx_row(gb, 0), D);
 		if (!isfinite(mg)) {
 			st = VX_ENONFINITE;
@@ -242,7 +251,7 @@ static vx_status backward(const vx_net *net, int ej, vx_net_result *r, const ato
 		if (mg > 0) {
 			int e = vx_expo(mg);
 			vx_scale2(vx_row(gb, 0), D, -e);
-			Eg += e + ej;
+			Eg += e + ej + Ek;
 		}
 		/* a zero adjoint is copied too: the summed pass adds to it */
 		gsl_matrix_memcpy(g, gb);
@@ -286,7 +295,9 @@ static vx_status backward(const vx_net *net, int ej, vx_net_result *r, const ato
 done:
 	gsl_matrix_free(g);
 	gsl_matrix_free(gb);
+	gsl_matrix_free(gscr);
 	free(coef);
+	free(cgate);
 	free(dhh);
 	free(S);
 	free(res);

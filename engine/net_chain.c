@@ -163,11 +163,12 @@ static void produce_end(chain *c)
 	vx_rowshare_done(c->help);
 }
 
-/* J_j into c->J, its largest entry brought to [½, 1) by 2^-*e: 1, or 0 when
- * J_j = 0, −1 when it is not finite */
-static int jacobian(chain *c, size_t j, int *e)
+/* J_j into c->J, its largest entry brought to [½, 1) by 2^-*e (with the
+ * coefficients' power of two): 1, or 0 when J_j = 0, −1 when it is not
+ * finite */
+static int jacobian(chain *c, size_t j, double *e)
 {
-	vx_net_coef(c->net, c->r->fwd, j, c->coef);
+	double E = vx_net_coef(c->net, c->r->fwd, j, c->coef);
 	/* the zeros of J's pattern are written once: at d = 256 the whole
 	 * matrix's clearing and scaling took 0.13 of 0.26 ms a step (LSTM) */
 	if (!c->jset) {
@@ -176,7 +177,9 @@ static int jacobian(chain *c, size_t j, int *e)
 	} else {
 		vx_net_jacobian_refill(c->net, c->coef, c->J, &c->ws);
 	}
-	return vx_net_jacobian_normalise(c->net, c->J, e);
+	int en, nz = vx_net_jacobian_normalise(c->net, c->J, &en);
+	*e = E + en;
+	return nz;
 }
 
 /* P_k in full into P (the first D rows), from J_t down to J_{k+1}, as
@@ -192,14 +195,15 @@ static int rebuild(chain *c, gsl_matrix *P, size_t k, double *E)
 	/* the products alternate between B and P so as to end in P */
 	gsl_matrix *dst = (t - k) % 2 ? &Pv.matrix : B, *src = NULL;
 	for (size_t j = t; j > k; j--) {
-		int e, nz = jacobian(c, j, &e);
+		double eJ;
+		int e, nz = jacobian(c, j, &eJ);
 		if (nz <= 0)
 			return nz == 0 ? 1 : -1;
 		if (!src)
 			gsl_matrix_memcpy(dst, c->J);
 		else
 			chain_mul_shared(c, src, dst);
-		*E += e;
+		*E += eJ + c->ej;
 		if ((nz = vx_normalise2(dst, &e)) <= 0)
 			return nz == 0 ? 1 : -1;
 		*E += e;
@@ -235,7 +239,8 @@ static int produce(chain *c, size_t k)
 		c->pst = VX_ECANCELLED;
 		return 1;
 	}
-	int eJ, nz = jacobian(c, k + 1, &eJ);
+	double eJ;
+	int nz = jacobian(c, k + 1, &eJ);
 	if (nz <= 0) {
 		if (nz == 0)
 			c->zero_from = k;

@@ -47,6 +47,7 @@
 #include "engine/linalg.h"
 #include "engine/net.h"
 #include "engine/net_step.h"
+#include "engine/xd.h"
 
 
 size_t vx_net_ncoef(vx_cell c)
@@ -59,7 +60,7 @@ size_t vx_net_coef_size(const vx_net *net)
 	return vx_net_ncoef(net->cell) * net->d * net->L;
 }
 
-void vx_net_coef(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef)
+static void coef_doubles(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef)
 {
 	size_t d = net->d, K = vx_net_ncoef(net->cell);
 	for (size_t l = 0; l < net->L; l++) {
@@ -100,6 +101,241 @@ void vx_net_coef(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef)
 		}
 		}
 	}
+}
+
+static vx_xd sp_df(vx_act a, double x)
+{
+	vx_xd s;
+	s.e = (long)vx_act_df_split(a, x, &s.m);
+	return s;
+}
+
+/* the logistic σ(x): past x = −700 σ(x) = σ'(x) / σ(−x) = σ'(x), σ(−x)
+ * being 1 in a double */
+static vx_xd sp_sig(double x)
+{
+	return x > -700 ? vx_xd_of(vx_act_f(VX_SIGMOID, x)) : sp_df(VX_SIGMOID, x);
+}
+
+/* Every coefficient of unit i of layer l at step j, each as an xd.h value, in
+ * the order of coef (net_step.h) */
+static void coef_split(const vx_net *net, const vx_net_fwd *f, size_t j, size_t l, size_t i, vx_xd *v)
+{
+	size_t d = net->d;
+	const vx_net_trace *tr = &f->layer[l];
+	const vx_net_layer *ly = &net->layer[l];
+	const double *a = vx_row(tr->pre, j - 1);
+	switch (net->cell) {
+	case VX_CELL_RNN:
+		v[0] = sp_df(net->act, a[i]);
+		break;
+	case VX_CELL_LSTM: {
+		double cp = j == 1 ? gsl_vector_get(ly->c0, i) : gsl_matrix_get(tr->c, j - 2, i);
+		double ai = a[i], af = a[d + i], ag = a[2 * d + i], ao = a[3 * d + i], c = gsl_matrix_get(tr->c, j - 1, i);
+		v[0] = vx_xd_mul(sp_df(VX_SIGMOID, ai), vx_xd_of(tanh(ag)));
+		v[1] = vx_xd_mul(sp_df(VX_SIGMOID, af), vx_xd_of(cp));
+		v[2] = vx_xd_mul(sp_sig(ai), sp_df(VX_TANH, ag));
+		v[3] = vx_xd_mul(sp_df(VX_SIGMOID, ao), vx_xd_of(tanh(c)));
+		v[4] = sp_sig(af);
+		v[5] = vx_xd_mul(sp_sig(ao), sp_df(VX_TANH, c));
+		break;
+	}
+	case VX_CELL_GRU: {
+		double hp = j == 1 ? gsl_vector_get(ly->h0, i) : gsl_matrix_get(tr->h, j - 2, i);
+		double ar = a[i], az = a[d + i], an = a[2 * d + i];
+		v[0] = vx_xd_mul(sp_sig(-az), sp_df(VX_TANH, an));
+		v[1] = vx_xd_mul(vx_xd_of(gsl_matrix_get(tr->u, j - 1, i)), sp_df(VX_SIGMOID, ar));
+		v[2] = sp_sig(ar);
+		v[3] = vx_xd_mul(sp_df(VX_SIGMOID, az), vx_xd_of(hp - tanh(an)));
+		v[4] = sp_sig(az);
+		/* J takes N only as N r and N ur */
+		v[5] = vx_xd_mul(v[0], v[2]);
+		v[6] = vx_xd_mul(v[0], v[1]);
+		break;
+	}
+	}
+}
+
+/* The same values as doubles from coef (layer l, unit i): the coefficients,
+ * then the GRU's N r and N ur; how many */
+static size_t unit_doubles(const vx_net *net, const double *coef, size_t l, size_t i, double *x)
+{
+	size_t d = net->d, K = vx_net_ncoef(net->cell);
+	const double *co = coef + l * K * d;
+	for (size_t q = 0; q < K; q++)
+		x[q] = co[q * d + i];
+	if (net->cell != VX_CELL_GRU)
+		return K;
+	x[5] = co[i] * co[2 * d + i];
+	x[6] = co[i] * co[d + i];
+	return 7;
+}
+
+/* Of those, the ones that are 0 or subnormal as doubles but not in truth
+ * (digits lost, or all of them) */
+static size_t unit_lost(const vx_net *net, const vx_net_fwd *f, size_t j, const double *coef, size_t l, size_t i)
+{
+	double x[7];
+	size_t n = unit_doubles(net, coef, l, i, x), lost = 0;
+	int tiny = 0;
+	for (size_t q = 0; q < n; q++)
+		tiny |= fabs(x[q]) < 0x1p-1021;
+	if (!tiny)
+		return 0;
+	vx_xd v[7];
+	coef_split(net, f, j, l, i, v);
+	for (size_t q = 0; q < n; q++)
+		lost += fabs(x[q]) < 0x1p-1021 && v[q].m != 0;
+	return lost;
+}
+
+/* The values a one-layer step's scaled form holds for unit i, from its
+ * values v (coef_split's), and the slot of coef each goes to (NONE: it only
+ * sets the power of two); see net_step.h:
+ *   state, what J_j is linear in: the vanilla σ'; the LSTM's di, df, dg,
+ *     do and f (beta, at most 1, multiplies only these); the GRU's N r and
+ *     N ur (in r's and ur's slots, N's holding 1), zc and z;
+ *   gates, what the gate adjoints are linear in: the LSTM's di, df, dg and
+ *     do; the GRU's N and zc, N r and N ur setting the power of two too
+ *     (ur may pass 1), r and ur as they are. */
+#define NONE SIZE_MAX
+static size_t scaled_values(vx_cell c, size_t d, size_t i, int gates, const vx_xd *v, vx_xd *out, size_t *slot)
+{
+	switch (c) {
+	case VX_CELL_RNN:
+		out[0] = v[0];
+		slot[0] = i;
+		return 1;
+	case VX_CELL_LSTM: {
+		size_t n = gates ? 4 : 5;
+		for (size_t q = 0; q < n; q++) {
+			out[q] = v[q];
+			slot[q] = q * d + i;
+		}
+		return n;
+	}
+	case VX_CELL_GRU: {
+		static const size_t QS[2][4] = { { 5, 6, 3, 4 }, { 0, 3, 5, 6 } };
+		for (size_t q = 0; q < 4; q++)
+			out[q] = v[QS[gates][q]];
+		slot[0] = gates ? i : 2 * d + i;
+		slot[1] = gates ? 3 * d + i : d + i;
+		slot[2] = gates ? NONE : 3 * d + i;
+		slot[3] = gates ? NONE : 4 * d + i;
+		return 4;
+	}
+	}
+	return 0;
+}
+
+#define COEF_LOW 0x1p-600
+
+/* 1 when a one-layer step's coefficients need their powers of two apart:
+ * the largest of the state values below COEF_LOW, or a value that is 0 or
+ * subnormal as a double but not in truth */
+static int needs_split(const vx_net *net, const vx_net_fwd *f, size_t j, const double *coef)
+{
+	size_t d = net->d;
+	double mx = 0, x[7];
+	for (size_t i = 0; i < d; i++) {
+		unit_doubles(net, coef, 0, i, x);
+		switch (net->cell) {
+		case VX_CELL_RNN:
+			mx = fmax(mx, fabs(x[0]));
+			break;
+		case VX_CELL_LSTM:
+			for (size_t q = 0; q < 5; q++)
+				mx = fmax(mx, fabs(x[q]));
+			break;
+		case VX_CELL_GRU:
+			mx = fmax(fmax(mx, fabs(x[3])), fmax(fabs(x[4]), fmax(fabs(x[5]), fabs(x[6]))));
+			break;
+		}
+	}
+	if (!(mx >= COEF_LOW))
+		return 1;
+	for (size_t i = 0; i < d; i++)
+		if (unit_lost(net, f, j, coef, 0, i))
+			return 1;
+	return 0;
+}
+
+double vx_net_coef_ex(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef, int gates, int *split_out,
+                      size_t *flushed)
+{
+	coef_doubles(net, f, j, coef);
+	if (split_out)
+		*split_out = 0;
+	if (net->L != 1 || !needs_split(net, f, j, coef))
+		return 0;
+	if (split_out)
+		*split_out = 1;
+	size_t d = net->d, slot[5];
+	vx_xd v[7], w[5];
+	double top = -INFINITY;
+	for (size_t i = 0; i < d; i++) {
+		coef_split(net, f, j, 0, i, v);
+		size_t n = scaled_values(net->cell, d, i, gates, v, w, slot);
+		for (size_t q = 0; q < n; q++)
+			if (w[q].m != 0)
+				top = fmax(top, w[q].e);
+	}
+	if (top == -INFINITY)
+		top = 0;
+	for (size_t i = 0; i < d; i++) {
+		coef_split(net, f, j, 0, i, v);
+		size_t n = scaled_values(net->cell, d, i, gates, v, w, slot);
+		for (size_t q = 0; q < n; q++) {
+			double sh = w[q].e - top;
+			int keep = w[q].m != 0 && sh > -1100;
+			if (flushed && w[q].m != 0 && !keep)
+				(*flushed)++;
+			if (slot[q] != NONE)
+				coef[slot[q]] = keep ? ldexp(w[q].m, (int)sh) : 0.0;
+		}
+		/* what the mode leaves out: the GRU's N (in its products), the
+		 * keeping gate of a gate adjoint's */
+		if (net->cell == VX_CELL_GRU && !gates)
+			coef[i] = 1.0;
+		if (net->cell != VX_CELL_RNN && gates)
+			coef[4 * d + i] = 0.0;
+	}
+	return top;
+}
+
+double vx_net_coef(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef)
+{
+	return vx_net_coef_ex(net, f, j, coef, 0, NULL, NULL);
+}
+
+size_t vx_net_coef_lost(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef)
+{
+	size_t lost = 0;
+	if (net->L != 1) {
+		coef_doubles(net, f, j, coef);
+		for (size_t l = 0; l < net->L; l++)
+			for (size_t i = 0; i < net->d; i++)
+				lost += unit_lost(net, f, j, coef, l, i);
+		return lost;
+	}
+	/* one layer: what the scaled forms flush, and what they take as doubles
+	 * (the LSTM's beta, the GRU's r and ur in the gate adjoints) */
+	int was_split;
+	vx_net_coef_ex(net, f, j, coef, 0, &was_split, &lost);
+	if (!was_split || net->cell == VX_CELL_RNN)
+		return lost;
+	vx_net_coef_ex(net, f, j, coef, 1, NULL, &lost);
+	coef_doubles(net, f, j, coef);
+	vx_xd v[7];
+	size_t d = net->d;
+	for (size_t i = 0; i < d; i++) {
+		coef_split(net, f, j, 0, i, v);
+		if (net->cell == VX_CELL_LSTM)
+			lost += fabs(coef[5 * d + i]) < 0x1p-1021 && v[5].m != 0;
+		else
+			lost += (fabs(coef[d + i]) < 0x1p-1021 && v[1].m != 0) + (fabs(coef[2 * d + i]) < 0x1p-1021 && v[2].m != 0);
+	}
+	return lost;
 }
 
 vx_status vx_net_ws_init(vx_net_ws *w, const vx_net *net, size_t nbmax)
@@ -382,8 +618,12 @@ vx_status vx_net_step_jacobian(const vx_net *net, const vx_net_fwd *f, size_t j,
 		free(coef);
 		return VX_ENOMEM;
 	}
-	vx_net_coef(net, f, j, coef);
+	double E = vx_net_coef(net, f, j, coef);
 	vx_net_jacobian_from_coef(net, coef, J, &w);
+	/* as doubles: a saturated step's entries are subnormal or 0 */
+	for (size_t r = 0; E != 0 && r < J->size1; r++)
+		for (size_t c = 0; c < J->size2; c++)
+			gsl_matrix_set(J, r, c, ldexp(gsl_matrix_get(J, r, c), (int)fmin(fmax(E, -4000), 4000)));
 	vx_net_ws_clear(&w);
 	free(coef);
 	return VX_OK;
@@ -441,7 +681,7 @@ vx_status vx_net_dSdS(const vx_net *net, const vx_net_fwd *f, size_t t, size_t k
 	double E = 0;
 	st = VX_OK;
 	for (size_t j = t; j > k; j--) {
-		vx_net_coef(net, f, j, coef);
+		E += vx_net_coef(net, f, j, coef);
 		vx_net_jacobian_from_coef(net, coef, J, &w);
 		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, P, J, 0.0, Q);
 		gsl_matrix_memcpy(P, Q);
@@ -481,7 +721,7 @@ vx_status vx_net_dSdS_columns(const vx_net *net, const vx_net_fwd *f, size_t t, 
 	/* row c is column cols[c] of the product, carried as X × 2^E */
 	double E = 0;
 	for (size_t j = k + 1; j <= t; j++) {
-		vx_net_coef(net, f, j, coef);
+		E += vx_net_coef(net, f, j, coef);
 		vx_net_jvp(net, coef, 0, X, Y, &w);
 		gsl_matrix *tmp = X;
 		X = Y;

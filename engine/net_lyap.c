@@ -27,12 +27,13 @@ vx_status vx_na_lyapunov(const vx_net *net, int ej, vx_net_result *r, const atom
 	vx_fill_gaussian(Zt, rng, 1.0);
 	st = VX_ENUMERIC;
 	for (size_t j = 0; j <= net->T; j++) {
+		double Ej = 0;   /* step j's coefficients' power of two */
 		if (vx_stop_asked(stop)) {
 			st = VX_ECANCELLED;
 			goto done;
 		}
 		if (j > 0) {
-			vx_net_coef(net, r->fwd, j, coef);
+			Ej = vx_net_coef(net, r->fwd, j, coef);
 			vx_net_jvp(net, coef, 0, Y, Z, &ws);
 			gsl_matrix_transpose_memcpy(Zt, Z);
 		}
@@ -46,7 +47,7 @@ vx_status vx_na_lyapunov(const vx_net *net, int ej, vx_net_result *r, const atom
 			gsl_matrix_set_row(Y, l, e);
 			if (j > 0) {
 				double rll = fabs(gsl_matrix_get(Zt, l, l));
-				sums[l] += rll > 0 ? log(rll) + ej * VX_LN_2 : -INFINITY;
+				sums[l] += rll > 0 ? log(rll) + (ej + Ej) * VX_LN_2 : -INFINITY;
 			}
 		}
 	}

@@ -285,7 +285,7 @@ static void sym_apply(const void *ctx, const double *x, double *y)
 static vx_status gram_step(gram_job *g, gram_worker *k, size_t j)
 {
 	const vx_net *net = g->net;
-	vx_net_coef(net, g->r->fwd, j, k->coef);
+	double E = vx_net_coef(net, g->r->fwd, j, k->coef);
 	vx_net_jacobian_from_coef(net, k->coef, k->J, &k->ws);
 	gsl_blas_dsyrk(CblasUpper, CblasNoTrans, 1.0, k->J, 0.0, k->G);
 	vx_lanczos_seed(k->lz, g->seed + j);
@@ -303,7 +303,7 @@ static vx_status gram_step(gram_job *g, gram_worker *k, size_t j)
 			st = vx_matrix_norm2(k->J, &nrm);
 	}
 	if (!st)
-		g->r->step_norm[j - 1] = vx_mag_ldexp(nrm, g->ej);
+		g->r->step_norm[j - 1] = vx_mag_ldexp(nrm, g->ej + E);
 	return st;
 }
 
@@ -344,12 +344,11 @@ static vx_status settle_high(const vx_net *net, int ej, vx_net_result *r, double
 		r->step_norm[j - 1].log10 = NAN;
 		if (r->step_bound[j - 1].log10 - ej * VX_LOG10_2 <= log10(LANCZOS_RANGE))
 			continue;
-		double nrm;
-		vx_net_coef(net, r->fwd, j, coef);
+		double nrm, E = vx_net_coef(net, r->fwd, j, coef);
 		vx_status st = step_explicit(net, coef, Jd, ws, &nrm);
 		if (st)
 			return st;
-		r->step_norm[j - 1] = vx_mag_ldexp(nrm, ej);
+		r->step_norm[j - 1] = vx_mag_ldexp(nrm, ej + E);
 	}
 	return VX_OK;
 }
@@ -408,12 +407,13 @@ vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r, const at
 	/* zeroed: an idle slot's row goes through the batched maps too */
 	double *coef = calloc(nb * cs, sizeof *coef);
 	size_t *slot = calloc(nb, sizeof *slot);   /* the step of each slot, 0 when idle */
+	double *slotE = calloc(nb, sizeof *slotE);   /* its coefficients' power of two */
 	vx_lanczos **lz = calloc(nb, sizeof *lz);
 	gsl_matrix *Jd = NULL;
 	dense_fb fb = { 0 };
 	vx_net_ws ws = { 0 };
 	vx_status st = VX_ENOMEM;
-	if (!X || !Y || !Z || !coef || !slot || !lz || vx_net_ws_init(&ws, net, nb))
+	if (!X || !Y || !Z || !coef || !slot || !slotE || !lz || vx_net_ws_init(&ws, net, nb))
 		goto done;
 	ws.help = help;
 	for (size_t b = 0; b < nb; b++) {
@@ -436,11 +436,11 @@ vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r, const at
 				st = VX_ECANCELLED;
 				goto done;
 			}
-			vx_net_coef(net, r->fwd, j, coef);
+			double E = vx_net_coef(net, r->fwd, j, coef);
 			vx_net_jacobian_from_coef(net, coef, Jd, &ws);
 			if ((st = vx_na_dense_norm(&fb, Jd, &nrm)))
 				goto done;
-			r->step_norm[j - 1] = vx_mag_ldexp(nrm, ej);
+			r->step_norm[j - 1] = vx_mag_ldexp(nrm, ej + E);
 		}
 		goto done;
 	}
@@ -453,7 +453,7 @@ vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r, const at
 		if (next > T)
 			break;
 		slot[b] = next;
-		vx_net_coef(net, r->fwd, next++, coef + b * cs);
+		slotE[b] = vx_net_coef(net, r->fwd, next++, coef + b * cs);
 		vx_lanczos_begin(lz[b]);
 		active++;
 	}
@@ -492,12 +492,12 @@ vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r, const at
 				if ((st = step_explicit(net, coef + b * cs, &Jd, &ws, &nrm)))
 					goto done;
 			}
-			r->step_norm[slot[b] - 1] = vx_mag_ldexp(nrm, ej);
+			r->step_norm[slot[b] - 1] = vx_mag_ldexp(nrm, ej + slotE[b]);
 			while (next <= T && !isnan(r->step_norm[next - 1].log10))
 				next++;
 			if (next <= T) {
 				slot[b] = next;
-				vx_net_coef(net, r->fwd, next++, coef + b * cs);
+				slotE[b] = vx_net_coef(net, r->fwd, next++, coef + b * cs);
 				vx_lanczos_begin(lz[b]);
 			} else {
 				slot[b] = 0;
@@ -511,6 +511,7 @@ done:
 		vx_lanczos_free(lz[b]);
 	free(lz);
 	free(slot);
+	free(slotE);
 	free(coef);
 	gsl_matrix_free(X);
 	gsl_matrix_free(Y);

@@ -27,6 +27,7 @@
 #include <gsl/gsl_linalg.h>
 #include "engine/eigen.h"
 #include "engine/net_analysis_internal.h"
+#include "engine/xd.h"
 
 /* saturated: the derivative below this fraction of its largest value */
 #define SAT_FRACTION 0.1
@@ -94,34 +95,13 @@ static double maxdiff(const double *a, const double *b, size_t n)
  * network does (a GRU's ¼ m_u σ_r grows as λ², and a stack multiplies one
  * I_l per layer: b_j = 1e600 at λ = 1e300).  Sums and products of
  * non-negative factors, each rounded once as in double arithmetic. */
-typedef struct {
-	double m;
-	long e;
-} xd;
-
-static xd xd_of(double v)
-{
-	int e;
-	xd x = { frexp(v, &e), 0 };
-	x.e = e;
-	return x;
-}
-
-static xd xd_mul(xd a, xd b)
-{
-	xd x = xd_of(a.m * b.m);
-	if (x.m != 0)
-		x.e += a.e + b.e;
-	return x;
-}
-
 /* a b for doubles a, b */
-static xd xd_term(double a, double b)
+static vx_xd xd_term(double a, double b)
 {
-	return xd_mul(xd_of(a), xd_of(b));
+	return vx_xd_mul(vx_xd_of(a), vx_xd_of(b));
 }
 
-static xd xd_add(xd a, xd b)
+static vx_xd xd_add(vx_xd a, vx_xd b)
 {
 	if (a.m == 0)
 		return b;
@@ -130,7 +110,7 @@ static xd xd_add(xd a, xd b)
 	long E = a.e > b.e ? a.e : b.e;
 	/* the smaller one's lowest bits may fall below the subnormals: far
 	 * below the larger's rounding */
-	xd x = xd_of(ldexp(a.m, (int)(a.e - E)) + ldexp(b.m, (int)(b.e - E)));
+	vx_xd x = vx_xd_of(ldexp(a.m, (int)(a.e - E)) + ldexp(b.m, (int)(b.e - E)));
 	x.e += E;
 	return x;
 }
@@ -142,7 +122,7 @@ vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r)
 	double gam = vx_act_gamma(net->act);
 	if (net->cell == VX_CELL_RNN && L == 1) {
 		r->bound_kind = VX_NET_BOUND_GAMMA_LAMBDA;
-		xd b = xd_term(gam, r->stats[0].sigma_hh);
+		vx_xd b = xd_term(gam, r->stats[0].sigma_hh);
 		for (size_t j = 0; j < net->T; j++)
 			r->step_bound[j] = vx_mag_ldexp(b.m, (double)b.e);
 		return VX_OK;
@@ -150,7 +130,7 @@ vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r)
 	r->bound_kind = VX_NET_BOUND_GATES;
 	gsl_matrix *Ns = gsl_matrix_alloc(nr, nr), *V = gsl_matrix_alloc(nr, nr);
 	gsl_vector *S = gsl_vector_alloc(nr);
-	xd *N = malloc(nr * nr * sizeof *N), *Ih = malloc(L * sizeof *Ih), *Ic = malloc(L * sizeof *Ic);
+	vx_xd *N = malloc(nr * nr * sizeof *N), *Ih = malloc(L * sizeof *Ih), *Ic = malloc(L * sizeof *Ic);
 	double *tmp = malloc(d * sizeof *tmp);
 	double *S0 = malloc(net->D * sizeof *S0);   /* h0 and c0 of every layer */
 	vx_status st = VX_ENOMEM;
@@ -158,7 +138,7 @@ vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r)
 		goto done;
 	st = VX_OK;
 	vx_net_state(net, r->fwd, 0, S0);
-	const xd zero = { 0, 0 }, one = xd_of(1.0);
+	const vx_xd zero = { 0, 0 }, one = vx_xd_of(1.0);
 	for (size_t j = 1; j <= net->T; j++) {
 		for (size_t q = 0; q < nr * nr; q++)
 			N[q] = zero;
@@ -167,16 +147,16 @@ vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r)
 			const double *sg = s->gate_sigma_hh, *tg = s->gate_sigma_ih;
 			const vx_net_trace *tr = &r->fwd->layer[l];
 			size_t h = l * sub;
-			xd *Nh = N + h * nr;   /* row h; row h + 1 is Nh + nr */
+			vx_xd *Nh = N + h * nr;   /* row h; row h + 1 is Nh + nr */
 			if (net->cell == VX_CELL_RNN) {
 				Nh[h] = xd_term(gam, sg[0]);
 				Ih[l] = xd_term(gam, tg[0]);
 			} else if (net->cell == VX_CELL_LSTM) {
 				double mc = maxdiff(j == 1 ? S0 + l * net->Ds + d : vx_row(tr->c, j - 2), NULL, d);
-				xd ka = xd_add(xd_add(xd_mul(xd_term(0.25, mc), xd_of(sg[1])), xd_term(0.25, sg[0])),
-				               xd_of(sg[2]));
-				xd ki = xd_add(xd_add(xd_mul(xd_term(0.25, mc), xd_of(tg[1])), xd_term(0.25, tg[0])),
-				               xd_of(tg[2]));
+				vx_xd ka = xd_add(xd_add(vx_xd_mul(xd_term(0.25, mc), vx_xd_of(sg[1])), xd_term(0.25, sg[0])),
+				               vx_xd_of(sg[2]));
+				vx_xd ki = xd_add(xd_add(vx_xd_mul(xd_term(0.25, mc), vx_xd_of(tg[1])), xd_term(0.25, tg[0])),
+				               vx_xd_of(tg[2]));
 				Nh[h] = xd_add(xd_term(0.25, sg[3]), ka);
 				Nh[h + 1] = one;
 				Nh[nr + h] = ka;
@@ -189,18 +169,18 @@ vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r)
 				for (size_t i = 0; i < d; i++)
 					tmp[i] = tanh(pre[2 * d + i]);
 				double mu = maxdiff(vx_row(tr->u, j - 1), NULL, d), mhn = maxdiff(hp, tmp, d);
-				Nh[h] = xd_add(xd_add(xd_add(one, xd_of(sg[2])), xd_mul(xd_term(0.25, mu), xd_of(sg[0]))),
-				               xd_mul(xd_term(0.25, mhn), xd_of(sg[1])));
-				Ih[l] = xd_add(xd_add(xd_of(tg[2]), xd_mul(xd_term(0.25, mu), xd_of(tg[0]))),
-				               xd_mul(xd_term(0.25, mhn), xd_of(tg[1])));
+				Nh[h] = xd_add(xd_add(xd_add(one, vx_xd_of(sg[2])), vx_xd_mul(xd_term(0.25, mu), vx_xd_of(sg[0]))),
+				               vx_xd_mul(xd_term(0.25, mhn), vx_xd_of(sg[1])));
+				Ih[l] = xd_add(xd_add(vx_xd_of(tg[2]), vx_xd_mul(xd_term(0.25, mu), vx_xd_of(tg[0]))),
+				               vx_xd_mul(xd_term(0.25, mhn), vx_xd_of(tg[1])));
 			}
 			/* the paths up from layer l−1: rows of layer l, columns m < l */
 			if (l > 0)
 				for (size_t q = 0; q < h; q++) {
-					xd below = N[(h - sub) * nr + q];   /* (l−1)'s h row */
-					Nh[q] = xd_mul(Ih[l], below);
+					vx_xd below = N[(h - sub) * nr + q];   /* (l−1)'s h row */
+					Nh[q] = vx_xd_mul(Ih[l], below);
 					if (sub == 2)
-						Nh[nr + q] = xd_mul(Ic[l], below);
+						Nh[nr + q] = vx_xd_mul(Ic[l], below);
 				}
 		}
 		/* ‖N‖₂ of 2^-E N, E the largest entry's exponent, with the entries

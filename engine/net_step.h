@@ -30,8 +30,40 @@
 size_t vx_net_ncoef(vx_cell c);
 /* Doubles of one step's coefficients: K d L. */
 size_t vx_net_coef_size(const vx_net *net);
-/* The coefficients of step j (1..T) into coef (vx_net_coef_size entries). */
-void vx_net_coef(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef);
+/* The coefficients of step j (1..T) into coef (vx_net_coef_size entries),
+ * as their values × 2^-E, E returned (an integer held in a double), so that
+ * J_j = 2^E × the Jacobian the maps below form from coef.  E is 0 and coef
+ * as computed in doubles unless the network has one layer and either the
+ * values J_j is linear in all lie below 2^-600 or a coefficient is 0 or
+ * subnormal as a double but not in truth (a step whose units or gates
+ * saturate: σ' = 10^-400 at a = 460 for tanh).  Such a step is "split":
+ * its values are formed as mantissa and power of two apart
+ * (vx_act_df_split) and scaled by one power of two, so that J_j keeps its
+ * digits at any depth of saturation.  The values J_j is linear in: the
+ * vanilla σ'; the LSTM's di, df, dg, do and f (h's rows are do U_o + beta
+ * C, C in the c rows' units, beta <= 1 left as it is); the GRU's z, zc and
+ * N r, N ur (J takes N only in those products: they go in r's and ur's
+ * slots, N's holding 1).  A value more than 2^1100 below the largest is 0.
+ * With several layers a block of J_j takes a coefficient of each layer it
+ * passes through, so no one power of two scales it: E is 0 there. */
+double vx_net_coef(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef);
+/* The same with a choice of form and what it did: gates = 0 is
+ * vx_net_coef's; gates = 1 scales, on a split step, what vx_net_vjp's gate
+ * adjoints (its dhh, dih) are linear in instead: the LSTM's di, df, dg and
+ * do (f, in none of them, is 0: the map's Xb is then not J_jᵀ Yb); the
+ * GRU's N and zc (r and ur as doubles, z 0).  J's E may come from f or z
+ * (diag(f), diag(z)) with the gates more than 2^1074 below: a gradient made
+ * of them alone would then be 0.  *split (when not NULL) is 1 on a split
+ * step; *flushed (when not NULL) grows by the values that came out 0 there
+ * though not 0 in truth. */
+double vx_net_coef_ex(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef, int gates, int *split,
+                      size_t *flushed);
+/* How many of step j's coefficients the passes hold as 0 though they are
+ * not (coef is scratch): a stack's lost in the doubles; a one-layer net's
+ * flushed by its scaled forms, and those they take as doubles (the LSTM's
+ * beta, the GRU's r and ur in the gate adjoints) lost there.  0 where the
+ * step's derivatives keep every digit. */
+size_t vx_net_coef_lost(const vx_net *net, const vx_net_fwd *f, size_t j, double *coef);
 
 /* Scratch of the batched maps, for up to nbmax vectors at once. */
 typedef struct {

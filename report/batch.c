@@ -124,6 +124,7 @@ vx_status vxr_batch_summarise(const vx_net_result *const *r, size_t B, vxr_batch
 		SPREAD(y->keep_sd, x_->stats[l].keep_sd);
 	}
 	for (size_t i = 0; i < B; i++) {
+		b->underflow += r[i]->underflow_steps > 0;
 		b->horizon_count[r[i]->horizon_kind]++;
 		b->trend_count[vxr_batch_trend_of(r[i])]++;
 	}

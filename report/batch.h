@@ -74,6 +74,8 @@ typedef struct {
 	vxr_batch_layer *layer;   /* L entries */
 	size_t trend_count[3];    /* sequences by vxr_trend (neither, vanishing, exploding) */
 	vxr_trend verdict;        /* the batch's, by the rule above */
+	size_t underflow;         /* sequences whose derivatives underflowed somewhere
+	                           * (vx_net_result.underflow_steps > 0) */
 } vxr_batch;
 
 /* Summarises r[0..B) (1 <= B <= VXR_BATCH_MAX), the analyses of one

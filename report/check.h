@@ -172,8 +172,10 @@ typedef struct {
  * weight_hh and of each gate block, the saturated fractions of the gates
  * (and of tanh(c)), the forget (LSTM) or update (GRU) gate's mean and spread;
  * the horizon; the top Lyapunov exponent (an estimate) against its bound;
- * the verdict (vxr_net_verdict); the finite-difference check.  VX_EIO when
- * writing fails. */
+ * the verdict (vxr_net_verdict); the finite-difference check.  Where the
+ * derivatives underflowed (vx_net_result.underflow_steps) and a norm or
+ * gradient is 0, a note under the blocks says a 0 may stand for a value too
+ * small to carry.  VX_EIO when writing fails. */
 vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_error *err);
 
 /* The JSON object (one line, newline-terminated, 17 significant digits, as
@@ -205,6 +207,7 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
  *     low, high},
  *   lyapunov {max_exponent, top [..], bound (the mean of ln b_j),
  *     estimate: true}, rate, verdict,
+ *   underflow_steps (only when not 0: vx_net_result's),
  *   fd_check {j, k, kinks, blocks (nblk × nblk), params {name: error},
  *     J, dSdS, grads: each {error, compared, failed, unresolved, at_kink,
  *     outcome}, unresolved, at_kink, tolerance, pass, outcome} (errors

@@ -49,8 +49,14 @@ static void spread_cells(FILE *out, const vxr_spread *s, as_kind k, vxf_style st
 {
 	const double v[5] = { s->min, s->q1, s->median, s->q3, s->max };
 	char b[64];
-	for (int i = 0; i < 5; i++)
-		vxr_ck_rpad(out, figure(b, sizeof b, s->n ? v[i] : NAN, k, st), COL + 1);
+	for (int i = 0; i < 5; i++) {
+		figure(b, sizeof b, s->n ? v[i] : NAN, k, st);
+		/* 10^-175 and past: fewer digits, so that a space stays between
+		 * the figures */
+		for (int sig = SIG - 1; sig >= 1 && k == AS_MAG && s->n && vxr_u8_width(b) > COL; sig--)
+			vxf_mag(b, sizeof b, vx_mag_from_log10(v[i]), sig, st);
+		vxr_ck_rpad(out, b, COL + 1);
+	}
 	fputc('\n', out);
 }
 
@@ -159,9 +165,15 @@ vx_status vxr_net_batch_text(FILE *out, const vxr_net_batch_check *c, int utf8, 
 	spread_row(out, "Lyapunov (est.)", &bt->lyap_max, AS_NUM, st);
 	spread_row(out, utf8 ? "horizon (t\u2212k)" : "horizon (t-k)", &bt->horizon, AS_GAP, st);
 	fprintf(out, "rate: log10 of %s per unit of t%sk; Lyapunov: the top exponent per\n"
-	             "step; horizon: the gap where %s first leaves [1e-3, 1e3]\n\n",
+	             "step; horizon: the gap where %s first leaves [1e-3, 1e3]\n",
 	        utf8 ? "\u2016\u2202S_t/\u2202S_k\u2016" : "|dS_t/dS_k|", utf8 ? "\u2212" : "-",
 	        utf8 ? "\u2016\u2202S_t/\u2202S_k\u2016" : "|dS_t/dS_k|");
+	if (bt->underflow > 0)
+		fprintf(out, "underflow: in %zu of %zu sequences a %s or a gate is below what a double\n"
+		             "  holds beside the others (saturated units): a norm or gradient of 0 may\n"
+		             "  be a value too small to carry beside the rest of its matrix, not 0\n",
+		        bt->underflow, bt->B, utf8 ? "\u03c3\u2032" : "sigma'");
+	fputc('\n', out);
 
 	size_t nrows;
 	size_t *gaps = vxr_ck_gaps(bt->t, &nrows);
@@ -251,6 +263,8 @@ static void jw_batch(vxr_jw *w, const vx_net *net, const vxr_batch *bt)
 	jw_spread(w, "rate", &bt->rate);
 	jw_spread(w, "lyapunov_max", &bt->lyap_max);
 	jw_spread(w, "horizon", &bt->horizon);
+	if (bt->underflow > 0)
+		vxr_jw_member_size(w, "underflow_sequences", bt->underflow);
 	vxr_jw_key(w, "paths");
 	vxr_jw_open(w, "[");
 	for (size_t k = 1; k <= bt->t && !w->err; k++) {

@@ -655,6 +655,9 @@ void vxr_jw_net_result(vxr_jw *w, const vx_net *net, const vx_net_result *r)
 	vxr_jw_close(w, "}");
 	jw_member(w, "rate", r->rate);
 	vxr_jw_member_str(w, "verdict", vxr_trend_name(vxr_net_verdict(r, VXR_NOTE_ASCII, NULL, 0)));
+	/* only where derivatives underflowed (vx_net_result.underflow_steps) */
+	if (r->underflow_steps > 0)
+		vxr_jw_member_size(w, "underflow_steps", r->underflow_steps);
 }
 
 void vxr_jw_net_head(vxr_jw *w, const vxr_net_check *c, int with_x)

@@ -93,6 +93,22 @@ static void layer_stats(FILE *out, const vxr_net_check *c, size_t l, int utf8, v
 	}
 }
 
+/* 1 when a norm, path term or gradient norm of r is exactly 0 */
+static int some_zero(const vx_net *net, const vx_net_result *r)
+{
+	int z = r->grad_norm.log10 == -INFINITY || r->grad_sum_norm.log10 == -INFINITY;
+	for (size_t j = 0; j < r->T; j++)
+		z |= r->step_norm[j].log10 == -INFINITY;
+	for (size_t k = 0; k < r->t; k++)
+		z |= r->paths[k].norm.log10 == -INFINITY;
+	for (size_t l = 0; l < net->L; l++)
+		z |= r->grad_hh_norm[l].log10 == -INFINITY;
+	for (size_t i = 0; i < r->t * net->L; i++)
+		z |= r->h_norm[i].log10 == -INFINITY || r->contribution[i].log10 == -INFINITY ||
+		     (r->c_norm && r->c_norm[i].log10 == -INFINITY);
+	return z;
+}
+
 vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_error *err)
 {
 	if (!out || !c || !c->params || !c->spec || !c->net || !c->result)
@@ -201,6 +217,11 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 	        utf8 ? "\u2016(\u2202L_t/\u2202S_t)(\u2202S_t/\u2202S_k)(\u2202\u207aS_k/\u2202weight_hh)\u2016_F"
 	             : "||(dL_t/dS_t)(dS_t/dS_k)(d+S_k/dweight_hh)||_F",
 	        utf8 ? "\u2202L_t/\u2202weight_hh" : "dL_t/dweight_hh");
+	if (r->underflow_steps > 0 && some_zero(net, r))
+		fprintf(out, "underflow: at %zu of %zu steps a %s or a gate is below what a double holds\n"
+		             "  beside the others (saturated units): a norm or gradient printed 0 may be\n"
+		             "  a value too small to carry beside the rest of its matrix, not 0\n",
+		        r->underflow_steps, net->T, utf8 ? "\u03c3\u2032" : "sigma'");
 
 	/* the weights and the gates, layer by layer */
 	for (size_t l = 0; l < net->L; l++) {

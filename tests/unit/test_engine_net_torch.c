@@ -11,6 +11,10 @@
  * loss, the gradient of every parameter and the path terms of every
  * weight_hh to 1e-9 relative.  Needs /usr/bin/python3 with torch
  * (tests/deps.sh installs python3-torch); fails, never skips, without it.
+ *
+ * Then one-layer networks whose every unit or gate saturates past the
+ * doubles (σ' = 10^-434 at a = 500 for tanh), where torch's float64 gives
+ * 0, against 50-digit mpmath (tests/unit/net_deep_ref.py, python3-mpmath).
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -147,6 +151,15 @@ static json_t *dump(const vx_net *net, const vx_net_result *r, const char *label
 		json_array_append_new(paths, p);
 	}
 	json_object_set_new(o, "paths", paths);
+	/* the same beyond a double, as log10 */
+	json_t *sl = json_array(), *gh = json_array();
+	for (size_t j = 0; j < r->T; j++)
+		json_array_append_new(sl, jl10(r->step_norm[j]));
+	for (size_t l = 0; l < net->L; l++)
+		json_array_append_new(gh, jl10(r->grad_hh_norm[l]));
+	json_object_set_new(o, "step_norm_log10", sl);
+	json_object_set_new(o, "grad_norm_log10", jl10(r->grad_norm));
+	json_object_set_new(o, "grad_hh_norm_log10", gh);
 	return o;
 }
 
@@ -199,4 +212,89 @@ Test(engine_net_torch, every_number_equals_pytorch_autograd, .timeout = 600)
 	snprintf(rm, sizeof rm, "rm -rf %s", dir);
 	cr_expect_eq(system(rm), 0);
 	cr_assert(rc == 0, "net_torch.py reports disagreements (exit %d): see its output", rc);
+}
+
+/* A gate block's bias_ih set to v for units [u0, d) (a gate b of G) */
+static void set_bias(vx_net *net, size_t b, size_t u0, double v)
+{
+	for (size_t u = u0; u < net->d; u++)
+		gsl_vector_set(net->layer[0].b_ih, b * net->d + u, v);
+}
+
+/* One layer, the gates' bias_ih set to b[g] (NAN: as drawn) in units u0..
+ * (unit 0 keeps its drawn biases when u0 = 1) */
+static vx_net *deep_net(vx_cell cell, vx_act act, size_t d, size_t u0, const double *b, unsigned long long seed)
+{
+	unsigned long long st = seed * 0x9E3779B97F4A7C15ULL + 7;
+	vx_net *net = vx_net_alloc(cell, act, 1, d, 2, 7);
+	cr_assert(net);
+	fill_random_net(net, 1.0, 0.3, 0, 0.3, &st);
+	for (size_t g = 0; g < net->G; g++)
+		if (!isnan(b[g]))
+			set_bias(net, g, u0, b[g]);
+	return net;
+}
+
+/* J_j = 10^-434 and beyond: vx_net_coef's coefficients carried apart from
+ * their powers of two (before, each of these printed 0 for every norm, step
+ * norm and gradient) */
+Test(engine_net_deep, saturated_one_layer_nets_equal_50_digit_mpmath, .timeout = 300)
+{
+	/* biases of the gates in PyTorch's order (LSTM i, f, g, o; GRU r, z, n):
+	 * ±1000 puts σ' near 10^-434, tanh' near 10^-868 */
+	static const struct { vx_cell cell; vx_act act; size_t d, u0; double b[4]; const char *limit; } C[] = {
+		{ VX_CELL_RNN, VX_TANH, 3, 0, { 500 }, NULL },
+		{ VX_CELL_RNN, VX_SIGMOID, 3, 0, { 1000 }, NULL },
+		{ VX_CELL_RNN, VX_TANH, 3, 1, { 400 }, NULL },
+		/* i, g, o open and flat, f shut */
+		{ VX_CELL_LSTM, VX_TANH, 2, 0, { 1000, -1000, 1000, 1000 }, NULL },
+		{ VX_CELL_LSTM, VX_TANH, 3, 1, { 1000, -1000, 1000, 1000 }, NULL },
+		/* f open (J's power of two from diag(f), the gates 10^-434 below):
+		 * ∂h_t/∂h_k, 10^-434 beside ∂c_t/∂c_k = 1 in one product, is 0
+		 * and said to be (underflow_steps) */
+		{ VX_CELL_LSTM, VX_TANH, 2, 0, { 1000, 1000, 1000, 1000 }, "dh_t/dh_k" },
+		{ VX_CELL_LSTM, VX_TANH, 2, 0, { 1000, 5, 1000, 1000 }, NULL },
+		/* z shut, n flat at 1 */
+		{ VX_CELL_GRU, VX_TANH, 2, 0, { NAN, -1000, 1000 }, NULL },
+		{ VX_CELL_GRU, VX_TANH, 3, 1, { NAN, -1000, 1000 }, NULL },
+		/* r and z shut, n not saturated: J takes N only in N r, N ur; the
+		 * gradient of weight_hh (through r) 10^-435 beside weight_ih's
+		 * (through N) is 0 and said to be */
+		{ VX_CELL_GRU, VX_TANH, 2, 0, { -1000, -1000, 0 }, "path term,weight_hh gradient norm" },
+		/* z open: J near diag(z), the gates' N = 10^-868 */
+		{ VX_CELL_GRU, VX_TANH, 2, 0, { NAN, 1000, 1000 }, NULL },
+	};
+	gsl_set_error_handler_off();
+	char dir[] = "/tmp/vanex-net-deep.XXXXXX";
+	cr_assert(mkdtemp(dir), "mkdtemp");
+	char cmd[4096];
+	const char *me = __FILE__, *slash = strrchr(me, '/');
+	int pos = snprintf(cmd, sizeof cmd, "/usr/bin/python3 %.*s/net_deep_ref.py", slash ? (int)(slash - me) : 1,
+	                   slash ? me : ".");
+	size_t beyond = 0;
+	for (size_t c = 0; c < sizeof C / sizeof C[0]; c++) {
+		vx_net *net = deep_net(C[c].cell, C[c].act, C[c].d, C[c].u0, C[c].b, 50 + c);
+		vx_net_result *r = net_analyse_ok(net);
+		for (size_t j = 0; j < r->T; j++)
+			beyond += r->step_norm[j].log10 < -400;
+		char label[96], path[128];
+		snprintf(label, sizeof label, "case %zu: %s/%s d=%zu saturated from unit %zu", c, vx_cell_name(C[c].cell),
+		         vx_act_name(C[c].act), C[c].d, C[c].u0);
+		snprintf(path, sizeof path, "%s/deep%02zu.json", dir, c);
+		json_t *o = dump(net, r, label);
+		json_object_set_new(o, "limits", json_string(C[c].limit ? C[c].limit : ""));
+		json_object_set_new(o, "underflow_steps", json_integer((json_int_t)r->underflow_steps));
+		cr_assert_eq(json_dump_file(o, path, JSON_REAL_PRECISION(17) | JSON_COMPACT), 0, "write %s", path);
+		json_decref(o);
+		pos += snprintf(cmd + pos, sizeof cmd - (size_t)pos, " %s", path);
+		vx_net_result_free(r);
+		vx_net_free(net);
+	}
+	/* the fully saturated ones are past 10^-400 at every step */
+	cr_assert_geq(beyond, 4 * 7, "only %zu step norms below 10^-400", beyond);
+	int rc = system(cmd);
+	char rm[300];
+	snprintf(rm, sizeof rm, "rm -rf %s", dir);
+	cr_expect_eq(system(rm), 0);
+	cr_assert(rc == 0, "net_deep_ref.py reports disagreements (exit %d): see its output", rc);
 }
