@@ -47,18 +47,28 @@
 #ifndef VX_ANALYSIS_H
 #define VX_ANALYSIS_H
 
+#include <math.h>
 #include <stddef.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 #include "engine/exec.h"
 #include "engine/model.h"
 
-/* A non-negative magnitude that may lie outside the range of a double. */
+/* A non-negative magnitude that may lie outside the range of a double.
+ * One more state: log10 -INFINITY with fits 0 is an underflow, a value
+ * that came out 0 though it is not known to be 0 (too small to carry
+ * beside the rest of its matrix: vx_net_result.underflow_steps). */
 typedef struct {
 	double value;  /* the magnitude, when fits; else 0 */
 	double log10;  /* log10 of the magnitude, always set; -INFINITY when exactly 0 */
 	int fits;      /* 1 when value holds it as a normal double (or exact 0) */
 } vx_mag;
+
+/* 1 for vx_mag's underflow state above */
+static inline int vx_mag_is_underflow(vx_mag m)
+{
+	return !m.fits && m.log10 == -INFINITY;
+}
 
 /* A vx_mag from its log10 (value filled when it fits a normal double). */
 vx_mag vx_mag_from_log10(double l10);

@@ -218,6 +218,15 @@ static vx_status count_underflow(const vx_net *net, vx_net_result *r)
 	return VX_OK;
 }
 
+/* A 0 the analysis computed where a coefficient underflowed (vx_mag's
+ * underflow state): not known to be 0 */
+static void mark_underflow(vx_mag *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].log10 == -INFINITY)
+			m[i].fits = 0;
+}
+
 static void summarise(vx_net_result *r)
 {
 	size_t t = r->t;
@@ -238,6 +247,21 @@ static void summarise(vx_net_result *r)
 	int h = vx_gap_leave(&r->paths[0].norm.log10, sizeof *r->paths, t, log10(VX_HORIZON_LOW),
 	                     log10(VX_HORIZON_HIGH), &r->horizon);
 	r->horizon_kind = h < 0 ? VX_HORIZON_VANISH : h > 0 ? VX_HORIZON_EXPLODE : VX_HORIZON_NONE;
+	if (r->underflow_steps == 0)
+		return;
+	/* the norms of products and the gradients' norms (not the path terms,
+	 * which are 0 in truth where the state before is, as h_0 = 0) */
+	for (size_t k = 0; k < t; k++) {
+		mark_underflow(&r->paths[k].norm, 1);
+		mark_underflow(&r->paths[k].step_product, 1);
+	}
+	mark_underflow(r->step_norm, r->T);
+	mark_underflow(r->h_norm, t * r->L);
+	if (r->c_norm)
+		mark_underflow(r->c_norm, t * r->L);
+	mark_underflow(&r->grad_norm, 1);
+	mark_underflow(&r->grad_sum_norm, 1);
+	mark_underflow(r->grad_hh_norm, r->L);
 }
 
 /* The passes that read only the forward pass, the weights and the steps

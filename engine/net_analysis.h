@@ -127,9 +127,12 @@ typedef struct {
 	                             * vx_net_coef_lost): where this is not 0, a block
 	                             * norm, path term or gradient that comes out 0
 	                             * may be one too small to carry beside the rest of
-	                             * its matrix; with one layer the whole-state
-	                             * norms, step norms and gradient norm keep their
-	                             * digits (net_step.h) */
+	                             * its matrix, and the norms and gradient norms
+	                             * that are 0 are in vx_mag's underflow state (not
+	                             * the path terms: one is 0 in truth where the
+	                             * state before it is); with one layer the whole-
+	                             * state norms, step norms and gradient norm keep
+	                             * their digits (net_step.h) */
 	size_t lanczos_steps;       /* operator applications for all norms */
 	size_t fallbacks;           /* norms that needed the dense eigen-solver */
 	size_t chain_truncations;   /* times the chain of ∂S_t/∂S_k dropped rows below the

@@ -218,9 +218,9 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 	             : "||(dL_t/dS_t)(dS_t/dS_k)(d+S_k/dweight_hh)||_F",
 	        utf8 ? "\u2202L_t/\u2202weight_hh" : "dL_t/dweight_hh");
 	if (r->underflow_steps > 0 && some_zero(net, r))
-		fprintf(out, "underflow: at %zu of %zu steps a %s or a gate is below what a double holds\n"
-		             "  beside the others (saturated units): a norm or gradient printed 0 may be\n"
-		             "  a value too small to carry beside the rest of its matrix, not 0\n",
+		fprintf(out, "underflow: at %zu of %zu steps a %s or a gate is below what a double\n"
+		             "  holds beside the others (saturated units): a norm or gradient printed 0\n"
+		             "  may be a value too small to carry beside the rest of its matrix, not 0\n",
 		        r->underflow_steps, net->T, utf8 ? "\u03c3\u2032" : "sigma'");
 
 	/* the weights and the gates, layer by layer */

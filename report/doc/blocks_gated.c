@@ -96,7 +96,8 @@ vx_status vxr_plot_gates(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 	snprintf(pd->legend_tex[2], sizeof pd->legend_tex[2], "GRU $\\|\\partial h_t/\\partial h_k\\|_2$");
 	for (int s = 0; s < 3; s++)
 		pd->series[s] = (vxp_series){ .label = pd->legend[s], .x = x, .y = y[s], .n = t,
-		                              .label_tex = pd->legend_tex[s] };
+		                              .label_tex = pd->legend_tex[s],
+		                              .underflow = s > 0 && g[s - 1]->underflow_steps > 0 };
 	plot_frame(&pd->plot, 3, 1, utf8 ? "t − k" : "t - k", "norm", "$t-k$", "norm");
 	/* the caption holds 200 bytes: the construction in short, the table's
 	 * note has it in full */

@@ -143,8 +143,8 @@ vx_status vxr_plot_dact(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata *
 	snprintf(pd->legend_tex[0], sizeof pd->legend_tex[0], "$\\sigma'(a)$, %s", vx_act_name(c->model->act));
 	snprintf(pd->legend_tex[1], sizeof pd->legend_tex[1], "$\\gamma = \\max \\sigma' = %s$", gtex);
 	snprintf(pd->mark_label_tex, sizeof pd->mark_label_tex, "$\\sigma'(a_j)$, $j = %zu$", j);
-	pd->series[0] = (vxp_series){ pd->legend[0], x, y, N, 0, pd->legend_tex[0], 0, 0 };
-	pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, pd->legend_tex[1], 0, 0 };
+	pd->series[0] = (vxp_series){ pd->legend[0], x, y, N, 0, pd->legend_tex[0], 0, 0, 0 };
+	pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, pd->legend_tex[1], 0, 0, 0 };
 	plot_frame(p, 2, 0, "a", utf8 ? "σ′(a)" : "sigma'(a)", "$a$", "$\\sigma'(a)$");
 	plot_marks(pd, mx, my, d);
 	/* the caption is TeX: γ printed in TeX style */
@@ -179,8 +179,8 @@ vx_status vxr_plot_steps(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 	gy[0] = gy[1] = vx_result_gl(r);
 	snprintf(pd->legend[0], sizeof pd->legend[0], "%s", utf8 ? "‖Jⱼ‖₂" : "||J_j||_2");
 	snprintf(pd->legend[1], sizeof pd->legend[1], "%s", utf8 ? "γλ" : "gamma*lambda");
-	pd->series[0] = (vxp_series){ pd->legend[0], x, y, T, 0, "$\\|J_j\\|_2$", 0, 0 };
-	pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, "$\\gamma\\lambda$", 0, 0 };
+	pd->series[0] = (vxp_series){ pd->legend[0], x, y, T, 0, "$\\|J_j\\|_2$", 0, 0, 0 };
+	pd->series[1] = (vxp_series){ pd->legend[1], gx, gy, 2, 1, "$\\gamma\\lambda$", 0, 0, 0 };
 	plot_frame(p, 2, 0, "j", "norm", "$j$", "norm");
 	snprintf(pd->caption, sizeof pd->caption,
 	         "The norm of each step's Jacobian, $\\|J_j\\|_2 = \\|\\operatorname{diag}(\\sigma'(a_j))\\,W\\|_2$, "
@@ -220,7 +220,7 @@ vx_status vxr_plot_eigen(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata 
 		double *x = pd->buf + 2 * s * C, *y = x + C;
 		circle(rad[s], C, x, y);
 		/* ρ solid; ‖W‖₂ and the unit circle dashed, never solid */
-		pd->series[s] = (vxp_series){ pd->legend[s], x, y, C, s > 0, pd->legend_tex[s], 1, 0 };
+		pd->series[s] = (vxp_series){ pd->legend[s], x, y, C, s > 0, pd->legend_tex[s], 1, 0, 0 };
 	}
 	for (size_t i = 0; i < d; i++) {
 		mx[i] = eg->re[i];
@@ -261,7 +261,7 @@ vx_status vxr_plot_powers(vxr_env *env, const vxr_obj *o, int utf8, vxr_plotdata
 	snprintf(pd->legend[2], sizeof pd->legend[2], "%s", utf8 ? "‖W‖₂ⁿ" : "||W||_2^n");
 	static const char *const tex[3] = { "$\\|W^n\\|_2$", "$\\rho(W)^n$", "$\\|W\\|_2^n$" };
 	for (size_t s = 0; s < 3; s++)
-		pd->series[s] = (vxp_series){ pd->legend[s], x, pd->buf + (s + 1) * M, M, s > 0, tex[s], 0, 0 };
+		pd->series[s] = (vxp_series){ pd->legend[s], x, pd->buf + (s + 1) * M, M, s > 0, tex[s], 0, 0, 0 };
 	vxp_plot *p = &pd->plot;
 	plot_frame(p, 3, 1, "n", "norm", "$n$", "norm");
 	snprintf(pd->caption, sizeof pd->caption,

@@ -61,6 +61,11 @@ static val vl10(int neg, double l10)
 
 static val vmag(vx_mag m)
 {
+	/* its underflow state: 0 in arithmetic, "underflow" when shown */
+	if (vx_mag_is_underflow(m)) {
+		val r = { V_NUM, NULL, 0, -INFINITY, 0, 0 };
+		return r;
+	}
 	if (m.fits)
 		return vnum(m.value);
 	return vl10(0, m.log10);
@@ -715,6 +720,10 @@ void vxr_tpl_format_val(char *buf, size_t n, val v, const fspec *f, vxf_style st
 			vxf_minus(buf, n, st);
 			return;
 		}
+	}
+	if (!v.fits && v.l10 == -INFINITY) {
+		vxf_underflow(buf, n, st);
+		return;
 	}
 	if (!v.fits) {
 		char m[96];

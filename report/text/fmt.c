@@ -198,8 +198,15 @@ char *vxf_log10(char *buf, size_t n, double l10, int sig, vxf_style st)
 	return put(buf, n, out);
 }
 
+char *vxf_underflow(char *buf, size_t n, vxf_style st)
+{
+	return put(buf, n, st == VXF_JSON ? "null" : st == VXF_TEX ? "\\text{underflow}" : "underflow");
+}
+
 char *vxf_mag(char *buf, size_t n, vx_mag m, int sig, vxf_style st)
 {
+	if (vx_mag_is_underflow(m))
+		return vxf_underflow(buf, n, st);
 	if (m.fits)
 		return vxf_num(buf, n, m.value, sig, st);
 	return vxf_log10(buf, n, m.log10, sig, st);

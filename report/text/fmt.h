@@ -38,8 +38,13 @@ char *vxf_minus(char *buf, size_t n, vxf_style st);
  * "3.2e-603"; -INFINITY gives "0". */
 char *vxf_log10(char *buf, size_t n, double l10, int sig, vxf_style st);
 
-/* Formats a vx_mag: its value when it fits, else from its log10. */
+/* Formats a vx_mag: its value when it fits, else from its log10; its
+ * underflow state (analysis.h) as vxf_underflow. */
 char *vxf_mag(char *buf, size_t n, vx_mag m, int sig, vxf_style st);
+
+/* "underflow" (TeX: \text{underflow}; JSON: null): a value computed as 0
+ * that is not known to be 0. */
+char *vxf_underflow(char *buf, size_t n, vxf_style st);
 
 /* Appends the power of ten of scientific notation, 10^e as the style
  * spells it after a mantissa ("×10⁻⁴", "\times10^{-4}", "e-04"; ASCII and

@@ -160,7 +160,9 @@ void vxp_build_model(model *m, const vxp_plot *p, int maxtx, int maxty)
 		for (size_t i = 0; i < n; i++) {
 			double x = xs[i], y = ys[i];
 			if (!vxp_point_ok(x, y)) {
-				if (p->log_y && y == -INFINITY && isfinite(x))
+				if (p->log_y && y == -INFINITY && isfinite(x) && s < p->nseries && p->series[s].underflow)
+					m->underflows++;
+				else if (p->log_y && y == -INFINITY && isfinite(x))
 					m->zeros++;
 				else
 					m->undefined++;
@@ -438,6 +440,9 @@ void vxp_omitted_note(const model *m, char *buf, size_t n)
 	if (m->zeros)
 		k = snprintf(buf, n, "%zu exact zero%s not shown (no place on a log scale)", m->zeros,
 		             m->zeros == 1 ? "" : "s");
+	if (m->underflows && k >= 0 && (size_t)k < n)
+		k += snprintf(buf + k, n - (size_t)k, "%s%zu underflow%s not shown (too small to carry)", k ? "; " : "",
+		              m->underflows, m->underflows == 1 ? "" : "s");
 	if (m->undefined && k >= 0 && (size_t)k < n)
 		snprintf(buf + k, n - (size_t)k, "%s%zu undefined value%s not shown", k ? "; " : "", m->undefined,
 		         m->undefined == 1 ? "" : "s");

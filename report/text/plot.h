@@ -23,6 +23,9 @@ typedef struct {
 	int style;             /* 0: the series' own colour, marker and terminal role, by
 	                        * its index (0..2); 1..3: those of series style − 1, shared
 	                        * (a bound in the colour of its curve): see below */
+	int underflow;         /* with log_y: its -INFINITY are underflows (values that
+	                        * came out 0 but are not known to be, analysis.h), not
+	                        * exact zeros: noted as such */
 } vxp_series;
 
 typedef struct {
@@ -50,6 +53,7 @@ typedef struct {
  * Both drawings share one model:
  *   - a point is drawn when its x and y are finite; with log_y a y of
  *     -INFINITY is an exact zero, counted and noted ("3 zeros omitted"),
+ *     or an underflow in a series so marked (noted apart),
  *     NaN and infinities are noted as undefined; a line breaks at them;
  *   - x axis: [min x, max x] over the drawn points and marks (widened by
  *     |x|·1e-6 + 1 each way when they coincide); ticks at 1, 2, 5 × 10ⁿ

@@ -459,16 +459,21 @@ vx_status vxp_cells(const vxp_plot *p, int cols, int rows, int utf8, char **out,
 			c += put_text(&g, lr, c, cols - c, p->mark_label, 0) + 2;
 		}
 	}
-	char note[96] = "";
-	if (m.zeros && m.undefined)
-		snprintf(note, sizeof note, "(%zu zero%s, %zu undefined omitted)", m.zeros, m.zeros == 1 ? "" : "s",
-		         m.undefined);
-	else if (m.zeros)
-		snprintf(note, sizeof note, "(%zu zero%s omitted)", m.zeros, m.zeros == 1 ? "" : "s");
-	else if (m.undefined)
-		snprintf(note, sizeof note, "(%zu undefined omitted)", m.undefined);
-	else if (m.npoints == 0)
+	char note[128] = "";
+	if (m.zeros || m.underflows || m.undefined) {
+		/* "(2 zeros, 1 underflow, 4 undefined omitted)" */
+		size_t k = 0;
+		const size_t cnt[3] = { m.zeros, m.underflows, m.undefined };
+		static const char *const what[3] = { "zero", "underflow", "undefined" };
+		for (int i = 0; i < 3; i++)
+			if (cnt[i] && k < sizeof note)
+				k += (size_t)snprintf(note + k, sizeof note - k, "%s%zu %s%s", k ? ", " : "(", cnt[i], what[i],
+				                      cnt[i] > 1 && i < 2 ? "s" : "");
+		if (k < sizeof note)
+			snprintf(note + k, sizeof note - k, " omitted)");
+	} else if (m.npoints == 0) {
 		snprintf(note, sizeof note, "(no values to plot)");
+	}
 	if (note[0]) {
 		legend_next(&lr, &c, text_cols(&g, note), cols, rows);
 		if (c < cols)

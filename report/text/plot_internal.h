@@ -36,6 +36,7 @@ typedef struct {
 	axis x, y;
 	size_t npoints;       /* plotted points (series and marks) */
 	size_t zeros;         /* log_y points at exactly 0 (y = -inf): left out */
+	size_t underflows;    /* the same in a series whose -inf are underflows */
 	size_t undefined;     /* NaN or infinite points otherwise: left out */
 	int integral_x;       /* every x is an integer: no ticks between */
 } model;

@@ -137,6 +137,8 @@ Test(check_net, the_text_fits_80_columns_and_is_ascii_without_utf8)
 		/* magnitudes beyond a double: 3^799 */
 		{ VX_CELL_RNN, 2, 0, { "act", "linear", "init", "identity", "norm", "3", "steps", "800" } },
 		{ VX_CELL_LSTM, 1, 0, { "steps", "1", NULL } },
+		/* the top layer's σ' below the doubles: the note on what a 0 is */
+		{ VX_CELL_RNN, 2, 0, { "norm", "2000", "steps", "12", NULL } },
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
 		for (int utf8 = 0; utf8 <= 1; utf8++) {
@@ -147,6 +149,11 @@ Test(check_net, the_text_fits_80_columns_and_is_ascii_without_utf8)
 			if (c == 3)
 				p.input_scale = 0;
 			char *t = text_of(&p, cases[c].cell, cases[c].L, cases[c].fb, utf8);
+			cr_expect((strstr(t, "underflow: ") != NULL) == (c == 5), "case %zu: the underflow note %s", c,
+			          c == 5 ? "missing" : "where nothing underflowed");
+			/* and its zeros shown as what they are (vx_mag's underflow state) */
+			cr_expect((strstr(t, " underflow ") != NULL) == (c == 5), "case %zu: cells reading underflow %s", c,
+			          c == 5 ? "missing" : "where nothing underflowed");
 			size_t lines = 0;
 			for (char *line = t, *nl; *line; line = nl + 1, lines++) {
 				nl = strchr(line, '\n');

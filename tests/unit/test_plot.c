@@ -131,7 +131,7 @@ static vxp_plot line_plot(vxp_series *s)
 		lx[i] = i;
 		ly[i] = -0.3 * i;   /* 1 down to 10^-6 */
 	}
-	*s = (vxp_series){ "y = 10^(-0.3x)", lx, ly, NLINE, 0, NULL, 0, 0 };
+	*s = (vxp_series){ "y = 10^(-0.3x)", lx, ly, NLINE, 0, NULL, 0, 0, 0 };
 	return (vxp_plot){ "a line", "x", "y", 1, s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 }
 
@@ -231,7 +231,7 @@ Test(cells, isolated_points_are_exactly_the_mapped_dots)
 		x[i] = i / 2.0;
 		y[i] = i % 2 ? NAN : -0.3 * x[i];
 	}
-	vxp_series s = { "dots", x, y, 41, 0, NULL, 0, 0 };
+	vxp_series s = { "dots", x, y, 41, 0, NULL, 0, 0, 0 };
 	vxp_plot p = { NULL, NULL, NULL, 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	for (int utf8 = 0; utf8 < 2; utf8++) {
 		char *txt = NULL;
@@ -271,9 +271,9 @@ static vxp_plot three_series(vxp_series *s, size_t n)
 		t2[i] = -0.2 * (double)i;
 		t3[i] = -0.1 * (double)i;
 	}
-	s[0] = (vxp_series){ "‖∂sₜ/∂sₖ‖₂", tx, t1, n, 0, NULL, 0, 0 };
-	s[1] = (vxp_series){ "Π‖Jⱼ‖₂", tx, t2, n, 0, NULL, 0, 0 };
-	s[2] = (vxp_series){ "(γλ)ᵗ⁻ᵏ", tx, t3, n, 1, NULL, 0, 0 };
+	s[0] = (vxp_series){ "‖∂sₜ/∂sₖ‖₂", tx, t1, n, 0, NULL, 0, 0, 0 };
+	s[1] = (vxp_series){ "Π‖Jⱼ‖₂", tx, t2, n, 0, NULL, 0, 0, 0 };
+	s[2] = (vxp_series){ "(γλ)ᵗ⁻ᵏ", tx, t3, n, 1, NULL, 0, 0, 0 };
 	return (vxp_plot){ "‖∂sₜ/∂sₖ‖ against t − k 漢字", "t − k", "norm", 1, s, 3, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 }
 
@@ -338,7 +338,7 @@ Test(cells, ascii_series_characters_carry_their_roles)
 Test(cells, marks_are_role_four)
 {
 	double x[3] = { -1, 0, 1 }, y[3] = { 0.5, 1, 0.5 }, mx[1] = { 0 }, my[1] = { 1 };
-	vxp_series s = { "curve", x, y, 3, 0, NULL, 0, 0 };
+	vxp_series s = { "curve", x, y, 3, 0, NULL, 0, 0, 0 };
 	vxp_plot p = { NULL, "a", "f", 0, &s, 1, mx, my, 1, "max", NULL, NULL, NULL, 0 };
 	for (int utf8 = 0; utf8 < 2; utf8++) {
 		char *txt = NULL;
@@ -366,7 +366,7 @@ Test(cells, a_wide_legend_takes_a_second_line)
 {
 	double x[3] = { 0, 1, 2 }, y1[3] = { 0, 1, 2 }, y2[3] = { 2, 1, 0 }, y3[3] = { 1, 1, 1 };
 	double mx[1] = { 1 }, my[1] = { 1 };
-	vxp_series s[3] = { { "alpha", x, y1, 3, 0, NULL, 0, 0 }, { "beta", x, y2, 3, 0, NULL, 0, 0 }, { "gamma", x, y3, 3, 1, NULL, 0, 0 } };
+	vxp_series s[3] = { { "alpha", x, y1, 3, 0, NULL, 0, 0, 0 }, { "beta", x, y2, 3, 0, NULL, 0, 0, 0 }, { "gamma", x, y3, 3, 1, NULL, 0, 0, 0 } };
 	vxp_plot p = { NULL, "x", "y", 0, s, 3, mx, my, 1, "delta", NULL, NULL, NULL, 0 };
 	for (int utf8 = 0; utf8 < 2; utf8++) {
 		/* one line: 3+1+5, 3+1+4, 3+1+5, 2+5 and 2 between: 39 columns (ASCII 36) */
@@ -425,7 +425,7 @@ Test(cells, too_small_or_malformed_is_a_usage_error)
 	}
 	cr_expect_eq(vxp_cells(NULL, 40, 10, 1, &txt, &roles), VX_EUSAGE);
 	cr_expect_eq(vxp_cells(&p, 40, 10, 1, NULL, &roles), VX_EUSAGE);
-	vxp_series nox = { "x", NULL, ly, 3, 0, NULL, 0, 0 };
+	vxp_series nox = { "x", NULL, ly, 3, 0, NULL, 0, 0, 0 };
 	vxp_plot q = { NULL, NULL, NULL, 1, &nox, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	cr_expect_eq(vxp_cells(&q, 40, 10, 1, &txt, &roles), VX_EUSAGE, "NULL x with n > 0");
 	vxp_series four[4] = { s, s, s, s };
@@ -438,7 +438,7 @@ Test(cells, too_small_or_malformed_is_a_usage_error)
 	cr_expect_eq(vxp_svg(NULL, 640, 360, &svg), VX_EUSAGE);
 	/* y labels so wide that fewer than 10 columns remain */
 	double yy[2] = { 1e300, -1e300 };
-	vxp_series w = { "w", lx, yy, 2, 0, NULL, 0, 0 };
+	vxp_series w = { "w", lx, yy, 2, 0, NULL, 0, 0, 0 };
 	vxp_plot wide = { NULL, NULL, NULL, 0, &w, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	vx_status st = vxp_cells(&wide, 20, 6, 0, &txt, &roles);
 	cr_expect(st == VX_OK || st == VX_EUSAGE, "status %d", st);
@@ -479,7 +479,7 @@ Test(degenerate, empty_one_point_zeros_nan_huge)
 	double hx[5] = { -1e308, -1e300, 0, 1e300, 1e308 };
 	double tiny[5] = { 1e-300, 2e-300, 3e-300, 4e-300, 5e-300 };
 
-	vxp_series s = { "none", x, zeros, 0, 0, NULL, 0, 0 };
+	vxp_series s = { "none", x, zeros, 0, 0, NULL, 0, 0, 0 };
 	vxp_plot p = { "t", "x", "y", 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	both_ok(&p, "n = 0", "no values");
 	p.nseries = 0;
@@ -489,6 +489,11 @@ Test(degenerate, empty_one_point_zeros_nan_huge)
 	both_ok(&p, "all exact zeros", "5 zeros omitted");
 	s.y = nans;
 	both_ok(&p, "NaN values", "4 undefined omitted");
+	/* a series whose zeros are underflows (vxp_series.underflow) */
+	s.y = zeros;
+	s.underflow = 1;
+	both_ok(&p, "all underflows", "5 underflows omitted");
+	s.underflow = 0;
 	s.y = one;
 	s.n = 1;
 	both_ok(&p, "one point", NULL);
@@ -697,7 +702,7 @@ Test(svg, six_hundred_decades_get_few_labels)
 		x[i] = i;
 		y[i] = -(double)i;   /* 0.1^i: down to 10^-600, beyond any double */
 	}
-	vxp_series s = { "0.1^(t-k)", x, y, 601, 0, NULL, 0, 0 };
+	vxp_series s = { "0.1^(t-k)", x, y, 601, 0, NULL, 0, 0, 0 };
 	vxp_plot p = { NULL, "t − k", "norm", 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	char *svg = NULL;
 	cr_assert_eq(vxp_svg(&p, 640, 480, &svg), VX_OK);
@@ -743,15 +748,28 @@ Test(svg, decade_labels_for_a_short_span)
 	free(svg);
 }
 
+Test(svg, underflows_are_noted_apart_from_zeros)
+{
+	double x[4] = { 0, 1, 2, 3 }, y[4] = { 0, -INFINITY, -INFINITY, -3 }, z[4] = { 0, -INFINITY, -1, -2 };
+	vxp_series s[2] = { { "under", x, y, 4, 0, NULL, 0, 0, 1 }, { "zero", x, z, 4, 0, NULL, 0, 0, 0 } };
+	vxp_plot p = { NULL, "x", NULL, 1, s, 2, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
+	char *svg = NULL;
+	cr_assert_eq(vxp_svg(&p, 400, 300, &svg), VX_OK);
+	cr_expect(strstr(svg, "1 exact zero not shown") != NULL, "the zero noted as one");
+	cr_expect(strstr(svg, "2 underflows not shown") != NULL, "the underflows noted apart");
+	free(svg);
+}
+
 Test(svg, omitted_points_are_noted_and_break_the_line)
 {
 	double x[6] = { 0, 1, 2, 3, 4, 5 }, y[6] = { 0, -1, -INFINITY, -3, NAN, -5 };
-	vxp_series s = { "gaps", x, y, 6, 0, NULL, 0, 0 };
+	vxp_series s = { "gaps", x, y, 6, 0, NULL, 0, 0, 0 };
 	vxp_plot p = { NULL, "x", NULL, 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	char *svg = NULL;
 	cr_assert_eq(vxp_svg(&p, 400, 300, &svg), VX_OK);
 	cr_expect(strstr(svg, "1 exact zero not shown") != NULL, "zero noted");
 	cr_expect(strstr(svg, "1 undefined value not shown") != NULL, "NaN noted");
+	cr_expect(strstr(svg, "underflow") == NULL, "no underflow in a series not marked so");
 	const char *d = strstr(strstr(svg, "class=\"vxp-line vxp-s1\""), " d=\"");
 	/* three pieces: 0-1, 3 alone, 5 alone */
 	int moves = 0;
@@ -765,7 +783,7 @@ Test(svg, linear_axis_and_marks)
 {
 	double a[5] = { -2, -1, 0, 1, 2 }, f[5] = { 0.1, 0.2, 0.25, 0.2, 0.1 };
 	double mx[1] = { 0 }, my[1] = { 0.25 };
-	vxp_series s = { "σ′(a)", a, f, 5, 0, NULL, 0, 0 };
+	vxp_series s = { "σ′(a)", a, f, 5, 0, NULL, 0, 0, 0 };
 	vxp_plot p = { "logistic", "a", "σ′", 0, &s, 1, mx, my, 1, "γ = ¼", NULL, NULL, NULL, 0 };
 	char *svg = NULL;
 	cr_assert_eq(vxp_svg(&p, 500, 300, &svg), VX_OK);
@@ -791,7 +809,7 @@ Test(svg, a_million_points_stay_small)
 		x[i] = (double)i;
 		y[i] = -1e-3 * (double)i;
 	}
-	vxp_series s = { "long", x, y, n, 0, NULL, 0, 0 };
+	vxp_series s = { "long", x, y, n, 0, NULL, 0, 0, 0 };
 	vxp_plot p = { NULL, NULL, NULL, 1, &s, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	char *svg = NULL;
 	cr_assert_eq(vxp_svg(&p, 640, 360, &svg), VX_OK);
@@ -883,7 +901,7 @@ Test(latex, pictures_compile_and_stay_in_their_box, .timeout = 120)
 	s3[2].label_tex = "$(\\gamma\\lambda)^{t-k}$";
 	three.xlabel_tex = "$t-k$";
 	double x[5] = { 0, 1, 2, 3, 4 }, odd[5] = { -1, -INFINITY, -2, NAN, -3 }, one[1] = { -3 };
-	vxp_series so = { "zeros", x, odd, 5, 0, NULL, 0, 0 }, s1 = { "one", x, one, 1, 0, NULL, 0, 0 };
+	vxp_series so = { "zeros", x, odd, 5, 0, NULL, 0, 0, 0 }, s1 = { "one", x, one, 1, 0, NULL, 0, 0, 0 };
 	vxp_plot holes = { NULL, "x", "y_1 & 50% #", 1, &so, 1, x, odd, 5, "marks", NULL, NULL, NULL, 0 };
 	vxp_plot lone = { NULL, NULL, NULL, 1, &s1, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	vxp_plot none = { NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
@@ -894,7 +912,7 @@ Test(latex, pictures_compile_and_stay_in_their_box, .timeout = 120)
 		bx[i] = (double)i;
 		by[i] = -1e-5 * (double)i + 1e-3 * sin((double)i);
 	}
-	vxp_series sb = { "long", bx, by, big, 0, NULL, 0, 0 };
+	vxp_series sb = { "long", bx, by, big, 0, NULL, 0, 0, 0 };
 	vxp_plot longp = { NULL, NULL, NULL, 1, &sb, 1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 };
 	const vxp_plot *plots[] = { &three, &holes, &lone, &none, &longp };
 
@@ -973,8 +991,8 @@ static vxp_plot circles(vxp_series *s, double *mx, double *my, int equal)
 		sx[i] = 0.5 * cos(a);
 		sy[i] = 0.5 * sin(a);
 	}
-	s[0] = (vxp_series){ "|z| = 1", cx, cy, NCIRC, 0, NULL, 1, 0 };
-	s[1] = (vxp_series){ "|z| = ½", sx, sy, NCIRC, 1, NULL, 1, 0 };
+	s[0] = (vxp_series){ "|z| = 1", cx, cy, NCIRC, 0, NULL, 1, 0, 0 };
+	s[1] = (vxp_series){ "|z| = ½", sx, sy, NCIRC, 1, NULL, 1, 0, 0 };
 	mx[0] = 0, my[0] = 0.5, mx[1] = 0, my[1] = -0.5, mx[2] = 0.3, my[2] = 0;
 	return (vxp_plot){ NULL, "Re z", "Im z", 0, s, 2, mx, my, 3, "points", NULL, NULL, NULL, equal };
 }
