@@ -189,44 +189,25 @@ static size_t unit_lost(const vx_net *net, const vx_net_fwd *f, size_t j, const 
 	return lost;
 }
 
-/* The values a one-layer step's scaled form holds for unit i, from its
- * values v (coef_split's), and the slot of coef each goes to (NONE: it only
+/* The values a one-layer step's scaled form holds, by their index in
+ * coef_split's order, and the block of coef each goes to (NONE: it only
  * sets the power of two); see net_step.h:
  *   state, what J_j is linear in: the vanilla σ'; the LSTM's di, df, dg,
  *     do and f (beta, at most 1, multiplies only these); the GRU's N r and
- *     N ur (in r's and ur's slots, N's holding 1), zc and z;
+ *     N ur (in r's and ur's blocks, N's holding 1), zc and z;
  *   gates, what the gate adjoints are linear in: the LSTM's di, df, dg and
  *     do; the GRU's N and zc, N r and N ur setting the power of two too
  *     (ur may pass 1), r and ur as they are. */
 #define NONE SIZE_MAX
-static size_t scaled_values(vx_cell c, size_t d, size_t i, int gates, const vx_xd *v, vx_xd *out, size_t *slot)
-{
-	switch (c) {
-	case VX_CELL_RNN:
-		out[0] = v[0];
-		slot[0] = i;
-		return 1;
-	case VX_CELL_LSTM: {
-		size_t n = gates ? 4 : 5;
-		for (size_t q = 0; q < n; q++) {
-			out[q] = v[q];
-			slot[q] = q * d + i;
-		}
-		return n;
-	}
-	case VX_CELL_GRU: {
-		static const size_t QS[2][4] = { { 5, 6, 3, 4 }, { 0, 3, 5, 6 } };
-		for (size_t q = 0; q < 4; q++)
-			out[q] = v[QS[gates][q]];
-		slot[0] = gates ? i : 2 * d + i;
-		slot[1] = gates ? 3 * d + i : d + i;
-		slot[2] = gates ? NONE : 3 * d + i;
-		slot[3] = gates ? NONE : 4 * d + i;
-		return 4;
-	}
-	}
-	return 0;
-}
+typedef struct {
+	size_t n, idx[5], blk[5];
+} form;
+
+static const form FORMS[3][2] = {
+	[VX_CELL_RNN] = { { 1, { 0 }, { 0 } }, { 1, { 0 }, { 0 } } },
+	[VX_CELL_LSTM] = { { 5, { 0, 1, 2, 3, 4 }, { 0, 1, 2, 3, 4 } }, { 4, { 0, 1, 2, 3 }, { 0, 1, 2, 3 } } },
+	[VX_CELL_GRU] = { { 4, { 5, 6, 3, 4 }, { 2, 1, 3, 4 } }, { 4, { 0, 3, 5, 6 }, { 0, 3, NONE, NONE } } },
+};
 
 #define COEF_LOW 0x1p-600
 
@@ -235,26 +216,16 @@ static size_t scaled_values(vx_cell c, size_t d, size_t i, int gates, const vx_x
  * subnormal as a double but not in truth */
 static int needs_split(const vx_net *net, const vx_net_fwd *f, size_t j, const double *coef)
 {
-	size_t d = net->d;
+	const form *st = &FORMS[net->cell][0];
 	double mx = 0, x[7];
-	for (size_t i = 0; i < d; i++) {
+	for (size_t i = 0; i < net->d; i++) {
 		unit_doubles(net, coef, 0, i, x);
-		switch (net->cell) {
-		case VX_CELL_RNN:
-			mx = fmax(mx, fabs(x[0]));
-			break;
-		case VX_CELL_LSTM:
-			for (size_t q = 0; q < 5; q++)
-				mx = fmax(mx, fabs(x[q]));
-			break;
-		case VX_CELL_GRU:
-			mx = fmax(fmax(mx, fabs(x[3])), fmax(fabs(x[4]), fmax(fabs(x[5]), fabs(x[6]))));
-			break;
-		}
+		for (size_t q = 0; q < st->n; q++)
+			mx = fmax(mx, fabs(x[st->idx[q]]));
 	}
 	if (!(mx >= COEF_LOW))
 		return 1;
-	for (size_t i = 0; i < d; i++)
+	for (size_t i = 0; i < net->d; i++)
 		if (unit_lost(net, f, j, coef, 0, i))
 			return 1;
 	return 0;
@@ -270,30 +241,30 @@ double vx_net_coef_ex(const vx_net *net, const vx_net_fwd *f, size_t j, double *
 		return 0;
 	if (split_out)
 		*split_out = 1;
-	size_t d = net->d, slot[5];
-	vx_xd v[7], w[5];
+	size_t d = net->d;
+	const form *fm = &FORMS[net->cell][gates != 0];
+	vx_xd v[7];
 	double top = -INFINITY;
 	for (size_t i = 0; i < d; i++) {
 		coef_split(net, f, j, 0, i, v);
-		size_t n = scaled_values(net->cell, d, i, gates, v, w, slot);
-		for (size_t q = 0; q < n; q++)
-			if (w[q].m != 0)
-				top = fmax(top, w[q].e);
+		for (size_t q = 0; q < fm->n; q++)
+			if (v[fm->idx[q]].m != 0)
+				top = fmax(top, v[fm->idx[q]].e);
 	}
 	if (top == -INFINITY)
 		top = 0;
 	for (size_t i = 0; i < d; i++) {
 		coef_split(net, f, j, 0, i, v);
-		size_t n = scaled_values(net->cell, d, i, gates, v, w, slot);
-		for (size_t q = 0; q < n; q++) {
-			double sh = w[q].e - top;
-			int keep = w[q].m != 0 && sh > -1100;
-			if (flushed && w[q].m != 0 && !keep)
+		for (size_t q = 0; q < fm->n; q++) {
+			vx_xd w = v[fm->idx[q]];
+			double sh = w.e - top;
+			int keep = w.m != 0 && sh > -1100;
+			if (flushed && w.m != 0 && !keep)
 				(*flushed)++;
-			if (slot[q] != NONE)
-				coef[slot[q]] = keep ? ldexp(w[q].m, (int)sh) : 0.0;
+			if (fm->blk[q] != NONE)
+				coef[fm->blk[q] * d + i] = keep ? ldexp(w.m, (int)sh) : 0.0;
 		}
-		/* what the mode leaves out: the GRU's N (in its products), the
+		/* what the form leaves out: the GRU's N (in its products), the
 		 * keeping gate of a gate adjoint's */
 		if (net->cell == VX_CELL_GRU && !gates)
 			coef[i] = 1.0;
@@ -621,9 +592,7 @@ vx_status vx_net_step_jacobian(const vx_net *net, const vx_net_fwd *f, size_t j,
 	double E = vx_net_coef(net, f, j, coef);
 	vx_net_jacobian_from_coef(net, coef, J, &w);
 	/* as doubles: a saturated step's entries are subnormal or 0 */
-	for (size_t r = 0; E != 0 && r < J->size1; r++)
-		for (size_t c = 0; c < J->size2; c++)
-			gsl_matrix_set(J, r, c, ldexp(gsl_matrix_get(J, r, c), (int)fmin(fmax(E, -4000), 4000)));
+	vx_scale2_matrix(J, (int)fmin(fmax(E, -4000), 4000));
 	vx_net_ws_clear(&w);
 	free(coef);
 	return VX_OK;

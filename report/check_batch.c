@@ -168,11 +168,7 @@ vx_status vxr_net_batch_text(FILE *out, const vxr_net_batch_check *c, int utf8, 
 	             "step; horizon: the gap where %s first leaves [1e-3, 1e3]\n",
 	        utf8 ? "\u2016\u2202S_t/\u2202S_k\u2016" : "|dS_t/dS_k|", utf8 ? "\u2212" : "-",
 	        utf8 ? "\u2016\u2202S_t/\u2202S_k\u2016" : "|dS_t/dS_k|");
-	if (bt->underflow > 0)
-		fprintf(out, "underflow: in %zu of %zu sequences a %s or a gate is below what a double\n"
-		             "  holds beside the others (saturated units): a norm or gradient of 0 may\n"
-		             "  be a value too small to carry beside the rest of its matrix, not 0\n",
-		        bt->underflow, bt->B, utf8 ? "\u03c3\u2032" : "sigma'");
+	vxr_ck_underflow_note(out, bt->underflow, bt->B, "sequences", utf8);
 	fputc('\n', out);
 
 	size_t nrows;

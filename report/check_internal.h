@@ -56,6 +56,10 @@ void vxr_ck_gap_head(FILE *out, int utf8, const char *const *cols, int n);
 void vxr_ck_gap_row(FILE *out, size_t gap, size_t k, const vx_mag *m, int nm, vxf_style st);
 /* Under a table of nrows of t gaps, what vxr_check_rows left out. */
 void vxr_ck_rows_note(FILE *out, size_t nrows, size_t t, int utf8);
+/* The note under a table where derivatives underflowed: "underflow: in n
+ * of of unit a σ' or a gate lies below what a double holds …" (3 lines, at
+ * most 80 columns for any n and of up to 10^7), when n > 0. */
+void vxr_ck_underflow_note(FILE *out, size_t n, size_t of, const char *unit, int utf8);
 /* The lines of a trained network's file: module, file, format and dtype,
  * a rescaling, the direction of a bidirectional module. */
 /* The weights' lines of a trained network's file; for a vanilla cell (an

@@ -381,3 +381,13 @@ void vxr_ck_net_fd_text(FILE *out, const vx_net *net, const vx_net_fdjudge *fd, 
 		        utf8 ? "\u2202S_t/\u2202S_k" : "dS_t/dS_k", fd->columns, net->D, fd->columns / fd->nblk);
 	fd_summary(out, vxr_ck_net_fd_overall(fd), o, utf8 ? what_u : what_a, VX_NET_FD_ITEMS, left, kinked, utf8);
 }
+
+void vxr_ck_underflow_note(FILE *out, size_t n, size_t of, const char *unit, int utf8)
+{
+	if (n == 0)
+		return;
+	fprintf(out, "underflow: in %zu of %zu %s a %s or a gate lies below what a double\n"
+	             "  holds beside the others (saturated units): a value shown as underflow\n"
+	             "  or 0 may be one too small to carry beside the rest of its matrix\n",
+	        n, of, unit, utf8 ? "\u03c3\u2032" : "sigma'");
+}

@@ -217,11 +217,8 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 	        utf8 ? "\u2016(\u2202L_t/\u2202S_t)(\u2202S_t/\u2202S_k)(\u2202\u207aS_k/\u2202weight_hh)\u2016_F"
 	             : "||(dL_t/dS_t)(dS_t/dS_k)(d+S_k/dweight_hh)||_F",
 	        utf8 ? "\u2202L_t/\u2202weight_hh" : "dL_t/dweight_hh");
-	if (r->underflow_steps > 0 && some_zero(net, r))
-		fprintf(out, "underflow: at %zu of %zu steps a %s or a gate is below what a double\n"
-		             "  holds beside the others (saturated units): a norm or gradient printed 0\n"
-		             "  may be a value too small to carry beside the rest of its matrix, not 0\n",
-		        r->underflow_steps, net->T, utf8 ? "\u03c3\u2032" : "sigma'");
+	if (some_zero(net, r))
+		vxr_ck_underflow_note(out, r->underflow_steps, net->T, "steps", utf8);
 
 	/* the weights and the gates, layer by layer */
 	for (size_t l = 0; l < net->L; l++) {
