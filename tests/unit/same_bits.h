@@ -12,6 +12,15 @@
 #include "engine/analysis.h"
 #include "engine/net_analysis.h"
 
+/* Runs with threads tried before the sharing a test is there to show (a
+ * thread taking rows of another's products, rowshare.h) counts as absent.
+ * Whether a thread joins another's work in time is the machine's
+ * scheduling: the caller of vx_net_analyse joined an orthogonal linear
+ * chain of 119 products of 256 rows in its last 4 to 9 products, and missed
+ * it in 3 runs of 62 of test_engine_net (a 2-core Zen 3, criterion's two
+ * jobs beside it).  Each run is compared with one thread's to the bit. */
+#define VX_TEST_SHARE_RUNS 8
+
 static inline int same_bits(const void *a, const void *b, size_t n)
 {
 	return memcmp(a, b, n) == 0;

@@ -589,18 +589,26 @@ Test(engine_analysis, a_chain_shared_by_two_threads_has_the_bits_of_one)
 			gsl_matrix_free(R);
 		}
 		vx_result *a, *b;
-		one_and_two(m, T, 1, &a, &b);
-		cr_expect_eq(a->chain_shared, 0, "q %d: one thread shares nothing", q);
 		/* the orthogonal chain's 120 full products outlast the other
-		 * thread's passes (BPTT and the exponents: a fiftieth of them),
-		 * whatever the machine's load; the tanh one may end first */
-		if (q != 1)
-			cr_expect_gt(b->chain_shared, 0, "q %d: products shared: %zu", q, b->chain_shared);
-		cr_expect(same_paths(a->paths, b->paths, T), "q %d: the paths to the bit", q);
-		cr_expect(same_bits(a->step_norm->data, b->step_norm->data, T * sizeof(double)), "q %d: ‖J_j‖", q);
-		cr_expect(same_bits(a->grad_W->data, b->grad_W->data, d * d * sizeof(double)), "q %d: ∂L/∂W", q);
-		cr_expect(same_bits(a->lyap_top, b->lyap_top, sizeof a->lyap_top) && a->chain_rank == b->chain_rank &&
-		          a->chain_truncations == b->chain_truncations, "q %d: exponents, the chain's rank", q);
+		 * thread's passes (BPTT and the exponents: a fiftieth of them);
+		 * the tanh one may end first.  A run that did not share is run
+		 * again (same_bits.h) */
+		for (int run = 1;; run++) {
+			one_and_two(m, T, 1, &a, &b);
+			cr_expect_eq(a->chain_shared, 0, "q %d: one thread shares nothing", q);
+			cr_expect(same_paths(a->paths, b->paths, T), "q %d: the paths to the bit", q);
+			cr_expect(same_bits(a->step_norm->data, b->step_norm->data, T * sizeof(double)), "q %d: ‖J_j‖", q);
+			cr_expect(same_bits(a->grad_W->data, b->grad_W->data, d * d * sizeof(double)), "q %d: ∂L/∂W", q);
+			cr_expect(same_bits(a->lyap_top, b->lyap_top, sizeof a->lyap_top) && a->chain_rank == b->chain_rank &&
+			          a->chain_truncations == b->chain_truncations, "q %d: exponents, the chain's rank", q);
+			if (q == 1 || b->chain_shared > 0 || run == VX_TEST_SHARE_RUNS) {
+				if (q != 1)
+					cr_expect_gt(b->chain_shared, 0, "q %d: products shared (in none of %d runs)", q, run);
+				break;
+			}
+			vx_result_free(a);
+			vx_result_free(b);
+		}
 		/* a BLAS sharing each call among threads of its own: no split */
 		if (openblas_get_num_threads && dlsym(RTLD_NEXT, "openblas_set_num_threads")) {
 			vx_result *c1, *c;

@@ -872,6 +872,35 @@ Test(engine_net, gradients_summed_over_several_blocks_equal_differences, .timeou
 
 /* ---- the chain's products shared with the thread done with its passes ---- */
 
+/* b, of three threads, has every number of a, of one, to the bit */
+static void expect_bits_of_one(const vx_net_result *a, const vx_net_result *b, const vx_net *net, size_t T,
+                               size_t c)
+{
+	size_t L = net->L;
+	int paths = 1;
+	for (size_t k = 0; k < T; k++)
+		paths &= same_mags(&a->paths[k].norm, &b->paths[k].norm, 1);
+	cr_expect(paths, "case %zu: ‖∂S_t/∂S_k‖ to the bit", c);
+	cr_expect(same_mags(a->h_norm, b->h_norm, T * L), "case %zu: the h blocks' norms", c);
+	if (a->c_norm)
+		cr_expect(same_mags(a->c_norm, b->c_norm, T * L), "case %zu: the c blocks' norms", c);
+	cr_expect(same_mags(a->step_norm, b->step_norm, net->T), "case %zu: ‖J_j‖", c);
+	for (size_t l = 0; l < L; l++) {
+		cr_expect(same_matrix(a->grad[l].w_hh, b->grad[l].w_hh) && same_matrix(a->grad[l].w_ih, b->grad[l].w_ih),
+		          "case %zu: ∂L_t/∂weight_l%zu", c, l);
+		cr_expect(same_matrix(a->grad_sum[l].w_hh, b->grad_sum[l].w_hh), "case %zu: ∂L/∂weight_hh_l%zu", c, l);
+		cr_expect(same_bits(a->stats[l].gate_radius, b->stats[l].gate_radius, sizeof a->stats[l].gate_radius) &&
+		          same_bits(a->stats[l].gate_sigma_hh, b->stats[l].gate_sigma_hh, sizeof a->stats[l].gate_sigma_hh),
+		          "case %zu: layer %zu's gates' ρ and σ", c, l);
+	}
+	cr_expect(same_mag(a->loss, b->loss) && same_mag(a->loss_sum, b->loss_sum) &&
+	          same_mags(a->contribution, b->contribution, T * L),
+	          "case %zu: the losses and the paths' contributions", c);
+	cr_expect(a->chain_rank == b->chain_rank && a->chain_truncations == b->chain_truncations &&
+	          a->lanczos_steps == b->lanczos_steps, "case %zu: the chain's rank, truncations, Lanczos steps", c);
+	cr_expect(same_bits(a->lyap_top, b->lyap_top, sizeof a->lyap_top), "case %zu: the exponents", c);
+}
+
 /* With three threads the caller's, its passes done, takes the lower rows of
  * the chain's products (net_chain.c, rowshare.h): every number keeps the
  * bits of the run on one thread.  A linear vanilla cell with an orthogonal
@@ -906,51 +935,35 @@ Test(engine_net, a_chain_shared_by_the_idle_thread_has_the_bits_of_one, .timeout
 		}
 		/* the GRU's loss at t = 100: its chain walks 100 steps, its step
 		 * norms take all 1200 (see below) */
-		size_t T = c == 2 ? 100 : net->T, L = net->L, D = net->D;
+		size_t T = c == 2 ? 100 : net->T;
 		vx_net_result *a = NULL, *b = NULL;
 		cr_assert_eq(vx_net_analyse(net, T, &one, &a, NULL), VX_OK);
-		cr_assert_eq(vx_net_analyse(net, T, &three, &b, NULL), VX_OK);
 		cr_expect(a->chain_shared == 0 && a->steps_shared == 0, "case %zu: one thread shares nothing", c);
-		if (c == 0)
-			cr_expect_gt(b->chain_shared, 0, "case %zu: products shared", c);
-		/* the GRU's step norms take about 100 Lanczos steps each on the
-		 * explicit J_j Jᵀ_j (net_norms.c): over 1200 steps they outlast the
-		 * chain's walk of 100 and the passes, and the consumer joins them
-		 * and takes steps to the last (with the loss at t = T = 1200 the
-		 * walk and the passes ended with the step norms on a Zen 3, and
-		 * the consumer joined in 1 run of 2) */
-		if (c == 2)
-			cr_expect_gt(b->steps_shared, 0, "case %zu: the step norms' products shared", c);
-		/* and before that, BPTT, the summed loss's, the exponents and the
-		 * gates' spectral radii, which the caller would have run after its
-		 * step norms */
 		cr_expect(a->tasks_shared == 0, "case %zu: one thread moves no pass", c);
-		if (c == 2)
-			cr_expect_gt(b->tasks_shared, 0, "case %zu: passes taken by the chain's thread", c);
-		int paths = 1;
-		for (size_t k = 0; k < T; k++)
-			paths &= same_mags(&a->paths[k].norm, &b->paths[k].norm, 1);
-		cr_expect(paths, "case %zu: ‖∂S_t/∂S_k‖ to the bit", c);
-		cr_expect(same_mags(a->h_norm, b->h_norm, T * L), "case %zu: the h blocks' norms", c);
-		if (a->c_norm)
-			cr_expect(same_mags(a->c_norm, b->c_norm, T * L), "case %zu: the c blocks' norms", c);
-		cr_expect(same_mags(a->step_norm, b->step_norm, net->T), "case %zu: ‖J_j‖", c);
-		for (size_t l = 0; l < L; l++) {
-			cr_expect(same_matrix(a->grad[l].w_hh, b->grad[l].w_hh) && same_matrix(a->grad[l].w_ih, b->grad[l].w_ih),
-			          "case %zu: ∂L_t/∂weight_l%zu", c, l);
-			cr_expect(same_matrix(a->grad_sum[l].w_hh, b->grad_sum[l].w_hh), "case %zu: ∂L/∂weight_hh_l%zu", c, l);
-			cr_expect(same_bits(a->stats[l].gate_radius, b->stats[l].gate_radius, sizeof a->stats[l].gate_radius) &&
-			          same_bits(a->stats[l].gate_sigma_hh, b->stats[l].gate_sigma_hh,
-			                    sizeof a->stats[l].gate_sigma_hh),
-			          "case %zu: layer %zu's gates' ρ and σ", c, l);
+		/* case 0: the chain's products shared.  Case 2: the GRU's step
+		 * norms take about 100 Lanczos steps each on the explicit
+		 * J_j Jᵀ_j (net_norms.c): over 1200 steps they outlast the chain's
+		 * walk of 100, and its thread takes the passes that the caller
+		 * would have run after its step norms (BPTT, the summed loss's,
+		 * the exponents and the gates' spectral radii), then joins the
+		 * step norms (from 67-70% of the analysis on a Zen 3; with the
+		 * loss at t = T = 1200 it joined in 1 run of 2) */
+		int run = 1, shown = 0;
+		for (;; run++) {
+			cr_assert_eq(vx_net_analyse(net, T, &three, &b, NULL), VX_OK);
+			expect_bits_of_one(a, b, net, T, c);
+			shown = c == 0 ? b->chain_shared > 0 : c == 2 ? b->steps_shared > 0 && b->tasks_shared > 0 : 1;
+			if (shown || run == VX_TEST_SHARE_RUNS)
+				break;
+			vx_net_result_free(b);
 		}
-		cr_expect(same_mag(a->loss, b->loss) && same_mag(a->loss_sum, b->loss_sum) &&
-		          same_mags(a->contribution, b->contribution, T * L),
-		          "case %zu: the losses and the paths' contributions", c);
-		cr_expect(a->chain_rank == b->chain_rank && a->chain_truncations == b->chain_truncations &&
-		          a->lanczos_steps == b->lanczos_steps, "case %zu: the chain's rank, truncations, Lanczos steps", c);
-		cr_expect(same_bits(a->lyap_top, b->lyap_top, sizeof a->lyap_top), "case %zu: the exponents", c);
-		cr_expect(D == a->D);
+		if (c == 0)
+			cr_expect_gt(b->chain_shared, 0, "case %zu: products shared (in none of %d runs)", c, run);
+		if (c == 2) {
+			cr_expect_gt(b->steps_shared, 0, "case %zu: the step norms' products shared (%d runs)", c, run);
+			cr_expect_gt(b->tasks_shared, 0, "case %zu: passes taken by the chain's thread (%d runs)", c, run);
+		}
+		cr_expect(net->D == a->D);
 		vx_net_result_free(a);
 		vx_net_result_free(b);
 		vx_net_free(net);

@@ -18,6 +18,7 @@
 #include "engine/net.h"
 #include "engine/net_analysis.h"
 #include "engine/net_fdjudge.h"
+#include "same_bits.h"
 #include "test_engine_net_util.h"
 
 static void setup(void)
@@ -208,13 +209,12 @@ Test(net_fdjudge, bad_arguments)
 }
 
 /* a and b (of a network of L layers) the same to the bit: every item,
- * every block, every parameter; then both cleared */
+ * every block, every parameter; then b cleared */
 static void same_judgement(vx_net_fdjudge *a, vx_net_fdjudge *b, size_t L, size_t c)
 {
 	cr_expect_eq(memcmp(a->item, b->item, sizeof a->item), 0, "cell %zu: the items", c);
 	cr_expect_eq(memcmp(a->block, b->block, a->nblk * a->nblk * sizeof *a->block), 0, "cell %zu: the blocks", c);
 	cr_expect_eq(memcmp(a->param, b->param, 4 * L * sizeof *a->param), 0, "cell %zu: the parameters", c);
-	vx_net_fdjudge_clear(a);
 	vx_net_fdjudge_clear(b);
 }
 
@@ -234,6 +234,7 @@ Test(net_fdjudge, two_threads_judge_as_one)
 		cr_assert_eq(vx_net_fd_judge_on(net, r, net->T, net->T - 2, 16, 0, &two, &b), VX_OK);
 		cr_expect_gt(a.item[VX_NET_FD_GRAD].compared, 0, "cell %zu: parameters compared", c);
 		same_judgement(&a, &b, net->L, c);
+		vx_net_fdjudge_clear(&a);
 		vx_net_result_free(r);
 		vx_net_free(net);
 	}
@@ -263,12 +264,20 @@ Test(net_fdjudge, the_parameters_runs_shared_judge_as_one, .timeout = 300)
 		cr_assert_eq(vx_net_analyse(net, net->T, &one, &r, &err), VX_OK, "%s", err.msg);
 		vx_net_fdjudge a, b;
 		cr_assert_eq(vx_net_fd_judge_on(net, r, net->T, net->T - 2, 2, 24, &one, &a), VX_OK);
-		cr_assert_eq(vx_net_fd_judge_on(net, r, net->T, net->T - 2, 2, 24, &two, &b), VX_OK);
 		cr_expect_eq(a.shared, 0, "cell %zu: one thread shares nothing", c);
-		cr_expect_gt(b.shared, 0, "cell %zu: steps of the parameters' runs shared", c);
 		cr_expect_eq(a.item[VX_NET_FD_GRAD].compared, 8, "cell %zu: two entries of each parameter", c);
 		cr_expect_eq(failed(&a), 0, "cell %zu: a correct network passes", c);
-		same_judgement(&a, &b, net->L, c);
+		/* a run that did not share is run again (same_bits.h) */
+		for (int run = 1;; run++) {
+			cr_assert_eq(vx_net_fd_judge_on(net, r, net->T, net->T - 2, 2, 24, &two, &b), VX_OK);
+			size_t shared = b.shared;
+			same_judgement(&a, &b, net->L, c);
+			if (shared > 0 || run == VX_TEST_SHARE_RUNS) {
+				cr_expect_gt(shared, 0, "cell %zu: steps of the parameters' runs shared (in none of %d runs)", c, run);
+				break;
+			}
+		}
+		vx_net_fdjudge_clear(&a);
 		vx_net_result_free(r);
 		vx_net_free(net);
 	}
