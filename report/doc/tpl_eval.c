@@ -28,7 +28,7 @@
 
 static val vnum(double x)
 {
-	val r = { V_NUM, NULL, x, 0, 1, x < 0 };
+	val r = { V_NUM, NULL, x, 0, 1, x < 0, 0 };
 	return r;
 }
 
@@ -41,14 +41,14 @@ static val vint(double x)
 
 static val vstr(const char *s)
 {
-	val r = { V_STR, s, 0, 0, 1, 0 };
+	val r = { V_STR, s, 0, 0, 1, 0, 0 };
 	return r;
 }
 
 /* A number known by its sign and log10 magnitude; a double when it fits. */
 static val vl10(int neg, double l10)
 {
-	val r = { V_NUM, NULL, 0, l10, 0, neg };
+	val r = { V_NUM, NULL, 0, l10, 0, neg, 0 };
 	if (l10 == -INFINITY) {
 		r.fits = 1;
 		r.v = 0;
@@ -61,9 +61,11 @@ static val vl10(int neg, double l10)
 
 static val vmag(vx_mag m)
 {
-	/* its underflow state: 0 in arithmetic, "underflow" when shown */
+	/* its underflow state: 0 in arithmetic (a division by it fails, a
+	 * test reads it false), "underflow" when shown */
 	if (vx_mag_is_underflow(m)) {
-		val r = { V_NUM, NULL, 0, -INFINITY, 0, 0 };
+		val r = vnum(0);
+		r.underflow = 1;
 		return r;
 	}
 	if (m.fits)
@@ -713,6 +715,10 @@ void vxr_tpl_format_val(char *buf, size_t n, val v, const fspec *f, vxf_style st
 		snprintf(buf, n, "%s", v.s);
 		return;
 	}
+	if (v.underflow) {
+		vxf_underflow(buf, n, st);
+		return;
+	}
 	int sig = f->sig ? f->sig : 3;
 	if (f->isint || (v.type == V_INT && !f->given)) {
 		if (v.fits && fabs(v.v) < 9e15) {
@@ -720,10 +726,6 @@ void vxr_tpl_format_val(char *buf, size_t n, val v, const fspec *f, vxf_style st
 			vxf_minus(buf, n, st);
 			return;
 		}
-	}
-	if (!v.fits && v.l10 == -INFINITY) {
-		vxf_underflow(buf, n, st);
-		return;
 	}
 	if (!v.fits) {
 		char m[96];

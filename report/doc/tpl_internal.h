@@ -80,6 +80,8 @@ typedef struct {
 	double l10;      /* log10 |x| when !fits */
 	int fits;
 	int neg;         /* sign when !fits */
+	int underflow;   /* an underflow (vx_mag): 0 in arithmetic and in a
+	                  * test, "underflow" when shown as it is */
 } val;
 
 /* ================================================================ parse tree */

@@ -121,6 +121,11 @@ void vxr_tpl_quiz_answer(evalr *ev, const node *n, vxf_style st, vxr_quiz *q)
 	val v = vxr_tpl_eval(ev, n->e);
 	if (ev->st != VX_OK)
 		return;
+	if (v.underflow) {
+		/* no value to judge an answer by */
+		vxr_tpl_eval_fail(ev, n->off, "the question's answer underflows for this network (too small to carry)");
+		return;
+	}
 	fspec f;
 	memset(&f, 0, sizeof f);
 	switch (q->kind) {

@@ -245,6 +245,32 @@ Test(tpl_front, cell_rnn_pins_the_vanilla_network)
 	net_free(&n);
 }
 
+/* A gated network's norm that underflowed (vx_mag's underflow state,
+ * engine/analysis.h) reads "underflow" as it is, whatever the format, and
+ * 0 in arithmetic: a test of it is false, a division by it fails, a
+ * product with it is 0, and no question can take it as its answer. */
+Test(tpl_values, an_underflow_reads_underflow_and_is_0_in_arithmetic)
+{
+	net n;
+	net_make(&n, "tanh", "gaussian", "1", "10");
+	n.ctx.cell = VX_CELL_LSTM;
+	const vx_net_result *g;
+	vx_error err = { 0 };
+	cr_assert_eq(vxr_env_gated(n.env, VX_CELL_LSTM, &g, &err), VX_OK, "%s", err.msg);
+	vx_mag uf = { 0 };
+	uf.log10 = -INFINITY;
+	cr_assert(vx_mag_is_underflow(uf));
+	((vx_net_result *)g)->paths[0].norm = uf;
+	expect_fill(&n, "{{path.norm k=1}} {{path.norm k=1:int}} {{path.norm k=1:.5sci}}", "underflow underflow underflow");
+	expect_fill_ascii(&n, "{{path.norm k=1:full}}", "underflow");
+	expect_fill(&n, "{{#if path.norm k=1}}t{{else}}f{{/if}} {{#if path.norm k=1 > 0}}>{{else}}0{{/if}}", "f 0");
+	expect_fill(&n, "{{path.norm k=1 * 3}} {{path.norm k=1 + 2}}", "0 2");
+	expect_error(&n, "{{1 / path.norm k=1}}", "t.md:1:5: division by zero");
+	expect_error(&n, "{{#quiz number path.norm k=1:.2}}q{{hint}}h{{reason}}r{{/quiz}}",
+	             "t.md:1:1: the question's answer underflows for this network (too small to carry)");
+	net_free(&n);
+}
+
 Test(tpl_errors, at_fill_time)
 {
 	net n;
