@@ -543,8 +543,9 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 		/* h = Q w a row at a time: a threaded dgemv splits each row's sum
 		 * among its threads (OpenBLAS 0.3.21 on a Zen 3: 1.5 on one
 		 * thread, 1.5000000000000002 on two, for one run of 20 000
-		 * entries); w −= Qᵀ h, entry by entry, keeps its bits (measured
-		 * there: 30 × 20 000) */
+		 * entries); the transposed dgemv for w −= Qᵀ h keeps its bits,
+		 * each entry of w summed on one thread (measured there: 30 ×
+		 * 20 000) */
 		for (size_t i = 0; i <= m; i++)
 			h[i] = dot(Q + i * d, w, d);
 		cblas_dgemv(CblasRowMajor, CblasTrans, (int)(m + 1), id, -1.0, Q, id, h, 1, 1.0, w, 1);

@@ -39,6 +39,7 @@
  * Every σ' and tanh' is taken from the pre-activation (σ(a)σ(−a),
  * 1/cosh²(a) via vx_act_df): accurate where gates saturate.
  */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -171,21 +172,27 @@ static size_t unit_doubles(const vx_net *net, const double *coef, size_t l, size
 	return 7;
 }
 
-/* Of those, the ones that are 0 or subnormal as doubles but not in truth
- * (digits lost, or all of them) */
+/* 1 when a value held as the double x is 0 or subnormal but its truth is
+ * not: some of its digits lost, or all of them */
+static int lost_digits(double x, vx_xd truth)
+{
+	return truth.m != 0 && fabs(x) < DBL_MIN;
+}
+
+/* Of those, the ones that are 0 or subnormal as doubles but not in truth */
 static size_t unit_lost(const vx_net *net, const vx_net_fwd *f, size_t j, const double *coef, size_t l, size_t i)
 {
 	double x[7];
 	size_t n = unit_doubles(net, coef, l, i, x), lost = 0;
 	int tiny = 0;
 	for (size_t q = 0; q < n; q++)
-		tiny |= fabs(x[q]) < 0x1p-1021;
+		tiny |= fabs(x[q]) < DBL_MIN;
 	if (!tiny)
 		return 0;
 	vx_xd v[7];
 	coef_split(net, f, j, l, i, v);
 	for (size_t q = 0; q < n; q++)
-		lost += fabs(x[q]) < 0x1p-1021 && v[q].m != 0;
+		lost += lost_digits(x[q], v[q]);
 	return lost;
 }
 
@@ -258,11 +265,11 @@ double vx_net_coef_ex(const vx_net *net, const vx_net_fwd *f, size_t j, double *
 		for (size_t q = 0; q < fm->n; q++) {
 			vx_xd w = v[fm->idx[q]];
 			double sh = w.e - top;
-			int keep = w.m != 0 && sh > -1100;
-			if (flushed && w.m != 0 && !keep)
+			double x = w.m != 0 && sh > -1100 ? ldexp(w.m, (int)sh) : 0.0;
+			if (flushed && lost_digits(x, w))
 				(*flushed)++;
 			if (fm->blk[q] != NONE)
-				coef[fm->blk[q] * d + i] = keep ? ldexp(w.m, (int)sh) : 0.0;
+				coef[fm->blk[q] * d + i] = x;
 		}
 		/* what the form leaves out: the GRU's N (in its products), the
 		 * keeping gate of a gate adjoint's */
@@ -302,9 +309,9 @@ size_t vx_net_coef_lost(const vx_net *net, const vx_net_fwd *f, size_t j, double
 	for (size_t i = 0; i < d; i++) {
 		coef_split(net, f, j, 0, i, v);
 		if (net->cell == VX_CELL_LSTM)
-			lost += fabs(coef[5 * d + i]) < 0x1p-1021 && v[5].m != 0;
+			lost += lost_digits(coef[5 * d + i], v[5]);
 		else
-			lost += (fabs(coef[d + i]) < 0x1p-1021 && v[1].m != 0) + (fabs(coef[2 * d + i]) < 0x1p-1021 && v[2].m != 0);
+			lost += lost_digits(coef[d + i], v[1]) + lost_digits(coef[2 * d + i], v[2]);
 	}
 	return lost;
 }

@@ -25,6 +25,7 @@
 #include "engine/linalg.h"
 #include "engine/net.h"
 #include "engine/net_analysis.h"
+#include "engine/net_step.h"
 #include "test_engine_util.h"
 
 static void setup(void)
@@ -396,6 +397,49 @@ Test(net_range, diagonal_w_with_saturated_units_keeps_its_products)
 	}
 	cr_log_info("%zu products beyond a double", beyond);
 	cr_assert(beyond > 100, "only %zu products beyond a double", beyond);
+}
+
+/* A coefficient that the scaled form holds as a subnormal has lost digits
+ * and is counted as lost, as one flushed to 0 is.  One tanh layer, d = 2,
+ * weights 0, bias_ih = (0, a): σ'(0) = 1 sets the power of two, and
+ * σ'(a) = 1/cosh²(a) = 4e^{−2a}/(1 + e^{−2a})² lies at 2^{2 − 2a/ln 2}:
+ * 2^−1048.3 at a = 364 (subnormal in the form: counted), 2^−1154 at 400
+ * (flushed: counted), 2^−863.6 at 300 (a normal double: no split, nothing
+ * counted).  The count reaches the result as underflow_steps. */
+Test(net_range, a_coefficient_held_as_a_subnormal_counts_as_lost)
+{
+	static const struct { double a; size_t lost; } C[] = { { 364, 1 }, { 400, 1 }, { 300, 0 } };
+	for (size_t c = 0; c < sizeof C / sizeof C[0]; c++) {
+		vx_net *net = vx_net_alloc(VX_CELL_RNN, VX_TANH, 1, 2, 1, 1);
+		cr_assert_not_null(net);
+		gsl_matrix_set_zero(net->layer[0].w_ih);
+		gsl_matrix_set_zero(net->layer[0].w_hh);
+		gsl_vector_set_zero(net->layer[0].b_ih);
+		gsl_vector_set_zero(net->layer[0].b_hh);
+		gsl_vector_set_zero(net->layer[0].h0);
+		gsl_matrix_set_zero(net->x);
+		gsl_vector_set_zero(net->y);
+		gsl_vector_set(net->layer[0].b_ih, 1, C[c].a);
+		vx_net_fwd *f = NULL;
+		vx_error err = { 0 };
+		cr_assert_eq(vx_net_forward(net, &f, &err), VX_OK, "%s", err.msg);
+		double coef[2];
+		cr_assert_eq(vx_net_coef_size(net), 2);
+		cr_expect_eq(vx_net_coef_lost(net, f, 1, coef), C[c].lost, "a = %g: lost", C[c].a);
+		int split = 0;
+		size_t flushed = 0;
+		double E = vx_net_coef_ex(net, f, 1, coef, 0, &split, &flushed);
+		cr_expect(split == (C[c].lost > 0) && flushed == C[c].lost, "a = %g: split %d, flushed %zu", C[c].a, split,
+		          flushed);
+		/* the kept unit's σ' = 1 = coef × 2^E */
+		cr_expect_eq(ldexp(coef[0], (int)E), 1.0, "a = %g: σ'(0) as %.17g × 2^%g", C[c].a, coef[0], E);
+		vx_net_result *r = NULL;
+		cr_assert_eq(vx_net_analyse(net, 1, NULL, &r, &err), VX_OK, "%s", err.msg);
+		cr_expect_eq(r->underflow_steps, C[c].lost, "a = %g: underflow_steps %zu", C[c].a, r->underflow_steps);
+		vx_net_result_free(r);
+		vx_net_fwd_free(f);
+		vx_net_free(net);
+	}
 }
 
 /* relu at λ = 1e300 over two steps: ∂L/∂bias and ∂L/∂weight_ih near 1e600,
