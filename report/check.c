@@ -35,7 +35,12 @@ const char *vxr_regime_words(vx_regime g)
 
 char *vxr_gl_num(char *buf, size_t n, const vx_result *r, int sig, vxf_style st)
 {
-	double gl = vx_result_gl(r);
+	return vxr_gl_num_of(buf, n, r->gamma, r->lambda, sig, st);
+}
+
+char *vxr_gl_num_of(char *buf, size_t n, double gamma, double lambda, int sig, vxf_style st)
+{
+	double gl = vx_regime_of(gamma, lambda) == VX_REGIME_EDGE ? 1.0 : gamma * lambda;
 	vxf_num(buf, n, gl, sig, st);
 	/* off the edge, never the "1" that the edge prints */
 	while (gl != 1.0 && strcmp(buf, "1") == 0 && sig < 17)

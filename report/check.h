@@ -95,6 +95,9 @@ const char *vxr_regime_words(vx_regime g);
  * significant digits, and as many more (up to 17) as it takes not to read
  * "1" (γλ = 0.9999999 is below the edge, and says so).  Returns buf. */
 char *vxr_gl_num(char *buf, size_t n, const vx_result *r, int sig, vxf_style st);
+/* The same for γ and λ not yet computed into a result (the tutor shows the
+ * λ a key has chosen while its network is computed). */
+char *vxr_gl_num_of(char *buf, size_t n, double gamma, double lambda, int sig, vxf_style st);
 
 /* 1 when every error of the finite-difference check is <= VXR_FD_TOL. */
 int vxr_fd_pass(const vx_fdcheck *fd);

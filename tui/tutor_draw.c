@@ -179,6 +179,8 @@ static void draw_too_small(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 	}
 }
 
+static void put_words(WINDOW *w, int y, int x, int width, const char *text, attr_t a, int utf8);
+
 static void draw_title(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 {
 	const vxu_layout *L = &st->lay;
@@ -190,7 +192,8 @@ static void draw_title(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 	const char *right = U(st, " ? help ", " ? help ");
 	int rw = (int)strlen(right);
 	x += put(w, L->title_row, x, L->cols - x - rw - 1, U(st, "│ ", "| "), th->title, st->utf8);
-	put(w, L->title_row, x, L->cols - x - rw - 1, title ? title : "", th->title, st->utf8);
+	/* a narrow screen cuts the title at a word, with "…" ("The activation …") */
+	put_words(w, L->title_row, x, L->cols - x - rw - 1, title ? title : "", th->title, st->utf8);
 	put(w, L->title_row, L->cols - rw, rw, right, th->title, st->utf8);
 }
 
@@ -416,13 +419,20 @@ static void draw_quiz_line(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 	snprintf(lead, sizeof lead, "Question %zu, your answer: ", qz->number);
 	const char *tail = "   Enter judges, Esc cancels";
 	int x = 1 + put(w, L->msg_row, 1, L->cols - 2, lead, th->role[VXT_HEADING], st->utf8);
-	/* the end of a long answer stays in sight */
+	/* the end of a long answer stays in sight, whole characters of it (the
+	 * characters a student types are one column each) */
 	int room = L->cols - 2 - x - (int)strlen(tail) - 1;
 	const char *shown = qz->line;
 	if (room < 8)
 		room = L->cols - 2 - x - 1;
-	if (room > 0 && (int)qz->len > room)
-		shown += qz->len - (size_t)room;
+	size_t chars = 0;
+	for (const char *c = qz->line; *c; c++)
+		chars += ((unsigned char)*c & 0xc0) != 0x80;
+	for (; room > 0 && chars > (size_t)room; chars--) {
+		shown++;
+		while (((unsigned char)*shown & 0xc0) == 0x80)
+			shown++;
+	}
 	x += put(w, L->msg_row, x, room > 0 ? room : 0, shown, th->role[VXT_NUMBER], st->utf8);
 	x += put(w, L->msg_row, x, 1, " ", A_REVERSE, st->utf8);   /* the cursor */
 	if (x + (int)strlen(tail) < L->cols - 1)

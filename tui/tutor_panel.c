@@ -75,17 +75,29 @@ static int last_width(const vxt_lines *l)
 	return w;
 }
 
+/* The mark of a line that had more than it shows. */
+#define MORE(in) U(in, " …", " ...")
+
 /* Appends a span that may not fit: on the same line when it does; else on a
  * line of its own (indented) when the panel has rows to spare (full), else
- * not at all — the essentials come first on every line. */
-static void tail(vxt_lines *out, int width, int full, vxt_role role, const char *text)
+ * not at all, the line ending in " …" to say so (and taking no more: the
+ * essentials come first on every line, the rest is in the larger panel and
+ * the handout). */
+static void tail(const vxu_panel_in *in, vxt_lines *out, int width, int full, vxt_role role, const char *text)
 {
+	const vxt_line *ln = out->nlines ? &out->lines[out->nlines - 1] : NULL;
+	if (ln && ln->nspans && ln->spans[ln->nspans - 1].role == VXT_DIM &&
+	    strcmp(ln->spans[ln->nspans - 1].text, MORE(in)) == 0)
+		return;
 	if (last_width(out) + vxr_u8_width(text) <= width) {
 		vxt_lines_puts(out, role, text);
 		return;
 	}
-	if (!full)
+	if (!full) {
+		if (last_width(out) + vxr_u8_width(MORE(in)) <= width)
+			vxt_lines_puts(out, VXT_DIM, MORE(in));
 		return;
+	}
 	while (*text == ' ' || *text == ',' || *text == ';')
 		text++;
 	vxt_lines_newline(out);
@@ -243,7 +255,7 @@ static void add_verdict(const vxu_panel_in *in, vxt_lines *out, int width, int f
 		snprintf(rest, sizeof rest, " %s", colon + 2);
 		colon[1] = '\0';
 		vxt_lines_puts(out, role, line);
-		tail(out, width, full, role, rest);
+		tail(in, out, width, full, role, rest);
 		return;
 	}
 	vxt_lines_puts(out, role, line);
@@ -291,25 +303,30 @@ static void view_chain(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 		}
 	}
 
-	/* Actual ≤ product ≤ bound; narrow (ASCII) screens lose the middle term. */
+	/* Actual ≤ product ≤ bound: in ASCII, where the names are long, with
+	 * shorter ones when the line would not fit; on a screen narrower still,
+	 * the middle term elided ("≤ … ≤", still a true chain). */
 	const vx_path *p = &r->paths[k - 1];
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = 0; pass < 3; pass++) {
+		if (pass == 1 && in->utf8)
+			continue;
 		vxt_lines_newline(out);
 		vxt_lines_printf(out, VXT_MATH, U(in, "‖∂s%s/∂s%s‖", "||ds%s/ds%s||"), script(in, s1, sizeof s1, t, 0),
 		               script(in, s2, sizeof s2, k, 0));
 		vxt_lines_puts(out, VXT_TEXT, " = ");
 		vxt_lines_puts(out, VXT_SERIES1, mag(in, a, sizeof a, p->norm));
-		if (pass == 0) {
-			vxt_lines_puts(out, VXT_TEXT, U(in, " ≤ Π‖Jⱼ‖ = ", " <= prod||J_j|| = "));
+		if (pass < 2) {
+			vxt_lines_puts(out, VXT_TEXT, U(in, " ≤ Π‖Jⱼ‖ = ", pass == 0 ? " <= prod||J_j|| = " : " <= prod = "));
 			vxt_lines_puts(out, VXT_SERIES2, mag(in, b, sizeof b, p->step_product));
+		} else {
+			vxt_lines_puts(out, VXT_DIM, U(in, " ≤ …", " <= ..."));
 		}
-		vxt_lines_printf(out, VXT_TEXT, U(in, " ≤ (γλ)%s = ", " <= (gamma*lambda)%s = "),
+		vxt_lines_printf(out, VXT_TEXT, U(in, " ≤ (γλ)%s = ", pass == 0 ? " <= (gamma*lambda)%s = " : " <= (gam*lam)%s = "),
 		               script(in, e, sizeof e, gap, 1));
 		vxt_lines_puts(out, VXT_SERIES3, mag(in, c, sizeof c, p->bound));
-		if (last_width(out) <= width)
+		if (last_width(out) <= width || pass == 2)
 			break;
-		if (pass == 0)
-			vxt_lines_pop(out);
+		vxt_lines_pop(out);
 	}
 	if (!full)
 		return;
@@ -377,7 +394,7 @@ static void view_dact(const vxu_panel_in *in, vxt_lines *out, int full, int widt
 	case VX_RELU: where = " for every a > 0 (0 below)"; break;
 	default: where = " everywhere (linear)"; break;
 	}
-	tail(out, width, full, VXT_TEXT, where);
+	tail(in, out, width, full, VXT_TEXT, where);
 }
 
 static void view_jacobian(const vxu_panel_in *in, vxt_lines *out, int full, int width)
@@ -556,7 +573,7 @@ static void view_lyap(const vxu_panel_in *in, vxt_lines *out, int full, int widt
 	char bound[96];
 	snprintf(bound, sizeof bound, U(in, " ≤ ln γλ = %s", " <= ln(gamma*lambda) = %s"),
 	         isfinite(lb) ? num(in, b, sizeof b, lb) : U(in, "−∞", "-inf"));
-	tail(out, width, full, VXT_SERIES3, bound);
+	tail(in, out, width, full, VXT_SERIES3, bound);
 	vxt_lines_newline(out);
 	add_verdict(in, out, width, full);
 }
@@ -595,7 +612,7 @@ static void view_eigen(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	if (r->lambda > 0) {
 		snprintf(line, sizeof line, U(in, "  (ρ/‖W‖₂ = %s)", "  (rho/||W||_2 = %s)"),
 		         num(in, c, sizeof c, eg->rho / r->lambda));
-		tail(out, width, full, VXT_TEXT, line);
+		tail(in, out, width, full, VXT_TEXT, line);
 	}
 	vxt_lines_newline(out);
 	vxt_lines_puts(out, VXT_TEXT, U(in, "per step: ln ρ = ", "per step: ln rho = "));
@@ -605,7 +622,7 @@ static void view_eigen(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	double lb = vx_result_ln_gl(r);
 	snprintf(line, sizeof line, U(in, ", ln γλ = %s", ", ln(gamma*lambda) = %s"),
 	         isfinite(lb) ? num(in, c, sizeof c, lb) : U(in, "−∞", "-inf"));
-	tail(out, width, full, VXT_SERIES3, line);
+	tail(in, out, width, full, VXT_SERIES3, line);
 	if (full && vxr_env_later(env, VXR_LATER_POWERS)) {
 		vxt_lines_newline(out);
 		vxt_lines_puts(out, VXT_DIM, U(in, "‖Wⁿ‖₂: being computed…", "||W^n||_2: being computed..."));
@@ -620,7 +637,7 @@ static void view_eigen(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 			vxt_lines_puts(out, VXT_NUMBER, mag(in, a, sizeof a, pw[best]));
 			snprintf(line, sizeof line, U(in, "; at n = %zu: %s", "; at n = %zu: %s"), N,
 			         mag(in, b, sizeof b, pw[N]));
-			tail(out, width, full, VXT_TEXT, line);
+			tail(in, out, width, full, VXT_TEXT, line);
 		}
 	}
 	vxr_env_free(env);
@@ -651,20 +668,30 @@ static void view_gates(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	vx_status st = env ? vxr_env_gated(env, VX_CELL_LSTM, &g[0], &err) : VX_ENOMEM;
 	if (st == VX_OK)
 		st = vxr_env_gated(env, VX_CELL_GRU, &g[1], &err);
-	vxt_lines_newline(out);
 	if (st != VX_OK) {
+		vxt_lines_newline(out);
 		vxt_lines_puts(out, VXT_BAD, env ? err.msg : "out of memory");
 		vxr_env_free(env);
 		return;
 	}
 	script(in, s1, sizeof s1, t, 0);
 	script(in, s2, sizeof s2, k, 0);
-	vxt_lines_printf(out, VXT_TEXT, U(in, "t−k = %zu: rnn ‖∂s%s/∂s%s‖ ", "t-k = %zu: rnn |ds%s/ds%s| "), t - k, s1, s2);
-	vxt_lines_puts(out, VXT_SERIES1, mag(in, a, sizeof a, r->paths[k - 1].norm));
+	/* the three cells' norms first: the gap's own words go when the LSTM's
+	 * would not fit beside them (a screen of 60 columns) */
 	char part[160];
 	snprintf(part, sizeof part, U(in, ", LSTM ‖∂c%s/∂c%s‖ %s", ", LSTM |dc%s/dc%s| %s"), s1, s2,
 	         mag(in, b, sizeof b, g[0]->c_norm[k - 1]));
-	tail(out, width, full, VXT_SERIES2, part);
+	for (int pass = 0; pass < 2; pass++) {
+		vxt_lines_newline(out);
+		if (pass == 0)
+			vxt_lines_printf(out, VXT_TEXT, U(in, "t−k = %zu: ", "t-k = %zu: "), t - k);
+		vxt_lines_printf(out, VXT_TEXT, U(in, "rnn ‖∂s%s/∂s%s‖ ", "rnn |ds%s/ds%s| "), s1, s2);
+		vxt_lines_puts(out, VXT_SERIES1, mag(in, a, sizeof a, r->paths[k - 1].norm));
+		if (full || pass == 1 || last_width(out) + vxr_u8_width(part) <= width)
+			break;
+		vxt_lines_pop(out);
+	}
+	tail(in, out, width, full, VXT_SERIES2, part);
 	/* the GRU starts the second line: on the strip of 80×24 it would not fit
 	 * on the first */
 	vxt_lines_newline(out);
@@ -672,7 +699,7 @@ static void view_gates(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	vxt_lines_puts(out, VXT_SERIES3, mag(in, c, sizeof c, g[1]->h_norm[k - 1]));
 	snprintf(part, sizeof part, U(in, "; mean f %s, z %s", "; mean f %s, z %s"),
 	         num(in, a, sizeof a, g[0]->stats[0].keep_mean), num(in, b, sizeof b, g[1]->stats[0].keep_mean));
-	tail(out, width, full, VXT_TEXT, part);
+	tail(in, out, width, full, VXT_TEXT, part);
 	/* the horizons: where each norm of the whole state leaves [1e-3, 1e3] */
 	size_t hz;
 	int fate = vx_gap_leave(&r->paths[0].norm.log10, sizeof *r->paths, t, log10(VX_HORIZON_LOW),
@@ -687,7 +714,7 @@ static void view_gates(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 			snprintf(hs[i], sizeof hs[i], "%s%zu", U(in, "> ", "> "), t - 1);
 	}
 	snprintf(part, sizeof part, "; horizons %s / %s / %s", hs[0], hs[1], hs[2]);
-	tail(out, width, full, VXT_TEXT, part);
+	tail(in, out, width, full, VXT_TEXT, part);
 	vxr_env_free(env);
 }
 
@@ -707,7 +734,7 @@ static void view_network(const vxu_panel_in *in, vxt_lines *out, int full, int w
 	vxt_lines_puts(out, VXT_TEXT, m->T == 1 ? " step" : " steps");
 	char lam[96];
 	snprintf(lam, sizeof lam, U(in, ", λ = ‖W‖₂ = %s", ", lambda = ||W||_2 = %s"), num(in, a, sizeof a, r->lambda));
-	tail(out, width, full, VXT_TEXT, lam);
+	tail(in, out, width, full, VXT_TEXT, lam);
 	vxt_lines_newline(out);
 	script(in, s1, sizeof s1, r->t, 0);
 	vxt_lines_printf(out, VXT_MATH, U(in, "L%s = ½‖s%s − y‖²", "L%s = 1/2 ||s%s - y||^2"), s1, s1);
@@ -715,7 +742,7 @@ static void view_network(const vxu_panel_in *in, vxt_lines *out, int full, int w
 	vxt_lines_puts(out, VXT_NUMBER, mag(in, a, sizeof a, r->loss));
 	char at[64];
 	snprintf(at, sizeof at, "  (loss at step t = %zu of %zu)", r->t, m->T);
-	tail(out, width, full, VXT_TEXT, at);
+	tail(in, out, width, full, VXT_TEXT, at);
 	if (!full)
 		return;
 	/* s_t beside y, as far as the width allows. */

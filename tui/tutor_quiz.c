@@ -259,8 +259,42 @@ static void start_typing(vxu_quiz *qz)
 {
 	qz->mode = VXU_QZ_TYPING;
 	qz->len = 0;
+	qz->pending = 0;
 	qz->line[0] = '\0';
 	qz->unreadable = 0;
+}
+
+/* Backspace: the line's last character, all its bytes. */
+static void erase_char(vxu_quiz *qz)
+{
+	while (qz->len && ((unsigned char)qz->line[qz->len - 1] & 0xc0) == 0x80)
+		qz->len--;
+	if (qz->len)
+		qz->len--;
+	qz->line[qz->len] = '\0';
+	qz->pending = 0;
+}
+
+/* A typed byte into the line, which stays whole UTF-8: a character's
+ * first byte only with room for all of it, a continuation byte only where
+ * one is due (a character left unfinished is taken out). */
+static void type_byte(vxu_quiz *qz, unsigned char c)
+{
+	if (c >= 0x80 && c <= 0xbf) {
+		if (!qz->pending)
+			return;
+		qz->pending--;
+	} else {
+		size_t need = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+		            : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+		if (qz->pending)
+			erase_char(qz);
+		if (need == 0 || qz->len + need >= sizeof qz->line)
+			return;
+		qz->pending = (int)need - 1;
+	}
+	qz->line[qz->len++] = (char)c;
+	qz->line[qz->len] = '\0';
 }
 
 int vxu_quiz_open(vxu_quiz *qz, const vxt_doc *doc, const vxu_progress *p, const char *net)
@@ -322,14 +356,15 @@ vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int i
 			return VXU_QZ_DONE;
 		}
 		if (in == VXU_QZ_ERASE) {
-			if (qz->len)
-				qz->line[--qz->len] = '\0';
+			erase_char(qz);
 			qz->unreadable = 0;
 			return VXU_QZ_DONE;
 		}
 		if (in == VXU_QZ_JUDGE) {
 			if (!q)
 				return VXU_QZ_DONE;
+			if (qz->pending)
+				erase_char(qz);
 			vxr_judgement j = vxr_quiz_judge(q, qz->line);
 			if (j == VXR_JUDGE_UNREADABLE) {
 				qz->unreadable = 1;
@@ -343,11 +378,8 @@ vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int i
 				vxu_progress_answer(p, net, q->id, j == VXR_JUDGE_RIGHT);
 			return VXU_QZ_DONE;
 		}
-		if (in >= 0x20 && in < 0x7f) {
-			if (qz->len + 1 < sizeof qz->line) {
-				qz->line[qz->len++] = (char)in;
-				qz->line[qz->len] = '\0';
-			}
+		if ((in >= 0x20 && in < 0x7f) || (in >= 0x80 && in <= 0xff)) {
+			type_byte(qz, (unsigned char)in);
 			qz->unreadable = 0;
 			return VXU_QZ_DONE;
 		}

@@ -103,8 +103,10 @@ typedef struct {
 	char id[80];             /* its vxr_quiz.id, and the network it was asked */
 	char net[VXU_NET_KEY];   /* for: a new layout of the same step (a resize)
 	                          * keeps what is typed (vxu_quiz_follow) */
-	char line[64];           /* what is typed */
+	char line[64];           /* what is typed: whole UTF-8 characters, but
+	                          * for the one being typed */
 	size_t len;
+	int pending;             /* continuation bytes still due in line's last character */
 	char said[64];           /* the last answer judged */
 	int unreadable;          /* the last Enter was not an answer of the kind asked */
 } vxu_quiz;
@@ -133,7 +135,9 @@ int vxu_quiz_open(vxu_quiz *qz, const vxt_doc *doc, const vxu_progress *p, const
  * Esc (cancel or close), Enter (judge, recorded in p under net), and after
  * a wrong answer `i` (again) and `!` (show the answer).  A key the quiz
  * does not take closes what it showed and is VXU_QZ_PASS.  in is a
- * printable ASCII character or one of VXU_QZ_CANCEL … VXU_QZ_OTHER. */
+ * printable ASCII character, a byte of a UTF-8 character (0x80 to 0xff:
+ * "×10⁻²", "ρ", as the screen shows them; bytes that do not make a
+ * character are dropped) or one of VXU_QZ_CANCEL … VXU_QZ_OTHER. */
 vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int in);
 
 /* Closes whatever is shown (a step change, another network). */

@@ -536,11 +536,19 @@ static vxu_reaction apply_key(vxu_state *st, int key)
 	/* the answer line and the verdict take their keys first */
 	if (st->quiz.mode != VXU_QZ_IDLE) {
 		vxu_quiz *qz = &st->quiz;
+		/* a UTF-8 character typed or pasted ("×10⁻²" as the screen shows it)
+		 * comes a byte at a time; in a terminal that is not in UTF-8 such
+		 * bytes are not characters the line can show */
+		int high = key >= 0x80 && key <= 0xff;
 		int in = key == VXU_K_ESC ? VXU_QZ_CANCEL
 		       : key == VXU_K_BACKSPACE ? VXU_QZ_ERASE
 		       : key == VXU_K_ENTER ? VXU_QZ_JUDGE
-		       : key >= 0x20 && key < 0x7f ? key : VXU_QZ_OTHER;
+		       : (key >= 0x20 && key < 0x7f) || (high && st->utf8) ? key : VXU_QZ_OTHER;
 		vxu_qz_result r = vxu_quiz_key(qz, st->prog, st->net_key, in);
+		if (r == VXU_QZ_DONE && high && !st->utf8 && qz->mode == VXU_QZ_TYPING) {
+			vxu_message(st, VXU_MSG_INFO, "this terminal is not in UTF-8: type the answer in ASCII, as 1.2e-2 or rho");
+			return VXU_REDRAW;
+		}
 		if (r == VXU_QZ_DONE) {
 			st->message[0] = '\0';
 			if (qz->mode == VXU_QZ_TYPING && qz->unreadable) {
@@ -854,13 +862,19 @@ static void build_status(vxu_state *st)
 	vxt_lines_clear(&st->status);
 	const vx_result *r = st->result;
 	vxf_style fs = num_style(st);
-	int old = (vxu_stale(st) & VXU_STALE_NET) != 0;
-	vxt_role computed = old ? VXT_DIM : VXT_NUMBER;
+	/* λ and γ as the keys chose them, at once, while the network is
+	 * computed: W is scaled to ‖W‖₂ = λ (a file's W keeps its own unless a
+	 * key set λ, and no other key changes it), and γ = max σ' is the
+	 * activation's */
+	int lam_chosen = pending(st, VX_SET_NORM), act_chosen = pending(st, VX_SET_ACT);
 	char l[48], g[48], gl[48];
+	double lam = NAN, gam = NAN;
 	if (r) {
-		vxf_num(l, sizeof l, r->lambda, 3, fs);
-		vxf_num(g, sizeof g, r->gamma, 3, fs);
-		vxr_gl_num(gl, sizeof gl, r, 3, fs);
+		lam = lam_chosen ? st->params.norm : r->lambda;
+		gam = act_chosen ? vx_act_gamma(st->params.act) : r->gamma;
+		vxf_num(l, sizeof l, lam, 3, fs);
+		vxf_num(g, sizeof g, gam, 3, fs);
+		vxr_gl_num_of(gl, sizeof gl, gam, lam, 3, fs);
 	} else {
 		/* the first analysis is not in yet */
 		snprintf(l, sizeof l, "%s", U(st, "…", "..."));
@@ -873,10 +887,10 @@ static void build_status(vxu_state *st)
 		[F_T] = { { "t", "t", "t" }, "", VXT_NUMBER },
 		[F_K] = { { "k", "k", "k" }, "", VXT_NUMBER },
 		[F_J] = { { "j", "j", "j" }, "", VXT_NUMBER },
-		[F_L] = { { U(st, "λ", "lambda"), U(st, "λ", "lam"), U(st, "λ", "l") }, "", computed },
-		[F_G] = { { U(st, "γ", "gamma"), U(st, "γ", "gam"), U(st, "γ", "g") }, "", computed },
+		[F_L] = { { U(st, "λ", "lambda"), U(st, "λ", "lam"), U(st, "λ", "l") }, "", VXT_NUMBER },
+		[F_G] = { { U(st, "γ", "gamma"), U(st, "γ", "gam"), U(st, "γ", "g") }, "", VXT_NUMBER },
 		[F_GL] = { { U(st, "γλ", "gamma*lambda"), U(st, "γλ", "gam*lam"), U(st, "γλ", "gl") }, "",
-		           old ? VXT_DIM : vx_result_regime(r) == VX_REGIME_EDGE ? VXT_NUMBER : VXT_BAD },
+		           vx_regime_of(gam, lam) == VX_REGIME_EDGE ? VXT_NUMBER : VXT_BAD },
 		[F_SEED] = { { "seed", "seed", "seed" }, "", VXT_NUMBER },
 	};
 	snprintf(f[F_D].val, sizeof f[F_D].val, "%zu", cur_d(st));

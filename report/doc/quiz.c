@@ -22,74 +22,275 @@ static void trim(const char **s, size_t *n)
 		(*n)--;
 }
 
-/* A decimal number "[-+]D[.D][e[-+]D]" as its digits to `digits`
- * significant digits: the sign, the digits and the power of ten of the
- * first, so that two numbers compare without going through a double (and
- * 1e-400 reads right).  0 on success, -1 when s is not such a number. */
+/* A decimal number "[-+]D[.D][e[-+]D]" (s[0..n)) rounded to `digits`
+ * significant digits from its own decimal digits, half away from zero as on
+ * paper: the sign, the digits and the power of ten of the first.  So two
+ * numbers compare without going through a double: 0.0115, which a double
+ * holds as 0.011499…, is 0.012 at two digits, and 1e-400 reads right.
+ * 0 on success, -1 when s is not such a number. */
 static int decimal_digits(const char *s, size_t n, int digits, int *neg, char *dig, long *e10)
 {
-	char buf[128];
-	if (n == 0 || n >= sizeof buf)
+	char sig[VXR_QUIZ_DIGITS_MAX + 2];
+	size_t i = 0, ns = 0;
+	long nd = 0, ip = 0, first = -1, ex = 0;
+	int point = 0;
+	if (digits < 1 || digits > VXR_QUIZ_DIGITS_MAX)
 		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	/* the mantissa and the exponent apart: strtod would lose 1e-400 */
-	char *ep = strpbrk(buf, "eE");
-	long ex = 0;
-	if (ep) {
-		char *end;
-		if (!ep[1])
-			return -1;
-		ex = strtol(ep + 1, &end, 10);
-		if (*end || end == ep + 1 || ex > 100000 || ex < -100000)
-			return -1;
-		*ep = '\0';
-	}
-	const char *p = buf;
 	*neg = 0;
-	if (*p == '-' || *p == '+')
-		*neg = *p++ == '-';
-	if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1])))
+	if (i < n && (s[i] == '-' || s[i] == '+'))
+		*neg = s[i++] == '-';
+	for (; i < n; i++) {
+		char c = s[i];
+		if (c == '.') {
+			if (point)
+				return -1;
+			point = 1;
+			continue;
+		}
+		if (!isdigit((unsigned char)c))
+			break;
+		if (!point)
+			ip++;
+		if (first < 0 && c != '0')
+			first = nd;
+		if (first >= 0 && ns <= (size_t)digits)
+			sig[ns++] = c;
+		nd++;
+	}
+	if (nd == 0)
 		return -1;
-	for (const char *c = p; *c; c++)
-		if (!isdigit((unsigned char)*c) && *c != '.')
+	if (i < n) {
+		/* the exponent: [eE][-+]D to the end, within ±100000 */
+		if (s[i] != 'e' && s[i] != 'E')
 			return -1;
-	if (strchr(p, '.') != strrchr(p, '.'))
-		return -1;
-	double m = strtod(p, NULL);   /* at most ~125 digits: finite */
-	if (m == 0) {
+		int eneg = 0;
+		if (++i < n && (s[i] == '-' || s[i] == '+'))
+			eneg = s[i++] == '-';
+		if (i >= n)
+			return -1;
+		for (; i < n; i++) {
+			if (!isdigit((unsigned char)s[i]))
+				return -1;
+			if (ex <= 100000)
+				ex = 10 * ex + (s[i] - '0');
+		}
+		if (ex > 100000)
+			return -1;
+		if (eneg)
+			ex = -ex;
+	}
+	if (first < 0) {
 		memset(dig, '0', (size_t)digits);
 		dig[digits] = '\0';
 		*e10 = 0;
 		*neg = 0;
 		return 0;
 	}
-	char r[64];
-	snprintf(r, sizeof r, "%.*e", digits - 1, m);
-	char *re = strchr(r, 'e');
-	*e10 = strtol(re + 1, NULL, 10) + ex;
-	size_t k = 0;
-	for (char *c = r; c < re; c++)
-		if (isdigit((unsigned char)*c))
-			dig[k++] = *c;
-	dig[k] = '\0';
+	while (ns <= (size_t)digits)
+		sig[ns++] = '0';
+	long e = ip - 1 - first + ex;
+	if (sig[digits] >= '5') {
+		long k = digits - 1;
+		while (k >= 0 && sig[k] == '9')
+			sig[k--] = '0';
+		if (k < 0) {
+			sig[0] = '1';   /* 9.96 → 10 */
+			e++;
+		} else {
+			sig[k]++;
+		}
+	}
+	memcpy(dig, sig, (size_t)digits);
+	dig[digits] = '\0';
+	*e10 = e;
 	return 0;
 }
 
-/* The answer of q to q->digits digits, as decimal_digits writes them. */
-static void answer_digits(const vxr_quiz *q, int *neg, char *dig, long *e10)
+/* The answer of q to q->digits digits, as decimal_digits writes them, into
+ * (neg[0], dig[0], e10[0]) and (neg[1], dig[1], e10[1]): rounded half away
+ * from zero from the shortest decimal that reads back as the answer, the
+ * number the screen shows with every digit (an answer of 0.15, the double
+ * just below it, is 0.2 at one digit, as the 0.15 a student copies is);
+ * and the double's exact value rounded as printf rounds it, the way the
+ * answer is shown (0.1499…: 0.1; 0.125 exactly: 0.12, ties to even).  The
+ * two differ only for an answer at or next to a decimal tie; either is
+ * right.  -1 when q has no answer (not a finite number). */
+static int answer_digits(const vxr_quiz *q, int *neg, char (*dig)[VXR_QUIZ_DIGITS_MAX + 1], long *e10)
 {
 	char buf[64];
-	if (q->fits) {
-		snprintf(buf, sizeof buf, "%.*e", q->digits - 1, q->v);
-	} else {
+	if (!q->fits) {
 		/* beyond a double: 10^l10 as a mantissa in [1, 10) and a power */
+		if (!isfinite(q->l10))
+			return -1;
 		double fl = floor(q->l10);
-		snprintf(buf, sizeof buf, "%.*fe%.0f", q->digits - 1, pow(10.0, q->l10 - fl), fl);
-		if (q->neg)
-			memmove(buf + 1, buf, strlen(buf) + 1), buf[0] = '-';
+		snprintf(buf, sizeof buf, "%s%.15fe%.0f", q->neg ? "-" : "", pow(10.0, q->l10 - fl), fl);
+		if (decimal_digits(buf, strlen(buf), q->digits, &neg[0], dig[0], &e10[0]) < 0)
+			return -1;
+		neg[1] = neg[0], e10[1] = e10[0];
+		memcpy(dig[1], dig[0], sizeof dig[0]);
+		return 0;
 	}
-	decimal_digits(buf, strlen(buf), q->digits, neg, dig, e10);
+	if (!isfinite(q->v))
+		return -1;
+	for (int p = 1; p <= 17; p++) {
+		snprintf(buf, sizeof buf, "%.*e", p - 1, q->v);
+		if (strtod(buf, NULL) == q->v)
+			break;
+	}
+	if (decimal_digits(buf, strlen(buf), q->digits, &neg[0], dig[0], &e10[0]) < 0)
+		return -1;
+	snprintf(buf, sizeof buf, "%.*e", q->digits - 1, q->v);
+	return decimal_digits(buf, strlen(buf), q->digits, &neg[1], dig[1], &e10[1]);
+}
+
+/* ---- an answer typed in the forms the tutor prints ---- */
+
+/* Characters the screen shows that a student may copy, read as ASCII:
+ * the minus sign and dashes, the signs of "1.2×10⁻²", Greek letters by
+ * their names (ρ is the choice "rho"). */
+static const struct {
+	const char *utf8, *ascii;
+} GLYPHS[] = {
+	{ "\xe2\x88\x92", "-" },   /* − */
+	{ "\xe2\x80\x93", "-" },   /* – */
+	{ "\xe2\x80\x90", "-" },   /* ‐ */
+	{ "\xc3\x97", "*" },       /* × */
+	{ "\xc2\xb7", "*" },       /* · */
+	{ "\xe2\x8b\x85", "*" },   /* ⋅ */
+	{ "\xcf\x81", "rho" },     /* ρ */
+	{ "\xce\xbb", "lambda" },  /* λ */
+	{ "\xce\xb3", "gamma" },   /* γ */
+	{ "\xcf\x83", "sigma" },   /* σ */
+	{ "\xce\xbc", "mu" },      /* μ */
+};
+
+/* A superscript's ASCII character (⁰…⁹, ⁺, ⁻), with its length in *len; 0
+ * when s does not start with one. */
+static char superscript(const unsigned char *s, size_t n, size_t *len)
+{
+	if (n >= 2 && s[0] == 0xc2 && (s[1] == 0xb2 || s[1] == 0xb3 || s[1] == 0xb9)) {
+		*len = 2;
+		return s[1] == 0xb2 ? '2' : s[1] == 0xb3 ? '3' : '1';
+	}
+	if (n >= 3 && s[0] == 0xe2 && s[1] == 0x81 && (s[2] == 0xb0 || (s[2] >= 0xb4 && s[2] <= 0xbb))) {
+		*len = 3;
+		return s[2] == 0xb0 ? '0' : s[2] == 0xba ? '+' : s[2] == 0xbb ? '-' : (char)('4' + (s[2] - 0xb4));
+	}
+	return 0;
+}
+
+/* s[0..n) into out (cap bytes) with the characters above in ASCII, a run
+ * of superscripts as "^" and its digits, white space at either end gone;
+ * any other byte as it is (non-ASCII then leaves the answer unreadable).
+ * Its length, or -1 when it does not fit. */
+static long ascii_form(const char *s, size_t n, char *out, size_t cap)
+{
+	trim(&s, &n);
+	size_t o = 0;
+	int sup = 0;   /* inside a run of superscripts */
+	for (size_t i = 0; i < n;) {
+		const unsigned char *u = (const unsigned char *)s + i;
+		const char *rep = NULL;
+		char one[3] = { 0 };
+		size_t len = 1;
+		char c = superscript(u, n - i, &len);
+		if (c) {
+			one[0] = sup ? c : '^';
+			one[1] = sup ? '\0' : c;
+			sup = 1;
+			rep = one;
+		} else {
+			sup = 0;
+			for (size_t g = 0; g < sizeof GLYPHS / sizeof GLYPHS[0] && !rep; g++) {
+				size_t gl = strlen(GLYPHS[g].utf8);
+				if (gl <= n - i && memcmp(u, GLYPHS[g].utf8, gl) == 0)
+					rep = GLYPHS[g].ascii, len = gl;
+			}
+			if (!rep) {
+				one[0] = (char)*u;
+				rep = one;
+			}
+		}
+		size_t rl = strlen(rep);
+		if (o + rl >= cap)
+			return -1;
+		memcpy(out + o, rep, rl);
+		o += rl;
+		i += len;
+	}
+	out[o] = '\0';
+	return (long)o;
+}
+
+/* A number written as the tutor writes large and small ones, "1.2×10⁻²"
+ * (ascii_form has made it "1.2*10^-2"), also "1.2 x 10^-2" and "10^-2",
+ * rewritten in place as "1.2e-2"; anything else is left as it is. */
+static void power_form(char *a)
+{
+	/* no white space around the signs of the power */
+	size_t o = 0;
+	for (size_t i = 0; a[i]; i++) {
+		if (a[i] == ' ' || a[i] == '\t') {
+			size_t j = i;
+			while (a[j] == ' ' || a[j] == '\t')
+				j++;
+			char next = a[j], prev = o ? a[o - 1] : '\0';
+			if (strchr("*xX^", next) || strchr("*xX^", prev) ||
+			    (next == '1' && o && strchr("*xX", prev)))
+				continue;
+		}
+		a[o++] = a[i];
+	}
+	a[o] = '\0';
+	char *m = strpbrk(a, "*xX");
+	const char *ten = m ? m + 1 : a;
+	if (strncmp(ten, "10", 2) != 0 || (ten[2] && ten[2] != '^'))
+		return;
+	if (!m && ten[2] != '^')
+		return;
+	const char *ex = ten[2] == '^' ? ten + 3 : "1";
+	if (!*ex)
+		return;
+	char out[160];
+	int w = m ? snprintf(out, sizeof out, "%.*se%s", (int)(m - a), a, ex) : snprintf(out, sizeof out, "1e%s", ex);
+	if (w > 0 && (size_t)w < sizeof out && (size_t)w <= strlen(a))
+		memcpy(a, out, (size_t)w + 1);
+}
+
+/* A choice as typed, made one lower-case word in w (cap bytes): its Greek
+ * letters named, an argument in parentheses dropped ("ρ(W)" is "rho"), a
+ * leading "the" and a trailing "gate" or "gates" dropped ("the forget gate"
+ * is "forget"), inner white space removed.  Its length, or -1. */
+static long choice_word(const char *s, size_t n, char *w, size_t cap)
+{
+	char a[128];
+	long al = ascii_form(s, n, a, sizeof a);
+	if (al < 0)
+		return -1;
+	char *open = strrchr(a, '(');
+	if (al > 0 && a[al - 1] == ')' && open && open > a)
+		*open = '\0';
+	for (char *c = a; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	char *words[16];
+	size_t nw = 0;
+	for (char *tok = strtok(a, " \t"); tok && nw < 16; tok = strtok(NULL, " \t"))
+		words[nw++] = tok;
+	size_t b = 0, e = nw;
+	if (e - b > 1 && strcmp(words[b], "the") == 0)
+		b++;
+	if (e - b > 1 && (strcmp(words[e - 1], "gate") == 0 || strcmp(words[e - 1], "gates") == 0))
+		e--;
+	size_t k = 0;
+	for (size_t i = b; i < e; i++) {
+		size_t l = strlen(words[i]);
+		if (k + l >= cap)
+			return -1;
+		memcpy(w + k, words[i], l);
+		k += l;
+	}
+	w[k] = '\0';
+	return (long)k;
 }
 
 vxr_judgement vxr_quiz_judge(const vxr_quiz *q, const char *typed)
@@ -101,36 +302,38 @@ vxr_judgement vxr_quiz_judge(const vxr_quiz *q, const char *typed)
 		return VXR_JUDGE_UNREADABLE;
 	switch (q->kind) {
 	case VXR_QUIZ_NUMBER: {
-		int tn, an;
-		char td[32], ad[32];
-		long te, ae;
-		if (decimal_digits(s, n, q->digits, &tn, td, &te) < 0)
+		int tn, an[2];
+		char a[160], td[VXR_QUIZ_DIGITS_MAX + 1], ad[2][VXR_QUIZ_DIGITS_MAX + 1];
+		long te, ae[2];
+		long al = ascii_form(s, n, a, sizeof a);
+		if (al < 0)
 			return VXR_JUDGE_UNREADABLE;
-		answer_digits(q, &an, ad, &ae);
-		return tn == an && te == ae && strcmp(td, ad) == 0 ? VXR_JUDGE_RIGHT : VXR_JUDGE_WRONG;
+		power_form(a);
+		if (decimal_digits(a, strlen(a), q->digits, &tn, td, &te) < 0)
+			return VXR_JUDGE_UNREADABLE;
+		if (answer_digits(q, an, ad, ae) < 0)
+			return VXR_JUDGE_WRONG;
+		for (int c = 0; c < 2; c++)
+			if (tn == an[c] && te == ae[c] && strcmp(td, ad[c]) == 0)
+				return VXR_JUDGE_RIGHT;
+		return VXR_JUDGE_WRONG;
 	}
 	case VXR_QUIZ_INTEGER: {
 		char buf[40], *end;
-		if (n >= sizeof buf)
+		long bl = ascii_form(s, n, buf, sizeof buf);
+		if (bl <= 0)
 			return VXR_JUDGE_UNREADABLE;
-		memcpy(buf, s, n);
-		buf[n] = '\0';
 		long long v = strtoll(buf, &end, 10);
-		if (*end || end == buf)
+		if (*end || !isdigit((unsigned char)buf[bl - 1]))
 			return VXR_JUDGE_UNREADABLE;
 		return (double)v == q->v ? VXR_JUDGE_RIGHT : VXR_JUDGE_WRONG;
 	}
 	case VXR_QUIZ_CHOICE: {
 		char w[VXR_QUIZ_CHOICE_LEN];
-		size_t k = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (isspace((unsigned char)s[i]))
-				continue;
-			if (k + 1 >= sizeof w)
-				return VXR_JUDGE_UNREADABLE;
-			w[k++] = (char)tolower((unsigned char)s[i]);
-		}
-		w[k] = '\0';
+		long kl = choice_word(s, n, w, sizeof w);
+		if (kl <= 0)
+			return VXR_JUDGE_UNREADABLE;
+		size_t k = (size_t)kl;
 		/* The word itself, else another form of it: the question asks
 		 * "vanish, explode, or neither?", and "vanish", "explode" or
 		 * "vanished" mean the choice they share a stem with.  A stem is

@@ -31,12 +31,12 @@ typedef enum {
 	VXR_QUIZ_CHOICE        /* one word of `choices` */
 } vxr_quiz_kind;
 
-enum { VXR_QUIZ_MAX_CHOICES = 8, VXR_QUIZ_CHOICE_LEN = 24 };
+enum { VXR_QUIZ_MAX_CHOICES = 8, VXR_QUIZ_CHOICE_LEN = 24, VXR_QUIZ_DIGITS_MAX = 17 };
 
 /* One question's kind and its answer for one network. */
 typedef struct {
 	vxr_quiz_kind kind;
-	int digits;                 /* NUMBER: significant digits judged, 1..17 */
+	int digits;                 /* NUMBER: significant digits judged, 1..VXR_QUIZ_DIGITS_MAX */
 	char choices[VXR_QUIZ_MAX_CHOICES][VXR_QUIZ_CHOICE_LEN];
 	size_t nchoices;            /* CHOICE: 2..VXR_QUIZ_MAX_CHOICES */
 	/* the answer: a number (in the log domain, l10 = log10 |x| and neg,
@@ -58,16 +58,25 @@ typedef struct {
 
 typedef enum { VXR_JUDGE_RIGHT = 0, VXR_JUDGE_WRONG, VXR_JUDGE_UNREADABLE } vxr_judgement;
 
-/* Judges what a student typed against q's answer.  Leading and trailing
- * white space never matters.  NUMBER: a decimal number ("0.042", "4.2e-2",
- * "-1.5E+300", "1e-400" beyond a double) is right when it and the answer,
- * both written to q->digits significant digits, are the same number (so
- * 0.0424 and 0.042 are right for 0.04249 at 2 digits, 0.043 is not).
- * INTEGER: a whole number equal to the answer.  CHOICE: one of the choices,
- * in any case, inner white space ignored, or another form of one ("vanish",
- * "exploded": a common start of at least 4 letters with one choice alone,
- * the typed word at most 2 letters longer).  UNREADABLE when the text is not
- * of the kind asked (letters for a number, a word not among the choices). */
+/* Judges what a student typed (UTF-8) against q's answer.  Leading and
+ * trailing white space never matters, and what the screen shows may be
+ * copied: the minus sign −, "×10⁻²" and "x 10^-2" for a power of ten,
+ * Greek letters for their names.  NUMBER: a decimal number ("0.042",
+ * "4.2e-2", "4.2×10⁻²", "-1.5E+300", "1e-400" beyond a double) is right
+ * when it and the answer, both rounded to q->digits significant digits from
+ * their decimal digits, half away from zero, are the same number (so 0.0424
+ * and 0.042 are right for 0.04249 at 2 digits, 0.043 and 0.0425 are not;
+ * 0.0115 is right for 0.01153).  The answer is rounded so from the
+ * shortest decimal that reads back as it, and also as printf rounds its
+ * exact value (as it is shown): the two differ only at or next to a decimal
+ * tie (0.15 is 0.1499…: 0.2 or 0.1; 0.125: 0.13 or 0.12), where either is
+ * right.  INTEGER: a whole number equal to the
+ * answer.  CHOICE: one of the choices, in any case, inner white space
+ * ignored, or another form of one ("vanish", "exploded": a common start of
+ * at least 4 letters with one choice alone, the typed word at most 2
+ * letters longer); "ρ(W)" is "rho", "the forget gate" is "forget".
+ * UNREADABLE when the text is not of the kind asked (letters for a number,
+ * a word not among the choices). */
 vxr_judgement vxr_quiz_judge(const vxr_quiz *q, const char *typed);
 
 /* What q expects, for a message: "a number to 2 significant digits", "a

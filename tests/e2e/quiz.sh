@@ -3,7 +3,8 @@
 # answer shows the hint and is not counted right, a right one shows the reason
 # (the answer checked against `vanex check --json`, rounded by python3 to the
 # asked two digits); the progress file ($XDG_STATE_HOME/vanex/progress) is
-# written, the next session resumes at the last step seen with its answers,
+# written, the next session resumes at the last step seen with its answers
+# (and takes an answer in the forms the screen prints, 0.0115 and 1.2×10⁻²),
 # --restart begins again at step 1 with none; a damaged or foreign progress
 # file, an unwritable state directory and a relative XDG_STATE_HOME leave a
 # working tutor (one line on stderr after it ends, exit status 0).
@@ -72,6 +73,22 @@ keys b 9
 check "digits still jump" wait_for b "step 9/16"
 keys b i "0" Enter
 check "a second question is judged" wait_for b "Question 4"
+# What the screen shows may be typed as it is: step 9 prints (γλ)²⁰ to three
+# digits (0.0115, which a double holds as 0.011499…), and the tutor writes
+# powers as 1.2×10⁻² (typed here a UTF-8 byte at a time): both are 0.8²⁰
+# at the question's two digits
+shown=$("$PY" -c "print('%.3g' % 0.8 ** 20)")
+keys b i
+check "the answer line opens again" wait_for b "your answer:"
+keys b -l "$shown"
+keys b Enter
+check "the value as the screen prints it ($shown) is right" wait_for b "Right: 0.012"
+keys b i
+check "and the line opens again" wait_for b "your answer:"
+keys b -l "1.2×10⁻²"
+check "1.2×10⁻² shows as typed" wait_for b "your answer: 1.2×10⁻²"
+keys b Enter
+check "and is right" wait_for b "Right: 0.012"
 keys b q
 wait_dead b
 

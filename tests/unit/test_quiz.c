@@ -41,6 +41,18 @@ static vxr_quiz number(double v, int digits)
 	return q;
 }
 
+/* A choice question of the given words (NULL-ended), the answer first. */
+static vxr_quiz choice(const char *const *words)
+{
+	vxr_quiz q;
+	memset(&q, 0, sizeof q);
+	q.kind = VXR_QUIZ_CHOICE;
+	for (; words[q.nchoices]; q.nchoices++)
+		strcpy(q.choices[q.nchoices], words[q.nchoices]);
+	strcpy(q.text, words[0]);
+	return q;
+}
+
 #define RIGHT(q, s) cr_expect_eq(vxr_quiz_judge(&(q), s), VXR_JUDGE_RIGHT, "'%s' should be right", s)
 #define WRONG(q, s) cr_expect_eq(vxr_quiz_judge(&(q), s), VXR_JUDGE_WRONG, "'%s' should be wrong", s)
 #define UNREAD(q, s) cr_expect_eq(vxr_quiz_judge(&(q), s), VXR_JUDGE_UNREADABLE, "'%s' should be unreadable", s)
@@ -101,6 +113,62 @@ Test(judge, number_boundaries)
 	WRONG(neg, "0.51");
 }
 
+/* What the screen shows may be typed as it is: 0.8^20 = 0.011529…, which
+ * the tutor prints as 0.0115 and 1.153×10⁻², is 0.012 at two digits, and
+ * so is the 0.0115 a student copies (a double holds it as 0.011499…, which
+ * printf rounds to 0.011: rounded from its decimal digits it is 0.012) */
+Test(judge, number_copied_from_the_screen)
+{
+	vxr_quiz q = number(pow(0.8, 20), 2);
+	RIGHT(q, "0.0115");
+	RIGHT(q, "0.01150");
+	RIGHT(q, "1.15e-2");
+	RIGHT(q, "0.01153");
+	RIGHT(q, "0.012");
+	RIGHT(q, "1.2\u00d710\u207b\u00b2");          /* 1.2×10⁻² */
+	RIGHT(q, "1.153 \u00d7 10\u207b\u00b2");      /* 1.153 × 10⁻² */
+	RIGHT(q, "1.15x10^-2");
+	RIGHT(q, "1.2 * 10^-2");
+	RIGHT(q, "1.2e\u22122");                        /* the minus sign − */
+	WRONG(q, "0.011");
+	WRONG(q, "0.0114999");
+	WRONG(q, "1.1\u00d710\u207b\u00b2");
+	WRONG(q, "\u22120.012");
+	WRONG(q, "1.2\u00d710");                        /* 12 */
+	UNREAD(q, "1.2\u00d710\u207b");
+	UNREAD(q, "\u00d710\u207b\u00b2");
+	UNREAD(q, "1.2\u00d7\u207b\u00b2");
+	UNREAD(q, "0.012 \u00a4");
+	UNREAD(q, "1.2e-2e3");
+	/* powers of ten alone, a two-digit superscript */
+	vxr_quiz p = number(1e-12, 1);
+	RIGHT(p, "10^-12");
+	RIGHT(p, "10\u207b\u00b9\u00b2");
+	WRONG(p, "10\u207b\u00b9\u00b9");
+	/* an answer that is a decimal tie, exactly (0.125: 0.13 half away
+	 * from zero, 0.12 as printf shows it), or as the shortest decimal of
+	 * its double (0.15, held as 0.1499…: 0.2 as the screen shows it, 0.1
+	 * as the double is): either is right */
+	vxr_quiz eighth = number(0.125, 2);
+	RIGHT(eighth, "0.125");
+	RIGHT(eighth, "0.13");
+	RIGHT(eighth, "0.12");     /* as printf shows it: ties to even */
+	WRONG(eighth, "0.11");
+	WRONG(eighth, "0.14");
+	vxr_quiz tie = number(0.15, 1);
+	RIGHT(tie, "0.15");
+	RIGHT(tie, "0.2");
+	RIGHT(tie, "0.14999999999999999");   /* the double's own 17 digits: 0.1 */
+	RIGHT(tie, "0.1");
+	WRONG(tie, "0.3");
+	WRONG(tie, "0.25");
+	vxr_quiz ntie = number(-0.15, 1);
+	RIGHT(ntie, "-0.2");
+	RIGHT(ntie, "\u22120.15");
+	RIGHT(ntie, "-0.1");
+	WRONG(ntie, "0.2");
+}
+
 Test(judge, number_beyond_a_double)
 {
 	/* 10^-400.3 = 5.01e-401: carried as its log10 */
@@ -143,14 +211,7 @@ Test(judge, integer)
 
 Test(judge, choice)
 {
-	vxr_quiz q;
-	memset(&q, 0, sizeof q);
-	q.kind = VXR_QUIZ_CHOICE;
-	strcpy(q.choices[0], "vanishing");
-	strcpy(q.choices[1], "exploding");
-	strcpy(q.choices[2], "neither");
-	q.nchoices = 3;
-	strcpy(q.text, "vanishing");
+	vxr_quiz q = choice((const char *[]){ "vanishing", "exploding", "neither", NULL });
 	RIGHT(q, "vanishing");
 	RIGHT(q, "Vanishing");
 	RIGHT(q, "  VANISHING\t");
@@ -170,6 +231,22 @@ Test(judge, choice)
 	UNREAD(q, "vanishingly so");
 	UNREAD(q, "maybe");
 	UNREAD(q, "");
+	/* the step's own words around a choice, Greek letters by name */
+	vxr_quiz g = choice((const char *[]){ "forget", "w", "input", NULL });
+	RIGHT(g, "forget gate");
+	RIGHT(g, "the forget gate");
+	RIGHT(g, "Forget gates");
+	WRONG(g, "the input gate");
+	WRONG(g, "W");
+	UNREAD(g, "gate");
+	UNREAD(g, "forget or input");
+	vxr_quiz r = choice((const char *[]){ "rho", "norm", NULL });
+	RIGHT(r, "\u03c1");          /* ρ */
+	RIGHT(r, "\u03c1(W)");
+	RIGHT(r, "rho(W)");
+	WRONG(r, "norm");
+	UNREAD(r, "\u03bb");         /* λ: lambda, not a choice */
+	UNREAD(r, "(W)");
 	char buf[80];
 	cr_expect_str_eq(vxr_quiz_expects(&q, buf, sizeof buf), "vanishing, exploding or neither");
 }
@@ -476,6 +553,26 @@ Test(progress, network_keys)
 
 /* ---- the answer line --------------------------------------------------- */
 
+static void type(vxu_quiz *qz, vxu_progress *p, const char *key, const char *bytes)
+{
+	for (const unsigned char *c = (const unsigned char *)bytes; *c; c++)
+		vxu_quiz_key(qz, p, key, *c);
+}
+
+static const char *const KEY = "0123456789abcdef";
+
+/* The answer line opened on a step's layout holding the questions z[0..n)
+ * alone, with no answers yet. */
+static void open_line(vxt_quiz *z, size_t n, vxt_doc *doc, vxu_progress *p, vxu_quiz *qz)
+{
+	memset(doc, 0, sizeof *doc);
+	doc->quiz = z;
+	doc->nquiz = n;
+	memset(p, 0, sizeof *p);
+	vxu_quiz_reset(qz);
+	cr_assert_eq(vxu_quiz_open(qz, doc, p, KEY), 0);
+}
+
 Test(answer_line, wrong_then_right_then_revealed)
 {
 	vxt_quiz z[2];
@@ -485,20 +582,13 @@ Test(answer_line, wrong_then_right_then_revealed)
 	z[1].q = number(3, 1);
 	strcpy(z[1].q.id, "s.md#2");
 	vxt_doc doc;
-	memset(&doc, 0, sizeof doc);
-	doc.quiz = z;
-	doc.nquiz = 2;
 	vxu_progress p;
-	memset(&p, 0, sizeof p);
 	vxu_quiz qz;
-	vxu_quiz_reset(&qz);
-	const char *key = "0123456789abcdef";
-	cr_assert_eq(vxu_quiz_open(&qz, &doc, &p, key), 0);
+	open_line(z, 2, &doc, &p, &qz);
+	const char *key = KEY;
 	cr_expect_eq(qz.mode, VXU_QZ_TYPING);
 	cr_expect_eq(qz.q, 0);
-	const char *typed = "0.5x";
-	for (const char *c = typed; *c; c++)
-		vxu_quiz_key(&qz, &p, key, *c);
+	type(&qz, &p, key, "0.5x");
 	vxu_quiz_key(&qz, &p, key, VXU_QZ_ERASE);
 	cr_expect_str_eq(qz.line, "0.5");
 	vxu_quiz_key(&qz, &p, key, VXU_QZ_JUDGE);
@@ -539,5 +629,45 @@ Test(answer_line, wrong_then_right_then_revealed)
 	vxt_doc none;
 	memset(&none, 0, sizeof none);
 	cr_expect_eq(vxu_quiz_open(&qz, &none, &p, key), -1);
+	vxu_progress_clear(&p);
+}
+
+
+/* The answer line takes what the screen shows, UTF-8 a byte at a time
+ * ("1.2×10⁻²", "ρ"), and stays whole characters: Backspace takes a whole
+ * one, a stray continuation byte is dropped, a character left unfinished
+ * goes, and a full line takes no first byte without room for the rest. */
+Test(answer_line, utf8_as_the_screen_shows_it)
+{
+	vxt_quiz z[1];
+	memset(z, 0, sizeof z);
+	z[0].q = number(pow(0.8, 20), 2);
+	strcpy(z[0].q.id, "s.md#1");
+	vxt_doc doc;
+	vxu_progress p;
+	vxu_quiz qz;
+	open_line(z, 1, &doc, &p, &qz);
+	const char *key = KEY;
+	type(&qz, &p, key, "1.2\u00d710\u207b\u00b2\u00b2");
+	vxu_quiz_key(&qz, &p, key, VXU_QZ_ERASE);
+	cr_expect_str_eq(qz.line, "1.2\u00d710\u207b\u00b2");
+	type(&qz, &p, key, "\x80\xbf");            /* continuation bytes alone */
+	type(&qz, &p, key, "\xe2\x81");            /* ⁻ cut short … */
+	cr_expect_eq(qz.pending, 1);
+	type(&qz, &p, key, "x");                   /* … by another character */
+	cr_expect_str_eq(qz.line, "1.2\u00d710\u207b\u00b2x");
+	vxu_quiz_key(&qz, &p, key, VXU_QZ_ERASE);
+	vxu_quiz_key(&qz, &p, key, VXU_QZ_JUDGE);
+	cr_expect_eq(qz.mode, VXU_QZ_RIGHT, "1.2×10⁻² is 0.8^20 at two digits (line '%s')", qz.line);
+	/* a full line: ASCII up to the last byte, then no room for ρ's two */
+	vxu_quiz_key(&qz, &p, key, 'i');
+	cr_expect_eq(qz.mode, VXU_QZ_TYPING);
+	for (size_t i = 0; i + 2 < sizeof qz.line; i++)
+		vxu_quiz_key(&qz, &p, key, '1');
+	type(&qz, &p, key, "\u03c1");
+	cr_expect_eq(qz.len, sizeof qz.line - 2);
+	cr_expect_eq(qz.pending, 0);
+	for (const char *c = qz.line; *c; c++)
+		cr_expect_eq(*c, '1');
 	vxu_progress_clear(&p);
 }

@@ -1195,9 +1195,11 @@ Test(tutor_state, a_key_asks_and_the_screen_says_it_is_updating)
 	cr_expect_str_eq(vxu_busy_note(&st), "updating…");
 	char b[512], v[48];
 	status_text(b, sizeof b);
-	cr_expect(strstr(b, " relu ") && strstr(b, "d=12"), "what the keys chose shows at once: '%s'", b);
-	cr_expect_eq(status_gl(v, sizeof v), VXT_DIM, "what is computed is the earlier network's, dimmed");
-	cr_expect_str_eq(v, "1");
+	cr_expect(strstr(b, " relu ") && strstr(b, "d=12") && strstr(b, "λ=1.1 "),
+	          "what the keys chose shows at once: '%s'", b);
+	/* γλ of what was chosen: relu's γ = 1, λ = 1.1 */
+	cr_expect_eq(status_gl(v, sizeof v), VXT_BAD, "γλ as chosen, above the edge, at once");
+	cr_expect_str_eq(v, "1.1");
 	vxu_update(&st);
 	cr_expect_eq(vxu_stale(&st), 0, "up to date after the work");
 	cr_expect_null(vxu_busy_note(&st));
