@@ -82,7 +82,7 @@ static int last_width(const vxt_lines *l)
  * line of its own (indented) when the panel has rows to spare (full), else
  * not at all, the line ending in " …" to say so (and taking no more: the
  * essentials come first on every line, the rest is in the larger panel and
- * the handout). */
+ * the handout), or, with no room for that mark, cut at a word by fit_lines. */
 static void tail(const vxu_panel_in *in, vxt_lines *out, int width, int full, vxt_role role, const char *text)
 {
 	const vxt_line *ln = out->nlines ? &out->lines[out->nlines - 1] : NULL;
@@ -94,8 +94,10 @@ static void tail(const vxu_panel_in *in, vxt_lines *out, int width, int full, vx
 		return;
 	}
 	if (!full) {
-		if (last_width(out) + vxr_u8_width(MORE(in)) <= width)
-			vxt_lines_puts(out, VXT_DIM, MORE(in));
+		/* no room for the mark either: the part goes on, and fit_lines
+		 * cuts it at a word with its own "…" */
+		vxt_lines_puts(out, last_width(out) + vxr_u8_width(MORE(in)) <= width ? VXT_DIM : role,
+		               last_width(out) + vxr_u8_width(MORE(in)) <= width ? MORE(in) : text);
 		return;
 	}
 	while (*text == ' ' || *text == ',' || *text == ';')
@@ -294,18 +296,17 @@ static void view_chain(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 		else
 			vxt_lines_printf(out, VXT_MATH, U(in, "J%s … J%s", "J%s ... J%s"),
 			               script(in, s1, sizeof s1, k + 1, 0), script(in, s2, sizeof s2, t, 0));
-		/* The reminder of the bound per factor, when it fits. */
-		const char *each = U(in, ", each ‖Jⱼ‖ ≤ γλ = ", ", each ||J_j|| <= gamma*lambda = ");
+		/* The reminder of the bound per factor: as tail() places a part */
+		char each[96];
 		vxr_gl_num(a, sizeof a, r, 3, fstyle(in));
-		if (last_width(out) + vxr_u8_width(each) + vxr_u8_width(a) <= width) {
-			vxt_lines_puts(out, VXT_TEXT, each);
-			vxt_lines_puts(out, VXT_NUMBER, a);
-		}
+		snprintf(each, sizeof each, U(in, ", each ‖Jⱼ‖ ≤ γλ = %s", ", each ||J_j|| <= gamma*lambda = %s"), a);
+		tail(in, out, width, full, VXT_TEXT, each);
 	}
 
-	/* Actual ≤ product ≤ bound: in ASCII, where the names are long, with
-	 * shorter ones when the line would not fit; on a screen narrower still,
-	 * the middle term elided ("≤ … ≤", still a true chain). */
+	/* Actual ≤ product ≤ bound, whole where the panel has rows to wrap it;
+	 * on the two-line strip, in ASCII (long names) with shorter ones when the
+	 * line would not fit, and on a strip narrower still the middle term
+	 * elided ("≤ … ≤", still a true chain). */
 	const vx_path *p = &r->paths[k - 1];
 	for (int pass = 0; pass < 3; pass++) {
 		if (pass == 1 && in->utf8)
@@ -321,10 +322,13 @@ static void view_chain(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 		} else {
 			vxt_lines_puts(out, VXT_DIM, U(in, " ≤ …", " <= ..."));
 		}
-		vxt_lines_printf(out, VXT_TEXT, U(in, " ≤ (γλ)%s = ", pass == 0 ? " <= (gamma*lambda)%s = " : " <= (gam*lam)%s = "),
-		               script(in, e, sizeof e, gap, 1));
+		/* the status line's names at the same widths: gamma*lambda, gam*lam, gl */
+		vxt_lines_printf(out, VXT_TEXT,
+		                 U(in, " ≤ (γλ)%s = ", pass == 0 ? " <= (gamma*lambda)%s = " : pass == 1 ? " <= (gam*lam)%s = "
+		                                                                                         : " <= (gl)%s = "),
+		                 script(in, e, sizeof e, gap, 1));
 		vxt_lines_puts(out, VXT_SERIES3, mag(in, c, sizeof c, p->bound));
-		if (last_width(out) <= width || pass == 2)
+		if (full || last_width(out) <= width || pass == 2)
 			break;
 		vxt_lines_pop(out);
 	}

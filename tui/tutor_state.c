@@ -890,7 +890,7 @@ static void build_status(vxu_state *st)
 		[F_L] = { { U(st, "λ", "lambda"), U(st, "λ", "lam"), U(st, "λ", "l") }, "", VXT_NUMBER },
 		[F_G] = { { U(st, "γ", "gamma"), U(st, "γ", "gam"), U(st, "γ", "g") }, "", VXT_NUMBER },
 		[F_GL] = { { U(st, "γλ", "gamma*lambda"), U(st, "γλ", "gam*lam"), U(st, "γλ", "gl") }, "",
-		           vx_regime_of(gam, lam) == VX_REGIME_EDGE ? VXT_NUMBER : VXT_BAD },
+		           !r || vx_regime_of(gam, lam) == VX_REGIME_EDGE ? VXT_NUMBER : VXT_BAD },
 		[F_SEED] = { { "seed", "seed", "seed" }, "", VXT_NUMBER },
 	};
 	snprintf(f[F_D].val, sizeof f[F_D].val, "%zu", cur_d(st));

@@ -22,13 +22,17 @@ static void trim(const char **s, size_t *n)
 		(*n)--;
 }
 
+#define EXP_MAX 1000000000000L
+
 /* A decimal number "[-+]D[.D][e[-+]D]" (s[0..n)) rounded to `digits`
  * significant digits from its own decimal digits, half away from zero as on
  * paper: the sign, the digits and the power of ten of the first.  So two
  * numbers compare without going through a double: 0.0115, which a double
  * holds as 0.011499…, is 0.012 at two digits, and 1e-400 reads right.
- * 0 on success, -1 when s is not such a number. */
-static int decimal_digits(const char *s, size_t n, int digits, int *neg, char *dig, long *e10)
+ * *written (when not NULL): the significant digits s has, from its first
+ * nonzero one to its last (0 for zero).  0 on success, -1 when s is not
+ * such a number. */
+static int decimal_digits(const char *s, size_t n, int digits, int *neg, char *dig, long *e10, int *written)
 {
 	char sig[VXR_QUIZ_DIGITS_MAX + 2];
 	size_t i = 0, ns = 0;
@@ -60,7 +64,8 @@ static int decimal_digits(const char *s, size_t n, int digits, int *neg, char *d
 	if (nd == 0)
 		return -1;
 	if (i < n) {
-		/* the exponent: [eE][-+]D to the end, within ±100000 */
+		/* the exponent: [eE][-+]D to the end, within ±10^12 (a norm over
+		 * 10^7 steps may be 10^-(10^9)) */
 		if (s[i] != 'e' && s[i] != 'E')
 			return -1;
 		int eneg = 0;
@@ -71,14 +76,16 @@ static int decimal_digits(const char *s, size_t n, int digits, int *neg, char *d
 		for (; i < n; i++) {
 			if (!isdigit((unsigned char)s[i]))
 				return -1;
-			if (ex <= 100000)
+			if (ex <= EXP_MAX)
 				ex = 10 * ex + (s[i] - '0');
 		}
-		if (ex > 100000)
+		if (ex > EXP_MAX)
 			return -1;
 		if (eneg)
 			ex = -ex;
 	}
+	if (written)
+		*written = first < 0 ? 0 : (int)(nd - first > 1000 ? 1000 : nd - first);
 	if (first < 0) {
 		memset(dig, '0', (size_t)digits);
 		dig[digits] = '\0';
@@ -106,7 +113,7 @@ static int decimal_digits(const char *s, size_t n, int digits, int *neg, char *d
 	return 0;
 }
 
-/* The answer of q to q->digits digits, as decimal_digits writes them, into
+/* The answer of q to `digits` digits, as decimal_digits writes them, into
  * (neg[0], dig[0], e10[0]) and (neg[1], dig[1], e10[1]): rounded half away
  * from zero from the shortest decimal that reads back as the answer, the
  * number the screen shows with every digit (an answer of 0.15, the double
@@ -115,7 +122,7 @@ static int decimal_digits(const char *s, size_t n, int digits, int *neg, char *d
  * answer is shown (0.1499…: 0.1; 0.125 exactly: 0.12, ties to even).  The
  * two differ only for an answer at or next to a decimal tie; either is
  * right.  -1 when q has no answer (not a finite number). */
-static int answer_digits(const vxr_quiz *q, int *neg, char (*dig)[VXR_QUIZ_DIGITS_MAX + 1], long *e10)
+static int answer_digits(const vxr_quiz *q, int digits, int *neg, char (*dig)[VXR_QUIZ_DIGITS_MAX + 1], long *e10)
 {
 	char buf[64];
 	if (!q->fits) {
@@ -124,7 +131,7 @@ static int answer_digits(const vxr_quiz *q, int *neg, char (*dig)[VXR_QUIZ_DIGIT
 			return -1;
 		double fl = floor(q->l10);
 		snprintf(buf, sizeof buf, "%s%.15fe%.0f", q->neg ? "-" : "", pow(10.0, q->l10 - fl), fl);
-		if (decimal_digits(buf, strlen(buf), q->digits, &neg[0], dig[0], &e10[0]) < 0)
+		if (decimal_digits(buf, strlen(buf), digits, &neg[0], dig[0], &e10[0], NULL) < 0)
 			return -1;
 		neg[1] = neg[0], e10[1] = e10[0];
 		memcpy(dig[1], dig[0], sizeof dig[0]);
@@ -137,10 +144,10 @@ static int answer_digits(const vxr_quiz *q, int *neg, char (*dig)[VXR_QUIZ_DIGIT
 		if (strtod(buf, NULL) == q->v)
 			break;
 	}
-	if (decimal_digits(buf, strlen(buf), q->digits, &neg[0], dig[0], &e10[0]) < 0)
+	if (decimal_digits(buf, strlen(buf), digits, &neg[0], dig[0], &e10[0], NULL) < 0)
 		return -1;
-	snprintf(buf, sizeof buf, "%.*e", q->digits - 1, q->v);
-	return decimal_digits(buf, strlen(buf), q->digits, &neg[1], dig[1], &e10[1]);
+	snprintf(buf, sizeof buf, "%.*e", digits - 1, q->v);
+	return decimal_digits(buf, strlen(buf), digits, &neg[1], dig[1], &e10[1], NULL);
 }
 
 /* ---- an answer typed in the forms the tutor prints ---- */
@@ -200,6 +207,9 @@ static long ascii_form(const char *s, size_t n, char *out, size_t cap)
 			sup = 1;
 			rep = one;
 		} else {
+			/* an ASCII digit right after a superscript ("10⁻¹2") is not
+			 * part of the power: the answer is unreadable */
+			int after = sup;
 			sup = 0;
 			for (size_t g = 0; g < sizeof GLYPHS / sizeof GLYPHS[0] && !rep; g++) {
 				size_t gl = strlen(GLYPHS[g].utf8);
@@ -207,7 +217,8 @@ static long ascii_form(const char *s, size_t n, char *out, size_t cap)
 					rep = GLYPHS[g].ascii, len = gl;
 			}
 			if (!rep) {
-				one[0] = (char)*u;
+				one[0] = after && isdigit(*u) ? '#' : (char)*u;
+				one[1] = after && isdigit(*u) ? (char)*u : '\0';
 				rep = one;
 			}
 		}
@@ -267,9 +278,16 @@ static long choice_word(const char *s, size_t n, char *w, size_t cap)
 	long al = ascii_form(s, n, a, sizeof a);
 	if (al < 0)
 		return -1;
-	char *open = strrchr(a, '(');
-	if (al > 0 && a[al - 1] == ')' && open && open > a)
+	/* an argument: attached to the word, one token ("ρ(W)", not "forget
+	 * (or input)", which says something else and is not read) */
+	char *open = strchr(a, '(');
+	if (open || strchr(a, ')')) {
+		if (!(al > 0 && a[al - 1] == ')' && open && open > a && !isspace((unsigned char)open[-1]) &&
+		      strchr(open, '(') == strrchr(a, '(') && strchr(open, ')') == a + al - 1 &&
+		      !strpbrk(open, " \t")))
+			return -1;
 		*open = '\0';
+	}
 	for (char *c = a; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
 	char *words[16];
@@ -293,6 +311,24 @@ static long choice_word(const char *s, size_t n, char *w, size_t cap)
 	return (long)k;
 }
 
+/* 1 when the number a (ASCII) and q's answer are the same at `digits`
+ * significant digits (either of answer_digits' roundings), 0 when not, -1
+ * when a is not a number; *written as decimal_digits gives it. */
+static int same_at(const vxr_quiz *q, const char *a, int digits, int *written)
+{
+	int tn, an[2];
+	char td[VXR_QUIZ_DIGITS_MAX + 1], ad[2][VXR_QUIZ_DIGITS_MAX + 1];
+	long te, ae[2];
+	if (decimal_digits(a, strlen(a), digits, &tn, td, &te, written) < 0)
+		return -1;
+	if (answer_digits(q, digits, an, ad, ae) < 0)
+		return 0;
+	for (int c = 0; c < 2; c++)
+		if (tn == an[c] && te == ae[c] && strcmp(td, ad[c]) == 0)
+			return 1;
+	return 0;
+}
+
 vxr_judgement vxr_quiz_judge(const vxr_quiz *q, const char *typed)
 {
 	const char *s = typed ? typed : "";
@@ -302,21 +338,21 @@ vxr_judgement vxr_quiz_judge(const vxr_quiz *q, const char *typed)
 		return VXR_JUDGE_UNREADABLE;
 	switch (q->kind) {
 	case VXR_QUIZ_NUMBER: {
-		int tn, an[2];
-		char a[160], td[VXR_QUIZ_DIGITS_MAX + 1], ad[2][VXR_QUIZ_DIGITS_MAX + 1];
-		long te, ae[2];
+		char a[160];
 		long al = ascii_form(s, n, a, sizeof a);
 		if (al < 0)
 			return VXR_JUDGE_UNREADABLE;
 		power_form(a);
-		if (decimal_digits(a, strlen(a), q->digits, &tn, td, &te) < 0)
+		int written;
+		int r = same_at(q, a, q->digits, &written);
+		if (r < 0)
 			return VXR_JUDGE_UNREADABLE;
-		if (answer_digits(q, an, ad, ae) < 0)
-			return VXR_JUDGE_WRONG;
-		for (int c = 0; c < 2; c++)
-			if (tn == an[c] && te == ae[c] && strcmp(td, ad[c]) == 0)
-				return VXR_JUDGE_RIGHT;
-		return VXR_JUDGE_WRONG;
+		/* more digits than asked: right too when they are the answer's to
+		 * as many digits (the 0.0115 the screen shows for 0.011497, which
+		 * is 0.012 at two digits while the answer is 0.011) */
+		if (r == 0 && written > q->digits)
+			r = same_at(q, a, written < VXR_QUIZ_DIGITS_MAX ? written : VXR_QUIZ_DIGITS_MAX, NULL);
+		return r == 1 ? VXR_JUDGE_RIGHT : VXR_JUDGE_WRONG;
 	}
 	case VXR_QUIZ_INTEGER: {
 		char buf[40], *end;

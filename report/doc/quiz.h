@@ -65,8 +65,10 @@ typedef enum { VXR_JUDGE_RIGHT = 0, VXR_JUDGE_WRONG, VXR_JUDGE_UNREADABLE } vxr_
  * "4.2e-2", "4.2×10⁻²", "-1.5E+300", "1e-400" beyond a double) is right
  * when it and the answer, both rounded to q->digits significant digits from
  * their decimal digits, half away from zero, are the same number (so 0.0424
- * and 0.042 are right for 0.04249 at 2 digits, 0.043 and 0.0425 are not;
- * 0.0115 is right for 0.01153).  The answer is rounded so from the
+ * and 0.042 are right for 0.04249 at 2 digits, 0.043 and 0.0426 are not;
+ * 0.0115 is right for 0.01153); or when it has more digits than asked and
+ * they are the answer's to as many (0.0425 for 0.04249, 0.0115 for
+ * 0.011472, as the screen shows them at three).  The answer is rounded so from the
  * shortest decimal that reads back as it, and also as printf rounds its
  * exact value (as it is shown): the two differ only at or next to a decimal
  * tie (0.15 is 0.1499…: 0.2 or 0.1; 0.125: 0.13 or 0.12), where either is

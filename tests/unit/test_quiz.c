@@ -71,7 +71,8 @@ Test(judge, number_at_two_digits)
 	RIGHT(q, "+0.042");
 	WRONG(q, "0.043");
 	WRONG(q, "0.04");     /* one digit: 0.040 at two */
-	WRONG(q, "0.0425");   /* rounds up to 0.043 */
+	RIGHT(q, "0.0425");   /* 0.043 at two, but the answer to three digits */
+	WRONG(q, "0.0426");
 	WRONG(q, "-0.042");
 	WRONG(q, "0.42");
 	WRONG(q, "0");
@@ -140,6 +141,18 @@ Test(judge, number_copied_from_the_screen)
 	UNREAD(q, "1.2\u00d7\u207b\u00b2");
 	UNREAD(q, "0.012 \u00a4");
 	UNREAD(q, "1.2e-2e3");
+	/* the mirror case: 0.7998^20 = 0.011472… is 0.011 at two digits, and the
+	 * 0.0115 the screen shows (three digits) is right too, as the answer to
+	 * three; 0.012 is not */
+	vxr_quiz m = number(pow(0.7998, 20), 2);
+	RIGHT(m, "0.0115");
+	RIGHT(m, "0.011");
+	RIGHT(m, "0.011472");
+	WRONG(m, "0.012");
+	WRONG(m, "0.0116");
+	/* digits after a superscript are not part of the power */
+	UNREAD(q, "1.2\u00d710\u207b\u00b92");
+	UNREAD(q, "10\u00b23");
 	/* powers of ten alone, a two-digit superscript */
 	vxr_quiz p = number(1e-12, 1);
 	RIGHT(p, "10^-12");
@@ -180,6 +193,13 @@ Test(judge, number_beyond_a_double)
 	WRONG(q, "5.1e-401");
 	WRONG(q, "0");
 	WRONG(q, "5.0e-400");
+	/* an exponent past 100000, as a run of 10^7 steps may give */
+	vxr_quiz far = number(0, 2);
+	far.fits = 0;
+	far.l10 = -100000.5;
+	RIGHT(far, "3.2e-100001");
+	RIGHT(far, "0.32e-100000");
+	WRONG(far, "3.1e-100001");
 	q.neg = 1;
 	RIGHT(q, "-5.0e-401");
 	WRONG(q, "5.0e-401");
@@ -247,6 +267,11 @@ Test(judge, choice)
 	WRONG(r, "norm");
 	UNREAD(r, "\u03bb");         /* λ: lambda, not a choice */
 	UNREAD(r, "(W)");
+	/* words in parentheses say something else: not read */
+	UNREAD(g, "forget (or input)");
+	UNREAD(g, "forget(or input)");
+	UNREAD(q, "vanishing (not exploding)");
+	UNREAD(r, "rho(W");
 	char buf[80];
 	cr_expect_str_eq(vxr_quiz_expects(&q, buf, sizeof buf), "vanishing, exploding or neither");
 }

@@ -597,3 +597,44 @@ Test(tutor_screen, the_previous_numbers_are_dimmed_while_updating)
 	cr_expect(strstr(s, "laying out this step") != NULL, "its text is on its way:\n%s", s);
 	free(s);
 }
+
+/* On a narrow screen what does not fit says so: step 4's title is cut at a
+ * word with "…", step 11's chain elides its middle term as "≤ … ≤" (still
+ * a true chain, the bound's value kept), and a line that drops a part ends
+ * in " …"; step 11's first panel line drops its reminder of γλ. */
+Test(tutor_screen, a_narrow_screen_marks_what_it_leaves_out)
+{
+	open_screen(20, 60, 1, 1);
+	st.step = 3;
+	st.dirty |= VXU_DIRTY_DOC;
+	char *s = draw_and_dump();
+	cr_expect(strstr(s, "│ Derivatives of vectors are…") != NULL, "the title cut at a word:\n%s", s);
+	free(s);
+	st.step = 10;
+	st.dirty |= VXU_DIRTY_DOC;
+	s = draw_and_dump();
+	cr_expect(strstr(s, "‖∂s₅₀/∂s₁‖ = 1.66×10⁻¹⁸ ≤ … ≤ (γλ)⁴⁹ = 1.78×10⁻⁵") != NULL, "the chain, elided:\n%s", s);
+	cr_expect(strstr(s, "49 factors J₂ … J₅₀ …") != NULL, "the line that lost its reminder says so:\n%s", s);
+	free(s);
+}
+
+/* In ASCII at 80x24, where the names are long, the chain keeps its three
+ * terms under the status line's shorter names. */
+Test(tutor_screen, the_ascii_chain_keeps_its_three_terms)
+{
+	open_screen(24, 80, 0, 1);
+	st.step = 10;
+	st.dirty |= VXU_DIRTY_DOC;
+	char *s = draw_and_dump();
+	cr_expect(strstr(s, "||ds_50/ds_1|| = 1.66e-18 <= prod = 4.21e-09 <= (gam*lam)^49 = 1.78e-05") != NULL,
+	          "the three terms:\n%s", s);
+	free(s);
+	/* a UTF-8 byte typed into the answer line of a terminal that is not in
+	 * UTF-8 is not taken, and a message says what to type */
+	vxu_update(&st);
+	vxu_key(&st, 'i');
+	vxu_key(&st, 0xc3);
+	vxu_key(&st, 0x97);
+	cr_expect_str_eq(st.quiz.line, "");
+	cr_expect(strstr(st.message, "not in UTF-8") != NULL, "the message: '%s'", st.message);
+}
