@@ -296,11 +296,16 @@ static void view_chain(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 		else
 			vxt_lines_printf(out, VXT_MATH, U(in, "J%s … J%s", "J%s ... J%s"),
 			               script(in, s1, sizeof s1, k + 1, 0), script(in, s2, sizeof s2, t, 0));
-		/* The reminder of the bound per factor: as tail() places a part */
+		/* The reminder of the bound per factor, as tail() places a part;
+		 * on a strip too narrow for its value, without it (the status line
+		 * has it), under the status line's shorter name in ASCII */
 		char each[96];
 		vxr_gl_num(a, sizeof a, r, 3, fstyle(in));
 		snprintf(each, sizeof each, U(in, ", each ‖Jⱼ‖ ≤ γλ = %s", ", each ||J_j|| <= gamma*lambda = %s"), a);
-		tail(in, out, width, full, VXT_TEXT, each);
+		const char *brief = U(in, ", each ‖Jⱼ‖ ≤ γλ", ", each ||J_j|| <= gam*lam");
+		int room = width - last_width(out);
+		tail(in, out, width, full, VXT_TEXT,
+		     !full && vxr_u8_width(each) > room && vxr_u8_width(brief) <= room ? brief : each);
 	}
 
 	/* Actual ≤ product ≤ bound, whole where the panel has rows to wrap it;

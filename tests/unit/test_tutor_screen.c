@@ -601,7 +601,8 @@ Test(tutor_screen, the_previous_numbers_are_dimmed_while_updating)
 /* On a narrow screen what does not fit says so: step 4's title is cut at a
  * word with "…", step 11's chain elides its middle term as "≤ … ≤" (still
  * a true chain, the bound's value kept), and a line that drops a part ends
- * in " …"; step 11's first panel line drops its reminder of γλ. */
+ * in " …" (the network view); step 11's first panel line keeps its reminder
+ * of γλ without the value. */
 Test(tutor_screen, a_narrow_screen_marks_what_it_leaves_out)
 {
 	open_screen(20, 60, 1, 1);
@@ -614,7 +615,11 @@ Test(tutor_screen, a_narrow_screen_marks_what_it_leaves_out)
 	st.dirty |= VXU_DIRTY_DOC;
 	s = draw_and_dump();
 	cr_expect(strstr(s, "‖∂s₅₀/∂s₁‖ = 1.66×10⁻¹⁸ ≤ … ≤ (γλ)⁴⁹ = 1.78×10⁻⁵") != NULL, "the chain, elided:\n%s", s);
-	cr_expect(strstr(s, "49 factors J₂ … J₅₀ …") != NULL, "the line that lost its reminder says so:\n%s", s);
+	cr_expect(strstr(s, "49 factors J₂ … J₅₀, each ‖Jⱼ‖ ≤ γλ\n") != NULL, "the reminder without its value:\n%s", s);
+	free(s);
+	vxu_key(&st, 'v');
+	s = draw_and_dump();
+	cr_expect(strstr(s, "this network") && strstr(s, "T = 50 steps …\n"), "a line that lost a part says so:\n%s", s);
 	free(s);
 }
 
