@@ -419,19 +419,14 @@ static void draw_quiz_line(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 	snprintf(lead, sizeof lead, "Question %zu, your answer: ", qz->number);
 	const char *tail = "   Enter judges, Esc cancels";
 	int x = 1 + put(w, L->msg_row, 1, L->cols - 2, lead, th->role[VXT_HEADING], st->utf8);
-	/* the end of a long answer stays in sight, whole characters of it (the
-	 * characters a student types are one column each) */
+	/* the end of a long answer stays in sight, whole characters of it */
 	int room = L->cols - 2 - x - (int)strlen(tail) - 1;
 	const char *shown = qz->line;
 	if (room < 8)
 		room = L->cols - 2 - x - 1;
-	size_t chars = 0;
-	for (const char *c = qz->line; *c; c++)
-		chars += ((unsigned char)*c & 0xc0) != 0x80;
-	for (; room > 0 && chars > (size_t)room; chars--) {
-		shown++;
-		while (((unsigned char)*shown & 0xc0) == 0x80)
-			shown++;
+	while (room > 0 && vxr_u8_width(shown) > room) {
+		uint32_t cp;
+		shown += vxr_u8_next(shown, &cp);
 	}
 	x += put(w, L->msg_row, x, room > 0 ? room : 0, shown, th->role[VXT_NUMBER], st->utf8);
 	x += put(w, L->msg_row, x, 1, " ", A_REVERSE, st->utf8);   /* the cursor */

@@ -96,8 +96,8 @@ static void tail(const vxu_panel_in *in, vxt_lines *out, int width, int full, vx
 	if (!full) {
 		/* no room for the mark either: the part goes on, and fit_lines
 		 * cuts it at a word with its own "…" */
-		vxt_lines_puts(out, last_width(out) + vxr_u8_width(MORE(in)) <= width ? VXT_DIM : role,
-		               last_width(out) + vxr_u8_width(MORE(in)) <= width ? MORE(in) : text);
+		int mark = last_width(out) + vxr_u8_width(MORE(in)) <= width;
+		vxt_lines_puts(out, mark ? VXT_DIM : role, mark ? MORE(in) : text);
 		return;
 	}
 	while (*text == ' ' || *text == ',' || *text == ';')

@@ -4,6 +4,7 @@
  * the template language (tpl_quiz.c).
  */
 #include "report/doc/quiz.h"
+#include "report/text/math.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -152,102 +153,40 @@ static int answer_digits(const vxr_quiz *q, int digits, int *neg, char (*dig)[VX
 
 /* ---- an answer typed in the forms the tutor prints ---- */
 
-/* Characters the screen shows that a student may copy, read as ASCII:
- * the minus sign and dashes, the signs of "1.2×10⁻²", Greek letters by
- * their names (ρ is the choice "rho"). */
-static const struct {
-	const char *utf8, *ascii;
-} GLYPHS[] = {
-	{ "\xe2\x88\x92", "-" },   /* − */
-	{ "\xe2\x80\x93", "-" },   /* – */
-	{ "\xe2\x80\x90", "-" },   /* ‐ */
-	{ "\xc3\x97", "*" },       /* × */
-	{ "\xc2\xb7", "*" },       /* · */
-	{ "\xe2\x8b\x85", "*" },   /* ⋅ */
-	{ "\xcf\x81", "rho" },     /* ρ */
-	{ "\xce\xbb", "lambda" },  /* λ */
-	{ "\xce\xb3", "gamma" },   /* γ */
-	{ "\xcf\x83", "sigma" },   /* σ */
-	{ "\xce\xbc", "mu" },      /* μ */
-};
-
-/* A superscript's ASCII character (⁰…⁹, ⁺, ⁻), with its length in *len; 0
- * when s does not start with one. */
-static char superscript(const unsigned char *s, size_t n, size_t *len)
-{
-	if (n >= 2 && s[0] == 0xc2 && (s[1] == 0xb2 || s[1] == 0xb3 || s[1] == 0xb9)) {
-		*len = 2;
-		return s[1] == 0xb2 ? '2' : s[1] == 0xb3 ? '3' : '1';
-	}
-	if (n >= 3 && s[0] == 0xe2 && s[1] == 0x81 && (s[2] == 0xb0 || (s[2] >= 0xb4 && s[2] <= 0xbb))) {
-		*len = 3;
-		return s[2] == 0xb0 ? '0' : s[2] == 0xba ? '+' : s[2] == 0xbb ? '-' : (char)('4' + (s[2] - 0xb4));
-	}
-	return 0;
-}
-
-/* s[0..n) into out (cap bytes) with the characters above in ASCII, a run
- * of superscripts as "^" and its digits, white space at either end gone;
- * any other byte as it is (non-ASCII then leaves the answer unreadable).
- * Its length, or -1 when it does not fit. */
+/* s[0..n), white space at either end gone, in ASCII into out (cap bytes)
+ * as the screen spells it for LANG=C (vxm_to_ascii): what a student may
+ * copy from it reads the same either way, the minus sign −, "1.2×10⁻²" as
+ * 1.2*10^(-2), Greek letters by name (ρ is "rho"); a character with no
+ * ASCII spelling becomes '?', which no answer holds.  Its length, or -1
+ * when it does not fit (or out of memory). */
 static long ascii_form(const char *s, size_t n, char *out, size_t cap)
 {
 	trim(&s, &n);
-	size_t o = 0;
-	int sup = 0;   /* inside a run of superscripts */
-	for (size_t i = 0; i < n;) {
-		const unsigned char *u = (const unsigned char *)s + i;
-		const char *rep = NULL;
-		char one[3] = { 0 };
-		size_t len = 1;
-		char c = superscript(u, n - i, &len);
-		if (c) {
-			one[0] = sup ? c : '^';
-			one[1] = sup ? '\0' : c;
-			sup = 1;
-			rep = one;
-		} else {
-			/* an ASCII digit right after a superscript ("10⁻¹2") is not
-			 * part of the power: the answer is unreadable */
-			int after = sup;
-			sup = 0;
-			for (size_t g = 0; g < sizeof GLYPHS / sizeof GLYPHS[0] && !rep; g++) {
-				size_t gl = strlen(GLYPHS[g].utf8);
-				if (gl <= n - i && memcmp(u, GLYPHS[g].utf8, gl) == 0)
-					rep = GLYPHS[g].ascii, len = gl;
-			}
-			if (!rep) {
-				one[0] = after && isdigit(*u) ? '#' : (char)*u;
-				one[1] = after && isdigit(*u) ? (char)*u : '\0';
-				rep = one;
-			}
-		}
-		size_t rl = strlen(rep);
-		if (o + rl >= cap)
-			return -1;
-		memcpy(out + o, rep, rl);
-		o += rl;
-		i += len;
-	}
-	out[o] = '\0';
-	return (long)o;
+	char *in = strndup(s, n), *a = in ? vxm_to_ascii(in) : NULL;
+	free(in);
+	if (!a)
+		return -1;
+	size_t l = strlen(a);
+	if (l < cap)
+		memcpy(out, a, l + 1);
+	free(a);
+	return l < cap ? (long)l : -1;
 }
 
 /* A number written as the tutor writes large and small ones, "1.2×10⁻²"
- * (ascii_form has made it "1.2*10^-2"), also "1.2 x 10^-2" and "10^-2",
- * rewritten in place as "1.2e-2"; anything else is left as it is. */
+ * (ascii_form has made it "1.2*10^(-2)"), also "1.2 x 10^-2" and "10^-2",
+ * rewritten in place as "1.2e-2"; anything else is left as it is (and
+ * "10^(-1)2", the digit after the superscripts, stays unreadable). */
 static void power_form(char *a)
 {
-	/* no white space around the signs of the power */
+	/* no white space beside the signs of the power */
 	size_t o = 0;
 	for (size_t i = 0; a[i]; i++) {
 		if (a[i] == ' ' || a[i] == '\t') {
 			size_t j = i;
 			while (a[j] == ' ' || a[j] == '\t')
 				j++;
-			char next = a[j], prev = o ? a[o - 1] : '\0';
-			if (strchr("*xX^", next) || strchr("*xX^", prev) ||
-			    (next == '1' && o && strchr("*xX", prev)))
+			if ((a[j] && strchr("*xX^", a[j])) || (o && strchr("*xX^", a[o - 1])))
 				continue;
 		}
 		a[o++] = a[i];
@@ -255,16 +194,23 @@ static void power_form(char *a)
 	a[o] = '\0';
 	char *m = strpbrk(a, "*xX");
 	const char *ten = m ? m + 1 : a;
-	if (strncmp(ten, "10", 2) != 0 || (ten[2] && ten[2] != '^'))
+	if (strncmp(ten, "10", 2) != 0 || (ten[2] && ten[2] != '^') || (!m && !ten[2]))
 		return;
-	if (!m && ten[2] != '^')
-		return;
-	const char *ex = ten[2] == '^' ? ten + 3 : "1";
-	if (!*ex)
-		return;
+	/* the power: after ^, in parentheses or not; none (×10) is 1 */
+	char ex[32] = "1";
+	if (ten[2] == '^') {
+		const char *e = ten + 3;
+		size_t l = strlen(e);
+		if (l > 2 && e[0] == '(' && e[l - 1] == ')')
+			e++, l -= 2;
+		if (l == 0 || l >= sizeof ex)
+			return;
+		memcpy(ex, e, l);
+		ex[l] = '\0';
+	}
 	char out[160];
-	int w = m ? snprintf(out, sizeof out, "%.*se%s", (int)(m - a), a, ex) : snprintf(out, sizeof out, "1e%s", ex);
-	if (w > 0 && (size_t)w < sizeof out && (size_t)w <= strlen(a))
+	int w = snprintf(out, sizeof out, "%.*se%s", m ? (int)(m - a) : 1, m ? a : "1", ex);
+	if (w > 0 && (size_t)w <= strlen(a))
 		memcpy(a, out, (size_t)w + 1);
 }
 
@@ -278,13 +224,12 @@ static long choice_word(const char *s, size_t n, char *w, size_t cap)
 	long al = ascii_form(s, n, a, sizeof a);
 	if (al < 0)
 		return -1;
-	/* an argument: attached to the word, one token ("ρ(W)", not "forget
-	 * (or input)", which says something else and is not read) */
-	char *open = strchr(a, '(');
-	if (open || strchr(a, ')')) {
-		if (!(al > 0 && a[al - 1] == ')' && open && open > a && !isspace((unsigned char)open[-1]) &&
-		      strchr(open, '(') == strrchr(a, '(') && strchr(open, ')') == a + al - 1 &&
-		      !strpbrk(open, " \t")))
+	/* an argument: one token attached to the word, ending the answer
+	 * ("rho(W)"; not "forget (or input)", which says something else) */
+	char *open = strchr(a, '('), *close = strchr(a, ')');
+	if (open || close) {
+		if (!open || open == a || isspace((unsigned char)open[-1]) || close != a + al - 1 ||
+		    strpbrk(open + 1, "( \t"))
 			return -1;
 		*open = '\0';
 	}
@@ -348,7 +293,7 @@ vxr_judgement vxr_quiz_judge(const vxr_quiz *q, const char *typed)
 		if (r < 0)
 			return VXR_JUDGE_UNREADABLE;
 		/* more digits than asked: right too when they are the answer's to
-		 * as many digits (the 0.0115 the screen shows for 0.011497, which
+		 * as many digits (the 0.0115 the screen shows for 0.011472, which
 		 * is 0.012 at two digits while the answer is 0.011) */
 		if (r == 0 && written > q->digits)
 			r = same_at(q, a, written < VXR_QUIZ_DIGITS_MAX ? written : VXR_QUIZ_DIGITS_MAX, NULL);

@@ -177,7 +177,8 @@ void vxm_write_box(const rend *r, int root, int width, vxm_box *out, int *oom);
 
 /* Spells in ASCII the run of superscript, else of subscript, characters
  * that stand for ASCII ones at the start of s[0..n) (at most 64): 10⁻⁴'s
- * "⁻⁴" as ^(-4), sₜ's "ₜ" as _t.  Appends it to b and returns the bytes it
+ * "⁻⁴" as ^(-4), sₜ's "ₜ" as _t, a lone one before a letter or digit in
+ * brackets (10²3 as 10^(2)3).  Appends it to b and returns the bytes it
  * took; 0, b untouched, when s starts with neither. */
 size_t vxm_small_to_ascii(const char *s, size_t n, vxr_buf *b);
 

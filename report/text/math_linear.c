@@ -438,11 +438,14 @@ size_t vxm_small_to_ascii(const char *s, size_t n, vxr_buf *b)
 			j += strlen(m[k - 1].to);
 		}
 		if (rn) {
+			/* bracketed when longer than one character, or when a letter or
+			 * digit follows: 10²3 is 10^(2)3, not 10^23 */
+			int br = rn > 1 || (j < n && (vxm_is_alpha((unsigned char)s[j]) || vxm_is_digit((unsigned char)s[j])));
 			vxr_buf_putc(b, part ? '_' : '^');
-			if (rn > 1)
+			if (br)
 				vxr_buf_putc(b, '(');
 			vxr_buf_put(b, run, rn);
-			if (rn > 1)
+			if (br)
 				vxr_buf_putc(b, ')');
 			return j;
 		}

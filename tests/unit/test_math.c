@@ -405,6 +405,8 @@ Test(math, to_ascii_folds_labels)
 		{ "‖W‖₂₀", "||W||_(20)" },
 		{ "λt 2σ", "lambda*t 2*sigma" },
 		{ "sₜ", "s_t" },
+		{ "10²3 sₜx", "10^(2)3 s_(t)x" },   /* a lone script before a letter or digit */
+		{ "10² 3", "10^2 3" },
 		{ "Π‖J‖ · σ′", "Pi||J|| * sigma'" },
 		{ "plain", "plain" },
 		{ "漢", "?" },

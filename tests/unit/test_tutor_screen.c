@@ -598,6 +598,14 @@ Test(tutor_screen, the_previous_numbers_are_dimmed_while_updating)
 	free(s);
 }
 
+/* Step i (0-based) laid out and drawn. */
+static char *step_screen(size_t i)
+{
+	st.step = i;
+	st.dirty |= VXU_DIRTY_DOC;
+	return draw_and_dump();
+}
+
 /* On a narrow screen what does not fit says so: step 4's title is cut at a
  * word with "…", step 11's chain elides its middle term as "≤ … ≤" (still
  * a true chain, the bound's value kept), and a line that drops a part ends
@@ -606,14 +614,10 @@ Test(tutor_screen, the_previous_numbers_are_dimmed_while_updating)
 Test(tutor_screen, a_narrow_screen_marks_what_it_leaves_out)
 {
 	open_screen(20, 60, 1, 1);
-	st.step = 3;
-	st.dirty |= VXU_DIRTY_DOC;
-	char *s = draw_and_dump();
+	char *s = step_screen(3);
 	cr_expect(strstr(s, "│ Derivatives of vectors are…") != NULL, "the title cut at a word:\n%s", s);
 	free(s);
-	st.step = 10;
-	st.dirty |= VXU_DIRTY_DOC;
-	s = draw_and_dump();
+	s = step_screen(10);
 	cr_expect(strstr(s, "‖∂s₅₀/∂s₁‖ = 1.66×10⁻¹⁸ ≤ … ≤ (γλ)⁴⁹ = 1.78×10⁻⁵") != NULL, "the chain, elided:\n%s", s);
 	cr_expect(strstr(s, "49 factors J₂ … J₅₀, each ‖Jⱼ‖ ≤ γλ\n") != NULL, "the reminder without its value:\n%s", s);
 	free(s);
@@ -628,9 +632,7 @@ Test(tutor_screen, a_narrow_screen_marks_what_it_leaves_out)
 Test(tutor_screen, the_ascii_chain_keeps_its_three_terms)
 {
 	open_screen(24, 80, 0, 1);
-	st.step = 10;
-	st.dirty |= VXU_DIRTY_DOC;
-	char *s = draw_and_dump();
+	char *s = step_screen(10);
 	cr_expect(strstr(s, "||ds_50/ds_1|| = 1.66e-18 <= prod = 4.21e-09 <= (gam*lam)^49 = 1.78e-05") != NULL,
 	          "the three terms:\n%s", s);
 	free(s);
