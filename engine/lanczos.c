@@ -189,20 +189,6 @@ const double *vx_lanczos_vector(const vx_lanczos *lz)
 	return lz->u;
 }
 
-/* xᵀy by OpenBLAS's ddot, in pieces of at most 8192 entries summed in
- * order: above 10 000 entries OpenBLAS shares a dot among its threads, and
- * its bits then depend on how many it has (measured with 0.3.21); axpy and
- * scal, entry by entry, do not. */
-#define DOT_PIECE 8192
-
-static double dot(const double *x, const double *y, size_t n)
-{
-	double s = 0;
-	for (size_t i = 0; i < n; i += DOT_PIECE)
-		s += cblas_ddot((int)(n - i < DOT_PIECE ? n - i : DOT_PIECE), x + i, 1, y + i, 1);
-	return s;
-}
-
 /* ---- the small tridiagonal problem T_m (diagonal a, off-diagonal b) ---- */
 
 /* How many eigenvalues of T_m are below x (Sturm sequence of LDLᵀ pivots). */
@@ -532,11 +518,11 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 	 * by qᵀq, summed in the same order as qᵀw, makes α exact when A is a
 	 * power of two times the identity (W = I, or a permutation), and then
 	 * the iteration stops at once on it. */
-	double al = dot(q, w, d) / dot(q, q, d);
+	double al = vx_dot(q, w, d) / vx_dot(q, q, d);
 	cblas_daxpy(id, -al, q, 1, w, 1);
 	if (m > 0)
 		cblas_daxpy(id, -lz->beta[m - 1], q - d, 1, w, 1);
-	double before = dot(w, w, d);
+	double before = vx_dot(w, w, d);
 	/* full re-orthogonalisation (classical Gram–Schmidt), repeated when the
 	 * first pass removed much (the DGKS criterion); none in local mode */
 	for (int pass = 0; pass < (lz->local ? 0 : 2); pass++) {
@@ -547,9 +533,9 @@ int vx_lanczos_feed(vx_lanczos *lz, const double *Aq, double *theta_out)
 		 * each entry of w summed on one thread (measured there: 30 ×
 		 * 20 000) */
 		for (size_t i = 0; i <= m; i++)
-			h[i] = dot(Q + i * d, w, d);
+			h[i] = vx_dot(Q + i * d, w, d);
 		cblas_dgemv(CblasRowMajor, CblasTrans, (int)(m + 1), id, -1.0, Q, id, h, 1, 1.0, w, 1);
-		double after = dot(w, w, d);
+		double after = vx_dot(w, w, d);
 		int again = after < 0.5 * before;
 		before = after;
 		if (!again)

@@ -238,4 +238,17 @@ double vx_maxabs_matrix(const gsl_matrix *A);
 void vx_mm_rows(const double *A, size_t lda, const gsl_matrix *W, int trans, double *C, size_t ldc, size_t nb,
                 double beta);
 
+/* xᵀy with the same bits whatever OpenBLAS's threads (linalg.c) */
+double vx_dot(const double *x, const double *y, size_t n);
+
+#define VX_ROWS_QR_MAX 8
+int vx_rows_qr(const double *Z, double *Y, size_t p, size_t d, double *rll, gsl_matrix *Zt, gsl_vector *tau,
+               gsl_vector *e);
+
+/* C = A Wᵀ + beta C for nb rows of A by fewrows.c's kernel, which reads W
+ * once for every row (not BLAS: OpenBLAS packs W whole for a few rows).
+ * Returns 0, touching nothing, where the processor lacks AVX2 and FMA. */
+int vx_mm_rows_few(const double *A, size_t lda, const gsl_matrix *W, double *C, size_t ldc, size_t nb,
+                   double beta);
+
 #endif

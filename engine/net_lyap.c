@@ -5,7 +5,6 @@
  */
 #include <math.h>
 #include <stdlib.h>
-#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_rng.h>
 #include "engine/init.h"
 #include "engine/net_analysis_internal.h"
@@ -35,21 +34,17 @@ vx_status vx_na_lyapunov(const vx_net *net, int ej, vx_net_result *r, const atom
 		if (j > 0) {
 			Ej = vx_net_coef(net, r->fwd, j, coef);
 			vx_net_jvp(net, coef, 0, Y, Z, &ws);
-			gsl_matrix_transpose_memcpy(Zt, Z);
+		} else {
+			for (size_t i = 0; i < D; i++)
+				for (size_t l = 0; l < p; l++)
+					gsl_matrix_set(Z, l, i, gsl_matrix_get(Zt, i, l));
 		}
-		/* Y = the thin orthonormal factor of Zt; |R_ll| the growth of direction l */
-		if (gsl_linalg_QR_decomp(Zt, tau))
+		/* Y = Z's rows made orthonormal; |R_ll| the growth of direction l */
+		double rll[VX_LYAP_MAX];
+		if (vx_rows_qr(Z->data, Y->data, p, D, rll, Zt, tau, e))
 			goto done;
-		for (size_t l = 0; l < p; l++) {
-			gsl_vector_set_basis(e, l);
-			if (gsl_linalg_QR_Qvec(Zt, tau, e))
-				goto done;
-			gsl_matrix_set_row(Y, l, e);
-			if (j > 0) {
-				double rll = fabs(gsl_matrix_get(Zt, l, l));
-				sums[l] += rll > 0 ? log(rll) + (ej + Ej) * VX_LN_2 : -INFINITY;
-			}
-		}
+		for (size_t l = 0; l < p && j > 0; l++)
+			sums[l] += rll[l] > 0 ? log(rll[l]) + (ej + Ej) * VX_LN_2 : -INFINITY;
 	}
 	st = VX_OK;
 	r->lyap_count = p;
