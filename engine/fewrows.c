@@ -110,7 +110,8 @@ static int simd(void)
 {
 	int h = atomic_load_explicit(&have_simd, memory_order_relaxed);
 	if (h < 0) {
-		__builtin_cpu_init();
+		/* the processor's features are read by a constructor of the
+		 * compiler's runtime before main: only reads here */
 		h = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 		atomic_store_explicit(&have_simd, h, memory_order_relaxed);
 	}

@@ -559,6 +559,8 @@ int vx_rows_qr(const double *Z, double *Y, size_t p, size_t d, double *rll, gsl_
                gsl_vector *e)
 {
 	double h[VX_ROWS_QR_MAX];
+	if (p > VX_ROWS_QR_MAX)
+		goto householder;
 	for (size_t l = 0; l < p; l++) {
 		double *y = Y + l * d;
 		memcpy(y, Z + l * d, d * sizeof *y);

@@ -233,14 +233,22 @@ double vx_maxabs_matrix(const gsl_matrix *A);
 
 /* C = A op(W) + beta C over row-major blocks of nb rows (lda, ldc their
  * strides): op(W) = Wᵀ when trans (W is out × in), else W (in × out).  One
- * or two rows go by dgemv, more by one dgemm (linalg.c has the figures):
- * the gated steps' maps and their forward step. */
+ * or two rows go by dgemv, three to eight against Wᵀ by vx_mm_rows_few
+ * where the processor has it, the rest by one dgemm (linalg.c has the
+ * figures): the gated steps' maps, their forward step and the Lyapunov
+ * passes' directions.  The three ways round differently, so a row's bits
+ * depend on how many rows its call has: rowshare.h splits a product only
+ * at multiples of 16 rows, where every part goes to dgemm. */
 void vx_mm_rows(const double *A, size_t lda, const gsl_matrix *W, int trans, double *C, size_t ldc, size_t nb,
                 double beta);
 
 /* xᵀy with the same bits whatever OpenBLAS's threads (linalg.c) */
 double vx_dot(const double *x, const double *y, size_t n);
 
+/* Y = Z's p rows made orthonormal (both p×d, row-major), rll[l] = |R_ll| of
+ * the QR of Zᵀ: Gram–Schmidt twice, Householder's QR (in Zt, d×p, with tau
+ * and e) where the rows are nearly dependent or p > VX_ROWS_QR_MAX
+ * (linalg.c).  Nonzero when GSL fails. */
 #define VX_ROWS_QR_MAX 8
 int vx_rows_qr(const double *Z, double *Y, size_t p, size_t d, double *rll, gsl_matrix *Zt, gsl_vector *tau,
                gsl_vector *e);

@@ -123,7 +123,6 @@ Test(engine_fewrows, a_row_has_the_same_bits_in_every_call)
 	fill(A, 8 * n, rng);
 	int ran = vx_mm_rows_few(A, n, W, all, m, 8, 0.0);
 #if defined(__x86_64__)
-	__builtin_cpu_init();
 	cr_expect_eq(ran, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"),
 	             "the kernel runs exactly where the processor has AVX2 and FMA");
 #endif
