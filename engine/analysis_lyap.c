@@ -23,7 +23,7 @@ vx_status vx_an_lyapunov(const vx_model *m, work *w, vx_result *r)
 	for (size_t i = 0; i < d; i++)
 		for (size_t l = 0; l < p; l++)
 			vx_row(w->Lt, l)[i] = gsl_matrix_get(w->Lz, i, l);
-	if (vx_rows_qr(w->Lt->data, w->Ly->data, p, d, rll, w->Lz, w->Ltau, w->Le))
+	if (vx_rows_qr(w->Lt->data, w->Ly->data, p, d, rll, w->Lz, w->Ltau, w->Le) < 0)
 		return VX_ENUMERIC;
 
 	for (size_t j = 1; j <= m->T; j++) {
@@ -45,7 +45,7 @@ vx_status vx_an_lyapunov(const vx_model *m, work *w, vx_result *r)
 			for (size_t i = 0; i < d; i++)
 				zr[i] *= w->lc[i];
 		}
-		if (vx_rows_qr(w->Lt->data, w->Ly->data, p, d, rll, w->Lz, w->Ltau, w->Le))
+		if (vx_rows_qr(w->Lt->data, w->Ly->data, p, d, rll, w->Lz, w->Ltau, w->Le) < 0)
 			return VX_ENUMERIC;
 		/* |R_ll| is the growth of the l-th direction in this step */
 		for (size_t l = 0; l < p; l++)

@@ -8,7 +8,8 @@
  * each of its rows are 8 d² flops (13 µs at one core's peak).  No packaged
  * BLAS has a kernel for this shape, so this file has one: each pass over
  * W takes two of its rows and every row of A together, so W is read once
- * for all of them and each load of it feeds 2 × nb fused multiply-adds.
+ * for up to four of them and each load of it feeds 2 × nb fused
+ * multiply-adds (five to eight rows go in two groups, so W twice).
  * It needs AVX2 and FMA, checked at run time; without them, and for one
  * or two rows (where dgemv is at memory speed), the caller uses BLAS.
  *
@@ -66,7 +67,7 @@ FEW_TARGET static inline double hsum4(__m256d v)
 				for (size_t k = j; k < n; k++)                                                 \
 					s = __builtin_fma(wr[k], ab[k], s);                                    \
 				double *c = C + b * ldc + i0 + r;                                              \
-				*c = beta == 0 ? s : s + beta * *c;                                            \
+				*c = beta == 0 ? s : __builtin_fma(beta, *c, s);                               \
 			}                                                                                      \
 		}                                                                                              \
 	}
@@ -123,9 +124,14 @@ int vx_mm_rows_few(const double *A, size_t lda, const gsl_matrix *W, double *C, 
 {
 	if (!simd())
 		return 0;
-	for (size_t b = 0; b < nb; b += 4) {
-		size_t k = nb - b < 4 ? nb - b : 4;
+	/* groups of at most four, as even as they go: 5 as 3 + 2, not 4 + 1,
+	 * whose one row has two chains of sums to keep the core busy, not
+	 * eight (a row's bits do not depend on its group) */
+	size_t groups = (nb + 3) / 4;
+	for (size_t b = 0, g = 0; g < groups; g++) {
+		size_t k = (nb - b) / (groups - g) + ((nb - b) % (groups - g) != 0);
 		rows_upto4(W->data, W->tda, W->size1, W->size2, A + b * lda, lda, C + b * ldc, ldc, k, beta);
+		b += k;
 	}
 	return 1;
 }

@@ -511,16 +511,10 @@ vx_status vx_matrix_norm2(const gsl_matrix *A, double *out)
  * made it three times slower for one row (weight_hh of d = 256, 1024×256:
  * 108 µs against 37 µs; 3.6 ms against 1.3 ms at d = 1024), twice for two,
  * and no faster from four rows on. */
-void vx_mm_rows(const double *A, size_t lda, const gsl_matrix *W, int trans, double *C, size_t ldc, size_t nb,
-                double beta)
+void vx_mm_rows_blas(const double *A, size_t lda, const gsl_matrix *W, int trans, double *C, size_t ldc,
+                     size_t nb, double beta)
 {
 	size_t in = trans ? W->size2 : W->size1, out = trans ? W->size1 : W->size2;
-	/* three to eight rows against W's rows: fewrows.c's kernel reads W
-	 * once where the product packs it (four rows of 256: 15.5 µs against
-	 * 40; of 1024, 290 against 711; eight of 256, 31 against 43, and from
-	 * sixteen on no faster than the product) */
-	if (trans && nb >= 3 && nb <= 8 && vx_mm_rows_few(A, lda, W, C, ldc, nb, beta))
-		return;
 	if (nb <= 2) {
 		for (size_t b = 0; b < nb; b++)
 			cblas_dgemv(CblasRowMajor, trans ? CblasNoTrans : CblasTrans, (int)W->size1, (int)W->size2, 1.0,
@@ -529,6 +523,18 @@ void vx_mm_rows(const double *A, size_t lda, const gsl_matrix *W, int trans, dou
 	}
 	cblas_dgemm(CblasRowMajor, CblasNoTrans, trans ? CblasTrans : CblasNoTrans, (int)nb, (int)out,
 	            (int)in, 1.0, A, (int)lda, W->data, (int)W->tda, beta, C, (int)ldc);
+}
+
+void vx_mm_rows(const double *A, size_t lda, const gsl_matrix *W, int trans, double *C, size_t ldc, size_t nb,
+                double beta)
+{
+	/* three to eight rows against W's rows: fewrows.c's kernel reads W
+	 * once where the product packs it (four rows of 256: 15.5 µs against
+	 * 40; of 1024, 290 against 711; eight of 256, 31 against 43, and from
+	 * sixteen on no faster than the product) */
+	if (trans && nb >= 3 && nb <= 8 && vx_mm_rows_few(A, lda, W, C, ldc, nb, beta))
+		return;
+	vx_mm_rows_blas(A, lda, W, trans, C, ldc, nb, beta);
 }
 
 /* xᵀy by OpenBLAS's ddot, in pieces of at most 8192 entries summed in
@@ -545,20 +551,24 @@ double vx_dot(const double *x, const double *y, size_t n)
 	return s;
 }
 
-/* Y = the rows of Z made orthonormal, Z p×d and Y p×d row-major, p at most
- * VX_LYAP_MAX: the transposed thin Q of Zᵀ = QR, with rll[l] = |R_ll|.
- * Classical Gram–Schmidt applied twice, which keeps Y orthonormal to
- * rounding while Z is not numerically deficient (Giraud, Langou and
- * Rozložník, 2005): its passes over Z's contiguous rows take a few µs at
- * d = 256, where GSL's Householder QR of the d×p Zᵀ and the p columns of its
- * Q took as long as the step's product.  A row whose new part falls below
- * 2^-20 of it, or whose square sum leaves the range where it is exact to
- * rounding, sends the whole factorisation to Householder's QR of Zᵀ in Zt
- * (d×p), with tau (p) and e (d).  Nonzero when GSL fails. */
+/* Y = the rows of Z made orthonormal, Z p×d and Y p×d row-major with rows
+ * of stride d, apart in memory, p <= d: the transposed thin Q of Zᵀ = QR,
+ * with rll[l] = |R_ll|.  Classical Gram–Schmidt applied twice, which keeps
+ * Y orthonormal to rounding while Z is not numerically deficient (Giraud,
+ * Langou and Rozložník, 2005): its passes over Z's contiguous rows take a
+ * few µs at d = 256, where GSL's Householder QR of the d×p Zᵀ and the p
+ * columns of its Q took as long as the step's product.  A row whose new
+ * part falls below 2^-20 of it, or whose square sum leaves the range where
+ * it is exact to rounding, and p > VX_ROWS_QR_MAX, send the whole
+ * factorisation to Householder's QR of Zᵀ in Zt (d×p), with tau (p) and e
+ * (d).  0 by Gram–Schmidt, 1 by Householder, -1 when GSL fails, p > d or a
+ * growth is not a number (Z held a NaN or an infinity). */
 int vx_rows_qr(const double *Z, double *Y, size_t p, size_t d, double *rll, gsl_matrix *Zt, gsl_vector *tau,
                gsl_vector *e)
 {
 	double h[VX_ROWS_QR_MAX];
+	if (p > d)
+		return -1;
 	if (p > VX_ROWS_QR_MAX)
 		goto householder;
 	for (size_t l = 0; l < p; l++) {
@@ -593,6 +603,8 @@ householder:
 		for (size_t i = 0; i < d; i++)
 			Y[l * d + i] = gsl_vector_get(e, i);
 		rll[l] = fabs(gsl_matrix_get(Zt, l, l));
+		if (isnan(rll[l]) || isinf(rll[l]))
+			return -1;
 	}
-	return 0;
+	return 1;
 }

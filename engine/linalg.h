@@ -241,14 +241,19 @@ double vx_maxabs_matrix(const gsl_matrix *A);
  * at multiples of 16 rows, where every part goes to dgemm. */
 void vx_mm_rows(const double *A, size_t lda, const gsl_matrix *W, int trans, double *C, size_t ldc, size_t nb,
                 double beta);
+/* vx_mm_rows by BLAS alone: dgemv for one or two rows, else dgemm (what
+ * it does without the kernel) */
+void vx_mm_rows_blas(const double *A, size_t lda, const gsl_matrix *W, int trans, double *C, size_t ldc,
+                     size_t nb, double beta);
 
 /* xᵀy with the same bits whatever OpenBLAS's threads (linalg.c) */
 double vx_dot(const double *x, const double *y, size_t n);
 
-/* Y = Z's p rows made orthonormal (both p×d, row-major), rll[l] = |R_ll| of
- * the QR of Zᵀ: Gram–Schmidt twice, Householder's QR (in Zt, d×p, with tau
- * and e) where the rows are nearly dependent or p > VX_ROWS_QR_MAX
- * (linalg.c).  Nonzero when GSL fails. */
+/* Y = Z's p rows made orthonormal (both p×d, row-major, rows of stride d,
+ * apart in memory, p <= d), rll[l] = |R_ll| of the QR of Zᵀ: Gram–Schmidt
+ * twice, Householder's QR (in Zt, d×p, with tau and e) where the rows are
+ * nearly dependent or p > VX_ROWS_QR_MAX (linalg.c).  0 by Gram–Schmidt, 1
+ * by Householder, -1 on failure (GSL's, p > d, a NaN or infinity in Z). */
 #define VX_ROWS_QR_MAX 8
 int vx_rows_qr(const double *Z, double *Y, size_t p, size_t d, double *rll, gsl_matrix *Zt, gsl_vector *tau,
                gsl_vector *e);

@@ -41,7 +41,7 @@ vx_status vx_na_lyapunov(const vx_net *net, int ej, vx_net_result *r, const atom
 		}
 		/* Y = Z's rows made orthonormal; |R_ll| the growth of direction l */
 		double rll[VX_LYAP_MAX];
-		if (vx_rows_qr(Z->data, Y->data, p, D, rll, Zt, tau, e))
+		if (vx_rows_qr(Z->data, Y->data, p, D, rll, Zt, tau, e) < 0)
 			goto done;
 		for (size_t l = 0; l < p && j > 0; l++)
 			sums[l] += rll[l] > 0 ? log(rll[l]) + (ej + Ej) * VX_LN_2 : -INFINITY;

@@ -10,8 +10,11 @@
  *   - a row's bits the same whichever call computes it (alone or among
  *     others), which the engine's threads rely on;
  *   - the rows' QR: Y orthonormal to 1e-14, Z = Rᵀ Y reproduced, |R_ll|
- *     equal to the norms of Z's successive new parts, Householder taking
- *     over on a deficient Z.
+ *     equal to the norms of Z's successive new parts, by Gram–Schmidt on
+ *     rows 1e-5 apart and of scales 2^±400, by Householder on rows 1e-9
+ *     apart, of scales 2^±520 and on a deficient Z; p > d, NaN and
+ *     infinity refused;
+ *   - vx_mm_rows_blas, the way without the kernel, at 1 to 12 rows.
  */
 #include <criterion/criterion.h>
 #include <float.h>
@@ -35,7 +38,8 @@ static void fill(double *x, size_t n, gsl_rng *rng)
 		x[i] = gsl_rng_uniform(rng) * 2 - 1;
 }
 
-/* one call of vx_mm_rows (few != 0: vx_mm_rows_few) on an m×n W, checked */
+/* one call on an m×n W, checked: vx_mm_rows_few (few = 1), vx_mm_rows (0)
+ * or vx_mm_rows_blas (2), which machines without AVX2 and FMA take */
 static void check_shape(size_t m, size_t n, size_t nb, double beta, int few, gsl_rng *rng)
 {
 	size_t lda = n + 3, ldc = m + 5;
@@ -52,7 +56,9 @@ static void check_shape(size_t m, size_t n, size_t nb, double beta, int few, gsl
 			if (beta == 0)
 				C0[b * ldc + i] = NAN;
 	memcpy(C, C0, nb * ldc * sizeof *C);
-	if (few) {
+	if (few == 2) {
+		vx_mm_rows_blas(A, lda, W, 1, C, ldc, nb, beta);
+	} else if (few) {
 		int ran = vx_mm_rows_few(A, lda, W, C, ldc, nb, beta);
 		if (!ran) {
 			/* a processor without AVX2 and FMA: nothing may be touched */
@@ -104,11 +110,13 @@ Test(engine_fewrows, every_entry_within_the_dot_products_rounding_bound)
 				check_shape(ms[a], ns[c], nb, 0.0, 1, rng);
 				check_shape(ms[a], ns[c], nb, 0.75, 1, rng);
 			}
-	/* vx_mm_rows around it: dgemv below 3 rows, the kernel to 8, dgemm above */
-	for (size_t nb = 1; nb <= 12; nb++) {
-		check_shape(33, 130, nb, 0.0, 0, rng);
-		check_shape(33, 130, nb, -1.5, 0, rng);
-	}
+	/* vx_mm_rows around it (dgemv below 3 rows, the kernel to 8, dgemm
+	 * above), and BLAS alone at every count */
+	for (size_t nb = 1; nb <= 12; nb++)
+		for (int way = 0; way <= 2; way += 2) {
+			check_shape(33, 130, nb, 0.0, way, rng);
+			check_shape(33, 130, nb, -1.5, way, rng);
+		}
 	gsl_rng_free(rng);
 }
 
@@ -140,13 +148,15 @@ Test(engine_fewrows, a_row_has_the_same_bits_in_every_call)
 	gsl_rng_free(rng);
 }
 
-/* Y orthonormal, Z = Rᵀ Y with R upper triangular and |R_ll| = rll */
-static void check_qr(const double *Z, size_t p, size_t d, const char *what)
+/* Y orthonormal, Z = Rᵀ Y with R upper triangular and |R_ll| = rll, by the
+ * way expected (0 Gram–Schmidt, 1 Householder) */
+static void check_qr(const double *Z, size_t p, size_t d, int way, const char *what)
 {
 	double *Y = malloc(p * d * sizeof *Y), rll[VX_ROWS_QR_MAX];
 	gsl_matrix *Zt = gsl_matrix_alloc(d, p);
 	gsl_vector *tau = gsl_vector_alloc(p), *e = gsl_vector_alloc(d);
-	cr_assert(vx_rows_qr(Z, Y, p, d, rll, Zt, tau, e) == 0, "%s: factorised", what);
+	int got = vx_rows_qr(Z, Y, p, d, rll, Zt, tau, e);
+	cr_assert_eq(got, way, "%s: factorised by %d, expected %d", what, got, way);
 	for (size_t a = 0; a < p; a++)
 		for (size_t b = 0; b < p; b++) {
 			long double s = 0;
@@ -189,24 +199,53 @@ Test(engine_fewrows, rows_qr_orthonormal_and_exact_on_every_kind_of_rows)
 	double Z[4 * 50];
 	/* well conditioned */
 	fill(Z, 4 * d, rng);
-	check_qr(Z, 4, d, "random rows");
-	/* rows 1e-9 apart in direction: Gram–Schmidt's second pass at work */
-	for (size_t i = 0; i < d; i++)
-		for (size_t l = 1; l < 4; l++)
-			Z[l * d + i] = Z[i] + 1e-9 * l * gsl_rng_uniform(rng);
-	check_qr(Z, 4, d, "nearly dependent rows");
+	check_qr(Z, 4, d, 0, "random rows");
+	/* rows whose new parts are 1e-5 of them: still Gram–Schmidt's, where
+	 * one pass would leave them orthogonal only to about u/1e-10 */
+	double base[50];
+	fill(base, d, rng);
+	for (size_t l = 0; l < 4; l++)
+		for (size_t i = 0; i < d; i++)
+			Z[l * d + i] = base[i] + (l ? 1e-5 * (gsl_rng_uniform(rng) - 0.5) : 0);
+	check_qr(Z, 4, d, 0, "rows 1e-5 apart");
+	/* 1e-9 apart: below 2^-20, Householder's */
+	for (size_t l = 1; l < 4; l++)
+		for (size_t i = 0; i < d; i++)
+			Z[l * d + i] = base[i] + 1e-9 * (gsl_rng_uniform(rng) - 0.5);
+	check_qr(Z, 4, d, 1, "rows 1e-9 apart");
 	/* scales far apart: 2^-400 and 2^400 within the square sums' range,
-	 * 2^-460 outside it (Householder's) */
+	 * 2^-520 (squares below the normal doubles) and 2^520 outside it */
 	fill(Z, 4 * d, rng);
 	for (size_t i = 0; i < d; i++) {
 		Z[d + i] *= 0x1p-400;
 		Z[2 * d + i] *= 0x1p400;
 	}
-	check_qr(Z, 4, d, "rows of scales 2^-400 and 2^400");
+	check_qr(Z, 4, d, 0, "rows of scales 2^-400 and 2^400");
 	for (size_t i = 0; i < d; i++)
-		Z[3 * d + i] *= 0x1p-460;
-	check_qr(Z, 4, d, "a row of scale 2^-460");
+		Z[3 * d + i] *= 0x1p-520;
+	check_qr(Z, 4, d, 1, "a row of scale 2^-520");
+	for (size_t i = 0; i < d; i++)
+		Z[3 * d + i] = Z[3 * d + i] * 0x1p520 * 0x1p520;
+	check_qr(Z, 4, d, 1, "a row of scale 2^520");
 	gsl_rng_free(rng);
+}
+
+Test(engine_fewrows, rows_qr_refuses_what_it_cannot_factorise)
+{
+	size_t d = 3;
+	double Z[4 * 3] = { 1, 2, 3, 4, 5, 6, 7, 8, 10, 1, 1, 1 }, Y[4 * 3], rll[VX_ROWS_QR_MAX];
+	gsl_matrix *Zt = gsl_matrix_alloc(d, 4);
+	gsl_vector *tau = gsl_vector_alloc(4), *e = gsl_vector_alloc(d);
+	cr_expect_eq(vx_rows_qr(Z, Y, 4, d, rll, Zt, tau, e), -1, "more rows than columns");
+	gsl_matrix_free(Zt);
+	Zt = gsl_matrix_alloc(d, 2);
+	Z[4] = NAN;
+	cr_expect_eq(vx_rows_qr(Z, Y, 2, d, rll, Zt, tau, e), -1, "a NaN in Z");
+	Z[4] = INFINITY;
+	cr_expect_eq(vx_rows_qr(Z, Y, 2, d, rll, Zt, tau, e), -1, "an infinity in Z");
+	gsl_matrix_free(Zt);
+	gsl_vector_free(tau);
+	gsl_vector_free(e);
 }
 
 Test(engine_fewrows, rows_qr_of_a_deficient_z_gives_a_zero_growth_and_an_orthonormal_basis)
@@ -220,7 +259,7 @@ Test(engine_fewrows, rows_qr_of_a_deficient_z_gives_a_zero_growth_and_an_orthono
 	}
 	gsl_matrix *Zt = gsl_matrix_alloc(d, p);
 	gsl_vector *tau = gsl_vector_alloc(p), *e = gsl_vector_alloc(d);
-	cr_assert(vx_rows_qr(Z, Y, p, d, rll, Zt, tau, e) == 0);
+	cr_assert_eq(vx_rows_qr(Z, Y, p, d, rll, Zt, tau, e), 1, "Householder's");
 	cr_expect(rll[1] <= 1e-14 * rll[0], "the dependent row's growth %.3g is rounding of %.3g", rll[1], rll[0]);
 	for (size_t a = 0; a < p; a++)
 		for (size_t b = 0; b < p; b++) {
