@@ -165,9 +165,10 @@ vx_status vxr_net_batch_text(FILE *out, const vxr_net_batch_check *c, int utf8, 
 	spread_row(out, "Lyapunov (est.)", &bt->lyap_max, AS_NUM, st);
 	spread_row(out, utf8 ? "horizon (t\u2212k)" : "horizon (t-k)", &bt->horizon, AS_GAP, st);
 	fprintf(out, "rate: log10 of %s per unit of t%sk; Lyapunov: the top exponent per\n"
-	             "step; horizon: the gap where %s first leaves [1e-3, 1e3]\n",
+	             "step; horizon: the gap where %s first leaves %s\n",
 	        utf8 ? "\u2016\u2202S_t/\u2202S_k\u2016" : "|dS_t/dS_k|", utf8 ? "\u2212" : "-",
-	        utf8 ? "\u2016\u2202S_t/\u2202S_k\u2016" : "|dS_t/dS_k|");
+	        utf8 ? "\u2016\u2202S_t/\u2202S_k\u2016" : "|dS_t/dS_k|",
+	        utf8 ? "[10\u207b\u00b3, 10\u00b3]" : "[1e-3, 1e3]");
 	vxr_ck_underflow_note(out, bt->underflow, bt->B, "sequences", utf8);
 	fputc('\n', out);
 

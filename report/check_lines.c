@@ -144,10 +144,14 @@ void vxr_ck_weights_lines(FILE *out, const vxr_source *src, const vx_params *p, 
 	if (p->set & VX_SET_NORM)
 		fprintf(out, "  each gate block of weight_hh rescaled to %s = %s\n",
 		        utf8 ? "\u2016\u00b7\u2016\u2082" : "||.||_2", vxf_num(num, sizeof num, p->norm, 6, st));
-	if (src->directions == 2)
-		fprintf(out, "  bidirectional: the %s direction%s (--direction %s for the other)\n",
-		        src->reverse ? "reverse" : "forward", src->reverse ? ", x read from its end" : "",
-		        src->reverse ? "forward" : "reverse");
+	if (src->directions == 2) {
+		/* the hint on a line of its own where the two pass 80 columns */
+		char what[96], hint[64];
+		snprintf(what, sizeof what, "  bidirectional: the %s direction%s", src->reverse ? "reverse" : "forward",
+		         src->reverse ? ", x read from its end" : "");
+		snprintf(hint, sizeof hint, "(--direction %s for the other)", src->reverse ? "forward" : "reverse");
+		fprintf(out, "%s%s%s\n", what, vxr_u8_width(what) + 1 + vxr_u8_width(hint) <= 80 ? " " : "\n  ", hint);
+	}
 	if (cell == VX_CELL_RNN && !(p->set & VX_SET_ACT))
 		fprintf(out, "  activation %s, nn.RNN's default: the file does not record it (--act relu)\n",
 		        vx_act_name(p->act));

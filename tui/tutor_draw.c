@@ -400,10 +400,22 @@ static void draw_quiz_line(WINDOW *w, const vxu_state *st, const vxu_theme *th)
 	const vxu_layout *L = &st->lay;
 	fill(w, L->msg_row, 0, L->cols, " ", A_NORMAL, st->utf8);
 	/* what an unreadable answer should have been, or the progress file's
-	 * trouble: until the next key */
+	 * trouble, until the next key: beside the open answer line when both
+	 * fit, so that the student sees where the next keys go */
 	if (st->message[0]) {
-		put(w, L->msg_row, 1, L->cols - 2, st->message, st->msg_kind == VXU_MSG_ERROR ? th->error : th->msg,
-		    st->utf8);
+		attr_t ma = st->msg_kind == VXU_MSG_ERROR ? th->error : th->msg;
+		if (qz->mode == VXU_QZ_TYPING && qz->len == 0) {
+			char lead[48];
+			snprintf(lead, sizeof lead, "Question %zu, your answer: ", qz->number);
+			int need = vxr_u8_width(lead) + 3 + vxr_u8_width(st->message);
+			if (need <= L->cols - 2) {
+				int x = 1 + put(w, L->msg_row, 1, L->cols - 2, lead, th->role[VXT_HEADING], st->utf8);
+				x += put(w, L->msg_row, x, 1, " ", A_REVERSE, st->utf8);
+				put(w, L->msg_row, x + 2, L->cols - 3 - x, st->message, ma, st->utf8);
+				return;
+			}
+		}
+		put_words(w, L->msg_row, 1, L->cols - 2, st->message, ma, st->utf8);
 		return;
 	}
 	if (qz->mode != VXU_QZ_TYPING) {

@@ -366,11 +366,15 @@ vxu_qz_result vxu_quiz_key(vxu_quiz *qz, vxu_progress *p, const char *net, int i
 			if (qz->pending)
 				erase_char(qz);
 			vxr_judgement j = vxr_quiz_judge(q, qz->line);
+			snprintf(qz->said, sizeof qz->said, "%s", qz->line);
 			if (j == VXR_JUDGE_UNREADABLE) {
+				/* the line starts again empty, still open: the tutor
+				 * shows what was said beside it (a line kept whole but
+				 * out of sight took the next keys into it unseen) */
+				start_typing(qz);
 				qz->unreadable = 1;
 				return VXU_QZ_DONE;
 			}
-			snprintf(qz->said, sizeof qz->said, "%s", qz->line);
 			qz->mode = j == VXR_JUDGE_RIGHT ? VXU_QZ_RIGHT : VXU_QZ_WRONG;
 			/* a question once answered right stays right: trying it again
 			 * (after going round) is practice */

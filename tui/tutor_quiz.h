@@ -107,8 +107,9 @@ typedef struct {
 	                          * for the one being typed */
 	size_t len;
 	int pending;             /* continuation bytes still due in line's last character */
-	char said[64];           /* the last answer judged */
-	int unreadable;          /* the last Enter was not an answer of the kind asked */
+	char said[64];           /* the last answer judged (or not readable) */
+	int unreadable;          /* the last Enter was not an answer of the kind asked:
+	                          * said holds it, line is empty again */
 } vxu_quiz;
 
 /* What the answer line takes besides printable characters (their ASCII

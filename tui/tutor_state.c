@@ -553,7 +553,7 @@ static vxu_reaction apply_key(vxu_state *st, int key)
 			st->message[0] = '\0';
 			if (qz->mode == VXU_QZ_TYPING && qz->unreadable) {
 				char ex[160];
-				vxu_message(st, VXU_MSG_INFO, "'%s' is not an answer: type %s", qz->line,
+				vxu_message(st, VXU_MSG_INFO, "'%s' is not an answer: type %s", qz->said,
 				            vxr_quiz_expects(&qz->doc->quiz[qz->q].q, ex, sizeof ex));
 			}
 			return VXU_REDRAW;

@@ -132,8 +132,13 @@ static void shapes(const vxr_tensors *f, vxr_module *m)
 	uint64_t g = d && hh->ndim == 2 && hh->shape[0] % d == 0 ? hh->shape[0] / d : 0;
 	if (g != 1 && g != 3 && g != 4) {
 		vxr_tensor_shape_text(hh, got, sizeof got);
-		problem(m, VX_ESHAPE, "%s is %s: its rows are not 1, 3 or 4 times the hidden size (RNN, GRU, LSTM)",
-		        hh->name, got);
+		if (d && hh->ndim == 2)
+			problem(m, VX_ESHAPE,
+			        "%s is %s: its rows are not 1, 3 or 4 times its columns, the hidden size (RNN, GRU, LSTM)",
+			        hh->name, got);
+		else
+			problem(m, VX_ESHAPE, "%s is %s, expected [1, 3 or 4 times the hidden size, hidden size]",
+			        hh->name, got);
 		return;
 	}
 	m->cell = g == 4 ? VX_CELL_LSTM : g == 3 ? VX_CELL_GRU : VX_CELL_RNN;

@@ -276,6 +276,24 @@ for e in man["fixtures"]:
         kept[label] = (e, out, sd, x, rev)
         print("ok   %s: %d sequence%s, t = %d" % (label, x.shape[0], "" if x.shape[0] == 1 else "s", e["t"]))
 
+# a bidirectional module's text, each direction: within 80 columns, naming
+# the direction and the option for the other
+for e in (f for f in man["fixtures"] if f["directions"] == 2):
+    for rev in (0, 1):
+        args = ["--weights", e["path"], "--inputs-file", e["inputs"], "--t", str(e["t"])]
+        args += ["--module", e["module"]] if e["module"] else []
+        args += ["--direction", "reverse"] if rev else []
+        text = vanex(args)
+        if text is None:
+            continue
+        wide = [l for l in text.splitlines() if len(l) > 80]
+        want = "the %s direction" % ("reverse" if rev else "forward")
+        other = "(--direction %s for the other)" % ("forward" if rev else "reverse")
+        if wide or want not in text or other not in text:
+            fails.append("%s %s text: %s" % (e["path"], want, wide or text[:400]))
+        else:
+            print("ok   %s, %s: its text within 80 columns" % (os.path.basename(e["path"]), want))
+
 # inputs generated from the seed when no file is given: the network on the
 # JSON's x, y = 0, and the source says so
 for name in ("rnn_tanh_f32.pt", "gru_2l_f64.npz", "ckpt_train.pt"):

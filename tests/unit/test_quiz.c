@@ -638,7 +638,9 @@ Test(answer_line, wrong_then_right_then_revealed)
 	cr_expect_eq(qz.mode, VXU_QZ_REVEALED);
 	cr_expect_eq(vxu_progress_get(&p, key, "s.md#2"), 0, "revealed counts as wrong");
 	cr_expect_eq(vxu_progress_right(&p, key), 1, "the revealed one is not counted right");
-	/* an unreadable answer stays on the line, recorded nowhere */
+	/* an unreadable answer is recorded nowhere: the line stays open and
+	 * starts again empty, what was said kept for the message, so that the
+	 * next keys (an i meant to open the line again, say) do not join it */
 	vxu_quiz_reset(&qz);
 	vxu_quiz_open(&qz, &doc, &p, key);
 	cr_expect_eq(qz.q, 1);
@@ -646,6 +648,11 @@ Test(answer_line, wrong_then_right_then_revealed)
 	vxu_quiz_key(&qz, &p, key, VXU_QZ_JUDGE);
 	cr_expect_eq(qz.mode, VXU_QZ_TYPING);
 	cr_expect(qz.unreadable);
+	cr_expect_str_eq(qz.said, "z");
+	cr_expect_str_eq(qz.line, "");
+	vxu_quiz_key(&qz, &p, key, '7');
+	cr_expect_str_eq(qz.line, "7", "the next key starts a new answer");
+	cr_expect(!qz.unreadable);
 	/* Esc cancels; other keys after a verdict go back to the tutor */
 	vxu_quiz_key(&qz, &p, key, VXU_QZ_CANCEL);
 	cr_expect_eq(qz.mode, VXU_QZ_IDLE);

@@ -645,3 +645,45 @@ Test(tutor_screen, the_ascii_chain_keeps_its_three_terms)
 	cr_expect_str_eq(st.quiz.line, "");
 	cr_expect(strstr(st.message, "not in UTF-8") != NULL, "the message: '%s'", st.message);
 }
+
+/* An answer that is not of the kind asked: the line starts again empty and
+ * stays in sight beside the message (step 2's whole number at 80x24), so
+ * that the next key, an i meant to open the line again, is seen where it
+ * goes; where the two do not fit (step 11's number), the message alone, cut
+ * at a word with "…", and the line back at the next key. */
+Test(tutor_screen, an_answer_of_the_wrong_kind_keeps_the_line_in_sight)
+{
+	open_screen(24, 80, 1, 1);
+	st.step = 1;
+	st.dirty |= VXU_DIRTY_DOC;
+	vxu_update(&st);
+	vxu_key(&st, 'i');
+	type("fifty");
+	vxu_key(&st, VXU_K_ENTER);
+	char *s = draw_and_dump();
+	const char *row = strstr(s, "Question 1, your answer:");
+	cr_expect(row && strstr(row, "'fifty' is not an answer: type a whole number") &&
+	          strchr(row, '\n') > strstr(row, "is not an answer"), "the line and the message on one row:\n%s", s);
+	free(s);
+	type("i");
+	cr_expect_str_eq(st.quiz.line, "i", "the next key starts a new answer, not 'fiftyi'");
+	s = draw_and_dump();
+	cr_expect(strstr(s, "Question 1, your answer: i") != NULL, "%s", s);
+	free(s);
+	close_screen();
+
+	answer_step11("1.2%");
+	vxu_key(&st, VXU_K_ENTER);
+	s = draw_and_dump();
+	const char *m = strstr(s, " '1.2%' is not an answer: type a number to 2 significant digits");
+	cr_expect(m != NULL, "the message:\n%s", s);
+	if (m) {
+		const char *end = strchr(m, '\n');
+		cr_expect(end && end - m > 4 && strncmp(end - 3, "…", 3) == 0, "cut at a word with …:\n%s", s);
+	}
+	free(s);
+	type("0");
+	s = draw_and_dump();
+	cr_expect(strstr(s, "Question 6, your answer: 0") != NULL, "the line back at the next key:\n%s", s);
+	free(s);
+}
