@@ -31,7 +31,7 @@ typedef enum {
 	VXR_QUIZ_CHOICE        /* one word of `choices` */
 } vxr_quiz_kind;
 
-enum { VXR_QUIZ_MAX_CHOICES = 8, VXR_QUIZ_CHOICE_LEN = 24, VXR_QUIZ_DIGITS_MAX = 17 };
+enum { VXR_QUIZ_MAX_CHOICES = 8, VXR_QUIZ_CHOICE_LEN = 24, VXR_QUIZ_ALIAS_LEN = 64, VXR_QUIZ_DIGITS_MAX = 17 };
 
 /* One question's kind and its answer for one network. */
 typedef struct {
@@ -39,6 +39,9 @@ typedef struct {
 	int digits;                 /* NUMBER: significant digits judged, 1..VXR_QUIZ_DIGITS_MAX */
 	char choices[VXR_QUIZ_MAX_CHOICES][VXR_QUIZ_CHOICE_LEN];
 	size_t nchoices;            /* CHOICE: 2..VXR_QUIZ_MAX_CHOICES */
+	/* CHOICE: each choice's other names, as the template gives them after
+	 * a slash ("rho/spectral-radius"), '/'-separated, "" for none */
+	char aliases[VXR_QUIZ_MAX_CHOICES][VXR_QUIZ_ALIAS_LEN];
 	/* the answer: a number (in the log domain, l10 = log10 |x| and neg,
 	 * when !fits: beyond a double), or for CHOICE the right word */
 	int fits, neg;
@@ -76,7 +79,10 @@ typedef enum { VXR_JUDGE_RIGHT = 0, VXR_JUDGE_WRONG, VXR_JUDGE_UNREADABLE } vxr_
  * answer.  CHOICE: one of the choices, in any case, inner white space
  * ignored, or another form of one ("vanish", "exploded": a common start of
  * at least 4 letters with one choice alone, the typed word at most 2
- * letters longer); "ρ(W)" is "rho", "the forget gate" is "forget".
+ * letters longer), or one of its other names (the template's
+ * "rho/spectral-radius": "spectral radius", "Spectral-Radius"; a '-' or '_'
+ * in a name stands for any white space or none); "ρ(W)" is "rho", "the
+ * forget gate" is "forget".
  * UNREADABLE when the text is not of the kind asked (letters for a number,
  * a word not among the choices). */
 vxr_judgement vxr_quiz_judge(const vxr_quiz *q, const char *typed);

@@ -42,22 +42,34 @@ expr *vxr_tpl_quiz_head(const vxr_tpl *t, const char *s, size_t n, size_t base, 
 	while (i < n && isspace((unsigned char)s[i]))
 		i++;
 	if (q->kind == VXR_QUIZ_CHOICE) {
-		/* A|B|C: words of letters, digits, '_' and '-' */
+		/* A|B|C: words of letters, digits, '_' and '-', each with other
+		 * names after slashes (A/a-name/another|B) */
 		size_t cs = i;
 		while (i < n && !isspace((unsigned char)s[i])) {
 			size_t ws = i;
 			while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-'))
 				i++;
-			if (i == ws || i - ws >= VXR_QUIZ_CHOICE_LEN || q->nchoices == VXR_QUIZ_MAX_CHOICES ||
-			    (i < n && s[i] != '|' && !isspace((unsigned char)s[i]))) {
+			size_t we = i, as = i;
+			int bad = i == ws || i - ws >= VXR_QUIZ_CHOICE_LEN || q->nchoices == VXR_QUIZ_MAX_CHOICES;
+			while (!bad && i < n && s[i] == '/') {
+				size_t ns = ++i;
+				while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-'))
+					i++;
+				bad = i == ns || i - as > VXR_QUIZ_ALIAS_LEN;   /* "/a/b" less its first slash, and the NUL */
+			}
+			if (bad || (i < n && s[i] != '|' && !isspace((unsigned char)s[i]))) {
 				*st = vxr_tpl_fail_at(t, base + ws, err,
 				                      "bad choices: 2 to %d words of letters, digits, _ or - (up to %d), "
-				                      "separated by |, e.g. vanishing|exploding|neither",
-				                      VXR_QUIZ_MAX_CHOICES, VXR_QUIZ_CHOICE_LEN - 1);
+				                      "separated by |, each with other names after / (up to %d in all), "
+				                      "e.g. vanishing|exploding|neither or rho/spectral-radius|norm",
+				                      VXR_QUIZ_MAX_CHOICES, VXR_QUIZ_CHOICE_LEN - 1, VXR_QUIZ_ALIAS_LEN - 1);
 				return NULL;
 			}
-			memcpy(q->choices[q->nchoices], s + ws, i - ws);
-			q->choices[q->nchoices++][i - ws] = '\0';
+			memcpy(q->choices[q->nchoices], s + ws, we - ws);
+			q->choices[q->nchoices][we - ws] = '\0';
+			size_t al = i > as ? i - as - 1 : 0;
+			memcpy(q->aliases[q->nchoices], s + as + (al ? 1 : 0), al);
+			q->aliases[q->nchoices++][al] = '\0';
 			if (i < n && s[i] == '|')
 				i++;
 		}

@@ -274,6 +274,23 @@ Test(judge, choice)
 	UNREAD(r, "rho(W");
 	char buf[80];
 	cr_expect_str_eq(vxr_quiz_expects(&q, buf, sizeof buf), "vanishing, exploding or neither");
+	/* other names, as the template gives them after a slash: whole, in any
+	 * case, a '-' or '_' of the name standing for any white space or none */
+	strcpy(r.aliases[0], "spectral-radius");
+	strcpy(r.aliases[1], "spectral-norm/2-norm/lambda");
+	RIGHT(r, "spectral radius");
+	RIGHT(r, "the Spectral Radius");
+	RIGHT(r, "spectral-radius");
+	RIGHT(r, "spectralradius");
+	WRONG(r, "spectral norm");
+	WRONG(r, "2-norm");
+	WRONG(r, "2 norm");
+	WRONG(r, "λ");          /* λ, named lambda: now norm's other name */
+	UNREAD(r, "spectral");       /* a name is taken whole */
+	UNREAD(r, "radius");
+	UNREAD(r, "spectral radiuses");
+	UNREAD(r, "-");
+	cr_expect_str_eq(vxr_quiz_expects(&r, buf, sizeof buf), "rho or norm", "the message names the choices");
 }
 
 /* ---- a network to fill against (tpl_net.h: d = 4, n = 2, seed 3) ------- */
@@ -316,6 +333,14 @@ Test(quiz_syntax, errors_at_their_positions)
 	             "t.md:1:18: unexpected ':.2' after the answer");
 	expect_error(&n, "{{#quiz choice vanishing verdict}}q{{hint}}h{{reason}}r{{/quiz}}",
 	             "t.md:1:16: a choice question needs its choices, A|B|…, then its answer");
+	expect_error(&n, "{{#quiz choice a/|b verdict}}q{{hint}}h{{reason}}r{{/quiz}}",
+	             "t.md:1:16: bad choices: 2 to 8 words of letters, digits, _ or - (up to 23), separated by |, "
+	             "each with other names after / (up to 63 in all), e.g. vanishing|exploding|neither or "
+	             "rho/spectral-radius|norm");
+	expect_error(&n, "{{#quiz choice a|b/c.d verdict}}q{{hint}}h{{reason}}r{{/quiz}}",
+	             "t.md:1:18: bad choices: 2 to 8 words of letters, digits, _ or - (up to 23), separated by |, "
+	             "each with other names after / (up to 63 in all), e.g. vanishing|exploding|neither or "
+	             "rho/spectral-radius|norm");
 	expect_error(&n, "{{#quiz choice a|b gamma}}q{{hint}}h{{reason}}r{{/quiz}}",
 	             "t.md:1:20: a choice question's answer is text (a name such as verdict)");
 	expect_error(&n, "{{#quiz integer act}}q{{hint}}h{{reason}}r{{/quiz}}",
@@ -351,7 +376,7 @@ Test(quiz_fill, answers_of_the_network)
 		"## A step\n\nText.\n\n"
 		"{{#quiz integer dact.argmin j=7}}\nWhich unit?\n{{hint}}\nThe smallest.\n{{reason}}\nUnit {{dact.argmin j=7}}.\n{{/quiz}}\n\n"
 		"{{#quiz integer path.gap k=(min(3, t))}}\nFactors?\n{{hint}}\nh\n{{reason}}\nr\n{{/quiz}}\n\n"
-		"{{#quiz choice vanishing|exploding|neither verdict}}\nVanish?\n{{hint}}\nh\n{{reason}}\nr\n{{/quiz}}\n\n"
+		"{{#quiz choice vanishing/fading|exploding/blowing-up/diverging|neither verdict}}\nVanish?\n{{hint}}\nh\n{{reason}}\nr\n{{/quiz}}\n\n"
 		"{{#quiz number path.norm k=(t-3):.3}}\nNorm?\n{{hint}}\nh\n{{reason}}\nIt is $x = {{path.norm k=(t-3)}}$.\n{{/quiz}}\n";
 	vxr_filled f;
 	vx_error err = { 0 };
@@ -366,8 +391,14 @@ Test(quiz_fill, answers_of_the_network)
 	cr_expect_eq(f.quiz[0].q.v, (double)(best + 1), "dact.argmin j=7: %g, want %zu", f.quiz[0].q.v, best + 1);
 	/* t − k factors, t = T = 20 */
 	cr_expect_eq(f.quiz[1].q.v, 17.0);
-	/* check's verdict for this network */
+	/* check's verdict for this network, and each choice's other names */
 	cr_expect_str_eq(f.quiz[2].q.text, vx_trend_name(vx_result_trend(n.r)));
+	cr_expect_str_eq(f.quiz[2].q.choices[1], "exploding");
+	cr_expect_str_eq(f.quiz[2].q.aliases[0], "fading");
+	cr_expect_str_eq(f.quiz[2].q.aliases[1], "blowing-up/diverging");
+	cr_expect_str_eq(f.quiz[2].q.aliases[2], "");
+	cr_expect_eq(vxr_quiz_judge(&f.quiz[2].q, "blowing up"), strcmp(f.quiz[2].q.text, "exploding") == 0
+	             ? VXR_JUDGE_RIGHT : VXR_JUDGE_WRONG);
 	/* the number and its display at three digits */
 	cr_expect_eq(f.quiz[3].q.v, n.r->paths[16].norm.value);
 	char want[32];
