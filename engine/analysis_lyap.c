@@ -20,9 +20,7 @@ vx_status vx_an_lyapunov(const vx_model *m, work *w, vx_result *r)
 	double rll[VX_LYAP_MAX];
 	vx_fill_gaussian(w->Lz, rng, 1.0);
 	gsl_rng_free(rng);
-	for (size_t i = 0; i < d; i++)
-		for (size_t l = 0; l < p; l++)
-			vx_row(w->Lt, l)[i] = gsl_matrix_get(w->Lz, i, l);
+	gsl_matrix_transpose_memcpy(w->Lt, w->Lz);
 	if (vx_rows_qr(w->Lt->data, w->Ly->data, p, d, rll, w->Lz, w->Ltau, w->Le) < 0)
 		return VX_ENUMERIC;
 

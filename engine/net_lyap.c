@@ -35,9 +35,7 @@ vx_status vx_na_lyapunov(const vx_net *net, int ej, vx_net_result *r, const atom
 			Ej = vx_net_coef(net, r->fwd, j, coef);
 			vx_net_jvp(net, coef, 0, Y, Z, &ws);
 		} else {
-			for (size_t i = 0; i < D; i++)
-				for (size_t l = 0; l < p; l++)
-					gsl_matrix_set(Z, l, i, gsl_matrix_get(Zt, i, l));
+			gsl_matrix_transpose_memcpy(Z, Zt);
 		}
 		/* Y = Z's rows made orthonormal; |R_ll| the growth of direction l */
 		double rll[VX_LYAP_MAX];
