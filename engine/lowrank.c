@@ -71,7 +71,7 @@ size_t vx_lr_bytes(size_t n, size_t nb)
 	             + m * m * 2         /* Y, Yc */
 	             + m * dn            /* work */
 	             + dn * dn;          /* bak */
-	return (size_t)(dbl * sizeof(double)) + 10 * nb * sizeof(size_t);
+	return (size_t)(dbl * sizeof(double)) + 11 * nb * sizeof(size_t);
 }
 
 vx_status vx_lr_init(vx_lowrank *lr, size_t n, size_t nb, const size_t *sz, size_t min_n, uint64_t seed)
@@ -85,7 +85,7 @@ vx_status vx_lr_init(vx_lowrank *lr, size_t n, size_t nb, const size_t *sz, size
 	lr->nb = nb;
 	lr->seed = seed;
 	lr->minn = min_n;
-	lr->off = malloc(10 * nb * sizeof *lr->off);
+	lr->off = malloc(11 * nb * sizeof *lr->off);
 	lr->C = gsl_matrix_alloc(n, VX_LR_PROBES);
 	lr->lx = malloc(2 * n * sizeof *lr->lx);
 	lr->sq = malloc(2 * n * sizeof *lr->sq);
@@ -99,6 +99,7 @@ vx_status vx_lr_init(vx_lowrank *lr, size_t n, size_t nb, const size_t *sz, size
 	lr->pcount = lr->next + nb;
 	lr->plen = lr->pcount + nb;   /* 2 nb: older, newer */
 	lr->pN = lr->plen + 2 * nb;   /* 2 nb */
+	lr->pprov = lr->pN + 2 * nb;
 	size_t o = 0;
 	for (size_t b = 0; b < nb; b++) {
 		lr->off[b] = o;
@@ -129,8 +130,9 @@ void vx_lr_start(vx_lowrank *lr)
 	for (size_t b = 0; b < lr->nb; b++) {
 		lr->next[b] = NEVER;
 		lr->pcount[b] = 0;
+		lr->pprov[b] = 0;
 	}
-	lr->attempts = lr->truncations = 0;
+	lr->attempts = lr->truncations = lr->rotations = 0;
 }
 
 void vx_lr_off(vx_lowrank *lr)
@@ -333,16 +335,70 @@ static const double *zrow(const vx_lowrank *lr, const gsl_matrix *S, size_t b, s
 
 /* ---- an attempt ---- */
 
-/* Rotates block b's rows of S (and of C) by the Q of a QR of their sketch
- * with l columns, records the rotated rows' profile, and drops the tail
- * that lowrank.h allows, adding it to the probes; lr->r[b] becomes the rows
- * kept (their place unchanged until compact). */
-static int compress_block(vx_lowrank *lr, gsl_matrix *S, size_t b, size_t l)
+/* The profile of block b from the squared row norms sq[0..len) (top: the
+ * largest), as the newer of its two: ln(‖row i‖ / max ‖row‖).  prov: R's
+ * rows (r_keeps_tail), below those of Qᵀ M_b by up to a factor of 6: it
+ * plans the next attempt, and the next profile takes its place rather than
+ * pairing with it, since a slope between the two would come out too
+ * shallow (1024×100, tanh, λ = 1.1: one truncation to 792 rows where two
+ * reached 651). */
+static void record_profile(vx_lowrank *lr, size_t b, const double *sq, size_t len, double top, int prov)
 {
-	size_t n = lr->n, r = lr->r[b], o = lr->roff[b];
 	size_t c0 = lr->off[b], cn = lr->sz[b];
-	gsl_matrix_view Mb = gsl_matrix_submatrix(S, o, 0, r, n);
-	gsl_matrix_view Cb = gsl_matrix_submatrix(lr->C, o, 0, r, VX_LR_PROBES);
+	double *y1 = lr->lx + c0, *y2 = lr->lx + lr->n + c0;
+	if (!lr->pprov[b]) {
+		memcpy(y1, y2, cn * sizeof *y1);
+		lr->plen[2 * b] = lr->plen[2 * b + 1];
+		lr->pN[2 * b] = lr->pN[2 * b + 1];
+		if (lr->pcount[b] < 2)
+			lr->pcount[b]++;
+	}
+	for (size_t i = 0; i < len; i++)
+		y2[i] = top > 0 && sq[i] > 0 ? 0.5 * log(sq[i] / top) : -INFINITY;
+	lr->plen[2 * b + 1] = len;
+	lr->pN[2 * b + 1] = lr->N;
+	lr->pprov[b] = (size_t)(prov != 0);
+}
+
+/* Whether the rows of Qᵀ M_b from row most on, R's rows being about their
+ * size, must stay: R = Qᵀ M_b Ω, and a row of Qᵀ M_b is at least about
+ * half as large against the first as R's row against R's first (Ω's
+ * largest singular value is about twice the size ‖xᵀ Ω‖ / ‖x‖ takes for
+ * the top row; measured at n = 512 and 1024, rows of Qᵀ M_b were 1.3 to
+ * 6.4 times R's relative size).  So a tail R leaves above ABORT_MARGIN
+ * times the drop tolerance stays for sure; then R's rows become block b's
+ * newer profile, marked as R's (record_profile).  yc is R column-major
+ * (r × l, leading dimension r). */
+#define ABORT_MARGIN 4.0
+static int r_keeps_tail(vx_lowrank *lr, size_t b, const double *yc, size_t r, size_t l, size_t most)
+{
+	size_t k = l < r ? l : r;
+	if (most >= k)
+		return 0;
+	double *sq = lr->sq + lr->n, top = 0, tail = 0;   /* lr->sq holds the QR's τ */
+	for (size_t i = 0; i < k; i++) {
+		double s = 0;
+		for (size_t j = i; j < l; j++)
+			s += yc[j * r + i] * yc[j * r + i];
+		sq[i] = s;
+		top = fmax(top, s);
+	}
+	for (size_t i = most; i < k; i++)
+		tail += sq[i];
+	double lim = ABORT_MARGIN * drop_tol(lr->n);
+	if (!(tail > lim * lim * top))
+		return 0;
+	record_profile(lr, b, sq, k, top, 1);
+	return 1;
+}
+
+/* The sketch of block b's rows with l columns and its QR: R and the
+ * reflectors in lr->Yc (column-major, r × l), their τ in lr->sq.  0, or −1
+ * on failure. */
+static int sketch_qr(vx_lowrank *lr, const gsl_matrix *S, size_t b, size_t l)
+{
+	size_t n = lr->n, r = lr->r[b];
+	gsl_matrix_const_view Mb = gsl_matrix_const_submatrix(S, lr->roff[b], 0, r, n);
 	gsl_matrix_view Om = gsl_matrix_submatrix(lr->Om, 0, 0, n, l);
 	gsl_matrix_view Y = gsl_matrix_submatrix(lr->Y, 0, 0, r, l);
 	if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Mb.matrix, &Om.matrix, 0.0, &Y.matrix))
@@ -350,23 +406,38 @@ static int compress_block(vx_lowrank *lr, gsl_matrix *S, size_t b, size_t l)
 	/* Y = Q R by LAPACK (lapack.h), on a column-major copy of Y, whose
 	 * columns' Householder steps then run down contiguous memory; Qᵀ M_b
 	 * is the transpose of M_bᵀ Q, dormqr's product on M_b's rows read as
-	 * columns.  At 1024×300 (tanh, λ = 0.9) the QRs took 0.17 s and the
-	 * rotations 0.12 s by GSL's blocked QR, 0.07 and 0.10 s so (an LQ on
-	 * Y's rows read as columns, strided, took 0.15 s); at 256×1000, 17.5
-	 * ms against 6.7. */
-	size_t k = l < r ? l : r;
+	 * columns (rotate_block).  At 1024×300 (tanh, λ = 0.9) the QRs took
+	 * 0.17 s and the rotations 0.12 s by GSL's blocked QR, 0.07 and 0.10 s
+	 * so (an LQ on Y's rows read as columns, strided, took 0.15 s); at
+	 * 256×1000, 17.5 ms against 6.7. */
 	double *yc = lr->Yc->data, *tau = lr->sq, *wk = lr->work->data;
 	for (size_t i = 0; i < r; i++) {
 		const double *y = vx_row(&Y.matrix, i);
 		for (size_t j = 0; j < l; j++)
 			yc[j * r + i] = y[j];
 	}
-	int il = (int)l, ir = (int)r, ik = (int)k, info = 0;
-	int in = (int)n, ip = VX_LR_PROBES, ldm = (int)Mb.matrix.tda, ldc = (int)Cb.matrix.tda;
+	int il = (int)l, ir = (int)r, info = 0;
 	int lwork = (int)(lr->work->size1 * lr->work->tda);
 	dgeqrf_(&ir, &il, yc, &ir, tau, wk, &lwork, &info);
-	if (info)
-		return -1;
+	return info ? -1 : 0;
+}
+
+/* After sketch_qr: rotates block b's rows of S (and of C) by Qᵀ, records
+ * the rotated rows' profile, and drops the tail that lowrank.h allows,
+ * adding it to the probes; lr->r[b] becomes the rows kept (their place
+ * unchanged until compact).  0, or −1 on failure. */
+static int rotate_block(vx_lowrank *lr, gsl_matrix *S, size_t b, size_t l)
+{
+	size_t n = lr->n, r = lr->r[b], o = lr->roff[b];
+	size_t c0 = lr->off[b], cn = lr->sz[b];
+	gsl_matrix_view Mb = gsl_matrix_submatrix(S, o, 0, r, n);
+	gsl_matrix_view Cb = gsl_matrix_submatrix(lr->C, o, 0, r, VX_LR_PROBES);
+	size_t k = l < r ? l : r;
+	double *yc = lr->Yc->data, *tau = lr->sq, *wk = lr->work->data;
+	int ir = (int)r, ik = (int)k, info = 0;
+	int in = (int)n, ip = VX_LR_PROBES, ldm = (int)Mb.matrix.tda, ldc = (int)Cb.matrix.tda;
+	int lwork = (int)(lr->work->size1 * lr->work->tda);
+	lr->rotations++;
 	dormqr_("R", "N", &in, &ir, &ik, yc, &ir, tau, Mb.matrix.data, &ldm, wk, &lwork, &info, 1, 1);
 	if (info)
 		return -1;
@@ -392,16 +463,7 @@ static int compress_block(vx_lowrank *lr, gsl_matrix *S, size_t b, size_t l)
 	/* the profile: the first l rows are ordered by size (the first l
 	 * columns of Q span about the sketch's top l directions), the rest are
 	 * only their residual */
-	double *y1 = lr->lx + c0, *y2 = lr->lx + n + c0;
-	memcpy(y1, y2, cn * sizeof *y1);
-	lr->plen[2 * b] = lr->plen[2 * b + 1];
-	lr->pN[2 * b] = lr->pN[2 * b + 1];
-	for (size_t i = 0; i < l; i++)
-		y2[i] = top > 0 && sq[i] > 0 ? 0.5 * log(sq[i] / top) : -INFINITY;
-	lr->plen[2 * b + 1] = l;
-	lr->pN[2 * b + 1] = lr->N;
-	if (lr->pcount[b] < 2)
-		lr->pcount[b]++;
+	record_profile(lr, b, sq, l, top, 0);
 
 	double tol = drop_tol(n), lim = tol * tol * top, limd = tol * tol * topd;
 	size_t keep = r;
@@ -423,6 +485,13 @@ static int compress_block(vx_lowrank *lr, gsl_matrix *S, size_t b, size_t l)
 	}
 	lr->r[b] = keep;
 	return 0;
+}
+
+/* An attempt on block b with a sketch of l columns: sketch_qr, then
+ * rotate_block.  0, or −1 on failure. */
+static int compress_block(vx_lowrank *lr, gsl_matrix *S, size_t b, size_t l)
+{
+	return sketch_qr(lr, S, b, l) ? -1 : rotate_block(lr, S, b, l);
 }
 
 /* Moves the blocks' rows of S and C up to follow each other, then the probe
@@ -450,11 +519,30 @@ static void compact(vx_lowrank *lr, gsl_matrix *S)
 
 /* The attempt of full mode: every block with a square sketch (or width
  * thin, when not 0), kept when the rows fall to KEEP_FULL of n, else undone
- * (the profiles stay).  1 when kept, 0 when undone, −1 on failure. */
-static int attempt_full(vx_lowrank *lr, gsl_matrix *S, size_t thin)
+ * (the profiles stay).  One block (vx_analyse's chain) and a square sketch:
+ * when its R already shows more rows to keep than that (r_keeps_tail), R's
+ * rows plan
+ * the next attempt, and when they plan none, the attempt ends before its
+ * rotation, the larger part of its cost (2048×60, tanh, λ = 1.1: the
+ * attempt at the eighth factor took 1.07 s, as long as five products, and
+ * kept nothing).  Else it goes on, and its own profile replaces R's.  1
+ * when kept, 0 when undone, −1 on failure. */
+static int attempt_full(vx_lowrank *lr, gsl_matrix *S, size_t thin, size_t remaining)
 {
 	size_t n = lr->n, nz = lr->nb * VX_LR_PROBES;
 	gsl_matrix_view P = gsl_matrix_submatrix(S, 0, 0, n, n);
+	lr->attempts++;
+	if (lr->nb == 1) {
+		size_t r = lr->r[0], l = thin && thin < r ? thin : r;
+		if (sketch_qr(lr, S, 0, l))
+			return -1;
+		size_t most = (size_t)(KEEP_FULL * (double)n) - nz;
+		if (!thin && r_keeps_tail(lr, 0, lr->Yc->data, r, l, most)) {
+			plan_full(lr, remaining);
+			if (lr->full_next == NEVER)
+				return 0;
+		}
+	}
 	gsl_matrix_memcpy(lr->bak, &P.matrix);
 	/* the probes' coordinates are the ω themselves (U = I), their rows 0 */
 	gsl_rng *g = vx_rng_alloc(lr->seed ^ 0x6a09e667f3bcc909u);
@@ -464,10 +552,9 @@ static int attempt_full(vx_lowrank *lr, gsl_matrix *S, size_t thin)
 	gsl_rng_free(g);
 	for (size_t i = 0; i < nz; i++)
 		memset(vx_row(S, n + i), 0, n * sizeof(double));
-	lr->attempts++;
 	for (size_t b = 0; b < lr->nb; b++) {
 		size_t l = thin && thin < lr->r[b] ? thin : lr->r[b];
-		if (compress_block(lr, S, b, l)) {
+		if (lr->nb == 1 ? rotate_block(lr, S, b, l) : compress_block(lr, S, b, l)) {
 			gsl_matrix_memcpy(&P.matrix, lr->bak);
 			set_full(lr);
 			return -1;
@@ -514,7 +601,7 @@ int vx_lr_step(vx_lowrank *lr, gsl_matrix *S, size_t remaining)
 		}
 		if (scratch(lr))
 			return -1;
-		int kept = attempt_full(lr, S, thin);
+		int kept = attempt_full(lr, S, thin, remaining);
 		if (kept < 0)
 			return -1;
 		if (!kept) {

@@ -20,8 +20,10 @@
 #include <string.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
 
 #include "engine/analysis.h"
+#include "engine/lowrank.h"
 #include "engine/net.h"
 #include "engine/net_analysis.h"
 #include "engine/net_bytes.h"
@@ -198,6 +200,96 @@ Test(engine_lowrank, a_rank_3_w_compresses_at_once)
 	vanilla_against_full("rank 3", m, r);
 	vx_result_free(r);
 	vx_model_free(m);
+}
+
+/* J = Q diag(s) with Q orthogonal (the QR of a gaussian matrix, by GSL) */
+static gsl_matrix *orthogonal_times_diag(size_t n, const double *s, unsigned long long seed)
+{
+	gsl_matrix *A = gsl_matrix_alloc(n, n), *Q = gsl_matrix_alloc(n, n), *R = gsl_matrix_alloc(n, n);
+	gsl_vector *tau = gsl_vector_alloc(n);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			gsl_matrix_set(A, i, j, lcg_gauss(&seed));
+	cr_assert_eq(gsl_linalg_QR_decomp(A, tau), 0);
+	cr_assert_eq(gsl_linalg_QR_unpack(A, tau, Q, R), 0);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			gsl_matrix_set(A, i, j, gsl_matrix_get(Q, i, j) * s[j]);
+	gsl_matrix_free(Q);
+	gsl_matrix_free(R);
+	gsl_vector_free(tau);
+	return A;
+}
+
+/* The chain's rows ← rows J, FIRST_ATTEMPT (8) times from P = J, each
+ * followed by vx_lr_step with `remaining` products to come; the rows S held
+ * before the last step into *before */
+static void eight_factors(vx_lowrank *lr, gsl_matrix *S, const gsl_matrix *J, size_t remaining, gsl_matrix **before)
+{
+	size_t n = J->size1;
+	gsl_matrix *X = gsl_matrix_alloc(S->size1, n);
+	gsl_matrix_view P = gsl_matrix_submatrix(S, 0, 0, n, n);
+	gsl_matrix_memcpy(&P.matrix, J);
+	*before = gsl_matrix_alloc(S->size1, n);
+	for (size_t N = 1; N <= 8; N++) {
+		if (N > 1) {
+			gsl_matrix_view Sr = gsl_matrix_submatrix(S, 0, 0, lr->rows, n);
+			gsl_matrix_view Xr = gsl_matrix_submatrix(X, 0, 0, lr->rows, n);
+			gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Sr.matrix, J, 0.0, &Xr.matrix);
+			gsl_matrix_memcpy(&Sr.matrix, &Xr.matrix);
+		}
+		if (N == 8)
+			gsl_matrix_memcpy(*before, S);
+		cr_assert_geq(vx_lr_step(lr, S, remaining + 8 - N), 0);
+	}
+	gsl_matrix_free(X);
+}
+
+/* The first attempt in full mode is made at the eighth factor.  With J's
+ * singular values in [½, 1], P = J⁸ keeps every direction, and its stable
+ * rank, about n/8, lets the attempt be made: the QR of its sketch already
+ * shows a tail that must stay.
+ * - With 20 products to come, no later attempt could pay for itself: the
+ *   attempt ends there, with no rotation, the chain full and its rows
+ *   untouched.
+ * - With 1000 to come, R's rows plan a later one: the attempt goes on past
+ *   its QR (to the profile of the rotated rows), and keeps nothing.
+ * - With singular values from 1 down to 10⁻²⁰, most of J itself is below
+ *   the rounding of a product: the attempt in full mode (at the first
+ *   factor, with a narrow sketch, for a stable rank this small) rotates
+ *   the rows and keeps the truncation. */
+Test(engine_lowrank, an_attempt_whose_sketch_shows_full_rank_stops_before_its_rotation)
+{
+	size_t n = 256, sz = 256;
+	double s[256];
+	static const struct { int steep; size_t remaining; } cases[] = { { 0, 20 }, { 0, 1000 }, { 1, 1000 } };
+	for (size_t c = 0; c < 3; c++) {
+		for (size_t i = 0; i < n; i++)
+			s[i] = !cases[c].steep ? 1.0 - 0.5 * (double)i / (double)(n - 1)
+			                       : pow(10.0, -20.0 * (double)i / (double)(n - 1));
+		gsl_matrix *J = orthogonal_times_diag(n, s, 7 + (unsigned long long)cases[c].steep);
+		vx_lowrank lr;
+		cr_assert_eq(vx_lr_init(&lr, n, 1, &sz, 64, 12345), VX_OK);
+		gsl_matrix *S = gsl_matrix_calloc(vx_lr_capacity(n, 1), n), *before;
+		eight_factors(&lr, S, J, cases[c].remaining, &before);
+		if (!cases[c].steep) {
+			cr_expect_eq(lr.attempts, 1, "case %zu: %zu attempts", c, lr.attempts);
+			cr_expect_eq(lr.rotations, cases[c].remaining > 20, "case %zu: %zu rotations", c, lr.rotations);
+			cr_expect_eq(lr.truncations, 0);
+			cr_expect_eq(lr.mode, VX_LR_FULL);
+			cr_expect_eq(lr.rows, n);
+			cr_expect(memcmp(S->data, before->data, n * n * sizeof(double)) == 0, "case %zu: rows changed", c);
+		} else {
+			cr_expect_geq(lr.rotations, 1, "low rank: no rotation");
+			cr_expect_geq(lr.truncations, 1, "low rank: no truncation");
+			cr_expect_eq(lr.mode, VX_LR_SPLIT);
+			cr_expect_leq(lr.rows, 9 * n / 10, "low rank: %zu rows kept", lr.rows);
+		}
+		gsl_matrix_free(before);
+		gsl_matrix_free(S);
+		gsl_matrix_free(J);
+		vx_lr_clear(&lr);
+	}
 }
 
 /* The model of the options, analysed: its chain must stay full (never
