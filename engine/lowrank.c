@@ -337,11 +337,10 @@ static const double *zrow(const vx_lowrank *lr, const gsl_matrix *S, size_t b, s
 
 /* The profile of block b from the squared row norms sq[0..len) (top: the
  * largest), as the newer of its two: ln(‖row i‖ / max ‖row‖).  prov: R's
- * rows (r_keeps_tail), below those of Qᵀ M_b by up to a factor of 6: it
- * plans the next attempt, and the next profile takes its place rather than
- * pairing with it, since a slope between the two would come out too
- * shallow (1024×100, tanh, λ = 1.1: one truncation to 792 rows where two
- * reached 651). */
+ * rows (r_keeps_tail), which run below those of Qᵀ M_b by up to a factor
+ * of 6; the next profile takes their place instead of pushing them back
+ * to the older, so that an attempt that goes on past its QR leaves the
+ * profiles it left before the test existed. */
 static void record_profile(vx_lowrank *lr, size_t b, const double *sq, size_t len, double top, int prov)
 {
 	size_t c0 = lr->off[b], cn = lr->sz[b];
@@ -521,12 +520,14 @@ static void compact(vx_lowrank *lr, gsl_matrix *S)
  * thin, when not 0), kept when the rows fall to KEEP_FULL of n, else undone
  * (the profiles stay).  One block (vx_analyse's chain) and a square sketch:
  * when its R already shows more rows to keep than that (r_keeps_tail), R's
- * rows plan
- * the next attempt, and when they plan none, the attempt ends before its
- * rotation, the larger part of its cost (2048×60, tanh, λ = 1.1: the
- * attempt at the eighth factor took 1.07 s, as long as five products, and
- * kept nothing).  Else it goes on, and its own profile replaces R's.  1
- * when kept, 0 when undone, −1 on failure. */
+ * rows plan the next attempt, and when they plan none, the attempt ends
+ * before its rotation (2048×60, tanh, λ = 1.1: the attempt at the eighth
+ * factor kept nothing and took 1.07 s, as long as five products; 0.71-0.84
+ * s so).  R's rows ran below the rotated rows' wherever they were
+ * measured, and so predict no higher ranks: an attempt after which they
+ * plan none would have been followed by none.  Else it goes on, and its
+ * own profile replaces R's.  1 when kept, 0 when
+ * undone, −1 on failure. */
 static int attempt_full(vx_lowrank *lr, gsl_matrix *S, size_t thin, size_t remaining)
 {
 	size_t n = lr->n, nz = lr->nb * VX_LR_PROBES;
@@ -536,7 +537,7 @@ static int attempt_full(vx_lowrank *lr, gsl_matrix *S, size_t thin, size_t remai
 		size_t r = lr->r[0], l = thin && thin < r ? thin : r;
 		if (sketch_qr(lr, S, 0, l))
 			return -1;
-		size_t most = (size_t)(KEEP_FULL * (double)n) - nz;
+		size_t keep = (size_t)(KEEP_FULL * (double)n), most = keep > nz ? keep - nz : 0;
 		if (!thin && r_keeps_tail(lr, 0, lr->Yc->data, r, l, most)) {
 			plan_full(lr, remaining);
 			if (lr->full_next == NEVER)
