@@ -334,31 +334,21 @@ vxr_judgement vxr_quiz_judge(const vxr_quiz *q, const char *typed)
 		}
 		if (stems == 1)
 			return strcmp(q->choices[stem], q->text) == 0 ? VXR_JUDGE_RIGHT : VXR_JUDGE_WRONG;
-		/* another name, whole: w has no white space, and a '-' or '_' of
-		 * the name stands for any or none ("spectral radius" is
-		 * spectral-radius) */
+		/* another name, whole: w has no white space, and the names are
+		 * kept without their '-' and '_' (tpl_quiz.c), which stand for any
+		 * white space or none ("spectral radius" is spectral-radius) */
 		char bare[VXR_QUIZ_CHOICE_LEN];
 		size_t bl = 0;
 		for (const char *x = w; *x; x++)
 			if (*x != '-' && *x != '_')
 				bare[bl++] = *x;
 		bare[bl] = '\0';
-		for (size_t c = 0; c < q->nchoices; c++)
-			for (const char *a = q->aliases[c]; *a;) {
-				size_t l = 0;
-				const char *x = a;
-				for (; *x && *x != '/'; x++) {
-					if (*x == '-' || *x == '_')
-						continue;
-					if (bare[l] != (char)tolower((unsigned char)*x))
-						break;
-					l++;
-				}
-				if ((!*x || *x == '/') && !bare[l] && l > 0)
+		for (size_t c = 0; bl > 0 && c < q->nchoices; c++)
+			for (const char *a = q->aliases[c]; *a; a += *a == '/') {
+				size_t l = strcspn(a, "/");
+				if (l == bl && memcmp(a, bare, bl) == 0)
 					return strcmp(q->choices[c], q->text) == 0 ? VXR_JUDGE_RIGHT : VXR_JUDGE_WRONG;
-				while (*x && *x != '/')
-					x++;
-				a = *x ? x + 1 : x;
+				a += l;
 			}
 		return VXR_JUDGE_UNREADABLE;
 	}

@@ -40,7 +40,8 @@ typedef struct {
 	char choices[VXR_QUIZ_MAX_CHOICES][VXR_QUIZ_CHOICE_LEN];
 	size_t nchoices;            /* CHOICE: 2..VXR_QUIZ_MAX_CHOICES */
 	/* CHOICE: each choice's other names, as the template gives them after
-	 * a slash ("rho/spectral-radius"), '/'-separated, "" for none */
+	 * a slash ("rho/spectral-radius"), in lower case and without '-' or
+	 * '_' ("spectralradius"), '/'-separated, "" for none */
 	char aliases[VXR_QUIZ_MAX_CHOICES][VXR_QUIZ_ALIAS_LEN];
 	/* the answer: a number (in the log domain, l10 = log10 |x| and neg,
 	 * when !fits: beyond a double), or for CHOICE the right word */

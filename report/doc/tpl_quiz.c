@@ -49,27 +49,41 @@ expr *vxr_tpl_quiz_head(const vxr_tpl *t, const char *s, size_t n, size_t base, 
 			size_t ws = i;
 			while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-'))
 				i++;
-			size_t we = i, as = i;
+			size_t we = i;
 			int bad = i == ws || i - ws >= VXR_QUIZ_CHOICE_LEN || q->nchoices == VXR_QUIZ_MAX_CHOICES;
+			/* the other names as the judge compares them: lower case, no '-'
+			 * or '_', each at most as long as an answer it can read */
+			char *al = bad ? NULL : q->aliases[q->nchoices];
+			size_t ao = 0;
 			while (!bad && i < n && s[i] == '/') {
-				size_t ns = ++i;
-				while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-'))
-					i++;
-				bad = i == ns || i - as > VXR_QUIZ_ALIAS_LEN;   /* "/a/b" less its first slash, and the NUL */
+				size_t bl = 0;
+				if (ao > 0)
+					al[ao++] = '/';
+				for (i++; i < n && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-'); i++) {
+					if (s[i] == '_' || s[i] == '-')
+						continue;
+					if (bl + 1 >= VXR_QUIZ_CHOICE_LEN || ao + 1 >= VXR_QUIZ_ALIAS_LEN) {
+						bad = 1;
+						break;
+					}
+					al[ao++] = (char)tolower((unsigned char)s[i]);
+					bl++;
+				}
+				bad |= bl == 0;
 			}
 			if (bad || (i < n && s[i] != '|' && !isspace((unsigned char)s[i]))) {
 				*st = vxr_tpl_fail_at(t, base + ws, err,
 				                      "bad choices: 2 to %d words of letters, digits, _ or - (up to %d), "
-				                      "separated by |, each with other names after / (up to %d in all), "
-				                      "e.g. vanishing|exploding|neither or rho/spectral-radius|norm",
-				                      VXR_QUIZ_MAX_CHOICES, VXR_QUIZ_CHOICE_LEN - 1, VXR_QUIZ_ALIAS_LEN - 1);
+				                      "separated by |, each with other names after / (up to %d letters "
+				                      "and digits each, %d in all), e.g. vanishing|exploding|neither or "
+				                      "rho/spectral-radius|norm",
+				                      VXR_QUIZ_MAX_CHOICES, VXR_QUIZ_CHOICE_LEN - 1, VXR_QUIZ_CHOICE_LEN - 1,
+				                      VXR_QUIZ_ALIAS_LEN - 1);
 				return NULL;
 			}
+			al[ao] = '\0';
 			memcpy(q->choices[q->nchoices], s + ws, we - ws);
-			q->choices[q->nchoices][we - ws] = '\0';
-			size_t al = i > as ? i - as - 1 : 0;
-			memcpy(q->aliases[q->nchoices], s + as + (al ? 1 : 0), al);
-			q->aliases[q->nchoices++][al] = '\0';
+			q->choices[q->nchoices++][we - ws] = '\0';
 			if (i < n && s[i] == '|')
 				i++;
 		}

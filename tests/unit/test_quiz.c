@@ -276,8 +276,8 @@ Test(judge, choice)
 	cr_expect_str_eq(vxr_quiz_expects(&q, buf, sizeof buf), "vanishing, exploding or neither");
 	/* other names, as the template gives them after a slash: whole, in any
 	 * case, a '-' or '_' of the name standing for any white space or none */
-	strcpy(r.aliases[0], "spectral-radius");
-	strcpy(r.aliases[1], "spectral-norm/2-norm/lambda");
+	strcpy(r.aliases[0], "spectralradius");   /* as tpl_quiz.c keeps spectral-radius */
+	strcpy(r.aliases[1], "spectralnorm/2norm/lambda");
 	RIGHT(r, "spectral radius");
 	RIGHT(r, "the Spectral Radius");
 	RIGHT(r, "spectral-radius");
@@ -335,12 +335,22 @@ Test(quiz_syntax, errors_at_their_positions)
 	             "t.md:1:16: a choice question needs its choices, A|B|…, then its answer");
 	expect_error(&n, "{{#quiz choice a/|b verdict}}q{{hint}}h{{reason}}r{{/quiz}}",
 	             "t.md:1:16: bad choices: 2 to 8 words of letters, digits, _ or - (up to 23), separated by |, "
-	             "each with other names after / (up to 63 in all), e.g. vanishing|exploding|neither or "
-	             "rho/spectral-radius|norm");
+	             "each with other names after / (up to 23 letters and digits each, 63 in all), e.g. "
+	             "vanishing|exploding|neither or rho/spectral-radius|norm");
 	expect_error(&n, "{{#quiz choice a|b/c.d verdict}}q{{hint}}h{{reason}}r{{/quiz}}",
 	             "t.md:1:18: bad choices: 2 to 8 words of letters, digits, _ or - (up to 23), separated by |, "
-	             "each with other names after / (up to 63 in all), e.g. vanishing|exploding|neither or "
-	             "rho/spectral-radius|norm");
+	             "each with other names after / (up to 23 letters and digits each, 63 in all), e.g. "
+	             "vanishing|exploding|neither or rho/spectral-radius|norm");
+	/* a name longer than any answer the judge reads (24 letters), and one
+	 * of dashes alone */
+	expect_error(&n, "{{#quiz choice a/abcdefghijklmnopqrstuvwx|b verdict}}q{{hint}}h{{reason}}r{{/quiz}}",
+	             "t.md:1:16: bad choices: 2 to 8 words of letters, digits, _ or - (up to 23), separated by |, "
+	             "each with other names after / (up to 23 letters and digits each, 63 in all), e.g. "
+	             "vanishing|exploding|neither or rho/spectral-radius|norm");
+	expect_error(&n, "{{#quiz choice a/--|b verdict}}q{{hint}}h{{reason}}r{{/quiz}}",
+	             "t.md:1:16: bad choices: 2 to 8 words of letters, digits, _ or - (up to 23), separated by |, "
+	             "each with other names after / (up to 23 letters and digits each, 63 in all), e.g. "
+	             "vanishing|exploding|neither or rho/spectral-radius|norm");
 	expect_error(&n, "{{#quiz choice a|b gamma}}q{{hint}}h{{reason}}r{{/quiz}}",
 	             "t.md:1:20: a choice question's answer is text (a name such as verdict)");
 	expect_error(&n, "{{#quiz integer act}}q{{hint}}h{{reason}}r{{/quiz}}",
@@ -395,7 +405,7 @@ Test(quiz_fill, answers_of_the_network)
 	cr_expect_str_eq(f.quiz[2].q.text, vx_trend_name(vx_result_trend(n.r)));
 	cr_expect_str_eq(f.quiz[2].q.choices[1], "exploding");
 	cr_expect_str_eq(f.quiz[2].q.aliases[0], "fading");
-	cr_expect_str_eq(f.quiz[2].q.aliases[1], "blowing-up/diverging");
+	cr_expect_str_eq(f.quiz[2].q.aliases[1], "blowingup/diverging");
 	cr_expect_str_eq(f.quiz[2].q.aliases[2], "");
 	cr_expect_eq(vxr_quiz_judge(&f.quiz[2].q, "blowing up"), strcmp(f.quiz[2].q.text, "exploding") == 0
 	             ? VXR_JUDGE_RIGHT : VXR_JUDGE_WRONG);
