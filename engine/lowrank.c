@@ -42,6 +42,7 @@ void vx_lr_clear(vx_lowrank *lr)
 	gsl_matrix_free(lr->C);
 	free(lr->lx);
 	free(lr->sq);
+	free(lr->tau);
 	free(lr->px);
 	gsl_matrix_free(lr->Om);
 	gsl_matrix_free(lr->Y);
@@ -66,9 +67,9 @@ size_t vx_lr_bytes(size_t n, size_t nb)
 {
 	double dn = (double)n, m = (double)block_max(n, nb);
 	double dbl = dn * VX_LR_PROBES   /* C */
-	             + 6 * dn            /* lx, sq, px */
+	             + 7 * dn            /* lx, sq, px, tau */
 	             + dn * m            /* Om */
-	             + m * m * 2         /* Y, Yc */
+	             + m * m + dn * m    /* Y, Yc */
 	             + m * dn            /* work */
 	             + dn * dn;          /* bak */
 	return (size_t)(dbl * sizeof(double)) + 11 * nb * sizeof(size_t);
@@ -150,11 +151,12 @@ static int scratch(vx_lowrank *lr)
 	size_t n = lr->n, m = block_max(n, lr->nb);
 	lr->Om = gsl_matrix_alloc(n, m);
 	lr->Y = gsl_matrix_alloc(m, m);
-	lr->Yc = gsl_matrix_alloc(m, m);
+	lr->Yc = gsl_matrix_alloc(n, m);
+	lr->tau = malloc(n * sizeof *lr->tau);
 	lr->work = gsl_matrix_alloc(m, n > VX_LR_PROBES ? n : VX_LR_PROBES);
 	lr->bak = gsl_matrix_alloc(n, n);
 	gsl_rng *g = vx_rng_alloc(lr->seed);
-	if (!lr->Om || !lr->Y || !lr->Yc || !lr->work || !lr->bak || !g) {
+	if (!lr->Om || !lr->Y || !lr->Yc || !lr->tau || !lr->work || !lr->bak || !g) {
 		gsl_rng_free(g);
 		return -1;
 	}
@@ -259,19 +261,22 @@ static void plan_block(vx_lowrank *lr, size_t b, size_t remaining)
  * the predicted rows fall to KEEP_FULL − 0.15 of n (the rows an attempt
  * keeps run above the prediction: its ordering is a sketch's), at least
  * N/4 later, or at twice N when the profiles predict no such fall; if the
- * saving until the end covers twice a square attempt. */
-static void plan_full(vx_lowrank *lr, size_t remaining)
+ * saving until the end covers twice a square attempt.  1 when an attempt
+ * is planned where the profiles predict the fall, else 0. */
+static int plan_full(vx_lowrank *lr, size_t remaining)
 {
 	size_t n = lr->n, end = lr->N + remaining, nz = lr->nb * VX_LR_PROBES;
 	double cost = 0, lim = (KEEP_FULL - 0.15) * (double)n, save = (1 - KEEP_FULL) * (double)n;
 	for (size_t b = 0; b < lr->nb; b++)
 		cost += attempt_cost(n, lr->sz[b], lr->sz[b]);
 	size_t at = 2 * lr->N;
+	int fall = 0;
 	for (size_t N = lr->N + 1 + lr->N / 4; N <= end; N += 1 + (N - lr->N) / 8) {
 		size_t rows = nz;
 		for (size_t b = 0; b < lr->nb; b++)
 			rows += predicted_rank(lr, b, N);
 		if ((double)rows <= lim) {
+			fall = 1;
 			at = N;
 			save = (double)n - lim;
 			break;
@@ -280,6 +285,7 @@ static void plan_full(vx_lowrank *lr, size_t remaining)
 	lr->full_next = NEVER;
 	if (at <= end && save * (double)(end - at) >= 2 * cost)
 		lr->full_next = at;
+	return fall && lr->full_next != NEVER;
 }
 
 /* Whether block b can lose rows at all: its stable rank ‖M_b‖_F² / ‖M_b‖₂²
@@ -337,7 +343,7 @@ static const double *zrow(const vx_lowrank *lr, const gsl_matrix *S, size_t b, s
 
 /* The profile of block b from the squared row norms sq[0..len) (top: the
  * largest), as the newer of its two: ln(‖row i‖ / max ‖row‖).  prov: R's
- * rows (r_keeps_tail), which run below those of Qᵀ M_b by up to a factor
+ * rows (r_rows_least), which run below those of Qᵀ M_b by up to a factor
  * of 6; the next profile takes their place instead of pushing them back
  * to the older, so that an attempt that goes on past its QR leaves the
  * profiles it left before the test existed. */
@@ -359,22 +365,20 @@ static void record_profile(vx_lowrank *lr, size_t b, const double *sq, size_t le
 	lr->pprov[b] = (size_t)(prov != 0);
 }
 
-/* Whether the rows of Qᵀ M_b from row most on, R's rows being about their
- * size, must stay: R = Qᵀ M_b Ω, and a row of Qᵀ M_b is at least about
- * half as large against the first as R's row against R's first (Ω's
- * largest singular value is about twice the size ‖xᵀ Ω‖ / ‖x‖ takes for
- * the top row; measured at n = 512 and 1024, rows of Qᵀ M_b were 1.3 to
- * 6.4 times R's relative size).  So a tail R leaves above ABORT_MARGIN
- * times the drop tolerance stays for sure; then R's rows become block b's
- * newer profile, marked as R's (record_profile).  yc is R column-major
- * (r × l, leading dimension r). */
+/* The rows of Qᵀ M_b that surely stay, as R's rows say: R = Qᵀ M_b Ω,
+ * and a row of Qᵀ M_b is at least about half as large against the first
+ * as R's row against R's first (Ω's largest singular value is about twice
+ * the size ‖xᵀ Ω‖ / ‖x‖ takes for the top row; measured at n = 512 and
+ * 1024, rows of Qᵀ M_b were 1.3 to 6.4 times R's relative size).  So the
+ * rows before the tail that R leaves at most ABORT_MARGIN times the drop
+ * tolerance stay.  R's squared row norms go to lr->sq + n + off[b], for
+ * record_profile. */
 #define ABORT_MARGIN 4.0
-static int r_keeps_tail(vx_lowrank *lr, size_t b, const double *yc, size_t r, size_t l, size_t most)
+static size_t r_rows_least(vx_lowrank *lr, size_t b, size_t l)
 {
-	size_t k = l < r ? l : r;
-	if (most >= k)
-		return 0;
-	double *sq = lr->sq + lr->n, top = 0, tail = 0;   /* lr->sq holds the QR's τ */
+	size_t r = lr->r[b], k = l < r ? l : r;
+	const double *yc = lr->Yc->data + lr->off[b] * lr->Yc->tda;
+	double *sq = lr->sq + lr->n + lr->off[b], top = 0;
 	for (size_t i = 0; i < k; i++) {
 		double s = 0;
 		for (size_t j = i; j < l; j++)
@@ -382,18 +386,17 @@ static int r_keeps_tail(vx_lowrank *lr, size_t b, const double *yc, size_t r, si
 		sq[i] = s;
 		top = fmax(top, s);
 	}
-	for (size_t i = most; i < k; i++)
-		tail += sq[i];
-	double lim = ABORT_MARGIN * drop_tol(lr->n);
-	if (!(tail > lim * lim * top))
-		return 0;
-	record_profile(lr, b, sq, k, top, 1);
-	return 1;
+	double lim = ABORT_MARGIN * drop_tol(lr->n), tail = 0;
+	lim *= lim * top;
+	size_t m = k;
+	while (m > 0 && tail + sq[m - 1] <= lim)
+		tail += sq[--m];
+	return m;
 }
 
 /* The sketch of block b's rows with l columns and its QR: R and the
- * reflectors in lr->Yc (column-major, r × l), their τ in lr->sq.  0, or −1
- * on failure. */
+ * reflectors in lr->Yc from row off[b] on (column-major, r × l), their τ
+ * at lr->tau + off[b].  0, or −1 on failure. */
 static int sketch_qr(vx_lowrank *lr, const gsl_matrix *S, size_t b, size_t l)
 {
 	size_t n = lr->n, r = lr->r[b];
@@ -409,7 +412,8 @@ static int sketch_qr(vx_lowrank *lr, const gsl_matrix *S, size_t b, size_t l)
 	 * 0.17 s and the rotations 0.12 s by GSL's blocked QR, 0.07 and 0.10 s
 	 * so (an LQ on Y's rows read as columns, strided, took 0.15 s); at
 	 * 256×1000, 17.5 ms against 6.7. */
-	double *yc = lr->Yc->data, *tau = lr->sq, *wk = lr->work->data;
+	double *yc = lr->Yc->data + lr->off[b] * lr->Yc->tda, *tau = lr->tau + lr->off[b];
+	double *wk = lr->work->data;
 	for (size_t i = 0; i < r; i++) {
 		const double *y = vx_row(&Y.matrix, i);
 		for (size_t j = 0; j < l; j++)
@@ -421,7 +425,7 @@ static int sketch_qr(vx_lowrank *lr, const gsl_matrix *S, size_t b, size_t l)
 	return info ? -1 : 0;
 }
 
-/* After sketch_qr: rotates block b's rows of S (and of C) by Qᵀ, records
+/* After sketch_qr of block b: rotates its rows of S (and of C) by Qᵀ, records
  * the rotated rows' profile, and drops the tail that lowrank.h allows,
  * adding it to the probes; lr->r[b] becomes the rows kept (their place
  * unchanged until compact).  0, or −1 on failure. */
@@ -432,7 +436,8 @@ static int rotate_block(vx_lowrank *lr, gsl_matrix *S, size_t b, size_t l)
 	gsl_matrix_view Mb = gsl_matrix_submatrix(S, o, 0, r, n);
 	gsl_matrix_view Cb = gsl_matrix_submatrix(lr->C, o, 0, r, VX_LR_PROBES);
 	size_t k = l < r ? l : r;
-	double *yc = lr->Yc->data, *tau = lr->sq, *wk = lr->work->data;
+	const double *yc = lr->Yc->data + c0 * lr->Yc->tda, *tau = lr->tau + c0;
+	double *wk = lr->work->data;
 	int ir = (int)r, ik = (int)k, info = 0;
 	int in = (int)n, ip = VX_LR_PROBES, ldm = (int)Mb.matrix.tda, ldc = (int)Cb.matrix.tda;
 	int lwork = (int)(lr->work->size1 * lr->work->tda);
@@ -486,8 +491,8 @@ static int rotate_block(vx_lowrank *lr, gsl_matrix *S, size_t b, size_t l)
 	return 0;
 }
 
-/* An attempt on block b with a sketch of l columns: sketch_qr, then
- * rotate_block.  0, or −1 on failure. */
+/* An attempt on block b with a sketch of l columns, once split:
+ * sketch_qr, then rotate_block.  0, or −1 on failure. */
 static int compress_block(vx_lowrank *lr, gsl_matrix *S, size_t b, size_t l)
 {
 	return sketch_qr(lr, S, b, l) ? -1 : rotate_block(lr, S, b, l);
@@ -518,31 +523,45 @@ static void compact(vx_lowrank *lr, gsl_matrix *S)
 
 /* The attempt of full mode: every block with a square sketch (or width
  * thin, when not 0), kept when the rows fall to KEEP_FULL of n, else undone
- * (the profiles stay).  One block (vx_analyse's chain) and a square sketch:
- * when its R already shows more rows to keep than that (r_keeps_tail), R's
- * rows plan the next attempt, and when they plan none, the attempt ends
- * before its rotation (2048×60, tanh, λ = 1.1: the attempt at the eighth
- * factor kept nothing and took 1.07 s, as long as five products; 0.71-0.84
- * s so).  R's rows ran below the rotated rows' wherever they were
- * measured, and so predict no higher ranks: an attempt after which they
- * plan none would have been followed by none.  Else it goes on, and its
- * own profile replaces R's.  1 when kept, 0 when
+ * (the profiles stay).  Every block's QR comes before the first rotation.
+ * With a square sketch, when the rows R says stay (r_rows_least) already
+ * pass KEEP_FULL of n, the attempt cannot be kept: the blocks' R rows plan
+ * the next one, and unless they plan it where they predict the fall, the
+ * attempt ends there, with no rotation.  R's rows ran below the rotated
+ * rows' wherever they were measured, and so predict no higher ranks; an
+ * attempt planned only on the chance of a fall (at twice N) makes its own
+ * QRs.  Where R's rows predict the fall, the attempt goes on and the
+ * rotated rows' profiles replace R's: planned from R's rows alone,
+ * 1024×100 (tanh, λ = 1.1) was truncated once, to 792 rows, where the
+ * rotated rows' profile truncates it twice, to 651, and took 10% longer.
+ * An attempt that kept nothing took 1.07 s at 2048×60 and now 0.71-0.84 s
+ * (tanh, λ = 1.1); an LSTM of d = 512 over 100 steps spent 0.35 s a run in
+ * three such attempts and now 0.20 s, two layers of d = 256 over 60 steps
+ * 0.14 s and now 0.05 s (tests/bench/README.md).  1 when kept, 0 when
  * undone, −1 on failure. */
 static int attempt_full(vx_lowrank *lr, gsl_matrix *S, size_t thin, size_t remaining)
 {
-	size_t n = lr->n, nz = lr->nb * VX_LR_PROBES;
+	size_t n = lr->n, nz = lr->nb * VX_LR_PROBES, stay = nz;
 	gsl_matrix_view P = gsl_matrix_submatrix(S, 0, 0, n, n);
 	lr->attempts++;
-	if (lr->nb == 1) {
-		size_t r = lr->r[0], l = thin && thin < r ? thin : r;
-		if (sketch_qr(lr, S, 0, l))
+	for (size_t b = 0; b < lr->nb; b++) {
+		size_t l = thin && thin < lr->r[b] ? thin : lr->r[b];
+		if (sketch_qr(lr, S, b, l))
 			return -1;
-		size_t keep = (size_t)(KEEP_FULL * (double)n), most = keep > nz ? keep - nz : 0;
-		if (!thin && r_keeps_tail(lr, 0, lr->Yc->data, r, l, most)) {
-			plan_full(lr, remaining);
-			if (lr->full_next == NEVER)
-				return 0;
+		if (!thin)
+			stay += r_rows_least(lr, b, l);
+	}
+	if (!thin && (double)stay > KEEP_FULL * (double)n) {
+		for (size_t b = 0; b < lr->nb; b++) {
+			size_t r = lr->r[b];
+			const double *sq = lr->sq + n + lr->off[b];
+			double top = 0;
+			for (size_t i = 0; i < r; i++)
+				top = fmax(top, sq[i]);
+			record_profile(lr, b, sq, r, top, 1);
 		}
+		if (!plan_full(lr, remaining))
+			return 0;
 	}
 	gsl_matrix_memcpy(lr->bak, &P.matrix);
 	/* the probes' coordinates are the ω themselves (U = I), their rows 0 */
@@ -555,7 +574,7 @@ static int attempt_full(vx_lowrank *lr, gsl_matrix *S, size_t thin, size_t remai
 		memset(vx_row(S, n + i), 0, n * sizeof(double));
 	for (size_t b = 0; b < lr->nb; b++) {
 		size_t l = thin && thin < lr->r[b] ? thin : lr->r[b];
-		if (lr->nb == 1 ? rotate_block(lr, S, b, l) : compress_block(lr, S, b, l)) {
+		if (rotate_block(lr, S, b, l)) {
 			gsl_matrix_memcpy(&P.matrix, lr->bak);
 			set_full(lr);
 			return -1;

@@ -57,11 +57,13 @@
  * at r_b = l = n.  In full mode the first is made after FIRST_ATTEMPT
  * factors (after one, with a narrow sketch, when the first factor's stable
  * rank is small: a W of rank 3), each with a square sketch, and kept only
- * if it saves a tenth of the rows.  When the sketch's R already shows more
- * rows to keep than that and plans no later attempt (a chain too short for
- * its rank to fall in time), the attempt stops before its rotation (2048×60,
- * tanh, λ = 1.1: 0.71-0.84 s where the whole attempt took 1.07 s).  Every attempt leaves the profile of the
- * rotated rows' norms, about P's singular values, whose logarithms fall
+ * if it saves a tenth of the rows.  Every block's sketch and QR come
+ * before any rotation; when their R factors already show more rows to
+ * keep than that, the attempt stops before its rotations, unless R's rows
+ * predict the fall that the next attempt is planned on (2048×60, tanh,
+ * λ = 1.1: 0.71-0.84 s where the whole attempt took 1.07 s; an LSTM of
+ * d = 1024 over 30 steps 0.39-0.50 s where it took 0.77-0.86).  Every
+ * attempt that rotates leaves the profile of the rotated rows' norms, about P's singular values, whose logarithms fall
  * about linearly with the number of factors (the Lyapunov exponents); from
  * the last two (one: from 0 at no factor) the next is planned: in full mode
  * for when the predicted rows are three quarters of n, once split for when
@@ -73,7 +75,8 @@
  * cell: the rank never drops, and the product costs what it did).
  *
  * Memory: S (n + B·VX_LR_PROBES rows of n) and, beside it, the sketch,
- * QR and backup scratch, about 4 n² doubles in all (vx_lr_bytes).
+ * QR and backup scratch, 5 n² doubles for one block and fewer for more
+ * (vx_lr_bytes).
  */
 #ifndef VX_LOWRANK_H
 #define VX_LOWRANK_H
@@ -122,7 +125,11 @@ typedef struct {
 	/* scratch: sq always, the rest allocated at the first attempt */
 	double *sq;          /* 2n */
 	double *px;          /* 2n: the power method's vectors of vx_lr_lower_norms */
-	gsl_matrix *Om, *Y, *Yc, *work, *bak;  /* Yc: the sketch Y column-major, for LAPACK */
+	gsl_matrix *Om, *Y, *work, *bak;
+	gsl_matrix *Yc;      /* n × m: block b's sketch QR (R and reflectors, column-major, for
+	                      * LAPACK) from its row off[b] · m on, so that every block's QR is
+	                      * done before the first rotation */
+	double *tau;         /* n: their τ, block b's at off[b] */
 } vx_lowrank;
 
 /* The layout for a product of n×n matrices with nb row blocks of sizes

@@ -245,51 +245,75 @@ static void eight_factors(vx_lowrank *lr, gsl_matrix *S, const gsl_matrix *J, si
 	gsl_matrix_free(X);
 }
 
-/* The first attempt in full mode is made at the eighth factor.  With J's
- * singular values in [½, 1], P = J⁸ keeps every direction, and its stable
- * rank, about n/8, lets the attempt be made: the QR of its sketch already
- * shows a tail that must stay.
- * - With 20 products to come, no later attempt could pay for itself: the
- *   attempt ends there, with no rotation, the chain full and its rows
- *   untouched.
- * - With 1000 to come, R's rows plan a later one: the attempt goes on past
- *   its QR (to the profile of the rotated rows), and keeps nothing.
- * - With singular values from 1 down to 10⁻²⁰, most of J itself is below
- *   the rounding of a product: the attempt in full mode (at the first
- *   factor, with a narrow sketch, for a stable rank this small) rotates
- *   the rows and keeps the truncation. */
+/* The first attempt in full mode is made at the eighth factor, for one
+ * block (a vanilla chain) and for two (a gated cell's h and c).  The QR of
+ * every block's sketch comes before any rotation, and the rows the R
+ * factors keep decide whether the rotations are worth their cost:
+ * - J's singular values in [½, 1]: P = J⁸ keeps every direction, and its
+ *   stable rank, about n/8, lets the attempt be made.  With 20 products to
+ *   come, no later attempt could pay for itself: the attempt ends after
+ *   its QRs, with no rotation, the chain full and its rows untouched.
+ * - The same with 1000 to come: R's rows predict the fall that a later
+ *   attempt will use, so every block is rotated for the finer profile,
+ *   and the attempt keeps nothing (its rows restored).
+ * - 16 singular values of 1 and the rest in [0.9, 0.95], 200 to come: the
+ *   rows predict no fall before the end, and a later attempt is planned
+ *   at 16 on the chance of one; that attempt will make its own QRs, so
+ *   this one ends with no rotation.
+ * - Singular values from 1 down to 10⁻²⁰: most of J itself is below the
+ *   rounding of a product; the attempt in full mode (at the first factor,
+ *   with a narrow sketch, for a stable rank this small) rotates the rows
+ *   and keeps the truncation. */
 Test(engine_lowrank, an_attempt_whose_sketch_shows_full_rank_stops_before_its_rotation)
 {
-	size_t n = 256, sz = 256;
+	size_t n = 256;
 	double s[256];
-	static const struct { int steep; size_t remaining; } cases[] = { { 0, 20 }, { 0, 1000 }, { 1, 1000 } };
-	for (size_t c = 0; c < 3; c++) {
-		for (size_t i = 0; i < n; i++)
-			s[i] = !cases[c].steep ? 1.0 - 0.5 * (double)i / (double)(n - 1)
-			                       : pow(10.0, -20.0 * (double)i / (double)(n - 1));
-		gsl_matrix *J = orthogonal_times_diag(n, s, 7 + (unsigned long long)cases[c].steep);
-		vx_lowrank lr;
-		cr_assert_eq(vx_lr_init(&lr, n, 1, &sz, 64, 12345), VX_OK);
-		gsl_matrix *S = gsl_matrix_calloc(vx_lr_capacity(n, 1), n), *before;
-		eight_factors(&lr, S, J, cases[c].remaining, &before);
-		if (!cases[c].steep) {
-			cr_expect_eq(lr.attempts, 1, "case %zu: %zu attempts", c, lr.attempts);
-			cr_expect_eq(lr.rotations, cases[c].remaining > 20, "case %zu: %zu rotations", c, lr.rotations);
-			cr_expect_eq(lr.truncations, 0);
-			cr_expect_eq(lr.mode, VX_LR_FULL);
-			cr_expect_eq(lr.rows, n);
-			cr_expect(memcmp(S->data, before->data, n * n * sizeof(double)) == 0, "case %zu: rows changed", c);
-		} else {
-			cr_expect_geq(lr.rotations, 1, "low rank: no rotation");
-			cr_expect_geq(lr.truncations, 1, "low rank: no truncation");
-			cr_expect_eq(lr.mode, VX_LR_SPLIT);
-			cr_expect_leq(lr.rows, 9 * n / 10, "low rank: %zu rows kept", lr.rows);
+	enum { HALF, FLAT, STEEP };
+	static const struct { int kind; size_t remaining, rotations, next; } cases[] = {
+		{ HALF, 20, 0, SIZE_MAX }, { HALF, 1000, 1, 0 }, { FLAT, 200, 0, 16 }, { STEEP, 1000, 1, 0 }
+	};
+	static const size_t sizes[2][2] = { { 256 }, { 128, 128 } };
+	for (size_t nb = 1; nb <= 2; nb++)
+		for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+			int kind = cases[c].kind;
+			for (size_t i = 0; i < n; i++)
+				s[i] = kind == HALF ? 1.0 - 0.5 * (double)i / (double)(n - 1)
+				     : kind == FLAT ? (i < 16 ? 1.0 : 0.95 - 0.05 * (double)i / (double)(n - 1))
+				                    : pow(10.0, -20.0 * (double)i / (double)(n - 1));
+			gsl_matrix *J = orthogonal_times_diag(n, s, 7 + (unsigned long long)kind);
+			if (kind == FLAT) {
+				/* diagonal: J⁸'s singular values are s⁸, its stable rank about 85 */
+				gsl_matrix_set_zero(J);
+				for (size_t i = 0; i < n; i++)
+					gsl_matrix_set(J, i, i, s[i]);
+			}
+			vx_lowrank lr;
+			cr_assert_eq(vx_lr_init(&lr, n, nb, sizes[nb - 1], 64, 12345), VX_OK);
+			gsl_matrix *S = gsl_matrix_calloc(vx_lr_capacity(n, nb), n), *before;
+			eight_factors(&lr, S, J, cases[c].remaining, &before);
+			if (kind != STEEP) {
+				cr_expect_eq(lr.attempts, 1, "%zu blocks, case %zu: %zu attempts", nb, c, lr.attempts);
+				cr_expect_eq(lr.rotations, cases[c].rotations * nb, "%zu blocks, case %zu: %zu rotations", nb, c,
+				             lr.rotations);
+				cr_expect_eq(lr.truncations, 0);
+				cr_expect_eq(lr.mode, VX_LR_FULL);
+				cr_expect_eq(lr.rows, n);
+				if (cases[c].next)
+					cr_expect_eq(lr.full_next, cases[c].next, "%zu blocks, case %zu: next attempt at %zu", nb, c,
+					             lr.full_next);
+				cr_expect(memcmp(S->data, before->data, n * n * sizeof(double)) == 0,
+				          "%zu blocks, case %zu: rows changed", nb, c);
+			} else {
+				cr_expect_geq(lr.rotations, nb, "%zu blocks, low rank: %zu rotations", nb, lr.rotations);
+				cr_expect_geq(lr.truncations, 1, "%zu blocks, low rank: no truncation", nb);
+				cr_expect_eq(lr.mode, VX_LR_SPLIT);
+				cr_expect_leq(lr.rows, 9 * n / 10, "%zu blocks, low rank: %zu rows kept", nb, lr.rows);
+			}
+			gsl_matrix_free(before);
+			gsl_matrix_free(S);
+			gsl_matrix_free(J);
+			vx_lr_clear(&lr);
 		}
-		gsl_matrix_free(before);
-		gsl_matrix_free(S);
-		gsl_matrix_free(J);
-		vx_lr_clear(&lr);
-	}
 }
 
 /* The model of the options, analysed: its chain must stay full (never
