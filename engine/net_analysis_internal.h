@@ -198,11 +198,12 @@ void vx_na_path_identity(vx_net_result *r);
 /* σ_max of every layer's weights and of their gate blocks into r->stats
  * (net_stats.c). */
 vx_status vx_na_weight_stats(const vx_net *net, vx_net_result *r);
-/* The spectral radius of every gate block of weight_hh into r->stats
- * (net_stats.c; NaN where LAPACK fails); VX_ECANCELLED once stop is set
- * (read between the gates' spectra).  Writes only gate_radius: it may run
- * beside any other pass. */
-vx_status vx_na_gate_radius(const vx_net *net, vx_net_result *r, const atomic_int *stop);
+/* The spectral radius of gate block g (0..3) of layer l's weight_hh into
+ * r->stats[l].gate_radius[g] (net_stats.c; NaN where LAPACK fails or the
+ * cell has no gate g); VX_ECANCELLED, with nothing computed, once stop is
+ * set.  Writes only that entry: it may run beside any other pass, and
+ * beside itself for another block. */
+vx_status vx_na_gate_radius(const vx_net *net, vx_net_result *r, size_t l, size_t g, const atomic_int *stop);
 /* b_j for every step into r->step_bound, and r->bound_kind (net_stats.c,
  * which derives the bound); after vx_na_weight_stats. */
 vx_status vx_na_step_bounds(const vx_net *net, vx_net_result *r);
