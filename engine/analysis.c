@@ -118,6 +118,8 @@ static void work_clear(work *w)
 	free(w->pc);
 	gsl_matrix_free(w->fA);
 	gsl_matrix_free(w->fG);
+	vx_packed_free(&w->pwn);
+	vx_packed_free(&w->pg);
 	gsl_vector_free(w->feval);
 	if (w->feig)
 		gsl_eigen_symm_free(w->feig);
@@ -150,7 +152,8 @@ static double work_bytes(double d, double T, size_t nb)
 	             + 2 * GRAD_BLOCK * d + GRAD_BLOCK /* dblk, sblk, tau */
 	             + GRAD_BLOCK * d + GRAD_BLOCK + d * d + 3 * d /* nblk, ntau, gnear, sv */
 	             + 3 * d * p + p + d     /* Ly, Lt, Lz, Ltau, Le */
-	             + 2 * d * d + 3 * d;    /* fA, fG, feval, feig */
+	             + 2 * d * d + 3 * d     /* fA, fG, feval, feig */
+	             + (d >= VX_PACKED_DMIN && d <= VX_PACKED_DMAX ? 2 * (d + 7) * d : 0); /* pwn, pg */
 	return dbl * sizeof(double) + (1 + (double)nb) * (double)vx_lanczos_bytes((size_t)d) +
 	       (double)vx_an_path_bytes((size_t)d);
 }
@@ -206,6 +209,9 @@ static int work_init(work *w, const vx_model *m, size_t t)
 	w->Ltau = gsl_vector_alloc(w->p);
 	w->Le = gsl_vector_alloc(d);
 	w->pc = malloc(3 * d * sizeof(double));
+	if (d >= VX_PACKED_DMIN && d <= VX_PACKED_DMAX &&
+	    (vx_packed_alloc(&w->pwn, d, d) || vx_packed_alloc(&w->pg, d, d)))
+		return -1;
 	if (!w->pc || !w->Wn || !w->G || !w->Q || !w->eval || !w->eig || !w->lz || !w->c ||
 	    !w->X || !w->Y || !w->CS || !w->sn_mant || !w->sn_exp || !w->sn_cap || !w->pn_mant ||
 	    !w->dblk || !w->sblk || !w->tau || !w->nblk || !w->ntau || !w->gnear || !w->sv || !w->Ly || !w->Lt || !w->Lz || !w->Ltau || !w->Le)
@@ -341,6 +347,8 @@ static vx_status norm_of_w(const vx_model *m, work *w, vx_result *r)
 			for (size_t l = 0; l < i; l++)
 				gsl_matrix_set(w->G, i, l, gsl_matrix_get(w->G, l, i));
 		w->gscal = gram_scalar(w->G);
+		vx_packed_set(&w->pwn, w->Wn, 0);
+		vx_packed_set(&w->pg, w->G, 0);
 		/* W = λI or a permutation times a diagonal: ‖W‖ is its largest
 		 * entry exactly, where √λmax(G) would round λ² first */
 		if (vx_monomial_norm(w->Wn, &w->lamn)) {
@@ -384,6 +392,7 @@ typedef struct {
 	const double *cs;
 	double alpha;
 	const gsl_matrix *B;
+	const vx_packed *pk;    /* B's panels instead (vx_an_chain_packed) */
 } chain_step;
 
 /* Rows [r0, r1) of vx_an_chain_dgemm's step */
@@ -392,6 +401,10 @@ static int rows_dgemm(void *ctx, size_t r0, size_t r1)
 	chain_step *c = ctx;
 	gsl_matrix_view Sv = gsl_matrix_submatrix(c->S, r0, 0, r1 - r0, c->S->size2);
 	gsl_matrix_view Xv = gsl_matrix_submatrix(c->X, r0, 0, r1 - r0, c->X->size2);
+	if (!c->cs && c->pk) {
+		vx_packed_mul(c->pk, vx_row(c->S, r0), c->S->tda, r1 - r0, c->alpha, vx_row(c->X, r0), c->X->tda);
+		return 0;
+	}
 	if (!c->cs)
 		return gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, c->alpha, &Sv.matrix, c->B, 0.0, &Xv.matrix) != 0;
 	size_t n = c->S->size2;
@@ -401,13 +414,17 @@ static int rows_dgemm(void *ctx, size_t r0, size_t r1)
 		for (size_t l = 0; l < n; l++)
 			dst[l] = src[l] * c->cs[l];
 	}
+	if (c->pk) {
+		vx_packed_mul(c->pk, vx_row(c->X, r0), c->X->tda, r1 - r0, 1.0, vx_row(c->S, r0), c->S->tda);
+		return 0;
+	}
 	return gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Xv.matrix, c->B, 0.0, &Sv.matrix) != 0;
 }
 
 vx_status vx_an_chain_dgemm(vx_rowshare *h, gsl_matrix *S, gsl_matrix *X, const double *cs, double alpha,
-                            const gsl_matrix *B)
+                            const gsl_matrix *B, const vx_packed *pk)
 {
-	chain_step c = { S, X, cs, alpha, B };
+	chain_step c = { S, X, cs, alpha, B, pk && pk->on ? pk : NULL };
 	double madds = (double)S->size1 * (double)B->size1 * (double)B->size2;
 	return vx_rowshare_run(h, rows_dgemm, &c, S->size1, madds) ? VX_ENUMERIC : VX_OK;
 }

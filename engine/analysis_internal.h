@@ -24,6 +24,7 @@
 #include "engine/analysis.h"
 #include "engine/exec.h"
 #include "engine/linalg.h"
+#include "engine/packed.h"
 #include "engine/rowshare.h"
 
 /* Seeds of the Lanczos streams: the model's hash plus multiples of an odd
@@ -43,9 +44,10 @@
  * same power of two alpha): X ← alpha S B, no copy of S made, and the
  * caller swaps the two.  Scaling by a power of two is exact outside the
  * subnormal range, where an entry lies some 2^-500 below P's norm (P is
- * renormalised beyond that) and changes no norm.  h may be NULL. */
+ * renormalised beyond that) and changes no norm.  h may be NULL.  With pk
+ * set (B's panels, packed.h) the products are packed.c's, not BLAS's. */
 vx_status vx_an_chain_dgemm(vx_rowshare *h, gsl_matrix *S, gsl_matrix *X, const double *cs, double alpha,
-                            const gsl_matrix *B);
+                            const gsl_matrix *B, const vx_packed *pk);
 
 /* The workspace of one run, allocated once for (d, T, t) by analysis.c;
  * each pass writes its own fields and reads the shared ones (W, G, λ). */
@@ -56,6 +58,7 @@ typedef struct {
 	int eW;
 	double lamn;            /* ‖Wn‖₂ */
 	gsl_matrix *G;          /* Wn Wnᵀ */
+	vx_packed pwn, pg;      /* Wn and G in panels (packed.h; .on 0: by BLAS) */
 	double gscal;           /* c > 0 when G = c I to 1e-12 relative (Frobenius), else 0 */
 	uint64_t seed;          /* a hash of the model and t: the Lanczos starts' seed */
 	gsl_matrix *Q;          /* scratch (d×d) of λ's certificate */

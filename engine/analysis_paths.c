@@ -120,7 +120,7 @@ static vx_status product(work *w, chain *c, const double *cs, int first)
 	}
 	gsl_matrix_view X = rows_of(c->X, rows), S = rows_of(c->S, rows);
 	double alpha = uniform_pow2(cs, d);
-	vx_status st = vx_an_chain_dgemm(w->help, &S.matrix, &X.matrix, alpha != 0 ? NULL : cs, alpha, w->Wn);
+	vx_status st = vx_an_chain_dgemm(w->help, &S.matrix, &X.matrix, alpha != 0 ? NULL : cs, alpha, w->Wn, &w->pwn);
 	if (alpha != 0) {
 		gsl_matrix *t = c->S;
 		c->S = c->X;

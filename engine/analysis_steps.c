@@ -113,7 +113,9 @@ vx_status vx_an_step_norms(const vx_model *m, work *w, vx_result *r)
 			break;
 		gsl_matrix_view Xv = gsl_matrix_submatrix(w->X, 0, 0, na, d);
 		gsl_matrix_view Yv = gsl_matrix_submatrix(w->Y, 0, 0, na, d);
-		if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Xv.matrix, w->G, 0.0, &Yv.matrix))
+		if (w->pg.on)
+			vx_packed_mul(&w->pg, w->X->data, w->X->tda, na, 1.0, w->Y->data, w->Y->tda);
+		else if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Xv.matrix, w->G, 0.0, &Yv.matrix))
 			return VX_ENUMERIC;
 		for (size_t a = 0; a < na; a++) {
 			size_t b = map[a];

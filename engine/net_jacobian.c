@@ -332,8 +332,45 @@ vx_status vx_net_ws_init(vx_net_ws *w, const vx_net *net, size_t nbmax)
 	return VX_OK;
 }
 
+static void ws_unpack(vx_net_ws *w)
+{
+	for (size_t i = 0; w->pk && i < w->npk; i++)
+		vx_packed_free(&w->pk[i]);
+	free(w->pk);
+	w->pk = NULL;
+	w->npk = 0;
+}
+
+vx_status vx_net_ws_pack(vx_net_ws *w, const vx_net *net)
+{
+	size_t d = net->d, n = 4 * net->L;
+	if (w->pk || d < VX_PACKED_DMIN || d > VX_PACKED_DMAX || !vx_packed_available())
+		return VX_OK;
+	if (!(w->pk = calloc(n, sizeof *w->pk)))
+		return VX_ENOMEM;
+	w->npk = n;
+	for (size_t l = 0; l < net->L; l++) {
+		const vx_net_layer *ly = &net->layer[l];
+		/* the maps: A = X W_hhᵀ (W_ihᵀ) forward, X̄ = A W_hh (W_ih) back */
+		const gsl_matrix *M[4] = { ly->w_hh, l > 0 ? ly->w_ih : NULL, ly->w_hh, l > 0 ? ly->w_ih : NULL };
+		for (int q = 0; q < 4; q++) {
+			if (!M[q])
+				continue;
+			int trans = q < 2;
+			vx_packed *pk = &w->pk[4 * l + (size_t)q];
+			if (vx_packed_alloc(pk, trans ? M[q]->size2 : M[q]->size1, trans ? M[q]->size1 : M[q]->size2)) {
+				ws_unpack(w);
+				return VX_ENOMEM;
+			}
+			vx_packed_set(pk, M[q], trans);
+		}
+	}
+	return VX_OK;
+}
+
 void vx_net_ws_clear(vx_net_ws *w)
 {
+	ws_unpack(w);
 	gsl_matrix_free(w->A);
 	gsl_matrix_free(w->B);
 	gsl_matrix_free(w->V);
@@ -350,11 +387,19 @@ typedef struct {
 	double *C;
 	size_t ldc;
 	double beta;
+	const vx_packed *pk;   /* op(W) in panels, or NULL */
 } mm_job;
 
 static int mm_rows(void *ctx, size_t r0, size_t r1)
 {
 	const mm_job *j = ctx;
+	if (j->pk && j->pk->on && (j->beta == 0 || j->beta == 1)) {
+		if (j->beta == 0)
+			vx_packed_mul(j->pk, j->A + r0 * j->lda, j->lda, r1 - r0, 1.0, j->C + r0 * j->ldc, j->ldc);
+		else
+			vx_packed_mul_add(j->pk, j->A + r0 * j->lda, j->lda, r1 - r0, j->C + r0 * j->ldc, j->ldc);
+		return 0;
+	}
 	vx_mm_rows(j->A + r0 * j->lda, j->lda, j->W, j->trans, j->C + r0 * j->ldc, j->ldc, r1 - r0, j->beta);
 	return 0;
 }
@@ -362,9 +407,9 @@ static int mm_rows(void *ctx, size_t r0, size_t r1)
 /* vx_mm_rows, the lower rows on w's helper when one waits (rowshare.h:
  * a row comes out with the bits of one call) */
 static void ws_mm(vx_net_ws *w, const double *A, size_t lda, const gsl_matrix *W, int trans, double *C,
-                  size_t ldc, size_t nb, double beta)
+                  size_t ldc, size_t nb, double beta, size_t q)
 {
-	mm_job j = { A, lda, W, trans, C, ldc, beta };
+	mm_job j = { A, lda, W, trans, C, ldc, beta, w->pk ? &w->pk[q] : NULL };
 	vx_rowshare_run(w->help, mm_rows, &j, nb, (double)nb * (double)W->size1 * (double)W->size2);
 }
 
@@ -376,9 +421,9 @@ void vx_net_jvp(const vx_net *net, const double *coef, size_t cstride, const gsl
 		const vx_net_layer *ly = &net->layer[l];
 		size_t off = l * Ds;
 		/* A = δh_{j−1} W_hhᵀ; B = δv W_ihᵀ (layer 0's input x is not state) */
-		ws_mm(w, X->data + off, X->tda, ly->w_hh, 1, w->A->data, w->A->tda, nb, 0.0);
+		ws_mm(w, X->data + off, X->tda, ly->w_hh, 1, w->A->data, w->A->tda, nb, 0.0, 4 * l);
 		if (l > 0)
-			ws_mm(w, Y->data + off - Ds, Y->tda, ly->w_ih, 1, w->B->data, w->B->tda, nb, 0.0);
+			ws_mm(w, Y->data + off - Ds, Y->tda, ly->w_ih, 1, w->B->data, w->B->tda, nb, 0.0, 4 * l + 1);
 		for (size_t r = 0; r < nb; r++) {
 			const double *co = coef + r * cstride + l * K * d, *x = vx_row(X, r) + off;
 			const double *A = vx_row(w->A, r), *B = vx_row(w->B, r);
@@ -462,9 +507,9 @@ void vx_net_vjp(const vx_net *net, const double *coef, size_t cstride, const gsl
 		}
 		/* ∂/∂h_{j−1} = δ_hh W_hh (+ the GRU's direct term), ∂/∂v = δ_ih W_ih */
 		ws_mm(w, w->A->data, w->A->tda, ly->w_hh, 0, Xb->data + off, Xb->tda, nb,
-		      net->cell == VX_CELL_GRU ? 1.0 : 0.0);
+		      net->cell == VX_CELL_GRU ? 1.0 : 0.0, 4 * ll + 2);
 		if (ll > 0)
-			ws_mm(w, w->B->data, w->B->tda, ly->w_ih, 0, w->V->data, w->V->tda, nb, 0.0);
+			ws_mm(w, w->B->data, w->B->tda, ly->w_ih, 0, w->V->data, w->V->tda, nb, 0.0, 4 * ll + 3);
 	}
 }
 

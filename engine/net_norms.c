@@ -413,7 +413,8 @@ vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r, const at
 	dense_fb fb = { 0 };
 	vx_net_ws ws = { 0 };
 	vx_status st = VX_ENOMEM;
-	if (!X || !Y || !Z || !coef || !slot || !slotE || !lz || vx_net_ws_init(&ws, net, nb))
+	if (!X || !Y || !Z || !coef || !slot || !slotE || !lz || vx_net_ws_init(&ws, net, nb) ||
+	    vx_net_ws_pack(&ws, net))
 		goto done;
 	ws.help = help;
 	for (size_t b = 0; b < nb; b++) {

@@ -25,6 +25,7 @@
 #include <gsl/gsl_matrix.h>
 #include "engine/net.h"
 #include "engine/rowshare.h"
+#include "engine/packed.h"
 
 /* K, the coefficient vectors per layer (1, 6, 5). */
 size_t vx_net_ncoef(vx_cell c);
@@ -74,11 +75,19 @@ typedef struct {
 	vx_rowshare *help;   /* a thread lent to the batched maps' products (their
 	                      * lower rows, rowshare.h; NULL: none): only with a
 	                      * BLAS that computes on its caller's thread */
+	vx_packed *pk;       /* 4 a layer, W_hhᵀ, W_ihᵀ, W_hh, W_ih in panels for
+	                      * the maps' products (vx_net_ws_pack); NULL: BLAS */
+	size_t npk;
 } vx_net_ws;
 
 /* A workspace the caller holds (status.h's _init/_clear): its matrices for
  * batches of up to nbmax vectors of net, or VX_ENOMEM (w left cleared). */
 vx_status vx_net_ws_init(vx_net_ws *w, const vx_net *net, size_t nbmax);
+/* The weights the batched maps multiply by, packed once (packed.h) for a
+ * workspace that will apply them many times (the step norms' Lanczos
+ * runs): for VX_PACKED_DMIN <= d <= VX_PACKED_DMAX where the processor has
+ * the kernel, else nothing.  VX_ENOMEM leaves w as it was. */
+vx_status vx_net_ws_pack(vx_net_ws *w, const vx_net *net);
 void vx_net_ws_clear(vx_net_ws *w);
 
 /* Y = X J_jᵀ row by row (row i of Y is J x for x row i of X): X and Y are

@@ -649,6 +649,11 @@ static const jcase BIG[] = {
 	{ VX_CELL_GRU, 1, 64, 3, 1.5, 0.5, 0 },
 	{ VX_CELL_GRU, 1, 80, 2, 1.0, 4.0, -5 },   /* saturated gates */
 	{ VX_CELL_RNN, 1, 64, 3, 1.1, 0.3, 0 },
+	/* from d = 64 the step norms' maps multiply by packed weights
+	 * (packed.h): weight_ih of the upper layers, and the GRU's adjoint
+	 * added onto its direct term */
+	{ VX_CELL_LSTM, 2, 64, 3, 1.5, 0.5, 0 },
+	{ VX_CELL_GRU, 2, 64, 3, 1.5, 0.5, 1 },
 };
 
 static void norms_against_svd(const jcase *cases, size_t ncases, size_t seed);
@@ -673,6 +678,9 @@ static void norms_against_svd(const jcase *cases, size_t ncases, size_t seed)
 		size_t D = net->D, d = q->d, sub = q->cell == VX_CELL_LSTM ? 2 : 1;
 		gsl_matrix *P = gsl_matrix_alloc(D, D), *J = gsl_matrix_alloc(D, D);
 		const char *cn = CELL[q->cell];
+		/* the norms came from the Lanczos runs, not from the dense solver
+		 * that a run whose operator is wrong falls back to */
+		cr_expect_eq(r->fallbacks, 0, "%s L=%zu d=%zu: %zu norms by the dense fallback", cn, q->L, d, r->fallbacks);
 		for (size_t j = 1; j <= T; j++) {
 			vx_net_step_jacobian(net, r->fwd, j, J);
 			double want = gm_norm2(J), got = r->step_norm[j - 1].fits ? r->step_norm[j - 1].value : NAN;

@@ -98,6 +98,7 @@ vg "check --weights csv --norm 2" 0 check --weights W.csv --norm 2 --steps 20
 vg "check --act relu --init identity --input-scale 0 (exact zeros)" 0 check --act relu --init identity --input-scale 0 --steps 10
 vg "check --init orthogonal (LAPACK's QR)" 0 check --init orthogonal --hidden 12 --steps 10
 vg "check --cell lstm (gate radii by LAPACK)" 0 check --cell lstm --hidden 12 --steps 10
+vg "check --hidden 64 (products by packed panels)" 0 check --hidden 64 --steps 12
 vg "check bad option (error path)" 2 check --norm nan
 vg "check missing weights (error path)" 1 check --weights missing.npy
 vg "report -f html -o" 0 report -f html -o h.html --steps 20 --hidden 4
