@@ -209,7 +209,9 @@ static int work_init(work *w, const vx_model *m, size_t t)
 	w->Ltau = gsl_vector_alloc(w->p);
 	w->Le = gsl_vector_alloc(d);
 	w->pc = malloc(3 * d * sizeof(double));
-	if (d >= VX_PACKED_DMIN && d <= VX_PACKED_DMAX &&
+	/* the kernel runs on its caller's thread: where the BLAS has threads
+	 * of its own (exec.h, a machine of more cores), its dgemm stays */
+	if (d >= VX_PACKED_DMIN && d <= VX_PACKED_DMAX && vx_exec_blas_single() &&
 	    (vx_packed_alloc(&w->pwn, d, d) || vx_packed_alloc(&w->pg, d, d)))
 		return -1;
 	if (!w->pc || !w->Wn || !w->G || !w->Q || !w->eval || !w->eig || !w->lz || !w->c ||
@@ -392,7 +394,7 @@ typedef struct {
 	const double *cs;
 	double alpha;
 	const gsl_matrix *B;
-	const vx_packed *pk;    /* B's panels instead (vx_an_chain_packed) */
+	const vx_packed *pk;    /* B's panels, for packed.c's products instead of BLAS's */
 } chain_step;
 
 /* Rows [r0, r1) of vx_an_chain_dgemm's step */

@@ -101,7 +101,14 @@ size_t vx_net_analyse_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T
 	 * product rows), or the Lyapunov pass (three p×D bases and the scratch
 	 * of p rows); the scratch of r rows holds M (Ds×d) beside them. */
 	double ws = coef + 2 * z.G * z.d + z.d;
-	double steps = (3 * nb * D + nb * ws) * sizeof(double) + nb * lanczos(D) + D * D * sizeof(double) + dense(D);
+	/* weight_hh and, above layer 0, weight_ih packed both ways round for
+	 * the batched maps (vx_net_ws_pack), each G·d × d with its panels'
+	 * padding, at the sizes that may pack them */
+	double packs = z.d >= VX_PACKED_DMIN && z.d <= VX_PACKED_DMAX
+	                       ? 2 * (2 * z.L - 1) * z.G * z.d * (z.d + 7) * sizeof(double)
+	                       : 0;
+	double steps = (3 * nb * D + nb * ws) * sizeof(double) + nb * lanczos(D) + D * D * sizeof(double) + dense(D) +
+	               packs;
 	/* or one GRU layer's explicit J_j Jᵀ_j: J, the Gram matrix, a step's
 	 * coefficients and scratch, a Lanczos run and the dense fallback, on
 	 * this thread and on the consumer's once it helps; the steps' list */

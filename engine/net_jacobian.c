@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
+#include "engine/exec.h"
 #include "engine/linalg.h"
 #include "engine/net.h"
 #include "engine/net_step.h"
@@ -344,7 +345,7 @@ static void ws_unpack(vx_net_ws *w)
 vx_status vx_net_ws_pack(vx_net_ws *w, const vx_net *net)
 {
 	size_t d = net->d, n = 4 * net->L;
-	if (w->pk || d < VX_PACKED_DMIN || d > VX_PACKED_DMAX || !vx_packed_available())
+	if (w->pk || d < VX_PACKED_DMIN || d > VX_PACKED_DMAX || !vx_packed_available() || !vx_exec_blas_single())
 		return VX_OK;
 	if (!(w->pk = calloc(n, sizeof *w->pk)))
 		return VX_ENOMEM;

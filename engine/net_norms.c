@@ -413,9 +413,10 @@ vx_status vx_na_step_norms(const vx_net *net, int ej, vx_net_result *r, const at
 	dense_fb fb = { 0 };
 	vx_net_ws ws = { 0 };
 	vx_status st = VX_ENOMEM;
-	if (!X || !Y || !Z || !coef || !slot || !slotE || !lz || vx_net_ws_init(&ws, net, nb) ||
-	    vx_net_ws_pack(&ws, net))
+	if (!X || !Y || !Z || !coef || !slot || !slotE || !lz || vx_net_ws_init(&ws, net, nb))
 		goto done;
+	/* without the memory for them the maps go by BLAS */
+	(void)vx_net_ws_pack(&ws, net);
 	ws.help = help;
 	for (size_t b = 0; b < nb; b++) {
 		if (!(lz[b] = vx_lanczos_alloc(D)))

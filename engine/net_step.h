@@ -86,7 +86,8 @@ vx_status vx_net_ws_init(vx_net_ws *w, const vx_net *net, size_t nbmax);
 /* The weights the batched maps multiply by, packed once (packed.h) for a
  * workspace that will apply them many times (the step norms' Lanczos
  * runs): for VX_PACKED_DMIN <= d <= VX_PACKED_DMAX where the processor has
- * the kernel, else nothing.  VX_ENOMEM leaves w as it was. */
+ * the kernel and the BLAS computes on its caller's thread, else nothing.
+ * VX_ENOMEM leaves w as it was, its maps then by BLAS. */
 vx_status vx_net_ws_pack(vx_net_ws *w, const vx_net *net);
 void vx_net_ws_clear(vx_net_ws *w);
 

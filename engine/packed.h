@@ -27,8 +27,9 @@
  * rows at every d from 64 to 768, and was within 3% of it at d rows.  The
  * vanilla analysis gained at 64 to 512 (256x1000: 0.28-0.30 → 0.24-0.25 s;
  * 512x300 0.81-0.84 → 0.75-0.81 s) and lost at 768 (768x100 1.55-1.59 →
- * 1.65-1.72 s); past 768 a machine of two cores gives each product the
- * BLAS's two threads (exec.h), where the kernel runs on one. */
+ * 1.65-1.72 s).  The kernel runs on its caller's thread: the engine uses
+ * it only where the BLAS does too (vx_exec_blas_single, exec.h), and the
+ * gated cells' maps (k or n up to 4d) were measured at d = 256 alone. */
 #define VX_PACKED_DMIN 64
 #define VX_PACKED_DMAX 512
 
@@ -53,7 +54,8 @@ void vx_packed_set(vx_packed *pk, const gsl_matrix *B, int trans);
  * column n are left alone.  pk->on must be set. */
 void vx_packed_mul(const vx_packed *pk, const double *A, size_t lda, size_t m, double alpha, double *C,
                    size_t ldc);
-/* C += A B, each entry's sum started from C's own entry (then k = 0 up). */
+/* C += A B, each entry's sum started from C's own entry (then k = 0 up);
+ * C must not overlap A. */
 void vx_packed_mul_add(const vx_packed *pk, const double *A, size_t lda, size_t m, double *C, size_t ldc);
 
 /* Whether the processor has what the kernel needs (AVX2 and FMA). */
