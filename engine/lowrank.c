@@ -88,7 +88,7 @@ vx_status vx_lr_init(vx_lowrank *lr, size_t n, size_t nb, const size_t *sz, size
 	lr->minn = min_n;
 	lr->off = malloc(11 * nb * sizeof *lr->off);
 	lr->C = gsl_matrix_alloc(n, VX_LR_PROBES);
-	lr->lx = malloc(2 * n * sizeof *lr->lx);
+	lr->lx = calloc(2 * n, sizeof *lr->lx);
 	lr->sq = malloc(2 * n * sizeof *lr->sq);
 	lr->px = calloc(2 * n, sizeof *lr->px);
 	if (!lr->off || !lr->C || !lr->lx || !lr->sq || !lr->px)
@@ -132,6 +132,11 @@ void vx_lr_start(vx_lowrank *lr)
 		lr->next[b] = NEVER;
 		lr->pcount[b] = 0;
 		lr->pprov[b] = 0;
+		/* the first profile shifts these into the older slot, which
+		 * predicted_rank reads (converting pN) before it knows it has one
+		 * profile only: valgrind saw them uninitialised at d = 64 */
+		lr->plen[2 * b] = lr->plen[2 * b + 1] = 0;
+		lr->pN[2 * b] = lr->pN[2 * b + 1] = 0;
 	}
 	lr->attempts = lr->truncations = lr->rotations = 0;
 }
