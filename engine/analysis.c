@@ -153,7 +153,7 @@ static double work_bytes(double d, double T, size_t nb)
 	             + GRAD_BLOCK * d + GRAD_BLOCK + d * d + 3 * d /* nblk, ntau, gnear, sv */
 	             + 3 * d * p + p + d     /* Ly, Lt, Lz, Ltau, Le */
 	             + 2 * d * d + 3 * d     /* fA, fG, feval, feig */
-	             + (d >= VX_PACKED_DMIN && d <= VX_PACKED_DMAX ? 2 * (d + 7) * d : 0); /* pwn, pg */
+	             + (vx_packed_size((size_t)d) ? 2 * (d + 7) * d : 0); /* pwn, pg */
 	return dbl * sizeof(double) + (1 + (double)nb) * (double)vx_lanczos_bytes((size_t)d) +
 	       (double)vx_an_path_bytes((size_t)d);
 }
@@ -211,7 +211,7 @@ static int work_init(work *w, const vx_model *m, size_t t)
 	w->pc = malloc(3 * d * sizeof(double));
 	/* the kernel runs on its caller's thread: where the BLAS has threads
 	 * of its own (exec.h, a machine of more cores), its dgemm stays */
-	if (d >= VX_PACKED_DMIN && d <= VX_PACKED_DMAX && vx_exec_blas_single() &&
+	if (vx_packed_size(d) && vx_exec_blas_single() &&
 	    (vx_packed_alloc(&w->pwn, d, d) || vx_packed_alloc(&w->pg, d, d)))
 		return -1;
 	if (!w->pc || !w->Wn || !w->G || !w->Q || !w->eval || !w->eig || !w->lz || !w->c ||

@@ -104,7 +104,7 @@ size_t vx_net_analyse_bytes(vx_cell cell, size_t L, size_t d, size_t n, size_t T
 	/* weight_hh and, above layer 0, weight_ih packed both ways round for
 	 * the batched maps (vx_net_ws_pack), each G·d × d with its panels'
 	 * padding, at the sizes that may pack them */
-	double packs = z.d >= VX_PACKED_DMIN && z.d <= VX_PACKED_DMAX
+	double packs = vx_packed_size((size_t)z.d)
 	                       ? 2 * (2 * z.L - 1) * z.G * z.d * (z.d + 7) * sizeof(double)
 	                       : 0;
 	double steps = (3 * nb * D + nb * ws) * sizeof(double) + nb * lanczos(D) + D * D * sizeof(double) + dense(D) +

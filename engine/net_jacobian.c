@@ -345,7 +345,7 @@ static void ws_unpack(vx_net_ws *w)
 vx_status vx_net_ws_pack(vx_net_ws *w, const vx_net *net)
 {
 	size_t d = net->d, n = 4 * net->L;
-	if (w->pk || d < VX_PACKED_DMIN || d > VX_PACKED_DMAX || !vx_packed_available() || !vx_exec_blas_single())
+	if (w->pk || !vx_packed_size(d) || !vx_packed_available() || !vx_exec_blas_single())
 		return VX_OK;
 	if (!(w->pk = calloc(n, sizeof *w->pk)))
 		return VX_ENOMEM;

@@ -33,6 +33,13 @@
 #define VX_PACKED_DMIN 64
 #define VX_PACKED_DMAX 512
 
+/* Whether a network of d units multiplies by packed panels at all (the
+ * engine also asks vx_packed_available and vx_exec_blas_single) */
+static inline int vx_packed_size(size_t d)
+{
+	return d >= VX_PACKED_DMIN && d <= VX_PACKED_DMAX;
+}
+
 typedef struct {
 	double *p;      /* ⌈n/8⌉ panels of k × 8, zero beyond column n */
 	size_t k, n;
