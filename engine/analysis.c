@@ -210,10 +210,13 @@ static int work_init(work *w, const vx_model *m, size_t t)
 	w->Le = gsl_vector_alloc(d);
 	w->pc = malloc(3 * d * sizeof(double));
 	/* the kernel runs on its caller's thread: where the BLAS has threads
-	 * of its own (exec.h, a machine of more cores), its dgemm stays */
-	if (vx_packed_size(d) && vx_exec_blas_single() &&
-	    (vx_packed_alloc(&w->pwn, d, d) || vx_packed_alloc(&w->pg, d, d)))
-		return -1;
+	 * of its own (exec.h, a machine of more cores), its dgemm stays.  A
+	 * pack is optional: one without the memory for it stays off, and its
+	 * products go by BLAS (as the gated cells' maps do, net_norms.c) */
+	if (vx_packed_size(d) && vx_exec_blas_single()) {
+		(void)vx_packed_alloc(&w->pwn, d, d);
+		(void)vx_packed_alloc(&w->pg, d, d);
+	}
 	if (!w->pc || !w->Wn || !w->G || !w->Q || !w->eval || !w->eig || !w->lz || !w->c ||
 	    !w->X || !w->Y || !w->CS || !w->sn_mant || !w->sn_exp || !w->sn_cap || !w->pn_mant ||
 	    !w->dblk || !w->sblk || !w->tau || !w->nblk || !w->ntau || !w->gnear || !w->sv || !w->Ly || !w->Lt || !w->Lz || !w->Ltau || !w->Le)

@@ -143,6 +143,13 @@ Test(engine_packed, every_tail_of_rows_columns_and_chunks)
 	check_shape(64, 256, 256, -0.3, 1, 0, rng);
 	check_shape(64, 1024, 256, 1.0, 0, 1, rng);
 	check_shape(64, 256, 1024, 1.0, 1, 0, rng);
+	/* a scaled product whose last panel is narrower than 8 columns (it goes
+	 * through a tile), with k in one chunk and in several, plain and
+	 * transposed */
+	check_shape(7, 300, 70, -0.3, 0, 0, rng);
+	check_shape(5, 64, 5, 0x1p-3, 1, 0, rng);
+	check_shape(13, 600, 9, 0.7, 1, 0, rng);
+	check_shape(6, 257, 1, -1.5, 0, 0, rng);
 	gsl_rng_free(rng);
 }
 
