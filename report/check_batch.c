@@ -50,11 +50,12 @@ static void spread_cells(FILE *out, const vxr_spread *s, as_kind k, vxf_style st
 	const double v[5] = { s->min, s->q1, s->median, s->q3, s->max };
 	char b[64];
 	for (int i = 0; i < 5; i++) {
-		figure(b, sizeof b, s->n ? v[i] : NAN, k, st);
 		/* 10^-175 and past: fewer digits, so that a space stays between
 		 * the figures */
-		for (int sig = SIG - 1; sig >= 1 && k == AS_MAG && s->n && vxr_u8_width(b) > COL; sig--)
-			vxf_mag(b, sizeof b, vx_mag_from_log10(v[i]), sig, st);
+		if (k == AS_MAG && s->n && !isnan(v[i]))
+			vxr_ck_mag_fit(b, sizeof b, vx_mag_from_log10(v[i]), COL + 1, st);
+		else
+			figure(b, sizeof b, s->n ? v[i] : NAN, k, st);
 		vxr_ck_rpad(out, b, COL + 1);
 	}
 	fputc('\n', out);

@@ -50,6 +50,11 @@ void vxr_ck_model_file_line(FILE *out, const char *file, int utf8);
 void vxr_ck_inputs_line(FILE *out, const vx_params *p, const char *start, int utf8, vxf_style st);
 /* s right-aligned in w columns. */
 void vxr_ck_rpad(FILE *out, const char *s, int w);
+/* A figure for a column of w: v (or m) to VXR_CK_SIG significant digits,
+ * fewer where it would leave no space before it (exponents of three digits
+ * and more), down to one.  Returns b. */
+char *vxr_ck_num_fit(char *b, size_t n, double v, int w, vxf_style st);
+char *vxr_ck_mag_fit(char *b, size_t n, vx_mag m, int w, vxf_style st);
 /* The head of a gap table: t−k and k, then n columns of 15. */
 void vxr_ck_gap_head(FILE *out, int utf8, const char *const *cols, int n);
 /* One row of a gap table: t−k and k, then nm magnitudes. */

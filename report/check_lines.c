@@ -72,6 +72,22 @@ void vxr_ck_rpad(FILE *out, const char *s, int w)
 	fputs(s, out);
 }
 
+char *vxr_ck_num_fit(char *b, size_t n, double v, int w, vxf_style st)
+{
+	vxf_num(b, n, v, SIG, st);
+	for (int sig = SIG - 1; sig >= 1 && vxr_u8_width(b) >= w; sig--)
+		vxf_num(b, n, v, sig, st);
+	return b;
+}
+
+char *vxr_ck_mag_fit(char *b, size_t n, vx_mag m, int w, vxf_style st)
+{
+	vxf_mag(b, n, m, SIG, st);
+	for (int sig = SIG - 1; sig >= 1 && vxr_u8_width(b) >= w; sig--)
+		vxf_mag(b, n, m, sig, st);
+	return b;
+}
+
 /* The head of check's gap tables: t−k and k, then n columns of 15. */
 void vxr_ck_gap_head(FILE *out, int utf8, const char *const *cols, int n)
 {
@@ -91,7 +107,7 @@ void vxr_ck_gap_row(FILE *out, size_t gap, size_t k, const vx_mag *m, int nm, vx
 	vxr_ck_rpad(out, g, 8);
 	vxr_ck_rpad(out, kk, 9);
 	for (int i = 0; i < nm; i++)
-		vxr_ck_rpad(out, vxf_mag(a, sizeof a, m[i], SIG, st), 15);
+		vxr_ck_rpad(out, vxr_ck_mag_fit(a, sizeof a, m[i], 15, st), 15);
 	fputc('\n', out);
 }
 
@@ -111,15 +127,29 @@ void vxr_ck_model_file_line(FILE *out, const char *file, int utf8)
 	fprintf(out, "model: from %s (as recorded)\n", path);
 }
 
+/* S² of the inputs' N(0, S²) into buf: S as num gave it, in parentheses
+ * when it is more than digits and a point (1.5×10⁻⁵ squared is not
+ * 1.5×10⁻⁵², nor 1.5e-05^2 read as a whole) */
+static const char *variance(char *buf, size_t n, const char *num, int utf8)
+{
+	const char *sq = utf8 ? "\u00b2" : "^2";
+	if (strspn(num, "0123456789.") == strlen(num))
+		snprintf(buf, n, "%s%s", num, sq);
+	else
+		snprintf(buf, n, "(%s)%s", num, sq);
+	return buf;
+}
+
 /* The inputs of a generated model, then what starts at 0 (start). */
 void vxr_ck_inputs_line(FILE *out, const vx_params *p, const char *start, int utf8, vxf_style st)
 {
-	char num[64];
+	char num[64], var[72];
 	if (p->input_scale == 0) {
 		fprintf(out, "inputs: none (input scale 0); %s\n", start);
 	} else {
 		vxf_num(num, sizeof num, p->input_scale, 6, st);
-		fprintf(out, "inputs: x_j ~ N(0, %s%s) drawn from the seed; %s\n", num, utf8 ? "\u00b2" : "^2", start);
+		fprintf(out, "inputs: x_j ~ N(0, %s) drawn from the seed; %s\n", variance(var, sizeof var, num, utf8),
+		        start);
 	}
 }
 
@@ -160,7 +190,7 @@ void vxr_ck_weights_lines(FILE *out, const vxr_source *src, const vx_params *p, 
 void vxr_ck_source_inputs(FILE *out, const vxr_source *src, const vx_params *p, size_t T, size_t n,
                           const char *start, int utf8, vxf_style st)
 {
-	char num[64], line[240];
+	char num[64], var[72], line[240];
 	if (src->inputs[0]) {
 		if (src->B > 1)
 			snprintf(line, sizeof line, ", %zu sequences of T = %zu steps of n = %zu", src->B, T, n);
@@ -179,7 +209,7 @@ void vxr_ck_source_inputs(FILE *out, const vxr_source *src, const vx_params *p, 
 		if (p->input_scale == 0)
 			snprintf(line, sizeof line, "inputs: none (input scale 0);");
 		else
-			snprintf(line, sizeof line, "inputs: generated, N(0, %s%s), seed %lu;", num, utf8 ? "\u00b2" : "^2",
+			snprintf(line, sizeof line, "inputs: generated, N(0, %s), seed %lu;", variance(var, sizeof var, num, utf8),
 			         p->seed);
 		const char *hint = " give your own with --inputs-file";
 		fprintf(out, "%s%s%s\n", line, vxr_u8_width(line) + (int)strlen(hint) > 80 ? "\n " : "", hint);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "report/text/fmt.h"
+#include "report/text/utf8.h"
 
 #define SIG VXR_CK_SIG
 
@@ -39,7 +40,12 @@ static void describe_net(FILE *out, const vxr_net_check *c, int utf8, vxf_style 
 	const char *how = p->init == VX_INIT_ORTHOGONAL ? "orthogonal (Q of a QR)"
 	                  : p->init == VX_INIT_IDENTITY ? "identity"
 	                                                 : "gaussian N(0,1) entries";
-	fprintf(out, "weight_hh: each d%sd gate block %s, scaled to %s = %s\n", utf8 ? "\u00d7" : "x", how, nrm, num);
+	/* the scale on a line of its own where the two pass 80 columns (a
+	 * gaussian block at 1.23456×10⁻³⁰⁰ took 87) */
+	char what[96], scale[96];
+	snprintf(what, sizeof what, "weight_hh: each d%sd gate block %s,", utf8 ? "\u00d7" : "x", how);
+	snprintf(scale, sizeof scale, "scaled to %s = %s", nrm, num);
+	fprintf(out, "%s%s%s\n", what, vxr_u8_width(what) + 1 + vxr_u8_width(scale) <= 80 ? " " : "\n  ", scale);
 	const char *kg = vxr_ck_keep_gate(net->cell);
 	if (kg && c->spec->forget_bias != 0)
 		fprintf(out, "weight_ih: N(0, 1/n_l) entries; biases 0 but bias_ih of %s = %s\n", kg,
@@ -84,9 +90,9 @@ static void layer_stats(FILE *out, const vxr_net_check *c, size_t l, int utf8, v
 	fputc('\n', out);
 	for (size_t g = 0; g < net->G; g++) {
 		vxr_ck_rpad(out, vx_cell_gate_name(net->cell, g), 8);
-		vxr_ck_rpad(out, vxf_num(a, sizeof a, s->gate_sigma_hh[g], SIG, st), 12);
-		vxr_ck_rpad(out, vxf_num(b, sizeof b, s->gate_radius[g], SIG, st), 12);
-		vxr_ck_rpad(out, vxf_num(e, sizeof e, s->gate_sigma_ih[g], SIG, st), 12);
+		vxr_ck_rpad(out, vxr_ck_num_fit(a, sizeof a, s->gate_sigma_hh[g], 12, st), 12);
+		vxr_ck_rpad(out, vxr_ck_num_fit(b, sizeof b, s->gate_radius[g], 12, st), 12);
+		vxr_ck_rpad(out, vxr_ck_num_fit(e, sizeof e, s->gate_sigma_ih[g], 12, st), 12);
 		vxr_ck_rpad(out, vxr_ck_percent(a, sizeof a, s->gate_low[g], st), 16);
 		vxr_ck_rpad(out, vxr_ck_percent(b, sizeof b, s->gate_high[g], st), 10);
 		fputc('\n', out);

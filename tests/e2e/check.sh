@@ -124,6 +124,40 @@ LC_ALL=C expect_ok "no input" check --input-scale 0 --steps 12
 LC_ALL=C expect_ok "t = 1" check --steps 5 --t 1
 LC_ALL=C expect_ok "large hidden" check --hidden 64 --steps 100
 
+# ---- figures whose exponents run to 3-6 digits keep their columns apart ----
+# A row of a gap table is t−k, k and four figures; a gate row is the gate,
+# three figures and two percentages: as many fields as that, in 80 columns
+# (they had run together from 10^-300 on in UTF-8: "15001.794×10⁻¹⁵⁰¹²⁸…").
+# fields_apart DESC AWKPATTERN N ARGS...: the lines matching the pattern
+# have N fields, and there is at least one.
+fields_apart() {
+	desc=$1
+	pat=$2
+	nf=$3
+	shift 3
+	LC_ALL=C.UTF-8 run "$@"
+	[ "$rc" -eq 0 ] || { fail "$desc: exit $rc ($(head -c 300 "$tmp/err"))"; return; }
+	fits80 "$tmp/out" "$desc" || fail "$desc: wider than 80 columns"
+	awk -v d="$desc" -v n="$nf" "$pat"' { rows++; if (NF != n) { printf "%s: %d fields, not %d: %s\n", d, NF, n, $0; bad = 1 } }
+		END { if (!rows) { printf "%s: no rows matched\n", d; bad = 1 } exit bad }' "$tmp/out" >&2 ||
+		fail "$desc: fields run together"
+	pass
+}
+gap_rows='/^ +[0-9]+ +[0-9]+ /'
+fields_apart "gap table at 10^-300 per step" "$gap_rows" 6 check --norm 1e-300 --steps 2000
+fields_apart "gap table at 10^-600 per step (sigmoid)" "$gap_rows" 6 check --act sigmoid --norm 1.234e-300 --steps 2000
+fields_apart "gap table at 10^+300 per step" "$gap_rows" 6 check --act linear --init orthogonal --norm 1e300 --steps 2000 --input-scale 0
+fields_apart "LSTM gate table at 10^-300" '/^ +[ifgo] /' 6 check --cell lstm --norm 1e-300 --steps 20
+fields_apart "GRU gate table at 10^-300" '/^ +[rzn] /' 6 check --cell gru --norm 1.23456e-300 --steps 20 --input-scale 1e-300
+# the inputs' variance: (1.5×10⁻⁵)², not 1.5×10⁻⁵² (10^-52)
+LC_ALL=C.UTF-8 run check --input-scale 1.5e-5 --steps 5
+grep -q 'N(0, (1\.5×10⁻⁵)²)' "$tmp/out" || fail "input scale 1.5e-5: variance not (1.5×10⁻⁵)²: $(grep inputs "$tmp/out")"
+LC_ALL=C run check --input-scale 1.5e-5 --steps 5
+grep -q 'N(0, (1\.5e-05)^2)' "$tmp/out" || fail "input scale 1.5e-5 (C locale): $(grep inputs "$tmp/out")"
+LC_ALL=C.UTF-8 run check --input-scale 2 --steps 5
+grep -q 'N(0, 2²)' "$tmp/out" || fail "input scale 2: variance not 2²: $(grep inputs "$tmp/out")"
+pass
+
 # ---- a horizon no finite difference can resolve ----
 # tanh with ||W|| = 6 over 1000 steps is chaotic: dL_t/dW at every sampled
 # entry needs a step below 2^-30 of the value, so nothing can be compared in
