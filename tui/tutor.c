@@ -168,6 +168,7 @@ static int handle_key(vxu_state *st, WINDOW **win, int ch)
 	int k = vxu_key_from_curses(ch);
 	if (k < 0)
 		return KEYS_NONE;
+	st->key_ms = now_ms();
 	switch (vxu_key(st, k)) {
 	case VXU_QUIT:
 		return KEYS_QUIT;

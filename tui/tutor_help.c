@@ -12,7 +12,7 @@
 	R(U8("→ l n Space ↵", "Right l n Spc Enter"), "next step", "next", U8(NULL, "Right l n Spc")) \
 	R(U8("← h p", "Left h p"), "previous step", "previous", NULL) \
 	R("g Home  G End", "first / last step", "first/last", NULL) \
-	R("1-9", "jump to step N (1 then 2: step 12)", "step N", NULL) \
+	R("1-9", "jump to step N (1, 2 within a second: step 12)", "step N", NULL) \
 	R(U8("↑ ↓  PgUp PgDn", "Up Down PgUp PgDn"), "scroll a line / a page", "scroll", \
 	  U8("↑ ↓ PgUp PgDn", "Up Dn PgUp/Dn")) \
 	R(NULL, "Changing the network (numbers follow)", NULL, NULL) \

@@ -493,8 +493,13 @@ static vxu_reaction key_cell(vxu_state *st, int up)
 
 static vxu_reaction key_digit(vxu_state *st, int dg)
 {
-	/* Typing 1 then 2 goes to step 1, then to 12 when there is a step 12. */
+	/* Typing 1 then 2 goes to step 1, then to 12 when there is a step 12,
+	 * if the 2 comes within VXU_DIGIT_MS: a 3 pressed after reading step 1
+	 * is step 3, not 13 */
 	int target = -1;
+	if (st->digits && st->key_ms - st->digit_ms > VXU_DIGIT_MS)
+		st->digits = 0;
+	st->digit_ms = st->key_ms;
 	if (st->digits) {
 		long n = (long)st->digits * 10 + dg;
 		if (n <= (long)st->nsteps)
@@ -512,7 +517,13 @@ static vxu_reaction key_digit(vxu_state *st, int dg)
 		return VXU_REDRAW;
 	}
 	st->digits = target;
-	return go_step(st, (size_t)target - 1);
+	vxu_reaction re = go_step(st, (size_t)target - 1);
+	if ((size_t)target * 10 <= st->nsteps) {
+		size_t hi = (size_t)target * 10 + 9 < st->nsteps ? (size_t)target * 10 + 9 : st->nsteps;
+		vxu_message(st, VXU_MSG_INFO, "step %d; another digit within a second: steps %d to %zu", target,
+		            target * 10, hi);
+	}
+	return re;
 }
 
 /* What vxu_key does, before the derived parts of the state are refreshed. */

@@ -53,6 +53,9 @@ typedef enum {
 /* The tutor needs this much; below it a plain "too small" screen. */
 #define VXU_MIN_COLS 60
 #define VXU_MIN_ROWS 16
+/* A second digit typed within this many ms of the first makes a step
+ * number of two (1 then 2: step 12); later, it starts a new one */
+#define VXU_DIGIT_MS 1000.0
 
 typedef enum { VXU_PANEL_STRIP = 0, VXU_PANEL_SIDE, VXU_PANEL_BOTTOM } vxu_panel_place;
 
@@ -122,6 +125,8 @@ typedef struct {
 	vxu_view view;         /* the panel's view (AUTO follows the step) */
 	vxu_overlay overlay;
 	int digits;            /* a step number being typed, 0 when none */
+	double key_ms;         /* when the key being applied came (tutor.c; ms of a monotonic clock) */
+	double digit_ms;       /* when the last digit of digits came */
 	int fixed_d;           /* d comes from a file (--weights/--model): d/D refused */
 	vxu_change changed;    /* what the last key changed (for the message after update) */
 	size_t good_t;         /* t of the last good computation */

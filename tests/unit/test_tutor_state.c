@@ -261,6 +261,22 @@ Test(tutor_state, digits_jump)
 		cr_expect_eq(st.step, 0, "1 goes to step 1 at once");
 		press('2');
 		cr_expect_eq(st.step, 11, "1 then 2 goes to step 12");
+		/* the second digit must come within VXU_DIGIT_MS of the first:
+		 * read step 1, then 3 is step 3, not 13 */
+		press('g');
+		st.key_ms = 5000;
+		press('1');
+		cr_expect_eq(st.step, 0);
+		cr_expect(strstr(st.message, "within a second") != NULL, "1 says a second digit may follow: '%s'",
+		          st.message);
+		st.key_ms = 5000 + VXU_DIGIT_MS + 1;
+		press('3');
+		cr_expect_eq(st.step, 2, "a digit a second after the first starts afresh: step 3, not 13");
+		st.key_ms = 5000 + 2 * VXU_DIGIT_MS;
+		press('1');
+		st.key_ms += VXU_DIGIT_MS - 1;
+		press('2');
+		cr_expect_eq(st.step, 11, "within the second, 1 then 2 is step 12");
 	}
 	press('g');
 	cr_expect_eq(vxu_key(&st, '0'), VXU_NONE, "0 alone does nothing");
