@@ -388,10 +388,29 @@ static void view_dact(const vxu_panel_in *in, vxt_lines *out, int full, int widt
 		used += w;
 		shown++;
 	}
-	if (shown < d)
+	vx_mag low = { 0, -INFINITY, 0 };
+	size_t lo = 0;
+	if (shown < d) {
 		vxt_lines_printf(out, VXT_DIM, U(in, " … (%zu more)", " ... (%zu more)"), d - shown);
+		/* the units past the width: which is the smallest (the first such,
+		 * as the handouts' dact.argmin names it), what this step's
+		 * question asks, where the values cannot all be read */
+		low = dact_mag(m, &aj.vector, 0);
+		for (size_t i = 1; i < d; i++) {
+			vx_mag v = dact_mag(m, &aj.vector, i);
+			if (v.fits && low.fits ? v.value < low.value : v.log10 < low.log10) {
+				low = v;
+				lo = i;
+			}
+		}
+	}
 
 	vxt_lines_newline(out);
+	if (shown < d) {
+		vxt_lines_puts(out, VXT_TEXT, "smallest ");
+		vxt_lines_puts(out, VXT_NUMBER, mag(in, a, sizeof a, low));
+		vxt_lines_printf(out, VXT_TEXT, " (unit %zu), ", lo + 1);
+	}
 	vxt_lines_puts(out, VXT_TEXT, U(in, "largest ", "largest "));
 	vxt_lines_puts(out, VXT_NUMBER, mag(in, a, sizeof a, best));
 	vxt_lines_puts(out, VXT_TEXT, U(in, " ≤ γ = max σ′ = ", " <= gamma = max sigma' = "));

@@ -526,6 +526,39 @@ Test(tutor_screen, rate_panel_of_a_product_exactly_zero)
 	unlink(path);
 }
 
+/* Step 5's question asks which unit has the smallest σ′(a_t); with more
+ * units than the σ′ view's width shows, the view names it: the first unit
+ * at the smallest 1 − tanh²(a_t,i), computed here from the forward pass's a. */
+Test(tutor_screen, the_sigma_view_names_the_smallest_unit_it_cannot_show)
+{
+	vx_params p;
+	vx_params_default(&p);
+	vx_error err = { 0 };
+	cr_assert_eq(vx_params_set(&p, "hidden", "64", &err), VX_OK, "%s", err.msg);
+	cr_assert_eq(vx_params_set(&p, "steps", "30", &err), VX_OK, "%s", err.msg);
+	for (int rows = 24; rows <= 40; rows += 16) {
+		open_screen_with(&p, rows, 80, 1, 1);
+		st.view = VXU_VIEW_DACT;
+		st.dirty |= VXU_DIRTY_DOC;
+		char *s = draw_and_dump();
+		size_t t = st.result->t, lo = 0;
+		double low = INFINITY;
+		for (size_t i = 0; i < 64; i++) {
+			double c = cosh(gsl_matrix_get(st.result->a, t - 1, i)), dv = 1 / (c * c);
+			if (dv < low) {
+				low = dv;
+				lo = i;
+			}
+		}
+		char want[64];
+		snprintf(want, sizeof want, "(unit %zu), largest", lo + 1);
+		cr_expect(strstr(s, "more)") != NULL, "64 units do not all fit 80 columns:\n%s", s);
+		cr_expect(strstr(s, want) != NULL, "names unit %zu (σ′ = %.3g) as the smallest:\n%s", lo + 1, low, s);
+		free(s);
+		close_screen();
+	}
+}
+
 /* The attributes of the cell at (y, x). */
 static attr_t cell_attr(int y, int x)
 {
