@@ -113,7 +113,7 @@ int vxu_fail(vx_status st, const vx_error *err);
  * the estimates of engine/ and report/) exceeds what there is: the
  * machine's physical memory, or less when a limit is set on the process
  * (ulimit -v or -d).  VX_ETOOBIG (exit status 1) with one line naming both
- * figures and the sizes: "d = 4096, T = 10000000: about 613 GiB of memory
+ * figures and the sizes: "d = 4096, T = 10000000: about 615 GiB of memory
  * needed, and this machine has 23.5 GiB"; a network (net not NULL, and not
  * one vanilla layer) is named with its cell and layers, "lstm, L = 64,
  * d = 4096, T = 50: ...". */
