@@ -302,8 +302,13 @@ vx_status vxr_table_regimes(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_
 	}
 	snprintf(t->note, sizeof t->note, "Bound $(\\gamma\\lambda)^{t-1}$ and actual $\\|\\partial s_t/\\partial s_1\\|_2$; "
 	         "per step: the actual's fitted factor per unit of $t-k$.");
-	if (failed)
+	if (failed && own == 0) {
+		/* every other row failed for it, in the engine's words about one */
+		size_t l = strlen(t->note);
+		snprintf(t->note + l, sizeof t->note - l, " The other rows are not computed: $W = 0$ has no scale to change.");
+	} else if (failed) {
 		note_failure(t->note, sizeof t->note, failed_gl, failed);
+	}
 	*out = t;
 	return VX_OK;
 }

@@ -81,6 +81,19 @@ else
 	pass
 fi
 
+# ---- W = 0: the regimes' table says why its other rows are empty ------------
+# in the handout's words, not the engine's ASCII message about one of them
+printf '0,0\n0,0\n' >"$tmp/zeros.csv"
+run report --weights "$tmp/zeros.csv" --steps 20
+if [ "$rc" -ne 0 ]; then
+	fail "report of W = 0: exit $rc ($(head -c 200 "$tmp/err"))"
+elif ! grep -q 'The other rows are not computed: \$W = 0\$ has no scale to change' "$tmp/out" ||
+	grep -q 'W is all zeros' "$tmp/out"; then
+	fail "report of W = 0: the regimes' note: $(grep -i 'not computed' "$tmp/out" | tail -1)"
+else
+	pass
+fi
+
 # ---- numbers equal check --json ----------------------------------------------
 cat >"$tmp/full.md" <<'EOF'
 loss={{loss:full}}
