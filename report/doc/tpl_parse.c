@@ -9,12 +9,14 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/params.h"
 #include "report/doc/cite.h"
+#include "report/text/utf8.h"
 
 /* ================================================================ positions and messages */
 
@@ -814,6 +816,17 @@ vx_status vxr_tpl_parse(const char *name, const char *text, size_t len, vxr_tpl 
 		                       "a NUL byte in a template");
 		vxr_tpl_free(t);
 		return st;
+	}
+	/* UTF-8 text, as every output takes it: a stray byte went raw into
+	 * Markdown, as U+FFFD into HTML, and stopped pdflatex */
+	for (size_t i = 0, l; i < len; i += l) {
+		uint32_t cp;
+		if (!(l = vxr_u8_dec((const unsigned char *)text + i, len - i, &cp))) {
+			vx_status st = vxr_tpl_fail_at(t, i, err, "byte 0x%02x is not UTF-8: a template is UTF-8 text",
+			                               (unsigned char)text[i]);
+			vxr_tpl_free(t);
+			return st;
+		}
 	}
 	size_t body;
 	vx_status st = parse_front_matter(t, &body, err);

@@ -211,6 +211,9 @@ printf -- '---\nseed: 3\nseed: 4\n---\n# T\n' >"$tmp/fmtwice.md"
 printf -- '---\nsteps: 50\nk: 99\n---\n# T\n' >"$tmp/fmk.md"
 printf -- '---\nmodel: %s\nseed: 4\n---\n# T\n' "$tmp/ok.json" >"$tmp/fmconflict.md"
 printf '# T\n\000{{gamma}}\n' >"$tmp/nul.md"
+# not UTF-8: a Latin-1 byte, and a sequence cut short by the end
+printf '# T\n\nok \377 no\n' >"$tmp/latin1.md"
+printf '# T\n\nab\303' >"$tmp/cut8.md"
 head -c 3000 /dev/urandom >"$tmp/random.md"
 
 # ---- option values (exit 2), for each command ------------------------------
@@ -509,8 +512,13 @@ bad 1 "report --weights rnn_nan.pt" report --weights "$ck/rnn_nan.pt" -o "$tmp/o
 
 # ---- --template (exit 1), output left nowhere -------------------------------
 for f in name.md unclosed.md format.md if.md fillk.md math.md mathcmd.md fmnan.md fmkey.md nul.md \
-	fmtwice.md fmconflict.md dir.md missing.md; do
+	fmtwice.md fmconflict.md dir.md missing.md latin1.md cut8.md; do
 	bad 1 "report --template $f" report --template "$tmp/$f" -o "$tmp/o/h.html"
+done
+for fmt in md latex; do
+	bad 1 "report -f $fmt --template latin1.md" report -f "$fmt" --template "$tmp/latin1.md" -o "$tmp/o/h.$fmt"
+	grep -qF 'latin1.md:3:4: byte 0xff is not UTF-8' "$tmp/err" ||
+		fail "report -f $fmt --template latin1.md: the message does not name the byte and its place: $(cat "$tmp/err")"
 done
 for fmt in md latex; do
 	bad 1 "report -f $fmt --template fillk.md" report -f "$fmt" --template "$tmp/fillk.md" -o "$tmp/o/h.$fmt"
