@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "report/doc/doc.h"
 #include "report/load/tensors.h"
 #include "report/text/fmt.h"
 #include "report/text/math.h"
@@ -186,9 +187,11 @@ static vx_status apply(vxu_args *a, const opt_def *o, const char *shown, const c
 			return vx_fail(err, VX_EUSAGE, "%s: file name longer than %d bytes", shown, VX_PATH_MAX - 1);
 		return VX_OK;
 	case OPT_STEP: {
-		unsigned long v;
-		if (parse_count(val, 1, 1000, &v) != 0)
-			return vx_fail(err, VX_EUSAGE, "%s: expected a step number from 1, got '%s'", shown,
+		/* checked here, with every option, not when the tutor starts:
+		 * --step 17 with no terminal named the terminal, not the step */
+		unsigned long v, last = (unsigned long)vxr_step_count();
+		if (parse_count(val, 1, last, &v) != 0)
+			return vx_fail(err, VX_EUSAGE, "%s: expected a step number from 1 to %lu, got '%s'", shown, last,
 			               vx_quote(val, QUOTE_MAX, 1, q, sizeof q));
 		a->step = (size_t)v;
 		return VX_OK;

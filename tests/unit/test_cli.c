@@ -165,8 +165,11 @@ Test(cli, mistakes_get_one_line)
 	FAILS("option '--json' takes no value (see 'vanex check --help')", "check", "--json=1");
 	FAILS("unexpected argument 'W.npy' (see 'vanex check --help')", "check", "W.npy");
 	FAILS("-f: expected md, html, latex, pdf or slides, got 'ps'", "report", "-f", "ps");
-	FAILS("--step: expected a step number from 1, got '0'", "--step", "0");
-	FAILS("--step: expected a step number from 1, got 'two'", "tutor", "--step=two");
+	FAILS("--step: expected a step number from 1 to 16, got '0'", "--step", "0");
+	FAILS("--step: expected a step number from 1 to 16, got 'two'", "tutor", "--step=two");
+	/* past the last step: refused with the options, before the tutor asks
+	 * for a terminal */
+	FAILS("--step: expected a step number from 1 to 16, got '17'", "--step", "17");
 	FAILS("-o: expected a file name, got ''", "report", "-o", "");
 	/* Values are judged by vx_params_set, so every front end agrees. */
 	vxu_args a;
