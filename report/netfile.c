@@ -39,8 +39,15 @@ vx_status vxr_inputs_load(const vx_params *p, vx_inputs **out, vx_error *err)
 		                     : kind == VXR_KIND_PICKLE ? "a pickle"
 		                     : "a zip archive (as torch.save and numpy.savez write)"));
 	st = vx_inputs_read(p->inputs_file, &in, err);
-	if (st == VX_OK && p->seq_first && (st = vx_inputs_seq_first(in, p->inputs_file, err)) != VX_OK)
+	if (st == VX_OK && p->seq_first && !in->batch) {
+		/* one sequence has no batch axis to order: said, not ignored */
+		char fq[4 * 60 + 4];
+		st = vx_fail(err, VX_EUSAGE, "--layout tbn: %s holds one sequence (T x n); --layout orders a batch's axes",
+		             vx_quote(p->inputs_file, 60, 0, fq, sizeof fq));
 		vx_inputs_free(in);
+	} else if (st == VX_OK && p->seq_first && (st = vx_inputs_seq_first(in, p->inputs_file, err)) != VX_OK) {
+		vx_inputs_free(in);
+	}
 	if (st != VX_OK)
 		return about(err, VX_PARAM_INPUTS_FILE, st);
 	char q[4 * 60 + 4];

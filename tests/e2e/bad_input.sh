@@ -450,6 +450,10 @@ bad 2 "check --list --json" check --weights "$ck/lstm3.pt" --list --json
 grep -q 'not with --json' "$tmp/err" || fail "--list --json: the message does not name --json: $(cat "$tmp/err")"
 bad 2 "check --list --inputs-file" check --weights "$ck/lstm3.pt" --list --inputs-file "$ck/x2.npy"
 bad 2 "check --list --fail-on" check --weights "$ck/lstm3.pt" --list --fail-on either
+# --layout orders a batch's axes: one sequence has none (it was ignored)
+bad 2 "check --layout tbn of one sequence" check --weights "$ck/lstm3.pt" --inputs-file "$ck/x2.npy" --layout tbn
+grep -q "holds one sequence (T x n); --layout orders a batch's axes" "$tmp/err" ||
+	fail "--layout tbn of one sequence: $(cat "$tmp/err")"
 # a checkpoint, an array or a batch's JSON given to --model: one line that
 # says what the file is and what to do
 bad 1 "check --model of a checkpoint" check --model "$ck/lstm3.pt"
