@@ -4,7 +4,7 @@
 # leak kind counts (definite, indirect, possible and still reachable), except
 # ncurses' static terminfo tables (valgrind.supp beside this file says why),
 # and any invalid read or write, use of uninitialised memory or bad free
-# fails.  About 40 s, so not part of `make test` (and kept out of
+# fails.  About 2.5 minutes, so not part of `make test` (and kept out of
 # tests/e2e/, whose every script `make e2e` runs); `make valgrind` and CI
 # (.ci/run) run it.  valgrind and tmux are installed by tests/deps.sh;
 # without them this fails.
@@ -99,6 +99,9 @@ vg "check --act relu --init identity --input-scale 0 (exact zeros)" 0 check --ac
 vg "check --init orthogonal (LAPACK's QR)" 0 check --init orthogonal --hidden 12 --steps 10
 vg "check --cell lstm (gate radii by LAPACK)" 0 check --cell lstm --hidden 12 --steps 10
 vg "check --hidden 64 (products by packed panels)" 0 check --hidden 64 --steps 12
+# k past one chunk of 256 and a last panel of 4 columns, on the engine's
+# own buffers (about 30 s)
+vg "check --hidden 300 (packed panels: k in chunks, a narrow last panel)" 0 check --hidden 300 --steps 6
 vg "check bad option (error path)" 2 check --norm nan
 vg "check missing weights (error path)" 1 check --weights missing.npy
 vg "report -f html -o" 0 report -f html -o h.html --steps 20 --hidden 4
