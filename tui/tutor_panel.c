@@ -707,13 +707,13 @@ static void view_gates(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	/* the three cells' norms first: the gap's own words go when the LSTM's
 	 * would not fit beside them (a screen of 60 columns) */
 	char part[160];
-	snprintf(part, sizeof part, U(in, ", LSTM ‖∂c%s/∂c%s‖ %s", ", LSTM |dc%s/dc%s| %s"), s1, s2,
+	snprintf(part, sizeof part, U(in, ", LSTM ‖∂c%s/∂c%s‖ %s", ", LSTM ||dc%s/dc%s|| %s"), s1, s2,
 	         mag(in, b, sizeof b, g[0]->c_norm[k - 1]));
 	for (int pass = 0; pass < 2; pass++) {
 		vxt_lines_newline(out);
 		if (pass == 0)
 			vxt_lines_printf(out, VXT_TEXT, U(in, "t−k = %zu: ", "t-k = %zu: "), t - k);
-		vxt_lines_printf(out, VXT_TEXT, U(in, "rnn ‖∂s%s/∂s%s‖ ", "rnn |ds%s/ds%s| "), s1, s2);
+		vxt_lines_printf(out, VXT_TEXT, U(in, "rnn ‖∂s%s/∂s%s‖ ", "rnn ||ds%s/ds%s|| "), s1, s2);
 		vxt_lines_puts(out, VXT_SERIES1, mag(in, a, sizeof a, r->paths[k - 1].norm));
 		if (full || pass == 1 || last_width(out) + vxr_u8_width(part) <= width)
 			break;
@@ -723,7 +723,7 @@ static void view_gates(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	/* the GRU starts the second line: on the strip of 80×24 it would not fit
 	 * on the first */
 	vxt_lines_newline(out);
-	vxt_lines_printf(out, VXT_TEXT, U(in, "GRU ‖∂h%s/∂h%s‖ ", "GRU |dh%s/dh%s| "), s1, s2);
+	vxt_lines_printf(out, VXT_TEXT, U(in, "GRU ‖∂h%s/∂h%s‖ ", "GRU ||dh%s/dh%s|| "), s1, s2);
 	vxt_lines_puts(out, VXT_SERIES3, mag(in, c, sizeof c, g[1]->h_norm[k - 1]));
 	snprintf(part, sizeof part, U(in, "; mean f %s, z %s", "; mean f %s, z %s"),
 	         num(in, a, sizeof a, g[0]->stats[0].keep_mean), num(in, b, sizeof b, g[1]->stats[0].keep_mean));
