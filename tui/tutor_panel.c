@@ -362,10 +362,19 @@ static void view_dact(const vxu_panel_in *in, vxt_lines *out, int full, int widt
 	int used = vxr_u8_width(U(in, "σ′(a) =", "sigma'(a) =")) + vxr_u8_width(s1);
 	size_t shown = 0;
 	int lines_left = full ? 4 : 1;
+	/* the largest, in bold below; and the smallest (the first such, as the
+	 * handouts' dact.argmin names it), named when the values do not all
+	 * fit: this step's question asks for it */
+	vx_mag low = best;
+	size_t lo = 0;
 	for (size_t i = 0; i < d; i++) {
 		vx_mag v = dact_mag(m, &aj.vector, i);
 		if (i == 0 || v.log10 > best.log10)
 			best = v;
+		if (i == 0 || (v.fits && low.fits ? v.value < low.value : v.log10 < low.log10)) {
+			low = v;
+			lo = i;
+		}
 	}
 	for (size_t i = 0; i < d && lines_left > 0; i++) {
 		vx_mag v = dact_mag(m, &aj.vector, i);
@@ -388,22 +397,8 @@ static void view_dact(const vxu_panel_in *in, vxt_lines *out, int full, int widt
 		used += w;
 		shown++;
 	}
-	vx_mag low = { 0, -INFINITY, 0 };
-	size_t lo = 0;
-	if (shown < d) {
+	if (shown < d)
 		vxt_lines_printf(out, VXT_DIM, U(in, " … (%zu more)", " ... (%zu more)"), d - shown);
-		/* the units past the width: which is the smallest (the first such,
-		 * as the handouts' dact.argmin names it), what this step's
-		 * question asks, where the values cannot all be read */
-		low = dact_mag(m, &aj.vector, 0);
-		for (size_t i = 1; i < d; i++) {
-			vx_mag v = dact_mag(m, &aj.vector, i);
-			if (v.fits && low.fits ? v.value < low.value : v.log10 < low.log10) {
-				low = v;
-				lo = i;
-			}
-		}
-	}
 
 	vxt_lines_newline(out);
 	if (shown < d) {
