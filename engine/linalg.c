@@ -608,3 +608,38 @@ householder:
 	}
 	return 1;
 }
+
+/* 1 when one of the p sums differs from the last sweep's by more than
+ * 1e-13 of itself (−∞ and −∞ do not differ) */
+static int lyap_moved(const double *sums, const double *before, size_t p)
+{
+	for (size_t l = 0; l < p; l++)
+		if (sums[l] != before[l] && !(fabs(sums[l] - before[l]) <= 1e-13 * fabs(sums[l])))
+			return 1;
+	return 0;
+}
+
+vx_status vx_lyap_sweeps(vx_status (*start)(void *ctx), vx_lyap_pass pass, void *ctx, size_t p, double madds,
+                         double *sums)
+{
+	double n = 1e7 / fmax(madds, 1.0), back[VX_ROWS_QR_MAX], before[VX_ROWS_QR_MAX];
+	size_t sweeps = n >= 16 ? 16 : n >= 1 ? (size_t)n : 1;
+	if (p > VX_ROWS_QR_MAX)
+		return VX_EINTERNAL;
+	vx_status st = start(ctx);
+	for (size_t s = 0; st == VX_OK && s < sweeps; s++) {
+		st = pass(ctx, 0, back);
+		if (st == VX_ENUMERIC || (st == VX_OK && !(back[0] > -INFINITY))) {
+			/* no σ' somewhere, or the product is 0 on the top direction:
+			 * the forward pass from any start says which */
+			st = start(ctx);
+			sweeps = s + 1;
+		}
+		if (st == VX_OK)
+			st = pass(ctx, 1, sums);
+		if (st != VX_OK || !(sums[0] > -INFINITY) || (s > 0 && !lyap_moved(sums, before, p)))
+			break;
+		memcpy(before, sums, p * sizeof *sums);
+	}
+	return st;
+}

@@ -258,6 +258,24 @@ double vx_dot(const double *x, const double *y, size_t n);
 int vx_rows_qr(const double *Z, double *Y, size_t p, size_t d, double *rll, gsl_matrix *Zt, gsl_vector *tau,
                gsl_vector *e);
 
+/* The sweeps of the Lyapunov exponents' QR iteration (analysis_lyap.c,
+ * net_lyap.c).  start(ctx) puts the fixed random start in the caller's
+ * basis; pass(ctx, forward, sums) runs the iteration once over the steps,
+ * forwards (j = 1..T, J_j Y) or backwards (j = T..1, Y J_j), and leaves in
+ * sums[0..p−1] each direction's growth, Σ_j ln |R_ll| (−∞ once one
+ * vanishes).  Each sweep goes backwards from where the basis is, then
+ * forwards, and the last forward pass's sums are the result: a step of the
+ * power method on the product J_T ⋯ J_1, whose basis tends to its top
+ * right singular vectors, and the sums to ln σ_l of the product.  Sweeps are
+ * made while one pass costs little (madds multiply-adds: to 16 sweeps, at
+ * most about 2·10⁷ multiply-adds in all; at least one) and some sum still
+ * moves by more than 1e-13 of itself; p is at most VX_ROWS_QR_MAX.  A backward pass that fails or
+ * vanishes on the top direction leaves the forward pass to start afresh.
+ * VX_OK, or what start or pass returned. */
+typedef vx_status (*vx_lyap_pass)(void *ctx, int forward, double *sums);
+vx_status vx_lyap_sweeps(vx_status (*start)(void *ctx), vx_lyap_pass pass, void *ctx, size_t p, double madds,
+                         double *sums);
+
 /* C = A Wᵀ + beta C for nb rows of A by fewrows.c's kernel, which reads W
  * once for every row (not BLAS: OpenBLAS packs W whole for a few rows).
  * Returns 0, touching nothing, where the processor lacks AVX2 and FMA. */

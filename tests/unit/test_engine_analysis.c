@@ -1164,6 +1164,52 @@ Test(engine_analysis, long_sigmoid_horizon_small_d_stays_finite_and_exact_where_
 
 /* ---- Lyapunov exponent ---- */
 
+/* W = I: every J_j is diag(σ'(a_j)), so J_T ⋯ J_1 is diagonal and its
+ * singular values are the units' products Π_j σ'(a_{j,i}): the finite-time
+ * exponents (1/T) ln σ_l are the units' mean ln σ' in decreasing order.
+ * A random start's first direction grows at a mix of the units' rates
+ * (nothing turns it toward the top unit): 0.012 to 0.074 below the top
+ * one's here before the sweeps of analysis_lyap.c. */
+Test(engine_analysis, lyapunov_of_identity_w_is_the_top_units_mean_log_slope)
+{
+	static const size_t dims[][2] = { { 8, 50 }, { 16, 30 }, { 5, 200 } };
+	for (size_t q = 0; q < sizeof dims / sizeof *dims; q++) {
+		size_t d = dims[q][0], T = dims[q][1], n = 3;
+		vx_model *m = random_model(VX_TANH, d, n, T, 1.0, 1.0, 4100 + q);
+		gsl_matrix_set_identity(m->W);
+		/* the forward pass and the units' mean ln σ' = ln(1/cosh²(a)) */
+		double *s = malloc(d * sizeof *s), *mean = calloc(d, sizeof *mean);
+		for (size_t i = 0; i < d; i++)
+			s[i] = gsl_vector_get(m->s0, i);
+		for (size_t j = 0; j < T; j++)
+			for (size_t i = 0; i < d; i++) {
+				double a = s[i] + gsl_vector_get(m->b, i);
+				for (size_t l = 0; l < n; l++)
+					a += gsl_matrix_get(m->U, i, l) * gsl_matrix_get(m->x, j, l);
+				s[i] = tanh(a);
+				mean[i] += -2.0 * log(cosh(a)) / (double)T;
+			}
+		/* decreasing */
+		for (size_t i = 1; i < d; i++)
+			for (size_t k = i; k > 0 && mean[k] > mean[k - 1]; k--) {
+				double t = mean[k];
+				mean[k] = mean[k - 1];
+				mean[k - 1] = t;
+			}
+		vx_result *r = analyse_ok(m, T);
+		cr_expect(fabs(r->lyap_max - mean[0]) <= 1e-12 * fmax(1, fabs(mean[0])),
+		          "d %zu T %zu: top exponent %.17g, the top unit's mean ln sigma' %.17g", d, T, r->lyap_max,
+		          mean[0]);
+		for (size_t l = 1; l < r->lyap_count; l++)
+			cr_expect(fabs(r->lyap_top[l] - mean[l]) <= 1e-9 * fmax(1, fabs(mean[l])),
+			          "d %zu T %zu: exponent %zu %.17g, unit mean %.17g", d, T, l, r->lyap_top[l], mean[l]);
+		free(s);
+		free(mean);
+		vx_result_free(r);
+		vx_model_free(m);
+	}
+}
+
 Test(engine_analysis, autonomous_tanh_from_rest_has_lyapunov_ln_spectral_radius)
 {
 	/* input-scale 0, b = 0, s0 = 0: every a_j = 0, σ' = 1 and J_j = W, so the
