@@ -83,7 +83,9 @@ static vx_status sweep(void *ctx, int forward, double *sums)
 			for (size_t i = 0; i < d; i++)
 				zr[i] *= w->lc[i];
 		}
-		if (!forward)
+		/* (fewrows.c's kernel for three or more rows: as a product,
+		 * OpenBLAS packs all of Wn again for these few) */
+		if (!forward && !(p >= 3 && vx_mm_rows_few_n(w->Ly->data, d, w->Wn, w->Lt->data, d, p, 0.0)))
 			vx_mm_rows(w->Ly->data, d, w->Wn, 0, w->Lt->data, d, p, 0.0);
 		if (vx_rows_qr(w->Lt->data, w->Ly->data, p, d, rll, w->Lz, w->Ltau, w->Le) < 0)
 			return VX_ENUMERIC;

@@ -281,5 +281,10 @@ vx_status vx_lyap_sweeps(vx_status (*start)(void *ctx), vx_lyap_pass pass, void 
  * Returns 0, touching nothing, where the processor lacks AVX2 and FMA. */
 int vx_mm_rows_few(const double *A, size_t lda, const gsl_matrix *W, double *C, size_t ldc, size_t nb,
                    double beta);
+/* C = A W + beta C (W in × out) for nb rows of A by the same file's kernel
+ * for that shape, W read once for every four rows; 0 where the processor
+ * lacks AVX2 and FMA. */
+int vx_mm_rows_few_n(const double *A, size_t lda, const gsl_matrix *W, double *C, size_t ldc, size_t nb,
+                     double beta);
 
 #endif

@@ -14,7 +14,8 @@
  *     rows 1e-5 apart and of scales 2^±400, by Householder on rows 1e-9
  *     apart, of scales 2^±520 and on a deficient Z; p > d, NaN and
  *     infinity refused;
- *   - vx_mm_rows_blas, the way without the kernel, at 1 to 12 rows.
+ *   - vx_mm_rows_blas, the way without the kernel, at 1 to 12 rows;
+ *   - vx_mm_rows_few_n, C = A W + βC, the same way.
  */
 #include <criterion/criterion.h>
 #include <float.h>
@@ -117,6 +118,86 @@ Test(engine_fewrows, every_entry_within_the_dot_products_rounding_bound)
 			check_shape(33, 130, nb, 0.0, way, rng);
 			check_shape(33, 130, nb, -1.5, way, rng);
 		}
+	gsl_rng_free(rng);
+}
+
+/* one call of vx_mm_rows_few_n, C = A W + βC for W m×n (A nb × m), checked
+ * as check_shape does */
+static void check_shape_n(size_t m, size_t n, size_t nb, double beta, gsl_rng *rng)
+{
+	size_t lda = m + 3, ldc = n + 5;
+	gsl_matrix *Wbig = gsl_matrix_alloc(m, n + 2);
+	fill(Wbig->data, m * (n + 2), rng);
+	gsl_matrix_view Wv = gsl_matrix_submatrix(Wbig, 0, 1, m, n);   /* tda = n + 2 */
+	const gsl_matrix *W = &Wv.matrix;
+	double *A = malloc(nb * lda * sizeof *A), *C = malloc(nb * ldc * sizeof *C);
+	double *C0 = malloc(nb * ldc * sizeof *C0);
+	fill(A, nb * lda, rng);
+	fill(C0, nb * ldc, rng);
+	for (size_t b = 0; b < nb && beta == 0; b++)
+		for (size_t j = 0; j < n; j++)
+			C0[b * ldc + j] = NAN;
+	memcpy(C, C0, nb * ldc * sizeof *C);
+	if (!vx_mm_rows_few_n(A, lda, W, C, ldc, nb, beta)) {
+		cr_expect(memcmp(C, C0, nb * ldc * sizeof *C) == 0, "C untouched when the kernel is absent");
+		goto done;
+	}
+	for (size_t b = 0; b < nb; b++) {
+		for (size_t j = 0; j < n; j++) {
+			long double s = 0, mag = 0;
+			for (size_t i = 0; i < m; i++) {
+				long double p = (long double)gsl_matrix_get(W, i, j) * A[b * lda + i];
+				s += p;
+				mag += fabsl(p);
+			}
+			if (beta != 0) {
+				s += (long double)beta * C0[b * ldc + j];
+				mag += fabsl((long double)beta * C0[b * ldc + j]);
+			}
+			double got = C[b * ldc + j];
+			double bound = (double)((m + 2) * DBL_EPSILON * mag) + DBL_MIN;
+			cr_expect(isfinite(got) && fabs(got - (double)s) <= bound,
+			          "A W: %zux%zu, %zu rows, beta %g: C[%zu][%zu] = %.17g, reference %.17Lg (bound %.3g)", m,
+			          n, nb, beta, b, j, got, s, bound);
+		}
+		for (size_t j = n; j < ldc && b + 1 < nb; j++)
+			cr_expect(C[b * ldc + j] == C0[b * ldc + j] || (isnan(C[b * ldc + j]) && isnan(C0[b * ldc + j])),
+			          "padding of C");
+	}
+done:
+	free(A);
+	free(C);
+	free(C0);
+	gsl_matrix_free(Wbig);
+}
+
+/* The kernel the other way round (the Lyapunov passes backwards): every
+ * column tail (strips of 8, one of 4, single columns), 1 to 9 rows (groups
+ * of four and what is left), β = 0 with NaN in C and β ≠ 0; and a row's
+ * bits the same alone or among others. */
+Test(engine_fewrows, rows_times_w_within_the_rounding_bound_and_the_same_bits_in_every_call)
+{
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(rng, 11);
+	static const size_t ms[] = { 1, 2, 5, 64, 255 };
+	static const size_t ns[] = { 1, 3, 4, 5, 8, 9, 12, 13, 64, 257 };
+	for (size_t a = 0; a < sizeof ms / sizeof *ms; a++)
+		for (size_t c = 0; c < sizeof ns / sizeof *ns; c++)
+			for (size_t nb = 1; nb <= 9; nb++) {
+				check_shape_n(ms[a], ns[c], nb, 0.0, rng);
+				check_shape_n(ms[a], ns[c], nb, -0.75, rng);
+			}
+	size_t m = 70, n = 29;
+	gsl_matrix *W = gsl_matrix_alloc(m, n);
+	double A[7 * 70], all[7 * 29], one[29];
+	fill(W->data, m * n, rng);
+	fill(A, 7 * m, rng);
+	if (vx_mm_rows_few_n(A, m, W, all, n, 7, 0.0))
+		for (size_t b = 0; b < 7; b++) {
+			cr_assert(vx_mm_rows_few_n(A + b * m, m, W, one, n, 1, 0.0));
+			cr_expect(memcmp(one, all + b * n, sizeof one) == 0, "row %zu: the same bits alone", b);
+		}
+	gsl_matrix_free(W);
 	gsl_rng_free(rng);
 }
 
