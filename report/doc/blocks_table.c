@@ -195,12 +195,15 @@ vx_status vxr_table_inits(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 		"$W$", "$\\gamma\\lambda$", "$\\|\\partial s_t/\\partial s_1\\|_2$", "rate $\\mu$ per step"
 	};
 	table_head(t, head, 1, 4);
+	/* beside a gated cell the reader chose, "this network" would read as
+	 * that one */
 	static const char *const label[3] = { "this network", "orthogonal, $\\|W\\|_2 = 1$",
 	                                      "identity, $W = I$" };
+	int gated = vxr_env_ctx(env)->cell != VX_CELL_RNN;
 	for (int i = 0; i < 3; i++) {
 		const vx_result *r = alt[i];
 		vxr_cell *row = &t->cells[i * 4];
-		row[0] = ctext(label[i]);
+		row[0] = ctext(i == 0 && gated ? "vanilla, this $W$" : label[i]);
 		row[1] = cnum(r->gamma * r->lambda);
 		row[2] = cmag(r->paths[0].norm);
 		row[3] = cnum(r->lyap_max);

@@ -289,23 +289,29 @@ vx_status vxr_substitute(cmark_node *root, const vxr_filled *f, vx_error *err)
 /* ================================================================ filling a document */
 
 /* What a step about the vanilla cell alone (`cell: rnn`) says under its
- * title when the reader chose a gated cell: whose numbers follow, and the
- * chosen cell's own (its names read the gated network here). */
+ * title when the reader chose a gated cell: whose numbers these are, and
+ * the chosen cell's own (its names read the gated network here).  A step
+ * may show gated numbers of its own too (step 15's table), so the note
+ * speaks of the vanilla cell's numbers, not of all. */
+#define GATED_NAME "{{#if cell == \"lstm\"}}LSTM{{else}}GRU{{/if}}"
 static const char vanilla_note[] =
 	"{{#if later.gated}}"
 	/* the tutor lays the step out before that network is in (env.h) */
-	"*The numbers of this step are the vanilla network's; the {{cell}} cell you chose, beside it with the same "
-	"$d$, $T$, inputs and $\\lambda$, is being analysed, and its own numbers appear here when they are "
-	"in.*{{else}}"
-	"*The numbers of this step are the vanilla network's, with the same $d$, $T$, inputs and $\\lambda$ as "
-	"the {{cell}} cell you chose, whose whole state $S$ has "
+	"*The vanilla cell's numbers here are those of a vanilla network with the same $d$, $T$, inputs and "
+	"$\\lambda$ as the " GATED_NAME " you chose, which is being analysed; its own numbers appear here "
+	"when they are in.*{{else}}"
+	"*The vanilla cell's numbers here are those of a vanilla network with the same $d$, $T$, inputs and "
+	"$\\lambda$ as the " GATED_NAME " you chose, whose whole state $S$ has "
 	"$\\|\\partial S_t/\\partial S_1\\|_2 = {{path.norm k=1}}$ over the longest gap and "
 	"{{#if fate == \"none\"}}no horizon within $t - 1 = {{t-1}}${{else}}its horizon at $t - k = {{horizon}}$ "
 	"({{fate}}){{/if}}.*{{/if}}\n\n";
+/* The same in a handout, from the second such step on: the first said it */
+static const char vanilla_note_again[] =
+	"*As above: the vanilla cell's numbers, beside the " GATED_NAME " you chose.*\n\n";
 
 /* Puts the note of vanilla_note right under the first "## " title of the
  * step filled from byte at on. */
-static vx_status note_vanilla(vxr_env *env, vxf_style prose, vxr_filled *f, size_t at, vx_error *err)
+static vx_status note_vanilla(vxr_env *env, vxf_style prose, vxr_filled *f, size_t at, int again, vx_error *err)
 {
 	size_t title = at;
 	while (title + 3 <= f->len && !((title == 0 || f->md[title - 1] == '\n') && memcmp(f->md + title, "## ", 3) == 0))
@@ -316,7 +322,8 @@ static vx_status note_vanilla(vxr_env *env, vxf_style prose, vxr_filled *f, size
 	size_t under = (size_t)(nl - f->md) + 1;
 	vxr_tpl *t = NULL;
 	size_t from = f->len;
-	vx_status st = vxr_tpl_parse("(the vanilla cell's note)", vanilla_note, sizeof vanilla_note - 1, &t, err);
+	const char *text = again ? vanilla_note_again : vanilla_note;
+	vx_status st = vxr_tpl_parse("(the vanilla cell's note)", text, strlen(text), &t, err);
 	if (st == VX_OK)
 		st = vxr_tpl_fill(t, env, prose, f, err);
 	vxr_tpl_free(t);
@@ -338,35 +345,50 @@ static vx_status note_vanilla(vxr_env *env, vxf_style prose, vxr_filled *f, size
 }
 
 /* Fills one template text into f; a step about the vanilla cell alone gets
- * its note when the reader chose another cell. */
-static vx_status fill_one(vxr_env *env, const char *name, const char *text, size_t len, vxf_style prose,
-                          vxr_filled *f, vx_error *err)
+ * its note when the reader chose another cell: the short one when *noted
+ * (then set; noted NULL: always the whole note). */
+static vx_status fill_noted(vxr_env *env, const char *name, const char *text, size_t len, vxf_style prose,
+                            vxr_filled *f, int *noted, vx_error *err)
 {
 	vxr_tpl *t = NULL;
 	size_t at = f->len;
 	vx_status st = vxr_tpl_parse(name, text, len, &t, err);
 	if (st == VX_OK)
 		st = vxr_tpl_fill(t, env, prose, f, err);
-	if (st == VX_OK && vxr_tpl_vanilla(t) && vxr_env_ctx(env)->cell != VX_CELL_RNN)
-		st = note_vanilla(env, prose, f, at, err);
+	if (st == VX_OK && vxr_tpl_vanilla(t) && vxr_env_ctx(env)->cell != VX_CELL_RNN) {
+		st = note_vanilla(env, prose, f, at, noted && *noted, err);
+		if (noted)
+			*noted = 1;
+	}
 	vxr_tpl_free(t);
 	if (st == VX_OK && vxr_filled_append(f, "\n\n", 2) != VX_OK)
 		st = vx_fail(err, VX_ENOMEM, "out of memory");
 	return st;
 }
 
+static vx_status fill_one(vxr_env *env, const char *name, const char *text, size_t len, vxf_style prose,
+                          vxr_filled *f, vx_error *err)
+{
+	return fill_noted(env, name, text, len, prose, f, NULL, err);
+}
+
 static const char record_tail[] =
 	"\n\n---\n\n*Made with vanex {{version}} on {{date}}; the parameters below reproduce every number.*\n\n"
 	"{{record}}\n";
 
-vx_status vxr_fill_step(vxr_env *env, size_t i, vxf_style prose, vxr_filled *f, vx_error *err)
+static vx_status fill_step(vxr_env *env, size_t i, vxf_style prose, vxr_filled *f, int *noted, vx_error *err)
 {
 	const struct vx_embedded *e = step_at(i);
 	if (!e)
 		return vx_fail(err, VX_EUSAGE, "no step %zu (there are %zu)", i + 1, vxr_step_count());
 	char name[300];
 	snprintf(name, sizeof name, "templates/%s", e->name);
-	return fill_one(env, name, e->text, e->size, prose, f, err);
+	return fill_noted(env, name, e->text, e->size, prose, f, noted, err);
+}
+
+vx_status vxr_fill_step(vxr_env *env, size_t i, vxf_style prose, vxr_filled *f, vx_error *err)
+{
+	return fill_step(env, i, prose, f, NULL, err);
 }
 
 /* Puts "Step N. " in front of the title of the step filled from byte at
@@ -426,9 +448,10 @@ static vx_status fill_handout(vxr_env *env, const char *template_path, vxf_style
 	if (!fr || !refs)
 		return vx_fail(err, VX_EINTERNAL, "internal: templates/handout.md or references.md is not built in");
 	st = fill_one(env, "templates/handout.md", fr->text, fr->size, prose, f, err);
+	int noted = 0;
 	for (size_t i = 0; st == VX_OK && i < vxr_step_count(); i++) {
 		size_t at = f->len;
-		st = vxr_fill_step(env, i, prose, f, err);
+		st = fill_step(env, i, prose, f, &noted, err);
 		if (st == VX_OK)
 			st = number_step(f, at, i + 1, err);
 	}
