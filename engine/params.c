@@ -107,7 +107,7 @@ static vx_status num_option(const char *name, const char *value, double *dst, vx
 	int r = parse_nonneg(value, dst);
 	if (r == -2)
 		return vx_fail(err, VX_EUSAGE,
-		               "--%s: expected 0 or a finite number from %.2g (the smallest normal double), got '%s'",
+		               "--%s: expected 0 or a finite number from %.17g (the smallest normal double), got '%s'",
 		               name, DBL_MIN, vx_quote(value, SIZE_MAX, 1, b, sizeof b));
 	if (r)
 		return vx_fail(err, VX_EUSAGE, "--%s: expected a finite number >= 0, got '%s'",

@@ -193,9 +193,10 @@ void vxr_ck_source_inputs(FILE *out, const vxr_source *src, const vx_params *p, 
 	char num[64], var[72], line[240];
 	if (src->inputs[0]) {
 		if (src->B > 1)
-			snprintf(line, sizeof line, ", %zu sequences of T = %zu steps of n = %zu", src->B, T, n);
+			snprintf(line, sizeof line, ", %zu sequence%s of T = %zu step%s of n = %zu", src->B, vxr_ck_s(src->B), T,
+			         vxr_ck_s(T), n);
 		else
-			snprintf(line, sizeof line, ", T = %zu steps of n = %zu", T, n);
+			snprintf(line, sizeof line, ", T = %zu step%s of n = %zu", T, vxr_ck_s(T), n);
 		path_line(out, "inputs: from ", src->inputs, line, utf8);
 		if (src->B > 1)
 			fprintf(out, p->seq_first ? "  read as T %s B %s n (--layout tbn)\n"

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "report/text/fmt.h"
+#include "report/text/utf8.h"
 
 #ifndef VX_VERSION
 #define VX_VERSION "0.0.0"
@@ -86,8 +87,15 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 	vxf_num(a, sizeof a, r->gamma, 6, st);
 	vxf_num(b, sizeof b, r->lambda, 6, st);
 	vxr_gl_num(d, sizeof d, r, 6, st);
-	fprintf(out, "%s = max %s = %s    %s = %s = %s    %s = %s\n", y->gamma, y->sigmap, a, y->lambda,
-	        y->normW, b, y->gl, d);
+	/* on one line while it fits 80 columns (λ near the smallest normal
+	 * double takes 12 in ASCII), else γλ on a line of its own */
+	char line[3 * 80];
+	snprintf(line, sizeof line, "%s = max %s = %s    %s = %s = %s    %s = %s", y->gamma, y->sigmap, a, y->lambda,
+	         y->normW, b, y->gl, d);
+	if (vxr_u8_width(line) > 80)
+		snprintf(line, sizeof line, "%s = max %s = %s    %s = %s = %s\n%s = %s", y->gamma, y->sigmap, a,
+		         y->lambda, y->normW, b, y->gl, d);
+	fprintf(out, "%s\n", line);
 	vx_regime regime = vx_result_regime(r);
 	fprintf(out, "%s %s\n", y->gl, vxr_regime_words(regime));
 	vxf_mag(a, sizeof a, r->loss, SIG, st);

@@ -305,6 +305,9 @@ vxr_judgement vxr_quiz_judge(const vxr_quiz *q, const char *typed)
 		if (bl <= 0)
 			return VXR_JUDGE_UNREADABLE;
 		long long v = strtoll(buf, &end, 10);
+		/* a whole number written with a fraction of zeros, 47.0, is one */
+		if (*end == '.' && end[1] && end[strspn(end + 1, "0") + 1] == '\0')
+			end += strlen(end);
 		if (*end || !isdigit((unsigned char)buf[bl - 1]))
 			return VXR_JUDGE_UNREADABLE;
 		return (double)v == q->v ? VXR_JUDGE_RIGHT : VXR_JUDGE_WRONG;

@@ -335,8 +335,9 @@ vx_status vxr_find_select(const vxr_tensors *f, const vxr_module *mods, size_t n
 		}
 		hit = 0;
 	} else {
+		/* the name --list and the messages give one without a prefix */
 		for (size_t i = 0; i < n && hit == SIZE_MAX; i++)
-			if (strcmp(mods[i].name, want) == 0)
+			if (strcmp(mods[i].name, want) == 0 || strcmp(label(&mods[i]), want) == 0)
 				hit = i;
 		/* "rnn" for "module.rnn" or "model.encoder.rnn", when only one fits */
 		size_t wl = strlen(want);

@@ -320,6 +320,20 @@ if text is not None and text.splitlines() != ls["lines"]:
     fails.append("--list of a file with three modules: %r" % text)
 if len(fails) == before:
     print("ok   --list: the module lines of 7 files")
+# a module at the top level beside another is picked by the name --list gives it
+before = len(fails)
+tl = os.path.join(TMP, "toplevel.pt")
+sd = dict(torch.nn.LSTM(3, 5).state_dict())
+sd.update({"dec." + k: v for k, v in torch.nn.GRU(5, 4).state_dict().items()})
+torch.save(sd, tl)
+text = vanex(["--weights", tl, "--list"])
+if text is not None and text.splitlines()[0] != "(top level): lstm, 1 layer, d = 5, n = 3, float64":
+    fails.append("--list of a top-level LSTM beside dec: %r" % text)
+text = vanex(["--weights", tl, "--module", "(top level)", "--json"])
+if text is not None and (json.loads(text)["model"]["cell"] != "lstm" or json.loads(text)["state_size"] != 10):
+    fails.append("--module '(top level)' did not pick the top-level LSTM")
+if len(fails) == before:
+    print("ok   --module '(top level)' picks the module --list names so")
 
 print("largest relative errors: " + ", ".join("%s %.2g" % kv for kv in sorted(worst.items())))
 

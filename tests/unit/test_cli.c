@@ -256,9 +256,9 @@ Test(cli, options_a_file_overrides_are_refused)
 /* A nonzero value below the smallest normal double is not a zero. */
 Test(cli, a_norm_that_underflows_is_refused)
 {
-	FAILS("--norm: expected 0 or a finite number from 2.2e-308 (the smallest normal double), got '1e-400'",
+	FAILS("--norm: expected 0 or a finite number from 2.2250738585072014e-308 (the smallest normal double), got '1e-400'",
 	      "check", "--norm", "1e-400");
-	FAILS("--input-scale: expected 0 or a finite number from 2.2e-308 (the smallest normal double), got "
+	FAILS("--input-scale: expected 0 or a finite number from 2.2250738585072014e-308 (the smallest normal double), got "
 	      "'1e-310'", "check", "--input-scale=1e-310");
 	FAILS("--seed: expected an integer from 0 to 9223372036854775807, got '18446744073709551615'",
 	      "check", "--seed", "18446744073709551615");

@@ -468,7 +468,7 @@ Test(engine_params, rejects_bad_values_with_one_line)
 	set1(&p, "norm", "abc", msg);
 	cr_expect_str_eq(msg, "--norm: expected a finite number >= 0, got 'abc'", "norm message");
 	set1(&p, "norm", "1e-400", msg);
-	cr_expect_str_eq(msg, "--norm: expected 0 or a finite number from 2.2e-308 (the smallest normal double), "
+	cr_expect_str_eq(msg, "--norm: expected 0 or a finite number from 2.2250738585072014e-308 (the smallest normal double), "
 	                 "got '1e-400'", "underflow message");
 	set1(&p, "hidden", "0", msg);
 	cr_expect_str_eq(msg, "--hidden: expected an integer from 1 to 4096, got '0'", "hidden message");

@@ -223,7 +223,10 @@ Test(judge, integer)
 	RIGHT(q, "+47");
 	WRONG(q, "46");
 	WRONG(q, "-47");
-	UNREAD(q, "47.0");
+	RIGHT(q, "47.0");           /* a fraction of zeros */
+	RIGHT(q, "47.00");
+	UNREAD(q, "47.5");
+	UNREAD(q, "47.");
 	UNREAD(q, "4 7");
 	UNREAD(q, "forty-seven");
 	UNREAD(q, "");
@@ -260,6 +263,14 @@ Test(judge, choice)
 	WRONG(g, "W");
 	UNREAD(g, "gate");
 	UNREAD(g, "forget or input");
+	/* the names step 15 gives them: f, f_j or fⱼ (forget/f/fj/ft) */
+	strcpy(g.aliases[0], "f/fj/ft");
+	strcpy(g.aliases[2], "i/ij/it");
+	RIGHT(g, "f");
+	RIGHT(g, "f_j");
+	RIGHT(g, "f\u2c7c");       /* fⱼ */
+	RIGHT(g, "f_t");
+	WRONG(g, "i_j");
 	vxr_quiz r = choice((const char *[]){ "rho", "norm", NULL });
 	RIGHT(r, "\u03c1");          /* ρ */
 	RIGHT(r, "\u03c1(W)");
