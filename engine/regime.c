@@ -36,6 +36,11 @@ double vx_result_ln_gl(const vx_result *r)
 	return vx_result_regime(r) == VX_REGIME_EDGE ? 0.0 : r->lyap_bound;
 }
 
+double vx_result_lyap(const vx_result *r)
+{
+	return vx_result_regime(r) == VX_REGIME_EDGE && r->lyap_max > 0 ? 0.0 : r->lyap_max;
+}
+
 vx_trend vx_trend_of(size_t t, double rate, vx_mag far)
 {
 	if (t < 2)

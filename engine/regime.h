@@ -50,6 +50,10 @@ double vx_result_gl(const vx_result *r);
 /* ln(γλ) of a result as the policy reads it: exactly 0 on the edge, else
  * r->lyap_bound (accurate even when γλ does not fit a double; −∞ at γλ = 0). */
 double vx_result_ln_gl(const vx_result *r);
+/* The top Lyapunov exponent as the outputs give it, beside that ln(γλ): on
+ * the edge, where ln(γλ) is given as 0, an exponent above 0 is 0 (it is at
+ * most ln(γλ), within 1e-12 of 0 there); else r->lyap_max. */
+double vx_result_lyap(const vx_result *r);
 
 /* What the network did, against what its bound allows: the trend of the
  * measured ‖∂s_t/∂s_k‖ over the gaps t − k = 0..t − 1, one rule for `check`'s

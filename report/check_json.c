@@ -734,7 +734,7 @@ vx_status vxr_check_json(FILE *out, const vxr_check *c, vx_error *err)
 	jw_mag(&w, "grad_sum_far", r->grad_sum_far);
 	vxr_jw_key(&w, "lyapunov");
 	vxr_jw_open(&w, "{");
-	jw_member(&w, "max_exponent", r->lyap_max);
+	jw_member(&w, "max_exponent", vx_result_lyap(r));
 	jw_member(&w, "bound", vx_result_ln_gl(r));
 	/* −∞ is not a JSON number: null, and why */
 	if (r->lyap_max == -INFINITY)

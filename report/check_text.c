@@ -144,7 +144,7 @@ vx_status vxr_check_text(FILE *out, const vxr_check *c, int utf8, vx_error *err)
 		snprintf(b, sizeof b, "0 (the edge: %s = 1 to 1e-12)", y->gl);
 	if (r->lyap_bound == -INFINITY)
 		snprintf(b, sizeof b, "-infinity (%s = 0)", y->gl);
-	vxr_ck_lyap_line(out, r->lyap_max, c->model->T, st);
+	vxr_ck_lyap_line(out, vx_result_lyap(r), c->model->T, st);
 	fprintf(out, "  against its bound ln(%s) = %s\n", y->gl, b);
 	char v[160];
 	vxr_verdict(r, utf8 ? VXR_NOTE_UNICODE : VXR_NOTE_ASCII, v, sizeof v);

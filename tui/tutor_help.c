@@ -16,7 +16,7 @@
 	R(U8("↑ ↓  PgUp PgDn", "Up Down PgUp PgDn"), "scroll a line / a page", "scroll", \
 	  U8("↑ ↓ PgUp PgDn", "Up Dn PgUp/Dn")) \
 	R(NULL, "Changing the network (numbers follow)", NULL, NULL) \
-	R("+ -", U8("λ = ‖W‖₂ ×1.1 / ÷1.1", "lambda = ||W||_2 *1.1 / /1.1"), U8("λ ×1.1 ÷1.1", "lambda *1.1"), \
+	R("+ -", U8("λ = ‖W‖₂ ×1.1 / ÷1.1", "lambda = ||W||_2 times / over 1.1"), U8("λ ×1.1 ÷1.1", "lambda *1.1"), \
 	  NULL) \
 	R("=", U8("λ = 1/γ, the edge between the regimes", "lambda = 1/gamma, the edge between the regimes"), \
 	  U8("λ = 1/γ", "lambda=1/gam"), NULL) \

@@ -581,14 +581,14 @@ static void view_lyap(const vxu_panel_in *in, vxt_lines *out, int full, int widt
 	if (r->lyap_max == -INFINITY) {
 		/* exact, not an estimate: the product of the J_j is 0 */
 		vxt_lines_puts(out, VXT_TEXT, U(in, "Lyapunov exponent μ = ", "Lyapunov exponent mu = "));
-		vxt_lines_puts(out, VXT_SERIES1, num(in, a, sizeof a, r->lyap_max));
+		vxt_lines_puts(out, VXT_SERIES1, num(in, a, sizeof a, vx_result_lyap(r)));
 		vxt_lines_puts(out, VXT_TEXT, U(in, " (the product of the Jⱼ is exactly 0)",
 		                                   " (the product of the J_j is exactly 0)"));
 	} else {
 		vxt_lines_puts(out, VXT_TEXT, U(in, "Lyapunov exponent μ ≈ ", "Lyapunov exponent mu ~ "));
-		vxt_lines_puts(out, VXT_SERIES1, num(in, a, sizeof a, r->lyap_max));
+		vxt_lines_puts(out, VXT_SERIES1, num(in, a, sizeof a, vx_result_lyap(r)));
 		vxt_lines_puts(out, VXT_TEXT, U(in, " per step (×", " per step (x"));
-		vxt_lines_puts(out, VXT_NUMBER, num(in, c, sizeof c, exp(r->lyap_max)));
+		vxt_lines_puts(out, VXT_NUMBER, num(in, c, sizeof c, exp(vx_result_lyap(r))));
 		vxt_lines_puts(out, VXT_TEXT, ")");
 	}
 	/* on the edge ln γλ is 0, not the 2.2e-16 of a λ one ulp above 1 */
@@ -641,7 +641,7 @@ static void view_eigen(const vxu_panel_in *in, vxt_lines *out, int full, int wid
 	vxt_lines_puts(out, VXT_TEXT, U(in, "per step: ln ρ = ", "per step: ln rho = "));
 	vxt_lines_puts(out, VXT_NUMBER, ln_num(in, a, sizeof a, eg->rho));
 	vxt_lines_puts(out, VXT_TEXT, U(in, ", μ ≈ ", ", mu ~ "));
-	vxt_lines_puts(out, VXT_SERIES1, isfinite(r->lyap_max) ? num(in, b, sizeof b, r->lyap_max) : U(in, "−∞", "-inf"));
+	vxt_lines_puts(out, VXT_SERIES1, isfinite(r->lyap_max) ? num(in, b, sizeof b, vx_result_lyap(r)) : U(in, "−∞", "-inf"));
 	double lb = vx_result_ln_gl(r);
 	snprintf(line, sizeof line, U(in, ", ln γλ = %s", ", ln(gamma*lambda) = %s"),
 	         isfinite(lb) ? num(in, c, sizeof c, lb) : U(in, "−∞", "-inf"));

@@ -206,7 +206,7 @@ vx_status vxr_table_inits(vxr_env *env, const vxr_obj *o, vxr_table **out, vx_er
 		row[0] = ctext(i == 0 && gated ? "vanilla, this $W$" : label[i]);
 		row[1] = cnum(r->gamma * r->lambda);
 		row[2] = cmag(r->paths[0].norm);
-		row[3] = cnum(r->lyap_max);
+		row[3] = cnum(vx_result_lyap(r));
 	}
 	snprintf(t->note, sizeof t->note,
 	         "Same inputs, activation and loss step; only $W$ changes. $\\mu$ is the top Lyapunov exponent.");

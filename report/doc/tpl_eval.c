@@ -259,7 +259,7 @@ static val eval_name(evalr *ev, const expr *e)
 	case NM_GRAD_SUM_NORM: return vmag(r->grad_sum_norm);
 	case NM_GRAD_SUM_NEAR: return vmag(r->grad_sum_near);
 	case NM_GRAD_SUM_FAR: return vmag(r->grad_sum_far);
-	case NM_LYAP: return vnum(r->lyap_max);
+	case NM_LYAP: return vnum(vx_result_lyap(r));
 	case NM_LYAP_BOUND: return vnum(vx_result_ln_gl(r));
 	case NM_REGIME: return vstr(vx_regime_name(vx_result_regime(r)));
 	case NM_RATE: return vnum(r->rate);

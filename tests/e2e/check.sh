@@ -904,6 +904,20 @@ if [ -w /dev/full ]; then
 	done
 fi
 
+# On the edge ln(γλ) is given as 0: a W = (1 + 5e-13) I, linear, grows by
+# 5e-13 a step, and the exponent is not shown above its bound of 0 (it was:
+# "5×10⁻¹³ per step against its bound ln(γλ) = 0"), in the text and the JSON
+"$PY" -c "import numpy as np; np.save('$tmp/iedge.npy', (1 + 5e-13) * np.eye(4))" || fail "iedge.npy not written"
+"$VANEX" check --weights "$tmp/iedge.npy" --act linear --input-scale 0 --steps 5000 >"$tmp/out" 2>"$tmp/err" &&
+	"$VANEX" check --weights "$tmp/iedge.npy" --act linear --input-scale 0 --steps 5000 --json >"$tmp/out.json" 2>>"$tmp/err" ||
+	fail "check of (1 + 5e-13) I: $(cat "$tmp/err")"
+if grep -q '^Lyapunov exponent (estimate over T = 5000 steps): 0 per step$' "$tmp/out" &&
+	"$PY" -c "import json, sys; l = json.load(open(sys.argv[1]))['lyapunov']; sys.exit(not (l['max_exponent'] <= l['bound'] == 0))" "$tmp/out.json"; then
+	pass
+else
+	fail "(1 + 5e-13) I on the edge: $(grep -A1 Lyapunov "$tmp/out" | tr '\n' ' ') / $(head -c 300 "$tmp/out.json" | tr -d '\n')"
+fi
+
 if [ "$fails" -ne 0 ]; then
 	echo "check.sh: $fails failure(s) in $checks checks" >&2
 	exit 1
