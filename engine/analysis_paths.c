@@ -8,6 +8,7 @@
 #include <gsl/gsl_blas.h>
 #include "engine/analysis_internal.h"
 #include "engine/lowrank.h"
+#include "engine/monomial.h"
 
 /* The largest eigenvalue of op by Lanczos (lz).  When that fails, op is
  * AᵀA or AAᵀ for the matrix A and θ = ‖A‖₂² comes from the dense solver,
@@ -217,6 +218,14 @@ vx_status vx_an_path_norms(const vx_model *m, work *w, vx_result *r)
 	w->pn_mant[t - 1] = 1;
 	w->pn_exp[t - 1] = 0;
 	w->pzero = 0;
+	/* a W with one nonzero per row and column: entry by entry, each with
+	 * its own power of two (monomial.h) */
+	double mono;
+	if (vx_monomial_norm(m->W, &mono)) {
+		r->chain_truncations = 0;
+		r->chain_rank = d;
+		return vx_monomial_chain(m->W, m->act, r->a, t, w->pn_mant, w->pn_exp, &w->pzero);
+	}
 	chain c;
 	vx_status st = chain_init(&c, w);
 	if (st)

@@ -85,6 +85,10 @@ vx_status vx_draw_weights(gsl_matrix *W, vx_init init, double lambda, gsl_rng *g
 		return st ? vx_fail_at(err, VX_PARAM_INIT, st, "an orthogonal W could not be drawn: %s",
 		                       vx_strerror(st)) : VX_OK;
 	}
+	/* the identity takes the gaussian's draws too, and drops them: a seed
+	 * then gives the same U, inputs and y whatever the init (the orthogonal
+	 * draw takes as many), as the handout's rows of the three inits show */
+	vx_fill_gaussian(W, g, 1.0);
 	gsl_matrix_set_identity(W);
 	gsl_matrix_scale(W, lambda);
 	return VX_OK;

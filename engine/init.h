@@ -27,7 +27,8 @@ void vx_fill_gaussian(gsl_matrix *M, gsl_rng *g, double sd);
  *   gaussian    N(0,1) entries, row by row, scaled by vx_matrix_set_norm;
  *   orthogonal  λQ, Q the orthogonal factor of the QR of such a matrix with
  *               its columns' signs those of R's diagonal (Haar-distributed);
- *   identity    λI, drawing nothing.
+ *   identity    λI, after drawing (and dropping) as many entries as the
+ *               gaussian, so that a seed gives the same U and inputs.
  * Errors as vx_matrix_set_norm's, or VX_ENOMEM / VX_ENUMERIC for the
  * orthogonal factor (err about VX_PARAM_INIT). */
 vx_status vx_draw_weights(gsl_matrix *W, vx_init init, double lambda, gsl_rng *g, vx_error *err);

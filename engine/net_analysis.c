@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include "engine/monomial.h"
 #include "engine/net_analysis_internal.h"
 
 /* ---- result ---- */
@@ -225,6 +226,30 @@ static void mark_underflow(vx_mag *m, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (m[i].log10 == -INFINITY)
 			m[i].fits = 0;
+}
+
+/* One vanilla layer whose W has one nonzero per row and column: ‖∂S_t/∂S_k‖₂
+ * entry by entry (monomial.h), as vx_analyse takes it: the chain's matrix
+ * loses a unit's σ' far below the step's largest. */
+static vx_status monomial_norms(const vx_net *net, vx_net_result *r)
+{
+	double mono;
+	const gsl_matrix *W = net->layer[0].w_hh;
+	if (net->cell != VX_CELL_RNN || net->L != 1 || !vx_monomial_norm(W, &mono))
+		return VX_OK;
+	size_t t = r->t;
+	double *mant = malloc(2 * t * sizeof *mant);
+	if (!mant)
+		return VX_ENOMEM;
+	int zero;
+	vx_status st = vx_monomial_chain(W, net->act, r->fwd->layer[0].pre, t, mant, mant + t, &zero);
+	for (size_t k = 1; st == VX_OK && k < t; k++) {
+		vx_mag v = mant[k - 1] == 0 ? vx_mag_ldexp(0.0, 0) : vx_mag_ldexp(mant[k - 1], mant[t + k - 1]);
+		r->paths[k - 1].norm = v;
+		r->h_norm[k - 1] = v;   /* one layer: its block is the whole */
+	}
+	free(mant);
+	return st;
 }
 
 static void summarise(vx_net_result *r)
@@ -448,6 +473,10 @@ vx_status vx_net_analyse(const vx_net *net, size_t t, const vx_exec *ex, vx_net_
 			vx_fail(err, st, "the analysis was stopped before it ended");
 		else
 			vx_fail(err, st, "the analysis failed: %s", vx_strerror(st));
+		goto fail;
+	}
+	if ((st = monomial_norms(net, r))) {
+		vx_fail(err, st, "the analysis failed: %s", vx_strerror(st));
 		goto fail;
 	}
 	summarise(r);
