@@ -272,6 +272,32 @@ static void summarise(vx_net_result *r)
 	int h = vx_gap_leave(&r->paths[0].norm.log10, sizeof *r->paths, t, log10(VX_HORIZON_LOW),
 	                     log10(VX_HORIZON_HIGH), &r->horizon);
 	r->horizon_kind = h < 0 ? VX_HORIZON_VANISH : h > 0 ? VX_HORIZON_EXPLODE : VX_HORIZON_NONE;
+	/* a stack's layer block that came out 0 beside a whole P_k that did not,
+	 * where one gap shorter it was more than 10^-250 below the whole: the
+	 * chain holds P_k with one power of two, and a block beyond 10^-308 of
+	 * the largest entries is lost (2 tanh layers at λ = 50: 10^-486 of layer
+	 * 1 beside 10^-164 of the whole, then 0); it reads underflow from there
+	 * on.  A block that falls to 0 from nearer the whole is 0 in truth (a
+	 * layer of dead relu units, a nilpotent weight_hh). */
+	if (r->L > 1 && t >= 2)
+		for (int q = 0; q < (r->c_norm ? 2 : 1); q++) {
+			vx_mag *b = q ? r->c_norm : r->h_norm;
+			for (size_t l = 0; l < r->L; l++) {
+				int lost = 0;
+				for (size_t k = t - 1; k-- > 0;) {
+					const vx_mag *prev = &b[(k + 1) * r->L + l];
+					vx_mag *cur = &b[k * r->L + l];
+					if (r->paths[k].norm.log10 == -INFINITY || cur->log10 != -INFINITY)
+						continue;
+					lost = lost || (prev->log10 > -INFINITY &&
+					                prev->log10 - r->paths[k + 1].norm.log10 < -250);
+					if (lost && cur->fits) {
+						cur->fits = 0;
+						r->block_underflow++;
+					}
+				}
+			}
+		}
 	if (r->underflow_steps == 0)
 		return;
 	/* the norms of products and the gradients' norms (not the path terms,

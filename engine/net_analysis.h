@@ -121,6 +121,12 @@ typedef struct {
 	vx_horizon horizon_kind;    /* how ‖∂S_t/∂S_k‖ first left [1e-3, 1e3] */
 	size_t horizon;             /* at which gap t − k (0 with VX_HORIZON_NONE) */
 	vx_net_layer_stats *stats;  /* L entries */
+	size_t block_underflow;     /* a stack's block norms (h or c of a layer, at
+	                             * a gap) that came out 0 beside a whole P_k that
+	                             * did not, after one more than 10^-250 below it:
+	                             * beyond 10^-308 of P_k's largest entries, lost
+	                             * to the chain's one power of two (they read
+	                             * underflow, fits = 0) */
 	size_t underflow_steps;     /* steps j whose J_j lost a coefficient (a σ', a gate
 	                             * or its derivative) that is not 0 but is 0 or
 	                             * subnormal beside the others (net_step.h,

@@ -658,6 +658,9 @@ void vxr_jw_net_result(vxr_jw *w, const vx_net *net, const vx_net_result *r)
 	/* only where derivatives underflowed (vx_net_result.underflow_steps) */
 	if (r->underflow_steps > 0)
 		vxr_jw_member_size(w, "underflow_steps", r->underflow_steps);
+	/* only where a stack's layer block was lost beside the whole */
+	if (r->block_underflow > 0)
+		vxr_jw_member_size(w, "block_underflow", r->block_underflow);
 }
 
 void vxr_jw_net_head(vxr_jw *w, const vxr_net_check *c, int with_x)

@@ -225,6 +225,10 @@ vx_status vxr_net_check_text(FILE *out, const vxr_net_check *c, int utf8, vx_err
 	        utf8 ? "\u2202L_t/\u2202weight_hh" : "dL_t/dweight_hh");
 	if (some_zero(net, r))
 		vxr_ck_underflow_note(out, r->underflow_steps, net->T, "steps", utf8);
+	if (r->block_underflow > 0)
+		fprintf(out, "underflow: %zu layer block norm%s of %s lie more than 1e-308 below\n"
+		             "  the whole matrix, beneath what its product keeps: shown as underflow\n",
+		        r->block_underflow, vxr_ck_s(r->block_underflow), utf8 ? "\u2202S_t/\u2202S_k" : "dS_t/dS_k");
 
 	/* the weights and the gates, layer by layer */
 	for (size_t l = 0; l < net->L; l++) {

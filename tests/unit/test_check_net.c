@@ -297,3 +297,35 @@ Test(check_net, the_json_reads_back_into_the_same_network)
 	vx_net_result_free(r);
 	vx_net_free(g);
 }
+
+/* Two tanh layers at λ = 50: layer 1's block of ∂S_t/∂S_k falls below
+ * 10^-308 of the whole (10^-486 beside 10^-165 at gap 73, mpmath-checked)
+ * and the chain, one power of two for all of P_k, loses it.  It was printed
+ * as an exact 0 from gap 74 on, with no word; now it reads underflow, and
+ * the text says why under the table.  tanh′ > 0 and W generic: no block is
+ * 0 in truth. */
+Test(check_net, a_layer_block_lost_beside_the_whole_reads_underflow_not_zero)
+{
+	vx_params p;
+	vx_params_default(&p);
+	cr_assert_eq(vx_params_set(&p, "norm", "50", NULL), VX_OK);
+	cr_assert_eq(vx_params_set(&p, "steps", "120", NULL), VX_OK);
+	vx_net *net = built(&p, VX_CELL_RNN, 2, 0);
+	vx_net_result *r = net_analyse_ok(net);
+	size_t zeros = 0, lost = 0;
+	for (size_t k = 1; k < r->t; k++)
+		for (size_t l = 0; l < 2; l++) {
+			const vx_mag *b = &r->h_norm[(k - 1) * 2 + l];
+			zeros += b->fits && b->value == 0;
+			lost += !b->fits && b->log10 == -INFINITY;
+		}
+	cr_expect_eq(zeros, 0, "%zu block norms given as exactly 0", zeros);
+	cr_expect(lost > 0 && lost == r->block_underflow, "%zu blocks read underflow, block_underflow %zu", lost,
+	          r->block_underflow);
+	vx_net_result_free(r);
+	vx_net_free(net);
+	char *t = text_of(&p, VX_CELL_RNN, 2, 0, 1);
+	cr_expect(strstr(t, "layer block norms of ∂S_t/∂S_k lie more than 1e-308 below") != NULL,
+	          "the note under the table");
+	free(t);
+}
