@@ -247,17 +247,32 @@ static void add_node(deck *k, slide *s, cmark_node *n)
 	s->nodes[s->n++] = n;
 }
 
-/* Whether n is a paragraph that announces the block after it ("Here is
- * the product for k = 1:"): the two go on one slide. */
+/* Whether n is a paragraph that announces what follows it ("Here is the
+ * product for k = 1:", a matrix; "For this network:", a list or display
+ * math): the two go on one slide. */
 static int announces(cmark_node *n)
 {
 	cmark_node *next = cmark_node_next(n);
 	if (cmark_node_get_type(n) != CMARK_NODE_PARAGRAPH || !next ||
-	    cmark_node_get_type(next) != CMARK_NODE_CUSTOM_BLOCK)
+	    cmark_node_get_type(next) == CMARK_NODE_HEADING || cmark_node_get_type(next) == CMARK_NODE_THEMATIC_BREAK)
 		return 0;
+	/* the last text, past text nodes left empty where the punctuation went
+	 * into the math before it ("for $k = 1$:", doc.c's glue_punctuation) */
 	cmark_node *last = cmark_node_last_child(n);
-	const char *l = last && cmark_node_get_type(last) == CMARK_NODE_TEXT ? cmark_node_get_literal(last) : NULL;
-	size_t len = l ? strlen(l) : 0;
+	while (last && cmark_node_get_type(last) == CMARK_NODE_TEXT && cmark_node_get_literal(last) &&
+	       !cmark_node_get_literal(last)[strspn(cmark_node_get_literal(last), " \n")])
+		last = cmark_node_previous(last);
+	const char *l = NULL;
+	size_t len = 0;
+	if (last && cmark_node_get_type(last) == CMARK_NODE_TEXT) {
+		l = cmark_node_get_literal(last);
+		len = l ? strlen(l) : 0;
+	} else if (last && cmark_node_get_type(last) == CMARK_NODE_CUSTOM_INLINE) {
+		l = cmark_node_get_on_enter(last);
+		len = l ? strlen(l) : 0;
+		if (len >= 7 && strcmp(l + len - 7, "</span>") == 0)
+			len -= 7;
+	}
 	while (len > 0 && (l[len - 1] == ' ' || l[len - 1] == '\n'))
 		len--;
 	return len > 0 && l[len - 1] == ':';
@@ -269,6 +284,7 @@ static void deal(const vxr_rctx *rc, cmark_node *root, deck *k)
 	slide *s = NULL;
 	cmark_node *title = NULL;
 	double used = 0;
+	int held = 0;   /* n was announced by the paragraph before: it joins that one's slide */
 	for (cmark_node *n = cmark_node_first_child(root); n && !k->oom; n = cmark_node_next(n)) {
 		cmark_node_type ty = cmark_node_get_type(n);
 		if (ty == CMARK_NODE_THEMATIC_BREAK) {
@@ -284,12 +300,17 @@ static void deal(const vxr_rctx *rc, cmark_node *root, deck *k)
 			used = h - 2.2;   /* a title of two lines takes from the budget */
 			continue;
 		}
-		/* a paragraph that announces a block needs the room of both */
-		double need = announces(n) ? h + node_lines(rc, cmark_node_next(n)) : h;
+		/* a paragraph that announces a block needs the room of both, and
+		 * the block goes where the paragraph went, even past the budget
+		 * (it was checked once, with the paragraph) */
+		int ann = announces(n);
+		double need = ann ? h + node_lines(rc, cmark_node_next(n)) : h;
+		int keep = held;
+		held = ann;
 		if (!s) {
 			s = new_slide(k, NULL, 0);
 			used = 0;
-		} else if (used > 0 && used + need > BUDGET) {
+		} else if (!keep && used > 0 && used + need > BUDGET) {
 			/* this step goes on over the next slide */
 			s = new_slide(k, title, title != NULL);
 			used = 0;

@@ -359,6 +359,12 @@ for _, body in secs:
         steps.append(int(m.group(1)))
 if steps != list(range(1, 17)):
     bad.append("steps in order: %s" % steps)
+# a paragraph ending in ":" stays with what it announces (templates/README.md):
+# none ends a slide (8 did: "Here is the product for k = 1:", the matrix next)
+for n, body in secs:
+    m = re.search(r"</p>\s*<div class=\"no\">[^<]*</div>\s*$", body)
+    if m and re.sub(r"<[^>]+>", "", body[:m.start()].rsplit("<p>", 1)[-1]).strip().endswith(":"):
+        bad.append("slide %s ends with a lead-in, its block on the next" % n)
 if "<script" in h.lower():
     bad.append("a script")
 if bad:
