@@ -85,6 +85,15 @@ char *vxr_ck_mag_fit(char *b, size_t n, vx_mag m, int w, vxf_style st)
 	vxf_mag(b, n, m, SIG, st);
 	for (int sig = SIG - 1; sig >= 1 && vxr_u8_width(b) >= w; sig--)
 		vxf_mag(b, n, m, sig, st);
+	if (vxr_u8_width(b) >= w && isfinite(m.log10)) {
+		/* exponents of ten digits (10⁻¹³⁰²⁸⁸³⁴⁰⁴): the power of ten alone,
+		 * its exponent rounded, as a digit would be (4×10⁻ˣ is 10^(0.6−x)) */
+		vx_mag p = { 0, nearbyint(m.log10), 0 };
+		char one[64];
+		vxf_mag(one, sizeof one, p, 1, st);
+		const char *ten = strstr(one, "10");
+		snprintf(b, n, "%s", ten ? ten : one);
+	}
 	return b;
 }
 

@@ -143,10 +143,12 @@ fields_apart() {
 		fail "$desc: fields run together"
 	pass
 }
-gap_rows='/^ +[0-9]+ +[0-9]+ /'
+gap_rows='/^ +[0-9]+ +[0-9]/'
 fields_apart "gap table at 10^-300 per step" "$gap_rows" 6 check --norm 1e-300 --steps 2000
 fields_apart "gap table at 10^-600 per step (sigmoid)" "$gap_rows" 6 check --act sigmoid --norm 1.234e-300 --steps 2000
 fields_apart "gap table at 10^+300 per step" "$gap_rows" 6 check --act linear --init orthogonal --norm 1e300 --steps 2000 --input-scale 0
+# exponents of ten digits (10^-1432491345 at the longest gap): the power of ten alone
+fields_apart "gap table at 10^(-7e6) per step" "$gap_rows" 6 check --input-scale 8e7 --steps 200
 fields_apart "LSTM gate table at 10^-300" '/^ +[ifgo] /' 6 check --cell lstm --norm 1e-300 --steps 20
 fields_apart "GRU gate table at 10^-300" '/^ +[rzn] /' 6 check --cell gru --norm 1.23456e-300 --steps 20 --input-scale 1e-300
 # the inputs' variance: (1.5×10⁻⁵)², not 1.5×10⁻⁵² (10^-52)
