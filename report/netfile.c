@@ -90,6 +90,31 @@ static vx_status open_modules(const char *path, vxr_netfile *nf, vx_error *err)
 	return VX_OK;
 }
 
+
+/* s on lines of at most 80 columns, broken between words, the lines after
+ * the first indented by two (a module's reason for not being analysed can
+ * be 200 columns long) */
+static void put_wrapped(FILE *out, const char *s)
+{
+	size_t col = 0;
+	while (*s) {
+		size_t len = strcspn(s, " "), w = 0;
+		for (size_t i = 0; i < len; i++)
+			w += ((unsigned char)s[i] & 0xC0) != 0x80;
+		if (col > 0 && col + 1 + w > 80) {
+			fputs("\n  ", out);
+			col = 2;
+		} else if (col > 0) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(s, 1, len, out);
+		col += w;
+		s += len;
+		s += strspn(s, " ");
+	}
+	fputc('\n', out);
+}
 /* The module against the options that repeat what the file says. */
 static vx_status agree(const vx_params *p, const vxr_net_opts *o, const vx_inputs *in, const vxr_module *m,
                        const char *file, vx_error *err)
@@ -209,7 +234,7 @@ vx_status vxr_netfile_list(FILE *out, const vx_params *p, int utf8, vx_error *er
 	for (size_t i = 0; i < nf.nmods; i++) {
 		char line[600], q[4 * sizeof line + 4];
 		vxr_module_summary(&nf.mods[i], line, sizeof line);
-		fprintf(out, "%s\n", vx_quote(line, SIZE_MAX, !utf8, q, sizeof q));
+		put_wrapped(out, vx_quote(line, SIZE_MAX, !utf8, q, sizeof q));
 	}
 	vxr_netfile_close(&nf);
 	if (fflush(out) != 0 || ferror(out))

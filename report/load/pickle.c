@@ -395,8 +395,11 @@ static vx_status global(vm *m, const unsigned char *mod, size_t ml, const unsign
 			hint = " (a whole model object: save model.state_dict() instead)";
 		else if (ml >= 5 && memcmp(mod, "numpy", 5) == 0)
 			hint = " (a numpy value: save Python numbers or tensors instead)";
+		else
+			hint = " (an object saved beside the weights: save the state_dict alone, or a dict of them)";
 		return fail(m, VX_EFORMAT,
-		            "refused global '%.*s.%.*s'%s: only tensors, containers, numbers and strings are read, "
+		            "refused global '%.*s.%.*s'%s: only tensors, lists, tuples, dicts, numbers and strings are "
+		            "read, "
 		            "nothing is imported or executed",
 		            (int)(ml > 80 ? 80 : ml), (const char *)mod, (int)(nl > 80 ? 80 : nl), (const char *)nm,
 		            hint);

@@ -316,7 +316,14 @@ for e in man["fixtures"][:6]:
         fails.append("--list %s: %r, expected %r" % (e["path"], text, e["summary"]))
 ls = json.load(open(os.path.join(TMP, "ls", "manifest.json")))["listings"][0]
 text = vanex(["--weights", ls["path"], "--list"])
-if text is not None and text.splitlines() != ls["lines"]:
+# a line past 80 columns goes on indented by two: joined back here
+unwrapped = []
+for l in (text or "").splitlines():
+    if l.startswith("  ") and unwrapped:
+        unwrapped[-1] += " " + l[2:]
+    else:
+        unwrapped.append(l)
+if text is not None and (unwrapped != ls["lines"] or max(len(l) for l in text.splitlines()) > 80):
     fails.append("--list of a file with three modules: %r" % text)
 if len(fails) == before:
     print("ok   --list: the module lines of 7 files")
@@ -334,6 +341,15 @@ if text is not None and (json.loads(text)["model"]["cell"] != "lstm" or json.loa
     fails.append("--module '(top level)' did not pick the top-level LSTM")
 if len(fails) == before:
     print("ok   --module '(top level)' picks the module --list names so")
+# --list within 80 columns: a module's reason for not being analysed wraps
+before = len(fails)
+bg = os.path.join(TMP, "bigru2.pt")
+torch.save(torch.nn.GRU(3, 4, num_layers=2, bidirectional=True).state_dict(), bg)
+text = vanex(["--weights", bg, "--list"])
+if text is not None and (max(len(l) for l in text.splitlines()) > 80 or "not analysed" not in text):
+    fails.append("--list of a 2-layer bidirectional GRU: %r" % text)
+if len(fails) == before:
+    print("ok   --list wraps a long reason within 80 columns")
 
 print("largest relative errors: " + ", ".join("%s %.2g" % kv for kv in sorted(worst.items())))
 
