@@ -301,12 +301,12 @@ static void deal(const vxr_rctx *rc, cmark_node *root, deck *k)
 			continue;
 		}
 		/* a paragraph that announces a block needs the room of both, and
-		 * the block goes where the paragraph went, even past the budget
-		 * (it was checked once, with the paragraph) */
+		 * the block goes where the paragraph went (it was checked once,
+		 * with the paragraph), unless the two are taller than a slide */
 		int ann = announces(n);
 		double need = ann ? h + node_lines(rc, cmark_node_next(n)) : h;
 		int keep = held;
-		held = ann;
+		held = ann && need <= BUDGET;
 		if (!s) {
 			s = new_slide(k, NULL, 0);
 			used = 0;
